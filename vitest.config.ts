@@ -1,0 +1,9 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // Property tests run many cases; keep the default timeout generous but finite.
+    testTimeout: 30_000,
+  },
+});
