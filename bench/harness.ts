@@ -1,0 +1,74 @@
+/**
+ * A small timing harness for `npm run bench`: every case runs in the same process on the same inputs,
+ * interleaved round by round (so a noisy neighbour hurts all cases alike), after warm-up, and is
+ * reported as min/median/max. Timing never decides a test: this file is only used by benchmarks.
+ */
+import { cpus } from "node:os";
+
+export interface Case {
+  readonly name: string;
+  /** Runs the workload once; the returned number is kept so the work cannot be optimised away. */
+  readonly run: () => number;
+}
+
+export interface Timing {
+  readonly name: string;
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+  readonly samples: number;
+}
+
+let sink = 0;
+
+/** Times each case `rounds` times (after `warmup` untimed rounds), interleaving the cases per round. */
+export function timeInterleaved(cases: readonly Case[], opts: { rounds: number; warmup: number; minMs?: number }): Timing[] {
+  for (let w = 0; w < opts.warmup; w++) for (const c of cases) sink += c.run();
+  const samples = cases.map(() => [] as number[]);
+  for (let r = 0; r < opts.rounds; r++) {
+    cases.forEach((c, i) => {
+      // Repeat tiny workloads inside one sample so the timer's resolution does not dominate.
+      let reps = 0;
+      const t0 = performance.now();
+      let t1 = t0;
+      do {
+        sink += c.run();
+        reps++;
+        t1 = performance.now();
+      } while (t1 - t0 < (opts.minMs ?? 0));
+      samples[i].push((t1 - t0) / reps);
+    });
+  }
+  return cases.map((c, i) => summarize(c.name, samples[i]));
+}
+
+export function summarize(name: string, xs: number[]): Timing {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { name, min: s[0], median, max: s[s.length - 1], samples: s.length };
+}
+
+/** Keeps the sink observable so V8 cannot drop the benchmarked work. */
+export function consumeSink(): number {
+  return sink;
+}
+
+export function machineDescription(): string {
+  const cpu = cpus();
+  const model = cpu[0]?.model.trim() ?? "unknown CPU";
+  return `${model}, ${cpu.length} logical cores, Node ${process.version}, ${process.platform}/${process.arch}`;
+}
+
+export function fmtMs(ms: number): string {
+  if (ms >= 100) return ms.toFixed(0);
+  if (ms >= 10) return ms.toFixed(1);
+  if (ms >= 1) return ms.toFixed(2);
+  return ms.toFixed(3);
+}
+
+/** A GitHub-flavoured markdown table. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}

@@ -1,0 +1,258 @@
+/**
+ * `Dual`: forward-mode AD with dual numbers x + dx·ε, ε² = 0. Running f on `Dual.variable(x)` gives
+ * f(x) in `.x` and f'(x) in `.dx`, in one pass with no tape. Every value and derivative comes from the
+ * one table in `elementary.ts` (its `df` evaluated on plain numbers), so Dual, the tape and nested
+ * duals agree by construction. add/sub/mul/div/neg are inlined for speed; they follow the same
+ * rules, including the table's convention that a zero tangent stays zero against an infinite local
+ * derivative.
+ *
+ * A Dual refuses to be coerced to a primitive number (`x * 2`, `Math.sin(x)`): inside a function
+ * being differentiated that is always a mistake that would silently give NaN or drop the derivative.
+ */
+import { AdError, describe, invalidArgument } from "../errors.js";
+import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "./elementary.js";
+import { numberScalar } from "./number.js";
+import type { Numeric, Scalar } from "./scalar.js";
+
+export class Dual implements Numeric<Dual> {
+  constructor(
+    /** The primal value. */
+    readonly x: number,
+    /** The tangent: the derivative of `x` along the seeded direction. */
+    readonly dx: number,
+  ) {
+    // Free on the hot path: the optimiser drops these checks where both are known to be numbers.
+    if (typeof x !== "number") throw badNumber("Dual", "x", x);
+    if (typeof dx !== "number") throw badNumber("Dual", "dx", dx);
+  }
+
+  /** An input to differentiate along: tangent `dx` (1 by default, i.e. d/dx). */
+  static variable(x: number, dx = 1): Dual {
+    if (typeof x !== "number") throw badNumber("Dual.variable", "x", x);
+    if (typeof dx !== "number") throw badNumber("Dual.variable", "dx", dx);
+    return new Dual(x, dx);
+  }
+
+  /** A value that does not depend on the input: tangent 0. */
+  static constant(x: number): Dual {
+    if (typeof x !== "number") throw badNumber("Dual.constant", "x", x);
+    return new Dual(x, 0);
+  }
+
+  get value(): number {
+    return this.x;
+  }
+
+  add(b: Dual | number): Dual {
+    if (typeof b === "number") return new Dual(this.x + b, this.dx);
+    if (!(b instanceof Dual)) throw badOperand("Dual.add", b);
+    return new Dual(this.x + b.x, this.dx + b.dx);
+  }
+
+  sub(b: Dual | number): Dual {
+    if (typeof b === "number") return new Dual(this.x - b, this.dx);
+    if (!(b instanceof Dual)) throw badOperand("Dual.sub", b);
+    return new Dual(this.x - b.x, this.dx - b.dx);
+  }
+
+  mul(b: Dual | number): Dual {
+    if (typeof b === "number") return new Dual(this.x * b, this.dx === 0 ? 0 : this.dx * b);
+    if (!(b instanceof Dual)) throw badOperand("Dual.mul", b);
+    return new Dual(this.x * b.x, (this.dx === 0 ? 0 : this.dx * b.x) + (b.dx === 0 ? 0 : b.dx * this.x));
+  }
+
+  div(b: Dual | number): Dual {
+    if (typeof b === "number") return new Dual(this.x / b, this.dx === 0 ? 0 : this.dx / b);
+    if (!(b instanceof Dual)) throw badOperand("Dual.div", b);
+    const y = this.x / b.x;
+    // d (a/b) = da/b − (a/b)·db/b
+    return new Dual(y, (this.dx === 0 ? 0 : this.dx / b.x) + (b.dx === 0 ? 0 : -b.dx * (y / b.x)));
+  }
+
+  pow(b: Dual | number): Dual {
+    return binary("Dual.pow", binaryRules.pow, this, b);
+  }
+  atan2(b: Dual | number): Dual {
+    return binary("Dual.atan2", binaryRules.atan2, this, b);
+  }
+  min(b: Dual | number): Dual {
+    return binary("Dual.min", binaryRules.min, this, b);
+  }
+  max(b: Dual | number): Dual {
+    return binary("Dual.max", binaryRules.max, this, b);
+  }
+  hypot(b: Dual | number): Dual {
+    return binary("Dual.hypot", binaryRules.hypot, this, b);
+  }
+
+  neg(): Dual {
+    return new Dual(-this.x, -this.dx);
+  }
+  sqrt(): Dual {
+    return unary(unaryRules.sqrt, this);
+  }
+  cbrt(): Dual {
+    return unary(unaryRules.cbrt, this);
+  }
+  exp(): Dual {
+    return unary(unaryRules.exp, this);
+  }
+  expm1(): Dual {
+    return unary(unaryRules.expm1, this);
+  }
+  log(): Dual {
+    return unary(unaryRules.log, this);
+  }
+  log1p(): Dual {
+    return unary(unaryRules.log1p, this);
+  }
+  log2(): Dual {
+    return unary(unaryRules.log2, this);
+  }
+  sin(): Dual {
+    return unary(unaryRules.sin, this);
+  }
+  cos(): Dual {
+    return unary(unaryRules.cos, this);
+  }
+  tan(): Dual {
+    return unary(unaryRules.tan, this);
+  }
+  asin(): Dual {
+    return unary(unaryRules.asin, this);
+  }
+  acos(): Dual {
+    return unary(unaryRules.acos, this);
+  }
+  atan(): Dual {
+    return unary(unaryRules.atan, this);
+  }
+  sinh(): Dual {
+    return unary(unaryRules.sinh, this);
+  }
+  cosh(): Dual {
+    return unary(unaryRules.cosh, this);
+  }
+  tanh(): Dual {
+    return unary(unaryRules.tanh, this);
+  }
+  asinh(): Dual {
+    return unary(unaryRules.asinh, this);
+  }
+  acosh(): Dual {
+    return unary(unaryRules.acosh, this);
+  }
+  atanh(): Dual {
+    return unary(unaryRules.atanh, this);
+  }
+  sigmoid(): Dual {
+    return unary(unaryRules.sigmoid, this);
+  }
+  softplus(): Dual {
+    return unary(unaryRules.softplus, this);
+  }
+  abs(): Dual {
+    return unary(unaryRules.abs, this);
+  }
+  sign(): Dual {
+    return unary(unaryRules.sign, this);
+  }
+  erf(): Dual {
+    return unary(unaryRules.erf, this);
+  }
+
+  toString(): string {
+    return `Dual(${this.x}, ${this.dx})`;
+  }
+
+  [Symbol.toPrimitive](hint: string): string {
+    if (hint === "string") return this.toString();
+    throw new AdError("UnsupportedOp", "a Dual cannot be used as a plain number; use its methods (x.mul(y), x.sin()) or the Scalar (S.mul(x, y))", {
+      op: "Dual.toPrimitive",
+      value: this.toString(),
+    });
+  }
+}
+
+function unary(rule: UnaryRule, a: Dual): Dual {
+  const y = rule.primal(a.x);
+  return new Dual(y, a.dx === 0 ? 0 : a.dx * rule.df(numberScalar, a.x, y));
+}
+
+function binary(op: string, rule: BinaryRule, a: Dual, b: Dual | number): Dual {
+  let bx: number;
+  let bdx: number;
+  if (typeof b === "number") {
+    bx = b;
+    bdx = 0;
+  } else if (b instanceof Dual) {
+    bx = b.x;
+    bdx = b.dx;
+  } else {
+    throw badOperand(op, b);
+  }
+  const y = rule.primal(a.x, bx);
+  const fromA = a.dx === 0 ? 0 : a.dx * rule.da(numberScalar, a.x, bx, y);
+  const fromB = bdx === 0 ? 0 : bdx * rule.db(numberScalar, a.x, bx, y);
+  return new Dual(y, fromA + fromB);
+}
+
+function badOperand(op: string, b: unknown, argument = "b"): AdError {
+  return invalidArgument(op, `${argument} must be a Dual or a number, got ${describe(b)}`, { argument, got: describe(b) });
+}
+
+function badNumber(op: string, argument: string, value: unknown): AdError {
+  return invalidArgument(op, `${argument} must be a number, got ${describe(value)}`, { argument, got: describe(value) });
+}
+
+/** A `Scalar` operand as a Dual: a Dual as is, a number as a constant. */
+function lift(op: string, a: Dual | number, argument: string): Dual {
+  if (a instanceof Dual) return a;
+  if (typeof a === "number") return new Dual(a, 0);
+  throw badOperand(op, a, argument);
+}
+
+/** `Scalar<Dual>`: generic code run on duals. Numbers are accepted anywhere as constants. */
+export const dualScalar: Scalar<Dual> = {
+  name: "dual",
+  from: (n) => Dual.constant(n),
+  value: (t) => {
+    if (typeof t === "number") return t;
+    if (t instanceof Dual) return t.x;
+    throw badOperand("Dual.value", t, "t");
+  },
+  add: (a, b) => lift("Dual.add", a, "a").add(b),
+  sub: (a, b) => lift("Dual.sub", a, "a").sub(b),
+  mul: (a, b) => lift("Dual.mul", a, "a").mul(b),
+  div: (a, b) => lift("Dual.div", a, "a").div(b),
+  pow: (a, b) => lift("Dual.pow", a, "a").pow(b),
+  atan2: (a, b) => lift("Dual.atan2", a, "a").atan2(b),
+  min: (a, b) => lift("Dual.min", a, "a").min(b),
+  max: (a, b) => lift("Dual.max", a, "a").max(b),
+  hypot: (a, b) => lift("Dual.hypot", a, "a").hypot(b),
+  neg: (a) => lift("Dual.neg", a, "a").neg(),
+  sqrt: (a) => lift("Dual.sqrt", a, "a").sqrt(),
+  cbrt: (a) => lift("Dual.cbrt", a, "a").cbrt(),
+  exp: (a) => lift("Dual.exp", a, "a").exp(),
+  expm1: (a) => lift("Dual.expm1", a, "a").expm1(),
+  log: (a) => lift("Dual.log", a, "a").log(),
+  log1p: (a) => lift("Dual.log1p", a, "a").log1p(),
+  log2: (a) => lift("Dual.log2", a, "a").log2(),
+  sin: (a) => lift("Dual.sin", a, "a").sin(),
+  cos: (a) => lift("Dual.cos", a, "a").cos(),
+  tan: (a) => lift("Dual.tan", a, "a").tan(),
+  asin: (a) => lift("Dual.asin", a, "a").asin(),
+  acos: (a) => lift("Dual.acos", a, "a").acos(),
+  atan: (a) => lift("Dual.atan", a, "a").atan(),
+  sinh: (a) => lift("Dual.sinh", a, "a").sinh(),
+  cosh: (a) => lift("Dual.cosh", a, "a").cosh(),
+  tanh: (a) => lift("Dual.tanh", a, "a").tanh(),
+  asinh: (a) => lift("Dual.asinh", a, "a").asinh(),
+  acosh: (a) => lift("Dual.acosh", a, "a").acosh(),
+  atanh: (a) => lift("Dual.atanh", a, "a").atanh(),
+  sigmoid: (a) => lift("Dual.sigmoid", a, "a").sigmoid(),
+  softplus: (a) => lift("Dual.softplus", a, "a").softplus(),
+  abs: (a) => lift("Dual.abs", a, "a").abs(),
+  sign: (a) => lift("Dual.sign", a, "a").sign(),
+  erf: (a) => lift("Dual.erf", a, "a").erf(),
+};

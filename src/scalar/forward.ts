@@ -1,0 +1,175 @@
+/**
+ * Forward-mode functionals: derivatives of ℝ → ℝ (first and nth order), directional derivatives,
+ * gradients and Jacobians of ℝⁿ → ℝ(ᵐ), each computed by running `f` on dual numbers. A forward pass
+ * costs a small constant times one evaluation of f and gives one directional derivative, so forward
+ * mode wins for few inputs (the Jacobian takes n passes); reverse mode (`gradient`) for few outputs.
+ *
+ * `f` is called as `f(x, S)`: method style `(x) => x.mul(x.sin())` and generic style
+ * `(x, S) => S.mul(x, S.sin(x))` both work. It may return a plain number for a constant result.
+ */
+import { AdError, describe, expectFinite, expectFiniteVector, expectFunction, expectInteger, invalidArgument } from "../errors.js";
+import { Dual, dualScalar } from "./dual.js";
+import { dualScalarOver, NestedDual } from "./nestedDual.js";
+import type { MultivariateFn, Numeric, Scalar, UnivariateFn, VectorFn } from "./scalar.js";
+
+/** The highest order `derivatives` accepts: an op at nesting depth n costs about 3ⁿ operations. */
+export const MAX_DERIVATIVE_ORDER = 12;
+
+/** f(x) and f'(x) in one forward pass. */
+export function derivative(f: UnivariateFn, x: number): { value: number; derivative: number } {
+  const op = "derivative";
+  expectFunction(op, "f", f);
+  expectFinite(op, "x", x);
+  const y = dualResult(op, f(Dual.variable(x), dualScalar));
+  return { value: y.x, derivative: y.dx };
+}
+
+/**
+ * [f(x), f'(x), …, f⁽ⁿ⁾(x)] by n nested duals: x is seeded with tangent 1 at every level, so following
+ * the tangent k times and the primal n − k times reads off f⁽ᵏ⁾(x).
+ */
+export function derivatives(f: UnivariateFn, x: number, n: number): number[] {
+  const op = "derivatives";
+  expectFunction(op, "f", f);
+  expectFinite(op, "x", x);
+  expectInteger(op, "n", n, 0, MAX_DERIVATIVE_ORDER);
+  if (n <= 1) {
+    const y = dualResult(op, f(n === 0 ? Dual.constant(x) : Dual.variable(x), dualScalar));
+    return n === 0 ? [y.x] : [y.x, y.dx];
+  }
+  // The levels' types depend on n, which is only known at run time: build them untyped.
+  let S: Scalar<unknown> = dualScalar as Scalar<unknown>;
+  let v: unknown = Dual.variable(x);
+  for (let level = 2; level <= n; level++) {
+    v = new NestedDual(S, v, S.from(1));
+    S = dualScalarOver(S) as Scalar<unknown>;
+  }
+  const top = f(v as NestedDual<unknown>, S as Scalar<NestedDual<unknown>>) as unknown;
+  const inner = (v as NestedDual<unknown>).S;
+  if (typeof top !== "number" && !(top instanceof NestedDual && top.S === inner)) throw badResult(op, top);
+  const out: number[] = [];
+  for (let k = 0; k <= n; k++) out.push(coefficient(top, k));
+  return out;
+}
+
+/** f⁽ⁿ⁾(x); n = 0 gives f(x). */
+export function nthDerivative(f: UnivariateFn, x: number, n: number): number {
+  const all = derivatives(f, x, n);
+  return all[all.length - 1];
+}
+
+/** f(x) and ∇f(x)·v in one forward pass. */
+export function directionalDerivative(
+  f: MultivariateFn,
+  x: readonly number[],
+  v: readonly number[],
+): { value: number; derivative: number } {
+  const op = "directionalDerivative";
+  expectFunction(op, "f", f);
+  const point = expectFiniteVector(op, "x", x);
+  const direction = expectFiniteVector(op, "v", v);
+  if (direction.length !== point.length) {
+    throw new AdError("ShapeMismatch", `v has ${direction.length} components but x has ${point.length}`, {
+      op,
+      xLength: point.length,
+      vLength: direction.length,
+    });
+  }
+  const xs = point.map((xi, i) => Dual.variable(xi, direction[i]));
+  const y = dualResult(op, f(xs, dualScalar));
+  return { value: y.x, derivative: y.dx };
+}
+
+/** f(x) and ∇f(x) by n forward passes, one per input (prefer reverse mode for large n). */
+export function gradientForward(f: MultivariateFn, x: readonly number[]): { value: number; gradient: number[] } {
+  const op = "gradientForward";
+  expectFunction(op, "f", f);
+  const point = expectFiniteVector(op, "x", x);
+  const gradient = new Array<number>(point.length);
+  let value = dualResult(op, f(seeded(point, -1), dualScalar)).x;
+  for (let j = 0; j < point.length; j++) {
+    const y = dualResult(op, f(seeded(point, j), dualScalar));
+    if (j === 0) value = y.x;
+    gradient[j] = y.dx;
+  }
+  return { value, gradient };
+}
+
+/** f(x) and the Jacobian J[i][j] = ∂fᵢ/∂xⱼ by n forward passes, one column per pass. */
+export function jacobianForward(f: VectorFn, x: readonly number[]): { value: number[]; jacobian: number[][] } {
+  const op = "jacobianForward";
+  expectFunction(op, "f", f);
+  const point = expectFiniteVector(op, "x", x);
+  // A first pass with no seed fixes the output length even when x is empty.
+  const first = vectorResult(op, f(seeded(point, -1), dualScalar));
+  const m = first.length;
+  const value = first.map((y) => y.x);
+  const jacobian: number[][] = [];
+  for (let i = 0; i < m; i++) jacobian.push(new Array<number>(point.length).fill(0));
+  for (let j = 0; j < point.length; j++) {
+    const ys = vectorResult(op, f(seeded(point, j), dualScalar));
+    if (ys.length !== m) {
+      throw new AdError("ShapeMismatch", `f returned ${m} outputs in one pass and ${ys.length} in another`, {
+        op,
+        firstLength: m,
+        laterLength: ys.length,
+      });
+    }
+    for (let i = 0; i < m; i++) jacobian[i][j] = ys[i].dx;
+  }
+  return { value, jacobian };
+}
+
+/** The inputs as duals with tangent eⱼ (all constants for j = −1). */
+function seeded(point: readonly number[], j: number): Dual[] {
+  return point.map((xi, i) => (i === j ? Dual.variable(xi) : Dual.constant(xi)));
+}
+
+function dualResult(op: string, y: unknown): Dual {
+  if (y instanceof Dual) return y;
+  if (typeof y === "number") return Dual.constant(y);
+  throw badResult(op, y);
+}
+
+function vectorResult(op: string, ys: unknown): Dual[] {
+  if (!Array.isArray(ys)) {
+    throw invalidArgument(op, `f must return an array of Duals or numbers, got ${describe(ys)}`, { argument: "f", returned: describe(ys) });
+  }
+  const out: Dual[] = [];
+  for (let i = 0; i < ys.length; i++) {
+    const y: unknown = ys[i];
+    if (y instanceof Dual) out.push(y);
+    else if (typeof y === "number") out.push(Dual.constant(y));
+    else {
+      throw invalidArgument(op, `f must return an array of Duals or numbers, but element ${i} is ${describe(y)}`, {
+        argument: "f",
+        index: i,
+        returned: describe(y),
+      });
+    }
+  }
+  return out;
+}
+
+function badResult(op: string, y: unknown): AdError {
+  return invalidArgument(op, `f must return the value it computed from its argument (or a number), got ${describe(y)}`, {
+    argument: "f",
+    returned: describe(y),
+  });
+}
+
+/** f⁽ᵏ⁾ from a tower of nested duals: k tangent steps, then primal steps down to a number. */
+function coefficient(y: unknown, k: number): number {
+  let t = y;
+  let remaining = k;
+  for (;;) {
+    if (typeof t === "number") return remaining === 0 ? t : 0;
+    const d = t as Numeric<unknown> & { readonly x: unknown; readonly dx: unknown };
+    if (remaining > 0) {
+      remaining--;
+      t = d.dx;
+    } else {
+      t = d.x;
+    }
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Reverse-mode functionals over the tape: gradient, value and gradient, Jacobian (one recording, one
+ * reverse sweep per output), Hessian and Hessian-vector products (forward over reverse: a tangent
+ * tape, one recording and sweep per direction). The tape lives only for the call.
+ *
+ * `f` is called as `f(xs, S)` with `xs` tape variables and `S` the tape's `Scalar`, so the method
+ * style `([a, b]) => a.mul(b.sin())` and the generic style `(xs, S) => S.mul(xs[0], S.sin(xs[1]))`
+ * both work. It may return a plain number for a constant result (gradient zero).
+ */
+import { AdError, describe, expectFiniteVector, expectFunction, invalidArgument } from "../errors.js";
+import type { MultivariateFn, VectorFn } from "./scalar.js";
+import { Tape } from "./tape/tape.js";
+import { Var } from "./tape/variable.js";
+
+export interface ReverseOptions {
+  /** Throw `NonFinite` naming the first op that produced NaN/±Inf (see `TapeOptions.checkFinite`). */
+  readonly checkFinite?: boolean;
+}
+
+/** f(x) and ∇f(x): one recording and one reverse sweep, whatever the number of inputs. */
+export function valueAndGradient(f: MultivariateFn, x: readonly number[], options: ReverseOptions = {}): { value: number; gradient: number[] } {
+  const op = "valueAndGradient";
+  const point = prepare(op, f, x, options);
+  const tape = new Tape({ checkFinite: options.checkFinite === true, capacity: 64 });
+  const xs = tape.variables(point);
+  const y = output(op, tape, f(xs, tape.scalar));
+  return { value: tape.value(y), gradient: tape.backward(y).wrt(xs) };
+}
+
+/** ∇f(x) by reverse mode. */
+export function gradient(f: MultivariateFn, x: readonly number[], options: ReverseOptions = {}): number[] {
+  return valueAndGradient(f, x, options).gradient;
+}
+
+/** f(x) and J[i][j] = ∂fᵢ/∂xⱼ: f is recorded once and swept backward once per output (row). */
+export function jacobian(f: VectorFn, x: readonly number[], options: ReverseOptions = {}): { value: number[]; jacobian: number[][] } {
+  const op = "jacobian";
+  const point = prepare(op, f, x, options);
+  const tape = new Tape({ checkFinite: options.checkFinite === true, capacity: 64 });
+  const xs = tape.variables(point);
+  const ys: unknown = f(xs, tape.scalar);
+  if (!Array.isArray(ys)) {
+    throw invalidArgument(op, `f must return an array of tape values or numbers, got ${describe(ys)}`, { argument: "f", returned: describe(ys) });
+  }
+  const outs = ys.map((y: unknown) => output(op, tape, y));
+  return { value: outs.map((y) => tape.value(y)), jacobian: outs.map((y) => tape.backward(y).wrt(xs)) };
+}
+
+/**
+ * H·v, the Hessian of f at x times v, in one pass: the inputs carry tangent v through a tangent
+ * tape, and the reverse sweep carries the adjoints' tangents, which are H·v. Costs a small multiple
+ * of one gradient, for any n.
+ */
+export function hessianVectorProduct(f: MultivariateFn, x: readonly number[], v: readonly number[], options: ReverseOptions = {}): number[] {
+  const op = "hessianVectorProduct";
+  const point = prepare(op, f, x, options);
+  const direction = expectFiniteVector(op, "v", v);
+  if (direction.length !== point.length) {
+    throw new AdError("ShapeMismatch", `v has ${direction.length} components but x has ${point.length}`, { op, xLength: point.length, vLength: direction.length });
+  }
+  const tape = new Tape({ tangents: true, checkFinite: options.checkFinite === true, capacity: 64 });
+  return hvp(op, f, tape, point, direction);
+}
+
+/** The Hessian of f at x, one forward-over-reverse pass per column (n passes on one reused tape). */
+export function hessian(f: MultivariateFn, x: readonly number[], options: ReverseOptions = {}): number[][] {
+  const op = "hessian";
+  const point = prepare(op, f, x, options);
+  const n = point.length;
+  const tape = new Tape({ tangents: true, checkFinite: options.checkFinite === true, capacity: 64 });
+  const e = new Array<number>(n).fill(0);
+  const columns: number[][] = [];
+  for (let j = 0; j < n; j++) {
+    e[j] = 1;
+    columns.push(hvp(op, f, tape, point, e));
+    e[j] = 0;
+  }
+  // H[i][j] = column j's entry i; H is symmetric, so rows and columns agree up to rounding.
+  return columns.map((_, i) => columns.map((column) => column[i]));
+}
+
+function hvp(op: string, f: MultivariateFn, tape: Tape, point: readonly number[], direction: readonly number[]): number[] {
+  tape.reset();
+  const xs = tape.variables(point, direction);
+  const y = output(op, tape, f(xs, tape.scalar));
+  return tape.backward(y).tangentWrt(xs);
+}
+
+function prepare(op: string, f: unknown, x: unknown, options: unknown): number[] {
+  expectFunction(op, "f", f);
+  if (options === null || typeof options !== "object") {
+    throw invalidArgument(op, `options must be an object, got ${describe(options)}`, { argument: "options", got: describe(options) });
+  }
+  return expectFiniteVector(op, "x", x);
+}
+
+/** f's result as something `backward` accepts: a variable of this tape or a number. */
+function output(op: string, tape: Tape, y: unknown): Var | number {
+  if (typeof y === "number") return y;
+  if (y instanceof Var) {
+    if (y.tape !== tape) throw new AdError("ForeignVariable", "f returned a variable of another tape", { op, index: y.index });
+    return y;
+  }
+  throw invalidArgument(op, `f must return the value it computed from its arguments (or a number), got ${describe(y)}`, {
+    argument: "f",
+    returned: describe(y),
+  });
+}

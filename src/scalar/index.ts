@@ -1,0 +1,11 @@
+/** `adjoint/scalar`: forward mode (Dual), reverse mode (Tape), the numeric interface and the functionals. */
+export * from "./scalar.js";
+export { numberScalar } from "./number.js";
+export { unaryRules, binaryRules, type UnaryRule, type BinaryRule } from "./elementary.js";
+export { erf } from "./special.js";
+export * from "./dual.js";
+export * from "./nestedDual.js";
+export * from "./forward.js";
+export * from "./tape/tape.js";
+export * from "./tape/variable.js";
+export * from "./functionals.js";

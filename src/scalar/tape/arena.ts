@@ -1,0 +1,259 @@
+/**
+ * The tape's memory: a struct of growable typed arrays in a CSR layout. Node i has a value, an
+ * adjoint, an op code and the start of its edges; its edges are `start[i] .. start[i+1]`, each a
+ * parent index and the local partial ∂node/∂parent. A node may have any number of edges (0 for
+ * leaves, 1–2 for elementary ops, n for `sum`, `dot` and checkpoint nodes), and recording an op
+ * writes numbers into arrays: no object per node, no closure per node in `backward`.
+ *
+ * In tangent mode (forward over reverse) each node also carries the tangent of its value and each
+ * edge the tangent of its partial, and the reverse sweep carries the adjoint's tangent alongside.
+ */
+import { invalidArgument } from "../../errors.js";
+
+/** value (f64) + adjoint (f64) + edge start (i32) + op code (u8). */
+export const BYTES_PER_NODE = 8 + 8 + 4 + 1;
+/** parent (i32) + partial (f64). */
+export const BYTES_PER_EDGE = 4 + 8;
+/** Extra per node in tangent mode: value tangent + adjoint tangent. */
+export const TANGENT_BYTES_PER_NODE = 8 + 8;
+/** Extra per edge in tangent mode: partial tangent. */
+export const TANGENT_BYTES_PER_EDGE = 8;
+
+/** Int32 indices bound the arena; beyond this a typed array would not be allocatable anyway. */
+export const MAX_CAPACITY = 2 ** 30;
+
+const EMPTY = new Float64Array(0);
+
+export class Arena {
+  /** Nodes recorded. */
+  size = 0;
+  /** Edges recorded; always equals `start[size]`. */
+  edges = 0;
+
+  value: Float64Array;
+  adj: Float64Array;
+  op: Uint8Array;
+  /** Length capacity + 1: node i's edges are start[i] .. start[i+1]. */
+  start: Int32Array;
+  parent: Int32Array;
+  partial: Float64Array;
+
+  // Tangent mode only; empty arrays otherwise.
+  tvalue: Float64Array;
+  tadj: Float64Array;
+  tpartial: Float64Array;
+
+  constructor(
+    nodeCapacity: number,
+    edgeCapacity: number,
+    readonly tangents: boolean,
+  ) {
+    this.value = new Float64Array(nodeCapacity);
+    this.adj = new Float64Array(nodeCapacity);
+    this.op = new Uint8Array(nodeCapacity);
+    this.start = new Int32Array(nodeCapacity + 1);
+    this.parent = new Int32Array(edgeCapacity);
+    this.partial = new Float64Array(edgeCapacity);
+    this.tvalue = tangents ? new Float64Array(nodeCapacity) : EMPTY;
+    this.tadj = tangents ? new Float64Array(nodeCapacity) : EMPTY;
+    this.tpartial = tangents ? new Float64Array(edgeCapacity) : EMPTY;
+  }
+
+  get capacity(): number {
+    return this.value.length;
+  }
+
+  get edgeCapacity(): number {
+    return this.parent.length;
+  }
+
+  /** Bytes held by the typed arrays (capacity, not use). */
+  get byteLength(): number {
+    return (
+      this.value.byteLength +
+      this.adj.byteLength +
+      this.op.byteLength +
+      this.start.byteLength +
+      this.parent.byteLength +
+      this.partial.byteLength +
+      this.tvalue.byteLength +
+      this.tadj.byteLength +
+      this.tpartial.byteLength
+    );
+  }
+
+  /** Forgets every node; the arrays (and so the capacity) are kept. */
+  clear(): void {
+    this.size = 0;
+    this.edges = 0;
+  }
+
+  /** Makes room for one more node with `edgeCount` edges, doubling the arrays that are full. */
+  reserve(edgeCount: number): void {
+    if (this.size === this.value.length) this.growNodes(this.size + 1);
+    if (this.edges + edgeCount > this.parent.length) this.growEdges(this.edges + edgeCount);
+  }
+
+  /**
+   * Appends node `op` with `value` and `edgeCount` edge slots (caller fills `parent`/`partial` at
+   * `start[i] + k`, after `reserve`). Returns the node's index.
+   */
+  open(op: number, value: number, edgeCount: number): number {
+    const i = this.size;
+    this.value[i] = value;
+    this.op[i] = op;
+    this.edges += edgeCount;
+    this.start[i + 1] = this.edges;
+    this.size = i + 1;
+    return i;
+  }
+
+  leaf(op: number, value: number): number {
+    if (this.size === this.value.length) this.growNodes(this.size + 1);
+    return this.open(op, value, 0);
+  }
+
+  push1(op: number, value: number, p: number, w: number): number {
+    this.reserve(1);
+    const e = this.edges;
+    this.parent[e] = p;
+    this.partial[e] = w;
+    return this.open(op, value, 1);
+  }
+
+  push2(op: number, value: number, p0: number, w0: number, p1: number, w1: number): number {
+    this.reserve(2);
+    const e = this.edges;
+    this.parent[e] = p0;
+    this.partial[e] = w0;
+    this.parent[e + 1] = p1;
+    this.partial[e + 1] = w1;
+    return this.open(op, value, 2);
+  }
+
+  private growNodes(needed: number): void {
+    const n = grownLength(this.value.length, needed);
+    this.value = grow(this.value, n);
+    this.adj = grow(this.adj, n);
+    this.op = grow(this.op, n);
+    this.start = grow(this.start, n + 1);
+    if (this.tangents) {
+      this.tvalue = grow(this.tvalue, n);
+      this.tadj = grow(this.tadj, n);
+    }
+  }
+
+  private growEdges(needed: number): void {
+    const n = grownLength(this.parent.length, needed);
+    this.parent = grow(this.parent, n);
+    this.partial = grow(this.partial, n);
+    if (this.tangents) this.tpartial = grow(this.tpartial, n);
+  }
+
+  /**
+   * The reverse sweep: adj[parent] += adj[i] · partial for i = out … 0. Nodes whose adjoint is 0
+   * are skipped, which is also the rule that a zero cotangent stays zero against an infinite
+   * partial (0 · ∞ would be NaN). Adjoints above `out` are not touched and must not be read.
+   */
+  backward(out: number, seed: number): void {
+    const adj = this.adj;
+    const start = this.start;
+    const parent = this.parent;
+    const partial = this.partial;
+    adj.fill(0, 0, out + 1);
+    adj[out] = seed;
+    for (let i = out; i >= 0; i--) {
+      const g = adj[i];
+      if (g === 0) continue;
+      const end = start[i + 1];
+      for (let k = start[i]; k < end; k++) adj[parent[k]] += g * partial[k];
+    }
+  }
+
+  /**
+   * `backward` that stops at the first edge making a parent's adjoint non-finite and returns that
+   * edge's index (−1 when all stay finite). A separate loop so the default sweep has no check.
+   */
+  backwardChecked(out: number, seed: number): number {
+    const adj = this.adj;
+    const start = this.start;
+    const parent = this.parent;
+    const partial = this.partial;
+    adj.fill(0, 0, out + 1);
+    adj[out] = seed;
+    for (let i = out; i >= 0; i--) {
+      const g = adj[i];
+      if (g === 0) continue;
+      const end = start[i + 1];
+      for (let k = start[i]; k < end; k++) {
+        const p = parent[k];
+        const a = adj[p] + g * partial[k];
+        adj[p] = a;
+        if (a - a !== 0) return k; // NaN or ±Inf
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * The reverse sweep with tangents: differentiating adj[p] += adj[i]·w along the tangent gives
+   * tadj[p] += tadj[i]·w + adj[i]·ẇ, so tadj at the inputs is the Hessian times the input tangent.
+   * Returns the first edge making an adjoint or its tangent non-finite when `check` is set, else −1.
+   */
+  backwardTangent(out: number, seed: number, check: boolean): number {
+    const adj = this.adj;
+    const tadj = this.tadj;
+    const start = this.start;
+    const parent = this.parent;
+    const partial = this.partial;
+    const tpartial = this.tpartial;
+    adj.fill(0, 0, out + 1);
+    tadj.fill(0, 0, out + 1);
+    adj[out] = seed;
+    for (let i = out; i >= 0; i--) {
+      const g = adj[i];
+      const tg = tadj[i];
+      if (g === 0 && tg === 0) continue;
+      const end = start[i + 1];
+      for (let k = start[i]; k < end; k++) {
+        const p = parent[k];
+        const w = partial[k];
+        if (g !== 0) {
+          adj[p] += g * w;
+          tadj[p] += g * tpartial[k];
+        }
+        if (tg !== 0) tadj[p] += tg * w;
+        if (check && (adj[p] - adj[p] !== 0 || tadj[p] - tadj[p] !== 0)) return k;
+      }
+    }
+    return -1;
+  }
+
+  /** The node an edge belongs to (binary search over `start`), for error messages. */
+  ownerOfEdge(k: number): number {
+    let lo = 0;
+    let hi = this.size - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.start[mid] <= k) lo = mid;
+      else hi = mid - 1;
+    }
+    // The last node starting at or before k has start ≤ k < start[i+1]: leaves sharing a start are before it.
+    return lo;
+  }
+}
+
+function grownLength(current: number, needed: number): number {
+  if (needed > MAX_CAPACITY) {
+    throw invalidArgument("Tape", `a tape holds at most ${MAX_CAPACITY} nodes and edges; ${needed} needed`, { needed, max: MAX_CAPACITY });
+  }
+  let n = Math.max(current, 16);
+  while (n < needed) n *= 2;
+  return Math.min(n, MAX_CAPACITY);
+}
+
+function grow<A extends Float64Array | Int32Array | Uint8Array>(a: A, length: number): A {
+  const b = new (a.constructor as new (n: number) => A)(length);
+  b.set(a);
+  return b;
+}
