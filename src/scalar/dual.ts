@@ -2,9 +2,9 @@
  * `Dual`: forward-mode AD with dual numbers x + dx·ε, ε² = 0. Running f on `Dual.variable(x)` gives
  * f(x) in `.x` and f'(x) in `.dx`, in one pass with no tape. Every value and derivative comes from the
  * one table in `elementary.ts` (its `df` evaluated on plain numbers), so Dual, the tape and nested
- * duals agree by construction. add/sub/mul/div/neg are inlined for speed; they follow the same
- * rules, including the table's convention that a zero tangent stays zero against an infinite local
- * derivative.
+ * duals agree by construction. add/sub/mul/div/neg and sqrt/exp/log/sin/cos/tanh are written out
+ * for speed (the shared table call site is megamorphic); they follow the same rules, including the
+ * table's convention that a zero tangent stays zero against an infinite local derivative.
  *
  * A Dual refuses to be coerced to a primitive number (`x * 2`, `Math.sin(x)`): inside a function
  * being differentiated that is always a mistake that would silently give NaN or drop the derivative.
@@ -21,9 +21,9 @@ export class Dual implements Numeric<Dual> {
     /** The tangent: the derivative of `x` along the seeded direction. */
     readonly dx: number,
   ) {
-    // Free on the hot path: the optimiser drops these checks where both are known to be numbers.
-    if (typeof x !== "number") throw badNumber("Dual", "x", x);
-    if (typeof dx !== "number") throw badNumber("Dual", "dx", dx);
+    // One compare on the hot path; the error is built out of line so the constructor stays small
+    // enough to inline into every op.
+    if (typeof x !== "number" || typeof dx !== "number") notNumbers(x, dx);
   }
 
   /** An input to differentiate along: tangent `dx` (1 by default, i.e. d/dx). */
@@ -89,19 +89,21 @@ export class Dual implements Numeric<Dual> {
     return new Dual(-this.x, -this.dx);
   }
   sqrt(): Dual {
-    return unary(unaryRules.sqrt, this);
+    const y = Math.sqrt(this.x);
+    return new Dual(y, this.dx === 0 ? 0 : this.dx * (0.5 / y));
   }
   cbrt(): Dual {
     return unary(unaryRules.cbrt, this);
   }
   exp(): Dual {
-    return unary(unaryRules.exp, this);
+    const y = Math.exp(this.x);
+    return new Dual(y, this.dx === 0 ? 0 : this.dx * y);
   }
   expm1(): Dual {
     return unary(unaryRules.expm1, this);
   }
   log(): Dual {
-    return unary(unaryRules.log, this);
+    return new Dual(Math.log(this.x), this.dx === 0 ? 0 : this.dx * (1 / this.x));
   }
   log1p(): Dual {
     return unary(unaryRules.log1p, this);
@@ -110,10 +112,10 @@ export class Dual implements Numeric<Dual> {
     return unary(unaryRules.log2, this);
   }
   sin(): Dual {
-    return unary(unaryRules.sin, this);
+    return new Dual(Math.sin(this.x), this.dx === 0 ? 0 : this.dx * Math.cos(this.x));
   }
   cos(): Dual {
-    return unary(unaryRules.cos, this);
+    return new Dual(Math.cos(this.x), this.dx === 0 ? 0 : -this.dx * Math.sin(this.x));
   }
   tan(): Dual {
     return unary(unaryRules.tan, this);
@@ -134,7 +136,8 @@ export class Dual implements Numeric<Dual> {
     return unary(unaryRules.cosh, this);
   }
   tanh(): Dual {
-    return unary(unaryRules.tanh, this);
+    const y = Math.tanh(this.x);
+    return new Dual(y, this.dx === 0 ? 0 : this.dx * (1 - y * y));
   }
   asinh(): Dual {
     return unary(unaryRules.asinh, this);
@@ -195,6 +198,10 @@ function binary(op: string, rule: BinaryRule, a: Dual, b: Dual | number): Dual {
   const fromA = a.dx === 0 ? 0 : a.dx * rule.da(numberScalar, a.x, bx, y);
   const fromB = bdx === 0 ? 0 : bdx * rule.db(numberScalar, a.x, bx, y);
   return new Dual(y, fromA + fromB);
+}
+
+function notNumbers(x: unknown, dx: unknown): never {
+  throw badNumber("Dual", typeof x !== "number" ? "x" : "dx", typeof x !== "number" ? x : dx);
 }
 
 function badOperand(op: string, b: unknown, argument = "b"): AdError {

@@ -9,3 +9,4 @@ export * from "./forward.js";
 export * from "./tape/tape.js";
 export * from "./tape/variable.js";
 export * from "./functionals.js";
+export { Gradient } from "./tape/gradient.js";
