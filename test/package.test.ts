@@ -1,0 +1,41 @@
+/**
+ * The package as a user imports it: every subpath of the `exports` map resolves from the built
+ * `dist/` (npm test builds first) and exposes its layer. Node resolves `adjoint/…` here by package
+ * self-reference, exactly as it would from node_modules.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+
+const root = new URL("..", import.meta.url);
+const pkg = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as { exports: Record<string, { types: string; default: string }> };
+
+function importNames(specifier: string): string[] {
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", `const m = await import(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(m).sort()));`], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  return JSON.parse(out) as string[];
+}
+
+describe("package exports", () => {
+  it("every subpath points at built files that exist, with types", () => {
+    for (const [subpath, target] of Object.entries(pkg.exports)) {
+      expect(existsSync(new URL(target.default, root)), `${subpath} → ${target.default}`).toBe(true);
+      expect(existsSync(new URL(target.types, root)), `${subpath} → ${target.types}`).toBe(true);
+    }
+  });
+
+  it("each layer exposes its API and the root exposes all of them", () => {
+    const all = importNames("adjoint");
+    const errors = importNames("adjoint/errors");
+    const scalar = importNames("adjoint/scalar");
+    const testing = importNames("adjoint/testing");
+    expect(errors).toEqual(expect.arrayContaining(["AdError", "attempt", "isAdError", "AD_ERROR_CODES"]));
+    expect(scalar).toEqual(
+      expect.arrayContaining(["Dual", "dualScalar", "numberScalar", "NestedDual", "dualScalarOver", "Tape", "Var", "Gradient", "derivative", "derivatives", "nthDerivative", "directionalDerivative", "jacobianForward", "gradient", "valueAndGradient", "jacobian", "hessian", "hessianVectorProduct"]),
+    );
+    expect(testing).toEqual(expect.arrayContaining(["checkGradient", "centralDifference"]));
+    for (const name of [...errors, ...scalar, ...testing]) expect(all).toContain(name);
+  });
+});
