@@ -35,18 +35,20 @@ export class AdError extends Error {
     message: string,
     readonly details: AdErrorDetails,
   ) {
-    super(`${details.op}: ${message}`);
+    // Whatever it was given, building the error must not throw (a Symbol op would, in a template).
+    super(`${text(details?.op)}: ${text(message)}`);
   }
 }
 
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: AdError };
 
 /**
- * Runs `fn` and turns an `AdError` into `{ ok: false, error }`. Anything else thrown is a bug, not a
- * value, so it is rethrown.
+ * Runs `fn` and turns an `AdError` into `{ ok: false, error }` (a non-function `fn` gives an
+ * `InvalidArgument` one). Anything else thrown is a bug, not a value, so it is rethrown.
  */
 export function attempt<T>(fn: () => T): Result<T> {
   try {
+    expectFunction("attempt", "fn", fn);
     return { ok: true, value: fn() };
   } catch (error) {
     if (error instanceof AdError) return { ok: false, error };
@@ -55,7 +57,12 @@ export function attempt<T>(fn: () => T): Result<T> {
 }
 
 export function isAdError(value: unknown, code?: AdErrorCode): value is AdError {
-  return value instanceof AdError && (code === undefined || value.code === code);
+  // `instanceof` on a revoked Proxy (or one whose getPrototypeOf trap throws) throws: not an AdError.
+  try {
+    return value instanceof AdError && (code === undefined || value.code === code);
+  } catch {
+    return false;
+  }
 }
 
 // --- argument checks shared by the public entry points -------------------------------------------
@@ -64,17 +71,32 @@ export function isAdError(value: unknown, code?: AdErrorCode): value is AdError 
 export function describe(value: unknown): string {
   if (value === null) return "null";
   const t = typeof value;
-  if (t === "number" || t === "boolean" || t === "undefined" || t === "bigint") return String(value);
-  if (t === "string") return JSON.stringify((value as string).length > 40 ? (value as string).slice(0, 40) + "…" : value);
+  if (t === "number" || t === "boolean" || t === "undefined") return String(value);
+  if (t === "bigint") return clip(`${value as bigint}n`);
+  if (t === "string") return JSON.stringify(clip(value as string));
   if (t === "symbol") return "a symbol";
   if (t === "function") return "a function";
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
+  // Getters, Proxy traps and revoked Proxies can throw or lie; none of that may escape from here.
   try {
-    const name = (value as object).constructor?.name;
-    return name ? `a ${name}` : "an object";
+    if (Array.isArray(value)) {
+      const n: unknown = value.length;
+      return typeof n === "number" ? `an array of length ${n}` : "an array";
+    }
+    const name: unknown = (value as object).constructor?.name;
+    if (typeof name !== "string" || name === "") return "an object";
+    return `a ${clip(name)}`;
   } catch {
     return "an object";
   }
+}
+
+function clip(s: string): string {
+  return s.length > 40 ? s.slice(0, 40) + "…" : s;
+}
+
+/** A string as is, anything else described: for names and messages that arrive as `unknown`. */
+function text(value: unknown): string {
+  return typeof value === "string" ? value : describe(value);
 }
 
 export function invalidArgument(op: string, message: string, details: Record<string, unknown> = {}): AdError {
@@ -84,7 +106,7 @@ export function invalidArgument(op: string, message: string, details: Record<str
 /** Throws `InvalidArgument` unless `value` is a number (NaN and ±Inf allowed: they are numbers). */
 export function expectNumber(op: string, name: string, value: unknown): number {
   if (typeof value !== "number") {
-    throw invalidArgument(op, `${name} must be a number, got ${describe(value)}`, { argument: name, got: describe(value) });
+    throw invalidArgument(op, `${text(name)} must be a number, got ${describe(value)}`, { argument: name, got: describe(value) });
   }
   return value;
 }
@@ -93,7 +115,7 @@ export function expectNumber(op: string, name: string, value: unknown): number {
 export function expectFinite(op: string, name: string, value: unknown): number {
   const n = expectNumber(op, name, value);
   if (!Number.isFinite(n)) {
-    throw invalidArgument(op, `${name} must be finite, got ${n}`, { argument: name, got: n });
+    throw invalidArgument(op, `${text(name)} must be finite, got ${n}`, { argument: name, got: n });
   }
   return n;
 }
@@ -101,8 +123,10 @@ export function expectFinite(op: string, name: string, value: unknown): number {
 /** Throws `InvalidArgument` unless `value` is an integer in [min, max]. */
 export function expectInteger(op: string, name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = expectNumber(op, name, value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw invalidArgument(op, `${name} must be an integer in [${min}, ${max}], got ${n}`, { argument: name, got: n, min, max });
+  expectNumber(op, "min", min);
+  expectNumber(op, "max", max);
+  if (!Number.isInteger(n) || !(n >= min) || !(n <= max)) {
+    throw invalidArgument(op, `${text(name)} must be an integer in [${min}, ${max}], got ${n}`, { argument: name, got: n, min, max });
   }
   return n;
 }
@@ -110,29 +134,44 @@ export function expectInteger(op: string, name: string, value: unknown, min: num
 /** Throws `InvalidArgument` unless `value` is a function. */
 export function expectFunction(op: string, name: string, value: unknown): (...args: never[]) => unknown {
   if (typeof value !== "function") {
-    throw invalidArgument(op, `${name} must be a function, got ${describe(value)}`, { argument: name, got: describe(value) });
+    throw invalidArgument(op, `${text(name)} must be a function, got ${describe(value)}`, { argument: name, got: describe(value) });
   }
   return value as (...args: never[]) => unknown;
+}
+
+const MAX_ARRAY_LENGTH = 2 ** 32 - 1;
+
+/**
+ * Throws `InvalidArgument` unless `value.length` is an array length (a Proxy can claim any); returns
+ * it, read once, so a loop over `value` cannot be led past what was checked.
+ */
+export function expectLength(op: string, name: string, value: unknown): number {
+  const n: unknown = value === null || value === undefined ? undefined : (value as { length?: unknown }).length;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > MAX_ARRAY_LENGTH) {
+    throw invalidArgument(op, `${text(name)} must have a length in [0, 2^32 − 1], got ${describe(n)}`, { argument: name, length: describe(n) });
+  }
+  return n;
 }
 
 /** Throws `InvalidArgument` unless `value` is an array (or typed array) of finite numbers; returns a copy. */
 export function expectFiniteVector(op: string, name: string, value: unknown, minLength = 0): number[] {
   const isTyped = ArrayBuffer.isView(value) && !(value instanceof DataView);
   if (!Array.isArray(value) && !isTyped) {
-    throw invalidArgument(op, `${name} must be an array of numbers, got ${describe(value)}`, { argument: name, got: describe(value) });
+    throw invalidArgument(op, `${text(name)} must be an array of numbers, got ${describe(value)}`, { argument: name, got: describe(value) });
   }
   const items = value as ArrayLike<unknown>;
-  if (items.length < minLength) {
-    throw invalidArgument(op, `${name} must have at least ${minLength} element(s), got ${items.length}`, {
+  const length = expectLength(op, name, items);
+  if (!(length >= expectNumber(op, "minLength", minLength))) {
+    throw invalidArgument(op, `${text(name)} must have at least ${describe(minLength)} element(s), got ${length}`, {
       argument: name,
-      length: items.length,
+      length,
     });
   }
-  const out = new Array<number>(items.length);
-  for (let i = 0; i < items.length; i++) {
+  const out = new Array<number>(length);
+  for (let i = 0; i < length; i++) {
     const v = items[i];
     if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw invalidArgument(op, `${name}[${i}] must be a finite number, got ${describe(v)}`, { argument: name, index: i, got: describe(v) });
+      throw invalidArgument(op, `${text(name)}[${i}] must be a finite number, got ${describe(v)}`, { argument: name, index: i, got: describe(v) });
     }
     out[i] = v;
   }

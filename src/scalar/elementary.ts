@@ -9,8 +9,9 @@
  * - min/max at a tie: the derivative is split ½/½, so max(x, x) has derivative 1.
  * - hypot(0, 0), atan2(0, 0): derivative 0.
  * - sqrt, cbrt, log at 0; asin, acos, atanh at ±1; acosh at 1: the one-sided infinite derivative.
- * - pow(a, b): ∂/∂a is 0 when b = 0; ∂/∂b is 0 when a = 0, and NaN when a < 0 (a^b is not defined
- *   for non-integer b there, so no derivative in b exists; `checkFinite` reports it).
+ * - pow(a, b): ∂/∂a is 0 when b = 0, even at a = 0 (where b·aᵇ⁻¹ would be 0·∞); ∂/∂b is 0 when
+ *   a = 0, and NaN when a < 0 (a^b is not defined for non-integer b there, so no derivative in b
+ *   exists; `checkFinite` reports it).
  * - A zero tangent or cotangent stays zero even against an infinite local derivative (constants
  *   through sqrt(0) give 0, not NaN): the domains apply `df` only to nonzero seeds.
  */
@@ -113,7 +114,12 @@ export const binaryRules = {
   // d aᵇ = b·aᵇ⁻¹ da + aᵇ·ln a db (edge conventions in the header)
   pow: {
     primal: Math.pow,
-    da: (S, a, b) => (S.value(b) === 0 ? S.from(0) : S.mul(b, S.pow(a, S.sub(b, 1)))),
+    // At b = 0, b·aᵇ⁻¹ is 0 but its derivative in b (aᵇ⁻¹) is not, so b stays in the expression, as
+    // b·y/a (the same function for a ≠ 0, with no aᵇ⁻¹ to overflow); at a = 0 the convention gives 0.
+    da: (S, a, b, y) => {
+      if (S.value(b) !== 0) return S.mul(b, S.pow(a, S.sub(b, 1)));
+      return S.value(a) === 0 ? S.from(0) : S.div(S.mul(b, y), a);
+    },
     db: (S, a, _b, y) => (S.value(a) === 0 ? S.from(0) : S.mul(y, S.log(a))),
   },
   // atan2(a, b) is the angle of the point (b, a): d = (b da − a db) / (a² + b²)

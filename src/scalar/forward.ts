@@ -7,7 +7,7 @@
  * `f` is called as `f(x, S)`: method style `(x) => x.mul(x.sin())` and generic style
  * `(x, S) => S.mul(x, S.sin(x))` both work. It may return a plain number for a constant result.
  */
-import { AdError, describe, expectFinite, expectFiniteVector, expectFunction, expectInteger, invalidArgument } from "../errors.js";
+import { AdError, describe, expectFinite, expectFiniteVector, expectFunction, expectInteger, expectLength, invalidArgument } from "../errors.js";
 import { Dual, dualScalar } from "./dual.js";
 import { dualScalarOver, NestedDual } from "./nestedDual.js";
 import type { MultivariateFn, Numeric, Scalar, UnivariateFn, VectorFn } from "./scalar.js";
@@ -29,7 +29,17 @@ export function derivative(f: UnivariateFn, x: number): { value: number; derivat
  * the tangent k times and the primal n − k times reads off f⁽ᵏ⁾(x).
  */
 export function derivatives(f: UnivariateFn, x: number, n: number): number[] {
-  const op = "derivatives";
+  return derivativesFor("derivatives", f, x, n);
+}
+
+/** f⁽ⁿ⁾(x); n = 0 gives f(x). */
+export function nthDerivative(f: UnivariateFn, x: number, n: number): number {
+  const all = derivativesFor("nthDerivative", f, x, n);
+  return all[all.length - 1];
+}
+
+/** `derivatives`, with `op` naming the public function the caller called (for its errors). */
+function derivativesFor(op: string, f: UnivariateFn, x: number, n: number): number[] {
   expectFunction(op, "f", f);
   expectFinite(op, "x", x);
   expectInteger(op, "n", n, 0, MAX_DERIVATIVE_ORDER);
@@ -48,14 +58,8 @@ export function derivatives(f: UnivariateFn, x: number, n: number): number[] {
   const inner = (v as NestedDual<unknown>).S;
   if (typeof top !== "number" && !(top instanceof NestedDual && top.S === inner)) throw badResult(op, top);
   const out: number[] = [];
-  for (let k = 0; k <= n; k++) out.push(coefficient(top, k));
+  for (let k = 0; k <= n; k++) out.push(coefficient(op, top, k));
   return out;
-}
-
-/** f⁽ⁿ⁾(x); n = 0 gives f(x). */
-export function nthDerivative(f: UnivariateFn, x: number, n: number): number {
-  const all = derivatives(f, x, n);
-  return all[all.length - 1];
 }
 
 /** f(x) and ∇f(x)·v in one forward pass. */
@@ -86,7 +90,8 @@ export function gradientForward(f: MultivariateFn, x: readonly number[]): { valu
   expectFunction(op, "f", f);
   const point = expectFiniteVector(op, "x", x);
   const gradient = new Array<number>(point.length);
-  let value = dualResult(op, f(seeded(point, -1), dualScalar)).x;
+  // With no inputs there is no seeded pass to read the value from: one unseeded pass gives it.
+  let value = point.length === 0 ? dualResult(op, f([], dualScalar)).x : NaN;
   for (let j = 0; j < point.length; j++) {
     const y = dualResult(op, f(seeded(point, j), dualScalar));
     if (j === 0) value = y.x;
@@ -136,7 +141,8 @@ function vectorResult(op: string, ys: unknown): Dual[] {
     throw invalidArgument(op, `f must return an array of Duals or numbers, got ${describe(ys)}`, { argument: "f", returned: describe(ys) });
   }
   const out: Dual[] = [];
-  for (let i = 0; i < ys.length; i++) {
+  const n = expectLength(op, "f's result", ys);
+  for (let i = 0; i < n; i++) {
     const y: unknown = ys[i];
     if (y instanceof Dual) out.push(y);
     else if (typeof y === "number") out.push(Dual.constant(y));
@@ -159,11 +165,13 @@ function badResult(op: string, y: unknown): AdError {
 }
 
 /** f⁽ᵏ⁾ from a tower of nested duals: k tangent steps, then primal steps down to a number. */
-function coefficient(y: unknown, k: number): number {
+function coefficient(op: string, y: unknown, k: number): number {
   let t = y;
   let remaining = k;
   for (;;) {
     if (typeof t === "number") return remaining === 0 ? t : 0;
+    // `new NestedDual(S, x, dx)` is unchecked: f can return one holding anything.
+    if (!(t instanceof NestedDual || t instanceof Dual)) throw badResult(op, y);
     const d = t as Numeric<unknown> & { readonly x: unknown; readonly dx: unknown };
     if (remaining > 0) {
       remaining--;

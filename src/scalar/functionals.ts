@@ -7,7 +7,7 @@
  * style `([a, b]) => a.mul(b.sin())` and the generic style `(xs, S) => S.mul(xs[0], S.sin(xs[1]))`
  * both work. It may return a plain number for a constant result (gradient zero).
  */
-import { AdError, describe, expectFiniteVector, expectFunction, invalidArgument } from "../errors.js";
+import { AdError, describe, expectFiniteVector, expectFunction, expectLength, invalidArgument } from "../errors.js";
 import type { MultivariateFn, VectorFn } from "./scalar.js";
 import { Tape } from "./tape/tape.js";
 import { Var } from "./tape/variable.js";
@@ -19,17 +19,21 @@ export interface ReverseOptions {
 
 /** f(x) and ∇f(x): one recording and one reverse sweep, whatever the number of inputs. */
 export function valueAndGradient(f: MultivariateFn, x: readonly number[], options: ReverseOptions = {}): { value: number; gradient: number[] } {
-  const op = "valueAndGradient";
+  return valueAndGradientFor("valueAndGradient", f, x, options);
+}
+
+/** ∇f(x) by reverse mode. */
+export function gradient(f: MultivariateFn, x: readonly number[], options: ReverseOptions = {}): number[] {
+  return valueAndGradientFor("gradient", f, x, options).gradient;
+}
+
+/** `valueAndGradient`, with `op` naming the public function the caller called (for its errors). */
+function valueAndGradientFor(op: string, f: MultivariateFn, x: readonly number[], options: ReverseOptions): { value: number; gradient: number[] } {
   const point = prepare(op, f, x, options);
   const tape = new Tape({ checkFinite: options.checkFinite === true, capacity: 64 });
   const xs = tape.variables(point);
   const y = output(op, tape, f(xs, tape.scalar));
   return { value: tape.value(y), gradient: tape.backward(y).wrt(xs) };
-}
-
-/** ∇f(x) by reverse mode. */
-export function gradient(f: MultivariateFn, x: readonly number[], options: ReverseOptions = {}): number[] {
-  return valueAndGradient(f, x, options).gradient;
 }
 
 /** f(x) and J[i][j] = ∂fᵢ/∂xⱼ: f is recorded once and swept backward once per output (row). */
@@ -42,7 +46,9 @@ export function jacobian(f: VectorFn, x: readonly number[], options: ReverseOpti
   if (!Array.isArray(ys)) {
     throw invalidArgument(op, `f must return an array of tape values or numbers, got ${describe(ys)}`, { argument: "f", returned: describe(ys) });
   }
-  const outs = ys.map((y: unknown) => output(op, tape, y));
+  // A loop, not ys.map: a huge sparse ys fails at its first hole instead of walking 2³² holes.
+  const outs = new Array<Var | number>(expectLength(op, "f's result", ys));
+  for (let i = 0; i < outs.length; i++) outs[i] = output(op, tape, ys[i]);
   return { value: outs.map((y) => tape.value(y)), jacobian: outs.map((y) => tape.backward(y).wrt(xs)) };
 }
 

@@ -4,7 +4,7 @@
  * (D(h) and D(h/2) combined to cancel the h² error term), so it is accurate to about 1e−10 relative
  * on smooth functions and tolerances can be tight enough to catch a wrong rule.
  */
-import { AdError, describe, expectFiniteVector, expectFunction, invalidArgument } from "../errors.js";
+import { AdError, describe, expectFinite, expectFiniteVector, expectFunction, expectInteger, expectLength, invalidArgument } from "../errors.js";
 
 export interface CheckGradientOptions {
   /** The gradient to check: the values at `x`, or a function computing them. */
@@ -38,11 +38,22 @@ export interface GradientReport {
 
 /** d/dt f(x + t·eᵢ) at t = 0 by Richardson-extrapolated central differences. */
 export function centralDifference(f: (x: number[]) => number, x: readonly number[], i: number, step = 1e-3): number {
+  const op = "centralDifference";
+  expectFunction(op, "f", f);
+  const point = expectFiniteVector(op, "x", x);
+  expectInteger(op, "i", i, 0, point.length - 1);
+  return difference(op, f, point, i, expectFinite(op, "step", step));
+}
+
+/** `centralDifference` on checked arguments; `op` names the public caller in errors. */
+function difference(op: string, f: (x: number[]) => number, x: readonly number[], i: number, step: number): number {
   const h = step * Math.max(1, Math.abs(x[i]));
   const at = (t: number): number => {
     const y = x.slice();
     y[i] += t;
-    return f(y);
+    const v: unknown = f(y);
+    if (typeof v !== "number") throw invalidArgument(op, `f must return a number, got ${describe(v)}`, { argument: "f", returned: describe(v) });
+    return v;
   };
   const d1 = (at(h) - at(-h)) / (2 * h);
   const d2 = (at(h / 2) - at(-h / 2)) / h;
@@ -68,7 +79,8 @@ export function checkGradient(f: (x: number[]) => number, x: ArrayLike<number>, 
       throw invalidArgument(op, `${name} must be a finite number ≥ 0, got ${describe(v)}`, { argument: name });
     }
   }
-  const given = typeof opts.gradient === "function" ? opts.gradient(point.slice()) : opts.gradient;
+  const gradient: unknown = opts.gradient; // read once: a getter may answer differently the second time
+  const given = typeof gradient === "function" ? (gradient as (x: number[]) => unknown)(point.slice()) : gradient;
   const analytic = expectGradientLike(op, given);
   if (analytic.length !== point.length) {
     throw new AdError("ShapeMismatch", `gradient has ${analytic.length} components but x has ${point.length}`, {
@@ -82,7 +94,7 @@ export function checkGradient(f: (x: number[]) => number, x: ArrayLike<number>, 
   let worst: ComponentReport | undefined;
   let worstRatio = -1;
   for (let i = 0; i < point.length; i++) {
-    const numeric = centralDifference(f, point, i, step);
+    const numeric = difference(op, f, point, i, step);
     const a = analytic[i];
     const absError = Math.abs(a - numeric);
     const scale = Math.max(Math.abs(a), Math.abs(numeric));
@@ -115,7 +127,8 @@ function expectGradientLike(op: string, value: unknown): number[] {
   }
   const items = value as ArrayLike<unknown>;
   const out: number[] = [];
-  for (let i = 0; i < items.length; i++) {
+  const n = expectLength(op, "gradient", items);
+  for (let i = 0; i < n; i++) {
     const v = items[i];
     if (typeof v !== "number") throw invalidArgument(op, `gradient[${i}] must be a number, got ${describe(v)}`);
     out.push(v);

@@ -4,7 +4,7 @@
  * `reset()`. It keeps what the gradient needs (one number per variable), not the whole tape's
  * adjoints, so a backward allocates in proportion to the inputs, not to the recorded ops.
  */
-import { AdError, describe, invalidArgument } from "../../errors.js";
+import { AdError, describe, expectLength, invalidArgument } from "../../errors.js";
 import type { Tape } from "./tape.js";
 import { Var } from "./variable.js";
 
@@ -58,8 +58,9 @@ export class Gradient<in out B = unknown> {
 
   private read(op: string, from: Float64Array, x: unknown): number | number[] {
     if (Array.isArray(x)) {
-      const out = new Array<number>(x.length);
-      for (let i = 0; i < x.length; i++) out[i] = from[this.slot(op, x[i])];
+      const n = expectLength(op, "xs", x);
+      const out = new Array<number>(n);
+      for (let i = 0; i < n; i++) out[i] = from[this.slot(op, x[i])];
       return out;
     }
     return from[this.slot(op, x)];

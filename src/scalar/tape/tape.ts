@@ -13,7 +13,7 @@
  * derivative rules from `elementary.ts` evaluated on dual numbers); the reverse sweep then gives
  * H·ẋ alongside the gradient: forward over reverse, used by `hessian` and `hessianVectorProduct`.
  */
-import { AdError, describe, invalidArgument } from "../../errors.js";
+import { AdError, describe, expectLength, invalidArgument } from "../../errors.js";
 import { Dual, dualScalar } from "../dual.js";
 import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../elementary.js";
 import { numberScalar } from "../number.js";
@@ -160,15 +160,16 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   /** One variable per element of `xs` (tangents per element on a tangent tape). */
   variables(xs: ArrayLike<number>, tangents?: ArrayLike<number>): Var<B>[] {
     if (!isArrayLike(xs)) throw invalidArgument("Tape.variables", `xs must be an array of numbers, got ${describe(xs)}`, { got: describe(xs) });
-    if (tangents !== undefined && (!isArrayLike(tangents) || tangents.length !== xs.length)) {
-      throw new AdError("ShapeMismatch", `tangents must be an array as long as xs (${xs.length}), got ${describe(tangents)}`, {
+    const n = expectLength("Tape.variables", "xs", xs);
+    if (tangents !== undefined && (!isArrayLike(tangents) || expectLength("Tape.variables", "tangents", tangents) !== n)) {
+      throw new AdError("ShapeMismatch", `tangents must be an array as long as xs (${n}), got ${describe(tangents)}`, {
         op: "Tape.variables",
-        xsLength: xs.length,
+        xsLength: n,
         tangents: describe(tangents),
       });
     }
-    const out = new Array<Var<B>>(xs.length);
-    for (let i = 0; i < xs.length; i++) out[i] = this.variable(xs[i], tangents === undefined ? 0 : tangents[i]);
+    const out = new Array<Var<B>>(n);
+    for (let i = 0; i < n; i++) out[i] = this.variable(xs[i], tangents === undefined ? 0 : tangents[i]);
     return out;
   }
 
@@ -361,34 +362,30 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   /** Σ xs as ONE node with an edge per active term (cheaper than a chain of adds). */
   sum(xs: readonly (Var<B> | number)[]): Var<B> {
     if (!Array.isArray(xs)) throw invalidArgument("Tape.sum", `xs must be an array, got ${describe(xs)}`, { got: describe(xs) });
+    const n = expectLength("Tape.sum", "xs", xs);
     const A = this.arena;
     let y = 0;
     let ty = 0;
     let active = 0;
-    for (let k = 0; k < xs.length; k++) {
-      const i = this.operand("sum", xs[k]);
-      if (i < 0) {
-        y += (i === NUMBER ? xs[k] : A.value[-2 - i]) as number;
-      } else {
-        y += A.value[i];
-        if (this.tangents) ty += A.tvalue[i];
-        active++;
-      }
-    }
-    this.checkValue("sum", y, ty, xs);
-    if (active === 0) return this.passive(y);
-    A.reserve(active);
-    let e = A.edges;
-    for (let k = 0; k < xs.length; k++) {
+    // One pass, each element read once (a getter may answer differently the second time): an active
+    // term's edge is written straight into the next free slot, which `open` then claims.
+    for (let k = 0; k < n; k++) {
       const x = xs[k];
-      if (typeof x === "number") continue;
-      const i = x.index;
-      if (A.op[i] === PASSIVE) continue;
+      const i = this.operand("sum", x);
+      if (i < 0) {
+        y += i === NUMBER ? (x as number) : A.value[-2 - i];
+        continue;
+      }
+      y += A.value[i];
+      if (this.tangents) ty += A.tvalue[i];
+      A.reserve(active + 1);
+      const e = A.edges + active++;
       A.parent[e] = i;
       A.partial[e] = 1;
       if (this.tangents) A.tpartial[e] = 0;
-      e++;
     }
+    this.checkValue("sum", y, ty, xs);
+    if (active === 0) return this.passive(y);
     const out = A.open(SUM, y, active);
     if (this.tangents) A.tvalue[out] = ty;
     return new Var(this, out, this.gen);
@@ -406,8 +403,9 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     if (typeof fn !== "function") throw invalidArgument(op, `fn must be a function, got ${describe(fn)}`, { got: describe(fn) });
     if (!Array.isArray(inputs)) throw invalidArgument(op, `inputs must be an array of variables, got ${describe(inputs)}`, { got: describe(inputs) });
     const A = this.arena;
-    const n = inputs.length;
-    const index = new Int32Array(n);
+    const n = expectLength(op, "inputs", inputs);
+    // A plain array: a huge (sparse) `inputs` fails at its first hole below, not at allocation.
+    const index = new Array<number>(n);
     let active = 0;
     for (let k = 0; k < n; k++) {
       const i = this.operand("checkpoint", inputs[k]);
@@ -505,7 +503,14 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
           tapeGeneration: this.gen,
         });
       }
-      return this.arena.op[a.index] === PASSIVE ? -2 - a.index : a.index;
+      // A handle made with `new Var(tape, index, generation)` can name no node at all (−1, 1.5, ∞):
+      // reading it would record garbage, and `backward` from index ∞ would never end.
+      const i = a.index;
+      const code = typeof i === "number" ? this.arena.op[i] : undefined;
+      if (code === undefined || i >= this.arena.size) {
+        throw invalidArgument(`Tape.${name}`, `the variable names node #${describe(i)}, which this tape never recorded`, { index: describe(i) });
+      }
+      return code === PASSIVE ? -2 - i : i;
     }
     if (typeof a === "number") return NUMBER;
     throw invalidArgument(`Tape.${name}`, `expected a variable of this tape or a number, got ${describe(a)}`, { got: describe(a) });
