@@ -105,14 +105,15 @@ export function jacobianForward(f: VectorFn, x: readonly number[]): { value: num
   const op = "jacobianForward";
   expectFunction(op, "f", f);
   const point = expectFiniteVector(op, "x", x);
-  // A first pass with no seed fixes the output length even when x is empty.
-  const first = vectorResult(op, f(seeded(point, -1), dualScalar));
+  const n = point.length;
+  // Pass j seeds input j and gives column j; with no inputs one unseeded pass gives the values.
+  const first = vectorResult(op, f(seeded(point, n === 0 ? -1 : 0), dualScalar));
   const m = first.length;
   const value = first.map((y) => y.x);
   const jacobian: number[][] = [];
-  for (let i = 0; i < m; i++) jacobian.push(new Array<number>(point.length).fill(0));
-  for (let j = 0; j < point.length; j++) {
-    const ys = vectorResult(op, f(seeded(point, j), dualScalar));
+  for (let i = 0; i < m; i++) jacobian.push(new Array<number>(n).fill(0));
+  for (let j = 0; j < n; j++) {
+    const ys = j === 0 ? first : vectorResult(op, f(seeded(point, j), dualScalar));
     if (ys.length !== m) {
       throw new AdError("ShapeMismatch", `f returned ${m} outputs in one pass and ${ys.length} in another`, {
         op,

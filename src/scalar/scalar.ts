@@ -68,9 +68,9 @@ export interface Numeric<T> extends UnaryMethodsOf<T>, BinaryMethodsOf<T> {
   readonly value: number;
 }
 
-/** f: ℝ → ℝ in any domain, called as `f(x, S)`. */
-export type UnivariateFn = <T extends Numeric<T>>(x: T, S: Scalar<T>) => T;
+/** f: ℝ → ℝ in any domain, called as `f(x, S)`; a plain number result is a constant. */
+export type UnivariateFn = <T extends Numeric<T>>(x: T, S: Scalar<T>) => T | number;
 /** f: ℝⁿ → ℝ in any domain, called as `f(xs, S)`. */
-export type MultivariateFn = <T extends Numeric<T>>(xs: readonly T[], S: Scalar<T>) => T;
+export type MultivariateFn = <T extends Numeric<T>>(xs: readonly T[], S: Scalar<T>) => T | number;
 /** f: ℝⁿ → ℝᵐ in any domain, called as `f(xs, S)`. */
-export type VectorFn = <T extends Numeric<T>>(xs: readonly T[], S: Scalar<T>) => readonly T[];
+export type VectorFn = <T extends Numeric<T>>(xs: readonly T[], S: Scalar<T>) => readonly (T | number)[];

@@ -13,6 +13,8 @@ export class Gradient<in out B = unknown> {
   constructor(
     private readonly tape: Tape<B>,
     private readonly generation: number,
+    /** Nodes recorded when the gradient was taken: anything recorded later cannot influence it. */
+    private readonly recorded: number,
     /** Node index of each variable, ascending (variables are recorded in creation order). */
     private readonly indices: Int32Array,
     /** @internal The adjoint of each variable, in creation order. */
@@ -60,13 +62,13 @@ export class Gradient<in out B = unknown> {
     if (Array.isArray(x)) {
       const n = expectLength(op, "xs", x);
       const out = new Array<number>(n);
-      for (let i = 0; i < n; i++) out[i] = from[this.slot(op, x[i])];
+      for (let i = 0; i < n; i++) out[i] = at(from, this.slot(op, x[i]));
       return out;
     }
-    return from[this.slot(op, x)];
+    return at(from, this.slot(op, x));
   }
 
-  /** The variable's position in creation order, found by binary search over the node indices. */
+  /** The variable's position in creation order (binary search over the node indices); −1 for a node recorded after. */
   private slot(op: string, x: unknown): number {
     if (!(x instanceof Var)) {
       throw invalidArgument(op, `expected a tape variable, got ${describe(x)}`, { got: describe(x) });
@@ -82,6 +84,8 @@ export class Gradient<in out B = unknown> {
         gradientGeneration: this.generation,
       });
     }
+    // Recorded after `backward`: it cannot have influenced the output.
+    if (x.index >= this.recorded) return -1;
     const indices = this.indices;
     let lo = 0;
     let hi = indices.length - 1;
@@ -103,4 +107,8 @@ function toArray(a: Float64Array): number[] {
   const out = new Array<number>(a.length);
   for (let i = 0; i < a.length; i++) out[i] = a[i];
   return out;
+}
+
+function at(from: Float64Array, slot: number): number {
+  return slot < 0 ? 0 : from[slot];
 }

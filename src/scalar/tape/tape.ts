@@ -176,6 +176,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   /** A value that does not depend on the variables (its gradient is never needed). */
   constant(x: number): Var<B> {
     if (typeof x !== "number") throw invalidArgument("Tape.constant", `x must be a number, got ${describe(x)}`, { got: describe(x) });
+    if (this.checkFinite && !Number.isFinite(x)) throw new AdError("NonFinite", `constant value is ${x}`, { op: "Tape.constant", value: x });
     return new Var(this, this.arena.leaf(PASSIVE, x), this.gen);
   }
 
@@ -207,7 +208,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     const ia = this.operand("add", a);
     const ib = this.operand("add", b);
     const y = (ia >= 0 ? A.value[ia] : this.read(a, ia)) + (ib >= 0 ? A.value[ib] : this.read(b, ib));
-    return this.record2(BINARY_CODE.add, y, ia, 1, ib, 1);
+    return this.record2(BINARY_CODE.add, y, ia, 1, ib, 1, a, b);
   }
 
   sub(a: Var<B> | number, b: Var<B> | number): Var<B> {
@@ -216,7 +217,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     const ia = this.operand("sub", a);
     const ib = this.operand("sub", b);
     const y = (ia >= 0 ? A.value[ia] : this.read(a, ia)) - (ib >= 0 ? A.value[ib] : this.read(b, ib));
-    return this.record2(BINARY_CODE.sub, y, ia, 1, ib, -1);
+    return this.record2(BINARY_CODE.sub, y, ia, 1, ib, -1, a, b);
   }
 
   mul(a: Var<B> | number, b: Var<B> | number): Var<B> {
@@ -226,7 +227,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     const ib = this.operand("mul", b);
     const va = ia >= 0 ? A.value[ia] : this.read(a, ia);
     const vb = ib >= 0 ? A.value[ib] : this.read(b, ib);
-    return this.record2(BINARY_CODE.mul, va * vb, ia, vb, ib, va);
+    return this.record2(BINARY_CODE.mul, va * vb, ia, vb, ib, va, a, b);
   }
 
   div(a: Var<B> | number, b: Var<B> | number): Var<B> {
@@ -237,7 +238,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     const va = ia >= 0 ? A.value[ia] : this.read(a, ia);
     const vb = ib >= 0 ? A.value[ib] : this.read(b, ib);
     const y = va / vb;
-    return this.record2(BINARY_CODE.div, y, ia, 1 / vb, ib, -y / vb);
+    return this.record2(BINARY_CODE.div, y, ia, 1 / vb, ib, -y / vb, a, b);
   }
 
   pow(a: Var<B> | number, b: Var<B> | number): Var<B> {
@@ -259,49 +260,49 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   neg(a: Var<B> | number): Var<B> {
     if (this.tangents) return this.unaryTangent("neg", a);
     const ia = this.operand("neg", a);
-    return this.record1(UNARY_CODE.neg, -(ia >= 0 ? this.arena.value[ia] : this.read(a, ia)), ia, -1);
+    return this.record1(UNARY_CODE.neg, -(ia >= 0 ? this.arena.value[ia] : this.read(a, ia)), ia, -1, a);
   }
 
   sin(a: Var<B> | number): Var<B> {
     if (this.tangents) return this.unaryTangent("sin", a);
     const ia = this.operand("sin", a);
     const x = ia >= 0 ? this.arena.value[ia] : this.read(a, ia);
-    return this.record1(UNARY_CODE.sin, Math.sin(x), ia, ia < 0 ? 0 : Math.cos(x));
+    return this.record1(UNARY_CODE.sin, Math.sin(x), ia, ia < 0 ? 0 : Math.cos(x), a);
   }
 
   cos(a: Var<B> | number): Var<B> {
     if (this.tangents) return this.unaryTangent("cos", a);
     const ia = this.operand("cos", a);
     const x = ia >= 0 ? this.arena.value[ia] : this.read(a, ia);
-    return this.record1(UNARY_CODE.cos, Math.cos(x), ia, ia < 0 ? 0 : -Math.sin(x));
+    return this.record1(UNARY_CODE.cos, Math.cos(x), ia, ia < 0 ? 0 : -Math.sin(x), a);
   }
 
   exp(a: Var<B> | number): Var<B> {
     if (this.tangents) return this.unaryTangent("exp", a);
     const ia = this.operand("exp", a);
     const y = Math.exp(ia >= 0 ? this.arena.value[ia] : this.read(a, ia));
-    return this.record1(UNARY_CODE.exp, y, ia, y);
+    return this.record1(UNARY_CODE.exp, y, ia, y, a);
   }
 
   log(a: Var<B> | number): Var<B> {
     if (this.tangents) return this.unaryTangent("log", a);
     const ia = this.operand("log", a);
     const x = ia >= 0 ? this.arena.value[ia] : this.read(a, ia);
-    return this.record1(UNARY_CODE.log, Math.log(x), ia, 1 / x);
+    return this.record1(UNARY_CODE.log, Math.log(x), ia, 1 / x, a);
   }
 
   sqrt(a: Var<B> | number): Var<B> {
     if (this.tangents) return this.unaryTangent("sqrt", a);
     const ia = this.operand("sqrt", a);
     const y = Math.sqrt(ia >= 0 ? this.arena.value[ia] : this.read(a, ia));
-    return this.record1(UNARY_CODE.sqrt, y, ia, 0.5 / y);
+    return this.record1(UNARY_CODE.sqrt, y, ia, 0.5 / y, a);
   }
 
   tanh(a: Var<B> | number): Var<B> {
     if (this.tangents) return this.unaryTangent("tanh", a);
     const ia = this.operand("tanh", a);
     const y = Math.tanh(ia >= 0 ? this.arena.value[ia] : this.read(a, ia));
-    return this.record1(UNARY_CODE.tanh, y, ia, 1 - y * y);
+    return this.record1(UNARY_CODE.tanh, y, ia, 1 - y * y, a);
   }
 
   cbrt(a: Var<B> | number): Var<B> {
@@ -458,6 +459,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   backward(out: Var<B> | number, seed = 1): Gradient<B> {
     const op = "Tape.backward";
     if (typeof seed !== "number") throw invalidArgument(op, `seed must be a number, got ${describe(seed)}`, { got: describe(seed) });
+    if (this.checkFinite && !Number.isFinite(seed)) throw new AdError("NonFinite", `the seed is ${seed}`, { op, seed });
     const i = this.operand("backward", out);
     const count = this.varCount;
     const indices = this.varIndex.slice(0, count);
@@ -476,7 +478,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
         if (tangents !== undefined) tangents[k] = A.tadj[indices[k]];
       }
     }
-    return new Gradient(this, this.gen, indices, adjoints, tangents);
+    return new Gradient(this, this.gen, this.arena.size, indices, adjoints, tangents);
   }
 
   toString(): string {
@@ -521,14 +523,14 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   }
 
   /** A node with one operand (`ia` from `operand`; a non-active operand makes a passive leaf). */
-  private record1(code: number, y: number, ia: number, w: number): Var<B> {
-    if (this.checkFinite && y - y !== 0) throw this.nonFiniteValue(code, y, [ia]);
+  private record1(code: number, y: number, ia: number, w: number, a: Var<B> | number): Var<B> {
+    if (this.checkFinite && y - y !== 0) throw this.nonFiniteValue(code, y, [this.read(a, ia)]);
     const A = this.arena;
     return new Var(this, ia < 0 ? A.leaf(PASSIVE, y) : A.push1(code, y, ia, w), this.gen);
   }
 
-  private record2(code: number, y: number, ia: number, wa: number, ib: number, wb: number): Var<B> {
-    if (this.checkFinite && y - y !== 0) throw this.nonFiniteValue(code, y, [ia, ib]);
+  private record2(code: number, y: number, ia: number, wa: number, ib: number, wb: number, a: Var<B> | number, b: Var<B> | number): Var<B> {
+    if (this.checkFinite && y - y !== 0) throw this.nonFiniteValue(code, y, [this.read(a, ia), this.read(b, ib)]);
     const A = this.arena;
     let i: number;
     if (ia >= 0) i = ib >= 0 ? A.push2(code, y, ia, wa, ib, wb) : A.push1(code, y, ia, wa);
@@ -542,7 +544,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     const ia = this.operand(name, a);
     const x = ia < 0 ? this.read(a, ia) : this.arena.value[ia];
     const y = rule.primal(x);
-    return this.record1(UNARY_CODE[name], y, ia, ia < 0 ? 0 : rule.df(numberScalar, x, y));
+    return this.record1(UNARY_CODE[name], y, ia, ia < 0 ? 0 : rule.df(numberScalar, x, y), a);
   }
 
   private binary(name: BinaryOp, a: Var<B> | number, b: Var<B> | number): Var<B> {
@@ -555,7 +557,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     const y = rule.primal(va, vb);
     const wa = ia < 0 ? 0 : rule.da(numberScalar, va, vb, y);
     const wb = ib < 0 ? 0 : rule.db(numberScalar, va, vb, y);
-    return this.record2(BINARY_CODE[name], y, ia, wa, ib, wb);
+    return this.record2(BINARY_CODE[name], y, ia, wa, ib, wb, a, b);
   }
 
   /** An operand's primal given its classification from `operand`. */
@@ -577,7 +579,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     const ia = this.operand(name, a);
     const x = this.dual(a, ia);
     const yx = rule.primal(x.x);
-    if (ia < 0) return this.recordValue(UNARY_CODE[name], yx, 0, [ia]);
+    if (ia < 0) return this.recordValue(UNARY_CODE[name], yx, 0, [x.x]);
     const w = rule.df(numberScalar, x.x, yx);
     const ty = x.dx === 0 ? 0 : x.dx * w;
     const wd = rule.df(dualScalar, x, new Dual(yx, ty));
@@ -596,7 +598,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     const da = this.dual(a, ia);
     const db = this.dual(b, ib);
     const y = rule.primal(da.x, db.x);
-    if (ia < 0 && ib < 0) return this.recordValue(BINARY_CODE[name], y, 0, [ia, ib]);
+    if (ia < 0 && ib < 0) return this.recordValue(BINARY_CODE[name], y, 0, [da.x, db.x]);
     let ty = 0;
     let wa = 0;
     let wb = 0;
@@ -648,11 +650,11 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     }
   }
 
-  private nonFiniteValue(code: number, y: number, operands: readonly number[]): AdError {
+  private nonFiniteValue(code: number, y: number, inputs: readonly number[]): AdError {
     const name = OP_NAMES[code];
-    const inputs = operands.map((i) => (i === NUMBER ? "number" : this.arena.value[i < 0 ? -2 - i : i]));
     return new AdError("NonFinite", `${name} produced ${y} from inputs ${inputs.join(", ")}`, { op: `Tape.${name}`, value: y, inputs });
   }
+
 
   /** The NonFinite error for the reverse sweep: edge `k` made an adjoint NaN/Inf. */
   private nonFiniteEdge(k: number): AdError {
