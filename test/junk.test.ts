@@ -212,7 +212,7 @@ const junkValue: fc.Arbitrary<unknown> = fc.oneof({ weight: 3, arbitrary: anythi
 
 // ── Handles, made fresh for each run ──────────────────────────────────────────────────────────────
 
-const REF_KINDS = ["var", "const", "known", "stale", "foreign", "forged", "future", "dual", "nested", "nested2", "scalar"] as const;
+const REF_KINDS = ["var", "const", "known", "stale", "foreign", "forged", "future", "dual", "nested", "nested2", "scalar", "flipping"] as const;
 type RefKind = (typeof REF_KINDS)[number];
 
 /** A handle that only exists once the run's tapes do. */
@@ -290,6 +290,12 @@ function makeCtx(variant: number): Ctx {
         return N2.from(x);
       case "scalar":
         return [numberScalar, dualScalar, N1, N2, tape.scalar, other.scalar][Math.abs(Math.trunc(x)) % 6];
+      case "flipping": {
+        // An array of variables whose first element answers differently at every read.
+        let reads = 0;
+        const answers = [known[0], null, known[1], Symbol("flip"), x];
+        return Object.defineProperty([known[0], known[1]], 0, { get: () => answers[reads++ % answers.length] });
+      }
     }
   };
   return { tape, other, known, stale, gradient, make };
@@ -361,7 +367,7 @@ class CallbackRecipe extends Deferred {
 
 const callback = fc.tuple(fc.constantFrom(...Object.keys(CALLBACKS)), junkValue).map(([name, j]) => new CallbackRecipe(name, j));
 
-const junk: fc.Arbitrary<unknown> = fc.oneof({ weight: 6, arbitrary: junkValue }, { weight: 1, arbitrary: callback }, { weight: 1, arbitrary: refArray });
+const junk: fc.Arbitrary<unknown> = fc.oneof({ weight: 6, arbitrary: junkValue }, { weight: 1, arbitrary: callback }, { weight: 1, arbitrary: refArray }, { weight: 1, arbitrary: ref });
 
 // ── Argument hints: where an argument must be nearly right for the call to get past its checks ───
 
@@ -387,7 +393,10 @@ const options = fc.oneof(
 );
 const order = fc.oneof(fc.integer({ min: -1, max: 13 }), number);
 
-const HINT = { callback, number, vector, options, order, operand, refArray, ref } as const;
+/** An array of operands, or one whose element answers differently at each read. */
+const operands = fc.oneof({ weight: 3, arbitrary: refArray }, { weight: 1, arbitrary: fc.constant(new Ref("flipping", 0)) });
+
+const HINT = { callback, number, vector, options, order, operand, operands, ref } as const;
 type Hint = keyof typeof HINT;
 
 /** Per callable (by id), the likely argument at each position; unlisted callables get operands. */
@@ -409,12 +418,12 @@ const HINTS: Record<string, readonly Hint[]> = {
   dualScalarOver: ["ref"],
   "new Tape": ["options"],
   "Tape.with": ["callback", "options"],
-  "Tape#checkpoint": ["callback", "refArray"],
+  "Tape#checkpoint": ["callback", "operands"],
   "Tape#variables": ["vector", "vector"],
-  "Tape#sum": ["refArray"],
+  "Tape#sum": ["operands"],
   "Tape#backward": ["operand", "number"],
-  "Gradient#wrt": ["refArray"],
-  "Gradient#tangentWrt": ["refArray"],
+  "Gradient#wrt": ["operands"],
+  "Gradient#tangentWrt": ["operands"],
 };
 
 // ── The walk ──────────────────────────────────────────────────────────────────────────────────────

@@ -423,7 +423,10 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
       throw invalidArgument(op, `fn must return a variable or an array of variables of its tape, got ${describe(result)}`, { returned: describe(result) });
     }
     const ys: Var<B>[] = [];
-    for (const y of outs as unknown[]) {
+    // Indexed, not for…of: the array's iterator would trust a length that a Proxy can fake.
+    const m = expectLength(op, "fn's result", outs);
+    for (let r = 0; r < m; r++) {
+      const y: unknown = outs[r];
       const j = scratch.operand("checkpoint", y);
       const value = j === NUMBER ? (y as number) : scratch.arena.value[j < 0 ? -2 - j : j];
       if (j < 0 || active === 0) {
