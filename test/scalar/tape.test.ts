@@ -963,3 +963,39 @@ describe("Tape with tangents: random DAGs, sum and checkpoint", () => {
     expect(tape.size).toBe(0);
   });
 });
+
+describe("a failed call leaves the tape as it was", () => {
+  it("checkpoint whose second output is junk records nothing", () => {
+    const tape = new Tape();
+    const x = tape.variable(1);
+    expect(() => tape.checkpoint((ins) => [ins[0].sin(), "junk"] as never, [x])).toThrow(AdError);
+    expect(tape.size).toBe(1);
+    expect(tape.edges).toBe(0);
+  });
+
+  it("checkpoint whose body's backward is non-finite records nothing", () => {
+    const tape = new Tape({ checkFinite: true });
+    const x = tape.variable(0);
+    expect(() => tape.checkpoint((ins) => [ins[0].mul(2), ins[0].sqrt()], [x])).toThrow(expect.objectContaining({ code: "NonFinite" }));
+    expect(tape.size).toBe(1);
+  });
+
+  it("variables with a bad element records none of them, and the error names variables", () => {
+    const t = new Tape({ checkFinite: true });
+    expect(() => t.variables([1, NaN])).toThrow(expect.objectContaining({ code: "NonFinite", details: expect.objectContaining({ op: "Tape.variables", index: 1 }) }));
+    expect(() => t.variables([1, "a"] as never)).toThrow(expect.objectContaining({ code: "InvalidArgument", details: expect.objectContaining({ op: "Tape.variables", index: 1 }) }));
+    expect(t.size).toBe(0);
+    t.variable(3);
+    expect(t.backward(t.variable(4)).all()).toEqual([0, 1]);
+  });
+
+  it("a checkpoint of the same tape inside a checkpoint body gets its own scratch tape", () => {
+    const tape = new Tape();
+    const x = tape.variable(1);
+    const [y] = tape.checkpoint((ins) => {
+      tape.checkpoint((js) => js[0].cos(), [x]);
+      return ins[0].sin().mul(ins[0]);
+    }, [x]);
+    expect(tape.backward(y).wrt(x)).toBeCloseTo(Math.cos(1) + Math.sin(1), 14);
+  });
+});

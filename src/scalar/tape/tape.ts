@@ -168,8 +168,20 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
         tangents: describe(tangents),
       });
     }
+    // Read and check every element before recording any, so a bad element leaves the tape as it was.
+    const values = new Array<number>(n);
+    const seeds = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const x: unknown = xs[i];
+      const t: unknown = tangents === undefined ? 0 : tangents[i];
+      if (typeof x !== "number") throw invalidArgument("Tape.variables", `xs[${i}] must be a number, got ${describe(x)}`, { index: i, got: describe(x) });
+      if (typeof t !== "number") throw invalidArgument("Tape.variables", `tangents[${i}] must be a number, got ${describe(t)}`, { index: i, got: describe(t) });
+      if (this.checkFinite && !Number.isFinite(x)) throw new AdError("NonFinite", `xs[${i}] is ${x}`, { op: "Tape.variables", index: i, value: x });
+      values[i] = x;
+      seeds[i] = t;
+    }
     const out = new Array<Var<B>>(n);
-    for (let i = 0; i < n; i++) out[i] = this.variable(xs[i], tangents === undefined ? 0 : tangents[i]);
+    for (let i = 0; i < n; i++) out[i] = this.variable(values[i], seeds[i]);
     return out;
   }
 
@@ -414,42 +426,57 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
       index[k] = i;
       if (i >= 0) active++;
     }
-    const scratch = (this.scratch ??= new Tape<unknown>({ tangents: this.tangents, checkFinite: this.checkFinite }));
-    scratch.reset();
-    const local = Array.from(index, (i) => (i >= 0 ? scratch.variable(A.value[i], this.tangents ? A.tvalue[i] : 0) : scratch.constant(A.value[-2 - i])));
-    const result: unknown = fn(local, scratch);
-    const outs = result instanceof Var ? [result] : result;
-    if (!Array.isArray(outs)) {
-      throw invalidArgument(op, `fn must return a variable or an array of variables of its tape, got ${describe(result)}`, { returned: describe(result) });
-    }
-    const ys: Var<B>[] = [];
-    // Indexed, not for…of: the array's iterator would trust a length that a Proxy can fake.
-    const m = expectLength(op, "fn's result", outs);
-    for (let r = 0; r < m; r++) {
-      const y: unknown = outs[r];
-      const j = scratch.operand("checkpoint", y);
-      const value = j === NUMBER ? (y as number) : scratch.arena.value[j < 0 ? -2 - j : j];
-      if (j < 0 || active === 0) {
-        ys.push(this.passive(value));
-        continue;
+    // The scratch tape is taken for the duration of the call, so a checkpoint inside `fn` gets its own.
+    const scratch = this.scratch ?? new Tape<unknown>({ tangents: this.tangents, checkFinite: this.checkFinite });
+    this.scratch = undefined;
+    try {
+      scratch.reset();
+      const local = Array.from(index, (i) => (i >= 0 ? scratch.variable(A.value[i], this.tangents ? A.tvalue[i] : 0) : scratch.constant(A.value[-2 - i])));
+      const result: unknown = fn(local, scratch);
+      const outs = result instanceof Var ? [result] : result;
+      if (!Array.isArray(outs)) {
+        throw invalidArgument(op, `fn must return a variable or an array of variables of its tape, got ${describe(result)}`, { returned: describe(result) });
       }
-      // The scratch tape's variables are exactly the active inputs, in order.
-      const g = scratch.backward(y as Var<unknown>);
-      A.reserve(active);
-      let e = A.edges;
-      for (let k = 0, v = 0; k < n; k++) {
-        if (index[k] < 0) continue;
-        A.parent[e] = index[k];
-        A.partial[e] = g.adjoints[v];
-        if (this.tangents) A.tpartial[e] = g.adjointTangents![v];
-        e++;
-        v++;
+      // Everything that can fail (each output's check and reverse sweep) happens before anything is
+      // recorded here, so a failed checkpoint leaves this tape as it was.
+      // Indexed, not for…of: the array's iterator would trust a length that a Proxy can fake.
+      const m = expectLength(op, "fn's result", outs);
+      const values = new Array<number>(m);
+      const sweeps = new Array<Gradient<unknown> | undefined>(m);
+      const tvalues = new Array<number>(m);
+      for (let r = 0; r < m; r++) {
+        const y: unknown = outs[r];
+        const j = scratch.operand("checkpoint", y);
+        values[r] = j === NUMBER ? (y as number) : scratch.arena.value[j < 0 ? -2 - j : j];
+        // The scratch tape's variables are exactly the active inputs, in order.
+        sweeps[r] = j < 0 || active === 0 ? undefined : scratch.backward(y as Var<unknown>);
+        tvalues[r] = j >= 0 && this.tangents ? scratch.arena.tvalue[j] : 0;
       }
-      const out = A.open(CHECKPOINT, value, active);
-      if (this.tangents) A.tvalue[out] = scratch.arena.tvalue[j];
-      ys.push(new Var(this, out, this.gen));
+      const ys: Var<B>[] = [];
+      for (let r = 0; r < m; r++) {
+        const g = sweeps[r];
+        if (g === undefined) {
+          ys.push(this.passive(values[r]));
+          continue;
+        }
+        A.reserve(active);
+        let e = A.edges;
+        for (let k = 0, v = 0; k < n; k++) {
+          if (index[k] < 0) continue;
+          A.parent[e] = index[k];
+          A.partial[e] = g.adjoints[v];
+          if (this.tangents) A.tpartial[e] = g.adjointTangents![v];
+          e++;
+          v++;
+        }
+        const out = A.open(CHECKPOINT, values[r], active);
+        if (this.tangents) A.tvalue[out] = tvalues[r];
+        ys.push(new Var(this, out, this.gen));
+      }
+      return ys;
+    } finally {
+      this.scratch = scratch;
     }
-    return ys;
   }
 
   // ── Reverse sweep ──────────────────────────────────────────────────────────────────────────────
