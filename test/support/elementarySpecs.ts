@@ -190,11 +190,11 @@ export function binaryPoint(op: BinaryOp, margin = EDGE_MARGIN): fc.Arbitrary<[n
 
 /**
  * A relative finite-difference step for `centralDifference` that stays well inside the smooth region:
- * at most 1e−3, and at most 2% of the distance to the nearest edge, so the Richardson truncation
+ * at most 1e−3, and at most 0.5% of the distance to the nearest edge, so the Richardson truncation
  * error (∝ (h/distance)⁴) is far below the 1e−6 tolerance.
  */
 export function fdStep(x: number, distance: number): number {
-  return Math.min(1e-3, (0.02 * distance) / Math.max(1, Math.abs(x)));
+  return Math.min(1e-3, (0.005 * distance) / Math.max(1, Math.abs(x)));
 }
 
 /** |actual − expected| ≤ atol + rtol·max(|actual|, |expected|); equal infinities pass, NaN never does. */

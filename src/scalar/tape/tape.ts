@@ -169,8 +169,10 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
       });
     }
     // Read and check every element before recording any, so a bad element leaves the tape as it was.
-    const values = new Array<number>(n);
-    const seeds = new Array<number>(n);
+    // Typed scratch arrays are fastest; past 2²⁴ elements a plain array, so that a huge sparse `xs`
+    // fails at its first hole rather than in a giant allocation.
+    const values: Float64Array | number[] = n <= 1 << 24 ? new Float64Array(n) : new Array<number>(n);
+    const seeds: Float64Array | number[] = !this.tangents ? values : n <= 1 << 24 ? new Float64Array(n) : new Array<number>(n);
     for (let i = 0; i < n; i++) {
       const x: unknown = xs[i];
       const t: unknown = tangents === undefined ? 0 : tangents[i];
@@ -178,10 +180,10 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
       if (typeof t !== "number") throw invalidArgument("Tape.variables", `tangents[${i}] must be a number, got ${describe(t)}`, { index: i, got: describe(t) });
       if (this.checkFinite && !Number.isFinite(x)) throw new AdError("NonFinite", `xs[${i}] is ${x}`, { op: "Tape.variables", index: i, value: x });
       values[i] = x;
-      seeds[i] = t;
+      if (this.tangents) seeds[i] = t;
     }
     const out = new Array<Var<B>>(n);
-    for (let i = 0; i < n; i++) out[i] = this.variable(values[i], seeds[i]);
+    for (let i = 0; i < n; i++) out[i] = this.variable(values[i], this.tangents ? seeds[i] : 0);
     return out;
   }
 
