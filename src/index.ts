@@ -2,3 +2,4 @@
 export * from "./errors.js";
 export * from "./scalar/index.js";
 export * from "./testing/index.js";
+export * from "./tensor/index.js";

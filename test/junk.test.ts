@@ -27,7 +27,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as adjoint from "../src/index.js";
-import { AD_ERROR_CODES, AdError, BINARY_OPS, Dual, dualScalar, dualScalarOver, Gradient, NestedDual, numberScalar, Tape, UNARY_OPS, Var, type Scalar } from "../src/index.js";
+import { AD_ERROR_CODES, AdError, arange, BINARY_OPS, Dual, dualScalar, dualScalarOver, Gradient, NestedDual, numberScalar, rng, Tape, tensor, UNARY_OPS, Var, zeros, type Scalar } from "../src/index.js";
 
 /** Runs per callable; `JUNK_RUNS=2000 npx vitest run test/junk.test.ts` for a deeper soak. */
 const NUM_RUNS = Number(process.env.JUNK_RUNS ?? 40);
@@ -457,6 +457,18 @@ const RECEIVERS: Record<string, (ctx: Ctx, variant: number, n: number) => object
   Tape: (ctx) => ctx.tape,
   Var: (ctx, variant, n) => [ctx.known[0], ctx.tape.variable(n), ctx.tape.constant(n), ctx.stale][variant % 4],
   Gradient: (ctx) => ctx.gradient,
+  Rng: (_ctx, variant) => rng(variant),
+  // Contiguous, a transposed view, a broadcast view, a scalar, an empty tensor, a bool mask, a negative-step slice.
+  Tensor: (_ctx, variant, n) =>
+    [
+      tensor([[1, 2, 3], [4, 5, n]]),
+      tensor([[1, 2, 3], [4, 5, n]]).transpose(),
+      tensor([n, 2]).expand([3, 2]),
+      tensor(n),
+      zeros([0, 3]),
+      tensor([true, false]),
+      arange(6).slice([null, null, -2]),
+    ][variant % 7],
 };
 
 /** The Scalars reachable from the API, with the owner their errors name; each exported Scalar must be among them. */
@@ -475,7 +487,14 @@ const OP_OWNER: Record<string, string> = { Var: "Tape" };
  * Documented delegations: `from` is `constant` (scalar.ts: "the same as constant"); a Var's coercion
  * is refused by the Var itself.
  */
-const OP_ALIASES: Record<string, string> = { "Tape.from": "Tape.constant", "Dual.from": "Dual.constant", "Tape.toPrimitive": "Var.toPrimitive" };
+const OP_ALIASES: Record<string, string> = {
+  "Tape.from": "Tape.constant",
+  "Dual.from": "Dual.constant",
+  "Tape.toPrimitive": "Var.toPrimitive",
+  // Tensor's view methods are the view functions of the same name (tensor.ts forwards to view.ts).
+  ...Object.fromEntries(["reshape", "permute", "transpose", "expand", "slice", "squeeze", "unsqueeze"].map((name) => [`Tensor.${name}`, name])),
+  "Tensor.broadcastTo": "expand",
+};
 const SCALAR_METHODS = ["from", "value", ...UNARY_OPS, ...BINARY_OPS] as const;
 
 const isClass = (v: unknown): v is new (...args: unknown[]) => object => typeof v === "function" && /^class\b/.test(Function.prototype.toString.call(v));

@@ -31,11 +31,13 @@ describe("package exports", () => {
     const errors = importNames("adjoint/errors");
     const scalar = importNames("adjoint/scalar");
     const testing = importNames("adjoint/testing");
+    const tensor = importNames("adjoint/tensor");
     expect(errors).toEqual(expect.arrayContaining(["AdError", "attempt", "isAdError", "AD_ERROR_CODES"]));
     expect(scalar).toEqual(
       expect.arrayContaining(["Dual", "dualScalar", "numberScalar", "NestedDual", "dualScalarOver", "Tape", "Var", "Gradient", "derivative", "derivatives", "nthDerivative", "directionalDerivative", "jacobianForward", "gradient", "valueAndGradient", "jacobian", "hessian", "hessianVectorProduct"]),
     );
     expect(testing).toEqual(expect.arrayContaining(["checkGradient", "centralDifference"]));
-    for (const name of [...errors, ...scalar, ...testing]) expect(all).toContain(name);
+    expect(tensor).toEqual(expect.arrayContaining(["Tensor", "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn", "randint", "rng", "reshape", "permute", "transpose", "expand", "slice", "squeeze", "unsqueeze", "contiguous"]));
+    for (const name of [...errors, ...scalar, ...testing, ...tensor]) expect(all).toContain(name);
   });
 });

@@ -1,0 +1,209 @@
+/**
+ * Creating tensors: from nested arrays or typed arrays, constant fills, ranges, identity, and random
+ * fills from an explicit `Rng` (`rng(seed)`); without one, a fresh `rng(0)` is used, so results are
+ * reproducible by default and no hidden global generator exists.
+ */
+import { AdError, describe, expectFinite, expectInteger, expectLength, invalidArgument } from "../errors.js";
+import { allocate, coerce, dtypeOfArray, expectDType, type DType } from "./dtype.js";
+import { Rng, rng as makeRng } from "./rng.js";
+import { expectShape, formatShape, MAX_ELEMENTS, MAX_RANK, sizeOf } from "./shape.js";
+import { fromStorage, type Tensor } from "./tensor.js";
+
+export interface CreateOptions {
+  readonly dtype?: DType;
+}
+
+export interface TensorOptions extends CreateOptions {
+  /** For flat input (a typed array or a flat list): the shape to read it as. */
+  readonly shape?: readonly number[];
+}
+
+export interface RandomOptions extends CreateOptions {
+  /** The generator to draw from (advanced by the call). Default: a fresh `rng(0)`. */
+  readonly rng?: Rng;
+}
+
+function options<T extends object>(op: string, value: unknown): T {
+  if (value === undefined) return {} as T;
+  if (value === null || typeof value !== "object") throw invalidArgument(op, `options must be an object, got ${describe(value)}`, { got: describe(value) });
+  return value as T;
+}
+
+function dtypeOption(op: string, opts: CreateOptions, fallback: DType = "float32"): DType {
+  return opts.dtype === undefined ? fallback : expectDType(op, opts.dtype);
+}
+
+/**
+ * A tensor from nested arrays (`[[1, 2], [3, 4]]`, booleans allowed) or a typed array (copied; its
+ * dtype is kept unless `dtype` says otherwise). Ragged nesting is a `ShapeMismatch`.
+ */
+export function tensor(values: unknown, opts?: TensorOptions): Tensor {
+  const op = "tensor";
+  const o = options<TensorOptions>(op, opts);
+  const typed = dtypeOfArray(values);
+  let flat: ArrayLike<number>;
+  let shape: number[];
+  let inferredDType: DType = "float32";
+  if (typed !== undefined) {
+    flat = values as ArrayLike<number>;
+    shape = [flat.length];
+    inferredDType = typed;
+  } else {
+    const read = flatten(op, values);
+    flat = read.flat;
+    shape = read.shape;
+    if (read.allBoolean && read.flat.length > 0) inferredDType = "bool";
+  }
+  const dtype = dtypeOption(op, o, inferredDType);
+  if (o.shape !== undefined) {
+    const target = expectShape(op, "shape", o.shape);
+    if (sizeOf(target) !== flat.length) {
+      throw new AdError("ShapeMismatch", `${flat.length} values cannot fill shape ${formatShape(target)} (${sizeOf(target)} elements)`, { op, values: flat.length, shape: target });
+    }
+    shape = target;
+  }
+  const storage = allocate(dtype, flat.length);
+  for (let i = 0; i < flat.length; i++) storage[i] = coerce(dtype, flat[i]);
+  return fromStorage(storage, dtype, shape);
+}
+
+function flatten(op: string, values: unknown): { flat: number[]; shape: number[]; allBoolean: boolean } {
+  const flat: number[] = [];
+  let allBoolean = true;
+  const shape: number[] = [];
+  const visit = (v: unknown, depth: number, path: string): void => {
+    if (Array.isArray(v)) {
+      const n = expectLength(op, `values${path}`, v);
+      if (n > MAX_ELEMENTS || depth >= MAX_RANK) throw invalidArgument(op, `values${path} is too large or too deeply nested`, { at: path, length: n, depth });
+      if (depth === shape.length) {
+        if (depth > 0 && flat.length > 0) ragged(path);
+        shape.push(n);
+      } else if (shape[depth] !== n) ragged(path);
+      for (let i = 0; i < n; i++) visit(v[i], depth + 1, `${path}[${i}]`);
+      return;
+    }
+    if (depth !== shape.length) ragged(path);
+    if (typeof v === "number") {
+      allBoolean = false;
+      flat.push(v);
+    } else if (typeof v === "boolean") flat.push(v ? 1 : 0);
+    else throw invalidArgument(op, `values${path} must be a number, a boolean or an array, got ${describe(v)}`, { at: path, got: describe(v) });
+  };
+  const ragged = (path: string): never => {
+    throw new AdError("ShapeMismatch", `values are ragged at values${path}: every list at one depth must have the same length`, { op, at: path });
+  };
+  visit(values, 0, "");
+  // A leaf reached before the first array at some depth fixes the rank; re-check leaves' depth.
+  if (sizeOf(shape) !== flat.length) ragged("");
+  return { flat, shape, allBoolean };
+}
+
+/** A tensor of `shape` with every element `value`. */
+export function full(shape: readonly number[], value: number, opts?: CreateOptions): Tensor {
+  return filled("full", shape, value, opts);
+}
+
+function filled(op: string, shape: readonly number[], value: unknown, opts: unknown): Tensor {
+  const dims = expectShape(op, "shape", shape);
+  const dtype = dtypeOption(op, options(op, opts));
+  if (typeof value !== "number" && typeof value !== "boolean") throw invalidArgument(op, `value must be a number, got ${describe(value)}`, { got: describe(value) });
+  const storage = allocate(dtype, sizeOf(dims));
+  storage.fill(coerce(dtype, Number(value)));
+  return fromStorage(storage, dtype, dims);
+}
+
+export function zeros(shape: readonly number[], opts?: CreateOptions): Tensor {
+  const op = "zeros";
+  const dims = expectShape(op, "shape", shape);
+  const dtype = dtypeOption(op, options(op, opts));
+  return fromStorage(allocate(dtype, sizeOf(dims)), dtype, dims);
+}
+
+export function ones(shape: readonly number[], opts?: CreateOptions): Tensor {
+  return filled("ones", shape, 1, opts);
+}
+
+/** start, start+step, … up to but excluding stop; `arange(n)` is 0 … n−1. */
+export function arange(start: number, stop?: number, step = 1, opts?: CreateOptions): Tensor {
+  const op = "arange";
+  if (stop === undefined) {
+    stop = start;
+    start = 0;
+  }
+  expectFinite(op, "start", start);
+  expectFinite(op, "stop", stop);
+  expectFinite(op, "step", step);
+  if (step === 0) throw invalidArgument(op, "step must not be 0", { step });
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  if (n > MAX_ELEMENTS) throw invalidArgument(op, `the range has ${n} elements, more than ${MAX_ELEMENTS}`, { start, stop, step });
+  const dtype = dtypeOption(op, options(op, opts));
+  const storage = allocate(dtype, n);
+  for (let i = 0; i < n; i++) storage[i] = coerce(dtype, start + i * step);
+  return fromStorage(storage, dtype, [n]);
+}
+
+/** n evenly spaced values from start to stop, both included. */
+export function linspace(start: number, stop: number, n: number, opts?: CreateOptions): Tensor {
+  const op = "linspace";
+  expectFinite(op, "start", start);
+  expectFinite(op, "stop", stop);
+  expectInteger(op, "n", n, 0, MAX_ELEMENTS);
+  const dtype = dtypeOption(op, options(op, opts));
+  const storage = allocate(dtype, n);
+  const step = n > 1 ? (stop - start) / (n - 1) : 0;
+  for (let i = 0; i < n; i++) storage[i] = coerce(dtype, i === n - 1 && n > 1 ? stop : start + i * step);
+  return fromStorage(storage, dtype, [n]);
+}
+
+/** The n×m identity (m = n by default). */
+export function eye(n: number, m = n, opts?: CreateOptions): Tensor {
+  const op = "eye";
+  expectInteger(op, "n", n, 0, MAX_ELEMENTS);
+  expectInteger(op, "m", m, 0, MAX_ELEMENTS);
+  const dims = expectShape(op, "shape", [n, m]);
+  const dtype = dtypeOption(op, options(op, opts));
+  const storage = allocate(dtype, n * m);
+  for (let i = 0; i < Math.min(n, m); i++) storage[i * m + i] = 1;
+  return fromStorage(storage, dtype, dims);
+}
+
+function generator(op: string, o: RandomOptions): Rng {
+  if (o.rng === undefined) return makeRng(0);
+  if (!(o.rng instanceof Rng)) throw invalidArgument(op, `rng must come from rng(seed), got ${describe(o.rng)}`, { got: describe(o.rng) });
+  return o.rng;
+}
+
+function randomFloat(op: string, shape: readonly number[], opts: unknown, draw: (g: Rng) => number): Tensor {
+  const dims = expectShape(op, "shape", shape);
+  const o = options<RandomOptions>(op, opts);
+  const dtype = dtypeOption(op, o);
+  if (dtype !== "float32" && dtype !== "float64") throw invalidArgument(op, `dtype must be float32 or float64, got ${dtype}`, { dtype });
+  const g = generator(op, o);
+  const storage = allocate(dtype, sizeOf(dims));
+  for (let i = 0; i < storage.length; i++) storage[i] = draw(g);
+  return fromStorage(storage, dtype, dims);
+}
+
+/** Uniform in [0, 1). */
+export function rand(shape: readonly number[], opts?: RandomOptions): Tensor {
+  return randomFloat("rand", shape, opts, (g) => g.uniform());
+}
+
+/** Standard normal. */
+export function randn(shape: readonly number[], opts?: RandomOptions): Tensor {
+  return randomFloat("randn", shape, opts, (g) => g.normal());
+}
+
+/** Uniform integers in [low, high), dtype int32. */
+export function randint(low: number, high: number, shape: readonly number[], opts?: RandomOptions): Tensor {
+  const op = "randint";
+  expectInteger(op, "low", low, -(2 ** 31), 2 ** 31 - 1);
+  expectInteger(op, "high", high, low + 1, 2 ** 31);
+  const dims = expectShape(op, "shape", shape);
+  const o = options<RandomOptions>(op, opts);
+  const dtype = dtypeOption(op, o, "int32");
+  const g = generator(op, o);
+  const storage = allocate(dtype, sizeOf(dims));
+  for (let i = 0; i < storage.length; i++) storage[i] = coerce(dtype, g.int(low, high));
+  return fromStorage(storage, dtype, dims);
+}

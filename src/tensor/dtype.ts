@@ -1,0 +1,62 @@
+/**
+ * Element types. `float32` is the default (what ML code and the later WASM/WebGPU kernels use);
+ * `float64` is there for gradient checking; `int32` for indices and labels; `bool` for masks and
+ * comparison results (one byte per element, 0 or 1). Only the float types carry gradients.
+ */
+import { describe, invalidArgument } from "../errors.js";
+
+export const DTYPES = ["float32", "float64", "int32", "bool"] as const;
+export type DType = (typeof DTYPES)[number];
+export type FloatDType = "float32" | "float64";
+
+export interface StorageOf {
+  float32: Float32Array;
+  float64: Float64Array;
+  int32: Int32Array;
+  bool: Uint8Array;
+}
+export type Storage = StorageOf[DType];
+
+const CONSTRUCTORS = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  bool: Uint8Array,
+} as const;
+
+/** A zeroed typed array of `n` elements for `dtype`. */
+export function allocate<D extends DType>(dtype: D, n: number): StorageOf[D] {
+  return new CONSTRUCTORS[dtype](n) as StorageOf[D];
+}
+
+export function isFloat(dtype: DType): dtype is FloatDType {
+  return dtype === "float32" || dtype === "float64";
+}
+
+export function expectDType(op: string, value: unknown): DType {
+  if (typeof value === "string" && (DTYPES as readonly string[]).includes(value)) return value as DType;
+  throw invalidArgument(op, `dtype must be one of ${DTYPES.join(", ")}, got ${describe(value)}`, { argument: "dtype", got: describe(value) });
+}
+
+/** The dtype a typed array holds, or undefined for arrays we do not store. */
+export function dtypeOfArray(a: unknown): DType | undefined {
+  if (a instanceof Float32Array) return "float32";
+  if (a instanceof Float64Array) return "float64";
+  if (a instanceof Int32Array) return "int32";
+  if (a instanceof Uint8Array) return "bool";
+  return undefined;
+}
+
+/** How a number is stored in `dtype`: rounded to f32, truncated to i32, or 0/1. */
+export function coerce(dtype: DType, x: number): number {
+  switch (dtype) {
+    case "float32":
+      return Math.fround(x);
+    case "float64":
+      return x;
+    case "int32":
+      return x | 0;
+    case "bool":
+      return x ? 1 : 0;
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * `Tensor`: a typed-array storage seen through a shape, strides and an offset, so views (reshape of a
+ * contiguous tensor, transpose, expand, slice, squeeze) share memory instead of copying. Storage is
+ * row-major when contiguous; a stride of 0 repeats an element (broadcasting). The class is thin: the
+ * view functions live in `view.ts`, creation in `creation.ts`; the autograd layer and the primitives
+ * are built on top (issue 3 continues there).
+ */
+import { AdError, describe, invalidArgument } from "../errors.js";
+import type { DType, Storage } from "./dtype.js";
+import { contiguousStrides, formatShape, sizeOf, type Shape } from "./shape.js";
+import * as view from "./view.js";
+
+export const DEVICES = ["cpu"] as const;
+/** Where a tensor's storage lives. Only "cpu" exists yet; the field is here so backends slot in. */
+export type Device = (typeof DEVICES)[number];
+
+/** What `toArray` returns: numbers (or booleans for `bool`) nested to the tensor's rank. */
+export type NestedArray = number | boolean | NestedArray[];
+
+export class Tensor<S extends Shape = Shape> {
+  /** Whether gradients are wanted for this tensor (used by the autograd layer). */
+  requiresGrad = false;
+  /** The accumulated gradient, once a backward pass has filled it. */
+  grad: Tensor<S> | null = null;
+
+  /** @internal Build tensors with `tensor`, `zeros`, … or the view methods. */
+  constructor(
+    /** The elements, shared by every view of the same data. */
+    readonly storage: Storage,
+    readonly dtype: DType,
+    readonly shape: S,
+    /** Elements to skip in `storage` for a step along each axis (0 for a broadcast axis). */
+    readonly strides: readonly number[],
+    /** Storage index of the element at index [0, 0, …]. */
+    readonly offset: number,
+    readonly device: Device = "cpu",
+  ) {}
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+
+  /** True when the elements sit in row-major order with no gaps (size-1 axes may have any stride). */
+  isContiguous(): boolean {
+    let expected = 1;
+    for (let i = this.shape.length - 1; i >= 0; i--) {
+      const d = this.shape[i];
+      if (d === 1) continue;
+      if (this.strides[i] !== expected) return false;
+      expected *= d;
+    }
+    return true;
+  }
+
+  /** The elements in row-major order, as a fresh typed array (never shares storage). */
+  data(): Storage {
+    const n = this.size;
+    if (this.isContiguous()) return this.storage.slice(this.offset, this.offset + n) as Storage;
+    const out = new (this.storage.constructor as new (n: number) => Storage)(n);
+    const src = this.storage;
+    let k = 0;
+    forEachOffset(this.shape, this.strides, this.offset, (o) => {
+      out[k++] = src[o];
+    });
+    return out;
+  }
+
+  /** The elements as nested arrays (booleans for `bool`), e.g. [[1, 2], [3, 4]]. */
+  toArray(): NestedArray {
+    const flat = this.data();
+    const asValue = this.dtype === "bool" ? (x: number) => x !== 0 : (x: number) => x;
+    if (this.shape.length === 0) return asValue(flat[0]);
+    let pos = 0;
+    const build = (axis: number): NestedArray[] => {
+      const out: NestedArray[] = [];
+      const d = this.shape[axis];
+      if (axis === this.shape.length - 1) {
+        for (let i = 0; i < d; i++) out.push(asValue(flat[pos++]));
+      } else {
+        for (let i = 0; i < d; i++) out.push(build(axis + 1));
+      }
+      return out;
+    };
+    return build(0);
+  }
+
+  /** The single element of a tensor with one element. */
+  item(): number {
+    if (this.size !== 1) {
+      throw new AdError("ShapeMismatch", `item() needs exactly one element, the tensor has shape ${formatShape(this.shape)}`, { op: "Tensor.item", shape: [...this.shape] });
+    }
+    return this.storage[this.offset];
+  }
+
+  /** The element at a full index (negative indices count from the end). */
+  at(...index: number[]): number {
+    const op = "Tensor.at";
+    if (index.length !== this.rank) {
+      throw new AdError("ShapeMismatch", `at() needs ${this.rank} indices for shape ${formatShape(this.shape)}, got ${index.length}`, { op, shape: [...this.shape], index });
+    }
+    let o = this.offset;
+    for (let a = 0; a < index.length; a++) {
+      const d = this.shape[a];
+      const i: unknown = index[a];
+      if (typeof i !== "number" || !Number.isInteger(i) || i < -d || i >= d) {
+        throw invalidArgument(op, `index ${describe(i)} is out of range for axis ${a} of size ${d}`, { axis: a, index: describe(i), size: d });
+      }
+      o += (i < 0 ? i + d : i) * this.strides[a];
+    }
+    return this.storage[o];
+  }
+
+  toString(): string {
+    return `Tensor(${this.dtype}, ${formatShape(this.shape)})`;
+  }
+
+  // ── Views (no copy unless the data must be rearranged) ─────────────────────────────────────────
+
+  reshape(shape: readonly number[]): Tensor {
+    return view.reshape(this, shape);
+  }
+  permute(axes: readonly number[]): Tensor {
+    return view.permute(this, axes);
+  }
+  transpose(axis0 = -2, axis1 = -1): Tensor {
+    return view.transpose(this, axis0, axis1);
+  }
+  expand(shape: readonly number[]): Tensor {
+    return view.expand(this, shape);
+  }
+  broadcastTo(shape: readonly number[]): Tensor {
+    return view.expand(this, shape);
+  }
+  slice(...specs: view.SliceSpec[]): Tensor {
+    return view.slice(this, specs);
+  }
+  squeeze(axis?: number): Tensor {
+    return view.squeeze(this, axis);
+  }
+  unsqueeze(axis: number): Tensor {
+    return view.unsqueeze(this, axis);
+  }
+  contiguous(): Tensor<S> {
+    return view.contiguous(this);
+  }
+}
+
+/** Calls `fn` with the storage offset of every element, in row-major order of the index. */
+export function forEachOffset(shape: Shape, strides: readonly number[], offset: number, fn: (o: number) => void): void {
+  const rank = shape.length;
+  const n = sizeOf(shape);
+  if (n === 0) return;
+  if (rank === 0) {
+    fn(offset);
+    return;
+  }
+  const index = new Array<number>(rank).fill(0);
+  const last = rank - 1;
+  const dLast = shape[last];
+  const sLast = strides[last];
+  let base = offset;
+  for (;;) {
+    for (let i = 0, o = base; i < dLast; i++, o += sLast) fn(o);
+    // Odometer over the leading axes.
+    let a = last - 1;
+    for (; a >= 0; a--) {
+      index[a]++;
+      base += strides[a];
+      if (index[a] < shape[a]) break;
+      base -= strides[a] * shape[a];
+      index[a] = 0;
+    }
+    if (a < 0) return;
+  }
+}
+
+/** A contiguous tensor over `storage` (which it takes ownership of). */
+export function fromStorage<S extends Shape>(storage: Storage, dtype: DType, shape: S): Tensor<S> {
+  return new Tensor(storage, dtype, shape, contiguousStrides(shape), 0);
+}
+
+export function isTensor(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}
