@@ -1,17 +1,10 @@
 /** Creation functions and the seedable generator. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AdError } from "../../src/errors.js";
 import { arange, eye, full, linspace, ones, rand, randint, randn, rng, zeros } from "../../src/tensor/index.js";
+import { errorCode } from "../support/errorCode.js";
 
-const code = (t: () => unknown): string | undefined => {
-  try {
-    t();
-    return undefined;
-  } catch (e) {
-    return e instanceof AdError ? e.code : `not an AdError: ${String(e)}`;
-  }
-};
+const code = errorCode;
 
 describe("constant fills and ranges", () => {
   it("zeros, ones, full with dtypes", () => {

@@ -4,8 +4,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AdError } from "../../src/errors.js";
+import type { AdError } from "../../src/errors.js";
 import { arange, tensor, zeros, type NestedArray, type Tensor } from "../../src/tensor/index.js";
+import { errorCode } from "../support/errorCode.js";
 
 type Nested = number | Nested[];
 
@@ -30,14 +31,7 @@ function rowMajor(shape: readonly number[], index: readonly number[]): number {
   return k;
 }
 
-const code = (t: () => unknown): string | undefined => {
-  try {
-    t();
-    return undefined;
-  } catch (e) {
-    return e instanceof AdError ? e.code : `not an AdError: ${String(e)}`;
-  }
-};
+const code = errorCode;
 
 describe("creation and read-back", () => {
   it("nested arrays round-trip through tensor() and toArray(), with the shape inferred", () => {
