@@ -1,0 +1,151 @@
+/**
+ * The reference CPU kernels against index arithmetic on plain arrays: random shapes with size-0 and
+ * size-1 axes, broadcasting in both directions, and non-contiguous inputs (transposed, sliced with
+ * negative steps, expanded).
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { mapBinary, mapUnary } from "../../src/backends/cpu/kernels/elementwise.js";
+import { broadcastAxes, reduceAxes, reduceToShape, SUM } from "../../src/backends/cpu/kernels/reduce.js";
+import { arange, tensor, type Tensor } from "../../src/tensor/index.js";
+import { errorCode } from "../support/errorCode.js";
+
+const dim = fc.integer({ min: 0, max: 3 });
+
+function numbered(shape: readonly number[], start = 0): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return arange(start, start + n, 1, { dtype: "float64" }).reshape(shape);
+}
+
+/** Elements of t in row-major order, read through `at` (independent of the kernels' loops). */
+function elements(t: Tensor): number[] {
+  const out: number[] = [];
+  const visit = (prefix: number[]) => {
+    if (prefix.length === t.rank) out.push(t.at(...prefix));
+    else for (let i = 0; i < t.shape[prefix.length]; i++) visit([...prefix, i]);
+  };
+  visit([]);
+  return out;
+}
+
+/** A random view with the given logical shape: contiguous, transposed-and-back, or reversed. */
+function someView(shape: number[], kind: number, start: number): Tensor {
+  if (kind === 1 && shape.length >= 2) return numbered([...shape.slice(0, -2), shape[shape.length - 1], shape[shape.length - 2]], start).transpose();
+  if (kind === 2 && shape.length >= 1) return numbered(shape, start).slice([null, null, -1]);
+  return numbered(shape, start);
+}
+
+describe("mapBinary broadcasts like NumPy", () => {
+  it("matches the reference on random broadcastable shapes and views", () => {
+    const pair = fc.array(fc.tuple(dim, fc.integer({ min: 0, max: 2 })), { maxLength: 4 }).chain((dims) =>
+      fc.tuple(
+        fc.constant(dims.map(([d]) => d)),
+        // each side: drop some leading axes, set some axes to 1
+        fc.integer({ min: 0, max: dims.length }),
+        fc.integer({ min: 0, max: dims.length }),
+        fc.array(fc.boolean(), { minLength: dims.length, maxLength: dims.length }),
+        fc.array(fc.boolean(), { minLength: dims.length, maxLength: dims.length }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 0, max: 2 }),
+      ),
+    );
+    fc.assert(
+      fc.property(pair, ([out, dropA, dropB, onesA, onesB, kindA, kindB]) => {
+        const sa = out.map((d, i) => (onesA[i] ? 1 : d)).slice(dropA);
+        const sb = out.map((d, i) => (onesB[i] ? 1 : d)).slice(dropB);
+        const a = someView(sa, kindA, 0);
+        const b = someView(sb, kindB, 100);
+        const z = mapBinary("test", a, b, (x, y) => 1000 * x + y);
+        const expectedShape = out.map((d, i) => {
+          const da = i >= dropA ? (onesA[i] ? 1 : d) : 1;
+          const db = i >= dropB ? (onesB[i] ? 1 : d) : 1;
+          return da === 1 ? db : da;
+        });
+        expect(z.shape).toEqual(expectedShape.slice(Math.min(dropA, dropB)));
+        // Reference: read each operand at the broadcast index.
+        const ref: number[] = [];
+        const visit = (prefix: number[]) => {
+          if (prefix.length === z.rank) {
+            const pick = (t: Tensor) => t.at(...prefix.slice(z.rank - t.rank).map((i, k) => (t.shape[k] === 1 ? 0 : i)));
+            ref.push(1000 * pick(a) + pick(b));
+          } else for (let i = 0; i < z.shape[prefix.length]; i++) visit([...prefix, i]);
+        };
+        visit([]);
+        expect(Array.from(z.data())).toEqual(ref);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("shapes that do not broadcast are a ShapeMismatch naming the op and both shapes", () => {
+    expect(errorCode(() => mapBinary("add", numbered([2, 3]), numbered([2]), (x, y) => x + y))).toBe("ShapeMismatch");
+    try {
+      mapBinary("add", numbered([2, 3]), numbered([4, 3]), (x, y) => x + y);
+    } catch (e) {
+      expect((e as { details: unknown }).details).toMatchObject({ op: "add", shapes: [[2, 3], [4, 3]] });
+    }
+  });
+
+  it("mapUnary reads any view and writes a contiguous result of the requested dtype", () => {
+    const t = numbered([2, 3]).transpose();
+    const y = mapUnary(t, (v) => v * 2);
+    expect(y.toArray()).toEqual([[0, 6], [2, 8], [4, 10]]);
+    expect(y.isContiguous()).toBe(true);
+    expect(mapUnary(tensor([1, -1]), (v) => (v > 0 ? 1 : 0), "bool").toArray()).toEqual([true, false]);
+  });
+});
+
+describe("reductions", () => {
+  it("sum over random axis sets, with and without keepDims, matches the reference", () => {
+    fc.assert(
+      fc.property(fc.array(dim, { maxLength: 4 }).chain((shape) => fc.tuple(fc.constant(shape), fc.subarray(shape.map((_, i) => i)), fc.boolean(), fc.integer({ min: 0, max: 2 }))), ([shape, axes, keep, kind]) => {
+        const t = someView(shape, kind, 1);
+        const r = reduceAxes(t, axes, SUM, keep);
+        const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+        expect(r.shape).toEqual(keep ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept.map((i) => shape[i]));
+        const sums = new Map<string, number>();
+        const visit = (prefix: number[]) => {
+          if (prefix.length === t.rank) {
+            const key = kept.map((i) => prefix[i]).join(",");
+            sums.set(key, (sums.get(key) ?? 0) + t.at(...prefix));
+          } else for (let i = 0; i < shape[prefix.length]; i++) visit([...prefix, i]);
+        };
+        visit([]);
+        const got = elements(r);
+        const outShape = kept.map((i) => shape[i]);
+        const expected: number[] = [];
+        const walk = (prefix: number[]) => {
+          if (prefix.length === outShape.length) expected.push(sums.get(prefix.join(",")) ?? 0);
+          else for (let i = 0; i < outShape[prefix.length]; i++) walk([...prefix, i]);
+        };
+        walk([]);
+        expect(got).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("a max fold with −∞ init and a mean finish", () => {
+    const t = tensor([[1, 5, 2], [7, 0, 3]], { dtype: "float64" });
+    expect(reduceAxes(t, [1], { init: -Infinity, step: Math.max }, false).toArray()).toEqual([5, 7]);
+    expect(reduceAxes(t, [0], { init: 0, step: (a, x) => a + x, finish: (a, n) => a / n }, true).toArray()).toEqual([[4, 2.5, 2.5]]);
+  });
+
+  it("reduceToShape undoes a broadcast: summing ones gives the repeat count", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 3 }), fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }), fc.array(fc.boolean(), { maxLength: 3 }), (shape, lead, ones) => {
+        const from = shape.map((d, i) => (ones[i] ? 1 : d));
+        const to = [...lead, ...shape];
+        const g = tensor(1, { dtype: "float64" }).expand(to);
+        const r = reduceToShape("test", g, from);
+        expect(r.shape).toEqual(from);
+        const repeats = to.reduce((p, d) => p * d, 1) / from.reduce((p, d) => p * d, 1);
+        expect(elements(r).every((x) => x === repeats)).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+    expect(broadcastAxes("t", [3, 1], [2, 3, 4])).toEqual([0, 2]);
+    expect(errorCode(() => broadcastAxes("t", [3, 2], [3, 4]))).toBe("ShapeMismatch");
+    expect(errorCode(() => broadcastAxes("t", [1, 3, 2], [3, 2]))).toBe("ShapeMismatch");
+  });
+});
