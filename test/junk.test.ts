@@ -493,6 +493,7 @@ const OP_ALIASES: Record<string, string> = {
   "Tape.toPrimitive": "Var.toPrimitive",
   // Tensor's view methods are the view functions of the same name (tensor.ts forwards to view.ts).
   ...Object.fromEntries(["reshape", "permute", "transpose", "expand", "slice", "squeeze", "unsqueeze"].map((name) => [`Tensor.${name}`, name])),
+  "Tensor.backward": "backward",
   "Tensor.broadcastTo": "expand",
 };
 const SCALAR_METHODS = ["from", "value", ...UNARY_OPS, ...BINARY_OPS] as const;

@@ -6,9 +6,12 @@
  * are built on top (issue 3 continues there).
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
+import type { Node } from "./autograd/node.js";
 import type { DType, Storage } from "./dtype.js";
 import { contiguousStrides, formatShape, sizeOf, type Shape } from "./shape.js";
 import * as view from "./view.js";
+import * as shapeOps from "./primitives/shape.js";
+import { backward, type BackwardOptions } from "./autograd/backward.js";
 
 export const DEVICES = ["cpu"] as const;
 /** Where a tensor's storage lives. Only "cpu" exists yet; the field is here so backends slot in. */
@@ -22,6 +25,8 @@ export class Tensor<S extends Shape = Shape> {
   requiresGrad = false;
   /** The accumulated gradient, once a backward pass has filled it. */
   grad: Tensor<S> | null = null;
+  /** @internal The graph node that produced this tensor (null for leaves and untracked tensors). */
+  node: Node | null = null;
 
   /** @internal Build tensors with `tensor`, `zeros`, … or the view methods. */
   constructor(
@@ -119,34 +124,58 @@ export class Tensor<S extends Shape = Shape> {
     return `Tensor(${this.dtype}, ${formatShape(this.shape)})`;
   }
 
-  // ── Views (no copy unless the data must be rearranged) ─────────────────────────────────────────
+  // ── Autograd (PyTorch style) ─────────────────────────────────────────────────────────────────────
+
+  /** Accumulates the gradient of this tensor into `.grad` of every leaf that requires one. */
+  backward(options?: BackwardOptions): void {
+    backward(this, options);
+  }
+
+  /** The same data, cut from the graph: no node, no gradient. */
+  detach(): Tensor<S> {
+    return new Tensor(this.storage, this.dtype, this.shape, this.strides, this.offset, this.device);
+  }
+
+  /** Sets `requiresGrad` (on a leaf) and returns this tensor, for chaining: `randn([3]).requireGrad()`. */
+  requireGrad(on = true): this {
+    if (this.node !== null) throw invalidArgument("Tensor.requireGrad", "only leaves (tensors not computed by a recorded op) can be marked; use detach() first");
+    this.requiresGrad = on === true;
+    return this;
+  }
+
+  /** Clears the accumulated gradient. */
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  // ── Views (no copy unless the data must be rearranged; reshape/permute/transpose/expand are recorded for autograd) ─────────────────────────────────────────
 
   reshape(shape: readonly number[]): Tensor {
-    return view.reshape(this, shape);
+    return shapeOps.reshape(this, shape);
   }
   permute(axes: readonly number[]): Tensor {
-    return view.permute(this, axes);
+    return shapeOps.permute(this, axes);
   }
   transpose(axis0 = -2, axis1 = -1): Tensor {
-    return view.transpose(this, axis0, axis1);
+    return shapeOps.transpose(this, axis0, axis1);
   }
   expand(shape: readonly number[]): Tensor {
-    return view.expand(this, shape);
+    return shapeOps.expand(this, shape);
   }
   broadcastTo(shape: readonly number[]): Tensor {
-    return view.expand(this, shape);
+    return shapeOps.expand(this, shape);
   }
   slice(...specs: view.SliceSpec[]): Tensor {
-    return view.slice(this, specs);
+    return shapeOps.slice(this, specs);
   }
   squeeze(axis?: number): Tensor {
-    return view.squeeze(this, axis);
+    return shapeOps.squeeze(this, axis);
   }
   unsqueeze(axis: number): Tensor {
-    return view.unsqueeze(this, axis);
+    return shapeOps.unsqueeze(this, axis);
   }
   contiguous(): Tensor<S> {
-    return view.contiguous(this);
+    return shapeOps.contiguous(this) as Tensor<S>;
   }
 }
 

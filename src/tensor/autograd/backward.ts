@@ -1,0 +1,141 @@
+/**
+ * The reverse sweep over the graph: topological order from the roots, one VJP per node in reverse,
+ * cotangents reduced to each input's shape once here (`sumTo`) and accumulated per tensor. With
+ * `createGraph` the sweep's own operations are recorded, so its results can be differentiated again;
+ * without `retainGraph` each node forgets its inputs once used, releasing the graph's memory.
+ */
+import { AdError, describe, invalidArgument } from "../../errors.js";
+import { add } from "../primitives/arithmetic.js";
+import { zerosLike } from "../primitives/lift.js";
+import { sumTo } from "../primitives/shape.js";
+import { formatShape, sameShape } from "../shape.js";
+import { Tensor } from "../tensor.js";
+import { withGrad } from "./mode.js";
+import type { Node } from "./node.js";
+
+export interface SweepOptions {
+  /** Record the sweep so its results are differentiable (grad of grad). Default false. */
+  readonly createGraph?: boolean;
+  /** Keep the graph for another backward pass. Default: the value of `createGraph`. */
+  readonly retainGraph?: boolean;
+}
+
+export interface BackwardOptions extends SweepOptions {
+  /** The cotangent to start from; required when the tensor has more than one element. */
+  readonly grad?: Tensor;
+}
+
+/** Nodes reachable from `roots`, inputs before outputs, not expanding past the tensors in `stop`. */
+function topologicalNodes(roots: readonly Tensor[], stop: ReadonlySet<Tensor>): Node[] {
+  const order: Node[] = [];
+  const seen = new Set<Node>();
+  // Iterative DFS (a long chain of ops must not overflow the JS stack).
+  const stack: [Node, number][] = [];
+  for (const root of roots) {
+    if (root.node === null || stop.has(root) || seen.has(root.node)) continue;
+    seen.add(root.node);
+    stack.push([root.node, 0]);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const [node, next] = top;
+      if (next < node.inputs.length) {
+        top[1]++;
+        const input = node.inputs[next];
+        const child = input.node;
+        if (child !== null && !stop.has(input) && !seen.has(child)) {
+          seen.add(child);
+          stack.push([child, 0]);
+        }
+      } else {
+        stack.pop();
+        order.push(node);
+      }
+    }
+  }
+  return order;
+}
+
+/** Cotangents of every tensor reached from `roots` (seeded with `seeds`). */
+function sweep(roots: readonly Tensor[], seeds: readonly Tensor[], stop: ReadonlySet<Tensor>, options: SweepOptions): Map<Tensor, Tensor> {
+  const createGraph = options.createGraph === true;
+  const retainGraph = options.retainGraph ?? createGraph;
+  const cotangents = new Map<Tensor, Tensor>();
+  const accumulate = (t: Tensor, g: Tensor) => {
+    const previous = cotangents.get(t);
+    cotangents.set(t, previous === undefined ? g : add(previous, g));
+  };
+  return withGrad(createGraph, () => {
+    roots.forEach((root, i) => accumulate(root, seeds[i]));
+    const nodes = topologicalNodes(roots, stop);
+    for (let k = nodes.length - 1; k >= 0; k--) {
+      const node = nodes[k];
+      const g = cotangents.get(node.output);
+      if (g === undefined) continue;
+      if (!node.live) {
+        throw invalidArgument("backward", `the graph through ${node.prim.name} was freed by an earlier backward; pass { retainGraph: true } to the first one`, {
+          producedBy: node.prim.name,
+        });
+      }
+      const vjp = node.prim.vjp;
+      if (vjp === undefined) throw new AdError("MissingDerivative", `${node.prim.name} has no VJP rule`, { op: node.prim.name });
+      const grads = vjp({ inputs: node.inputs, output: node.output, cotangent: g, params: node.params });
+      node.inputs.forEach((input, i) => {
+        const gi = grads[i];
+        if (gi === null || gi === undefined || !input.requiresGrad) return;
+        accumulate(input, sumTo(gi, input.shape));
+      });
+      if (!retainGraph) node.release();
+    }
+    return cotangents;
+  });
+}
+
+/** The seed for a root: `grad` if given (same shape), else 1 for a one-element root. */
+function seedFor(op: string, root: Tensor, grad: unknown): Tensor {
+  if (grad === undefined) {
+    if (root.size !== 1) {
+      throw new AdError("ShapeMismatch", `${op} of a tensor of shape ${formatShape(root.shape)} needs { grad } of that shape (only one-element outputs default to 1)`, {
+        op,
+        shape: [...root.shape],
+      });
+    }
+    const one = zerosLike(root);
+    one.storage[one.offset] = 1;
+    return one;
+  }
+  if (!(grad instanceof Tensor)) throw invalidArgument(op, `grad must be a Tensor, got ${describe(grad)}`, { got: describe(grad) });
+  if (!sameShape(grad.shape, root.shape)) {
+    throw new AdError("ShapeMismatch", `grad has shape ${formatShape(grad.shape)}, the output ${formatShape(root.shape)}`, { op, shapes: [[...grad.shape], [...root.shape]] });
+  }
+  return grad;
+}
+
+/**
+ * PyTorch-style: accumulates ∂root/∂leaf into `leaf.grad` for every leaf that requires a gradient.
+ * The graph is released afterwards unless `retainGraph` (or `createGraph`) is set.
+ */
+export function backward(root: Tensor, options: BackwardOptions = {}): void {
+  const op = "backward";
+  if (!(root instanceof Tensor)) throw invalidArgument(op, `expected a Tensor, got ${describe(root)}`, { got: describe(root) });
+  if (options === null || typeof options !== "object") throw invalidArgument(op, `options must be an object, got ${describe(options)}`, { got: describe(options) });
+  if (!root.requiresGrad) throw invalidArgument(op, "the tensor does not require a gradient: no input of the computation had requiresGrad set", { shape: [...root.shape] });
+  const cotangents = sweep([root], [seedFor(op, root, options.grad)], new Set(), options);
+  withGrad(options.createGraph === true, () => {
+    for (const [t, g] of cotangents) {
+      if (t.node !== null || !t.requiresGrad) continue;
+      t.grad = t.grad === null ? g : add(t.grad, g);
+    }
+  });
+}
+
+/**
+ * The cotangents of `inputs` for output `root` seeded with `seed`, without touching any `.grad`:
+ * the engine under `grad`, `vjp` and `valueAndGrad`. The sweep stops at the inputs. Inputs the
+ * output does not depend on get zeros.
+ */
+export function cotangentsOf(root: Tensor, seed: Tensor, inputs: readonly Tensor[], options: SweepOptions): Tensor[] {
+  const cotangents = root.requiresGrad ? sweep([root], [seed], new Set(inputs), options) : new Map<Tensor, Tensor>();
+  return inputs.map((x) => cotangents.get(x) ?? zerosLike(x));
+}
+
+export { seedFor };

@@ -1,0 +1,68 @@
+/**
+ * A primitive is defined once with its kernel and its derivative rules; every way of differentiating
+ * tensors (backward, grad, vjp, and later jvp and jit) interprets the same definitions. Rules are
+ * written with other primitives, so the backward pass can itself be recorded (`createGraph`) and
+ * differentiated again.
+ *
+ * The VJP rule may return a cotangent in the broadcast (output) shape: the engine reduces it to the
+ * input's shape, once, for every primitive (`sumTo`), instead of each rule doing it.
+ */
+import { AdError, describe, invalidArgument } from "../errors.js";
+import { isGradEnabled, noGrad } from "./autograd/mode.js";
+import { Node } from "./autograd/node.js";
+import { Tensor } from "./tensor.js";
+
+export interface VjpArgs<P> {
+  readonly inputs: readonly Tensor[];
+  readonly output: Tensor;
+  readonly cotangent: Tensor;
+  readonly params: P;
+}
+
+export interface JvpArgs<P> {
+  readonly inputs: readonly Tensor[];
+  readonly output: Tensor;
+  /** One tangent per input; null where the input carries none (zero). */
+  readonly tangents: readonly (Tensor | null)[];
+  readonly params: P;
+}
+
+export interface PrimitiveDef<P> {
+  /** Computes the output (shape and dtype rules included; throws AdError naming the op). */
+  readonly impl: (inputs: readonly Tensor[], params: P) => Tensor;
+  /** One cotangent per input (null: no gradient flows to it). Missing: MissingDerivative. */
+  readonly vjp?: (args: VjpArgs<P>) => readonly (Tensor | null)[];
+  /** The output tangent. Missing: MissingDerivative. */
+  readonly jvp?: (args: JvpArgs<P>) => Tensor;
+}
+
+export interface Primitive<P = unknown> extends PrimitiveDef<P> {
+  readonly name: string;
+}
+
+export function definePrimitive<P = undefined>(name: string, def: PrimitiveDef<P>): Primitive<P> {
+  return { name, ...def };
+}
+
+/**
+ * Applies a primitive: runs its kernel with recording off, and, when recording is on and an input
+ * requires a gradient, links the output to a graph node. All inputs must be on one device.
+ */
+export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P): Tensor {
+  const device = inputs[0]?.device;
+  for (const t of inputs) {
+    if (!(t instanceof Tensor)) throw invalidArgument(prim.name, `expected a Tensor, got ${describe(t)}`, { got: describe(t) });
+    if (t.device !== device) {
+      throw new AdError("DeviceMismatch", `inputs are on ${inputs.map((x) => x.device).join(" and ")}`, { op: prim.name, devices: inputs.map((x) => x.device) });
+    }
+  }
+  let output = noGrad(() => prim.impl(inputs, params));
+  // A kernel may hand back an input unchanged (contiguous of a contiguous tensor): the output needs a
+  // tensor object of its own, or linking it to its node would rewrite the input's history.
+  if (inputs.includes(output)) output = new Tensor(output.storage, output.dtype, output.shape, output.strides, output.offset, output.device);
+  if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
+    output.requiresGrad = true;
+    output.node = new Node(prim as Primitive<unknown>, inputs, params, output);
+  }
+  return output;
+}

@@ -1,0 +1,75 @@
+/**
+ * add, sub, mul, div, neg: elementwise with NumPy broadcasting. VJP rules return cotangents in the
+ * output's shape; the engine sums them back to each input's shape.
+ */
+import { mapBinary, mapUnary } from "../../backends/cpu/kernels/elementwise.js";
+import { bind, definePrimitive } from "../primitive.js";
+import type { Tensor } from "../tensor.js";
+import { liftPair, type TensorLike, zerosLike } from "./lift.js";
+
+type Pair = readonly [Tensor, Tensor];
+
+/** Adds two optional tangents (null is zero). */
+function plus(a: Tensor | null, b: Tensor | null): Tensor | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return add(a, b);
+}
+
+const zeroIfNull = (t: Tensor | null, like: Tensor): Tensor => t ?? zerosLike(like);
+
+export const addP = definePrimitive("add", {
+  impl: ([a, b]) => mapBinary("add", a, b, (x, y) => x + y),
+  vjp: ({ cotangent: g }) => [g, g],
+  jvp: ({ tangents: [ta, tb], output }) => zeroIfNull(plus(ta, tb), output),
+});
+
+export const subP = definePrimitive("sub", {
+  impl: ([a, b]) => mapBinary("sub", a, b, (x, y) => x - y),
+  vjp: ({ cotangent: g }) => [g, neg(g)],
+  jvp: ({ tangents: [ta, tb], output }) => zeroIfNull(plus(ta, tb === null ? null : neg(tb)), output),
+});
+
+export const mulP = definePrimitive("mul", {
+  impl: ([a, b]) => mapBinary("mul", a, b, (x, y) => x * y),
+  // d(ab) = b da + a db
+  vjp: ({ cotangent: g, inputs: [a, b] }) => [mul(g, b), mul(g, a)],
+  jvp: ({ tangents: [ta, tb], inputs: [a, b], output }) => zeroIfNull(plus(ta === null ? null : mul(ta, b), tb === null ? null : mul(a, tb)), output),
+});
+
+export const divP = definePrimitive("div", {
+  impl: ([a, b]) => mapBinary("div", a, b, (x, y) => x / y),
+  // d(a/b) = da/b − (a/b)·db/b
+  vjp: ({ cotangent: g, inputs: [, b], output }) => [div(g, b), neg(mul(g, div(output, b)))],
+  jvp: ({ tangents: [ta, tb], inputs: [, b], output }) =>
+    zeroIfNull(plus(ta === null ? null : div(ta, b), tb === null ? null : neg(mul(tb, div(output, b)))), output),
+});
+
+export const negP = definePrimitive("neg", {
+  impl: ([a]) => mapUnary(a, (x) => -x),
+  vjp: ({ cotangent: g }) => [neg(g)],
+  jvp: ({ tangents: [t], output }) => (t === null ? zerosLike(output) : neg(t)),
+});
+
+function binary(prim: typeof addP, a: TensorLike, b: TensorLike): Tensor {
+  const pair: Pair = liftPair(prim.name, a, b);
+  return bind(prim, pair, undefined);
+}
+
+/** a + b, broadcasting; numbers are constants of the tensor's dtype. */
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  return binary(addP, a, b);
+}
+export function sub(a: TensorLike, b: TensorLike): Tensor {
+  return binary(subP, a, b);
+}
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  return binary(mulP, a, b);
+}
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  return binary(divP, a, b);
+}
+export function neg(a: Tensor): Tensor {
+  const [x] = liftPair("neg", a, 0);
+  return bind(negP, [x], undefined);
+}

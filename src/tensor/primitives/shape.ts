@@ -1,0 +1,137 @@
+/**
+ * Shape primitives: reshape, expand (broadcastTo), permute. Their kernels are the zero-copy views of
+ * `view.ts`; their VJPs move the cotangent back (reshape back, sum the broadcast axes, inverse
+ * permutation). `sumTo` is the engine's one "unbroadcast", built from them so it is differentiable.
+ */
+import { broadcastAxes } from "../../backends/cpu/kernels/reduce.js";
+import { allocate } from "../dtype.js";
+import { bind, definePrimitive, type Primitive } from "../primitive.js";
+import { describe, invalidArgument } from "../../errors.js";
+import { expectAxisList, normalizeAxis, sameShape, sizeOf, type Shape } from "../shape.js";
+import { forEachOffset, fromStorage, Tensor } from "../tensor.js";
+import { zerosLike } from "./lift.js";
+import * as view from "../view.js";
+import { sum } from "./reduce.js";
+
+export const reshapeP = definePrimitive<{ readonly shape: readonly number[] }>("reshape", {
+  impl: ([x], { shape }) => view.reshape(x, shape),
+  vjp: ({ cotangent: g, inputs: [x] }) => [reshape(g, x.shape)],
+  jvp: ({ tangents: [t], output }) => (t === null ? zerosLike(output) : reshape(t, output.shape)),
+});
+
+export const expandP = definePrimitive<{ readonly shape: readonly number[] }>("expand", {
+  impl: ([x], { shape }) => view.expand(x, shape),
+  vjp: ({ cotangent: g, inputs: [x] }) => [sumTo(g, x.shape)],
+  jvp: ({ tangents: [t], output }) => (t === null ? zerosLike(output) : expand(t, output.shape)),
+});
+
+export const permuteP = definePrimitive<{ readonly axes: readonly number[] }>("permute", {
+  impl: ([x], { axes }) => view.permute(x, axes),
+  vjp: ({ cotangent: g, params: { axes } }) => {
+    const inverse = new Array<number>(axes.length);
+    axes.forEach((a, i) => (inverse[a < 0 ? a + axes.length : a] = i));
+    return [permute(g, inverse)];
+  },
+  jvp: ({ tangents: [t], output, params: { axes } }) => (t === null ? zerosLike(output) : permute(t, axes)),
+});
+
+/** A tensor and a copy of a list argument (a shape or axes), checked before anything is recorded. */
+function operands(op: string, x: unknown, name: string, list: unknown): [Tensor, number[]] {
+  if (!(x instanceof Tensor)) throw invalidArgument(op, `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
+  expectAxisList(op, name, list);
+  return [x, Array.from(list as readonly number[])];
+}
+
+/** The same elements in a new shape (one entry may be −1). */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const [t, s] = operands("reshape", x, "shape", shape);
+  return bind(reshapeP, [t], { shape: s });
+}
+
+/** Broadcasts to `shape` without copying. */
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  const [t, s] = operands("expand", x, "shape", shape);
+  return bind(expandP, [t], { shape: s });
+}
+
+/** Reorders the axes: result axis i is input axis `axes[i]`. */
+export function permute(x: Tensor, axes: readonly number[]): Tensor {
+  const [t, a] = operands("permute", x, "axes", axes);
+  return bind(permuteP, [t], { axes: a });
+}
+
+/** Swaps two axes (the last two by default). */
+export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
+  const op = "transpose";
+  if (!(x instanceof Tensor)) throw invalidArgument(op, `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
+  const rank = x.rank;
+  if (rank < 2 && axis0 === -2 && axis1 === -1) return x;
+  const a = normalizeAxis(op, axis0, rank);
+  const b = normalizeAxis(op, axis1, rank);
+  const axes = x.shape.map((_, i) => i);
+  [axes[a], axes[b]] = [axes[b], axes[a]];
+  return permute(x, axes);
+}
+
+/** Sums `g` (of a shape `shape` was broadcast to) back down to `shape`. */
+export function sumTo(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const axes = broadcastAxes("sumTo", shape, g.shape);
+  return reshape(sum(g, axes), shape);
+}
+
+export const sliceP: Primitive<{ readonly specs: readonly view.SliceSpec[] }> = definePrimitive<{ readonly specs: readonly view.SliceSpec[] }>("slice", {
+  impl: ([x], { specs }) => view.slice(x, specs),
+  // The cotangent lands in the sliced positions of a zero tensor of the input's shape.
+  vjp: ({ cotangent: g, inputs: [x], params }) => [bind(unsliceP, [g], { shape: x.shape, specs: params.specs })],
+  jvp: ({ tangents: [t], output, params }): Tensor => (t === null ? zerosLike(output) : bind(sliceP, [t], params)),
+});
+
+/** The adjoint of slice: zeros of `shape` with `g` written where `slice(·, specs)` reads. */
+export const unsliceP: Primitive<{ readonly shape: readonly number[]; readonly specs: readonly view.SliceSpec[] }> = definePrimitive("unslice", {
+  impl: ([g], { shape, specs }) => {
+    const out = fromStorage(allocate(g.dtype, sizeOf(shape)), g.dtype, [...shape]);
+    const target = view.slice(out, specs);
+    const src = g.storage;
+    const dst = target.storage;
+    const offsets: number[] = [];
+    forEachOffset(target.shape, target.strides, target.offset, (o) => offsets.push(o));
+    let k = 0;
+    forEachOffset(g.shape, g.strides, g.offset, (o) => {
+      dst[offsets[k++]] = src[o];
+    });
+    return out;
+  },
+  vjp: ({ cotangent: g, params: { specs } }) => [bind(sliceP, [g], { specs })],
+  jvp: ({ tangents: [t], output, params }): Tensor => (t === null ? zerosLike(output) : bind(unsliceP, [t], params)),
+});
+
+export const contiguousP = definePrimitive("contiguous", {
+  impl: ([x]) => view.contiguous(x),
+  vjp: ({ cotangent: g }) => [g],
+  jvp: ({ tangents: [t], output }) => t ?? zerosLike(output),
+});
+
+/** A Python-style slice (see `SliceSpec`), recorded for autograd. */
+export function slice(x: Tensor, specs: readonly view.SliceSpec[]): Tensor {
+  const [t, s] = operands("slice", x, "specs", specs);
+  return bind(sliceP, [t], { specs: s as view.SliceSpec[] });
+}
+
+/** Drops size-1 axes (one, or all), as a reshape. */
+export function squeeze(x: Tensor, axis?: number): Tensor {
+  if (!(x instanceof Tensor)) throw invalidArgument("squeeze", `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
+  return reshape(x, view.squeeze(x, axis).shape);
+}
+
+/** Inserts a size-1 axis, as a reshape. */
+export function unsqueeze(x: Tensor, axis: number): Tensor {
+  if (!(x instanceof Tensor)) throw invalidArgument("unsqueeze", `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
+  return reshape(x, view.unsqueeze(x, axis).shape);
+}
+
+/** The data in row-major order (a copy only if needed), recorded for autograd. */
+export function contiguous(x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw invalidArgument("contiguous", `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
+  return bind(contiguousP, [x], undefined);
+}
