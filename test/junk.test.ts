@@ -494,6 +494,8 @@ const OP_ALIASES: Record<string, string> = {
   // Tensor's view methods are the view functions of the same name (tensor.ts forwards to view.ts).
   ...Object.fromEntries(["reshape", "permute", "transpose", "expand", "slice", "squeeze", "unsqueeze"].map((name) => [`Tensor.${name}`, name])),
   "Tensor.backward": "backward",
+  // The root re-exports the tensor transform `hessian` under this name (src/index.ts).
+  tensorHessian: "hessian",
   "Tensor.broadcastTo": "expand",
 };
 const SCALAR_METHODS = ["from", "value", ...UNARY_OPS, ...BINARY_OPS] as const;

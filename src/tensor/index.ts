@@ -11,5 +11,5 @@ export { mean, sum } from "./primitives/reduce.js";
 export type { TensorLike } from "./primitives/lift.js";
 export { enableGrad, isGradEnabled, noGrad } from "./autograd/mode.js";
 export { backward, type BackwardOptions } from "./autograd/backward.js";
-export { grad, valueAndGrad, vjp, type GradOptions } from "./autograd/transforms.js";
+export { grad, hessian, jacfwd, jacrev, jvp, valueAndGrad, vjp, type GradOptions } from "./autograd/transforms.js";
 export { arange, eye, full, linspace, ones, rand, randint, randn, tensor, zeros, type CreateOptions, type RandomOptions, type TensorOptions } from "./creation.js";

@@ -8,6 +8,7 @@
  * input's shape, once, for every primitive (`sumTo`), instead of each rule doing it.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
+import { activeLevels, propagateTangents } from "./autograd/forward.js";
 import { isGradEnabled, noGrad } from "./autograd/mode.js";
 import { Node } from "./autograd/node.js";
 import { Tensor } from "./tensor.js";
@@ -63,6 +64,9 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
   if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     output.requiresGrad = true;
     output.node = new Node(prim as Primitive<unknown>, inputs, params, output);
+  }
+  if (activeLevels().length > 0) {
+    propagateTangents(prim, inputs, params, output, (name) => new AdError("MissingDerivative", `${name} has no JVP rule`, { op: name }));
   }
   return output;
 }

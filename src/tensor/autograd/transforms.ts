@@ -5,9 +5,12 @@
  * recorded (`createGraph`) so the outer one can differentiate through it.
  */
 import { AdError, describe, expectFunction, invalidArgument } from "../../errors.js";
-import { isFloat } from "../dtype.js";
+import { allocate, isFloat } from "../dtype.js";
+import { zerosLike } from "../primitives/lift.js";
+import { reshape } from "../primitives/shape.js";
 import { formatShape } from "../shape.js";
-import { Tensor } from "../tensor.js";
+import { fromStorage, Tensor } from "../tensor.js";
+import { Level, runWithLevel } from "./forward.js";
 import { cotangentsOf, seedFor } from "./backward.js";
 import { enableGrad, isGradEnabled } from "./mode.js";
 
@@ -50,7 +53,8 @@ function trace(op: string, f: Fn, args: unknown[], argnums: readonly number[]): 
     let input = x;
     if (x.requiresGrad && isGradEnabled()) nested = true;
     else {
-      input = new Tensor(x.storage, x.dtype, x.shape, x.strides, x.offset, x.device);
+      // A recorded identity, not a bare copy: inside `jvp` the new leaf must keep x's tangent.
+      input = reshape(x, x.shape);
       input.requiresGrad = true;
     }
     inputs.push(input);
@@ -110,4 +114,102 @@ export function vjp(f: Fn, ...primals: Tensor[]): [Tensor, (cotangent: Tensor) =
   const { output, inputs, nested } = trace(op, f, primals, primals.map((_, i) => i));
   if (!(output instanceof Tensor)) throw invalidArgument(op, `f must return a Tensor, got ${describe(output)}`, { returned: describe(output) });
   return [output, (cotangent: Tensor) => cotangentsOf(output, seedFor(op, output, cotangent), inputs, { createGraph: nested, retainGraph: true })];
+}
+
+/**
+ * Forward mode: f's output at `primals` and its directional derivative along `tangents` (one per
+ * primal, same shapes), in one pass through the primitives' JVP rules.
+ */
+export function jvp(f: Fn, primals: readonly Tensor[], tangents: readonly Tensor[]): [Tensor, Tensor] {
+  const op = "jvp";
+  expectFunction(op, "f", f);
+  if (!Array.isArray(primals) || !Array.isArray(tangents) || primals.length !== tangents.length || primals.length > 64) {
+    throw invalidArgument(op, "primals and tangents must be arrays of tensors of the same length", { primals: describe(primals), tangents: describe(tangents) });
+  }
+  primals.forEach((p: unknown, i) => {
+    const t: unknown = tangents[i];
+    if (!(p instanceof Tensor) || !(t instanceof Tensor)) throw invalidArgument(op, `primals[${i}] and tangents[${i}] must be tensors`, { index: i });
+    if (!isFloat(p.dtype)) throw new AdError("DTypeMismatch", `primals[${i}] has dtype ${p.dtype}; only float tensors have tangents`, { op, index: i, dtype: p.dtype });
+    if (p.dtype !== t.dtype || p.shape.length !== t.shape.length || p.shape.some((d: number, k: number) => d !== t.shape[k])) {
+      throw new AdError("ShapeMismatch", `tangents[${i}] is ${t.dtype} ${formatShape(t.shape)}, its primal ${p.dtype} ${formatShape(p.shape)}`, { op, index: i });
+    }
+  });
+  // Fresh tensors (through a recorded identity, so an outer reverse pass stays connected) carry this
+  // level's tangents; the primals themselves may be shared with other levels.
+  const inputs = primals.map((p) => reshape(p, p.shape));
+  const level = new Level();
+  inputs.forEach((x, i) => level.tangents.set(x, tangents[i]));
+  const output: unknown = runWithLevel(level, () => enableGrad(() => f(...(inputs as never[]))));
+  if (!(output instanceof Tensor)) throw invalidArgument(op, `f must return a Tensor, got ${describe(output)}`, { returned: describe(output) });
+  return [output, level.tangents.get(output) ?? zerosLike(output)];
+}
+
+/** A one-hot tensor of `like`'s shape and dtype with 1 at flat position k. */
+function basis(like: Tensor, k: number): Tensor {
+  const e = zerosLike(like);
+  e.storage[k] = 1;
+  return e;
+}
+
+/** Stacks `parts` (each of shape `inner`) along new leading axes `outer` into one contiguous tensor. */
+function assemble(parts: readonly Tensor[], outer: readonly number[], inner: readonly number[], dtype: Tensor["dtype"], transpose: boolean): Tensor {
+  const m = parts.length;
+  const n = inner.reduce((a, b) => a * b, 1);
+  const out = allocate(dtype, m * n);
+  parts.forEach((p, j) => {
+    const data = p.data();
+    for (let i = 0; i < n; i++) out[transpose ? i * m + j : j * n + i] = data[i];
+  });
+  return fromStorage(out, dtype, transpose ? [...inner, ...outer] : [...outer, ...inner]);
+}
+
+function unaryArg(op: string, args: unknown[]): Tensor {
+  const x = args[0];
+  if (!(x instanceof Tensor)) throw invalidArgument(op, `the argument must be a Tensor, got ${describe(x)}`, { got: describe(x) });
+  if (!isFloat(x.dtype)) throw new AdError("DTypeMismatch", `the argument has dtype ${x.dtype}; only float tensors are differentiated`, { op, dtype: x.dtype });
+  return x;
+}
+
+/** The Jacobian by forward mode (one jvp per input element): shape [...output, ...input]. */
+export function jacfwd(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
+  const op = "jacfwd";
+  expectFunction(op, "f", f);
+  return (...args: unknown[]) => {
+    const x = unaryArg(op, args);
+    const columns: Tensor[] = [];
+    let outShape: readonly number[] = [];
+    for (let k = 0; k < x.size; k++) {
+      const [y, t] = jvp(f as Fn, [x], [basis(x.contiguous(), k)]);
+      outShape = y.shape;
+      columns.push(t);
+    }
+    if (x.size === 0) outShape = noGradShape(f, x);
+    return assemble(columns, x.shape, outShape, x.dtype, true);
+  };
+}
+
+/** The Jacobian by reverse mode (one pullback per output element): shape [...output, ...input]. */
+export function jacrev(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
+  const op = "jacrev";
+  expectFunction(op, "f", f);
+  return (...args: unknown[]) => {
+    const x = unaryArg(op, args);
+    const [y, pullback] = vjp(f as Fn, x);
+    const rows: Tensor[] = [];
+    const yc = zerosLike(y);
+    for (let k = 0; k < y.size; k++) rows.push(pullback(basis(yc, k))[0]);
+    return assemble(rows, y.shape, x.shape, x.dtype, false);
+  };
+}
+
+/** The Hessian of a scalar-valued f: forward over reverse, jacfwd(grad(f)); shape [...x, ...x]. */
+export function hessian(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
+  expectFunction("hessian", "f", f);
+  return jacfwd((x) => grad(f)(x) as Tensor);
+}
+
+function noGradShape(f: (x: Tensor) => Tensor, x: Tensor): readonly number[] {
+  const y: unknown = f(x);
+  if (!(y instanceof Tensor)) throw invalidArgument("jacfwd", `f must return a Tensor, got ${describe(y)}`, { returned: describe(y) });
+  return y.shape;
 }
