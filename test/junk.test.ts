@@ -557,7 +557,7 @@ function walk(): { strict: Callable[]; plain: Callable[]; unhandled: string[]; s
       }
     } else if (typeof value === "function") {
       const f = value as Callback;
-      (name === "erf" ? plain : strict).push(fn(name, f, (args) => f(...args), { op: name }));
+      (name === "erf" ? plain : strict).push(fn(name, f, (args) => f(...args), { op: OP_ALIASES[name] ?? name }));
     } else if (isScalar(value)) {
       scalarExports.push(name);
       if (value === numberScalar) {
