@@ -21,6 +21,7 @@ import {
   type Scalar,
 } from "../src/index.js";
 import { checkGradient } from "../src/testing/index.js";
+import * as T from "../src/tensor/index.js";
 
 const close = (a: number, b: number, tol = 1e-9) => expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b)));
 
@@ -119,5 +120,28 @@ describe("README examples", () => {
     expect(report.ok).toBe(true);
     const bad = checkGradient(([a, b]) => a * Math.sin(b), [2, 3], { gradient: [Math.sin(3), 2 * Math.cos(3) + 1e-3] });
     expect(bad.ok).toBe(false);
+  });
+
+  it("tensors, PyTorch style and JAX style", () => {
+    const { tensor, randn, rng, sum, mul, sin, exp, grad, jvp, jacfwd, jacrev, hessian, noGrad } = T;
+    const w = randn([3, 2], { rng: rng(0), dtype: "float64" }).requireGrad();
+    const x = tensor([[1, 2, 3]], { dtype: "float64" });
+    const loss = sum(mul(sin(x.transpose()), w));
+    loss.backward();
+    expect((w.grad as T.Tensor).toArray()).toEqual([1, 2, 3].map((v) => [Math.sin(v), Math.sin(v)]));
+    expect(noGrad(() => mul(w, 2)).requiresGrad).toBe(false);
+    const f = (t: T.Tensor) => sum(mul(exp(t), t));
+    const g = (grad(f)(x) as T.Tensor).toArray() as number[][];
+    g[0].forEach((v, i) => close(v, (i + 2) * Math.exp(i + 1)));
+    const g2 = (grad((t: T.Tensor) => sum(grad(f)(t) as T.Tensor))(x) as T.Tensor).toArray() as number[][];
+    g2[0].forEach((v, i) => close(v, (i + 3) * Math.exp(i + 1)));
+    const [, tangent] = jvp(f, [x], [tensor([[1, 0, 0]], { dtype: "float64" })]);
+    close(tangent.item(), 2 * Math.E);
+    expect(jacfwd((t) => sin(t))(x).shape).toEqual([1, 3, 1, 3]);
+    const jr = Array.from(jacrev((t) => sin(t))(x).data());
+    Array.from(jacfwd((t) => sin(t))(x).data()).forEach((v, i) => close(v, jr[i]));
+    const h = hessian(f)(x).toArray() as number[][][][];
+    close(h[0][1][0][1], 4 * Math.exp(2));
+    close(h[0][1][0][2], 0);
   });
 });
