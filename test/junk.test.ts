@@ -496,6 +496,7 @@ const OP_ALIASES: Record<string, string> = {
   "Tensor.backward": "backward",
   // The root re-exports the tensor transform `hessian` under this name (src/index.ts).
   tensorHessian: "hessian",
+  tensorErf: "erf",
   "Tensor.broadcastTo": "expand",
 };
 const SCALAR_METHODS = ["from", "value", ...UNARY_OPS, ...BINARY_OPS] as const;

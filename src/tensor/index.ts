@@ -6,8 +6,14 @@ export { Tensor, DEVICES, isTensor, type Device, type NestedArray } from "./tens
 export type { SliceSpec } from "./view.js";
 export { contiguous, expand, permute, reshape, slice, squeeze, transpose, unsqueeze } from "./primitives/shape.js";
 export { add, div, mul, neg, sub } from "./primitives/arithmetic.js";
-export { cos, exp, log, sin, sqrt, tanh } from "./primitives/unary.js";
-export { mean, sum } from "./primitives/reduce.js";
+export { abs, cos, erf, exp, gelu, log, pow, relu, rsqrt, sigmoid, sign, sin, softplus, sqrt, tanh, type GeluOptions } from "./primitives/unary.js";
+export { eq, ge, gt, le, lt, ne } from "./primitives/compare.js";
+export { clip, maximum, minimum, where } from "./primitives/select.js";
+export { cast } from "./primitives/cast.js";
+export { argmax, argmin, cumsum, max, mean, min, prod, sum } from "./primitives/reduce.js";
+export { logSoftmax, logsumexp, softmax } from "./composites/softmax.js";
+export { conv2d, type Conv2dOptions, type PairLike } from "./primitives/conv.js";
+export { avgPool2d, maxPool2d, type Pool2dOptions } from "./primitives/pool.js";
 export type { TensorLike } from "./primitives/lift.js";
 export { enableGrad, isGradEnabled, noGrad } from "./autograd/mode.js";
 export { backward, type BackwardOptions } from "./autograd/backward.js";

@@ -1,12 +1,19 @@
-/** Reductions over axes: sum (a primitive) and mean (composed). */
-import { reduceAxes, SUM } from "../../backends/cpu/kernels/reduce.js";
+/**
+ * Reductions over axes. Primitives: sum, max, min, prod, cumsum, and their helpers `prodOthers`
+ * (each element's product of the rest of its group: prod's derivative, correct at zeros) and
+ * `tieShare` (the constant weights that split max's/min's cotangent evenly among tied extremes).
+ * Composed: mean. No gradient: argmax, argmin.
+ */
+import { reduceAxes, SUM, type Fold } from "../../backends/cpu/kernels/reduce.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
+import { allocate, isFloat, type DType, type Storage } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
-import { expectAxisList, normalizeAxis } from "../shape.js";
-import { Tensor } from "../tensor.js";
-import { div } from "./arithmetic.js";
+import { expectAxisList, formatShape, normalizeAxis } from "../shape.js";
+import { fromStorage, Tensor } from "../tensor.js";
+import * as view from "../view.js";
+import { add, div, mul } from "./arithmetic.js";
 import { expectFloat, zerosLike } from "./lift.js";
-import { expand, reshape } from "./shape.js";
+import { expand, permute, reshape, slice, unsqueeze } from "./shape.js";
 
 interface AxesParams {
   readonly axes: readonly number[];
@@ -18,12 +25,200 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));
 }
 
+/** The axis order with the kept axes first and the reduced axes last. */
+function groupOrder(rank: number, axes: readonly number[]): number[] {
+  const kept = [];
+  for (let i = 0; i < rank; i++) if (!axes.includes(i)) kept.push(i);
+  return [...kept, ...axes];
+}
+
+function inverseOf(order: readonly number[]): number[] {
+  const inverse = new Array<number>(order.length);
+  order.forEach((a, i) => (inverse[a] = i));
+  return inverse;
+}
+
+/**
+ * An x-shaped kernel over the groups a reduction over `axes` folds: each run of `n` elements
+ * (`src[base … base+n)`, reduced axes last) writes the same run of `dst`.
+ */
+function mapGroups(x: Tensor, axes: readonly number[], body: (src: Storage, dst: Storage, base: number, n: number) => void, dtype: DType = x.dtype): Tensor {
+  const order = groupOrder(x.rank, axes);
+  const grouped = view.permute(x, order);
+  const src = grouped.data();
+  let n = 1;
+  for (const a of axes) n *= x.shape[a];
+  const dst = allocate(dtype, src.length);
+  if (n > 0) for (let base = 0; base < src.length; base += n) body(src, dst, base, n);
+  return view.contiguous(view.permute(fromStorage(dst, dtype, grouped.shape), inverseOf(order)));
+}
+
+// ── sum ─────────────────────────────────────────────────────────────────────────────────────────
+
 export const sumP: Primitive<AxesParams> = definePrimitive<AxesParams>("sum", {
   impl: ([x], { axes, keepDims }) => reduceAxes(expectFloat("sum", x), axes, SUM, keepDims),
   // Each input element contributed once: the cotangent is broadcast back over the reduced axes.
   vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [expand(reshape(g, keptShape(x.shape, axes)), x.shape)],
   jvp: ({ tangents: [t], output, params }): Tensor => (t === null ? zerosLike(output) : bind(sumP, [t], params)),
 });
+
+// ── max, min ────────────────────────────────────────────────────────────────────────────────────
+
+type Extreme = "max" | "min";
+
+const MAX: Fold = { init: -Infinity, step: (acc, v) => (v > acc || v !== v ? v : acc) };
+const MIN: Fold = { init: Infinity, step: (acc, v) => (v < acc || v !== v ? v : acc) };
+
+/**
+ * 1/k at the k elements of each group equal to its max (min), 0 elsewhere: how max's cotangent is
+ * shared among ties (the scalar ½/½ rule generalised). Piecewise constant, so it has no derivative
+ * rules and is always applied to detached inputs.
+ */
+const tieShareP = definePrimitive<{ readonly axes: readonly number[]; readonly extreme: Extreme }>("tieShare", {
+  impl: ([x], { axes, extreme }) => {
+    const fold = extreme === "max" ? MAX : MIN;
+    return mapGroups(x, axes, (src, dst, base, n) => {
+      let best = fold.init;
+      for (let i = 0; i < n; i++) best = fold.step(best, src[base + i]);
+      let ties = 0;
+      for (let i = 0; i < n; i++) if (src[base + i] === best) ties++;
+      for (let i = 0; i < n; i++) dst[base + i] = src[base + i] === best ? 1 / ties : 0;
+    });
+  },
+});
+
+function tieShare(x: Tensor, axes: readonly number[], extreme: Extreme): Tensor {
+  return bind(tieShareP, [x.detach()], { axes, extreme });
+}
+
+function extremePrimitive(extreme: Extreme): Primitive<AxesParams> {
+  const prim: Primitive<AxesParams> = definePrimitive<AxesParams>(extreme, {
+    impl: ([x], { axes, keepDims }) => reduceAxes(x, axes, extreme === "max" ? MAX : MIN, keepDims),
+    // ∂max/∂xᵢ = 1/k at the k tied maxima, 0 elsewhere.
+    vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [mul(reshape(g, keptShape(x.shape, axes)), tieShare(x, axes, extreme))],
+    jvp: ({ tangents: [t], inputs: [x], output, params }): Tensor =>
+      t === null ? zerosLike(output) : bind(sumP, [mul(t, tieShare(x, params.axes, extreme))], params),
+  });
+  return prim;
+}
+
+export const maxP = extremePrimitive("max");
+export const minP = extremePrimitive("min");
+
+// ── prod ────────────────────────────────────────────────────────────────────────────────────────
+
+const PROD: Fold = { init: 1, step: (acc, v) => acc * v };
+
+/** Πⱼ≠ᵢ xⱼ over each group of `axes`, from prefix and suffix products (no division, exact at zeros). */
+export const prodOthersP: Primitive<{ readonly axes: readonly number[] }> = definePrimitive<{ readonly axes: readonly number[] }>("prodOthers", {
+  impl: ([x], { axes }) =>
+    mapGroups(expectFloat("prodOthers", x), axes, (src, dst, base, n) => {
+      let left = 1;
+      for (let i = 0; i < n; i++) {
+        dst[base + i] = left;
+        left *= src[base + i];
+      }
+      let right = 1;
+      for (let i = n - 1; i >= 0; i--) {
+        dst[base + i] *= right;
+        right *= src[base + i];
+      }
+    }),
+  // With the group flattened to n elements, ∂(Πⱼ≠ᵢ xⱼ)/∂xₖ = Πⱼ∉{i,k} xⱼ for k ≠ i, 0 for k = i.
+  vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => {
+    const pairs = pairProducts(x, axes);
+    return [ungroup(sum(mul(unsqueeze(group(g, axes), -1), pairs.others), -2), x.shape, axes)];
+  },
+  jvp: ({ tangents: [t], inputs: [x], output, params: { axes } }) => {
+    if (t === null) return zerosLike(output);
+    const pairs = pairProducts(x, axes);
+    return ungroup(sum(mul(unsqueeze(group(t, axes), -2), pairs.others), -1), x.shape, axes);
+  },
+});
+
+/** x with the kept axes first and the reduced axes flattened into one last axis. */
+function group(x: Tensor, axes: readonly number[]): Tensor {
+  const order = groupOrder(x.rank, axes);
+  const keptDims = order.slice(0, x.rank - axes.length).map((a) => x.shape[a]);
+  return reshape(permute(x, order), [...keptDims, axes.reduce((n, a) => n * x.shape[a], 1)]);
+}
+
+/** The inverse of `group` for a tensor of `shape`. */
+function ungroup(r: Tensor, shape: readonly number[], axes: readonly number[]): Tensor {
+  const order = groupOrder(shape.length, axes);
+  return permute(reshape(r, order.map((a) => shape[a])), inverseOf(order));
+}
+
+/**
+ * For each group flattened to n elements: [..., i, k] = Πⱼ∉{i,k} xⱼ for i ≠ k and 0 on the diagonal,
+ * as prodOthers of the matrix whose row i is x with xᵢ replaced by 1 (so it nests to any order).
+ */
+function pairProducts(x: Tensor, axes: readonly number[]): { others: Tensor } {
+  const xr = group(x, axes);
+  const n = xr.shape[xr.rank - 1];
+  const eye = allocate(x.dtype, n * n);
+  const off = allocate(x.dtype, n * n);
+  for (let i = 0; i < n * n; i++) (i % (n + 1) === 0 ? eye : off)[i] = 1;
+  const offDiagonal = fromStorage(off, x.dtype, [n, n]);
+  const rows = add(mul(expand(unsqueeze(xr, -2), [...xr.shape.slice(0, -1), n, n]), offDiagonal), fromStorage(eye, x.dtype, [n, n]));
+  return { others: mul(bind(prodOthersP, [rows], { axes: [rows.rank - 1] }), offDiagonal) };
+}
+
+export const prodP: Primitive<AxesParams> = definePrimitive<AxesParams>("prod", {
+  impl: ([x], { axes, keepDims }) => reduceAxes(expectFloat("prod", x), axes, PROD, keepDims),
+  // ∂(Π xⱼ)/∂xᵢ = Πⱼ≠ᵢ xⱼ
+  vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [mul(reshape(g, keptShape(x.shape, axes)), bind(prodOthersP, [x], { axes }))],
+  jvp: ({ tangents: [t], inputs: [x], output, params }): Tensor =>
+    t === null ? zerosLike(output) : bind(sumP, [mul(t, bind(prodOthersP, [x], { axes: params.axes }))], params),
+});
+
+// ── cumsum ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Reverses `x` along `axis` (a view: slice with step −1). */
+function flip(x: Tensor, axis: number): Tensor {
+  return slice(x, x.shape.map((_, i) => (i === axis ? [null, null, -1] : null)));
+}
+
+export const cumsumP: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>("cumsum", {
+  impl: ([x], { axis }) =>
+    mapGroups(expectFloat("cumsum", x), [axis], (src, dst, base, n) => {
+      let acc = 0;
+      for (let i = 0; i < n; i++) dst[base + i] = acc += src[base + i];
+    }),
+  // yᵢ = Σⱼ≤ᵢ xⱼ, so x̄ⱼ = Σᵢ≥ⱼ ȳᵢ: a cumulative sum from the end.
+  vjp: ({ cotangent: g, params: { axis } }) => [flip(bind(cumsumP, [flip(g, axis)], { axis }), axis)],
+  jvp: ({ tangents: [t], output, params }): Tensor => (t === null ? zerosLike(output) : bind(cumsumP, [t], params)),
+});
+
+// ── argmax, argmin ──────────────────────────────────────────────────────────────────────────────
+
+/** The index of the first max (min) along one axis, as int32; NaN counts as the extreme, as in NumPy. */
+const argExtremeP = definePrimitive<{ readonly axes: readonly number[]; readonly keepDims: boolean; readonly extreme: Extreme }>("argExtreme", {
+  impl: ([x], { axes, keepDims, extreme }) => {
+    const order = groupOrder(x.rank, axes);
+    const src = view.permute(x, order).data();
+    let n = 1;
+    for (const a of axes) n *= x.shape[a];
+    const out = allocate("int32", n === 0 ? 0 : src.length / n);
+    const better = extreme === "max" ? (v: number, best: number) => v > best : (v: number, best: number) => v < best;
+    for (let o = 0, base = 0; o < out.length; o++, base += n) {
+      let best = src[base];
+      let at = 0;
+      for (let i = 1; i < n && best === best; i++) {
+        const v = src[base + i];
+        if (better(v, best) || v !== v) {
+          best = v;
+          at = i;
+        }
+      }
+      out[o] = at;
+    }
+    const shape = keepDims ? keptShape(x.shape, axes) : order.slice(0, x.rank - axes.length).map((a) => x.shape[a]);
+    return fromStorage(out, "int32", shape);
+  },
+});
+
+// ── public API ──────────────────────────────────────────────────────────────────────────────────
 
 function axesOf(op: string, x: Tensor, axis: number | readonly number[] | undefined): number[] {
   if (axis === undefined) return x.shape.map((_, i) => i);
@@ -37,6 +232,24 @@ function axesOf(op: string, x: Tensor, axis: number | readonly number[] | undefi
 function expectTensor(op: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw invalidArgument(op, `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
   return x;
+}
+
+function expectKeepDims(op: string, keepDims: unknown): boolean {
+  if (typeof keepDims !== "boolean") throw invalidArgument(op, `keepDims must be a boolean, got ${describe(keepDims)}`, { argument: "keepDims", got: describe(keepDims) });
+  return keepDims;
+}
+
+/** Numbers to compare: a float or int32 tensor (bool has no order worth reducing). */
+function expectOrdered(op: string, x: Tensor): Tensor {
+  if (!isFloat(x.dtype) && x.dtype !== "int32") throw new AdError("DTypeMismatch", `${op} needs a float or int32 tensor, got ${x.dtype}`, { op, dtype: x.dtype });
+  return x;
+}
+
+/** An extreme over no elements has no value (NumPy and PyTorch refuse it too). */
+function expectNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
+  if (axes.some((a) => x.shape[a] === 0)) {
+    throw new AdError("ShapeMismatch", `${op} over an empty axis of shape ${formatShape(x.shape)} has no value`, { op, shape: [...x.shape], axes: [...axes] });
+  }
 }
 
 /** Σ over `axis` (all axes by default); `keepDims` keeps them with size 1. */
@@ -53,4 +266,54 @@ export function mean(x: Tensor, axis?: number | readonly number[], keepDims = fa
   for (const a of axes) count *= t.shape[a];
   if (!Number.isFinite(count)) throw new AdError("InvalidArgument", "mean over too many elements", { op: "mean" });
   return div(sum(t, axes, keepDims), count);
+}
+
+function extreme(prim: Primitive<AxesParams>, x: unknown, axis: number | readonly number[] | undefined, keepDims: unknown): Tensor {
+  const op = prim.name;
+  const t = expectOrdered(op, expectTensor(op, x));
+  const axes = axesOf(op, t, axis);
+  expectNonEmpty(op, t, axes);
+  return bind(prim, [t], { axes, keepDims: expectKeepDims(op, keepDims) });
+}
+
+/** The largest element over `axis` (all axes by default). Its gradient is shared evenly among ties. */
+export function max(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
+  return extreme(maxP, x, axis, keepDims);
+}
+
+/** The smallest element over `axis` (all axes by default). Its gradient is shared evenly among ties. */
+export function min(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
+  return extreme(minP, x, axis, keepDims);
+}
+
+/** Π over `axis` (all axes by default); the gradient is the product of the others, exact at zeros. */
+export function prod(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
+  const t = expectTensor("prod", x);
+  expectFloat("prod", t);
+  return bind(prodP, [t], { axes: axesOf("prod", t, axis), keepDims: expectKeepDims("prod", keepDims) });
+}
+
+/** Running sums along `axis`: yᵢ = Σⱼ≤ᵢ xⱼ. */
+export function cumsum(x: Tensor, axis: number): Tensor {
+  const t = expectTensor("cumsum", x);
+  expectFloat("cumsum", t);
+  return bind(cumsumP, [t], { axis: normalizeAxis("cumsum", axis, t.rank) });
+}
+
+function argExtreme(op: string, extreme: Extreme, x: unknown, axis: unknown, keepDims: unknown): Tensor {
+  const t = expectOrdered(op, expectTensor(op, x));
+  if (axis !== undefined && typeof axis !== "number") throw invalidArgument(op, `axis must be an integer or undefined, got ${describe(axis)}`, { axis: describe(axis) });
+  const axes = axesOf(op, t, axis);
+  expectNonEmpty(op, t, axes);
+  return bind(argExtremeP, [t.detach()], { axes, keepDims: expectKeepDims(op, keepDims), extreme });
+}
+
+/** The index of the first largest element along `axis` (of the flattened tensor by default), int32, no gradient. */
+export function argmax(x: Tensor, axis?: number, keepDims = false): Tensor {
+  return argExtreme("argmax", "max", x, axis, keepDims);
+}
+
+/** The index of the first smallest element along `axis` (of the flattened tensor by default), int32, no gradient. */
+export function argmin(x: Tensor, axis?: number, keepDims = false): Tensor {
+  return argExtreme("argmin", "min", x, axis, keepDims);
 }

@@ -1,9 +1,20 @@
-/** Elementwise functions of one float tensor, each with its derivative next to it. */
-import { mapUnary } from "../../backends/cpu/kernels/elementwise.js";
+/**
+ * Elementwise functions of float tensors, each with its derivative next to it: the unary family, and
+ * pow (binary, broadcasting). sigmoid, softplus and gelu are primitives rather than composites for
+ * stability (no overflow of eˣ for large |x|) and speed (one pass); their rules are written with
+ * primitives, so they nest. Rules at kinks use masks from comparisons (abs, relu: derivative 0 at 0).
+ */
+import { mapBinary, mapUnary } from "../../backends/cpu/kernels/elementwise.js";
+import { describe, invalidArgument } from "../../errors.js";
+import { softplus as softplusNumber } from "../../scalar/elementary.js";
+import { erf as erfNumber } from "../../scalar/special.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import type { Tensor } from "../tensor.js";
-import { div, mul, neg, sub } from "./arithmetic.js";
-import { expectFloat, lift, zerosLike } from "./lift.js";
+import { add, div, mul, neg, sub } from "./arithmetic.js";
+import { cast } from "./cast.js";
+import { eq, gt } from "./compare.js";
+import { expectFloat, lift, liftPair, type TensorLike, zerosLike } from "./lift.js";
+import { where } from "./select.js";
 
 /** A unary primitive from its kernel and its local derivative dy/dx (written with primitives). */
 function unaryPrimitive(name: string, f: (x: number) => number, dydx: (x: Tensor, y: Tensor) => Tensor): Primitive<undefined> {
@@ -22,6 +33,53 @@ export const cosP = unaryPrimitive("cos", Math.cos, (x) => neg(sin(x)));
 export const tanhP = unaryPrimitive("tanh", Math.tanh, (_x, y) => sub(1, mul(y, y)));
 // d √x = dx / (2√x)
 export const sqrtP = unaryPrimitive("sqrt", Math.sqrt, (_x, y) => div(0.5, y));
+// d x^(−½) = −½ x^(−3/2) dx = −½ y³ dx
+export const rsqrtP = unaryPrimitive("rsqrt", (x) => 1 / Math.sqrt(x), (_x, y) => mul(mul(y, mul(y, y)), -0.5));
+// d|x| = sign(x) dx, 0 at 0 (the subgradient PyTorch and JAX use); sign itself is a mask of constants.
+export const absP = unaryPrimitive("abs", Math.abs, (x) => sign(x));
+// d relu(x) = [x > 0] dx: 0 at the kink.
+export const reluP = unaryPrimitive("relu", (x) => (x > 0 ? x : x <= 0 ? 0 : x), (x) => cast(gt(x, 0), x.dtype));
+// d σ(x) = σ(x)(1 − σ(x)) dx
+export const sigmoidP = unaryPrimitive("sigmoid", sigmoidNumber, (_x, y) => mul(y, sub(1, y)));
+// d log(1 + eˣ) = σ(x) dx
+export const softplusP = unaryPrimitive("softplus", softplusNumber, (x) => sigmoid(x));
+// d erf x = (2/√π) e^(−x²) dx
+export const erfP = unaryPrimitive("erf", erfNumber, (x) => mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI)));
+
+/** sign(x) ∈ {−1, 0, 1} (NaN stays NaN): piecewise constant, so its derivative is 0 everywhere. */
+export const signP = definePrimitive("sign", {
+  impl: ([x]) => mapUnary(expectFloat("sign", x), Math.sign),
+  vjp: () => [null],
+  jvp: ({ output }) => zerosLike(output),
+});
+
+/** 1/(1 + e⁻ˣ) without overflow: e⁻ˣ is only formed for x ≥ 0, eˣ for x < 0. */
+function sigmoidNumber(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+// gelu(x) = x Φ(x), Φ the standard normal CDF: d gelu = (Φ(x) + x φ(x)) dx, φ(x) = e^(−x²/2)/√(2π)
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+export const geluP = unaryPrimitive(
+  "gelu",
+  (x) => 0.5 * x * (1 + erfNumber(x * Math.SQRT1_2)),
+  (x) => add(mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5), mul(x, mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI))),
+);
+
+// The tanh approximation ½x(1 + tanh u), u = k(x + c x³): d = ½(1 + t) + ½x(1 − t²)·k(1 + 3c x²), t = tanh u
+const GELU_K = Math.sqrt(2 / Math.PI);
+const GELU_C = 0.044715;
+export const geluTanhP = unaryPrimitive(
+  "geluTanh",
+  (x) => 0.5 * x * (1 + Math.tanh(GELU_K * (x + GELU_C * x * x * x))),
+  (x) => {
+    const t = tanh(mul(add(x, mul(mul(x, mul(x, x)), GELU_C)), GELU_K));
+    const du = mul(add(mul(mul(x, x), 3 * GELU_C), 1), GELU_K);
+    return add(mul(add(t, 1), 0.5), mul(mul(x, 0.5), mul(sub(1, mul(t, t)), du)));
+  },
+);
 
 const apply = (prim: Primitive<undefined>, x: Tensor | number): Tensor => bind(prim, [lift(prim.name, x, undefined, "x")], undefined);
 
@@ -31,3 +89,66 @@ export const sin = (x: Tensor | number): Tensor => apply(sinP, x);
 export const cos = (x: Tensor | number): Tensor => apply(cosP, x);
 export const tanh = (x: Tensor | number): Tensor => apply(tanhP, x);
 export const sqrt = (x: Tensor | number): Tensor => apply(sqrtP, x);
+/** 1/√x. */
+export const rsqrt = (x: Tensor | number): Tensor => apply(rsqrtP, x);
+/** |x|; the derivative at 0 is 0. */
+export const abs = (x: Tensor | number): Tensor => apply(absP, x);
+/** −1, 0 or 1 by the sign of x (NaN for NaN); derivative 0. */
+export const sign = (x: Tensor | number): Tensor => apply(signP, x);
+/** max(x, 0); the derivative at 0 is 0; NaN stays NaN. */
+export const relu = (x: Tensor | number): Tensor => apply(reluP, x);
+/** The logistic function 1/(1 + e⁻ˣ), computed without overflow. */
+export const sigmoid = (x: Tensor | number): Tensor => apply(sigmoidP, x);
+/** log(1 + eˣ), computed without overflow as max(x, 0) + log1p(e^(−|x|)). */
+export const softplus = (x: Tensor | number): Tensor => apply(softplusP, x);
+/** The error function. */
+export const erf = (x: Tensor | number): Tensor => apply(erfP, x);
+
+export interface GeluOptions {
+  /** "none" (default): the exact x·Φ(x) with erf, as PyTorch's default. "tanh": the tanh approximation. */
+  readonly approximate?: "none" | "tanh";
+}
+
+/** GELU: x·Φ(x) (exact, with erf) by default; `{ approximate: "tanh" }` for ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
+export function gelu(x: Tensor | number, options: GeluOptions = {}): Tensor {
+  if (options === null || typeof options !== "object") throw invalidArgument("gelu", `options must be an object, got ${describe(options)}`, { got: describe(options) });
+  const approximate: unknown = options.approximate ?? "none";
+  if (approximate !== "none" && approximate !== "tanh") {
+    throw invalidArgument("gelu", `approximate must be "none" or "tanh", got ${describe(approximate)}`, { argument: "approximate", got: describe(approximate) });
+  }
+  return apply(approximate === "tanh" ? geluTanhP : geluP, x);
+}
+
+export const powP = definePrimitive("pow", {
+  impl: ([a, b]) => mapBinary("pow", expectFloat("pow", a), b, Math.pow),
+  // ∂/∂a = b·a^(b−1), and 0 where b = 0 (even at a = 0). Where b = 0 it is written b·y/a, the same
+  // function for a ≠ 0, so its own derivative in b (1/a) is not lost. ∂/∂b = y·log a, 0 where a = 0
+  // (NaN where a < 0: aᵇ has no derivative in b there). As in scalar/elementary.ts. The branches not
+  // taken are kept finite (a or b replaced by 1 there) so that second derivatives through `where`
+  // do not meet 0·∞.
+  vjp: ({ cotangent: g, inputs: [a, b], output }) => [a.requiresGrad ? mul(g, powDa(a, b, output)) : null, b.requiresGrad ? mul(g, powDb(a, output)) : null],
+  jvp: ({ tangents: [ta, tb], inputs: [a, b], output }) => {
+    const da = ta === null ? null : mul(ta, powDa(a, b, output));
+    const db = tb === null ? null : mul(tb, powDb(a, output));
+    return da === null ? (db ?? zerosLike(output)) : db === null ? da : add(da, db);
+  },
+});
+
+function powDa(a: Tensor, b: Tensor, y: Tensor): Tensor {
+  const bZero = eq(b, 0);
+  const aZero = eq(a, 0);
+  const safeA = where(aZero, 1, a);
+  const safeB = where(bZero, 1, b);
+  const atZeroExponent = where(aZero, 0, div(mul(b, y), safeA));
+  return where(bZero, atZeroExponent, mul(safeB, pow(a, sub(safeB, 1))));
+}
+
+function powDb(a: Tensor, y: Tensor): Tensor {
+  const aZero = eq(a, 0);
+  return where(aZero, 0, mul(y, log(where(aZero, 1, a))));
+}
+
+/** aᵇ elementwise with broadcasting; either may be a number (a constant of the other's dtype). */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  return bind(powP, liftPair("pow", a, b), undefined);
+}

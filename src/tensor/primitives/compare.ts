@@ -1,0 +1,43 @@
+/**
+ * eq, ne, lt, le, gt, ge: elementwise comparisons with NumPy broadcasting and a `bool` result. A
+ * comparison is piecewise constant, so it carries no derivative: its VJP gives no cotangent (null) to
+ * either operand and its JVP is zero, and anything computed from a mask (cast, where) differentiates
+ * without error. Masks for derivative rules at kinks (relu, abs, maximum) are built from these.
+ */
+import { mapBinary } from "../../backends/cpu/kernels/elementwise.js";
+import { bind, definePrimitive, type Primitive } from "../primitive.js";
+import type { Tensor } from "../tensor.js";
+import { liftPair, type TensorLike, zerosLike } from "./lift.js";
+
+/** A comparison primitive from its predicate; NaN compares false except under `ne`, as in IEEE 754. */
+function comparePrimitive(name: string, predicate: (x: number, y: number) => boolean): Primitive<undefined> {
+  return definePrimitive(name, {
+    impl: ([a, b]) => mapBinary(name, a, b, (x, y) => (predicate(x, y) ? 1 : 0), "bool"),
+    vjp: () => [null, null],
+    jvp: ({ output }) => zerosLike(output),
+  });
+}
+
+export const eqP = comparePrimitive("eq", (x, y) => x === y);
+export const neP = comparePrimitive("ne", (x, y) => x !== y);
+export const ltP = comparePrimitive("lt", (x, y) => x < y);
+export const leP = comparePrimitive("le", (x, y) => x <= y);
+export const gtP = comparePrimitive("gt", (x, y) => x > y);
+export const geP = comparePrimitive("ge", (x, y) => x >= y);
+
+function compare(prim: Primitive<undefined>, a: TensorLike, b: TensorLike): Tensor {
+  return bind(prim, liftPair(prim.name, a, b), undefined);
+}
+
+/** a = b elementwise (bool), broadcasting; a number is a constant of the tensor's dtype. */
+export const eq = (a: TensorLike, b: TensorLike): Tensor => compare(eqP, a, b);
+/** a ≠ b elementwise (bool); true where either is NaN. */
+export const ne = (a: TensorLike, b: TensorLike): Tensor => compare(neP, a, b);
+/** a < b elementwise (bool). */
+export const lt = (a: TensorLike, b: TensorLike): Tensor => compare(ltP, a, b);
+/** a ≤ b elementwise (bool). */
+export const le = (a: TensorLike, b: TensorLike): Tensor => compare(leP, a, b);
+/** a > b elementwise (bool). */
+export const gt = (a: TensorLike, b: TensorLike): Tensor => compare(gtP, a, b);
+/** a ≥ b elementwise (bool). */
+export const ge = (a: TensorLike, b: TensorLike): Tensor => compare(geP, a, b);

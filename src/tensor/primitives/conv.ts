@@ -1,0 +1,148 @@
+/**
+ * 2-D convolution over NCHW tensors (cross-correlation, as in PyTorch): `conv2d` and the two
+ * primitives its VJP is made of, `conv2dInputGrad` (the transposed convolution) and
+ * `conv2dWeightGrad`. All three are bilinear in their two inputs, and the adjoint of each is one of
+ * the others, so every rule is written with these primitives and differentiates again to any order:
+ *
+ *   y  = conv2d(x, w)            ∂/∂x: conv2dInputGrad(g, w)   ∂/∂w: conv2dWeightGrad(x, g)
+ *   dx = conv2dInputGrad(g, w)   ∂/∂g: conv2d(u, w)            ∂/∂w: conv2dWeightGrad(u, g)
+ *   dw = conv2dWeightGrad(x, g)  ∂/∂x: conv2dInputGrad(g, v)   ∂/∂g: conv2d(x, v)
+ *
+ * (u, v: the cotangents of dx and dw). The JVP of a bilinear f is f(dx, w) + f(x, dw).
+ */
+import { conv2d as conv2dKernel, conv2dInputGrad as inputGradKernel, conv2dWeightGrad as weightGradKernel, type Pair, type WindowGeometry, windowCount } from "../../backends/cpu/kernels/conv.js";
+import { AdError, describe, expectInteger, invalidArgument } from "../../errors.js";
+import { isFloat } from "../dtype.js";
+import { bind, definePrimitive, type JvpArgs, type Primitive } from "../primitive.js";
+import { formatShape } from "../shape.js";
+import { Tensor } from "../tensor.js";
+import { add } from "./arithmetic.js";
+import { expectFloat } from "./lift.js";
+
+export interface InputGradParams extends WindowGeometry {
+  /** The spatial size [H, W] of the convolution's input (several sizes give one output size when stride > 1). */
+  readonly inputSize: Pair;
+}
+
+export interface WeightGradParams extends WindowGeometry {
+  /** The kernel's spatial size [KH, KW]. */
+  readonly kernelSize: Pair;
+}
+
+/** The JVP of a bilinear primitive: f(da, b) + f(a, db), skipping the terms whose tangent is zero. */
+function bilinearJvp<P>(prim: () => Primitive<P>): (args: JvpArgs<P>) => Tensor {
+  return ({ inputs: [a, b], tangents: [da, db], params }) => {
+    const left = da === null ? null : bind(prim(), [da, b], params);
+    const right = db === null ? null : bind(prim(), [a, db], params);
+    if (left === null) return right as Tensor; // the engine never calls a JVP with every tangent null
+    return right === null ? left : add(left, right);
+  };
+}
+
+const geometry = (p: WindowGeometry): WindowGeometry => ({ stride: p.stride, padding: p.padding, dilation: p.dilation });
+
+export const conv2dP: Primitive<WindowGeometry> = definePrimitive<WindowGeometry>("conv2d", {
+  impl: ([x, w], geo) => {
+    const outH = windowCount(x.shape[2], w.shape[2], geo.stride[0], geo.padding[0], geo.dilation[0]);
+    const outW = windowCount(x.shape[3], w.shape[3], geo.stride[1], geo.padding[1], geo.dilation[1]);
+    return conv2dKernel(expectFloat("conv2d", x), expectFloat("conv2d", w), geo, outH, outW);
+  },
+  vjp: ({ cotangent: g, inputs: [x, w], params }) => [
+    bind(conv2dInputGradP, [g, w], { ...geometry(params), inputSize: [x.shape[2], x.shape[3]] }),
+    bind(conv2dWeightGradP, [x, g], { ...geometry(params), kernelSize: [w.shape[2], w.shape[3]] }),
+  ],
+  jvp: bilinearJvp(() => conv2dP),
+});
+
+export const conv2dInputGradP: Primitive<InputGradParams> = definePrimitive<InputGradParams>("conv2dInputGrad", {
+  impl: ([g, w], p) => inputGradKernel(expectFloat("conv2dInputGrad", g), expectFloat("conv2dInputGrad", w), p, p.inputSize[0], p.inputSize[1]),
+  vjp: ({ cotangent: u, inputs: [g, w], params }) => [
+    bind(conv2dP, [u, w], geometry(params)),
+    bind(conv2dWeightGradP, [u, g], { ...geometry(params), kernelSize: [w.shape[2], w.shape[3]] }),
+  ],
+  jvp: bilinearJvp(() => conv2dInputGradP),
+});
+
+export const conv2dWeightGradP: Primitive<WeightGradParams> = definePrimitive<WeightGradParams>("conv2dWeightGrad", {
+  impl: ([x, g], p) => weightGradKernel(expectFloat("conv2dWeightGrad", x), expectFloat("conv2dWeightGrad", g), p, p.kernelSize[0], p.kernelSize[1]),
+  vjp: ({ cotangent: v, inputs: [x, g], params }) => [
+    bind(conv2dInputGradP, [g, v], { ...geometry(params), inputSize: [x.shape[2], x.shape[3]] }),
+    bind(conv2dP, [x, v], geometry(params)),
+  ],
+  jvp: bilinearJvp(() => conv2dWeightGradP),
+});
+
+/** A per-axis integer argument: a number for both axes, or [height, width]. */
+export type PairLike = number | readonly [number, number];
+
+export interface Conv2dOptions {
+  /** Step between windows (≥ 1). Default 1. */
+  readonly stride?: PairLike;
+  /** Zeros added on each side of the input (≥ 0). Default 0. */
+  readonly padding?: PairLike;
+  /** Spacing between kernel taps (≥ 1). Default 1. */
+  readonly dilation?: PairLike;
+}
+
+/** An options object (undefined: {}), else InvalidArgument. */
+export function optionsObject(op: string, value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw invalidArgument(op, `options must be an object, got ${describe(value)}`, { got: describe(value) });
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A `PairLike` option as [h, w] integers ≥ min (`fallback` when undefined). */
+export function expectPair(op: string, name: string, value: unknown, fallback: Pair | undefined, min: number): Pair {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value === "number") {
+    const n = expectInteger(op, name, value, min);
+    return [n, n];
+  }
+  if (!Array.isArray(value) || value.length !== 2) {
+    throw invalidArgument(op, `${name} must be an integer or a pair [h, w] of integers ≥ ${min}, got ${describe(value)}`, { argument: name, got: describe(value) });
+  }
+  return [expectInteger(op, `${name}[0]`, value[0], min), expectInteger(op, `${name}[1]`, value[1], min)];
+}
+
+/** A float tensor of rank 4 (`what` names its layout in the error), else AdError. */
+export function expectNCHW(op: string, name: string, value: unknown, what = "[N, C, H, W]"): Tensor {
+  if (!(value instanceof Tensor)) throw invalidArgument(op, `${name} must be a Tensor, got ${describe(value)}`, { argument: name, got: describe(value) });
+  if (value.rank !== 4) {
+    throw new AdError("ShapeMismatch", `${name} must have rank 4 ${what}, got shape ${formatShape(value.shape)}`, { op, argument: name, shape: [...value.shape] });
+  }
+  if (!isFloat(value.dtype)) throw new AdError("DTypeMismatch", `${op} needs float tensors, ${name} is ${value.dtype}`, { op, argument: name, dtype: value.dtype });
+  return value;
+}
+
+/**
+ * 2-D convolution (cross-correlation, no kernel flip) of x: [N, C, H, W] with w: [F, C, KH, KW],
+ * giving [N, F, OH, OW] with OH = ⌊(H + 2·padH − dilationH·(KH − 1) − 1) / strideH⌋ + 1 (OW alike).
+ * Padding is zeros. x and w must share a float dtype and C; an empty spatial output (OH or OW < 1) or
+ * an empty kernel is a ShapeMismatch naming both shapes. A batch or filter count of 0 is allowed.
+ */
+export function conv2d(x: Tensor, w: Tensor, options?: Conv2dOptions): Tensor {
+  const op = "conv2d";
+  const xt = expectNCHW(op, "x", x);
+  const wt = expectNCHW(op, "w", w, "[F, C, KH, KW]");
+  const opts = optionsObject(op, options);
+  const geo: WindowGeometry = {
+    stride: expectPair(op, "stride", opts.stride, [1, 1], 1),
+    padding: expectPair(op, "padding", opts.padding, [0, 0], 0),
+    dilation: expectPair(op, "dilation", opts.dilation, [1, 1], 1),
+  };
+  if (xt.dtype !== wt.dtype) {
+    throw new AdError("DTypeMismatch", `x is ${xt.dtype} and w is ${wt.dtype}; cast one first`, { op, dtypes: [xt.dtype, wt.dtype] });
+  }
+  const shapes = { op, x: [...xt.shape], w: [...wt.shape] };
+  const both = `x ${formatShape(xt.shape)}, w ${formatShape(wt.shape)}`;
+  if (xt.shape[1] !== wt.shape[1]) throw new AdError("ShapeMismatch", `x has ${xt.shape[1]} channels but w expects ${wt.shape[1]} (${both})`, shapes);
+  if (wt.shape[2] < 1 || wt.shape[3] < 1) throw new AdError("ShapeMismatch", `the kernel is empty (${both})`, shapes);
+  const outH = windowCount(xt.shape[2], wt.shape[2], geo.stride[0], geo.padding[0], geo.dilation[0]);
+  const outW = windowCount(xt.shape[3], wt.shape[3], geo.stride[1], geo.padding[1], geo.dilation[1]);
+  if (!(outH >= 1 && outW >= 1)) {
+    throw new AdError("ShapeMismatch", `the output would be empty (${outH} × ${outW}): the dilated kernel is larger than the padded input (${both}, padding [${geo.padding.join(", ")}], dilation [${geo.dilation.join(", ")}])`, shapes);
+  }
+  return bind(conv2dP, [xt, wt], geo);
+}

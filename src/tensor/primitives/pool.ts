@@ -1,0 +1,112 @@
+/**
+ * 2-D pooling over NCHW tensors. Max pooling is a primitive with two helpers its rules are made of:
+ * `maxPool2dSelect(x, v)` reads v at the maxima of x's windows and `maxPool2dGrad(x, g)` adds g back
+ * at those positions; they are adjoint to each other in v / g, and the window maxima are piecewise
+ * constant in x, so x gets no derivative through them:
+ *
+ *   y = maxPool2d(x)          ∂/∂x: maxPool2dGrad(x, g)         d y = maxPool2dSelect(x, dx)
+ *   maxPool2dSelect(x, v)     ∂/∂v: maxPool2dGrad(x, u)         ∂/∂x: 0
+ *   maxPool2dGrad(x, g)       ∂/∂g: maxPool2dSelect(x, u)       ∂/∂x: 0
+ *
+ * Average pooling is composed: a convolution of each channel with a constant kernel 1/(KH·KW).
+ */
+import { gatherPlanes, maxPool2dArgmax, type Pair, scatterPlanes, type WindowGeometry, windowCount } from "../../backends/cpu/kernels/conv.js";
+import { AdError, invalidArgument } from "../../errors.js";
+import { allocate } from "../dtype.js";
+import { bind, definePrimitive, type Primitive } from "../primitive.js";
+import { formatShape } from "../shape.js";
+import { fromStorage, type Tensor } from "../tensor.js";
+import { conv2d, expectNCHW, expectPair, optionsObject, type PairLike } from "./conv.js";
+import { expectFloat, zerosLike } from "./lift.js";
+import { reshape } from "./shape.js";
+
+export interface PoolParams extends WindowGeometry {
+  readonly kernel: Pair;
+}
+
+function outputSize(x: Tensor, p: PoolParams): Pair {
+  return [windowCount(x.shape[2], p.kernel[0], p.stride[0], p.padding[0], 1), windowCount(x.shape[3], p.kernel[1], p.stride[1], p.padding[1], 1)];
+}
+
+function argmax(op: string, x: Tensor, p: PoolParams): Int32Array {
+  const [outH, outW] = outputSize(x, p);
+  return maxPool2dArgmax(expectFloat(op, x), p.kernel, p, outH, outW);
+}
+
+export const maxPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>("maxPool2d", {
+  impl: ([x], p) => gatherPlanes(x, argmax("maxPool2d", x, p), ...outputSize(x, p)),
+  vjp: ({ cotangent: g, inputs: [x], params }) => [bind(maxPool2dGradP, [x, g], params)],
+  jvp: ({ tangents: [dx], inputs: [x], output, params }) => (dx === null ? zerosLike(output) : bind(maxPool2dSelectP, [x, dx], params)),
+});
+
+export const maxPool2dSelectP: Primitive<PoolParams> = definePrimitive<PoolParams>("maxPool2dSelect", {
+  impl: ([x, v], p) => gatherPlanes(expectFloat("maxPool2dSelect", v), argmax("maxPool2dSelect", x, p), ...outputSize(x, p)),
+  vjp: ({ cotangent: u, inputs: [x], params }) => [null, bind(maxPool2dGradP, [x, u], params)],
+  jvp: ({ tangents: [, dv], inputs: [x], output, params }) => (dv === null ? zerosLike(output) : bind(maxPool2dSelectP, [x, dv], params)),
+});
+
+export const maxPool2dGradP: Primitive<PoolParams> = definePrimitive<PoolParams>("maxPool2dGrad", {
+  impl: ([x, g], p) => scatterPlanes(expectFloat("maxPool2dGrad", g), argmax("maxPool2dGrad", x, p), x.shape[2], x.shape[3]),
+  vjp: ({ cotangent: u, inputs: [x], params }) => [null, bind(maxPool2dSelectP, [x, u], params)],
+  jvp: ({ tangents: [, dg], inputs: [x], output, params }) => (dg === null ? zerosLike(output) : bind(maxPool2dGradP, [x, dg], params)),
+});
+
+export interface Pool2dOptions {
+  /** The window size (≥ 1): a number for both axes, or [KH, KW]. */
+  readonly kernel: PairLike;
+  /** Step between windows (≥ 1). Default: the kernel size. */
+  readonly stride?: PairLike;
+  /** Padding on each side (≥ 0, at most half the kernel, as in PyTorch). Default 0. */
+  readonly padding?: PairLike;
+}
+
+/** Checked pooling arguments; `ShapeMismatch` if no window fits. */
+function poolParams(op: string, x: unknown, options: unknown): [Tensor, PoolParams, Pair] {
+  const t = expectNCHW(op, "x", x);
+  const opts = optionsObject(op, options);
+  if (opts.kernel === undefined) throw invalidArgument(op, "options.kernel is required", { argument: "kernel" });
+  const kernel = expectPair(op, "kernel", opts.kernel, undefined, 1);
+  const stride = expectPair(op, "stride", opts.stride, kernel, 1);
+  const padding = expectPair(op, "padding", opts.padding, [0, 0], 0);
+  for (const a of [0, 1]) {
+    if (2 * padding[a] > kernel[a]) {
+      throw invalidArgument(op, `padding [${padding.join(", ")}] must be at most half the kernel [${kernel.join(", ")}]`, { padding: [...padding], kernel: [...kernel] });
+    }
+  }
+  const params: PoolParams = { kernel, stride, padding, dilation: [1, 1] };
+  const out = outputSize(t, params);
+  if (!(out[0] >= 1 && out[1] >= 1)) {
+    throw new AdError("ShapeMismatch", `the output would be empty (${out[0]} × ${out[1]}): kernel [${kernel.join(", ")}] is larger than the padded input ${formatShape(t.shape)}`, {
+      op,
+      x: [...t.shape],
+      kernel: [...kernel],
+      padding: [...padding],
+    });
+  }
+  return [t, params, out];
+}
+
+/**
+ * Max pooling of x: [N, C, H, W] → [N, C, OH, OW], OH = ⌊(H + 2·padH − KH) / strideH⌋ + 1. Padding
+ * counts as −∞ (never the maximum). The gradient goes to the maximum of each window — the first in
+ * row-major order on ties — and a NaN in a window is its maximum.
+ */
+export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
+  const [t, params] = poolParams("maxPool2d", x, options);
+  return bind(maxPool2dP, [t], params);
+}
+
+/**
+ * Average pooling of x: [N, C, H, W] → [N, C, OH, OW] (sizes as in `maxPool2d`). Padding counts as
+ * zeros and is included in the divisor: every window is divided by KH·KW (PyTorch's
+ * `count_include_pad=True`). Composed from `conv2d`, so it is differentiable to any order.
+ */
+export function avgPool2d(x: Tensor, options: Pool2dOptions): Tensor {
+  const [t, { kernel, stride, padding }, [outH, outW]] = poolParams("avgPool2d", x, options);
+  const [N, C, H, W] = t.shape;
+  const taps = kernel[0] * kernel[1];
+  const weights = allocate(t.dtype, taps).fill(1 / taps);
+  const w = fromStorage(weights, t.dtype, [1, 1, kernel[0], kernel[1]]);
+  const y = conv2d(reshape(t, [N * C, 1, H, W]), w, { stride, padding });
+  return reshape(y, [N, C, outH, outW]);
+}
