@@ -14,6 +14,9 @@ export { argmax, argmin, cumsum, max, mean, min, prod, sum } from "./primitives/
 export { logSoftmax, logsumexp, softmax } from "./composites/softmax.js";
 export { conv2d, type Conv2dOptions, type PairLike } from "./primitives/conv.js";
 export { avgPool2d, maxPool2d, type Pool2dOptions } from "./primitives/pool.js";
+export { dot, matmul, outer } from "./primitives/matmul.js";
+export { concat, pad, split, stack } from "./primitives/join.js";
+export { gather, indexSelect, oneHot, scatterAdd } from "./primitives/gather.js";
 export type { TensorLike } from "./primitives/lift.js";
 export { enableGrad, isGradEnabled, noGrad } from "./autograd/mode.js";
 export { backward, type BackwardOptions } from "./autograd/backward.js";

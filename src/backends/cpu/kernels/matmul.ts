@@ -1,0 +1,54 @@
+/**
+ * Reference batched matrix product: a of shape [...batchA, m, k] times b of shape [...batchB, k, n]
+ * into a new contiguous [...batch, m, n], where `batch` is the broadcast of the two batch shapes. Each
+ * operand is made contiguous once; each matrix product is a plain i-k-j loop (the inner loop walks a
+ * row of b and a row of the output, both contiguous). Shape checks belong to the primitive.
+ */
+import { allocate, type DType } from "../../../tensor/dtype.js";
+import { contiguousStrides, type Shape } from "../../../tensor/shape.js";
+import { fromStorage, type Tensor } from "../../../tensor/tensor.js";
+import { contiguous } from "../../../tensor/view.js";
+import { broadcastStrides } from "./strided.js";
+
+export function matmul(a: Tensor, b: Tensor, batch: Shape, dtype: DType = a.dtype): Tensor {
+  const m = a.shape[a.rank - 2];
+  const k = a.shape[a.rank - 1];
+  const n = b.shape[b.rank - 1];
+  const ca = contiguous(a);
+  const cb = contiguous(b);
+  const da = ca.storage;
+  const db = cb.storage;
+  let count = 1;
+  for (const d of batch) count *= d;
+  const out = allocate(dtype, count * m * n);
+  if (out.length > 0 && k > 0) {
+    // Matrix strides of each operand along the broadcast batch axes (0 where it is broadcast).
+    const sa = broadcastStrides(a.shape.slice(0, -2), contiguousStrides(a.shape.slice(0, -2)), batch).map((s) => s * m * k);
+    const sb = broadcastStrides(b.shape.slice(0, -2), contiguousStrides(b.shape.slice(0, -2)), batch).map((s) => s * k * n);
+    const index = new Array<number>(batch.length).fill(0);
+    let baseA = ca.offset;
+    let baseB = cb.offset;
+    for (let p = 0, baseC = 0; p < count; p++, baseC += m * n) {
+      for (let i = 0; i < m; i++) {
+        const rowA = baseA + i * k;
+        const rowC = baseC + i * n;
+        for (let q = 0; q < k; q++) {
+          const aiq = da[rowA + q];
+          const rowB = baseB + q * n;
+          for (let j = 0; j < n; j++) out[rowC + j] += aiq * db[rowB + j];
+        }
+      }
+      // Odometer over the batch axes.
+      for (let axis = batch.length - 1; axis >= 0; axis--) {
+        index[axis]++;
+        baseA += sa[axis];
+        baseB += sb[axis];
+        if (index[axis] < batch[axis]) break;
+        baseA -= sa[axis] * batch[axis];
+        baseB -= sb[axis] * batch[axis];
+        index[axis] = 0;
+      }
+    }
+  }
+  return fromStorage(out, dtype, [...batch, m, n]);
+}

@@ -1,0 +1,205 @@
+/**
+ * Indexing along an axis with int32 index tensors: gather and scatterAdd are primitives and each
+ * other's adjoints (gather's VJP scatters the cotangent into zeros, scatterAdd's VJP gathers it);
+ * indexSelect is a gather with the index vector broadcast; oneHot has no gradient. Indices get no
+ * gradient. An index out of range, or indices that are not int32, is an InvalidArgument naming the
+ * op and the offending index.
+ */
+import { AdError, describe, expectInteger, invalidArgument } from "../../errors.js";
+import { allocate, type DType, type FloatDType } from "../dtype.js";
+import { bind, definePrimitive, type Primitive } from "../primitive.js";
+import { contiguousStrides, formatShape, MAX_ELEMENTS, normalizeAxis, sameShape, sizeOf, type Shape } from "../shape.js";
+import { fromStorage, Tensor } from "../tensor.js";
+import { pad } from "./join.js";
+import { zerosLike } from "./lift.js";
+import { expand, reshape } from "./shape.js";
+
+interface Walker {
+  readonly offset: number;
+  readonly strides: readonly number[];
+}
+
+/** Calls `body(k, offsets)` for every element k of `shape` (row-major) with each operand's offset. */
+function walk(shape: Shape, operands: readonly Walker[], body: (k: number, offsets: number[]) => void): void {
+  const n = sizeOf(shape);
+  if (n === 0) return;
+  const rank = shape.length;
+  const offsets = operands.map((w) => w.offset);
+  const index = new Array<number>(rank).fill(0);
+  for (let k = 0; ; k++) {
+    body(k, offsets);
+    let axis = rank - 1;
+    for (; axis >= 0; axis--) {
+      index[axis]++;
+      for (let j = 0; j < operands.length; j++) offsets[j] += operands[j].strides[axis];
+      if (index[axis] < shape[axis]) break;
+      for (let j = 0; j < operands.length; j++) offsets[j] -= operands[j].strides[axis] * shape[axis];
+      index[axis] = 0;
+    }
+    if (axis < 0) return;
+  }
+}
+
+/** The multi-index of the k-th element (row-major) of `shape`, for error messages. */
+function positionOf(k: number, shape: Shape): number[] {
+  const strides = contiguousStrides(shape);
+  return strides.map((s, i) => Math.floor(k / s) % shape[i]);
+}
+
+function outOfRange(op: string, value: number, position: number[], axis: number, size: number): AdError {
+  return invalidArgument(op, `index ${value} at position [${position.join(", ")}] is out of range for axis ${axis} of size ${size}`, { index: value, position, axis, size });
+}
+
+function expectIndices(op: string, indices: unknown): Tensor {
+  if (!(indices instanceof Tensor)) throw invalidArgument(op, `indices must be a Tensor, got ${describe(indices)}`, { argument: "indices", got: describe(indices) });
+  if (indices.dtype !== "int32") throw invalidArgument(op, `indices must be an int32 tensor, got ${indices.dtype}`, { argument: "indices", dtype: indices.dtype });
+  return indices;
+}
+
+/** torch.gather's shape rule: same rank, and indices no larger than `x` on every axis but `axis`. */
+function checkGatherShapes(op: string, x: Tensor, indices: Tensor, axis: number, xName = "x"): void {
+  if (indices.rank !== x.rank || indices.shape.some((d, i) => i !== axis && d > x.shape[i])) {
+    throw new AdError("ShapeMismatch", `indices of shape ${formatShape(indices.shape)} do not fit ${xName} of shape ${formatShape(x.shape)}: they need the same rank and no larger size on ${axis < 0 ? "any axis" : `any axis but ${axis}`}`, {
+      op,
+      shapes: [[...x.shape], [...indices.shape]],
+      axis,
+    });
+  }
+}
+
+/** Strides of `t` with the `axis` stride zeroed (the index supplies that coordinate). */
+const withoutAxis = (t: Walker, axis: number): Walker => ({ offset: t.offset, strides: t.strides.map((s, i) => (i === axis ? 0 : s)) });
+
+export const gatherP: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>("gather", {
+  impl: ([x, indices], { axis }) => {
+    const op = "gather";
+    expectIndices(op, indices);
+    checkGatherShapes(op, x, indices, axis);
+    const out = allocate(x.dtype, indices.size);
+    const src = x.storage;
+    const idx = indices.storage;
+    const size = x.shape[axis];
+    const step = x.strides[axis];
+    walk(indices.shape, [indices, withoutAxis(x, axis)], (k, [oi, ox]) => {
+      const i = idx[oi];
+      if (i < 0 || i >= size) throw outOfRange(op, i, positionOf(k, indices.shape), axis, size);
+      out[k] = src[ox + i * step];
+    });
+    return fromStorage(out, x.dtype, [...indices.shape]);
+  },
+  // Each output element read x at one position: the cotangent is added back there.
+  vjp: ({ cotangent: g, inputs: [x, indices], params }) => [bind(scatterAddP, [zerosLike(x), indices, g], params), null],
+  jvp: ({ tangents: [t], inputs: [, indices], output, params }): Tensor => (t === null ? zerosLike(output) : bind(gatherP, [t, indices], params)),
+});
+
+export const scatterAddP: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>("scatterAdd", {
+  impl: ([x, indices, src], { axis }) => {
+    const op = "scatterAdd";
+    expectIndices(op, indices);
+    checkGatherShapes(op, x, indices, axis);
+    checkGatherShapes(op, src, indices, -1, "src");
+    const out = x.data();
+    const data = src.storage;
+    const idx = indices.storage;
+    const size = x.shape[axis];
+    const target = { offset: 0, strides: contiguousStrides(x.shape) };
+    const step = target.strides[axis];
+    walk(indices.shape, [indices, src, withoutAxis(target, axis)], (k, [oi, os, oo]) => {
+      const i = idx[oi];
+      if (i < 0 || i >= size) throw outOfRange(op, i, positionOf(k, indices.shape), axis, size);
+      out[oo + i * step] += data[os];
+    });
+    return fromStorage(out, x.dtype, [...x.shape]);
+  },
+  // out = x + S(src) with S linear: x gets g; src gets Sᵀg = gather(g), zero where indices do not reach.
+  vjp: ({ cotangent: g, inputs: [, indices, src], params }) => {
+    const picked = bind(gatherP, [g, indices], params);
+    const gs = sameShape(picked.shape, src.shape) ? picked : pad(picked, src.shape.map((d, i) => [0, d - indices.shape[i]] as [number, number]));
+    return [g, null, gs];
+  },
+  jvp: ({ tangents: [dx, , ds], inputs: [x, indices], output, params }): Tensor => {
+    if (ds === null) return dx ?? zerosLike(output);
+    return bind(scatterAddP, [dx ?? zerosLike(x), indices, ds], params);
+  },
+});
+
+function expectTensor(op: string, name: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) throw invalidArgument(op, `${name} must be a Tensor, got ${describe(x)}`, { argument: name, got: describe(x) });
+  return x;
+}
+
+/**
+ * torch.gather: out has the shape of `indices` (same rank as x, no larger on every axis but `axis`),
+ * with out[i][j][k] = x[i][indices[i][j][k]][k] for axis 1.
+ */
+export function gather(x: Tensor, axis: number, indices: Tensor): Tensor {
+  const op = "gather";
+  const t = expectTensor(op, "x", x);
+  const a = normalizeAxis(op, axis, t.rank);
+  const idx = expectIndices(op, indices);
+  checkGatherShapes(op, t, idx, a);
+  return bind(gatherP, [t, idx], { axis: a });
+}
+
+/**
+ * torch.scatter_add (out of place): a copy of x with out[i][indices[i][j][k]][k] += src[i][j][k] for
+ * axis 1; repeated indices accumulate. `indices` has x's rank and is no larger than `src` on every
+ * axis, nor than x on every axis but `axis`.
+ */
+export function scatterAdd(x: Tensor, axis: number, indices: Tensor, src: Tensor): Tensor {
+  const op = "scatterAdd";
+  const t = expectTensor(op, "x", x);
+  const s = expectTensor(op, "src", src);
+  const a = normalizeAxis(op, axis, t.rank);
+  const idx = expectIndices(op, indices);
+  if (s.dtype !== t.dtype) throw new AdError("DTypeMismatch", `x has dtype ${t.dtype} but src has ${s.dtype}`, { op, dtypes: [t.dtype, s.dtype] });
+  checkGatherShapes(op, t, idx, a);
+  checkGatherShapes(op, s, idx, -1, "src");
+  return bind(scatterAddP, [t, idx, s], { axis: a });
+}
+
+/** The slices of x at `indices` (a 1-D int32 tensor) along `axis`, in that order (repeats allowed). */
+export function indexSelect(x: Tensor, axis: number, indices: Tensor): Tensor {
+  const op = "indexSelect";
+  const t = expectTensor(op, "x", x);
+  if (t.rank === 0) throw invalidArgument(op, "x must have at least one axis, got a scalar (shape [])", { shape: [] });
+  const a = normalizeAxis(op, axis, t.rank);
+  const idx = expectIndices(op, indices);
+  if (idx.rank !== 1) throw invalidArgument(op, `indices must be 1-D, got shape ${formatShape(idx.shape)}`, { argument: "indices", shape: [...idx.shape] });
+  const size = t.shape[a];
+  for (let k = 0; k < idx.size; k++) {
+    const i = idx.storage[idx.offset + k * idx.strides[0]];
+    if (i < 0 || i >= size) throw outOfRange(op, i, [k], a, size);
+  }
+  const shape = t.shape.map((d, i) => (i === a ? idx.size : d));
+  const along = shape.map((d, i) => (i === a ? d : 1));
+  return bind(gatherP, [t, expand(reshape(idx, along), shape)], { axis: a });
+}
+
+export const oneHotP: Primitive<{ readonly depth: number; readonly dtype: FloatDType }> = definePrimitive<{ readonly depth: number; readonly dtype: FloatDType }>("oneHot", {
+  impl: ([indices], { depth, dtype }) => {
+    const op = "oneHot";
+    expectIndices(op, indices);
+    const out = allocate(dtype, indices.size * depth);
+    const idx = indices.storage;
+    walk(indices.shape, [indices], (k, [oi]) => {
+      const i = idx[oi];
+      if (i < 0 || i >= depth) throw outOfRange(op, i, positionOf(k, indices.shape), indices.rank, depth);
+      out[k * depth + i] = 1;
+    });
+    return fromStorage(out, dtype, [...indices.shape, depth]);
+  },
+  // Piecewise constant in its (integer) input.
+  vjp: () => [null],
+  jvp: ({ output }) => zerosLike(output),
+});
+
+/** A float tensor of shape [...indices.shape, depth] with 1 at each index and 0 elsewhere. */
+export function oneHot(indices: Tensor, depth: number, dtype: FloatDType = "float32"): Tensor {
+  const op = "oneHot";
+  const idx = expectIndices(op, indices);
+  expectInteger(op, "depth", depth, 0, MAX_ELEMENTS);
+  if (dtype !== "float32" && dtype !== "float64") throw invalidArgument(op, `dtype must be float32 or float64, got ${describe(dtype as DType)}`, { argument: "dtype", got: describe(dtype) });
+  if (idx.size * depth > MAX_ELEMENTS) throw invalidArgument(op, `the result [${[...idx.shape, depth].join(", ")}] has too many elements`, { shape: [...idx.shape, depth] });
+  return bind(oneHotP, [idx], { depth, dtype });
+}

@@ -1,0 +1,195 @@
+/**
+ * Joining and cutting along an axis: concat and pad are primitives (their VJPs are slices of the
+ * cotangent); stack is concat of unsqueezed tensors and split a list of slices, so neither needs a
+ * rule of its own or a primitive with several outputs.
+ */
+import { AdError, describe, expectNumber, invalidArgument } from "../../errors.js";
+import { allocate, coerce } from "../dtype.js";
+import { bind, definePrimitive, type Primitive } from "../primitive.js";
+import { contiguousStrides, expectAxisList, formatShape, normalizeAxis, sizeOf } from "../shape.js";
+import { forEachOffset, fromStorage, Tensor } from "../tensor.js";
+import type { SliceSpec } from "../view.js";
+import { zerosLike } from "./lift.js";
+import { slice, unsqueeze } from "./shape.js";
+
+/** Copies `src` (any strides) into the block of the contiguous `out` of `outShape` starting at `start`. */
+function copyInto(out: Tensor["storage"], outShape: readonly number[], start: readonly number[], src: Tensor): void {
+  const strides = contiguousStrides(outShape);
+  let base = 0;
+  for (let i = 0; i < start.length; i++) base += start[i] * strides[i];
+  const targets: number[] = [];
+  forEachOffset(src.shape, strides, base, (o) => targets.push(o));
+  const data = src.storage;
+  let k = 0;
+  forEachOffset(src.shape, src.strides, src.offset, (o) => {
+    out[targets[k++]] = data[o];
+  });
+}
+
+/** The spec that takes [start, stop) of `axis` and keeps every other axis. */
+function rangeSpecs(axis: number, start: number, stop: number): SliceSpec[] {
+  const specs: SliceSpec[] = new Array<SliceSpec>(axis).fill(null);
+  specs.push([start, stop]);
+  return specs;
+}
+
+export const concatP: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>("concat", {
+  impl: (inputs, { axis }) => {
+    const first = inputs[0];
+    const shape = [...first.shape];
+    shape[axis] = inputs.reduce((n, t) => n + t.shape[axis], 0);
+    const out = allocate(first.dtype, sizeOf(shape));
+    const start = new Array<number>(shape.length).fill(0);
+    for (const t of inputs) {
+      copyInto(out, shape, start, t);
+      start[axis] += t.shape[axis];
+    }
+    return fromStorage(out, first.dtype, shape);
+  },
+  // Each input's cotangent is its block of g.
+  vjp: ({ cotangent: g, inputs, params: { axis } }) => {
+    let start = 0;
+    return inputs.map((t) => {
+      const stop = start + t.shape[axis];
+      const gi = slice(g, rangeSpecs(axis, start, stop));
+      start = stop;
+      return gi;
+    });
+  },
+  jvp: ({ tangents, inputs, params }) => bind(concatP, tangents.map((t, i) => t ?? zerosLike(inputs[i])), params),
+});
+
+/** A non-empty array of tensors of one dtype and one rank (the common checks of concat and stack). */
+function expectTensorList(op: string, tensors: unknown): Tensor[] {
+  expectAxisList(op, "tensors", tensors);
+  if (tensors.length === 0) throw invalidArgument(op, "needs at least one tensor, got an empty array", { argument: "tensors" });
+  const list: Tensor[] = [];
+  for (let i = 0; i < tensors.length; i++) {
+    const t: unknown = tensors[i];
+    if (!(t instanceof Tensor)) throw invalidArgument(op, `tensors[${i}] must be a Tensor, got ${describe(t)}`, { argument: "tensors", index: i, got: describe(t) });
+    if (t.dtype !== list[0]?.dtype && list.length > 0) {
+      throw new AdError("DTypeMismatch", `tensors[0] has dtype ${list[0].dtype} but tensors[${i}] has ${t.dtype}`, { op, dtypes: [list[0].dtype, t.dtype], index: i });
+    }
+    list.push(t);
+  }
+  return list;
+}
+
+/** Joins tensors along an existing axis; every other axis must agree. */
+export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
+  const op = "concat";
+  const list = expectTensorList(op, tensors);
+  const first = list[0];
+  if (first.rank === 0) throw invalidArgument(op, "cannot concatenate scalars (shape []); use stack", { shape: [] });
+  const a = normalizeAxis(op, axis, first.rank);
+  list.forEach((t, i) => {
+    if (t.rank !== first.rank || t.shape.some((d, j) => j !== a && d !== first.shape[j])) {
+      throw new AdError("ShapeMismatch", `tensors[0] has shape ${formatShape(first.shape)} and tensors[${i}] ${formatShape(t.shape)}: all axes but ${a} must agree`, {
+        op,
+        shapes: [[...first.shape], [...t.shape]],
+        axis: a,
+        index: i,
+      });
+    }
+  });
+  return bind(concatP, list, { axis: a });
+}
+
+/** Joins tensors of one shape along a new axis `axis` (in [−rank−1, rank]). */
+export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
+  const op = "stack";
+  const list = expectTensorList(op, tensors);
+  const first = list[0];
+  const a = normalizeAxis(op, axis, first.rank + 1);
+  list.forEach((t, i) => {
+    if (t.rank !== first.rank || t.shape.some((d, j) => d !== first.shape[j])) {
+      throw new AdError("ShapeMismatch", `tensors[0] has shape ${formatShape(first.shape)} and tensors[${i}] ${formatShape(t.shape)}: stack needs equal shapes`, {
+        op,
+        shapes: [[...first.shape], [...t.shape]],
+        index: i,
+      });
+    }
+  });
+  return concat(list.map((t) => unsqueeze(t, a)), a);
+}
+
+/**
+ * Cuts `x` along `axis` into consecutive pieces: `sizes` gives their lengths (summing to the axis'
+ * size), a number `count` that many equal pieces (the size must divide evenly). Each piece is a slice.
+ */
+export function split(x: Tensor, sizesOrCount: number | readonly number[], axis = 0): Tensor[] {
+  const op = "split";
+  if (!(x instanceof Tensor)) throw invalidArgument(op, `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
+  if (x.rank === 0) throw invalidArgument(op, "cannot split a scalar (shape [])", { shape: [] });
+  const a = normalizeAxis(op, axis, x.rank);
+  const d = x.shape[a];
+  let sizes: number[];
+  if (typeof sizesOrCount === "number") {
+    const count = sizesOrCount;
+    if (!Number.isInteger(count) || count < 1 || count > Math.max(d, 1) * 1024 || d % count !== 0) {
+      throw invalidArgument(op, `count must be a positive integer that divides axis ${a} of size ${d}, got ${describe(count)}`, { argument: "count", got: describe(count), size: d, axis: a });
+    }
+    sizes = new Array<number>(count).fill(d / count);
+  } else {
+    if (!Array.isArray(sizesOrCount)) throw invalidArgument(op, `sizes must be an array or a count, got ${describe(sizesOrCount)}`, { argument: "sizes", got: describe(sizesOrCount) });
+    if (sizesOrCount.length > 1_000_000) throw invalidArgument(op, `sizes has ${sizesOrCount.length} entries`, { argument: "sizes" });
+    sizes = [];
+    let total = 0;
+    for (let i = 0; i < sizesOrCount.length; i++) {
+      const s: unknown = sizesOrCount[i];
+      if (typeof s !== "number" || !Number.isInteger(s) || s < 0) throw invalidArgument(op, `sizes[${i}] must be a non-negative integer, got ${describe(s)}`, { argument: "sizes", index: i, got: describe(s) });
+      sizes.push(s);
+      total += s;
+    }
+    if (total !== d) {
+      throw new AdError("ShapeMismatch", `sizes [${sizes.join(", ")}] sum to ${total}, but axis ${a} of ${formatShape(x.shape)} has size ${d}`, { op, shape: [...x.shape], sizes, axis: a });
+    }
+  }
+  const pieces: Tensor[] = [];
+  let start = 0;
+  for (const s of sizes) {
+    pieces.push(slice(x, rangeSpecs(a, start, start + s)));
+    start += s;
+  }
+  return pieces;
+}
+
+interface PadParams {
+  readonly widths: readonly (readonly [number, number])[];
+  readonly value: number;
+}
+
+export const padP: Primitive<PadParams> = definePrimitive<PadParams>("pad", {
+  impl: ([x], { widths, value }) => {
+    const shape = x.shape.map((d, i) => d + widths[i][0] + widths[i][1]);
+    const out = allocate(x.dtype, sizeOf(shape));
+    const fill = coerce(x.dtype, value);
+    if (!Object.is(fill, 0)) out.fill(fill);
+    copyInto(out, shape, widths.map((w) => w[0]), x);
+    return fromStorage(out, x.dtype, shape);
+  },
+  // The padding is constant: the cotangent is g cut back to x's block.
+  vjp: ({ cotangent: g, inputs: [x], params: { widths } }) => [slice(g, x.shape.map((d, i) => [widths[i][0], widths[i][0] + d] as const))],
+  jvp: ({ tangents: [t], output, params: { widths } }) => (t === null ? zerosLike(output) : bind(padP, [t], { widths, value: 0 })),
+});
+
+/** Pads every axis i with `widths[i] = [before, after]` elements of `value` (default 0). */
+export function pad(x: Tensor, widths: readonly (readonly [number, number])[], value = 0): Tensor {
+  const op = "pad";
+  if (!(x instanceof Tensor)) throw invalidArgument(op, `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
+  expectAxisList(op, "widths", widths);
+  if (widths.length !== x.rank) {
+    throw new AdError("ShapeMismatch", `widths has ${widths.length} entries for a tensor of shape ${formatShape(x.shape)}; give one [before, after] per axis`, { op, shape: [...x.shape], widths: widths.length });
+  }
+  const checked: [number, number][] = [];
+  for (let i = 0; i < widths.length; i++) {
+    const w: unknown = widths[i];
+    const ok = Array.isArray(w) && w.length === 2 && w.every((v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1);
+    if (!ok) throw invalidArgument(op, `widths[${i}] must be [before, after] with non-negative integers, got ${describe(w)}`, { argument: "widths", index: i, got: describe(w) });
+    const [before, after] = w as [number, number];
+    checked.push([before, after]);
+  }
+  const padded = x.shape.map((d, i) => d + checked[i][0] + checked[i][1]);
+  if (sizeOf(padded) > 2 ** 31 - 1) throw invalidArgument(op, `the padded shape ${formatShape(padded)} has too many elements`, { shape: padded });
+  return bind(padP, [x], { widths: checked, value: expectNumber(op, "value", value) });
+}

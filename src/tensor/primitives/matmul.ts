@@ -1,0 +1,104 @@
+/**
+ * matmul (a primitive: batched, NumPy semantics) and the products composed from it, dot and outer.
+ * 1-D operands are promoted to a row (a) or a column (b) and the added axis is removed again; batch
+ * axes broadcast. d(ab) = da·b + a·db, so the VJP is (g·bᵀ, aᵀ·g) in the broadcast batch shape, and
+ * the engine sums each back to its operand's batch shape.
+ */
+import { matmul as matmulKernel } from "../../backends/cpu/kernels/matmul.js";
+import { AdError, describe, invalidArgument } from "../../errors.js";
+import { bind, definePrimitive, type Primitive } from "../primitive.js";
+import { broadcastShapes, formatShape } from "../shape.js";
+import { Tensor } from "../tensor.js";
+import { add, mul } from "./arithmetic.js";
+import { expectFloat, zerosLike } from "./lift.js";
+import { reshape, transpose } from "./shape.js";
+
+/** The broadcast batch shape of two operands of rank ≥ 2, after checking the contracted dims. */
+function batchShape(op: string, a: Tensor, b: Tensor, shapes: readonly [readonly number[], readonly number[]] = [a.shape, b.shape]): number[] {
+  const k = a.shape[a.rank - 1];
+  const kb = b.shape[b.rank - 2];
+  if (k !== kb) {
+    throw new AdError(
+      "ShapeMismatch",
+      `cannot multiply ${formatShape(shapes[0])} by ${formatShape(shapes[1])}: contracted dims ${k} (last axis of a) and ${kb} (${shapes[1].length === 1 ? "only" : "second-to-last"} axis of b) differ`,
+      { op, shapes: [[...shapes[0]], [...shapes[1]]], contracted: [k, kb] },
+    );
+  }
+  try {
+    return broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
+  } catch {
+    throw new AdError("ShapeMismatch", `cannot multiply ${formatShape(shapes[0])} by ${formatShape(shapes[1])}: batch shapes ${formatShape(a.shape.slice(0, -2))} and ${formatShape(b.shape.slice(0, -2))} do not broadcast`, {
+      op,
+      shapes: [[...shapes[0]], [...shapes[1]]],
+    });
+  }
+}
+
+export const matmulP: Primitive<undefined> = definePrimitive("matmul", {
+  impl: ([a, b]) => matmulKernel(expectFloat("matmul", a), expectFloat("matmul", b), batchShape("matmul", a, b)),
+  // d(a·b) = da·b + a·db
+  vjp: ({ cotangent: g, inputs: [a, b] }) => [bind(matmulP, [g, transpose(b)], undefined), bind(matmulP, [transpose(a), g], undefined)],
+  jvp: ({ tangents: [da, db], inputs: [a, b], output }) => {
+    const left = da === null ? null : bind(matmulP, [da, b], undefined);
+    const right = db === null ? null : bind(matmulP, [a, db], undefined);
+    if (left === null) return right ?? zerosLike(output);
+    return right === null ? left : add(left, right);
+  },
+});
+
+function expectOperand(op: string, name: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) throw invalidArgument(op, `${name} must be a Tensor, got ${describe(x)}`, { argument: name, got: describe(x) });
+  return expectFloat(op, x);
+}
+
+function expectSameDType(op: string, a: Tensor, b: Tensor): void {
+  if (a.dtype !== b.dtype) throw new AdError("DTypeMismatch", `operands have dtypes ${a.dtype} and ${b.dtype}; cast one first`, { op, dtypes: [a.dtype, b.dtype] });
+}
+
+/**
+ * The matrix product with NumPy semantics: [..., m, k] · [..., k, n] → [..., m, n] with the batch
+ * axes broadcast; a 1-D a is a row [1, k] and a 1-D b a column [k, 1], the added axis dropped from
+ * the result (1-D · 1-D is a scalar).
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  const op = "matmul";
+  const ta = expectOperand(op, "a", a);
+  const tb = expectOperand(op, "b", b);
+  expectSameDType(op, ta, tb);
+  for (const [name, t] of [["a", ta], ["b", tb]] as const) {
+    if (t.rank === 0) throw invalidArgument(op, `${name} must have at least one axis, got a scalar (shape [])`, { argument: name, shape: [] });
+  }
+  const a2 = ta.rank === 1 ? reshape(ta, [1, ta.shape[0]]) : ta;
+  const b2 = tb.rank === 1 ? reshape(tb, [tb.shape[0], 1]) : tb;
+  const batch = batchShape(op, a2, b2, [ta.shape, tb.shape]);
+  const y = bind(matmulP, [a2, b2], undefined);
+  if (ta.rank > 1 && tb.rank > 1) return y;
+  const shape = [...batch];
+  if (ta.rank > 1) shape.push(ta.shape[ta.rank - 2]);
+  if (tb.rank > 1) shape.push(tb.shape[tb.rank - 1]);
+  return reshape(y, shape);
+}
+
+/** The inner product of two vectors of the same length (a scalar). */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  const op = "dot";
+  const ta = expectOperand(op, "a", a);
+  const tb = expectOperand(op, "b", b);
+  expectSameDType(op, ta, tb);
+  if (ta.rank !== 1 || tb.rank !== 1 || ta.shape[0] !== tb.shape[0]) {
+    throw new AdError("ShapeMismatch", `dot needs two vectors of the same length, got ${formatShape(ta.shape)} and ${formatShape(tb.shape)}`, { op, shapes: [[...ta.shape], [...tb.shape]] });
+  }
+  return matmul(ta, tb);
+}
+
+/** The outer product of two vectors: [n] ⊗ [m] → [n, m], out[i, j] = a[i]·b[j]. */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  const op = "outer";
+  const ta = expectOperand(op, "a", a);
+  const tb = expectOperand(op, "b", b);
+  expectSameDType(op, ta, tb);
+  if (ta.rank !== 1 || tb.rank !== 1) {
+    throw new AdError("ShapeMismatch", `outer needs two vectors, got ${formatShape(ta.shape)} and ${formatShape(tb.shape)}`, { op, shapes: [[...ta.shape], [...tb.shape]] });
+  }
+  return mul(reshape(ta, [ta.shape[0], 1]), reshape(tb, [1, tb.shape[0]]));
+}
