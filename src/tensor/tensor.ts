@@ -11,6 +11,12 @@ import type { DType, Storage } from "./dtype.js";
 import { contiguousStrides, formatShape, sizeOf, type Shape } from "./shape.js";
 import * as view from "./view.js";
 import * as shapeOps from "./primitives/shape.js";
+import * as arith from "./primitives/arithmetic.js";
+import * as unary from "./primitives/unary.js";
+import * as reduce from "./primitives/reduce.js";
+import * as softmaxOps from "./composites/softmax.js";
+import * as linalg from "./primitives/matmul.js";
+import type { TensorLike } from "./primitives/lift.js";
 import { backward, type BackwardOptions } from "./autograd/backward.js";
 
 export const DEVICES = ["cpu"] as const;
@@ -122,6 +128,78 @@ export class Tensor<S extends Shape = Shape> {
 
   toString(): string {
     return `Tensor(${this.dtype}, ${formatShape(this.shape)})`;
+  }
+
+  // ── Math as methods (the same primitives as the functions: `x.mul(w).sum()` ≡ `sum(mul(x, w))`) ──
+
+  add(b: TensorLike): Tensor {
+    return arith.add(this, b);
+  }
+  sub(b: TensorLike): Tensor {
+    return arith.sub(this, b);
+  }
+  mul(b: TensorLike): Tensor {
+    return arith.mul(this, b);
+  }
+  div(b: TensorLike): Tensor {
+    return arith.div(this, b);
+  }
+  neg(): Tensor {
+    return arith.neg(this);
+  }
+  pow(b: TensorLike): Tensor {
+    return unary.pow(this, b);
+  }
+  matmul(b: Tensor): Tensor {
+    return linalg.matmul(this, b);
+  }
+  exp(): Tensor {
+    return unary.exp(this);
+  }
+  log(): Tensor {
+    return unary.log(this);
+  }
+  sin(): Tensor {
+    return unary.sin(this);
+  }
+  cos(): Tensor {
+    return unary.cos(this);
+  }
+  tanh(): Tensor {
+    return unary.tanh(this);
+  }
+  sqrt(): Tensor {
+    return unary.sqrt(this);
+  }
+  abs(): Tensor {
+    return unary.abs(this);
+  }
+  relu(): Tensor {
+    return unary.relu(this);
+  }
+  sigmoid(): Tensor {
+    return unary.sigmoid(this);
+  }
+  sum(axis?: number | readonly number[], keepDims = false): Tensor {
+    return reduce.sum(this, axis, keepDims);
+  }
+  mean(axis?: number | readonly number[], keepDims = false): Tensor {
+    return reduce.mean(this, axis, keepDims);
+  }
+  max(axis?: number | readonly number[], keepDims = false): Tensor {
+    return reduce.max(this, axis, keepDims);
+  }
+  min(axis?: number | readonly number[], keepDims = false): Tensor {
+    return reduce.min(this, axis, keepDims);
+  }
+  argmax(axis?: number, keepDims = false): Tensor {
+    return reduce.argmax(this, axis, keepDims);
+  }
+  softmax(axis = -1): Tensor {
+    return softmaxOps.softmax(this, axis);
+  }
+  logSoftmax(axis = -1): Tensor {
+    return softmaxOps.logSoftmax(this, axis);
   }
 
   // ── Autograd (PyTorch style) ─────────────────────────────────────────────────────────────────────

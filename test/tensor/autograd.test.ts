@@ -13,12 +13,14 @@ import {
   exp,
   grad,
   log,
+  matmul,
   mean,
   mul,
   neg,
   noGrad,
   rng,
   randn,
+  relu,
   sin,
   sqrt,
   sub,
@@ -230,5 +232,22 @@ describe("JAX style", () => {
       const [gx] = pullback(ct);
       expectGradientMatches((t) => sum(mul(ct, f(t))), flat(x), [2, 3], flat(gx));
     }
+  });
+});
+
+describe("math as methods", () => {
+  it("x.mul(w).sum() records the same graph as sum(mul(x, w))", () => {
+    const w = f64([1, 2, 3, 4, 5, 6], [2, 3]).requireGrad();
+    const x = f64([0.5, -1], [1, 2]);
+    const viaMethods = x.matmul(w).relu().add(1).log().sum();
+    viaMethods.backward();
+    const g1 = flat(w.grad as Tensor);
+    w.zeroGrad();
+    const viaFunctions = sum(log(add(relu(matmul(x, w)), 1)));
+    viaFunctions.backward();
+    expect(viaMethods.item()).toBe(viaFunctions.item());
+    expect(g1).toEqual(flat(w.grad as Tensor));
+    expect(x.softmax().sum().item()).toBeCloseTo(1, 14);
+    expect(f64([3, 1, 2], [3]).argmax().item()).toBe(0);
   });
 });
