@@ -8,6 +8,7 @@
  * input's shape, once, for every primitive (`sumTo`), instead of each rule doing it.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
+import { checkFinite, isAnomalyDetectionEnabled } from "./autograd/anomaly.js";
 import { activeLevels, propagateTangents } from "./autograd/forward.js";
 import { isGradEnabled, noGrad } from "./autograd/mode.js";
 import { Node } from "./autograd/node.js";
@@ -61,6 +62,7 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
   // A kernel may hand back an input unchanged (contiguous of a contiguous tensor): the output needs a
   // tensor object of its own, or linking it to its node would rewrite the input's history.
   if (inputs.includes(output)) output = new Tensor(output.storage, output.dtype, output.shape, output.strides, output.offset, output.device);
+  if (isAnomalyDetectionEnabled()) checkFinite(prim.name, "forward", output, inputs);
   if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     output.requiresGrad = true;
     output.node = new Node(prim as Primitive<unknown>, inputs, params, output);

@@ -10,6 +10,7 @@ import { zerosLike } from "../primitives/lift.js";
 import { sumTo } from "../primitives/shape.js";
 import { formatShape, sameShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
+import { checkFinite, inBackwardOf, isAnomalyDetectionEnabled } from "./anomaly.js";
 import { withGrad } from "./mode.js";
 import type { Node } from "./node.js";
 
@@ -78,10 +79,11 @@ function sweep(roots: readonly Tensor[], seeds: readonly Tensor[], stop: Readonl
       }
       const vjp = node.prim.vjp;
       if (vjp === undefined) throw new AdError("MissingDerivative", `${node.prim.name} has no VJP rule`, { op: node.prim.name });
-      const grads = vjp({ inputs: node.inputs, output: node.output, cotangent: g, params: node.params });
+      const grads = inBackwardOf(node.prim.name, () => vjp({ inputs: node.inputs, output: node.output, cotangent: g, params: node.params }));
       node.inputs.forEach((input, i) => {
         const gi = grads[i];
         if (gi === null || gi === undefined || !input.requiresGrad) return;
+        if (isAnomalyDetectionEnabled()) checkFinite(node.prim.name, "backward", gi, node.inputs);
         accumulate(input, sumTo(gi, input.shape));
       });
       if (!retainGraph) node.release();

@@ -1,0 +1,76 @@
+/**
+ * `detectAnomaly(fn)`: while fn runs, every primitive's output and every cotangent the backward pass
+ * produces is checked for NaN/±Inf, and the first one raises `NonFinite` naming the op, whether it
+ * was the forward value or the backward pass, and the input shapes. Off by default (the check reads
+ * every element). Scoped and restored like `noGrad`.
+ */
+import { AdError, expectFunction } from "../../errors.js";
+import { isFloat } from "../dtype.js";
+import { forEachOffset, type Tensor } from "../tensor.js";
+
+let active = false;
+/** The primitive whose VJP rule is running in the backward pass, if any (for messages). */
+let backwardOf: string | undefined;
+
+/** Runs a VJP rule, so that an anomaly inside it is reported as part of `op`'s backward pass. */
+export function inBackwardOf<R>(op: string, fn: () => R): R {
+  if (!active) return fn();
+  const previous = backwardOf;
+  backwardOf = op;
+  try {
+    return fn();
+  } finally {
+    backwardOf = previous;
+  }
+}
+
+export function isAnomalyDetectionEnabled(): boolean {
+  return active;
+}
+
+export function detectAnomaly<R>(fn: () => R): R {
+  expectFunction("detectAnomaly", "fn", fn);
+  const previous = active;
+  active = true;
+  try {
+    return fn();
+  } finally {
+    active = previous;
+  }
+}
+
+/** The first non-finite element of t as [flat position, value], or undefined. */
+function firstNonFinite(t: Tensor): [number, number] | undefined {
+  if (!isFloat(t.dtype)) return undefined;
+  let found: [number, number] | undefined;
+  let k = 0;
+  const data = t.storage;
+  forEachOffset(t.shape, t.strides, t.offset, (o) => {
+    const v = data[o];
+    if (found === undefined && v - v !== 0) found = [k, v];
+    k++;
+  });
+  return found;
+}
+
+/** Throws NonFinite if `t` (produced by `op` from `inputs`, in `phase`) holds NaN or ±Inf. */
+export function checkFinite(op: string, phase: "forward" | "backward", t: Tensor, inputs: readonly Tensor[]): void {
+  const bad = firstNonFinite(t);
+  if (bad === undefined) return;
+  const [position, value] = bad;
+  // An op run by a VJP rule belongs to that primitive's backward pass: name both.
+  const owner = phase === "forward" && backwardOf !== undefined ? backwardOf : op;
+  const step = owner !== op || phase === "backward" ? op : undefined;
+  const where =
+    phase === "forward" && backwardOf === undefined
+      ? `${op} produced ${value}`
+      : `the backward pass of ${owner} produced ${value}${step !== undefined && step !== owner ? ` (in ${step})` : ""}`;
+  throw new AdError("NonFinite", `${where} at flat position ${position} (input shapes ${inputs.map((x) => `[${x.shape.join(", ")}]`).join(", ")})`, {
+    op: owner,
+    phase: owner !== op ? "backward" : phase,
+    step,
+    value,
+    position,
+    inputShapes: inputs.map((x) => [...x.shape]),
+  });
+}
