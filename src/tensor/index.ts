@@ -20,6 +20,7 @@ export { gather, indexSelect, oneHot, scatterAdd } from "./primitives/gather.js"
 export type { TensorLike } from "./primitives/lift.js";
 export { enableGrad, isGradEnabled, noGrad } from "./autograd/mode.js";
 export { detectAnomaly, isAnomalyDetectionEnabled } from "./autograd/anomaly.js";
+export { checkpoint, customJvp, customVjp } from "./autograd/custom.js";
 export { backward, type BackwardOptions } from "./autograd/backward.js";
 export { grad, hessian, jacfwd, jacrev, jvp, valueAndGrad, vjp, type GradOptions } from "./autograd/transforms.js";
 export { arange, eye, full, linspace, ones, rand, randint, randn, tensor, zeros, type CreateOptions, type RandomOptions, type TensorOptions } from "./creation.js";
