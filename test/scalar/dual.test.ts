@@ -5,44 +5,17 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AdError, isAdError } from "../../src/errors.js";
+import { isAdError } from "../../src/errors.js";
 import { Dual, dualScalar } from "../../src/scalar/dual.js";
 import { NestedDual } from "../../src/scalar/nestedDual.js";
 import { numberScalar } from "../../src/scalar/number.js";
 import { BINARY_OPS, UNARY_OPS, type BinaryOp, type UnaryOp } from "../../src/scalar/scalar.js";
 import { centralDifference } from "../../src/testing/checkGradient.js";
-import {
-  binaryPoint,
-  binarySpecs,
-  expectClose,
-  fdStep,
-  unaryPoint,
-  unarySpecs,
-  type BinarySpec,
-  type UnarySpec,
-} from "../support/elementarySpecs.js";
-
-/** Against the hand-written derivative: the same math, so only rounding may differ. */
-const ANALYTIC_RTOL = 1e-12;
-/** Absolute floor for derivatives computed as 1 − y or 1 − y² (tanh, sigmoid, expm1 far out), whose
- * relative accuracy is limited by y's rounding although their absolute error is ~1e−16. */
-const ANALYTIC_ATOL = 1e-15;
-/** Against Richardson-extrapolated central differences. */
-const FD_RTOL = 1e-6;
-const FD_ATOL = 1e-10;
+import { expectClose } from "../support/allclose.js";
+import { thrown } from "../support/errorCode.js";
+import { ANALYTIC_ATOL, ANALYTIC_RTOL, binaryPoint, binarySpecs, FD_ATOL, FD_RTOL, fdStep, unaryPoint, unarySpecs, type BinarySpec, type UnarySpec } from "../support/elementarySpecs.js";
 
 const RUNS = 100;
-
-/** Thrown AdError with the given code, or a failed assertion naming what happened instead. */
-function thrown(fn: () => unknown): AdError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof AdError) return e;
-    throw new Error(`expected an AdError, got ${String(e)}`);
-  }
-  throw new Error("expected an AdError, but nothing was thrown");
-}
 
 describe("Dual: every unary op", () => {
   it("has a spec for every op in UNARY_OPS and nothing else", () => {

@@ -21,17 +21,8 @@ import { NestedDual } from "../../src/scalar/nestedDual.js";
 import { numberScalar } from "../../src/scalar/number.js";
 import type { MultivariateFn, Scalar, UnivariateFn, VectorFn } from "../../src/scalar/scalar.js";
 import { centralDifference, checkGradient } from "../../src/testing/checkGradient.js";
-import { expectClose } from "../support/elementarySpecs.js";
-
-function thrown(fn: () => unknown): AdError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof AdError) return e;
-    throw new Error(`expected an AdError, got ${String(e)}`);
-  }
-  throw new Error("expected an AdError, but nothing was thrown");
-}
+import { expectClose } from "../support/allclose.js";
+import { thrown } from "../support/errorCode.js";
 
 function expectAdError(fn: () => unknown, code: AdError["code"], op: string, argument?: string): AdError {
   const e = thrown(fn);

@@ -7,37 +7,17 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AdError } from "../../src/errors.js";
 import { gradientForward, jacobianForward } from "../../src/scalar/forward.js";
 import { gradient, hessian, hessianVectorProduct, jacobian, valueAndGradient } from "../../src/scalar/functionals.js";
 import { numberScalar } from "../../src/scalar/number.js";
 import type { MultivariateFn, Numeric, Scalar, VectorFn } from "../../src/scalar/scalar.js";
 import { Tape } from "../../src/scalar/tape/tape.js";
 import { centralDifference, checkGradient } from "../../src/testing/checkGradient.js";
-import { expectClose } from "../support/elementarySpecs.js";
+import { expectAllClose, expectClose, expectMatrixClose } from "../support/allclose.js";
+import { thrown } from "../support/errorCode.js";
 import { hessianByNestedDual, type GenericFn } from "../support/expectAd.js";
 
 const RUNS = 30;
-
-function thrown(fn: () => unknown): AdError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof AdError) return e;
-    throw new Error(`expected an AdError, got ${String(e)}`);
-  }
-  throw new Error("expected an AdError, but nothing was thrown");
-}
-
-function expectVectorClose(actual: readonly number[], expected: readonly number[], rtol: number, atol: number, what: string): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let i = 0; i < actual.length; i++) expectClose(actual[i], expected[i], rtol, atol, `${what}[${i}]`);
-}
-
-function expectMatrixClose(actual: readonly (readonly number[])[], expected: readonly (readonly number[])[], rtol: number, atol: number, what: string): void {
-  expect(actual.length, `${what}: rows`).toBe(expected.length);
-  for (let i = 0; i < actual.length; i++) expectVectorClose(actual[i], expected[i], rtol, atol, `${what}[${i}]`);
-}
 
 const matVec = (m: readonly (readonly number[])[], v: readonly number[]) => m.map((row) => row.reduce((s, mij, j) => s + mij * v[j], 0));
 
@@ -77,7 +57,7 @@ describe("closed forms", () => {
         const vg = valueAndGradient(lift(rosenbrock), [x, y]);
         expectClose(vg.value, value, 1e-14, 1e-14, "f");
         const scale = 1 + Math.abs(grad[0]) + Math.abs(grad[1]);
-        expectVectorClose(vg.gradient, grad, 1e-12, 1e-13 * scale, "∇f");
+        expectAllClose(vg.gradient, grad, 1e-12, 1e-13 * scale, "∇f");
         expect(gradient(lift(rosenbrock), [x, y])).toEqual(vg.gradient);
         expectMatrixClose(hessian(lift(rosenbrock), [x, y]), H, 1e-12, 1e-10, "H");
         // The minimum.
@@ -99,9 +79,9 @@ describe("closed forms", () => {
         };
         const sym = A.map((row, i) => row.map((aij, j) => aij + A[j][i]));
         const scale = 1 + n * 9 * 2;
-        expectVectorClose(gradient(quadratic, x), matVec(sym, x), 0, 1e-13 * scale, "∇ xᵀAx");
+        expectAllClose(gradient(quadratic, x), matVec(sym, x), 0, 1e-13 * scale, "∇ xᵀAx");
         expectMatrixClose(hessian(quadratic, x), sym, 0, 1e-13 * scale, "H of xᵀAx");
-        expectVectorClose(hessianVectorProduct(quadratic, x, v), matVec(sym, v), 0, 1e-13 * scale, "H·v of xᵀAx");
+        expectAllClose(hessianVectorProduct(quadratic, x, v), matVec(sym, v), 0, 1e-13 * scale, "H·v of xᵀAx");
         // Quadratic: the Hessian does not depend on the point.
         expectMatrixClose(hessian(quadratic, v), sym, 0, 1e-13 * scale, "H of xᵀAx elsewhere");
       }),
@@ -119,7 +99,7 @@ describe("closed forms", () => {
         const p = e.map((ei) => ei / z);
         const vg = valueAndGradient(lift(logSumExp), x);
         expectClose(vg.value, m + Math.log(z), 1e-14, 1e-14, "logsumexp");
-        expectVectorClose(vg.gradient, p, 1e-12, 1e-15, "softmax");
+        expectAllClose(vg.gradient, p, 1e-12, 1e-15, "softmax");
         expectClose(vg.gradient.reduce((a, b) => a + b, 0), 1, 1e-14, 0, "Σ softmax");
         const H = p.map((pi, i) => p.map((pj, j) => (i === j ? pi : 0) - pi * pj));
         expectMatrixClose(hessian(lift(logSumExp), x), H, 1e-10, 1e-15, "diag(p) − ppᵀ");
@@ -179,7 +159,7 @@ describe("against forward mode and finite differences", () => {
         const fwd = gradientForward(lift(mixed), x);
         expect(vg.value).toBe(mixed(numberScalar, x));
         expect(fwd.value).toBe(vg.value);
-        expectVectorClose(vg.gradient, fwd.gradient, 1e-12, 1e-14, "reverse vs forward");
+        expectAllClose(vg.gradient, fwd.gradient, 1e-12, 1e-14, "reverse vs forward");
         const report = checkGradient((v) => mixed(numberScalar, v), x, { gradient: vg.gradient });
         expect(report.ok, report.summary).toBe(true);
       }),
@@ -230,14 +210,14 @@ describe("against forward mode and finite differences", () => {
         const scale = 1 + Math.max(...H.flat().map(Math.abs));
         const hv = hessianVectorProduct(lift(mixed), x, v);
         const hw = hessianVectorProduct(lift(mixed), x, w);
-        expectVectorClose(hv, matVec(H, v), 0, 1e-11 * scale, "H·v vs nested Dual");
+        expectAllClose(hv, matVec(H, v), 0, 1e-11 * scale, "H·v vs nested Dual");
         const combined = hessianVectorProduct(
           lift(mixed),
           x,
           v.map((vi, i) => alpha * vi + beta * w[i]),
         );
         const vScale = scale * (1 + Math.abs(alpha) + Math.abs(beta)) * 2;
-        expectVectorClose(combined, hv.map((h, i) => alpha * h + beta * hw[i]), 0, 1e-11 * vScale, "H·(αv + βw) = αHv + βHw");
+        expectAllClose(combined, hv.map((h, i) => alpha * h + beta * hw[i]), 0, 1e-11 * vScale, "H·(αv + βw) = αHv + βHw");
         expect(hessianVectorProduct(lift(mixed), x, [0, 0, 0])).toEqual([0, 0, 0]);
         // The columns of the Hessian are H·eⱼ.
         const Hrev = hessian(lift(mixed), x);

@@ -5,23 +5,15 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AdError } from "../../src/errors.js";
 import { Dual, dualScalar } from "../../src/scalar/dual.js";
 import { derivatives } from "../../src/scalar/forward.js";
 import { dualScalarOver, NestedDual } from "../../src/scalar/nestedDual.js";
 import { numberScalar } from "../../src/scalar/number.js";
 import { BINARY_OPS, UNARY_OPS, type BinaryOp, type Scalar, type UnaryOp } from "../../src/scalar/scalar.js";
 import { centralDifference } from "../../src/testing/checkGradient.js";
-import {
-  binaryPoint,
-  binarySpecs,
-  expectClose,
-  fdStep,
-  unaryPoint,
-  unarySpecs,
-  type BinarySpec,
-  type UnarySpec,
-} from "../support/elementarySpecs.js";
+import { expectClose } from "../support/allclose.js";
+import { thrown } from "../support/errorCode.js";
+import { binaryPoint, binarySpecs, fdStep, unaryPoint, unarySpecs, type BinarySpec, type UnarySpec } from "../support/elementarySpecs.js";
 
 const S1 = dualScalarOver(numberScalar);
 const S2 = dualScalarOver(S1);
@@ -34,16 +26,6 @@ function secondOrderVariable(x: number): NestedDual<NestedDual<number>> {
 type Level2 = NestedDual<NestedDual<number>>;
 const inner = (t: Level2): NestedDual<number> => t.x;
 const outerTangent = (t: Level2): NestedDual<number> => t.dx;
-
-function thrown(fn: () => unknown): AdError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof AdError) return e;
-    throw new Error(`expected an AdError, got ${String(e)}`);
-  }
-  throw new Error("expected an AdError, but nothing was thrown");
-}
 
 describe("NestedDual over numbers agrees with Dual", () => {
   it.each(UNARY_OPS.map((op) => [op] as const))("%s", (op: UnaryOp) => {

@@ -12,16 +12,7 @@ import { numberScalar } from "../../src/scalar/number.js";
 import { BINARY_OPS, UNARY_OPS, type BinaryOp, type UnaryOp } from "../../src/scalar/scalar.js";
 import { Tape } from "../../src/scalar/tape/tape.js";
 import type { Var } from "../../src/scalar/tape/variable.js";
-
-function thrown(fn: () => unknown): AdError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof AdError) return e;
-    throw new Error(`expected an AdError, got ${String(e)}`);
-  }
-  throw new Error("expected an AdError, but nothing was thrown");
-}
+import { thrown } from "../support/errorCode.js";
 
 /** Expects `fn` to throw an AdError of `code` with `details.op === op`, and to record nothing on the tapes. */
 function expectRefused(fn: () => unknown, code: AdErrorCode, op: string, tapes: readonly Tape[], what = op): AdError {

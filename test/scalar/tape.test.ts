@@ -16,45 +16,16 @@ import { BINARY_OPS, UNARY_OPS, type BinaryOp, type Numeric, type Scalar, type U
 import { Tape } from "../../src/scalar/tape/tape.js";
 import type { Var } from "../../src/scalar/tape/variable.js";
 import { centralDifference, checkGradient } from "../../src/testing/checkGradient.js";
-import {
-  binaryPoint,
-  binarySpecs,
-  expectClose,
-  fdStep,
-  unaryPoint,
-  unarySpecs,
-  type BinarySpec,
-  type UnarySpec,
-} from "../support/elementarySpecs.js";
+import { expectAllClose, expectClose } from "../support/allclose.js";
+import { thrown } from "../support/errorCode.js";
+import { ANALYTIC_ATOL, ANALYTIC_RTOL, binaryPoint, binarySpecs, FD_ATOL, FD_RTOL, fdStep, unaryPoint, unarySpecs, type BinarySpec, type UnarySpec } from "../support/elementarySpecs.js";
 import { hessianByNestedDual, type GenericFn } from "../support/expectAd.js";
 
 /** Tape vs Dual: the same rules, evaluated in another order at most. */
 const DUAL_RTOL = 1e-13;
 const DUAL_ATOL = 1e-15;
-/** Against the hand-written derivative. */
-const ANALYTIC_RTOL = 1e-12;
-const ANALYTIC_ATOL = 1e-15;
-/** Against Richardson-extrapolated central differences. */
-const FD_RTOL = 1e-6;
-const FD_ATOL = 1e-10;
 
 const RUNS = 40;
-
-function thrown(fn: () => unknown): AdError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof AdError) return e;
-    throw new Error(`expected an AdError, got ${String(e)}`);
-  }
-  throw new Error("expected an AdError, but nothing was thrown");
-}
-
-/** Elementwise closeness with a shared message. */
-function expectAllClose(actual: readonly number[], expected: readonly number[], rtol: number, atol: number, what: string): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let i = 0; i < actual.length; i++) expectClose(actual[i], expected[i], rtol, atol, `${what}[${i}]`);
-}
 
 // ── Every op ─────────────────────────────────────────────────────────────────────────────────────
 

@@ -9,3 +9,14 @@ export function errorCode(fn: () => unknown): string | undefined {
     return e instanceof AdError ? e.code : `not an AdError: ${String(e)}`;
   }
 }
+
+/** The AdError `fn` throws, or a failed assertion naming what happened instead. */
+export function thrown(fn: () => unknown): AdError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof AdError) return e;
+    throw new Error(`expected an AdError, got ${String(e)}`);
+  }
+  throw new Error("expected an AdError, but nothing was thrown");
+}

@@ -5,7 +5,6 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkGradient } from "../../src/testing/checkGradient.js";
 import {
   add,
   cos,
@@ -32,19 +31,7 @@ import {
   type Tensor,
 } from "../../src/tensor/index.js";
 import { errorCode } from "../support/errorCode.js";
-
-const f64 = (values: number[], shape: readonly number[]): Tensor => tensor(new Float64Array(values), { shape });
-const flat = (t: Tensor): number[] => Array.from(t.data());
-
-/** Checks ∂F/∂x for F(x) = f(x as a tensor of `shape`).item() against central differences. */
-function expectGradientMatches(f: (x: Tensor) => Tensor, x: number[], shape: readonly number[], analytic: number[]): void {
-  const report = checkGradient((v) => f(f64(v, shape)).item(), x, { gradient: analytic, rtol: 1e-6, atol: 1e-8 });
-  expect(report.ok, report.summary).toBe(true);
-}
-
-const shapeArb = fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 3 });
-const valuesFor = (shape: readonly number[], min: number, max: number) =>
-  fc.array(fc.double({ min, max, noNaN: true }), { minLength: shape.reduce((a, b) => a * b, 1), maxLength: shape.reduce((a, b) => a * b, 1) });
+import { expectGradientMatches, f64, flat, shapeArb, valuesFor } from "../support/tensors.js";
 
 describe("unary primitives: grad of Σ w·f(x) vs finite differences", () => {
   const cases: [string, (x: Tensor) => Tensor, number, number][] = [

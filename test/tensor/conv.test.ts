@@ -8,25 +8,16 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { conv2d, type Conv2dOptions } from "../../src/tensor/primitives/conv.js";
 import { avgPool2d, maxPool2d } from "../../src/tensor/primitives/pool.js";
-import { centralDifference, checkGradient } from "../../src/testing/checkGradient.js";
-import { add, grad, jvp, mul, randn, rng, sin, sum, tensor, vjp, zeros, type Tensor } from "../../src/tensor/index.js";
+import { centralDifference } from "../../src/testing/checkGradient.js";
+import { add, grad, jvp, mul, randn, rng, sin, sum, vjp, zeros, type Tensor } from "../../src/tensor/index.js";
 import { errorCode } from "../support/errorCode.js";
+import { close, expectGradientMatches as expectGradientMatchesAt, f64, flat, layoutArb, type Layout } from "../support/tensors.js";
 
-const f64 = (values: ArrayLike<number>, shape: readonly number[]): Tensor => tensor(new Float64Array(values), { shape });
-const flat = (t: Tensor): number[] => Array.from(t.data());
-const close = (a: number[], b: number[], tol: number) => {
-  expect(a.length).toBe(b.length);
-  a.forEach((x, i) => expect(Math.abs(x - b[i]), `element ${i}: ${x} vs ${b[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i]))));
-};
-
-/** Checks the gradient of F(v) = f(v as a tensor of `shape`).item() against central differences. */
+/** Checks the gradient of F(v) = f(v as a tensor of at's shape).item() at `at` against central differences; `analytic` must have that shape. */
 function expectGradientMatches(f: (x: Tensor) => Tensor, at: Tensor, analytic: Tensor): void {
   expect(analytic.shape).toEqual(at.shape);
-  const report = checkGradient((v) => f(f64(v, at.shape)).item(), flat(at), { gradient: flat(analytic), rtol: 1e-6, atol: 1e-8 });
-  expect(report.ok, report.summary).toBe(true);
+  expectGradientMatchesAt(f, flat(at), at.shape, flat(analytic));
 }
-
-type Layout = "contiguous" | "transposed" | "reversed";
 
 /** The leaf's shape for a layout, and the view that turns it into an [N, C, H, W] tensor. */
 function layout(kind: Layout, shape: readonly number[]): { leaf: number[]; view: (t: Tensor) => Tensor } {
@@ -67,7 +58,7 @@ const convCaseArb: fc.Arbitrary<ConvCase> = fc
     stride: pairArb(1, 3),
     padding: pairArb(0, 2),
     dilation: pairArb(1, 2),
-    layout: fc.constantFrom<Layout>("contiguous", "transposed", "reversed"),
+    layout: layoutArb,
     seed: fc.integer(),
   })
   .filter((k) => [0, 1].every((a) => outSize(k.size[a], k.kernel[a], k.stride[a], k.padding[a], k.dilation[a]) >= 1));
@@ -237,7 +228,7 @@ const poolCaseArb: fc.Arbitrary<PoolCase> = fc
     kernel: pairArb(1, 3),
     stride: pairArb(1, 3),
     padding: pairArb(0, 1),
-    layout: fc.constantFrom<Layout>("contiguous", "transposed", "reversed"),
+    layout: layoutArb,
     seed: fc.integer(),
   })
   .filter((k) => [0, 1].every((a) => 2 * k.padding[a] <= k.kernel[a] && outSize(k.size[a], k.kernel[a], k.stride[a], k.padding[a], 1) >= 1));

@@ -7,26 +7,18 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { centralDifference, checkGradient } from "../../src/testing/checkGradient.js";
+import { centralDifference } from "../../src/testing/checkGradient.js";
 import { add, grad, jacfwd, jacrev, jvp, mul, sin, sum, tensor, vjp, type Tensor } from "../../src/tensor/index.js";
 import { cast } from "../../src/tensor/primitives/cast.js";
 import { eq, ge, gt, le, lt, ne } from "../../src/tensor/primitives/compare.js";
 import { clip, maximum, minimum, where } from "../../src/tensor/primitives/select.js";
 import { abs, erf, gelu, pow, relu, rsqrt, sigmoid, sign, softplus } from "../../src/tensor/primitives/unary.js";
 import { errorCode } from "../support/errorCode.js";
+import { expectGradientMatches, f64, flat, shapeArb, sizeOf, valuesFor } from "../support/tensors.js";
 
-const f64 = (values: number[], shape: readonly number[]): Tensor => tensor(new Float64Array(values), { shape });
-const flat = (t: Tensor): number[] => Array.from(t.data());
-const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 /** A non-uniform scalar of any tensor, so every output element matters differently. */
 const weight = (t: Tensor): Tensor => sum(mul(t, sin(add(t, 1))));
 
-function expectGradientMatches(f: (x: Tensor) => Tensor, x: number[], shape: readonly number[], analytic: number[], rtol = 1e-6): void {
-  const report = checkGradient((v) => f(f64(v, shape)).item(), x, { gradient: analytic, rtol, atol: 1e-8 });
-  expect(report.ok, report.summary).toBe(true);
-}
-
-const valuesFor = (shape: readonly number[], min: number, max: number) => fc.array(fc.double({ min, max, noNaN: true }), { minLength: sizeOf(shape), maxLength: sizeOf(shape) });
 /** Values on the grid offset + k/4: two grids with different offsets never tie, and offset 0.1 keeps 0.1 from 0. */
 const gridFor = (shape: readonly number[], offset: number) => fc.array(fc.integer({ min: -8, max: 8 }).map((k) => offset + k / 4), { minLength: sizeOf(shape), maxLength: sizeOf(shape) });
 
@@ -35,8 +27,6 @@ type View = "id" | "transpose" | "flip";
 const viewArb = (rank: number): fc.Arbitrary<View> => fc.constantFrom<View>(...(rank >= 2 ? (["id", "transpose", "flip"] as const) : rank === 1 ? (["id", "flip"] as const) : (["id"] as const)));
 const leafShape = (seen: readonly number[], view: View) => (view === "transpose" ? [...seen.slice(0, -2), seen[seen.length - 1], seen[seen.length - 2]] : [...seen]);
 const applyView = (x: Tensor, view: View): Tensor => (view === "transpose" ? x.transpose() : view === "flip" ? x.slice([null, null, -1]) : x);
-
-const shapeArb = fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 3 });
 
 type Values = (shape: readonly number[]) => fc.Arbitrary<number[]>;
 const range = (min: number, max: number): Values => (s) => valuesFor(s, min, max);

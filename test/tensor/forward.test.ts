@@ -7,10 +7,7 @@ import { describe, expect, it } from "vitest";
 import { centralDifference } from "../../src/testing/checkGradient.js";
 import { add, div, exp, grad, hessian, jacfwd, jacrev, jvp, log, mul, rng, randn, sin, sqrt, sub, sum, tanh, tensor, vjp, type Tensor } from "../../src/tensor/index.js";
 import { errorCode } from "../support/errorCode.js";
-
-const f64 = (values: number[], shape: readonly number[]): Tensor => tensor(new Float64Array(values), { shape });
-const flat = (t: Tensor): number[] => Array.from(t.data());
-const close = (a: number[], b: number[], tol: number) => a.forEach((x, i) => expect(Math.abs(x - b[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i]))));
+import { close, f64, flat } from "../support/tensors.js";
 
 /** A function touching every primitive family, with broadcasting and views. */
 const f = (x: Tensor): Tensor => {

@@ -6,29 +6,20 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AdError } from "../../src/errors.js";
 import { gather, indexSelect, oneHot, scatterAdd } from "../../src/tensor/primitives/gather.js";
 import { concat, pad, split, stack } from "../../src/tensor/primitives/join.js";
-import { add, grad, jvp, mul, randint, randn, rng, sin, sum, tensor, vjp, type Rng, type Tensor } from "../../src/tensor/index.js";
+import { add, grad, jvp, mul, randint, randn, rng, sin, sum, tensor, type Rng, type Tensor } from "../../src/tensor/index.js";
 import { checkGradient } from "../../src/testing/checkGradient.js";
-import { errorCode } from "../support/errorCode.js";
+import { errorCode, thrown } from "../support/errorCode.js";
+import { close, expectJvpMatchesVjp, expectVjpMatches, f64, flat, layoutArb, type Layout } from "../support/tensors.js";
 
-const f64 = (values: number[], shape: readonly number[]): Tensor => tensor(new Float64Array(values), { shape });
 const i32 = (values: number[], shape: readonly number[] = [values.length]): Tensor => tensor(new Int32Array(values), { shape, dtype: "int32" });
-const flat = (t: Tensor): number[] => Array.from(t.data());
-const close = (a: number[], b: number[], tol: number) => {
-  expect(a.length).toBe(b.length);
-  a.forEach((x, i) => expect(Math.abs(x - b[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i]))));
-};
-
 /** Every multi-index of `shape`, row-major. */
 function indicesOf(shape: readonly number[]): number[][] {
   let out: number[][] = [[]];
   for (const d of shape) out = out.flatMap((p) => Array.from({ length: d }, (_, i) => [...p, i]));
   return out;
 }
-
-type Layout = "contiguous" | "transposed" | "reversed";
 
 /** A float64 tensor of `shape`, as a view of another layout when asked (a non-contiguous input). */
 function operand(g: Rng, shape: readonly number[], layout: Layout): Tensor {
@@ -37,31 +28,6 @@ function operand(g: Rng, shape: readonly number[], layout: Layout): Tensor {
   }
   if (layout === "reversed" && shape.length >= 1) return randn(shape, { rng: g, dtype: "float64" }).slice(...shape.map(() => [null, null, -1] as const));
   return randn(shape, { rng: g, dtype: "float64" });
-}
-
-/** Checks grad of Σ w·sin(f(args)) with respect to every argument against central differences. */
-function expectVjpMatches(f: (...xs: Tensor[]) => Tensor, args: Tensor[], g: Rng): void {
-  const w = randn(f(...args).shape, { rng: g, dtype: "float64" });
-  const loss = (...xs: Tensor[]) => sum(mul(w, sin(f(...xs))));
-  const grads = grad(loss, { argnums: args.map((_, i) => i) })(...args) as Tensor[];
-  args.forEach((x, i) => {
-    expect(grads[i].shape).toEqual(x.shape);
-    const at = (v: number[]) => loss(...args.map((y, j) => (j === i ? f64(v, x.shape) : y))).item();
-    const report = checkGradient(at, flat(x), { gradient: flat(grads[i]), rtol: 1e-6, atol: 1e-8 });
-    expect(report.ok, `argument ${i} of shape [${x.shape}]: ${report.summary}`).toBe(true);
-  });
-}
-
-/** The JVP against the VJP: ⟨c, J·t⟩ = Σᵢ ⟨Jᵢᵀ·c, tᵢ⟩ for random tangents t and cotangent c. */
-function expectJvpMatchesVjp(f: (...xs: Tensor[]) => Tensor, args: Tensor[], g: Rng): void {
-  const tangents = args.map((x) => randn(x.shape, { rng: g, dtype: "float64" }));
-  const [y, t] = jvp(f, args, tangents);
-  expect(t.shape).toEqual(y.shape);
-  close(flat(y), flat(f(...args)), 0);
-  const c = randn(y.shape, { rng: g, dtype: "float64" });
-  const [, pullback] = vjp(f, ...args);
-  const reverse = pullback(c).reduce((s, ct, i) => s + sum(mul(ct, tangents[i])).item(), 0);
-  close([sum(mul(c, t)).item()], [reverse], 1e-10);
 }
 
 /** Grad of h(x) = ⟨v, ∇L(x)⟩ for L = Σ w·sin(f(x)), against central differences of h. */
@@ -75,18 +41,6 @@ function expectGradOfGradMatches(f: (x: Tensor) => Tensor, x: Tensor, g: Rng): v
   expect(report.ok, report.summary).toBe(true);
 }
 
-/** The AdError `fn` throws (fails the test otherwise). */
-function thrown(fn: () => unknown): AdError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof AdError) return e;
-    throw e;
-  }
-  throw new Error("expected an AdError");
-}
-
-const layoutArb = fc.constantFrom<Layout>("contiguous", "transposed", "reversed");
 const shapeArb = (minRank: number) => fc.array(fc.integer({ min: 0, max: 3 }), { minLength: minRank, maxLength: 3 });
 
 describe("concat and stack", () => {

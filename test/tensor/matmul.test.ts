@@ -8,19 +8,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AdError } from "../../src/errors.js";
 import { dot, matmul, outer } from "../../src/tensor/primitives/matmul.js";
-import { add, grad, hessian, jvp, mul, randn, rng, sin, sum, tensor, vjp, type Rng, type Tensor } from "../../src/tensor/index.js";
+import { add, grad, hessian, mul, randn, rng, sin, sum, tensor, type Rng, type Tensor } from "../../src/tensor/index.js";
 import { checkGradient } from "../../src/testing/checkGradient.js";
 import { errorCode } from "../support/errorCode.js";
-
-const f64 = (values: number[], shape: readonly number[]): Tensor => tensor(new Float64Array(values), { shape });
-const flat = (t: Tensor): number[] => Array.from(t.data());
-const close = (a: number[], b: number[], tol: number) => {
-  expect(a.length).toBe(b.length);
-  a.forEach((x, i) => expect(Math.abs(x - b[i])).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i]))));
-};
+import { close, expectJvpMatchesVjp, expectVjpMatches, f64, flat, layoutArb, type Layout } from "../support/tensors.js";
 
 /** A float64 tensor of `shape`, laid out as a transpose or a reversed slice of another when asked. */
-function operand(g: Rng, shape: readonly number[], layout: "contiguous" | "transposed" | "reversed"): Tensor {
+function operand(g: Rng, shape: readonly number[], layout: Layout): Tensor {
   if (layout === "transposed" && shape.length >= 2) {
     const swapped = [...shape.slice(0, -2), shape[shape.length - 1], shape[shape.length - 2]];
     return randn(swapped, { rng: g, dtype: "float64" }).transpose();
@@ -29,31 +23,6 @@ function operand(g: Rng, shape: readonly number[], layout: "contiguous" | "trans
     return randn(shape, { rng: g, dtype: "float64" }).slice(...shape.map((_, i) => (i === shape.length - 1 ? ([null, null, -1] as const) : null)));
   }
   return randn(shape, { rng: g, dtype: "float64" });
-}
-
-/** Checks grad of Σ w·sin(f(args)) with respect to every argument against central differences. */
-function expectVjpMatches(f: (...xs: Tensor[]) => Tensor, args: Tensor[], g: Rng): void {
-  const w = randn(f(...args).shape, { rng: g, dtype: "float64" });
-  const loss = (...xs: Tensor[]) => sum(mul(w, sin(f(...xs))));
-  const grads = grad(loss, { argnums: args.map((_, i) => i) })(...args) as Tensor[];
-  args.forEach((x, i) => {
-    expect(grads[i].shape).toEqual(x.shape);
-    const at = (v: number[]) => loss(...args.map((y, j) => (j === i ? f64(v, x.shape) : y))).item();
-    const report = checkGradient(at, flat(x), { gradient: flat(grads[i]), rtol: 1e-6, atol: 1e-8 });
-    expect(report.ok, `argument ${i} of shape [${x.shape}]: ${report.summary}`).toBe(true);
-  });
-}
-
-/** The JVP against the VJP: ⟨c, J·t⟩ = Σᵢ ⟨Jᵢᵀ·c, tᵢ⟩ for random tangents t and cotangent c. */
-function expectJvpMatchesVjp(f: (...xs: Tensor[]) => Tensor, args: Tensor[], g: Rng): void {
-  const tangents = args.map((x) => randn(x.shape, { rng: g, dtype: "float64" }));
-  const [y, t] = jvp(f, args, tangents);
-  expect(t.shape).toEqual(y.shape);
-  close(flat(y), flat(f(...args)), 0);
-  const c = randn(y.shape, { rng: g, dtype: "float64" });
-  const [, pullback] = vjp(f, ...args);
-  const reverse = pullback(c).reduce((s, ct, i) => s + sum(mul(ct, tangents[i])).item(), 0);
-  close([sum(mul(c, t)).item()], [reverse], 1e-10);
 }
 
 /** NumPy's matmul by definition: promote, broadcast the batch, Σ over the contracted axis. */
@@ -86,8 +55,6 @@ function reference(a: Tensor, b: Tensor): number[] {
   }
   return out;
 }
-
-const layoutArb = fc.constantFrom("contiguous" as const, "transposed" as const, "reversed" as const);
 
 /** Shapes for a and b: a shared batch with axes set to 1 or dropped on either side, and 1-D operands. */
 const caseArb = fc.record({

@@ -5,24 +5,11 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkGradient } from "../../src/testing/checkGradient.js";
 import { add, exp, grad, jacfwd, jacrev, jvp, log, mul, sum, tensor, vjp, type Tensor } from "../../src/tensor/index.js";
 import { argmax, argmin, cumsum, max, min, prod } from "../../src/tensor/primitives/reduce.js";
 import { logSoftmax, logsumexp, softmax } from "../../src/tensor/composites/softmax.js";
 import { errorCode } from "../support/errorCode.js";
-
-const f64 = (values: number[], shape: readonly number[]): Tensor => tensor(new Float64Array(values), { shape });
-const flat = (t: Tensor): number[] => Array.from(t.data());
-const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-const close = (a: number[], b: number[], tol: number) => {
-  expect(a.length).toBe(b.length);
-  a.forEach((x, i) => expect(Math.abs(x - b[i]), `element ${i}: ${x} vs ${b[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i]))));
-};
-
-function expectGradientMatches(f: (x: Tensor) => Tensor, x: number[], shape: readonly number[], analytic: number[]): void {
-  const report = checkGradient((v) => f(f64(v, shape)).item(), x, { gradient: analytic, rtol: 1e-6, atol: 1e-8 });
-  expect(report.ok, report.summary).toBe(true);
-}
+import { close, expectGradientMatches, f64, flat, sizeOf } from "../support/tensors.js";
 
 /** Distinct values (so max/min are differentiable at the point) in random order. */
 const distinctValues = (n: number) => fc.uniqueArray(fc.integer({ min: -40, max: 40 }), { minLength: n, maxLength: n }).map((v) => v.map((k) => k / 10 + 0.013 * Math.sin(k)));

@@ -8,7 +8,7 @@
  * input row ih = oh·strideH − padH + kh·dilationH (and likewise for columns); taps outside the input
  * are the padding (zero for convolution, −∞ for max pooling).
  */
-import { allocate } from "../../../tensor/dtype.js";
+import { allocate, type Storage } from "../../../tensor/dtype.js";
 import { fromStorage, type Tensor } from "../../../tensor/tensor.js";
 
 /** A pair of per-axis values: [height, width]. */
@@ -25,118 +25,190 @@ export function windowCount(size: number, kernel: number, stride: number, paddin
   return Math.floor((size + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
 }
 
+/** A tap's offset under one indexing, linear in its coordinates: ih·[0] + iw·[1] + kh·[2] + kw·[3]. */
+type TapIndex = readonly [number, number, number, number];
+/** The input element (ih, iw) read or written through strides (h, w). */
+const inputAt = (h: number, w: number): TapIndex => [h, w, 0, 0];
+/** The kernel tap (kh, kw) read or written through strides (h, w). */
+const kernelAt = (h: number, w: number): TapIndex => [0, 0, h, w];
+
+/**
+ * The windows along one axis: window o starts at input index origin[o] = o·stride − padding, its tap
+ * k reads input index origin[o] + k·dilation, and the taps inside the input (the rest are padding)
+ * are k ∈ [lo, hi) of its range `group[o]`. Those ranges only shrink at the borders, so consecutive
+ * windows share them and there are few.
+ */
+interface AxisWindows {
+  readonly origin: Int32Array;
+  readonly group: Int32Array;
+  /** lo and hi of each range, in turn. */
+  readonly ranges: number[];
+}
+
+/** The window loop, written once. */
+function axisWindows(size: number, kernel: number, out: number, stride: number, padding: number, dilation: number): AxisWindows {
+  const origin = new Int32Array(out);
+  const group = new Int32Array(out);
+  const ranges: number[] = [];
+  for (let o = 0; o < out; o++) {
+    origin[o] = o * stride - padding;
+    let lo = 0;
+    let hi = 0;
+    for (let k = 0; k < kernel; k++) {
+      const i = origin[o] + k * dilation;
+      if (i < 0 || i >= size) continue;
+      if (hi === 0) lo = k;
+      hi = k + 1;
+    }
+    const last = ranges.length - 2;
+    if (last < 0 || ranges[last] !== lo || ranges[last + 1] !== hi) ranges.push(lo, hi);
+    group[o] = ranges.length / 2 - 1;
+  }
+  return { origin, group, ranges };
+}
+
+/**
+ * The in-bounds taps of every window, as offsets under two indexings a and b: window o = oh·outW + ow
+ * owns entries j ∈ [lo[o], hi[o]), in row-major tap order, and the tap's offset under a is
+ * a0[o] + a[j] (likewise b). Entries are shared by the windows with the same in-bounds taps, which is
+ * all of them away from the borders, so the tables stay small.
+ */
+interface Taps {
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+  readonly a0: Int32Array;
+  readonly b0: Int32Array;
+  readonly a: Int32Array;
+  readonly b: Int32Array;
+}
+
+function windowTaps(geo: WindowGeometry, input: Pair, kernel: Pair, out: Pair, a: TapIndex, b: TapIndex): Taps {
+  const axis = (d: 0 | 1) => axisWindows(input[d], kernel[d], out[d], geo.stride[d], geo.padding[d], geo.dilation[d]);
+  const rows = axis(0);
+  const cols = axis(1);
+  const [dh, dw] = geo.dilation;
+  // ih = origin_h + kh·dh, so a tap's offset is origin_h·a[0] + origin_w·a[1] + kh·(dh·a[0] + a[2]) + kw·(dw·a[1] + a[3]).
+  const stepA = [dh * a[0] + a[2], dw * a[1] + a[3]];
+  const stepB = [dh * b[0] + b[2], dw * b[1] + b[3]];
+  const groups = (rows.ranges.length / 2) * (cols.ranges.length / 2);
+  const listLo = new Int32Array(groups);
+  const listHi = new Int32Array(groups);
+  const as = new Int32Array(groups * kernel[0] * kernel[1]);
+  const bs = new Int32Array(groups * kernel[0] * kernel[1]);
+  let j = 0;
+  for (let r = 0, l = 0; r < rows.ranges.length; r += 2) {
+    for (let c = 0; c < cols.ranges.length; c += 2, l++) {
+      listLo[l] = j;
+      for (let kh = rows.ranges[r]; kh < rows.ranges[r + 1]; kh++) {
+        for (let kw = cols.ranges[c]; kw < cols.ranges[c + 1]; kw++) {
+          as[j] = kh * stepA[0] + kw * stepA[1];
+          bs[j++] = kh * stepB[0] + kw * stepB[1];
+        }
+      }
+      listHi[l] = j;
+    }
+  }
+  const [OH, OW] = out;
+  const lo = new Int32Array(OH * OW);
+  const hi = new Int32Array(OH * OW);
+  const a0 = new Int32Array(OH * OW);
+  const b0 = new Int32Array(OH * OW);
+  const colGroups = cols.ranges.length / 2;
+  for (let oh = 0, o = 0; oh < OH; oh++) {
+    for (let ow = 0; ow < OW; ow++, o++) {
+      const l = rows.group[oh] * colGroups + cols.group[ow];
+      lo[o] = listLo[l];
+      hi[o] = listHi[l];
+      a0[o] = rows.origin[oh] * a[0] + cols.origin[ow] * a[1];
+      b0[o] = rows.origin[oh] * b[0] + cols.origin[ow] * b[1];
+    }
+  }
+  return { lo, hi, a0, b0, a: as, b: bs };
+}
+
 /** y[n, f, oh, ow] = Σ_{c, kh, kw} x[n, c, ih, iw] · w[f, c, kh, kw]. */
 export function conv2d(x: Tensor, w: Tensor, geo: WindowGeometry, outH: number, outW: number): Tensor {
   const [N, C, H, W] = x.shape;
   const [F, , KH, KW] = w.shape;
-  const [sh, sw] = geo.stride;
-  const [ph, pw] = geo.padding;
-  const [dh, dw] = geo.dilation;
   const [xn, xc, xh, xw] = x.strides;
   const [wf, wc, wh, ww] = w.strides;
+  const { lo, hi, a0: xo, b0: wo, a: xd, b: wd } = windowTaps(geo, [H, W], [KH, KW], [outH, outW], inputAt(xh, xw), kernelAt(wh, ww));
   const xs = x.storage;
   const ws = w.storage;
-  const out = allocate(x.dtype, N * F * outH * outW);
+  const windows = outH * outW;
+  const out = allocate(x.dtype, N * F * windows);
   let k = 0;
   for (let n = 0; n < N; n++) {
     for (let f = 0; f < F; f++) {
-      for (let oh = 0; oh < outH; oh++) {
-        for (let ow = 0; ow < outW; ow++) {
-          let acc = 0;
-          for (let c = 0; c < C; c++) {
-            const xBase = x.offset + n * xn + c * xc;
-            const wBase = w.offset + f * wf + c * wc;
-            for (let kh = 0; kh < KH; kh++) {
-              const ih = oh * sh - ph + kh * dh;
-              if (ih < 0 || ih >= H) continue;
-              for (let kw = 0; kw < KW; kw++) {
-                const iw = ow * sw - pw + kw * dw;
-                if (iw < 0 || iw >= W) continue;
-                acc += xs[xBase + ih * xh + iw * xw] * ws[wBase + kh * wh + kw * ww];
-              }
-            }
-          }
-          out[k++] = acc;
+      for (let o = 0; o < windows; o++) {
+        let acc = 0;
+        for (let c = 0; c < C; c++) {
+          const xBase = x.offset + n * xn + c * xc + xo[o];
+          const wBase = w.offset + f * wf + c * wc + wo[o];
+          for (let j = lo[o]; j < hi[o]; j++) acc += xs[xBase + xd[j]] * ws[wBase + wd[j]];
         }
+        out[k++] = acc;
       }
     }
   }
   return fromStorage(out, x.dtype, [N, F, outH, outW]);
 }
 
-/** The adjoint of `conv2d` in x: dx[n, c, ih, iw] = Σ g[n, f, oh, ow] · w[f, c, kh, kw] over the taps reading (ih, iw). */
-export function conv2dInputGrad(g: Tensor, w: Tensor, geo: WindowGeometry, inH: number, inW: number): Tensor {
+/** Per-(n, f, c) strides of a base offset: n·[0] + f·[1] + c·[2]. */
+type BaseIndex = readonly [number, number, number];
+
+/**
+ * The loop both adjoints of conv2d share: for every g[n, f, oh, ow], channel c and in-bounds tap of
+ * window (oh, ow), out[base(n, f, c) + tap offset a] += g · src[src.offset + srcBase(n, f, c) + tap
+ * offset b]. Only the indexings tell dx (out over the input, src = w) from dw (out over the kernel,
+ * src = x).
+ */
+function accumulateTaps(g: Tensor, C: number, taps: Taps, out: Storage, base: BaseIndex, src: Tensor, srcBase: BaseIndex): void {
   const [N, F, OH, OW] = g.shape;
-  const [, C, KH, KW] = w.shape;
-  const [sh, sw] = geo.stride;
-  const [ph, pw] = geo.padding;
-  const [dh, dw] = geo.dilation;
   const [gn, gf, gh, gw] = g.strides;
-  const [wf, wc, wh, ww] = w.strides;
+  const [bn, bf, bc] = base;
+  const [sn, sf, sc] = srcBase;
+  const { lo, hi, a0: ao, b0: so, a: ad, b: sd } = taps;
   const gs = g.storage;
-  const ws = w.storage;
-  const plane = inH * inW;
-  const out = allocate(g.dtype, N * C * plane);
+  const ss = src.storage;
   for (let n = 0; n < N; n++) {
     for (let f = 0; f < F; f++) {
-      for (let oh = 0; oh < OH; oh++) {
-        for (let ow = 0; ow < OW; ow++) {
-          const gv = gs[g.offset + n * gn + f * gf + oh * gh + ow * gw];
+      const gBase = g.offset + n * gn + f * gf;
+      for (let oh = 0, o = 0; oh < OH; oh++) {
+        for (let ow = 0; ow < OW; ow++, o++) {
+          const gv = gs[gBase + oh * gh + ow * gw];
           for (let c = 0; c < C; c++) {
-            const oBase = (n * C + c) * plane;
-            const wBase = w.offset + f * wf + c * wc;
-            for (let kh = 0; kh < KH; kh++) {
-              const ih = oh * sh - ph + kh * dh;
-              if (ih < 0 || ih >= inH) continue;
-              for (let kw = 0; kw < KW; kw++) {
-                const iw = ow * sw - pw + kw * dw;
-                if (iw < 0 || iw >= inW) continue;
-                out[oBase + ih * inW + iw] += gv * ws[wBase + kh * wh + kw * ww];
-              }
-            }
+            const oBase = n * bn + f * bf + c * bc + ao[o];
+            const sBase = src.offset + n * sn + f * sf + c * sc + so[o];
+            for (let j = lo[o]; j < hi[o]; j++) out[oBase + ad[j]] += gv * ss[sBase + sd[j]];
           }
         }
       }
     }
   }
+}
+
+/** The adjoint of `conv2d` in x: dx[n, c, ih, iw] = Σ g[n, f, oh, ow] · w[f, c, kh, kw] over the taps reading (ih, iw). */
+export function conv2dInputGrad(g: Tensor, w: Tensor, geo: WindowGeometry, inH: number, inW: number): Tensor {
+  const [N, , OH, OW] = g.shape;
+  const [, C, KH, KW] = w.shape;
+  const [wf, wc, wh, ww] = w.strides;
+  const plane = inH * inW;
+  const out = allocate(g.dtype, N * C * plane);
+  const taps = windowTaps(geo, [inH, inW], [KH, KW], [OH, OW], inputAt(inW, 1), kernelAt(wh, ww));
+  accumulateTaps(g, C, taps, out, [C * plane, 0, plane], w, [0, wf, wc]);
   return fromStorage(out, g.dtype, [N, C, inH, inW]);
 }
 
 /** The adjoint of `conv2d` in w: dw[f, c, kh, kw] = Σ_{n, oh, ow} g[n, f, oh, ow] · x[n, c, ih, iw]. */
 export function conv2dWeightGrad(x: Tensor, g: Tensor, geo: WindowGeometry, KH: number, KW: number): Tensor {
-  const [N, C, H, W] = x.shape;
+  const [, C, H, W] = x.shape;
   const [, F, OH, OW] = g.shape;
-  const [sh, sw] = geo.stride;
-  const [ph, pw] = geo.padding;
-  const [dh, dw] = geo.dilation;
   const [xn, xc, xh, xw] = x.strides;
-  const [gn, gf, gh, gw] = g.strides;
-  const xs = x.storage;
-  const gs = g.storage;
-  const taps = KH * KW;
-  const out = allocate(x.dtype, F * C * taps);
-  for (let n = 0; n < N; n++) {
-    for (let f = 0; f < F; f++) {
-      for (let oh = 0; oh < OH; oh++) {
-        for (let ow = 0; ow < OW; ow++) {
-          const gv = gs[g.offset + n * gn + f * gf + oh * gh + ow * gw];
-          for (let c = 0; c < C; c++) {
-            const xBase = x.offset + n * xn + c * xc;
-            const oBase = (f * C + c) * taps;
-            for (let kh = 0; kh < KH; kh++) {
-              const ih = oh * sh - ph + kh * dh;
-              if (ih < 0 || ih >= H) continue;
-              for (let kw = 0; kw < KW; kw++) {
-                const iw = ow * sw - pw + kw * dw;
-                if (iw < 0 || iw >= W) continue;
-                out[oBase + kh * KW + kw] += gv * xs[xBase + ih * xh + iw * xw];
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+  const size = KH * KW;
+  const out = allocate(x.dtype, F * C * size);
+  const taps = windowTaps(geo, [H, W], [KH, KW], [OH, OW], kernelAt(KW, 1), inputAt(xh, xw));
+  accumulateTaps(g, C, taps, out, [0, C * size, size], x, [xn, 0, xc]);
   return fromStorage(out, x.dtype, [F, C, KH, KW]);
 }
 
@@ -148,36 +220,26 @@ export function conv2dWeightGrad(x: Tensor, g: Tensor, geo: WindowGeometry, KH: 
  */
 export function maxPool2dArgmax(x: Tensor, kernel: Pair, geo: WindowGeometry, outH: number, outW: number): Int32Array {
   const [N, C, H, W] = x.shape;
-  const [KH, KW] = kernel;
-  const [sh, sw] = geo.stride;
-  const [ph, pw] = geo.padding;
-  const [dh, dw] = geo.dilation;
   const [xn, xc, xh, xw] = x.strides;
+  const { lo, hi, a0: xo, b0: po, a: xd, b: pd } = windowTaps(geo, [H, W], kernel, [outH, outW], inputAt(xh, xw), inputAt(W, 1));
   const xs = x.storage;
-  const out = new Int32Array(N * C * outH * outW);
+  const windows = outH * outW;
+  const out = new Int32Array(N * C * windows);
   let k = 0;
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
-      const xBase = x.offset + n * xn + c * xc;
-      for (let oh = 0; oh < outH; oh++) {
-        for (let ow = 0; ow < outW; ow++) {
-          let best = -Infinity;
-          let at = -1;
-          for (let kh = 0; kh < KH; kh++) {
-            const ih = oh * sh - ph + kh * dh;
-            if (ih < 0 || ih >= H) continue;
-            for (let kw = 0; kw < KW; kw++) {
-              const iw = ow * sw - pw + kw * dw;
-              if (iw < 0 || iw >= W) continue;
-              const v = xs[xBase + ih * xh + iw * xw];
-              if (at < 0 || v > best || (v !== v && best === best)) {
-                best = v;
-                at = ih * W + iw;
-              }
-            }
+      for (let o = 0; o < windows; o++) {
+        const xBase = x.offset + n * xn + c * xc + xo[o];
+        let best = -Infinity;
+        let at = -1;
+        for (let j = lo[o]; j < hi[o]; j++) {
+          const v = xs[xBase + xd[j]];
+          if (at < 0 || v > best || (v !== v && best === best)) {
+            best = v;
+            at = po[o] + pd[j];
           }
-          out[k++] = at;
         }
+        out[k++] = at;
       }
     }
   }
