@@ -5,5 +5,7 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // Property tests run many cases; keep the default timeout generous but finite.
     testTimeout: 30_000,
+    // FC_SEED (set by .ci/run) makes the property tests reproducible.
+    setupFiles: ["test/support/setup.ts"],
   },
 });
