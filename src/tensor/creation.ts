@@ -99,8 +99,8 @@ function flatten(op: string, values: unknown): { flat: number[]; shape: number[]
 }
 
 /** A tensor of `shape` with every element `value`. */
-export function full(shape: readonly number[], value: number, opts?: CreateOptions): Tensor {
-  return filled("full", shape, value, opts);
+export function full<const S extends readonly number[]>(shape: S, value: number, opts?: CreateOptions): Tensor<S> {
+  return filled("full", shape, value, opts) as Tensor<S>;
 }
 
 function filled(op: string, shape: readonly number[], value: unknown, opts: unknown): Tensor {
@@ -112,15 +112,15 @@ function filled(op: string, shape: readonly number[], value: unknown, opts: unkn
   return fromStorage(storage, dtype, dims);
 }
 
-export function zeros(shape: readonly number[], opts?: CreateOptions): Tensor {
+export function zeros<const S extends readonly number[]>(shape: S, opts?: CreateOptions): Tensor<S> {
   const op = "zeros";
   const dims = expectShape(op, "shape", shape);
   const dtype = dtypeOption(op, options(op, opts));
-  return fromStorage(allocate(dtype, sizeOf(dims)), dtype, dims);
+  return fromStorage(allocate(dtype, sizeOf(dims)), dtype, dims) as unknown as Tensor<S>;
 }
 
-export function ones(shape: readonly number[], opts?: CreateOptions): Tensor {
-  return filled("ones", shape, 1, opts);
+export function ones<const S extends readonly number[]>(shape: S, opts?: CreateOptions): Tensor<S> {
+  return filled("ones", shape, 1, opts) as Tensor<S>;
 }
 
 /** start, start+step, … up to but excluding stop; `arange(n)` is 0 … n−1. */
@@ -185,17 +185,17 @@ function randomFloat(op: string, shape: readonly number[], opts: unknown, draw: 
 }
 
 /** Uniform in [0, 1). */
-export function rand(shape: readonly number[], opts?: RandomOptions): Tensor {
-  return randomFloat("rand", shape, opts, (g) => g.uniform());
+export function rand<const S extends readonly number[]>(shape: S, opts?: RandomOptions): Tensor<S> {
+  return randomFloat("rand", shape, opts, (g) => g.uniform()) as Tensor<S>;
 }
 
 /** Standard normal. */
-export function randn(shape: readonly number[], opts?: RandomOptions): Tensor {
-  return randomFloat("randn", shape, opts, (g) => g.normal());
+export function randn<const S extends readonly number[]>(shape: S, opts?: RandomOptions): Tensor<S> {
+  return randomFloat("randn", shape, opts, (g) => g.normal()) as Tensor<S>;
 }
 
 /** Uniform integers in [low, high), dtype int32. */
-export function randint(low: number, high: number, shape: readonly number[], opts?: RandomOptions): Tensor {
+export function randint<const S extends readonly number[]>(low: number, high: number, shape: S, opts?: RandomOptions): Tensor<S> {
   const op = "randint";
   expectInteger(op, "low", low, -(2 ** 31), 2 ** 31 - 1);
   expectInteger(op, "high", high, low + 1, 2 ** 31);
@@ -205,5 +205,5 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   const g = generator(op, o);
   const storage = allocate(dtype, sizeOf(dims));
   for (let i = 0; i < storage.length; i++) storage[i] = coerce(dtype, g.int(low, high));
-  return fromStorage(storage, dtype, dims);
+  return fromStorage(storage, dtype, dims) as unknown as Tensor<S>;
 }

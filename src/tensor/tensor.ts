@@ -17,6 +17,7 @@ import * as reduce from "./primitives/reduce.js";
 import * as softmaxOps from "./composites/softmax.js";
 import * as linalg from "./primitives/matmul.js";
 import type { TensorLike } from "./primitives/lift.js";
+import type { BinaryResult, BroadcastCheck, MatMul, MatMulCheck, Reshaped, Transposed } from "./types.js";
 import { backward, type BackwardOptions } from "./autograd/backward.js";
 
 export const DEVICES = ["cpu"] as const;
@@ -132,57 +133,62 @@ export class Tensor<S extends Shape = Shape> {
 
   // ── Math as methods (the same primitives as the functions: `x.mul(w).sum()` ≡ `sum(mul(x, w))`) ──
 
-  add(b: TensorLike): Tensor {
-    return arith.add(this, b);
+  add<Y extends TensorLike>(b: Y & BroadcastCheck<Tensor<S>, Y>): Tensor<BinaryResult<Tensor<S>, Y>> {
+    return arith.add(this as Tensor<S>, b as never) as Tensor<BinaryResult<Tensor<S>, Y>>;
   }
-  sub(b: TensorLike): Tensor {
-    return arith.sub(this, b);
+  sub<Y extends TensorLike>(b: Y & BroadcastCheck<Tensor<S>, Y>): Tensor<BinaryResult<Tensor<S>, Y>> {
+    return arith.sub(this as Tensor<S>, b as never) as Tensor<BinaryResult<Tensor<S>, Y>>;
   }
-  mul(b: TensorLike): Tensor {
-    return arith.mul(this, b);
+  mul<Y extends TensorLike>(b: Y & BroadcastCheck<Tensor<S>, Y>): Tensor<BinaryResult<Tensor<S>, Y>> {
+    return arith.mul(this as Tensor<S>, b as never) as Tensor<BinaryResult<Tensor<S>, Y>>;
   }
-  div(b: TensorLike): Tensor {
-    return arith.div(this, b);
+  div<Y extends TensorLike>(b: Y & BroadcastCheck<Tensor<S>, Y>): Tensor<BinaryResult<Tensor<S>, Y>> {
+    return arith.div(this as Tensor<S>, b as never) as Tensor<BinaryResult<Tensor<S>, Y>>;
   }
-  neg(): Tensor {
-    return arith.neg(this);
+  neg(): Tensor<S> {
+    return arith.neg(this as Tensor<S>);
   }
   pow(b: TensorLike): Tensor {
     return unary.pow(this, b);
   }
-  matmul(b: Tensor): Tensor {
-    return linalg.matmul(this, b);
+  matmul<B extends Shape>(b: Tensor<B> & MatMulCheck<S, B>): Tensor<MatMul<S, B>> {
+    return linalg.matmul(this as Tensor<S>, b as never) as Tensor<MatMul<S, B>>;
   }
-  exp(): Tensor {
-    return unary.exp(this);
+  exp(): Tensor<S> {
+    return unary.exp(this) as Tensor<S>;
   }
-  log(): Tensor {
-    return unary.log(this);
+  log(): Tensor<S> {
+    return unary.log(this) as Tensor<S>;
   }
-  sin(): Tensor {
-    return unary.sin(this);
+  sin(): Tensor<S> {
+    return unary.sin(this) as Tensor<S>;
   }
-  cos(): Tensor {
-    return unary.cos(this);
+  cos(): Tensor<S> {
+    return unary.cos(this) as Tensor<S>;
   }
-  tanh(): Tensor {
-    return unary.tanh(this);
+  tanh(): Tensor<S> {
+    return unary.tanh(this) as Tensor<S>;
   }
-  sqrt(): Tensor {
-    return unary.sqrt(this);
+  sqrt(): Tensor<S> {
+    return unary.sqrt(this) as Tensor<S>;
   }
-  abs(): Tensor {
-    return unary.abs(this);
+  abs(): Tensor<S> {
+    return unary.abs(this) as Tensor<S>;
   }
-  relu(): Tensor {
-    return unary.relu(this);
+  relu(): Tensor<S> {
+    return unary.relu(this) as Tensor<S>;
   }
-  sigmoid(): Tensor {
-    return unary.sigmoid(this);
+  sigmoid(): Tensor<S> {
+    return unary.sigmoid(this) as Tensor<S>;
   }
+  /** Σ over `axis` (all axes by default: a scalar, typed `Tensor<readonly []>`). */
+  sum(): Tensor<readonly []>;
+  sum(axis?: number | readonly number[], keepDims?: boolean): Tensor;
   sum(axis?: number | readonly number[], keepDims = false): Tensor {
     return reduce.sum(this, axis, keepDims);
   }
+  mean(): Tensor<readonly []>;
+  mean(axis?: number | readonly number[], keepDims?: boolean): Tensor;
   mean(axis?: number | readonly number[], keepDims = false): Tensor {
     return reduce.mean(this, axis, keepDims);
   }
@@ -228,12 +234,15 @@ export class Tensor<S extends Shape = Shape> {
 
   // ── Views (no copy unless the data must be rearranged; reshape/permute/transpose/expand are recorded for autograd) ─────────────────────────────────────────
 
-  reshape(shape: readonly number[]): Tensor {
-    return shapeOps.reshape(this, shape);
+  reshape<const T extends readonly number[]>(shape: T): Tensor<Reshaped<T>> {
+    return shapeOps.reshape(this, shape) as Tensor<Reshaped<T>>;
   }
   permute(axes: readonly number[]): Tensor {
     return shapeOps.permute(this, axes);
   }
+  /** Swaps two axes; with no arguments, the last two (typed as such for literal shapes). */
+  transpose(): Tensor<Transposed<S>>;
+  transpose(axis0: number, axis1?: number): Tensor;
   transpose(axis0 = -2, axis1 = -1): Tensor {
     return shapeOps.transpose(this, axis0, axis1);
   }

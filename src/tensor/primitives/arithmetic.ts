@@ -4,7 +4,9 @@
  */
 import { mapBinary, mapUnary } from "../../backends/cpu/kernels/elementwise.js";
 import { bind, definePrimitive } from "../primitive.js";
+import type { Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
+import type { BinaryResult, BroadcastCheck } from "../types.js";
 import { liftPair, type TensorLike, zerosLike } from "./lift.js";
 
 type Pair = readonly [Tensor, Tensor];
@@ -51,25 +53,25 @@ export const negP = definePrimitive("neg", {
   jvp: ({ tangents: [t], output }) => (t === null ? zerosLike(output) : neg(t)),
 });
 
-function binary(prim: typeof addP, a: TensorLike, b: TensorLike): Tensor {
+function binary(prim: typeof addP, a: unknown, b: unknown): Tensor {
   const pair: Pair = liftPair(prim.name, a, b);
   return bind(prim, pair, undefined);
 }
 
-/** a + b, broadcasting; numbers are constants of the tensor's dtype. */
-export function add(a: TensorLike, b: TensorLike): Tensor {
-  return binary(addP, a, b);
+/** a + b, broadcasting; numbers are constants of the tensor's dtype. Literal shapes are checked by the compiler. */
+export function add<X extends TensorLike, Y extends TensorLike>(a: X, b: Y & BroadcastCheck<X, Y>): Tensor<BinaryResult<X, Y>> {
+  return binary(addP, a, b) as Tensor<BinaryResult<X, Y>>;
 }
-export function sub(a: TensorLike, b: TensorLike): Tensor {
-  return binary(subP, a, b);
+export function sub<X extends TensorLike, Y extends TensorLike>(a: X, b: Y & BroadcastCheck<X, Y>): Tensor<BinaryResult<X, Y>> {
+  return binary(subP, a, b) as Tensor<BinaryResult<X, Y>>;
 }
-export function mul(a: TensorLike, b: TensorLike): Tensor {
-  return binary(mulP, a, b);
+export function mul<X extends TensorLike, Y extends TensorLike>(a: X, b: Y & BroadcastCheck<X, Y>): Tensor<BinaryResult<X, Y>> {
+  return binary(mulP, a, b) as Tensor<BinaryResult<X, Y>>;
 }
-export function div(a: TensorLike, b: TensorLike): Tensor {
-  return binary(divP, a, b);
+export function div<X extends TensorLike, Y extends TensorLike>(a: X, b: Y & BroadcastCheck<X, Y>): Tensor<BinaryResult<X, Y>> {
+  return binary(divP, a, b) as Tensor<BinaryResult<X, Y>>;
 }
-export function neg(a: Tensor): Tensor {
+export function neg<S extends Shape>(a: Tensor<S>): Tensor<S> {
   const [x] = liftPair("neg", a, 0);
-  return bind(negP, [x], undefined);
+  return bind(negP, [x], undefined) as Tensor<S>;
 }

@@ -6,8 +6,9 @@
  */
 import { matmul as matmulKernel } from "../../backends/cpu/kernels/matmul.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
+import type { MatMul, MatMulCheck } from "../types.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
-import { broadcastShapes, formatShape } from "../shape.js";
+import { broadcastShapes, formatShape, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { add, mul } from "./arithmetic.js";
 import { expectFloat, zerosLike } from "./lift.js";
@@ -60,7 +61,15 @@ function expectSameDType(op: string, a: Tensor, b: Tensor): void {
  * axes broadcast; a 1-D a is a row [1, k] and a 1-D b a column [k, 1], the added axis dropped from
  * the result (1-D · 1-D is a scalar).
  */
-export function matmul(a: Tensor, b: Tensor): Tensor {
+/**
+ * Matrix product with NumPy semantics (batched, batch dims broadcast; 1-D operands promoted). With
+ * literal shapes the compiler checks the inner dimensions and computes the result shape.
+ */
+export function matmul<A extends Shape, B extends Shape>(a: Tensor<A>, b: Tensor<B> & MatMulCheck<A, B>): Tensor<MatMul<A, B>> {
+  return matmulUntyped(a, b) as Tensor<MatMul<A, B>>;
+}
+
+function matmulUntyped(a: Tensor, b: Tensor): Tensor {
   const op = "matmul";
   const ta = expectOperand(op, "a", a);
   const tb = expectOperand(op, "b", b);

@@ -253,12 +253,16 @@ function expectNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
 }
 
 /** Σ over `axis` (all axes by default); `keepDims` keeps them with size 1. */
+export function sum(x: Tensor): Tensor<readonly []>;
+export function sum(x: Tensor, axis?: number | readonly number[], keepDims?: boolean): Tensor;
 export function sum(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const t = expectTensor("sum", x);
   return bind(sumP, [t], { axes: axesOf("sum", t, axis), keepDims: keepDims === true });
 }
 
 /** The mean over `axis` (all axes by default). An empty reduction is NaN, as in NumPy. */
+export function mean(x: Tensor): Tensor<readonly []>;
+export function mean(x: Tensor, axis?: number | readonly number[], keepDims?: boolean): Tensor;
 export function mean(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const t = expectTensor("mean", x);
   const axes = axesOf("mean", t, axis);

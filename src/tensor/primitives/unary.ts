@@ -10,6 +10,7 @@ import { softplus as softplusNumber } from "../../scalar/elementary.js";
 import { erf as erfNumber } from "../../scalar/special.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import type { Tensor } from "../tensor.js";
+import type { ShapeOf } from "../types.js";
 import { add, div, mul, neg, sub } from "./arithmetic.js";
 import { cast } from "./cast.js";
 import { eq, gt } from "./compare.js";
@@ -83,26 +84,26 @@ export const geluTanhP = unaryPrimitive(
 
 const apply = (prim: Primitive<undefined>, x: Tensor | number): Tensor => bind(prim, [lift(prim.name, x, undefined, "x")], undefined);
 
-export const exp = (x: Tensor | number): Tensor => apply(expP, x);
-export const log = (x: Tensor | number): Tensor => apply(logP, x);
-export const sin = (x: Tensor | number): Tensor => apply(sinP, x);
-export const cos = (x: Tensor | number): Tensor => apply(cosP, x);
-export const tanh = (x: Tensor | number): Tensor => apply(tanhP, x);
-export const sqrt = (x: Tensor | number): Tensor => apply(sqrtP, x);
+export const exp = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(expP, x) as Tensor<ShapeOf<X>>;
+export const log = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(logP, x) as Tensor<ShapeOf<X>>;
+export const sin = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(sinP, x) as Tensor<ShapeOf<X>>;
+export const cos = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(cosP, x) as Tensor<ShapeOf<X>>;
+export const tanh = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(tanhP, x) as Tensor<ShapeOf<X>>;
+export const sqrt = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(sqrtP, x) as Tensor<ShapeOf<X>>;
 /** 1/√x. */
-export const rsqrt = (x: Tensor | number): Tensor => apply(rsqrtP, x);
+export const rsqrt = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(rsqrtP, x) as Tensor<ShapeOf<X>>;
 /** |x|; the derivative at 0 is 0. */
-export const abs = (x: Tensor | number): Tensor => apply(absP, x);
+export const abs = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(absP, x) as Tensor<ShapeOf<X>>;
 /** −1, 0 or 1 by the sign of x (NaN for NaN); derivative 0. */
-export const sign = (x: Tensor | number): Tensor => apply(signP, x);
+export const sign = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(signP, x) as Tensor<ShapeOf<X>>;
 /** max(x, 0); the derivative at 0 is 0; NaN stays NaN. */
-export const relu = (x: Tensor | number): Tensor => apply(reluP, x);
+export const relu = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(reluP, x) as Tensor<ShapeOf<X>>;
 /** The logistic function 1/(1 + e⁻ˣ), computed without overflow. */
-export const sigmoid = (x: Tensor | number): Tensor => apply(sigmoidP, x);
+export const sigmoid = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(sigmoidP, x) as Tensor<ShapeOf<X>>;
 /** log(1 + eˣ), computed without overflow as max(x, 0) + log1p(e^(−|x|)). */
-export const softplus = (x: Tensor | number): Tensor => apply(softplusP, x);
+export const softplus = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(softplusP, x) as Tensor<ShapeOf<X>>;
 /** The error function. */
-export const erf = (x: Tensor | number): Tensor => apply(erfP, x);
+export const erf = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(erfP, x) as Tensor<ShapeOf<X>>;
 
 export interface GeluOptions {
   /** "none" (default): the exact x·Φ(x) with erf, as PyTorch's default. "tanh": the tanh approximation. */
