@@ -11,6 +11,7 @@ import { reshape } from "../primitives/shape.js";
 import { formatShape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
 import { Level, runWithLevel } from "./forward.js";
+import { flatten, type Tree } from "./pytree.js";
 import { cotangentsOf, seedFor } from "./backward.js";
 import { enableGrad, isGradEnabled } from "./mode.js";
 
@@ -42,23 +43,48 @@ function argnumsOf(op: string, options: unknown, count: number): { list: number[
  * gradient (an outer transform's input) is used as is, so the outer graph stays connected; any other
  * becomes a fresh leaf that shares its storage.
  */
-function trace(op: string, f: Fn, args: unknown[], argnums: readonly number[]): { output: unknown; inputs: Tensor[]; nested: boolean } {
+interface Traced {
+  readonly output: unknown;
+  /** Every differentiated tensor, flat, in argument then tree order. */
+  readonly inputs: Tensor[];
+  /** Per differentiated argument: how many of `inputs` it holds and how to rebuild its structure. */
+  readonly groups: readonly { readonly count: number; readonly rebuild: (leaves: readonly Tensor[]) => unknown }[];
+  readonly nested: boolean;
+}
+
+/** Rebuilds one result per differentiated argument, in that argument's structure, from flat tensors. */
+function regroup(traced: Traced, flat: readonly Tensor[]): unknown[] {
+  let at = 0;
+  return traced.groups.map(({ count, rebuild }) => {
+    const part = flat.slice(at, at + count);
+    at += count;
+    return rebuild(part);
+  });
+}
+
+function trace(op: string, f: Fn, args: unknown[], argnums: readonly number[]): Traced {
   const inputs: Tensor[] = [];
+  const groups: { count: number; rebuild: (leaves: readonly Tensor[]) => unknown }[] = [];
   const callArgs = [...args];
   let nested = false;
   for (const k of argnums) {
-    const x = args[k];
-    if (!(x instanceof Tensor)) throw invalidArgument(op, `argument ${k} must be a Tensor, got ${describe(x)}`, { argument: k, got: describe(x) });
-    if (!isFloat(x.dtype)) throw new AdError("DTypeMismatch", `argument ${k} has dtype ${x.dtype}; only float tensors have gradients`, { op, argument: k, dtype: x.dtype });
-    let input = x;
-    if (x.requiresGrad && isGradEnabled()) nested = true;
-    else {
+    // An argument may be a tensor or a tree of them (arrays / plain objects): every leaf is an input.
+    const { leaves, rebuild } = flatten(op, args[k]);
+    if (leaves.length === 0) throw invalidArgument(op, `argument ${k} must be a Tensor or a tree of tensors, got ${describe(args[k])}`, { argument: k, got: describe(args[k]) });
+    const aliases = leaves.map((x) => {
+      if (!isFloat(x.dtype)) throw new AdError("DTypeMismatch", `argument ${k} has a ${x.dtype} tensor; only float tensors have gradients`, { op, argument: k, dtype: x.dtype });
+      if (x.requiresGrad && isGradEnabled()) {
+        nested = true;
+        return x;
+      }
       // A recorded identity, not a bare copy: inside `jvp` the new leaf must keep x's tangent.
-      input = reshape(x, x.shape);
+      const input = reshape(x, x.shape);
       input.requiresGrad = true;
-    }
-    inputs.push(input);
-    callArgs[k] = input;
+      return input;
+    });
+    inputs.push(...aliases);
+    groups.push({ count: aliases.length, rebuild });
+    callArgs[k] = rebuild(aliases);
   }
   // Inside another transform's function, this one's result must stay differentiable for the outer one
   // (its function may close over the outer inputs even when its own arguments do not require grad).
@@ -66,7 +92,7 @@ function trace(op: string, f: Fn, args: unknown[], argnums: readonly number[]): 
   depth++;
   try {
     const output = enableGrad(() => f(...(callArgs as never[])));
-    return { output, inputs, nested };
+    return { output, inputs, groups, nested };
   } finally {
     depth--;
   }
@@ -85,20 +111,24 @@ function scalarOutput(op: string, y: unknown): Tensor {
 }
 
 /** f's value and its gradient with respect to the arguments at `argnums` (one tensor, or a list for a list). */
-export function valueAndGrad<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => [Tensor, Tensor | Tensor[]] {
+export function valueAndGrad<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => [Tensor, Tree] {
   const op = "valueAndGrad";
   expectFunction(op, "f", f);
   return (...args: Parameters<F>) => {
     const { list, single } = argnumsOf(op, options, args.length);
-    const { output, inputs, nested } = trace(op, f, args, list);
-    const y = scalarOutput(op, output);
-    const grads = cotangentsOf(y, seedFor(op, y, undefined), inputs, { createGraph: nested });
-    return [y, single ? grads[0] : grads];
+    const traced = trace(op, f, args, list);
+    const y = scalarOutput(op, traced.output);
+    const grads = regroup(traced, cotangentsOf(y, seedFor(op, y, undefined), traced.inputs, { createGraph: traced.nested }));
+    return [y, (single ? grads[0] : grads) as Tree];
   };
 }
 
-/** The gradient of a scalar-valued f with respect to the arguments at `argnums`; composable (grad(grad(f))). */
-export function grad<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => Tensor | Tensor[] {
+/**
+ * The gradient of a scalar-valued f with respect to the arguments at `argnums`, each in its own
+ * structure (a tensor, or a tree of tensors such as `{ w, b }`); a list of them when `argnums` is a
+ * list. Composable: grad(grad(f)).
+ */
+export function grad<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => Tree {
   expectFunction("grad", "f", f);
   const vg = valueAndGrad(f, options);
   return (...args: Parameters<F>) => vg(...args)[1];
@@ -108,12 +138,18 @@ export function grad<F extends Fn>(f: F, options?: GradOptions): (...args: Param
  * f's output at `primals` and its pullback: `pullback(ct)` is the cotangent of every primal for an
  * output cotangent `ct` of the output's shape. The pullback may be called several times.
  */
-export function vjp(f: Fn, ...primals: Tensor[]): [Tensor, (cotangent: Tensor) => Tensor[]] {
+export function vjp(f: Fn, ...primals: Tensor[]): [Tensor, (cotangent: Tensor) => Tensor[]];
+export function vjp(f: Fn, ...primals: Tree[]): [Tensor, (cotangent: Tensor) => Tree[]];
+export function vjp(f: Fn, ...primals: Tree[]): [Tensor, (cotangent: Tensor) => Tree[]] {
   const op = "vjp";
   expectFunction(op, "f", f);
-  const { output, inputs, nested } = trace(op, f, primals, primals.map((_, i) => i));
+  const traced = trace(op, f, primals, primals.map((_, i) => i));
+  const output = traced.output;
   if (!(output instanceof Tensor)) throw invalidArgument(op, `f must return a Tensor, got ${describe(output)}`, { returned: describe(output) });
-  return [output, (cotangent: Tensor) => cotangentsOf(output, seedFor(op, output, cotangent), inputs, { createGraph: nested, retainGraph: true })];
+  return [
+    output,
+    (cotangent: Tensor) => regroup(traced, cotangentsOf(output, seedFor(op, output, cotangent), traced.inputs, { createGraph: traced.nested, retainGraph: true })) as Tree[],
+  ];
 }
 
 /**
