@@ -17,7 +17,7 @@ import * as reduce from "./primitives/reduce.js";
 import * as softmaxOps from "./composites/softmax.js";
 import * as linalg from "./primitives/matmul.js";
 import type { TensorLike } from "./primitives/lift.js";
-import type { BinaryResult, BroadcastCheck, MatMul, MatMulCheck, Reshaped, Transposed } from "./types.js";
+import type { BinaryResult, BroadcastCheck, MatMul, MatMulCheck, Reduced, Reshaped, Transposed } from "./types.js";
 import { backward, type BackwardOptions } from "./autograd/backward.js";
 
 export const DEVICES = ["cpu"] as const;
@@ -181,22 +181,18 @@ export class Tensor<S extends Shape = Shape> {
   sigmoid(): Tensor<S> {
     return unary.sigmoid(this) as Tensor<S>;
   }
-  /** Σ over `axis` (all axes by default: a scalar, typed `Tensor<readonly []>`). */
-  sum(): Tensor<readonly []>;
-  sum(axis?: number | readonly number[], keepDims?: boolean): Tensor;
-  sum(axis?: number | readonly number[], keepDims = false): Tensor {
-    return reduce.sum(this, axis, keepDims);
+  /** Reductions over `axis` (all axes by default); literal shapes and axes give literal result shapes. */
+  sum<const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>> {
+    return reduce.sum(this as Tensor<S>, axis, keepDims);
   }
-  mean(): Tensor<readonly []>;
-  mean(axis?: number | readonly number[], keepDims?: boolean): Tensor;
-  mean(axis?: number | readonly number[], keepDims = false): Tensor {
-    return reduce.mean(this, axis, keepDims);
+  mean<const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>> {
+    return reduce.mean(this as Tensor<S>, axis, keepDims);
   }
-  max(axis?: number | readonly number[], keepDims = false): Tensor {
-    return reduce.max(this, axis, keepDims);
+  max<const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>> {
+    return reduce.max(this as Tensor<S>, axis, keepDims);
   }
-  min(axis?: number | readonly number[], keepDims = false): Tensor {
-    return reduce.min(this, axis, keepDims);
+  min<const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>> {
+    return reduce.min(this as Tensor<S>, axis, keepDims);
   }
   argmax(axis?: number, keepDims = false): Tensor {
     return reduce.argmax(this, axis, keepDims);

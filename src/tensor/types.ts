@@ -89,3 +89,42 @@ export type Reshaped<T extends readonly number[]> = { readonly [K in keyof T]: T
 
 /** The default transpose: the last two dims swapped. */
 export type Transposed<S extends Shape> = S extends readonly [...infer R extends number[], infer A extends number, infer B extends number] ? readonly [...R, B, A] : S;
+
+type Reverse<T extends readonly number[]> = T extends readonly [infer H extends number, ...infer R extends number[]] ? [...Reverse<R>, H] : [];
+
+/** T with the element at index I (non-negative, literal) removed, or replaced by `With`. */
+type EditAt<T extends readonly number[], I extends number, With extends readonly number[], Count extends unknown[] = []> = T extends readonly [
+  infer H extends number,
+  ...infer R extends number[],
+]
+  ? Count["length"] extends I
+    ? [...With, ...R]
+    : [H, ...EditAt<R, I, With, [...Count, unknown]>]
+  : [];
+
+type Negate<N extends number> = `${N}` extends `-${infer P extends number}` ? P : never;
+type Minus1<N extends number, Count extends unknown[] = []> = [...Count, unknown]["length"] extends N ? Count["length"] : Minus1<N, [...Count, unknown]>;
+
+/** The shape after reducing `axis` (a literal, possibly negative) with or without keepDims. */
+type EditAxis<S extends readonly number[], Axis extends number, With extends readonly number[]> = `${Axis}` extends `-${string}`
+  ? Reverse<EditAt<Reverse<S>, Minus1<Negate<Axis>>, With>>
+  : EditAt<S, Axis, With>;
+
+/**
+ * A reduction's result shape: over everything → `[]` (or all 1s with keepDims); over one literal axis
+ * of a literal shape → that axis removed (or 1); otherwise unknown (`Shape`).
+ */
+export type Reduced<S extends Shape, Axis, Keep> =
+  IsTuple<S> extends false
+    ? Shape
+    : Axis extends undefined
+      ? Keep extends true
+        ? { readonly [K in keyof S]: 1 }
+        : readonly []
+      : Axis extends number
+        ? IsLiteral<Axis> extends true
+          ? Keep extends true
+            ? Readonly<EditAxis<[...S], Axis, [1]>>
+            : Readonly<EditAxis<[...S], Axis, []>>
+          : Shape
+        : Shape;

@@ -3,7 +3,7 @@
  * `number` dims fall back to run-time checks. An unused `@ts-expect-error` fails the type check.
  * Nothing here runs.
  */
-import { add, matmul, mul, ones, rand, randn, relu, sum, tensor, zeros, type Tensor } from "../../src/tensor/index.js";
+import { add, matmul, max, mean, mul, ones, rand, randn, relu, sum, tensor, zeros, type Tensor } from "../../src/tensor/index.js";
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function assertType<T extends true>(): T | undefined {
@@ -66,4 +66,19 @@ export function reductionsAndReshapes(): void {
   assertType<Equals<typeof r, Tensor<readonly [3, number]>>>();
   const m = rand([2, 3]).mean();
   assertType<Equals<typeof m, Tensor<readonly []>>>();
+  // One literal axis: removed, or kept as 1; negative axes count from the end.
+  const a1 = sum(rand([2, 3, 4]), 1);
+  assertType<Equals<typeof a1, Tensor<readonly [2, 4]>>>();
+  const a2 = sum(rand([2, 3, 4]), -1, true);
+  assertType<Equals<typeof a2, Tensor<readonly [2, 3, 1]>>>();
+  const a3 = max(rand([2, 3]), 0);
+  assertType<Equals<typeof a3, Tensor<readonly [3]>>>();
+  const a4 = mean(rand([2, 3]), undefined, true);
+  assertType<Equals<typeof a4, Tensor<readonly [1, 1]>>>();
+  // Several axes, or a computed one: unknown shape, checked at run time.
+  const viaMethod = rand([2, 3, 4]).max(0, true);
+  assertType<Equals<typeof viaMethod, Tensor<readonly [1, 3, 4]>>>();
+  const axis: number = 1;
+  const a5 = sum(rand([2, 3]), axis);
+  assertType<Equals<typeof a5, Tensor>>();
 }

@@ -8,8 +8,9 @@ import { reduceAxes, SUM, type Fold } from "../../backends/cpu/kernels/reduce.js
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import { allocate, isFloat, type DType, type Storage } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
-import { expectAxisList, formatShape, normalizeAxis } from "../shape.js";
+import { expectAxisList, formatShape, normalizeAxis, type Shape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
+import type { Reduced } from "../types.js";
 import * as view from "../view.js";
 import { add, div, mul } from "./arithmetic.js";
 import { expectFloat, zerosLike } from "./lift.js";
@@ -253,16 +254,14 @@ function expectNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
 }
 
 /** Σ over `axis` (all axes by default); `keepDims` keeps them with size 1. */
-export function sum(x: Tensor): Tensor<readonly []>;
-export function sum(x: Tensor, axis?: number | readonly number[], keepDims?: boolean): Tensor;
+export function sum<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
 export function sum(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const t = expectTensor("sum", x);
   return bind(sumP, [t], { axes: axesOf("sum", t, axis), keepDims: keepDims === true });
 }
 
 /** The mean over `axis` (all axes by default). An empty reduction is NaN, as in NumPy. */
-export function mean(x: Tensor): Tensor<readonly []>;
-export function mean(x: Tensor, axis?: number | readonly number[], keepDims?: boolean): Tensor;
+export function mean<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
 export function mean(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const t = expectTensor("mean", x);
   const axes = axesOf("mean", t, axis);
@@ -281,11 +280,13 @@ function extreme(prim: Primitive<AxesParams>, x: unknown, axis: number | readonl
 }
 
 /** The largest element over `axis` (all axes by default). Its gradient is shared evenly among ties. */
+export function max<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
 export function max(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   return extreme(maxP, x, axis, keepDims);
 }
 
 /** The smallest element over `axis` (all axes by default). Its gradient is shared evenly among ties. */
+export function min<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
 export function min(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   return extreme(minP, x, axis, keepDims);
 }
