@@ -1,6 +1,6 @@
 /** grad / valueAndGrad / vjp over trees of tensors: parameters as one structured argument. */
 import { describe, expect, it } from "vitest";
-import { add, grad, matmul, mul, relu, sum, tensor, valueAndGrad, vjp, type Tensor } from "../../src/tensor/index.js";
+import { add, grad, jvp, matmul, mul, relu, sum, tensor, valueAndGrad, vjp, type Tensor } from "../../src/tensor/index.js";
 import { errorCode } from "../support/errorCode.js";
 
 const f64 = (values: number[], shape: readonly number[] = [values.length]): Tensor => tensor(new Float64Array(values), { shape });
@@ -46,5 +46,18 @@ describe("pytrees", () => {
     cyclic.self = cyclic;
     expect(errorCode(() => grad((p: unknown) => sum((p as { t: Tensor }).t))(cyclic))).toBe("InvalidArgument");
     expect(errorCode(() => grad((p: unknown) => sum((p as Tensor[])[0]))([tensor([1], { dtype: "int32" })]))).toBe("DTypeMismatch");
+  });
+});
+
+describe("jvp over trees", () => {
+  it("primals and tangents as trees of the same structure", () => {
+    const f = (p: { a: Tensor; b: Tensor[] }) => sum(mul(p.a, add(p.b[0], p.b[1])));
+    const primal = { a: f64([1, 2]), b: [f64([3, 4]), f64([5, 6])] };
+    const tangent = { a: f64([1, 0]), b: [f64([0, 1]), f64([0, 0])] };
+    const [y, t] = jvp(f, [primal], [tangent]);
+    expect(y.item()).toBe(1 * 8 + 2 * 10);
+    // d = Σ (ȧ·(b0+b1) + a·(ḃ0+ḃ1)) = 1·8 + 2·1
+    expect(t.item()).toBe(10);
+    expect(errorCode(() => jvp(f, [primal], [{ a: f64([1, 0]), b: [f64([0, 1])] }]))).toBe("ShapeMismatch");
   });
 });

@@ -156,26 +156,36 @@ export function vjp(f: Fn, ...primals: Tree[]): [Tensor, (cotangent: Tensor) => 
  * Forward mode: f's output at `primals` and its directional derivative along `tangents` (one per
  * primal, same shapes), in one pass through the primitives' JVP rules.
  */
-export function jvp(f: Fn, primals: readonly Tensor[], tangents: readonly Tensor[]): [Tensor, Tensor] {
+export function jvp(f: Fn, primals: readonly Tree[], tangents: readonly Tree[]): [Tensor, Tensor] {
   const op = "jvp";
   expectFunction(op, "f", f);
   if (!Array.isArray(primals) || !Array.isArray(tangents) || primals.length !== tangents.length || primals.length > 64) {
-    throw invalidArgument(op, "primals and tangents must be arrays of tensors of the same length", { primals: describe(primals), tangents: describe(tangents) });
+    throw invalidArgument(op, "primals and tangents must be arrays of the same length (of tensors or trees of tensors)", { primals: describe(primals), tangents: describe(tangents) });
   }
-  primals.forEach((p: unknown, i) => {
-    const t: unknown = tangents[i];
-    if (!(p instanceof Tensor) || !(t instanceof Tensor)) throw invalidArgument(op, `primals[${i}] and tangents[${i}] must be tensors`, { index: i });
-    if (!isFloat(p.dtype)) throw new AdError("DTypeMismatch", `primals[${i}] has dtype ${p.dtype}; only float tensors have tangents`, { op, index: i, dtype: p.dtype });
-    if (p.dtype !== t.dtype || p.shape.length !== t.shape.length || p.shape.some((d: number, k: number) => d !== t.shape[k])) {
-      throw new AdError("ShapeMismatch", `tangents[${i}] is ${t.dtype} ${formatShape(t.shape)}, its primal ${p.dtype} ${formatShape(p.shape)}`, { op, index: i });
-    }
-  });
-  // Fresh tensors (through a recorded identity, so an outer reverse pass stays connected) carry this
-  // level's tangents; the primals themselves may be shared with other levels.
-  const inputs = primals.map((p) => reshape(p, p.shape));
+  // Each primal may be a tree; its tangent must be a tree of the same structure and shapes.
   const level = new Level();
-  inputs.forEach((x, i) => level.tangents.set(x, tangents[i]));
-  const output: unknown = runWithLevel(level, () => enableGrad(() => f(...(inputs as never[]))));
+  const callArgs = primals.map((primal: unknown, i) => {
+    const p = flatten(op, primal);
+    const t = flatten(op, tangents[i]);
+    if (p.leaves.length === 0) throw invalidArgument(op, `primals[${i}] holds no tensor`, { index: i });
+    if (t.leaves.length !== p.leaves.length) {
+      throw new AdError("ShapeMismatch", `tangents[${i}] holds ${t.leaves.length} tensors, primals[${i}] ${p.leaves.length}`, { op, index: i });
+    }
+    const inputs = p.leaves.map((x, k) => {
+      const tx = t.leaves[k];
+      if (!isFloat(x.dtype)) throw new AdError("DTypeMismatch", `primals[${i}] has a ${x.dtype} tensor; only float tensors have tangents`, { op, index: i, dtype: x.dtype });
+      if (x.dtype !== tx.dtype || x.shape.length !== tx.shape.length || x.shape.some((d: number, a: number) => d !== tx.shape[a])) {
+        throw new AdError("ShapeMismatch", `a tangent in tangents[${i}] is ${tx.dtype} ${formatShape(tx.shape)}, its primal ${x.dtype} ${formatShape(x.shape)}`, { op, index: i });
+      }
+      // A fresh tensor (through a recorded identity, so an outer reverse pass stays connected) carries
+      // this level's tangent; the primal itself may be shared with other levels.
+      const input = reshape(x, x.shape);
+      level.tangents.set(input, tx);
+      return input;
+    });
+    return p.rebuild(inputs);
+  });
+  const output: unknown = runWithLevel(level, () => enableGrad(() => f(...(callArgs as never[]))));
   if (!(output instanceof Tensor)) throw invalidArgument(op, `f must return a Tensor, got ${describe(output)}`, { returned: describe(output) });
   return [output, level.tangents.get(output) ?? zerosLike(output)];
 }
