@@ -88,26 +88,26 @@ function matmulUntyped(a: Tensor, b: Tensor): Tensor {
   return reshape(y, shape);
 }
 
-/** The inner product of two vectors of the same length (a scalar). */
-export function dot(a: Tensor, b: Tensor): Tensor {
-  const op = "dot";
+/** Two float vectors of one dtype (and, for `dot`, one length), or a ShapeMismatch naming both shapes. */
+function vectors(op: string, a: unknown, b: unknown, sameLength: boolean): [Tensor, Tensor] {
   const ta = expectOperand(op, "a", a);
   const tb = expectOperand(op, "b", b);
   expectSameDType(op, ta, tb);
-  if (ta.rank !== 1 || tb.rank !== 1 || ta.shape[0] !== tb.shape[0]) {
-    throw new AdError("ShapeMismatch", `dot needs two vectors of the same length, got ${formatShape(ta.shape)} and ${formatShape(tb.shape)}`, { op, shapes: [[...ta.shape], [...tb.shape]] });
+  if (ta.rank !== 1 || tb.rank !== 1 || (sameLength && ta.shape[0] !== tb.shape[0])) {
+    const need = sameLength ? "two vectors of the same length" : "two vectors";
+    throw new AdError("ShapeMismatch", `${op} needs ${need}, got ${formatShape(ta.shape)} and ${formatShape(tb.shape)}`, { op, shapes: [[...ta.shape], [...tb.shape]] });
   }
+  return [ta, tb];
+}
+
+/** The inner product of two vectors of the same length (a scalar). */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  const [ta, tb] = vectors("dot", a, b, true);
   return matmul(ta, tb);
 }
 
 /** The outer product of two vectors: [n] ⊗ [m] → [n, m], out[i, j] = a[i]·b[j]. */
 export function outer(a: Tensor, b: Tensor): Tensor {
-  const op = "outer";
-  const ta = expectOperand(op, "a", a);
-  const tb = expectOperand(op, "b", b);
-  expectSameDType(op, ta, tb);
-  if (ta.rank !== 1 || tb.rank !== 1) {
-    throw new AdError("ShapeMismatch", `outer needs two vectors, got ${formatShape(ta.shape)} and ${formatShape(tb.shape)}`, { op, shapes: [[...ta.shape], [...tb.shape]] });
-  }
+  const [ta, tb] = vectors("outer", a, b, false);
   return mul(reshape(ta, [ta.shape[0], 1]), reshape(tb, [1, tb.shape[0]]));
 }

@@ -82,28 +82,32 @@ export const geluTanhP = unaryPrimitive(
   },
 );
 
-const apply = (prim: Primitive<undefined>, x: Tensor | number): Tensor => bind(prim, [lift(prim.name, x, undefined, "x")], undefined);
+/** The user-facing function of a unary primitive: a number is a scalar; the shape type is kept. */
+const unaryFunction =
+  (prim: Primitive<undefined>) =>
+  <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> =>
+    bind(prim, [lift(prim.name, x, undefined, "x")], undefined) as Tensor<ShapeOf<X>>;
 
-export const exp = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(expP, x) as Tensor<ShapeOf<X>>;
-export const log = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(logP, x) as Tensor<ShapeOf<X>>;
-export const sin = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(sinP, x) as Tensor<ShapeOf<X>>;
-export const cos = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(cosP, x) as Tensor<ShapeOf<X>>;
-export const tanh = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(tanhP, x) as Tensor<ShapeOf<X>>;
-export const sqrt = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(sqrtP, x) as Tensor<ShapeOf<X>>;
+export const exp = unaryFunction(expP);
+export const log = unaryFunction(logP);
+export const sin = unaryFunction(sinP);
+export const cos = unaryFunction(cosP);
+export const tanh = unaryFunction(tanhP);
+export const sqrt = unaryFunction(sqrtP);
 /** 1/√x. */
-export const rsqrt = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(rsqrtP, x) as Tensor<ShapeOf<X>>;
+export const rsqrt = unaryFunction(rsqrtP);
 /** |x|; the derivative at 0 is 0. */
-export const abs = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(absP, x) as Tensor<ShapeOf<X>>;
+export const abs = unaryFunction(absP);
 /** −1, 0 or 1 by the sign of x (NaN for NaN); derivative 0. */
-export const sign = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(signP, x) as Tensor<ShapeOf<X>>;
+export const sign = unaryFunction(signP);
 /** max(x, 0); the derivative at 0 is 0; NaN stays NaN. */
-export const relu = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(reluP, x) as Tensor<ShapeOf<X>>;
+export const relu = unaryFunction(reluP);
 /** The logistic function 1/(1 + e⁻ˣ), computed without overflow. */
-export const sigmoid = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(sigmoidP, x) as Tensor<ShapeOf<X>>;
+export const sigmoid = unaryFunction(sigmoidP);
 /** log(1 + eˣ), computed without overflow as max(x, 0) + log1p(e^(−|x|)). */
-export const softplus = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(softplusP, x) as Tensor<ShapeOf<X>>;
+export const softplus = unaryFunction(softplusP);
 /** The error function. */
-export const erf = <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => apply(erfP, x) as Tensor<ShapeOf<X>>;
+export const erf = unaryFunction(erfP);
 
 export interface GeluOptions {
   /** "none" (default): the exact x·Φ(x) with erf, as PyTorch's default. "tanh": the tanh approximation. */
@@ -117,7 +121,7 @@ export function gelu(x: Tensor | number, options: GeluOptions = {}): Tensor {
   if (approximate !== "none" && approximate !== "tanh") {
     throw invalidArgument("gelu", `approximate must be "none" or "tanh", got ${describe(approximate)}`, { argument: "approximate", got: describe(approximate) });
   }
-  return apply(approximate === "tanh" ? geluTanhP : geluP, x);
+  return unaryFunction(approximate === "tanh" ? geluTanhP : geluP)(x);
 }
 
 export const powP = definePrimitive("pow", {
