@@ -131,12 +131,14 @@ export function backward(root: Tensor, options: BackwardOptions = {}): void {
 }
 
 /**
- * The cotangents of `inputs` for output `root` seeded with `seed`, without touching any `.grad`:
+ * The cotangents of `inputs` for outputs `roots` seeded with `seeds` (one per root), without touching any `.grad`:
  * the engine under `grad`, `vjp` and `valueAndGrad`. The sweep stops at the inputs. Inputs the
  * output does not depend on get zeros.
  */
-export function cotangentsOf(root: Tensor, seed: Tensor, inputs: readonly Tensor[], options: SweepOptions): Tensor[] {
-  const cotangents = root.requiresGrad ? sweep([root], [seed], new Set(inputs), options) : new Map<Tensor, Tensor>();
+export function cotangentsOf(roots: readonly Tensor[], seeds: readonly Tensor[], inputs: readonly Tensor[], options: SweepOptions): Tensor[] {
+  // A root nothing differentiable flows into contributes nothing (and has no graph to walk).
+  const live = roots.flatMap((r, i) => (r.requiresGrad ? [i] : []));
+  const cotangents = live.length > 0 ? sweep(live.map((i) => roots[i]), live.map((i) => seeds[i]), new Set(inputs), options) : new Map<Tensor, Tensor>();
   return inputs.map((x) => cotangents.get(x) ?? zerosLike(x));
 }
 

@@ -94,7 +94,7 @@ export function customJvp(f: (...xs: Tensor[]) => Tensor, rule: (primals: readon
 function recomputeVjp(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], output: Tensor, cotangent: Tensor): Tensor[] {
   const nested = isGradEnabled();
   const y = enableGrad(() => tensorResult("checkpoint", "f", f(...inputs)));
-  return cotangentsOf(y, seedFor("checkpoint", output, cotangent), inputs, { createGraph: nested });
+  return cotangentsOf([y], [seedFor("checkpoint", output, cotangent)], inputs, { createGraph: nested });
 }
 
 /** f recorded as one node that keeps only its inputs; its gradient recomputes f. */
@@ -111,5 +111,5 @@ export function checkpoint(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) =>
 
 /** Forward mode through f's own ops (a fresh jvp level; missing tangents are zeros). */
 function forwardThrough(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], tangents: readonly (Tensor | null)[]): Tensor {
-  return jvp(f as (...args: never[]) => unknown, inputs, inputs.map((x, i) => tangents[i] ?? zerosLike(x)))[1];
+  return jvp(f as (...args: never[]) => Tensor, inputs, inputs.map((x, i) => tangents[i] ?? zerosLike(x)))[1];
 }

@@ -8,7 +8,8 @@ import { AdError, describe, expectFunction, invalidArgument } from "../../errors
 import { allocate, isFloat } from "../dtype.js";
 import { zerosLike } from "../primitives/lift.js";
 import { reshape } from "../primitives/shape.js";
-import { formatShape } from "../shape.js";
+import { stack } from "../primitives/join.js";
+import { formatShape, sameShape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
 import { Level, runWithLevel } from "./forward.js";
 import { flatten, type Tree } from "./pytree.js";
@@ -18,6 +19,8 @@ import { enableGrad, isGradEnabled } from "./mode.js";
 export interface GradOptions {
   /** Which positional arguments to differentiate with respect to (default 0). */
   readonly argnums?: number | readonly number[];
+  /** `grad`/`valueAndGrad` only: f returns `[value, aux]`; aux is returned beside the result, undifferentiated. */
+  readonly hasAux?: boolean;
 }
 
 type Fn = (...args: never[]) => unknown;
@@ -110,84 +113,154 @@ function scalarOutput(op: string, y: unknown): Tensor {
   return y;
 }
 
-/** f's value and its gradient with respect to the arguments at `argnums` (one tensor, or a list for a list). */
-export function valueAndGrad<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => [Tensor, Tree] {
+/** With `hasAux`, f returns `[value, aux]`: the value is differentiated, aux is passed through. */
+function splitAux(op: string, output: unknown, hasAux: boolean): [unknown, unknown] {
+  if (!hasAux) return [output, undefined];
+  if (!Array.isArray(output) || output.length !== 2) {
+    throw invalidArgument(op, `with { hasAux: true } f must return [value, aux], got ${describe(output)}`, { returned: describe(output) });
+  }
+  return [output[0], output[1]];
+}
+
+function hasAuxOf(op: string, options: unknown): boolean {
+  const hasAux = (options as GradOptions | undefined)?.hasAux ?? false;
+  if (typeof hasAux !== "boolean") throw invalidArgument(op, `hasAux must be a boolean, got ${describe(hasAux)}`, { got: describe(hasAux) });
+  return hasAux;
+}
+
+type WithAux = GradOptions & { readonly hasAux: true };
+
+/**
+ * f's value and its gradient with respect to the arguments at `argnums` (one tensor or tree, or a list
+ * of them for a list). With `{ hasAux: true }` f returns `[value, aux]` and the result is
+ * `[[value, aux], gradient]`.
+ */
+export function valueAndGrad<F extends Fn>(f: F, options: WithAux): (...args: Parameters<F>) => [[Tensor, unknown], Tree];
+export function valueAndGrad<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => [Tensor, Tree];
+export function valueAndGrad<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => [Tensor | [Tensor, unknown], Tree] {
   const op = "valueAndGrad";
   expectFunction(op, "f", f);
   return (...args: Parameters<F>) => {
     const { list, single } = argnumsOf(op, options, args.length);
+    const hasAux = hasAuxOf(op, options);
     const traced = trace(op, f, args, list);
-    const y = scalarOutput(op, traced.output);
-    const grads = regroup(traced, cotangentsOf(y, seedFor(op, y, undefined), traced.inputs, { createGraph: traced.nested }));
-    return [y, (single ? grads[0] : grads) as Tree];
+    const [value, aux] = splitAux(op, traced.output, hasAux);
+    const y = scalarOutput(op, value);
+    const grads = regroup(traced, cotangentsOf([y], [seedFor(op, y, undefined)], traced.inputs, { createGraph: traced.nested }));
+    return [hasAux ? [y, aux] : y, (single ? grads[0] : grads) as Tree];
   };
 }
 
 /**
  * The gradient of a scalar-valued f with respect to the arguments at `argnums`, each in its own
  * structure (a tensor, or a tree of tensors such as `{ w, b }`); a list of them when `argnums` is a
- * list. Composable: grad(grad(f)).
+ * list. Composable: grad(grad(f)). With `{ hasAux: true }` f returns `[value, aux]` and the result is
+ * `[gradient, aux]`.
  */
-export function grad<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => Tree {
+export function grad<F extends Fn>(f: F, options: WithAux): (...args: Parameters<F>) => [Tree, unknown];
+export function grad<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => Tree;
+export function grad<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => Tree | [Tree, unknown] {
   expectFunction("grad", "f", f);
   const vg = valueAndGrad(f, options);
-  return (...args: Parameters<F>) => vg(...args)[1];
+  return (...args: Parameters<F>) => {
+    const [value, g] = vg(...args);
+    return Array.isArray(value) ? [g, value[1]] : g;
+  };
+}
+
+/** The float tensors of an output tree (at least one), with its rebuild. */
+function outputLeaves(op: string, output: unknown): { leaves: Tensor[]; rebuild: (leaves: readonly Tensor[]) => unknown } {
+  const tree = flatten(op, output);
+  if (tree.leaves.length === 0) throw invalidArgument(op, `f must return a Tensor or a tree of tensors, got ${describe(output)}`, { returned: describe(output) });
+  return tree;
+}
+
+/** The cotangent tree for `outputs`: the same number of tensors, each of its output's shape. */
+function cotangentLeaves(op: string, outputs: readonly Tensor[], cotangent: unknown): Tensor[] {
+  const { leaves } = flatten(op, cotangent);
+  if (leaves.length !== outputs.length) {
+    throw new AdError("ShapeMismatch", `the cotangent holds ${leaves.length} tensors, the output ${outputs.length}: pass one per output tensor, in the output's structure`, {
+      op,
+      cotangents: leaves.length,
+      outputs: outputs.length,
+    });
+  }
+  return outputs.map((y, i) => seedFor(op, y, leaves[i]));
 }
 
 /**
- * f's output at `primals` and its pullback: `pullback(ct)` is the cotangent of every primal for an
- * output cotangent `ct` of the output's shape. The pullback may be called several times.
+ * f's output at `primals` and its pullback: `pullback(ct)` is the cotangent of every primal (each in
+ * its primal's structure) for an output cotangent `ct` in the output's structure (a tensor for a
+ * tensor output, a tree for a tree). The pullback may be called several times.
  */
-export function vjp(f: Fn, ...primals: Tensor[]): [Tensor, (cotangent: Tensor) => Tensor[]];
-export function vjp(f: Fn, ...primals: Tree[]): [Tensor, (cotangent: Tensor) => Tree[]];
-export function vjp(f: Fn, ...primals: Tree[]): [Tensor, (cotangent: Tensor) => Tree[]] {
+export function vjp<O = Tensor>(f: (...args: never[]) => O, ...primals: Tensor[]): [O, (cotangent: O) => Tensor[]];
+export function vjp<O = Tensor>(f: (...args: never[]) => O, ...primals: Tree[]): [O, (cotangent: O) => Tree[]];
+export function vjp(f: Fn, ...primals: Tree[]): [unknown, (cotangent: unknown) => Tree[]] {
   const op = "vjp";
   expectFunction(op, "f", f);
   const traced = trace(op, f, primals, primals.map((_, i) => i));
-  const output = traced.output;
-  if (!(output instanceof Tensor)) throw invalidArgument(op, `f must return a Tensor, got ${describe(output)}`, { returned: describe(output) });
+  const outputs = outputLeaves(op, traced.output).leaves;
   return [
-    output,
-    (cotangent: Tensor) => regroup(traced, cotangentsOf(output, seedFor(op, output, cotangent), traced.inputs, { createGraph: traced.nested, retainGraph: true })) as Tree[],
+    traced.output,
+    (cotangent: unknown) =>
+      regroup(traced, cotangentsOf(outputs, cotangentLeaves(op, outputs, cotangent), traced.inputs, { createGraph: traced.nested, retainGraph: true })) as Tree[],
   ];
 }
 
 /**
- * Forward mode: f's output at `primals` and its directional derivative along `tangents` (one per
- * primal, same shapes), in one pass through the primitives' JVP rules.
+ * Runs f on `args` with a fresh forward level where the tensors of the arguments at `argnums` carry the
+ * tangents `tangentOf(argument, leaf)` gives (null: zero, no work), and returns the output tree with
+ * the tangent of each of its tensors.
  */
-export function jvp(f: Fn, primals: readonly Tree[], tangents: readonly Tree[]): [Tensor, Tensor] {
-  const op = "jvp";
-  expectFunction(op, "f", f);
-  if (!Array.isArray(primals) || !Array.isArray(tangents) || primals.length !== tangents.length || primals.length > 64) {
-    throw invalidArgument(op, "primals and tangents must be arrays of the same length (of tensors or trees of tensors)", { primals: describe(primals), tangents: describe(tangents) });
-  }
-  // Each primal may be a tree; its tangent must be a tree of the same structure and shapes.
+function forwardPass(op: string, f: Fn, args: readonly unknown[], argnums: readonly number[], tangentOf: (k: number, leaf: number, x: Tensor) => Tensor | null) {
   const level = new Level();
-  const callArgs = primals.map((primal: unknown, i) => {
-    const p = flatten(op, primal);
-    const t = flatten(op, tangents[i]);
-    if (p.leaves.length === 0) throw invalidArgument(op, `primals[${i}] holds no tensor`, { index: i });
-    if (t.leaves.length !== p.leaves.length) {
-      throw new AdError("ShapeMismatch", `tangents[${i}] holds ${t.leaves.length} tensors, primals[${i}] ${p.leaves.length}`, { op, index: i });
-    }
-    const inputs = p.leaves.map((x, k) => {
-      const tx = t.leaves[k];
-      if (!isFloat(x.dtype)) throw new AdError("DTypeMismatch", `primals[${i}] has a ${x.dtype} tensor; only float tensors have tangents`, { op, index: i, dtype: x.dtype });
-      if (x.dtype !== tx.dtype || x.shape.length !== tx.shape.length || x.shape.some((d: number, a: number) => d !== tx.shape[a])) {
-        throw new AdError("ShapeMismatch", `a tangent in tangents[${i}] is ${tx.dtype} ${formatShape(tx.shape)}, its primal ${x.dtype} ${formatShape(x.shape)}`, { op, index: i });
-      }
+  const callArgs = [...args];
+  argnums.forEach((k, position) => {
+    const { leaves, rebuild } = flatten(op, args[k]);
+    const inputs = leaves.map((x, leaf) => {
+      const tx = tangentOf(position, leaf, x);
+      if (tx === null) return x;
       // A fresh tensor (through a recorded identity, so an outer reverse pass stays connected) carries
       // this level's tangent; the primal itself may be shared with other levels.
       const input = reshape(x, x.shape);
       level.tangents.set(input, tx);
       return input;
     });
-    return p.rebuild(inputs);
+    callArgs[k] = rebuild(inputs);
   });
   const output: unknown = runWithLevel(level, () => enableGrad(() => f(...(callArgs as never[]))));
-  if (!(output instanceof Tensor)) throw invalidArgument(op, `f must return a Tensor, got ${describe(output)}`, { returned: describe(output) });
-  return [output, level.tangents.get(output) ?? zerosLike(output)];
+  const { leaves, rebuild } = outputLeaves(op, output);
+  return { output, leaves, rebuild, tangents: leaves.map((y) => level.tangents.get(y) ?? zerosLike(y)) };
+}
+
+/**
+ * Forward mode: f's output at `primals` and its directional derivative along `tangents` (one per
+ * primal, in the primal's structure and shapes), in one pass through the primitives' JVP rules. The
+ * output may be a tree; its tangent comes back in the same structure.
+ */
+export function jvp<O = Tensor>(f: (...args: never[]) => O, primals: readonly Tree[], tangents: readonly Tree[]): [O, O] {
+  const op = "jvp";
+  expectFunction(op, "f", f);
+  if (!Array.isArray(primals) || !Array.isArray(tangents) || primals.length !== tangents.length || primals.length > 64) {
+    throw invalidArgument(op, "primals and tangents must be arrays of the same length (of tensors or trees of tensors)", { primals: describe(primals), tangents: describe(tangents) });
+  }
+  // Each primal may be a tree; its tangent must be a tree of the same structure and shapes.
+  const tangentLeaves = primals.map((primal: unknown, i) => {
+    const p = flatten(op, primal).leaves;
+    const t = flatten(op, tangents[i]).leaves;
+    if (p.length === 0) throw invalidArgument(op, `primals[${i}] holds no tensor`, { index: i });
+    if (t.length !== p.length) throw new AdError("ShapeMismatch", `tangents[${i}] holds ${t.length} tensors, primals[${i}] ${p.length}`, { op, index: i });
+    p.forEach((x, k) => {
+      const tx = t[k];
+      if (!isFloat(x.dtype)) throw new AdError("DTypeMismatch", `primals[${i}] has a ${x.dtype} tensor; only float tensors have tangents`, { op, index: i, dtype: x.dtype });
+      if (x.dtype !== tx.dtype || !sameShape(x.shape, tx.shape)) {
+        throw new AdError("ShapeMismatch", `a tangent in tangents[${i}] is ${tx.dtype} ${formatShape(tx.shape)}, its primal ${x.dtype} ${formatShape(x.shape)}`, { op, index: i });
+      }
+    });
+    return t;
+  });
+  const pass = forwardPass(op, f, primals, primals.map((_, i) => i), (i, leaf) => tangentLeaves[i][leaf]);
+  return [pass.output as O, pass.rebuild(pass.tangents) as O];
 }
 
 /** A one-hot tensor of `like`'s shape and dtype with 1 at flat position k. */
@@ -197,65 +270,135 @@ function basis(like: Tensor, k: number): Tensor {
   return e;
 }
 
-/** Stacks `parts` (each of shape `inner`) along new leading axes `outer` into one contiguous tensor. */
-function assemble(parts: readonly Tensor[], outer: readonly number[], inner: readonly number[], dtype: Tensor["dtype"], transpose: boolean): Tensor {
-  const m = parts.length;
-  const n = inner.reduce((a, b) => a * b, 1);
-  const out = allocate(dtype, m * n);
-  parts.forEach((p, j) => {
-    const data = p.data();
-    for (let i = 0; i < n; i++) out[transpose ? i * m + j : j * n + i] = data[i];
+/**
+ * One Jacobian block of shape [...outer, ...inner] from `parts`, the slices along the flattened
+ * `along` dims ("outer": parts are rows of shape `inner`; "inner": parts are columns of shape `outer`).
+ * Built with `stack`, so a Jacobian computed inside another transform stays differentiable.
+ */
+function block(parts: readonly Tensor[], outer: readonly number[], inner: readonly number[], along: "outer" | "inner", dtype: Tensor["dtype"]): Tensor {
+  const shape = [...outer, ...inner];
+  if (parts.length === 0 || shape.includes(0)) return fromStorage(allocate(dtype, 0), dtype, shape);
+  return reshape(stack(parts, along === "outer" ? 0 : outer.length), shape);
+}
+
+/** The differentiated arguments' float tensors, per argument, checked. */
+function inputLeaves(op: string, args: readonly unknown[], argnums: readonly number[]): { leaves: Tensor[]; rebuild: (leaves: readonly Tensor[]) => unknown }[] {
+  return argnums.map((k) => {
+    const tree = flatten(op, args[k]);
+    if (tree.leaves.length === 0) throw invalidArgument(op, `argument ${k} must be a Tensor or a tree of tensors, got ${describe(args[k])}`, { argument: k, got: describe(args[k]) });
+    for (const x of tree.leaves) {
+      if (!isFloat(x.dtype)) throw new AdError("DTypeMismatch", `argument ${k} has a ${x.dtype} tensor; only float tensors are differentiated`, { op, argument: k, dtype: x.dtype });
+    }
+    return tree;
   });
-  return fromStorage(out, dtype, transpose ? [...inner, ...outer] : [...outer, ...inner]);
 }
 
-function unaryArg(op: string, args: unknown[]): Tensor {
-  const x = args[0];
-  if (!(x instanceof Tensor)) throw invalidArgument(op, `the argument must be a Tensor, got ${describe(x)}`, { got: describe(x) });
-  if (!isFloat(x.dtype)) throw new AdError("DTypeMismatch", `the argument has dtype ${x.dtype}; only float tensors are differentiated`, { op, dtype: x.dtype });
-  return x;
+/**
+ * Arranges Jacobian blocks like JAX: the output's structure outside, the differentiated arguments'
+ * structure inside (one argument's tree, or a list of them when `argnums` is a list).
+ * `blockOf(j, i, leaf)` is the block of output tensor j and leaf `leaf` of differentiated argument i.
+ */
+function jacobianTree(
+  outputs: { leaves: readonly Tensor[]; rebuild: (leaves: readonly Tensor[]) => unknown },
+  inputs: readonly { leaves: readonly Tensor[]; rebuild: (leaves: readonly Tensor[]) => unknown }[],
+  single: boolean,
+  blockOf: (j: number, i: number, leaf: number) => Tensor,
+): unknown {
+  const perOutput = outputs.leaves.map((_, j) => {
+    const perArg = inputs.map((arg, i) => arg.rebuild(arg.leaves.map((_, leaf) => blockOf(j, i, leaf))));
+    return single ? perArg[0] : perArg;
+  });
+  // `rebuild` places whatever it is given at the tensor positions of the output tree.
+  return outputs.rebuild(perOutput as unknown as Tensor[]);
 }
 
-/** The Jacobian by forward mode (one jvp per input element): shape [...output, ...input]. */
-export function jacfwd(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
+/**
+ * The Jacobian by forward mode, one JVP per input element: for a tensor → tensor f, a tensor of shape
+ * [...output, ...input]; for trees, the output's structure holding, per output tensor, the
+ * differentiated arguments' structure of such blocks. Differentiable (jacfwd of jacrev is a Hessian).
+ */
+export function jacfwd(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor;
+export function jacfwd<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => Tree;
+export function jacfwd(f: Fn, options?: GradOptions): (...args: never[]) => unknown {
   const op = "jacfwd";
   expectFunction(op, "f", f);
   return (...args: unknown[]) => {
-    const x = unaryArg(op, args);
-    const columns: Tensor[] = [];
-    let outShape: readonly number[] = [];
-    for (let k = 0; k < x.size; k++) {
-      const [y, t] = jvp(f as Fn, [x], [basis(x.contiguous(), k)]);
-      outShape = y.shape;
-      columns.push(t);
-    }
-    if (x.size === 0) outShape = noGradShape(f, x);
-    return assemble(columns, x.shape, outShape, x.dtype, true);
+    const { list, single } = argnumsOf(op, options, args.length);
+    const inputs = inputLeaves(op, args, list);
+    // columns[i][leaf][k]: the output tangents for the unit tangent at element k of that input tensor.
+    const columns: Tensor[][][][] = [];
+    let outputs: { leaves: Tensor[]; rebuild: (leaves: readonly Tensor[]) => unknown } | undefined;
+    inputs.forEach((arg, i) => {
+      columns.push(
+        arg.leaves.map((x, leaf) => {
+          const unit = zerosLike(x);
+          const cols: Tensor[][] = [];
+          for (let k = 0; k < x.size; k++) {
+            const pass = forwardPass(op, f, args, list, (ii, ll) => (ii === i && ll === leaf ? basis(unit, k) : null));
+            outputs = pass;
+            cols.push(pass.tangents);
+          }
+          return cols;
+        }),
+      );
+    });
+    // Every input empty: run f once (no tangents) for the output's structure and shapes.
+    outputs ??= forwardPass(op, f, args, list, () => null);
+    const outs = outputs;
+    return jacobianTree(outs, inputs, single, (j, i, leaf) => {
+      const y = outs.leaves[j];
+      return block(columns[i][leaf].map((cols) => cols[j]), y.shape, inputs[i].leaves[leaf].shape, "inner", y.dtype);
+    });
   };
 }
 
-/** The Jacobian by reverse mode (one pullback per output element): shape [...output, ...input]. */
-export function jacrev(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
+/**
+ * The Jacobian by reverse mode, one pullback per output element; the same layout as `jacfwd`.
+ * Differentiable (jacrev of jacrev is a Hessian).
+ */
+export function jacrev(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor;
+export function jacrev<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => Tree;
+export function jacrev(f: Fn, options?: GradOptions): (...args: never[]) => unknown {
   const op = "jacrev";
   expectFunction(op, "f", f);
   return (...args: unknown[]) => {
-    const x = unaryArg(op, args);
-    const [y, pullback] = vjp(f as Fn, x);
-    const rows: Tensor[] = [];
-    const yc = zerosLike(y);
-    for (let k = 0; k < y.size; k++) rows.push(pullback(basis(yc, k))[0]);
-    return assemble(rows, y.shape, x.shape, x.dtype, false);
+    const { list, single } = argnumsOf(op, options, args.length);
+    inputLeaves(op, args, list);
+    const traced = trace(op, f, args, list);
+    const outputs = outputLeaves(op, traced.output);
+    for (const y of outputs.leaves) {
+      if (!isFloat(y.dtype)) throw new AdError("DTypeMismatch", `f returned a ${y.dtype} tensor; only float outputs have a Jacobian`, { op, dtype: y.dtype });
+    }
+    const inputs = traced.groups.map(({ count, rebuild }, g) => ({ leaves: traced.inputs.slice(offsetOf(traced, g), offsetOf(traced, g) + count), rebuild }));
+    // rows[j][k]: the cotangents of every input tensor for the unit cotangent at element k of output j.
+    const rows = outputs.leaves.map((y) => {
+      const unit = zerosLike(y);
+      const out: Tensor[][] = [];
+      for (let k = 0; k < y.size; k++) out.push(cotangentsOf([y], [basis(unit, k)], traced.inputs, { createGraph: traced.nested, retainGraph: true }));
+      return out;
+    });
+    return jacobianTree(outputs, inputs, single, (j, i, leaf) => {
+      const y = outputs.leaves[j];
+      const at = offsetOf(traced, i) + leaf;
+      return block(rows[j].map((r) => r[at]), y.shape, traced.inputs[at].shape, "outer", y.dtype);
+    });
   };
 }
 
-/** The Hessian of a scalar-valued f: forward over reverse, jacfwd(grad(f)); shape [...x, ...x]. */
-export function hessian(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
-  expectFunction("hessian", "f", f);
-  return jacfwd((x) => grad(f)(x) as Tensor);
+function offsetOf(traced: Traced, group: number): number {
+  let at = 0;
+  for (let g = 0; g < group; g++) at += traced.groups[g].count;
+  return at;
 }
 
-function noGradShape(f: (x: Tensor) => Tensor, x: Tensor): readonly number[] {
-  const y: unknown = f(x);
-  if (!(y instanceof Tensor)) throw invalidArgument("jacfwd", `f must return a Tensor, got ${describe(y)}`, { returned: describe(y) });
-  return y.shape;
+/**
+ * The Hessian of a scalar-valued f: forward over reverse, jacfwd(grad(f)); for a tensor x a tensor of
+ * shape [...x, ...x], for trees / several `argnums` the nested blocks (∂²f/∂aᵢ∂bⱼ) in JAX's layout.
+ */
+export function hessian(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor;
+export function hessian<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => Tree;
+export function hessian(f: Fn, options?: GradOptions): (...args: never[]) => unknown {
+  expectFunction("hessian", "f", f);
+  if ((options as GradOptions | undefined)?.hasAux !== undefined) throw invalidArgument("hessian", "hasAux is not supported by hessian", {});
+  return jacfwd(grad(f, options) as Fn, options);
 }
