@@ -4,7 +4,7 @@
  * axes broadcast. d(ab) = da·b + a·db, so the VJP is (g·bᵀ, aᵀ·g) in the broadcast batch shape, and
  * the engine sums each back to its operand's batch shape.
  */
-import { matmul as matmulKernel } from "../../backends/cpu/kernels/matmul.js";
+import { kernels } from "../../backends/backend.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import type { MatMul, MatMulCheck } from "../types.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
@@ -36,7 +36,7 @@ function batchShape(op: string, a: Tensor, b: Tensor, shapes: readonly [readonly
 }
 
 export const matmulP: Primitive<undefined> = definePrimitive("matmul", {
-  impl: ([a, b]) => matmulKernel(expectFloat("matmul", a), expectFloat("matmul", b), batchShape("matmul", a, b)),
+  impl: ([a, b]) => kernels().matmul(expectFloat("matmul", a), expectFloat("matmul", b), batchShape("matmul", a, b)),
   // d(a·b) = da·b + a·db
   vjp: ({ cotangent: g, inputs: [a, b] }) => [bind(matmulP, [g, transpose(b)], undefined), bind(matmulP, [transpose(a), g], undefined)],
   jvp: ({ tangents: [da, db], inputs: [a, b], output }) => {

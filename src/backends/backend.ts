@@ -1,0 +1,61 @@
+/**
+ * Backend selection: which kernels the primitives run. `"cpu"` is the reference (plain typed-array
+ * loops, always there); `"wasm"` runs the hot kernels (matmul so far) as generated WebAssembly SIMD,
+ * falling back to the reference for what it does not cover. The default is the fastest available:
+ * `"wasm"` where the engine has WebAssembly SIMD, unless `ADJOINT_BACKEND=cpu` is set. The choice is
+ * one visible setting (`setBackend` / `getBackend`), not hidden state: results agree between backends
+ * to rounding (the tests hold every wasm kernel to the reference).
+ */
+import { AdError, describe } from "../errors.js";
+import type { Shape } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { matmul as cpuMatmul } from "./cpu/kernels/matmul.js";
+import { simdAvailable } from "./wasm/features.js";
+import { matmul as wasmMatmul } from "./wasm/matmul.js";
+
+export type BackendName = "cpu" | "wasm";
+
+/** The kernels a backend provides (the primitives call these). */
+export interface Backend {
+  readonly name: BackendName;
+  matmul(a: Tensor, b: Tensor, batch: Shape): Tensor;
+}
+
+const BACKENDS: Record<BackendName, Backend> = {
+  cpu: { name: "cpu", matmul: cpuMatmul },
+  wasm: { name: "wasm", matmul: wasmMatmul },
+};
+
+/** The backends this engine can run, fastest first. */
+export function availableBackends(): BackendName[] {
+  return simdAvailable ? ["wasm", "cpu"] : ["cpu"];
+}
+
+function initialBackend(): BackendName {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.ADJOINT_BACKEND;
+  if (env === "cpu" || (env === "wasm" && simdAvailable)) return env;
+  return availableBackends()[0];
+}
+
+let current: Backend = BACKENDS[initialBackend()];
+
+/** Selects the kernels every later op runs with; throws `UnsupportedOp` for one this engine cannot run. */
+export function setBackend(name: BackendName): void {
+  if (name !== "cpu" && name !== "wasm") {
+    throw new AdError("InvalidArgument", `unknown backend ${describe(name)}; the backends are "cpu" and "wasm"`, { op: "setBackend", got: describe(name) });
+  }
+  if (!availableBackends().includes(name)) {
+    throw new AdError("UnsupportedOp", `the ${name} backend needs WebAssembly SIMD, which this engine does not have`, { op: "setBackend", backend: name });
+  }
+  current = BACKENDS[name];
+}
+
+/** The name of the backend in use. */
+export function getBackend(): BackendName {
+  return current.name;
+}
+
+/** The kernels in use (for the primitives). */
+export function kernels(): Backend {
+  return current;
+}

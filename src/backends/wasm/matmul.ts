@@ -1,0 +1,125 @@
+/**
+ * Batched matrix product on the wasm backend, the same contract as the reference kernel
+ * (backends/cpu/kernels/matmul.ts): [...batchA, m, k] · [...batchB, k, n] → contiguous [...batch, m, n].
+ * Operands are read through their strides while they are packed into the kernel's panels, so a
+ * transposed or broadcast operand (the VJP's bᵀ, aᵀ) costs no extra copy. Tiny products stay on the
+ * reference loop, where packing would cost more than it saves.
+ */
+import { matmul as referenceMatmul } from "../cpu/kernels/matmul.js";
+import { broadcastStrides } from "../cpu/kernels/strided.js";
+import { allocate } from "../../tensor/dtype.js";
+import type { Shape } from "../../tensor/shape.js";
+import { fromStorage, type Tensor } from "../../tensor/tensor.js";
+import { GEMM_F32, GEMM_F64, wasmRuntime } from "./runtime.js";
+
+/** Below this many multiply-adds per matrix the reference loop wins. */
+const MIN_WORK = 4096;
+
+type FloatArray = Float32Array | Float64Array;
+
+/**
+ * Packs rows [0, m) × k of a strided matrix into panels of `mr` rows (zero-padded), k × mr each. The
+ * writes are sequential; the reads walk `mr` rows side by side.
+ */
+function packA(dst: FloatArray, at: number, src: FloatArray, base: number, rs: number, cs: number, m: number, k: number, mr: number): void {
+  const panels = Math.ceil(m / mr);
+  for (let ip = 0; ip < panels; ip++) {
+    const d0 = at + ip * k * mr;
+    const i0 = ip * mr;
+    const rows = Math.min(mr, m - i0);
+    if (rows === 4 && mr === 4) {
+      const s0 = base + i0 * rs;
+      const [s1, s2, s3] = [s0 + rs, s0 + 2 * rs, s0 + 3 * rs];
+      for (let p = 0, d = d0, o = 0; p < k; p++, d += 4, o += cs) {
+        dst[d] = src[s0 + o];
+        dst[d + 1] = src[s1 + o];
+        dst[d + 2] = src[s2 + o];
+        dst[d + 3] = src[s3 + o];
+      }
+      continue;
+    }
+    for (let r = 0; r < mr; r++) {
+      const s0 = base + (i0 + r) * rs;
+      if (r >= rows) for (let p = 0; p < k; p++) dst[d0 + p * mr + r] = 0;
+      else for (let p = 0; p < k; p++) dst[d0 + p * mr + r] = src[s0 + p * cs];
+    }
+  }
+}
+
+/** Packs columns [0, n) × k of a strided matrix into panels of `nr` columns (zero-padded), k × nr each. */
+function packB(dst: FloatArray, at: number, src: FloatArray, base: number, rs: number, cs: number, k: number, n: number, nr: number): void {
+  const panels = Math.ceil(n / nr);
+  for (let jp = 0; jp < panels; jp++) {
+    const d0 = at + jp * k * nr;
+    const j0 = jp * nr;
+    const width = Math.min(nr, n - j0);
+    for (let p = 0; p < k; p++) {
+      const d = d0 + p * nr;
+      const s = base + p * rs + j0 * cs;
+      if (cs === 1) for (let c = 0; c < width; c++) dst[d + c] = src[s + c];
+      else for (let c = 0; c < width; c++) dst[d + c] = src[s + c * cs];
+      for (let c = width; c < nr; c++) dst[d + c] = 0;
+    }
+  }
+}
+
+const align = (bytes: number) => (bytes + 63) & ~63;
+
+/** `minWork`: products smaller than this (m·n·k) use the reference loop; the tests pass 0 to reach the kernel. */
+export function matmul(a: Tensor, b: Tensor, batch: Shape, minWork = MIN_WORK): Tensor {
+  const m = a.shape[a.rank - 2];
+  const k = a.shape[a.rank - 1];
+  const n = b.shape[b.rank - 1];
+  const dtype = a.dtype;
+  if ((dtype !== "float32" && dtype !== "float64") || b.dtype !== dtype || m * n * k < Math.max(minWork, 1)) return referenceMatmul(a, b, batch);
+  const { mr, nr } = dtype === "float32" ? GEMM_F32 : GEMM_F64;
+  const size = dtype === "float32" ? 4 : 8;
+  const mp = Math.ceil(m / mr) * mr;
+  const np = Math.ceil(n / nr) * nr;
+  const aBytes = align(mp * k * size);
+  const bBytes = align(np * k * size);
+  const cBytes = align(mp * np * size);
+  const rt = wasmRuntime();
+  if (rt === undefined || !rt.reserve(aBytes + bBytes + cBytes)) return referenceMatmul(a, b, batch);
+  const heap = dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
+  const gemm = dtype === "float32" ? rt.kernels.gemmF32 : rt.kernels.gemmF64;
+  const [ap, bp, cp] = [0, aBytes, aBytes + bBytes];
+
+  let count = 1;
+  for (const d of batch) count *= d;
+  const out = allocate(dtype, count * m * n) as FloatArray;
+  // Each operand's element strides along the broadcast batch axes (0 where it is broadcast).
+  const sa = broadcastStrides(a.shape.slice(0, -2), a.strides.slice(0, -2), batch);
+  const sb = broadcastStrides(b.shape.slice(0, -2), b.strides.slice(0, -2), batch);
+  const [rsA, csA] = [a.strides[a.rank - 2], a.strides[a.rank - 1]];
+  const [rsB, csB] = [b.strides[b.rank - 2], b.strides[b.rank - 1]];
+  const srcA = a.storage as FloatArray;
+  const srcB = b.storage as FloatArray;
+  const index = new Array<number>(batch.length).fill(0);
+  let baseA = a.offset;
+  let baseB = b.offset;
+  let lastA = -1;
+  let lastB = -1;
+  for (let q = 0; q < count; q++) {
+    // A broadcast operand is packed once for all the matrices that share it.
+    if (baseA !== lastA) packA(heap, ap / size, srcA, baseA, rsA, csA, m, k, mr);
+    if (baseB !== lastB) packB(heap, bp / size, srcB, baseB, rsB, csB, k, n, nr);
+    lastA = baseA;
+    lastB = baseB;
+    gemm(k, ap, bp, cp, np * size, 0, mp / mr, 0, np / nr);
+    // The padded C back into the result's rows.
+    const c0 = cp / size;
+    const o0 = q * m * n;
+    for (let i = 0; i < m; i++) out.set(heap.subarray(c0 + i * np, c0 + i * np + n), o0 + i * n);
+    for (let axis = batch.length - 1; axis >= 0; axis--) {
+      index[axis]++;
+      baseA += sa[axis];
+      baseB += sb[axis];
+      if (index[axis] < batch[axis]) break;
+      baseA -= sa[axis] * batch[axis];
+      baseB -= sb[axis] * batch[axis];
+      index[axis] = 0;
+    }
+  }
+  return fromStorage(out, dtype, [...batch, m, n]);
+}

@@ -1,0 +1,70 @@
+/**
+ * The wasm backend's one module and its memory. The kernels are generated (./gemm.ts), compiled and
+ * instantiated on first use; the memory is a scratch area the drivers pack operands into, grown on
+ * demand and reused by every call (a kernel call owns it from start to end: calls do not overlap).
+ */
+import { wasm, type WasmApi, type WasmMemory } from "./api.js";
+import { ModuleBuilder, Val } from "./encoder.js";
+import { relaxedSimdAvailable, simdAvailable } from "./features.js";
+import { emitGemm, type GemmShape } from "./gemm.js";
+
+const PAGE = 65536;
+const MAX_PAGES = 32768;
+/** Kernel addresses are compared as signed i32: stay below 2 GiB. */
+const MAX_BYTES = MAX_PAGES * PAGE - PAGE;
+
+/** Register tiles per dtype: 4 × 8 f32 (8 accumulators) and 4 × 4 f64 — both fit x64's 16 SIMD registers. */
+export const GEMM_F32: Omit<GemmShape, "relaxed"> = { type: Val.f32, mr: 4, nr: 8 };
+export const GEMM_F64: Omit<GemmShape, "relaxed"> = { type: Val.f64, mr: 4, nr: 4 };
+
+type GemmFn = (k: number, ap: number, bp: number, cp: number, ldcBytes: number, i0: number, i1: number, j0: number, j1: number) => void;
+
+export interface Kernels {
+  readonly gemmF32: GemmFn;
+  readonly gemmF64: GemmFn;
+  /** Whether the kernels use relaxed SIMD's fused multiply-add. */
+  readonly relaxed: boolean;
+}
+
+export class WasmRuntime {
+  readonly memory: WasmMemory;
+  readonly kernels: Kernels;
+
+  constructor(api: WasmApi, relaxed: boolean) {
+    this.memory = new api.Memory({ initial: 16, maximum: MAX_PAGES });
+    const builder = new ModuleBuilder({ initialPages: 1, maximumPages: MAX_PAGES, shared: false });
+    emitGemm(builder, "gemmF32", { ...GEMM_F32, relaxed });
+    emitGemm(builder, "gemmF64", { ...GEMM_F64, relaxed });
+    const module = new api.Module(builder.encode());
+    const instance = new api.Instance(module, { env: { memory: this.memory } });
+    const e = instance.exports as unknown as { gemmF32: GemmFn; gemmF64: GemmFn };
+    this.kernels = { gemmF32: e.gemmF32, gemmF64: e.gemmF64, relaxed };
+  }
+
+  /**
+   * Makes the memory at least `bytes` long (views taken before must be taken again); false when it
+   * cannot grow that far (addresses are i32: at most 2 GiB), and the caller uses the reference kernel.
+   */
+  reserve(bytes: number): boolean {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return true;
+    if (bytes > MAX_BYTES) return false;
+    try {
+      this.memory.grow(Math.ceil((bytes - have) / PAGE));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+let runtime: WasmRuntime | undefined;
+
+/**
+ * The process's wasm runtime, compiled on first use (with relaxed SIMD where the engine has it);
+ * undefined where WebAssembly SIMD is not available.
+ */
+export function wasmRuntime(): WasmRuntime | undefined {
+  if (runtime === undefined && wasm !== undefined && simdAvailable) runtime = new WasmRuntime(wasm, relaxedSimdAvailable);
+  return runtime;
+}
