@@ -19,6 +19,11 @@ export interface VjpArgs<P> {
   readonly output: Tensor;
   readonly cotangent: Tensor;
   readonly params: P;
+  /**
+   * Which inputs need a cotangent (those that require a gradient). A rule may return null for the
+   * others to skip work: matmul's x·W in a first layer needs no gradient for the data x.
+   */
+  readonly needs: readonly boolean[];
 }
 
 export interface JvpArgs<P> {

@@ -5,7 +5,8 @@
  * identity, grad of grad against finite differences of the gradient, and the errors.
  */
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { kernels } from "../../src/backends/backend.js";
 import { AdError } from "../../src/errors.js";
 import { dot, matmul, outer } from "../../src/tensor/primitives/matmul.js";
 import { add, grad, hessian, mul, randn, rng, sin, sum, tensor, type Rng, type Tensor } from "../../src/tensor/index.js";
@@ -219,5 +220,24 @@ describe("matmul errors", () => {
     expect(errorCode(() => dot(z([2, 1]), z([2])))).toBe("ShapeMismatch");
     expect(errorCode(() => outer(z([2, 1]), z([2])))).toBe("ShapeMismatch");
     expect(errorCode(() => outer(z([2]), 3 as never))).toBe("InvalidArgument");
+  });
+});
+
+describe("matmul's VJP computes only the cotangents that are needed", () => {
+  it("x·W with data x: the backward pass runs one product (xᵀ·g), not two", () => {
+    const x = randn([6, 5], { rng: rng(1), dtype: "float64" });
+    const w = randn([5, 4], { rng: rng(2), dtype: "float64" }).requireGrad();
+    const spy = vi.spyOn(kernels(), "matmul");
+    try {
+      const y = sum(matmul(x, w));
+      expect(spy).toHaveBeenCalledTimes(1);
+      y.backward();
+      expect(spy).toHaveBeenCalledTimes(2);
+      // ∂/∂W Σ x·W = xᵀ·1
+      const colSums = [0, 1, 2, 3, 4].map((i) => [0, 1, 2, 3, 4, 5].reduce((acc, r) => acc + (x.data()[r * 5 + i] as number), 0));
+      close(flat(w.grad!), colSums.flatMap((c) => [c, c, c, c]), 1e-12);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

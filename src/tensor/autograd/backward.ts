@@ -79,7 +79,7 @@ function sweep(roots: readonly Tensor[], seeds: readonly Tensor[], stop: Readonl
       }
       const vjp = node.prim.vjp;
       if (vjp === undefined) throw new AdError("MissingDerivative", `${node.prim.name} has no VJP rule`, { op: node.prim.name });
-      const grads = inBackwardOf(node.prim.name, () => vjp({ inputs: node.inputs, output: node.output, cotangent: g, params: node.params }));
+      const grads = inBackwardOf(node.prim.name, () => vjp({ inputs: node.inputs, output: node.output, cotangent: g, params: node.params, needs: node.inputs.map((x) => x.requiresGrad) }));
       node.inputs.forEach((input, i) => {
         const gi = grads[i];
         if (gi === null || gi === undefined || !input.requiresGrad) return;

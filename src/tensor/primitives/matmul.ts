@@ -38,7 +38,10 @@ function batchShape(op: string, a: Tensor, b: Tensor, shapes: readonly [readonly
 export const matmulP: Primitive<undefined> = definePrimitive("matmul", {
   impl: ([a, b]) => kernels().matmul(expectFloat("matmul", a), expectFloat("matmul", b), batchShape("matmul", a, b)),
   // d(a·b) = da·b + a·db
-  vjp: ({ cotangent: g, inputs: [a, b] }) => [bind(matmulP, [g, transpose(b)], undefined), bind(matmulP, [transpose(a), g], undefined)],
+  vjp: ({ cotangent: g, inputs: [a, b], needs }) => [
+    needs[0] ? bind(matmulP, [g, transpose(b)], undefined) : null,
+    needs[1] ? bind(matmulP, [transpose(a), g], undefined) : null,
+  ],
   jvp: ({ tangents: [da, db], inputs: [a, b], output }) => {
     const left = da === null ? null : bind(matmulP, [da, b], undefined);
     const right = db === null ? null : bind(matmulP, [a, db], undefined);
