@@ -75,9 +75,10 @@ describe("unary primitives", () => {
         const forward = sum(mul(ct, t)).item();
         const reverse = sum(mul(vjp(h, x)[1](ct)[0], v)).item();
         expect(Math.abs(forward - reverse)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(reverse)));
-        // Steps small enough to stay off the kinks of abs/relu/clip (inputs are ≥ 0.1 from them).
+        // Steps small enough to stay off the kinks of abs/relu/clip (inputs are ≥ 0.1 from them); the
+        // difference quotient itself is good to ~1e-6 near rsqrt's steep end (x ≈ 0.2), hence 1e-5.
         const numeric = centralDifference((s) => sum(mul(ct, h(add(x, mul(v, s[0]))))).item(), [0], 0, 1e-2);
-        expect(Math.abs(forward - numeric)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(numeric)));
+        expect(Math.abs(forward - numeric)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(numeric)));
       }),
       { numRuns: 6 },
     );
