@@ -17,7 +17,7 @@ import * as reduce from "./primitives/reduce.js";
 import * as softmaxOps from "./composites/softmax.js";
 import * as linalg from "./primitives/matmul.js";
 import type { TensorLike } from "./primitives/lift.js";
-import type { BinaryResult, BroadcastCheck, MatMul, MatMulCheck, Reduced, Reshaped, Transposed } from "./types.js";
+import type { BinaryResult, BroadcastCheck, MatMul, MatMulCheck, Reduced, ReshapeCheck, Reshaped, SqueezeCheck, Sliced, Squeezed, Transposed, Unsqueezed } from "./types.js";
 import { backward, type BackwardOptions } from "./autograd/backward.js";
 
 export const DEVICES = ["cpu"] as const;
@@ -194,14 +194,14 @@ export class Tensor<S extends Shape = Shape> {
   min<const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>> {
     return reduce.min(this as Tensor<S>, axis, keepDims);
   }
-  argmax(axis?: number, keepDims = false): Tensor {
-    return reduce.argmax(this, axis, keepDims);
+  argmax<const A extends number | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>> {
+    return reduce.argmax(this as Tensor<S>, axis, keepDims);
   }
-  softmax(axis = -1): Tensor {
-    return softmaxOps.softmax(this, axis);
+  softmax(axis = -1): Tensor<S> {
+    return softmaxOps.softmax(this as Tensor<S>, axis);
   }
-  logSoftmax(axis = -1): Tensor {
-    return softmaxOps.logSoftmax(this, axis);
+  logSoftmax(axis = -1): Tensor<S> {
+    return softmaxOps.logSoftmax(this as Tensor<S>, axis);
   }
 
   // ── Autograd (PyTorch style) ─────────────────────────────────────────────────────────────────────
@@ -230,8 +230,9 @@ export class Tensor<S extends Shape = Shape> {
 
   // ── Views (no copy unless the data must be rearranged; reshape/permute/transpose/expand are recorded for autograd) ─────────────────────────────────────────
 
-  reshape<const T extends readonly number[]>(shape: T): Tensor<Reshaped<T>> {
-    return shapeOps.reshape(this, shape) as Tensor<Reshaped<T>>;
+  /** A literal shape reshaped to a literal target of another element count is a compile error naming both. */
+  reshape<const T extends readonly number[]>(shape: T & ReshapeCheck<S, T>): Tensor<Reshaped<T>> {
+    return shapeOps.reshape(this as Tensor, shape) as Tensor<Reshaped<T>>;
   }
   permute(axes: readonly number[]): Tensor {
     return shapeOps.permute(this, axes);
@@ -248,14 +249,14 @@ export class Tensor<S extends Shape = Shape> {
   broadcastTo(shape: readonly number[]): Tensor {
     return shapeOps.expand(this, shape);
   }
-  slice(...specs: view.SliceSpec[]): Tensor {
-    return shapeOps.slice(this, specs);
+  slice<const Sp extends readonly view.SliceSpec[]>(...specs: Sp): Tensor<Sliced<S, Sp>> {
+    return shapeOps.slice(this as Tensor<S>, specs);
   }
-  squeeze(axis?: number): Tensor {
-    return shapeOps.squeeze(this, axis);
+  squeeze<const A extends number | undefined = undefined>(axis?: A & SqueezeCheck<S, A>): Tensor<Squeezed<S, A>> {
+    return shapeOps.squeeze(this as Tensor, axis as number | undefined) as Tensor<Squeezed<S, A>>;
   }
-  unsqueeze(axis: number): Tensor {
-    return shapeOps.unsqueeze(this, axis);
+  unsqueeze<const A extends number>(axis: A): Tensor<Unsqueezed<S, A>> {
+    return shapeOps.unsqueeze(this as Tensor<S>, axis);
   }
   contiguous(): Tensor<S> {
     return shapeOps.contiguous(this) as Tensor<S>;

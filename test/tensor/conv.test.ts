@@ -190,7 +190,7 @@ describe("conv2d", () => {
   });
 
   it("bad arguments are AdErrors: wrong rank, channel mismatch, empty output, bad stride/padding/dilation, dtypes", () => {
-    const x = zeros([1, 2, 4, 4], { dtype: "float64" });
+    const x: Tensor = zeros([1, 2, 4, 4], { dtype: "float64" }); // widened: a literal channel mismatch is a compile error, checked in test/types
     const w = zeros([3, 2, 3, 3], { dtype: "float64" });
     expect(errorCode(() => conv2d(zeros([2, 4, 4], { dtype: "float64" }), w))).toBe("ShapeMismatch");
     expect(errorCode(() => conv2d(x, zeros([2, 3, 3], { dtype: "float64" })))).toBe("ShapeMismatch");

@@ -11,8 +11,9 @@ import { max, sum } from "../primitives/reduce.js";
 import { reshape } from "../primitives/shape.js";
 import { exp, log } from "../primitives/unary.js";
 import { zeros } from "../creation.js";
-import { expectAxisList, normalizeAxis } from "../shape.js";
+import { expectAxisList, normalizeAxis, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
+import type { Reduced } from "../types.js";
 
 function expectFloatTensor(op: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw invalidArgument(op, `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
@@ -43,6 +44,7 @@ function axesOf(op: string, x: Tensor, axis: unknown): number[] {
 }
 
 /** log Σ exp(x) over `axis` (all axes by default), without overflow: m + log Σ exp(x − m), m = max x. */
+export function logsumexp<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
 export function logsumexp(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const op = "logsumexp";
   const t = expectFloatTensor(op, x);
@@ -54,11 +56,13 @@ export function logsumexp(x: Tensor, axis?: number | readonly number[], keepDims
 }
 
 /** exp(x) / Σ exp(x) along `axis` (the last by default): each slice along it sums to 1. */
+export function softmax<S extends Shape>(x: Tensor<S>, axis?: number): Tensor<S>;
 export function softmax(x: Tensor, axis = -1): Tensor {
   return exp(shifted("softmax", x, axis));
 }
 
 /** x − logsumexp(x) along `axis` (the last by default): log(softmax(x)) without underflow to −∞. */
+export function logSoftmax<S extends Shape>(x: Tensor<S>, axis?: number): Tensor<S>;
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return shifted("logSoftmax", x, axis);
 }

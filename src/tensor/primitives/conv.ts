@@ -14,8 +14,9 @@ import { conv2d as conv2dKernel, conv2dInputGrad as inputGradKernel, conv2dWeigh
 import { AdError, describe, expectInteger, invalidArgument } from "../../errors.js";
 import { isFloat } from "../dtype.js";
 import { bind, definePrimitive, type JvpArgs, type Primitive } from "../primitive.js";
-import { formatShape } from "../shape.js";
+import { formatShape, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
+import type { Conv2d, Conv2dCheck } from "../types.js";
 import { add } from "./arithmetic.js";
 import { expectFloat } from "./lift.js";
 
@@ -121,7 +122,10 @@ export function expectNCHW(op: string, name: string, value: unknown, what = "[N,
  * giving [N, F, OH, OW] with OH = ⌊(H + 2·padH − dilationH·(KH − 1) − 1) / strideH⌋ + 1 (OW alike).
  * Padding is zeros. x and w must share a float dtype and C; an empty spatial output (OH or OW < 1) or
  * an empty kernel is a ShapeMismatch naming both shapes. A batch or filter count of 0 is allowed.
+ * With literal shapes and options the result shape is computed by the compiler (see `Conv2d`), and
+ * literal channel counts that differ are a compile error naming both shapes.
  */
+export function conv2d<X extends Shape, W extends Shape, const O extends Conv2dOptions = {}>(x: Tensor<X>, w: Tensor<W> & Conv2dCheck<X, W>, options?: O): Tensor<Conv2d<X, W, O>>;
 export function conv2d(x: Tensor, w: Tensor, options?: Conv2dOptions): Tensor {
   const op = "conv2d";
   const xt = expectNCHW(op, "x", x);

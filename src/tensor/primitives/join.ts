@@ -8,6 +8,7 @@ import { allocate, coerce } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { contiguousStrides, expectAxisList, formatShape, normalizeAxis, sizeOf } from "../shape.js";
 import { forEachOffset, fromStorage, Tensor } from "../tensor.js";
+import type { Concat, ConcatCheck, Stack, StackCheck } from "../types.js";
 import type { SliceSpec } from "../view.js";
 import { zerosLike } from "./lift.js";
 import { slice, unsqueeze } from "./shape.js";
@@ -75,7 +76,11 @@ function expectTensorList(op: string, tensors: unknown): Tensor[] {
   return list;
 }
 
-/** Joins tensors along an existing axis; every other axis must agree. */
+/**
+ * Joins tensors along an existing axis; every other axis must agree. For a tuple of literal shapes
+ * the result's axis is the sum, and a literal mismatch off the axis is a compile error naming both shapes.
+ */
+export function concat<const Ts extends readonly Tensor[], const A extends number = 0>(tensors: Ts & ConcatCheck<Ts, A>, axis?: A): Tensor<Concat<Ts, A>>;
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const op = "concat";
   const list = expectTensorList(op, tensors);
@@ -95,7 +100,11 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   return bind(concatP, list, { axis: a });
 }
 
-/** Joins tensors of one shape along a new axis `axis` (in [−rank−1, rank]). */
+/**
+ * Joins tensors of one shape along a new axis `axis` (in [−rank−1, rank]). For a tuple of literal
+ * shapes the new axis has the tensor count, and a literal mismatch is a compile error naming both shapes.
+ */
+export function stack<const Ts extends readonly Tensor[], const A extends number = 0>(tensors: Ts & StackCheck<Ts>, axis?: A): Tensor<Stack<Ts, A>>;
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   const op = "stack";
   const list = expectTensorList(op, tensors);

@@ -14,8 +14,9 @@ import { gatherPlanes, maxPool2dArgmax, type Pair, scatterPlanes, type WindowGeo
 import { AdError, invalidArgument } from "../../errors.js";
 import { allocate } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
-import { formatShape } from "../shape.js";
+import { formatShape, type Shape } from "../shape.js";
 import { fromStorage, type Tensor } from "../tensor.js";
+import type { Pool2d } from "../types.js";
 import { conv2d, expectNCHW, expectPair, optionsObject, type PairLike } from "./conv.js";
 import { expectFloat, zerosLike } from "./lift.js";
 import { reshape } from "./shape.js";
@@ -91,6 +92,7 @@ function poolParams(op: string, x: unknown, options: unknown): [Tensor, PoolPara
  * counts as −∞ (never the maximum). The gradient goes to the maximum of each window — the first in
  * row-major order on ties — and a NaN in a window is its maximum.
  */
+export function maxPool2d<X extends Shape, const O extends Pool2dOptions>(x: Tensor<X>, options: O): Tensor<Pool2d<X, O>>;
 export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   const [t, params] = poolParams("maxPool2d", x, options);
   return bind(maxPool2dP, [t], params);
@@ -101,6 +103,7 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
  * zeros and is included in the divisor: every window is divided by KH·KW (PyTorch's
  * `count_include_pad=True`). Composed from `conv2d`, so it is differentiable to any order.
  */
+export function avgPool2d<X extends Shape, const O extends Pool2dOptions>(x: Tensor<X>, options: O): Tensor<Pool2d<X, O>>;
 export function avgPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   const [t, { kernel, stride, padding }, [outH, outW]] = poolParams("avgPool2d", x, options);
   const [N, C, H, W] = t.shape;

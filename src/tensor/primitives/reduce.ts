@@ -292,6 +292,7 @@ export function min(x: Tensor, axis?: number | readonly number[], keepDims = fal
 }
 
 /** Π over `axis` (all axes by default); the gradient is the product of the others, exact at zeros. */
+export function prod<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
 export function prod(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const t = expectTensor("prod", x);
   expectFloat("prod", t);
@@ -299,6 +300,7 @@ export function prod(x: Tensor, axis?: number | readonly number[], keepDims = fa
 }
 
 /** Running sums along `axis`: yᵢ = Σⱼ≤ᵢ xⱼ. */
+export function cumsum<S extends Shape>(x: Tensor<S>, axis: number): Tensor<S>;
 export function cumsum(x: Tensor, axis: number): Tensor {
   const t = expectTensor("cumsum", x);
   expectFloat("cumsum", t);
@@ -314,11 +316,13 @@ function argExtreme(op: string, extreme: Extreme, x: unknown, axis: unknown, kee
 }
 
 /** The index of the first largest element along `axis` (of the flattened tensor by default), int32, no gradient. */
+export function argmax<S extends Shape, const A extends number | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
 export function argmax(x: Tensor, axis?: number, keepDims = false): Tensor {
   return argExtreme("argmax", "max", x, axis, keepDims);
 }
 
 /** The index of the first smallest element along `axis` (of the flattened tensor by default), int32, no gradient. */
+export function argmin<S extends Shape, const A extends number | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
 export function argmin(x: Tensor, axis?: number, keepDims = false): Tensor {
   return argExtreme("argmin", "min", x, axis, keepDims);
 }

@@ -9,6 +9,7 @@ import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { describe, invalidArgument } from "../../errors.js";
 import { expectAxisList, normalizeAxis, sameShape, sizeOf, type Shape } from "../shape.js";
 import { forEachOffset, fromStorage, Tensor } from "../tensor.js";
+import type { ReshapeCheck, Reshaped, SqueezeCheck, Sliced, Squeezed, Unsqueezed } from "../types.js";
 import { zerosLike } from "./lift.js";
 import * as view from "../view.js";
 import { sum } from "./reduce.js";
@@ -42,7 +43,11 @@ function operands(op: string, x: unknown, name: string, list: unknown): [Tensor,
   return [x, Array.from(list as readonly number[])];
 }
 
-/** The same elements in a new shape (one entry may be −1). */
+/**
+ * The same elements in a new shape (one entry may be −1). A literal shape reshaped to a literal target
+ * with a different element count is a compile error naming both shapes.
+ */
+export function reshape<S extends Shape, const T extends readonly number[]>(x: Tensor<S>, shape: T & ReshapeCheck<S, T>): Tensor<Reshaped<T>>;
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const [t, s] = operands("reshape", x, "shape", shape);
   return bind(reshapeP, [t], { shape: s });
@@ -113,18 +118,21 @@ export const contiguousP = definePrimitive("contiguous", {
 });
 
 /** A Python-style slice (see `SliceSpec`), recorded for autograd. */
+export function slice<S extends Shape, const Sp extends readonly view.SliceSpec[]>(x: Tensor<S>, specs: Sp): Tensor<Sliced<S, Sp>>;
 export function slice(x: Tensor, specs: readonly view.SliceSpec[]): Tensor {
   const [t, s] = operands("slice", x, "specs", specs);
   return bind(sliceP, [t], { specs: s as view.SliceSpec[] });
 }
 
-/** Drops size-1 axes (one, or all), as a reshape. */
+/** Drops size-1 axes (one, or all), as a reshape. Squeezing a literal axis of literal size ≠ 1 is a compile error. */
+export function squeeze<S extends Shape, const A extends number | undefined = undefined>(x: Tensor<S>, axis?: A & SqueezeCheck<S, A>): Tensor<Squeezed<S, A>>;
 export function squeeze(x: Tensor, axis?: number): Tensor {
   if (!(x instanceof Tensor)) throw invalidArgument("squeeze", `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
   return reshape(x, view.squeeze(x, axis).shape);
 }
 
 /** Inserts a size-1 axis, as a reshape. */
+export function unsqueeze<S extends Shape, const A extends number>(x: Tensor<S>, axis: A): Tensor<Unsqueezed<S, A>>;
 export function unsqueeze(x: Tensor, axis: number): Tensor {
   if (!(x instanceof Tensor)) throw invalidArgument("unsqueeze", `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
   return reshape(x, view.unsqueeze(x, axis).shape);
