@@ -3,6 +3,7 @@
  * interleaved round by round (so a noisy neighbour hurts all cases alike), after warm-up, and is
  * reported as min/median/max. Timing never decides a test: this file is only used by benchmarks.
  */
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 
 export interface Case {
@@ -71,4 +72,26 @@ export function fmtMs(ms: number): string {
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/**
+ * Replaces one benchmark's section of bench/RESULTS.md — the text between `<!-- key:begin -->` and
+ * `<!-- key:end -->` — with `## title` and `body`, keeping everything else in the file (other
+ * sections, hand-written notes); appends the section when the markers are absent.
+ */
+export function writeResultsSection(key: string, title: string, body: string): void {
+  const path = new URL("../../bench/RESULTS.md", import.meta.url); // from dist/bench/ back to the sources
+  let text = "";
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    text = "# Benchmark results\n";
+  }
+  const begin = `<!-- ${key}:begin -->`;
+  const end = `<!-- ${key}:end -->`;
+  const section = `${begin}\n## ${title}\n\n${body}\n${end}`;
+  const i = text.indexOf(begin);
+  const j = text.indexOf(end);
+  text = i >= 0 && j > i ? text.slice(0, i) + section + text.slice(j + end.length) : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(path, text);
 }

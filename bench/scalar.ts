@@ -5,9 +5,8 @@
  * ratios tape/primal and tape/hand-written, and the bytes each recorded op costs; writes the table
  * into bench/RESULTS.md. Run with `--quick` for a fast smoke run.
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import { Dual, Tape, numberScalar, type Scalar, type Var } from "../src/index.js";
-import { consumeSink, fmtMs, machineDescription, table, timeInterleaved, type Timing } from "./harness.js";
+import { consumeSink, fmtMs, machineDescription, table, timeInterleaved, writeResultsSection, type Timing } from "./harness.js";
 
 const quick = process.argv.includes("--quick");
 const sizes = quick ? [1e4] : [1e4, 1e5, 1e6];
@@ -152,19 +151,6 @@ console.log(report);
 if (consumeSink() === 42.4242) console.log(""); // keep the sink alive
 
 if (!quick) {
-  const path = new URL("../../bench/RESULTS.md", import.meta.url);
-  let text = "";
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    text = "# Benchmark results\n";
-  }
-  const begin = "<!-- scalar:begin -->";
-  const end = "<!-- scalar:end -->";
-  const section = `${begin}\n## Scalar gradient (npm run bench:scalar)\n\n${report}\n${end}`;
-  const i = text.indexOf(begin);
-  const j = text.indexOf(end);
-  text = i >= 0 && j > i ? text.slice(0, i) + section + text.slice(j + end.length) : `${text.trimEnd()}\n\n${section}\n`;
-  writeFileSync(path, text);
+  writeResultsSection("scalar", "Scalar gradient (npm run bench:scalar)", report);
   console.log(`\nwritten to bench/RESULTS.md`);
 }
