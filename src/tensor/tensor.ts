@@ -6,6 +6,7 @@
  * are built on top (issue 3 continues there).
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
+import { copyStrided } from "../backends/cpu/kernels/strided.js";
 import type { Node } from "./autograd/node.js";
 import type { DType, Storage } from "./dtype.js";
 import { contiguousStrides, formatShape, sizeOf, type Shape } from "./shape.js";
@@ -74,11 +75,7 @@ export class Tensor<S extends Shape = Shape> {
     const n = this.size;
     if (this.isContiguous()) return this.storage.slice(this.offset, this.offset + n) as Storage;
     const out = new (this.storage.constructor as new (n: number) => Storage)(n);
-    const src = this.storage;
-    let k = 0;
-    forEachOffset(this.shape, this.strides, this.offset, (o) => {
-      out[k++] = src[o];
-    });
+    copyStrided(this.shape, this.storage, this.offset, this.strides, out, 0, contiguousStrides(this.shape));
     return out;
   }
 
@@ -260,35 +257,6 @@ export class Tensor<S extends Shape = Shape> {
   }
   contiguous(): Tensor<S> {
     return shapeOps.contiguous(this) as Tensor<S>;
-  }
-}
-
-/** Calls `fn` with the storage offset of every element, in row-major order of the index. */
-export function forEachOffset(shape: Shape, strides: readonly number[], offset: number, fn: (o: number) => void): void {
-  const rank = shape.length;
-  const n = sizeOf(shape);
-  if (n === 0) return;
-  if (rank === 0) {
-    fn(offset);
-    return;
-  }
-  const index = new Array<number>(rank).fill(0);
-  const last = rank - 1;
-  const dLast = shape[last];
-  const sLast = strides[last];
-  let base = offset;
-  for (;;) {
-    for (let i = 0, o = base; i < dLast; i++, o += sLast) fn(o);
-    // Odometer over the leading axes.
-    let a = last - 1;
-    for (; a >= 0; a--) {
-      index[a]++;
-      base += strides[a];
-      if (index[a] < shape[a]) break;
-      base -= strides[a] * shape[a];
-      index[a] = 0;
-    }
-    if (a < 0) return;
   }
 }
 

@@ -4,9 +4,8 @@
  * Every function validates its arguments and names itself and the shapes in its `AdError`.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
-import { allocate } from "./dtype.js";
 import { contiguousStrides, expectAxisList, expectShape, formatShape, normalizeAxis, sizeOf, type Shape } from "./shape.js";
-import { forEachOffset, Tensor } from "./tensor.js";
+import { Tensor } from "./tensor.js";
 
 function expectTensor(op: string, t: unknown): Tensor {
   if (!(t instanceof Tensor)) throw invalidArgument(op, `expected a Tensor, got ${describe(t)}`, { got: describe(t) });
@@ -17,13 +16,7 @@ function expectTensor(op: string, t: unknown): Tensor {
 export function contiguous<S extends Shape>(t: Tensor<S>): Tensor<S> {
   expectTensor("contiguous", t);
   if (t.isContiguous()) return t;
-  const out = allocate(t.dtype, t.size);
-  const src = t.storage;
-  let k = 0;
-  forEachOffset(t.shape, t.strides, t.offset, (o) => {
-    out[k++] = src[o];
-  });
-  return new Tensor(out, t.dtype, t.shape, contiguousStrides(t.shape), 0, t.device);
+  return new Tensor(t.data(), t.dtype, t.shape, contiguousStrides(t.shape), 0, t.device);
 }
 
 /** The same elements in a new shape; one entry may be −1 (inferred). Copies only if not contiguous. */

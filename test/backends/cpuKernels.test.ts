@@ -5,8 +5,9 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { mapBinary, mapUnary } from "../../src/backends/cpu/kernels/elementwise.js";
-import { broadcastAxes, reduceAxes, reduceToShape, SUM } from "../../src/backends/cpu/kernels/reduce.js";
+import { binaryKernel, unaryKernel } from "../../src/backends/cpu/kernels/elementwise.js";
+import { specialize } from "../../src/backends/cpu/kernels/specialize.js";
+import { broadcastAxes, defineFold, reduceAxes, reduceToShape, SUM } from "../../src/backends/cpu/kernels/reduce.js";
 import { arange, tensor, type Tensor } from "../../src/tensor/index.js";
 import { errorCode } from "../support/errorCode.js";
 
@@ -55,7 +56,7 @@ describe("mapBinary broadcasts like NumPy", () => {
         const sb = out.map((d, i) => (onesB[i] ? 1 : d)).slice(dropB);
         const a = someView(sa, kindA, 0);
         const b = someView(sb, kindB, 100);
-        const z = mapBinary("test", a, b, (x, y) => 1000 * x + y);
+        const z = binaryKernel((x, y) => 1000 * x + y)("test", a, b);
         const expectedShape = out.map((d, i) => {
           const da = i >= dropA ? (onesA[i] ? 1 : d) : 1;
           const db = i >= dropB ? (onesB[i] ? 1 : d) : 1;
@@ -78,20 +79,40 @@ describe("mapBinary broadcasts like NumPy", () => {
   });
 
   it("shapes that do not broadcast are a ShapeMismatch naming the op and both shapes", () => {
-    expect(errorCode(() => mapBinary("add", numbered([2, 3]), numbered([2]), (x, y) => x + y))).toBe("ShapeMismatch");
+    const add = binaryKernel((x, y) => x + y);
+    expect(errorCode(() => add("add", numbered([2, 3]), numbered([2])))).toBe("ShapeMismatch");
     try {
-      mapBinary("add", numbered([2, 3]), numbered([4, 3]), (x, y) => x + y);
+      add("add", numbered([2, 3]), numbered([4, 3]));
     } catch (e) {
       expect((e as { details: unknown }).details).toMatchObject({ op: "add", shapes: [[2, 3], [4, 3]] });
     }
   });
 
-  it("mapUnary reads any view and writes a contiguous result of the requested dtype", () => {
+  it("a unary kernel reads any view and writes a contiguous result of the requested dtype", () => {
     const t = numbered([2, 3]).transpose();
-    const y = mapUnary(t, (v) => v * 2);
+    const y = unaryKernel((v) => v * 2)(t);
     expect(y.toArray()).toEqual([[0, 6], [2, 8], [4, 10]]);
     expect(y.isContiguous()).toBe(true);
-    expect(mapUnary(tensor([1, -1]), (v) => (v > 0 ? 1 : 0), "bool").toArray()).toEqual([true, false]);
+    expect(unaryKernel((v) => (v > 0 ? 1 : 0))(tensor([1, -1]), "bool").toArray()).toEqual([true, false]);
+    // Three axes, the middle one reversed and the last strided: no run merges, every row is offset.
+    const v = numbered([2, 3, 4]).slice(null, [null, null, -1], [null, null, 2]);
+    expect(unaryKernel((x) => x + 0.5)(v).toArray()).toEqual((v.toArray() as number[][][]).map((m) => m.map((r) => r.map((x) => x + 0.5))));
+  });
+
+  it("specialize re-creates a self-contained factory, and falls back to it where code generation is refused", () => {
+    const factory = (k: number) => (x: number) => x * k;
+    const copy = specialize(factory);
+    expect(copy).not.toBe(factory);
+    expect(copy(3)(2)).toBe(6);
+    const saved = globalThis.Function;
+    globalThis.Function = function refused() {
+      throw new EvalError("Code generation from strings disallowed for this context");
+    } as unknown as FunctionConstructor;
+    try {
+      expect(specialize(factory)).toBe(factory);
+    } finally {
+      globalThis.Function = saved;
+    }
   });
 });
 
@@ -125,10 +146,18 @@ describe("reductions", () => {
     );
   });
 
-  it("a max fold with −∞ init and a mean finish", () => {
+  it("folds of their own: a max with −∞ init, a product along the leading axis", () => {
     const t = tensor([[1, 5, 2], [7, 0, 3]], { dtype: "float64" });
-    expect(reduceAxes(t, [1], { init: -Infinity, step: Math.max }, false).toArray()).toEqual([5, 7]);
-    expect(reduceAxes(t, [0], { init: 0, step: (a, x) => a + x, finish: (a, n) => a / n }, true).toArray()).toEqual([[4, 2.5, 2.5]]);
+    expect(reduceAxes(t, [1], defineFold(-Infinity, Math.max), false).toArray()).toEqual([5, 7]);
+    expect(reduceAxes(t, [0], defineFold(1, (a, x) => a * x), true).toArray()).toEqual([[7, 0, 6]]);
+    expect(reduceAxes(t.transpose(), [1], defineFold(1, (a, x) => a * x), false).toArray()).toEqual([7, 0, 6]);
+  });
+
+  it("a float32 sum accumulates in float64 and rounds once", () => {
+    // 2²⁴ + 1 is not a float32: a float32 accumulator would stick at 2²⁴ and lose every later 1.
+    const n = 1 << 12;
+    const x = tensor(new Float32Array(n + 1).fill(1).map((v, i) => (i === 0 ? 1 << 24 : v)));
+    expect(reduceAxes(x, [0], SUM, false).item()).toBe((1 << 24) + n);
   });
 
   it("reduceToShape undoes a broadcast: summing ones gives the repeat count", () => {

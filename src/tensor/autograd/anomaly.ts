@@ -6,7 +6,7 @@
  */
 import { AdError, expectFunction } from "../../errors.js";
 import { isFloat } from "../dtype.js";
-import { forEachOffset, type Tensor } from "../tensor.js";
+import type { Tensor } from "../tensor.js";
 
 let active = false;
 /** The primitive whose VJP rule is running in the backward pass, if any (for messages). */
@@ -42,15 +42,9 @@ export function detectAnomaly<R>(fn: () => R): R {
 /** The first non-finite element of t as [flat position, value], or undefined. */
 function firstNonFinite(t: Tensor): [number, number] | undefined {
   if (!isFloat(t.dtype)) return undefined;
-  let found: [number, number] | undefined;
-  let k = 0;
-  const data = t.storage;
-  forEachOffset(t.shape, t.strides, t.offset, (o) => {
-    const v = data[o];
-    if (found === undefined && v - v !== 0) found = [k, v];
-    k++;
-  });
-  return found;
+  const data = t.data();
+  for (let k = 0; k < data.length; k++) if (data[k] - data[k] !== 0) return [k, data[k]];
+  return undefined;
 }
 
 /** Throws NonFinite if `t` (produced by `op` from `inputs`, in `phase`) holds NaN or ±Inf. */

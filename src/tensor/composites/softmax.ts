@@ -3,7 +3,7 @@
  * logSoftmax. Each shifts by the detached max, which leaves the value unchanged (so the gradient
  * is exact) but keeps exp from overflowing: the largest exponent is 0.
  */
-import { mapUnary } from "../../backends/cpu/kernels/elementwise.js";
+import { unaryKernel } from "../../backends/cpu/kernels/elementwise.js";
 import { describe, invalidArgument } from "../../errors.js";
 import { add, sub } from "../primitives/arithmetic.js";
 import { expectFloat } from "../primitives/lift.js";
@@ -29,9 +29,11 @@ function expectKeepDims(op: string, keepDims: unknown): boolean {
  * The max over `axis` with size-1 axes kept, cut from the graph (a constant); 0 where it is not
  * finite, so a group that is all −∞ gives −∞ (not NaN) and one holding +∞ gives +∞.
  */
+const finiteOrZero = unaryKernel((m) => (Number.isFinite(m) ? m : 0));
+
 function detachedShift(x: Tensor, axes: readonly number[]): Tensor {
   if (axes.some((a) => x.shape[a] === 0)) return zeros(x.shape.map((d, i) => (axes.includes(i) ? 1 : d)), { dtype: x.dtype });
-  return mapUnary(max(x.detach(), axes, true), (m) => (Number.isFinite(m) ? m : 0));
+  return finiteOrZero(max(x.detach(), axes, true));
 }
 
 function axesOf(op: string, x: Tensor, axis: unknown): number[] {

@@ -4,19 +4,19 @@
  * cotangent is cast back to the input's dtype); a cast to or from int32/bool has none: the VJP gives
  * no cotangent and the JVP is zero, so a mask cast to float is a constant.
  */
-import { mapUnary } from "../../backends/cpu/kernels/elementwise.js";
+import { unaryKernel } from "../../backends/cpu/kernels/elementwise.js";
 import { describe, invalidArgument } from "../../errors.js";
 import { type DType, expectDType, isFloat } from "../dtype.js";
 import { bind, definePrimitive } from "../primitive.js";
 import { Tensor } from "../tensor.js";
 import { zerosLike } from "./lift.js";
 
-const toBool = (v: number): number => (v !== 0 ? 1 : 0);
-const identity = (v: number): number => v;
+const toBool = unaryKernel((v) => (v !== 0 ? 1 : 0));
+const convert = unaryKernel((v) => v);
 
 export const castP = definePrimitive<{ readonly dtype: DType }>("cast", {
   // Typed-array stores round to float32 and truncate to int32 (ToInt32) by themselves.
-  impl: ([x], { dtype }) => (x.dtype === dtype ? x : mapUnary(x, dtype === "bool" ? toBool : identity, dtype)),
+  impl: ([x], { dtype }) => (x.dtype === dtype ? x : (dtype === "bool" ? toBool : convert)(x, dtype)),
   vjp: ({ cotangent: g, inputs: [x], params: { dtype } }) => [isFloat(x.dtype) && isFloat(dtype) ? cast(g, x.dtype) : null],
   jvp: ({ tangents: [t], inputs: [x], output, params: { dtype } }) => (t !== null && isFloat(x.dtype) && isFloat(dtype) ? cast(t, dtype) : zerosLike(output)),
 });

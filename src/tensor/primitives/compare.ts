@@ -4,26 +4,27 @@
  * either operand and its JVP is zero, and anything computed from a mask (cast, where) differentiates
  * without error. Masks for derivative rules at kinks (relu, abs, maximum) are built from these.
  */
-import { mapBinary } from "../../backends/cpu/kernels/elementwise.js";
+import { binaryKernel } from "../../backends/cpu/kernels/elementwise.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import type { Tensor } from "../tensor.js";
 import { liftPair, type TensorLike, zerosLike } from "./lift.js";
 
 /** A comparison primitive from its predicate; NaN compares false except under `ne`, as in IEEE 754. */
-function comparePrimitive(name: string, predicate: (x: number, y: number) => boolean): Primitive<undefined> {
+function comparePrimitive(name: string, predicate: (x: number, y: number) => number): Primitive<undefined> {
+  const kernel = binaryKernel(predicate);
   return definePrimitive(name, {
-    impl: ([a, b]) => mapBinary(name, a, b, (x, y) => (predicate(x, y) ? 1 : 0), "bool"),
+    impl: ([a, b]) => kernel(name, a, b, "bool"),
     vjp: () => [null, null],
     jvp: ({ output }) => zerosLike(output),
   });
 }
 
-export const eqP = comparePrimitive("eq", (x, y) => x === y);
-export const neP = comparePrimitive("ne", (x, y) => x !== y);
-export const ltP = comparePrimitive("lt", (x, y) => x < y);
-export const leP = comparePrimitive("le", (x, y) => x <= y);
-export const gtP = comparePrimitive("gt", (x, y) => x > y);
-export const geP = comparePrimitive("ge", (x, y) => x >= y);
+export const eqP = comparePrimitive("eq", (x, y) => (x === y ? 1 : 0));
+export const neP = comparePrimitive("ne", (x, y) => (x !== y ? 1 : 0));
+export const ltP = comparePrimitive("lt", (x, y) => (x < y ? 1 : 0));
+export const leP = comparePrimitive("le", (x, y) => (x <= y ? 1 : 0));
+export const gtP = comparePrimitive("gt", (x, y) => (x > y ? 1 : 0));
+export const geP = comparePrimitive("ge", (x, y) => (x >= y ? 1 : 0));
 
 function compare(prim: Primitive<undefined>, a: TensorLike, b: TensorLike): Tensor {
   return bind(prim, liftPair(prim.name, a, b), undefined);

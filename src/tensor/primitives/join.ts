@@ -7,7 +7,8 @@ import { AdError, describe, expectNumber, invalidArgument } from "../../errors.j
 import { allocate, coerce } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { contiguousStrides, expectAxisList, formatShape, normalizeAxis, sizeOf } from "../shape.js";
-import { forEachOffset, fromStorage, Tensor } from "../tensor.js";
+import { fromStorage, Tensor } from "../tensor.js";
+import { copyStrided } from "../../backends/cpu/kernels/strided.js";
 import type { Concat, ConcatCheck, Stack, StackCheck } from "../types.js";
 import type { SliceSpec } from "../view.js";
 import { zerosLike } from "./lift.js";
@@ -18,13 +19,7 @@ function copyInto(out: Tensor["storage"], outShape: readonly number[], start: re
   const strides = contiguousStrides(outShape);
   let base = 0;
   for (let i = 0; i < start.length; i++) base += start[i] * strides[i];
-  const targets: number[] = [];
-  forEachOffset(src.shape, strides, base, (o) => targets.push(o));
-  const data = src.storage;
-  let k = 0;
-  forEachOffset(src.shape, src.strides, src.offset, (o) => {
-    out[targets[k++]] = data[o];
-  });
+  copyStrided(src.shape, src.storage, src.offset, src.strides, out, base, strides);
 }
 
 /** The spec that takes [start, stop) of `axis` and keeps every other axis. */

@@ -4,7 +4,7 @@
  * `tieShare` (the constant weights that split max's/min's cotangent evenly among tied extremes).
  * Composed: mean. No gradient: argmax, argmin.
  */
-import { reduceAxes, SUM, type Fold } from "../../backends/cpu/kernels/reduce.js";
+import { defineFold, reduceAxes, SUM } from "../../backends/cpu/kernels/reduce.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import { allocate, isFloat, type DType, type Storage } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
@@ -67,8 +67,8 @@ export const sumP: Primitive<AxesParams> = definePrimitive<AxesParams>("sum", {
 
 type Extreme = "max" | "min";
 
-const MAX: Fold = { init: -Infinity, step: (acc, v) => (v > acc || v !== v ? v : acc) };
-const MIN: Fold = { init: Infinity, step: (acc, v) => (v < acc || v !== v ? v : acc) };
+const MAX = defineFold(-Infinity, (acc, v) => (v > acc || v !== v ? v : acc));
+const MIN = defineFold(Infinity, (acc, v) => (v < acc || v !== v ? v : acc));
 
 /**
  * 1/k at the k elements of each group equal to its max (min), 0 elsewhere: how max's cotangent is
@@ -108,7 +108,7 @@ export const minP = extremePrimitive("min");
 
 // ── prod ────────────────────────────────────────────────────────────────────────────────────────
 
-const PROD: Fold = { init: 1, step: (acc, v) => acc * v };
+const PROD = defineFold(1, (acc, v) => acc * v);
 
 /** Πⱼ≠ᵢ xⱼ over each group of `axes`, from prefix and suffix products (no division, exact at zeros). */
 export const prodOthersP: Primitive<{ readonly axes: readonly number[] }> = definePrimitive<{ readonly axes: readonly number[] }>("prodOthers", {

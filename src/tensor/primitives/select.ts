@@ -2,35 +2,17 @@
  * Selection: where (a primitive), maximum and minimum (primitives whose rules are masks built from
  * comparisons and casts), clip (composed of maximum and minimum). All broadcast NumPy-style.
  */
-import { mapBinary } from "../../backends/cpu/kernels/elementwise.js";
-import { broadcastStrides, forEach2 } from "../../backends/cpu/kernels/strided.js";
+import { binaryKernel, select } from "../../backends/cpu/kernels/elementwise.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
-import { allocate } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
-import { broadcastShapes, sizeOf } from "../shape.js";
-import { fromStorage, Tensor } from "../tensor.js";
+import { Tensor } from "../tensor.js";
 import { add, mul } from "./arithmetic.js";
 import { cast } from "./cast.js";
 import { eq, gt, lt } from "./compare.js";
 import { liftPair, type TensorLike, zerosLike } from "./lift.js";
 
-/** cond ? a : b elementwise over the broadcast of all three: two strided passes, no expanded copies. */
-function whereKernel(cond: Tensor, a: Tensor, b: Tensor): Tensor {
-  const shape = broadcastShapes("where", broadcastShapes("where", cond.shape, a.shape), b.shape);
-  const out = allocate(a.dtype, sizeOf(shape));
-  const c = { data: cond.storage, offset: cond.offset, strides: broadcastStrides(cond.shape, cond.strides, shape) };
-  const mask = cond.storage;
-  for (const [src, pick] of [[a, 1], [b, 0]] as const) {
-    const data = src.storage;
-    forEach2(shape, c, { data, offset: src.offset, strides: broadcastStrides(src.shape, src.strides, shape) }, (k, oc, os) => {
-      if (mask[oc] === pick) out[k] = data[os];
-    });
-  }
-  return fromStorage(out, a.dtype, shape);
-}
-
 export const whereP = definePrimitive("where", {
-  impl: ([cond, a, b]) => whereKernel(cond, a, b),
+  impl: ([cond, a, b]) => select(cond, a, b),
   // The condition is piecewise constant: no cotangent to it. Each branch gets g where it was chosen.
   vjp: ({ cotangent: g, inputs: [cond] }) => [null, where(cond, g, 0), where(cond, 0, g)],
   jvp: ({ tangents: [, ta, tb], inputs: [cond], output }) => (ta === null && tb === null ? zerosLike(output) : where(cond, ta ?? zerosLike(output), tb ?? zerosLike(output))),
@@ -59,8 +41,9 @@ function winnerMask(a: Tensor, b: Tensor, larger: boolean): Tensor {
 }
 
 function extremumPrimitive(name: string, f: (x: number, y: number) => number, larger: boolean): Primitive<undefined> {
+  const kernel = binaryKernel(f);
   return definePrimitive(name, {
-    impl: ([a, b]) => mapBinary(name, a, b, f),
+    impl: ([a, b]) => kernel(name, a, b),
     vjp: ({ cotangent: g, inputs: [a, b] }) => [mul(g, winnerMask(a, b, larger)), mul(g, winnerMask(b, a, larger))],
     jvp: ({ tangents: [ta, tb], inputs: [a, b], output }) => {
       const da = ta === null ? null : mul(ta, winnerMask(a, b, larger));

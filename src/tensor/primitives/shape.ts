@@ -8,7 +8,8 @@ import { allocate } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { describe, invalidArgument } from "../../errors.js";
 import { expectAxisList, normalizeAxis, sameShape, sizeOf, type Shape } from "../shape.js";
-import { forEachOffset, fromStorage, Tensor } from "../tensor.js";
+import { fromStorage, Tensor } from "../tensor.js";
+import { copyStrided } from "../../backends/cpu/kernels/strided.js";
 import type { ReshapeCheck, Reshaped, SqueezeCheck, Sliced, Squeezed, Unsqueezed } from "../types.js";
 import { zerosLike } from "./lift.js";
 import * as view from "../view.js";
@@ -97,14 +98,7 @@ export const unsliceP: Primitive<{ readonly shape: readonly number[]; readonly s
   impl: ([g], { shape, specs }) => {
     const out = fromStorage(allocate(g.dtype, sizeOf(shape)), g.dtype, [...shape]);
     const target = view.slice(out, specs);
-    const src = g.storage;
-    const dst = target.storage;
-    const offsets: number[] = [];
-    forEachOffset(target.shape, target.strides, target.offset, (o) => offsets.push(o));
-    let k = 0;
-    forEachOffset(g.shape, g.strides, g.offset, (o) => {
-      dst[offsets[k++]] = src[o];
-    });
+    copyStrided(g.shape, g.storage, g.offset, g.strides, target.storage, target.offset, target.strides);
     return out;
   },
   vjp: ({ cotangent: g, params: { specs } }) => [bind(sliceP, [g], { specs })],

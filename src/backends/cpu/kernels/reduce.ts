@@ -1,44 +1,79 @@
 /**
- * Reference reductions over a set of axes: the input is viewed with the kept axes first and the
- * reduced axes last, read once in that order, and each run of `inner` consecutive elements folds
- * into one output element. Also `reduceToShape`, the one "unbroadcast" the autograd engine uses to
- * bring a cotangent back to an input's shape.
+ * Reference reductions over a set of axes: the input is read once in its own order, each element
+ * folded into the accumulator of its output position. Also `reduceToShape`, the one "unbroadcast"
+ * the autograd engine uses to bring a cotangent back to an input's shape.
  */
 import { AdError } from "../../../errors.js";
 import { allocate, type DType } from "../../../tensor/dtype.js";
-import { formatShape, type Shape } from "../../../tensor/shape.js";
+import { contiguousStrides, formatShape, sizeOf, type Shape } from "../../../tensor/shape.js";
 import { fromStorage, type Tensor } from "../../../tensor/tensor.js";
-import { permute, reshape } from "../../../tensor/view.js";
+import { reshape } from "../../../tensor/view.js";
+import { specialize } from "./specialize.js";
+import { collapse, rowCount as rowCounter, rowOffset } from "./strided.js";
 
+type Step = (acc: number, x: number) => number;
+
+/** A reduction: its value for an empty group and its step, with the loop compiled for that step. */
 export interface Fold {
   /** The value of an empty reduction (0 for sum, 1 for prod, −∞ for max, …). */
   readonly init: number;
-  readonly step: (acc: number, x: number) => number;
-  /** Applied to the folded value with the count of reduced elements (mean divides by it). */
-  readonly finish?: (acc: number, count: number) => number;
+  readonly step: Step;
+  /** The loop with `step` inlined, made at first use (folds are defined while modules load). */
+  loop(): FoldLoop;
 }
 
-/** Folds `t` over `axes` (already normalised, distinct); the result keeps size-1 axes if `keepDims`. */
+type FoldLoop = (shape: readonly number[], x: ArrayLike<number>, xo: number, xs: readonly number[], acc: Float64Array, as: readonly number[]) => void;
+
+/**
+ * acc[a] = step(acc[a], x[o]) for every element of x, walking x in row-major order and acc at the
+ * matching output position (stride 0 along reduced axes). Self-contained (see specialize.ts).
+ */
+const foldLoop =
+  (step: Step, offsetOf: typeof rowOffset, rowCount: typeof rowCounter): FoldLoop =>
+  (shape, x, xo, xs, acc, as) => {
+    const last = shape.length - 1;
+    const inner = shape[last];
+    const sx = xs[last];
+    const sa = as[last];
+    const rows = rowCount(shape);
+    for (let r = 0; r < rows; r++) {
+      let o = offsetOf(shape, xs, xo, r);
+      let a = offsetOf(shape, as, 0, r);
+      if (sa === 0) {
+        // Reducing along the run: accumulate in a register, one store per run.
+        let v = acc[a];
+        for (let i = 0; i < inner; i++, o += sx) v = step(v, x[o]);
+        acc[a] = v;
+      } else for (let i = 0; i < inner; i++, o += sx, a += sa) acc[a] = step(acc[a], x[o]);
+    }
+  };
+
+export function defineFold(init: number, step: Step): Fold {
+  let loop: FoldLoop | undefined;
+  return { init, step, loop: () => (loop ??= specialize(foldLoop)(step, rowOffset, rowCounter)) };
+}
+
+/**
+ * Folds `t` over `axes` (already normalised, distinct); the result keeps size-1 axes if `keepDims`.
+ * t is read once in its own order (no transposed copy); each output element accumulates in float64
+ * and is rounded to `dtype` once at the end, so float32 sums lose no precision along the way.
+ */
 export function reduceAxes(t: Tensor, axes: readonly number[], fold: Fold, keepDims: boolean, dtype: DType = t.dtype): Tensor {
   const reduced = new Set(axes);
-  const kept = t.shape.map((_, i) => i).filter((i) => !reduced.has(i));
-  const order = [...kept, ...axes];
-  const flat = permute(t, order).data();
-  let inner = 1;
-  for (const a of axes) inner *= t.shape[a];
-  let outer = 1;
-  for (const a of kept) outer *= t.shape[a];
-  const out = allocate(dtype, outer);
-  for (let o = 0, base = 0; o < outer; o++, base += inner) {
-    let acc = fold.init;
-    for (let i = 0; i < inner; i++) acc = fold.step(acc, flat[base + i]);
-    out[o] = fold.finish === undefined ? acc : fold.finish(acc, inner);
+  const keptShape = t.shape.map((d, i) => (reduced.has(i) ? 1 : d));
+  const accStrides = contiguousStrides(keptShape).map((s, i) => (reduced.has(i) ? 0 : s));
+  const acc = new Float64Array(sizeOf(keptShape)).fill(fold.init);
+  if (t.size > 0) {
+    const walk = collapse(t.shape, [t.strides, accStrides]);
+    fold.loop()(walk.shape, t.storage, t.offset, walk.strides[0], acc, walk.strides[1]);
   }
-  const shape = keepDims ? t.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : kept.map((i) => t.shape[i]);
+  const out = allocate(dtype, acc.length);
+  out.set(acc);
+  const shape = keepDims ? keptShape : t.shape.filter((_, i) => !reduced.has(i));
   return fromStorage(out, dtype, shape);
 }
 
-export const SUM: Fold = { init: 0, step: (acc, x) => acc + x };
+export const SUM: Fold = defineFold(0, (acc, x) => acc + x);
 
 /**
  * The axes along which `from` was broadcast to get `to`: the leading axes `to` has in addition, and

@@ -1,15 +1,13 @@
 /**
- * Walking strided operands in the row-major order of an output shape: the one loop every reference
+ * Walking strided operands in the row-major order of an output shape, the part every reference
  * kernel shares. Broadcasting is a stride of 0, so a kernel never materialises an expanded input.
+ *
+ * A kernel first `collapse`s the walk: size-1 axes go, and neighbouring axes that every operand
+ * steps through as one run merge, so a contiguous tensor of any shape is one flat loop and a bias
+ * add [B, N] + [N] is two. The loops themselves are plain (no callback per element): the outer axes
+ * are counted row by row, the innermost runs as a tight loop with constant strides.
  */
 import type { Shape } from "../../../tensor/shape.js";
-
-/** One operand as a kernel sees it: storage, offset and strides aligned to the output's axes. */
-export interface Operand {
-  readonly data: ArrayLike<number>;
-  readonly offset: number;
-  readonly strides: readonly number[];
-}
 
 /**
  * Strides of a tensor of `shape` read as if broadcast to `out` (right-aligned; 0 where the tensor
@@ -20,39 +18,81 @@ export function broadcastStrides(shape: Shape, strides: readonly number[], out: 
   return out.map((_, i) => (i < lead || shape[i - lead] === 1 ? 0 : strides[i - lead]));
 }
 
+/** A walk over `shape` (rank ≥ 1) with one stride list per operand. */
+export interface Walk {
+  readonly shape: number[];
+  readonly strides: number[][];
+}
+
 /**
- * Calls `body(k, o0, o1)` for every element k of `out` (row-major) with the matching offsets into
- * two operands. The innermost axis runs as a tight loop; the outer axes as an odometer.
+ * The same walk with size-1 axes dropped and axis i merged into i+1 wherever every operand has
+ * strides[i] = strides[i+1]·shape[i+1]. Always at least rank 1 (a scalar is one element of stride 0).
  */
-export function forEach2(out: Shape, a: Operand, b: Operand, body: (k: number, oa: number, ob: number) => void): void {
-  const rank = out.length;
-  let n = 1;
-  for (const d of out) n *= d;
-  if (n === 0) return;
-  if (rank === 0) {
-    body(0, a.offset, b.offset);
-    return;
-  }
-  const last = rank - 1;
-  const inner = out[last];
-  const sa = a.strides[last];
-  const sb = b.strides[last];
-  const index = new Array<number>(rank).fill(0);
-  let baseA = a.offset;
-  let baseB = b.offset;
-  let k = 0;
-  for (;;) {
-    for (let i = 0, oa = baseA, ob = baseB; i < inner; i++, oa += sa, ob += sb) body(k++, oa, ob);
-    let axis = last - 1;
-    for (; axis >= 0; axis--) {
-      index[axis]++;
-      baseA += a.strides[axis];
-      baseB += b.strides[axis];
-      if (index[axis] < out[axis]) break;
-      baseA -= a.strides[axis] * out[axis];
-      baseB -= b.strides[axis] * out[axis];
-      index[axis] = 0;
+export function collapse(shape: Shape, strides: readonly (readonly number[])[]): Walk {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let axis = 0; axis < shape.length; axis++) {
+    const d = shape[axis];
+    if (d === 1) continue;
+    const last = outShape.length - 1;
+    let merge = last >= 0;
+    for (let k = 0; merge && k < strides.length; k++) merge = outStrides[k][last] === strides[k][axis] * d;
+    if (merge) {
+      outShape[last] *= d;
+      for (let k = 0; k < strides.length; k++) outStrides[k][last] = strides[k][axis];
+    } else {
+      outShape.push(d);
+      for (let k = 0; k < strides.length; k++) outStrides[k].push(strides[k][axis]);
     }
-    if (axis < 0) return;
+  }
+  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
+  return { shape: outShape, strides: outStrides };
+}
+
+/**
+ * The storage offset of row `row` (the index over all axes but the last, row-major) for an operand
+ * with `strides` starting at `offset`.
+ */
+export function rowOffset(shape: readonly number[], strides: readonly number[], offset: number, row: number): number {
+  let o = offset;
+  for (let axis = shape.length - 2; axis >= 0 && row > 0; axis--) {
+    const d = shape[axis];
+    const i = row % d;
+    row = (row - i) / d;
+    o += i * strides[axis];
+  }
+  return o;
+}
+
+/** The number of rows of a walk: the product of all dims but the last. */
+export function rowCount(shape: readonly number[]): number {
+  let rows = 1;
+  for (let axis = 0; axis < shape.length - 1; axis++) rows *= shape[axis];
+  return rows;
+}
+
+/** Copies the elements of a strided source, in row-major order of `shape`, into strided destination positions. */
+export function copyStrided(
+  shape: Shape,
+  src: ArrayLike<number>,
+  srcOffset: number,
+  srcStrides: readonly number[],
+  dst: { [i: number]: number },
+  dstOffset: number,
+  dstStrides: readonly number[],
+): void {
+  for (const d of shape) if (d === 0) return;
+  const walk = collapse(shape, [srcStrides, dstStrides]);
+  const [ss, ds] = walk.strides;
+  const last = walk.shape.length - 1;
+  const inner = walk.shape[last];
+  const s = ss[last];
+  const t = ds[last];
+  const rows = rowCount(walk.shape);
+  for (let r = 0; r < rows; r++) {
+    let i = rowOffset(walk.shape, ss, srcOffset, r);
+    let o = rowOffset(walk.shape, ds, dstOffset, r);
+    if (s === 1 && t === 1) for (const end = i + inner; i < end; i++, o++) dst[o] = src[i];
+    else for (let k = 0; k < inner; k++, i += s, o += t) dst[o] = src[i];
   }
 }
