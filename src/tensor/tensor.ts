@@ -20,6 +20,7 @@ import * as linalg from "./primitives/matmul.js";
 import type { TensorLike } from "./primitives/lift.js";
 import type { BinaryResult, BroadcastCheck, MatMul, MatMulCheck, Reduced, ReshapeCheck, Reshaped, SqueezeCheck, Sliced, Squeezed, Transposed, Unsqueezed } from "./types.js";
 import { backward, type BackwardOptions } from "./autograd/backward.js";
+import { assign as assignInPlace } from "./assign.js";
 
 export const DEVICES = ["cpu"] as const;
 /** Where a tensor's storage lives. Only "cpu" exists yet; the field is here so backends slot in. */
@@ -223,6 +224,16 @@ export class Tensor<S extends Shape = Shape> {
   /** Clears the accumulated gradient. */
   zeroGrad(): void {
     this.grad = null;
+  }
+
+  /**
+   * Writes `value` (a tensor or number of this dtype, broadcast to this shape) into this tensor's
+   * elements, in place, and returns it. For leaves: under `noGrad` when it requires a gradient
+   * (`noGrad(() => w.assign(sub(w, mul(w.grad, lr))))`). A graph recorded before the write refuses
+   * to run backward through this tensor.
+   */
+  assign(value: TensorLike): this {
+    return assignInPlace(this, value) as this;
   }
 
   // ── Views (no copy unless the data must be rearranged; reshape/permute/transpose/expand are recorded for autograd) ─────────────────────────────────────────

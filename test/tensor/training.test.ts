@@ -52,7 +52,7 @@ describe("a training loop", () => {
         for (const p of params) {
           const updated = sub(p, mul(p.grad as Tensor, 0.5));
           expect(updated.node).toBeNull();
-          p.storage.set(updated.data());
+          p.assign(updated);
           p.zeroGrad();
         }
       });

@@ -77,6 +77,13 @@ function sweep(roots: readonly Tensor[], seeds: readonly Tensor[], stop: Readonl
           producedBy: node.prim.name,
         });
       }
+      const changed = node.modified();
+      if (changed >= 0) {
+        const what = changed === node.inputs.length ? "its output" : `its input ${changed} (shape ${formatShape(node.inputs[changed].shape)})`;
+        throw invalidArgument("backward", `${node.prim.name} needs ${what}, which was modified in place (assign) after the op was recorded; compute the loss again after the write`, {
+          producedBy: node.prim.name,
+        });
+      }
       const vjp = node.prim.vjp;
       if (vjp === undefined) throw new AdError("MissingDerivative", `${node.prim.name} has no VJP rule`, { op: node.prim.name });
       const grads = inBackwardOf(node.prim.name, () => vjp({ inputs: node.inputs, output: node.output, cotangent: g, params: node.params, needs: node.inputs.map((x) => x.requiresGrad) }));

@@ -5,17 +5,28 @@
  */
 import type { Primitive } from "../primitive.js";
 import type { Tensor } from "../tensor.js";
+import { versionOf } from "../version.js";
 
 export class Node {
   /** False once a backward pass has released this node. */
   live = true;
+  /** The storage versions of the inputs and then the output when recorded (see version.ts). */
+  private versions: readonly number[];
 
   constructor(
     readonly prim: Primitive<unknown>,
     public inputs: readonly Tensor[],
     readonly params: unknown,
     readonly output: Tensor,
-  ) {}
+  ) {
+    this.versions = [...inputs, output].map((t) => versionOf(t.storage));
+  }
+
+  /** The first input (its index) or the output (index `inputs.length`) written in place since recording, or −1. */
+  modified(): number {
+    const tensors = [...this.inputs, this.output];
+    return tensors.findIndex((t, i) => versionOf(t.storage) !== this.versions[i]);
+  }
 
   release(): void {
     this.live = false;
