@@ -457,7 +457,7 @@ function memoryBench(steps: number, sampleEvery: number, warmup: number): Memory
     noGrad(() => {
       for (const k of PARAMS) {
         const p = params[k];
-        p.storage.set(sub(p, mul(p.grad as Tensor, lr)).data());
+        p.assign(sub(p, mul(p.grad as Tensor, lr)));
         p.zeroGrad();
       }
     });
@@ -561,7 +561,7 @@ const report = [
 
 /**
  * The reading of the numbers. The figures come from this run; the explanations (and the profile shares,
- * from a separate `--cpu-prof` probe of the MLP step) describe the code as of 2026-11-25 — revise them
+ * from a separate `--cpu-prof` probe of the MLP step) describe the code as of 2026-12-01 — revise them
  * when the kernels change.
  */
 function reading(): string {
@@ -574,22 +574,20 @@ function reading(): string {
   return [
     `**matmul.** adjoint's default backend, wasm, reaches ${gflops.toFixed(0)} GFLOPS on one core: ${x(t(mm.timings, REFERENCE) / wasmMm)}× faster than ` +
       `tfjs-cpu and ${x(t(mm.timings, "plain JS i-k-j loop") / wasmMm)}× the plain loop. It is a generated WebAssembly SIMD kernel (4×8 register tiles ` +
-      "over packed panels, relaxed-SIMD FMA where the engine has it). Every other row is scalar JavaScript at about 1 GFLOPS: tfjs-cpu " +
-      "is a 48-blocked i-j-k loop, and adjoint's cpu backend is the same i-k-j loop as the plain row, yet takes " +
-      `${(t(mm.timings, "adjoint (cpu)") / t(mm.timings, "plain JS i-k-j loop")).toFixed(2)}× its time. The extra is not arithmetic. In a probe the gap closed after about ` +
-      "eight calls, and it did not appear when the 2-D loop sat in a function of its own: V8 optimises late a function whose every " +
-      "call is one long loop nest (on-stack replacement). tfjs-cpu is the pure-JS baseline; the fair rival for the wasm row is " +
-      "tfjs-backend-wasm, which is not installed yet.",
+      "over packed panels, relaxed-SIMD FMA where the engine has it). Every other row is scalar JavaScript: tfjs-cpu is a 48-blocked " +
+      "i-j-k loop, and adjoint's cpu backend (the reference the wasm kernels are tested against) is the same i-k-j loop as the plain " +
+      `row (${(t(mm.timings, "adjoint (cpu)") / t(mm.timings, "plain JS i-k-j loop")).toFixed(2)}× its time). tfjs-cpu is the pure-JS baseline; the fair rival ` +
+      "for the wasm row is tfjs-backend-wasm (issue 4).",
     "",
     `**MLP step.** On wasm, ${fmtMs(t(mlp.timings, "adjoint (wasm)"))} ms per step, ${x(t(mlp.timings, REFERENCE) / t(mlp.timings, "adjoint (wasm)"))}× faster than tfjs-cpu. ` +
       `adjoint's cpu backend takes ${(t(mlp.timings, "adjoint (cpu)") / t(mlp.timings, REFERENCE)).toFixed(2)}× tfjs-cpu's time. Both libraries do the same two ` +
-      `big products: x·w1 and xᵀ·g for dw1, ${((MLP.batch * MLP.inputs * MLP.hidden) / 1e6).toFixed(1)} M multiply-adds each. The matmul VJP no longer builds ` +
-      "the cotangent of the data x, which needs no gradient. In a profile of the wasm step, the SIMD kernel itself is about a quarter. " +
-      "About a fifth is the JavaScript around it: packing operands into panels (xᵀ is read down columns) and copying C out. About a " +
-      "third is elementwise ops, reductions, allocation and GC, still on the reference JS loops. A bias add or a relu over 128×256 " +
-      "takes 0.6–0.8 ms, about 20 ns per element, because each of those kernels calls a closure per element through shared loop " +
-      "helpers (`forEachOffset`, `forEach2`) that V8 cannot inline. Those loops are the next target, not matmul. JAX style and " +
-      `PyTorch style run the same primitives (medians ${fmtMs(t(mlp.timings, "adjoint (wasm)"))} and ${fmtMs(t(mlp.timings, "adjoint (wasm), .backward()"))} ms).`,
+      `big products: x·w1 and xᵀ·g for dw1, ${((MLP.batch * MLP.inputs * MLP.hidden) / 1e6).toFixed(1)} M multiply-adds each; the matmul VJP builds no ` +
+      "cotangent for the data x, which needs none. In a `--cpu-prof` profile of the wasm step (2026-12-01): the SIMD kernel about 40%, " +
+      "the JavaScript around it (packing panels, copying C out) about 20%, the elementwise and reduction loops about 22%, allocation " +
+      "and GC about 5%. The elementwise loops have no call per element (each primitive gets its own copy of the loop with its scalar " +
+      "function inlined, src/backends/cpu/kernels/specialize.ts); what remains of their cost is mostly first writes to freshly " +
+      "allocated output arrays — plain JS writing a new Float32Array costs the same here. JAX style and PyTorch style run the same " +
+      `primitives (medians ${fmtMs(t(mlp.timings, "adjoint (wasm)"))} and ${fmtMs(t(mlp.timings, "adjoint (wasm), .backward()"))} ms).`,
     "",
     `**Memory.** Over ${mem.steps.toLocaleString("en-US")} steps the retained JS heap moved ${kb(heapEnd.heapUsed - mem.start.heapUsed)} ` +
       `(${kb(heapEnd.heapUsed - heapHalf.heapUsed)} in the second half). External memory moved ${kb(heapEnd.external - mem.start.external)}; ` +

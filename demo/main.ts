@@ -19,6 +19,7 @@ import {
   numberScalar,
   type Scalar,
 } from "../src/index.js";
+import * as T from "../src/tensor/index.js";
 
 let failures = 0;
 
@@ -135,6 +136,73 @@ const nonFinite = attempt(() =>
 );
 console.log(`  ${!nonFinite.ok && nonFinite.error.code === "NonFinite" ? "✓" : "✗"} log(0) with checkFinite: ${nonFinite.ok ? "no error!" : `${nonFinite.error.code} — ${nonFinite.error.message}`}`);
 if (nonFinite.ok || nonFinite.error.code !== "NonFinite") failures++;
+
+// ── 5. Tensors: one engine, two styles ───────────────────────────────────────────────────────────
+console.log("\n5. Tensors: a 2-16-2 MLP learning XOR, and its gradients by every tensor mode\n");
+{
+  const { tensor, randn, rng, zeros, matmul, add, relu, logSoftmax, mul, sum, neg, mean, sub, oneHot, noGrad, valueAndGrad, vjp, jvp } = T;
+  const r = rng(0);
+  const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]], { dtype: "float64" });
+  const y = oneHot(tensor([0, 1, 1, 0], { dtype: "int32" }), 2, "float64");
+  type Params = { w1: T.Tensor; b1: T.Tensor; w2: T.Tensor; b2: T.Tensor };
+  const lossOf = (p: Params) => neg(mean(sum(mul(logSoftmax(add(matmul(relu(add(matmul(x, p.w1), p.b1)), p.w2), p.b2)), y), -1)));
+  // Small random biases: with b1 = 0 the input [0, 0] would sit exactly on every relu's kink, where
+  // finite differences straddle it and disagree with the (one-sided) derivative.
+  const init = (): Params => ({
+    w1: randn([2, 16], { rng: r, dtype: "float64" }),
+    b1: mul(randn([16], { rng: r, dtype: "float64" }), 0.1),
+    w2: randn([16, 2], { rng: r, dtype: "float64" }),
+    b2: zeros([2], { dtype: "float64" }),
+  });
+  const p0 = init();
+  const names = ["w1", "b1", "w2", "b2"] as const;
+
+  // JAX style gradient against PyTorch style backward, and against finite differences of the loss.
+  const [loss0, g] = valueAndGrad(lossOf)(p0) as [T.Tensor, Params];
+  const leaves = Object.fromEntries(names.map((k) => [k, p0[k].detach().requireGrad()])) as Params;
+  lossOf(leaves).backward();
+  const flat = (q: Params) => names.flatMap((k) => Array.from(q[k].data()));
+  row("loss at the start", loss0.item(), lossOf(p0).item());
+  const viaBackward = flat(Object.fromEntries(names.map((k) => [k, leaves[k].grad as T.Tensor])) as Params);
+  const gap = flat(g).reduce((m, v, i) => Math.max(m, Math.abs(v - viaBackward[i])), 0);
+  row(`valueAndGrad vs backward(): largest gap of ${viaBackward.length}`, gap, 0, 1e-12);
+  const fromFlat = (v: readonly number[]): Params => {
+    let at = 0;
+    return Object.fromEntries(names.map((k) => {
+      const n = p0[k].size;
+      const t = tensor(Float64Array.from(v.slice(at, at + n)), { dtype: "float64", shape: p0[k].shape });
+      at += n;
+      return [k, t];
+    })) as Params;
+  };
+  const fd = checkGradient((v) => lossOf(fromFlat(v)).item(), flat(p0), { gradient: flat(g) });
+  console.log(`  ${fd.ok ? "✓" : "✗"} checkGradient of the tensor gradient: ${fd.summary}`);
+  if (!fd.ok) failures++;
+  // Forward mode through the JVP rules and reverse mode through the VJP rules agree: ⟨c, J t⟩ = ⟨Jᵀ c, t⟩.
+  const t = init();
+  const [, jt] = jvp(lossOf, [p0], [t]);
+  const [, pullback] = vjp(lossOf, p0);
+  const [jtc] = pullback(tensor(1, { dtype: "float64" })) as Params[];
+  const dot = (a: Params, b: Params) => names.reduce((acc, k) => acc + sum(mul(a[k], b[k])).item(), 0);
+  row("jvp (forward) = vjp (reverse) along a direction", jt.item(), dot(jtc, t), 1e-12);
+
+  // Training, PyTorch style: backward, then an in-place update under noGrad.
+  const w = Object.fromEntries(names.map((k) => [k, p0[k].detach().requireGrad()])) as Params;
+  let loss = Infinity;
+  for (let step = 0; step < 300; step++) {
+    const l = lossOf(w);
+    l.backward();
+    loss = l.item();
+    noGrad(() => {
+      for (const k of names) {
+        w[k].assign(sub(w[k], mul(w[k].grad as T.Tensor, 0.5)));
+        w[k].zeroGrad();
+      }
+    });
+  }
+  const logits = add(matmul(relu(add(matmul(x, w.w1), w.b1)), w.w2), w.b2);
+  row(`XOR learned in 300 steps (loss ${loss.toFixed(4)}), predictions`, Array.from(logits.argmax(-1).data()), [0, 1, 1, 0]);
+}
 
 console.log(failures === 0 ? "\nAll derivatives check out.\n" : `\n${failures} check(s) failed.\n`);
 process.exitCode = failures === 0 ? 0 : 1;

@@ -122,26 +122,80 @@ describe("README examples", () => {
     expect(bad.ok).toBe(false);
   });
 
-  it("tensors, PyTorch style and JAX style", () => {
-    const { tensor, randn, rng, sum, mul, sin, exp, grad, jvp, jacfwd, jacrev, hessian, noGrad } = T;
-    const w = randn([3, 2], { rng: rng(0), dtype: "float64" }).requireGrad();
-    const x = tensor([[1, 2, 3]], { dtype: "float64" });
-    const loss = sum(mul(sin(x.transpose()), w));
-    loss.backward();
-    expect((w.grad as T.Tensor).toArray()).toEqual([1, 2, 3].map((v) => [Math.sin(v), Math.sin(v)]));
-    expect(noGrad(() => mul(w, 2)).requiresGrad).toBe(false);
-    const f = (t: T.Tensor) => sum(mul(exp(t), t));
-    const g = (grad(f)(x) as T.Tensor).toArray() as number[][];
+  it("tensors, PyTorch style: an XOR net trained with backward and assign", () => {
+    const { tensor, randn, rng, zeros, matmul, add, relu, logSoftmax, mul, sum, neg, mean, sub, oneHot, noGrad } = T;
+    const r = rng(0);
+    const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
+    const y = oneHot(tensor([0, 1, 1, 0], { dtype: "int32" }), 2);
+    const w1 = randn([2, 16], { rng: r }).requireGrad(), b1 = zeros([16]).requireGrad();
+    const w2 = randn([16, 2], { rng: r }).requireGrad(), b2 = zeros([2]).requireGrad();
+    const model = (x: T.Tensor) => add(matmul(relu(add(matmul(x, w1), b1)), w2), b2);
+    const losses: number[] = [];
+    for (let step = 0; step < 200; step++) {
+      const loss = neg(mean(sum(mul(logSoftmax(model(x)), y), -1)));
+      losses.push(loss.item());
+      loss.backward();
+      noGrad(() => {
+        for (const p of [w1, b1, w2, b2]) {
+          p.assign(sub(p, mul(p.grad!, 0.5)));
+          p.zeroGrad();
+        }
+      });
+    }
+    close(losses[0], 1.22, 0.01);
+    expect(losses[199]).toBeLessThan(0.02);
+    expect(model(x).argmax(-1).toArray()).toEqual([0, 1, 1, 0]);
+    expect(noGrad(() => mul(w1, 2)).requiresGrad).toBe(false);
+  });
+
+  it("tensors, JAX style: trees of parameters, argnums, composable transforms, customVjp", () => {
+    const { tensor, randn, rng, zeros, matmul, add, relu, logSoftmax, mul, sum, neg, mean, sub, oneHot, grad, valueAndGrad, vjp, jvp, jacfwd, jacrev, hessian, exp, sin, customVjp, clip, tanh } = T;
+    const r = rng(0);
+    const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
+    const y = oneHot(tensor([0, 1, 1, 0], { dtype: "int32" }), 2);
+    type Params = { w1: T.Tensor; b1: T.Tensor; w2: T.Tensor; b2: T.Tensor };
+    const lossOf = (p: Params, x: T.Tensor, y: T.Tensor) => neg(mean(sum(mul(logSoftmax(add(matmul(relu(add(matmul(x, p.w1), p.b1)), p.w2), p.b2)), y), -1)));
+    let p: Params = { w1: randn([2, 16], { rng: r }), b1: zeros([16]), w2: randn([16, 2], { rng: r }), b2: zeros([2]) };
+    const step = valueAndGrad(lossOf);
+    let last = Infinity;
+    for (let i = 0; i < 200; i++) {
+      const [loss, g] = step(p, x, y) as [T.Tensor, Params];
+      last = loss.item();
+      p = { w1: sub(p.w1, mul(g.w1, 0.5)), b1: sub(p.b1, mul(g.b1, 0.5)), w2: sub(p.w2, mul(g.w2, 0.5)), b2: sub(p.b2, mul(g.b2, 0.5)) };
+    }
+    expect(last).toBeLessThan(0.05);
+    const [gp, gx] = grad(lossOf, { argnums: [0, 1] })(p, x, y) as [Params, T.Tensor];
+    expect(Object.keys(gp)).toEqual(["w1", "b1", "w2", "b2"]);
+    expect(gx.shape).toEqual([4, 2]);
+
+    const t = tensor([[1, 2, 3]], { dtype: "float64" });
+    const f = (u: T.Tensor) => sum(mul(exp(u), u));
+    const g = (grad(f)(t) as T.Tensor).toArray() as number[][];
     g[0].forEach((v, i) => close(v, (i + 2) * Math.exp(i + 1)));
-    const g2 = (grad((t: T.Tensor) => sum(grad(f)(t) as T.Tensor))(x) as T.Tensor).toArray() as number[][];
+    const g2 = (grad((u: T.Tensor) => sum(grad(f)(u) as T.Tensor))(t) as T.Tensor).toArray() as number[][];
     g2[0].forEach((v, i) => close(v, (i + 3) * Math.exp(i + 1)));
-    const [, tangent] = jvp(f, [x], [tensor([[1, 0, 0]], { dtype: "float64" })]);
+    const [, tangent] = jvp(f, [t], [tensor([[1, 0, 0]], { dtype: "float64" })]);
     close(tangent.item(), 2 * Math.E);
-    expect(jacfwd((t) => sin(t))(x).shape).toEqual([1, 3, 1, 3]);
-    const jr = Array.from(jacrev((t) => sin(t))(x).data());
-    Array.from(jacfwd((t) => sin(t))(x).data()).forEach((v, i) => close(v, jr[i]));
-    const h = hessian(f)(x).toArray() as number[][][][];
+    const [value, pullback] = vjp(f, t);
+    close(value.item(), Math.E + 2 * Math.exp(2) + 3 * Math.exp(3));
+    close((pullback(tensor(1, { dtype: "float64" }))[0].toArray() as number[][])[0][2], 4 * Math.exp(3));
+    expect(jacfwd(sin)(t).shape).toEqual([1, 3, 1, 3]);
+    const jr = Array.from(jacrev(sin)(t).data());
+    Array.from(jacfwd(sin)(t).data()).forEach((v, i) => close(v, jr[i]));
+    const h = hessian(f)(t).toArray() as number[][][][];
     close(h[0][1][0][1], 4 * Math.exp(2));
     close(h[0][1][0][2], 0);
+
+    const clippedTanh = customVjp(
+      (u: T.Tensor) => tanh(u),
+      (u: T.Tensor) => {
+        const yy = tanh(u);
+        return [yy, yy] as const;
+      },
+      (yy, gg) => [clip(mul(gg, sub(1, mul(yy, yy))), -0.1, 0.1)],
+    );
+    const gc = (grad((u: T.Tensor) => sum(mul(clippedTanh(u), 10)))(tensor([0, 3])) as T.Tensor).toArray() as number[];
+    close(gc[0], 0.1, 1e-6);
+    close(gc[1], 10 * (1 - Math.tanh(3) ** 2), 1e-5);
   });
 });

@@ -1,4 +1,4 @@
-/** `adjoint/tensor`: tensors on the CPU — storage, views, creation, the first primitives and reverse-mode autograd (issue 3, in progress). */
+/** `adjoint/tensor`: tensors — storage, views, creation, the primitives with their VJP/JVP rules, autograd in both styles, static shapes, backends. */
 export { DTYPES, isFloat, type DType, type FloatDType, type Storage } from "./dtype.js";
 export type { Shape } from "./shape.js";
 export { Rng, rng } from "./rng.js";
