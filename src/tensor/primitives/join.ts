@@ -158,7 +158,7 @@ export function split(x: Tensor, sizesOrCount: number | readonly number[], axis 
   return pieces;
 }
 
-interface PadParams {
+export interface PadParams {
   readonly widths: readonly (readonly [number, number])[];
   readonly value: number;
 }

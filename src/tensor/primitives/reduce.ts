@@ -16,7 +16,7 @@ import { add, div, mul } from "./arithmetic.js";
 import { expectFloat, zerosLike } from "./lift.js";
 import { expand, permute, reshape, slice, unsqueeze } from "./shape.js";
 
-interface AxesParams {
+export interface AxesParams {
   readonly axes: readonly number[];
   readonly keepDims: boolean;
 }
@@ -75,7 +75,7 @@ const MIN = defineFold(Infinity, (acc, v) => (v < acc || v !== v ? v : acc));
  * shared among ties (the scalar ½/½ rule generalised). Piecewise constant, so it has no derivative
  * rules and is always applied to detached inputs.
  */
-const tieShareP = definePrimitive<{ readonly axes: readonly number[]; readonly extreme: Extreme }>("tieShare", {
+export const tieShareP = definePrimitive<{ readonly axes: readonly number[]; readonly extreme: Extreme }>("tieShare", {
   impl: ([x], { axes, extreme }) => {
     const fold = extreme === "max" ? MAX : MIN;
     return mapGroups(x, axes, (src, dst, base, n) => {
@@ -194,7 +194,7 @@ export const cumsumP: Primitive<{ readonly axis: number }> = definePrimitive<{ r
 // ── argmax, argmin ──────────────────────────────────────────────────────────────────────────────
 
 /** The index of the first max (min) along one axis, as int32; NaN counts as the extreme, as in NumPy. */
-const argExtremeP = definePrimitive<{ readonly axes: readonly number[]; readonly keepDims: boolean; readonly extreme: Extreme }>("argExtreme", {
+export const argExtremeP = definePrimitive<{ readonly axes: readonly number[]; readonly keepDims: boolean; readonly extreme: Extreme }>("argExtreme", {
   impl: ([x], { axes, keepDims, extreme }) => {
     const order = groupOrder(x.rank, axes);
     const src = view.permute(x, order).data();

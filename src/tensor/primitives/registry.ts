@@ -1,0 +1,90 @@
+/**
+ * Every primitive of the tensor engine, by name: the one list that says what the engine is made of.
+ * A meta-test walks it (test/tensor/registry.test.ts): each entry with rules has its VJP checked
+ * against finite differences and its JVP against its VJP, and the entries without rules are exactly
+ * the ones listed as constant here. A primitive added to a family file and not here fails that test.
+ * (`customVjp`/`customJvp`/`checkpoint` make primitives of their own at run time; those are the
+ * user's and are not listed.)
+ */
+import type { Primitive } from "../primitive.js";
+import { addP, divP, mulP, negP, subP } from "./arithmetic.js";
+import { castP } from "./cast.js";
+import { eqP, geP, gtP, leP, ltP, neP } from "./compare.js";
+import { conv2dInputGradP, conv2dP, conv2dWeightGradP } from "./conv.js";
+import { gatherP, oneHotP, scatterAddP } from "./gather.js";
+import { concatP, padP } from "./join.js";
+import { matmulP } from "./matmul.js";
+import { maxPool2dGradP, maxPool2dP, maxPool2dSelectP } from "./pool.js";
+import { argExtremeP, cumsumP, maxP, minP, prodOthersP, prodP, sumP, tieShareP } from "./reduce.js";
+import { maximumP, minimumP, whereP } from "./select.js";
+import { contiguousP, expandP, permuteP, reshapeP, sliceP, unsliceP } from "./shape.js";
+import { absP, cosP, erfP, expP, geluP, geluTanhP, logP, powP, reluP, rsqrtP, sigmoidP, signP, sinP, softplusP, sqrtP, tanhP } from "./unary.js";
+
+export const primitives = {
+  add: addP,
+  sub: subP,
+  mul: mulP,
+  div: divP,
+  neg: negP,
+  pow: powP,
+  exp: expP,
+  log: logP,
+  sin: sinP,
+  cos: cosP,
+  tanh: tanhP,
+  sqrt: sqrtP,
+  rsqrt: rsqrtP,
+  abs: absP,
+  sign: signP,
+  relu: reluP,
+  sigmoid: sigmoidP,
+  softplus: softplusP,
+  erf: erfP,
+  gelu: geluP,
+  geluTanh: geluTanhP,
+  eq: eqP,
+  ne: neP,
+  lt: ltP,
+  le: leP,
+  gt: gtP,
+  ge: geP,
+  where: whereP,
+  maximum: maximumP,
+  minimum: minimumP,
+  cast: castP,
+  sum: sumP,
+  max: maxP,
+  min: minP,
+  prod: prodP,
+  prodOthers: prodOthersP,
+  cumsum: cumsumP,
+  tieShare: tieShareP,
+  argExtreme: argExtremeP,
+  matmul: matmulP,
+  conv2d: conv2dP,
+  conv2dInputGrad: conv2dInputGradP,
+  conv2dWeightGrad: conv2dWeightGradP,
+  maxPool2d: maxPool2dP,
+  maxPool2dSelect: maxPool2dSelectP,
+  maxPool2dGrad: maxPool2dGradP,
+  concat: concatP,
+  pad: padP,
+  gather: gatherP,
+  scatterAdd: scatterAddP,
+  oneHot: oneHotP,
+  reshape: reshapeP,
+  expand: expandP,
+  permute: permuteP,
+  slice: sliceP,
+  unslice: unsliceP,
+  contiguous: contiguousP,
+} satisfies Record<string, Primitive<never>>;
+
+export type PrimitiveName = keyof typeof primitives;
+
+/**
+ * Primitives with no derivative rules, by design: piecewise-constant helpers whose results are
+ * never differentiated (argmax/argmin's indices; the weights that share max's cotangent among ties,
+ * always computed from detached inputs). Differentiating through one is `MissingDerivative`.
+ */
+export const constantPrimitives: readonly PrimitiveName[] = ["argExtreme", "tieShare"];
