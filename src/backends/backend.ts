@@ -13,6 +13,8 @@ import { matmul as cpuMatmul } from "./cpu/kernels/matmul.js";
 import { simdAvailable } from "./wasm/features.js";
 import { matmul as wasmMatmul } from "./wasm/matmul.js";
 
+export { getThreads, setThreads } from "./wasm/pool.js";
+
 export type BackendName = "cpu" | "wasm";
 
 /** The kernels a backend provides (the primitives call these). */

@@ -10,7 +10,8 @@ import { broadcastStrides } from "../cpu/kernels/strided.js";
 import { allocate } from "../../tensor/dtype.js";
 import type { Shape } from "../../tensor/shape.js";
 import { fromStorage, type Tensor } from "../../tensor/tensor.js";
-import { GEMM_F32, GEMM_F64, wasmRuntime } from "./runtime.js";
+import { poolFor } from "./pool.js";
+import { GEMM_F32, GEMM_F64, wasmRuntime, type WasmRuntime } from "./runtime.js";
 
 /** Below this many multiply-adds per matrix the reference loop wins. */
 const MIN_WORK = 4096;
@@ -65,8 +66,37 @@ function packB(dst: FloatArray, at: number, src: FloatArray, base: number, rs: n
 
 const align = (bytes: number) => (bytes + 63) & ~63;
 
-/** `minWork`: products smaller than this (m·n·k) use the reference loop; the tests pass 0 to reach the kernel. */
-export function matmul(a: Tensor, b: Tensor, batch: Shape, minWork = MIN_WORK): Tensor {
+/** Below this many multiply-adds a product runs on the calling thread: waking workers costs more. */
+const MIN_SPLIT_WORK = 1 << 18;
+
+/**
+ * C's row panels [0, rowPanels) × column panels [0, colPanels) computed by the calling thread and
+ * the ready workers, each taking a contiguous range of row panels (or of column panels when there are
+ * more of those). Each C element belongs to one part, so the result does not depend on the split.
+ */
+function gemmSplit(rt: WasmRuntime, fn: number, gemm: (...args: number[]) => void, head: readonly number[], rowPanels: number, colPanels: number, split: boolean): void {
+  const pool = split && rt.poolTarget !== undefined ? poolFor(rt.poolTarget) : undefined;
+  const byRows = rowPanels >= colPanels;
+  const panels = byRows ? rowPanels : colPanels;
+  const parts = pool === undefined ? 1 : Math.min(pool.workers + 1, panels);
+  if (pool === undefined || parts < 2) {
+    gemm(...head, 0, rowPanels, 0, colPanels);
+    return;
+  }
+  const ranges: number[][] = [];
+  for (let p = 0; p < parts; p++) {
+    const start = Math.floor((p * panels) / parts);
+    const end = Math.floor(((p + 1) * panels) / parts);
+    ranges.push(byRows ? [...head, start, end, 0, colPanels] : [...head, 0, rowPanels, start, end]);
+  }
+  pool.run(fn, ranges, (args) => gemm(...args));
+}
+
+/**
+ * `minWork`: products smaller than this (m·n·k) use the reference loop; `minSplitWork`: smaller ones
+ * run on the calling thread. The tests pass small values to reach the kernel and the workers.
+ */
+export function matmul(a: Tensor, b: Tensor, batch: Shape, minWork = MIN_WORK, minSplitWork = MIN_SPLIT_WORK): Tensor {
   const m = a.shape[a.rank - 2];
   const k = a.shape[a.rank - 1];
   const n = b.shape[b.rank - 1];
@@ -106,7 +136,7 @@ export function matmul(a: Tensor, b: Tensor, batch: Shape, minWork = MIN_WORK): 
     if (baseB !== lastB) packB(heap, bp / size, srcB, baseB, rsB, csB, k, n, nr);
     lastA = baseA;
     lastB = baseB;
-    gemm(k, ap, bp, cp, np * size, 0, mp / mr, 0, np / nr);
+    gemmSplit(rt, dtype === "float32" ? 0 : 1, gemm, [k, ap, bp, cp, np * size], mp / mr, np / nr, m * n * k >= minSplitWork);
     // The padded C back into the result's rows.
     const c0 = cp / size;
     const o0 = q * m * n;

@@ -2,11 +2,14 @@
  * The wasm backend's one module and its memory. The kernels are generated (./gemm.ts), compiled and
  * instantiated on first use; the memory is a scratch area the drivers pack operands into, grown on
  * demand and reused by every call (a kernel call owns it from start to end: calls do not overlap).
+ * The memory is shared where the platform allows, so worker threads (pool.ts) run the same module
+ * on it, each over its own part of the output.
  */
 import { wasm, type WasmApi, type WasmMemory } from "./api.js";
 import { ModuleBuilder, Val } from "./encoder.js";
 import { relaxedSimdAvailable, simdAvailable } from "./features.js";
 import { emitGemm, type GemmShape } from "./gemm.js";
+import type { PoolTarget } from "./pool.js";
 
 const PAGE = 65536;
 const MAX_PAGES = 32768;
@@ -26,19 +29,31 @@ export interface Kernels {
   readonly relaxed: boolean;
 }
 
+/** The exported functions worker threads may run, by index (pool.ts). */
+export const POOL_FUNCTIONS = ["gemmF32", "gemmF64"] as const;
+
+/**
+ * Threads need a shared memory: always in Node; in a browser only on a cross-origin-isolated page
+ * (elsewhere SharedArrayBuffer is missing and the kernels run on the calling thread).
+ */
+const canShare = typeof SharedArrayBuffer === "function" && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+
 export class WasmRuntime {
   readonly memory: WasmMemory;
   readonly kernels: Kernels;
+  /** What the worker pool instantiates (undefined when the memory cannot be shared). */
+  readonly poolTarget: PoolTarget | undefined;
 
   constructor(api: WasmApi, relaxed: boolean) {
-    this.memory = new api.Memory({ initial: 16, maximum: MAX_PAGES });
-    const builder = new ModuleBuilder({ initialPages: 1, maximumPages: MAX_PAGES, shared: false });
+    this.memory = new api.Memory({ initial: 16, maximum: MAX_PAGES, shared: canShare });
+    const builder = new ModuleBuilder({ initialPages: 1, maximumPages: MAX_PAGES, shared: canShare });
     emitGemm(builder, "gemmF32", { ...GEMM_F32, relaxed });
     emitGemm(builder, "gemmF64", { ...GEMM_F64, relaxed });
     const module = new api.Module(builder.encode());
     const instance = new api.Instance(module, { env: { memory: this.memory } });
     const e = instance.exports as unknown as { gemmF32: GemmFn; gemmF64: GemmFn };
     this.kernels = { gemmF32: e.gemmF32, gemmF64: e.gemmF64, relaxed };
+    this.poolTarget = canShare ? { module, memory: this.memory, names: POOL_FUNCTIONS } : undefined;
   }
 
   /**
