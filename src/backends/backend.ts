@@ -9,7 +9,9 @@
 import { AdError, describe } from "../errors.js";
 import type { Shape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
+import * as cpuConv from "./cpu/kernels/conv.js";
 import { matmul as cpuMatmul } from "./cpu/kernels/matmul.js";
+import * as wasmConv from "./wasm/conv.js";
 import { simdAvailable } from "./wasm/features.js";
 import { matmul as wasmMatmul } from "./wasm/matmul.js";
 
@@ -21,11 +23,16 @@ export type BackendName = "cpu" | "wasm";
 export interface Backend {
   readonly name: BackendName;
   matmul(a: Tensor, b: Tensor, batch: Shape): Tensor;
+  conv2d: typeof cpuConv.conv2d;
+  conv2dInputGrad: typeof cpuConv.conv2dInputGrad;
+  conv2dWeightGrad: typeof cpuConv.conv2dWeightGrad;
 }
 
+const conv = ({ conv2d, conv2dInputGrad, conv2dWeightGrad }: typeof cpuConv | typeof wasmConv) => ({ conv2d, conv2dInputGrad, conv2dWeightGrad });
+
 const BACKENDS: Record<BackendName, Backend> = {
-  cpu: { name: "cpu", matmul: cpuMatmul },
-  wasm: { name: "wasm", matmul: wasmMatmul },
+  cpu: { name: "cpu", matmul: cpuMatmul, ...conv(cpuConv) },
+  wasm: { name: "wasm", matmul: wasmMatmul, ...conv(wasmConv) },
 };
 
 /** The backends this engine can run, fastest first. */

@@ -10,7 +10,8 @@
  *
  * (u, v: the cotangents of dx and dw). The JVP of a bilinear f is f(dx, w) + f(x, dw).
  */
-import { conv2d as conv2dKernel, conv2dInputGrad as inputGradKernel, conv2dWeightGrad as weightGradKernel, type Pair, type WindowGeometry, windowCount } from "../../backends/cpu/kernels/conv.js";
+import { kernels } from "../../backends/backend.js";
+import { type Pair, type WindowGeometry, windowCount } from "../../backends/cpu/kernels/conv.js";
 import { AdError, describe, expectInteger, invalidArgument } from "../../errors.js";
 import { isFloat } from "../dtype.js";
 import { bind, definePrimitive, type JvpArgs, type Primitive } from "../primitive.js";
@@ -46,7 +47,7 @@ export const conv2dP: Primitive<WindowGeometry> = definePrimitive<WindowGeometry
   impl: ([x, w], geo) => {
     const outH = windowCount(x.shape[2], w.shape[2], geo.stride[0], geo.padding[0], geo.dilation[0]);
     const outW = windowCount(x.shape[3], w.shape[3], geo.stride[1], geo.padding[1], geo.dilation[1]);
-    return conv2dKernel(expectFloat("conv2d", x), expectFloat("conv2d", w), geo, outH, outW);
+    return kernels().conv2d(expectFloat("conv2d", x), expectFloat("conv2d", w), geo, outH, outW);
   },
   vjp: ({ cotangent: g, inputs: [x, w], params }) => [
     bind(conv2dInputGradP, [g, w], { ...geometry(params), inputSize: [x.shape[2], x.shape[3]] }),
@@ -56,7 +57,7 @@ export const conv2dP: Primitive<WindowGeometry> = definePrimitive<WindowGeometry
 });
 
 export const conv2dInputGradP: Primitive<InputGradParams> = definePrimitive<InputGradParams>("conv2dInputGrad", {
-  impl: ([g, w], p) => inputGradKernel(expectFloat("conv2dInputGrad", g), expectFloat("conv2dInputGrad", w), p, p.inputSize[0], p.inputSize[1]),
+  impl: ([g, w], p) => kernels().conv2dInputGrad(expectFloat("conv2dInputGrad", g), expectFloat("conv2dInputGrad", w), p, p.inputSize[0], p.inputSize[1]),
   vjp: ({ cotangent: u, inputs: [g, w], params }) => [
     bind(conv2dP, [u, w], geometry(params)),
     bind(conv2dWeightGradP, [u, g], { ...geometry(params), kernelSize: [w.shape[2], w.shape[3]] }),
@@ -65,7 +66,7 @@ export const conv2dInputGradP: Primitive<InputGradParams> = definePrimitive<Inpu
 });
 
 export const conv2dWeightGradP: Primitive<WeightGradParams> = definePrimitive<WeightGradParams>("conv2dWeightGrad", {
-  impl: ([x, g], p) => weightGradKernel(expectFloat("conv2dWeightGrad", x), expectFloat("conv2dWeightGrad", g), p, p.kernelSize[0], p.kernelSize[1]),
+  impl: ([x, g], p) => kernels().conv2dWeightGrad(expectFloat("conv2dWeightGrad", x), expectFloat("conv2dWeightGrad", g), p, p.kernelSize[0], p.kernelSize[1]),
   vjp: ({ cotangent: v, inputs: [x, g], params }) => [
     bind(conv2dInputGradP, [g, v], { ...geometry(params), inputSize: [x.shape[2], x.shape[3]] }),
     bind(conv2dP, [x, v], geometry(params)),
