@@ -73,6 +73,10 @@ describe.runIf(simdAvailable)("wasm matmul kernel", () => {
     const c = randn([70, 600], { rng: rng(5), dtype: "float64" });
     const d = transpose(randn([130, 600], { rng: rng(6), dtype: "float64" }));
     expect(maxAbsDiff(wasmMatmul(c, d, [], 0), referenceMatmul(c, d, []))).toBeLessThan(1e-12);
+    // Negative strides (reversed views) and a sparse view (every third column) are packed from JS.
+    const e = randn([45, 60], { rng: rng(11) }).slice([null, null, -1], [null, null, -1]);
+    const f = randn([60, 90], { rng: rng(12) }).slice(null, [null, null, 3]);
+    expect(maxAbsDiff(wasmMatmul(e, f, [], 0), referenceMatmul(e, f, []))).toBeLessThan(1e-4);
   });
 
   it("leaves no state between calls: the same product twice is bit-identical", () => {

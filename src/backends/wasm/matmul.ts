@@ -11,7 +11,7 @@ import { allocate } from "../../tensor/dtype.js";
 import type { Shape } from "../../tensor/shape.js";
 import { fromStorage, type Tensor } from "../../tensor/tensor.js";
 import { poolFor } from "./pool.js";
-import { GEMM_F32, GEMM_F64, wasmRuntime, type WasmRuntime } from "./runtime.js";
+import { GEMM_F32, GEMM_F64, type PackFn, wasmRuntime, type WasmRuntime } from "./runtime.js";
 
 /** Below this many multiply-adds per matrix the reference loop wins. */
 const MIN_WORK = 4096;
@@ -47,16 +47,20 @@ function packA(dst: FloatArray, at: number, src: FloatArray, base: number, rs: n
   }
 }
 
-/** Packs columns [0, n) × k of a strided matrix into panels of `nr` columns (zero-padded), k × nr each. */
+/**
+ * Packs columns [0, n) × k of a strided matrix into panels of `nr` columns (zero-padded), k × nr each.
+ * Row by row: each source row is read once, front to back, and scattered to every panel (reading
+ * panel by panel instead walks all k rows once per panel, which misses the cache for a large B).
+ */
 function packB(dst: FloatArray, at: number, src: FloatArray, base: number, rs: number, cs: number, k: number, n: number, nr: number): void {
   const panels = Math.ceil(n / nr);
-  for (let jp = 0; jp < panels; jp++) {
-    const d0 = at + jp * k * nr;
-    const j0 = jp * nr;
-    const width = Math.min(nr, n - j0);
-    for (let p = 0; p < k; p++) {
-      const d = d0 + p * nr;
-      const s = base + p * rs + j0 * cs;
+  const stride = k * nr;
+  for (let p = 0; p < k; p++) {
+    const row = base + p * rs;
+    for (let jp = 0, d = at + p * nr; jp < panels; jp++, d += stride) {
+      const j0 = jp * nr;
+      const width = Math.min(nr, n - j0);
+      const s = row + j0 * cs;
       if (cs === 1) for (let c = 0; c < width; c++) dst[d + c] = src[s + c];
       else for (let c = 0; c < width; c++) dst[d + c] = src[s + c * cs];
       for (let c = width; c < nr; c++) dst[d + c] = 0;
@@ -65,6 +69,38 @@ function packB(dst: FloatArray, at: number, src: FloatArray, base: number, rs: n
 }
 
 const align = (bytes: number) => (bytes + 63) & ~63;
+
+/** An operand matrix as [D, k] with element strides (sD, sK), packed in panels of w along D. */
+interface Staged {
+  readonly D: number;
+  readonly sD: number;
+  readonly sK: number;
+  readonly w: number;
+  /** Elements from the first to the last one it reads; 0 when it cannot be staged as one block. */
+  readonly span: number;
+}
+
+/**
+ * The storage span of a [D, k] matrix with strides (sD, sK) — when it is dense enough to copy as one
+ * block (at most twice its element count; no negative strides), else 0 (packed from JS instead).
+ */
+function spanOf(D: number, sD: number, k: number, sK: number): number {
+  if (sD < 0 || sK < 0) return 0;
+  const span = (D - 1) * sD + (k - 1) * sK + 1;
+  return span <= 2 * D * k ? span : 0;
+}
+
+/**
+ * Packs an operand with the generated kernel: one block copy of its span into the staging area
+ * (`stage`, bytes), then the panel rearrangement in wasm. False when the operand cannot be staged.
+ */
+function packInWasm(heap: FloatArray, src: FloatArray, base: number, v: Staged, k: number, stage: number, dst: number, pack: PackFn): boolean {
+  if (v.span === 0) return false;
+  const size = heap.BYTES_PER_ELEMENT;
+  heap.set(src.subarray(base, base + v.span), stage / size);
+  pack(stage, v.sD, v.sK, v.D, k, dst, 0, Math.ceil(v.D / v.w), Math.floor(v.D / v.w));
+  return true;
+}
 
 /** Below this many multiply-adds a product runs on the calling thread: waking workers costs more. */
 const MIN_SPLIT_WORK = 1 << 18;
@@ -109,11 +145,20 @@ export function matmul(a: Tensor, b: Tensor, batch: Shape, minWork = MIN_WORK, m
   const aBytes = align(mp * k * size);
   const bBytes = align(np * k * size);
   const cBytes = align(mp * np * size);
+  const [rsA, csA] = [a.strides[a.rank - 2], a.strides[a.rank - 1]];
+  const [rsB, csB] = [b.strides[b.rank - 2], b.strides[b.rank - 1]];
+  // Each operand as [D, k] with strides (sD, sK): A over its rows, B over its columns.
+  const viewA: Staged = { D: m, sD: rsA, sK: csA, w: mr, span: spanOf(m, rsA, k, csA) };
+  const viewB: Staged = { D: n, sD: csB, sK: rsB, w: nr, span: spanOf(n, csB, k, rsB) };
+  const stageBytes = align(viewA.span * size) + align(viewB.span * size);
   const rt = wasmRuntime();
-  if (rt === undefined || !rt.reserve(aBytes + bBytes + cBytes)) return referenceMatmul(a, b, batch);
+  if (rt === undefined || !rt.reserve(aBytes + bBytes + cBytes + stageBytes)) return referenceMatmul(a, b, batch);
   const heap = dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
   const gemm = dtype === "float32" ? rt.kernels.gemmF32 : rt.kernels.gemmF64;
   const [ap, bp, cp] = [0, aBytes, aBytes + bBytes];
+  const stageA = cp + cBytes;
+  const stageB = stageA + align(viewA.span * size);
+  const packFor = (w: number) => (dtype === "float64" ? rt.kernels.packF64x4 : w === 4 ? rt.kernels.packF32x4 : rt.kernels.packF32x8);
 
   let count = 1;
   for (const d of batch) count *= d;
@@ -121,8 +166,6 @@ export function matmul(a: Tensor, b: Tensor, batch: Shape, minWork = MIN_WORK, m
   // Each operand's element strides along the broadcast batch axes (0 where it is broadcast).
   const sa = broadcastStrides(a.shape.slice(0, -2), a.strides.slice(0, -2), batch);
   const sb = broadcastStrides(b.shape.slice(0, -2), b.strides.slice(0, -2), batch);
-  const [rsA, csA] = [a.strides[a.rank - 2], a.strides[a.rank - 1]];
-  const [rsB, csB] = [b.strides[b.rank - 2], b.strides[b.rank - 1]];
   const srcA = a.storage as FloatArray;
   const srcB = b.storage as FloatArray;
   const index = new Array<number>(batch.length).fill(0);
@@ -132,8 +175,8 @@ export function matmul(a: Tensor, b: Tensor, batch: Shape, minWork = MIN_WORK, m
   let lastB = -1;
   for (let q = 0; q < count; q++) {
     // A broadcast operand is packed once for all the matrices that share it.
-    if (baseA !== lastA) packA(heap, ap / size, srcA, baseA, rsA, csA, m, k, mr);
-    if (baseB !== lastB) packB(heap, bp / size, srcB, baseB, rsB, csB, k, n, nr);
+    if (baseA !== lastA && !packInWasm(heap, srcA, baseA, viewA, k, stageA, ap, packFor(mr))) packA(heap, ap / size, srcA, baseA, rsA, csA, m, k, mr);
+    if (baseB !== lastB && !packInWasm(heap, srcB, baseB, viewB, k, stageB, bp, packFor(nr))) packB(heap, bp / size, srcB, baseB, rsB, csB, k, n, nr);
     lastA = baseA;
     lastB = baseB;
     gemmSplit(rt, dtype === "float32" ? 0 : 1, gemm, [k, ap, bp, cp, np * size], mp / mr, np / nr, m * n * k >= minSplitWork);

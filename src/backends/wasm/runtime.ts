@@ -9,6 +9,7 @@ import { wasm, type WasmApi, type WasmMemory } from "./api.js";
 import { ModuleBuilder, Val } from "./encoder.js";
 import { relaxedSimdAvailable, simdAvailable } from "./features.js";
 import { emitGemm, type GemmShape } from "./gemm.js";
+import { emitPack } from "./pack.js";
 import type { PoolTarget } from "./pool.js";
 
 const PAGE = 65536;
@@ -21,16 +22,22 @@ export const GEMM_F32: Omit<GemmShape, "relaxed"> = { type: Val.f32, mr: 4, nr: 
 export const GEMM_F64: Omit<GemmShape, "relaxed"> = { type: Val.f64, mr: 4, nr: 4 };
 
 type GemmFn = (k: number, ap: number, bp: number, cp: number, ldcBytes: number, i0: number, i1: number, j0: number, j1: number) => void;
+/** pack(src, sD, sK, D, k, dst, q0, q1, full): see pack.ts. */
+export type PackFn = (src: number, sD: number, sK: number, D: number, k: number, dst: number, q0: number, q1: number, full: number) => void;
 
 export interface Kernels {
   readonly gemmF32: GemmFn;
   readonly gemmF64: GemmFn;
+  /** Packing into panels of 4 (A's rows) and NR (B's columns) values, per dtype. */
+  readonly packF32x4: PackFn;
+  readonly packF32x8: PackFn;
+  readonly packF64x4: PackFn;
   /** Whether the kernels use relaxed SIMD's fused multiply-add. */
   readonly relaxed: boolean;
 }
 
 /** The exported functions worker threads may run, by index (pool.ts). */
-export const POOL_FUNCTIONS = ["gemmF32", "gemmF64"] as const;
+export const POOL_FUNCTIONS = ["gemmF32", "gemmF64", "packF32x4", "packF32x8", "packF64x4"] as const;
 
 /**
  * Threads need a shared memory: always in Node; in a browser only on a cross-origin-isolated page
@@ -49,10 +56,13 @@ export class WasmRuntime {
     const builder = new ModuleBuilder({ initialPages: 1, maximumPages: MAX_PAGES, shared: canShare });
     emitGemm(builder, "gemmF32", { ...GEMM_F32, relaxed });
     emitGemm(builder, "gemmF64", { ...GEMM_F64, relaxed });
+    emitPack(builder, "packF32x4", Val.f32, 4);
+    emitPack(builder, "packF32x8", Val.f32, 8);
+    emitPack(builder, "packF64x4", Val.f64, 4);
     const module = new api.Module(builder.encode());
     const instance = new api.Instance(module, { env: { memory: this.memory } });
-    const e = instance.exports as unknown as { gemmF32: GemmFn; gemmF64: GemmFn };
-    this.kernels = { gemmF32: e.gemmF32, gemmF64: e.gemmF64, relaxed };
+    const e = instance.exports as unknown as Omit<Kernels, "relaxed">;
+    this.kernels = { gemmF32: e.gemmF32, gemmF64: e.gemmF64, packF32x4: e.packF32x4, packF32x8: e.packF32x8, packF64x4: e.packF64x4, relaxed };
     this.poolTarget = canShare ? { module, memory: this.memory, names: POOL_FUNCTIONS } : undefined;
   }
 
