@@ -183,7 +183,8 @@ export function matmul(a: Tensor, b: Tensor, batch: Shape, minWork = MIN_WORK, m
     // The padded C back into the result's rows.
     const c0 = cp / size;
     const o0 = q * m * n;
-    for (let i = 0; i < m; i++) out.set(heap.subarray(c0 + i * np, c0 + i * np + n), o0 + i * n);
+    if (np === n) out.set(heap.subarray(c0, c0 + m * n), o0);
+    else for (let i = 0; i < m; i++) out.set(heap.subarray(c0 + i * np, c0 + i * np + n), o0 + i * n);
     for (let axis = batch.length - 1; axis >= 0; axis--) {
       index[axis]++;
       baseA += sa[axis];
