@@ -11,10 +11,16 @@ import { allocate } from "../../tensor/dtype.js";
 import type { Shape } from "../../tensor/shape.js";
 import { fromStorage, type Tensor } from "../../tensor/tensor.js";
 import { poolFor } from "./pool.js";
-import { GEMM_F32, GEMM_F64, type PackFn, wasmRuntime, type WasmRuntime } from "./runtime.js";
+import { GEMM_F32, GEMM_F64, POOL_FUNCTIONS, type PoolFunction, wasmRuntime, type WasmRuntime } from "./runtime.js";
 
 /** Below this many multiply-adds per matrix the reference loop wins. */
 const MIN_WORK = 4096;
+
+/** Below this many multiply-adds a product runs on the calling thread: waking workers costs more. */
+const MIN_SPLIT_WORK = 1 << 18;
+
+/** Below this many elements an operand is packed on the calling thread. */
+const MIN_SPLIT_PACK = 1 << 16;
 
 type FloatArray = Float32Array | Float64Array;
 
@@ -94,38 +100,33 @@ function spanOf(D: number, sD: number, k: number, sK: number): number {
  * Packs an operand with the generated kernel: one block copy of its span into the staging area
  * (`stage`, bytes), then the panel rearrangement in wasm. False when the operand cannot be staged.
  */
-function packInWasm(heap: FloatArray, src: FloatArray, base: number, v: Staged, k: number, stage: number, dst: number, pack: PackFn): boolean {
+function packInWasm(rt: WasmRuntime, heap: FloatArray, src: FloatArray, base: number, v: Staged, k: number, stage: number, dst: number): boolean {
   if (v.span === 0) return false;
   const size = heap.BYTES_PER_ELEMENT;
   heap.set(src.subarray(base, base + v.span), stage / size);
-  pack(stage, v.sD, v.sK, v.D, k, dst, 0, Math.ceil(v.D / v.w), Math.floor(v.D / v.w));
+  const name = size === 8 ? "packF64x4" : v.w === 4 ? "packF32x4" : "packF32x8";
+  const full = Math.floor(v.D / v.w);
+  split(rt, name, Math.ceil(v.D / v.w), v.D * k >= MIN_SPLIT_PACK, (start, end) => [stage, v.sD, v.sK, v.D, k, dst, start, end, full]);
   return true;
 }
 
-/** Below this many multiply-adds a product runs on the calling thread: waking workers costs more. */
-const MIN_SPLIT_WORK = 1 << 18;
-
 /**
- * C's row panels [0, rowPanels) × column panels [0, colPanels) computed by the calling thread and
- * the ready workers, each taking a contiguous range of row panels (or of column panels when there are
- * more of those). Each C element belongs to one part, so the result does not depend on the split.
+ * Runs kernel `name` over panels [0, panels) on the calling thread and the ready workers, each
+ * taking a contiguous range `argsFor(start, end)`. The parts write disjoint outputs (C's rows or
+ * columns, or packed panels), and every C element is still summed over the whole k in order, so
+ * the result does not depend on the split.
  */
-function gemmSplit(rt: WasmRuntime, fn: number, gemm: (...args: number[]) => void, head: readonly number[], rowPanels: number, colPanels: number, split: boolean): void {
-  const pool = split && rt.poolTarget !== undefined ? poolFor(rt.poolTarget) : undefined;
-  const byRows = rowPanels >= colPanels;
-  const panels = byRows ? rowPanels : colPanels;
+function split(rt: WasmRuntime, name: PoolFunction, panels: number, wanted: boolean, argsFor: (start: number, end: number) => number[]): void {
+  const kernel = rt.kernels[name] as (...args: number[]) => void;
+  const pool = wanted && rt.poolTarget !== undefined ? poolFor(rt.poolTarget) : undefined;
   const parts = pool === undefined ? 1 : Math.min(pool.workers + 1, panels);
   if (pool === undefined || parts < 2) {
-    gemm(...head, 0, rowPanels, 0, colPanels);
+    kernel(...argsFor(0, panels));
     return;
   }
   const ranges: number[][] = [];
-  for (let p = 0; p < parts; p++) {
-    const start = Math.floor((p * panels) / parts);
-    const end = Math.floor(((p + 1) * panels) / parts);
-    ranges.push(byRows ? [...head, start, end, 0, colPanels] : [...head, 0, rowPanels, start, end]);
-  }
-  pool.run(fn, ranges, (args) => gemm(...args));
+  for (let p = 0; p < parts; p++) ranges.push(argsFor(Math.floor((p * panels) / parts), Math.floor(((p + 1) * panels) / parts)));
+  pool.run(POOL_FUNCTIONS.indexOf(name), ranges, (args) => kernel(...args));
 }
 
 /**
@@ -154,11 +155,10 @@ export function matmul(a: Tensor, b: Tensor, batch: Shape, minWork = MIN_WORK, m
   const rt = wasmRuntime();
   if (rt === undefined || !rt.reserve(aBytes + bBytes + cBytes + stageBytes)) return referenceMatmul(a, b, batch);
   const heap = dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
-  const gemm = dtype === "float32" ? rt.kernels.gemmF32 : rt.kernels.gemmF64;
+  const gemmName = dtype === "float32" ? "gemmF32" : "gemmF64";
   const [ap, bp, cp] = [0, aBytes, aBytes + bBytes];
   const stageA = cp + cBytes;
   const stageB = stageA + align(viewA.span * size);
-  const packFor = (w: number) => (dtype === "float64" ? rt.kernels.packF64x4 : w === 4 ? rt.kernels.packF32x4 : rt.kernels.packF32x8);
 
   let count = 1;
   for (const d of batch) count *= d;
@@ -175,11 +175,15 @@ export function matmul(a: Tensor, b: Tensor, batch: Shape, minWork = MIN_WORK, m
   let lastB = -1;
   for (let q = 0; q < count; q++) {
     // A broadcast operand is packed once for all the matrices that share it.
-    if (baseA !== lastA && !packInWasm(heap, srcA, baseA, viewA, k, stageA, ap, packFor(mr))) packA(heap, ap / size, srcA, baseA, rsA, csA, m, k, mr);
-    if (baseB !== lastB && !packInWasm(heap, srcB, baseB, viewB, k, stageB, bp, packFor(nr))) packB(heap, bp / size, srcB, baseB, rsB, csB, k, n, nr);
+    if (baseA !== lastA && !packInWasm(rt, heap, srcA, baseA, viewA, k, stageA, ap)) packA(heap, ap / size, srcA, baseA, rsA, csA, m, k, mr);
+    if (baseB !== lastB && !packInWasm(rt, heap, srcB, baseB, viewB, k, stageB, bp)) packB(heap, bp / size, srcB, baseB, rsB, csB, k, n, nr);
     lastA = baseA;
     lastB = baseB;
-    gemmSplit(rt, dtype === "float32" ? 0 : 1, gemm, [k, ap, bp, cp, np * size], mp / mr, np / nr, m * n * k >= minSplitWork);
+    // C's panels split by rows, or by columns when there are more of those.
+    const [rowPanels, colPanels] = [mp / mr, np / nr];
+    const head = [k, ap, bp, cp, np * size];
+    if (rowPanels >= colPanels) split(rt, gemmName, rowPanels, m * n * k >= minSplitWork, (i0, i1) => [...head, i0, i1, 0, colPanels]);
+    else split(rt, gemmName, colPanels, m * n * k >= minSplitWork, (j0, j1) => [...head, 0, rowPanels, j0, j1]);
     // The padded C back into the result's rows.
     const c0 = cp / size;
     const o0 = q * m * n;

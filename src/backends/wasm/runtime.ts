@@ -38,6 +38,7 @@ export interface Kernels {
 
 /** The exported functions worker threads may run, by index (pool.ts). */
 export const POOL_FUNCTIONS = ["gemmF32", "gemmF64", "packF32x4", "packF32x8", "packF64x4"] as const;
+export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
 
 /**
  * Threads need a shared memory: always in Node; in a browser only on a cross-origin-isolated page
