@@ -10,6 +10,10 @@ export interface Case {
   readonly name: string;
   /** Runs the workload once; the returned number is kept so the work cannot be optimised away. */
   readonly run: () => number;
+  /** Fewer timed rounds than the others (a slow case), spread evenly over theirs. Default: all. */
+  readonly rounds?: number;
+  /** This case's untimed warm-up rounds, at most the shared `warmup` (its default). */
+  readonly warmup?: number;
 }
 
 export interface Timing {
@@ -22,12 +26,21 @@ export interface Timing {
 
 let sink = 0;
 
-/** Times each case `rounds` times (after `warmup` untimed rounds), interleaving the cases per round. */
+/** Whether a case timed `k` of `total` rounds runs in round `r`: k rounds spread evenly over the total. */
+function due(k: number, total: number, r: number): boolean {
+  return Math.floor(((r + 1) * k) / total) > Math.floor((r * k) / total);
+}
+
+/**
+ * Times each case `rounds` times (after `warmup` untimed rounds), interleaving the cases per round. A
+ * case may ask for fewer rounds (its own `rounds`, `warmup`): it then runs in evenly spaced rounds only.
+ */
 export function timeInterleaved(cases: readonly Case[], opts: { rounds: number; warmup: number; minMs?: number }): Timing[] {
-  for (let w = 0; w < opts.warmup; w++) for (const c of cases) sink += c.run();
+  for (let w = 0; w < opts.warmup; w++) for (const c of cases) if (w < (c.warmup ?? opts.warmup)) sink += c.run();
   const samples = cases.map(() => [] as number[]);
   for (let r = 0; r < opts.rounds; r++) {
     cases.forEach((c, i) => {
+      if (!due(Math.min(c.rounds ?? opts.rounds, opts.rounds), opts.rounds, r)) return;
       // Repeat tiny workloads inside one sample so the timer's resolution does not dominate.
       let reps = 0;
       const t0 = performance.now();
@@ -53,6 +66,25 @@ export function summarize(name: string, xs: number[]): Timing {
 /** Keeps the sink observable so V8 cannot drop the benchmarked work. */
 export function consumeSink(): number {
   return sink;
+}
+
+export interface CpuInfo {
+  readonly model: string;
+  readonly logicalCores: number;
+  /** The `cpu MHz` line of /proc/cpuinfo (Linux; under a hypervisor often the nominal clock); null elsewhere. */
+  readonly mhz: number | null;
+}
+
+export function cpuInfo(): CpuInfo {
+  const cpu = cpus();
+  let mhz: number | null = null;
+  try {
+    const line = /^cpu MHz\s*:\s*([\d.]+)/m.exec(readFileSync("/proc/cpuinfo", "utf8"));
+    if (line !== null) mhz = Number(line[1]);
+  } catch {
+    mhz = null; // not Linux
+  }
+  return { model: cpu[0]?.model.trim() ?? "unknown CPU", logicalCores: cpu.length, mhz };
 }
 
 export function machineDescription(): string {

@@ -1,0 +1,159 @@
+/**
+ * adjoint itself, on one of its backends ("wasm", the default, or "cpu", the reference), JAX style
+ * (`valueAndGrad` over a tree of parameters) or PyTorch style (`requireGrad` leaves, `loss.backward()`,
+ * `.grad`). The backend is one global setting, so every call selects its own first: the rows can then
+ * be interleaved with each other.
+ */
+import {
+  add,
+  availableBackends,
+  conv2d,
+  logSoftmax,
+  matmul,
+  maxPool2d,
+  mul,
+  relu,
+  reshape,
+  setBackend,
+  sin,
+  slice,
+  sum,
+  tensor,
+  valueAndGrad,
+  type BackendName,
+  type Tensor,
+} from "../../src/tensor/index.js";
+import { CNN_PARAMS, MLP_PARAMS, cnnGeometry, type CnnData, type CnnParam, type GradResult, type MlpData, type MlpParam, type Prepared, type Rival } from "./rival.js";
+
+type Tree<K extends string> = Readonly<Record<K, Tensor>>;
+
+/** Mean cross-entropy of log-softmax(logits) against one-hot labels. */
+export function crossEntropy(logits: Tensor, labels: Tensor): Tensor {
+  return mul(sum(mul(labels, logSoftmax(logits))), -1 / logits.shape[0]);
+}
+
+/** The MLP's loss: relu(x·w1 + b1)·w2 + b2, then cross-entropy. */
+export function mlpLoss(x: Tensor, labels: Tensor, p: Tree<MlpParam>): Tensor {
+  return crossEntropy(add(matmul(relu(add(matmul(x, p.w1), p.b1)), p.w2), p.b2), labels);
+}
+
+/** The CNN's loss (bench/rivals/rival.ts, `CnnSizes`). */
+function cnnLoss(x: Tensor, labels: Tensor, p: Tree<CnnParam>): Tensor {
+  const batch = x.shape[0];
+  const filters = p.wc.shape[0];
+  const features = relu(add(conv2d(x, p.wc, { stride: 1, padding: 0 }), reshape(p.bc, [1, filters, 1, 1])));
+  const pooled = maxPool2d(features, { kernel: 2 });
+  return crossEntropy(add(matmul(reshape(pooled, [batch, pooled.size / batch]), p.wd), p.bd), labels);
+}
+
+/** f(x) = sum(sin(a)·b + a·a), a = x[0 .. n−2], b = x[1 .. n−1] (bench/rivals/rival.ts, `ChainData`). */
+function chainValue(x: Tensor): Tensor {
+  const n = x.shape[0];
+  const a = slice(x, [[0, n - 1]]);
+  const b = slice(x, [[1, n]]);
+  return sum(add(mul(sin(a), b), mul(a, a)));
+}
+
+export function mlpParams(data: MlpData): Tree<MlpParam> {
+  const { inputs, hidden, classes } = data.sizes;
+  const { w1, b1, w2, b2 } = data.params;
+  return { w1: tensor(w1, { shape: [inputs, hidden] }), b1: tensor(b1), w2: tensor(w2, { shape: [hidden, classes] }), b2: tensor(b2) };
+}
+
+function cnnParams(data: CnnData): Tree<CnnParam> {
+  const { filters, kernel, classes } = data.sizes;
+  const { wc, bc, wd, bd } = data.params;
+  return {
+    wc: tensor(wc, { shape: [filters, 1, kernel, kernel] }),
+    bc: tensor(bc),
+    wd: tensor(wd, { shape: [cnnGeometry(data.sizes).features, classes] }),
+    bd: tensor(bd),
+  };
+}
+
+function arraysOf<K extends string>(names: readonly K[], ts: Readonly<Record<K, Tensor | null>>): Record<K, Float32Array> {
+  const out = {} as Record<K, Float32Array>;
+  for (const k of names) {
+    const t = ts[k];
+    if (t === null) throw new Error(`adjoint: no gradient for ${k}`);
+    out[k] = Float32Array.from(t.data());
+  }
+  return out;
+}
+
+/** JAX style: `valueAndGrad` of `loss` over the tree `params`; the step reads the loss and one element of each gradient. */
+function jaxStyle<K extends string>(on: <R>(fn: () => R) => R, names: readonly K[], params: Tree<K>, loss: (p: Tree<K>) => Tensor): Prepared {
+  const valueAndGrads = valueAndGrad(loss);
+  const run = () => on(() => valueAndGrads(params) as [Tensor, Tree<K>]);
+  return {
+    step: () => {
+      const [value, grads] = run();
+      let s = value.item();
+      for (const k of names) s += grads[k].data()[0];
+      return s;
+    },
+    result: () => {
+      const [value, grads] = run();
+      return { value: value.item(), grads: arraysOf(names, grads) };
+    },
+  };
+}
+
+/** PyTorch style on the MLP: gradients accumulate into `.grad` of `requireGrad` leaves. */
+function torchStyleMlp(on: <R>(fn: () => R) => R, data: MlpData): Prepared {
+  const x = tensor(data.x, { shape: [data.sizes.batch, data.sizes.inputs] });
+  const labels = tensor(data.labels, { shape: [data.sizes.batch, data.sizes.classes] });
+  const params = mlpParams(data);
+  for (const k of MLP_PARAMS) params[k].requireGrad();
+  const run = () =>
+    on(() => {
+      for (const k of MLP_PARAMS) params[k].zeroGrad();
+      const loss = mlpLoss(x, labels, params);
+      loss.backward();
+      return loss.item();
+    });
+  const grad = (k: MlpParam) => params[k].grad as Tensor;
+  return {
+    step: () => MLP_PARAMS.reduce((s, k) => s + grad(k).data()[0], run()),
+    result: (): GradResult => {
+      const value = run();
+      return { value, grads: arraysOf(MLP_PARAMS, { w1: grad("w1"), b1: grad("b1"), w2: grad("w2"), b2: grad("b2") }) };
+    },
+  };
+}
+
+export function adjoint(backend: BackendName, style: "valueAndGrad" | "backward"): () => Promise<Rival | string> {
+  return async () => {
+    if (!availableBackends().includes(backend)) return `this engine has no ${backend} backend`;
+    const on = <R>(fn: () => R): R => {
+      setBackend(backend);
+      return fn();
+    };
+    const kernels = backend === "wasm" ? "generated WebAssembly SIMD matmul (relaxed-SIMD FMA where the engine has it); other ops on the JS reference loops" : "typed-array JS loops (the reference)";
+    const info = { threads: 1, setup: `backend "${backend}": ${kernels}; one thread` };
+    if (style === "backward") {
+      // The same primitives as the valueAndGrad row, called PyTorch style: timed on the MLP only.
+      return { threads: 1, setup: `the same backend, PyTorch call style (requireGrad, loss.backward(), .grad); MLP only`, variant: true, mlp: (data) => torchStyleMlp(on, data) };
+    }
+    return {
+      ...info,
+      matmul: (a, b, n) => {
+        const ta = tensor(a, { shape: [n, n] });
+        const tb = tensor(b, { shape: [n, n] });
+        return () => on(() => matmul(ta, tb).at(0, 0));
+      },
+      mlp: (data) => {
+        const x = tensor(data.x, { shape: [data.sizes.batch, data.sizes.inputs] });
+        const labels = tensor(data.labels, { shape: [data.sizes.batch, data.sizes.classes] });
+        return jaxStyle(on, MLP_PARAMS, mlpParams(data), (p) => mlpLoss(x, labels, p));
+      },
+      cnn: (data) => {
+        const { batch, side, classes } = data.sizes;
+        const x = tensor(data.x, { shape: [batch, 1, side, side] });
+        const labels = tensor(data.labels, { shape: [batch, classes] });
+        return jaxStyle(on, CNN_PARAMS, cnnParams(data), (p) => cnnLoss(x, labels, p));
+      },
+      chain: (data) => jaxStyle(on, ["x"], { x: tensor(data.x) }, (p) => chainValue(p.x)),
+    };
+  };
+}
