@@ -15,6 +15,7 @@ import {
   relu,
   reshape,
   setBackend,
+  setThreads,
   sin,
   slice,
   sum,
@@ -122,18 +123,25 @@ function torchStyleMlp(on: <R>(fn: () => R) => R, data: MlpData): Prepared {
   };
 }
 
-export function adjoint(backend: BackendName, style: "valueAndGrad" | "backward"): () => Promise<Rival | string> {
+export function adjoint(backend: BackendName, style: "valueAndGrad" | "backward", threads = 1): () => Promise<Rival | string> {
   return async () => {
     if (!availableBackends().includes(backend)) return `this engine has no ${backend} backend`;
+    // Backend and thread count are global settings: every call selects its own, so rows interleave.
+    // (Workers, once started, sleep while a one-thread row runs.)
     const on = <R>(fn: () => R): R => {
       setBackend(backend);
+      setThreads(threads);
       return fn();
     };
-    const kernels = backend === "wasm" ? "generated WebAssembly SIMD matmul (relaxed-SIMD FMA where the engine has it); other ops on the JS reference loops" : "typed-array JS loops (the reference)";
-    const info = { threads: 1, setup: `backend "${backend}": ${kernels}; one thread` };
+    const kernels =
+      backend === "wasm"
+        ? "generated WebAssembly SIMD matmul (relaxed-SIMD FMA where the engine has it) and conv2d as im2col + that matmul; other ops on the JS reference loops"
+        : "typed-array JS loops (the reference)";
+    const threadNote = threads === 1 ? "one thread" : `${threads} threads (products and packing split among worker_threads)`;
+    const info = { threads, setup: `backend "${backend}": ${kernels}; ${threadNote}` };
     if (style === "backward") {
       // The same primitives as the valueAndGrad row, called PyTorch style: timed on the MLP only.
-      return { threads: 1, setup: `the same backend, PyTorch call style (requireGrad, loss.backward(), .grad); MLP only`, variant: true, mlp: (data) => torchStyleMlp(on, data) };
+      return { threads, setup: `the same backend, PyTorch call style (requireGrad, loss.backward(), .grad); ${threadNote}; MLP only`, variant: true, mlp: (data) => torchStyleMlp(on, data) };
     }
     return {
       ...info,

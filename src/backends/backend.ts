@@ -15,7 +15,7 @@ import * as wasmConv from "./wasm/conv.js";
 import { simdAvailable } from "./wasm/features.js";
 import { matmul as wasmMatmul } from "./wasm/matmul.js";
 
-export { getThreads, setThreads } from "./wasm/pool.js";
+export { getThreads, setThreads, stopThreads } from "./wasm/pool.js";
 
 export type BackendName = "cpu" | "wasm";
 

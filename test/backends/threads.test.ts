@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
 import { matmul as wasmMatmul } from "../../src/backends/wasm/matmul.js";
-import { getThreads, runningWorkers, setThreads } from "../../src/backends/wasm/pool.js";
+import { getThreads, runningWorkers, setThreads, stopThreads } from "../../src/backends/wasm/pool.js";
 import { randn, rng, transpose, type Tensor } from "../../src/tensor/index.js";
 import { errorCode } from "../support/errorCode.js";
 
@@ -49,15 +49,23 @@ describe.runIf(simdAvailable)("threads", () => {
     expect(runningWorkers()).toBe(threads - 1);
   });
 
-  it("setThreads validates its argument and stops the workers of another count", () => {
+  it("setThreads validates its argument; workers start on demand, sleep when unused, stop on stopThreads", () => {
     for (const bad of [0, -1, 1.5, NaN, Infinity, "2", 257, undefined]) expect(errorCode(() => setThreads(bad as never))).toBe("InvalidArgument");
+    stopThreads();
+    expect(runningWorkers()).toBe(0);
     setThreads(3);
     expect(getThreads()).toBe(3);
-    wasmMatmul(randn([64, 64]), randn([64, 64]), [], 0, 0);
+    expect(runningWorkers()).toBe(0); // nothing started before a call needs it
+    const [a, b] = [randn([64, 64]), randn([64, 64])];
+    const c = bits(wasmMatmul(a, b, [], 0, 0));
     expect(runningWorkers()).toBe(2);
-    setThreads(1);
+    setThreads(2); // fewer: the extra worker sleeps
+    expect(bits(wasmMatmul(a, b, [], 0, 0))).toEqual(c);
+    expect(runningWorkers()).toBe(2);
+    stopThreads();
     expect(runningWorkers()).toBe(0);
-    expect(getThreads()).toBe(1);
+    expect(bits(wasmMatmul(a, b, [], 0, 0))).toEqual(c); // started again
+    expect(runningWorkers()).toBe(1);
   });
 
   it("a script that ran threaded products exits on its own, with the right result", () => {

@@ -10,8 +10,9 @@
  * arguments), runs the first part itself, then waits for the others: `Atomics.wait` where the
  * thread may block, a spin on `Atomics.load` on a browser's main thread, which may not.
  *
- * `setThreads(n)` sets the size (1: no workers); the default is the machine's core count, or the
- * `ADJOINT_THREADS` environment variable.
+ * `setThreads(n)` sets how many threads a call uses (1: the calling thread alone); the default is
+ * the machine's core count, or the `ADJOINT_THREADS` environment variable. Workers, once started,
+ * sleep between calls (blocked in `Atomics.wait`, no CPU); `stopThreads()` terminates them.
  */
 import { AdError, describe } from "../../errors.js";
 import type { WasmMemory } from "./api.js";
@@ -142,21 +143,23 @@ class Pool {
   private readonly workers: WorkerHandle[] = [];
   private seq = 0;
 
-  constructor(
-    readonly target: PoolTarget,
-    readonly size: number,
-  ) {
-    this.ctrl = new Int32Array(new SharedArrayBuffer(SLOT * 4 * Math.max(1, size - 1)));
-    for (let slot = 0; slot < size - 1; slot++) {
+  constructor(readonly target: PoolTarget) {
+    this.ctrl = new Int32Array(new SharedArrayBuffer(SLOT * 4 * MAX_THREADS));
+  }
+
+  /** Starts workers until there are `count` (or a platform refuses one). */
+  grow(count: number): void {
+    const first = this.workers.length;
+    for (let slot = first; slot < count; slot++) {
       const worker = startWorker(serve.toString());
       if (worker === undefined) break;
-      worker.postMessage({ module: target.module, memory: target.memory, ctrl: this.ctrl, slot, names: target.names } satisfies WorkerInit);
+      worker.postMessage({ module: this.target.module, memory: this.target.memory, ctrl: this.ctrl, slot, names: this.target.names } satisfies WorkerInit);
       this.workers.push(worker);
     }
-    // In Node the first call may block until the workers are up; elsewhere they join when ready.
+    // In Node the first call may block until the new workers are up; elsewhere they join when ready.
     if (isNode) {
       const deadline = Date.now() + START_TIMEOUT_MS;
-      for (let slot = 0; slot < this.workers.length; slot++) {
+      for (let slot = first; slot < this.workers.length; slot++) {
         const left = deadline - Date.now();
         if (left > 0 && Atomics.load(this.ctrl, slot * SLOT + READY) === 0) Atomics.wait(this.ctrl, slot * SLOT + READY, 0, left);
       }
@@ -223,31 +226,28 @@ function waitUntil(c: Int32Array, i: number, value: number): void {
 
 let pool: Pool | undefined;
 
-/** The pool for `target` with the current thread count, started on first use; undefined for one thread. */
+/**
+ * The pool for `target`, with at least `threads − 1` workers started (on first use); undefined for
+ * one thread. Workers beyond the current count stay asleep (blocked, using no CPU) until needed again.
+ */
 export function poolFor(target: PoolTarget): { readonly workers: number; run: Pool["run"] } | undefined {
   if (threads <= 1) return undefined;
-  if (pool === undefined || pool.target !== target || pool.size !== threads) {
-    pool?.stop();
-    pool = new Pool(target, threads);
-  }
-  const p = pool;
-  const workers = p.ready();
+  if (pool !== undefined && pool.target !== target) stopThreads();
+  const p = (pool ??= new Pool(target));
+  if (p.started < threads - 1) p.grow(threads - 1);
+  const workers = Math.min(p.ready(), threads - 1);
   return workers === 0 ? undefined : { workers, run: (fn, parts, local) => p.run(fn, parts, local) };
 }
 
 /**
- * Sets how many threads the wasm kernels use (1: only the calling thread). Workers already started
- * for another count are stopped; new ones start at the next call big enough to split.
+ * Sets how many threads the wasm kernels use (1: only the calling thread). Lowering it leaves the
+ * extra workers asleep; raising it starts more at the next call big enough to split.
  */
 export function setThreads(n: number): void {
   if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
     throw new AdError("InvalidArgument", `setThreads: n must be an integer in [1, ${MAX_THREADS}], got ${describe(n)}`, { op: "setThreads", got: describe(n) });
   }
   threads = n;
-  if (pool !== undefined && pool.size !== n) {
-    pool.stop();
-    pool = undefined;
-  }
 }
 
 /** The number of threads the wasm kernels use. */
@@ -255,7 +255,13 @@ export function getThreads(): number {
   return threads;
 }
 
-/** How many worker threads are running now (0 before the first split call or with one thread). */
+/** Terminates every worker (they are started again by the next call that splits). */
+export function stopThreads(): void {
+  pool?.stop();
+  pool = undefined;
+}
+
+/** How many worker threads are running now (0 before the first split call or after `stopThreads`). */
 export function runningWorkers(): number {
   return pool?.started ?? 0;
 }
