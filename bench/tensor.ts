@@ -26,7 +26,8 @@ import { consumeSink, fmtMs, table, writeResultsSection } from "./harness.js";
 import { ADJOINT, RIVALS } from "./rivals/index.js";
 import { cnnGeometry, type CnnSizes, type MlpSizes } from "./rivals/rival.js";
 import { matmulIkj } from "./rivals/plain.js";
-import { chainData, cnnData, matmulData, mlpData } from "./workloads/data.js";
+import { chainData, cnnData, matmulData, MLP_SIZES, mlpData } from "./workloads/data.js";
+import { peakRss } from "./workloads/rss.js";
 import { machine } from "./workloads/machine.js";
 import { memoryBench, memorySection } from "./workloads/memory.js";
 import { medianOf, notes, ratioCell, RATIO_HEADER, timingTable } from "./workloads/report.js";
@@ -43,7 +44,7 @@ const gc = (): void => {
 // ── Sizes and schedules (the quick run: small sizes, two rounds) ─────────────────────────────────────
 
 const MATMUL_SIZES = quick ? [128] : [128, 512, 1024];
-const MLP: MlpSizes = { inputs: 784, hidden: 256, classes: 10, batch: 128 };
+const MLP: MlpSizes = MLP_SIZES;
 const CNN: CnnSizes = { batch: quick ? 8 : 64, side: 28, filters: 32, kernel: 3, classes: 10 };
 const CHAIN_N = quick ? 1e4 : 1e5;
 
@@ -89,6 +90,9 @@ const mlp = runGradients(loaded, "mlp", "MLP", (r) => r.mlp?.(inputs.mlp), TOLER
 const cnn = runGradients(loaded, "cnn", "CNN", (r) => r.cnn?.(inputs.cnn), TOLERANCE, schedules.cnn);
 const chain = runGradients(loaded, "chain", "chain", (r) => r.chain?.(inputs.chain), TOLERANCE, schedules.chain);
 const mem = memoryBench(quick ? 1000 : 10_000, quick ? 100 : 500, quick ? 200 : 1000, gc);
+const RSS_STEPS = quick ? 5 : 100;
+const rss = peakRss([ADJOINT, "adjoint (wasm), 2 threads", "tfjs-wasm", "tfjs-cpu", "jax-js", "jax-js jit"], RSS_STEPS);
+const rssOf = (name: string) => rss.find((r) => r.name === name)?.peak;
 const seconds = (performance.now() - began) / 1000;
 
 // ── Report ───────────────────────────────────────────────────────────────────────────────────────────
@@ -152,6 +156,15 @@ const report = [
   "",
   ...memorySection(mem),
   "",
+  "### Peak RSS on the MLP workload",
+  "",
+  `Each library alone in a fresh process (bench/workloads/rss.ts), ${RSS_STEPS} MLP steps; the peak resident set of the whole process (its wasm memory, typed arrays, workers and JS heap).`,
+  "",
+  table(
+    ["case", "peak RSS", "÷ tfjs-wasm"],
+    rss.map((r) => [r.name, typeof r.peak === "number" ? `${(r.peak / 2 ** 20).toFixed(0)} MB` : r.peak, typeof r.peak === "number" && typeof rssOf("tfjs-wasm") === "number" ? (r.peak / (rssOf("tfjs-wasm") as number)).toFixed(2) : "–"]),
+  ),
+  "",
   "### Reading",
   "",
   reading(),
@@ -184,7 +197,7 @@ function reading(): string {
     "",
     versus(mlp, "MLP step"),
     "",
-    `${versus(cnn, "CNN step")} adjoint's conv2d and its gradients run on the JS reference kernels on both of its backends (the wasm backend covers matmul only).`,
+    `${versus(cnn, "CNN step")} On the wasm backend adjoint's conv2d and both of its gradients are im2col (JS) + the SIMD matmul; on cpu, direct JS loops.`,
     "",
     `${versus(chain, "Elementwise chain")} The hand-written loop: ${fmtMs(medianOf(chain, "plain JS"))} ms.`,
   ].join("\n");

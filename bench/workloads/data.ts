@@ -19,6 +19,9 @@ export function matmulData(seed: number, n: number): { a: Float32Array; b: Float
   return { a: normals(g, n * n, 1), b: normals(g, n * n, 1) };
 }
 
+/** The MLP of the benchmarks: x[128, 784] → 256 relu → 10. */
+export const MLP_SIZES: MlpSizes = { inputs: 784, hidden: 256, classes: 10, batch: 128 };
+
 export function mlpData(seed: number, sizes: MlpSizes): MlpData {
   const g = rng(seed);
   const { inputs, hidden, classes, batch } = sizes;
