@@ -64,7 +64,7 @@ export type BinaryKernel = (op: string, a: Tensor, b: Tensor, dtype?: DType) => 
 export function unaryKernel(f: Unary): UnaryKernel {
   let loop: ReturnType<typeof unaryLoop> | undefined; // made at first use: primitives define kernels while modules load
   return (x, dtype = x.dtype) => {
-    loop ??= specialize(unaryLoop)(f, rowOffset, rowCount);
+    loop ??= specialize(unaryLoop, f.name || String(f))(f, rowOffset, rowCount);
     const out = allocate(dtype, x.size);
     if (x.size > 0) {
       const walk = collapse(x.shape, [x.strides]);
@@ -78,7 +78,7 @@ export function unaryKernel(f: Unary): UnaryKernel {
 export function binaryKernel(f: Binary): BinaryKernel {
   let loop: ReturnType<typeof binaryLoop> | undefined;
   return (op, a, b, dtype = a.dtype) => {
-    loop ??= specialize(binaryLoop)(f, rowOffset, rowCount);
+    loop ??= specialize(binaryLoop, f.name || String(f))(f, rowOffset, rowCount);
     const shape = broadcastShapes(op, a.shape, b.shape);
     const out = allocate(dtype, sizeOf(shape));
     if (out.length > 0) {

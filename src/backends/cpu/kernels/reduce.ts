@@ -50,7 +50,7 @@ const foldLoop =
 
 export function defineFold(init: number, step: Step): Fold {
   let loop: FoldLoop | undefined;
-  return { init, step, loop: () => (loop ??= specialize(foldLoop)(step, rowOffset, rowCounter)) };
+  return { init, step, loop: () => (loop ??= specialize(foldLoop, `fold ${String(step)}`)(step, rowOffset, rowCounter)) };
 }
 
 /**
