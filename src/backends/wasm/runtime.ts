@@ -1,12 +1,15 @@
 /**
- * The wasm backend's one module and its memory. The kernels are generated (./gemm.ts), compiled and
- * instantiated on first use; the memory is a scratch area the drivers pack operands into, grown on
- * demand and reused by every call (a kernel call owns it from start to end: calls do not overlap).
+ * The wasm backend's one module and its memory. The kernels are generated (./gemm.ts,
+ * ./elementwiseKernels.ts, ./reduceKernels.ts), compiled and instantiated on first use; the memory
+ * is a scratch area the drivers pack operands into, grown on demand and reused by every call (a
+ * kernel call owns it from start to end: calls do not overlap).
  */
 import { wasm, type WasmApi, type WasmMemory } from "./api.js";
+import { emitElementwise } from "./elementwiseKernels.js";
 import { ModuleBuilder, Val } from "./encoder.js";
 import { relaxedSimdAvailable, simdAvailable } from "./features.js";
 import { emitGemm, type GemmShape } from "./gemm.js";
+import { emitReductions } from "./reduceKernels.js";
 
 const PAGE = 65536;
 const MAX_PAGES = 32768;
@@ -18,6 +21,8 @@ export const GEMM_F32: Omit<GemmShape, "relaxed"> = { type: Val.f32, mr: 4, nr: 
 export const GEMM_F64: Omit<GemmShape, "relaxed"> = { type: Val.f64, mr: 4, nr: 4 };
 
 type GemmFn = (k: number, ap: number, bp: number, cp: number, ldcBytes: number, i0: number, i1: number, j0: number, j1: number) => void;
+/** An elementwise or reduction kernel: byte addresses and counts in, a flag (or nothing) out. */
+export type KernelFn = (...args: number[]) => number;
 
 export interface Kernels {
   readonly gemmF32: GemmFn;
@@ -29,16 +34,21 @@ export interface Kernels {
 export class WasmRuntime {
   readonly memory: WasmMemory;
   readonly kernels: Kernels;
+  /** The elementwise and reduction kernels by name (their drivers know the names and signatures). */
+  readonly named: Readonly<Record<string, KernelFn | undefined>>;
 
   constructor(api: WasmApi, relaxed: boolean) {
     this.memory = new api.Memory({ initial: 16, maximum: MAX_PAGES });
     const builder = new ModuleBuilder({ initialPages: 1, maximumPages: MAX_PAGES, shared: false });
     emitGemm(builder, "gemmF32", { ...GEMM_F32, relaxed });
     emitGemm(builder, "gemmF64", { ...GEMM_F64, relaxed });
+    emitElementwise(builder);
+    emitReductions(builder);
     const module = new api.Module(builder.encode());
     const instance = new api.Instance(module, { env: { memory: this.memory } });
     const e = instance.exports as unknown as { gemmF32: GemmFn; gemmF64: GemmFn };
     this.kernels = { gemmF32: e.gemmF32, gemmF64: e.gemmF64, relaxed };
+    this.named = instance.exports as Record<string, KernelFn | undefined>;
   }
 
   /**
