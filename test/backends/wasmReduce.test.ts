@@ -66,7 +66,8 @@ describe.runIf(simdAvailable)("wasm reductions", () => {
         const want = onBackend("cpu", () => T.sum(x, axes, keep));
         // Summing over size-1 axes only is a copy, which the reference makes.
         if (got === undefined) return void expect(axes.every((a) => x.shape[a] === 1)).toBe(true);
-        if (kind === "cols") expect(Array.from((got as Tensor).data())).toEqual(Array.from(want.data()));
+        // Column sums keep the reference's order (with one column it is a row sum, reordered).
+        if (kind === "cols" && n > 1) expect(Array.from((got as Tensor).data())).toEqual(Array.from(want.data()));
         else expectSumClose(got as Tensor, want, x, axes);
         expect((got as Tensor).shape).toEqual(want.shape);
       }),

@@ -53,6 +53,13 @@ function heapOf(rt: WasmRuntime, dtype: Dtype): FloatArray {
   return dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
 }
 
+/** A new array of heap[at, at + n) (a fresh array and `set` is quicker than `slice` in V8). */
+function copyOut(heap: FloatArray, at: number, n: number): FloatArray {
+  const out = heap instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
+  out.set(heap.subarray(at, at + n));
+  return out;
+}
+
 /** op(x) elementwise; `minSize` (the tests pass 0) overrides the size threshold. */
 export function unary(op: UnaryOp, x: Tensor, minSize = MIN_SIZE[op]): Tensor | undefined {
   const dtype = x.dtype;
@@ -72,7 +79,7 @@ export function unary(op: UnaryOp, x: Tensor, minSize = MIN_SIZE[op]): Tensor | 
   const vectors = Math.ceil((n * size) / 16);
   heap.fill(0, n, (vectors * 16) / size);
   const flagged = kernel(0, inBytes, vectors);
-  const out = heap.slice(inBytes / size, inBytes / size + n);
+  const out = copyOut(heap, inBytes / size, n);
   const recompute = RECOMPUTE[op];
   if (flagged !== 0 && recompute !== undefined) {
     for (let i = 0, o = x.offset; i < n; i++, o++) if (recompute.outside(src[o])) out[i] = recompute.f(src[o]);
@@ -126,5 +133,5 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor, minSize = MIN_SIZE[op
   put(b, pb, aBytes);
   const outAt = aBytes + bBytes;
   kernel(0, aBytes, outAt, rows, Math.ceil((n * size) / 16), pa.rowStride * size, pb.rowStride * size, n * size);
-  return fromStorage(heap.slice(outAt / size, outAt / size + total), dtype, shape);
+  return fromStorage(copyOut(heap, outAt / size, total), dtype, shape);
 }

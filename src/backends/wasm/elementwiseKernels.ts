@@ -6,9 +6,10 @@
  * IEEE ops (+ − × ÷ √, neg, abs, max, min, relu) run in the data's own lanes and are correctly
  * rounded, so they equal the reference bit for bit (its float64 result rounded once to float32 is
  * the correctly rounded float32 op). rsqrt, the transcendental functions and pow run on float32
- * data only, in f64x2 lanes (./math.ts) rounded once to float32.
+ * data only, in f64x2 lanes (./math.ts, ./erf.ts) rounded once to float32.
  */
 import { Body, ModuleBuilder, Val } from "./encoder.js";
+import * as gaussian from "./erf.js";
 import * as math from "./math.js";
 import type { BinaryOp, UnaryOp } from "../ops.js";
 
@@ -90,6 +91,9 @@ export const UNARY: Partial<Record<UnaryOp, UnarySpec>> = {
   tanh: { float32: widen(math.tanh) },
   sigmoid: { float32: widen(math.sigmoid) },
   softplus: { float32: widen(math.softplus) },
+  erf: { float32: widen(gaussian.erf) },
+  gelu: { float32: widen(gaussian.gelu) },
+  geluTanh: { float32: widen(gaussian.geluTanh) },
 };
 
 function rsqrt64(f: Body, x: number): void {

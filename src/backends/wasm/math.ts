@@ -26,7 +26,7 @@ const SIGN = -0x8000000000000000n;
  * half), recursively, so the dependency chain is ~2·log₂n operations instead of Horner's 2n (the
  * kernels are latency-bound on these chains).
  */
-function poly(f: Body, z: number, c: readonly number[]): void {
+export function poly(f: Body, z: number, c: readonly number[]): void {
   const powers = [z];
   for (let h = 2; h < c.length; h *= 2) {
     const p = f.local(V128);
@@ -49,7 +49,7 @@ function poly(f: Body, z: number, c: readonly number[]): void {
 }
 
 /** A new v128 local set from the top of the stack. */
-function save(f: Body): number {
+export function save(f: Body): number {
   const l = f.local(V128);
   f.set(l);
   return l;
@@ -57,9 +57,12 @@ function save(f: Body): number {
 
 // ── exp ──────────────────────────────────────────────────────────────────────────────────────────
 
-/** e^x clamped here stays a normal double; float32 has rounded to 0 below e^−104 and to ∞ above e^89. */
-const EXP_MIN = -110;
-const EXP_MAX = 100;
+/**
+ * x is clamped to ±708, where 2ⁿ is still a normal double: far past float32's range (0 below
+ * e^−104, ∞ above e^89), and past what the formulas built on exp need (x/(1 + e^u) ≈ 0 for u ≫ 1).
+ */
+const EXP_MIN = -708;
+const EXP_MAX = 708;
 const LN2_HI = 0.6931471803691238; // 0x3fe62e42fee00000: n·LN2_HI is exact for |n| < 2¹¹
 const LN2_LO = 1.9082149292705877e-10;
 /** (eʳ − 1)/r on [−ln2/2, ln2/2], degree 7, error 5e-12. */
@@ -206,18 +209,26 @@ export function sigmoid(f: Body, x: number): void {
   f.get(e).vConst(F64, 1).vAdd(F64).vDiv(F64);
 }
 
-/** log(1 + eˣ) = max(x, 0) + log1p(e^(−|x|)), log1p(e) = log u − ((u − 1) − e)/u with u = 1 + e. */
+/** (2·atanh(s)/s − 2)/s² as a polynomial in z = s² ≤ 1/9, degree 5, error 1.8e-10 (1e-11 in log1p). */
+const LOG1P_R = [0.6666666665002361, 0.4000001076994966, 0.2857030572188366, 0.22264711209001325, 0.17464702465440773, 0.20787616855746752];
+
+/**
+ * log(1 + eˣ) = max(x, 0) + log1p(e), e = e^(−|x|) ∈ (0, 1]: log1p(e) = 2·atanh(s) = 2s + s·z·R(z),
+ * s = e/(2 + e) ≤ ⅓, z = s² — no cancellation, and log1p(e) → e for tiny e.
+ */
 export function softplus(f: Body, x: number): void {
   f.get(x).vAbs(F64).vNeg(F64);
   const y = save(f);
   exp(f, y);
   const e = save(f);
-  f.get(e).vConst(F64, 1).vAdd(F64);
-  const u = save(f);
+  f.get(e).get(e).vConst(F64, 2).vAdd(F64).vDiv(F64);
+  const s = save(f);
+  f.get(s).get(s).vMul(F64);
+  const z = save(f);
   f.get(x).vConst(F64, 0).vPmax(F64);
-  log(f, u);
-  f.get(u).vConst(F64, 1).vSub(F64).get(e).vSub(F64).get(u).vDiv(F64).vSub(F64);
-  f.vAdd(F64);
+  f.get(s).vConst(F64, 2).vMul(F64).get(s).get(z).vMul(F64);
+  poly(f, z, LOG1P_R);
+  f.vMul(F64).vAdd(F64).vAdd(F64);
 }
 
 /**
