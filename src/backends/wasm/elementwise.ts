@@ -46,8 +46,8 @@ const RECOMPUTE: Partial<Record<UnaryOp, { readonly outside: (x: number) => bool
 
 const isFloat = (dtype: string): dtype is Dtype => dtype === "float32" || dtype === "float64";
 const bytesOf = (dtype: Dtype) => (dtype === "float32" ? 4 : 8);
-/** Bytes for n elements plus a vector of padding, rounded up to a cache line. */
-const region = (n: number, size: number) => (n * size + 16 + 63) & ~63;
+/** Bytes for n elements plus a vector of padding, rounded up to a cache line (no i32 overflow: huge sizes fail `reserve`). */
+const region = (n: number, size: number) => Math.ceil((n * size + 16) / 64) * 64;
 
 function heapOf(rt: WasmRuntime, dtype: Dtype): FloatArray {
   return dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);

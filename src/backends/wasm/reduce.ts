@@ -27,7 +27,8 @@ type FloatArray = Float32Array | Float64Array;
  */
 const MIN_SIZE = 1024;
 
-const region = (bytes: number) => (bytes + 16 + 63) & ~63;
+/** Bytes plus a vector of padding, rounded up to a cache line (no i32 overflow: huge sizes fail `reserve`). */
+const region = (bytes: number) => Math.ceil((bytes + 16) / 64) * 64;
 
 /**
  * A row whose max (min) is zero: the reference keeps the first zero it meets, so its sign is that
@@ -57,16 +58,18 @@ export function reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDim
   if (rt === undefined || kernel === undefined) return undefined;
 
   const size = dtype === "float32" ? 4 : 8;
+  const lanes = 16 / size;
   const count = byRows ? rows : n;
   const inBytes = region(x.size * size);
-  if (!rt.reserve(inBytes + region(count * 8))) return undefined;
+  // The results (doubles), with room for sumCols's last vector past the row end.
+  const accBytes = region((count + lanes) * 8);
+  if (!rt.reserve(inBytes + accBytes)) return undefined;
   const heap = dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
   const src = x.storage as FloatArray;
   heap.set(src.subarray(x.offset, x.offset + x.size), 0);
-  const lanes = 16 / size;
   const out = allocate(dtype, count);
   if (op === "sum") {
-    const acc = new Float64Array(rt.memory.buffer, inBytes, region(count * 8) / 8);
+    const acc = new Float64Array(rt.memory.buffer, inBytes, accBytes / 8);
     if (byRows) kernel(0, inBytes, rows, Math.floor(n / lanes), n % lanes);
     else {
       acc.fill(0);
