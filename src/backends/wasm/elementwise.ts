@@ -23,11 +23,13 @@ import { wasmRuntime, type WasmRuntime } from "./runtime.js";
 type FloatArray = Float32Array | Float64Array;
 
 /**
- * The smallest tensor worth the call, measured (Node 20, x64, float32; a shared 2-core machine, so
- * ±50%). ns per element at 32768 elements, reference → wasm, copies and the result's allocation
- * included: add 4.1 → 1.0, mul 13 → 1.0, bias add [512, 64] + [64] 3.3 → 0.9, relu 11 → 0.9,
- * exp 29 → 4.1, log 28 → 5.0, sin 25 → 4.6, tanh 36 → 5.7, sigmoid 33 → 5.2, softplus 44 → 11,
- * pow 76 → 11. The IEEE ops break even near 128–256 elements, the transcendental ones below 64.
+ * The smallest tensor worth the call, measured (Node 20, x64, float32, best of two runs on a shared
+ * 2-core machine, so ±30%). ns per element at 32768 elements, reference → wasm, the copies and the
+ * result's allocation (~1 ns, paid by both) included: add 4.1 → 1.1, mul 12 → 1.0, bias add
+ * [512, 64] + [64] 4.3 → 2.0, maximum 22 → 1.0, neg 3.7 → 2.0, relu 21 → 1.0, exp 27 → 5.7,
+ * log 22 → 5.9, sin 27 → 6.0, tanh 43 → 5.5, sigmoid 29 → 4.3, softplus 42 → 6.7, erf 75 → 10,
+ * gelu 73 → 14–27, pow 69 → 9.4. The IEEE ops break even near 128–256 elements, the
+ * transcendental ones below 64.
  */
 const CHEAP = 512;
 const COSTLY = 64;

@@ -21,8 +21,8 @@ type FloatArray = Float32Array | Float64Array;
 
 /**
  * Below this many elements the reference loop beats the call and the copy. Measured as in
- * ./elementwise.ts, ns per element at 32768, reference → wasm: sum of everything 1.4 → 0.39, row
- * sums [512, 64] → [512] 1.7 → 0.48, column sums [512, 64] → [64] 2.4 → 0.44, row max 2.6 → 0.72.
+ * ./elementwise.ts, ns per element at 32768, reference → wasm: sum of everything 1.0 → 0.38, row
+ * sums [512, 64] → [512] 1.3 → 0.45, column sums [512, 64] → [64] 2.3 → 0.42, row max 2.3 → 0.58.
  * They break even near 512–1024 elements.
  */
 const MIN_SIZE = 1024;
