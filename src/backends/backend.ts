@@ -1,7 +1,8 @@
 /**
  * Backend selection: which kernels the primitives run. `"cpu"` is the reference (plain typed-array
- * loops, always there); `"wasm"` runs the hot kernels (matmul so far) as generated WebAssembly SIMD,
- * falling back to the reference for what it does not cover. The default is the fastest available:
+ * loops, always there); `"wasm"` runs the hot kernels (matmul, the common elementwise ops and
+ * reductions) as generated WebAssembly SIMD, falling back to the reference for what it does not
+ * cover (see dispatch.ts). The default is the fastest available:
  * `"wasm"` where the engine has WebAssembly SIMD, unless `ADJOINT_BACKEND=cpu` is set. The choice is
  * one visible setting (`setBackend` / `getBackend`), not hidden state: results agree between backends
  * to rounding (the tests hold every wasm kernel to the reference).
@@ -11,9 +12,12 @@ import type { Shape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import * as cpuConv from "./cpu/kernels/conv.js";
 import { matmul as cpuMatmul } from "./cpu/kernels/matmul.js";
+import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
 import * as wasmConv from "./wasm/conv.js";
+import { binary as wasmBinary, unary as wasmUnary } from "./wasm/elementwise.js";
 import { simdAvailable } from "./wasm/features.js";
 import { matmul as wasmMatmul } from "./wasm/matmul.js";
+import { reduce as wasmReduce } from "./wasm/reduce.js";
 
 export { getThreads, setThreads, stopThreads } from "./wasm/pool.js";
 
@@ -26,13 +30,23 @@ export interface Backend {
   conv2d: typeof cpuConv.conv2d;
   conv2dInputGrad: typeof cpuConv.conv2dInputGrad;
   conv2dWeightGrad: typeof cpuConv.conv2dWeightGrad;
+  // The elementwise ops and reductions return undefined for what the backend leaves to the
+  // reference kernel (an op, dtype, layout or size it has no kernel for); the cpu backend is the
+  // reference, so it declines them all.
+  /** op(x) elementwise into a new contiguous tensor of x's dtype. */
+  unary(op: UnaryOp, x: Tensor): Tensor | undefined;
+  /** op(a, b) elementwise with broadcasting, both of one dtype. */
+  binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor | undefined;
+  /** op over `axes` (normalised, sorted), as the reference's `reduceAxes`. */
+  reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor | undefined;
 }
 
 const conv = ({ conv2d, conv2dInputGrad, conv2dWeightGrad }: typeof cpuConv | typeof wasmConv) => ({ conv2d, conv2dInputGrad, conv2dWeightGrad });
+const reference = () => undefined;
 
 const BACKENDS: Record<BackendName, Backend> = {
-  cpu: { name: "cpu", matmul: cpuMatmul, ...conv(cpuConv) },
-  wasm: { name: "wasm", matmul: wasmMatmul, ...conv(wasmConv) },
+  cpu: { name: "cpu", matmul: cpuMatmul, ...conv(cpuConv), unary: reference, binary: reference, reduce: reference },
+  wasm: { name: "wasm", matmul: wasmMatmul, ...conv(wasmConv), unary: wasmUnary, binary: wasmBinary, reduce: wasmReduce },
 };
 
 /** The backends this engine can run, fastest first. */

@@ -102,10 +102,14 @@ export class Body {
   i32LtS(): this { return this.op(0x48); }
   i32LtU(): this { return this.op(0x49); }
   i32GeS(): this { return this.op(0x4e); }
+  i32Or(): this { return this.op(0x72); }
 
   // ── scalar float arithmetic ──
   fAdd(type: Val.f32 | Val.f64): this { return this.op(type === Val.f32 ? 0x92 : 0xa0); }
   fMul(type: Val.f32 | Val.f64): this { return this.op(type === Val.f32 ? 0x94 : 0xa2); }
+  fMin(type: Val.f32 | Val.f64): this { return this.op(type === Val.f32 ? 0x96 : 0xa4); }
+  fMax(type: Val.f32 | Val.f64): this { return this.op(type === Val.f32 ? 0x97 : 0xa5); }
+  f64PromoteF32(): this { return this.op(0xbb); }
 
   // ── SIMD128 (prefix 0xfd) ──
   v128Load(offset = 0): this { return this.simd(0x00).u(4).u(offset); }
@@ -116,12 +120,67 @@ export class Body {
   }
   splat(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0x13 : 0x14); }
   v128Zero(): this {
+    return this.v128Const(new Uint8Array(16));
+  }
+  /** A 128-bit constant from its 16 little-endian bytes. */
+  v128Const(bytes: Uint8Array): this {
     this.simd(0x0c);
-    for (let i = 0; i < 16; i++) this.code.push(0);
+    this.code.push(...bytes);
     return this;
   }
+  /** Every lane `v` (f32x4 or f64x2). */
+  vConst(type: Val.f32 | Val.f64, v: number): this {
+    const lanes = type === Val.f32 ? new Float32Array(4).fill(v) : new Float64Array(2).fill(v);
+    return this.v128Const(new Uint8Array(lanes.buffer));
+  }
+  /** Both i64x2 lanes `v`. */
+  i64x2Const(v: bigint): this {
+    return this.v128Const(new Uint8Array(new BigInt64Array(2).fill(v).buffer));
+  }
+  /** i8x16.shuffle: byte i of the result is byte lanes[i] of the 32-byte pair (a, b). */
+  shuffle(lanes: readonly number[]): this {
+    this.simd(0x0d);
+    this.code.push(...lanes);
+    return this;
+  }
+  extractLane(type: Val.f32 | Val.f64, lane: number): this { return this.simd(type === Val.f32 ? 0x1f : 0x21).op(lane); }
+
+  // Lanewise float arithmetic: f32x4 or f64x2 by `type`. min/max propagate NaN and order −0 < +0.
   vAdd(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe4 : 0xf0); }
+  vSub(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe5 : 0xf1); }
   vMul(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe6 : 0xf2); }
+  vDiv(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe7 : 0xf3); }
+  vMin(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe8 : 0xf4); }
+  vMax(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe9 : 0xf5); }
+  /** Pseudo-min/max, one instruction on x86: pmin(a, b) = b < a ? b : a, pmax(a, b) = a < b ? b : a (a when either is NaN). */
+  vPmin(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xea : 0xf6); }
+  vPmax(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xeb : 0xf7); }
+  vAbs(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe0 : 0xec); }
+  vNeg(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe1 : 0xed); }
+  vSqrt(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe3 : 0xef); }
+  /** Round to the nearest integer, ties to even. */
+  vNearest(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0x6a : 0x94); }
+  /** Lanewise comparison: all ones where it holds (false wherever a NaN is involved, except `ne`). */
+  vCmp(type: Val.f32 | Val.f64, cmp: "eq" | "ne" | "lt" | "gt" | "le" | "ge"): this {
+    return this.simd((type === Val.f32 ? 0x41 : 0x47) + ["eq", "ne", "lt", "gt", "le", "ge"].indexOf(cmp));
+  }
+  /** f64x2 of the two low f32 lanes, and back (the two high f32 lanes of the result are zero). */
+  promoteLow(): this { return this.simd(0x5f); }
+  demoteZero(): this { return this.simd(0x5e); }
+
+  // Bitwise v128 and i64x2 (shift counts are an i32 on the stack).
+  and(): this { return this.simd(0x4e); }
+  andNot(): this { return this.simd(0x4f); }
+  or(): this { return this.simd(0x50); }
+  xor(): this { return this.simd(0x51); }
+  /** (a & mask) | (b & ~mask) with a, b, mask on the stack in that order. */
+  bitselect(): this { return this.simd(0x52); }
+  anyTrue(): this { return this.simd(0x53); }
+  i64x2Shl(): this { return this.simd(0xcb); }
+  i64x2ShrS(): this { return this.simd(0xcc); }
+  i64x2ShrU(): this { return this.simd(0xcd); }
+  i64x2Add(): this { return this.simd(0xce); }
+  i64x2Sub(): this { return this.simd(0xd1); }
   /** Relaxed SIMD fused (or not) multiply-add: a·b + c with a, b, c on the stack in that order. */
   vMadd(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0x105 : 0x107); }
 

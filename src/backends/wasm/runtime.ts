@@ -1,16 +1,19 @@
 /**
- * The wasm backend's one module and its memory. The kernels are generated (./gemm.ts), compiled and
- * instantiated on first use; the memory is a scratch area the drivers pack operands into, grown on
- * demand and reused by every call (a kernel call owns it from start to end: calls do not overlap).
- * The memory is shared where the platform allows, so worker threads (pool.ts) run the same module
- * on it, each over its own part of the output.
+ * The wasm backend's one module and its memory. The kernels are generated (./gemm.ts,
+ * ./elementwiseKernels.ts, ./reduceKernels.ts), compiled and instantiated on first use; the memory
+ * is a scratch area the drivers pack operands into, grown on demand and reused by every call (a
+ * kernel call owns it from start to end: calls do not overlap). The memory is shared where the
+ * platform allows, so worker threads (pool.ts) run the same module on it, each over its own part
+ * of the output.
  */
 import { wasm, type WasmApi, type WasmMemory } from "./api.js";
+import { emitElementwise } from "./elementwiseKernels.js";
 import { ModuleBuilder, Val } from "./encoder.js";
 import { relaxedSimdAvailable, simdAvailable } from "./features.js";
 import { emitGemm, type GemmShape } from "./gemm.js";
 import { emitPack } from "./pack.js";
 import type { PoolTarget } from "./pool.js";
+import { emitReductions } from "./reduceKernels.js";
 
 const PAGE = 65536;
 const MAX_PAGES = 32768;
@@ -24,6 +27,8 @@ export const GEMM_F64: Omit<GemmShape, "relaxed"> = { type: Val.f64, mr: 4, nr: 
 type GemmFn = (k: number, ap: number, bp: number, cp: number, ldcBytes: number, i0: number, i1: number, j0: number, j1: number) => void;
 /** pack(src, sD, sK, D, k, dst, q0, q1, full): see pack.ts. */
 export type PackFn = (src: number, sD: number, sK: number, D: number, k: number, dst: number, q0: number, q1: number, full: number) => void;
+/** An elementwise or reduction kernel: byte addresses and counts in, a flag (or nothing) out. */
+export type KernelFn = (...args: number[]) => number;
 
 export interface Kernels {
   readonly gemmF32: GemmFn;
@@ -51,6 +56,8 @@ export class WasmRuntime {
   readonly kernels: Kernels;
   /** What the worker pool instantiates (undefined when the memory cannot be shared). */
   readonly poolTarget: PoolTarget | undefined;
+  /** The elementwise and reduction kernels by name (their drivers know the names and signatures). */
+  readonly named: Readonly<Record<string, KernelFn | undefined>>;
 
   constructor(api: WasmApi, relaxed: boolean) {
     this.memory = new api.Memory({ initial: 16, maximum: MAX_PAGES, shared: canShare });
@@ -60,10 +67,13 @@ export class WasmRuntime {
     emitPack(builder, "packF32x4", Val.f32, 4);
     emitPack(builder, "packF32x8", Val.f32, 8);
     emitPack(builder, "packF64x4", Val.f64, 4);
+    emitElementwise(builder);
+    emitReductions(builder);
     const module = new api.Module(builder.encode());
     const instance = new api.Instance(module, { env: { memory: this.memory } });
     const e = instance.exports as unknown as Omit<Kernels, "relaxed">;
     this.kernels = { gemmF32: e.gemmF32, gemmF64: e.gemmF64, packF32x4: e.packF32x4, packF32x8: e.packF32x8, packF64x4: e.packF64x4, relaxed };
+    this.named = instance.exports as Record<string, KernelFn | undefined>;
     this.poolTarget = canShare ? { module, memory: this.memory, names: POOL_FUNCTIONS } : undefined;
   }
 

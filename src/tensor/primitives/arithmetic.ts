@@ -2,7 +2,7 @@
  * add, sub, mul, div, neg: elementwise with NumPy broadcasting. VJP rules return cotangents in the
  * output's shape; the engine sums them back to each input's shape.
  */
-import { binaryKernel, unaryKernel } from "../../backends/cpu/kernels/elementwise.js";
+import { binaryOp, unaryOp } from "../../backends/dispatch.js";
 import { bind, definePrimitive } from "../primitive.js";
 import type { Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
@@ -20,33 +20,33 @@ function plus(a: Tensor | null, b: Tensor | null): Tensor | null {
 
 const zeroIfNull = (t: Tensor | null, like: Tensor): Tensor => t ?? zerosLike(like);
 
-const addKernel = binaryKernel((x, y) => x + y);
-const subKernel = binaryKernel((x, y) => x - y);
-const mulKernel = binaryKernel((x, y) => x * y);
-const divKernel = binaryKernel((x, y) => x / y);
-const negKernel = unaryKernel((x) => -x);
+const addKernel = binaryOp("add", (x, y) => x + y);
+const subKernel = binaryOp("sub", (x, y) => x - y);
+const mulKernel = binaryOp("mul", (x, y) => x * y);
+const divKernel = binaryOp("div", (x, y) => x / y);
+const negKernel = unaryOp("neg", (x) => -x);
 
 export const addP = definePrimitive("add", {
-  impl: ([a, b]) => addKernel("add", a, b),
+  impl: ([a, b]) => addKernel(a, b),
   vjp: ({ cotangent: g }) => [g, g],
   jvp: ({ tangents: [ta, tb], output }) => zeroIfNull(plus(ta, tb), output),
 });
 
 export const subP = definePrimitive("sub", {
-  impl: ([a, b]) => subKernel("sub", a, b),
+  impl: ([a, b]) => subKernel(a, b),
   vjp: ({ cotangent: g }) => [g, neg(g)],
   jvp: ({ tangents: [ta, tb], output }) => zeroIfNull(plus(ta, tb === null ? null : neg(tb)), output),
 });
 
 export const mulP = definePrimitive("mul", {
-  impl: ([a, b]) => mulKernel("mul", a, b),
+  impl: ([a, b]) => mulKernel(a, b),
   // d(ab) = b da + a db
   vjp: ({ cotangent: g, inputs: [a, b] }) => [mul(g, b), mul(g, a)],
   jvp: ({ tangents: [ta, tb], inputs: [a, b], output }) => zeroIfNull(plus(ta === null ? null : mul(ta, b), tb === null ? null : mul(a, tb)), output),
 });
 
 export const divP = definePrimitive("div", {
-  impl: ([a, b]) => divKernel("div", a, b),
+  impl: ([a, b]) => divKernel(a, b),
   // d(a/b) = da/b − (a/b)·db/b
   vjp: ({ cotangent: g, inputs: [, b], output }) => [div(g, b), neg(mul(g, div(output, b)))],
   jvp: ({ tangents: [ta, tb], inputs: [, b], output }) =>

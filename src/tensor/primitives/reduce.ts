@@ -4,7 +4,8 @@
  * `tieShare` (the constant weights that split max's/min's cotangent evenly among tied extremes).
  * Composed: mean. No gradient: argmax, argmin.
  */
-import { defineFold, reduceAxes, SUM } from "../../backends/cpu/kernels/reduce.js";
+import { defineFold, SUM } from "../../backends/cpu/kernels/reduce.js";
+import { reduceOp } from "../../backends/dispatch.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import { allocate, isFloat, type DType, type Storage } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
@@ -56,8 +57,10 @@ function mapGroups(x: Tensor, axes: readonly number[], body: (src: Storage, dst:
 
 // ── sum ─────────────────────────────────────────────────────────────────────────────────────────
 
+const sumKernel = reduceOp("sum", SUM);
+
 export const sumP: Primitive<AxesParams> = definePrimitive<AxesParams>("sum", {
-  impl: ([x], { axes, keepDims }) => reduceAxes(expectFloat("sum", x), axes, SUM, keepDims),
+  impl: ([x], { axes, keepDims }) => sumKernel(expectFloat("sum", x), axes, keepDims),
   // Each input element contributed once: the cotangent is broadcast back over the reduced axes.
   vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [expand(reshape(g, keptShape(x.shape, axes)), x.shape)],
   jvp: ({ tangents: [t], output, params }): Tensor => (t === null ? zerosLike(output) : bind(sumP, [t], params)),
@@ -69,6 +72,7 @@ type Extreme = "max" | "min";
 
 const MAX = defineFold(-Infinity, (acc, v) => (v > acc || v !== v ? v : acc));
 const MIN = defineFold(Infinity, (acc, v) => (v < acc || v !== v ? v : acc));
+const extremeKernels = { max: reduceOp("max", MAX), min: reduceOp("min", MIN) };
 
 /**
  * 1/k at the k elements of each group equal to its max (min), 0 elsewhere: how max's cotangent is
@@ -94,7 +98,7 @@ function tieShare(x: Tensor, axes: readonly number[], extreme: Extreme): Tensor 
 
 function extremePrimitive(extreme: Extreme): Primitive<AxesParams> {
   const prim: Primitive<AxesParams> = definePrimitive<AxesParams>(extreme, {
-    impl: ([x], { axes, keepDims }) => reduceAxes(x, axes, extreme === "max" ? MAX : MIN, keepDims),
+    impl: ([x], { axes, keepDims }) => extremeKernels[extreme](x, axes, keepDims),
     // ∂max/∂xᵢ = 1/k at the k tied maxima, 0 elsewhere.
     vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [mul(reshape(g, keptShape(x.shape, axes)), tieShare(x, axes, extreme))],
     jvp: ({ tangents: [t], inputs: [x], output, params }): Tensor =>
@@ -109,6 +113,7 @@ export const minP = extremePrimitive("min");
 // ── prod ────────────────────────────────────────────────────────────────────────────────────────
 
 const PROD = defineFold(1, (acc, v) => acc * v);
+const prodKernel = reduceOp("prod", PROD);
 
 /** Πⱼ≠ᵢ xⱼ over each group of `axes`, from prefix and suffix products (no division, exact at zeros). */
 export const prodOthersP: Primitive<{ readonly axes: readonly number[] }> = definePrimitive<{ readonly axes: readonly number[] }>("prodOthers", {
@@ -166,7 +171,7 @@ function pairProducts(x: Tensor, axes: readonly number[]): { others: Tensor } {
 }
 
 export const prodP: Primitive<AxesParams> = definePrimitive<AxesParams>("prod", {
-  impl: ([x], { axes, keepDims }) => reduceAxes(expectFloat("prod", x), axes, PROD, keepDims),
+  impl: ([x], { axes, keepDims }) => prodKernel(expectFloat("prod", x), axes, keepDims),
   // ∂(Π xⱼ)/∂xᵢ = Πⱼ≠ᵢ xⱼ
   vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [mul(reshape(g, keptShape(x.shape, axes)), bind(prodOthersP, [x], { axes }))],
   jvp: ({ tangents: [t], inputs: [x], output, params }): Tensor =>

@@ -2,7 +2,8 @@
  * Selection: where (a primitive), maximum and minimum (primitives whose rules are masks built from
  * comparisons and casts), clip (composed of maximum and minimum). All broadcast NumPy-style.
  */
-import { binaryKernel, select } from "../../backends/cpu/kernels/elementwise.js";
+import { select } from "../../backends/cpu/kernels/elementwise.js";
+import { binaryOp } from "../../backends/dispatch.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { Tensor } from "../tensor.js";
@@ -40,10 +41,10 @@ function winnerMask(a: Tensor, b: Tensor, larger: boolean): Tensor {
   return add(cast(wins, a.dtype), mul(cast(eq(a, b), a.dtype), 0.5));
 }
 
-function extremumPrimitive(name: string, f: (x: number, y: number) => number, larger: boolean): Primitive<undefined> {
-  const kernel = binaryKernel(f);
+function extremumPrimitive(name: "maximum" | "minimum", f: (x: number, y: number) => number, larger: boolean): Primitive<undefined> {
+  const kernel = binaryOp(name, f);
   return definePrimitive(name, {
-    impl: ([a, b]) => kernel(name, a, b),
+    impl: ([a, b]) => kernel(a, b),
     vjp: ({ cotangent: g, inputs: [a, b] }) => [mul(g, winnerMask(a, b, larger)), mul(g, winnerMask(b, a, larger))],
     jvp: ({ tangents: [ta, tb], inputs: [a, b], output }) => {
       const da = ta === null ? null : mul(ta, winnerMask(a, b, larger));

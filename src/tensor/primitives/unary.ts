@@ -4,7 +4,8 @@
  * stability (no overflow of eˣ for large |x|) and speed (one pass); their rules are written with
  * primitives, so they nest. Rules at kinks use masks from comparisons (abs, relu: derivative 0 at 0).
  */
-import { binaryKernel, unaryKernel } from "../../backends/cpu/kernels/elementwise.js";
+import { binaryOp, unaryOp } from "../../backends/dispatch.js";
+import type { UnaryOp } from "../../backends/ops.js";
 import { describe, invalidArgument } from "../../errors.js";
 import { softplus as softplusNumber } from "../../scalar/elementary.js";
 import { erf as erfNumber } from "../../scalar/special.js";
@@ -18,8 +19,8 @@ import { expectFloat, lift, liftPair, type TensorLike, zerosLike } from "./lift.
 import { where } from "./select.js";
 
 /** A unary primitive from its kernel and its local derivative dy/dx (written with primitives). */
-function unaryPrimitive(name: string, f: (x: number) => number, dydx: (x: Tensor, y: Tensor) => Tensor): Primitive<undefined> {
-  const kernel = unaryKernel(f);
+function unaryPrimitive(name: UnaryOp, f: (x: number) => number, dydx: (x: Tensor, y: Tensor) => Tensor): Primitive<undefined> {
+  const kernel = unaryOp(name, f);
   return definePrimitive(name, {
     impl: ([x]) => kernel(expectFloat(name, x)),
     vjp: ({ cotangent: g, inputs: [x], output }) => [mul(g, dydx(x, output))],
@@ -49,7 +50,7 @@ export const softplusP = unaryPrimitive("softplus", softplusNumber, (x) => sigmo
 export const erfP = unaryPrimitive("erf", erfNumber, (x) => mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI)));
 
 /** sign(x) ∈ {−1, 0, 1} (NaN stays NaN): piecewise constant, so its derivative is 0 everywhere. */
-const signKernel = unaryKernel(Math.sign);
+const signKernel = unaryOp("sign", Math.sign);
 export const signP = definePrimitive("sign", {
   impl: ([x]) => signKernel(expectFloat("sign", x)),
   vjp: () => [null],
@@ -126,9 +127,9 @@ export function gelu(x: Tensor | number, options: GeluOptions = {}): Tensor {
   return unaryFunction(approximate === "tanh" ? geluTanhP : geluP)(x);
 }
 
-const powKernel = binaryKernel(Math.pow);
+const powKernel = binaryOp("pow", Math.pow);
 export const powP = definePrimitive("pow", {
-  impl: ([a, b]) => powKernel("pow", expectFloat("pow", a), b),
+  impl: ([a, b]) => powKernel(expectFloat("pow", a), b),
   // ∂/∂a = b·a^(b−1), and 0 where b = 0 (even at a = 0). Where b = 0 it is written b·y/a, the same
   // function for a ≠ 0, so its own derivative in b (1/a) is not lost. ∂/∂b = y·log a, 0 where a = 0
   // (NaN where a < 0: aᵇ has no derivative in b there). As in scalar/elementary.ts. The branches not

@@ -1,0 +1,11 @@
+/**
+ * The names of the elementwise ops and reductions a backend may run in place of the reference
+ * kernels (backend.ts `Backend.unary` / `binary` / `reduce`). Every primitive of these kinds offers
+ * its op by name; a backend takes the ones it has kernels for and returns undefined for the rest.
+ */
+
+export type UnaryOp = "neg" | "abs" | "sign" | "relu" | "sqrt" | "rsqrt" | "exp" | "log" | "sin" | "cos" | "tanh" | "sigmoid" | "softplus" | "erf" | "gelu" | "geluTanh";
+
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "pow";
+
+export type ReduceOp = "sum" | "max" | "min" | "prod";

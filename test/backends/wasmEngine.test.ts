@@ -1,0 +1,66 @@
+/**
+ * The whole engine on the wasm backend with tensors large enough to reach its elementwise and
+ * reduction kernels (the rest of the suite mostly runs below their size thresholds): a forward and
+ * backward pass through most of them agrees with the cpu backend to float32 rounding.
+ */
+import { describe, expect, it } from "vitest";
+import { kernels } from "../../src/backends/backend.js";
+import { simdAvailable } from "../../src/backends/wasm/features.js";
+import * as T from "../../src/tensor/index.js";
+import { getBackend, grad, setBackend, type Tensor } from "../../src/tensor/index.js";
+
+function onBackend<R>(name: "cpu" | "wasm", fn: () => R): R {
+  const before = getBackend();
+  setBackend(name);
+  try {
+    return fn();
+  } finally {
+    setBackend(before);
+  }
+}
+
+describe.runIf(simdAvailable)("the engine on the wasm backend, at sizes that reach its kernels", () => {
+  it("an MLP with softmax cross-entropy: values and gradients agree with the cpu backend", () => {
+    const r = T.rng(11);
+    const x = T.randn([256, 64], { rng: r });
+    const w1 = T.randn([64, 128], { rng: r }).mul(0.1);
+    const b1 = T.randn([128], { rng: r });
+    const w2 = T.randn([128, 10], { rng: r }).mul(0.1);
+    const target = T.oneHot(T.randint(0, 10, [256], { rng: r }), 10);
+    const loss = (w: Tensor, b: Tensor) => {
+      const h = T.add(T.matmul(x, w), b);
+      const a = T.add(T.mul(T.tanh(h), T.sigmoid(h)), T.softplus(T.neg(T.relu(h))));
+      const logits = T.matmul(T.add(T.sin(a), T.exp(T.mul(T.cos(a), 0.5))), w2);
+      return T.neg(T.mean(T.sum(T.mul(T.logSoftmax(logits, -1), target), -1)));
+    };
+    const [cpu, wasm] = (["cpu", "wasm"] as const).map((name) => onBackend(name, () => [loss(w1, b1), ...(grad(loss, { argnums: [0, 1] })(w1, b1) as Tensor[])]));
+    for (let i = 0; i < cpu.length; i++) {
+      const [a, b] = [cpu[i].data(), wasm[i].data()];
+      let err = 0;
+      let scale = 0;
+      for (let k = 0; k < a.length; k++) {
+        err = Math.max(err, Math.abs(a[k] - b[k]));
+        scale = Math.max(scale, Math.abs(a[k]));
+      }
+      // float32 rounding only: the kernels differ from the reference by at most an ulp per op.
+      expect(err).toBeLessThanOrEqual(1e-5 * scale);
+    }
+  });
+
+  it("strided views and other broadcasts fall back: the same bits as the cpu backend", () => {
+    const m = T.randn([64, 96], { rng: T.rng(5) });
+    const t = T.transpose(m);
+    const run = () => [T.exp(t), T.add(t, T.randn([96, 1], { rng: T.rng(6) })), T.sum(t, -1), T.max(t, 0), T.mul(T.slice(m, [null, [null, null, 2]]), 3), T.add(T.randn([4, 1, 64], { rng: T.rng(7) }), T.randn([1, 8, 64], { rng: T.rng(8) }))];
+    const [cpu, wasm] = (["cpu", "wasm"] as const).map((name) => onBackend(name, run));
+    cpu.forEach((c, i) => expect(Array.from(wasm[i].data())).toEqual(Array.from(c.data())));
+  });
+
+  it("the cpu backend declines every elementwise op and reduction (it is the reference)", () => {
+    onBackend("cpu", () => {
+      expect(kernels().unary("exp", T.randn([4096]))).toBeUndefined();
+      expect(kernels().binary("add", T.randn([4096]), T.randn([4096]))).toBeUndefined();
+      expect(kernels().reduce("sum", T.randn([4096]), [0], false)).toBeUndefined();
+    });
+    onBackend("wasm", () => expect(kernels().unary("exp", T.randn([4096]))).toBeDefined());
+  });
+});
