@@ -17,7 +17,7 @@ import { GEMM_F32, GEMM_F64, POOL_FUNCTIONS, type PoolFunction, wasmRuntime, typ
 const MIN_WORK = 4096;
 
 /** Below this many multiply-adds a product runs on the calling thread: waking workers costs more. */
-const MIN_SPLIT_WORK = 1 << 18;
+const MIN_SPLIT_WORK = 1 << 20;
 
 /** Below this many elements an operand is packed on the calling thread. */
 const MIN_SPLIT_PACK = 1 << 16;
