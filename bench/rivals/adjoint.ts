@@ -135,7 +135,7 @@ export function adjoint(backend: BackendName, style: "valueAndGrad" | "backward"
     };
     const kernels =
       backend === "wasm"
-        ? "generated WebAssembly SIMD matmul (relaxed-SIMD FMA where the engine has it) and conv2d as im2col + that matmul; other ops on the JS reference loops"
+        ? "generated WebAssembly SIMD kernels: matmul (relaxed-SIMD FMA where the engine has it), conv2d as im2col + that matmul, the common elementwise ops and reductions on contiguous float data; the rest on the JS reference loops"
         : "typed-array JS loops (the reference)";
     const threadNote = threads === 1 ? "one thread" : `${threads} threads (products and packing split among worker_threads)`;
     const info = { threads, setup: `backend "${backend}": ${kernels}; ${threadNote}` };
