@@ -59,7 +59,7 @@ function serve(port: { once(listener: (message: WorkerInit) => void): void }): v
     for (;;) {
       // Spin a little before sleeping: a product's next call (the packing, then the kernel) often
       // comes within microseconds, and waking a sleeping thread costs more than that.
-      for (let spin = 0; spin < 20000 && Atomics.load(ctrl, base) === seen; spin++);
+      for (let spin = 0; spin < 200000 && Atomics.load(ctrl, base) === seen; spin++);
       Atomics.wait(ctrl, base, seen);
       const seq = Atomics.load(ctrl, base);
       if (seq === -1) return;
@@ -216,7 +216,7 @@ class Pool {
 
 /** Spins briefly, then blocks (or keeps spinning, where this thread may not block) until `c[i]` equals `value`. */
 function waitUntil(c: Int32Array, i: number, value: number): void {
-  for (let spin = 0; spin < 20000; spin++) if (Atomics.load(c, i) === value) return;
+  for (let spin = 0; spin < 200000; spin++) if (Atomics.load(c, i) === value) return;
   for (;;) {
     const now = Atomics.load(c, i);
     if (now === value) return;
