@@ -12,14 +12,8 @@ import { wasmRuntime } from "../../src/backends/wasm/runtime.js";
 import { availableBackends, getBackend, grad, matmul, randn, rng, setBackend, sum, type Tensor, expand, transpose } from "../../src/tensor/index.js";
 import { broadcastShapes } from "../../src/tensor/shape.js";
 import { errorCode } from "../support/errorCode.js";
+import { maxAbsDiff } from "../support/backends.js";
 
-const maxAbsDiff = (x: Tensor, y: Tensor): number => {
-  const a = x.data();
-  const b = y.data();
-  let e = 0;
-  for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]));
-  return e;
-};
 
 /** A random [..batch, rows, cols] operand, possibly stored transposed (a view with swapped strides). */
 function operand(seed: number, batch: number[], rows: number, cols: number, transposed: boolean, dtype: "float32" | "float64"): Tensor {

@@ -11,14 +11,11 @@ import { windowCount } from "../../src/backends/cpu/kernels/conv.js";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
 import * as wasm from "../../src/backends/wasm/conv.js";
 import { randn, rng, transpose, type Tensor } from "../../src/tensor/index.js";
+import { maxAbsDiff as maxDiff } from "../support/backends.js";
 
 const maxAbsDiff = (x: Tensor, y: Tensor): number => {
   expect(x.shape).toEqual(y.shape);
-  const a = x.data();
-  const b = y.data();
-  let e = 0;
-  for (let i = 0; i < a.length; i++) e = Math.max(e, Math.abs(a[i] - b[i]));
-  return e;
+  return maxDiff(x, y);
 };
 
 /** A random tensor of `shape`, stored with its last two axes swapped when `swapped` (a non-contiguous view). */

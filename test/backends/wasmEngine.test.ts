@@ -7,17 +7,9 @@ import { describe, expect, it } from "vitest";
 import { kernels } from "../../src/backends/backend.js";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
 import * as T from "../../src/tensor/index.js";
-import { getBackend, grad, setBackend, type Tensor } from "../../src/tensor/index.js";
+import { grad, type Tensor } from "../../src/tensor/index.js";
+import { onBackend } from "../support/backends.js";
 
-function onBackend<R>(name: "cpu" | "wasm", fn: () => R): R {
-  const before = getBackend();
-  setBackend(name);
-  try {
-    return fn();
-  } finally {
-    setBackend(before);
-  }
-}
 
 describe.runIf(simdAvailable)("the engine on the wasm backend, at sizes that reach its kernels", () => {
   it("an MLP with softmax cross-entropy: values and gradients agree with the cpu backend", () => {

@@ -9,17 +9,9 @@ import { describe, expect, it } from "vitest";
 import { reduce } from "../../src/backends/wasm/reduce.js";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
 import * as T from "../../src/tensor/index.js";
-import { getBackend, setBackend, tensor, type Tensor } from "../../src/tensor/index.js";
+import { tensor, type Tensor } from "../../src/tensor/index.js";
+import { onBackend } from "../support/backends.js";
 
-function onBackend<R>(name: "cpu" | "wasm", fn: () => R): R {
-  const before = getBackend();
-  setBackend(name);
-  try {
-    return fn();
-  } finally {
-    setBackend(before);
-  }
-}
 
 const REFERENCE = { sum: T.sum, max: T.max, min: T.min } as const;
 
