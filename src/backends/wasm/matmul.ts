@@ -116,17 +116,30 @@ function packInWasm(rt: WasmRuntime, heap: FloatArray, src: FloatArray, base: nu
  * columns, or packed panels), and every C element is still summed over the whole k in order, so
  * the result does not depend on the split.
  */
-function split(rt: WasmRuntime, name: PoolFunction, panels: number, wanted: boolean, argsFor: (start: number, end: number) => number[]): void {
+function split(
+  rt: WasmRuntime,
+  name: PoolFunction,
+  panels: number,
+  wanted: boolean,
+  argsFor: (start: number, end: number) => number[],
+  /** Called on this thread once its own part [0, end) is done, while the workers may still run. */
+  afterOwnPart?: (end: number) => void,
+): void {
   const kernel = rt.kernels[name] as (...args: number[]) => void;
   const pool = wanted && rt.poolTarget !== undefined ? poolFor(rt.poolTarget) : undefined;
   const parts = pool === undefined ? 1 : Math.min(pool.workers + 1, panels);
   if (pool === undefined || parts < 2) {
     kernel(...argsFor(0, panels));
+    afterOwnPart?.(panels);
     return;
   }
   const ranges: number[][] = [];
   for (let p = 0; p < parts; p++) ranges.push(argsFor(Math.floor((p * panels) / parts), Math.floor(((p + 1) * panels) / parts)));
-  pool.run(POOL_FUNCTIONS.indexOf(name), ranges, (args) => kernel(...args));
+  const own = Math.floor(panels / parts);
+  pool.run(POOL_FUNCTIONS.indexOf(name), ranges, (args) => {
+    kernel(...args);
+    afterOwnPart?.(own);
+  });
 }
 
 /**
@@ -182,13 +195,22 @@ export function matmul(a: Tensor, b: Tensor, batch: Shape, minWork = MIN_WORK, m
     // C's panels split by rows, or by columns when there are more of those.
     const [rowPanels, colPanels] = [mp / mr, np / nr];
     const head = [k, ap, bp, cp, np * size];
-    if (rowPanels >= colPanels) split(rt, gemmName, rowPanels, m * n * k >= minSplitWork, (i0, i1) => [...head, i0, i1, 0, colPanels]);
-    else split(rt, gemmName, colPanels, m * n * k >= minSplitWork, (j0, j1) => [...head, 0, rowPanels, j0, j1]);
-    // The padded C back into the result's rows.
+    // The padded C back into the result's rows [from, to).
     const c0 = cp / size;
     const o0 = q * m * n;
-    if (np === n) out.set(heap.subarray(c0, c0 + m * n), o0);
-    else for (let i = 0; i < m; i++) out.set(heap.subarray(c0 + i * np, c0 + i * np + n), o0 + i * n);
+    const copyRows = (from: number, to: number) => {
+      if (np === n) out.set(heap.subarray(c0 + from * n, c0 + to * n), o0 + from * n);
+      else for (let i = from; i < to; i++) out.set(heap.subarray(c0 + i * np, c0 + i * np + n), o0 + i * n);
+    };
+    if (rowPanels >= colPanels) {
+      // Split by rows, this thread copies its own rows out while the workers finish theirs.
+      let copied = 0;
+      split(rt, gemmName, rowPanels, m * n * k >= minSplitWork, (i0, i1) => [...head, i0, i1, 0, colPanels], (end) => copyRows(0, (copied = Math.min(m, end * mr))));
+      copyRows(copied, m);
+    } else {
+      split(rt, gemmName, colPanels, m * n * k >= minSplitWork, (j0, j1) => [...head, 0, rowPanels, j0, j1]);
+      copyRows(0, m);
+    }
     for (let axis = batch.length - 1; axis >= 0; axis--) {
       index[axis]++;
       baseA += sa[axis];
