@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
 import { matmul as wasmMatmul } from "../../src/backends/wasm/matmul.js";
 import { getThreads, runningWorkers, setThreads, stopThreads } from "../../src/backends/wasm/pool.js";
-import { randn, rng, transpose, type Tensor } from "../../src/tensor/index.js";
+import { cos, exp, randn, rng, sin, transpose, type Tensor } from "../../src/tensor/index.js";
 import { errorCode } from "../support/errorCode.js";
 
 const initial = getThreads();
@@ -47,6 +47,19 @@ describe.runIf(simdAvailable)("threads", () => {
     }
     wasmMatmul(randn([64, 64]), randn([64, 64]), [], 0, 0);
     expect(runningWorkers()).toBe(threads - 1);
+  });
+
+  it("a large transcendental op split among threads equals the single-threaded one, flags from the workers' parts included", () => {
+    const n = 100_003;
+    const x = randn([n], { rng: rng(5) });
+    // Huge arguments (past the kernels' exact range reduction) only near the end, in a worker's part:
+    // the worker's flag must bring them back to the reference's Math.sin.
+    for (let i = n - 100; i < n; i += 7) x.storage[i] = 1e30 * (1 + i / n);
+    setThreads(1);
+    const one = [sin(x), cos(x), exp(x)].map(bits);
+    setThreads(3);
+    expect([sin(x), cos(x), exp(x)].map(bits)).toEqual(one);
+    expect(bits(sin(x)).slice(n - 100)).toEqual(Array.from(x.storage.slice(n - 100), (v) => Math.fround(Math.sin(v))));
   });
 
   it("setThreads validates its argument; workers start on demand, sleep when unused, stop on stopThreads", () => {

@@ -19,6 +19,7 @@ import type { BinaryOp, UnaryOp } from "../ops.js";
 import { binaryName, type Dtype, type Layout, unaryName } from "./elementwiseKernels.js";
 import { TRIG_LIMIT } from "./math.js";
 import { wasmRuntime, type WasmRuntime } from "./runtime.js";
+import { split } from "./split.js";
 
 type FloatArray = Float32Array | Float64Array;
 
@@ -33,6 +34,8 @@ type FloatArray = Float32Array | Float64Array;
  */
 const CHEAP = 512;
 const COSTLY = 64;
+/** From this many elements a transcendental op is split among threads (~50 µs of work on one). */
+const MIN_SPLIT = 1 << 14;
 const MIN_SIZE: Record<UnaryOp | BinaryOp, number> = {
   neg: CHEAP, abs: CHEAP, relu: CHEAP, sqrt: CHEAP, rsqrt: CHEAP, sign: CHEAP,
   add: CHEAP, sub: CHEAP, mul: CHEAP, div: CHEAP, maximum: CHEAP, minimum: CHEAP,
@@ -80,7 +83,10 @@ export function unary(op: UnaryOp, x: Tensor, minSize = MIN_SIZE[op]): Tensor | 
   heap.set(src.subarray(x.offset, x.offset + n), 0);
   const vectors = Math.ceil((n * size) / 16);
   heap.fill(0, n, (vectors * 16) / size);
-  const flagged = kernel(0, inBytes, vectors);
+  // The costly functions of large tensors are split among threads (by vectors: each lane's result
+  // depends on its input alone, so the split changes no bit).
+  const threaded = MIN_SIZE[op] === COSTLY && n >= MIN_SPLIT;
+  const flagged = split(rt, unaryName(op, dtype), vectors, threaded, (v0, v1) => [v0 * 16, inBytes + v0 * 16, v1 - v0]);
   const out = copyOut(heap, inBytes / size, n);
   const recompute = RECOMPUTE[op];
   if (flagged !== 0 && recompute !== undefined) {

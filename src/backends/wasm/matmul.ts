@@ -10,8 +10,8 @@ import { broadcastStrides } from "../cpu/kernels/strided.js";
 import { allocate } from "../../tensor/dtype.js";
 import type { Shape } from "../../tensor/shape.js";
 import { fromStorage, type Tensor } from "../../tensor/tensor.js";
-import { poolFor } from "./pool.js";
-import { GEMM_F32, GEMM_F64, POOL_FUNCTIONS, type PoolFunction, wasmRuntime, type WasmRuntime } from "./runtime.js";
+import { GEMM_F32, GEMM_F64, wasmRuntime, type WasmRuntime } from "./runtime.js";
+import { split } from "./split.js";
 
 /** Below this many multiply-adds per matrix the reference loop wins. */
 const MIN_WORK = 4096;
@@ -108,38 +108,6 @@ function packInWasm(rt: WasmRuntime, heap: FloatArray, src: FloatArray, base: nu
   const full = Math.floor(v.D / v.w);
   split(rt, name, Math.ceil(v.D / v.w), v.D * k >= MIN_SPLIT_PACK, (start, end) => [stage, v.sD, v.sK, v.D, k, dst, start, end, full]);
   return true;
-}
-
-/**
- * Runs kernel `name` over panels [0, panels) on the calling thread and the ready workers, each
- * taking a contiguous range `argsFor(start, end)`. The parts write disjoint outputs (C's rows or
- * columns, or packed panels), and every C element is still summed over the whole k in order, so
- * the result does not depend on the split.
- */
-function split(
-  rt: WasmRuntime,
-  name: PoolFunction,
-  panels: number,
-  wanted: boolean,
-  argsFor: (start: number, end: number) => number[],
-  /** Called on this thread once its own part [0, end) is done, while the workers may still run. */
-  afterOwnPart?: (end: number) => void,
-): void {
-  const kernel = rt.kernels[name] as (...args: number[]) => void;
-  const pool = wanted && rt.poolTarget !== undefined ? poolFor(rt.poolTarget) : undefined;
-  const parts = pool === undefined ? 1 : Math.min(pool.workers + 1, panels);
-  if (pool === undefined || parts < 2) {
-    kernel(...argsFor(0, panels));
-    afterOwnPart?.(panels);
-    return;
-  }
-  const ranges: number[][] = [];
-  for (let p = 0; p < parts; p++) ranges.push(argsFor(Math.floor((p * panels) / parts), Math.floor(((p + 1) * panels) / parts)));
-  const own = Math.floor(panels / parts);
-  pool.run(POOL_FUNCTIONS.indexOf(name), ranges, (args) => {
-    kernel(...args);
-    afterOwnPart?.(own);
-  });
 }
 
 /**

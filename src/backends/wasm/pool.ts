@@ -25,6 +25,7 @@ const FN = 2;
 const ARGS = 3;
 const READY = 12;
 const FAILED = 13;
+const RESULT = 14;
 /** The sequence number that tells a worker to return. */
 const STOP = -1;
 /** How long the first call waits for new workers to come up before it runs without them (Node only). */
@@ -52,7 +53,7 @@ function serve(port: { once(listener: (message: WorkerInit) => void): void }): v
     const base = slot * 16;
     const api = (globalThis as unknown as { WebAssembly: { Instance: new (m: object, i: object) => { exports: Record<string, unknown> } } }).WebAssembly;
     const instance = new api.Instance(module, { env: { memory } });
-    const fns = names.map((n) => instance.exports[n] as (...args: number[]) => void);
+    const fns = names.map((n) => instance.exports[n] as (...args: number[]) => unknown);
     Atomics.store(ctrl, base + 12, 1);
     Atomics.notify(ctrl, base + 12);
     let seen = 0;
@@ -66,7 +67,8 @@ function serve(port: { once(listener: (message: WorkerInit) => void): void }): v
       seen = seq;
       const a = base + 3;
       try {
-        fns[ctrl[base + 2]](ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], ctrl[a + 5], ctrl[a + 6], ctrl[a + 7], ctrl[a + 8]);
+        const result = fns[ctrl[base + 2]](ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], ctrl[a + 5], ctrl[a + 6], ctrl[a + 7], ctrl[a + 8]);
+        Atomics.store(ctrl, base + 14, typeof result === "number" ? result | 0 : 0);
       } catch {
         Atomics.store(ctrl, base + 13, 1);
       }
@@ -178,9 +180,10 @@ class Pool {
 
   /**
    * Runs `fn` (an index into the target's names) once per argument list: the first on this thread
-   * through `local`, the others on workers 0…; returns when all are done.
+   * through `local`, the others on workers 0…; returns when all are done, with the bitwise OR of the
+   * kernels' i32 results (a kernel's flags, e.g. "some elements need the reference").
    */
-  run(fn: number, parts: readonly (readonly number[])[], local: (args: readonly number[]) => void): void {
+  run(fn: number, parts: readonly (readonly number[])[], local: (args: readonly number[]) => number): number {
     const seq = ++this.seq;
     const c = this.ctrl;
     for (let w = 0; w < parts.length - 1; w++) {
@@ -190,14 +193,16 @@ class Pool {
       Atomics.store(c, base + SEQ, seq);
       Atomics.notify(c, base + SEQ);
     }
-    local(parts[0]);
+    let result = local(parts[0]) | 0;
     let failed = false;
     for (let w = 0; w < parts.length - 1; w++) {
       const base = w * SLOT;
       waitUntil(c, base + DONE, seq);
       if (Atomics.exchange(c, base + FAILED, 0) !== 0) failed = true;
+      result |= Atomics.load(c, base + RESULT);
     }
     if (failed) throw new AdError("UnsupportedOp", "a worker thread failed inside a wasm kernel", { op: this.target.names[fn] });
+    return result;
   }
 
   stop(): void {

@@ -41,9 +41,6 @@ export interface Kernels {
   readonly relaxed: boolean;
 }
 
-/** The exported functions worker threads may run, by index (pool.ts). */
-export const POOL_FUNCTIONS = ["gemmF32", "gemmF64", "packF32x4", "packF32x8", "packF64x4"] as const;
-export type PoolFunction = (typeof POOL_FUNCTIONS)[number];
 
 /**
  * Threads need a shared memory: always in Node; in a browser only on a cross-origin-isolated page
@@ -74,7 +71,9 @@ export class WasmRuntime {
     const e = instance.exports as unknown as Omit<Kernels, "relaxed">;
     this.kernels = { gemmF32: e.gemmF32, gemmF64: e.gemmF64, packF32x4: e.packF32x4, packF32x8: e.packF32x8, packF64x4: e.packF64x4, relaxed };
     this.named = instance.exports as Record<string, KernelFn | undefined>;
-    this.poolTarget = canShare ? { module, memory: this.memory, names: POOL_FUNCTIONS } : undefined;
+    // Workers may run any exported kernel, named by its index in this list (pool.ts).
+    const names = Object.keys(instance.exports).filter((k) => typeof instance.exports[k] === "function");
+    this.poolTarget = canShare ? { module, memory: this.memory, names } : undefined;
   }
 
   /**
