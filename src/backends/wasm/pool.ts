@@ -58,9 +58,10 @@ function serve(port: { once(listener: (message: WorkerInit) => void): void }): v
     Atomics.notify(ctrl, base + 12);
     let seen = 0;
     for (;;) {
-      // Spin a little before sleeping: a product's next call (the packing, then the kernel) often
-      // comes within microseconds, and waking a sleeping thread costs more than that.
-      for (let spin = 0; spin < 200000 && Atomics.load(ctrl, base) === seen; spin++);
+      // Spin a little (tens of µs) before sleeping: a product's next call (the packing, then the
+      // kernel) comes within microseconds, and waking a sleeping thread costs more than that. Not
+      // longer: a spinning worker takes the core V8's own GC helper threads would use.
+      for (let spin = 0; spin < 20000 && Atomics.load(ctrl, base) === seen; spin++);
       Atomics.wait(ctrl, base, seen);
       const seq = Atomics.load(ctrl, base);
       if (seq === -1) return;
