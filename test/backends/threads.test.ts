@@ -50,7 +50,7 @@ describe.runIf(simdAvailable)("threads", () => {
   });
 
   it("a large transcendental op split among threads equals the single-threaded one, flags from the workers' parts included", () => {
-    const n = 100_003;
+    const n = 300_007;
     const x = randn([n], { rng: rng(5) });
     // Huge arguments (past the kernels' exact range reduction) only near the end, in a worker's part:
     // the worker's flag must bring them back to the reference's Math.sin.

@@ -34,8 +34,11 @@ type FloatArray = Float32Array | Float64Array;
  */
 const CHEAP = 512;
 const COSTLY = 64;
-/** From this many elements a transcendental op is split among threads (~50 µs of work on one). */
-const MIN_SPLIT = 1 << 14;
+/**
+ * From this many elements a transcendental op is split among threads (~1 ms of work on one): below
+ * that, waking an idle worker (on a VM, its idle vCPU) can cost more than the half it saves.
+ */
+const MIN_SPLIT = 1 << 18;
 const MIN_SIZE: Record<UnaryOp | BinaryOp, number> = {
   neg: CHEAP, abs: CHEAP, relu: CHEAP, sqrt: CHEAP, rsqrt: CHEAP, sign: CHEAP,
   add: CHEAP, sub: CHEAP, mul: CHEAP, div: CHEAP, maximum: CHEAP, minimum: CHEAP,
