@@ -20,12 +20,16 @@ export interface MlpSizes {
 export const MLP_PARAMS = ["w1", "b1", "w2", "b2"] as const;
 export type MlpParam = (typeof MLP_PARAMS)[number];
 
-export interface MlpData {
-  readonly sizes: MlpSizes;
-  readonly x: Float32Array; // [batch, inputs]
-  readonly labels: Float32Array; // one-hot [batch, classes]
-  readonly params: Readonly<Record<MlpParam, Float32Array>>; // w1 [inputs, hidden], b1 [hidden], w2 [hidden, classes], b2 [classes]
+/** A classifier workload's inputs: its sizes, a batch, one-hot labels [batch, classes], and named weights. */
+interface ClassifierData<S, P extends string> {
+  readonly sizes: S;
+  readonly x: Float32Array;
+  readonly labels: Float32Array;
+  readonly params: Readonly<Record<P, Float32Array>>;
 }
+
+/** MLP inputs: x [batch, inputs]; w1 [inputs, hidden], b1 [hidden], w2 [hidden, classes], b2 [classes]. */
+export type MlpData = ClassifierData<MlpSizes, MlpParam>;
 
 /**
  * The CNN: x[batch, 1, side, side] → conv 3×3, `filters` filters, stride 1, no padding, + bias, relu →
@@ -43,12 +47,8 @@ export interface CnnSizes {
 export const CNN_PARAMS = ["wc", "bc", "wd", "bd"] as const;
 export type CnnParam = (typeof CNN_PARAMS)[number];
 
-export interface CnnData {
-  readonly sizes: CnnSizes;
-  readonly x: Float32Array; // [batch, 1, side, side]
-  readonly labels: Float32Array; // one-hot [batch, classes]
-  readonly params: Readonly<Record<CnnParam, Float32Array>>; // wc [filters, 1, k, k], bc [filters], wd [filters·pooled², classes], bd [classes]
-}
+/** CNN inputs: x [batch, 1, side, side]; wc [filters, 1, k, k], bc [filters], wd [filters·pooled², classes], bd [classes]. */
+export type CnnData = ClassifierData<CnnSizes, CnnParam>;
 
 /** The side of the conv's output (valid, stride 1) and of the pooled map. */
 export function cnnGeometry(s: CnnSizes): { readonly conv: number; readonly pooled: number; readonly features: number } {
