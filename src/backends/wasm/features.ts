@@ -17,9 +17,14 @@ const SPLAT = [0x43, 0, 0, 0, 0, 0xfd, 0x13];
 const SIMD_PROBE = probe(SPLAT);
 const RELAXED_PROBE = probe([...SPLAT, ...SPLAT, ...SPLAT, 0xfd, 0x85, 0x02]);
 
-function validates(bytes: readonly number[]): boolean {
+/**
+ * Whether `bytes` compile here. Compiled, not only validated: a page whose Content-Security-Policy
+ * lacks 'wasm-unsafe-eval' validates any module and compiles none, and there the backend must be
+ * unavailable rather than fail at its first kernel.
+ */
+function compiles(bytes: readonly number[]): boolean {
   try {
-    return wasm !== undefined && wasm.validate(new Uint8Array(bytes));
+    return wasm !== undefined && new wasm.Module(new Uint8Array(bytes)) !== undefined;
   } catch {
     return false;
   }
@@ -34,7 +39,7 @@ const nodeProcess = (globalThis as { process?: NodeProcess }).process;
 const isNode = typeof nodeProcess?.versions?.node === "string";
 
 async function probeRelaxed(): Promise<boolean> {
-  if (validates(RELAXED_PROBE)) return true;
+  if (compiles(RELAXED_PROBE)) return true;
   if (!isNode || nodeProcess?.env?.ADJOINT_RELAXED_SIMD === "0") return false;
   try {
     const v8 = await import("node:v8");
@@ -42,11 +47,11 @@ async function probeRelaxed(): Promise<boolean> {
   } catch {
     return false;
   }
-  return validates(RELAXED_PROBE);
+  return compiles(RELAXED_PROBE);
 }
 
 /** WebAssembly with SIMD128 is available (the wasm backend's requirement). */
-export const simdAvailable: boolean = validates(SIMD_PROBE);
+export const simdAvailable: boolean = compiles(SIMD_PROBE);
 
 /** Relaxed SIMD (FMA) is available, possibly after turning on V8's flag in Node. */
 export const relaxedSimdAvailable: boolean = simdAvailable && nodeProcess?.env?.ADJOINT_RELAXED_SIMD !== "0" && (await probeRelaxed());

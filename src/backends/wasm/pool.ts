@@ -275,3 +275,11 @@ export function stopThreads(): void {
 export function runningWorkers(): number {
   return pool?.started ?? 0;
 }
+
+/**
+ * How many of them have come up and take calls. In a browser a worker starts while the page's own
+ * code yields, so the first calls after `setThreads` may run without it.
+ */
+export function readyWorkers(): number {
+  return pool?.ready() ?? 0;
+}
