@@ -6,6 +6,7 @@
 
 export type UnaryOp = "neg" | "abs" | "sign" | "relu" | "sqrt" | "rsqrt" | "exp" | "log" | "sin" | "cos" | "tanh" | "sigmoid" | "softplus" | "erf" | "gelu" | "geluTanh";
 
-export type BinaryOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "pow";
+/** `reluGrad(g, x)`: g where x > 0, else 0 — relu's backward in one pass (a mask and a product otherwise). */
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "pow" | "reluGrad";
 
 export type ReduceOp = "sum" | "max" | "min" | "prod";

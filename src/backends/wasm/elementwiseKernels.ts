@@ -116,6 +116,8 @@ export const BINARY: Partial<Record<BinaryOp, { readonly float32?: VecFn2; reado
   maximum: exact2((f, t) => f.vMax(t)),
   minimum: exact2((f, t) => f.vMin(t)),
   pow: { float32: widen2(math.pow) },
+  // g & (x > 0): the comparison's all-ones lanes keep g's bits, the others give +0 (as the reference).
+  reluGrad: exact2((f, t) => f.vConst(t, 0).vCmp(t, "gt").and()),
 };
 
 /**

@@ -18,7 +18,7 @@ import { maxPool2dGradP, maxPool2dP, maxPool2dSelectP } from "./pool.js";
 import { argExtremeP, cumsumP, maxP, minP, prodOthersP, prodP, sumP, tieShareP } from "./reduce.js";
 import { maximumP, minimumP, whereP } from "./select.js";
 import { contiguousP, expandP, permuteP, reshapeP, sliceP, unsliceP } from "./shape.js";
-import { absP, cosP, erfP, expP, geluP, geluTanhP, logP, powP, reluP, rsqrtP, sigmoidP, signP, sinP, softplusP, sqrtP, tanhP } from "./unary.js";
+import { absP, cosP, erfP, expP, geluP, geluTanhP, logP, powP, reluGradP, reluP, rsqrtP, sigmoidP, signP, sinP, softplusP, sqrtP, tanhP } from "./unary.js";
 
 export const primitives = {
   add: addP,
@@ -37,6 +37,7 @@ export const primitives = {
   abs: absP,
   sign: signP,
   relu: reluP,
+  reluGrad: reluGradP,
   sigmoid: sigmoidP,
   softplus: softplusP,
   erf: erfP,

@@ -13,8 +13,7 @@ import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import type { Tensor } from "../tensor.js";
 import type { ShapeOf } from "../types.js";
 import { add, div, mul, neg, sub } from "./arithmetic.js";
-import { cast } from "./cast.js";
-import { eq, gt } from "./compare.js";
+import { eq } from "./compare.js";
 import { expectFloat, lift, liftPair, type TensorLike, zerosLike } from "./lift.js";
 import { where } from "./select.js";
 
@@ -40,8 +39,29 @@ export const sqrtP = unaryPrimitive("sqrt", Math.sqrt, (_x, y) => div(0.5, y));
 export const rsqrtP = unaryPrimitive("rsqrt", (x) => 1 / Math.sqrt(x), (_x, y) => mul(mul(y, mul(y, y)), -0.5));
 // d|x| = sign(x) dx, 0 at 0 (the subgradient PyTorch and JAX use); sign itself is a mask of constants.
 export const absP = unaryPrimitive("abs", Math.abs, (x) => sign(x));
-// d relu(x) = [x > 0] dx: 0 at the kink.
-export const reluP = unaryPrimitive("relu", (x) => (x > 0 ? x : x <= 0 ? 0 : x), (x) => cast(gt(x, 0), x.dtype));
+const reluKernel = unaryOp("relu", (x) => (x > 0 ? x : x <= 0 ? 0 : x));
+// d relu(x) = [x > 0] dx: 0 at the kink. Both rules are one reluGrad pass rather than a mask and a product.
+export const reluP = definePrimitive("relu", {
+  impl: ([x]) => reluKernel(expectFloat("relu", x)),
+  vjp: ({ cotangent: g, inputs: [x] }) => [reluGrad(g, x)],
+  jvp: ({ tangents: [t], inputs: [x], output }) => (t === null ? zerosLike(output) : reluGrad(t, x)),
+});
+
+const reluGradKernel = binaryOp("reluGrad", (g, x) => (x > 0 ? g : 0));
+/**
+ * reluGrad(g, x) = g where x > 0, else 0 (also where g is ±∞ or NaN, as PyTorch's threshold
+ * backward): linear in g, piecewise constant in x.
+ */
+export const reluGradP = definePrimitive("reluGrad", {
+  impl: ([g, x]) => reluGradKernel(g, x),
+  vjp: ({ cotangent: c, inputs: [, x] }) => [reluGrad(c, x), null],
+  jvp: ({ tangents: [tg], inputs: [, x], output }) => (tg === null ? zerosLike(output) : reluGrad(tg, x)),
+});
+
+/** g where x > 0, else 0 (relu's backward; internal: not exported by adjoint/tensor). */
+export function reluGrad(g: Tensor, x: Tensor): Tensor {
+  return bind(reluGradP, [g, x], undefined);
+}
 // d σ(x) = σ(x)(1 − σ(x)) dx
 export const sigmoidP = unaryPrimitive("sigmoid", sigmoidNumber, (_x, y) => mul(y, sub(1, y)));
 // d log(1 + eˣ) = σ(x) dx
