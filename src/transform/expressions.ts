@@ -8,7 +8,7 @@ import type { BinaryOp } from "../scalar/scalar.js";
 import { bool, num, ref, type Atom, type CompareOp, type External, type LocalKind, type Stmt } from "./ir.js";
 import { unsupported, type Where } from "./parse.js";
 import type { Builder } from "./rules.js";
-import { GLOBAL_CONSTANTS, MATH_BINARY, MATH_CONSTANTS, MATH_STEP, MATH_UNARY, type Binding, type Scope } from "./scope.js";
+import { NeedsArray, GLOBAL_CONSTANTS, MATH_BINARY, MATH_CONSTANTS, MATH_STEP, MATH_UNARY, type Binding, type Scope } from "./scope.js";
 
 type N = Node & Record<string, any>;
 type Arg = Atom | { arr: number };
@@ -47,7 +47,7 @@ export abstract class Expressions {
   abstract readonly written: Set<number>;
   abstract loopDepth: number;
   abstract nested: number;
-  abstract inline(fn: Extract<Binding, { k: "fn" }>, args: Arg[], at: N, callerWhere: Where): Atom;
+  abstract inline(fn: Extract<Binding, { k: "fn" }>, args: Arg[], at: N, callerWhere: Where, origins: readonly (number | undefined)[]): Atom;
   abstract assignVariable(b: Extract<Binding, { k: "var" }>, a: Atom, name: string): void;
   abstract capture(f: () => void): Stmt[];
 
@@ -183,6 +183,7 @@ export abstract class Expressions {
     if (node.type !== "Identifier") throw unsupported(this.where, node, "an array expression other than a name");
     const b = scope.lookup(node.name);
     if (b === undefined) return this.freeName(node);
+    if (b.k === "var" && b.param !== undefined) throw new NeedsArray(b.param);
     if (b.k !== "arr") throw unsupported(this.where, node, `${node.name} used as an array`, "array parameters are the ones the body indexes or takes .length of");
     return b.id;
   }
@@ -207,11 +208,14 @@ export abstract class Expressions {
       throw unsupported(this.where, callee, `a call to the unknown function ${callee.name}`, "pass it in options.functions");
     }
     if (b.k === "fn") {
+      const origins: (number | undefined)[] = [];
       const values: Arg[] = args.map((a) => {
-        if (a.type === "Identifier" && scope.lookup(a.name)?.k === "arr") return { arr: this.array(a, scope) };
+        const bound = a.type === "Identifier" ? scope.lookup(a.name) : undefined;
+        origins.push(bound?.k === "var" ? bound.param : undefined);
+        if (bound?.k === "arr") return { arr: this.array(a, scope) };
         return this.scalar(a, scope);
       });
-      return this.inline(b, values, node, this.where);
+      return this.inline(b, values, node, this.where, origins);
     }
     if (b.k === "external") {
       const atoms = args.map((a) => this.number(this.scalar(a, scope), a));

@@ -16,6 +16,7 @@ import { Lowerer, type LowerOptions } from "./lower.js";
 import { CUSTOM_RULE, DIFFERENTIATED, differentiatedMark, type DifferentiatedMark, type RuleMark } from "./marks.js";
 import { parseFunction, type Parsed } from "./parse.js";
 import { reverse } from "./reverse.js";
+import { NeedsArray } from "./scope.js";
 import { argumentKinds, expectLike, runtime, type ArgKind, type Argument } from "./runtime.js";
 
 export type { Argument } from "./runtime.js";
@@ -69,7 +70,7 @@ type Mode = "reverse" | "forward" | "hessian" | "gradientTangent";
 class Compiler {
   private readonly parsed: Parsed;
   private readonly kernels = new Map<string, Emitted>();
-  readonly inferred: ArgKind[];
+  readonly inferred: readonly ArgKind[];
   readonly first: Emitted;
 
   constructor(
@@ -79,8 +80,10 @@ class Compiler {
     readonly mode: Mode,
   ) {
     this.parsed = parseFunction(fn);
-    this.inferred = inferKinds(this.parsed);
-    this.first = this.kernel(this.inferred);
+    const first = this.compile(inferKinds(this.parsed));
+    this.inferred = first.kinds;
+    this.first = first.emitted;
+    this.kernels.set(first.kinds.join(","), first.emitted);
   }
 
   get arity(): number {
@@ -91,13 +94,31 @@ class Compiler {
     const key = kinds.join(",");
     let k = this.kernels.get(key);
     if (k === undefined) {
-      k = this.compile(kinds);
+      const compiled = this.compile(kinds);
+      const wrong = compiled.kinds.findIndex((kind, i) => kind !== kinds[i]);
+      if (wrong >= 0) {
+        throw invalidArgument(this.op, `argument ${wrong} must be an array: the function uses it as one`, { argument: wrong, got: "a number" });
+      }
+      k = compiled.emitted;
       this.kernels.set(key, k);
     }
     return k;
   }
 
-  private compile(kinds: readonly ArgKind[]): Emitted {
+  private compile(given: readonly ArgKind[]): { emitted: Emitted; kinds: ArgKind[] } {
+    // Lowered as numbers, a parameter the body (or a callee) uses as an array is retried as one.
+    const kinds = given.slice();
+    for (;;) {
+      try {
+        return { emitted: this.compileFor(kinds), kinds };
+      } catch (e) {
+        if (!(e instanceof NeedsArray) || kinds[e.index] === "arr") throw e;
+        kinds[e.index] = "arr";
+      }
+    }
+  }
+
+  private compileFor(kinds: readonly ArgKind[]): Emitted {
     const locals = new Locals();
     const node = this.parsed.node as unknown as { id?: { name?: string } | null };
     const name = locals.reserve(node.id?.name ?? "f");
@@ -133,7 +154,7 @@ function inferKinds(parsed: Parsed): ArgKind[] {
     const node = n as Record<string, unknown> & { type?: string };
     if (node.type === "MemberExpression") {
       const obj = node.object as { type: string; name: string };
-      if (obj.type === "Identifier" && (node.computed === true || (node.property as { name?: string }).name === "length")) arrays.add(obj.name);
+      if (obj.type === "Identifier") arrays.add(obj.name);
     }
     if (node.type === "ForOfStatement" && (node.right as { type: string }).type === "Identifier") arrays.add((node.right as { name: string }).name);
     for (const v of Object.values(node)) {

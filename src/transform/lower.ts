@@ -95,11 +95,11 @@ export class Lowerer extends Expressions {
   // ── functions ─────────────────────────────────────────────────────────────────────────────────
 
   /** Lowers a call of `fn` with already-evaluated arguments (atoms, or array ids) to its result. */
-  inline(fn: Extract<Binding, { k: "fn" }>, args: (Atom | { arr: number })[], at: N, callerWhere: Where): Atom {
+  inline(fn: Extract<Binding, { k: "fn" }>, args: (Atom | { arr: number })[], at: N, callerWhere: Where, origins: readonly (number | undefined)[]): Atom {
     if (this.inlining.has(fn.node)) throw unsupported(callerWhere, at, `recursive call to ${fn.name}`, "recursion cannot be inlined");
     const scope = new Scope(fn.scope);
     const saved = { fnCtx: this.fnCtx, loopCtx: this.loopCtx };
-    this.fnCtx = this.bindParams(fn.node, scope, args, fn.where);
+    this.fnCtx = this.bindParams(fn.node, scope, args, fn.where, origins);
     this.loopCtx = null;
     this.inlining.add(fn.node);
     let result: number;
@@ -114,7 +114,7 @@ export class Lowerer extends Expressions {
     return ref(result);
   }
 
-  private bindParams(node: FnNode, scope: Scope, args: (Atom | { arr: number })[], where: Where): FnContext {
+  private bindParams(node: FnNode, scope: Scope, args: (Atom | { arr: number })[], where: Where, origins: readonly (number | undefined)[]): FnContext {
     this.checkFunctionKind(node, where);
     const params = node.params as N[];
     params.forEach((p, i) => {
@@ -125,7 +125,9 @@ export class Lowerer extends Expressions {
       else {
         const id = this.b.locals.add(p.name, this.kindOf(a));
         this.b.out.push({ s: "assign", dst: id, e: { op: "copy", a } });
-        scope.set(p.name, { k: "var", id, mutable: true });
+        // A top-level parameter passed on unchanged keeps its origin: if the callee indexes it, the
+        // compiler lowers again with that parameter an array.
+        scope.set(p.name, { k: "var", id, mutable: true, param: origins[i] });
       }
     });
     return this.newFnContext(node, where);
@@ -400,6 +402,7 @@ export class Lowerer extends Expressions {
 
   /** Assigns a user variable: renames it in straight-line code, updates it in place elsewhere. */
   assignVariable(b: Extract<Binding, { k: "var" }>, a: Atom, name: string): void {
+    b.param = undefined;
     if (this.nested === 0) {
       const id = this.b.locals.add(name, this.b.locals.get(b.id).kind);
       this.assignTo(id, a, true);
@@ -416,7 +419,7 @@ export class Lowerer extends Expressions {
       if (p.type !== "Identifier") throw unsupported(parsedFn.where, p, p.type === "RestElement" ? "a rest parameter" : p.type === "AssignmentPattern" ? "a default parameter value" : "a destructuring parameter");
       const id = this.b.locals.add(p.name, kinds[i] ?? "num");
       params.push(id);
-      scope.set(p.name, kinds[i] === "arr" ? { k: "arr", id, writable: true } : { k: "var", id, mutable: true });
+      scope.set(p.name, kinds[i] === "arr" ? { k: "arr", id, writable: true } : { k: "var", id, mutable: true, param: i });
     });
     this.fnCtx = this.newFnContext(parsedFn.node, parsedFn.where);
     this.inlining.add(parsedFn.node);

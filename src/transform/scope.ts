@@ -10,13 +10,21 @@ import type { StepOp } from "./ir.js";
 
 export type Binding =
   /** A number or boolean local; `id` moves on when straight-line code reassigns it (SSA renaming). */
-  | { k: "var"; id: number; mutable: boolean }
+  | { k: "var"; id: number; mutable: boolean; param?: number }
   | { k: "arr"; id: number; writable: boolean }
   | { k: "const"; value: number | boolean }
   /** A function whose body is inlined at each call (its free names resolve in `scope`). */
   | { k: "fn"; node: FnNode; scope: Scope; where: Where; name: string }
   /** A `defineDerivative` function: called, not inlined; `index` into the program's externals. */
   | { k: "external"; index: number };
+
+/**
+ * Thrown (and caught by the compiler, never by users) when the body uses the top-level parameter
+ * `index` as an array although it was lowered as a number: the compiler lowers again with it an array.
+ */
+export class NeedsArray {
+  constructor(readonly index: number) {}
+}
 
 export class Scope {
   private readonly names = new Map<string, Binding>();
