@@ -163,6 +163,10 @@ export abstract class Expressions {
   private member(node: N, scope: Scope): Atom {
     if (node.optional) throw unsupported(this.where, node, "optional chaining");
     const obj = node.object as N;
+    if (obj.type !== "Identifier") {
+      this.scalar(obj, scope); // refuses `this`, literals, … by name
+      throw unsupported(this.where, node, "a property of an expression that is not a name");
+    }
     if (!node.computed && obj.type === "Identifier" && obj.name === "Math" && scope.lookup("Math") === undefined) {
       const v = MATH_CONSTANTS[node.property.name];
       if (v === undefined) throw unsupported(this.where, node, `Math.${node.property.name} as a value`);
@@ -198,6 +202,7 @@ export abstract class Expressions {
     if (callee.type === "MemberExpression" && !callee.computed && callee.object.type === "Identifier" && callee.object.name === "Math" && scope.lookup("Math") === undefined) {
       return this.math(node, callee.property.name, args, scope);
     }
+    if (callee.type === "MemberExpression" && callee.object.type !== "Identifier") this.scalar(callee.object, scope);
     if (callee.type !== "Identifier") {
       const name = callee.type === "MemberExpression" && !callee.computed ? `.${callee.property.name}()` : "a computed callee";
       throw unsupported(this.where, callee, `a call to ${name}`, "only Math functions and functions passed in options.functions (or declared inside) can be called");
