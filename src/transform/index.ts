@@ -218,7 +218,7 @@ export function differentiate(fn: (...args: never[]) => unknown, opts?: Differen
     };
     return mark(df, fn, lower, compiler.first.source) as unknown as ForwardDerivative;
   }
-  const df = (...args: Argument[]) => {
+  const slow = (args: Argument[]) => {
     const kinds = argumentKinds(op, "arguments", args, compiler.arity);
     const adjoints: Float64Array[] = [];
     for (let i = 0; i < kinds.length; i++) if (kinds[i] === "arr") adjoints.push(new Float64Array((args[i] as ArrayLike<number>).length));
@@ -227,6 +227,29 @@ export function differentiate(fn: (...args: never[]) => unknown, opts?: Differen
     let a = 0;
     let n = 1;
     for (let i = 0; i < kinds.length; i++) gradient[i] = kinds[i] === "arr" ? adjoints[a++] : out[n++];
+    return { value: out[0], gradient };
+  };
+  // The fast path: numbers and Float64Arrays exactly where the source uses them, checked with one
+  // typeof / instanceof each, then a direct call of the kernel.
+  const kernel = compiler.first.fn;
+  const expected = compiler.inferred;
+  const arity = expected.length;
+  const allNumbers = expected.every((k) => k === "num");
+  const df = (...args: Argument[]) => {
+    if (args.length !== arity) return slow(args);
+    if (allNumbers) {
+      for (let i = 0; i < arity; i++) if (typeof args[i] !== "number") return slow(args);
+      const out = kernel(...args) as number[];
+      return { value: out[0], gradient: out.slice(1) };
+    }
+    for (let i = 0; i < arity; i++) if (expected[i] === "num" ? typeof args[i] !== "number" : !(args[i] instanceof Float64Array)) return slow(args);
+    const all: unknown[] = args.slice();
+    for (let i = 0; i < arity; i++) if (expected[i] === "arr") all.push(new Float64Array((args[i] as Float64Array).length));
+    const out = kernel(...all) as number[];
+    const gradient: TransformGradient = new Array(arity);
+    let a = arity;
+    let n = 1;
+    for (let i = 0; i < arity; i++) gradient[i] = expected[i] === "arr" ? (all[a++] as Float64Array) : out[n++];
     return { value: out[0], gradient };
   };
   return mark(df, fn, lower, compiler.first.source) as unknown as ReverseDerivative;

@@ -7,7 +7,7 @@
  * its body. Expressions are in expressions.ts.
  */
 import type { Node } from "acorn";
-import { bool, forEachRead, Locals, num, ref, type Atom, type Program, type Stmt, type External } from "./ir.js";
+import { bool, Locals, num, ref, type Atom, type Program, type Stmt, type External } from "./ir.js";
 import { Builder } from "./rules.js";
 import { unsupported, type FnNode, type Where, parseFunction } from "./parse.js";
 import { Scope, readConstants, type Binding } from "./scope.js";
@@ -140,9 +140,12 @@ export class Lowerer extends Expressions {
 
   newFnContext(node: FnNode, where: Where): FnContext {
     const result = this.b.locals.add("result", "num");
-    this.b.out.push({ s: "assign", dst: result, e: { op: "copy", a: num(NaN) } });
     const body = node.body as N;
     const needsFlag = body.type === "BlockStatement" && !onlyTailReturn(body.body as N[]);
+    // A body that may end without a return gives undefined, which arithmetic turns into NaN.
+    if (needsFlag || (body.type === "BlockStatement" && body.body.length === 0) || (body.type === "BlockStatement" && body.body[body.body.length - 1].type !== "ReturnStatement")) {
+      this.b.out.push({ s: "assign", dst: result, e: { op: "copy", a: num(NaN) } });
+    }
     let returned: number | null = null;
     if (needsFlag) {
       returned = this.b.locals.add("returned", "bool");
@@ -386,14 +389,15 @@ export class Lowerer extends Expressions {
   }
 
   /**
-   * `dst = a`. When `a` is the temporary the last statement just made (and `dst` is not among its
-   * operands), that statement writes `dst` directly: `s = x * y` is one statement, not two.
+   * `dst = a`. When `a` is the temporary the last statement just made, that statement writes `dst`
+   * directly: `s = x * y` is one statement, not two (and `i = i + 1` stays one; the reverse
+   * transform splits an active `s = s * x` again where it needs the old value).
    */
   assignTo(dst: number, a: Atom, _fresh: boolean): void {
     const out = this.b.out;
     const last = out[out.length - 1];
     if (a.t === "local" && a.id === dst) return;
-    if (a.t === "local" && last?.s === "assign" && last.dst === a.id && this.isTemp(a.id) && !reads(last, dst) && this.b.locals.get(dst).kind === this.b.locals.get(a.id).kind) {
+    if (a.t === "local" && last?.s === "assign" && last.dst === a.id && this.isTemp(a.id) && this.b.locals.get(dst).kind === this.b.locals.get(a.id).kind) {
       out[out.length - 1] = { ...last, dst };
       return;
     }
@@ -429,11 +433,6 @@ export class Lowerer extends Expressions {
   }
 }
 
-function reads(st: Stmt, id: number): boolean {
-  let found = false;
-  forEachRead([st], (r) => (found ||= r === id));
-  return found;
-}
 
 const STATEMENT_NAMES: Record<string, string> = {
   TryStatement: "try/catch",

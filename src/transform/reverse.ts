@@ -15,7 +15,7 @@
  * itself inside a loop.
  */
 import { activity, prune } from "./analysis.js";
-import { forEachRead, Locals, num, ref, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
+import { exprReads, forEachRead, Locals, num, ref, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
 import { binaryPartials, Builder, isLinear, unaryPartial } from "./rules.js";
 
 export interface ReverseOptions {
@@ -32,10 +32,14 @@ export interface ReverseOptions {
  * caller passes zeros, gets ∂/∂ that array back in it); outputs are [value, ∂/∂ each number param].
  */
 export function reverse(p: Program, options: ReverseOptions): Program {
-  const active = activity(p.body, p.params);
   const locals = new Locals(p.locals);
+  // An active `v = v · x` needs the old v for its partials: it becomes `t = v · x; v = t`.
+  const body = splitSelfAssignments(p.body, activity(p.body, p.params), locals);
+  const active = activity(body, p.params);
   const b = new Builder(locals, []);
-  const primalCount = p.locals.length;
+  const primalCount = locals.list.length;
+  const integers = integerLocals(body, p.params);
+  const written = writtenArrays(body);
   const adjoints = new Map<number, number>();
   const adj = (id: number): number => {
     let a = adjoints.get(id);
@@ -65,7 +69,7 @@ export function reverse(p: Program, options: ReverseOptions): Program {
     }
   };
   p.params.forEach((id) => sites.set(id, 1));
-  countSites(p.body, 1);
+  countSites(body, 1);
   const saved = (id: number) => (sites.get(id) ?? 0) > 1;
 
   /** Statements into `out` (b's current list) computing `target += g · partial`. */
@@ -84,6 +88,45 @@ export function reverse(p: Program, options: ReverseOptions): Program {
     b.out.push({ s: "store", arr: adj(arr), index, value: b.binary("add", old, g) });
   };
 
+  /**
+   * Rematerialisation. A saved local whose value comes from a cheap pure operation (a load from an
+   * array nothing writes, + − × ÷, a copy) on values unchanged since, earlier in the same block, is
+   * recomputed where the reverse sweep reads it instead of being pushed and popped: `x[i]`,
+   * `1 − x[i]` or `i + 1` in a loop cost no stack traffic.
+   */
+  let avail = new Map<number, Expr>();
+  const operand = (a: Atom): Atom => {
+    if (a.t !== "local" || !saved(a.id)) return a;
+    const e = avail.get(a.id);
+    if (e === undefined) return a;
+    switch (e.op) {
+      case "load":
+        return b.emit({ op: "load", arr: e.arr, index: operand(e.index) }, "elem");
+      case "copy":
+        return operand(e.a);
+      case "unary":
+        return b.unary(e.fn, operand(e.a));
+      case "binary":
+        return b.binary(e.fn, operand(e.a), operand(e.b));
+      default:
+        return a;
+    }
+  };
+  const rematerialisable = (dst: number, e: Expr): boolean => {
+    let reads = true;
+    exprReads(
+      e,
+      (a) => (reads &&= !(a.t === "local" && a.id === dst)),
+      () => {},
+    );
+    if (!reads) return false;
+    if (e.op === "load") return !written.has(e.arr);
+    if (e.op === "copy") return true;
+    if (e.op === "unary") return e.fn === "neg";
+    if (e.op === "binary") return e.fn === "add" || e.fn === "sub" || e.fn === "mul" || e.fn === "div";
+    return false;
+  };
+
   /** The adjoint steps for `dst = e` (dst active), appended to b.out. */
   const contributions = (dst: number, e: Expr) => {
     const g = ref(adj(dst));
@@ -92,10 +135,10 @@ export function reverse(p: Program, options: ReverseOptions): Program {
         if (isActive(e.a)) accumulate(adj(e.a.id), g, num(1));
         return;
       case "unary":
-        if (isActive(e.a)) accumulate(adj(e.a.id), g, unaryPartial(b, e.fn, e.a, ref(dst)));
+        if (isActive(e.a)) accumulate(adj(e.a.id), g, unaryPartial(b, e.fn, operand(e.a), ref(dst)));
         return;
       case "binary": {
-        const [pa, pb] = binaryPartials(b, e.fn, e.a, e.b, ref(dst));
+        const [pa, pb] = binaryPartials(b, e.fn, operand(e.a), operand(e.b), ref(dst));
         if (isActive(e.a)) accumulate(adj(e.a.id), g, pa);
         if (isActive(e.b)) accumulate(adj(e.b.id), g, pb);
         return;
@@ -105,7 +148,7 @@ export function reverse(p: Program, options: ReverseOptions): Program {
         if (isActive(e.b)) accumulate(adj(e.b.id), b.select(e.c, num(0), g), num(1));
         return;
       case "load":
-        if (active.has(e.arr)) accumulateSlot(e.arr, e.index, g);
+        if (active.has(e.arr)) accumulateSlot(e.arr, operand(e.index), g);
         return;
       default:
         return;
@@ -132,24 +175,59 @@ export function reverse(p: Program, options: ReverseOptions): Program {
       b.out.push({ s: "if", cond: nonzero, then: body, else: [] });
     });
 
+  /**
+   * `i = i ± c` on an integer-valued local with an integer constant c is undone exactly by
+   * `i = i ∓ c`: loop counters are restored by arithmetic, not by the stack.
+   */
+  const inversions = new Set<Stmt>();
+  const inversion = (st: Extract<Stmt, { s: "assign" }>): Stmt | undefined => {
+    const e = st.e;
+    if (active.has(st.dst) || !integers.has(st.dst) || e.op !== "binary" || (e.fn !== "add" && e.fn !== "sub")) return undefined;
+    if (!(e.a.t === "local" && e.a.id === st.dst && e.b.t === "num" && Number.isInteger(e.b.v) && Math.abs(e.b.v) <= 2 ** 20)) return undefined;
+    return { s: "assign", dst: st.dst, e: { op: "binary", fn: e.fn === "add" ? "sub" : "add", a: ref(st.dst), b: e.b } };
+  };
+
   const transform = (stmts: readonly Stmt[], inLoop: boolean): { fwd: Stmt[]; rev: Stmt[] } => {
     const fwd: Stmt[] = [];
     const revParts: Stmt[][] = [];
+    const outer = avail;
+    avail = new Map();
+    const forget = (id: number) => {
+      avail.delete(id);
+      for (const [k, e] of avail) {
+        let stale = false;
+        exprReads(
+          e,
+          (a) => (stale ||= a.t === "local" && a.id === id),
+          () => {},
+        );
+        if (stale) avail.delete(k);
+      }
+    };
     for (const st of stmts) {
       const rev: Stmt[] = [];
       switch (st.s) {
         case "assign": {
-          if (saved(st.dst)) fwd.push({ s: "push", a: ref(st.dst) });
+          // At this statement's reverse step dst already holds the new value: what was computed from
+          // the old one cannot be recomputed there.
+          forget(st.dst);
+          const inverse = inversion(st);
+          if (saved(st.dst) && inverse === undefined) fwd.push({ s: "push", a: ref(st.dst) });
           fwd.push(st);
           if (active.has(st.dst)) {
             rev.push(...step(st.dst, st.e));
             if (saved(st.dst)) rev.push({ s: "assign", dst: adj(st.dst), e: { op: "copy", a: num(0) } });
           }
-          if (saved(st.dst)) rev.push({ s: "pop", dst: st.dst });
+          if (inverse !== undefined) {
+            rev.push(inverse);
+            inversions.add(inverse);
+          } else if (saved(st.dst)) rev.push({ s: "pop", dst: st.dst });
+          if (rematerialisable(st.dst, st.e)) avail.set(st.dst, st.e);
           break;
         }
         case "call": {
           const outs = [st.dst, ...st.partials];
+          outs.forEach(forget);
           for (const id of outs) if (saved(id)) fwd.push({ s: "push", a: ref(id) });
           fwd.push(st);
           if (active.has(st.dst)) {
@@ -170,11 +248,12 @@ export function reverse(p: Program, options: ReverseOptions): Program {
           if (active.has(st.arr)) {
             rev.push(
               ...into(() => {
+                const index = operand(st.index);
                 if (isActive(st.value)) {
-                  const g = b.emit({ op: "load", arr: adj(st.arr), index: st.index }, "slot");
+                  const g = b.emit({ op: "load", arr: adj(st.arr), index }, "slot");
                   accumulate(adj(st.value.id), g, num(1));
                 }
-                b.out.push({ s: "store", arr: adj(st.arr), index: st.index, value: num(0) });
+                b.out.push({ s: "store", arr: adj(st.arr), index, value: num(0) });
               }),
             );
           }
@@ -184,6 +263,7 @@ export function reverse(p: Program, options: ReverseOptions): Program {
           if (active.has(st.dst)) fwd.push({ s: "newArray", dst: adj(st.dst), size: st.size });
           break;
         case "if": {
+          avail.clear();
           const then = transform(st.then, inLoop);
           const otherwise = transform(st.else, inLoop);
           fwd.push({ s: "if", cond: st.cond, then: then.fwd, else: otherwise.fwd });
@@ -191,6 +271,7 @@ export function reverse(p: Program, options: ReverseOptions): Program {
           break;
         }
         case "loop": {
+          avail.clear();
           const pre = transform(st.pre, true);
           const post = transform(st.post, true);
           const n = locals.add("iterations", "num");
@@ -218,17 +299,36 @@ export function reverse(p: Program, options: ReverseOptions): Program {
       }
       revParts.push(rev);
     }
+    avail = outer;
+    avail.clear();
     return { fwd, rev: revParts.reverse().flat() };
   };
 
-  const { fwd, rev } = transform(p.body, false);
+  const { fwd, rev } = transform(body, false);
 
-  // Only primal locals the reverse sweep reads need their values restored.
+  // Only primal locals the reverse sweep reads need their values restored (an inversion's own read
+  // of its local does not count).
   const needed = new Set<number>();
-  forEachRead(rev, (id) => {
+  const note = (id: number) => {
     if (id < primalCount) needed.add(id);
-  });
+  };
+  const reads = (stmts: readonly Stmt[]) => {
+    for (const st of stmts) {
+      if (inversions.has(st)) continue;
+      if (st.s === "if") {
+        forEachRead([{ ...st, then: [], else: [] }], note);
+        reads(st.then);
+        reads(st.else);
+      } else if (st.s === "loop") {
+        forEachRead([{ ...st, pre: [], post: [] }], note);
+        reads(st.pre);
+        reads(st.post);
+      } else forEachRead([st], note);
+    }
+  };
+  reads(rev);
   const keepSave = (st: Stmt): boolean => {
+    if (inversions.has(st)) return needed.has((st as { dst: number }).dst);
     if (st.s === "push" && st.a.t === "local" && st.a.id < primalCount) return needed.has(st.a.id);
     if (st.s === "pop" && st.dst < primalCount) return needed.has(st.dst);
     return true;
@@ -254,4 +354,80 @@ export function reverse(p: Program, options: ReverseOptions): Program {
     body: [...filter(fwd), ...tail, ...filter(rev)],
     outputs,
   });
+}
+
+function splitSelfAssignments(stmts: readonly Stmt[], active: Set<number>, locals: Locals): Stmt[] {
+  const out: Stmt[] = [];
+  for (const st of stmts) {
+    if (st.s === "assign" && active.has(st.dst)) {
+      let self = false;
+      exprReads(
+        st.e,
+        (a) => (self ||= a.t === "local" && a.id === st.dst),
+        () => {},
+      );
+      if (self) {
+        const t = locals.add(`${locals.get(st.dst).name}_new`, locals.get(st.dst).kind);
+        out.push({ ...st, dst: t }, { s: "assign", dst: st.dst, e: { op: "copy", a: ref(t) } });
+        continue;
+      }
+    }
+    if (st.s === "if") out.push({ ...st, then: splitSelfAssignments(st.then, active, locals), else: splitSelfAssignments(st.else, active, locals) });
+    else if (st.s === "loop") out.push({ ...st, pre: splitSelfAssignments(st.pre, active, locals), post: splitSelfAssignments(st.post, active, locals) });
+    else out.push(st);
+  }
+  return out;
+}
+
+/**
+ * Locals that only ever hold integers: every assignment is an integer constant, a `.length`, a copy
+ * of one, or a sum or difference of them. (Exact in float64 below 2⁵³, so `i + 1 − 1` is `i`.)
+ */
+function integerLocals(body: readonly Stmt[], params: readonly number[]): Set<number> {
+  const assigns: Extract<Stmt, { s: "assign" }>[] = [];
+  const excluded = new Set<number>(params);
+  const collect = (stmts: readonly Stmt[]) => {
+    for (const st of stmts) {
+      if (st.s === "assign") assigns.push(st);
+      else if (st.s === "call") [st.dst, ...st.partials].forEach((id) => excluded.add(id));
+      else if (st.s === "pop") excluded.add(st.dst);
+      else if (st.s === "if") {
+        collect(st.then);
+        collect(st.else);
+      } else if (st.s === "loop") {
+        collect(st.pre);
+        collect(st.post);
+      }
+    }
+  };
+  collect(body);
+  const ints = new Set(assigns.map((a) => a.dst).filter((id) => !excluded.has(id)));
+  const isInt = (a: Atom) => (a.t === "num" ? Number.isInteger(a.v) : a.t === "local" && ints.has(a.id));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const st of assigns) {
+      if (!ints.has(st.dst)) continue;
+      const e = st.e;
+      const ok = e.op === "length" || (e.op === "copy" && isInt(e.a)) || (e.op === "binary" && (e.fn === "add" || e.fn === "sub") && isInt(e.a) && isInt(e.b));
+      if (!ok) {
+        ints.delete(st.dst);
+        changed = true;
+      }
+    }
+  }
+  return ints;
+}
+
+function writtenArrays(stmts: readonly Stmt[], out = new Set<number>()): Set<number> {
+  for (const st of stmts) {
+    if (st.s === "store") out.add(st.arr);
+    else if (st.s === "if") {
+      writtenArrays(st.then, out);
+      writtenArrays(st.else, out);
+    } else if (st.s === "loop") {
+      writtenArrays(st.pre, out);
+      writtenArrays(st.post, out);
+    }
+  }
+  return out;
 }

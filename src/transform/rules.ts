@@ -149,9 +149,9 @@ export function binaryPartials(bl: Builder, fn: BinaryOp | "mod", a: Atom, b: At
   }
 }
 
-/** Whether every partial of the op is a constant (add, sub, neg): such ops need no zero guard. */
+/** Whether every partial of the op is a constant (add, sub, neg, loads): such ops need no zero guard. */
 export function isLinear(e: Expr): boolean {
-  if (e.op === "copy") return true;
+  if (e.op === "copy" || e.op === "load" || e.op === "select") return true;
   if (e.op === "unary") return e.fn === "neg";
   if (e.op === "binary") return e.fn === "add" || e.fn === "sub";
   return false;
