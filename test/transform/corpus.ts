@@ -261,6 +261,59 @@ export const corpus: readonly Case[] = [
     shapes: ["num", "num"],
     domain: [0.2, 0.8],
   },
+  {
+    name: "swapping two values in a loop",
+    fn: (x, y) => {
+      let a = x;
+      let b = y;
+      for (let i = 0; i < 5; i++) {
+        const t = a;
+        a = b * 0.5 + Math.sin(t);
+        b = t;
+      }
+      return a * b;
+    },
+    shapes: ["num", "num"],
+  },
+  {
+    name: "temporaries that read a value reassigned later in the body",
+    fn: (x) => {
+      let s = 1;
+      for (let i = 0; i < x.length; i++) {
+        const a = x[i] * s;
+        const b = a - s;
+        s = s + a * b * 0.1;
+        s = s * (1 + x[i] * 0.01);
+      }
+      return s;
+    },
+    shapes: [4],
+  },
+  {
+    name: "index arithmetic and a counter stepping by two",
+    fn: (x) => {
+      let s = 0;
+      for (let i = 1; i + 1 < x.length; i += 2) {
+        const j = i - 1;
+        s += x[j] * x[i + 1] - x[i] / (2 + x[j + 1] * x[j + 1]);
+      }
+      return s;
+    },
+    shapes: [7],
+  },
+  {
+    name: "nested loops sharing an accumulator array",
+    fn: (x) => {
+      const acc = new Float64Array(3);
+      for (let k = 0; k < 3; k++) {
+        for (let i = 0; i < x.length; i++) acc[k] = acc[k] * 0.5 + x[i] * (k + 1);
+      }
+      let s = 0;
+      for (let k = 0; k < 3; k++) s += acc[k] * acc[k] * x[k];
+      return s;
+    },
+    shapes: [4],
+  },
   // ── arrays ──
   {
     name: "local Float64Array",
