@@ -13,6 +13,7 @@ import { unsupported, type FnNode, type Where, parseFunction } from "./parse.js"
 import { Scope, readConstants, type Binding } from "./scope.js";
 import { Expressions } from "./expressions.js";
 import { differentiatedMark, ruleMark } from "./marks.js";
+import { jumpsIn, mayJump, onlyTailReturn, STATEMENT_NAMES } from "./control.js";
 
 type N = Node & Record<string, any>;
 
@@ -71,13 +72,13 @@ export class Lowerer extends Expressions {
           const id = this.b.locals.add(name, "arr");
           this.constArrays.push({ id, value: c.value as Float64Array });
           scope.set(name, { k: "arr", id, writable: false });
-        } else scope.set(name, this.functionBinding(name, c.value, scope, options));
+        } else scope.set(name, this.functionBinding(name, c.value, scope));
       }
     }
     return scope;
   }
 
-  private functionBinding(name: string, f: (...args: never[]) => unknown, scope: Scope, options: LowerOptions): Binding {
+  private functionBinding(name: string, f: (...args: never[]) => unknown, scope: Scope): Binding {
     const rule = ruleMark(f);
     if (rule !== undefined) {
       this.externals.push({ name: this.b.locals.reserve(name), ruleName: this.b.locals.reserve(`${name}_rule`), fn: rule.fn, rule: rule.rule });
@@ -88,7 +89,6 @@ export class Lowerer extends Expressions {
     const source = mark?.fn ?? f;
     const own = mark === undefined ? scope : this.rootScope({ constants: mark.constants, functions: mark.functions });
     const parsed = parseFunction(source);
-    void options;
     return { k: "fn", node: parsed.node, scope: own, where: parsed, name };
   }
 
@@ -157,7 +157,7 @@ export class Lowerer extends Expressions {
   functionBody(node: FnNode, scope: Scope): void {
     const body = node.body as N;
     const result = this.fnCtx.result;
-    if (body.type !== "BlockStatement") this.assignTo(result, this.scalar(body, scope), false);
+    if (body.type !== "BlockStatement") this.assignTo(result, this.scalar(body, scope));
     else this.block(body.body as N[], scope);
   }
 
@@ -213,7 +213,7 @@ export class Lowerer extends Expressions {
         return this.declaration(s, scope);
       case "ReturnStatement": {
         if (s.argument === null) throw unsupported(this.where, s, "a return without a value");
-        this.assignTo(this.fnCtx.result, this.scalar(s.argument, scope), false);
+        this.assignTo(this.fnCtx.result, this.scalar(s.argument, scope));
         if (this.fnCtx.returned !== null) this.b.out.push({ s: "assign", dst: this.fnCtx.returned, e: { op: "copy", a: bool(true) } });
         return;
       }
@@ -260,62 +260,15 @@ export class Lowerer extends Expressions {
       if (s.init.type === "VariableDeclaration") this.declaration(s.init, scope);
       else this.effect(s.init, scope);
     }
-    const flags = jumpsIn(s.body);
-    const outer = this.loopCtx;
-    const brk = flags.brk ? this.b.locals.add("broke", "bool") : null;
-    const cnt = flags.cnt ? this.b.locals.add("continued", "bool") : null;
-    if (brk !== null) this.b.out.push({ s: "assign", dst: brk, e: { op: "copy", a: bool(false) } });
-    this.loopCtx = { brk, cnt };
-    this.nested++;
-    this.loopDepth++;
-    let cond: Atom = bool(true);
-    try {
-      const body = (into: Scope) => this.statement(s.body, into);
-      const test = (): Atom => {
-        let c = s.test ? this.scalar(s.test, scope) : bool(true);
+    this.loopCore(s.body, scope, {
+      doWhile: s.type === "DoWhileStatement",
+      test: () => {
+        const c = s.test ? this.scalar(s.test, scope) : bool(true);
         if (this.kindOf(c) !== "bool") throw unsupported(this.where, s.test, "a number used as a loop condition", "compare it explicitly");
-        for (const f of [brk, this.fnCtx.returned]) {
-          if (f !== null) c = this.b.emit({ op: "logic", fn: "and", a: c, b: this.b.emit({ op: "not", a: ref(f) }) }, "more");
-        }
         return c;
-      };
-      const resetContinue = () => {
-        if (cnt !== null) this.b.out.push({ s: "assign", dst: cnt, e: { op: "copy", a: bool(false) } });
-      };
-      let pre: Stmt[];
-      let post: Stmt[];
-      if (s.type === "DoWhileStatement") {
-        pre = this.capture(() => {
-          resetContinue();
-          body(new Scope(scope));
-          cond = test();
-        });
-        post = [];
-      } else {
-        pre = this.capture(() => {
-          resetContinue();
-          cond = test();
-        });
-        post = this.capture(() => {
-          body(new Scope(scope));
-          if (s.type === "ForStatement" && s.update) {
-            const stop = [brk, this.fnCtx.returned].filter((f): f is number => f !== null);
-            if (stop.length === 0) this.effect(s.update, scope);
-            else {
-              this.loopCtx = { brk, cnt: null };
-              const go = this.stillGoing();
-              this.loopCtx = { brk, cnt };
-              this.b.out.push({ s: "if", cond: go, then: this.capture(() => this.effect(s.update, scope)), else: [] });
-            }
-          }
-        });
-      }
-      this.b.out.push({ s: "loop", pre, cond, post });
-    } finally {
-      this.loopCtx = outer;
-      this.nested--;
-      this.loopDepth--;
-    }
+      },
+      update: s.type === "ForStatement" && s.update ? () => this.effect(s.update, scope) : undefined,
+    });
   }
 
   /** `for (const v of xs) body` is `for (let i = 0; i < xs.length; i++) { const v = xs[i]; body }`. */
@@ -329,7 +282,27 @@ export class Lowerer extends Expressions {
     const i = this.b.locals.add("i", "num");
     this.b.out.push({ s: "assign", dst: i, e: { op: "copy", a: num(0) } });
     const n = this.b.emit({ op: "length", arr }, "n");
-    const flags = jumpsIn(s.body);
+    this.loopCore(s.body, scope, {
+      doWhile: false,
+      test: () => this.b.compare("lt", ref(i), n),
+      bind: (inner) => {
+        const v = this.b.locals.add(name, "num");
+        this.b.out.push({ s: "assign", dst: v, e: { op: "load", arr, index: ref(i) } });
+        inner.set(name, { k: "var", id: v, mutable: left.kind !== "const" });
+      },
+      // The hidden counter may step past a break: nothing reads it after the loop.
+      update: () => this.b.out.push({ s: "assign", dst: i, e: { op: "binary", fn: "add", a: ref(i), b: num(1) } }),
+      updateAlways: true,
+    });
+  }
+
+  /**
+   * The IR loop `for (;;) { pre; if (!cond) break; post }` for a body, its test and its update,
+   * with `break`/`continue`/`return` as flags: the test fails once one is set, the rest of the body
+   * runs under `if (!flags)`, and the update runs unless the loop broke or returned.
+   */
+  private loopCore(body: N, scope: Scope, parts: { doWhile: boolean; test: () => Atom; bind?: (inner: Scope) => void; update?: () => void; updateAlways?: boolean }): void {
+    const flags = jumpsIn(body);
     const outer = this.loopCtx;
     const brk = flags.brk ? this.b.locals.add("broke", "bool") : null;
     const cnt = flags.cnt ? this.b.locals.add("continued", "bool") : null;
@@ -337,24 +310,43 @@ export class Lowerer extends Expressions {
     this.loopCtx = { brk, cnt };
     this.nested++;
     this.loopDepth++;
+    let cond: Atom = bool(true);
     try {
-      let cond: Atom = bool(true);
-      const pre = this.capture(() => {
-        if (cnt !== null) this.b.out.push({ s: "assign", dst: cnt, e: { op: "copy", a: bool(false) } });
-        let c = this.b.compare("lt", ref(i), n);
+      const test = (): Atom => {
+        let c = parts.test();
         for (const f of [brk, this.fnCtx.returned]) {
           if (f !== null) c = this.b.emit({ op: "logic", fn: "and", a: c, b: this.b.emit({ op: "not", a: ref(f) }) }, "more");
         }
-        cond = c;
-      });
-      const post = this.capture(() => {
+        return c;
+      };
+      const iteration = () => {
         const inner = new Scope(scope);
-        const v = this.b.locals.add(name, "num");
-        this.b.out.push({ s: "assign", dst: v, e: { op: "load", arr, index: ref(i) } });
-        inner.set(name, { k: "var", id: v, mutable: left.kind !== "const" });
-        this.statement(s.body, inner);
-        this.b.out.push({ s: "assign", dst: i, e: { op: "binary", fn: "add", a: ref(i), b: num(1) } });
+        parts.bind?.(inner);
+        this.statement(body, inner);
+      };
+      const resetContinue = () => {
+        if (cnt !== null) this.b.out.push({ s: "assign", dst: cnt, e: { op: "copy", a: bool(false) } });
+      };
+      const update = () => {
+        if (parts.update === undefined) return;
+        const stop = [brk, this.fnCtx.returned].filter((f): f is number => f !== null);
+        if (stop.length === 0 || parts.updateAlways === true) return parts.update();
+        this.loopCtx = { brk, cnt: null };
+        const go = this.stillGoing();
+        this.loopCtx = { brk, cnt };
+        this.b.out.push({ s: "if", cond: go, then: this.capture(parts.update), else: [] });
+      };
+      const pre = this.capture(() => {
+        resetContinue();
+        if (parts.doWhile) iteration();
+        cond = test();
       });
+      const post = parts.doWhile
+        ? []
+        : this.capture(() => {
+            iteration();
+            update();
+          });
       this.b.out.push({ s: "loop", pre, cond, post });
     } finally {
       this.loopCtx = outer;
@@ -383,7 +375,7 @@ export class Lowerer extends Expressions {
       }
       const a = init === null ? num(NaN) : this.scalar(init, scope);
       const id = this.b.locals.add(name, this.kindOf(a));
-      this.assignTo(id, a, true);
+      this.assignTo(id, a);
       scope.set(name, { k: "var", id, mutable: s.kind !== "const" });
     }
   }
@@ -393,7 +385,7 @@ export class Lowerer extends Expressions {
    * directly: `s = x * y` is one statement, not two (and `i = i + 1` stays one; the reverse
    * transform splits an active `s = s * x` again where it needs the old value).
    */
-  assignTo(dst: number, a: Atom, _fresh: boolean): void {
+  assignTo(dst: number, a: Atom): void {
     const out = this.b.out;
     const last = out[out.length - 1];
     if (a.t === "local" && a.id === dst) return;
@@ -409,9 +401,9 @@ export class Lowerer extends Expressions {
     b.param = undefined;
     if (this.nested === 0) {
       const id = this.b.locals.add(name, this.b.locals.get(b.id).kind);
-      this.assignTo(id, a, true);
+      this.assignTo(id, a);
       b.id = id;
-    } else this.assignTo(b.id, a, false);
+    } else this.assignTo(b.id, a);
   }
 
   program(parsedFn: { node: FnNode; where: Where }, kinds: readonly ParamKind[], options: LowerOptions, name: string): Program {
@@ -433,76 +425,5 @@ export class Lowerer extends Expressions {
   }
 }
 
-
-const STATEMENT_NAMES: Record<string, string> = {
-  TryStatement: "try/catch",
-  ThrowStatement: "throw",
-  SwitchStatement: "switch",
-  LabeledStatement: "a labelled statement",
-  WithStatement: "with",
-  ForInStatement: "for-in",
-  ClassDeclaration: "a class declaration",
-  DebuggerStatement: "debugger",
-};
-
-/** The only returns are one as the body's last statement (then no `returned` flag is needed). */
-function onlyTailReturn(body: N[]): boolean {
-  let count = 0;
-  walk(body, (n) => {
-    if (n.type === "ReturnStatement") count++;
-  });
-  return count === 0 || (count === 1 && body[body.length - 1]?.type === "ReturnStatement");
-}
-
-/** Whether `s` may return, or break/continue its enclosing loop. */
-function mayJump(s: N): boolean {
-  let found = false;
-  const visit = (n: N, inLoop: boolean) => {
-    if (found || n === null || typeof n !== "object") return;
-    if (n.type === "ReturnStatement") found = true;
-    if ((n.type === "BreakStatement" || n.type === "ContinueStatement") && !inLoop) found = true;
-    if (/Function/.test(n.type)) return;
-    const loop = inLoop || /^(For|While|DoWhile|ForOf)Statement$/.test(n.type);
-    for (const k of Object.keys(n)) {
-      const v = n[k];
-      if (Array.isArray(v)) v.forEach((c) => c && typeof c.type === "string" && visit(c, loop));
-      else if (v && typeof v.type === "string") visit(v, loop);
-    }
-  };
-  visit(s, false);
-  return found;
-}
-
-/** Whether a loop body breaks or continues this loop (not an inner one). */
-function jumpsIn(body: N): { brk: boolean; cnt: boolean } {
-  const r = { brk: false, cnt: false };
-  const visit = (n: N) => {
-    if (n === null || typeof n !== "object") return;
-    if (n.type === "BreakStatement") r.brk = true;
-    if (n.type === "ContinueStatement") r.cnt = true;
-    if (/Function/.test(n.type) || /^(For|While|DoWhile|ForOf|ForIn)Statement$/.test(n.type)) return;
-    for (const k of Object.keys(n)) {
-      const v = n[k];
-      if (Array.isArray(v)) v.forEach((c) => c && typeof c.type === "string" && visit(c));
-      else if (v && typeof v.type === "string") visit(v);
-    }
-  };
-  visit(body);
-  return r;
-}
-
-function walk(nodes: N[], f: (n: N) => void): void {
-  const visit = (n: N) => {
-    if (n === null || typeof n !== "object") return;
-    f(n);
-    if (/Function/.test(n.type)) return;
-    for (const k of Object.keys(n)) {
-      const v = n[k];
-      if (Array.isArray(v)) v.forEach((c) => c && typeof c.type === "string" && visit(c));
-      else if (v && typeof v.type === "string") visit(v);
-    }
-  };
-  nodes.forEach(visit);
-}
 
 export { parseFunction };

@@ -14,7 +14,7 @@
  * (restored) condition locals; a loop's trip count is counted forward and pushed when the loop is
  * itself inside a loop.
  */
-import { activity, prune } from "./analysis.js";
+import { activity, integerLocals, prune, splitSelfAssignments, writtenArrays } from "./analysis.js";
 import { exprReads, forEachRead, Locals, num, ref, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
 import { binaryPartials, Builder, isLinear, unaryPartial } from "./rules.js";
 
@@ -356,78 +356,3 @@ export function reverse(p: Program, options: ReverseOptions): Program {
   });
 }
 
-function splitSelfAssignments(stmts: readonly Stmt[], active: Set<number>, locals: Locals): Stmt[] {
-  const out: Stmt[] = [];
-  for (const st of stmts) {
-    if (st.s === "assign" && active.has(st.dst)) {
-      let self = false;
-      exprReads(
-        st.e,
-        (a) => (self ||= a.t === "local" && a.id === st.dst),
-        () => {},
-      );
-      if (self) {
-        const t = locals.add(`${locals.get(st.dst).name}_new`, locals.get(st.dst).kind);
-        out.push({ ...st, dst: t }, { s: "assign", dst: st.dst, e: { op: "copy", a: ref(t) } });
-        continue;
-      }
-    }
-    if (st.s === "if") out.push({ ...st, then: splitSelfAssignments(st.then, active, locals), else: splitSelfAssignments(st.else, active, locals) });
-    else if (st.s === "loop") out.push({ ...st, pre: splitSelfAssignments(st.pre, active, locals), post: splitSelfAssignments(st.post, active, locals) });
-    else out.push(st);
-  }
-  return out;
-}
-
-/**
- * Locals that only ever hold integers: every assignment is an integer constant, a `.length`, a copy
- * of one, or a sum or difference of them. (Exact in float64 below 2⁵³, so `i + 1 − 1` is `i`.)
- */
-function integerLocals(body: readonly Stmt[], params: readonly number[]): Set<number> {
-  const assigns: Extract<Stmt, { s: "assign" }>[] = [];
-  const excluded = new Set<number>(params);
-  const collect = (stmts: readonly Stmt[]) => {
-    for (const st of stmts) {
-      if (st.s === "assign") assigns.push(st);
-      else if (st.s === "call") [st.dst, ...st.partials].forEach((id) => excluded.add(id));
-      else if (st.s === "pop") excluded.add(st.dst);
-      else if (st.s === "if") {
-        collect(st.then);
-        collect(st.else);
-      } else if (st.s === "loop") {
-        collect(st.pre);
-        collect(st.post);
-      }
-    }
-  };
-  collect(body);
-  const ints = new Set(assigns.map((a) => a.dst).filter((id) => !excluded.has(id)));
-  const isInt = (a: Atom) => (a.t === "num" ? Number.isInteger(a.v) : a.t === "local" && ints.has(a.id));
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const st of assigns) {
-      if (!ints.has(st.dst)) continue;
-      const e = st.e;
-      const ok = e.op === "length" || (e.op === "copy" && isInt(e.a)) || (e.op === "binary" && (e.fn === "add" || e.fn === "sub") && isInt(e.a) && isInt(e.b));
-      if (!ok) {
-        ints.delete(st.dst);
-        changed = true;
-      }
-    }
-  }
-  return ints;
-}
-
-function writtenArrays(stmts: readonly Stmt[], out = new Set<number>()): Set<number> {
-  for (const st of stmts) {
-    if (st.s === "store") out.add(st.arr);
-    else if (st.s === "if") {
-      writtenArrays(st.then, out);
-      writtenArrays(st.else, out);
-    } else if (st.s === "loop") {
-      writtenArrays(st.pre, out);
-      writtenArrays(st.post, out);
-    }
-  }
-  return out;
-}
