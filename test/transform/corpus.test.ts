@@ -114,3 +114,11 @@ describe.each(corpus.map((c) => [c.name, c] as const))("%s", (_name, c: Case) =>
 it("the corpus has at least 40 functions", () => {
   expect(corpus.length).toBeGreaterThanOrEqual(40);
 });
+
+it("the checks can fail: a gradient off by 1e-4 in one component is caught", () => {
+  const c = corpus.find((k) => k.name === "design doc example")!;
+  const df = differentiate(c.fn, { mode: "reverse" });
+  const g = flatten(df(2, 3).gradient);
+  g[1] += 1e-4;
+  expect(checkGradient(([x, y]) => c.fn(x, y), [2, 3], { gradient: g, rtol: 1e-6, atol: 1e-7 }).ok).toBe(false);
+});

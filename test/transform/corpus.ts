@@ -233,6 +233,53 @@ export const corpus: readonly Case[] = [
     kinks: true,
   },
   {
+    name: "continue in a do-while",
+    fn: (x) => {
+      let s = 0;
+      let i = 0;
+      do {
+        i++;
+        if (x[i - 1] < 0) continue;
+        s += x[i - 1] * x[i - 1] * i;
+      } while (i < x.length);
+      return s;
+    },
+    shapes: [5],
+    kinks: true,
+  },
+  {
+    name: "return from a nested loop",
+    fn: (x) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        for (let j = 0; j < x.length; j++) {
+          s += x[i] * x[j];
+          if (s > 3) return s * x[j];
+        }
+        s = s * 0.5;
+      }
+      return -s;
+    },
+    shapes: [3],
+    kinks: true,
+  },
+  {
+    name: "break out of the inner loop only",
+    fn: (x) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        let p = 1;
+        for (let j = 0; j < x.length; j++) {
+          if (j > i) break;
+          p *= x[j];
+        }
+        s += p;
+      }
+      return s;
+    },
+    shapes: [4],
+  },
+  {
     name: "for-of product",
     fn: (x) => {
       let p = 1;
