@@ -29,7 +29,7 @@ export function checkModuleGradients(m: Module, x: Tensor, what: string, options
   loss(xIn).backward();
   const named = [...m.namedParameters()];
   // JAX style on the same point
-  const [, tree] = valueAndGrad((p: ParameterTree, input: Tensor) => sum(mul(m.call(p, input), c)))(m.parameterTree(), x) as [Tensor, ParameterTree];
+  const tree = named.length === 0 ? {} : (valueAndGrad((p: ParameterTree, input: Tensor) => sum(mul(m.call(p, input), c)))(m.parameterTree(), x)[1] as ParameterTree);
 
   for (const [name, p] of named) {
     expect(p.grad, `${what}: ${name}.grad`).not.toBeNull();
