@@ -23,12 +23,26 @@ function expectPath(op: string, path: unknown): string {
 export async function saveFile(path: string, tensors: Readonly<Record<string, Tensor>>, metadata?: Readonly<Record<string, string>>): Promise<void> {
   const op = "saveFile";
   const bytes = saveSafetensors(tensors, metadata);
-  await (await fs(op)).writeFile(expectPath(op, path), bytes);
+  const file = expectPath(op, path);
+  const { writeFile } = await fs(op);
+  await io(op, file, () => writeFile(file, bytes));
+}
+
+/** A file system error (no such file, no permission) as an AdError naming the path. */
+async function io<T>(op: string, path: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    const code = (e as { code?: unknown } | null)?.code;
+    throw invalidArgument(op, `cannot access ${path}: ${e instanceof Error ? e.message : describe(e)}`, { path, cause: typeof code === "string" ? code : undefined });
+  }
 }
 
 /** Reads a safetensors file: its tensors and metadata. */
 export async function loadFile(path: string): Promise<LoadedSafetensors> {
   const op = "loadFile";
-  const buffer = await (await fs(op)).readFile(expectPath(op, path));
+  const file = expectPath(op, path);
+  const { readFile } = await fs(op);
+  const buffer = await io(op, file, () => readFile(file));
   return readSafetensors(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength));
 }
