@@ -5,8 +5,8 @@
  *   m ← β₁·m + (1 − β₁)·g      v ← β₂·v + (1 − β₂)·g²      (v ← max(v_max, v) with amsgrad)
  *   p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
  *
- * TensorFlow (and TF.js) put ε on √v instead, p ← p − lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + ε); the
- * two agree when ε is negligible against √v, and differ by a factor of √(1 − β₂ᵗ) in ε otherwise.
+ * TF.js's `tf.train.adam` is the same algorithm (ε on √v̂). TensorFlow's Python Adam puts ε on √v
+ * instead, p ← p − lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + ε): the same up to ε scaled by √(1 − β₂ᵗ).
  */
 import { add, div, mul, sub } from "../tensor/primitives/arithmetic.js";
 import { zerosLike } from "../tensor/primitives/lift.js";

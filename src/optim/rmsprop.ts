@@ -7,8 +7,8 @@
  *   with momentum μ > 0: b ← μ·b + g / (√v' + ε),  p ← p − lr·b
  *   else:                p ← p − lr · g / (√v' + ε)
  *
- * TensorFlow puts ε inside the root (√(v' + ε)) and lr inside the momentum buffer; with a constant
- * lr and ε negligible against v' the updates agree.
+ * TensorFlow (and TF.js) put ε inside the root (√(v + ε); TF.js's centered form has √(v − ḡ² − ε)),
+ * and lr inside the momentum buffer; with a constant lr and ε negligible against v' they agree.
  */
 import { add, div, mul, sub } from "../tensor/primitives/arithmetic.js";
 import { zerosLike } from "../tensor/primitives/lift.js";
