@@ -9,6 +9,7 @@ import { slice } from "../tensor/primitives/shape.js";
 import { Rng, rng as makeRng } from "../tensor/rng.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { optionsOf } from "./checks.js";
 
 export interface BatchOptions {
   readonly batchSize: number;
@@ -42,6 +43,7 @@ function sampleCount(op: string, data: readonly Tensor[]): number {
 /** 0 … n−1 in a seeded random order (Fisher–Yates). */
 export function permutation(n: number, generator: Rng): Int32Array {
   expectInteger("permutation", "n", n, 0, 2 ** 31 - 1);
+  if (!(generator instanceof Rng)) throw invalidArgument("permutation", `generator must come from rng(seed), got ${describe(generator)}`);
   const p = new Int32Array(n);
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {
@@ -129,6 +131,7 @@ export function trainTestSplit(n: number, options?: SplitOptions): { train: Tens
 export function trainTestSplit<const T extends readonly Tensor[]>(data: T, options?: SplitOptions): { train: T; test: T };
 export function trainTestSplit(data: number | readonly Tensor[], options: SplitOptions = {}): { train: unknown; test: unknown } {
   const op = "trainTestSplit";
+  options = optionsOf(op, options);
   const n = typeof data === "number" ? expectInteger(op, "n", data, 2, 2 ** 31 - 1) : sampleCount(op, data);
   const fraction = expectFinite(op, "testFraction", options.testFraction ?? 0.2);
   if (!(fraction > 0 && fraction < 1)) throw invalidArgument(op, `testFraction must be in (0, 1), got ${fraction}`, { testFraction: fraction });

@@ -36,7 +36,13 @@ export interface XavierOptions extends InitOptions {
 }
 
 /** [fanIn, fanOut] of a weight shape: [out, in, ...receptive field]. */
-export function fans(op: string, shape: readonly number[]): [number, number] {
+export function fans(shape: readonly number[]): [number, number] {
+  return fansOf("fans", shape);
+}
+
+/** `fans` for the initialisers, naming the caller in errors. */
+export function fansOf(op: string, shape: readonly number[]): [number, number] {
+  shape = expectShape(op, "shape", shape);
   if (shape.length < 2) throw invalidArgument(op, `fans need a weight of rank ≥ 2 ([out, in, …]), got shape [${shape.join(", ")}]`, { shape: [...shape] });
   const receptive = sizeOf(shape.slice(2));
   return [shape[1] * receptive, shape[0] * receptive];
@@ -44,6 +50,7 @@ export function fans(op: string, shape: readonly number[]): [number, number] {
 
 /** PyTorch's `calculate_gain`. */
 export function gainOf(nonlinearity: Nonlinearity, a = 0): number {
+  expectFinite("gainOf", "a", a);
   switch (nonlinearity) {
     case "linear":
     case "sigmoid":
@@ -59,9 +66,15 @@ export function gainOf(nonlinearity: Nonlinearity, a = 0): number {
   }
 }
 
-function draw(op: string, shape: readonly number[], o: InitOptions, sample: (g: Rng) => number): Tensor {
+/** The options, checked before anything reads them: an `rng` is required. */
+function seeded<T extends InitOptions>(op: string, o: unknown): T {
+  if (o === null || typeof o !== "object" || !((o as InitOptions).rng instanceof Rng)) throw invalidArgument(op, "options.rng must come from rng(seed): initialisation is always seeded", { argument: "rng" });
+  return o as T;
+}
+
+function draw(op: string, shape: readonly number[], options: InitOptions, sample: (g: Rng) => number): Tensor {
   const dims = expectShape(op, "shape", shape);
-  if (o === null || typeof o !== "object" || !(o.rng instanceof Rng)) throw invalidArgument(op, "options.rng must come from rng(seed): initialisation is always seeded", { argument: "rng" });
+  const o = seeded(op, options);
   const dtype = o.dtype ?? "float32";
   if (dtype !== "float32" && dtype !== "float64") throw invalidArgument(op, `dtype must be float32 or float64, got ${describe(dtype)}`, { dtype: describe(dtype) });
   const storage = allocate(dtype, sizeOf(dims));
@@ -69,12 +82,15 @@ function draw(op: string, shape: readonly number[], o: InitOptions, sample: (g: 
   return fromStorage(storage, dtype, dims);
 }
 
-function kaimingStd(op: string, shape: readonly number[], o: KaimingOptions): number {
-  const [fanIn, fanOut] = fans(op, shape);
+function kaimingStd(op: string, shape: readonly number[], options: KaimingOptions): number {
+  const o = seeded<KaimingOptions>(op, options);
+  const [fanIn, fanOut] = fansOf(op, shape);
   const mode = o.mode ?? "fanIn";
   if (mode !== "fanIn" && mode !== "fanOut") throw invalidArgument(op, `mode must be "fanIn" or "fanOut", got ${describe(mode)}`);
   const a = expectFinite(op, "a", o.a ?? 0);
-  return gainOf(o.nonlinearity ?? "leakyRelu", a) / Math.sqrt(Math.max(1, mode === "fanIn" ? fanIn : fanOut));
+  const nonlinearity = o.nonlinearity ?? "leakyRelu";
+  if (!["linear", "relu", "leakyRelu", "tanh", "sigmoid"].includes(nonlinearity)) throw invalidArgument(op, `unknown nonlinearity ${describe(nonlinearity)}`);
+  return gainOf(nonlinearity, a) / Math.sqrt(Math.max(1, mode === "fanIn" ? fanIn : fanOut));
 }
 
 export function kaimingUniform(shape: readonly number[], options: KaimingOptions): Tensor {
@@ -87,8 +103,9 @@ export function kaimingNormal(shape: readonly number[], options: KaimingOptions)
   return draw("kaimingNormal", shape, options, (g) => g.normal() * std);
 }
 
-function xavierStd(op: string, shape: readonly number[], o: XavierOptions): number {
-  const [fanIn, fanOut] = fans(op, shape);
+function xavierStd(op: string, shape: readonly number[], options: XavierOptions): number {
+  const o = seeded<XavierOptions>(op, options);
+  const [fanIn, fanOut] = fansOf(op, shape);
   return expectFinite(op, "gain", o.gain ?? 1) * Math.sqrt(2 / Math.max(1, fanIn + fanOut));
 }
 

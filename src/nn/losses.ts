@@ -18,6 +18,7 @@ import { softplus } from "../tensor/primitives/unary.js";
 import { logSoftmax } from "../tensor/composites/softmax.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { optionsOf } from "./checks.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -61,6 +62,7 @@ function expectSameShape(op: string, a: Tensor, b: Tensor): void {
 /** Mean squared error (x − y)², elementwise then reduced. */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   const op = "mseLoss";
+  options = optionsOf(op, options);
   const x = expectFloatTensor(op, "input", input);
   const y = expectFloatTensor(op, "target", target);
   expectSameShape(op, x, y);
@@ -106,6 +108,7 @@ function negativeLogLikelihood(op: string, logProbs: Tensor, target: Target): Te
  */
 export function crossEntropy(logits: Tensor, target: Target, options: CrossEntropyOptions = {}): Tensor {
   const op = "crossEntropy";
+  options = optionsOf(op, options);
   const x = expectFloatTensor(op, "logits", logits);
   if (x.rank === 0) throw new AdError("ShapeMismatch", "logits must have a class axis (the last), got a scalar", { op, shape: [] });
   const eps = expectFinite(op, "labelSmoothing", options.labelSmoothing ?? 0);
@@ -123,6 +126,7 @@ export function crossEntropy(logits: Tensor, target: Target, options: CrossEntro
 /** Negative log-likelihood of log-probabilities [..., C] (e.g. logSoftmax's output) at class labels. */
 export function nllLoss(logProbs: Tensor, target: Tensor | readonly number[], options: LossOptions = {}): Tensor {
   const op = "nllLoss";
+  options = optionsOf(op, options);
   const x = expectFloatTensor(op, "logProbs", logProbs);
   if (x.rank === 0) throw new AdError("ShapeMismatch", "logProbs must have a class axis (the last), got a scalar", { op, shape: [] });
   const idx = labels(op, x, target);
@@ -132,6 +136,7 @@ export function nllLoss(logProbs: Tensor, target: Tensor | readonly number[], op
 /** Binary cross-entropy of logits against targets in [0, 1] of the same shape, without overflow. */
 export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   const op = "binaryCrossEntropyWithLogits";
+  options = optionsOf(op, options);
   const x = expectFloatTensor(op, "logits", logits);
   const y = expectFloatTensor(op, "target", target);
   expectSameShape(op, x, y);

@@ -23,6 +23,10 @@ export interface ParameterTree {
 
 const NAME = /^[A-Za-z0-9_]+$/;
 
+function expectPrefix(op: string, prefix: unknown): void {
+  if (typeof prefix !== "string") throw invalidArgument(op, `prefix must be a string, got ${describe(prefix)}`, { argument: "prefix" });
+}
+
 export abstract class Module {
   /** Training mode (the default) or evaluation mode; `train()`/`eval()` set it on the whole tree. */
   training = true;
@@ -57,16 +61,16 @@ export abstract class Module {
   /** Registers a child module under `name`; its parameters are named `name.…`. */
   protected child<M extends Module>(name: string, value: M): M {
     const op = "Module.child";
-    if (!(value instanceof Module)) throw invalidArgument(op, `child ${name} must be a Module, got ${describe(value)}`, { name });
     this.#checkName(op, name);
+    if (!(value instanceof Module)) throw invalidArgument(op, `child ${name} must be a Module, got ${describe(value)}`, { name });
     this.#children.push(name);
     this.#set(name, value);
     return value;
   }
 
   #claim(op: string, name: string, value: unknown): void {
-    if (!(value instanceof Tensor)) throw invalidArgument(op, `${name} must be a Tensor, got ${describe(value)}`, { name });
     this.#checkName(op, name);
+    if (!(value instanceof Tensor)) throw invalidArgument(op, `${name} must be a Tensor, got ${describe(value)}`, { name });
     this.#set(name, value);
   }
 
@@ -98,12 +102,14 @@ export abstract class Module {
 
   /** This module and every descendant, depth first, with dotted names ("" for this one). */
   *namedModules(prefix = ""): Generator<[string, Module]> {
+    expectPrefix("Module.namedModules", prefix);
     yield [prefix, this];
     for (const [name, m] of this.namedChildren()) yield* m.namedModules(prefix === "" ? name : `${prefix}.${name}`);
   }
 
   /** Every parameter with its dotted name (`"layers.0.weight"`), own ones first, then each child's. */
   *namedParameters(prefix = ""): Generator<[string, Tensor]> {
+    expectPrefix("Module.namedParameters", prefix);
     for (const [path, m] of this.namedModules(prefix)) {
       for (const name of m.#parameters) yield [path === "" ? name : `${path}.${name}`, m.#get(name) as Tensor];
     }
@@ -115,6 +121,7 @@ export abstract class Module {
   }
 
   *namedBuffers(prefix = ""): Generator<[string, Tensor]> {
+    expectPrefix("Module.namedBuffers", prefix);
     for (const [path, m] of this.namedModules(prefix)) {
       for (const name of m.#buffers) yield [path === "" ? name : `${path}.${name}`, m.#get(name) as Tensor];
     }

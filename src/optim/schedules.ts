@@ -4,6 +4,7 @@
  * wherever it takes a number (`new Adam(params, { lr: warmupCosine(1e-3, { … }) })`).
  */
 import { expectFinite, expectFunction, expectInteger, invalidArgument } from "../errors.js";
+import { optionsOf } from "../nn/checks.js";
 
 export type Schedule = (step: number) => number;
 
@@ -21,6 +22,7 @@ function valueAt(s: number | Schedule, step: number): number {
 export function stepDecay(lr: number, options: { readonly stepSize: number; readonly gamma?: number }): Schedule {
   const op = "stepDecay";
   const base = rate(op, "lr", lr);
+  options = optionsOf(op, options, true);
   const size = expectInteger(op, "stepSize", options.stepSize, 1);
   const gamma = rate(op, "gamma", options.gamma ?? 0.1);
   return (step) => base * gamma ** Math.floor(step / size);
@@ -33,6 +35,7 @@ export function stepDecay(lr: number, options: { readonly stepSize: number; read
 export function cosineDecay(lr: number, options: { readonly totalSteps: number; readonly minLr?: number }): Schedule {
   const op = "cosineDecay";
   const base = rate(op, "lr", lr);
+  options = optionsOf(op, options, true);
   const total = expectInteger(op, "totalSteps", options.totalSteps, 1);
   const min = rate(op, "minLr", options.minLr ?? 0);
   return (step) => min + ((base - min) * (1 + Math.cos((Math.PI * Math.min(step, total)) / total))) / 2;
@@ -46,6 +49,7 @@ export function linearWarmup(after: number | Schedule, options: { readonly warmu
   const op = "linearWarmup";
   if (typeof after !== "number") expectFunction(op, "after", after);
   else rate(op, "after", after);
+  options = optionsOf(op, options, true);
   const w = expectInteger(op, "warmupSteps", options.warmupSteps, 0);
   return (step) => (step < w ? (valueAt(after, 0) * (step + 1)) / w : valueAt(after, step - w));
 }
@@ -53,6 +57,8 @@ export function linearWarmup(after: number | Schedule, options: { readonly warmu
 /** Linear warm-up for warmupSteps, then a cosine decay to minLr over the remaining steps. */
 export function warmupCosine(lr: number, options: { readonly warmupSteps: number; readonly totalSteps: number; readonly minLr?: number }): Schedule {
   const op = "warmupCosine";
+  rate(op, "lr", lr);
+  options = optionsOf(op, options, true);
   const w = expectInteger(op, "warmupSteps", options.warmupSteps, 0);
   const total = expectInteger(op, "totalSteps", options.totalSteps, w + 1);
   return linearWarmup(cosineDecay(lr, { totalSteps: total - w, minLr: options.minLr }), { warmupSteps: w });

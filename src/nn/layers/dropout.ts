@@ -8,6 +8,7 @@ import { allocate } from "../../tensor/dtype.js";
 import { mul } from "../../tensor/primitives/arithmetic.js";
 import type { Rng } from "../../tensor/rng.js";
 import { fromStorage, type Tensor } from "../../tensor/tensor.js";
+import { expectTensor } from "../checks.js";
 import { Module } from "../module.js";
 
 export class Dropout extends Module {
@@ -22,6 +23,7 @@ export class Dropout extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    expectTensor("Dropout.forward", "x", x);
     if (!this.training || this.p === 0) return x;
     const keep = 1 - this.p;
     const g = this.options.rng;

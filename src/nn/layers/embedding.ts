@@ -6,6 +6,7 @@ import type { FloatDType } from "../../tensor/dtype.js";
 import type { Rng } from "../../tensor/rng.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { normal } from "../init.js";
+import { expectTensor } from "../checks.js";
 import { Module } from "../module.js";
 
 export class Embedding extends Module {
@@ -25,6 +26,7 @@ export class Embedding extends Module {
 
   /** indices: int32 of any shape → [...indices.shape, dim]. */
   forward(indices: Tensor): Tensor {
+    expectTensor("Embedding.forward", "indices", indices);
     if (indices.dtype !== "int32") {
       throw new AdError("DTypeMismatch", `Embedding needs int32 indices, got ${indices.dtype}`, { op: "Embedding.forward", dtype: indices.dtype });
     }

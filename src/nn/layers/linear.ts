@@ -13,7 +13,8 @@ import type { FloatDType } from "../../tensor/dtype.js";
 import type { Rng } from "../../tensor/rng.js";
 import { formatShape } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { fans, kaimingUniform, uniform } from "../init.js";
+import { expectTensor, optionsOf } from "../checks.js";
+import { fansOf, kaimingUniform, uniform } from "../init.js";
 import { Module } from "../module.js";
 
 export interface LayerInit {
@@ -30,7 +31,7 @@ function defaultWeight(shape: number[], o: LayerInit): Tensor {
 }
 
 function defaultBias(op: string, weightShape: number[], n: number, o: LayerInit): Tensor {
-  const bound = 1 / Math.sqrt(Math.max(1, fans(op, weightShape)[0]));
+  const bound = 1 / Math.sqrt(Math.max(1, fansOf(op, weightShape)[0]));
   return uniform([n], -bound, bound, { rng: o.rng, dtype: o.dtype });
 }
 
@@ -47,12 +48,14 @@ export class Linear extends Module {
     super();
     expectInteger("Linear", "inFeatures", inFeatures, 1, 2 ** 30);
     expectInteger("Linear", "outFeatures", outFeatures, 1, 2 ** 30);
+    options = optionsOf("Linear", options, true);
     const shape = [outFeatures, inFeatures];
     this.weight = this.parameter("weight", defaultWeight(shape, options));
     if (options.bias !== false) this.bias = this.parameter("bias", defaultBias("Linear", shape, outFeatures, options));
   }
 
   forward(x: Tensor): Tensor {
+    expectTensor("Linear.forward", "x", x);
     if (x.rank === 0 || x.shape[x.rank - 1] !== this.inFeatures) {
       throw new AdError("ShapeMismatch", `Linear(${this.inFeatures}, ${this.outFeatures}) needs inputs [..., ${this.inFeatures}], got ${formatShape(x.shape)}`, {
         op: "Linear.forward",
@@ -91,6 +94,7 @@ export class Conv2d extends Module {
     const op = "Conv2d";
     expectInteger(op, "inChannels", inChannels, 1, 2 ** 20);
     expectInteger(op, "outChannels", outChannels, 1, 2 ** 20);
+    options = optionsOf(op, options, true);
     const [kh, kw] = typeof kernelSize === "number" ? [kernelSize, kernelSize] : Array.isArray(kernelSize) ? kernelSize : [NaN, NaN];
     expectInteger(op, "kernelSize", kh, 1, 2 ** 16);
     expectInteger(op, "kernelSize", kw, 1, 2 ** 16);
@@ -101,6 +105,7 @@ export class Conv2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    expectTensor("Conv2d.forward", "x", x);
     if (x.rank !== 4 || x.shape[1] !== this.inChannels) {
       throw new AdError("ShapeMismatch", `Conv2d(${this.inChannels}, ${this.outChannels}) needs inputs [N, ${this.inChannels}, H, W], got ${formatShape(x.shape)}`, {
         op: "Conv2d.forward",

@@ -17,7 +17,8 @@ import { add, mul, sub } from "../../tensor/primitives/arithmetic.js";
 import { mean } from "../../tensor/primitives/reduce.js";
 import { reshape } from "../../tensor/primitives/shape.js";
 import { rsqrt } from "../../tensor/primitives/unary.js";
-import { formatShape } from "../../tensor/shape.js";
+import { expectShape, formatShape } from "../../tensor/shape.js";
+import { expectTensor, optionsOf } from "../checks.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { Module } from "../module.js";
 
@@ -46,8 +47,9 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], options: NormOptions = {}) {
     super();
     const op = "LayerNorm";
-    const shape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
-    shape.forEach((d, i) => expectInteger(op, `normalizedShape[${i}]`, d, 1, 2 ** 30));
+    const shape = expectShape(op, "normalizedShape", typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape);
+    if (shape.length === 0 || shape.some((d) => d < 1)) throw invalidArgument(op, `normalizedShape must be one or more dims ≥ 1, got [${shape.join(", ")}]`);
+    options = optionsOf(op, options);
     this.normalizedShape = shape;
     this.eps = expectFinite(op, "eps", options.eps ?? 1e-5);
     if (options.affine !== false) {
@@ -57,6 +59,7 @@ export class LayerNorm extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    expectTensor("LayerNorm.forward", "x", x);
     const k = this.normalizedShape.length;
     const tail = x.shape.slice(x.rank - k);
     if (x.rank < k || tail.some((d, i) => d !== this.normalizedShape[i])) {
@@ -94,6 +97,7 @@ class BatchNorm extends Module {
     super();
     const op = this.constructor.name;
     expectInteger(op, "numFeatures", numFeatures, 1, 2 ** 30);
+    options = optionsOf(op, options);
     this.eps = expectFinite(op, "eps", options.eps ?? 1e-5);
     this.momentum = expectFinite(op, "momentum", options.momentum ?? 0.1);
     if (!(this.momentum >= 0 && this.momentum <= 1)) throw invalidArgument(op, `momentum must be in [0, 1], got ${this.momentum}`);
@@ -109,6 +113,7 @@ class BatchNorm extends Module {
 
   forward(x: Tensor): Tensor {
     const op = `${this.constructor.name}.forward`;
+    expectTensor(op, "x", x);
     if (!this.ranks.includes(x.rank) || x.shape[1] !== this.numFeatures) {
       const want = this.ranks.map((r) => (r === 2 ? `[N, ${this.numFeatures}]` : r === 3 ? `[N, ${this.numFeatures}, L]` : `[N, ${this.numFeatures}, H, W]`)).join(" or ");
       throw new AdError("ShapeMismatch", `needs inputs ${want}, got ${formatShape(x.shape)}`, { op, shape: [...x.shape] });

@@ -4,6 +4,7 @@ import { avgPool2d, maxPool2d, type Pool2dOptions } from "../../tensor/primitive
 import { reshape } from "../../tensor/primitives/shape.js";
 import { normalizeAxis } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { expectTensor } from "../checks.js";
 import { Module } from "../module.js";
 
 /** Max over windows of NCHW inputs (`kernel`, `stride` = kernel by default, `padding`). */
@@ -38,6 +39,7 @@ export class Flatten extends Module {
   }
   forward(x: Tensor): Tensor {
     const op = "Flatten.forward";
+    expectTensor(op, "x", x);
     const start = normalizeAxis(op, this.startAxis, x.rank);
     const end = normalizeAxis(op, this.endAxis, x.rank);
     if (end <= start) return x;
