@@ -1,0 +1,17 @@
+/**
+ * `adjoint/nn`: modules (a parameter tree usable in the PyTorch style and the JAX style), layers,
+ * initialisers, losses, batching and splitting, and safetensors save/load.
+ */
+export { Module, type ParameterTree } from "./module.js";
+export { fans, gainOf, kaimingNormal, kaimingUniform, normal, uniform, xavierNormal, xavierUniform, type InitOptions, type KaimingOptions, type Nonlinearity, type XavierOptions } from "./init.js";
+export { Conv2d, Linear, type Conv2dInit, type LayerInit } from "./layers/linear.js";
+export { AvgPool2d, Flatten, MaxPool2d } from "./layers/shape.js";
+export { Dropout } from "./layers/dropout.js";
+export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions, type NormOptions } from "./layers/norm.js";
+export { Embedding } from "./layers/embedding.js";
+export { GELU, ReLU, Sigmoid, Tanh } from "./layers/activations.js";
+export { Sequential } from "./layers/sequential.js";
+export { binaryCrossEntropyWithLogits, crossEntropy, mseLoss, nllLoss, type CrossEntropyOptions, type LossOptions, type Reduction, type Target } from "./losses.js";
+export { batches, DataLoader, permutation, trainTestSplit, type BatchOptions, type SplitOptions } from "./data.js";
+export { loadSafetensors, readSafetensors, saveSafetensors, type LoadedSafetensors } from "./safetensors.js";
+export { loadFile, saveFile } from "./file.js";

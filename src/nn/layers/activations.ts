@@ -1,0 +1,32 @@
+/** Activation functions as modules, for `Sequential`: each is the primitive of the same name. */
+import { gelu, relu, sigmoid, tanh, type GeluOptions } from "../../tensor/primitives/unary.js";
+import type { Tensor } from "../../tensor/tensor.js";
+import { Module } from "../module.js";
+
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return relu(x);
+  }
+}
+
+/** The exact x·Φ(x) by default; `{ approximate: "tanh" }` for the tanh form. */
+export class GELU extends Module {
+  constructor(readonly options: GeluOptions = {}) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return gelu(x, this.options);
+  }
+}
+
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return tanh(x);
+  }
+}
+
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return sigmoid(x);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Loss functions, composed from primitives (so they differentiate to any order). The class axis is
+ * the last one: logits [..., C]. Each takes `reduction`: "mean" (default), "sum" or "none" (the
+ * per-sample losses, of the batch shape).
+ *
+ * Stability: crossEntropy goes through logSoftmax (max-shifted), never log(softmax(x));
+ * binaryCrossEntropyWithLogits is max(x, 0) − x·y + log(1 + e^(−|x|)) written as softplus(x) − x·y,
+ * and softplus is a primitive that does not overflow.
+ */
+import { AdError, describe, expectFinite, invalidArgument } from "../errors.js";
+import { tensor } from "../tensor/creation.js";
+import { isFloat } from "../tensor/dtype.js";
+import { add, mul, neg, sub } from "../tensor/primitives/arithmetic.js";
+import { gather } from "../tensor/primitives/gather.js";
+import { mean, sum } from "../tensor/primitives/reduce.js";
+import { squeeze, unsqueeze } from "../tensor/primitives/shape.js";
+import { softplus } from "../tensor/primitives/unary.js";
+import { logSoftmax } from "../tensor/composites/softmax.js";
+import { formatShape, sameShape } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import { optionsOf } from "./checks.js";
+
+export type Reduction = "mean" | "sum" | "none";
+
+export interface LossOptions {
+  readonly reduction?: Reduction;
+}
+
+export interface CrossEntropyOptions extends LossOptions {
+  /** ε in [0, 1): the target becomes (1 − ε)·target + ε/C. Default 0. */
+  readonly labelSmoothing?: number;
+}
+
+/** Class labels: an int32 tensor or a number[] (of the batch shape), or probabilities [..., C]. */
+export type Target = Tensor | readonly number[];
+
+function reduce(op: string, losses: Tensor, reduction: unknown): Tensor {
+  switch (reduction ?? "mean") {
+    case "mean":
+      return mean(losses);
+    case "sum":
+      return sum(losses);
+    case "none":
+      return losses;
+    default:
+      throw invalidArgument(op, `reduction must be "mean", "sum" or "none", got ${describe(reduction)}`, { argument: "reduction" });
+  }
+}
+
+function expectFloatTensor(op: string, name: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) throw invalidArgument(op, `${name} must be a Tensor, got ${describe(x)}`, { argument: name });
+  if (!isFloat(x.dtype)) throw new AdError("DTypeMismatch", `${name} must be a float tensor, got ${x.dtype}`, { op, argument: name, dtype: x.dtype });
+  return x;
+}
+
+function expectSameShape(op: string, a: Tensor, b: Tensor): void {
+  if (!sameShape(a.shape, b.shape)) {
+    throw new AdError("ShapeMismatch", `input ${formatShape(a.shape)} and target ${formatShape(b.shape)} must have the same shape`, { op, shapes: [[...a.shape], [...b.shape]] });
+  }
+}
+
+/** Mean squared error (x − y)², elementwise then reduced. */
+export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  const op = "mseLoss";
+  options = optionsOf(op, options);
+  const x = expectFloatTensor(op, "input", input);
+  const y = expectFloatTensor(op, "target", target);
+  expectSameShape(op, x, y);
+  const d = sub(x, y);
+  return reduce(op, mul(d, d), options.reduction);
+}
+
+/** Labels as an int32 tensor of the batch shape [...], checked against logits [..., C]. */
+function labels(op: string, logits: Tensor, target: Target): Tensor {
+  const t = Array.isArray(target) ? tensor(target, { dtype: "int32" }) : (target as Tensor);
+  if (!(t instanceof Tensor)) throw invalidArgument(op, `target must be a Tensor or a number[], got ${describe(target)}`, { argument: "target" });
+  if (t.dtype !== "int32") throw new AdError("DTypeMismatch", `class labels must be int32 (or a number[]), got ${t.dtype}; float targets must be [..., C] probabilities`, { op, dtype: t.dtype });
+  if (!sameShape(t.shape, logits.shape.slice(0, -1))) {
+    throw new AdError("ShapeMismatch", `labels ${formatShape(t.shape)} must have the batch shape of logits ${formatShape(logits.shape)} (all axes but the last)`, {
+      op,
+      shapes: [[...logits.shape], [...t.shape]],
+    });
+  }
+  const c = logits.shape[logits.rank - 1];
+  const values = t.data();
+  for (let k = 0; k < values.length; k++) {
+    const i = values[k];
+    if (i < 0 || i >= c) throw invalidArgument(op, `label ${i} is out of range for ${c} classes`, { label: i, classes: c });
+  }
+  return t;
+}
+
+/** −Σ_c target_c · logProbs_c for probability targets, or −logProbs[label] for labels; per sample. */
+function negativeLogLikelihood(op: string, logProbs: Tensor, target: Target): Tensor {
+  if (target instanceof Tensor && isFloat(target.dtype)) {
+    expectSameShape(op, logProbs, target);
+    if (target.dtype !== logProbs.dtype) throw new AdError("DTypeMismatch", `target is ${target.dtype}, input ${logProbs.dtype}`, { op, dtypes: [logProbs.dtype, target.dtype] });
+    return neg(sum(mul(logProbs, target), -1));
+  }
+  const idx = labels(op, logProbs, target);
+  return neg(squeeze(gather(logProbs, -1, unsqueeze(idx, -1)), -1));
+}
+
+/**
+ * Cross-entropy from logits [..., C]: target is class labels (int32 tensor or number[], the batch
+ * shape) or probabilities / one-hot rows [..., C]. With `labelSmoothing` ε the target is mixed with
+ * the uniform distribution: (1 − ε)·target + ε/C (PyTorch's definition).
+ */
+export function crossEntropy(logits: Tensor, target: Target, options: CrossEntropyOptions = {}): Tensor {
+  const op = "crossEntropy";
+  options = optionsOf(op, options);
+  const x = expectFloatTensor(op, "logits", logits);
+  if (x.rank === 0) throw new AdError("ShapeMismatch", "logits must have a class axis (the last), got a scalar", { op, shape: [] });
+  const eps = expectFinite(op, "labelSmoothing", options.labelSmoothing ?? 0);
+  if (!(eps >= 0 && eps < 1)) throw invalidArgument(op, `labelSmoothing must be in [0, 1), got ${eps}`, { labelSmoothing: eps });
+  const logProbs = logSoftmax(x, -1);
+  let losses = negativeLogLikelihood(op, logProbs, target);
+  if (eps > 0) {
+    // (1 − ε)·nll(target) + ε·mean_c(−logProbs_c): the uniform part is the same for either target kind.
+    const uniform = neg(mean(logProbs, -1));
+    losses = add(mul(losses, 1 - eps), mul(uniform, eps));
+  }
+  return reduce(op, losses, options.reduction);
+}
+
+/** Negative log-likelihood of log-probabilities [..., C] (e.g. logSoftmax's output) at class labels. */
+export function nllLoss(logProbs: Tensor, target: Tensor | readonly number[], options: LossOptions = {}): Tensor {
+  const op = "nllLoss";
+  options = optionsOf(op, options);
+  const x = expectFloatTensor(op, "logProbs", logProbs);
+  if (x.rank === 0) throw new AdError("ShapeMismatch", "logProbs must have a class axis (the last), got a scalar", { op, shape: [] });
+  const idx = labels(op, x, target);
+  return reduce(op, neg(squeeze(gather(x, -1, unsqueeze(idx, -1)), -1)), options.reduction);
+}
+
+/** Binary cross-entropy of logits against targets in [0, 1] of the same shape, without overflow. */
+export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  const op = "binaryCrossEntropyWithLogits";
+  options = optionsOf(op, options);
+  const x = expectFloatTensor(op, "logits", logits);
+  const y = expectFloatTensor(op, "target", target);
+  expectSameShape(op, x, y);
+  // −[y·log σ(x) + (1 − y)·log(1 − σ(x))] = softplus(x) − x·y
+  return reduce(op, sub(softplus(x), mul(x, y)), options.reduction);
+}

@@ -1,0 +1,10 @@
+/**
+ * `adjoint/optim`: optimisers that update parameters in place, from `.grad` (`step()`) or from a
+ * gradient tree (`update(grads)`); learning-rate schedules; gradient clipping by global norm.
+ */
+export { Optimizer, type OptimizerOptions, type Params } from "./optimizer.js";
+export { SGD, type SGDOptions } from "./sgd.js";
+export { Adam, AdamW, type AdamOptions } from "./adam.js";
+export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
+export { cosineDecay, chainSchedules, linearWarmup, stepDecay, warmupCosine, type Schedule } from "./schedules.js";
+export { clipGradNorm, clipGrads } from "./clip.js";
