@@ -1,0 +1,105 @@
+/** The playground page: two tabs wired to derivatives.ts and train.ts. */
+import { getBackend, getThreads } from "../../src/tensor/index.js";
+import { analyse } from "./derivatives.js";
+import { DrawPad, paintMap } from "./draw.js";
+import { plot } from "./plot.js";
+import { fetchDigits, Trainer } from "./train.js";
+
+const $ = <E extends HTMLElement>(id: string) => document.getElementById(id) as E;
+
+const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+$("backend").textContent = `backend: ${getBackend()}${getBackend() === "wasm" ? `, ${isolated ? getThreads() : 1} thread(s)` : ""}`;
+
+for (const tab of document.querySelectorAll<HTMLButtonElement>(".tab")) {
+  tab.addEventListener("click", () => {
+    for (const t of document.querySelectorAll(".tab")) t.classList.toggle("active", t === tab);
+    for (const p of document.querySelectorAll(".panel")) p.classList.toggle("active", p.id === tab.dataset.tab);
+  });
+}
+
+// ── Derivatives ──────────────────────────────────────────────────────────────────────────────
+const fmt = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(12)).toString() : String(v));
+
+function show(id: string, v: number): void {
+  $(id).textContent = fmt(v);
+  $(id).dataset.value = String(v);
+}
+
+function refresh(): void {
+  const error = $("error");
+  try {
+    const r = analyse($<HTMLInputElement>("fn").value, Number($<HTMLInputElement>("from").value), Number($<HTMLInputElement>("to").value), Number($<HTMLInputElement>("x0").value), $<HTMLCanvasElement>("plot"));
+    error.hidden = true;
+    show("value-f", r.f);
+    show("value-d1", r.d1);
+    show("value-d2", r.d2);
+    $("dual-check").textContent = r.dualGap === undefined ? "— (this function is outside the dual rewrite)" : `agree to ${Math.max(r.dualGap.d1, r.dualGap.d2).toExponential(1)} over the plot`;
+    $("dual-check").dataset.gap = r.dualGap === undefined ? "" : String(Math.max(r.dualGap.d1, r.dualGap.d2));
+    $("source").textContent = r.source;
+    document.body.dataset.derivatives = "ready";
+  } catch (e) {
+    error.hidden = false;
+    error.textContent = e instanceof Error ? e.message : String(e);
+    document.body.dataset.derivatives = "error";
+  }
+}
+for (const id of ["fn", "from", "to", "x0"]) $(id).addEventListener("input", refresh);
+refresh();
+
+// ── Training ─────────────────────────────────────────────────────────────────────────────────
+let trainer: Trainer | undefined;
+let running = false;
+const pad = new DrawPad($<HTMLCanvasElement>("pad"), () => predict());
+
+function predict(): void {
+  if (trainer === undefined) return;
+  const image = pad.toImage();
+  if (!image.some((v) => v > 0)) return;
+  const { probabilities, saliency, digit } = trainer.predict(image);
+  paintMap($<HTMLCanvasElement>("saliency"), saliency, (v) => [255 * Math.min(1, 2 * v), 255 * Math.max(0, 2 * v - 1), 40]);
+  $("prediction").innerHTML = Array.from(probabilities, (p, c) => `<div class="bar${c === digit ? " best" : ""}"><b>${c}</b><i style="width:${Math.round(p * 120)}px"></i>${(100 * p).toFixed(1)}%</div>`).join("");
+  $("prediction").dataset.digit = String(digit);
+}
+
+function drawLoss(): void {
+  if (trainer === undefined || trainer.losses.length < 2) return;
+  const ls = trainer.losses;
+  // A running mean over 20 steps: single batches are noisy.
+  const smooth = ls.map((_, i) => ls.slice(Math.max(0, i - 19), i + 1).reduce((s, v) => s + v, 0) / Math.min(i + 1, 20));
+  plot($<HTMLCanvasElement>("loss"), { xs: ls.map((_, i) => i + 1), series: [{ label: "loss (mean of 20 steps)", color: "#1f77b4", ys: smooth }], xLabel: "step" });
+}
+
+async function loop(): Promise<void> {
+  while (running && trainer !== undefined) {
+    const t0 = performance.now();
+    while (performance.now() - t0 < 40) trainer.step(); // a few steps, then let the page draw
+    drawLoss();
+    const status = $("status");
+    status.textContent = `step ${trainer.steps}, loss ${trainer.losses[trainer.losses.length - 1].toFixed(3)}`;
+    status.dataset.steps = String(trainer.steps);
+    if (trainer.steps % 100 < 5) {
+      const acc = trainer.accuracy();
+      status.dataset.accuracy = String(acc);
+      status.textContent += `, held-out accuracy ${(100 * acc).toFixed(1)}%`;
+    }
+    await new Promise((r) => requestAnimationFrame(() => r(undefined)));
+  }
+}
+
+$("start").addEventListener("click", async () => {
+  $<HTMLButtonElement>("start").disabled = true;
+  $<HTMLButtonElement>("pause").disabled = false;
+  trainer ??= new Trainer(await fetchDigits());
+  running = true;
+  void loop();
+});
+$("pause").addEventListener("click", () => {
+  running = false;
+  $<HTMLButtonElement>("start").disabled = false;
+  $<HTMLButtonElement>("pause").disabled = true;
+  predict();
+});
+$("clear").addEventListener("click", () => pad.clear());
+
+/** For tests and the console: the trainer, and the pad to draw on without a mouse. */
+(globalThis as { playground?: unknown }).playground = { get trainer() { return trainer; }, pad, predict };

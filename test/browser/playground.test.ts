@@ -1,0 +1,92 @@
+/**
+ * The playground end to end in headless chromium: built with Vite as `npm run playground:build`
+ * does, served cross-origin isolated from localhost. It types functions and checks the derivative
+ * values the page shows against closed forms, checks a refused function's error names its place,
+ * takes a screenshot (out/playground.png), then trains the MNIST MLP for some steps in the page
+ * and checks the loss fell and a drawn digit gets a prediction and a saliency map.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { directoryRoutes, hasChromium, ISOLATED, launch, openPage, serve, type Server } from "../support/browser.js";
+
+describe.runIf(hasChromium)("the playground in chromium", () => {
+  let server: Server;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let outDir: string;
+
+  beforeAll(async () => {
+    outDir = mkdtempSync(join(tmpdir(), "adjoint-playground-"));
+    await build({ configFile: "playground/vite.config.ts", logLevel: "silent", build: { outDir, emptyOutDir: true } });
+    server = await serve(directoryRoutes(outDir, ISOLATED));
+    browser = await launch();
+    ({ page, errors } = await openPage(browser, `${server.origin}/`));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  const shown = async (id: string) => Number(await page.getAttribute(`#${id}`, "data-value"));
+
+  async function typeFunction(text: string): Promise<void> {
+    await page.fill("#fn", text);
+    await page.waitForFunction("document.body.dataset.derivatives !== undefined");
+  }
+
+  it("plots x·sin x and shows f, f′ = sin x + x cos x and f″ = 2 cos x − x sin x at x = 1, agreeing with nested duals", async () => {
+    await page.waitForFunction("document.body.dataset.derivatives === 'ready'", undefined, { timeout: 30_000 });
+    expect(await shown("value-f")).toBeCloseTo(Math.sin(1), 12);
+    expect(await shown("value-d1")).toBeCloseTo(Math.sin(1) + Math.cos(1), 12);
+    expect(await shown("value-d2")).toBeCloseTo(2 * Math.cos(1) - Math.sin(1), 12);
+    expect(Number(await page.getAttribute("#dual-check", "data-gap"))).toBeLessThan(1e-12);
+    expect(await page.textContent("#source")).toMatch(/x/);
+  });
+
+  it("follows what the user types: a Gaussian with a branch and a loop", async () => {
+    await typeFunction("x => { let s = 0; for (let k = 1; k <= 3; k++) s += Math.exp(-x * x / 2) / 3; return x > 10 ? 0 : s; }");
+    await page.waitForFunction("document.body.dataset.derivatives === 'ready'");
+    const g = Math.exp(-0.5);
+    expect(await shown("value-f")).toBeCloseTo(g, 12);
+    expect(await shown("value-d1")).toBeCloseTo(-g, 12);
+    expect(await shown("value-d2")).toBeCloseTo(0, 12);
+    expect(Number(await page.getAttribute("#dual-check", "data-gap"))).toBeLessThan(1e-12);
+  });
+
+  it("a refused construct shows an error with its line and column", async () => {
+    await typeFunction("x => x * eval('2')");
+    await page.waitForFunction("document.body.dataset.derivatives === 'error'");
+    expect(await page.textContent("#error")).toMatch(/eval.*line 1, column 10/);
+    await typeFunction("x => Math.sin(x) * x");
+    await page.waitForFunction("document.body.dataset.derivatives === 'ready'");
+    mkdirSync("out", { recursive: true });
+    await page.screenshot({ path: "out/playground.png", fullPage: true });
+  });
+
+  it("trains the MLP in the page: the loss falls, and a drawn digit gets a prediction and a saliency map", async () => {
+    await page.click("#tab-train");
+    await page.click("#start");
+    await page.waitForFunction("Number(document.getElementById('status').dataset.steps ?? 0) >= 80", undefined, { timeout: 90_000 });
+    await page.click("#pause");
+    const losses = await page.evaluate(() => (globalThis as unknown as { playground: { trainer: { losses: number[] } } }).playground.trainer.losses.slice());
+    const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+    expect(mean(losses.slice(-20))).toBeLessThan(0.6 * mean(losses.slice(0, 10)));
+    await page.evaluate(() => {
+      const { pad, predict } = (globalThis as unknown as { playground: { pad: { stroke(x: number, y: number): void }; predict(): void } }).playground;
+      for (let t = 0; t <= 20; t++) pad.stroke(140, 50 + t * 9); // a "1"
+      predict();
+    });
+    const digit = await page.getAttribute("#prediction", "data-digit");
+    expect(digit).toMatch(/^\d$/);
+    mkdirSync("out", { recursive: true });
+    await page.screenshot({ path: "out/playground-train.png", fullPage: true });
+    expect(errors).toEqual([]);
+  }, 120_000);
+});
