@@ -32,13 +32,15 @@ describe("package exports", () => {
     const scalar = importNames("adjoint/scalar");
     const testing = importNames("adjoint/testing");
     const tensor = importNames("adjoint/tensor");
+    const transform = importNames("adjoint/transform");
+    expect(transform).toEqual(expect.arrayContaining(["differentiate", "defineDerivative", "transformHessian"]));
     expect(errors).toEqual(expect.arrayContaining(["AdError", "attempt", "isAdError", "AD_ERROR_CODES"]));
     expect(scalar).toEqual(
       expect.arrayContaining(["Dual", "dualScalar", "numberScalar", "NestedDual", "dualScalarOver", "Tape", "Var", "Gradient", "derivative", "derivatives", "nthDerivative", "directionalDerivative", "jacobianForward", "gradient", "valueAndGradient", "jacobian", "hessian", "hessianVectorProduct"]),
     );
     expect(testing).toEqual(expect.arrayContaining(["checkGradient", "centralDifference"]));
     expect(tensor).toEqual(expect.arrayContaining(["Tensor", "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn", "randint", "rng", "reshape", "permute", "transpose", "expand", "slice", "squeeze", "unsqueeze", "contiguous"]));
-    for (const name of [...errors, ...scalar, ...testing, ...tensor]) expect(all).toContain(name);
+    for (const name of [...errors, ...scalar, ...testing, ...tensor, ...transform]) expect(all).toContain(name);
   });
 
   it("the training stack has its own subpaths, not re-exported at the root (README § Training)", () => {

@@ -21,6 +21,7 @@ import {
   type Scalar,
 } from "../src/index.js";
 import { checkGradient } from "../src/testing/index.js";
+import { defineDerivative, differentiate, transformHessian } from "../src/index.js";
 import * as T from "../src/tensor/index.js";
 
 const close = (a: number, b: number, tol = 1e-9) => expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b)));
@@ -104,6 +105,35 @@ describe("README examples", () => {
       [Math.cos(2), 0],
     ]);
     expect(jf).toEqual(jr);
+  });
+
+  it("source transformation", () => {
+    const df = differentiate((x: number, y: number) => (x + 1) * Math.sin(x) * y);
+    const r = df(2, 3);
+    close(r.value, 8.18367684, 1e-8);
+    close(r.gradient[0] as number, 3 * (Math.sin(2) + 3 * Math.cos(2)));
+    close(r.gradient[1] as number, 3 * Math.sin(2));
+    expect(df.source).toMatch(/function f_gradient\(x, y\)/);
+    expect(df.source).toMatch(/x_adj = x_adj \+ t_\d+;/);
+    const loss = differentiate(
+      (w: number[], x: number[]) => {
+        let s = 0;
+        for (let i = 0; i < w.length; i++) s += (w[i] * x[i] - target) ** 2;
+        return s;
+      },
+      { constants: { target: 1 } },
+    );
+    expect(Array.from(loss([1, 2], [3, 4]).gradient[0] as Float64Array)).toEqual([12, 56]);
+    expect(differentiate((x: number) => Math.exp(x), { mode: "forward" })([0], [1])).toEqual({ value: 1, tangent: 1 });
+    expect(transformHessian((x: number, y: number) => x * x * y)(2, 3).hessian).toEqual([
+      [6, 4],
+      [4, 0],
+    ]);
+    const softplus = defineDerivative(
+      (t: number) => Math.log1p(Math.exp(t)),
+      (t: number) => 1 / (1 + Math.exp(-t)),
+    );
+    expect(differentiate((x: number) => softplus(2 * x), { functions: { softplus } })(0).gradient).toEqual([1]);
   });
 
   it("errors as values", () => {
@@ -199,3 +229,5 @@ describe("README examples", () => {
     close(gc[1], 10 * (1 - Math.tanh(3) ** 2), 1e-5);
   });
 });
+
+declare const target: number;

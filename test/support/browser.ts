@@ -6,7 +6,8 @@
  *
  * The suites skip where no chromium is installed; `.ci/run` installs it, so CI runs them.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { extname, join, relative } from "node:path";
 import { createServer, type OutgoingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { build } from "esbuild";
@@ -25,7 +26,7 @@ export async function bundle(entry: string): Promise<string> {
 }
 
 export interface Route {
-  readonly body: string;
+  readonly body: string | Uint8Array;
   readonly type: string;
   readonly headers?: OutgoingHttpHeaders;
 }
@@ -56,6 +57,27 @@ export async function serve(routes: Readonly<Record<string, Route>>): Promise<Se
     origin: `http://localhost:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".png": "image/png", ".svg": "image/svg+xml", ".json": "application/json" };
+
+/** Every file under `dir` as a route ("/" for index.html), each with `headers`. */
+export function directoryRoutes(dir: string, headers: OutgoingHttpHeaders = {}): Record<string, Route> {
+  const routes: Record<string, Route> = {};
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else {
+        const route = { body: readFileSync(path), type: TYPES[extname(name)] ?? "application/octet-stream", headers };
+        const url = `/${relative(dir, path).split("\\").join("/")}`;
+        routes[url] = route;
+        if (name === "index.html") routes[url.slice(0, -"index.html".length)] = route;
+      }
+    }
+  };
+  walk(dir);
+  return routes;
 }
 
 /** A headless chromium; `extraArgs` e.g. `--enable-unsafe-webgpu`. */

@@ -1,0 +1,201 @@
+/**
+ * Two analyses both transforms need. Activity: which locals and arrays can carry a derivative (they
+ * depend, through differentiable operations, on a seeded parameter); the rest (loop counters,
+ * indices, lengths, comparisons, floor/round results) get no adjoint and no tangent. Pruning:
+ * removes assignments nothing reads, so a transform may emit every partial and let the unused ones
+ * go (the ∂/∂b of pow when b is a constant, tangents of values no output depends on).
+ */
+import { exprReads, forEachRead, ref, type Atom, type Expr, type Locals, type Program, type Stmt } from "./ir.js";
+
+/** Whether `e` passes a derivative from its operands to its result. */
+function differentiable(e: Expr): boolean {
+  switch (e.op) {
+    case "copy":
+    case "binary":
+    case "select":
+    case "load":
+      return true;
+    case "unary":
+      return e.fn !== "sign";
+    case "step":
+    case "compare":
+    case "not":
+    case "logic":
+    case "length":
+      return false;
+    default:
+      return e satisfies never;
+  }
+}
+
+export function activity(body: readonly Stmt[], seeds: Iterable<number>): Set<number> {
+  const active = new Set(seeds);
+  const isActive = (a: Atom) => a.t === "local" && active.has(a.id);
+  let changed = true;
+  const mark = (id: number) => {
+    if (!active.has(id)) {
+      active.add(id);
+      changed = true;
+    }
+  };
+  const visit = (stmts: readonly Stmt[]) => {
+    for (const st of stmts) {
+      switch (st.s) {
+        case "assign": {
+          if (!differentiable(st.e)) break;
+          let any = false;
+          exprReads(
+            st.e,
+            (a) => (any ||= isActive(a)),
+            (arr) => (any ||= active.has(arr)),
+          );
+          // A select's condition carries no derivative: only its two sides count.
+          if (st.e.op === "select") any = isActive(st.e.a) || isActive(st.e.b);
+          if (st.e.op === "load") any = active.has(st.e.arr);
+          if (any) mark(st.dst);
+          break;
+        }
+        case "store":
+          if (isActive(st.value)) mark(st.arr);
+          break;
+        case "call":
+          if (st.args.some(isActive)) mark(st.dst);
+          break;
+        case "if":
+          visit(st.then);
+          visit(st.else);
+          break;
+        case "loop":
+          visit(st.pre);
+          visit(st.post);
+          break;
+        case "newArray":
+        case "push":
+        case "pop":
+          break;
+        default:
+          st satisfies never;
+      }
+    }
+  };
+  while (changed) {
+    changed = false;
+    visit(body);
+  }
+  return active;
+}
+
+/** Drops assignments to locals that nothing reads (repeatedly), and ifs left empty. */
+export function prune(p: Program): Program {
+  let body = p.body;
+  for (;;) {
+    const read = new Set<number>(p.params);
+    for (const a of p.outputs) if (a.t === "local") read.add(a.id);
+    forEachRead(body, (id) => read.add(id));
+    let removed = false;
+    const keep = (stmts: readonly Stmt[]): Stmt[] => {
+      const out: Stmt[] = [];
+      for (const st of stmts) {
+        if (st.s === "assign" && !read.has(st.dst)) {
+          removed = true;
+          continue;
+        }
+        if (st.s === "newArray" && !read.has(st.dst)) {
+          removed = true;
+          continue;
+        }
+        if (st.s === "if") {
+          const then = keep(st.then);
+          const otherwise = keep(st.else);
+          if (then.length === 0 && otherwise.length === 0) {
+            removed = true;
+            continue;
+          }
+          out.push({ ...st, then, else: otherwise });
+        } else if (st.s === "loop") out.push({ ...st, pre: keep(st.pre), post: keep(st.post) });
+        else out.push(st);
+      }
+      return out;
+    };
+    body = keep(body);
+    if (!removed) return { ...p, body };
+  }
+}
+
+/** An active `v = f(v, …)` as `v_new = f(v, …); v = v_new`, so the reverse step can read the old v. */
+export function splitSelfAssignments(stmts: readonly Stmt[], active: Set<number>, locals: Locals): Stmt[] {
+  const out: Stmt[] = [];
+  for (const st of stmts) {
+    if (st.s === "assign" && active.has(st.dst)) {
+      let self = false;
+      exprReads(
+        st.e,
+        (a) => (self ||= a.t === "local" && a.id === st.dst),
+        () => {},
+      );
+      if (self) {
+        const t = locals.add(`${locals.get(st.dst).name}_new`, locals.get(st.dst).kind);
+        out.push({ ...st, dst: t }, { s: "assign", dst: st.dst, e: { op: "copy", a: ref(t) } });
+        continue;
+      }
+    }
+    if (st.s === "if") out.push({ ...st, then: splitSelfAssignments(st.then, active, locals), else: splitSelfAssignments(st.else, active, locals) });
+    else if (st.s === "loop") out.push({ ...st, pre: splitSelfAssignments(st.pre, active, locals), post: splitSelfAssignments(st.post, active, locals) });
+    else out.push(st);
+  }
+  return out;
+}
+
+/**
+ * Locals that only ever hold integers: every assignment is an integer constant, a `.length`, a copy
+ * of one, or a sum or difference of them. (Exact in float64 below 2⁵³, so `i + 1 − 1` is `i`.)
+ */
+export function integerLocals(body: readonly Stmt[], params: readonly number[]): Set<number> {
+  const assigns: Extract<Stmt, { s: "assign" }>[] = [];
+  const excluded = new Set<number>(params);
+  const collect = (stmts: readonly Stmt[]) => {
+    for (const st of stmts) {
+      if (st.s === "assign") assigns.push(st);
+      else if (st.s === "call") [st.dst, ...st.partials].forEach((id) => excluded.add(id));
+      else if (st.s === "pop") excluded.add(st.dst);
+      else if (st.s === "if") {
+        collect(st.then);
+        collect(st.else);
+      } else if (st.s === "loop") {
+        collect(st.pre);
+        collect(st.post);
+      }
+    }
+  };
+  collect(body);
+  const ints = new Set(assigns.map((a) => a.dst).filter((id) => !excluded.has(id)));
+  const isInt = (a: Atom) => (a.t === "num" ? Number.isInteger(a.v) : a.t === "local" && ints.has(a.id));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const st of assigns) {
+      if (!ints.has(st.dst)) continue;
+      const e = st.e;
+      const ok = e.op === "length" || (e.op === "copy" && isInt(e.a)) || (e.op === "binary" && (e.fn === "add" || e.fn === "sub") && isInt(e.a) && isInt(e.b));
+      if (!ok) {
+        ints.delete(st.dst);
+        changed = true;
+      }
+    }
+  }
+  return ints;
+}
+
+/** Arrays some statement stores into. */
+export function writtenArrays(stmts: readonly Stmt[], out = new Set<number>()): Set<number> {
+  for (const st of stmts) {
+    if (st.s === "store") out.add(st.arr);
+    else if (st.s === "if") {
+      writtenArrays(st.then, out);
+      writtenArrays(st.else, out);
+    } else if (st.s === "loop") {
+      writtenArrays(st.pre, out);
+      writtenArrays(st.post, out);
+    }
+  }
+  return out;
+}

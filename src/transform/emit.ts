@@ -1,0 +1,200 @@
+/**
+ * IR → JavaScript source, one statement per line, and its compilation with `new Function`. Locals
+ * are plain `let`s declared at the top (adjoints and tangents are locals too, so straight-line code
+ * allocates nothing); the stack, only where a loop saves values, is one plain array.
+ */
+import { forEachRead, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
+
+/** Helpers the emitted code may call, bound by name before the function. */
+export interface Runtime {
+  readonly sigmoid: (x: number) => number;
+  readonly softplus: (x: number) => number;
+  readonly erf: (x: number) => number;
+  /** The i-th partial from a defineDerivative rule's result, checked. */
+  readonly partial: (result: unknown, i: number, name: string) => number;
+}
+
+const MATH_NAMES = new Set(["sqrt", "cbrt", "exp", "expm1", "log", "log1p", "log2", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "abs", "sign"]);
+const BINARY_SYMBOL: Record<string, string> = { add: "+", sub: "-", mul: "*", div: "/", mod: "%" };
+const COMPARE_SYMBOL: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge: ">=", eq: "===", ne: "!==" };
+
+export interface Emitted {
+  readonly source: string;
+  readonly fn: (...args: unknown[]) => unknown[];
+}
+
+export function emit(p: Program, header: readonly string[], runtime: Runtime): Emitted {
+  const name = (id: number) => p.locals[id].name;
+  const atom = (a: Atom): string => {
+    if (a.t === "local") return name(a.id);
+    if (a.t === "bool") return String(a.v);
+    if (Object.is(a.v, -0)) return "-0";
+    if (a.v < 0) return `(${a.v})`;
+    return String(a.v);
+  };
+  const helpers = new Set<string>();
+  const expr = (e: Expr): string => {
+    switch (e.op) {
+      case "copy":
+        return atom(e.a);
+      case "unary":
+        if (e.fn === "neg") return `-${atom(e.a)}`;
+        if (MATH_NAMES.has(e.fn)) return `Math.${e.fn}(${atom(e.a)})`;
+        helpers.add(e.fn);
+        return `${e.fn}(${atom(e.a)})`;
+      case "binary": {
+        const sym = BINARY_SYMBOL[e.fn];
+        if (sym !== undefined) return `${atom(e.a)} ${sym} ${atom(e.b)}`;
+        return `Math.${e.fn}(${atom(e.a)}, ${atom(e.b)})`;
+      }
+      case "step":
+        return `Math.${e.fn}(${atom(e.a)})`;
+      case "compare":
+        return `${atom(e.a)} ${COMPARE_SYMBOL[e.fn]} ${atom(e.b)}`;
+      case "not":
+        return `!${atom(e.a)}`;
+      case "logic":
+        return `${atom(e.a)} ${e.fn === "and" ? "&&" : "||"} ${atom(e.b)}`;
+      case "select":
+        return `${atom(e.c)} ? ${atom(e.a)} : ${atom(e.b)}`;
+      case "load":
+        return `${name(e.arr)}[${atom(e.index)}]`;
+      case "length":
+        return `${name(e.arr)}.length`;
+      default:
+        return e satisfies never;
+    }
+  };
+
+  // How often each local is read: a loop condition read only by its loop becomes `while (test)`.
+  const reads = new Map<number, number>();
+  forEachRead(p.body, (id) => reads.set(id, (reads.get(id) ?? 0) + 1));
+  for (const a of p.outputs) if (a.t === "local") reads.set(a.id, (reads.get(a.id) ?? 0) + 1);
+
+  let usesStack = false;
+  const lines: string[] = [];
+  const statements = (stmts: readonly Stmt[], depth: number) => {
+    const pad = "  ".repeat(depth);
+    for (const st of stmts) {
+      switch (st.s) {
+        case "assign":
+          lines.push(`${pad}${name(st.dst)} = ${expr(st.e)};`);
+          break;
+        case "store":
+          lines.push(`${pad}${name(st.arr)}[${atom(st.index)}] = ${atom(st.value)};`);
+          break;
+        case "newArray":
+          lines.push(`${pad}${name(st.dst)} = new Float64Array(${atom(st.size)});`);
+          break;
+        case "if": {
+          const negated = st.then.length === 0;
+          lines.push(`${pad}if (${negated ? `!${atom(st.cond)}` : atom(st.cond)}) {`);
+          statements(negated ? st.else : st.then, depth + 1);
+          if (!negated && st.else.length > 0) {
+            lines.push(`${pad}} else {`);
+            statements(st.else, depth + 1);
+          }
+          lines.push(`${pad}}`);
+          break;
+        }
+        case "loop": {
+          const last = st.pre[st.pre.length - 1];
+          const inlineTest = st.pre.length === 1 && last.s === "assign" && st.cond.t === "local" && last.dst === st.cond.id && reads.get(st.cond.id) === 1;
+          if (inlineTest) {
+            lines.push(`${pad}while (${expr(last.e)}) {`);
+          } else {
+            lines.push(`${pad}for (;;) {`);
+            statements(st.pre, depth + 1);
+            lines.push(`${pad}  if (!${atom(st.cond)}) break;`);
+          }
+          statements(st.post, depth + 1);
+          lines.push(`${pad}}`);
+          break;
+        }
+        case "call": {
+          const ext = p.externals[st.fn];
+          const args = st.args.map(atom).join(", ");
+          lines.push(`${pad}${name(st.dst)} = ${ext.name}(${args});`);
+          lines.push(`${pad}partials = ${ext.ruleName}(${args});`);
+          st.partials.forEach((d, i) => lines.push(`${pad}${name(d)} = partial(partials, ${i}, ${JSON.stringify(ext.name)});`));
+          break;
+        }
+        case "push": {
+          usesStack = true;
+          const isBool = st.a.t === "bool" || (st.a.t === "local" && p.locals[st.a.id].kind === "bool");
+          lines.push(`${pad}stack.push(${isBool ? `${atom(st.a)} ? 1 : 0` : atom(st.a)});`);
+          break;
+        }
+        case "pop":
+          usesStack = true;
+          lines.push(`${pad}${name(st.dst)} = stack.pop()${p.locals[st.dst].kind === "bool" ? " === 1" : ""};`);
+          break;
+        default:
+          st satisfies never;
+      }
+    }
+  };
+  statements(p.body, 1);
+
+  // Declarations: every local the body mentions, except params and the options' arrays.
+  const mentioned = new Set<number>();
+  const mention = (stmts: readonly Stmt[]) => {
+    forEachRead(stmts, (id) => mentioned.add(id));
+    const writes = (list: readonly Stmt[]) => {
+      for (const st of list) {
+        if (st.s === "assign" || st.s === "newArray" || st.s === "pop") mentioned.add(st.dst);
+        if (st.s === "call") [st.dst, ...st.partials].forEach((id) => mentioned.add(id));
+        if (st.s === "if") {
+          writes(st.then);
+          writes(st.else);
+        }
+        if (st.s === "loop") {
+          writes(st.pre);
+          writes(st.post);
+        }
+      }
+    };
+    writes(stmts);
+  };
+  mention(p.body);
+  for (const a of p.outputs) if (a.t === "local") mentioned.add(a.id);
+  const constArrays = new Set(p.constArrays.map((c) => c.id));
+  const declared = [...mentioned].filter((id) => !p.params.includes(id) && !constArrays.has(id)).sort((a, b) => a - b);
+  const declarations: string[] = [];
+  let line = "";
+  for (const id of declared) {
+    const l = p.locals[id];
+    const item = `${l.name} = ${l.kind === "num" ? "0" : l.kind === "bool" ? "false" : "null"}`;
+    if (line.length > 0 && line.length + item.length > 96) {
+      declarations.push(`  let ${line};`);
+      line = "";
+    }
+    line = line.length === 0 ? item : `${line}, ${item}`;
+  }
+  if (line.length > 0) declarations.push(`  let ${line};`);
+  if (p.externals.length > 0) declarations.push("  let partials;");
+  if (usesStack) declarations.push("  const stack = [];");
+  for (const id of p.copied) declarations.push(`  ${name(id)} = Float64Array.from(${name(id)});`);
+
+  const prologue: string[] = [];
+  for (const h of helpers) prologue.push(`const ${h} = $runtime.${h};`);
+  if (p.externals.length > 0) prologue.push("const partial = $runtime.partial;");
+  p.externals.forEach((e, i) => prologue.push(`const ${e.name} = $externals[${i}].fn, ${e.ruleName} = $externals[${i}].rule;`));
+  p.constArrays.forEach((c, i) => prologue.push(`const ${name(c.id)} = $arrays[${i}];`));
+
+  const source = [
+    ...header.map((h) => `// ${h}`),
+    ...prologue,
+    `function ${p.name}(${p.params.map(name).join(", ")}) {`,
+    ...declarations,
+    ...lines,
+    `  return [${p.outputs.map(atom).join(", ")}];`,
+    "}",
+  ].join("\n");
+  const factory = new Function("$runtime", "$externals", "$arrays", `"use strict";\n${source}\nreturn ${p.name};`) as (
+    rt: Runtime,
+    ext: Program["externals"],
+    arrays: Float64Array[],
+  ) => (...args: unknown[]) => unknown[];
+  return { source, fn: factory(runtime, p.externals, p.constArrays.map((c) => c.value)) };
+}

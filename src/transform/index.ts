@@ -1,0 +1,348 @@
+/**
+ * Source transformation: `differentiate(fn)` reads `fn`'s source, lowers it to the IR (lower.ts),
+ * transforms the IR (reverse.ts, forward.ts) and compiles the result with `new Function`. The code
+ * it runs is `df.source`: plain JavaScript with one statement per line.
+ *
+ * Shapes, one rule everywhere: a derivative takes the function's arguments, each a number or an
+ * array of numbers (`number[]` or `Float64Array`), and `gradient` is ALWAYS an array with one entry
+ * per argument, in order, even for a single argument: a number for a number argument, a
+ * `Float64Array` of the same length for an array argument.
+ */
+import { AdError, describe, expectFunction, invalidArgument } from "../errors.js";
+import { emit, type Emitted } from "./emit.js";
+import { forward } from "./forward.js";
+import { Locals, type Program } from "./ir.js";
+import { Lowerer, type LowerOptions } from "./lower.js";
+import { CUSTOM_RULE, DIFFERENTIATED, differentiatedMark, type DifferentiatedMark, type RuleMark } from "./marks.js";
+import { parseFunction, type Parsed } from "./parse.js";
+import { reverse } from "./reverse.js";
+import { NeedsArray } from "./scope.js";
+import { argumentKinds, expectLike, runtime, type ArgKind, type Argument } from "./runtime.js";
+
+export type { Argument } from "./runtime.js";
+
+export interface DifferentiateOptions {
+  /** "reverse" (default): value and gradient. "forward": value and a directional derivative. */
+  readonly mode?: "reverse" | "forward";
+  /**
+   * Free variables of `fn`, by name: numbers and booleans (inlined as constants), arrays of numbers
+   * (read-only, no derivative), or functions (as `functions`). No other free name is allowed.
+   */
+  readonly constants?: Readonly<Record<string, number | boolean | ArrayLike<number> | ((...args: never[]) => unknown)>>;
+  /**
+   * Functions `fn` calls, by name. A plain function (or one made by `differentiate`) is inlined,
+   * so its derivative is that of its body; a `defineDerivative` function is called with its rule.
+   */
+  readonly functions?: Readonly<Record<string, (...args: never[]) => unknown>>;
+}
+
+/** The gradient: one entry per argument, a number or a Float64Array of the argument's length. */
+export type TransformGradient = (number | Float64Array)[];
+
+export interface ReverseDerivative {
+  /** f(args) and ∇f(args), by one forward and one reverse sweep. */
+  (...args: Argument[]): { value: number; gradient: TransformGradient };
+  /** The generated code (for the argument kinds inferred from the source). */
+  readonly source: string;
+}
+
+export interface ForwardDerivative {
+  /**
+   * f(args) and the directional derivative Σᵢ ⟨∂f/∂argᵢ, tangentsᵢ⟩ (a JVP): `tangents` has one
+   * entry per argument, of the argument's shape.
+   */
+  (args: readonly Argument[], tangents: readonly Argument[]): { value: number; tangent: number };
+  readonly source: string;
+}
+
+export interface TransformedHessian {
+  /**
+   * f, ∇f (shaped as for `differentiate`) and the Hessian over the flattened inputs: the arguments
+   * in order, an array element by element, so `hessian` is n×n for n numbers in all.
+   */
+  (...args: Argument[]): { value: number; gradient: TransformGradient; hessian: number[][] };
+  readonly source: string;
+}
+
+type Mode = "reverse" | "forward" | "hessian" | "gradientTangent";
+
+/** Parsed once; kernels compiled per argument-kind signature ("num,arr"), the inferred one eagerly. */
+class Compiler {
+  private readonly parsed: Parsed;
+  private readonly kernels = new Map<string, Emitted>();
+  readonly inferred: readonly ArgKind[];
+  readonly first: Emitted;
+
+  constructor(
+    readonly op: string,
+    fn: (...args: never[]) => unknown,
+    readonly options: LowerOptions,
+    readonly mode: Mode,
+  ) {
+    this.parsed = parseFunction(fn);
+    const first = this.compile(inferKinds(this.parsed));
+    this.inferred = first.kinds;
+    this.first = first.emitted;
+    this.kernels.set(first.kinds.join(","), first.emitted);
+  }
+
+  get arity(): number {
+    return this.inferred.length;
+  }
+
+  kernel(kinds: readonly ArgKind[]): Emitted {
+    const key = kinds.join(",");
+    let k = this.kernels.get(key);
+    if (k === undefined) {
+      const compiled = this.compile(kinds);
+      const wrong = compiled.kinds.findIndex((kind, i) => kind !== kinds[i]);
+      if (wrong >= 0) {
+        throw invalidArgument(this.op, `argument ${wrong} must be an array: the function uses it as one`, { argument: wrong, got: "a number" });
+      }
+      k = compiled.emitted;
+      this.kernels.set(key, k);
+    }
+    return k;
+  }
+
+  private compile(given: readonly ArgKind[]): { emitted: Emitted; kinds: ArgKind[] } {
+    // Lowered as numbers, a parameter the body (or a callee) uses as an array is retried as one.
+    const kinds = given.slice();
+    for (;;) {
+      try {
+        return { emitted: this.compileFor(kinds), kinds };
+      } catch (e) {
+        if (!(e instanceof NeedsArray) || kinds[e.index] === "arr") throw e;
+        kinds[e.index] = "arr";
+      }
+    }
+  }
+
+  private compileFor(kinds: readonly ArgKind[]): Emitted {
+    const locals = new Locals();
+    const node = this.parsed.node as unknown as { id?: { name?: string } | null };
+    const name = locals.reserve(node.id?.name ?? "f");
+    const lowered: Program = new Lowerer(locals).program({ node: this.parsed.node, where: this.parsed }, kinds, this.options, name);
+    const signature = `${name}(${lowered.params.map((id) => lowered.locals[id].name).join(", ")})`;
+    let program: Program;
+    let header: string[];
+    switch (this.mode) {
+      case "reverse":
+        program = reverse(lowered, { guards: true });
+        header = [`adjoint: reverse mode of ${signature}, generated by differentiate()`, "returns [value, ∂/∂ each number argument]; ∂/∂ an array argument is added into its *_adj array"];
+        break;
+      case "forward":
+        program = forward(lowered, { allowCalls: true });
+        header = [`adjoint: forward mode (tangents) of ${signature}, generated by differentiate({ mode: "forward" })`, "takes the arguments then one tangent per argument; returns [value, tangent]"];
+        break;
+      case "hessian":
+      case "gradientTangent":
+        program = forward(reverse(lowered, { guards: false }), { allowCalls: false });
+        header = [`adjoint: forward over reverse of ${signature}, generated by ${this.op}()`, "takes the arguments, their *_adj arrays, then tangents of both; returns [value, gradient…, value tangent, gradient tangents…]"];
+        break;
+    }
+    return emit(program, header, runtime);
+  }
+}
+
+/** A parameter is an array if the body indexes it, reads its .length or iterates over it. */
+function inferKinds(parsed: Parsed): ArgKind[] {
+  const names = (parsed.node.params as unknown as { type: string; name?: string }[]).map((p) => (p.type === "Identifier" ? p.name! : ""));
+  const arrays = new Set<string>();
+  const visit = (n: unknown) => {
+    if (n === null || typeof n !== "object") return;
+    const node = n as Record<string, unknown> & { type?: string };
+    if (node.type === "MemberExpression") {
+      const obj = node.object as { type: string; name: string };
+      if (obj.type === "Identifier") arrays.add(obj.name);
+    }
+    if (node.type === "ForOfStatement" && (node.right as { type: string }).type === "Identifier") arrays.add((node.right as { name: string }).name);
+    for (const v of Object.values(node)) {
+      if (Array.isArray(v)) v.forEach(visit);
+      else if (v !== null && typeof v === "object" && typeof (v as { type?: unknown }).type === "string") visit(v);
+    }
+  };
+  visit(parsed.node.body);
+  return names.map((n) => (arrays.has(n) ? "arr" : "num"));
+}
+
+function readOptions(op: string, opts: unknown): { mode: "reverse" | "forward"; lower: LowerOptions } {
+  if (opts === undefined) return { mode: "reverse", lower: {} };
+  if (opts === null || typeof opts !== "object") throw invalidArgument(op, `options must be an object, got ${describe(opts)}`, { argument: "options" });
+  const o = opts as Record<string, unknown>;
+  const mode = o.mode ?? "reverse";
+  if (mode !== "reverse" && mode !== "forward") throw invalidArgument(op, `options.mode must be "reverse" or "forward", got ${describe(mode)}`, { argument: "mode" });
+  return { mode, lower: { constants: o.constants, functions: o.functions } };
+}
+
+function mark<T extends object>(df: T, fn: (...args: never[]) => unknown, lower: LowerOptions, source: string): T {
+  const m: DifferentiatedMark = { fn, constants: lower.constants, functions: lower.functions };
+  Object.defineProperty(df, DIFFERENTIATED, { value: m });
+  Object.defineProperty(df, "source", { value: source, enumerable: true });
+  return df;
+}
+
+/**
+ * The derivative of a plain function of numbers and arrays of numbers, by source transformation.
+ * Reverse mode (default): `df(...args)` → `{ value, gradient }`. Forward mode:
+ * `df(args, tangents)` → `{ value, tangent }`. Code outside the covered language (README § Source
+ * transformation) is refused with an `UnsupportedOp` AdError giving its line and column.
+ *
+ * Given a function made by `differentiate` in reverse mode, `{ mode: "forward" }` differentiates its
+ * gradient: `ddf(args, tangents)` → `{ value: gradient, tangent: H·tangents }` (forward over reverse).
+ */
+export function differentiate(fn: (...args: never[]) => unknown, opts?: DifferentiateOptions & { mode?: "reverse" }): ReverseDerivative;
+export function differentiate(fn: (...args: never[]) => unknown, opts: DifferentiateOptions & { mode: "forward" }): ForwardDerivative;
+export function differentiate(fn: (...args: never[]) => unknown, opts?: DifferentiateOptions): ReverseDerivative | ForwardDerivative;
+export function differentiate(fn: (...args: never[]) => unknown, opts?: DifferentiateOptions): ReverseDerivative | ForwardDerivative {
+  const op = "differentiate";
+  expectFunction(op, "fn", fn);
+  const { mode, lower } = readOptions(op, opts);
+  const inner = differentiatedMark(fn);
+  if (inner !== undefined) {
+    if (mode === "reverse") {
+      throw new AdError("UnsupportedOp", "reverse mode of a gradient (a vector-valued function); use { mode: \"forward\" } for forward over reverse, or transformHessian", { op, construct: "reverse over reverse" });
+    }
+    return gradientTangent(inner);
+  }
+  const compiler = new Compiler(op, fn, lower, mode);
+  if (mode === "forward") {
+    const df = (args: readonly Argument[], tangents: readonly Argument[]) => {
+      if (!Array.isArray(args)) throw invalidArgument(op, `args must be an array of arguments, got ${describe(args)}`, { argument: "args" });
+      if (!Array.isArray(tangents)) throw invalidArgument(op, `tangents must be an array with one tangent per argument, got ${describe(tangents)}`, { argument: "tangents" });
+      const kinds = argumentKinds(op, "args", args, compiler.arity);
+      if (tangents.length !== args.length) throw new AdError("ShapeMismatch", `${tangents.length} tangents for ${args.length} arguments`, { op, args: args.length, tangents: tangents.length });
+      args.forEach((a, i) => expectLike(op, `tangents[${i}]`, a, tangents[i]));
+      const out = compiler.kernel(kinds).fn(...args, ...tangents) as number[];
+      return { value: out[0], tangent: out[1] };
+    };
+    return mark(df, fn, lower, compiler.first.source) as unknown as ForwardDerivative;
+  }
+  const slow = (args: Argument[]) => {
+    const kinds = argumentKinds(op, "arguments", args, compiler.arity);
+    const adjoints: Float64Array[] = [];
+    for (let i = 0; i < kinds.length; i++) if (kinds[i] === "arr") adjoints.push(new Float64Array((args[i] as ArrayLike<number>).length));
+    const out = compiler.kernel(kinds).fn(...args, ...adjoints) as number[];
+    const gradient: TransformGradient = new Array(kinds.length);
+    let a = 0;
+    let n = 1;
+    for (let i = 0; i < kinds.length; i++) gradient[i] = kinds[i] === "arr" ? adjoints[a++] : out[n++];
+    return { value: out[0], gradient };
+  };
+  // The fast path: numbers and Float64Arrays exactly where the source uses them, checked with one
+  // typeof / instanceof each, then a direct call of the kernel.
+  const kernel = compiler.first.fn;
+  const expected = compiler.inferred;
+  const arity = expected.length;
+  const allNumbers = expected.every((k) => k === "num");
+  const df = (...args: Argument[]) => {
+    if (args.length !== arity) return slow(args);
+    if (allNumbers) {
+      for (let i = 0; i < arity; i++) if (typeof args[i] !== "number") return slow(args);
+      const out = kernel(...args) as number[];
+      return { value: out[0], gradient: out.slice(1) };
+    }
+    for (let i = 0; i < arity; i++) if (expected[i] === "num" ? typeof args[i] !== "number" : !(args[i] instanceof Float64Array)) return slow(args);
+    const all: unknown[] = args.slice();
+    for (let i = 0; i < arity; i++) if (expected[i] === "arr") all.push(new Float64Array((args[i] as Float64Array).length));
+    const out = kernel(...all) as number[];
+    const gradient: TransformGradient = new Array(arity);
+    let a = arity;
+    let n = 1;
+    for (let i = 0; i < arity; i++) gradient[i] = expected[i] === "arr" ? (all[a++] as Float64Array) : out[n++];
+    return { value: out[0], gradient };
+  };
+  return mark(df, fn, lower, compiler.first.source) as unknown as ReverseDerivative;
+}
+
+/** One forward-over-reverse pass: value, gradient and the gradient's tangent along `tangents`. */
+function hvpPass(kernel: Emitted, kinds: readonly ArgKind[], args: readonly Argument[], tangents: readonly Argument[]) {
+  const zeros = () => kinds.flatMap((k, i) => (k === "arr" ? [new Float64Array((args[i] as ArrayLike<number>).length)] : []));
+  const adjoints = zeros();
+  const adjointTangents = zeros();
+  const out = kernel.fn(...args, ...adjoints, ...tangents, ...adjointTangents) as number[];
+  const numbers = kinds.filter((k) => k === "num").length;
+  const gradient: TransformGradient = [];
+  const tangent: TransformGradient = [];
+  let a = 0;
+  let n = 0;
+  for (const k of kinds) {
+    if (k === "arr") {
+      gradient.push(adjoints[a]);
+      tangent.push(adjointTangents[a++]);
+    } else {
+      gradient.push(out[1 + n]);
+      tangent.push(out[2 + numbers + n++]);
+    }
+  }
+  return { value: out[0], gradient, tangent };
+}
+
+function gradientTangent(inner: DifferentiatedMark): ForwardDerivative {
+  const op = "differentiate";
+  const compiler = new Compiler(op, inner.fn, { constants: inner.constants, functions: inner.functions }, "gradientTangent");
+  const ddf = (args: readonly Argument[], tangents: readonly Argument[]) => {
+    if (!Array.isArray(args) || !Array.isArray(tangents)) throw invalidArgument(op, "args and tangents must be arrays with one entry per argument", { argument: "args" });
+    const kinds = argumentKinds(op, "args", args, compiler.arity);
+    if (tangents.length !== args.length) throw new AdError("ShapeMismatch", `${tangents.length} tangents for ${args.length} arguments`, { op, args: args.length, tangents: tangents.length });
+    args.forEach((a, i) => expectLike(op, `tangents[${i}]`, a, tangents[i]));
+    const r = hvpPass(compiler.kernel(kinds), kinds, args, tangents);
+    return { value: r.gradient, tangent: r.tangent };
+  };
+  return mark(ddf, inner.fn, { constants: inner.constants, functions: inner.functions }, compiler.first.source) as unknown as ForwardDerivative;
+}
+
+/**
+ * The Hessian of `fn` by source transformation, forward over reverse: the forward transform applied
+ * to the reverse transform's IR, one pass per input number. (The tape's `hessian`, from
+ * `adjoint/scalar`, takes a function over `Scalar<T>`; this one takes plain code.)
+ */
+export function transformHessian(fn: (...args: never[]) => unknown, opts?: Omit<DifferentiateOptions, "mode">): TransformedHessian {
+  const op = "transformHessian";
+  expectFunction(op, "fn", fn);
+  const { lower } = readOptions(op, opts === undefined ? undefined : { ...opts, mode: "reverse" });
+  const compiler = new Compiler(op, differentiatedMark(fn)?.fn ?? fn, lower, "hessian");
+  const h = (...args: Argument[]) => {
+    const kinds = argumentKinds(op, "arguments", args, compiler.arity);
+    const kernel = compiler.kernel(kinds);
+    const sizes = kinds.map((k, i) => (k === "arr" ? (args[i] as ArrayLike<number>).length : 1));
+    const total = sizes.reduce((s, n) => s + n, 0);
+    const columns: number[][] = [];
+    let value = NaN;
+    let gradient: TransformGradient = [];
+    for (let j = 0; j < Math.max(total, 1); j++) {
+      let offset = 0;
+      const tangents: Argument[] = kinds.map((k, i) => {
+        const start = offset;
+        offset += sizes[i];
+        if (k === "num") return start === j ? 1 : 0;
+        const t = new Float64Array(sizes[i]);
+        if (j >= start && j < start + sizes[i]) t[j - start] = 1;
+        return t;
+      });
+      const r = hvpPass(kernel, kinds, args, tangents);
+      value = r.value;
+      gradient = r.gradient;
+      if (total > 0) columns.push(r.tangent.flatMap((t) => (typeof t === "number" ? [t] : Array.from(t))));
+    }
+    // H[i][j] = column j's entry i.
+    const hessian = columns.map((_, i) => columns.map((c) => c[i]));
+    return { value, gradient, hessian };
+  };
+  return mark(h, fn, lower, compiler.first.source) as unknown as TransformedHessian;
+}
+
+/**
+ * A function with its own derivative rule, callable from transformed code (pass it in
+ * `options.functions`): `rule(...args)` returns ∂fn/∂argᵢ for each argument, as an array (or one
+ * number for a function of one argument). Called normally, it is `fn`.
+ */
+export function defineDerivative<F extends (...args: number[]) => number>(fn: F, rule: (...args: number[]) => number | ArrayLike<number>): F {
+  const op = "defineDerivative";
+  expectFunction(op, "fn", fn);
+  expectFunction(op, "rule", rule);
+  const wrapped = ((...args: number[]) => fn(...args)) as F;
+  const m: RuleMark = { fn, rule, name: "custom" };
+  Object.defineProperty(wrapped, CUSTOM_RULE, { value: m });
+  return wrapped;
+}

@@ -1,0 +1,189 @@
+/**
+ * The transform's intermediate representation: a flat list of locals and structured statements
+ * whose expressions are single operations on atoms (a local or a literal). Every control transfer
+ * (return, break, continue) has been turned into flags by the lowering, so a program is only
+ * straight-line code, `if`, and one loop shape; that is what makes the reverse sweep a mechanical
+ * mirror of the forward one. The reverse and forward transforms both map IR to IR, so they compose:
+ * the Hessian is the forward transform of the reverse program.
+ */
+import type { BinaryOp, UnaryOp } from "../scalar/scalar.js";
+
+export type LocalKind = "num" | "bool" | "arr";
+
+export interface Local {
+  readonly id: number;
+  /** A readable, unique JS identifier for the emitted code. */
+  readonly name: string;
+  readonly kind: LocalKind;
+}
+
+export type Atom = { readonly t: "local"; readonly id: number } | { readonly t: "num"; readonly v: number } | { readonly t: "bool"; readonly v: boolean };
+
+/** Functions of one number with no derivative anywhere it is defined (piecewise constant). */
+export type StepOp = "floor" | "ceil" | "round" | "trunc";
+export type CompareOp = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
+
+export type Expr =
+  | { readonly op: "copy"; readonly a: Atom }
+  | { readonly op: "unary"; readonly fn: UnaryOp; readonly a: Atom }
+  | { readonly op: "binary"; readonly fn: BinaryOp | "mod"; readonly a: Atom; readonly b: Atom }
+  | { readonly op: "step"; readonly fn: StepOp; readonly a: Atom }
+  | { readonly op: "compare"; readonly fn: CompareOp; readonly a: Atom; readonly b: Atom }
+  | { readonly op: "not"; readonly a: Atom }
+  | { readonly op: "logic"; readonly fn: "and" | "or"; readonly a: Atom; readonly b: Atom }
+  /** `c ? a : b` with both sides already computed (only the transforms make these: pure math). */
+  | { readonly op: "select"; readonly c: Atom; readonly a: Atom; readonly b: Atom }
+  | { readonly op: "load"; readonly arr: number; readonly index: Atom }
+  | { readonly op: "length"; readonly arr: number };
+
+export type Stmt =
+  | { readonly s: "assign"; readonly dst: number; readonly e: Expr }
+  | { readonly s: "store"; readonly arr: number; readonly index: Atom; readonly value: Atom }
+  /** A fresh zero-filled Float64Array of `size` elements. */
+  | { readonly s: "newArray"; readonly dst: number; readonly size: Atom }
+  | { readonly s: "if"; readonly cond: Atom; readonly then: Stmt[]; readonly else: Stmt[] }
+  /** `for (;;) { pre; if (!cond) break; post }`: while, for and do-while all have this shape. */
+  | { readonly s: "loop"; readonly pre: Stmt[]; readonly cond: Atom; readonly post: Stmt[] }
+  /** dst = externals[fn](...args); partials[i] = ∂/∂args[i], from a `defineDerivative` rule. */
+  | { readonly s: "call"; readonly dst: number; readonly fn: number; readonly args: Atom[]; readonly partials: number[] }
+  | { readonly s: "push"; readonly a: Atom }
+  | { readonly s: "pop"; readonly dst: number };
+
+export interface Program {
+  /** The function's name, for the emitted code's header. */
+  readonly name: string;
+  readonly locals: Local[];
+  readonly params: number[];
+  /** Array params the body writes to: copied on entry, so a derivative never mutates its arguments. */
+  readonly copied: Set<number>;
+  readonly body: Stmt[];
+  /** What the emitted function returns, as one array. */
+  readonly outputs: Atom[];
+  /** Functions the body calls through `call` statements (a value and its rule). */
+  readonly externals: readonly External[];
+  /** Arrays from `options.constants`: read-only, no derivative, bound before the body runs. */
+  readonly constArrays: readonly { readonly id: number; readonly value: Float64Array }[];
+}
+
+export interface External {
+  /** The emitted names of the function and of its rule. */
+  readonly name: string;
+  readonly ruleName: string;
+  readonly fn: (...args: number[]) => number;
+  readonly rule: (...args: number[]) => number | ArrayLike<number>;
+}
+
+export const num = (v: number): Atom => ({ t: "num", v });
+export const bool = (v: boolean): Atom => ({ t: "bool", v });
+export const ref = (id: number): Atom => ({ t: "local", id });
+
+/** A growing list of locals with unique names; transforms extend a copy of the program's. */
+export class Locals {
+  readonly list: Local[];
+  private readonly used: Set<string>;
+
+  constructor(existing: readonly Local[] = [], reserved: readonly string[] = []) {
+    this.list = existing.slice();
+    this.used = new Set([...reserved, ...existing.map((l) => l.name)]);
+  }
+
+  add(base: string, kind: LocalKind): number {
+    let clean = base.replace(/[^\w$]/g, "_");
+    if (/^\d/.test(clean) || RESERVED.has(clean)) clean = `_${clean}`;
+    let name = clean;
+    for (let k = 1; this.used.has(name); k++) name = `${clean}_${k}`;
+    this.used.add(name);
+    const id = this.list.length;
+    this.list.push({ id, name, kind });
+    return id;
+  }
+
+  /** A name no other local has, for something that is not a local (a function, an external). */
+  reserve(base: string): string {
+    return this.get(this.add(base, "num")).name;
+  }
+
+  get(id: number): Local {
+    return this.list[id];
+  }
+}
+
+/** JS words a local may not be called, plus the emitted code's own helpers. */
+const RESERVED = new Set(
+  "break case catch class const continue debugger default delete do else export extends finally for function if import in instanceof new return super switch this throw try typeof var void while with yield let static enum await implements package protected interface private public null true false undefined NaN Infinity Math Float64Array arguments eval stack partials partial sigmoid softplus erf".split(
+    " ",
+  ),
+);
+
+/** Every local a statement list reads (operands, indices, conditions, arrays), for liveness checks. */
+export function forEachRead(stmts: readonly Stmt[], visit: (id: number) => void): void {
+  const atom = (a: Atom) => {
+    if (a.t === "local") visit(a.id);
+  };
+  for (const st of stmts) {
+    switch (st.s) {
+      case "assign":
+        exprReads(st.e, atom, visit);
+        break;
+      case "store":
+        visit(st.arr);
+        atom(st.index);
+        atom(st.value);
+        break;
+      case "newArray":
+        atom(st.size);
+        break;
+      case "if":
+        atom(st.cond);
+        forEachRead(st.then, visit);
+        forEachRead(st.else, visit);
+        break;
+      case "loop":
+        forEachRead(st.pre, visit);
+        atom(st.cond);
+        forEachRead(st.post, visit);
+        break;
+      case "call":
+        st.args.forEach(atom);
+        break;
+      case "push":
+        atom(st.a);
+        break;
+      case "pop":
+        break;
+      default:
+        st satisfies never;
+    }
+  }
+}
+
+export function exprReads(e: Expr, atom: (a: Atom) => void, array: (id: number) => void): void {
+  switch (e.op) {
+    case "copy":
+    case "unary":
+    case "step":
+    case "not":
+      atom(e.a);
+      break;
+    case "binary":
+    case "compare":
+    case "logic":
+      atom(e.a);
+      atom(e.b);
+      break;
+    case "select":
+      atom(e.c);
+      atom(e.a);
+      atom(e.b);
+      break;
+    case "load":
+      array(e.arr);
+      atom(e.index);
+      break;
+    case "length":
+      array(e.arr);
+      break;
+    default:
+      e satisfies never;
+  }
+}

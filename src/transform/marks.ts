@@ -1,0 +1,27 @@
+/**
+ * How the transform recognises its own functions when user code calls them: a function made by
+ * `differentiate` remembers its source function and options (so a call to it is inlined), and one
+ * made by `defineDerivative` carries its rule (so a call to it is kept, with the rule's partials).
+ */
+export const DIFFERENTIATED: unique symbol = Symbol("adjoint.differentiated");
+export const CUSTOM_RULE: unique symbol = Symbol("adjoint.customRule");
+
+export interface DifferentiatedMark {
+  readonly fn: (...args: never[]) => unknown;
+  readonly constants: unknown;
+  readonly functions: unknown;
+}
+
+export interface RuleMark {
+  readonly fn: (...args: number[]) => number;
+  readonly rule: (...args: number[]) => number | ArrayLike<number>;
+  readonly name: string;
+}
+
+export function differentiatedMark(f: unknown): DifferentiatedMark | undefined {
+  return typeof f === "function" ? ((f as unknown as Record<symbol, DifferentiatedMark | undefined>)[DIFFERENTIATED] ?? undefined) : undefined;
+}
+
+export function ruleMark(f: unknown): RuleMark | undefined {
+  return typeof f === "function" ? ((f as unknown as Record<symbol, RuleMark | undefined>)[CUSTOM_RULE] ?? undefined) : undefined;
+}

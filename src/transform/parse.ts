@@ -1,0 +1,83 @@
+/**
+ * From a JS function object to its acorn AST, and the one way the transform refuses code:
+ * `UnsupportedOp` naming the construct, with the line and column in the function's own source
+ * (`fn.toString()`, line 1 being the line with its first token; columns count from 1).
+ */
+import { parse, type Node, type Function as FunctionNode } from "acorn";
+import { AdError } from "../errors.js";
+
+export type FnNode = FunctionNode & Node;
+
+export interface Parsed {
+  readonly node: FnNode;
+  readonly source: string;
+  /** Characters added before the source so it parses as an expression (subtracted from columns). */
+  readonly shift: number;
+}
+
+export interface Where {
+  readonly source: string;
+  readonly shift: number;
+}
+
+/** The AdError for a construct the transform does not cover, at `node`'s position. */
+export function unsupported(where: Where, node: Node, construct: string, hint = ""): AdError {
+  const { line, column } = position(where, node.start);
+  const text = where.source.slice(node.start - where.shift, Math.min(node.end - where.shift, node.start - where.shift + 60)).replace(/\s+/g, " ");
+  return new AdError("UnsupportedOp", `${construct} is not supported by source transformation (line ${line}, column ${column}: \`${text}\`)${hint ? `; ${hint}` : ""}`, {
+    op: "differentiate",
+    construct,
+    line,
+    column,
+    snippet: text,
+  });
+}
+
+export function position(where: Where, offset: number): { line: number; column: number } {
+  const at = Math.max(0, offset - where.shift);
+  const before = where.source.slice(0, at);
+  const line = before.split("\n").length;
+  const column = at - (before.lastIndexOf("\n") + 1) + 1;
+  return { line, column };
+}
+
+/** Parses `Function.prototype.toString` of `fn` (never `fn.toString`, which user code may override). */
+export function parseFunction(fn: (...args: never[]) => unknown): Parsed {
+  let source: string;
+  try {
+    source = Function.prototype.toString.call(fn);
+  } catch {
+    throw new AdError("UnsupportedOp", "the function's source is not readable", { op: "differentiate", construct: "unreadable function" });
+  }
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+    throw new AdError("UnsupportedOp", "a built-in or bound function has no source to transform", { op: "differentiate", construct: "native function", line: 1, column: 1 });
+  }
+  if (/^class\b/.test(source)) {
+    throw new AdError("UnsupportedOp", "a class is not a function of numbers (line 1, column 1)", { op: "differentiate", construct: "class", line: 1, column: 1 });
+  }
+  // `function f() {}` and arrows parse as expressions in parentheses; a method's source (`m(x) {}`,
+  // `get m() {}`) only inside an object literal.
+  for (const [prefix, suffix] of [["(", ")"], ["({", "})"]] as const) {
+    let program: Node & { body: Node[] };
+    try {
+      program = parse(prefix + source + suffix, { ecmaVersion: "latest", locations: false, sourceType: "script" }) as Node & { body: Node[] };
+    } catch {
+      continue;
+    }
+    const node = functionIn(program);
+    if (node !== undefined) return { node, source, shift: prefix.length };
+  }
+  throw new AdError("UnsupportedOp", "the function's source does not parse as a JavaScript function", { op: "differentiate", construct: "unparseable source", line: 1, column: 1 });
+}
+
+function functionIn(program: Node & { body: Node[] }): FnNode | undefined {
+  const statement = program.body[0] as (Node & { expression?: Node }) | undefined;
+  let e = statement?.expression as (Node & { properties?: (Node & { value: Node; kind?: string })[] }) | undefined;
+  if (e?.type === "ObjectExpression") {
+    const p = e.properties?.[0];
+    if (e.properties?.length !== 1 || p === undefined || p.type !== "Property") return undefined;
+    e = p.value as typeof e;
+  }
+  if (e?.type === "ArrowFunctionExpression" || e?.type === "FunctionExpression") return e as unknown as FnNode;
+  return undefined;
+}

@@ -1,0 +1,358 @@
+/**
+ * The reverse transform, IR → IR: a forward sweep (the program, plus what the reverse sweep needs
+ * saved) followed by a reverse sweep that visits every statement backwards and pushes adjoints
+ * from results to operands.
+ *
+ * What the reverse sweep reads must hold the value it had at that point of the forward sweep. The
+ * rule that makes this true: a local assigned more than once (at two places, or in a loop) is
+ * pushed on a stack before each assignment and popped where the reverse sweep passes that
+ * assignment, so walking back restores every value in turn. Straight-line code outside loops is in
+ * SSA form (the lowering renamed its reassignments), so it saves nothing. Array contents are never
+ * read backwards (loads go into locals, which are restored), so an array write saves nothing
+ * either: its reverse hands the slot's adjoint to the stored value and zeroes it, because the old
+ * value in that slot is a different value with its own adjoint. Branch decisions are the
+ * (restored) condition locals; a loop's trip count is counted forward and pushed when the loop is
+ * itself inside a loop.
+ */
+import { activity, integerLocals, prune, splitSelfAssignments, writtenArrays } from "./analysis.js";
+import { exprReads, forEachRead, Locals, num, ref, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
+import { binaryPartials, Builder, isLinear, unaryPartial } from "./rules.js";
+
+export interface ReverseOptions {
+  /**
+   * Skip a nonlinear op's reverse step when its adjoint is 0, so a zero cotangent stays zero against
+   * an infinite local derivative (the table's convention). Off for forward-over-reverse, where the
+   * adjoint's tangent may be nonzero while the adjoint is 0.
+   */
+  readonly guards: boolean;
+}
+
+/**
+ * The gradient program of `p`: params are p's params then one adjoint array per array param (the
+ * caller passes zeros, gets ∂/∂ that array back in it); outputs are [value, ∂/∂ each number param].
+ */
+export function reverse(p: Program, options: ReverseOptions): Program {
+  const locals = new Locals(p.locals);
+  // An active `v = v · x` needs the old v for its partials: it becomes `t = v · x; v = t`.
+  const body = splitSelfAssignments(p.body, activity(p.body, p.params), locals);
+  const active = activity(body, p.params);
+  const b = new Builder(locals, []);
+  const primalCount = locals.list.length;
+  const integers = integerLocals(body, p.params);
+  const written = writtenArrays(body);
+  const adjoints = new Map<number, number>();
+  const adj = (id: number): number => {
+    let a = adjoints.get(id);
+    if (a === undefined) {
+      const l = locals.get(id);
+      a = locals.add(`${l.name}_adj`, l.kind === "arr" ? "arr" : "num");
+      adjoints.set(id, a);
+    }
+    return a;
+  };
+  const isActive = (a: Atom): a is { t: "local"; id: number } => a.t === "local" && active.has(a.id);
+
+  // Locals assigned at two places, or inside a loop, are saved before each assignment.
+  const sites = new Map<number, number>();
+  const countSites = (stmts: readonly Stmt[], weight: number) => {
+    for (const st of stmts) {
+      const hit = (id: number) => sites.set(id, (sites.get(id) ?? 0) + weight);
+      if (st.s === "assign") hit(st.dst);
+      else if (st.s === "call") [st.dst, ...st.partials].forEach(hit);
+      else if (st.s === "if") {
+        countSites(st.then, weight);
+        countSites(st.else, weight);
+      } else if (st.s === "loop") {
+        countSites(st.pre, 2);
+        countSites(st.post, 2);
+      }
+    }
+  };
+  p.params.forEach((id) => sites.set(id, 1));
+  countSites(body, 1);
+  const saved = (id: number) => (sites.get(id) ?? 0) > 1;
+
+  /** Statements into `out` (b's current list) computing `target += g · partial`. */
+  const accumulate = (target: number, g: Atom, partial: Atom) => {
+    if (partial.t === "num" && partial.v === 0) return;
+    const e: Expr =
+      partial.t === "num" && partial.v === 1
+        ? { op: "binary", fn: "add", a: ref(target), b: g }
+        : partial.t === "num" && partial.v === -1
+          ? { op: "binary", fn: "sub", a: ref(target), b: g }
+          : { op: "binary", fn: "add", a: ref(target), b: b.binary("mul", g, partial) };
+    b.out.push({ s: "assign", dst: target, e });
+  };
+  const accumulateSlot = (arr: number, index: Atom, g: Atom) => {
+    const old = b.emit({ op: "load", arr: adj(arr), index }, "slot");
+    b.out.push({ s: "store", arr: adj(arr), index, value: b.binary("add", old, g) });
+  };
+
+  /**
+   * Rematerialisation. A saved local whose value comes from a cheap pure operation (a load from an
+   * array nothing writes, + − × ÷, a copy) on values unchanged since, earlier in the same block, is
+   * recomputed where the reverse sweep reads it instead of being pushed and popped: `x[i]`,
+   * `1 − x[i]` or `i + 1` in a loop cost no stack traffic.
+   */
+  let avail = new Map<number, Expr>();
+  const operand = (a: Atom): Atom => {
+    if (a.t !== "local" || !saved(a.id)) return a;
+    const e = avail.get(a.id);
+    if (e === undefined) return a;
+    switch (e.op) {
+      case "load":
+        return b.emit({ op: "load", arr: e.arr, index: operand(e.index) }, "elem");
+      case "copy":
+        return operand(e.a);
+      case "unary":
+        return b.unary(e.fn, operand(e.a));
+      case "binary":
+        return b.binary(e.fn, operand(e.a), operand(e.b));
+      default:
+        return a;
+    }
+  };
+  const rematerialisable = (dst: number, e: Expr): boolean => {
+    let reads = true;
+    exprReads(
+      e,
+      (a) => (reads &&= !(a.t === "local" && a.id === dst)),
+      () => {},
+    );
+    if (!reads) return false;
+    if (e.op === "load") return !written.has(e.arr);
+    if (e.op === "copy") return true;
+    if (e.op === "unary") return e.fn === "neg";
+    if (e.op === "binary") return e.fn === "add" || e.fn === "sub" || e.fn === "mul" || e.fn === "div";
+    return false;
+  };
+
+  /** The adjoint steps for `dst = e` (dst active), appended to b.out. */
+  const contributions = (dst: number, e: Expr) => {
+    const g = ref(adj(dst));
+    switch (e.op) {
+      case "copy":
+        if (isActive(e.a)) accumulate(adj(e.a.id), g, num(1));
+        return;
+      case "unary":
+        if (isActive(e.a)) accumulate(adj(e.a.id), g, unaryPartial(b, e.fn, operand(e.a), ref(dst)));
+        return;
+      case "binary": {
+        const [pa, pb] = binaryPartials(b, e.fn, operand(e.a), operand(e.b), ref(dst));
+        if (isActive(e.a)) accumulate(adj(e.a.id), g, pa);
+        if (isActive(e.b)) accumulate(adj(e.b.id), g, pb);
+        return;
+      }
+      case "select":
+        if (isActive(e.a)) accumulate(adj(e.a.id), b.select(e.c, g, num(0)), num(1));
+        if (isActive(e.b)) accumulate(adj(e.b.id), b.select(e.c, num(0), g), num(1));
+        return;
+      case "load":
+        if (active.has(e.arr)) accumulateSlot(e.arr, operand(e.index), g);
+        return;
+      default:
+        return;
+    }
+  };
+
+  /** Runs `f` with b writing to a fresh list. */
+  const into = (f: () => void): Stmt[] => {
+    const saved = b.out;
+    b.out = [];
+    f();
+    const out = b.out;
+    b.out = saved;
+    return out;
+  };
+
+  /** The guarded reverse step: `if (g !== 0) { … }` for ops whose partials may be infinite. */
+  const step = (dst: number, e: Expr): Stmt[] =>
+    into(() => {
+      if (!options.guards || isLinear(e)) return contributions(dst, e);
+      const body = into(() => contributions(dst, e));
+      if (body.length === 0) return;
+      const nonzero = b.compare("ne", ref(adj(dst)), num(0));
+      b.out.push({ s: "if", cond: nonzero, then: body, else: [] });
+    });
+
+  /**
+   * `i = i ± c` on an integer-valued local with an integer constant c is undone exactly by
+   * `i = i ∓ c`: loop counters are restored by arithmetic, not by the stack.
+   */
+  const inversions = new Set<Stmt>();
+  const inversion = (st: Extract<Stmt, { s: "assign" }>): Stmt | undefined => {
+    const e = st.e;
+    if (active.has(st.dst) || !integers.has(st.dst) || e.op !== "binary" || (e.fn !== "add" && e.fn !== "sub")) return undefined;
+    if (!(e.a.t === "local" && e.a.id === st.dst && e.b.t === "num" && Number.isInteger(e.b.v) && Math.abs(e.b.v) <= 2 ** 20)) return undefined;
+    return { s: "assign", dst: st.dst, e: { op: "binary", fn: e.fn === "add" ? "sub" : "add", a: ref(st.dst), b: e.b } };
+  };
+
+  const transform = (stmts: readonly Stmt[], inLoop: boolean): { fwd: Stmt[]; rev: Stmt[] } => {
+    const fwd: Stmt[] = [];
+    const revParts: Stmt[][] = [];
+    const outer = avail;
+    avail = new Map();
+    const forget = (id: number) => {
+      avail.delete(id);
+      for (const [k, e] of avail) {
+        let stale = false;
+        exprReads(
+          e,
+          (a) => (stale ||= a.t === "local" && a.id === id),
+          () => {},
+        );
+        if (stale) avail.delete(k);
+      }
+    };
+    for (const st of stmts) {
+      const rev: Stmt[] = [];
+      switch (st.s) {
+        case "assign": {
+          // At this statement's reverse step dst already holds the new value: what was computed from
+          // the old one cannot be recomputed there.
+          forget(st.dst);
+          const inverse = inversion(st);
+          if (saved(st.dst) && inverse === undefined) fwd.push({ s: "push", a: ref(st.dst) });
+          fwd.push(st);
+          if (active.has(st.dst)) {
+            rev.push(...step(st.dst, st.e));
+            if (saved(st.dst)) rev.push({ s: "assign", dst: adj(st.dst), e: { op: "copy", a: num(0) } });
+          }
+          if (inverse !== undefined) {
+            rev.push(inverse);
+            inversions.add(inverse);
+          } else if (saved(st.dst)) rev.push({ s: "pop", dst: st.dst });
+          if (rematerialisable(st.dst, st.e)) avail.set(st.dst, st.e);
+          break;
+        }
+        case "call": {
+          const outs = [st.dst, ...st.partials];
+          outs.forEach(forget);
+          for (const id of outs) if (saved(id)) fwd.push({ s: "push", a: ref(id) });
+          fwd.push(st);
+          if (active.has(st.dst)) {
+            rev.push(
+              ...into(() => {
+                st.args.forEach((a, i) => {
+                  if (isActive(a)) accumulate(adj(a.id), ref(adj(st.dst)), ref(st.partials[i]));
+                });
+              }),
+            );
+            if (saved(st.dst)) rev.push({ s: "assign", dst: adj(st.dst), e: { op: "copy", a: num(0) } });
+          }
+          for (const id of outs.slice().reverse()) if (saved(id)) rev.push({ s: "pop", dst: id });
+          break;
+        }
+        case "store":
+          fwd.push(st);
+          if (active.has(st.arr)) {
+            rev.push(
+              ...into(() => {
+                const index = operand(st.index);
+                if (isActive(st.value)) {
+                  const g = b.emit({ op: "load", arr: adj(st.arr), index }, "slot");
+                  accumulate(adj(st.value.id), g, num(1));
+                }
+                b.out.push({ s: "store", arr: adj(st.arr), index, value: num(0) });
+              }),
+            );
+          }
+          break;
+        case "newArray":
+          fwd.push(st);
+          if (active.has(st.dst)) fwd.push({ s: "newArray", dst: adj(st.dst), size: st.size });
+          break;
+        case "if": {
+          avail.clear();
+          const then = transform(st.then, inLoop);
+          const otherwise = transform(st.else, inLoop);
+          fwd.push({ s: "if", cond: st.cond, then: then.fwd, else: otherwise.fwd });
+          rev.push({ s: "if", cond: st.cond, then: then.rev, else: otherwise.rev });
+          break;
+        }
+        case "loop": {
+          avail.clear();
+          const pre = transform(st.pre, true);
+          const post = transform(st.post, true);
+          const n = locals.add("iterations", "num");
+          const k = locals.add("k", "num");
+          const count = locals.add("more", "bool");
+          fwd.push({ s: "assign", dst: n, e: { op: "copy", a: num(0) } });
+          fwd.push({ s: "loop", pre: pre.fwd, cond: st.cond, post: [...post.fwd, { s: "assign", dst: n, e: { op: "binary", fn: "add", a: ref(n), b: num(1) } }] });
+          if (inLoop) fwd.push({ s: "push", a: ref(n) });
+          if (inLoop) rev.push({ s: "pop", dst: n });
+          rev.push(...pre.rev);
+          rev.push({ s: "assign", dst: k, e: { op: "copy", a: ref(n) } });
+          rev.push({
+            s: "loop",
+            pre: [{ s: "assign", dst: count, e: { op: "compare", fn: "gt", a: ref(k), b: num(0) } }],
+            cond: ref(count),
+            post: [...post.rev, ...pre.rev, { s: "assign", dst: k, e: { op: "binary", fn: "sub", a: ref(k), b: num(1) } }],
+          });
+          break;
+        }
+        case "push":
+        case "pop":
+          throw new Error("reverse: the program to reverse already uses the stack");
+        default:
+          st satisfies never;
+      }
+      revParts.push(rev);
+    }
+    avail = outer;
+    avail.clear();
+    return { fwd, rev: revParts.reverse().flat() };
+  };
+
+  const { fwd, rev } = transform(body, false);
+
+  // Only primal locals the reverse sweep reads need their values restored (an inversion's own read
+  // of its local does not count).
+  const needed = new Set<number>();
+  const note = (id: number) => {
+    if (id < primalCount) needed.add(id);
+  };
+  const reads = (stmts: readonly Stmt[]) => {
+    for (const st of stmts) {
+      if (inversions.has(st)) continue;
+      if (st.s === "if") {
+        forEachRead([{ ...st, then: [], else: [] }], note);
+        reads(st.then);
+        reads(st.else);
+      } else if (st.s === "loop") {
+        forEachRead([{ ...st, pre: [], post: [] }], note);
+        reads(st.pre);
+        reads(st.post);
+      } else forEachRead([st], note);
+    }
+  };
+  reads(rev);
+  const keepSave = (st: Stmt): boolean => {
+    if (inversions.has(st)) return needed.has((st as { dst: number }).dst);
+    if (st.s === "push" && st.a.t === "local" && st.a.id < primalCount) return needed.has(st.a.id);
+    if (st.s === "pop" && st.dst < primalCount) return needed.has(st.dst);
+    return true;
+  };
+  const filter = (stmts: Stmt[]): Stmt[] =>
+    stmts.filter(keepSave).map((st) => (st.s === "if" ? { ...st, then: filter(st.then), else: filter(st.else) } : st.s === "loop" ? { ...st, pre: filter(st.pre), post: filter(st.post) } : st));
+
+  const result = p.outputs[0];
+  const value = locals.add("value", "num");
+  const tail: Stmt[] = [{ s: "assign", dst: value, e: { op: "copy", a: result } }];
+  if (isActive(result)) tail.push({ s: "assign", dst: adj(result.id), e: { op: "copy", a: num(1) } });
+
+  const arrayParams = p.params.filter((id) => locals.get(id).kind === "arr");
+  const numberParams = p.params.filter((id) => locals.get(id).kind !== "arr");
+  // Adjoint arrays of array params come from the caller; make sure each exists.
+  const adjointArrays = arrayParams.map((id) => adj(id));
+  const outputs: Atom[] = [ref(value), ...numberParams.map((id) => (active.has(id) ? ref(adj(id)) : num(0)))];
+  return prune({
+    ...p,
+    name: locals.reserve(`${p.name}_gradient`),
+    locals: locals.list,
+    params: [...p.params, ...adjointArrays],
+    body: [...filter(fwd), ...tail, ...filter(rev)],
+    outputs,
+  });
+}
+

@@ -1,0 +1,61 @@
+/**
+ * What the generated code and the public wrappers need at run time: the table's non-Math functions,
+ * the check on a `defineDerivative` rule's result, and the checks on a derivative's arguments.
+ */
+import { AdError, describe, invalidArgument } from "../errors.js";
+import { sigmoid, softplus } from "../scalar/elementary.js";
+import { erf } from "../scalar/special.js";
+import type { Runtime } from "./emit.js";
+
+export const runtime: Runtime = {
+  sigmoid,
+  softplus,
+  erf,
+  partial(result: unknown, i: number, name: string): number {
+    if (typeof result === "number" && i === 0) return result;
+    const v: unknown = result !== null && typeof result === "object" ? (result as ArrayLike<unknown>)[i] : undefined;
+    if (typeof v !== "number") {
+      throw new AdError("InvalidArgument", `the derivative rule of ${name} must return one number per argument, got ${describe(result)}`, { op: "defineDerivative", name, index: i, got: describe(result) });
+    }
+    return v;
+  },
+};
+
+/** A derivative's argument: a number, or an array of numbers (`number[]` or `Float64Array`). */
+export type Argument = number | readonly number[] | Float64Array;
+export type ArgKind = "num" | "arr";
+
+/** Each argument's kind, after checking it is a number or an array of numbers. */
+export function argumentKinds(op: string, name: string, args: readonly unknown[], count: number): ArgKind[] {
+  if (args.length !== count) {
+    throw invalidArgument(op, `${name} takes ${count} argument(s), got ${args.length}`, { expected: count, got: args.length });
+  }
+  const kinds: ArgKind[] = new Array<ArgKind>(count);
+  for (let i = 0; i < count; i++) kinds[i] = argumentKind(op, `${name}[${i}]`, args[i]);
+  return kinds;
+}
+
+export function argumentKind(op: string, label: string, v: unknown): ArgKind {
+  if (typeof v === "number") return "num";
+  if (v instanceof Float64Array) return "arr";
+  if (Array.isArray(v)) {
+    const n = v.length;
+    for (let i = 0; i < n; i++) {
+      if (typeof v[i] !== "number") throw invalidArgument(op, `${label}[${i}] must be a number, got ${describe(v[i])}`, { argument: label, index: i, got: describe(v[i]) });
+    }
+    return "arr";
+  }
+  throw invalidArgument(op, `${label} must be a number, a number[] or a Float64Array, got ${describe(v)}`, { argument: label, got: describe(v) });
+}
+
+/** Checks that a tangent has the kind (and length) of its argument. */
+export function expectLike(op: string, label: string, arg: Argument, tangent: unknown): void {
+  const kind = argumentKind(op, label, tangent);
+  const argKind = typeof arg === "number" ? "num" : "arr";
+  if (kind !== argKind || (kind === "arr" && (tangent as ArrayLike<number>).length !== (arg as ArrayLike<number>).length)) {
+    throw new AdError("ShapeMismatch", `${label} must have the shape of its argument (${argKind === "num" ? "a number" : `an array of ${(arg as ArrayLike<number>).length}`}), got ${describe(tangent)}`, {
+      op,
+      argument: label,
+    });
+  }
+}

@@ -1,0 +1,161 @@
+/** The public surface: shapes, the generated source, argument checks, options, nesting. */
+import { describe, expect, it } from "vitest";
+import { defineDerivative, differentiate, transformHessian } from "../../src/transform/index.js";
+import { errorCode, thrown } from "../support/errorCode.js";
+
+describe("shapes", () => {
+  it("the gradient is always an array with one entry per argument", () => {
+    expect(differentiate((x: number) => x * x)(3).gradient).toEqual([6]);
+    const r = differentiate((x: number[], y: number) => x[0] * y + x[1])([2, 5], 4);
+    expect(r.value).toBe(13);
+    expect(r.gradient[0]).toBeInstanceOf(Float64Array);
+    expect(Array.from(r.gradient[0] as Float64Array)).toEqual([4, 1]);
+    expect(r.gradient[1]).toBe(2);
+  });
+
+  it("number[] and Float64Array inputs give the same Float64Array gradient", () => {
+    const df = differentiate((x: number[]) => x[0] * x[1] * x[2]);
+    expect(df([1, 2, 3]).gradient).toEqual(df(new Float64Array([1, 2, 3])).gradient);
+  });
+
+  it("an unused parameter gets a zero gradient of its shape", () => {
+    const df = differentiate((x: number, _y: number) => x * 2);
+    expect(df(1, 5).gradient).toEqual([2, 0]);
+  });
+
+  it("never mutates its arguments, even when the function writes to them", () => {
+    const x = [1, 2, 3];
+    const df = differentiate((v: number[]) => {
+      v[0] = v[0] * 10;
+      return v[0] + v[1];
+    });
+    expect(df(x).value).toBe(12);
+    expect(x).toEqual([1, 2, 3]);
+  });
+
+  it("a parameter used as an array only by a callee is found, and a number there is refused", () => {
+    const df = differentiate((x: number[]) => total(x), { functions: { total: (a: number[]) => a[0] + 2 * a[1] } });
+    expect(Array.from(df([1, 1]).gradient[0] as Float64Array)).toEqual([1, 2]);
+    expect(errorCode(() => (df as (...a: unknown[]) => unknown)(3))).toBe("InvalidArgument");
+  });
+
+  it("transformHessian is n×n over the flattened inputs", () => {
+    const h = transformHessian((x: number[], y: number) => x[0] * x[1] * y);
+    const r = h([2, 3], 5);
+    expect(r.value).toBe(30);
+    expect(r.hessian).toEqual([
+      [0, 5, 3],
+      [5, 0, 2],
+      [3, 2, 0],
+    ]);
+  });
+});
+
+describe("the generated source", () => {
+  it("is readable: a header, one statement per line, *_adj names, no stack without loops", () => {
+    const df = differentiate((x: number, y: number) => (x + 1) * Math.sin(x) * y);
+    const lines = df.source.split("\n");
+    expect(lines[0]).toMatch(/^\/\/ adjoint: reverse mode of f\(x, y\)/);
+    expect(df.source).toMatch(/x_adj/);
+    expect(df.source).toMatch(/Math\.cos\(x\)/);
+    expect(df.source).not.toMatch(/stack/);
+    for (const line of lines.filter((l) => !l.trimStart().startsWith("//") && !l.trimStart().startsWith("let "))) {
+      expect(line.split(";").length, line).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it("saves values on a stack only in loops", () => {
+    const df = differentiate((x: number[]) => {
+      let p = 1;
+      for (let i = 0; i < x.length; i++) p = p * x[i];
+      return p;
+    });
+    expect(df.source).toMatch(/stack\.push/);
+    expect(df.source).toMatch(/stack\.pop/);
+  });
+
+  it("forward mode's source is tangent code", () => {
+    const df = differentiate((x: number) => Math.exp(x), { mode: "forward" });
+    expect(df.source).toMatch(/x_dot/);
+    expect(df.source).not.toMatch(/_adj/);
+  });
+});
+
+describe("argument checks", () => {
+  const df = differentiate((x: number, y: number[]) => x * y[0]) as unknown as (...a: unknown[]) => unknown;
+  it.each<[string, unknown[]]>([
+    ["too few", [1]],
+    ["too many", [1, [1], 2]],
+    ["a string", ["1", [1]]],
+    ["an array of strings", [1, ["1"]]],
+    ["an object", [1, { 0: 1, length: 1 }]],
+  ])("%s → InvalidArgument", (_name, args) => {
+    const e = thrown(() => df(...args));
+    expect([e.code, e.details.op]).toEqual(["InvalidArgument", "differentiate"]);
+  });
+
+  it("forward mode checks the tangents' shapes", () => {
+    const jvp = differentiate((x: number[]) => x[0], { mode: "forward" }) as unknown as (a: unknown, t: unknown) => unknown;
+    expect(errorCode(() => jvp([[1, 2]], [[1]]))).toBe("ShapeMismatch");
+    expect(errorCode(() => jvp([[1, 2]], [1]))).toBe("ShapeMismatch");
+    expect(errorCode(() => jvp([[1, 2]], []))).toBe("ShapeMismatch");
+    expect(errorCode(() => jvp(1, [1]))).toBe("InvalidArgument");
+  });
+
+  it("options are checked", () => {
+    expect(errorCode(() => differentiate((x: number) => x, { mode: "sideways" as never }))).toBe("InvalidArgument");
+    expect(errorCode(() => differentiate((x: number) => x, { constants: { k: "2" as never } }))).toBe("InvalidArgument");
+    expect(errorCode(() => differentiate((x: number) => x, { constants: { "not a name": 1 } }))).toBe("InvalidArgument");
+    expect(errorCode(() => differentiate((x: number) => x, 3 as never))).toBe("InvalidArgument");
+    expect(errorCode(() => differentiate("x => x" as never))).toBe("InvalidArgument");
+  });
+});
+
+describe("calls", () => {
+  it("defineDerivative: its rule is used, and a bad rule result is an InvalidArgument", () => {
+    let calls = 0;
+    const f = defineDerivative(
+      (t: number) => t * t,
+      (t: number) => {
+        calls++;
+        return [100 * t];
+      },
+    );
+    expect(f(3)).toBe(9);
+    const df = differentiate((x: number) => f(x) + x, { functions: { f } });
+    expect(df(2)).toEqual({ value: 6, gradient: [201] });
+    expect(calls).toBe(1);
+    const jvp = differentiate((x: number) => f(x) + x, { functions: { f }, mode: "forward" });
+    expect(jvp([2], [1]).tangent).toBe(201);
+    const bad = defineDerivative((t: number) => t, () => "no" as never);
+    const e = thrown(() => differentiate((x: number) => bad(x), { functions: { bad } })(1));
+    expect([e.code, e.details.op]).toEqual(["InvalidArgument", "defineDerivative"]);
+    expect(errorCode(() => defineDerivative((t: number) => t, 3 as never))).toBe("InvalidArgument");
+  });
+
+  it("defineDerivative with two arguments returns one partial per argument", () => {
+    const mul = defineDerivative(
+      (a: number, b: number) => a * b,
+      (a: number, b: number) => [b, a],
+    );
+    expect(differentiate((x: number, y: number) => mul(x, y) * 2, { functions: { mul } })(3, 4).gradient).toEqual([8, 6]);
+  });
+
+  it("a differentiated function called from another is inlined, with its own constants", () => {
+    const g = differentiate((t: number) => c * t * t, { constants: { c: 3 } });
+    const df = differentiate((x: number) => (g as unknown as (t: number) => number)(x) + c * x, { functions: { g }, constants: { c: 10 } });
+    expect(df(2)).toEqual({ value: 32, gradient: [22] });
+  });
+
+  it("forward over reverse: differentiate(df, { mode: 'forward' }) is the Hessian-vector product", () => {
+    const f = (x: number, y: number) => x * x * y + Math.sin(y);
+    const ddf = differentiate(differentiate(f), { mode: "forward" });
+    const r = ddf([2, 3], [1, 0]);
+    expect(r.value).toEqual([12, 4 + Math.cos(3)]);
+    expect(r.tangent).toEqual([6, 4]);
+    expect(transformHessian(f)(2, 3).hessian[0]).toEqual([6, 4]);
+  });
+});
+
+declare const c: number;
+declare function total(a: number[]): number;

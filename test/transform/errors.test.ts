@@ -1,0 +1,153 @@
+/**
+ * Everything outside the covered language is refused with an UnsupportedOp AdError naming the
+ * construct, with the line and column (both from 1) in the function's own source, in the message
+ * and in `details`. The expected position is found in `Function.prototype.toString` of the function,
+ * so the test does not depend on how the test file itself was compiled.
+ */
+/* eslint-disable */
+import { describe, expect, it } from "vitest";
+import { AdError } from "../../src/errors.js";
+import { defineDerivative, differentiate, transformHessian } from "../../src/transform/index.js";
+import { thrown } from "../support/errorCode.js";
+
+function where(fn: Function, marker: string, nth = 0): { line: number; column: number } {
+  const source = Function.prototype.toString.call(fn);
+  let at = -1;
+  for (let i = 0; i <= nth; i++) at = source.indexOf(marker, at + 1);
+  if (at < 0) throw new Error(`marker ${marker} not in ${source}`);
+  const before = source.slice(0, at);
+  return { line: before.split("\n").length, column: at - before.lastIndexOf("\n") };
+}
+
+/** fn is refused: UnsupportedOp, the construct named, at `marker`'s position. */
+function refused(fn: Function, construct: RegExp, marker: string, options: object = {}, nth = 0): AdError {
+  const e = thrown(() => differentiate(fn as never, options));
+  expect(e.code).toBe("UnsupportedOp");
+  expect(e.details.op).toBe("differentiate");
+  expect(String(e.details.construct)).toMatch(construct);
+  const { line, column } = where(fn, marker, nth);
+  expect({ line: e.details.line, column: e.details.column }, e.message).toEqual({ line, column });
+  expect(e.message).toContain(`line ${line}, column ${column}`);
+  return e;
+}
+
+// Functions with exactly known source text (no compiler in between).
+const src = (...args: string[]) => new Function(...args);
+
+describe("refused constructs, with their position", () => {
+  it.each<[string, Function, RegExp, string]>([
+    ["a call to an unknown function", src("x", "const y = x * 2;\n  return foo(y);"), /unknown function foo/, "foo"],
+    ["a method call", src("x", "return x.map(v => v);"), /\.map\(\)/, "x.map"],
+    ["this", src("x", "return this.a * x;"), /^this$/, "this"],
+    ["eval", src("x", "return eval('x') * 2;"), /^eval$/, "eval"],
+    ["arguments", src("x", "return arguments[0];"), /^arguments$/, "arguments"],
+    ["try/catch", src("x", "try { return x; } catch (e) { return 0; }"), /try\/catch/, "try"],
+    ["throw", src("x", "if (x > 1) throw new Error('big');\nreturn x;"), /^throw$/, "throw"],
+    ["object property mutation", src("x", "const o = x;\no.a = 1;\nreturn x;"), /object property mutation/, "o.a"],
+    ["object property read", src("o", "return o.weight * 2;"), /\.weight/, "o.weight"],
+    ["a free variable", src("x", "return x * k;"), /free variable k/, "k"],
+    ["assignment to an undeclared variable", src("x", "y = x;\nreturn x;"), /free variable y/, "y = x"],
+    ["a string literal", src("x", "return x + 'px';"), /a string/, "'px'"],
+    ["a template literal", src("x", "return `${x}`;"), /template literal/, "`"],
+    ["an object literal", src("x", "const o = { a: x };\nreturn x;"), /object literal/, "{ a"],
+    ["null", src("x", "return x === null ? 0 : x;"), /^null$/, "null"],
+    ["switch", src("x", "switch (x) { case 1: return 1; }\nreturn 0;"), /switch/, "switch"],
+    ["a labelled statement", src("x", "outer: for (;;) { break outer; }\nreturn x;"), /labelled/, "outer:"],
+    ["for-in", src("x", "for (const k in x) {}\nreturn 0;"), /for-in/, "for ("],
+    ["new of an unknown constructor", src("x", "const d = new Date();\nreturn x;"), /new/, "new Date"],
+    ["spread", src("x", "return Math.max(...x);"), /spread/, "..."],
+    ["optional chaining", src("x", "return x?.length;"), /optional chaining/, "x?.length"],
+    ["typeof", src("x", "return typeof x === 'number' ? x : 0;"), /typeof/, "typeof"],
+    ["a bitwise operator", src("x", "return x | 0;"), /the \| operator/, "x | 0"],
+    ["instanceof", src("x", "return x instanceof Object ? 1 : x;"), /instanceof/, "x instanceof"],
+    ["??", src("x", "return x ?? 0;"), /\?\?/, "x ??"],
+    ["Math.random", src("x", "return x * Math.random();"), /Math\.random/, "Math.random"],
+    ["a Math function without a rule", src("x", "return Math.fround(x);"), /Math\.fround/, "Math.fround"],
+    ["++ inside an expression", src("x", "let i = 0;\nreturn x * i++;"), /\+\+/, "i++"],
+    ["the comma operator", src("x", "return (x, x * 2);"), /comma/, "x, x"],
+    ["a function as a value", src("x", "return apply((t) => t, x);"), /unknown function apply/, "apply"],
+    ["a number as a condition", src("x", "if (x) return 1;\nreturn x;"), /number used as a condition/, "x)"],
+    ["an assignment to a const", src("x", "const y = x;\ny = 2;\nreturn y;"), /const y/, "y = 2"],
+    ["a destructuring declaration", src("x", "const [a, b] = x;\nreturn a;"), /destructuring/, "[a, b]"],
+    ["a destructuring parameter", src("{ a }", "return a;"), /destructuring parameter/, "{ a }"],
+    ["a default parameter", src("x = 1", "return x;"), /default parameter/, "x = 1"],
+    ["a rest parameter", src("...xs", "return 0;"), /rest parameter/, "...xs"],
+    ["a recursive call", src("x", "function f(t) { return t < 1 ? t : f(t / 2); }\nreturn f(x);"), /recursive call to f/, "f(t / 2)"],
+    ["an array created inside a loop", src("x", "let s = 0;\nfor (let i = 0; i < 3; i++) { const a = new Float64Array(2); s += x; }\nreturn s;"), /array created inside a loop/, "new Float64Array"],
+    ["with", src("x", "with (Math) { return sin(x); }"), /with/, "with"],
+    ["debugger", src("x", "debugger;\nreturn x;"), /debugger/, "debugger"],
+    ["delete", src("x", "return delete x.a ? 1 : 0;"), /delete/, "delete"],
+    ["a class expression", src("x", "const C = class {};\nreturn x;"), /class/, "class"],
+    ["new.target", src("x", "return new.target ? 1 : x;"), /new\.target/, "new.target"],
+    ["a return without a value", src("x", "if (x > 0) return;\nreturn x;"), /return without a value/, "return;"],
+    ["reassigning an array parameter", src("x", "x = [1];\nreturn x[0];"), /array x/, "x = [1]"],
+    ["a BigInt", src("x", "return x * 2n;"), /BigInt/, "2n"],
+    ["a regular expression", src("x", "return /a/.test(x) ? 1 : 0;"), /regular expression/, "/a/"],
+    ["a boolean in arithmetic", src("x", "return (x > 1) * 2;"), /arithmetic on a boolean/, "x > 1"],
+    ["&& on numbers", src("x", "return x && 2;"), /&&/, "x && 2"],
+    ["a nested async function", src("x", "async function g(t) { return t; }\nreturn g(x);"), /async/, "async"],
+    ["a nested generator", src("x", "function* g(t) { yield t; }\nreturn x;"), /generator/, "function*"],
+  ])("%s", (_name, fn, construct, marker) => {
+    refused(fn, construct, marker);
+  });
+
+  it("positions count from the function's first line, also in arrows written over several lines", () => {
+    const f = (x: number) => {
+      const a = x * 2;
+      const b = a + 1;
+      return b * unknownHelper(a);
+    };
+    const e = refused(f, /unknown function unknownHelper/, "unknownHelper");
+    expect(e.details.line).toBeGreaterThan(1);
+    expect(e.details.snippet).toBe("unknownHelper");
+  });
+
+  it("refuses async functions, generators, natives, bound functions and classes at the top", () => {
+    const cases: [unknown, RegExp][] = [
+      [async (x: number) => x, /async/],
+      [function* (x: number) {
+        yield x;
+      }, /generator/],
+      [Math.sin, /native/],
+      [((x: number) => x).bind(null), /native/],
+      [class {}, /class/],
+    ];
+    for (const [fn, construct] of cases) {
+      const e = thrown(() => differentiate(fn as never));
+      expect(e.code).toBe("UnsupportedOp");
+      expect(String(e.details.construct)).toMatch(construct);
+      expect(e.details.line).toBe(1);
+    }
+  });
+
+  it("a free variable is named, and passing it in constants makes the same function work", () => {
+    const f = src("x", "return k * x;");
+    const e = refused(f, /free variable k/, "k");
+    expect(e.message).toMatch(/options\.constants/);
+    expect(differentiate(f as never, { constants: { k: 3 } })(2).gradient).toEqual([3]);
+  });
+
+  it("writing to an array from options.constants", () => {
+    refused(src("x", "w[0] = x;\nreturn x;"), /constant array w/, "w[0] = x", { constants: { w: [1, 2] } });
+  });
+
+  it("errors in a callee from options.functions point into the callee's source", () => {
+    const helper = src("t", "return t * this.scale;");
+    const e = thrown(() => differentiate(src("x", "return helper(x);") as never, { functions: { helper: helper as never } }));
+    expect(e.code).toBe("UnsupportedOp");
+    expect(e.details.construct).toBe("this");
+    expect({ line: e.details.line, column: e.details.column }).toEqual(where(helper, "this"));
+  });
+
+  it("second order through defineDerivative and reverse over reverse are refused", () => {
+    const soft = defineDerivative((t: number) => Math.log1p(Math.exp(t)), (t: number) => 1 / (1 + Math.exp(-t)));
+    const e = thrown(() => transformHessian((x: number) => soft(x) * x, { functions: { soft } }));
+    expect(e.code).toBe("UnsupportedOp");
+    expect(e.details.op).toBe("transformHessian");
+    const df = differentiate((x: number) => x * x);
+    const r = thrown(() => differentiate(df as never));
+    expect([r.code, r.details.construct]).toEqual(["UnsupportedOp", "reverse over reverse"]);
+  });
+});
+
+declare function unknownHelper(t: number): number;
