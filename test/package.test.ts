@@ -42,4 +42,13 @@ describe("package exports", () => {
     expect(tensor).toEqual(expect.arrayContaining(["Tensor", "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn", "randint", "rng", "reshape", "permute", "transpose", "expand", "slice", "squeeze", "unsqueeze", "contiguous"]));
     for (const name of [...errors, ...scalar, ...testing, ...tensor, ...transform]) expect(all).toContain(name);
   });
+
+  it("the training stack has its own subpaths, not re-exported at the root (README § Training)", () => {
+    const nn = importNames("adjoint/nn");
+    const optim = importNames("adjoint/optim");
+    expect(nn).toEqual(expect.arrayContaining(["Module", "Linear", "Conv2d", "Sequential", "BatchNorm2d", "crossEntropy", "kaimingUniform", "DataLoader", "trainTestSplit", "saveSafetensors", "loadSafetensors", "saveFile", "loadFile"]));
+    expect(optim).toEqual(expect.arrayContaining(["SGD", "Adam", "AdamW", "RMSprop", "cosineDecay", "warmupCosine", "clipGradNorm"]));
+    const all = importNames("adjoint");
+    for (const name of [...nn, ...optim]) expect(all).not.toContain(name);
+  });
 });

@@ -4,7 +4,10 @@
  * of a genuine instance, is called with seeded random junk and must return or throw an AdError with
  * an op. Generators are run to the end and promises awaited, so lazy failures count too.
  */
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { AdError } from "../../src/errors.js";
 import * as nn from "../../src/nn/index.js";
 import * as optim from "../../src/optim/index.js";
@@ -112,8 +115,15 @@ function methodsOf(o: object): [string, (...args: unknown[]) => unknown, boolean
 
 const RUNS = 150;
 
+// saveFile/loadFile with a junk string path would write into the working directory: keep them in a
+// temporary one (the path is still junk to them; only where it lands changes).
+const scratch = mkdtempSync(join(tmpdir(), "adjoint-junk-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const inScratch = (f: (path: never, ...rest: never[]) => unknown) => (path: unknown, ...rest: unknown[]) => f((typeof path === "string" ? join(scratch, path.replace(/[\\/]/g, "_")) : path) as never, ...(rest as never[]));
+const FILE_FUNCTIONS: Record<string, unknown> = { saveFile: inScratch(nn.saveFile), loadFile: inScratch(nn.loadFile) };
+
 describe("nn and optim: junk in, AdError out", () => {
-  const exports = Object.entries({ ...nn, ...optim }).filter(([, v]) => typeof v === "function");
+  const exports = Object.entries({ ...nn, ...optim, ...FILE_FUNCTIONS }).filter(([, v]) => typeof v === "function");
   it.each(exports)("%s", async (name, value) => {
     const f = value as (...args: unknown[]) => unknown;
     for (let i = 0; i < RUNS; i++) {

@@ -5,7 +5,7 @@ import { grad } from "../../src/tensor/autograd/transforms.js";
 import { randn, tensor, zeros } from "../../src/tensor/creation.js";
 import { mul } from "../../src/tensor/primitives/arithmetic.js";
 import { sum } from "../../src/tensor/primitives/reduce.js";
-import { relu } from "../../src/tensor/primitives/unary.js";
+import { relu, tanh } from "../../src/tensor/primitives/unary.js";
 import { rng } from "../../src/tensor/rng.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
 import { thrown } from "../support/errorCode.js";
@@ -82,6 +82,27 @@ describe("Module", () => {
     expect(thrown(() => lin.call({ weight: p.weight }, x)).code).toBe("InvalidArgument");
     expect(thrown(() => lin.call({ ...p, extra: p.bias }, x)).code).toBe("InvalidArgument");
     expect(thrown(() => lin.call({ weight: tensor([[1]], { dtype: "float64" }), bias: p.bias }, x)).code).toBe("ShapeMismatch");
+  });
+
+  it("call() in training mode still updates BatchNorm's running stats (buffers are not substituted)", () => {
+    const bn = new BatchNorm1d(2);
+    const x = tensor([[1, 2], [3, 6]]);
+    const g = grad((p: ReturnType<BatchNorm1d["parameterTree"]>) => sum(mul(bn.call(p, x), tensor([[1, 2], [3, 4]]))))(bn.parameterTree()) as Record<string, Tensor>;
+    expect(Object.keys(g)).toEqual(["weight", "bias"]);
+    expect(Array.from(bn.running_mean.data())).toEqual([0.2, 0.4].map(Math.fround));
+  });
+
+  it("second derivatives through a module: grad of grad over call()", () => {
+    const lin = new Linear(2, 1, { rng: rng(0), dtype: "float64" });
+    const x = tensor([[0.5, -1]], { dtype: "float64" });
+    // f(W) = tanh(W·x + b); ∂²f/∂W_j² summed over j is tanh''(z)·Σ xⱼ², with tanh'' = −2 tanh (1 − tanh²)
+    const f = (w: Tensor) => sum(tanh(lin.call({ weight: w, bias: lin.bias!.detach() }, x)));
+    const second = grad((w: Tensor) => sum(mul(grad(f)(w) as Tensor, tensor([[1, 1]], { dtype: "float64" }))))(lin.weight.detach()) as Tensor;
+    const z = Math.tanh(0.5 * lin.weight.at(0, 0) - lin.weight.at(0, 1) + lin.bias!.at(0));
+    const tpp = -2 * z * (1 - z * z);
+    // Row of the Hessian applied to [1, 1]: tanh''·xᵢ·(x₀ + x₁)
+    const expected = [0.5, -1].map((xi) => tpp * xi * (0.5 - 1));
+    Array.from(second.data()).forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThan(1e-12));
   });
 
   it("parameterTree() shares storage: an in-place update of the tree updates the module", () => {
