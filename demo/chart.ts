@@ -21,6 +21,8 @@ export interface Panel {
   readonly yMin?: number;
   readonly yMax?: number;
   readonly yFormat?: (y: number) => string;
+  /** Where the legend goes, top right (default) or bottom right. */
+  readonly legend?: "top" | "bottom";
 }
 
 // 5×7 glyphs, one string of 7 rows of 5 bits each ('#' on).
@@ -79,7 +81,7 @@ function drawPanel(r: Raster, p: Panel, x0: number, y0: number, w: number, h: nu
   text(r, "epoch", left + (pw - textWidth("epoch")) / 2, top + ph + 20, AXIS);
   r.line(left, top, left, top + ph, AXIS);
   r.line(left, top + ph, left + pw, top + ph, AXIS);
-  let legendY = top + 6;
+  let legendY = p.legend === "bottom" ? top + ph - 8 - 12 * p.series.length : top + 6;
   for (const s of p.series) {
     const pts = s.points.map(([x, y]) => [px(x), py(Math.min(yMax, Math.max(yMin, y)))] as const);
     if (s.dots) for (const [x, y] of pts) r.fillRect(x - 2, y - 2, 5, 5, s.color);

@@ -23,7 +23,7 @@ const { values: flags } = parseArgs({
     model: { type: "string", default: "cnn" },
     epochs: { type: "string" },
     "batch-size": { type: "string", default: "64" },
-    lr: { type: "string", default: "0.002" },
+    lr: { type: "string", default: "0.003" },
     backend: { type: "string" },
     threads: { type: "string" },
     seed: { type: "string", default: "1" },
@@ -122,7 +122,7 @@ const trainStart = performance.now();
 let examples = 0;
 for (let epoch = 1; epoch <= epochs; epoch++) {
   const bar = new ProgressBar(`epoch ${String(epoch).padStart(String(epochs).length)}/${epochs}`, nTrain);
-  let [sum, right, seen, step] = [0, 0, 0, 0];
+  let [sum, right, seen, step, recent] = [0, 0, 0, 0, 0];
   for (const [x, y] of loader) {
     const logits = model.forward(x);
     const loss = crossEntropy(logits, y);
@@ -130,12 +130,18 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
     opt.step();
     opt.zeroGrad();
     const n = x.shape[0];
-    sum += loss.item() * n;
+    const value = loss.item();
+    sum += value * n;
+    recent += value;
     right += correct(logits.detach(), y);
     seen += n;
     examples += n;
     step++;
-    if (step % 10 === 0) trainLoss.push([epoch - 1 + seen / nTrain, sum / seen]);
+    // The curve: means of 10 batches (the epoch's running mean would jump at each epoch's start).
+    if (step % 10 === 0) {
+      trainLoss.push([epoch - 1 + seen / nTrain, recent / 10]);
+      recent = 0;
+    }
     bar.update(seen, { loss: sum / seen, accuracy: right / seen });
   }
   bar.finish({ loss: sum / seen, accuracy: right / seen });
@@ -163,6 +169,7 @@ const picture = chart([
       { label: "test", color: [214, 39, 40], points: history.map((h) => [h.epoch, 100 * h.testAccuracy] as [number, number]) },
     ],
     yFormat: (y) => y.toFixed(1),
+    legend: "bottom",
   },
 ]);
 const pngPath = join(flags.out, "training.png");
