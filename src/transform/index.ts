@@ -9,11 +9,12 @@
  * `Float64Array` of the same length for an array argument.
  */
 import { AdError, describe, expectFunction, invalidArgument } from "../errors.js";
+import { forwardWrapper, mark, reverseWrapper, type Kernels, type TransformGradient } from "./derivative.js";
 import { emit, type Emitted } from "./emit.js";
 import { forward } from "./forward.js";
 import { Locals, type Program } from "./ir.js";
 import { Lowerer, type LowerOptions } from "./lower.js";
-import { CUSTOM_RULE, DIFFERENTIATED, differentiatedMark, type DifferentiatedMark, type RuleMark } from "./marks.js";
+import { CUSTOM_RULE, differentiatedMark, type DifferentiatedMark, type RuleMark } from "./marks.js";
 import { parseFunction, type Parsed } from "./parse.js";
 import { reverse } from "./reverse.js";
 import { NeedsArray } from "./scope.js";
@@ -36,8 +37,7 @@ export interface DifferentiateOptions {
   readonly functions?: Readonly<Record<string, (...args: never[]) => unknown>>;
 }
 
-/** The gradient: one entry per argument, a number or a Float64Array of the argument's length. */
-export type TransformGradient = (number | Float64Array)[];
+export type { TransformGradient } from "./derivative.js";
 
 export interface ReverseDerivative {
   /** f(args) and ∇f(args), by one forward and one reverse sweep. */
@@ -75,11 +75,11 @@ class Compiler {
 
   constructor(
     readonly op: string,
-    fn: (...args: never[]) => unknown,
+    fn: ((...args: never[]) => unknown) | Parsed,
     readonly options: LowerOptions,
     readonly mode: Mode,
   ) {
-    this.parsed = parseFunction(fn);
+    this.parsed = typeof fn === "function" ? parseFunction(fn) : fn;
     const first = this.compile(inferKinds(this.parsed));
     this.inferred = first.kinds;
     this.first = first.emitted;
@@ -145,6 +145,15 @@ class Compiler {
   }
 }
 
+/**
+ * Build time (the plugin): the code `differentiate` would generate for source text parsed by
+ * `parseSource`, and the argument kinds it was generated for.
+ */
+export function compileParsed(parsed: Parsed, options: LowerOptions, mode: "reverse" | "forward"): { source: string; kinds: readonly ArgKind[] } {
+  const compiler = new Compiler("differentiate", parsed, options, mode);
+  return { source: compiler.first.source, kinds: compiler.inferred };
+}
+
 /** A parameter is an array if the body indexes it, reads its .length or iterates over it. */
 function inferKinds(parsed: Parsed): ArgKind[] {
   const names = (parsed.node.params as unknown as { type: string; name?: string }[]).map((p) => (p.type === "Identifier" ? p.name! : ""));
@@ -175,11 +184,8 @@ function readOptions(op: string, opts: unknown): { mode: "reverse" | "forward"; 
   return { mode, lower: { constants: o.constants, functions: o.functions } };
 }
 
-function mark<T extends object>(df: T, fn: (...args: never[]) => unknown, lower: LowerOptions, source: string): T {
-  const m: DifferentiatedMark = { fn, constants: lower.constants, functions: lower.functions };
-  Object.defineProperty(df, DIFFERENTIATED, { value: m });
-  Object.defineProperty(df, "source", { value: source, enumerable: true });
-  return df;
+function kernelsOf(compiler: Compiler): Kernels {
+  return { inferred: compiler.inferred, first: compiler.first.fn, kernel: (kinds) => compiler.kernel(kinds).fn };
 }
 
 /**
@@ -206,53 +212,8 @@ export function differentiate(fn: (...args: never[]) => unknown, opts?: Differen
     return gradientTangent(inner);
   }
   const compiler = new Compiler(op, fn, lower, mode);
-  if (mode === "forward") {
-    const df = (args: readonly Argument[], tangents: readonly Argument[]) => {
-      if (!Array.isArray(args)) throw invalidArgument(op, `args must be an array of arguments, got ${describe(args)}`, { argument: "args" });
-      if (!Array.isArray(tangents)) throw invalidArgument(op, `tangents must be an array with one tangent per argument, got ${describe(tangents)}`, { argument: "tangents" });
-      const kinds = argumentKinds(op, "args", args, compiler.arity);
-      if (tangents.length !== args.length) throw new AdError("ShapeMismatch", `${tangents.length} tangents for ${args.length} arguments`, { op, args: args.length, tangents: tangents.length });
-      args.forEach((a, i) => expectLike(op, `tangents[${i}]`, a, tangents[i]));
-      const out = compiler.kernel(kinds).fn(...args, ...tangents) as number[];
-      return { value: out[0], tangent: out[1] };
-    };
-    return mark(df, fn, lower, compiler.first.source) as unknown as ForwardDerivative;
-  }
-  const slow = (args: Argument[]) => {
-    const kinds = argumentKinds(op, "arguments", args, compiler.arity);
-    const adjoints: Float64Array[] = [];
-    for (let i = 0; i < kinds.length; i++) if (kinds[i] === "arr") adjoints.push(new Float64Array((args[i] as ArrayLike<number>).length));
-    const out = compiler.kernel(kinds).fn(...args, ...adjoints) as number[];
-    const gradient: TransformGradient = new Array(kinds.length);
-    let a = 0;
-    let n = 1;
-    for (let i = 0; i < kinds.length; i++) gradient[i] = kinds[i] === "arr" ? adjoints[a++] : out[n++];
-    return { value: out[0], gradient };
-  };
-  // The fast path: numbers and Float64Arrays exactly where the source uses them, checked with one
-  // typeof / instanceof each, then a direct call of the kernel.
-  const kernel = compiler.first.fn;
-  const expected = compiler.inferred;
-  const arity = expected.length;
-  const allNumbers = expected.every((k) => k === "num");
-  const df = (...args: Argument[]) => {
-    if (args.length !== arity) return slow(args);
-    if (allNumbers) {
-      for (let i = 0; i < arity; i++) if (typeof args[i] !== "number") return slow(args);
-      const out = kernel(...args) as number[];
-      return { value: out[0], gradient: out.slice(1) };
-    }
-    for (let i = 0; i < arity; i++) if (expected[i] === "num" ? typeof args[i] !== "number" : !(args[i] instanceof Float64Array)) return slow(args);
-    const all: unknown[] = args.slice();
-    for (let i = 0; i < arity; i++) if (expected[i] === "arr") all.push(new Float64Array((args[i] as Float64Array).length));
-    const out = kernel(...all) as number[];
-    const gradient: TransformGradient = new Array(arity);
-    let a = arity;
-    let n = 1;
-    for (let i = 0; i < arity; i++) gradient[i] = expected[i] === "arr" ? (all[a++] as Float64Array) : out[n++];
-    return { value: out[0], gradient };
-  };
-  return mark(df, fn, lower, compiler.first.source) as unknown as ReverseDerivative;
+  if (mode === "forward") return mark(forwardWrapper(op, kernelsOf(compiler)), fn, lower, compiler.first.source) as unknown as ForwardDerivative;
+  return mark(reverseWrapper(op, kernelsOf(compiler)), fn, lower, compiler.first.source) as unknown as ReverseDerivative;
 }
 
 /** One forward-over-reverse pass: value, gradient and the gradient's tangent along `tangents`. */

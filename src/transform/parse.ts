@@ -70,6 +70,25 @@ export function parseFunction(fn: (...args: never[]) => unknown): Parsed {
   throw new AdError("UnsupportedOp", "the function's source does not parse as a JavaScript function", { op: "differentiate", construct: "unparseable source", line: 1, column: 1 });
 }
 
+/**
+ * Parses a function's source text cut from a file (the build-time plugin), `at` being where its first
+ * character sits in that file (line and column from 1), so a refusal names the file's line and column.
+ */
+export function parseSource(text: string, at: { line: number; column: number } = { line: 1, column: 1 }): Parsed {
+  // Padding with the newlines and spaces before `text` makes `position` count in the file's
+  // coordinates without a second code path.
+  const source = "\n".repeat(Math.max(0, at.line - 1)) + " ".repeat(Math.max(0, at.column - 1)) + text;
+  let program: Node & { body: Node[] };
+  try {
+    program = parse(`(${source})`, { ecmaVersion: "latest", locations: false, sourceType: "module" }) as Node & { body: Node[] };
+  } catch {
+    throw new AdError("UnsupportedOp", `the source does not parse as a JavaScript function (line ${at.line}, column ${at.column})`, { op: "differentiate", construct: "unparseable source", line: at.line, column: at.column });
+  }
+  const node = functionIn(program);
+  if (node === undefined) throw new AdError("UnsupportedOp", `not a function expression (line ${at.line}, column ${at.column})`, { op: "differentiate", construct: "not a function", line: at.line, column: at.column });
+  return { node, source, shift: 1 };
+}
+
 function functionIn(program: Node & { body: Node[] }): FnNode | undefined {
   const statement = program.body[0] as (Node & { expression?: Node }) | undefined;
   let e = statement?.expression as (Node & { properties?: (Node & { value: Node; kind?: string })[] }) | undefined;

@@ -1,0 +1,44 @@
+/**
+ * Build time: the code `differentiate(fn, { mode, constants })` would compile at run time, from
+ * `fn`'s source text, as text for the plugin to write into the user's bundle.
+ */
+import { AdError } from "../errors.js";
+import { compileParsed } from "./index.js";
+import { parseSource } from "./parse.js";
+import type { ArgKind } from "./runtime.js";
+
+export interface GenerateOptions {
+  readonly mode?: "reverse" | "forward";
+  readonly constants?: Readonly<Record<string, number>>;
+  /** Where the text starts in its file (line and column from 1), for the refusals' locations. */
+  readonly at?: { line: number; column: number };
+}
+
+export interface Generated {
+  readonly mode: "reverse" | "forward";
+  readonly kinds: readonly ArgKind[];
+  /** The generated code (`df.source`). */
+  readonly source: string;
+  /** A function expression `function ($runtime) { …; return kernel; }` (see `PrecompiledSpec.kernel`). */
+  readonly kernelFactoryCode: string;
+}
+
+export function generate(functionSource: string, options: GenerateOptions = {}): Generated {
+  const mode = options.mode ?? "reverse";
+  const { source, kinds } = compileParsed(parseSource(functionSource, options.at), { constants: options.constants }, mode);
+  // Number constants are inlined; arrays and functions would need `$arrays`/`$externals`, which only
+  // exist at run time.
+  if (/\$(externals|arrays)\b/.test(source)) {
+    throw new AdError("UnsupportedOp", "only number constants can be compiled at build time", { op: "differentiate", construct: "non-number constant" });
+  }
+  const name = /^function ([\w$]+)\(/m.exec(source)?.[1];
+  if (name === undefined) throw new AdError("UnsupportedOp", "generated code without a kernel function", { op: "differentiate", construct: "generated code" });
+  // Comment lines dropped and the rest on one line: the plugin's edits stay on one line of the
+  // output, which keeps the source map to line starts and edit boundaries.
+  const body = source
+    .split("\n")
+    .filter((l) => !l.startsWith("//"))
+    .map((l) => l.trim())
+    .join(" ");
+  return { mode, kinds, source, kernelFactoryCode: `function ($runtime) { "use strict"; ${body} return ${name}; }` };
+}

@@ -1,0 +1,47 @@
+/**
+ * A derivative whose code was generated at build time (by the plugin, adjoint/plugin): no parser
+ * and no `new Function`, so it runs under a strict Content-Security-Policy and ships no parser.
+ * It returns exactly what `differentiate` returns, through the same wrappers (derivative.ts).
+ */
+import { invalidArgument } from "../errors.js";
+import { forwardWrapper, mark, reverseWrapper, type Kernel, type Kernels } from "./derivative.js";
+import type { Runtime } from "./emit.js";
+import type { ForwardDerivative, ReverseDerivative } from "./index.js";
+import { runtime, type ArgKind } from "./runtime.js";
+
+export interface PrecompiledSpec {
+  readonly mode: "reverse" | "forward";
+  /** The argument kinds the kernel was generated for. */
+  readonly kinds: readonly ArgKind[];
+  /** The generated code, as `df.source`. */
+  readonly source: string;
+  /** The generated code as a function: given the runtime helpers, returns the kernel. */
+  readonly kernel: (runtime: Runtime) => Kernel;
+  /** The number constants it was generated with (kept so a call to `df` inlines `fn` as usual). */
+  readonly constants?: Readonly<Record<string, number>>;
+}
+
+const op = "differentiate";
+
+export function precompiled(spec: PrecompiledSpec & { mode: "reverse" }, fn: (...args: never[]) => unknown): ReverseDerivative;
+export function precompiled(spec: PrecompiledSpec & { mode: "forward" }, fn: (...args: never[]) => unknown): ForwardDerivative;
+export function precompiled(spec: PrecompiledSpec, fn: (...args: never[]) => unknown): ReverseDerivative | ForwardDerivative;
+export function precompiled(spec: PrecompiledSpec, fn: (...args: never[]) => unknown): ReverseDerivative | ForwardDerivative {
+  const first = spec.kernel(runtime);
+  const inferred = spec.kinds;
+  // Only the kinds generated at build time have a kernel; `differentiate` would compile another
+  // one here, which needs the parser this module leaves out.
+  const kernels: Kernels = {
+    inferred,
+    first,
+    kernel(kinds) {
+      const wrong = kinds.findIndex((k, i) => k !== inferred[i]);
+      if (wrong < 0) return first;
+      const want = inferred[wrong] === "arr" ? "an array: the function uses it as one" : "a number: the derivative was generated at build time for a number there";
+      throw invalidArgument(op, `argument ${wrong} must be ${want}`, { argument: wrong, got: kinds[wrong] === "arr" ? "an array" : "a number" });
+    },
+  };
+  const lower = { constants: spec.constants, functions: undefined };
+  if (spec.mode === "forward") return mark(forwardWrapper(op, kernels), fn, lower, spec.source) as unknown as ForwardDerivative;
+  return mark(reverseWrapper(op, kernels), fn, lower, spec.source) as unknown as ReverseDerivative;
+}
