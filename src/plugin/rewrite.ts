@@ -28,6 +28,7 @@ export interface Rewritten {
 export const SOURCES = new Set(["adjoint", "adjoint/transform"]);
 export const PRECOMPILED_FROM = "adjoint/transform/precompiled";
 const LOCAL = "__adjointPrecompiled";
+const RUN_TIME = "differentiate left to run time (it needs the parser and new Function there)";
 const MARK = /^\s*@differentiate\s*$/;
 /** The marking comment, in source text. */
 export const MARK_COMMENT = /\/\*\s*@differentiate\s*\*\//g;
@@ -65,10 +66,13 @@ export function rewrite(code: string, id: string, options: RewriteOptions = {}):
     if (n.type !== "CallExpression" || n.callee.type !== "Identifier" || !imports.has(n.callee.name)) return true;
     const [target, options] = n.arguments as N[];
     const fn = target === undefined ? undefined : target.type === "ArrowFunctionExpression" || target.type === "FunctionExpression" ? target : target.type === "Identifier" ? marked.get(target.name) : undefined;
-    if (fn === undefined) return true;
+    if (fn === undefined) {
+      warnings.push({ message: `${RUN_TIME}: its first argument is not a function literal or a module function marked /* @differentiate */`, ...at(n) });
+      return true;
+    }
     const read = readOptions(n.arguments.length > 2 ? n.arguments[2] : options, n.arguments.length > 2, numbers);
     if (typeof read === "string") {
-      warnings.push({ message: `differentiate left to run time (it needs the parser and new Function there): ${read}`, ...at(n) });
+      warnings.push({ message: `${RUN_TIME}: ${read}`, ...at(n) });
       return true;
     }
     let generated;

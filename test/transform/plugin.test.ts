@@ -7,6 +7,7 @@ import { runInContext, createContext } from "node:vm";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { differentiate } from "../../src/transform/index.js";
+import { adjointPlugin } from "../../src/plugin/index.js";
 import { ADJOINT_PATHS, bundle, runNode, scratch } from "./pluginBuild.js";
 
 // Line 3 holds the marked declaration, so the refusal test below can name its position.
@@ -164,27 +165,37 @@ const opts = { mode: "forward" };
 let k = 2;
 const a = differentiate((x) => x * x * x, opts);
 const b = differentiate((x) => k * x, { constants: { k } });
-const c = differentiate((x) => 5 * x);
-console.log(JSON.stringify({ a: a([2], [1]), b: b(1), c: c(1) }));
+const c = differentiate((x) => 5 * x * x);
+const cc = differentiate(c, { mode: "forward" });
+console.log(JSON.stringify({ a: a([2], [1]), b: b(1), c: c(1), cc: cc([1], [1]) }));
 `;
     const s = scratch({ "main.js": mixed });
     try {
       const { code, result } = await bundle(s.dir, "main.js");
       const texts = result.warnings.map((w) => w.text);
-      expect(texts).toHaveLength(2);
+      expect(texts).toHaveLength(3);
       expect(texts[0]).toMatch(/main\.js:4:11: .*the options are not an object literal/);
       expect(texts[1]).toMatch(/main\.js:5:11: .*options\.constants\.k is not a number literal/);
-      expect(runNode(s.dir, code)).toEqual({ a: { value: 8, tangent: 12 }, b: { value: 2, gradient: [2] }, c: { value: 5, gradient: [5] } });
+      expect(texts[2]).toMatch(/main\.js:7:12: .*not a function literal or a module function marked/);
+      // c is precompiled; forward over reverse of it runs at run time, from the function it remembers.
+      expect(runNode(s.dir, code)).toEqual({ a: { value: 8, tangent: 12 }, b: { value: 2, gradient: [2] }, c: { value: 5, gradient: [10] }, cc: { value: [10], tangent: [10] } });
     } finally {
       s.done();
     }
   });
 });
 
+describe("adjoint/plugin's file filter", () => {
+  it("takes scripts (also with a query), not node_modules or other files", () => {
+    const hooks = adjointPlugin.raw(undefined, { framework: "vite" }) as { transformInclude(id: string): boolean };
+    for (const id of ["/a/m.js", "/a/m.mjs", "/a/m.ts", "/a/m.mts", "/a/m.jsx", "/a/m.tsx", "/a/m.ts?v=123"]) expect(hooks.transformInclude(id)).toBe(true);
+    for (const id of ["/a/node_modules/x/m.js", "/a/m.css", "/a/m.json", "/a/m.d.ts.map"]) expect(hooks.transformInclude(id)).toBe(false);
+  });
+});
+
 describe("adjoint/plugin with Vite", () => {
   it("builds a library bundle whose derivative runs without the parser", async () => {
     const { build } = await import("vite");
-    const { adjointPlugin } = await import("../../src/plugin/index.js");
     const s = scratch({ "main.ts": `import { differentiate } from "adjoint";\nexport const df = differentiate((x: number) => x * Math.sin(x));\nconsole.log(JSON.stringify(df(1)));\n` });
     try {
       const output = (await build({
