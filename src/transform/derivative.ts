@@ -19,9 +19,12 @@ export interface Kernels {
   kernel(kinds: readonly ArgKind[]): Kernel;
 }
 
-/** Remembers `fn` and its options (so a call to the derivative inlines `fn`) and sets `source`. */
-export function mark<T extends object>(df: T, fn: (...args: never[]) => unknown, lower: { constants?: unknown; functions?: unknown }, source: string): T {
-  const m: DifferentiatedMark = { fn, constants: lower.constants, functions: lower.functions };
+/**
+ * Remembers `fn` and its options (so a call to the derivative inlines `fn`) and the kinds of its
+ * first kernel, and sets `source`.
+ */
+export function mark<T extends object>(df: T, fn: (...args: never[]) => unknown, lower: { constants?: unknown; functions?: unknown }, source: string, kinds?: readonly ArgKind[]): T {
+  const m: DifferentiatedMark = { fn, constants: lower.constants, functions: lower.functions, kinds };
   Object.defineProperty(df, DIFFERENTIATED, { value: m });
   Object.defineProperty(df, "source", { value: source, enumerable: true });
   return df;

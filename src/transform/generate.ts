@@ -3,8 +3,9 @@
  * `fn`'s source text, as text for the plugin to write into the user's bundle.
  */
 import { AdError } from "../errors.js";
-import { compileParsed } from "./index.js";
-import { parseSource } from "./parse.js";
+import { differentiate } from "./index.js";
+import { differentiatedMark } from "./marks.js";
+import { parseSource, presetSource } from "./parse.js";
 import type { ArgKind } from "./runtime.js";
 
 export interface GenerateOptions {
@@ -25,7 +26,12 @@ export interface Generated {
 
 export function generate(functionSource: string, options: GenerateOptions = {}): Generated {
   const mode = options.mode ?? "reverse";
-  const { source, kinds } = compileParsed(parseSource(functionSource, options.at), { constants: options.constants }, mode);
+  // A stand-in whose "source" is the text: the run-time path, step for step, with the file's locations.
+  const stand = () => 0;
+  presetSource(stand, parseSource(functionSource, options.at));
+  const df = differentiate(stand, { mode, constants: options.constants });
+  const source = df.source;
+  const kinds = differentiatedMark(df)!.kinds!;
   // Number constants are inlined; arrays and functions would need `$arrays`/`$externals`, which only
   // exist at run time.
   if (/\$(externals|arrays)\b/.test(source)) {

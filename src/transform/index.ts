@@ -75,11 +75,11 @@ class Compiler {
 
   constructor(
     readonly op: string,
-    fn: ((...args: never[]) => unknown) | Parsed,
+    fn: (...args: never[]) => unknown,
     readonly options: LowerOptions,
     readonly mode: Mode,
   ) {
-    this.parsed = typeof fn === "function" ? parseFunction(fn) : fn;
+    this.parsed = parseFunction(fn);
     const first = this.compile(inferKinds(this.parsed));
     this.inferred = first.kinds;
     this.first = first.emitted;
@@ -145,15 +145,6 @@ class Compiler {
   }
 }
 
-/**
- * Build time (the plugin): the code `differentiate` would generate for source text parsed by
- * `parseSource`, and the argument kinds it was generated for.
- */
-export function compileParsed(parsed: Parsed, options: LowerOptions, mode: "reverse" | "forward"): { source: string; kinds: readonly ArgKind[] } {
-  const compiler = new Compiler("differentiate", parsed, options, mode);
-  return { source: compiler.first.source, kinds: compiler.inferred };
-}
-
 /** A parameter is an array if the body indexes it, reads its .length or iterates over it. */
 function inferKinds(parsed: Parsed): ArgKind[] {
   const names = (parsed.node.params as unknown as { type: string; name?: string }[]).map((p) => (p.type === "Identifier" ? p.name! : ""));
@@ -212,8 +203,8 @@ export function differentiate(fn: (...args: never[]) => unknown, opts?: Differen
     return gradientTangent(inner);
   }
   const compiler = new Compiler(op, fn, lower, mode);
-  if (mode === "forward") return mark(forwardWrapper(op, kernelsOf(compiler)), fn, lower, compiler.first.source) as unknown as ForwardDerivative;
-  return mark(reverseWrapper(op, kernelsOf(compiler)), fn, lower, compiler.first.source) as unknown as ReverseDerivative;
+  if (mode === "forward") return mark(forwardWrapper(op, kernelsOf(compiler)), fn, lower, compiler.first.source, compiler.inferred) as unknown as ForwardDerivative;
+  return mark(reverseWrapper(op, kernelsOf(compiler)), fn, lower, compiler.first.source, compiler.inferred) as unknown as ReverseDerivative;
 }
 
 /** One forward-over-reverse pass: value, gradient and the gradient's tangent along `tangents`. */

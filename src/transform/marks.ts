@@ -3,6 +3,8 @@
  * `differentiate` remembers its source function and options (so a call to it is inlined), and one
  * made by `defineDerivative` carries its rule (so a call to it is kept, with the rule's partials).
  */
+import type { ArgKind } from "./runtime.js";
+
 export const DIFFERENTIATED: unique symbol = Symbol("adjoint.differentiated");
 export const CUSTOM_RULE: unique symbol = Symbol("adjoint.customRule");
 
@@ -10,6 +12,8 @@ export interface DifferentiatedMark {
   readonly fn: (...args: never[]) => unknown;
   readonly constants: unknown;
   readonly functions: unknown;
+  /** The argument kinds `source` was generated for (read by the build-time plugin). */
+  readonly kinds?: readonly ArgKind[];
 }
 
 export interface RuleMark {

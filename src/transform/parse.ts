@@ -43,6 +43,8 @@ export function position(where: Where, offset: number): { line: number; column: 
 
 /** Parses `Function.prototype.toString` of `fn` (never `fn.toString`, which user code may override). */
 export function parseFunction(fn: (...args: never[]) => unknown): Parsed {
+  const preset = presets.get(fn);
+  if (preset !== undefined) return preset;
   let source: string;
   try {
     source = Function.prototype.toString.call(fn);
@@ -68,6 +70,16 @@ export function parseFunction(fn: (...args: never[]) => unknown): Parsed {
     if (node !== undefined) return { node, source, shift: prefix.length };
   }
   throw new AdError("UnsupportedOp", "the function's source does not parse as a JavaScript function", { op: "differentiate", construct: "unparseable source", line: 1, column: 1 });
+}
+
+const presets = new WeakMap<object, Parsed>();
+
+/**
+ * Build time: `parseFunction(stand)` returns `parsed`, so `differentiate(stand, …)` compiles source
+ * text cut from a file (the plugin's) through the one pipeline, with the file's locations.
+ */
+export function presetSource(stand: (...args: never[]) => unknown, parsed: Parsed): void {
+  presets.set(stand, parsed);
 }
 
 /**

@@ -42,6 +42,6 @@ export function precompiled(spec: PrecompiledSpec, fn: (...args: never[]) => unk
     },
   };
   const lower = { constants: spec.constants, functions: undefined };
-  if (spec.mode === "forward") return mark(forwardWrapper(op, kernels), fn, lower, spec.source) as unknown as ForwardDerivative;
-  return mark(reverseWrapper(op, kernels), fn, lower, spec.source) as unknown as ReverseDerivative;
+  if (spec.mode === "forward") return mark(forwardWrapper(op, kernels), fn, lower, spec.source, inferred) as unknown as ForwardDerivative;
+  return mark(reverseWrapper(op, kernels), fn, lower, spec.source, inferred) as unknown as ReverseDerivative;
 }
