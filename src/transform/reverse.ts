@@ -353,6 +353,7 @@ export function reverse(p: Program, options: ReverseOptions): Program {
     params: [...p.params, ...adjointArrays],
     body: [...filter(fwd), ...tail, ...filter(rev)],
     outputs,
+    gradientResult: p.params.map((id) => (locals.get(id).kind === "arr" ? ref(adj(id)) : active.has(id) ? ref(adj(id)) : num(0))),
   });
 }
 
