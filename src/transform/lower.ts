@@ -208,6 +208,7 @@ export class Lowerer extends Expressions {
       case "BlockStatement":
         return this.block(s.body, new Scope(scope));
       case "ExpressionStatement":
+        if (typeof s.directive === "string") return; // "use strict" and other directives
         return this.effect(s.expression, scope);
       case "VariableDeclaration":
         return this.declaration(s, scope);

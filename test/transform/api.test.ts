@@ -81,6 +81,25 @@ describe("the generated source", () => {
   });
 });
 
+describe("sources as they come", () => {
+  it("directives, var, methods and named function expressions", () => {
+    const strict = new Function("x", '"use strict";\nvar y = x * x;\nreturn y;');
+    expect(differentiate(strict as never)(3).gradient).toEqual([6]);
+    const obj = {
+      square(x: number) {
+        return x * x;
+      },
+    };
+    expect(differentiate(obj.square)(2).gradient).toEqual([4]);
+    const named = function cube(x: number) {
+      return x * x * x;
+    };
+    const df = differentiate(named);
+    expect(df(2).gradient).toEqual([12]);
+    expect(df.source).toMatch(/function cube_gradient\(x\)/);
+  });
+});
+
 describe("argument checks", () => {
   const df = differentiate((x: number, y: number[]) => x * y[0]) as unknown as (...a: unknown[]) => unknown;
   it.each<[string, unknown[]]>([
