@@ -13,9 +13,13 @@ import { differentiate, transformHessian } from "../../src/transform/index.js";
 const RUNS = Number(process.env.TRANSFORM_RUNS ?? 30);
 
 interface Ctx {
+  /** Also branch, break, return and loop on values (kinks: checked mode against mode only). */
+  readonly data: boolean;
   readonly vars: string[];
   readonly loopVars: string[];
   depth: number;
+  /** How many ifs enclose the current statement (kept small, or programs grow without bound). */
+  nest: number;
   fresh: number;
 }
 
@@ -59,7 +63,27 @@ function statements(ctx: Ctx, rnd: () => number, count: number, indent: string):
   const out: string[] = [];
   for (let k = 0; k < count; k++) {
     const r = rnd();
-    if (r < 0.25) {
+    if (ctx.data && ctx.nest < 2 && rnd() < 0.3) {
+      const q = rnd();
+      const cut = (Math.round(rnd() * 20 - 10) / 10).toFixed(1);
+      const saved = ctx.vars.length;
+      if (q < 0.4) {
+        ctx.nest++;
+        out.push(`${indent}if (${expr(ctx, rnd)} > ${cut}) {`, ...statements(ctx, rnd, 2, indent + "  "));
+        ctx.vars.length = saved;
+        out.push(`${indent}} else {`, ...statements(ctx, rnd, 1, indent + "  "), `${indent}}`);
+        ctx.nest--;
+      } else if (q < 0.6 && ctx.depth > 0) out.push(`${indent}if (${expr(ctx, rnd)} < ${cut}) ${rnd() < 0.5 ? "break" : "continue"};`);
+      else if (q < 0.75) out.push(`${indent}if (${expr(ctx, rnd)} > ${cut}) return s * ${expr(ctx, rnd)};`);
+      else if (ctx.depth < 2) {
+        const w = `w${ctx.fresh++}`;
+        ctx.depth++;
+        // The counter steps first, so a `continue` cannot skip it.
+        out.push(`${indent}let ${w} = 0;`, `${indent}while (${w} < 6 && ${expr(ctx, rnd)} < ${cut}) {`, `${indent}  ${w}++;`, ...statements(ctx, rnd, 2, indent + "  "), `${indent}}`);
+        ctx.depth--;
+      }
+      ctx.vars.length = saved;
+    } else if (r < 0.25) {
       const v = `v${ctx.fresh++}`;
       out.push(`${indent}let ${v} = ${expr(ctx, rnd)};`);
       ctx.vars.push(v);
@@ -72,13 +96,15 @@ function statements(ctx: Ctx, rnd: () => number, count: number, indent: string):
       out.push(`${indent}s += ${expr(ctx, rnd)};`);
     } else if (r < 0.65) {
       out.push(`${indent}a[${Math.floor(rnd() * 3)}] = ${expr(ctx, rnd)};`);
-    } else if (r < 0.75 && ctx.loopVars.length > 0) {
+    } else if (r < 0.75 && ctx.loopVars.length > 0 && ctx.nest < 2) {
       const i = ctx.loopVars[ctx.loopVars.length - 1];
+      ctx.nest++;
       const saved = ctx.vars.length;
       out.push(`${indent}if (${i} % 2 === ${Math.floor(rnd() * 2)}) {`, ...statements(ctx, rnd, 2, indent + "  "));
       ctx.vars.length = saved;
       out.push(`${indent}} else {`, ...statements(ctx, rnd, 1, indent + "  "), `${indent}}`);
       ctx.vars.length = saved;
+      ctx.nest--;
     } else if (ctx.depth < 2) {
       const i = `i${ctx.fresh++}`;
       ctx.depth++;
@@ -94,14 +120,15 @@ function statements(ctx: Ctx, rnd: () => number, count: number, indent: string):
   return out;
 }
 
-function program(seed: number): string {
+function program(seed: number, data = false): string {
   let state = seed >>> 0 || 1;
   const rnd = () => {
     state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
     return state / 2 ** 32;
   };
-  const ctx: Ctx = { vars: [], loopVars: [], depth: 0, fresh: 0 };
+  const ctx: Ctx = { data, vars: [], loopVars: [], depth: 0, nest: 0, fresh: 0 };
   const body = statements(ctx, rnd, 4 + Math.floor(rnd() * 4), "  ");
+  if (process.env.SHOW_PROGRAMS) console.log(body.join("\n"));
   return ["const a = [y, 0.5, -0.25];", "let s = 0;", ...body.map((l) => l.slice(2)), `return s + a[0] * a[1] - a[2]${ctx.vars.map((v) => ` + ${v}`).join("")};`].join("\n");
 }
 
@@ -128,6 +155,26 @@ describe("random programs", () => {
         const tangent = jvp([x, y], [t.slice(0, 4), t[4]]).tangent;
         const expected = g.reduce((s, gi, i) => s + gi * t[i], 0);
         expect(close(tangent, expected, 1e-9, 1e-9), `${source}\ntangent ${tangent} vs ${expected}`).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
+  }, 120_000);
+
+  it("with branches, breaks, returns and loops on values: forward and reverse agree, and give f's value", () => {
+    fc.assert(
+      fc.property(fc.integer(), point, fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 5, maxLength: 5 }), (seed, [x, y], t) => {
+        const source = program(seed, true);
+        const fn = new Function("x", "y", source) as (x: number[], y: number) => number;
+        const direct = new Function("helper", `return function (x, y) {\n${source}\n}`)(helper) as (x: number[], y: number) => number;
+        const r = differentiate(fn as never, { functions: { helper } })(x, y);
+        const value = direct(x, y);
+        expect(Number.isFinite(value), source).toBe(true);
+        expect(close(r.value, value, 1e-13, 1e-13), source).toBe(true);
+        const g = [...(r.gradient[0] as Float64Array), r.gradient[1] as number];
+        const jvp = differentiate(fn as never, { functions: { helper }, mode: "forward" })([x, y], [t.slice(0, 4), t[4]]);
+        const expected = g.reduce((s, gi, i) => s + gi * t[i], 0);
+        const scale = g.reduce((s, gi, i) => s + Math.abs(gi * t[i]), 0);
+        expect(close(jvp.tangent, expected, 1e-9, 1e-9 * scale + 1e-12), `${source}\ntangent ${jvp.tangent} vs ${expected}`).toBe(true);
       }),
       { numRuns: RUNS },
     );
