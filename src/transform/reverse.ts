@@ -112,11 +112,17 @@ export function reverse(p: Program, options: ReverseOptions): Program {
         return a;
     }
   };
+  /**
+   * Which locals a recomputation may read: ones never reassigned, integer counters (restored by
+   * arithmetic), and, on the second pass, ones the reverse sweep reads anyway. So recomputing
+   * never makes the forward sweep save a value it would not have saved.
+   */
+  let leafOk = (id: number): boolean => !saved(id) || integers.has(id);
   const rematerialisable = (dst: number, e: Expr): boolean => {
     let reads = true;
     exprReads(
       e,
-      (a) => (reads &&= !(a.t === "local" && a.id === dst)),
+      (a) => (reads &&= !(a.t === "local" && (a.id === dst || !(avail.has(a.id) || leafOk(a.id))))),
       () => {},
     );
     if (!reads) return false;
@@ -304,15 +310,14 @@ export function reverse(p: Program, options: ReverseOptions): Program {
     return { fwd, rev: revParts.reverse().flat() };
   };
 
-  const { fwd, rev } = transform(body, false);
-
   // Only primal locals the reverse sweep reads need their values restored (an inversion's own read
   // of its local does not count).
-  const needed = new Set<number>();
-  const note = (id: number) => {
-    if (id < primalCount) needed.add(id);
-  };
-  const reads = (stmts: readonly Stmt[]) => {
+  const neededBy = (rev: readonly Stmt[]): Set<number> => {
+    const needed = new Set<number>();
+    const note = (id: number) => {
+      if (id < primalCount) needed.add(id);
+    };
+    const reads = (stmts: readonly Stmt[]) => {
     for (const st of stmts) {
       if (inversions.has(st)) continue;
       if (st.s === "if") {
@@ -325,8 +330,17 @@ export function reverse(p: Program, options: ReverseOptions): Program {
         reads(st.post);
       } else forEachRead([st], note);
     }
+    };
+    reads(rev);
+    return needed;
   };
-  reads(rev);
+  // Two passes: the first learns what the reverse sweep reads anyway, the second recomputes from those.
+  const first = transform(body, false);
+  const readAnyway = neededBy(first.rev);
+  inversions.clear();
+  leafOk = (id) => !saved(id) || integers.has(id) || readAnyway.has(id);
+  const { fwd, rev } = transform(body, false);
+  const needed = neededBy(rev);
   const keepSave = (st: Stmt): boolean => {
     if (inversions.has(st)) return needed.has((st as { dst: number }).dst);
     if (st.s === "push" && st.a.t === "local" && st.a.id < primalCount) return needed.has(st.a.id);
