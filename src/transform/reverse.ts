@@ -95,10 +95,20 @@ export function reverse(p: Program, options: ReverseOptions): Program {
    * `1 − x[i]` or `i + 1` in a loop cost no stack traffic.
    */
   let avail = new Map<number, Expr>();
+  /** Operations a recomputation costs (a division counts 4); more than 6 costs more than a push and a pop. */
+  const cost = (a: Atom): number => {
+    const e = a.t === "local" && saved(a.id) ? avail.get(a.id) : undefined;
+    if (e === undefined) return 0;
+    if (e.op === "load") return 1 + cost(e.index);
+    if (e.op === "copy") return cost(e.a);
+    if (e.op === "unary") return 1 + cost(e.a);
+    if (e.op === "binary") return (e.fn === "div" ? 4 : 1) + cost(e.a) + cost(e.b);
+    return Infinity;
+  };
   const operand = (a: Atom): Atom => {
     if (a.t !== "local" || !saved(a.id)) return a;
     const e = avail.get(a.id);
-    if (e === undefined) return a;
+    if (e === undefined || cost(a) > 6) return a;
     switch (e.op) {
       case "load":
         return b.emit({ op: "load", arr: e.arr, index: operand(e.index) }, "elem");
