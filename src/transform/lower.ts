@@ -9,7 +9,7 @@
 import type { Node } from "acorn";
 import { bool, Locals, num, ref, type Atom, type Program, type Stmt, type External } from "./ir.js";
 import { Builder } from "./rules.js";
-import { unsupported, type FnNode, type Where, parseFunction } from "./parse.js";
+import { parseFunction, unsupported, type FnNode, type Where } from "./parse.js";
 import { Scope, readConstants, type Binding } from "./scope.js";
 import { Expressions } from "./expressions.js";
 import { differentiatedMark, ruleMark } from "./marks.js";
@@ -427,4 +427,3 @@ export class Lowerer extends Expressions {
 }
 
 
-export { parseFunction };
