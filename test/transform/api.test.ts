@@ -166,6 +166,22 @@ describe("calls", () => {
     expect(df(2)).toEqual({ value: 32, gradient: [22] });
   });
 
+  it("arrays from options.constants are read-only data without a gradient, also in loops and second order", () => {
+    const f = (x: number[]) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += W[i] * x[i] * x[i];
+      return s;
+    };
+    const options = { constants: { W: [1, 2, 3] } };
+    expect(Array.from(differentiate(f, options)([1, 1, 1]).gradient[0] as Float64Array)).toEqual([2, 4, 6]);
+    expect(transformHessian(f, options)([1, 1, 1]).hessian).toEqual([
+      [2, 0, 0],
+      [0, 4, 0],
+      [0, 0, 6],
+    ]);
+    expect(differentiate(f, { ...options, mode: "forward" })([[1, 1, 1]], [[1, 0, 1]]).tangent).toBe(8);
+  });
+
   it("forward over reverse: differentiate(df, { mode: 'forward' }) is the Hessian-vector product", () => {
     const f = (x: number, y: number) => x * x * y + Math.sin(y);
     const ddf = differentiate(differentiate(f), { mode: "forward" });
@@ -178,3 +194,4 @@ describe("calls", () => {
 
 declare const c: number;
 declare function total(a: number[]): number;
+declare const W: number[];
