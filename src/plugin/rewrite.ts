@@ -85,7 +85,7 @@ export function rewrite(code: string, id: string, options: RewriteOptions = {}):
       return false;
     }
     const constants = Object.entries(read.constants).map(([k, v]) => `${k}: ${numberText(v)}`).join(", ");
-    const spec = `{ mode: "${generated.mode}", kinds: ${JSON.stringify(generated.kinds)}, source: ${JSON.stringify(generated.source)}, kernel: ${generated.kernelFactoryCode}, constants: { ${constants} } }`;
+    const spec = `{ mode: "${generated.mode}", kinds: ${JSON.stringify(generated.kinds)}, source: ${JSON.stringify(generated.source)}, kernel: ${generated.kernelFactoryCode}, ${generated.entryCode === undefined ? "" : `entry: ${generated.entryCode}, `}constants: { ${constants} } }`;
     edits.replace(n.start, target.start, `${LOCAL}(${spec}, `);
     edits.replace(target.end, n.end, ")");
     rewrittenCallees.add(n.callee);

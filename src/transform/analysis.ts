@@ -90,7 +90,7 @@ export function prune(p: Program): Program {
   let body = p.body;
   for (;;) {
     const read = new Set<number>(p.params);
-    for (const a of p.outputs) if (a.t === "local") read.add(a.id);
+    for (const a of [...p.outputs, ...(p.gradientResult ?? [])]) if (a.t === "local") read.add(a.id);
     forEachRead(body, (id) => read.add(id));
     let removed = false;
     const keep = (stmts: readonly Stmt[]): Stmt[] => {
@@ -198,4 +198,81 @@ export function writtenArrays(stmts: readonly Stmt[], out = new Set<number>()): 
     }
   }
   return out;
+}
+
+/**
+ * Common subexpressions within a block: a pure operation on the same operands as an earlier one in
+ * the same statement list, none of them reassigned since (nor, for a load, the array stored to),
+ * copies the earlier result. Runs on final programs only (the reverse sweep reloads `x[i]` for
+ * each use; this makes it one load).
+ */
+export function cse(p: Program): Program {
+  const block = (stmts: readonly Stmt[]): Stmt[] => {
+    const table = new Map<string, number>();
+    const readsOf = new Map<string, number[]>();
+    const arrayOf = new Map<string, number>();
+    const invalidate = (id: number) => {
+      for (const [key, dst] of table) {
+        if (dst === id || readsOf.get(key)!.includes(id)) table.delete(key);
+      }
+    };
+    const storeTo = (arr: number) => {
+      for (const [key] of table) if (arrayOf.get(key) === arr) table.delete(key);
+    };
+    const out: Stmt[] = [];
+    for (const st of stmts) {
+      switch (st.s) {
+        case "assign": {
+          const e = st.e;
+          const reads: number[] = [];
+          exprReads(
+            e,
+            (a) => {
+              if (a.t === "local") reads.push(a.id);
+            },
+            (arr) => reads.push(arr),
+          );
+          // Not JSON.stringify: it writes NaN and ±Infinity all as null.
+          const key = e.op === "copy" ? undefined : JSON.stringify(e, (_k, v: unknown) => (typeof v === "number" ? (Object.is(v, -0) ? "-0" : String(v)) : v));
+          const hit = key === undefined ? undefined : table.get(key);
+          out.push(hit === undefined ? st : { s: "assign", dst: st.dst, e: { op: "copy", a: ref(hit) } });
+          invalidate(st.dst);
+          if (key !== undefined && hit === undefined && !reads.includes(st.dst)) {
+            table.set(key, st.dst);
+            readsOf.set(key, reads);
+            if (e.op === "load") arrayOf.set(key, e.arr);
+          }
+          break;
+        }
+        case "store":
+          out.push(st);
+          storeTo(st.arr);
+          break;
+        case "newArray":
+        case "pop":
+          out.push(st);
+          invalidate(st.dst);
+          break;
+        case "call":
+          out.push(st);
+          [st.dst, ...st.partials].forEach(invalidate);
+          break;
+        case "push":
+          out.push(st);
+          break;
+        case "if":
+          out.push({ ...st, then: block(st.then), else: block(st.else) });
+          table.clear();
+          break;
+        case "loop":
+          out.push({ ...st, pre: block(st.pre), post: block(st.post) });
+          table.clear();
+          break;
+        default:
+          st satisfies never;
+      }
+    }
+    return out;
+  };
+  return prune({ ...p, body: block(p.body) });
 }

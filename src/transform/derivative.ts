@@ -1,7 +1,8 @@
 /**
- * The public face of a generated kernel: argument checks, the fast path and the gradient's shape.
- * Shared by `differentiate` (kernels compiled at run time) and `precompiled` (a kernel generated at
- * build time), so both return the same thing. Imports no parser: the plugin's bundles use it.
+ * The public face of a generated kernel: argument checks, the reverse-mode entry point (its code,
+ * so that the build-time plugin can write it into a bundle) and the checked slow path. Shared by
+ * `differentiate` (kernels compiled at run time) and `precompiled` (generated at build time), so both
+ * return the same thing. Imports no parser: the plugin's bundles use it.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { DIFFERENTIATED, type DifferentiatedMark } from "./marks.js";
@@ -44,40 +45,41 @@ export function forwardWrapper(op: string, kernels: Kernels) {
   };
 }
 
-/** `df(...args)` → `{ value, gradient }`. */
-export function reverseWrapper(op: string, kernels: Kernels) {
-  const slow = (args: Argument[]) => {
+export type ReverseResult = { value: number; gradient: TransformGradient };
+
+/** The reverse-mode entry point: the kernel and the checked path in, `df` out (see `entryCode`). */
+export type Entry = (kernel: Kernel, slow: (args: Argument[]) => ReverseResult) => (...args: Argument[]) => ReverseResult;
+
+/** Reverse mode for any arguments: checked, each array's adjoint allocated, its kernel called. */
+export function reverseSlow(op: string, kernels: Kernels): (args: Argument[]) => ReverseResult {
+  return (args) => {
     const kinds = argumentKinds(op, "arguments", args, kernels.inferred.length);
     const adjoints: Float64Array[] = [];
     for (let i = 0; i < kinds.length; i++) if (kinds[i] === "arr") adjoints.push(new Float64Array((args[i] as ArrayLike<number>).length));
-    const out = kernels.kernel(kinds)(...args, ...adjoints) as number[];
-    const gradient: TransformGradient = new Array(kinds.length);
-    let a = 0;
-    let n = 1;
-    for (let i = 0; i < kinds.length; i++) gradient[i] = kinds[i] === "arr" ? adjoints[a++] : out[n++];
-    return { value: out[0], gradient };
+    return kernels.kernel(kinds)(...args, ...adjoints) as unknown as ReverseResult;
   };
-  // The fast path: numbers and Float64Arrays exactly where the source uses them, checked with one
-  // typeof / instanceof each, then a direct call of the kernel.
-  const kernel = kernels.first;
-  const expected = kernels.inferred;
-  const arity = expected.length;
-  const allNumbers = expected.every((k) => k === "num");
-  return (...args: Argument[]) => {
-    if (args.length !== arity) return slow(args);
-    if (allNumbers) {
-      for (let i = 0; i < arity; i++) if (typeof args[i] !== "number") return slow(args);
-      const out = kernel(...args) as number[];
-      return { value: out[0], gradient: out.slice(1) };
-    }
-    for (let i = 0; i < arity; i++) if (expected[i] === "num" ? typeof args[i] !== "number" : !(args[i] instanceof Float64Array)) return slow(args);
-    const all: unknown[] = args.slice();
-    for (let i = 0; i < arity; i++) if (expected[i] === "arr") all.push(new Float64Array((args[i] as Float64Array).length));
-    const out = kernel(...all) as number[];
-    const gradient: TransformGradient = new Array(arity);
-    let a = arity;
-    let n = 1;
-    for (let i = 0; i < arity; i++) gradient[i] = expected[i] === "arr" ? (all[a++] as Float64Array) : out[n++];
-    return { value: out[0], gradient };
-  };
+}
+
+/**
+ * The code of the reverse-mode entry point (an `Entry`), generated for the argument kinds the source
+ * implies: numbers and Float64Arrays exactly there are checked with one typeof / instanceof each and
+ * passed straight to the kernel (no rest array, no spread); anything else takes the checked `slow`
+ * path. `differentiate` compiles it at run time, the build-time plugin writes it into the bundle.
+ */
+export function entryCode(kinds: readonly ArgKind[]): string {
+  const params = kinds.map((_, i) => `a${i}`);
+  const checks = [`arguments.length === ${kinds.length}`, ...kinds.map((k, i) => (k === "num" ? `typeof a${i} === "number"` : `a${i} instanceof Float64Array`))];
+  const adjoints = kinds.flatMap((k, i) => (k === "arr" ? [`const g${i} = new Float64Array(a${i}.length);`] : []));
+  const call = [...params, ...kinds.flatMap((k, i) => (k === "arr" ? [`g${i}`] : []))].join(", ");
+  return [
+    "function (kernel, slow) {",
+    `  return function df(${params.join(", ")}) {`,
+    `    if (${checks.join(" && ")}) {`,
+    ...adjoints.map((a) => `      ${a}`),
+    `      return kernel(${call});`,
+    "    }",
+    "    return slow(Array.prototype.slice.call(arguments));",
+    "  };",
+    "}",
+  ].join("\n");
 }

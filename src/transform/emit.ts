@@ -20,7 +20,7 @@ const COMPARE_SYMBOL: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge:
 
 export interface Emitted {
   readonly source: string;
-  readonly fn: (...args: unknown[]) => unknown[];
+  readonly fn: (...args: unknown[]) => any;
 }
 
 export function emit(p: Program, header: readonly string[], runtime: Runtime): Emitted {
@@ -69,7 +69,7 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
   // How often each local is read: a loop condition read only by its loop becomes `while (test)`.
   const reads = new Map<number, number>();
   forEachRead(p.body, (id) => reads.set(id, (reads.get(id) ?? 0) + 1));
-  for (const a of p.outputs) if (a.t === "local") reads.set(a.id, (reads.get(a.id) ?? 0) + 1);
+  for (const a of [...p.outputs, ...(p.gradientResult ?? [])]) if (a.t === "local") reads.set(a.id, (reads.get(a.id) ?? 0) + 1);
 
   let usesStack = false;
   const lines: string[] = [];
@@ -157,7 +157,7 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
     writes(stmts);
   };
   mention(p.body);
-  for (const a of p.outputs) if (a.t === "local") mentioned.add(a.id);
+  for (const a of [...p.outputs, ...(p.gradientResult ?? [])]) if (a.t === "local") mentioned.add(a.id);
   const constArrays = new Set(p.constArrays.map((c) => c.id));
   const declared = [...mentioned].filter((id) => !p.params.includes(id) && !constArrays.has(id)).sort((a, b) => a - b);
   const declarations: string[] = [];
@@ -188,7 +188,7 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
     `function ${p.name}(${p.params.map(name).join(", ")}) {`,
     ...declarations,
     ...lines,
-    `  return [${p.outputs.map(atom).join(", ")}];`,
+    p.gradientResult === undefined ? `  return [${p.outputs.map(atom).join(", ")}];` : `  return { value: ${atom(p.outputs[0])}, gradient: [${p.gradientResult.map(atom).join(", ")}] };`,
     "}",
   ].join("\n");
   const factory = new Function("$runtime", "$externals", "$arrays", `"use strict";\n${source}\nreturn ${p.name};`) as (

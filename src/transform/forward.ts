@@ -137,5 +137,6 @@ export function forward(p: Program, options: { readonly allowCalls: boolean }): 
     copied,
     body,
     outputs: [...p.outputs, ...p.outputs.map(dotOf)],
+    gradientResult: undefined,
   });
 }

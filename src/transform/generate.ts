@@ -3,6 +3,7 @@
  * `fn`'s source text, as text for the plugin to write into the user's bundle.
  */
 import { AdError } from "../errors.js";
+import { entryCode } from "./derivative.js";
 import { differentiate } from "./index.js";
 import { differentiatedMark } from "./marks.js";
 import { parseSource, presetSource } from "./parse.js";
@@ -22,6 +23,8 @@ export interface Generated {
   readonly source: string;
   /** A function expression `function ($runtime) { …; return kernel; }` (see `PrecompiledSpec.kernel`). */
   readonly kernelFactoryCode: string;
+  /** Reverse mode: the entry point's code, a function expression (see `ReverseSpec.entry`). */
+  readonly entryCode?: string;
 }
 
 export function generate(functionSource: string, options: GenerateOptions = {}): Generated {
@@ -41,10 +44,17 @@ export function generate(functionSource: string, options: GenerateOptions = {}):
   if (name === undefined) throw new AdError("UnsupportedOp", "generated code without a kernel function", { op: "differentiate", construct: "generated code" });
   // Comment lines dropped and the rest on one line: the plugin's edits stay on one line of the
   // output, which keeps the source map to line starts and edit boundaries.
-  const body = source
-    .split("\n")
-    .filter((l) => !l.startsWith("//"))
-    .map((l) => l.trim())
-    .join(" ");
-  return { mode, kinds, source, kernelFactoryCode: `function ($runtime) { "use strict"; ${body} return ${name}; }` };
+  const oneLine = (code: string) =>
+    code
+      .split("\n")
+      .filter((l) => !l.startsWith("//"))
+      .map((l) => l.trim())
+      .join(" ");
+  return {
+    mode,
+    kinds,
+    source,
+    kernelFactoryCode: `function ($runtime) { "use strict"; ${oneLine(source)} return ${name}; }`,
+    ...(mode === "reverse" ? { entryCode: oneLine(entryCode(kinds)) } : {}),
+  };
 }

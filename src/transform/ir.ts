@@ -59,6 +59,11 @@ export interface Program {
   readonly body: Stmt[];
   /** What the emitted function returns, as one array. */
   readonly outputs: Atom[];
+  /**
+   * Set by the reverse transform: return `{ value: outputs[0], gradient: [...] }` instead, one entry
+   * per param of the original function (its adjoint, or its adjoint array).
+   */
+  readonly gradientResult?: readonly Atom[];
   /** Functions the body calls through `call` statements (a value and its rule). */
   readonly externals: readonly External[];
   /** Arrays from `options.constants`: read-only, no derivative, bound before the body runs. */

@@ -9,7 +9,7 @@
 import type { Node } from "acorn";
 import { bool, Locals, num, ref, type Atom, type Program, type Stmt, type External } from "./ir.js";
 import { Builder } from "./rules.js";
-import { unsupported, type FnNode, type Where, parseFunction } from "./parse.js";
+import { parseFunction, unsupported, type FnNode, type Where } from "./parse.js";
 import { Scope, readConstants, type Binding } from "./scope.js";
 import { Expressions } from "./expressions.js";
 import { differentiatedMark, ruleMark } from "./marks.js";
@@ -208,6 +208,7 @@ export class Lowerer extends Expressions {
       case "BlockStatement":
         return this.block(s.body, new Scope(scope));
       case "ExpressionStatement":
+        if (typeof s.directive === "string") return; // "use strict" and other directives
         return this.effect(s.expression, scope);
       case "VariableDeclaration":
         return this.declaration(s, scope);
@@ -426,4 +427,3 @@ export class Lowerer extends Expressions {
 }
 
 
-export { parseFunction };

@@ -24,7 +24,7 @@ export interface Where {
 export function unsupported(where: Where, node: Node, construct: string, hint = ""): AdError {
   const { line, column } = position(where, node.start);
   const text = where.source.slice(node.start - where.shift, Math.min(node.end - where.shift, node.start - where.shift + 60)).replace(/\s+/g, " ");
-  return new AdError("UnsupportedOp", `${construct} is not supported by source transformation (line ${line}, column ${column}: \`${text}\`)${hint ? `; ${hint}` : ""}`, {
+  return new AdError("UnsupportedOp", `${construct} is not supported by source transformation, at line ${line}, column ${column} (${line}:${column}): \`${text}\`${hint ? `; ${hint}` : ""}`, {
     op: "differentiate",
     construct,
     line,

@@ -4,13 +4,24 @@
  * It returns exactly what `differentiate` returns, through the same wrappers (derivative.ts).
  */
 import { invalidArgument } from "../errors.js";
-import { forwardWrapper, mark, reverseWrapper, type Kernel, type Kernels } from "./derivative.js";
+import { forwardWrapper, mark, reverseSlow, type Entry, type Kernel, type Kernels } from "./derivative.js";
 import type { Runtime } from "./emit.js";
 import type { ForwardDerivative, ReverseDerivative } from "./index.js";
 import { runtime, type ArgKind } from "./runtime.js";
 
-export interface PrecompiledSpec {
-  readonly mode: "reverse" | "forward";
+export type PrecompiledSpec = ReverseSpec | ForwardSpec;
+
+export interface ReverseSpec extends SpecBase {
+  readonly mode: "reverse";
+  /** The entry point's code as a function (`entryCode` in derivative.ts, written at build time). */
+  readonly entry: Entry;
+}
+
+export interface ForwardSpec extends SpecBase {
+  readonly mode: "forward";
+}
+
+interface SpecBase {
   /** The argument kinds the kernel was generated for. */
   readonly kinds: readonly ArgKind[];
   /** The generated code, as `df.source`. */
@@ -23,8 +34,8 @@ export interface PrecompiledSpec {
 
 const op = "differentiate";
 
-export function precompiled(spec: PrecompiledSpec & { mode: "reverse" }, fn: (...args: never[]) => unknown): ReverseDerivative;
-export function precompiled(spec: PrecompiledSpec & { mode: "forward" }, fn: (...args: never[]) => unknown): ForwardDerivative;
+export function precompiled(spec: ReverseSpec, fn: (...args: never[]) => unknown): ReverseDerivative;
+export function precompiled(spec: ForwardSpec, fn: (...args: never[]) => unknown): ForwardDerivative;
 export function precompiled(spec: PrecompiledSpec, fn: (...args: never[]) => unknown): ReverseDerivative | ForwardDerivative;
 export function precompiled(spec: PrecompiledSpec, fn: (...args: never[]) => unknown): ReverseDerivative | ForwardDerivative {
   const first = spec.kernel(runtime);
@@ -43,5 +54,5 @@ export function precompiled(spec: PrecompiledSpec, fn: (...args: never[]) => unk
   };
   const lower = { constants: spec.constants, functions: undefined };
   if (spec.mode === "forward") return mark(forwardWrapper(op, kernels), fn, lower, spec.source, inferred) as unknown as ForwardDerivative;
-  return mark(reverseWrapper(op, kernels), fn, lower, spec.source, inferred) as unknown as ReverseDerivative;
+  return mark(spec.entry(first, reverseSlow(op, kernels)), fn, lower, spec.source, inferred) as unknown as ReverseDerivative;
 }

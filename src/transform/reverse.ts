@@ -95,10 +95,20 @@ export function reverse(p: Program, options: ReverseOptions): Program {
    * `1 − x[i]` or `i + 1` in a loop cost no stack traffic.
    */
   let avail = new Map<number, Expr>();
+  /** Operations a recomputation costs (a division counts 4); more than 6 costs more than a push and a pop. */
+  const cost = (a: Atom): number => {
+    const e = a.t === "local" && saved(a.id) ? avail.get(a.id) : undefined;
+    if (e === undefined) return 0;
+    if (e.op === "load") return 1 + cost(e.index);
+    if (e.op === "copy") return cost(e.a);
+    if (e.op === "unary") return 1 + cost(e.a);
+    if (e.op === "binary") return (e.fn === "div" ? 4 : 1) + cost(e.a) + cost(e.b);
+    return Infinity;
+  };
   const operand = (a: Atom): Atom => {
     if (a.t !== "local" || !saved(a.id)) return a;
     const e = avail.get(a.id);
-    if (e === undefined) return a;
+    if (e === undefined || cost(a) > 6) return a;
     switch (e.op) {
       case "load":
         return b.emit({ op: "load", arr: e.arr, index: operand(e.index) }, "elem");
@@ -112,11 +122,17 @@ export function reverse(p: Program, options: ReverseOptions): Program {
         return a;
     }
   };
+  /**
+   * Which locals a recomputation may read: ones never reassigned, integer counters (restored by
+   * arithmetic), and, on the second pass, ones the reverse sweep reads anyway. So recomputing
+   * never makes the forward sweep save a value it would not have saved.
+   */
+  let leafOk = (id: number): boolean => !saved(id) || integers.has(id);
   const rematerialisable = (dst: number, e: Expr): boolean => {
     let reads = true;
     exprReads(
       e,
-      (a) => (reads &&= !(a.t === "local" && a.id === dst)),
+      (a) => (reads &&= !(a.t === "local" && (a.id === dst || !(avail.has(a.id) || leafOk(a.id))))),
       () => {},
     );
     if (!reads) return false;
@@ -304,15 +320,14 @@ export function reverse(p: Program, options: ReverseOptions): Program {
     return { fwd, rev: revParts.reverse().flat() };
   };
 
-  const { fwd, rev } = transform(body, false);
-
   // Only primal locals the reverse sweep reads need their values restored (an inversion's own read
   // of its local does not count).
-  const needed = new Set<number>();
-  const note = (id: number) => {
-    if (id < primalCount) needed.add(id);
-  };
-  const reads = (stmts: readonly Stmt[]) => {
+  const neededBy = (rev: readonly Stmt[]): Set<number> => {
+    const needed = new Set<number>();
+    const note = (id: number) => {
+      if (id < primalCount) needed.add(id);
+    };
+    const reads = (stmts: readonly Stmt[]) => {
     for (const st of stmts) {
       if (inversions.has(st)) continue;
       if (st.s === "if") {
@@ -325,8 +340,17 @@ export function reverse(p: Program, options: ReverseOptions): Program {
         reads(st.post);
       } else forEachRead([st], note);
     }
+    };
+    reads(rev);
+    return needed;
   };
-  reads(rev);
+  // Two passes: the first learns what the reverse sweep reads anyway, the second recomputes from those.
+  const first = transform(body, false);
+  const readAnyway = neededBy(first.rev);
+  inversions.clear();
+  leafOk = (id) => !saved(id) || integers.has(id) || readAnyway.has(id);
+  const { fwd, rev } = transform(body, false);
+  const needed = neededBy(rev);
   const keepSave = (st: Stmt): boolean => {
     if (inversions.has(st)) return needed.has((st as { dst: number }).dst);
     if (st.s === "push" && st.a.t === "local" && st.a.id < primalCount) return needed.has(st.a.id);
@@ -353,6 +377,7 @@ export function reverse(p: Program, options: ReverseOptions): Program {
     params: [...p.params, ...adjointArrays],
     body: [...filter(fwd), ...tail, ...filter(rev)],
     outputs,
+    gradientResult: p.params.map((id) => (locals.get(id).kind === "arr" ? ref(adj(id)) : active.has(id) ? ref(adj(id)) : num(0))),
   });
 }
 

@@ -81,6 +81,25 @@ describe("the generated source", () => {
   });
 });
 
+describe("sources as they come", () => {
+  it("directives, var, methods and named function expressions", () => {
+    const strict = new Function("x", '"use strict";\nvar y = x * x;\nreturn y;');
+    expect(differentiate(strict as never)(3).gradient).toEqual([6]);
+    const obj = {
+      square(x: number) {
+        return x * x;
+      },
+    };
+    expect(differentiate(obj.square)(2).gradient).toEqual([4]);
+    const named = function cube(x: number) {
+      return x * x * x;
+    };
+    const df = differentiate(named);
+    expect(df(2).gradient).toEqual([12]);
+    expect(df.source).toMatch(/function cube_gradient\(x\)/);
+  });
+});
+
 describe("argument checks", () => {
   const df = differentiate((x: number, y: number[]) => x * y[0]) as unknown as (...a: unknown[]) => unknown;
   it.each<[string, unknown[]]>([
@@ -147,6 +166,22 @@ describe("calls", () => {
     expect(df(2)).toEqual({ value: 32, gradient: [22] });
   });
 
+  it("arrays from options.constants are read-only data without a gradient, also in loops and second order", () => {
+    const f = (x: number[]) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += W[i] * x[i] * x[i];
+      return s;
+    };
+    const options = { constants: { W: [1, 2, 3] } };
+    expect(Array.from(differentiate(f, options)([1, 1, 1]).gradient[0] as Float64Array)).toEqual([2, 4, 6]);
+    expect(transformHessian(f, options)([1, 1, 1]).hessian).toEqual([
+      [2, 0, 0],
+      [0, 4, 0],
+      [0, 0, 6],
+    ]);
+    expect(differentiate(f, { ...options, mode: "forward" })([[1, 1, 1]], [[1, 0, 1]]).tangent).toBe(8);
+  });
+
   it("forward over reverse: differentiate(df, { mode: 'forward' }) is the Hessian-vector product", () => {
     const f = (x: number, y: number) => x * x * y + Math.sin(y);
     const ddf = differentiate(differentiate(f), { mode: "forward" });
@@ -159,3 +194,4 @@ describe("calls", () => {
 
 declare const c: number;
 declare function total(a: number[]): number;
+declare const W: number[];

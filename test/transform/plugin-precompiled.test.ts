@@ -15,7 +15,9 @@ import { precompiled, type PrecompiledSpec } from "../../src/transform/precompil
 /** What the plugin writes into a bundle, evaluated here (the test may use `new Function`). */
 function fromGenerated(text: string, options: Parameters<typeof generate>[1] = {}): PrecompiledSpec {
   const g = generate(text, options);
-  return { mode: g.mode, kinds: g.kinds, source: g.source, kernel: new Function(`return ${g.kernelFactoryCode}`)() as PrecompiledSpec["kernel"], constants: options.constants };
+  const evaluate = (code: string) => new Function(`return ${code}`)() as never;
+  const base = { kinds: g.kinds, source: g.source, kernel: evaluate(g.kernelFactoryCode), constants: options.constants };
+  return g.entryCode === undefined ? { mode: "forward", ...base } : { mode: "reverse", entry: evaluate(g.entryCode), ...base };
 }
 
 function thrown(f: () => unknown): AdError {
