@@ -2,12 +2,12 @@
  * The pieces under adjoint/plugin: `generate` (build time) and `precompiled` (run time) give what
  * `differentiate` gives; `precompiled` bundles without the parser; the rewrite's source map.
  */
-import { build } from "esbuild";
+import { build, transform } from "esbuild";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { AdError } from "../../src/errors.js";
 import { rewrite } from "../../src/plugin/rewrite.js";
-import { decode, originalPosition } from "../../src/plugin/sourcemap.js";
+import { compose, decode, originalPosition, type SourceMap } from "../../src/plugin/sourcemap.js";
 import { generate } from "../../src/transform/generate.js";
 import { differentiate, type ForwardDerivative, type ReverseDerivative } from "../../src/transform/index.js";
 import { precompiled, type PrecompiledSpec } from "../../src/transform/precompiled.js";
@@ -107,5 +107,15 @@ describe("the rewrite's source map", () => {
     expect(find("Math.sin")).toEqual({ line: 2, column: 13 });
     expect(find("after")).toEqual({ line: 5, column: 13 });
     expect(out.map.sourcesContent).toEqual([code]);
+  });
+
+  it("composed with esbuild's map when types were stripped first, points into the .ts file", async () => {
+    const ts = `import { differentiate } from "adjoint";\ntype N = number;\nexport const df = differentiate((x: N): N => x * Math.cosh(x));\n`;
+    const stripped = await transform(ts, { loader: "ts", sourcefile: "m.ts", sourcemap: "external" });
+    const out = rewrite(stripped.code, "m.ts")!;
+    const lines = decode(compose(out.map, JSON.parse(stripped.map) as SourceMap).mappings);
+    const at = out.code.lastIndexOf("Math.cosh");
+    const before = out.code.slice(0, at);
+    expect(originalPosition(lines, before.split("\n").length - 1, at - (before.lastIndexOf("\n") + 1))).toEqual({ line: 2, column: ts.split("\n")[2].indexOf("Math.cosh") });
   });
 });
