@@ -1,6 +1,6 @@
 /**
- * A derivative whose code was generated at build time (by the plugin, adjoint/plugin): no parser
- * and no `new Function`, so it runs under a strict Content-Security-Policy and ships no parser.
+ * A derivative whose code was generated at build time (by adjoint/plugin): no parser in the bundle
+ * and no `new Function`, so it runs under a strict Content-Security-Policy.
  * It returns exactly what `differentiate` returns, through the same wrappers (derivative.ts).
  */
 import { invalidArgument } from "../errors.js";
