@@ -1,7 +1,8 @@
 /**
  * IR → JavaScript source, one statement per line, and its compilation with `new Function`. Locals
  * are plain `let`s declared at the top (adjoints and tangents are locals too, so straight-line code
- * allocates nothing); the stack, only where a loop saves values, is one plain array.
+ * allocates nothing); the stack, only where a loop saves values, is one Float64Array with an index
+ * (booleans as 0/1), doubled when full: no boxing, no `push`/`pop` calls.
  */
 import { forEachRead, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
 
@@ -122,12 +123,13 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
         case "push": {
           usesStack = true;
           const isBool = st.a.t === "bool" || (st.a.t === "local" && p.locals[st.a.id].kind === "bool");
-          lines.push(`${pad}stack.push(${isBool ? `${atom(st.a)} ? 1 : 0` : atom(st.a)});`);
+          lines.push(`${pad}if (sp === stack.length) stack = grow(stack);`);
+          lines.push(`${pad}stack[sp++] = ${isBool ? `${atom(st.a)} ? 1 : 0` : atom(st.a)};`);
           break;
         }
         case "pop":
           usesStack = true;
-          lines.push(`${pad}${name(st.dst)} = stack.pop()${p.locals[st.dst].kind === "bool" ? " === 1" : ""};`);
+          lines.push(`${pad}${name(st.dst)} = stack[--sp]${p.locals[st.dst].kind === "bool" ? " === 1" : ""};`);
           break;
         default:
           st satisfies never;
@@ -173,12 +175,13 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
   }
   if (line.length > 0) declarations.push(`  let ${line};`);
   if (p.externals.length > 0) declarations.push("  let partials;");
-  if (usesStack) declarations.push("  const stack = [];");
+  if (usesStack) declarations.push("  let stack = new Float64Array(64), sp = 0;");
   for (const id of p.copied) declarations.push(`  ${name(id)} = Float64Array.from(${name(id)});`);
 
   const prologue: string[] = [];
   for (const h of helpers) prologue.push(`const ${h} = $runtime.${h};`);
   if (p.externals.length > 0) prologue.push("const partial = $runtime.partial;");
+  if (usesStack) prologue.push("const grow = (s) => { const t = new Float64Array(2 * s.length); t.set(s); return t; };");
   p.externals.forEach((e, i) => prologue.push(`const ${e.name} = $externals[${i}].fn, ${e.ruleName} = $externals[${i}].rule;`));
   p.constArrays.forEach((c, i) => prologue.push(`const ${name(c.id)} = $arrays[${i}];`));
 

@@ -70,8 +70,8 @@ describe("the generated source", () => {
       for (let i = 0; i < x.length; i++) p = p * x[i];
       return p;
     });
-    expect(df.source).toMatch(/stack\.push/);
-    expect(df.source).toMatch(/stack\.pop/);
+    expect(df.source).toMatch(/stack\[sp\+\+\] = /);
+    expect(df.source).toMatch(/= stack\[--sp\]/);
   });
 
   it("forward mode's source is tangent code", () => {
