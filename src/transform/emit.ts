@@ -181,7 +181,7 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
   const prologue: string[] = [];
   for (const h of helpers) prologue.push(`const ${h} = $runtime.${h};`);
   if (p.externals.length > 0) prologue.push("const partial = $runtime.partial;");
-  if (usesStack) prologue.push("const grow = (s) => { const t = new Float64Array(2 * s.length); t.set(s); return t; };");
+  if (usesStack) prologue.push("function grow(s) {", "  const t = new Float64Array(2 * s.length);", "  t.set(s);", "  return t;", "}");
   p.externals.forEach((e, i) => prologue.push(`const ${e.name} = $externals[${i}].fn, ${e.ruleName} = $externals[${i}].rule;`));
   p.constArrays.forEach((c, i) => prologue.push(`const ${name(c.id)} = $arrays[${i}];`));
 
