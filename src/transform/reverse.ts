@@ -14,8 +14,9 @@
  * (restored) condition locals; a loop's trip count is counted forward and pushed when the loop is
  * itself inside a loop.
  */
-import { activity, integerLocals, prune, splitSelfAssignments, writtenArrays } from "./analysis.js";
+import { activity, cse, integerLocals, prune, splitSelfAssignments, writtenArrays } from "./analysis.js";
 import { exprReads, forEachRead, Locals, num, ref, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
+import { optimize } from "./optimize.js";
 import { binaryPartials, Builder, isLinear, unaryPartial } from "./rules.js";
 
 export interface ReverseOptions {
@@ -31,7 +32,10 @@ export interface ReverseOptions {
  * The gradient program of `p`: params are p's params then one adjoint array per array param (the
  * caller passes zeros, gets ∂/∂ that array back in it); outputs are [value, ∂/∂ each number param].
  */
-export function reverse(p: Program, options: ReverseOptions): Program {
+export function reverse(original: Program, options: ReverseOptions): Program {
+  // Loads of the same element and copies become one local first, so each has one adjoint: `x[i]·x[i]`
+  // then writes its adjoint back to x_adj[i] once.
+  const p = optimize(cse(original, true), new Map());
   const locals = new Locals(p.locals);
   // An active `v = v · x` needs the old v for its partials: it becomes `t = v · x; v = t`.
   const body = splitSelfAssignments(p.body, activity(p.body, p.params), locals);
@@ -370,7 +374,8 @@ export function reverse(p: Program, options: ReverseOptions): Program {
   // Adjoint arrays of array params come from the caller; make sure each exists.
   const adjointArrays = arrayParams.map((id) => adj(id));
   const outputs: Atom[] = [ref(value), ...numberParams.map((id) => (active.has(id) ? ref(adj(id)) : num(0)))];
-  return prune({
+  // The final load merging (index.ts's cse) leaves copies; propagating them keeps the source short.
+  return optimize(cse(optimize(prune({
     ...p,
     name: locals.reserve(`${p.name}_gradient`),
     locals: locals.list,
@@ -378,6 +383,6 @@ export function reverse(p: Program, options: ReverseOptions): Program {
     body: [...filter(fwd), ...tail, ...filter(rev)],
     outputs,
     gradientResult: p.params.map((id) => (locals.get(id).kind === "arr" ? ref(adj(id)) : active.has(id) ? ref(adj(id)) : num(0))),
-  });
+  }))));
 }
 
