@@ -149,8 +149,10 @@ function propagateBlock(stmts: readonly Stmt[], facts: Facts, exact = true): Stm
     switch (st.s) {
       case "assign": {
         const e = simplify(substitute(st.e, at));
+        // `v = v` (an accumulation into an adjoint known to be 0, from that adjoint) changes nothing.
+        if (e.op === "copy" && e.a.t === "local" && e.a.id === st.dst) break;
         kill(facts, st.dst);
-        if (e.op === "copy" && !(e.a.t === "local" && e.a.id === st.dst)) record(facts, st.dst, e.a);
+        if (e.op === "copy") record(facts, st.dst, e.a);
         out.push({ ...st, e });
         break;
       }

@@ -76,9 +76,12 @@ export function reverse(original: Program, options: ReverseOptions): Program {
   countSites(body, 1);
   const saved = (id: number) => (sites.get(id) ?? 0) > 1;
 
+  /** Whether a partial passed to `accumulate` since it was last cleared may be ±∞ or NaN. */
+  let unbounded = false;
   /** Statements into `out` (b's current list) computing `target += g · partial`. */
   const accumulate = (target: number, g: Atom, partial: Atom) => {
     if (partial.t === "num" && partial.v === 0) return;
+    if (!(partial.t === "num" ? Number.isFinite(partial.v) : partial.t === "local" && integers.has(partial.id))) unbounded = true;
     const e: Expr =
       partial.t === "num" && partial.v === 1
         ? { op: "binary", fn: "add", a: ref(target), b: g }
@@ -185,11 +188,17 @@ export function reverse(original: Program, options: ReverseOptions): Program {
     return out;
   };
 
-  /** The guarded reverse step: `if (g !== 0) { … }` for ops whose partials may be infinite. */
+  /**
+   * The guarded reverse step: `if (g !== 0) { … }` for ops whose partials may be infinite. Linear
+   * ops and products with a finite constant (`0.001 · u`, `x / 4`) have finite partials whatever
+   * the operands hold, so g · partial is 0 when g is: they need no branch.
+   */
   const step = (dst: number, e: Expr): Stmt[] =>
     into(() => {
       if (!options.guards || isLinear(e)) return contributions(dst, e);
+      unbounded = false;
       const body = into(() => contributions(dst, e));
+      if (!unbounded) return b.out.push(...body);
       if (body.length === 0) return;
       const nonzero = b.compare("ne", ref(adj(dst)), num(0));
       b.out.push({ s: "if", cond: nonzero, then: body, else: [] });
