@@ -184,7 +184,8 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
   const prologue: string[] = [];
   for (const h of helpers) prologue.push(`const ${h} = $runtime.${h};`);
   if (p.externals.length > 0) prologue.push("const partial = $runtime.partial;");
-  if (usesStack) prologue.push("let spare = null;", "function grow(s) {", "  const t = new Float64Array(2 * s.length);", "  t.set(s);", "  return t;", "}");
+  // An arrow, not a declaration: the kernel is the source's one line starting `function`.
+  if (usesStack) prologue.push("let spare = null;", "const grow = (s) => {", "  const t = new Float64Array(2 * s.length);", "  t.set(s);", "  return t;", "};");
   p.externals.forEach((e, i) => prologue.push(`const ${e.name} = $externals[${i}].fn, ${e.ruleName} = $externals[${i}].rule;`));
   p.constArrays.forEach((c, i) => prologue.push(`const ${name(c.id)} = $arrays[${i}];`));
 

@@ -198,7 +198,10 @@ export function reverse(original: Program, options: ReverseOptions): Program {
       if (!options.guards || isLinear(e)) return contributions(dst, e);
       unbounded = false;
       const body = into(() => contributions(dst, e));
-      if (!unbounded) return b.out.push(...body);
+      if (!unbounded) {
+        b.out.push(...body);
+        return;
+      }
       if (body.length === 0) return;
       const nonzero = b.compare("ne", ref(adj(dst)), num(0));
       b.out.push({ s: "if", cond: nonzero, then: body, else: [] });
