@@ -202,15 +202,18 @@ export function writtenArrays(stmts: readonly Stmt[], out = new Set<number>()): 
 
 /**
  * Common subexpressions within a block: a pure operation on the same operands as an earlier one in
- * the same statement list, none of them reassigned since (nor, for a load, the array stored to),
- * copies the earlier result. Runs on final programs only (the reverse sweep reloads `x[i]` for
- * each use; this makes it one load).
+ * the same statement list or an enclosing one, none of them reassigned since (nor, for a load, the
+ * array stored to), copies the earlier result. On final programs (the reverse sweep reloads `x[i]`
+ * for each use; this makes it one load), and with `onlyLoads` before the reverse transform, where
+ * merging arithmetic would hide the `i = i + 1` that restores a counter without the stack.
  */
-export function cse(p: Program): Program {
-  const block = (stmts: readonly Stmt[]): Stmt[] => {
-    const table = new Map<string, number>();
-    const readsOf = new Map<string, number[]>();
-    const arrayOf = new Map<string, number>();
+export function cse(p: Program, onlyLoads = false): Program {
+  type Table = { exprs: Map<string, number>; readsOf: Map<string, number[]>; arrayOf: Map<string, number> };
+  const block = (stmts: readonly Stmt[], outer?: Table): Stmt[] => {
+    const table = new Map(outer?.exprs);
+    const readsOf = new Map(outer?.readsOf);
+    const arrayOf = new Map(outer?.arrayOf);
+    const here: Table = { exprs: table, readsOf, arrayOf };
     const invalidate = (id: number) => {
       for (const [key, dst] of table) {
         if (dst === id || readsOf.get(key)!.includes(id)) table.delete(key);
@@ -233,7 +236,7 @@ export function cse(p: Program): Program {
             (arr) => reads.push(arr),
           );
           // Not JSON.stringify: it writes NaN and ±Infinity all as null.
-          const key = e.op === "copy" ? undefined : JSON.stringify(e, (_k, v: unknown) => (typeof v === "number" ? (Object.is(v, -0) ? "-0" : String(v)) : v));
+          const key = e.op === "copy" || (onlyLoads && e.op !== "load") ? undefined : JSON.stringify(e, (_k, v: unknown) => (typeof v === "number" ? (Object.is(v, -0) ? "-0" : String(v)) : v));
           const hit = key === undefined ? undefined : table.get(key);
           out.push(hit === undefined ? st : { s: "assign", dst: st.dst, e: { op: "copy", a: ref(hit) } });
           invalidate(st.dst);
@@ -261,7 +264,7 @@ export function cse(p: Program): Program {
           out.push(st);
           break;
         case "if":
-          out.push({ ...st, then: block(st.then), else: block(st.else) });
+          out.push({ ...st, then: block(st.then, here), else: block(st.else, here) });
           table.clear();
           break;
         case "loop":

@@ -1,7 +1,11 @@
 /**
  * IR → JavaScript source, one statement per line, and its compilation with `new Function`. Locals
  * are plain `let`s declared at the top (adjoints and tangents are locals too, so straight-line code
- * allocates nothing); the stack, only where a loop saves values, is one plain array.
+ * allocates nothing); the stack, only where a loop saves values, is one Float64Array with an index
+ * (booleans as 0/1), doubled when full: no boxing, no `push`/`pop` calls. A call hands its stack
+ * back to the derivative when it returns and the next call takes it, so after the first call a
+ * loop's saves allocate nothing (a call that starts while another runs, from inside a
+ * `defineDerivative` rule, finds none to take and makes its own).
  */
 import { forEachRead, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
 
@@ -122,12 +126,13 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
         case "push": {
           usesStack = true;
           const isBool = st.a.t === "bool" || (st.a.t === "local" && p.locals[st.a.id].kind === "bool");
-          lines.push(`${pad}stack.push(${isBool ? `${atom(st.a)} ? 1 : 0` : atom(st.a)});`);
+          lines.push(`${pad}if (sp === stack.length) stack = grow(stack);`);
+          lines.push(`${pad}stack[sp++] = ${isBool ? `${atom(st.a)} ? 1 : 0` : atom(st.a)};`);
           break;
         }
         case "pop":
           usesStack = true;
-          lines.push(`${pad}${name(st.dst)} = stack.pop()${p.locals[st.dst].kind === "bool" ? " === 1" : ""};`);
+          lines.push(`${pad}${name(st.dst)} = stack[--sp]${p.locals[st.dst].kind === "bool" ? " === 1" : ""};`);
           break;
         default:
           st satisfies never;
@@ -173,12 +178,14 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
   }
   if (line.length > 0) declarations.push(`  let ${line};`);
   if (p.externals.length > 0) declarations.push("  let partials;");
-  if (usesStack) declarations.push("  const stack = [];");
+  if (usesStack) declarations.push("  let stack = spare ?? new Float64Array(64), sp = 0;", "  spare = null;");
   for (const id of p.copied) declarations.push(`  ${name(id)} = Float64Array.from(${name(id)});`);
 
   const prologue: string[] = [];
   for (const h of helpers) prologue.push(`const ${h} = $runtime.${h};`);
   if (p.externals.length > 0) prologue.push("const partial = $runtime.partial;");
+  // An arrow, not a declaration: the kernel is the source's one line starting `function`.
+  if (usesStack) prologue.push("let spare = null;", "const grow = (s) => {", "  const t = new Float64Array(2 * s.length);", "  t.set(s);", "  return t;", "};");
   p.externals.forEach((e, i) => prologue.push(`const ${e.name} = $externals[${i}].fn, ${e.ruleName} = $externals[${i}].rule;`));
   p.constArrays.forEach((c, i) => prologue.push(`const ${name(c.id)} = $arrays[${i}];`));
 
@@ -188,6 +195,7 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
     `function ${p.name}(${p.params.map(name).join(", ")}) {`,
     ...declarations,
     ...lines,
+    ...(usesStack ? ["  spare = stack;"] : []),
     p.gradientResult === undefined ? `  return [${p.outputs.map(atom).join(", ")}];` : `  return { value: ${atom(p.outputs[0])}, gradient: [${p.gradientResult.map(atom).join(", ")}] };`,
     "}",
   ].join("\n");

@@ -115,7 +115,7 @@ export class Locals {
 
 /** JS words a local may not be called, plus the emitted code's own helpers. */
 const RESERVED = new Set(
-  "break case catch class const continue debugger default delete do else export extends finally for function if import in instanceof new return super switch this throw try typeof var void while with yield let static enum await implements package protected interface private public null true false undefined NaN Infinity Math Float64Array arguments eval stack partials partial sigmoid softplus erf".split(
+  "break case catch class const continue debugger default delete do else export extends finally for function if import in instanceof new return super switch this throw try typeof var void while with yield let static enum await implements package protected interface private public null true false undefined NaN Infinity Math Float64Array arguments eval stack sp grow spare partials partial sigmoid softplus erf".split(
     " ",
   ),
 );

@@ -14,8 +14,9 @@
  * (restored) condition locals; a loop's trip count is counted forward and pushed when the loop is
  * itself inside a loop.
  */
-import { activity, integerLocals, prune, splitSelfAssignments, writtenArrays } from "./analysis.js";
+import { activity, cse, integerLocals, prune, splitSelfAssignments, writtenArrays } from "./analysis.js";
 import { exprReads, forEachRead, Locals, num, ref, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
+import { optimize } from "./optimize.js";
 import { binaryPartials, Builder, isLinear, unaryPartial } from "./rules.js";
 
 export interface ReverseOptions {
@@ -31,7 +32,10 @@ export interface ReverseOptions {
  * The gradient program of `p`: params are p's params then one adjoint array per array param (the
  * caller passes zeros, gets ∂/∂ that array back in it); outputs are [value, ∂/∂ each number param].
  */
-export function reverse(p: Program, options: ReverseOptions): Program {
+export function reverse(original: Program, options: ReverseOptions): Program {
+  // Loads of the same element and copies become one local first, so each has one adjoint: `x[i]·x[i]`
+  // then writes its adjoint back to x_adj[i] once.
+  const p = optimize(cse(original, true), new Map());
   const locals = new Locals(p.locals);
   // An active `v = v · x` needs the old v for its partials: it becomes `t = v · x; v = t`.
   const body = splitSelfAssignments(p.body, activity(p.body, p.params), locals);
@@ -72,9 +76,12 @@ export function reverse(p: Program, options: ReverseOptions): Program {
   countSites(body, 1);
   const saved = (id: number) => (sites.get(id) ?? 0) > 1;
 
+  /** Whether a partial passed to `accumulate` since it was last cleared may be ±∞ or NaN. */
+  let unbounded = false;
   /** Statements into `out` (b's current list) computing `target += g · partial`. */
   const accumulate = (target: number, g: Atom, partial: Atom) => {
     if (partial.t === "num" && partial.v === 0) return;
+    if (!(partial.t === "num" ? Number.isFinite(partial.v) : partial.t === "local" && integers.has(partial.id))) unbounded = true;
     const e: Expr =
       partial.t === "num" && partial.v === 1
         ? { op: "binary", fn: "add", a: ref(target), b: g }
@@ -181,11 +188,20 @@ export function reverse(p: Program, options: ReverseOptions): Program {
     return out;
   };
 
-  /** The guarded reverse step: `if (g !== 0) { … }` for ops whose partials may be infinite. */
+  /**
+   * The guarded reverse step: `if (g !== 0) { … }` for ops whose partials may be infinite. Linear
+   * ops and products with a finite constant (`0.001 · u`, `x / 4`) have finite partials whatever
+   * the operands hold, so g · partial is 0 when g is: they need no branch.
+   */
   const step = (dst: number, e: Expr): Stmt[] =>
     into(() => {
       if (!options.guards || isLinear(e)) return contributions(dst, e);
+      unbounded = false;
       const body = into(() => contributions(dst, e));
+      if (!unbounded) {
+        b.out.push(...body);
+        return;
+      }
       if (body.length === 0) return;
       const nonzero = b.compare("ne", ref(adj(dst)), num(0));
       b.out.push({ s: "if", cond: nonzero, then: body, else: [] });
@@ -370,7 +386,8 @@ export function reverse(p: Program, options: ReverseOptions): Program {
   // Adjoint arrays of array params come from the caller; make sure each exists.
   const adjointArrays = arrayParams.map((id) => adj(id));
   const outputs: Atom[] = [ref(value), ...numberParams.map((id) => (active.has(id) ? ref(adj(id)) : num(0)))];
-  return prune({
+  // The final load merging (index.ts's cse) leaves copies; propagating them keeps the source short.
+  return optimize(cse(optimize(prune({
     ...p,
     name: locals.reserve(`${p.name}_gradient`),
     locals: locals.list,
@@ -378,6 +395,6 @@ export function reverse(p: Program, options: ReverseOptions): Program {
     body: [...filter(fwd), ...tail, ...filter(rev)],
     outputs,
     gradientResult: p.params.map((id) => (locals.get(id).kind === "arr" ? ref(adj(id)) : active.has(id) ? ref(adj(id)) : num(0))),
-  });
+  }))));
 }
 

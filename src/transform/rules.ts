@@ -52,7 +52,8 @@ export class Builder {
 
 const isNum = (a: Atom, v?: number): a is { t: "num"; v: number } => a.t === "num" && (v === undefined || Object.is(a.v, v));
 
-function fold(e: Expr): Atom | undefined {
+/** `e` as an atom when it is one whatever its operands hold (constants, x·1, x + 0). */
+export function fold(e: Expr): Atom | undefined {
   switch (e.op) {
     case "unary":
       return isNum(e.a) ? num(unaryRules[e.fn].primal(e.a.v)) : undefined;
