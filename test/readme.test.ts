@@ -114,7 +114,7 @@ describe("README examples", () => {
     close(r.gradient[0] as number, 3 * (Math.sin(2) + 3 * Math.cos(2)));
     close(r.gradient[1] as number, 3 * Math.sin(2));
     expect(df.source).toMatch(/function f_gradient\(x, y\)/);
-    expect(df.source).toMatch(/x_adj = x_adj \+ t_\d+;/);
+    expect(df.source).toMatch(/x_adj = x_adj \+ t_\w+;/);
     const loss = differentiate(
       (w: number[], x: number[]) => {
         let s = 0;
