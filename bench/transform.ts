@@ -12,6 +12,7 @@
  * bench/RESULTS.md. `--quick` for a smoke run.
  */
 import { Dual, Tape, dualScalar, type Scalar, type Var } from "../src/index.js";
+import { chain, chainDual, chainHand, seededInput } from "./chain.js";
 import { differentiate } from "../src/transform/index.js";
 import { consumeSink, fmtMs, machineDescription, table, timeInterleaved, writeResultsSection, type Case, type Timing } from "./harness.js";
 
@@ -20,41 +21,12 @@ const quick = process.argv.includes("--quick");
 // ---------------------------------------------------------------------------------------------
 // f(x) = Σ sin(xᵢ)·xᵢ₊₁ + xᵢ²
 
-function chain(x: Float64Array): number {
-  let acc = 0;
-  for (let i = 0; i < x.length - 1; i++) acc += Math.sin(x[i]) * x[i + 1] + x[i] * x[i];
-  return acc;
-}
-
-function chainHand(x: Float64Array, g: Float64Array): number {
-  g.fill(0);
-  let acc = 0;
-  for (let i = 0; i < x.length - 1; i++) {
-    const s = Math.sin(x[i]);
-    acc += s * x[i + 1] + x[i] * x[i];
-    g[i] += Math.cos(x[i]) * x[i + 1] + 2 * x[i];
-    g[i + 1] += s;
-  }
-  return acc;
-}
-
 function chainTape(tape: Tape, x: Float64Array): Float64Array {
   tape.reset();
   const xs = tape.variables(x);
   let acc: Var<unknown> = tape.constant(0);
   for (let i = 0; i < xs.length - 1; i++) acc = tape.add(acc, tape.add(tape.mul(tape.sin(xs[i]), xs[i + 1]), tape.mul(xs[i], xs[i])));
   return Float64Array.from(tape.backward(acc).all());
-}
-
-function chainDual(x: Float64Array): number {
-  let acc = Dual.constant(0);
-  let xi = Dual.variable(x[0]);
-  for (let i = 0; i < x.length - 1; i++) {
-    const next = Dual.variable(x[i + 1]);
-    acc = acc.add(xi.sin().mul(next).add(xi.mul(xi)));
-    xi = next;
-  }
-  return acc.dx;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -87,7 +59,8 @@ function twoBody(s: Float64Array): number {
 }
 
 /**
- * The hand-written adjoint: a forward sweep that keeps each step's separation (dx, dy), then the
+ * The hand-written adjoint: a forward sweep that keeps each step's separation (dx, dy) (twoBody's
+ * loop again, on purpose: a hand-written gradient is one self-contained function), then the
  * reverse sweep. Per step, x' = x + dt·u and u' = u + dt·a(x) with a₁ = m₂·d·r⁻³, a₂ = −m₁·d·r⁻³,
  * d = p₂ − p₁; so ū = ū' + dt·x̄', and x̄ = x̄' + dt·J_a(x)ᵀ ū', where for c = dt·(m₂ū₁' − m₁ū₂'),
  * ∂(c·d r⁻³)/∂d = c r⁻³ − 3 (c·d) r⁻⁵ d, added to p̄₂ and taken from p̄₁.
@@ -176,16 +149,6 @@ function twoBodyDual(s: Float64Array, direction: number): number {
 
 // ---------------------------------------------------------------------------------------------
 
-function input(n: number, seed: number): Float64Array {
-  const x = new Float64Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    x[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return x;
-}
-
 function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let scale = 0;
   let err = 0;
@@ -225,7 +188,7 @@ function report(label: string, cases: readonly Case[], rounds: number, minMs: nu
 
 {
   const n = quick ? 1e4 : 1e5;
-  const x = input(n, 12345);
+  const x = seededInput(n);
   const g = new Float64Array(n);
   const df = differentiate(chain);
   const tape = new Tape();

@@ -53,19 +53,21 @@ function expectFloatTensor(op: string, name: string, x: unknown): Tensor {
   return x;
 }
 
-function expectSameShape(op: string, a: Tensor, b: Tensor): void {
-  if (!sameShape(a.shape, b.shape)) {
-    throw new AdError("ShapeMismatch", `input ${formatShape(a.shape)} and target ${formatShape(b.shape)} must have the same shape`, { op, shapes: [[...a.shape], [...b.shape]] });
+/** Float input and target tensors of one shape. */
+function floatPair(op: string, inputName: string, input: Tensor, target: Tensor): [Tensor, Tensor] {
+  const x = expectFloatTensor(op, inputName, input);
+  const y = expectFloatTensor(op, "target", target);
+  if (!sameShape(x.shape, y.shape)) {
+    throw new AdError("ShapeMismatch", `${inputName} ${formatShape(x.shape)} and target ${formatShape(y.shape)} must have the same shape`, { op, shapes: [[...x.shape], [...y.shape]] });
   }
+  return [x, y];
 }
 
 /** Mean squared error (x − y)², elementwise then reduced. */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   const op = "mseLoss";
   options = optionsOf(op, options);
-  const x = expectFloatTensor(op, "input", input);
-  const y = expectFloatTensor(op, "target", target);
-  expectSameShape(op, x, y);
+  const [x, y] = floatPair(op, "input", input, target);
   const d = sub(x, y);
   return reduce(op, mul(d, d), options.reduction);
 }
@@ -93,7 +95,7 @@ function labels(op: string, logits: Tensor, target: Target): Tensor {
 /** −Σ_c target_c · logProbs_c for probability targets, or −logProbs[label] for labels; per sample. */
 function negativeLogLikelihood(op: string, logProbs: Tensor, target: Target): Tensor {
   if (target instanceof Tensor && isFloat(target.dtype)) {
-    expectSameShape(op, logProbs, target);
+    floatPair(op, "input", logProbs, target);
     if (target.dtype !== logProbs.dtype) throw new AdError("DTypeMismatch", `target is ${target.dtype}, input ${logProbs.dtype}`, { op, dtypes: [logProbs.dtype, target.dtype] });
     return neg(sum(mul(logProbs, target), -1));
   }
@@ -137,9 +139,7 @@ export function nllLoss(logProbs: Tensor, target: Tensor | readonly number[], op
 export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   const op = "binaryCrossEntropyWithLogits";
   options = optionsOf(op, options);
-  const x = expectFloatTensor(op, "logits", logits);
-  const y = expectFloatTensor(op, "target", target);
-  expectSameShape(op, x, y);
+  const [x, y] = floatPair(op, "logits", logits, target);
   // −[y·log σ(x) + (1 − y)·log(1 − σ(x))] = softplus(x) − x·y
   return reduce(op, sub(softplus(x), mul(x, y)), options.reduction);
 }
