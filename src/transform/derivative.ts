@@ -5,7 +5,7 @@
  * return the same thing. Imports no parser: the plugin's bundles use it.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
-import { DIFFERENTIATED, type DifferentiatedMark } from "./marks.js";
+import { DIFFERENTIATED, type DerivativeKind, type DifferentiatedMark } from "./marks.js";
 import { argumentKinds, expectLike, type ArgKind, type Argument } from "./runtime.js";
 
 export type Kernel = (...args: unknown[]) => unknown[];
@@ -24,8 +24,15 @@ export interface Kernels {
  * Remembers `fn` and its options (so a call to the derivative inlines `fn`) and the kinds of its
  * first kernel, and sets `source`.
  */
-export function mark<T extends object>(df: T, fn: (...args: never[]) => unknown, lower: { constants?: unknown; functions?: unknown }, source: string, kinds?: readonly ArgKind[]): T {
-  const m: DifferentiatedMark = { fn, constants: lower.constants, functions: lower.functions, kinds };
+export function mark<T extends object>(
+  df: T,
+  derivative: DerivativeKind,
+  fn: (...args: never[]) => unknown,
+  lower: { constants?: unknown; functions?: unknown },
+  source: string,
+  kinds?: readonly ArgKind[],
+): T {
+  const m: DifferentiatedMark = { fn, derivative, constants: lower.constants, functions: lower.functions, kinds };
   Object.defineProperty(df, DIFFERENTIATED, { value: m });
   Object.defineProperty(df, "source", { value: source, enumerable: true });
   return df;

@@ -15,7 +15,7 @@ import { emit, type Emitted } from "./emit.js";
 import { forward } from "./forward.js";
 import { Locals, type Program } from "./ir.js";
 import { Lowerer, type LowerOptions } from "./lower.js";
-import { CUSTOM_RULE, differentiatedMark, type DifferentiatedMark, type RuleMark } from "./marks.js";
+import { CUSTOM_RULE, differentiatedMark, type DerivativeKind, type DifferentiatedMark, type RuleMark } from "./marks.js";
 import { parseFunction, type Parsed } from "./parse.js";
 import { reverse } from "./reverse.js";
 import { NeedsArray } from "./scope.js";
@@ -198,16 +198,30 @@ export function differentiate(fn: (...args: never[]) => unknown, opts?: Differen
   const { mode, lower } = readOptions(op, opts);
   const inner = differentiatedMark(fn);
   if (inner !== undefined) {
-    if (mode === "reverse") {
-      throw new AdError("UnsupportedOp", "reverse mode of a gradient (a vector-valued function); use { mode: \"forward\" } for forward over reverse, or transformHessian", { op, construct: "reverse over reverse" });
-    }
-    return gradientTangent(inner);
+    if (inner.derivative === "reverse" && mode === "forward") return gradientTangent(inner);
+    throw secondTransform(op, inner.derivative, mode);
   }
   const compiler = new Compiler(op, fn, lower, mode);
   const kernels = kernelsOf(compiler);
-  if (mode === "forward") return mark(forwardWrapper(op, kernels), fn, lower, compiler.first.source, compiler.inferred) as unknown as ForwardDerivative;
+  if (mode === "forward") return mark(forwardWrapper(op, kernels), "forward", fn, lower, compiler.first.source, compiler.inferred) as unknown as ForwardDerivative;
   const df = fastPath(compiler.first.fn, compiler.inferred, reverseSlow(op, kernels));
-  return mark(df, fn, lower, compiler.first.source, compiler.inferred) as unknown as ReverseDerivative;
+  return mark(df, "reverse", fn, lower, compiler.first.source, compiler.inferred) as unknown as ReverseDerivative;
+}
+
+/**
+ * The refusal for a transform of a derivative other than forward over reverse: the derivative of
+ * what the transform made is defined only there (and for transformHessian of a gradient), so
+ * anything else would be a derivative of the wrong function.
+ */
+function secondTransform(op: string, derivative: DerivativeKind, mode: "reverse" | "forward" | "hessian"): AdError {
+  const what = { reverse: "a gradient", forward: "a forward-mode derivative", hvp: "a Hessian-vector product", hessian: "a Hessian" }[derivative];
+  const asked = mode === "hessian" ? "the Hessian" : `${mode} mode`;
+  const construct = `${mode} over ${derivative}`;
+  return new AdError(
+    "UnsupportedOp",
+    `${asked} of ${what} (a function made by ${derivative === "hessian" ? "transformHessian" : "differentiate"}) is not supported: second order is differentiate(differentiate(f), { mode: "forward" }) (Hessian-vector products) or transformHessian(f)`,
+    { op, construct },
+  );
 }
 
 /** The reverse-mode entry point for `kinds` (its code: `entryCode`), compiled at run time. */
@@ -249,7 +263,7 @@ function gradientTangent(inner: DifferentiatedMark): ForwardDerivative {
     const r = hvpPass(compiler.kernel(kinds), kinds, args, tangents);
     return { value: r.gradient, tangent: r.tangent };
   };
-  return mark(ddf, inner.fn, { constants: inner.constants, functions: inner.functions }, compiler.first.source) as unknown as ForwardDerivative;
+  return mark(ddf, "hvp", inner.fn, { constants: inner.constants, functions: inner.functions }, compiler.first.source) as unknown as ForwardDerivative;
 }
 
 /**
@@ -261,7 +275,10 @@ export function transformHessian(fn: (...args: never[]) => unknown, opts?: Omit<
   const op = "transformHessian";
   expectFunction(op, "fn", fn);
   const { lower } = readOptions(op, opts === undefined ? undefined : { ...opts, mode: "reverse" });
-  const compiler = new Compiler(op, differentiatedMark(fn)?.fn ?? fn, lower, "hessian");
+  const inner = differentiatedMark(fn);
+  // The Hessian of a gradient's function is that function's Hessian; of anything else, refused.
+  if (inner !== undefined && inner.derivative !== "reverse") throw secondTransform(op, inner.derivative, "hessian");
+  const compiler = new Compiler(op, inner?.fn ?? fn, lower, "hessian");
   const h = (...args: Argument[]) => {
     const kinds = argumentKinds(op, "arguments", args, compiler.arity);
     const kernel = compiler.kernel(kinds);
@@ -289,7 +306,7 @@ export function transformHessian(fn: (...args: never[]) => unknown, opts?: Omit<
     const hessian = columns.map((_, i) => columns.map((c) => c[i]));
     return { value, gradient, hessian };
   };
-  return mark(h, fn, lower, compiler.first.source) as unknown as TransformedHessian;
+  return mark(h, "hessian", fn, lower, compiler.first.source) as unknown as TransformedHessian;
 }
 
 /**

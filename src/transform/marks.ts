@@ -8,8 +8,17 @@ import type { ArgKind } from "./runtime.js";
 export const DIFFERENTIATED: unique symbol = Symbol("adjoint.differentiated");
 export const CUSTOM_RULE: unique symbol = Symbol("adjoint.customRule");
 
+/**
+ * Which derivative a function made by the transform is: `differentiate` in reverse or forward mode,
+ * forward over reverse (`differentiate(df, { mode: "forward" })`), or `transformHessian`. A second
+ * transform is defined only on a reverse one, so the others are refused there, never misread.
+ */
+export type DerivativeKind = "reverse" | "forward" | "hvp" | "hessian";
+
 export interface DifferentiatedMark {
+  /** The source function (what a call to the derivative from transformed code inlines). */
   readonly fn: (...args: never[]) => unknown;
+  readonly derivative: DerivativeKind;
   readonly constants: unknown;
   readonly functions: unknown;
   /** The argument kinds `source` was generated for (read by the build-time plugin). */

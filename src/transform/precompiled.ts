@@ -53,6 +53,6 @@ export function precompiled(spec: PrecompiledSpec, fn: (...args: never[]) => unk
     },
   };
   const lower = { constants: spec.constants, functions: undefined };
-  if (spec.mode === "forward") return mark(forwardWrapper(op, kernels), fn, lower, spec.source, inferred) as unknown as ForwardDerivative;
-  return mark(spec.entry(first, reverseSlow(op, kernels)), fn, lower, spec.source, inferred) as unknown as ReverseDerivative;
+  if (spec.mode === "forward") return mark(forwardWrapper(op, kernels), "forward", fn, lower, spec.source, inferred) as unknown as ForwardDerivative;
+  return mark(spec.entry(first, reverseSlow(op, kernels)), "reverse", fn, lower, spec.source, inferred) as unknown as ReverseDerivative;
 }

@@ -227,6 +227,11 @@ describe("calls", () => {
     expect(r.tangent).toEqual([6, 4]);
     expect(transformHessian(f)(2, 3).hessian[0]).toEqual([6, 4]);
   });
+
+  it("the Hessian of a gradient made by differentiate is its function's Hessian", () => {
+    const f = (x: number, y: number) => x * x * y + Math.sin(y);
+    expect(transformHessian(differentiate(f) as never)(2, 3)).toEqual(transformHessian(f)(2, 3));
+  });
 });
 
 declare const c: number;

@@ -148,6 +148,28 @@ describe("refused constructs, with their position", () => {
     const r = thrown(() => differentiate(df as never));
     expect([r.code, r.details.construct]).toEqual(["UnsupportedOp", "reverse over reverse"]);
   });
+
+  it("a transform of a derivative other than forward over reverse is refused, not read as the source function's", () => {
+    const f = (x: number, y: number) => x * x * y + Math.sin(y);
+    const fwd = differentiate(f, { mode: "forward" });
+    const hvp = differentiate(differentiate(f), { mode: "forward" });
+    const h = transformHessian(f);
+    const cases: [() => unknown, string][] = [
+      [() => differentiate(fwd as never, { mode: "forward" }), "forward over forward"],
+      [() => differentiate(fwd as never), "reverse over forward"],
+      [() => differentiate(hvp as never, { mode: "forward" }), "forward over hvp"],
+      [() => differentiate(hvp as never), "reverse over hvp"],
+      [() => differentiate(h as never, { mode: "forward" }), "forward over hessian"],
+      [() => transformHessian(fwd as never), "hessian over forward"],
+      [() => transformHessian(hvp as never), "hessian over hvp"],
+      [() => transformHessian(h as never), "hessian over hessian"],
+    ];
+    for (const [run, construct] of cases) {
+      const e = thrown(run);
+      expect([e.code, e.details.construct]).toEqual(["UnsupportedOp", construct]);
+      expect(e.message).toContain("transformHessian(f)");
+    }
+  });
 });
 
 declare function unknownHelper(t: number): number;
