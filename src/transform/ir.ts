@@ -192,3 +192,42 @@ export function exprReads(e: Expr, atom: (a: Atom) => void, array: (id: number) 
       e satisfies never;
   }
 }
+
+/** Every local a statement list assigns (at any depth). */
+export function assigned(stmts: readonly Stmt[], out = new Set<number>()): Set<number> {
+  for (const st of stmts) {
+    if (st.s === "assign" || st.s === "pop" || st.s === "newArray") out.add(st.dst);
+    else if (st.s === "call") [st.dst, ...st.partials].forEach((id) => out.add(id));
+    else if (st.s === "if") {
+      assigned(st.then, out);
+      assigned(st.else, out);
+    } else if (st.s === "loop") {
+      assigned(st.pre, out);
+      assigned(st.post, out);
+    }
+  }
+  return out;
+}
+
+/** `e` with each atom operand replaced by `at(atom)` (array ids are kept). */
+export function substitute(e: Expr, at: (a: Atom) => Atom): Expr {
+  switch (e.op) {
+    case "copy":
+    case "unary":
+    case "step":
+    case "not":
+      return { ...e, a: at(e.a) };
+    case "binary":
+    case "compare":
+    case "logic":
+      return { ...e, a: at(e.a), b: at(e.b) };
+    case "select":
+      return { ...e, c: at(e.c), a: at(e.a), b: at(e.b) };
+    case "load":
+      return { ...e, index: at(e.index) };
+    case "length":
+      return e;
+    default:
+      return e satisfies never;
+  }
+}

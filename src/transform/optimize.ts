@@ -11,7 +11,7 @@
  * Both follow the structured control flow exactly: an `if` meets its two branches, a loop iterates
  * to a fixed point over its back edge. Every local starts at 0 (or false): the emitted `let`s.
  */
-import { exprReads, forEachRead, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
+import { assigned, exprReads, forEachRead, substitute, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
 import { fold } from "./rules.js";
 
 /** What is known about locals at a program point: each maps to the atom it equals. */
@@ -73,21 +73,6 @@ function assign(facts: Facts, from: Facts): void {
 }
 
 /** Every local a statement list assigns (or pops), at any depth. */
-function assigned(stmts: readonly Stmt[], out = new Set<number>()): Set<number> {
-  for (const st of stmts) {
-    if (st.s === "assign" || st.s === "pop" || st.s === "newArray") out.add(st.dst);
-    else if (st.s === "call") [st.dst, ...st.partials].forEach((id) => out.add(id));
-    else if (st.s === "if") {
-      assigned(st.then, out);
-      assigned(st.else, out);
-    } else if (st.s === "loop") {
-      assigned(st.pre, out);
-      assigned(st.post, out);
-    }
-  }
-  return out;
-}
-
 const COMPARE: Record<string, (a: number, b: number) => boolean> = {
   lt: (a, b) => a < b,
   le: (a, b) => a <= b,
@@ -112,28 +97,6 @@ function simplify(e: Expr): Expr {
       return e.fn === "pow" && e.b.t === "num" && e.b.v === 1 ? { op: "copy", a: e.a } : e;
     default:
       return e;
-  }
-}
-
-function substitute(e: Expr, at: (a: Atom) => Atom): Expr {
-  switch (e.op) {
-    case "copy":
-    case "unary":
-    case "step":
-    case "not":
-      return { ...e, a: at(e.a) };
-    case "binary":
-    case "compare":
-    case "logic":
-      return { ...e, a: at(e.a), b: at(e.b) };
-    case "select":
-      return { ...e, c: at(e.c), a: at(e.a), b: at(e.b) };
-    case "load":
-      return { ...e, index: at(e.index) };
-    case "length":
-      return e;
-    default:
-      return e satisfies never;
   }
 }
 

@@ -15,7 +15,8 @@
  * itself inside a loop.
  */
 import { activity, cse, integerLocals, prune, splitSelfAssignments, writtenArrays } from "./analysis.js";
-import { exprReads, forEachRead, Locals, num, ref, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
+import { fusable, type Fused } from "./fuse.js";
+import { assigned, exprReads, forEachRead, Locals, num, ref, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
 import { optimize } from "./optimize.js";
 import { binaryPartials, Builder, isLinear, unaryPartial } from "./rules.js";
 
@@ -39,18 +40,23 @@ export function reverse(original: Program, options: ReverseOptions): Program {
   const locals = new Locals(p.locals);
   // An active `v = v · x` needs the old v for its partials: it becomes `t = v · x; v = t`.
   const body = splitSelfAssignments(p.body, activity(p.body, p.params), locals);
-  const active = activity(body, p.params);
+  // Swapped for an iteration's own while a reduction loop is fused (fuse.ts).
+  let active = activity(body, p.params);
   const b = new Builder(locals, []);
   const primalCount = locals.list.length;
   const integers = integerLocals(body, p.params);
   const written = writtenArrays(body);
-  const adjoints = new Map<number, number>();
+  const globalAdjoints = new Map<number, number>();
+  let adjoints = globalAdjoints;
+  /** In a fused iteration, the locals it assigns (their adjoints are the iteration's own). */
+  let iterationLocals: ReadonlySet<number> = new Set();
   const adj = (id: number): number => {
-    let a = adjoints.get(id);
+    const map = iterationLocals.has(id) ? adjoints : globalAdjoints;
+    let a = map.get(id);
     if (a === undefined) {
       const l = locals.get(id);
       a = locals.add(`${l.name}_adj`, l.kind === "arr" ? "arr" : "num");
-      adjoints.set(id, a);
+      map.set(id, a);
     }
     return a;
   };
@@ -74,7 +80,11 @@ export function reverse(original: Program, options: ReverseOptions): Program {
   };
   p.params.forEach((id) => sites.set(id, 1));
   countSites(body, 1);
-  const saved = (id: number) => (sites.get(id) ?? 0) > 1;
+  const globalSaved = (id: number) => (sites.get(id) ?? 0) > 1;
+  /** Whether a local is pushed before each assignment and popped where the reverse passes it. */
+  let saved = globalSaved;
+  /** Whether a local's adjoint is zeroed after its reverse step (the next value assigned there starts from 0). */
+  let resets = globalSaved;
 
   /** Whether a partial passed to `accumulate` since it was last cleared may be ±∞ or NaN. */
   let unbounded = false;
@@ -219,6 +229,38 @@ export function reverse(original: Program, options: ReverseOptions): Program {
     return { s: "assign", dst: st.dst, e: { op: "binary", fn: e.fn === "add" ? "sub" : "add", a: ref(st.dst), b: e.b } };
   };
 
+  /** The reverse steps of fused iterations (inside the forward sweep): what they read must be kept too. */
+  let fusedReverse: Stmt[] = [];
+  const fusedLoops = new Set<Stmt>();
+
+  /**
+   * A reduction loop run once, each iteration followed by its own reverse (fuse.ts): the iteration's
+   * locals get their own adjoints, zeroed after each step and saved only when the iteration assigns
+   * them twice; the sums' end values are seeded with their constant adjoints. The reverse sweep
+   * only puts back the values the loop overwrote.
+   */
+  const fuse = (f: Fused, cond: Atom): { fwd: Stmt[]; rev: Stmt[] } => {
+    const starts = f.restore.map((id) => [id, locals.add(`${locals.get(id).name}_start`, locals.get(id).kind)] as const);
+    const stmts = [...f.pre, ...f.post];
+    const mine = assigned(stmts);
+    const outer = { active, saved, resets, adjoints, iterationLocals };
+    active = activity(stmts, [...outer.active].filter((id) => !mine.has(id) && !f.sums.has(id)));
+    saved = (id) => assignmentsOnAPath(stmts, id) > 1;
+    resets = (id) => mine.has(id);
+    adjoints = new Map();
+    iterationLocals = mine;
+    const post = transform(f.post, true);
+    const seeds: Stmt[] = f.seeds.filter((s) => active.has(s.id)).map((s) => ({ s: "assign", dst: adj(s.id), e: { op: "copy", a: num(s.adjoint) } }));
+    ({ active, saved, resets, adjoints, iterationLocals } = outer);
+    fusedReverse.push(...post.rev);
+    const loop: Stmt = { s: "loop", pre: f.pre, cond, post: [...post.fwd, ...seeds, ...post.rev, ...f.finals] };
+    fusedLoops.add(loop);
+    return {
+      fwd: [...starts.map(([id, s]): Stmt => ({ s: "assign", dst: s, e: { op: "copy", a: ref(id) } })), loop],
+      rev: starts.map(([id, s]): Stmt => ({ s: "assign", dst: id, e: { op: "copy", a: ref(s) } })),
+    };
+  };
+
   const transform = (stmts: readonly Stmt[], inLoop: boolean): { fwd: Stmt[]; rev: Stmt[] } => {
     const fwd: Stmt[] = [];
     const revParts: Stmt[][] = [];
@@ -236,7 +278,8 @@ export function reverse(original: Program, options: ReverseOptions): Program {
         if (stale) avail.delete(k);
       }
     };
-    for (const st of stmts) {
+    for (let at = 0; at < stmts.length; at++) {
+      const st = stmts[at];
       const rev: Stmt[] = [];
       switch (st.s) {
         case "assign": {
@@ -248,7 +291,7 @@ export function reverse(original: Program, options: ReverseOptions): Program {
           fwd.push(st);
           if (active.has(st.dst)) {
             rev.push(...step(st.dst, st.e));
-            if (saved(st.dst)) rev.push({ s: "assign", dst: adj(st.dst), e: { op: "copy", a: num(0) } });
+            if (resets(st.dst)) rev.push({ s: "assign", dst: adj(st.dst), e: { op: "copy", a: num(0) } });
           }
           if (inverse !== undefined) {
             rev.push(inverse);
@@ -270,7 +313,7 @@ export function reverse(original: Program, options: ReverseOptions): Program {
                 });
               }),
             );
-            if (saved(st.dst)) rev.push({ s: "assign", dst: adj(st.dst), e: { op: "copy", a: num(0) } });
+            if (resets(st.dst)) rev.push({ s: "assign", dst: adj(st.dst), e: { op: "copy", a: num(0) } });
           }
           for (const id of outs.slice().reverse()) if (saved(id)) rev.push({ s: "pop", dst: id });
           break;
@@ -304,6 +347,13 @@ export function reverse(original: Program, options: ReverseOptions): Program {
         }
         case "loop": {
           avail.clear();
+          const f = stmts === body ? fusable(st, stmts.slice(at + 1), p.outputs[0], { active, sites: (id) => sites.get(id) ?? 0, written, integers, locals }) : undefined;
+          if (f !== undefined) {
+            const fused = fuse(f, st.cond);
+            fwd.push(...fused.fwd);
+            rev.push(...fused.rev);
+            break;
+          }
           const pre = transform(st.pre, true);
           const post = transform(st.post, true);
           const n = locals.add("iterations", "num");
@@ -364,17 +414,29 @@ export function reverse(original: Program, options: ReverseOptions): Program {
   const first = transform(body, false);
   const readAnyway = neededBy(first.rev);
   inversions.clear();
+  fusedReverse = [];
+  fusedLoops.clear();
   leafOk = (id) => !saved(id) || integers.has(id) || readAnyway.has(id);
   const { fwd, rev } = transform(body, false);
-  const needed = neededBy(rev);
-  const keepSave = (st: Stmt): boolean => {
+  // A value is saved for the reverse sweep that reads it: the main one, or a fused iteration's own.
+  const neededMain = neededBy(rev);
+  const neededFused = neededBy(fusedReverse);
+  const keepSave = (needed: Set<number>) => (st: Stmt): boolean => {
     if (inversions.has(st)) return needed.has((st as { dst: number }).dst);
     if (st.s === "push" && st.a.t === "local" && st.a.id < primalCount) return needed.has(st.a.id);
     if (st.s === "pop" && st.dst < primalCount) return needed.has(st.dst);
     return true;
   };
-  const filter = (stmts: Stmt[]): Stmt[] =>
-    stmts.filter(keepSave).map((st) => (st.s === "if" ? { ...st, then: filter(st.then), else: filter(st.else) } : st.s === "loop" ? { ...st, pre: filter(st.pre), post: filter(st.post) } : st));
+  const filter = (stmts: Stmt[], needed: Set<number>): Stmt[] =>
+    stmts
+      .filter(keepSave(needed))
+      .map((st) =>
+        st.s === "if"
+          ? { ...st, then: filter(st.then, needed), else: filter(st.else, needed) }
+          : st.s === "loop"
+            ? { ...st, pre: filter(st.pre, fusedLoops.has(st) ? neededFused : needed), post: filter(st.post, fusedLoops.has(st) ? neededFused : needed) }
+            : st,
+      );
 
   const result = p.outputs[0];
   const value = locals.add("value", "num");
@@ -392,9 +454,20 @@ export function reverse(original: Program, options: ReverseOptions): Program {
     name: locals.reserve(`${p.name}_gradient`),
     locals: locals.list,
     params: [...p.params, ...adjointArrays],
-    body: [...filter(fwd), ...tail, ...filter(rev)],
+    body: [...filter(fwd, neededMain), ...tail, ...filter(rev, neededMain)],
     outputs,
     gradientResult: p.params.map((id) => (locals.get(id).kind === "arr" ? ref(adj(id)) : active.has(id) ? ref(adj(id)) : num(0))),
   }))));
 }
 
+
+/** How many times one pass through `stmts` may assign `id` (the larger branch of an if). */
+function assignmentsOnAPath(stmts: readonly Stmt[], id: number): number {
+  let n = 0;
+  for (const st of stmts) {
+    if (st.s === "assign" && st.dst === id) n++;
+    else if (st.s === "call" && (st.dst === id || st.partials.includes(id))) n++;
+    else if (st.s === "if") n += Math.max(assignmentsOnAPath(st.then, id), assignmentsOnAPath(st.else, id));
+  }
+  return n;
+}

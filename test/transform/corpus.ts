@@ -24,6 +24,8 @@ export interface Case {
   readonly kinks?: boolean;
   /** Whether transformHessian covers it (not through defineDerivative). Default true. */
   readonly hessian?: boolean;
+  /** For a loop: whether reverse mode runs it as one fused sweep (fuse.ts); checked by fuse.test.ts. */
+  readonly fused?: boolean;
 }
 
 const sumOver = <T>(S: Scalar<T>, xs: readonly T[], f: (x: T, i: number) => T): T => xs.reduce((s, x, i) => S.add(s, f(x, i)), S.from(0));
@@ -450,6 +452,164 @@ export const corpus: readonly Case[] = [
     },
     shapes: [3, 3, "num"],
   },
+  // ── reduction loops: fused into one sweep where the sum's adjoint is a constant (fuse.ts) ──
+  {
+    name: "fused: the scalar benchmark's chain",
+    fn: (x) => {
+      let acc = 0;
+      for (let i = 0; i < x.length - 1; i++) acc += Math.sin(x[i]) * x[i + 1] + x[i] * x[i];
+      return acc;
+    },
+    shapes: [5],
+    generic: (S, xs) => xs.slice(0, -1).reduce((s, x, i) => S.add(s, S.add(S.mul(S.sin(x), xs[i + 1]), S.mul(x, x))), S.from(0)),
+    fused: true,
+  },
+  {
+    name: "fused: a sum started from a parameter, reading it, halved",
+    fn: (x, y) => {
+      let s = y * y;
+      for (let i = 0; i < x.length; i++) s += Math.exp(x[i] * y) - x[i];
+      return 0.5 * s;
+    },
+    shapes: [4, "num"],
+    domain: [-1, 1],
+    generic: (S, xs) => {
+      const y = xs[4];
+      return S.mul(0.5, xs.slice(0, 4).reduce((s, x) => S.add(s, S.sub(S.exp(S.mul(x, y)), x)), S.mul(y, y)));
+    },
+    fused: true,
+  },
+  {
+    name: "fused: two sums with different constant adjoints",
+    fn: (x) => {
+      let a = 0;
+      let b = 0;
+      for (let i = 0; i < x.length; i++) {
+        a += Math.cos(x[i]);
+        b -= x[i] * x[i] * x[i];
+      }
+      return a - 2 * b + 1;
+    },
+    shapes: [4],
+    generic: (S, xs) => {
+      const a = xs.reduce((s, x) => S.add(s, S.cos(x)), S.from(0));
+      const b = xs.reduce((s, x) => S.sub(s, S.mul(S.mul(x, x), x)), S.from(0));
+      return S.add(S.sub(a, S.mul(2, b)), 1);
+    },
+    fused: true,
+  },
+  {
+    name: "fused: a branch on values inside the body",
+    fn: (x) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        const t = x[i] > 0 ? Math.log1p(x[i]) : x[i] * x[i];
+        s += t * x[(i + 1) % x.length];
+      }
+      return s;
+    },
+    shapes: [5],
+    kinks: true,
+    fused: true,
+  },
+  {
+    name: "fused: constants array, a stride of two and code after the loop",
+    fn: (x, y) => {
+      let s = 0;
+      for (let i = 0; i + 1 < x.length; i += 2) s += W[i] * x[i] * x[i + 1];
+      const m = s / 4;
+      return m - y + Math.sin(y);
+    },
+    shapes: [6, "num"],
+    options: { constants: { W: [1, -2, 3, 0.5, 2, 1] } },
+    fused: true,
+  },
+  {
+    name: "fused: a defineDerivative call in the body",
+    fn: (x) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += soft(x[i] * 2) * x[i];
+      return s;
+    },
+    shapes: [4],
+    options: {
+      functions: {
+        soft: defineDerivative(
+          (t: number) => Math.log(1 + Math.exp(t)),
+          (t: number) => 1 / (1 + Math.exp(-t)),
+        ),
+      },
+    },
+    hessian: false,
+    fused: true,
+  },
+  {
+    name: "fused: a sum of a number parameter's powers, and the counter read after the loop",
+    fn: (x, p) => {
+      let s = 0;
+      let i = 0;
+      for (; i < x.length; i++) s += Math.pow(x[i], p);
+      return s + i;
+    },
+    shapes: [3, "num"],
+    domain: [0.5, 2],
+    fused: true,
+  },
+  {
+    name: "not fused: the sum squared after the loop",
+    fn: (x) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += Math.sin(x[i]);
+      return s * s;
+    },
+    shapes: [4],
+    fused: false,
+  },
+  {
+    name: "not fused: a product",
+    fn: (x) => {
+      let p = 1;
+      for (let i = 0; i < x.length; i++) p *= 1 + x[i] * x[i];
+      return p;
+    },
+    shapes: [4],
+    fused: false,
+  },
+  {
+    name: "not fused: the sum read inside the body",
+    fn: (x) => {
+      let s = 1;
+      for (let i = 0; i < x.length; i++) s += s * x[i] * 0.5;
+      return s;
+    },
+    shapes: [4],
+    fused: false,
+  },
+  {
+    name: "not fused: the array written after the loop",
+    fn: (x) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+      x[0] = s;
+      return x[0] * x[1];
+    },
+    shapes: [3],
+    fused: false,
+  },
+  {
+    name: "not fused: a sum assigned in a branch",
+    fn: (x) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        if (x[i] > 0) s += x[i] * x[i];
+        else s -= Math.sin(x[i]);
+      }
+      return s;
+    },
+    shapes: [4],
+    kinks: true,
+    fused: false,
+  },
   // ── calls ──
   {
     name: "local function declaration and arrow",
@@ -526,5 +686,5 @@ export const corpus: readonly Case[] = [
 ];
 
 // Free names the corpus functions above use; the transform resolves them from options, never from here.
-declare const k: number, offset: number, inner: (t: number) => number, soft: (t: number) => number;
+declare const k: number, offset: number, W: number[], inner: (t: number) => number, soft: (t: number) => number;
 declare function norm2(a: number, b: number): number;

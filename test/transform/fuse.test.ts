@@ -1,0 +1,87 @@
+/**
+ * Reduction loops (fuse.ts): which corpus loops run as one fused sweep. Their derivatives are
+ * checked with the rest of the corpus (corpus.test.ts: finite differences, the tape, forward mode,
+ * the Hessian); here, that the fusion happens where it should and only there.
+ */
+import { describe, expect, it } from "vitest";
+import { differentiate } from "../../src/transform/index.js";
+import { corpus } from "./corpus.js";
+
+/** The reverse sweep of an unfused loop counts its trips forward (`iterations`) and runs them back. */
+const sweeps = (source: string) => (/\biterations(_\d+)?\b/.test(source) ? 2 : 1);
+
+describe("reduction loops", () => {
+  const cases = corpus.filter((c) => c.fused !== undefined);
+
+  it("the corpus has fused and unfused cases", () => {
+    expect(cases.filter((c) => c.fused).length).toBeGreaterThanOrEqual(6);
+    expect(cases.filter((c) => !c.fused).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
+    const source = differentiate(c.fn, { ...c.options, mode: "reverse" }).source;
+    expect(sweeps(source), source).toBe(c.fused ? 1 : 2);
+    // A fused loop pushes nothing per iteration.
+    if (c.fused) expect(source).not.toMatch(/for \(;;\) \{[^]*stack\[sp\+\+\][^]*\n {2}\}/);
+  });
+});
+
+/** A random term over x[i], its neighbour and the number y, from a small grammar. */
+function term(rnd: () => number, depth: number): string {
+  const leaves = ["x[i]", "x[(i + 1) % x.length]", "y", "0.5", "(i + 1)"];
+  if (depth === 0 || rnd() < 0.3) return leaves[Math.floor(rnd() * leaves.length)];
+  const a = term(rnd, depth - 1);
+  const b = term(rnd, depth - 1);
+  switch (Math.floor(rnd() * 7)) {
+    case 0:
+      return `(${a} + ${b})`;
+    case 1:
+      return `(${a} - ${b})`;
+    case 2:
+      return `(${a} * ${b})`;
+    case 3:
+      return `Math.sin(${a})`;
+    case 4:
+      return `Math.tanh(${a} * ${b})`;
+    case 5:
+      return `Math.exp(0.3 * ${a})`;
+    default:
+      return `(x[i] > 0 ? ${a} : ${b})`;
+  }
+}
+
+/** A loop of one or two sums, then code after it: linear in the sums (fusable) or not. */
+function program(seed: number): { source: string; linear: boolean } {
+  let s = seed >>> 0 || 1;
+  const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const two = rnd() < 0.5;
+  const linear = rnd() < 0.7;
+  // Each term reads x[i], so each sum is active.
+  const body = [`a ${rnd() < 0.5 ? "+=" : "-="} x[i] * ${term(rnd, 3)};`, ...(two ? [`b += ${term(rnd, 3)} + x[i];`] : [])];
+  const tail = linear ? `return ${two ? "2 * a - b / 4" : "a * 3"} + y * y;` : `return ${two ? "a * b" : "Math.sin(a)"} + y;`;
+  const start = rnd() < 0.5 ? "y" : "0";
+  const source = `(x, y) => { let a = ${start}; let b = 0; for (let i = 0; i < x.length; i++) { ${body.join(" ")} } ${tail} }`;
+  return { source, linear };
+}
+
+describe("random reduction loops", () => {
+  it("reverse (fused where the code after the loop is linear in the sums) agrees with forward mode", () => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const { source, linear } = program(seed);
+      const fn = new Function(`return ${source};`)() as (x: number[], y: number) => number;
+      const df = differentiate(fn);
+      const jvp = differentiate(fn, { mode: "forward" });
+      expect(sweeps(df.source), source).toBe(linear ? 1 : 2);
+      const x = [0.3, -0.7, 1.1, -0.2].map((v) => v + seed / 100);
+      const y = 0.4 - seed / 200;
+      const r = df(x, y);
+      expect(r.value, source).toBe(fn(x, y));
+      const g = [...(r.gradient[0] as Float64Array), r.gradient[1] as number];
+      for (let j = 0; j < 5; j++) {
+        const t = [0, 0, 0, 0].map((_, k) => (k === j ? 1 : 0));
+        const d = jvp([x, y], [t, j === 4 ? 1 : 0]).tangent;
+        expect(Math.abs(g[j] - d), `${source}: ∂/∂${j} ${g[j]} vs ${d}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(d)));
+      }
+    }
+  });
+});
