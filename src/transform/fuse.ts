@@ -21,7 +21,11 @@
  *   the values the iteration started with;
  * - outer active locals the body reads are assigned once (their adjoints only grow from then on);
  * - each sum's adjoint at the exit is a constant: found by walking the straight-line code after the
- *   loop back from the returned value through copies, sums and products with constants.
+ *   loop back from the returned value through copies, sums and products with constants. Or there
+ *   is one sum, with an adjoint A known only when the reverse sweep gets there (`Math.log(s)`,
+ *   `s / x.length`, `Math.sqrt(s)`), and the arrays the body reads are read with a derivative
+ *   nowhere else: the iterations then run with A = 1 and their results are scaled by A there
+ *   (number adjoints collected apart, array adjoints multiplied in place).
  */
 import { assigned, exprReads, forEachRead, ref, substitute, type Atom, type Locals, type Stmt } from "./ir.js";
 
@@ -37,6 +41,12 @@ export interface Fused {
   readonly sums: ReadonlySet<number>;
   /** Each sum's end-of-iteration local and its adjoint, seeded before the iteration's reverse. */
   readonly seeds: readonly { readonly id: number; readonly adjoint: number }[];
+  /**
+   * Set when the one sum's exit adjoint A is known only at run time: the iteration's reverse is
+   * seeded with 1 and what it gives is multiplied by A where the reverse sweep passes the loop (the
+   * arrays' adjoints in place: nothing else in the program reads those arrays with a derivative).
+   */
+  readonly scaled?: { readonly sum: number; readonly arrays: readonly number[] };
   /** Locals the body assigns that are also assigned outside it: their values before the loop are put back where the reverse sweep passes it. */
   readonly restore: readonly number[];
 }
@@ -51,7 +61,7 @@ export interface FuseContext {
 }
 
 /** The fused shape of `loop`, or undefined when it does not qualify. */
-export function fusable(loop: Loop, after: readonly Stmt[], output: Atom, cx: FuseContext): Fused | undefined {
+export function fusable(loop: Loop, before: readonly Stmt[], after: readonly Stmt[], output: Atom, cx: FuseContext): Fused | undefined {
   const { active } = cx;
   const body = [...loop.pre, ...loop.post];
   if (!simpleBody(body, cx)) return undefined;
@@ -113,13 +123,19 @@ export function fusable(loop: Loop, after: readonly Stmt[], output: Atom, cx: Fu
   const adjoints = exitAdjoints(after, output);
   const seeds: { id: number; adjoint: number }[] = [];
   let k = 0;
+  let scaled: Fused["scaled"];
   for (const v of sums) {
     const a = adjoints.get(v) ?? 0;
-    if (a === "unknown" || !Number.isFinite(a)) return undefined;
-    seeds.push({ id: ends[k++], adjoint: a });
+    if (a === "unknown" || !Number.isFinite(a)) {
+      const arrays = activeLoads(body, cx.active);
+      const elsewhere = activeLoads([...before, ...after], cx.active);
+      if (sums.size > 1 || arrays.some((arr) => elsewhere.includes(arr))) return undefined;
+      scaled = { sum: v, arrays };
+      seeds.push({ id: ends[k++], adjoint: 1 });
+    } else seeds.push({ id: ends[k++], adjoint: a });
   }
   const restore = [...inBody].filter((id) => (cx.sites(id) ?? 0) > 2 * (postSites.get(id) ?? 0) + 2 * (countSites(loop.pre).get(id) ?? 0));
-  return { pre: loop.pre, post, finals, sums, seeds, restore };
+  return { pre: loop.pre, post, finals, sums, seeds, restore, scaled };
 }
 
 /** Only assignments, stores into inactive arrays, calls and ifs of those; active loads from arrays nothing writes. */
@@ -142,6 +158,21 @@ function simpleBody(stmts: readonly Stmt[], cx: FuseContext): boolean {
     }
   }
   return true;
+}
+
+/** Active arrays loaded in `stmts` (at any depth). */
+function activeLoads(stmts: readonly Stmt[], active: ReadonlySet<number>, out: number[] = []): number[] {
+  for (const st of stmts) {
+    if (st.s === "assign" && st.e.op === "load" && active.has(st.e.arr) && !out.includes(st.e.arr)) out.push(st.e.arr);
+    else if (st.s === "if") {
+      activeLoads(st.then, active, out);
+      activeLoads(st.else, active, out);
+    } else if (st.s === "loop") {
+      activeLoads(st.pre, active, out);
+      activeLoads(st.post, active, out);
+    }
+  }
+  return out;
 }
 
 function assigns(stmts: readonly Stmt[]): number[] {

@@ -50,7 +50,14 @@ export function reverse(original: Program, options: ReverseOptions): Program {
   let adjoints = globalAdjoints;
   /** In a fused iteration, the locals it assigns (their adjoints are the iteration's own). */
   let iterationLocals: ReadonlySet<number> = new Set();
+  /** In a fused iteration scaled at run time, where outer numbers' adjoints are collected apart. */
+  let parts: Map<number, number> | undefined;
   const adj = (id: number): number => {
+    if (parts !== undefined && !iterationLocals.has(id) && locals.get(id).kind !== "arr") {
+      let part = parts.get(id);
+      if (part === undefined) parts.set(id, (part = locals.add(`${locals.get(id).name}_part`, "num")));
+      return part;
+    }
     const map = iterationLocals.has(id) ? adjoints : globalAdjoints;
     let a = map.get(id);
     if (a === undefined) {
@@ -243,23 +250,58 @@ export function reverse(original: Program, options: ReverseOptions): Program {
     const starts = f.restore.map((id) => [id, locals.add(`${locals.get(id).name}_start`, locals.get(id).kind)] as const);
     const stmts = [...f.pre, ...f.post];
     const mine = assigned(stmts);
-    const outer = { active, saved, resets, adjoints, iterationLocals };
+    const outer = { active, saved, resets, adjoints, iterationLocals, parts };
     active = activity(stmts, [...outer.active].filter((id) => !mine.has(id) && !f.sums.has(id)));
     saved = (id) => assignmentsOnAPath(stmts, id) > 1;
     resets = (id) => mine.has(id);
     adjoints = new Map();
     iterationLocals = mine;
+    if (f.scaled !== undefined) parts = new Map();
+    const collected = parts;
     const post = transform(f.post, true);
     const seeds: Stmt[] = f.seeds.filter((s) => active.has(s.id)).map((s) => ({ s: "assign", dst: adj(s.id), e: { op: "copy", a: num(s.adjoint) } }));
-    ({ active, saved, resets, adjoints, iterationLocals } = outer);
+    ({ active, saved, resets, adjoints, iterationLocals, parts } = outer);
     fusedReverse.push(...post.rev);
     const loop: Stmt = { s: "loop", pre: f.pre, cond, post: [...post.fwd, ...seeds, ...post.rev, ...f.finals] };
     fusedLoops.add(loop);
     return {
       fwd: [...starts.map(([id, s]): Stmt => ({ s: "assign", dst: s, e: { op: "copy", a: ref(id) } })), loop],
-      rev: starts.map(([id, s]): Stmt => ({ s: "assign", dst: id, e: { op: "copy", a: ref(s) } })),
+      rev: [
+        ...(f.scaled === undefined ? [] : scale(ref(adj(f.scaled.sum)), collected!, f.scaled.arrays)),
+        ...starts.map(([id, s]): Stmt => ({ s: "assign", dst: id, e: { op: "copy", a: ref(s) } })),
+      ],
     };
   };
+
+  /**
+   * A fused loop's results times the sum's exit adjoint A, where the reverse sweep passes the loop:
+   * each outer number's collected part added, each array's adjoint multiplied in place (skipped
+   * when A is 1). A of 0 gives 0, not 0 · ∞, as a zero cotangent does everywhere.
+   */
+  const scale = (a: Atom, collected: Map<number, number>, arrays: readonly number[]): Stmt[] =>
+    into(() => {
+      const nonzero = b.compare("ne", a, num(0));
+      const add = into(() => {
+        for (const [id, part] of collected) accumulate(adj(id), a, ref(part));
+      });
+      if (add.length > 0) b.out.push({ s: "if", cond: nonzero, then: add, else: [] });
+      for (const arr of arrays) {
+        const g = adj(arr);
+        const j = locals.add("j", "num");
+        const pre = into(() => {
+          const n = b.emit({ op: "length", arr: g }, "n");
+          b.out.push({ s: "assign", dst: locals.add("c", "bool"), e: { op: "compare", fn: "lt", a: ref(j), b: n } });
+        });
+        const cond = (pre[pre.length - 1] as Extract<Stmt, { s: "assign" }>).dst;
+        const post = into(() => {
+          const slot = b.emit({ op: "load", arr: g, index: ref(j) }, "slot");
+          b.out.push({ s: "store", arr: g, index: ref(j), value: b.select(nonzero, b.binary("mul", slot, a), num(0)) });
+          b.out.push({ s: "assign", dst: j, e: { op: "binary", fn: "add", a: ref(j), b: num(1) } });
+        });
+        const notOne = b.compare("ne", a, num(1));
+        b.out.push({ s: "if", cond: notOne, then: [{ s: "assign", dst: j, e: { op: "copy", a: num(0) } }, { s: "loop", pre, cond: ref(cond), post }], else: [] });
+      }
+    });
 
   const transform = (stmts: readonly Stmt[], inLoop: boolean): { fwd: Stmt[]; rev: Stmt[] } => {
     const fwd: Stmt[] = [];
@@ -347,7 +389,7 @@ export function reverse(original: Program, options: ReverseOptions): Program {
         }
         case "loop": {
           avail.clear();
-          const f = stmts === body ? fusable(st, stmts.slice(at + 1), p.outputs[0], { active, sites: (id) => sites.get(id) ?? 0, written, integers, locals }) : undefined;
+          const f = stmts === body ? fusable(st, stmts.slice(0, at), stmts.slice(at + 1), p.outputs[0], { active, sites: (id) => sites.get(id) ?? 0, written, integers, locals }) : undefined;
           if (f !== undefined) {
             const fused = fuse(f, st.cond);
             fwd.push(...fused.fwd);

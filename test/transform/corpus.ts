@@ -556,13 +556,73 @@ export const corpus: readonly Case[] = [
     fused: true,
   },
   {
-    name: "not fused: the sum squared after the loop",
+    name: "fused and scaled: the sum squared after the loop",
     fn: (x) => {
       let s = 0;
       for (let i = 0; i < x.length; i++) s += Math.sin(x[i]);
       return s * s;
     },
     shapes: [4],
+    generic: (S, xs) => {
+      const s = xs.reduce((a, x) => S.add(a, S.sin(x)), S.from(0));
+      return S.mul(s, s);
+    },
+    fused: true,
+  },
+  {
+    name: "fused and scaled: a mean over the length",
+    fn: (x) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += (x[i] - 1) ** 2;
+      return s / x.length;
+    },
+    shapes: [5],
+    fused: true,
+  },
+  {
+    name: "fused and scaled: log-sum-exp with a temperature parameter",
+    fn: (x, t) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += Math.exp(x[i] / t);
+      return t * Math.log(s);
+    },
+    shapes: [4, "num"],
+    domain: [0.5, 2],
+    fused: true,
+  },
+  {
+    name: "fused and scaled: a norm, zero at the origin",
+    fn: (x, y) => {
+      let s = y * y;
+      for (let i = 0; i < x.length; i++) s += x[i] * x[i] * y;
+      return Math.sqrt(s + 1);
+    },
+    shapes: [3, "num"],
+    domain: [0.2, 2],
+    fused: true,
+  },
+  {
+    name: "not fused: two sums under a nonlinear function",
+    fn: (x) => {
+      let a = 0;
+      let b = 0;
+      for (let i = 0; i < x.length; i++) {
+        a += x[i];
+        b += x[i] * x[i];
+      }
+      return Math.sqrt(b - (a * a) / x.length + 1);
+    },
+    shapes: [4],
+    fused: false,
+  },
+  {
+    name: "not fused: a scaled sum whose array is read again after the loop",
+    fn: (x) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += Math.cos(x[i]);
+      return Math.exp(s) * x[0];
+    },
+    shapes: [3],
     fused: false,
   },
   {

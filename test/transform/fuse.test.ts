@@ -51,7 +51,7 @@ function term(rnd: () => number, depth: number): string {
 }
 
 /** A loop of one or two sums, then code after it: linear in the sums (fusable) or not. */
-function program(seed: number): { source: string; linear: boolean } {
+function program(seed: number): { source: string; linear: boolean; two: boolean } {
   let s = seed >>> 0 || 1;
   const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
   const two = rnd() < 0.5;
@@ -61,17 +61,18 @@ function program(seed: number): { source: string; linear: boolean } {
   const tail = linear ? `return ${two ? "2 * a - b / 4" : "a * 3"} + y * y;` : `return ${two ? "a * b" : "Math.sin(a)"} + y;`;
   const start = rnd() < 0.5 ? "y" : "0";
   const source = `(x, y) => { let a = ${start}; let b = 0; for (let i = 0; i < x.length; i++) { ${body.join(" ")} } ${tail} }`;
-  return { source, linear };
+  return { source, linear, two };
 }
 
 describe("random reduction loops", () => {
-  it("reverse (fused where the code after the loop is linear in the sums) agrees with forward mode", () => {
+  it("reverse (fused where the sums' exit adjoints are constants, or there is one sum) agrees with forward mode", () => {
     for (let seed = 1; seed <= 60; seed++) {
-      const { source, linear } = program(seed);
+      const { source, linear, two } = program(seed);
       const fn = new Function(`return ${source};`)() as (x: number[], y: number) => number;
       const df = differentiate(fn);
       const jvp = differentiate(fn, { mode: "forward" });
-      expect(sweeps(df.source), source).toBe(linear ? 1 : 2);
+      // One sum under any function is scaled at run time; two need constant adjoints.
+      expect(sweeps(df.source), source).toBe(linear || !two ? 1 : 2);
       const x = [0.3, -0.7, 1.1, -0.2].map((v) => v + seed / 100);
       const y = 0.4 - seed / 200;
       const r = df(x, y);
@@ -83,5 +84,38 @@ describe("random reduction loops", () => {
         expect(Math.abs(g[j] - d), `${source}: ∂/∂${j} ${g[j]} vs ${d}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(d)));
       }
     }
+  });
+});
+
+describe("a zero exit adjoint", () => {
+  // sqrt′(0) = ∞: a zero cotangent must still give 0 there, fused or not, as the tape does.
+  const x = [0, 1, 4];
+  it("scaled at run time: A = 0 gives 0, not 0 · ∞", () => {
+    const df = differentiate((x: number[]) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += Math.sqrt(x[i]);
+      return Math.max(s, 5);
+    });
+    expect(sweeps(df.source)).toBe(1);
+    expect(Array.from(df(x).gradient[0] as Float64Array)).toEqual([0, 0, 0]);
+  });
+
+  it("a constant A = 0", () => {
+    const df = differentiate((x: number[]) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += Math.sqrt(x[i]);
+      return 0 * s + 1;
+    });
+    expect(sweeps(df.source)).toBe(1);
+    expect(Array.from(df(x).gradient[0] as Float64Array)).toEqual([0, 0, 0]);
+  });
+
+  it("a nonzero A still gives ∞ where the derivative is", () => {
+    const df = differentiate((x: number[]) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) s += Math.sqrt(x[i]);
+      return s * s;
+    });
+    expect(Array.from(df(x).gradient[0] as Float64Array)).toEqual([Infinity, 3, 1.5]);
   });
 });
