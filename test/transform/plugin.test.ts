@@ -4,7 +4,8 @@
  * run-time `differentiate` and central differences.
  */
 import { runInContext, createContext } from "node:vm";
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { differentiate } from "../../src/transform/index.js";
 import { adjointPlugin } from "../../src/plugin/index.js";
@@ -211,6 +212,99 @@ describe("adjoint/plugin with Vite", () => {
       expect(compilesStrings(code)).toBe(false);
       const out = runNode(s.dir, code) as { value: number; gradient: number[] };
       expect(out.gradient[0]).toBeCloseTo(Math.sin(1) + Math.cos(1), 12);
+    } finally {
+      s.done();
+    }
+  });
+});
+
+describe("adjoint/plugin with Rollup", () => {
+  /**
+   * What a Rollup project puts before the plugin: a TypeScript plugin (here TypeScript's own
+   * transpileModule, which keeps comments, as @rollup/plugin-typescript does), with "adjoint"
+   * resolved to src/ and its ".js" imports to the .ts files, and acorn (which the run-time path
+   * imports) to its ES module, as a node-resolve plugin would.
+   */
+  const typescript = {
+    name: "strip-types",
+    resolveId(source: string, importer: string | undefined) {
+      if (source in ADJOINT_PATHS) return ADJOINT_PATHS[source];
+      if (source === "acorn") return join(dirname(createRequire(import.meta.url).resolve("acorn/package.json")), "dist", "acorn.mjs");
+      if (importer?.endsWith(".ts") && source.startsWith(".") && source.endsWith(".js")) return join(importer, "..", source.replace(/\.js$/, ".ts"));
+      return null;
+    },
+    async transform(code: string, id: string) {
+      if (!id.endsWith(".ts")) return null;
+      const ts = (await import("typescript")).default;
+      const out = ts.transpileModule(code, { fileName: id, compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: true } });
+      return { code: out.outputText.replace(/\/\/# sourceMappingURL=.*$/m, ""), map: out.sourceMapText };
+    },
+  };
+
+  async function rollupBundle(dir: string, entry: string): Promise<{ code: string; warnings: string[] }> {
+    const { rollup } = await import("rollup");
+    const warnings: string[] = [];
+    const b = await rollup({
+      input: join(dir, entry),
+      plugins: [typescript, adjointPlugin.rollup()],
+      external: (id) => id.startsWith("node:"),
+      onwarn: (w) => {
+        if (w.code !== "CIRCULAR_DEPENDENCY") warnings.push(w.message);
+      },
+    });
+    try {
+      const { output } = await b.generate({ format: "es" });
+      return { code: output[0].code, warnings };
+    } finally {
+      await b.close();
+    }
+  }
+
+  it("rewrites literal and marked functions: same gradients as differentiate, no parser, no new Function", async () => {
+    const s = scratch({ "main.js": STATIC + PRINT });
+    try {
+      const { code, warnings } = await rollupBundle(s.dir, "main.js");
+      expect(warnings.filter((w) => /adjoint|differentiate/.test(w))).toEqual([]);
+      expect(hasParser(code)).toBe(false);
+      expect(compilesStrings(code)).toBe(false);
+      checkOut(runNode(s.dir, code) as Out);
+    } finally {
+      s.done();
+    }
+  });
+
+  it("after the TypeScript plugin: a marked .ts function is rewritten", async () => {
+    const ts = `import { differentiate } from "adjoint";
+/* @differentiate */
+function f(x: number, y: number): number {
+  const t: number = x * y;
+  return t * Math.sin(x);
+}
+console.log(JSON.stringify(differentiate(f)(0.5, 2)));
+`;
+    const s = scratch({ "main.ts": ts });
+    try {
+      const { code } = await rollupBundle(s.dir, "main.ts");
+      expect(hasParser(code)).toBe(false);
+      expect(compilesStrings(code)).toBe(false);
+      const out = runNode(s.dir, code) as { value: number; gradient: number[] };
+      expect(out.value).toBeCloseTo(Math.sin(0.5), 12);
+      expect(out.gradient[0]).toBeCloseTo(2 * Math.sin(0.5) + Math.cos(0.5), 12);
+      expect(out.gradient[1]).toBeCloseTo(0.5 * Math.sin(0.5), 12);
+    } finally {
+      s.done();
+    }
+  });
+
+  it("a refused construct fails the build with file:line:column, a non-static call warns", async () => {
+    const bad = STATIC.replace("return (1 - x) ** 2", "return this.k + (1 - x) ** 2");
+    const column = bad.split("\n")[2].indexOf("this.k") + 1;
+    const s = scratch({ "bad.js": bad + PRINT, "mixed.js": `import { differentiate } from "adjoint";\nconst opts = { mode: "forward" };\nconsole.log(JSON.stringify(differentiate((x) => x * x, opts)([3], [1])));\n` });
+    try {
+      await expect(rollupBundle(s.dir, "bad.js")).rejects.toThrow(`${join(s.dir, "bad.js")}:3:${column}`);
+      const { code, warnings } = await rollupBundle(s.dir, "mixed.js");
+      expect(warnings.some((w) => /mixed\.js:3:28: .*the options are not an object literal/.test(w)), warnings.join("\n")).toBe(true);
+      expect(runNode(s.dir, code)).toEqual({ value: 9, tangent: 6 });
     } finally {
       s.done();
     }
