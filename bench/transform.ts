@@ -6,7 +6,7 @@
  *   separation differentiated with respect to the 8 initial positions and velocities (a long loop
  *   of straight-line code, where the reverse sweep needs every step's state).
  * Each is run as a plain-number primal, a hand-written gradient, the transformed gradient
- * (`differentiate`), the tape (record + backward) and Dual (one direction, and every direction for
+ * (`differentiate`; for the chain also `df.into`, which reuses the caller's gradient array), the tape (record + backward) and Dual (one direction, and every direction for
  * the 8-input one). The gradients are cross-checked before anything is timed. Prints min/median/max
  * and the ratios to the primal and to the hand-written gradient; writes the table into
  * bench/RESULTS.md. `--quick` for a smoke run.
@@ -191,13 +191,15 @@ function report(label: string, cases: readonly Case[], rounds: number, minMs: nu
   const x = seededInput(n);
   const g = new Float64Array(n);
   const df = differentiate(chain);
+  const into = [new Float64Array(n)];
   const tape = new Tape();
   chainHand(x, g);
-  crossCheck("chain", g, { transformed: gradOf(df(x)), tape: chainTape(tape, x) });
+  crossCheck("chain", g, { transformed: gradOf(df(x)), "df.into": gradOf(df.into(into, x)), tape: chainTape(tape, x) });
   report(`chain, n = ${n.toExponential(0)}`, [
     { name: "primal", run: () => chain(x) },
     { name: "hand-written gradient", run: () => chainHand(x, g) },
     { name: "transformed gradient", run: () => df(x).value },
+    { name: "transformed gradient, df.into (reused array)", run: () => df.into(into, x).value },
     { name: "tape gradient", run: () => chainTape(tape, x)[0] },
     { name: "Dual (one direction)", run: () => chainDual(x) },
   ], quick ? 5 : 21, 20);

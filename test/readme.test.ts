@@ -124,6 +124,18 @@ describe("README examples", () => {
       { constants: { target: 1 } },
     );
     expect(Array.from(loss([1, 2], [3, 4]).gradient[0] as Float64Array)).toEqual([12, 56]);
+    const w = new Float64Array([1, 2]);
+    const x = new Float64Array([3, 4]);
+    const gw = new Float64Array(2);
+    const gx = new Float64Array(2);
+    expect(loss.into([gw, gx], w, x).gradient[0]).toBe(gw);
+    expect(Array.from(gw)).toEqual([12, 56]);
+    for (let step = 0; step < 100; step++) {
+      loss.into([gw, gx], w, x);
+      for (let i = 0; i < w.length; i++) w[i] -= 0.01 * gw[i];
+    }
+    close(w[0], 1 / 3, 1e-7);
+    close(w[1], 1 / 4, 1e-7);
     expect(differentiate((x: number) => Math.exp(x), { mode: "forward" })([0], [1])).toEqual({ value: 1, tangent: 1 });
     expect(transformHessian((x: number, y: number) => x * x * y)(2, 3).hessian).toEqual([
       [6, 4],

@@ -38,6 +38,12 @@ export function mark<T extends object>(
   return df;
 }
 
+/** Attaches `into` (reverseInto) to a reverse-mode derivative. */
+export function withInto<T extends object>(df: T, into: ReturnType<typeof reverseInto>): T {
+  Object.defineProperty(df, "into", { value: into, enumerable: true });
+  return df;
+}
+
 /** `df(args, tangents)` → `{ value, tangent }`. */
 export function forwardWrapper(op: string, kernels: Kernels) {
   const arity = kernels.inferred.length;
@@ -63,6 +69,31 @@ export function reverseSlow(op: string, kernels: Kernels): (args: Argument[]) =>
     const kinds = argumentKinds(op, "arguments", args, kernels.inferred.length);
     const adjoints: Float64Array[] = [];
     for (let i = 0; i < kinds.length; i++) if (kinds[i] === "arr") adjoints.push(new Float64Array((args[i] as ArrayLike<number>).length));
+    return kernels.kernel(kinds)(...args, ...adjoints) as unknown as ReverseResult;
+  };
+}
+
+/**
+ * `df.into(gradient, ...args)`: reverse mode into the caller's arrays. `gradient` has one entry per
+ * argument; an array argument's is a Float64Array of its length, zeroed here and filled with ∂f/∂
+ * that argument (a number argument's entry is ignored), so a loop of calls allocates no gradient.
+ */
+export function reverseInto(op: string, kernels: Kernels): (gradient: readonly unknown[], ...args: Argument[]) => ReverseResult {
+  return (gradient, ...args) => {
+    if (!Array.isArray(gradient)) throw invalidArgument(op, `into(gradient, ...args): gradient must be an array with one entry per argument, got ${describe(gradient)}`, { argument: "gradient" });
+    const kinds = argumentKinds(op, "arguments", args, kernels.inferred.length);
+    if (gradient.length !== args.length) throw new AdError("ShapeMismatch", `into: ${gradient.length} gradient entries for ${args.length} arguments`, { op, gradient: gradient.length, args: args.length });
+    const adjoints: Float64Array[] = [];
+    for (let i = 0; i < kinds.length; i++) {
+      if (kinds[i] !== "arr") continue;
+      const g = gradient[i] as unknown;
+      const n = (args[i] as ArrayLike<number>).length;
+      if (!(g instanceof Float64Array)) throw invalidArgument(op, `into: gradient[${i}] must be a Float64Array of length ${n} (argument ${i} is an array), got ${describe(g)}`, { argument: `gradient[${i}]`, got: describe(g) });
+      if (g.length !== n) throw new AdError("ShapeMismatch", `into: gradient[${i}] has length ${g.length}, argument ${i} has length ${n}`, { op, argument: i, expected: n, got: g.length });
+      if (args.includes(g as never) || adjoints.includes(g)) throw invalidArgument(op, `into: gradient[${i}] is also an argument or another gradient entry; each needs its own array`, { argument: `gradient[${i}]` });
+      g.fill(0);
+      adjoints.push(g);
+    }
     return kernels.kernel(kinds)(...args, ...adjoints) as unknown as ReverseResult;
   };
 }

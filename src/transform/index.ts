@@ -10,7 +10,7 @@
  */
 import { AdError, describe, expectFunction, invalidArgument } from "../errors.js";
 import { cse } from "./analysis.js";
-import { entryCode, forwardWrapper, mark, reverseSlow, type Entry, type Kernel, type Kernels, type TransformGradient } from "./derivative.js";
+import { entryCode, forwardWrapper, mark, reverseInto, reverseSlow, withInto, type Entry, type Kernel, type Kernels, type TransformGradient } from "./derivative.js";
 import { emit, type Emitted } from "./emit.js";
 import { forward } from "./forward.js";
 import { Locals, type Program } from "./ir.js";
@@ -43,6 +43,12 @@ export type { TransformGradient } from "./derivative.js";
 export interface ReverseDerivative {
   /** f(args) and ∇f(args), by one forward and one reverse sweep. */
   (...args: Argument[]): { value: number; gradient: TransformGradient };
+  /**
+   * The same into arrays you own: `gradient` has one entry per argument, a Float64Array of the
+   * argument's length for an array argument (zeroed, then filled; returned as the gradient's entry)
+   * and anything for a number argument. A loop of calls then allocates no gradient arrays.
+   */
+  into(gradient: readonly (Float64Array | number | undefined)[], ...args: Argument[]): { value: number; gradient: TransformGradient };
   /** The generated code (for the argument kinds inferred from the source). */
   readonly source: string;
 }
@@ -204,7 +210,7 @@ export function differentiate(fn: (...args: never[]) => unknown, opts?: Differen
   const compiler = new Compiler(op, fn, lower, mode);
   const kernels = kernelsOf(compiler);
   if (mode === "forward") return mark(forwardWrapper(op, kernels), "forward", fn, lower, compiler.first.source, compiler.inferred) as unknown as ForwardDerivative;
-  const df = fastPath(compiler.first.fn, compiler.inferred, reverseSlow(op, kernels));
+  const df = withInto(fastPath(compiler.first.fn, compiler.inferred, reverseSlow(op, kernels)), reverseInto(op, kernels));
   return mark(df, "reverse", fn, lower, compiler.first.source, compiler.inferred) as unknown as ReverseDerivative;
 }
 

@@ -4,7 +4,7 @@
  * It returns exactly what `differentiate` returns, through the same wrappers (derivative.ts).
  */
 import { invalidArgument } from "../errors.js";
-import { forwardWrapper, mark, reverseSlow, type Entry, type Kernel, type Kernels } from "./derivative.js";
+import { forwardWrapper, mark, reverseInto, reverseSlow, withInto, type Entry, type Kernel, type Kernels } from "./derivative.js";
 import type { Runtime } from "./emit.js";
 import type { ForwardDerivative, ReverseDerivative } from "./index.js";
 import { runtime, type ArgKind } from "./runtime.js";
@@ -54,5 +54,5 @@ export function precompiled(spec: PrecompiledSpec, fn: (...args: never[]) => unk
   };
   const lower = { constants: spec.constants, functions: undefined };
   if (spec.mode === "forward") return mark(forwardWrapper(op, kernels), "forward", fn, lower, spec.source, inferred) as unknown as ForwardDerivative;
-  return mark(spec.entry(first, reverseSlow(op, kernels)), "reverse", fn, lower, spec.source, inferred) as unknown as ReverseDerivative;
+  return mark(withInto(spec.entry(first, reverseSlow(op, kernels)), reverseInto(op, kernels)), "reverse", fn, lower, spec.source, inferred) as unknown as ReverseDerivative;
 }

@@ -13,6 +13,39 @@ describe("shapes", () => {
     expect(r.gradient[1]).toBe(2);
   });
 
+  it("into: the gradient in arrays the caller owns, zeroed first, returned as the gradient's entries", () => {
+    const df = differentiate((x: number[], y: number, w: number[]) => {
+      let s = y * y;
+      for (let i = 0; i < x.length; i++) s += x[i] * w[i] * y;
+      return s;
+    });
+    const gx = new Float64Array(3).fill(99);
+    const gw = new Float64Array(3).fill(-5);
+    const x = [1, 2, 3];
+    const w = new Float64Array([0.5, -1, 2]);
+    for (let round = 0; round < 2; round++) {
+      const r = df.into([gx, undefined, gw], x, 2, w);
+      expect(r).toEqual(df(x, 2, w));
+      expect(r.gradient[0]).toBe(gx);
+      expect(r.gradient[2]).toBe(gw);
+      expect(Array.from(gx)).toEqual([1, -2, 4]);
+      expect(r.gradient[1]).toBe(4 + 4.5);
+    }
+  });
+
+  it("into: wrong buffers are refused with an AdError saying which", () => {
+    const df = differentiate((x: number[], y: number) => x[0] * y);
+    const x = new Float64Array([1, 2]);
+    expect(errorCode(() => df.into(new Float64Array(2) as never, x, 1))).toBe("InvalidArgument");
+    expect(errorCode(() => df.into([new Float64Array(2)], x, 1))).toBe("ShapeMismatch");
+    expect(errorCode(() => df.into([new Float64Array(3), 0], x, 1))).toBe("ShapeMismatch");
+    expect(errorCode(() => df.into([[0, 0] as never, 0], x, 1))).toBe("InvalidArgument");
+    expect(errorCode(() => df.into([x, 0], x, 1))).toBe("InvalidArgument");
+    expect(errorCode(() => df.into([new Float64Array(2), 0], x))).toBe("InvalidArgument");
+    const e = thrown(() => df.into([new Float32Array(2) as never, 0], x, 1));
+    expect(e.message).toContain("gradient[0] must be a Float64Array of length 2");
+  });
+
   it("number[] and Float64Array inputs give the same Float64Array gradient", () => {
     const df = differentiate((x: number[]) => x[0] * x[1] * x[2]);
     expect(df([1, 2, 3]).gradient).toEqual(df(new Float64Array([1, 2, 3])).gradient);

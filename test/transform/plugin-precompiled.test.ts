@@ -43,6 +43,9 @@ describe("precompiled", () => {
   it("returns what differentiate returns, on the fast and the slow path", () => {
     expect(built.source).toBe(runtime.source);
     for (const w of [Float64Array.from([1, -2, 3]), [1, -2, 3]]) expect(built(w, 0.7)).toEqual(runtime(w, 0.7));
+    const g = new Float64Array(3);
+    expect(built.into([g, 0], [1, -2, 3], 0.7)).toEqual(runtime(Float64Array.from([1, -2, 3]), 0.7));
+    expect(thrown(() => built.into([new Float64Array(2), 0], [1, -2, 3], 0.7)).message).toBe(thrown(() => runtime.into([new Float64Array(2), 0], [1, -2, 3], 0.7)).message);
   });
 
   it("checks its arguments as differentiate does", () => {

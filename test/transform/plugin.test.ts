@@ -188,7 +188,7 @@ console.log(JSON.stringify({ a: a([2], [1]), b: b(1), c: c(1), cc: cc([1], [1]) 
 
 describe("adjoint/plugin's file filter", () => {
   it("takes scripts (also with a query), not node_modules or other files", () => {
-    const hooks = adjointPlugin.raw(undefined, { framework: "vite" }) as { transformInclude(id: string): boolean };
+    const hooks = adjointPlugin.raw(undefined, { framework: "vite", versions: {} }) as { transformInclude(id: string): boolean };
     for (const id of ["/a/m.js", "/a/m.mjs", "/a/m.ts", "/a/m.mts", "/a/m.jsx", "/a/m.tsx", "/a/m.ts?v=123"]) expect(hooks.transformInclude(id)).toBe(true);
     for (const id of ["/a/node_modules/x/m.js", "/a/m.css", "/a/m.json", "/a/m.d.ts.map"]) expect(hooks.transformInclude(id)).toBe(false);
   });
