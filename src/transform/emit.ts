@@ -119,7 +119,7 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
           const ext = p.externals[st.fn];
           const args = st.args.map(atom).join(", ");
           lines.push(`${pad}${name(st.dst)} = ${ext.name}(${args});`);
-          lines.push(`${pad}partials = ${ext.ruleName}(${args});`);
+          if (st.partials.length > 0) lines.push(`${pad}partials = ${ext.ruleName}(${args});`);
           st.partials.forEach((d, i) => lines.push(`${pad}${name(d)} = partial(partials, ${i}, ${JSON.stringify(ext.name)});`));
           break;
         }

@@ -50,6 +50,8 @@ export abstract class Expressions {
   abstract inline(fn: Extract<Binding, { k: "fn" }>, args: Arg[], at: N, callerWhere: Where, origins: readonly (number | undefined)[]): Atom;
   abstract assignVariable(b: Extract<Binding, { k: "var" }>, a: Atom, name: string): void;
   abstract capture(f: () => void): Stmt[];
+  abstract inlineRules: boolean;
+  abstract ruleBinding(name: string, rule: (...args: never[]) => unknown): Extract<Binding, { k: "fn" }>;
 
   kindOf(a: Atom): LocalKind {
     return a.t === "local" ? this.b.locals.get(a.id).kind : a.t === "num" ? "num" : "bool";
@@ -226,6 +228,15 @@ export abstract class Expressions {
       const atoms = args.map((a) => this.number(this.scalar(a, scope), a));
       const ext = this.externals[b.index];
       const dst = this.b.temp(ext.name, "num");
+      if (this.inlineRules) {
+        // Second order: the rule's own code gives the partial, as values the next transform differentiates.
+        if (atoms.length !== 1) {
+          throw unsupported(this.where, node, `second derivatives through the defineDerivative function ${callee.name} of ${atoms.length} arguments`, "its rule returns an array of partials, which cannot be inlined; only a function of one number is differentiated twice");
+        }
+        const partial = this.inline(this.ruleBinding(callee.name, ext.rule as never), atoms, node, this.where, [undefined]);
+        this.b.out.push({ s: "call", dst, fn: b.index, args: atoms, partials: [], uses: [partial] });
+        return ref(dst);
+      }
       const partials = atoms.map((_, i) => this.b.temp(`d${ext.name}_${i}`, "num"));
       this.b.out.push({ s: "call", dst, fn: b.index, args: atoms, partials });
       return ref(dst);

@@ -129,7 +129,8 @@ class Compiler {
     const locals = new Locals();
     const node = this.parsed.node as unknown as { id?: { name?: string } | null };
     const name = locals.reserve(node.id?.name ?? "f");
-    const lowered: Program = new Lowerer(locals).program({ node: this.parsed.node, where: this.parsed }, kinds, this.options, name);
+    const second = this.mode === "hessian" || this.mode === "gradientTangent";
+    const lowered: Program = new Lowerer(locals).program({ node: this.parsed.node, where: this.parsed }, kinds, { ...this.options, inlineRules: second }, name);
     const signature = `${name}(${lowered.params.map((id) => lowered.locals[id].name).join(", ")})`;
     let program: Program;
     let header: string[];

@@ -44,8 +44,12 @@ export type Stmt =
   | { readonly s: "if"; readonly cond: Atom; readonly then: Stmt[]; readonly else: Stmt[] }
   /** `for (;;) { pre; if (!cond) break; post }`: while, for and do-while all have this shape. */
   | { readonly s: "loop"; readonly pre: Stmt[]; readonly cond: Atom; readonly post: Stmt[] }
-  /** dst = externals[fn](...args); partials[i] = ∂/∂args[i], from a `defineDerivative` rule. */
-  | { readonly s: "call"; readonly dst: number; readonly fn: number; readonly args: Atom[]; readonly partials: number[] }
+  /**
+   * dst = externals[fn](...args); partials[i] = ∂/∂args[i], from a `defineDerivative` rule. With
+   * `uses`, the partials were computed by the program itself (the rule's source inlined, so a second
+   * transform can differentiate them): the call assigns only dst and reads them, `partials` is empty.
+   */
+  | { readonly s: "call"; readonly dst: number; readonly fn: number; readonly args: Atom[]; readonly partials: number[]; readonly uses?: readonly Atom[] }
   | { readonly s: "push"; readonly a: Atom }
   | { readonly s: "pop"; readonly dst: number };
 
@@ -150,6 +154,7 @@ export function forEachRead(stmts: readonly Stmt[], visit: (id: number) => void)
         break;
       case "call":
         st.args.forEach(atom);
+        st.uses?.forEach(atom);
         break;
       case "push":
         atom(st.a);

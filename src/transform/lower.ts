@@ -32,6 +32,11 @@ export type ParamKind = "num" | "arr";
 export interface LowerOptions {
   readonly constants?: unknown;
   readonly functions?: unknown;
+  /**
+   * For second order (set by the transform, not the user): a `defineDerivative` call's partials
+   * come from its rule's source, inlined, so the forward transform can differentiate them.
+   */
+  readonly inlineRules?: boolean;
 }
 
 export class Lowerer extends Expressions {
@@ -84,6 +89,15 @@ export class Lowerer extends Expressions {
       this.externals.push({ name: this.b.locals.reserve(name), ruleName: this.b.locals.reserve(`${name}_rule`), fn: rule.fn, rule: rule.rule });
       return { k: "external", index: this.externals.length - 1 };
     }
+    return this.fnBinding(name, f, scope);
+  }
+
+  /** The rule of a `defineDerivative` function as a function to inline (its free names: none). */
+  ruleBinding(name: string, rule: (...args: never[]) => unknown): Extract<Binding, { k: "fn" }> {
+    return this.fnBinding(`${name}'s rule`, rule, this.rootScope({}));
+  }
+
+  private fnBinding(name: string, f: (...args: never[]) => unknown, scope: Scope): Extract<Binding, { k: "fn" }> {
     const mark = differentiatedMark(f);
     // A differentiated function resolves its own free names with its own options; a plain one with ours.
     const source = mark?.fn ?? f;
@@ -407,7 +421,10 @@ export class Lowerer extends Expressions {
     } else this.assignTo(b.id, a);
   }
 
+  inlineRules = false;
+
   program(parsedFn: { node: FnNode; where: Where }, kinds: readonly ParamKind[], options: LowerOptions, name: string): Program {
+    this.inlineRules = options.inlineRules === true;
     const root = this.rootScope(options);
     const scope = new Scope(root);
     const params: number[] = [];

@@ -126,7 +126,7 @@ function propagateBlock(stmts: readonly Stmt[], facts: Facts, exact = true): Stm
         out.push({ ...st, size: at(st.size) });
         break;
       case "call":
-        out.push({ ...st, args: st.args.map(at) });
+        out.push({ ...st, args: st.args.map(at), uses: st.uses?.map(at) });
         [st.dst, ...st.partials].forEach((id) => kill(facts, id));
         break;
       case "push":

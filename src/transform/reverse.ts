@@ -351,7 +351,7 @@ export function reverse(original: Program, options: ReverseOptions): Program {
             rev.push(
               ...into(() => {
                 st.args.forEach((a, i) => {
-                  if (isActive(a)) accumulate(adj(a.id), ref(adj(st.dst)), ref(st.partials[i]));
+                  if (isActive(a)) accumulate(adj(a.id), ref(adj(st.dst)), st.uses?.[i] ?? ref(st.partials[i]));
                 });
               }),
             );

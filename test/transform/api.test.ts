@@ -265,6 +265,29 @@ describe("calls", () => {
     expect(transformHessian(f)(2, 3).hessian[0]).toEqual([6, 4]);
   });
 
+  it("second order through a defineDerivative function: its rule's code is differentiated", () => {
+    const soft = defineDerivative(
+      (t: number) => Math.log1p(Math.exp(t)),
+      (t: number) => 1 / (1 + Math.exp(-t)),
+    );
+    const f = (x: number, y: number) => soft(x * y) * x;
+    const sig = (t: number) => 1 / (1 + Math.exp(-t));
+    const [x, y] = [0.7, -1.3];
+    const u = x * y;
+    const s1 = sig(u);
+    const s2 = s1 * (1 - s1);
+    // f = s(xy)·x: f_xx = s''·y²·x + 2·s'·y, f_xy = s''·x²·y + 2·s'·x, f_yy = s''·x³.
+    const want = [
+      [s2 * y * y * x + 2 * s1 * y, s2 * x * x * y + 2 * s1 * x],
+      [s2 * x * x * y + 2 * s1 * x, s2 * x * x * x],
+    ];
+    const h = transformHessian(f, { functions: { soft } })(x, y).hessian;
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) expect(h[i][j]).toBeCloseTo(want[i][j], 12);
+    const hv = differentiate(differentiate(f, { functions: { soft } }), { mode: "forward" })([x, y], [1, 0]).tangent;
+    expect(hv[0]).toBeCloseTo(want[0][0], 12);
+    expect(hv[1]).toBeCloseTo(want[1][0], 12);
+  });
+
   it("the Hessian of a gradient made by differentiate is its function's Hessian", () => {
     const f = (x: number, y: number) => x * x * y + Math.sin(y);
     expect(transformHessian(differentiate(f) as never)(2, 3)).toEqual(transformHessian(f)(2, 3));

@@ -22,7 +22,7 @@ export interface Case {
   readonly generic?: GenericFn;
   /** Piecewise: finite differences are only compared where the function is smooth around the point. */
   readonly kinks?: boolean;
-  /** Whether transformHessian covers it (not through defineDerivative). Default true. */
+  /** Whether transformHessian covers it. Default true. */
   readonly hessian?: boolean;
   /** For a loop: whether reverse mode runs it as one fused sweep (fuse.ts); checked by fuse.test.ts. */
   readonly fused?: boolean;
@@ -540,7 +540,6 @@ export const corpus: readonly Case[] = [
         ),
       },
     },
-    hessian: false,
     fused: true,
   },
   {
@@ -706,7 +705,6 @@ export const corpus: readonly Case[] = [
         ),
       },
     },
-    hessian: false,
   },
   {
     name: "helper over an array",

@@ -139,11 +139,21 @@ describe("refused constructs, with their position", () => {
     expect({ line: e.details.line, column: e.details.column }).toEqual(where(helper, "this"));
   });
 
-  it("second order through defineDerivative and reverse over reverse are refused", () => {
-    const soft = defineDerivative((t: number) => Math.log1p(Math.exp(t)), (t: number) => 1 / (1 + Math.exp(-t)));
-    const e = thrown(() => transformHessian((x: number) => soft(x) * x, { functions: { soft } }));
+  it("second order through a defineDerivative function of two numbers, or one whose rule is outside the language, and reverse over reverse are refused", () => {
+    const hyp = defineDerivative(
+      (a: number, b: number) => Math.sqrt(a * a + b * b),
+      (a: number, b: number) => [a / Math.sqrt(a * a + b * b), b / Math.sqrt(a * a + b * b)],
+    );
+    const source = src("x", "return hyp(x, 2) * x;");
+    const e = thrown(() => transformHessian(source as never, { functions: { hyp: hyp as never } }));
     expect(e.code).toBe("UnsupportedOp");
-    expect(e.details.op).toBe("transformHessian");
+    expect(e.details.construct).toMatch(/defineDerivative function hyp of 2 arguments/);
+    expect({ line: e.details.line, column: e.details.column }).toEqual(where(source, "hyp(x, 2)"));
+    expect(differentiate(source as never, { functions: { hyp: hyp as never } })(1).gradient[0]).toBeCloseTo(Math.sqrt(5) + 1 / Math.sqrt(5), 12);
+    const scale = 2;
+    const closure = defineDerivative((t: number) => scale * t, () => scale);
+    const c = thrown(() => transformHessian((x: number) => closure(x) * x, { functions: { closure } }));
+    expect([c.code, c.details.construct]).toEqual(["UnsupportedOp", "the free variable scale"]);
     const df = differentiate((x: number) => x * x);
     const r = thrown(() => differentiate(df as never));
     expect([r.code, r.details.construct]).toEqual(["UnsupportedOp", "reverse over reverse"]);
