@@ -62,6 +62,15 @@ export interface ForwardDerivative {
   readonly source: string;
 }
 
+export interface HessianVectorProduct {
+  /**
+   * ∇f(args) and its directional derivative H·tangents (forward over reverse), both shaped as
+   * `differentiate`'s gradient: one entry per argument.
+   */
+  (args: readonly Argument[], tangents: readonly Argument[]): { value: TransformGradient; tangent: TransformGradient };
+  readonly source: string;
+}
+
 export interface TransformedHessian {
   /**
    * f, ∇f (shaped as for `differentiate`) and the Hessian over the flattened inputs: the arguments
@@ -196,10 +205,11 @@ function kernelsOf(compiler: Compiler): Kernels {
  * Given a function made by `differentiate` in reverse mode, `{ mode: "forward" }` differentiates its
  * gradient: `ddf(args, tangents)` → `{ value: gradient, tangent: H·tangents }` (forward over reverse).
  */
+export function differentiate(df: ReverseDerivative, opts: DifferentiateOptions & { mode: "forward" }): HessianVectorProduct;
 export function differentiate(fn: (...args: never[]) => unknown, opts?: DifferentiateOptions & { mode?: "reverse" }): ReverseDerivative;
 export function differentiate(fn: (...args: never[]) => unknown, opts: DifferentiateOptions & { mode: "forward" }): ForwardDerivative;
 export function differentiate(fn: (...args: never[]) => unknown, opts?: DifferentiateOptions): ReverseDerivative | ForwardDerivative;
-export function differentiate(fn: (...args: never[]) => unknown, opts?: DifferentiateOptions): ReverseDerivative | ForwardDerivative {
+export function differentiate(fn: (...args: never[]) => unknown, opts?: DifferentiateOptions): ReverseDerivative | ForwardDerivative | HessianVectorProduct {
   const op = "differentiate";
   expectFunction(op, "fn", fn);
   const { mode, lower } = readOptions(op, opts);
@@ -259,7 +269,7 @@ function hvpPass(kernel: Emitted, kinds: readonly ArgKind[], args: readonly Argu
   return { value: out[0], gradient, tangent };
 }
 
-function gradientTangent(inner: DifferentiatedMark): ForwardDerivative {
+function gradientTangent(inner: DifferentiatedMark): HessianVectorProduct {
   const op = "differentiate";
   const compiler = new Compiler(op, inner.fn, { constants: inner.constants, functions: inner.functions }, "gradientTangent");
   const ddf = (args: readonly Argument[], tangents: readonly Argument[]) => {
@@ -270,7 +280,7 @@ function gradientTangent(inner: DifferentiatedMark): ForwardDerivative {
     const r = hvpPass(compiler.kernel(kinds), kinds, args, tangents);
     return { value: r.gradient, tangent: r.tangent };
   };
-  return mark(ddf, "hvp", inner.fn, { constants: inner.constants, functions: inner.functions }, compiler.first.source) as unknown as ForwardDerivative;
+  return mark(ddf, "hvp", inner.fn, { constants: inner.constants, functions: inner.functions }, compiler.first.source) as unknown as HessianVectorProduct;
 }
 
 /**

@@ -151,7 +151,7 @@ describe("random programs", () => {
         // Two step sizes: a sharp random program can defeat one of them, not a wrong derivative.
         const reports = [1e-3, 1e-5].map((step) => checkGradient(plain, [...x, y], { gradient: g, step, rtol: 1e-5, atol: 1e-6 }));
         expect(reports.some((rep) => rep.ok), `${source}\n${reports.map((rep) => rep.summary).join("\n")}`).toBe(true);
-        const jvp = differentiate(fn as never, { functions: { helper }, mode: "forward" });
+        const jvp = differentiate(fn as (...args: never[]) => number, { functions: { helper }, mode: "forward" });
         const tangent = jvp([x, y], [t.slice(0, 4), t[4]]).tangent;
         const expected = g.reduce((s, gi, i) => s + gi * t[i], 0);
         expect(close(tangent, expected, 1e-9, 1e-9), `${source}\ntangent ${tangent} vs ${expected}`).toBe(true);
@@ -171,7 +171,7 @@ describe("random programs", () => {
         expect(Number.isFinite(value), source).toBe(true);
         expect(close(r.value, value, 1e-13, 1e-13), source).toBe(true);
         const g = [...(r.gradient[0] as Float64Array), r.gradient[1] as number];
-        const jvp = differentiate(fn as never, { functions: { helper }, mode: "forward" })([x, y], [t.slice(0, 4), t[4]]);
+        const jvp = differentiate(fn as (...args: never[]) => number, { functions: { helper }, mode: "forward" })([x, y], [t.slice(0, 4), t[4]]);
         const expected = g.reduce((s, gi, i) => s + gi * t[i], 0);
         const scale = g.reduce((s, gi, i) => s + Math.abs(gi * t[i]), 0);
         expect(close(jvp.tangent, expected, 1e-9, 1e-9 * scale + 1e-12), `${source}\ntangent ${jvp.tangent} vs ${expected}`).toBe(true);

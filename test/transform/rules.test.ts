@@ -21,7 +21,7 @@ const POINTS = [...EDGES, ...Array.from({ length: 200 }, (_, i) => Math.sin(i * 
 describe.each(Object.entries(MATH_UNARY))("Math.%s", (name, op: UnaryOp) => {
   const fn = new Function("x", `return Math.${name}(x);`) as (x: number) => number;
   const df = differentiate(fn as never);
-  const jvp = differentiate(fn as never, { mode: "forward" });
+  const jvp = differentiate(fn as (...args: never[]) => number, { mode: "forward" });
   const rule: UnaryRule = unaryRules[op];
 
   it("reverse and forward derivatives are the table's df at every point", () => {
@@ -63,7 +63,7 @@ const PAIRS = EDGES.flatMap((a) => EDGES.map((b) => [a, b] as const)).concat(POI
 describe.each(BINARY)("%s", (_label, op, body) => {
   const fn = new Function("a", "b", body) as (a: number, b: number) => number;
   const df = differentiate(fn as never);
-  const jvp = differentiate(fn as never, { mode: "forward" });
+  const jvp = differentiate(fn as (...args: never[]) => number, { mode: "forward" });
   const rule: BinaryRule = binaryRules[op];
 
   it("both partials are the table's da and db at every pair of points", () => {
