@@ -31,8 +31,9 @@ export function mark<T extends object>(
   lower: { constants?: unknown; functions?: unknown },
   source: string,
   kinds?: readonly ArgKind[],
+  kernel?: string,
 ): T {
-  const m: DifferentiatedMark = { fn, derivative, constants: lower.constants, functions: lower.functions, kinds };
+  const m: DifferentiatedMark = { fn, derivative, constants: lower.constants, functions: lower.functions, kinds, kernel };
   Object.defineProperty(df, DIFFERENTIATED, { value: m });
   Object.defineProperty(df, "source", { value: source, enumerable: true });
   return df;

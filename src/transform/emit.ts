@@ -24,6 +24,8 @@ const COMPARE_SYMBOL: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge:
 
 export interface Emitted {
   readonly source: string;
+  /** The kernel's name in `source` (what the build-time plugin returns from the code it writes). */
+  readonly kernel: string;
   readonly fn: (...args: unknown[]) => any;
 }
 
@@ -184,7 +186,6 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
   const prologue: string[] = [];
   for (const h of helpers) prologue.push(`const ${h} = $runtime.${h};`);
   if (p.externals.length > 0) prologue.push("const partial = $runtime.partial;");
-  // An arrow, not a declaration: the kernel is the source's one line starting `function`.
   if (usesStack) prologue.push("let spare = null;", "const grow = (s) => {", "  const t = new Float64Array(2 * s.length);", "  t.set(s);", "  return t;", "};");
   p.externals.forEach((e, i) => prologue.push(`const ${e.name} = $externals[${i}].fn, ${e.ruleName} = $externals[${i}].rule;`));
   p.constArrays.forEach((c, i) => prologue.push(`const ${name(c.id)} = $arrays[${i}];`));
@@ -204,5 +205,5 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
     ext: Program["externals"],
     arrays: Float64Array[],
   ) => (...args: unknown[]) => unknown[];
-  return { source, fn: factory(runtime, p.externals, p.constArrays.map((c) => c.value)) };
+  return { source, kernel: p.name, fn: factory(runtime, p.externals, p.constArrays.map((c) => c.value)) };
 }

@@ -34,14 +34,14 @@ export function generate(functionSource: string, options: GenerateOptions = {}):
   presetSource(stand, parseSource(functionSource, options.at));
   const df = differentiate(stand, { mode, constants: options.constants });
   const source = df.source;
-  const kinds = differentiatedMark(df)!.kinds!;
+  const mark = differentiatedMark(df)!;
+  const kinds = mark.kinds!;
+  const name = mark.kernel!;
   // Number constants are inlined; arrays and functions would need `$arrays`/`$externals`, which only
   // exist at run time.
   if (/\$(externals|arrays)\b/.test(source)) {
     throw new AdError("UnsupportedOp", "only number constants can be compiled at build time", { op: "differentiate", construct: "non-number constant" });
   }
-  const name = /^function ([\w$]+)\(/m.exec(source)?.[1];
-  if (name === undefined) throw new AdError("UnsupportedOp", "generated code without a kernel function", { op: "differentiate", construct: "generated code" });
   // Comment lines dropped and the rest on one line: the plugin's edits stay on one line of the
   // output, which keeps the source map to line starts and edit boundaries.
   const oneLine = (code: string) =>

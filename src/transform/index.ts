@@ -220,9 +220,9 @@ export function differentiate(fn: (...args: never[]) => unknown, opts?: Differen
   }
   const compiler = new Compiler(op, fn, lower, mode);
   const kernels = kernelsOf(compiler);
-  if (mode === "forward") return mark(forwardWrapper(op, kernels), "forward", fn, lower, compiler.first.source, compiler.inferred) as unknown as ForwardDerivative;
+  if (mode === "forward") return mark(forwardWrapper(op, kernels), "forward", fn, lower, compiler.first.source, compiler.inferred, compiler.first.kernel) as unknown as ForwardDerivative;
   const df = withInto(fastPath(compiler.first.fn, compiler.inferred, reverseSlow(op, kernels)), reverseInto(op, kernels));
-  return mark(df, "reverse", fn, lower, compiler.first.source, compiler.inferred) as unknown as ReverseDerivative;
+  return mark(df, "reverse", fn, lower, compiler.first.source, compiler.inferred, compiler.first.kernel) as unknown as ReverseDerivative;
 }
 
 /**

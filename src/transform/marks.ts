@@ -21,8 +21,9 @@ export interface DifferentiatedMark {
   readonly derivative: DerivativeKind;
   readonly constants: unknown;
   readonly functions: unknown;
-  /** The argument kinds `source` was generated for (read by the build-time plugin). */
+  /** The argument kinds `source` was generated for, and its kernel's name (read by the build-time plugin). */
   readonly kinds?: readonly ArgKind[];
+  readonly kernel?: string;
 }
 
 export interface RuleMark {
