@@ -273,7 +273,13 @@ export abstract class Expressions {
       return b?.k === "arr" ? b : undefined;
     }
     const create = (size: Atom): number => {
-      if (this.loopDepth > 0) throw unsupported(this.where, init, "an array created inside a loop", "create it before the loop");
+      // In a loop, the size gets a local of its own, assigned only here: the reverse sweep makes each
+      // iteration's adjoint array from it (reverse.ts), whatever happens later to what it came from.
+      if (this.loopDepth > 0 && size.t === "local") {
+        const own = this.b.temp(`${name}_size`, "num");
+        this.b.out.push({ s: "assign", dst: own, e: { op: "copy", a: size } });
+        size = ref(own);
+      }
       const id = this.b.locals.add(name, "arr");
       this.b.out.push({ s: "newArray", dst: id, size });
       return id;

@@ -320,6 +320,12 @@ export function reverse(original: Program, options: ReverseOptions): Program {
         if (stale) avail.delete(k);
       }
     };
+    /**
+     * Arrays this block creates inside a loop: a fresh one each iteration, so each iteration's
+     * reverse starts from a fresh zero adjoint of that iteration's size (the block's values are its
+     * own again where its reverse begins), made there rather than in the forward sweep.
+     */
+    const freshAdjoints: Stmt[] = [];
     for (let at = 0; at < stmts.length; at++) {
       const st = stmts[at];
       const rev: Stmt[] = [];
@@ -377,7 +383,7 @@ export function reverse(original: Program, options: ReverseOptions): Program {
           break;
         case "newArray":
           fwd.push(st);
-          if (active.has(st.dst)) fwd.push({ s: "newArray", dst: adj(st.dst), size: st.size });
+          if (active.has(st.dst)) (inLoop ? freshAdjoints : fwd).push({ s: "newArray", dst: adj(st.dst), size: st.size });
           break;
         case "if": {
           avail.clear();
@@ -425,7 +431,7 @@ export function reverse(original: Program, options: ReverseOptions): Program {
     }
     avail = outer;
     avail.clear();
-    return { fwd, rev: revParts.reverse().flat() };
+    return { fwd, rev: [...freshAdjoints, ...revParts.reverse().flat()] };
   };
 
   // Only primal locals the reverse sweep reads need their values restored (an inversion's own read

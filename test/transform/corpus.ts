@@ -669,6 +669,64 @@ export const corpus: readonly Case[] = [
     kinks: true,
     fused: false,
   },
+  // ── arrays created inside loops: a fresh one each iteration ──
+  {
+    name: "a temporary vector per iteration",
+    fn: (x) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        const v = [x[i], x[i] * x[i], Math.sin(x[i])];
+        s += v[0] * v[1] + v[2] * v[2];
+      }
+      return s;
+    },
+    shapes: [4],
+    generic: (S, xs) => sumOver(S, xs, (x) => S.add(S.mul(x, S.mul(x, x)), S.mul(S.sin(x), S.sin(x)))),
+  },
+  {
+    name: "an array whose size changes with the iteration, filled and read back",
+    fn: (x) => {
+      let s = 0;
+      for (let i = 0; i < x.length; i++) {
+        const w = new Float64Array(i + 1);
+        for (let j = 0; j <= i; j++) w[j] = x[j] * x[i];
+        let t = 0;
+        for (let j = 0; j <= i; j++) t += w[j] * w[j];
+        s += Math.sqrt(t + 1);
+      }
+      return s;
+    },
+    shapes: [4],
+  },
+  {
+    name: "a helper that makes an array, called in a loop",
+    fn: function (x, y) {
+      function rotate(a: number, b: number, t: number) {
+        const r = [a * Math.cos(t) - b * Math.sin(t), a * Math.sin(t) + b * Math.cos(t)];
+        return r[0] * r[1];
+      }
+      let s = 0;
+      for (let i = 0; i + 1 < x.length; i++) s += rotate(x[i], x[i + 1], y * i);
+      return s;
+    },
+    shapes: [4, "num"],
+  },
+  {
+    name: "a copy of the input made and changed in each iteration of a branch",
+    fn: (x) => {
+      let s = 0;
+      for (let k = 0; k < 3; k++) {
+        if (x[k] > 0) {
+          const c = x.slice();
+          c[k] = c[k] * c[k];
+          s += c[k] * c[0] + c[1];
+        } else s -= x[k];
+      }
+      return s;
+    },
+    shapes: [3],
+    kinks: true,
+  },
   // ── calls ──
   {
     name: "local function declaration and arrow",
