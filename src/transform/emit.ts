@@ -81,7 +81,11 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
   const lines: string[] = [];
   const statements = (stmts: readonly Stmt[], depth: number) => {
     const pad = "  ".repeat(depth);
-    for (const st of stmts) {
+    /** Pushes the last capacity check made room for, still to come before the next if or loop. */
+    let room = 0;
+    for (let at = 0; at < stmts.length; at++) {
+      const st = stmts[at];
+      if (st.s === "if" || st.s === "loop") room = 0;
       switch (st.s) {
         case "assign":
           lines.push(`${pad}${name(st.dst)} = ${expr(st.e)};`);
@@ -128,7 +132,15 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
         case "push": {
           usesStack = true;
           const isBool = st.a.t === "bool" || (st.a.t === "local" && p.locals[st.a.id].kind === "bool");
-          lines.push(`${pad}if (sp === stack.length) stack = grow(stack);`);
+          if (room === 0) {
+            // One check for the pushes up to the next if or loop (their own pushes check for themselves;
+            // pops between only make room): sp grows by at most that many before then.
+            let run = 0;
+            for (let k = at; k < stmts.length && stmts[k].s !== "if" && stmts[k].s !== "loop"; k++) if (stmts[k].s === "push") run++;
+            lines.push(run === 1 ? `${pad}if (sp === stack.length) stack = grow(stack, sp + 1);` : `${pad}if (sp + ${run} > stack.length) stack = grow(stack, sp + ${run});`);
+            room = run;
+          }
+          room--;
           lines.push(`${pad}stack[sp++] = ${isBool ? `${atom(st.a)} ? 1 : 0` : atom(st.a)};`);
           break;
         }
@@ -186,7 +198,7 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
   const prologue: string[] = [];
   for (const h of helpers) prologue.push(`const ${h} = $runtime.${h};`);
   if (p.externals.length > 0) prologue.push("const partial = $runtime.partial;");
-  if (usesStack) prologue.push("let spare = null;", "const grow = (s) => {", "  const t = new Float64Array(2 * s.length);", "  t.set(s);", "  return t;", "};");
+  if (usesStack) prologue.push("let spare = null;", "const grow = (s, need) => {", "  let n = 2 * s.length;", "  while (n < need) n *= 2;", "  const t = new Float64Array(n);", "  t.set(s);", "  return t;", "};");
   p.externals.forEach((e, i) => prologue.push(`const ${e.name} = $externals[${i}].fn, ${e.ruleName} = $externals[${i}].rule;`));
   p.constArrays.forEach((c, i) => prologue.push(`const ${name(c.id)} = $arrays[${i}];`));
 
