@@ -96,7 +96,11 @@ function statements(ctx: Ctx, rnd: () => number, count: number, indent: string):
       out.push(`${indent}s += ${expr(ctx, rnd)};`);
     } else if (r < 0.65) {
       out.push(`${indent}a[${Math.floor(rnd() * 3)}] = ${expr(ctx, rnd)};`);
-    } else if (r < 0.75 && ctx.loopVars.length > 0 && ctx.nest < 2) {
+    } else if (r < 0.7 && ctx.depth > 0) {
+      // An array made in a loop: a fresh one each iteration, written and read.
+      const t = `t${ctx.fresh++}`;
+      out.push(`${indent}{ const ${t} = [${expr(ctx, rnd)}, ${expr(ctx, rnd)}, 0.5];`, `${indent}  ${t}[${Math.floor(rnd() * 3)}] = ${expr(ctx, rnd)} * ${t}[${Math.floor(rnd() * 3)}];`, `${indent}  s += ${t}[0] * ${t}[1] - ${t}[2]; }`);
+    } else if (r < 0.78 && ctx.loopVars.length > 0 && ctx.nest < 2) {
       const i = ctx.loopVars[ctx.loopVars.length - 1];
       ctx.nest++;
       const saved = ctx.vars.length;
