@@ -65,7 +65,7 @@ export function fusable(loop: Loop, before: readonly Stmt[], after: readonly Stm
   const { active } = cx;
   const body = [...loop.pre, ...loop.post];
   if (!simpleBody(body, cx)) return undefined;
-  if (assigns(loop.pre).some((id) => active.has(id))) return undefined;
+  if ([...assigned(loop.pre)].some((id) => active.has(id))) return undefined;
   const inBody = assigned(body);
   if (![...inBody].some((id) => active.has(id))) return undefined;
 
@@ -134,7 +134,9 @@ export function fusable(loop: Loop, before: readonly Stmt[], after: readonly Stm
       seeds.push({ id: ends[k++], adjoint: 1 });
     } else seeds.push({ id: ends[k++], adjoint: a });
   }
-  const restore = [...inBody].filter((id) => (cx.sites(id) ?? 0) > 2 * (postSites.get(id) ?? 0) + 2 * (countSites(loop.pre).get(id) ?? 0));
+  // The program counts a loop's sites twice: more than that means the local is assigned outside too.
+  const preSites = countSites(loop.pre);
+  const restore = [...inBody].filter((id) => cx.sites(id) > 2 * ((postSites.get(id) ?? 0) + (preSites.get(id) ?? 0)));
   return { pre: loop.pre, post, finals, sums, seeds, restore, scaled };
 }
 
@@ -173,10 +175,6 @@ function activeLoads(stmts: readonly Stmt[], active: ReadonlySet<number>, out: n
     }
   }
   return out;
-}
-
-function assigns(stmts: readonly Stmt[]): number[] {
-  return [...assigned(stmts)];
 }
 
 /** Assignment sites per local in `stmts` (at any depth). */
