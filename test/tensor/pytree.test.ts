@@ -47,6 +47,13 @@ describe("pytrees", () => {
     expect(errorCode(() => grad((p: unknown) => sum((p as { t: Tensor }).t))(cyclic))).toBe("InvalidArgument");
     expect(errorCode(() => grad((p: unknown) => sum((p as Tensor[])[0]))([tensor([1], { dtype: "int32" })]))).toBe("DTypeMismatch");
   });
+
+  it("an array Proxy that lies about its length is an AdError, not a TypeError", () => {
+    for (const length of [Symbol("n"), -1, 1.5, "2"]) {
+      const lying = new Proxy([f64([1])], { get: (t, k) => (k === "length" ? length : Reflect.get(t, k)) });
+      expect(errorCode(() => vjp((p: unknown) => sum((p as Tensor[])[0]), lying))).toBe("InvalidArgument");
+    }
+  });
 });
 
 describe("jvp over trees", () => {

@@ -33,7 +33,9 @@ export function flatten(op: string, tree: unknown): { leaves: Tensor[]; rebuild:
       if (seen.has(node)) throw invalidArgument(op, "the argument contains a cycle", {});
       seen.add(node);
       if (Array.isArray(node)) {
-        const n = node.length;
+        // Read once and checked: a Proxy of an array may report any length, a Symbol included.
+        const n: unknown = node.length;
+        if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw invalidArgument(op, "an array in the tree has no valid length", {});
         if (n > MAX_LEAVES) throw invalidArgument(op, `an array in the tree has ${n} entries`, { length: n });
         const parts: ((next: () => Tensor) => unknown)[] = [];
         for (let i = 0; i < n; i++) parts.push(walk(node[i], depth + 1));
