@@ -39,7 +39,9 @@ export function argumentKind(op: string, label: string, v: unknown): ArgKind {
   if (typeof v === "number") return "num";
   if (v instanceof Float64Array) return "arr";
   if (Array.isArray(v)) {
-    const n = v.length;
+    const n: unknown = v.length;
+    // A Proxy of an array may report any length.
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw invalidArgument(op, `${label} is an array with no valid length`, { argument: label });
     for (let i = 0; i < n; i++) {
       if (typeof v[i] !== "number") throw invalidArgument(op, `${label}[${i}] must be a number, got ${describe(v[i])}`, { argument: label, index: i, got: describe(v[i]) });
     }

@@ -1,5 +1,7 @@
 /** The public surface: shapes, the generated source, argument checks, options, nesting. */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { AdError } from "../../src/errors.js";
 import { defineDerivative, differentiate, transformHessian } from "../../src/transform/index.js";
 import { errorCode, thrown } from "../support/errorCode.js";
 
@@ -297,3 +299,35 @@ describe("calls", () => {
 declare const c: number;
 declare function total(a: number[]): number;
 declare const W: number[];
+
+describe("junk arguments", () => {
+  const f = (x: number[], y: number) => {
+    let s = 0;
+    for (let i = 0; i < x.length; i++) s += x[i] * y;
+    return s;
+  };
+  const df = differentiate(f);
+  const jvp = differentiate(f, { mode: "forward" });
+  const h = transformHessian(f);
+  const lying = (length: unknown) => new Proxy([1, 2], { get: (t, k) => (k === "length" ? length : Reflect.get(t, k)) });
+  const junk = fc.oneof(fc.anything(), fc.constantFrom(lying(Symbol("n")), lying(-1), lying(2 ** 60), lying("2"), new Float32Array(2), [1, "x"]));
+  const onlyAdErrors = (run: () => unknown) => {
+    try {
+      run();
+    } catch (e) {
+      expect(e, String(e)).toBeInstanceOf(AdError);
+    }
+  };
+
+  it("every entry point returns or throws an AdError", () => {
+    fc.assert(
+      fc.property(fc.array(junk, { maxLength: 3 }), junk, (args, other) => {
+        onlyAdErrors(() => df(...(args as [number])));
+        onlyAdErrors(() => df.into(other as never, ...(args as [number])));
+        onlyAdErrors(() => jvp(args as never, other as never));
+        onlyAdErrors(() => h(...(args as [number])));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
