@@ -11,8 +11,8 @@ export function chain(x: Float64Array): number {
   return acc;
 }
 
-/** f(x), with ∇f written into g (overwritten). */
-export function chainHand(x: Float64Array, g: Float64Array): number {
+/** f(x), with ∇f written into g (overwritten). Also on float32 arrays (the tensor bench's plain JS row). */
+export function chainHand(x: Float64Array | Float32Array, g: Float64Array | Float32Array): number {
   g.fill(0);
   let acc = 0;
   for (let i = 0; i < x.length - 1; i++) {

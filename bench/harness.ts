@@ -107,6 +107,33 @@ export function table(header: readonly string[], rows: readonly (readonly string
 }
 
 /**
+ * The scalar and transform benchmarks' report: the machine and date, what was timed, the timings
+ * (min/median/max per case) and the ratios of medians, then any closing lines.
+ */
+export function timingReport(o: {
+  quick: boolean;
+  intro: string;
+  key: string;
+  rows: readonly (readonly string[])[];
+  ratios: string;
+  ratioRows: readonly (readonly string[])[];
+  closing?: readonly string[];
+}): string {
+  return [
+    `Machine: ${machineDescription()}. Date: ${new Date().toISOString().slice(0, 10)}.${o.quick ? " (quick run)" : ""}`,
+    "",
+    o.intro,
+    "",
+    table([o.key, "case", "min", "median", "max"], o.rows),
+    "",
+    o.ratios,
+    "",
+    table([o.key, "case", "÷ primal", "÷ hand-written"], o.ratioRows),
+    ...(o.closing ?? []),
+  ].join("\n");
+}
+
+/**
  * Replaces one benchmark's section of bench/RESULTS.md — the text between `<!-- key:begin -->` and
  * `<!-- key:end -->` — with `## title` and `body`, keeping everything else in the file (other
  * sections, hand-written notes); appends the section when the markers are absent.

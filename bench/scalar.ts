@@ -7,7 +7,7 @@
  */
 import { Tape, numberScalar, type Scalar, type Var } from "../src/index.js";
 import { chain, chainDual, chainHand, seededInput } from "./chain.js";
-import { consumeSink, fmtMs, machineDescription, table, timeInterleaved, writeResultsSection, type Timing } from "./harness.js";
+import { consumeSink, fmtMs, timeInterleaved, timingReport, writeResultsSection, type Timing } from "./harness.js";
 
 const quick = process.argv.includes("--quick");
 const sizes = quick ? [1e4] : [1e4, 1e5, 1e6];
@@ -92,20 +92,15 @@ for (const n of sizes) {
   }
 }
 
-const machine = machineDescription();
-const report = [
-  `Machine: ${machine}. Date: ${new Date().toISOString().slice(0, 10)}.${quick ? " (quick run)" : ""}`,
-  "",
-  "f(x) = Σ sin(xᵢ)·xᵢ₊₁ + xᵢ², value and gradient. Times in ms per evaluation.",
-  "",
-  table(["n", "case", "min", "median", "max"], rows),
-  "",
-  "Ratios of medians (target: tape gradient within 4× of the primal).",
-  "",
-  table(["n", "case", "÷ primal", "÷ hand-written"], ratioRows),
-  "",
-  memoryLine,
-].join("\n");
+const report = timingReport({
+  quick,
+  intro: "f(x) = Σ sin(xᵢ)·xᵢ₊₁ + xᵢ², value and gradient. Times in ms per evaluation.",
+  key: "n",
+  rows,
+  ratios: "Ratios of medians (target: tape gradient within 4× of the primal).",
+  ratioRows,
+  closing: ["", memoryLine],
+});
 
 console.log(report);
 if (consumeSink() === 42.4242) console.log(""); // keep the sink alive

@@ -14,7 +14,7 @@
 import { Dual, Tape, dualScalar, type Scalar, type Var } from "../src/index.js";
 import { chain, chainDual, chainHand, seededInput } from "./chain.js";
 import { differentiate } from "../src/transform/index.js";
-import { consumeSink, fmtMs, machineDescription, table, timeInterleaved, writeResultsSection, type Case, type Timing } from "./harness.js";
+import { consumeSink, fmtMs, timeInterleaved, timingReport, writeResultsSection, type Case, type Timing } from "./harness.js";
 
 const quick = process.argv.includes("--quick");
 
@@ -227,17 +227,14 @@ function report(label: string, cases: readonly Case[], rounds: number, minMs: nu
   ], quick ? 5 : 21, 20);
 }
 
-const out = [
-  `Machine: ${machineDescription()}. Date: ${new Date().toISOString().slice(0, 10)}.${quick ? " (quick run)" : ""}`,
-  "",
-  "Value and gradient, ms per evaluation. Every gradient is checked against the hand-written one first.",
-  "",
-  table(["function", "case", "min", "median", "max"], rows),
-  "",
-  "Ratios of medians (targets: transformed gradient ≤ 1.5× hand-written and ≤ 3× primal).",
-  "",
-  table(["function", "case", "÷ primal", "÷ hand-written"], ratioRows),
-].join("\n");
+const out = timingReport({
+  quick,
+  intro: "Value and gradient, ms per evaluation. Every gradient is checked against the hand-written one first.",
+  key: "function",
+  rows,
+  ratios: "Ratios of medians (targets: transformed gradient ≤ 1.5× hand-written and ≤ 3× primal).",
+  ratioRows,
+});
 
 console.log(out);
 if (consumeSink() === 42.4242) console.log("");

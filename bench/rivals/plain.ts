@@ -1,8 +1,10 @@
 /**
  * Plain JavaScript, no library: what a hand-written loop costs. An i-k-j matmul over Float32Array, and
- * the elementwise chain's value and gradient written out by hand. It has no autodiff, so the MLP and
+ * the elementwise chain's value and gradient written out by hand (bench/chain.ts's `chainHand`, here in
+ * float64 arithmetic on the float32 inputs, the gradient rounded to float32 when stored). It has no autodiff, so the MLP and
  * the CNN are left out.
  */
+import { chainHand } from "../chain.js";
 import type { ChainData, Rival } from "./rival.js";
 
 /** C = A·B, i-k-j order: the inner loop walks a row of B and a row of C, both contiguous. */
@@ -19,28 +21,12 @@ export function matmulIkj(a: Float32Array, b: Float32Array, n: number): Float32A
   return c;
 }
 
-/**
- * f(x) = Σ_{i=0}^{n−2} sin(xᵢ)·xᵢ₊₁ + xᵢ² and its gradient into `g`, in float64 arithmetic (JS numbers,
- * `Math.sin`/`Math.cos`) on float32 inputs; the gradient is rounded to float32 when stored.
- */
-export function chainByHand(x: Float32Array, g: Float32Array): number {
-  g.fill(0);
-  let value = 0;
-  for (let i = 0; i < x.length - 1; i++) {
-    const s = Math.sin(x[i]);
-    value += s * x[i + 1] + x[i] * x[i];
-    g[i] += Math.cos(x[i]) * x[i + 1] + 2 * x[i];
-    g[i + 1] += s;
-  }
-  return value;
-}
-
 function chain(data: ChainData) {
   const g = new Float32Array(data.x.length);
   return {
-    step: () => chainByHand(data.x, g) + g[0],
+    step: () => chainHand(data.x, g) + g[0],
     result: () => {
-      const value = chainByHand(data.x, g);
+      const value = chainHand(data.x, g);
       return { value, grads: { x: Float32Array.from(g) } };
     },
   };

@@ -93,14 +93,18 @@ function kaimingStd(op: string, shape: readonly number[], options: KaimingOption
   return gainOf(nonlinearity, a) / Math.sqrt(Math.max(1, mode === "fanIn" ? fanIn : fanOut));
 }
 
+/** Zero-mean draws with standard deviation `std`: uniform on ±√3·std, or normal. */
+function withStd(op: string, shape: readonly number[], options: InitOptions, std: number, kind: "uniform" | "normal"): Tensor {
+  const bound = Math.sqrt(3) * std;
+  return draw(op, shape, options, kind === "uniform" ? (g) => (2 * g.uniform() - 1) * bound : (g) => g.normal() * std);
+}
+
 export function kaimingUniform(shape: readonly number[], options: KaimingOptions): Tensor {
-  const bound = Math.sqrt(3) * kaimingStd("kaimingUniform", shape, options);
-  return draw("kaimingUniform", shape, options, (g) => (2 * g.uniform() - 1) * bound);
+  return withStd("kaimingUniform", shape, options, kaimingStd("kaimingUniform", shape, options), "uniform");
 }
 
 export function kaimingNormal(shape: readonly number[], options: KaimingOptions): Tensor {
-  const std = kaimingStd("kaimingNormal", shape, options);
-  return draw("kaimingNormal", shape, options, (g) => g.normal() * std);
+  return withStd("kaimingNormal", shape, options, kaimingStd("kaimingNormal", shape, options), "normal");
 }
 
 function xavierStd(op: string, shape: readonly number[], options: XavierOptions): number {
@@ -110,13 +114,11 @@ function xavierStd(op: string, shape: readonly number[], options: XavierOptions)
 }
 
 export function xavierUniform(shape: readonly number[], options: XavierOptions): Tensor {
-  const bound = Math.sqrt(3) * xavierStd("xavierUniform", shape, options);
-  return draw("xavierUniform", shape, options, (g) => (2 * g.uniform() - 1) * bound);
+  return withStd("xavierUniform", shape, options, xavierStd("xavierUniform", shape, options), "uniform");
 }
 
 export function xavierNormal(shape: readonly number[], options: XavierOptions): Tensor {
-  const std = xavierStd("xavierNormal", shape, options);
-  return draw("xavierNormal", shape, options, (g) => g.normal() * std);
+  return withStd("xavierNormal", shape, options, xavierStd("xavierNormal", shape, options), "normal");
 }
 
 /** U(low, high): what PyTorch's Linear and Conv2d use for their bias, with bound 1/√fanIn. */

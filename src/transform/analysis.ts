@@ -5,7 +5,7 @@
  * removes assignments nothing reads, so a transform may emit every partial and let the unused ones
  * go (the ∂/∂b of pow when b is a constant, tangents of values no output depends on).
  */
-import { exprReads, forEachRead, ref, type Atom, type Expr, type Locals, type Program, type Stmt } from "./ir.js";
+import { everyStmt, exprReads, forEachRead, ref, type Atom, type Expr, type Locals, type Program, type Stmt } from "./ir.js";
 
 /** Whether `e` passes a derivative from its operands to its result. */
 function differentiable(e: Expr): boolean {
@@ -38,49 +38,36 @@ export function activity(body: readonly Stmt[], seeds: Iterable<number>): Set<nu
       changed = true;
     }
   };
-  const visit = (stmts: readonly Stmt[]) => {
-    for (const st of stmts) {
-      switch (st.s) {
-        case "assign": {
-          if (!differentiable(st.e)) break;
-          let any = false;
-          exprReads(
-            st.e,
-            (a) => (any ||= isActive(a)),
-            (arr) => (any ||= active.has(arr)),
-          );
-          // A select's condition carries no derivative: only its two sides count.
-          if (st.e.op === "select") any = isActive(st.e.a) || isActive(st.e.b);
-          if (st.e.op === "load") any = active.has(st.e.arr);
-          if (any) mark(st.dst);
-          break;
-        }
-        case "store":
-          if (isActive(st.value)) mark(st.arr);
-          break;
-        case "call":
-          if (st.args.some(isActive)) mark(st.dst);
-          break;
-        case "if":
-          visit(st.then);
-          visit(st.else);
-          break;
-        case "loop":
-          visit(st.pre);
-          visit(st.post);
-          break;
-        case "newArray":
-        case "push":
-        case "pop":
-          break;
-        default:
-          st satisfies never;
+  const visit = (st: Stmt) => {
+    switch (st.s) {
+      case "assign": {
+        if (!differentiable(st.e)) break;
+        let any = false;
+        exprReads(
+          st.e,
+          (a) => (any ||= isActive(a)),
+          (arr) => (any ||= active.has(arr)),
+        );
+        // A select's condition carries no derivative: only its two sides count.
+        if (st.e.op === "select") any = isActive(st.e.a) || isActive(st.e.b);
+        if (st.e.op === "load") any = active.has(st.e.arr);
+        if (any) mark(st.dst);
+        break;
       }
+      case "store":
+        if (isActive(st.value)) mark(st.arr);
+        break;
+      case "call":
+        if (st.args.some(isActive)) mark(st.dst);
+        break;
+      default:
+        // ifs and loops: everyStmt visits their statements; the rest carry no derivative.
+        break;
     }
   };
   while (changed) {
     changed = false;
-    visit(body);
+    everyStmt(body, visit);
   }
   return active;
 }
@@ -187,16 +174,9 @@ export function integerLocals(body: readonly Stmt[], params: readonly number[]):
 
 /** Arrays some statement stores into. */
 export function writtenArrays(stmts: readonly Stmt[], out = new Set<number>()): Set<number> {
-  for (const st of stmts) {
+  everyStmt(stmts, (st) => {
     if (st.s === "store") out.add(st.arr);
-    else if (st.s === "if") {
-      writtenArrays(st.then, out);
-      writtenArrays(st.else, out);
-    } else if (st.s === "loop") {
-      writtenArrays(st.pre, out);
-      writtenArrays(st.post, out);
-    }
-  }
+  });
   return out;
 }
 

@@ -6,7 +6,7 @@
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { DIFFERENTIATED, type DerivativeKind, type DifferentiatedMark } from "./marks.js";
-import { argumentKinds, expectLike, type ArgKind, type Argument } from "./runtime.js";
+import { argumentKinds, expectLike, lengthOf, type ArgKind, type Argument } from "./runtime.js";
 
 export type Kernel = (...args: unknown[]) => unknown[];
 
@@ -52,11 +52,17 @@ export function forwardWrapper(op: string, kernels: Kernels) {
     if (!Array.isArray(args)) throw invalidArgument(op, `args must be an array of arguments, got ${describe(args)}`, { argument: "args" });
     if (!Array.isArray(tangents)) throw invalidArgument(op, `tangents must be an array with one tangent per argument, got ${describe(tangents)}`, { argument: "tangents" });
     const kinds = argumentKinds(op, "args", args, arity);
-    if (tangents.length !== args.length) throw new AdError("ShapeMismatch", `${tangents.length} tangents for ${args.length} arguments`, { op, args: args.length, tangents: tangents.length });
+    expectTangentCount(op, args, tangents);
     args.forEach((a, i) => expectLike(op, `tangents[${i}]`, a, tangents[i]));
     const out = kernels.kernel(kinds)(...args, ...tangents) as number[];
     return { value: out[0], tangent: out[1] };
   };
+}
+
+/** One tangent per argument (`args` is already checked). */
+export function expectTangentCount(op: string, args: readonly unknown[], tangents: readonly unknown[]): void {
+  const n = lengthOf(op, "tangents", tangents);
+  if (n !== args.length) throw new AdError("ShapeMismatch", `${n} tangents for ${args.length} arguments`, { op, args: args.length, tangents: n });
 }
 
 export type ReverseResult = { value: number; gradient: TransformGradient };
@@ -83,7 +89,8 @@ export function reverseInto(op: string, kernels: Kernels): (gradient: readonly u
   return (gradient, ...args) => {
     if (!Array.isArray(gradient)) throw invalidArgument(op, `into(gradient, ...args): gradient must be an array with one entry per argument, got ${describe(gradient)}`, { argument: "gradient" });
     const kinds = argumentKinds(op, "arguments", args, kernels.inferred.length);
-    if (gradient.length !== args.length) throw new AdError("ShapeMismatch", `into: ${gradient.length} gradient entries for ${args.length} arguments`, { op, gradient: gradient.length, args: args.length });
+    const entries = lengthOf(op, "gradient", gradient);
+    if (entries !== args.length) throw new AdError("ShapeMismatch", `into: ${entries} gradient entries for ${args.length} arguments`, { op, gradient: entries, args: args.length });
     const adjoints: Float64Array[] = [];
     for (let i = 0; i < kinds.length; i++) {
       if (kinds[i] !== "arr") continue;

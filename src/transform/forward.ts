@@ -15,16 +15,7 @@ export function forward(p: Program, options: { readonly allowCalls: boolean }): 
   const active = activity(p.body, p.params);
   const locals = new Locals(p.locals);
   const b = new Builder(locals, []);
-  const dots = new Map<number, number>();
-  const dot = (id: number): number => {
-    let d = dots.get(id);
-    if (d === undefined) {
-      const l = locals.get(id);
-      d = locals.add(`${l.name}_dot`, l.kind === "arr" ? "arr" : "num");
-      dots.set(id, d);
-    }
-    return d;
-  };
+  const dot = locals.derived("dot");
   const dotOf = (a: Atom): Atom => (a.t === "local" && active.has(a.id) ? ref(dot(a.id)) : num(0));
 
   /** dx·p, or 0 when dx is 0 (even if p is ±∞ or NaN). */

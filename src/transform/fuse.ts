@@ -27,7 +27,7 @@
  *   nowhere else: the iterations then run with A = 1 and their results are scaled by A there
  *   (number adjoints collected apart, array adjoints multiplied in place).
  */
-import { assigned, exprReads, forEachRead, ref, substitute, type Atom, type Locals, type Stmt } from "./ir.js";
+import { assigned, assignedBy, everyStmt, exprReads, forEachRead, ref, substitute, type Atom, type Locals, type Stmt } from "./ir.js";
 
 type Loop = Extract<Stmt, { s: "loop" }>;
 
@@ -163,31 +163,18 @@ function simpleBody(stmts: readonly Stmt[], cx: FuseContext): boolean {
 }
 
 /** Active arrays loaded in `stmts` (at any depth). */
-function activeLoads(stmts: readonly Stmt[], active: ReadonlySet<number>, out: number[] = []): number[] {
-  for (const st of stmts) {
-    if (st.s === "assign" && st.e.op === "load" && active.has(st.e.arr) && !out.includes(st.e.arr)) out.push(st.e.arr);
-    else if (st.s === "if") {
-      activeLoads(st.then, active, out);
-      activeLoads(st.else, active, out);
-    } else if (st.s === "loop") {
-      activeLoads(st.pre, active, out);
-      activeLoads(st.post, active, out);
-    }
-  }
-  return out;
+function activeLoads(stmts: readonly Stmt[], active: ReadonlySet<number>): number[] {
+  const out = new Set<number>();
+  everyStmt(stmts, (st) => {
+    if (st.s === "assign" && st.e.op === "load" && active.has(st.e.arr)) out.add(st.e.arr);
+  });
+  return [...out];
 }
 
-/** Assignment sites per local in `stmts` (at any depth). */
-function countSites(stmts: readonly Stmt[], out = new Map<number, number>()): Map<number, number> {
-  const hit = (id: number) => out.set(id, (out.get(id) ?? 0) + 1);
-  for (const st of stmts) {
-    if (st.s === "assign") hit(st.dst);
-    else if (st.s === "call") [st.dst, ...st.partials].forEach(hit);
-    else if (st.s === "if") {
-      countSites(st.then, out);
-      countSites(st.else, out);
-    }
-  }
+/** Assignment sites per local in `stmts` (at any depth; the body has no loops). */
+function countSites(stmts: readonly Stmt[]): Map<number, number> {
+  const out = new Map<number, number>();
+  everyStmt(stmts, (st) => assignedBy(st).forEach((id) => out.set(id, (out.get(id) ?? 0) + 1)));
   return out;
 }
 

@@ -10,7 +10,7 @@
  */
 import { AdError, describe, expectFunction, invalidArgument } from "../errors.js";
 import { cse } from "./analysis.js";
-import { entryCode, forwardWrapper, mark, reverseInto, reverseSlow, withInto, type Entry, type Kernel, type Kernels, type TransformGradient } from "./derivative.js";
+import { entryCode, expectTangentCount, forwardWrapper, mark, reverseInto, reverseSlow, withInto, type Entry, type Kernel, type Kernels, type TransformGradient } from "./derivative.js";
 import { emit, type Emitted } from "./emit.js";
 import { forward } from "./forward.js";
 import { Locals, type Program } from "./ir.js";
@@ -275,7 +275,7 @@ function gradientTangent(inner: DifferentiatedMark): HessianVectorProduct {
   const ddf = (args: readonly Argument[], tangents: readonly Argument[]) => {
     if (!Array.isArray(args) || !Array.isArray(tangents)) throw invalidArgument(op, "args and tangents must be arrays with one entry per argument", { argument: "args" });
     const kinds = argumentKinds(op, "args", args, compiler.arity);
-    if (tangents.length !== args.length) throw new AdError("ShapeMismatch", `${tangents.length} tangents for ${args.length} arguments`, { op, args: args.length, tangents: tangents.length });
+    expectTangentCount(op, args, tangents);
     args.forEach((a, i) => expectLike(op, `tangents[${i}]`, a, tangents[i]));
     const r = hvpPass(compiler.kernel(kinds), kinds, args, tangents);
     return { value: r.gradient, tangent: r.tangent };

@@ -115,6 +115,22 @@ export class Locals {
   get(id: number): Local {
     return this.list[id];
   }
+
+  /**
+   * A derivative local per local, made on first use and named `<name>_<suffix>` (an array's is an
+   * array): the adjoints of the reverse transform, the tangents of the forward one.
+   */
+  derived(suffix: string): (id: number) => number {
+    const made = new Map<number, number>();
+    return (id) => {
+      let d = made.get(id);
+      if (d === undefined) {
+        const l = this.get(id);
+        made.set(id, (d = this.add(`${l.name}_${suffix}`, l.kind === "arr" ? "arr" : "num")));
+      }
+      return d;
+    };
+  }
 }
 
 /** JS words a local may not be called, plus the emitted code's own helpers. */
@@ -198,19 +214,30 @@ export function exprReads(e: Expr, atom: (a: Atom) => void, array: (id: number) 
   }
 }
 
-/** Every local a statement list assigns (at any depth). */
-export function assigned(stmts: readonly Stmt[], out = new Set<number>()): Set<number> {
+/** Calls `visit` on every statement of `stmts`, inside ifs and loops too (a statement before its branches). */
+export function everyStmt(stmts: readonly Stmt[], visit: (st: Stmt) => void): void {
   for (const st of stmts) {
-    if (st.s === "assign" || st.s === "pop" || st.s === "newArray") out.add(st.dst);
-    else if (st.s === "call") [st.dst, ...st.partials].forEach((id) => out.add(id));
-    else if (st.s === "if") {
-      assigned(st.then, out);
-      assigned(st.else, out);
+    visit(st);
+    if (st.s === "if") {
+      everyStmt(st.then, visit);
+      everyStmt(st.else, visit);
     } else if (st.s === "loop") {
-      assigned(st.pre, out);
-      assigned(st.post, out);
+      everyStmt(st.pre, visit);
+      everyStmt(st.post, visit);
     }
   }
+}
+
+/** The locals one statement assigns (not counting its branches). */
+export function assignedBy(st: Stmt): readonly number[] {
+  if (st.s === "assign" || st.s === "pop" || st.s === "newArray") return [st.dst];
+  if (st.s === "call") return [st.dst, ...st.partials];
+  return [];
+}
+
+/** Every local a statement list assigns (at any depth). */
+export function assigned(stmts: readonly Stmt[], out = new Set<number>()): Set<number> {
+  everyStmt(stmts, (st) => assignedBy(st).forEach((id) => out.add(id)));
   return out;
 }
 

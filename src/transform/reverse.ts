@@ -46,8 +46,8 @@ export function reverse(original: Program, options: ReverseOptions): Program {
   const primalCount = locals.list.length;
   const integers = integerLocals(body, p.params);
   const written = writtenArrays(body);
-  const globalAdjoints = new Map<number, number>();
-  let adjoints = globalAdjoints;
+  const globalAdjoint = locals.derived("adj");
+  let iterationAdjoint = globalAdjoint;
   /** In a fused iteration, the locals it assigns (their adjoints are the iteration's own). */
   let iterationLocals: ReadonlySet<number> = new Set();
   /** In a fused iteration scaled at run time, where outer numbers' adjoints are collected apart. */
@@ -58,14 +58,7 @@ export function reverse(original: Program, options: ReverseOptions): Program {
       if (part === undefined) parts.set(id, (part = locals.add(`${locals.get(id).name}_part`, "num")));
       return part;
     }
-    const map = iterationLocals.has(id) ? adjoints : globalAdjoints;
-    let a = map.get(id);
-    if (a === undefined) {
-      const l = locals.get(id);
-      a = locals.add(`${l.name}_adj`, l.kind === "arr" ? "arr" : "num");
-      map.set(id, a);
-    }
-    return a;
+    return (iterationLocals.has(id) ? iterationAdjoint : globalAdjoint)(id);
   };
   const isActive = (a: Atom): a is { t: "local"; id: number } => a.t === "local" && active.has(a.id);
 
@@ -250,17 +243,17 @@ export function reverse(original: Program, options: ReverseOptions): Program {
     const starts = f.restore.map((id) => [id, locals.add(`${locals.get(id).name}_start`, locals.get(id).kind)] as const);
     const stmts = [...f.pre, ...f.post];
     const mine = assigned(stmts);
-    const outer = { active, saved, resets, adjoints, iterationLocals, parts };
+    const outer = { active, saved, resets, iterationAdjoint, iterationLocals, parts };
     active = activity(stmts, [...outer.active].filter((id) => !mine.has(id) && !f.sums.has(id)));
     saved = (id) => assignmentsOnAPath(stmts, id) > 1;
     resets = (id) => mine.has(id);
-    adjoints = new Map();
+    iterationAdjoint = locals.derived("adj");
     iterationLocals = mine;
     if (f.scaled !== undefined) parts = new Map();
     const collected = parts;
     const post = transform(f.post, true);
     const seeds: Stmt[] = f.seeds.filter((s) => active.has(s.id)).map((s) => ({ s: "assign", dst: adj(s.id), e: { op: "copy", a: num(s.adjoint) } }));
-    ({ active, saved, resets, adjoints, iterationLocals, parts } = outer);
+    ({ active, saved, resets, iterationAdjoint, iterationLocals, parts } = outer);
     fusedReverse.push(...post.rev);
     const loop: Stmt = { s: "loop", pre: f.pre, cond, post: [...post.fwd, ...seeds, ...post.rev, ...f.finals] };
     fusedLoops.add(loop);

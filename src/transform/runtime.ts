@@ -26,9 +26,17 @@ export type Argument = number | readonly number[] | Float64Array;
 export type ArgKind = "num" | "arr";
 
 /** Each argument's kind, after checking it is a number or an array of numbers. */
+/** The length of an array the caller passed, checked: a Proxy of an array may report any length. */
+export function lengthOf(op: string, label: string, v: readonly unknown[]): number {
+  const n: unknown = v.length;
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw invalidArgument(op, `${label} is an array with no valid length`, { argument: label });
+  return n;
+}
+
 export function argumentKinds(op: string, name: string, args: readonly unknown[], count: number): ArgKind[] {
-  if (args.length !== count) {
-    throw invalidArgument(op, `${name} takes ${count} argument(s), got ${args.length}`, { expected: count, got: args.length });
+  const given = lengthOf(op, name, args);
+  if (given !== count) {
+    throw invalidArgument(op, `${name} takes ${count} argument(s), got ${given}`, { expected: count, got: given });
   }
   const kinds: ArgKind[] = new Array<ArgKind>(count);
   for (let i = 0; i < count; i++) kinds[i] = argumentKind(op, `${name}[${i}]`, args[i]);
@@ -39,9 +47,7 @@ export function argumentKind(op: string, label: string, v: unknown): ArgKind {
   if (typeof v === "number") return "num";
   if (v instanceof Float64Array) return "arr";
   if (Array.isArray(v)) {
-    const n: unknown = v.length;
-    // A Proxy of an array may report any length.
-    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw invalidArgument(op, `${label} is an array with no valid length`, { argument: label });
+    const n = lengthOf(op, label, v);
     for (let i = 0; i < n; i++) {
       if (typeof v[i] !== "number") throw invalidArgument(op, `${label}[${i}] must be a number, got ${describe(v[i])}`, { argument: label, index: i, got: describe(v[i]) });
     }

@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { differentiate } from "../../src/transform/index.js";
 import { adjointPlugin } from "../../src/plugin/index.js";
-import { ADJOINT_PATHS, bundle, runNode, scratch } from "./pluginBuild.js";
+import { ADJOINT_PATHS, bundle, inScratch, runNode } from "./pluginBuild.js";
 
 // Line 3 holds the marked declaration, so the refusal test below can name its position.
 const STATIC = `import { differentiate as d } from "adjoint";
@@ -85,33 +85,27 @@ function compilesStrings(withComments: string): boolean {
 
 describe("adjoint/plugin with esbuild", () => {
   it("rewrites literal and marked functions: same gradients as differentiate, no parser, no new Function", async () => {
-    const s = scratch({ "main.js": STATIC + PRINT });
-    try {
-      const { code, result } = await bundle(s.dir, "main.js");
+    await inScratch({ "main.js": STATIC + PRINT }, async (dir) => {
+      const { code, result } = await bundle(dir, "main.js");
       expect(result.warnings).toEqual([]);
       expect(hasParser(code)).toBe(false);
       expect(compilesStrings(code)).toBe(false);
-      checkOut(runNode(s.dir, code) as Out);
-    } finally {
-      s.done();
-    }
+      checkOut(runNode(dir, code) as Out);
+    });
   });
 
   it("runs where code generation from strings throws (vm codeGeneration: { strings: false })", async () => {
-    const s = scratch({ "main.js": STATIC + "globalThis.out = out;\n", "runtime.js": `import { differentiate } from "adjoint/transform";\nlet k = 2;\nglobalThis.run = () => differentiate((x) => k * x, { constants: { k } })(2);\n` });
-    try {
+    await inScratch({ "main.js": STATIC + "globalThis.out = out;\n", "runtime.js": `import { differentiate } from "adjoint/transform";\nlet k = 2;\nglobalThis.run = () => differentiate((x) => k * x, { constants: { k } })(2);\n` }, async (dir) => {
       const context = createContext({}, { codeGeneration: { strings: false, wasm: false } });
       expect(() => runInContext(`new Function("return 1")`, context)).toThrow(/Code generation from strings disallowed/);
-      runInContext((await bundle(s.dir, "main.js", "iife")).code, context);
+      runInContext((await bundle(dir, "main.js", "iife")).code, context);
       checkOut(JSON.parse(runInContext("JSON.stringify(globalThis.out)", context)) as Out);
       // The run-time path, for contrast, is what such a page cannot use.
-      const runtime = (await bundle(s.dir, "runtime.js", "iife")).code;
+      const runtime = (await bundle(dir, "runtime.js", "iife")).code;
       expect(hasParser(runtime) && compilesStrings(runtime)).toBe(true);
       runInContext(runtime, context);
       expect(() => runInContext("run()", context)).toThrow(/Code generation from strings disallowed/);
-    } finally {
-      s.done();
-    }
+    });
   });
 
   it("strips a .ts file's types first, and reports a refusal at the .ts file's line and column", async () => {
@@ -130,34 +124,28 @@ function f(x: Num): Num {
 }
 export const df = differentiate(f);
 `;
-    const s = scratch({ "main.ts": ts, "bad.ts": bad });
-    try {
-      const { code } = await bundle(s.dir, "main.ts");
+    await inScratch({ "main.ts": ts, "bad.ts": bad }, async (dir) => {
+      const { code } = await bundle(dir, "main.ts");
       expect(hasParser(code)).toBe(false);
-      const out = runNode(s.dir, code) as { value: number; gradient: number[] };
+      const out = runNode(dir, code) as { value: number; gradient: number[] };
       expect(out.value).toBeCloseTo(2 * Math.cos(0.5), 12);
       expect(out.gradient[0]).toBeCloseTo(Math.cos(0.5), 12);
       expect(out.gradient[1]).toBeCloseTo(-2 * Math.sin(0.5), 12);
-      const error = await bundle(s.dir, "bad.ts").then(() => null, (e: { errors: { text: string; location: { line: number; column: number } | null }[] }) => e);
+      const error = await bundle(dir, "bad.ts").then(() => null, (e: { errors: { text: string; location: { line: number; column: number } | null }[] }) => e);
       expect(error).not.toBeNull();
       const [first] = error!.errors;
-      expect(first.text).toContain(`${join(s.dir, "bad.ts")}:6:14`);
+      expect(first.text).toContain(`${join(dir, "bad.ts")}:6:14`);
       expect(first.text).toMatch(/Math\.random/);
       expect(first.location).toMatchObject({ line: 6, column: 13 });
-    } finally {
-      s.done();
-    }
+    });
   });
 
   it("a refused construct in a marked function fails the build with file:line:column", async () => {
     const bad = STATIC.replace("return (1 - x) ** 2", "return this.k + (1 - x) ** 2");
-    const s = scratch({ "main.js": bad + PRINT });
-    try {
+    await inScratch({ "main.js": bad + PRINT }, async (dir) => {
       const column = bad.split("\n")[2].indexOf("this.k") + 1;
-      await expect(bundle(s.dir, "main.js")).rejects.toThrow(`${join(s.dir, "main.js")}:3:${column}`);
-    } finally {
-      s.done();
-    }
+      await expect(bundle(dir, "main.js")).rejects.toThrow(`${join(dir, "main.js")}:3:${column}`);
+    });
   });
 
   it("leaves a call with non-static options to run time, with a warning saying why", async () => {
@@ -170,19 +158,16 @@ const c = differentiate((x) => 5 * x * x);
 const cc = differentiate(c, { mode: "forward" });
 console.log(JSON.stringify({ a: a([2], [1]), b: b(1), c: c(1), cc: cc([1], [1]) }));
 `;
-    const s = scratch({ "main.js": mixed });
-    try {
-      const { code, result } = await bundle(s.dir, "main.js");
+    await inScratch({ "main.js": mixed }, async (dir) => {
+      const { code, result } = await bundle(dir, "main.js");
       const texts = result.warnings.map((w) => w.text);
       expect(texts).toHaveLength(3);
       expect(texts[0]).toMatch(/main\.js:4:11: .*the options are not an object literal/);
       expect(texts[1]).toMatch(/main\.js:5:11: .*options\.constants\.k is not a number literal/);
       expect(texts[2]).toMatch(/main\.js:7:12: .*not a function literal or a module function marked/);
       // c is precompiled; forward over reverse of it runs at run time, from the function it remembers.
-      expect(runNode(s.dir, code)).toEqual({ a: { value: 8, tangent: 12 }, b: { value: 2, gradient: [2] }, c: { value: 5, gradient: [10] }, cc: { value: [10], tangent: [10] } });
-    } finally {
-      s.done();
-    }
+      expect(runNode(dir, code)).toEqual({ a: { value: 8, tangent: 12 }, b: { value: 2, gradient: [2] }, c: { value: 5, gradient: [10] }, cc: { value: [10], tangent: [10] } });
+    });
   });
 });
 
@@ -197,24 +182,21 @@ describe("adjoint/plugin's file filter", () => {
 describe("adjoint/plugin with Vite", () => {
   it("builds a library bundle whose derivative runs without the parser", async () => {
     const { build } = await import("vite");
-    const s = scratch({ "main.ts": `import { differentiate } from "adjoint";\nexport const df = differentiate((x: number) => x * Math.sin(x));\nconsole.log(JSON.stringify(df(1)));\n` });
-    try {
+    await inScratch({ "main.ts": `import { differentiate } from "adjoint";\nexport const df = differentiate((x: number) => x * Math.sin(x));\nconsole.log(JSON.stringify(df(1)));\n` }, async (dir) => {
       const output = (await build({
-        root: s.dir,
+        root: dir,
         logLevel: "silent",
         configFile: false,
         resolve: { alias: Object.entries(ADJOINT_PATHS).map(([find, replacement]) => ({ find: new RegExp(`^${find}$`), replacement })) },
         plugins: [adjointPlugin.vite()],
-        build: { write: false, minify: false, lib: { entry: join(s.dir, "main.ts"), formats: ["es"], fileName: "main" } },
+        build: { write: false, minify: false, lib: { entry: join(dir, "main.ts"), formats: ["es"], fileName: "main" } },
       })) as { output: { code?: string }[] }[];
       const code = output[0].output[0].code!;
       expect(hasParser(code)).toBe(false);
       expect(compilesStrings(code)).toBe(false);
-      const out = runNode(s.dir, code) as { value: number; gradient: number[] };
+      const out = runNode(dir, code) as { value: number; gradient: number[] };
       expect(out.gradient[0]).toBeCloseTo(Math.sin(1) + Math.cos(1), 12);
-    } finally {
-      s.done();
-    }
+    });
   });
 });
 
@@ -261,16 +243,13 @@ describe("adjoint/plugin with Rollup", () => {
   }
 
   it("rewrites literal and marked functions: same gradients as differentiate, no parser, no new Function", async () => {
-    const s = scratch({ "main.js": STATIC + PRINT });
-    try {
-      const { code, warnings } = await rollupBundle(s.dir, "main.js");
+    await inScratch({ "main.js": STATIC + PRINT }, async (dir) => {
+      const { code, warnings } = await rollupBundle(dir, "main.js");
       expect(warnings.filter((w) => /adjoint|differentiate/.test(w))).toEqual([]);
       expect(hasParser(code)).toBe(false);
       expect(compilesStrings(code)).toBe(false);
-      checkOut(runNode(s.dir, code) as Out);
-    } finally {
-      s.done();
-    }
+      checkOut(runNode(dir, code) as Out);
+    });
   });
 
   it("after the TypeScript plugin: a marked .ts function is rewritten", async () => {
@@ -282,31 +261,25 @@ function f(x: number, y: number): number {
 }
 console.log(JSON.stringify(differentiate(f)(0.5, 2)));
 `;
-    const s = scratch({ "main.ts": ts });
-    try {
-      const { code } = await rollupBundle(s.dir, "main.ts");
+    await inScratch({ "main.ts": ts }, async (dir) => {
+      const { code } = await rollupBundle(dir, "main.ts");
       expect(hasParser(code)).toBe(false);
       expect(compilesStrings(code)).toBe(false);
-      const out = runNode(s.dir, code) as { value: number; gradient: number[] };
+      const out = runNode(dir, code) as { value: number; gradient: number[] };
       expect(out.value).toBeCloseTo(Math.sin(0.5), 12);
       expect(out.gradient[0]).toBeCloseTo(2 * Math.sin(0.5) + Math.cos(0.5), 12);
       expect(out.gradient[1]).toBeCloseTo(0.5 * Math.sin(0.5), 12);
-    } finally {
-      s.done();
-    }
+    });
   });
 
   it("a refused construct fails the build with file:line:column, a non-static call warns", async () => {
     const bad = STATIC.replace("return (1 - x) ** 2", "return this.k + (1 - x) ** 2");
     const column = bad.split("\n")[2].indexOf("this.k") + 1;
-    const s = scratch({ "bad.js": bad + PRINT, "mixed.js": `import { differentiate } from "adjoint";\nconst opts = { mode: "forward" };\nconsole.log(JSON.stringify(differentiate((x) => x * x, opts)([3], [1])));\n` });
-    try {
-      await expect(rollupBundle(s.dir, "bad.js")).rejects.toThrow(`${join(s.dir, "bad.js")}:3:${column}`);
-      const { code, warnings } = await rollupBundle(s.dir, "mixed.js");
+    await inScratch({ "bad.js": bad + PRINT, "mixed.js": `import { differentiate } from "adjoint";\nconst opts = { mode: "forward" };\nconsole.log(JSON.stringify(differentiate((x) => x * x, opts)([3], [1])));\n` }, async (dir) => {
+      await expect(rollupBundle(dir, "bad.js")).rejects.toThrow(`${join(dir, "bad.js")}:3:${column}`);
+      const { code, warnings } = await rollupBundle(dir, "mixed.js");
       expect(warnings.some((w) => /mixed\.js:3:28: .*the options are not an object literal/.test(w)), warnings.join("\n")).toBe(true);
-      expect(runNode(s.dir, code)).toEqual({ value: 9, tangent: 6 });
-    } finally {
-      s.done();
-    }
+      expect(runNode(dir, code)).toEqual({ value: 9, tangent: 6 });
+    });
   });
 });

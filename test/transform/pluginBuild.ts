@@ -27,6 +27,16 @@ export function scratch(files: Record<string, string>): { dir: string; done: () 
   return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Runs `f` in a scratch directory holding `files`, removed afterwards whatever `f` does. */
+export async function inScratch(files: Record<string, string>, f: (dir: string) => Promise<void>): Promise<void> {
+  const s = scratch(files);
+  try {
+    await f(s.dir);
+  } finally {
+    s.done();
+  }
+}
+
 export interface Bundled {
   readonly code: string;
   readonly result: BuildResult;
