@@ -42,8 +42,11 @@ export interface Bundled {
   readonly result: BuildResult;
 }
 
-/** Bundles `entry` in `dir` with the plugin; rejects (esbuild's error) if the plugin refuses code. */
-export async function bundle(dir: string, entry: string, format: "esm" | "iife" = "esm"): Promise<Bundled> {
+/**
+ * Bundles `entry` in `dir` with the plugin (or without it: the run-time path, for comparison);
+ * rejects (esbuild's error) if the plugin refuses code.
+ */
+export async function bundle(dir: string, entry: string, format: "esm" | "iife" = "esm", withPlugin = true): Promise<Bundled> {
   const result = await build({
     entryPoints: [join(dir, entry)],
     bundle: true,
@@ -51,7 +54,7 @@ export async function bundle(dir: string, entry: string, format: "esm" | "iife" 
     format,
     write: false,
     logLevel: "silent",
-    plugins: [resolveAdjoint, adjointPlugin.esbuild()],
+    plugins: withPlugin ? [resolveAdjoint, adjointPlugin.esbuild()] : [resolveAdjoint],
   });
   return { code: result.outputFiles![0].text, result };
 }
