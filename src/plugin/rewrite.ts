@@ -2,11 +2,14 @@
  * One module's rewrite: each `differentiate(<function>, <static options>)` whose derivative can be
  * generated now becomes `precompiled(<generated>, <function>)`. The function is a literal argument,
  * or a name declared in the module behind a `/* @differentiate *\/` comment; `differentiate` is
- * the binding imported from "adjoint" or "adjoint/transform" (renames followed).
+ * the binding imported from "adjoint" or "adjoint/transform" (renames followed). Names resolve as
+ * JavaScript binds them at the call (scope.ts); one whose value there is not certain leaves the call
+ * to run time.
  */
 import { parse, type Comment, type Node } from "acorn";
 import { AdError } from "../errors.js";
 import { generate } from "../transform/generate.js";
+import { children, Scopes, type Binding } from "./scope.js";
 import { Edits, type SourceMap } from "./sourcemap.js";
 
 type N = Node & Record<string, any>;
@@ -54,8 +57,8 @@ export function rewrite(code: string, id: string, options: RewriteOptions = {}):
   }
   const imports = importedDifferentiate(program);
   if (imports.size === 0) return null;
+  const scopes = new Scopes(program);
   const marked = markedFunctions(program, comments, code, options.markedAt ?? new Set());
-  const numbers = constNumbers(program);
   const warnings: Diagnostic[] = [];
   const errors: Diagnostic[] = [];
   const edits = new Edits(code);
@@ -64,13 +67,15 @@ export function rewrite(code: string, id: string, options: RewriteOptions = {}):
 
   walk(program, (n) => {
     if (n.type !== "CallExpression" || n.callee.type !== "Identifier" || !imports.has(n.callee.name)) return true;
+    // A local of the same name is not adjoint's differentiate.
+    if (scopes.resolve(n.callee)?.declaration !== imports.get(n.callee.name)!.specifier) return true;
     const [target, options] = n.arguments as N[];
-    const fn = target === undefined ? undefined : target.type === "ArrowFunctionExpression" || target.type === "FunctionExpression" ? target : target.type === "Identifier" ? marked.get(target.name) : undefined;
-    if (fn === undefined) {
-      warnings.push({ message: `${RUN_TIME}: its first argument is not a function literal or a module function marked /* @differentiate */`, ...at(n) });
+    const fn = target === undefined ? undefined : target.type === "ArrowFunctionExpression" || target.type === "FunctionExpression" ? target : target.type === "Identifier" ? markedAt(target, scopes, marked) : undefined;
+    if (fn === undefined || typeof fn === "string") {
+      warnings.push({ message: `${RUN_TIME}: ${fn ?? "its first argument is not a function literal or a module function marked /* @differentiate */"}`, ...at(n) });
       return true;
     }
-    const read = readOptions(n.arguments.length > 2 ? n.arguments[2] : options, n.arguments.length > 2, numbers);
+    const read = readOptions(n.arguments.length > 2 ? n.arguments[2] : options, n.arguments.length > 2, scopes);
     if (typeof read === "string") {
       warnings.push({ message: `${RUN_TIME}: ${read}`, ...at(n) });
       return true;
@@ -93,7 +98,7 @@ export function rewrite(code: string, id: string, options: RewriteOptions = {}):
   });
   if (edits.size === 0 && errors.length === 0) return warnings.length === 0 ? null : { code, map: new Edits(code).apply(id).map, warnings, errors };
 
-  dropUnusedImports(program, imports, rewrittenCallees, edits, code);
+  dropUnusedImports(program, imports, rewrittenCallees, edits, code, scopes);
   // On the first line (after a hashbang), without a newline, so every other line keeps its number.
   const head = code.startsWith("#!") ? code.indexOf("\n") + 1 : 0;
   edits.replace(head, head, `import { precompiled as ${LOCAL} } from ${JSON.stringify(options.precompiledFrom ?? PRECOMPILED_FROM)}; `);
@@ -132,18 +137,25 @@ function markedFunctions(program: N, comments: readonly Comment[], code: string,
   return out;
 }
 
-/** Module-level `const NAME = <number literal>` (or its negation). */
-function constNumbers(program: N): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const statement of program.body as N[]) {
-    const d: N = statement.type === "ExportNamedDeclaration" && statement.declaration ? statement.declaration : statement;
-    if (d.type !== "VariableDeclaration" || d.kind !== "const") continue;
-    for (const v of d.declarations as N[]) {
-      const value = v.init ? numberLiteral(v.init) : undefined;
-      if (v.id.type === "Identifier" && value !== undefined) out.set(v.id.name, value);
-    }
-  }
-  return out;
+/** The marked function `id` names at its position, or why it names none for certain. */
+function markedAt(id: N, scopes: Scopes, marked: ReadonlyMap<string, N>): N | string | undefined {
+  const b = scopes.resolve(id);
+  if (!marked.has(id.name)) return undefined;
+  if (b?.scope !== scopes.module) return `\`${id.name}\` here is ${described(b)}, not the module function marked /* @differentiate */`;
+  const unsettled = scopes.unsettled(b, id);
+  return unsettled === undefined ? marked.get(id.name) : `\`${id.name}\` ${unsettled}`;
+}
+
+/** The number a `const NAME = <number literal>` (or its negation) gives `id`, or why there is none. */
+function constNumber(id: N, scopes: Scopes): number | string {
+  const b = scopes.resolve(id);
+  const value = b?.kind === "const" && b.declaration.id.type === "Identifier" && b.declaration.init ? numberLiteral(b.declaration.init) : undefined;
+  if (value === undefined) return `is not a number literal or a const bound to one (it is ${described(b)})`;
+  return scopes.unsettled(b, id) ?? value;
+}
+
+function described(b: Binding | undefined): string {
+  return b === undefined ? "a global" : `the ${b.kind} at line ${b.declaration.loc!.start.line}`;
 }
 
 function numberLiteral(n: N): number | undefined {
@@ -159,7 +171,7 @@ function numberText(v: number): string {
 }
 
 /** The options if they are static, else why not. */
-function readOptions(o: N | undefined, extra: boolean, numbers: ReadonlyMap<string, number>): { mode: "reverse" | "forward"; constants: Record<string, number> } | string {
+function readOptions(o: N | undefined, extra: boolean, scopes: Scopes): { mode: "reverse" | "forward"; constants: Record<string, number> } | string {
   if (extra) return "more than two arguments";
   const out = { mode: "reverse" as "reverse" | "forward", constants: {} as Record<string, number> };
   if (o === undefined) return out;
@@ -174,8 +186,8 @@ function readOptions(o: N | undefined, extra: boolean, numbers: ReadonlyMap<stri
       for (const c of p.value.properties as N[]) {
         const name = c.type === "Property" && !c.computed && c.kind === "init" ? (c.key.name ?? c.key.value) : undefined;
         if (typeof name !== "string") return "options.constants has a computed key or a spread";
-        const value = c.value.type === "Identifier" ? numbers.get(c.value.name) : numberLiteral(c.value);
-        if (value === undefined) return `options.constants.${name} is not a number literal or a module const bound to one`;
+        const value = c.value.type === "Identifier" ? constNumber(c.value, scopes) : (numberLiteral(c.value) ?? "is not a number literal or a const bound to one");
+        if (typeof value === "string") return `options.constants.${name} ${value}`;
         out.constants[name] = value;
       }
     } else {
@@ -186,18 +198,18 @@ function readOptions(o: N | undefined, extra: boolean, numbers: ReadonlyMap<stri
 }
 
 /** Removes an import of `differentiate` none of whose references is left, so the parser is not bundled. */
-function dropUnusedImports(program: N, imports: Map<string, { specifier: N; declaration: N }>, rewritten: ReadonlySet<N>, edits: Edits, code: string): void {
-  const left = new Map<string, number>();
-  walkAll(program, (n, parent) => {
-    if (n.type !== "Identifier" || !imports.has(n.name) || rewritten.has(n)) return;
-    if (parent?.type === "MemberExpression" && parent.property === n && !parent.computed) return;
-    if (parent?.type === "Property" && parent.key === n && !parent.computed && !parent.shorthand) return;
-    if (parent?.type === "ImportSpecifier") return;
-    left.set(n.name, (left.get(n.name) ?? 0) + 1);
+function dropUnusedImports(program: N, imports: Map<string, { specifier: N; declaration: N }>, rewritten: ReadonlySet<N>, edits: Edits, code: string, scopes: Scopes): void {
+  const referenced = new Set<N>();
+  walk(program, (n) => {
+    if (n.type === "Identifier" && imports.has(n.name) && !rewritten.has(n)) {
+      const d = scopes.resolve(n)?.declaration;
+      if (d !== undefined) referenced.add(d);
+    }
+    return true;
   });
   const byDeclaration = new Map<N, N[]>();
-  for (const [name, { specifier, declaration }] of imports) {
-    if ((left.get(name) ?? 0) > 0) continue;
+  for (const { specifier, declaration } of imports.values()) {
+    if (referenced.has(specifier)) continue;
     byDeclaration.set(declaration, [...(byDeclaration.get(declaration) ?? []), specifier]);
   }
   for (const [d, unused] of byDeclaration) {
@@ -221,19 +233,4 @@ function dropUnusedImports(program: N, imports: Map<string, { specifier: N; decl
 function walk(n: N, visit: (n: N) => boolean): void {
   if (!visit(n)) return;
   for (const child of children(n)) walk(child, visit);
-}
-
-function walkAll(n: N, visit: (n: N, parent: N | null) => void, parent: N | null = null): void {
-  visit(n, parent);
-  for (const child of children(n)) walkAll(child, visit, n);
-}
-
-function children(n: N): N[] {
-  const out: N[] = [];
-  for (const [k, v] of Object.entries(n)) {
-    if (k === "loc") continue;
-    if (Array.isArray(v)) for (const x of v) if (x !== null && typeof x === "object" && typeof x.type === "string") out.push(x);
-    if (v !== null && typeof v === "object" && typeof (v as N).type === "string") out.push(v as N);
-  }
-  return out;
 }
