@@ -3,8 +3,10 @@
  * the plugin and without it (the run-time path), and both bundles must print the same derivative.
  * A name the plugin cannot pin down leaves the call to run time, with a warning at its position.
  */
+import { parse, type Node } from "acorn";
 import { describe, expect, it } from "vitest";
 import { rewrite } from "../../src/plugin/rewrite.js";
+import { children, Scopes } from "../../src/plugin/scope.js";
 import { bundle, inScratch, runNode } from "./pluginBuild.js";
 
 const HEAD = `import { differentiate } from "adjoint";
@@ -172,5 +174,46 @@ describe("rewrite: what it cannot resolve it leaves to run time, with the positi
     expect(warned(`{\n  const L = -2;\n  differentiate((x) => L * x, { constants: { L } });\n}`)).toEqual([]);
     expect(rewrite(HEAD + `{\n  const L = -2;\n  differentiate((x) => L * x, { constants: { L } });\n}`, "m.js")!.code).toContain("constants: { L: -2 }");
     expect(warned(`{\n  let L = 2;\n  differentiate((x) => L * x, { constants: { L } });\n}`)).toEqual([expect.stringMatching(/^6:3: .*options\.constants\.L is not a number literal .*\(it is the let at line 5\)/)]);
+  });
+});
+
+describe("Scopes", () => {
+  type N = Node & Record<string, any>;
+  const identifiers = (n: N): N[] => [...(n.type === "Identifier" ? [n] : []), ...children(n).flatMap(identifiers)];
+  const analysed = (code: string) => {
+    const program = parse(code, { ecmaVersion: "latest", sourceType: "module", locations: true }) as N;
+    return { scopes: new Scopes(program), ids: identifiers(program) };
+  };
+  /** The binding of the identifier after the marker, as "kind@line". */
+  const boundAt = (code: string) => {
+    const { scopes, ids } = analysed(code);
+    const b = scopes.resolve(ids.find((n) => n.start === code.indexOf("/*?*/") + 5)!);
+    return b === undefined ? "global" : `${b.kind}@${b.declaration.loc.start.line}`;
+  };
+
+  it.each([
+    ["const K = 1;\n{ let K = 2; /*?*/K; }", "let@2"],
+    ["const K = 1;\nfunction g({ a: [K] }) { return /*?*/K; }", "parameter@2"],
+    ["const K = 1;\nconst h = function K() { return /*?*/K; };", "own name@2"],
+    ["const K = 1;\nclass C { static { var K; } m() { return /*?*/K; } }", "const@1"],
+    ["const K = 1;\nfunction g() { if (1) { var K; } return /*?*/K; }", "var@2"],
+    ["const K = 1;\ntry {} catch ({ K }) { /*?*/K; }", "catch parameter@2"],
+    ["const K = 1;\nlabel: for (const K of []) { /*?*/K; }", "const@2"],
+    ['import { K } from "m";\nfunction g(a = /*?*/K) { const K = 1; }', "import@1"],
+    ["const K = 1;\n{ /*?*/K; function K() {} }", "function@2"],
+    ["const K = 1;\nclass C { K = /*?*/K; }", "const@1"],
+    ["const K = 1;\nconst o = { K: 2, m() { return /*?*/K; } };", "const@1"],
+    ["class K { m() { return /*?*/K; } }", "own name@1"],
+    ["function g() { return /*?*/K; }", "global"],
+  ])("%j: %s", (code, expected) => expect(boundAt(code)).toBe(expected));
+
+  it("marks what assignments, updates, for-of heads and a direct eval reach", () => {
+    const reassigned = (code: string) => {
+      const { scopes } = analysed(code);
+      return [...scopes.module.bindings.values()].filter((b) => b.reassigned).map((b) => b.name);
+    };
+    expect(reassigned("let a, b, c, d;\n({ x: a, y: [b] } = {});\nc++;\nfor (d of []);")).toEqual(["a", "b", "c", "d"]);
+    expect(reassigned("let a;\nfunction g(a) { a = 2; }\nconst o = {};\no.a = 1;")).toEqual([]);
+    expect(reassigned("let a;\nconst b = 1;\nfunction g() { eval(''); }")).toEqual(["a", "g"]);
   });
 });
