@@ -23,7 +23,10 @@ export interface Binding {
 export interface Scope {
   readonly node: N;
   readonly parent: Scope | null;
-  /** The function, module, class field or static block whose run creates this scope. */
+  /**
+   * The function, module or instance field whose run executes this scope's code in source order
+   * (a static block or static field runs where its class stands, so it shares the class's).
+   */
   readonly activation: N;
   /** Where a `var` inside lands: a function body, the module, a static block. */
   readonly holdsVars: boolean;
@@ -180,9 +183,9 @@ export class Scopes {
   private visitMember(m: N, classScope: Scope): void {
     if (m.computed) this.visit(m.key, classScope);
     if (m.type === "MethodDefinition") this.visitFunction(m.value, classScope);
-    // A field's initializer and a static block each run later, as their own activation.
-    else if (m.type === "PropertyDefinition" && m.value) this.visit(m.value, newScope(m, classScope, m, false));
-    else if (m.type === "StaticBlock") this.visitAll(m.body, newScope(m, classScope, m, true));
+    // An instance field's initializer runs later, when an instance is made.
+    else if (m.type === "PropertyDefinition" && m.value) this.visit(m.value, newScope(m, classScope, m.static ? classScope.activation : m, false));
+    else if (m.type === "StaticBlock") this.visitAll(m.body, newScope(m, classScope, classScope.activation, true));
   }
 
   /** Marks what assignments, updates, for-in/of heads and a direct eval can change. */

@@ -156,6 +156,10 @@ describe("rewrite: what it cannot resolve it leaves to run time, with the positi
       expect.stringMatching(/^4:11: .*options\.constants\.L is read before its declaration \(line 5\) runs/),
     ]);
     expect(warned(`const a = differentiate(g);\nconst g = /* @differentiate */ (x) => x;`)).toEqual([expect.stringMatching(/^4:11: .*`g` is read before its declaration \(line 5\) runs/)]);
+    // A static block runs where its class stands; a method later.
+    expect(warned(`class C {\n  static { differentiate((x) => L * x, { constants: { L } }); }\n  m() { return differentiate((x) => L * x, { constants: { L } }); }\n}\nconst L = 2;`)).toEqual([
+      expect.stringMatching(/^5:12: .*options\.constants\.L is read before its declaration \(line 8\) runs/),
+    ]);
   });
 
   it("a const in a switch (a case may jump over its declaration)", () => {
