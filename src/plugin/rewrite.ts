@@ -150,7 +150,7 @@ function markedAt(id: N, scopes: Scopes, marked: ReadonlyMap<string, N>): N | st
 function constNumber(id: N, scopes: Scopes): number | string {
   const b = scopes.resolve(id);
   const value = b?.kind === "const" && b.declaration.id.type === "Identifier" && b.declaration.init ? numberLiteral(b.declaration.init) : undefined;
-  if (value === undefined) return `is not a number literal or a const bound to one (it is ${described(b)})`;
+  if (b === undefined || value === undefined) return `is not a number literal or a const bound to one (it is ${described(b)})`;
   return scopes.unsettled(b, id) ?? value;
 }
 

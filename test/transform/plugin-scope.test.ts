@@ -192,7 +192,7 @@ describe("Scopes", () => {
   const boundAt = (code: string) => {
     const { scopes, ids } = analysed(code);
     const b = scopes.resolve(ids.find((n) => n.start === code.indexOf("/*?*/") + 5)!);
-    return b === undefined ? "global" : `${b.kind}@${b.declaration.loc.start.line}`;
+    return b === undefined ? "global" : `${b.kind}@${b.declaration.loc!.start.line}`;
   };
 
   it.each([
