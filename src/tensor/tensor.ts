@@ -30,6 +30,17 @@ export type Device = (typeof DEVICES)[number];
 export type NestedArray = number | boolean | NestedArray[];
 
 export class Tensor<S extends Shape = Shape> {
+  /**
+   * Genuine tensors carry this brand; `instanceof Tensor` checks it (below), so an object made with
+   * `Object.create(Tensor.prototype)`, or a Proxy around a tensor, is refused by every argument check
+   * instead of failing deep inside a kernel on its missing or junk fields.
+   */
+  readonly #brand = true;
+
+  static [Symbol.hasInstance](value: unknown): value is Tensor {
+    return typeof value === "object" && value !== null && #brand in value;
+  }
+
   /** Whether gradients are wanted for this tensor (used by the autograd layer). */
   requiresGrad = false;
   /** The accumulated gradient, once a backward pass has filled it. */
