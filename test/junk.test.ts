@@ -682,6 +682,12 @@ describe("a forged tensor is refused, never read", () => {
     for (const make of Object.values(FORGED_TENSORS)) expect(make(1) instanceof adjoint.Tensor).toBe(false);
     for (const notAnObject of [null, undefined, 1, "t", Symbol("t")]) expect((notAnObject as unknown) instanceof adjoint.Tensor).toBe(false);
   });
+
+  it("the error says the tensor is forged", () => {
+    expect(() => adjoint.add(FORGED_TENSORS.forgedTensor(0) as never, 1)).toThrow(
+      expect.objectContaining({ code: "InvalidArgument", details: expect.objectContaining({ op: "add" }), message: expect.stringContaining("got a forged Tensor") }),
+    );
+  });
 });
 
 describe("an argument error names the function that was called", () => {
