@@ -62,7 +62,7 @@ export function tensor(values: unknown, opts?: TensorOptions): Tensor {
     }
     shape = target;
   }
-  const storage = allocate(dtype, flat.length);
+  const storage = allocate(dtype, flat.length, op);
   for (let i = 0; i < flat.length; i++) storage[i] = coerce(dtype, flat[i]);
   return fromStorage(storage, dtype, shape);
 }
@@ -107,7 +107,7 @@ function filled(op: string, shape: readonly number[], value: unknown, opts: unkn
   const dims = expectShape(op, "shape", shape);
   const dtype = dtypeOption(op, options(op, opts));
   if (typeof value !== "number" && typeof value !== "boolean") throw invalidArgument(op, `value must be a number, got ${describe(value)}`, { got: describe(value) });
-  const storage = allocate(dtype, sizeOf(dims));
+  const storage = allocate(dtype, sizeOf(dims), op);
   storage.fill(coerce(dtype, Number(value)));
   return fromStorage(storage, dtype, dims);
 }
@@ -116,7 +116,7 @@ export function zeros<const S extends readonly number[]>(shape: S, opts?: Create
   const op = "zeros";
   const dims = expectShape(op, "shape", shape);
   const dtype = dtypeOption(op, options(op, opts));
-  return fromStorage(allocate(dtype, sizeOf(dims)), dtype, dims) as unknown as Tensor<S>;
+  return fromStorage(allocate(dtype, sizeOf(dims), op), dtype, dims) as unknown as Tensor<S>;
 }
 
 export function ones<const S extends readonly number[]>(shape: S, opts?: CreateOptions): Tensor<S> {
@@ -137,7 +137,7 @@ export function arange(start: number, stop?: number, step = 1, opts?: CreateOpti
   const n = Math.max(0, Math.ceil((stop - start) / step));
   if (n > MAX_ELEMENTS) throw invalidArgument(op, `the range has ${n} elements, more than ${MAX_ELEMENTS}`, { start, stop, step });
   const dtype = dtypeOption(op, options(op, opts));
-  const storage = allocate(dtype, n);
+  const storage = allocate(dtype, n, op);
   for (let i = 0; i < n; i++) storage[i] = coerce(dtype, start + i * step);
   return fromStorage(storage, dtype, [n]);
 }
@@ -149,7 +149,7 @@ export function linspace(start: number, stop: number, n: number, opts?: CreateOp
   expectFinite(op, "stop", stop);
   expectInteger(op, "n", n, 0, MAX_ELEMENTS);
   const dtype = dtypeOption(op, options(op, opts));
-  const storage = allocate(dtype, n);
+  const storage = allocate(dtype, n, op);
   const step = n > 1 ? (stop - start) / (n - 1) : 0;
   for (let i = 0; i < n; i++) storage[i] = coerce(dtype, i === n - 1 && n > 1 ? stop : start + i * step);
   return fromStorage(storage, dtype, [n]);
@@ -162,7 +162,7 @@ export function eye(n: number, m = n, opts?: CreateOptions): Tensor {
   expectInteger(op, "m", m, 0, MAX_ELEMENTS);
   const dims = expectShape(op, "shape", [n, m]);
   const dtype = dtypeOption(op, options(op, opts));
-  const storage = allocate(dtype, n * m);
+  const storage = allocate(dtype, n * m, op);
   for (let i = 0; i < Math.min(n, m); i++) storage[i * m + i] = 1;
   return fromStorage(storage, dtype, dims);
 }
@@ -179,7 +179,7 @@ function randomFloat(op: string, shape: readonly number[], opts: unknown, draw: 
   const dtype = dtypeOption(op, o);
   if (dtype !== "float32" && dtype !== "float64") throw invalidArgument(op, `dtype must be float32 or float64, got ${dtype}`, { dtype });
   const g = generator(op, o);
-  const storage = allocate(dtype, sizeOf(dims));
+  const storage = allocate(dtype, sizeOf(dims), op);
   for (let i = 0; i < storage.length; i++) storage[i] = draw(g);
   return fromStorage(storage, dtype, dims);
 }
@@ -203,7 +203,7 @@ export function randint<const S extends readonly number[]>(low: number, high: nu
   const o = options<RandomOptions>(op, opts);
   const dtype = dtypeOption(op, o, "int32");
   const g = generator(op, o);
-  const storage = allocate(dtype, sizeOf(dims));
+  const storage = allocate(dtype, sizeOf(dims), op);
   for (let i = 0; i < storage.length; i++) storage[i] = coerce(dtype, g.int(low, high));
   return fromStorage(storage, dtype, dims) as unknown as Tensor<S>;
 }

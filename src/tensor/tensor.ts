@@ -8,7 +8,7 @@
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { copyStrided } from "../backends/cpu/kernels/strided.js";
 import type { Node } from "./autograd/node.js";
-import type { DType, Storage } from "./dtype.js";
+import { allocate, type DType, type Storage } from "./dtype.js";
 import { contiguousStrides, formatShape, sizeOf, type Shape } from "./shape.js";
 import * as view from "./view.js";
 import * as shapeOps from "./primitives/shape.js";
@@ -85,8 +85,11 @@ export class Tensor<S extends Shape = Shape> {
   /** The elements in row-major order, as a fresh typed array (never shares storage). */
   data(): Storage {
     const n = this.size;
-    if (this.isContiguous()) return this.storage.slice(this.offset, this.offset + n) as Storage;
-    const out = new (this.storage.constructor as new (n: number) => Storage)(n);
+    const out = allocate(this.dtype, n, "Tensor.data");
+    if (this.isContiguous()) {
+      out.set(this.storage.subarray(this.offset, this.offset + n));
+      return out;
+    }
     copyStrided(this.shape, this.storage, this.offset, this.strides, out, 0, contiguousStrides(this.shape));
     return out;
   }

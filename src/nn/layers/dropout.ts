@@ -27,7 +27,7 @@ export class Dropout extends Module {
     if (!this.training || this.p === 0) return x;
     const keep = 1 - this.p;
     const g = this.options.rng;
-    const mask = allocate(x.dtype === "float64" ? "float64" : "float32", x.size);
+    const mask = allocate(x.dtype === "float64" ? "float64" : "float32", x.size, "Dropout.forward");
     for (let i = 0; i < mask.length; i++) mask[i] = g.uniform() < keep ? 1 / keep : 0;
     return mul(x, fromStorage(mask, x.dtype, [...x.shape]) as never);
   }
