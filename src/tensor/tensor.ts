@@ -8,7 +8,7 @@
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { copyStrided } from "../backends/cpu/kernels/strided.js";
 import type { Node } from "./autograd/node.js";
-import { allocate, type DType, type Storage } from "./dtype.js";
+import { allocate, isFloat, type DType, type Storage } from "./dtype.js";
 import { contiguousStrides, formatShape, sizeOf, type Shape } from "./shape.js";
 import * as view from "./view.js";
 import * as shapeOps from "./primitives/shape.js";
@@ -230,7 +230,10 @@ export class Tensor<S extends Shape = Shape> {
 
   /** Sets `requiresGrad` (on a leaf) and returns this tensor, for chaining: `randn([3]).requireGrad()`. */
   requireGrad(on = true): this {
-    if (this.node !== null) throw invalidArgument("Tensor.requireGrad", "only leaves (tensors not computed by a recorded op) can be marked; use detach() first");
+    const op = "Tensor.requireGrad";
+    if (this.node !== null) throw invalidArgument(op, "only leaves (tensors not computed by a recorded op) can be marked; use detach() first");
+    // An int32 or bool tensor would claim a gradient that no rule ever produces (PyTorch refuses it too).
+    if (on === true && !isFloat(this.dtype)) throw invalidArgument(op, `only floating point tensors can require gradients, got ${this.dtype}`, { dtype: this.dtype });
     this.requiresGrad = on === true;
     return this;
   }
