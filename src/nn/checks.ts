@@ -1,5 +1,5 @@
 /** Argument checks shared by the training stack's entry points (each failure an AdError naming `op`). */
-import { AdError, describe, invalidArgument } from "../errors.js";
+import { AdError, describe, expectLength, invalidArgument } from "../errors.js";
 import { isFloat } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -21,4 +21,26 @@ export function expectFloatTensor(op: string, name: string, value: unknown): Ten
   const t = expectTensor(op, name, value);
   if (!isFloat(t.dtype)) throw new AdError("DTypeMismatch", `${name} must be a float tensor, got ${t.dtype}`, { op, argument: name, dtype: t.dtype });
   return t;
+}
+
+/**
+ * Tensors from an array or another iterable (a Set, a generator, `model.parameters()`), each checked
+ * as it is reached: an array's length is checked before the loop (a Proxy may claim 2⁴⁰ or a Symbol),
+ * holes are refused like any other non-tensor, and a typed array — detached ones included, whose
+ * iterator throws a TypeError — is refused as a whole.
+ */
+export function expectTensors(op: string, name: string, value: unknown): Tensor[] {
+  const out: Tensor[] = [];
+  const take = (t: unknown): void => {
+    out.push(expectTensor(op, `${name}[${out.length}]`, t));
+  };
+  if (Array.isArray(value)) {
+    const n = expectLength(op, name, value);
+    for (let i = 0; i < n; i++) take(value[i]);
+  } else if (value !== null && typeof value === "object" && !ArrayBuffer.isView(value) && Symbol.iterator in value) {
+    for (const t of value as Iterable<unknown>) take(t);
+  } else {
+    throw invalidArgument(op, `${name} must be tensors (an array or an iterable), got ${describe(value)}`, { argument: name, got: describe(value) });
+  }
+  return out;
 }
