@@ -1,6 +1,7 @@
 /** Argument checks shared by the training stack's entry points (each failure an AdError naming `op`). */
-import { AdError, describe, expectLength, invalidArgument } from "../errors.js";
-import { isFloat } from "../tensor/dtype.js";
+import { AdError, describe, expectFinite, expectLength, invalidArgument } from "../errors.js";
+import { isFloat, type FloatDType } from "../tensor/dtype.js";
+import { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** An options object: `undefined` is `{}` unless the options are required. */
@@ -10,6 +11,25 @@ export function optionsOf<T extends object>(op: string, value: unknown, required
     throw invalidArgument(op, `options must be an object, got ${describe(value)}`, { argument: "options", got: describe(value) });
   }
   return value as T;
+}
+
+/** A layer's float `dtype` option (undefined: the default, float32). */
+export function floatDTypeOption(op: string, value: unknown): FloatDType | undefined {
+  if (value === undefined || value === "float32" || value === "float64") return value;
+  throw invalidArgument(op, `dtype must be float32 or float64, got ${describe(value)}`, { argument: "dtype", got: describe(value) });
+}
+
+/** A finite number > 0 (an epsilon, a size), else InvalidArgument naming the option and value. */
+export function expectPositive(op: string, name: string, value: unknown): number {
+  const v = expectFinite(op, name, value);
+  if (!(v > 0)) throw invalidArgument(op, `${name} must be > 0, got ${v}`, { argument: name, got: v });
+  return v;
+}
+
+/** The generator a layer draws from (initial weights, dropout masks): required, from `rng(seed)`. */
+export function expectRng(op: string, value: unknown): Rng {
+  if (!(value instanceof Rng)) throw invalidArgument(op, `options.rng must come from rng(seed), got ${describe(value)}`, { argument: "rng", got: describe(value) });
+  return value;
 }
 
 export function expectTensor(op: string, name: string, value: unknown): Tensor {

@@ -8,7 +8,7 @@ import { allocate } from "../../tensor/dtype.js";
 import { mul } from "../../tensor/primitives/arithmetic.js";
 import type { Rng } from "../../tensor/rng.js";
 import { fromStorage, type Tensor } from "../../tensor/tensor.js";
-import { expectTensor } from "../checks.js";
+import { expectRng, expectTensor, optionsOf } from "../checks.js";
 import { Module } from "../module.js";
 
 export class Dropout extends Module {
@@ -18,8 +18,9 @@ export class Dropout extends Module {
   ) {
     super();
     expectFinite("Dropout", "p", p);
-    if (!(p >= 0 && p < 1)) throw invalidArgument("Dropout", `p must be in [0, 1), got ${p}`, { p });
-    if (options === null || typeof options !== "object" || options.rng === undefined) throw invalidArgument("Dropout", "options.rng is required: dropout masks are seeded", { argument: "rng" });
+    if (!(p >= 0 && p < 1)) throw invalidArgument("Dropout", `p must be in [0, 1), got ${p}`, { argument: "p", got: p });
+    // Dropout masks are seeded: the generator is required, and must be one (not checked at forward).
+    expectRng("Dropout", optionsOf("Dropout", options, true).rng);
   }
 
   forward(x: Tensor): Tensor {
