@@ -69,6 +69,7 @@ const JUNK: (() => unknown)[] = [
   forgedTensor,
   () => [forgedTensor()],
   () => new Set([tensor([1, 2]), forgedTensor()]),
+  () => ({ lr: 0.1, betas: R.int(0, 2) === 0 ? 5 : detached(), momentum: NaN, eps: -1 }),
 ];
 const junk = () => JUNK[R.int(0, JUNK.length)]();
 const argsOf = (n: number) => Array.from({ length: R.int(0, n + 2) }, junk);
@@ -188,6 +189,12 @@ describe("the reported escapes are AdErrors naming the op", () => {
     refused("clipGradNorm", () => optim.clipGradNorm(lyingLength(2 ** 40) as never, 1));
     refused("SGD", () => new optim.SGD(lyingLength(2 ** 40) as never, { lr: 0.1 }));
     refused("batches", () => nn.batches(lyingLength(2 ** 40) as never, { batchSize: 1 }));
+  });
+
+  it("Adam and AdamW given betas that are not a pair", () => {
+    for (const betas of [5, detached(), [0.9], lyingLength(2 ** 40)]) {
+      for (const C of [optim.Adam, optim.AdamW]) refused(C.name, () => new C([tensor([1, 2])], { lr: 0.1, betas: betas as never }));
+    }
   });
 
   it("a forged tensor, or a forged .grad, in params", () => {
