@@ -684,7 +684,7 @@ describe("a forged tensor is refused, never read", () => {
   });
 
   it("the error says the tensor is forged", () => {
-    expect(() => adjoint.add(FORGED_TENSORS.forgedTensor(0) as never, 1)).toThrow(
+    expect(() => adjoint.add(FORGED_TENSORS.forgedTensor(0) as never, 1 as never)).toThrow(
       expect.objectContaining({ code: "InvalidArgument", details: expect.objectContaining({ op: "add" }), message: expect.stringContaining("got a forged Tensor") }),
     );
   });

@@ -32,7 +32,7 @@ function samples(op: string, data: unknown): { tensors: Tensor[]; n: number } {
   if (length === 0) throw invalidArgument(op, `data must be a non-empty array of tensors, got ${describe(data)}`);
   const tensors: Tensor[] = [];
   for (let i = 0; i < length; i++) {
-    const t: unknown = data[i];
+    const t: unknown = (data as readonly unknown[])[i];
     if (!(t instanceof Tensor)) throw invalidArgument(op, `data[${i}] must be a Tensor, got ${describe(t)}`, { index: i });
     if (t.rank === 0) throw new AdError("ShapeMismatch", `data[${i}] is a scalar; samples run along axis 0`, { op, index: i, shape: [] });
     tensors.push(t);

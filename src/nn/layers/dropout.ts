@@ -20,7 +20,7 @@ export class Dropout extends Module {
     expectFinite("Dropout", "p", p);
     if (!(p >= 0 && p < 1)) throw invalidArgument("Dropout", `p must be in [0, 1), got ${p}`, { argument: "p", got: p });
     // Dropout masks are seeded: the generator is required, and must be one (not checked at forward).
-    expectRng("Dropout", optionsOf("Dropout", options, true).rng);
+    expectRng("Dropout", optionsOf<{ rng?: unknown }>("Dropout", options, true).rng);
   }
 
   forward(x: Tensor): Tensor {
