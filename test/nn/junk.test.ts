@@ -169,6 +169,25 @@ describe("nn and optim: junk in, AdError out", () => {
   });
 });
 
+describe("a forged tensor at every position of every export and method", () => {
+  it("is refused with an AdError or ignored, never read", async () => {
+    const forgedArgs = (n: number, at: number) => Array.from({ length: Math.max(n, 1) }, (_, i) => (at < 0 || i === at ? forgedTensor() : i === 0 ? tensor([[1, 2], [3, 4]]) : 2));
+    for (const [name, value] of Object.entries({ ...nn, ...optim })) {
+      if (typeof value !== "function" || name === "Module" || name === "Optimizer") continue;
+      const f = value as (...args: unknown[]) => unknown;
+      for (let at = -1; at < Math.max(f.length, 1); at++) {
+        const args = forgedArgs(f.length, at);
+        await settle(name, () => (isClass(f) ? new (f as unknown as new (...a: unknown[]) => unknown)(...args) : f(...args)));
+      }
+    }
+    for (const o of instances()) {
+      for (const [label, method, setter] of methodsOf(o)) {
+        for (let at = -1; at < Math.max(method.length, 1); at++) await settle(label, () => method.apply(o, setter ? [forgedTensor()] : forgedArgs(method.length, at)));
+      }
+    }
+  });
+});
+
 describe("the reported escapes are AdErrors naming the op", () => {
   const refused = (op: string, call: () => unknown) => expect(call).toThrow(expect.objectContaining({ name: "AdError", code: "InvalidArgument", details: expect.objectContaining({ op }) }));
 
