@@ -162,6 +162,13 @@ const EXOTIC: Record<string, (n: number) => unknown> = {
   speciesThrows: (n) => SpeciesThrows.from([n, n]),
   frozen: (n) => Object.freeze([n, n]),
   float64: (n) => new Float64Array([n, NaN, Infinity]),
+  detachedFloat32: (n) => {
+    // Its buffer transferred away: the length reads 0 and the iterator throws a TypeError.
+    const a = new Float32Array([n, n]);
+    structuredClone(a.buffer, { transfer: [a.buffer] });
+    return a;
+  },
+  holes: () => new Array(3),
   int32: () => new Int32Array(3),
   bigint64: () => new BigInt64Array(2),
   dataView: () => new DataView(new ArrayBuffer(8)),
