@@ -261,3 +261,18 @@ describe("a layer's options are checked when it is built, under its own name", (
     expect(new GELU({ approximate: "tanh" }).forward(tensor([0])).item()).toBe(0);
   });
 });
+
+describe("Dropout in training mode", () => {
+  it("refuses an int32 or bool input (DTypeMismatch) instead of a mask stored under the wrong dtype; eval mode is still the identity", () => {
+    const d = new Dropout(0.5, { rng: rng(0) });
+    for (const x of [tensor([1, 2], { dtype: "int32" }), tensor([true, false])]) {
+      const e = thrown(() => d.forward(x));
+      expect([e.code, e.details.op]).toEqual(["DTypeMismatch", "Dropout.forward"]);
+    }
+    d.eval();
+    const x = tensor([1, 2], { dtype: "int32" });
+    expect(d.forward(x)).toBe(x);
+    d.train();
+    expect(d.forward(tensor([2, 2, 2, 2], { dtype: "float64" })).dtype).toBe("float64");
+  });
+});
