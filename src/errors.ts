@@ -82,8 +82,11 @@ export function describe(value: unknown): string {
       const n: unknown = value.length;
       return typeof n === "number" ? `an array of length ${n}` : "an array";
     }
-    const name: unknown = (value as object).constructor?.name;
+    const ctor: unknown = (value as object).constructor;
+    const name: unknown = (ctor as { name?: unknown } | null | undefined)?.name;
     if (typeof name !== "string" || name === "") return "an object";
+    // A class that checks a brand in `instanceof` (Tensor) says when its prototype was borrowed.
+    if (typeof ctor === "function" && !(value instanceof ctor)) return `a forged ${clip(name)}`;
     return `a ${clip(name)}`;
   } catch {
     return "an object";

@@ -102,6 +102,19 @@ class SpeciesThrows extends Array<number> {
   }
 }
 
+/**
+ * Tensors that are not: what `Object.create(Tensor.prototype)` makes, the same with junk or
+ * plausible fields, and a Proxy around a genuine tensor (which could lie about any field).
+ */
+const FORGED_TENSORS: Record<string, (n: number) => unknown> = {
+  forgedTensor: () => Object.create(adjoint.Tensor.prototype),
+  forgedTensorJunkFields: (n) =>
+    Object.assign(Object.create(adjoint.Tensor.prototype), { storage: n, dtype: Symbol("dtype"), shape: n, strides: null, offset: {}, device: n, requiresGrad: true, node: n, grad: n }),
+  forgedTensorPlausible: (n) =>
+    Object.assign(Object.create(adjoint.Tensor.prototype), { storage: new Float32Array(2), dtype: "float32", shape: [2 ** 20, n], strides: [1, 1], offset: -n, device: "cpu", requiresGrad: false, node: null, grad: null }),
+  proxiedTensor: (n) => new Proxy(tensor([n, 2]), {}),
+};
+
 /** Hand-made junk: each maker gets a number to vary it and builds a fresh object per run. */
 const EXOTIC: Record<string, (n: number) => unknown> = {
   throwingValueOf: () => ({
@@ -149,6 +162,13 @@ const EXOTIC: Record<string, (n: number) => unknown> = {
   speciesThrows: (n) => SpeciesThrows.from([n, n]),
   frozen: (n) => Object.freeze([n, n]),
   float64: (n) => new Float64Array([n, NaN, Infinity]),
+  detachedFloat32: (n) => {
+    // Its buffer transferred away: the length reads 0 and the iterator throws a TypeError.
+    const a = new Float32Array([n, n]);
+    structuredClone(a.buffer, { transfer: [a.buffer] });
+    return a;
+  },
+  holes: () => new Array(3),
   int32: () => new Int32Array(3),
   bigint64: () => new BigInt64Array(2),
   dataView: () => new DataView(new ArrayBuffer(8)),
@@ -166,6 +186,7 @@ const EXOTIC: Record<string, (n: number) => unknown> = {
   hugeName: () => ({ constructor: { name: "N".repeat(100_000) } }),
   numberScalar: () => numberScalar,
   dualScalar: () => dualScalar,
+  ...FORGED_TENSORS,
   partialScalar: (n) => ({ from: () => n, value: () => n, mul: () => n }),
 };
 
@@ -367,7 +388,14 @@ class CallbackRecipe extends Deferred {
 
 const callback = fc.tuple(fc.constantFrom(...Object.keys(CALLBACKS)), junkValue).map(([name, j]) => new CallbackRecipe(name, j));
 
-const junk: fc.Arbitrary<unknown> = fc.oneof({ weight: 6, arbitrary: junkValue }, { weight: 1, arbitrary: callback }, { weight: 1, arbitrary: refArray }, { weight: 1, arbitrary: ref });
+const forgedTensor = fc.tuple(fc.constantFrom(...Object.keys(FORGED_TENSORS)), number).map(([name, n]) => new Exotic(name, n));
+const junk: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 6, arbitrary: junkValue },
+  { weight: 1, arbitrary: callback },
+  { weight: 1, arbitrary: refArray },
+  { weight: 1, arbitrary: ref },
+  { weight: 1, arbitrary: forgedTensor },
+);
 
 // ── Argument hints: where an argument must be nearly right for the call to get past its checks ───
 
@@ -630,6 +658,41 @@ describe("every public callable, called with junk, returns or throws an AdError"
         expectAdErrorOrValue(c.id, () => c.invoke(ctx, args, variant), c.opFromCaller);
       }),
       { numRuns: NUM_RUNS },
+    );
+  });
+});
+
+describe("a forged tensor is refused, never read", () => {
+  // Every argument forged (and a forged tensor among genuine ones): each callable must refuse it with
+  // an AdError, or ignore it, but never reach its junk fields (a raw TypeError or RangeError).
+  it.each(Object.keys(FORGED_TENSORS))("%s, at every position of every callable", (kind) => {
+    const escapes: string[] = [];
+    for (const c of strict) {
+      const arity = Math.max(c.arity, 1);
+      for (let v = 0; v < 3; v++) {
+        const ctx = makeCtx(v);
+        const args = Array.from({ length: arity }, (_, i) => (v === 0 || i === v - 1 ? FORGED_TENSORS[kind](3) : i === 0 ? tensor([[1, 2], [3, 4]]) : 2));
+        if (c.takesScalar) args[0] = ctx.make("scalar", 1);
+        try {
+          expectAdErrorOrValue(c.id, () => c.invoke(ctx, args, v), c.opFromCaller);
+        } catch (e) {
+          escapes.push((e as Error).message.split("\n")[0]);
+        }
+      }
+    }
+    expect(escapes).toEqual([]);
+  });
+
+  it("instanceof Tensor tells a genuine tensor from a forged one", () => {
+    expect(tensor([1]) instanceof adjoint.Tensor).toBe(true);
+    expect(arange(4).transpose(0, 0) instanceof adjoint.Tensor).toBe(true);
+    for (const make of Object.values(FORGED_TENSORS)) expect(make(1) instanceof adjoint.Tensor).toBe(false);
+    for (const notAnObject of [null, undefined, 1, "t", Symbol("t")]) expect((notAnObject as unknown) instanceof adjoint.Tensor).toBe(false);
+  });
+
+  it("the error says the tensor is forged", () => {
+    expect(() => adjoint.add(FORGED_TENSORS.forgedTensor(0) as never, 1 as never)).toThrow(
+      expect.objectContaining({ code: "InvalidArgument", details: expect.objectContaining({ op: "add" }), message: expect.stringContaining("got a forged Tensor") }),
     );
   });
 });

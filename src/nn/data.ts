@@ -2,7 +2,7 @@
  * Batching and splitting along axis 0, with seeded shuffles (Fisher–Yates on an explicit `Rng`; no
  * Math.random). Unshuffled batches are views (slices); shuffled ones are copies (`indexSelect`).
  */
-import { AdError, describe, expectFinite, expectInteger, invalidArgument } from "../errors.js";
+import { AdError, describe, expectFinite, expectInteger, expectLength, invalidArgument } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import { indexSelect } from "../tensor/primitives/gather.js";
 import { slice } from "../tensor/primitives/shape.js";
@@ -22,22 +22,30 @@ export interface BatchOptions {
   readonly dropLast?: boolean;
 }
 
-/** The sample count shared by every tensor's axis 0. */
-function sampleCount(op: string, data: readonly Tensor[]): number {
-  if (!Array.isArray(data) || data.length === 0) throw invalidArgument(op, `data must be a non-empty array of tensors, got ${describe(data)}`);
-  data.forEach((t, i) => {
+/**
+ * The tensors of `data`, checked and copied (later reads cannot be led elsewhere by a getter), and
+ * the sample count they share along axis 0. Indexed over a checked length, so holes
+ * (`new Array(3)`) are refused like any other non-tensor.
+ */
+function samples(op: string, data: unknown): { tensors: Tensor[]; n: number } {
+  const length = Array.isArray(data) ? expectLength(op, "data", data) : 0;
+  if (length === 0) throw invalidArgument(op, `data must be a non-empty array of tensors, got ${describe(data)}`);
+  const tensors: Tensor[] = [];
+  for (let i = 0; i < length; i++) {
+    const t: unknown = (data as readonly unknown[])[i];
     if (!(t instanceof Tensor)) throw invalidArgument(op, `data[${i}] must be a Tensor, got ${describe(t)}`, { index: i });
     if (t.rank === 0) throw new AdError("ShapeMismatch", `data[${i}] is a scalar; samples run along axis 0`, { op, index: i, shape: [] });
-  });
-  const n = data[0].shape[0];
-  const other = data.findIndex((t) => t.shape[0] !== n);
+    tensors.push(t);
+  }
+  const n = tensors[0].shape[0];
+  const other = tensors.findIndex((t) => t.shape[0] !== n);
   if (other >= 0) {
-    throw new AdError("ShapeMismatch", `every tensor needs the same number of samples (axis 0): ${formatShape(data[0].shape)} vs ${formatShape(data[other].shape)}`, {
+    throw new AdError("ShapeMismatch", `every tensor needs the same number of samples (axis 0): ${formatShape(tensors[0].shape)} vs ${formatShape(tensors[other].shape)}`, {
       op,
-      shapes: data.map((t) => [...t.shape]),
+      shapes: tensors.map((t) => [...t.shape]),
     });
   }
-  return n;
+  return { tensors, n };
 }
 
 /** 0 … n−1 in a seeded random order (Fisher–Yates). */
@@ -63,13 +71,11 @@ function generatorOf(op: string, o: { seed?: number; rng?: Rng }): Rng {
   return makeRng(o.seed ?? 0);
 }
 
-function* batchesOf<T extends readonly Tensor[]>(op: string, data: T, o: BatchOptions, generator: Rng | null): Generator<T> {
-  const n = sampleCount(op, data);
-  const size = expectInteger(op, "batchSize", o.batchSize, 1, 2 ** 31 - 1);
+function* batchesOf<T extends readonly Tensor[]>(data: Tensor[], n: number, size: number, dropLast: boolean, generator: Rng | null): Generator<T> {
   const order = generator === null ? null : tensor(permutation(n, generator));
   for (let start = 0; start < n; start += size) {
     const end = Math.min(n, start + size);
-    if (end - start < size && o.dropLast === true) break;
+    if (end - start < size && dropLast) break;
     if (order === null) yield data.map((t) => slice(t, [[start, end]])) as unknown as T;
     else {
       const idx = slice(order, [[start, end]]);
@@ -90,8 +96,9 @@ function checkOptions(op: string, o: unknown): BatchOptions {
 export function batches<const T extends readonly Tensor[]>(data: T, options: BatchOptions): Generator<T> {
   const op = "batches";
   const o = checkOptions(op, options);
-  sampleCount(op, data);
-  return batchesOf(op, data, o, o.shuffle === true ? generatorOf(op, o) : null);
+  const { tensors, n } = samples(op, data);
+  const size = expectInteger(op, "batchSize", o.batchSize, 1, 2 ** 31 - 1);
+  return batchesOf(tensors, n, size, o.dropLast === true, o.shuffle === true ? generatorOf(op, o) : null);
 }
 
 /**
@@ -100,22 +107,28 @@ export function batches<const T extends readonly Tensor[]>(data: T, options: Bat
  */
 export class DataLoader<const T extends readonly Tensor[]> implements Iterable<T> {
   readonly #generator: Rng | null;
+  readonly #tensors: Tensor[];
+  readonly #n: number;
+  readonly #size: number;
+  readonly #dropLast: boolean;
   readonly length: number;
 
   constructor(
     readonly data: T,
     readonly options: BatchOptions,
   ) {
-    const o = checkOptions("DataLoader", options);
-    const n = sampleCount("DataLoader", data);
-    const size = expectInteger("DataLoader", "batchSize", o.batchSize, 1, 2 ** 31 - 1);
-    this.#generator = o.shuffle === true ? generatorOf("DataLoader", o) : null;
+    const op = "DataLoader";
+    const o = checkOptions(op, options);
+    const { tensors, n } = samples(op, data);
+    const size = expectInteger(op, "batchSize", o.batchSize, 1, 2 ** 31 - 1);
+    this.#generator = o.shuffle === true ? generatorOf(op, o) : null;
+    [this.#tensors, this.#n, this.#size, this.#dropLast] = [tensors, n, size, o.dropLast === true];
     /** Batches per epoch. */
-    this.length = o.dropLast === true ? Math.floor(n / size) : Math.ceil(n / size);
+    this.length = this.#dropLast ? Math.floor(n / size) : Math.ceil(n / size);
   }
 
   [Symbol.iterator](): Iterator<T> {
-    return batchesOf("DataLoader", this.data, this.options, this.#generator);
+    return batchesOf(this.#tensors, this.#n, this.#size, this.#dropLast, this.#generator);
   }
 }
 
@@ -132,7 +145,8 @@ export function trainTestSplit<const T extends readonly Tensor[]>(data: T, optio
 export function trainTestSplit(data: number | readonly Tensor[], options: SplitOptions = {}): { train: unknown; test: unknown } {
   const op = "trainTestSplit";
   options = optionsOf(op, options);
-  const n = typeof data === "number" ? expectInteger(op, "n", data, 2, 2 ** 31 - 1) : sampleCount(op, data);
+  const checked = typeof data === "number" ? { tensors: [], n: expectInteger(op, "n", data, 2, 2 ** 31 - 1) } : samples(op, data);
+  const n = checked.n;
   const fraction = expectFinite(op, "testFraction", options.testFraction ?? 0.2);
   if (!(fraction > 0 && fraction < 1)) throw invalidArgument(op, `testFraction must be in (0, 1), got ${fraction}`, { testFraction: fraction });
   const nTest = Math.min(n - 1, Math.max(1, Math.round(n * fraction)));
@@ -140,5 +154,5 @@ export function trainTestSplit(data: number | readonly Tensor[], options: SplitO
   const test = slice(order, [[0, nTest]]);
   const train = slice(order, [[nTest, n]]);
   if (typeof data === "number") return { train: train.contiguous(), test: test.contiguous() };
-  return { train: data.map((t) => indexSelect(t, 0, train)), test: data.map((t) => indexSelect(t, 0, test)) };
+  return { train: checked.tensors.map((t) => indexSelect(t, 0, train)), test: checked.tensors.map((t) => indexSelect(t, 0, test)) };
 }

@@ -77,7 +77,7 @@ function draw(op: string, shape: readonly number[], options: InitOptions, sample
   const o = seeded(op, options);
   const dtype = o.dtype ?? "float32";
   if (dtype !== "float32" && dtype !== "float64") throw invalidArgument(op, `dtype must be float32 or float64, got ${describe(dtype)}`, { dtype: describe(dtype) });
-  const storage = allocate(dtype, sizeOf(dims));
+  const storage = allocate(dtype, sizeOf(dims), op);
   for (let i = 0; i < storage.length; i++) storage[i] = sample(o.rng);
   return fromStorage(storage, dtype, dims);
 }

@@ -3,11 +3,12 @@
  * it exceeds maxNorm, every gradient scaled by maxNorm / (norm + 1e-6) (PyTorch's clip_grad_norm_).
  * The norm is accumulated in float64 whatever the gradients' dtype.
  */
-import { AdError, describe, expectFinite, invalidArgument } from "../errors.js";
+import { AdError, expectFinite, invalidArgument } from "../errors.js";
+import { expectTensor, expectTensors } from "../nn/checks.js";
 import { noGrad } from "../tensor/autograd/mode.js";
 import { flatten } from "../tensor/autograd/pytree.js";
 import { mul } from "../tensor/primitives/arithmetic.js";
-import { Tensor } from "../tensor/tensor.js";
+import type { Tensor } from "../tensor/tensor.js";
 
 function globalNorm(grads: readonly Tensor[]): number {
   let sq = 0;
@@ -31,13 +32,10 @@ function scaleOf(op: string, norm: number, maxNorm: unknown): number {
  */
 export function clipGradNorm(params: Iterable<Tensor>, maxNorm: number): number {
   const op = "clipGradNorm";
-  if (params === null || typeof params !== "object" || !(Symbol.iterator in params)) throw invalidArgument(op, `params must be an iterable of tensors, got ${describe(params)}`);
-  const list = Array.from(params);
-  list.forEach((p, i) => {
-    if (!(p instanceof Tensor)) throw invalidArgument(op, `params[${i}] must be a Tensor, got ${describe(p)}`, { index: i });
-  });
+  const list = expectTensors(op, "params", params);
   const withGrad = list.filter((p) => p.grad !== null);
-  const norm = globalNorm(withGrad.map((p) => p.grad as Tensor));
+  // `.grad` is a public field: whatever was stored there must be a tensor before it is read.
+  const norm = globalNorm(withGrad.map((p) => expectTensor(op, `params[${list.indexOf(p)}].grad`, p.grad)));
   const scale = scaleOf(op, norm, maxNorm);
   if (scale < 1) {
     noGrad(() => {

@@ -16,6 +16,7 @@ import { flatten } from "../tensor/autograd/pytree.js";
 import { isFloat } from "../tensor/dtype.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { expectTensors } from "../nn/checks.js";
 import type { Schedule } from "./schedules.js";
 
 /** Parameters: an array or iterable of tensors (`model.parameters()`), or a tree (`model.parameterTree()`). */
@@ -110,7 +111,7 @@ export abstract class Optimizer<State extends object = object> {
 function paramList(op: string, params: unknown): Tensor[] {
   let list: unknown[];
   if (Array.isArray(params) || (params !== null && typeof params === "object" && Object.getPrototypeOf(params) === Object.prototype)) list = flatten(op, params).leaves;
-  else if (params !== null && typeof params === "object" && Symbol.iterator in params) list = Array.from(params as Iterable<unknown>);
+  else if (params !== null && typeof params === "object" && !ArrayBuffer.isView(params) && Symbol.iterator in params) list = expectTensors(op, "params", params);
   else throw invalidArgument(op, `params must be tensors (an array, an iterable or a tree), got ${describe(params)}`);
   if (list.length === 0) throw invalidArgument(op, "params is empty: there is nothing to optimise");
   return list.map((p, i) => {

@@ -3,7 +3,7 @@
  * to a learning rate, so they compose by ordinary function composition and an optimiser takes one
  * wherever it takes a number (`new Adam(params, { lr: warmupCosine(1e-3, { … }) })`).
  */
-import { expectFinite, expectFunction, expectInteger, invalidArgument } from "../errors.js";
+import { expectFinite, expectFunction, expectInteger, expectLength, invalidArgument } from "../errors.js";
 import { optionsOf } from "../nn/checks.js";
 
 export type Schedule = (step: number) => number;
@@ -18,6 +18,14 @@ function valueAt(s: number | Schedule, step: number): number {
   return typeof s === "number" ? s : s(step);
 }
 
+/**
+ * `rateAt` as a schedule whose step is checked: a step is a count of optimiser steps, so NaN, 1.5 or
+ * −1 is an InvalidArgument naming the schedule's maker (not NaN, or a rate above the base one).
+ */
+function schedule(op: string, rateAt: (step: number) => number): Schedule {
+  return (step) => rateAt(expectInteger(op, "step", step, 0));
+}
+
 /** lr · γ^⌊step / stepSize⌋ (PyTorch's StepLR). */
 export function stepDecay(lr: number, options: { readonly stepSize: number; readonly gamma?: number }): Schedule {
   const op = "stepDecay";
@@ -25,7 +33,7 @@ export function stepDecay(lr: number, options: { readonly stepSize: number; read
   options = optionsOf(op, options, true);
   const size = expectInteger(op, "stepSize", options.stepSize, 1);
   const gamma = rate(op, "gamma", options.gamma ?? 0.1);
-  return (step) => base * gamma ** Math.floor(step / size);
+  return schedule(op, (step) => base * gamma ** Math.floor(step / size));
 }
 
 /**
@@ -38,7 +46,7 @@ export function cosineDecay(lr: number, options: { readonly totalSteps: number; 
   options = optionsOf(op, options, true);
   const total = expectInteger(op, "totalSteps", options.totalSteps, 1);
   const min = rate(op, "minLr", options.minLr ?? 0);
-  return (step) => min + ((base - min) * (1 + Math.cos((Math.PI * Math.min(step, total)) / total))) / 2;
+  return schedule(op, (step) => min + ((base - min) * (1 + Math.cos((Math.PI * Math.min(step, total)) / total))) / 2);
 }
 
 /**
@@ -51,7 +59,7 @@ export function linearWarmup(after: number | Schedule, options: { readonly warmu
   else rate(op, "after", after);
   options = optionsOf(op, options, true);
   const w = expectInteger(op, "warmupSteps", options.warmupSteps, 0);
-  return (step) => (step < w ? (valueAt(after, 0) * (step + 1)) / w : valueAt(after, step - w));
+  return schedule(op, (step) => (step < w ? (valueAt(after, 0) * (step + 1)) / w : valueAt(after, step - w)));
 }
 
 /** Linear warm-up for warmupSteps, then a cosine decay to minLr over the remaining steps. */
@@ -61,7 +69,9 @@ export function warmupCosine(lr: number, options: { readonly warmupSteps: number
   options = optionsOf(op, options, true);
   const w = expectInteger(op, "warmupSteps", options.warmupSteps, 0);
   const total = expectInteger(op, "totalSteps", options.totalSteps, w + 1);
-  return linearWarmup(cosineDecay(lr, { totalSteps: total - w, minLr: options.minLr }), { warmupSteps: w });
+  const minLr = rate(op, "minLr", options.minLr ?? 0);
+  const warm = linearWarmup(cosineDecay(lr, { totalSteps: total - w, minLr }), { warmupSteps: w });
+  return schedule(op, warm);
 }
 
 /**
@@ -70,14 +80,21 @@ export function warmupCosine(lr: number, options: { readonly warmupSteps: number
  */
 export function chainSchedules(schedules: readonly (number | Schedule)[], milestones: readonly number[]): Schedule {
   const op = "chainSchedules";
-  if (!Array.isArray(schedules) || schedules.length === 0 || !Array.isArray(milestones) || milestones.length !== schedules.length - 1) {
+  const n = Array.isArray(schedules) ? expectLength(op, "schedules", schedules) : 0;
+  if (n === 0 || !Array.isArray(milestones) || expectLength(op, "milestones", milestones) !== n - 1) {
     throw invalidArgument(op, "needs n ≥ 1 schedules and n − 1 milestones");
   }
-  milestones.forEach((m, i) => expectInteger(op, `milestones[${i}]`, m, i === 0 ? 1 : milestones[i - 1] + 1));
-  schedules.forEach((s, i) => (typeof s === "number" ? rate(op, `schedules[${i}]`, s) : expectFunction(op, `schedules[${i}]`, s)));
-  return (step) => {
+  // Checked copies, indexed (holes are refused, not skipped): the schedule reads only these.
+  const marks: number[] = [];
+  const parts: (number | Schedule)[] = [];
+  for (let i = 0; i < n - 1; i++) marks.push(expectInteger(op, `milestones[${i}]`, milestones[i], i === 0 ? 1 : marks[i - 1] + 1));
+  for (let i = 0; i < n; i++) {
+    const s: unknown = schedules[i];
+    parts.push(typeof s === "number" ? rate(op, `schedules[${i}]`, s) : (expectFunction(op, `schedules[${i}]`, s) as Schedule));
+  }
+  return schedule(op, (step) => {
     let i = 0;
-    while (i < milestones.length && step >= milestones[i]) i++;
-    return valueAt(schedules[i], step - (i === 0 ? 0 : milestones[i - 1]));
-  };
+    while (i < marks.length && step >= marks[i]) i++;
+    return valueAt(parts[i], step - (i === 0 ? 0 : marks[i - 1]));
+  });
 }

@@ -4,13 +4,15 @@
  * reproducible by default and no hidden global generator exists.
  */
 import { AdError, describe, expectFinite, expectInteger, expectLength, invalidArgument } from "../errors.js";
-import { allocate, coerce, dtypeOfArray, expectDType, type DType } from "./dtype.js";
+import { allocate, coerce, dtypeOfArray, expectDType, isFloat, type DType, type Storage } from "./dtype.js";
 import { Rng, rng as makeRng } from "./rng.js";
 import { expectShape, formatShape, MAX_ELEMENTS, MAX_RANK, sizeOf } from "./shape.js";
 import { fromStorage, type Tensor } from "./tensor.js";
 
 export interface CreateOptions {
   readonly dtype?: DType;
+  /** Mark the new tensor as a leaf that requires a gradient (float dtypes only), as `.requireGrad()` does. */
+  readonly requiresGrad?: boolean;
 }
 
 export interface TensorOptions extends CreateOptions {
@@ -29,8 +31,21 @@ function options<T extends object>(op: string, value: unknown): T {
   return value as T;
 }
 
+/** The dtype asked for, checked with `requiresGrad` (before anything is allocated). */
 function dtypeOption(op: string, opts: CreateOptions, fallback: DType = "float32"): DType {
-  return opts.dtype === undefined ? fallback : expectDType(op, opts.dtype);
+  const dtype = opts.dtype === undefined ? fallback : expectDType(op, opts.dtype);
+  const wants: unknown = opts.requiresGrad;
+  if (wants !== undefined && typeof wants !== "boolean") throw invalidArgument(op, `requiresGrad must be a boolean, got ${describe(wants)}`, { argument: "requiresGrad", got: describe(wants) });
+  // An int32 or bool tensor would claim a gradient that no rule ever produces (PyTorch refuses it too).
+  if (wants === true && !isFloat(dtype)) throw invalidArgument(op, `only floating point tensors can require gradients, got ${dtype}`, { argument: "requiresGrad", dtype });
+  return dtype;
+}
+
+/** A new leaf over `storage`, marked as requiring a gradient when the (checked) options ask. */
+function created(opts: CreateOptions, storage: Storage, dtype: DType, shape: readonly number[]): Tensor {
+  const t = fromStorage(storage, dtype, shape);
+  t.requiresGrad = opts.requiresGrad === true;
+  return t;
 }
 
 /**
@@ -62,9 +77,9 @@ export function tensor(values: unknown, opts?: TensorOptions): Tensor {
     }
     shape = target;
   }
-  const storage = allocate(dtype, flat.length);
+  const storage = allocate(dtype, flat.length, op);
   for (let i = 0; i < flat.length; i++) storage[i] = coerce(dtype, flat[i]);
-  return fromStorage(storage, dtype, shape);
+  return created(o, storage, dtype, shape);
 }
 
 function flatten(op: string, values: unknown): { flat: number[]; shape: number[]; allBoolean: boolean } {
@@ -105,18 +120,20 @@ export function full<const S extends readonly number[]>(shape: S, value: number,
 
 function filled(op: string, shape: readonly number[], value: unknown, opts: unknown): Tensor {
   const dims = expectShape(op, "shape", shape);
-  const dtype = dtypeOption(op, options(op, opts));
+  const o = options<CreateOptions>(op, opts);
+  const dtype = dtypeOption(op, o);
   if (typeof value !== "number" && typeof value !== "boolean") throw invalidArgument(op, `value must be a number, got ${describe(value)}`, { got: describe(value) });
-  const storage = allocate(dtype, sizeOf(dims));
+  const storage = allocate(dtype, sizeOf(dims), op);
   storage.fill(coerce(dtype, Number(value)));
-  return fromStorage(storage, dtype, dims);
+  return created(o, storage, dtype, dims);
 }
 
 export function zeros<const S extends readonly number[]>(shape: S, opts?: CreateOptions): Tensor<S> {
   const op = "zeros";
   const dims = expectShape(op, "shape", shape);
-  const dtype = dtypeOption(op, options(op, opts));
-  return fromStorage(allocate(dtype, sizeOf(dims)), dtype, dims) as unknown as Tensor<S>;
+  const o = options<CreateOptions>(op, opts);
+  const dtype = dtypeOption(op, o);
+  return created(o, allocate(dtype, sizeOf(dims), op), dtype, dims) as unknown as Tensor<S>;
 }
 
 export function ones<const S extends readonly number[]>(shape: S, opts?: CreateOptions): Tensor<S> {
@@ -136,10 +153,11 @@ export function arange(start: number, stop?: number, step = 1, opts?: CreateOpti
   if (step === 0) throw invalidArgument(op, "step must not be 0", { step });
   const n = Math.max(0, Math.ceil((stop - start) / step));
   if (n > MAX_ELEMENTS) throw invalidArgument(op, `the range has ${n} elements, more than ${MAX_ELEMENTS}`, { start, stop, step });
-  const dtype = dtypeOption(op, options(op, opts));
-  const storage = allocate(dtype, n);
+  const o = options<CreateOptions>(op, opts);
+  const dtype = dtypeOption(op, o);
+  const storage = allocate(dtype, n, op);
   for (let i = 0; i < n; i++) storage[i] = coerce(dtype, start + i * step);
-  return fromStorage(storage, dtype, [n]);
+  return created(o, storage, dtype, [n]);
 }
 
 /** n evenly spaced values from start to stop, both included. */
@@ -148,11 +166,12 @@ export function linspace(start: number, stop: number, n: number, opts?: CreateOp
   expectFinite(op, "start", start);
   expectFinite(op, "stop", stop);
   expectInteger(op, "n", n, 0, MAX_ELEMENTS);
-  const dtype = dtypeOption(op, options(op, opts));
-  const storage = allocate(dtype, n);
+  const o = options<CreateOptions>(op, opts);
+  const dtype = dtypeOption(op, o);
+  const storage = allocate(dtype, n, op);
   const step = n > 1 ? (stop - start) / (n - 1) : 0;
   for (let i = 0; i < n; i++) storage[i] = coerce(dtype, i === n - 1 && n > 1 ? stop : start + i * step);
-  return fromStorage(storage, dtype, [n]);
+  return created(o, storage, dtype, [n]);
 }
 
 /** The n×m identity (m = n by default). */
@@ -161,10 +180,11 @@ export function eye(n: number, m = n, opts?: CreateOptions): Tensor {
   expectInteger(op, "n", n, 0, MAX_ELEMENTS);
   expectInteger(op, "m", m, 0, MAX_ELEMENTS);
   const dims = expectShape(op, "shape", [n, m]);
-  const dtype = dtypeOption(op, options(op, opts));
-  const storage = allocate(dtype, n * m);
+  const o = options<CreateOptions>(op, opts);
+  const dtype = dtypeOption(op, o);
+  const storage = allocate(dtype, n * m, op);
   for (let i = 0; i < Math.min(n, m); i++) storage[i * m + i] = 1;
-  return fromStorage(storage, dtype, dims);
+  return created(o, storage, dtype, dims);
 }
 
 function generator(op: string, o: RandomOptions): Rng {
@@ -179,9 +199,9 @@ function randomFloat(op: string, shape: readonly number[], opts: unknown, draw: 
   const dtype = dtypeOption(op, o);
   if (dtype !== "float32" && dtype !== "float64") throw invalidArgument(op, `dtype must be float32 or float64, got ${dtype}`, { dtype });
   const g = generator(op, o);
-  const storage = allocate(dtype, sizeOf(dims));
+  const storage = allocate(dtype, sizeOf(dims), op);
   for (let i = 0; i < storage.length; i++) storage[i] = draw(g);
-  return fromStorage(storage, dtype, dims);
+  return created(o, storage, dtype, dims);
 }
 
 /** Uniform in [0, 1). */
@@ -203,7 +223,7 @@ export function randint<const S extends readonly number[]>(low: number, high: nu
   const o = options<RandomOptions>(op, opts);
   const dtype = dtypeOption(op, o, "int32");
   const g = generator(op, o);
-  const storage = allocate(dtype, sizeOf(dims));
+  const storage = allocate(dtype, sizeOf(dims), op);
   for (let i = 0; i < storage.length; i++) storage[i] = coerce(dtype, g.int(low, high));
-  return fromStorage(storage, dtype, dims) as unknown as Tensor<S>;
+  return created(o, storage, dtype, dims) as unknown as Tensor<S>;
 }

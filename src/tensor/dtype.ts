@@ -24,9 +24,23 @@ const CONSTRUCTORS = {
   bool: Uint8Array,
 } as const;
 
-/** A zeroed typed array of `n` elements for `dtype`. */
-export function allocate<D extends DType>(dtype: D, n: number): StorageOf[D] {
-  return new CONSTRUCTORS[dtype](n) as StorageOf[D];
+/** The `op` of an allocation failure whose caller named none: `bind` renames it to its primitive. */
+export const UNNAMED_ALLOCATION = "allocate";
+
+/**
+ * A zeroed typed array of `n` elements for `dtype`: every tensor's storage is made here. When the
+ * engine cannot provide the memory (a RangeError: over the address space, `ulimit -v`, or the typed
+ * array maximum length) it is an `InvalidArgument` naming `op` and the bytes asked, not a RangeError.
+ */
+export function allocate<D extends DType>(dtype: D, n: number, op: string = UNNAMED_ALLOCATION): StorageOf[D] {
+  const C = CONSTRUCTORS[dtype];
+  try {
+    return new C(n) as StorageOf[D];
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const bytes = n * C.BYTES_PER_ELEMENT;
+    throw invalidArgument(op, `cannot allocate ${bytes} bytes (${n} ${dtype} elements): ${error.message}`, { bytes, elements: n, dtype });
+  }
 }
 
 export function isFloat(dtype: DType): dtype is FloatDType {

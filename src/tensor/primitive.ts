@@ -12,6 +12,7 @@ import { checkFinite, isAnomalyDetectionEnabled } from "./autograd/anomaly.js";
 import { activeLevels, propagateTangents } from "./autograd/forward.js";
 import { isGradEnabled, noGrad } from "./autograd/mode.js";
 import { Node } from "./autograd/node.js";
+import { UNNAMED_ALLOCATION } from "./dtype.js";
 import { Tensor } from "./tensor.js";
 
 export interface VjpArgs<P> {
@@ -63,7 +64,15 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
       throw new AdError("DeviceMismatch", `inputs are on ${inputs.map((x) => x.device).join(" and ")}`, { op: prim.name, devices: inputs.map((x) => x.device) });
     }
   }
-  let output = noGrad(() => prim.impl(inputs, params));
+  let output = noGrad(() => {
+    try {
+      return prim.impl(inputs, params);
+    } catch (error) {
+      // A kernel allocates its output without knowing which op it serves: name it here.
+      if (error instanceof AdError && error.details.op === UNNAMED_ALLOCATION) throw new AdError(error.code, error.message.slice(UNNAMED_ALLOCATION.length + 2), { ...error.details, op: prim.name });
+      throw error;
+    }
+  });
   // A kernel may hand back an input unchanged (contiguous of a contiguous tensor): the output needs a
   // tensor object of its own, or linking it to its node would rewrite the input's history.
   if (inputs.includes(output)) output = new Tensor(output.storage, output.dtype, output.shape, output.strides, output.offset, output.device);

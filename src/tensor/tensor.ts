@@ -8,7 +8,7 @@
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { copyStrided } from "../backends/cpu/kernels/strided.js";
 import type { Node } from "./autograd/node.js";
-import type { DType, Storage } from "./dtype.js";
+import { allocate, isFloat, type DType, type Storage } from "./dtype.js";
 import { contiguousStrides, formatShape, sizeOf, type Shape } from "./shape.js";
 import * as view from "./view.js";
 import * as shapeOps from "./primitives/shape.js";
@@ -30,6 +30,17 @@ export type Device = (typeof DEVICES)[number];
 export type NestedArray = number | boolean | NestedArray[];
 
 export class Tensor<S extends Shape = Shape> {
+  /**
+   * Genuine tensors carry this brand; `instanceof Tensor` checks it (below), so an object made with
+   * `Object.create(Tensor.prototype)`, or a Proxy around a tensor, is refused by every argument check
+   * instead of failing deep inside a kernel on its missing or junk fields.
+   */
+  readonly #brand = true;
+
+  static [Symbol.hasInstance](value: unknown): value is Tensor {
+    return typeof value === "object" && value !== null && #brand in value;
+  }
+
   /** Whether gradients are wanted for this tensor (used by the autograd layer). */
   requiresGrad = false;
   /** The accumulated gradient, once a backward pass has filled it. */
@@ -74,8 +85,11 @@ export class Tensor<S extends Shape = Shape> {
   /** The elements in row-major order, as a fresh typed array (never shares storage). */
   data(): Storage {
     const n = this.size;
-    if (this.isContiguous()) return this.storage.slice(this.offset, this.offset + n) as Storage;
-    const out = new (this.storage.constructor as new (n: number) => Storage)(n);
+    const out = allocate(this.dtype, n, "Tensor.data");
+    if (this.isContiguous()) {
+      out.set(this.storage.subarray(this.offset, this.offset + n));
+      return out;
+    }
     copyStrided(this.shape, this.storage, this.offset, this.strides, out, 0, contiguousStrides(this.shape));
     return out;
   }
@@ -216,7 +230,10 @@ export class Tensor<S extends Shape = Shape> {
 
   /** Sets `requiresGrad` (on a leaf) and returns this tensor, for chaining: `randn([3]).requireGrad()`. */
   requireGrad(on = true): this {
-    if (this.node !== null) throw invalidArgument("Tensor.requireGrad", "only leaves (tensors not computed by a recorded op) can be marked; use detach() first");
+    const op = "Tensor.requireGrad";
+    if (this.node !== null) throw invalidArgument(op, "only leaves (tensors not computed by a recorded op) can be marked; use detach() first");
+    // An int32 or bool tensor would claim a gradient that no rule ever produces (PyTorch refuses it too).
+    if (on === true && !isFloat(this.dtype)) throw invalidArgument(op, `only floating point tensors can require gradients, got ${this.dtype}`, { dtype: this.dtype });
     this.requiresGrad = on === true;
     return this;
   }

@@ -13,8 +13,19 @@ import * as nn from "../../src/nn/index.js";
 import * as optim from "../../src/optim/index.js";
 import { tensor, zeros } from "../../src/tensor/creation.js";
 import { rng } from "../../src/tensor/rng.js";
+import { Tensor } from "../../src/tensor/tensor.js";
 
 const R = rng(Number(process.env.JUNK_SEED ?? 2026));
+
+/** A Float32Array whose buffer was transferred away: its length reads 0 and its iterator throws. */
+function detached(): Float32Array {
+  const a = new Float32Array(4);
+  structuredClone(a.buffer, { transfer: [a.buffer] });
+  return a;
+}
+/** An array that claims a length it does not have (2⁴⁰: a loop over it would run for a minute). */
+const lyingLength = (length: unknown) => new Proxy([tensor([1, 2])], { get: (t, k, r) => (k === "length" ? length : Reflect.get(t, k, r)) });
+const forgedTensor = () => Object.assign(Object.create(Tensor.prototype), { shape: [2], dtype: "float32", storage: null, strides: [1], offset: 0, grad: 1 });
 const JUNK: (() => unknown)[] = [
   () => undefined,
   () => null,
@@ -49,6 +60,16 @@ const JUNK: (() => unknown)[] = [
   () => new Uint8Array(16),
   () => rng(3),
   () => ({ w: tensor([1]) }),
+  detached,
+  () => [detached()],
+  () => new Array(3),
+  () => [tensor([1, 2]), , tensor([3, 4])],
+  () => lyingLength(2 ** 40),
+  () => lyingLength(Symbol("length")),
+  forgedTensor,
+  () => [forgedTensor()],
+  () => new Set([tensor([1, 2]), forgedTensor()]),
+  () => ({ lr: 0.1, betas: R.int(0, 2) === 0 ? 5 : detached(), momentum: NaN, eps: -1 }),
 ];
 const junk = () => JUNK[R.int(0, JUNK.length)]();
 const argsOf = (n: number) => Array.from({ length: R.int(0, n + 2) }, junk);
@@ -145,5 +166,61 @@ describe("nn and optim: junk in, AdError out", () => {
         }
       }
     }
+  });
+});
+
+describe("a forged tensor at every position of every export and method", () => {
+  it("is refused with an AdError or ignored, never read", async () => {
+    const forgedArgs = (n: number, at: number) => Array.from({ length: Math.max(n, 1) }, (_, i) => (at < 0 || i === at ? forgedTensor() : i === 0 ? tensor([[1, 2], [3, 4]]) : 2));
+    for (const [name, value] of Object.entries({ ...nn, ...optim })) {
+      if (typeof value !== "function" || name === "Module" || name === "Optimizer") continue;
+      const f = value as (...args: unknown[]) => unknown;
+      for (let at = -1; at < Math.max(f.length, 1); at++) {
+        const args = forgedArgs(f.length, at);
+        await settle(name, () => (isClass(f) ? new (f as unknown as new (...a: unknown[]) => unknown)(...args) : f(...args)));
+      }
+    }
+    for (const o of instances()) {
+      for (const [label, method, setter] of methodsOf(o)) {
+        for (let at = -1; at < Math.max(method.length, 1); at++) await settle(label, () => method.apply(o, setter ? [forgedTensor()] : forgedArgs(method.length, at)));
+      }
+    }
+  });
+});
+
+describe("the reported escapes are AdErrors naming the op", () => {
+  const refused = (op: string, call: () => unknown) => expect(call).toThrow(expect.objectContaining({ name: "AdError", code: "InvalidArgument", details: expect.objectContaining({ op }) }));
+
+  it("an optimiser or clipGradNorm given a detached Float32Array", () => {
+    for (const C of [optim.SGD, optim.Adam, optim.AdamW, optim.RMSprop]) refused(C.name, () => new C(detached() as never, { lr: 0.1 }));
+    refused("clipGradNorm", () => optim.clipGradNorm(detached() as never, 1));
+  });
+
+  it("batches, trainTestSplit and DataLoader given holes", () => {
+    for (const data of [new Array(3), [tensor([1, 2]), , tensor([3, 4])]]) {
+      refused("batches", () => nn.batches(data as never, { batchSize: 1 }));
+      refused("trainTestSplit", () => nn.trainTestSplit(data as never));
+      refused("DataLoader", () => new nn.DataLoader(data as never, { batchSize: 1 }));
+    }
+  });
+
+  it("clipGradNorm and the optimisers given an array that claims 2^40 elements, at once", () => {
+    refused("clipGradNorm", () => optim.clipGradNorm(lyingLength(2 ** 40) as never, 1));
+    refused("SGD", () => new optim.SGD(lyingLength(2 ** 40) as never, { lr: 0.1 }));
+    refused("batches", () => nn.batches(lyingLength(2 ** 40) as never, { batchSize: 1 }));
+  });
+
+  it("Adam and AdamW given betas that are not a pair", () => {
+    for (const betas of [5, detached(), [0.9], lyingLength(2 ** 40)]) {
+      for (const C of [optim.Adam, optim.AdamW]) refused(C.name, () => new C([tensor([1, 2])], { lr: 0.1, betas: betas as never }));
+    }
+  });
+
+  it("a forged tensor, or a forged .grad, in params", () => {
+    refused("clipGradNorm", () => optim.clipGradNorm([forgedTensor()] as never, 1));
+    refused("SGD", () => new optim.SGD(new Set([forgedTensor()]) as never, { lr: 0.1 }));
+    const p = tensor([1, 2]).requireGrad();
+    p.grad = forgedTensor();
+    refused("clipGradNorm", () => optim.clipGradNorm([p], 1));
   });
 });

@@ -223,3 +223,56 @@ describe("Embedding", () => {
 
   it("gradients", () => checkModuleGradients(new Embedding(4, 2, { rng: rng(1), ...f64 }), tensor([3, 1, 3], { dtype: "int32" }), "Embedding", { inputGrad: false }));
 });
+
+describe("a layer's options are checked when it is built, under its own name", () => {
+  const refusals: [string, () => unknown, string][] = [
+    ["LayerNorm", () => new LayerNorm(2, { eps: -1 }), "eps"],
+    ["LayerNorm", () => new LayerNorm(2, { eps: 0 }), "eps"],
+    ["LayerNorm", () => new LayerNorm(2, { eps: NaN }), "eps"],
+    ["LayerNorm", () => new LayerNorm(2, { dtype: "int32" as never }), "dtype"],
+    ["BatchNorm1d", () => new BatchNorm1d(2, { eps: -1e-5 }), "eps"],
+    ["BatchNorm2d", () => new BatchNorm2d(2, { momentum: 1.5 }), "momentum"],
+    ["BatchNorm2d", () => new BatchNorm2d(2, { dtype: "bool" as never }), "dtype"],
+    ["Dropout", () => new Dropout(-0.1, { rng: rng(0) }), "p"],
+    ["Dropout", () => new Dropout(1, { rng: rng(0) }), "p"],
+    ["Dropout", () => new Dropout(0.5, { rng: {} as never }), "rng"],
+    ["Linear", () => new Linear(2, 3, { rng: {} as never }), "rng"],
+    ["Linear", () => new Linear(2, 3, { rng: rng(0), dtype: "int32" as never }), "dtype"],
+    ["Conv2d", () => new Conv2d(1, 1, 2, { rng: rng(0), stride: 0 }), "stride"],
+    ["Conv2d", () => new Conv2d(1, 1, 2, { rng: rng(0), padding: -1 }), "padding"],
+    ["Conv2d", () => new Conv2d(1, 1, 2, { rng: rng(0), dilation: [1, 0.5] }), "dilation[1]"],
+    ["Embedding", () => new Embedding(4, 2, { rng: "seed" as never }), "rng"],
+    ["Embedding", () => new Embedding(4, 2, { rng: rng(0), dtype: "int32" as never }), "dtype"],
+    ["MaxPool2d", () => new MaxPool2d({ kernel: 0 }), "kernel"],
+    ["AvgPool2d", () => new AvgPool2d({ kernel: 2, stride: -1 }), "stride"],
+    ["GELU", () => new GELU({ approximate: "sigmoid" as never }), "approximate"],
+  ];
+
+  it.each(refusals)("%s refuses a bad option (case %#)", (op, build, argument) => {
+    const e = thrown(build);
+    expect([e.code, e.details.op, e.details.argument], e.message).toEqual(["InvalidArgument", op, argument]);
+  });
+
+  it("good options still build, and the defaults are unchanged", () => {
+    expect(new LayerNorm(2).eps).toBe(1e-5);
+    expect(new BatchNorm1d(2, { eps: 1e-3, momentum: 0 }).eps).toBe(1e-3);
+    expect(new Conv2d(1, 1, 2, { rng: rng(0), stride: [1, 2], padding: 1, dilation: 2 }).forward(randn([1, 1, 5, 5])).shape).toEqual([1, 1, 5, 3]);
+    expect(new MaxPool2d({ kernel: 2, padding: 1 }).forward(randn([1, 1, 4, 4])).shape).toEqual([1, 1, 3, 3]);
+    expect(new GELU({ approximate: "tanh" }).forward(tensor([0])).item()).toBe(0);
+  });
+});
+
+describe("Dropout in training mode", () => {
+  it("refuses an int32 or bool input (DTypeMismatch) instead of a mask stored under the wrong dtype; eval mode is still the identity", () => {
+    const d = new Dropout(0.5, { rng: rng(0) });
+    for (const x of [tensor([1, 2], { dtype: "int32" }), tensor([true, false])]) {
+      const e = thrown(() => d.forward(x));
+      expect([e.code, e.details.op]).toEqual(["DTypeMismatch", "Dropout.forward"]);
+    }
+    d.eval();
+    const x = tensor([1, 2], { dtype: "int32" });
+    expect(d.forward(x)).toBe(x);
+    d.train();
+    expect(d.forward(tensor([2, 2, 2, 2], { dtype: "float64" })).dtype).toBe("float64");
+  });
+});

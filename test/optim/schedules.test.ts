@@ -1,4 +1,5 @@
 /** Learning-rate schedules at chosen steps, worked out by hand; and gradient clipping by global norm. */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { chainSchedules, clipGradNorm, clipGrads, cosineDecay, linearWarmup, SGD, stepDecay, warmupCosine } from "../../src/optim/index.js";
 import { tensor } from "../../src/tensor/creation.js";
@@ -74,5 +75,45 @@ describe("clipping by global norm", () => {
     expect(norm).toBe(5);
     expectAllClose(Array.from((grads.b[0] as Tensor).data()), [2], 1e-6, 0, "b");
     expect(Array.from(g.b[0].data())).toEqual([4]);
+  });
+});
+
+describe("a schedule's step is a non-negative integer", () => {
+  const SCHEDULES: [string, () => (step: number) => number][] = [
+    ["stepDecay", () => stepDecay(1, { stepSize: 2, gamma: 0.5 })],
+    ["cosineDecay", () => cosineDecay(1, { totalSteps: 10 })],
+    ["linearWarmup", () => linearWarmup(1, { warmupSteps: 3 })],
+    ["warmupCosine", () => warmupCosine(1, { warmupSteps: 2, totalSteps: 10 })],
+    ["chainSchedules", () => chainSchedules([0.1, 1], [3])],
+  ];
+  const badStep = fc.oneof(fc.constantFrom(NaN, Infinity, -Infinity, -1, -0.5, 0.5, 2 ** 53), fc.double().filter((x) => !(Number.isInteger(x) && x >= 0 && x <= Number.MAX_SAFE_INTEGER)), fc.integer({ max: -1 }));
+
+  it.each(SCHEDULES)("%s refuses NaN, fractions and negative steps, naming itself", (op, make) => {
+    const s = make();
+    fc.assert(
+      fc.property(badStep, (step) => {
+        const e = thrown(() => s(step));
+        expect([e.code, e.details.op, e.details.argument]).toEqual(["InvalidArgument", op, "step"]);
+      }),
+    );
+  });
+
+  it("stepDecay with γ ≤ 1 never exceeds its base rate, and every schedule gives a finite rate ≥ 0", () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 1, max: 50 }), fc.nat(10_000), (gamma, stepSize, step) => {
+        expect(stepDecay(0.1, { stepSize, gamma })(step)).toBeLessThanOrEqual(0.1);
+        for (const [, make] of SCHEDULES) {
+          const lr = make()(step);
+          expect(Number.isFinite(lr) && lr >= 0).toBe(true);
+        }
+      }),
+    );
+  });
+
+  it("chainSchedules refuses holes instead of calling them; warmupCosine names itself for minLr", () => {
+    const e = thrown(() => chainSchedules([1, , 2] as never, [1, 2]));
+    expect([e.code, e.details.op]).toEqual(["InvalidArgument", "chainSchedules"]);
+    const m = thrown(() => warmupCosine(1, { warmupSteps: 1, totalSteps: 4, minLr: -1 }));
+    expect([m.code, m.details.op]).toEqual(["InvalidArgument", "warmupCosine"]);
   });
 });

@@ -238,3 +238,14 @@ describe("math as methods", () => {
     expect(f64([3, 1, 2], [3]).argmax().item()).toBe(0);
   });
 });
+
+describe("only floating point tensors can require gradients", () => {
+  it("requireGrad() on an int32 or bool tensor is an InvalidArgument naming the dtype; requireGrad(false) is allowed", () => {
+    for (const t of [tensor([1, 2], { dtype: "int32" }), tensor([true, false])]) {
+      expect(() => t.requireGrad()).toThrow(expect.objectContaining({ code: "InvalidArgument", details: { op: "Tensor.requireGrad", dtype: t.dtype } }));
+      expect(t.requiresGrad).toBe(false);
+      expect(t.requireGrad(false).requiresGrad).toBe(false);
+    }
+    expect(tensor([1, 2], { dtype: "float64" }).requireGrad().requiresGrad).toBe(true);
+  });
+});

@@ -1,8 +1,9 @@
 /** Creation functions and the seedable generator. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { arange, eye, full, linspace, ones, rand, randint, randn, rng, zeros } from "../../src/tensor/index.js";
-import { errorCode } from "../support/errorCode.js";
+import { arange, eye, full, linspace, ones, rand, randint, randn, rng, tensor, zeros } from "../../src/tensor/index.js";
+import type { Tensor } from "../../src/tensor/tensor.js";
+import { errorCode, thrown } from "../support/errorCode.js";
 
 const code = errorCode;
 
@@ -93,5 +94,33 @@ describe("random", () => {
     expect(code(() => rand([2], { dtype: "int32" }))).toBe("InvalidArgument");
     expect(code(() => randint(3, 3, [2]))).toBe("InvalidArgument");
     expect(code(() => rng(0).int(2, 1))).toBe("InvalidArgument");
+  });
+});
+
+describe("requiresGrad as a creation option", () => {
+  const MAKERS: [string, (o: object) => unknown][] = [
+    ["tensor", (o) => tensor([1, 2], o)],
+    ["zeros", (o) => zeros([2], o)],
+    ["ones", (o) => ones([2], o)],
+    ["full", (o) => full([2], 3, o)],
+    ["arange", (o) => arange(0, 3, 1, o)],
+    ["linspace", (o) => linspace(0, 1, 3, o)],
+    ["eye", (o) => eye(2, 2, o)],
+    ["rand", (o) => rand([2], o)],
+    ["randn", (o) => randn([2], o)],
+    ["randint", (o) => randint(0, 3, [2], o)],
+  ];
+
+  it.each(MAKERS)("%s: marks a float leaf; refuses int32/bool (InvalidArgument naming the op) and a non-boolean", (op, make) => {
+    if (op !== "randint") {
+      const t = make({ requiresGrad: true, dtype: "float64" }) as Tensor;
+      expect([t.requiresGrad, t.node, t.dtype]).toEqual([true, null, "float64"]);
+      expect((make({}) as Tensor).requiresGrad).toBe(false);
+    }
+    for (const dtype of ["int32", "bool"]) {
+      const e = thrown(() => make({ requiresGrad: true, dtype }));
+      expect([e.code, e.details.op, e.details.argument]).toEqual(["InvalidArgument", op, "requiresGrad"]);
+    }
+    expect(thrown(() => make({ requiresGrad: "yes" })).details).toMatchObject({ op, argument: "requiresGrad" });
   });
 });

@@ -8,7 +8,7 @@ import { allocate } from "../../tensor/dtype.js";
 import { mul } from "../../tensor/primitives/arithmetic.js";
 import type { Rng } from "../../tensor/rng.js";
 import { fromStorage, type Tensor } from "../../tensor/tensor.js";
-import { expectTensor } from "../checks.js";
+import { expectFloatTensor, expectRng, expectTensor, optionsOf } from "../checks.js";
 import { Module } from "../module.js";
 
 export class Dropout extends Module {
@@ -18,16 +18,19 @@ export class Dropout extends Module {
   ) {
     super();
     expectFinite("Dropout", "p", p);
-    if (!(p >= 0 && p < 1)) throw invalidArgument("Dropout", `p must be in [0, 1), got ${p}`, { p });
-    if (options === null || typeof options !== "object" || options.rng === undefined) throw invalidArgument("Dropout", "options.rng is required: dropout masks are seeded", { argument: "rng" });
+    if (!(p >= 0 && p < 1)) throw invalidArgument("Dropout", `p must be in [0, 1), got ${p}`, { argument: "p", got: p });
+    // Dropout masks are seeded: the generator is required, and must be one (not checked at forward).
+    expectRng("Dropout", optionsOf<{ rng?: unknown }>("Dropout", options, true).rng);
   }
 
   forward(x: Tensor): Tensor {
     expectTensor("Dropout.forward", "x", x);
     if (!this.training || this.p === 0) return x;
+    // The mask scales the kept elements by 1/(1 − p): an int32 or bool input cannot hold them.
+    expectFloatTensor("Dropout.forward", "x", x);
     const keep = 1 - this.p;
     const g = this.options.rng;
-    const mask = allocate(x.dtype === "float64" ? "float64" : "float32", x.size);
+    const mask = allocate(x.dtype, x.size, "Dropout.forward");
     for (let i = 0; i < mask.length; i++) mask[i] = g.uniform() < keep ? 1 / keep : 0;
     return mul(x, fromStorage(mask, x.dtype, [...x.shape]) as never);
   }

@@ -6,7 +6,7 @@ import type { FloatDType } from "../../tensor/dtype.js";
 import type { Rng } from "../../tensor/rng.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { normal } from "../init.js";
-import { expectTensor } from "../checks.js";
+import { expectRng, expectTensor, floatDTypeOption, optionsOf } from "../checks.js";
 import { Module } from "../module.js";
 
 export class Embedding extends Module {
@@ -21,7 +21,9 @@ export class Embedding extends Module {
     super();
     expectInteger("Embedding", "count", count, 1, 2 ** 30);
     expectInteger("Embedding", "dim", dim, 1, 2 ** 30);
-    this.weight = this.parameter("weight", normal([count, dim], 0, 1, options));
+    const o = optionsOf<{ rng: Rng; dtype?: FloatDType }>("Embedding", options, true);
+    const init = { rng: expectRng("Embedding", o.rng), dtype: floatDTypeOption("Embedding", o.dtype) };
+    this.weight = this.parameter("weight", normal([count, dim], 0, 1, init));
   }
 
   /** indices: int32 of any shape → [...indices.shape, dim]. */

@@ -6,14 +6,14 @@
  */
 import { AdError, expectInteger } from "../../errors.js";
 import { add } from "../../tensor/primitives/arithmetic.js";
-import { conv2d, type PairLike } from "../../tensor/primitives/conv.js";
+import { conv2d, expectPair, type PairLike } from "../../tensor/primitives/conv.js";
 import { matmul } from "../../tensor/primitives/matmul.js";
 import { reshape, transpose } from "../../tensor/primitives/shape.js";
 import type { FloatDType } from "../../tensor/dtype.js";
 import type { Rng } from "../../tensor/rng.js";
 import { formatShape } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { expectTensor, optionsOf } from "../checks.js";
+import { expectRng, expectTensor, floatDTypeOption, optionsOf } from "../checks.js";
 import { fansOf, kaimingUniform, uniform } from "../init.js";
 import { Module } from "../module.js";
 
@@ -24,6 +24,14 @@ export interface LayerInit {
   readonly dtype?: FloatDType;
   /** Whether to add a bias. Default true. */
   readonly bias?: boolean;
+}
+
+/** The init options, checked under the layer's name (rng and dtype would otherwise fail in the init function). */
+function initOptions<T extends LayerInit>(op: string, options: unknown): T {
+  const o = optionsOf<T>(op, options, true);
+  expectRng(op, o.rng);
+  floatDTypeOption(op, o.dtype);
+  return o;
 }
 
 function defaultWeight(shape: number[], o: LayerInit): Tensor {
@@ -48,7 +56,7 @@ export class Linear extends Module {
     super();
     expectInteger("Linear", "inFeatures", inFeatures, 1, 2 ** 30);
     expectInteger("Linear", "outFeatures", outFeatures, 1, 2 ** 30);
-    options = optionsOf("Linear", options, true);
+    options = initOptions("Linear", options);
     const shape = [outFeatures, inFeatures];
     this.weight = this.parameter("weight", defaultWeight(shape, options));
     if (options.bias !== false) this.bias = this.parameter("bias", defaultBias("Linear", shape, outFeatures, options));
@@ -82,7 +90,7 @@ export interface Conv2dInit extends LayerInit {
 export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null = null;
-  readonly #geometry: { stride?: PairLike; padding?: PairLike; dilation?: PairLike };
+  readonly #geometry: { stride: PairLike; padding: PairLike; dilation: PairLike };
 
   constructor(
     readonly inChannels: number,
@@ -94,14 +102,19 @@ export class Conv2d extends Module {
     const op = "Conv2d";
     expectInteger(op, "inChannels", inChannels, 1, 2 ** 20);
     expectInteger(op, "outChannels", outChannels, 1, 2 ** 20);
-    options = optionsOf(op, options, true);
+    options = initOptions<Conv2dInit>(op, options);
+    // Checked here, not first at forward: a bad stride is the constructor's argument.
+    this.#geometry = {
+      stride: expectPair(op, "stride", options.stride, [1, 1], 1),
+      padding: expectPair(op, "padding", options.padding, [0, 0], 0),
+      dilation: expectPair(op, "dilation", options.dilation, [1, 1], 1),
+    };
     const [kh, kw] = typeof kernelSize === "number" ? [kernelSize, kernelSize] : Array.isArray(kernelSize) ? kernelSize : [NaN, NaN];
     expectInteger(op, "kernelSize", kh, 1, 2 ** 16);
     expectInteger(op, "kernelSize", kw, 1, 2 ** 16);
     const shape = [outChannels, inChannels, kh, kw];
     this.weight = this.parameter("weight", defaultWeight(shape, options));
     if (options.bias !== false) this.bias = this.parameter("bias", defaultBias(op, shape, outChannels, options));
-    this.#geometry = { stride: options.stride, padding: options.padding, dilation: options.dilation };
   }
 
   forward(x: Tensor): Tensor {

@@ -18,7 +18,7 @@ import { mean } from "../../tensor/primitives/reduce.js";
 import { reshape } from "../../tensor/primitives/shape.js";
 import { rsqrt } from "../../tensor/primitives/unary.js";
 import { expectShape, formatShape } from "../../tensor/shape.js";
-import { expectTensor, optionsOf } from "../checks.js";
+import { expectPositive, expectTensor, floatDTypeOption, optionsOf } from "../checks.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { Module } from "../module.js";
 
@@ -51,10 +51,11 @@ export class LayerNorm extends Module {
     if (shape.length === 0 || shape.some((d) => d < 1)) throw invalidArgument(op, `normalizedShape must be one or more dims ≥ 1, got [${shape.join(", ")}]`);
     options = optionsOf(op, options);
     this.normalizedShape = shape;
-    this.eps = expectFinite(op, "eps", options.eps ?? 1e-5);
+    this.eps = expectPositive(op, "eps", options.eps ?? 1e-5);
+    const dtype = floatDTypeOption(op, options.dtype);
     if (options.affine !== false) {
-      this.weight = this.parameter("weight", ones(shape, { dtype: options.dtype }));
-      this.bias = this.parameter("bias", zeros(shape, { dtype: options.dtype }));
+      this.weight = this.parameter("weight", ones(shape, { dtype }));
+      this.bias = this.parameter("bias", zeros(shape, { dtype }));
     }
   }
 
@@ -98,10 +99,10 @@ class BatchNorm extends Module {
     const op = this.constructor.name;
     expectInteger(op, "numFeatures", numFeatures, 1, 2 ** 30);
     options = optionsOf(op, options);
-    this.eps = expectFinite(op, "eps", options.eps ?? 1e-5);
+    this.eps = expectPositive(op, "eps", options.eps ?? 1e-5);
     this.momentum = expectFinite(op, "momentum", options.momentum ?? 0.1);
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw invalidArgument(op, `momentum must be in [0, 1], got ${this.momentum}`);
-    const dtype = options.dtype;
+    if (!(this.momentum >= 0 && this.momentum <= 1)) throw invalidArgument(op, `momentum must be in [0, 1], got ${this.momentum}`, { argument: "momentum", got: this.momentum });
+    const dtype = floatDTypeOption(op, options.dtype);
     if (options.affine !== false) {
       this.weight = this.parameter("weight", ones([numFeatures], { dtype }));
       this.bias = this.parameter("bias", zeros([numFeatures], { dtype }));

@@ -1,6 +1,6 @@
 /** Layers without parameters that reshape or pool: MaxPool2d, AvgPool2d, Flatten. */
 import { expectInteger } from "../../errors.js";
-import { avgPool2d, maxPool2d, type Pool2dOptions } from "../../tensor/primitives/pool.js";
+import { avgPool2d, maxPool2d, poolWindow, type Pool2dOptions } from "../../tensor/primitives/pool.js";
 import { reshape } from "../../tensor/primitives/shape.js";
 import { normalizeAxis } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
@@ -11,6 +11,7 @@ import { Module } from "../module.js";
 export class MaxPool2d extends Module {
   constructor(readonly options: Pool2dOptions) {
     super();
+    poolWindow("MaxPool2d", options);
   }
   forward(x: Tensor): Tensor {
     return maxPool2d(x, this.options);
@@ -21,6 +22,7 @@ export class MaxPool2d extends Module {
 export class AvgPool2d extends Module {
   constructor(readonly options: Pool2dOptions) {
     super();
+    poolWindow("AvgPool2d", options);
   }
   forward(x: Tensor): Tensor {
     return avgPool2d(x, this.options);

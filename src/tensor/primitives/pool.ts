@@ -61,9 +61,8 @@ export interface Pool2dOptions {
   readonly padding?: PairLike;
 }
 
-/** Checked pooling arguments; `ShapeMismatch` if no window fits. */
-function poolParams(op: string, x: unknown, options: unknown): [Tensor, PoolParams, Pair] {
-  const t = expectNCHW(op, "x", x);
+/** Checked pooling options (kernel, stride, padding), before any input is seen: pool layers check them when built. */
+export function poolWindow(op: string, options: unknown): PoolParams {
   const opts = optionsObject(op, options);
   if (opts.kernel === undefined) throw invalidArgument(op, "options.kernel is required", { argument: "kernel" });
   const kernel = expectPair(op, "kernel", opts.kernel, undefined, 1);
@@ -74,7 +73,14 @@ function poolParams(op: string, x: unknown, options: unknown): [Tensor, PoolPara
       throw invalidArgument(op, `padding [${padding.join(", ")}] must be at most half the kernel [${kernel.join(", ")}]`, { padding: [...padding], kernel: [...kernel] });
     }
   }
-  const params: PoolParams = { kernel, stride, padding, dilation: [1, 1] };
+  return { kernel, stride, padding, dilation: [1, 1] };
+}
+
+/** Checked pooling arguments; `ShapeMismatch` if no window fits. */
+function poolParams(op: string, x: unknown, options: unknown): [Tensor, PoolParams, Pair] {
+  const t = expectNCHW(op, "x", x);
+  const params = poolWindow(op, options);
+  const { kernel, padding } = params;
   const out = outputSize(t, params);
   if (!(out[0] >= 1 && out[1] >= 1)) {
     throw new AdError("ShapeMismatch", `the output would be empty (${out[0]} × ${out[1]}): kernel [${kernel.join(", ")}] is larger than the padded input ${formatShape(t.shape)}`, {
