@@ -10,7 +10,7 @@
 import { AdError, describe, expectFinite, invalidArgument } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import { isFloat } from "../tensor/dtype.js";
-import { add, mul, neg, sub } from "../tensor/primitives/arithmetic.js";
+import { add, mul, mulSafe, neg, sub } from "../tensor/primitives/arithmetic.js";
 import { gather } from "../tensor/primitives/gather.js";
 import { mean, sum } from "../tensor/primitives/reduce.js";
 import { squeeze, unsqueeze } from "../tensor/primitives/shape.js";
@@ -116,7 +116,8 @@ function negativeLogLikelihood(op: string, logProbs: Tensor, target: Target): Te
   if (target instanceof Tensor && isFloat(target.dtype)) {
     floatPair(op, "input", logProbs, target);
     if (target.dtype !== logProbs.dtype) throw new AdError("DTypeMismatch", `target is ${target.dtype}, input ${logProbs.dtype}`, { op, dtypes: [logProbs.dtype, target.dtype] });
-    return neg(sum(mul(logProbs, target), -1));
+    // A class of probability 0 contributes 0 even where its log-probability is −∞ (not 0·−∞ = NaN).
+    return neg(sum(mulSafe(target, logProbs), -1));
   }
   const idx = labels(op, logProbs, target);
   return neg(squeeze(gather(logProbs, -1, unsqueeze(idx, -1)), -1));

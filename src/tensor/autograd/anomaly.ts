@@ -24,6 +24,21 @@ export function inBackwardOf<R>(op: string, fn: () => R): R {
   }
 }
 
+/**
+ * Computes a local derivative that may be ±∞ or NaN at the edge of its domain (1/x at 0) with the
+ * checks off: rules only use it through mulSafe, whose product is checked, so a zero cotangent
+ * against it is not reported as an anomaly.
+ */
+export function localDerivative<R>(fn: () => R): R {
+  if (!active) return fn();
+  active = false;
+  try {
+    return fn();
+  } finally {
+    active = true;
+  }
+}
+
 export function isAnomalyDetectionEnabled(): boolean {
   return active;
 }
