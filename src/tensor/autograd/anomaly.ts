@@ -2,10 +2,11 @@
  * `detectAnomaly(fn)`: while fn runs, every primitive's output and every cotangent the backward pass
  * produces is checked for NaN/±Inf, and the first one raises `NonFinite` naming the op, whether it
  * was the forward value or the backward pass, and the input shapes. Off by default (the check reads
- * every element). Scoped and restored like `noGrad`.
+ * every element). Scoped and restored like `noGrad`, and like it refuses an async `fn`.
  */
 import { AdError, expectFunction } from "../../errors.js";
 import { isFloat } from "../dtype.js";
+import { synchronously } from "./scoped.js";
 import type { Tensor } from "../tensor.js";
 
 let active = false;
@@ -44,14 +45,15 @@ export function isAnomalyDetectionEnabled(): boolean {
 }
 
 export function detectAnomaly<R>(fn: () => R): R {
-  expectFunction("detectAnomaly", "fn", fn);
-  const previous = active;
-  active = true;
-  try {
-    return fn();
-  } finally {
-    active = previous;
-  }
+  const op = "detectAnomaly";
+  expectFunction(op, "fn", fn);
+  return synchronously(op, "run unchecked", undefined, fn, () => {
+    const previous = active;
+    active = true;
+    return () => {
+      active = previous;
+    };
+  });
 }
 
 /** The first non-finite element of t as [flat position, value], or undefined. */
