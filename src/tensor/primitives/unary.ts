@@ -25,7 +25,9 @@ import { where } from "./select.js";
  */
 function unaryPrimitive(name: UnaryOp, f: (x: number) => number, dydx: (x: Tensor, y: Tensor) => Tensor, unbounded = false): Primitive<undefined> {
   const kernel = unaryOp(name, f);
-  const times = unbounded ? (g: Tensor, x: Tensor, y: Tensor) => mulSafe(g, localDerivative(() => dydx(x, y))) : (g: Tensor, x: Tensor, y: Tensor) => mul(g, dydx(x, y));
+  const times = unbounded
+    ? (g: Tensor, x: Tensor, y: Tensor) => mulSafe(g, localDerivative(() => dydx(x, y)))
+    : (g: Tensor, x: Tensor, y: Tensor) => mul(g, dydx(x, y));
   return definePrimitive(name, {
     impl: ([x]) => kernel(expectFloat(name, x)),
     vjp: ({ cotangent: g, inputs: [x], output }) => [times(g, x, output)],
