@@ -6,7 +6,7 @@
  */
 import { AdError, expectFunction } from "../../errors.js";
 import { isFloat } from "../dtype.js";
-import { synchronously } from "./scoped.js";
+import { expectSynchronous, synchronousResult } from "./scoped.js";
 import type { Tensor } from "../tensor.js";
 
 let active = false;
@@ -47,13 +47,17 @@ export function isAnomalyDetectionEnabled(): boolean {
 export function detectAnomaly<R>(fn: () => R): R {
   const op = "detectAnomaly";
   expectFunction(op, "fn", fn);
-  return synchronously(op, "run unchecked", undefined, fn, () => {
-    const previous = active;
-    active = true;
-    return () => {
-      active = previous;
-    };
-  });
+  const effect = "run unchecked";
+  expectSynchronous(op, fn, effect);
+  const previous = active;
+  active = true;
+  let result: R;
+  try {
+    result = fn();
+  } finally {
+    active = previous;
+  }
+  return synchronousResult(op, result, effect);
 }
 
 /** The first non-finite element of t as [flat position, value], or undefined. */

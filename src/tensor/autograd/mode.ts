@@ -5,7 +5,7 @@
  * decide whether its own operations are recorded (`createGraph`).
  */
 import { expectFunction } from "../../errors.js";
-import { synchronously } from "./scoped.js";
+import { expectSynchronous, synchronousResult } from "./scoped.js";
 
 let enabled = true;
 
@@ -29,11 +29,15 @@ export function enableGrad<R>(fn: () => R): R {
  */
 export function withGrad<R>(on: boolean, fn: () => R, op = on ? "enableGrad" : "noGrad", instead?: string): R {
   expectFunction(op, "fn", fn);
-  return synchronously(op, on ? "stop recording the graph" : "record a graph", instead, fn, () => {
-    const previous = enabled;
-    enabled = on;
-    return () => {
-      enabled = previous;
-    };
-  });
+  const effect = on ? "stop recording the graph" : "record a graph";
+  expectSynchronous(op, fn, effect, instead);
+  const previous = enabled;
+  enabled = on;
+  let result: R;
+  try {
+    result = fn();
+  } finally {
+    enabled = previous;
+  }
+  return synchronousResult(op, result, effect, instead);
 }

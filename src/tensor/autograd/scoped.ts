@@ -17,7 +17,7 @@ const DEFERRED: Readonly<Record<string, string>> = {
 };
 
 /** What to do instead, for a scoped mode: wrap each synchronous step. */
-const wrapEachStep = (op: string) => `call ${op} around each synchronous step inside it instead, e.g. \`const y = await load(); const out = ${op}(() => model.forward(y));\``;
+const wrapEachStep = (op: string) => `call ${op} around each synchronous step inside it, e.g. \`const y = await load(); const out = ${op}(() => model.forward(y));\``;
 
 function refusal(op: string, got: string, effect: string, instead = wrapEachStep(op)): AdError {
   return invalidArgument(op, `${op} applies only while fn runs synchronously, and fn is ${got}: after its first await (or yield) it would ${effect}. Instead, ${instead}`, {
@@ -33,27 +33,15 @@ export function expectSynchronous(op: string, fn: unknown, effect: string, inste
 }
 
 /**
- * Runs `fn` under a mode that `enter` sets and the returned function undoes, refusing an async or
- * generator function (before calling it) and a promise returned by a plain one (after the mode is
- * undone). `effect` says what would go wrong after an await, `instead` what to do (default: wrap each
- * synchronous step in `op`), for the message.
+ * Passes fn's result through, unless it is a promise (a plain function that went async): then the
+ * caller, with its mode already restored, gets this error instead.
  */
-export function synchronously<R>(op: string, effect: string, instead: string | undefined, fn: () => R, enter: () => () => void): R {
-  expectSynchronous(op, fn, effect, instead);
-  const exit = enter();
-  let result: R;
-  try {
-    result = fn();
-  } finally {
-    exit();
-  }
-  if (isThenable(result)) {
-    // The promise is already running and the caller never receives it: its outcome is ignored (a
-    // rejection would otherwise be unhandled), and this error is the report.
-    if (result instanceof Promise) result.catch(() => undefined);
-    throw refusal(op, "a function that returned a promise", effect, instead);
-  }
-  return result;
+export function synchronousResult<R>(op: string, result: R, effect: string, instead?: string): R {
+  if (!isThenable(result)) return result;
+  // The promise is already running and the caller never receives it: its outcome is ignored (a
+  // rejection would otherwise be unhandled), and this error is the report.
+  if (result instanceof Promise) result.catch(() => undefined);
+  throw refusal(op, "a function that returned a promise", effect, instead);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
