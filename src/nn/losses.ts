@@ -10,7 +10,7 @@
 import { AdError, describe, expectFinite, invalidArgument } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import { isFloat } from "../tensor/dtype.js";
-import { add, mul, neg, sub } from "../tensor/primitives/arithmetic.js";
+import { add, mul, mulSafe, neg, sub } from "../tensor/primitives/arithmetic.js";
 import { gather } from "../tensor/primitives/gather.js";
 import { mean, sum } from "../tensor/primitives/reduce.js";
 import { squeeze, unsqueeze } from "../tensor/primitives/shape.js";
@@ -72,11 +72,17 @@ export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}
   return reduce(op, mul(d, d), options.reduction);
 }
 
-/** Labels as an int32 tensor of the batch shape [...], checked against logits [..., C]. */
+/**
+ * Labels as an int32 tensor of the batch shape [...], checked against logits [..., C]. A number[] is
+ * read as float64 first so that 1.5 or NaN is refused, not truncated to 1 or 0 by the int32 store.
+ */
 function labels(op: string, logits: Tensor, target: Target): Tensor {
-  const t = Array.isArray(target) ? tensor(target, { dtype: "int32" }) : (target as Tensor);
+  const fromArray = Array.isArray(target);
+  const t = fromArray ? tensor(target, { dtype: "float64" }) : (target as Tensor);
   if (!(t instanceof Tensor)) throw invalidArgument(op, `target must be a Tensor or a number[], got ${describe(target)}`, { argument: "target" });
-  if (t.dtype !== "int32") throw new AdError("DTypeMismatch", `class labels must be int32 (or a number[]), got ${t.dtype}; float targets must be [..., C] probabilities`, { op, dtype: t.dtype });
+  if (!fromArray && t.dtype !== "int32") {
+    throw new AdError("DTypeMismatch", `class labels must be int32 (or a number[]), got ${t.dtype}; float targets must be [..., C] probabilities`, { op, dtype: t.dtype });
+  }
   if (!sameShape(t.shape, logits.shape.slice(0, -1))) {
     throw new AdError("ShapeMismatch", `labels ${formatShape(t.shape)} must have the batch shape of logits ${formatShape(logits.shape)} (all axes but the last)`, {
       op,
@@ -86,10 +92,23 @@ function labels(op: string, logits: Tensor, target: Target): Tensor {
   const c = logits.shape[logits.rank - 1];
   const values = t.data();
   for (let k = 0; k < values.length; k++) {
-    const i = values[k];
-    if (i < 0 || i >= c) throw invalidArgument(op, `label ${i} is out of range for ${c} classes`, { label: i, classes: c });
+    const label = values[k];
+    if (Number.isInteger(label) && label >= 0 && label < c) continue;
+    const position = positionIn(k, t.shape);
+    const why = Number.isInteger(label) ? `is out of range for ${c} classes` : "is not an integer class index";
+    throw invalidArgument(op, `label ${label} at position [${position.join(", ")}] ${why}`, { argument: "target", label, position, classes: c });
   }
-  return t;
+  return t.dtype === "int32" ? t : tensor(Int32Array.from(values), { shape: [...t.shape] });
+}
+
+/** The multi-index of the k-th element (row-major) of `shape`, for error messages. */
+function positionIn(k: number, shape: readonly number[]): number[] {
+  const position = new Array<number>(shape.length);
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    position[axis] = k % shape[axis];
+    k = Math.floor(k / shape[axis]);
+  }
+  return position;
 }
 
 /** −Σ_c target_c · logProbs_c for probability targets, or −logProbs[label] for labels; per sample. */
@@ -97,7 +116,8 @@ function negativeLogLikelihood(op: string, logProbs: Tensor, target: Target): Te
   if (target instanceof Tensor && isFloat(target.dtype)) {
     floatPair(op, "input", logProbs, target);
     if (target.dtype !== logProbs.dtype) throw new AdError("DTypeMismatch", `target is ${target.dtype}, input ${logProbs.dtype}`, { op, dtypes: [logProbs.dtype, target.dtype] });
-    return neg(sum(mul(logProbs, target), -1));
+    // A class of probability 0 contributes 0 even where its log-probability is −∞ (not 0·−∞ = NaN).
+    return neg(sum(mulSafe(target, logProbs), -1));
   }
   const idx = labels(op, logProbs, target);
   return neg(squeeze(gather(logProbs, -1, unsqueeze(idx, -1)), -1));

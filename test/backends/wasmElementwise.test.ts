@@ -18,6 +18,7 @@ import { TRIG_LIMIT } from "../../src/backends/wasm/math.js";
 import type { BinaryOp, UnaryOp } from "../../src/backends/ops.js";
 import { erf as erfNumber } from "../../src/scalar/special.js";
 import * as T from "../../src/tensor/index.js";
+import { divSafe, mulSafe } from "../../src/tensor/primitives/arithmetic.js";
 import { reluGrad } from "../../src/tensor/primitives/unary.js";
 import { getBackend, setBackend, tensor, type Tensor } from "../../src/tensor/index.js";
 import { errorCode } from "../support/errorCode.js";
@@ -92,10 +93,10 @@ function expected(op: string, x: Tensor): Tensor {
   return tensor(Float32Array.from(x.data(), oracle), { shape: [...x.shape] });
 }
 const BINARY_REFERENCE: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
-  add: T.add, sub: T.sub, mul: T.mul, div: T.div, maximum: T.maximum, minimum: T.minimum, pow: T.pow, reluGrad,
+  add: T.add, sub: T.sub, mul: T.mul, div: T.div, maximum: T.maximum, minimum: T.minimum, pow: T.pow, reluGrad, mulSafe, divSafe,
 };
 /** IEEE ops are bit-identical; the rest within one float32 ulp. */
-const EXACT = new Set<string>(["neg", "abs", "relu", "sqrt", "rsqrt", "add", "sub", "mul", "div", "maximum", "minimum", "reluGrad"]);
+const EXACT = new Set<string>(["neg", "abs", "relu", "sqrt", "rsqrt", "add", "sub", "mul", "div", "maximum", "minimum", "reluGrad", "mulSafe", "divSafe"]);
 const tolerance = (op: string) => (EXACT.has(op) ? 0 : 1);
 
 const size = fc.oneof(fc.integer({ min: 0, max: 17 }), fc.constantFrom(63, 64, 65, 1000, 4099));

@@ -79,6 +79,37 @@ describe("crossEntropy", () => {
   });
 });
 
+describe("class labels", () => {
+  const logits = randn([2, 3], { rng: rng(4), ...f64 });
+  const bad: [string, number[] | number[][], number, number[]][] = [
+    ["a fraction", [0, 1.5], 1.5, [1]],
+    ["NaN", [0, NaN], NaN, [1]],
+    ["−1", [-1, 0], -1, [0]],
+    ["the class count", [0, 3], 3, [1]],
+    ["Infinity", [Infinity, 0], Infinity, [0]],
+  ];
+
+  it.each(bad)("refuse %s as a label (crossEntropy, nllLoss), naming the loss, the label and its position", (_, target, label, position) => {
+    for (const [op, loss] of [["crossEntropy", crossEntropy], ["nllLoss", nllLoss]] as const) {
+      const e = thrown(() => loss(logits, target as number[]));
+      expect(e.code).toBe("InvalidArgument");
+      expect(e.details).toMatchObject({ op, label, position, classes: 3 });
+      expect(e.message).toContain(`label ${label} at position [${position.join(", ")}]`);
+    }
+  });
+
+  it("refuse a bad label in nested batches (position in the batch shape) and in int32 tensors", () => {
+    const x = randn([2, 2, 3], { rng: rng(5), ...f64 });
+    expect(thrown(() => crossEntropy(x, [[0, 1], [2, 0.25]] as never)).details).toMatchObject({ label: 0.25, position: [1, 1] });
+    expect(thrown(() => nllLoss(x, tensor([[0, 1], [3, 0]], { dtype: "int32" }))).details).toMatchObject({ label: 3, position: [1, 0] });
+  });
+
+  it("accept integer labels from a number[] exactly as from an int32 tensor", () => {
+    const y = [2, 0];
+    expect(nllLoss(logits, y).item()).toBe(nllLoss(logits, tensor(y, { dtype: "int32" })).item());
+  });
+});
+
 describe("nllLoss", () => {
   it("is crossEntropy after logSoftmax", () => {
     const x = randn([4, 3], { rng: rng(2), ...f64 });

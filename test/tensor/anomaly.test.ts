@@ -1,7 +1,7 @@
 /** detectAnomaly: the first op producing NaN/±Inf, forward or backward, named with its input shapes. */
 import { describe, expect, it } from "vitest";
 import { AdError } from "../../src/errors.js";
-import { detectAnomaly, isAnomalyDetectionEnabled, log, mul, sqrt, sum, tensor } from "../../src/tensor/index.js";
+import { detectAnomaly, grad, gt, isAnomalyDetectionEnabled, jvp, log, mul, sqrt, sum, tensor, where, type Tensor } from "../../src/tensor/index.js";
 
 function thrown(fn: () => unknown): AdError | undefined {
   try {
@@ -27,9 +27,18 @@ describe("detectAnomaly", () => {
     expect(y.item()).toBe(2);
     const e = thrown(() => detectAnomaly(() => y.backward()));
     expect(e?.code).toBe("NonFinite");
-    // The infinite cotangent comes from the div inside sqrt's VJP rule: both are named.
-    expect(e?.details).toMatchObject({ op: "sqrt", phase: "backward", step: "div", value: Infinity, position: 1 });
+    // The infinite cotangent comes from the product inside sqrt's VJP rule: both are named.
+    expect(e?.details).toMatchObject({ op: "sqrt", phase: "backward", step: "mulSafe", value: Infinity, position: 1 });
     expect(e?.message).toContain("backward pass of sqrt");
+  });
+
+  it("does not report an infinite local derivative whose cotangent is 0 (the product is 0, and checked)", () => {
+    // where(x > 0, √x, 0) at 0: √'s cotangent is 0 there, against ∂√x = ∞.
+    const x = tensor([0, 4], { dtype: "float64" });
+    const g = detectAnomaly(() => grad((t: Tensor) => sum(where(gt(t, 0), sqrt(t), 0)))(x) as Tensor);
+    expect(Array.from(g.data())).toEqual([0, 0.25]);
+    const [, tangent] = detectAnomaly(() => jvp((t: Tensor) => sqrt(t), [x], [tensor([0, 1], { dtype: "float64" })]));
+    expect(Array.from(tangent.data())).toEqual([0, 0.25]);
   });
 
   it("is off by default and restored after the call, even when it throws", () => {

@@ -118,7 +118,19 @@ export const BINARY: Partial<Record<BinaryOp, { readonly float32?: VecFn2; reado
   pow: { float32: widen2(math.pow) },
   // g & (x > 0): the comparison's all-ones lanes keep g's bits, the others give +0 (as the reference).
   reluGrad: exact2((f, t) => f.vConst(t, 0).vCmp(t, "gt").and()),
+  mulSafe: { float32: zeroSafe(Val.f32, "mul"), float64: zeroSafe(Val.f64, "mul") },
+  divSafe: { float32: zeroSafe(Val.f32, "div"), float64: zeroSafe(Val.f64, "div") },
 };
+
+/** (a op b) & (a ≠ 0): lanes where a is ±0 give +0 whatever b is (as the reference); NaN in a stays NaN. */
+function zeroSafe(t: Lane, op: "mul" | "div"): VecFn2 {
+  return (f, a, b) => {
+    f.get(a).get(b);
+    if (op === "mul") f.vMul(t);
+    else f.vDiv(t);
+    f.get(a).vConst(t, 0).vCmp(t, "ne").and();
+  };
+}
 
 /**
  * How a binary kernel reads its operands along a row: both as vectors ("vv"), or one of them as a

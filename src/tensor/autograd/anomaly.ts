@@ -2,10 +2,11 @@
  * `detectAnomaly(fn)`: while fn runs, every primitive's output and every cotangent the backward pass
  * produces is checked for NaN/±Inf, and the first one raises `NonFinite` naming the op, whether it
  * was the forward value or the backward pass, and the input shapes. Off by default (the check reads
- * every element). Scoped and restored like `noGrad`.
+ * every element). Scoped and restored like `noGrad`, and like it refuses an async `fn`.
  */
 import { AdError, expectFunction } from "../../errors.js";
 import { isFloat } from "../dtype.js";
+import { expectSynchronous, synchronousResult } from "./scoped.js";
 import type { Tensor } from "../tensor.js";
 
 let active = false;
@@ -24,19 +25,39 @@ export function inBackwardOf<R>(op: string, fn: () => R): R {
   }
 }
 
+/**
+ * Computes a local derivative that may be ±∞ or NaN at the edge of its domain (1/x at 0) with the
+ * checks off: rules only use it through mulSafe, whose product is checked, so a zero cotangent
+ * against it is not reported as an anomaly.
+ */
+export function localDerivative<R>(fn: () => R): R {
+  if (!active) return fn();
+  active = false;
+  try {
+    return fn();
+  } finally {
+    active = true;
+  }
+}
+
 export function isAnomalyDetectionEnabled(): boolean {
   return active;
 }
 
 export function detectAnomaly<R>(fn: () => R): R {
-  expectFunction("detectAnomaly", "fn", fn);
+  const op = "detectAnomaly";
+  expectFunction(op, "fn", fn);
+  const effect = "run unchecked";
+  expectSynchronous(op, fn, effect);
   const previous = active;
   active = true;
+  let result: R;
   try {
-    return fn();
+    result = fn();
   } finally {
     active = previous;
   }
+  return synchronousResult(op, result, effect);
 }
 
 /** The first non-finite element of t as [flat position, value], or undefined. */

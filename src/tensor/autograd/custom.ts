@@ -13,7 +13,7 @@ import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { Tensor } from "../tensor.js";
 import { cotangentsOf, seedFor } from "./backward.js";
 import { zerosLike } from "../primitives/lift.js";
-import { enableGrad, isGradEnabled, noGrad } from "./mode.js";
+import { isGradEnabled, withGrad } from "./mode.js";
 import { jvp } from "./transforms.js";
 
 function tensorArgs(op: string, args: readonly unknown[]): Tensor[] {
@@ -69,7 +69,7 @@ export function customVjp<R>(
   return (...xs: Tensor[]) => {
     const inputs = tensorArgs(op, xs);
     // Outside any differentiation f itself is run (fwd may do extra work for its residuals).
-    if (!isGradEnabled() || !inputs.some((x) => x.requiresGrad)) return tensorResult(op, "f", noGrad(() => f(...inputs)));
+    if (!isGradEnabled() || !inputs.some((x) => x.requiresGrad)) return tensorResult(op, "f", withGrad(false, () => f(...inputs), op, "pass a synchronous f"));
     return bind(prim, inputs, { residuals: undefined as R });
   };
 }
@@ -93,7 +93,7 @@ export function customJvp(f: (...xs: Tensor[]) => Tensor, rule: (primals: readon
 /** Runs f again on the inputs with recording on and pulls the cotangent back through it. */
 function recomputeVjp(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], output: Tensor, cotangent: Tensor): Tensor[] {
   const nested = isGradEnabled();
-  const y = enableGrad(() => tensorResult("checkpoint", "f", f(...inputs)));
+  const y = withGrad(true, () => tensorResult("checkpoint", "f", f(...inputs)), "checkpoint", "pass a synchronous f");
   return cotangentsOf([y], [seedFor("checkpoint", output, cotangent)], inputs, { createGraph: nested });
 }
 

@@ -1,9 +1,11 @@
 /**
  * Whether operations are recorded for differentiation. One flag, visible and scoped: `noGrad(fn)`
- * runs `fn` with recording off and restores the previous state even if `fn` throws; the backward pass
- * uses the same switch to decide whether its own operations are recorded (`createGraph`).
+ * runs `fn` with recording off and restores the previous state even if `fn` throws (an async `fn`,
+ * whose scope would end at its first await, is refused); the backward pass uses the same switch to
+ * decide whether its own operations are recorded (`createGraph`).
  */
 import { expectFunction } from "../../errors.js";
+import { expectSynchronous, synchronousResult } from "./scoped.js";
 
 let enabled = true;
 
@@ -21,13 +23,21 @@ export function enableGrad<R>(fn: () => R): R {
   return withGrad(true, fn);
 }
 
-export function withGrad<R>(on: boolean, fn: () => R): R {
-  expectFunction(on ? "enableGrad" : "noGrad", "fn", fn);
+/**
+ * Runs `fn` with recording on or off, restored afterwards; `op` names the function the user called in
+ * errors, `instead` what to do when fn is async (refused: see scoped.ts).
+ */
+export function withGrad<R>(on: boolean, fn: () => R, op = on ? "enableGrad" : "noGrad", instead?: string): R {
+  expectFunction(op, "fn", fn);
+  const effect = on ? "stop recording the graph" : "record a graph";
+  expectSynchronous(op, fn, effect, instead);
   const previous = enabled;
   enabled = on;
+  let result: R;
   try {
-    return fn();
+    result = fn();
   } finally {
     enabled = previous;
   }
+  return synchronousResult(op, result, effect, instead);
 }

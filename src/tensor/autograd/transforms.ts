@@ -14,7 +14,8 @@ import { fromStorage, Tensor } from "../tensor.js";
 import { Level, runWithLevel } from "./forward.js";
 import { flatten, type Tree } from "./pytree.js";
 import { cotangentsOf, seedFor } from "./backward.js";
-import { enableGrad, isGradEnabled } from "./mode.js";
+import { isGradEnabled, withGrad } from "./mode.js";
+import { expectSynchronous } from "./scoped.js";
 
 export interface GradOptions {
   /** Which positional arguments to differentiate with respect to (default 0). */
@@ -65,6 +66,10 @@ function regroup(traced: Traced, flat: readonly Tensor[]): unknown[] {
   });
 }
 
+/** What to do instead of differentiating an async f (refused: the recording would stop at its first await). */
+const SYNC_F = "await the inputs first and differentiate a synchronous f of them";
+const RECORDING_STOPS = "stop recording the graph";
+
 function trace(op: string, f: Fn, args: unknown[], argnums: readonly number[]): Traced {
   const inputs: Tensor[] = [];
   const groups: { count: number; rebuild: (leaves: readonly Tensor[]) => unknown }[] = [];
@@ -94,7 +99,8 @@ function trace(op: string, f: Fn, args: unknown[], argnums: readonly number[]): 
   nested ||= depth > 0;
   depth++;
   try {
-    const output = enableGrad(() => f(...(callArgs as never[])));
+    expectSynchronous(op, f, RECORDING_STOPS, SYNC_F);
+    const output = withGrad(true, () => f(...(callArgs as never[])), op, SYNC_F);
     return { output, inputs, groups, nested };
   } finally {
     depth--;
@@ -228,7 +234,8 @@ function forwardPass(op: string, f: Fn, args: readonly unknown[], argnums: reado
     });
     callArgs[k] = rebuild(inputs);
   });
-  const output: unknown = runWithLevel(level, () => enableGrad(() => f(...(callArgs as never[]))));
+  expectSynchronous(op, f, RECORDING_STOPS, SYNC_F);
+  const output: unknown = runWithLevel(level, () => withGrad(true, () => f(...(callArgs as never[])), op, SYNC_F));
   const { leaves, rebuild } = outputLeaves(op, output);
   return { output, leaves, rebuild, tangents: leaves.map((y) => level.tangents.get(y) ?? zerosLike(y)) };
 }

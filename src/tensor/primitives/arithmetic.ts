@@ -47,11 +47,45 @@ export const mulP = definePrimitive("mul", {
 
 export const divP = definePrimitive("div", {
   impl: ([a, b]) => divKernel(a, b),
-  // d(a/b) = da/b − (a/b)·db/b
-  vjp: ({ cotangent: g, inputs: [, b], output }) => [div(g, b), neg(mul(g, div(output, b)))],
+  // d(a/b) = da/b − (a/b)·db/b; 1/b is infinite at b = 0, so a zero (co)tangent goes through the safe forms.
+  vjp: ({ cotangent: g, inputs: [, b], output }) => [divSafe(g, b), neg(divSafe(mulSafe(g, output), b))],
   jvp: ({ tangents: [ta, tb], inputs: [, b], output }) =>
-    zeroIfNull(plus(ta === null ? null : div(ta, b), tb === null ? null : neg(mul(tb, div(output, b)))), output),
+    zeroIfNull(plus(ta === null ? null : divSafe(ta, b), tb === null ? null : neg(divSafe(mulSafe(tb, output), b))), output),
 });
+
+/*
+ * The zero-(co)tangent convention (README, "Derivatives at the edges"): a zero tangent or cotangent
+ * contributes zero even against an infinite or NaN local derivative, as on the scalar tape and Dual.
+ * Only rules whose local derivative can be infinite (log, sqrt, rsqrt, pow, div) pay for it, through
+ * these two products; their own rules use them again, so higher orders keep the convention.
+ */
+const mulSafeKernel = binaryOp("mulSafe", (g, d) => (g === 0 ? 0 : g * d));
+const divSafeKernel = binaryOp("divSafe", (g, d) => (g === 0 ? 0 : g / d));
+
+// mulSafe(a, b) = a·b, 0 where a = 0: d = b da + a db, each term 0 where its (co)tangent or a is 0.
+export const mulSafeP = definePrimitive("mulSafe", {
+  impl: ([a, b]) => mulSafeKernel(a, b),
+  vjp: ({ cotangent: c, inputs: [a, b] }) => [mulSafe(c, b), mulSafe(a, c)],
+  jvp: ({ tangents: [ta, tb], inputs: [a, b], output }) => zeroIfNull(plus(ta === null ? null : mulSafe(ta, b), tb === null ? null : mulSafe(a, tb)), output),
+});
+
+// divSafe(a, b) = a/b, 0 where a = 0: d = da/b − (a/b)·db/b, as div's rule.
+export const divSafeP = definePrimitive("divSafe", {
+  impl: ([a, b]) => divSafeKernel(a, b),
+  vjp: ({ cotangent: c, inputs: [, b], output }) => [divSafe(c, b), neg(divSafe(mulSafe(c, output), b))],
+  jvp: ({ tangents: [ta, tb], inputs: [, b], output }) =>
+    zeroIfNull(plus(ta === null ? null : divSafe(ta, b), tb === null ? null : neg(divSafe(mulSafe(tb, output), b))), output),
+});
+
+/** g·d, but 0 where g is 0 even if d is ±∞ or NaN (internal: not exported by adjoint/tensor). */
+export function mulSafe(g: Tensor, d: Tensor): Tensor {
+  return bind(mulSafeP, liftPair("mulSafe", g, d), undefined);
+}
+
+/** g/d, but 0 where g is 0 even if d is 0 or NaN (internal). */
+export function divSafe(g: Tensor, d: Tensor): Tensor {
+  return bind(divSafeP, liftPair("divSafe", g, d), undefined);
+}
 
 export const negP = definePrimitive("neg", {
   impl: ([a]) => negKernel(a),

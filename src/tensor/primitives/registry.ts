@@ -7,7 +7,7 @@
  * user's and are not listed.)
  */
 import type { Primitive } from "../primitive.js";
-import { addP, divP, mulP, negP, subP } from "./arithmetic.js";
+import { addP, divP, divSafeP, mulP, mulSafeP, negP, subP } from "./arithmetic.js";
 import { castP } from "./cast.js";
 import { eqP, geP, gtP, leP, ltP, neP } from "./compare.js";
 import { conv2dInputGradP, conv2dP, conv2dWeightGradP } from "./conv.js";
@@ -26,6 +26,8 @@ export const primitives = {
   mul: mulP,
   div: divP,
   neg: negP,
+  mulSafe: mulSafeP,
+  divSafe: divSafeP,
   pow: powP,
   exp: expP,
   log: logP,

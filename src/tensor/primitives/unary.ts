@@ -12,31 +12,39 @@ import { erf as erfNumber } from "../../scalar/special.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import type { Tensor } from "../tensor.js";
 import type { ShapeOf } from "../types.js";
-import { add, div, mul, neg, sub } from "./arithmetic.js";
+import { localDerivative } from "../autograd/anomaly.js";
+import { add, div, mul, mulSafe, neg, sub } from "./arithmetic.js";
 import { eq } from "./compare.js";
 import { expectFloat, lift, liftPair, type TensorLike, zerosLike } from "./lift.js";
 import { where } from "./select.js";
 
-/** A unary primitive from its kernel and its local derivative dy/dx (written with primitives). */
-function unaryPrimitive(name: UnaryOp, f: (x: number) => number, dydx: (x: Tensor, y: Tensor) => Tensor): Primitive<undefined> {
+/**
+ * A unary primitive from its kernel and its local derivative dy/dx (written with primitives).
+ * `unbounded`: dy/dx can be ±∞ inside the domain's closure (log, sqrt, rsqrt at 0), so it is applied
+ * with mulSafe — a zero (co)tangent stays zero there; the other rules pay nothing for it.
+ */
+function unaryPrimitive(name: UnaryOp, f: (x: number) => number, dydx: (x: Tensor, y: Tensor) => Tensor, unbounded = false): Primitive<undefined> {
   const kernel = unaryOp(name, f);
+  const times = unbounded
+    ? (g: Tensor, x: Tensor, y: Tensor) => mulSafe(g, localDerivative(() => dydx(x, y)))
+    : (g: Tensor, x: Tensor, y: Tensor) => mul(g, dydx(x, y));
   return definePrimitive(name, {
     impl: ([x]) => kernel(expectFloat(name, x)),
-    vjp: ({ cotangent: g, inputs: [x], output }) => [mul(g, dydx(x, output))],
-    jvp: ({ tangents: [t], inputs: [x], output }) => (t === null ? zerosLike(output) : mul(t, dydx(x, output))),
+    vjp: ({ cotangent: g, inputs: [x], output }) => [times(g, x, output)],
+    jvp: ({ tangents: [t], inputs: [x], output }) => (t === null ? zerosLike(output) : times(t, x, output)),
   });
 }
 
 export const expP = unaryPrimitive("exp", Math.exp, (_x, y) => y);
-export const logP = unaryPrimitive("log", Math.log, (x) => div(1, x));
+export const logP = unaryPrimitive("log", Math.log, (x) => div(1, x), true);
 export const sinP = unaryPrimitive("sin", Math.sin, (x) => cos(x));
 export const cosP = unaryPrimitive("cos", Math.cos, (x) => neg(sin(x)));
 // d tanh x = (1 − tanh²x) dx
 export const tanhP = unaryPrimitive("tanh", Math.tanh, (_x, y) => sub(1, mul(y, y)));
 // d √x = dx / (2√x)
-export const sqrtP = unaryPrimitive("sqrt", Math.sqrt, (_x, y) => div(0.5, y));
+export const sqrtP = unaryPrimitive("sqrt", Math.sqrt, (_x, y) => div(0.5, y), true);
 // d x^(−½) = −½ x^(−3/2) dx = −½ y³ dx
-export const rsqrtP = unaryPrimitive("rsqrt", (x) => 1 / Math.sqrt(x), (_x, y) => mul(mul(y, mul(y, y)), -0.5));
+export const rsqrtP = unaryPrimitive("rsqrt", (x) => 1 / Math.sqrt(x), (_x, y) => mul(mul(y, mul(y, y)), -0.5), true);
 // d|x| = sign(x) dx, 0 at 0 (the subgradient PyTorch and JAX use); sign itself is a mask of constants.
 export const absP = unaryPrimitive("abs", Math.abs, (x) => sign(x));
 const reluKernel = unaryOp("relu", (x) => (x > 0 ? x : x <= 0 ? 0 : x));
@@ -155,10 +163,14 @@ export const powP = definePrimitive("pow", {
   // (NaN where a < 0: aᵇ has no derivative in b there). As in scalar/elementary.ts. The branches not
   // taken are kept finite (a or b replaced by 1 there) so that second derivatives through `where`
   // do not meet 0·∞.
-  vjp: ({ cotangent: g, inputs: [a, b], output }) => [a.requiresGrad ? mul(g, powDa(a, b, output)) : null, b.requiresGrad ? mul(g, powDb(a, output)) : null],
+  // Both can be infinite or NaN (a^(b−1) at a = 0, log a for a < 0): applied with mulSafe.
+  vjp: ({ cotangent: g, inputs: [a, b], output }) => [
+    a.requiresGrad ? mulSafe(g, localDerivative(() => powDa(a, b, output))) : null,
+    b.requiresGrad ? mulSafe(g, localDerivative(() => powDb(a, output))) : null,
+  ],
   jvp: ({ tangents: [ta, tb], inputs: [a, b], output }) => {
-    const da = ta === null ? null : mul(ta, powDa(a, b, output));
-    const db = tb === null ? null : mul(tb, powDb(a, output));
+    const da = ta === null ? null : mulSafe(ta, localDerivative(() => powDa(a, b, output)));
+    const db = tb === null ? null : mulSafe(tb, localDerivative(() => powDb(a, output)));
     return da === null ? (db ?? zerosLike(output)) : db === null ? da : add(da, db);
   },
 });
