@@ -147,3 +147,17 @@ describe("nn and optim: junk in, AdError out", () => {
     }
   });
 });
+
+// Pass `instanceof Uint8Array`, then throw a TypeError on `.length`. Walked over the byte readers
+// (with some genuine arguments around them); JUNK does not carry them yet: the optimisers' entry
+// points still throw a TypeError on them.
+const POSING_BYTES: (() => unknown)[] = [() => new Proxy(new Uint8Array(16), {}), () => Object.create(Uint8Array.prototype), () => new Proxy(new ArrayBuffer(16), {})];
+
+describe("safetensors readers: bytes that only pose as bytes, AdError out", () => {
+  it.each([["loadSafetensors", nn.loadSafetensors], ["readSafetensors", nn.readSafetensors]] as const)("%s", async (name, f) => {
+    for (let i = 0; i < RUNS; i++) {
+      const args = [POSING_BYTES[R.int(0, POSING_BYTES.length)](), ...argsOf(1)];
+      await settle(name, () => (f as (...a: unknown[]) => unknown)(...args));
+    }
+  });
+});
