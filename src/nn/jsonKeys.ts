@@ -17,14 +17,15 @@ const COMMA = 0x2c;
  * `JSON.parse` accepted: then only strings and brackets need tracking, in one linear pass.
  */
 export function firstDuplicateKey(json: string): string | undefined {
-  // One entry per open bracket: the keys of an object so far, or null for an array.
+  // One entry per open bracket: the keys of an object so far, or null for an array. The bound on the
+  // string loop only matters for text JSON.parse would refuse: it ends instead of running on.
   const open: (Set<string> | null)[] = [];
   let atKey = false;
   for (let i = 0; i < json.length; i++) {
     const c = json.charCodeAt(i);
     if (c === QUOTE) {
       const start = i;
-      for (i++; json.charCodeAt(i) !== QUOTE; i++) if (json.charCodeAt(i) === BACKSLASH) i++;
+      for (i++; i < json.length && json.charCodeAt(i) !== QUOTE; i++) if (json.charCodeAt(i) === BACKSLASH) i++;
       const keys = open[open.length - 1];
       if (atKey && keys) {
         // Decoded, so "a" and "\u0061" are the same key, as they are to JSON.parse.
@@ -43,7 +44,8 @@ export function firstDuplicateKey(json: string): string | undefined {
       open.pop();
       atKey = false;
     } else if (c === COMMA) {
-      atKey = open[open.length - 1] !== null;
+      // In an array this marks nothing: an array records no keys.
+      atKey = true;
     }
   }
   return undefined;

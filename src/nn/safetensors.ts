@@ -132,7 +132,7 @@ function bytesOf(op: string, value: unknown): Uint8Array {
   try {
     return new Uint8Array(buffer, offset, length);
   } catch {
-    throw invalidArgument(op, "bytes' buffer is detached (transferred to a worker?)", { argument: "bytes" });
+    throw invalidArgument(op, "bytes' buffer is detached (transferred to a worker?) or smaller than the view", { argument: "bytes" });
   }
 }
 
