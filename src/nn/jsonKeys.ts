@@ -17,14 +17,14 @@ const COMMA = 0x2c;
  * `JSON.parse` accepted: then only strings and brackets need tracking, in one linear pass.
  */
 export function firstDuplicateKey(json: string): string | undefined {
-  // One entry per open bracket: the keys of an object so far, or null for an array. The bound on the
-  // string loop only matters for text JSON.parse would refuse: it ends instead of running on.
+  // One entry per open bracket: the keys of an object so far, or null for an array.
   const open: (Set<string> | null)[] = [];
   let atKey = false;
   for (let i = 0; i < json.length; i++) {
     const c = json.charCodeAt(i);
     if (c === QUOTE) {
       const start = i;
+      // Bounded, so that even text JSON.parse would refuse ends the scan instead of running on.
       for (i++; i < json.length && json.charCodeAt(i) !== QUOTE; i++) if (json.charCodeAt(i) === BACKSLASH) i++;
       const keys = open[open.length - 1];
       if (atKey && keys) {
