@@ -43,6 +43,9 @@ export function expectFloatTensor(op: string, name: string, value: unknown): Ten
   return t;
 }
 
+/** %TypedArray%: `instanceof` it also catches a Proxy of a typed array and `Object.create(Uint8Array.prototype)`, whose iterators throw. */
+const TypedArray = Object.getPrototypeOf(Uint8Array) as abstract new () => object;
+
 /**
  * Tensors from an array or another iterable (a Set, a generator, `model.parameters()`), each checked
  * as it is reached: an array's length is checked before the loop (a Proxy may claim 2⁴⁰ or a Symbol),
@@ -57,7 +60,7 @@ export function expectTensors(op: string, name: string, value: unknown): Tensor[
   if (Array.isArray(value)) {
     const n = expectLength(op, name, value);
     for (let i = 0; i < n; i++) take(value[i]);
-  } else if (value !== null && typeof value === "object" && !ArrayBuffer.isView(value) && Symbol.iterator in value) {
+  } else if (value !== null && typeof value === "object" && !(value instanceof TypedArray) && Symbol.iterator in value) {
     for (const t of value as Iterable<unknown>) take(t);
   } else {
     throw invalidArgument(op, `${name} must be tensors (an array or an iterable), got ${describe(value)}`, { argument: name, got: describe(value) });

@@ -8,17 +8,16 @@
  *   …         the tensors' bytes, little-endian, row-major, contiguous; offsets count from here
  *
  * dtypes: F32, F64, I32 and BOOL (one byte each) map to adjoint's float32, float64, int32, bool; a
- * file's U8 tensors load as int32 (adjoint has no uint8). Every malformed input is an AdError.
+ * file's U8 tensors load as int32 (adjoint has no uint8). Every malformed input is an AdError, and
+ * the whole header is checked (safetensorsHeader.ts) before any tensor is decoded.
  */
-import { AdError, describe, invalidArgument } from "../errors.js";
+import { describe, invalidArgument } from "../errors.js";
 import { allocate, type DType } from "../tensor/dtype.js";
 import { sizeOf } from "../tensor/shape.js";
 import { fromStorage, Tensor } from "../tensor/tensor.js";
+import { FILE_DTYPES, headerLength, parseHeader, type Header } from "./safetensorsHeader.js";
 
 const FILE_DTYPE: Record<DType, string> = { float32: "F32", float64: "F64", int32: "I32", bool: "BOOL" };
-const BYTES: Record<string, number> = { F32: 4, F64: 8, I32: 4, BOOL: 1, U8: 1 };
-/** Guards against a header length that would make us allocate gigabytes from a few corrupt bytes. */
-const MAX_HEADER = 100_000_000;
 
 /** The file's bytes: the tensors (any names but "__metadata__") and optional string metadata. */
 export function saveSafetensors(tensors: Readonly<Record<string, Tensor>>, metadata?: Readonly<Record<string, string>>): Uint8Array {
@@ -65,7 +64,7 @@ export function saveSafetensors(tensors: Readonly<Record<string, Tensor>>, metad
 function encode(t: Tensor): Uint8Array {
   const data = t.data();
   if (t.dtype === "bool") return Uint8Array.from(data, (x) => (x !== 0 ? 1 : 0));
-  const size = BYTES[FILE_DTYPE[t.dtype]];
+  const size = FILE_DTYPES.get(FILE_DTYPE[t.dtype])!.bytes;
   const out = new Uint8Array(data.length * size);
   const view = new DataView(out.buffer);
   for (let i = 0; i < data.length; i++) {
@@ -81,80 +80,71 @@ export interface LoadedSafetensors {
   readonly metadata: Record<string, string>;
 }
 
-function corrupt(message: string, details: Record<string, unknown> = {}): AdError {
-  return invalidArgument("loadSafetensors", `not a valid safetensors file: ${message}`, details);
-}
-
 /** The tensors of a safetensors file (see `readSafetensors` for the metadata too). */
-export function loadSafetensors(bytes: Uint8Array): Record<string, Tensor> {
-  return readSafetensors(bytes).tensors;
+export function loadSafetensors(bytes: Uint8Array | ArrayBuffer): Record<string, Tensor> {
+  return readBytes("loadSafetensors", bytes).tensors;
 }
 
 /** The tensors and the `__metadata__` of a safetensors file; any inconsistency is an AdError. */
-export function readSafetensors(bytes: Uint8Array): LoadedSafetensors {
-  if (!(bytes instanceof Uint8Array)) throw invalidArgument("loadSafetensors", `bytes must be a Uint8Array, got ${describe(bytes)}`);
-  if (bytes.length < 8) throw corrupt(`${bytes.length} bytes is shorter than the 8-byte header length`, { length: bytes.length });
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = view.getBigUint64(0, true);
-  if (n > BigInt(Math.min(MAX_HEADER, bytes.length - 8))) throw corrupt(`the header claims ${n} bytes, the file has ${bytes.length - 8} after the length`, { headerLength: String(n) });
-  const headerLength = Number(n);
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
-  } catch {
-    throw corrupt("the header is not UTF-8 JSON");
-  }
-  if (header === null || typeof header !== "object" || Array.isArray(header)) throw corrupt("the header is not a JSON object");
-  const dataStart = 8 + headerLength;
-  const dataLength = bytes.length - dataStart;
-  // Entries, not assignments: a tensor named "__proto__" must stay a tensor.
-  const tensors: [string, Tensor][] = [];
-  let metadata: Record<string, string> = {};
-  const spans: [number, number, string][] = [];
-  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
-    if (name === "__metadata__") {
-      metadata = readMetadata(entry);
-      continue;
+export function readSafetensors(bytes: Uint8Array | ArrayBuffer): LoadedSafetensors {
+  return readBytes("readSafetensors", bytes);
+}
+
+function readBytes(op: string, value: unknown): LoadedSafetensors {
+  const bytes = bytesOf(op, value);
+  const n = headerLength(op, bytes, bytes.length);
+  const header = parseHeader(op, bytes.subarray(8, 8 + n), bytes.length - 8 - n);
+  return decodeAll(header, bytes.subarray(8 + n));
+}
+
+// The intrinsic getters, captured: a Proxy of a Uint8Array, or an object made from its prototype,
+// passes `instanceof` and then throws a TypeError on `.length`; these answer only for genuine ones.
+const TYPED_ARRAY = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const getter = (proto: object, key: PropertyKey) => Object.getOwnPropertyDescriptor(proto, key)!.get!;
+const tagOf = getter(TYPED_ARRAY, Symbol.toStringTag);
+const bufferOf = getter(TYPED_ARRAY, "buffer");
+const byteOffsetOf = getter(TYPED_ARRAY, "byteOffset");
+const byteLengthOf = getter(TYPED_ARRAY, "byteLength");
+const arrayBufferLengthOf = getter(ArrayBuffer.prototype, "byteLength");
+
+/** A plain Uint8Array over the bytes of a genuine Uint8Array or ArrayBuffer. */
+function bytesOf(op: string, value: unknown): Uint8Array {
+  let buffer: ArrayBufferLike | undefined;
+  let offset = 0;
+  let length: number | undefined;
+  if (tagOf.call(value) === "Uint8Array") {
+    buffer = bufferOf.call(value) as ArrayBufferLike;
+    offset = byteOffsetOf.call(value) as number;
+    length = byteLengthOf.call(value) as number;
+  } else {
+    try {
+      length = arrayBufferLengthOf.call(value) as number;
+      buffer = value as ArrayBuffer;
+    } catch {
+      // Not an ArrayBuffer either.
     }
-    const { dtype, shape, begin, end } = readEntry(name, entry, dataLength);
-    spans.push([begin, end, name]);
-    tensors.push([name, decode(bytes.subarray(dataStart + begin, dataStart + end), dtype, shape)]);
   }
-  // The spec requires the data to be covered exactly: no gaps, no overlaps.
-  spans.sort((a, b) => a[0] - b[0]);
-  let expected = 0;
-  for (const [begin, end, name] of spans) {
-    if (begin !== expected) throw corrupt(`${name}'s data starts at ${begin}, expected ${expected} (tensors must be contiguous, without overlap)`, { name, begin });
-    expected = end;
+  if (buffer === undefined) {
+    const got = describe(value);
+    const posing = got === "a Uint8Array" || got === "a ArrayBuffer" ? " that is not a genuine one (a Proxy, or made with Object.create?)" : "";
+    throw invalidArgument(op, `bytes must be a Uint8Array or an ArrayBuffer, got ${got}${posing}`, { argument: "bytes", got });
   }
-  if (expected !== dataLength) throw corrupt(`the tensors cover ${expected} bytes of data, the file has ${dataLength}`, { covered: expected, dataLength });
-  return { tensors: Object.fromEntries(tensors), metadata };
+  try {
+    return new Uint8Array(buffer, offset, length);
+  } catch {
+    throw invalidArgument(op, "bytes' buffer is detached (transferred to a worker?) or smaller than the view", { argument: "bytes" });
+  }
 }
 
-function readMetadata(entry: unknown): Record<string, string> {
-  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) throw corrupt("__metadata__ must be an object of strings");
-  for (const [k, v] of Object.entries(entry)) if (typeof v !== "string") throw corrupt(`__metadata__.${k} is not a string`, { key: k });
-  return { ...(entry as Record<string, string>) };
-}
-
-function readEntry(name: string, entry: unknown, dataLength: number): { dtype: string; shape: number[]; begin: number; end: number } {
-  if (entry === null || typeof entry !== "object") throw corrupt(`${name} is not an object`, { name });
-  const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
-  if (typeof dtype !== "string" || !(dtype in BYTES)) throw corrupt(`${name} has dtype ${describe(dtype)}; supported: F32, F64, I32, BOOL, U8`, { name, dtype: describe(dtype) });
-  if (!Array.isArray(shape) || shape.some((d) => typeof d !== "number" || !Number.isSafeInteger(d) || d < 0)) throw corrupt(`${name} has shape ${describe(shape)}`, { name });
-  if (!Array.isArray(offsets) || offsets.length !== 2 || offsets.some((o) => typeof o !== "number" || !Number.isSafeInteger(o) || o < 0)) {
-    throw corrupt(`${name} has data_offsets ${describe(offsets)}, expected [begin, end]`, { name });
-  }
-  const [begin, end] = offsets as [number, number];
-  if (begin > end || end > dataLength) throw corrupt(`${name}'s data_offsets [${begin}, ${end}] lie outside the ${dataLength} data bytes`, { name, begin, end, dataLength });
-  const dims = shape as number[];
-  const expected = sizeOf(dims) * BYTES[dtype];
-  if (end - begin !== expected) throw corrupt(`${name} is ${dtype} [${dims.join(", ")}], ${expected} bytes, but its offsets span ${end - begin}`, { name, expected, got: end - begin });
-  return { dtype, shape: dims, begin, end };
+/** Every entry of a checked header, decoded from `data` (the bytes after the header). */
+export function decodeAll(header: Header, data: Uint8Array): LoadedSafetensors {
+  // Entries, not assignments: a tensor named "__proto__" must stay a tensor.
+  const tensors = header.entries.map(({ name, fileDtype, shape, begin, end }) => [name, decode(data.subarray(begin, end), fileDtype, shape)] as const);
+  return { tensors: Object.fromEntries(tensors), metadata: header.metadata };
 }
 
 function decode(bytes: Uint8Array, fileDtype: string, shape: number[]): Tensor {
-  const dtype: DType = fileDtype === "F32" ? "float32" : fileDtype === "F64" ? "float64" : fileDtype === "BOOL" ? "bool" : "int32";
+  const { dtype } = FILE_DTYPES.get(fileDtype)!;
   const n = sizeOf(shape);
   const out = allocate(dtype, n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

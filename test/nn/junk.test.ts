@@ -68,6 +68,10 @@ const JUNK: (() => unknown)[] = [
   () => lyingLength(Symbol("length")),
   forgedTensor,
   () => [forgedTensor()],
+  // Bytes that pass `instanceof Uint8Array` and throw a TypeError on `.length`.
+  () => new Proxy(new Uint8Array(16), {}),
+  () => Object.create(Uint8Array.prototype),
+  () => new Proxy(new ArrayBuffer(16), {}),
   () => new Set([tensor([1, 2]), forgedTensor()]),
   () => ({ lr: 0.1, betas: R.int(0, 2) === 0 ? 5 : detached(), momentum: NaN, eps: -1 }),
 ];
@@ -222,5 +226,18 @@ describe("the reported escapes are AdErrors naming the op", () => {
     const p = tensor([1, 2]).requireGrad();
     p.grad = forgedTensor();
     refused("clipGradNorm", () => optim.clipGradNorm([p], 1));
+  });
+});
+
+// Pass `instanceof Uint8Array`, then throw a TypeError on `.length`. Walked over the byte readers
+// (with some genuine arguments around them), so each reader gets them in every run, not by chance.
+const POSING_BYTES: (() => unknown)[] = [() => new Proxy(new Uint8Array(16), {}), () => Object.create(Uint8Array.prototype), () => new Proxy(new ArrayBuffer(16), {})];
+
+describe("safetensors readers: bytes that only pose as bytes, AdError out", () => {
+  it.each([["loadSafetensors", nn.loadSafetensors], ["readSafetensors", nn.readSafetensors]] as const)("%s", async (name, f) => {
+    for (let i = 0; i < RUNS; i++) {
+      const args = [POSING_BYTES[R.int(0, POSING_BYTES.length)](), ...argsOf(1)];
+      await settle(name, () => (f as (...a: unknown[]) => unknown)(...args));
+    }
   });
 });

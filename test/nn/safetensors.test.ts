@@ -152,6 +152,116 @@ describe("malformed files are AdErrors", () => {
   });
 });
 
+/** A file from raw header text (duplicate keys survive), padded with spaces, then `data`. */
+function buildText(json: string, data = new Uint8Array()): Uint8Array {
+  const text = json.padEnd(Math.ceil(json.length / 8) * 8, " ");
+  const out = new Uint8Array(8 + text.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(text.length), true);
+  out.set(new TextEncoder().encode(text), 8);
+  out.set(data, 8 + text.length);
+  return out;
+}
+
+describe("the whole header is checked before anything is decoded", () => {
+  it("64 entries over the same 4 MB are refused without decoding them (memory stays flat)", () => {
+    const n = 2 ** 20;
+    const header: Record<string, object> = {};
+    for (let i = 0; i < 64; i++) header[`t${i}`] = { dtype: "F32", shape: [n], data_offsets: [0, 4 * n] };
+    const bytes = build(header, new Uint8Array(4 * n));
+    for (const read of [loadSafetensors, readSafetensors]) {
+      const before = process.memoryUsage().rss;
+      const e = thrown(() => read(bytes));
+      const grown = process.memoryUsage().rss - before;
+      expect(e.message).toContain("contiguous");
+      // Decoding each entry would hold 64 × 4 MB = 256 MB at once.
+      expect(grown).toBeLessThan(200 * 2 ** 20);
+    }
+  });
+
+  it.each([
+    ["a product past the element limit", [2 ** 31, 2 ** 31], [0, 16]],
+    ["a product that loses precision", [2 ** 52, 2 ** 52, 2 ** 52], [0, 16]],
+    ["more than 64 axes", new Array(65).fill(1), [0, 4]],
+    ["a fractional axis", [1.5], [0, 4]],
+    ["a string axis", ["1"], [0, 4]],
+    ["unsafe offsets", [1], [2 ** 53 + 2, 2 ** 53 + 6]],
+    ["three offsets", [1], [0, 4, 8]],
+    ["string offsets", [1], ["0", "4"]],
+  ])("%s", (_what, shape, offsets) => {
+    const e = thrown(() => loadSafetensors(build({ a: { dtype: "F32", shape, data_offsets: offsets } }, new Uint8Array(16))));
+    expect(e).toMatchObject({ code: "InvalidArgument", details: { op: "loadSafetensors", name: "a" } });
+  });
+
+  it("an empty tensor may sit at the start of another's span, listed after it", () => {
+    const t = loadSafetensors(build({ a: { dtype: "F32", shape: [1], data_offsets: [0, 4] }, b: { dtype: "I32", shape: [1], data_offsets: [4, 8] }, c: { dtype: "F64", shape: [0], data_offsets: [4, 4] } }, new Uint8Array(8)));
+    expect(Object.keys(t)).toEqual(["a", "b", "c"]);
+    expect(t.c.shape).toEqual([0]);
+  });
+
+  it("errors name the op the caller used", () => {
+    expect(thrown(() => readSafetensors(new Uint8Array(3))).details.op).toBe("readSafetensors");
+  });
+});
+
+describe("ambiguous headers are refused", () => {
+  const entry = '{"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}';
+  it.each([
+    ["a tensor twice", `{"a": ${entry}, "a": ${entry}}`, "a"],
+    ["__metadata__ twice", `{"__metadata__": {"x": "1"}, "a": ${entry}, "__metadata__": {"x": "2"}}`, "__metadata__"],
+    ["a key twice inside an entry", '{"a": {"dtype": "I32", "dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}', "dtype"],
+    ["a key twice inside __metadata__", `{"__metadata__": {"x": "1", "x": "2"}, "a": ${entry}}`, "x"],
+    ["the same key spelled with an escape", `{"a": ${entry}, "\u0061": ${entry}}`, "a"],
+  ])("%s", (_what, json, key) => {
+    const e = thrown(() => loadSafetensors(buildText(json, new Uint8Array(4))));
+    expect(e).toMatchObject({ code: "InvalidArgument", details: { op: "loadSafetensors", key } });
+  });
+
+  it("equal keys in different objects, and brackets, quotes and commas inside strings, are not duplicates", () => {
+    const strings = { a: 'x\\", "a": {[', dtype: "}" };
+    const json = `{"__metadata__": ${JSON.stringify(strings)}, "a": ${entry}, "b": {"dtype": "F32", "shape": [0], "data_offsets": [4, 4]}}`;
+    const { tensors, metadata } = readSafetensors(buildText(json, new Uint8Array(4)));
+    expect(Object.keys(tensors)).toEqual(["a", "b"]);
+    expect(metadata).toEqual(strings);
+  });
+
+  it.each(["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"])("dtype %s is not a dtype", (dtype) => {
+    const e = thrown(() => loadSafetensors(build({ a: { dtype, shape: [0], data_offsets: [0, 0] } }, new Uint8Array())));
+    expect(e.message).toContain(`dtype "${dtype}"`);
+    expect(e.details).toMatchObject({ name: "a", dtype: JSON.stringify(dtype) });
+  });
+
+  it("metadata values are strings only, at any depth", () => {
+    const e = thrown(() => loadSafetensors(build({ __metadata__: { nested: { a: "b" } } }, new Uint8Array())));
+    expect(e.details).toMatchObject({ op: "loadSafetensors", key: "nested" });
+  });
+});
+
+describe("the bytes argument", () => {
+  const good = saveSafetensors({ a: tensor([1, 2]) });
+  it.each([
+    ["a Proxy of a Uint8Array", () => new Proxy(good, {})],
+    ["an object made from Uint8Array.prototype", () => Object.create(Uint8Array.prototype)],
+    ["a Float32Array", () => new Float32Array(4)],
+    ["an array of bytes", () => Array.from(good)],
+  ])("%s is refused, saying what it got", (_what, make) => {
+    const e = thrown(() => loadSafetensors(make() as never));
+    expect(e).toMatchObject({ code: "InvalidArgument", details: { op: "loadSafetensors", argument: "bytes" } });
+  });
+
+  it("a Buffer, a view into a larger buffer and an ArrayBuffer load", () => {
+    const padded = new Uint8Array(good.length + 6);
+    padded.set(good, 3);
+    for (const bytes of [Buffer.from(good), padded.subarray(3, 3 + good.length), good.slice().buffer]) expect(Array.from(loadSafetensors(bytes).a.data())).toEqual([1, 2]);
+  });
+
+  it("a detached buffer is an AdError", () => {
+    const bytes = good.slice();
+    structuredClone(bytes.buffer, { transfer: [bytes.buffer] });
+    expect(thrown(() => loadSafetensors(bytes)).code).toBe("InvalidArgument");
+    expect(thrown(() => loadSafetensors(bytes.buffer)).code).toBe("InvalidArgument");
+  });
+});
+
 describe("state dicts through files", () => {
   it("saveFile/loadFile round-trip a model, loaded into a fresh one with loadStateDict", async () => {
     const dir = mkdtempSync(join(tmpdir(), "adjoint-nn-"));
