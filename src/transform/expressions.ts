@@ -6,7 +6,7 @@
 import type { Node } from "acorn";
 import type { BinaryOp } from "../scalar/scalar.js";
 import { bool, num, ref, type Atom, type CompareOp, type External, type LocalKind, type Stmt } from "./ir.js";
-import { unsupported, type Where } from "./parse.js";
+import { site, unsupported, type Where } from "./parse.js";
 import type { Builder } from "./rules.js";
 import { NeedsArray, GLOBAL_CONSTANTS, MATH_BINARY, MATH_CONSTANTS, MATH_STEP, MATH_UNARY, type Binding, type Scope } from "./scope.js";
 
@@ -71,10 +71,11 @@ export abstract class Expressions {
     return a;
   }
 
-  private freeName(node: N): never {
+  private freeName(node: N, scope: Scope): never {
     const name: string = node.name;
     if (name === "arguments") throw unsupported(this.where, node, "arguments");
     if (name === "eval") throw unsupported(this.where, node, "eval");
+    if (scope.inDeadZone(name)) throw unsupported(this.where, node, `${name} read before its declaration`, "let and const are not hoisted: JS throws a ReferenceError there");
     throw unsupported(this.where, node, `the free variable ${name}`, `declare it, or pass it in options.constants (numbers, arrays) or options.functions`);
   }
 
@@ -88,7 +89,7 @@ export abstract class Expressions {
         const b = scope.lookup(node.name);
         if (b === undefined) {
           if (node.name in GLOBAL_CONSTANTS) return num(GLOBAL_CONSTANTS[node.name]);
-          return this.freeName(node);
+          return this.freeName(node, scope);
         }
         if (b.k === "var") return ref(b.id);
         if (b.k === "const") return typeof b.value === "number" ? num(b.value) : bool(b.value);
@@ -104,6 +105,10 @@ export abstract class Expressions {
         const fn = ARITHMETIC[node.operator];
         const cmp = COMPARE[node.operator];
         if (fn === undefined && cmp === undefined) throw unsupported(this.where, node, `the ${node.operator} operator`);
+        // undefined is NaN here, which arithmetic and < agree with, but NaN equals nothing.
+        if ((cmp === "eq" || cmp === "ne") && (isGlobal(node.left, "undefined", scope) || isGlobal(node.right, "undefined", scope))) {
+          throw unsupported(this.where, node, "a comparison with undefined", "undefined is NaN in transformed code; give the variable a number first");
+        }
         const a = this.scalar(node.left, scope);
         const c = this.scalar(node.right, scope);
         if (fn !== undefined) return this.b.binary(fn, this.number(a, node.left), this.number(c, node.right));
@@ -188,7 +193,7 @@ export abstract class Expressions {
   array(node: N, scope: Scope): number {
     if (node.type !== "Identifier") throw unsupported(this.where, node, "an array expression other than a name");
     const b = scope.lookup(node.name);
-    if (b === undefined) return this.freeName(node);
+    if (b === undefined) return this.freeName(node, scope);
     if (b.k === "var" && b.param !== undefined) throw new NeedsArray(b.param);
     if (b.k !== "arr") throw unsupported(this.where, node, `${node.name} used as an array`, "array parameters are the ones the body indexes or takes .length of");
     return b.id;
@@ -371,7 +376,7 @@ export abstract class Expressions {
     };
     if (left.type === "Identifier") {
       const b = scope.lookup(left.name);
-      if (b === undefined) return this.freeName(left);
+      if (b === undefined) return this.freeName(left, scope);
       if (b.k !== "var") throw unsupported(this.where, left, b.k === "arr" ? `reassigning the array ${left.name}` : `assigning to ${left.name}`);
       if (!b.mutable) throw unsupported(this.where, node, `an assignment to the const ${left.name}`);
       const value = rhs(ref(b.id));
@@ -385,7 +390,7 @@ export abstract class Expressions {
       const index = this.number(this.scalar(left.property, scope), left.property);
       const old = op === undefined ? num(NaN) : this.b.emit({ op: "load", arr, index }, "elem");
       const value = this.number(rhs(old), node.right);
-      this.b.out.push({ s: "store", arr, index, value });
+      this.b.out.push({ s: "store", arr, index, value, at: site(this.where, node) });
       this.written.add(arr);
       return;
     }

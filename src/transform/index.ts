@@ -12,6 +12,7 @@ import { AdError, describe, expectFunction, invalidArgument } from "../errors.js
 import { cse } from "./analysis.js";
 import { entryCode, expectTangentCount, forwardWrapper, mark, reverseInto, reverseSlow, withInto, type Entry, type Kernel, type Kernels, type TransformGradient } from "./derivative.js";
 import { emit, type Emitted } from "./emit.js";
+import { FunctionConstructor, isArray, isFloat64Array } from "./intrinsics.js";
 import { forward } from "./forward.js";
 import { Locals, type Program } from "./ir.js";
 import { Lowerer, type LowerOptions } from "./lower.js";
@@ -243,7 +244,7 @@ function secondTransform(op: string, derivative: DerivativeKind, mode: "reverse"
 
 /** The reverse-mode entry point for `kinds` (its code: `entryCode`), compiled at run time. */
 function fastPath(kernel: (...args: unknown[]) => unknown, kinds: readonly ArgKind[], slow: (args: Argument[]) => { value: number; gradient: TransformGradient }) {
-  return (new Function(`"use strict";\nreturn ${entryCode(kinds)};`) as () => Entry)()(kernel as Kernel, slow);
+  return (new FunctionConstructor(`"use strict";\nreturn ${entryCode(kinds)};`) as () => Entry)()(kernel as Kernel, slow, isFloat64Array);
 }
 
 /** One forward-over-reverse pass: value, gradient and the gradient's tangent along `tangents`. */
@@ -273,7 +274,7 @@ function gradientTangent(inner: DifferentiatedMark): HessianVectorProduct {
   const op = "differentiate";
   const compiler = new Compiler(op, inner.fn, { constants: inner.constants, functions: inner.functions }, "gradientTangent");
   const ddf = (args: readonly Argument[], tangents: readonly Argument[]) => {
-    if (!Array.isArray(args) || !Array.isArray(tangents)) throw invalidArgument(op, "args and tangents must be arrays with one entry per argument", { argument: "args" });
+    if (!isArray(args) || !isArray(tangents)) throw invalidArgument(op, "args and tangents must be arrays with one entry per argument", { argument: "args" });
     const kinds = argumentKinds(op, "args", args, compiler.arity);
     expectTangentCount(op, args, tangents);
     args.forEach((a, i) => expectLike(op, `tangents[${i}]`, a, tangents[i]));

@@ -5,6 +5,7 @@
  */
 import { describe, invalidArgument } from "../errors.js";
 import type { UnaryOp } from "../scalar/scalar.js";
+import { isArray, isFloat64Array } from "./intrinsics.js";
 import type { FnNode, Where } from "./parse.js";
 import type { StepOp } from "./ir.js";
 
@@ -28,12 +29,15 @@ export class NeedsArray {
 
 export class Scope {
   private readonly names = new Map<string, Binding>();
+  /** This block's let/const names not declared yet: their temporal dead zone, which hides outer ones. */
+  private readonly later = new Set<string>();
   constructor(readonly parent: Scope | null) {}
 
   lookup(name: string): Binding | undefined {
     for (let s: Scope | null = this; s !== null; s = s.parent) {
       const b = s.names.get(name);
       if (b !== undefined) return b;
+      if (s.later.has(name)) return undefined;
     }
     return undefined;
   }
@@ -42,6 +46,19 @@ export class Scope {
   }
   set(name: string, b: Binding): void {
     this.names.set(name, b);
+    this.later.delete(name);
+  }
+  /** `name` is declared by let or const further down this block. */
+  declareLater(name: string): void {
+    if (!this.names.has(name)) this.later.add(name);
+  }
+  /** Whether `name` is a let/const read before its declaration (JS throws a ReferenceError there). */
+  inDeadZone(name: string): boolean {
+    for (let s: Scope | null = this; s !== null; s = s.parent) {
+      if (s.names.has(name)) return false;
+      if (s.later.has(name)) return true;
+    }
+    return false;
   }
 }
 
@@ -101,7 +118,7 @@ export function readConstants(op: string, option: string, raw: unknown): Map<str
     if (typeof v === "number") out.set(name, { k: "number", value: v });
     else if (typeof v === "boolean") out.set(name, { k: "boolean", value: v });
     else if (typeof v === "function") out.set(name, { k: "function", value: v as (...args: never[]) => unknown });
-    else if (Array.isArray(v) || v instanceof Float64Array) {
+    else if (isArray(v) || isFloat64Array(v)) {
       const items = Float64Array.from(v as ArrayLike<unknown>, (e) => (typeof e === "number" ? e : NaN));
       for (let i = 0; i < items.length; i++) {
         if (typeof (v as ArrayLike<unknown>)[i] !== "number") throw invalidArgument(op, `options.${option}.${name}[${i}] must be a number`, { argument: option, name, index: i });
