@@ -19,7 +19,7 @@ import { Lowerer, type LowerOptions } from "./lower.js";
 import { CUSTOM_RULE, differentiatedMark, type DerivativeKind, type DifferentiatedMark, type RuleMark } from "./marks.js";
 import { parseFunction, type Parsed } from "./parse.js";
 import { reverse } from "./reverse.js";
-import { NeedsArray } from "./scope.js";
+import { NeedsArray, readable } from "./scope.js";
 import { argumentKinds, expectLike, runtime, type ArgKind, type Argument } from "./runtime.js";
 
 export type { Argument } from "./runtime.js";
@@ -188,9 +188,9 @@ function readOptions(op: string, opts: unknown): { mode: "reverse" | "forward"; 
   if (opts === undefined) return { mode: "reverse", lower: {} };
   if (opts === null || typeof opts !== "object") throw invalidArgument(op, `options must be an object, got ${describe(opts)}`, { argument: "options" });
   const o = opts as Record<string, unknown>;
-  const mode = o.mode ?? "reverse";
+  const { mode = "reverse", constants, functions } = readable(op, "options", () => ({ mode: o.mode, constants: o.constants, functions: o.functions }));
   if (mode !== "reverse" && mode !== "forward") throw invalidArgument(op, `options.mode must be "reverse" or "forward", got ${describe(mode)}`, { argument: "mode" });
-  return { mode, lower: { constants: o.constants, functions: o.functions } };
+  return { mode, lower: { constants, functions } };
 }
 
 function kernelsOf(compiler: Compiler): Kernels {
@@ -292,7 +292,7 @@ function gradientTangent(inner: DifferentiatedMark): HessianVectorProduct {
 export function transformHessian(fn: (...args: never[]) => unknown, opts?: Omit<DifferentiateOptions, "mode">): TransformedHessian {
   const op = "transformHessian";
   expectFunction(op, "fn", fn);
-  const { lower } = readOptions(op, opts === undefined ? undefined : { ...opts, mode: "reverse" });
+  const { lower } = readOptions(op, opts === undefined ? undefined : readable(op, "options", () => ({ ...opts, mode: "reverse" })));
   const inner = differentiatedMark(fn);
   // The Hessian of a gradient's function is that function's Hessian; of anything else, refused.
   if (inner !== undefined && inner.derivative !== "reverse") throw secondTransform(op, inner.derivative, "hessian");

@@ -389,6 +389,21 @@ describe("junk arguments", () => {
     }
   };
 
+  it("options that are junk, revoked Proxies or throwing getters give an AdError, at any depth", () => {
+    const throwing = () => Object.defineProperty({}, "k", { enumerable: true, get: () => { throw new Error("a getter"); } });
+    const odd = () => [revoked(), throwing(), { mode: revoked() }, { constants: revoked() }, { functions: revoked() }, { constants: throwing() }, { constants: { k: revoked() } }, { constants: { k: new Proxy([1], { get: () => { throw new Error("a trap"); } }) } }, Object.defineProperty({}, "mode", { get: () => { throw new Error("mode"); } })];
+    const options = fc.oneof(fc.anything(), fc.record({ constants: fc.anything(), functions: fc.anything() }), fc.nat(odd().length - 1).map((k) => ({ odd: k })));
+    const made = (v: unknown) => (v !== null && typeof v === "object" && "odd" in v && Object.keys(v).length === 1 ? odd()[(v as { odd: number }).odd] : v);
+    const g = (x: number) => x * 2;
+    fc.assert(
+      fc.property(options, (raw) => {
+        onlyAdErrors(() => differentiate(g, made(raw) as never)(1));
+        onlyAdErrors(() => transformHessian(g, made(raw) as never)(1));
+      }),
+      { numRuns: Number(process.env.JUNK_RUNS ?? 300) },
+    );
+  });
+
   it("every entry point returns or throws an AdError", () => {
     fc.assert(
       fc.property(fc.array(junk, { maxLength: 3 }), junk, (rawArgs, rawOther) => {
