@@ -6,7 +6,7 @@
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { isArray, isFloat64Array } from "./intrinsics.js";
-import { DIFFERENTIATED, type DerivativeKind, type DifferentiatedMark } from "./marks.js";
+import { markDifferentiated, type DerivativeKind, type DifferentiatedMark } from "./marks.js";
 import { argumentKinds, expectLike, lengthOf, type ArgKind, type Argument } from "./runtime.js";
 
 export type Kernel = (...args: unknown[]) => unknown[];
@@ -35,7 +35,7 @@ export function mark<T extends object>(
   kernel?: string,
 ): T {
   const m: DifferentiatedMark = { fn, derivative, constants: lower.constants, functions: lower.functions, kinds, kernel };
-  Object.defineProperty(df, DIFFERENTIATED, { value: m });
+  markDifferentiated(df, m);
   Object.defineProperty(df, "source", { value: source, enumerable: true });
   return df;
 }

@@ -16,7 +16,7 @@ import { FunctionConstructor, isArray, isFloat64Array } from "./intrinsics.js";
 import { forward } from "./forward.js";
 import { Locals, type Program } from "./ir.js";
 import { Lowerer, type LowerOptions } from "./lower.js";
-import { CUSTOM_RULE, differentiatedMark, type DerivativeKind, type DifferentiatedMark, type RuleMark } from "./marks.js";
+import { differentiatedMark, markRule, type DerivativeKind, type DifferentiatedMark, type RuleMark } from "./marks.js";
 import { parseFunction, type Parsed } from "./parse.js";
 import { reverse } from "./reverse.js";
 import { NeedsArray, readable } from "./scope.js";
@@ -338,6 +338,6 @@ export function defineDerivative<F extends (...args: number[]) => number>(fn: F,
   expectFunction(op, "rule", rule);
   const wrapped = ((...args: number[]) => fn(...args)) as F;
   const m: RuleMark = { fn, rule, name: "custom" };
-  Object.defineProperty(wrapped, CUSTOM_RULE, { value: m });
+  markRule(wrapped, m);
   return wrapped;
 }

@@ -321,6 +321,7 @@ declare const c: number;
 declare function total(a: number[]): number;
 declare const W: number[];
 declare const w: number[];
+declare function g(x: number): number;
 
 describe("what differentiate trusts", () => {
   // Code that runs after adjoint is imported may patch built-ins; the source differentiated and the
@@ -402,6 +403,23 @@ describe("junk arguments", () => {
       }),
       { numRuns: Number(process.env.JUNK_RUNS ?? 300) },
     );
+  });
+
+  it("a Proxy of a function, revoked or with traps that forge what differentiate and defineDerivative made, gives an AdError", () => {
+    const revokedFn = () => {
+      const r = Proxy.revocable((x: number) => x, {});
+      r.revoke();
+      return r.proxy;
+    };
+    // Whatever property is read, these answer with something shaped like the transform's own marks.
+    const forged = [new Proxy((x: number) => x, { get: () => ({ fn: 3, derivative: "reverse" }) }), new Proxy((x: number) => x, { get: () => ({ fn: (x: number) => x, rule: 3 }) })];
+    for (const fn of [revokedFn(), ...forged]) {
+      onlyAdErrors(() => differentiate(fn)(1));
+      onlyAdErrors(() => differentiate(fn, { mode: "forward" })([1], [1]));
+      onlyAdErrors(() => transformHessian(fn)(1));
+      onlyAdErrors(() => differentiate((x: number) => g(x), { functions: { g: fn } })(1));
+      expect(errorCode(() => differentiate((x: number) => g(x), { functions: { g: fn } })(1))).toBe("UnsupportedOp");
+    }
   });
 
   it("every entry point returns or throws an AdError", () => {
