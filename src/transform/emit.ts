@@ -19,6 +19,8 @@ export interface Runtime {
   readonly partial: (result: unknown, i: number, name: string) => number;
   /** Refuses a store the user wrote at line:column whose index is not an integer within the length. */
   readonly outOfRange: (index: number, length: number, line: number, column: number, snippet: string) => never;
+  /** Refuses an array length the user computed at line:column that JS's constructor throws for. */
+  readonly badLength: (size: number, by: string, line: number, column: number, snippet: string) => never;
 }
 
 const MATH_NAMES = new Set(["sqrt", "cbrt", "exp", "expm1", "log", "log1p", "log2", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "abs", "sign"]);
@@ -103,9 +105,18 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
           lines.push(`${pad}${name(st.arr)}[${index}] = ${atom(st.value)};`);
           break;
         }
-        case "newArray":
-          lines.push(`${pad}${name(st.dst)} = new Float64Array(${atom(st.size)});`);
+        case "newArray": {
+          const size = atom(st.size);
+          if (st.check !== undefined) {
+            helpers.add("badLength");
+            const { at, by } = st.check;
+            // Array takes a whole number below 2³²; Float64Array truncates and refuses what is negative.
+            const bad = by === "Array" ? `(${size} >>> 0) !== ${size}` : `${size} <= -1 || ${size} > 4294967295`;
+            lines.push(`${pad}if (${bad}) badLength(${size}, ${JSON.stringify(by)}, ${at.line}, ${at.column}, ${JSON.stringify(at.snippet)});`);
+          }
+          lines.push(`${pad}${name(st.dst)} = new Float64Array(${size});`);
           break;
+        }
         case "if": {
           const negated = st.then.length === 0;
           lines.push(`${pad}if (${negated ? `!${atom(st.cond)}` : atom(st.cond)}) {`);

@@ -7,6 +7,7 @@ import type { Node } from "acorn";
 import type { BinaryOp } from "../scalar/scalar.js";
 import { bool, num, ref, type Atom, type CompareOp, type External, type LocalKind, type Stmt } from "./ir.js";
 import { site, unsupported, type Where } from "./parse.js";
+import { refusal, type Site } from "./refusal.js";
 import type { Builder } from "./rules.js";
 import { NeedsArray, GLOBAL_CONSTANTS, MATH_BINARY, MATH_CONSTANTS, MATH_STEP, MATH_UNARY, type Binding, type Scope } from "./scope.js";
 
@@ -277,7 +278,8 @@ export abstract class Expressions {
       const b = scope.lookup(init.name);
       return b?.k === "arr" ? b : undefined;
     }
-    const create = (size: Atom): number => {
+    /** A new array; `check` when the user computed its length. */
+    const create = (size: Atom, check?: { at: Site; by: "Array" | "Float64Array" }): number => {
       // In a loop, the size gets a local of its own, assigned only here: the reverse sweep makes each
       // iteration's adjoint array from it (reverse.ts), whatever happens later to what it came from.
       if (this.loopDepth > 0 && size.t === "local") {
@@ -286,7 +288,12 @@ export abstract class Expressions {
         size = ref(own);
       }
       const id = this.b.locals.add(name, "arr");
-      this.b.out.push({ s: "newArray", dst: id, size });
+      if (check !== undefined && size.t === "num") {
+        // A literal length is checked now, as the emitted code checks a computed one (emit.ts).
+        const bad = check.by === "Array" ? size.v >>> 0 !== size.v : size.v <= -1 || size.v > 4294967295;
+        if (bad) throw refusal("an invalid array length", check.at, `new ${check.by}(${size.v}) throws a RangeError in JS`, { size: size.v });
+      }
+      this.b.out.push({ s: "newArray", dst: id, size, ...(check === undefined || size.t === "num" ? {} : { check }) });
       return id;
     };
     const made = (id: number): Binding => ({ k: "arr", id, writable: true });
@@ -303,7 +310,7 @@ export abstract class Expressions {
     if (init.type === "NewExpression" && isGlobal(init.callee, "Float64Array", scope) && init.arguments.length === 1) {
       const arg = init.arguments[0] as N;
       if (arg.type === "Identifier" && scope.lookup(arg.name)?.k === "arr") return made(this.copyArray(this.array(arg, scope), create));
-      return made(create(this.number(this.scalar(arg, scope), arg)));
+      return made(create(this.number(this.scalar(arg, scope), arg), { at: site(this.where, init), by: "Float64Array" }));
     }
     if (init.type === "CallExpression" && init.callee.type === "MemberExpression" && !init.callee.computed) {
       const callee = init.callee as N;
@@ -314,7 +321,9 @@ export abstract class Expressions {
       const inner = callee.object as N;
       const isMaker = (inner.type === "NewExpression" || inner.type === "CallExpression") && (isGlobal(inner.callee, "Array", scope) || isGlobal(inner.callee, "Float64Array", scope));
       if (method === "fill" && isMaker && inner.arguments.length === 1 && init.arguments.length === 1) {
-        const id = create(this.number(this.scalar(inner.arguments[0], scope), inner.arguments[0]));
+        const by = inner.callee.name as "Array" | "Float64Array";
+        if (inner.type === "CallExpression" && by === "Float64Array") throw unsupported(this.where, inner, "Float64Array(n) without new", "JS throws a TypeError there");
+        const id = create(this.number(this.scalar(inner.arguments[0], scope), inner.arguments[0]), { at: site(this.where, inner), by });
         const value = this.number(this.scalar(init.arguments[0], scope), init.arguments[0]);
         if (!(value.t === "num" && Object.is(value.v, 0))) this.fill(id, value);
         return made(id);

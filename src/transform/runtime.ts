@@ -22,6 +22,9 @@ export const runtime: Runtime = {
     }
     return v;
   },
+  badLength(size: number, by: string, line: number, column: number, snippet: string): never {
+    throw refusal("an invalid array length", { line, column, snippet }, `new ${by}(${size}) throws a RangeError in JS`, { size });
+  },
   outOfRange(index: number, length: number, line: number, column: number, snippet: string): never {
     throw refusal("a write outside an array's length", { line, column, snippet }, `index ${index}, length ${length}: arrays keep the length they were made with (JS would grow an Array), so make it long enough, e.g. new Array(n).fill(0)`, { index, length });
   },

@@ -223,18 +223,49 @@ describe("a write outside an array's length is refused when it happens, at its p
   });
 });
 
+describe("an array length JS's constructor throws for is refused, not made", () => {
+  it.each<[string, string, string, number]>([
+    ["new Array(n) with a fractional n", "const a = new Array(x).fill(1);\nreturn a.length * x;", "new Array(x)", 2.5],
+    ["new Array(n) with NaN", "const a = new Array(x * NaN).fill(1);\nreturn a.length * x;", "new Array(x * NaN)", 2],
+    ["new Float64Array(n) with a negative n", "const a = new Float64Array(x - 5);\nreturn a.length * x;", "new Float64Array(x - 5)", 2],
+  ])("%s: when it happens, at its position", (_name, body, marker, x) => {
+    const f = src("x", body);
+    expect(() => f(x)).toThrow(RangeError);
+    for (const run of [() => differentiate(f as never)(x), () => differentiate(f as never, { mode: "forward" })([x], [1]), () => transformHessian(f as never)(x)]) {
+      const e = thrown(run);
+      expect([e.code, e.details.construct]).toEqual(["UnsupportedOp", "an invalid array length"]);
+      expect({ line: e.details.line, column: e.details.column }).toEqual(where(f, marker));
+    }
+  });
+
+  it("a literal length, and Float64Array(n) without new (a TypeError in JS), when differentiating", () => {
+    refused(src("x", "const a = new Array(2.5).fill(0);\nreturn x;"), /invalid array length/, "new Array(2.5)");
+    refused(src("x", "const a = new Float64Array(-1);\nreturn a.length * x;"), /invalid array length/, "new Float64Array(-1)");
+    refused(src("x", "const a = Float64Array(2).fill(x);\nreturn a[0];"), /without new/, "Float64Array(2)");
+  });
+
+  it("new Float64Array(n) truncates n as in JS", () => {
+    const f = src("x", "const a = new Float64Array(x);\nreturn a.length * x;");
+    expect(differentiate(f as never)(2.5)).toEqual({ value: 5, gradient: [2] });
+  });
+});
+
 describe("names the generated code uses cannot collide with the user's", () => {
-  it.each(["$runtime", "$externals", "$arrays", "stack", "sp", "grow", "spare", "partials", "partial", "outOfRange", "sigmoid", "erf"])("%s", (name) => {
+  it.each(["$runtime", "$externals", "$arrays", "stack", "sp", "grow", "spare", "partials", "partial", "outOfRange", "badLength", "sigmoid", "erf"])("%s", (name) => {
     const square = (t: number) => t * t;
     const ruled = defineDerivative(square, (t) => 2 * t);
     // An array of constants, a number constant, a function, a defineDerivative function, a local
-    // (with a store, so the code has its range check) and the function's own name.
+    // (with an array of computed length and a store, so the code has both checks) and the function's
+    // own name.
     expect(differentiate(src("x", `return x * ${name}[1];`) as never, { constants: { [name]: [3, 4] } })(2)).toEqual({ value: 8, gradient: [4] });
     expect(differentiate(src("x", `return x * ${name}[1];`) as never, { mode: "forward", constants: { [name]: [3, 4] } })([2], [1])).toEqual({ value: 8, tangent: 4 });
     expect(differentiate(src("x", `return x * ${name};`) as never, { constants: { [name]: 3 } })(2)).toEqual({ value: 6, gradient: [3] });
     expect(differentiate(src("x", `return ${name}(x);`) as never, { functions: { [name]: square } })(3)).toEqual({ value: 9, gradient: [6] });
     expect(differentiate(src("x", `return ${name}(x) * x;`) as never, { functions: { [name]: ruled } })(3)).toEqual({ value: 27, gradient: [27] });
-    expect(differentiate(src("x", `const a = [0];\na[0] = x;\nconst ${name} = a[0] * x;\nreturn ${name} * 3;`) as never)(2)).toEqual({ value: 12, gradient: [12] });
+    const local = src("x", `const a = new Array(Math.floor(x / 8) + 1).fill(0);\na[0] = x;\nconst ${name} = a[0] * x;\nreturn ${name} * 3;`);
+    const { source } = differentiate(local as never);
+    expect([source.includes("badLength("), source.includes("outOfRange(")]).toEqual([true, true]);
+    expect(differentiate(local as never)(2)).toEqual({ value: 12, gradient: [12] });
     const named = new Function(`return function ${name}(x) { return x * x * x; };`)() as (x: number) => number;
     expect(differentiate(named)(2)).toEqual({ value: 8, gradient: [12] });
   });
