@@ -100,7 +100,9 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
           if (st.at !== undefined) {
             helpers.add("outOfRange");
             const { line, column, snippet } = st.at;
-            lines.push(`${pad}if (!(${index} < ${name(st.arr)}.length) || (${index} >>> 0) !== ${index}) outOfRange(${index}, ${name(st.arr)}.length, ${line}, ${column}, ${JSON.stringify(snippet)});`);
+            // A literal index is a whole number ≥ 0 (the lowering refuses others): only the length is left.
+            const outside = st.index.t === "num" ? `!(${index} < ${name(st.arr)}.length)` : `!(${index} < ${name(st.arr)}.length) || (${index} >>> 0) !== ${index}`;
+            lines.push(`${pad}if (${outside}) outOfRange(${index}, ${name(st.arr)}.length, ${line}, ${column}, ${JSON.stringify(snippet)});`);
           }
           lines.push(`${pad}${name(st.arr)}[${index}] = ${atom(st.value)};`);
           break;

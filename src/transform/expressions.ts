@@ -397,6 +397,7 @@ export abstract class Expressions {
       const binding = scope.lookup(left.object.name);
       if (binding?.k === "arr" && !binding.writable) throw unsupported(this.where, node, `writing to the constant array ${left.object.name}`);
       const index = this.number(this.scalar(left.property, scope), left.property);
+      if (index.t === "num" && !(Number.isInteger(index.v) && index.v >= 0)) throw unsupported(this.where, node, "a write outside an array's length", `index ${index.v}: an array has no element there`);
       const old = op === undefined ? num(NaN) : this.b.emit({ op: "load", arr, index }, "elem");
       const value = this.number(rhs(old), node.right);
       this.b.out.push({ s: "store", arr, index, value, at: site(this.where, node) });

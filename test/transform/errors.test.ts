@@ -198,7 +198,7 @@ describe("a write outside an array's length is refused when it happens, at its p
   it.each<[string, string, string, unknown[], { index: number; length: number }]>([
     ["past the end of a literal", "const a = [x];\na[1] = 2 * x;\nreturn a[0] + a[1] * 3;", "a[1] = 2 * x", [2], { index: 1, length: 1 }],
     ["past the end of new Float64Array(n), in a loop", "const a = new Float64Array(2);\nfor (let i = 0; i <= 2; i++) a[i] = i * x;\nreturn a[0] + a[1];", "a[i] = i * x", [2], { index: 2, length: 2 }],
-    ["at a negative index", "const a = new Array(2).fill(0);\na[-1] = x;\nreturn a[0] + x;", "a[-1] = x", [2], { index: -1, length: 2 }],
+    ["at a negative index", "const a = new Array(2).fill(0);\na[x - 3] = x;\nreturn a[0] + x;", "a[x - 3] = x", [2], { index: -1, length: 2 }],
     ["at a fractional index", "const a = new Array(2).fill(0);\na[x] += x;\nreturn a[0] + x;", "a[x] += x", [0.5], { index: 0.5, length: 2 }],
     ["past the end of an argument", "x[x.length] = 1;\nreturn x[0] * x[1];", "x[x.length] = 1", [[1, 2]], { index: 2, length: 2 }],
   ])("%s", (_name, body, marker, args, at) => {
@@ -215,6 +215,11 @@ describe("a write outside an array's length is refused when it happens, at its p
       expect({ line: e.details.line, column: e.details.column, index: e.details.index, length: e.details.length }).toEqual({ ...where(f, marker), ...at });
       expect(e.message).toContain(marker);
     }
+  });
+
+  it("a literal index that is negative or fractional, when differentiating", () => {
+    refused(src("x", "const a = new Array(2).fill(0);\na[-1] = x;\nreturn a[0] + x;"), /write outside an array's length/, "a[-1] = x");
+    refused(src("x", "const a = new Array(2).fill(0);\na[0.5] = x;\nreturn a[0] + x;"), /write outside an array's length/, "a[0.5] = x");
   });
 
   it("writes within the length are unchanged", () => {
