@@ -345,6 +345,14 @@ describe("what differentiate trusts", () => {
     expect(patched(Function.prototype, "toString", () => "(x) => x * 300", () => differentiate(f)(2))).toEqual({ value: 6, gradient: [3] });
   });
 
+  it("Function.prototype.call patched after import to answer for toString: the source is still the function's", () => {
+    const toString = Function.prototype.toString;
+    const call = function (this: (...a: unknown[]) => unknown, self: unknown, ...args: unknown[]) {
+      return this === toString ? "(x) => x * 300" : Reflect.apply(this, self, args);
+    };
+    expect(patched(Function.prototype, "call", call, () => differentiate(f)(2))).toEqual({ value: 6, gradient: [3] });
+  });
+
   it("WeakMap.prototype.get patched after import: no other source is slipped in", () => {
     const spoof = parseSource("(x) => x * 300");
     const get = WeakMap.prototype.get;
