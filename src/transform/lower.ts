@@ -22,6 +22,8 @@ interface FnContext {
   readonly returned: number | null;
   readonly result: number;
   readonly where: Where;
+  /** `nested` where the function's body starts (a call may be inlined inside a branch or loop). */
+  readonly nestedAtEntry: number;
 }
 interface LoopContext {
   readonly brk: number | null;
@@ -166,7 +168,7 @@ export class Lowerer extends Expressions {
       returned = this.b.locals.add("returned", "bool");
       this.b.out.push({ s: "assign", dst: returned, e: { op: "copy", a: bool(false) } });
     }
-    return { returned, result, where };
+    return { returned, result, where, nestedAtEntry: this.nested };
   }
 
   functionBody(node: FnNode, scope: Scope): void {
@@ -197,9 +199,9 @@ export class Lowerer extends Expressions {
     if (b?.k !== "var") throw unsupported(this.where, node, `reassigning the array ${name}`);
     const kind = this.kindOf(a);
     if (kind === this.b.locals.get(b.id).kind) return this.assignVariable(b, a, name);
-    // In straight-line code nothing after reads the old local, so the name may move to a boolean
-    // one; in a branch or loop the other path would still see the number.
-    if (this.nested > 0) throw unsupported(this.where, node, `changing ${name} between number and boolean`, "a var is undefined (a number) until assigned: declare a boolean with let where it is used");
+    // In the function's straight-line code nothing after reads the old local, so the name may move
+    // to a boolean one; in a branch or loop of it the other path would still see the number.
+    if (this.nested > this.fnCtx.nestedAtEntry) throw unsupported(this.where, node, `changing ${name} between number and boolean`, "a var is undefined (a number) until assigned: declare a boolean with let where it is used");
     b.id = this.b.locals.add(name, kind);
     b.param = undefined;
     this.assignTo(b.id, a);
