@@ -5,7 +5,8 @@
  * return the same thing. Imports no parser: the plugin's bundles use it.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
-import { DIFFERENTIATED, type DerivativeKind, type DifferentiatedMark } from "./marks.js";
+import { isArray, isFloat64Array } from "./intrinsics.js";
+import { markDifferentiated, type DerivativeKind, type DifferentiatedMark } from "./marks.js";
 import { argumentKinds, expectLike, lengthOf, type ArgKind, type Argument } from "./runtime.js";
 
 export type Kernel = (...args: unknown[]) => unknown[];
@@ -34,7 +35,7 @@ export function mark<T extends object>(
   kernel?: string,
 ): T {
   const m: DifferentiatedMark = { fn, derivative, constants: lower.constants, functions: lower.functions, kinds, kernel };
-  Object.defineProperty(df, DIFFERENTIATED, { value: m });
+  markDifferentiated(df, m);
   Object.defineProperty(df, "source", { value: source, enumerable: true });
   return df;
 }
@@ -49,8 +50,8 @@ export function withInto<T extends object>(df: T, into: ReturnType<typeof revers
 export function forwardWrapper(op: string, kernels: Kernels) {
   const arity = kernels.inferred.length;
   return (args: readonly Argument[], tangents: readonly Argument[]) => {
-    if (!Array.isArray(args)) throw invalidArgument(op, `args must be an array of arguments, got ${describe(args)}`, { argument: "args" });
-    if (!Array.isArray(tangents)) throw invalidArgument(op, `tangents must be an array with one tangent per argument, got ${describe(tangents)}`, { argument: "tangents" });
+    if (!isArray(args)) throw invalidArgument(op, `args must be an array of arguments, got ${describe(args)}`, { argument: "args" });
+    if (!isArray(tangents)) throw invalidArgument(op, `tangents must be an array with one tangent per argument, got ${describe(tangents)}`, { argument: "tangents" });
     const kinds = argumentKinds(op, "args", args, arity);
     expectTangentCount(op, args, tangents);
     args.forEach((a, i) => expectLike(op, `tangents[${i}]`, a, tangents[i]));
@@ -67,8 +68,11 @@ export function expectTangentCount(op: string, args: readonly unknown[], tangent
 
 export type ReverseResult = { value: number; gradient: TransformGradient };
 
-/** The reverse-mode entry point: the kernel and the checked path in, `df` out (see `entryCode`). */
-export type Entry = (kernel: Kernel, slow: (args: Argument[]) => ReverseResult) => (...args: Argument[]) => ReverseResult;
+/**
+ * The reverse-mode entry point: the kernel, the checked path and the Float64Array brand check in,
+ * `df` out (see `entryCode`).
+ */
+export type Entry = (kernel: Kernel, slow: (args: Argument[]) => ReverseResult, isFloat64Array: (v: unknown) => boolean) => (...args: Argument[]) => ReverseResult;
 
 /** Reverse mode for any arguments: checked, each array's adjoint allocated, its kernel called. */
 export function reverseSlow(op: string, kernels: Kernels): (args: Argument[]) => ReverseResult {
@@ -87,7 +91,7 @@ export function reverseSlow(op: string, kernels: Kernels): (args: Argument[]) =>
  */
 export function reverseInto(op: string, kernels: Kernels): (gradient: readonly unknown[], ...args: Argument[]) => ReverseResult {
   return (gradient, ...args) => {
-    if (!Array.isArray(gradient)) throw invalidArgument(op, `into(gradient, ...args): gradient must be an array with one entry per argument, got ${describe(gradient)}`, { argument: "gradient" });
+    if (!isArray(gradient)) throw invalidArgument(op, `into(gradient, ...args): gradient must be an array with one entry per argument, got ${describe(gradient)}`, { argument: "gradient" });
     const kinds = argumentKinds(op, "arguments", args, kernels.inferred.length);
     const entries = lengthOf(op, "gradient", gradient);
     if (entries !== args.length) throw new AdError("ShapeMismatch", `into: ${entries} gradient entries for ${args.length} arguments`, { op, gradient: entries, args: args.length });
@@ -96,7 +100,7 @@ export function reverseInto(op: string, kernels: Kernels): (gradient: readonly u
       if (kinds[i] !== "arr") continue;
       const g = gradient[i] as unknown;
       const n = (args[i] as ArrayLike<number>).length;
-      if (!(g instanceof Float64Array)) throw invalidArgument(op, `into: gradient[${i}] must be a Float64Array of length ${n} (argument ${i} is an array), got ${describe(g)}`, { argument: `gradient[${i}]`, got: describe(g) });
+      if (!isFloat64Array(g)) throw invalidArgument(op, `into: gradient[${i}] must be a Float64Array of length ${n} (argument ${i} is an array), got ${describe(g)}`, { argument: `gradient[${i}]`, got: describe(g) });
       if (g.length !== n) throw new AdError("ShapeMismatch", `into: gradient[${i}] has length ${g.length}, argument ${i} has length ${n}`, { op, argument: i, expected: n, got: g.length });
       if (args.includes(g as never) || adjoints.includes(g)) throw invalidArgument(op, `into: gradient[${i}] is also an argument or another gradient entry; each needs its own array`, { argument: `gradient[${i}]` });
       g.fill(0);
@@ -108,17 +112,17 @@ export function reverseInto(op: string, kernels: Kernels): (gradient: readonly u
 
 /**
  * The code of the reverse-mode entry point (an `Entry`), generated for the argument kinds the source
- * implies: numbers and Float64Arrays exactly there are checked with one typeof / instanceof each and
- * passed straight to the kernel (no rest array, no spread); anything else takes the checked `slow`
- * path. `differentiate` compiles it at run time, the build-time plugin writes it into the bundle.
+ * implies: numbers and Float64Arrays exactly there are checked with one typeof / brand check each
+ * (`instanceof` would pass a Proxy of a Float64Array, whose `length` throws) and passed straight to
+ * the kernel (no rest array, no spread); anything else takes the checked `slow` path. `differentiate` compiles it at run time, the build-time plugin writes it into the bundle.
  */
 export function entryCode(kinds: readonly ArgKind[]): string {
   const params = kinds.map((_, i) => `a${i}`);
-  const checks = [`arguments.length === ${kinds.length}`, ...kinds.map((k, i) => (k === "num" ? `typeof a${i} === "number"` : `a${i} instanceof Float64Array`))];
+  const checks = [`arguments.length === ${kinds.length}`, ...kinds.map((k, i) => (k === "num" ? `typeof a${i} === "number"` : `isFloat64Array(a${i})`))];
   const adjoints = kinds.flatMap((k, i) => (k === "arr" ? [`const g${i} = new Float64Array(a${i}.length);`] : []));
   const call = [...params, ...kinds.flatMap((k, i) => (k === "arr" ? [`g${i}`] : []))].join(", ");
   return [
-    "function (kernel, slow) {",
+    "function (kernel, slow, isFloat64Array) {",
     `  return function df(${params.join(", ")}) {`,
     `    if (${checks.join(" && ")}) {`,
     ...adjoints.map((a) => `      ${a}`),

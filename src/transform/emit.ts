@@ -7,6 +7,7 @@
  * loop's saves allocate nothing (a call that starts while another runs, from inside a
  * `defineDerivative` rule, finds none to take and makes its own).
  */
+import { FunctionConstructor } from "./intrinsics.js";
 import { forEachRead, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
 
 /** Helpers the emitted code may call, bound by name before the function. */
@@ -16,6 +17,10 @@ export interface Runtime {
   readonly erf: (x: number) => number;
   /** The i-th partial from a defineDerivative rule's result, checked. */
   readonly partial: (result: unknown, i: number, name: string) => number;
+  /** Refuses a store the user wrote at line:column whose index is not an integer within the length. */
+  readonly outOfRange: (index: number, length: number, line: number, column: number, snippet: string) => never;
+  /** Refuses an array length the user computed at line:column that JS's constructor throws for. */
+  readonly badLength: (size: number, by: string, line: number, column: number, snippet: string) => never;
 }
 
 const MATH_NAMES = new Set(["sqrt", "cbrt", "exp", "expm1", "log", "log1p", "log2", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "abs", "sign"]);
@@ -90,12 +95,30 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
         case "assign":
           lines.push(`${pad}${name(st.dst)} = ${expr(st.e)};`);
           break;
-        case "store":
-          lines.push(`${pad}${name(st.arr)}[${atom(st.index)}] = ${atom(st.value)};`);
+        case "store": {
+          const index = atom(st.index);
+          if (st.at !== undefined) {
+            helpers.add("outOfRange");
+            const { line, column, snippet } = st.at;
+            // A literal index is a whole number ≥ 0 (the lowering refuses others): only the length is left.
+            const outside = st.index.t === "num" ? `!(${index} < ${name(st.arr)}.length)` : `!(${index} < ${name(st.arr)}.length) || (${index} >>> 0) !== ${index}`;
+            lines.push(`${pad}if (${outside}) outOfRange(${index}, ${name(st.arr)}.length, ${line}, ${column}, ${JSON.stringify(snippet)});`);
+          }
+          lines.push(`${pad}${name(st.arr)}[${index}] = ${atom(st.value)};`);
           break;
-        case "newArray":
-          lines.push(`${pad}${name(st.dst)} = new Float64Array(${atom(st.size)});`);
+        }
+        case "newArray": {
+          const size = atom(st.size);
+          if (st.check !== undefined) {
+            helpers.add("badLength");
+            const { at, by } = st.check;
+            // Array takes a whole number below 2³²; Float64Array truncates and refuses what is negative.
+            const bad = by === "Array" ? `(${size} >>> 0) !== ${size}` : `${size} <= -1 || ${size} > 4294967295`;
+            lines.push(`${pad}if (${bad}) badLength(${size}, ${JSON.stringify(by)}, ${at.line}, ${at.column}, ${JSON.stringify(at.snippet)});`);
+          }
+          lines.push(`${pad}${name(st.dst)} = new Float64Array(${size});`);
           break;
+        }
         case "if": {
           const negated = st.then.length === 0;
           lines.push(`${pad}if (${negated ? `!${atom(st.cond)}` : atom(st.cond)}) {`);
@@ -212,7 +235,7 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
     p.gradientResult === undefined ? `  return [${p.outputs.map(atom).join(", ")}];` : `  return { value: ${atom(p.outputs[0])}, gradient: [${p.gradientResult.map(atom).join(", ")}] };`,
     "}",
   ].join("\n");
-  const factory = new Function("$runtime", "$externals", "$arrays", `"use strict";\n${source}\nreturn ${p.name};`) as (
+  const factory = new FunctionConstructor("$runtime", "$externals", "$arrays", `"use strict";\n${source}\nreturn ${p.name};`) as (
     rt: Runtime,
     ext: Program["externals"],
     arrays: Float64Array[],

@@ -6,7 +6,8 @@
 import type { Node } from "acorn";
 import type { BinaryOp } from "../scalar/scalar.js";
 import { bool, num, ref, type Atom, type CompareOp, type External, type LocalKind, type Stmt } from "./ir.js";
-import { unsupported, type Where } from "./parse.js";
+import { site, unsupported, type Where } from "./parse.js";
+import { refusal, type Site } from "./refusal.js";
 import type { Builder } from "./rules.js";
 import { NeedsArray, GLOBAL_CONSTANTS, MATH_BINARY, MATH_CONSTANTS, MATH_STEP, MATH_UNARY, type Binding, type Scope } from "./scope.js";
 
@@ -71,10 +72,11 @@ export abstract class Expressions {
     return a;
   }
 
-  private freeName(node: N): never {
+  private freeName(node: N, scope: Scope): never {
     const name: string = node.name;
     if (name === "arguments") throw unsupported(this.where, node, "arguments");
     if (name === "eval") throw unsupported(this.where, node, "eval");
+    if (scope.inDeadZone(name)) throw unsupported(this.where, node, `${name} read before its declaration`, "let and const are not hoisted: JS throws a ReferenceError there");
     throw unsupported(this.where, node, `the free variable ${name}`, `declare it, or pass it in options.constants (numbers, arrays) or options.functions`);
   }
 
@@ -88,7 +90,7 @@ export abstract class Expressions {
         const b = scope.lookup(node.name);
         if (b === undefined) {
           if (node.name in GLOBAL_CONSTANTS) return num(GLOBAL_CONSTANTS[node.name]);
-          return this.freeName(node);
+          return this.freeName(node, scope);
         }
         if (b.k === "var") return ref(b.id);
         if (b.k === "const") return typeof b.value === "number" ? num(b.value) : bool(b.value);
@@ -104,6 +106,10 @@ export abstract class Expressions {
         const fn = ARITHMETIC[node.operator];
         const cmp = COMPARE[node.operator];
         if (fn === undefined && cmp === undefined) throw unsupported(this.where, node, `the ${node.operator} operator`);
+        // undefined is NaN here, which arithmetic and < agree with, but NaN equals nothing.
+        if ((cmp === "eq" || cmp === "ne") && (isGlobal(node.left, "undefined", scope) || isGlobal(node.right, "undefined", scope))) {
+          throw unsupported(this.where, node, "a comparison with undefined", "undefined is NaN in transformed code; give the variable a number first");
+        }
         const a = this.scalar(node.left, scope);
         const c = this.scalar(node.right, scope);
         if (fn !== undefined) return this.b.binary(fn, this.number(a, node.left), this.number(c, node.right));
@@ -188,7 +194,7 @@ export abstract class Expressions {
   array(node: N, scope: Scope): number {
     if (node.type !== "Identifier") throw unsupported(this.where, node, "an array expression other than a name");
     const b = scope.lookup(node.name);
-    if (b === undefined) return this.freeName(node);
+    if (b === undefined) return this.freeName(node, scope);
     if (b.k === "var" && b.param !== undefined) throw new NeedsArray(b.param);
     if (b.k !== "arr") throw unsupported(this.where, node, `${node.name} used as an array`, "array parameters are the ones the body indexes or takes .length of");
     return b.id;
@@ -272,7 +278,8 @@ export abstract class Expressions {
       const b = scope.lookup(init.name);
       return b?.k === "arr" ? b : undefined;
     }
-    const create = (size: Atom): number => {
+    /** A new array; `check` when the user computed its length. */
+    const create = (size: Atom, check?: { at: Site; by: "Array" | "Float64Array" }): number => {
       // In a loop, the size gets a local of its own, assigned only here: the reverse sweep makes each
       // iteration's adjoint array from it (reverse.ts), whatever happens later to what it came from.
       if (this.loopDepth > 0 && size.t === "local") {
@@ -281,7 +288,12 @@ export abstract class Expressions {
         size = ref(own);
       }
       const id = this.b.locals.add(name, "arr");
-      this.b.out.push({ s: "newArray", dst: id, size });
+      if (check !== undefined && size.t === "num") {
+        // A literal length is checked now, as the emitted code checks a computed one (emit.ts).
+        const bad = check.by === "Array" ? size.v >>> 0 !== size.v : size.v <= -1 || size.v > 4294967295;
+        if (bad) throw refusal("an invalid array length", check.at, `new ${check.by}(${size.v}) throws a RangeError in JS`, { size: size.v });
+      }
+      this.b.out.push({ s: "newArray", dst: id, size, ...(check === undefined || size.t === "num" ? {} : { check }) });
       return id;
     };
     const made = (id: number): Binding => ({ k: "arr", id, writable: true });
@@ -298,7 +310,7 @@ export abstract class Expressions {
     if (init.type === "NewExpression" && isGlobal(init.callee, "Float64Array", scope) && init.arguments.length === 1) {
       const arg = init.arguments[0] as N;
       if (arg.type === "Identifier" && scope.lookup(arg.name)?.k === "arr") return made(this.copyArray(this.array(arg, scope), create));
-      return made(create(this.number(this.scalar(arg, scope), arg)));
+      return made(create(this.number(this.scalar(arg, scope), arg), { at: site(this.where, init), by: "Float64Array" }));
     }
     if (init.type === "CallExpression" && init.callee.type === "MemberExpression" && !init.callee.computed) {
       const callee = init.callee as N;
@@ -309,7 +321,9 @@ export abstract class Expressions {
       const inner = callee.object as N;
       const isMaker = (inner.type === "NewExpression" || inner.type === "CallExpression") && (isGlobal(inner.callee, "Array", scope) || isGlobal(inner.callee, "Float64Array", scope));
       if (method === "fill" && isMaker && inner.arguments.length === 1 && init.arguments.length === 1) {
-        const id = create(this.number(this.scalar(inner.arguments[0], scope), inner.arguments[0]));
+        const by = inner.callee.name as "Array" | "Float64Array";
+        if (inner.type === "CallExpression" && by === "Float64Array") throw unsupported(this.where, inner, "Float64Array(n) without new", "JS throws a TypeError there");
+        const id = create(this.number(this.scalar(inner.arguments[0], scope), inner.arguments[0]), { at: site(this.where, inner), by });
         const value = this.number(this.scalar(init.arguments[0], scope), init.arguments[0]);
         if (!(value.t === "num" && Object.is(value.v, 0))) this.fill(id, value);
         return made(id);
@@ -371,7 +385,7 @@ export abstract class Expressions {
     };
     if (left.type === "Identifier") {
       const b = scope.lookup(left.name);
-      if (b === undefined) return this.freeName(left);
+      if (b === undefined) return this.freeName(left, scope);
       if (b.k !== "var") throw unsupported(this.where, left, b.k === "arr" ? `reassigning the array ${left.name}` : `assigning to ${left.name}`);
       if (!b.mutable) throw unsupported(this.where, node, `an assignment to the const ${left.name}`);
       const value = rhs(ref(b.id));
@@ -383,9 +397,10 @@ export abstract class Expressions {
       const binding = scope.lookup(left.object.name);
       if (binding?.k === "arr" && !binding.writable) throw unsupported(this.where, node, `writing to the constant array ${left.object.name}`);
       const index = this.number(this.scalar(left.property, scope), left.property);
+      if (index.t === "num" && !(Number.isInteger(index.v) && index.v >= 0)) throw unsupported(this.where, node, "a write outside an array's length", `index ${index.v}: an array has no element there`);
       const old = op === undefined ? num(NaN) : this.b.emit({ op: "load", arr, index }, "elem");
       const value = this.number(rhs(old), node.right);
-      this.b.out.push({ s: "store", arr, index, value });
+      this.b.out.push({ s: "store", arr, index, value, at: site(this.where, node) });
       this.written.add(arr);
       return;
     }

@@ -12,13 +12,14 @@ import { AdError, describe, expectFunction, invalidArgument } from "../errors.js
 import { cse } from "./analysis.js";
 import { entryCode, expectTangentCount, forwardWrapper, mark, reverseInto, reverseSlow, withInto, type Entry, type Kernel, type Kernels, type TransformGradient } from "./derivative.js";
 import { emit, type Emitted } from "./emit.js";
+import { FunctionConstructor, isArray, isFloat64Array } from "./intrinsics.js";
 import { forward } from "./forward.js";
 import { Locals, type Program } from "./ir.js";
 import { Lowerer, type LowerOptions } from "./lower.js";
-import { CUSTOM_RULE, differentiatedMark, type DerivativeKind, type DifferentiatedMark, type RuleMark } from "./marks.js";
+import { differentiatedMark, markRule, type DerivativeKind, type DifferentiatedMark, type RuleMark } from "./marks.js";
 import { parseFunction, type Parsed } from "./parse.js";
 import { reverse } from "./reverse.js";
-import { NeedsArray } from "./scope.js";
+import { NeedsArray, readable } from "./scope.js";
 import { argumentKinds, expectLike, runtime, type ArgKind, type Argument } from "./runtime.js";
 
 export type { Argument } from "./runtime.js";
@@ -187,9 +188,9 @@ function readOptions(op: string, opts: unknown): { mode: "reverse" | "forward"; 
   if (opts === undefined) return { mode: "reverse", lower: {} };
   if (opts === null || typeof opts !== "object") throw invalidArgument(op, `options must be an object, got ${describe(opts)}`, { argument: "options" });
   const o = opts as Record<string, unknown>;
-  const mode = o.mode ?? "reverse";
+  const { mode = "reverse", constants, functions } = readable(op, "options", () => ({ mode: o.mode, constants: o.constants, functions: o.functions }));
   if (mode !== "reverse" && mode !== "forward") throw invalidArgument(op, `options.mode must be "reverse" or "forward", got ${describe(mode)}`, { argument: "mode" });
-  return { mode, lower: { constants: o.constants, functions: o.functions } };
+  return { mode, lower: { constants, functions } };
 }
 
 function kernelsOf(compiler: Compiler): Kernels {
@@ -243,7 +244,7 @@ function secondTransform(op: string, derivative: DerivativeKind, mode: "reverse"
 
 /** The reverse-mode entry point for `kinds` (its code: `entryCode`), compiled at run time. */
 function fastPath(kernel: (...args: unknown[]) => unknown, kinds: readonly ArgKind[], slow: (args: Argument[]) => { value: number; gradient: TransformGradient }) {
-  return (new Function(`"use strict";\nreturn ${entryCode(kinds)};`) as () => Entry)()(kernel as Kernel, slow);
+  return (new FunctionConstructor(`"use strict";\nreturn ${entryCode(kinds)};`) as () => Entry)()(kernel as Kernel, slow, isFloat64Array);
 }
 
 /** One forward-over-reverse pass: value, gradient and the gradient's tangent along `tangents`. */
@@ -273,7 +274,7 @@ function gradientTangent(inner: DifferentiatedMark): HessianVectorProduct {
   const op = "differentiate";
   const compiler = new Compiler(op, inner.fn, { constants: inner.constants, functions: inner.functions }, "gradientTangent");
   const ddf = (args: readonly Argument[], tangents: readonly Argument[]) => {
-    if (!Array.isArray(args) || !Array.isArray(tangents)) throw invalidArgument(op, "args and tangents must be arrays with one entry per argument", { argument: "args" });
+    if (!isArray(args) || !isArray(tangents)) throw invalidArgument(op, "args and tangents must be arrays with one entry per argument", { argument: "args" });
     const kinds = argumentKinds(op, "args", args, compiler.arity);
     expectTangentCount(op, args, tangents);
     args.forEach((a, i) => expectLike(op, `tangents[${i}]`, a, tangents[i]));
@@ -291,7 +292,7 @@ function gradientTangent(inner: DifferentiatedMark): HessianVectorProduct {
 export function transformHessian(fn: (...args: never[]) => unknown, opts?: Omit<DifferentiateOptions, "mode">): TransformedHessian {
   const op = "transformHessian";
   expectFunction(op, "fn", fn);
-  const { lower } = readOptions(op, opts === undefined ? undefined : { ...opts, mode: "reverse" });
+  const { lower } = readOptions(op, opts === undefined ? undefined : readable(op, "options", () => ({ ...opts, mode: "reverse" })));
   const inner = differentiatedMark(fn);
   // The Hessian of a gradient's function is that function's Hessian; of anything else, refused.
   if (inner !== undefined && inner.derivative !== "reverse") throw secondTransform(op, inner.derivative, "hessian");
@@ -337,6 +338,6 @@ export function defineDerivative<F extends (...args: number[]) => number>(fn: F,
   expectFunction(op, "rule", rule);
   const wrapped = ((...args: number[]) => fn(...args)) as F;
   const m: RuleMark = { fn, rule, name: "custom" };
-  Object.defineProperty(wrapped, CUSTOM_RULE, { value: m });
+  markRule(wrapped, m);
   return wrapped;
 }

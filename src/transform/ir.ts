@@ -7,6 +7,7 @@
  * the Hessian is the forward transform of the reverse program.
  */
 import type { BinaryOp, UnaryOp } from "../scalar/scalar.js";
+import type { Site } from "./refusal.js";
 
 export type LocalKind = "num" | "bool" | "arr";
 
@@ -38,9 +39,19 @@ export type Expr =
 
 export type Stmt =
   | { readonly s: "assign"; readonly dst: number; readonly e: Expr }
-  | { readonly s: "store"; readonly arr: number; readonly index: Atom; readonly value: Atom }
-  /** A fresh zero-filled Float64Array of `size` elements. */
-  | { readonly s: "newArray"; readonly dst: number; readonly size: Atom }
+  /**
+   * `arr[index] = value`. With `at` (a store the user wrote), the emitted code first checks that
+   * `index` is an integer within the length and refuses otherwise: JS would grow an Array there,
+   * a Float64Array and its adjoint would drop the write, and neither has a derivative here.
+   */
+  | { readonly s: "store"; readonly arr: number; readonly index: Atom; readonly value: Atom; readonly at?: Site }
+  /**
+   * A fresh zero-filled Float64Array of `size` elements. With `check` (a length the user computed),
+   * the emitted code first refuses a length JS's constructor `by` would throw a RangeError for
+   * (`new Array(2.5)`, `new Float64Array(-1)`), rather than let the RangeError out or, for `Array`,
+   * make an array JS would not.
+   */
+  | { readonly s: "newArray"; readonly dst: number; readonly size: Atom; readonly check?: { readonly at: Site; readonly by: "Array" | "Float64Array" } }
   | { readonly s: "if"; readonly cond: Atom; readonly then: Stmt[]; readonly else: Stmt[] }
   /** `for (;;) { pre; if (!cond) break; post }`: while, for and do-while all have this shape. */
   | { readonly s: "loop"; readonly pre: Stmt[]; readonly cond: Atom; readonly post: Stmt[] }
@@ -133,9 +144,12 @@ export class Locals {
   }
 }
 
-/** JS words a local may not be called, plus the emitted code's own helpers. */
+/**
+ * JS words a local may not be called, plus every other name the emitted code uses (the factory's
+ * parameters in emit.ts and generate.ts, the helpers), so no user name can shadow one.
+ */
 const RESERVED = new Set(
-  "break case catch class const continue debugger default delete do else export extends finally for function if import in instanceof new return super switch this throw try typeof var void while with yield let static enum await implements package protected interface private public null true false undefined NaN Infinity Math Float64Array arguments eval stack sp grow spare partials partial sigmoid softplus erf".split(
+  "break case catch class const continue debugger default delete do else export extends finally for function if import in instanceof new return super switch this throw try typeof var void while with yield let static enum await implements package protected interface private public null true false undefined NaN Infinity Math Float64Array arguments eval $runtime $externals $arrays stack sp grow spare partials partial outOfRange badLength sigmoid softplus erf".split(
     " ",
   ),
 );

@@ -14,6 +14,7 @@ import { Scope, readConstants, type Binding } from "./scope.js";
 import { Expressions } from "./expressions.js";
 import { differentiatedMark, ruleMark } from "./marks.js";
 import { jumpsIn, mayJump, onlyTailReturn, STATEMENT_NAMES } from "./control.js";
+import { varNames } from "./hoist.js";
 
 type N = Node & Record<string, any>;
 
@@ -21,6 +22,8 @@ interface FnContext {
   readonly returned: number | null;
   readonly result: number;
   readonly where: Where;
+  /** `nested` where the function's body starts (a call may be inlined inside a branch or loop). */
+  readonly nestedAtEntry: number;
 }
 interface LoopContext {
   readonly brk: number | null;
@@ -165,14 +168,43 @@ export class Lowerer extends Expressions {
       returned = this.b.locals.add("returned", "bool");
       this.b.out.push({ s: "assign", dst: returned, e: { op: "copy", a: bool(false) } });
     }
-    return { returned, result, where };
+    return { returned, result, where, nestedAtEntry: this.nested };
   }
 
   functionBody(node: FnNode, scope: Scope): void {
     const body = node.body as N;
     const result = this.fnCtx.result;
-    if (body.type !== "BlockStatement") this.assignTo(result, this.scalar(body, scope));
-    else this.block(body.body as N[], scope);
+    if (body.type !== "BlockStatement") return this.assignTo(result, this.scalar(body, scope));
+    this.hoistVars(body, scope);
+    this.block(body.body as N[], scope);
+  }
+
+  /**
+   * `var` is function-scoped, as in JS: each name a body declares with it (in any block or loop) is
+   * one local of the function from its start, undefined until assigned, which is NaN here as in JS
+   * arithmetic; a declarator assigns it, `var y;` leaves it as it is. A parameter of that name is
+   * that local already.
+   */
+  private hoistVars(body: N, scope: Scope): void {
+    for (const name of varNames(body)) {
+      if (scope.has(name)) continue;
+      const id = this.b.locals.add(name, "num");
+      this.b.out.push({ s: "assign", dst: id, e: { op: "copy", a: num(NaN) } });
+      scope.set(name, { k: "var", id, mutable: true });
+    }
+  }
+
+  /** Assigns a hoisted `var` (or the parameter it redeclares), from its declarator or a for-of. */
+  private assignVar(b: Binding | undefined, a: Atom, name: string, node: N): void {
+    if (b?.k !== "var") throw unsupported(this.where, node, `reassigning the array ${name}`);
+    const kind = this.kindOf(a);
+    if (kind === this.b.locals.get(b.id).kind) return this.assignVariable(b, a, name);
+    // In the function's straight-line code nothing after reads the old local, so the name may move
+    // to a boolean one; in a branch or loop of it the other path would still see the number.
+    if (this.nested > this.fnCtx.nestedAtEntry) throw unsupported(this.where, node, `changing ${name} between number and boolean`, "a var is undefined (a number) until assigned: declare a boolean with let where it is used");
+    b.id = this.b.locals.add(name, kind);
+    b.param = undefined;
+    this.assignTo(b.id, a);
   }
 
   get where(): Where {
@@ -183,7 +215,11 @@ export class Lowerer extends Expressions {
 
   block(stmts: N[], scope: Scope): void {
     for (const s of stmts) {
+      if (s.type === "VariableDeclaration" && s.kind !== "var") for (const d of s.declarations as N[]) if (d.id.type === "Identifier") scope.declareLater(d.id.name);
       if (s.type === "FunctionDeclaration") {
+        // The statements after a jump come here again (see below), their functions already declared.
+        const known = scope.lookup(s.id.name);
+        if (known?.k === "fn" && known.node === (s as unknown as FnNode)) continue;
         if (scope.has(s.id.name)) throw unsupported(this.where, s, `a second declaration of ${s.id.name}`);
         this.checkFunctionKind(s as unknown as FnNode, this.where);
         scope.set(s.id.name, { k: "fn", node: s as unknown as FnNode, scope, where: this.where, name: s.id.name });
@@ -303,7 +339,8 @@ export class Lowerer extends Expressions {
       bind: (inner) => {
         const v = this.b.locals.add(name, "num");
         this.b.out.push({ s: "assign", dst: v, e: { op: "load", arr, index: ref(i) } });
-        inner.set(name, { k: "var", id: v, mutable: left.kind !== "const" });
+        if (left.kind === "var") this.assignVar(scope.lookup(name), ref(v), name, left);
+        else inner.set(name, { k: "var", id: v, mutable: left.kind !== "const" });
       },
       // The hidden counter may step past a break: nothing reads it after the loop.
       update: () => this.b.out.push({ s: "assign", dst: i, e: { op: "binary", fn: "add", a: ref(i), b: num(1) } }),
@@ -374,7 +411,7 @@ export class Lowerer extends Expressions {
     for (const d of s.declarations as N[]) {
       if (d.id.type !== "Identifier") throw unsupported(this.where, d.id, "a destructuring declaration");
       const name: string = d.id.name;
-      if (scope.has(name)) throw unsupported(this.where, d, `a second declaration of ${name}`);
+      if (s.kind !== "var" && scope.has(name)) throw unsupported(this.where, d, `a second declaration of ${name}`);
       const init = d.init as N | null;
       if (init !== null && (init.type === "ArrowFunctionExpression" || init.type === "FunctionExpression")) {
         if (s.kind !== "const") throw unsupported(this.where, d, `a function in a ${s.kind} binding`, "declare it with const or as a function declaration");
@@ -386,6 +423,10 @@ export class Lowerer extends Expressions {
       if (arr !== undefined) {
         if (s.kind !== "const") throw unsupported(this.where, d, `an array in a ${s.kind} binding`, "declare arrays with const");
         scope.set(name, arr);
+        continue;
+      }
+      if (s.kind === "var") {
+        if (init !== null) this.assignVar(scope.lookup(name), this.scalar(init, scope), name, d);
         continue;
       }
       const a = init === null ? num(NaN) : this.scalar(init, scope);

@@ -1,12 +1,15 @@
 /**
  * How the transform recognises its own functions when user code calls them: a function made by
- * `differentiate` remembers its source function and options (so a call to it is inlined), and one
- * made by `defineDerivative` carries its rule (so a call to it is kept, with the rule's partials).
+ * `differentiate` is remembered with its source function and options (so a call to it is inlined),
+ * and one made by `defineDerivative` with its rule (so a call to it is kept, with the rule's partials).
  */
+import { weakMapGet } from "./intrinsics.js";
 import type { ArgKind } from "./runtime.js";
 
-export const DIFFERENTIATED: unique symbol = Symbol("adjoint.differentiated");
-export const CUSTOM_RULE: unique symbol = Symbol("adjoint.customRule");
+// Kept beside the functions, not on them: a property could be forged, or read through a Proxy's
+// trap (which may throw, or lie).
+const differentiated = new WeakMap<object, DifferentiatedMark>();
+const rules = new WeakMap<object, RuleMark>();
 
 /**
  * Which derivative a function made by the transform is: `differentiate` in reverse or forward mode,
@@ -33,9 +36,17 @@ export interface RuleMark {
 }
 
 export function differentiatedMark(f: unknown): DifferentiatedMark | undefined {
-  return typeof f === "function" ? ((f as unknown as Record<symbol, DifferentiatedMark | undefined>)[DIFFERENTIATED] ?? undefined) : undefined;
+  return typeof f === "function" ? weakMapGet(differentiated, f) : undefined;
 }
 
 export function ruleMark(f: unknown): RuleMark | undefined {
-  return typeof f === "function" ? ((f as unknown as Record<symbol, RuleMark | undefined>)[CUSTOM_RULE] ?? undefined) : undefined;
+  return typeof f === "function" ? weakMapGet(rules, f) : undefined;
+}
+
+export function markDifferentiated(f: object, m: DifferentiatedMark): void {
+  differentiated.set(f, m);
+}
+
+export function markRule(f: object, m: RuleMark): void {
+  rules.set(f, m);
 }

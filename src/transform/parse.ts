@@ -5,6 +5,8 @@
  */
 import { parse, type Node, type Function as FunctionNode } from "acorn";
 import { AdError } from "../errors.js";
+import { sourceOf, weakMapGet } from "./intrinsics.js";
+import { refusal, type Site } from "./refusal.js";
 
 export type FnNode = FunctionNode & Node;
 
@@ -22,15 +24,13 @@ export interface Where {
 
 /** The AdError for a construct the transform does not cover, at `node`'s position. */
 export function unsupported(where: Where, node: Node, construct: string, hint = ""): AdError {
-  const { line, column } = position(where, node.start);
-  const text = where.source.slice(node.start - where.shift, Math.min(node.end - where.shift, node.start - where.shift + 60)).replace(/\s+/g, " ");
-  return new AdError("UnsupportedOp", `${construct} is not supported by source transformation, at line ${line}, column ${column} (${line}:${column}): \`${text}\`${hint ? `; ${hint}` : ""}`, {
-    op: "differentiate",
-    construct,
-    line,
-    column,
-    snippet: text,
-  });
+  return refusal(construct, site(where, node), hint);
+}
+
+/** `node`'s line and column, and its first 60 characters on one line. */
+export function site(where: Where, node: Node): Site {
+  const snippet = where.source.slice(node.start - where.shift, Math.min(node.end - where.shift, node.start - where.shift + 60)).replace(/\s+/g, " ");
+  return { ...position(where, node.start), snippet };
 }
 
 export function position(where: Where, offset: number): { line: number; column: number } {
@@ -41,13 +41,16 @@ export function position(where: Where, offset: number): { line: number; column: 
   return { line, column };
 }
 
-/** Parses `Function.prototype.toString` of `fn` (never `fn.toString`, which user code may override). */
+/**
+ * Parses `Function.prototype.toString` of `fn`, as captured at import (never `fn.toString`, which user
+ * code may override, nor the prototype's, which code that runs later may patch).
+ */
 export function parseFunction(fn: (...args: never[]) => unknown): Parsed {
-  const preset = presets.get(fn);
+  const preset = weakMapGet(presets, fn);
   if (preset !== undefined) return preset;
   let source: string;
   try {
-    source = Function.prototype.toString.call(fn);
+    source = sourceOf(fn);
   } catch {
     throw new AdError("UnsupportedOp", "the function's source is not readable", { op: "differentiate", construct: "unreadable function" });
   }

@@ -7,6 +7,7 @@ import { invalidArgument } from "../errors.js";
 import { forwardWrapper, mark, reverseInto, reverseSlow, withInto, type Entry, type Kernel, type Kernels } from "./derivative.js";
 import type { Runtime } from "./emit.js";
 import type { ForwardDerivative, ReverseDerivative } from "./index.js";
+import { isFloat64Array } from "./intrinsics.js";
 import { runtime, type ArgKind } from "./runtime.js";
 
 export type PrecompiledSpec = ReverseSpec | ForwardSpec;
@@ -54,5 +55,5 @@ export function precompiled(spec: PrecompiledSpec, fn: (...args: never[]) => unk
   };
   const lower = { constants: spec.constants, functions: undefined };
   if (spec.mode === "forward") return mark(forwardWrapper(op, kernels), "forward", fn, lower, spec.source, inferred) as unknown as ForwardDerivative;
-  return mark(withInto(spec.entry(first, reverseSlow(op, kernels)), reverseInto(op, kernels)), "reverse", fn, lower, spec.source, inferred) as unknown as ReverseDerivative;
+  return mark(withInto(spec.entry(first, reverseSlow(op, kernels), isFloat64Array), reverseInto(op, kernels)), "reverse", fn, lower, spec.source, inferred) as unknown as ReverseDerivative;
 }

@@ -1,11 +1,14 @@
 /**
  * What the generated code and the public wrappers need at run time: the table's non-Math functions,
- * the check on a `defineDerivative` rule's result, and the checks on a derivative's arguments.
+ * the check on a `defineDerivative` rule's result, the refusal of a write outside an array, and the
+ * checks on a derivative's arguments.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { sigmoid, softplus } from "../scalar/elementary.js";
 import { erf } from "../scalar/special.js";
 import type { Runtime } from "./emit.js";
+import { isArray, isFloat64Array } from "./intrinsics.js";
+import { refusal } from "./refusal.js";
 
 export const runtime: Runtime = {
   sigmoid,
@@ -18,6 +21,12 @@ export const runtime: Runtime = {
       throw new AdError("InvalidArgument", `the derivative rule of ${name} must return one number per argument, got ${describe(result)}`, { op: "defineDerivative", name, index: i, got: describe(result) });
     }
     return v;
+  },
+  badLength(size: number, by: string, line: number, column: number, snippet: string): never {
+    throw refusal("an invalid array length", { line, column, snippet }, `new ${by}(${size}) throws a RangeError in JS`, { size });
+  },
+  outOfRange(index: number, length: number, line: number, column: number, snippet: string): never {
+    throw refusal("a write outside an array's length", { line, column, snippet }, `index ${index}, length ${length}: arrays keep the length they were made with (JS would grow an Array), so make it long enough, e.g. new Array(n).fill(0)`, { index, length });
   },
 };
 
@@ -45,15 +54,17 @@ export function argumentKinds(op: string, name: string, args: readonly unknown[]
 
 export function argumentKind(op: string, label: string, v: unknown): ArgKind {
   if (typeof v === "number") return "num";
-  if (v instanceof Float64Array) return "arr";
-  if (Array.isArray(v)) {
+  if (isFloat64Array(v)) return "arr";
+  if (isArray(v)) {
     const n = lengthOf(op, label, v);
     for (let i = 0; i < n; i++) {
       if (typeof v[i] !== "number") throw invalidArgument(op, `${label}[${i}] must be a number, got ${describe(v[i])}`, { argument: label, index: i, got: describe(v[i]) });
     }
     return "arr";
   }
-  throw invalidArgument(op, `${label} must be a number, a number[] or a Float64Array, got ${describe(v)}`, { argument: label, got: describe(v) });
+  // A Proxy of a Float64Array passes `instanceof`, but its `length` throws: say so rather than "got a Float64Array".
+  const got = describe(v) === "a Float64Array" ? "an object that only looks like a Float64Array (a Proxy of one?)" : describe(v);
+  throw invalidArgument(op, `${label} must be a number, a number[] or a Float64Array, got ${got}`, { argument: label, got });
 }
 
 /** Checks that a tangent has the kind (and length) of its argument. */

@@ -5,6 +5,7 @@
  */
 import { describe, invalidArgument } from "../errors.js";
 import type { UnaryOp } from "../scalar/scalar.js";
+import { isArray, isFloat64Array } from "./intrinsics.js";
 import type { FnNode, Where } from "./parse.js";
 import type { StepOp } from "./ir.js";
 
@@ -28,12 +29,15 @@ export class NeedsArray {
 
 export class Scope {
   private readonly names = new Map<string, Binding>();
+  /** This block's let/const names not declared yet: their temporal dead zone, which hides outer ones. */
+  private readonly later = new Set<string>();
   constructor(readonly parent: Scope | null) {}
 
   lookup(name: string): Binding | undefined {
     for (let s: Scope | null = this; s !== null; s = s.parent) {
       const b = s.names.get(name);
       if (b !== undefined) return b;
+      if (s.later.has(name)) return undefined;
     }
     return undefined;
   }
@@ -42,6 +46,19 @@ export class Scope {
   }
   set(name: string, b: Binding): void {
     this.names.set(name, b);
+    this.later.delete(name);
+  }
+  /** `name` is declared by let or const further down this block. */
+  declareLater(name: string): void {
+    if (!this.names.has(name)) this.later.add(name);
+  }
+  /** Whether `name` is a let/const read before its declaration (JS throws a ReferenceError there). */
+  inDeadZone(name: string): boolean {
+    for (let s: Scope | null = this; s !== null; s = s.parent) {
+      if (s.names.has(name)) return false;
+      if (s.later.has(name)) return true;
+    }
+    return false;
   }
 }
 
@@ -95,19 +112,29 @@ export function readConstants(op: string, option: string, raw: unknown): Map<str
   const out = new Map<string, ConstantValue>();
   if (raw === undefined) return out;
   if (raw === null || typeof raw !== "object") throw invalidArgument(op, `options.${option} must be an object, got ${describe(raw)}`, { argument: option });
-  for (const name of Object.keys(raw)) {
+  for (const name of readable(op, `options.${option}`, () => Object.keys(raw))) {
     if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw invalidArgument(op, `options.${option} has a key that is not an identifier: ${describe(name)}`, { argument: option });
-    const v: unknown = (raw as Record<string, unknown>)[name];
+    const v: unknown = readable(op, `options.${option}.${name}`, () => (raw as Record<string, unknown>)[name]);
     if (typeof v === "number") out.set(name, { k: "number", value: v });
     else if (typeof v === "boolean") out.set(name, { k: "boolean", value: v });
     else if (typeof v === "function") out.set(name, { k: "function", value: v as (...args: never[]) => unknown });
-    else if (Array.isArray(v) || v instanceof Float64Array) {
-      const items = Float64Array.from(v as ArrayLike<unknown>, (e) => (typeof e === "number" ? e : NaN));
-      for (let i = 0; i < items.length; i++) {
-        if (typeof (v as ArrayLike<unknown>)[i] !== "number") throw invalidArgument(op, `options.${option}.${name}[${i}] must be a number`, { argument: option, name, index: i });
-      }
-      out.set(name, { k: "array", value: items });
+    else if (isArray(v) || isFloat64Array(v)) {
+      // Read once: a Proxy may answer differently the second time.
+      const elements: unknown[] = readable(op, `options.${option}.${name}`, () => Array.from(v as ArrayLike<unknown>));
+      elements.forEach((e, i) => {
+        if (typeof e !== "number") throw invalidArgument(op, `options.${option}.${name}[${i}] must be a number`, { argument: option, name, index: i });
+      });
+      out.set(name, { k: "array", value: Float64Array.from(elements as number[]) });
     } else throw invalidArgument(op, `options.${option}.${name} must be a number, boolean, array of numbers or function, got ${describe(v)}`, { argument: option, name, got: describe(v) });
   }
   return out;
+}
+
+/** `read()`, with a getter or Proxy trap that throws (or a revoked Proxy) reported as an InvalidArgument. */
+export function readable<T>(op: string, what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    throw invalidArgument(op, `${what} could not be read (a getter or Proxy trap threw ${describe(e)})`, { argument: what });
+  }
 }

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AdError } from "../../src/errors.js";
 import { defineDerivative, differentiate, transformHessian } from "../../src/transform/index.js";
+import { parseSource } from "../../src/transform/parse.js";
 import { errorCode, thrown } from "../support/errorCode.js";
 
 describe("shapes", () => {
@@ -189,6 +190,26 @@ describe("argument checks", () => {
     expect([e.code, e.details.op]).toEqual(["InvalidArgument", "differentiate"]);
   });
 
+  it("a Proxy of a Float64Array, or an object dressed as one, is an InvalidArgument; a Proxy of a number[] is read", () => {
+    const f = (x: number, y: number[]) => x * y[0];
+    const df = differentiate(f);
+    const jvp = differentiate(f, { mode: "forward" });
+    const fakes = () => {
+      const revoked = Proxy.revocable(new Float64Array([3]), {});
+      revoked.revoke();
+      return [new Proxy(new Float64Array([3]), {}), Object.create(Float64Array.prototype), Object.setPrototypeOf(new DataView(new ArrayBuffer(8)), Float64Array.prototype), revoked.proxy];
+    };
+    for (const y of fakes()) {
+      for (const run of [() => df(2, y), () => df.into([0, new Float64Array(1)], 2, y), () => df.into([0, y], 2, [3]), () => jvp([2, y], [1, [1]]), () => jvp([2, [3]], [1, y])]) {
+        const e = thrown(run);
+        expect([e.code, e.details.op]).toEqual(["InvalidArgument", "differentiate"]);
+      }
+      expect(thrown(() => differentiate((x: number) => x * w[0], { constants: { w: y } })).code).toBe("InvalidArgument");
+    }
+    const r = df(2, new Proxy([3], {}));
+    expect([r.value, r.gradient[0], Array.from(r.gradient[1] as Float64Array)]).toEqual([6, 3, [2]]);
+  });
+
   it("forward mode checks the tangents' shapes", () => {
     const jvp = differentiate((x: number[]) => x[0], { mode: "forward" }) as unknown as (a: unknown, t: unknown) => unknown;
     expect(errorCode(() => jvp([[1, 2]], [[1]]))).toBe("ShapeMismatch");
@@ -299,6 +320,55 @@ describe("calls", () => {
 declare const c: number;
 declare function total(a: number[]): number;
 declare const W: number[];
+declare const w: number[];
+declare function g(x: number): number;
+
+describe("what differentiate trusts", () => {
+  // Code that runs after adjoint is imported may patch built-ins; the source differentiated and the
+  // compiler of the generated code are the ones captured at import.
+  const f = (x: number) => x * 3;
+  const patched = <T extends object, K extends keyof T>(owner: T, key: K, value: unknown, run: () => unknown): unknown => {
+    const original = owner[key];
+    let result: unknown;
+    try {
+      owner[key] = value as T[K];
+      result = run();
+    } catch (e) {
+      result = e;
+    } finally {
+      owner[key] = original;
+    }
+    return result;
+  };
+
+  it("Function.prototype.toString patched after import: the function's own source is differentiated", () => {
+    expect(patched(Function.prototype, "toString", () => "(x) => x * 300", () => differentiate(f)(2))).toEqual({ value: 6, gradient: [3] });
+  });
+
+  it("Function.prototype.call patched after import to answer for toString: the source is still the function's", () => {
+    const toString = Function.prototype.toString;
+    const call = function (this: (...a: unknown[]) => unknown, self: unknown, ...args: unknown[]) {
+      return this === toString ? "(x) => x * 300" : Reflect.apply(this, self, args);
+    };
+    expect(patched(Function.prototype, "call", call, () => differentiate(f)(2))).toEqual({ value: 6, gradient: [3] });
+  });
+
+  it("WeakMap.prototype.get patched after import: no other source is slipped in", () => {
+    const spoof = parseSource("(x) => x * 300");
+    const get = WeakMap.prototype.get;
+    const lookup = function (this: WeakMap<object, unknown>, key: object) {
+      return typeof key === "function" ? spoof : get.call(this, key);
+    };
+    expect(patched(WeakMap.prototype, "get", lookup, () => differentiate(f)(2))).toEqual({ value: 6, gradient: [3] });
+  });
+
+  it("the global Function replaced after import: the generated code is still compiled by the real one", () => {
+    const fake = () => {
+      throw new Error("a spoofed compiler");
+    };
+    expect(patched(globalThis, "Function", fake, () => differentiate(f)(2))).toEqual({ value: 6, gradient: [3] });
+  });
+});
 
 describe("junk arguments", () => {
   const f = (x: number[], y: number) => {
@@ -312,8 +382,13 @@ describe("junk arguments", () => {
   const hvp = differentiate(df, { mode: "forward" });
   const lying = (length: unknown) => new Proxy([1, 2], { get: (t, k) => (k === "length" ? length : Reflect.get(t, k)) });
   // Special values by index, made inside the property, so that a counterexample still prints.
-  const special = () => [lying(Symbol("n")), lying(-1), lying(2 ** 60), lying("2"), new Float32Array(2), [1, "x"]];
-  const junk = fc.oneof(fc.anything(), fc.nat(5).map((k) => ({ special: k })));
+  const revoked = () => {
+    const r = Proxy.revocable(new Float64Array(2), {});
+    r.revoke();
+    return r.proxy;
+  };
+  const special = () => [lying(Symbol("n")), lying(-1), lying(2 ** 60), lying("2"), new Float32Array(2), [1, "x"], new Proxy(new Float64Array(2), {}), revoked(), Object.create(Float64Array.prototype)];
+  const junk = fc.oneof(fc.anything(), fc.nat(special().length - 1).map((k) => ({ special: k })));
   const made = (v: unknown) => (v !== null && typeof v === "object" && "special" in v && Object.keys(v).length === 1 ? special()[(v as { special: number }).special] : v);
   const onlyAdErrors = (run: () => unknown) => {
     try {
@@ -322,6 +397,38 @@ describe("junk arguments", () => {
       expect(e, String(e)).toBeInstanceOf(AdError);
     }
   };
+
+  it("options that are junk, revoked Proxies or throwing getters give an AdError, at any depth", () => {
+    const throwing = () => Object.defineProperty({}, "k", { enumerable: true, get: () => { throw new Error("a getter"); } });
+    const odd = () => [revoked(), throwing(), { mode: revoked() }, { constants: revoked() }, { functions: revoked() }, { constants: throwing() }, { constants: { k: revoked() } }, { constants: { k: new Proxy([1], { get: () => { throw new Error("a trap"); } }) } }, Object.defineProperty({}, "mode", { get: () => { throw new Error("mode"); } })];
+    const options = fc.oneof(fc.anything(), fc.record({ constants: fc.anything(), functions: fc.anything() }), fc.nat(odd().length - 1).map((k) => ({ odd: k })));
+    const made = (v: unknown) => (v !== null && typeof v === "object" && "odd" in v && Object.keys(v).length === 1 ? odd()[(v as { odd: number }).odd] : v);
+    const g = (x: number) => x * 2;
+    fc.assert(
+      fc.property(options, (raw) => {
+        onlyAdErrors(() => differentiate(g, made(raw) as never)(1));
+        onlyAdErrors(() => transformHessian(g, made(raw) as never)(1));
+      }),
+      { numRuns: Number(process.env.JUNK_RUNS ?? 300) },
+    );
+  });
+
+  it("a Proxy of a function, revoked or with traps that forge what differentiate and defineDerivative made, gives an AdError", () => {
+    const revokedFn = () => {
+      const r = Proxy.revocable((x: number) => x, {});
+      r.revoke();
+      return r.proxy;
+    };
+    // Whatever property is read, these answer with something shaped like the transform's own marks.
+    const forged = [new Proxy((x: number) => x, { get: () => ({ fn: 3, derivative: "reverse" }) }), new Proxy((x: number) => x, { get: () => ({ fn: (x: number) => x, rule: 3 }) })];
+    for (const fn of [revokedFn(), ...forged]) {
+      onlyAdErrors(() => differentiate(fn)(1));
+      onlyAdErrors(() => differentiate(fn, { mode: "forward" })([1], [1]));
+      onlyAdErrors(() => transformHessian(fn)(1));
+      onlyAdErrors(() => differentiate((x: number) => g(x), { functions: { g: fn } })(1));
+      expect(errorCode(() => differentiate((x: number) => g(x), { functions: { g: fn } })(1))).toBe("UnsupportedOp");
+    }
+  });
 
   it("every entry point returns or throws an AdError", () => {
     fc.assert(

@@ -86,6 +86,9 @@ describe("refused constructs, with their position", () => {
     ["&& on numbers", src("x", "return x && 2;"), /&&/, "x && 2"],
     ["a nested async function", src("x", "async function g(t) { return t; }\nreturn g(x);"), /async/, "async"],
     ["a nested generator", src("x", "function* g(t) { yield t; }\nreturn x;"), /generator/, "function*"],
+    ["a let read before its declaration", src("x", "const r = k * x;\nconst k = 2;\nreturn r;"), /k read before its declaration/, "k * x"],
+    ["a comparison with undefined (NaN here, equal to nothing)", src("x", "let y;\nif (x > 0) y = 1;\nreturn y === undefined ? 0 : x;"), /comparison with undefined/, "y === undefined"],
+    ["a var made a boolean in a branch (undefined, a number, on the other path)", src("x", "if (x > 0) {\n  var b = x > 1;\n  if (b) return x;\n}\nreturn 2 * x;"), /changing b between number and boolean/, "b = x > 1"],
   ])("%s", (_name, fn, construct, marker) => {
     refused(fn, construct, marker);
   });
@@ -178,6 +181,98 @@ describe("refused constructs, with their position", () => {
       expect([e.code, e.details.construct]).toEqual(["UnsupportedOp", construct]);
       expect(e.message).toContain("transformHessian(f)");
     }
+  });
+});
+
+describe("temporal dead zone", () => {
+  it("a let or const read before its declaration is refused, not read from an outer name of the same spelling", () => {
+    // JS throws a ReferenceError here; the constant k must not stand in for the local one.
+    refused(src("x", "const r = k * x;\nconst k = 2;\nreturn r;"), /k read before its declaration/, "k * x", { constants: { k: 5 } });
+    refused(src("x", "function g() { return y; }\nconst r = g();\nlet y = 2;\nreturn r * x;"), /y read before its declaration/, "y;", { constants: { y: 7 } });
+  });
+});
+
+describe("a write outside an array's length is refused when it happens, at its position", () => {
+  // JS grows an Array there (and drops the write to a Float64Array); the transform's arrays and their
+  // adjoints keep their length, so such a write would give NaN or a wrong gradient.
+  it.each<[string, string, string, unknown[], { index: number; length: number }]>([
+    ["past the end of a literal", "const a = [x];\na[1] = 2 * x;\nreturn a[0] + a[1] * 3;", "a[1] = 2 * x", [2], { index: 1, length: 1 }],
+    ["past the end of new Float64Array(n), in a loop", "const a = new Float64Array(2);\nfor (let i = 0; i <= 2; i++) a[i] = i * x;\nreturn a[0] + a[1];", "a[i] = i * x", [2], { index: 2, length: 2 }],
+    ["at a negative index", "const a = new Array(2).fill(0);\na[x - 3] = x;\nreturn a[0] + x;", "a[x - 3] = x", [2], { index: -1, length: 2 }],
+    ["at a fractional index", "const a = new Array(2).fill(0);\na[x] += x;\nreturn a[0] + x;", "a[x] += x", [0.5], { index: 0.5, length: 2 }],
+    ["past the end of an argument", "x[x.length] = 1;\nreturn x[0] * x[1];", "x[x.length] = 1", [[1, 2]], { index: 2, length: 2 }],
+  ])("%s", (_name, body, marker, args, at) => {
+    const f = src("x", body);
+    const x = args[0];
+    const runs: [string, () => unknown][] = [
+      ["reverse", () => differentiate(f as never)(...(args as [number]))],
+      ["forward", () => differentiate(f as never, { mode: "forward" })(args as never, [typeof x === "number" ? 1 : [1, 0]] as never)],
+      ["hessian", () => transformHessian(f as never)(...(args as [number]))],
+    ];
+    for (const [mode, run] of runs) {
+      const e = thrown(run);
+      expect([mode, e.code, e.details.op, e.details.construct]).toEqual([mode, "UnsupportedOp", "differentiate", "a write outside an array's length"]);
+      expect({ line: e.details.line, column: e.details.column, index: e.details.index, length: e.details.length }).toEqual({ ...where(f, marker), ...at });
+      expect(e.message).toContain(marker);
+    }
+  });
+
+  it("a literal index that is negative or fractional, when differentiating", () => {
+    refused(src("x", "const a = new Array(2).fill(0);\na[-1] = x;\nreturn a[0] + x;"), /write outside an array's length/, "a[-1] = x");
+    refused(src("x", "const a = new Array(2).fill(0);\na[0.5] = x;\nreturn a[0] + x;"), /write outside an array's length/, "a[0.5] = x");
+  });
+
+  it("writes within the length are unchanged", () => {
+    const f = src("x", "const a = [x, 0];\na[1] = 2 * x;\nreturn a[0] + a[1] * 3;");
+    expect(differentiate(f as never)(2)).toEqual({ value: 14, gradient: [7] });
+  });
+});
+
+describe("an array length JS's constructor throws for is refused, not made", () => {
+  it.each<[string, string, string, number]>([
+    ["new Array(n) with a fractional n", "const a = new Array(x).fill(1);\nreturn a.length * x;", "new Array(x)", 2.5],
+    ["new Array(n) with NaN", "const a = new Array(x * NaN).fill(1);\nreturn a.length * x;", "new Array(x * NaN)", 2],
+    ["new Float64Array(n) with a negative n", "const a = new Float64Array(x - 5);\nreturn a.length * x;", "new Float64Array(x - 5)", 2],
+  ])("%s: when it happens, at its position", (_name, body, marker, x) => {
+    const f = src("x", body);
+    expect(() => f(x)).toThrow(RangeError);
+    for (const run of [() => differentiate(f as never)(x), () => differentiate(f as never, { mode: "forward" })([x], [1]), () => transformHessian(f as never)(x)]) {
+      const e = thrown(run);
+      expect([e.code, e.details.construct]).toEqual(["UnsupportedOp", "an invalid array length"]);
+      expect({ line: e.details.line, column: e.details.column }).toEqual(where(f, marker));
+    }
+  });
+
+  it("a literal length, and Float64Array(n) without new (a TypeError in JS), when differentiating", () => {
+    refused(src("x", "const a = new Array(2.5).fill(0);\nreturn x;"), /invalid array length/, "new Array(2.5)");
+    refused(src("x", "const a = new Float64Array(-1);\nreturn a.length * x;"), /invalid array length/, "new Float64Array(-1)");
+    refused(src("x", "const a = Float64Array(2).fill(x);\nreturn a[0];"), /without new/, "Float64Array(2)");
+  });
+
+  it("new Float64Array(n) truncates n as in JS", () => {
+    const f = src("x", "const a = new Float64Array(x);\nreturn a.length * x;");
+    expect(differentiate(f as never)(2.5)).toEqual({ value: 5, gradient: [2] });
+  });
+});
+
+describe("names the generated code uses cannot collide with the user's", () => {
+  it.each(["$runtime", "$externals", "$arrays", "stack", "sp", "grow", "spare", "partials", "partial", "outOfRange", "badLength", "sigmoid", "erf"])("%s", (name) => {
+    const square = (t: number) => t * t;
+    const ruled = defineDerivative(square, (t) => 2 * t);
+    // An array of constants, a number constant, a function, a defineDerivative function, a local
+    // (with an array of computed length and a store, so the code has both checks) and the function's
+    // own name.
+    expect(differentiate(src("x", `return x * ${name}[1];`) as never, { constants: { [name]: [3, 4] } })(2)).toEqual({ value: 8, gradient: [4] });
+    expect(differentiate(src("x", `return x * ${name}[1];`) as never, { mode: "forward", constants: { [name]: [3, 4] } })([2], [1])).toEqual({ value: 8, tangent: 4 });
+    expect(differentiate(src("x", `return x * ${name};`) as never, { constants: { [name]: 3 } })(2)).toEqual({ value: 6, gradient: [3] });
+    expect(differentiate(src("x", `return ${name}(x);`) as never, { functions: { [name]: square } })(3)).toEqual({ value: 9, gradient: [6] });
+    expect(differentiate(src("x", `return ${name}(x) * x;`) as never, { functions: { [name]: ruled } })(3)).toEqual({ value: 27, gradient: [27] });
+    const local = src("x", `const a = new Array(Math.floor(x / 8) + 1).fill(0);\na[0] = x;\nconst ${name} = a[0] * x;\nreturn ${name} * 3;`);
+    const { source } = differentiate(local as never);
+    expect([source.includes("badLength("), source.includes("outOfRange(")]).toEqual([true, true]);
+    expect(differentiate(local as never)(2)).toEqual({ value: 12, gradient: [12] });
+    const named = new Function(`return function ${name}(x) { return x * x * x; };`)() as (x: number) => number;
+    expect(differentiate(named)(2)).toEqual({ value: 8, gradient: [12] });
   });
 });
 

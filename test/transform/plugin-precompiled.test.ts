@@ -91,6 +91,19 @@ describe("generate", () => {
     expect(e.message).toContain("line 11, column 14");
   });
 
+  it("a local spelled like a generated name, a write checked against the length and a Proxy argument: as in differentiate", () => {
+    const f = new Function("x", "const $arrays = [0, 0];\n$arrays[x.length - 1] = x[0] * 2;\nreturn $arrays[0] + $arrays[1] * x[0];") as (x: number[]) => number;
+    const built = precompiled(fromGenerated(Function.prototype.toString.call(f)), f) as ReverseDerivative;
+    const runtime = differentiate(f);
+    expect(built.source).toBe(runtime.source);
+    for (const x of [[3], [3, 4]]) expect(built(x)).toEqual(runtime(x));
+    for (const bad of [[3, 4, 5], new Proxy(new Float64Array([3]), {})]) {
+      const e = thrown(() => built(bad as number[]));
+      expect([e.code, e.message]).toEqual([thrown(() => runtime(bad as number[])).code, thrown(() => runtime(bad as number[])).message]);
+    }
+    expect(thrown(() => built([3, 4, 5])).details).toMatchObject({ construct: "a write outside an array's length", line: 4, index: 2, length: 2 });
+  });
+
   it("refuses constants that are not numbers", () => {
     expect(thrown(() => generate("(x) => x * a[0]", { constants: { a: [1] as unknown as number } })).code).toBe("UnsupportedOp");
   });

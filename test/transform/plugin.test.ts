@@ -80,7 +80,7 @@ function hasParser(code: string): boolean {
 /** Code (comments aside) that compiles a string: what a strict CSP forbids. */
 function compilesStrings(withComments: string): boolean {
   const code = withComments.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
-  return /\bnew\s+Function\b/.test(code) || /(^|[^\w$.])Function\s*\(/.test(code) || /(^|[^\w$.])eval\s*\(/.test(code);
+  return /\bnew\s+Function(Constructor)?\b/.test(code) || /(^|[^\w$.])Function\s*\(/.test(code) || /(^|[^\w$.])eval\s*\(/.test(code);
 }
 
 describe("adjoint/plugin with esbuild", () => {
