@@ -140,8 +140,9 @@ class Pool {
     }
   }
 
+  /** The workers neither seen dead nor reported exited. */
   alive(): Member[] {
-    return this.members.filter((m) => !m.dead);
+    return this.members.filter((m) => !m.dead && !m.handle.exited);
   }
 
   /** Up to `count` live workers that have come up and take calls. */
@@ -149,7 +150,7 @@ class Pool {
     const out: Member[] = [];
     for (const m of this.members) {
       if (out.length >= count) break;
-      if (!m.dead && Atomics.load(this.ctrl, m.base + L.READY) === 1) out.push(m);
+      if (!m.dead && !m.handle.exited && Atomics.load(this.ctrl, m.base + L.READY) === 1) out.push(m);
     }
     return out;
   }
