@@ -13,9 +13,9 @@
  * calling thread cannot see a worker's `exit` event while it waits (events arrive only when it
  * yields), so it never waits without a bound, and each part has a claim word (worker.ts) that
  * decides who runs it:
- * - a part still unclaimed once the caller has finished its own (and at least TAKEOVER_MS more) is
- *   taken over by the caller: a dead or sleeping worker can no longer start it, so the caller runs it
- *   alone. This is also what happens to the parts of a worker that died between calls;
+ * - a part still unclaimed when the caller has finished its own and waited as long again (at least
+ *   TAKEOVER_MS) is taken over by the caller: a dead or late worker can no longer start it, so the
+ *   caller runs it alone. This is what happens to the parts of a worker that died between calls;
  * - a part whose kernel threw on the worker is run again by the caller (the worker is still alive,
  *   idle, and keeps its place);
  * - a part claimed but not done within max(STALL_MS, STALL_FACTOR × the caller's own part's time)
