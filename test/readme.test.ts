@@ -240,6 +240,13 @@ describe("README examples", () => {
     close(gc[0], 0.1, 1e-6);
     close(gc[1], 10 * (1 - Math.tanh(3) ** 2), 1e-5);
   });
+
+  it("trimMemory gives the wasm scratch memory back", () => {
+    T.matmul(T.randn([512, 512]), T.randn([512, 512]));
+    const freed = T.trimMemory();
+    if (T.getBackend() === "wasm") expect(freed).toBeGreaterThanOrEqual(5e6); // the cpu backend has none
+    expect(T.trimMemory()).toBe(0);
+  });
 });
 
 declare const target: number;

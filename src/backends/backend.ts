@@ -20,6 +20,7 @@ import { matmul as wasmMatmul } from "./wasm/matmul.js";
 import { reduce as wasmReduce } from "./wasm/reduce.js";
 
 export { getThreads, setThreads, stopThreads } from "./wasm/pool.js";
+export { trimMemory } from "./wasm/runtime.js";
 
 export type BackendName = "cpu" | "wasm";
 

@@ -24,4 +24,4 @@ export { checkpoint, customJvp, customVjp } from "./autograd/custom.js";
 export { backward, type BackwardOptions } from "./autograd/backward.js";
 export { grad, hessian, jacfwd, jacrev, jvp, valueAndGrad, vjp, type GradOptions } from "./autograd/transforms.js";
 export { arange, eye, full, linspace, ones, rand, randint, randn, tensor, zeros, type CreateOptions, type RandomOptions, type TensorOptions } from "./creation.js";
-export { availableBackends, getBackend, getThreads, setBackend, setThreads, stopThreads, type BackendName } from "../backends/backend.js";
+export { availableBackends, getBackend, getThreads, setBackend, setThreads, stopThreads, trimMemory, type BackendName } from "../backends/backend.js";

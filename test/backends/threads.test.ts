@@ -1,19 +1,34 @@
 /**
  * The worker pool: a product split among threads gives exactly the single-threaded bits (each C
  * element belongs to one thread and is summed in the same order), on random shapes, dtypes, views and
- * thread counts; setThreads validates and stops workers; a process that used the pool exits by itself.
+ * thread counts; setThreads validates, caps at the hardware threads and stops workers; a process
+ * that used the pool exits by itself; a worker that dies or throws (before or inside a kernel) costs
+ * no hang and no bit; trimMemory gives the scratch memory back.
  */
 import { execFileSync } from "node:child_process";
+import { availableParallelism } from "node:os";
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
 import { matmul as wasmMatmul } from "../../src/backends/wasm/matmul.js";
-import { getThreads, runningWorkers, setThreads, stopThreads } from "../../src/backends/wasm/pool.js";
+import { faultPending, getThreads, injectWorkerFault, runningWorkers, setThreadCap, setThreads, stopThreads, workerDeaths } from "../../src/backends/wasm/pool.js";
+import { trimMemory, wasmRuntime } from "../../src/backends/wasm/runtime.js";
+import { split } from "../../src/backends/wasm/split.js";
 import { cos, exp, randn, rng, sin, transpose, type Tensor } from "../../src/tensor/index.js";
-import { errorCode } from "../support/errorCode.js";
+import { errorCode, thrown } from "../support/errorCode.js";
 
 const initial = getThreads();
-afterAll(() => setThreads(initial));
+// Up to 4 threads even on a 2-core machine: the splits, not the speed, are under test.
+beforeAll(() => setThreadCap(4));
+afterAll(() => {
+  setThreadCap();
+  setThreads(initial);
+});
+const yieldToEvents = () => new Promise((resolve) => setTimeout(resolve, 50));
+/** Yields until the workers' exit events have brought the live count down to `count` (5 s at most). */
+async function untilLive(count: number): Promise<void> {
+  for (let i = 0; i < 100 && runningWorkers() > count; i++) await yieldToEvents();
+}
 
 const bits = (t: Tensor): number[] => Array.from(t.data());
 
@@ -62,8 +77,12 @@ describe.runIf(simdAvailable)("threads", () => {
     expect(bits(sin(x)).slice(n - 100)).toEqual(Array.from(x.storage.slice(n - 100), (v) => Math.fround(Math.sin(v))));
   });
 
-  it("setThreads validates its argument; workers start on demand, sleep when unused, stop on stopThreads", () => {
+  it("setThreads validates its argument and uses at most the hardware threads; workers start on demand, sleep when unused, stop on stopThreads", () => {
     for (const bad of [0, -1, 1.5, NaN, Infinity, "2", 257, undefined]) expect(errorCode(() => setThreads(bad as never))).toBe("InvalidArgument");
+    setThreadCap();
+    setThreads(64);
+    expect(getThreads()).toBe(Math.min(64, availableParallelism()));
+    setThreadCap(4);
     stopThreads();
     expect(runningWorkers()).toBe(0);
     setThreads(3);
@@ -99,4 +118,123 @@ describe.runIf(simdAvailable)("threads", () => {
     const keepsWorkers = script.replace("setThreads(1);\n      const d = matmul(a, b);", "const d = c;");
     expect(JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", keepsWorkers], { cwd: root, encoding: "utf8", timeout: 30000 }).trim())).toEqual({ same: true });
   });
+});
+
+describe.runIf(simdAvailable)("threads: dead and failing workers", () => {
+  const r = rng(11);
+  const [a, b] = [randn([96, 80], { rng: r }), randn([80, 72], { rng: r })];
+  const expected = bits(wasmMatmul(a, b, [], 0, Infinity)); // one thread
+  const product = () => bits(wasmMatmul(a, b, [], 0, 0)); // split among all threads
+
+  /** Products until the fault injected into a worker has fired (a part nobody claimed in time goes to the caller instead), each exact. */
+  function runUntilFired(): void {
+    for (let i = 0; i < 200 && faultPending(); i++) expect(product()).toEqual(expected);
+    expect(faultPending()).toBe(false);
+    expect(product()).toEqual(expected);
+  }
+
+  it("a worker terminated between calls: the next products are exact, the worker is replaced", async () => {
+    stopThreads();
+    setThreads(3);
+    expect(product()).toEqual(expected);
+    injectWorkerFault(1, "terminate");
+    expect(product()).toEqual(expected); // its part is taken over (or, if it died inside the kernel, redone)
+    await untilLive(1); // the exit event arrives
+    expect(runningWorkers()).toBe(1);
+    expect(product()).toEqual(expected);
+    expect(runningWorkers()).toBe(2);
+  });
+
+  it("a worker whose kernel throws: its part is run again on the calling thread, and the worker stays", () => {
+    stopThreads();
+    setThreads(3);
+    expect(product()).toEqual(expected);
+    injectWorkerFault(0, "throw");
+    runUntilFired();
+    expect(workerDeaths()).toBe(0);
+    expect(runningWorkers()).toBe(2);
+  });
+
+  it.each(["exit", "hang"] as const)("a worker that dies or hangs inside a kernel (%s): the product is exact, the memory and pool are replaced", async (fault) => {
+    stopThreads();
+    setThreads(3);
+    expect(product()).toEqual(expected);
+    const rt = wasmRuntime();
+    injectWorkerFault(1, fault);
+    runUntilFired(); // waits out the stall bound once (about 2 s), then runs the part itself
+    expect(workerDeaths()).toBe(1);
+    expect(wasmRuntime()).not.toBe(rt); // a fresh memory: nothing the stalled thread writes late can reach it
+    await yieldToEvents();
+    expect(product()).toEqual(expected);
+    expect(runningWorkers()).toBe(2);
+  }, 60_000);
+
+  it("workers that keep dying: the kernels go on the calling thread, the survivors stop, until setThreads", async () => {
+    setThreads(2);
+    for (let round = 0; round < 10; round++) {
+      expect(product()).toEqual(expected);
+      if (runningWorkers() > 0) injectWorkerFault(0, "terminate");
+      await untilLive(0);
+    }
+    expect(workerDeaths()).toBe(8);
+    expect(product()).toEqual(expected);
+    expect(runningWorkers()).toBe(0);
+    setThreads(2);
+    expect(product()).toEqual(expected);
+    expect(runningWorkers()).toBe(1);
+  });
+
+  it("a kernel that fails on the workers and on the calling thread: an AdError naming the kernel", () => {
+    setThreads(3);
+    const rt = wasmRuntime();
+    if (rt === undefined) throw new Error("no wasm runtime");
+    // A packing call whose source lies past the end of memory traps on every thread.
+    const past = rt.memory.buffer.byteLength;
+    const e = thrown(() => split(rt, "packF32x4", 12, true, (q0, q1) => [past, 1, 1, 48, 8, 0, q0, q1, 12]));
+    expect(e.code).toBe("UnsupportedOp");
+    expect(e.details.op).toBe("packF32x4");
+    expect(product()).toEqual(expected); // the pool is still usable
+  });
+});
+
+describe.runIf(simdAvailable)("trimMemory", () => {
+  it("drops the scratch memory at its high-water mark and the workers; the next call starts small", () => {
+    setThreads(2);
+    const r = rng(4);
+    const [a, b] = [randn([512, 512], { rng: r }), randn([512, 512], { rng: r })];
+    const c = bits(wasmMatmul(a, b, [], 0, 0));
+    const grown = wasmRuntime()?.memory.buffer.byteLength ?? 0;
+    expect(grown).toBeGreaterThanOrEqual(5 * 512 * 512 * 4); // A, B, C and both staging copies
+    expect(trimMemory()).toBe(grown);
+    expect(runningWorkers()).toBe(0);
+    expect(trimMemory()).toBe(0);
+    wasmMatmul(randn([32, 32], { rng: r }), randn([32, 32], { rng: r }), [], 0, 0);
+    expect(wasmRuntime()?.memory.buffer.byteLength).toBe(16 * 65536);
+    expect(bits(wasmMatmul(a, b, [], 0, 0))).toEqual(c);
+  });
+
+  it("gives the memory back to the operating system (RSS, in a fresh process)", () => {
+    const script = `
+      import { matmul, randn, rng, setThreads, trimMemory } from "adjoint/tensor";
+      setThreads(2);
+      const r = rng(1);
+      const c = matmul(randn([1024, 1024], { rng: r }), randn([1024, 1024], { rng: r }));
+      gc();
+      const before = process.memoryUsage().rss;
+      const freed = trimMemory();
+      // The memory is unmapped once the workers sharing it have exited and it is collected.
+      let drop = 0;
+      for (let i = 0; i < 50 && drop < freed; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        gc();
+        drop = before - process.memoryUsage().rss;
+      }
+      console.log(JSON.stringify({ freed, drop, size: c.size }));
+    `;
+    const root = new URL("../..", import.meta.url);
+    const out = execFileSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], { cwd: root, encoding: "utf8", timeout: 60000 });
+    const { freed, drop } = JSON.parse(out.trim()) as { freed: number; drop: number };
+    expect(freed).toBeGreaterThanOrEqual(5 * 1024 * 1024 * 4);
+    expect(drop).toBeGreaterThanOrEqual(freed); // the one worker's own exit gives back far less (~8 MB)
+  }, 60_000);
 });

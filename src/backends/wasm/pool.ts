@@ -2,125 +2,65 @@
  * The worker pool: threads that run the wasm kernels on the shared memory, each over its own part
  * of the output (a range of C's row or column panels), so a product is split without any two
  * threads writing the same element and every element is summed in the same order as on one thread
- * — the results are bit-identical to a single-threaded run.
+ * — the results are bit-identical to a single-threaded run, whichever thread ends up running a part.
  *
- * Workers are `worker_threads` in Node and the platform `Worker` in browsers, started lazily at the
- * first call big enough to split, and never keep a process alive (unref'd). A call hands each worker
- * its part through a shared control block (a sequence number, the kernel and its nine i32
- * arguments), runs the first part itself, then waits for the others: `Atomics.wait` where the
- * thread may block, a spin on `Atomics.load` on a browser's main thread, which may not.
+ * Workers (worker.ts) are started lazily at the first call big enough to split, and never keep a
+ * process alive (unref'd). A call hands each worker its part through the shared control block, runs
+ * the first part itself, then collects the others: `Atomics.wait` in slices where the thread may
+ * block, a spin on `Atomics.load` on a browser's main thread, which may not.
  *
- * `setThreads(n)` sets how many threads a call uses (1: the calling thread alone); the default is
- * the machine's core count, or the `ADJOINT_THREADS` environment variable. Workers, once started,
- * sleep between calls (blocked in `Atomics.wait`, no CPU); `stopThreads()` terminates them.
+ * A worker can die (terminated, out of memory, a crash) or throw, and no call may hang on it. The
+ * calling thread cannot see a worker's `exit` event while it waits (events arrive only when it
+ * yields), so it never waits without a bound, and each part has a claim word (worker.ts) that
+ * decides who runs it:
+ * - a part still unclaimed when the caller has finished its own and waited as long again (at least
+ *   TAKEOVER_MS) is taken over by the caller: a dead or late worker can no longer start it, so the
+ *   caller runs it alone. This is what happens to the parts of a worker that died between calls;
+ * - a part whose kernel threw on the worker is run again by the caller (the worker is still alive,
+ *   idle, and keeps its place);
+ * - a part claimed but not done within max(STALL_MS, STALL_FACTOR × the caller's own part's time)
+ *   means its worker died or stalled inside the kernel. The caller terminates it and runs the part
+ *   again from the start (a kernel part writes the same bits however many times it is run from its
+ *   inputs). A thread that was only stalled, not dead, stops at its next loop check once terminated;
+ *   in case it writes once more before that, the pool is marked abandoned: the rest of the op runs
+ *   on the calling thread and the next op gets a fresh memory and pool (runtime.ts), so nothing it
+ *   writes late can reach a later result.
+ * Only when the caller itself cannot run a part does the call fail, with an `AdError`. A worker seen
+ * dead (its `exit` event, or a stall) is replaced at the next call; after MAX_DEATHS deaths the
+ * kernels run on the calling thread until `setThreads` is called again.
+ *
+ * `setThreads(n)` sets how many threads a call uses (1: the calling thread alone), at most the
+ * machine's hardware threads; the default is that count, or the `ADJOINT_THREADS` environment
+ * variable. Workers, once started, sleep between calls (blocked in `Atomics.wait`, no CPU);
+ * `stopThreads()` terminates them.
  */
 import { AdError, describe } from "../../errors.js";
 import type { WasmMemory } from "./api.js";
+import { FAULTS, LAYOUT as L, SLOT, STOP, workerFactory, type Fault, type WorkerHandle } from "./worker.js";
 
-/** Int32 slots per worker in the control block. */
-const SLOT = 16;
-const SEQ = 0;
-const DONE = 1;
-const FN = 2;
-const ARGS = 3;
-const READY = 12;
-const FAILED = 13;
-const RESULT = 14;
-/** The sequence number that tells a worker to return. */
-const STOP = -1;
 /** How long the first call waits for new workers to come up before it runs without them (Node only). */
 const START_TIMEOUT_MS = 5000;
+/** An unclaimed part is taken over this long (at least) after the caller finished its own: a sleeping worker wakes in far less. */
+const TAKEOVER_MS = 2;
+/** A claimed part not done after max(STALL_MS, STALL_FACTOR × the caller's part) means a dead or stalled worker. */
+const STALL_MS = 2000;
+const STALL_FACTOR = 20;
+/** Worker deaths after which the kernels stay on the calling thread (until `setThreads`). */
+const MAX_DEATHS = 8;
+/** How long the caller sleeps at most between its checks on a worker's part. */
+const SLICE_MS = 50;
 
 interface NodeProcess {
   readonly versions?: { readonly node?: string };
   readonly env?: Record<string, string | undefined>;
 }
-interface WorkerHandle {
-  postMessage(message: unknown): void;
-  terminate(): unknown;
-}
-type WorkerFactory = (source: string) => WorkerHandle | undefined;
 
 const nodeProcess = (globalThis as { process?: NodeProcess }).process;
 const isNode = typeof nodeProcess?.versions?.node === "string";
+const startWorker = await workerFactory(isNode);
 
-/**
- * The code each worker runs, as a self-contained function (its source is the worker's script). It
- * instantiates the module on the shared memory, reports ready, then serves calls until STOP.
- */
-function serve(port: { once(listener: (message: WorkerInit) => void): void }): void {
-  port.once(({ module, memory, ctrl, slot, names }) => {
-    const base = slot * 16;
-    const api = (globalThis as unknown as { WebAssembly: { Instance: new (m: object, i: object) => { exports: Record<string, unknown> } } }).WebAssembly;
-    const instance = new api.Instance(module, { env: { memory } });
-    const fns = names.map((n) => instance.exports[n] as (...args: number[]) => unknown);
-    Atomics.store(ctrl, base + 12, 1);
-    Atomics.notify(ctrl, base + 12);
-    let seen = 0;
-    for (;;) {
-      // Spin a little (tens of µs) before sleeping: a product's next call (the packing, then the
-      // kernel) comes within microseconds, and waking a sleeping thread costs more than that. Not
-      // longer: a spinning worker takes the core V8's own GC helper threads would use.
-      for (let spin = 0; spin < 20000 && Atomics.load(ctrl, base) === seen; spin++);
-      Atomics.wait(ctrl, base, seen);
-      const seq = Atomics.load(ctrl, base);
-      if (seq === -1) return;
-      seen = seq;
-      const a = base + 3;
-      try {
-        const result = fns[ctrl[base + 2]](ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], ctrl[a + 5], ctrl[a + 6], ctrl[a + 7], ctrl[a + 8]);
-        Atomics.store(ctrl, base + 14, typeof result === "number" ? result | 0 : 0);
-      } catch {
-        Atomics.store(ctrl, base + 13, 1);
-      }
-      Atomics.store(ctrl, base + 1, seq);
-      Atomics.notify(ctrl, base + 1);
-    }
-  });
-}
-
-interface WorkerInit {
-  /** A compiled WebAssembly.Module and the shared WebAssembly.Memory it imports. */
-  readonly module: object;
-  readonly memory: WasmMemory;
-  readonly ctrl: Int32Array;
-  readonly slot: number;
-  readonly names: readonly string[];
-}
-
-
-/** Starts one worker from `source`: worker_threads in Node, a Blob-URL Worker in browsers; undefined if neither works. */
-const startWorker: WorkerFactory = await (async (): Promise<WorkerFactory> => {
-  if (isNode) {
-    try {
-      const { Worker } = await import("node:worker_threads");
-      return (source) => {
-        // execArgv [] so a parent run with --input-type=module does not make the script a module (no require).
-        const worker = new Worker(`const { parentPort } = require("node:worker_threads"); (${source})({ once: (f) => parentPort.once("message", f) });`, { eval: true, execArgv: [] });
-        // A worker that fails to start never reports ready, so calls run without it; the error must not crash the process.
-        worker.on("error", () => undefined);
-        worker.unref();
-        return worker;
-      };
-    } catch {
-      return () => undefined;
-    }
-  }
-  const g = globalThis as { Worker?: new (url: string) => WorkerHandle & { onmessage: unknown }; Blob?: new (parts: string[], o: object) => object; URL?: { createObjectURL(b: object): string } };
-  return (source) => {
-    if (g.Worker === undefined || g.Blob === undefined || g.URL === undefined) return undefined;
-    try {
-      const script = `(${source})({ once: (f) => { self.onmessage = (e) => { self.onmessage = null; f(e.data); }; } });`;
-      return new g.Worker(g.URL.createObjectURL(new g.Blob([script], { type: "text/javascript" })));
-    } catch {
-      return undefined; // a Content-Security-Policy that forbids blob: workers: run on one thread
-    }
-  };
-})();
-
-const defaultThreads: number = await (async () => {
-  const env = Number(nodeProcess?.env?.ADJOINT_THREADS);
-  if (Number.isInteger(env) && env >= 1) return env;
+/** The machine's hardware threads: more threads than these only take turns on the same cores. */
+const cores: number = await (async () => {
   if (isNode) {
     try {
       const os = await import("node:os");
@@ -135,7 +75,12 @@ const defaultThreads: number = await (async () => {
 /** The most threads `setThreads` accepts: more than this is a mistake, not a machine. */
 export const MAX_THREADS = 256;
 
-let threads = Math.min(MAX_THREADS, Math.max(1, defaultThreads));
+/** The thread count is capped at the machine's hardware threads (tests lift the cap: `setThreadCap`). */
+let cap = Math.max(1, cores);
+const fromEnv = Number(nodeProcess?.env?.ADJOINT_THREADS);
+let threads = Math.min(cap, MAX_THREADS, Number.isInteger(fromEnv) && fromEnv >= 1 ? fromEnv : cap);
+/** Workers seen dead since the last `setThreads`. */
+let deaths = 0;
 
 /** What a pool runs: the compiled module, its shared memory, and the names of the functions it may call. */
 export interface PoolTarget {
@@ -144,120 +89,215 @@ export interface PoolTarget {
   readonly names: readonly string[];
 }
 
-class Pool {
-  readonly ctrl: Int32Array;
-  private readonly workers: WorkerHandle[] = [];
-  private seq = 0;
+/** One worker and its slot in the control block (a slot is never reused: a replacement gets a new one). */
+interface Member {
+  readonly handle: WorkerHandle;
+  readonly base: number;
+  dead: boolean;
+}
 
-  constructor(readonly target: PoolTarget) {
-    this.ctrl = new Int32Array(new SharedArrayBuffer(SLOT * 4 * MAX_THREADS));
+/** Slots: every thread the count allows, plus one replacement per death. */
+const CAPACITY = MAX_THREADS + MAX_DEATHS;
+
+class Pool {
+  readonly ctrl = new Int32Array(new SharedArrayBuffer(SLOT * 4 * CAPACITY));
+  private readonly members: Member[] = [];
+  private seq = 0;
+  /** A worker was given up on inside a kernel: this pool's memory is not used for another op. */
+  abandoned = false;
+
+  constructor(readonly target: PoolTarget) {}
+
+  /** Marks the workers whose thread has ended (reported while the caller yielded) as dead. */
+  prune(): void {
+    for (const m of this.members) {
+      if (m.dead || !m.handle.exited) continue;
+      m.dead = true;
+      deaths++;
+    }
   }
 
-  /** Starts workers until there are `count` (or a platform refuses one). */
+  /** Starts workers until `count` are alive (or a platform refuses one). */
   grow(count: number): void {
-    const first = this.workers.length;
-    for (let slot = first; slot < count; slot++) {
-      const worker = startWorker(serve.toString());
-      if (worker === undefined) break;
-      worker.postMessage({ module: this.target.module, memory: this.target.memory, ctrl: this.ctrl, slot, names: this.target.names } satisfies WorkerInit);
-      this.workers.push(worker);
+    const first = this.members.length;
+    let alive = this.alive().length;
+    while (alive < count && this.members.length < CAPACITY) {
+      const handle = startWorker();
+      if (handle === undefined) break;
+      const base = this.members.length * SLOT;
+      const { module, memory, names } = this.target;
+      handle.postMessage({ module, memory, ctrl: this.ctrl, base, names, layout: L, faults: FAULTS });
+      this.members.push({ handle, base, dead: false });
+      alive++;
     }
     // In Node the first call may block until the new workers are up; elsewhere they join when ready.
     if (isNode) {
       const deadline = Date.now() + START_TIMEOUT_MS;
-      for (let slot = first; slot < this.workers.length; slot++) {
+      for (const { base } of this.members.slice(first)) {
         const left = deadline - Date.now();
-        if (left > 0 && Atomics.load(this.ctrl, slot * SLOT + READY) === 0) Atomics.wait(this.ctrl, slot * SLOT + READY, 0, left);
+        if (left > 0 && Atomics.load(this.ctrl, base + L.READY) === 0) Atomics.wait(this.ctrl, base + L.READY, 0, left);
       }
     }
   }
 
-  /** Workers that have come up (slots 0…n−1 are started in order, so count the ready prefix). */
-  ready(): number {
-    let n = 0;
-    while (n < this.workers.length && Atomics.load(this.ctrl, n * SLOT + READY) === 1) n++;
-    return n;
+  /** The workers neither seen dead nor reported exited. */
+  alive(): Member[] {
+    return this.members.filter((m) => !m.dead && !m.handle.exited);
+  }
+
+  /** Up to `count` live workers that have come up and take calls. */
+  ready(count = Infinity): Member[] {
+    const out: Member[] = [];
+    for (const m of this.members) {
+      if (out.length >= count) break;
+      if (!m.dead && !m.handle.exited && Atomics.load(this.ctrl, m.base + L.READY) === 1) out.push(m);
+    }
+    return out;
   }
 
   /**
-   * Runs `fn` (an index into the target's names) once per argument list: the first on this thread
-   * through `local`, the others on workers 0…; returns when all are done, with the bitwise OR of the
-   * kernels' i32 results (a kernel's flags, e.g. "some elements need the reference").
+   * Runs kernel `fn` (an index into the target's names) once per argument list: the first on this
+   * thread, the others on `members` in order (or on this thread, see the file's comment); returns
+   * when all are done, with the bitwise OR of the kernels' i32 results (a kernel's flags, e.g.
+   * "some elements need the reference"). `call` runs the kernel here; `afterFirst` runs once the
+   * first part is done, while the workers may still run theirs.
    */
-  run(fn: number, parts: readonly (readonly number[])[], local: (args: readonly number[]) => number): number {
+  run(members: readonly Member[], fn: number, parts: readonly (readonly number[])[], call: (args: readonly number[]) => number, afterFirst?: () => void): number {
     const seq = ++this.seq;
     const c = this.ctrl;
-    for (let w = 0; w < parts.length - 1; w++) {
-      const base = w * SLOT;
-      c[base + FN] = fn;
-      c.set(parts[w + 1], base + ARGS);
-      Atomics.store(c, base + SEQ, seq);
-      Atomics.notify(c, base + SEQ);
+    const helpers = members.slice(0, parts.length - 1);
+    helpers.forEach(({ base }, w) => {
+      c[base + L.FN] = fn;
+      c.set(parts[w + 1], base + L.ARGS);
+      Atomics.store(c, base + L.CLAIM, -seq);
+      Atomics.store(c, base + L.SEQ, seq);
+      Atomics.notify(c, base + L.SEQ);
+    });
+    const t0 = performance.now();
+    let result = 0;
+    let failure: unknown;
+    try {
+      result = call(parts[0]) | 0;
+      afterFirst?.();
+    } catch (e) {
+      failure = e; // the workers' parts are still collected: none may run on after this call returns
     }
-    let result = local(parts[0]) | 0;
-    let failed = false;
-    for (let w = 0; w < parts.length - 1; w++) {
-      const base = w * SLOT;
-      waitUntil(c, base + DONE, seq);
-      if (Atomics.exchange(c, base + FAILED, 0) !== 0) failed = true;
-      result |= Atomics.load(c, base + RESULT);
+    const done = performance.now();
+    const takeoverAt = done + Math.max(TAKEOVER_MS, done - t0);
+    const deadline = done + Math.max(STALL_MS, STALL_FACTOR * (done - t0));
+    helpers.forEach((m, w) => {
+      try {
+        // After a failure the call throws anyway: parts taken back from workers are not run.
+        result |= this.collect(m, seq, takeoverAt, deadline) ?? (failure === undefined ? this.runHere(fn, parts[w + 1], call) : 0);
+      } catch (e) {
+        failure ??= e;
+      }
+    });
+    if (failure === undefined) return result;
+    if (failure instanceof AdError) throw failure;
+    throw kernelFailed(this.target.names[fn], failure);
+  }
+
+  /** A worker's part's result, or undefined when the caller must run it (taken over, failed, or its worker was given up on). */
+  private collect(m: Member, seq: number, takeoverAt: number, deadline: number): number | undefined {
+    const c = this.ctrl;
+    const done = m.base + L.DONE;
+    // Spin first: a worker's part usually ends within microseconds of the caller's.
+    for (let spin = 0; spin < 200000; spin++) if (Atomics.load(c, done) === seq) break;
+    for (;;) {
+      const seen = Atomics.load(c, done);
+      if (seen === seq) return Atomics.exchange(c, m.base + L.FAILED, 0) === 0 ? Atomics.load(c, m.base + L.RESULT) : undefined;
+      const now = performance.now();
+      const open = Atomics.load(c, m.base + L.CLAIM) === -seq;
+      if (open && now >= takeoverAt && Atomics.compareExchange(c, m.base + L.CLAIM, -seq, 0) === -seq) return undefined;
+      if (!open && now >= deadline) {
+        this.bury(m);
+        return undefined;
+      }
+      try {
+        Atomics.wait(c, done, seen, Math.min(SLICE_MS, Math.max(0, (open ? takeoverAt : deadline) - now)));
+      } catch {
+        // A browser's main thread may not block: spin.
+      }
     }
-    if (failed) throw new AdError("UnsupportedOp", "a worker thread failed inside a wasm kernel", { op: this.target.names[fn] });
-    return result;
+  }
+
+  /** Runs a worker's part on this thread; an `AdError` if it fails here too. */
+  private runHere(fn: number, args: readonly number[], call: (args: readonly number[]) => number): number {
+    try {
+      return call(args) | 0;
+    } catch (e) {
+      throw kernelFailed(this.target.names[fn], e);
+    }
+  }
+
+  /** Gives up on a worker stuck inside a kernel (see the file's comment). */
+  private bury(m: Member): void {
+    m.dead = true;
+    deaths++;
+    this.abandoned = true;
+    m.handle.terminate();
   }
 
   stop(): void {
-    for (let w = 0; w < this.workers.length; w++) {
-      Atomics.store(this.ctrl, w * SLOT + SEQ, STOP);
-      Atomics.notify(this.ctrl, w * SLOT + SEQ);
-      this.workers[w].terminate();
+    for (const { handle, base } of this.members) {
+      Atomics.store(this.ctrl, base + L.SEQ, STOP);
+      Atomics.notify(this.ctrl, base + L.SEQ);
+      handle.terminate();
     }
-    this.workers.length = 0;
+    this.members.length = 0;
   }
 
-  get started(): number {
-    return this.workers.length;
+  /** Test hook (`injectWorkerFault`): worker i of the live ones. */
+  member(i: number): Member | undefined {
+    return this.alive()[i];
   }
 }
 
-/** Spins briefly, then blocks (or keeps spinning, where this thread may not block) until `c[i]` equals `value`. */
-function waitUntil(c: Int32Array, i: number, value: number): void {
-  for (let spin = 0; spin < 200000; spin++) if (Atomics.load(c, i) === value) return;
-  for (;;) {
-    const now = Atomics.load(c, i);
-    if (now === value) return;
-    try {
-      Atomics.wait(c, i, now, 100);
-    } catch {
-      // A browser's main thread may not block: spin.
-    }
-  }
+function kernelFailed(kernel: string, cause: unknown): AdError {
+  return new AdError("UnsupportedOp", `the wasm kernel ${kernel} failed on the calling thread: ${cause instanceof Error ? cause.message : describe(cause)}`, { op: kernel });
 }
 
 let pool: Pool | undefined;
 
-/**
- * The pool for `target`, with at least `threads − 1` workers started (on first use); undefined for
- * one thread. Workers beyond the current count stay asleep (blocked, using no CPU) until needed again.
- */
-export function poolFor(target: PoolTarget): { readonly workers: number; run: Pool["run"] } | undefined {
-  if (threads <= 1) return undefined;
-  if (pool !== undefined && pool.target !== target) stopThreads();
-  const p = (pool ??= new Pool(target));
-  if (p.started < threads - 1) p.grow(threads - 1);
-  const workers = Math.min(p.ready(), threads - 1);
-  return workers === 0 ? undefined : { workers, run: (fn, parts, local) => p.run(fn, parts, local) };
+/** A call split among the calling thread and `workers` workers (see `Pool.run`). */
+export interface PoolRun {
+  readonly workers: number;
+  run(fn: number, parts: readonly (readonly number[])[], call: (args: readonly number[]) => number, afterFirst?: () => void): number;
 }
 
 /**
- * Sets how many threads the wasm kernels use (1: only the calling thread). Lowering it leaves the
+ * The pool for `target`, with `threads − 1` live workers started (on first use, and to replace dead
+ * ones); undefined for one thread. Workers beyond the current count stay asleep until needed again.
+ */
+export function poolFor(target: PoolTarget): PoolRun | undefined {
+  if (deaths >= MAX_DEATHS) stopThreads();
+  if (threads <= 1 || deaths >= MAX_DEATHS) return undefined;
+  if (pool !== undefined && pool.target !== target) stopThreads();
+  const p = (pool ??= new Pool(target));
+  if (p.abandoned) return undefined;
+  p.prune();
+  p.grow(threads - 1);
+  const members = p.ready(threads - 1);
+  return members.length === 0 ? undefined : { workers: members.length, run: (fn, parts, call, afterFirst) => p.run(members, fn, parts, call, afterFirst) };
+}
+
+/** Whether the pool on `target`'s memory gave up on a worker inside a kernel: the memory must not be used again. */
+export function abandoned(target: PoolTarget): boolean {
+  return pool?.target === target && pool.abandoned;
+}
+
+/**
+ * Sets how many threads the wasm kernels use (1: only the calling thread), at most the machine's
+ * hardware threads (a larger n uses that many: `getThreads()` says how many). Lowering it leaves the
  * extra workers asleep; raising it starts more at the next call big enough to split.
  */
 export function setThreads(n: number): void {
   if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
     throw new AdError("InvalidArgument", `setThreads: n must be an integer in [1, ${MAX_THREADS}], got ${describe(n)}`, { op: "setThreads", got: describe(n) });
   }
-  threads = n;
+  threads = Math.min(n, cap);
+  deaths = 0;
 }
 
 /** The number of threads the wasm kernels use. */
@@ -271,9 +311,9 @@ export function stopThreads(): void {
   pool = undefined;
 }
 
-/** How many worker threads are running now (0 before the first split call or after `stopThreads`). */
+/** How many worker threads are alive now (0 before the first split call or after `stopThreads`). */
 export function runningWorkers(): number {
-  return pool?.started ?? 0;
+  return pool?.alive().length ?? 0;
 }
 
 /**
@@ -281,5 +321,33 @@ export function runningWorkers(): number {
  * code yields, so the first calls after `setThreads` may run without it.
  */
 export function readyWorkers(): number {
-  return pool?.ready() ?? 0;
+  return pool?.ready().length ?? 0;
+}
+
+/** @internal Tests: the cap on `setThreads` (default: the hardware threads), so a 2-core machine can test 4-way splits. */
+export function setThreadCap(n?: number): void {
+  cap = n ?? Math.max(1, cores);
+  threads = Math.min(threads, cap);
+}
+
+/**
+ * @internal Tests: live worker i's next claimed call throws inside the kernel, exits the thread or
+ * hangs; or `terminate` ends the worker now, as a crash would (the pool learns of it by itself).
+ */
+export function injectWorkerFault(i: number, fault: Fault | "terminate"): void {
+  const m = pool?.member(i);
+  if (pool === undefined || m === undefined) throw new Error(`no live worker ${i}`);
+  if (fault === "terminate") m.handle.terminate();
+  else Atomics.store(pool.ctrl, m.base + L.FAULT, FAULTS[fault]);
+}
+
+/** @internal Tests: whether an injected fault is still waiting for a worker to claim a call. */
+export function faultPending(): boolean {
+  const p = pool;
+  return p?.alive().some((m) => Atomics.load(p.ctrl, m.base + L.FAULT) !== 0) ?? false;
+}
+
+/** @internal Tests: workers seen dead since the last `setThreads`. */
+export function workerDeaths(): number {
+  return deaths;
 }

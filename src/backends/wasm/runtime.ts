@@ -5,6 +5,11 @@
  * kernel call owns it from start to end: calls do not overlap). The memory is shared where the
  * platform allows, so worker threads (pool.ts) run the same module on it, each over its own part
  * of the output.
+ *
+ * Wasm memory can only grow, so the memory stays at the largest size any call needed (its high-water
+ * mark: about 5 × n² × 4 bytes after an n × n float32 product, 83 MB at n = 2048) until
+ * `trimMemory()` drops it and the workers that share it; the next call starts a fresh one (the
+ * compiled module is kept).
  */
 import { wasm, type WasmApi, type WasmMemory } from "./api.js";
 import { emitElementwise } from "./elementwiseKernels.js";
@@ -12,10 +17,11 @@ import { ModuleBuilder, Val } from "./encoder.js";
 import { relaxedSimdAvailable, simdAvailable } from "./features.js";
 import { emitGemm, type GemmShape } from "./gemm.js";
 import { emitPack } from "./pack.js";
-import type { PoolTarget } from "./pool.js";
+import { abandoned, stopThreads, type PoolTarget } from "./pool.js";
 import { emitReductions } from "./reduceKernels.js";
 
 const PAGE = 65536;
+const INITIAL_PAGES = 16;
 const MAX_PAGES = 32768;
 /** Kernel addresses are compared as signed i32: stay below 2 GiB. */
 const MAX_BYTES = MAX_PAGES * PAGE - PAGE;
@@ -56,17 +62,8 @@ export class WasmRuntime {
   /** The elementwise and reduction kernels by name (their drivers know the names and signatures). */
   readonly named: Readonly<Record<string, KernelFn | undefined>>;
 
-  constructor(api: WasmApi, relaxed: boolean) {
-    this.memory = new api.Memory({ initial: 16, maximum: MAX_PAGES, shared: canShare });
-    const builder = new ModuleBuilder({ initialPages: 1, maximumPages: MAX_PAGES, shared: canShare });
-    emitGemm(builder, "gemmF32", { ...GEMM_F32, relaxed });
-    emitGemm(builder, "gemmF64", { ...GEMM_F64, relaxed });
-    emitPack(builder, "packF32x4", Val.f32, 4);
-    emitPack(builder, "packF32x8", Val.f32, 8);
-    emitPack(builder, "packF64x4", Val.f64, 4);
-    emitElementwise(builder);
-    emitReductions(builder);
-    const module = new api.Module(builder.encode());
+  constructor(api: WasmApi, module: object, relaxed: boolean) {
+    this.memory = new api.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: canShare });
     const instance = new api.Instance(module, { env: { memory: this.memory } });
     const e = instance.exports as unknown as Omit<Kernels, "relaxed">;
     this.kernels = { gemmF32: e.gemmF32, gemmF64: e.gemmF64, packF32x4: e.packF32x4, packF32x8: e.packF32x8, packF64x4: e.packF64x4, relaxed };
@@ -93,13 +90,44 @@ export class WasmRuntime {
   }
 }
 
+/** The kernels' module (with relaxed SIMD's FMA where the engine has it). */
+function compile(api: WasmApi, relaxed: boolean): object {
+  const builder = new ModuleBuilder({ initialPages: 1, maximumPages: MAX_PAGES, shared: canShare });
+  emitGemm(builder, "gemmF32", { ...GEMM_F32, relaxed });
+  emitGemm(builder, "gemmF64", { ...GEMM_F64, relaxed });
+  emitPack(builder, "packF32x4", Val.f32, 4);
+  emitPack(builder, "packF32x8", Val.f32, 8);
+  emitPack(builder, "packF64x4", Val.f64, 4);
+  emitElementwise(builder);
+  emitReductions(builder);
+  return new api.Module(builder.encode());
+}
+
+let module: object | undefined;
 let runtime: WasmRuntime | undefined;
 
 /**
- * The process's wasm runtime, compiled on first use (with relaxed SIMD where the engine has it);
- * undefined where WebAssembly SIMD is not available.
+ * The process's wasm runtime, compiled on first use; undefined where WebAssembly SIMD is not
+ * available. A runtime whose pool gave up on a worker inside a kernel (pool.ts) is replaced.
  */
 export function wasmRuntime(): WasmRuntime | undefined {
-  if (runtime === undefined && wasm !== undefined && simdAvailable) runtime = new WasmRuntime(wasm, relaxedSimdAvailable);
+  if (runtime?.poolTarget !== undefined && abandoned(runtime.poolTarget)) trimMemory();
+  if (runtime === undefined && wasm !== undefined && simdAvailable) {
+    module ??= compile(wasm, relaxedSimdAvailable);
+    runtime = new WasmRuntime(wasm, module, relaxedSimdAvailable);
+  }
   return runtime;
+}
+
+/**
+ * Gives the wasm backend's memory back: drops the scratch memory (which stays at the largest size
+ * any call needed) and stops the worker threads that share it; the next call starts a fresh memory
+ * of 1 MiB and its workers. Returns the bytes dropped (0 when there was none). Safe at any time
+ * between calls: a kernel call never outlives the op that made it, and every result is a copy.
+ */
+export function trimMemory(): number {
+  const bytes = runtime?.memory.buffer.byteLength ?? 0;
+  stopThreads();
+  runtime = undefined;
+  return bytes;
 }

@@ -37,9 +37,5 @@ export function split(
   const ranges: number[][] = [];
   for (let p = 0; p < parts; p++) ranges.push(argsFor(Math.floor((p * count) / parts), Math.floor(((p + 1) * count) / parts)));
   const own = Math.floor(count / parts);
-  return pool.run(rt.poolTarget?.names.indexOf(name) ?? -1, ranges, (args) => {
-    const result = call(args);
-    afterOwnPart?.(own);
-    return result;
-  });
+  return pool.run(rt.poolTarget?.names.indexOf(name) ?? -1, ranges, call, afterOwnPart && (() => afterOwnPart(own)));
 }
