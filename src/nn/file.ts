@@ -69,7 +69,7 @@ export async function loadFile(path: string, options?: LoadFileOptions): Promise
     if (size > maxBytes) throw invalidArgument(op, `${file} is ${size} bytes, more than maxBytes (${maxBytes})`, { path: file, size, maxBytes });
     const n = headerLength(op, await readAt(op, file, handle, 0, Math.min(8, size)), size);
     const header = parseHeader(op, await readAt(op, file, handle, 8, n), size - 8 - n);
-    return decodeAll(header, await readAt(op, file, handle, 8 + n, size - 8 - n));
+    return decodeAll(op, header, await readAt(op, file, handle, 8 + n, size - 8 - n));
   } finally {
     await handle.close().catch(() => undefined);
   }

@@ -94,7 +94,7 @@ function readBytes(op: string, value: unknown): LoadedSafetensors {
   const bytes = bytesOf(op, value);
   const n = headerLength(op, bytes, bytes.length);
   const header = parseHeader(op, bytes.subarray(8, 8 + n), bytes.length - 8 - n);
-  return decodeAll(header, bytes.subarray(8 + n));
+  return decodeAll(op, header, bytes.subarray(8 + n));
 }
 
 // The intrinsic getters, captured: a Proxy of a Uint8Array, or an object made from its prototype,
@@ -137,16 +137,16 @@ function bytesOf(op: string, value: unknown): Uint8Array {
 }
 
 /** Every entry of a checked header, decoded from `data` (the bytes after the header). */
-export function decodeAll(header: Header, data: Uint8Array): LoadedSafetensors {
+export function decodeAll(op: string, header: Header, data: Uint8Array): LoadedSafetensors {
   // Entries, not assignments: a tensor named "__proto__" must stay a tensor.
-  const tensors = header.entries.map(({ name, fileDtype, shape, begin, end }) => [name, decode(data.subarray(begin, end), fileDtype, shape)] as const);
+  const tensors = header.entries.map(({ name, fileDtype, shape, begin, end }) => [name, decode(op, data.subarray(begin, end), fileDtype, shape)] as const);
   return { tensors: Object.fromEntries(tensors), metadata: header.metadata };
 }
 
-function decode(bytes: Uint8Array, fileDtype: string, shape: number[]): Tensor {
+function decode(op: string, bytes: Uint8Array, fileDtype: string, shape: number[]): Tensor {
   const { dtype } = FILE_DTYPES.get(fileDtype)!;
   const n = sizeOf(shape);
-  const out = allocate(dtype, n);
+  const out = allocate(dtype, n, op);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < n; i++) {
     if (fileDtype === "F32") out[i] = view.getFloat32(i * 4, true);

@@ -37,7 +37,7 @@ function dtypeOption(op: string, opts: CreateOptions, fallback: DType = "float32
   const wants: unknown = opts.requiresGrad;
   if (wants !== undefined && typeof wants !== "boolean") throw invalidArgument(op, `requiresGrad must be a boolean, got ${describe(wants)}`, { argument: "requiresGrad", got: describe(wants) });
   // An int32 or bool tensor would claim a gradient that no rule ever produces (PyTorch refuses it too).
-  if (wants === true && !isFloat(dtype)) throw invalidArgument(op, `only floating point tensors can require gradients, got ${dtype}`, { argument: "requiresGrad", dtype });
+  if (wants === true && !isFloat(dtype)) throw new AdError("DTypeMismatch", `only floating point tensors can require gradients, got ${dtype}`, { op, argument: "requiresGrad", dtype });
   return dtype;
 }
 

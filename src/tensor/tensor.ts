@@ -233,7 +233,7 @@ export class Tensor<S extends Shape = Shape> {
     const op = "Tensor.requireGrad";
     if (this.node !== null) throw invalidArgument(op, "only leaves (tensors not computed by a recorded op) can be marked; use detach() first");
     // An int32 or bool tensor would claim a gradient that no rule ever produces (PyTorch refuses it too).
-    if (on === true && !isFloat(this.dtype)) throw invalidArgument(op, `only floating point tensors can require gradients, got ${this.dtype}`, { dtype: this.dtype });
+    if (on === true && !isFloat(this.dtype)) throw new AdError("DTypeMismatch", `only floating point tensors can require gradients, got ${this.dtype}`, { op, dtype: this.dtype });
     this.requiresGrad = on === true;
     return this;
   }

@@ -111,7 +111,7 @@ describe("requiresGrad as a creation option", () => {
     ["randint", (o) => randint(0, 3, [2], o)],
   ];
 
-  it.each(MAKERS)("%s: marks a float leaf; refuses int32/bool (InvalidArgument naming the op) and a non-boolean", (op, make) => {
+  it.each(MAKERS)("%s: marks a float leaf; refuses int32/bool (DTypeMismatch naming the op) and a non-boolean", (op, make) => {
     if (op !== "randint") {
       const t = make({ requiresGrad: true, dtype: "float64" }) as Tensor;
       expect([t.requiresGrad, t.node, t.dtype]).toEqual([true, null, "float64"]);
@@ -119,7 +119,7 @@ describe("requiresGrad as a creation option", () => {
     }
     for (const dtype of ["int32", "bool"]) {
       const e = thrown(() => make({ requiresGrad: true, dtype }));
-      expect([e.code, e.details.op, e.details.argument]).toEqual(["InvalidArgument", op, "requiresGrad"]);
+      expect([e.code, e.details.op, e.details.argument]).toEqual(["DTypeMismatch", op, "requiresGrad"]);
     }
     expect(thrown(() => make({ requiresGrad: "yes" })).details).toMatchObject({ op, argument: "requiresGrad" });
   });
