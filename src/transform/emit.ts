@@ -21,7 +21,12 @@ export interface Runtime {
   readonly outOfRange: (index: number, length: number, line: number, column: number, snippet: string) => never;
   /** Refuses an array length the user computed at line:column that JS's constructor throws for. */
   readonly badLength: (size: number, by: string, line: number, column: number, snippet: string) => never;
+  /** A zero-filled Float64Array of `size`; an allocation that fails is an AdError naming line:column. */
+  readonly allocate: (size: number, line: number, column: number, snippet: string) => Float64Array;
 }
+
+/** Literal lengths up to this are allocated inline: they cannot fail for want of memory. */
+const SMALL_ARRAY = 1 << 20;
 
 const MATH_NAMES = new Set(["sqrt", "cbrt", "exp", "expm1", "log", "log1p", "log2", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "abs", "sign"]);
 const BINARY_SYMBOL: Record<string, string> = { add: "+", sub: "-", mul: "*", div: "/", mod: "%" };
@@ -116,7 +121,16 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
             const bad = by === "Array" ? `(${size} >>> 0) !== ${size}` : `${size} <= -1 || ${size} > 4294967295`;
             lines.push(`${pad}if (${bad}) badLength(${size}, ${JSON.stringify(by)}, ${at.line}, ${at.column}, ${JSON.stringify(at.snippet)});`);
           }
-          lines.push(`${pad}${name(st.dst)} = new Float64Array(${size});`);
+          // A length the program computes (or a large literal) may be valid and still too big for
+          // memory: `allocate` turns that RangeError into a refusal naming the line.
+          const literal = Number(size);
+          if (st.check === undefined && Number.isInteger(literal) && literal <= SMALL_ARRAY) {
+            lines.push(`${pad}${name(st.dst)} = new Float64Array(${size});`);
+          } else {
+            helpers.add("allocate");
+            const at = st.check?.at;
+            lines.push(`${pad}${name(st.dst)} = allocate(${size}, ${at?.line ?? 0}, ${at?.column ?? 0}, ${JSON.stringify(at?.snippet ?? "")});`);
+          }
           break;
         }
         case "if": {

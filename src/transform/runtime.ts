@@ -25,6 +25,15 @@ export const runtime: Runtime = {
   badLength(size: number, by: string, line: number, column: number, snippet: string): never {
     throw refusal("an invalid array length", { line, column, snippet }, `new ${by}(${size}) throws a RangeError in JS`, { size });
   },
+  allocate(size: number, line: number, column: number, snippet: string): Float64Array {
+    try {
+      return new Float64Array(size);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      const bytes = size * Float64Array.BYTES_PER_ELEMENT;
+      throw new AdError("InvalidArgument", `cannot allocate ${bytes} bytes for an array of ${size} numbers (line ${line}, column ${column}: ${snippet}): ${error.message}`, { op: "differentiate", size, bytes, line, column });
+    }
+  },
   outOfRange(index: number, length: number, line: number, column: number, snippet: string): never {
     throw refusal("a write outside an array's length", { line, column, snippet }, `index ${index}, length ${length}: arrays keep the length they were made with (JS would grow an Array), so make it long enough, e.g. new Array(n).fill(0)`, { index, length });
   },

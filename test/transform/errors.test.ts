@@ -228,6 +228,18 @@ describe("a write outside an array's length is refused when it happens, at its p
   });
 });
 
+describe("an array too big for memory is an AdError naming its position, not a RangeError", () => {
+  it("a valid length (2³² − 1 numbers, 34 GB) the program computes, in every mode", () => {
+    const f = src("x", "const a = new Array(x * 4294967295).fill(0);\na[0] = x * x;\nreturn a[0];");
+    for (const run of [() => differentiate(f as never)(1), () => differentiate(f as never, { mode: "forward" })([1], [1]), () => transformHessian(f as never)(1)]) {
+      const e = thrown(run);
+      expect([e.code, e.details.op, e.details.bytes]).toEqual(["InvalidArgument", "differentiate", 4294967295 * 8]);
+      expect({ line: e.details.line, column: e.details.column }).toEqual(where(f, "new Array(x * 4294967295)"));
+    }
+    expect(differentiate(src("x", "const a = new Array(x * 2).fill(0);\na[0] = x * x;\nreturn a[0];") as never)(3)).toEqual({ value: 9, gradient: [6] });
+  });
+});
+
 describe("an array length JS's constructor throws for is refused, not made", () => {
   it.each<[string, string, string, number]>([
     ["new Array(n) with a fractional n", "const a = new Array(x).fill(1);\nreturn a.length * x;", "new Array(x)", 2.5],
