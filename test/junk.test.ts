@@ -25,8 +25,10 @@
  *   callback's error it propagates, but it cannot be told from ours by identity, so it is not generated.
  */
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import * as adjoint from "../src/index.js";
+import * as nn from "../src/nn/index.js";
+import * as optim from "../src/optim/index.js";
 import { AD_ERROR_CODES, AdError, arange, BINARY_OPS, Dual, dualScalar, dualScalarOver, Gradient, NestedDual, numberScalar, rng, Tape, tensor, UNARY_OPS, Var, zeros, type Scalar } from "../src/index.js";
 
 /** Runs per callable; `JUNK_RUNS=2000 npx vitest run test/junk.test.ts` for a deeper soak. */
@@ -51,7 +53,14 @@ function escaped(label: string, e: unknown): Error {
 }
 
 /** Runs `call`; fails unless it returns or throws an AdError (well-formed) or a user-thrown error. */
+let calls = 0;
+// The count a long run reports (JUNK_RUNS=170 makes about 100,000 calls).
+afterAll(() => {
+  if (process.env.JUNK_RUNS !== undefined) console.log(`junk: ${calls} calls with junk, seed ${process.env.FC_SEED ?? "random"}`);
+});
+
 function expectAdErrorOrValue(label: string, call: () => unknown, opFromCaller = false): void {
+  calls++;
   try {
     call();
   } catch (e) {
@@ -925,5 +934,48 @@ describe("describe and isAdError never throw, whatever they are given", () => {
     expect(adjoint.isAdError(revoked())).toBe(false);
     expect(adjoint.isAdError(new Proxy({}, throwingTraps))).toBe(false);
     expect(adjoint.isAdError(new AdError("NonFinite", "x", { op: "t" }), "NonFinite")).toBe(true);
+  });
+});
+
+// ── The escapes reported by probing (issue 13), one row each ───────────────────────────────────────
+
+describe("each raw error the probe reported is now an AdError naming the op", () => {
+  const detached = (): Float32Array => {
+    const a = new Float32Array(4);
+    structuredClone(a.buffer, { transfer: [a.buffer] });
+    return a;
+  };
+  const holes = (): unknown[] => new Array(3);
+  const claims240 = new Proxy([tensor([1, 2])], { get: (t, k, r) => (k === "length" ? 2 ** 40 : Reflect.get(t, k, r)) });
+  const nestedSin = (depth: number) => new Function("x", `return ${"Math.sin(".repeat(depth)}x${")".repeat(depth)};`) as (x: number) => number;
+  const ROWS: [string, string, () => unknown][] = [
+    ["loadSafetensors of a Proxy of bytes", "loadSafetensors", () => nn.loadSafetensors(new Proxy(new Uint8Array(16), {}))],
+    ["loadSafetensors of Object.create(Uint8Array.prototype)", "loadSafetensors", () => nn.loadSafetensors(Object.create(Uint8Array.prototype))],
+    ...["$arrays", "$runtime", "$externals"].flatMap((name): [string, string, () => unknown][] => [
+      [`differentiate with a constant named ${name}`, "", () => adjoint.differentiate(new Function("x", `return x * ${name}[0];`) as never, { constants: { [name]: [3, 4] } })(2)],
+      [`differentiate with a function named ${name}`, "", () => adjoint.differentiate(new Function("x", `return ${name}(x);`) as never, { functions: { [name]: adjoint.defineDerivative((x: number) => 2 * x, (x: number) => 2) } })(2)],
+    ]),
+    ["a derivative called with a Proxy of a Float64Array", "differentiate", () => adjoint.differentiate((x: number, y: number[]) => x * y[0])(2, new Proxy(new Float64Array([3]), {}) as never)],
+    ["differentiate of Math.sin nested 1,000 deep", "", () => adjoint.differentiate(nestedSin(1000))(0.5)],
+    ...(["SGD", "Adam", "AdamW", "RMSprop"] as const).map((name): [string, string, () => unknown] => [`new ${name} of a detached Float32Array`, name, () => new optim[name](detached() as never, { lr: 0.1 })]),
+    ["clipGradNorm of a detached Float32Array", "clipGradNorm", () => optim.clipGradNorm(detached() as never, 1)],
+    ["batches of an array of holes", "batches", () => nn.batches(holes() as never, { batchSize: 1 })],
+    ["trainTestSplit of an array of holes", "trainTestSplit", () => nn.trainTestSplit(holes() as never)],
+    ["new DataLoader of an array with holes", "DataLoader", () => new nn.DataLoader([tensor([1]), , tensor([2])] as never, { batchSize: 1 })],
+    ["clipGradNorm of a Proxy claiming 2⁴⁰ elements", "clipGradNorm", () => optim.clipGradNorm(claims240 as never, 1)],
+    ["a forged tensor to add", "add", () => adjoint.add(Object.create(adjoint.Tensor.prototype), tensor([1]))],
+  ];
+
+  // An empty op: the call may also succeed (the name is renamed away, the nesting is supported).
+  it.each(ROWS)("%s", (_label, op, call) => {
+    let result: unknown;
+    try {
+      result = call();
+    } catch (e) {
+      expect(e, String(e)).toBeInstanceOf(AdError);
+      if (op !== "") expect((e as AdError).details.op).toBe(op);
+      return;
+    }
+    expect(op, `returned ${String(result)} where an AdError was expected`).toBe("");
   });
 });
