@@ -40,6 +40,11 @@ describe("README examples", () => {
     expect(directionalDerivative((xs) => xs[0].mul(xs[1]), [2, 3], [1, 0])).toEqual({ value: 6, derivative: 3 });
   });
 
+  it("nested forward mode", () => {
+    expect(derivative((x: Dual) => x.mul(derivative((y: Dual) => x.add(y), 1).derivative), 2)).toEqual({ value: 2, derivative: 1 });
+    expect(derivative((x: Dual) => x.mul(derivative((y: Dual) => x.mul(y), 1).derivative), 2)).toEqual({ value: 4, derivative: 4 });
+  });
+
   it("one numeric interface", () => {
     const model = <T>(S: Scalar<T>, x: T) => S.mul(S.add(x, 1), S.sin(x));
     close(model(numberScalar, 2), 2.7278922805);

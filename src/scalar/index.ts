@@ -5,6 +5,7 @@ export { unaryRules, binaryRules, type UnaryRule, type BinaryRule } from "./elem
 export { erf } from "./special.js";
 export * from "./dual.js";
 export * from "./nestedDual.js";
+export { MixedDual } from "./taggedDual.js";
 export * from "./forward.js";
 export * from "./tape/tape.js";
 export * from "./tape/variable.js";
