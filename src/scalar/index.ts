@@ -11,3 +11,4 @@ export * from "./tape/tape.js";
 export * from "./tape/variable.js";
 export * from "./functionals.js";
 export { Gradient } from "./tape/gradient.js";
+export { Recording, type RecordOptions } from "./tape/replay.js";
