@@ -12,3 +12,4 @@ export * from "./tape/variable.js";
 export * from "./functionals.js";
 export { Gradient } from "./tape/gradient.js";
 export { Recording, type RecordOptions } from "./tape/replay.js";
+export { Handles, type Handle } from "./tape/handles.js";

@@ -21,6 +21,7 @@ import type { BinaryOp, MultivariateFn, Scalar, UnaryOp } from "../scalar.js";
 import { Arena, BYTES_PER_EDGE, BYTES_PER_NODE, TANGENT_BYTES_PER_EDGE, TANGENT_BYTES_PER_NODE } from "./arena.js";
 import { BINARY_CODE, CHECKPOINT, OP_NAMES, PASSIVE, SUM, UNARY_CODE, VARIABLE } from "./codes.js";
 import { Gradient } from "./gradient.js";
+import { Handles } from "./handles.js";
 import { onBranchOption, Recording, type Guards, type RecordOptions, type Trace } from "./replay.js";
 import { Var } from "./variable.js";
 
@@ -66,6 +67,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
    * is logged as a guard on the control flow.
    */
   private guards: Guards | undefined;
+  private readonly handleView: Handles<B>;
 
   constructor(options: TapeOptions = {}) {
     if (options === null || typeof options !== "object") {
@@ -78,6 +80,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     this.checkFinite = options.checkFinite === true;
     this.tangents = options.tangents === true;
     this.arena = new Arena(capacity, 2 * capacity, this.tangents);
+    this.handleView = new Handles<B>(this.arena, 0, this.checkFinite);
     this.bytesPerNode = BYTES_PER_NODE + (this.tangents ? TANGENT_BYTES_PER_NODE : 0);
     this.bytesPerEdge = BYTES_PER_EDGE + (this.tangents ? TANGENT_BYTES_PER_EDGE : 0);
   }
@@ -163,6 +166,22 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     this.arena.clear();
     this.varCount = 0;
     this.gen++;
+    this.handleView.rebase(this.arena, this.gen);
+  }
+
+  /**
+   * The explicit style with plain-number handles (`Handle<B>`), which allocate nothing per op: take
+   * it once (`const h = tape.handles`) and record with `h.mul(a, b)`, `h.backward(out)`,
+   * `h.gradient(x)` (see `handles.ts`). Not on tangent tapes or inside `Tape.record`, whose extra
+   * bookkeeping it skips (`UnsupportedOp`).
+   */
+  get handles(): Handles<B> {
+    if (this.tangents || this.guards !== undefined) {
+      throw new AdError("UnsupportedOp", this.tangents ? "handles record no tangents; use the tape's own ops on a tangent tape" : "handles are not traced by Tape.record; use f's variables", {
+        op: "Tape.handles",
+      });
+    }
+    return this.handleView;
   }
 
   // ── Leaves ─────────────────────────────────────────────────────────────────────────────────────
@@ -761,6 +780,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   private release(): void {
     this.reset();
     this.arena = new Arena(0, 0, this.tangents);
+    this.handleView.rebase(this.arena, this.gen);
     this.scratch = undefined;
   }
 }
