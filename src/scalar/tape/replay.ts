@@ -95,11 +95,12 @@ export class Recording {
     const point = this.point(op, x);
     if (!this.forward(op, point, false)) this.trace = this.retrace(point);
     const { arena, inputs, output, value } = this.trace;
-    const gradient = new Array<number>(inputs.length).fill(0);
-    if (output < 0) return { value, gradient };
-    arena.backward(output, 1);
-    for (let k = 0; k < inputs.length; k++) if (inputs[k] <= output) gradient[k] = arena.adj[inputs[k]];
-    return { value: arena.value[output], gradient };
+    // Written once each, doubles from the start: `fill(0)` first would make V8 convert the array's
+    // elements from small integers to doubles halfway.
+    const gradient = new Array<number>(inputs.length);
+    if (output >= 0) arena.backward(output, 1);
+    for (let k = 0; k < inputs.length; k++) gradient[k] = output >= 0 && inputs[k] <= output ? arena.adj[inputs[k]] : 0;
+    return { value: output >= 0 ? arena.value[output] : value, gradient };
   }
 
   /** ∇f(x) by replay. */
