@@ -40,6 +40,19 @@ describe("README examples", () => {
     expect(directionalDerivative((xs) => xs[0].mul(xs[1]), [2, 3], [1, 0])).toEqual({ value: 6, derivative: 3 });
   });
 
+  it("handles that allocate nothing", () => {
+    const [gx, gy] = Tape.with((tape) => {
+      const h = tape.handles;
+      const x = h.variable(2),
+        y = h.variable(3);
+      const z = h.add(h.mul(x, y), h.sin(x));
+      h.backward(z);
+      return [h.gradient(x), h.gradient(y)];
+    });
+    close(gx, 3 + Math.cos(2));
+    expect(gy).toBe(2);
+  });
+
   it("record once, replay", () => {
     const rec = Tape.record((xs, S) => S.mul(S.sin(xs[0]), xs[1]), [1, 2]);
     const r = rec.valueAndGradient([0.5, 3]);
