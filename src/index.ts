@@ -28,7 +28,8 @@ const root = {
     );
   },
   erf(x: unknown): unknown {
-    return typeof x === "number" ? scalarErf(x) : tensorErf(x as never);
+    // Anything but a tensor goes to the plain-number function, which refuses a Dual or Var by coercion.
+    return isTensor(x) ? tensorErf(x) : scalarErf(x as number);
   },
 };
 
