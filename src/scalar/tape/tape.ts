@@ -38,7 +38,6 @@ export interface TapeOptions {
   readonly capacity?: number;
 }
 
-
 /** A `Tape.with` callback: generic in the brand, so each tape's variables get their own type. */
 export type TapeScope<R> = <B>(tape: Tape<B>) => R;
 
@@ -125,7 +124,8 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     }
     const i = tape.operand("record", y);
     const value = tape.read(y as Var<unknown> | number, i);
-    return { arena: tape.arena, inputs: tape.varIndex.slice(0, tape.varCount), output: i, value, guards };
+    // Variables f made itself are not inputs: a replay keeps their recorded values.
+    return { arena: tape.arena, inputs: tape.varIndex.slice(0, x.length), output: i, value, guards };
   }
 
   /** This tape as a `Scalar`, for code written once as `<T>(S: Scalar<T>, x: T) => T`. */
