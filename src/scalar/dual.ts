@@ -29,7 +29,7 @@ export class Dual implements Numeric<Dual> {
   ) {
     // One compare on the hot path; the error is built out of line so the constructor stays small
     // enough to inline into every op.
-    if (typeof x !== "number" || typeof dx !== "number") notNumbers(x, dx);
+    if (typeof x !== "number" || typeof dx !== "number" || tag >>> 0 !== tag) notNumbers(x, dx, tag);
   }
 
   /** An input to differentiate along: tangent `dx` (1 by default, i.e. d/dx). */
@@ -206,8 +206,10 @@ function binary(op: BinaryOp, rule: BinaryRule, a: Dual, b: Dual | number): Dual
   return new Dual(y, fromA + fromB, a.tag);
 }
 
-function notNumbers(x: unknown, dx: unknown): never {
-  throw badNumber("Dual", typeof x !== "number" ? "x" : "dx", typeof x !== "number" ? x : dx);
+function notNumbers(x: unknown, dx: unknown, tag: unknown): never {
+  if (typeof x !== "number") throw badNumber("Dual", "x", x);
+  if (typeof dx !== "number") throw badNumber("Dual", "dx", dx);
+  throw invalidArgument("Dual", `tag must be a non-negative integer, got ${describe(tag)}`, { argument: "tag", got: describe(tag) });
 }
 
 function badOperand(op: string, b: unknown, argument = "b"): AdError {

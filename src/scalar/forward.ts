@@ -15,7 +15,7 @@ import { AdError, describe, expectFinite, expectFiniteVector, expectFunction, ex
 import { Dual, dualScalar } from "./dual.js";
 import { dualScalarOver, NestedDual } from "./nestedDual.js";
 import type { MultivariateFn, Numeric, Scalar, UnivariateFn, VectorFn } from "./scalar.js";
-import { freshTag, isTagged, primalWrt, tangentWrt, type Tagged } from "./taggedDual.js";
+import { isTagged, withFreshTag, primalWrt, tangentWrt, type Tagged } from "./taggedDual.js";
 
 /**
  * f written for duals only, e.g. `(x: Dual) => x.mul(derivative((y: Dual) => x.mul(y), 1).derivative)`:
@@ -37,9 +37,10 @@ export function derivative(f: UnivariateFn | DualFn, x: number): { value: number
   const op = "derivative";
   expectFunction(op, "f", f);
   expectFinite(op, "x", x);
-  const tag = freshTag();
-  const y = tagged(op, (f as DualFn)(new Dual(x, 1, tag), dualScalar));
-  return { value: primalWrt(y, tag) as number, derivative: tangentWrt(y, tag) as number };
+  return withFreshTag((tag) => {
+    const y = tagged(op, (f as DualFn)(new Dual(x, 1, tag), dualScalar));
+    return { value: primalWrt(y, tag) as number, derivative: tangentWrt(y, tag) as number };
+  });
 }
 
 /**
@@ -99,10 +100,11 @@ export function directionalDerivative(
       vLength: direction.length,
     });
   }
-  const tag = freshTag();
-  const xs = point.map((xi, i) => new Dual(xi, direction[i], tag));
-  const y = tagged(op, (f as DualMultivariateFn)(xs, dualScalar));
-  return { value: primalWrt(y, tag) as number, derivative: tangentWrt(y, tag) as number };
+  return withFreshTag((tag) => {
+    const xs = point.map((xi, i) => new Dual(xi, direction[i], tag));
+    const y = tagged(op, (f as DualMultivariateFn)(xs, dualScalar));
+    return { value: primalWrt(y, tag) as number, derivative: tangentWrt(y, tag) as number };
+  });
 }
 
 /** f(x) and ∇f(x) by n forward passes, one per input (prefer reverse mode for large n). */
@@ -113,16 +115,17 @@ export function gradientForward(f: MultivariateFn | DualMultivariateFn, x: reado
   expectFunction(op, "f", f);
   const point = expectFiniteVector(op, "x", x);
   const g = f as DualMultivariateFn;
-  const tag = freshTag();
-  const gradient = new Array<number>(point.length);
-  // With no inputs there is no seeded pass to read the value from: one unseeded pass gives it.
-  let value = point.length === 0 ? (primalWrt(tagged(op, g([], dualScalar)), tag) as number) : NaN;
-  for (let j = 0; j < point.length; j++) {
-    const y = tagged(op, g(seeded(point, j, tag), dualScalar));
-    if (j === 0) value = primalWrt(y, tag) as number;
-    gradient[j] = tangentWrt(y, tag) as number;
-  }
-  return { value, gradient };
+  return withFreshTag((tag) => {
+    const gradient = new Array<number>(point.length);
+    // With no inputs there is no seeded pass to read the value from: one unseeded pass gives it.
+    let value = point.length === 0 ? (primalWrt(tagged(op, g([], dualScalar)), tag) as number) : NaN;
+    for (let j = 0; j < point.length; j++) {
+      const y = tagged(op, g(seeded(point, j, tag), dualScalar));
+      if (j === 0) value = primalWrt(y, tag) as number;
+      gradient[j] = tangentWrt(y, tag) as number;
+    }
+    return { value, gradient };
+  });
 }
 
 /** f(x) and the Jacobian J[i][j] = ∂fᵢ/∂xⱼ by n forward passes, one column per pass. */
@@ -133,8 +136,12 @@ export function jacobianForward(f: VectorFn | DualVectorFn, x: readonly number[]
   expectFunction(op, "f", f);
   const point = expectFiniteVector(op, "x", x);
   const g = f as DualVectorFn;
+  return withFreshTag((tag) => jacobianColumns(op, g, point, tag));
+}
+
+/** `jacobianForward`'s passes, seeded with `tag`. */
+function jacobianColumns(op: string, g: DualVectorFn, point: readonly number[], tag: number): { value: number[]; jacobian: number[][] } {
   const n = point.length;
-  const tag = freshTag();
   // Pass j seeds input j and gives column j; with no inputs one unseeded pass gives the values.
   const first = vectorResult(op, g(seeded(point, n === 0 ? -1 : 0, tag), dualScalar));
   const m = first.length;

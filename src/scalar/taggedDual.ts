@@ -22,10 +22,29 @@ import { BINARY_OPS, UNARY_OPS, type BinaryOp, type Scalar, type UnaryOp } from 
 export type Tagged = number | Dual | MixedDual;
 
 let lastTag = 0;
+/** Forward-mode calls in progress: while any is, tags only grow, so the newest is the innermost. */
+let inFlight = 0;
+/** Tags stay unsigned 32-bit integers (`Dual` checks them so): the numbering starts over past this. */
+const RESTART_AT = 2 ** 31;
 
-/** A tag no perturbation has had yet (the user's own `Dual.variable`s have tag 0). */
-export function freshTag(): number {
-  return ++lastTag;
+/**
+ * Runs one forward-mode call's `body` with a tag no perturbation in flight has (the user's own
+ * `Dual.variable`s have tag 0). The numbering starts over only when no call is in progress, so a long
+ * process never runs out of tags and nested calls always see increasing ones.
+ */
+export function withFreshTag<R>(body: (tag: number) => R): R {
+  if (inFlight === 0 && lastTag >= RESTART_AT) lastTag = 0;
+  inFlight++;
+  try {
+    return body(++lastTag);
+  } finally {
+    inFlight--;
+  }
+}
+
+/** @internal For tests: puts the numbering at `tag` (the next call gets `tag + 1`). */
+export function setLastTag(tag: number): void {
+  lastTag = tag;
 }
 
 /**

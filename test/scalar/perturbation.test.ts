@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Dual, dualScalar } from "../../src/scalar/dual.js";
 import { derivative, directionalDerivative, gradientForward, jacobianForward } from "../../src/scalar/forward.js";
-import { MixedDual } from "../../src/scalar/taggedDual.js";
+import { MixedDual, setLastTag } from "../../src/scalar/taggedDual.js";
 import { centralDifference } from "../../src/testing/checkGradient.js";
 import { expectClose } from "../support/allclose.js";
 import { thrown } from "../support/errorCode.js";
@@ -124,5 +124,47 @@ describe("nested derivative (perturbation confusion)", () => {
     const x = Dual.variable(2);
     const y = Dual.variable(3);
     expect(x.add(y)).toMatchObject({ x: 5, dx: 2, tag: 0 });
+  });
+});
+
+describe("Dual's tag", () => {
+  it("must be a non-negative integer: anything else is an InvalidArgument, not a runaway recursion", () => {
+    for (const tag of [-1, 0.5, NaN, Infinity, 2 ** 33, "1"]) {
+      const e = thrown(() => new Dual(1, 1, tag as number));
+      expect(e.code, String(tag)).toBe("InvalidArgument");
+      expect(e.details).toMatchObject({ op: "Dual", argument: "tag" });
+    }
+    expect(new Dual(1, 1, 7).add(new Dual(2, 1, 3))).toBeInstanceOf(MixedDual);
+  });
+
+  it("the numbering starts over when tags run high, but never under a call in progress", () => {
+    setLastTag(2 ** 31 + 5);
+    const tags: number[] = [];
+    const r = derivative((x: Dual) => {
+      tags.push(x.tag);
+      return x.mul(
+        derivative((y: Dual) => {
+          tags.push(y.tag);
+          return x.mul(y);
+        }, 1).derivative,
+      );
+    }, 3);
+    expect(r).toEqual({ value: 9, derivative: 6 });
+    // Restarted at the outer call (nothing in flight), then increasing inside it.
+    expect(tags).toEqual([1, 2]);
+    // An inner call never starts over, even past the mark: its tag must stay above the outer one's.
+    let inner = 0;
+    const nested = derivative((x: Dual) => {
+      setLastTag(2 ** 31 + 5);
+      return x.mul(
+        derivative((y: Dual) => {
+          inner = y.tag;
+          return y.mul(x);
+        }, 1).derivative,
+      );
+    }, 3);
+    expect(inner).toBe(2 ** 31 + 6);
+    expect(nested).toEqual({ value: 9, derivative: 6 });
+    setLastTag(0);
   });
 });
