@@ -479,7 +479,7 @@ interface Callable {
 
 /** Members that TypeScript keeps private: on the prototype at run time, not public API. */
 const PRIVATE = {
-  Tape: ["operand", "passive", "record1", "record2", "unary", "binary", "read", "dual", "unaryTangent", "binaryTangent", "recordValue", "checkValue", "nonFiniteValue", "nonFiniteEdge", "release"],
+  Tape: ["operand", "passive", "constantNode", "record1", "record2", "unary", "binary", "read", "dual", "unaryTangent", "binaryTangent", "recordValue", "checkValue", "nonFiniteValue", "nonFiniteEdge", "release"],
   Gradient: ["tangents", "read", "slot"],
 } as const;
 // Compile-time: every name listed is really private (not in the public instance type).

@@ -40,6 +40,35 @@ describe("README examples", () => {
     expect(directionalDerivative((xs) => xs[0].mul(xs[1]), [2, 3], [1, 0])).toEqual({ value: 6, derivative: 3 });
   });
 
+  it("handles that allocate nothing", () => {
+    const [gx, gy] = Tape.with((tape) => {
+      const h = tape.handles;
+      const x = h.variable(2),
+        y = h.variable(3);
+      const z = h.add(h.mul(x, y), h.sin(x));
+      h.backward(z);
+      return [h.gradient(x), h.gradient(y)];
+    });
+    close(gx, 3 + Math.cos(2));
+    expect(gy).toBe(2);
+  });
+
+  it("record once, replay", () => {
+    const rec = Tape.record((xs, S) => S.mul(S.sin(xs[0]), xs[1]), [1, 2]);
+    const r = rec.valueAndGradient([0.5, 3]);
+    close(r.value, 3 * Math.sin(0.5));
+    close(r.gradient[0], 3 * Math.cos(0.5));
+    close(r.gradient[1], Math.sin(0.5));
+    const hv = rec.hessianVectorProduct([0.5, 3], [1, 0]);
+    close(hv[0], -3 * Math.sin(0.5));
+    close(hv[1], Math.cos(0.5));
+  });
+
+  it("nested forward mode", () => {
+    expect(derivative((x: Dual) => x.mul(derivative((y: Dual) => x.add(y), 1).derivative), 2)).toEqual({ value: 2, derivative: 1 });
+    expect(derivative((x: Dual) => x.mul(derivative((y: Dual) => x.mul(y), 1).derivative), 2)).toEqual({ value: 4, derivative: 4 });
+  });
+
   it("one numeric interface", () => {
     const model = <T>(S: Scalar<T>, x: T) => S.mul(S.add(x, 1), S.sin(x));
     close(model(numberScalar, 2), 2.7278922805);

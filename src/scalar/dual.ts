@@ -12,7 +12,8 @@
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "./elementary.js";
 import { numberScalar } from "./number.js";
-import type { Numeric, Scalar } from "./scalar.js";
+import type { BinaryOp, Numeric, Scalar } from "./scalar.js";
+import { checked, MixedDual } from "./taggedDual.js";
 
 export class Dual implements Numeric<Dual> {
   constructor(
@@ -20,10 +21,15 @@ export class Dual implements Numeric<Dual> {
     readonly x: number,
     /** The tangent: the derivative of `x` along the seeded direction. */
     readonly dx: number,
+    /**
+     * Which perturbation `dx` belongs to: each forward-mode call (`derivative`, …) seeds a tag of its
+     * own, so nested calls never mix their tangents (see `taggedDual.ts`). 0 for your own duals.
+     */
+    readonly tag = 0,
   ) {
     // One compare on the hot path; the error is built out of line so the constructor stays small
     // enough to inline into every op.
-    if (typeof x !== "number" || typeof dx !== "number") notNumbers(x, dx);
+    if (typeof x !== "number" || typeof dx !== "number" || tag >>> 0 !== tag) notNumbers(x, dx, tag);
   }
 
   /** An input to differentiate along: tangent `dx` (1 by default, i.e. d/dx). */
@@ -44,66 +50,66 @@ export class Dual implements Numeric<Dual> {
   }
 
   add(b: Dual | number): Dual {
-    if (typeof b === "number") return new Dual(this.x + b, this.dx);
-    if (!(b instanceof Dual)) throw badOperand("Dual.add", b);
-    return new Dual(this.x + b.x, this.dx + b.dx);
+    if (typeof b === "number") return new Dual(this.x + b, this.dx, this.tag);
+    if (!(b instanceof Dual) || b.tag !== this.tag) return checked("add", this, b);
+    return new Dual(this.x + b.x, this.dx + b.dx, this.tag);
   }
 
   sub(b: Dual | number): Dual {
-    if (typeof b === "number") return new Dual(this.x - b, this.dx);
-    if (!(b instanceof Dual)) throw badOperand("Dual.sub", b);
-    return new Dual(this.x - b.x, this.dx - b.dx);
+    if (typeof b === "number") return new Dual(this.x - b, this.dx, this.tag);
+    if (!(b instanceof Dual) || b.tag !== this.tag) return checked("sub", this, b);
+    return new Dual(this.x - b.x, this.dx - b.dx, this.tag);
   }
 
   mul(b: Dual | number): Dual {
-    if (typeof b === "number") return new Dual(this.x * b, this.dx === 0 ? 0 : this.dx * b);
-    if (!(b instanceof Dual)) throw badOperand("Dual.mul", b);
-    return new Dual(this.x * b.x, (this.dx === 0 ? 0 : this.dx * b.x) + (b.dx === 0 ? 0 : b.dx * this.x));
+    if (typeof b === "number") return new Dual(this.x * b, this.dx === 0 ? 0 : this.dx * b, this.tag);
+    if (!(b instanceof Dual) || b.tag !== this.tag) return checked("mul", this, b);
+    return new Dual(this.x * b.x, (this.dx === 0 ? 0 : this.dx * b.x) + (b.dx === 0 ? 0 : b.dx * this.x), this.tag);
   }
 
   div(b: Dual | number): Dual {
-    if (typeof b === "number") return new Dual(this.x / b, this.dx === 0 ? 0 : this.dx / b);
-    if (!(b instanceof Dual)) throw badOperand("Dual.div", b);
+    if (typeof b === "number") return new Dual(this.x / b, this.dx === 0 ? 0 : this.dx / b, this.tag);
+    if (!(b instanceof Dual) || b.tag !== this.tag) return checked("div", this, b);
     const y = this.x / b.x;
     // d (a/b) = da/b − (a/b)·db/b
-    return new Dual(y, (this.dx === 0 ? 0 : this.dx / b.x) + (b.dx === 0 ? 0 : -b.dx * (y / b.x)));
+    return new Dual(y, (this.dx === 0 ? 0 : this.dx / b.x) + (b.dx === 0 ? 0 : -b.dx * (y / b.x)), this.tag);
   }
 
   pow(b: Dual | number): Dual {
-    return binary("Dual.pow", binaryRules.pow, this, b);
+    return binary("pow", binaryRules.pow, this, b);
   }
   atan2(b: Dual | number): Dual {
-    return binary("Dual.atan2", binaryRules.atan2, this, b);
+    return binary("atan2", binaryRules.atan2, this, b);
   }
   min(b: Dual | number): Dual {
-    return binary("Dual.min", binaryRules.min, this, b);
+    return binary("min", binaryRules.min, this, b);
   }
   max(b: Dual | number): Dual {
-    return binary("Dual.max", binaryRules.max, this, b);
+    return binary("max", binaryRules.max, this, b);
   }
   hypot(b: Dual | number): Dual {
-    return binary("Dual.hypot", binaryRules.hypot, this, b);
+    return binary("hypot", binaryRules.hypot, this, b);
   }
 
   neg(): Dual {
-    return new Dual(-this.x, -this.dx);
+    return new Dual(-this.x, -this.dx, this.tag);
   }
   sqrt(): Dual {
     const y = Math.sqrt(this.x);
-    return new Dual(y, this.dx === 0 ? 0 : this.dx * (0.5 / y));
+    return new Dual(y, this.dx === 0 ? 0 : this.dx * (0.5 / y), this.tag);
   }
   cbrt(): Dual {
     return unary(unaryRules.cbrt, this);
   }
   exp(): Dual {
     const y = Math.exp(this.x);
-    return new Dual(y, this.dx === 0 ? 0 : this.dx * y);
+    return new Dual(y, this.dx === 0 ? 0 : this.dx * y, this.tag);
   }
   expm1(): Dual {
     return unary(unaryRules.expm1, this);
   }
   log(): Dual {
-    return new Dual(Math.log(this.x), this.dx === 0 ? 0 : this.dx * (1 / this.x));
+    return new Dual(Math.log(this.x), this.dx === 0 ? 0 : this.dx * (1 / this.x), this.tag);
   }
   log1p(): Dual {
     return unary(unaryRules.log1p, this);
@@ -112,10 +118,10 @@ export class Dual implements Numeric<Dual> {
     return unary(unaryRules.log2, this);
   }
   sin(): Dual {
-    return new Dual(Math.sin(this.x), this.dx === 0 ? 0 : this.dx * Math.cos(this.x));
+    return new Dual(Math.sin(this.x), this.dx === 0 ? 0 : this.dx * Math.cos(this.x), this.tag);
   }
   cos(): Dual {
-    return new Dual(Math.cos(this.x), this.dx === 0 ? 0 : -this.dx * Math.sin(this.x));
+    return new Dual(Math.cos(this.x), this.dx === 0 ? 0 : -this.dx * Math.sin(this.x), this.tag);
   }
   tan(): Dual {
     return unary(unaryRules.tan, this);
@@ -137,7 +143,7 @@ export class Dual implements Numeric<Dual> {
   }
   tanh(): Dual {
     const y = Math.tanh(this.x);
-    return new Dual(y, this.dx === 0 ? 0 : this.dx * (1 - y * y));
+    return new Dual(y, this.dx === 0 ? 0 : this.dx * (1 - y * y), this.tag);
   }
   asinh(): Dual {
     return unary(unaryRules.asinh, this);
@@ -179,29 +185,31 @@ export class Dual implements Numeric<Dual> {
 
 function unary(rule: UnaryRule, a: Dual): Dual {
   const y = rule.primal(a.x);
-  return new Dual(y, a.dx === 0 ? 0 : a.dx * rule.df(numberScalar, a.x, y));
+  return new Dual(y, a.dx === 0 ? 0 : a.dx * rule.df(numberScalar, a.x, y), a.tag);
 }
 
-function binary(op: string, rule: BinaryRule, a: Dual, b: Dual | number): Dual {
+function binary(op: BinaryOp, rule: BinaryRule, a: Dual, b: Dual | number): Dual {
   let bx: number;
   let bdx: number;
   if (typeof b === "number") {
     bx = b;
     bdx = 0;
-  } else if (b instanceof Dual) {
+  } else if (b instanceof Dual && b.tag === a.tag) {
     bx = b.x;
     bdx = b.dx;
   } else {
-    throw badOperand(op, b);
+    return checked(op, a, b);
   }
   const y = rule.primal(a.x, bx);
   const fromA = a.dx === 0 ? 0 : a.dx * rule.da(numberScalar, a.x, bx, y);
   const fromB = bdx === 0 ? 0 : bdx * rule.db(numberScalar, a.x, bx, y);
-  return new Dual(y, fromA + fromB);
+  return new Dual(y, fromA + fromB, a.tag);
 }
 
-function notNumbers(x: unknown, dx: unknown): never {
-  throw badNumber("Dual", typeof x !== "number" ? "x" : "dx", typeof x !== "number" ? x : dx);
+function notNumbers(x: unknown, dx: unknown, tag: unknown): never {
+  if (typeof x !== "number") throw badNumber("Dual", "x", x);
+  if (typeof dx !== "number") throw badNumber("Dual", "dx", dx);
+  throw invalidArgument("Dual", `tag must be a non-negative integer, got ${describe(tag)}`, { argument: "tag", got: describe(tag) });
 }
 
 function badOperand(op: string, b: unknown, argument = "b"): AdError {
@@ -215,6 +223,8 @@ function badNumber(op: string, argument: string, value: unknown): AdError {
 /** A `Scalar` operand as a Dual: a Dual as is, a number as a constant. */
 function lift(op: string, a: Dual | number, argument: string): Dual {
   if (a instanceof Dual) return a;
+  // Same methods, typed as Dual (see `taggedDual.ts`).
+  if ((a as unknown) instanceof MixedDual) return a as unknown as Dual;
   if (typeof a === "number") return new Dual(a, 0);
   throw badOperand(op, a, argument);
 }
@@ -226,6 +236,7 @@ export const dualScalar: Scalar<Dual> = {
   value: (t) => {
     if (typeof t === "number") return t;
     if (t instanceof Dual) return t.x;
+    if ((t as unknown) instanceof MixedDual) return (t as unknown as MixedDual).value;
     throw badOperand("Dual.value", t, "t");
   },
   add: (a, b) => lift("Dual.add", a, "a").add(b),

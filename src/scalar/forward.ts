@@ -6,22 +6,41 @@
  *
  * `f` is called as `f(x, S)`: method style `(x) => x.mul(x.sin())` and generic style
  * `(x, S) => S.mul(x, S.sin(x))` both work. It may return a plain number for a constant result.
+ *
+ * Each call seeds its inputs with a fresh tag (`taggedDual.ts`), so calls nest: inside another
+ * call's `f`, the results are that call's duals (typed `number`, used through the outer values'
+ * methods; coercing one to a plain number is an `AdError`), and nested derivatives are exact.
  */
 import { AdError, describe, expectFinite, expectFiniteVector, expectFunction, expectInteger, expectLength, invalidArgument } from "../errors.js";
 import { Dual, dualScalar } from "./dual.js";
 import { dualScalarOver, NestedDual } from "./nestedDual.js";
 import type { MultivariateFn, Numeric, Scalar, UnivariateFn, VectorFn } from "./scalar.js";
+import { isTagged, withFreshTag, primalWrt, tangentWrt, type Tagged } from "./taggedDual.js";
+
+/**
+ * f written for duals only, e.g. `(x: Dual) => x.mul(derivative((y: Dual) => x.mul(y), 1).derivative)`:
+ * a nested derivative closes over the outer dual, which a function generic in its domain cannot.
+ */
+export type DualFn = (x: Dual, S: Scalar<Dual>) => Dual | number;
+/** ℝⁿ → ℝ written for duals only (see `DualFn`). */
+export type DualMultivariateFn = (xs: readonly Dual[], S: Scalar<Dual>) => Dual | number;
+/** ℝⁿ → ℝᵐ written for duals only (see `DualFn`). */
+export type DualVectorFn = (xs: readonly Dual[], S: Scalar<Dual>) => readonly (Dual | number)[];
 
 /** The highest order `derivatives` accepts: an op at nesting depth n costs about 3ⁿ operations. */
 export const MAX_DERIVATIVE_ORDER = 12;
 
 /** f(x) and f'(x) in one forward pass. */
-export function derivative(f: UnivariateFn, x: number): { value: number; derivative: number } {
+export function derivative(f: UnivariateFn, x: number): { value: number; derivative: number };
+export function derivative(f: DualFn, x: number): { value: number; derivative: number };
+export function derivative(f: UnivariateFn | DualFn, x: number): { value: number; derivative: number } {
   const op = "derivative";
   expectFunction(op, "f", f);
   expectFinite(op, "x", x);
-  const y = dualResult(op, f(Dual.variable(x), dualScalar));
-  return { value: y.x, derivative: y.dx };
+  return withFreshTag((tag) => {
+    const y = tagged(op, (f as DualFn)(new Dual(x, 1, tag), dualScalar));
+    return { value: primalWrt(y, tag) as number, derivative: tangentWrt(y, tag) as number };
+  });
 }
 
 /**
@@ -63,8 +82,10 @@ function derivativesFor(op: string, f: UnivariateFn, x: number, n: number): numb
 }
 
 /** f(x) and ∇f(x)·v in one forward pass. */
+export function directionalDerivative(f: MultivariateFn, x: readonly number[], v: readonly number[]): { value: number; derivative: number };
+export function directionalDerivative(f: DualMultivariateFn, x: readonly number[], v: readonly number[]): { value: number; derivative: number };
 export function directionalDerivative(
-  f: MultivariateFn,
+  f: MultivariateFn | DualMultivariateFn,
   x: readonly number[],
   v: readonly number[],
 ): { value: number; derivative: number } {
@@ -79,41 +100,56 @@ export function directionalDerivative(
       vLength: direction.length,
     });
   }
-  const xs = point.map((xi, i) => Dual.variable(xi, direction[i]));
-  const y = dualResult(op, f(xs, dualScalar));
-  return { value: y.x, derivative: y.dx };
+  return withFreshTag((tag) => {
+    const xs = point.map((xi, i) => new Dual(xi, direction[i], tag));
+    const y = tagged(op, (f as DualMultivariateFn)(xs, dualScalar));
+    return { value: primalWrt(y, tag) as number, derivative: tangentWrt(y, tag) as number };
+  });
 }
 
 /** f(x) and ∇f(x) by n forward passes, one per input (prefer reverse mode for large n). */
-export function gradientForward(f: MultivariateFn, x: readonly number[]): { value: number; gradient: number[] } {
+export function gradientForward(f: MultivariateFn, x: readonly number[]): { value: number; gradient: number[] };
+export function gradientForward(f: DualMultivariateFn, x: readonly number[]): { value: number; gradient: number[] };
+export function gradientForward(f: MultivariateFn | DualMultivariateFn, x: readonly number[]): { value: number; gradient: number[] } {
   const op = "gradientForward";
   expectFunction(op, "f", f);
   const point = expectFiniteVector(op, "x", x);
-  const gradient = new Array<number>(point.length);
-  // With no inputs there is no seeded pass to read the value from: one unseeded pass gives it.
-  let value = point.length === 0 ? dualResult(op, f([], dualScalar)).x : NaN;
-  for (let j = 0; j < point.length; j++) {
-    const y = dualResult(op, f(seeded(point, j), dualScalar));
-    if (j === 0) value = y.x;
-    gradient[j] = y.dx;
-  }
-  return { value, gradient };
+  const g = f as DualMultivariateFn;
+  return withFreshTag((tag) => {
+    const gradient = new Array<number>(point.length);
+    // With no inputs there is no seeded pass to read the value from: one unseeded pass gives it.
+    let value = point.length === 0 ? (primalWrt(tagged(op, g([], dualScalar)), tag) as number) : NaN;
+    for (let j = 0; j < point.length; j++) {
+      const y = tagged(op, g(seeded(point, j, tag), dualScalar));
+      if (j === 0) value = primalWrt(y, tag) as number;
+      gradient[j] = tangentWrt(y, tag) as number;
+    }
+    return { value, gradient };
+  });
 }
 
 /** f(x) and the Jacobian J[i][j] = ∂fᵢ/∂xⱼ by n forward passes, one column per pass. */
-export function jacobianForward(f: VectorFn, x: readonly number[]): { value: number[]; jacobian: number[][] } {
+export function jacobianForward(f: VectorFn, x: readonly number[]): { value: number[]; jacobian: number[][] };
+export function jacobianForward(f: DualVectorFn, x: readonly number[]): { value: number[]; jacobian: number[][] };
+export function jacobianForward(f: VectorFn | DualVectorFn, x: readonly number[]): { value: number[]; jacobian: number[][] } {
   const op = "jacobianForward";
   expectFunction(op, "f", f);
   const point = expectFiniteVector(op, "x", x);
+  const g = f as DualVectorFn;
+  return withFreshTag((tag) => jacobianColumns(op, g, point, tag));
+}
+
+/** `jacobianForward`'s passes, seeded with `tag`. */
+function jacobianColumns(op: string, g: DualVectorFn, point: readonly number[], tag: number): { value: number[]; jacobian: number[][] } {
   const n = point.length;
   // Pass j seeds input j and gives column j; with no inputs one unseeded pass gives the values.
-  const first = vectorResult(op, f(seeded(point, n === 0 ? -1 : 0), dualScalar));
+  const first = vectorResult(op, g(seeded(point, n === 0 ? -1 : 0, tag), dualScalar));
   const m = first.length;
-  const value = first.map((y) => y.x);
+  const value = first.map((y) => primalWrt(y, tag) as number);
   const jacobian: number[][] = [];
   for (let i = 0; i < m; i++) jacobian.push(new Array<number>(n).fill(0));
   for (let j = 0; j < n; j++) {
-    const ys = j === 0 ? first : vectorResult(op, f(seeded(point, j), dualScalar));
+    const ys = j === 0 ? first : vectorResult(op, g(seeded(point, j, tag), dualScalar));
     if (ys.length !== m) {
       throw new AdError("ShapeMismatch", `f returned ${m} outputs in one pass and ${ys.length} in another`, {
         op,
@@ -121,14 +157,14 @@ export function jacobianForward(f: VectorFn, x: readonly number[]): { value: num
         laterLength: ys.length,
       });
     }
-    for (let i = 0; i < m; i++) jacobian[i][j] = ys[i].dx;
+    for (let i = 0; i < m; i++) jacobian[i][j] = tangentWrt(ys[i], tag) as number;
   }
   return { value, jacobian };
 }
 
-/** The inputs as duals with tangent eⱼ (all constants for j = −1). */
-function seeded(point: readonly number[], j: number): Dual[] {
-  return point.map((xi, i) => (i === j ? Dual.variable(xi) : Dual.constant(xi)));
+/** The inputs as duals of `tag` with tangent eⱼ (all constants for j = −1). */
+function seeded(point: readonly number[], j: number, tag: number): Dual[] {
+  return point.map((xi, i) => new Dual(xi, i === j ? 1 : 0, tag));
 }
 
 function dualResult(op: string, y: unknown): Dual {
@@ -137,16 +173,21 @@ function dualResult(op: string, y: unknown): Dual {
   throw badResult(op, y);
 }
 
-function vectorResult(op: string, ys: unknown): Dual[] {
+/** f's result as a tagged value (a number, a Dual of any tag, a MixedDual). */
+function tagged(op: string, y: unknown): Tagged {
+  if (isTagged(y)) return y;
+  throw badResult(op, y);
+}
+
+function vectorResult(op: string, ys: unknown): Tagged[] {
   if (!Array.isArray(ys)) {
     throw invalidArgument(op, `f must return an array of Duals or numbers, got ${describe(ys)}`, { argument: "f", returned: describe(ys) });
   }
-  const out: Dual[] = [];
+  const out: Tagged[] = [];
   const n = expectLength(op, "f's result", ys);
   for (let i = 0; i < n; i++) {
     const y: unknown = ys[i];
-    if (y instanceof Dual) out.push(y);
-    else if (typeof y === "number") out.push(Dual.constant(y));
+    if (isTagged(y)) out.push(y);
     else {
       throw invalidArgument(op, `f must return an array of Duals or numbers, but element ${i} is ${describe(y)}`, {
         argument: "f",

@@ -5,8 +5,11 @@ export { unaryRules, binaryRules, type UnaryRule, type BinaryRule } from "./elem
 export { erf } from "./special.js";
 export * from "./dual.js";
 export * from "./nestedDual.js";
+export type { MixedDual } from "./taggedDual.js";
 export * from "./forward.js";
 export * from "./tape/tape.js";
 export * from "./tape/variable.js";
 export * from "./functionals.js";
 export { Gradient } from "./tape/gradient.js";
+export type { Recording, RecordOptions } from "./tape/replay.js";
+export type { Handles, Handle } from "./tape/handles.js";

@@ -81,14 +81,19 @@ describe("derivative", () => {
     );
   });
 
-  it("passes a Dual seeded with tangent 1 and dualScalar", () => {
-    let seen: unknown[] = [];
-    derivative((t, S) => {
-      seen = [t, S];
-      return t;
-    }, 2.5);
-    expect(seen[0]).toEqual(new Dual(2.5, 1));
-    expect(seen[1]).toBe(dualScalar);
+  it("passes a Dual seeded with tangent 1, a fresh tag per call, and dualScalar", () => {
+    const seen: unknown[][] = [];
+    for (let k = 0; k < 2; k++) {
+      derivative((t, S) => {
+        seen.push([t, S]);
+        return t;
+      }, 2.5);
+    }
+    const [first, second] = seen.map(([t]) => t as Dual);
+    expect(first).toMatchObject({ x: 2.5, dx: 1 });
+    expect(first.tag).toBeGreaterThan(0);
+    expect(second.tag).toBeGreaterThan(first.tag);
+    expect(seen[0][1]).toBe(dualScalar);
   });
 
   it("a plain number returned by f is a constant: derivative 0", () => {

@@ -2,7 +2,7 @@
  * Compile-time tape safety, checked by `npm test` (tsc over test/): every `@ts-expect-error` below
  * must be an error, or tsc reports the directive as unused and the type check fails. Nothing here runs.
  */
-import { Gradient, Tape, Var, type Scalar } from "../../src/index.js";
+import { derivative, Dual, Gradient, Tape, Var, type Scalar } from "../../src/index.js";
 
 export function variablesOfOneTapeDoNotFitAnother(): void {
   Tape.with((outer) => {
@@ -68,4 +68,28 @@ export function dualsAreNotTapeVariables(dual: import("../../src/index.js").Dual
     tape.sin(dual);
     return 0;
   });
+}
+
+export function handlesOfOneTapeDoNotFitAnother(): number {
+  return Tape.with((outer) => {
+    const x = outer.handles.variable(1);
+    return Tape.with((inner) => {
+      const h = inner.handles;
+      const y = h.variable(2);
+      // @ts-expect-error a handle of the outer tape in the inner tape's handle ops
+      h.mul(x, y);
+      // @ts-expect-error a plain number is not a handle: constants are h.constant(c)
+      h.add(y, 2);
+      // @ts-expect-error nor a Var
+      h.sin(inner.variable(3));
+      h.backward(h.mul(y, y));
+      const g: number = h.gradient(y);
+      return g;
+    });
+  });
+}
+
+export function nestedForwardModeTypesWithDuals(): number {
+  // Written for duals, the inner function can close over the outer variable.
+  return derivative((x: Dual) => x.mul(derivative((y: Dual) => x.mul(y), 1).derivative), 2).derivative;
 }

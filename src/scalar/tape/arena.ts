@@ -48,15 +48,20 @@ export class Arena {
     edgeCapacity: number,
     readonly tangents: boolean,
   ) {
-    this.value = new Float64Array(nodeCapacity);
-    this.adj = new Float64Array(nodeCapacity);
-    this.op = new Uint8Array(nodeCapacity);
-    this.start = new Int32Array(nodeCapacity + 1);
-    this.parent = new Int32Array(edgeCapacity);
-    this.partial = new Float64Array(edgeCapacity);
-    this.tvalue = tangents ? new Float64Array(nodeCapacity) : EMPTY;
-    this.tadj = tangents ? new Float64Array(nodeCapacity) : EMPTY;
-    this.tpartial = tangents ? new Float64Array(edgeCapacity) : EMPTY;
+    const bytes = nodeCapacity * nodeBytes(tangents) + 4 + edgeCapacity * edgeBytes(tangents);
+    try {
+      this.value = new Float64Array(nodeCapacity);
+      this.adj = new Float64Array(nodeCapacity);
+      this.op = new Uint8Array(nodeCapacity);
+      this.start = new Int32Array(nodeCapacity + 1);
+      this.parent = new Int32Array(edgeCapacity);
+      this.partial = new Float64Array(edgeCapacity);
+      this.tvalue = tangents ? new Float64Array(nodeCapacity) : EMPTY;
+      this.tadj = tangents ? new Float64Array(nodeCapacity) : EMPTY;
+      this.tpartial = tangents ? new Float64Array(edgeCapacity) : EMPTY;
+    } catch (e) {
+      throw allocationFailed(e, "Tape", bytes, { capacity: nodeCapacity, edgeCapacity });
+    }
   }
 
   get capacity(): number {
@@ -133,21 +138,37 @@ export class Arena {
 
   private growNodes(needed: number): void {
     const n = grownLength(this.value.length, needed);
-    this.value = grow(this.value, n);
-    this.adj = grow(this.adj, n);
-    this.op = grow(this.op, n);
-    this.start = grow(this.start, n + 1);
-    if (this.tangents) {
-      this.tvalue = grow(this.tvalue, n);
-      this.tadj = grow(this.tadj, n);
+    try {
+      // Each array is replaced only once its copy exists, so a failure leaves the arena as it was.
+      const value = grow(this.value, n);
+      const adj = grow(this.adj, n);
+      const op = grow(this.op, n);
+      const start = grow(this.start, n + 1);
+      const tvalue = this.tangents ? grow(this.tvalue, n) : EMPTY;
+      const tadj = this.tangents ? grow(this.tadj, n) : EMPTY;
+      this.value = value;
+      this.adj = adj;
+      this.op = op;
+      this.start = start;
+      this.tvalue = tvalue;
+      this.tadj = tadj;
+    } catch (e) {
+      throw allocationFailed(e, "Tape", n * nodeBytes(this.tangents), { growing: "nodes", capacity: n });
     }
   }
 
   private growEdges(needed: number): void {
     const n = grownLength(this.parent.length, needed);
-    this.parent = grow(this.parent, n);
-    this.partial = grow(this.partial, n);
-    if (this.tangents) this.tpartial = grow(this.tpartial, n);
+    try {
+      const parent = grow(this.parent, n);
+      const partial = grow(this.partial, n);
+      const tpartial = this.tangents ? grow(this.tpartial, n) : EMPTY;
+      this.parent = parent;
+      this.partial = partial;
+      this.tpartial = tpartial;
+    } catch (e) {
+      throw allocationFailed(e, "Tape", n * edgeBytes(this.tangents), { growing: "edges", capacity: n });
+    }
   }
 
   /**
@@ -241,6 +262,20 @@ export class Arena {
     // The last node starting at or before k has start ≤ k < start[i+1]: leaves sharing a start are before it.
     return lo;
   }
+}
+
+function nodeBytes(tangents: boolean): number {
+  return BYTES_PER_NODE + (tangents ? TANGENT_BYTES_PER_NODE : 0);
+}
+
+function edgeBytes(tangents: boolean): number {
+  return BYTES_PER_EDGE + (tangents ? TANGENT_BYTES_PER_EDGE : 0);
+}
+
+/** A typed array the engine could not allocate (a RangeError) as an AdError naming the bytes asked. */
+function allocationFailed(e: unknown, op: string, bytes: number, details: Record<string, unknown>): unknown {
+  if (!(e instanceof RangeError)) return e;
+  return invalidArgument(op, `could not allocate ${bytes} bytes for the tape's arena (${e.message})`, { bytes, ...details });
 }
 
 function grownLength(current: number, needed: number): number {

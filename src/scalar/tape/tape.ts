@@ -13,13 +13,16 @@
  * derivative rules from `elementary.ts` evaluated on dual numbers); the reverse sweep then gives
  * H·ẋ alongside the gradient: forward over reverse, used by `hessian` and `hessianVectorProduct`.
  */
-import { AdError, describe, expectLength, invalidArgument } from "../../errors.js";
+import { AdError, describe, expectFiniteVector, expectFunction, expectLength, invalidArgument } from "../../errors.js";
 import { Dual, dualScalar } from "../dual.js";
 import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../elementary.js";
 import { numberScalar } from "../number.js";
-import { BINARY_OPS, UNARY_OPS, type BinaryOp, type Scalar, type UnaryOp } from "../scalar.js";
+import type { BinaryOp, MultivariateFn, Scalar, UnaryOp } from "../scalar.js";
 import { Arena, BYTES_PER_EDGE, BYTES_PER_NODE, TANGENT_BYTES_PER_EDGE, TANGENT_BYTES_PER_NODE } from "./arena.js";
+import { BINARY_CODE, CHECKPOINT, OP_NAMES, PASSIVE, SUM, UNARY_CODE, VARIABLE } from "./codes.js";
 import { Gradient } from "./gradient.js";
+import { Handles } from "./handles.js";
+import { onBranchOption, Recording, type Guards, type RecordOptions, type Trace } from "./replay.js";
 import { Var } from "./variable.js";
 
 export interface TapeOptions {
@@ -34,15 +37,6 @@ export interface TapeOptions {
   /** Initial node capacity (edges get twice as many); the arena grows by doubling beyond it. */
   readonly capacity?: number;
 }
-
-/** Op codes stored per node: which op produced it, for error messages. */
-const VARIABLE = 0;
-const PASSIVE = 1;
-const SUM = 2;
-const CHECKPOINT = 3;
-const OP_NAMES: readonly string[] = ["variable", "constant", "sum", "checkpoint", ...UNARY_OPS, ...BINARY_OPS];
-const UNARY_CODE = Object.fromEntries(UNARY_OPS.map((name, i) => [name, 4 + i])) as Record<UnaryOp, number>;
-const BINARY_CODE = Object.fromEntries(BINARY_OPS.map((name, i) => [name, 4 + UNARY_OPS.length + i])) as Record<BinaryOp, number>;
 
 /** A `Tape.with` callback: generic in the brand, so each tape's variables get their own type. */
 export type TapeScope<R> = <B>(tape: Tape<B>) => R;
@@ -66,6 +60,13 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   private varCount = 0;
   /** Scratch tapes for `checkpoint`, one per nesting depth, reused. */
   private scratch: Tape<unknown> | undefined;
+  /**
+   * Set while `Tape.record` traces f: every operand is then kept as an edge (numbers as constant
+   * leaves), so each node can be re-evaluated from its parents, and every read of an active value
+   * is logged as a guard on the control flow.
+   */
+  private guards: Guards | undefined;
+  private readonly handleView: Handles<B>;
 
   constructor(options: TapeOptions = {}) {
     if (options === null || typeof options !== "object") {
@@ -78,6 +79,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     this.checkFinite = options.checkFinite === true;
     this.tangents = options.tangents === true;
     this.arena = new Arena(capacity, 2 * capacity, this.tangents);
+    this.handleView = new Handles<B>(this.arena, 0, this.checkFinite);
     this.bytesPerNode = BYTES_PER_NODE + (this.tangents ? TANGENT_BYTES_PER_NODE : 0);
     this.bytesPerEdge = BYTES_PER_EDGE + (this.tangents ? TANGENT_BYTES_PER_EDGE : 0);
   }
@@ -95,6 +97,35 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     } finally {
       tape.release();
     }
+  }
+
+  /**
+   * Traces `f` once at `x0` and returns a `Recording` that gives value, gradient and Hessian-vector
+   * products at new inputs by replaying the trace, without running `f` again (see `replay.ts`, and
+   * the guards that keep a replay from following the wrong branch).
+   */
+  static record(f: MultivariateFn, x0: ArrayLike<number>, options: RecordOptions = {}): Recording {
+    const op = "Tape.record";
+    expectFunction(op, "f", f);
+    const point = expectFiniteVector(op, "x0", x0);
+    return new Recording((x) => Tape.trace(op, f, x), point, onBranchOption(op, options));
+  }
+
+  /** Runs `f` at `x` on a fresh tape in tracing mode and hands its arena over. */
+  private static trace(op: string, f: MultivariateFn, x: readonly number[]): Trace {
+    const tape = new Tape<unknown>({ capacity: 64 });
+    const guards: Guards = { nodes: [], values: [] };
+    tape.guards = guards;
+    const xs = tape.variables(x);
+    const y: unknown = f(xs, tape.scalar);
+    tape.guards = undefined;
+    if (typeof y !== "number" && !(y instanceof Var)) {
+      throw invalidArgument(op, `f must return the value it computed from its arguments (or a number), got ${describe(y)}`, { argument: "f", returned: describe(y) });
+    }
+    const i = tape.operand("record", y);
+    const value = tape.read(y as Var<unknown> | number, i);
+    // Variables f made itself are not inputs: a replay keeps their recorded values.
+    return { arena: tape.arena, inputs: tape.varIndex.slice(0, x.length), output: i, value, guards };
   }
 
   /** This tape as a `Scalar`, for code written once as `<T>(S: Scalar<T>, x: T) => T`. */
@@ -135,6 +166,22 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     this.arena.clear();
     this.varCount = 0;
     this.gen++;
+    this.handleView.rebase(this.arena, this.gen);
+  }
+
+  /**
+   * The explicit style with plain-number handles (`Handle<B>`), which allocate nothing per op: take
+   * it once (`const h = tape.handles`) and record with `h.mul(a, b)`, `h.backward(out)`,
+   * `h.gradient(x)` (see `handles.ts`). Not on tangent tapes or inside `Tape.record`, whose extra
+   * bookkeeping it skips (`UnsupportedOp`).
+   */
+  get handles(): Handles<B> {
+    if (this.tangents || this.guards !== undefined) {
+      throw new AdError("UnsupportedOp", this.tangents ? "handles record no tangents; use the tape's own ops on a tangent tape" : "handles are not traced by Tape.record; use f's variables", {
+        op: "Tape.handles",
+      });
+    }
+    return this.handleView;
   }
 
   // ── Leaves ─────────────────────────────────────────────────────────────────────────────────────
@@ -202,7 +249,13 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   /** The primal value of a variable (or a number, returned as is). */
   value(t: Var<B> | number): number {
     if (typeof t === "number") return t;
-    return this.read(t, this.operand("value", t));
+    const i = this.operand("value", t);
+    const v = this.read(t, i);
+    if (this.guards !== undefined && i >= 0) {
+      this.guards.nodes.push(i);
+      this.guards.values.push(v);
+    }
+    return v;
   }
 
   /** The tangent of a value on a tangent tape (0 for numbers). */
@@ -382,26 +435,31 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     let y = 0;
     let ty = 0;
     let active = 0;
+    let edges = 0;
     // One pass, each element read once (a getter may answer differently the second time): an active
     // term's edge is written straight into the next free slot, which `open` then claims.
     for (let k = 0; k < n; k++) {
       const x = xs[k];
-      const i = this.operand("sum", x);
+      let i = this.operand("sum", x);
       if (i < 0) {
-        y += i === NUMBER ? (x as number) : A.value[-2 - i];
-        continue;
-      }
+        // A constant leaf records no edges, so the free slots written so far stay free for `open`.
+        if (this.guards !== undefined) i = this.constantNode(x as Var<B> | number, i);
+        else {
+          y += i === NUMBER ? (x as number) : A.value[-2 - i];
+          continue;
+        }
+      } else active++;
       y += A.value[i];
       if (this.tangents) ty += A.tvalue[i];
-      A.reserve(active + 1);
-      const e = A.edges + active++;
+      A.reserve(edges + 1);
+      const e = A.edges + edges++;
       A.parent[e] = i;
       A.partial[e] = 1;
       if (this.tangents) A.tpartial[e] = 0;
     }
     this.checkValue("sum", y, ty, xs);
     if (active === 0) return this.passive(y);
-    const out = A.open(SUM, y, active);
+    const out = A.open(SUM, y, edges);
     if (this.tangents) A.tvalue[out] = ty;
     return new Var(this, out, this.gen);
   }
@@ -415,6 +473,9 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
    */
   checkpoint(fn: CheckpointFn, inputs: readonly Var<B>[]): Var<B>[] {
     const op = "Tape.checkpoint";
+    if (this.guards !== undefined) {
+      throw new AdError("UnsupportedOp", "a checkpoint runs its body on another tape, which a recording cannot replay; call the body directly inside Tape.record", { op });
+    }
     if (typeof fn !== "function") throw invalidArgument(op, `fn must be a function, got ${describe(fn)}`, { got: describe(fn) });
     if (!Array.isArray(inputs)) throw invalidArgument(op, `inputs must be an array of variables, got ${describe(inputs)}`, { got: describe(inputs) });
     const A = this.arena;
@@ -550,6 +611,11 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     throw invalidArgument(`Tape.${name}`, `expected a variable of this tape or a number, got ${describe(a)}`, { got: describe(a) });
   }
 
+  /** The node holding a non-active operand (`i` from `operand`): a new constant leaf for a number. */
+  private constantNode(a: Var<B> | number, i: number): number {
+    return i === NUMBER ? this.arena.leaf(PASSIVE, a as number) : -2 - i;
+  }
+
   private passive(y: number): Var<B> {
     return new Var(this, this.arena.leaf(PASSIVE, y), this.gen);
   }
@@ -564,6 +630,12 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   private record2(code: number, y: number, ia: number, wa: number, ib: number, wb: number, a: Var<B> | number, b: Var<B> | number): Var<B> {
     if (this.checkFinite && y - y !== 0) throw this.nonFiniteValue(code, y, [this.read(a, ia), this.read(b, ib)]);
     const A = this.arena;
+    if (this.guards !== undefined && (ia >= 0 || ib >= 0)) {
+      // Both operands as edges, in order (a constant one with partial 0), so a replay can re-evaluate.
+      const pa = ia >= 0 ? ia : this.constantNode(a, ia);
+      const pb = ib >= 0 ? ib : this.constantNode(b, ib);
+      return new Var(this, A.push2(code, y, pa, ia >= 0 ? wa : 0, pb, ib >= 0 ? wb : 0), this.gen);
+    }
     let i: number;
     if (ia >= 0) i = ib >= 0 ? A.push2(code, y, ia, wa, ib, wb) : A.push1(code, y, ia, wa);
     else i = ib >= 0 ? A.push1(code, y, ib, wb) : A.leaf(PASSIVE, y);
@@ -708,6 +780,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   private release(): void {
     this.reset();
     this.arena = new Arena(0, 0, this.tangents);
+    this.handleView.rebase(this.arena, this.gen);
     this.scratch = undefined;
   }
 }

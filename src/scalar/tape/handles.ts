@@ -1,0 +1,252 @@
+/**
+ * `tape.handles`: the explicit style with handles that are small integers, so recording an op
+ * allocates nothing at all — no `Var` object per op for the young-generation GC to sweep, and no boxed
+ * number either (an int32 is a V8 small integer; a larger number would be boxed on every return). A
+ * handle is a negative int32, `sign | tag << 26 | index`: the low 26 bits name the node (so a
+ * generation holds at most 2²⁶ handle-addressed nodes), the tag the tape (a serial number mod 3) and
+ * its generation (3 bits, bumped by `reset`); the sign bit keeps every non-negative number, and tag
+ * 31 every small negative one, from passing for a handle. Checking one is a mask and a compare; a
+ * handle of another tape is a `ForeignVariable`, one of an earlier generation a `StaleVariable`, and
+ * anything else (a number, a fraction, a string, an index never recorded) an `InvalidArgument`. The
+ * price of 32 bits: tags repeat, so a handle kept across exactly 8·k resets, or one of a tape made
+ * 3·k tapes later, passes the check — keep handles within one generation (the `Var` styles check
+ * exactly).
+ *
+ * `Handle<B>` is branded with the tape's type like `Var<B>`, so mixing tapes is a compile error in
+ * `Tape.with`. Every operand is a handle (make constants with `h.constant(c)`), so no op has to tell
+ * a number from a handle; each operand gets an edge, and the reverse sweep skips nodes whose adjoint
+ * is 0, as on the `Var` side.
+ */
+import { AdError, describe, invalidArgument } from "../../errors.js";
+import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../elementary.js";
+import { numberScalar } from "../number.js";
+import type { BinaryOp, UnaryOp } from "../scalar.js";
+import { Arena } from "./arena.js";
+import { BINARY_CODE, OP_NAMES, PASSIVE, UNARY_CODE, VARIABLE } from "./codes.js";
+
+declare const handleBrand: unique symbol;
+
+/** A node of a tape as a small integer (see the header); `B` is the tape's brand. */
+export type Handle<B = unknown> = number & { readonly [handleBrand]: B };
+
+const INDEX_BITS = 26;
+const INDEX_MASK = 2 ** INDEX_BITS - 1;
+/** Nodes a handle can address in one generation. */
+export const MAX_HANDLE_NODES = 2 ** INDEX_BITS;
+
+const SIGN = 2 ** 31;
+
+let tapesMade = 0;
+
+export class Handles<in out B = unknown> {
+  private readonly serial = tapesMade++ % 3;
+  private arena: Arena;
+  private base = 0;
+  /** Where the last `backward` swept from, and in which generation: `gradient` reads its adjoints. */
+  private sweptOut = -1;
+  private sweptBase = -1;
+
+  /** @internal Made by the tape, which calls `rebase` on every reset. */
+  constructor(
+    arena: Arena,
+    generation: number,
+    private readonly checkFinite: boolean,
+  ) {
+    this.arena = arena;
+    this.rebase(arena, generation);
+  }
+
+  /** @internal The tape was reset (or released): handles of before are stale from now on. */
+  rebase(arena: Arena, generation: number): void {
+    this.arena = arena;
+    this.base = (SIGN | (((this.serial << 3) | (generation & 7)) << INDEX_BITS)) | 0;
+  }
+
+  /** An input to differentiate with respect to. */
+  variable(x: number): Handle<B> {
+    if (typeof x !== "number") throw invalidArgument("Handles.variable", `x must be a number, got ${describe(x)}`, { got: describe(x) });
+    return this.handle(this.arena.leaf(VARIABLE, x));
+  }
+
+  /** A value that does not depend on the variables. */
+  constant(x: number): Handle<B> {
+    if (typeof x !== "number") throw invalidArgument("Handles.constant", `x must be a number, got ${describe(x)}`, { got: describe(x) });
+    return this.handle(this.arena.leaf(PASSIVE, x));
+  }
+
+  /** The primal value of a handle. */
+  value(h: Handle<B>): number {
+    return this.arena.value[this.at("value", h)];
+  }
+
+  add(a: Handle<B>, b: Handle<B>): Handle<B> {
+    const ia = this.at("add", a);
+    const ib = this.at("add", b);
+    const v = this.arena.value;
+    return this.push2(BINARY_CODE.add, v[ia] + v[ib], ia, 1, ib, 1);
+  }
+
+  sub(a: Handle<B>, b: Handle<B>): Handle<B> {
+    const ia = this.at("sub", a);
+    const ib = this.at("sub", b);
+    const v = this.arena.value;
+    return this.push2(BINARY_CODE.sub, v[ia] - v[ib], ia, 1, ib, -1);
+  }
+
+  mul(a: Handle<B>, b: Handle<B>): Handle<B> {
+    const ia = this.at("mul", a);
+    const ib = this.at("mul", b);
+    const v = this.arena.value;
+    const va = v[ia];
+    const vb = v[ib];
+    return this.push2(BINARY_CODE.mul, va * vb, ia, vb, ib, va);
+  }
+
+  div(a: Handle<B>, b: Handle<B>): Handle<B> {
+    const ia = this.at("div", a);
+    const ib = this.at("div", b);
+    const v = this.arena.value;
+    const vb = v[ib];
+    const y = v[ia] / vb;
+    return this.push2(BINARY_CODE.div, y, ia, 1 / vb, ib, -y / vb);
+  }
+
+  neg(a: Handle<B>): Handle<B> {
+    const ia = this.at("neg", a);
+    return this.push1(UNARY_CODE.neg, -this.arena.value[ia], ia, -1);
+  }
+
+  sin(a: Handle<B>): Handle<B> {
+    const ia = this.at("sin", a);
+    const x = this.arena.value[ia];
+    return this.push1(UNARY_CODE.sin, Math.sin(x), ia, Math.cos(x));
+  }
+
+  cos(a: Handle<B>): Handle<B> {
+    const ia = this.at("cos", a);
+    const x = this.arena.value[ia];
+    return this.push1(UNARY_CODE.cos, Math.cos(x), ia, -Math.sin(x));
+  }
+
+  exp(a: Handle<B>): Handle<B> {
+    const ia = this.at("exp", a);
+    const y = Math.exp(this.arena.value[ia]);
+    return this.push1(UNARY_CODE.exp, y, ia, y);
+  }
+
+  log(a: Handle<B>): Handle<B> {
+    const ia = this.at("log", a);
+    const x = this.arena.value[ia];
+    return this.push1(UNARY_CODE.log, Math.log(x), ia, 1 / x);
+  }
+
+  sqrt(a: Handle<B>): Handle<B> {
+    const ia = this.at("sqrt", a);
+    const y = Math.sqrt(this.arena.value[ia]);
+    return this.push1(UNARY_CODE.sqrt, y, ia, 0.5 / y);
+  }
+
+  tanh(a: Handle<B>): Handle<B> {
+    const ia = this.at("tanh", a);
+    const y = Math.tanh(this.arena.value[ia]);
+    return this.push1(UNARY_CODE.tanh, y, ia, 1 - y * y);
+  }
+
+  /** Any unary function of the table by name (`h.unary("erf", x)`), for the ones not written out. */
+  unary(name: UnaryOp, a: Handle<B>): Handle<B> {
+    const rule: UnaryRule | undefined = Object.hasOwn(unaryRules, name) ? unaryRules[name] : undefined;
+    if (rule === undefined) throw invalidArgument("Handles.unary", `no unary function named ${describe(name)}`, { got: describe(name) });
+    const ia = this.at(name, a);
+    const x = this.arena.value[ia];
+    const y = rule.primal(x);
+    return this.push1(UNARY_CODE[name], y, ia, rule.df(numberScalar, x, y));
+  }
+
+  /** Any binary function of the table by name (`h.binary("pow", a, b)`). */
+  binary(name: BinaryOp, a: Handle<B>, b: Handle<B>): Handle<B> {
+    const rule: BinaryRule | undefined = Object.hasOwn(binaryRules, name) ? binaryRules[name] : undefined;
+    if (rule === undefined) throw invalidArgument("Handles.binary", `no binary function named ${describe(name)}`, { got: describe(name) });
+    const ia = this.at(name, a);
+    const ib = this.at(name, b);
+    const va = this.arena.value[ia];
+    const vb = this.arena.value[ib];
+    const y = rule.primal(va, vb);
+    return this.push2(BINARY_CODE[name], y, ia, rule.da(numberScalar, va, vb, y), ib, rule.db(numberScalar, va, vb, y));
+  }
+
+  /** One reverse sweep from `out`; read the results with `gradient` (valid until the next sweep or reset). */
+  backward(out: Handle<B>, seed = 1): void {
+    if (typeof seed !== "number") throw invalidArgument("Handles.backward", `seed must be a number, got ${describe(seed)}`, { got: describe(seed) });
+    const i = this.at("backward", out);
+    if (this.checkFinite) {
+      const k = this.arena.backwardChecked(i, seed);
+      if (k >= 0) {
+        const node = this.arena.ownerOfEdge(k);
+        throw new AdError("NonFinite", `backward through ${OP_NAMES[this.arena.op[node]]} (node #${node}) made an adjoint non-finite`, {
+          op: "Handles.backward",
+          node,
+          partial: this.arena.partial[k],
+        });
+      }
+    } else this.arena.backward(i, seed);
+    this.sweptOut = i;
+    this.sweptBase = this.base;
+  }
+
+  /** ∂out/∂h from the last `backward` of this generation (0 for a node recorded after `out`). */
+  gradient(h: Handle<B>): number {
+    const i = this.at("gradient", h);
+    if (this.sweptBase !== this.base) {
+      throw invalidArgument("Handles.gradient", "no backward since the tape's last reset; call h.backward(out) first");
+    }
+    return i <= this.sweptOut ? this.arena.adj[i] : 0;
+  }
+
+  /** The node index of a handle of this tape and generation; an AdError for anything else. */
+  private at(name: string, h: Handle<B>): number {
+    // A typeof first: `&` on a Symbol or a BigInt would throw a TypeError, on an object run its valueOf.
+    if (typeof h !== "number") throw this.bad(name, h);
+    const i = h & INDEX_MASK;
+    // Strict equality with an int32 also refuses fractions, strings and out-of-range numbers.
+    if (h !== (this.base | i) || i >= this.arena.size) throw this.bad(name, h);
+    return i;
+  }
+
+  private handle(i: number): Handle<B> {
+    if (i > INDEX_MASK) {
+      throw invalidArgument("Tape.handles", `handles address the first ${MAX_HANDLE_NODES} nodes of a generation; reset the tape or use its Var style`, {
+        index: i,
+        max: MAX_HANDLE_NODES,
+      });
+    }
+    return (this.base | i) as Handle<B>;
+  }
+
+  private push1(code: number, y: number, ia: number, w: number): Handle<B> {
+    if (this.checkFinite && y - y !== 0) throw this.nonFinite(code, y);
+    return this.handle(this.arena.push1(code, y, ia, w));
+  }
+
+  private push2(code: number, y: number, ia: number, wa: number, ib: number, wb: number): Handle<B> {
+    if (this.checkFinite && y - y !== 0) throw this.nonFinite(code, y);
+    return this.handle(this.arena.push2(code, y, ia, wa, ib, wb));
+  }
+
+  private nonFinite(code: number, y: number): AdError {
+    return new AdError("NonFinite", `${OP_NAMES[code]} produced ${y}`, { op: `Handles.${OP_NAMES[code]}`, value: y });
+  }
+
+  private bad(name: string, h: unknown): AdError {
+    const op = `Handles.${name}`;
+    const serial = typeof h === "number" ? (h >>> (INDEX_BITS + 3)) & 3 : 3;
+    if (typeof h !== "number" || (h | 0) !== h || h >= 0 || serial === 3) {
+      return invalidArgument(op, `expected a handle of this tape, got ${describe(h)}`, { got: describe(h) });
+    }
+    const index = h & INDEX_MASK;
+    if (serial !== this.serial) return new AdError("ForeignVariable", "the handle belongs to another tape", { op, index });
+    if ((h & ~INDEX_MASK) !== this.base) {
+      return new AdError("StaleVariable", "the handle was recorded before the tape's last reset", { op, index });
+    }
+    return invalidArgument(op, `the handle names node #${index}, which this tape never recorded`, { index });
+  }
+}

@@ -1,0 +1,362 @@
+/**
+ * Record once, replay many times (CppAD's `ADFun`, the static graph at scalar level): `Tape.record`
+ * traces f once and keeps the arena; a `Recording` then gives value and gradient (and Hessian-vector
+ * products) at new inputs by sweeping that arena forward — each node re-evaluated from its parents by
+ * its op code, with its local partials from `elementary.ts` — and backward, without running f again.
+ *
+ * f's control flow is fixed by the trace. Every read of a value that depends on the inputs
+ * (`S.value(x)`, `x.value`) is where f could have branched, so the trace keeps it as a guard: the
+ * value read. A replay that reads a different value there raises an `AdError` naming the guard (or
+ * traces f again, with `{ onBranch: "retrace" }`): never a gradient of the wrong branch. Branching on
+ * `S.value(S.sign(S.sub(a, b)))` instead of on `S.value(a) > S.value(b)` makes the guard the
+ * comparison's outcome, so the replay fails only when the outcome changes.
+ */
+import { AdError, describe, expectFiniteVector, invalidArgument } from "../../errors.js";
+import { Dual, dualScalar } from "../dual.js";
+import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../elementary.js";
+import { numberScalar } from "../number.js";
+import { BINARY_OPS, UNARY_OPS } from "../scalar.js";
+import type { Arena } from "./arena.js";
+import { BINARY_CODE, FIRST_BINARY, FIRST_UNARY, OP_NAMES, PASSIVE, SUM, UNARY_CODE, VARIABLE } from "./codes.js";
+
+/** The values f read from the tape while it was traced, at the nodes they were read from. */
+export interface Guards {
+  readonly nodes: number[];
+  readonly values: number[];
+}
+
+/** @internal What `Tape.record` hands over: the traced arena and where its inputs and output are. */
+export interface Trace {
+  readonly arena: Arena;
+  /** Node index of each input, in order. */
+  readonly inputs: Int32Array;
+  /** The output's node, or −1 when f returned something that depends on no input. */
+  readonly output: number;
+  /** The output's value (what a replay returns when `output` is −1). */
+  readonly value: number;
+  readonly guards: Guards;
+}
+
+export interface RecordOptions {
+  /**
+   * What a replay does when f read a different value at a guard than when it was traced: `"throw"`
+   * (the default) an `InvalidArgument` naming the guard; `"retrace"` runs f again at the new input
+   * and keeps that trace.
+   */
+  readonly onBranch?: "throw" | "retrace";
+}
+
+const UNARY_BY_CODE: readonly UnaryRule[] = UNARY_OPS.map((name) => unaryRules[name]);
+const BINARY_BY_CODE: readonly BinaryRule[] = BINARY_OPS.map((name) => binaryRules[name]);
+const ADD = BINARY_CODE.add;
+const SUB = BINARY_CODE.sub;
+const MUL = BINARY_CODE.mul;
+const DIV = BINARY_CODE.div;
+const NEG = UNARY_CODE.neg;
+const SIN = UNARY_CODE.sin;
+const COS = UNARY_CODE.cos;
+const EXP = UNARY_CODE.exp;
+const LOG = UNARY_CODE.log;
+const SQRT = UNARY_CODE.sqrt;
+const TANH = UNARY_CODE.tanh;
+
+export class Recording {
+  private trace: Trace;
+  /** Tangent-mode scratch (value tangents, partial tangents, adjoint tangents), made on first use. */
+  private tangent: { tvalue: Float64Array; tpartial: Float64Array; tadj: Float64Array } | undefined;
+
+  /** @internal Built by `Tape.record`; `retrace` runs f again at a point. */
+  constructor(
+    private readonly retrace: (x: readonly number[]) => Trace,
+    x0: readonly number[],
+    private readonly onBranch: "throw" | "retrace",
+  ) {
+    this.trace = retrace(x0);
+  }
+
+  /** Inputs f takes. */
+  get inputs(): number {
+    return this.trace.inputs.length;
+  }
+
+  /** Nodes in the recorded arena (each replay sweeps them twice). */
+  get size(): number {
+    return this.trace.arena.size;
+  }
+
+  /** Values f read from the tape while traced: the points where a replay checks the control flow. */
+  get guardCount(): number {
+    return this.trace.guards.nodes.length;
+  }
+
+  /** f(x) and ∇f(x) by replaying the recorded arena: one forward and one reverse sweep, no call to f. */
+  valueAndGradient(x: ArrayLike<number>): { value: number; gradient: number[] } {
+    const op = "Recording.valueAndGradient";
+    const point = this.point(op, x);
+    if (!this.forward(op, point, false)) this.trace = this.retrace(point);
+    const { arena, inputs, output, value } = this.trace;
+    // Written once each, doubles from the start: `fill(0)` first would make V8 convert the array's
+    // elements from small integers to doubles halfway.
+    const gradient = new Array<number>(inputs.length);
+    if (output >= 0) arena.backward(output, 1);
+    for (let k = 0; k < inputs.length; k++) gradient[k] = output >= 0 && inputs[k] <= output ? arena.adj[inputs[k]] : 0;
+    return { value: output >= 0 ? arena.value[output] : value, gradient };
+  }
+
+  /** ∇f(x) by replay. */
+  gradient(x: ArrayLike<number>): number[] {
+    return this.valueAndGradient(x).gradient;
+  }
+
+  /**
+   * H·v, the Hessian of f at x times v, by replay: the forward sweep carries tangents along v
+   * through values and partials, and the reverse sweep the adjoints' tangents (forward over reverse).
+   */
+  hessianVectorProduct(x: ArrayLike<number>, v: ArrayLike<number>): number[] {
+    const op = "Recording.hessianVectorProduct";
+    const point = this.point(op, x);
+    const direction = expectFiniteVector(op, "v", v);
+    if (direction.length !== point.length) {
+      throw new AdError("ShapeMismatch", `v has ${direction.length} components but x has ${point.length}`, { op, xLength: point.length, vLength: direction.length });
+    }
+    if (!this.forward(op, point, false)) this.trace = this.retrace(point);
+    const { arena, inputs, output } = this.trace;
+    const out = new Array<number>(inputs.length).fill(0);
+    if (output < 0) return out;
+    const t = this.tangents();
+    for (let k = 0; k < inputs.length; k++) t.tvalue[inputs[k]] = direction[k];
+    this.forward(op, point, true);
+    sweepTangent(arena, t.tpartial, t.tadj, output);
+    for (let k = 0; k < inputs.length; k++) if (inputs[k] <= output) out[k] = t.tadj[inputs[k]];
+    return out;
+  }
+
+  private point(op: string, x: unknown): number[] {
+    const point = expectFiniteVector(op, "x", x);
+    const n = this.trace.inputs.length;
+    if (point.length !== n) {
+      throw new AdError("ShapeMismatch", `x has ${point.length} components but f was recorded with ${n}`, { op, xLength: point.length, recorded: n });
+    }
+    return point;
+  }
+
+  private tangents(): { tvalue: Float64Array; tpartial: Float64Array; tadj: Float64Array } {
+    const A = this.trace.arena;
+    if (this.tangent === undefined || this.tangent.tvalue.length < A.size || this.tangent.tpartial.length < A.edges) {
+      this.tangent = { tvalue: new Float64Array(A.size), tpartial: new Float64Array(A.edges), tadj: new Float64Array(A.size) };
+    }
+    return this.tangent;
+  }
+
+  /**
+   * Re-evaluates every node at `point` (values and partials; with `tangents`, their tangents too) and
+   * checks the guards. False when a guard read a different value and the option says retrace.
+   */
+  private forward(op: string, point: readonly number[], tangents: boolean): boolean {
+    const { arena: A, inputs, guards } = this.trace;
+    for (let k = 0; k < inputs.length; k++) A.value[inputs[k]] = point[k];
+    if (tangents) sweepForwardTangent(A, this.tangents());
+    else sweepForward(A);
+    for (let g = 0; g < guards.nodes.length; g++) {
+      const node = guards.nodes[g];
+      const now = A.value[node];
+      const then = guards.values[g];
+      if (now === then || (now !== now && then !== then)) continue;
+      if (this.onBranch === "retrace") return false;
+      throw invalidArgument(op, `f read the value of node #${node} (${OP_NAMES[A.op[node]]}) to decide its control flow: ${then} when recorded, ${now} at this x; the recording may not follow f here (record with { onBranch: "retrace" } to trace f again)`, {
+        argument: "x",
+        guard: g,
+        node,
+        producedBy: OP_NAMES[A.op[node]],
+        recorded: then,
+        now,
+      });
+    }
+    return true;
+  }
+}
+
+/** Values and partials of every node from its parents, in recording order. */
+function sweepForward(A: Arena): void {
+  const { value, op, start, parent, partial } = A;
+  const n = A.size;
+  for (let i = 0; i < n; i++) {
+    const code = op[i];
+    if (code <= PASSIVE) continue;
+    const e = start[i];
+    if (code === SUM) {
+      let y = 0;
+      const end = start[i + 1];
+      for (let k = e; k < end; k++) y += value[parent[k]];
+      value[i] = y;
+      continue;
+    }
+    if (code < FIRST_BINARY) {
+      const x = value[parent[e]];
+      let y: number;
+      let w: number;
+      switch (code) {
+        case NEG:
+          y = -x;
+          w = -1;
+          break;
+        case SIN:
+          y = Math.sin(x);
+          w = Math.cos(x);
+          break;
+        case COS:
+          y = Math.cos(x);
+          w = -Math.sin(x);
+          break;
+        case EXP:
+          y = Math.exp(x);
+          w = y;
+          break;
+        case LOG:
+          y = Math.log(x);
+          w = 1 / x;
+          break;
+        case SQRT:
+          y = Math.sqrt(x);
+          w = 0.5 / y;
+          break;
+        case TANH:
+          y = Math.tanh(x);
+          w = 1 - y * y;
+          break;
+        default: {
+          const rule = UNARY_BY_CODE[code - FIRST_UNARY];
+          y = rule.primal(x);
+          w = rule.df(numberScalar, x, y);
+        }
+      }
+      value[i] = y;
+      partial[e] = w;
+      continue;
+    }
+    const a = value[parent[e]];
+    const b = value[parent[e + 1]];
+    let y: number;
+    switch (code) {
+      case ADD:
+        y = a + b;
+        partial[e] = 1;
+        partial[e + 1] = 1;
+        break;
+      case SUB:
+        y = a - b;
+        partial[e] = 1;
+        partial[e + 1] = -1;
+        break;
+      case MUL:
+        y = a * b;
+        partial[e] = b;
+        partial[e + 1] = a;
+        break;
+      case DIV:
+        y = a / b;
+        partial[e] = 1 / b;
+        partial[e + 1] = -y / b;
+        break;
+      default: {
+        const rule = BINARY_BY_CODE[code - FIRST_BINARY];
+        y = rule.primal(a, b);
+        partial[e] = rule.da(numberScalar, a, b, y);
+        partial[e + 1] = rule.db(numberScalar, a, b, y);
+      }
+    }
+    value[i] = y;
+  }
+}
+
+/**
+ * `sweepForward` on duals: each node's value tangent, and each partial's tangent from the same rules
+ * evaluated on duals (the seeds are in `tvalue` at the inputs). Constants have tangent 0.
+ */
+function sweepForwardTangent(A: Arena, t: { tvalue: Float64Array; tpartial: Float64Array }): void {
+  const { value, op, start, parent, partial } = A;
+  const { tvalue, tpartial } = t;
+  for (let i = 0; i < A.size; i++) {
+    const code = op[i];
+    if (code === PASSIVE) tvalue[i] = 0;
+    if (code <= PASSIVE) continue;
+    const e = start[i];
+    const end = start[i + 1];
+    if (code === SUM) {
+      let y = 0;
+      let ty = 0;
+      for (let k = e; k < end; k++) {
+        y += value[parent[k]];
+        ty += tvalue[parent[k]];
+        tpartial[k] = 0;
+      }
+      value[i] = y;
+      tvalue[i] = ty;
+      continue;
+    }
+    const a = new Dual(value[parent[e]], tvalue[parent[e]]);
+    if (code < FIRST_BINARY) {
+      const rule = UNARY_BY_CODE[code - FIRST_UNARY];
+      const y = rule.primal(a.x);
+      const ty = a.dx === 0 ? 0 : a.dx * rule.df(numberScalar, a.x, y);
+      const w = rule.df(dualScalar, a, new Dual(y, ty));
+      value[i] = y;
+      tvalue[i] = ty;
+      partial[e] = w.x;
+      tpartial[e] = w.dx;
+      continue;
+    }
+    const b = new Dual(value[parent[e + 1]], tvalue[parent[e + 1]]);
+    const rule = BINARY_BY_CODE[code - FIRST_BINARY];
+    const y = rule.primal(a.x, b.x);
+    const wa = rule.da(numberScalar, a.x, b.x, y);
+    const wb = rule.db(numberScalar, a.x, b.x, y);
+    // A constant operand (tangent 0) adds nothing, even against an infinite partial.
+    const ty = (a.dx === 0 ? 0 : a.dx * wa) + (b.dx === 0 ? 0 : b.dx * wb);
+    const yd = new Dual(y, ty);
+    const pa = rule.da(dualScalar, a, b, yd);
+    const pb = rule.db(dualScalar, a, b, yd);
+    value[i] = y;
+    tvalue[i] = ty;
+    partial[e] = pa.x;
+    tpartial[e] = pa.dx;
+    partial[e + 1] = pb.x;
+    tpartial[e + 1] = pb.dx;
+  }
+}
+
+/** The reverse sweep with tangents (as `Arena.backwardTangent`, on the recording's own tangent arrays). */
+function sweepTangent(A: Arena, tpartial: Float64Array, tadj: Float64Array, out: number): void {
+  const { adj, start, parent, partial, op } = A;
+  adj.fill(0, 0, out + 1);
+  tadj.fill(0, 0, out + 1);
+  adj[out] = 1;
+  for (let i = out; i >= 0; i--) {
+    const g = adj[i];
+    const tg = tadj[i];
+    if ((g === 0 && tg === 0) || op[i] === VARIABLE) continue;
+    const end = start[i + 1];
+    for (let k = start[i]; k < end; k++) {
+      const p = parent[k];
+      if (op[p] === PASSIVE) continue;
+      const w = partial[k];
+      if (g !== 0) {
+        adj[p] += g * w;
+        tadj[p] += g * tpartial[k];
+      }
+      if (tg !== 0) tadj[p] += tg * w;
+    }
+  }
+}
+
+/** `Tape.record`'s option check. */
+export function onBranchOption(op: string, options: unknown): "throw" | "retrace" {
+  if (options === null || typeof options !== "object") {
+    throw invalidArgument(op, `options must be an object, got ${describe(options)}`, { argument: "options", got: describe(options) });
+  }
+  const onBranch = (options as RecordOptions).onBranch ?? "throw";
+  if (onBranch !== "throw" && onBranch !== "retrace") {
+    throw invalidArgument(op, `onBranch must be "throw" or "retrace", got ${describe(onBranch)}`, { argument: "onBranch", got: describe(onBranch) });
+  }
+  return onBranch;
+}
