@@ -953,7 +953,7 @@ describe("each raw error the probe reported is now an AdError naming the op", ()
     ["loadSafetensors of Object.create(Uint8Array.prototype)", "loadSafetensors", () => nn.loadSafetensors(Object.create(Uint8Array.prototype))],
     ...["$arrays", "$runtime", "$externals"].flatMap((name): [string, string, () => unknown][] => [
       [`differentiate with a constant named ${name}`, "", () => adjoint.differentiate(new Function("x", `return x * ${name}[0];`) as never, { constants: { [name]: [3, 4] } })(2)],
-      [`differentiate with a function named ${name}`, "", () => adjoint.differentiate(new Function("x", `return ${name}(x);`) as never, { functions: { [name]: adjoint.defineDerivative((x: number) => 2 * x, (x: number) => 2) } })(2)],
+      [`differentiate with a function named ${name}`, "", () => adjoint.differentiate(new Function("x", `return ${name}(x);`) as never, { functions: { [name]: adjoint.defineDerivative((x: number) => 2 * x, () => 2) } })(2)],
     ]),
     ["a derivative called with a Proxy of a Float64Array", "differentiate", () => adjoint.differentiate((x: number, y: number[]) => x * y[0])(2, new Proxy(new Float64Array([3]), {}) as never)],
     ["differentiate of Math.sin nested 1,000 deep", "", () => adjoint.differentiate(nestedSin(1000))(0.5)],

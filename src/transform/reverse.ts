@@ -271,13 +271,16 @@ export function reverse(original: Program, options: ReverseOptions): Program {
    * each outer number's collected part added, each array's adjoint multiplied in place (skipped
    * when A is 1). A of 0 gives 0, not 0 · ∞, as a zero cotangent does everywhere.
    */
+  // Without guards (forward over reverse) the products are plain and always run: a branch on A
+  // (A ≠ 0, A ≠ 1) would drop A's tangent exactly where A is 0 or 1.
   const scale = (a: Atom, collected: Map<number, number>, arrays: readonly number[]): Stmt[] =>
     into(() => {
-      const nonzero = b.compare("ne", a, num(0));
+      const nonzero = options.guards ? b.compare("ne", a, num(0)) : undefined;
       const add = into(() => {
         for (const [id, part] of collected) accumulate(adj(id), a, ref(part));
       });
-      if (add.length > 0) b.out.push({ s: "if", cond: nonzero, then: add, else: [] });
+      if (nonzero === undefined) b.out.push(...add);
+      else if (add.length > 0) b.out.push({ s: "if", cond: nonzero, then: add, else: [] });
       for (const arr of arrays) {
         const g = adj(arr);
         const j = locals.add("j", "num");
@@ -288,11 +291,13 @@ export function reverse(original: Program, options: ReverseOptions): Program {
         const cond = (pre[pre.length - 1] as Extract<Stmt, { s: "assign" }>).dst;
         const post = into(() => {
           const slot = b.emit({ op: "load", arr: g, index: ref(j) }, "slot");
-          b.out.push({ s: "store", arr: g, index: ref(j), value: b.select(nonzero, b.binary("mul", slot, a), num(0)) });
+          const product = b.binary("mul", slot, a);
+          b.out.push({ s: "store", arr: g, index: ref(j), value: nonzero === undefined ? product : b.select(nonzero, product, num(0)) });
           b.out.push({ s: "assign", dst: j, e: { op: "binary", fn: "add", a: ref(j), b: num(1) } });
         });
-        const notOne = b.compare("ne", a, num(1));
-        b.out.push({ s: "if", cond: notOne, then: [{ s: "assign", dst: j, e: { op: "copy", a: num(0) } }, { s: "loop", pre, cond: ref(cond), post }], else: [] });
+        const loop: Stmt[] = [{ s: "assign", dst: j, e: { op: "copy", a: num(0) } }, { s: "loop", pre, cond: ref(cond), post }];
+        if (options.guards) b.out.push({ s: "if", cond: b.compare("ne", a, num(1)), then: loop, else: [] });
+        else b.out.push(...loop);
       }
     });
 

@@ -4,7 +4,7 @@
  * the Hessian); here, that the fusion happens where it should and only there.
  */
 import { describe, expect, it } from "vitest";
-import { differentiate } from "../../src/transform/index.js";
+import { differentiate, transformHessian } from "../../src/transform/index.js";
 import { corpus } from "./corpus.js";
 
 /** The reverse sweep of an unfused loop counts its trips forward (`iterations`) and runs them back. */
@@ -98,5 +98,21 @@ describe("a zero exit adjoint", () => {
     const df = differentiate(sumOfRoots(tail));
     expect(sweeps(df.source)).toBe(1);
     expect(Array.from(df([0, 1, 4]).gradient[0] as Float64Array)).toEqual(want);
+  });
+});
+
+describe("the Hessian of a loop scaled at run time, where its exit adjoint A is exactly 0 or 1", () => {
+  // Forward over reverse: the scaling by A must carry A's tangent even where A is 0 or 1 (a branch
+  // on A dropped it: the Hessian was [[0, 0], [0, 0]] and [[2, 0], [0, 2]]).
+  const sumThen = (term: string, tail: string) => new Function("x", `let s = 0; for (let i = 0; i < x.length; i++) s += ${term}; ${tail}`) as (x: number[]) => number;
+  it.each([
+    // log(Σx²) at |x| = 1: A = 1/s = 1; H = 2I/s − 4xxᵀ/s².
+    ["A = 1: log of a sum of squares", sumThen("x[i] * x[i]", "return Math.log(s);"), [0.6, 0.8], [[0.56, -1.92], [-1.92, -0.56]]],
+    // (Σ sin x)² where the sum is 0: A = 2s = 0; H = 2 cos xᵢ cos xⱼ.
+    ["A = 0: a sum of sines squared", sumThen("Math.sin(x[i])", "return s * s;"), [-2, 2], [[2 * Math.cos(2) ** 2, 2 * Math.cos(2) ** 2], [2 * Math.cos(2) ** 2, 2 * Math.cos(2) ** 2]]],
+  ] as const)("%s", (_name, f, x, want) => {
+    expect(sweeps(differentiate(f).source)).toBe(1);
+    const h = transformHessian(f)([...x]).hessian as number[][];
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) expect(h[i][j]).toBeCloseTo(want[i][j], 12);
   });
 });

@@ -108,11 +108,11 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     const op = "Tape.record";
     expectFunction(op, "f", f);
     const point = expectFiniteVector(op, "x0", x0);
-    return new Recording((x) => Tape.trace(op, f, x), point, onBranchOption(op, options));
+    return new Recording((x) => Tape.#trace(op, f, x), point, onBranchOption(op, options));
   }
 
   /** Runs `f` at `x` on a fresh tape in tracing mode and hands its arena over. */
-  private static trace(op: string, f: MultivariateFn, x: readonly number[]): Trace {
+  static #trace(op: string, f: MultivariateFn, x: readonly number[]): Trace {
     const tape = new Tape<unknown>({ capacity: 64 });
     const guards: Guards = { nodes: [], values: [] };
     tape.guards = guards;
