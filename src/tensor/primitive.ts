@@ -5,7 +5,10 @@
  * differentiated again.
  *
  * The VJP rule may return a cotangent in the broadcast (output) shape: the engine reduces it to the
- * input's shape, once, for every primitive (`sumTo`), instead of each rule doing it.
+ * input's shape, once, for every primitive (`sumTo`), instead of each rule doing it. In the other
+ * direction, a broadcasting primitive's JVP rule may return a tangent of a shape that broadcasts to
+ * the output's (add's da alone), and the engine expands it; any other tangent whose shape or dtype is
+ * not the output's is an AdError naming the primitive, never a silently wrong tangent.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { checkFinite, isAnomalyDetectionEnabled } from "./autograd/anomaly.js";
@@ -40,8 +43,19 @@ export interface PrimitiveDef<P> {
   readonly impl: (inputs: readonly Tensor[], params: P) => Tensor;
   /** One cotangent per input (null: no gradient flows to it). Missing: MissingDerivative. */
   readonly vjp?: (args: VjpArgs<P>) => readonly (Tensor | null)[];
-  /** The output tangent. Missing: MissingDerivative. */
-  readonly jvp?: (args: JvpArgs<P>) => Tensor;
+  /**
+   * The output tangent, or null where it is zero whatever the given tangents are (a comparison): no
+   * zeros are allocated until a user asks for the tangent. Never called with every tangent null.
+   * Missing: MissingDerivative.
+   */
+  readonly jvp?: (args: JvpArgs<P>) => Tensor | null;
+  /**
+   * Elementwise over inputs broadcast NumPy-style to the output's shape. A JVP term computed from some
+   * of the inputs then has a shape that only broadcasts to the output's (add's da when db is zero),
+   * which the engine expands once, for every such primitive; other primitives must return the
+   * output's shape exactly.
+   */
+  readonly broadcasts?: boolean;
 }
 
 export interface Primitive<P = unknown> extends PrimitiveDef<P> {

@@ -6,6 +6,9 @@
  * (jvp of jvp gives second derivatives). Rules are ordinary primitives, so they are also recorded for
  * reverse mode when it is on (forward over reverse and reverse over forward both work).
  */
+import { AdError } from "../../errors.js";
+import { expand } from "../primitives/shape.js";
+import { formatShape, sameShape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import type { Primitive } from "../primitive.js";
 
@@ -32,7 +35,8 @@ export function runWithLevel<R>(level: Level, fn: () => R): R {
 
 /**
  * Called by `bind` after a primitive ran: for each level (innermost first) at which an input has a
- * tangent, computes the output's tangent with that level and the ones inside it set aside.
+ * tangent, computes the output's tangent with that level and the ones inside it set aside. A rule's
+ * null (zero) is not stored: the output then carries no tangent at that level, like a constant.
  */
 export function propagateTangents<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P, output: Tensor, missing: (name: string) => Error): void {
   for (let i = levels.length - 1; i >= 0; i--) {
@@ -42,12 +46,37 @@ export function propagateTangents<P>(prim: Primitive<P>, inputs: readonly Tensor
     const jvp = prim.jvp;
     if (jvp === undefined) throw missing(prim.name);
     const inner = levels.splice(i);
-    let t: Tensor;
+    let t: Tensor | null;
     try {
-      t = jvp({ inputs, output, tangents, params });
+      const rule = jvp({ inputs, output, tangents, params });
+      // Fitted here, with the inner levels still set aside: the expand carries the outer levels' tangents.
+      t = rule === null ? null : fitTangent(prim, rule, output);
     } finally {
       levels.push(...inner);
     }
-    level.tangents.set(output, t);
+    if (t !== null) level.tangents.set(output, t);
   }
+}
+
+/**
+ * A rule's tangent in the output's shape and dtype: a broadcasting primitive's term of a shape that
+ * broadcasts to the output's is expanded; anything else that differs is a wrong rule (or a wrong
+ * `customJvp` rule), reported instead of passed on.
+ */
+function fitTangent<P>(prim: Primitive<P>, t: Tensor, output: Tensor): Tensor {
+  if (t.dtype !== output.dtype) {
+    throw new AdError("DTypeMismatch", `the JVP rule of ${prim.name} gave a ${t.dtype} tangent for a ${output.dtype} output`, { op: prim.name, dtypes: [t.dtype, output.dtype] });
+  }
+  if (sameShape(t.shape, output.shape)) return t;
+  if (prim.broadcasts === true && broadcastsTo(t.shape, output.shape)) return expand(t, output.shape);
+  throw new AdError("ShapeMismatch", `the JVP rule of ${prim.name} gave a tangent of shape ${formatShape(t.shape)} for an output of shape ${formatShape(output.shape)}`, {
+    op: prim.name,
+    shapes: [[...t.shape], [...output.shape]],
+  });
+}
+
+/** Whether NumPy broadcasting takes `from` to exactly `to`. */
+function broadcastsTo(from: readonly number[], to: readonly number[]): boolean {
+  const lead = to.length - from.length;
+  return lead >= 0 && from.every((d, i) => d === 1 || d === to[lead + i]);
 }

@@ -1,24 +1,26 @@
 /**
  * add, sub, mul, div, neg: elementwise with NumPy broadcasting. VJP rules return cotangents in the
- * output's shape; the engine sums them back to each input's shape.
+ * output's shape; the engine sums them back to each input's shape. JVP terms may keep an input's
+ * shape (add's da); the engine expands them to the output's.
  */
 import { binaryOp, unaryOp } from "../../backends/dispatch.js";
 import { bind, definePrimitive } from "../primitive.js";
 import type { Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import type { BinaryResult, BroadcastCheck } from "../types.js";
-import { liftPair, type TensorLike, zerosLike } from "./lift.js";
+import { liftPair, type TensorLike } from "./lift.js";
 
 type Pair = readonly [Tensor, Tensor];
 
-/** Adds two optional tangents (null is zero). */
-function plus(a: Tensor | null, b: Tensor | null): Tensor | null {
+/**
+ * The sum of two optional tangent terms (null is zero; both null stays null). A term may have its
+ * input's shape rather than the output's: a broadcasting primitive's engine expands it.
+ */
+export function addTangents(a: Tensor | null, b: Tensor | null): Tensor | null {
   if (a === null) return b;
   if (b === null) return a;
   return add(a, b);
 }
-
-const zeroIfNull = (t: Tensor | null, like: Tensor): Tensor => t ?? zerosLike(like);
 
 const addKernel = binaryOp("add", (x, y) => x + y);
 const subKernel = binaryOp("sub", (x, y) => x - y);
@@ -28,29 +30,32 @@ const negKernel = unaryOp("neg", (x) => -x);
 
 export const addP = definePrimitive("add", {
   impl: ([a, b]) => addKernel(a, b),
+  broadcasts: true,
   vjp: ({ cotangent: g }) => [g, g],
-  jvp: ({ tangents: [ta, tb], output }) => zeroIfNull(plus(ta, tb), output),
+  jvp: ({ tangents: [ta, tb] }) => addTangents(ta, tb),
 });
 
 export const subP = definePrimitive("sub", {
   impl: ([a, b]) => subKernel(a, b),
+  broadcasts: true,
   vjp: ({ cotangent: g }) => [g, neg(g)],
-  jvp: ({ tangents: [ta, tb], output }) => zeroIfNull(plus(ta, tb === null ? null : neg(tb)), output),
+  jvp: ({ tangents: [ta, tb] }) => addTangents(ta, tb === null ? null : neg(tb)),
 });
 
 export const mulP = definePrimitive("mul", {
   impl: ([a, b]) => mulKernel(a, b),
+  broadcasts: true,
   // d(ab) = b da + a db
   vjp: ({ cotangent: g, inputs: [a, b] }) => [mul(g, b), mul(g, a)],
-  jvp: ({ tangents: [ta, tb], inputs: [a, b], output }) => zeroIfNull(plus(ta === null ? null : mul(ta, b), tb === null ? null : mul(a, tb)), output),
+  jvp: ({ tangents: [ta, tb], inputs: [a, b] }) => addTangents(ta === null ? null : mul(ta, b), tb === null ? null : mul(a, tb)),
 });
 
 export const divP = definePrimitive("div", {
   impl: ([a, b]) => divKernel(a, b),
   // d(a/b) = da/b − (a/b)·db/b; 1/b is infinite at b = 0, so a zero (co)tangent goes through the safe forms.
+  broadcasts: true,
   vjp: ({ cotangent: g, inputs: [, b], output }) => [divSafe(g, b), neg(divSafe(mulSafe(g, output), b))],
-  jvp: ({ tangents: [ta, tb], inputs: [, b], output }) =>
-    zeroIfNull(plus(ta === null ? null : divSafe(ta, b), tb === null ? null : neg(divSafe(mulSafe(tb, output), b))), output),
+  jvp: ({ tangents: [ta, tb], inputs: [, b], output }) => addTangents(ta === null ? null : divSafe(ta, b), tb === null ? null : neg(divSafe(mulSafe(tb, output), b))),
 });
 
 /*
@@ -65,16 +70,17 @@ const divSafeKernel = binaryOp("divSafe", (g, d) => (g === 0 ? 0 : g / d));
 // mulSafe(a, b) = a·b, 0 where a = 0: d = b da + a db, each term 0 where its (co)tangent or a is 0.
 export const mulSafeP = definePrimitive("mulSafe", {
   impl: ([a, b]) => mulSafeKernel(a, b),
+  broadcasts: true,
   vjp: ({ cotangent: c, inputs: [a, b] }) => [mulSafe(c, b), mulSafe(a, c)],
-  jvp: ({ tangents: [ta, tb], inputs: [a, b], output }) => zeroIfNull(plus(ta === null ? null : mulSafe(ta, b), tb === null ? null : mulSafe(a, tb)), output),
+  jvp: ({ tangents: [ta, tb], inputs: [a, b] }) => addTangents(ta === null ? null : mulSafe(ta, b), tb === null ? null : mulSafe(a, tb)),
 });
 
 // divSafe(a, b) = a/b, 0 where a = 0: d = da/b − (a/b)·db/b, as div's rule.
 export const divSafeP = definePrimitive("divSafe", {
   impl: ([a, b]) => divSafeKernel(a, b),
+  broadcasts: true,
   vjp: ({ cotangent: c, inputs: [, b], output }) => [divSafe(c, b), neg(divSafe(mulSafe(c, output), b))],
-  jvp: ({ tangents: [ta, tb], inputs: [, b], output }) =>
-    zeroIfNull(plus(ta === null ? null : divSafe(ta, b), tb === null ? null : neg(divSafe(mulSafe(tb, output), b))), output),
+  jvp: ({ tangents: [ta, tb], inputs: [, b], output }) => addTangents(ta === null ? null : divSafe(ta, b), tb === null ? null : neg(divSafe(mulSafe(tb, output), b))),
 });
 
 /** g·d, but 0 where g is 0 even if d is ±∞ or NaN (internal: not exported by adjoint/tensor). */
@@ -90,7 +96,7 @@ export function divSafe(g: Tensor, d: Tensor): Tensor {
 export const negP = definePrimitive("neg", {
   impl: ([a]) => negKernel(a),
   vjp: ({ cotangent: g }) => [neg(g)],
-  jvp: ({ tangents: [t], output }) => (t === null ? zerosLike(output) : neg(t)),
+  jvp: ({ tangents: [t] }) => (t === null ? null : neg(t)),
 });
 
 function binary(prim: typeof addP, a: unknown, b: unknown): Tensor {
