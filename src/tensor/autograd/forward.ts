@@ -7,7 +7,6 @@
  * reverse mode when it is on (forward over reverse and reverse over forward both work).
  */
 import { AdError } from "../../errors.js";
-import { expand } from "../primitives/shape.js";
 import { formatShape, sameShape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import type { Primitive } from "../primitive.js";
@@ -15,6 +14,12 @@ import type { Primitive } from "../primitive.js";
 /** One active `jvp`: the tangent of every tensor computed from its primals. */
 export class Level {
   readonly tangents = new WeakMap<Tensor, Tensor>();
+
+  /**
+   * `expand` is the shape primitive, handed in by the transform that opens the level: this module
+   * sits below the primitives (`bind` calls into it), so importing them here would cycle.
+   */
+  constructor(readonly expand: (t: Tensor, shape: readonly number[]) => Tensor) {}
 }
 
 const levels: Level[] = [];
@@ -50,7 +55,7 @@ export function propagateTangents<P>(prim: Primitive<P>, inputs: readonly Tensor
     try {
       const rule = jvp({ inputs, output, tangents, params });
       // Fitted here, with the inner levels still set aside: the expand carries the outer levels' tangents.
-      t = rule === null ? null : fitTangent(prim, rule, output);
+      t = rule === null ? null : fitTangent(prim, rule, output, level);
     } finally {
       levels.push(...inner);
     }
@@ -63,12 +68,12 @@ export function propagateTangents<P>(prim: Primitive<P>, inputs: readonly Tensor
  * broadcasts to the output's is expanded; anything else that differs is a wrong rule (or a wrong
  * `customJvp` rule), reported instead of passed on.
  */
-function fitTangent<P>(prim: Primitive<P>, t: Tensor, output: Tensor): Tensor {
+function fitTangent<P>(prim: Primitive<P>, t: Tensor, output: Tensor, level: Level): Tensor {
   if (t.dtype !== output.dtype) {
     throw new AdError("DTypeMismatch", `the JVP rule of ${prim.name} gave a ${t.dtype} tangent for a ${output.dtype} output`, { op: prim.name, dtypes: [t.dtype, output.dtype] });
   }
   if (sameShape(t.shape, output.shape)) return t;
-  if (prim.broadcasts === true && broadcastsTo(t.shape, output.shape)) return expand(t, output.shape);
+  if (prim.broadcasts === true && broadcastsTo(t.shape, output.shape)) return level.expand(t, output.shape);
   throw new AdError("ShapeMismatch", `the JVP rule of ${prim.name} gave a tangent of shape ${formatShape(t.shape)} for an output of shape ${formatShape(output.shape)}`, {
     op: prim.name,
     shapes: [[...t.shape], [...output.shape]],

@@ -7,7 +7,7 @@
 import { AdError, describe, expectFunction, invalidArgument } from "../../errors.js";
 import { allocate, isFloat } from "../dtype.js";
 import { zerosLike } from "../primitives/lift.js";
-import { reshape } from "../primitives/shape.js";
+import { expand, reshape } from "../primitives/shape.js";
 import { stack } from "../primitives/join.js";
 import { formatShape, sameShape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
@@ -219,7 +219,7 @@ export function vjp(f: Fn, ...primals: Tree[]): [unknown, (cotangent: unknown) =
  * the tangent of each of its tensors.
  */
 function forwardPass(op: string, f: Fn, args: readonly unknown[], argnums: readonly number[], tangentOf: (k: number, leaf: number, x: Tensor) => Tensor | null) {
-  const level = new Level();
+  const level = new Level(expand);
   const callArgs = [...args];
   argnums.forEach((k, position) => {
     const { leaves, rebuild } = flatten(op, args[k]);

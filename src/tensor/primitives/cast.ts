@@ -9,7 +9,6 @@ import { describe, invalidArgument } from "../../errors.js";
 import { type DType, expectDType, isFloat } from "../dtype.js";
 import { bind, definePrimitive } from "../primitive.js";
 import { Tensor } from "../tensor.js";
-import { zerosLike } from "./lift.js";
 
 const toBool = unaryKernel((v) => (v !== 0 ? 1 : 0));
 const convert = unaryKernel((v) => v);
@@ -18,7 +17,7 @@ export const castP = definePrimitive<{ readonly dtype: DType }>("cast", {
   // Typed-array stores round to float32 and truncate to int32 (ToInt32) by themselves.
   impl: ([x], { dtype }) => (x.dtype === dtype ? x : (dtype === "bool" ? toBool : convert)(x, dtype)),
   vjp: ({ cotangent: g, inputs: [x], params: { dtype } }) => [isFloat(x.dtype) && isFloat(dtype) ? cast(g, x.dtype) : null],
-  jvp: ({ tangents: [t], inputs: [x], output, params: { dtype } }) => (t !== null && isFloat(x.dtype) && isFloat(dtype) ? cast(t, dtype) : zerosLike(output)),
+  jvp: ({ tangents: [t], inputs: [x], params: { dtype } }) => (t !== null && isFloat(x.dtype) && isFloat(dtype) ? cast(t, dtype) : null),
 });
 
 /** x's values as `dtype`; differentiable between float dtypes, a constant otherwise. */

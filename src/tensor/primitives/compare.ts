@@ -1,21 +1,22 @@
 /**
  * eq, ne, lt, le, gt, ge: elementwise comparisons with NumPy broadcasting and a `bool` result. A
  * comparison is piecewise constant, so it carries no derivative: its VJP gives no cotangent (null) to
- * either operand and its JVP is zero, and anything computed from a mask (cast, where) differentiates
+ * either operand and its JVP is zero (null), and anything computed from a mask (cast, where) differentiates
  * without error. Masks for derivative rules at kinks (relu, abs, maximum) are built from these.
  */
 import { binaryKernel } from "../../backends/cpu/kernels/elementwise.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import type { Tensor } from "../tensor.js";
-import { liftPair, type TensorLike, zerosLike } from "./lift.js";
+import { liftPair, type TensorLike } from "./lift.js";
 
 /** A comparison primitive from its predicate; NaN compares false except under `ne`, as in IEEE 754. */
 function comparePrimitive(name: string, predicate: (x: number, y: number) => number): Primitive<undefined> {
   const kernel = binaryKernel(predicate);
   return definePrimitive(name, {
     impl: ([a, b]) => kernel(name, a, b, "bool"),
+    broadcasts: true,
     vjp: () => [null, null],
-    jvp: ({ output }) => zerosLike(output),
+    jvp: () => null,
   });
 }
 

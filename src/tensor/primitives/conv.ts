@@ -18,7 +18,7 @@ import { bind, definePrimitive, type JvpArgs, type Primitive } from "../primitiv
 import { formatShape, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import type { Conv2d, Conv2dCheck } from "../types.js";
-import { add } from "./arithmetic.js";
+import { addTangents } from "./arithmetic.js";
 import { expectFloat } from "./lift.js";
 
 export interface InputGradParams extends WindowGeometry {
@@ -32,13 +32,8 @@ export interface WeightGradParams extends WindowGeometry {
 }
 
 /** The JVP of a bilinear primitive: f(da, b) + f(a, db), skipping the terms whose tangent is zero. */
-function bilinearJvp<P>(prim: () => Primitive<P>): (args: JvpArgs<P>) => Tensor {
-  return ({ inputs: [a, b], tangents: [da, db], params }) => {
-    const left = da === null ? null : bind(prim(), [da, b], params);
-    const right = db === null ? null : bind(prim(), [a, db], params);
-    if (left === null) return right as Tensor; // the engine never calls a JVP with every tangent null
-    return right === null ? left : add(left, right);
-  };
+function bilinearJvp<P>(prim: () => Primitive<P>): (args: JvpArgs<P>) => Tensor | null {
+  return ({ inputs: [a, b], tangents: [da, db], params }) => addTangents(da === null ? null : bind(prim(), [da, b], params), db === null ? null : bind(prim(), [a, db], params));
 }
 
 const geometry = (p: WindowGeometry): WindowGeometry => ({ stride: p.stride, padding: p.padding, dilation: p.dilation });

@@ -89,7 +89,7 @@ export const gatherP: Primitive<{ readonly axis: number }> = definePrimitive<{ r
   },
   // Each output element read x at one position: the cotangent is added back there.
   vjp: ({ cotangent: g, inputs: [x, indices], params }) => [bind(scatterAddP, [zerosLike(x), indices, g], params), null],
-  jvp: ({ tangents: [t], inputs: [, indices], output, params }): Tensor => (t === null ? zerosLike(output) : bind(gatherP, [t, indices], params)),
+  jvp: ({ tangents: [t], inputs: [, indices], params }) => (t === null ? null : bind(gatherP, [t, indices], params)),
 });
 
 export const scatterAddP: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>("scatterAdd", {
@@ -117,10 +117,7 @@ export const scatterAddP: Primitive<{ readonly axis: number }> = definePrimitive
     const gs = sameShape(picked.shape, src.shape) ? picked : pad(picked, src.shape.map((d, i) => [0, d - indices.shape[i]] as [number, number]));
     return [g, null, gs];
   },
-  jvp: ({ tangents: [dx, , ds], inputs: [x, indices], output, params }): Tensor => {
-    if (ds === null) return dx ?? zerosLike(output);
-    return bind(scatterAddP, [dx ?? zerosLike(x), indices, ds], params);
-  },
+  jvp: ({ tangents: [dx, , ds], inputs: [x, indices], params }) => (ds === null ? dx : bind(scatterAddP, [dx ?? zerosLike(x), indices, ds], params)),
 });
 
 function expectTensor(op: string, name: string, x: unknown): Tensor {
@@ -191,7 +188,7 @@ export const oneHotP: Primitive<{ readonly depth: number; readonly dtype: FloatD
   },
   // Piecewise constant in its (integer) input.
   vjp: () => [null],
-  jvp: ({ output }) => zerosLike(output),
+  jvp: () => null,
 });
 
 /** A float tensor of shape [...indices.shape, depth] with 1 at each index and 0 elsewhere. */

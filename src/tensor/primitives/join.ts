@@ -174,7 +174,7 @@ export const padP: Primitive<PadParams> = definePrimitive<PadParams>("pad", {
   },
   // The padding is constant: the cotangent is g cut back to x's block.
   vjp: ({ cotangent: g, inputs: [x], params: { widths } }) => [slice(g, x.shape.map((d, i) => [widths[i][0], widths[i][0] + d] as const))],
-  jvp: ({ tangents: [t], output, params: { widths } }) => (t === null ? zerosLike(output) : bind(padP, [t], { widths, value: 0 })),
+  jvp: ({ tangents: [t], params: { widths } }) => (t === null ? null : bind(padP, [t], { widths, value: 0 })),
 });
 
 /** Pads every axis i with `widths[i] = [before, after]` elements of `value` (default 0). */

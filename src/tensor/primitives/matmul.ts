@@ -10,8 +10,8 @@ import type { MatMul, MatMulCheck } from "../types.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { broadcastShapes, formatShape, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { add, mul } from "./arithmetic.js";
-import { expectFloat, zerosLike } from "./lift.js";
+import { addTangents, mul } from "./arithmetic.js";
+import { expectFloat } from "./lift.js";
 import { reshape, transpose } from "./shape.js";
 
 /** The broadcast batch shape of two operands of rank ≥ 2, after checking the contracted dims. */
@@ -42,12 +42,7 @@ export const matmulP: Primitive<undefined> = definePrimitive("matmul", {
     needs[0] ? bind(matmulP, [g, transpose(b)], undefined) : null,
     needs[1] ? bind(matmulP, [transpose(a), g], undefined) : null,
   ],
-  jvp: ({ tangents: [da, db], inputs: [a, b], output }) => {
-    const left = da === null ? null : bind(matmulP, [da, b], undefined);
-    const right = db === null ? null : bind(matmulP, [a, db], undefined);
-    if (left === null) return right ?? zerosLike(output);
-    return right === null ? left : add(left, right);
-  },
+  jvp: ({ tangents: [da, db], inputs: [a, b] }) => addTangents(da === null ? null : bind(matmulP, [da, b], undefined), db === null ? null : bind(matmulP, [a, db], undefined)),
 });
 
 function expectOperand(op: string, name: string, x: unknown): Tensor {

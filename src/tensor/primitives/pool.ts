@@ -18,7 +18,7 @@ import { formatShape, type Shape } from "../shape.js";
 import { fromStorage, type Tensor } from "../tensor.js";
 import type { Pool2d } from "../types.js";
 import { conv2d, expectNCHW, expectPair, optionsObject, type PairLike } from "./conv.js";
-import { expectFloat, zerosLike } from "./lift.js";
+import { expectFloat } from "./lift.js";
 import { reshape } from "./shape.js";
 
 export interface PoolParams extends WindowGeometry {
@@ -37,19 +37,19 @@ function argmax(op: string, x: Tensor, p: PoolParams): Int32Array {
 export const maxPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>("maxPool2d", {
   impl: ([x], p) => gatherPlanes(x, argmax("maxPool2d", x, p), ...outputSize(x, p)),
   vjp: ({ cotangent: g, inputs: [x], params }) => [bind(maxPool2dGradP, [x, g], params)],
-  jvp: ({ tangents: [dx], inputs: [x], output, params }) => (dx === null ? zerosLike(output) : bind(maxPool2dSelectP, [x, dx], params)),
+  jvp: ({ tangents: [dx], inputs: [x], params }) => (dx === null ? null : bind(maxPool2dSelectP, [x, dx], params)),
 });
 
 export const maxPool2dSelectP: Primitive<PoolParams> = definePrimitive<PoolParams>("maxPool2dSelect", {
   impl: ([x, v], p) => gatherPlanes(expectFloat("maxPool2dSelect", v), argmax("maxPool2dSelect", x, p), ...outputSize(x, p)),
   vjp: ({ cotangent: u, inputs: [x], params }) => [null, bind(maxPool2dGradP, [x, u], params)],
-  jvp: ({ tangents: [, dv], inputs: [x], output, params }) => (dv === null ? zerosLike(output) : bind(maxPool2dSelectP, [x, dv], params)),
+  jvp: ({ tangents: [, dv], inputs: [x], params }) => (dv === null ? null : bind(maxPool2dSelectP, [x, dv], params)),
 });
 
 export const maxPool2dGradP: Primitive<PoolParams> = definePrimitive<PoolParams>("maxPool2dGrad", {
   impl: ([x, g], p) => scatterPlanes(expectFloat("maxPool2dGrad", g), argmax("maxPool2dGrad", x, p), x.shape[2], x.shape[3]),
   vjp: ({ cotangent: u, inputs: [x], params }) => [null, bind(maxPool2dSelectP, [x, u], params)],
-  jvp: ({ tangents: [, dg], inputs: [x], output, params }) => (dg === null ? zerosLike(output) : bind(maxPool2dGradP, [x, dg], params)),
+  jvp: ({ tangents: [, dg], inputs: [x], params }) => (dg === null ? null : bind(maxPool2dGradP, [x, dg], params)),
 });
 
 export interface Pool2dOptions {

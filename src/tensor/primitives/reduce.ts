@@ -14,7 +14,7 @@ import { fromStorage, Tensor } from "../tensor.js";
 import type { Reduced } from "../types.js";
 import * as view from "../view.js";
 import { add, div, mul } from "./arithmetic.js";
-import { expectFloat, zerosLike } from "./lift.js";
+import { expectFloat } from "./lift.js";
 import { expand, permute, reshape, slice, unsqueeze } from "./shape.js";
 
 export interface AxesParams {
@@ -63,7 +63,7 @@ export const sumP: Primitive<AxesParams> = definePrimitive<AxesParams>("sum", {
   impl: ([x], { axes, keepDims }) => sumKernel(expectFloat("sum", x), axes, keepDims),
   // Each input element contributed once: the cotangent is broadcast back over the reduced axes.
   vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [expand(reshape(g, keptShape(x.shape, axes)), x.shape)],
-  jvp: ({ tangents: [t], output, params }): Tensor => (t === null ? zerosLike(output) : bind(sumP, [t], params)),
+  jvp: ({ tangents: [t], params }) => (t === null ? null : bind(sumP, [t], params)),
 });
 
 // ── max, min ────────────────────────────────────────────────────────────────────────────────────
@@ -101,8 +101,7 @@ function extremePrimitive(extreme: Extreme): Primitive<AxesParams> {
     impl: ([x], { axes, keepDims }) => extremeKernels[extreme](x, axes, keepDims),
     // ∂max/∂xᵢ = 1/k at the k tied maxima, 0 elsewhere.
     vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [mul(reshape(g, keptShape(x.shape, axes)), tieShare(x, axes, extreme))],
-    jvp: ({ tangents: [t], inputs: [x], output, params }): Tensor =>
-      t === null ? zerosLike(output) : bind(sumP, [mul(t, tieShare(x, params.axes, extreme))], params),
+    jvp: ({ tangents: [t], inputs: [x], params }) => (t === null ? null : bind(sumP, [mul(t, tieShare(x, params.axes, extreme))], params)),
   });
   return prim;
 }
@@ -135,8 +134,8 @@ export const prodOthersP: Primitive<{ readonly axes: readonly number[] }> = defi
     const pairs = pairProducts(x, axes);
     return [ungroup(sum(mul(unsqueeze(group(g, axes), -1), pairs.others), -2), x.shape, axes)];
   },
-  jvp: ({ tangents: [t], inputs: [x], output, params: { axes } }) => {
-    if (t === null) return zerosLike(output);
+  jvp: ({ tangents: [t], inputs: [x], params: { axes } }) => {
+    if (t === null) return null;
     const pairs = pairProducts(x, axes);
     return ungroup(sum(mul(unsqueeze(group(t, axes), -2), pairs.others), -1), x.shape, axes);
   },
@@ -174,8 +173,7 @@ export const prodP: Primitive<AxesParams> = definePrimitive<AxesParams>("prod", 
   impl: ([x], { axes, keepDims }) => prodKernel(expectFloat("prod", x), axes, keepDims),
   // ∂(Π xⱼ)/∂xᵢ = Πⱼ≠ᵢ xⱼ
   vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [mul(reshape(g, keptShape(x.shape, axes)), bind(prodOthersP, [x], { axes }))],
-  jvp: ({ tangents: [t], inputs: [x], output, params }): Tensor =>
-    t === null ? zerosLike(output) : bind(sumP, [mul(t, bind(prodOthersP, [x], { axes: params.axes }))], params),
+  jvp: ({ tangents: [t], inputs: [x], params }) => (t === null ? null : bind(sumP, [mul(t, bind(prodOthersP, [x], { axes: params.axes }))], params)),
 });
 
 // ── cumsum ──────────────────────────────────────────────────────────────────────────────────────
@@ -193,7 +191,7 @@ export const cumsumP: Primitive<{ readonly axis: number }> = definePrimitive<{ r
     }),
   // yᵢ = Σⱼ≤ᵢ xⱼ, so x̄ⱼ = Σᵢ≥ⱼ ȳᵢ: a cumulative sum from the end.
   vjp: ({ cotangent: g, params: { axis } }) => [flip(bind(cumsumP, [flip(g, axis)], { axis }), axis)],
-  jvp: ({ tangents: [t], output, params }): Tensor => (t === null ? zerosLike(output) : bind(cumsumP, [t], params)),
+  jvp: ({ tangents: [t], params }) => (t === null ? null : bind(cumsumP, [t], params)),
 });
 
 // ── argmax, argmin ──────────────────────────────────────────────────────────────────────────────

@@ -7,16 +7,17 @@ import { binaryOp } from "../../backends/dispatch.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { Tensor } from "../tensor.js";
-import { add, mul } from "./arithmetic.js";
+import { add, addTangents, mul } from "./arithmetic.js";
 import { cast } from "./cast.js";
 import { eq, gt, lt } from "./compare.js";
-import { liftPair, type TensorLike, zerosLike } from "./lift.js";
+import { liftPair, type TensorLike } from "./lift.js";
 
 export const whereP = definePrimitive("where", {
   impl: ([cond, a, b]) => select(cond, a, b),
+  broadcasts: true,
   // The condition is piecewise constant: no cotangent to it. Each branch gets g where it was chosen.
   vjp: ({ cotangent: g, inputs: [cond] }) => [null, where(cond, g, 0), where(cond, 0, g)],
-  jvp: ({ tangents: [, ta, tb], inputs: [cond], output }) => (ta === null && tb === null ? zerosLike(output) : where(cond, ta ?? zerosLike(output), tb ?? zerosLike(output))),
+  jvp: ({ tangents: [, ta, tb], inputs: [cond] }) => (ta === null && tb === null ? null : where(cond, ta ?? 0, tb ?? 0)),
 });
 
 /**
@@ -45,13 +46,9 @@ function extremumPrimitive(name: "maximum" | "minimum", f: (x: number, y: number
   const kernel = binaryOp(name, f);
   return definePrimitive(name, {
     impl: ([a, b]) => kernel(a, b),
+    broadcasts: true,
     vjp: ({ cotangent: g, inputs: [a, b] }) => [mul(g, winnerMask(a, b, larger)), mul(g, winnerMask(b, a, larger))],
-    jvp: ({ tangents: [ta, tb], inputs: [a, b], output }) => {
-      const da = ta === null ? null : mul(ta, winnerMask(a, b, larger));
-      const db = tb === null ? null : mul(tb, winnerMask(b, a, larger));
-      // Each mask has the output's shape, so either term alone already has it.
-      return da === null ? (db ?? zerosLike(output)) : db === null ? da : add(da, db);
-    },
+    jvp: ({ tangents: [ta, tb], inputs: [a, b] }) => addTangents(ta === null ? null : mul(ta, winnerMask(a, b, larger)), tb === null ? null : mul(tb, winnerMask(b, a, larger))),
   });
 }
 

@@ -11,20 +11,19 @@ import { expectAxisList, normalizeAxis, sameShape, sizeOf, type Shape } from "..
 import { fromStorage, Tensor } from "../tensor.js";
 import { copyStrided } from "../../backends/cpu/kernels/strided.js";
 import type { ReshapeCheck, Reshaped, SqueezeCheck, Sliced, Squeezed, Unsqueezed } from "../types.js";
-import { zerosLike } from "./lift.js";
 import * as view from "../view.js";
 import { sum } from "./reduce.js";
 
 export const reshapeP = definePrimitive<{ readonly shape: readonly number[] }>("reshape", {
   impl: ([x], { shape }) => view.reshape(x, shape),
   vjp: ({ cotangent: g, inputs: [x] }) => [reshape(g, x.shape)],
-  jvp: ({ tangents: [t], output }) => (t === null ? zerosLike(output) : reshape(t, output.shape)),
+  jvp: ({ tangents: [t], output }) => (t === null ? null : reshape(t, output.shape)),
 });
 
 export const expandP = definePrimitive<{ readonly shape: readonly number[] }>("expand", {
   impl: ([x], { shape }) => view.expand(x, shape),
   vjp: ({ cotangent: g, inputs: [x] }) => [sumTo(g, x.shape)],
-  jvp: ({ tangents: [t], output }) => (t === null ? zerosLike(output) : expand(t, output.shape)),
+  jvp: ({ tangents: [t], output }) => (t === null ? null : expand(t, output.shape)),
 });
 
 export const permuteP = definePrimitive<{ readonly axes: readonly number[] }>("permute", {
@@ -34,7 +33,7 @@ export const permuteP = definePrimitive<{ readonly axes: readonly number[] }>("p
     axes.forEach((a, i) => (inverse[a < 0 ? a + axes.length : a] = i));
     return [permute(g, inverse)];
   },
-  jvp: ({ tangents: [t], output, params: { axes } }) => (t === null ? zerosLike(output) : permute(t, axes)),
+  jvp: ({ tangents: [t], params: { axes } }) => (t === null ? null : permute(t, axes)),
 });
 
 /** A tensor and a copy of a list argument (a shape or axes), checked before anything is recorded. */
@@ -90,7 +89,7 @@ export const sliceP: Primitive<{ readonly specs: readonly view.SliceSpec[] }> = 
   impl: ([x], { specs }) => view.slice(x, specs),
   // The cotangent lands in the sliced positions of a zero tensor of the input's shape.
   vjp: ({ cotangent: g, inputs: [x], params }) => [bind(unsliceP, [g], { shape: x.shape, specs: params.specs })],
-  jvp: ({ tangents: [t], output, params }): Tensor => (t === null ? zerosLike(output) : bind(sliceP, [t], params)),
+  jvp: ({ tangents: [t], params }) => (t === null ? null : bind(sliceP, [t], params)),
 });
 
 /** The adjoint of slice: zeros of `shape` with `g` written where `slice(·, specs)` reads. */
@@ -102,13 +101,13 @@ export const unsliceP: Primitive<{ readonly shape: readonly number[]; readonly s
     return out;
   },
   vjp: ({ cotangent: g, params: { specs } }) => [bind(sliceP, [g], { specs })],
-  jvp: ({ tangents: [t], output, params }): Tensor => (t === null ? zerosLike(output) : bind(unsliceP, [t], params)),
+  jvp: ({ tangents: [t], params }) => (t === null ? null : bind(unsliceP, [t], params)),
 });
 
 export const contiguousP = definePrimitive("contiguous", {
   impl: ([x]) => view.contiguous(x),
   vjp: ({ cotangent: g }) => [g],
-  jvp: ({ tangents: [t], output }) => t ?? zerosLike(output),
+  jvp: ({ tangents: [t] }) => t,
 });
 
 /** A Python-style slice (see `SliceSpec`), recorded for autograd. */

@@ -13,9 +13,9 @@ import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import type { Tensor } from "../tensor.js";
 import type { ShapeOf } from "../types.js";
 import { localDerivative } from "../autograd/anomaly.js";
-import { add, div, mul, mulSafe, neg, sub } from "./arithmetic.js";
+import { add, addTangents, div, mul, mulSafe, neg, sub } from "./arithmetic.js";
 import { eq } from "./compare.js";
-import { expectFloat, lift, liftPair, type TensorLike, zerosLike } from "./lift.js";
+import { expectFloat, lift, liftPair, type TensorLike } from "./lift.js";
 import { where } from "./select.js";
 
 /**
@@ -31,7 +31,7 @@ function unaryPrimitive(name: UnaryOp, f: (x: number) => number, dydx: (x: Tenso
   return definePrimitive(name, {
     impl: ([x]) => kernel(expectFloat(name, x)),
     vjp: ({ cotangent: g, inputs: [x], output }) => [times(g, x, output)],
-    jvp: ({ tangents: [t], inputs: [x], output }) => (t === null ? zerosLike(output) : times(t, x, output)),
+    jvp: ({ tangents: [t], inputs: [x], output }) => (t === null ? null : times(t, x, output)),
   });
 }
 
@@ -52,7 +52,7 @@ const reluKernel = unaryOp("relu", (x) => (x > 0 ? x : x <= 0 ? 0 : x));
 export const reluP = definePrimitive("relu", {
   impl: ([x]) => reluKernel(expectFloat("relu", x)),
   vjp: ({ cotangent: g, inputs: [x] }) => [reluGrad(g, x)],
-  jvp: ({ tangents: [t], inputs: [x], output }) => (t === null ? zerosLike(output) : reluGrad(t, x)),
+  jvp: ({ tangents: [t], inputs: [x] }) => (t === null ? null : reluGrad(t, x)),
 });
 
 const reluGradKernel = binaryOp("reluGrad", (g, x) => (x > 0 ? g : 0));
@@ -62,8 +62,9 @@ const reluGradKernel = binaryOp("reluGrad", (g, x) => (x > 0 ? g : 0));
  */
 export const reluGradP = definePrimitive("reluGrad", {
   impl: ([g, x]) => reluGradKernel(g, x),
+  broadcasts: true,
   vjp: ({ cotangent: c, inputs: [, x] }) => [reluGrad(c, x), null],
-  jvp: ({ tangents: [tg], inputs: [, x], output }) => (tg === null ? zerosLike(output) : reluGrad(tg, x)),
+  jvp: ({ tangents: [tg], inputs: [, x] }) => (tg === null ? null : reluGrad(tg, x)),
 });
 
 /** g where x > 0, else 0 (relu's backward; internal: not exported by adjoint/tensor). */
@@ -82,7 +83,7 @@ const signKernel = unaryOp("sign", Math.sign);
 export const signP = definePrimitive("sign", {
   impl: ([x]) => signKernel(expectFloat("sign", x)),
   vjp: () => [null],
-  jvp: ({ output }) => zerosLike(output),
+  jvp: () => null,
 });
 
 /** 1/(1 + e⁻ˣ) without overflow: e⁻ˣ is only formed for x ≥ 0, eˣ for x < 0. */
@@ -158,6 +159,7 @@ export function gelu(x: Tensor | number, options: GeluOptions = {}): Tensor {
 const powKernel = binaryOp("pow", Math.pow);
 export const powP = definePrimitive("pow", {
   impl: ([a, b]) => powKernel(expectFloat("pow", a), b),
+  broadcasts: true,
   // ∂/∂a = b·a^(b−1), and 0 where b = 0 (even at a = 0). Where b = 0 it is written b·y/a, the same
   // function for a ≠ 0, so its own derivative in b (1/a) is not lost. ∂/∂b = y·log a, 0 where a = 0
   // (NaN where a < 0: aᵇ has no derivative in b there). As in scalar/elementary.ts. The branches not
@@ -168,11 +170,8 @@ export const powP = definePrimitive("pow", {
     a.requiresGrad ? mulSafe(g, localDerivative(() => powDa(a, b, output))) : null,
     b.requiresGrad ? mulSafe(g, localDerivative(() => powDb(a, output))) : null,
   ],
-  jvp: ({ tangents: [ta, tb], inputs: [a, b], output }) => {
-    const da = ta === null ? null : mulSafe(ta, localDerivative(() => powDa(a, b, output)));
-    const db = tb === null ? null : mulSafe(tb, localDerivative(() => powDb(a, output)));
-    return da === null ? (db ?? zerosLike(output)) : db === null ? da : add(da, db);
-  },
+  jvp: ({ tangents: [ta, tb], inputs: [a, b], output }) =>
+    addTangents(ta === null ? null : mulSafe(ta, localDerivative(() => powDa(a, b, output))), tb === null ? null : mulSafe(tb, localDerivative(() => powDb(a, output)))),
 });
 
 function powDa(a: Tensor, b: Tensor, y: Tensor): Tensor {
