@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { BatchNorm1d, BatchNorm2d, Conv2d, LayerNorm, Linear, type Module, type ParameterTree } from "../../src/nn/index.js";
-import { add, hessian, jacfwd, jacrev, jvp, mul, ones, rng, randn, sum, type Tensor } from "../../src/tensor/index.js";
+import { add, cast, customJvp, hessian, jacfwd, jacrev, jvp, mul, ones, rng, randn, sum, type Tensor } from "../../src/tensor/index.js";
+import { thrown } from "../support/errorCode.js";
 import { close, f64, flat } from "../support/tensors.js";
 
 const x = f64([0.5, -1, 2], [3, 1]);
@@ -71,5 +72,29 @@ describe("nn layers with only the bias carrying a tangent", () => {
     expect(t.shape).toEqual(out.shape);
     // The output is affine in the bias: f(b + tb) − f(b) is the directional derivative.
     close(flat(t), flat(f(add(b, tb))).map((v, i) => v - flat(out)[i]), 1e-12);
+  });
+});
+
+describe("the engine's check of every JVP rule's tangent", () => {
+  // customJvp lets a rule be wrong on purpose; the same check guards the built-in rules.
+  const plus = (rule: (primals: readonly Tensor[], tangents: readonly (Tensor | null)[]) => Tensor) => customJvp((a: Tensor, b: Tensor) => add(a, b), rule);
+
+  it("a tangent of the wrong shape is a ShapeMismatch naming the op, not expanded: only broadcasting primitives are", () => {
+    // The lone input-shaped tangent that add's rule may return is an error from a rule that is not add's.
+    const e = thrown(() => jvp((u: Tensor) => plus((_, [ta]) => ta as Tensor)(u, y), [x], [ones([3, 1], { dtype: "float64" })]));
+    expect(e.code).toBe("ShapeMismatch");
+    expect(e.details.op).toBe("customJvp(f)");
+    expect(e.details.shapes).toEqual([[3, 1], [3, 4]]);
+  });
+
+  it("a tangent of the wrong dtype is a DTypeMismatch naming the op", () => {
+    const e = thrown(() => jvp((u: Tensor) => plus((_, [ta]) => cast(add(ta as Tensor, y), "float32"))(u, y), [x], [ones([3, 1], { dtype: "float64" })]));
+    expect(e.code).toBe("DTypeMismatch");
+    expect(e.details.op).toBe("customJvp(f)");
+  });
+
+  it("a rule whose tangent has the output's shape passes unchanged", () => {
+    const [, t] = jvp((u: Tensor) => plus((_, [ta]) => add(ta as Tensor, mul(y, 0)))(u, y), [x], [ones([3, 1], { dtype: "float64" })]);
+    expect(sum(t).item()).toBe(12);
   });
 });
