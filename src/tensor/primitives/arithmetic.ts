@@ -14,7 +14,7 @@ type Pair = readonly [Tensor, Tensor];
 
 /**
  * The sum of two optional tangent terms (null is zero; both null stays null). A term may have its
- * input's shape rather than the output's: a broadcasting primitive's engine expands it.
+ * input's shape rather than the output's: for a broadcasting primitive the engine expands it.
  */
 export function addTangents(a: Tensor | null, b: Tensor | null): Tensor | null {
   if (a === null) return b;
