@@ -5,6 +5,7 @@
  * removes assignments nothing reads, so a transform may emit every partial and let the unused ones
  * go (the ∂/∂b of pow when b is a constant, tangents of values no output depends on).
  */
+import { Available } from "./available.js";
 import { everyStmt, exprReads, forEachRead, ref, type Atom, type Expr, type Locals, type Program, type Stmt } from "./ir.js";
 
 /** Whether `e` passes a derivative from its operands to its result. */
@@ -188,20 +189,7 @@ export function writtenArrays(stmts: readonly Stmt[], out = new Set<number>()): 
  * merging arithmetic would hide the `i = i + 1` that restores a counter without the stack.
  */
 export function cse(p: Program, onlyLoads = false): Program {
-  type Table = { exprs: Map<string, number>; readsOf: Map<string, number[]>; arrayOf: Map<string, number> };
-  const block = (stmts: readonly Stmt[], outer?: Table): Stmt[] => {
-    const table = new Map(outer?.exprs);
-    const readsOf = new Map(outer?.readsOf);
-    const arrayOf = new Map(outer?.arrayOf);
-    const here: Table = { exprs: table, readsOf, arrayOf };
-    const invalidate = (id: number) => {
-      for (const [key, dst] of table) {
-        if (dst === id || readsOf.get(key)!.includes(id)) table.delete(key);
-      }
-    };
-    const storeTo = (arr: number) => {
-      for (const [key] of table) if (arrayOf.get(key) === arr) table.delete(key);
-    };
+  const block = (stmts: readonly Stmt[], table: Available): Stmt[] => {
     const out: Stmt[] = [];
     for (const st of stmts) {
       switch (st.s) {
@@ -215,41 +203,37 @@ export function cse(p: Program, onlyLoads = false): Program {
             },
             (arr) => reads.push(arr),
           );
-          // Not JSON.stringify: it writes NaN and ±Infinity all as null.
-          const key = e.op === "copy" || (onlyLoads && e.op !== "load") ? undefined : JSON.stringify(e, (_k, v: unknown) => (typeof v === "number" ? (Object.is(v, -0) ? "-0" : String(v)) : v));
+          const key = e.op === "copy" || (onlyLoads && e.op !== "load") ? undefined : exprKey(e);
           const hit = key === undefined ? undefined : table.get(key);
           out.push(hit === undefined ? st : { s: "assign", dst: st.dst, e: { op: "copy", a: ref(hit) } });
-          invalidate(st.dst);
-          if (key !== undefined && hit === undefined && !reads.includes(st.dst)) {
-            table.set(key, st.dst);
-            readsOf.set(key, reads);
-            if (e.op === "load") arrayOf.set(key, e.arr);
-          }
+          table.invalidate(st.dst);
+          if (key !== undefined && hit === undefined && !reads.includes(st.dst)) table.add({ key, dst: st.dst, reads, arr: e.op === "load" ? e.arr : undefined });
           break;
         }
         case "store":
           out.push(st);
-          storeTo(st.arr);
+          table.storeTo(st.arr);
           break;
         case "newArray":
         case "pop":
           out.push(st);
-          invalidate(st.dst);
+          table.invalidate(st.dst);
           break;
         case "call":
           out.push(st);
-          [st.dst, ...st.partials].forEach(invalidate);
+          table.invalidate(st.dst);
+          for (const id of st.partials) table.invalidate(id);
           break;
         case "push":
           out.push(st);
           break;
         case "if":
-          out.push({ ...st, then: block(st.then, here), else: block(st.else, here) });
-          table.clear();
+          out.push({ ...st, then: block(st.then, table.copy()), else: block(st.else, table.copy()) });
+          table = new Available();
           break;
         case "loop":
-          out.push({ ...st, pre: block(st.pre), post: block(st.post) });
-          table.clear();
+          out.push({ ...st, pre: block(st.pre, new Available()), post: block(st.post, new Available()) });
+          table = new Available();
           break;
         default:
           st satisfies never;
@@ -257,5 +241,36 @@ export function cse(p: Program, onlyLoads = false): Program {
     }
     return out;
   };
-  return prune({ ...p, body: block(p.body) });
+  return prune({ ...p, body: block(p.body, new Available()) });
+}
+
+/** A string equal for two expressions exactly when they compute the same thing from the same operands. */
+function exprKey(e: Expr): string {
+  switch (e.op) {
+    case "copy":
+    case "not":
+      return `${e.op} ${atomKey(e.a)}`;
+    case "unary":
+    case "step":
+      return `${e.op} ${e.fn} ${atomKey(e.a)}`;
+    case "binary":
+    case "compare":
+    case "logic":
+      return `${e.op} ${e.fn} ${atomKey(e.a)} ${atomKey(e.b)}`;
+    case "select":
+      return `select ${atomKey(e.c)} ${atomKey(e.a)} ${atomKey(e.b)}`;
+    case "load":
+      return `load ${e.arr} ${atomKey(e.index)}`;
+    case "length":
+      return `length ${e.arr}`;
+    default:
+      return e satisfies never;
+  }
+}
+
+/** Numbers by their String (so NaN, ±Infinity and -0 stay apart), locals by id. */
+function atomKey(a: Atom): string {
+  if (a.t === "local") return `#${a.id}`;
+  if (a.t === "bool") return String(a.v);
+  return Object.is(a.v, -0) ? "-0" : String(a.v);
 }

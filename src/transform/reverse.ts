@@ -15,6 +15,7 @@
  * itself inside a loop.
  */
 import { activity, cse, integerLocals, prune, splitSelfAssignments, writtenArrays } from "./analysis.js";
+import { Recipes } from "./available.js";
 import { fusable, type Fused } from "./fuse.js";
 import { assigned, exprReads, forEachRead, Locals, num, ref, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
 import { optimize } from "./optimize.js";
@@ -111,7 +112,7 @@ export function reverse(original: Program, options: ReverseOptions): Program {
    * recomputed where the reverse sweep reads it instead of being pushed and popped: `x[i]`,
    * `1 − x[i]` or `i + 1` in a loop cost no stack traffic.
    */
-  let avail = new Map<number, Expr>();
+  let avail = new Recipes();
   /** Operations a recomputation costs (a division counts 4); more than 6 costs more than a push and a pop. */
   const cost = (a: Atom): number => {
     const e = a.t === "local" && saved(a.id) ? avail.get(a.id) : undefined;
@@ -300,19 +301,7 @@ export function reverse(original: Program, options: ReverseOptions): Program {
     const fwd: Stmt[] = [];
     const revParts: Stmt[][] = [];
     const outer = avail;
-    avail = new Map();
-    const forget = (id: number) => {
-      avail.delete(id);
-      for (const [k, e] of avail) {
-        let stale = false;
-        exprReads(
-          e,
-          (a) => (stale ||= a.t === "local" && a.id === id),
-          () => {},
-        );
-        if (stale) avail.delete(k);
-      }
-    };
+    avail = new Recipes();
     /**
      * Arrays this block creates inside a loop: a fresh one each iteration, so each iteration's
      * reverse starts from a fresh zero adjoint of that iteration's size (the block's values are its
@@ -326,7 +315,7 @@ export function reverse(original: Program, options: ReverseOptions): Program {
         case "assign": {
           // At this statement's reverse step dst already holds the new value: what was computed from
           // the old one cannot be recomputed there.
-          forget(st.dst);
+          avail.forget(st.dst);
           const inverse = inversion(st);
           if (saved(st.dst) && inverse === undefined) fwd.push({ s: "push", a: ref(st.dst) });
           fwd.push(st);
@@ -343,7 +332,7 @@ export function reverse(original: Program, options: ReverseOptions): Program {
         }
         case "call": {
           const outs = [st.dst, ...st.partials];
-          outs.forEach(forget);
+          outs.forEach((id) => avail.forget(id));
           for (const id of outs) if (saved(id)) fwd.push({ s: "push", a: ref(id) });
           fwd.push(st);
           if (active.has(st.dst)) {
