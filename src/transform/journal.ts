@@ -5,33 +5,37 @@
  * their state in these, which keeps a long program with many branches linear.
  */
 export class JournaledMap<V> {
-  private readonly map = new Map<number, V>();
+  /** By local id (ids are small and dense: an array beats a Map here by a wide margin). */
+  private readonly values: (V | undefined)[] = [];
+  /** The locals ever given a value, for `keys`. */
+  private readonly touched = new Set<number>();
   /** Each change as [local, its value before]: undefined when it had none. */
   private readonly log: [number, V | undefined][] = [];
 
   get(id: number): V | undefined {
-    return this.map.get(id);
+    return id < this.values.length ? this.values[id] : undefined;
   }
 
   has(id: number): boolean {
-    return this.map.has(id);
+    return this.get(id) !== undefined;
   }
 
-  keys(): IterableIterator<number> {
-    return this.map.keys();
+  *keys(): IterableIterator<number> {
+    for (const id of this.touched) if (this.values[id] !== undefined) yield id;
   }
 
   set(id: number, v: V): void {
-    if (this.map.get(id) === v) return;
-    this.log.push([id, this.map.get(id)]);
+    const old = this.get(id);
+    if (old === v) return;
+    this.log.push([id, old]);
     this.put(id, v);
   }
 
   delete(id: number): void {
-    const old = this.map.get(id);
+    const old = this.get(id);
     if (old === undefined) return;
     this.log.push([id, old]);
-    this.map.delete(id);
+    this.values[id] = undefined;
   }
 
   mark(): number {
@@ -51,7 +55,7 @@ export class JournaledMap<V> {
   /** The locals changed since `mark`, each with its value now. */
   valuesSince(mark: number): Map<number, V | undefined> {
     const out = new Map<number, V | undefined>();
-    for (const id of this.changesSince(mark).keys()) out.set(id, this.map.get(id));
+    for (const id of this.changesSince(mark).keys()) out.set(id, this.get(id));
     return out;
   }
 
@@ -59,13 +63,16 @@ export class JournaledMap<V> {
   undo(mark: number): void {
     while (this.log.length > mark) {
       const [id, before] = this.log.pop()!;
-      if (before === undefined) this.map.delete(id);
+      if (before === undefined) this.values[id] = undefined;
       else this.put(id, before);
     }
   }
 
   /** Stores without logging (subclasses index what they store here). */
   protected put(id: number, v: V): void {
-    this.map.set(id, v);
+    // Grown one slot at a time, so the array never turns sparse.
+    while (this.values.length <= id) this.values.push(undefined);
+    if (this.values[id] === undefined) this.touched.add(id);
+    this.values[id] = v;
   }
 }

@@ -113,14 +113,21 @@ export function reverse(original: Program, options: ReverseOptions): Program {
    * `1 − x[i]` or `i + 1` in a loop cost no stack traffic.
    */
   let avail = new Recipes();
-  /** Operations a recomputation costs (a division counts 4); more than 6 costs more than a push and a pop. */
-  const cost = (a: Atom): number => {
+  /**
+   * Operations a recomputation costs (a division counts 4); more than 6 costs more than a push and a
+   * pop. Exact below `budget`, and at least `budget` otherwise: a long chain of recipes is not walked.
+   */
+  const cost = (a: Atom, budget = 7): number => {
     const e = a.t === "local" && saved(a.id) ? avail.get(a.id) : undefined;
-    if (e === undefined) return 0;
-    if (e.op === "load") return 1 + cost(e.index);
-    if (e.op === "copy") return cost(e.a);
-    if (e.op === "unary") return 1 + cost(e.a);
-    if (e.op === "binary") return (e.fn === "div" ? 4 : 1) + cost(e.a) + cost(e.b);
+    if (e === undefined || budget <= 0) return 0;
+    if (e.op === "load") return 1 + cost(e.index, budget - 1);
+    if (e.op === "copy") return cost(e.a, budget);
+    if (e.op === "unary") return 1 + cost(e.a, budget - 1);
+    if (e.op === "binary") {
+      const own = e.fn === "div" ? 4 : 1;
+      const left = own + cost(e.a, budget - own);
+      return left >= budget ? left : left + cost(e.b, budget - left);
+    }
     return Infinity;
   };
   const operand = (a: Atom): Atom => {
@@ -246,7 +253,8 @@ export function reverse(original: Program, options: ReverseOptions): Program {
     const mine = assigned(stmts);
     const outer = { active, saved, resets, iterationAdjoint, iterationLocals, parts };
     active = activity(stmts, [...outer.active].filter((id) => !mine.has(id) && !f.sums.has(id)));
-    saved = (id) => assignmentsOnAPath(stmts, id) > 1;
+    const onAPath = assignmentsOnAPath(stmts);
+    saved = (id) => (onAPath.get(id) ?? 0) > 1;
     resets = (id) => mine.has(id);
     iterationAdjoint = locals.derived("adj");
     iterationLocals = mine;
@@ -491,13 +499,21 @@ export function reverse(original: Program, options: ReverseOptions): Program {
 }
 
 
-/** How many times one pass through `stmts` may assign `id` (the larger branch of an if). */
-function assignmentsOnAPath(stmts: readonly Stmt[], id: number): number {
-  let n = 0;
+/** How many times one pass through `stmts` may assign each local (the larger branch of an if). */
+function assignmentsOnAPath(stmts: readonly Stmt[]): Map<number, number> {
+  const n = new Map<number, number>();
+  const hit = (id: number, k = 1) => n.set(id, (n.get(id) ?? 0) + k);
   for (const st of stmts) {
-    if (st.s === "assign" && st.dst === id) n++;
-    else if (st.s === "call" && (st.dst === id || st.partials.includes(id))) n++;
-    else if (st.s === "if") n += Math.max(assignmentsOnAPath(st.then, id), assignmentsOnAPath(st.else, id));
+    if (st.s === "assign") hit(st.dst);
+    else if (st.s === "call") {
+      hit(st.dst);
+      for (const id of st.partials) if (id !== st.dst) hit(id);
+    } else if (st.s === "if") {
+      const then = assignmentsOnAPath(st.then);
+      const otherwise = assignmentsOnAPath(st.else);
+      for (const [id, k] of then) hit(id, Math.max(k, otherwise.get(id) ?? 0));
+      for (const [id, k] of otherwise) if (!then.has(id)) hit(id, k);
+    }
   }
   return n;
 }
