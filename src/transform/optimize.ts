@@ -262,25 +262,22 @@ function deadBlock(stmts: readonly Stmt[], live: Live, heads: Map<Stmt, Set<numb
           const more = [...live.changesSince(mark)].filter(([id, before]) => before === undefined && live.has(id)).map(([id]) => id);
           return { mark, pre, post, more };
         };
-        let settled = false;
-        for (let n = 1; !settled; n++) {
-          const { mark, more } = round(false);
+        for (let n = 1; ; n++) {
+          const { mark, pre, post, more } = round(rewrite);
           const size = extra.size;
           for (const id of more) extra.add(id);
-          settled = extra.size === size;
-          // Settled and nothing to rewrite: `live` is at the head already (one pass per nesting level).
-          if (settled && !rewrite) break;
-          live.undo(mark);
-          if (!settled && n === ROUNDS) {
-            // Everything read in the loop: more than the least fixed point, never less.
-            forEachRead([st], (id) => extra.add(id));
+          if (extra.size === size || n > ROUNDS) {
+            // Settled (usually at once, from the head an enclosing loop's last round left): `live`
+            // is at the head and the rewrite is done, one pass per nesting level.
+            heads.set(st, extra);
+            live.compact(mark);
+            if (rewrite) out.push({ ...st, pre, post });
             break;
           }
+          live.undo(mark);
+          // Everything read in the loop: more than the least fixed point, never less.
+          if (n === ROUNDS) forEachRead([st], (id) => extra.add(id));
         }
-        heads.set(st, extra);
-        if (!rewrite && settled) break;
-        const { pre, post } = round(rewrite);
-        if (rewrite) out.push({ ...st, pre, post });
         break;
       }
       default:
