@@ -29,46 +29,58 @@ function differentiable(e: Expr): boolean {
   }
 }
 
+/**
+ * The locals and arrays reachable from `seeds` along the program's differentiable data flow: one
+ * pass collects the edges (operand → result, stored value → array), a worklist follows them. (A
+ * fixed point over the statements would take a round per link of a chain that runs backwards
+ * through a loop.)
+ */
 export function activity(body: readonly Stmt[], seeds: Iterable<number>): Set<number> {
-  const active = new Set(seeds);
-  const isActive = (a: Atom) => a.t === "local" && active.has(a.id);
-  let changed = true;
-  const mark = (id: number) => {
-    if (!active.has(id)) {
-      active.add(id);
-      changed = true;
-    }
+  const edges = new Map<number, number[]>();
+  const edge = (from: Atom | number, to: number) => {
+    const id = typeof from === "number" ? from : from.t === "local" ? from.id : undefined;
+    if (id === undefined) return;
+    const list = edges.get(id);
+    if (list === undefined) edges.set(id, [to]);
+    else list.push(to);
   };
-  const visit = (st: Stmt) => {
+  everyStmt(body, (st) => {
     switch (st.s) {
       case "assign": {
-        if (!differentiable(st.e)) break;
-        let any = false;
-        exprReads(
-          st.e,
-          (a) => (any ||= isActive(a)),
-          (arr) => (any ||= active.has(arr)),
-        );
-        // A select's condition carries no derivative: only its two sides count.
-        if (st.e.op === "select") any = isActive(st.e.a) || isActive(st.e.b);
-        if (st.e.op === "load") any = active.has(st.e.arr);
-        if (any) mark(st.dst);
+        const e = st.e;
+        if (!differentiable(e)) break;
+        // A select's condition carries no derivative, nor a load's index: only the values do.
+        if (e.op === "select") {
+          edge(e.a, st.dst);
+          edge(e.b, st.dst);
+        } else if (e.op === "load") edge(e.arr, st.dst);
+        else
+          exprReads(
+            e,
+            (a) => edge(a, st.dst),
+            (arr) => edge(arr, st.dst),
+          );
         break;
       }
       case "store":
-        if (isActive(st.value)) mark(st.arr);
+        edge(st.value, st.arr);
         break;
       case "call":
-        if (st.args.some(isActive)) mark(st.dst);
+        for (const a of st.args) edge(a, st.dst);
         break;
       default:
         // ifs and loops: everyStmt visits their statements; the rest carry no derivative.
         break;
     }
-  };
-  while (changed) {
-    changed = false;
-    everyStmt(body, visit);
+  });
+  const active = new Set(seeds);
+  const work = [...active];
+  while (work.length > 0) {
+    for (const to of edges.get(work.pop()!) ?? []) {
+      if (active.has(to)) continue;
+      active.add(to);
+      work.push(to);
+    }
   }
   return active;
 }
@@ -158,17 +170,27 @@ export function integerLocals(body: readonly Stmt[], params: readonly number[]):
   collect(body);
   const ints = new Set(assigns.map((a) => a.dst).filter((id) => !excluded.has(id)));
   const isInt = (a: Atom) => (a.t === "num" ? Number.isInteger(a.v) : a.t === "local" && ints.has(a.id));
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const st of assigns) {
-      if (!ints.has(st.dst)) continue;
-      const e = st.e;
-      const ok = e.op === "length" || (e.op === "copy" && isInt(e.a)) || (e.op === "binary" && (e.fn === "add" || e.fn === "sub") && isInt(e.a) && isInt(e.b));
-      if (!ok) {
-        ints.delete(st.dst);
-        changed = true;
-      }
-    }
+  const ok = (e: Expr) => e.op === "length" || (e.op === "copy" && isInt(e.a)) || (e.op === "binary" && (e.fn === "add" || e.fn === "sub") && isInt(e.a) && isInt(e.b));
+  // A worklist: a local that turns out not to be an integer rechecks the assignments that read it.
+  const readers = new Map<number, Extract<Stmt, { s: "assign" }>[]>();
+  for (const st of assigns) {
+    exprReads(
+      st.e,
+      (a) => {
+        if (a.t !== "local") return;
+        const list = readers.get(a.id);
+        if (list === undefined) readers.set(a.id, [st]);
+        else list.push(st);
+      },
+      () => {},
+    );
+  }
+  const work = assigns.slice();
+  while (work.length > 0) {
+    const st = work.pop()!;
+    if (!ints.has(st.dst) || ok(st.e)) continue;
+    ints.delete(st.dst);
+    for (const r of readers.get(st.dst) ?? []) work.push(r);
   }
   return ints;
 }
