@@ -82,6 +82,9 @@ export function reverse(original: Program, options: ReverseOptions): Program {
   p.params.forEach((id) => sites.set(id, 1));
   countSites(body, 1);
   const globalSaved = (id: number) => (sites.get(id) ?? 0) > 1;
+  /** The last top-level statement of the body that reads each local (fuse.ts asks what the code after a loop reads). */
+  const lastRead = new Map<number, number>();
+  body.forEach((st, at) => forEachRead([st], (id) => lastRead.set(id, at)));
   /** Whether a local is pushed before each assignment and popped where the reverse passes it. */
   let saved = globalSaved;
   /** Whether a local's adjoint is zeroed after its reverse step (the next value assigned there starts from 0). */
@@ -385,7 +388,8 @@ export function reverse(original: Program, options: ReverseOptions): Program {
         }
         case "loop": {
           avail.clear();
-          const f = stmts === body ? fusable(st, stmts.slice(0, at), stmts.slice(at + 1), p.outputs[0], { active, sites: (id) => sites.get(id) ?? 0, written, integers, locals }) : undefined;
+          const readAfter = (id: number) => (lastRead.get(id) ?? -1) > at;
+          const f = stmts === body ? fusable(st, stmts.slice(0, at), stmts.slice(at + 1), p.outputs[0], { active, sites: (id) => sites.get(id) ?? 0, written, integers, locals, readAfter }) : undefined;
           if (f !== undefined) {
             const fused = fuse(f, st.cond);
             fwd.push(...fused.fwd);
