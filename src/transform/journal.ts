@@ -7,8 +7,6 @@
 export class JournaledMap<V> {
   /** By local id (ids are small and dense: an array beats a Map here by a wide margin). */
   private readonly values: (V | undefined)[] = [];
-  /** The locals ever given a value, for `keys`. */
-  private readonly touched = new Set<number>();
   /** Each change as [local, its value before]: undefined when it had none. */
   private readonly log: [number, V | undefined][] = [];
 
@@ -18,10 +16,6 @@ export class JournaledMap<V> {
 
   has(id: number): boolean {
     return this.get(id) !== undefined;
-  }
-
-  *keys(): IterableIterator<number> {
-    for (const id of this.touched) if (this.values[id] !== undefined) yield id;
   }
 
   set(id: number, v: V): void {
@@ -82,7 +76,6 @@ export class JournaledMap<V> {
   protected put(id: number, v: V): void {
     // Grown one slot at a time, so the array never turns sparse.
     while (this.values.length <= id) this.values.push(undefined);
-    if (this.values[id] === undefined) this.touched.add(id);
     this.values[id] = v;
   }
 }
