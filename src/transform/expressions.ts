@@ -89,11 +89,9 @@ export abstract class Expressions {
 
   scalar(node: N, scope: Scope): Atom {
     this.enter(node);
-    try {
-      return this.expression(node, scope);
-    } finally {
-      this.depth--;
-    }
+    const a = this.expression(node, scope);
+    this.depth--;
+    return a;
   }
 
   private expression(node: N, scope: Scope): Atom {

@@ -200,13 +200,9 @@ export class Lowerer extends Expressions {
         // The rest runs inside an if: one level deeper for each statement that may jump.
         this.enter(rest[0]);
         this.nested++;
-        let then: Stmt[];
-        try {
-          then = this.capture(() => this.block(rest, scope));
-        } finally {
-          this.nested--;
-          this.depth--;
-        }
+        const then = this.capture(() => this.block(rest, scope));
+        this.nested--;
+        this.depth--;
         this.b.out.push({ s: "if", cond: go, then, else: [] });
         return;
       }
@@ -224,11 +220,8 @@ export class Lowerer extends Expressions {
 
   statement(s: N, scope: Scope): void {
     this.enter(s);
-    try {
-      this.statementAt(s, scope);
-    } finally {
-      this.depth--;
-    }
+    this.statementAt(s, scope);
+    this.depth--;
   }
 
   private statementAt(s: N, scope: Scope): void {
