@@ -10,11 +10,16 @@
  * the 8-input one). The gradients are cross-checked before anything is timed. Prints min/median/max
  * and the ratios to the primal and to the hand-written gradient; writes the table into
  * bench/RESULTS.md. `--quick` for a smoke run.
+ *
+ * Then the transform's own cost: the time `differentiate` (and forward mode, transformHessian) takes
+ * to compile long straight-line programs, a loop of many statements and deep nesting, which shows
+ * whether compile time grows linearly with the program.
  */
 import { Dual, Tape, dualScalar, type Scalar, type Var } from "../src/index.js";
 import { chain, chainDual, chainHand, seededInput } from "./chain.js";
-import { differentiate } from "../src/transform/index.js";
-import { consumeSink, fmtMs, timeInterleaved, timingReport, writeResultsSection, type Case, type Timing } from "./harness.js";
+import { attempt } from "../src/errors.js";
+import { differentiate, transformHessian } from "../src/transform/index.js";
+import { consumeSink, fmtMs, table, timeInterleaved, timingReport, writeResultsSection, type Case, type Timing } from "./harness.js";
 
 const quick = process.argv.includes("--quick");
 
@@ -227,6 +232,54 @@ function report(label: string, cases: readonly Case[], rounds: number, minMs: nu
   ], quick ? 5 : 21, 20);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Compile time.
+
+/** `const a1 = a0 * y + Math.sin(a0) * 0.5; …`: n statements, each using the one before. */
+function straightLine(n: number): (x: number, y: number) => number {
+  const lines = Array.from({ length: n }, (_, i) => `const a${i + 1} = a${i} * y + Math.sin(a${i}) * 0.5;`);
+  return new Function("x", "y", `const a0 = x;\n${lines.join("\n")}\nreturn a${n};`) as never;
+}
+
+/** One loop over x whose body is n such statements, summed (a reduction: one fused sweep). */
+function loopOf(n: number): (x: number[], y: number) => number {
+  const body = Array.from({ length: n }, () => "t = t * y + Math.sin(t) * 0.5;").join("\n");
+  return new Function("x", "y", `let s = 0;\nfor (let i = 0; i < x.length; i++) {\nlet t = x[i];\n${body}\ns += t;\n}\nreturn s;`) as never;
+}
+
+const nestedSin = (n: number): ((x: number) => number) => new Function("x", `return ${"Math.sin(".repeat(n)}x${")".repeat(n)};`) as never;
+
+/** The fastest of a few compiles (the machine is shared: the minimum is the least disturbed), and what came of it. */
+function compileTime(compile: () => unknown, runs: number): { ms: number; outcome: string } {
+  let best = Infinity;
+  let outcome = "compiled";
+  for (let k = 0; k < runs; k++) {
+    const t = performance.now();
+    const r = attempt(compile);
+    best = Math.min(best, performance.now() - t);
+    if (!r.ok) outcome = `refused: ${r.error.code} (${String(r.error.details.construct)})`;
+  }
+  return { ms: best, outcome };
+}
+
+const compileRows: string[][] = [];
+{
+  differentiate(straightLine(50)); // warm the compiler's own code first
+  const runs = quick ? 1 : 3;
+  const cases: [string, string, () => unknown][] = [
+    ...(quick ? [250, 1000] : [250, 500, 1000, 2000, 4000]).map((n): [string, string, () => unknown] => [`${n} straight-line statements`, "reverse", () => differentiate(straightLine(n))]),
+    ["1000 straight-line statements", "forward", () => differentiate(straightLine(1000), { mode: "forward" })],
+    ["1000 straight-line statements", "transformHessian", () => transformHessian(straightLine(1000))],
+    ["a loop of 1000 statements", "reverse", () => differentiate(loopOf(1000))],
+    ["Math.sin nested 400 deep", "reverse", () => differentiate(nestedSin(400))],
+    ["Math.sin nested 900 deep", "reverse", () => differentiate(nestedSin(900))],
+  ];
+  for (const [program, mode, compile] of cases) {
+    const { ms, outcome } = compileTime(compile, runs);
+    compileRows.push([program, mode, fmtMs(ms), outcome]);
+  }
+}
+
 const out = timingReport({
   quick,
   intro: "Value and gradient, ms per evaluation. Every gradient is checked against the hand-written one first.",
@@ -234,6 +287,12 @@ const out = timingReport({
   rows,
   ratios: "Ratios of medians (targets: transformed gradient ≤ 1.5× hand-written and ≤ 3× primal).",
   ratioRows,
+  closing: [
+    "",
+    `Compile time: ms for \`differentiate\` (or transformHessian) to parse, transform and compile the program, the fastest of ${quick ? 1 : 3} (the machine is shared with other work, so single runs are noisy). Code nested more than 500 levels deep is refused by design (README § Source transformation).`,
+    "",
+    table(["program", "mode", "compile ms", "outcome"], compileRows),
+  ],
 });
 
 console.log(out);

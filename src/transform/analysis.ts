@@ -5,6 +5,7 @@
  * removes assignments nothing reads, so a transform may emit every partial and let the unused ones
  * go (the ∂/∂b of pow when b is a constant, tangents of values no output depends on).
  */
+import { Available } from "./available.js";
 import { everyStmt, exprReads, forEachRead, ref, type Atom, type Expr, type Locals, type Program, type Stmt } from "./ir.js";
 
 /** Whether `e` passes a derivative from its operands to its result. */
@@ -28,46 +29,58 @@ function differentiable(e: Expr): boolean {
   }
 }
 
+/**
+ * The locals and arrays reachable from `seeds` along the program's differentiable data flow: one
+ * pass collects the edges (operand → result, stored value → array), a worklist follows them. (A
+ * fixed point over the statements would take a round per link of a chain that runs backwards
+ * through a loop.)
+ */
 export function activity(body: readonly Stmt[], seeds: Iterable<number>): Set<number> {
-  const active = new Set(seeds);
-  const isActive = (a: Atom) => a.t === "local" && active.has(a.id);
-  let changed = true;
-  const mark = (id: number) => {
-    if (!active.has(id)) {
-      active.add(id);
-      changed = true;
-    }
+  const edges = new Map<number, number[]>();
+  const edge = (from: Atom | number, to: number) => {
+    const id = typeof from === "number" ? from : from.t === "local" ? from.id : undefined;
+    if (id === undefined) return;
+    const list = edges.get(id);
+    if (list === undefined) edges.set(id, [to]);
+    else list.push(to);
   };
-  const visit = (st: Stmt) => {
+  everyStmt(body, (st) => {
     switch (st.s) {
       case "assign": {
-        if (!differentiable(st.e)) break;
-        let any = false;
-        exprReads(
-          st.e,
-          (a) => (any ||= isActive(a)),
-          (arr) => (any ||= active.has(arr)),
-        );
-        // A select's condition carries no derivative: only its two sides count.
-        if (st.e.op === "select") any = isActive(st.e.a) || isActive(st.e.b);
-        if (st.e.op === "load") any = active.has(st.e.arr);
-        if (any) mark(st.dst);
+        const e = st.e;
+        if (!differentiable(e)) break;
+        // A select's condition carries no derivative, nor a load's index: only the values do.
+        if (e.op === "select") {
+          edge(e.a, st.dst);
+          edge(e.b, st.dst);
+        } else if (e.op === "load") edge(e.arr, st.dst);
+        else
+          exprReads(
+            e,
+            (a) => edge(a, st.dst),
+            (arr) => edge(arr, st.dst),
+          );
         break;
       }
       case "store":
-        if (isActive(st.value)) mark(st.arr);
+        edge(st.value, st.arr);
         break;
       case "call":
-        if (st.args.some(isActive)) mark(st.dst);
+        for (const a of st.args) edge(a, st.dst);
         break;
       default:
         // ifs and loops: everyStmt visits their statements; the rest carry no derivative.
         break;
     }
-  };
-  while (changed) {
-    changed = false;
-    everyStmt(body, visit);
+  });
+  const active = new Set(seeds);
+  const work = [...active];
+  while (work.length > 0) {
+    for (const to of edges.get(work.pop()!) ?? []) {
+      if (active.has(to)) continue;
+      active.add(to);
+      work.push(to);
+    }
   }
   return active;
 }
@@ -157,17 +170,27 @@ export function integerLocals(body: readonly Stmt[], params: readonly number[]):
   collect(body);
   const ints = new Set(assigns.map((a) => a.dst).filter((id) => !excluded.has(id)));
   const isInt = (a: Atom) => (a.t === "num" ? Number.isInteger(a.v) : a.t === "local" && ints.has(a.id));
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const st of assigns) {
-      if (!ints.has(st.dst)) continue;
-      const e = st.e;
-      const ok = e.op === "length" || (e.op === "copy" && isInt(e.a)) || (e.op === "binary" && (e.fn === "add" || e.fn === "sub") && isInt(e.a) && isInt(e.b));
-      if (!ok) {
-        ints.delete(st.dst);
-        changed = true;
-      }
-    }
+  const ok = (e: Expr) => e.op === "length" || (e.op === "copy" && isInt(e.a)) || (e.op === "binary" && (e.fn === "add" || e.fn === "sub") && isInt(e.a) && isInt(e.b));
+  // A worklist: a local that turns out not to be an integer rechecks the assignments that read it.
+  const readers = new Map<number, Extract<Stmt, { s: "assign" }>[]>();
+  for (const st of assigns) {
+    exprReads(
+      st.e,
+      (a) => {
+        if (a.t !== "local") return;
+        const list = readers.get(a.id);
+        if (list === undefined) readers.set(a.id, [st]);
+        else list.push(st);
+      },
+      () => {},
+    );
+  }
+  const work = assigns.slice();
+  while (work.length > 0) {
+    const st = work.pop()!;
+    if (!ints.has(st.dst) || ok(st.e)) continue;
+    ints.delete(st.dst);
+    for (const r of readers.get(st.dst) ?? []) work.push(r);
   }
   return ints;
 }
@@ -188,20 +211,7 @@ export function writtenArrays(stmts: readonly Stmt[], out = new Set<number>()): 
  * merging arithmetic would hide the `i = i + 1` that restores a counter without the stack.
  */
 export function cse(p: Program, onlyLoads = false): Program {
-  type Table = { exprs: Map<string, number>; readsOf: Map<string, number[]>; arrayOf: Map<string, number> };
-  const block = (stmts: readonly Stmt[], outer?: Table): Stmt[] => {
-    const table = new Map(outer?.exprs);
-    const readsOf = new Map(outer?.readsOf);
-    const arrayOf = new Map(outer?.arrayOf);
-    const here: Table = { exprs: table, readsOf, arrayOf };
-    const invalidate = (id: number) => {
-      for (const [key, dst] of table) {
-        if (dst === id || readsOf.get(key)!.includes(id)) table.delete(key);
-      }
-    };
-    const storeTo = (arr: number) => {
-      for (const [key] of table) if (arrayOf.get(key) === arr) table.delete(key);
-    };
+  const block = (stmts: readonly Stmt[], table: Available): Stmt[] => {
     const out: Stmt[] = [];
     for (const st of stmts) {
       switch (st.s) {
@@ -215,41 +225,37 @@ export function cse(p: Program, onlyLoads = false): Program {
             },
             (arr) => reads.push(arr),
           );
-          // Not JSON.stringify: it writes NaN and ±Infinity all as null.
-          const key = e.op === "copy" || (onlyLoads && e.op !== "load") ? undefined : JSON.stringify(e, (_k, v: unknown) => (typeof v === "number" ? (Object.is(v, -0) ? "-0" : String(v)) : v));
+          const key = e.op === "copy" || (onlyLoads && e.op !== "load") ? undefined : exprKey(e);
           const hit = key === undefined ? undefined : table.get(key);
           out.push(hit === undefined ? st : { s: "assign", dst: st.dst, e: { op: "copy", a: ref(hit) } });
-          invalidate(st.dst);
-          if (key !== undefined && hit === undefined && !reads.includes(st.dst)) {
-            table.set(key, st.dst);
-            readsOf.set(key, reads);
-            if (e.op === "load") arrayOf.set(key, e.arr);
-          }
+          table.invalidate(st.dst);
+          if (key !== undefined && hit === undefined && !reads.includes(st.dst)) table.add({ key, dst: st.dst, reads, arr: e.op === "load" ? e.arr : undefined });
           break;
         }
         case "store":
           out.push(st);
-          storeTo(st.arr);
+          table.storeTo(st.arr);
           break;
         case "newArray":
         case "pop":
           out.push(st);
-          invalidate(st.dst);
+          table.invalidate(st.dst);
           break;
         case "call":
           out.push(st);
-          [st.dst, ...st.partials].forEach(invalidate);
+          table.invalidate(st.dst);
+          for (const id of st.partials) table.invalidate(id);
           break;
         case "push":
           out.push(st);
           break;
         case "if":
-          out.push({ ...st, then: block(st.then, here), else: block(st.else, here) });
-          table.clear();
+          out.push({ ...st, then: block(st.then, table.copy()), else: block(st.else, table.copy()) });
+          table = new Available();
           break;
         case "loop":
-          out.push({ ...st, pre: block(st.pre), post: block(st.post) });
-          table.clear();
+          out.push({ ...st, pre: block(st.pre, new Available()), post: block(st.post, new Available()) });
+          table = new Available();
           break;
         default:
           st satisfies never;
@@ -257,5 +263,36 @@ export function cse(p: Program, onlyLoads = false): Program {
     }
     return out;
   };
-  return prune({ ...p, body: block(p.body) });
+  return prune({ ...p, body: block(p.body, new Available()) });
+}
+
+/** A string equal for two expressions exactly when they compute the same thing from the same operands. */
+function exprKey(e: Expr): string {
+  switch (e.op) {
+    case "copy":
+    case "not":
+      return `${e.op} ${atomKey(e.a)}`;
+    case "unary":
+    case "step":
+      return `${e.op} ${e.fn} ${atomKey(e.a)}`;
+    case "binary":
+    case "compare":
+    case "logic":
+      return `${e.op} ${e.fn} ${atomKey(e.a)} ${atomKey(e.b)}`;
+    case "select":
+      return `select ${atomKey(e.c)} ${atomKey(e.a)} ${atomKey(e.b)}`;
+    case "load":
+      return `load ${e.arr} ${atomKey(e.index)}`;
+    case "length":
+      return `length ${e.arr}`;
+    default:
+      return e satisfies never;
+  }
+}
+
+/** Numbers by their String (so NaN, ±Infinity and -0 stay apart), locals by id. */
+function atomKey(a: Atom): string {
+  if (a.t === "local") return `#${a.id}`;
+  if (a.t === "bool") return String(a.v);
+  return Object.is(a.v, -0) ? "-0" : String(a.v);
 }

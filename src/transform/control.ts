@@ -21,60 +21,59 @@ export const STATEMENT_NAMES: Record<string, string> = {
 /** The only returns are one as the body's last statement (then no `returned` flag is needed). */
 export function onlyTailReturn(body: N[]): boolean {
   let count = 0;
-  walk(body, (n) => {
-    if (n.type === "ReturnStatement") count++;
-  });
+  for (const n of body) {
+    forEachNode(n, (m) => {
+      if (m.type === "ReturnStatement") count++;
+      return !/Function/.test(m.type);
+    });
+  }
   return count === 0 || (count === 1 && body[body.length - 1]?.type === "ReturnStatement");
 }
 
 /** Whether `s` may return, or break/continue its enclosing loop. */
 export function mayJump(s: N): boolean {
-  let found = false;
-  const visit = (n: N, inLoop: boolean) => {
-    if (found || n === null || typeof n !== "object") return;
-    if (n.type === "ReturnStatement") found = true;
-    if ((n.type === "BreakStatement" || n.type === "ContinueStatement") && !inLoop) found = true;
-    if (/Function/.test(n.type)) return;
+  const stack: [N, boolean][] = [[s, false]];
+  while (stack.length > 0) {
+    const [n, inLoop] = stack.pop()!;
+    if (n.type === "ReturnStatement") return true;
+    if ((n.type === "BreakStatement" || n.type === "ContinueStatement") && !inLoop) return true;
+    if (/Function/.test(n.type)) continue;
     const loop = inLoop || /^(For|While|DoWhile|ForOf)Statement$/.test(n.type);
-    for (const k of Object.keys(n)) {
-      const v = n[k];
-      if (Array.isArray(v)) v.forEach((c) => c && typeof c.type === "string" && visit(c, loop));
-      else if (v && typeof v.type === "string") visit(v, loop);
-    }
-  };
-  visit(s, false);
-  return found;
+    for (const c of children(n)) stack.push([c, loop]);
+  }
+  return false;
 }
 
 /** Whether a loop body breaks or continues this loop (not an inner one). */
 export function jumpsIn(body: N): { brk: boolean; cnt: boolean } {
   const r = { brk: false, cnt: false };
-  const visit = (n: N) => {
-    if (n === null || typeof n !== "object") return;
+  forEachNode(body, (n) => {
     if (n.type === "BreakStatement") r.brk = true;
     if (n.type === "ContinueStatement") r.cnt = true;
-    if (/Function/.test(n.type) || /^(For|While|DoWhile|ForOf|ForIn)Statement$/.test(n.type)) return;
-    for (const k of Object.keys(n)) {
-      const v = n[k];
-      if (Array.isArray(v)) v.forEach((c) => c && typeof c.type === "string" && visit(c));
-      else if (v && typeof v.type === "string") visit(v);
-    }
-  };
-  visit(body);
+    return !(/Function/.test(n.type) || /^(For|While|DoWhile|ForOf|ForIn)Statement$/.test(n.type));
+  });
   return r;
 }
 
-function walk(nodes: N[], f: (n: N) => void): void {
-  const visit = (n: N) => {
-    if (n === null || typeof n !== "object") return;
-    f(n);
-    if (/Function/.test(n.type)) return;
-    for (const k of Object.keys(n)) {
-      const v = n[k];
-      if (Array.isArray(v)) v.forEach((c) => c && typeof c.type === "string" && visit(c));
-      else if (v && typeof v.type === "string") visit(v);
-    }
-  };
-  nodes.forEach(visit);
+/**
+ * Calls `visit` on `root` and the nodes under it, into a node's children unless it returns false.
+ * A loop over an explicit stack: acorn parses nestings deeper than a recursive walk could follow.
+ */
+export function forEachNode(root: N, visit: (n: N) => boolean | void): void {
+  const stack = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (visit(n) !== false) for (const c of children(n)) stack.push(c);
+  }
 }
 
+function children(n: N): N[] {
+  const out: N[] = [];
+  for (const k of Object.keys(n)) {
+    const v = n[k];
+    if (Array.isArray(v)) {
+      for (const c of v) if (c && typeof c.type === "string") out.push(c);
+    } else if (v && typeof v.type === "string") out.push(v);
+  }
+  return out;
+}

@@ -6,7 +6,7 @@
 import type { Node } from "acorn";
 import type { BinaryOp } from "../scalar/scalar.js";
 import { bool, num, ref, type Atom, type CompareOp, type External, type LocalKind, type Stmt } from "./ir.js";
-import { site, unsupported, type Where } from "./parse.js";
+import { MAX_NESTING, site, tooDeep, unsupported, type Where } from "./parse.js";
 import { refusal, type Site } from "./refusal.js";
 import type { Builder } from "./rules.js";
 import { NeedsArray, GLOBAL_CONSTANTS, MATH_BINARY, MATH_CONSTANTS, MATH_STEP, MATH_UNARY, type Binding, type Scope } from "./scope.js";
@@ -80,7 +80,23 @@ export abstract class Expressions {
     throw unsupported(this.where, node, `the free variable ${name}`, `declare it, or pass it in options.constants (numbers, arrays) or options.functions`);
   }
 
+  /** How many levels of code enclose the node being lowered (bounded by MAX_NESTING: see parse.ts). */
+  depth = 0;
+
+  /** One level deeper, at `node`: refused past MAX_NESTING, before the recursion can run out of stack. */
+  enter(node: N): void {
+    if (this.depth >= MAX_NESTING) throw tooDeep(this.where, node);
+    this.depth++;
+  }
+
   scalar(node: N, scope: Scope): Atom {
+    this.enter(node);
+    const a = this.expression(node, scope);
+    this.depth--;
+    return a;
+  }
+
+  private expression(node: N, scope: Scope): Atom {
     switch (node.type) {
       case "Literal":
         if (typeof node.value === "number") return num(node.value);
@@ -102,20 +118,8 @@ export abstract class Expressions {
         if (node.operator === "!") return this.b.emit({ op: "not", a: this.boolean(this.scalar(node.argument, scope), node) }, "not");
         throw unsupported(this.where, node, `the ${node.operator} operator`);
       }
-      case "BinaryExpression": {
-        const fn = ARITHMETIC[node.operator];
-        const cmp = COMPARE[node.operator];
-        if (fn === undefined && cmp === undefined) throw unsupported(this.where, node, `the ${node.operator} operator`);
-        // undefined is NaN here, which arithmetic and < agree with, but NaN equals nothing.
-        if ((cmp === "eq" || cmp === "ne") && (isGlobal(node.left, "undefined", scope) || isGlobal(node.right, "undefined", scope))) {
-          throw unsupported(this.where, node, "a comparison with undefined", "undefined is NaN in transformed code; give the variable a number first");
-        }
-        const a = this.scalar(node.left, scope);
-        const c = this.scalar(node.right, scope);
-        if (fn !== undefined) return this.b.binary(fn, this.number(a, node.left), this.number(c, node.right));
-        if (this.kindOf(a) !== this.kindOf(c)) throw unsupported(this.where, node, "a comparison of a number with a boolean");
-        return this.b.compare(cmp, a, c);
-      }
+      case "BinaryExpression":
+        return this.binaryChain(node, scope);
       case "LogicalExpression":
         if (node.operator === "??") throw unsupported(this.where, node, "the ?? operator");
         return this.shortCircuit(node, scope);
@@ -128,6 +132,33 @@ export abstract class Expressions {
       default:
         throw unsupported(this.where, node, EXPRESSION_NAMES[node.type] ?? `a ${node.type}`);
     }
+  }
+
+  /**
+   * `a op b op c …` (left-associated), walking the left spine in a loop: a long sum is one level of
+   * nesting, not one per term. Operators are checked outermost first, operands lowered left to right.
+   */
+  private binaryChain(node: N, scope: Scope): Atom {
+    const spine: N[] = [];
+    for (let n = node; n.type === "BinaryExpression"; n = n.left as N) {
+      const cmp = COMPARE[n.operator];
+      if (ARITHMETIC[n.operator] === undefined && cmp === undefined) throw unsupported(this.where, n, `the ${n.operator} operator`);
+      // undefined is NaN here, which arithmetic and < agree with, but NaN equals nothing.
+      if ((cmp === "eq" || cmp === "ne") && (isGlobal(n.left as N, "undefined", scope) || isGlobal(n.right as N, "undefined", scope))) {
+        throw unsupported(this.where, n, "a comparison with undefined", "undefined is NaN in transformed code; give the variable a number first");
+      }
+      spine.push(n);
+    }
+    let a = this.scalar(spine[spine.length - 1].left, scope);
+    for (let k = spine.length - 1; k >= 0; k--) {
+      const n = spine[k];
+      const c = this.scalar(n.right, scope);
+      const fn = ARITHMETIC[n.operator];
+      if (fn !== undefined) a = this.b.binary(fn, this.number(a, n.left), this.number(c, n.right));
+      else if (this.kindOf(a) !== this.kindOf(c)) throw unsupported(this.where, n, "a comparison of a number with a boolean");
+      else a = this.b.compare(COMPARE[n.operator], a, c);
+    }
+    return a;
   }
 
   /** `a && b` evaluates b only when a holds: r = a; if (r) r = b. */

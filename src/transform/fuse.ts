@@ -58,6 +58,8 @@ export interface FuseContext {
   readonly written: ReadonlySet<number>;
   readonly integers: Set<number>;
   readonly locals: Locals;
+  /** Whether the code after the loop reads the local (asked instead of scanning that code per loop). */
+  readonly readAfter: (id: number) => boolean;
 }
 
 /** The fused shape of `loop`, or undefined when it does not qualify. */
@@ -76,7 +78,7 @@ export function fusable(loop: Loop, before: readonly Stmt[], after: readonly Stm
   });
   if (!outerOk) return undefined;
 
-  const carried = carriedLocals(loop, after, output, inBody);
+  const carried = carriedLocals(loop, cx.readAfter, output, inBody);
   const postSites = countSites(loop.post);
   const preAssigned = assigned(loop.pre);
   const renames = new Map<number, number>();
@@ -182,11 +184,9 @@ function countSites(stmts: readonly Stmt[]): Map<number, number> {
  * Locals the body assigns that are read after the loop, or read in an iteration before that
  * iteration has surely assigned them (so the value comes from the previous one).
  */
-function carriedLocals(loop: Loop, after: readonly Stmt[], output: Atom, inBody: Set<number>): Set<number> {
+function carriedLocals(loop: Loop, readAfter: (id: number) => boolean, output: Atom, inBody: Set<number>): Set<number> {
   const carried = new Set<number>();
-  forEachRead(after, (id) => {
-    if (inBody.has(id)) carried.add(id);
-  });
+  for (const id of inBody) if (readAfter(id)) carried.add(id);
   if (output.t === "local" && inBody.has(output.id)) carried.add(output.id);
   /** Walks a block: reads before sure assignments are carried; returns what it surely assigns. */
   const walk = (stmts: readonly Stmt[], known: Set<number>): Set<number> => {

@@ -11,13 +11,14 @@
 import { AdError, describe, expectFunction, invalidArgument } from "../errors.js";
 import { cse } from "./analysis.js";
 import { entryCode, expectTangentCount, forwardWrapper, mark, reverseInto, reverseSlow, withInto, type Entry, type Kernel, type Kernels, type TransformGradient } from "./derivative.js";
+import { forEachNode } from "./control.js";
 import { emit, type Emitted } from "./emit.js";
 import { FunctionConstructor, isArray, isFloat64Array } from "./intrinsics.js";
 import { forward } from "./forward.js";
 import { Locals, type Program } from "./ir.js";
 import { Lowerer, type LowerOptions } from "./lower.js";
 import { differentiatedMark, markRule, type DerivativeKind, type DifferentiatedMark, type RuleMark } from "./marks.js";
-import { parseFunction, type Parsed } from "./parse.js";
+import { MAX_NESTING, outOfStack, parseFunction, type Parsed } from "./parse.js";
 import { reverse } from "./reverse.js";
 import { NeedsArray, readable } from "./scope.js";
 import { argumentKinds, expectLike, runtime, type ArgKind, type Argument } from "./runtime.js";
@@ -129,6 +130,8 @@ class Compiler {
       try {
         return { emitted: this.compileFor(kinds), kinds };
       } catch (e) {
+        // Within MAX_NESTING every pass fits the stack, unless differentiate itself is called deep in it.
+        if (outOfStack(e)) throw new AdError("UnsupportedOp", `the function nests too deeply to transform from this deep in the call stack (the limit is ${MAX_NESTING} levels from a shallow one)`, { op: this.op, construct: "deep nesting", limit: MAX_NESTING });
         if (!(e instanceof NeedsArray) || kinds[e.index] === "arr") throw e;
         kinds[e.index] = "arr";
       }
@@ -167,20 +170,13 @@ class Compiler {
 function inferKinds(parsed: Parsed): ArgKind[] {
   const names = (parsed.node.params as unknown as { type: string; name?: string }[]).map((p) => (p.type === "Identifier" ? p.name! : ""));
   const arrays = new Set<string>();
-  const visit = (n: unknown) => {
-    if (n === null || typeof n !== "object") return;
-    const node = n as Record<string, unknown> & { type?: string };
+  forEachNode(parsed.node.body as never, (node) => {
     if (node.type === "MemberExpression") {
       const obj = node.object as { type: string; name: string };
       if (obj.type === "Identifier") arrays.add(obj.name);
     }
     if (node.type === "ForOfStatement" && (node.right as { type: string }).type === "Identifier") arrays.add((node.right as { name: string }).name);
-    for (const v of Object.values(node)) {
-      if (Array.isArray(v)) v.forEach(visit);
-      else if (v !== null && typeof v === "object" && typeof (v as { type?: unknown }).type === "string") visit(v);
-    }
-  };
-  visit(parsed.node.body);
+  });
   return names.map((n) => (arrays.has(n) ? "arr" : "num"));
 }
 

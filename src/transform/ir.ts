@@ -101,6 +101,8 @@ export const ref = (id: number): Atom => ({ t: "local", id });
 export class Locals {
   readonly list: Local[];
   private readonly used: Set<string>;
+  /** Per base name, the suffix to try next: names are only added, so the ones below it are taken. */
+  private readonly nextSuffix = new Map<string, number>();
 
   constructor(existing: readonly Local[] = [], reserved: readonly string[] = []) {
     this.list = existing.slice();
@@ -111,7 +113,12 @@ export class Locals {
     let clean = base.replace(/[^\w$]/g, "_");
     if (/^\d/.test(clean) || RESERVED.has(clean)) clean = `_${clean}`;
     let name = clean;
-    for (let k = 1; this.used.has(name); k++) name = `${clean}_${k}`;
+    if (this.used.has(name)) {
+      let k = this.nextSuffix.get(clean) ?? 1;
+      while (this.used.has(`${clean}_${k}`)) k++;
+      name = `${clean}_${k}`;
+      this.nextSuffix.set(clean, k + 1);
+    }
     this.used.add(name);
     const id = this.list.length;
     this.list.push({ id, name, kind });

@@ -233,9 +233,12 @@ export class Lowerer extends Expressions {
       if (i < stmts.length - 1 && mayJump(s)) {
         const rest = stmts.slice(i + 1);
         const go = this.stillGoing();
+        // The rest runs inside an if: one level deeper for each statement that may jump.
+        this.enter(rest[0]);
         this.nested++;
         const then = this.capture(() => this.block(rest, scope));
         this.nested--;
+        this.depth--;
         this.b.out.push({ s: "if", cond: go, then, else: [] });
         return;
       }
@@ -252,6 +255,12 @@ export class Lowerer extends Expressions {
   }
 
   statement(s: N, scope: Scope): void {
+    this.enter(s);
+    this.statementAt(s, scope);
+    this.depth--;
+  }
+
+  private statementAt(s: N, scope: Scope): void {
     switch (s.type) {
       case "EmptyStatement":
         return;

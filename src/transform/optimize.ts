@@ -12,67 +12,56 @@
  * to a fixed point over its back edge. Every local starts at 0 (or false): the emitted `let`s.
  */
 import { assigned, exprReads, forEachRead, substitute, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
+import { JournaledMap } from "./journal.js";
 import { fold } from "./rules.js";
 
 /** What is known about locals at a program point: each maps to the atom it equals. */
-type Facts = Map<number, Atom>;
+class Facts extends JournaledMap<Atom> {
+  /**
+   * For each local, which locals were recorded as copies of it (a superset: entries are checked
+   * when used), so a kill does not scan every fact.
+   */
+  private readonly copies = new Map<number, Set<number>>();
+
+  constructor(initial: ReadonlyMap<number, Atom>) {
+    super();
+    for (const [id, v] of initial) this.put(id, v);
+  }
+
+  /** A local is reassigned: facts about it, and facts that it is some other local's value, end. */
+  kill(id: number): void {
+    this.delete(id);
+    const users = this.copies.get(id);
+    if (users === undefined) return;
+    for (const k of users) {
+      const v = this.get(k);
+      if (v !== undefined && v.t === "local" && v.id === id) this.delete(k);
+    }
+    users.clear();
+  }
+
+  protected override put(id: number, v: Atom): void {
+    super.put(id, v);
+    if (v.t !== "local") return;
+    let users = this.copies.get(v.id);
+    if (users === undefined) this.copies.set(v.id, (users = new Set()));
+    users.add(id);
+  }
+}
 
 const sameAtom = (a: Atom, b: Atom): boolean => a.t === b.t && (a.t === "local" ? a.id === (b as typeof a).id : Object.is(a.v, (b as typeof a).v));
-
-function meet(a: Facts, b: Facts): Facts {
-  const out: Facts = new Map();
-  for (const [id, v] of a) {
-    const w = b.get(id);
-    if (w !== undefined && sameAtom(v, w)) out.set(id, v);
-  }
-  return out;
-}
-
-const sameFacts = (a: Facts, b: Facts): boolean => a.size === b.size && [...a].every(([id, v]) => b.has(id) && sameAtom(v, b.get(id)!));
-
-/** A local is reassigned: facts about it, and facts that it is some other local's value, end. */
-function kill(facts: Facts, id: number): void {
-  facts.delete(id);
-  const users = copiesOf.get(facts)?.get(id);
-  if (users === undefined) return;
-  for (const k of users) {
-    const v = facts.get(k);
-    if (v !== undefined && v.t === "local" && v.id === id) facts.delete(k);
-  }
-  users.clear();
-}
+const same = (a: Atom | undefined, b: Atom | undefined): boolean => a !== undefined && b !== undefined && sameAtom(a, b);
 
 /**
- * For each facts map, which locals were recorded as copies of each local (a superset: entries are
- * checked when used), so a kill does not scan every fact.
+ * Keeps the facts that hold both where `facts` is now and at the end of the other branch from
+ * `mark` (`other`: each local that branch changed, with its value at its end); the locals changed
+ * on neither side keep theirs.
  */
-const copiesOf = new WeakMap<Facts, Map<number, Set<number>>>();
-
-function record(facts: Facts, id: number, v: Atom): void {
-  facts.set(id, v);
-  if (v.t !== "local") return;
-  let index = copiesOf.get(facts);
-  if (index === undefined) copiesOf.set(facts, (index = new Map()));
-  let users = index.get(v.id);
-  if (users === undefined) index.set(v.id, (users = new Set()));
-  users.add(id);
+function meetWith(facts: Facts, mark: number, other: ReadonlyMap<number, Atom | undefined>): void {
+  for (const [id, v] of other) if (!same(v, facts.get(id))) facts.delete(id);
+  for (const [id, before] of facts.changesSince(mark)) if (!other.has(id) && !same(before, facts.get(id))) facts.delete(id);
 }
 
-/** A copy of `facts`, with its index. */
-function clone(facts: Facts): Facts {
-  const out: Facts = new Map(facts);
-  const index = copiesOf.get(facts);
-  if (index !== undefined) copiesOf.set(out, new Map([...index].map(([k, v]) => [k, new Set(v)])));
-  return out;
-}
-
-/** Sets `facts` to `from`'s content. */
-function assign(facts: Facts, from: Facts): void {
-  facts.clear();
-  for (const [k, v] of from) record(facts, k, v);
-}
-
-/** Every local a statement list assigns (or pops), at any depth. */
 const COMPARE: Record<string, (a: number, b: number) => boolean> = {
   lt: (a, b) => a < b,
   le: (a, b) => a <= b,
@@ -114,8 +103,8 @@ function propagateBlock(stmts: readonly Stmt[], facts: Facts, exact = true): Stm
         const e = simplify(substitute(st.e, at));
         // `v = v` (an accumulation into an adjoint known to be 0, from that adjoint) changes nothing.
         if (e.op === "copy" && e.a.t === "local" && e.a.id === st.dst) break;
-        kill(facts, st.dst);
-        if (e.op === "copy") record(facts, st.dst, e.a);
+        facts.kill(st.dst);
+        if (e.op === "copy") facts.set(st.dst, e.a);
         out.push({ ...st, e });
         break;
       }
@@ -127,7 +116,8 @@ function propagateBlock(stmts: readonly Stmt[], facts: Facts, exact = true): Stm
         break;
       case "call":
         out.push({ ...st, args: st.args.map(at), uses: st.uses?.map(at) });
-        [st.dst, ...st.partials].forEach((id) => kill(facts, id));
+        facts.kill(st.dst);
+        for (const id of st.partials) facts.kill(id);
         break;
       case "push":
         // Kept as it is: the forward transform pushes a tangent for an active local only, and pops
@@ -135,47 +125,53 @@ function propagateBlock(stmts: readonly Stmt[], facts: Facts, exact = true): Stm
         out.push(st);
         break;
       case "pop":
-        kill(facts, st.dst);
+        facts.kill(st.dst);
         out.push(st);
         break;
       case "if": {
         const cond = at(st.cond);
         if (cond.t === "bool") {
-          out.push(...propagateBlock(cond.v ? st.then : st.else, facts, exact));
+          for (const taken of propagateBlock(cond.v ? st.then : st.else, facts, exact)) out.push(taken);
           break;
         }
-        const other = clone(facts);
+        const mark = facts.mark();
         const then = propagateBlock(st.then, facts, exact);
-        const otherwise = propagateBlock(st.else, other, exact);
-        assign(facts, meet(facts, other));
+        const thenEnd = facts.valuesSince(mark);
+        facts.undo(mark);
+        const otherwise = propagateBlock(st.else, facts, exact);
+        meetWith(facts, mark, thenEnd);
         out.push({ s: "if", cond, then, else: otherwise });
         break;
       }
       case "loop": {
         if (!exact) {
-          for (const id of assigned([st])) kill(facts, id);
+          for (const id of assigned([st])) facts.kill(id);
           out.push(st);
           break;
         }
         // Facts at the loop's head: those that hold on entry and still hold at the end of the body.
-        let head = clone(facts);
-        for (;;) {
-          const f = clone(head);
-          propagateBlock(st.pre, f, false);
-          propagateBlock(st.post, f, false);
-          const next = meet(head, f);
-          if (sameFacts(next, head)) break;
-          head = new Map();
-          assign(head, next);
+        // Each round drops what the last one lost; a long chain of copies around the back edge
+        // would take a round per link, so after ROUNDS every local the loop assigns is dropped.
+        for (let round = 1; ; round++) {
+          const head = facts.mark();
+          propagateBlock(st.pre, facts, false);
+          propagateBlock(st.post, facts, false);
+          const lost = [...facts.changesSince(head)].filter(([id, before]) => before !== undefined && !same(before, facts.get(id)));
+          facts.undo(head);
+          if (lost.length === 0) break;
+          if (round === ROUNDS) {
+            for (const id of assigned([st])) facts.kill(id);
+            break;
+          }
+          for (const [id] of lost) facts.delete(id);
         }
-        const f = clone(head);
-        const pre = propagateBlock(st.pre, f);
-        const cond = f.get(st.cond.t === "local" ? st.cond.id : -1) ?? st.cond;
-        const exit = clone(f);
-        const post = propagateBlock(st.post, f);
-        out.push({ s: "loop", pre, cond, post });
+        const pre = propagateBlock(st.pre, facts);
+        const cond = facts.get(st.cond.t === "local" ? st.cond.id : -1) ?? st.cond;
         // The loop leaves right after `pre`.
-        assign(facts, exit);
+        const exit = facts.mark();
+        const post = propagateBlock(st.post, facts);
+        facts.undo(exit);
+        out.push({ s: "loop", pre, cond, post });
         break;
       }
       default:
@@ -185,10 +181,26 @@ function propagateBlock(stmts: readonly Stmt[], facts: Facts, exact = true): Stm
   return out;
 }
 
-/** Removes assignments whose value is dead; `live` holds after the block and is updated to before it. */
-function deadBlock(stmts: readonly Stmt[], live: Set<number>): Stmt[] {
+/**
+ * Rounds of a loop's fixed point before settling for a safe approximation (the programs in the
+ * tests need at most 3; each round is a pass over the loop).
+ */
+const ROUNDS = 4;
+
+/** The locals live at a program point. */
+type Live = JournaledMap<true>;
+
+/**
+ * Removes assignments whose value is dead; `live` holds after the block and is updated to before it.
+ * `heads` keeps what each loop's head had live beyond what was live after it, from earlier rounds of
+ * an enclosing loop: liveness only grows from round to round, so a nested loop's fixed point starts
+ * from there instead of from nothing. Without `rewrite` (those rounds) only `live` is computed, so each nesting level adds one
+ * pass over what it holds, not a factor.
+ */
+function deadBlock(stmts: readonly Stmt[], live: Live, heads: Map<Stmt, Set<number>>, rewrite: boolean): Stmt[] {
   const out: Stmt[] = [];
-  const reads = (st: Stmt) => forEachRead([st], (id) => live.add(id));
+  const add = (id: number) => live.set(id, true);
+  const reads = (st: Stmt) => forEachRead([st], add);
   for (let i = stmts.length - 1; i >= 0; i--) {
     const st = stmts[i];
     switch (st.s) {
@@ -198,9 +210,9 @@ function deadBlock(stmts: readonly Stmt[], live: Set<number>): Stmt[] {
         exprReads(
           st.e,
           (a) => {
-            if (a.t === "local") live.add(a.id);
+            if (a.t === "local") add(a.id);
           },
-          (arr) => live.add(arr),
+          add,
         );
         out.push(st);
         break;
@@ -209,7 +221,8 @@ function deadBlock(stmts: readonly Stmt[], live: Set<number>): Stmt[] {
         out.push(st);
         break;
       case "call":
-        [st.dst, ...st.partials].forEach((id) => live.delete(id));
+        live.delete(st.dst);
+        for (const id of st.partials) live.delete(id);
         reads(st);
         out.push(st);
         break;
@@ -220,36 +233,51 @@ function deadBlock(stmts: readonly Stmt[], live: Set<number>): Stmt[] {
         out.push(st);
         break;
       case "if": {
-        const other = new Set(live);
-        const then = deadBlock(st.then, live);
-        const otherwise = deadBlock(st.else, other);
-        for (const id of other) live.add(id);
-        if (st.cond.t === "local") live.add(st.cond.id);
-        out.push({ ...st, then, else: otherwise });
+        // Live before the if: live before either branch (each from what is live after it).
+        const mark = live.mark();
+        const then = deadBlock(st.then, live, heads, rewrite);
+        const thenEnd = live.valuesSince(mark);
+        live.undo(mark);
+        const otherwise = deadBlock(st.else, live, heads, rewrite);
+        const elseChanges = live.changesSince(mark);
+        for (const [id, now] of thenEnd) if (now !== undefined) add(id);
+        for (const [id, before] of elseChanges) if (!thenEnd.has(id) && before !== undefined) add(id);
+        if (st.cond.t === "local") add(st.cond.id);
+        if (rewrite) out.push({ ...st, then, else: otherwise });
         break;
       }
       case "loop": {
         // Live at the head: live after `pre` (the exit, the condition, or `post` and round again).
-        const after = new Set(live);
-        let head = new Set<number>();
-        const atHead = (h: Set<number>, rewrite: boolean) => {
-          const l = new Set(h);
-          const post = deadBlock(st.post, l);
-          for (const id of after) l.add(id);
-          if (st.cond.t === "local") l.add(st.cond.id);
-          const pre = deadBlock(st.pre, l);
-          return { l, pre: rewrite ? pre : [], post };
+        // `live` holds what is live after the loop; the head's set is that plus `extra` (and less
+        // what `pre` kills), so a round costs what the loop mentions, not what is live around it.
+        const extra = new Set(heads.get(st));
+        /** One round from `extra`: leaves `live` at the head, returns the head's locals not live after. */
+        const round = (rw: boolean) => {
+          const mark = live.mark();
+          for (const id of extra) add(id);
+          const post = deadBlock(st.post, live, heads, rw);
+          for (const [id, before] of live.changesSince(mark)) if (before !== undefined && !live.has(id)) add(id);
+          if (st.cond.t === "local") add(st.cond.id);
+          const pre = deadBlock(st.pre, live, heads, rw);
+          const more = [...live.changesSince(mark)].filter(([id, before]) => before === undefined && live.has(id)).map(([id]) => id);
+          return { mark, pre, post, more };
         };
-        for (;;) {
-          const { l } = atHead(head, false);
-          for (const id of head) l.add(id);
-          if (l.size === head.size) break;
-          head = l;
+        for (let n = 1; ; n++) {
+          const { mark, pre, post, more } = round(rewrite);
+          const size = extra.size;
+          for (const id of more) extra.add(id);
+          if (extra.size === size || n > ROUNDS) {
+            // Settled (usually at once, from the head an enclosing loop's last round left): `live`
+            // is at the head and the rewrite is done, one pass per nesting level.
+            heads.set(st, extra);
+            live.compact(mark);
+            if (rewrite) out.push({ ...st, pre, post });
+            break;
+          }
+          live.undo(mark);
+          // Everything read in the loop: more than the least fixed point, never less.
+          if (n === ROUNDS) forEachRead([st], (id) => extra.add(id));
         }
-        const { pre, post } = atHead(head, true);
-        live.clear();
-        for (const id of head) live.add(id);
-        out.push({ ...st, pre, post });
         break;
       }
       default:
@@ -260,19 +288,17 @@ function deadBlock(stmts: readonly Stmt[], live: Set<number>): Stmt[] {
 }
 
 /** Both passes over a whole program, `initial` being what holds on entry. */
-export function optimize(p: Program, initial: Facts = zeroFacts(p)): Program {
-  const facts: Facts = new Map();
-  assign(facts, initial);
-  let body = propagateBlock(p.body, facts);
-  const live = new Set<number>();
-  for (const a of [...p.outputs, ...(p.gradientResult ?? [])]) if (a.t === "local") live.add(a.id);
-  body = deadBlock(body, live);
+export function optimize(p: Program, initial: ReadonlyMap<number, Atom> = zeroFacts(p)): Program {
+  let body = propagateBlock(p.body, new Facts(initial));
+  const live: Live = new JournaledMap();
+  for (const a of [...p.outputs, ...(p.gradientResult ?? [])]) if (a.t === "local") live.set(a.id, true);
+  body = deadBlock(body, live, new Map(), true);
   return { ...p, body };
 }
 
 /** Every local that is not a parameter starts at 0 or false. */
-export function zeroFacts(p: Program): Facts {
-  const facts: Facts = new Map();
+export function zeroFacts(p: Program): Map<number, Atom> {
+  const facts = new Map<number, Atom>();
   const params = new Set(p.params);
   for (const l of p.locals) {
     if (params.has(l.id)) continue;

@@ -23,14 +23,28 @@ export interface Where {
 }
 
 /** The AdError for a construct the transform does not cover, at `node`'s position. */
-export function unsupported(where: Where, node: Node, construct: string, hint = ""): AdError {
-  return refusal(construct, site(where, node), hint);
+export function unsupported(where: Where, node: Node, construct: string, hint = "", details: Readonly<Record<string, unknown>> = {}): AdError {
+  return refusal(construct, site(where, node), hint, details);
 }
 
 /** `node`'s line and column, and its first 60 characters on one line. */
 export function site(where: Where, node: Node): Site {
   const snippet = where.source.slice(node.start - where.shift, Math.min(node.end - where.shift, node.start - where.shift + 60)).replace(/\s+/g, " ");
   return { ...position(where, node.start), snippet };
+}
+
+/**
+ * How deeply code may nest: each expression inside another (a call's argument, an operand in
+ * parentheses) and each statement inside a block or a branch counts one level; a chain of binary
+ * operators (`a + b + c + …`) counts one. acorn, the lowering and every pass after it recurse along
+ * the nesting; below this every one of them fits Node's default stack with room to spare (acorn
+ * runs out near 650 nested calls), above it the code is refused before anything can overflow.
+ */
+export const MAX_NESTING = 500;
+
+/** The refusal for code nested deeper than MAX_NESTING (or deeper than the parser can follow), at `node`. */
+export function tooDeep(where: Where, node: Node): AdError {
+  return unsupported(where, node, `code nested more than ${MAX_NESTING} levels deep`, "split it with intermediate variables", { limit: MAX_NESTING });
 }
 
 export function position(where: Where, offset: number): { line: number; column: number } {
@@ -66,7 +80,8 @@ export function parseFunction(fn: (...args: never[]) => unknown): Parsed {
     let program: Node & { body: Node[] };
     try {
       program = parse(prefix + source + suffix, { ecmaVersion: "latest", locations: false, sourceType: "script" }) as Node & { body: Node[] };
-    } catch {
+    } catch (e) {
+      if (outOfStack(e)) throw tooDeepAt({ source, shift: prefix.length }, e);
       continue;
     }
     const node = functionIn(program);
@@ -96,7 +111,8 @@ export function parseSource(text: string, at: { line: number; column: number } =
   let program: Node & { body: Node[] };
   try {
     program = parse(`(${source})`, { ecmaVersion: "latest", locations: false, sourceType: "module" }) as Node & { body: Node[] };
-  } catch {
+  } catch (e) {
+    if (outOfStack(e)) throw tooDeepAt({ source, shift: 1 }, e);
     throw new AdError("UnsupportedOp", `the source does not parse as a JavaScript function (line ${at.line}, column ${at.column})`, { op: "differentiate", construct: "unparseable source", line: at.line, column: at.column });
   }
   const node = functionIn(program);
@@ -114,4 +130,16 @@ function functionIn(program: Node & { body: Node[] }): FnNode | undefined {
   }
   if (e?.type === "ArrowFunctionExpression" || e?.type === "FunctionExpression") return e as unknown as FnNode;
   return undefined;
+}
+
+/** acorn or a pass ran out of stack (acorn says so in a SyntaxError; V8 throws a RangeError). */
+export function outOfStack(e: unknown): boolean {
+  return (e instanceof RangeError && /call stack/.test(e.message)) || (e instanceof SyntaxError && /stack space/.test(e.message));
+}
+
+/** The nesting refusal where acorn gave up (its error's offset), or at the start. */
+function tooDeepAt(where: Where, e: unknown): AdError {
+  const pos = (e as { pos?: unknown }).pos;
+  const at = typeof pos === "number" ? pos : where.shift;
+  return tooDeep(where, { start: at, end: at + 60 } as Node);
 }

@@ -15,6 +15,7 @@
  * itself inside a loop.
  */
 import { activity, cse, integerLocals, prune, splitSelfAssignments, writtenArrays } from "./analysis.js";
+import { Recipes } from "./available.js";
 import { fusable, type Fused } from "./fuse.js";
 import { assigned, exprReads, forEachRead, Locals, num, ref, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
 import { optimize } from "./optimize.js";
@@ -81,6 +82,9 @@ export function reverse(original: Program, options: ReverseOptions): Program {
   p.params.forEach((id) => sites.set(id, 1));
   countSites(body, 1);
   const globalSaved = (id: number) => (sites.get(id) ?? 0) > 1;
+  /** The last top-level statement of the body that reads each local (fuse.ts asks what the code after a loop reads). */
+  const lastRead = new Map<number, number>();
+  body.forEach((st, at) => forEachRead([st], (id) => lastRead.set(id, at)));
   /** Whether a local is pushed before each assignment and popped where the reverse passes it. */
   let saved = globalSaved;
   /** Whether a local's adjoint is zeroed after its reverse step (the next value assigned there starts from 0). */
@@ -111,15 +115,22 @@ export function reverse(original: Program, options: ReverseOptions): Program {
    * recomputed where the reverse sweep reads it instead of being pushed and popped: `x[i]`,
    * `1 − x[i]` or `i + 1` in a loop cost no stack traffic.
    */
-  let avail = new Map<number, Expr>();
-  /** Operations a recomputation costs (a division counts 4); more than 6 costs more than a push and a pop. */
-  const cost = (a: Atom): number => {
+  let avail = new Recipes();
+  /**
+   * Operations a recomputation costs (a division counts 4); more than 6 costs more than a push and a
+   * pop. Exact below `budget`, and at least `budget` otherwise: a long chain of recipes is not walked.
+   */
+  const cost = (a: Atom, budget = 7): number => {
     const e = a.t === "local" && saved(a.id) ? avail.get(a.id) : undefined;
-    if (e === undefined) return 0;
-    if (e.op === "load") return 1 + cost(e.index);
-    if (e.op === "copy") return cost(e.a);
-    if (e.op === "unary") return 1 + cost(e.a);
-    if (e.op === "binary") return (e.fn === "div" ? 4 : 1) + cost(e.a) + cost(e.b);
+    if (e === undefined || budget <= 0) return 0;
+    if (e.op === "load") return 1 + cost(e.index, budget - 1);
+    if (e.op === "copy") return cost(e.a, budget);
+    if (e.op === "unary") return 1 + cost(e.a, budget - 1);
+    if (e.op === "binary") {
+      const own = e.fn === "div" ? 4 : 1;
+      const left = own + cost(e.a, budget - own);
+      return left >= budget ? left : left + cost(e.b, budget - left);
+    }
     return Infinity;
   };
   const operand = (a: Atom): Atom => {
@@ -245,7 +256,8 @@ export function reverse(original: Program, options: ReverseOptions): Program {
     const mine = assigned(stmts);
     const outer = { active, saved, resets, iterationAdjoint, iterationLocals, parts };
     active = activity(stmts, [...outer.active].filter((id) => !mine.has(id) && !f.sums.has(id)));
-    saved = (id) => assignmentsOnAPath(stmts, id) > 1;
+    const onAPath = assignmentsOnAPath(stmts);
+    saved = (id) => (onAPath.get(id) ?? 0) > 1;
     resets = (id) => mine.has(id);
     iterationAdjoint = locals.derived("adj");
     iterationLocals = mine;
@@ -305,19 +317,7 @@ export function reverse(original: Program, options: ReverseOptions): Program {
     const fwd: Stmt[] = [];
     const revParts: Stmt[][] = [];
     const outer = avail;
-    avail = new Map();
-    const forget = (id: number) => {
-      avail.delete(id);
-      for (const [k, e] of avail) {
-        let stale = false;
-        exprReads(
-          e,
-          (a) => (stale ||= a.t === "local" && a.id === id),
-          () => {},
-        );
-        if (stale) avail.delete(k);
-      }
-    };
+    avail = new Recipes();
     /**
      * Arrays this block creates inside a loop: a fresh one each iteration, so each iteration's
      * reverse starts from a fresh zero adjoint of that iteration's size (the block's values are its
@@ -331,7 +331,7 @@ export function reverse(original: Program, options: ReverseOptions): Program {
         case "assign": {
           // At this statement's reverse step dst already holds the new value: what was computed from
           // the old one cannot be recomputed there.
-          forget(st.dst);
+          avail.forget(st.dst);
           const inverse = inversion(st);
           if (saved(st.dst) && inverse === undefined) fwd.push({ s: "push", a: ref(st.dst) });
           fwd.push(st);
@@ -348,7 +348,7 @@ export function reverse(original: Program, options: ReverseOptions): Program {
         }
         case "call": {
           const outs = [st.dst, ...st.partials];
-          outs.forEach(forget);
+          outs.forEach((id) => avail.forget(id));
           for (const id of outs) if (saved(id)) fwd.push({ s: "push", a: ref(id) });
           fwd.push(st);
           if (active.has(st.dst)) {
@@ -393,7 +393,8 @@ export function reverse(original: Program, options: ReverseOptions): Program {
         }
         case "loop": {
           avail.clear();
-          const f = stmts === body ? fusable(st, stmts.slice(0, at), stmts.slice(at + 1), p.outputs[0], { active, sites: (id) => sites.get(id) ?? 0, written, integers, locals }) : undefined;
+          const readAfter = (id: number) => (lastRead.get(id) ?? -1) > at;
+          const f = stmts === body ? fusable(st, stmts.slice(0, at), stmts.slice(at + 1), p.outputs[0], { active, sites: (id) => sites.get(id) ?? 0, written, integers, locals, readAfter }) : undefined;
           if (f !== undefined) {
             const fused = fuse(f, st.cond);
             fwd.push(...fused.fwd);
@@ -507,13 +508,21 @@ export function reverse(original: Program, options: ReverseOptions): Program {
 }
 
 
-/** How many times one pass through `stmts` may assign `id` (the larger branch of an if). */
-function assignmentsOnAPath(stmts: readonly Stmt[], id: number): number {
-  let n = 0;
+/** How many times one pass through `stmts` may assign each local (the larger branch of an if). */
+function assignmentsOnAPath(stmts: readonly Stmt[]): Map<number, number> {
+  const n = new Map<number, number>();
+  const hit = (id: number, k = 1) => n.set(id, (n.get(id) ?? 0) + k);
   for (const st of stmts) {
-    if (st.s === "assign" && st.dst === id) n++;
-    else if (st.s === "call" && (st.dst === id || st.partials.includes(id))) n++;
-    else if (st.s === "if") n += Math.max(assignmentsOnAPath(st.then, id), assignmentsOnAPath(st.else, id));
+    if (st.s === "assign") hit(st.dst);
+    else if (st.s === "call") {
+      hit(st.dst);
+      for (const id of st.partials) if (id !== st.dst) hit(id);
+    } else if (st.s === "if") {
+      const then = assignmentsOnAPath(st.then);
+      const otherwise = assignmentsOnAPath(st.else);
+      for (const [id, k] of then) hit(id, Math.max(k, otherwise.get(id) ?? 0));
+      for (const [id, k] of otherwise) if (!then.has(id)) hit(id, k);
+    }
   }
   return n;
 }

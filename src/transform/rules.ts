@@ -76,8 +76,12 @@ export function fold(e: Expr): Atom | undefined {
 
 const lift = (a: Atom | number): Atom => (typeof a === "number" ? num(a) : a);
 
-/** A Scalar whose operations append IR to a Builder: the table's rules, run on it, become code. */
+const stagings = new WeakMap<Builder, Scalar<Atom>>();
+
+/** A Scalar whose operations append IR to a Builder: the table's rules, run on it, become code (made once per Builder). */
 function staging(b: Builder): Scalar<Atom> {
+  const made = stagings.get(b);
+  if (made !== undefined) return made;
   const S: Record<string, unknown> = {
     name: "staging",
     from: (n: number) => num(n),
@@ -88,6 +92,7 @@ function staging(b: Builder): Scalar<Atom> {
   };
   for (const fn of UNARY_OPS) S[fn] = (a: Atom | number) => b.unary(fn, lift(a));
   for (const fn of BINARY_OPS) S[fn] = (a: Atom | number, c: Atom | number) => b.binary(fn, lift(a), lift(c));
+  stagings.set(b, S as unknown as Scalar<Atom>);
   return S as unknown as Scalar<Atom>;
 }
 
