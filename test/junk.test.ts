@@ -956,8 +956,9 @@ describe("each raw error the probe reported is now an AdError naming the op", ()
       [`differentiate with a function named ${name}`, "", () => adjoint.differentiate(new Function("x", `return ${name}(x);`) as never, { functions: { [name]: adjoint.defineDerivative((x: number) => 2 * x, () => 2) } })(2)],
     ]),
     ["a derivative called with a Proxy of a Float64Array", "differentiate", () => adjoint.differentiate((x: number, y: number[]) => x * y[0])(2, new Proxy(new Float64Array([3]), {}) as never)],
+    // V8 itself cannot build a function nested much deeper; 100,000 deep as source text (what the
+    // build plugin passes) is in test/transform/scale.test.ts.
     ["differentiate of Math.sin nested 1,000 deep", "differentiate", () => adjoint.differentiate(nestedSin(1000))(0.5)],
-    ["differentiate of Math.sin nested 100,000 deep", "differentiate", () => adjoint.differentiate(nestedSin(100_000))(0.5)],
     ...(["SGD", "Adam", "AdamW", "RMSprop"] as const).map((name): [string, string, () => unknown] => [`new ${name} of a detached Float32Array`, name, () => new optim[name](detached() as never, { lr: 0.1 })]),
     ["clipGradNorm of a detached Float32Array", "clipGradNorm", () => optim.clipGradNorm(detached() as never, 1)],
     ["batches of an array of holes", "batches", () => nn.batches(holes() as never, { batchSize: 1 })],
