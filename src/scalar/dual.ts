@@ -29,7 +29,7 @@ export class Dual implements Numeric<Dual> {
   ) {
     // One compare on the hot path; the error is built out of line so the constructor stays small
     // enough to inline into every op.
-    if (typeof x !== "number" || typeof dx !== "number" || tag >>> 0 !== tag) notNumbers(x, dx, tag);
+    if (typeof x !== "number" || typeof dx !== "number" || typeof tag !== "number" || tag >>> 0 !== tag) notNumbers(x, dx, tag);
   }
 
   /** An input to differentiate along: tangent `dx` (1 by default, i.e. d/dx). */

@@ -321,3 +321,13 @@ describe("Dual: junk operands are InvalidArgument naming the method", () => {
     expect(e.details.got).toBe("a NestedDual");
   });
 });
+
+describe("new Dual's tag", () => {
+  it("a Symbol, boxed or not, a fraction or a negative number is an InvalidArgument naming the tag, not a TypeError", () => {
+    for (const tag of [Symbol("t"), Object(Symbol("t")), 1.5, -1, "1", {}]) {
+      const e = thrown(() => new Dual(0, 0, tag as never));
+      expect([e.code, e.details.op, e.details.argument]).toEqual(["InvalidArgument", "Dual", "tag"]);
+    }
+    expect(new Dual(1, 2, 3).tag).toBe(3);
+  });
+});
