@@ -193,7 +193,7 @@ export function expectOptions<T extends object>(op: string, value: unknown, know
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw invalidArgument(op, `options must be an object, got ${describe(value)}`, { argument: "options", got: describe(value) });
   }
-  const knownKeys: readonly string[] = known;
+  const knownKeys = optionNames(op, known);
   for (const key of Reflect.ownKeys(value)) {
     if (typeof key === "string" && knownKeys.includes(key)) continue;
     if (!Object.prototype.propertyIsEnumerable.call(value, key)) continue;
@@ -210,6 +210,19 @@ export function expectOptions<T extends object>(op: string, value: unknown, know
     if (v !== undefined) out[key] = v;
   }
   return out as T;
+}
+
+/** The names in `known`, checked and copied (the helper is public: `known` may be anything). */
+function optionNames(op: string, known: unknown): string[] {
+  const n = Array.isArray(known) ? expectLength(op, "known", known) : -1;
+  if (n < 0) throw invalidArgument(op, `the known option names must be an array, got ${describe(known)}`, { argument: "known", got: describe(known) });
+  const names: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const name: unknown = (known as unknown[])[i];
+    if (typeof name !== "string") throw invalidArgument(op, `known[${i}] must be an option name (a string), got ${describe(name)}`, { argument: "known", index: i, got: describe(name) });
+    names.push(name);
+  }
+  return names;
 }
 
 /** A boolean option: `undefined` is `fallback`; anything but a boolean is `InvalidArgument` (never truthiness). */
