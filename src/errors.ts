@@ -197,7 +197,7 @@ export function expectOptions<T extends object>(op: string, value: unknown, know
   for (const key of Reflect.ownKeys(value)) {
     if (typeof key === "string" && knownKeys.includes(key)) continue;
     if (!Object.prototype.propertyIsEnumerable.call(value, key)) continue;
-    const name = typeof key === "symbol" ? String(key.description === undefined ? "Symbol()" : `Symbol(${key.description})`) : key;
+    const name = typeof key === "symbol" ? key.toString() : key;
     throw invalidArgument(op, `unknown option ${JSON.stringify(clip(name))}; ${knownKeys.length === 0 ? "it takes no options" : `the options are ${knownKeys.join(", ")}`}`, {
       argument: "options",
       key: name,
