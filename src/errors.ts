@@ -180,3 +180,56 @@ export function expectFiniteVector(op: string, name: string, value: unknown, min
   }
   return out;
 }
+
+/**
+ * Throws `InvalidArgument` unless `value` is an options object (`undefined` is `{}` unless the options
+ * are `required`) whose own enumerable keys, Symbol keys included, are all `known`: an unknown key is
+ * refused, never ignored, since a misspelt or unsupported option would otherwise give wrong numbers
+ * with no error. Returns a plain copy of the known keys that are not `undefined` (undefined means
+ * "the default"), each read once, so a getter cannot answer the checks one thing and the op another.
+ */
+export function expectOptions<T extends object>(op: string, value: unknown, known: readonly (keyof T & string)[], required = false): T {
+  if (value === undefined && !required) return {} as T;
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw invalidArgument(op, `options must be an object, got ${describe(value)}`, { argument: "options", got: describe(value) });
+  }
+  const knownKeys = optionNames(op, known);
+  for (const key of Reflect.ownKeys(value)) {
+    if (typeof key === "string" && knownKeys.includes(key)) continue;
+    if (!Object.prototype.propertyIsEnumerable.call(value, key)) continue;
+    const name = typeof key === "symbol" ? key.toString() : key;
+    throw invalidArgument(op, `unknown option ${JSON.stringify(clip(name))}; ${knownKeys.length === 0 ? "it takes no options" : `the options are ${knownKeys.join(", ")}`}`, {
+      argument: "options",
+      key: name,
+      known: [...knownKeys],
+    });
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of knownKeys) {
+    const v: unknown = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out as T;
+}
+
+/** The names in `known`, checked and copied (the helper is public: `known` may be anything). */
+function optionNames(op: string, known: unknown): string[] {
+  const n = Array.isArray(known) ? expectLength(op, "known", known) : -1;
+  if (n < 0) throw invalidArgument(op, `the known option names must be an array, got ${describe(known)}`, { argument: "known", got: describe(known) });
+  const names: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const name: unknown = (known as unknown[])[i];
+    if (typeof name !== "string") throw invalidArgument(op, `known[${i}] must be an option name (a string), got ${describe(name)}`, { argument: "known", index: i, got: describe(name) });
+    names.push(name);
+  }
+  return names;
+}
+
+/** A boolean option: `undefined` is `fallback`; anything but a boolean is `InvalidArgument` (never truthiness). */
+export function expectBooleanOption(op: string, name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") {
+    throw invalidArgument(op, `${text(name)} must be a boolean, got ${describe(value)}`, { argument: name, key: name, got: describe(value) });
+  }
+  return value;
+}

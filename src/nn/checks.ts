@@ -4,15 +4,6 @@ import { isFloat, type FloatDType } from "../tensor/dtype.js";
 import { Rng } from "../tensor/rng.js";
 import { Tensor } from "../tensor/tensor.js";
 
-/** An options object: `undefined` is `{}` unless the options are required. */
-export function optionsOf<T extends object>(op: string, value: unknown, required = false): T {
-  if (value === undefined && !required) return {} as T;
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw invalidArgument(op, `options must be an object, got ${describe(value)}`, { argument: "options", got: describe(value) });
-  }
-  return value as T;
-}
-
 /** A layer's float `dtype` option (undefined: the default, float32). */
 export function floatDTypeOption(op: string, value: unknown): FloatDType | undefined {
   if (value === undefined || value === "float32" || value === "float64") return value;

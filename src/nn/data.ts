@@ -2,14 +2,13 @@
  * Batching and splitting along axis 0, with seeded shuffles (Fisher–Yates on an explicit `Rng`; no
  * Math.random). Unshuffled batches are views (slices); shuffled ones are copies (`indexSelect`).
  */
-import { AdError, describe, expectFinite, expectInteger, expectLength, invalidArgument } from "../errors.js";
+import { AdError, describe, expectBooleanOption, expectFinite, expectInteger, expectLength, expectOptions, invalidArgument } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import { indexSelect } from "../tensor/primitives/gather.js";
 import { slice } from "../tensor/primitives/shape.js";
 import { Rng, rng as makeRng } from "../tensor/rng.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { optionsOf } from "./checks.js";
 
 export interface BatchOptions {
   readonly batchSize: number;
@@ -84,9 +83,10 @@ function* batchesOf<T extends readonly Tensor[]>(data: Tensor[], n: number, size
   }
 }
 
-function checkOptions(op: string, o: unknown): BatchOptions {
-  if (o === null || typeof o !== "object") throw invalidArgument(op, `options must be an object with batchSize, got ${describe(o)}`);
-  return o as BatchOptions;
+/** The checked options, booleans as booleans (a truthy string is not `true`). */
+function checkOptions(op: string, options: unknown): BatchOptions & { shuffle: boolean; dropLast: boolean } {
+  const o = expectOptions<BatchOptions>(op, options, ["batchSize", "shuffle", "seed", "rng", "dropLast"], true);
+  return { ...o, shuffle: expectBooleanOption(op, "shuffle", o.shuffle, false), dropLast: expectBooleanOption(op, "dropLast", o.dropLast, false) };
 }
 
 /**
@@ -98,7 +98,7 @@ export function batches<const T extends readonly Tensor[]>(data: T, options: Bat
   const o = checkOptions(op, options);
   const { tensors, n } = samples(op, data);
   const size = expectInteger(op, "batchSize", o.batchSize, 1, 2 ** 31 - 1);
-  return batchesOf(tensors, n, size, o.dropLast === true, o.shuffle === true ? generatorOf(op, o) : null);
+  return batchesOf(tensors, n, size, o.dropLast, o.shuffle ? generatorOf(op, o) : null);
 }
 
 /**
@@ -121,8 +121,8 @@ export class DataLoader<const T extends readonly Tensor[]> implements Iterable<T
     const o = checkOptions(op, options);
     const { tensors, n } = samples(op, data);
     const size = expectInteger(op, "batchSize", o.batchSize, 1, 2 ** 31 - 1);
-    this.#generator = o.shuffle === true ? generatorOf(op, o) : null;
-    [this.#tensors, this.#n, this.#size, this.#dropLast] = [tensors, n, size, o.dropLast === true];
+    this.#generator = o.shuffle ? generatorOf(op, o) : null;
+    [this.#tensors, this.#n, this.#size, this.#dropLast] = [tensors, n, size, o.dropLast];
     /** Batches per epoch. */
     this.length = this.#dropLast ? Math.floor(n / size) : Math.ceil(n / size);
   }
@@ -144,7 +144,7 @@ export function trainTestSplit(n: number, options?: SplitOptions): { train: Tens
 export function trainTestSplit<const T extends readonly Tensor[]>(data: T, options?: SplitOptions): { train: T; test: T };
 export function trainTestSplit(data: number | readonly Tensor[], options: SplitOptions = {}): { train: unknown; test: unknown } {
   const op = "trainTestSplit";
-  options = optionsOf(op, options);
+  options = expectOptions<SplitOptions>(op, options, ["testFraction", "seed"]);
   const checked = typeof data === "number" ? { tensors: [], n: expectInteger(op, "n", data, 2, 2 ** 31 - 1) } : samples(op, data);
   const n = checked.n;
   const fraction = expectFinite(op, "testFraction", options.testFraction ?? 0.2);

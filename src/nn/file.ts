@@ -2,9 +2,8 @@
  * Saving and loading safetensors files in Node. `node:fs` is imported dynamically, when one of these
  * is called, so the rest of `adjoint/nn` bundles for a browser without a Node shim.
  */
-import { type AdError, describe, expectInteger, invalidArgument } from "../errors.js";
+import { type AdError, describe, expectInteger, expectOptions, invalidArgument } from "../errors.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { optionsOf } from "./checks.js";
 import { decodeAll, saveSafetensors, type LoadedSafetensors } from "./safetensors.js";
 import { headerLength, parseHeader } from "./safetensorsHeader.js";
 
@@ -76,16 +75,7 @@ export async function loadFile(path: string, options?: LoadFileOptions): Promise
 }
 
 function maxBytesOf(op: string, options: unknown): number {
-  const opts = optionsOf<Record<PropertyKey, unknown>>(op, options);
-  let keys: PropertyKey[];
-  let maxBytes: unknown;
-  try {
-    keys = Reflect.ownKeys(opts);
-    maxBytes = opts.maxBytes;
-  } catch {
-    throw invalidArgument(op, "options could not be read (a Proxy whose traps throw?)", { argument: "options" });
-  }
-  for (const key of keys) if (key !== "maxBytes") throw invalidArgument(op, `unknown option ${String(key)}; the only option is maxBytes`, { option: String(key) });
+  const { maxBytes } = expectOptions<LoadFileOptions>(op, options, ["maxBytes"]);
   if (maxBytes === undefined) return DEFAULT_MAX_BYTES;
   return maxBytes === Infinity ? Infinity : expectInteger(op, "maxBytes", maxBytes, 0);
 }

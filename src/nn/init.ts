@@ -7,7 +7,7 @@
  *   xavierUniform   U(−b, b), b = gain·√(6 / (fanIn + fanOut))
  *   xavierNormal    N(0, gain² · 2 / (fanIn + fanOut))
  */
-import { describe, expectFinite, invalidArgument } from "../errors.js";
+import { describe, expectFinite, expectOptions, invalidArgument } from "../errors.js";
 import { allocate, type FloatDType } from "../tensor/dtype.js";
 import { Rng } from "../tensor/rng.js";
 import { expectShape, sizeOf } from "../tensor/shape.js";
@@ -66,15 +66,18 @@ export function gainOf(nonlinearity: Nonlinearity, a = 0): number {
   }
 }
 
-/** The options, checked before anything reads them: an `rng` is required. */
-function seeded<T extends InitOptions>(op: string, o: unknown): T {
-  if (o === null || typeof o !== "object" || !((o as InitOptions).rng instanceof Rng)) throw invalidArgument(op, "options.rng must come from rng(seed): initialisation is always seeded", { argument: "rng" });
-  return o as T;
+const INIT_KEYS = ["rng", "dtype"] as const;
+
+/** The options, checked before anything reads them: known keys only, and an `rng` is required. */
+function seeded<T extends InitOptions>(op: string, options: unknown, known: readonly (keyof T & string)[]): T {
+  const o = expectOptions<T>(op, options, known, true);
+  if (!(o.rng instanceof Rng)) throw invalidArgument(op, "options.rng must come from rng(seed): initialisation is always seeded", { argument: "rng" });
+  return o;
 }
 
-function draw(op: string, shape: readonly number[], options: InitOptions, sample: (g: Rng) => number): Tensor {
+/** Draws from `o.rng` (options already `seeded`). */
+function draw(op: string, shape: readonly number[], o: InitOptions, sample: (g: Rng) => number): Tensor {
   const dims = expectShape(op, "shape", shape);
-  const o = seeded(op, options);
   const dtype = o.dtype ?? "float32";
   if (dtype !== "float32" && dtype !== "float64") throw invalidArgument(op, `dtype must be float32 or float64, got ${describe(dtype)}`, { dtype: describe(dtype) });
   const storage = allocate(dtype, sizeOf(dims), op);
@@ -82,55 +85,59 @@ function draw(op: string, shape: readonly number[], options: InitOptions, sample
   return fromStorage(storage, dtype, dims);
 }
 
-function kaimingStd(op: string, shape: readonly number[], options: KaimingOptions): number {
-  const o = seeded<KaimingOptions>(op, options);
+function kaimingStd(op: string, shape: readonly number[], o: KaimingOptions): number {
   const [fanIn, fanOut] = fansOf(op, shape);
   const mode = o.mode ?? "fanIn";
-  if (mode !== "fanIn" && mode !== "fanOut") throw invalidArgument(op, `mode must be "fanIn" or "fanOut", got ${describe(mode)}`);
+  if (mode !== "fanIn" && mode !== "fanOut") throw invalidArgument(op, `mode must be "fanIn" or "fanOut", got ${describe(mode)}`, { argument: "mode", got: describe(mode) });
   const a = expectFinite(op, "a", o.a ?? 0);
   const nonlinearity = o.nonlinearity ?? "leakyRelu";
-  if (!["linear", "relu", "leakyRelu", "tanh", "sigmoid"].includes(nonlinearity)) throw invalidArgument(op, `unknown nonlinearity ${describe(nonlinearity)}`);
+  if (!["linear", "relu", "leakyRelu", "tanh", "sigmoid"].includes(nonlinearity)) throw invalidArgument(op, `unknown nonlinearity ${describe(nonlinearity)}`, { argument: "nonlinearity", got: describe(nonlinearity) });
   return gainOf(nonlinearity, a) / Math.sqrt(Math.max(1, mode === "fanIn" ? fanIn : fanOut));
 }
 
 /** Zero-mean draws with standard deviation `std`: uniform on ±√3·std, or normal. */
-function withStd(op: string, shape: readonly number[], options: InitOptions, std: number, kind: "uniform" | "normal"): Tensor {
+function withStd(op: string, shape: readonly number[], o: InitOptions, std: number, kind: "uniform" | "normal"): Tensor {
   const bound = Math.sqrt(3) * std;
-  return draw(op, shape, options, kind === "uniform" ? (g) => (2 * g.uniform() - 1) * bound : (g) => g.normal() * std);
+  return draw(op, shape, o, kind === "uniform" ? (g) => (2 * g.uniform() - 1) * bound : (g) => g.normal() * std);
+}
+
+function kaiming(op: string, shape: readonly number[], options: unknown, kind: "uniform" | "normal"): Tensor {
+  const o = seeded<KaimingOptions>(op, options, [...INIT_KEYS, "mode", "nonlinearity", "a"]);
+  return withStd(op, shape, o, kaimingStd(op, shape, o), kind);
 }
 
 export function kaimingUniform(shape: readonly number[], options: KaimingOptions): Tensor {
-  return withStd("kaimingUniform", shape, options, kaimingStd("kaimingUniform", shape, options), "uniform");
+  return kaiming("kaimingUniform", shape, options, "uniform");
 }
 
 export function kaimingNormal(shape: readonly number[], options: KaimingOptions): Tensor {
-  return withStd("kaimingNormal", shape, options, kaimingStd("kaimingNormal", shape, options), "normal");
+  return kaiming("kaimingNormal", shape, options, "normal");
 }
 
-function xavierStd(op: string, shape: readonly number[], options: XavierOptions): number {
-  const o = seeded<XavierOptions>(op, options);
+function xavier(op: string, shape: readonly number[], options: unknown, kind: "uniform" | "normal"): Tensor {
+  const o = seeded<XavierOptions>(op, options, [...INIT_KEYS, "gain"]);
   const [fanIn, fanOut] = fansOf(op, shape);
-  return expectFinite(op, "gain", o.gain ?? 1) * Math.sqrt(2 / Math.max(1, fanIn + fanOut));
+  return withStd(op, shape, o, expectFinite(op, "gain", o.gain ?? 1) * Math.sqrt(2 / Math.max(1, fanIn + fanOut)), kind);
 }
 
 export function xavierUniform(shape: readonly number[], options: XavierOptions): Tensor {
-  return withStd("xavierUniform", shape, options, xavierStd("xavierUniform", shape, options), "uniform");
+  return xavier("xavierUniform", shape, options, "uniform");
 }
 
 export function xavierNormal(shape: readonly number[], options: XavierOptions): Tensor {
-  return withStd("xavierNormal", shape, options, xavierStd("xavierNormal", shape, options), "normal");
+  return xavier("xavierNormal", shape, options, "normal");
 }
 
 /** U(low, high): what PyTorch's Linear and Conv2d use for their bias, with bound 1/√fanIn. */
 export function uniform(shape: readonly number[], low: number, high: number, options: InitOptions): Tensor {
   expectFinite("uniform", "low", low);
   expectFinite("uniform", "high", high);
-  return draw("uniform", shape, options, (g) => low + (high - low) * g.uniform());
+  return draw("uniform", shape, seeded("uniform", options, INIT_KEYS), (g) => low + (high - low) * g.uniform());
 }
 
 /** N(mean, std²). */
 export function normal(shape: readonly number[], mean: number, std: number, options: InitOptions): Tensor {
   expectFinite("normal", "mean", mean);
   expectFinite("normal", "std", std);
-  return draw("normal", shape, options, (g) => mean + std * g.normal());
+  return draw("normal", shape, seeded("normal", options, INIT_KEYS), (g) => mean + std * g.normal());
 }

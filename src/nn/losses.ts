@@ -7,7 +7,7 @@
  * binaryCrossEntropyWithLogits is max(x, 0) − x·y + log(1 + e^(−|x|)) written as softplus(x) − x·y,
  * and softplus is a primitive that does not overflow.
  */
-import { AdError, describe, expectFinite, invalidArgument } from "../errors.js";
+import { AdError, describe, expectFinite, expectOptions, invalidArgument } from "../errors.js";
 import { tensor } from "../tensor/creation.js";
 import { isFloat } from "../tensor/dtype.js";
 import { add, mul, mulSafe, neg, sub } from "../tensor/primitives/arithmetic.js";
@@ -18,13 +18,14 @@ import { softplus } from "../tensor/primitives/unary.js";
 import { logSoftmax } from "../tensor/composites/softmax.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { optionsOf } from "./checks.js";
 
 export type Reduction = "mean" | "sum" | "none";
 
 export interface LossOptions {
   readonly reduction?: Reduction;
 }
+
+const LOSS_KEYS = ["reduction"] as const;
 
 export interface CrossEntropyOptions extends LossOptions {
   /** ε in [0, 1): the target becomes (1 − ε)·target + ε/C. Default 0. */
@@ -66,7 +67,7 @@ function floatPair(op: string, inputName: string, input: Tensor, target: Tensor)
 /** Mean squared error (x − y)², elementwise then reduced. */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   const op = "mseLoss";
-  options = optionsOf(op, options);
+  options = expectOptions<LossOptions>(op, options, LOSS_KEYS);
   const [x, y] = floatPair(op, "input", input, target);
   const d = sub(x, y);
   return reduce(op, mul(d, d), options.reduction);
@@ -130,7 +131,7 @@ function negativeLogLikelihood(op: string, logProbs: Tensor, target: Target): Te
  */
 export function crossEntropy(logits: Tensor, target: Target, options: CrossEntropyOptions = {}): Tensor {
   const op = "crossEntropy";
-  options = optionsOf(op, options);
+  options = expectOptions<CrossEntropyOptions>(op, options, [...LOSS_KEYS, "labelSmoothing"]);
   const x = expectFloatTensor(op, "logits", logits);
   if (x.rank === 0) throw new AdError("ShapeMismatch", "logits must have a class axis (the last), got a scalar", { op, shape: [] });
   const eps = expectFinite(op, "labelSmoothing", options.labelSmoothing ?? 0);
@@ -148,7 +149,7 @@ export function crossEntropy(logits: Tensor, target: Target, options: CrossEntro
 /** Negative log-likelihood of log-probabilities [..., C] (e.g. logSoftmax's output) at class labels. */
 export function nllLoss(logProbs: Tensor, target: Tensor | readonly number[], options: LossOptions = {}): Tensor {
   const op = "nllLoss";
-  options = optionsOf(op, options);
+  options = expectOptions<LossOptions>(op, options, LOSS_KEYS);
   const x = expectFloatTensor(op, "logProbs", logProbs);
   if (x.rank === 0) throw new AdError("ShapeMismatch", "logProbs must have a class axis (the last), got a scalar", { op, shape: [] });
   const idx = labels(op, x, target);
@@ -158,7 +159,7 @@ export function nllLoss(logProbs: Tensor, target: Tensor | readonly number[], op
 /** Binary cross-entropy of logits against targets in [0, 1] of the same shape, without overflow. */
 export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   const op = "binaryCrossEntropyWithLogits";
-  options = optionsOf(op, options);
+  options = expectOptions<LossOptions>(op, options, LOSS_KEYS);
   const [x, y] = floatPair(op, "logits", logits, target);
   // −[y·log σ(x) + (1 − y)·log(1 − σ(x))] = softplus(x) − x·y
   return reduce(op, sub(softplus(x), mul(x, y)), options.reduction);

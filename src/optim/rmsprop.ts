@@ -10,6 +10,7 @@
  * TensorFlow (and TF.js) put ε inside the root (√(v + ε); TF.js's centered form has √(v − ḡ² − ε)),
  * and lr inside the momentum buffer; with a constant lr and ε negligible against v' they agree.
  */
+import { expectBooleanOption, expectOptions } from "../errors.js";
 import { add, div, mul, sub } from "../tensor/primitives/arithmetic.js";
 import { zerosLike } from "../tensor/primitives/lift.js";
 import { sqrt } from "../tensor/primitives/unary.js";
@@ -42,11 +43,12 @@ export class RMSprop extends Optimizer<RMSpropState> {
 
   constructor(params: Params, options: RMSpropOptions) {
     super(params, options);
+    options = expectOptions<RMSpropOptions>(this.op, options, ["lr", "alpha", "eps", "momentum", "weightDecay", "centered"], true);
     this.alpha = expectIn(this.op, "alpha", options.alpha ?? 0.99, 0, 1);
     this.eps = expectIn(this.op, "eps", options.eps ?? 1e-8, 0, Infinity);
     this.momentum = expectIn(this.op, "momentum", options.momentum ?? 0, 0, 1);
     this.weightDecay = expectIn(this.op, "weightDecay", options.weightDecay ?? 0, 0, Infinity);
-    this.centered = options.centered === true;
+    this.centered = expectBooleanOption(this.op, "centered", options.centered, false);
   }
 
   protected initState(p: Tensor): RMSpropState {

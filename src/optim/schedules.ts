@@ -3,8 +3,7 @@
  * to a learning rate, so they compose by ordinary function composition and an optimiser takes one
  * wherever it takes a number (`new Adam(params, { lr: warmupCosine(1e-3, { … }) })`).
  */
-import { expectFinite, expectFunction, expectInteger, expectLength, invalidArgument } from "../errors.js";
-import { optionsOf } from "../nn/checks.js";
+import { expectFinite, expectFunction, expectInteger, expectLength, expectOptions, invalidArgument } from "../errors.js";
 
 export type Schedule = (step: number) => number;
 
@@ -30,7 +29,7 @@ function schedule(op: string, rateAt: (step: number) => number): Schedule {
 export function stepDecay(lr: number, options: { readonly stepSize: number; readonly gamma?: number }): Schedule {
   const op = "stepDecay";
   const base = rate(op, "lr", lr);
-  options = optionsOf(op, options, true);
+  options = expectOptions<typeof options>(op, options, ["stepSize", "gamma"], true);
   const size = expectInteger(op, "stepSize", options.stepSize, 1);
   const gamma = rate(op, "gamma", options.gamma ?? 0.1);
   return schedule(op, (step) => base * gamma ** Math.floor(step / size));
@@ -43,7 +42,7 @@ export function stepDecay(lr: number, options: { readonly stepSize: number; read
 export function cosineDecay(lr: number, options: { readonly totalSteps: number; readonly minLr?: number }): Schedule {
   const op = "cosineDecay";
   const base = rate(op, "lr", lr);
-  options = optionsOf(op, options, true);
+  options = expectOptions<typeof options>(op, options, ["totalSteps", "minLr"], true);
   const total = expectInteger(op, "totalSteps", options.totalSteps, 1);
   const min = rate(op, "minLr", options.minLr ?? 0);
   return schedule(op, (step) => min + ((base - min) * (1 + Math.cos((Math.PI * Math.min(step, total)) / total))) / 2);
@@ -57,7 +56,7 @@ export function linearWarmup(after: number | Schedule, options: { readonly warmu
   const op = "linearWarmup";
   if (typeof after !== "number") expectFunction(op, "after", after);
   else rate(op, "after", after);
-  options = optionsOf(op, options, true);
+  options = expectOptions<typeof options>(op, options, ["warmupSteps"], true);
   const w = expectInteger(op, "warmupSteps", options.warmupSteps, 0);
   return schedule(op, (step) => (step < w ? (valueAt(after, 0) * (step + 1)) / w : valueAt(after, step - w)));
 }
@@ -66,7 +65,7 @@ export function linearWarmup(after: number | Schedule, options: { readonly warmu
 export function warmupCosine(lr: number, options: { readonly warmupSteps: number; readonly totalSteps: number; readonly minLr?: number }): Schedule {
   const op = "warmupCosine";
   rate(op, "lr", lr);
-  options = optionsOf(op, options, true);
+  options = expectOptions<typeof options>(op, options, ["warmupSteps", "totalSteps", "minLr"], true);
   const w = expectInteger(op, "warmupSteps", options.warmupSteps, 0);
   const total = expectInteger(op, "totalSteps", options.totalSteps, w + 1);
   const minLr = rate(op, "minLr", options.minLr ?? 0);

@@ -9,7 +9,7 @@
 import { zerosLike } from "../tensor/primitives/lift.js";
 import { add, mul, sub } from "../tensor/primitives/arithmetic.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { invalidArgument } from "../errors.js";
+import { expectBooleanOption, expectOptions, invalidArgument } from "../errors.js";
 import { expectIn, Optimizer, type OptimizerOptions, type Params } from "./optimizer.js";
 
 export interface SGDOptions extends OptimizerOptions {
@@ -27,10 +27,11 @@ export class SGD extends Optimizer<{ buffer: Tensor | null }> {
 
   constructor(params: Params, options: SGDOptions) {
     super(params, options);
+    options = expectOptions<SGDOptions>(this.op, options, ["lr", "momentum", "dampening", "nesterov", "weightDecay"], true);
     this.momentum = expectIn(this.op, "momentum", options.momentum ?? 0, 0, 1);
     this.dampening = expectIn(this.op, "dampening", options.dampening ?? 0, 0, 1);
     this.weightDecay = expectIn(this.op, "weightDecay", options.weightDecay ?? 0, 0, Infinity);
-    this.nesterov = options.nesterov === true;
+    this.nesterov = expectBooleanOption(this.op, "nesterov", options.nesterov, false);
     if (this.nesterov && (this.momentum === 0 || this.dampening !== 0)) throw invalidArgument(this.op, "Nesterov momentum needs momentum > 0 and dampening 0");
   }
 

@@ -8,7 +8,8 @@
  * esbuild, whose plugins see files as written, it strips a .ts file's types with esbuild's own
  * `transform` first, and maps locations and the source map back to the .ts file.
  */
-import { createUnplugin, type UnpluginBuildContext, type UnpluginContext } from "unplugin";
+import { createUnplugin, type UnpluginBuildContext, type UnpluginContext, type UnpluginOptions } from "unplugin";
+import { describe, expectOptions, invalidArgument } from "../errors.js";
 import { MARK_COMMENT, rewrite, type Diagnostic } from "./rewrite.js";
 import { compose, decode, generatedPosition, originalPosition, type SourceMap } from "./sourcemap.js";
 
@@ -24,40 +25,51 @@ interface EsbuildModule {
   transform(code: string, options: { loader: "ts" | "tsx"; sourcefile: string; sourcemap: "external"; format?: "esm" }): Promise<{ code: string; map: string }>;
 }
 
-export const adjointPlugin = createUnplugin((options: AdjointPluginOptions | undefined, meta) => ({
-  name: "adjoint",
-  enforce: "post",
-  transformInclude(id) {
-    const file = id.split("?")[0];
-    return SCRIPT.test(file) && !file.includes("/node_modules/");
-  },
-  async transform(code, id) {
-    if (!code.includes("differentiate")) return null;
-    const file = id.split("?")[0];
-    let js = code;
-    let stripMap: SourceMap | undefined;
-    let markedAt: Set<number> | undefined;
-    if (meta.framework === "esbuild" && TYPESCRIPT.test(file)) {
-      const esbuild = (this.getNativeBuildContext?.() as { build?: { esbuild?: EsbuildModule } } | undefined)?.build?.esbuild;
-      if (esbuild === undefined) return null;
-      const stripped = await esbuild.transform(code, { loader: file.endsWith("x") ? "tsx" : "ts", sourcefile: file, sourcemap: "external" });
-      js = stripped.code;
-      stripMap = JSON.parse(stripped.map) as SourceMap;
-      markedAt = marksAfterStripping(code, js, stripMap);
-    }
-    const out = rewrite(js, file, { precompiledFrom: options?.precompiledFrom, markedAt });
-    if (out === null) return null;
-    const toFile = located(stripMap);
-    for (const w of out.warnings) report(this, "warn", file, toFile(w));
-    if (out.errors.length > 0) {
-      // Rollup's and Vite's `error` throws; esbuild's (through unplugin) collects, so return too.
-      for (const e of out.errors) report(this, "error", file, toFile(e));
-      return null;
-    }
-    if (out.code === js) return null;
-    return { code: out.code, map: stripMap === undefined ? out.map : compose(out.map, stripMap) };
-  },
-}));
+export const adjointPlugin = createUnplugin((options: AdjointPluginOptions | undefined, meta) => {
+  // Checked when the plugin is made, so a misspelt option fails the build's configuration, not silently.
+  const { precompiledFrom } = expectOptions<AdjointPluginOptions>("adjointPlugin", options, ["precompiledFrom"]);
+  if (precompiledFrom !== undefined && typeof precompiledFrom !== "string") {
+    throw invalidArgument("adjointPlugin", `precompiledFrom must be a module specifier (a string), got ${describe(precompiledFrom)}`, { argument: "precompiledFrom", key: "precompiledFrom", got: describe(precompiledFrom) });
+  }
+  return pluginFor(precompiledFrom, meta.framework);
+});
+
+function pluginFor(precompiledFrom: string | undefined, framework: string): UnpluginOptions {
+  return {
+    name: "adjoint",
+    enforce: "post",
+    transformInclude(id) {
+      const file = id.split("?")[0];
+      return SCRIPT.test(file) && !file.includes("/node_modules/");
+    },
+    async transform(code, id) {
+      if (!code.includes("differentiate")) return null;
+      const file = id.split("?")[0];
+      let js = code;
+      let stripMap: SourceMap | undefined;
+      let markedAt: Set<number> | undefined;
+      if (framework === "esbuild" && TYPESCRIPT.test(file)) {
+        const esbuild = (this.getNativeBuildContext?.() as { build?: { esbuild?: EsbuildModule } } | undefined)?.build?.esbuild;
+        if (esbuild === undefined) return null;
+        const stripped = await esbuild.transform(code, { loader: file.endsWith("x") ? "tsx" : "ts", sourcefile: file, sourcemap: "external" });
+        js = stripped.code;
+        stripMap = JSON.parse(stripped.map) as SourceMap;
+        markedAt = marksAfterStripping(code, js, stripMap);
+      }
+      const out = rewrite(js, file, { precompiledFrom, markedAt });
+      if (out === null) return null;
+      const toFile = located(stripMap);
+      for (const w of out.warnings) report(this, "warn", file, toFile(w));
+      if (out.errors.length > 0) {
+        // Rollup's and Vite's `error` throws; esbuild's (through unplugin) collects, so return too.
+        for (const e of out.errors) report(this, "error", file, toFile(e));
+        return null;
+      }
+      if (out.code === js) return null;
+      return { code: out.code, map: stripMap === undefined ? out.map : compose(out.map, stripMap) };
+    },
+  };
+}
 
 /**
  * esbuild drops the `@differentiate` comments with the types: where each marked function starts in

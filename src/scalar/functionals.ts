@@ -7,7 +7,7 @@
  * style `([a, b]) => a.mul(b.sin())` and the generic style `(xs, S) => S.mul(xs[0], S.sin(xs[1]))`
  * both work. It may return a plain number for a constant result (gradient zero).
  */
-import { AdError, describe, expectFiniteVector, expectFunction, expectLength, invalidArgument } from "../errors.js";
+import { AdError, describe, expectBooleanOption, expectFiniteVector, expectFunction, expectLength, expectOptions, invalidArgument } from "../errors.js";
 import type { MultivariateFn, VectorFn } from "./scalar.js";
 import { Tape } from "./tape/tape.js";
 import { Var } from "./tape/variable.js";
@@ -29,8 +29,8 @@ export function gradient(f: MultivariateFn, x: readonly number[], options: Rever
 
 /** `valueAndGradient`, with `op` naming the public function the caller called (for its errors). */
 function valueAndGradientFor(op: string, f: MultivariateFn, x: readonly number[], options: ReverseOptions): { value: number; gradient: number[] } {
-  const point = prepare(op, f, x, options);
-  const tape = new Tape({ checkFinite: options.checkFinite === true, capacity: 64 });
+  const { point, checkFinite } = prepare(op, f, x, options);
+  const tape = new Tape({ checkFinite, capacity: 64 });
   const xs = tape.variables(point);
   const y = output(op, tape, f(xs, tape.scalar));
   return { value: tape.value(y), gradient: tape.backward(y).wrt(xs) };
@@ -39,8 +39,8 @@ function valueAndGradientFor(op: string, f: MultivariateFn, x: readonly number[]
 /** f(x) and J[i][j] = ∂fᵢ/∂xⱼ: f is recorded once and swept backward once per output (row). */
 export function jacobian(f: VectorFn, x: readonly number[], options: ReverseOptions = {}): { value: number[]; jacobian: number[][] } {
   const op = "jacobian";
-  const point = prepare(op, f, x, options);
-  const tape = new Tape({ checkFinite: options.checkFinite === true, capacity: 64 });
+  const { point, checkFinite } = prepare(op, f, x, options);
+  const tape = new Tape({ checkFinite, capacity: 64 });
   const xs = tape.variables(point);
   const ys: unknown = f(xs, tape.scalar);
   if (!Array.isArray(ys)) {
@@ -59,21 +59,21 @@ export function jacobian(f: VectorFn, x: readonly number[], options: ReverseOpti
  */
 export function hessianVectorProduct(f: MultivariateFn, x: readonly number[], v: readonly number[], options: ReverseOptions = {}): number[] {
   const op = "hessianVectorProduct";
-  const point = prepare(op, f, x, options);
+  const { point, checkFinite } = prepare(op, f, x, options);
   const direction = expectFiniteVector(op, "v", v);
   if (direction.length !== point.length) {
     throw new AdError("ShapeMismatch", `v has ${direction.length} components but x has ${point.length}`, { op, xLength: point.length, vLength: direction.length });
   }
-  const tape = new Tape({ tangents: true, checkFinite: options.checkFinite === true, capacity: 64 });
+  const tape = new Tape({ tangents: true, checkFinite, capacity: 64 });
   return hvp(op, f, tape, point, direction);
 }
 
 /** The Hessian of f at x, one forward-over-reverse pass per column (n passes on one reused tape). */
 export function hessian(f: MultivariateFn, x: readonly number[], options: ReverseOptions = {}): number[][] {
   const op = "hessian";
-  const point = prepare(op, f, x, options);
+  const { point, checkFinite } = prepare(op, f, x, options);
   const n = point.length;
-  const tape = new Tape({ tangents: true, checkFinite: options.checkFinite === true, capacity: 64 });
+  const tape = new Tape({ tangents: true, checkFinite, capacity: 64 });
   const e = new Array<number>(n).fill(0);
   const columns: number[][] = [];
   for (let j = 0; j < n; j++) {
@@ -92,12 +92,10 @@ function hvp(op: string, f: MultivariateFn, tape: Tape, point: readonly number[]
   return tape.backward(y).tangentWrt(xs);
 }
 
-function prepare(op: string, f: unknown, x: unknown, options: unknown): number[] {
+function prepare(op: string, f: unknown, x: unknown, options: unknown): { point: number[]; checkFinite: boolean } {
   expectFunction(op, "f", f);
-  if (options === null || typeof options !== "object") {
-    throw invalidArgument(op, `options must be an object, got ${describe(options)}`, { argument: "options", got: describe(options) });
-  }
-  return expectFiniteVector(op, "x", x);
+  const { checkFinite } = expectOptions<ReverseOptions>(op, options, ["checkFinite"], true);
+  return { point: expectFiniteVector(op, "x", x), checkFinite: expectBooleanOption(op, "checkFinite", checkFinite, false) };
 }
 
 /** f's result as something `backward` accepts: a variable of this tape or a number. */

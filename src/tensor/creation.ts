@@ -3,7 +3,7 @@
  * fills from an explicit `Rng` (`rng(seed)`); without one, a fresh `rng(0)` is used, so results are
  * reproducible by default and no hidden global generator exists.
  */
-import { AdError, describe, expectFinite, expectInteger, expectLength, invalidArgument } from "../errors.js";
+import { AdError, describe, expectFinite, expectOptions, expectInteger, expectLength, invalidArgument } from "../errors.js";
 import { allocate, coerce, dtypeOfArray, expectDType, isFloat, type DType, type Storage } from "./dtype.js";
 import { Rng, rng as makeRng } from "./rng.js";
 import { expectShape, formatShape, MAX_ELEMENTS, MAX_RANK, sizeOf } from "./shape.js";
@@ -25,11 +25,9 @@ export interface RandomOptions extends CreateOptions {
   readonly rng?: Rng;
 }
 
-function options<T extends object>(op: string, value: unknown): T {
-  if (value === undefined) return {} as T;
-  if (value === null || typeof value !== "object") throw invalidArgument(op, `options must be an object, got ${describe(value)}`, { got: describe(value) });
-  return value as T;
-}
+const CREATE_KEYS = ["dtype", "requiresGrad"] as const;
+const TENSOR_KEYS = [...CREATE_KEYS, "shape"] as const;
+const RANDOM_KEYS = [...CREATE_KEYS, "rng"] as const;
 
 /** The dtype asked for, checked with `requiresGrad` (before anything is allocated). */
 function dtypeOption(op: string, opts: CreateOptions, fallback: DType = "float32"): DType {
@@ -54,7 +52,7 @@ function created(opts: CreateOptions, storage: Storage, dtype: DType, shape: rea
  */
 export function tensor(values: unknown, opts?: TensorOptions): Tensor {
   const op = "tensor";
-  const o = options<TensorOptions>(op, opts);
+  const o = expectOptions<TensorOptions>(op, opts, TENSOR_KEYS);
   const typed = dtypeOfArray(values);
   let flat: ArrayLike<number>;
   let shape: number[];
@@ -120,7 +118,7 @@ export function full<const S extends readonly number[]>(shape: S, value: number,
 
 function filled(op: string, shape: readonly number[], value: unknown, opts: unknown): Tensor {
   const dims = expectShape(op, "shape", shape);
-  const o = options<CreateOptions>(op, opts);
+  const o = expectOptions<CreateOptions>(op, opts, CREATE_KEYS);
   const dtype = dtypeOption(op, o);
   if (typeof value !== "number" && typeof value !== "boolean") throw invalidArgument(op, `value must be a number, got ${describe(value)}`, { got: describe(value) });
   const storage = allocate(dtype, sizeOf(dims), op);
@@ -131,7 +129,7 @@ function filled(op: string, shape: readonly number[], value: unknown, opts: unkn
 export function zeros<const S extends readonly number[]>(shape: S, opts?: CreateOptions): Tensor<S> {
   const op = "zeros";
   const dims = expectShape(op, "shape", shape);
-  const o = options<CreateOptions>(op, opts);
+  const o = expectOptions<CreateOptions>(op, opts, CREATE_KEYS);
   const dtype = dtypeOption(op, o);
   return created(o, allocate(dtype, sizeOf(dims), op), dtype, dims) as unknown as Tensor<S>;
 }
@@ -153,7 +151,7 @@ export function arange(start: number, stop?: number, step = 1, opts?: CreateOpti
   if (step === 0) throw invalidArgument(op, "step must not be 0", { step });
   const n = Math.max(0, Math.ceil((stop - start) / step));
   if (n > MAX_ELEMENTS) throw invalidArgument(op, `the range has ${n} elements, more than ${MAX_ELEMENTS}`, { start, stop, step });
-  const o = options<CreateOptions>(op, opts);
+  const o = expectOptions<CreateOptions>(op, opts, CREATE_KEYS);
   const dtype = dtypeOption(op, o);
   const storage = allocate(dtype, n, op);
   for (let i = 0; i < n; i++) storage[i] = coerce(dtype, start + i * step);
@@ -166,7 +164,7 @@ export function linspace(start: number, stop: number, n: number, opts?: CreateOp
   expectFinite(op, "start", start);
   expectFinite(op, "stop", stop);
   expectInteger(op, "n", n, 0, MAX_ELEMENTS);
-  const o = options<CreateOptions>(op, opts);
+  const o = expectOptions<CreateOptions>(op, opts, CREATE_KEYS);
   const dtype = dtypeOption(op, o);
   const storage = allocate(dtype, n, op);
   const step = n > 1 ? (stop - start) / (n - 1) : 0;
@@ -180,7 +178,7 @@ export function eye(n: number, m = n, opts?: CreateOptions): Tensor {
   expectInteger(op, "n", n, 0, MAX_ELEMENTS);
   expectInteger(op, "m", m, 0, MAX_ELEMENTS);
   const dims = expectShape(op, "shape", [n, m]);
-  const o = options<CreateOptions>(op, opts);
+  const o = expectOptions<CreateOptions>(op, opts, CREATE_KEYS);
   const dtype = dtypeOption(op, o);
   const storage = allocate(dtype, n * m, op);
   for (let i = 0; i < Math.min(n, m); i++) storage[i * m + i] = 1;
@@ -195,7 +193,7 @@ function generator(op: string, o: RandomOptions): Rng {
 
 function randomFloat(op: string, shape: readonly number[], opts: unknown, draw: (g: Rng) => number): Tensor {
   const dims = expectShape(op, "shape", shape);
-  const o = options<RandomOptions>(op, opts);
+  const o = expectOptions<RandomOptions>(op, opts, RANDOM_KEYS);
   const dtype = dtypeOption(op, o);
   if (dtype !== "float32" && dtype !== "float64") throw invalidArgument(op, `dtype must be float32 or float64, got ${dtype}`, { dtype });
   const g = generator(op, o);
@@ -220,7 +218,7 @@ export function randint<const S extends readonly number[]>(low: number, high: nu
   expectInteger(op, "low", low, -(2 ** 31), 2 ** 31 - 1);
   expectInteger(op, "high", high, low + 1, 2 ** 31);
   const dims = expectShape(op, "shape", shape);
-  const o = options<RandomOptions>(op, opts);
+  const o = expectOptions<RandomOptions>(op, opts, RANDOM_KEYS);
   const dtype = dtypeOption(op, o, "int32");
   const g = generator(op, o);
   const storage = allocate(dtype, sizeOf(dims), op);

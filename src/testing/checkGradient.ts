@@ -4,7 +4,7 @@
  * (D(h) and D(h/2) combined to cancel the h² error term), so it is accurate to about 1e−10 relative
  * on smooth functions and tolerances can be tight enough to catch a wrong rule.
  */
-import { AdError, describe, expectFinite, expectFiniteVector, expectFunction, expectInteger, expectLength, invalidArgument } from "../errors.js";
+import { AdError, describe, expectFinite, expectFiniteVector, expectFunction, expectInteger, expectLength, expectOptions, invalidArgument } from "../errors.js";
 
 export interface CheckGradientOptions {
   /** The gradient to check: the values at `x`, or a function computing them. */
@@ -68,9 +68,7 @@ export function checkGradient(f: (x: number[]) => number, x: ArrayLike<number>, 
   const op = "checkGradient";
   expectFunction(op, "f", f);
   const point = expectFiniteVector(op, "x", x);
-  if (opts === null || typeof opts !== "object") {
-    throw invalidArgument(op, `opts must be an object with a gradient, got ${describe(opts)}`);
-  }
+  opts = expectOptions<CheckGradientOptions>(op, opts, ["gradient", "step", "rtol", "atol"], true);
   const step = opts.step ?? 1e-3;
   const rtol = opts.rtol ?? 1e-6;
   const atol = opts.atol ?? 1e-8;

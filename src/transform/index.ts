@@ -8,7 +8,7 @@
  * per argument, in order, even for a single argument: a number for a number argument, a
  * `Float64Array` of the same length for an array argument.
  */
-import { AdError, describe, expectFunction, invalidArgument } from "../errors.js";
+import { AdError, attempt, describe, expectFunction, expectOptions, invalidArgument } from "../errors.js";
 import { cse } from "./analysis.js";
 import { entryCode, expectTangentCount, forwardWrapper, mark, reverseInto, reverseSlow, withInto, type Entry, type Kernel, type Kernels, type TransformGradient } from "./derivative.js";
 import { forEachNode } from "./control.js";
@@ -180,11 +180,14 @@ function inferKinds(parsed: Parsed): ArgKind[] {
   return names.map((n) => (arrays.has(n) ? "arr" : "num"));
 }
 
-function readOptions(op: string, opts: unknown): { mode: "reverse" | "forward"; lower: LowerOptions } {
-  if (opts === undefined) return { mode: "reverse", lower: {} };
-  if (opts === null || typeof opts !== "object") throw invalidArgument(op, `options must be an object, got ${describe(opts)}`, { argument: "options" });
-  const o = opts as Record<string, unknown>;
-  const { mode = "reverse", constants, functions } = readable(op, "options", () => ({ mode: o.mode, constants: o.constants, functions: o.functions }));
+/**
+ * The checked options (unknown keys refused); a getter or Proxy trap that throws while they are read
+ * is reported as an InvalidArgument, as for every other value the transform reads.
+ */
+function readOptions(op: string, opts: unknown, known: readonly (keyof DifferentiateOptions)[] = ["mode", "constants", "functions"]): { mode: "reverse" | "forward"; lower: LowerOptions } {
+  const checked = readable(op, "options", () => attempt(() => expectOptions<DifferentiateOptions>(op, opts, known)));
+  if (!checked.ok) throw checked.error;
+  const { mode = "reverse", constants, functions } = checked.value;
   if (mode !== "reverse" && mode !== "forward") throw invalidArgument(op, `options.mode must be "reverse" or "forward", got ${describe(mode)}`, { argument: "mode" });
   return { mode, lower: { constants, functions } };
 }
@@ -288,7 +291,7 @@ function gradientTangent(inner: DifferentiatedMark): HessianVectorProduct {
 export function transformHessian(fn: (...args: never[]) => unknown, opts?: Omit<DifferentiateOptions, "mode">): TransformedHessian {
   const op = "transformHessian";
   expectFunction(op, "fn", fn);
-  const { lower } = readOptions(op, opts === undefined ? undefined : readable(op, "options", () => ({ ...opts, mode: "reverse" })));
+  const { lower } = readOptions(op, opts, ["constants", "functions"]);
   const inner = differentiatedMark(fn);
   // The Hessian of a gradient's function is that function's Hessian; of anything else, refused.
   if (inner !== undefined && inner.derivative !== "reverse") throw secondTransform(op, inner.derivative, "hessian");

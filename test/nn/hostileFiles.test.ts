@@ -272,8 +272,8 @@ describe.runIf(linux)("loadFile reads regular files only, and only as much as th
 describe("loadFile's options", () => {
   const path = join(scratch, "options.safetensors");
   it.each([
-    [{ maxbytes: 10 }, { option: "maxbytes" }],
-    [{ maxBytes: 10, limit: 3 }, { option: "limit" }],
+    [{ maxbytes: 10 }, { key: "maxbytes" }],
+    [{ maxBytes: 10, limit: 3 }, { key: "limit" }],
     [{ maxBytes: -1 }, { argument: "maxBytes" }],
     [{ maxBytes: 1.5 }, { argument: "maxBytes" }],
     [{ maxBytes: "1" }, { argument: "maxBytes" }],

@@ -1,8 +1,7 @@
 /** Activation functions as modules, for `Sequential`: each is the primitive of the same name. */
 import { gelu, relu, sigmoid, tanh, type GeluOptions } from "../../tensor/primitives/unary.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { describe, invalidArgument } from "../../errors.js";
-import { optionsOf } from "../checks.js";
+import { describe, expectOptions, invalidArgument } from "../../errors.js";
 import { Module } from "../module.js";
 
 export class ReLU extends Module {
@@ -15,7 +14,7 @@ export class ReLU extends Module {
 export class GELU extends Module {
   constructor(readonly options: GeluOptions = {}) {
     super();
-    const approximate: unknown = optionsOf<GeluOptions>("GELU", options).approximate;
+    const approximate: unknown = expectOptions<GeluOptions>("GELU", options, ["approximate"]).approximate;
     if (approximate !== undefined && approximate !== "none" && approximate !== "tanh") {
       throw invalidArgument("GELU", `approximate must be "none" or "tanh", got ${describe(approximate)}`, { argument: "approximate", got: describe(approximate) });
     }

@@ -3,12 +3,12 @@
  * 1/(1 − p) (inverted dropout, so evaluation needs no rescaling); in evaluation mode, the identity.
  * The mask is drawn from the layer's own generator, so a seeded run drops the same elements.
  */
-import { expectFinite, invalidArgument } from "../../errors.js";
+import { expectFinite, expectOptions, invalidArgument } from "../../errors.js";
 import { allocate } from "../../tensor/dtype.js";
 import { mul } from "../../tensor/primitives/arithmetic.js";
 import type { Rng } from "../../tensor/rng.js";
 import { fromStorage, type Tensor } from "../../tensor/tensor.js";
-import { expectFloatTensor, expectRng, expectTensor, optionsOf } from "../checks.js";
+import { expectFloatTensor, expectRng, expectTensor } from "../checks.js";
 import { Module } from "../module.js";
 
 export class Dropout extends Module {
@@ -20,7 +20,7 @@ export class Dropout extends Module {
     expectFinite("Dropout", "p", p);
     if (!(p >= 0 && p < 1)) throw invalidArgument("Dropout", `p must be in [0, 1), got ${p}`, { argument: "p", got: p });
     // Dropout masks are seeded: the generator is required, and must be one (not checked at forward).
-    expectRng("Dropout", optionsOf<{ rng?: unknown }>("Dropout", options, true).rng);
+    expectRng("Dropout", expectOptions<{ rng?: unknown }>("Dropout", options, ["rng"], true).rng);
   }
 
   forward(x: Tensor): Tensor {

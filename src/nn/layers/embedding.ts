@@ -1,12 +1,12 @@
 /** Embedding: a [count, dim] table whose rows are looked up by integer indices of any shape. */
-import { AdError, expectInteger } from "../../errors.js";
+import { AdError, expectInteger, expectOptions } from "../../errors.js";
 import { indexSelect } from "../../tensor/primitives/gather.js";
 import { reshape } from "../../tensor/primitives/shape.js";
 import type { FloatDType } from "../../tensor/dtype.js";
 import type { Rng } from "../../tensor/rng.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { normal } from "../init.js";
-import { expectRng, expectTensor, floatDTypeOption, optionsOf } from "../checks.js";
+import { expectRng, expectTensor, floatDTypeOption } from "../checks.js";
 import { Module } from "../module.js";
 
 export class Embedding extends Module {
@@ -21,7 +21,7 @@ export class Embedding extends Module {
     super();
     expectInteger("Embedding", "count", count, 1, 2 ** 30);
     expectInteger("Embedding", "dim", dim, 1, 2 ** 30);
-    const o = optionsOf<{ rng: Rng; dtype?: FloatDType }>("Embedding", options, true);
+    const o = expectOptions<{ rng: Rng; dtype?: FloatDType }>("Embedding", options, ["rng", "dtype"], true);
     const init = { rng: expectRng("Embedding", o.rng), dtype: floatDTypeOption("Embedding", o.dtype) };
     this.weight = this.parameter("weight", normal([count, dim], 0, 1, init));
   }

@@ -4,7 +4,7 @@
  * copy (the product reads its operands through their strides). Default initialisation is PyTorch's:
  * Kaiming-uniform with a = √5 for the weight (bound 1/√fanIn) and U(±1/√fanIn) for the bias.
  */
-import { AdError, expectInteger } from "../../errors.js";
+import { AdError, expectBooleanOption, expectInteger, expectOptions } from "../../errors.js";
 import { add } from "../../tensor/primitives/arithmetic.js";
 import { conv2d, expectPair, type PairLike } from "../../tensor/primitives/conv.js";
 import { matmul } from "../../tensor/primitives/matmul.js";
@@ -13,7 +13,7 @@ import type { FloatDType } from "../../tensor/dtype.js";
 import type { Rng } from "../../tensor/rng.js";
 import { formatShape } from "../../tensor/shape.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { expectRng, expectTensor, floatDTypeOption, optionsOf } from "../checks.js";
+import { expectRng, expectTensor, floatDTypeOption } from "../checks.js";
 import { fansOf, kaimingUniform, uniform } from "../init.js";
 import { Module } from "../module.js";
 
@@ -27,8 +27,9 @@ export interface LayerInit {
 }
 
 /** The init options, checked under the layer's name (rng and dtype would otherwise fail in the init function). */
-function initOptions<T extends LayerInit>(op: string, options: unknown): T {
-  const o = optionsOf<T>(op, options, true);
+function initOptions<T extends LayerInit>(op: string, options: unknown, more: readonly (keyof T & string)[] = []): T {
+  const o = expectOptions<T>(op, options, ["rng", "dtype", "bias", ...more], true);
+  expectBooleanOption(op, "bias", o.bias, true);
   expectRng(op, o.rng);
   floatDTypeOption(op, o.dtype);
   return o;
@@ -102,7 +103,7 @@ export class Conv2d extends Module {
     const op = "Conv2d";
     expectInteger(op, "inChannels", inChannels, 1, 2 ** 20);
     expectInteger(op, "outChannels", outChannels, 1, 2 ** 20);
-    options = initOptions<Conv2dInit>(op, options);
+    options = initOptions<Conv2dInit>(op, options, ["stride", "padding", "dilation"]);
     // Checked here, not first at forward: a bad stride is the constructor's argument.
     this.#geometry = {
       stride: expectPair(op, "stride", options.stride, [1, 1], 1),

@@ -9,7 +9,7 @@
  * Buffer names are PyTorch's (`running_mean`, `running_var`, `num_batches_tracked`) so state dicts
  * load in either library.
  */
-import { AdError, expectFinite, expectInteger, invalidArgument } from "../../errors.js";
+import { AdError, expectBooleanOption, expectFinite, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
 import { noGrad } from "../../tensor/autograd/mode.js";
 import { ones, zeros } from "../../tensor/creation.js";
 import type { FloatDType } from "../../tensor/dtype.js";
@@ -18,7 +18,7 @@ import { mean } from "../../tensor/primitives/reduce.js";
 import { reshape } from "../../tensor/primitives/shape.js";
 import { rsqrt } from "../../tensor/primitives/unary.js";
 import { expectShape, formatShape } from "../../tensor/shape.js";
-import { expectPositive, expectTensor, floatDTypeOption, optionsOf } from "../checks.js";
+import { expectPositive, expectTensor, floatDTypeOption } from "../checks.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { Module } from "../module.js";
 
@@ -29,6 +29,8 @@ export interface NormOptions {
   readonly affine?: boolean;
   readonly dtype?: FloatDType;
 }
+
+const NORM_KEYS = ["eps", "affine", "dtype"] as const;
 
 /** (x − mean) / √(var + eps) over `axes`, var the biased one; returns it with the mean and variance. */
 function normalize(x: Tensor, axes: number[], eps: number): { y: Tensor; mu: Tensor; variance: Tensor } {
@@ -49,11 +51,11 @@ export class LayerNorm extends Module {
     const op = "LayerNorm";
     const shape = expectShape(op, "normalizedShape", typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape);
     if (shape.length === 0 || shape.some((d) => d < 1)) throw invalidArgument(op, `normalizedShape must be one or more dims ≥ 1, got [${shape.join(", ")}]`);
-    options = optionsOf(op, options);
+    options = expectOptions<NormOptions>(op, options, NORM_KEYS);
     this.normalizedShape = shape;
     this.eps = expectPositive(op, "eps", options.eps ?? 1e-5);
     const dtype = floatDTypeOption(op, options.dtype);
-    if (options.affine !== false) {
+    if (expectBooleanOption(op, "affine", options.affine, true)) {
       this.weight = this.parameter("weight", ones(shape, { dtype }));
       this.bias = this.parameter("bias", zeros(shape, { dtype }));
     }
@@ -98,12 +100,12 @@ class BatchNorm extends Module {
     super();
     const op = this.constructor.name;
     expectInteger(op, "numFeatures", numFeatures, 1, 2 ** 30);
-    options = optionsOf(op, options);
+    options = expectOptions<BatchNormOptions>(op, options, [...NORM_KEYS, "momentum"]);
     this.eps = expectPositive(op, "eps", options.eps ?? 1e-5);
     this.momentum = expectFinite(op, "momentum", options.momentum ?? 0.1);
     if (!(this.momentum >= 0 && this.momentum <= 1)) throw invalidArgument(op, `momentum must be in [0, 1], got ${this.momentum}`, { argument: "momentum", got: this.momentum });
     const dtype = floatDTypeOption(op, options.dtype);
-    if (options.affine !== false) {
+    if (expectBooleanOption(op, "affine", options.affine, true)) {
       this.weight = this.parameter("weight", ones([numFeatures], { dtype }));
       this.bias = this.parameter("bias", zeros([numFeatures], { dtype }));
     }

@@ -11,7 +11,7 @@
  * `S.value(S.sign(S.sub(a, b)))` instead of on `S.value(a) > S.value(b)` makes the guard the
  * comparison's outcome, so the replay fails only when the outcome changes.
  */
-import { AdError, describe, expectFiniteVector, invalidArgument } from "../../errors.js";
+import { AdError, describe, expectFiniteVector, expectOptions, invalidArgument } from "../../errors.js";
 import { Dual, dualScalar } from "../dual.js";
 import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../elementary.js";
 import { numberScalar } from "../number.js";
@@ -351,10 +351,7 @@ function sweepTangent(A: Arena, tpartial: Float64Array, tadj: Float64Array, out:
 
 /** `Tape.record`'s option check. */
 export function onBranchOption(op: string, options: unknown): "throw" | "retrace" {
-  if (options === null || typeof options !== "object") {
-    throw invalidArgument(op, `options must be an object, got ${describe(options)}`, { argument: "options", got: describe(options) });
-  }
-  const onBranch = (options as RecordOptions).onBranch ?? "throw";
+  const onBranch: unknown = expectOptions<RecordOptions>(op, options, ["onBranch"], true).onBranch ?? "throw";
   if (onBranch !== "throw" && onBranch !== "retrace") {
     throw invalidArgument(op, `onBranch must be "throw" or "retrace", got ${describe(onBranch)}`, { argument: "onBranch", got: describe(onBranch) });
   }

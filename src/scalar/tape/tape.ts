@@ -13,7 +13,7 @@
  * derivative rules from `elementary.ts` evaluated on dual numbers); the reverse sweep then gives
  * H·ẋ alongside the gradient: forward over reverse, used by `hessian` and `hessianVectorProduct`.
  */
-import { AdError, describe, expectFiniteVector, expectFunction, expectLength, invalidArgument } from "../../errors.js";
+import { AdError, describe, expectBooleanOption, expectFiniteVector, expectFunction, expectLength, expectOptions, invalidArgument } from "../../errors.js";
 import { Dual, dualScalar } from "../dual.js";
 import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../elementary.js";
 import { numberScalar } from "../number.js";
@@ -37,6 +37,8 @@ export interface TapeOptions {
   /** Initial node capacity (edges get twice as many); the arena grows by doubling beyond it. */
   readonly capacity?: number;
 }
+
+const TAPE_KEYS = ["checkFinite", "tangents", "capacity"] as const;
 
 /** A `Tape.with` callback: generic in the brand, so each tape's variables get their own type. */
 export type TapeScope<R> = <B>(tape: Tape<B>) => R;
@@ -69,15 +71,13 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   private readonly handleView: Handles<B>;
 
   constructor(options: TapeOptions = {}) {
-    if (options === null || typeof options !== "object") {
-      throw invalidArgument("Tape", `options must be an object, got ${describe(options)}`, { got: describe(options) });
-    }
+    options = expectOptions<TapeOptions>("Tape", options, TAPE_KEYS, true);
     const capacity = options.capacity ?? 1024;
     if (!Number.isInteger(capacity) || capacity < 0 || capacity > 2 ** 28) {
       throw invalidArgument("Tape", `capacity must be an integer in [0, 2^28], got ${describe(capacity)}`, { capacity: describe(capacity) });
     }
-    this.checkFinite = options.checkFinite === true;
-    this.tangents = options.tangents === true;
+    this.checkFinite = expectBooleanOption("Tape", "checkFinite", options.checkFinite, false);
+    this.tangents = expectBooleanOption("Tape", "tangents", options.tangents, false);
     this.arena = new Arena(capacity, 2 * capacity, this.tangents);
     this.handleView = new Handles<B>(this.arena, 0, this.checkFinite);
     this.bytesPerNode = BYTES_PER_NODE + (this.tangents ? TANGENT_BYTES_PER_NODE : 0);
@@ -91,7 +91,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
    */
   static with<R>(fn: TapeScope<R>, options?: TapeOptions): R {
     if (typeof fn !== "function") throw invalidArgument("Tape.with", `fn must be a function, got ${describe(fn)}`, { got: describe(fn) });
-    const tape = new Tape<unknown>(options);
+    const tape = new Tape<unknown>(expectOptions<TapeOptions>("Tape.with", options, TAPE_KEYS));
     try {
       return fn(tape);
     } finally {

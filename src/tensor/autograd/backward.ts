@@ -4,7 +4,7 @@
  * `createGraph` the sweep's own operations are recorded, so its results can be differentiated again;
  * without `retainGraph` each node forgets its inputs once used, releasing the graph's memory.
  */
-import { AdError, describe, invalidArgument } from "../../errors.js";
+import { AdError, describe, expectBooleanOption, expectOptions, invalidArgument } from "../../errors.js";
 import { add } from "../primitives/arithmetic.js";
 import { zerosLike } from "../primitives/lift.js";
 import { sumTo } from "../primitives/shape.js";
@@ -126,10 +126,12 @@ function seedFor(op: string, root: Tensor, grad: unknown): Tensor {
 export function backward(root: Tensor, options: BackwardOptions = {}): void {
   const op = "backward";
   if (!(root instanceof Tensor)) throw invalidArgument(op, `expected a Tensor, got ${describe(root)}`, { got: describe(root) });
-  if (options === null || typeof options !== "object") throw invalidArgument(op, `options must be an object, got ${describe(options)}`, { got: describe(options) });
+  const o = expectOptions<BackwardOptions>(op, options, ["grad", "createGraph", "retainGraph"]);
+  const createGraph = expectBooleanOption(op, "createGraph", o.createGraph, false);
+  options = { ...o, createGraph, retainGraph: expectBooleanOption(op, "retainGraph", o.retainGraph, createGraph) };
   if (!root.requiresGrad) throw invalidArgument(op, "the tensor does not require a gradient: no input of the computation had requiresGrad set", { shape: [...root.shape] });
   const cotangents = sweep([root], [seedFor(op, root, options.grad)], new Set(), options);
-  withGrad(options.createGraph === true, () => {
+  withGrad(createGraph, () => {
     for (const [t, g] of cotangents) {
       if (t.node !== null || !t.requiresGrad) continue;
       t.grad = t.grad === null ? g : add(t.grad, g);

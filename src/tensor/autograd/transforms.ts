@@ -4,7 +4,7 @@
  * (grad of grad): when an argument is already part of an outer differentiation, the inner sweep is
  * recorded (`createGraph`) so the outer one can differentiate through it.
  */
-import { AdError, describe, expectFunction, invalidArgument } from "../../errors.js";
+import { AdError, describe, expectFunction, expectOptions, invalidArgument } from "../../errors.js";
 import { allocate, isFloat } from "../dtype.js";
 import { zerosLike } from "../primitives/lift.js";
 import { expand, reshape } from "../primitives/shape.js";
@@ -29,11 +29,20 @@ type Fn = (...args: never[]) => unknown;
 /** How many transforms' functions are running (nesting depth); 0 outside any transform. */
 let depth = 0;
 
-function argnumsOf(op: string, options: unknown, count: number): { list: number[]; single: boolean } {
-  if (options !== undefined && (options === null || typeof options !== "object")) {
-    throw invalidArgument(op, `options must be an object, got ${describe(options)}`, { got: describe(options) });
+/**
+ * The checked options, when the transform is made (not first when it is called). `hasAux` only where
+ * the op can return the aux value: elsewhere `hasAux: true` is refused, not ignored.
+ */
+function gradOptions(op: string, options: unknown, withAux: boolean): GradOptions {
+  const o = expectOptions<GradOptions>(op, options, ["argnums", "hasAux"]);
+  if (!withAux && o.hasAux !== undefined && o.hasAux !== false) {
+    throw invalidArgument(op, `hasAux is not supported by ${op} (only by grad and valueAndGrad), got ${describe(o.hasAux)}`, { argument: "hasAux", key: "hasAux", got: describe(o.hasAux) });
   }
-  const argnums = (options as GradOptions | undefined)?.argnums ?? 0;
+  return o;
+}
+
+function argnumsOf(op: string, options: GradOptions, count: number): { list: number[]; single: boolean } {
+  const argnums = options.argnums ?? 0;
   const single = typeof argnums === "number";
   const list = single ? [argnums] : Array.isArray(argnums) ? [...argnums] : null;
   if (list === null || list.length > 64 || list.some((a) => typeof a !== "number" || !Number.isInteger(a) || a < 0 || a >= count)) {
@@ -128,8 +137,8 @@ function splitAux(op: string, output: unknown, hasAux: boolean): [unknown, unkno
   return [output[0], output[1]];
 }
 
-function hasAuxOf(op: string, options: unknown): boolean {
-  const hasAux = (options as GradOptions | undefined)?.hasAux ?? false;
+function hasAuxOf(op: string, options: GradOptions): boolean {
+  const hasAux: unknown = options.hasAux ?? false;
   if (typeof hasAux !== "boolean") throw invalidArgument(op, `hasAux must be a boolean, got ${describe(hasAux)}`, { got: describe(hasAux) });
   return hasAux;
 }
@@ -146,9 +155,10 @@ export function valueAndGrad<F extends Fn>(f: F, options?: GradOptions): (...arg
 export function valueAndGrad<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => [Tensor | [Tensor, unknown], Tree] {
   const op = "valueAndGrad";
   expectFunction(op, "f", f);
+  const checked = gradOptions(op, options, true);
   return (...args: Parameters<F>) => {
-    const { list, single } = argnumsOf(op, options, args.length);
-    const hasAux = hasAuxOf(op, options);
+    const { list, single } = argnumsOf(op, checked, args.length);
+    const hasAux = hasAuxOf(op, checked);
     const traced = trace(op, f, args, list);
     const [value, aux] = splitAux(op, traced.output, hasAux);
     const y = scalarOutput(op, value);
@@ -167,7 +177,7 @@ export function grad<F extends Fn>(f: F, options: WithAux): (...args: Parameters
 export function grad<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => Tree;
 export function grad<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => Tree | [Tree, unknown] {
   expectFunction("grad", "f", f);
-  const vg = valueAndGrad(f, options);
+  const vg = valueAndGrad(f, gradOptions("grad", options, true));
   return (...args: Parameters<F>) => {
     const [value, g] = vg(...args);
     return Array.isArray(value) ? [g, value[1]] : g;
@@ -329,8 +339,9 @@ export function jacfwd<F extends Fn>(f: F, options?: GradOptions): (...args: Par
 export function jacfwd(f: Fn, options?: GradOptions): (...args: never[]) => unknown {
   const op = "jacfwd";
   expectFunction(op, "f", f);
+  const checked = gradOptions(op, options, false);
   return (...args: unknown[]) => {
-    const { list, single } = argnumsOf(op, options, args.length);
+    const { list, single } = argnumsOf(op, checked, args.length);
     const inputs = inputLeaves(op, args, list);
     // columns[i][leaf][k]: the output tangents for the unit tangent at element k of that input tensor.
     const columns: Tensor[][][][] = [];
@@ -368,8 +379,9 @@ export function jacrev<F extends Fn>(f: F, options?: GradOptions): (...args: Par
 export function jacrev(f: Fn, options?: GradOptions): (...args: never[]) => unknown {
   const op = "jacrev";
   expectFunction(op, "f", f);
+  const checked = gradOptions(op, options, false);
   return (...args: unknown[]) => {
-    const { list, single } = argnumsOf(op, options, args.length);
+    const { list, single } = argnumsOf(op, checked, args.length);
     inputLeaves(op, args, list);
     const traced = trace(op, f, args, list);
     const outputs = outputLeaves(op, traced.output);
@@ -406,6 +418,6 @@ export function hessian(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor;
 export function hessian<F extends Fn>(f: F, options?: GradOptions): (...args: Parameters<F>) => Tree;
 export function hessian(f: Fn, options?: GradOptions): (...args: never[]) => unknown {
   expectFunction("hessian", "f", f);
-  if ((options as GradOptions | undefined)?.hasAux !== undefined) throw invalidArgument("hessian", "hasAux is not supported by hessian", {});
-  return jacfwd(grad(f, options) as Fn, options);
+  const checked = gradOptions("hessian", options, false);
+  return jacfwd(grad(f, checked) as Fn, checked);
 }

@@ -12,7 +12,7 @@
  */
 import { kernels } from "../../backends/backend.js";
 import { type Pair, type WindowGeometry, windowCount } from "../../backends/cpu/kernels/conv.js";
-import { AdError, describe, expectInteger, invalidArgument } from "../../errors.js";
+import { AdError, describe, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
 import { isFloat } from "../dtype.js";
 import { bind, definePrimitive, type JvpArgs, type Primitive } from "../primitive.js";
 import { formatShape, type Shape } from "../shape.js";
@@ -81,15 +81,6 @@ export interface Conv2dOptions {
   readonly dilation?: PairLike;
 }
 
-/** An options object (undefined: {}), else InvalidArgument. */
-export function optionsObject(op: string, value: unknown): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw invalidArgument(op, `options must be an object, got ${describe(value)}`, { got: describe(value) });
-  }
-  return value as Record<string, unknown>;
-}
-
 /** A `PairLike` option as [h, w] integers ≥ min (`fallback` when undefined). */
 export function expectPair(op: string, name: string, value: unknown, fallback: Pair | undefined, min: number): Pair {
   if (value === undefined && fallback !== undefined) return fallback;
@@ -126,7 +117,7 @@ export function conv2d(x: Tensor, w: Tensor, options?: Conv2dOptions): Tensor {
   const op = "conv2d";
   const xt = expectNCHW(op, "x", x);
   const wt = expectNCHW(op, "w", w, "[F, C, KH, KW]");
-  const opts = optionsObject(op, options);
+  const opts = expectOptions<Record<keyof Conv2dOptions, unknown>>(op, options, ["stride", "padding", "dilation"]);
   const geo: WindowGeometry = {
     stride: expectPair(op, "stride", opts.stride, [1, 1], 1),
     padding: expectPair(op, "padding", opts.padding, [0, 0], 0),

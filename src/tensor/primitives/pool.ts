@@ -11,13 +11,13 @@
  * Average pooling is composed: a convolution of each channel with a constant kernel 1/(KH·KW).
  */
 import { gatherPlanes, maxPool2dArgmax, type Pair, scatterPlanes, type WindowGeometry, windowCount } from "../../backends/cpu/kernels/conv.js";
-import { AdError, invalidArgument } from "../../errors.js";
+import { AdError, describe, expectOptions, invalidArgument } from "../../errors.js";
 import { allocate } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { formatShape, type Shape } from "../shape.js";
 import { fromStorage, type Tensor } from "../tensor.js";
 import type { Pool2d } from "../types.js";
-import { conv2d, expectNCHW, expectPair, optionsObject, type PairLike } from "./conv.js";
+import { conv2d, expectNCHW, expectPair, type PairLike } from "./conv.js";
 import { expectFloat } from "./lift.js";
 import { reshape } from "./shape.js";
 
@@ -59,11 +59,16 @@ export interface Pool2dOptions {
   readonly stride?: PairLike;
   /** Padding on each side (≥ 0, at most half the kernel, as in PyTorch). Default 0. */
   readonly padding?: PairLike;
+  /** Only false (the default, as PyTorch's): rounding the output size up is not supported, so `true` is refused. */
+  readonly ceilMode?: false;
 }
 
 /** Checked pooling options (kernel, stride, padding), before any input is seen: pool layers check them when built. */
 export function poolWindow(op: string, options: unknown): PoolParams {
-  const opts = optionsObject(op, options);
+  const opts = expectOptions<Record<keyof Pool2dOptions, unknown>>(op, options, ["kernel", "stride", "padding", "ceilMode"], true);
+  if (opts.ceilMode !== undefined && opts.ceilMode !== false) {
+    throw invalidArgument(op, `ceilMode ${describe(opts.ceilMode)} is not supported: the output size always rounds down (ceilMode: false)`, { argument: "ceilMode", key: "ceilMode", got: describe(opts.ceilMode) });
+  }
   if (opts.kernel === undefined) throw invalidArgument(op, "options.kernel is required", { argument: "kernel" });
   const kernel = expectPair(op, "kernel", opts.kernel, undefined, 1);
   const stride = expectPair(op, "stride", opts.stride, kernel, 1);

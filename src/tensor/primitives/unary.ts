@@ -6,7 +6,7 @@
  */
 import { binaryOp, unaryOp } from "../../backends/dispatch.js";
 import type { UnaryOp } from "../../backends/ops.js";
-import { describe, invalidArgument } from "../../errors.js";
+import { describe, expectOptions, invalidArgument } from "../../errors.js";
 import { softplus as softplusNumber } from "../../scalar/elementary.js";
 import { erf as erfNumber } from "../../scalar/special.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
@@ -148,8 +148,7 @@ export interface GeluOptions {
 
 /** GELU: x·Φ(x) (exact, with erf) by default; `{ approximate: "tanh" }` for ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
 export function gelu(x: Tensor | number, options: GeluOptions = {}): Tensor {
-  if (options === null || typeof options !== "object") throw invalidArgument("gelu", `options must be an object, got ${describe(options)}`, { got: describe(options) });
-  const approximate: unknown = options.approximate ?? "none";
+  const approximate: unknown = expectOptions<GeluOptions>("gelu", options, ["approximate"]).approximate ?? "none";
   if (approximate !== "none" && approximate !== "tanh") {
     throw invalidArgument("gelu", `approximate must be "none" or "tanh", got ${describe(approximate)}`, { argument: "approximate", got: describe(approximate) });
   }
