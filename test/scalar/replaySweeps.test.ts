@@ -144,3 +144,26 @@ describe("generated sweeps on random loops", () => {
     );
   });
 });
+
+describe("Recording.into", () => {
+  it("writes the gradient into your Float64Array and returns it, as valueAndGradient computes it", () => {
+    const recording = Tape.record(chain, [1, 2, 3, 4]);
+    const gradient = new Float64Array(4).fill(7);
+    const x = Float64Array.of(0.5, -1, 2, 0.25);
+    const out = recording.into(gradient, x);
+    expect(out.gradient).toBe(gradient);
+    const expected = recording.valueAndGradient(x);
+    expect(out.value).toBe(expected.value);
+    expectSame(gradient, expected.gradient, "into");
+    // An input the output does not depend on gets 0, not what the array held.
+    const constant = Tape.record((_xs, S) => S.exp(S.from(1)), [1, 2]);
+    expect(constant.into(Float64Array.of(5, 5), [3, 4])).toEqual({ value: Math.E, gradient: Float64Array.of(0, 0) });
+  });
+
+  it("refuses a gradient that is not a Float64Array of one entry per input", () => {
+    const recording = Tape.record(chain, [1, 2]);
+    expect(thrown(() => recording.into([0, 0] as never, [1, 2])).details).toMatchObject({ op: "Recording.into", argument: "gradient" });
+    expect(thrown(() => recording.into(new Float64Array(3), [1, 2])).code).toBe("ShapeMismatch");
+    expect(thrown(() => recording.into(new Float64Array(2), [1, Infinity])).details).toMatchObject({ op: "Recording.into", argument: "x", index: 1 });
+  });
+});

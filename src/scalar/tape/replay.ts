@@ -93,15 +93,32 @@ export class Recording {
 
   /** f(x) and ∇f(x) by replaying the recorded arena: one forward and one reverse sweep, no call to f. */
   valueAndGradient(x: ArrayLike<number>): { value: number; gradient: number[] } {
-    const op = "Recording.valueAndGradient";
-    if (!this.forward(op, x)) this.retraceAt(this.point(op, x));
-    const { arena, inputs, output, value } = this.trace;
+    const value = this.sweep("Recording.valueAndGradient", x);
+    const { arena, inputs, output } = this.trace;
     // Written once each, doubles from the start: `fill(0)` first would make V8 convert the array's
     // elements from small integers to doubles halfway.
     const gradient = new Array<number>(inputs.length);
-    if (output >= 0) this.program.backward(output);
     for (let k = 0; k < inputs.length; k++) gradient[k] = output >= 0 && inputs[k] <= output ? arena.adj[inputs[k]] : 0;
-    return { value: output >= 0 ? arena.value[output] : value, gradient };
+    return { value, gradient };
+  }
+
+  /**
+   * `valueAndGradient` writing ∇f(x) into a `Float64Array` you own (one entry per input), so a loop
+   * allocates no gradient array per call; returns that array as `gradient`.
+   */
+  into(gradient: Float64Array, x: ArrayLike<number>): { value: number; gradient: Float64Array } {
+    const op = "Recording.into";
+    const n = this.trace.inputs.length;
+    if (!(gradient instanceof Float64Array)) {
+      throw invalidArgument(op, `gradient must be a Float64Array, got ${describe(gradient)}`, { argument: "gradient", got: describe(gradient) });
+    }
+    if (gradient.length !== n) {
+      throw new AdError("ShapeMismatch", `gradient has ${gradient.length} entries but f was recorded with ${n} inputs`, { op, gradientLength: gradient.length, recorded: n });
+    }
+    const value = this.sweep(op, x);
+    const { arena, inputs, output } = this.trace;
+    for (let k = 0; k < n; k++) gradient[k] = output >= 0 && inputs[k] <= output ? arena.adj[inputs[k]] : 0;
+    return { value, gradient };
   }
 
   /** ∇f(x) by replay. */
@@ -130,6 +147,15 @@ export class Recording {
     sweepTangent(arena, t.tpartial, t.tadj, output);
     for (let k = 0; k < inputs.length; k++) if (inputs[k] <= output) out[k] = t.tadj[inputs[k]];
     return out;
+  }
+
+  /** The forward sweep at x (retracing if a guard says so) and the reverse sweep; f(x). */
+  private sweep(op: string, x: unknown): number {
+    if (!this.forward(op, x)) this.retraceAt(this.point(op, x));
+    const { arena, output, value } = this.trace;
+    if (output < 0) return value;
+    this.program.backward(output);
+    return arena.value[output];
   }
 
   private point(op: string, x: unknown): number[] {
