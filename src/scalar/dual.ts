@@ -55,57 +55,56 @@ export class Dual implements Numeric<Dual> {
   // Each op has ONE allocation site, reached by both operand kinds: V8 can scalar-replace a Dual
   // (keep it in registers) only where it is not merged with another allocation or a call's result.
   add(b: Dual | number): Dual {
-    let bx: number;
-    let bdx: number;
+    let y: number;
+    let dy: number;
     if (typeof b === "number") {
-      bx = b;
-      bdx = 0;
+      y = this.x + b;
+      dy = this.dx;
     } else if (b instanceof Dual && b.tag === this.tag) {
-      bx = b.x;
-      bdx = b.dx;
+      y = this.x + b.x;
+      dy = this.dx + b.dx;
     } else return checked("add", this, b);
-    return new Trusted(this.x + bx, this.dx + bdx, this.tag);
+    return new Trusted(y, dy, this.tag);
   }
 
   sub(b: Dual | number): Dual {
-    let bx: number;
-    let bdx: number;
+    let y: number;
+    let dy: number;
     if (typeof b === "number") {
-      bx = b;
-      bdx = 0;
+      y = this.x - b;
+      dy = this.dx;
     } else if (b instanceof Dual && b.tag === this.tag) {
-      bx = b.x;
-      bdx = b.dx;
+      y = this.x - b.x;
+      dy = this.dx - b.dx;
     } else return checked("sub", this, b);
-    return new Trusted(this.x - bx, this.dx - bdx, this.tag);
+    return new Trusted(y, dy, this.tag);
   }
 
   mul(b: Dual | number): Dual {
-    let bx: number;
-    let bdx: number;
+    let y: number;
+    let dy: number;
     if (typeof b === "number") {
-      bx = b;
-      bdx = 0;
+      y = this.x * b;
+      dy = this.dx === 0 ? 0 : this.dx * b;
     } else if (b instanceof Dual && b.tag === this.tag) {
-      bx = b.x;
-      bdx = b.dx;
+      y = this.x * b.x;
+      dy = (this.dx === 0 ? 0 : this.dx * b.x) + (b.dx === 0 ? 0 : b.dx * this.x);
     } else return checked("mul", this, b);
-    return new Trusted(this.x * bx, (this.dx === 0 ? 0 : this.dx * bx) + (bdx === 0 ? 0 : bdx * this.x), this.tag);
+    return new Trusted(y, dy, this.tag);
   }
 
   div(b: Dual | number): Dual {
-    let bx: number;
-    let bdx: number;
+    let y: number;
+    let dy: number;
     if (typeof b === "number") {
-      bx = b;
-      bdx = 0;
+      y = this.x / b;
+      dy = this.dx === 0 ? 0 : this.dx / b;
     } else if (b instanceof Dual && b.tag === this.tag) {
-      bx = b.x;
-      bdx = b.dx;
+      y = this.x / b.x;
+      // d (a/b) = da/b − (a/b)·db/b
+      dy = (this.dx === 0 ? 0 : this.dx / b.x) + (b.dx === 0 ? 0 : -b.dx * (y / b.x));
     } else return checked("div", this, b);
-    const y = this.x / bx;
-    // d (a/b) = da/b − (a/b)·db/b
-    return new Trusted(y, (this.dx === 0 ? 0 : this.dx / bx) + (bdx === 0 ? 0 : -bdx * (y / bx)), this.tag);
+    return new Trusted(y, dy, this.tag);
   }
 
   pow(b: Dual | number): Dual {

@@ -334,6 +334,10 @@ describe("Dual: the ones ops make (unchecked constructor) are the same as new Du
       expect(d.mul(2).add(d).x).toBe(3 * d.x);
     }
     expect(made.mul(made)).toEqual(new Dual(4, 12, 0));
+    // A number operand leaves the tangent as it was, sign of zero included.
+    expect(Object.is(Dual.variable(2).mul(-0).dx, -0)).toBe(true);
+    expect(Object.is(new Dual(1, -0).add(3).dx, -0)).toBe(true);
+    expect(Object.is(new Dual(1, -0).sub(3).dx, -0)).toBe(true);
     expect(thrown(() => new Dual(1, 2, -1)).details).toMatchObject({ op: "Dual", argument: "tag" });
   });
 });
