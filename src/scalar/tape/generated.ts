@@ -31,7 +31,7 @@ export interface Sweeps {
 }
 
 /** Statements emitted (loop bodies counted once) above which the program is interpreted instead. */
-export const MAX_STATEMENTS = 1500;
+const MAX_STATEMENTS = 1500;
 /** Longest loop body looked for. */
 const MAX_PERIOD = 64;
 
@@ -45,11 +45,11 @@ interface Run {
 const RULES: readonly unknown[] = [...new Array<unknown>(FIRST_UNARY).fill(undefined), ...UNARY_OPS.map((name) => unaryRules[name]), ...BINARY_OPS.map((name) => binaryRules[name])];
 
 /** The generated sweeps over instructions 0 … count−1 (forward) and 0 … live−1 (backward), or undefined. */
-export function generateSweeps(p: Instructions, count: number, live: number, maxStatements = MAX_STATEMENTS): Sweeps | undefined {
-  const forwardRuns = runs(p, count);
-  const backwardRuns = live === count ? forwardRuns : runs(p, live);
-  if (statements(forwardRuns) + statements(backwardRuns) > maxStatements) return undefined;
-  const forward = `${forwardRuns.map((run) => emitRun(p, run, forwardStatement, false)).join("\n")}`;
+export function generateSweeps(p: Instructions, count: number, live: number): Sweeps | undefined {
+  const forwardRuns = runs(p, count, MAX_STATEMENTS);
+  const backwardRuns = live === count ? forwardRuns : runs(p, live, MAX_STATEMENTS);
+  if (forwardRuns === undefined || backwardRuns === undefined || statements(forwardRuns) + statements(backwardRuns) > MAX_STATEMENTS) return undefined;
+  const forward = forwardRuns.map((run) => emitRun(p, run, forwardStatement, false)).join("\n");
   const backward = `let g = 0;\n${[...backwardRuns].reverse().map((run) => emitRun(p, run, backwardStatement, true)).join("\n")}`;
   try {
     const make = new Function("RULES", "S", `"use strict";\nreturn {\nforward(v, wa, wb, P) {\n${forward}\n},\nbackward(v, adj, wa, wb, P) {\n${backward}\n}\n};`);
@@ -66,10 +66,14 @@ function statements(rs: readonly Run[]): number {
   return n;
 }
 
-/** Greedy split into runs: at each point, the period whose run covers most (ties: the shortest). */
-function runs(p: Instructions, count: number): Run[] {
+/**
+ * Greedy split into runs: at each point, the period whose run covers most (ties: the shortest).
+ * Undefined as soon as the runs need more than `budget` statements (no need to split the rest).
+ */
+function runs(p: Instructions, count: number, budget: number): Run[] | undefined {
   const out: Run[] = [];
   let s = 0;
+  let used = 0;
   while (s < count) {
     let best: Run = { start: s, period: 1, reps: 1 };
     for (let period = 1; period <= MAX_PERIOD && s + 2 * period <= count; period++) {
@@ -83,6 +87,8 @@ function runs(p: Instructions, count: number): Run[] {
     if (best.reps === 1 && last !== undefined && last.reps === 1) out[out.length - 1] = { start: last.start, period: last.period + 1, reps: 1 };
     else out.push(best);
     s += best.period * best.reps;
+    used += best.reps === 1 ? 1 : best.period;
+    if (used > budget) return undefined;
   }
   return out;
 }
