@@ -3,7 +3,7 @@
  * 1e6, computed as a plain-number primal, a hand-written analytic gradient, the source transform's
  * gradient (the floor the others are compared to), a Dual pass (one direction), tape record + backward
  * in three call styles (plain-number handles, explicit `tape.mul`, methods) and a replay of a recorded
- * tape. Prints min/median/max per case and the ratios to the primal and to the hand-written gradient,
+ * tape (`rec.into`, no gradient array per call, as the transform's `df.into`). Prints min/median/max per case and the ratios to the primal and to the hand-written gradient,
  * and the heap bytes each recorded op costs; writes the table into bench/RESULTS.md. Run with
  * `--quick` for a fast smoke run.
  */
@@ -82,6 +82,7 @@ for (const n of sizes) {
   const df = differentiate(chain);
   const into = [new Float64Array(n)];
   const recording = Tape.record(((xs, S) => generic(S, xs)) as MultivariateFn, x);
+  const replayInto = new Float64Array(n);
   const cases = [
     { name: "primal (plain loop)", run: () => chain(x) },
     { name: "primal (Scalar<number>)", run: () => generic(numberScalar, xsArray) },
@@ -91,14 +92,14 @@ for (const n of sizes) {
     { name: "tape, handles h.mul(a, b)", run: () => tapeHandles(tape, x, hs) },
     { name: "tape, explicit tape.mul(a, b)", run: () => tapeExplicit(tape, x) },
     { name: "tape, methods a.mul(b)", run: () => tapeMethods(tape, x) },
-    { name: "replay of Tape.record", run: () => recording.valueAndGradient(x).value },
+    { name: "replay of Tape.record, rec.into", run: () => recording.into(replayInto, x).value },
   ];
   const rounds = quick ? 5 : n >= 1e6 ? 11 : 21;
   const timings = timeInterleaved(cases, { rounds, warmup: 3, minMs: n < 1e5 ? 20 : 0 });
   const byName = new Map(timings.map((t) => [t.name, t] as const));
   const median = (name: string) => (byName.get(name) as Timing).median;
   for (const t of timings) rows.push([n.toExponential(0), t.name, fmtMs(t.min), fmtMs(t.median), fmtMs(t.max)]);
-  for (const style of ["transform, df.into (the floor)", "tape, handles h.mul(a, b)", "tape, explicit tape.mul(a, b)", "tape, methods a.mul(b)", "replay of Tape.record"]) {
+  for (const style of ["transform, df.into (the floor)", "tape, handles h.mul(a, b)", "tape, explicit tape.mul(a, b)", "tape, methods a.mul(b)", "replay of Tape.record, rec.into"]) {
     ratioRows.push([
       n.toExponential(0),
       style,

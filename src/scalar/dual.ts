@@ -16,63 +16,95 @@ import type { BinaryOp, Numeric, Scalar } from "./scalar.js";
 import { checked, MixedDual } from "./taggedDual.js";
 
 export class Dual implements Numeric<Dual> {
-  constructor(
-    /** The primal value. */
-    readonly x: number,
-    /** The tangent: the derivative of `x` along the seeded direction. */
-    readonly dx: number,
-    /**
-     * Which perturbation `dx` belongs to: each forward-mode call (`derivative`, …) seeds a tag of its
-     * own, so nested calls never mix their tangents (see `taggedDual.ts`). 0 for your own duals.
-     */
-    readonly tag = 0,
-  ) {
-    // One compare on the hot path; the error is built out of line so the constructor stays small
-    // enough to inline into every op.
+  // Declared, not class fields: assigned in the constructor, as `Trusted` (below) assigns them.
+  /** The primal value. */
+  declare readonly x: number;
+  /** The tangent: the derivative of `x` along the seeded direction. */
+  declare readonly dx: number;
+  /**
+   * Which perturbation `dx` belongs to: each forward-mode call (`derivative`, …) seeds a tag of its
+   * own, so nested calls never mix their tangents (see `taggedDual.ts`). 0 for your own duals.
+   */
+  declare readonly tag: number;
+
+  constructor(x: number, dx: number, tag = 0) {
+    // The ops build their results with `Trusted`, which skips this check.
     if (typeof x !== "number" || typeof dx !== "number" || typeof tag !== "number" || tag >>> 0 !== tag) notNumbers(x, dx, tag);
+    this.x = x;
+    this.dx = dx;
+    this.tag = tag;
   }
 
   /** An input to differentiate along: tangent `dx` (1 by default, i.e. d/dx). */
   static variable(x: number, dx = 1): Dual {
     if (typeof x !== "number") throw badNumber("Dual.variable", "x", x);
     if (typeof dx !== "number") throw badNumber("Dual.variable", "dx", dx);
-    return new Dual(x, dx);
+    return new Trusted(x, dx, 0);
   }
 
   /** A value that does not depend on the input: tangent 0. */
   static constant(x: number): Dual {
     if (typeof x !== "number") throw badNumber("Dual.constant", "x", x);
-    return new Dual(x, 0);
+    return new Trusted(x, 0, 0);
   }
 
   get value(): number {
     return this.x;
   }
 
+  // Each op has ONE allocation site, reached by both operand kinds: V8 can scalar-replace a Dual
+  // (keep it in registers) only where it is not merged with another allocation or a call's result.
   add(b: Dual | number): Dual {
-    if (typeof b === "number") return new Dual(this.x + b, this.dx, this.tag);
-    if (!(b instanceof Dual) || b.tag !== this.tag) return checked("add", this, b);
-    return new Dual(this.x + b.x, this.dx + b.dx, this.tag);
+    let y: number;
+    let dy: number;
+    if (typeof b === "number") {
+      y = this.x + b;
+      dy = this.dx;
+    } else if (b instanceof Dual && b.tag === this.tag) {
+      y = this.x + b.x;
+      dy = this.dx + b.dx;
+    } else return checked("add", this, b);
+    return new Trusted(y, dy, this.tag);
   }
 
   sub(b: Dual | number): Dual {
-    if (typeof b === "number") return new Dual(this.x - b, this.dx, this.tag);
-    if (!(b instanceof Dual) || b.tag !== this.tag) return checked("sub", this, b);
-    return new Dual(this.x - b.x, this.dx - b.dx, this.tag);
+    let y: number;
+    let dy: number;
+    if (typeof b === "number") {
+      y = this.x - b;
+      dy = this.dx;
+    } else if (b instanceof Dual && b.tag === this.tag) {
+      y = this.x - b.x;
+      dy = this.dx - b.dx;
+    } else return checked("sub", this, b);
+    return new Trusted(y, dy, this.tag);
   }
 
   mul(b: Dual | number): Dual {
-    if (typeof b === "number") return new Dual(this.x * b, this.dx === 0 ? 0 : this.dx * b, this.tag);
-    if (!(b instanceof Dual) || b.tag !== this.tag) return checked("mul", this, b);
-    return new Dual(this.x * b.x, (this.dx === 0 ? 0 : this.dx * b.x) + (b.dx === 0 ? 0 : b.dx * this.x), this.tag);
+    let y: number;
+    let dy: number;
+    if (typeof b === "number") {
+      y = this.x * b;
+      dy = this.dx === 0 ? 0 : this.dx * b;
+    } else if (b instanceof Dual && b.tag === this.tag) {
+      y = this.x * b.x;
+      dy = (this.dx === 0 ? 0 : this.dx * b.x) + (b.dx === 0 ? 0 : b.dx * this.x);
+    } else return checked("mul", this, b);
+    return new Trusted(y, dy, this.tag);
   }
 
   div(b: Dual | number): Dual {
-    if (typeof b === "number") return new Dual(this.x / b, this.dx === 0 ? 0 : this.dx / b, this.tag);
-    if (!(b instanceof Dual) || b.tag !== this.tag) return checked("div", this, b);
-    const y = this.x / b.x;
-    // d (a/b) = da/b − (a/b)·db/b
-    return new Dual(y, (this.dx === 0 ? 0 : this.dx / b.x) + (b.dx === 0 ? 0 : -b.dx * (y / b.x)), this.tag);
+    let y: number;
+    let dy: number;
+    if (typeof b === "number") {
+      y = this.x / b;
+      dy = this.dx === 0 ? 0 : this.dx / b;
+    } else if (b instanceof Dual && b.tag === this.tag) {
+      y = this.x / b.x;
+      // d (a/b) = da/b − (a/b)·db/b
+      dy = (this.dx === 0 ? 0 : this.dx / b.x) + (b.dx === 0 ? 0 : -b.dx * (y / b.x));
+    } else return checked("div", this, b);
+    return new Trusted(y, dy, this.tag);
   }
 
   pow(b: Dual | number): Dual {
@@ -92,24 +124,24 @@ export class Dual implements Numeric<Dual> {
   }
 
   neg(): Dual {
-    return new Dual(-this.x, -this.dx, this.tag);
+    return new Trusted(-this.x, -this.dx, this.tag);
   }
   sqrt(): Dual {
     const y = Math.sqrt(this.x);
-    return new Dual(y, this.dx === 0 ? 0 : this.dx * (0.5 / y), this.tag);
+    return new Trusted(y, this.dx === 0 ? 0 : this.dx * (0.5 / y), this.tag);
   }
   cbrt(): Dual {
     return unary(unaryRules.cbrt, this);
   }
   exp(): Dual {
     const y = Math.exp(this.x);
-    return new Dual(y, this.dx === 0 ? 0 : this.dx * y, this.tag);
+    return new Trusted(y, this.dx === 0 ? 0 : this.dx * y, this.tag);
   }
   expm1(): Dual {
     return unary(unaryRules.expm1, this);
   }
   log(): Dual {
-    return new Dual(Math.log(this.x), this.dx === 0 ? 0 : this.dx * (1 / this.x), this.tag);
+    return new Trusted(Math.log(this.x), this.dx === 0 ? 0 : this.dx * (1 / this.x), this.tag);
   }
   log1p(): Dual {
     return unary(unaryRules.log1p, this);
@@ -118,10 +150,10 @@ export class Dual implements Numeric<Dual> {
     return unary(unaryRules.log2, this);
   }
   sin(): Dual {
-    return new Dual(Math.sin(this.x), this.dx === 0 ? 0 : this.dx * Math.cos(this.x), this.tag);
+    return new Trusted(Math.sin(this.x), this.dx === 0 ? 0 : this.dx * Math.cos(this.x), this.tag);
   }
   cos(): Dual {
-    return new Dual(Math.cos(this.x), this.dx === 0 ? 0 : -this.dx * Math.sin(this.x), this.tag);
+    return new Trusted(Math.cos(this.x), this.dx === 0 ? 0 : -this.dx * Math.sin(this.x), this.tag);
   }
   tan(): Dual {
     return unary(unaryRules.tan, this);
@@ -143,7 +175,7 @@ export class Dual implements Numeric<Dual> {
   }
   tanh(): Dual {
     const y = Math.tanh(this.x);
-    return new Dual(y, this.dx === 0 ? 0 : this.dx * (1 - y * y), this.tag);
+    return new Trusted(y, this.dx === 0 ? 0 : this.dx * (1 - y * y), this.tag);
   }
   asinh(): Dual {
     return unary(unaryRules.asinh, this);
@@ -183,9 +215,23 @@ export class Dual implements Numeric<Dual> {
   }
 }
 
+/**
+ * How the library makes a Dual from numbers it has checked: the same prototype (`instanceof Dual`,
+ * the same methods) but a constructor of three stores. V8 inlines an op and its constructor into the
+ * caller only within a budget of bytecode per function; with the public constructor's checks (80
+ * bytes) in every op the budget ran out after four ops, and a Dual that is not inlined cannot be
+ * scalar-replaced (kept in registers instead of allocated).
+ */
+const Trusted = function (this: { x: number; dx: number; tag: number }, x: number, dx: number, tag: number) {
+  this.x = x;
+  this.dx = dx;
+  this.tag = tag;
+} as unknown as new (x: number, dx: number, tag: number) => Dual;
+Trusted.prototype = Dual.prototype;
+
 function unary(rule: UnaryRule, a: Dual): Dual {
   const y = rule.primal(a.x);
-  return new Dual(y, a.dx === 0 ? 0 : a.dx * rule.df(numberScalar, a.x, y), a.tag);
+  return new Trusted(y, a.dx === 0 ? 0 : a.dx * rule.df(numberScalar, a.x, y), a.tag);
 }
 
 function binary(op: BinaryOp, rule: BinaryRule, a: Dual, b: Dual | number): Dual {
@@ -203,7 +249,7 @@ function binary(op: BinaryOp, rule: BinaryRule, a: Dual, b: Dual | number): Dual
   const y = rule.primal(a.x, bx);
   const fromA = a.dx === 0 ? 0 : a.dx * rule.da(numberScalar, a.x, bx, y);
   const fromB = bdx === 0 ? 0 : bdx * rule.db(numberScalar, a.x, bx, y);
-  return new Dual(y, fromA + fromB, a.tag);
+  return new Trusted(y, fromA + fromB, a.tag);
 }
 
 function notNumbers(x: unknown, dx: unknown, tag: unknown): never {
@@ -225,7 +271,7 @@ function lift(op: string, a: Dual | number, argument: string): Dual {
   if (a instanceof Dual) return a;
   // Same methods, typed as Dual (see `taggedDual.ts`).
   if ((a as unknown) instanceof MixedDual) return a as unknown as Dual;
-  if (typeof a === "number") return new Dual(a, 0);
+  if (typeof a === "number") return new Trusted(a, 0, 0);
   throw badOperand(op, a, argument);
 }
 

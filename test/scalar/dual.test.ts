@@ -331,3 +331,23 @@ describe("new Dual's tag", () => {
     expect(new Dual(1, 2, 3).tag).toBe(3);
   });
 });
+
+describe("Dual: the ones ops make (unchecked constructor) are the same as new Dual", () => {
+  it("same prototype, own keys, instanceof and methods; the public constructor still checks", () => {
+    const made = new Dual(2, 3, 0);
+    const results = [Dual.variable(2), Dual.constant(2), made.add(1), made.mul(made), made.sin(), made.div(2), made.sub(made), made.neg(), made.exp(), made.pow(2), dualScalar.add(1, made)];
+    for (const d of results) {
+      expect(d).toBeInstanceOf(Dual);
+      expect(Object.getPrototypeOf(d)).toBe(Dual.prototype);
+      expect(Object.keys(d)).toEqual(Object.keys(made));
+      expect(d.constructor).toBe(Dual);
+      expect(d.mul(2).add(d).x).toBe(3 * d.x);
+    }
+    expect(made.mul(made)).toEqual(new Dual(4, 12, 0));
+    // A number operand leaves the tangent as it was, sign of zero included.
+    expect(Object.is(Dual.variable(2).mul(-0).dx, -0)).toBe(true);
+    expect(Object.is(new Dual(1, -0).add(3).dx, -0)).toBe(true);
+    expect(Object.is(new Dual(1, -0).sub(3).dx, -0)).toBe(true);
+    expect(thrown(() => new Dual(1, 2, -1)).details).toMatchObject({ op: "Dual", argument: "tag" });
+  });
+});

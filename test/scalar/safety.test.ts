@@ -10,6 +10,8 @@ import { describe, expect, it } from "vitest";
 import { AdError, type AdErrorCode } from "../../src/errors.js";
 import { numberScalar } from "../../src/scalar/number.js";
 import { BINARY_OPS, UNARY_OPS, type BinaryOp, type UnaryOp } from "../../src/scalar/scalar.js";
+import { gradient } from "../../src/scalar/functionals.js";
+import type { MultivariateFn } from "../../src/scalar/scalar.js";
 import { Tape } from "../../src/scalar/tape/tape.js";
 import type { Var } from "../../src/scalar/tape/variable.js";
 import { thrown } from "../support/errorCode.js";
@@ -92,6 +94,17 @@ describe("ForeignVariable: a variable of another tape", () => {
       });
       return 0;
     });
+  });
+});
+
+describe("ForeignVariable: reverse mode nested in reverse mode", () => {
+  it("a gradient inside another gradient's function is refused, and the message says what nests", () => {
+    const outer: MultivariateFn = (xs, S) => S.mul(xs[0], gradient((ys, T) => T.mul(ys[0], xs[0] as never), [1])[0]);
+    const e = thrown(() => gradient(outer, [2]));
+    expect(e.code).toBe("ForeignVariable");
+    expect(e.details.op).toBe("Tape.mul");
+    expect(e.message).toMatch(/nested in reverse mode/);
+    expect(e.message).toMatch(/derivative, gradientForward/);
   });
 });
 

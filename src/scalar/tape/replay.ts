@@ -17,7 +17,8 @@ import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../ele
 import { numberScalar } from "../number.js";
 import { BINARY_OPS, UNARY_OPS } from "../scalar.js";
 import type { Arena } from "./arena.js";
-import { BINARY_CODE, FIRST_BINARY, FIRST_UNARY, OP_NAMES, PASSIVE, SUM, UNARY_CODE, VARIABLE } from "./codes.js";
+import { FIRST_BINARY, FIRST_UNARY, OP_NAMES, PASSIVE, SUM, VARIABLE } from "./codes.js";
+import { Program } from "./program.js";
 
 /** The values f read from the tape while it was traced, at the nodes they were read from. */
 export interface Guards {
@@ -48,20 +49,11 @@ export interface RecordOptions {
 
 const UNARY_BY_CODE: readonly UnaryRule[] = UNARY_OPS.map((name) => unaryRules[name]);
 const BINARY_BY_CODE: readonly BinaryRule[] = BINARY_OPS.map((name) => binaryRules[name]);
-const ADD = BINARY_CODE.add;
-const SUB = BINARY_CODE.sub;
-const MUL = BINARY_CODE.mul;
-const DIV = BINARY_CODE.div;
-const NEG = UNARY_CODE.neg;
-const SIN = UNARY_CODE.sin;
-const COS = UNARY_CODE.cos;
-const EXP = UNARY_CODE.exp;
-const LOG = UNARY_CODE.log;
-const SQRT = UNARY_CODE.sqrt;
-const TANH = UNARY_CODE.tanh;
 
 export class Recording {
   private trace: Trace;
+  /** The trace compiled for the sweeps (made again with each retrace). */
+  private program: Program;
   /** Tangent-mode scratch (value tangents, partial tangents, adjoint tangents), made on first use. */
   private tangent: { tvalue: Float64Array; tpartial: Float64Array; tadj: Float64Array } | undefined;
 
@@ -72,6 +64,7 @@ export class Recording {
     private readonly onBranch: "throw" | "retrace",
   ) {
     this.trace = retrace(x0);
+    this.program = new Program(this.trace.arena, this.trace.output);
   }
 
   /** Inputs f takes. */
@@ -84,6 +77,15 @@ export class Recording {
     return this.trace.arena.size;
   }
 
+  /**
+   * How the sweeps run: `"generated"` as JavaScript made for this trace (loops of the trace rolled up
+   * again), or `"interpreted"` (one dispatch per node) where that code would be too large for V8 to
+   * optimise or the environment forbids `new Function` (a Content-Security-Policy).
+   */
+  get sweeps(): "generated" | "interpreted" {
+    return this.program.generated === undefined ? "interpreted" : "generated";
+  }
+
   /** Values f read from the tape while traced: the points where a replay checks the control flow. */
   get guardCount(): number {
     return this.trace.guards.nodes.length;
@@ -91,16 +93,32 @@ export class Recording {
 
   /** f(x) and ∇f(x) by replaying the recorded arena: one forward and one reverse sweep, no call to f. */
   valueAndGradient(x: ArrayLike<number>): { value: number; gradient: number[] } {
-    const op = "Recording.valueAndGradient";
-    const point = this.point(op, x);
-    if (!this.forward(op, point, false)) this.trace = this.retrace(point);
-    const { arena, inputs, output, value } = this.trace;
+    const value = this.sweep("Recording.valueAndGradient", x);
+    const { arena, inputs, output } = this.trace;
     // Written once each, doubles from the start: `fill(0)` first would make V8 convert the array's
     // elements from small integers to doubles halfway.
     const gradient = new Array<number>(inputs.length);
-    if (output >= 0) arena.backward(output, 1);
     for (let k = 0; k < inputs.length; k++) gradient[k] = output >= 0 && inputs[k] <= output ? arena.adj[inputs[k]] : 0;
-    return { value: output >= 0 ? arena.value[output] : value, gradient };
+    return { value, gradient };
+  }
+
+  /**
+   * `valueAndGradient` writing ∇f(x) into a `Float64Array` you own (one entry per input), so a loop
+   * allocates no gradient array per call; returns that array as `gradient`.
+   */
+  into(gradient: Float64Array, x: ArrayLike<number>): { value: number; gradient: Float64Array } {
+    const op = "Recording.into";
+    const n = this.trace.inputs.length;
+    if (!(gradient instanceof Float64Array)) {
+      throw invalidArgument(op, `gradient must be a Float64Array, got ${describe(gradient)}`, { argument: "gradient", got: describe(gradient) });
+    }
+    if (gradient.length !== n) {
+      throw new AdError("ShapeMismatch", `gradient has ${gradient.length} entries but f was recorded with ${n} inputs`, { op, gradientLength: gradient.length, recorded: n });
+    }
+    const value = this.sweep(op, x);
+    const { arena, inputs, output } = this.trace;
+    for (let k = 0; k < n; k++) gradient[k] = output >= 0 && inputs[k] <= output ? arena.adj[inputs[k]] : 0;
+    return { value, gradient };
   }
 
   /** ∇f(x) by replay. */
@@ -119,16 +137,25 @@ export class Recording {
     if (direction.length !== point.length) {
       throw new AdError("ShapeMismatch", `v has ${direction.length} components but x has ${point.length}`, { op, xLength: point.length, vLength: direction.length });
     }
-    if (!this.forward(op, point, false)) this.trace = this.retrace(point);
+    if (!this.forward(op, point)) this.retraceAt(point);
     const { arena, inputs, output } = this.trace;
     const out = new Array<number>(inputs.length).fill(0);
     if (output < 0) return out;
     const t = this.tangents();
     for (let k = 0; k < inputs.length; k++) t.tvalue[inputs[k]] = direction[k];
-    this.forward(op, point, true);
+    sweepForwardTangent(arena, t);
     sweepTangent(arena, t.tpartial, t.tadj, output);
     for (let k = 0; k < inputs.length; k++) if (inputs[k] <= output) out[k] = t.tadj[inputs[k]];
     return out;
+  }
+
+  /** The forward sweep at x (retracing if a guard says so) and the reverse sweep; f(x). */
+  private sweep(op: string, x: unknown): number {
+    if (!this.forward(op, x)) this.retraceAt(this.point(op, x));
+    const { arena, output, value } = this.trace;
+    if (output < 0) return value;
+    this.program.backward(output);
+    return arena.value[output];
   }
 
   private point(op: string, x: unknown): number[] {
@@ -148,15 +175,32 @@ export class Recording {
     return this.tangent;
   }
 
+  private retraceAt(point: readonly number[]): void {
+    this.trace = this.retrace(point);
+    this.program = new Program(this.trace.arena, this.trace.output);
+  }
+
   /**
-   * Re-evaluates every node at `point` (values and partials; with `tangents`, their tangents too) and
-   * checks the guards. False when a guard read a different value and the option says retrace.
+   * Re-evaluates every node at `x` and checks the guards. False when a guard read a different
+   * value and the option says retrace.
    */
-  private forward(op: string, point: readonly number[], tangents: boolean): boolean {
+  private forward(op: string, x: unknown): boolean {
     const { arena: A, inputs, guards } = this.trace;
-    for (let k = 0; k < inputs.length; k++) A.value[inputs[k]] = point[k];
-    if (tangents) sweepForwardTangent(A, this.tangents());
-    else sweepForward(A);
+    const value = A.value;
+    const n = inputs.length;
+    // A Float64Array of the right length goes straight into the arena (no copy as a number[]);
+    // anything else, or a non-finite element, goes through the full check and its error.
+    let fast = x instanceof Float64Array && x.length === n;
+    for (let k = 0; fast && k < n; k++) {
+      const v = (x as Float64Array)[k];
+      value[inputs[k]] = v;
+      fast = v - v === 0;
+    }
+    if (!fast) {
+      const point = this.point(op, x);
+      for (let k = 0; k < n; k++) value[inputs[k]] = point[k];
+    }
+    this.program.forward();
     for (let g = 0; g < guards.nodes.length; g++) {
       const node = guards.nodes[g];
       const now = A.value[node];
@@ -176,101 +220,8 @@ export class Recording {
   }
 }
 
-/** Values and partials of every node from its parents, in recording order. */
-function sweepForward(A: Arena): void {
-  const { value, op, start, parent, partial } = A;
-  const n = A.size;
-  for (let i = 0; i < n; i++) {
-    const code = op[i];
-    if (code <= PASSIVE) continue;
-    const e = start[i];
-    if (code === SUM) {
-      let y = 0;
-      const end = start[i + 1];
-      for (let k = e; k < end; k++) y += value[parent[k]];
-      value[i] = y;
-      continue;
-    }
-    if (code < FIRST_BINARY) {
-      const x = value[parent[e]];
-      let y: number;
-      let w: number;
-      switch (code) {
-        case NEG:
-          y = -x;
-          w = -1;
-          break;
-        case SIN:
-          y = Math.sin(x);
-          w = Math.cos(x);
-          break;
-        case COS:
-          y = Math.cos(x);
-          w = -Math.sin(x);
-          break;
-        case EXP:
-          y = Math.exp(x);
-          w = y;
-          break;
-        case LOG:
-          y = Math.log(x);
-          w = 1 / x;
-          break;
-        case SQRT:
-          y = Math.sqrt(x);
-          w = 0.5 / y;
-          break;
-        case TANH:
-          y = Math.tanh(x);
-          w = 1 - y * y;
-          break;
-        default: {
-          const rule = UNARY_BY_CODE[code - FIRST_UNARY];
-          y = rule.primal(x);
-          w = rule.df(numberScalar, x, y);
-        }
-      }
-      value[i] = y;
-      partial[e] = w;
-      continue;
-    }
-    const a = value[parent[e]];
-    const b = value[parent[e + 1]];
-    let y: number;
-    switch (code) {
-      case ADD:
-        y = a + b;
-        partial[e] = 1;
-        partial[e + 1] = 1;
-        break;
-      case SUB:
-        y = a - b;
-        partial[e] = 1;
-        partial[e + 1] = -1;
-        break;
-      case MUL:
-        y = a * b;
-        partial[e] = b;
-        partial[e + 1] = a;
-        break;
-      case DIV:
-        y = a / b;
-        partial[e] = 1 / b;
-        partial[e + 1] = -y / b;
-        break;
-      default: {
-        const rule = BINARY_BY_CODE[code - FIRST_BINARY];
-        y = rule.primal(a, b);
-        partial[e] = rule.da(numberScalar, a, b, y);
-        partial[e + 1] = rule.db(numberScalar, a, b, y);
-      }
-    }
-    value[i] = y;
-  }
-}
-
 /**
- * `sweepForward` on duals: each node's value tangent, and each partial's tangent from the same rules
+ * The forward sweep on duals: each node's value tangent, and each partial's tangent from the same rules
  * evaluated on duals (the seeds are in `tvalue` at the inputs). Constants have tangent 0.
  */
 function sweepForwardTangent(A: Arena, t: { tvalue: Float64Array; tpartial: Float64Array }): void {

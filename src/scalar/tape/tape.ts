@@ -588,7 +588,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   private operand(name: string, a: unknown): number {
     if (a instanceof Var) {
       if (a.tape !== this) {
-        throw new AdError("ForeignVariable", "the variable belongs to another tape", { op: `Tape.${name}`, index: a.index });
+        throw new AdError("ForeignVariable", FOREIGN, { op: `Tape.${name}`, index: a.index });
       }
       if (a.generation !== this.gen) {
         throw new AdError("StaleVariable", "the variable was recorded before the tape's last reset", {
@@ -784,6 +784,14 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     this.scratch = undefined;
   }
 }
+
+/**
+ * The usual way to meet a foreign variable is reverse mode nested in reverse mode, which a tape does
+ * not do (the inner tape cannot record the outer one's partials); the message says what does nest.
+ */
+const FOREIGN =
+  "the variable belongs to another tape. A gradient taken inside another gradient's function (reverse mode nested in reverse mode) is refused this way: " +
+  "nest forward mode inside (derivative, gradientForward — tagged, so nesting is exact), or use hessian / hessianVectorProduct for second derivatives";
 
 /** `operand`'s code for a plain number. */
 const NUMBER = -1;
