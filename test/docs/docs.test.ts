@@ -1,0 +1,37 @@
+/**
+ * Runs every ```ts block of README.md and docs/*.md as written (conventions in codeBlocks.ts), so the
+ * documentation cannot drift from the code. Each block becomes a module under test/docs/.blocks/
+ * (git-ignored) and is imported; its `// →` comments are its assertions.
+ */
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { codeBlocks, toModule } from "./codeBlocks.js";
+
+const root = resolve(__dirname, "../..");
+const outDir = join(__dirname, ".blocks");
+const files = ["README.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+
+mkdirSync(outDir, { recursive: true });
+
+it("finds the README's code blocks", () => expect(codeBlocks(join(root, "README.md")).length).toBeGreaterThan(5));
+
+for (const file of files) {
+  const blocks = codeBlocks(join(root, file));
+  if (blocks.length === 0) continue;
+  describe(file, () => {
+    for (const block of blocks) {
+      const name = `line ${block.line}`;
+      if (block.skipReason !== undefined) {
+        it.skip(`${name} (no-run: ${block.skipReason})`, () => {});
+        continue;
+      }
+      it(name, async () => {
+        const module = join(outDir, `${file.replace(/[/.]/g, "_")}_${block.line}.ts`);
+        writeFileSync(module, toModule({ ...block, file }, join(root, "src"), join(__dirname, "expectDoc.js")));
+        await import(pathToFileURL(module).href);
+      });
+    }
+  });
+}
