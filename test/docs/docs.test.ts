@@ -3,7 +3,7 @@
  * documentation cannot drift from the code. Each block becomes a module under test/docs/.blocks/
  * (git-ignored) and is imported; its `// →` comments are its assertions.
  */
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -16,6 +16,12 @@ const files = ["README.md", ...readdirSync(join(root, "docs")).filter((f) => f.e
 mkdirSync(outDir, { recursive: true });
 
 it("finds the README's code blocks", () => expect(codeBlocks(join(root, "README.md")).length).toBeGreaterThan(5));
+
+it("lists every package.json export in the README's imports table, and nothing else", () => {
+  const exports = Object.keys(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).exports as object).map((k) => k.replace(/^\./, "adjoint"));
+  const rows = [...readFileSync(join(root, "README.md"), "utf8").matchAll(/^\| `(adjoint[\w/]*)` \|/gm)].map((m) => m[1]);
+  expect(rows.sort()).toEqual(exports.sort());
+});
 
 for (const file of files) {
   const blocks = codeBlocks(join(root, file));
