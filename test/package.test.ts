@@ -43,7 +43,7 @@ describe("package exports", () => {
     for (const name of [...errors, ...scalar, ...testing, ...tensor, ...transform]) expect(all).toContain(name);
   });
 
-  it("the training stack has its own subpaths, not re-exported at the root (README § Training)", () => {
+  it("the training stack has its own subpaths, not re-exported at the root (docs/nn-and-optim.md)", () => {
     const nn = importNames("adjoint/nn");
     const optim = importNames("adjoint/optim");
     expect(nn).toEqual(expect.arrayContaining(["Module", "Linear", "Conv2d", "Sequential", "BatchNorm2d", "crossEntropy", "kaimingUniform", "DataLoader", "trainTestSplit", "saveSafetensors", "loadSafetensors", "saveFile", "loadFile"]));
