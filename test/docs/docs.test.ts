@@ -3,7 +3,7 @@
  * documentation cannot drift from the code. Each block becomes a module under test/docs/.blocks/
  * (git-ignored) and is imported; its `// →` comments are its assertions.
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -13,6 +13,8 @@ const root = resolve(__dirname, "../..");
 const outDir = join(__dirname, ".blocks");
 const files = ["README.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
 
+// Start empty: a block that moved leaves no module of its old line behind.
+rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 
 it("finds the README's code blocks", () => expect(codeBlocks(join(root, "README.md")).length).toBeGreaterThan(5));
