@@ -1,7 +1,7 @@
 /**
  * `npm start`'s training demo, shortened (one epoch on 640 digits): it runs from the built dist/,
  * prints its progress and per-epoch accuracy, and writes a valid PNG and a safetensors file that
- * loads back into the same model. The full run's accuracy is reported in the README, not tested
+ * loads back into the same model. The full run's accuracy is reported in docs/nn-and-optim.md, not tested
  * here (minutes, and the machines are noisy).
  */
 import { execFileSync } from "node:child_process";

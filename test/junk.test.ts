@@ -11,7 +11,7 @@
  *   `attempt`/`Tape.with`/`checkpoint`, `opts.gradient`), a getter, a `valueOf`, a Proxy trap. Every
  *   such error in the junk is registered, and the walker accepts exactly those (by identity).
  * - `attempt(fn)` rethrows whatever non-AdError `fn` throws: that is its contract.
- * - Plain-number code is unchecked by design (README § Errors: "numberScalar … is plain arithmetic
+ * - Plain-number code is unchecked by design (docs/errors-and-edges.md § Errors: "numberScalar … is plain arithmetic
  *   with no checks, so that code on numbers pays nothing"): `numberScalar`, `erf` and the rule
  *   tables' `primal`s. Checked here on numbers only, and that they refuse a Dual/Var (AdError) rather
  *   than coerce it. The rule tables' `df`/`da`/`db` trust their `S` argument (they are the inner loop
@@ -726,9 +726,9 @@ describe("an argument error names the function that was called", () => {
 
 const isUnsupportedOp = (e: unknown): boolean => e instanceof AdError && e.code === "UnsupportedOp";
 
-describe("plain-number code is unchecked by design (README § Errors), and still refuses a Dual or Var", () => {
+describe("plain-number code is unchecked by design (docs/errors-and-edges.md), and still refuses a Dual or Var", () => {
   // numberScalar is "no overhead beyond a method call": a typeof check per operand would be cheap in
-  // V8, but it would also reject what plain arithmetic accepts (strings, boxed numbers), and the README
+  // V8, but it would also reject what plain arithmetic accepts (strings, boxed numbers), and docs/errors-and-edges.md
   // promises no checks. So junk such as a Symbol or a BigInt gives the engine's TypeError here. What
   // must hold: numbers in, numbers out; and a derivative type passed by mistake is refused with an
   // AdError by its Symbol.toPrimitive (never silently coerced to NaN).

@@ -4,7 +4,7 @@
  * read this table, so every function has exactly one derivative for every mode, and because `df` is
  * written in the numeric interface it can be evaluated on duals again: derivatives nest to any order.
  *
- * Conventions at non-differentiable points and domain edges (documented in the README, tested):
+ * Conventions at non-differentiable points and domain edges (documented in docs/errors-and-edges.md, tested):
  * - abs at 0, sign everywhere: derivative 0 (the subgradient PyTorch and JAX use).
  * - min/max at a tie: the derivative is split ½/½, so max(x, x) has derivative 1.
  * - hypot(0, 0), atan2(0, 0): derivative 0.

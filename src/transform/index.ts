@@ -199,8 +199,8 @@ function kernelsOf(compiler: Compiler): Kernels {
 /**
  * The derivative of a plain function of numbers and arrays of numbers, by source transformation.
  * Reverse mode (default): `df(...args)` → `{ value, gradient }`. Forward mode:
- * `df(args, tangents)` → `{ value, tangent }`. Code outside the covered language (README § Source
- * transformation) is refused with an `UnsupportedOp` AdError giving its line and column.
+ * `df(args, tangents)` → `{ value, tangent }`. Code outside the covered language (docs/transform.md)
+ * is refused with an `UnsupportedOp` AdError giving its line and column.
  *
  * Given a function made by `differentiate` in reverse mode, `{ mode: "forward" }` differentiates its
  * gradient: `ddf(args, tangents)` → `{ value: gradient, tangent: H·tangents }` (forward over reverse).

@@ -1,5 +1,5 @@
 /**
- * The zero-(co)tangent convention (README, "Derivatives at the edges") in every mode: where a local
+ * The zero-(co)tangent convention (docs/errors-and-edges.md, "Derivatives at the edges") in every mode: where a local
  * derivative is ±∞ or NaN (sqrt, log, 1/√x at 0, xʸ at x = 0 or x < 0, a zero denominator, asin at
  * ±1…), a zero cotangent into it gives a zero gradient, and a zero tangent into it a zero tangent —
  * tensor reverse and forward mode on each backend, the scalar tape, Dual, and the source transform.

@@ -59,7 +59,7 @@ export const divP = definePrimitive("div", {
 });
 
 /*
- * The zero-(co)tangent convention (README, "Derivatives at the edges"): a zero tangent or cotangent
+ * The zero-(co)tangent convention (docs/errors-and-edges.md, "Derivatives at the edges"): a zero tangent or cotangent
  * contributes zero even against an infinite or NaN local derivative, as on the scalar tape and Dual.
  * Only rules whose local derivative can be infinite (log, sqrt, rsqrt, pow, div) pay for it, through
  * these two products; their own rules use them again, so higher orders keep the convention.
