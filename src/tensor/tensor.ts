@@ -9,6 +9,7 @@ import { AdError, describe, invalidArgument } from "../errors.js";
 import { copyStrided } from "../backends/cpu/kernels/strided.js";
 import type { Node } from "./autograd/node.js";
 import { assertConcrete } from "./interpreters/abstract.js";
+import { activeTrace } from "./interpreters/trace.js";
 import { allocate, isFloat, type DType, type Storage } from "./dtype.js";
 import { contiguousStrides, formatShape, sizeOf, type Shape } from "./shape.js";
 import * as view from "./view.js";
@@ -239,7 +240,9 @@ export class Tensor<S extends Shape = Shape> {
 
   /** The same data, cut from the graph: no node, no gradient. */
   detach(): Tensor<S> {
-    return new Tensor(this.storage, this.dtype, this.shape, this.strides, this.offset, this.device);
+    const out = new Tensor(this.storage, this.dtype, this.shape, this.strides, this.offset, this.device);
+    activeTrace()?.alias(this, out);
+    return out;
   }
 
   /** Sets `requiresGrad` (on a leaf) and returns this tensor, for chaining: `randn([3]).requireGrad()`. */

@@ -10,25 +10,42 @@
 import type { Equation, Var } from "../ir.js";
 import type { Primitive } from "../primitive.js";
 import type { Tensor } from "../tensor.js";
+import { AdError } from "../../errors.js";
 import { markAbstract } from "./abstract.js";
 
 export class Trace {
   readonly equations: Equation[] = [];
   readonly constants: { variable: Var; value: Tensor }[] = [];
   private readonly vars = new WeakMap<Tensor, Var>();
+  /** Placeholder storage of abstract values (not of constants, whose views are constants too). */
+  private readonly abstractStorage = new WeakSet<object>();
   private nextId = 0;
 
   /** A fresh input variable for an (abstract) tensor. */
   input(t: Tensor): Var {
     const v = this.fresh(t);
     markAbstract(t);
+    this.abstractStorage.add(t.storage);
     return v;
+  }
+
+  /** `to` is `from` under another tensor object (`detach`): the same variable. */
+  alias(from: Tensor, to: Tensor): void {
+    const v = this.vars.get(from);
+    if (v === undefined) return;
+    this.vars.set(to, v);
+    markAbstract(to);
   }
 
   /** The variable of `t`; a tensor never seen before is a constant of the program. */
   variableOf(t: Tensor): Var {
     const known = this.vars.get(t);
     if (known !== undefined) return known;
+    // A tensor over an abstract value's placeholder that no primitive made: its values would be
+    // the placeholder's, so it cannot be a constant.
+    if (this.abstractStorage.has(t.storage)) {
+      throw new AdError("UnsupportedOp", "a tensor was made from an abstract value outside the primitives (reading its storage directly), so trace cannot follow it", { op: "trace" });
+    }
     const v = this.fresh(t);
     this.constants.push({ variable: v, value: t });
     return v;
@@ -38,6 +55,8 @@ export class Trace {
     const ins = inputs.map((t) => this.variableOf(t));
     const out = this.fresh(output);
     markAbstract(output);
+    // A fresh buffer, or a view of an abstract one; a view of a constant stays readable as such.
+    if (!inputs.some((t) => t.storage === output.storage) || this.abstractStorage.has(output.storage)) this.abstractStorage.add(output.storage);
     this.equations.push({ primitive: prim as Primitive<unknown>, inputs: ins, output: out, params });
   }
 
