@@ -81,3 +81,11 @@ describe("trace", () => {
     expect(() => p.evaluate()).toThrow(AdError);
   });
 });
+
+describe("trace of composites", () => {
+  it("softmax's shift is traced, not frozen at the placeholder's values", () => {
+    const x = tensor([1000, 1001, 999]);
+    const p = trace((u: Tensor) => u.softmax())(abstract([3]));
+    expect(bits(p.evaluate(x) as Tensor)).toEqual(bits(x.softmax()));
+  });
+});
