@@ -26,4 +26,4 @@ export { grad, hessian, jacfwd, jacrev, jvp, valueAndGrad, vjp, type GradOptions
 export { arange, eye, full, linspace, ones, rand, randint, randn, tensor, zeros, type CreateOptions, type RandomOptions, type TensorOptions } from "./creation.js";
 export { availableBackends, getBackend, getThreads, setBackend, setThreads, stopThreads, trimMemory, type BackendName } from "../backends/backend.js";
 export { abstract, trace, type AbstractSpec } from "./tracing.js";
-export { Program, type Equation, type Var } from "./ir.js";
+export { Program, type Equation, type Variable } from "./ir.js";

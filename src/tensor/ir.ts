@@ -11,7 +11,7 @@ import { formatShape, sameShape } from "./shape.js";
 import { Tensor } from "./tensor.js";
 
 /** A value of the program, known by shape and dtype; its name is given when printed. */
-export interface Var {
+export interface Variable {
   readonly id: number;
   readonly shape: readonly number[];
   readonly dtype: DType;
@@ -19,8 +19,8 @@ export interface Var {
 
 export interface Equation {
   readonly primitive: Primitive<unknown>;
-  readonly inputs: readonly Var[];
-  readonly output: Var;
+  readonly inputs: readonly Variable[];
+  readonly output: Variable;
   readonly params: unknown;
 }
 
@@ -28,11 +28,11 @@ const SHORT: Record<DType, string> = { float32: "f32", float64: "f64", int32: "i
 
 export class Program {
   constructor(
-    readonly inputs: readonly Var[],
+    readonly inputs: readonly Variable[],
     /** Concrete tensors the traced function captured (from its closure or created inside it). */
-    readonly constants: readonly { readonly variable: Var; readonly value: Tensor }[],
+    readonly constants: readonly { readonly variable: Variable; readonly value: Tensor }[],
     readonly equations: readonly Equation[],
-    readonly outputs: readonly Var[],
+    readonly outputs: readonly Variable[],
     /** Puts output tensors back into the structure (pytree) the traced function returned. */
     private readonly rebuild: (leaves: readonly Tensor[]) => unknown,
   ) {}
@@ -41,7 +41,7 @@ export class Program {
   evaluate(...inputs: readonly Tensor[]): unknown {
     const op = "Program.evaluate";
     if (inputs.length !== this.inputs.length) throw invalidArgument(op, `the program takes ${this.inputs.length} input tensors, got ${inputs.length}`, { expected: this.inputs.length, got: inputs.length });
-    const env = new Map<Var, Tensor>();
+    const env = new Map<Variable, Tensor>();
     this.inputs.forEach((v, i) => {
       const t: unknown = inputs[i];
       if (!(t instanceof Tensor)) throw invalidArgument(op, `input ${i} must be a Tensor, got ${describe(t)}`, { index: i, got: describe(t) });
@@ -57,13 +57,13 @@ export class Program {
   }
 
   toString(): string {
-    const names = new Map<Var, string>();
-    const name = (v: Var): string => {
+    const names = new Map<Variable, string>();
+    const name = (v: Variable): string => {
       let n = names.get(v);
       if (n === undefined) names.set(v, (n = varName(names.size)));
       return n;
     };
-    const typed = (v: Var) => `${name(v)}:${SHORT[v.dtype]}[${v.shape.join(",")}]`;
+    const typed = (v: Variable) => `${name(v)}:${SHORT[v.dtype]}[${v.shape.join(",")}]`;
     const consts = this.constants.map((c) => typed(c.variable)).join(" ");
     const ins = this.inputs.map(typed).join(" ");
     const eqs = this.equations.map((eq) => `    ${typed(eq.output)} = ${eq.primitive.name}${formatParams(eq.params)} ${eq.inputs.map(name).join(" ")}`);

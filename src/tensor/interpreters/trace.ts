@@ -7,7 +7,7 @@
  * record (`grad`, `vjp`) and jvp, the rules those interpreters call are primitives too, so they are
  * recorded as well: the trace of `grad(f)` is the backward program.
  */
-import type { Equation, Var } from "../ir.js";
+import type { Equation, Variable } from "../ir.js";
 import type { Primitive } from "../primitive.js";
 import type { Tensor } from "../tensor.js";
 import { AdError } from "../../errors.js";
@@ -15,14 +15,14 @@ import { markAbstract } from "./abstract.js";
 
 export class Trace {
   readonly equations: Equation[] = [];
-  readonly constants: { variable: Var; value: Tensor }[] = [];
-  private readonly vars = new WeakMap<Tensor, Var>();
+  readonly constants: { variable: Variable; value: Tensor }[] = [];
+  private readonly vars = new WeakMap<Tensor, Variable>();
   /** Placeholder storage of abstract values (not of constants, whose views are constants too). */
   private readonly abstractStorage = new WeakSet<object>();
   private nextId = 0;
 
   /** A fresh input variable for an (abstract) tensor. */
-  input(t: Tensor): Var {
+  input(t: Tensor): Variable {
     const v = this.fresh(t);
     markAbstract(t);
     this.abstractStorage.add(t.storage);
@@ -38,7 +38,7 @@ export class Trace {
   }
 
   /** The variable of `t`; a tensor never seen before is a constant of the program. */
-  variableOf(t: Tensor): Var {
+  variableOf(t: Tensor): Variable {
     const known = this.vars.get(t);
     if (known !== undefined) return known;
     // A tensor over an abstract value's placeholder that no primitive made: its values would be
@@ -60,8 +60,8 @@ export class Trace {
     this.equations.push({ primitive: prim as Primitive<unknown>, inputs: ins, output: out, params });
   }
 
-  private fresh(t: Tensor): Var {
-    const v: Var = { id: this.nextId++, shape: [...t.shape], dtype: t.dtype };
+  private fresh(t: Tensor): Variable {
+    const v: Variable = { id: this.nextId++, shape: [...t.shape], dtype: t.dtype };
     this.vars.set(t, v);
     return v;
   }
