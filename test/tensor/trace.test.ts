@@ -2,9 +2,10 @@
  * `trace`: the typed IR of a tensor function — printed like a jaxpr, evaluated again like the
  * original, composed with grad/vjp/jvp, and refusing to read values it does not have.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AdError } from "../../src/errors.js";
-import { abstract, add, grad, jvp, mul, sin, sum, tensor, trace, vjp, type Tensor } from "../../src/tensor/index.js";
+import { abstract, add, grad, rand, rng, jvp, mul, sin, sum, tensor, trace, vjp, type Tensor } from "../../src/tensor/index.js";
 
 const bits = (t: Tensor): number[] => Array.from(t.data());
 
@@ -87,5 +88,30 @@ describe("trace of composites", () => {
     const x = tensor([1000, 1001, 999]);
     const p = trace((u: Tensor) => u.softmax())(abstract([3]));
     expect(bits(p.evaluate(x) as Tensor)).toEqual(bits(x.softmax()));
+  });
+
+  it("traces PyTorch-style backward: the program returns the leaf's gradient", () => {
+    const p = trace((w: Tensor) => {
+      const loss = w.mul(w).sin().sum();
+      loss.backward();
+      return w.grad as Tensor;
+    })(tensor([1, 2, 3]).requireGrad());
+    const w = tensor([0.5, -1, 2]).requireGrad();
+    w.mul(w).sin().sum().backward();
+    expect(bits(p.evaluate(tensor([0.5, -1, 2])) as Tensor)).toEqual(bits(w.grad as Tensor));
+  });
+
+  it("property: a broadcasting chain evaluates again to the eager result, bit for bit", () => {
+    const dim = fc.integer({ min: 1, max: 4 });
+    fc.assert(
+      fc.property(fc.tuple(dim, dim), fc.boolean(), fc.nat(1000), ([m, n], keepRow, seed) => {
+        const g = rng(seed);
+        const x = rand([m, n], { rng: g, dtype: "float64" });
+        const y = rand(keepRow ? [1, n] : [m, 1], { rng: g, dtype: "float64" });
+        const f = (a: Tensor, b: Tensor) => a.mul(b).add(a.exp()).sub(b).sum(1).tanh();
+        const p = trace(f)(abstract([m, n], "float64"), abstract([...y.shape], "float64"));
+        expect(bits(p.evaluate(x, y) as Tensor)).toEqual(bits(f(x, y)));
+      }),
+    );
   });
 });
