@@ -1,9 +1,10 @@
 /**
  * The trace meta-test: for every primitive in the registry, a small call whose trace holds it is
- * traced on abstract inputs, printed (the equation and the input shapes must show), evaluated again
- * on concrete inputs and compared with the eager call bit for bit. The table is keyed by
- * `PrimitiveName`, so a primitive added to the registry without a case here is a compile error.
- * Primitives that only appear inside derivative rules are reached through grad, vjp or jvp.
+ * traced on abstract inputs, printed (the equation and the input shapes must show), its output types
+ * compared with the eager outputs', and evaluated again on concrete inputs: equal to the eager call
+ * bit for bit. The table is keyed by `PrimitiveName`, so a primitive added to the registry without a
+ * case here is a compile error. Primitives that only appear inside derivative rules are reached
+ * through grad, vjp or jvp.
  */
 import { describe, expect, it } from "vitest";
 import * as ops from "../../src/tensor/index.js";
@@ -102,7 +103,9 @@ describe("trace of every primitive", () => {
       const text = program.toString();
       expect(text).toMatch(new RegExp(`= ${name}[ []`));
       for (const x of inputs) expect(text).toContain(`${x.dtype === "int32" ? "i32" : "f64"}[${x.shape.join(",")}]`);
-      expect(leaves(program.evaluate(...inputs)).map(bits)).toEqual(leaves(f(...inputs)).map(bits));
+      const eager = leaves(f(...inputs));
+      expect(program.outputs.map((v) => ({ shape: [...v.shape], dtype: v.dtype }))).toEqual(eager.map((t) => ({ shape: [...t.shape], dtype: t.dtype })));
+      expect(leaves(program.evaluate(...inputs)).map(bits)).toEqual(eager.map(bits));
     });
   }
 });
