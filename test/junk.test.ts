@@ -29,7 +29,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import * as adjoint from "../src/index.js";
 import * as nn from "../src/nn/index.js";
 import * as optim from "../src/optim/index.js";
-import { AD_ERROR_CODES, AdError, arange, BINARY_OPS, Dual, dualScalar, dualScalarOver, Gradient, NestedDual, numberScalar, rng, Tape, tensor, UNARY_OPS, Var, zeros, type Scalar } from "../src/index.js";
+import { abstract, AD_ERROR_CODES, AdError, arange, BINARY_OPS, Dual, dualScalar, dualScalarOver, Gradient, NestedDual, numberScalar, rng, Tape, tensor, trace, UNARY_OPS, Var, zeros, type Scalar } from "../src/index.js";
 
 /** Runs per callable; `JUNK_RUNS=2000 npx vitest run test/junk.test.ts` for a deeper soak. */
 const NUM_RUNS = Number(process.env.JUNK_RUNS ?? 40);
@@ -506,6 +506,13 @@ const RECEIVERS: Record<string, (ctx: Ctx, variant: number, n: number) => object
       tensor([true, false]),
       arange(6).slice([null, null, -2]),
     ][variant % 7],
+  // A traced program with one float input, with two (a constant captured), and with a pytree output.
+  Program: (_ctx, variant) =>
+    [
+      trace((x: adjoint.Tensor) => x.exp().sum())(abstract([2, 3])),
+      trace((x: adjoint.Tensor, y: adjoint.Tensor) => x.mul(y).add(tensor([1, 2])))(abstract([2]), abstract([2])),
+      trace((x: adjoint.Tensor) => ({ y: x.neg(), z: [x.sin()] }))(abstract([], "float64")),
+    ][variant % 3],
 };
 
 /** The Scalars reachable from the API, with the owner their errors name; each exported Scalar must be among them. */

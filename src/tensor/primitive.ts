@@ -13,6 +13,8 @@
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { checkFinite, isAnomalyDetectionEnabled } from "./autograd/anomaly.js";
 import { activeLevels, propagateTangents } from "./autograd/forward.js";
+import { inKernel } from "./interpreters/abstract.js";
+import { activeTrace } from "./interpreters/trace.js";
 import { isGradEnabled, noGrad } from "./autograd/mode.js";
 import { Node } from "./autograd/node.js";
 import { UNNAMED_ALLOCATION } from "./dtype.js";
@@ -78,9 +80,11 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
       throw new AdError("DeviceMismatch", `inputs are on ${inputs.map((x) => x.device).join(" and ")}`, { op: prim.name, devices: inputs.map((x) => x.device) });
     }
   }
+  const trace = activeTrace();
   let output = noGrad(() => {
     try {
-      return prim.impl(inputs, params);
+      // Under trace the kernel runs on placeholder storage: it gives the output's shape and dtype.
+      return trace === undefined ? prim.impl(inputs, params) : inKernel(() => prim.impl(inputs, params));
     } catch (error) {
       // A kernel allocates its output without knowing which op it serves: name it here.
       if (error instanceof AdError && error.details.op === UNNAMED_ALLOCATION) throw new AdError(error.code, error.message.slice(UNNAMED_ALLOCATION.length + 2), { ...error.details, op: prim.name });
@@ -90,7 +94,8 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
   // A kernel may hand back an input unchanged (contiguous of a contiguous tensor): the output needs a
   // tensor object of its own, or linking it to its node would rewrite the input's history.
   if (inputs.includes(output)) output = new Tensor(output.storage, output.dtype, output.shape, output.strides, output.offset, output.device);
-  if (isAnomalyDetectionEnabled()) checkFinite(prim.name, "forward", output, inputs);
+  if (trace !== undefined) trace.record(prim, inputs, params, output);
+  else if (isAnomalyDetectionEnabled()) checkFinite(prim.name, "forward", output, inputs);
   if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     output.requiresGrad = true;
     output.node = new Node(prim as Primitive<unknown>, inputs, params, output);

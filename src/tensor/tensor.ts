@@ -8,6 +8,8 @@
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { copyStrided } from "../backends/cpu/kernels/strided.js";
 import type { Node } from "./autograd/node.js";
+import { assertConcrete } from "./interpreters/abstract.js";
+import { activeTrace } from "./interpreters/trace.js";
 import { allocate, isFloat, type DType, type Storage } from "./dtype.js";
 import { contiguousStrides, formatShape, sizeOf, type Shape } from "./shape.js";
 import * as view from "./view.js";
@@ -84,6 +86,7 @@ export class Tensor<S extends Shape = Shape> {
 
   /** The elements in row-major order, as a fresh typed array (never shares storage). */
   data(): Storage {
+    assertConcrete(this, "Tensor.data");
     const n = this.size;
     const out = allocate(this.dtype, n, "Tensor.data");
     if (this.isContiguous()) {
@@ -96,6 +99,7 @@ export class Tensor<S extends Shape = Shape> {
 
   /** The elements as nested arrays (booleans for `bool`), e.g. [[1, 2], [3, 4]]. */
   toArray(): NestedArray {
+    assertConcrete(this, "Tensor.toArray");
     const flat = this.data();
     const asValue = this.dtype === "bool" ? (x: number) => x !== 0 : (x: number) => x;
     if (this.shape.length === 0) return asValue(flat[0]);
@@ -115,6 +119,7 @@ export class Tensor<S extends Shape = Shape> {
 
   /** The single element of a tensor with one element. */
   item(): number {
+    assertConcrete(this, "Tensor.item");
     if (this.size !== 1) {
       throw new AdError("ShapeMismatch", `item() needs exactly one element, the tensor has shape ${formatShape(this.shape)}`, { op: "Tensor.item", shape: [...this.shape] });
     }
@@ -124,6 +129,7 @@ export class Tensor<S extends Shape = Shape> {
   /** The element at a full index (negative indices count from the end). */
   at(...index: number[]): number {
     const op = "Tensor.at";
+    assertConcrete(this, op);
     if (index.length !== this.rank) {
       throw new AdError("ShapeMismatch", `at() needs ${this.rank} indices for shape ${formatShape(this.shape)}, got ${index.length}`, { op, shape: [...this.shape], index });
     }
@@ -137,6 +143,15 @@ export class Tensor<S extends Shape = Shape> {
       o += (i < 0 ? i + d : i) * this.strides[a];
     }
     return this.storage[o];
+  }
+
+  /**
+   * What a JS operator (`x > 0`, `x * 2`) reads first. For an abstract tensor under `trace` it is an
+   * error instead of a silent comparison of objects: a branch on a value cannot be traced.
+   */
+  valueOf(): this {
+    assertConcrete(this, "Tensor.valueOf");
+    return this;
   }
 
   toString(): string {
@@ -225,7 +240,9 @@ export class Tensor<S extends Shape = Shape> {
 
   /** The same data, cut from the graph: no node, no gradient. */
   detach(): Tensor<S> {
-    return new Tensor(this.storage, this.dtype, this.shape, this.strides, this.offset, this.device);
+    const out = new Tensor(this.storage, this.dtype, this.shape, this.strides, this.offset, this.device);
+    activeTrace()?.alias(this, out);
+    return out;
   }
 
   /** Sets `requiresGrad` (on a leaf) and returns this tensor, for chaining: `randn([3]).requireGrad()`. */

@@ -3,11 +3,12 @@
  * logSoftmax. Each shifts by the detached max, which leaves the value unchanged (so the gradient
  * is exact) but keeps exp from overflowing: the largest exponent is 0.
  */
-import { unaryKernel } from "../../backends/cpu/kernels/elementwise.js";
 import { describe, invalidArgument } from "../../errors.js";
 import { add, sub } from "../primitives/arithmetic.js";
+import { eq } from "../primitives/compare.js";
 import { expectFloat } from "../primitives/lift.js";
 import { max, sum } from "../primitives/reduce.js";
+import { where } from "../primitives/select.js";
 import { reshape } from "../primitives/shape.js";
 import { exp, log } from "../primitives/unary.js";
 import { zeros } from "../creation.js";
@@ -29,7 +30,8 @@ function expectKeepDims(op: string, keepDims: unknown): boolean {
  * The max over `axis` with size-1 axes kept, cut from the graph (a constant); 0 where it is not
  * finite, so a group that is all −∞ gives −∞ (not NaN) and one holding +∞ gives +∞.
  */
-const finiteOrZero = unaryKernel((m) => (Number.isFinite(m) ? m : 0));
+// In primitives, so `trace` records it: m − m is 0 exactly where m is finite (NaN for ±∞ and NaN).
+const finiteOrZero = (m: Tensor): Tensor => where(eq(sub(m, m), 0), m, 0);
 
 function detachedShift(x: Tensor, axes: readonly number[]): Tensor {
   if (axes.some((a) => x.shape[a] === 0)) return zeros(x.shape.map((d, i) => (axes.includes(i) ? 1 : d)), { dtype: x.dtype });
