@@ -6,7 +6,8 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { add, div, eq, floorDiv, grad, lt, maximum, minimum, mul, rng, sub, sum, tensor, type Tensor, where } from "../../src/tensor/index.js";
+import * as ops from "../../src/tensor/index.js";
+import { add, cumsum, div, eq, floorDiv, grad, lt, maximum, minimum, mul, neg, prod, rng, sub, sum, tensor, type Tensor, where } from "../../src/tensor/index.js";
 import { type DType, DTYPES, resultType } from "../../src/tensor/dtype.js";
 import { errorCode } from "../support/errorCode.js";
 import { expectJvpMatchesVjp, expectVjpMatches, f64, flat } from "../support/tensors.js";
@@ -110,5 +111,73 @@ describe("true division and floor division", () => {
   it("floorDiv has a zero gradient", () => {
     const gx = grad((x: Tensor) => sum(floorDiv(x, 0.7)))(f64([1, 2.5, -3], [3]));
     expect(flat(gx)).toEqual([0, 0, 0]);
+  });
+});
+
+/** Each op of the golden table, called as test/golden/promotion.py calls PyTorch's. */
+const OPS: Record<string, (x: Tensor) => Tensor> = {
+  sum: (x) => ops.sum(x),
+  prod: (x) => ops.prod(x),
+  cumsum: (x) => ops.cumsum(x, 0),
+  mean: (x) => ops.mean(x),
+  matmul: (x) => ops.matmul(x, x),
+  abs: (x) => ops.abs(x),
+  neg: (x) => ops.neg(x),
+  relu: (x) => ops.relu(x),
+  sign: (x) => ops.sign(x),
+  exp: (x) => ops.exp(x),
+  div: (x) => ops.div(x, x),
+  floor_divide: (x) => ops.floorDiv(x, x),
+  max: (x) => ops.max(x),
+  min: (x) => ops.min(x),
+  maximum: (x) => ops.maximum(x, x),
+  lt: (x) => ops.lt(x, x),
+  eq: (x) => ops.eq(x, x),
+  where: (x) => ops.where(ops.gt(x, 1), x, x),
+};
+
+/**
+ * Where adjoint answers differently from PyTorch on purpose: the elementwise float functions (exp,
+ * log, sin, …, tanh, sigmoid, softmax) refuse ints with a DTypeMismatch that says they need a float,
+ * where PyTorch promotes to float32; matmul refuses int32 (no integer kernel yet).
+ */
+const REFUSED: Record<string, readonly DType[]> = { exp: ["int32", "bool"], matmul: ["int32"] };
+
+describe("ops on int32 and bool against PyTorch's output dtypes", () => {
+  const cases = Object.keys(OPS).flatMap((op) => DTYPES.map((d): [string, DType] => [op, d]));
+  it("the golden table covers every op tested here", () => expect(Object.keys(golden.ops).sort()).toEqual(Object.keys(OPS).sort()));
+
+  it.each(cases)("%s of %s", (op, d) => {
+    const expected = golden.ops[op][d];
+    if (expected.startsWith("error") || REFUSED[op]?.includes(d)) {
+      let caught: unknown;
+      try {
+        OPS[op](sample(d));
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught, `${op}(${d}) should be refused`).toMatchObject({ code: "DTypeMismatch", details: { op: op === "floor_divide" ? "floorDiv" : op } });
+    } else {
+      expect(OPS[op](sample(d)).dtype).toBe(ours(expected));
+    }
+  });
+
+  it("int32 values: sums, products, running sums and abs/neg/relu/sign as PyTorch computes them", () => {
+    const i = tensor([[3, -2], [-4, 5]], { dtype: "int32" });
+    expect(flat(sum(i, 0))).toEqual([-1, 3]);
+    expect(flat(prod(i, 1))).toEqual([-6, -20]);
+    expect(flat(cumsum(i, 1))).toEqual([3, 1, -4, 1]);
+    expect(flat(ops.abs(i))).toEqual([3, 2, 4, 5]);
+    expect(flat(neg(i))).toEqual([-3, 2, 4, -5]);
+    expect(flat(ops.relu(i))).toEqual([3, 0, 0, 5]);
+    expect(flat(ops.sign(i))).toEqual([1, -1, -1, 1]);
+    expect(flat(sum(tensor([true, true, false])))).toEqual([2]);
+    expect(flat(cumsum(tensor([true, false, true]), 0))).toEqual([1, 1, 2]);
+  });
+
+  it("an int32 sum past 2³¹ wraps modulo 2³², as int32 arithmetic does", () => {
+    const big = tensor([2 ** 31 - 1, 1, 2 ** 31 - 1, 2], { dtype: "int32" });
+    expect(sum(big).item()).toBe((2 ** 31 - 1 + 1 + 2 ** 31 - 1 + 2) | 0);
+    expect(flat(cumsum(big, 0))).toEqual([2 ** 31 - 1, -(2 ** 31), -1, 1]);
   });
 });

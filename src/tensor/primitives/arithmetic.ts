@@ -10,7 +10,7 @@ import { bind, definePrimitive } from "../primitive.js";
 import type { Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import type { BinaryResult, BroadcastCheck } from "../types.js";
-import { liftFloatPair, liftPair, type TensorLike } from "./lift.js";
+import { expectNumeric, lift, liftFloatPair, liftPair, type TensorLike } from "./lift.js";
 
 type Pair = readonly [Tensor, Tensor];
 
@@ -155,7 +155,8 @@ export function floorDiv<X extends TensorLike, Y extends TensorLike>(a: X, b: Y 
   return bind(floorDivP, pair, undefined) as Tensor<BinaryResult<X, Y>>;
 }
 
+/** −a in a's dtype; int32 wraps (−(−2³¹) is −2³¹), bool is a DTypeMismatch, as in PyTorch. */
 export function neg<S extends Shape>(a: Tensor<S>): Tensor<S> {
-  const [x] = liftPair("neg", a, 0);
+  const x = expectNumeric("neg", lift("neg", a, undefined, "a"));
   return bind(negP, [x], undefined) as Tensor<S>;
 }

@@ -51,6 +51,17 @@ export function expectFloat(op: string, t: Tensor): Tensor {
   return t;
 }
 
+/** Ops with PyTorch's integer semantics take int32 (and floats) but not bool, as PyTorch does. */
+export function expectNumeric(op: string, t: Tensor): Tensor {
+  if (t.dtype === "bool") throw new AdError("DTypeMismatch", `${op} needs an int32 or float tensor, got bool; cast it first`, { op, dtype: t.dtype });
+  return t;
+}
+
+/** A bool tensor as int32 (0/1), anything else as is: what sum, prod and cumsum count in, as PyTorch does. */
+export function countable(t: Tensor): Tensor {
+  return t.dtype === "bool" ? cast(t, "int32") : t;
+}
+
 /** Zeros of `like`'s shape and dtype (the tangent of something that does not depend on the inputs). */
 export function zerosLike(like: Tensor): Tensor {
   return fromStorage(allocate(like.dtype, like.size), like.dtype, [...like.shape]);
