@@ -67,14 +67,14 @@ describe("gradients through promotion", () => {
     const y = f64([0.5, -1, 2], [3]);
     expectVjpMatches((x) => mul(x, y), [f64([1, 2, 3], [3])], g);
     const x32 = tensor([1, 2, 3]);
-    const gx = grad((x: Tensor) => sum(mul(x, y)))(x32);
+    const gx = grad((x: Tensor) => sum(mul(x, y)))(x32) as Tensor;
     expect([gx.dtype, ...flat(gx)]).toEqual(["float32", 0.5, -1, 2]);
     expectJvpMatchesVjp((a) => add(a, tensor([1, 2, 3], { dtype: "int32" })), [f64([1, 2, 3], [3])], g);
   });
 
   it("stop at an int input (it gets no gradient) and still reach the float one", () => {
     const i = tensor([1, 2, 3], { dtype: "int32" });
-    const gx = grad((x: Tensor) => sum(mul(x, i)))(f64([4, 5, 6], [3]));
+    const gx = grad((x: Tensor) => sum(mul(x, i)))(f64([4, 5, 6], [3])) as Tensor;
     expect(flat(gx)).toEqual([1, 2, 3]);
     expect(mul(f64([1, 2, 3], [3]).requireGrad(), i).node?.inputs[1].requiresGrad).toBe(false);
   });
@@ -109,7 +109,7 @@ describe("true division and floor division", () => {
   });
 
   it("floorDiv has a zero gradient", () => {
-    const gx = grad((x: Tensor) => sum(floorDiv(x, 0.7)))(f64([1, 2.5, -3], [3]));
+    const gx = grad((x: Tensor) => sum(floorDiv(x, 0.7)))(f64([1, 2.5, -3], [3])) as Tensor;
     expect(flat(gx)).toEqual([0, 0, 0]);
   });
 });
