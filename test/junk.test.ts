@@ -539,7 +539,7 @@ const OP_ALIASES: Record<string, string> = {
   ...Object.fromEntries(["reshape", "permute", "transpose", "expand", "slice", "squeeze", "unsqueeze"].map((name) => [`Tensor.${name}`, name])),
   // Its math methods are the functions of the same name (x.mul(w) is mul(x, w)).
   ...Object.fromEntries(
-    ["add", "sub", "mul", "div", "neg", "pow", "matmul", "exp", "log", "sin", "cos", "tanh", "sqrt", "abs", "relu", "sigmoid", "sum", "mean", "max", "min", "argmax", "softmax", "logSoftmax"].map((name) => [`Tensor.${name}`, name]),
+    ["add", "sub", "mul", "div", "floorDiv", "neg", "pow", "matmul", "exp", "log", "sin", "cos", "tanh", "sqrt", "abs", "relu", "sigmoid", "sum", "mean", "max", "min", "argmax", "softmax", "logSoftmax"].map((name) => [`Tensor.${name}`, name]),
   ),
   "Tensor.backward": "backward",
   // The root re-exports the tensor transform `hessian` under this name (src/index.ts).

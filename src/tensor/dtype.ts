@@ -74,3 +74,26 @@ export function coerce(dtype: DType, x: number): number {
       return x ? 1 : 0;
   }
 }
+
+/**
+ * The promotion lattice bool < int32 < float32 < float64: a binary or ternary op's operands meet at
+ * the higher of their dtypes (PyTorch's and JAX's `result_type` for these four; test/golden holds
+ * theirs). A plain number is weakly typed, as in JAX: it never raises a float tensor's dtype, and
+ * it raises an int32 or bool tensor only as far as its value needs (see `weakResultType`).
+ */
+const RANK: Readonly<Record<DType, number>> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+
+/** The dtype two tensors of dtypes a and b promote to. */
+export function resultType(a: DType, b: DType): DType {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/**
+ * The dtype a tensor of dtype `d` and the plain number `x` promote to. A JS number has no int/float
+ * distinction, so a value int32 can hold counts as a Python int (bool → int32, int32 stays) and any
+ * other (fractional, NaN, ±∞, beyond ±2³¹) as a Python float (bool or int32 → float32, the default float).
+ */
+export function weakResultType(d: DType, x: number): DType {
+  if (isFloat(d)) return d;
+  return (x | 0) === x ? "int32" : "float32";
+}

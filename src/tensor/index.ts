@@ -5,7 +5,7 @@ export { Rng, rng } from "./rng.js";
 export { Tensor, DEVICES, isTensor, type Device, type NestedArray } from "./tensor.js";
 export type { SliceSpec } from "./view.js";
 export { contiguous, expand, permute, reshape, slice, squeeze, transpose, unsqueeze } from "./primitives/shape.js";
-export { add, div, mul, neg, sub } from "./primitives/arithmetic.js";
+export { add, div, floorDiv, mul, neg, sub } from "./primitives/arithmetic.js";
 export { abs, cos, erf, exp, gelu, log, pow, relu, rsqrt, sigmoid, sign, sin, softplus, sqrt, tanh, type GeluOptions } from "./primitives/unary.js";
 export { eq, ge, gt, le, lt, ne } from "./primitives/compare.js";
 export { clip, maximum, minimum, where } from "./primitives/select.js";

@@ -172,6 +172,9 @@ export class Tensor<S extends Shape = Shape> {
   div<Y extends TensorLike>(b: Y & BroadcastCheck<Tensor<S>, Y>): Tensor<BinaryResult<Tensor<S>, Y>> {
     return arith.div(this as Tensor<S>, b as never) as Tensor<BinaryResult<Tensor<S>, Y>>;
   }
+  floorDiv<Y extends TensorLike>(b: Y & BroadcastCheck<Tensor<S>, Y>): Tensor<BinaryResult<Tensor<S>, Y>> {
+    return arith.floorDiv(this as Tensor<S>, b as never) as Tensor<BinaryResult<Tensor<S>, Y>>;
+  }
   neg(): Tensor<S> {
     return arith.neg(this as Tensor<S>);
   }

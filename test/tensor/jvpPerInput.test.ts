@@ -86,6 +86,7 @@ const TABLE = {
   sub: binary(),
   mul: binary(),
   div: binary(vals, positive),
+  floorDiv: binary(vals, positive),
   neg: unary(),
   mulSafe: binary(),
   divSafe: binary(vals, positive),

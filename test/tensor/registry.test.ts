@@ -38,6 +38,7 @@ const ints = (values: number[], shape?: number[]): Tensor => ops.tensor(values, 
 /** Calls of the public API whose graphs (forward and backward) reach every primitive. */
 const SPECS: Record<string, () => Tensor> = {
   "add, sub, mul, div, neg with broadcasting": () => ops.neg(ops.div(ops.mul(ops.sub(ops.add(leaf([2, 3]), leaf([3])), leaf([2, 1])), leaf([1, 3])), leaf([2, 3], 1, 2))),
+  "floorDiv": () => ops.add(ops.floorDiv(leaf([3], 1, 2), 0.7), leaf([3])),
   "pow": () => ops.pow(leaf([2, 3], 0.5, 2), leaf([3], -1, 2)),
   "exp log sin cos tanh": () => ops.tanh(ops.cos(ops.sin(ops.log(ops.exp(leaf([2, 3])))))),
   "sqrt rsqrt": () => ops.add(ops.sqrt(leaf([4], 0.5, 2)), ops.rsqrt(leaf([4], 0.5, 2))),

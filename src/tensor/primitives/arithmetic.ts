@@ -1,14 +1,16 @@
 /**
- * add, sub, mul, div, neg: elementwise with NumPy broadcasting. VJP rules return cotangents in the
+ * add, sub, mul, div, neg, floorDiv: elementwise with NumPy broadcasting. VJP rules return cotangents in the
  * output's shape; the engine sums them back to each input's shape. JVP terms may keep an input's
  * shape (add's da); the engine expands them to the output's.
  */
+import { binaryKernel } from "../../backends/cpu/kernels/elementwise.js";
 import { binaryOp, unaryOp } from "../../backends/dispatch.js";
+import { AdError } from "../../errors.js";
 import { bind, definePrimitive } from "../primitive.js";
 import type { Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import type { BinaryResult, BroadcastCheck } from "../types.js";
-import { liftPair, type TensorLike } from "./lift.js";
+import { expectNumeric, lift, liftFloatPair, liftPair, type TensorLike } from "./lift.js";
 
 type Pair = readonly [Tensor, Tensor];
 
@@ -93,6 +95,30 @@ export function divSafe(g: Tensor, d: Tensor): Tensor {
   return bind(divSafeP, liftPair("divSafe", g, d), undefined);
 }
 
+/**
+ * ⌊a / b⌋ as PyTorch's floor_divide computes it: from the remainder, so that the quotient of two
+ * floats is the one floor would give in exact arithmetic (7.5 // 2.5 is 3, not 2 from a rounded
+ * 2.9999…); a / b where b is 0. On int32 the same doubles are exact, and a / 0 (±∞, NaN) stores as 0.
+ */
+function floorDivide(a: number, b: number): number {
+  if (b === 0) return a / b;
+  const mod = a % b;
+  let q = (a - mod) / b;
+  if (mod !== 0 && b < 0 !== mod < 0) q -= 1;
+  if (q === 0) return 0 * (a / b);
+  const f = Math.floor(q);
+  return q - f > 0.5 ? f + 1 : f;
+}
+const floorDivKernel = binaryKernel(floorDivide);
+
+// Piecewise constant, as floor is: no cotangent to either operand, a zero tangent.
+export const floorDivP = definePrimitive("floorDiv", {
+  impl: ([a, b]) => floorDivKernel("floorDiv", a, b),
+  broadcasts: true,
+  vjp: () => [null, null],
+  jvp: () => null,
+});
+
 export const negP = definePrimitive("neg", {
   impl: ([a]) => negKernel(a),
   vjp: ({ cotangent: g }) => [neg(g)],
@@ -104,7 +130,7 @@ function binary(prim: typeof addP, a: unknown, b: unknown): Tensor {
   return bind(prim, pair, undefined);
 }
 
-/** a + b, broadcasting; numbers are constants of the tensor's dtype. Literal shapes are checked by the compiler. */
+/** a + b, broadcasting; operands promote (dtype.ts `resultType`), numbers are weakly typed. Literal shapes are checked by the compiler. */
 export function add<X extends TensorLike, Y extends TensorLike>(a: X, b: Y & BroadcastCheck<X, Y>): Tensor<BinaryResult<X, Y>> {
   return binary(addP, a, b) as Tensor<BinaryResult<X, Y>>;
 }
@@ -114,10 +140,23 @@ export function sub<X extends TensorLike, Y extends TensorLike>(a: X, b: Y & Bro
 export function mul<X extends TensorLike, Y extends TensorLike>(a: X, b: Y & BroadcastCheck<X, Y>): Tensor<BinaryResult<X, Y>> {
   return binary(mulP, a, b) as Tensor<BinaryResult<X, Y>>;
 }
+/** a / b, true division: int32 and bool operands divide as float32 (floorDiv keeps ints). */
 export function div<X extends TensorLike, Y extends TensorLike>(a: X, b: Y & BroadcastCheck<X, Y>): Tensor<BinaryResult<X, Y>> {
-  return binary(divP, a, b) as Tensor<BinaryResult<X, Y>>;
+  return bind(divP, liftFloatPair("div", a, b), undefined) as Tensor<BinaryResult<X, Y>>;
 }
+/**
+ * ⌊a / b⌋ elementwise, broadcasting, in the operands' promoted dtype (PyTorch's floor_divide): ints
+ * stay int32 (a zero divisor gives 0 where PyTorch raises), floats round toward −∞. Its gradient is
+ * zero. Two bool operands are a DTypeMismatch, as in PyTorch.
+ */
+export function floorDiv<X extends TensorLike, Y extends TensorLike>(a: X, b: Y & BroadcastCheck<X, Y>): Tensor<BinaryResult<X, Y>> {
+  const pair = liftPair("floorDiv", a, b);
+  if (pair[0].dtype === "bool") throw new AdError("DTypeMismatch", "floorDiv needs int32 or float operands, got bool and bool; cast one first", { op: "floorDiv", dtypes: ["bool", "bool"] });
+  return bind(floorDivP, pair, undefined) as Tensor<BinaryResult<X, Y>>;
+}
+
+/** −a in a's dtype; int32 wraps (−(−2³¹) is −2³¹), bool is a DTypeMismatch, as in PyTorch. */
 export function neg<S extends Shape>(a: Tensor<S>): Tensor<S> {
-  const [x] = liftPair("neg", a, 0);
+  const x = expectNumeric("neg", lift("neg", a, undefined, "a"));
   return bind(negP, [x], undefined) as Tensor<S>;
 }

@@ -1,15 +1,19 @@
-/** Operand handling shared by the primitive families: numbers become rank-0 tensors of the partner's dtype. */
+/**
+ * Operand handling shared by the primitive families: operands meet at their promoted dtype
+ * (dtype.ts `resultType`), numbers become rank-0 constants of it.
+ */
 import { AdError, describe, invalidArgument } from "../../errors.js";
-import { allocate, coerce, isFloat } from "../dtype.js";
+import { allocate, coerce, type DType, isFloat, resultType, weakResultType } from "../dtype.js";
 import { fromStorage, Tensor } from "../tensor.js";
+import { cast } from "./cast.js";
 
-/** A tensor or a plain number (a constant of the other operand's dtype). */
+/** A tensor or a plain number (a weakly typed constant: see dtype.ts `weakResultType`). */
 export type TensorLike = Tensor | number;
 
 export function lift(op: string, x: unknown, like: Tensor | undefined, argument: string): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === "number") {
-    const dtype = like?.dtype ?? "float32";
+    const dtype = like === undefined ? "float32" : weakResultType(like.dtype, x);
     const storage = allocate(dtype, 1);
     storage[0] = coerce(dtype, x);
     return fromStorage(storage, dtype, []);
@@ -17,20 +21,45 @@ export function lift(op: string, x: unknown, like: Tensor | undefined, argument:
   throw invalidArgument(op, `${argument} must be a Tensor or a number, got ${describe(x)}`, { argument, got: describe(x) });
 }
 
-/** Both operands as tensors of one dtype (a number takes the tensor's dtype). */
+/**
+ * Both operands as tensors of their promoted dtype. A tensor that has to rise is cast (a
+ * differentiable cast: the cotangent flows back to a float input and stops at an int or bool one);
+ * operands that already match pass through untouched.
+ */
 export function liftPair(op: string, a: unknown, b: unknown): [Tensor, Tensor] {
   const ta = lift(op, a, b instanceof Tensor ? b : undefined, "a");
   const tb = lift(op, b, ta, "b");
-  if (ta.dtype !== tb.dtype) {
-    throw new AdError("DTypeMismatch", `operands have dtypes ${ta.dtype} and ${tb.dtype}; cast one first`, { op, dtypes: [ta.dtype, tb.dtype] });
-  }
-  return [ta, tb];
+  if (ta.dtype === tb.dtype) return [ta, tb];
+  const dtype = resultType(ta.dtype, tb.dtype);
+  return [promote(ta, dtype), promote(tb, dtype)];
+}
+
+/** x in `dtype` (a promotion target at or above x's dtype): x itself when it is already there. */
+export function promote(x: Tensor, dtype: DType): Tensor {
+  return x.dtype === dtype ? x : cast(x, dtype);
+}
+
+/** Both operands promoted, then raised to float32 if they are int32 or bool (true division's rule). */
+export function liftFloatPair(op: string, a: unknown, b: unknown): [Tensor, Tensor] {
+  const [ta, tb] = liftPair(op, a, b);
+  return isFloat(ta.dtype) ? [ta, tb] : [cast(ta, "float32"), cast(tb, "float32")];
 }
 
 /** Differentiable ops need float inputs. */
 export function expectFloat(op: string, t: Tensor): Tensor {
   if (!isFloat(t.dtype)) throw new AdError("DTypeMismatch", `${op} needs a float tensor, got ${t.dtype}`, { op, dtype: t.dtype });
   return t;
+}
+
+/** Ops with PyTorch's integer semantics take int32 (and floats) but not bool, as PyTorch does. */
+export function expectNumeric(op: string, t: Tensor): Tensor {
+  if (t.dtype === "bool") throw new AdError("DTypeMismatch", `${op} needs an int32 or float tensor, got bool; cast it first`, { op, dtype: t.dtype });
+  return t;
+}
+
+/** A bool tensor as int32 (0/1), anything else as is: what sum, prod and cumsum count in, as PyTorch does. */
+export function countable(t: Tensor): Tensor {
+  return t.dtype === "bool" ? cast(t, "int32") : t;
 }
 
 /** Zeros of `like`'s shape and dtype (the tangent of something that does not depend on the inputs). */

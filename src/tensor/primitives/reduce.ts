@@ -14,7 +14,7 @@ import { fromStorage, Tensor } from "../tensor.js";
 import type { Reduced } from "../types.js";
 import * as view from "../view.js";
 import { add, div, mul } from "./arithmetic.js";
-import { expectFloat } from "./lift.js";
+import { countable, expectFloat, expectNumeric } from "./lift.js";
 import { expand, permute, reshape, slice, unsqueeze } from "./shape.js";
 
 export interface AxesParams {
@@ -60,7 +60,7 @@ function mapGroups(x: Tensor, axes: readonly number[], body: (src: Storage, dst:
 const sumKernel = reduceOp("sum", SUM);
 
 export const sumP: Primitive<AxesParams> = definePrimitive<AxesParams>("sum", {
-  impl: ([x], { axes, keepDims }) => sumKernel(expectFloat("sum", x), axes, keepDims),
+  impl: ([x], { axes, keepDims }) => sumKernel(expectNumeric("sum", x), axes, keepDims),
   // Each input element contributed once: the cotangent is broadcast back over the reduced axes.
   vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [expand(reshape(g, keptShape(x.shape, axes)), x.shape)],
   jvp: ({ tangents: [t], params }) => (t === null ? null : bind(sumP, [t], params)),
@@ -170,7 +170,7 @@ function pairProducts(x: Tensor, axes: readonly number[]): { others: Tensor } {
 }
 
 export const prodP: Primitive<AxesParams> = definePrimitive<AxesParams>("prod", {
-  impl: ([x], { axes, keepDims }) => prodKernel(expectFloat("prod", x), axes, keepDims),
+  impl: ([x], { axes, keepDims }) => prodKernel(expectNumeric("prod", x), axes, keepDims),
   // ∂(Π xⱼ)/∂xᵢ = Πⱼ≠ᵢ xⱼ
   vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [mul(reshape(g, keptShape(x.shape, axes)), bind(prodOthersP, [x], { axes }))],
   jvp: ({ tangents: [t], inputs: [x], params }) => (t === null ? null : bind(sumP, [mul(t, bind(prodOthersP, [x], { axes: params.axes }))], params)),
@@ -185,7 +185,7 @@ function flip(x: Tensor, axis: number): Tensor {
 
 export const cumsumP: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>("cumsum", {
   impl: ([x], { axis }) =>
-    mapGroups(expectFloat("cumsum", x), [axis], (src, dst, base, n) => {
+    mapGroups(expectNumeric("cumsum", x), [axis], (src, dst, base, n) => {
       let acc = 0;
       for (let i = 0; i < n; i++) dst[base + i] = acc += src[base + i];
     }),
@@ -243,9 +243,9 @@ function expectKeepDims(op: string, keepDims: unknown): boolean {
   return keepDims;
 }
 
-/** Numbers to compare: a float or int32 tensor (bool has no order worth reducing). */
-function expectOrdered(op: string, x: Tensor): Tensor {
-  if (!isFloat(x.dtype) && x.dtype !== "int32") throw new AdError("DTypeMismatch", `${op} needs a float or int32 tensor, got ${x.dtype}`, { op, dtype: x.dtype });
+/** Numbers to compare: a float or int32 tensor, or bool where `bools` (max and min of a mask, as in PyTorch). */
+function expectOrdered(op: string, x: Tensor, bools = false): Tensor {
+  if (!isFloat(x.dtype) && x.dtype !== "int32" && !(bools && x.dtype === "bool")) throw new AdError("DTypeMismatch", `${op} needs a float or int32 tensor, got ${x.dtype}`, { op, dtype: x.dtype });
   return x;
 }
 
@@ -256,17 +256,20 @@ function expectNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
   }
 }
 
-/** Σ over `axis` (all axes by default); `keepDims` keeps them with size 1. */
+/**
+ * Σ over `axis` (all axes by default); `keepDims` keeps them with size 1. An int32 sum is int32 (and
+ * bool counts as int32), wrapping modulo 2³² past its range; PyTorch sums ints to int64.
+ */
 export function sum<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
 export function sum(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  const t = expectTensor("sum", x);
+  const t = countable(expectTensor("sum", x));
   return bind(sumP, [t], { axes: axesOf("sum", t, axis), keepDims: keepDims === true });
 }
 
-/** The mean over `axis` (all axes by default). An empty reduction is NaN, as in NumPy. */
+/** The mean over `axis` (all axes by default) of a float tensor, as PyTorch's. An empty reduction is NaN, as in NumPy. */
 export function mean<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
 export function mean(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  const t = expectTensor("mean", x);
+  const t = expectFloat("mean", expectTensor("mean", x));
   const axes = axesOf("mean", t, axis);
   let count = 1;
   for (const a of axes) count *= t.shape[a];
@@ -276,7 +279,7 @@ export function mean(x: Tensor, axis?: number | readonly number[], keepDims = fa
 
 function extreme(prim: Primitive<AxesParams>, x: unknown, axis: number | readonly number[] | undefined, keepDims: unknown): Tensor {
   const op = prim.name;
-  const t = expectOrdered(op, expectTensor(op, x));
+  const t = expectOrdered(op, expectTensor(op, x), true);
   const axes = axesOf(op, t, axis);
   expectNonEmpty(op, t, axes);
   return bind(prim, [t], { axes, keepDims: expectKeepDims(op, keepDims) });
@@ -294,19 +297,20 @@ export function min(x: Tensor, axis?: number | readonly number[], keepDims = fal
   return extreme(minP, x, axis, keepDims);
 }
 
-/** Π over `axis` (all axes by default); the gradient is the product of the others, exact at zeros. */
+/**
+ * Π over `axis` (all axes by default); the gradient is the product of the others, exact at zeros.
+ * An int32 (or bool) product is int32, exact while it fits; past int32's range it is unspecified.
+ */
 export function prod<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
 export function prod(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  const t = expectTensor("prod", x);
-  expectFloat("prod", t);
+  const t = countable(expectTensor("prod", x));
   return bind(prodP, [t], { axes: axesOf("prod", t, axis), keepDims: expectKeepDims("prod", keepDims) });
 }
 
-/** Running sums along `axis`: yᵢ = Σⱼ≤ᵢ xⱼ. */
+/** Running sums along `axis`: yᵢ = Σⱼ≤ᵢ xⱼ; int32 (and bool) in int32, wrapping as sum does. */
 export function cumsum<S extends Shape>(x: Tensor<S>, axis: number): Tensor<S>;
 export function cumsum(x: Tensor, axis: number): Tensor {
-  const t = expectTensor("cumsum", x);
-  expectFloat("cumsum", t);
+  const t = countable(expectTensor("cumsum", x));
   return bind(cumsumP, [t], { axis: normalizeAxis("cumsum", axis, t.rank) });
 }
 

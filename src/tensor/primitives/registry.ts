@@ -7,7 +7,7 @@
  * user's and are not listed.)
  */
 import type { Primitive } from "../primitive.js";
-import { addP, divP, divSafeP, mulP, mulSafeP, negP, subP } from "./arithmetic.js";
+import { addP, divP, divSafeP, floorDivP, mulP, mulSafeP, negP, subP } from "./arithmetic.js";
 import { castP } from "./cast.js";
 import { eqP, geP, gtP, leP, ltP, neP } from "./compare.js";
 import { conv2dInputGradP, conv2dP, conv2dWeightGradP } from "./conv.js";
@@ -25,6 +25,7 @@ export const primitives = {
   sub: subP,
   mul: mulP,
   div: divP,
+  floorDiv: floorDivP,
   neg: negP,
   mulSafe: mulSafeP,
   divSafe: divSafeP,

@@ -15,7 +15,7 @@ import type { ShapeOf } from "../types.js";
 import { localDerivative } from "../autograd/anomaly.js";
 import { add, addTangents, div, mul, mulSafe, neg, sub } from "./arithmetic.js";
 import { eq } from "./compare.js";
-import { expectFloat, lift, liftPair, type TensorLike } from "./lift.js";
+import { expectFloat, expectNumeric, lift, liftPair, type TensorLike } from "./lift.js";
 import { where } from "./select.js";
 
 /**
@@ -46,11 +46,17 @@ export const sqrtP = unaryPrimitive("sqrt", Math.sqrt, (_x, y) => div(0.5, y), t
 // d x^(−½) = −½ x^(−3/2) dx = −½ y³ dx
 export const rsqrtP = unaryPrimitive("rsqrt", (x) => 1 / Math.sqrt(x), (_x, y) => mul(mul(y, mul(y, y)), -0.5), true);
 // d|x| = sign(x) dx, 0 at 0 (the subgradient PyTorch and JAX use); sign itself is a mask of constants.
-export const absP = unaryPrimitive("abs", Math.abs, (x) => sign(x));
+// Defined in full rather than by unaryPrimitive because it takes int32 too (|−2³¹| wraps to −2³¹, as in PyTorch).
+const absKernel = unaryOp("abs", Math.abs);
+export const absP = definePrimitive("abs", {
+  impl: ([x]) => absKernel(expectNumeric("abs", x)),
+  vjp: ({ cotangent: g, inputs: [x] }) => [mul(g, sign(x))],
+  jvp: ({ tangents: [t], inputs: [x] }) => (t === null ? null : mul(t, sign(x))),
+});
 const reluKernel = unaryOp("relu", (x) => (x > 0 ? x : x <= 0 ? 0 : x));
 // d relu(x) = [x > 0] dx: 0 at the kink. Both rules are one reluGrad pass rather than a mask and a product.
 export const reluP = definePrimitive("relu", {
-  impl: ([x]) => reluKernel(expectFloat("relu", x)),
+  impl: ([x]) => reluKernel(expectNumeric("relu", x)),
   vjp: ({ cotangent: g, inputs: [x] }) => [reluGrad(g, x)],
   jvp: ({ tangents: [t], inputs: [x] }) => (t === null ? null : reluGrad(t, x)),
 });
@@ -78,10 +84,10 @@ export const softplusP = unaryPrimitive("softplus", softplusNumber, (x) => sigmo
 // d erf x = (2/√π) e^(−x²) dx
 export const erfP = unaryPrimitive("erf", erfNumber, (x) => mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI)));
 
-/** sign(x) ∈ {−1, 0, 1} (NaN stays NaN): piecewise constant, so its derivative is 0 everywhere. */
+/** sign(x) ∈ {−1, 0, 1} in x's dtype, any dtype (NaN stays NaN): piecewise constant, so its derivative is 0 everywhere. */
 const signKernel = unaryOp("sign", Math.sign);
 export const signP = definePrimitive("sign", {
-  impl: ([x]) => signKernel(expectFloat("sign", x)),
+  impl: ([x]) => signKernel(x),
   vjp: () => [null],
   jvp: () => null,
 });
