@@ -85,15 +85,12 @@ export const unaryRules = {
   sigmoid: { primal: sigmoid, df: (S, _x, y) => S.mul(y, S.sub(1, y)) },
   // d log(1 + eˣ) = σ(x) dx
   softplus: { primal: softplus, df: (S, x) => S.sigmoid(x) },
-  abs: { primal: Math.abs, df: (S, x) => S.from(signOrZero(S.value(x))) },
+  // d|x| = sign(x) dx: 0 at 0; written with S.sign (no branch on a value) so tensors can read it too
+  abs: { primal: Math.abs, df: (S, x) => S.sign(x) },
   sign: { primal: Math.sign, df: constant(0) },
   // d erf x = (2/√π) e^(−x²) dx
   erf: { primal: erf, df: (S, x) => S.mul(TWO_OVER_SQRT_PI, S.exp(S.neg(S.mul(x, x)))) },
 } as const satisfies { readonly [K in UnaryOp]: UnaryRule };
-
-function signOrZero(v: number): number {
-  return v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : NaN;
-}
 
 /** ½/½ at a tie; 1 to the winner otherwise. `first` says whether we want ∂/∂a (true) or ∂/∂b. */
 function pick<T>(S: Scalar<T>, a: T, b: T, larger: boolean, first: boolean): T {
