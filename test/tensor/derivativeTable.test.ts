@@ -11,7 +11,7 @@ import { derivative, gradient } from "../../src/scalar/index.js";
 import { differentiate } from "../../src/transform/index.js";
 import { dualScalarOver, NestedDual } from "../../src/scalar/nestedDual.js";
 import { numberScalar } from "../../src/scalar/number.js";
-import { unaryRules } from "../../src/scalar/elementary.js";
+import { unaryRules, type UnaryRule } from "../../src/scalar/elementary.js";
 import { UNARY_OPS, type UnaryOp } from "../../src/scalar/scalar.js";
 import type { Node } from "../../src/tensor/autograd/node.js";
 import * as ops from "../../src/tensor/index.js";
@@ -39,7 +39,7 @@ describe("the tensor engine reads the scalar derivative table", () => {
   it("every unary primitive with a table entry takes its rule from the table (sign: the table's constant 0 is the symbolic zero)", () => {
     for (const prim of tableNamed) {
       if (prim.name === "sign") {
-        expect(unaryRules.sign.df(numberScalar, 0.3, 1)).toBe(0);
+        expect((unaryRules.sign as UnaryRule).df(numberScalar, 0.3, 1)).toBe(0);
         expect(prim.vjp?.({ cotangent: ops.ones([2]), inputs: [ops.ones([2])], output: ops.ones([2]), params: undefined, needs: [true] } as never)).toEqual([null]);
         continue;
       }
@@ -53,8 +53,8 @@ describe("the tensor engine reads the scalar derivative table", () => {
       fc.assert(
         fc.property(fc.double({ min: lo, max: hi, noNaN: true }), (v) => {
           if (name === "abs" && Math.abs(v) < 1e-3) return;
-          const d1 = ops.grad((x: Tensor) => ops.sum(fn(x)));
-          const d2 = ops.grad((x: Tensor) => ops.sum(d1(x)));
+          const d1 = (x: Tensor) => ops.grad((y: Tensor) => ops.sum(fn(y)))(x) as Tensor;
+          const d2 = (x: Tensor) => ops.grad((y: Tensor) => ops.sum(d1(y)))(x) as Tensor;
           const x = ops.tensor([v], { dtype: "float64" });
           // f(v + ε₁ + ε₂): the ε₁ε₂ coefficient is f''(v), ε₁'s is f'(v), both from the table on numbers.
           const D1 = dualScalarOver(numberScalar);
@@ -71,11 +71,11 @@ describe("the tensor engine reads the scalar derivative table", () => {
     // The sign of a zero gradient is not compared (+ 0 folds it): the tape accumulates from +0.
     for (const v of [0, -0, 2, -2]) {
       const want = Math.sign(v) + 0;
-      const tensorGrad = ops.grad((x: Tensor) => ops.sum(ops.abs(x)))(ops.tensor([v], { dtype: "float64" })).item();
+      const tensorGrad = (ops.grad((x: Tensor) => ops.sum(ops.abs(x)))(ops.tensor([v], { dtype: "float64" })) as Tensor).item();
       expect(tensorGrad + 0, `tensor at ${v}`).toBe(want);
       expect(derivative((x) => x.abs(), v).derivative + 0, `dual at ${v}`).toBe(want);
       expect(gradient((xs) => xs[0]!.abs(), [v])[0]! + 0, `tape at ${v}`).toBe(want);
-      expect(differentiate((x: number) => Math.abs(x))(v).gradient[0]! + 0, `transform at ${v}`).toBe(want);
+      expect((differentiate((x: number) => Math.abs(x))(v).gradient[0] as number) + 0, `transform at ${v}`).toBe(want);
     }
   });
 
