@@ -1,8 +1,10 @@
 /**
  * ONE table of the elementary scalar functions: each one's value on plain numbers and its local
- * derivative written over `Scalar<T>`. Dual numbers, the tape and (later) the source transform all
- * read this table, so every function has exactly one derivative for every mode, and because `df` is
- * written in the numeric interface it can be evaluated on duals again: derivatives nest to any order.
+ * derivative written over `Scalar<T>`. Dual numbers, the tape, the source transform and the tensor
+ * engine's elementwise rules (on tensors, src/tensor/primitives/unary.ts) all read this table, so every
+ * function has exactly one derivative for every mode, and because `df` is written in the numeric
+ * interface it can be evaluated on duals again: derivatives nest to any order. A rule that branches on
+ * `S.value` cannot run on tensors (pow, atan2, min, max, hypot keep tensor rules of their own).
  *
  * Conventions at non-differentiable points and domain edges (documented in the README, tested):
  * - abs at 0, sign everywhere: derivative 0 (the subgradient PyTorch and JAX use).
