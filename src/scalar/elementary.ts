@@ -1,8 +1,10 @@
 /**
  * ONE table of the elementary scalar functions: each one's value on plain numbers and its local
- * derivative written over `Scalar<T>`. Dual numbers, the tape and (later) the source transform all
- * read this table, so every function has exactly one derivative for every mode, and because `df` is
- * written in the numeric interface it can be evaluated on duals again: derivatives nest to any order.
+ * derivative written over `Scalar<T>`. Dual numbers, the tape, the source transform and the tensor
+ * engine's elementwise rules (on tensors, src/tensor/primitives/unary.ts) all read this table, so every
+ * function has exactly one derivative for every mode, and because `df` is written in the numeric
+ * interface it can be evaluated on duals again: derivatives nest to any order. A rule that branches on
+ * `S.value` cannot run on tensors (pow, atan2, min, max, hypot keep tensor rules of their own).
  *
  * Conventions at non-differentiable points and domain edges (documented in docs/errors-and-edges.md, tested):
  * - abs at 0, sign everywhere: derivative 0 (the subgradient PyTorch and JAX use).
@@ -85,15 +87,12 @@ export const unaryRules = {
   sigmoid: { primal: sigmoid, df: (S, _x, y) => S.mul(y, S.sub(1, y)) },
   // d log(1 + eˣ) = σ(x) dx
   softplus: { primal: softplus, df: (S, x) => S.sigmoid(x) },
-  abs: { primal: Math.abs, df: (S, x) => S.from(signOrZero(S.value(x))) },
+  // d|x| = sign(x) dx: 0 at 0; written with S.sign (no branch on a value) so tensors can read it too
+  abs: { primal: Math.abs, df: (S, x) => S.sign(x) },
   sign: { primal: Math.sign, df: constant(0) },
   // d erf x = (2/√π) e^(−x²) dx
   erf: { primal: erf, df: (S, x) => S.mul(TWO_OVER_SQRT_PI, S.exp(S.neg(S.mul(x, x)))) },
 } as const satisfies { readonly [K in UnaryOp]: UnaryRule };
-
-function signOrZero(v: number): number {
-  return v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : NaN;
-}
 
 /** ½/½ at a tie; 1 to the winner otherwise. `first` says whether we want ∂/∂a (true) or ∂/∂b. */
 function pick<T>(S: Scalar<T>, a: T, b: T, larger: boolean, first: boolean): T {

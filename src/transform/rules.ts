@@ -3,7 +3,7 @@
  * `df`/`da`/`db` are written over `Scalar<T>`, so running them on a *staging* Scalar, whose
  * operations append IR statements instead of computing, yields the derivative code with the same
  * formula the Dual type and the tape use. The few table rules that branch on a primal value
- * (`S.value`: abs, pow, atan2, min, max, hypot) cannot be staged; they are restated here with
+ * (`S.value`: pow, atan2, min, max, hypot) cannot be staged; they are restated here with
  * `select`, and test/transform/rules.test.ts compares each against the table on many points.
  */
 import { AdError } from "../errors.js";
@@ -98,9 +98,6 @@ function staging(b: Builder): Scalar<Atom> {
 
 /** dy/dx for y = fn(x), as an atom computed by statements appended to `b`. */
 export function unaryPartial(b: Builder, fn: UnaryOp, x: Atom, y: Atom): Atom {
-  // abs' table rule is the sign of x as a constant; Math.sign is that function (and its own
-  // derivative is 0, so second order agrees with nested duals too).
-  if (fn === "abs") return b.unary("sign", x);
   const rule: UnaryRule = unaryRules[fn];
   return rule.df(staging(b), x, y);
 }

@@ -29,6 +29,7 @@ const CASES: { readonly [K in PrimitiveName]: Case } = {
   sub: { inputs: [r([2, 1]), r([3])], f: (a, b) => ops.sub(a, b) },
   mul: { inputs: [r([2, 3]), r([2, 3])], f: (a, b) => ops.mul(a, b) },
   div: { inputs: [r([2, 3]), r([3], 1, 2)], f: (a, b) => ops.div(a, b) },
+  floorDiv: { inputs: [r([2, 3], -5, 5), r([3], 1, 2)], f: (a, b) => ops.floorDiv(a, b) },
   neg: { inputs: [r([4])], f: (a) => ops.neg(a) },
   mulSafe: { inputs: [r([3]), r([3])], f: (a, b) => mulSafe(a, b) },
   divSafe: { inputs: [r([3]), r([3], 1, 2)], f: (a, b) => divSafe(a, b) },

@@ -1,58 +1,68 @@
 /**
- * Elementwise functions of float tensors, each with its derivative next to it: the unary family, and
- * pow (binary, broadcasting). sigmoid, softplus and gelu are primitives rather than composites for
- * stability (no overflow of eˣ for large |x|) and speed (one pass); their rules are written with
- * primitives, so they nest. Rules at kinks use masks from comparisons (abs, relu: derivative 0 at 0).
+ * Elementwise functions of float tensors: the unary family, and pow (binary, broadcasting). The
+ * functions with a scalar counterpart take their local derivative from the one table,
+ * `scalar/elementary.ts`, evaluated on tensors (`tensorScalar`): Dual, the tape, the source transform
+ * and the tensor engine share one derivative per function. Because the table's `df` is written in
+ * `Scalar` ops it builds the derivative from primitives here, so rules nest (grad of grad). The rest
+ * (relu, rsqrt, gelu, and pow, whose table rule branches on values) are written next to their forward.
+ * sigmoid, softplus and gelu are primitives rather than composites for stability (no overflow of eˣ
+ * for large |x|) and speed (one pass).
  */
 import { binaryOp, unaryOp } from "../../backends/dispatch.js";
 import type { UnaryOp } from "../../backends/ops.js";
 import { describe, expectOptions, invalidArgument } from "../../errors.js";
-import { softplus as softplusNumber } from "../../scalar/elementary.js";
+import { unaryRules } from "../../scalar/elementary.js";
+import type { Scalar, UnaryOp as ScalarUnaryOp } from "../../scalar/scalar.js";
 import { erf as erfNumber } from "../../scalar/special.js";
+import { AdError } from "../../errors.js";
+import { allocate, type DType } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
-import type { Tensor } from "../tensor.js";
+import { fromStorage, type Tensor } from "../tensor.js";
 import type { ShapeOf } from "../types.js";
 import { localDerivative } from "../autograd/anomaly.js";
 import { add, addTangents, div, mul, mulSafe, neg, sub } from "./arithmetic.js";
 import { eq } from "./compare.js";
 import { expectFloat, expectNumeric, lift, liftPair, type TensorLike } from "./lift.js";
-import { where } from "./select.js";
+import { maximum, minimum, where } from "./select.js";
 
 /**
  * A unary primitive from its kernel and its local derivative dy/dx (written with primitives).
  * `unbounded`: dy/dx can be ±∞ inside the domain's closure (log, sqrt, rsqrt at 0), so it is applied
  * with mulSafe — a zero (co)tangent stays zero there; the other rules pay nothing for it.
  */
-function unaryPrimitive(name: UnaryOp, f: (x: number) => number, dydx: (x: Tensor, y: Tensor) => Tensor, unbounded = false): Primitive<undefined> {
+function unaryPrimitive(name: UnaryOp, f: (x: number) => number, dydx: (x: Tensor, y: Tensor) => Tensor, unbounded = false, accepts: (op: string, x: Tensor) => Tensor = expectFloat): Primitive<undefined> {
   const kernel = unaryOp(name, f);
   const times = unbounded
     ? (g: Tensor, x: Tensor, y: Tensor) => mulSafe(g, localDerivative(() => dydx(x, y)))
     : (g: Tensor, x: Tensor, y: Tensor) => mul(g, dydx(x, y));
   return definePrimitive(name, {
-    impl: ([x]) => kernel(expectFloat(name, x)),
+    impl: ([x]) => kernel(accepts(name, x)),
     vjp: ({ cotangent: g, inputs: [x], output }) => [times(g, x, output)],
     jvp: ({ tangents: [t], inputs: [x], output }) => (t === null ? null : times(t, x, output)),
   });
 }
 
-export const expP = unaryPrimitive("exp", Math.exp, (_x, y) => y);
-export const logP = unaryPrimitive("log", Math.log, (x) => div(1, x), true);
-export const sinP = unaryPrimitive("sin", Math.sin, (x) => cos(x));
-export const cosP = unaryPrimitive("cos", Math.cos, (x) => neg(sin(x)));
-// d tanh x = (1 − tanh²x) dx
-export const tanhP = unaryPrimitive("tanh", Math.tanh, (_x, y) => sub(1, mul(y, y)));
-// d √x = dx / (2√x)
-export const sqrtP = unaryPrimitive("sqrt", Math.sqrt, (_x, y) => div(0.5, y), true);
+/** The primitives whose rule is the table's (the meta-test in test/tensor/derivativeTable.test.ts reads it). */
+export const tableRuled = new Set<Primitive<undefined>>();
+
+/** A unary primitive whose kernel and local derivative are the scalar table's entry for `name`. */
+function tablePrimitive(name: UnaryOp & ScalarUnaryOp, unbounded = false, accepts?: (op: string, x: Tensor) => Tensor): Primitive<undefined> {
+  const rule = unaryRules[name];
+  const prim = unaryPrimitive(name, rule.primal, (x, y) => rule.df(tensorScalar(x.dtype), x, y), unbounded, accepts);
+  tableRuled.add(prim);
+  return prim;
+}
+
+export const expP = tablePrimitive("exp");
+export const logP = tablePrimitive("log", true);
+export const sinP = tablePrimitive("sin");
+export const cosP = tablePrimitive("cos");
+export const tanhP = tablePrimitive("tanh");
+export const sqrtP = tablePrimitive("sqrt", true);
 // d x^(−½) = −½ x^(−3/2) dx = −½ y³ dx
 export const rsqrtP = unaryPrimitive("rsqrt", (x) => 1 / Math.sqrt(x), (_x, y) => mul(mul(y, mul(y, y)), -0.5), true);
-// d|x| = sign(x) dx, 0 at 0 (the subgradient PyTorch and JAX use); sign itself is a mask of constants.
-// Defined in full rather than by unaryPrimitive because it takes int32 too (|−2³¹| wraps to −2³¹, as in PyTorch).
-const absKernel = unaryOp("abs", Math.abs);
-export const absP = definePrimitive("abs", {
-  impl: ([x]) => absKernel(expectNumeric("abs", x)),
-  vjp: ({ cotangent: g, inputs: [x] }) => [mul(g, sign(x))],
-  jvp: ({ tangents: [t], inputs: [x] }) => (t === null ? null : mul(t, sign(x))),
-});
+// Its rule is the table's too, but it takes int32 as well (|−2³¹| wraps to −2³¹, as in PyTorch).
+export const absP = tablePrimitive("abs", false, expectNumeric);
 const reluKernel = unaryOp("relu", (x) => (x > 0 ? x : x <= 0 ? 0 : x));
 // d relu(x) = [x > 0] dx: 0 at the kink. Both rules are one reluGrad pass rather than a mask and a product.
 export const reluP = definePrimitive("relu", {
@@ -77,27 +87,20 @@ export const reluGradP = definePrimitive("reluGrad", {
 export function reluGrad(g: Tensor, x: Tensor): Tensor {
   return bind(reluGradP, [g, x], undefined);
 }
-// d σ(x) = σ(x)(1 − σ(x)) dx
-export const sigmoidP = unaryPrimitive("sigmoid", sigmoidNumber, (_x, y) => mul(y, sub(1, y)));
-// d log(1 + eˣ) = σ(x) dx
-export const softplusP = unaryPrimitive("softplus", softplusNumber, (x) => sigmoid(x));
-// d erf x = (2/√π) e^(−x²) dx
-export const erfP = unaryPrimitive("erf", erfNumber, (x) => mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI)));
+export const sigmoidP = tablePrimitive("sigmoid");
+export const softplusP = tablePrimitive("softplus");
+export const erfP = tablePrimitive("erf");
 
-/** sign(x) ∈ {−1, 0, 1} in x's dtype, any dtype (NaN stays NaN): piecewise constant, so its derivative is 0 everywhere. */
-const signKernel = unaryOp("sign", Math.sign);
+/**
+ * sign(x) ∈ {−1, 0, 1} in x's dtype, any dtype (NaN stays NaN). The table's derivative is the
+ * constant 0; here it is the symbolic zero (no rule output), so no zeros tensor is built.
+ */
+const signKernel = unaryOp("sign", unaryRules.sign.primal);
 export const signP = definePrimitive("sign", {
   impl: ([x]) => signKernel(x),
   vjp: () => [null],
   jvp: () => null,
 });
-
-/** 1/(1 + e⁻ˣ) without overflow: e⁻ˣ is only formed for x ≥ 0, eˣ for x < 0. */
-function sigmoidNumber(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
 
 // gelu(x) = x Φ(x), Φ the standard normal CDF: d gelu = (Φ(x) + x φ(x)) dx, φ(x) = e^(−x²/2)/√(2π)
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -196,4 +199,70 @@ function powDb(a: Tensor, y: Tensor): Tensor {
 /** aᵇ elementwise with broadcasting; either may be a number (a constant of the other's dtype). */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   return bind(powP, liftPair("pow", a, b), undefined);
+}
+
+/**
+ * The scalar table's domain on tensors of one dtype: every `Scalar` op is the tensor primitive of the
+ * same name, so `df(tensorScalar(dtype), x, y)` builds a local derivative that is differentiable
+ * again. `value` is refused: a table rule that branches on a value has no elementwise form here.
+ * Ops no table rule of a tensor primitive uses have no tensor primitive and are refused too.
+ */
+function tensorScalar(dtype: DType): Scalar<Tensor> {
+  let S = tensorScalars.get(dtype);
+  if (S === undefined) {
+    S = makeTensorScalar(dtype);
+    tensorScalars.set(dtype, S);
+  }
+  return S;
+}
+const tensorScalars = new Map<DType, Scalar<Tensor>>();
+
+function makeTensorScalar(dtype: DType): Scalar<Tensor> {
+  const like = fromStorage(allocate(dtype, 1), dtype, []);
+  const from = (n: number): Tensor => lift("from", n, like, "n");
+  const t = (a: Tensor | number): Tensor => (typeof a === "number" ? from(a) : a);
+  const missing = (op: string) => (): never => {
+    throw new AdError("UnsupportedOp", `the derivative table's ${op} has no tensor primitive`, { op });
+  };
+  return {
+    name: "tensor",
+    from,
+    value: () => {
+      throw new AdError("UnsupportedOp", "a derivative rule that branches on a value cannot run on tensors", { op: "value" });
+    },
+    add: (a, b) => add(t(a), t(b)),
+    sub: (a, b) => sub(t(a), t(b)),
+    mul: (a, b) => mul(t(a), t(b)),
+    div: (a, b) => div(t(a), t(b)),
+    pow: (a, b) => pow(t(a), t(b)),
+    min: (a, b) => minimum(t(a), t(b)),
+    max: (a, b) => maximum(t(a), t(b)),
+    atan2: missing("atan2"),
+    hypot: missing("hypot"),
+    neg: (a) => neg(t(a)),
+    sqrt: (a) => sqrt(t(a)),
+    exp: (a) => exp(t(a)),
+    log: (a) => log(t(a)),
+    sin: (a) => sin(t(a)),
+    cos: (a) => cos(t(a)),
+    tanh: (a) => tanh(t(a)),
+    sigmoid: (a) => sigmoid(t(a)),
+    softplus: (a) => softplus(t(a)),
+    abs: (a) => abs(t(a)),
+    sign: (a) => sign(t(a)),
+    erf: (a) => erf(t(a)),
+    cbrt: missing("cbrt"),
+    expm1: missing("expm1"),
+    log1p: missing("log1p"),
+    log2: missing("log2"),
+    tan: missing("tan"),
+    asin: missing("asin"),
+    acos: missing("acos"),
+    atan: missing("atan"),
+    sinh: missing("sinh"),
+    cosh: missing("cosh"),
+    asinh: missing("asinh"),
+    acosh: missing("acosh"),
+    atanh: missing("atanh"),
+  };
 }
