@@ -1,0 +1,50 @@
+/**
+ * The layer rule (docs/architecture.md § The layer rule), checked by `npm run lint:deps`:
+ * errors → scalar → backends → tensor → { nn → optim }; transform and plugin use only scalar and
+ * errors; src/index.ts re-exports every layer. `import type` is erased at run time, so it can close
+ * no cycle; it is still an import, so it must point downward too.
+ * Today's violations are listed in .dependency-cruiser-known-violations.json (`--ignore-known`):
+ * the check fails only on a new one. Issue 14 item 1 shrinks that list to empty.
+ */
+
+/** A rule forbidding `layer` (a path regex) from importing anything in src/ outside `allowed`. */
+const layer = (name, from, allowed) => ({
+  name,
+  severity: "error",
+  comment: `${from} may import only ${allowed.join(", ")}`,
+  from: { path: from },
+  to: { path: "^src/", pathNot: [from, ...allowed] },
+});
+
+const errors = "^src/errors\\.ts$";
+const scalar = "^src/scalar/";
+const backends = "^src/backends/";
+const tensor = "^src/tensor/";
+const nn = "^src/nn/";
+
+module.exports = {
+  forbidden: [
+    layer("errors-imports-nothing", errors, []),
+    layer("scalar-downward", scalar, [errors]),
+    layer("transform-uses-scalar-errors", "^src/transform/", [scalar, errors]),
+    layer("plugin-uses-scalar-errors", "^src/plugin/", [scalar, errors, "^src/transform/"]),
+    layer("backends-downward", backends, [scalar, errors]),
+    layer("tensor-downward", tensor, [backends, scalar, errors]),
+    layer("nn-downward", nn, [tensor, backends, scalar, errors]),
+    layer("optim-downward", "^src/optim/", [nn, tensor, backends, scalar, errors]),
+    layer("testing-downward", "^src/testing/", [tensor, backends, scalar, errors]),
+    {
+      name: "no-runtime-cycle",
+      severity: "error",
+      comment: "a run-time import cycle (type-only imports are erased and excluded)",
+      from: { path: "^src/" },
+      to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } },
+    },
+  ],
+  options: {
+    includeOnly: "^src/",
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { extensions: [".ts", ".js"] },
+  },
+};
