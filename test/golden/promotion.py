@@ -8,6 +8,7 @@ int64, and maps it to int32 (the tests say where).
 import json
 
 import torch
+import torch.nn.functional as F
 
 DTYPES = {"bool": torch.bool, "int32": torch.int32, "float32": torch.float32, "float64": torch.float64}
 SCALARS = {"bool": True, "int": 2, "float": 2.5}
@@ -45,6 +46,20 @@ OPS = {
     "relu": lambda x: torch.relu(x),
     "sign": lambda x: torch.sign(x),
     "exp": lambda x: torch.exp(x),
+    "log": lambda x: torch.log(x),
+    "sin": lambda x: torch.sin(x),
+    "cos": lambda x: torch.cos(x),
+    "tanh": lambda x: torch.tanh(x),
+    "sqrt": lambda x: torch.sqrt(x),
+    "rsqrt": lambda x: torch.rsqrt(x),
+    "sigmoid": lambda x: torch.sigmoid(x),
+    "softplus": lambda x: F.softplus(x),
+    "erf": lambda x: torch.erf(x),
+    "gelu": lambda x: F.gelu(x),
+    "pow": lambda x: torch.pow(x, x),
+    "softmax": lambda x: torch.softmax(x, -1),
+    "log_softmax": lambda x: torch.log_softmax(x, -1),
+    "logsumexp": lambda x: torch.logsumexp(x, -1),
     "div": lambda x: torch.div(x, x),
     "floor_divide": lambda x: torch.floor_divide(x, x),
     "max": lambda x: torch.max(x),
