@@ -76,6 +76,7 @@ print(json.dumps({
     "torch": torch.__version__,
     "tensorTensor": {a: {b: name(torch.result_type(sample(a), sample(b))) for b in DTYPES} for a in DTYPES},
     "tensorScalar": {a: {s: name(torch.result_type(sample(a), v)) for s, v in SCALARS.items()} for a in DTYPES},
+    "cat": {a: {b: outcome(lambda: torch.cat([sample(a), sample(b)])) for b in DTYPES} for a in DTYPES},
     "ops": {op: {d: outcome(lambda: f(sample(d))) for d in DTYPES} for op, f in OPS.items()},
     "floorDivide": {
         "int32": [[a, b, outcome_value] for a, b in FLOOR_DIVIDE_CASES if float(a).is_integer() and float(b).is_integer() and b != 0

@@ -15,6 +15,7 @@ import { expectJvpMatchesVjp, expectVjpMatches, f64, flat } from "../support/ten
 interface Golden {
   tensorTensor: Record<string, Record<string, string>>;
   tensorScalar: Record<string, Record<"bool" | "int" | "float", string>>;
+  cat: Record<string, Record<string, string>>;
   ops: Record<string, Record<string, string>>;
   floorDivide: { int32: [number, number, number][]; float64: [number, number, number | string][] };
 }
@@ -33,6 +34,19 @@ describe("the promotion lattice against PyTorch's result_type", () => {
     expect(where(lt(sample(a), 2), sample(a), sample(b)).dtype).toBe(expected);
     expect(lt(sample(a), sample(b)).dtype).toBe("bool");
     expect(eq(sample(a), sample(b)).dtype).toBe("bool");
+  });
+
+  it.each(pairs)("concat and stack of %s and %s (torch.cat's dtype)", (a, b) => {
+    const expected = ours(golden.cat[a][b]);
+    expect(ops.concat([sample(a), sample(b)], 0).dtype).toBe(expected);
+    expect(ops.stack([sample(a), sample(b)], 0).dtype).toBe(expected);
+    expect(flat(ops.concat([sample(a), sample(b)], 1))).toEqual(flat(ops.concat([ops.cast(sample(a), expected as DType), ops.cast(sample(b), expected as DType)], 1)));
+  });
+
+  it("concat's gradient reaches the float input, in its own dtype, and stops at the int one", () => {
+    const i = tensor([7, 8], { dtype: "int32" });
+    const gx = grad((x: Tensor) => sum(mul(ops.concat([x, i], 0), tensor([1, 2, 3, 4], { dtype: "float64" }))))(tensor([1, 2])) as Tensor;
+    expect([gx.dtype, ...flat(gx)]).toEqual(["float32", 1, 2]);
   });
 
   it.each(DTYPES)("a %s tensor with a weakly typed number (an integer value is Python's int, a fractional one Python's float)", (d) => {
