@@ -164,11 +164,8 @@ const OPS: Record<string, (x: Tensor) => Tensor> = {
   where: (x) => ops.where(ops.gt(x, 1), x, x),
 };
 
-/**
- * Where adjoint answers differently from PyTorch on purpose: matmul and pow refuse int32 (no
- * integer kernel yet), where PyTorch gives int32.
- */
-const REFUSED: Record<string, readonly DType[]> = { matmul: ["int32"], pow: ["int32"] };
+/** Where adjoint answers differently from PyTorch: pow refuses int32 (no integer kernel yet), where PyTorch gives int32. */
+const REFUSED: Record<string, readonly DType[]> = { pow: ["int32"] };
 /** The op name adjoint's AdError gives, where it is not the golden table's. */
 const OUR_NAME: Record<string, string> = { floor_divide: "floorDiv", log_softmax: "logSoftmax" };
 
@@ -213,6 +210,34 @@ describe("ops on int32 and bool against PyTorch's output dtypes", () => {
     // x·exp(k) with k an int32 constant: d/dx = exp(k), and k's cast carries no gradient.
     const gx = grad((x: Tensor) => sum(mul(x, ops.exp(i))))(f64([1, 1, 1], [3])) as Tensor;
     expect(flat(gx)).toEqual(flat(ops.exp(tensor([0, 1, 4], { dtype: "float32" }))).map(Number));
+  });
+
+  it("int32 matmul, dot and outer are exact on generated ints, and wrap modulo 2³² past int32", () => {
+    const ints = fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: 6, maxLength: 6 });
+    fc.assert(
+      fc.property(ints, ints, (a, b) => {
+        const y = ops.matmul(tensor(a, { shape: [2, 3], dtype: "int32" }), tensor(b, { shape: [3, 2], dtype: "int32" }));
+        const exact = ops.matmul(f64(a, [2, 3]), f64(b, [3, 2]));
+        expect(y.dtype).toBe("int32");
+        expect(flat(y)).toEqual(flat(exact));
+        expect(ops.dot(tensor(a, { dtype: "int32" }), tensor(b, { dtype: "int32" })).item()).toBe(a.reduce((s, x, i) => s + x * b[i], 0));
+      }),
+    );
+    expect(flat(ops.outer(tensor([2, -3], { dtype: "int32" }), tensor([4, 5], { dtype: "int32" })))).toEqual([8, 10, -12, -15]);
+    // Products past 2⁵³ too, where a float64 product would already have lost the low bits.
+    const [p, q] = [2 ** 31 - 1, -(2 ** 30) - 7];
+    const big = tensor([p, q], { shape: [1, 2], dtype: "int32" });
+    const wrapped = Number(BigInt.asIntN(32, BigInt(p) * BigInt(p) + BigInt(q) * BigInt(q)));
+    expect(ops.matmul(big, tensor([p, q], { shape: [2, 1], dtype: "int32" })).item()).toBe(wrapped);
+  });
+
+  it("int32 · float matmul promotes, and the gradient reaches the float operand", () => {
+    const i = tensor([[1, 2], [3, 4]], { dtype: "int32" });
+    const w = f64([1, 0.5, -1, 2], [2, 2]);
+    expect(flat(ops.matmul(i, w))).toEqual(flat(ops.matmul(f64([1, 2, 3, 4], [2, 2]), w)));
+    const gw = grad((x: Tensor) => sum(ops.matmul(i, x)))(w) as Tensor;
+    expect([gw.dtype, ...flat(gw)]).toEqual(["float64", 4, 4, 6, 6]);
+    expect(ops.dot(tensor([1, 2], { dtype: "int32" }), tensor([0.5, 0.25])).item()).toBe(1);
   });
 
   it("an int32 sum past 2³¹ wraps modulo 2³², as int32 arithmetic does", () => {
