@@ -8,6 +8,7 @@ int64, and maps it to int32 (the tests say where).
 import json
 
 import torch
+import torch.nn.functional as F
 
 DTYPES = {"bool": torch.bool, "int32": torch.int32, "float32": torch.float32, "float64": torch.float64}
 SCALARS = {"bool": True, "int": 2, "float": 2.5}
@@ -45,6 +46,20 @@ OPS = {
     "relu": lambda x: torch.relu(x),
     "sign": lambda x: torch.sign(x),
     "exp": lambda x: torch.exp(x),
+    "log": lambda x: torch.log(x),
+    "sin": lambda x: torch.sin(x),
+    "cos": lambda x: torch.cos(x),
+    "tanh": lambda x: torch.tanh(x),
+    "sqrt": lambda x: torch.sqrt(x),
+    "rsqrt": lambda x: torch.rsqrt(x),
+    "sigmoid": lambda x: torch.sigmoid(x),
+    "softplus": lambda x: F.softplus(x),
+    "erf": lambda x: torch.erf(x),
+    "gelu": lambda x: F.gelu(x),
+    "pow": lambda x: torch.pow(x, x),
+    "softmax": lambda x: torch.softmax(x, -1),
+    "log_softmax": lambda x: torch.log_softmax(x, -1),
+    "logsumexp": lambda x: torch.logsumexp(x, -1),
     "div": lambda x: torch.div(x, x),
     "floor_divide": lambda x: torch.floor_divide(x, x),
     "max": lambda x: torch.max(x),
@@ -61,6 +76,7 @@ print(json.dumps({
     "torch": torch.__version__,
     "tensorTensor": {a: {b: name(torch.result_type(sample(a), sample(b))) for b in DTYPES} for a in DTYPES},
     "tensorScalar": {a: {s: name(torch.result_type(sample(a), v)) for s, v in SCALARS.items()} for a in DTYPES},
+    "cat": {a: {b: outcome(lambda: torch.cat([sample(a), sample(b)])) for b in DTYPES} for a in DTYPES},
     "ops": {op: {d: outcome(lambda: f(sample(d))) for d in DTYPES} for op, f in OPS.items()},
     "floorDivide": {
         "int32": [[a, b, outcome_value] for a, b in FLOOR_DIVIDE_CASES if float(a).is_integer() and float(b).is_integer() and b != 0

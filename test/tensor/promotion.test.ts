@@ -15,6 +15,7 @@ import { expectJvpMatchesVjp, expectVjpMatches, f64, flat } from "../support/ten
 interface Golden {
   tensorTensor: Record<string, Record<string, string>>;
   tensorScalar: Record<string, Record<"bool" | "int" | "float", string>>;
+  cat: Record<string, Record<string, string>>;
   ops: Record<string, Record<string, string>>;
   floorDivide: { int32: [number, number, number][]; float64: [number, number, number | string][] };
 }
@@ -33,6 +34,19 @@ describe("the promotion lattice against PyTorch's result_type", () => {
     expect(where(lt(sample(a), 2), sample(a), sample(b)).dtype).toBe(expected);
     expect(lt(sample(a), sample(b)).dtype).toBe("bool");
     expect(eq(sample(a), sample(b)).dtype).toBe("bool");
+  });
+
+  it.each(pairs)("concat and stack of %s and %s (torch.cat's dtype)", (a, b) => {
+    const expected = ours(golden.cat[a][b]);
+    expect(ops.concat([sample(a), sample(b)], 0).dtype).toBe(expected);
+    expect(ops.stack([sample(a), sample(b)], 0).dtype).toBe(expected);
+    expect(flat(ops.concat([sample(a), sample(b)], 1))).toEqual(flat(ops.concat([ops.cast(sample(a), expected as DType), ops.cast(sample(b), expected as DType)], 1)));
+  });
+
+  it("concat's gradient reaches the float input, in its own dtype, and stops at the int one", () => {
+    const i = tensor([7, 8], { dtype: "int32" });
+    const gx = grad((x: Tensor) => sum(mul(ops.concat([x, i], 0), tensor([1, 2, 3, 4], { dtype: "float64" }))))(tensor([1, 2])) as Tensor;
+    expect([gx.dtype, ...flat(gx)]).toEqual(["float32", 1, 2]);
   });
 
   it.each(DTYPES)("a %s tensor with a weakly typed number (an integer value is Python's int, a fractional one Python's float)", (d) => {
@@ -126,6 +140,20 @@ const OPS: Record<string, (x: Tensor) => Tensor> = {
   relu: (x) => ops.relu(x),
   sign: (x) => ops.sign(x),
   exp: (x) => ops.exp(x),
+  log: (x) => ops.log(x),
+  sin: (x) => ops.sin(x),
+  cos: (x) => ops.cos(x),
+  tanh: (x) => ops.tanh(x),
+  sqrt: (x) => ops.sqrt(x),
+  rsqrt: (x) => ops.rsqrt(x),
+  sigmoid: (x) => ops.sigmoid(x),
+  softplus: (x) => ops.softplus(x),
+  erf: (x) => ops.erf(x),
+  gelu: (x) => ops.gelu(x),
+  pow: (x) => ops.pow(x, x),
+  softmax: (x) => ops.softmax(x, -1),
+  log_softmax: (x) => ops.logSoftmax(x, -1),
+  logsumexp: (x) => ops.logsumexp(x, -1),
   div: (x) => ops.div(x, x),
   floor_divide: (x) => ops.floorDiv(x, x),
   max: (x) => ops.max(x),
@@ -136,12 +164,10 @@ const OPS: Record<string, (x: Tensor) => Tensor> = {
   where: (x) => ops.where(ops.gt(x, 1), x, x),
 };
 
-/**
- * Where adjoint answers differently from PyTorch on purpose: the elementwise float functions (exp,
- * log, sin, …, tanh, sigmoid, softmax) refuse ints with a DTypeMismatch that says they need a float,
- * where PyTorch promotes to float32; matmul refuses int32 (no integer kernel yet).
- */
-const REFUSED: Record<string, readonly DType[]> = { exp: ["int32", "bool"], matmul: ["int32"] };
+/** Where adjoint answers differently from PyTorch: pow refuses int32 (no integer kernel yet), where PyTorch gives int32. */
+const REFUSED: Record<string, readonly DType[]> = { pow: ["int32"] };
+/** The op name adjoint's AdError gives, where it is not the golden table's. */
+const OUR_NAME: Record<string, string> = { floor_divide: "floorDiv", log_softmax: "logSoftmax" };
 
 describe("ops on int32 and bool against PyTorch's output dtypes", () => {
   const cases = Object.keys(OPS).flatMap((op) => DTYPES.map((d): [string, DType] => [op, d]));
@@ -156,7 +182,7 @@ describe("ops on int32 and bool against PyTorch's output dtypes", () => {
       } catch (e) {
         caught = e;
       }
-      expect(caught, `${op}(${d}) should be refused`).toMatchObject({ code: "DTypeMismatch", details: { op: op === "floor_divide" ? "floorDiv" : op } });
+      expect(caught, `${op}(${d}) should be refused`).toMatchObject({ code: "DTypeMismatch", details: { op: OUR_NAME[op] ?? op } });
     } else {
       expect(OPS[op](sample(d)).dtype).toBe(ours(expected));
     }
@@ -173,6 +199,45 @@ describe("ops on int32 and bool against PyTorch's output dtypes", () => {
     expect(flat(ops.sign(i))).toEqual([1, -1, -1, 1]);
     expect(flat(sum(tensor([true, true, false])))).toEqual([2]);
     expect(flat(cumsum(tensor([true, false, true]), 0))).toEqual([1, 1, 2]);
+  });
+
+  it("exp, log, …, logsumexp of int32/bool compute in float32; the int input gets no gradient", () => {
+    const i = tensor([0, 1, 4], { dtype: "int32" });
+    expect(flat(ops.exp(i))).toEqual(flat(ops.exp(tensor([0, 1, 4]))));
+    expect(flat(ops.sqrt(i))).toEqual([0, 1, 2]);
+    expect(flat(ops.sin(tensor([false, true])))).toEqual([0, Math.fround(Math.sin(1))]);
+    expect(ops.logsumexp(i).item()).toBeCloseTo(Math.log(1 + Math.E + Math.exp(4)), 5);
+    // x·exp(k) with k an int32 constant: d/dx = exp(k), and k's cast carries no gradient.
+    const gx = grad((x: Tensor) => sum(mul(x, ops.exp(i))))(f64([1, 1, 1], [3])) as Tensor;
+    expect(flat(gx)).toEqual(flat(ops.exp(tensor([0, 1, 4], { dtype: "float32" }))).map(Number));
+  });
+
+  it("int32 matmul, dot and outer are exact on generated ints, and wrap modulo 2³² past int32", () => {
+    const ints = fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: 6, maxLength: 6 });
+    fc.assert(
+      fc.property(ints, ints, (a, b) => {
+        const y = ops.matmul(tensor(a, { shape: [2, 3], dtype: "int32" }), tensor(b, { shape: [3, 2], dtype: "int32" }));
+        const exact = ops.matmul(f64(a, [2, 3]), f64(b, [3, 2]));
+        expect(y.dtype).toBe("int32");
+        expect(flat(y)).toEqual(flat(exact));
+        expect(ops.dot(tensor(a, { dtype: "int32" }), tensor(b, { dtype: "int32" })).item()).toBe(a.reduce((s, x, i) => s + x * b[i], 0));
+      }),
+    );
+    expect(flat(ops.outer(tensor([2, -3], { dtype: "int32" }), tensor([4, 5], { dtype: "int32" })))).toEqual([8, 10, -12, -15]);
+    // Products past 2⁵³ too, where a float64 product would already have lost the low bits.
+    const [p, q] = [2 ** 31 - 1, -(2 ** 30) - 7];
+    const big = tensor([p, q], { shape: [1, 2], dtype: "int32" });
+    const wrapped = Number(BigInt.asIntN(32, BigInt(p) * BigInt(p) + BigInt(q) * BigInt(q)));
+    expect(ops.matmul(big, tensor([p, q], { shape: [2, 1], dtype: "int32" })).item()).toBe(wrapped);
+  });
+
+  it("int32 · float matmul promotes, and the gradient reaches the float operand", () => {
+    const i = tensor([[1, 2], [3, 4]], { dtype: "int32" });
+    const w = f64([1, 0.5, -1, 2], [2, 2]);
+    expect(flat(ops.matmul(i, w))).toEqual(flat(ops.matmul(f64([1, 2, 3, 4], [2, 2]), w)));
+    const gw = grad((x: Tensor) => sum(ops.matmul(i, x)))(w) as Tensor;
+    expect([gw.dtype, ...flat(gw)]).toEqual(["float64", 4, 4, 6, 6]);
+    expect(ops.dot(tensor([1, 2], { dtype: "int32" }), tensor([0.5, 0.25])).item()).toBe(1);
   });
 
   it("an int32 sum past 2³¹ wraps modulo 2³², as int32 arithmetic does", () => {

@@ -6,7 +6,7 @@
 import { describe, invalidArgument } from "../../errors.js";
 import { add, sub } from "../primitives/arithmetic.js";
 import { eq } from "../primitives/compare.js";
-import { expectFloat } from "../primitives/lift.js";
+import { asFloat, expectFloat } from "../primitives/lift.js";
 import { max, sum } from "../primitives/reduce.js";
 import { where } from "../primitives/select.js";
 import { reshape } from "../primitives/shape.js";
@@ -16,9 +16,13 @@ import { expectAxisList, normalizeAxis, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import type { Reduced } from "../types.js";
 
-function expectFloatTensor(op: string, x: unknown): Tensor {
+function expectTensor(op: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw invalidArgument(op, `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
-  return expectFloat(op, x);
+  return x;
+}
+
+function expectFloatTensor(op: string, x: unknown): Tensor {
+  return expectFloat(op, expectTensor(op, x));
 }
 
 function expectKeepDims(op: string, keepDims: unknown): boolean {
@@ -51,7 +55,8 @@ function axesOf(op: string, x: Tensor, axis: unknown): number[] {
 export function logsumexp<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
 export function logsumexp(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const op = "logsumexp";
-  const t = expectFloatTensor(op, x);
+  // int32/bool promote to float32, as PyTorch's logsumexp (its softmax and logSoftmax refuse them).
+  const t = asFloat(expectTensor(op, x));
   const keep = expectKeepDims(op, keepDims);
   const axes = axesOf(op, t, axis);
   const m = detachedShift(t, axes);

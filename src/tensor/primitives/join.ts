@@ -4,14 +4,14 @@
  * rule of its own or a primitive with several outputs.
  */
 import { AdError, describe, expectNumber, invalidArgument } from "../../errors.js";
-import { allocate, coerce } from "../dtype.js";
+import { allocate, coerce, type DType, resultType } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { contiguousStrides, expectAxisList, formatShape, normalizeAxis, sizeOf } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
 import { copyStrided } from "../../backends/cpu/kernels/strided.js";
 import type { Concat, ConcatCheck, Stack, StackCheck } from "../types.js";
 import type { SliceSpec } from "../view.js";
-import { zerosLike } from "./lift.js";
+import { promote, zerosLike } from "./lift.js";
 import { slice, unsqueeze } from "./shape.js";
 
 /** Copies `src` (any strides) into the block of the contiguous `out` of `outShape` starting at `start`. */
@@ -55,7 +55,10 @@ export const concatP: Primitive<{ readonly axis: number }> = definePrimitive<{ r
   jvp: ({ tangents, inputs, params }) => bind(concatP, tangents.map((t, i) => t ?? zerosLike(inputs[i])), params),
 });
 
-/** A non-empty array of tensors of one dtype and one rank (the common checks of concat and stack). */
+/**
+ * A non-empty array of tensors (the common checks of concat and stack), promoted to their common
+ * dtype as torch.cat does: a cast that has to rise passes the cotangent back to a float input.
+ */
 function expectTensorList(op: string, tensors: unknown): Tensor[] {
   expectAxisList(op, "tensors", tensors);
   if (tensors.length === 0) throw invalidArgument(op, "needs at least one tensor, got an empty array", { argument: "tensors" });
@@ -63,12 +66,10 @@ function expectTensorList(op: string, tensors: unknown): Tensor[] {
   for (let i = 0; i < tensors.length; i++) {
     const t: unknown = tensors[i];
     if (!(t instanceof Tensor)) throw invalidArgument(op, `tensors[${i}] must be a Tensor, got ${describe(t)}`, { argument: "tensors", index: i, got: describe(t) });
-    if (t.dtype !== list[0]?.dtype && list.length > 0) {
-      throw new AdError("DTypeMismatch", `tensors[0] has dtype ${list[0].dtype} but tensors[${i}] has ${t.dtype}`, { op, dtypes: [list[0].dtype, t.dtype], index: i });
-    }
     list.push(t);
   }
-  return list;
+  const dtype = list.reduce((d: DType, t) => resultType(d, t.dtype), list[0].dtype);
+  return list.map((t) => promote(t, dtype));
 }
 
 /**

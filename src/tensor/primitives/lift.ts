@@ -51,6 +51,14 @@ export function expectFloat(op: string, t: Tensor): Tensor {
   return t;
 }
 
+/**
+ * x as a float: int32 and bool are cast to float32 (no gradient reaches them), as PyTorch's
+ * elementwise float functions (exp, log, sin, …) promote their integer inputs.
+ */
+export function asFloat(x: Tensor): Tensor {
+  return isFloat(x.dtype) ? x : cast(x, "float32");
+}
+
 /** Ops with PyTorch's integer semantics take int32 (and floats) but not bool, as PyTorch does. */
 export function expectNumeric(op: string, t: Tensor): Tensor {
   if (t.dtype === "bool") throw new AdError("DTypeMismatch", `${op} needs an int32 or float tensor, got bool; cast it first`, { op, dtype: t.dtype });

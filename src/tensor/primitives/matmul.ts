@@ -11,7 +11,8 @@ import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { broadcastShapes, formatShape, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { addTangents, mul } from "./arithmetic.js";
-import { expectFloat } from "./lift.js";
+import { expectNumeric, promote } from "./lift.js";
+import { resultType } from "../dtype.js";
 import { reshape, transpose } from "./shape.js";
 
 /** The broadcast batch shape of two operands of rank ≥ 2, after checking the contracted dims. */
@@ -36,7 +37,8 @@ function batchShape(op: string, a: Tensor, b: Tensor, shapes: readonly [readonly
 }
 
 export const matmulP: Primitive<undefined> = definePrimitive("matmul", {
-  impl: ([a, b]) => kernels().matmul(expectFloat("matmul", a), expectFloat("matmul", b), batchShape("matmul", a, b)),
+  // int32 runs on the reference kernel (wasm offers float kernels only), exact modulo 2³².
+  impl: ([a, b]) => kernels().matmul(expectNumeric("matmul", a), expectNumeric("matmul", b), batchShape("matmul", a, b)),
   // d(a·b) = da·b + a·db
   vjp: ({ cotangent: g, inputs: [a, b], needs }) => [
     needs[0] ? bind(matmulP, [g, transpose(b)], undefined) : null,
@@ -47,11 +49,22 @@ export const matmulP: Primitive<undefined> = definePrimitive("matmul", {
 
 function expectOperand(op: string, name: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw invalidArgument(op, `${name} must be a Tensor, got ${describe(x)}`, { argument: name, got: describe(x) });
-  return expectFloat(op, x);
+  return x;
 }
 
-function expectSameDType(op: string, a: Tensor, b: Tensor): void {
-  if (a.dtype !== b.dtype) throw new AdError("DTypeMismatch", `operands have dtypes ${a.dtype} and ${b.dtype}; cast one first`, { op, dtypes: [a.dtype, b.dtype] });
+/**
+ * Both operands in their promoted dtype (int32 · float32 is float32, as in JAX; PyTorch refuses to
+ * mix). bool is refused, as PyTorch's matmul and dot refuse it, unless `bools` (outer is a product).
+ */
+function operands(op: string, a: unknown, b: unknown, bools = false): [Tensor, Tensor] {
+  const ta = expectOperand(op, "a", a);
+  const tb = expectOperand(op, "b", b);
+  if (!bools) {
+    expectNumeric(op, ta);
+    expectNumeric(op, tb);
+  }
+  const dtype = resultType(ta.dtype, tb.dtype);
+  return [promote(ta, dtype), promote(tb, dtype)];
 }
 
 /**
@@ -69,9 +82,7 @@ export function matmul<A extends Shape, B extends Shape>(a: Tensor<A>, b: Tensor
 
 function matmulUntyped(a: Tensor, b: Tensor): Tensor {
   const op = "matmul";
-  const ta = expectOperand(op, "a", a);
-  const tb = expectOperand(op, "b", b);
-  expectSameDType(op, ta, tb);
+  const [ta, tb] = operands(op, a, b);
   for (const [name, t] of [["a", ta], ["b", tb]] as const) {
     if (t.rank === 0) throw invalidArgument(op, `${name} must have at least one axis, got a scalar (shape [])`, { argument: name, shape: [] });
   }
@@ -86,11 +97,9 @@ function matmulUntyped(a: Tensor, b: Tensor): Tensor {
   return reshape(y, shape);
 }
 
-/** Two float vectors of one dtype (and, for `dot`, one length), or a ShapeMismatch naming both shapes. */
+/** Two vectors in their promoted dtype (and, for `dot`, of one length), or a ShapeMismatch naming both shapes. */
 function vectors(op: string, a: unknown, b: unknown, sameLength: boolean): [Tensor, Tensor] {
-  const ta = expectOperand(op, "a", a);
-  const tb = expectOperand(op, "b", b);
-  expectSameDType(op, ta, tb);
+  const [ta, tb] = operands(op, a, b, !sameLength);
   if (ta.rank !== 1 || tb.rank !== 1 || (sameLength && ta.shape[0] !== tb.shape[0])) {
     const need = sameLength ? "two vectors of the same length" : "two vectors";
     throw new AdError("ShapeMismatch", `${op} needs ${need}, got ${formatShape(ta.shape)} and ${formatShape(tb.shape)}`, { op, shapes: [[...ta.shape], [...tb.shape]] });

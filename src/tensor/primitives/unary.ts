@@ -22,7 +22,7 @@ import type { ShapeOf } from "../types.js";
 import { localDerivative } from "../autograd/anomaly.js";
 import { add, addTangents, div, mul, mulSafe, neg, sub } from "./arithmetic.js";
 import { eq } from "./compare.js";
-import { expectFloat, expectNumeric, lift, liftPair, type TensorLike } from "./lift.js";
+import { asFloat, expectFloat, expectNumeric, lift, liftPair, type TensorLike } from "./lift.js";
 import { maximum, minimum, where } from "./select.js";
 
 /**
@@ -129,14 +129,20 @@ const unaryFunction =
   <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> =>
     bind(prim, [lift(prim.name, x, undefined, "x")], undefined) as Tensor<ShapeOf<X>>;
 
-export const exp = unaryFunction(expP);
-export const log = unaryFunction(logP);
-export const sin = unaryFunction(sinP);
-export const cos = unaryFunction(cosP);
-export const tanh = unaryFunction(tanhP);
-export const sqrt = unaryFunction(sqrtP);
+/** The same for a float function that PyTorch promotes int32/bool inputs of to float32. */
+const promotingFunction =
+  (prim: Primitive<undefined>) =>
+  <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> =>
+    bind(prim, [asFloat(lift(prim.name, x, undefined, "x"))], undefined) as Tensor<ShapeOf<X>>;
+
+export const exp = promotingFunction(expP);
+export const log = promotingFunction(logP);
+export const sin = promotingFunction(sinP);
+export const cos = promotingFunction(cosP);
+export const tanh = promotingFunction(tanhP);
+export const sqrt = promotingFunction(sqrtP);
 /** 1/√x. */
-export const rsqrt = unaryFunction(rsqrtP);
+export const rsqrt = promotingFunction(rsqrtP);
 /** |x|; the derivative at 0 is 0. */
 export const abs = unaryFunction(absP);
 /** −1, 0 or 1 by the sign of x (NaN for NaN); derivative 0. */
@@ -144,11 +150,11 @@ export const sign = unaryFunction(signP);
 /** max(x, 0); the derivative at 0 is 0; NaN stays NaN. */
 export const relu = unaryFunction(reluP);
 /** The logistic function 1/(1 + e⁻ˣ), computed without overflow. */
-export const sigmoid = unaryFunction(sigmoidP);
+export const sigmoid = promotingFunction(sigmoidP);
 /** log(1 + eˣ), computed without overflow as max(x, 0) + log1p(e^(−|x|)). */
 export const softplus = unaryFunction(softplusP);
 /** The error function. */
-export const erf = unaryFunction(erfP);
+export const erf = promotingFunction(erfP);
 
 export interface GeluOptions {
   /** "none" (default): the exact x·Φ(x) with erf, as PyTorch's default. "tanh": the tanh approximation. */

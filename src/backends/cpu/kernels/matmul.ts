@@ -21,6 +21,7 @@ export function matmul(a: Tensor, b: Tensor, batch: Shape, dtype: DType = a.dtyp
   let count = 1;
   for (const d of batch) count *= d;
   const out = allocate(dtype, count * m * n);
+  const int = dtype === "int32";
   if (out.length > 0 && k > 0) {
     // Matrix strides of each operand along the broadcast batch axes (0 where it is broadcast).
     const sa = broadcastStrides(a.shape.slice(0, -2), contiguousStrides(a.shape.slice(0, -2)), batch).map((s) => s * m * k);
@@ -35,7 +36,9 @@ export function matmul(a: Tensor, b: Tensor, batch: Shape, dtype: DType = a.dtyp
         for (let q = 0; q < k; q++) {
           const aiq = da[rowA + q];
           const rowB = baseB + q * n;
-          for (let j = 0; j < n; j++) out[rowC + j] += aiq * db[rowB + j];
+          // int32: Math.imul keeps each product exact modulo 2³², and the store wraps the sum.
+          if (int) for (let j = 0; j < n; j++) out[rowC + j] += Math.imul(aiq, db[rowB + j]);
+          else for (let j = 0; j < n; j++) out[rowC + j] += aiq * db[rowB + j];
         }
       }
       // Odometer over the batch axes.
