@@ -11,7 +11,7 @@ import { AdError, describe, expectBooleanOption, expectFinite, expectFiniteVecto
 import type { MultivariateFn, Scalar, VectorFn } from "./scalar.js";
 import { Tape } from "./tape/tape.js";
 import { Var } from "./tape/variable.js";
-import { enclosingDomains, ReverseOver, within } from "./reverseOver.js";
+import { enclosingDomain, reverseOver, within } from "./reverseOver.js";
 
 export interface ReverseOptions {
   /** Throw `NonFinite` naming the first op that produced NaN/±Inf (see `TapeOptions.checkFinite`). */
@@ -30,7 +30,8 @@ export function gradient(f: MultivariateFn, x: readonly number[], options: Rever
 
 /** `valueAndGradient`, with `op` naming the public function the caller called (for its errors). */
 function valueAndGradientFor(op: string, f: MultivariateFn, x: readonly number[], options: ReverseOptions): { value: number; gradient: number[] } {
-  if (enclosingDomains.length > 0) return nestedValueAndGradient(op, f, x, options);
+  const outer = enclosingDomain();
+  if (outer !== undefined) return nestedValueAndGradient(op, outer, f, x, options);
   const { point, checkFinite } = prepare(op, f, x, options);
   const tape = new Tape({ checkFinite, capacity: 64 });
   const xs = tape.variables(point);
@@ -39,18 +40,16 @@ function valueAndGradientFor(op: string, f: MultivariateFn, x: readonly number[]
 }
 
 /**
- * Inside another reverse-mode call's `f`: records over the enclosing call's domain (reverse over
- * reverse), so value and gradient come back as that domain's values, typed `number` like nested
+ * Inside another call's `f`: records over the enclosing call's domain (reverse over reverse, or
+ * reverse inside a `derivative`'s duals), so value and gradient come back as that domain's values, typed `number` like nested
  * `derivative`'s results, used through the outer values' methods. x may hold such values too.
  */
-function nestedValueAndGradient(op: string, f: MultivariateFn, x: readonly number[], options: ReverseOptions): { value: number; gradient: number[] } {
+function nestedValueAndGradient(op: string, outer: Scalar<unknown>, f: MultivariateFn, x: readonly number[], options: ReverseOptions): { value: number; gradient: number[] } {
   expectFunction(op, "f", f);
   expectOptions<ReverseOptions>(op, options, ["checkFinite"], true);
   if (!Array.isArray(x)) throw invalidArgument(op, `x must be an array, got ${describe(x)}`, { argument: "x", got: describe(x) });
-  const tape = new ReverseOver(enclosingDomains[enclosingDomains.length - 1]);
-  const xs = Array.from(x, (xi, i) => tape.variable(tape.primalOf(typeof xi === "number" ? expectFinite(op, `x[${i}]`, xi) : xi)));
-  const y = within(tape.scalar as Scalar<unknown>, () => (f as (xs: unknown, S: unknown) => unknown)(xs, tape.scalar));
-  return { value: tape.primalOf(y) as number, gradient: tape.gradient(y, xs) as number[] };
+  const point = Array.from(x, (xi: unknown, i) => (typeof xi === "number" ? expectFinite(op, `x[${i}]`, xi) : xi));
+  return reverseOver(outer, f as never, point) as { value: number; gradient: number[] };
 }
 
 /** f(x) and J[i][j] = ∂fᵢ/∂xⱼ: f is recorded once and swept backward once per output (row). */

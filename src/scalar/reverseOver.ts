@@ -44,7 +44,7 @@ for (const op of BINARY_OPS) {
 }
 
 /** The tape: per node, its parents and the local partials (values of the enclosing domain). */
-export class ReverseOver<T> {
+class ReverseOver<T> {
   private readonly parents: number[][] = [];
   private readonly partials: T[][] = [];
   readonly scalar: Scalar<RevVar<T>>;
@@ -117,10 +117,18 @@ export class ReverseOver<T> {
   }
 }
 
-/** The domains of the reverse-mode calls now running, innermost last (see `functionals.ts`). */
-export const enclosingDomains: Scalar<unknown>[] = [];
+/**
+ * The domains of the differentiating calls now running, innermost last: a tape's scalar for
+ * `gradient`, `dualScalar` for `derivative` (`functionals.ts`, `forward.ts`).
+ */
+const enclosingDomains: Scalar<unknown>[] = [];
 
-/** Runs `body` with `S` as the innermost enclosing reverse-mode domain. */
+/** The innermost enclosing call's domain, or undefined outside every call. */
+export function enclosingDomain(): Scalar<unknown> | undefined {
+  return enclosingDomains[enclosingDomains.length - 1];
+}
+
+/** Runs `body` with `S` as the innermost enclosing domain. */
 export function within<R>(S: Scalar<unknown>, body: () => R): R {
   enclosingDomains.push(S);
   try {
@@ -128,4 +136,15 @@ export function within<R>(S: Scalar<unknown>, body: () => R): R {
   } finally {
     enclosingDomains.pop();
   }
+}
+
+/**
+ * f's value and gradient at xs (numbers or values of `outer`) by reverse mode over `outer`: the
+ * results are `outer`'s values.
+ */
+export function reverseOver(outer: Scalar<unknown>, f: (xs: RevVar<unknown>[], S: Scalar<RevVar<unknown>>) => unknown, xs: readonly unknown[]): { value: unknown; gradient: unknown[] } {
+  const tape = new ReverseOver(outer);
+  const vars = xs.map((x) => tape.variable(tape.primalOf(x)));
+  const y = within(tape.scalar as Scalar<unknown>, () => f(vars, tape.scalar));
+  return { value: tape.primalOf(y), gradient: tape.gradient(y, vars) };
 }

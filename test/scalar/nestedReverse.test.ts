@@ -6,6 +6,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { Dual } from "../../src/scalar/dual.js";
+import { derivative } from "../../src/scalar/forward.js";
 import { gradient, hessianVectorProduct, valueAndGradient } from "../../src/scalar/functionals.js";
 import type { MultivariateFn } from "../../src/scalar/scalar.js";
 import { Tape } from "../../src/scalar/tape/tape.js";
@@ -79,6 +81,32 @@ describe("gradient of a function that calls gradient", () => {
         const dTheta = gradient(outer, [theta0])[0];
         expectClose(dTheta, 4 * lr * afterStep(w, theta0), 1e-12, 1e-12, "d/dθ");
         expectClose(dTheta, centralDifference(([t]) => afterStep(w, t) ** 2, [theta0], 0), 1e-6, 1e-6, "d/dθ by differences");
+      }),
+    );
+  });
+});
+
+describe("forward and reverse mixed", () => {
+  it("derivative inside gradient: d/dx [x · (d/dy (x · y))(2)] = 2x, and d/dx [sin(x) · (d/dy y·eˣʸ)(1)] by differences", () => {
+    // d/dy y·eˣʸ at y = 1 is eˣ(1 + x).
+    const h = (x: number) => Math.sin(x) * Math.exp(x) * (1 + x);
+    fc.assert(
+      fc.property(point, (x0) => {
+        const r = valueAndGradient(([x]) => x.mul(derivative((y) => y.mul(x as never), 2).derivative), [x0]);
+        expectClose(r.gradient[0], 2 * x0, 1e-12, 1e-12, "d/dx");
+        expectClose(r.value, x0 * x0, 1e-12, 1e-12, "value");
+        const [dh] = gradient(([x]) => x.sin().mul(derivative((y) => y.mul(y.mul(x as never).exp()), 1).derivative), [x0]);
+        expectClose(dh, centralDifference(([t]) => h(t), [x0], 0), 1e-6, 1e-6, "d/dx by differences");
+      }),
+    );
+  });
+
+  it("gradient inside derivative: d/dx [x · (d/dy (x + y))(1)] = 1 and d/dx [x · (d/dy (x · y))(2)] = 2x", () => {
+    fc.assert(
+      fc.property(point, (x0) => {
+        expect(derivative((x: Dual) => x.mul(gradient(([y]) => y.add(x as never), [1])[0]), x0).derivative).toBe(1);
+        const r = derivative((x: Dual) => x.mul(gradient(([y]) => y.mul(x as never), [2])[0]), x0);
+        expectClose(r.derivative, 2 * x0, 1e-12, 1e-12, "d/dx");
       }),
     );
   });
