@@ -42,7 +42,7 @@ export function derivative(f: UnivariateFn | DualFn, x: number): { value: number
   // hold that tape's variables, a tape over them can.
   const outer = enclosingDomain();
   if (outer !== undefined && outer !== dualScalar) {
-    const { value, gradient } = reverseOver(outer, ([v], S) => (f as UnivariateFn)(v as never, S as never), [x]);
+    const { value, gradient } = reverseOver(op, outer, ([v], S) => (f as UnivariateFn)(v as never, S as never), [x]);
     return { value: value as number, derivative: gradient[0] as number };
   }
   return withFreshTag((tag) => {

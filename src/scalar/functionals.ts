@@ -49,7 +49,7 @@ function nestedValueAndGradient(op: string, outer: Scalar<unknown>, f: Multivari
   expectOptions<ReverseOptions>(op, options, ["checkFinite"], true);
   if (!Array.isArray(x)) throw invalidArgument(op, `x must be an array, got ${describe(x)}`, { argument: "x", got: describe(x) });
   const point = Array.from(x, (xi: unknown, i) => (typeof xi === "number" ? expectFinite(op, `x[${i}]`, xi) : xi));
-  return reverseOver(outer, f as never, point) as { value: number; gradient: number[] };
+  return reverseOver(op, outer, f as never, point) as { value: number; gradient: number[] };
 }
 
 /** f(x) and J[i][j] = ∂fᵢ/∂xⱼ: f is recorded once and swept backward once per output (row). */

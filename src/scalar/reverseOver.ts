@@ -9,6 +9,7 @@
  * so each call differentiates only with respect to its own inputs: no perturbation confusion. A
  * genuinely foreign value reaches the enclosing domain's ops, which still raise `ForeignVariable`.
  */
+import { describe, invalidArgument } from "../errors.js";
 import { binaryRules, unaryRules } from "./elementary.js";
 import { BINARY_OPS, UNARY_OPS, type BinaryOp, type Scalar, type UnaryOp } from "./scalar.js";
 
@@ -142,9 +143,18 @@ export function within<R>(S: Scalar<unknown>, body: () => R): R {
  * f's value and gradient at xs (numbers or values of `outer`) by reverse mode over `outer`: the
  * results are `outer`'s values.
  */
-export function reverseOver(outer: Scalar<unknown>, f: (xs: RevVar<unknown>[], S: Scalar<RevVar<unknown>>) => unknown, xs: readonly unknown[]): { value: unknown; gradient: unknown[] } {
+export function reverseOver(
+  op: string,
+  outer: Scalar<unknown>,
+  f: (xs: RevVar<unknown>[], S: Scalar<RevVar<unknown>>) => unknown,
+  xs: readonly unknown[],
+): { value: unknown; gradient: unknown[] } {
   const tape = new ReverseOver(outer);
   const vars = xs.map((x) => tape.variable(tape.primalOf(x)));
   const y = within(tape.scalar as Scalar<unknown>, () => f(vars, tape.scalar));
+  // A value of the enclosing domain is an object too (a closed-over outer variable: a constant).
+  if (typeof y !== "number" && (typeof y !== "object" || y === null)) {
+    throw invalidArgument(op, `f must return the value it computed from its arguments (or a number), got ${describe(y)}`, { argument: "f", returned: describe(y) });
+  }
   return { value: tape.primalOf(y), gradient: tape.gradient(y, vars) };
 }

@@ -119,4 +119,15 @@ describe("safety is kept for genuine misuse", () => {
     expect(e.code).toBe("ForeignVariable");
     expect(e.details.op).toBe("Tape.mul");
   });
+
+  it("a nested f returning junk is InvalidArgument naming the nested call", () => {
+    for (const [name, inner] of [
+      ["gradient", () => gradient(() => "x" as never, [1])],
+      ["derivative", () => derivative(() => undefined as never, 1)],
+    ] as const) {
+      const e = thrown(() => gradient(([x]) => x.mul(inner() as never), [2]));
+      expect(e.code, name).toBe("InvalidArgument");
+      expect(e.details.op, name).toBe(name);
+    }
+  });
 });
