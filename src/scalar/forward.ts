@@ -15,6 +15,7 @@ import { AdError, describe, expectFinite, expectFiniteVector, expectFunction, ex
 import { Dual, dualScalar } from "./dual.js";
 import { dualScalarOver, NestedDual } from "./nestedDual.js";
 import type { MultivariateFn, Numeric, Scalar, UnivariateFn, VectorFn } from "./scalar.js";
+import { enclosingDomain, reverseOver, within } from "./reverseOver.js";
 import { isTagged, withFreshTag, primalWrt, tangentWrt, type Tagged } from "./taggedDual.js";
 
 /**
@@ -37,8 +38,15 @@ export function derivative(f: UnivariateFn | DualFn, x: number): { value: number
   const op = "derivative";
   expectFunction(op, "f", f);
   expectFinite(op, "x", x);
+  // Inside a gradient's f, f′(x) is a one-input gradient recorded on the enclosing tape: a Dual cannot
+  // hold that tape's variables, a tape over them can.
+  const outer = enclosingDomain();
+  if (outer !== undefined && outer !== dualScalar) {
+    const { value, gradient } = reverseOver(op, outer, ([v], S) => (f as UnivariateFn)(v as never, S as never), [x]);
+    return { value: value as number, derivative: gradient[0] as number };
+  }
   return withFreshTag((tag) => {
-    const y = tagged(op, (f as DualFn)(new Dual(x, 1, tag), dualScalar));
+    const y = tagged(op, within(dualScalar as Scalar<unknown>, () => (f as DualFn)(new Dual(x, 1, tag), dualScalar)));
     return { value: primalWrt(y, tag) as number, derivative: tangentWrt(y, tag) as number };
   });
 }

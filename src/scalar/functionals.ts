@@ -7,10 +7,11 @@
  * style `([a, b]) => a.mul(b.sin())` and the generic style `(xs, S) => S.mul(xs[0], S.sin(xs[1]))`
  * both work. It may return a plain number for a constant result (gradient zero).
  */
-import { AdError, describe, expectBooleanOption, expectFiniteVector, expectFunction, expectLength, expectOptions, invalidArgument } from "../errors.js";
-import type { MultivariateFn, VectorFn } from "./scalar.js";
+import { AdError, describe, expectBooleanOption, expectFinite, expectFiniteVector, expectFunction, expectLength, expectOptions, invalidArgument } from "../errors.js";
+import type { MultivariateFn, Scalar, VectorFn } from "./scalar.js";
 import { Tape } from "./tape/tape.js";
 import { Var } from "./tape/variable.js";
+import { enclosingDomain, reverseOver, within } from "./reverseOver.js";
 
 export interface ReverseOptions {
   /** Throw `NonFinite` naming the first op that produced NaN/±Inf (see `TapeOptions.checkFinite`). */
@@ -29,11 +30,26 @@ export function gradient(f: MultivariateFn, x: readonly number[], options: Rever
 
 /** `valueAndGradient`, with `op` naming the public function the caller called (for its errors). */
 function valueAndGradientFor(op: string, f: MultivariateFn, x: readonly number[], options: ReverseOptions): { value: number; gradient: number[] } {
+  const outer = enclosingDomain();
+  if (outer !== undefined) return nestedValueAndGradient(op, outer, f, x, options);
   const { point, checkFinite } = prepare(op, f, x, options);
   const tape = new Tape({ checkFinite, capacity: 64 });
   const xs = tape.variables(point);
-  const y = output(op, tape, f(xs, tape.scalar));
+  const y = output(op, tape, within(tape.scalar as Scalar<unknown>, () => f(xs, tape.scalar)));
   return { value: tape.value(y), gradient: tape.backward(y).wrt(xs) };
+}
+
+/**
+ * Inside another call's `f`: records over the enclosing call's domain (reverse over reverse, or
+ * reverse inside a `derivative`'s duals), so value and gradient come back as that domain's values, typed `number` like nested
+ * `derivative`'s results, used through the outer values' methods. x may hold such values too.
+ */
+function nestedValueAndGradient(op: string, outer: Scalar<unknown>, f: MultivariateFn, x: readonly number[], options: ReverseOptions): { value: number; gradient: number[] } {
+  expectFunction(op, "f", f);
+  expectOptions<ReverseOptions>(op, options, ["checkFinite"], true);
+  if (!Array.isArray(x)) throw invalidArgument(op, `x must be an array, got ${describe(x)}`, { argument: "x", got: describe(x) });
+  const point = Array.from(x, (xi: unknown, i) => (typeof xi === "number" ? expectFinite(op, `x[${i}]`, xi) : xi));
+  return reverseOver(op, outer, f as never, point) as { value: number; gradient: number[] };
 }
 
 /** f(x) and J[i][j] = ∂fᵢ/∂xⱼ: f is recorded once and swept backward once per output (row). */

@@ -786,12 +786,12 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
 }
 
 /**
- * The usual way to meet a foreign variable is reverse mode nested in reverse mode, which a tape does
- * not do (the inner tape cannot record the outer one's partials); the message says what does nest.
+ * A number tape cannot record another tape's partials, so an explicit tape used on an outer tape's
+ * variables meets this error; the message names what nests instead.
  */
 const FOREIGN =
-  "the variable belongs to another tape. A gradient taken inside another gradient's function (reverse mode nested in reverse mode) is refused this way: " +
-  "nest forward mode inside (derivative, gradientForward — tagged, so nesting is exact), or use hessian / hessianVectorProduct for second derivatives";
+  "the variable belongs to another tape. An explicit Tape does not record another tape's variables: nest the functionals instead " +
+  "(gradient / valueAndGradient inside gradient record on the enclosing tape; derivative, gradientForward are tagged), or use hessian / hessianVectorProduct";
 
 /** `operand`'s code for a plain number. */
 const NUMBER = -1;

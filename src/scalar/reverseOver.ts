@@ -1,0 +1,160 @@
+/**
+ * Reverse mode over another domain: a small tape whose values are `T` of a `Scalar<T>` (usually an
+ * enclosing tape's `Var`s), so a `gradient` taken inside another `gradient`'s `f` records its own
+ * arithmetic — partials and the reverse sweep included — on the enclosing tape (reverse over
+ * reverse). The number tape (typed arrays) cannot hold the outer tape's values; this one can, at
+ * the cost of one object per node, which is why it runs only when calls nest.
+ *
+ * A value of an enclosing domain met here (a closed-over outer `Var`) is a constant of this tape,
+ * so each call differentiates only with respect to its own inputs: no perturbation confusion. A
+ * genuinely foreign value reaches the enclosing domain's ops, which still raise `ForeignVariable`.
+ */
+import { describe, invalidArgument } from "../errors.js";
+import { binaryRules, unaryRules } from "./elementary.js";
+import { BINARY_OPS, UNARY_OPS, type BinaryOp, type Scalar, type UnaryOp } from "./scalar.js";
+
+/** A variable of a `ReverseOver` tape: its node index and its value in the enclosing domain. */
+export class RevVar<T> {
+  constructor(
+    readonly tape: ReverseOver<T>,
+    readonly index: number,
+    readonly primal: T,
+  ) {}
+  get value(): number {
+    return this.tape.outer.value(this.primal);
+  }
+}
+
+type Methods<T> = { [K in UnaryOp]: () => RevVar<T> } & { [K in BinaryOp]: (b: unknown) => RevVar<T> };
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface RevVar<T> extends Methods<T> {}
+
+for (const op of UNARY_OPS) {
+  Object.defineProperty(RevVar.prototype, op, {
+    value(this: RevVar<unknown>) {
+      return this.tape.unary(op, this);
+    },
+  });
+}
+for (const op of BINARY_OPS) {
+  Object.defineProperty(RevVar.prototype, op, {
+    value(this: RevVar<unknown>, b: unknown) {
+      return this.tape.binary(op, this, b);
+    },
+  });
+}
+
+/** The tape: per node, its parents and the local partials (values of the enclosing domain). */
+class ReverseOver<T> {
+  private readonly parents: number[][] = [];
+  private readonly partials: T[][] = [];
+  readonly scalar: Scalar<RevVar<T>>;
+
+  constructor(readonly outer: Scalar<T>) {
+    const scalar: Record<string, unknown> = {
+      name: `reverse over ${outer.name}`,
+      from: (n: number) => this.node(outer.from(n), [], []),
+      value: (a: unknown) => (a instanceof RevVar ? a.value : outer.value(a as T | number)),
+    };
+    for (const op of UNARY_OPS) scalar[op] = (a: unknown) => this.unary(op, a);
+    for (const op of BINARY_OPS) scalar[op] = (a: unknown, b: unknown) => this.binary(op, a, b);
+    this.scalar = scalar as unknown as Scalar<RevVar<T>>;
+  }
+
+  variable(x: T): RevVar<T> {
+    return this.node(x, [], []);
+  }
+
+  unary(op: UnaryOp, a: unknown): RevVar<T> {
+    const S = this.outer;
+    const x = this.primalOf(a);
+    const y = S[op](x);
+    return this.own(a) ? this.node(y, [(a as RevVar<T>).index], [unaryRules[op].df(S, x, y)]) : this.node(y, [], []);
+  }
+
+  binary(op: BinaryOp, a: unknown, b: unknown): RevVar<T> {
+    const S = this.outer;
+    const [x, z] = [this.primalOf(a), this.primalOf(b)];
+    const y = S[op](x, z);
+    const parents: number[] = [];
+    const partials: T[] = [];
+    if (this.own(a)) parents.push((a as RevVar<T>).index), partials.push(binaryRules[op].da(S, x, z, y));
+    if (this.own(b)) parents.push((b as RevVar<T>).index), partials.push(binaryRules[op].db(S, x, z, y));
+    return this.node(y, parents, partials);
+  }
+
+  /** ∂y/∂xs as values of the enclosing domain: one reverse sweep. */
+  gradient(y: unknown, xs: readonly RevVar<T>[]): T[] {
+    const S = this.outer;
+    const adjoint: (T | undefined)[] = new Array(this.parents.length);
+    if (this.own(y)) adjoint[(y as RevVar<T>).index] = S.from(1);
+    for (let i = this.parents.length - 1; i >= 0; i--) {
+      const g = adjoint[i];
+      if (g === undefined) continue;
+      const parents = this.parents[i];
+      for (let k = 0; k < parents.length; k++) {
+        const term = S.mul(g, this.partials[i][k]);
+        const p = parents[k];
+        adjoint[p] = adjoint[p] === undefined ? term : S.add(adjoint[p] as T, term);
+      }
+    }
+    return xs.map((x) => adjoint[x.index] ?? S.from(0));
+  }
+
+  /** The value of f's result in the enclosing domain. */
+  primalOf(a: unknown): T {
+    if (a instanceof RevVar && a.tape === this) return a.primal as T;
+    return typeof a === "number" ? this.outer.from(a) : (a as T);
+  }
+
+  private own(a: unknown): boolean {
+    return a instanceof RevVar && a.tape === this;
+  }
+
+  private node(primal: T, parents: number[], partials: T[]): RevVar<T> {
+    this.parents.push(parents);
+    this.partials.push(partials);
+    return new RevVar(this, this.parents.length - 1, primal);
+  }
+}
+
+/**
+ * The domains of the differentiating calls now running, innermost last: a tape's scalar for
+ * `gradient`, `dualScalar` for `derivative` (`functionals.ts`, `forward.ts`).
+ */
+const enclosingDomains: Scalar<unknown>[] = [];
+
+/** The innermost enclosing call's domain, or undefined outside every call. */
+export function enclosingDomain(): Scalar<unknown> | undefined {
+  return enclosingDomains[enclosingDomains.length - 1];
+}
+
+/** Runs `body` with `S` as the innermost enclosing domain. */
+export function within<R>(S: Scalar<unknown>, body: () => R): R {
+  enclosingDomains.push(S);
+  try {
+    return body();
+  } finally {
+    enclosingDomains.pop();
+  }
+}
+
+/**
+ * f's value and gradient at xs (numbers or values of `outer`) by reverse mode over `outer`: the
+ * results are `outer`'s values.
+ */
+export function reverseOver(
+  op: string,
+  outer: Scalar<unknown>,
+  f: (xs: RevVar<unknown>[], S: Scalar<RevVar<unknown>>) => unknown,
+  xs: readonly unknown[],
+): { value: unknown; gradient: unknown[] } {
+  const tape = new ReverseOver(outer);
+  const vars = xs.map((x) => tape.variable(tape.primalOf(x)));
+  const y = within(tape.scalar as Scalar<unknown>, () => f(vars, tape.scalar));
+  // A value of the enclosing domain is an object too (a closed-over outer variable: a constant).
+  if (typeof y !== "number" && (typeof y !== "object" || y === null)) {
+    throw invalidArgument(op, `f must return the value it computed from its arguments (or a number), got ${describe(y)}`, { argument: "f", returned: describe(y) });
+  }
+  return { value: tape.primalOf(y), gradient: tape.gradient(y, vars) };
+}
