@@ -7,7 +7,8 @@
 import { kernels } from "../../backends/backend.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import type { MatMul, MatMulCheck } from "../types.js";
-import { bind, definePrimitive, type Primitive } from "../primitive.js";
+import { isFloat } from "../dtype.js";
+import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { broadcastShapes, formatShape, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { addTangents, mul } from "./arithmetic.js";
@@ -15,9 +16,9 @@ import { expectFloat } from "./lift.js";
 import { reshape, transpose } from "./shape.js";
 
 /** The broadcast batch shape of two operands of rank ≥ 2, after checking the contracted dims. */
-function batchShape(op: string, a: Tensor, b: Tensor, shapes: readonly [readonly number[], readonly number[]] = [a.shape, b.shape]): number[] {
-  const k = a.shape[a.rank - 1];
-  const kb = b.shape[b.rank - 2];
+function batchShape(op: string, a: AbstractValue, b: AbstractValue, shapes: readonly [readonly number[], readonly number[]] = [a.shape, b.shape]): number[] {
+  const k = a.shape[a.shape.length - 1];
+  const kb = b.shape[b.shape.length - 2];
   if (k !== kb) {
     throw new AdError(
       "ShapeMismatch",
@@ -36,7 +37,13 @@ function batchShape(op: string, a: Tensor, b: Tensor, shapes: readonly [readonly
 }
 
 export const matmulP: Primitive<undefined> = definePrimitive("matmul", {
-  impl: ([a, b]) => kernels().matmul(expectFloat("matmul", a), expectFloat("matmul", b), batchShape("matmul", a, b)),
+  abstract: ([a, b]) => {
+    for (const t of [a, b]) if (!isFloat(t.dtype)) throw new AdError("DTypeMismatch", `matmul needs a float tensor, got ${t.dtype}`, { op: "matmul", dtype: t.dtype });
+    const batch = batchShape("matmul", a, b);
+    return { shape: [...batch, a.shape[a.shape.length - 2], b.shape[b.shape.length - 1]], dtype: a.dtype };
+  },
+  // The abstract rule has checked the operands.
+  impl: ([a, b]) => kernels().matmul(a, b, broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2))),
   // d(a·b) = da·b + a·db
   vjp: ({ cotangent: g, inputs: [a, b], needs }) => [
     needs[0] ? bind(matmulP, [g, transpose(b)], undefined) : null,
