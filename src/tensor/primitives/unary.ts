@@ -16,7 +16,7 @@ import type { Scalar, UnaryOp as ScalarUnaryOp } from "../../scalar/scalar.js";
 import { erf as erfNumber } from "../../scalar/special.js";
 import { AdError } from "../../errors.js";
 import { allocate, type DType } from "../dtype.js";
-import { bind, definePrimitive, type Primitive } from "../primitive.js";
+import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { fromStorage, type Tensor } from "../tensor.js";
 import type { ShapeOf } from "../types.js";
 import { localDerivative } from "../autograd/anomaly.js";
@@ -30,13 +30,14 @@ import { maximum, minimum, where } from "./select.js";
  * `unbounded`: dy/dx can be ±∞ inside the domain's closure (log, sqrt, rsqrt at 0), so it is applied
  * with mulSafe — a zero (co)tangent stays zero there; the other rules pay nothing for it.
  */
-function unaryPrimitive(name: UnaryOp, f: (x: number) => number, dydx: (x: Tensor, y: Tensor) => Tensor, unbounded = false, accepts: (op: string, x: Tensor) => Tensor = expectFloat): Primitive<undefined> {
+function unaryPrimitive(name: UnaryOp, f: (x: number) => number, dydx: (x: Tensor, y: Tensor) => Tensor, unbounded = false, accepts: (op: string, x: AbstractValue) => AbstractValue = expectFloat): Primitive<undefined> {
   const kernel = unaryOp(name, f);
   const times = unbounded
     ? (g: Tensor, x: Tensor, y: Tensor) => mulSafe(g, localDerivative(() => dydx(x, y)))
     : (g: Tensor, x: Tensor, y: Tensor) => mul(g, dydx(x, y));
   return definePrimitive(name, {
-    impl: ([x]) => kernel(accepts(name, x)),
+    abstract: ([x]) => accepts(name, x),
+    impl: ([x]) => kernel(x),
     vjp: ({ cotangent: g, inputs: [x], output }) => [times(g, x, output)],
     jvp: ({ tangents: [t], inputs: [x], output }) => (t === null ? null : times(t, x, output)),
   });
@@ -46,7 +47,7 @@ function unaryPrimitive(name: UnaryOp, f: (x: number) => number, dydx: (x: Tenso
 export const tableRuled = new Set<Primitive<undefined>>();
 
 /** A unary primitive whose kernel and local derivative are the scalar table's entry for `name`. */
-function tablePrimitive(name: UnaryOp & ScalarUnaryOp, unbounded = false, accepts?: (op: string, x: Tensor) => Tensor): Primitive<undefined> {
+function tablePrimitive(name: UnaryOp & ScalarUnaryOp, unbounded = false, accepts?: (op: string, x: AbstractValue) => AbstractValue): Primitive<undefined> {
   const rule = unaryRules[name];
   const prim = unaryPrimitive(name, rule.primal, (x, y) => rule.df(tensorScalar(x.dtype), x, y), unbounded, accepts);
   tableRuled.add(prim);
