@@ -23,6 +23,7 @@ import { localDerivative } from "../autograd/anomaly.js";
 import { add, addTangents, div, mul, mulSafe, neg, sub } from "./arithmetic.js";
 import { eq } from "./compare.js";
 import { expectFloat, expectNumeric, lift, liftPair, type TensorLike } from "./lift.js";
+import { broadcastRule, sameRule } from "./rules.js";
 import { maximum, minimum, where } from "./select.js";
 
 /**
@@ -67,7 +68,8 @@ export const absP = tablePrimitive("abs", false, expectNumeric);
 const reluKernel = unaryOp("relu", (x) => (x > 0 ? x : x <= 0 ? 0 : x));
 // d relu(x) = [x > 0] dx: 0 at the kink. Both rules are one reluGrad pass rather than a mask and a product.
 export const reluP = definePrimitive("relu", {
-  impl: ([x]) => reluKernel(expectNumeric("relu", x)),
+  abstract: ([x]) => expectNumeric("relu", x),
+  impl: ([x]) => reluKernel(x),
   vjp: ({ cotangent: g, inputs: [x] }) => [reluGrad(g, x)],
   jvp: ({ tangents: [t], inputs: [x] }) => (t === null ? null : reluGrad(t, x)),
 });
@@ -78,6 +80,7 @@ const reluGradKernel = binaryOp("reluGrad", (g, x) => (x > 0 ? g : 0));
  * backward): linear in g, piecewise constant in x.
  */
 export const reluGradP = definePrimitive("reluGrad", {
+  abstract: broadcastRule("reluGrad"),
   impl: ([g, x]) => reluGradKernel(g, x),
   broadcasts: true,
   vjp: ({ cotangent: c, inputs: [, x] }) => [reluGrad(c, x), null],
@@ -98,6 +101,7 @@ export const erfP = tablePrimitive("erf");
  */
 const signKernel = unaryOp("sign", unaryRules.sign.primal);
 export const signP = definePrimitive("sign", {
+  abstract: sameRule,
   impl: ([x]) => signKernel(x),
   vjp: () => [null],
   jvp: () => null,
@@ -166,8 +170,10 @@ export function gelu(x: Tensor | number, options: GeluOptions = {}): Tensor {
 }
 
 const powKernel = binaryOp("pow", Math.pow);
+const powShape = broadcastRule("pow");
 export const powP = definePrimitive("pow", {
-  impl: ([a, b]) => powKernel(expectFloat("pow", a), b),
+  abstract: ([a, b]) => powShape([expectFloat("pow", a), b]),
+  impl: ([a, b]) => powKernel(a, b),
   broadcasts: true,
   // ∂/∂a = b·a^(b−1), and 0 where b = 0 (even at a = 0). Where b = 0 it is written b·y/a, the same
   // function for a ≠ 0, so its own derivative in b (1/a) is not lost. ∂/∂b = y·log a, 0 where a = 0
