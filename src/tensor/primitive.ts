@@ -17,7 +17,8 @@ import { inKernel } from "./interpreters/abstract.js";
 import { activeTrace } from "./interpreters/trace.js";
 import { isGradEnabled, noGrad } from "./autograd/mode.js";
 import { Node } from "./autograd/node.js";
-import { UNNAMED_ALLOCATION } from "./dtype.js";
+import { allocate, UNNAMED_ALLOCATION, type DType } from "./dtype.js";
+import { contiguousStrides } from "./shape.js";
 import { Tensor } from "./tensor.js";
 
 export interface VjpArgs<P> {
@@ -40,7 +41,19 @@ export interface JvpArgs<P> {
   readonly params: P;
 }
 
+/** What the abstract rule sees of a value: its shape and dtype (a Tensor is one). */
+export interface AbstractValue {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
 export interface PrimitiveDef<P> {
+  /**
+   * The output's shape and dtype from the inputs' (no kernel runs): where bad input gets its AdError.
+   * `bind` calls it first on every path; under trace it is all that runs. Primitives without one
+   * still check inside `impl`, and trace runs their kernel on zero placeholders.
+   */
+  readonly abstract?: (inputs: readonly AbstractValue[], params: P) => AbstractValue;
   /** Computes the output (shape and dtype rules included; throws AdError naming the op). */
   readonly impl: (inputs: readonly Tensor[], params: P) => Tensor;
   /** One cotangent per input (null: no gradient flows to it). Missing: MissingDerivative. */
@@ -81,10 +94,13 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
     }
   }
   const trace = activeTrace();
+  const type = prim.abstract?.(inputs, params);
   let output = noGrad(() => {
     try {
-      // Under trace the kernel runs on placeholder storage: it gives the output's shape and dtype.
-      return trace === undefined ? prim.impl(inputs, params) : inKernel(() => prim.impl(inputs, params));
+      if (trace === undefined) return prim.impl(inputs, params);
+      // Under trace the abstract rule is the output; without one, the kernel runs on placeholders.
+      if (type !== undefined) return abstractTensor(type, device);
+      return inKernel(() => prim.impl(inputs.map(placeholder), params));
     } catch (error) {
       // A kernel allocates its output without knowing which op it serves: name it here.
       if (error instanceof AdError && error.details.op === UNNAMED_ALLOCATION) throw new AdError(error.code, error.message.slice(UNNAMED_ALLOCATION.length + 2), { ...error.details, op: prim.name });
@@ -104,4 +120,15 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
     propagateTangents(prim, inputs, params, output, (name) => new AdError("MissingDerivative", `${name} has no JVP rule`, { op: name }));
   }
   return output;
+}
+
+/** An abstract value's tensor: its shape and dtype, with empty storage (nothing to read). */
+function abstractTensor(type: AbstractValue, device: Tensor["device"] | undefined): Tensor {
+  return new Tensor(allocate(type.dtype, 0), type.dtype, [...type.shape], contiguousStrides(type.shape), 0, device);
+}
+
+/** An abstract value with empty storage gets zero storage of its size for a kernel to run on. */
+function placeholder(t: Tensor): Tensor {
+  if (t.storage.length > 0 || t.size === 0) return t;
+  return new Tensor(allocate(t.dtype, t.size), t.dtype, t.shape, contiguousStrides(t.shape), 0, t.device);
 }

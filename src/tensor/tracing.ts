@@ -26,7 +26,8 @@ export function abstract(shape: readonly number[], dtype: DType = "float32"): Te
   const op = "abstract";
   const s = expectShape(op, "shape", shape);
   const d = expectDType(op, dtype);
-  const t = fromStorage(allocate(d, s.reduce((a, b) => a * b, 1), op), d, s);
+  // Empty storage: primitives with an abstract rule never need values; the others get placeholders.
+  const t = fromStorage(allocate(d, 0, op), d, s);
   markAbstract(t);
   return t;
 }

@@ -10,6 +10,8 @@ import { describe, expect, it } from "vitest";
 import * as ops from "../../src/tensor/index.js";
 import { abstract, trace, type Tensor } from "../../src/tensor/index.js";
 import { divSafe, mulSafe } from "../../src/tensor/primitives/arithmetic.js";
+import type { Variable } from "../../src/tensor/ir.js";
+import { bind, type Primitive } from "../../src/tensor/primitive.js";
 import { primitives, type PrimitiveName } from "../../src/tensor/primitives/registry.js";
 
 interface Case {
@@ -107,6 +109,34 @@ describe("trace of every primitive", () => {
       const eager = leaves(f(...inputs));
       expect(program.outputs.map((v) => ({ shape: [...v.shape], dtype: v.dtype }))).toEqual(eager.map((t) => ({ shape: [...t.shape], dtype: t.dtype })));
       expect(leaves(program.evaluate(...inputs)).map(bits)).toEqual(eager.map(bits));
+    });
+  }
+});
+
+/*
+ * The abstract rules against eager: each equation of each case's trace is run eagerly in order, and
+ * where its primitive has an abstract rule, the rule's shape and dtype must be the eager output's.
+ */
+describe("abstract rules agree with eager", () => {
+  for (const [name, { inputs, f }] of Object.entries(CASES)) {
+    const prim = primitives[name as PrimitiveName] as Primitive<unknown>;
+    if (prim.abstract === undefined) continue;
+    it(`${name}: the rule's output type is the eager output's`, () => {
+      const program = trace(f)(...inputs.map((x) => abstract(x.shape, x.dtype)));
+      const env = new Map<Variable, Tensor>();
+      program.inputs.forEach((v, i) => env.set(v, inputs[i]));
+      for (const c of program.constants) env.set(c.variable, c.value);
+      let checked = 0;
+      for (const eq of program.equations) {
+        const ins = eq.inputs.map((v) => env.get(v) as Tensor);
+        const out = bind(eq.primitive, ins, eq.params);
+        env.set(eq.output, out);
+        const rule = eq.primitive.abstract?.(ins, eq.params);
+        if (rule === undefined) continue;
+        expect({ shape: [...rule.shape], dtype: rule.dtype }).toEqual({ shape: [...out.shape], dtype: out.dtype });
+        if (eq.primitive === prim) checked++;
+      }
+      expect(checked).toBeGreaterThan(0);
     });
   }
 });

@@ -10,6 +10,7 @@ import { bind, definePrimitive } from "../primitive.js";
 import type { Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import type { BinaryResult, BroadcastCheck } from "../types.js";
+import { broadcastRule, sameRule } from "./rules.js";
 import { expectNumeric, lift, liftFloatPair, liftPair, type TensorLike } from "./lift.js";
 
 type Pair = readonly [Tensor, Tensor];
@@ -31,6 +32,7 @@ const divKernel = binaryOp("div", (x, y) => x / y);
 const negKernel = unaryOp("neg", (x) => -x);
 
 export const addP = definePrimitive("add", {
+  abstract: broadcastRule("add"),
   impl: ([a, b]) => addKernel(a, b),
   broadcasts: true,
   vjp: ({ cotangent: g }) => [g, g],
@@ -38,6 +40,7 @@ export const addP = definePrimitive("add", {
 });
 
 export const subP = definePrimitive("sub", {
+  abstract: broadcastRule("sub"),
   impl: ([a, b]) => subKernel(a, b),
   broadcasts: true,
   vjp: ({ cotangent: g }) => [g, neg(g)],
@@ -45,6 +48,7 @@ export const subP = definePrimitive("sub", {
 });
 
 export const mulP = definePrimitive("mul", {
+  abstract: broadcastRule("mul"),
   impl: ([a, b]) => mulKernel(a, b),
   broadcasts: true,
   // d(ab) = b da + a db
@@ -53,6 +57,7 @@ export const mulP = definePrimitive("mul", {
 });
 
 export const divP = definePrimitive("div", {
+  abstract: broadcastRule("div"),
   impl: ([a, b]) => divKernel(a, b),
   // d(a/b) = da/b − (a/b)·db/b; 1/b is infinite at b = 0, so a zero (co)tangent goes through the safe forms.
   broadcasts: true,
@@ -71,6 +76,7 @@ const divSafeKernel = binaryOp("divSafe", (g, d) => (g === 0 ? 0 : g / d));
 
 // mulSafe(a, b) = a·b, 0 where a = 0: d = b da + a db, each term 0 where its (co)tangent or a is 0.
 export const mulSafeP = definePrimitive("mulSafe", {
+  abstract: broadcastRule("mulSafe"),
   impl: ([a, b]) => mulSafeKernel(a, b),
   broadcasts: true,
   vjp: ({ cotangent: c, inputs: [a, b] }) => [mulSafe(c, b), mulSafe(a, c)],
@@ -79,6 +85,7 @@ export const mulSafeP = definePrimitive("mulSafe", {
 
 // divSafe(a, b) = a/b, 0 where a = 0: d = da/b − (a/b)·db/b, as div's rule.
 export const divSafeP = definePrimitive("divSafe", {
+  abstract: broadcastRule("divSafe"),
   impl: ([a, b]) => divSafeKernel(a, b),
   broadcasts: true,
   vjp: ({ cotangent: c, inputs: [, b], output }) => [divSafe(c, b), neg(divSafe(mulSafe(c, output), b))],
@@ -113,6 +120,7 @@ const floorDivKernel = binaryKernel(floorDivide);
 
 // Piecewise constant, as floor is: no cotangent to either operand, a zero tangent.
 export const floorDivP = definePrimitive("floorDiv", {
+  abstract: broadcastRule("floorDiv"),
   impl: ([a, b]) => floorDivKernel("floorDiv", a, b),
   broadcasts: true,
   vjp: () => [null, null],
@@ -120,6 +128,7 @@ export const floorDivP = definePrimitive("floorDiv", {
 });
 
 export const negP = definePrimitive("neg", {
+  abstract: sameRule,
   impl: ([a]) => negKernel(a),
   vjp: ({ cotangent: g }) => [neg(g)],
   jvp: ({ tangents: [t] }) => (t === null ? null : neg(t)),

@@ -7,12 +7,14 @@
 import { binaryKernel } from "../../backends/cpu/kernels/elementwise.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import type { Tensor } from "../tensor.js";
+import { broadcastRule } from "./rules.js";
 import { liftPair, type TensorLike } from "./lift.js";
 
 /** A comparison primitive from its predicate; NaN compares false except under `ne`, as in IEEE 754. */
 function comparePrimitive(name: string, predicate: (x: number, y: number) => number): Primitive<undefined> {
   const kernel = binaryKernel(predicate);
   return definePrimitive(name, {
+    abstract: broadcastRule(name, "bool"),
     impl: ([a, b]) => kernel(name, a, b, "bool"),
     broadcasts: true,
     vjp: () => [null, null],

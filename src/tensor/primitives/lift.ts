@@ -46,7 +46,7 @@ export function liftFloatPair(op: string, a: unknown, b: unknown): [Tensor, Tens
 }
 
 /** Differentiable ops need float inputs. */
-export function expectFloat(op: string, t: Tensor): Tensor {
+export function expectFloat<T extends { readonly dtype: DType }>(op: string, t: T): T {
   if (!isFloat(t.dtype)) throw new AdError("DTypeMismatch", `${op} needs a float tensor, got ${t.dtype}`, { op, dtype: t.dtype });
   return t;
 }
@@ -60,7 +60,7 @@ export function asFloat(x: Tensor): Tensor {
 }
 
 /** Ops with PyTorch's integer semantics take int32 (and floats) but not bool, as PyTorch does. */
-export function expectNumeric(op: string, t: Tensor): Tensor {
+export function expectNumeric<T extends { readonly dtype: DType }>(op: string, t: T): T {
   if (t.dtype === "bool") throw new AdError("DTypeMismatch", `${op} needs an int32 or float tensor, got bool; cast it first`, { op, dtype: t.dtype });
   return t;
 }

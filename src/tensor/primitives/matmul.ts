@@ -7,7 +7,7 @@
 import { kernels } from "../../backends/backend.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import type { MatMul, MatMulCheck } from "../types.js";
-import { bind, definePrimitive, type Primitive } from "../primitive.js";
+import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { broadcastShapes, formatShape, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { addTangents, mul } from "./arithmetic.js";
@@ -16,9 +16,9 @@ import { resultType } from "../dtype.js";
 import { reshape, transpose } from "./shape.js";
 
 /** The broadcast batch shape of two operands of rank ≥ 2, after checking the contracted dims. */
-function batchShape(op: string, a: Tensor, b: Tensor, shapes: readonly [readonly number[], readonly number[]] = [a.shape, b.shape]): number[] {
-  const k = a.shape[a.rank - 1];
-  const kb = b.shape[b.rank - 2];
+function batchShape(op: string, a: AbstractValue, b: AbstractValue, shapes: readonly [readonly number[], readonly number[]] = [a.shape, b.shape]): number[] {
+  const k = a.shape[a.shape.length - 1];
+  const kb = b.shape[b.shape.length - 2];
   if (k !== kb) {
     throw new AdError(
       "ShapeMismatch",
@@ -37,8 +37,15 @@ function batchShape(op: string, a: Tensor, b: Tensor, shapes: readonly [readonly
 }
 
 export const matmulP: Primitive<undefined> = definePrimitive("matmul", {
-  // int32 runs on the reference kernel (wasm offers float kernels only), exact modulo 2³².
-  impl: ([a, b]) => kernels().matmul(expectNumeric("matmul", a), expectNumeric("matmul", b), batchShape("matmul", a, b)),
+  abstract: ([a, b]) => {
+    // int32 is accepted (bool is not), as in PyTorch.
+    for (const t of [a, b]) expectNumeric("matmul", t);
+    const batch = batchShape("matmul", a, b);
+    return { shape: [...batch, a.shape[a.shape.length - 2], b.shape[b.shape.length - 1]], dtype: a.dtype };
+  },
+  // The abstract rule has checked the operands. int32 runs on the reference kernel (wasm offers
+  // float kernels only), exact modulo 2³².
+  impl: ([a, b]) => kernels().matmul(a, b, broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2))),
   // d(a·b) = da·b + a·db
   vjp: ({ cotangent: g, inputs: [a, b], needs }) => [
     needs[0] ? bind(matmulP, [g, transpose(b)], undefined) : null,

@@ -8,7 +8,7 @@ import { defineFold, SUM } from "../../backends/cpu/kernels/reduce.js";
 import { reduceOp } from "../../backends/dispatch.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import { allocate, isFloat, type DType, type Storage } from "../dtype.js";
-import { bind, definePrimitive, type Primitive } from "../primitive.js";
+import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { expectAxisList, formatShape, normalizeAxis, type Shape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
 import type { Reduced } from "../types.js";
@@ -59,8 +59,14 @@ function mapGroups(x: Tensor, axes: readonly number[], body: (src: Storage, dst:
 
 const sumKernel = reduceOp("sum", SUM);
 
+/** The abstract rule of a reduction over `axes` (normalised): the axes dropped, or kept as 1s. */
+function reducedType(x: AbstractValue, { axes, keepDims }: AxesParams): AbstractValue {
+  return { shape: keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i)), dtype: x.dtype };
+}
+
 export const sumP: Primitive<AxesParams> = definePrimitive<AxesParams>("sum", {
-  impl: ([x], { axes, keepDims }) => sumKernel(expectNumeric("sum", x), axes, keepDims),
+  abstract: ([x], p) => reducedType(expectNumeric("sum", x), p),
+  impl: ([x], { axes, keepDims }) => sumKernel(x, axes, keepDims),
   // Each input element contributed once: the cotangent is broadcast back over the reduced axes.
   vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [expand(reshape(g, keptShape(x.shape, axes)), x.shape)],
   jvp: ({ tangents: [t], params }) => (t === null ? null : bind(sumP, [t], params)),
@@ -98,6 +104,7 @@ function tieShare(x: Tensor, axes: readonly number[], extreme: Extreme): Tensor 
 
 function extremePrimitive(extreme: Extreme): Primitive<AxesParams> {
   const prim: Primitive<AxesParams> = definePrimitive<AxesParams>(extreme, {
+    abstract: ([x], p) => reducedType(x, p),
     impl: ([x], { axes, keepDims }) => extremeKernels[extreme](x, axes, keepDims),
     // ∂max/∂xᵢ = 1/k at the k tied maxima, 0 elsewhere.
     vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [mul(reshape(g, keptShape(x.shape, axes)), tieShare(x, axes, extreme))],
@@ -170,7 +177,8 @@ function pairProducts(x: Tensor, axes: readonly number[]): { others: Tensor } {
 }
 
 export const prodP: Primitive<AxesParams> = definePrimitive<AxesParams>("prod", {
-  impl: ([x], { axes, keepDims }) => prodKernel(expectNumeric("prod", x), axes, keepDims),
+  abstract: ([x], p) => reducedType(expectNumeric("prod", x), p),
+  impl: ([x], { axes, keepDims }) => prodKernel(x, axes, keepDims),
   // ∂(Π xⱼ)/∂xᵢ = Πⱼ≠ᵢ xⱼ
   vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [mul(reshape(g, keptShape(x.shape, axes)), bind(prodOthersP, [x], { axes }))],
   jvp: ({ tangents: [t], inputs: [x], params }) => (t === null ? null : bind(sumP, [mul(t, bind(prodOthersP, [x], { axes: params.axes }))], params)),

@@ -11,6 +11,7 @@ import { add, addTangents, mul } from "./arithmetic.js";
 import { cast } from "./cast.js";
 import { eq, gt, lt } from "./compare.js";
 import { liftPair, type TensorLike } from "./lift.js";
+import { broadcastRule } from "./rules.js";
 
 export const whereP = definePrimitive("where", {
   impl: ([cond, a, b]) => select(cond, a, b),
@@ -45,6 +46,7 @@ function winnerMask(a: Tensor, b: Tensor, larger: boolean): Tensor {
 function extremumPrimitive(name: "maximum" | "minimum", f: (x: number, y: number) => number, larger: boolean): Primitive<undefined> {
   const kernel = binaryOp(name, f);
   return definePrimitive(name, {
+    abstract: broadcastRule(name),
     impl: ([a, b]) => kernel(a, b),
     broadcasts: true,
     vjp: ({ cotangent: g, inputs: [a, b] }) => [mul(g, winnerMask(a, b, larger)), mul(g, winnerMask(b, a, larger))],

@@ -13,6 +13,7 @@ import { copyStrided } from "../../backends/cpu/kernels/strided.js";
 import type { ReshapeCheck, Reshaped, SqueezeCheck, Sliced, Squeezed, Unsqueezed } from "../types.js";
 import * as view from "../view.js";
 import { sum } from "./reduce.js";
+import { sameRule } from "./rules.js";
 
 export const reshapeP = definePrimitive<{ readonly shape: readonly number[] }>("reshape", {
   impl: ([x], { shape }) => view.reshape(x, shape),
@@ -105,6 +106,7 @@ export const unsliceP: Primitive<{ readonly shape: readonly number[]; readonly s
 });
 
 export const contiguousP = definePrimitive("contiguous", {
+  abstract: sameRule,
   impl: ([x]) => view.contiguous(x),
   vjp: ({ cotangent: g }) => [g],
   jvp: ({ tangents: [t] }) => t,

@@ -16,13 +16,14 @@ import type { Scalar, UnaryOp as ScalarUnaryOp } from "../../scalar/scalar.js";
 import { erf as erfNumber } from "../../scalar/special.js";
 import { AdError } from "../../errors.js";
 import { allocate, type DType } from "../dtype.js";
-import { bind, definePrimitive, type Primitive } from "../primitive.js";
+import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { fromStorage, type Tensor } from "../tensor.js";
 import type { ShapeOf } from "../types.js";
 import { localDerivative } from "../autograd/anomaly.js";
 import { add, addTangents, div, mul, mulSafe, neg, sub } from "./arithmetic.js";
 import { eq } from "./compare.js";
 import { asFloat, expectFloat, expectNumeric, lift, liftPair, type TensorLike } from "./lift.js";
+import { broadcastRule, sameRule } from "./rules.js";
 import { maximum, minimum, where } from "./select.js";
 
 /**
@@ -30,13 +31,14 @@ import { maximum, minimum, where } from "./select.js";
  * `unbounded`: dy/dx can be ±∞ inside the domain's closure (log, sqrt, rsqrt at 0), so it is applied
  * with mulSafe — a zero (co)tangent stays zero there; the other rules pay nothing for it.
  */
-function unaryPrimitive(name: UnaryOp, f: (x: number) => number, dydx: (x: Tensor, y: Tensor) => Tensor, unbounded = false, accepts: (op: string, x: Tensor) => Tensor = expectFloat): Primitive<undefined> {
+function unaryPrimitive(name: UnaryOp, f: (x: number) => number, dydx: (x: Tensor, y: Tensor) => Tensor, unbounded = false, accepts: (op: string, x: AbstractValue) => AbstractValue = expectFloat): Primitive<undefined> {
   const kernel = unaryOp(name, f);
   const times = unbounded
     ? (g: Tensor, x: Tensor, y: Tensor) => mulSafe(g, localDerivative(() => dydx(x, y)))
     : (g: Tensor, x: Tensor, y: Tensor) => mul(g, dydx(x, y));
   return definePrimitive(name, {
-    impl: ([x]) => kernel(accepts(name, x)),
+    abstract: ([x]) => accepts(name, x),
+    impl: ([x]) => kernel(x),
     vjp: ({ cotangent: g, inputs: [x], output }) => [times(g, x, output)],
     jvp: ({ tangents: [t], inputs: [x], output }) => (t === null ? null : times(t, x, output)),
   });
@@ -46,7 +48,7 @@ function unaryPrimitive(name: UnaryOp, f: (x: number) => number, dydx: (x: Tenso
 export const tableRuled = new Set<Primitive<undefined>>();
 
 /** A unary primitive whose kernel and local derivative are the scalar table's entry for `name`. */
-function tablePrimitive(name: UnaryOp & ScalarUnaryOp, unbounded = false, accepts?: (op: string, x: Tensor) => Tensor): Primitive<undefined> {
+function tablePrimitive(name: UnaryOp & ScalarUnaryOp, unbounded = false, accepts?: (op: string, x: AbstractValue) => AbstractValue): Primitive<undefined> {
   const rule = unaryRules[name];
   const prim = unaryPrimitive(name, rule.primal, (x, y) => rule.df(tensorScalar(x.dtype), x, y), unbounded, accepts);
   tableRuled.add(prim);
@@ -66,7 +68,8 @@ export const absP = tablePrimitive("abs", false, expectNumeric);
 const reluKernel = unaryOp("relu", (x) => (x > 0 ? x : x <= 0 ? 0 : x));
 // d relu(x) = [x > 0] dx: 0 at the kink. Both rules are one reluGrad pass rather than a mask and a product.
 export const reluP = definePrimitive("relu", {
-  impl: ([x]) => reluKernel(expectNumeric("relu", x)),
+  abstract: ([x]) => expectNumeric("relu", x),
+  impl: ([x]) => reluKernel(x),
   vjp: ({ cotangent: g, inputs: [x] }) => [reluGrad(g, x)],
   jvp: ({ tangents: [t], inputs: [x] }) => (t === null ? null : reluGrad(t, x)),
 });
@@ -77,6 +80,7 @@ const reluGradKernel = binaryOp("reluGrad", (g, x) => (x > 0 ? g : 0));
  * backward): linear in g, piecewise constant in x.
  */
 export const reluGradP = definePrimitive("reluGrad", {
+  abstract: broadcastRule("reluGrad"),
   impl: ([g, x]) => reluGradKernel(g, x),
   broadcasts: true,
   vjp: ({ cotangent: c, inputs: [, x] }) => [reluGrad(c, x), null],
@@ -97,6 +101,7 @@ export const erfP = tablePrimitive("erf");
  */
 const signKernel = unaryOp("sign", unaryRules.sign.primal);
 export const signP = definePrimitive("sign", {
+  abstract: sameRule,
   impl: ([x]) => signKernel(x),
   vjp: () => [null],
   jvp: () => null,
@@ -171,8 +176,10 @@ export function gelu(x: Tensor | number, options: GeluOptions = {}): Tensor {
 }
 
 const powKernel = binaryOp("pow", Math.pow);
+const powShape = broadcastRule("pow");
 export const powP = definePrimitive("pow", {
-  impl: ([a, b]) => powKernel(expectFloat("pow", a), b),
+  abstract: ([a, b]) => powShape([expectFloat("pow", a), b]),
+  impl: ([a, b]) => powKernel(a, b),
   broadcasts: true,
   // ∂/∂a = b·a^(b−1), and 0 where b = 0 (even at a = 0). Where b = 0 it is written b·y/a, the same
   // function for a ≠ 0, so its own derivative in b (1/a) is not lost. ∂/∂b = y·log a, 0 where a = 0
