@@ -3,7 +3,8 @@
  * 1e6, computed as a plain-number primal, a hand-written analytic gradient, the source transform's
  * gradient (the floor the others are compared to), a Dual pass (one direction), tape record + backward
  * in three call styles (plain-number handles, explicit `tape.mul`, methods) and a replay of a recorded
- * tape (`rec.into`, no gradient array per call, as the transform's `df.into`). Prints min/median/max per case and the ratios to the primal and to the hand-written gradient,
+ * tape (`rec.into`, no gradient array per call, as the transform's `df.into`), and the arena's own
+ * floor (the handles case's nodes written inline, `ArenaFloor`). Prints min/median/max per case and the ratios to the primal and to the hand-written gradient,
  * and the heap bytes each recorded op costs; writes the table into bench/RESULTS.md. Run with
  * `--quick` for a fast smoke run.
  */
@@ -34,6 +35,97 @@ function tapeHandles(tape: Tape, x: Float64Array, hs: Float64Array): number {
   }
   h.backward(acc);
   return h.gradient(hs[0] as Handle) + h.gradient(hs[n - 1] as Handle);
+}
+
+/**
+ * The handles case's arena work with no API around it: the same 6 nodes and 9 edges per element
+ * written straight into typed arrays of the same layout (value, op code, CSR start, parent,
+ * partial), no checks, no calls, then the same reverse sweep. Not a way to use the library: the cost
+ * of the representation itself, the floor under any op-by-op recording style.
+ */
+class ArenaFloor {
+  value: Float64Array;
+  adj: Float64Array;
+  op: Uint8Array;
+  start: Int32Array;
+  parent: Int32Array;
+  partial: Float64Array;
+  constructor(nodes: number) {
+    this.value = new Float64Array(nodes);
+    this.adj = new Float64Array(nodes);
+    this.op = new Uint8Array(nodes);
+    this.start = new Int32Array(nodes + 1);
+    this.parent = new Int32Array(2 * nodes);
+    this.partial = new Float64Array(2 * nodes);
+  }
+
+  run(x: Float64Array, hs: Int32Array): number {
+    const { value, adj, op, start, parent, partial } = this;
+    const n = x.length;
+    let size = 0;
+    let edges = 0;
+    for (let i = 0; i < n; i++) {
+      value[size] = x[i];
+      op[size] = 0;
+      start[size + 1] = edges;
+      hs[i] = size++;
+    }
+    value[size] = 0;
+    op[size] = 1;
+    start[size + 1] = edges;
+    let acc = size++;
+    for (let i = 0; i < n - 1; i++) {
+      const xi = hs[i];
+      const xj = hs[i + 1];
+      const v = value[xi];
+      const w = value[xj];
+      const s = Math.sin(v);
+      // sin, s·xⱼ, xᵢ·xᵢ, their sum, acc + it: one node each, edges as the handles style records them.
+      parent[edges] = xi;
+      partial[edges++] = Math.cos(v);
+      value[size] = s;
+      op[size] = 2;
+      start[++size] = edges;
+      parent[edges] = size - 1;
+      partial[edges++] = w;
+      parent[edges] = xj;
+      partial[edges++] = s;
+      value[size] = s * w;
+      op[size] = 3;
+      start[++size] = edges;
+      parent[edges] = xi;
+      partial[edges++] = v;
+      parent[edges] = xi;
+      partial[edges++] = v;
+      value[size] = v * v;
+      op[size] = 3;
+      start[++size] = edges;
+      parent[edges] = size - 2;
+      partial[edges++] = 1;
+      parent[edges] = size - 1;
+      partial[edges++] = 1;
+      value[size] = s * w + v * v;
+      op[size] = 4;
+      start[++size] = edges;
+      parent[edges] = acc;
+      partial[edges++] = 1;
+      parent[edges] = size - 1;
+      partial[edges++] = 1;
+      value[size] = value[acc] + value[size - 1];
+      op[size] = 4;
+      acc = size;
+      start[++size] = edges;
+    }
+    adj.fill(0, 0, acc + 1);
+    adj[acc] = 1;
+    for (let i = acc; i >= 0; i--) {
+      const g = adj[i];
+      if (g === 0) continue;
+      const end = start[i + 1];
+      for (let k = start[i]; k < end; k++) adj[parent[k]] += g * partial[k];
+    }
+    return adj[hs[0]] + adj[hs[n - 1]];
+  }
 }
 
 function tapeExplicit(tape: Tape, x: Float64Array): number {
@@ -83,6 +175,10 @@ for (const n of sizes) {
   const into = [new Float64Array(n)];
   const recording = Tape.record(((xs, S) => generic(S, xs)) as MultivariateFn, x);
   const replayInto = new Float64Array(n);
+  const floor = new ArenaFloor(6 * n);
+  const floorHandles = new Int32Array(n);
+  const expected = tapeHandles(tape, x, hs);
+  if (Math.abs(floor.run(x, floorHandles) - expected) > 1e-9 * Math.abs(expected)) throw new Error("the arena floor's gradient disagrees with the tape's");
   const cases = [
     { name: "primal (plain loop)", run: () => chain(x) },
     { name: "primal (Scalar<number>)", run: () => generic(numberScalar, xsArray) },
@@ -90,6 +186,7 @@ for (const n of sizes) {
     { name: "transform, df.into (the floor)", run: () => df.into(into, x).value },
     { name: "Dual (one direction)", run: () => chainDual(x) },
     { name: "tape, handles h.mul(a, b)", run: () => tapeHandles(tape, x, hs) },
+    { name: "arena floor (same layout, inline, no API)", run: () => floor.run(x, floorHandles) },
     { name: "tape, explicit tape.mul(a, b)", run: () => tapeExplicit(tape, x) },
     { name: "tape, methods a.mul(b)", run: () => tapeMethods(tape, x) },
     { name: "replay of Tape.record, rec.into", run: () => recording.into(replayInto, x).value },
@@ -99,7 +196,7 @@ for (const n of sizes) {
   const byName = new Map(timings.map((t) => [t.name, t] as const));
   const median = (name: string) => (byName.get(name) as Timing).median;
   for (const t of timings) rows.push([n.toExponential(0), t.name, fmtMs(t.min), fmtMs(t.median), fmtMs(t.max)]);
-  for (const style of ["transform, df.into (the floor)", "tape, handles h.mul(a, b)", "tape, explicit tape.mul(a, b)", "tape, methods a.mul(b)", "replay of Tape.record, rec.into"]) {
+  for (const style of ["transform, df.into (the floor)", "arena floor (same layout, inline, no API)", "tape, handles h.mul(a, b)", "tape, explicit tape.mul(a, b)", "tape, methods a.mul(b)", "replay of Tape.record, rec.into"]) {
     ratioRows.push([
       n.toExponential(0),
       style,
