@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { AdError, type AdErrorCode } from "../../src/errors.js";
 import { numberScalar } from "../../src/scalar/number.js";
 import { BINARY_OPS, UNARY_OPS, type BinaryOp, type UnaryOp } from "../../src/scalar/scalar.js";
+import { gradientForward, derivative } from "../../src/scalar/forward.js";
 import { gradient } from "../../src/scalar/functionals.js";
 import type { MultivariateFn } from "../../src/scalar/scalar.js";
 import { Tape } from "../../src/scalar/tape/tape.js";
@@ -107,6 +108,32 @@ describe("ForeignVariable: an explicit tape used on an outer tape's variables", 
     expect(e.code).toBe("ForeignVariable");
     expect(e.details.op).toBe("Tape.mul");
     expect(e.message).toMatch(/gradient \/ valueAndGradient inside gradient/);
+  });
+
+  // Inside a nested gradient the outer values are a nested tape's variables, inside derivative or
+  // gradientForward they are duals: the same nesting, refused the same way, not as junk arguments.
+  const inner = (use: (t: Tape, x: unknown) => unknown) => (x: unknown) => use(new Tape(), x) as never;
+  const explicit = inner((t, x) => t.mul(t.variable(1), x as never));
+  const handles = inner((t, x) => t.handles.mul(t.handles.variable(1), x as never));
+  const cases: [string, string, () => unknown][] = [
+    ["a nested gradient's variable", "Tape.mul", () => gradient(([x]) => x.mul(gradient(([y]) => explicit(y), [1])[0] as never), [2])],
+    ["derivative's dual", "Tape.mul", () => derivative((x) => explicit(x), 2)],
+    ["gradientForward's dual", "Tape.mul", () => gradientForward(([x]) => explicit(x), [2])],
+    ["derivative's dual inside gradient", "Tape.mul", () => gradient(([x]) => x.mul(derivative((y) => explicit(y), 2).derivative as never), [2])],
+    ["a handle op on gradient's variable", "Handles.mul", () => gradient(([x]) => handles(x), [2])],
+    ["a handle op on derivative's dual", "Handles.mul", () => derivative((x) => handles(x), 2)],
+  ];
+  it.each(cases)("%s is ForeignVariable naming the op and what nests, as another tape's variable is", (_label, op, call) => {
+    const e = thrown(call);
+    expect([e.code, e.details.op], e.message).toEqual(["ForeignVariable", op]);
+    expect(e.message).toMatch(/gradient \/ valueAndGradient inside gradient/);
+  });
+
+  it("handles still refuse their own tape's Var as a mix of styles (InvalidArgument)", () => {
+    const tape = new Tape();
+    const h = tape.handles;
+    const e = thrown(() => h.mul(h.variable(1), tape.variable(2) as never));
+    expect([e.code, e.details.op]).toEqual(["InvalidArgument", "Handles.mul"]);
   });
 });
 

@@ -21,8 +21,11 @@ import { AdError, describe, invalidArgument } from "../../errors.js";
 import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../elementary.js";
 import { numberScalar } from "../number.js";
 import type { BinaryOp, UnaryOp } from "../scalar.js";
-import { Arena } from "./arena.js";
+import type { Arena } from "./arena.js";
 import { BINARY_CODE, OP_NAMES, PASSIVE, UNARY_CODE, VARIABLE } from "./codes.js";
+import { enclosingValue, isEnclosingValue, NEST_INSTEAD } from "./enclosing.js";
+import type { Tape } from "./tape.js";
+import { Var } from "./variable.js";
 
 declare const handleBrand: unique symbol;
 
@@ -48,6 +51,7 @@ export class Handles<in out B = unknown> {
 
   /** @internal Made by the tape, which calls `rebase` on every reset. */
   constructor(
+    private readonly owner: Tape<B>,
     arena: Arena,
     generation: number,
     private readonly checkFinite: boolean,
@@ -238,6 +242,11 @@ export class Handles<in out B = unknown> {
 
   private bad(name: string, h: unknown): AdError {
     const op = `Handles.${name}`;
+    // Another tape's Var or an enclosing derivative's value: nesting, refused as such (enclosing.ts).
+    if (h instanceof Var && h.tape !== this.owner) {
+      return new AdError("ForeignVariable", `the Var belongs to another tape, whose values handles do not record: ${NEST_INSTEAD}`, { op, got: describe(h) });
+    }
+    if (isEnclosingValue(h)) return enclosingValue(op, h);
     const serial = typeof h === "number" ? (h >>> (INDEX_BITS + 3)) & 3 : 3;
     if (typeof h !== "number" || (h | 0) !== h || h >= 0 || serial === 3) {
       return invalidArgument(op, `expected a handle of this tape, got ${describe(h)}`, { got: describe(h) });

@@ -20,6 +20,7 @@ import { numberScalar } from "../number.js";
 import type { BinaryOp, MultivariateFn, Scalar, UnaryOp } from "../scalar.js";
 import { Arena, BYTES_PER_EDGE, BYTES_PER_NODE, TANGENT_BYTES_PER_EDGE, TANGENT_BYTES_PER_NODE } from "./arena.js";
 import { BINARY_CODE, CHECKPOINT, OP_NAMES, PASSIVE, SUM, UNARY_CODE, VARIABLE } from "./codes.js";
+import { enclosingValue, isEnclosingValue, NEST_INSTEAD } from "./enclosing.js";
 import { Gradient } from "./gradient.js";
 import { Handles } from "./handles.js";
 import { onBranchOption, Recording, type Guards, type RecordOptions, type Trace } from "./replay.js";
@@ -79,7 +80,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     this.checkFinite = expectBooleanOption("Tape", "checkFinite", options.checkFinite, false);
     this.tangents = expectBooleanOption("Tape", "tangents", options.tangents, false);
     this.arena = new Arena(capacity, 2 * capacity, this.tangents);
-    this.handleView = new Handles<B>(this.arena, 0, this.checkFinite);
+    this.handleView = new Handles<B>(this, this.arena, 0, this.checkFinite);
     this.bytesPerNode = BYTES_PER_NODE + (this.tangents ? TANGENT_BYTES_PER_NODE : 0);
     this.bytesPerEdge = BYTES_PER_EDGE + (this.tangents ? TANGENT_BYTES_PER_EDGE : 0);
   }
@@ -608,6 +609,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
       return code === PASSIVE ? -2 - i : i;
     }
     if (typeof a === "number") return NUMBER;
+    if (isEnclosingValue(a)) throw enclosingValue(`Tape.${name}`, a);
     throw invalidArgument(`Tape.${name}`, `expected a variable of this tape or a number, got ${describe(a)}`, { got: describe(a) });
   }
 
@@ -789,9 +791,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
  * A number tape cannot record another tape's partials, so an explicit tape used on an outer tape's
  * variables meets this error; the message names what nests instead.
  */
-const FOREIGN =
-  "the variable belongs to another tape. An explicit Tape does not record another tape's variables: nest the functionals instead " +
-  "(gradient / valueAndGradient inside gradient record on the enclosing tape; derivative, gradientForward are tagged), or use hessian / hessianVectorProduct";
+const FOREIGN = `the variable belongs to another tape. An explicit Tape does not record another tape's variables: ${NEST_INSTEAD}`;
 
 /** `operand`'s code for a plain number. */
 const NUMBER = -1;
