@@ -7,6 +7,7 @@
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { copyStrided } from "../backends/cpu/kernels/strided.js";
+import { host, noSyncRead, type Device } from "../backends/device.js";
 import type { Node } from "./autograd/node.js";
 import { assertConcrete } from "./interpreters/abstract.js";
 import { activeTrace } from "./interpreters/trace.js";
@@ -24,9 +25,7 @@ import type { BinaryResult, BroadcastCheck, MatMul, MatMulCheck, Reduced, Reshap
 import { backward, type BackwardOptions } from "./autograd/backward.js";
 import { assign as assignInPlace } from "./assign.js";
 
-export const DEVICES = ["cpu"] as const;
-/** Where a tensor's storage lives. Only "cpu" exists yet; the field is here so backends slot in. */
-export type Device = (typeof DEVICES)[number];
+export type { Device };
 
 /** What `toArray` returns: numbers (or booleans for `bool`) nested to the tensor's rank. */
 export type NestedArray = number | boolean | NestedArray[];
@@ -49,6 +48,8 @@ export class Tensor<S extends Shape = Shape> {
   grad: Tensor<S> | null = null;
   /** @internal The graph node that produced this tensor (null for leaves and untracked tensors). */
   node: Node | null = null;
+  /** @internal Set by `dispose()`: the storage is gone, and every later use is a `StaleVariable`. */
+  disposed = false;
 
   /** @internal Build tensors with `tensor`, `zeros`, … or the view methods. */
   constructor(
@@ -60,7 +61,8 @@ export class Tensor<S extends Shape = Shape> {
     readonly strides: readonly number[],
     /** Storage index of the element at index [0, 0, …]. */
     readonly offset: number,
-    readonly device: Device = "cpu",
+    /** Where `storage` lives (compared by identity). */
+    readonly device: Device = host,
   ) {}
 
   get rank(): number {
@@ -84,23 +86,57 @@ export class Tensor<S extends Shape = Shape> {
     return true;
   }
 
-  /** The elements in row-major order, as a fresh typed array (never shares storage). */
+  /**
+   * The elements in row-major order, as a fresh typed array (never shares storage). Only where the
+   * device reads synchronously (the host); elsewhere `UnsupportedOp` naming `await t.read()`.
+   */
   data(): Storage {
-    assertConcrete(this, "Tensor.data");
+    const op = "Tensor.data";
+    this.assertLive(op);
+    if (this.device.readSync === undefined) throw noSyncRead(op, this.device, "await t.read()");
+    return this.elements(this.device.readSync(this.storage) as Storage, op);
+  }
+
+  /** The elements in row-major order, on every device (a fresh typed array). */
+  async read(): Promise<Storage> {
+    const op = "Tensor.read";
+    this.assertLive(op);
+    return this.elements((await this.device.read(this.storage)) as Storage, op);
+  }
+
+  /** The elements as nested arrays (booleans for `bool`), on every device. */
+  async array(): Promise<NestedArray> {
+    this.assertLive("Tensor.array");
+    return this.nest(await this.read());
+  }
+
+  /** This view's elements of `buffer` (the storage as read back to the host), row-major. */
+  private elements(buffer: Storage, op: string): Storage {
     const n = this.size;
-    const out = allocate(this.dtype, n, "Tensor.data");
+    const out = allocate(this.dtype, n, op);
     if (this.isContiguous()) {
-      out.set(this.storage.subarray(this.offset, this.offset + n));
+      out.set(buffer.subarray(this.offset, this.offset + n));
       return out;
     }
-    copyStrided(this.shape, this.storage, this.offset, this.strides, out, 0, contiguousStrides(this.shape));
+    copyStrided(this.shape, buffer, this.offset, this.strides, out, 0, contiguousStrides(this.shape));
     return out;
+  }
+
+  /** `StaleVariable` once disposed; `AbstractValue`'s error under trace. */
+  private assertLive(op: string): void {
+    assertConcrete(this, op);
+    if (this.disposed) throw disposedError(op, this);
   }
 
   /** The elements as nested arrays (booleans for `bool`), e.g. [[1, 2], [3, 4]]. */
   toArray(): NestedArray {
-    assertConcrete(this, "Tensor.toArray");
-    const flat = this.data();
+    const op = "Tensor.toArray";
+    this.assertLive(op);
+    if (this.device.readSync === undefined) throw noSyncRead(op, this.device, "await t.array()");
+    return this.nest(this.data());
+  }
+
+  private nest(flat: Storage): NestedArray {
     const asValue = this.dtype === "bool" ? (x: number) => x !== 0 : (x: number) => x;
     if (this.shape.length === 0) return asValue(flat[0]);
     let pos = 0;
@@ -119,17 +155,20 @@ export class Tensor<S extends Shape = Shape> {
 
   /** The single element of a tensor with one element. */
   item(): number {
-    assertConcrete(this, "Tensor.item");
+    const op = "Tensor.item";
+    this.assertLive(op);
+    if (this.device.readSync === undefined) throw noSyncRead(op, this.device, "(await t.read())[0]");
     if (this.size !== 1) {
       throw new AdError("ShapeMismatch", `item() needs exactly one element, the tensor has shape ${formatShape(this.shape)}`, { op: "Tensor.item", shape: [...this.shape] });
     }
-    return this.storage[this.offset];
+    return this.device.readSync(this.storage)[this.offset];
   }
 
   /** The element at a full index (negative indices count from the end). */
   at(...index: number[]): number {
     const op = "Tensor.at";
-    assertConcrete(this, op);
+    this.assertLive(op);
+    if (this.device.readSync === undefined) throw noSyncRead(op, this.device, "await t.read()");
     if (index.length !== this.rank) {
       throw new AdError("ShapeMismatch", `at() needs ${this.rank} indices for shape ${formatShape(this.shape)}, got ${index.length}`, { op, shape: [...this.shape], index });
     }
@@ -142,7 +181,7 @@ export class Tensor<S extends Shape = Shape> {
       }
       o += (i < 0 ? i + d : i) * this.strides[a];
     }
-    return this.storage[o];
+    return this.device.readSync(this.storage)[o];
   }
 
   /**
@@ -234,6 +273,19 @@ export class Tensor<S extends Shape = Shape> {
     return softmaxOps.logSoftmax(this as Tensor<S>, axis);
   }
 
+  // ── Devices and memory (`x.to(device)` is installed by primitives/to.ts, which imports this file) ──
+
+  /**
+   * Frees the storage now (the device's buffer; on the host, this tensor's reference to it). Any
+   * later use of this tensor is a `StaleVariable`; disposing again does nothing. `using t = …` calls it.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.device.free(this.storage);
+    (this as { storage: Storage }).storage = allocate(this.dtype, 0);
+  }
+
   // ── Autograd (PyTorch style) ─────────────────────────────────────────────────────────────────────
 
   /** Accumulates the gradient of this tensor into `.grad` of every leaf that requires one. */
@@ -308,9 +360,21 @@ export class Tensor<S extends Shape = Shape> {
   }
 }
 
-/** A contiguous tensor over `storage` (which it takes ownership of). */
-export function fromStorage<S extends Shape>(storage: Storage, dtype: DType, shape: S): Tensor<S> {
-  return new Tensor(storage, dtype, shape, contiguousStrides(shape), 0);
+// `using t = …` (explicit resource management) disposes at the end of the block.
+Object.defineProperty(Tensor.prototype, (Symbol as { dispose?: symbol }).dispose ?? Symbol.for("Symbol.dispose"), {
+  value(this: Tensor) {
+    this.dispose();
+  },
+});
+
+/** What using a disposed tensor is: a `StaleVariable` naming the op. */
+export function disposedError(op: string, t: Tensor): AdError {
+  return new AdError("StaleVariable", `a disposed tensor (${t.toString()} on ${t.device.name}) was used again`, { op, shape: [...t.shape], device: t.device.name });
+}
+
+/** A contiguous tensor over `storage` (which it, or `device`, takes ownership of). */
+export function fromStorage<S extends Shape>(storage: Storage, dtype: DType, shape: S, device: Device = host): Tensor<S> {
+  return new Tensor(device === host ? storage : (device.adopt(storage) as Storage), dtype, shape, contiguousStrides(shape), 0, device);
 }
 
 export function isTensor(x: unknown): x is Tensor {
