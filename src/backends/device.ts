@@ -52,21 +52,30 @@ export function devices(): Device[] {
 
 /** Adds a device (a backend's, or a test's); its name must be new. */
 export function registerDevice(device: Device): Device {
-  if (registry.has(device.name)) throw invalidArgument("registerDevice", `a device named ${describe(device.name)} exists`, { device: device.name });
+  const op = "registerDevice";
+  const fields = ["write", "adopt", "free", "read", "run"] as const;
+  if (typeof device !== "object" || device === null || typeof device.name !== "string" || typeof device.kind !== "string" || fields.some((f) => typeof device[f] !== "function")) {
+    throw invalidArgument(op, `a device needs a string name and kind and the functions ${fields.join(", ")}, got ${describe(device)}`, { got: describe(device) });
+  }
+  if (registry.has(device.name)) throw invalidArgument(op, `a device named ${describe(device.name)} exists`, { device: device.name });
   registry.set(device.name, device);
   return device;
 }
 
-/** The device of that name, or `InvalidArgument` naming `op` and the known devices. */
-export function getDevice(name: string, op = "getDevice"): Device {
-  const found = registry.get(name);
+/** The device of that name, or `InvalidArgument` naming the known devices. */
+export function getDevice(name: string): Device {
+  return named("getDevice", name);
+}
+
+function named(op: string, name: unknown): Device {
+  const found = typeof name === "string" ? registry.get(name) : undefined;
   if (found === undefined) throw invalidArgument(op, `unknown device ${describe(name)}; the devices are ${[...registry.keys()].join(", ")}`, { device: describe(name), devices: [...registry.keys()] });
   return found;
 }
 
 /** A device given as itself or by name (an option value), checked. */
 export function expectDevice(op: string, device: unknown): Device {
-  if (typeof device === "string") return getDevice(device, op);
+  if (typeof device === "string") return named(op, device);
   if (typeof device === "object" && device !== null && registry.get((device as Device).name) === device) return device as Device;
   throw invalidArgument(op, `device must be a device or the name of one, got ${describe(device)}`, { argument: "device", got: describe(device) });
 }

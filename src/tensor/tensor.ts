@@ -94,32 +94,20 @@ export class Tensor<S extends Shape = Shape> {
     const op = "Tensor.data";
     this.assertLive(op);
     if (this.device.readSync === undefined) throw noSyncRead(op, this.device, "await t.read()");
-    return this.elements(this.device.readSync(this.storage) as Storage, op);
+    return elementsOf(this, this.device.readSync(this.storage) as Storage, op);
   }
 
   /** The elements in row-major order, on every device (a fresh typed array). */
   async read(): Promise<Storage> {
     const op = "Tensor.read";
     this.assertLive(op);
-    return this.elements((await this.device.read(this.storage)) as Storage, op);
+    return elementsOf(this, (await this.device.read(this.storage)) as Storage, op);
   }
 
   /** The elements as nested arrays (booleans for `bool`), on every device. */
   async array(): Promise<NestedArray> {
     this.assertLive("Tensor.array");
-    return this.nest(await this.read());
-  }
-
-  /** This view's elements of `buffer` (the storage as read back to the host), row-major. */
-  private elements(buffer: Storage, op: string): Storage {
-    const n = this.size;
-    const out = allocate(this.dtype, n, op);
-    if (this.isContiguous()) {
-      out.set(buffer.subarray(this.offset, this.offset + n));
-      return out;
-    }
-    copyStrided(this.shape, buffer, this.offset, this.strides, out, 0, contiguousStrides(this.shape));
-    return out;
+    return nest(this, await this.read());
   }
 
   /** `StaleVariable` once disposed; `AbstractValue`'s error under trace. */
@@ -133,24 +121,7 @@ export class Tensor<S extends Shape = Shape> {
     const op = "Tensor.toArray";
     this.assertLive(op);
     if (this.device.readSync === undefined) throw noSyncRead(op, this.device, "await t.array()");
-    return this.nest(this.data());
-  }
-
-  private nest(flat: Storage): NestedArray {
-    const asValue = this.dtype === "bool" ? (x: number) => x !== 0 : (x: number) => x;
-    if (this.shape.length === 0) return asValue(flat[0]);
-    let pos = 0;
-    const build = (axis: number): NestedArray[] => {
-      const out: NestedArray[] = [];
-      const d = this.shape[axis];
-      if (axis === this.shape.length - 1) {
-        for (let i = 0; i < d; i++) out.push(asValue(flat[pos++]));
-      } else {
-        for (let i = 0; i < d; i++) out.push(build(axis + 1));
-      }
-      return out;
-    };
-    return build(0);
+    return nest(this, this.data());
   }
 
   /** The single element of a tensor with one element. */
@@ -366,6 +337,36 @@ Object.defineProperty(Tensor.prototype, (Symbol as { dispose?: symbol }).dispose
     this.dispose();
   },
 });
+
+/** t's elements of `buffer` (its storage as read back to the host), row-major, in a fresh array. */
+function elementsOf(t: Tensor, buffer: Storage, op: string): Storage {
+  const n = t.size;
+  const out = allocate(t.dtype, n, op);
+  if (t.isContiguous()) {
+    out.set(buffer.subarray(t.offset, t.offset + n));
+    return out;
+  }
+  copyStrided(t.shape, buffer, t.offset, t.strides, out, 0, contiguousStrides(t.shape));
+  return out;
+}
+
+/** `flat` (t's elements, row-major) nested to t's rank, booleans for `bool`. */
+function nest(t: Tensor, flat: Storage): NestedArray {
+  const asValue = t.dtype === "bool" ? (x: number) => x !== 0 : (x: number) => x;
+  if (t.shape.length === 0) return asValue(flat[0]);
+  let pos = 0;
+  const build = (axis: number): NestedArray[] => {
+    const out: NestedArray[] = [];
+    const d = t.shape[axis];
+    if (axis === t.shape.length - 1) {
+      for (let i = 0; i < d; i++) out.push(asValue(flat[pos++]));
+    } else {
+      for (let i = 0; i < d; i++) out.push(build(axis + 1));
+    }
+    return out;
+  };
+  return build(0);
+}
 
 /** What using a disposed tensor is: a `StaleVariable` naming the op. */
 export function disposedError(op: string, t: Tensor): AdError {

@@ -102,7 +102,7 @@ describe("to(device)", () => {
     expect(back.device).toBe(cpu);
     expect(back.toArray()).toEqual([[1, 4], [2, 5], [3, 6]]);
     expect(to(back, "cpu")).toBe(back);
-    expect(thrown(() => x.to("tpu")).details).toMatchObject({ op: "to" });
+    expect(thrown(() => x.to("tpu")).details).toMatchObject({ op: "Tensor.to" });
   });
 
   it("is differentiable: the cotangent is copied back (checkGradient), in both directions and forward mode", () => {

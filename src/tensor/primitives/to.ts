@@ -25,8 +25,12 @@ export const toP = definePrimitive<{ readonly device: Device }>("to", {
 
 /** x copied to `device` (a device or its name; x itself when it is there already); differentiable. */
 export function to<T extends Tensor>(x: T, device: Device | string): T {
-  if (!(x instanceof Tensor)) throw invalidArgument("to", `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
-  const target = expectDevice("to", device);
+  return transfer("to", x, device);
+}
+
+function transfer<T extends Tensor>(op: string, x: T, device: Device | string): T {
+  if (!(x instanceof Tensor)) throw invalidArgument(op, `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
+  const target = expectDevice(op, device);
   return (x.device === target ? x : bind(toP, [x], { device: target })) as T;
 }
 
@@ -40,5 +44,5 @@ declare module "../tensor.js" {
 // A method installed here rather than in tensor.ts, which would otherwise import this file back (an
 // import cycle); every entry point (tensor/index.ts) imports this module.
 Tensor.prototype.to = function <S extends Shape>(this: Tensor<S>, device: Device | string): Tensor<S> {
-  return to(this, device);
+  return transfer("Tensor.to", this, device);
 };
