@@ -11,7 +11,7 @@ import { host, noSyncRead, type Device } from "../backends/device.js";
 import type { Node } from "./autograd/node.js";
 import { assertConcrete } from "./interpreters/abstract.js";
 import { activeTrace } from "./interpreters/trace.js";
-import { allocate, isFloat, type DType, type Storage } from "./dtype.js";
+import { allocate, isFloat, UNNAMED_ALLOCATION, type DType, type Storage } from "./dtype.js";
 import { contiguousStrides, formatShape, sizeOf, type Shape } from "./shape.js";
 import * as view from "./view.js";
 import * as shapeOps from "./primitives/shape.js";
@@ -337,6 +337,14 @@ Object.defineProperty(Tensor.prototype, (Symbol as { dispose?: symbol }).dispose
     this.dispose();
   },
 });
+
+/**
+ * t's elements, row-major, in a fresh array, read in place from its storage: for kernels, which run
+ * on the device (every device's buffers are host memory today), where `data()` is the user's read.
+ */
+export function elements(t: Tensor, op = UNNAMED_ALLOCATION): Storage {
+  return elementsOf(t, t.storage, op);
+}
 
 /** t's elements of `buffer` (its storage as read back to the host), row-major, in a fresh array. */
 function elementsOf(t: Tensor, buffer: Storage, op: string): Storage {

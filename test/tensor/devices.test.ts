@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { add, arange, concat, defaultDevice, devices, eye, full, getDevice, grad, jvp, linspace, matmul, mul, ones, rand, randint, randn, setDefaultDevice, sin, sum, tensor, to, where, zeros, type Tensor } from "../../src/tensor/index.js";
+import { abs, add, arange, concat, cumsum, defaultDevice, devices, div, eye, full, getDevice, grad, gt, jvp, linspace, logSoftmax, matmul, max, mul, ones, pad, prod, rand, randint, randn, rng, setDefaultDevice, sin, softmax, sum, tensor, to, where, zeros, type Tensor } from "../../src/tensor/index.js";
+import { mseLoss } from "../../src/nn/index.js";
 import { checkGradient } from "../../src/testing/checkGradient.js";
 import { countingDevice } from "../support/countingDevice.js";
 import { errorCode, thrown } from "../support/errorCode.js";
@@ -128,6 +129,33 @@ describe("to(device)", () => {
     sum(mul(y, y)).backward();
     expect(x.grad?.device).toBe(cpu);
     expect(x.grad?.toArray()).toEqual([2, 4, 6]);
+  });
+});
+
+describe("a whole computation on the device", () => {
+  // Rules that make constants (the derivative table's, a backward seed, kernels that copy) make them
+  // on their inputs' device: no DeviceMismatch inside a backward or forward-mode pass.
+  const cases: Record<string, (a: Tensor) => Tensor> = {
+    softmax: (a) => sum(mul(softmax(a, -1), a)),
+    logSoftmax: (a) => sum(logSoftmax(a)),
+    prod: (a) => prod(a),
+    max: (a) => max(a),
+    matmul: (a) => sum(matmul(a, a.transpose())),
+    cumsum: (a) => sum(cumsum(a, 1)),
+    where: (a) => sum(where(gt(a, 0), a, 0)),
+    divide: (a) => sum(div(1, add(abs(a), 1))),
+    pad: (a) => sum(pad(a, [[1, 1], [0, 0]])),
+    mseLoss: (a) => mseLoss(a, zeros([2, 3], { dtype: "float64", device: a.device })),
+  };
+  it.each(Object.keys(cases))("%s: grad and jvp stay on the device and equal the host's", async (name) => {
+    const f = cases[name];
+    const host = randn([2, 3], { dtype: "float64", rng: rng(7) });
+    const there = host.to("counting");
+    const g = grad(f)(there) as Tensor;
+    expect(g.device).toBe(counting);
+    expect(await g.read()).toEqual((grad(f)(host) as Tensor).data());
+    const [, dy] = jvp(f, [there], [ones([2, 3], { dtype: "float64", device: "counting" })]);
+    expect(dy.device).toBe(counting);
   });
 });
 
