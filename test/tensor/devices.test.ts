@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { abs, add, arange, concat, cumsum, defaultDevice, devices, div, eye, full, getDevice, grad, gt, jvp, linspace, logSoftmax, matmul, max, mul, ones, pad, prod, rand, randint, randn, rng, setDefaultDevice, sin, softmax, sum, tensor, to, where, zeros, type Tensor } from "../../src/tensor/index.js";
+import { abs, add, registerDevice, arange, concat, cumsum, defaultDevice, devices, div, eye, full, getDevice, grad, gt, jvp, linspace, logSoftmax, matmul, max, mul, ones, pad, prod, rand, randint, randn, rng, setDefaultDevice, sin, softmax, sum, tensor, to, where, zeros, type Tensor } from "../../src/tensor/index.js";
 import { mseLoss } from "../../src/nn/index.js";
 import { checkGradient } from "../../src/testing/checkGradient.js";
 import { countingDevice } from "../support/countingDevice.js";
@@ -28,6 +28,7 @@ describe("the device slot", () => {
       setDefaultDevice(cpu);
     }
     expect(thrown(() => setDefaultDevice("tpu")).details).toMatchObject({ op: "setDefaultDevice", device: '"tpu"' });
+    expect(thrown(() => registerDevice({ ...counting })).details).toMatchObject({ op: "registerDevice", device: "counting" });
   });
 
   it("every creation function takes { device } (a device or its name)", async () => {
