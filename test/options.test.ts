@@ -40,7 +40,7 @@ const square = (t: Tensor) => t.mul(t).sum();
 const quadratic: MultivariateFn = (xs, S) => S.mul(xs[0], xs[1]);
 const pair: VectorFn = (xs, S) => [S.mul(xs[0], xs[1]), xs[0]];
 const seeded = () => ({ rng: rng(0) });
-const creation = { dtype: "float64", requiresGrad: true };
+const creation = { dtype: "float64", requiresGrad: true, device: "cpu" };
 const gradKeys = { argnums: 0, hasAux: false };
 const dir = mkdtempSync(join(tmpdir(), "adjoint-options-"));
 const file = join(dir, "t.safetensors");

@@ -9,7 +9,7 @@ import { AdError, describe, invalidArgument } from "../errors.js";
 import { isGradEnabled } from "./autograd/mode.js";
 import { lift } from "./primitives/lift.js";
 import { broadcastShapes, formatShape, sameShape } from "./shape.js";
-import { fromStorage, Tensor } from "./tensor.js";
+import { elements, fromStorage, Tensor } from "./tensor.js";
 import { bumpVersion } from "./version.js";
 
 export function assign(target: Tensor, value: unknown): Tensor {
@@ -37,7 +37,7 @@ export function assign(target: Tensor, value: unknown): Tensor {
     });
   }
   // A value that reads the same storage (x.assign(x.transpose())) is copied first, so no write lands before its read.
-  if (v.storage === target.storage) v = fromStorage(v.data(), v.dtype, [...v.shape]);
+  if (v.storage === target.storage) v = fromStorage(elements(v), v.dtype, [...v.shape], v.device);
   copyStrided(target.shape, v.storage, v.offset, broadcastStrides(v.shape, v.strides, target.shape), target.storage, target.offset, target.strides);
   bumpVersion(target.storage);
   return target;

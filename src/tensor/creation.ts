@@ -6,13 +6,16 @@
 import { AdError, describe, expectFinite, expectOptions, expectInteger, expectLength, invalidArgument } from "../errors.js";
 import { allocate, coerce, dtypeOfArray, expectDType, isFloat, type DType, type Storage } from "./dtype.js";
 import { Rng, rng as makeRng } from "./rng.js";
-import { expectShape, formatShape, MAX_ELEMENTS, MAX_RANK, sizeOf } from "./shape.js";
-import { fromStorage, type Tensor } from "./tensor.js";
+import { contiguousStrides, expectShape, formatShape, MAX_ELEMENTS, MAX_RANK, sizeOf } from "./shape.js";
+import { fromStorage, Tensor } from "./tensor.js";
+import { defaultDevice, expectDevice, host, type Device } from "../backends/device.js";
 
 export interface CreateOptions {
   readonly dtype?: DType;
   /** Mark the new tensor as a leaf that requires a gradient (float dtypes only), as `.requireGrad()` does. */
   readonly requiresGrad?: boolean;
+  /** Where the storage lives (a device or its name). Default: `defaultDevice()`, "cpu" at start. */
+  readonly device?: Device | string;
 }
 
 export interface TensorOptions extends CreateOptions {
@@ -25,7 +28,7 @@ export interface RandomOptions extends CreateOptions {
   readonly rng?: Rng;
 }
 
-const CREATE_KEYS = ["dtype", "requiresGrad"] as const;
+const CREATE_KEYS = ["dtype", "requiresGrad", "device"] as const;
 const TENSOR_KEYS = [...CREATE_KEYS, "shape"] as const;
 const RANDOM_KEYS = [...CREATE_KEYS, "rng"] as const;
 
@@ -40,8 +43,9 @@ function dtypeOption(op: string, opts: CreateOptions, fallback: DType = "float32
 }
 
 /** A new leaf over `storage`, marked as requiring a gradient when the (checked) options ask. */
-function created(opts: CreateOptions, storage: Storage, dtype: DType, shape: readonly number[]): Tensor {
-  const t = fromStorage(storage, dtype, shape);
+function created(op: string, opts: CreateOptions, storage: Storage, dtype: DType, shape: readonly number[]): Tensor {
+  const device = opts.device === undefined ? defaultDevice() : expectDevice(op, opts.device);
+  const t = device === host ? fromStorage(storage, dtype, shape) : new Tensor(device.write(storage) as Storage, dtype, shape, contiguousStrides(shape), 0, device);
   t.requiresGrad = opts.requiresGrad === true;
   return t;
 }
@@ -77,7 +81,7 @@ export function tensor(values: unknown, opts?: TensorOptions): Tensor {
   }
   const storage = allocate(dtype, flat.length, op);
   for (let i = 0; i < flat.length; i++) storage[i] = coerce(dtype, flat[i]);
-  return created(o, storage, dtype, shape);
+  return created(op, o, storage, dtype, shape);
 }
 
 function flatten(op: string, values: unknown): { flat: number[]; shape: number[]; allBoolean: boolean } {
@@ -123,7 +127,7 @@ function filled(op: string, shape: readonly number[], value: unknown, opts: unkn
   if (typeof value !== "number" && typeof value !== "boolean") throw invalidArgument(op, `value must be a number, got ${describe(value)}`, { got: describe(value) });
   const storage = allocate(dtype, sizeOf(dims), op);
   storage.fill(coerce(dtype, Number(value)));
-  return created(o, storage, dtype, dims);
+  return created(op, o, storage, dtype, dims);
 }
 
 export function zeros<const S extends readonly number[]>(shape: S, opts?: CreateOptions): Tensor<S> {
@@ -131,7 +135,7 @@ export function zeros<const S extends readonly number[]>(shape: S, opts?: Create
   const dims = expectShape(op, "shape", shape);
   const o = expectOptions<CreateOptions>(op, opts, CREATE_KEYS);
   const dtype = dtypeOption(op, o);
-  return created(o, allocate(dtype, sizeOf(dims), op), dtype, dims) as unknown as Tensor<S>;
+  return created(op, o, allocate(dtype, sizeOf(dims), op), dtype, dims) as unknown as Tensor<S>;
 }
 
 export function ones<const S extends readonly number[]>(shape: S, opts?: CreateOptions): Tensor<S> {
@@ -155,7 +159,7 @@ export function arange(start: number, stop?: number, step = 1, opts?: CreateOpti
   const dtype = dtypeOption(op, o);
   const storage = allocate(dtype, n, op);
   for (let i = 0; i < n; i++) storage[i] = coerce(dtype, start + i * step);
-  return created(o, storage, dtype, [n]);
+  return created(op, o, storage, dtype, [n]);
 }
 
 /** n evenly spaced values from start to stop, both included. */
@@ -169,7 +173,7 @@ export function linspace(start: number, stop: number, n: number, opts?: CreateOp
   const storage = allocate(dtype, n, op);
   const step = n > 1 ? (stop - start) / (n - 1) : 0;
   for (let i = 0; i < n; i++) storage[i] = coerce(dtype, i === n - 1 && n > 1 ? stop : start + i * step);
-  return created(o, storage, dtype, [n]);
+  return created(op, o, storage, dtype, [n]);
 }
 
 /** The n×m identity (m = n by default). */
@@ -182,7 +186,7 @@ export function eye(n: number, m = n, opts?: CreateOptions): Tensor {
   const dtype = dtypeOption(op, o);
   const storage = allocate(dtype, n * m, op);
   for (let i = 0; i < Math.min(n, m); i++) storage[i * m + i] = 1;
-  return created(o, storage, dtype, dims);
+  return created(op, o, storage, dtype, dims);
 }
 
 function generator(op: string, o: RandomOptions): Rng {
@@ -199,7 +203,7 @@ function randomFloat(op: string, shape: readonly number[], opts: unknown, draw: 
   const g = generator(op, o);
   const storage = allocate(dtype, sizeOf(dims), op);
   for (let i = 0; i < storage.length; i++) storage[i] = draw(g);
-  return created(o, storage, dtype, dims);
+  return created(op, o, storage, dtype, dims);
 }
 
 /** Uniform in [0, 1). */
@@ -223,5 +227,5 @@ export function randint<const S extends readonly number[]>(low: number, high: nu
   const g = generator(op, o);
   const storage = allocate(dtype, sizeOf(dims), op);
   for (let i = 0; i < storage.length; i++) storage[i] = coerce(dtype, g.int(low, high));
-  return created(o, storage, dtype, dims) as unknown as Tensor<S>;
+  return created(op, o, storage, dtype, dims) as unknown as Tensor<S>;
 }

@@ -2,7 +2,9 @@
 export { DTYPES, isFloat, type DType, type FloatDType, type Storage } from "./dtype.js";
 export type { Shape } from "./shape.js";
 export { Rng, rng } from "./rng.js";
-export { Tensor, DEVICES, isTensor, type Device, type NestedArray } from "./tensor.js";
+export { Tensor, isTensor, type NestedArray } from "./tensor.js";
+export { defaultDevice, devices, getDevice, registerDevice, setDefaultDevice, type Device, type DeviceBuffer } from "../backends/device.js";
+export { to } from "./primitives/to.js";
 export type { SliceSpec } from "./view.js";
 export { contiguous, expand, permute, reshape, slice, squeeze, transpose, unsqueeze } from "./primitives/shape.js";
 export { add, div, floorDiv, mul, neg, sub } from "./primitives/arithmetic.js";

@@ -19,7 +19,8 @@ import { isGradEnabled, noGrad } from "./autograd/mode.js";
 import { Node } from "./autograd/node.js";
 import { allocate, UNNAMED_ALLOCATION, type DType } from "./dtype.js";
 import { contiguousStrides } from "./shape.js";
-import { Tensor } from "./tensor.js";
+import { disposedError, Tensor } from "./tensor.js";
+import { host, type Device } from "../backends/device.js";
 
 export interface VjpArgs<P> {
   readonly inputs: readonly Tensor[];
@@ -71,6 +72,8 @@ export interface PrimitiveDef<P> {
    * output's shape exactly.
    */
   readonly broadcasts?: boolean;
+  /** The output's device where it is not the inputs' (a copy between devices). */
+  readonly placement?: (params: P) => Device;
 }
 
 export interface Primitive<P = unknown> extends PrimitiveDef<P> {
@@ -86,20 +89,23 @@ export function definePrimitive<P = undefined>(name: string, def: PrimitiveDef<P
  * requires a gradient, links the output to a graph node. All inputs must be on one device.
  */
 export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P): Tensor {
-  const device = inputs[0]?.device;
+  const device = inputs[0]?.device ?? host;
   for (const t of inputs) {
     if (!(t instanceof Tensor)) throw invalidArgument(prim.name, `expected a Tensor, got ${describe(t)}`, { got: describe(t) });
     if (t.device !== device) {
-      throw new AdError("DeviceMismatch", `inputs are on ${inputs.map((x) => x.device).join(" and ")}`, { op: prim.name, devices: inputs.map((x) => x.device) });
+      const devices = inputs.map((x) => x.device.name);
+      throw new AdError("DeviceMismatch", `${prim.name} needs its inputs on one device, they are on ${devices.join(" and ")}; copy one with .to(device)`, { op: prim.name, devices });
     }
+    if (t.disposed) throw disposedError(prim.name, t);
   }
+  const place = prim.placement?.(params) ?? device;
   const trace = activeTrace();
   const type = prim.abstract?.(inputs, params);
   let output = noGrad(() => {
     try {
-      if (trace === undefined) return prim.impl(inputs, params);
+      if (trace === undefined) return device === host ? prim.impl(inputs, params) : device.run(prim.name, () => prim.impl(inputs, params));
       // Under trace the abstract rule is the output; without one, the kernel runs on placeholders.
-      if (type !== undefined) return abstractTensor(type, device);
+      if (type !== undefined) return abstractTensor(type, place);
       return inKernel(() => prim.impl(inputs.map(placeholder), params));
     } catch (error) {
       // A kernel allocates its output without knowing which op it serves: name it here.
@@ -110,6 +116,8 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
   // A kernel may hand back an input unchanged (contiguous of a contiguous tensor): the output needs a
   // tensor object of its own, or linking it to its node would rewrite the input's history.
   if (inputs.includes(output)) output = new Tensor(output.storage, output.dtype, output.shape, output.strides, output.offset, output.device);
+  // Kernels allocate their outputs in host memory: the inputs' device takes each fresh one over.
+  else if (output.device !== place) output = new Tensor(place.adopt(output.storage) as typeof output.storage, output.dtype, output.shape, output.strides, output.offset, place);
   if (trace !== undefined) trace.record(prim, inputs, params, output);
   else if (isAnomalyDetectionEnabled()) checkFinite(prim.name, "forward", output, inputs);
   if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
@@ -123,7 +131,7 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
 }
 
 /** An abstract value's tensor: its shape and dtype, with empty storage (nothing to read). */
-function abstractTensor(type: AbstractValue, device: Tensor["device"] | undefined): Tensor {
+function abstractTensor(type: AbstractValue, device: Device): Tensor {
   return new Tensor(allocate(type.dtype, 0), type.dtype, [...type.shape], contiguousStrides(type.shape), 0, device);
 }
 

@@ -7,10 +7,11 @@
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { copyStrided } from "../backends/cpu/kernels/strided.js";
+import { host, noSyncRead, type Device } from "../backends/device.js";
 import type { Node } from "./autograd/node.js";
 import { assertConcrete } from "./interpreters/abstract.js";
 import { activeTrace } from "./interpreters/trace.js";
-import { allocate, isFloat, type DType, type Storage } from "./dtype.js";
+import { allocate, isFloat, UNNAMED_ALLOCATION, type DType, type Storage } from "./dtype.js";
 import { contiguousStrides, formatShape, sizeOf, type Shape } from "./shape.js";
 import * as view from "./view.js";
 import * as shapeOps from "./primitives/shape.js";
@@ -24,9 +25,7 @@ import type { BinaryResult, BroadcastCheck, MatMul, MatMulCheck, Reduced, Reshap
 import { backward, type BackwardOptions } from "./autograd/backward.js";
 import { assign as assignInPlace } from "./assign.js";
 
-export const DEVICES = ["cpu"] as const;
-/** Where a tensor's storage lives. Only "cpu" exists yet; the field is here so backends slot in. */
-export type Device = (typeof DEVICES)[number];
+export type { Device };
 
 /** What `toArray` returns: numbers (or booleans for `bool`) nested to the tensor's rank. */
 export type NestedArray = number | boolean | NestedArray[];
@@ -49,6 +48,8 @@ export class Tensor<S extends Shape = Shape> {
   grad: Tensor<S> | null = null;
   /** @internal The graph node that produced this tensor (null for leaves and untracked tensors). */
   node: Node | null = null;
+  /** @internal Set by `dispose()`: the storage is gone, and every later use is a `StaleVariable`. */
+  disposed = false;
 
   /** @internal Build tensors with `tensor`, `zeros`, … or the view methods. */
   constructor(
@@ -60,7 +61,8 @@ export class Tensor<S extends Shape = Shape> {
     readonly strides: readonly number[],
     /** Storage index of the element at index [0, 0, …]. */
     readonly offset: number,
-    readonly device: Device = "cpu",
+    /** Where `storage` lives (compared by identity). */
+    readonly device: Device = host,
   ) {}
 
   get rank(): number {
@@ -84,52 +86,60 @@ export class Tensor<S extends Shape = Shape> {
     return true;
   }
 
-  /** The elements in row-major order, as a fresh typed array (never shares storage). */
+  /**
+   * The elements in row-major order, as a fresh typed array (never shares storage). Only where the
+   * device reads synchronously (the host); elsewhere `UnsupportedOp` naming `await t.read()`.
+   */
   data(): Storage {
-    assertConcrete(this, "Tensor.data");
-    const n = this.size;
-    const out = allocate(this.dtype, n, "Tensor.data");
-    if (this.isContiguous()) {
-      out.set(this.storage.subarray(this.offset, this.offset + n));
-      return out;
-    }
-    copyStrided(this.shape, this.storage, this.offset, this.strides, out, 0, contiguousStrides(this.shape));
-    return out;
+    const op = "Tensor.data";
+    this.assertLive(op);
+    if (this.device.readSync === undefined) throw noSyncRead(op, this.device, "await t.read()");
+    return elementsOf(this, this.device.readSync(this.storage) as Storage, op);
+  }
+
+  /** The elements in row-major order, on every device (a fresh typed array). */
+  async read(): Promise<Storage> {
+    const op = "Tensor.read";
+    this.assertLive(op);
+    return elementsOf(this, (await this.device.read(this.storage)) as Storage, op);
+  }
+
+  /** The elements as nested arrays (booleans for `bool`), on every device. */
+  async array(): Promise<NestedArray> {
+    this.assertLive("Tensor.array");
+    return nest(this, await this.read());
+  }
+
+  /** `StaleVariable` once disposed; `AbstractValue`'s error under trace. */
+  private assertLive(op: string): void {
+    assertConcrete(this, op);
+    if (this.disposed) throw disposedError(op, this);
   }
 
   /** The elements as nested arrays (booleans for `bool`), e.g. [[1, 2], [3, 4]]. */
   toArray(): NestedArray {
-    assertConcrete(this, "Tensor.toArray");
-    const flat = this.data();
-    const asValue = this.dtype === "bool" ? (x: number) => x !== 0 : (x: number) => x;
-    if (this.shape.length === 0) return asValue(flat[0]);
-    let pos = 0;
-    const build = (axis: number): NestedArray[] => {
-      const out: NestedArray[] = [];
-      const d = this.shape[axis];
-      if (axis === this.shape.length - 1) {
-        for (let i = 0; i < d; i++) out.push(asValue(flat[pos++]));
-      } else {
-        for (let i = 0; i < d; i++) out.push(build(axis + 1));
-      }
-      return out;
-    };
-    return build(0);
+    const op = "Tensor.toArray";
+    this.assertLive(op);
+    if (this.device.readSync === undefined) throw noSyncRead(op, this.device, "await t.array()");
+    return nest(this, this.data());
   }
 
   /** The single element of a tensor with one element. */
   item(): number {
-    assertConcrete(this, "Tensor.item");
+    const op = "Tensor.item";
+    this.assertLive(op);
+    if (this.device.readSync === undefined) throw noSyncRead(op, this.device, "(await t.read())[0]");
     if (this.size !== 1) {
       throw new AdError("ShapeMismatch", `item() needs exactly one element, the tensor has shape ${formatShape(this.shape)}`, { op: "Tensor.item", shape: [...this.shape] });
     }
-    return this.storage[this.offset];
+    return this.device.readSync(this.storage)[this.offset];
   }
 
   /** The element at a full index (negative indices count from the end). */
   at(...index: number[]): number {
     const op = "Tensor.at";
-    assertConcrete(this, op);
+    this.assertLive(op);
+    if (this.device.readSync === undefined) throw noSyncRead(op, this.device, "await t.read()");
     if (index.length !== this.rank) {
       throw new AdError("ShapeMismatch", `at() needs ${this.rank} indices for shape ${formatShape(this.shape)}, got ${index.length}`, { op, shape: [...this.shape], index });
     }
@@ -142,7 +152,7 @@ export class Tensor<S extends Shape = Shape> {
       }
       o += (i < 0 ? i + d : i) * this.strides[a];
     }
-    return this.storage[o];
+    return this.device.readSync(this.storage)[o];
   }
 
   /**
@@ -234,6 +244,19 @@ export class Tensor<S extends Shape = Shape> {
     return softmaxOps.logSoftmax(this as Tensor<S>, axis);
   }
 
+  // ── Devices and memory (`x.to(device)` is installed by primitives/to.ts, which imports this file) ──
+
+  /**
+   * Frees the storage now (the device's buffer; on the host, this tensor's reference to it). Any
+   * later use of this tensor is a `StaleVariable`; disposing again does nothing. `using t = …` calls it.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.device.free(this.storage);
+    (this as { storage: Storage }).storage = allocate(this.dtype, 0);
+  }
+
   // ── Autograd (PyTorch style) ─────────────────────────────────────────────────────────────────────
 
   /** Accumulates the gradient of this tensor into `.grad` of every leaf that requires one. */
@@ -308,9 +331,59 @@ export class Tensor<S extends Shape = Shape> {
   }
 }
 
-/** A contiguous tensor over `storage` (which it takes ownership of). */
-export function fromStorage<S extends Shape>(storage: Storage, dtype: DType, shape: S): Tensor<S> {
-  return new Tensor(storage, dtype, shape, contiguousStrides(shape), 0);
+// `using t = …` (explicit resource management) disposes at the end of the block.
+Object.defineProperty(Tensor.prototype, (Symbol as { dispose?: symbol }).dispose ?? Symbol.for("Symbol.dispose"), {
+  value(this: Tensor) {
+    this.dispose();
+  },
+});
+
+/**
+ * t's elements, row-major, in a fresh array, read in place from its storage: for kernels, which run
+ * on the device (every device's buffers are host memory today), where `data()` is the user's read.
+ */
+export function elements(t: Tensor, op = UNNAMED_ALLOCATION): Storage {
+  return elementsOf(t, t.storage, op);
+}
+
+/** t's elements of `buffer` (its storage as read back to the host), row-major, in a fresh array. */
+function elementsOf(t: Tensor, buffer: Storage, op: string): Storage {
+  const n = t.size;
+  const out = allocate(t.dtype, n, op);
+  if (t.isContiguous()) {
+    out.set(buffer.subarray(t.offset, t.offset + n));
+    return out;
+  }
+  copyStrided(t.shape, buffer, t.offset, t.strides, out, 0, contiguousStrides(t.shape));
+  return out;
+}
+
+/** `flat` (t's elements, row-major) nested to t's rank, booleans for `bool`. */
+function nest(t: Tensor, flat: Storage): NestedArray {
+  const asValue = t.dtype === "bool" ? (x: number) => x !== 0 : (x: number) => x;
+  if (t.shape.length === 0) return asValue(flat[0]);
+  let pos = 0;
+  const build = (axis: number): NestedArray[] => {
+    const out: NestedArray[] = [];
+    const d = t.shape[axis];
+    if (axis === t.shape.length - 1) {
+      for (let i = 0; i < d; i++) out.push(asValue(flat[pos++]));
+    } else {
+      for (let i = 0; i < d; i++) out.push(build(axis + 1));
+    }
+    return out;
+  };
+  return build(0);
+}
+
+/** What using a disposed tensor is: a `StaleVariable` naming the op. */
+export function disposedError(op: string, t: Tensor): AdError {
+  return new AdError("StaleVariable", `a disposed tensor (${t.toString()} on ${t.device.name}) was used again`, { op, shape: [...t.shape], device: t.device.name });
+}
+
+/** A contiguous tensor over `storage` (which it, or `device`, takes ownership of). */
+export function fromStorage<S extends Shape>(storage: Storage, dtype: DType, shape: S, device: Device = host): Tensor<S> {
+  return new Tensor(device === host ? storage : (device.adopt(storage) as Storage), dtype, shape, contiguousStrides(shape), 0, device);
 }
 
 export function isTensor(x: unknown): x is Tensor {

@@ -9,7 +9,7 @@ import { AdError, describe, expectInteger, invalidArgument } from "../../errors.
 import { allocate, type DType, type FloatDType } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { contiguousStrides, formatShape, MAX_ELEMENTS, normalizeAxis, sameShape, sizeOf, type Shape } from "../shape.js";
-import { fromStorage, Tensor } from "../tensor.js";
+import { elements, fromStorage, Tensor } from "../tensor.js";
 import { pad } from "./join.js";
 import { zerosLike } from "./lift.js";
 import { expand, reshape } from "./shape.js";
@@ -98,7 +98,7 @@ export const scatterAddP: Primitive<{ readonly axis: number }> = definePrimitive
     expectIndices(op, indices);
     checkGatherShapes(op, x, indices, axis);
     checkGatherShapes(op, src, indices, -1, "src");
-    const out = x.data();
+    const out = elements(x);
     const data = src.storage;
     const idx = indices.storage;
     const size = x.shape[axis];

@@ -16,7 +16,7 @@ export function lift(op: string, x: unknown, like: Tensor | undefined, argument:
     const dtype = like === undefined ? "float32" : weakResultType(like.dtype, x);
     const storage = allocate(dtype, 1);
     storage[0] = coerce(dtype, x);
-    return fromStorage(storage, dtype, []);
+    return fromStorage(storage, dtype, [], like?.device);
   }
   throw invalidArgument(op, `${argument} must be a Tensor or a number, got ${describe(x)}`, { argument, got: describe(x) });
 }
@@ -72,5 +72,5 @@ export function countable(t: Tensor): Tensor {
 
 /** Zeros of `like`'s shape and dtype (the tangent of something that does not depend on the inputs). */
 export function zerosLike(like: Tensor): Tensor {
-  return fromStorage(allocate(like.dtype, like.size), like.dtype, [...like.shape]);
+  return fromStorage(allocate(like.dtype, like.size), like.dtype, [...like.shape], like.device);
 }

@@ -10,7 +10,7 @@ import { AdError, describe, invalidArgument } from "../../errors.js";
 import { allocate, isFloat, type DType, type Storage } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { expectAxisList, formatShape, normalizeAxis, type Shape } from "../shape.js";
-import { fromStorage, Tensor } from "../tensor.js";
+import { elements, fromStorage, Tensor } from "../tensor.js";
 import type { Reduced } from "../types.js";
 import * as view from "../view.js";
 import { add, div, mul } from "./arithmetic.js";
@@ -47,7 +47,7 @@ function inverseOf(order: readonly number[]): number[] {
 function mapGroups(x: Tensor, axes: readonly number[], body: (src: Storage, dst: Storage, base: number, n: number) => void, dtype: DType = x.dtype): Tensor {
   const order = groupOrder(x.rank, axes);
   const grouped = view.permute(x, order);
-  const src = grouped.data();
+  const src = elements(grouped);
   let n = 1;
   for (const a of axes) n *= x.shape[a];
   const dst = allocate(dtype, src.length);
@@ -208,7 +208,7 @@ export const cumsumP: Primitive<{ readonly axis: number }> = definePrimitive<{ r
 export const argExtremeP = definePrimitive<{ readonly axes: readonly number[]; readonly keepDims: boolean; readonly extreme: Extreme }>("argExtreme", {
   impl: ([x], { axes, keepDims, extreme }) => {
     const order = groupOrder(x.rank, axes);
-    const src = view.permute(x, order).data();
+    const src = elements(view.permute(x, order));
     let n = 1;
     for (const a of axes) n *= x.shape[a];
     const out = allocate("int32", n === 0 ? 0 : src.length / n);

@@ -10,6 +10,7 @@
  */
 import { binaryOp, unaryOp } from "../../backends/dispatch.js";
 import type { UnaryOp } from "../../backends/ops.js";
+import type { Device } from "../../backends/device.js";
 import { describe, expectOptions, invalidArgument } from "../../errors.js";
 import { unaryRules } from "../../scalar/elementary.js";
 import type { Scalar, UnaryOp as ScalarUnaryOp } from "../../scalar/scalar.js";
@@ -50,7 +51,7 @@ export const tableRuled = new Set<Primitive<undefined>>();
 /** A unary primitive whose kernel and local derivative are the scalar table's entry for `name`. */
 function tablePrimitive(name: UnaryOp & ScalarUnaryOp, unbounded = false, accepts?: (op: string, x: AbstractValue) => AbstractValue): Primitive<undefined> {
   const rule = unaryRules[name];
-  const prim = unaryPrimitive(name, rule.primal, (x, y) => rule.df(tensorScalar(x.dtype), x, y), unbounded, accepts);
+  const prim = unaryPrimitive(name, rule.primal, (x, y) => rule.df(tensorScalar(x), x, y), unbounded, accepts);
   tableRuled.add(prim);
   return prim;
 }
@@ -220,18 +221,21 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
  * again. `value` is refused: a table rule that branches on a value has no elementwise form here.
  * Ops no table rule of a tensor primitive uses have no tensor primitive and are refused too.
  */
-function tensorScalar(dtype: DType): Scalar<Tensor> {
-  let S = tensorScalars.get(dtype);
+function tensorScalar(x: Tensor): Scalar<Tensor> {
+  // Per device too: the table's constants (`S.from(1)`) must live where x does.
+  let byDType = tensorScalars.get(x.device);
+  if (byDType === undefined) tensorScalars.set(x.device, (byDType = new Map()));
+  let S = byDType.get(x.dtype);
   if (S === undefined) {
-    S = makeTensorScalar(dtype);
-    tensorScalars.set(dtype, S);
+    S = makeTensorScalar(x.dtype, x.device);
+    byDType.set(x.dtype, S);
   }
   return S;
 }
-const tensorScalars = new Map<DType, Scalar<Tensor>>();
+const tensorScalars = new Map<Device, Map<DType, Scalar<Tensor>>>();
 
-function makeTensorScalar(dtype: DType): Scalar<Tensor> {
-  const like = fromStorage(allocate(dtype, 1), dtype, []);
+function makeTensorScalar(dtype: DType, device: Device): Scalar<Tensor> {
+  const like = fromStorage(allocate(dtype, 1), dtype, [], device);
   const from = (n: number): Tensor => lift("from", n, like, "n");
   const t = (a: Tensor | number): Tensor => (typeof a === "number" ? from(a) : a);
   const missing = (op: string) => (): never => {

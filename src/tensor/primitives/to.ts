@@ -1,0 +1,48 @@
+/**
+ * to: a copy of x on another device (contiguous, same dtype and shape). Linear, and its own adjoint
+ * up to direction: the cotangent is copied back to x's device, the tangent goes along with x.
+ */
+import { copyStrided } from "../../backends/cpu/kernels/strided.js";
+import { expectDevice, type Device } from "../../backends/device.js";
+import { describe, invalidArgument } from "../../errors.js";
+import { allocate, type Storage } from "../dtype.js";
+import { bind, definePrimitive } from "../primitive.js";
+import { contiguousStrides, type Shape } from "../shape.js";
+import { Tensor } from "../tensor.js";
+
+export const toP = definePrimitive<{ readonly device: Device }>("to", {
+  abstract: ([x]) => x,
+  placement: ({ device }) => device,
+  impl: ([x], { device }) => {
+    // Every device's buffers are host memory today (backends/device.ts), so x's are read in place.
+    const flat = allocate(x.dtype, x.size, "to");
+    copyStrided(x.shape, x.storage, x.offset, x.strides, flat, 0, contiguousStrides(x.shape));
+    return new Tensor(device.write(flat) as Storage, x.dtype, [...x.shape], contiguousStrides(x.shape), 0, device);
+  },
+  vjp: ({ cotangent: g, inputs: [x] }) => [to(g, x.device)],
+  jvp: ({ tangents: [dx], params: { device } }) => to(dx as Tensor, device),
+});
+
+/** x copied to `device` (a device or its name; x itself when it is there already); differentiable. */
+export function to<T extends Tensor>(x: T, device: Device | string): T {
+  return transfer("to", x, device);
+}
+
+function transfer<T extends Tensor>(op: string, x: T, device: Device | string): T {
+  if (!(x instanceof Tensor)) throw invalidArgument(op, `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
+  const target = expectDevice(op, device);
+  return (x.device === target ? x : bind(toP, [x], { device: target })) as T;
+}
+
+declare module "../tensor.js" {
+  interface Tensor<S extends Shape = Shape> {
+    /** A copy on `device` (a device or its name); differentiable: the cotangent is copied back. */
+    to(device: Device | string): Tensor<S>;
+  }
+}
+
+// A method installed here rather than in tensor.ts, which would otherwise import this file back (an
+// import cycle); every entry point (tensor/index.ts) imports this module.
+Tensor.prototype.to = function <S extends Shape>(this: Tensor<S>, device: Device | string): Tensor<S> {
+  return transfer("Tensor.to", this, device);
+};
