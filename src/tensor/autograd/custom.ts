@@ -15,6 +15,7 @@ import { cotangentsOf, seedFor } from "./backward.js";
 import { zerosLike } from "../primitives/lift.js";
 import { isGradEnabled, withGrad } from "./mode.js";
 import { jvp } from "./transforms.js";
+import { abstractEval } from "../tracing.js";
 
 function tensorArgs(op: string, args: readonly unknown[]): Tensor[] {
   if (args.length > 64) throw invalidArgument(op, `too many arguments (${args.length})`, { count: args.length });
@@ -57,6 +58,7 @@ export function customVjp<R>(
   expectFunction(op, "fwd", fwd);
   expectFunction(op, "bwd", bwd);
   const prim: Primitive<{ residuals: R }> = definePrimitive<{ residuals: R }>(`customVjp(${f.name || "f"})`, {
+    abstract: (inputs) => abstractEval(inputs, (...xs) => tensorResult(op, "f", f(...xs))),
     impl: (inputs, params) => {
       const result: unknown = fwd(...inputs);
       if (!Array.isArray(result) || result.length !== 2) throw invalidArgument(op, `fwd must return [output, residuals], got ${describe(result)}`, { returned: describe(result) });
@@ -83,6 +85,7 @@ export function customJvp(f: (...xs: Tensor[]) => Tensor, rule: (primals: readon
   expectFunction(op, "f", f);
   expectFunction(op, "rule", rule);
   const prim = definePrimitive(`customJvp(${f.name || "f"})`, {
+    abstract: (inputs) => abstractEval(inputs, (...xs) => tensorResult(op, "f", f(...xs))),
     impl: (inputs) => tensorResult(op, "f", f(...inputs)),
     vjp: ({ inputs, output, cotangent }) => recomputeVjp(f, inputs, output, cotangent),
     jvp: ({ inputs, tangents }) => tensorResult(op, "rule", rule(inputs, tangents)),
@@ -102,6 +105,7 @@ export function checkpoint(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) =>
   const op = "checkpoint";
   expectFunction(op, "f", f);
   const prim = definePrimitive(`checkpoint(${f.name || "f"})`, {
+    abstract: (inputs) => abstractEval(inputs, (...xs) => tensorResult(op, "f", f(...xs))),
     impl: (inputs) => tensorResult(op, "f", f(...inputs)),
     vjp: ({ inputs, output, cotangent }) => recomputeVjp(f, inputs, output, cotangent),
     jvp: ({ inputs, tangents }) => forwardThrough(f, inputs, tangents),
