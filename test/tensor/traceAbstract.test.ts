@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { AdError } from "../../src/errors.js";
 import * as dtype from "../../src/tensor/dtype.js";
 import { kernels } from "../../src/backends/backend.js";
+import * as ops from "../../src/tensor/index.js";
 import { abstract, matmul, tensor, trace, type Tensor } from "../../src/tensor/index.js";
 import { matmulP } from "../../src/tensor/primitives/matmul.js";
 
@@ -38,5 +39,68 @@ describe("abstract rules", () => {
     expect(() => matmulP.abstract?.([a, b], undefined)).toThrow(AdError);
     expect(() => trace((x: Tensor, y: Tensor) => matmul(x, y))(abstract([1, 3]), abstract([1, 2]))).toThrow(/contracted dims 3/);
     expect(kernel).not.toHaveBeenCalled();
+  });
+});
+
+/*
+ * Whole programs traced on abstract inputs: every primitive has a rule, so no kernel of the backend
+ * runs (each is replaced by one that throws) and nothing of more than one element is allocated: the
+ * abstract values have empty buffers, and the program's only concrete constants are the numbers
+ * lifted into it and backward's seed, one element each.
+ */
+describe("tracing runs no kernel", () => {
+  const spyAll = () => {
+    const backend = kernels() as unknown as Record<string, unknown>;
+    const calls: string[] = [];
+    for (const name of Object.keys(backend)) {
+      if (typeof backend[name] === "function") vi.spyOn(backend as Record<string, () => unknown>, name).mockImplementation(() => {
+        calls.push(name);
+        throw new Error(`kernel ${name} ran under trace`);
+      });
+    }
+    return { calls, allocate: vi.spyOn(dtype, "allocate") };
+  };
+  const bigAllocations = (allocate: ReturnType<typeof spyAll>["allocate"]) => allocate.mock.calls.map(([, size]) => size).filter((size) => size > 1);
+
+  it("a conv net's loss and its gradient with respect to every weight", () => {
+    const { calls, allocate } = spyAll();
+    const net = (x: Tensor, w1: Tensor, w2: Tensor, w3: Tensor, b3: Tensor) => {
+      const h = ops.maxPool2d(ops.relu(ops.conv2d(x, w1, { padding: 1 })), { kernel: 2 });
+      const k = ops.relu(ops.conv2d(h, w2, { stride: 2 }));
+      const logits = ops.add(ops.matmul(ops.reshape(k, [k.shape[0], -1]), w3), b3);
+      return ops.neg(ops.sum(ops.logSoftmax(logits, -1)));
+    };
+    const step = (...args: Tensor[]) => ops.grad((...ws: Tensor[]) => net(args[0], ...(ws as [Tensor, Tensor, Tensor, Tensor])), { argnums: [0, 1, 2, 3] })(...args.slice(1));
+    const shapes = [[64, 3, 32, 32], [16, 3, 3, 3], [32, 16, 3, 3], [32 * 7 * 7, 10], [10]];
+    const program = trace(step)(...shapes.map((s) => abstract(s)));
+    expect(program.outputs.map((v) => v.shape)).toEqual(shapes.slice(1));
+    const text = program.toString();
+    for (const name of ["conv2d", "conv2dInputGrad", "conv2dWeightGrad", "maxPool2d", "maxPool2dGrad", "matmul"]) expect(text).toContain(`= ${name}`);
+    expect(calls).toEqual([]);
+    expect(bigAllocations(allocate)).toEqual([]);
+  });
+
+  it("an MLP training step (loss, grad, SGD update) on abstract data and weights", () => {
+    const { calls, allocate } = spyAll();
+    const loss = (x: Tensor, y: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor) => {
+      const h = ops.tanh(ops.add(ops.matmul(x, w1), b1));
+      const d = ops.sub(ops.add(ops.matmul(h, w2), b2), y);
+      return ops.mean(ops.mul(d, d));
+    };
+    const step = (x: Tensor, y: Tensor, ...ws: Tensor[]) => {
+      const gs = ops.grad((...p: Tensor[]) => loss(x, y, ...(p as [Tensor, Tensor, Tensor, Tensor])), { argnums: [0, 1, 2, 3] })(...ws) as Tensor[];
+      return ws.map((w, i) => ops.sub(w, ops.mul(gs[i], 0.01)));
+    };
+    const shapes = [[256, 784], [256, 10], [784, 128], [128], [128, 10], [10]];
+    const program = trace(step)(...shapes.map((s) => abstract(s)));
+    expect(program.outputs.map((v) => v.shape)).toEqual(shapes.slice(2));
+    expect(calls).toEqual([]);
+    expect(bigAllocations(allocate)).toEqual([]);
+    // The program is a real one: evaluated on concrete inputs it equals the eager step.
+    const inputs = shapes.map((s, i) => ops.rand(s, { rng: ops.rng(i + 1) }));
+    vi.restoreAllMocks();
+    const eager = step(inputs[0], inputs[1], ...inputs.slice(2));
+    const again = program.evaluate(...inputs) as Tensor[];
+    again.forEach((t, i) => expect(Array.from(t.data())).toEqual(Array.from(eager[i].data())));
   });
 });
