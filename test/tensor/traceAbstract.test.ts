@@ -8,6 +8,7 @@ import * as dtype from "../../src/tensor/dtype.js";
 import { kernels } from "../../src/backends/backend.js";
 import * as ops from "../../src/tensor/index.js";
 import { abstract, matmul, tensor, trace, type Tensor } from "../../src/tensor/index.js";
+import { bind } from "../../src/tensor/primitive.js";
 import { matmulP } from "../../src/tensor/primitives/matmul.js";
 
 afterEach(() => vi.restoreAllMocks());
@@ -29,15 +30,32 @@ describe("abstract rules", () => {
     const a = tensor([[1, 2, 3], [4, 5, 6]], { dtype: "float64" });
     const b = tensor([[1], [2], [3]], { dtype: "float64" });
     const y = matmul(a, b);
-    expect(matmulP.abstract?.([a, b], undefined)).toEqual({ shape: [...y.shape], dtype: y.dtype });
+    expect(matmulP.abstract([a, b], undefined)).toEqual({ shape: [...y.shape], dtype: y.dtype });
   });
 
   it("matmul's rule raises the shape error before the kernel runs (eager and traced)", () => {
     const kernel = vi.spyOn(kernels(), "matmul");
     const a = tensor([[1, 2, 3]]);
     const b = tensor([[1, 2]]);
-    expect(() => matmulP.abstract?.([a, b], undefined)).toThrow(AdError);
+    expect(() => matmulP.abstract([a, b], undefined)).toThrow(AdError);
     expect(() => trace((x: Tensor, y: Tensor) => matmul(x, y))(abstract([1, 3]), abstract([1, 2]))).toThrow(/contracted dims 3/);
+    expect(kernel).not.toHaveBeenCalled();
+  });
+
+  // The primitive (not the public matmul, which reshapes vectors and promotes) takes matrices of one
+  // dtype; a VJP rule or a program run again binds it directly, so its rule says so.
+  it("matmul's rule refuses operands of rank < 2 and of two dtypes", () => {
+    const kernel = vi.spyOn(kernels(), "matmul");
+    const m = tensor([[1, 2], [3, 4]]);
+    const errorOf = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e instanceof AdError ? { code: e.code, op: e.details.op } : e;
+      }
+    };
+    expect(errorOf(() => bind(matmulP, [tensor([1, 2]), m], undefined))).toEqual({ code: "ShapeMismatch", op: "matmul" });
+    expect(errorOf(() => bind(matmulP, [m, tensor([[1], [2]], { dtype: "float64" })], undefined))).toEqual({ code: "DTypeMismatch", op: "matmul" });
     expect(kernel).not.toHaveBeenCalled();
   });
 });
