@@ -61,6 +61,47 @@ describe("abstract rules", () => {
 });
 
 /*
+ * Checks that moved from the public functions and kernels into the rules: bad input is the same
+ * AdError (code and op) eager and traced on abstract values of the same types, and no kernel runs.
+ */
+describe("rules reject bad input, eager and traced alike", () => {
+  const errorOf = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return e instanceof AdError ? { code: e.code, op: e.details.op } : e;
+    }
+    return "no error";
+  };
+  const ints = (shape: number[]) => ops.zeros(shape, { dtype: "int32" });
+  const cases: [string, Tensor[], (...xs: Tensor[]) => unknown, string][] = [
+    ["concat off-axis mismatch", [ops.zeros([2, 3]), ops.zeros([2, 4])], (a, b) => ops.concat([a, b]), "ShapeMismatch"],
+    ["pad widths of the wrong rank", [ops.zeros([2, 3])], (a) => ops.pad(a, [[1, 1]]), "ShapeMismatch"],
+    ["gather float indices", [ops.zeros([2, 3]), ops.zeros([2, 3])], (x, i) => ops.gather(x, 1, i), "InvalidArgument"],
+    ["gather indices too large", [ops.zeros([2, 3]), ints([3, 3])], (x, i) => ops.gather(x, 1, i), "ShapeMismatch"],
+    ["scatterAdd src of another dtype", [ops.zeros([2, 3]), ints([2, 3]), ops.zeros([2, 3], { dtype: "float64" })], (x, i, u) => ops.scatterAdd(x, 1, i, u), "DTypeMismatch"],
+    ["conv2d channel mismatch", [ops.zeros([1, 2, 5, 5]), ops.zeros([4, 3, 3, 3])], (x, w) => ops.conv2d(x, w), "ShapeMismatch"],
+    ["conv2d empty output", [ops.zeros([1, 2, 2, 2]), ops.zeros([4, 2, 3, 3])], (x, w) => ops.conv2d(x, w), "ShapeMismatch"],
+    ["conv2d dtypes differ", [ops.zeros([1, 2, 5, 5]), ops.zeros([4, 2, 3, 3], { dtype: "float64" })], (x, w) => ops.conv2d(x, w), "DTypeMismatch"],
+    ["reshape to another size", [ops.zeros([2, 3])], (a) => ops.reshape(a, [4, 2]), "ShapeMismatch"],
+    ["expand a non-1 axis", [ops.zeros([2, 3])], (a) => ops.expand(a, [2, 4]), "ShapeMismatch"],
+    ["permute with a repeated axis", [ops.zeros([2, 3])], (a) => ops.permute(a, [0, 0]), "InvalidArgument"],
+    ["slice index out of range", [ops.zeros([2, 3])], (a) => ops.slice(a, [5]), "InvalidArgument"],
+    ["maxPool2d of int32", [ints([1, 1, 4, 4])], (x) => ops.maxPool2d(x, { kernel: 2 }), "DTypeMismatch"],
+  ];
+  for (const [title, inputs, f, code] of cases) {
+    it(title, () => {
+      const backend = kernels() as unknown as Record<string, () => unknown>;
+      const spies = Object.keys(backend).filter((k) => typeof backend[k] === "function").map((k) => vi.spyOn(backend, k));
+      const op = (errorOf(() => f(...inputs)) as { op: string }).op;
+      expect(errorOf(() => f(...inputs))).toEqual({ code, op });
+      expect(errorOf(() => trace(f)(...inputs.map((x) => abstract(x.shape, x.dtype))))).toEqual({ code, op });
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    });
+  }
+});
+
+/*
  * Whole programs traced on abstract inputs: every primitive has a rule, so no kernel of the backend
  * runs (each is replaced by one that throws) and nothing of more than one element is allocated: the
  * abstract values have empty buffers, and the program's only concrete constants are the numbers
@@ -105,7 +146,8 @@ describe("tracing runs no kernel", () => {
       const d = ops.sub(ops.add(ops.matmul(h, w2), b2), y);
       return ops.mean(ops.mul(d, d));
     };
-    const step = (x: Tensor, y: Tensor, ...ws: Tensor[]) => {
+    const step = (...args: Tensor[]) => {
+      const [x, y, ...ws] = args;
       const gs = ops.grad((...p: Tensor[]) => loss(x, y, ...(p as [Tensor, Tensor, Tensor, Tensor])), { argnums: [0, 1, 2, 3] })(...ws) as Tensor[];
       return ws.map((w, i) => ops.sub(w, ops.mul(gs[i], 0.01)));
     };
@@ -117,7 +159,7 @@ describe("tracing runs no kernel", () => {
     // The program is a real one: evaluated on concrete inputs it equals the eager step.
     const inputs = shapes.map((s, i) => ops.rand(s, { rng: ops.rng(i + 1) }));
     vi.restoreAllMocks();
-    const eager = step(inputs[0], inputs[1], ...inputs.slice(2));
+    const eager = step(...inputs);
     const again = program.evaluate(...inputs) as Tensor[];
     again.forEach((t, i) => expect(Array.from(t.data())).toEqual(Array.from(eager[i].data())));
   });
