@@ -28,7 +28,7 @@ export function abstract(shape: readonly number[], dtype: DType = "float32"): Te
   const op = "abstract";
   const s = expectShape(op, "shape", shape);
   const d = expectDType(op, dtype);
-  // Empty storage: primitives with an abstract rule never need values; the others get placeholders.
+  // Empty storage: under trace only the primitives' abstract rules run, and they never read values.
   const t = fromStorage(allocate(d, 0, op), d, s);
   markAbstract(t);
   return t;
