@@ -164,3 +164,21 @@ describe("tracing runs no kernel", () => {
     again.forEach((t, i) => expect(Array.from(t.data())).toEqual(Array.from(eager[i].data())));
   });
 });
+
+describe("primitives made of a user's function", () => {
+  // Their rule traces f on abstract values (thrown away): the trace holds one equation for the call.
+  it("checkpoint(f) traces as one equation, runs no kernel, and evaluates to the eager result", () => {
+    const f = ops.checkpoint(function block(x: Tensor) {
+      return ops.sum(ops.tanh(ops.matmul(x, x)), 1);
+    });
+    const backend = kernels() as unknown as Record<string, () => unknown>;
+    const spies = Object.keys(backend).filter((k) => typeof backend[k] === "function").map((k) => vi.spyOn(backend, k));
+    const program = trace(f)(abstract([3, 3], "float64"));
+    for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    expect(program.equations.map((eq) => eq.primitive.name)).toEqual(["checkpoint(block)"]);
+    expect(program.outputs.map((v) => [v.shape, v.dtype])).toEqual([[[3], "float64"]]);
+    vi.restoreAllMocks();
+    const x = tensor([[1, 2, 0], [0, 1, 0], [1, 0, -1]], { dtype: "float64" });
+    expect(Array.from((program.evaluate(x) as Tensor).data())).toEqual(Array.from(f(x).data()));
+  });
+});
