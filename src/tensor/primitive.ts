@@ -13,7 +13,6 @@
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { checkFinite, isAnomalyDetectionEnabled } from "./autograd/anomaly.js";
 import { activeLevels, propagateTangents } from "./autograd/forward.js";
-import { inKernel } from "./interpreters/abstract.js";
 import { activeTrace } from "./interpreters/trace.js";
 import { isGradEnabled, noGrad } from "./autograd/mode.js";
 import { Node } from "./autograd/node.js";
@@ -51,11 +50,11 @@ export interface AbstractValue {
 export interface PrimitiveDef<P> {
   /**
    * The output's shape and dtype from the inputs' (no kernel runs): where bad input gets its AdError.
-   * `bind` calls it first on every path; under trace it is all that runs. Primitives without one
-   * still check inside `impl`, and trace runs their kernel on zero placeholders.
+   * `bind` calls it first on every path; under trace it is all that runs. Required, so a primitive
+   * without one is a compile error rather than a trace that runs kernels.
    */
-  readonly abstract?: (inputs: readonly AbstractValue[], params: P) => AbstractValue;
-  /** Computes the output (shape and dtype rules included; throws AdError naming the op). */
+  readonly abstract: (inputs: readonly AbstractValue[], params: P) => AbstractValue;
+  /** Computes the output, on inputs the abstract rule has accepted. */
   readonly impl: (inputs: readonly Tensor[], params: P) => Tensor;
   /** One cotangent per input (null: no gradient flows to it). Missing: MissingDerivative. */
   readonly vjp?: (args: VjpArgs<P>) => readonly (Tensor | null)[];
@@ -100,13 +99,12 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
   }
   const place = prim.placement?.(params) ?? device;
   const trace = activeTrace();
-  const type = prim.abstract?.(inputs, params);
+  const type = prim.abstract(inputs, params);
   let output = noGrad(() => {
     try {
       if (trace === undefined) return device === host ? prim.impl(inputs, params) : device.run(prim.name, () => prim.impl(inputs, params));
-      // Under trace the abstract rule is the output; without one, the kernel runs on placeholders.
-      if (type !== undefined) return abstractTensor(type, place);
-      return inKernel(() => prim.impl(inputs.map(placeholder), params));
+      // Under trace the abstract rule's type is the output: no kernel runs, nothing is allocated.
+      return abstractTensor(type, place);
     } catch (error) {
       // A kernel allocates its output without knowing which op it serves: name it here.
       if (error instanceof AdError && error.details.op === UNNAMED_ALLOCATION) throw new AdError(error.code, error.message.slice(UNNAMED_ALLOCATION.length + 2), { ...error.details, op: prim.name });
@@ -133,10 +131,4 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
 /** An abstract value's tensor: its shape and dtype, with empty storage (nothing to read). */
 function abstractTensor(type: AbstractValue, device: Device): Tensor {
   return new Tensor(allocate(type.dtype, 0), type.dtype, [...type.shape], contiguousStrides(type.shape), 0, device);
-}
-
-/** An abstract value with empty storage gets zero storage of its size for a kernel to run on. */
-function placeholder(t: Tensor): Tensor {
-  if (t.storage.length > 0 || t.size === 0) return t;
-  return new Tensor(allocate(t.dtype, t.size), t.dtype, t.shape, contiguousStrides(t.shape), 0, t.device);
 }

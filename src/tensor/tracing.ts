@@ -5,11 +5,13 @@
  * `{ shape, dtype }` spec, or a pytree of those; f may return a pytree of tensors.
  */
 import { describe, expectFunction, invalidArgument } from "../errors.js";
+import { noGrad } from "./autograd/mode.js";
 import { flatten } from "./autograd/pytree.js";
 import { allocate, expectDType, type DType } from "./dtype.js";
 import { markAbstract } from "./interpreters/abstract.js";
 import { runWithTrace, Trace } from "./interpreters/trace.js";
 import { Program } from "./ir.js";
+import type { AbstractValue } from "./primitive.js";
 import { expectShape } from "./shape.js";
 import { fromStorage, Tensor } from "./tensor.js";
 
@@ -26,7 +28,7 @@ export function abstract(shape: readonly number[], dtype: DType = "float32"): Te
   const op = "abstract";
   const s = expectShape(op, "shape", shape);
   const d = expectDType(op, dtype);
-  // Empty storage: primitives with an abstract rule never need values; the others get placeholders.
+  // Empty storage: under trace only the primitives' abstract rules run, and they never read values.
   const t = fromStorage(allocate(d, 0, op), d, s);
   markAbstract(t);
   return t;
@@ -43,6 +45,17 @@ export function trace<A extends readonly unknown[]>(f: (...args: A) => unknown):
     const out = flatten(op, result);
     return new Program(vars, t.constants, t.equations, out.leaves.map((x) => t.variableOf(x)), out.rebuild);
   };
+}
+
+/**
+ * The result of f on abstract values of the inputs' shapes and dtypes, traced into a program that is
+ * thrown away: the abstract rule of a primitive made of a user's function (customVjp, checkpoint).
+ */
+export function abstractEval<R>(inputs: readonly AbstractValue[], f: (...xs: Tensor[]) => R): R {
+  const t = new Trace();
+  const xs = inputs.map((x) => abstract(x.shape, x.dtype));
+  for (const x of xs) t.input(x);
+  return runWithTrace(t, () => noGrad(() => f(...xs)));
 }
 
 /** Replaces each spec and concrete tensor of an input tree by a fresh abstract placeholder. */

@@ -21,51 +21,48 @@ export function contiguous<S extends Shape>(t: Tensor<S>): Tensor<S> {
 
 /** The same elements in a new shape; one entry may be −1 (inferred). Copies only if not contiguous. */
 export function reshape(t: Tensor, shape: readonly number[]): Tensor {
+  expectTensor("reshape", t);
+  const target = reshapedShape(t.shape, shape);
+  const c = contiguous(t);
+  return new Tensor(c.storage, c.dtype, target, contiguousStrides(target), c.offset, c.device);
+}
+
+/** reshape's target for a tensor of shape `from` (−1 inferred), checked: the element counts agree. */
+export function reshapedShape(from: Shape, shape: readonly number[]): number[] {
   const op = "reshape";
-  expectTensor(op, t);
   expectAxisList(op, "shape", shape);
+  const size = sizeOf(from);
   const inferred = shape.indexOf(-1);
   let target: number[];
   if (inferred >= 0 && shape.indexOf(-1, inferred + 1) < 0) {
     const rest = expectShape(op, "shape", shape.filter((_, i) => i !== inferred));
     const known = sizeOf(rest);
-    if (known === 0 || t.size % known !== 0) {
-      throw new AdError("ShapeMismatch", `cannot infer −1 in [${shape.join(", ")}] for ${t.size} elements (shape ${formatShape(t.shape)})`, {
+    if (known === 0 || size % known !== 0) {
+      throw new AdError("ShapeMismatch", `cannot infer −1 in [${shape.join(", ")}] for ${size} elements (shape ${formatShape(from)})`, {
         op,
-        from: [...t.shape],
+        from: [...from],
         to: [...shape],
       });
     }
     target = [...shape];
-    target[inferred] = t.size / known;
+    target[inferred] = size / known;
   } else {
     target = expectShape(op, "shape", shape);
   }
-  if (sizeOf(target) !== t.size) {
-    throw new AdError("ShapeMismatch", `cannot reshape ${formatShape(t.shape)} (${t.size} elements) to ${formatShape(target)} (${sizeOf(target)} elements)`, {
+  if (sizeOf(target) !== size) {
+    throw new AdError("ShapeMismatch", `cannot reshape ${formatShape(from)} (${size} elements) to ${formatShape(target)} (${sizeOf(target)} elements)`, {
       op,
-      from: [...t.shape],
+      from: [...from],
       to: target,
     });
   }
-  const c = contiguous(t);
-  return new Tensor(c.storage, c.dtype, target, contiguousStrides(target), c.offset, c.device);
+  return target;
 }
 
 /** Reorders the axes: result axis i is input axis `axes[i]`. */
 export function permute(t: Tensor, axes: readonly number[]): Tensor {
-  const op = "permute";
-  expectTensor(op, t);
-  expectAxisList(op, "axes", axes);
-  if (axes.length !== t.rank) {
-    throw new AdError("ShapeMismatch", `permute needs ${t.rank} axes for shape ${formatShape(t.shape)}, got ${describe(axes)}`, { op, shape: [...t.shape], axes: describe(axes) });
-  }
-  const seen = new Array<boolean>(t.rank).fill(false);
-  const perm = axes.map((a) => normalizeAxis(op, a, t.rank));
-  for (const a of perm) {
-    if (seen[a]) throw invalidArgument(op, `axes [${axes.join(", ")}] repeat axis ${a}`, { axes: [...axes] });
-    seen[a] = true;
-  }
+  expectTensor("permute", t);
+  const perm = permutation(t.shape, axes);
   return new Tensor(
     t.storage,
     t.dtype,
@@ -74,6 +71,23 @@ export function permute(t: Tensor, axes: readonly number[]): Tensor {
     t.offset,
     t.device,
   );
+}
+
+/** permute's axes for a tensor of `shape`, normalised and checked: each axis exactly once. */
+export function permutation(shape: Shape, axes: readonly number[]): number[] {
+  const op = "permute";
+  const rank = shape.length;
+  expectAxisList(op, "axes", axes);
+  if (axes.length !== rank) {
+    throw new AdError("ShapeMismatch", `permute needs ${rank} axes for shape ${formatShape(shape)}, got ${describe(axes)}`, { op, shape: [...shape], axes: describe(axes) });
+  }
+  const seen = new Array<boolean>(rank).fill(false);
+  const perm = axes.map((a) => normalizeAxis(op, a, rank));
+  for (const a of perm) {
+    if (seen[a]) throw invalidArgument(op, `axes [${axes.join(", ")}] repeat axis ${a}`, { axes: [...axes] });
+    seen[a] = true;
+  }
+  return perm;
 }
 
 /** Swaps two axes (the last two by default: the matrix transpose). */
@@ -91,35 +105,43 @@ export function transpose(t: Tensor, axis0 = -2, axis1 = -1): Tensor {
 
 /** Broadcasts to `shape` (NumPy rules) with stride 0 on the repeated axes; −1 keeps a size. */
 export function expand(t: Tensor, shape: readonly number[]): Tensor {
+  expectTensor("expand", t);
+  const target = expandedShape(t.shape, shape);
+  const lead = target.length - t.rank;
+  const strides = new Array<number>(target.length).fill(0);
+  for (let i = 0; i < t.rank; i++) if (t.shape[i] === target[lead + i]) strides[lead + i] = t.strides[i];
+  return new Tensor(t.storage, t.dtype, target, strides, t.offset, t.device);
+}
+
+/** expand's target for a tensor of shape `from` (−1 keeps a size), checked: each axis equal or from 1. */
+export function expandedShape(from: Shape, shape: readonly number[]): number[] {
   const op = "expand";
-  expectTensor(op, t);
+  const rank = from.length;
   expectAxisList(op, "shape", shape);
-  if (shape.length < t.rank) {
-    throw new AdError("ShapeMismatch", `cannot expand ${formatShape(t.shape)} to ${describe(shape)}: the target needs at least ${t.rank} axes`, {
+  if (shape.length < rank) {
+    throw new AdError("ShapeMismatch", `cannot expand ${formatShape(from)} to ${describe(shape)}: the target needs at least ${rank} axes`, {
       op,
-      from: [...t.shape],
+      from: [...from],
       to: describe(shape),
     });
   }
-  const lead = shape.length - t.rank;
-  const target = shape.map((d, i) => (d === -1 && i >= lead ? t.shape[i - lead] : d));
-  const checked = expectShape(op, "shape", target);
-  const strides = new Array<number>(checked.length).fill(0);
-  for (let i = 0; i < t.rank; i++) {
-    const from = t.shape[i];
-    const to = checked[lead + i];
-    if (from === to) strides[lead + i] = t.strides[i];
-    else if (from === 1) strides[lead + i] = 0;
-    else {
-      throw new AdError("ShapeMismatch", `cannot expand ${formatShape(t.shape)} to ${formatShape(checked)}: axis ${i} has size ${from}, not 1 or ${to}`, {
+  const lead = shape.length - rank;
+  const checked = expectShape(
+    op,
+    "shape",
+    shape.map((d, i) => (d === -1 && i >= lead ? from[i - lead] : d)),
+  );
+  for (let i = 0; i < rank; i++) {
+    if (from[i] !== checked[lead + i] && from[i] !== 1) {
+      throw new AdError("ShapeMismatch", `cannot expand ${formatShape(from)} to ${formatShape(checked)}: axis ${i} has size ${from[i]}, not 1 or ${checked[lead + i]}`, {
         op,
-        from: [...t.shape],
+        from: [...from],
         to: checked,
         axis: i,
       });
     }
   }
-  return new Tensor(t.storage, t.dtype, checked, strides, t.offset, t.device);
+  return checked;
 }
 
 /**
@@ -130,21 +152,28 @@ export function expand(t: Tensor, shape: readonly number[]): Tensor {
 export type SliceSpec = number | null | readonly [(number | null)?, (number | null)?, (number | null)?] | { readonly start?: number; readonly stop?: number; readonly step?: number };
 
 export function slice(t: Tensor, specs: readonly SliceSpec[]): Tensor {
+  expectTensor("slice", t);
+  const { shape, strides, offset } = sliceLayout(t.shape, t.strides, t.offset, specs);
+  return new Tensor(t.storage, t.dtype, shape, strides, offset, t.device);
+}
+
+/** The view a slice takes of a layout (shape, strides, offset), the specs checked against the shape. */
+export function sliceLayout(inShape: Shape, inStrides: readonly number[], inOffset: number, specs: readonly SliceSpec[]): { shape: number[]; strides: number[]; offset: number } {
   const op = "slice";
-  expectTensor(op, t);
+  const rank = inShape.length;
   expectAxisList(op, "specs", specs);
-  if (specs.length > t.rank) {
-    throw new AdError("ShapeMismatch", `slice got ${specs.length} specs for a tensor of shape ${formatShape(t.shape)}`, {
+  if (specs.length > rank) {
+    throw new AdError("ShapeMismatch", `slice got ${specs.length} specs for a tensor of shape ${formatShape(inShape)}`, {
       op,
-      shape: [...t.shape],
+      shape: [...inShape],
     });
   }
   const shape: number[] = [];
   const strides: number[] = [];
-  let offset = t.offset;
-  for (let axis = 0; axis < t.rank; axis++) {
-    const d = t.shape[axis];
-    const s = t.strides[axis];
+  let offset = inOffset;
+  for (let axis = 0; axis < rank; axis++) {
+    const d = inShape[axis];
+    const s = inStrides[axis];
     const spec: unknown = axis < specs.length ? specs[axis] : null;
     if (spec === null || spec === undefined) {
       shape.push(d);
@@ -167,7 +196,7 @@ export function slice(t: Tensor, specs: readonly SliceSpec[]): Tensor {
     shape.push(count);
     strides.push(s * step);
   }
-  return new Tensor(t.storage, t.dtype, shape, strides, offset, t.device);
+  return { shape, strides, offset };
 }
 
 function rangeOf(op: string, axis: number, spec: unknown): { start?: number; stop?: number; step?: number } {

@@ -1,7 +1,7 @@
 /** customVjp, customJvp and checkpoint: one node each, the user's rule used where it should be. */
 import { describe, expect, it } from "vitest";
 import { checkpoint, customJvp, customVjp } from "../../src/tensor/autograd/custom.js";
-import { add, clip, exp, grad, jvp, log, mul, sigmoid, sin, sum, tensor, type Tensor } from "../../src/tensor/index.js";
+import { abstract, add, clip, exp, grad, jvp, log, mul, sigmoid, sin, sum, tensor, trace, type Tensor } from "../../src/tensor/index.js";
 import { errorCode } from "../support/errorCode.js";
 
 const f64 = (values: number[], shape: readonly number[] = [values.length]): Tensor => tensor(new Float64Array(values), { shape });
@@ -93,5 +93,21 @@ describe("checkpoint", () => {
     const [, t1] = jvp((a: Tensor) => cp(a, w), [x], [f64([1, 2])]);
     const [, t2] = jvp((a: Tensor) => body(a, w), [x], [f64([1, 2])]);
     flat(t1).forEach((g, i) => expect(g).toBeCloseTo(flat(t2)[i], 14));
+  });
+});
+
+describe("a custom function that reads values", () => {
+  // Eagerly f runs on real values and may read them (a scale chosen from the data); only a trace
+  // needs f's abstract type, and there reading is refused.
+  const scaled = (x: Tensor) => mul(x, x.max().item() > 1 ? 0.5 : 2);
+  it("works eagerly under customVjp, customJvp and checkpoint, and is refused only under trace", () => {
+    const v = customVjp(scaled, (x: Tensor) => [scaled(x), x] as const, (x, g) => [mul(g, x.max().item() > 1 ? 0.5 : 2)]);
+    const j = customJvp(scaled, ([x], [dx]) => mul(dx as Tensor, x.max().item() > 1 ? 0.5 : 2));
+    const c = checkpoint(scaled);
+    for (const f of [v, j, c]) {
+      expect(f(tensor([0.25, 0.5])).toArray()).toEqual([0.5, 1]);
+      expect((grad((x: Tensor) => sum(f(x)))(tensor([0.25, 0.5])) as Tensor).toArray()).toEqual([2, 2]);
+      expect(errorCode(() => trace((x: Tensor) => f(x))(abstract([2])))).toBe("UnsupportedOp");
+    }
   });
 });

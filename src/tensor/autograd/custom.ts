@@ -9,12 +9,24 @@
  * itself is (grad of grad).
  */
 import { AdError, describe, expectFunction, invalidArgument } from "../../errors.js";
-import { bind, definePrimitive, type Primitive } from "../primitive.js";
+import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { Tensor } from "../tensor.js";
 import { cotangentsOf, seedFor } from "./backward.js";
 import { zerosLike } from "../primitives/lift.js";
 import { isGradEnabled, withGrad } from "./mode.js";
 import { jvp } from "./transforms.js";
+import { activeTrace } from "../interpreters/trace.js";
+import { abstractEval } from "../tracing.js";
+
+/**
+ * A custom function's abstract rule: f traced on abstract inputs, only while tracing. Eagerly the
+ * output comes from running f itself, which may read values (`.item()`, a branch): tracing it there
+ * too would refuse such an f and do its work twice. bind reads the type only under a trace.
+ */
+function customType(inputs: readonly AbstractValue[], f: () => (...xs: Tensor[]) => Tensor): AbstractValue {
+  return activeTrace() === undefined ? UNTRACED : abstractEval(inputs, f());
+}
+const UNTRACED: AbstractValue = { shape: [], dtype: "float32" };
 
 function tensorArgs(op: string, args: readonly unknown[]): Tensor[] {
   if (args.length > 64) throw invalidArgument(op, `too many arguments (${args.length})`, { count: args.length });
@@ -57,6 +69,7 @@ export function customVjp<R>(
   expectFunction(op, "fwd", fwd);
   expectFunction(op, "bwd", bwd);
   const prim: Primitive<{ residuals: R }> = definePrimitive<{ residuals: R }>(`customVjp(${f.name || "f"})`, {
+    abstract: (inputs) => customType(inputs, () => (...xs) => tensorResult(op, "f", f(...xs))),
     impl: (inputs, params) => {
       const result: unknown = fwd(...inputs);
       if (!Array.isArray(result) || result.length !== 2) throw invalidArgument(op, `fwd must return [output, residuals], got ${describe(result)}`, { returned: describe(result) });
@@ -83,6 +96,7 @@ export function customJvp(f: (...xs: Tensor[]) => Tensor, rule: (primals: readon
   expectFunction(op, "f", f);
   expectFunction(op, "rule", rule);
   const prim = definePrimitive(`customJvp(${f.name || "f"})`, {
+    abstract: (inputs) => customType(inputs, () => (...xs) => tensorResult(op, "f", f(...xs))),
     impl: (inputs) => tensorResult(op, "f", f(...inputs)),
     vjp: ({ inputs, output, cotangent }) => recomputeVjp(f, inputs, output, cotangent),
     jvp: ({ inputs, tangents }) => tensorResult(op, "rule", rule(inputs, tangents)),
@@ -102,6 +116,7 @@ export function checkpoint(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) =>
   const op = "checkpoint";
   expectFunction(op, "f", f);
   const prim = definePrimitive(`checkpoint(${f.name || "f"})`, {
+    abstract: (inputs) => customType(inputs, () => (...xs) => tensorResult(op, "f", f(...xs))),
     impl: (inputs) => tensorResult(op, "f", f(...inputs)),
     vjp: ({ inputs, output, cotangent }) => recomputeVjp(f, inputs, output, cotangent),
     jvp: ({ inputs, tangents }) => forwardThrough(f, inputs, tangents),

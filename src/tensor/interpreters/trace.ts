@@ -3,7 +3,7 @@
  * (primitive, input variables, parameters, output variable with its shape and dtype) instead of only
  * producing a value. Tensors the trace has not seen (closure captures, creations inside the traced
  * function) become the program's constants. The output's shape and dtype come from the primitive's
- * kernel run on placeholder storage; its values are never readable (see `abstract.ts`). Nested under
+ * abstract rule (no kernel runs; its storage is empty and never readable, see `abstract.ts`). Nested under
  * record (`grad`, `vjp`) and jvp, the rules those interpreters call are primitives too, so they are
  * recorded as well: the trace of `grad(f)` is the backward program.
  */
@@ -17,7 +17,7 @@ export class Trace {
   readonly equations: Equation[] = [];
   readonly constants: { variable: Variable; value: Tensor }[] = [];
   private readonly vars = new WeakMap<Tensor, Variable>();
-  /** Placeholder storage of abstract values (not of constants, whose views are constants too). */
+  /** The (empty) storage of abstract values (not of constants, whose views are constants too). */
   private readonly abstractStorage = new WeakSet<object>();
   private nextId = 0;
 
@@ -41,8 +41,8 @@ export class Trace {
   variableOf(t: Tensor): Variable {
     const known = this.vars.get(t);
     if (known !== undefined) return known;
-    // A tensor over an abstract value's placeholder that no primitive made: its values would be
-    // the placeholder's, so it cannot be a constant.
+    // A tensor over an abstract value's storage that no primitive made: it has no values of its
+    // own, so it cannot be a constant.
     if (this.abstractStorage.has(t.storage)) {
       throw new AdError("UnsupportedOp", "a tensor was made from an abstract value outside the primitives (reading its storage directly), so trace cannot follow it", { op: "trace" });
     }

@@ -14,7 +14,7 @@ import { kernels } from "../../backends/backend.js";
 import { type Pair, type WindowGeometry, windowCount } from "../../backends/cpu/kernels/conv.js";
 import { AdError, describe, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
 import { isFloat } from "../dtype.js";
-import { bind, definePrimitive, type JvpArgs, type Primitive } from "../primitive.js";
+import { bind, definePrimitive, type AbstractValue, type JvpArgs, type Primitive } from "../primitive.js";
 import { formatShape, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import type { Conv2d, Conv2dCheck } from "../types.js";
@@ -38,11 +38,36 @@ function bilinearJvp<P>(prim: () => Primitive<P>): (args: JvpArgs<P>) => Tensor 
 
 const geometry = (p: WindowGeometry): WindowGeometry => ({ stride: p.stride, padding: p.padding, dilation: p.dilation });
 
+/**
+ * conv2d's rule: x [N, C, H, W] and w [F, C, KH, KW] of one float dtype give [N, F, outH, outW],
+ * neither the kernel nor the output empty.
+ */
+function conv2dType(x: AbstractValue, w: AbstractValue, geo: WindowGeometry): AbstractValue {
+  const op = "conv2d";
+  expectRank4(op, "x", x);
+  expectRank4(op, "w", w, "[F, C, KH, KW]");
+  if (x.dtype !== w.dtype) {
+    throw new AdError("DTypeMismatch", `x is ${x.dtype} and w is ${w.dtype}; cast one first`, { op, dtypes: [x.dtype, w.dtype] });
+  }
+  expectFloat(op, x);
+  const shapes = { op, x: [...x.shape], w: [...w.shape] };
+  const both = `x ${formatShape(x.shape)}, w ${formatShape(w.shape)}`;
+  if (x.shape[1] !== w.shape[1]) throw new AdError("ShapeMismatch", `x has ${x.shape[1]} channels but w expects ${w.shape[1]} (${both})`, shapes);
+  if (w.shape[2] < 1 || w.shape[3] < 1) throw new AdError("ShapeMismatch", `the kernel is empty (${both})`, shapes);
+  const outH = windowCount(x.shape[2], w.shape[2], geo.stride[0], geo.padding[0], geo.dilation[0]);
+  const outW = windowCount(x.shape[3], w.shape[3], geo.stride[1], geo.padding[1], geo.dilation[1]);
+  if (!(outH >= 1 && outW >= 1)) {
+    throw new AdError("ShapeMismatch", `the output would be empty (${outH} × ${outW}): the dilated kernel is larger than the padded input (${both}, padding [${geo.padding.join(", ")}], dilation [${geo.dilation.join(", ")}])`, shapes);
+  }
+  return { shape: [x.shape[0], w.shape[0], outH, outW], dtype: x.dtype };
+}
+
 export const conv2dP: Primitive<WindowGeometry> = definePrimitive<WindowGeometry>("conv2d", {
+  abstract: ([x, w], geo) => conv2dType(x, w, geo),
   impl: ([x, w], geo) => {
     const outH = windowCount(x.shape[2], w.shape[2], geo.stride[0], geo.padding[0], geo.dilation[0]);
     const outW = windowCount(x.shape[3], w.shape[3], geo.stride[1], geo.padding[1], geo.dilation[1]);
-    return kernels().conv2d(expectFloat("conv2d", x), expectFloat("conv2d", w), geo, outH, outW);
+    return kernels().conv2d(x, w, geo, outH, outW);
   },
   vjp: ({ cotangent: g, inputs: [x, w], params }) => [
     bind(conv2dInputGradP, [g, w], { ...geometry(params), inputSize: [x.shape[2], x.shape[3]] }),
@@ -52,7 +77,14 @@ export const conv2dP: Primitive<WindowGeometry> = definePrimitive<WindowGeometry
 });
 
 export const conv2dInputGradP: Primitive<InputGradParams> = definePrimitive<InputGradParams>("conv2dInputGrad", {
-  impl: ([g, w], p) => kernels().conv2dInputGrad(expectFloat("conv2dInputGrad", g), expectFloat("conv2dInputGrad", w), p, p.inputSize[0], p.inputSize[1]),
+  // g [N, F, outH, outW] and w [F, C, KH, KW] give the input's [N, C, H, W].
+  abstract: ([g, w], p) => {
+    const op = "conv2dInputGrad";
+    expectFloat(op, expectRank4(op, "g", g));
+    expectFloat(op, expectRank4(op, "w", w));
+    return { shape: [g.shape[0], w.shape[1], p.inputSize[0], p.inputSize[1]], dtype: g.dtype };
+  },
+  impl: ([g, w], p) => kernels().conv2dInputGrad(g, w, p, p.inputSize[0], p.inputSize[1]),
   vjp: ({ cotangent: u, inputs: [g, w], params }) => [
     bind(conv2dP, [u, w], geometry(params)),
     bind(conv2dWeightGradP, [u, g], { ...geometry(params), kernelSize: [w.shape[2], w.shape[3]] }),
@@ -61,7 +93,14 @@ export const conv2dInputGradP: Primitive<InputGradParams> = definePrimitive<Inpu
 });
 
 export const conv2dWeightGradP: Primitive<WeightGradParams> = definePrimitive<WeightGradParams>("conv2dWeightGrad", {
-  impl: ([x, g], p) => kernels().conv2dWeightGrad(expectFloat("conv2dWeightGrad", x), expectFloat("conv2dWeightGrad", g), p, p.kernelSize[0], p.kernelSize[1]),
+  // x [N, C, H, W] and g [N, F, outH, outW] give the kernel's [F, C, KH, KW].
+  abstract: ([x, g], p) => {
+    const op = "conv2dWeightGrad";
+    expectFloat(op, expectRank4(op, "x", x));
+    expectFloat(op, expectRank4(op, "g", g));
+    return { shape: [g.shape[1], x.shape[1], p.kernelSize[0], p.kernelSize[1]], dtype: x.dtype };
+  },
+  impl: ([x, g], p) => kernels().conv2dWeightGrad(x, g, p, p.kernelSize[0], p.kernelSize[1]),
   vjp: ({ cotangent: v, inputs: [x, g], params }) => [
     bind(conv2dInputGradP, [g, v], { ...geometry(params), inputSize: [x.shape[2], x.shape[3]] }),
     bind(conv2dP, [x, v], geometry(params)),
@@ -97,10 +136,16 @@ export function expectPair(op: string, name: string, value: unknown, fallback: P
 /** A float tensor of rank 4 (`what` names its layout in the error), else AdError. */
 export function expectNCHW(op: string, name: string, value: unknown, what = "[N, C, H, W]"): Tensor {
   if (!(value instanceof Tensor)) throw invalidArgument(op, `${name} must be a Tensor, got ${describe(value)}`, { argument: name, got: describe(value) });
-  if (value.rank !== 4) {
+  expectRank4(op, name, value, what);
+  if (!isFloat(value.dtype)) throw new AdError("DTypeMismatch", `${op} needs float tensors, ${name} is ${value.dtype}`, { op, argument: name, dtype: value.dtype });
+  return value;
+}
+
+/** A value of rank 4 (`what` names its layout in the error), else ShapeMismatch. */
+function expectRank4<T extends AbstractValue>(op: string, name: string, value: T, what = "[N, C, H, W]"): T {
+  if (value.shape.length !== 4) {
     throw new AdError("ShapeMismatch", `${name} must have rank 4 ${what}, got shape ${formatShape(value.shape)}`, { op, argument: name, shape: [...value.shape] });
   }
-  if (!isFloat(value.dtype)) throw new AdError("DTypeMismatch", `${op} needs float tensors, ${name} is ${value.dtype}`, { op, argument: name, dtype: value.dtype });
   return value;
 }
 
@@ -123,17 +168,5 @@ export function conv2d(x: Tensor, w: Tensor, options?: Conv2dOptions): Tensor {
     padding: expectPair(op, "padding", opts.padding, [0, 0], 0),
     dilation: expectPair(op, "dilation", opts.dilation, [1, 1], 1),
   };
-  if (xt.dtype !== wt.dtype) {
-    throw new AdError("DTypeMismatch", `x is ${xt.dtype} and w is ${wt.dtype}; cast one first`, { op, dtypes: [xt.dtype, wt.dtype] });
-  }
-  const shapes = { op, x: [...xt.shape], w: [...wt.shape] };
-  const both = `x ${formatShape(xt.shape)}, w ${formatShape(wt.shape)}`;
-  if (xt.shape[1] !== wt.shape[1]) throw new AdError("ShapeMismatch", `x has ${xt.shape[1]} channels but w expects ${wt.shape[1]} (${both})`, shapes);
-  if (wt.shape[2] < 1 || wt.shape[3] < 1) throw new AdError("ShapeMismatch", `the kernel is empty (${both})`, shapes);
-  const outH = windowCount(xt.shape[2], wt.shape[2], geo.stride[0], geo.padding[0], geo.dilation[0]);
-  const outW = windowCount(xt.shape[3], wt.shape[3], geo.stride[1], geo.padding[1], geo.dilation[1]);
-  if (!(outH >= 1 && outW >= 1)) {
-    throw new AdError("ShapeMismatch", `the output would be empty (${outH} × ${outW}): the dilated kernel is larger than the padded input (${both}, padding [${geo.padding.join(", ")}], dilation [${geo.dilation.join(", ")}])`, shapes);
-  }
   return bind(conv2dP, [xt, wt], geo);
 }

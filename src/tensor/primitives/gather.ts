@@ -7,7 +7,7 @@
  */
 import { AdError, describe, expectInteger, invalidArgument } from "../../errors.js";
 import { allocate, type DType, type FloatDType } from "../dtype.js";
-import { bind, definePrimitive, type Primitive } from "../primitive.js";
+import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { contiguousStrides, formatShape, MAX_ELEMENTS, normalizeAxis, sameShape, sizeOf, type Shape } from "../shape.js";
 import { elements, fromStorage, Tensor } from "../tensor.js";
 import { pad } from "./join.js";
@@ -50,15 +50,20 @@ function outOfRange(op: string, value: number, position: number[], axis: number,
   return invalidArgument(op, `index ${value} at position [${position.join(", ")}] is out of range for axis ${axis} of size ${size}`, { index: value, position, axis, size });
 }
 
-function expectIndices(op: string, indices: unknown): Tensor {
-  if (!(indices instanceof Tensor)) throw invalidArgument(op, `indices must be a Tensor, got ${describe(indices)}`, { argument: "indices", got: describe(indices) });
+/** The rules' check of an index operand: int32. */
+function expectIndexDtype<T extends AbstractValue>(op: string, indices: T): T {
   if (indices.dtype !== "int32") throw invalidArgument(op, `indices must be an int32 tensor, got ${indices.dtype}`, { argument: "indices", dtype: indices.dtype });
   return indices;
 }
 
+/** An index operand whose values are read before any rule runs (indexSelect, oneHot's size). */
+function expectIndices(op: string, indices: unknown): Tensor {
+  return expectIndexDtype(op, expectTensor(op, "indices", indices));
+}
+
 /** torch.gather's shape rule: same rank, and indices no larger than `x` on every axis but `axis`. */
-function checkGatherShapes(op: string, x: Tensor, indices: Tensor, axis: number, xName = "x"): void {
-  if (indices.rank !== x.rank || indices.shape.some((d, i) => i !== axis && d > x.shape[i])) {
+function checkGatherShapes(op: string, x: AbstractValue, indices: AbstractValue, axis: number, xName = "x"): void {
+  if (indices.shape.length !== x.shape.length || indices.shape.some((d, i) => i !== axis && d > x.shape[i])) {
     throw new AdError("ShapeMismatch", `indices of shape ${formatShape(indices.shape)} do not fit ${xName} of shape ${formatShape(x.shape)}: they need the same rank and no larger size on ${axis < 0 ? "any axis" : `any axis but ${axis}`}`, {
       op,
       shapes: [[...x.shape], [...indices.shape]],
@@ -71,10 +76,13 @@ function checkGatherShapes(op: string, x: Tensor, indices: Tensor, axis: number,
 const withoutAxis = (t: Walker, axis: number): Walker => ({ offset: t.offset, strides: t.strides.map((s, i) => (i === axis ? 0 : s)) });
 
 export const gatherP: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>("gather", {
+  abstract: ([x, indices], { axis }) => {
+    const op = "gather";
+    checkGatherShapes(op, x, expectIndexDtype(op, indices), axis);
+    return { shape: indices.shape, dtype: x.dtype };
+  },
   impl: ([x, indices], { axis }) => {
     const op = "gather";
-    expectIndices(op, indices);
-    checkGatherShapes(op, x, indices, axis);
     const out = allocate(x.dtype, indices.size);
     const src = x.storage;
     const idx = indices.storage;
@@ -93,11 +101,16 @@ export const gatherP: Primitive<{ readonly axis: number }> = definePrimitive<{ r
 });
 
 export const scatterAddP: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>("scatterAdd", {
-  impl: ([x, indices, src], { axis }) => {
+  abstract: ([x, indices, src], { axis }) => {
     const op = "scatterAdd";
-    expectIndices(op, indices);
+    expectIndexDtype(op, indices);
+    if (src.dtype !== x.dtype) throw new AdError("DTypeMismatch", `x has dtype ${x.dtype} but src has ${src.dtype}`, { op, dtypes: [x.dtype, src.dtype] });
     checkGatherShapes(op, x, indices, axis);
     checkGatherShapes(op, src, indices, -1, "src");
+    return x;
+  },
+  impl: ([x, indices, src], { axis }) => {
+    const op = "scatterAdd";
     const out = elements(x);
     const data = src.storage;
     const idx = indices.storage;
@@ -133,9 +146,7 @@ export function gather(x: Tensor, axis: number, indices: Tensor): Tensor {
   const op = "gather";
   const t = expectTensor(op, "x", x);
   const a = normalizeAxis(op, axis, t.rank);
-  const idx = expectIndices(op, indices);
-  checkGatherShapes(op, t, idx, a);
-  return bind(gatherP, [t, idx], { axis: a });
+  return bind(gatherP, [t, expectTensor(op, "indices", indices)], { axis: a });
 }
 
 /**
@@ -148,11 +159,7 @@ export function scatterAdd(x: Tensor, axis: number, indices: Tensor, src: Tensor
   const t = expectTensor(op, "x", x);
   const s = expectTensor(op, "src", src);
   const a = normalizeAxis(op, axis, t.rank);
-  const idx = expectIndices(op, indices);
-  if (s.dtype !== t.dtype) throw new AdError("DTypeMismatch", `x has dtype ${t.dtype} but src has ${s.dtype}`, { op, dtypes: [t.dtype, s.dtype] });
-  checkGatherShapes(op, t, idx, a);
-  checkGatherShapes(op, s, idx, -1, "src");
-  return bind(scatterAddP, [t, idx, s], { axis: a });
+  return bind(scatterAddP, [t, expectTensor(op, "indices", indices), s], { axis: a });
 }
 
 /** The slices of x at `indices` (a 1-D int32 tensor) along `axis`, in that order (repeats allowed). */
@@ -174,9 +181,9 @@ export function indexSelect(x: Tensor, axis: number, indices: Tensor): Tensor {
 }
 
 export const oneHotP: Primitive<{ readonly depth: number; readonly dtype: FloatDType }> = definePrimitive<{ readonly depth: number; readonly dtype: FloatDType }>("oneHot", {
+  abstract: ([indices], { depth, dtype }) => ({ shape: [...expectIndexDtype("oneHot", indices).shape, depth], dtype }),
   impl: ([indices], { depth, dtype }) => {
     const op = "oneHot";
-    expectIndices(op, indices);
     const out = allocate(dtype, indices.size * depth);
     const idx = indices.storage;
     walk(indices.shape, [indices], (k, [oi]) => {

@@ -5,7 +5,7 @@
  */
 import { AdError, describe, expectNumber, invalidArgument } from "../../errors.js";
 import { allocate, coerce, type DType, resultType } from "../dtype.js";
-import { bind, definePrimitive, type Primitive } from "../primitive.js";
+import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { contiguousStrides, expectAxisList, formatShape, normalizeAxis, sizeOf } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
 import { copyStrided } from "../../backends/cpu/kernels/strided.js";
@@ -29,11 +29,31 @@ function rangeSpecs(axis: number, start: number, stop: number): SliceSpec[] {
   return specs;
 }
 
+/** The inputs' common shape with their `axis` sizes summed; every other axis must agree. */
+function concatShape(inputs: readonly AbstractValue[], axis: number): number[] {
+  const op = "concat";
+  const first = inputs[0];
+  const shape = [...first.shape];
+  shape[axis] = 0;
+  inputs.forEach((t, i) => {
+    if (t.shape.length !== first.shape.length || t.shape.some((d, j) => j !== axis && d !== first.shape[j])) {
+      throw new AdError("ShapeMismatch", `tensors[0] has shape ${formatShape(first.shape)} and tensors[${i}] ${formatShape(t.shape)}: all axes but ${axis} must agree`, {
+        op,
+        shapes: [[...first.shape], [...t.shape]],
+        axis,
+        index: i,
+      });
+    }
+    shape[axis] += t.shape[axis];
+  });
+  return shape;
+}
+
 export const concatP: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>("concat", {
+  abstract: (inputs, { axis }) => ({ shape: concatShape(inputs, axis), dtype: inputs[0].dtype }),
   impl: (inputs, { axis }) => {
     const first = inputs[0];
-    const shape = [...first.shape];
-    shape[axis] = inputs.reduce((n, t) => n + t.shape[axis], 0);
+    const shape = concatShape(inputs, axis);
     const out = allocate(first.dtype, sizeOf(shape));
     const start = new Array<number>(shape.length).fill(0);
     for (const t of inputs) {
@@ -83,16 +103,6 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const first = list[0];
   if (first.rank === 0) throw invalidArgument(op, "cannot concatenate scalars (shape []); use stack", { shape: [] });
   const a = normalizeAxis(op, axis, first.rank);
-  list.forEach((t, i) => {
-    if (t.rank !== first.rank || t.shape.some((d, j) => j !== a && d !== first.shape[j])) {
-      throw new AdError("ShapeMismatch", `tensors[0] has shape ${formatShape(first.shape)} and tensors[${i}] ${formatShape(t.shape)}: all axes but ${a} must agree`, {
-        op,
-        shapes: [[...first.shape], [...t.shape]],
-        axis: a,
-        index: i,
-      });
-    }
-  });
   return bind(concatP, list, { axis: a });
 }
 
@@ -164,9 +174,21 @@ export interface PadParams {
   readonly value: number;
 }
 
+/** Each axis grown by its [before, after] widths (one pair per axis). */
+function paddedShape(shape: readonly number[], widths: PadParams["widths"]): number[] {
+  const op = "pad";
+  if (widths.length !== shape.length) {
+    throw new AdError("ShapeMismatch", `widths has ${widths.length} entries for a tensor of shape ${formatShape(shape)}; give one [before, after] per axis`, { op, shape: [...shape], widths: widths.length });
+  }
+  const padded = shape.map((d, i) => d + widths[i][0] + widths[i][1]);
+  if (sizeOf(padded) > 2 ** 31 - 1) throw invalidArgument(op, `the padded shape ${formatShape(padded)} has too many elements`, { shape: padded });
+  return padded;
+}
+
 export const padP: Primitive<PadParams> = definePrimitive<PadParams>("pad", {
+  abstract: ([x], { widths }) => ({ shape: paddedShape(x.shape, widths), dtype: x.dtype }),
   impl: ([x], { widths, value }) => {
-    const shape = x.shape.map((d, i) => d + widths[i][0] + widths[i][1]);
+    const shape = paddedShape(x.shape, widths);
     const out = allocate(x.dtype, sizeOf(shape));
     const fill = coerce(x.dtype, value);
     if (!Object.is(fill, 0)) out.fill(fill);
@@ -183,9 +205,6 @@ export function pad(x: Tensor, widths: readonly (readonly [number, number])[], v
   const op = "pad";
   if (!(x instanceof Tensor)) throw invalidArgument(op, `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
   expectAxisList(op, "widths", widths);
-  if (widths.length !== x.rank) {
-    throw new AdError("ShapeMismatch", `widths has ${widths.length} entries for a tensor of shape ${formatShape(x.shape)}; give one [before, after] per axis`, { op, shape: [...x.shape], widths: widths.length });
-  }
   const checked: [number, number][] = [];
   for (let i = 0; i < widths.length; i++) {
     const w: unknown = widths[i];
@@ -194,7 +213,5 @@ export function pad(x: Tensor, widths: readonly (readonly [number, number])[], v
     const [before, after] = w as [number, number];
     checked.push([before, after]);
   }
-  const padded = x.shape.map((d, i) => d + checked[i][0] + checked[i][1]);
-  if (sizeOf(padded) > 2 ** 31 - 1) throw invalidArgument(op, `the padded shape ${formatShape(padded)} has too many elements`, { shape: padded });
   return bind(padP, [x], { widths: checked, value: expectNumber(op, "value", value) });
 }

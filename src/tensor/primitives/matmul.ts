@@ -37,9 +37,16 @@ function batchShape(op: string, a: AbstractValue, b: AbstractValue, shapes: read
 }
 
 export const matmulP: Primitive<undefined> = definePrimitive("matmul", {
+  // The primitive's operands are matrices (batched) of one dtype: the public matmul reshapes vectors
+  // and promotes; the rule holds the primitive to that, for every caller (VJP rules, programs run again).
   abstract: ([a, b]) => {
+    const op = "matmul";
     // int32 is accepted (bool is not), as in PyTorch.
-    for (const t of [a, b]) expectNumeric("matmul", t);
+    for (const t of [a, b]) expectNumeric(op, t);
+    if (a.dtype !== b.dtype) throw new AdError("DTypeMismatch", `the matmul primitive needs operands of one dtype, got ${a.dtype} and ${b.dtype}`, { op, dtypes: [a.dtype, b.dtype] });
+    if (a.shape.length < 2 || b.shape.length < 2) {
+      throw new AdError("ShapeMismatch", `the matmul primitive needs operands of rank ≥ 2, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`, { op, shapes: [[...a.shape], [...b.shape]] });
+    }
     const batch = batchShape("matmul", a, b);
     return { shape: [...batch, a.shape[a.shape.length - 2], b.shape[b.shape.length - 1]], dtype: a.dtype };
   },

@@ -13,7 +13,7 @@
 import { gatherPlanes, maxPool2dArgmax, type Pair, scatterPlanes, type WindowGeometry, windowCount } from "../../backends/cpu/kernels/conv.js";
 import { AdError, describe, expectOptions, invalidArgument } from "../../errors.js";
 import { allocate } from "../dtype.js";
-import { bind, definePrimitive, type Primitive } from "../primitive.js";
+import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { formatShape, type Shape } from "../shape.js";
 import { fromStorage, type Tensor } from "../tensor.js";
 import type { Pool2d } from "../types.js";
@@ -25,29 +25,46 @@ export interface PoolParams extends WindowGeometry {
   readonly kernel: Pair;
 }
 
-function outputSize(x: Tensor, p: PoolParams): Pair {
+function outputSize(x: AbstractValue, p: PoolParams): Pair {
   return [windowCount(x.shape[2], p.kernel[0], p.stride[0], p.padding[0], 1), windowCount(x.shape[3], p.kernel[1], p.stride[1], p.padding[1], 1)];
 }
 
-function argmax(op: string, x: Tensor, p: PoolParams): Int32Array {
+function argmax(x: Tensor, p: PoolParams): Int32Array {
   const [outH, outW] = outputSize(x, p);
-  return maxPool2dArgmax(expectFloat(op, x), p.kernel, p, outH, outW);
+  return maxPool2dArgmax(x, p.kernel, p, outH, outW);
+}
+
+/** A float [N, C, H, W], else AdError. */
+function expectPoolable(op: string, x: AbstractValue): AbstractValue {
+  if (x.shape.length !== 4) throw new AdError("ShapeMismatch", `x must have rank 4 [N, C, H, W], got shape ${formatShape(x.shape)}`, { op, argument: "x", shape: [...x.shape] });
+  return expectFloat(op, x);
+}
+
+/** The pooled shape [N, C, outH, outW] of x. */
+function pooledShape(op: string, x: AbstractValue, p: PoolParams): number[] {
+  expectPoolable(op, x);
+  return [x.shape[0], x.shape[1], ...outputSize(x, p)];
 }
 
 export const maxPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>("maxPool2d", {
-  impl: ([x], p) => gatherPlanes(x, argmax("maxPool2d", x, p), ...outputSize(x, p)),
+  abstract: ([x], p) => ({ shape: pooledShape("maxPool2d", x, p), dtype: x.dtype }),
+  impl: ([x], p) => gatherPlanes(x, argmax(x, p), ...outputSize(x, p)),
   vjp: ({ cotangent: g, inputs: [x], params }) => [bind(maxPool2dGradP, [x, g], params)],
   jvp: ({ tangents: [dx], inputs: [x], params }) => (dx === null ? null : bind(maxPool2dSelectP, [x, dx], params)),
 });
 
 export const maxPool2dSelectP: Primitive<PoolParams> = definePrimitive<PoolParams>("maxPool2dSelect", {
-  impl: ([x, v], p) => gatherPlanes(expectFloat("maxPool2dSelect", v), argmax("maxPool2dSelect", x, p), ...outputSize(x, p)),
+  // v (x's tangent) is read at the windows' argmax in x: the output is pooled v.
+  abstract: ([x, v], p) => ({ shape: pooledShape("maxPool2dSelect", x, p), dtype: expectFloat("maxPool2dSelect", v).dtype }),
+  impl: ([x, v], p) => gatherPlanes(v, argmax(x, p), ...outputSize(x, p)),
   vjp: ({ cotangent: u, inputs: [x], params }) => [null, bind(maxPool2dGradP, [x, u], params)],
   jvp: ({ tangents: [, dv], inputs: [x], params }) => (dv === null ? null : bind(maxPool2dSelectP, [x, dv], params)),
 });
 
 export const maxPool2dGradP: Primitive<PoolParams> = definePrimitive<PoolParams>("maxPool2dGrad", {
-  impl: ([x, g], p) => scatterPlanes(expectFloat("maxPool2dGrad", g), argmax("maxPool2dGrad", x, p), x.shape[2], x.shape[3]),
+  // g (of the pooled shape) lands at the windows' argmax in x: the output has x's shape.
+  abstract: ([x, g]) => ({ shape: expectPoolable("maxPool2dGrad", x).shape, dtype: expectFloat("maxPool2dGrad", g).dtype }),
+  impl: ([x, g], p) => scatterPlanes(g, argmax(x, p), x.shape[2], x.shape[3]),
   vjp: ({ cotangent: u, inputs: [x], params }) => [null, bind(maxPool2dSelectP, [x, u], params)],
   jvp: ({ tangents: [, dg], inputs: [x], params }) => (dg === null ? null : bind(maxPool2dGradP, [x, dg], params)),
 });

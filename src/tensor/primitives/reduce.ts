@@ -16,6 +16,7 @@ import * as view from "../view.js";
 import { add, div, mul } from "./arithmetic.js";
 import { countable, expectFloat, expectNumeric } from "./lift.js";
 import { expand, permute, reshape, slice, unsqueeze } from "./shape.js";
+import { sameRule } from "./rules.js";
 
 export interface AxesParams {
   readonly axes: readonly number[];
@@ -86,6 +87,7 @@ const extremeKernels = { max: reduceOp("max", MAX), min: reduceOp("min", MIN) };
  * rules and is always applied to detached inputs.
  */
 export const tieShareP = definePrimitive<{ readonly axes: readonly number[]; readonly extreme: Extreme }>("tieShare", {
+  abstract: sameRule,
   impl: ([x], { axes, extreme }) => {
     const fold = extreme === "max" ? MAX : MIN;
     return mapGroups(x, axes, (src, dst, base, n) => {
@@ -123,8 +125,9 @@ const prodKernel = reduceOp("prod", PROD);
 
 /** Πⱼ≠ᵢ xⱼ over each group of `axes`, from prefix and suffix products (no division, exact at zeros). */
 export const prodOthersP: Primitive<{ readonly axes: readonly number[] }> = definePrimitive<{ readonly axes: readonly number[] }>("prodOthers", {
+  abstract: ([x]) => expectFloat("prodOthers", x),
   impl: ([x], { axes }) =>
-    mapGroups(expectFloat("prodOthers", x), axes, (src, dst, base, n) => {
+    mapGroups(x, axes, (src, dst, base, n) => {
       let left = 1;
       for (let i = 0; i < n; i++) {
         dst[base + i] = left;
@@ -192,8 +195,9 @@ function flip(x: Tensor, axis: number): Tensor {
 }
 
 export const cumsumP: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>("cumsum", {
+  abstract: ([x]) => expectNumeric("cumsum", x),
   impl: ([x], { axis }) =>
-    mapGroups(expectNumeric("cumsum", x), [axis], (src, dst, base, n) => {
+    mapGroups(x, [axis], (src, dst, base, n) => {
       let acc = 0;
       for (let i = 0; i < n; i++) dst[base + i] = acc += src[base + i];
     }),
@@ -206,6 +210,7 @@ export const cumsumP: Primitive<{ readonly axis: number }> = definePrimitive<{ r
 
 /** The index of the first max (min) along one axis, as int32; NaN counts as the extreme, as in NumPy. */
 export const argExtremeP = definePrimitive<{ readonly axes: readonly number[]; readonly keepDims: boolean; readonly extreme: Extreme }>("argExtreme", {
+  abstract: ([x], p) => ({ shape: reducedType(x, p).shape, dtype: "int32" }),
   impl: ([x], { axes, keepDims, extreme }) => {
     const order = groupOrder(x.rank, axes);
     const src = elements(view.permute(x, order));

@@ -6,6 +6,7 @@ import { select } from "../../backends/cpu/kernels/elementwise.js";
 import { binaryOp } from "../../backends/dispatch.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
+import { broadcastShapes } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { add, addTangents, mul } from "./arithmetic.js";
 import { cast } from "./cast.js";
@@ -14,6 +15,7 @@ import { liftPair, type TensorLike } from "./lift.js";
 import { broadcastRule } from "./rules.js";
 
 export const whereP = definePrimitive("where", {
+  abstract: ([cond, a, b]) => ({ shape: broadcastShapes("where", broadcastShapes("where", cond.shape, a.shape), b.shape), dtype: a.dtype }),
   impl: ([cond, a, b]) => select(cond, a, b),
   broadcasts: true,
   // The condition is piecewise constant: no cotangent to it. Each branch gets g where it was chosen.

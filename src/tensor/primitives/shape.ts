@@ -16,18 +16,21 @@ import { sum } from "./reduce.js";
 import { sameRule } from "./rules.js";
 
 export const reshapeP = definePrimitive<{ readonly shape: readonly number[] }>("reshape", {
+  abstract: ([x], { shape }) => ({ shape: view.reshapedShape(x.shape, shape), dtype: x.dtype }),
   impl: ([x], { shape }) => view.reshape(x, shape),
   vjp: ({ cotangent: g, inputs: [x] }) => [reshape(g, x.shape)],
   jvp: ({ tangents: [t], output }) => (t === null ? null : reshape(t, output.shape)),
 });
 
 export const expandP = definePrimitive<{ readonly shape: readonly number[] }>("expand", {
+  abstract: ([x], { shape }) => ({ shape: view.expandedShape(x.shape, shape), dtype: x.dtype }),
   impl: ([x], { shape }) => view.expand(x, shape),
   vjp: ({ cotangent: g, inputs: [x] }) => [sumTo(g, x.shape)],
   jvp: ({ tangents: [t], output }) => (t === null ? null : expand(t, output.shape)),
 });
 
 export const permuteP = definePrimitive<{ readonly axes: readonly number[] }>("permute", {
+  abstract: ([x], { axes }) => ({ shape: view.permutation(x.shape, axes).map((a) => x.shape[a]), dtype: x.dtype }),
   impl: ([x], { axes }) => view.permute(x, axes),
   vjp: ({ cotangent: g, params: { axes } }) => {
     const inverse = new Array<number>(axes.length);
@@ -87,6 +90,8 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
 }
 
 export const sliceP: Primitive<{ readonly specs: readonly view.SliceSpec[] }> = definePrimitive<{ readonly specs: readonly view.SliceSpec[] }>("slice", {
+  // Only the view's shape matters here; the strides and offset it would take are placeholders.
+  abstract: ([x], { specs }) => ({ shape: view.sliceLayout(x.shape, x.shape, 0, specs).shape, dtype: x.dtype }),
   impl: ([x], { specs }) => view.slice(x, specs),
   // The cotangent lands in the sliced positions of a zero tensor of the input's shape.
   vjp: ({ cotangent: g, inputs: [x], params }) => [bind(unsliceP, [g], { shape: x.shape, specs: params.specs })],
@@ -95,6 +100,7 @@ export const sliceP: Primitive<{ readonly specs: readonly view.SliceSpec[] }> = 
 
 /** The adjoint of slice: zeros of `shape` with `g` written where `slice(·, specs)` reads. */
 export const unsliceP: Primitive<{ readonly shape: readonly number[]; readonly specs: readonly view.SliceSpec[] }> = definePrimitive("unslice", {
+  abstract: ([g], { shape }) => ({ shape, dtype: g.dtype }),
   impl: ([g], { shape, specs }) => {
     const out = fromStorage(allocate(g.dtype, sizeOf(shape)), g.dtype, [...shape]);
     const target = view.slice(out, specs);
