@@ -219,7 +219,8 @@ function optionNames(op: string, known: unknown): string[] {
   const names: string[] = [];
   for (let i = 0; i < n; i++) {
     const name: unknown = (known as unknown[])[i];
-    if (typeof name !== "string") throw invalidArgument(op, `known[${i}] must be an option name (a string), got ${describe(name)}`, { argument: "known", index: i, got: describe(name) });
+    if (typeof name !== "string")
+      throw invalidArgument(op, `known[${i}] must be an option name (a string), got ${describe(name)}`, { argument: "known", index: i, got: describe(name) });
     names.push(name);
   }
   return names;

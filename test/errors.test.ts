@@ -15,7 +15,18 @@ describe("AdError and attempt", () => {
 
   it("has the closed set of codes the design names", () => {
     expect([...AD_ERROR_CODES].sort()).toEqual(
-      ["DTypeMismatch", "DeviceMismatch", "ForeignVariable", "InvalidArgument", "MissingDerivative", "NonFinite", "ShapeMismatch", "SingularMatrix", "StaleVariable", "UnsupportedOp"].sort(),
+      [
+        "DTypeMismatch",
+        "DeviceMismatch",
+        "ForeignVariable",
+        "InvalidArgument",
+        "MissingDerivative",
+        "NonFinite",
+        "ShapeMismatch",
+        "SingularMatrix",
+        "StaleVariable",
+        "UnsupportedOp",
+      ].sort(),
     );
   });
 

@@ -21,33 +21,41 @@ async function violations(name: string, files: Record<string, string>): Promise<
     mkdirSync(dirname(join(base, path)), { recursive: true });
     writeFileSync(join(base, path), source);
   }
-  const { output } = await cruise(["src"], {
-    baseDir: base,
-    validate: true,
-    ruleSet: { forbidden: config.forbidden },
-    includeOnly: "^src/",
-    tsPreCompilationDeps: true,
-  }, { extensions: [".ts", ".js"] });
+  const { output } = await cruise(
+    ["src"],
+    {
+      baseDir: base,
+      validate: true,
+      ruleSet: { forbidden: config.forbidden },
+      includeOnly: "^src/",
+      tsPreCompilationDeps: true,
+    },
+    { extensions: [".ts", ".js"] },
+  );
   const result = output as ICruiseResult;
   return result.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
 }
 
 describe("the layer check", () => {
   it("flags an upward import: scalar importing tensor", async () => {
-    expect(await violations("upward", {
-      "src/errors.ts": "export const e = 1;\n",
-      "src/scalar/number.ts": 'import { t } from "../tensor/tensor";\nexport const n = t;\n',
-      "src/tensor/tensor.ts": "export const t = 1;\n",
-    })).toEqual(["scalar-downward: src/scalar/number.ts → src/tensor/tensor.ts"]);
+    expect(
+      await violations("upward", {
+        "src/errors.ts": "export const e = 1;\n",
+        "src/scalar/number.ts": 'import { t } from "../tensor/tensor";\nexport const n = t;\n',
+        "src/tensor/tensor.ts": "export const t = 1;\n",
+      }),
+    ).toEqual(["scalar-downward: src/scalar/number.ts → src/tensor/tensor.ts"]);
   });
 
   it("passes downward imports", async () => {
-    expect(await violations("downward", {
-      "src/errors.ts": "export const e = 1;\n",
-      "src/scalar/number.ts": 'import { e } from "../errors";\nexport const n = e;\n',
-      "src/tensor/tensor.ts": 'import { n } from "../scalar/number";\nexport const t = n;\n',
-      "src/nn/module.ts": 'import { t } from "../tensor/tensor";\nexport const m = t;\n',
-    })).toEqual([]);
+    expect(
+      await violations("downward", {
+        "src/errors.ts": "export const e = 1;\n",
+        "src/scalar/number.ts": 'import { e } from "../errors";\nexport const n = e;\n',
+        "src/tensor/tensor.ts": 'import { n } from "../scalar/number";\nexport const t = n;\n',
+        "src/nn/module.ts": 'import { t } from "../tensor/tensor";\nexport const m = t;\n',
+      }),
+    ).toEqual([]);
   });
 
   it("flags a run-time cycle and lets a type-only one pass", async () => {

@@ -35,7 +35,16 @@ interface Row {
 }
 
 const x = () => tensor([1, 2, 3], { requiresGrad: true });
-const image = () => tensor([[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]);
+const image = () =>
+  tensor([
+    [
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8, 9],
+      ],
+    ],
+  ]);
 const square = (t: Tensor) => t.mul(t).sum();
 const quadratic: MultivariateFn = (xs, S) => S.mul(xs[0], xs[1]);
 const pair: VectorFn = (xs, S) => [S.mul(xs[0], xs[1]), xs[0]];
@@ -89,18 +98,58 @@ const ROWS: Row[] = [
     base: { gradient: [2] },
     keys: { gradient: () => [2], step: 1e-4, rtol: 1e-5, atol: 1e-7 },
   },
-  { fn: adjoint.differentiate, op: "differentiate", call: (o) => adjoint.differentiate((a: number) => a * a, o as never), keys: { mode: "forward", constants: { c: 2 }, functions: { f: (v: number) => v + 1 } } },
-  { fn: adjoint.transformHessian, op: "transformHessian", call: (o) => adjoint.transformHessian((a: number) => a * a, o as never), keys: { constants: { c: 2 }, functions: { f: (v: number) => v + 1 } } },
+  {
+    fn: adjoint.differentiate,
+    op: "differentiate",
+    call: (o) => adjoint.differentiate((a: number) => a * a, o as never),
+    keys: { mode: "forward", constants: { c: 2 }, functions: { f: (v: number) => v + 1 } },
+  },
+  {
+    fn: adjoint.transformHessian,
+    op: "transformHessian",
+    call: (o) => adjoint.transformHessian((a: number) => a * a, o as never),
+    keys: { constants: { c: 2 }, functions: { f: (v: number) => v + 1 } },
+  },
   { fn: adjointPlugin, op: "adjointPlugin", call: (o) => adjointPlugin.rollup(o as never), keys: { precompiledFrom: "adjoint/transform/precompiled" } },
   // nn: initialisers and layers
-  ...(["kaimingUniform", "kaimingNormal"] as const).map((name) => ({ fn: nn[name], op: name, call: (o: unknown) => nn[name]([2, 3], o as never), base: seeded(), keys: { rng: rng(1), dtype: "float64", mode: "fanOut", nonlinearity: "relu", a: 0.1 } })),
-  ...(["xavierUniform", "xavierNormal"] as const).map((name) => ({ fn: nn[name], op: name, call: (o: unknown) => nn[name]([2, 3], o as never), base: seeded(), keys: { rng: rng(1), dtype: "float64", gain: 2 } })),
+  ...(["kaimingUniform", "kaimingNormal"] as const).map((name) => ({
+    fn: nn[name],
+    op: name,
+    call: (o: unknown) => nn[name]([2, 3], o as never),
+    base: seeded(),
+    keys: { rng: rng(1), dtype: "float64", mode: "fanOut", nonlinearity: "relu", a: 0.1 },
+  })),
+  ...(["xavierUniform", "xavierNormal"] as const).map((name) => ({
+    fn: nn[name],
+    op: name,
+    call: (o: unknown) => nn[name]([2, 3], o as never),
+    base: seeded(),
+    keys: { rng: rng(1), dtype: "float64", gain: 2 },
+  })),
   { fn: nn.uniform, op: "uniform", call: (o) => nn.uniform([2], -1, 1, o as never), base: seeded(), keys: { rng: rng(1), dtype: "float64" } },
   { fn: nn.normal, op: "normal", call: (o) => nn.normal([2], 0, 1, o as never), base: seeded(), keys: { rng: rng(1), dtype: "float64" } },
   { fn: nn.Linear, op: "Linear", call: (o) => new nn.Linear(2, 3, o as never), base: seeded(), keys: { rng: rng(1), dtype: "float64", bias: false } },
-  { fn: nn.Conv2d, op: "Conv2d", call: (o) => new nn.Conv2d(1, 2, 2, o as never), base: seeded(), keys: { rng: rng(1), dtype: "float64", bias: false, stride: 2, padding: 1, dilation: 2 } },
-  { fn: nn.MaxPool2d, op: "MaxPool2d", call: (o) => new nn.MaxPool2d(o as never).forward(image()), base: { kernel: 2 }, keys: { kernel: 3, stride: 1, padding: 1, ceilMode: false } },
-  { fn: nn.AvgPool2d, op: "AvgPool2d", call: (o) => new nn.AvgPool2d(o as never).forward(image()), base: { kernel: 2 }, keys: { kernel: 3, stride: 1, padding: 1, ceilMode: false } },
+  {
+    fn: nn.Conv2d,
+    op: "Conv2d",
+    call: (o) => new nn.Conv2d(1, 2, 2, o as never),
+    base: seeded(),
+    keys: { rng: rng(1), dtype: "float64", bias: false, stride: 2, padding: 1, dilation: 2 },
+  },
+  {
+    fn: nn.MaxPool2d,
+    op: "MaxPool2d",
+    call: (o) => new nn.MaxPool2d(o as never).forward(image()),
+    base: { kernel: 2 },
+    keys: { kernel: 3, stride: 1, padding: 1, ceilMode: false },
+  },
+  {
+    fn: nn.AvgPool2d,
+    op: "AvgPool2d",
+    call: (o) => new nn.AvgPool2d(o as never).forward(image()),
+    base: { kernel: 2 },
+    keys: { kernel: 3, stride: 1, padding: 1, ceilMode: false },
+  },
   { fn: nn.Dropout, op: "Dropout", call: (o) => new nn.Dropout(0.5, o as never).forward(x()), base: seeded(), keys: { rng: rng(1) } },
   { fn: nn.LayerNorm, op: "LayerNorm", call: (o) => new nn.LayerNorm(3, o as never).forward(x()), keys: { eps: 1e-3, affine: false, dtype: "float32" } },
   { fn: nn.BatchNorm1d, op: "BatchNorm1d", call: (o) => new nn.BatchNorm1d(3, o as never), keys: { eps: 1e-3, affine: false, dtype: "float64", momentum: 0.5 } },
@@ -111,14 +160,37 @@ const ROWS: Row[] = [
   { fn: nn.mseLoss, op: "mseLoss", call: (o) => nn.mseLoss(x(), tensor([0, 0, 0]), o as never), keys: { reduction: "sum" } },
   { fn: nn.crossEntropy, op: "crossEntropy", call: (o) => nn.crossEntropy(tensor([[1, 2, 3]]), [0], o as never), keys: { reduction: "none", labelSmoothing: 0.1 } },
   { fn: nn.nllLoss, op: "nllLoss", call: (o) => nn.nllLoss(tensor([[-1, -2, -3]]), [1], o as never), keys: { reduction: "sum" } },
-  { fn: nn.binaryCrossEntropyWithLogits, op: "binaryCrossEntropyWithLogits", call: (o) => nn.binaryCrossEntropyWithLogits(x(), tensor([0, 1, 0]), o as never), keys: { reduction: "none" } },
+  {
+    fn: nn.binaryCrossEntropyWithLogits,
+    op: "binaryCrossEntropyWithLogits",
+    call: (o) => nn.binaryCrossEntropyWithLogits(x(), tensor([0, 1, 0]), o as never),
+    keys: { reduction: "none" },
+  },
   // nn: data and files
-  { fn: nn.batches, op: "batches", call: (o) => [...nn.batches([tensor([1, 2, 3])], o as never)], base: { batchSize: 2 }, keys: { batchSize: 1, shuffle: true, seed: 3, rng: rng(1), dropLast: true } },
-  { fn: nn.DataLoader, op: "DataLoader", call: (o) => [...new nn.DataLoader([tensor([1, 2, 3])], o as never)], base: { batchSize: 2 }, keys: { batchSize: 1, shuffle: true, seed: 3, rng: rng(1), dropLast: true } },
+  {
+    fn: nn.batches,
+    op: "batches",
+    call: (o) => [...nn.batches([tensor([1, 2, 3])], o as never)],
+    base: { batchSize: 2 },
+    keys: { batchSize: 1, shuffle: true, seed: 3, rng: rng(1), dropLast: true },
+  },
+  {
+    fn: nn.DataLoader,
+    op: "DataLoader",
+    call: (o) => [...new nn.DataLoader([tensor([1, 2, 3])], o as never)],
+    base: { batchSize: 2 },
+    keys: { batchSize: 1, shuffle: true, seed: 3, rng: rng(1), dropLast: true },
+  },
   { fn: nn.trainTestSplit, op: "trainTestSplit", call: (o) => nn.trainTestSplit(10, o as never), keys: { testFraction: 0.3, seed: 4 } },
   { fn: nn.loadFile, op: "loadFile", call: (o) => nn.loadFile(file, o as never), keys: { maxBytes: 1 << 20 } },
   // optim
-  { fn: optim.SGD, op: "SGD", call: (o) => new optim.SGD([x()], o as never), base: { lr: 0.1 }, keys: { lr: 0.2, momentum: 0.9, dampening: 0.1, nesterov: false, weightDecay: 0.1 } },
+  {
+    fn: optim.SGD,
+    op: "SGD",
+    call: (o) => new optim.SGD([x()], o as never),
+    base: { lr: 0.1 },
+    keys: { lr: 0.2, momentum: 0.9, dampening: 0.1, nesterov: false, weightDecay: 0.1 },
+  },
   ...(["Adam", "AdamW"] as const).map((name) => ({
     fn: optim[name],
     op: name,
@@ -126,11 +198,23 @@ const ROWS: Row[] = [
     base: { lr: 0.1 },
     keys: { lr: 0.2, betas: [0.8, 0.99], eps: 1e-7, weightDecay: 0.1, amsgrad: true },
   })),
-  { fn: optim.RMSprop, op: "RMSprop", call: (o) => new optim.RMSprop([x()], o as never), base: { lr: 0.1 }, keys: { lr: 0.2, alpha: 0.9, eps: 1e-7, momentum: 0.5, weightDecay: 0.1, centered: true } },
+  {
+    fn: optim.RMSprop,
+    op: "RMSprop",
+    call: (o) => new optim.RMSprop([x()], o as never),
+    base: { lr: 0.1 },
+    keys: { lr: 0.2, alpha: 0.9, eps: 1e-7, momentum: 0.5, weightDecay: 0.1, centered: true },
+  },
   { fn: optim.stepDecay, op: "stepDecay", call: (o) => optim.stepDecay(0.1, o as never)(3), base: { stepSize: 2 }, keys: { stepSize: 3, gamma: 0.5 } },
   { fn: optim.cosineDecay, op: "cosineDecay", call: (o) => optim.cosineDecay(0.1, o as never)(3), base: { totalSteps: 10 }, keys: { totalSteps: 5, minLr: 0.01 } },
   { fn: optim.linearWarmup, op: "linearWarmup", call: (o) => optim.linearWarmup(0.1, o as never)(3), base: { warmupSteps: 2 }, keys: { warmupSteps: 5 } },
-  { fn: optim.warmupCosine, op: "warmupCosine", call: (o) => optim.warmupCosine(0.1, o as never)(3), base: { warmupSteps: 2, totalSteps: 10 }, keys: { warmupSteps: 1, totalSteps: 5, minLr: 0.01 } },
+  {
+    fn: optim.warmupCosine,
+    op: "warmupCosine",
+    call: (o) => optim.warmupCosine(0.1, o as never)(3),
+    base: { warmupSteps: 2, totalSteps: 10 },
+    keys: { warmupSteps: 1, totalSteps: 5, minLr: 0.01 },
+  },
 ];
 
 /** Callables whose options parameter is deliberately not checked here, each with the reason. */

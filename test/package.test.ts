@@ -11,10 +11,14 @@ const root = new URL("..", import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as { exports: Record<string, { types: string; default: string }> };
 
 function importNames(specifier: string): string[] {
-  const out = execFileSync(process.execPath, ["--input-type=module", "-e", `const m = await import(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(m).sort()));`], {
-    cwd: root,
-    encoding: "utf8",
-  });
+  const out = execFileSync(
+    process.execPath,
+    ["--input-type=module", "-e", `const m = await import(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(m).sort()));`],
+    {
+      cwd: root,
+      encoding: "utf8",
+    },
+  );
   return JSON.parse(out) as string[];
 }
 
@@ -36,17 +40,75 @@ describe("package exports", () => {
     expect(transform).toEqual(expect.arrayContaining(["differentiate", "defineDerivative", "transformHessian"]));
     expect(errors).toEqual(expect.arrayContaining(["AdError", "attempt", "isAdError", "AD_ERROR_CODES"]));
     expect(scalar).toEqual(
-      expect.arrayContaining(["Dual", "dualScalar", "numberScalar", "NestedDual", "dualScalarOver", "Tape", "Var", "Gradient", "derivative", "derivatives", "nthDerivative", "directionalDerivative", "jacobianForward", "gradient", "valueAndGradient", "jacobian", "hessian", "hessianVectorProduct"]),
+      expect.arrayContaining([
+        "Dual",
+        "dualScalar",
+        "numberScalar",
+        "NestedDual",
+        "dualScalarOver",
+        "Tape",
+        "Var",
+        "Gradient",
+        "derivative",
+        "derivatives",
+        "nthDerivative",
+        "directionalDerivative",
+        "jacobianForward",
+        "gradient",
+        "valueAndGradient",
+        "jacobian",
+        "hessian",
+        "hessianVectorProduct",
+      ]),
     );
     expect(testing).toEqual(expect.arrayContaining(["checkGradient", "centralDifference"]));
-    expect(tensor).toEqual(expect.arrayContaining(["Tensor", "tensor", "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn", "randint", "rng", "reshape", "permute", "transpose", "expand", "slice", "squeeze", "unsqueeze", "contiguous"]));
+    expect(tensor).toEqual(
+      expect.arrayContaining([
+        "Tensor",
+        "tensor",
+        "zeros",
+        "ones",
+        "full",
+        "arange",
+        "linspace",
+        "eye",
+        "rand",
+        "randn",
+        "randint",
+        "rng",
+        "reshape",
+        "permute",
+        "transpose",
+        "expand",
+        "slice",
+        "squeeze",
+        "unsqueeze",
+        "contiguous",
+      ]),
+    );
     for (const name of [...errors, ...scalar, ...testing, ...tensor, ...transform]) expect(all).toContain(name);
   });
 
   it("the training stack has its own subpaths, not re-exported at the root (docs/nn-and-optim.md)", () => {
     const nn = importNames("adjoint/nn");
     const optim = importNames("adjoint/optim");
-    expect(nn).toEqual(expect.arrayContaining(["Module", "Linear", "Conv2d", "Sequential", "BatchNorm2d", "crossEntropy", "kaimingUniform", "DataLoader", "trainTestSplit", "saveSafetensors", "loadSafetensors", "saveFile", "loadFile"]));
+    expect(nn).toEqual(
+      expect.arrayContaining([
+        "Module",
+        "Linear",
+        "Conv2d",
+        "Sequential",
+        "BatchNorm2d",
+        "crossEntropy",
+        "kaimingUniform",
+        "DataLoader",
+        "trainTestSplit",
+        "saveSafetensors",
+        "loadSafetensors",
+        "saveFile",
+        "loadFile",
+      ]),
+    );
     expect(optim).toEqual(expect.arrayContaining(["SGD", "Adam", "AdamW", "RMSprop", "cosineDecay", "warmupCosine", "clipGradNorm"]));
     const all = importNames("adjoint");
     for (const name of [...nn, ...optim]) expect(all).not.toContain(name);

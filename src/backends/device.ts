@@ -69,7 +69,8 @@ export function getDevice(name: string): Device {
 
 function named(op: string, name: unknown): Device {
   const found = typeof name === "string" ? registry.get(name) : undefined;
-  if (found === undefined) throw invalidArgument(op, `unknown device ${describe(name)}; the devices are ${[...registry.keys()].join(", ")}`, { device: describe(name), devices: [...registry.keys()] });
+  if (found === undefined)
+    throw invalidArgument(op, `unknown device ${describe(name)}; the devices are ${[...registry.keys()].join(", ")}`, { device: describe(name), devices: [...registry.keys()] });
   return found;
 }
 

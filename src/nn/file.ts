@@ -131,9 +131,10 @@ async function readAt(op: string, path: string, handle: FileHandle, position: nu
   } catch {
     throw invalidArgument(op, `cannot allocate ${length} bytes to read ${path}`, { path, length });
   }
-  for (let done = 0; done < length; ) {
+  for (let done = 0; done < length;) {
     const { bytesRead } = await io(op, path, () => handle.read(out, done, Math.min(CHUNK, length - done), position + done));
-    if (bytesRead === 0) throw invalidArgument(op, `${path} ended at byte ${position + done}, before the ${position + length} it had when opened (was it truncated meanwhile?)`, { path });
+    if (bytesRead === 0)
+      throw invalidArgument(op, `${path} ended at byte ${position + done}, before the ${position + length} it had when opened (was it truncated meanwhile?)`, { path });
     done += bytesRead;
   }
   return out;

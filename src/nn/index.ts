@@ -3,7 +3,20 @@
  * initialisers, losses, batching and splitting, and safetensors save/load.
  */
 export { Module, type ParameterTree } from "./module.js";
-export { fans, gainOf, kaimingNormal, kaimingUniform, normal, uniform, xavierNormal, xavierUniform, type InitOptions, type KaimingOptions, type Nonlinearity, type XavierOptions } from "./init.js";
+export {
+  fans,
+  gainOf,
+  kaimingNormal,
+  kaimingUniform,
+  normal,
+  uniform,
+  xavierNormal,
+  xavierUniform,
+  type InitOptions,
+  type KaimingOptions,
+  type Nonlinearity,
+  type XavierOptions,
+} from "./init.js";
 export { Conv2d, Linear, type Conv2dInit, type LayerInit } from "./layers/linear.js";
 export { AvgPool2d, Flatten, MaxPool2d } from "./layers/shape.js";
 export { Dropout } from "./layers/dropout.js";

@@ -91,7 +91,8 @@ function kaimingStd(op: string, shape: readonly number[], o: KaimingOptions): nu
   if (mode !== "fanIn" && mode !== "fanOut") throw invalidArgument(op, `mode must be "fanIn" or "fanOut", got ${describe(mode)}`, { argument: "mode", got: describe(mode) });
   const a = expectFinite(op, "a", o.a ?? 0);
   const nonlinearity = o.nonlinearity ?? "leakyRelu";
-  if (!["linear", "relu", "leakyRelu", "tanh", "sigmoid"].includes(nonlinearity)) throw invalidArgument(op, `unknown nonlinearity ${describe(nonlinearity)}`, { argument: "nonlinearity", got: describe(nonlinearity) });
+  if (!["linear", "relu", "leakyRelu", "tanh", "sigmoid"].includes(nonlinearity))
+    throw invalidArgument(op, `unknown nonlinearity ${describe(nonlinearity)}`, { argument: "nonlinearity", got: describe(nonlinearity) });
   return gainOf(nonlinearity, a) / Math.sqrt(Math.max(1, mode === "fanIn" ? fanIn : fanOut));
 }
 

@@ -59,7 +59,10 @@ function floatPair(op: string, inputName: string, input: Tensor, target: Tensor)
   const x = expectFloatTensor(op, inputName, input);
   const y = expectFloatTensor(op, "target", target);
   if (!sameShape(x.shape, y.shape)) {
-    throw new AdError("ShapeMismatch", `${inputName} ${formatShape(x.shape)} and target ${formatShape(y.shape)} must have the same shape`, { op, shapes: [[...x.shape], [...y.shape]] });
+    throw new AdError("ShapeMismatch", `${inputName} ${formatShape(x.shape)} and target ${formatShape(y.shape)} must have the same shape`, {
+      op,
+      shapes: [[...x.shape], [...y.shape]],
+    });
   }
   return [x, y];
 }

@@ -237,9 +237,14 @@ export abstract class Module {
       const t: unknown = dict[name];
       if (!(t instanceof Tensor)) throw invalidArgument(op, `${name} must be a Tensor, got ${describe(t)}`, { name });
       if (!sameShape(t.shape, target.shape)) {
-        throw new AdError("ShapeMismatch", `${name} has shape ${formatShape(t.shape)}, the module expects ${formatShape(target.shape)}`, { op, name, shapes: [[...t.shape], [...target.shape]] });
+        throw new AdError("ShapeMismatch", `${name} has shape ${formatShape(t.shape)}, the module expects ${formatShape(target.shape)}`, {
+          op,
+          name,
+          shapes: [[...t.shape], [...target.shape]],
+        });
       }
-      if (t.dtype !== target.dtype) throw new AdError("DTypeMismatch", `${name} has dtype ${t.dtype}, the module expects ${target.dtype}`, { op, name, dtypes: [t.dtype, target.dtype] });
+      if (t.dtype !== target.dtype)
+        throw new AdError("DTypeMismatch", `${name} has dtype ${t.dtype}, the module expects ${target.dtype}`, { op, name, dtypes: [t.dtype, target.dtype] });
     }
     noGrad(() => {
       for (const [name, target] of own) target.assign(dict[name]);

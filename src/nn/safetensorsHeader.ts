@@ -45,7 +45,8 @@ export function corrupt(op: string, message: string, details: Record<string, unk
 export function headerLength(op: string, first8: Uint8Array, fileSize: number): number {
   if (fileSize < 8) throw corrupt(op, `${fileSize} bytes is shorter than the 8-byte header length`, { length: fileSize });
   const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
-  if (n > BigInt(fileSize - 8)) throw corrupt(op, `the header claims ${n} bytes, the file has ${fileSize - 8} after the length`, { headerLength: String(n), available: fileSize - 8 });
+  if (n > BigInt(fileSize - 8))
+    throw corrupt(op, `the header claims ${n} bytes, the file has ${fileSize - 8} after the length`, { headerLength: String(n), available: fileSize - 8 });
   if (n > BigInt(MAX_HEADER)) throw corrupt(op, `the header claims ${n} bytes, more than the ${MAX_HEADER}-byte limit`, { headerLength: String(n), limit: MAX_HEADER });
   return Number(n);
 }
@@ -93,7 +94,8 @@ function readEntry(op: string, name: string, value: unknown, dataLength: number)
   if (begin > end || end > dataLength) throw corrupt(op, `${name}'s data_offsets [${begin}, ${end}] lie outside the ${dataLength} data bytes`, { name, begin, end, dataLength });
   const elements = dims.reduce((n, d) => n * d, 1);
   const bytes = elements * file.bytes;
-  if (end - begin !== bytes) throw corrupt(op, `${name} is ${dtype as string} [${dims.join(", ")}], ${bytes} bytes, but its offsets span ${end - begin}`, { name, expected: bytes, got: end - begin });
+  if (end - begin !== bytes)
+    throw corrupt(op, `${name} is ${dtype as string} [${dims.join(", ")}], ${bytes} bytes, but its offsets span ${end - begin}`, { name, expected: bytes, got: end - begin });
   return { name, fileDtype: dtype as string, shape: dims, begin, end };
 }
 

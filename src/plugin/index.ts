@@ -29,7 +29,11 @@ export const adjointPlugin = createUnplugin((options: AdjointPluginOptions | und
   // Checked when the plugin is made, so a misspelt option fails the build's configuration, not silently.
   const { precompiledFrom } = expectOptions<AdjointPluginOptions>("adjointPlugin", options, ["precompiledFrom"]);
   if (precompiledFrom !== undefined && typeof precompiledFrom !== "string") {
-    throw invalidArgument("adjointPlugin", `precompiledFrom must be a module specifier (a string), got ${describe(precompiledFrom)}`, { argument: "precompiledFrom", key: "precompiledFrom", got: describe(precompiledFrom) });
+    throw invalidArgument("adjointPlugin", `precompiledFrom must be a module specifier (a string), got ${describe(precompiledFrom)}`, {
+      argument: "precompiledFrom",
+      key: "precompiledFrom",
+      got: describe(precompiledFrom),
+    });
   }
   return pluginFor(precompiledFrom, meta.framework);
 });

@@ -70,7 +70,14 @@ export function rewrite(code: string, id: string, options: RewriteOptions = {}):
     // A local of the same name is not adjoint's differentiate.
     if (scopes.resolve(n.callee)?.declaration !== imports.get(n.callee.name)!.specifier) return true;
     const [target, options] = n.arguments as N[];
-    const fn = target === undefined ? undefined : target.type === "ArrowFunctionExpression" || target.type === "FunctionExpression" ? target : target.type === "Identifier" ? markedAt(target, scopes, marked) : undefined;
+    const fn =
+      target === undefined
+        ? undefined
+        : target.type === "ArrowFunctionExpression" || target.type === "FunctionExpression"
+          ? target
+          : target.type === "Identifier"
+            ? markedAt(target, scopes, marked)
+            : undefined;
     if (fn === undefined || typeof fn === "string") {
       warnings.push({ message: `${RUN_TIME}: ${fn ?? "its first argument is not a function literal or a module function marked /* @differentiate */"}`, ...at(n) });
       return true;
@@ -89,7 +96,9 @@ export function rewrite(code: string, id: string, options: RewriteOptions = {}):
       errors.push({ message: e.message, ...(typeof d.line === "number" && typeof d.column === "number" ? { line: d.line, column: d.column } : at(fn)) });
       return false;
     }
-    const constants = Object.entries(read.constants).map(([k, v]) => `${k}: ${numberText(v)}`).join(", ");
+    const constants = Object.entries(read.constants)
+      .map(([k, v]) => `${k}: ${numberText(v)}`)
+      .join(", ");
     const spec = `{ mode: "${generated.mode}", kinds: ${JSON.stringify(generated.kinds)}, source: ${JSON.stringify(generated.source)}, kernel: ${generated.kernelFactoryCode}, ${generated.entryCode === undefined ? "" : `entry: ${generated.entryCode}, `}constants: { ${constants} } }`;
     edits.replace(n.start, target.start, `${LOCAL}(${spec}, `);
     edits.replace(target.end, n.end, ")");

@@ -201,7 +201,8 @@ export class Scopes {
       else if (n.type === "UpdateExpression") assigned(n.argument);
       else if ((n.type === "ForInStatement" || n.type === "ForOfStatement") && n.left.type !== "VariableDeclaration") assigned(n.left);
       else if (n.type === "CallExpression" && n.callee.type === "Identifier" && n.callee.name === "eval" && this.resolve(n.callee) === undefined) {
-        for (let s: Scope | null | undefined = this.at.get(n.callee); s; s = s.parent) for (const b of s.bindings.values()) if (b.kind !== "const" && b.kind !== "import") b.reassigned = true;
+        for (let s: Scope | null | undefined = this.at.get(n.callee); s; s = s.parent)
+          for (const b of s.bindings.values()) if (b.kind !== "const" && b.kind !== "import") b.reassigned = true;
       }
     });
   }

@@ -125,8 +125,7 @@ export const binaryRules = {
   atan2: {
     primal: Math.atan2,
     da: (S, a, b) => (S.value(a) === 0 && S.value(b) === 0 ? S.from(0) : S.div(b, S.add(S.mul(a, a), S.mul(b, b)))),
-    db: (S, a, b) =>
-      S.value(a) === 0 && S.value(b) === 0 ? S.from(0) : S.neg(S.div(a, S.add(S.mul(a, a), S.mul(b, b)))),
+    db: (S, a, b) => (S.value(a) === 0 && S.value(b) === 0 ? S.from(0) : S.neg(S.div(a, S.add(S.mul(a, a), S.mul(b, b))))),
   },
   min: { primal: Math.min, da: (S, a, b) => pick(S, a, b, false, true), db: (S, a, b) => pick(S, a, b, false, false) },
   max: { primal: Math.max, da: (S, a, b) => pick(S, a, b, true, true), db: (S, a, b) => pick(S, a, b, true, false) },

@@ -46,7 +46,10 @@ export function derivative(f: UnivariateFn | DualFn, x: number): { value: number
     return { value: value as number, derivative: gradient[0] as number };
   }
   return withFreshTag((tag) => {
-    const y = tagged(op, within(dualScalar as Scalar<unknown>, () => (f as DualFn)(new Dual(x, 1, tag), dualScalar)));
+    const y = tagged(
+      op,
+      within(dualScalar as Scalar<unknown>, () => (f as DualFn)(new Dual(x, 1, tag), dualScalar)),
+    );
     return { value: primalWrt(y, tag) as number, derivative: tangentWrt(y, tag) as number };
   });
 }
@@ -92,11 +95,7 @@ function derivativesFor(op: string, f: UnivariateFn, x: number, n: number): numb
 /** f(x) and ∇f(x)·v in one forward pass. */
 export function directionalDerivative(f: MultivariateFn, x: readonly number[], v: readonly number[]): { value: number; derivative: number };
 export function directionalDerivative(f: DualMultivariateFn, x: readonly number[], v: readonly number[]): { value: number; derivative: number };
-export function directionalDerivative(
-  f: MultivariateFn | DualMultivariateFn,
-  x: readonly number[],
-  v: readonly number[],
-): { value: number; derivative: number } {
+export function directionalDerivative(f: MultivariateFn | DualMultivariateFn, x: readonly number[], v: readonly number[]): { value: number; derivative: number } {
   const op = "directionalDerivative";
   expectFunction(op, "f", f);
   const point = expectFiniteVector(op, "x", x);

@@ -35,7 +35,11 @@ function valueAndGradientFor(op: string, f: MultivariateFn, x: readonly number[]
   const { point, checkFinite } = prepare(op, f, x, options);
   const tape = new Tape({ checkFinite, capacity: 64 });
   const xs = tape.variables(point);
-  const y = output(op, tape, within(tape.scalar as Scalar<unknown>, () => f(xs, tape.scalar)));
+  const y = output(
+    op,
+    tape,
+    within(tape.scalar as Scalar<unknown>, () => f(xs, tape.scalar)),
+  );
   return { value: tape.value(y), gradient: tape.backward(y).wrt(xs) };
 }
 

@@ -78,8 +78,8 @@ class ReverseOver<T> {
     const y = S[op](x, z);
     const parents: number[] = [];
     const partials: T[] = [];
-    if (this.own(a)) parents.push((a as RevVar<T>).index), partials.push(binaryRules[op].da(S, x, z, y));
-    if (this.own(b)) parents.push((b as RevVar<T>).index), partials.push(binaryRules[op].db(S, x, z, y));
+    if (this.own(a)) (parents.push((a as RevVar<T>).index), partials.push(binaryRules[op].da(S, x, z, y)));
+    if (this.own(b)) (parents.push((b as RevVar<T>).index), partials.push(binaryRules[op].db(S, x, z, y)));
     return this.node(y, parents, partials);
   }
 

@@ -16,7 +16,9 @@ export function assign(target: Tensor, value: unknown): Tensor {
   const op = "Tensor.assign";
   if (!(target instanceof Tensor)) throw invalidArgument(op, `target must be a Tensor, got ${describe(target)}`, { got: describe(target) });
   if (target.node !== null) {
-    throw invalidArgument(op, `the tensor was computed by ${target.node.prim.name} and is part of a graph; assign to a leaf, or to a detach()ed copy`, { producedBy: target.node.prim.name });
+    throw invalidArgument(op, `the tensor was computed by ${target.node.prim.name} and is part of a graph; assign to a leaf, or to a detach()ed copy`, {
+      producedBy: target.node.prim.name,
+    });
   }
   if (target.requiresGrad && isGradEnabled()) {
     throw invalidArgument(op, "the tensor requires a gradient: write to it under noGrad (as an optimiser step does)", { shape: [...target.shape] });
@@ -32,9 +34,13 @@ export function assign(target: Tensor, value: unknown): Tensor {
     });
   }
   if (target.size > 0 && target.shape.some((d, i) => d > 1 && target.strides[i] === 0)) {
-    throw invalidArgument(op, `the tensor is an expanded view (shape ${formatShape(target.shape)}, strides [${target.strides.join(", ")}]): several of its elements are one storage slot`, {
-      strides: [...target.strides],
-    });
+    throw invalidArgument(
+      op,
+      `the tensor is an expanded view (shape ${formatShape(target.shape)}, strides [${target.strides.join(", ")}]): several of its elements are one storage slot`,
+      {
+        strides: [...target.strides],
+      },
+    );
   }
   // A value that reads the same storage (x.assign(x.transpose())) is copied first, so no write lands before its read.
   if (v.storage === target.storage) v = fromStorage(elements(v), v.dtype, [...v.shape], v.device);

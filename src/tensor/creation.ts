@@ -36,9 +36,11 @@ const RANDOM_KEYS = [...CREATE_KEYS, "rng"] as const;
 function dtypeOption(op: string, opts: CreateOptions, fallback: DType = "float32"): DType {
   const dtype = opts.dtype === undefined ? fallback : expectDType(op, opts.dtype);
   const wants: unknown = opts.requiresGrad;
-  if (wants !== undefined && typeof wants !== "boolean") throw invalidArgument(op, `requiresGrad must be a boolean, got ${describe(wants)}`, { argument: "requiresGrad", got: describe(wants) });
+  if (wants !== undefined && typeof wants !== "boolean")
+    throw invalidArgument(op, `requiresGrad must be a boolean, got ${describe(wants)}`, { argument: "requiresGrad", got: describe(wants) });
   // An int32 or bool tensor would claim a gradient that no rule ever produces (PyTorch refuses it too).
-  if (wants === true && !isFloat(dtype)) throw new AdError("DTypeMismatch", `only floating point tensors can require gradients, got ${dtype}`, { op, argument: "requiresGrad", dtype });
+  if (wants === true && !isFloat(dtype))
+    throw new AdError("DTypeMismatch", `only floating point tensors can require gradients, got ${dtype}`, { op, argument: "requiresGrad", dtype });
   return dtype;
 }
 

@@ -40,18 +40,30 @@ export class Program {
   /** Runs the equations on new inputs of the traced shapes and dtypes (eagerly, through `bind`). */
   evaluate(...inputs: readonly Tensor[]): unknown {
     const op = "Program.evaluate";
-    if (inputs.length !== this.inputs.length) throw invalidArgument(op, `the program takes ${this.inputs.length} input tensors, got ${inputs.length}`, { expected: this.inputs.length, got: inputs.length });
+    if (inputs.length !== this.inputs.length)
+      throw invalidArgument(op, `the program takes ${this.inputs.length} input tensors, got ${inputs.length}`, { expected: this.inputs.length, got: inputs.length });
     const env = new Map<Variable, Tensor>();
     this.inputs.forEach((v, i) => {
       const t: unknown = inputs[i];
       if (!(t instanceof Tensor)) throw invalidArgument(op, `input ${i} must be a Tensor, got ${describe(t)}`, { index: i, got: describe(t) });
-      if (!sameShape(t.shape, v.shape)) throw new AdError("ShapeMismatch", `input ${i} has shape ${formatShape(t.shape)}, the program was traced with ${formatShape(v.shape)}`, { op, shapes: [[...t.shape], [...v.shape]] });
+      if (!sameShape(t.shape, v.shape))
+        throw new AdError("ShapeMismatch", `input ${i} has shape ${formatShape(t.shape)}, the program was traced with ${formatShape(v.shape)}`, {
+          op,
+          shapes: [[...t.shape], [...v.shape]],
+        });
       if (t.dtype !== v.dtype) throw new AdError("DTypeMismatch", `input ${i} is ${t.dtype}, the program was traced with ${v.dtype}`, { op, dtypes: [t.dtype, v.dtype] });
       env.set(v, t);
     });
     for (const c of this.constants) env.set(c.variable, c.value);
     for (const eq of this.equations) {
-      env.set(eq.output, bind(eq.primitive, eq.inputs.map((v) => env.get(v) as Tensor), eq.params));
+      env.set(
+        eq.output,
+        bind(
+          eq.primitive,
+          eq.inputs.map((v) => env.get(v) as Tensor),
+          eq.params,
+        ),
+      );
     }
     return this.rebuild(this.outputs.map((v) => env.get(v) as Tensor));
   }
@@ -93,6 +105,9 @@ function formatValue(v: unknown): string {
   if (Array.isArray(v)) return `(${v.map(formatValue).join(",")})`;
   if (v instanceof Tensor) return `tensor:${SHORT[v.dtype]}${formatShape(v.shape)}`;
   if (typeof v === "function") return "<function>";
-  if (v !== null && typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${k}=${formatValue(x)}`).join(", ")}}`;
+  if (v !== null && typeof v === "object")
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${k}=${formatValue(x)}`)
+      .join(", ")}}`;
   return String(v);
 }

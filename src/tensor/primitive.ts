@@ -93,7 +93,10 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
     if (!(t instanceof Tensor)) throw invalidArgument(prim.name, `expected a Tensor, got ${describe(t)}`, { got: describe(t) });
     if (t.device !== device) {
       const devices = inputs.map((x) => x.device.name);
-      throw new AdError("DeviceMismatch", `${prim.name} needs its inputs on one device, they are on ${devices.join(" and ")}; copy one with .to(device)`, { op: prim.name, devices });
+      throw new AdError("DeviceMismatch", `${prim.name} needs its inputs on one device, they are on ${devices.join(" and ")}; copy one with .to(device)`, {
+        op: prim.name,
+        devices,
+      });
     }
     if (t.disposed) throw disposedError(prim.name, t);
   }
@@ -107,7 +110,8 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
       return abstractTensor(type, place);
     } catch (error) {
       // A kernel allocates its output without knowing which op it serves: name it here.
-      if (error instanceof AdError && error.details.op === UNNAMED_ALLOCATION) throw new AdError(error.code, error.message.slice(UNNAMED_ALLOCATION.length + 2), { ...error.details, op: prim.name });
+      if (error instanceof AdError && error.details.op === UNNAMED_ALLOCATION)
+        throw new AdError(error.code, error.message.slice(UNNAMED_ALLOCATION.length + 2), { ...error.details, op: prim.name });
       throw error;
     }
   });

@@ -38,12 +38,21 @@ export function trace<A extends readonly unknown[]>(f: (...args: A) => unknown):
   const op = "trace";
   const fn = expectFunction(op, "f", f) as (...args: unknown[]) => unknown;
   return (...inputs) => {
-    const { leaves, rebuild } = flatten(op, inputs.map((x) => toAbstract(x, 0)));
+    const { leaves, rebuild } = flatten(
+      op,
+      inputs.map((x) => toAbstract(x, 0)),
+    );
     const t = new Trace();
     const vars = leaves.map((x) => t.input(x));
     const result = runWithTrace(t, () => fn(...(rebuild(leaves) as unknown[])));
     const out = flatten(op, result);
-    return new Program(vars, t.constants, t.equations, out.leaves.map((x) => t.variableOf(x)), out.rebuild);
+    return new Program(
+      vars,
+      t.constants,
+      t.equations,
+      out.leaves.map((x) => t.variableOf(x)),
+      out.rebuild,
+    );
   };
 }
 

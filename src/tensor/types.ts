@@ -52,7 +52,8 @@ export type BroadcastCheck<X, Y> = HasNever<Broadcast<ShapeOf<X>, ShapeOf<Y>>> e
 /** The result shape of a broadcasting binary op on X and Y. */
 export type BinaryResult<X, Y> = Broadcast<ShapeOf<X>, ShapeOf<Y>>;
 
-type InnerCheck<K1 extends number, K2 extends number> = IsLiteral<K1> extends true ? (IsLiteral<K2> extends true ? (K1 extends K2 ? unknown : { readonly "matmul inner dimensions differ": readonly [K1, K2] }) : unknown) : unknown;
+type InnerCheck<K1 extends number, K2 extends number> =
+  IsLiteral<K1> extends true ? (IsLiteral<K2> extends true ? (K1 extends K2 ? unknown : { readonly "matmul inner dimensions differ": readonly [K1, K2] }) : unknown) : unknown;
 
 /** The contracted dims of matmul(A, B) (NumPy rules: 1-D operands are a row / a column). */
 type Contracted<A extends Shape, B extends Shape> = [
@@ -60,7 +61,8 @@ type Contracted<A extends Shape, B extends Shape> = [
   B extends readonly [infer K extends number] ? K : B extends readonly [...number[], infer K extends number, number] ? K : number,
 ];
 
-export type MatMulCheck<A extends Shape, B extends Shape> = IsTuple<A> extends false ? unknown : IsTuple<B> extends false ? unknown : InnerCheck<Contracted<A, B>[0], Contracted<A, B>[1]>;
+export type MatMulCheck<A extends Shape, B extends Shape> =
+  IsTuple<A> extends false ? unknown : IsTuple<B> extends false ? unknown : InnerCheck<Contracted<A, B>[0], Contracted<A, B>[1]>;
 
 /** matmul's result shape: batch dims broadcast, then [M, N]; 1-D operands lose their added axis. */
 export type MatMul<A extends Shape, B extends Shape> =
@@ -89,7 +91,6 @@ export type Reshaped<T extends readonly number[]> = { readonly [K in keyof T]: T
 
 /** The default transpose: the last two dims swapped. */
 export type Transposed<S extends Shape> = S extends readonly [...infer R extends number[], infer A extends number, infer B extends number] ? readonly [...R, B, A] : S;
-
 
 // ── Axes ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -167,11 +168,8 @@ type Split<N> = `${N & number}` extends `${infer C extends Digit}${infer D exten
 type AddDigit<A extends Digit, B extends Digit, C extends Digit> = Split<[...Tup<A>, ...Tup<B>, ...Tup<C>]["length"]>;
 type MulDigit<A extends Digit, B extends Digit, C extends Digit> = Split<[...Times<A, B>, ...Tup<C>]["length"]>;
 /** [A − B − C mod 10, borrow]. */
-type SubDigit<A extends Digit, B extends Digit, C extends Digit> = Tup<A> extends [...Tup<B>, ...Tup<C>, ...infer R]
-  ? [R["length"], 0]
-  : [...Tup<10>, ...Tup<A>] extends [...Tup<B>, ...Tup<C>, ...infer R]
-    ? [R["length"], 1]
-    : never;
+type SubDigit<A extends Digit, B extends Digit, C extends Digit> =
+  Tup<A> extends [...Tup<B>, ...Tup<C>, ...infer R] ? [R["length"], 0] : [...Tup<10>, ...Tup<A>] extends [...Tup<B>, ...Tup<C>, ...infer R] ? [R["length"], 1] : never;
 
 type Head<D extends Dec> = D extends [infer X extends Digit, ...Dec] ? X : 0;
 type Tail<D extends Dec> = D extends [Digit, ...infer R extends Dec] ? R : [];
@@ -190,7 +188,11 @@ type Scale<A extends Dec, B extends Digit, C extends Digit = 0> = A extends [inf
   : C extends 0
     ? []
     : [C];
-type MulRaw<A extends Dec, B extends Dec> = B extends [infer X extends Digit, ...infer R extends Dec] ? (MulRaw<A, R> extends infer P extends Dec ? Add<Scale<A, X>, [0, ...P]> : never) : [];
+type MulRaw<A extends Dec, B extends Dec> = B extends [infer X extends Digit, ...infer R extends Dec]
+  ? MulRaw<A, R> extends infer P extends Dec
+    ? Add<Scale<A, X>, [0, ...P]>
+    : never
+  : [];
 type Mul<A extends Dec, B extends Dec> = MulRaw<A, B> extends infer P extends Dec ? Trim<P> : never;
 type SubRaw<A extends Dec, B extends Dec, C extends Digit = 0> = A extends [infer X extends Digit, ...infer R extends Dec]
   ? SubDigit<X, Head<B>, C> extends [infer D extends Digit, infer C2 extends Digit]
@@ -267,7 +269,11 @@ export type Squeezed<S extends Shape, A> =
         ? Shape
         : Readonly<DropAt<S, AxisIndex<S, A & number>>>;
 
-type HasNumberDim<S extends readonly number[]> = S extends readonly [infer H extends number, ...infer R extends number[]] ? (IsLiteral<H> extends true ? HasNumberDim<R> : true) : false;
+type HasNumberDim<S extends readonly number[]> = S extends readonly [infer H extends number, ...infer R extends number[]]
+  ? IsLiteral<H> extends true
+    ? HasNumberDim<R>
+    : true
+  : false;
 
 /** `unknown` unless squeeze's literal axis has a literal size other than 1: then an error naming the shape and the axis. */
 export type SqueezeCheck<S extends Shape, A> = [AxisIndex<S, A & number>] extends [never]
@@ -426,13 +432,14 @@ export type ConcatCheck<Ts extends readonly Tensor[], A extends number> = Ts ext
   : unknown;
 
 /** stack's result shape: the (first) shape with the tensor count inserted at the literal axis. */
-export type Stack<Ts extends readonly Tensor[], A extends number> = (number extends Ts["length"] ? Ts[number] : Ts[0]) extends Tensor<infer S>
-  ? IsTuple<S> extends false
-    ? Shape
-    : [AxisIndex<[...S, 0], A>] extends [never]
+export type Stack<Ts extends readonly Tensor[], A extends number> =
+  (number extends Ts["length"] ? Ts[number] : Ts[0]) extends Tensor<infer S>
+    ? IsTuple<S> extends false
       ? Shape
-      : Readonly<InsertAt<S, AxisIndex<[...S, 0], A>, Ts["length"]>>
-  : Shape;
+      : [AxisIndex<[...S, 0], A>] extends [never]
+        ? Shape
+        : Readonly<InsertAt<S, AxisIndex<[...S, 0], A>, Ts["length"]>>
+    : Shape;
 
 /** `unknown`, or an error type naming the first shape and one that differs from it. */
 export type StackCheck<Ts extends readonly Tensor[]> = Ts extends readonly [Tensor<infer S0>, ...infer Rest]

@@ -35,7 +35,11 @@ export function reshapedShape(from: Shape, shape: readonly number[]): number[] {
   const inferred = shape.indexOf(-1);
   let target: number[];
   if (inferred >= 0 && shape.indexOf(-1, inferred + 1) < 0) {
-    const rest = expectShape(op, "shape", shape.filter((_, i) => i !== inferred));
+    const rest = expectShape(
+      op,
+      "shape",
+      shape.filter((_, i) => i !== inferred),
+    );
     const known = sizeOf(rest);
     if (known === 0 || size % known !== 0) {
       throw new AdError("ShapeMismatch", `cannot infer −1 in [${shape.join(", ")}] for ${size} elements (shape ${formatShape(from)})`, {
@@ -149,7 +153,8 @@ export function expandedShape(from: Shape, shape: readonly number[]): number[] {
  * or `{ start, stop, step }` takes a Python-style range (negative indices count from the end,
  * negative steps walk backwards, out-of-range bounds are clipped); `null` keeps the whole axis.
  */
-export type SliceSpec = number | null | readonly [(number | null)?, (number | null)?, (number | null)?] | { readonly start?: number; readonly stop?: number; readonly step?: number };
+export type SliceSpec =
+  number | null | readonly [(number | null)?, (number | null)?, (number | null)?] | { readonly start?: number; readonly stop?: number; readonly step?: number };
 
 export function slice(t: Tensor, specs: readonly SliceSpec[]): Tensor {
   expectTensor("slice", t);
@@ -226,7 +231,14 @@ export function squeeze(t: Tensor, axis?: number): Tensor {
   expectTensor(op, t);
   if (axis === undefined) {
     const keep = t.shape.map((d, i) => (d === 1 ? -1 : i)).filter((i) => i >= 0);
-    return new Tensor(t.storage, t.dtype, keep.map((i) => t.shape[i]), keep.map((i) => t.strides[i]), t.offset, t.device);
+    return new Tensor(
+      t.storage,
+      t.dtype,
+      keep.map((i) => t.shape[i]),
+      keep.map((i) => t.strides[i]),
+      t.offset,
+      t.device,
+    );
   }
   const a = normalizeAxis(op, axis, t.rank);
   if (t.shape[a] !== 1) {

@@ -72,7 +72,11 @@ export function checkGradient(f: (x: number[]) => number, x: ArrayLike<number>, 
   const step = opts.step ?? 1e-3;
   const rtol = opts.rtol ?? 1e-6;
   const atol = opts.atol ?? 1e-8;
-  for (const [name, v] of [["step", step], ["rtol", rtol], ["atol", atol]] as const) {
+  for (const [name, v] of [
+    ["step", step],
+    ["rtol", rtol],
+    ["atol", atol],
+  ] as const) {
     if (typeof v !== "number" || !(v >= 0) || !Number.isFinite(v)) {
       throw invalidArgument(op, `${name} must be a finite number ≥ 0, got ${describe(v)}`, { argument: name });
     }
@@ -113,7 +117,10 @@ export function checkGradient(f: (x: number[]) => number, x: ArrayLike<number>, 
     failing.length === 0
       ? `gradient matches finite differences in all ${components.length} components`
       : failing
-          .map((c) => `x[${c.index}] = ${point[c.index]}: analytic ${c.analytic}, numeric ${c.numeric}, abs error ${c.absError.toExponential(2)}, rel error ${c.relError.toExponential(2)}`)
+          .map(
+            (c) =>
+              `x[${c.index}] = ${point[c.index]}: analytic ${c.analytic}, numeric ${c.numeric}, abs error ${c.absError.toExponential(2)}, rel error ${c.relError.toExponential(2)}`,
+          )
           .join("\n");
   return { ok: failing.length === 0, components, worst, summary };
 }

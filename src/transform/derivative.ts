@@ -91,7 +91,8 @@ export function reverseSlow(op: string, kernels: Kernels): (args: Argument[]) =>
  */
 export function reverseInto(op: string, kernels: Kernels): (gradient: readonly unknown[], ...args: Argument[]) => ReverseResult {
   return (gradient, ...args) => {
-    if (!isArray(gradient)) throw invalidArgument(op, `into(gradient, ...args): gradient must be an array with one entry per argument, got ${describe(gradient)}`, { argument: "gradient" });
+    if (!isArray(gradient))
+      throw invalidArgument(op, `into(gradient, ...args): gradient must be an array with one entry per argument, got ${describe(gradient)}`, { argument: "gradient" });
     const kinds = argumentKinds(op, "arguments", args, kernels.inferred.length);
     const entries = lengthOf(op, "gradient", gradient);
     if (entries !== args.length) throw new AdError("ShapeMismatch", `into: ${entries} gradient entries for ${args.length} arguments`, { op, gradient: entries, args: args.length });
@@ -100,9 +101,15 @@ export function reverseInto(op: string, kernels: Kernels): (gradient: readonly u
       if (kinds[i] !== "arr") continue;
       const g = gradient[i] as unknown;
       const n = (args[i] as ArrayLike<number>).length;
-      if (!isFloat64Array(g)) throw invalidArgument(op, `into: gradient[${i}] must be a Float64Array of length ${n} (argument ${i} is an array), got ${describe(g)}`, { argument: `gradient[${i}]`, got: describe(g) });
-      if (g.length !== n) throw new AdError("ShapeMismatch", `into: gradient[${i}] has length ${g.length}, argument ${i} has length ${n}`, { op, argument: i, expected: n, got: g.length });
-      if (args.includes(g as never) || adjoints.includes(g)) throw invalidArgument(op, `into: gradient[${i}] is also an argument or another gradient entry; each needs its own array`, { argument: `gradient[${i}]` });
+      if (!isFloat64Array(g))
+        throw invalidArgument(op, `into: gradient[${i}] must be a Float64Array of length ${n} (argument ${i} is an array), got ${describe(g)}`, {
+          argument: `gradient[${i}]`,
+          got: describe(g),
+        });
+      if (g.length !== n)
+        throw new AdError("ShapeMismatch", `into: gradient[${i}] has length ${g.length}, argument ${i} has length ${n}`, { op, argument: i, expected: n, got: g.length });
+      if (args.includes(g as never) || adjoints.includes(g))
+        throw invalidArgument(op, `into: gradient[${i}] is also an argument or another gradient entry; each needs its own array`, { argument: `gradient[${i}]` });
       g.fill(0);
       adjoints.push(g);
     }

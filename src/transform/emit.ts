@@ -28,7 +28,29 @@ export interface Runtime {
 /** Literal lengths up to this are allocated inline: they cannot fail for want of memory. */
 const SMALL_ARRAY = 1 << 20;
 
-const MATH_NAMES = new Set(["sqrt", "cbrt", "exp", "expm1", "log", "log1p", "log2", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "abs", "sign"]);
+const MATH_NAMES = new Set([
+  "sqrt",
+  "cbrt",
+  "exp",
+  "expm1",
+  "log",
+  "log1p",
+  "log2",
+  "sin",
+  "cos",
+  "tan",
+  "asin",
+  "acos",
+  "atan",
+  "sinh",
+  "cosh",
+  "tanh",
+  "asinh",
+  "acosh",
+  "atanh",
+  "abs",
+  "sign",
+]);
 const BINARY_SYMBOL: Record<string, string> = { add: "+", sub: "-", mul: "*", div: "/", mod: "%" };
 const COMPARE_SYMBOL: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge: ">=", eq: "===", ne: "!==" };
 
@@ -235,7 +257,17 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
   const prologue: string[] = [];
   for (const h of helpers) prologue.push(`const ${h} = $runtime.${h};`);
   if (p.externals.length > 0) prologue.push("const partial = $runtime.partial;");
-  if (usesStack) prologue.push("let spare = null;", "const grow = (s, need) => {", "  let n = 2 * s.length;", "  while (n < need) n *= 2;", "  const t = new Float64Array(n);", "  t.set(s);", "  return t;", "};");
+  if (usesStack)
+    prologue.push(
+      "let spare = null;",
+      "const grow = (s, need) => {",
+      "  let n = 2 * s.length;",
+      "  while (n < need) n *= 2;",
+      "  const t = new Float64Array(n);",
+      "  t.set(s);",
+      "  return t;",
+      "};",
+    );
   p.externals.forEach((e, i) => prologue.push(`const ${e.name} = $externals[${i}].fn, ${e.ruleName} = $externals[${i}].rule;`));
   p.constArrays.forEach((c, i) => prologue.push(`const ${name(c.id)} = $arrays[${i}];`));
 
@@ -246,7 +278,9 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
     ...declarations,
     ...lines,
     ...(usesStack ? ["  spare = stack;"] : []),
-    p.gradientResult === undefined ? `  return [${p.outputs.map(atom).join(", ")}];` : `  return { value: ${atom(p.outputs[0])}, gradient: [${p.gradientResult.map(atom).join(", ")}] };`,
+    p.gradientResult === undefined
+      ? `  return [${p.outputs.map(atom).join(", ")}];`
+      : `  return { value: ${atom(p.outputs[0])}, gradient: [${p.gradientResult.map(atom).join(", ")}] };`,
     "}",
   ].join("\n");
   const factory = new FunctionConstructor("$runtime", "$externals", "$arrays", `"use strict";\n${source}\nreturn ${p.name};`) as (
@@ -254,5 +288,13 @@ export function emit(p: Program, header: readonly string[], runtime: Runtime): E
     ext: Program["externals"],
     arrays: Float64Array[],
   ) => (...args: unknown[]) => unknown[];
-  return { source, kernel: p.name, fn: factory(runtime, p.externals, p.constArrays.map((c) => c.value)) };
+  return {
+    source,
+    kernel: p.name,
+    fn: factory(
+      runtime,
+      p.externals,
+      p.constArrays.map((c) => c.value),
+    ),
+  };
 }

@@ -212,7 +212,9 @@ export abstract class Expressions {
       return num(v);
     }
     if (!node.computed && obj.type === "Identifier" && obj.name === "Number" && scope.lookup("Number") === undefined) {
-      const v = ({ EPSILON: Number.EPSILON, MAX_VALUE: Number.MAX_VALUE, MIN_VALUE: Number.MIN_VALUE, POSITIVE_INFINITY: Infinity, NEGATIVE_INFINITY: -Infinity } as Record<string, number>)[node.property.name];
+      const v = (
+        { EPSILON: Number.EPSILON, MAX_VALUE: Number.MAX_VALUE, MIN_VALUE: Number.MIN_VALUE, POSITIVE_INFINITY: Infinity, NEGATIVE_INFINITY: -Infinity } as Record<string, number>
+      )[node.property.name];
       if (v !== undefined) return num(v);
     }
     if (!node.computed && node.property.name === "length") return this.b.emit({ op: "length", arr: this.array(obj, scope) }, "n");
@@ -268,7 +270,12 @@ export abstract class Expressions {
       if (this.inlineRules) {
         // Second order: the rule's own code gives the partial, as values the next transform differentiates.
         if (atoms.length !== 1) {
-          throw unsupported(this.where, node, `second derivatives through the defineDerivative function ${callee.name} of ${atoms.length} arguments`, "its rule returns an array of partials, which cannot be inlined; only a function of one number is differentiated twice");
+          throw unsupported(
+            this.where,
+            node,
+            `second derivatives through the defineDerivative function ${callee.name} of ${atoms.length} arguments`,
+            "its rule returns an array of partials, which cannot be inlined; only a function of one number is differentiated twice",
+          );
         }
         const partial = this.inline(this.ruleBinding(callee.name, ext.rule as never), atoms, node, this.where, [undefined]);
         this.b.out.push({ s: "call", dst, fn: b.index, args: atoms, partials: [], uses: [partial] });
@@ -292,7 +299,12 @@ export abstract class Expressions {
     }
     const binary = (MATH_BINARY as Record<string, BinaryOp>)[name];
     if (binary === undefined) {
-      throw unsupported(this.where, node, name === "random" ? "Math.random" : `Math.${name}`, name === "random" ? "pass random numbers in as arguments" : "it has no derivative rule in the shared table");
+      throw unsupported(
+        this.where,
+        node,
+        name === "random" ? "Math.random" : `Math.${name}`,
+        name === "random" ? "pass random numbers in as arguments" : "it has no derivative rule in the shared table",
+      );
     }
     const xs = atoms();
     if ((binary === "pow" || binary === "atan2") && xs.length !== 2) throw unsupported(this.where, node, `Math.${name} with ${xs.length} arguments`);
@@ -346,11 +358,13 @@ export abstract class Expressions {
     if (init.type === "CallExpression" && init.callee.type === "MemberExpression" && !init.callee.computed) {
       const callee = init.callee as N;
       const method: string = callee.property.name;
-      if (method === "from" && isGlobal(callee.object, "Float64Array", scope) && init.arguments.length === 1) return made(this.copyArray(this.array(init.arguments[0], scope), create));
+      if (method === "from" && isGlobal(callee.object, "Float64Array", scope) && init.arguments.length === 1)
+        return made(this.copyArray(this.array(init.arguments[0], scope), create));
       if (method === "slice" && init.arguments.length === 0 && callee.object.type === "Identifier") return made(this.copyArray(this.array(callee.object, scope), create));
       // new Array(n).fill(v), Array(n).fill(v), new Float64Array(n).fill(v)
       const inner = callee.object as N;
-      const isMaker = (inner.type === "NewExpression" || inner.type === "CallExpression") && (isGlobal(inner.callee, "Array", scope) || isGlobal(inner.callee, "Float64Array", scope));
+      const isMaker =
+        (inner.type === "NewExpression" || inner.type === "CallExpression") && (isGlobal(inner.callee, "Array", scope) || isGlobal(inner.callee, "Float64Array", scope));
       if (method === "fill" && isMaker && inner.arguments.length === 1 && init.arguments.length === 1) {
         const by = inner.callee.name as "Array" | "Float64Array";
         if (inner.type === "CallExpression" && by === "Float64Array") throw unsupported(this.where, inner, "Float64Array(n) without new", "JS throws a TypeError there");
@@ -428,7 +442,8 @@ export abstract class Expressions {
       const binding = scope.lookup(left.object.name);
       if (binding?.k === "arr" && !binding.writable) throw unsupported(this.where, node, `writing to the constant array ${left.object.name}`);
       const index = this.number(this.scalar(left.property, scope), left.property);
-      if (index.t === "num" && !(Number.isInteger(index.v) && index.v >= 0)) throw unsupported(this.where, node, "a write outside an array's length", `index ${index.v}: an array has no element there`);
+      if (index.t === "num" && !(Number.isInteger(index.v) && index.v >= 0))
+        throw unsupported(this.where, node, "a write outside an array's length", `index ${index.v}: an array has no element there`);
       const old = op === undefined ? num(NaN) : this.b.emit({ op: "load", arr, index }, "elem");
       const value = this.number(rhs(old), node.right);
       this.b.out.push({ s: "store", arr, index, value, at: site(this.where, node) });

@@ -78,7 +78,10 @@ export function forward(p: Program, options: { readonly allowCalls: boolean }): 
           b.out.push(st);
           if (!active.has(st.dst)) break;
           if (!options.allowCalls && st.uses === undefined) {
-            throw new AdError("UnsupportedOp", `second derivatives through the defineDerivative function ${p.externals[st.fn].name} need its rule's source`, { op: "transformHessian", construct: "defineDerivative call" });
+            throw new AdError("UnsupportedOp", `second derivatives through the defineDerivative function ${p.externals[st.fn].name} need its rule's source`, {
+              op: "transformHessian",
+              construct: "defineDerivative call",
+            });
           }
           const t = sum(st.args.map((a, i) => term(dotOf(a), st.uses?.[i] ?? ref(st.partials[i]))));
           b.out.push({ s: "assign", dst: dot(st.dst), e: { op: "copy", a: t } });

@@ -285,7 +285,12 @@ function exitAdjoints(after: readonly Stmt[], output: Atom): Map<number, number 
     const g = adj.get(st.dst) ?? 0;
     if (g === 0) continue;
     const e = st.e;
-    const unknown = () => exprReads(e, (a) => add(a, "unknown"), (id) => adj.set(id, "unknown"));
+    const unknown = () =>
+      exprReads(
+        e,
+        (a) => add(a, "unknown"),
+        (id) => adj.set(id, "unknown"),
+      );
     if (g === "unknown") {
       unknown();
       continue;

@@ -34,7 +34,8 @@ export function generate(functionSource: string, options: GenerateOptions = {}):
   // Number constants are inlined; arrays and functions would need `$arrays`/`$externals`, which only
   // exist at run time. (Not read off the generated text: user names and snippets may be spelled so.)
   for (const v of Object.values(options.constants ?? {}) as unknown[]) {
-    if (typeof v !== "number" && typeof v !== "boolean") throw new AdError("UnsupportedOp", "only number constants can be compiled at build time", { op: "differentiate", construct: "non-number constant" });
+    if (typeof v !== "number" && typeof v !== "boolean")
+      throw new AdError("UnsupportedOp", "only number constants can be compiled at build time", { op: "differentiate", construct: "non-number constant" });
   }
   presetSource(stand, parseSource(functionSource, options.at));
   const df = differentiate(stand, { mode, constants: options.constants });

@@ -20,7 +20,9 @@ export const weakMapGet: <K extends object, V>(map: WeakMap<K, V>, key: K) => V 
 /** The `Function` constructor: the one place the generated code is compiled. */
 export const FunctionConstructor: FunctionConstructor = Function;
 
-const typedArrayTag = uncurry(Reflect.getOwnPropertyDescriptor(Reflect.getPrototypeOf(Float64Array.prototype) as object, Symbol.toStringTag)!.get!) as (self: unknown) => string | undefined;
+const typedArrayTag = uncurry(Reflect.getOwnPropertyDescriptor(Reflect.getPrototypeOf(Float64Array.prototype) as object, Symbol.toStringTag)!.get!) as (
+  self: unknown,
+) => string | undefined;
 
 /**
  * A brand check: a real Float64Array (of any realm, or a subclass), not a Proxy of one nor an object

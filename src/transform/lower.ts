@@ -73,7 +73,10 @@ export class Lowerer extends Expressions {
   /** A scope for a function's free names: the options' constants and functions. */
   rootScope(options: LowerOptions): Scope {
     const scope = new Scope(null);
-    for (const [option, raw] of [["constants", options.constants], ["functions", options.functions]] as const) {
+    for (const [option, raw] of [
+      ["constants", options.constants],
+      ["functions", options.functions],
+    ] as const) {
       for (const [name, c] of readConstants("differentiate", option, raw)) {
         if (c.k === "number" || c.k === "boolean") scope.set(name, { k: "const", value: c.value });
         else if (c.k === "array") {
@@ -135,7 +138,8 @@ export class Lowerer extends Expressions {
     this.checkFunctionKind(node, where);
     const params = node.params as N[];
     params.forEach((p, i) => {
-      if (p.type !== "Identifier") throw unsupported(where, p, p.type === "RestElement" ? "a rest parameter" : p.type === "AssignmentPattern" ? "a default parameter value" : "a destructuring parameter");
+      if (p.type !== "Identifier")
+        throw unsupported(where, p, p.type === "RestElement" ? "a rest parameter" : p.type === "AssignmentPattern" ? "a default parameter value" : "a destructuring parameter");
       const a = args[i];
       if (a === undefined) throw unsupported(where, p, `a call without argument ${p.name}`, "pass every parameter");
       if ("arr" in a) scope.set(p.name, { k: "arr", id: a.arr, writable: true });
@@ -201,7 +205,13 @@ export class Lowerer extends Expressions {
     if (kind === this.b.locals.get(b.id).kind) return this.assignVariable(b, a, name);
     // In the function's straight-line code nothing after reads the old local, so the name may move
     // to a boolean one; in a branch or loop of it the other path would still see the number.
-    if (this.nested > this.fnCtx.nestedAtEntry) throw unsupported(this.where, node, `changing ${name} between number and boolean`, "a var is undefined (a number) until assigned: declare a boolean with let where it is used");
+    if (this.nested > this.fnCtx.nestedAtEntry)
+      throw unsupported(
+        this.where,
+        node,
+        `changing ${name} between number and boolean`,
+        "a var is undefined (a number) until assigned: declare a boolean with let where it is used",
+      );
     b.id = this.b.locals.add(name, kind);
     b.param = undefined;
     this.assignTo(b.id, a);
@@ -480,7 +490,12 @@ export class Lowerer extends Expressions {
     const params: number[] = [];
     this.checkFunctionKind(parsedFn.node, parsedFn.where);
     (parsedFn.node.params as N[]).forEach((p, i) => {
-      if (p.type !== "Identifier") throw unsupported(parsedFn.where, p, p.type === "RestElement" ? "a rest parameter" : p.type === "AssignmentPattern" ? "a default parameter value" : "a destructuring parameter");
+      if (p.type !== "Identifier")
+        throw unsupported(
+          parsedFn.where,
+          p,
+          p.type === "RestElement" ? "a rest parameter" : p.type === "AssignmentPattern" ? "a default parameter value" : "a destructuring parameter",
+        );
       const id = this.b.locals.add(p.name, kinds[i] ?? "num");
       params.push(id);
       scope.set(p.name, kinds[i] === "arr" ? { k: "arr", id, writable: true } : { k: "var", id, mutable: true, param: i });
@@ -492,5 +507,3 @@ export class Lowerer extends Expressions {
     return { name, locals: this.b.locals.list, params, copied, body: this.b.out, outputs: [ref(this.fnCtx.result)], externals: this.externals, constArrays: this.constArrays };
   }
 }
-
-

@@ -76,7 +76,10 @@ export function parseFunction(fn: (...args: never[]) => unknown): Parsed {
   }
   // `function f() {}` and arrows parse as expressions in parentheses; a method's source (`m(x) {}`,
   // `get m() {}`) only inside an object literal.
-  for (const [prefix, suffix] of [["(", ")"], ["({", "})"]] as const) {
+  for (const [prefix, suffix] of [
+    ["(", ")"],
+    ["({", "})"],
+  ] as const) {
     let program: Node & { body: Node[] };
     try {
       program = parse(prefix + source + suffix, { ecmaVersion: "latest", locations: false, sourceType: "script" }) as Node & { body: Node[] };
@@ -113,10 +116,21 @@ export function parseSource(text: string, at: { line: number; column: number } =
     program = parse(`(${source})`, { ecmaVersion: "latest", locations: false, sourceType: "module" }) as Node & { body: Node[] };
   } catch (e) {
     if (outOfStack(e)) throw tooDeepAt({ source, shift: 1 }, e);
-    throw new AdError("UnsupportedOp", `the source does not parse as a JavaScript function (line ${at.line}, column ${at.column})`, { op: "differentiate", construct: "unparseable source", line: at.line, column: at.column });
+    throw new AdError("UnsupportedOp", `the source does not parse as a JavaScript function (line ${at.line}, column ${at.column})`, {
+      op: "differentiate",
+      construct: "unparseable source",
+      line: at.line,
+      column: at.column,
+    });
   }
   const node = functionIn(program);
-  if (node === undefined) throw new AdError("UnsupportedOp", `not a function expression (line ${at.line}, column ${at.column})`, { op: "differentiate", construct: "not a function", line: at.line, column: at.column });
+  if (node === undefined)
+    throw new AdError("UnsupportedOp", `not a function expression (line ${at.line}, column ${at.column})`, {
+      op: "differentiate",
+      construct: "not a function",
+      line: at.line,
+      column: at.column,
+    });
   return { node, source, shift: 1 };
 }
 

@@ -55,5 +55,12 @@ export function precompiled(spec: PrecompiledSpec, fn: (...args: never[]) => unk
   };
   const lower = { constants: spec.constants, functions: undefined };
   if (spec.mode === "forward") return mark(forwardWrapper(op, kernels), "forward", fn, lower, spec.source, inferred) as unknown as ForwardDerivative;
-  return mark(withInto(spec.entry(first, reverseSlow(op, kernels), isFloat64Array), reverseInto(op, kernels)), "reverse", fn, lower, spec.source, inferred) as unknown as ReverseDerivative;
+  return mark(
+    withInto(spec.entry(first, reverseSlow(op, kernels), isFloat64Array), reverseInto(op, kernels)),
+    "reverse",
+    fn,
+    lower,
+    spec.source,
+    inferred,
+  ) as unknown as ReverseDerivative;
 }

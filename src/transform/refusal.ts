@@ -15,12 +15,16 @@ export interface Site {
 
 export function refusal(construct: string, site: Site, hint = "", extra: Readonly<Record<string, unknown>> = {}): AdError {
   const { line, column, snippet } = site;
-  return new AdError("UnsupportedOp", `${construct} is not supported by source transformation, at line ${line}, column ${column} (${line}:${column}): \`${snippet}\`${hint ? `; ${hint}` : ""}`, {
-    op: "differentiate",
-    construct,
-    line,
-    column,
-    snippet,
-    ...extra,
-  });
+  return new AdError(
+    "UnsupportedOp",
+    `${construct} is not supported by source transformation, at line ${line}, column ${column} (${line}:${column}): \`${snippet}\`${hint ? `; ${hint}` : ""}`,
+    {
+      op: "differentiate",
+      construct,
+      line,
+      column,
+      snippet,
+      ...extra,
+    },
+  );
 }

@@ -255,7 +255,10 @@ export function reverse(original: Program, options: ReverseOptions): Program {
     const stmts = [...f.pre, ...f.post];
     const mine = assigned(stmts);
     const outer = { active, saved, resets, iterationAdjoint, iterationLocals, parts };
-    active = activity(stmts, [...outer.active].filter((id) => !mine.has(id) && !f.sums.has(id)));
+    active = activity(
+      stmts,
+      [...outer.active].filter((id) => !mine.has(id) && !f.sums.has(id)),
+    );
     const onAPath = assignmentsOnAPath(stmts);
     saved = (id) => (onAPath.get(id) ?? 0) > 1;
     resets = (id) => mine.has(id);
@@ -307,7 +310,10 @@ export function reverse(original: Program, options: ReverseOptions): Program {
           b.out.push({ s: "store", arr: g, index: ref(j), value: nonzero === undefined ? product : b.select(nonzero, product, num(0)) });
           b.out.push({ s: "assign", dst: j, e: { op: "binary", fn: "add", a: ref(j), b: num(1) } });
         });
-        const loop: Stmt[] = [{ s: "assign", dst: j, e: { op: "copy", a: num(0) } }, { s: "loop", pre, cond: ref(cond), post }];
+        const loop: Stmt[] = [
+          { s: "assign", dst: j, e: { op: "copy", a: num(0) } },
+          { s: "loop", pre, cond: ref(cond), post },
+        ];
         if (options.guards) b.out.push({ s: "if", cond: b.compare("ne", a, num(1)), then: loop, else: [] });
         else b.out.push(...loop);
       }
@@ -394,7 +400,10 @@ export function reverse(original: Program, options: ReverseOptions): Program {
         case "loop": {
           avail.clear();
           const readAfter = (id: number) => (lastRead.get(id) ?? -1) > at;
-          const f = stmts === body ? fusable(st, stmts.slice(0, at), stmts.slice(at + 1), p.outputs[0], { active, sites: (id) => sites.get(id) ?? 0, written, integers, locals, readAfter }) : undefined;
+          const f =
+            stmts === body
+              ? fusable(st, stmts.slice(0, at), stmts.slice(at + 1), p.outputs[0], { active, sites: (id) => sites.get(id) ?? 0, written, integers, locals, readAfter })
+              : undefined;
           if (f !== undefined) {
             const fused = fuse(f, st.cond);
             fwd.push(...fused.fwd);
@@ -441,18 +450,18 @@ export function reverse(original: Program, options: ReverseOptions): Program {
       if (id < primalCount) needed.add(id);
     };
     const reads = (stmts: readonly Stmt[]) => {
-    for (const st of stmts) {
-      if (inversions.has(st)) continue;
-      if (st.s === "if") {
-        forEachRead([{ ...st, then: [], else: [] }], note);
-        reads(st.then);
-        reads(st.else);
-      } else if (st.s === "loop") {
-        forEachRead([{ ...st, pre: [], post: [] }], note);
-        reads(st.pre);
-        reads(st.post);
-      } else forEachRead([st], note);
-    }
+      for (const st of stmts) {
+        if (inversions.has(st)) continue;
+        if (st.s === "if") {
+          forEachRead([{ ...st, then: [], else: [] }], note);
+          reads(st.then);
+          reads(st.else);
+        } else if (st.s === "loop") {
+          forEachRead([{ ...st, pre: [], post: [] }], note);
+          reads(st.pre);
+          reads(st.post);
+        } else forEachRead([st], note);
+      }
     };
     reads(rev);
     return needed;
@@ -468,12 +477,14 @@ export function reverse(original: Program, options: ReverseOptions): Program {
   // A value is saved for the reverse sweep that reads it: the main one, or a fused iteration's own.
   const neededMain = neededBy(rev);
   const neededFused = neededBy(fusedReverse);
-  const keepSave = (needed: Set<number>) => (st: Stmt): boolean => {
-    if (inversions.has(st)) return needed.has((st as { dst: number }).dst);
-    if (st.s === "push" && st.a.t === "local" && st.a.id < primalCount) return needed.has(st.a.id);
-    if (st.s === "pop" && st.dst < primalCount) return needed.has(st.dst);
-    return true;
-  };
+  const keepSave =
+    (needed: Set<number>) =>
+    (st: Stmt): boolean => {
+      if (inversions.has(st)) return needed.has((st as { dst: number }).dst);
+      if (st.s === "push" && st.a.t === "local" && st.a.id < primalCount) return needed.has(st.a.id);
+      if (st.s === "pop" && st.dst < primalCount) return needed.has(st.dst);
+      return true;
+    };
   const filter = (stmts: Stmt[], needed: Set<number>): Stmt[] =>
     stmts
       .filter(keepSave(needed))
@@ -496,17 +507,22 @@ export function reverse(original: Program, options: ReverseOptions): Program {
   const adjointArrays = arrayParams.map((id) => adj(id));
   const outputs: Atom[] = [ref(value), ...numberParams.map((id) => (active.has(id) ? ref(adj(id)) : num(0)))];
   // The final load merging (index.ts's cse) leaves copies; propagating them keeps the source short.
-  return optimize(cse(optimize(prune({
-    ...p,
-    name: locals.reserve(`${p.name}_gradient`),
-    locals: locals.list,
-    params: [...p.params, ...adjointArrays],
-    body: [...filter(fwd, neededMain), ...tail, ...filter(rev, neededMain)],
-    outputs,
-    gradientResult: p.params.map((id) => (locals.get(id).kind === "arr" ? ref(adj(id)) : active.has(id) ? ref(adj(id)) : num(0))),
-  }))));
+  return optimize(
+    cse(
+      optimize(
+        prune({
+          ...p,
+          name: locals.reserve(`${p.name}_gradient`),
+          locals: locals.list,
+          params: [...p.params, ...adjointArrays],
+          body: [...filter(fwd, neededMain), ...tail, ...filter(rev, neededMain)],
+          outputs,
+          gradientResult: p.params.map((id) => (locals.get(id).kind === "arr" ? ref(adj(id)) : active.has(id) ? ref(adj(id)) : num(0))),
+        }),
+      ),
+    ),
+  );
 }
-
 
 /** How many times one pass through `stmts` may assign each local (the larger branch of an if). */
 function assignmentsOnAPath(stmts: readonly Stmt[]): Map<number, number> {

@@ -138,10 +138,7 @@ export function binaryPartials(bl: Builder, fn: BinaryOp | "mod", a: Atom, b: At
       const aWins = bl.compare(fn === "max" ? "gt" : "lt", a, b);
       const bWins = bl.compare(fn === "max" ? "gt" : "lt", b, a);
       const half = num(0.5);
-      return [
-        bl.select(tie, half, bl.select(aWins, num(1), bl.select(bWins, zero, num(NaN)))),
-        bl.select(tie, half, bl.select(aWins, zero, bl.select(bWins, num(1), num(NaN)))),
-      ];
+      return [bl.select(tie, half, bl.select(aWins, num(1), bl.select(bWins, zero, num(NaN)))), bl.select(tie, half, bl.select(aWins, zero, bl.select(bWins, num(1), num(NaN))))];
     }
     case "hypot": {
       const atZero = eq(y, zero);

@@ -18,7 +18,12 @@ export const runtime: Runtime = {
     if (typeof result === "number" && i === 0) return result;
     const v: unknown = result !== null && typeof result === "object" ? (result as ArrayLike<unknown>)[i] : undefined;
     if (typeof v !== "number") {
-      throw new AdError("InvalidArgument", `the derivative rule of ${name} must return one number per argument, got ${describe(result)}`, { op: "defineDerivative", name, index: i, got: describe(result) });
+      throw new AdError("InvalidArgument", `the derivative rule of ${name} must return one number per argument, got ${describe(result)}`, {
+        op: "defineDerivative",
+        name,
+        index: i,
+        got: describe(result),
+      });
     }
     return v;
   },
@@ -31,11 +36,22 @@ export const runtime: Runtime = {
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
       const bytes = size * Float64Array.BYTES_PER_ELEMENT;
-      throw new AdError("InvalidArgument", `cannot allocate ${bytes} bytes for an array of ${size} numbers (line ${line}, column ${column}: ${snippet}): ${error.message}`, { op: "differentiate", size, bytes, line, column });
+      throw new AdError("InvalidArgument", `cannot allocate ${bytes} bytes for an array of ${size} numbers (line ${line}, column ${column}: ${snippet}): ${error.message}`, {
+        op: "differentiate",
+        size,
+        bytes,
+        line,
+        column,
+      });
     }
   },
   outOfRange(index: number, length: number, line: number, column: number, snippet: string): never {
-    throw refusal("a write outside an array's length", { line, column, snippet }, `index ${index}, length ${length}: arrays keep the length they were made with (JS would grow an Array), so make it long enough, e.g. new Array(n).fill(0)`, { index, length });
+    throw refusal(
+      "a write outside an array's length",
+      { line, column, snippet },
+      `index ${index}, length ${length}: arrays keep the length they were made with (JS would grow an Array), so make it long enough, e.g. new Array(n).fill(0)`,
+      { index, length },
+    );
   },
 };
 
@@ -81,9 +97,13 @@ export function expectLike(op: string, label: string, arg: Argument, tangent: un
   const kind = argumentKind(op, label, tangent);
   const argKind = typeof arg === "number" ? "num" : "arr";
   if (kind !== argKind || (kind === "arr" && (tangent as ArrayLike<number>).length !== (arg as ArrayLike<number>).length)) {
-    throw new AdError("ShapeMismatch", `${label} must have the shape of its argument (${argKind === "num" ? "a number" : `an array of ${(arg as ArrayLike<number>).length}`}), got ${describe(tangent)}`, {
-      op,
-      argument: label,
-    });
+    throw new AdError(
+      "ShapeMismatch",
+      `${label} must have the shape of its argument (${argKind === "num" ? "a number" : `an array of ${(arg as ArrayLike<number>).length}`}), got ${describe(tangent)}`,
+      {
+        op,
+        argument: label,
+      },
+    );
   }
 }

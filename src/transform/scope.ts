@@ -106,7 +106,8 @@ export const MATH_CONSTANTS: Readonly<Record<string, number>> = {
 export const GLOBAL_CONSTANTS: Readonly<Record<string, number>> = { Infinity, NaN, undefined: NaN };
 
 /** One entry of `options.constants` / `options.functions`, checked. */
-export type ConstantValue = { k: "number"; value: number } | { k: "boolean"; value: boolean } | { k: "array"; value: ArrayLike<number> } | { k: "function"; value: (...args: never[]) => unknown };
+export type ConstantValue =
+  { k: "number"; value: number } | { k: "boolean"; value: boolean } | { k: "array"; value: ArrayLike<number> } | { k: "function"; value: (...args: never[]) => unknown };
 
 export function readConstants(op: string, option: string, raw: unknown): Map<string, ConstantValue> {
   const out = new Map<string, ConstantValue>();
@@ -125,7 +126,12 @@ export function readConstants(op: string, option: string, raw: unknown): Map<str
         if (typeof e !== "number") throw invalidArgument(op, `options.${option}.${name}[${i}] must be a number`, { argument: option, name, index: i });
       });
       out.set(name, { k: "array", value: Float64Array.from(elements as number[]) });
-    } else throw invalidArgument(op, `options.${option}.${name} must be a number, boolean, array of numbers or function, got ${describe(v)}`, { argument: option, name, got: describe(v) });
+    } else
+      throw invalidArgument(op, `options.${option}.${name} must be a number, boolean, array of numbers or function, got ${describe(v)}`, {
+        argument: option,
+        name,
+        got: describe(v),
+      });
   }
   return out;
 }

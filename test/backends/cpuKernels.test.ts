@@ -84,14 +84,24 @@ describe("mapBinary broadcasts like NumPy", () => {
     try {
       add("add", numbered([2, 3]), numbered([4, 3]));
     } catch (e) {
-      expect((e as { details: unknown }).details).toMatchObject({ op: "add", shapes: [[2, 3], [4, 3]] });
+      expect((e as { details: unknown }).details).toMatchObject({
+        op: "add",
+        shapes: [
+          [2, 3],
+          [4, 3],
+        ],
+      });
     }
   });
 
   it("a unary kernel reads any view and writes a contiguous result of the requested dtype", () => {
     const t = numbered([2, 3]).transpose();
     const y = unaryKernel((v) => v * 2)(t);
-    expect(y.toArray()).toEqual([[0, 6], [2, 8], [4, 10]]);
+    expect(y.toArray()).toEqual([
+      [0, 6],
+      [2, 8],
+      [4, 10],
+    ]);
     expect(y.isContiguous()).toBe(true);
     expect(unaryKernel((v) => (v > 0 ? 1 : 0))(tensor([1, -1]), "bool").toArray()).toEqual([true, false]);
     // Three axes, the middle one reversed and the last strided: no run merges, every row is offset.
@@ -119,38 +129,61 @@ describe("mapBinary broadcasts like NumPy", () => {
 describe("reductions", () => {
   it("sum over random axis sets, with and without keepDims, matches the reference", () => {
     fc.assert(
-      fc.property(fc.array(dim, { maxLength: 4 }).chain((shape) => fc.tuple(fc.constant(shape), fc.subarray(shape.map((_, i) => i)), fc.boolean(), fc.integer({ min: 0, max: 2 }))), ([shape, axes, keep, kind]) => {
-        const t = someView(shape, kind, 1);
-        const r = reduceAxes(t, axes, SUM, keep);
-        const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
-        expect(r.shape).toEqual(keep ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept.map((i) => shape[i]));
-        const sums = new Map<string, number>();
-        const visit = (prefix: number[]) => {
-          if (prefix.length === t.rank) {
-            const key = kept.map((i) => prefix[i]).join(",");
-            sums.set(key, (sums.get(key) ?? 0) + t.at(...prefix));
-          } else for (let i = 0; i < shape[prefix.length]; i++) visit([...prefix, i]);
-        };
-        visit([]);
-        const got = elements(r);
-        const outShape = kept.map((i) => shape[i]);
-        const expected: number[] = [];
-        const walk = (prefix: number[]) => {
-          if (prefix.length === outShape.length) expected.push(sums.get(prefix.join(",")) ?? 0);
-          else for (let i = 0; i < outShape[prefix.length]; i++) walk([...prefix, i]);
-        };
-        walk([]);
-        expect(got).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(dim, { maxLength: 4 }).chain((shape) => fc.tuple(fc.constant(shape), fc.subarray(shape.map((_, i) => i)), fc.boolean(), fc.integer({ min: 0, max: 2 }))),
+        ([shape, axes, keep, kind]) => {
+          const t = someView(shape, kind, 1);
+          const r = reduceAxes(t, axes, SUM, keep);
+          const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+          expect(r.shape).toEqual(keep ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept.map((i) => shape[i]));
+          const sums = new Map<string, number>();
+          const visit = (prefix: number[]) => {
+            if (prefix.length === t.rank) {
+              const key = kept.map((i) => prefix[i]).join(",");
+              sums.set(key, (sums.get(key) ?? 0) + t.at(...prefix));
+            } else for (let i = 0; i < shape[prefix.length]; i++) visit([...prefix, i]);
+          };
+          visit([]);
+          const got = elements(r);
+          const outShape = kept.map((i) => shape[i]);
+          const expected: number[] = [];
+          const walk = (prefix: number[]) => {
+            if (prefix.length === outShape.length) expected.push(sums.get(prefix.join(",")) ?? 0);
+            else for (let i = 0; i < outShape[prefix.length]; i++) walk([...prefix, i]);
+          };
+          walk([]);
+          expect(got).toEqual(expected);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it("folds of their own: a max with −∞ init, a product along the leading axis", () => {
-    const t = tensor([[1, 5, 2], [7, 0, 3]], { dtype: "float64" });
+    const t = tensor(
+      [
+        [1, 5, 2],
+        [7, 0, 3],
+      ],
+      { dtype: "float64" },
+    );
     expect(reduceAxes(t, [1], defineFold(-Infinity, Math.max), false).toArray()).toEqual([5, 7]);
-    expect(reduceAxes(t, [0], defineFold(1, (a, x) => a * x), true).toArray()).toEqual([[7, 0, 6]]);
-    expect(reduceAxes(t.transpose(), [1], defineFold(1, (a, x) => a * x), false).toArray()).toEqual([7, 0, 6]);
+    expect(
+      reduceAxes(
+        t,
+        [0],
+        defineFold(1, (a, x) => a * x),
+        true,
+      ).toArray(),
+    ).toEqual([[7, 0, 6]]);
+    expect(
+      reduceAxes(
+        t.transpose(),
+        [1],
+        defineFold(1, (a, x) => a * x),
+        false,
+      ).toArray(),
+    ).toEqual([7, 0, 6]);
   });
 
   it("a float32 sum accumulates in float64 and rounds once", () => {
@@ -162,15 +195,20 @@ describe("reductions", () => {
 
   it("reduceToShape undoes a broadcast: summing ones gives the repeat count", () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 3 }), fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }), fc.array(fc.boolean(), { maxLength: 3 }), (shape, lead, ones) => {
-        const from = shape.map((d, i) => (ones[i] ? 1 : d));
-        const to = [...lead, ...shape];
-        const g = tensor(1, { dtype: "float64" }).expand(to);
-        const r = reduceToShape("test", g, from);
-        expect(r.shape).toEqual(from);
-        const repeats = to.reduce((p, d) => p * d, 1) / from.reduce((p, d) => p * d, 1);
-        expect(elements(r).every((x) => x === repeats)).toBe(true);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 3 }),
+        fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 }),
+        fc.array(fc.boolean(), { maxLength: 3 }),
+        (shape, lead, ones) => {
+          const from = shape.map((d, i) => (ones[i] ? 1 : d));
+          const to = [...lead, ...shape];
+          const g = tensor(1, { dtype: "float64" }).expand(to);
+          const r = reduceToShape("test", g, from);
+          expect(r.shape).toEqual(from);
+          const repeats = to.reduce((p, d) => p * d, 1) / from.reduce((p, d) => p * d, 1);
+          expect(elements(r).every((x) => x === repeats)).toBe(true);
+        },
+      ),
       { numRuns: 100 },
     );
     expect(broadcastAxes("t", [3, 1], [2, 3, 4])).toEqual([0, 2]);

@@ -155,19 +155,23 @@ describe.runIf(simdAvailable)("threads: dead and failing workers", () => {
     expect(runningWorkers()).toBe(2);
   });
 
-  it.each(["exit", "hang"] as const)("a worker that dies or hangs inside a kernel (%s): the product is exact, the memory and pool are replaced", async (fault) => {
-    stopThreads();
-    setThreads(3);
-    expect(product()).toEqual(expected);
-    const rt = wasmRuntime();
-    injectWorkerFault(1, fault);
-    runUntilFired(); // waits out the stall bound once (about 2 s), then runs the part itself
-    expect(workerDeaths()).toBe(1);
-    expect(wasmRuntime()).not.toBe(rt); // a fresh memory: nothing the stalled thread writes late can reach it
-    await yieldToEvents();
-    expect(product()).toEqual(expected);
-    expect(runningWorkers()).toBe(2);
-  }, 60_000);
+  it.each(["exit", "hang"] as const)(
+    "a worker that dies or hangs inside a kernel (%s): the product is exact, the memory and pool are replaced",
+    async (fault) => {
+      stopThreads();
+      setThreads(3);
+      expect(product()).toEqual(expected);
+      const rt = wasmRuntime();
+      injectWorkerFault(1, fault);
+      runUntilFired(); // waits out the stall bound once (about 2 s), then runs the part itself
+      expect(workerDeaths()).toBe(1);
+      expect(wasmRuntime()).not.toBe(rt); // a fresh memory: nothing the stalled thread writes late can reach it
+      await yieldToEvents();
+      expect(product()).toEqual(expected);
+      expect(runningWorkers()).toBe(2);
+    },
+    60_000,
+  );
 
   it("workers that keep dying: the kernels go on the calling thread, the survivors stop, until setThreads", async () => {
     setThreads(2);

@@ -14,7 +14,6 @@ import { broadcastShapes } from "../../src/tensor/shape.js";
 import { errorCode } from "../support/errorCode.js";
 import { maxAbsDiff } from "../support/backends.js";
 
-
 /** A random [..batch, rows, cols] operand, possibly stored transposed (a view with swapped strides). */
 function operand(seed: number, batch: number[], rows: number, cols: number, transposed: boolean, dtype: "float32" | "float64"): Tensor {
   const r = rng(seed);

@@ -68,8 +68,21 @@ function expectWithin(got: Tensor | undefined, want: Tensor, maxUlps: number, in
 }
 
 const UNARY_REFERENCE: Record<string, (x: Tensor) => Tensor> = {
-  neg: T.neg, abs: T.abs, relu: T.relu, sqrt: T.sqrt, rsqrt: T.rsqrt, exp: T.exp, log: T.log, sin: T.sin, cos: T.cos, tanh: T.tanh, sigmoid: T.sigmoid, softplus: T.softplus,
-  erf: T.erf, gelu: (x) => T.gelu(x), geluTanh: (x) => T.gelu(x, { approximate: "tanh" }),
+  neg: T.neg,
+  abs: T.abs,
+  relu: T.relu,
+  sqrt: T.sqrt,
+  rsqrt: T.rsqrt,
+  exp: T.exp,
+  log: T.log,
+  sin: T.sin,
+  cos: T.cos,
+  tanh: T.tanh,
+  sigmoid: T.sigmoid,
+  softplus: T.softplus,
+  erf: T.erf,
+  gelu: (x) => T.gelu(x),
+  geluTanh: (x) => T.gelu(x, { approximate: "tanh" }),
 };
 
 /** erfc in float64 to ~1e-12: 1 − erf below 3, the continued fraction above (as scalar/special.ts). */
@@ -93,7 +106,16 @@ function expected(op: string, x: Tensor): Tensor {
   return tensor(Float32Array.from(x.data(), oracle), { shape: [...x.shape] });
 }
 const BINARY_REFERENCE: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
-  add: T.add, sub: T.sub, mul: T.mul, div: T.div, maximum: T.maximum, minimum: T.minimum, pow: T.pow, reluGrad, mulSafe, divSafe,
+  add: T.add,
+  sub: T.sub,
+  mul: T.mul,
+  div: T.div,
+  maximum: T.maximum,
+  minimum: T.minimum,
+  pow: T.pow,
+  reluGrad,
+  mulSafe,
+  divSafe,
 };
 /** IEEE ops are bit-identical; the rest within one float32 ulp. */
 const EXACT = new Set<string>(["neg", "abs", "relu", "sqrt", "rsqrt", "add", "sub", "mul", "div", "maximum", "minimum", "reluGrad", "mulSafe", "divSafe"]);
@@ -152,7 +174,12 @@ describe.runIf(simdAvailable)("wasm unary kernels", () => {
 
   it.each(Object.keys(ORACLE))("%s agrees with the reference's formula where that is accurate (x ≥ −5)", (op) => {
     const x = linear(-5, 40, 200_003);
-    expectWithin(unary(op as UnaryOp, x, 0), onCpu(() => UNARY_REFERENCE[op](x)), 1, x);
+    expectWithin(
+      unary(op as UnaryOp, x, 0),
+      onCpu(() => UNARY_REFERENCE[op](x)),
+      1,
+      x,
+    );
   });
 
   it("sin and cos near multiples of π/2 and past the reduction's range (recomputed there)", () => {
@@ -160,7 +187,13 @@ describe.runIf(simdAvailable)("wasm unary kernels", () => {
     const k = Float32Array.from({ length: 20_000 }, (_, i) => (i * 16 + (i % 16)) * (Math.PI / 2));
     const big = Float32Array.from({ length: 1000 }, (_, i) => TRIG_LIMIT * (0.999 + i * 0.001) * (i % 2 ? -1 : 1));
     for (const x of [tensor(k), tensor(big), tensor(Float32Array.from(k, (v, i) => (i % 3 === 0 ? v * 1e20 : v)))]) {
-      for (const op of ["sin", "cos"] as const) expectWithin(unary(op, x, 0), onCpu(() => UNARY_REFERENCE[op](x)), 1, x);
+      for (const op of ["sin", "cos"] as const)
+        expectWithin(
+          unary(op, x, 0),
+          onCpu(() => UNARY_REFERENCE[op](x)),
+          1,
+          x,
+        );
     }
   });
 
@@ -173,7 +206,11 @@ describe.runIf(simdAvailable)("wasm unary kernels", () => {
     expect(unary("neg", T.cast(m, "int32"), 0)).toBeUndefined();
     // A contiguous slice (offset storage) is covered.
     const rows = T.slice(m, [[5, 15]]);
-    expectWithin(unary("exp", rows, 0), onCpu(() => T.exp(rows)), 1);
+    expectWithin(
+      unary("exp", rows, 0),
+      onCpu(() => T.exp(rows)),
+      1,
+    );
   });
 
   it("leaves small tensors to the reference (size threshold)", () => {
@@ -185,14 +222,26 @@ describe.runIf(simdAvailable)("wasm unary kernels", () => {
 
 /** Operand shapes for each layout the kernels cover, for a [rows, n] output. */
 const LAYOUT_CASES: Record<string, (r: number, n: number) => [number[], number[]]> = {
-  "same shape": (r, n) => [[r, n], [r, n]],
+  "same shape": (r, n) => [
+    [r, n],
+    [r, n],
+  ],
   "scalar b": (r, n) => [[r, n], []],
   "scalar a": (r, n) => [[1], [r, n]],
   "bias row b": (r, n) => [[r, n], [n]],
   "bias row a": (r, n) => [[n], [2, r, n]],
-  "column b": (r, n) => [[r, n], [r, 1]],
-  "column a": (r, n) => [[r, 1], [r, n]],
-  outer: (r, n) => [[r, 1], [1, n]],
+  "column b": (r, n) => [
+    [r, n],
+    [r, 1],
+  ],
+  "column a": (r, n) => [
+    [r, 1],
+    [r, n],
+  ],
+  "outer": (r, n) => [
+    [r, 1],
+    [1, n],
+  ],
 };
 
 describe.runIf(simdAvailable)("wasm binary kernels", () => {
@@ -225,11 +274,26 @@ describe.runIf(simdAvailable)("wasm binary kernels", () => {
     const grid = special.flatMap((a) => special.map((b) => [a, b]));
     const a = tensor(Float32Array.from(grid, ([x]) => x));
     const b = tensor(Float32Array.from(grid, ([, y]) => y));
-    expectWithin(binary("pow", a, b, 0), onCpu(() => T.pow(a, b)), 0);
+    expectWithin(
+      binary("pow", a, b, 0),
+      onCpu(() => T.pow(a, b)),
+      0,
+    );
     const base = linear(-20, 20, 40_001);
-    for (const e of [2, 3, -1, 0.5, 7.25, -9]) expectWithin(binary("pow", base, tensor(e), 0), onCpu(() => T.pow(base, e)), 1, base);
+    for (const e of [2, 3, -1, 0.5, 7.25, -9])
+      expectWithin(
+        binary("pow", base, tensor(e), 0),
+        onCpu(() => T.pow(base, e)),
+        1,
+        base,
+      );
     const pos = T.exp(linear(-80, 80, 20_001));
-    expectWithin(binary("pow", pos, tensor(1.1), 0), onCpu(() => T.pow(pos, 1.1)), 1, pos);
+    expectWithin(
+      binary("pow", pos, tensor(1.1), 0),
+      onCpu(() => T.pow(pos, 1.1)),
+      1,
+      pos,
+    );
   });
 
   it("declines strided views, mixed dtypes, size 0 and a lone pair of scalars", () => {
@@ -251,7 +315,10 @@ describe.runIf(simdAvailable)("wasm binary kernels", () => {
 /** Random values in `shape`, a few of them special; a pow base keeps to magnitudes where aᵇ is interesting. */
 function mixed(shape: number[], dtype: "float32" | "float64", seed: number, base: boolean): Tensor {
   const r = T.rng(seed);
-  const x = T.randn(shape, { rng: r, dtype }).mul(base ? 3 : 10).data().slice();
+  const x = T.randn(shape, { rng: r, dtype })
+    .mul(base ? 3 : 10)
+    .data()
+    .slice();
   const specials = [0, -0, Infinity, -Infinity, NaN, 1, -1, 2, 1e-40];
   for (let i = 0; i < x.length; i += 7) x[i] = specials[(i / 7 + Math.abs(seed)) % specials.length];
   return tensor(x, { dtype, shape });

@@ -10,7 +10,6 @@ import * as T from "../../src/tensor/index.js";
 import { grad, type Tensor } from "../../src/tensor/index.js";
 import { onBackend } from "../support/backends.js";
 
-
 describe.runIf(simdAvailable)("the engine on the wasm backend, at sizes that reach its kernels", () => {
   it("an MLP with softmax cross-entropy: values and gradients agree with the cpu backend", () => {
     const r = T.rng(11);
@@ -42,7 +41,14 @@ describe.runIf(simdAvailable)("the engine on the wasm backend, at sizes that rea
   it("strided views and other broadcasts fall back: the same bits as the cpu backend", () => {
     const m = T.randn([64, 96], { rng: T.rng(5) });
     const t = T.transpose(m);
-    const run = () => [T.exp(t), T.add(t, T.randn([96, 1], { rng: T.rng(6) })), T.sum(t, -1), T.max(t, 0), T.mul(T.slice(m, [null, [null, null, 2]]), 3), T.add(T.randn([4, 1, 64], { rng: T.rng(7) }), T.randn([1, 8, 64], { rng: T.rng(8) }))];
+    const run = () => [
+      T.exp(t),
+      T.add(t, T.randn([96, 1], { rng: T.rng(6) })),
+      T.sum(t, -1),
+      T.max(t, 0),
+      T.mul(T.slice(m, [null, [null, null, 2]]), 3),
+      T.add(T.randn([4, 1, 64], { rng: T.rng(7) }), T.randn([1, 8, 64], { rng: T.rng(8) })),
+    ];
     const [cpu, wasm] = (["cpu", "wasm"] as const).map((name) => onBackend(name, run));
     cpu.forEach((c, i) => expect(Array.from(wasm[i].data())).toEqual(Array.from(c.data())));
   });

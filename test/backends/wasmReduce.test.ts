@@ -12,12 +12,13 @@ import * as T from "../../src/tensor/index.js";
 import { tensor, type Tensor } from "../../src/tensor/index.js";
 import { onBackend } from "../support/backends.js";
 
-
 const REFERENCE = { sum: T.sum, max: T.max, min: T.min } as const;
 
 /** Random [r, n] values with zeros of both signs, infinities and NaN sprinkled in when `special`. */
 function values(r: number, n: number, dtype: "float32" | "float64", seed: number, special: boolean): Tensor {
-  const x = T.randn([r, n], { rng: T.rng(seed), dtype }).data().slice();
+  const x = T.randn([r, n], { rng: T.rng(seed), dtype })
+    .data()
+    .slice();
   if (special) {
     const picks = [0, -0, -0, 0, Infinity, -Infinity, NaN];
     for (let i = seed % 5; i < x.length; i += 5 + (i % 3)) x[i] = picks[i % picks.length];
@@ -51,18 +52,26 @@ const dim = fc.oneof(fc.integer({ min: 1, max: 17 }), fc.constantFrom(64, 333));
 describe.runIf(simdAvailable)("wasm reductions", () => {
   it("sum over all, trailing and leading axes matches the reference (property)", () => {
     fc.assert(
-      fc.property(dim, dim, fc.constantFrom("float32" as const, "float64" as const), fc.constantFrom("all", "rows", "cols"), fc.boolean(), fc.nat(), (r, n, dtype, kind, keep, seed) => {
-        const x = values(r, n, dtype, seed, seed % 4 === 0);
-        const axes = kind === "all" ? [0, 1] : kind === "rows" ? [1] : [0];
-        const got = reduce("sum", x, axes, keep, 0);
-        const want = onBackend("cpu", () => T.sum(x, axes, keep));
-        // Summing over size-1 axes only is a copy, which the reference makes.
-        if (got === undefined) return void expect(axes.every((a) => x.shape[a] === 1)).toBe(true);
-        // Column sums keep the reference's order (with one column it is a row sum, reordered).
-        if (kind === "cols" && n > 1) expect(Array.from((got as Tensor).data())).toEqual(Array.from(want.data()));
-        else expectSumClose(got as Tensor, want, x, axes);
-        expect((got as Tensor).shape).toEqual(want.shape);
-      }),
+      fc.property(
+        dim,
+        dim,
+        fc.constantFrom("float32" as const, "float64" as const),
+        fc.constantFrom("all", "rows", "cols"),
+        fc.boolean(),
+        fc.nat(),
+        (r, n, dtype, kind, keep, seed) => {
+          const x = values(r, n, dtype, seed, seed % 4 === 0);
+          const axes = kind === "all" ? [0, 1] : kind === "rows" ? [1] : [0];
+          const got = reduce("sum", x, axes, keep, 0);
+          const want = onBackend("cpu", () => T.sum(x, axes, keep));
+          // Summing over size-1 axes only is a copy, which the reference makes.
+          if (got === undefined) return void expect(axes.every((a) => x.shape[a] === 1)).toBe(true);
+          // Column sums keep the reference's order (with one column it is a row sum, reordered).
+          if (kind === "cols" && n > 1) expect(Array.from((got as Tensor).data())).toEqual(Array.from(want.data()));
+          else expectSumClose(got as Tensor, want, x, axes);
+          expect((got as Tensor).shape).toEqual(want.shape);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -91,7 +100,11 @@ describe.runIf(simdAvailable)("wasm reductions", () => {
   });
 
   it("the first zero decides the sign of a zero extreme, as in the reference", () => {
-    const x = tensor([[-0, 0, -1], [0, -0, -2], [-3, -0, -0]]);
+    const x = tensor([
+      [-0, 0, -1],
+      [0, -0, -2],
+      [-3, -0, -0],
+    ]);
     const got = (reduce("max", x, [1], false, 0) as Tensor).data();
     expect([Object.is(got[0], -0), Object.is(got[1], 0), Object.is(got[2], -0)]).toEqual([true, true, true]);
   });
@@ -106,6 +119,11 @@ describe.runIf(simdAvailable)("wasm reductions", () => {
     expect(reduce("sum", T.zeros([0, 3]), [1], false, 0)).toBeUndefined();
     // A contiguous slice (offset storage) is covered.
     const rows = T.slice(x, [[2, 5]]);
-    expectSumClose(reduce("sum", rows, [1, 2], false, 0) as Tensor, onBackend("cpu", () => T.sum(rows, [1, 2])), rows, [1, 2]);
+    expectSumClose(
+      reduce("sum", rows, [1, 2], false, 0) as Tensor,
+      onBackend("cpu", () => T.sum(rows, [1, 2])),
+      rows,
+      [1, 2],
+    );
   });
 });

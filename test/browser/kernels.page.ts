@@ -129,7 +129,16 @@ export async function run(): Promise<PageReport> {
   }
   const two = threadedWork();
   const threadsIdentical = one.every((o, i) => o.length === two[i].length && o.every((v, k) => Object.is(v, two[i][k])));
-  return { backends, defaultBackend, crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true, cases: report, workers: readyWorkers(), started, threadsIdentical, evalAllowed: evalAllowed() };
+  return {
+    backends,
+    defaultBackend,
+    crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
+    cases: report,
+    workers: readyWorkers(),
+    started,
+    threadsIdentical,
+    evalAllowed: evalAllowed(),
+  };
 }
 
 (globalThis as { adjointRun?: typeof run }).adjointRun = run;

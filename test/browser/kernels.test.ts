@@ -47,9 +47,11 @@ describe.runIf(hasChromium)("wasm kernels and threads in chromium", () => {
 
   async function report(path: string): Promise<{ report: PageReport; errors: string[] }> {
     const { page, errors } = await openPage(browser, `${server.origin}${path}`);
-    await page.waitForFunction(() => typeof (globalThis as { adjointRun?: unknown }).adjointRun === "function", undefined, { timeout: 30_000 }).catch((e: unknown) => {
-      throw new Error(`the page did not load: ${errors.join("; ") || String(e)}`);
-    });
+    await page
+      .waitForFunction(() => typeof (globalThis as { adjointRun?: unknown }).adjointRun === "function", undefined, { timeout: 30_000 })
+      .catch((e: unknown) => {
+        throw new Error(`the page did not load: ${errors.join("; ") || String(e)}`);
+      });
     const result = await page.evaluate(() => (globalThis as unknown as { adjointRun: () => Promise<PageReport> }).adjointRun());
     await page.close();
     return { report: result, errors };

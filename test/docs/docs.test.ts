@@ -11,7 +11,12 @@ import { codeBlocks, toModule } from "./codeBlocks.js";
 
 const root = resolve(__dirname, "../..");
 const outDir = join(__dirname, ".blocks");
-const files = ["README.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const files = [
+  "README.md",
+  ...readdirSync(join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 
 // Start empty: a block that moved leaves no module of its old line behind.
 rmSync(outDir, { recursive: true, force: true });

@@ -13,8 +13,15 @@ const flat = (t: Tensor): number[] => Array.from(t.data());
 
 describe("batches", () => {
   it("in order: batches of batchSize, the last one smaller unless dropLast", () => {
-    expect([...batches([x, y], { batchSize: 4 })].map(([, yb]) => flat(yb))).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
-    expect([...batches([x, y], { batchSize: 4, dropLast: true })].map(([xb]) => xb.shape)).toEqual([[4, 2], [4, 2]]);
+    expect([...batches([x, y], { batchSize: 4 })].map(([, yb]) => flat(yb))).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
+    expect([...batches([x, y], { batchSize: 4, dropLast: true })].map(([xb]) => xb.shape)).toEqual([
+      [4, 2],
+      [4, 2],
+    ]);
   });
 
   it("shuffled: a permutation that keeps x and y rows together, fixed by the seed", () => {

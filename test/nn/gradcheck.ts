@@ -46,7 +46,11 @@ export function checkModuleGradients(m: Module, x: Tensor, what: string, options
     flat(jax).forEach((v, i) => expect(Math.abs(v - flat(p.grad!)[i]), `${what}: JAX-style ∂/∂${name}[${i}]`).toBeLessThanOrEqual(1e-12 + 1e-9 * Math.abs(v)));
   }
   if (options.inputGrad !== false) {
-    const report = checkGradient((vs) => noGrad(() => loss(tensor(vs, { dtype: "float64", shape: [...x.shape] }))).item(), flat(x), { gradient: flat(xIn.grad!), rtol, atol: 1e-8 });
+    const report = checkGradient((vs) => noGrad(() => loss(tensor(vs, { dtype: "float64", shape: [...x.shape] }))).item(), flat(x), {
+      gradient: flat(xIn.grad!),
+      rtol,
+      atol: 1e-8,
+    });
     expect(report.ok, `${what}: ∂/∂input\n${report.summary}`).toBe(true);
   }
   m.zeroGrad();

@@ -32,11 +32,29 @@ interface Spec {
 
 const valuesOf = (dtype: FileDtype, n: number) =>
   fc.array(
-    dtype === "F32" ? fc.float({ noNaN: true }) : dtype === "F64" ? fc.double({ noNaN: true }) : dtype === "I32" ? fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) : dtype === "BOOL" ? fc.integer({ min: 0, max: 1 }) : fc.integer({ min: 0, max: 255 }),
+    dtype === "F32"
+      ? fc.float({ noNaN: true })
+      : dtype === "F64"
+        ? fc.double({ noNaN: true })
+        : dtype === "I32"
+          ? fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })
+          : dtype === "BOOL"
+            ? fc.integer({ min: 0, max: 1 })
+            : fc.integer({ min: 0, max: 255 }),
     { minLength: n, maxLength: n },
   );
-const tensorArb = fc.tuple(fc.string({ maxLength: 5 }).filter((s) => s !== "__metadata__"), fc.constantFrom<FileDtype>("F32", "F64", "I32", "BOOL", "U8"), fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }))
-  .chain(([name, dtype, shape]) => valuesOf(dtype, shape.reduce((a, b) => a * b, 1)).map((values) => ({ name, dtype, shape, values })));
+const tensorArb = fc
+  .tuple(
+    fc.string({ maxLength: 5 }).filter((s) => s !== "__metadata__"),
+    fc.constantFrom<FileDtype>("F32", "F64", "I32", "BOOL", "U8"),
+    fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }),
+  )
+  .chain(([name, dtype, shape]) =>
+    valuesOf(
+      dtype,
+      shape.reduce((a, b) => a * b, 1),
+    ).map((values) => ({ name, dtype, shape, values })),
+  );
 const specArb: fc.Arbitrary<Spec> = fc.record({
   tensors: fc.uniqueArray(tensorArb, { selector: (t) => t.name, maxLength: 5 }),
   metadata: fc.option(fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 6 }), { maxKeys: 3 })),
@@ -46,7 +64,23 @@ const specArb: fc.Arbitrary<Spec> = fc.record({
 
 /** Values a header field should not hold. */
 const junkArb = fc.oneof(
-  fc.constantFrom("F16", "constructor", "__proto__", "toString", "", null, true, -1, 1.5, 2 ** 53 + 2, [2 ** 31, 2 ** 31], [2 ** 52, 2 ** 52, 2 ** 52], new Array(65).fill(1), [2 ** 53 + 2, 2 ** 53 + 6], {}),
+  fc.constantFrom(
+    "F16",
+    "constructor",
+    "__proto__",
+    "toString",
+    "",
+    null,
+    true,
+    -1,
+    1.5,
+    2 ** 53 + 2,
+    [2 ** 31, 2 ** 31],
+    [2 ** 52, 2 ** 52, 2 ** 52],
+    new Array(65).fill(1),
+    [2 ** 53 + 2, 2 ** 53 + 6],
+    {},
+  ),
   fc.array(fc.oneof(fc.integer({ min: -3, max: 40 }), fc.constantFrom(1.5, "2", null, 2 ** 53)), { maxLength: 4 }),
 );
 type Mutation =
@@ -173,7 +207,9 @@ describe("generated headers and files load correctly or throw an AdError", () =>
         if (mutations.length === 0) {
           expect(plain(fromBytes.value)).toEqual({
             metadata: spec.metadata ?? {},
-            tensors: byName(spec.tensors.map(({ name, dtype, shape, values }) => ({ name, dtype: DTYPE[dtype], shape, values: dtype === "F32" ? values.map(Math.fround) : values }))),
+            tensors: byName(
+              spec.tensors.map(({ name, dtype, shape, values }) => ({ name, dtype: DTYPE[dtype], shape, values: dtype === "F32" ? values.map(Math.fround) : values })),
+            ),
           });
         }
         // Whatever loaded writes back and reads again unchanged.

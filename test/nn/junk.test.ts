@@ -50,12 +50,20 @@ const JUNK: (() => unknown)[] = [
   () => ({ rng: rng(1), batchSize: 2 }),
   () => ({ lr: 0.1 }),
   () => tensor([1, 2]),
-  () => tensor([[1, 2], [3, 4]]),
+  () =>
+    tensor([
+      [1, 2],
+      [3, 4],
+    ]),
   () => tensor([1, 0], { dtype: "int32" }),
   () => tensor([true]),
   () => zeros([0, 3]),
   () => zeros([2, 3, 4, 4]),
-  () => tensor([[1, 2], [3, 4]]).transpose(),
+  () =>
+    tensor([
+      [1, 2],
+      [3, 4],
+    ]).transpose(),
   () => new Uint8Array([1, 2, 3]),
   () => new Uint8Array(16),
   () => rng(3),
@@ -144,7 +152,10 @@ const RUNS = 150;
 // temporary one (the path is still junk to them; only where it lands changes).
 const scratch = mkdtempSync(join(tmpdir(), "adjoint-junk-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-const inScratch = (f: (path: never, ...rest: never[]) => unknown) => (path: unknown, ...rest: unknown[]) => f((typeof path === "string" ? join(scratch, path.replace(/[\\/]/g, "_")) : path) as never, ...(rest as never[]));
+const inScratch =
+  (f: (path: never, ...rest: never[]) => unknown) =>
+  (path: unknown, ...rest: unknown[]) =>
+    f((typeof path === "string" ? join(scratch, path.replace(/[\\/]/g, "_")) : path) as never, ...(rest as never[]));
 const FILE_FUNCTIONS: Record<string, unknown> = { saveFile: inScratch(nn.saveFile), loadFile: inScratch(nn.loadFile) };
 
 describe("nn and optim: junk in, AdError out", () => {
@@ -175,7 +186,17 @@ describe("nn and optim: junk in, AdError out", () => {
 
 describe("a forged tensor at every position of every export and method", () => {
   it("is refused with an AdError or ignored, never read", async () => {
-    const forgedArgs = (n: number, at: number) => Array.from({ length: Math.max(n, 1) }, (_, i) => (at < 0 || i === at ? forgedTensor() : i === 0 ? tensor([[1, 2], [3, 4]]) : 2));
+    const forgedArgs = (n: number, at: number) =>
+      Array.from({ length: Math.max(n, 1) }, (_, i) =>
+        at < 0 || i === at
+          ? forgedTensor()
+          : i === 0
+            ? tensor([
+                [1, 2],
+                [3, 4],
+              ])
+            : 2,
+      );
     for (const [name, value] of Object.entries({ ...nn, ...optim })) {
       if (typeof value !== "function" || name === "Module" || name === "Optimizer") continue;
       const f = value as (...args: unknown[]) => unknown;
@@ -193,7 +214,8 @@ describe("a forged tensor at every position of every export and method", () => {
 });
 
 describe("the reported escapes are AdErrors naming the op", () => {
-  const refused = (op: string, call: () => unknown) => expect(call).toThrow(expect.objectContaining({ name: "AdError", code: "InvalidArgument", details: expect.objectContaining({ op }) }));
+  const refused = (op: string, call: () => unknown) =>
+    expect(call).toThrow(expect.objectContaining({ name: "AdError", code: "InvalidArgument", details: expect.objectContaining({ op }) }));
 
   it("an optimiser or clipGradNorm given a detached Float32Array", () => {
     for (const C of [optim.SGD, optim.Adam, optim.AdamW, optim.RMSprop]) refused(C.name, () => new C(detached() as never, { lr: 0.1 }));
@@ -234,7 +256,10 @@ describe("the reported escapes are AdErrors naming the op", () => {
 const POSING_BYTES: (() => unknown)[] = [() => new Proxy(new Uint8Array(16), {}), () => Object.create(Uint8Array.prototype), () => new Proxy(new ArrayBuffer(16), {})];
 
 describe("safetensors readers: bytes that only pose as bytes, AdError out", () => {
-  it.each([["loadSafetensors", nn.loadSafetensors], ["readSafetensors", nn.readSafetensors]] as const)("%s", async (name, f) => {
+  it.each([
+    ["loadSafetensors", nn.loadSafetensors],
+    ["readSafetensors", nn.readSafetensors],
+  ] as const)("%s", async (name, f) => {
     for (let i = 0; i < RUNS; i++) {
       const args = [POSING_BYTES[R.int(0, POSING_BYTES.length)](), ...argsOf(1)];
       await settle(name, () => (f as (...a: unknown[]) => unknown)(...args));

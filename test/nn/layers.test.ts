@@ -4,7 +4,23 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Embedding, Flatten, GELU, LayerNorm, Linear, MaxPool2d, ReLU, Sequential, Sigmoid, Tanh } from "../../src/nn/index.js";
+import {
+  AvgPool2d,
+  BatchNorm1d,
+  BatchNorm2d,
+  Conv2d,
+  Dropout,
+  Embedding,
+  Flatten,
+  GELU,
+  LayerNorm,
+  Linear,
+  MaxPool2d,
+  ReLU,
+  Sequential,
+  Sigmoid,
+  Tanh,
+} from "../../src/nn/index.js";
 import { randn, tensor } from "../../src/tensor/creation.js";
 import { rng } from "../../src/tensor/rng.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
@@ -53,7 +69,12 @@ describe("Conv2d", () => {
     const conv = new Conv2d(2, 3, [3, 2], { rng: rng(0), stride: [2, 1], padding: 1 });
     const x = randn([2, 2, 5, 4], { rng: rng(1) });
     const kernel = tf.tensor(flat(conv.weight), [3, 2, 3, 2]).transpose([2, 3, 1, 0]); // [kh, kw, in, out]
-    const padded = tf.pad(nchwToNhwc(x), [[0, 0], [1, 1], [1, 1], [0, 0]]);
+    const padded = tf.pad(nchwToNhwc(x), [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ]);
     const ref = tf.conv2d(padded as tf.Tensor4D, kernel as tf.Tensor4D, [2, 1], "valid").add(tf.tensor(flat(conv.bias!)));
     const y = conv.forward(x);
     expect(y.shape).toEqual([2, 3, 3, 5]);
@@ -82,7 +103,13 @@ describe("pooling and Flatten", () => {
   });
 
   it("gradients through a small conv net", () => {
-    const net = new Sequential(new Conv2d(1, 2, 3, { rng: rng(0), padding: 1, ...f64 }), new Tanh(), new AvgPool2d({ kernel: 2 }), new Flatten(), new Linear(8, 3, { rng: rng(1), ...f64 }));
+    const net = new Sequential(
+      new Conv2d(1, 2, 3, { rng: rng(0), padding: 1, ...f64 }),
+      new Tanh(),
+      new AvgPool2d({ kernel: 2 }),
+      new Flatten(),
+      new Linear(8, 3, { rng: rng(1), ...f64 }),
+    );
     checkModuleGradients(net, randn([2, 1, 4, 4], { rng: rng(5), ...f64 }), "conv net");
   });
 });
@@ -91,10 +118,28 @@ describe("activations", () => {
   it("compute their formulas", () => {
     const x = tensor([-3, -0.5, 0, 0.7, 2], f64);
     const v = flat(x);
-    expectAllClose(flat(new ReLU().forward(x)), v.map((t) => Math.max(0, t)), 0, 0, "ReLU");
+    expectAllClose(
+      flat(new ReLU().forward(x)),
+      v.map((t) => Math.max(0, t)),
+      0,
+      0,
+      "ReLU",
+    );
     expectAllClose(flat(new Tanh().forward(x)), v.map(Math.tanh), 1e-15, 1e-16, "Tanh");
-    expectAllClose(flat(new Sigmoid().forward(x)), v.map((t) => 1 / (1 + Math.exp(-t))), 1e-15, 1e-16, "Sigmoid");
-    expectAllClose(flat(new GELU().forward(x)), v.map((t) => 0.5 * t * (1 + erf(t / Math.SQRT2))), 1e-14, 1e-15, "GELU");
+    expectAllClose(
+      flat(new Sigmoid().forward(x)),
+      v.map((t) => 1 / (1 + Math.exp(-t))),
+      1e-15,
+      1e-16,
+      "Sigmoid",
+    );
+    expectAllClose(
+      flat(new GELU().forward(x)),
+      v.map((t) => 0.5 * t * (1 + erf(t / Math.SQRT2))),
+      1e-14,
+      1e-15,
+      "GELU",
+    );
     const tanhForm = v.map((t) => 0.5 * t * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (t + 0.044715 * t ** 3))));
     expectAllClose(flat(new GELU({ approximate: "tanh" }).forward(x)), tanhForm, 1e-14, 1e-15, "GELU tanh");
   });
@@ -107,8 +152,24 @@ describe("activations", () => {
 describe("LayerNorm", () => {
   it("normalises each sample over the trailing axes (biased variance), then scales and shifts", () => {
     const ln = new LayerNorm([2, 3], f64);
-    ln.weight!.detach().assign(tensor([[1, 2, 3], [4, 5, 6]], f64));
-    ln.bias!.detach().assign(tensor([[0, 1, 0], [1, 0, 1]], f64));
+    ln.weight!.detach().assign(
+      tensor(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        f64,
+      ),
+    );
+    ln.bias!.detach().assign(
+      tensor(
+        [
+          [0, 1, 0],
+          [1, 0, 1],
+        ],
+        f64,
+      ),
+    );
     const x = randn([4, 2, 3], { rng: rng(3), ...f64 });
     const w = flat(ln.weight!);
     const b = flat(ln.bias!);
@@ -144,7 +205,13 @@ describe("BatchNorm", () => {
       const mu = xs.reduce((a, b) => a + b, 0) / n;
       const variance = xs.reduce((a, b) => a + (b - mu) ** 2, 0) / n;
       const ys = flat(y).filter((_, i) => Math.floor(i / 4) % 2 === c);
-      expectAllClose(ys, xs.map((t) => (t - mu) / Math.sqrt(variance + 1e-5)), 1e-12, 1e-12, `channel ${c}`);
+      expectAllClose(
+        ys,
+        xs.map((t) => (t - mu) / Math.sqrt(variance + 1e-5)),
+        1e-12,
+        1e-12,
+        `channel ${c}`,
+      );
       expectAllClose([flat(bn.running_mean)[c], flat(bn.running_var)[c]], [0.25 * mu, 0.75 + 0.25 * variance * (n / (n - 1))], 1e-14, 1e-15, `running stats ${c}`);
     }
     expect(bn.num_batches_tracked.item()).toBe(1);
@@ -157,7 +224,13 @@ describe("BatchNorm", () => {
     bn.running_var.assign(tensor([4, 1, 0.25], f64));
     bn.weight!.detach().assign(tensor([1, 2, 1], f64));
     bn.eval();
-    const x = tensor([[1, 2, 3], [3, 3, 4]], f64);
+    const x = tensor(
+      [
+        [1, 2, 3],
+        [3, 3, 4],
+      ],
+      f64,
+    );
     expectAllClose(flat(bn.forward(x)), [0, 0, 0, 2 / Math.sqrt(4 + 1e-5), 2 / Math.sqrt(1 + 1e-5), 1 / Math.sqrt(0.25 + 1e-5)], 1e-14, 1e-15, "eval");
     expect(flat(bn.running_mean)).toEqual([1, 2, 3]);
     expect(bn.num_batches_tracked.item()).toBe(0);
@@ -210,13 +283,28 @@ describe("Dropout", () => {
 describe("Embedding", () => {
   it("looks up rows for indices of any shape; gradients accumulate on repeated rows", () => {
     const emb = new Embedding(5, 3, { rng: rng(0), ...f64 });
-    const idx = tensor([[4, 0], [4, 2]], { dtype: "int32" });
+    const idx = tensor(
+      [
+        [4, 0],
+        [4, 2],
+      ],
+      { dtype: "int32" },
+    );
     const y = emb.forward(idx);
     expect(y.shape).toEqual([2, 2, 3]);
     const table = emb.weight.toArray() as number[][];
-    expect(y.toArray()).toEqual([[table[4], table[0]], [table[4], table[2]]]);
+    expect(y.toArray()).toEqual([
+      [table[4], table[0]],
+      [table[4], table[2]],
+    ]);
     y.sum().backward();
-    expect(emb.weight.grad!.toArray()).toEqual([[1, 1, 1], [0, 0, 0], [1, 1, 1], [0, 0, 0], [2, 2, 2]]);
+    expect(emb.weight.grad!.toArray()).toEqual([
+      [1, 1, 1],
+      [0, 0, 0],
+      [1, 1, 1],
+      [0, 0, 0],
+      [2, 2, 2],
+    ]);
     expect(thrown(() => emb.forward(tensor([1.5]))).code).toBe("DTypeMismatch");
     expect(thrown(() => emb.forward(tensor([5], { dtype: "int32" }))).code).toBe("InvalidArgument");
   });

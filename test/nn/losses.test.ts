@@ -39,7 +39,13 @@ describe("crossEntropy", () => {
     const ref = refCrossEntropy(logits.toArray() as number[][], labels);
     expectAllClose(flat(crossEntropy(logits, tensor(labels, { dtype: "int32" }), { reduction: "none" })), ref, 1e-14, 1e-15, "none");
     expectClose(crossEntropy(logits, labels).item(), ref.reduce((a, b) => a + b) / 5, 1e-14, 0, "mean");
-    expectClose(crossEntropy(logits, labels, { reduction: "sum" }).item(), ref.reduce((a, b) => a + b), 1e-14, 0, "sum");
+    expectClose(
+      crossEntropy(logits, labels, { reduction: "sum" }).item(),
+      ref.reduce((a, b) => a + b),
+      1e-14,
+      0,
+      "sum",
+    );
     expectClose(crossEntropy(logits, oneHot(tensor(labels, { dtype: "int32" }), 4, "float64")).item(), ref.reduce((a, b) => a + b) / 5, 1e-14, 0, "one-hot");
   });
 
@@ -49,11 +55,20 @@ describe("crossEntropy", () => {
     const tfOneHot = tf.oneHot(tf.tensor1d(y, "int32"), 3);
     const theirs = tf.losses.softmaxCrossEntropy(tfOneHot, tf.tensor(flat(x), [6, 3]), undefined, 0.2).dataSync()[0];
     expectClose(crossEntropy(x, y, { labelSmoothing: 0.2 }).item(), theirs, 1e-5, 0, "smoothed");
-    expectClose(crossEntropy(logits, labels, { labelSmoothing: 0.1 }).item(), refCrossEntropy(logits.toArray() as number[][], labels, 0.1).reduce((a, b) => a + b) / 5, 1e-14, 0, "smoothed f64");
+    expectClose(
+      crossEntropy(logits, labels, { labelSmoothing: 0.1 }).item(),
+      refCrossEntropy(logits.toArray() as number[][], labels, 0.1).reduce((a, b) => a + b) / 5,
+      1e-14,
+      0,
+      "smoothed f64",
+    );
   });
 
   it("is finite at logits of ±1000 (logSoftmax, never log(softmax))", () => {
-    const x = tensor([[1000, -1000, 0], [-1000, 1000, 999]]);
+    const x = tensor([
+      [1000, -1000, 0],
+      [-1000, 1000, 999],
+    ]);
     const l = flat(crossEntropy(x, [0, 2], { reduction: "none" }));
     expectAllClose(l, [0, 1 + Math.log1p(Math.exp(-1))], 1e-6, 1e-6, "extreme");
     const g = grad((t: Tensor) => crossEntropy(t, [0, 2]))(x) as Tensor;
@@ -61,8 +76,20 @@ describe("crossEntropy", () => {
   });
 
   it("gradients, with labels and with probabilities", () => {
-    const probs = tensor([[0.2, 0.8, 0, 0], [0.25, 0.25, 0.25, 0.25], [1, 0, 0, 0], [0, 0, 0.5, 0.5], [0.1, 0.2, 0.3, 0.4]], f64);
-    for (const [what, target] of [["labels", labels], ["probabilities", probs]] as const) {
+    const probs = tensor(
+      [
+        [0.2, 0.8, 0, 0],
+        [0.25, 0.25, 0.25, 0.25],
+        [1, 0, 0, 0],
+        [0, 0, 0.5, 0.5],
+        [0.1, 0.2, 0.3, 0.4],
+      ],
+      f64,
+    );
+    for (const [what, target] of [
+      ["labels", labels],
+      ["probabilities", probs],
+    ] as const) {
       const f = (vs: number[]) => crossEntropy(tensor(vs, { ...f64, shape: [5, 4] }), target, { labelSmoothing: 0.1 }).item();
       const g = grad((t: Tensor) => crossEntropy(t, target, { labelSmoothing: 0.1 }))(logits) as Tensor;
       const report = checkGradient(f, flat(logits), { gradient: flat(g) });
@@ -90,7 +117,10 @@ describe("class labels", () => {
   ];
 
   it.each(bad)("refuse %s as a label (crossEntropy, nllLoss), naming the loss, the label and its position", (_, target, label, position) => {
-    for (const [op, loss] of [["crossEntropy", crossEntropy], ["nllLoss", nllLoss]] as const) {
+    for (const [op, loss] of [
+      ["crossEntropy", crossEntropy],
+      ["nllLoss", nllLoss],
+    ] as const) {
       const e = thrown(() => loss(logits, target as number[]));
       expect(e.code).toBe("InvalidArgument");
       expect(e.details).toMatchObject({ op, label, position, classes: 3 });
@@ -100,8 +130,28 @@ describe("class labels", () => {
 
   it("refuse a bad label in nested batches (position in the batch shape) and in int32 tensors", () => {
     const x = randn([2, 2, 3], { rng: rng(5), ...f64 });
-    expect(thrown(() => crossEntropy(x, [[0, 1], [2, 0.25]] as never)).details).toMatchObject({ label: 0.25, position: [1, 1] });
-    expect(thrown(() => nllLoss(x, tensor([[0, 1], [3, 0]], { dtype: "int32" }))).details).toMatchObject({ label: 3, position: [1, 0] });
+    expect(
+      thrown(() =>
+        crossEntropy(x, [
+          [0, 1],
+          [2, 0.25],
+        ] as never),
+      ).details,
+    ).toMatchObject({ label: 0.25, position: [1, 1] });
+    expect(
+      thrown(() =>
+        nllLoss(
+          x,
+          tensor(
+            [
+              [0, 1],
+              [3, 0],
+            ],
+            { dtype: "int32" },
+          ),
+        ),
+      ).details,
+    ).toMatchObject({ label: 3, position: [1, 0] });
   });
 
   it("accept integer labels from a number[] exactly as from an int32 tensor", () => {
@@ -115,14 +165,24 @@ describe("nllLoss", () => {
     const x = randn([4, 3], { rng: rng(2), ...f64 });
     const y = [2, 0, 0, 1];
     expectClose(nllLoss(logSoftmax(x, -1), y).item(), crossEntropy(x, y).item(), 1e-15, 0, "nll");
-    expectAllClose(flat(nllLoss(x, y, { reduction: "none" })), y.map((c, i) => -(x.toArray() as number[][])[i][c]), 0, 0, "picks −x[label]");
+    expectAllClose(
+      flat(nllLoss(x, y, { reduction: "none" })),
+      y.map((c, i) => -(x.toArray() as number[][])[i][c]),
+      0,
+      0,
+      "picks −x[label]",
+    );
   });
 });
 
 describe("binaryCrossEntropyWithLogits", () => {
   it("matches tf.losses.sigmoidCrossEntropy and the formula, and stays finite at ±1000", () => {
     const x = randn([3, 4], { rng: rng(3) });
-    const y = tensor([[1, 0, 0.5, 1], [0, 0, 1, 0.2], [1, 1, 0, 0]]);
+    const y = tensor([
+      [1, 0, 0.5, 1],
+      [0, 0, 1, 0.2],
+      [1, 1, 0, 0],
+    ]);
     const theirs = tf.losses.sigmoidCrossEntropy(tf.tensor(flat(y), [3, 4]), tf.tensor(flat(x), [3, 4])).dataSync()[0];
     expectClose(binaryCrossEntropyWithLogits(x, y).item(), theirs, 1e-5, 0, "vs TF.js");
     const big = flat(binaryCrossEntropyWithLogits(tensor([1000, -1000, 1000], f64), tensor([1, 0, 0], f64), { reduction: "none" }));
@@ -133,7 +193,13 @@ describe("binaryCrossEntropyWithLogits", () => {
     expectAllClose(flat(binaryCrossEntropyWithLogits(tensor(xs, f64), tensor(ys, f64), { reduction: "none" })), ref, 1e-14, 1e-15, "formula");
     const g = grad((t: Tensor) => binaryCrossEntropyWithLogits(t, tensor(ys, f64), { reduction: "sum" }))(tensor(xs, f64)) as Tensor;
     // d/dx = σ(x) − y
-    expectAllClose(flat(g), xs.map((v, i) => 1 / (1 + Math.exp(-v)) - ys[i]), 1e-14, 1e-15, "gradient");
+    expectAllClose(
+      flat(g),
+      xs.map((v, i) => 1 / (1 + Math.exp(-v)) - ys[i]),
+      1e-14,
+      1e-15,
+      "gradient",
+    );
   });
 });
 

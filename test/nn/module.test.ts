@@ -86,8 +86,21 @@ describe("Module", () => {
 
   it("call() in training mode still updates BatchNorm's running stats (buffers are not substituted)", () => {
     const bn = new BatchNorm1d(2);
-    const x = tensor([[1, 2], [3, 6]]);
-    const g = grad((p: ReturnType<BatchNorm1d["parameterTree"]>) => sum(mul(bn.call(p, x), tensor([[1, 2], [3, 4]]))))(bn.parameterTree()) as Record<string, Tensor>;
+    const x = tensor([
+      [1, 2],
+      [3, 6],
+    ]);
+    const g = grad((p: ReturnType<BatchNorm1d["parameterTree"]>) =>
+      sum(
+        mul(
+          bn.call(p, x),
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+        ),
+      ),
+    )(bn.parameterTree()) as Record<string, Tensor>;
     expect(Object.keys(g)).toEqual(["weight", "bias"]);
     expect(Array.from(bn.running_mean.data())).toEqual([0.2, 0.4].map(Math.fround));
   });
@@ -149,7 +162,10 @@ describe("Module", () => {
 
   it("BatchNorm's running stats and Dropout's masks follow the mode inside a Sequential", () => {
     const net = new Sequential(new BatchNorm1d(2), new Dropout(0.5, { rng: rng(0) }));
-    const x = tensor([[1, 2], [3, 6]]);
+    const x = tensor([
+      [1, 2],
+      [3, 6],
+    ]);
     net.forward(x);
     const bn = net.layers[0] as BatchNorm1d;
     expect(Array.from(bn.running_mean.data())).toEqual([0.2, 0.4].map(Math.fround));
@@ -163,5 +179,5 @@ describe("Module", () => {
 function noDropRef(x: Tensor, bn: BatchNorm1d): number[][] {
   const rm = Array.from(bn.running_mean.data());
   const rv = Array.from(bn.running_var.data());
-  return (x.toArray() as number[][]).map((row) => row.map((v, j) => Math.fround((Math.fround(v - rm[j])) * Math.fround(1 / Math.sqrt(rv[j] + 1e-5)))));
+  return (x.toArray() as number[][]).map((row) => row.map((v, j) => Math.fround(Math.fround(v - rm[j]) * Math.fround(1 / Math.sqrt(rv[j] + 1e-5)))));
 }

@@ -12,7 +12,11 @@ import { rng } from "../../src/tensor/rng.js";
 import { thrown } from "../support/errorCode.js";
 
 /** The spec, independently: u64 LE header length, JSON header, then the byte buffer. */
-function parse(bytes: Uint8Array): { n: number; header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> & { __metadata__?: Record<string, string> }; data: Uint8Array } {
+function parse(bytes: Uint8Array): {
+  n: number;
+  header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> & { __metadata__?: Record<string, string> };
+  data: Uint8Array;
+} {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = Number(dv.getBigUint64(0, true));
   const text = new TextDecoder().decode(bytes.subarray(8, 8 + n));
@@ -36,7 +40,10 @@ function build(header: object, data: Uint8Array, pad = true): Uint8Array {
 
 describe("saveSafetensors writes the spec's layout", () => {
   const tensors = {
-    w: tensor([[1.5, -2], [3, 0.25]]),
+    w: tensor([
+      [1.5, -2],
+      [3, 0.25],
+    ]),
     b: tensor([1e-300, -7], { dtype: "float64" }),
     idx: tensor([-1, 2, 2147483647], { dtype: "int32" }),
     mask: tensor([true, false, true]),
@@ -53,7 +60,10 @@ describe("saveSafetensors writes the spec's layout", () => {
     expect(header.idx.dtype).toBe("I32");
     expect(header.mask).toMatchObject({ dtype: "BOOL", shape: [3] });
     // Contiguous, covering the whole buffer.
-    const spans = Object.entries(header).filter(([k]) => k !== "__metadata__").map(([, v]) => (v as { data_offsets: [number, number] }).data_offsets).sort((a, b) => a[0] - b[0]);
+    const spans = Object.entries(header)
+      .filter(([k]) => k !== "__metadata__")
+      .map(([, v]) => (v as { data_offsets: [number, number] }).data_offsets)
+      .sort((a, b) => a[0] - b[0]);
     let at = 0;
     for (const [s, e] of spans) {
       expect(s).toBe(at);
@@ -94,7 +104,11 @@ describe("loadSafetensors reads files written by others", () => {
     const data = new Uint8Array(4 + 3);
     new DataView(data.buffer).setFloat32(0, 2.5, true);
     data.set([7, 0, 255], 4);
-    const bytes = build({ s: { dtype: "F32", shape: [], data_offsets: [0, 4] }, u: { dtype: "U8", shape: [3], data_offsets: [4, 7] }, e: { dtype: "F64", shape: [0, 2], data_offsets: [7, 7] } }, data, false);
+    const bytes = build(
+      { s: { dtype: "F32", shape: [], data_offsets: [0, 4] }, u: { dtype: "U8", shape: [3], data_offsets: [4, 7] }, e: { dtype: "F64", shape: [0, 2], data_offsets: [7, 7] } },
+      data,
+      false,
+    );
     const t = loadSafetensors(bytes);
     expect(t.s.item()).toBe(2.5);
     expect(t.u.dtype).toBe("int32");
@@ -117,19 +131,25 @@ describe("malformed files are AdErrors", () => {
     ["truncated in the header", () => good.subarray(0, 20)],
     ["truncated in the data", () => good.subarray(0, good.length - 2)],
     ["trailing bytes", () => new Uint8Array([...good, 0, 0, 0, 0])],
-    ["header length larger than the file", () => {
-      const b = good.slice();
-      new DataView(b.buffer).setBigUint64(0, 2n ** 60n, true);
-      return b;
-    }],
+    [
+      "header length larger than the file",
+      () => {
+        const b = good.slice();
+        new DataView(b.buffer).setBigUint64(0, 2n ** 60n, true);
+        return b;
+      },
+    ],
     ["not JSON", () => build({}, new Uint8Array()).map((v, i) => (i === 8 ? 0x41 : v))],
-    ["a JSON array", () => {
-      const json = new TextEncoder().encode("[1, 2]  ");
-      const b = new Uint8Array(8 + json.length);
-      new DataView(b.buffer).setBigUint64(0, BigInt(json.length), true);
-      b.set(json, 8);
-      return b;
-    }],
+    [
+      "a JSON array",
+      () => {
+        const json = new TextEncoder().encode("[1, 2]  ");
+        const b = new Uint8Array(8 + json.length);
+        new DataView(b.buffer).setBigUint64(0, BigInt(json.length), true);
+        b.set(json, 8);
+        return b;
+      },
+    ],
     ["offsets beyond the data", () => header({ a: { dtype: "F32", shape: [4], data_offsets: [8, 24] } })],
     ["offsets reversed", () => header({ a: { dtype: "F32", shape: [0], data_offsets: [8, 4] } })],
     ["offsets that disagree with the shape", () => header({ a: { dtype: "F32", shape: [3], data_offsets: [0, 16] } })],
@@ -193,7 +213,12 @@ describe("the whole header is checked before anything is decoded", () => {
   });
 
   it("an empty tensor may sit at the start of another's span, listed after it", () => {
-    const t = loadSafetensors(build({ a: { dtype: "F32", shape: [1], data_offsets: [0, 4] }, b: { dtype: "I32", shape: [1], data_offsets: [4, 8] }, c: { dtype: "F64", shape: [0], data_offsets: [4, 4] } }, new Uint8Array(8)));
+    const t = loadSafetensors(
+      build(
+        { a: { dtype: "F32", shape: [1], data_offsets: [0, 4] }, b: { dtype: "I32", shape: [1], data_offsets: [4, 8] }, c: { dtype: "F64", shape: [0], data_offsets: [4, 4] } },
+        new Uint8Array(8),
+      ),
+    );
     expect(Object.keys(t)).toEqual(["a", "b", "c"]);
     expect(t.c.shape).toEqual([0]);
   });

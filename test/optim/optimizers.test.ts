@@ -55,14 +55,26 @@ function jaxStyle(make: Make, steps: number): Vec[] {
 const configs: [string, Make, Vec[]][] = [
   ["SGD", (ps) => new SGD(ps, { lr: 0.1 }), sgdRef(p0, gradRef, 3, { lr: 0.1 })],
   ["SGD momentum", (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9 }), sgdRef(p0, gradRef, 3, { lr: 0.1, momentum: 0.9 })],
-  ["SGD dampening + weight decay", (ps) => new SGD(ps, { lr: 0.1, momentum: 0.8, dampening: 0.3, weightDecay: 0.05 }), sgdRef(p0, gradRef, 3, { lr: 0.1, momentum: 0.8, dampening: 0.3, weightDecay: 0.05 })],
+  [
+    "SGD dampening + weight decay",
+    (ps) => new SGD(ps, { lr: 0.1, momentum: 0.8, dampening: 0.3, weightDecay: 0.05 }),
+    sgdRef(p0, gradRef, 3, { lr: 0.1, momentum: 0.8, dampening: 0.3, weightDecay: 0.05 }),
+  ],
   ["SGD Nesterov", (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9, nesterov: true }), sgdRef(p0, gradRef, 3, { lr: 0.1, momentum: 0.9, nesterov: true })],
   ["Adam", (ps) => new Adam(ps, { lr: 0.1 }), adamRef(p0, gradRef, 3, { lr: 0.1 })],
-  ["Adam L2 + betas + eps", (ps) => new Adam(ps, { lr: 0.05, betas: [0.8, 0.9], eps: 0.1, weightDecay: 0.1 }), adamRef(p0, gradRef, 3, { lr: 0.05, betas: [0.8, 0.9], eps: 0.1, weightDecay: 0.1 })],
+  [
+    "Adam L2 + betas + eps",
+    (ps) => new Adam(ps, { lr: 0.05, betas: [0.8, 0.9], eps: 0.1, weightDecay: 0.1 }),
+    adamRef(p0, gradRef, 3, { lr: 0.05, betas: [0.8, 0.9], eps: 0.1, weightDecay: 0.1 }),
+  ],
   ["Adam amsgrad", (ps) => new Adam(ps, { lr: 0.3, amsgrad: true, betas: [0.5, 0.6] }), adamRef(p0, gradRef, 3, { lr: 0.3, amsgrad: true, betas: [0.5, 0.6] })],
   ["AdamW", (ps) => new AdamW(ps, { lr: 0.1, weightDecay: 0.2 }), adamRef(p0, gradRef, 3, { lr: 0.1, weightDecay: 0.2, decoupled: true })],
   ["RMSprop", (ps) => new RMSprop(ps, { lr: 0.01 }), rmspropRef(p0, gradRef, 3, { lr: 0.01 })],
-  ["RMSprop momentum + centered + decay", (ps) => new RMSprop(ps, { lr: 0.01, alpha: 0.9, momentum: 0.5, centered: true, weightDecay: 0.1, eps: 1e-3 }), rmspropRef(p0, gradRef, 3, { lr: 0.01, alpha: 0.9, momentum: 0.5, centered: true, weightDecay: 0.1, eps: 1e-3 })],
+  [
+    "RMSprop momentum + centered + decay",
+    (ps) => new RMSprop(ps, { lr: 0.01, alpha: 0.9, momentum: 0.5, centered: true, weightDecay: 0.1, eps: 1e-3 }),
+    rmspropRef(p0, gradRef, 3, { lr: 0.01, alpha: 0.9, momentum: 0.5, centered: true, weightDecay: 0.1, eps: 1e-3 }),
+  ],
 ];
 
 describe("optimisers follow PyTorch's algorithms", () => {
@@ -89,15 +101,45 @@ describe("optimisers follow PyTorch's algorithms", () => {
       return out;
     };
     // momentum 0.9, lr 0.1: b = 2, p = 0.8; g = 1.6, b = 0.9·2 + 1.6 = 3.4, p = 0.8 − 0.34 = 0.46
-    expectAllClose(run((p) => new SGD([p], { lr: 0.1, momentum: 0.9 }), 2), [0.8, 0.46], 1e-15, 0, "SGD momentum");
+    expectAllClose(
+      run((p) => new SGD([p], { lr: 0.1, momentum: 0.9 }), 2),
+      [0.8, 0.46],
+      1e-15,
+      0,
+      "SGD momentum",
+    );
     // Nesterov: g + μb = 2 + 1.8 = 3.8, p = 0.62; g = 1.24, b = 1.8 + 1.24 = 3.04, p = 0.62 − 0.1·(1.24 + 2.736) = 0.2224
-    expectAllClose(run((p) => new SGD([p], { lr: 0.1, momentum: 0.9, nesterov: true }), 2), [0.62, 0.2224], 1e-14, 0, "SGD Nesterov");
+    expectAllClose(
+      run((p) => new SGD([p], { lr: 0.1, momentum: 0.9, nesterov: true }), 2),
+      [0.62, 0.2224],
+      1e-14,
+      0,
+      "SGD Nesterov",
+    );
     // Adam step 1: m̂ = g, v̂ = g², so p = 1 − lr·g/(|g| + ε) ≈ 1 − lr
-    expectAllClose(run((p) => new Adam([p], { lr: 0.1 }), 1), [1 - (0.1 * 2) / (2 + 1e-8)], 1e-15, 0, "Adam");
+    expectAllClose(
+      run((p) => new Adam([p], { lr: 0.1 }), 1),
+      [1 - (0.1 * 2) / (2 + 1e-8)],
+      1e-15,
+      0,
+      "Adam",
+    );
     // AdamW: p·(1 − 0.1·0.5) = 0.95 first, then the Adam step of the same gradient (taken at p = 1)
-    expectAllClose(run((p) => new AdamW([p], { lr: 0.1, weightDecay: 0.5 }), 1), [0.95 - (0.1 * 2) / (2 + 1e-8)], 1e-15, 0, "AdamW");
+    expectAllClose(
+      run((p) => new AdamW([p], { lr: 0.1, weightDecay: 0.5 }), 1),
+      [0.95 - (0.1 * 2) / (2 + 1e-8)],
+      1e-15,
+      0,
+      "AdamW",
+    );
     // RMSprop step 1: v = 0.01·4 = 0.04, p = 1 − 0.01·2/(0.2 + ε) = 0.9
-    expectAllClose(run((p) => new RMSprop([p], { lr: 0.01 }), 1), [1 - 0.02 / (0.2 + 1e-8)], 1e-15, 0, "RMSprop");
+    expectAllClose(
+      run((p) => new RMSprop([p], { lr: 0.01 }), 1),
+      [1 - 0.02 / (0.2 + 1e-8)],
+      1e-15,
+      0,
+      "RMSprop",
+    );
   });
 });
 

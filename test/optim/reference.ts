@@ -23,7 +23,12 @@ export function sgdRef(p: Vec, grads: (p: Vec) => Vec, steps: number, o: { lr: n
   return out;
 }
 
-export function adamRef(p: Vec, grads: (p: Vec) => Vec, steps: number, o: { lr: number; betas?: [number, number]; eps?: number; weightDecay?: number; decoupled?: boolean; amsgrad?: boolean }): Vec[] {
+export function adamRef(
+  p: Vec,
+  grads: (p: Vec) => Vec,
+  steps: number,
+  o: { lr: number; betas?: [number, number]; eps?: number; weightDecay?: number; decoupled?: boolean; amsgrad?: boolean },
+): Vec[] {
   const [b1, b2] = o.betas ?? [0.9, 0.999];
   const eps = o.eps ?? 1e-8;
   const wd = o.weightDecay ?? 0;
@@ -49,7 +54,12 @@ export function adamRef(p: Vec, grads: (p: Vec) => Vec, steps: number, o: { lr: 
   return out;
 }
 
-export function rmspropRef(p: Vec, grads: (p: Vec) => Vec, steps: number, o: { lr: number; alpha?: number; eps?: number; momentum?: number; centered?: boolean; weightDecay?: number }): Vec[] {
+export function rmspropRef(
+  p: Vec,
+  grads: (p: Vec) => Vec,
+  steps: number,
+  o: { lr: number; alpha?: number; eps?: number; momentum?: number; centered?: boolean; weightDecay?: number },
+): Vec[] {
   const alpha = o.alpha ?? 0.99;
   const eps = o.eps ?? 1e-8;
   const mu = o.momentum ?? 0;

@@ -54,14 +54,23 @@ describe("clipping by global norm", () => {
     const b = tensor([4], { dtype: "float64" }).requireGrad();
     const unused = tensor([1], { dtype: "float64" }).requireGrad();
     // gradients [3, 0] and [4]: global norm 5
-    sum(mul(a, a)).mul(0.5).add(sum(mul(b, b)).mul(0.5)).backward();
+    sum(mul(a, a))
+      .mul(0.5)
+      .add(sum(mul(b, b)).mul(0.5))
+      .backward();
     return [a, b, unused] as const;
   };
 
   it("clipGradNorm scales every .grad by maxNorm/norm and returns the norm before", () => {
     const [a, b, unused] = make();
     expect(clipGradNorm([a, b, unused], 1)).toBe(5);
-    expectAllClose([...Array.from(a.grad!.data()), ...Array.from(b.grad!.data())], [0.6, 0, 0.8].map((v) => v * (5 / (5 + 1e-6))), 1e-15, 0, "clipped");
+    expectAllClose(
+      [...Array.from(a.grad!.data()), ...Array.from(b.grad!.data())],
+      [0.6, 0, 0.8].map((v) => v * (5 / (5 + 1e-6))),
+      1e-15,
+      0,
+      "clipped",
+    );
     expect(unused.grad).toBeNull();
     const [a2, b2] = make();
     expect(clipGradNorm([a2, b2], 10)).toBe(5);
@@ -86,7 +95,11 @@ describe("a schedule's step is a non-negative integer", () => {
     ["warmupCosine", () => warmupCosine(1, { warmupSteps: 2, totalSteps: 10 })],
     ["chainSchedules", () => chainSchedules([0.1, 1], [3])],
   ];
-  const badStep = fc.oneof(fc.constantFrom(NaN, Infinity, -Infinity, -1, -0.5, 0.5, 2 ** 53), fc.double().filter((x) => !(Number.isInteger(x) && x >= 0 && x <= Number.MAX_SAFE_INTEGER)), fc.integer({ max: -1 }));
+  const badStep = fc.oneof(
+    fc.constantFrom(NaN, Infinity, -Infinity, -1, -0.5, 0.5, 2 ** 53),
+    fc.double().filter((x) => !(Number.isInteger(x) && x >= 0 && x <= Number.MAX_SAFE_INTEGER)),
+    fc.integer({ max: -1 }),
+  );
 
   it.each(SCHEDULES)("%s refuses NaN, fractions and negative steps, naming itself", (op, make) => {
     const s = make();

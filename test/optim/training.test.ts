@@ -14,7 +14,12 @@ import { matmul } from "../../src/tensor/primitives/matmul.js";
 import { argmax } from "../../src/tensor/primitives/reduce.js";
 import { rng } from "../../src/tensor/rng.js";
 
-const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]);
+const x = tensor([
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [1, 1],
+]);
 const y = [0, 1, 1, 0];
 const mlp = () => new Sequential(new Linear(2, 16, { rng: rng(1) }), new Tanh(), new Linear(16, 2, { rng: rng(2) }));
 
@@ -40,7 +45,14 @@ describe("an MLP learns XOR", () => {
     }
     expect(first).toBeGreaterThan(0.5);
     expect(last).toBeLessThan(0.05);
-    expect(Array.from(argmax(noGrad(() => model.forward(x)), -1).data())).toEqual(y);
+    expect(
+      Array.from(
+        argmax(
+          noGrad(() => model.forward(x)),
+          -1,
+        ).data(),
+      ),
+    ).toEqual(y);
   });
 
   it.each(optimisers)("%s, JAX style (the same trajectory as the PyTorch style)", (_name, make, steps) => {
@@ -94,7 +106,18 @@ describe("minibatch training", () => {
     const images = randn([32, 1, 6, 6], { rng: r });
     // The class is the sign of the mean of the top half minus the bottom half.
     const data = images.toArray() as number[][][][];
-    const labels = data.map((img) => (img[0].slice(0, 3).flat().reduce((a, b) => a + b) > img[0].slice(3).flat().reduce((a, b) => a + b) ? 1 : 0));
+    const labels = data.map((img) =>
+      img[0]
+        .slice(0, 3)
+        .flat()
+        .reduce((a, b) => a + b) >
+      img[0]
+        .slice(3)
+        .flat()
+        .reduce((a, b) => a + b)
+        ? 1
+        : 0,
+    );
     const net = new Sequential(
       new Conv2d(1, 4, 3, { rng: rng(7), padding: 1 }),
       new BatchNorm2d(4),

@@ -20,15 +20,20 @@ function underCap(kib: number, body: string): unknown {
 
 describe.runIf(process.platform === "linux")("arena allocation failure", () => {
   it("new Tape({ capacity: 2**28 }) under a 1.5 GB cap: InvalidArgument with the bytes asked", () => {
-    const r = underCap(CAP, `
+    const r = underCap(
+      CAP,
+      `
       const r = attempt(() => new Tape({ capacity: 2 ** 28 }));
       console.log(JSON.stringify(r.ok ? "allocated" : { code: r.error.code, details: r.error.details }));
-    `);
+    `,
+    );
     expect(r).toEqual({ code: "InvalidArgument", details: { op: "Tape", bytes: 2 ** 28 * 21 + 4 + 2 ** 29 * 12, capacity: 2 ** 28, edgeCapacity: 2 ** 29 } });
   });
 
   it("growing past the cap mid-recording: InvalidArgument; the tape kept what it recorded and still works", () => {
-    const r = underCap(CAP, `
+    const r = underCap(
+      CAP,
+      `
       const t = new Tape({ capacity: 2 ** 20 });
       const x = t.variable(1);
       const r = attempt(() => { for (let i = 0; i < 2 ** 27; i++) t.neg(x); });
@@ -37,7 +42,8 @@ describe.runIf(process.platform === "linux")("arena allocation failure", () => {
       const y = t.variable(2);
       const g = t.backward(t.mul(y, y)).wrt(y);
       console.log(JSON.stringify(r.ok ? "allocated" : { code: r.error.code, details: r.error.details, size, g }));
-    `);
+    `,
+    );
     expect(r).toMatchObject({ code: "InvalidArgument", details: { op: "Tape", growing: "nodes" }, g: 4 });
     const { details, size } = r as { details: { bytes: number; capacity: number }; size: number };
     expect(details.bytes).toBe(details.capacity * 21);

@@ -13,7 +13,19 @@ import { BINARY_OPS, UNARY_OPS, type BinaryOp, type UnaryOp } from "../../src/sc
 import { centralDifference } from "../../src/testing/checkGradient.js";
 import { expectClose } from "../support/allclose.js";
 import { thrown } from "../support/errorCode.js";
-import { ANALYTIC_ATOL, ANALYTIC_RTOL, binaryPoint, binarySpecs, FD_ATOL, FD_RTOL, fdStep, unaryPoint, unarySpecs, type BinarySpec, type UnarySpec } from "../support/elementarySpecs.js";
+import {
+  ANALYTIC_ATOL,
+  ANALYTIC_RTOL,
+  binaryPoint,
+  binarySpecs,
+  FD_ATOL,
+  FD_RTOL,
+  fdStep,
+  unaryPoint,
+  unarySpecs,
+  type BinarySpec,
+  type UnarySpec,
+} from "../support/elementarySpecs.js";
 
 const RUNS = 100;
 
@@ -335,7 +347,19 @@ describe("new Dual's tag", () => {
 describe("Dual: the ones ops make (unchecked constructor) are the same as new Dual", () => {
   it("same prototype, own keys, instanceof and methods; the public constructor still checks", () => {
     const made = new Dual(2, 3, 0);
-    const results = [Dual.variable(2), Dual.constant(2), made.add(1), made.mul(made), made.sin(), made.div(2), made.sub(made), made.neg(), made.exp(), made.pow(2), dualScalar.add(1, made)];
+    const results = [
+      Dual.variable(2),
+      Dual.constant(2),
+      made.add(1),
+      made.mul(made),
+      made.sin(),
+      made.div(2),
+      made.sub(made),
+      made.neg(),
+      made.exp(),
+      made.pow(2),
+      dualScalar.add(1, made),
+    ];
     for (const d of results) {
       expect(d).toBeInstanceOf(Dual);
       expect(Object.getPrototypeOf(d)).toBe(Dual.prototype);

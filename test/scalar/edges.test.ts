@@ -60,7 +60,11 @@ function expectZeroTangentUnary(op: UnaryOp, x: number): void {
 describe("log at 0", () => {
   it("log at 0: value −∞, derivative +∞", () => {
     expectUnary("log", 0, -Infinity, Infinity);
-    expectDerivative(derivative((t) => t.log(), 0), -Infinity, Infinity);
+    expectDerivative(
+      derivative((t) => t.log(), 0),
+      -Infinity,
+      Infinity,
+    );
   });
 
   it("log2 at 0 and log1p at −1 follow log", () => {
@@ -79,23 +83,51 @@ describe("sqrt and cbrt at 0", () => {
   it("sqrt at 0: derivative +∞ (the one-sided derivative)", () => {
     expectUnary("sqrt", 0, 0, Infinity);
     expectUnary("sqrt", 0, 0, -Infinity, -1);
-    expectDerivative(derivative((t) => t.sqrt(), 0), 0, Infinity);
+    expectDerivative(
+      derivative((t) => t.sqrt(), 0),
+      0,
+      Infinity,
+    );
   });
 
   it("sqrt at 0: a constant keeps tangent 0, not NaN", () => {
     expectZeroTangentUnary("sqrt", 0);
     // x − x and 0·x are constants: the derivative of √(x − x) + x is 1, at every order.
-    expectDerivative(derivative((t) => t.sub(t).sqrt().add(t), 3), 3, 1);
-    expectDerivative(derivative((t) => t.mul(0).sqrt().add(t), 3), 3, 1);
-    expectDerivative(derivative((t, S) => t.mul(S.sqrt(S.from(0))), 3), 0, 0);
-    expectSame(derivatives((t) => t.sub(t).sqrt().add(t), 3, 3), [3, 1, 0, 0], "derivatives");
-    expectSame(derivatives((t, S) => S.add(S.sqrt(S.mul(t, 0)), t), 2, 4), [2, 1, 0, 0, 0], "derivatives");
+    expectDerivative(
+      derivative((t) => t.sub(t).sqrt().add(t), 3),
+      3,
+      1,
+    );
+    expectDerivative(
+      derivative((t) => t.mul(0).sqrt().add(t), 3),
+      3,
+      1,
+    );
+    expectDerivative(
+      derivative((t, S) => t.mul(S.sqrt(S.from(0))), 3),
+      0,
+      0,
+    );
+    expectSame(
+      derivatives((t) => t.sub(t).sqrt().add(t), 3, 3),
+      [3, 1, 0, 0],
+      "derivatives",
+    );
+    expectSame(
+      derivatives((t, S) => S.add(S.sqrt(S.mul(t, 0)), t), 2, 4),
+      [2, 1, 0, 0, 0],
+      "derivatives",
+    );
   });
 
   it("cbrt at 0: derivative +∞; a constant keeps tangent 0", () => {
     expectUnary("cbrt", 0, 0, Infinity);
     expectZeroTangentUnary("cbrt", 0);
-    expectSame(derivatives((t) => t.sub(t).cbrt(), 1, 2), [0, 0, 0], "derivatives");
+    expectSame(
+      derivatives((t) => t.sub(t).cbrt(), 1, 2),
+      [0, 0, 0],
+      "derivatives",
+    );
   });
 });
 
@@ -105,7 +137,11 @@ describe("pow", () => {
     expectBinary("pow", -2, 1, 2, 0, 4, -4);
     expectBinary("pow", -0.5, 1, -1, 0, -2, -4);
     expect(Dual.variable(-2).pow(3)).toEqual(new Dual(-8, 12));
-    expectSame(derivatives((t) => t.pow(3), -2, 4), [-8, 12, -12, 6, 0], "derivatives");
+    expectSame(
+      derivatives((t) => t.pow(3), -2, 4),
+      [-8, 12, -12, 6, 0],
+      "derivatives",
+    );
   });
 
   it("pow with a negative base: ∂/∂b is NaN (no real aᵇ for nearby non-integer b)", () => {
@@ -120,15 +156,31 @@ describe("pow", () => {
     expectBinary("pow", 3, 1, 0, 0, 1, 0);
     expectBinary("pow", -2, 1, 0, 0, 1, 0);
     expect(Dual.variable(0).pow(0)).toEqual(new Dual(1, 0));
-    expectSame(derivatives((t) => t.pow(0), 0, 3), [1, 0, 0, 0], "derivatives");
+    expectSame(
+      derivatives((t) => t.pow(0), 0, 3),
+      [1, 0, 0, 0],
+      "derivatives",
+    );
     // Every order down to b = 0 goes through the convention: (x²)″ at 0 is 2, not NaN.
-    expectSame(derivatives((t) => t.pow(2), 0, 3), [0, 0, 2, 0], "derivatives");
-    expectSame(derivatives((t) => t.pow(1), 0, 2), [0, 1, 0], "derivatives");
+    expectSame(
+      derivatives((t) => t.pow(2), 0, 3),
+      [0, 0, 2, 0],
+      "derivatives",
+    );
+    expectSame(
+      derivatives((t) => t.pow(1), 0, 2),
+      [0, 1, 0],
+      "derivatives",
+    );
   });
 
   it("pow with b = 0 and a ≠ 0: ∂/∂a is 0 but still depends on b (∂²aᵇ/∂a∂b = 1/a there)", () => {
     // f(x) = x^(x−1) = e^((x−1)·ln x): f″(1) = 2, half of it through ∂/∂a's dependence on b.
-    expectSame(derivatives((t) => t.pow(t.sub(1)), 1, 2), [1, 0, 2], "derivatives of x^(x−1) at 1");
+    expectSame(
+      derivatives((t) => t.pow(t.sub(1)), 1, 2),
+      [1, 0, 2],
+      "derivatives of x^(x−1) at 1",
+    );
     for (const a of [0.5, 3, 1e-200]) {
       // Inner level seeds a, outer level seeds b: the result's tangent of tangent is ∂²/∂a∂b.
       const A = new NestedDual(dualScalar, Dual.variable(a), Dual.constant(0));
@@ -137,7 +189,12 @@ describe("pow", () => {
       expectSame([y.x.x, y.x.dx, y.dx.dx], [1, 0, 1 / a], `pow(${a}, 0)`);
     }
     // With b constant at 0, every derivative in a is 0, at every order.
-    for (const a of [0, 2, -2, 1e-200]) expectSame(derivatives((t) => t.pow(0), a, 3), [1, 0, 0, 0], `x⁰ at ${a}`);
+    for (const a of [0, 2, -2, 1e-200])
+      expectSame(
+        derivatives((t) => t.pow(0), a, 3),
+        [1, 0, 0, 0],
+        `x⁰ at ${a}`,
+      );
   });
 
   it("pow with a = 0: ∂/∂b = 0", () => {
@@ -161,7 +218,11 @@ describe("abs and sign", () => {
     expectUnary("abs", 0, 0, 0);
     expectUnary("abs", 0, 0, 0, -3);
     expect(Dual.variable(-0).abs().dx === 0).toBe(true);
-    expectSame(derivatives((t) => t.abs(), 0, 2), [0, 0, 0], "derivatives");
+    expectSame(
+      derivatives((t) => t.abs(), 0, 2),
+      [0, 0, 0],
+      "derivatives",
+    );
   });
 
   it("sign: derivative 0 everywhere, including at 0", () => {
@@ -176,7 +237,11 @@ describe("abs and sign", () => {
       { numRuns: 100 },
     );
     expectUnary("sign", 0, 0, 0);
-    expectSame(derivatives((t) => t.sign(), 0, 2), [0, 0, 0], "derivatives");
+    expectSame(
+      derivatives((t) => t.sign(), 0, 2),
+      [0, 0, 0],
+      "derivatives",
+    );
   });
 });
 
@@ -198,11 +263,19 @@ describe("min and max at ties", () => {
       }),
       { numRuns: 50 },
     );
-    expectSame(derivatives((t) => t.max(t), 1, 2), [1, 1, 0], "derivatives");
+    expectSame(
+      derivatives((t) => t.max(t), 1, 2),
+      [1, 1, 0],
+      "derivatives",
+    );
   });
 
   it("max(x, 1 − x) at the tie x = ½: the tangents 1 and −1 average to 0", () => {
-    expectDerivative(derivative((t, S) => S.max(t, S.sub(1, t)), 0.5), 0.5, 0);
+    expectDerivative(
+      derivative((t, S) => S.max(t, S.sub(1, t)), 0.5),
+      0.5,
+      0,
+    );
   });
 
   it("a NaN operand gives a NaN derivative, never a silent 0 or 1", () => {
@@ -245,7 +318,11 @@ describe("inverse functions at the ends of their domains", () => {
 
   it("acosh at 1: value 0, infinite one-sided derivative", () => {
     expectUnary("acosh", 1, 0, Infinity);
-    expectDerivative(derivative((t) => t.acosh(), 1), 0, Infinity);
+    expectDerivative(
+      derivative((t) => t.acosh(), 1),
+      0,
+      Infinity,
+    );
   });
 
   it("constants at these edges keep tangent 0", () => {

@@ -8,15 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AdError } from "../../src/errors.js";
 import { Dual, dualScalar } from "../../src/scalar/dual.js";
-import {
-  derivative,
-  derivatives,
-  directionalDerivative,
-  gradientForward,
-  jacobianForward,
-  MAX_DERIVATIVE_ORDER,
-  nthDerivative,
-} from "../../src/scalar/forward.js";
+import { derivative, derivatives, directionalDerivative, gradientForward, jacobianForward, MAX_DERIVATIVE_ORDER, nthDerivative } from "../../src/scalar/forward.js";
 import { NestedDual } from "../../src/scalar/nestedDual.js";
 import { numberScalar } from "../../src/scalar/number.js";
 import type { MultivariateFn, Scalar, UnivariateFn, VectorFn } from "../../src/scalar/scalar.js";
@@ -97,10 +89,25 @@ describe("derivative", () => {
   });
 
   it("a plain number returned by f is a constant: derivative 0", () => {
-    expect(derivative(uni(() => 3), 1)).toEqual({ value: 3, derivative: 0 });
+    expect(
+      derivative(
+        uni(() => 3),
+        1,
+      ),
+    ).toEqual({ value: 3, derivative: 0 });
     // Reading the primal out drops the dependence on x: a constant as far as AD can tell.
-    expect(derivative(uni((t: Dual) => t.value * 2), 4)).toEqual({ value: 8, derivative: 0 });
-    expect(derivative(uni(() => Dual.constant(-1)), 1)).toEqual({ value: -1, derivative: 0 });
+    expect(
+      derivative(
+        uni((t: Dual) => t.value * 2),
+        4,
+      ),
+    ).toEqual({ value: 8, derivative: 0 });
+    expect(
+      derivative(
+        uni(() => Dual.constant(-1)),
+        1,
+      ),
+    ).toEqual({ value: -1, derivative: 0 });
   });
 
   it("identity and affine maps", () => {
@@ -114,8 +121,24 @@ describe("derivative", () => {
   });
 
   it("coercing the Dual inside f surfaces as UnsupportedOp", () => {
-    expectAdError(() => derivative(uni((t: Dual) => (t as unknown as number) * 2), 1), "UnsupportedOp", "Dual.toPrimitive");
-    expectAdError(() => derivative(uni((t: Dual) => Math.sin(t as unknown as number)), 1), "UnsupportedOp", "Dual.toPrimitive");
+    expectAdError(
+      () =>
+        derivative(
+          uni((t: Dual) => (t as unknown as number) * 2),
+          1,
+        ),
+      "UnsupportedOp",
+      "Dual.toPrimitive",
+    );
+    expectAdError(
+      () =>
+        derivative(
+          uni((t: Dual) => Math.sin(t as unknown as number)),
+          1,
+        ),
+      "UnsupportedOp",
+      "Dual.toPrimitive",
+    );
   });
 });
 
@@ -155,10 +178,14 @@ describe("derivatives and nthDerivative", () => {
     fc.assert(
       fc.property(fc.double({ min: -2, max: 2, noNaN: true }), (x) => {
         const byPow = derivatives((t) => t.pow(6), x, 6);
-        const byMul = derivatives((t) => {
-          const t2 = t.mul(t);
-          return t2.mul(t2).mul(t2);
-        }, x, 6);
+        const byMul = derivatives(
+          (t) => {
+            const t2 = t.mul(t);
+            return t2.mul(t2).mul(t2);
+          },
+          x,
+          6,
+        );
         for (let k = 0; k <= 6; k++) {
           const exact = falling(6, k) * x ** (6 - k);
           expectClose(byPow[k], exact, 1e-12, 1e-12, `(x⁶)^(${k}) by pow at ${x}`);
@@ -169,15 +196,7 @@ describe("derivatives and nthDerivative", () => {
 
         // p(x) = 3x⁵ − 2x³ + x − 7 by Horner; p⁽⁶⁾ = 0 exactly.
         const p = derivatives((t, S) => S.sub(S.mul(S.add(S.mul(S.sub(S.mul(S.mul(t, t), 3), 2), S.mul(t, t)), 1), t), 7), x, 6);
-        const pk = [
-          3 * x ** 5 - 2 * x ** 3 + x - 7,
-          15 * x ** 4 - 6 * x ** 2 + 1,
-          60 * x ** 3 - 12 * x,
-          180 * x ** 2 - 12,
-          360 * x,
-          360,
-          0,
-        ];
+        const pk = [3 * x ** 5 - 2 * x ** 3 + x - 7, 15 * x ** 4 - 6 * x ** 2 + 1, 60 * x ** 3 - 12 * x, 180 * x ** 2 - 12, 360 * x, 360, 0];
         pk.forEach((e, k) => expectClose(p[k], e, 1e-12, 1e-11, `p^(${k}) at ${x}`));
         expect(p[6]).toBe(0);
 
@@ -197,9 +216,27 @@ describe("derivatives and nthDerivative", () => {
     fc.assert(
       fc.property(point, (x) => {
         const [, d1, d2, d3] = derivatives((t, S) => g(S, t), x, 3);
-        expectClose(d1, centralDifference((v) => g(numberScalar, v[0]), [x], 0), 1e-8, 1e-10, `g′(${x})`);
-        expectClose(d2, centralDifference((v) => derivatives((t, S) => g(S, t), v[0], 1)[1], [x], 0), 1e-8, 1e-10, `g″(${x})`);
-        expectClose(d3, centralDifference((v) => derivatives((t, S) => g(S, t), v[0], 2)[2], [x], 0), 1e-7, 1e-9, `g‴(${x})`);
+        expectClose(
+          d1,
+          centralDifference((v) => g(numberScalar, v[0]), [x], 0),
+          1e-8,
+          1e-10,
+          `g′(${x})`,
+        );
+        expectClose(
+          d2,
+          centralDifference((v) => derivatives((t, S) => g(S, t), v[0], 1)[1], [x], 0),
+          1e-8,
+          1e-10,
+          `g″(${x})`,
+        );
+        expectClose(
+          d3,
+          centralDifference((v) => derivatives((t, S) => g(S, t), v[0], 2)[2], [x], 0),
+          1e-7,
+          1e-9,
+          `g‴(${x})`,
+        );
       }),
       { numRuns: 40 },
     );
@@ -219,7 +256,13 @@ describe("derivatives and nthDerivative", () => {
 
   it("a plain number returned by f has all derivatives 0; the identity has [x, 1, 0, …]", () => {
     for (let n = 0; n <= 5; n++) {
-      expect(derivatives(uni(() => 3.5), 1, n)).toEqual([3.5, ...new Array<number>(n).fill(0)]);
+      expect(
+        derivatives(
+          uni(() => 3.5),
+          1,
+          n,
+        ),
+      ).toEqual([3.5, ...new Array<number>(n).fill(0)]);
       expect(derivatives((t) => t, -2, n)).toEqual([-2, 1, 0, 0, 0, 0].slice(0, n + 1));
     }
   });
@@ -259,7 +302,11 @@ describe("directionalDerivative", () => {
         expect(report.ok, report.summary).toBe(true);
         const dv = directionalDerivative(f, x, v).derivative;
         const dw = directionalDerivative(f, x, w).derivative;
-        const dsum = directionalDerivative(f, x, v.map((vi, i) => vi + 2 * w[i])).derivative;
+        const dsum = directionalDerivative(
+          f,
+          x,
+          v.map((vi, i) => vi + 2 * w[i]),
+        ).derivative;
         const scale = gradient.reduce((s, gi, i) => s + Math.abs(gi) * (Math.abs(v[i]) + 2 * Math.abs(w[i])), 0);
         expect(Math.abs(dsum - (dv + 2 * dw))).toBeLessThanOrEqual(1e-12 * scale + 1e-14);
         expect(Math.abs(dv - gradient.reduce((s, gi, i) => s + gi * v[i], 0))).toBeLessThanOrEqual(1e-12 * scale + 1e-14);
@@ -283,14 +330,29 @@ describe("directionalDerivative", () => {
   });
 
   it("an empty x and v: derivative 0", () => {
-    expect(directionalDerivative(multi(() => 4), [], [])).toEqual({ value: 4, derivative: 0 });
+    expect(
+      directionalDerivative(
+        multi(() => 4),
+        [],
+        [],
+      ),
+    ).toEqual({ value: 4, derivative: 0 });
   });
 
   it("v of a different length is ShapeMismatch naming both lengths", () => {
     fc.assert(
       fc.property(fc.array(point, { maxLength: 6 }), fc.array(point, { maxLength: 6 }), (x, v) => {
         fc.pre(x.length !== v.length);
-        const e = expectAdError(() => directionalDerivative(multi(() => 0), x, v), "ShapeMismatch", "directionalDerivative");
+        const e = expectAdError(
+          () =>
+            directionalDerivative(
+              multi(() => 0),
+              x,
+              v,
+            ),
+          "ShapeMismatch",
+          "directionalDerivative",
+        );
         expect(e.details.xLength).toBe(x.length);
         expect(e.details.vLength).toBe(v.length);
         expect(e.message).toContain(String(x.length));
@@ -353,8 +415,18 @@ describe("gradientForward", () => {
   });
 
   it("a constant f (plain number) has a zero gradient; an empty x an empty one", () => {
-    expect(gradientForward(multi(() => 2), [1, 2, 3])).toEqual({ value: 2, gradient: [0, 0, 0] });
-    expect(gradientForward(multi(() => 2), [])).toEqual({ value: 2, gradient: [] });
+    expect(
+      gradientForward(
+        multi(() => 2),
+        [1, 2, 3],
+      ),
+    ).toEqual({ value: 2, gradient: [0, 0, 0] });
+    expect(
+      gradientForward(
+        multi(() => 2),
+        [],
+      ),
+    ).toEqual({ value: 2, gradient: [] });
   });
 
   it("does not change its input", () => {
@@ -401,18 +473,24 @@ describe("jacobianForward", () => {
   });
 
   it("plain-number outputs are constant rows; no outputs and no inputs are fine", () => {
-    expect(jacobianForward(vec(([a]: Dual[]) => [1, a]), [3])).toEqual({ value: [1, 3], jacobian: [[0], [1]] });
+    expect(
+      jacobianForward(
+        vec(([a]: Dual[]) => [1, a]),
+        [3],
+      ),
+    ).toEqual({ value: [1, 3], jacobian: [[0], [1]] });
     expect(jacobianForward(() => [], [1, 2])).toEqual({ value: [], jacobian: [] });
-    expect(jacobianForward(vec(() => [1, 2]), [])).toEqual({ value: [1, 2], jacobian: [[], []] });
+    expect(
+      jacobianForward(
+        vec(() => [1, 2]),
+        [],
+      ),
+    ).toEqual({ value: [1, 2], jacobian: [[], []] });
   });
 
   it("a different number of outputs in different passes is ShapeMismatch", () => {
     let calls = 0;
-    const e = expectAdError(
-      () => jacobianForward((xs) => (calls++ === 0 ? [xs[0]] : [xs[0], xs[1]]), [1, 2]),
-      "ShapeMismatch",
-      "jacobianForward",
-    );
+    const e = expectAdError(() => jacobianForward((xs) => (calls++ === 0 ? [xs[0]] : [xs[0], xs[1]]), [1, 2]), "ShapeMismatch", "jacobianForward");
     expect(e.details.firstLength).toBe(1);
     expect(e.details.laterLength).toBe(2);
   });

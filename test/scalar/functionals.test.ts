@@ -100,7 +100,13 @@ describe("closed forms", () => {
         const vg = valueAndGradient(lift(logSumExp), x);
         expectClose(vg.value, m + Math.log(z), 1e-14, 1e-14, "logsumexp");
         expectAllClose(vg.gradient, p, 1e-12, 1e-15, "softmax");
-        expectClose(vg.gradient.reduce((a, b) => a + b, 0), 1, 1e-14, 0, "Σ softmax");
+        expectClose(
+          vg.gradient.reduce((a, b) => a + b, 0),
+          1,
+          1e-14,
+          0,
+          "Σ softmax",
+        );
         const H = p.map((pi, i) => p.map((pj, j) => (i === j ? pi : 0) - pi * pj));
         expectMatrixClose(hessian(lift(logSumExp), x), H, 1e-10, 1e-15, "diag(p) − ppᵀ");
       }),
@@ -217,7 +223,13 @@ describe("against forward mode and finite differences", () => {
           v.map((vi, i) => alpha * vi + beta * w[i]),
         );
         const vScale = scale * (1 + Math.abs(alpha) + Math.abs(beta)) * 2;
-        expectAllClose(combined, hv.map((h, i) => alpha * h + beta * hw[i]), 0, 1e-11 * vScale, "H·(αv + βw) = αHv + βHw");
+        expectAllClose(
+          combined,
+          hv.map((h, i) => alpha * h + beta * hw[i]),
+          0,
+          1e-11 * vScale,
+          "H·(αv + βw) = αHv + βHw",
+        );
         expect(hessianVectorProduct(lift(mixed), x, [0, 0, 0])).toEqual([0, 0, 0]);
         // The columns of the Hessian are H·eⱼ.
         const Hrev = hessian(lift(mixed), x);
@@ -275,7 +287,10 @@ describe("errors", () => {
   it("hessianVectorProduct: ShapeMismatch naming both lengths when v's length differs", () => {
     for (const [x, v] of [
       [[1, 2], [1]],
-      [[1, 2], [1, 2, 3]],
+      [
+        [1, 2],
+        [1, 2, 3],
+      ],
       [[], [1]],
     ] as const) {
       const e = thrown(() => hessianVectorProduct(f, [...x], [...v]));
@@ -382,10 +397,13 @@ describe("errors", () => {
 
   it("a variable escaping one call is foreign to the next (each call records on a tape of its own)", () => {
     let escaped: unknown;
-    gradient((xs) => {
-      escaped = xs[0];
-      return xs[0];
-    }, [1]);
+    gradient(
+      (xs) => {
+        escaped = xs[0];
+        return xs[0];
+      },
+      [1],
+    );
     const e = thrown(() => gradient(() => escaped as never, [1]));
     expect(e.code).toBe("ForeignVariable");
   });

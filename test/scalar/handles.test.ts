@@ -26,7 +26,13 @@ describe("tape.handles", () => {
         const viaVars = Tape.with((t) => {
           const xs = t.variables(x);
           let a = t.constant(0);
-          for (let i = 0; i < x.length - 1; i++) a = a.add(xs[i].sin().mul(xs[i + 1]).add(xs[i].mul(xs[i])));
+          for (let i = 0; i < x.length - 1; i++)
+            a = a.add(
+              xs[i]
+                .sin()
+                .mul(xs[i + 1])
+                .add(xs[i].mul(xs[i])),
+            );
           return [a.value, ...t.backward(a).wrt(xs)];
         });
         expect(viaHandles).toEqual(viaVars);

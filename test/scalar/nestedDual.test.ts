@@ -110,8 +110,20 @@ describe("second derivatives of every unary op", () => {
         fc.property(unaryPoint(op, 1e-2), (x) => {
           const step = fdStep(x, spec.distance(x));
           const [, , d2, d3] = derivatives((t, S) => S[op](t), x, 3);
-          expectClose(d2, centralDifference((v) => spec.d1(v[0]), [x], 0, step), 1e-6, 1e-9, `${op}″(${x}) vs differences of ${op}′`);
-          expectClose(d3, centralDifference((v) => spec.d2(v[0]), [x], 0, step), 1e-6, 1e-9, `${op}‴(${x}) vs differences of ${op}″`);
+          expectClose(
+            d2,
+            centralDifference((v) => spec.d1(v[0]), [x], 0, step),
+            1e-6,
+            1e-9,
+            `${op}″(${x}) vs differences of ${op}′`,
+          );
+          expectClose(
+            d3,
+            centralDifference((v) => spec.d2(v[0]), [x], 0, step),
+            1e-6,
+            1e-9,
+            `${op}‴(${x}) vs differences of ${op}″`,
+          );
         }),
         { numRuns: 40 },
       );
@@ -122,8 +134,7 @@ describe("second derivatives of every unary op", () => {
 describe("second derivatives of every binary op", () => {
   /** The Hessian entries ∂²f/∂u∂w of f(a, b), u and w each "a" or "b": inner level seeds u, outer w. */
   function mixed(op: BinaryOp, a: number, b: number, u: 0 | 1, w: 0 | 1): number {
-    const arg = (k: 0 | 1, value: number) =>
-      new NestedDual(dualScalar, Dual.variable(value, u === k ? 1 : 0), Dual.constant(w === k ? 1 : 0));
+    const arg = (k: 0 | 1, value: number) => new NestedDual(dualScalar, Dual.variable(value, u === k ? 1 : 0), Dual.constant(w === k ? 1 : 0));
     const y = arg(0, a)[op](arg(1, b));
     return y.dx.dx;
   }
@@ -233,14 +244,18 @@ describe("mixing nesting levels is InvalidArgument", () => {
 
   it("junk operands and junk domains", () => {
     fc.assert(
-      fc.property(fc.anything().filter((v) => typeof v !== "number"), fc.constantFrom(...BINARY_OPS), (junk, op) => {
-        expect(thrown(() => level1[op](junk as never)).code).toBe("InvalidArgument");
-        expect(thrown(() => S1[op](junk as never, 1)).code).toBe("InvalidArgument");
-        expect(thrown(() => S1.from(junk as never)).details.op).toBe("NestedDual.from");
-        expect(thrown(() => S1.value(junk as never)).details.op).toBe("NestedDual.value");
-        const e = thrown(() => dualScalarOver(junk as never));
-        expect([e.code, e.details.op]).toEqual(["InvalidArgument", "dualScalarOver"]);
-      }),
+      fc.property(
+        fc.anything().filter((v) => typeof v !== "number"),
+        fc.constantFrom(...BINARY_OPS),
+        (junk, op) => {
+          expect(thrown(() => level1[op](junk as never)).code).toBe("InvalidArgument");
+          expect(thrown(() => S1[op](junk as never, 1)).code).toBe("InvalidArgument");
+          expect(thrown(() => S1.from(junk as never)).details.op).toBe("NestedDual.from");
+          expect(thrown(() => S1.value(junk as never)).details.op).toBe("NestedDual.value");
+          const e = thrown(() => dualScalarOver(junk as never));
+          expect([e.code, e.details.op]).toEqual(["InvalidArgument", "dualScalarOver"]);
+        },
+      ),
       { numRuns: 100 },
     );
   });

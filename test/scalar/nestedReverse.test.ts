@@ -38,7 +38,10 @@ describe("gradient nested in gradient (perturbation confusion)", () => {
   });
 
   it("three levels: the third derivative of x⁴ is 24x", () => {
-    const d = (f: MultivariateFn): MultivariateFn => (xs) => gradient(f, xs as never)[0] as never;
+    const d =
+      (f: MultivariateFn): MultivariateFn =>
+      (xs) =>
+        gradient(f, xs as never)[0] as never;
     fc.assert(
       fc.property(point, (x0) => {
         expectClose(gradient(d(d(([x]) => x.pow(4))), [x0])[0], 24 * x0, 1e-12, 1e-12, "d³/dx³");
@@ -80,7 +83,13 @@ describe("gradient of a function that calls gradient", () => {
         };
         const dTheta = gradient(outer, [theta0])[0];
         expectClose(dTheta, 4 * lr * afterStep(w, theta0), 1e-12, 1e-12, "d/dθ");
-        expectClose(dTheta, centralDifference(([t]) => afterStep(w, t) ** 2, [theta0], 0), 1e-6, 1e-6, "d/dθ by differences");
+        expectClose(
+          dTheta,
+          centralDifference(([t]) => afterStep(w, t) ** 2, [theta0], 0),
+          1e-6,
+          1e-6,
+          "d/dθ by differences",
+        );
       }),
     );
   });
@@ -96,7 +105,13 @@ describe("forward and reverse mixed", () => {
         expectClose(r.gradient[0], 2 * x0, 1e-12, 1e-12, "d/dx");
         expectClose(r.value, x0 * x0, 1e-12, 1e-12, "value");
         const [dh] = gradient(([x]) => x.sin().mul(derivative((y) => y.mul(y.mul(x as never).exp()), 1).derivative), [x0]);
-        expectClose(dh, centralDifference(([t]) => h(t), [x0], 0), 1e-6, 1e-6, "d/dx by differences");
+        expectClose(
+          dh,
+          centralDifference(([t]) => h(t), [x0], 0),
+          1e-6,
+          1e-6,
+          "d/dx by differences",
+        );
       }),
     );
   });

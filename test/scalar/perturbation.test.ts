@@ -43,10 +43,7 @@ describe("nested derivative (perturbation confusion)", () => {
 
   it("three levels: d/dx [x · d/dy [y · d/dz (x·y·z)]] = 4·x·y₀", () => {
     const y0 = 3;
-    const r = derivative(
-      (x: Dual) => x.mul(derivative((y: Dual) => y.mul(derivative((z: Dual) => x.mul(y).mul(z), 5).derivative), y0).derivative),
-      2,
-    );
+    const r = derivative((x: Dual) => x.mul(derivative((y: Dual) => y.mul(derivative((z: Dual) => x.mul(y).mul(z), 5).derivative), y0).derivative), 2);
     expect(r.value).toBe(2 * 2 * 2 * y0);
     expect(r.derivative).toBe(4 * 2 * y0);
   });
@@ -59,7 +56,13 @@ describe("nested derivative (perturbation confusion)", () => {
         const r = derivative((x: Dual) => derivative((y: Dual) => x.mul(y).sin(), 1).derivative, x0);
         expectClose(r.value, x0 * Math.cos(x0), 1e-14, 1e-15, "value");
         expectClose(r.derivative, Math.cos(x0) - x0 * Math.sin(x0), 1e-13, 1e-14, "closed form");
-        expectClose(r.derivative, centralDifference((v) => inner(v[0]), [x0], 0), 1e-7, 1e-8, "finite differences");
+        expectClose(
+          r.derivative,
+          centralDifference((v) => inner(v[0]), [x0], 0),
+          1e-7,
+          1e-8,
+          "finite differences",
+        );
       }),
     );
   });
@@ -85,7 +88,13 @@ describe("nested derivative (perturbation confusion)", () => {
     for (const [name, f] of cases) {
       const nested = derivative((x: Dual) => derivative((y: Dual) => f(x, y), y0).derivative, x0).derivative;
       const plain = (x: number) => derivative((y: Dual) => f(Dual.constant(x), y), y0).derivative;
-      expectClose(nested, centralDifference((v) => plain(v[0]), [x0], 0), 1e-7, 1e-8, name);
+      expectClose(
+        nested,
+        centralDifference((v) => plain(v[0]), [x0], 0),
+        1e-7,
+        1e-8,
+        name,
+      );
     }
   });
 
@@ -110,10 +119,14 @@ describe("nested derivative (perturbation confusion)", () => {
 
   it("a mixed dual's methods check their operand like Dual's", () => {
     let seen: unknown;
-    derivative((x: Dual) => derivative((y: Dual) => {
-      seen = x.mul(y);
-      return y;
-    }, 1).value, 1);
+    derivative(
+      (x: Dual) =>
+        derivative((y: Dual) => {
+          seen = x.mul(y);
+          return y;
+        }, 1).value,
+      1,
+    );
     expect(seen).toBeInstanceOf(MixedDual);
     const e = thrown(() => (seen as Dual).add("1" as unknown as number));
     expect(e.code).toBe("InvalidArgument");

@@ -138,7 +138,9 @@ function program(code: readonly Instr[]): MultivariateFn {
 }
 
 describe("Tape.record on random programs", () => {
-  const inputs = fc.integer({ min: 1, max: 3 }).chain((n) => fc.tuple(fc.array(coordinate, { minLength: n, maxLength: n }), fc.array(fc.array(coordinate, { minLength: n, maxLength: n }), { minLength: 1, maxLength: 4 })));
+  const inputs = fc
+    .integer({ min: 1, max: 3 })
+    .chain((n) => fc.tuple(fc.array(coordinate, { minLength: n, maxLength: n }), fc.array(fc.array(coordinate, { minLength: n, maxLength: n }), { minLength: 1, maxLength: 4 })));
 
   it("a replay equals a fresh recording, or (after a guard changed) refuses; retracing always equals it", () => {
     let refused = 0;

@@ -11,12 +11,18 @@ describe("root names", () => {
   it("hessian(f, x) with numbers is the scalar Hessian", () => {
     expect(hessian((xs, S) => S.mul(S.mul(xs[0], xs[0]), xs[1]), [2, 3])).toEqual(scalarHessian((xs, S) => S.mul(S.mul(xs[0], xs[0]), xs[1]), [2, 3]));
     // A typed array is a point too (the scalar functionals accept one at run time).
-    expect(hessian((xs, S) => S.mul(xs[0], xs[1]), new Float64Array([1, 2]) as unknown as number[])).toEqual([[0, 1], [1, 0]]);
+    expect(hessian((xs, S) => S.mul(xs[0], xs[1]), new Float64Array([1, 2]) as unknown as number[])).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
   });
 
   it("hessian(f) of a tensor function is the tensor transform", () => {
     const h = hessian((x: Tensor) => x.mul(x).sum());
-    expect(h(tensor([1, 2])).toArray()).toEqual([[2, 0], [0, 2]]);
+    expect(h(tensor([1, 2])).toArray()).toEqual([
+      [2, 0],
+      [0, 2],
+    ]);
     expect((hessian((x: Tensor) => x.mul(x).sum(), { argnums: 0 })(tensor([3])) as Tensor).toArray()).toEqual([[2]]);
   });
 

@@ -475,7 +475,13 @@ describe("a failed call records nothing", () => {
       ["InvalidArgument", () => tape.add(x, "1" as never)],
       ["InvalidArgument", () => tape.sum([x, {} as never])],
       ["InvalidArgument", () => tape.checkpoint(() => "junk" as never, [x])],
-      ["Error", () => tape.checkpoint(() => { throw new Error("user"); }, [x])],
+      [
+        "Error",
+        () =>
+          tape.checkpoint(() => {
+            throw new Error("user");
+          }, [x]),
+      ],
     ];
     for (const [what, fail] of failures) {
       const size = tape.size;

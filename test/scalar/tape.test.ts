@@ -18,7 +18,19 @@ import type { Var } from "../../src/scalar/tape/variable.js";
 import { centralDifference, checkGradient } from "../../src/testing/checkGradient.js";
 import { expectAllClose, expectClose } from "../support/allclose.js";
 import { thrown } from "../support/errorCode.js";
-import { ANALYTIC_ATOL, ANALYTIC_RTOL, binaryPoint, binarySpecs, FD_ATOL, FD_RTOL, fdStep, unaryPoint, unarySpecs, type BinarySpec, type UnarySpec } from "../support/elementarySpecs.js";
+import {
+  ANALYTIC_ATOL,
+  ANALYTIC_RTOL,
+  binaryPoint,
+  binarySpecs,
+  FD_ATOL,
+  FD_RTOL,
+  fdStep,
+  unaryPoint,
+  unarySpecs,
+  type BinarySpec,
+  type UnarySpec,
+} from "../support/elementarySpecs.js";
 import { hessianByNestedDual, type GenericFn } from "../support/expectAd.js";
 
 /** Tape vs Dual: the same rules, evaluated in another order at most. */
@@ -251,10 +263,7 @@ interface Program {
 }
 
 const small = (r: number) => fc.double({ min: -r, max: r, noNaN: true });
-const argArb: fc.Arbitrary<Arg> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ ref: fc.nat(), recent: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ num: small(3) }) },
-);
+const argArb: fc.Arbitrary<Arg> = fc.oneof({ weight: 4, arbitrary: fc.record({ ref: fc.nat(), recent: fc.boolean() }) }, { weight: 1, arbitrary: fc.record({ num: small(3) }) });
 const programArb: fc.Arbitrary<Program> = fc.record({
   inputs: fc.array(small(2), { minLength: 1, maxLength: 4 }),
   constants: fc.array(small(3), { maxLength: 2 }),
@@ -297,7 +306,11 @@ function runProgram<T>(S: Scalar<T>, xs: readonly T[], p: Program, style: Style,
       args.push(v);
     }
     const y = apply(S, style, step.op, args);
-    visit?.(step.op, args.map((a) => S.value(a)), S.value(y));
+    visit?.(
+      step.op,
+      args.map((a) => S.value(a)),
+      S.value(y),
+    );
     pool.push(y);
   }
   let out = pool[pool.length - 1];
@@ -451,7 +464,13 @@ describe("Tape.backward", () => {
         expectAllClose(gw.wrt([x, y]), byDual(fw), 1e-12, DUAL_ATOL, "∇w");
         expect(gw2.all()).toEqual(gw.all().map((g) => 2 * g));
         expect(gwAgain.all()).toEqual(gw.all());
-        expectAllClose(gwNeg.all(), gw.all().map((g) => -0.5 * g), 1e-15, 0, "seed −½");
+        expectAllClose(
+          gwNeg.all(),
+          gw.all().map((g) => -0.5 * g),
+          1e-15,
+          0,
+          "seed −½",
+        );
         // Gradients are copies: later sweeps did not change the first one.
         expectAllClose(gw.wrt([x, y]), byDual(fw), 1e-12, DUAL_ATOL, "∇w after more sweeps");
         // A seed of 0 gives zeros.
@@ -638,9 +657,7 @@ function pendulum<B>(tape: Tape<B>, [theta0, omega0, k]: readonly Var<B>[], chec
   let theta = theta0;
   let omega = omega0;
   for (let step = 0; step < STEPS; step++) {
-    [theta, omega] = checkpointed
-      ? (tape.checkpoint((ins, t) => eulerStep(t.scalar, ins), [theta, omega, k]) as [Var<B>, Var<B>])
-      : eulerStep(tape.scalar, [theta, omega, k]);
+    [theta, omega] = checkpointed ? (tape.checkpoint((ins, t) => eulerStep(t.scalar, ins), [theta, omega, k]) as [Var<B>, Var<B>]) : eulerStep(tape.scalar, [theta, omega, k]);
   }
   return [theta, omega];
 }
@@ -655,7 +672,10 @@ const pendulumOutput: GenericFn = <T>(S: Scalar<T>, xs: readonly T[]): T => {
 
 function pendulumEnergy<B>(tape: Tape<B>, xs: readonly Var<B>[], checkpointed: boolean): Var<B> {
   const [theta, omega] = pendulum(tape, xs, checkpointed);
-  return omega.mul(omega).mul(0.5).add(xs[2].mul(theta.cos().neg().add(1)));
+  return omega
+    .mul(omega)
+    .mul(0.5)
+    .add(xs[2].mul(theta.cos().neg().add(1)));
 }
 
 describe("Tape.checkpoint", () => {
@@ -714,7 +734,10 @@ describe("Tape.checkpoint", () => {
     const H = hessianByNestedDual(pendulumOutput, start);
     const hv = H.map((row) => row.reduce((s, h, j) => s + h * direction[j], 0));
     expectGradientsClose(cp.hv, hv, 1e-10, "H·v through checkpoints vs nested Dual");
-    const directional = pendulumOutput(dualScalar, start.map((x, i) => Dual.variable(x, direction[i]))).dx;
+    const directional = pendulumOutput(
+      dualScalar,
+      start.map((x, i) => Dual.variable(x, direction[i])),
+    ).dx;
     expectClose(cp.tangent, directional, 1e-10, 1e-12, "tangent vs Dual directional derivative");
   });
 
@@ -860,7 +883,16 @@ describe("Tape with tangents: random DAGs, sum and checkpoint", () => {
         fc.pre(tame(p));
         const v = p.inputs.map((_, i) => dir[i]);
         // Differences of the gradient move the point: the whole segment must stay tame.
-        fc.pre(tame(p, p.inputs.map((x, i) => x + 1e-3 * v[i])) && tame(p, p.inputs.map((x, i) => x - 1e-3 * v[i])));
+        fc.pre(
+          tame(
+            p,
+            p.inputs.map((x, i) => x + 1e-3 * v[i]),
+          ) &&
+            tame(
+              p,
+              p.inputs.map((x, i) => x - 1e-3 * v[i]),
+            ),
+        );
         const gradient = gradientForward(asFn(p), p.inputs).gradient;
         fc.pre(gradient.every((g) => Math.abs(g) <= 1e3));
         checked++;
@@ -868,7 +900,12 @@ describe("Tape with tangents: random DAGs, sum and checkpoint", () => {
         const xs = tape.variables(p.inputs, v);
         const y = runProgram(tape.scalar, xs, p, "method");
         const g = tape.backward(y);
-        const directional = runProgram(dualScalar, p.inputs.map((x, i) => Dual.variable(x, v[i])), p, "explicit").dx;
+        const directional = runProgram(
+          dualScalar,
+          p.inputs.map((x, i) => Dual.variable(x, v[i])),
+          p,
+          "explicit",
+        ).dx;
         const scale = 1 + Math.max(...gradient.map(Math.abs)) * Math.max(1, ...v.map(Math.abs));
         expect(Math.abs(tape.tangent(y) - directional), `tangent ${tape.tangent(y)} vs Dual ${directional}`).toBeLessThanOrEqual(1e-12 * scale);
         expectGradientsClose(g.wrt(xs), gradient, 1e-12, "gradient on a tangent tape");
@@ -878,7 +915,16 @@ describe("Tape with tangents: random DAGs, sum and checkpoint", () => {
         const byNested = H.map((row) => row.reduce((s, h, j) => s + h * v[j], 0));
         expectGradientsClose(hv, byNested, 1e-10, "H·v vs nested Dual");
         const byDifferences = p.inputs.map((_, i) =>
-          centralDifference(([t]) => gradientForward(asFn(p), p.inputs.map((x, j) => x + t * v[j])).gradient[i], [0], 0, 1e-4),
+          centralDifference(
+            ([t]) =>
+              gradientForward(
+                asFn(p),
+                p.inputs.map((x, j) => x + t * v[j]),
+              ).gradient[i],
+            [0],
+            0,
+            1e-4,
+          ),
         );
         expectGradientsClose(hv, byDifferences, 3e-5, "H·v vs differences of the gradient");
         expect(g.allTangents()).toEqual(hv);
@@ -897,9 +943,18 @@ describe("Tape with tangents: random DAGs, sum and checkpoint", () => {
         const xs = tape.variables(point, v);
         const terms = f(tape.scalar, xs);
         const s = tape.sum([...terms, 2, tape.constant(3)]);
-        expectClose(tape.tangent(s), terms.reduce((acc, t) => acc + tape.tangent(t), 0), 1e-13, 1e-14, "tangent of Σ");
+        expectClose(
+          tape.tangent(s),
+          terms.reduce((acc, t) => acc + tape.tangent(t), 0),
+          1e-13,
+          1e-14,
+          "tangent of Σ",
+        );
         const generic: GenericFn = <T>(S: Scalar<T>, ys: readonly T[]) => f(S, ys).reduce((p, q) => S.add(p, q), S.from(5));
-        const directional = generic(dualScalar, point.map((x, i) => Dual.variable(x, v[i]))).dx;
+        const directional = generic(
+          dualScalar,
+          point.map((x, i) => Dual.variable(x, v[i])),
+        ).dx;
         expectClose(tape.tangent(s), directional, 1e-12, 1e-13, "tangent of Σ vs Dual");
         const H = hessianByNestedDual(generic, point);
         const hv = H.map((row) => row.reduce((acc, h, j) => acc + h * v[j], 0));
@@ -954,7 +1009,9 @@ describe("a failed call leaves the tape as it was", () => {
   it("variables with a bad element records none of them, and the error names variables", () => {
     const t = new Tape({ checkFinite: true });
     expect(() => t.variables([1, NaN])).toThrow(expect.objectContaining({ code: "NonFinite", details: expect.objectContaining({ op: "Tape.variables", index: 1 }) }));
-    expect(() => t.variables([1, "a"] as never)).toThrow(expect.objectContaining({ code: "InvalidArgument", details: expect.objectContaining({ op: "Tape.variables", index: 1 }) }));
+    expect(() => t.variables([1, "a"] as never)).toThrow(
+      expect.objectContaining({ code: "InvalidArgument", details: expect.objectContaining({ op: "Tape.variables", index: 1 }) }),
+    );
     expect(t.size).toBe(0);
     t.variable(3);
     expect(t.backward(t.variable(4)).all()).toEqual([0, 1]);
@@ -963,10 +1020,13 @@ describe("a failed call leaves the tape as it was", () => {
   it("a checkpoint of the same tape inside a checkpoint body gets its own scratch tape", () => {
     const tape = new Tape();
     const x = tape.variable(1);
-    const [y] = tape.checkpoint((ins) => {
-      tape.checkpoint((js) => js[0].cos(), [x]);
-      return ins[0].sin().mul(ins[0]);
-    }, [x]);
+    const [y] = tape.checkpoint(
+      (ins) => {
+        tape.checkpoint((js) => js[0].cos(), [x]);
+        return ins[0].sin().mul(ins[0]);
+      },
+      [x],
+    );
     expect(tape.backward(y).wrt(x)).toBeCloseTo(Math.cos(1) + Math.sin(1), 14);
   });
 });

@@ -59,7 +59,15 @@ export async function serve(routes: Readonly<Record<string, Route>>): Promise<Se
   };
 }
 
-const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".png": "image/png", ".svg": "image/svg+xml", ".json": "application/json" };
+const TYPES: Record<string, string> = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".wasm": "application/wasm",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+  ".json": "application/json",
+};
 
 /** Every file under `dir` as a route ("/" for index.html), each with `headers`. */
 export function directoryRoutes(dir: string, headers: OutgoingHttpHeaders = {}): Record<string, Route> {

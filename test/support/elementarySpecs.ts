@@ -185,9 +185,7 @@ export const binarySpecs = {
 /** Random points in the op's domain at least `EDGE_MARGIN` from its kinks and edges. */
 export function unaryPoint(op: UnaryOp, margin = EDGE_MARGIN): fc.Arbitrary<number> {
   const spec: UnarySpec = unarySpecs[op];
-  return fc
-    .double({ min: spec.domain[0], max: spec.domain[1], noNaN: true, noDefaultInfinity: true })
-    .filter((x) => spec.distance(x) >= margin);
+  return fc.double({ min: spec.domain[0], max: spec.domain[1], noNaN: true, noDefaultInfinity: true }).filter((x) => spec.distance(x) >= margin);
 }
 
 export function binaryPoint(op: BinaryOp, margin = EDGE_MARGIN): fc.Arbitrary<[number, number]> {

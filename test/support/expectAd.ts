@@ -29,7 +29,13 @@ function close(actual: number, expected: number, rtol: number, atol: number, wha
 }
 
 export function gradientByDual(f: GenericFn, x: readonly number[]): number[] {
-  return x.map((_, j) => f(dualScalar, x.map((xi, i) => Dual.variable(xi, i === j ? 1 : 0))).dx);
+  return x.map(
+    (_, j) =>
+      f(
+        dualScalar,
+        x.map((xi, i) => Dual.variable(xi, i === j ? 1 : 0)),
+      ).dx,
+  );
 }
 
 export function gradientByTape(f: GenericFn, x: readonly number[]): { value: number; gradient: number[] } {
@@ -69,8 +75,14 @@ export function expectAd(f: GenericFn, x: readonly number[], opts: ExpectAdOptio
   const numberFails = throwsAdError(() => plain([...x]));
   if (numberFails === true) {
     // Every AD domain must fail the same way.
-    expect(throwsAdError(() => gradientByDual(f, x)), "Dual should throw like the number version").toBe(true);
-    expect(throwsAdError(() => gradientByTape(f, x)), "tape should throw like the number version").toBe(true);
+    expect(
+      throwsAdError(() => gradientByDual(f, x)),
+      "Dual should throw like the number version",
+    ).toBe(true);
+    expect(
+      throwsAdError(() => gradientByTape(f, x)),
+      "tape should throw like the number version",
+    ).toBe(true);
     return;
   }
   const value = plain([...x]);

@@ -46,16 +46,21 @@ describe.skipIf(process.platform !== "linux")("allocation failure under ulimit -
       ["data", () => t.expand(t.tensor([1]), [2 ** 30]).data()],
       ["small", () => t.zeros([1000]).add(1).data()],
     ]`);
-    const failure = (op: string, bytes: number) => ({ name: "AdError", code: "InvalidArgument", details: expect.objectContaining({ op, bytes }), message: expect.stringContaining(`${bytes} bytes`) });
+    const failure = (op: string, bytes: number) => ({
+      name: "AdError",
+      code: "InvalidArgument",
+      details: expect.objectContaining({ op, bytes }),
+      message: expect.stringContaining(`${bytes} bytes`),
+    });
     expect(out).toEqual({
-      zeros: failure("zeros", (2 ** 31 - 1) * 4),
+      "zeros": failure("zeros", (2 ** 31 - 1) * 4),
       "zeros float64": failure("zeros", (2 ** 31 - 1) * 8),
-      randn: failure("randn", 2 ** 32),
-      linspace: failure("linspace", (2 ** 31 - 1) * 4),
-      full: failure("full", 2 ** 33),
-      add: failure("add", 2 ** 32),
-      data: failure("Tensor.data", 2 ** 32),
-      small: "returned",
+      "randn": failure("randn", 2 ** 32),
+      "linspace": failure("linspace", (2 ** 31 - 1) * 4),
+      "full": failure("full", 2 ** 33),
+      "add": failure("add", 2 ** 32),
+      "data": failure("Tensor.data", 2 ** 32),
+      "small": "returned",
     });
   });
 });

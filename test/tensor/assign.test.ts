@@ -7,20 +7,47 @@ import { describe, expect, it } from "vitest";
 import { arange, exp, grad, mul, noGrad, sub, sum, tensor, zeros, type Tensor } from "../../src/tensor/index.js";
 import { errorCode, thrown } from "../support/errorCode.js";
 
-const f64 = (shape: number[]) => arange(0, shape.reduce((a, b) => a * b, 1), 1, { dtype: "float64" }).reshape(shape);
+const f64 = (shape: number[]) =>
+  arange(
+    0,
+    shape.reduce((a, b) => a * b, 1),
+    1,
+    { dtype: "float64" },
+  ).reshape(shape);
 
 describe("assign", () => {
   it("writes numbers and broadcast tensors, through views into the base's storage", () => {
     const x = zeros([2, 3], { dtype: "float64" });
-    expect(x.assign(7).toArray()).toEqual([[7, 7, 7], [7, 7, 7]]);
+    expect(x.assign(7).toArray()).toEqual([
+      [7, 7, 7],
+      [7, 7, 7],
+    ]);
     x.assign(tensor([1, 2, 3], { dtype: "float64" }));
-    expect(x.toArray()).toEqual([[1, 2, 3], [1, 2, 3]]);
+    expect(x.toArray()).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
     // A slice is a view: writing it writes the base.
     x.slice(null, [1, 3]).assign(tensor([[10], [20]], { dtype: "float64" }));
-    expect(x.toArray()).toEqual([[1, 10, 10], [1, 20, 20]]);
+    expect(x.toArray()).toEqual([
+      [1, 10, 10],
+      [1, 20, 20],
+    ]);
     // A transposed target takes the value in its own index order.
-    x.transpose().assign(tensor([[1, 2], [3, 4], [5, 6]], { dtype: "float64" }));
-    expect(x.toArray()).toEqual([[1, 3, 5], [2, 4, 6]]);
+    x.transpose().assign(
+      tensor(
+        [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+        { dtype: "float64" },
+      ),
+    );
+    expect(x.toArray()).toEqual([
+      [1, 3, 5],
+      [2, 4, 6],
+    ]);
   });
 
   it("on random shapes and views, reads back as the value broadcast to the shape", () => {
@@ -40,7 +67,11 @@ describe("assign", () => {
   it("a value that reads the same storage is read before it is overwritten", () => {
     const x = f64([3, 3]);
     x.assign(x.transpose());
-    expect(x.toArray()).toEqual([[0, 3, 6], [1, 4, 7], [2, 5, 8]]);
+    expect(x.toArray()).toEqual([
+      [0, 3, 6],
+      [1, 4, 7],
+      [2, 5, 8],
+    ]);
   });
 
   it("refuses what would corrupt a graph or a value: AdErrors naming the op", () => {

@@ -45,13 +45,16 @@ describe("unary primitives: grad of Σ w·f(x) vs finite differences", () => {
   ];
   it.each(cases)("%s", (_name, f, min, max) => {
     fc.assert(
-      fc.property(shapeArb.chain((s) => fc.tuple(fc.constant(s), valuesFor(s, min, max), valuesFor(s, -2, 2))), ([shape, xs, ws]) => {
-        const w = f64(ws, shape);
-        const loss = (x: Tensor) => sum(mul(w, f(x)));
-        const g = grad(loss)(f64(xs, shape)) as Tensor;
-        expect(g.shape).toEqual(shape);
-        expectGradientMatches(loss, xs, shape, flat(g));
-      }),
+      fc.property(
+        shapeArb.chain((s) => fc.tuple(fc.constant(s), valuesFor(s, min, max), valuesFor(s, -2, 2))),
+        ([shape, xs, ws]) => {
+          const w = f64(ws, shape);
+          const loss = (x: Tensor) => sum(mul(w, f(x)));
+          const g = grad(loss)(f64(xs, shape)) as Tensor;
+          expect(g.shape).toEqual(shape);
+          expectGradientMatches(loss, xs, shape, flat(g));
+        },
+      ),
       { numRuns: 30 },
     );
   });
@@ -65,21 +68,29 @@ describe("binary primitives with broadcasting", () => {
     ["div", div],
   ];
   const pairArb = fc
-    .tuple(fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 3 }), fc.array(fc.boolean(), { maxLength: 3 }), fc.array(fc.boolean(), { maxLength: 3 }), fc.integer({ min: 0, max: 3 }))
+    .tuple(
+      fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 3 }),
+      fc.array(fc.boolean(), { maxLength: 3 }),
+      fc.array(fc.boolean(), { maxLength: 3 }),
+      fc.integer({ min: 0, max: 3 }),
+    )
     .map(([shape, onesA, onesB, drop]) => [shape.map((d, i) => (onesA[i] ? 1 : d)), shape.map((d, i) => (onesB[i] ? 1 : d)).slice(Math.min(drop, shape.length))] as const);
   it.each(ops)("%s: gradients w.r.t. both operands are reduced to their shapes", (_name, op) => {
     fc.assert(
-      fc.property(pairArb.chain(([sa, sb]) => fc.tuple(fc.constant(sa), fc.constant(sb), valuesFor(sa, 0.5, 2), valuesFor(sb, 0.5, 2))), ([sa, sb, as, bs]) => {
-        const a = f64(as, sa);
-        const b = f64(bs, sb);
-        // A non-uniform weight so every output element matters differently.
-        const weight = (t: Tensor) => sum(mul(t, sin(add(t, 1))));
-        const [ga, gb] = grad((x: Tensor, y: Tensor) => weight(op(x, y)), { argnums: [0, 1] })(a, b) as Tensor[];
-        expect(ga.shape).toEqual(sa);
-        expect(gb.shape).toEqual(sb);
-        expectGradientMatches((x) => weight(op(x, b)), as, sa, flat(ga));
-        expectGradientMatches((y) => weight(op(a, y)), bs, sb, flat(gb));
-      }),
+      fc.property(
+        pairArb.chain(([sa, sb]) => fc.tuple(fc.constant(sa), fc.constant(sb), valuesFor(sa, 0.5, 2), valuesFor(sb, 0.5, 2))),
+        ([sa, sb, as, bs]) => {
+          const a = f64(as, sa);
+          const b = f64(bs, sb);
+          // A non-uniform weight so every output element matters differently.
+          const weight = (t: Tensor) => sum(mul(t, sin(add(t, 1))));
+          const [ga, gb] = grad((x: Tensor, y: Tensor) => weight(op(x, y)), { argnums: [0, 1] })(a, b) as Tensor[];
+          expect(ga.shape).toEqual(sa);
+          expect(gb.shape).toEqual(sb);
+          expectGradientMatches((x) => weight(op(x, b)), as, sa, flat(ga));
+          expectGradientMatches((y) => weight(op(a, y)), bs, sb, flat(gb));
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -97,7 +108,9 @@ describe("reductions and shape ops", () => {
   it("sum and mean over random axes with keepDims, composed with reshape/transpose/expand", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 2, maxLength: 3 }).chain((s) => fc.tuple(fc.constant(s), valuesFor(s, -2, 2), fc.subarray(s.map((_, i) => i)), fc.boolean())),
+        fc
+          .array(fc.integer({ min: 1, max: 3 }), { minLength: 2, maxLength: 3 })
+          .chain((s) => fc.tuple(fc.constant(s), valuesFor(s, -2, 2), fc.subarray(s.map((_, i) => i)), fc.boolean())),
         ([shape, xs, axes, keep]) => {
           const loss = (x: Tensor) => {
             const t = x.transpose(0, 1).reshape([-1]).reshape(x.transpose(0, 1).shape);
@@ -117,7 +130,11 @@ describe("reductions and shape ops", () => {
 
 describe("slices and views carry gradients", () => {
   it("slice (steps, negative steps, integer picks), squeeze, unsqueeze and contiguous vs finite differences", () => {
-    const spec = fc.tuple(fc.option(fc.integer({ min: -4, max: 4 }), { nil: null }), fc.option(fc.integer({ min: -4, max: 4 }), { nil: null }), fc.integer({ min: -2, max: 2 }).filter((k) => k !== 0));
+    const spec = fc.tuple(
+      fc.option(fc.integer({ min: -4, max: 4 }), { nil: null }),
+      fc.option(fc.integer({ min: -4, max: 4 }), { nil: null }),
+      fc.integer({ min: -2, max: 2 }).filter((k) => k !== 0),
+    );
     fc.assert(
       fc.property(valuesFor([3, 4], -2, 2), spec, fc.integer({ min: 0, max: 2 }), (xs, [start, stop, step], pick) => {
         const loss = (x: Tensor) => {

@@ -271,7 +271,8 @@ describe("maxPool2d", () => {
               for (let ow = 0; ow < OW; ow++) {
                 const inside: number[] = [];
                 for (let i = oh * k.stride[0] - k.padding[0]; i < oh * k.stride[0] - k.padding[0] + k.kernel[0]; i++)
-                  for (let j = ow * k.stride[1] - k.padding[1]; j < ow * k.stride[1] - k.padding[1] + k.kernel[1]; j++) if (i >= 0 && i < k.size[0] && j >= 0 && j < k.size[1]) inside.push(xv.at(n, c, i, j));
+                  for (let j = ow * k.stride[1] - k.padding[1]; j < ow * k.stride[1] - k.padding[1] + k.kernel[1]; j++)
+                    if (i >= 0 && i < k.size[0] && j >= 0 && j < k.size[1]) inside.push(xv.at(n, c, i, j));
                 expected.push(Math.max(...inside));
               }
         expect(flat(y)).toEqual(expected);
@@ -336,7 +337,11 @@ describe("maxPool2d", () => {
 describe("avgPool2d", () => {
   it("padding counts as zeros and stays in the divisor (count_include_pad)", () => {
     const ones = f64(new Array(9).fill(1), [1, 1, 3, 3]);
-    close(flat(avgPool2d(ones, { kernel: 3, stride: 1, padding: 1 })), [4, 6, 4, 6, 9, 6, 4, 6, 4].map((v) => v / 9), 1e-15);
+    close(
+      flat(avgPool2d(ones, { kernel: 3, stride: 1, padding: 1 })),
+      [4, 6, 4, 6, 9, 6, 4, 6, 4].map((v) => v / 9),
+      1e-15,
+    );
     close(flat(avgPool2d(f64([1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 2, 2]), { kernel: 2 })), [2.5, 6.5], 1e-15);
     expect(avgPool2d(zeros([2, 3, 5, 5]), { kernel: [2, 3], stride: [1, 2] }).shape).toEqual([2, 3, 4, 2]);
   });

@@ -9,7 +9,10 @@ const code = errorCode;
 
 describe("constant fills and ranges", () => {
   it("zeros, ones, full with dtypes", () => {
-    expect(zeros([2, 2]).toArray()).toEqual([[0, 0], [0, 0]]);
+    expect(zeros([2, 2]).toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
     expect(ones([3], { dtype: "int32" }).toArray()).toEqual([1, 1, 1]);
     expect(full([2], 2.5, { dtype: "int32" }).toArray()).toEqual([2, 2]);
     expect(full([2], 1, { dtype: "bool" }).toArray()).toEqual([true, true]);
@@ -31,8 +34,14 @@ describe("constant fills and ranges", () => {
   });
 
   it("eye", () => {
-    expect(eye(2).toArray()).toEqual([[1, 0], [0, 1]]);
-    expect(eye(2, 3).toArray()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(eye(2).toArray()).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
+    expect(eye(2, 3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
   });
 });
 

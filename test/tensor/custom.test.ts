@@ -101,7 +101,11 @@ describe("a custom function that reads values", () => {
   // needs f's abstract type, and there reading is refused.
   const scaled = (x: Tensor) => mul(x, x.max().item() > 1 ? 0.5 : 2);
   it("works eagerly under customVjp, customJvp and checkpoint, and is refused only under trace", () => {
-    const v = customVjp(scaled, (x: Tensor) => [scaled(x), x] as const, (x, g) => [mul(g, x.max().item() > 1 ? 0.5 : 2)]);
+    const v = customVjp(
+      scaled,
+      (x: Tensor) => [scaled(x), x] as const,
+      (x, g) => [mul(g, x.max().item() > 1 ? 0.5 : 2)],
+    );
     const j = customJvp(scaled, ([x], [dx]) => mul(dx as Tensor, x.max().item() > 1 ? 0.5 : 2));
     const c = checkpoint(scaled);
     for (const f of [v, j, c]) {

@@ -99,9 +99,7 @@ describe("the tensor engine reads the scalar derivative table", () => {
   }
 
   it("reading the table adds no ops to the hot functions' backward pass (counts of the hand-written rules it replaced)", () => {
-    const counts = Object.fromEntries(
-      (["exp", "log", "tanh", "sigmoid", "relu"] as const).map((name) => [name, backwardOps(name === "relu" ? ops.relu : DOMAINS[name]!.fn)]),
-    );
+    const counts = Object.fromEntries((["exp", "log", "tanh", "sigmoid", "relu"] as const).map((name) => [name, backwardOps(name === "relu" ? ops.relu : DOMAINS[name]!.fn)]));
     expect(counts).toEqual(BEFORE);
   });
 });

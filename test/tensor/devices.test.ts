@@ -5,7 +5,44 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { abs, add, registerDevice, arange, concat, cumsum, defaultDevice, devices, div, eye, full, getDevice, grad, gt, jvp, linspace, logSoftmax, matmul, max, mul, ones, pad, prod, rand, randint, randn, rng, setDefaultDevice, sin, softmax, sum, tensor, to, where, zeros, type Tensor } from "../../src/tensor/index.js";
+import {
+  abs,
+  add,
+  registerDevice,
+  arange,
+  concat,
+  cumsum,
+  defaultDevice,
+  devices,
+  div,
+  eye,
+  full,
+  getDevice,
+  grad,
+  gt,
+  jvp,
+  linspace,
+  logSoftmax,
+  matmul,
+  max,
+  mul,
+  ones,
+  pad,
+  prod,
+  rand,
+  randint,
+  randn,
+  rng,
+  setDefaultDevice,
+  sin,
+  softmax,
+  sum,
+  tensor,
+  to,
+  where,
+  zeros,
+  type Tensor,
+} from "../../src/tensor/index.js";
 import { mseLoss } from "../../src/nn/index.js";
 import { checkGradient } from "../../src/testing/checkGradient.js";
 import { countingDevice } from "../support/countingDevice.js";
@@ -32,7 +69,18 @@ describe("the device slot", () => {
   });
 
   it("every creation function takes { device } (a device or its name)", async () => {
-    const made: Tensor[] = [tensor([1, 2], dev), full([2], 3, dev), zeros([2], dev), ones([2], { device: counting }), arange(0, 2, 1, dev), linspace(0, 1, 2, dev), eye(2, 2, dev), rand([2], dev), randn([2], dev), randint(0, 3, [2], dev)];
+    const made: Tensor[] = [
+      tensor([1, 2], dev),
+      full([2], 3, dev),
+      zeros([2], dev),
+      ones([2], { device: counting }),
+      arange(0, 2, 1, dev),
+      linspace(0, 1, 2, dev),
+      eye(2, 2, dev),
+      rand([2], dev),
+      randn([2], dev),
+      randint(0, 3, [2], dev),
+    ];
     for (const t of made) expect(t.device).toBe(counting);
     expect(await full([2], 3, dev).array()).toEqual([3, 3]);
     const error = thrown(() => zeros([2], { device: "tpu" }));
@@ -72,8 +120,17 @@ describe("ops on a second device", () => {
   });
 
   it("reads asynchronously; the synchronous readers are UnsupportedOp naming the asynchronous call", async () => {
-    const x = tensor([[1, 2], [3, 4]], dev);
-    expect(await x.array()).toEqual([[1, 2], [3, 4]]);
+    const x = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      dev,
+    );
+    expect(await x.array()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(await x.transpose().read()).toEqual(new Float32Array([1, 3, 2, 4]));
     const readers: [string, () => unknown, string][] = [
       ["Tensor.data", () => x.data(), "await t.read()"],
@@ -95,14 +152,28 @@ describe("ops on a second device", () => {
 
 describe("to(device)", () => {
   it("copies both ways, keeping values, dtype and shape (strided views included)", async () => {
-    const x = tensor([[1, 2, 3], [4, 5, 6]], { dtype: "float64" });
+    const x = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: "float64" },
+    );
     const there = x.transpose().to("counting");
     expect(there.device).toBe(counting);
     expect(there.dtype).toBe("float64");
-    expect(await there.array()).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(await there.array()).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
     const back = to(there, cpu);
     expect(back.device).toBe(cpu);
-    expect(back.toArray()).toEqual([[1, 4], [2, 5], [3, 6]]);
+    expect(back.toArray()).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
     expect(to(back, "cpu")).toBe(back);
     expect(thrown(() => x.to("tpu")).details).toMatchObject({ op: "Tensor.to" });
   });
@@ -119,7 +190,10 @@ describe("to(device)", () => {
         expect(report.ok, report.summary).toBe(true);
         const [y, dy] = jvp(f, [tensor(new Float64Array(v))], [ones([v.length], { dtype: "float64" })]);
         expect(dy.device).toBe(y.device);
-        expect(dy.item()).toBeCloseTo(Array.from(g.data()).reduce((s, d) => s + d, 0), 10);
+        expect(dy.item()).toBeCloseTo(
+          Array.from(g.data()).reduce((s, d) => s + d, 0),
+          10,
+        );
       }),
     );
   });
@@ -145,7 +219,13 @@ describe("a whole computation on the device", () => {
     cumsum: (a) => sum(cumsum(a, 1)),
     where: (a) => sum(where(gt(a, 0), a, 0)),
     divide: (a) => sum(div(1, add(abs(a), 1))),
-    pad: (a) => sum(pad(a, [[1, 1], [0, 0]])),
+    pad: (a) =>
+      sum(
+        pad(a, [
+          [1, 1],
+          [0, 0],
+        ]),
+      ),
     mseLoss: (a) => mseLoss(a, zeros([2, 3], { dtype: "float64", device: a.device })),
   };
   it.each(Object.keys(cases))("%s: grad and jvp stay on the device and equal the host's", async (name) => {
@@ -180,7 +260,14 @@ describe("dispose and using", () => {
   it("on the host too: every reader and op refuses a disposed tensor", () => {
     const x = tensor([[1, 2]]);
     x.dispose();
-    for (const [op, f] of [["Tensor.data", () => x.data()], ["Tensor.toArray", () => x.toArray()], ["Tensor.item", () => x.item()], ["Tensor.at", () => x.at(0, 0)], ["mul", () => mul(x, x)], ["reshape", () => x.reshape([2])]] as const) {
+    for (const [op, f] of [
+      ["Tensor.data", () => x.data()],
+      ["Tensor.toArray", () => x.toArray()],
+      ["Tensor.item", () => x.item()],
+      ["Tensor.at", () => x.at(0, 0)],
+      ["mul", () => mul(x, x)],
+      ["reshape", () => x.reshape([2])],
+    ] as const) {
       expect(thrown(f).details).toMatchObject({ op });
       expect(errorCode(f)).toBe("StaleVariable");
     }

@@ -20,16 +20,24 @@ import { expectGradientMatches, f64, flat, shapeArb, sizeOf, valuesFor } from ".
 const weight = (t: Tensor): Tensor => sum(mul(t, sin(add(t, 1))));
 
 /** Values on the grid offset + k/4: two grids with different offsets never tie, and offset 0.1 keeps 0.1 from 0. */
-const gridFor = (shape: readonly number[], offset: number) => fc.array(fc.integer({ min: -8, max: 8 }).map((k) => offset + k / 4), { minLength: sizeOf(shape), maxLength: sizeOf(shape) });
+const gridFor = (shape: readonly number[], offset: number) =>
+  fc.array(
+    fc.integer({ min: -8, max: 8 }).map((k) => offset + k / 4),
+    { minLength: sizeOf(shape), maxLength: sizeOf(shape) },
+  );
 
 /** How a leaf is seen by the op: as is, transposed (a strided view) or flipped along axis 0 (a negative stride). */
 type View = "id" | "transpose" | "flip";
-const viewArb = (rank: number): fc.Arbitrary<View> => fc.constantFrom<View>(...(rank >= 2 ? (["id", "transpose", "flip"] as const) : rank === 1 ? (["id", "flip"] as const) : (["id"] as const)));
+const viewArb = (rank: number): fc.Arbitrary<View> =>
+  fc.constantFrom<View>(...(rank >= 2 ? (["id", "transpose", "flip"] as const) : rank === 1 ? (["id", "flip"] as const) : (["id"] as const)));
 const leafShape = (seen: readonly number[], view: View) => (view === "transpose" ? [...seen.slice(0, -2), seen[seen.length - 1], seen[seen.length - 2]] : [...seen]);
 const applyView = (x: Tensor, view: View): Tensor => (view === "transpose" ? x.transpose() : view === "flip" ? x.slice([null, null, -1]) : x);
 
 type Values = (shape: readonly number[]) => fc.Arbitrary<number[]>;
-const range = (min: number, max: number): Values => (s) => valuesFor(s, min, max);
+const range =
+  (min: number, max: number): Values =>
+  (s) =>
+    valuesFor(s, min, max);
 const offGrid: Values = (s) => gridFor(s, 0.1);
 
 const unaryCases: [string, (x: Tensor) => Tensor, Values][] = [
@@ -161,12 +169,19 @@ describe("binary primitives with broadcasting", () => {
 describe("where", () => {
   const tripleArb = fc
     .tuple(shapeArb, fc.array(fc.boolean(), { maxLength: 3 }), fc.array(fc.boolean(), { maxLength: 3 }), fc.array(fc.boolean(), { maxLength: 3 }), fc.integer({ min: 0, max: 3 }))
-    .map(([shape, oc, oa, ob, drop]) => [shape.map((d, i) => (oc[i] ? 1 : d)), shape.map((d, i) => (oa[i] ? 1 : d)), shape.map((d, i) => (ob[i] ? 1 : d)).slice(Math.min(drop, shape.length))] as const);
+    .map(
+      ([shape, oc, oa, ob, drop]) =>
+        [shape.map((d, i) => (oc[i] ? 1 : d)), shape.map((d, i) => (oa[i] ? 1 : d)), shape.map((d, i) => (ob[i] ? 1 : d)).slice(Math.min(drop, shape.length))] as const,
+    );
 
   it("broadcasts all three; gradients to both branches vs finite differences; none to cond", () => {
     fc.assert(
       fc.property(
-        tripleArb.chain(([sc, sa, sb]) => viewArb(sa.length).chain((view) => fc.tuple(fc.constant([sc, sa, sb] as const), fc.constant(view), valuesFor(sc, -1, 1), valuesFor(leafShape(sa, view), -2, 2), valuesFor(sb, -2, 2)))),
+        tripleArb.chain(([sc, sa, sb]) =>
+          viewArb(sa.length).chain((view) =>
+            fc.tuple(fc.constant([sc, sa, sb] as const), fc.constant(view), valuesFor(sc, -1, 1), valuesFor(leafShape(sa, view), -2, 2), valuesFor(sb, -2, 2)),
+          ),
+        ),
         ([[sc, seenA, sb], view, cs, as, bs]) => {
           const sa = leafShape(seenA, view);
           const c = f64(cs, sc);
@@ -275,16 +290,19 @@ describe("cast", () => {
 
   it("float → float passes the gradient (cast back to the input's dtype); to int/bool stops it", () => {
     fc.assert(
-      fc.property(shapeArb.chain((s) => fc.tuple(fc.constant(s), valuesFor(s, -2, 2))), ([shape, xs]) => {
-        const loss = (x: Tensor) => weight(cast(cast(x, "float64"), "float64"));
-        const g = grad(loss)(f64(xs, shape)) as Tensor;
-        expectGradientMatches(loss, xs, shape, flat(g));
-        const through32 = grad((x: Tensor) => sum(mul(cast(cast(x, "float32"), "float64"), f64(xs, shape))))(f64(xs, shape)) as Tensor;
-        expect(through32.dtype).toBe("float64");
-        expect(flat(through32)).toEqual(xs.map(Math.fround));
-        const stopped = grad((x: Tensor) => sum(add(cast(cast(x, "int32"), "float64"), cast(cast(x, "bool"), "float64"))))(f64(xs, shape)) as Tensor;
-        expect(flat(stopped).every((v) => v === 0)).toBe(true);
-      }),
+      fc.property(
+        shapeArb.chain((s) => fc.tuple(fc.constant(s), valuesFor(s, -2, 2))),
+        ([shape, xs]) => {
+          const loss = (x: Tensor) => weight(cast(cast(x, "float64"), "float64"));
+          const g = grad(loss)(f64(xs, shape)) as Tensor;
+          expectGradientMatches(loss, xs, shape, flat(g));
+          const through32 = grad((x: Tensor) => sum(mul(cast(cast(x, "float32"), "float64"), f64(xs, shape))))(f64(xs, shape)) as Tensor;
+          expect(through32.dtype).toBe("float64");
+          expect(flat(through32)).toEqual(xs.map(Math.fround));
+          const stopped = grad((x: Tensor) => sum(add(cast(cast(x, "int32"), "float64"), cast(cast(x, "bool"), "float64"))))(f64(xs, shape)) as Tensor;
+          expect(flat(stopped).every((v) => v === 0)).toBe(true);
+        },
+      ),
       { numRuns: 10 },
     );
     const x = f64([0.5, 1.5], [2]);

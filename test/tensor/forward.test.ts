@@ -52,7 +52,11 @@ describe("jvp", () => {
     const u = f64([1, 2], [2]);
     const v = f64([0.5, -1], [2]);
     const [, second] = jvp((p: Tensor) => jvp((q: Tensor) => sin(q), [p], [v])[1], [x], [u]);
-    close(flat(second), [0.3, -1.2].map((xi, i) => -Math.sin(xi) * [1, 2][i] * [0.5, -1][i]), 1e-14);
+    close(
+      flat(second),
+      [0.3, -1.2].map((xi, i) => -Math.sin(xi) * [1, 2][i] * [0.5, -1][i]),
+      1e-14,
+    );
     // Inner closes over the outer primal: d/dx [x · d/dy (x·y)] = 2x, as with reverse mode.
     const [, d] = jvp((p: Tensor) => mul(p, jvp((q: Tensor) => mul(p, q), [f64([1], [1])], [f64([1], [1])])[1]), [f64([3], [1])], [f64([1], [1])]);
     expect(d.item()).toBe(6);
@@ -78,11 +82,19 @@ describe("Jacobians and Hessians", () => {
     const q = (x: Tensor) => sum(mul(x, sum(mul(A, x.reshape([1, 3])), 1)));
     const H = hessian(q)(f64([0.1, 0.2, 0.3], [3]));
     const a = flat(A);
-    close(flat(H), [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => a[i * 3 + j] + a[j * 3 + i])), 1e-12);
+    close(
+      flat(H),
+      [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => a[i * 3 + j] + a[j * 3 + i])),
+      1e-12,
+    );
     // Reverse over forward: grad of x ↦ ⟨∇q, v⟩ computed by jvp.
     const v = f64([1, -1, 2], [3]);
     const hv = grad((x: Tensor) => jvp(q, [x], [v])[1])(f64([0.1, 0.2, 0.3], [3])) as Tensor;
-    close(flat(hv), [0, 1, 2].map((i) => [0, 1, 2].reduce((s, j) => s + (a[i * 3 + j] + a[j * 3 + i]) * [1, -1, 2][j], 0)), 1e-12);
+    close(
+      flat(hv),
+      [0, 1, 2].map((i) => [0, 1, 2].reduce((s, j) => s + (a[i * 3 + j] + a[j * 3 + i]) * [1, -1, 2][j], 0)),
+      1e-12,
+    );
   });
 
   it("hessian of a non-quadratic function matches finite differences of the gradient", () => {

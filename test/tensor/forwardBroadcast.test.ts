@@ -71,7 +71,11 @@ describe("nn layers with only the bias carrying a tangent", () => {
     const [out, t] = jvp(f, [b], [tb]);
     expect(t.shape).toEqual(out.shape);
     // The output is affine in the bias: f(b + tb) − f(b) is the directional derivative.
-    close(flat(t), flat(f(add(b, tb))).map((v, i) => v - flat(out)[i]), 1e-12);
+    close(
+      flat(t),
+      flat(f(add(b, tb))).map((v, i) => v - flat(out)[i]),
+      1e-12,
+    );
   });
 });
 
@@ -84,7 +88,10 @@ describe("the engine's check of every JVP rule's tangent", () => {
     const e = thrown(() => jvp((u: Tensor) => plus((_, [ta]) => ta as Tensor)(u, y), [x], [ones([3, 1], { dtype: "float64" })]));
     expect(e.code).toBe("ShapeMismatch");
     expect(e.details.op).toBe("customJvp(f)");
-    expect(e.details.shapes).toEqual([[3, 1], [3, 4]]);
+    expect(e.details.shapes).toEqual([
+      [3, 1],
+      [3, 4],
+    ]);
   });
 
   it("a tangent of the wrong dtype is a DTypeMismatch naming the op", () => {

@@ -59,7 +59,13 @@ describe("concat and stack", () => {
     fc.assert(
       fc.property(caseArb, ({ shape, axis, sizes, layouts, negative, seed }) => {
         const g = rng(seed);
-        const xs = sizes.map((s, i) => operand(g, shape.map((d, j) => (j === axis ? s : d)), layouts[i]));
+        const xs = sizes.map((s, i) =>
+          operand(
+            g,
+            shape.map((d, j) => (j === axis ? s : d)),
+            layouts[i],
+          ),
+        );
         const ax = negative ? axis - shape.length : axis;
         const y = concat(xs, ax);
         expect(y.shape).toEqual(shape.map((d, j) => (j === axis ? sizes.reduce((a, b) => a + b, 0) : d)));
@@ -153,13 +159,24 @@ describe("split", () => {
 
   it("count splits evenly; grad of grad", () => {
     const x = f64([0, 1, 2, 3, 4, 5], [6]);
-    expect(split(x, 3).map((p) => p.toArray())).toEqual([[0, 1], [2, 3], [4, 5]]);
-    expect(split(f64([], [0, 2]), 2, 0).map((p) => p.shape)).toEqual([[0, 2], [0, 2]]);
+    expect(split(x, 3).map((p) => p.toArray())).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ]);
+    expect(split(f64([], [0, 2]), 2, 0).map((p) => p.shape)).toEqual([
+      [0, 2],
+      [0, 2],
+    ]);
     const g = rng(2);
-    expectGradOfGradMatches((t) => {
-      const [a, b] = split(t, 2, 1);
-      return mul(a, b);
-    }, operand(g, [2, 4], "reversed"), g);
+    expectGradOfGradMatches(
+      (t) => {
+        const [a, b] = split(t, 2, 1);
+        return mul(a, b);
+      },
+      operand(g, [2, 4], "reversed"),
+      g,
+    );
   });
 
   it("errors", () => {
@@ -180,7 +197,9 @@ describe("pad", () => {
   it("values, VJP (a slice of g), JVP over random shapes and widths", () => {
     fc.assert(
       fc.property(
-        shapeArb(0).chain((shape) => fc.tuple(fc.constant(shape), fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })), { minLength: shape.length, maxLength: shape.length }))),
+        shapeArb(0).chain((shape) =>
+          fc.tuple(fc.constant(shape), fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })), { minLength: shape.length, maxLength: shape.length })),
+        ),
         fc.double({ min: -3, max: 3, noNaN: true }),
         layoutArb,
         fc.integer(),
@@ -205,10 +224,35 @@ describe("pad", () => {
 
   it("grad of grad; value is stored in the tensor's dtype; errors", () => {
     const g = rng(3);
-    expectGradOfGradMatches((t) => mul(pad(t, [[1, 0], [2, 1]], 0.5), pad(t, [[0, 1], [0, 3]])), operand(g, [2, 2], "transposed"), g);
+    expectGradOfGradMatches(
+      (t) =>
+        mul(
+          pad(
+            t,
+            [
+              [1, 0],
+              [2, 1],
+            ],
+            0.5,
+          ),
+          pad(t, [
+            [0, 1],
+            [0, 3],
+          ]),
+        ),
+      operand(g, [2, 2], "transposed"),
+      g,
+    );
     expect(pad(tensor([1, 2], { dtype: "int32" }), [[1, 1]], 7.9).toArray()).toEqual([7, 1, 2, 7]);
     const x = f64([1, 2], [2]);
-    expect(errorCode(() => pad(x, [[1, 1], [0, 0]]))).toBe("ShapeMismatch");
+    expect(
+      errorCode(() =>
+        pad(x, [
+          [1, 1],
+          [0, 0],
+        ]),
+      ),
+    ).toBe("ShapeMismatch");
     expect(errorCode(() => pad(x, [[-1, 0]]))).toBe("InvalidArgument");
     expect(errorCode(() => pad(x, [[0.5, 0]] as never))).toBe("InvalidArgument");
     expect(errorCode(() => pad(x, [[1]] as never))).toBe("InvalidArgument");
@@ -259,7 +303,11 @@ describe("gather and scatterAdd", () => {
         const x = operand(g, shape, layout);
         const indices = shape[axis] === 0 ? i32([], indexShape) : randint(0, shape[axis], indexShape, { rng: g });
         // src may be larger than indices on any axis.
-        const src = operand(g, indexShape.map((d, i) => d + extra[i]), "reversed");
+        const src = operand(
+          g,
+          indexShape.map((d, i) => d + extra[i]),
+          "reversed",
+        );
         const y = scatterAdd(x, axis, indices, src);
         expect(y.shape).toEqual(shape);
         const expected = indicesOf(shape).map((idx) => x.at(...idx));
@@ -330,7 +378,11 @@ describe("indexSelect", () => {
     const g = rng(5);
     expectGradOfGradMatches((x) => mul(indexSelect(x, 0, i32([1, 1, 0])), indexSelect(x, 0, i32([0, 1, 1]))), operand(g, [2, 3], "transposed"), g);
     const x = f64([1, 2, 3, 4, 5, 6], [3, 2]);
-    expect(indexSelect(x, 0, i32([0, 1, 2]).slice([null, null, -1])).toArray()).toEqual([[5, 6], [3, 4], [1, 2]]);
+    expect(indexSelect(x, 0, i32([0, 1, 2]).slice([null, null, -1])).toArray()).toEqual([
+      [5, 6],
+      [3, 4],
+      [1, 2],
+    ]);
     const e = thrown(() => indexSelect(x, 0, i32([0, 5])));
     expect(e.code).toBe("InvalidArgument");
     expect(e.details).toMatchObject({ op: "indexSelect", index: 5, position: [1], axis: 0, size: 3 });
@@ -345,14 +397,30 @@ describe("oneHot", () => {
   it("float32 by default, any index shape, no gradient through it", () => {
     const y = oneHot(i32([2, 0, 1, 2], [2, 2]), 3);
     expect(y.dtype).toBe("float32");
-    expect(y.toArray()).toEqual([[[0, 0, 1], [1, 0, 0]], [[0, 1, 0], [0, 0, 1]]]);
+    expect(y.toArray()).toEqual([
+      [
+        [0, 0, 1],
+        [1, 0, 0],
+      ],
+      [
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+    ]);
     expect(oneHot(i32([]), 4).shape).toEqual([0, 4]);
-    expect(oneHot(i32([0, 1, 2]).slice([null, null, -1]), 3, "float64").toArray()).toEqual([[0, 0, 1], [0, 1, 0], [1, 0, 0]]);
+    expect(oneHot(i32([0, 1, 2]).slice([null, null, -1]), 3, "float64").toArray()).toEqual([
+      [0, 0, 1],
+      [0, 1, 0],
+      [1, 0, 0],
+    ]);
     // Used as a constant: the gradient goes to the other factor only, in both modes.
     const labels = i32([1, 0]);
     const logits = f64([0.5, -1, 2, 0.25], [2, 2]);
     const picked = (t: Tensor) => sum(mul(oneHot(labels, 2, "float64"), t));
-    expect((grad(picked)(logits) as Tensor).toArray()).toEqual([[0, 1], [1, 0]]);
+    expect((grad(picked)(logits) as Tensor).toArray()).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
     expect(jvp(picked, [logits], [f64([1, 2, 3, 4], [2, 2])])[1].item()).toBe(5);
     expect(add(oneHot(labels, 2, "float64"), logits).requiresGrad).toBe(false);
   });

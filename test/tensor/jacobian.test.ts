@@ -74,7 +74,10 @@ describe("jacobians over trees", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }), fc.integer(), (m, n, seed) => {
         const r = (i: number) => Math.sin(seed + i * 1.7);
-        const A = f64(Array.from({ length: m * n }, (_, i) => r(i)), [m, n]);
+        const A = f64(
+          Array.from({ length: m * n }, (_, i) => r(i)),
+          [m, n],
+        );
         const v = f64(Array.from({ length: n }, (_, i) => r(100 + i)));
         const h = (t: { A: Tensor }, u: Tensor) => [tanh(matmul(t.A, u)), sum(mul(u, u))];
         const Jf = jacfwd(h, { argnums: [0, 1] })({ A }, v) as unknown as [[{ A: Tensor }, Tensor], [{ A: Tensor }, Tensor]];
@@ -106,7 +109,11 @@ describe("jacobians over trees", () => {
     const A = f64([1, 2, -1, 0.5, 0.3, -2], [2, 3]);
     const k = (t: Tensor) => sum(jacrev((u: Tensor) => matmul(A, sin(u).mul(u)))(t).mul(t));
     const gk = flat(grad(k)(x0));
-    close(gk, fdColumns(() => flat(k(x0)), x0).map((c) => c[0]), 1e-6);
+    close(
+      gk,
+      fdColumns(() => flat(k(x0)), x0).map((c) => c[0]),
+      1e-6,
+    );
   });
 
   it("hessian over several arguments gives the nested blocks ∂²f/∂aᵢ∂bⱼ", () => {
@@ -114,7 +121,12 @@ describe("jacobians over trees", () => {
     const a0 = f64([0.2, -0.3]);
     const b0 = f64([0.5, 1, -1, 0.25], [2, 2]);
     const H = hessian(f, { argnums: [0, 1] })(a0, b0) as unknown as [[Tensor, Tensor], [Tensor, Tensor]];
-    expect([shapeOf(H[0][0]), shapeOf(H[0][1]), shapeOf(H[1][0]), shapeOf(H[1][1])]).toEqual([[2, 2], [2, 2, 2], [2, 2, 2], [2, 2, 2, 2]]);
+    expect([shapeOf(H[0][0]), shapeOf(H[0][1]), shapeOf(H[1][0]), shapeOf(H[1][1])]).toEqual([
+      [2, 2],
+      [2, 2, 2],
+      [2, 2, 2],
+      [2, 2, 2, 2],
+    ]);
     // Each block row is a finite difference of the gradient.
     const ga = () => flat((grad(f, { argnums: [0, 1] })(a0, b0) as Tensor[])[0]);
     const gb = () => flat((grad(f, { argnums: [0, 1] })(a0, b0) as Tensor[])[1]);

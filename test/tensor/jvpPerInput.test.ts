@@ -61,8 +61,19 @@ const PAIRS: readonly [string, number[], number[]][] = [
 ];
 const binary = (a: Values = vals, b: Values = vals): Entry => ({ cases: () => PAIRS.map(([label, sa, sb]) => ({ label, inputs: [a(sa), b(sb)] })) });
 /** maximum/minimum: each pattern twice, so that either operand wins somewhere. */
-const extremum: Entry = { cases: () => PAIRS.flatMap(([label, sa, sb]) => [{ label, inputs: [away(sa), near(sb)] }, { label: `${label}, swapped values`, inputs: [near(sa), away(sb)] }]) };
-const unary = (x: Values = vals): Entry => ({ cases: () => [{ label: "scalar", inputs: [x([])] }, { label: "[2, 3]", inputs: [x([2, 3])] }] });
+const extremum: Entry = {
+  cases: () =>
+    PAIRS.flatMap(([label, sa, sb]) => [
+      { label, inputs: [away(sa), near(sb)] },
+      { label: `${label}, swapped values`, inputs: [near(sa), away(sb)] },
+    ]),
+};
+const unary = (x: Values = vals): Entry => ({
+  cases: () => [
+    { label: "scalar", inputs: [x([])] },
+    { label: "[2, 3]", inputs: [x([2, 3])] },
+  ],
+});
 const reduction = (x: Values = vals): Entry => ({
   cases: () => [
     { label: "all axes", inputs: [x([2, 3])], params: { axes: [0, 1], keepDims: false } },
@@ -198,7 +209,17 @@ const TABLE = {
   },
   pad: {
     cases: () => [
-      { label: "[2, 3] with a value", inputs: [vals([2, 3])], params: { widths: [[1, 0], [0, 2]], value: 0.5 } },
+      {
+        label: "[2, 3] with a value",
+        inputs: [vals([2, 3])],
+        params: {
+          widths: [
+            [1, 0],
+            [0, 2],
+          ],
+          value: 0.5,
+        },
+      },
       { label: "a size-1 axis", inputs: [vals([1])], params: { widths: [[1, 1]], value: 0 } },
     ],
   },
@@ -235,7 +256,12 @@ const TABLE = {
     ],
   },
   unslice: { cases: () => [{ label: "into [3, 4]", inputs: [vals([3, 2])], params: { shape: [3, 4], specs: [null, [1, 3]] } }] },
-  contiguous: { cases: () => [{ label: "scalar", inputs: [vals([])] }, { label: "[2, 3]", inputs: [vals([2, 3])] }] },
+  contiguous: {
+    cases: () => [
+      { label: "scalar", inputs: [vals([])] },
+      { label: "[2, 3]", inputs: [vals([2, 3])] },
+    ],
+  },
 } satisfies Record<PrimitiveName, Entry>;
 
 const isFloat = (t: Tensor): boolean => t.dtype === "float64" || t.dtype === "float32";
@@ -249,7 +275,12 @@ function subsets(inputs: readonly Tensor[]): number[][] {
 
 function checkCase(name: PrimitiveName, spec: Case, which: number[]): void {
   const prim = primitives[name] as Primitive<unknown>;
-  const f = (...xs: Tensor[]): Tensor => bind(prim, spec.inputs.map((x, i) => (which.includes(i) ? xs[which.indexOf(i)] : x)), spec.params);
+  const f = (...xs: Tensor[]): Tensor =>
+    bind(
+      prim,
+      spec.inputs.map((x, i) => (which.includes(i) ? xs[which.indexOf(i)] : x)),
+      spec.params,
+    );
   const primals = which.map((i) => spec.inputs[i]);
   const tangents = primals.map((x) => randn([...x.shape], { rng: g, dtype: "float64" }));
   const [y, t] = jvp(f, primals, tangents);
@@ -264,7 +295,20 @@ function checkCase(name: PrimitiveName, spec: Case, which: number[]): void {
   const c = flat(cotangent);
   const forward = dot(c, flat(t));
   // (a) ⟨c, J·t⟩ is the derivative of s ↦ ⟨c, f(x + s·t)⟩ at 0.
-  const along = ([s]: number[]) => dot(c, flat(f(...primals.map((x, k) => f64(flat(x).map((v, e) => v + s * flat(tangents[k])[e]), x.shape)))));
+  const along = ([s]: number[]) =>
+    dot(
+      c,
+      flat(
+        f(
+          ...primals.map((x, k) =>
+            f64(
+              flat(x).map((v, e) => v + s * flat(tangents[k])[e]),
+              x.shape,
+            ),
+          ),
+        ),
+      ),
+    );
   const report = checkGradient(along, [0], { gradient: [forward], rtol: spec.tol ?? 1e-6, atol: 1e-8 });
   expect(report.ok, `finite differences: ${report.summary}`).toBe(true);
   // (b) ⟨c, J·t⟩ = Σᵢ ⟨Jᵢᵀ·c, tᵢ⟩.

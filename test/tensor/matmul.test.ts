@@ -107,19 +107,53 @@ describe("matmul values", () => {
   });
 
   it("float32 operands give float32; known small products; dot and outer", () => {
-    const y = matmul(tensor([[1, 2], [3, 4]]), tensor([[5, 6], [7, 8]]));
+    const y = matmul(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+      tensor([
+        [5, 6],
+        [7, 8],
+      ]),
+    );
     expect(y.dtype).toBe("float32");
-    expect(y.toArray()).toEqual([[19, 22], [43, 50]]);
-    expect(matmul(tensor([1, 2]), tensor([[1, 0, 1], [0, 1, 1]])).toArray()).toEqual([1, 2, 3]);
-    expect(matmul(tensor([[1, 0, 1], [0, 1, 1]]), tensor([1, 2, 3])).toArray()).toEqual([4, 5]);
+    expect(y.toArray()).toEqual([
+      [19, 22],
+      [43, 50],
+    ]);
+    expect(
+      matmul(
+        tensor([1, 2]),
+        tensor([
+          [1, 0, 1],
+          [0, 1, 1],
+        ]),
+      ).toArray(),
+    ).toEqual([1, 2, 3]);
+    expect(
+      matmul(
+        tensor([
+          [1, 0, 1],
+          [0, 1, 1],
+        ]),
+        tensor([1, 2, 3]),
+      ).toArray(),
+    ).toEqual([4, 5]);
     const d = dot(tensor([1, 2, 3]), tensor([4, 5, 6]));
     expect(d.shape).toEqual([]);
     expect(d.item()).toBe(32);
-    expect(outer(tensor([1, 2]), tensor([3, 4, 5])).toArray()).toEqual([[3, 4, 5], [6, 8, 10]]);
+    expect(outer(tensor([1, 2]), tensor([3, 4, 5])).toArray()).toEqual([
+      [3, 4, 5],
+      [6, 8, 10],
+    ]);
     // NaN propagates even against zeros (no zero-skipping in the kernel).
     expect(Number.isNaN(matmul(tensor([[0, 1]]), tensor([[NaN], [1]])).item())).toBe(true);
     // Contracting over 0 elements gives zeros.
-    expect(matmul(tensor(new Float64Array(0), { shape: [2, 0] }), tensor(new Float64Array(0), { shape: [0, 3] })).toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(matmul(tensor(new Float64Array(0), { shape: [2, 0] }), tensor(new Float64Array(0), { shape: [0, 3] })).toArray()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
   });
 });
 
@@ -202,9 +236,24 @@ describe("matmul errors", () => {
     expect(e.message).toContain("[2, 3]");
     expect(e.message).toContain("[4, 5]");
     expect(e.message).toMatch(/contracted dims 3 .* 4/);
-    expect(e.details).toMatchObject({ op: "matmul", shapes: [[2, 3], [4, 5]], contracted: [3, 4] });
+    expect(e.details).toMatchObject({
+      op: "matmul",
+      shapes: [
+        [2, 3],
+        [4, 5],
+      ],
+      contracted: [3, 4],
+    });
     // 1-D operands are named by their own shapes.
-    expect((() => { try { matmul(tensor([1, 2, 3]), tensor([1, 2])); } catch (x) { return (x as AdError).message; } })()).toContain("[3] by [2]");
+    expect(
+      (() => {
+        try {
+          matmul(tensor([1, 2, 3]), tensor([1, 2]));
+        } catch (x) {
+          return (x as AdError).message;
+        }
+      })(),
+    ).toContain("[3] by [2]");
   });
 
   it("batch shapes that do not broadcast, scalars, bool operands and non-tensors", () => {
@@ -234,7 +283,11 @@ describe("matmul's VJP computes only the cotangents that are needed", () => {
       expect(spy).toHaveBeenCalledTimes(2);
       // ∂/∂W Σ x·W = xᵀ·1
       const colSums = [0, 1, 2, 3, 4].map((i) => [0, 1, 2, 3, 4, 5].reduce((acc, r) => acc + (x.data()[r * 5 + i] as number), 0));
-      close(flat(w.grad!), colSums.flatMap((c) => [c, c, c, c]), 1e-12);
+      close(
+        flat(w.grad!),
+        colSums.flatMap((c) => [c, c, c, c]),
+        1e-12,
+      );
     } finally {
       spy.mockRestore();
     }

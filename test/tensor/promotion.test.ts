@@ -23,7 +23,14 @@ const golden = JSON.parse(readFileSync(new URL("../golden/promotion.json", impor
 
 /** PyTorch's dtype in adjoint's lattice. */
 const ours = (torchDType: string): string => (torchDType === "int64" ? "int32" : torchDType);
-const sample = (dtype: DType): Tensor => tensor([[1, 2], [3, 1]], { dtype });
+const sample = (dtype: DType): Tensor =>
+  tensor(
+    [
+      [1, 2],
+      [3, 1],
+    ],
+    { dtype },
+  );
 const pairs: [DType, DType][] = DTYPES.flatMap((a) => DTYPES.map((b): [DType, DType] => [a, b]));
 
 describe("the promotion lattice against PyTorch's result_type", () => {
@@ -50,7 +57,10 @@ describe("the promotion lattice against PyTorch's result_type", () => {
   });
 
   it.each(DTYPES)("a %s tensor with a weakly typed number (an integer value is Python's int, a fractional one Python's float)", (d) => {
-    for (const [kind, value] of [["int", 2], ["float", 2.5]] as const) {
+    for (const [kind, value] of [
+      ["int", 2],
+      ["float", 2.5],
+    ] as const) {
       const expected = ours(golden.tensorScalar[d][kind]);
       expect(add(sample(d), value).dtype, `${d} + ${value}`).toBe(expected);
       expect(add(value, sample(d)).dtype, `${value} + ${d}`).toBe(expected);
@@ -116,9 +126,13 @@ describe("true division and floor division", () => {
 
   it("floorDiv agrees with floor of the exact quotient on generated ints", () => {
     fc.assert(
-      fc.property(fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: -50, max: 50 }).filter((b) => b !== 0), (a, b) => {
-        expect(floorDiv(tensor([a], { dtype: "int32" }), b).item()).toBe(Math.floor(a / b) + 0);
-      }),
+      fc.property(
+        fc.integer({ min: -1000, max: 1000 }),
+        fc.integer({ min: -50, max: 50 }).filter((b) => b !== 0),
+        (a, b) => {
+          expect(floorDiv(tensor([a], { dtype: "int32" }), b).item()).toBe(Math.floor(a / b) + 0);
+        },
+      ),
     );
   });
 
@@ -189,7 +203,13 @@ describe("ops on int32 and bool against PyTorch's output dtypes", () => {
   });
 
   it("int32 values: sums, products, running sums and abs/neg/relu/sign as PyTorch computes them", () => {
-    const i = tensor([[3, -2], [-4, 5]], { dtype: "int32" });
+    const i = tensor(
+      [
+        [3, -2],
+        [-4, 5],
+      ],
+      { dtype: "int32" },
+    );
     expect(flat(sum(i, 0))).toEqual([-1, 3]);
     expect(flat(prod(i, 1))).toEqual([-6, -20]);
     expect(flat(cumsum(i, 1))).toEqual([3, 1, -4, 1]);
@@ -232,7 +252,13 @@ describe("ops on int32 and bool against PyTorch's output dtypes", () => {
   });
 
   it("int32 · float matmul promotes, and the gradient reaches the float operand", () => {
-    const i = tensor([[1, 2], [3, 4]], { dtype: "int32" });
+    const i = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: "int32" },
+    );
     const w = f64([1, 0.5, -1, 2], [2, 2]);
     expect(flat(ops.matmul(i, w))).toEqual(flat(ops.matmul(f64([1, 2, 3, 4], [2, 2]), w)));
     const gw = grad((x: Tensor) => sum(ops.matmul(i, x)))(w) as Tensor;

@@ -30,7 +30,18 @@ function viewOf(x: Tensor, how: string): Tensor {
 
 /** Σ w ⊙ r with weights that differ per output element, so every cotangent entry matters. */
 const weighted = (r: Tensor): Tensor =>
-  add(sum(mul(r, f64(Array.from({ length: r.size }, (_, i) => Math.cos(1.3 * i + 0.2)), r.shape))), mul(sum(mul(r, r)), 0.1));
+  add(
+    sum(
+      mul(
+        r,
+        f64(
+          Array.from({ length: r.size }, (_, i) => Math.cos(1.3 * i + 0.2)),
+          r.shape,
+        ),
+      ),
+    ),
+    mul(sum(mul(r, r)), 0.1),
+  );
 
 const reductions: [string, (x: Tensor, axes: number[], keep: boolean) => Tensor, (n: number) => fc.Arbitrary<number[]>][] = [
   ["max", (x, a, k) => max(x, a, k), distinctValues],
@@ -50,9 +61,15 @@ describe("reductions over random axes: VJP vs finite differences, JVP vs VJP", (
         // ⟨ct, J v⟩ = ⟨Jᵀ ct, v⟩
         const f = (x: Tensor) => reduce(viewOf(x, how), axes, keep);
         const x = f64(xs, shape);
-        const v = f64(xs.map((_, i) => Math.cos(3 * i + 1)), shape);
+        const v = f64(
+          xs.map((_, i) => Math.cos(3 * i + 1)),
+          shape,
+        );
         const [y, t] = jvp(f, [x], [v]);
-        const ct = f64(flat(y).map((_, i) => Math.sin(2 * i + 0.5)), y.shape);
+        const ct = f64(
+          flat(y).map((_, i) => Math.sin(2 * i + 0.5)),
+          y.shape,
+        );
         const [, pullback] = vjp(f, x);
         close([sum(mul(ct, t)).item()], [sum(mul(pullback(ct)[0], v)).item()], 1e-12);
       }),
@@ -104,17 +121,24 @@ describe("prod", () => {
 
   it("finite differences at points with zeros", () => {
     fc.assert(
-      fc.property(caseArb((n) => fc.array(fc.constantFrom(0, 0.5, -1.25, 2), { minLength: n, maxLength: n })), ([shape, xs, axes, keep, how]) => {
-        const loss = (x: Tensor) => weighted(prod(viewOf(x, how), axes, keep));
-        const g = grad(loss)(f64(xs, shape)) as Tensor;
-        expectGradientMatches(loss, xs, shape, flat(g));
-      }),
+      fc.property(
+        caseArb((n) => fc.array(fc.constantFrom(0, 0.5, -1.25, 2), { minLength: n, maxLength: n })),
+        ([shape, xs, axes, keep, how]) => {
+          const loss = (x: Tensor) => weighted(prod(viewOf(x, how), axes, keep));
+          const g = grad(loss)(f64(xs, shape)) as Tensor;
+          expectGradientMatches(loss, xs, shape, flat(g));
+        },
+      ),
       { numRuns: 25 },
     );
   });
 
   it("grad of grad (the Hessian) matches finite differences of the gradient, zeros included", () => {
-    for (const xs of [[0.5, -2, 1.5, 3], [0, 2, 0.5, -1], [0, 0, 2, 3]]) {
+    for (const xs of [
+      [0.5, -2, 1.5, 3],
+      [0, 2, 0.5, -1],
+      [0, 0, 2, 3],
+    ]) {
       const x = f64(xs, [2, 2]);
       const f = (t: Tensor) => sum(mul(prod(t.transpose(), 0), f64([1, -2], [2])));
       for (let i = 0; i < 4; i++) {
@@ -139,18 +163,30 @@ describe("cumsum", () => {
 
   it("VJP (a reversed cumsum) vs finite differences, JVP vs VJP, grad of grad", () => {
     fc.assert(
-      fc.property(caseArb((n) => values(n, -2, 2)).chain((c) => fc.tuple(fc.constant(c), fc.integer({ min: 0, max: c[0].length - 1 }))), ([[shape, xs, , , how], axis]) => {
-        const f = (x: Tensor) => cumsum(viewOf(x, how), axis);
-        const loss = (x: Tensor) => weighted(f(x));
-        const g = grad(loss)(f64(xs, shape)) as Tensor;
-        expectGradientMatches(loss, xs, shape, flat(g));
-        const x = f64(xs, shape);
-        close(flat(jacfwd(f)(x)), flat(jacrev(f)(x)), 1e-14);
-        // A nonlinear use so the second derivative is not zero.
-        const h = (t: Tensor) => sum(mul(cumsum(viewOf(t, how), axis), cumsum(viewOf(t, how), axis)));
-        const first = (t: Tensor) => sum(mul(grad(h)(t) as Tensor, f64(xs.map((_, i) => i + 1), shape)));
-        expectGradientMatches(first, xs, shape, flat(grad(first)(x) as Tensor));
-      }),
+      fc.property(
+        caseArb((n) => values(n, -2, 2)).chain((c) => fc.tuple(fc.constant(c), fc.integer({ min: 0, max: c[0].length - 1 }))),
+        ([[shape, xs, , , how], axis]) => {
+          const f = (x: Tensor) => cumsum(viewOf(x, how), axis);
+          const loss = (x: Tensor) => weighted(f(x));
+          const g = grad(loss)(f64(xs, shape)) as Tensor;
+          expectGradientMatches(loss, xs, shape, flat(g));
+          const x = f64(xs, shape);
+          close(flat(jacfwd(f)(x)), flat(jacrev(f)(x)), 1e-14);
+          // A nonlinear use so the second derivative is not zero.
+          const h = (t: Tensor) => sum(mul(cumsum(viewOf(t, how), axis), cumsum(viewOf(t, how), axis)));
+          const first = (t: Tensor) =>
+            sum(
+              mul(
+                grad(h)(t) as Tensor,
+                f64(
+                  xs.map((_, i) => i + 1),
+                  shape,
+                ),
+              ),
+            );
+          expectGradientMatches(first, xs, shape, flat(grad(first)(x) as Tensor));
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -203,26 +239,36 @@ describe("argmax and argmin", () => {
 describe("softmax family", () => {
   it("softmax rows sum to 1; logSoftmax = log(softmax); logsumexp = log Σ exp on moderate inputs", () => {
     fc.assert(
-      fc.property(caseArb((n) => values(n, -5, 5)).chain((c) => fc.tuple(fc.constant(c), fc.integer({ min: 0, max: c[0].length - 1 }))), ([[shape, xs, axes, keep, how], axis]) => {
-        const x = viewOf(f64(xs, shape), how);
-        const s = softmax(x, axis);
-        expect(s.shape).toEqual(x.shape);
-        close(flat(sum(s, axis)), flat(sum(s, axis)).map(() => 1), 1e-14);
-        close(flat(logSoftmax(x, axis)), flat(log(s)), 1e-12);
-        close(flat(logsumexp(x, axes, keep)), flat(log(sum(exp(x), axes, keep))), 1e-13);
-      }),
+      fc.property(
+        caseArb((n) => values(n, -5, 5)).chain((c) => fc.tuple(fc.constant(c), fc.integer({ min: 0, max: c[0].length - 1 }))),
+        ([[shape, xs, axes, keep, how], axis]) => {
+          const x = viewOf(f64(xs, shape), how);
+          const s = softmax(x, axis);
+          expect(s.shape).toEqual(x.shape);
+          close(
+            flat(sum(s, axis)),
+            flat(sum(s, axis)).map(() => 1),
+            1e-14,
+          );
+          close(flat(logSoftmax(x, axis)), flat(log(s)), 1e-12);
+          close(flat(logsumexp(x, axes, keep)), flat(log(sum(exp(x), axes, keep))), 1e-13);
+        },
+      ),
       { numRuns: 40 },
     );
   });
 
   it("softmax and logSoftmax gradients vs finite differences", () => {
     fc.assert(
-      fc.property(caseArb((n) => values(n, -3, 3)).chain((c) => fc.tuple(fc.constant(c), fc.integer({ min: -c[0].length, max: c[0].length - 1 }))), ([[shape, xs, , , how], axis]) => {
-        for (const f of [softmax, logSoftmax]) {
-          const loss = (x: Tensor) => weighted(f(viewOf(x, how), axis));
-          expectGradientMatches(loss, xs, shape, flat(grad(loss)(f64(xs, shape)) as Tensor));
-        }
-      }),
+      fc.property(
+        caseArb((n) => values(n, -3, 3)).chain((c) => fc.tuple(fc.constant(c), fc.integer({ min: -c[0].length, max: c[0].length - 1 }))),
+        ([[shape, xs, , , how], axis]) => {
+          for (const f of [softmax, logSoftmax]) {
+            const loss = (x: Tensor) => weighted(f(viewOf(x, how), axis));
+            expectGradientMatches(loss, xs, shape, flat(grad(loss)(f64(xs, shape)) as Tensor));
+          }
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -244,18 +290,34 @@ describe("softmax family", () => {
 
   it("grad of grad of logsumexp: the Hessian diag(p) − ppᵀ, by finite differences and forward over reverse", () => {
     fc.assert(
-      fc.property(caseArb((n) => values(n, -3, 3)), ([shape, xs, axes, keep, how]) => {
-        const f = (x: Tensor) => weighted(logsumexp(viewOf(x, how), axes, keep));
-        const x = f64(xs, shape);
-        const firstDotW = (t: Tensor) => sum(mul(grad(f)(t) as Tensor, f64(xs.map((_, i) => Math.cos(i)), shape)));
-        expectGradientMatches(firstDotW, xs, shape, flat(grad(firstDotW)(x) as Tensor));
-        close(flat(jacfwd((t: Tensor) => grad(f)(t) as Tensor)(x)), flat(jacrev((t: Tensor) => grad(f)(t) as Tensor)(x)), 1e-12);
-      }),
+      fc.property(
+        caseArb((n) => values(n, -3, 3)),
+        ([shape, xs, axes, keep, how]) => {
+          const f = (x: Tensor) => weighted(logsumexp(viewOf(x, how), axes, keep));
+          const x = f64(xs, shape);
+          const firstDotW = (t: Tensor) =>
+            sum(
+              mul(
+                grad(f)(t) as Tensor,
+                f64(
+                  xs.map((_, i) => Math.cos(i)),
+                  shape,
+                ),
+              ),
+            );
+          expectGradientMatches(firstDotW, xs, shape, flat(grad(firstDotW)(x) as Tensor));
+          close(flat(jacfwd((t: Tensor) => grad(f)(t) as Tensor)(x)), flat(jacrev((t: Tensor) => grad(f)(t) as Tensor)(x)), 1e-12);
+        },
+      ),
       { numRuns: 15 },
     );
     const p = flat(softmax(f64([0.1, 0.5, -0.3], [3])));
     const H = flat(jacrev((t: Tensor) => grad((u: Tensor) => logsumexp(u))(t) as Tensor)(f64([0.1, 0.5, -0.3], [3])));
-    close(H, [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => (i === j ? p[i] : 0) - p[i] * p[j])), 1e-14);
+    close(
+      H,
+      [0, 1, 2].flatMap((i) => [0, 1, 2].map((j) => (i === j ? p[i] : 0) - p[i] * p[j])),
+      1e-14,
+    );
   });
 });
 

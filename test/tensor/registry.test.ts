@@ -49,14 +49,23 @@ const SPECS: Record<string, () => Tensor> = {
   "more comparisons": () => ops.cast(ops.ne(ops.cast(ops.gt(leaf([2]), 0), "float64"), ops.cast(ops.le(leaf([2]), 0), "float64")), "float64"),
   "where, maximum, minimum, clip": () => ops.where(ops.gt(leaf([2, 3]), 0), ops.maximum(leaf([2, 3]), leaf([3])), ops.clip(leaf([2, 3], -2, 2), -0.9, 0.9)),
   "cast between float dtypes": () => ops.cast(ops.cast(leaf([3]), "float32"), "float64"),
-  "sum, max, min, prod, cumsum": () => ops.add(ops.add(ops.sum(leaf([2, 3]), 1), ops.max(leaf([2, 3]), 1)), ops.add(ops.min(leaf([2, 3]), 1), ops.prod(ops.cumsum(leaf([2, 3], 0.5, 1.5), 1), 1))),
+  "sum, max, min, prod, cumsum": () =>
+    ops.add(ops.add(ops.sum(leaf([2, 3]), 1), ops.max(leaf([2, 3]), 1)), ops.add(ops.min(leaf([2, 3]), 1), ops.prod(ops.cumsum(leaf([2, 3], 0.5, 1.5), 1), 1))),
   "argmax": () => ops.cast(ops.argmax(leaf([2, 3]), 1), "float64"),
   "matmul, batched and broadcast": () => ops.matmul(leaf([2, 3, 4]), leaf([4, 2])),
   "conv2d with stride, padding and dilation": () => ops.conv2d(leaf([1, 2, 5, 5]), leaf([2, 2, 3, 3]), { stride: 2, padding: 1, dilation: [1, 2] }),
   "maxPool2d, avgPool2d": () => ops.add(ops.maxPool2d(leaf([1, 1, 4, 4]), { kernel: 2 }), ops.avgPool2d(leaf([1, 1, 4, 4]), { kernel: 2 })),
   // Forward mode records the tangent rules' own primitives: maxPool2d's JVP is maxPool2dSelect.
   "maxPool2d's tangent": () => ops.jvp((u: Tensor) => ops.maxPool2d(u, { kernel: 2, stride: 1 }), [leaf([1, 1, 3, 3])], [leaf([1, 1, 3, 3])])[1],
-  "concat, stack, split, pad": () => ops.pad(ops.concat([ops.stack([leaf([2]), leaf([2])]), ...ops.split(leaf([4, 2]), 2)]), [[1, 0], [0, 2]], 0.5),
+  "concat, stack, split, pad": () =>
+    ops.pad(
+      ops.concat([ops.stack([leaf([2]), leaf([2])]), ...ops.split(leaf([4, 2]), 2)]),
+      [
+        [1, 0],
+        [0, 2],
+      ],
+      0.5,
+    ),
   "gather, indexSelect, scatterAdd": () =>
     ops.add(ops.gather(leaf([3, 2]), 0, ints([2, 0, 1, 1], [2, 2])), ops.scatterAdd(leaf([2, 2]), 1, ints([1, 0, 0, 0], [2, 2]), ops.indexSelect(leaf([3, 2]), 0, ints([2, 1])))),
   "reshape, expand, permute, transpose, slice, squeeze, unsqueeze, contiguous": () =>
@@ -108,7 +117,9 @@ describe("the primitive registry", () => {
   });
 
   it("the primitives without rules are exactly the declared constants", () => {
-    const ruleless = Object.entries(primitives).filter(([, p]) => p.vjp === undefined || p.jvp === undefined).map(([k]) => k);
+    const ruleless = Object.entries(primitives)
+      .filter(([, p]) => p.vjp === undefined || p.jvp === undefined)
+      .map(([k]) => k);
     expect(ruleless.sort()).toEqual([...constantPrimitives].sort());
   });
 
@@ -120,7 +131,10 @@ describe("the primitive registry", () => {
       if (name === "oneHot") {
         // Its one input is int indices, so it is never recorded and no cotangent flows: check the rules say so.
         const y = bind(primitives.oneHot, [ints([2, 0])], { depth: 3, dtype: "float64" });
-        expect(y.toArray()).toEqual([[0, 0, 1], [1, 0, 0]]);
+        expect(y.toArray()).toEqual([
+          [0, 0, 1],
+          [1, 0, 0],
+        ]);
         const rules = primitives.oneHot;
         expect(rules.vjp?.({ inputs: [ints([2, 0])], output: y, cotangent: y, params: { depth: 3, dtype: "float64" }, needs: [false] })).toEqual([null]);
         checked.push(name);
@@ -131,7 +145,12 @@ describe("the primitive registry", () => {
       if (node === undefined) continue;
       const inputs = node.inputs.map((x) => x.detach());
       const free = inputs.flatMap((x, i) => (x.dtype === "float64" ? [i] : []));
-      const f = (...xs: Tensor[]) => bind(node.prim, inputs.map((x, i) => (free.includes(i) ? xs[free.indexOf(i)] : x)), node.params);
+      const f = (...xs: Tensor[]) =>
+        bind(
+          node.prim,
+          inputs.map((x, i) => (free.includes(i) ? xs[free.indexOf(i)] : x)),
+          node.params,
+        );
       const args = free.map((i) => inputs[i]);
       const out = f(...args);
       if (!isFloat(out) || args.length === 0) {

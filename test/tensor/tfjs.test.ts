@@ -6,25 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  add,
-  conv2d,
-  div,
-  grad,
-  logSoftmax,
-  matmul,
-  maxPool2d,
-  mean,
-  mul,
-  randn,
-  relu,
-  rng,
-  rsqrt,
-  sub,
-  sum,
-  tensor,
-  type Tensor,
-} from "../../src/tensor/index.js";
+import { add, conv2d, div, grad, logSoftmax, matmul, maxPool2d, mean, mul, randn, relu, rng, rsqrt, sub, sum, tensor, type Tensor } from "../../src/tensor/index.js";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");

@@ -14,18 +14,37 @@ describe("trace", () => {
     const c = tensor([1, 2, 3]);
     const p = trace((a: Tensor, b: Tensor) => sum(add(mul(a, b), c)))(abstract([2, 3]), { shape: [3], dtype: "float32" });
     expect(p.toString()).toBe(
-      ["{ lambda a:f32[3] ; b:f32[2,3] c:f32[3] . let", "    d:f32[2,3] = mul b c", "    e:f32[2,3] = add d a", "    f:f32[] = sum[axes=(0,1), keepDims=false] e", "  in (f) }"].join("\n"),
+      [
+        "{ lambda a:f32[3] ; b:f32[2,3] c:f32[3] . let",
+        "    d:f32[2,3] = mul b c",
+        "    e:f32[2,3] = add d a",
+        "    f:f32[] = sum[axes=(0,1), keepDims=false] e",
+        "  in (f) }",
+      ].join("\n"),
     );
-    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const y = tensor([1, 0, 2]);
     expect((p.evaluate(x, y) as Tensor).item()).toBe(sum(add(mul(x, y), c)).item());
   });
 
   it("works with the method style, concrete inputs and pytrees in and out", () => {
-    const p = trace((ps: { w: Tensor; b: Tensor }, x: Tensor) => ({ y: x.matmul(ps.w).add(ps.b).tanh(), n: ps.w.sum() }))({ w: abstract([3, 2], "float64"), b: { shape: [2], dtype: "float64" } }, tensor([[1, 2, 3]], { dtype: "float64" }));
+    const p = trace((ps: { w: Tensor; b: Tensor }, x: Tensor) => ({ y: x.matmul(ps.w).add(ps.b).tanh(), n: ps.w.sum() }))(
+      { w: abstract([3, 2], "float64"), b: { shape: [2], dtype: "float64" } },
+      tensor([[1, 2, 3]], { dtype: "float64" }),
+    );
     expect(p.inputs.map((v) => v.shape)).toEqual([[3, 2], [2], [1, 3]]);
     expect(p.toString()).toContain("matmul");
-    const w = tensor([[1, 2], [3, 4], [5, 6]], { dtype: "float64" });
+    const w = tensor(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      { dtype: "float64" },
+    );
     const b = tensor([0.5, -1], { dtype: "float64" });
     const x = tensor([[0.1, -0.2, 0.3]], { dtype: "float64" });
     const out = p.evaluate(w, b, x) as { y: Tensor; n: Tensor };

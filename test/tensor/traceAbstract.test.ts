@@ -27,7 +27,13 @@ describe("abstract rules", () => {
   });
 
   it("matmul's rule gives the eager output's shape and dtype", () => {
-    const a = tensor([[1, 2, 3], [4, 5, 6]], { dtype: "float64" });
+    const a = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: "float64" },
+    );
     const b = tensor([[1], [2], [3]], { dtype: "float64" });
     const y = matmul(a, b);
     expect(matmulP.abstract([a, b], undefined)).toEqual({ shape: [...y.shape], dtype: y.dtype });
@@ -46,7 +52,10 @@ describe("abstract rules", () => {
   // dtype; a VJP rule or a program run again binds it directly, so its rule says so.
   it("matmul's rule refuses operands of rank < 2 and of two dtypes", () => {
     const kernel = vi.spyOn(kernels(), "matmul");
-    const m = tensor([[1, 2], [3, 4]]);
+    const m = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const errorOf = (f: () => unknown) => {
       try {
         f();
@@ -92,7 +101,9 @@ describe("rules reject bad input, eager and traced alike", () => {
   for (const [title, inputs, f, code] of cases) {
     it(title, () => {
       const backend = kernels() as unknown as Record<string, () => unknown>;
-      const spies = Object.keys(backend).filter((k) => typeof backend[k] === "function").map((k) => vi.spyOn(backend, k));
+      const spies = Object.keys(backend)
+        .filter((k) => typeof backend[k] === "function")
+        .map((k) => vi.spyOn(backend, k));
       const op = (errorOf(() => f(...inputs)) as { op: string }).op;
       expect(errorOf(() => f(...inputs))).toEqual({ code, op });
       expect(errorOf(() => trace(f)(...inputs.map((x) => abstract(x.shape, x.dtype))))).toEqual({ code, op });
@@ -112,10 +123,11 @@ describe("tracing runs no kernel", () => {
     const backend = kernels() as unknown as Record<string, unknown>;
     const calls: string[] = [];
     for (const name of Object.keys(backend)) {
-      if (typeof backend[name] === "function") vi.spyOn(backend as Record<string, () => unknown>, name).mockImplementation(() => {
-        calls.push(name);
-        throw new Error(`kernel ${name} ran under trace`);
-      });
+      if (typeof backend[name] === "function")
+        vi.spyOn(backend as Record<string, () => unknown>, name).mockImplementation(() => {
+          calls.push(name);
+          throw new Error(`kernel ${name} ran under trace`);
+        });
     }
     return { calls, allocate: vi.spyOn(dtype, "allocate") };
   };
@@ -172,13 +184,22 @@ describe("primitives made of a user's function", () => {
       return ops.sum(ops.tanh(ops.matmul(x, x)), 1);
     });
     const backend = kernels() as unknown as Record<string, () => unknown>;
-    const spies = Object.keys(backend).filter((k) => typeof backend[k] === "function").map((k) => vi.spyOn(backend, k));
+    const spies = Object.keys(backend)
+      .filter((k) => typeof backend[k] === "function")
+      .map((k) => vi.spyOn(backend, k));
     const program = trace(f)(abstract([3, 3], "float64"));
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
     expect(program.equations.map((eq) => eq.primitive.name)).toEqual(["checkpoint(block)"]);
     expect(program.outputs.map((v) => [v.shape, v.dtype])).toEqual([[[3], "float64"]]);
     vi.restoreAllMocks();
-    const x = tensor([[1, 2, 0], [0, 1, 0], [1, 0, -1]], { dtype: "float64" });
+    const x = tensor(
+      [
+        [1, 2, 0],
+        [0, 1, 0],
+        [1, 0, -1],
+      ],
+      { dtype: "float64" },
+    );
     expect(Array.from((program.evaluate(x) as Tensor).data())).toEqual(Array.from(f(x).data()));
   });
 });

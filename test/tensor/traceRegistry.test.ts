@@ -78,7 +78,18 @@ const CASES: { readonly [K in PrimitiveName]: Case } = {
   maxPool2dSelect: { inputs: [r([1, 1, 3, 3]), r([1, 1, 3, 3])], f: tangentOf((x) => ops.maxPool2d(x, pool)) },
   maxPool2dGrad: { inputs: [r([1, 1, 4, 4])], f: gradOf((x) => ops.maxPool2d(x, pool)) },
   concat: { inputs: [r([2, 3]), r([1, 3])], f: (a, b) => ops.concat([a, b]) },
-  pad: { inputs: [r([2, 3])], f: (a) => ops.pad(a, [[1, 0], [0, 2]], 0.5) },
+  pad: {
+    inputs: [r([2, 3])],
+    f: (a) =>
+      ops.pad(
+        a,
+        [
+          [1, 0],
+          [0, 2],
+        ],
+        0.5,
+      ),
+  },
   gather: { inputs: [r([3, 2]), ints([2, 0, 1, 1], [2, 2])], f: (x, i) => ops.gather(x, 0, i) },
   scatterAdd: { inputs: [r([2, 2]), ints([1, 0, 0, 0], [2, 2]), r([2, 2])], f: (x, i, s) => ops.scatterAdd(x, 1, i, s) },
   oneHot: { inputs: [ints([2, 0, 1], [3])], f: (i) => ops.oneHot(i, 4, "float64") },

@@ -34,9 +34,13 @@ describe("a training loop", () => {
     }
     const x = tensor(xs);
     const y = tensor(ys);
-    const w1 = mul(randn([2, 8], { rng: g }), 0.5).detach().requireGrad();
+    const w1 = mul(randn([2, 8], { rng: g }), 0.5)
+      .detach()
+      .requireGrad();
     const b1 = tensor(new Float32Array(8)).requireGrad();
-    const w2 = mul(randn([8, 2], { rng: g }), 0.5).detach().requireGrad();
+    const w2 = mul(randn([8, 2], { rng: g }), 0.5)
+      .detach()
+      .requireGrad();
     const params = [w1, b1, w2];
     const losses: number[] = [];
     for (let step = 0; step < 60; step++) {

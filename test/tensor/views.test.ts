@@ -35,8 +35,21 @@ const code = errorCode;
 
 describe("creation and read-back", () => {
   it("nested arrays round-trip through tensor() and toArray(), with the shape inferred", () => {
-    expect(tensor([[1, 2, 3], [4, 5, 6]]).shape).toEqual([2, 3]);
-    expect(tensor([[1, 2, 3], [4, 5, 6]]).toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]).shape,
+    ).toEqual([2, 3]);
+    expect(
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]).toArray(),
+    ).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(tensor(7).shape).toEqual([]);
     expect(tensor(7).item()).toBe(7);
     expect(tensor([[], []]).shape).toEqual([2, 0]);
@@ -44,7 +57,10 @@ describe("creation and read-back", () => {
     expect(tensor([true, false]).toArray()).toEqual([true, false]);
     expect(tensor([0.1]).data()[0]).toBe(Math.fround(0.1));
     expect(tensor([0.1], { dtype: "float64" }).data()[0]).toBe(0.1);
-    expect(tensor(new Float64Array([1, 2, 3, 4]), { shape: [2, 2] }).toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(tensor(new Float64Array([1, 2, 3, 4]), { shape: [2, 2] }).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(tensor(new Int32Array([1, 2])).dtype).toBe("int32");
   });
 
@@ -89,7 +105,15 @@ describe("views share storage and show the right elements", () => {
   it("permute/transpose match the reference on random shapes and permutations", () => {
     fc.assert(
       fc.property(
-        shapeArb.chain((shape) => fc.tuple(fc.constant(shape), fc.shuffledSubarray(shape.map((_, i) => i), { minLength: shape.length, maxLength: shape.length }))),
+        shapeArb.chain((shape) =>
+          fc.tuple(
+            fc.constant(shape),
+            fc.shuffledSubarray(
+              shape.map((_, i) => i),
+              { minLength: shape.length, maxLength: shape.length },
+            ),
+          ),
+        ),
         ([shape, perm]) => {
           const t = numbered(shape);
           const p = t.permute(perm);
@@ -108,7 +132,11 @@ describe("views share storage and show the right elements", () => {
       ),
       { numRuns: 100 },
     );
-    expect(numbered([2, 3]).transpose().toArray()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(numbered([2, 3]).transpose().toArray()).toEqual([
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
     expect(code(() => numbered([2, 3]).permute([0, 0]))).toBe("InvalidArgument");
     expect(code(() => numbered([2, 3]).permute([0]))).toBe("ShapeMismatch");
   });
@@ -135,16 +163,22 @@ describe("views share storage and show the right elements", () => {
   it("slice matches Python semantics on random ranges, steps and negative indices", () => {
     const bound = fc.option(fc.integer({ min: -7, max: 7 }), { nil: null });
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 6 }), bound, bound, fc.integer({ min: -3, max: 3 }).filter((s) => s !== 0), (n, start, stop, step) => {
-        const t = numbered([n]);
-        const got = t.slice([start, stop, step]).toArray() as number[];
-        // Reference: Python's slice.indices.
-        const clip = (v: number | null, dflt: number, lo: number, hi: number) => (v === null ? dflt : Math.min(Math.max(v < 0 ? v + n : v, lo), hi));
-        const [s0, s1] = step > 0 ? [clip(start, 0, 0, n), clip(stop, n, 0, n)] : [clip(start, n - 1, -1, n - 1), clip(stop, -1, -1, n - 1)];
-        const expected: number[] = [];
-        for (let i = s0; step > 0 ? i < s1 : i > s1; i += step) expected.push(i);
-        expect(got).toEqual(expected);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 6 }),
+        bound,
+        bound,
+        fc.integer({ min: -3, max: 3 }).filter((s) => s !== 0),
+        (n, start, stop, step) => {
+          const t = numbered([n]);
+          const got = t.slice([start, stop, step]).toArray() as number[];
+          // Reference: Python's slice.indices.
+          const clip = (v: number | null, dflt: number, lo: number, hi: number) => (v === null ? dflt : Math.min(Math.max(v < 0 ? v + n : v, lo), hi));
+          const [s0, s1] = step > 0 ? [clip(start, 0, 0, n), clip(stop, n, 0, n)] : [clip(start, n - 1, -1, n - 1), clip(stop, -1, -1, n - 1)];
+          const expected: number[] = [];
+          for (let i = s0; step > 0 ? i < s1 : i > s1; i += step) expected.push(i);
+          expect(got).toEqual(expected);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -153,8 +187,15 @@ describe("views share storage and show the right elements", () => {
     const t = numbered([3, 4]);
     expect(t.slice(1).toArray()).toEqual([4, 5, 6, 7]);
     expect(t.slice(null, -1).toArray()).toEqual([3, 7, 11]);
-    expect(t.slice([null, null, -1], [1, 3]).toArray()).toEqual([[9, 10], [5, 6], [1, 2]]);
-    expect(t.transpose().slice({ start: 1, step: 2 }).toArray()).toEqual([[1, 5, 9], [3, 7, 11]]);
+    expect(t.slice([null, null, -1], [1, 3]).toArray()).toEqual([
+      [9, 10],
+      [5, 6],
+      [1, 2],
+    ]);
+    expect(t.transpose().slice({ start: 1, step: 2 }).toArray()).toEqual([
+      [1, 5, 9],
+      [3, 7, 11],
+    ]);
     expect(t.slice([2, 1]).shape).toEqual([0, 4]);
     expect(code(() => t.slice(3))).toBe("InvalidArgument");
     expect(code(() => t.slice([0, 1, 0]))).toBe("InvalidArgument");
@@ -164,7 +205,10 @@ describe("views share storage and show the right elements", () => {
   it("squeeze/unsqueeze insert and remove size-1 axes without copying", () => {
     const t = numbered([2, 1, 3]);
     expect(t.squeeze().shape).toEqual([2, 3]);
-    expect(t.squeeze(1).toArray()).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(t.squeeze(1).toArray()).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
     expect(t.squeeze(-2).storage).toBe(t.storage);
     expect(code(() => t.squeeze(0))).toBe("ShapeMismatch");
     expect(t.unsqueeze(0).shape).toEqual([1, 2, 1, 3]);

@@ -197,7 +197,12 @@ describe("argument checks", () => {
     const fakes = () => {
       const revoked = Proxy.revocable(new Float64Array([3]), {});
       revoked.revoke();
-      return [new Proxy(new Float64Array([3]), {}), Object.create(Float64Array.prototype), Object.setPrototypeOf(new DataView(new ArrayBuffer(8)), Float64Array.prototype), revoked.proxy];
+      return [
+        new Proxy(new Float64Array([3]), {}),
+        Object.create(Float64Array.prototype),
+        Object.setPrototypeOf(new DataView(new ArrayBuffer(8)), Float64Array.prototype),
+        revoked.proxy,
+      ];
     };
     for (const y of fakes()) {
       for (const run of [() => df(2, y), () => df.into([0, new Float64Array(1)], 2, y), () => df.into([0, y], 2, [3]), () => jvp([2, y], [1, [1]]), () => jvp([2, [3]], [1, y])]) {
@@ -243,7 +248,10 @@ describe("calls", () => {
     expect(calls).toBe(1);
     const jvp = differentiate((x: number) => f(x) + x, { functions: { f }, mode: "forward" });
     expect(jvp([2], [1]).tangent).toBe(201);
-    const bad = defineDerivative((t: number) => t, () => "no" as never);
+    const bad = defineDerivative(
+      (t: number) => t,
+      () => "no" as never,
+    );
     const e = thrown(() => differentiate((x: number) => bad(x), { functions: { bad } })(1));
     expect([e.code, e.details.op]).toEqual(["InvalidArgument", "defineDerivative"]);
     expect(errorCode(() => defineDerivative((t: number) => t, 3 as never))).toBe("InvalidArgument");
@@ -342,7 +350,14 @@ describe("what differentiate trusts", () => {
   };
 
   it("Function.prototype.toString patched after import: the function's own source is differentiated", () => {
-    expect(patched(Function.prototype, "toString", () => "(x) => x * 300", () => differentiate(f)(2))).toEqual({ value: 6, gradient: [3] });
+    expect(
+      patched(
+        Function.prototype,
+        "toString",
+        () => "(x) => x * 300",
+        () => differentiate(f)(2),
+      ),
+    ).toEqual({ value: 6, gradient: [3] });
   });
 
   it("Function.prototype.call patched after import to answer for toString: the source is still the function's", () => {
@@ -387,8 +402,21 @@ describe("junk arguments", () => {
     r.revoke();
     return r.proxy;
   };
-  const special = () => [lying(Symbol("n")), lying(-1), lying(2 ** 60), lying("2"), new Float32Array(2), [1, "x"], new Proxy(new Float64Array(2), {}), revoked(), Object.create(Float64Array.prototype)];
-  const junk = fc.oneof(fc.anything(), fc.nat(special().length - 1).map((k) => ({ special: k })));
+  const special = () => [
+    lying(Symbol("n")),
+    lying(-1),
+    lying(2 ** 60),
+    lying("2"),
+    new Float32Array(2),
+    [1, "x"],
+    new Proxy(new Float64Array(2), {}),
+    revoked(),
+    Object.create(Float64Array.prototype),
+  ];
+  const junk = fc.oneof(
+    fc.anything(),
+    fc.nat(special().length - 1).map((k) => ({ special: k })),
+  );
   const made = (v: unknown) => (v !== null && typeof v === "object" && "special" in v && Object.keys(v).length === 1 ? special()[(v as { special: number }).special] : v);
   const onlyAdErrors = (run: () => unknown) => {
     try {
@@ -399,9 +427,41 @@ describe("junk arguments", () => {
   };
 
   it("options that are junk, revoked Proxies or throwing getters give an AdError, at any depth", () => {
-    const throwing = () => Object.defineProperty({}, "k", { enumerable: true, get: () => { throw new Error("a getter"); } });
-    const odd = () => [revoked(), throwing(), { mode: revoked() }, { constants: revoked() }, { functions: revoked() }, { constants: throwing() }, { constants: { k: revoked() } }, { constants: { k: new Proxy([1], { get: () => { throw new Error("a trap"); } }) } }, Object.defineProperty({}, "mode", { get: () => { throw new Error("mode"); } })];
-    const options = fc.oneof(fc.anything(), fc.record({ constants: fc.anything(), functions: fc.anything() }), fc.nat(odd().length - 1).map((k) => ({ odd: k })));
+    const throwing = () =>
+      Object.defineProperty({}, "k", {
+        enumerable: true,
+        get: () => {
+          throw new Error("a getter");
+        },
+      });
+    const odd = () => [
+      revoked(),
+      throwing(),
+      { mode: revoked() },
+      { constants: revoked() },
+      { functions: revoked() },
+      { constants: throwing() },
+      { constants: { k: revoked() } },
+      {
+        constants: {
+          k: new Proxy([1], {
+            get: () => {
+              throw new Error("a trap");
+            },
+          }),
+        },
+      },
+      Object.defineProperty({}, "mode", {
+        get: () => {
+          throw new Error("mode");
+        },
+      }),
+    ];
+    const options = fc.oneof(
+      fc.anything(),
+      fc.record({ constants: fc.anything(), functions: fc.anything() }),
+      fc.nat(odd().length - 1).map((k) => ({ odd: k })),
+    );
     const made = (v: unknown) => (v !== null && typeof v === "object" && "odd" in v && Object.keys(v).length === 1 ? odd()[(v as { odd: number }).odd] : v);
     const g = (x: number) => x * 2;
     fc.assert(
@@ -420,7 +480,10 @@ describe("junk arguments", () => {
       return r.proxy;
     };
     // Whatever property is read, these answer with something shaped like the transform's own marks.
-    const forged = [new Proxy((x: number) => x, { get: () => ({ fn: 3, derivative: "reverse" }) }), new Proxy((x: number) => x, { get: () => ({ fn: (x: number) => x, rule: 3 }) })];
+    const forged = [
+      new Proxy((x: number) => x, { get: () => ({ fn: 3, derivative: "reverse" }) }),
+      new Proxy((x: number) => x, { get: () => ({ fn: (x: number) => x, rule: 3 }) }),
+    ];
     for (const fn of [revokedFn(), ...forged]) {
       onlyAdErrors(() => differentiate(fn)(1));
       onlyAdErrors(() => differentiate(fn, { mode: "forward" })([1], [1]));

@@ -475,7 +475,10 @@ export const corpus: readonly Case[] = [
     domain: [-1, 1],
     generic: (S, xs) => {
       const y = xs[4];
-      return S.mul(0.5, xs.slice(0, 4).reduce((s, x) => S.add(s, S.sub(S.exp(S.mul(x, y)), x)), S.mul(y, y)));
+      return S.mul(
+        0.5,
+        xs.slice(0, 4).reduce((s, x) => S.add(s, S.sub(S.exp(S.mul(x, y)), x)), S.mul(y, y)),
+      );
     },
     fused: true,
   },
@@ -794,7 +797,7 @@ export const corpus: readonly Case[] = [
         }
         return 0;
       }
-      return firstAbove(x, 0.5) * x[0] + firstAbove(x, 1) ;
+      return firstAbove(x, 0.5) * x[0] + firstAbove(x, 1);
     },
     shapes: [4],
     kinks: true,

@@ -87,8 +87,18 @@ describe("refused constructs, with their position", () => {
     ["a nested async function", src("x", "async function g(t) { return t; }\nreturn g(x);"), /async/, "async"],
     ["a nested generator", src("x", "function* g(t) { yield t; }\nreturn x;"), /generator/, "function*"],
     ["a let read before its declaration", src("x", "const r = k * x;\nconst k = 2;\nreturn r;"), /k read before its declaration/, "k * x"],
-    ["a comparison with undefined (NaN here, equal to nothing)", src("x", "let y;\nif (x > 0) y = 1;\nreturn y === undefined ? 0 : x;"), /comparison with undefined/, "y === undefined"],
-    ["a var made a boolean in a branch (undefined, a number, on the other path)", src("x", "if (x > 0) {\n  var b = x > 1;\n  if (b) return x;\n}\nreturn 2 * x;"), /changing b between number and boolean/, "b = x > 1"],
+    [
+      "a comparison with undefined (NaN here, equal to nothing)",
+      src("x", "let y;\nif (x > 0) y = 1;\nreturn y === undefined ? 0 : x;"),
+      /comparison with undefined/,
+      "y === undefined",
+    ],
+    [
+      "a var made a boolean in a branch (undefined, a number, on the other path)",
+      src("x", "if (x > 0) {\n  var b = x > 1;\n  if (b) return x;\n}\nreturn 2 * x;"),
+      /changing b between number and boolean/,
+      "b = x > 1",
+    ],
   ])("%s", (_name, fn, construct, marker) => {
     refused(fn, construct, marker);
   });
@@ -107,9 +117,12 @@ describe("refused constructs, with their position", () => {
   it("refuses async functions, generators, natives, bound functions and classes at the top", () => {
     const cases: [unknown, RegExp][] = [
       [async (x: number) => x, /async/],
-      [function* (x: number) {
-        yield x;
-      }, /generator/],
+      [
+        function* (x: number) {
+          yield x;
+        },
+        /generator/,
+      ],
       [Math.sin, /native/],
       [((x: number) => x).bind(null), /native/],
       [class {}, /class/],
@@ -153,7 +166,10 @@ describe("refused constructs, with their position", () => {
     expect({ line: e.details.line, column: e.details.column }).toEqual(where(source, "hyp(x, 2)"));
     expect(differentiate(source as never, { functions: { hyp: hyp as never } })(1).gradient[0]).toBeCloseTo(Math.sqrt(5) + 1 / Math.sqrt(5), 12);
     const scale = 2;
-    const closure = defineDerivative((t: number) => scale * t, () => scale);
+    const closure = defineDerivative(
+      (t: number) => scale * t,
+      () => scale,
+    );
     const c = thrown(() => transformHessian((x: number) => closure(x) * x, { functions: { closure } }));
     expect([c.code, c.details.construct]).toEqual(["UnsupportedOp", "the free variable scale"]);
     const df = differentiate((x: number) => x * x);
@@ -197,7 +213,13 @@ describe("a write outside an array's length is refused when it happens, at its p
   // adjoints keep their length, so such a write would give NaN or a wrong gradient.
   it.each<[string, string, string, unknown[], { index: number; length: number }]>([
     ["past the end of a literal", "const a = [x];\na[1] = 2 * x;\nreturn a[0] + a[1] * 3;", "a[1] = 2 * x", [2], { index: 1, length: 1 }],
-    ["past the end of new Float64Array(n), in a loop", "const a = new Float64Array(2);\nfor (let i = 0; i <= 2; i++) a[i] = i * x;\nreturn a[0] + a[1];", "a[i] = i * x", [2], { index: 2, length: 2 }],
+    [
+      "past the end of new Float64Array(n), in a loop",
+      "const a = new Float64Array(2);\nfor (let i = 0; i <= 2; i++) a[i] = i * x;\nreturn a[0] + a[1];",
+      "a[i] = i * x",
+      [2],
+      { index: 2, length: 2 },
+    ],
     ["at a negative index", "const a = new Array(2).fill(0);\na[x - 3] = x;\nreturn a[0] + x;", "a[x - 3] = x", [2], { index: -1, length: 2 }],
     ["at a fractional index", "const a = new Array(2).fill(0);\na[x] += x;\nreturn a[0] + x;", "a[x] += x", [0.5], { index: 0.5, length: 2 }],
     ["past the end of an argument", "x[x.length] = 1;\nreturn x[0] * x[1];", "x[x.length] = 1", [[1, 2]], { index: 2, length: 2 }],

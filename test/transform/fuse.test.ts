@@ -53,7 +53,7 @@ function term(rnd: () => number, depth: number): string {
 /** A loop of one or two sums, then code after it: linear in the sums (fusable) or not. */
 function program(seed: number): { source: string; linear: boolean; two: boolean } {
   let s = seed >>> 0 || 1;
-  const rnd = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const two = rnd() < 0.5;
   const linear = rnd() < 0.7;
   // Each term reads x[i], so each sum is active.
@@ -107,9 +107,25 @@ describe("the Hessian of a loop scaled at run time, where its exit adjoint A is 
   const sumThen = (term: string, tail: string) => new Function("x", `let s = 0; for (let i = 0; i < x.length; i++) s += ${term}; ${tail}`) as (x: number[]) => number;
   it.each([
     // log(Σx²) at |x| = 1: A = 1/s = 1; H = 2I/s − 4xxᵀ/s².
-    ["A = 1: log of a sum of squares", sumThen("x[i] * x[i]", "return Math.log(s);"), [0.6, 0.8], [[0.56, -1.92], [-1.92, -0.56]]],
+    [
+      "A = 1: log of a sum of squares",
+      sumThen("x[i] * x[i]", "return Math.log(s);"),
+      [0.6, 0.8],
+      [
+        [0.56, -1.92],
+        [-1.92, -0.56],
+      ],
+    ],
     // (Σ sin x)² where the sum is 0: A = 2s = 0; H = 2 cos xᵢ cos xⱼ.
-    ["A = 0: a sum of sines squared", sumThen("Math.sin(x[i])", "return s * s;"), [-2, 2], [[2 * Math.cos(2) ** 2, 2 * Math.cos(2) ** 2], [2 * Math.cos(2) ** 2, 2 * Math.cos(2) ** 2]]],
+    [
+      "A = 0: a sum of sines squared",
+      sumThen("Math.sin(x[i])", "return s * s;"),
+      [-2, 2],
+      [
+        [2 * Math.cos(2) ** 2, 2 * Math.cos(2) ** 2],
+        [2 * Math.cos(2) ** 2, 2 * Math.cos(2) ** 2],
+      ],
+    ],
   ] as const)("%s", (_name, f, x, want) => {
     expect(sweeps(differentiate(f).source)).toBe(1);
     const h = transformHessian(f)([...x]).hessian as number[][];

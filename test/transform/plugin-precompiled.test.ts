@@ -49,7 +49,11 @@ describe("precompiled", () => {
   });
 
   it("checks its arguments as differentiate does", () => {
-    for (const bad of [[[1], 2, 3], [[1, "x"], 2], [{}, 2]] as unknown as Parameters<ReverseDerivative>[]) {
+    for (const bad of [
+      [[1], 2, 3],
+      [[1, "x"], 2],
+      [{}, 2],
+    ] as unknown as Parameters<ReverseDerivative>[]) {
       expect(thrown(() => built(...bad)).message).toBe(thrown(() => runtime(...bad)).message);
     }
     expect(thrown(() => built(1, 2)).message).toBe(thrown(() => runtime(1, 2)).message);

@@ -155,11 +155,13 @@ describe("rewrite: what it cannot resolve it leaves to run time, with the positi
     expect(warned(`const a = differentiate((x) => L * x, { constants: { L } });\nconst L = 2;`)).toEqual([
       expect.stringMatching(/^4:11: .*options\.constants\.L is read before its declaration \(line 5\) runs/),
     ]);
-    expect(warned(`const a = differentiate(g);\nconst g = /* @differentiate */ (x) => x;`)).toEqual([expect.stringMatching(/^4:11: .*`g` is read before its declaration \(line 5\) runs/)]);
-    // A static block runs where its class stands; a method later.
-    expect(warned(`class C {\n  static { differentiate((x) => L * x, { constants: { L } }); }\n  m() { return differentiate((x) => L * x, { constants: { L } }); }\n}\nconst L = 2;`)).toEqual([
-      expect.stringMatching(/^5:12: .*options\.constants\.L is read before its declaration \(line 8\) runs/),
+    expect(warned(`const a = differentiate(g);\nconst g = /* @differentiate */ (x) => x;`)).toEqual([
+      expect.stringMatching(/^4:11: .*`g` is read before its declaration \(line 5\) runs/),
     ]);
+    // A static block runs where its class stands; a method later.
+    expect(
+      warned(`class C {\n  static { differentiate((x) => L * x, { constants: { L } }); }\n  m() { return differentiate((x) => L * x, { constants: { L } }); }\n}\nconst L = 2;`),
+    ).toEqual([expect.stringMatching(/^5:12: .*options\.constants\.L is read before its declaration \(line 8\) runs/)]);
   });
 
   it("a const in a switch (a case may jump over its declaration)", () => {
@@ -177,7 +179,9 @@ describe("rewrite: what it cannot resolve it leaves to run time, with the positi
   it("a local const with a literal is read; a local let is not", () => {
     expect(warned(`{\n  const L = -2;\n  differentiate((x) => L * x, { constants: { L } });\n}`)).toEqual([]);
     expect(rewrite(HEAD + `{\n  const L = -2;\n  differentiate((x) => L * x, { constants: { L } });\n}`, "m.js")!.code).toContain("constants: { L: -2 }");
-    expect(warned(`{\n  let L = 2;\n  differentiate((x) => L * x, { constants: { L } });\n}`)).toEqual([expect.stringMatching(/^6:3: .*options\.constants\.L is not a number literal .*\(it is the let at line 5\)/)]);
+    expect(warned(`{\n  let L = 2;\n  differentiate((x) => L * x, { constants: { L } });\n}`)).toEqual([
+      expect.stringMatching(/^6:3: .*options\.constants\.L is not a number literal .*\(it is the let at line 5\)/),
+    ]);
   });
 });
 

@@ -95,17 +95,23 @@ describe("adjoint/plugin with esbuild", () => {
   });
 
   it("runs where code generation from strings throws (vm codeGeneration: { strings: false })", async () => {
-    await inScratch({ "main.js": STATIC + "globalThis.out = out;\n", "runtime.js": `import { differentiate } from "adjoint/transform";\nlet k = 2;\nglobalThis.run = () => differentiate((x) => k * x, { constants: { k } })(2);\n` }, async (dir) => {
-      const context = createContext({}, { codeGeneration: { strings: false, wasm: false } });
-      expect(() => runInContext(`new Function("return 1")`, context)).toThrow(/Code generation from strings disallowed/);
-      runInContext((await bundle(dir, "main.js", "iife")).code, context);
-      checkOut(JSON.parse(runInContext("JSON.stringify(globalThis.out)", context)) as Out);
-      // The run-time path, for contrast, is what such a page cannot use.
-      const runtime = (await bundle(dir, "runtime.js", "iife")).code;
-      expect(hasParser(runtime) && compilesStrings(runtime)).toBe(true);
-      runInContext(runtime, context);
-      expect(() => runInContext("run()", context)).toThrow(/Code generation from strings disallowed/);
-    });
+    await inScratch(
+      {
+        "main.js": STATIC + "globalThis.out = out;\n",
+        "runtime.js": `import { differentiate } from "adjoint/transform";\nlet k = 2;\nglobalThis.run = () => differentiate((x) => k * x, { constants: { k } })(2);\n`,
+      },
+      async (dir) => {
+        const context = createContext({}, { codeGeneration: { strings: false, wasm: false } });
+        expect(() => runInContext(`new Function("return 1")`, context)).toThrow(/Code generation from strings disallowed/);
+        runInContext((await bundle(dir, "main.js", "iife")).code, context);
+        checkOut(JSON.parse(runInContext("JSON.stringify(globalThis.out)", context)) as Out);
+        // The run-time path, for contrast, is what such a page cannot use.
+        const runtime = (await bundle(dir, "runtime.js", "iife")).code;
+        expect(hasParser(runtime) && compilesStrings(runtime)).toBe(true);
+        runInContext(runtime, context);
+        expect(() => runInContext("run()", context)).toThrow(/Code generation from strings disallowed/);
+      },
+    );
   });
 
   it("strips a .ts file's types first, and reports a refusal at the .ts file's line and column", async () => {
@@ -131,7 +137,10 @@ export const df = differentiate(f);
       expect(out.value).toBeCloseTo(2 * Math.cos(0.5), 12);
       expect(out.gradient[0]).toBeCloseTo(Math.cos(0.5), 12);
       expect(out.gradient[1]).toBeCloseTo(-2 * Math.sin(0.5), 12);
-      const error = await bundle(dir, "bad.ts").then(() => null, (e: { errors: { text: string; location: { line: number; column: number } | null }[] }) => e);
+      const error = await bundle(dir, "bad.ts").then(
+        () => null,
+        (e: { errors: { text: string; location: { line: number; column: number } | null }[] }) => e,
+      );
       expect(error).not.toBeNull();
       const [first] = error!.errors;
       expect(first.text).toContain(`${join(dir, "bad.ts")}:6:14`);
@@ -182,21 +191,24 @@ describe("adjoint/plugin's file filter", () => {
 describe("adjoint/plugin with Vite", () => {
   it("builds a library bundle whose derivative runs without the parser", async () => {
     const { build } = await import("vite");
-    await inScratch({ "main.ts": `import { differentiate } from "adjoint";\nexport const df = differentiate((x: number) => x * Math.sin(x));\nconsole.log(JSON.stringify(df(1)));\n` }, async (dir) => {
-      const output = (await build({
-        root: dir,
-        logLevel: "silent",
-        configFile: false,
-        resolve: { alias: Object.entries(ADJOINT_PATHS).map(([find, replacement]) => ({ find: new RegExp(`^${find}$`), replacement })) },
-        plugins: [adjointPlugin.vite()],
-        build: { write: false, minify: false, lib: { entry: join(dir, "main.ts"), formats: ["es"], fileName: "main" } },
-      })) as { output: { code?: string }[] }[];
-      const code = output[0].output[0].code!;
-      expect(hasParser(code)).toBe(false);
-      expect(compilesStrings(code)).toBe(false);
-      const out = runNode(dir, code) as { value: number; gradient: number[] };
-      expect(out.gradient[0]).toBeCloseTo(Math.sin(1) + Math.cos(1), 12);
-    });
+    await inScratch(
+      { "main.ts": `import { differentiate } from "adjoint";\nexport const df = differentiate((x: number) => x * Math.sin(x));\nconsole.log(JSON.stringify(df(1)));\n` },
+      async (dir) => {
+        const output = (await build({
+          root: dir,
+          logLevel: "silent",
+          configFile: false,
+          resolve: { alias: Object.entries(ADJOINT_PATHS).map(([find, replacement]) => ({ find: new RegExp(`^${find}$`), replacement })) },
+          plugins: [adjointPlugin.vite()],
+          build: { write: false, minify: false, lib: { entry: join(dir, "main.ts"), formats: ["es"], fileName: "main" } },
+        })) as { output: { code?: string }[] }[];
+        const code = output[0].output[0].code!;
+        expect(hasParser(code)).toBe(false);
+        expect(compilesStrings(code)).toBe(false);
+        const out = runNode(dir, code) as { value: number; gradient: number[] };
+        expect(out.gradient[0]).toBeCloseTo(Math.sin(1) + Math.cos(1), 12);
+      },
+    );
   });
 });
 
@@ -275,11 +287,20 @@ console.log(JSON.stringify(differentiate(f)(0.5, 2)));
   it("a refused construct fails the build with file:line:column, a non-static call warns", async () => {
     const bad = STATIC.replace("return (1 - x) ** 2", "return this.k + (1 - x) ** 2");
     const column = bad.split("\n")[2].indexOf("this.k") + 1;
-    await inScratch({ "bad.js": bad + PRINT, "mixed.js": `import { differentiate } from "adjoint";\nconst opts = { mode: "forward" };\nconsole.log(JSON.stringify(differentiate((x) => x * x, opts)([3], [1])));\n` }, async (dir) => {
-      await expect(rollupBundle(dir, "bad.js")).rejects.toThrow(`${join(dir, "bad.js")}:3:${column}`);
-      const { code, warnings } = await rollupBundle(dir, "mixed.js");
-      expect(warnings.some((w) => /mixed\.js:3:28: .*the options are not an object literal/.test(w)), warnings.join("\n")).toBe(true);
-      expect(runNode(dir, code)).toEqual({ value: 9, tangent: 6 });
-    });
+    await inScratch(
+      {
+        "bad.js": bad + PRINT,
+        "mixed.js": `import { differentiate } from "adjoint";\nconst opts = { mode: "forward" };\nconsole.log(JSON.stringify(differentiate((x) => x * x, opts)([3], [1])));\n`,
+      },
+      async (dir) => {
+        await expect(rollupBundle(dir, "bad.js")).rejects.toThrow(`${join(dir, "bad.js")}:3:${column}`);
+        const { code, warnings } = await rollupBundle(dir, "mixed.js");
+        expect(
+          warnings.some((w) => /mixed\.js:3:28: .*the options are not an object literal/.test(w)),
+          warnings.join("\n"),
+        ).toBe(true);
+        expect(runNode(dir, code)).toEqual({ value: 9, tangent: 6 });
+      },
+    );
   });
 });

@@ -9,7 +9,7 @@ import { adjointPlugin } from "../../src/plugin/index.js";
 
 const SRC = fileURLToPath(new URL("../../src", import.meta.url));
 export const ADJOINT_PATHS: Record<string, string> = {
-  adjoint: join(SRC, "index.ts"),
+  "adjoint": join(SRC, "index.ts"),
   "adjoint/transform": join(SRC, "transform/index.ts"),
   "adjoint/transform/precompiled": join(SRC, "transform/precompiled.ts"),
 };

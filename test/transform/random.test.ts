@@ -79,7 +79,13 @@ function statements(ctx: Ctx, rnd: () => number, count: number, indent: string):
         const w = `w${ctx.fresh++}`;
         ctx.depth++;
         // The counter steps first, so a `continue` cannot skip it.
-        out.push(`${indent}let ${w} = 0;`, `${indent}while (${w} < 6 && ${expr(ctx, rnd)} < ${cut}) {`, `${indent}  ${w}++;`, ...statements(ctx, rnd, 2, indent + "  "), `${indent}}`);
+        out.push(
+          `${indent}let ${w} = 0;`,
+          `${indent}while (${w} < 6 && ${expr(ctx, rnd)} < ${cut}) {`,
+          `${indent}  ${w}++;`,
+          ...statements(ctx, rnd, 2, indent + "  "),
+          `${indent}}`,
+        );
         ctx.depth--;
       }
       ctx.vars.length = saved;
@@ -99,7 +105,11 @@ function statements(ctx: Ctx, rnd: () => number, count: number, indent: string):
     } else if (r < 0.7 && ctx.depth > 0) {
       // An array made in a loop: a fresh one each iteration, written and read.
       const t = `t${ctx.fresh++}`;
-      out.push(`${indent}{ const ${t} = [${expr(ctx, rnd)}, ${expr(ctx, rnd)}, 0.5];`, `${indent}  ${t}[${Math.floor(rnd() * 3)}] = ${expr(ctx, rnd)} * ${t}[${Math.floor(rnd() * 3)}];`, `${indent}  s += ${t}[0] * ${t}[1] - ${t}[2]; }`);
+      out.push(
+        `${indent}{ const ${t} = [${expr(ctx, rnd)}, ${expr(ctx, rnd)}, 0.5];`,
+        `${indent}  ${t}[${Math.floor(rnd() * 3)}] = ${expr(ctx, rnd)} * ${t}[${Math.floor(rnd() * 3)}];`,
+        `${indent}  s += ${t}[0] * ${t}[1] - ${t}[2]; }`,
+      );
     } else if (r < 0.78 && ctx.loopVars.length > 0 && ctx.nest < 2) {
       const i = ctx.loopVars[ctx.loopVars.length - 1];
       ctx.nest++;
@@ -154,7 +164,10 @@ describe("random programs", () => {
         const g = [...(r.gradient[0] as Float64Array), r.gradient[1] as number];
         // Two step sizes: a sharp random program can defeat one of them, not a wrong derivative.
         const reports = [1e-3, 1e-5].map((step) => checkGradient(plain, [...x, y], { gradient: g, step, rtol: 1e-5, atol: 1e-6 }));
-        expect(reports.some((rep) => rep.ok), `${source}\n${reports.map((rep) => rep.summary).join("\n")}`).toBe(true);
+        expect(
+          reports.some((rep) => rep.ok),
+          `${source}\n${reports.map((rep) => rep.summary).join("\n")}`,
+        ).toBe(true);
         const jvp = differentiate(fn as (...args: never[]) => number, { functions: { helper }, mode: "forward" });
         const tangent = jvp([x, y], [t.slice(0, 4), t[4]]).tangent;
         const expected = g.reduce((s, gi, i) => s + gi * t[i], 0);
@@ -199,7 +212,10 @@ describe("random programs", () => {
         for (let j = 0; j < 5; j++) {
           for (let i = 0; i < 5; i++) {
             const numeric = [1e-4, 1e-6].map((step) => centralDifference((v) => grad(v)[i], at, j, step));
-            expect(numeric.some((d) => close(h[i][j], d, 1e-5, 1e-5)), `${source}\nH[${i}][${j}] = ${h[i][j]} vs ${numeric}`).toBe(true);
+            expect(
+              numeric.some((d) => close(h[i][j], d, 1e-5, 1e-5)),
+              `${source}\nH[${i}][${j}] = ${h[i][j]} vs ${numeric}`,
+            ).toBe(true);
             expect(close(h[i][j], h[j][i], 1e-9, 1e-9), source).toBe(true);
           }
         }

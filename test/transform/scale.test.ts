@@ -49,7 +49,10 @@ describe("long programs", { timeout: 120_000 }, () => {
   it("a loop of 300 statements, reduced (fused) and not, agrees across reverse, forward and Hessian", () => {
     const body = Array.from({ length: 300 }, () => "t = t * y + Math.sin(t) * 0.5;").join("\n");
     const sum = new Function("x", "y", `let s = 0;\nfor (let i = 0; i < x.length; i++) {\nlet t = x[i];\n${body}\ns += t;\n}\nreturn s;`) as (x: number[], y: number) => number;
-    const product = new Function("x", "y", `let s = 1;\nfor (let i = 0; i < x.length; i++) {\nlet t = x[i];\n${body}\ns = s * t;\n}\nreturn s;`) as (x: number[], y: number) => number;
+    const product = new Function("x", "y", `let s = 1;\nfor (let i = 0; i < x.length; i++) {\nlet t = x[i];\n${body}\ns = s * t;\n}\nreturn s;`) as (
+      x: number[],
+      y: number,
+    ) => number;
     const x = [0.2, -0.4, 0.7];
     const y = 0.8;
     for (const f of [sum, product]) {

@@ -25,7 +25,10 @@ const cases: [string, string][] = [
   ["a for-of var after the loop", "const a = [x, 2 * x];\nfor (var v of a) {}\nreturn v * x;"],
   ["each called function has its own vars", "function g(t) {\n  var u = t;\n  if (t > 0) { var u = 2 * t; }\n  return u;\n}\nreturn g(x) * g(-x);"],
   ["a var boolean at the top level", "var b = x > 0;\nreturn b ? x * x : -x;"],
-  ["a var boolean at the top of a function called in a branch and a loop", "function g(t) { var b = t > 0; return b ? t * t : -t; }\nif (x > 1.5) return g(x);\nfor (let i = 0; i < 2; i++) x = x + g(-x);\nreturn x;"],
+  [
+    "a var boolean at the top of a function called in a branch and a loop",
+    "function g(t) { var b = t > 0; return b ? t * t : -t; }\nif (x > 1.5) return g(x);\nfor (let i = 0; i < 2; i++) x = x + g(-x);\nreturn x;",
+  ],
   ["a var read by a function declared before it", "function g() { return y * x; }\nvar y = 3;\nreturn g();"],
   ["a var read by a function called before its declaration", "const r = g();\nvar y = 3;\nfunction g() { return y * x; }\nreturn r;"],
   ["a var loop counter and body var read after the loop", "let s = 0;\nfor (var i = 0; i < 3; i++) { var t = i * x; s += t; }\nreturn s + i * t;"],

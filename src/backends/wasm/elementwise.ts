@@ -40,10 +40,32 @@ const COSTLY = 64;
  */
 const MIN_SPLIT = 1 << 18;
 const MIN_SIZE: Record<UnaryOp | BinaryOp, number> = {
-  neg: CHEAP, abs: CHEAP, relu: CHEAP, sqrt: CHEAP, rsqrt: CHEAP, sign: CHEAP,
-  add: CHEAP, sub: CHEAP, mul: CHEAP, div: CHEAP, maximum: CHEAP, minimum: CHEAP, reluGrad: CHEAP, mulSafe: CHEAP, divSafe: CHEAP,
-  exp: COSTLY, log: COSTLY, sin: COSTLY, cos: COSTLY, tanh: COSTLY, sigmoid: COSTLY, softplus: COSTLY,
-  erf: COSTLY, gelu: COSTLY, geluTanh: COSTLY, pow: COSTLY,
+  neg: CHEAP,
+  abs: CHEAP,
+  relu: CHEAP,
+  sqrt: CHEAP,
+  rsqrt: CHEAP,
+  sign: CHEAP,
+  add: CHEAP,
+  sub: CHEAP,
+  mul: CHEAP,
+  div: CHEAP,
+  maximum: CHEAP,
+  minimum: CHEAP,
+  reluGrad: CHEAP,
+  mulSafe: CHEAP,
+  divSafe: CHEAP,
+  exp: COSTLY,
+  log: COSTLY,
+  sin: COSTLY,
+  cos: COSTLY,
+  tanh: COSTLY,
+  sigmoid: COSTLY,
+  softplus: COSTLY,
+  erf: COSTLY,
+  gelu: COSTLY,
+  geluTanh: COSTLY,
+  pow: COSTLY,
 };
 
 /** Elements the kernels compute only approximately or not at all, recomputed with the reference function. */

@@ -57,18 +57,38 @@ export class Body {
   }
 
   // ── control ──
-  block(): this { return this.op(0x02, 0x40); }
-  loop(): this { return this.op(0x03, 0x40); }
-  if(): this { return this.op(0x04, 0x40); }
-  else(): this { return this.op(0x05); }
-  end(): this { return this.op(0x0b); }
-  br(depth: number): this { return this.op(0x0c).u(depth); }
-  brIf(depth: number): this { return this.op(0x0d).u(depth); }
+  block(): this {
+    return this.op(0x02, 0x40);
+  }
+  loop(): this {
+    return this.op(0x03, 0x40);
+  }
+  if(): this {
+    return this.op(0x04, 0x40);
+  }
+  else(): this {
+    return this.op(0x05);
+  }
+  end(): this {
+    return this.op(0x0b);
+  }
+  br(depth: number): this {
+    return this.op(0x0c).u(depth);
+  }
+  brIf(depth: number): this {
+    return this.op(0x0d).u(depth);
+  }
 
   // ── locals and constants ──
-  get(i: number): this { return this.op(0x20).u(i); }
-  set(i: number): this { return this.op(0x21).u(i); }
-  tee(i: number): this { return this.op(0x22).u(i); }
+  get(i: number): this {
+    return this.op(0x20).u(i);
+  }
+  set(i: number): this {
+    return this.op(0x21).u(i);
+  }
+  tee(i: number): this {
+    return this.op(0x22).u(i);
+  }
   i32(v: number): this {
     this.code.push(0x41);
     sleb(this.code, v);
@@ -94,31 +114,65 @@ export class Body {
   }
 
   // ── i32 arithmetic ──
-  i32Add(): this { return this.op(0x6a); }
-  i32Sub(): this { return this.op(0x6b); }
-  i32Mul(): this { return this.op(0x6c); }
-  i32Shl(): this { return this.op(0x74); }
-  i32Eqz(): this { return this.op(0x45); }
-  i32LtS(): this { return this.op(0x48); }
-  i32LtU(): this { return this.op(0x49); }
-  i32GeS(): this { return this.op(0x4e); }
-  i32Or(): this { return this.op(0x72); }
+  i32Add(): this {
+    return this.op(0x6a);
+  }
+  i32Sub(): this {
+    return this.op(0x6b);
+  }
+  i32Mul(): this {
+    return this.op(0x6c);
+  }
+  i32Shl(): this {
+    return this.op(0x74);
+  }
+  i32Eqz(): this {
+    return this.op(0x45);
+  }
+  i32LtS(): this {
+    return this.op(0x48);
+  }
+  i32LtU(): this {
+    return this.op(0x49);
+  }
+  i32GeS(): this {
+    return this.op(0x4e);
+  }
+  i32Or(): this {
+    return this.op(0x72);
+  }
 
   // ── scalar float arithmetic ──
-  fAdd(type: Val.f32 | Val.f64): this { return this.op(type === Val.f32 ? 0x92 : 0xa0); }
-  fMul(type: Val.f32 | Val.f64): this { return this.op(type === Val.f32 ? 0x94 : 0xa2); }
-  fMin(type: Val.f32 | Val.f64): this { return this.op(type === Val.f32 ? 0x96 : 0xa4); }
-  fMax(type: Val.f32 | Val.f64): this { return this.op(type === Val.f32 ? 0x97 : 0xa5); }
-  f64PromoteF32(): this { return this.op(0xbb); }
+  fAdd(type: Val.f32 | Val.f64): this {
+    return this.op(type === Val.f32 ? 0x92 : 0xa0);
+  }
+  fMul(type: Val.f32 | Val.f64): this {
+    return this.op(type === Val.f32 ? 0x94 : 0xa2);
+  }
+  fMin(type: Val.f32 | Val.f64): this {
+    return this.op(type === Val.f32 ? 0x96 : 0xa4);
+  }
+  fMax(type: Val.f32 | Val.f64): this {
+    return this.op(type === Val.f32 ? 0x97 : 0xa5);
+  }
+  f64PromoteF32(): this {
+    return this.op(0xbb);
+  }
 
   // ── SIMD128 (prefix 0xfd) ──
-  v128Load(offset = 0): this { return this.simd(0x00).u(4).u(offset); }
-  v128Store(offset = 0): this { return this.simd(0x0b).u(4).u(offset); }
+  v128Load(offset = 0): this {
+    return this.simd(0x00).u(4).u(offset);
+  }
+  v128Store(offset = 0): this {
+    return this.simd(0x0b).u(4).u(offset);
+  }
   /** Loads one lane-sized float and splats it (v128.load32_splat / load64_splat). */
   loadSplat(type: Val.f32 | Val.f64, offset = 0): this {
     return type === Val.f32 ? this.simd(0x09).u(2).u(offset) : this.simd(0x0a).u(3).u(offset);
   }
-  splat(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0x13 : 0x14); }
+  splat(type: Val.f32 | Val.f64): this {
+    return this.simd(type === Val.f32 ? 0x13 : 0x14);
+  }
   v128Zero(): this {
     return this.v128Const(new Uint8Array(16));
   }
@@ -143,46 +197,100 @@ export class Body {
     this.code.push(...lanes);
     return this;
   }
-  extractLane(type: Val.f32 | Val.f64, lane: number): this { return this.simd(type === Val.f32 ? 0x1f : 0x21).op(lane); }
+  extractLane(type: Val.f32 | Val.f64, lane: number): this {
+    return this.simd(type === Val.f32 ? 0x1f : 0x21).op(lane);
+  }
 
   // Lanewise float arithmetic: f32x4 or f64x2 by `type`. min/max propagate NaN and order −0 < +0.
-  vAdd(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe4 : 0xf0); }
-  vSub(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe5 : 0xf1); }
-  vMul(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe6 : 0xf2); }
-  vDiv(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe7 : 0xf3); }
-  vMin(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe8 : 0xf4); }
-  vMax(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe9 : 0xf5); }
+  vAdd(type: Val.f32 | Val.f64): this {
+    return this.simd(type === Val.f32 ? 0xe4 : 0xf0);
+  }
+  vSub(type: Val.f32 | Val.f64): this {
+    return this.simd(type === Val.f32 ? 0xe5 : 0xf1);
+  }
+  vMul(type: Val.f32 | Val.f64): this {
+    return this.simd(type === Val.f32 ? 0xe6 : 0xf2);
+  }
+  vDiv(type: Val.f32 | Val.f64): this {
+    return this.simd(type === Val.f32 ? 0xe7 : 0xf3);
+  }
+  vMin(type: Val.f32 | Val.f64): this {
+    return this.simd(type === Val.f32 ? 0xe8 : 0xf4);
+  }
+  vMax(type: Val.f32 | Val.f64): this {
+    return this.simd(type === Val.f32 ? 0xe9 : 0xf5);
+  }
   /** Pseudo-min/max, one instruction on x86: pmin(a, b) = b < a ? b : a, pmax(a, b) = a < b ? b : a (a when either is NaN). */
-  vPmin(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xea : 0xf6); }
-  vPmax(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xeb : 0xf7); }
-  vAbs(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe0 : 0xec); }
-  vNeg(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe1 : 0xed); }
-  vSqrt(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0xe3 : 0xef); }
+  vPmin(type: Val.f32 | Val.f64): this {
+    return this.simd(type === Val.f32 ? 0xea : 0xf6);
+  }
+  vPmax(type: Val.f32 | Val.f64): this {
+    return this.simd(type === Val.f32 ? 0xeb : 0xf7);
+  }
+  vAbs(type: Val.f32 | Val.f64): this {
+    return this.simd(type === Val.f32 ? 0xe0 : 0xec);
+  }
+  vNeg(type: Val.f32 | Val.f64): this {
+    return this.simd(type === Val.f32 ? 0xe1 : 0xed);
+  }
+  vSqrt(type: Val.f32 | Val.f64): this {
+    return this.simd(type === Val.f32 ? 0xe3 : 0xef);
+  }
   /** Round to the nearest integer, ties to even. */
-  vNearest(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0x6a : 0x94); }
+  vNearest(type: Val.f32 | Val.f64): this {
+    return this.simd(type === Val.f32 ? 0x6a : 0x94);
+  }
   /** Lanewise comparison: all ones where it holds (false wherever a NaN is involved, except `ne`). */
   vCmp(type: Val.f32 | Val.f64, cmp: "eq" | "ne" | "lt" | "gt" | "le" | "ge"): this {
     return this.simd((type === Val.f32 ? 0x41 : 0x47) + ["eq", "ne", "lt", "gt", "le", "ge"].indexOf(cmp));
   }
   /** f64x2 of the two low f32 lanes, and back (the two high f32 lanes of the result are zero). */
-  promoteLow(): this { return this.simd(0x5f); }
-  demoteZero(): this { return this.simd(0x5e); }
+  promoteLow(): this {
+    return this.simd(0x5f);
+  }
+  demoteZero(): this {
+    return this.simd(0x5e);
+  }
 
   // Bitwise v128 and i64x2 (shift counts are an i32 on the stack).
-  and(): this { return this.simd(0x4e); }
-  andNot(): this { return this.simd(0x4f); }
-  or(): this { return this.simd(0x50); }
-  xor(): this { return this.simd(0x51); }
+  and(): this {
+    return this.simd(0x4e);
+  }
+  andNot(): this {
+    return this.simd(0x4f);
+  }
+  or(): this {
+    return this.simd(0x50);
+  }
+  xor(): this {
+    return this.simd(0x51);
+  }
   /** (a & mask) | (b & ~mask) with a, b, mask on the stack in that order. */
-  bitselect(): this { return this.simd(0x52); }
-  anyTrue(): this { return this.simd(0x53); }
-  i64x2Shl(): this { return this.simd(0xcb); }
-  i64x2ShrS(): this { return this.simd(0xcc); }
-  i64x2ShrU(): this { return this.simd(0xcd); }
-  i64x2Add(): this { return this.simd(0xce); }
-  i64x2Sub(): this { return this.simd(0xd1); }
+  bitselect(): this {
+    return this.simd(0x52);
+  }
+  anyTrue(): this {
+    return this.simd(0x53);
+  }
+  i64x2Shl(): this {
+    return this.simd(0xcb);
+  }
+  i64x2ShrS(): this {
+    return this.simd(0xcc);
+  }
+  i64x2ShrU(): this {
+    return this.simd(0xcd);
+  }
+  i64x2Add(): this {
+    return this.simd(0xce);
+  }
+  i64x2Sub(): this {
+    return this.simd(0xd1);
+  }
   /** Relaxed SIMD fused (or not) multiply-add: a·b + c with a, b, c on the stack in that order. */
-  vMadd(type: Val.f32 | Val.f64): this { return this.simd(type === Val.f32 ? 0x105 : 0x107); }
+  vMadd(type: Val.f32 | Val.f64): this {
+    return this.simd(type === Val.f32 ? 0x105 : 0x107);
+  }
 
   private op(...bytes: number[]): this {
     this.code.push(...bytes);

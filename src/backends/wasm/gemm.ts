@@ -66,8 +66,14 @@ export function emitGemm(module: ModuleBuilder, name: string, shape: GemmShape):
   };
 
   // Bytes per packed panel over the whole k.
-  f.get(K).i32(mr * size).i32Mul().set(aPanelBytes);
-  f.get(K).i32(nr * size).i32Mul().set(bPanelBytes);
+  f.get(K)
+    .i32(mr * size)
+    .i32Mul()
+    .set(aPanelBytes);
+  f.get(K)
+    .i32(nr * size)
+    .i32Mul()
+    .set(bPanelBytes);
 
   f.i32(0).set(pc);
   f.loop(); // PC
@@ -91,9 +97,38 @@ export function emitGemm(module: ModuleBuilder, name: string, shape: GemmShape):
           f.loop(); // IR
           {
             // a = AP + ir·aPanelBytes + pc·MR·size; b likewise; c = CP + ir·MR·ldc + jr·NR·size.
-            f.get(AP).get(ir).get(aPanelBytes).i32Mul().i32Add().get(pc).i32(mr * size).i32Mul().i32Add().set(a);
-            f.get(BP).get(jr).get(bPanelBytes).i32Mul().i32Add().get(pc).i32(nr * size).i32Mul().i32Add().set(b);
-            f.get(CP).get(ir).i32(mr).i32Mul().get(LDC).i32Mul().i32Add().get(jr).i32(nr * size).i32Mul().i32Add().set(c);
+            f.get(AP)
+              .get(ir)
+              .get(aPanelBytes)
+              .i32Mul()
+              .i32Add()
+              .get(pc)
+              .i32(mr * size)
+              .i32Mul()
+              .i32Add()
+              .set(a);
+            f.get(BP)
+              .get(jr)
+              .get(bPanelBytes)
+              .i32Mul()
+              .i32Add()
+              .get(pc)
+              .i32(nr * size)
+              .i32Mul()
+              .i32Add()
+              .set(b);
+            f.get(CP)
+              .get(ir)
+              .i32(mr)
+              .i32Mul()
+              .get(LDC)
+              .i32Mul()
+              .i32Add()
+              .get(jr)
+              .i32(nr * size)
+              .i32Mul()
+              .i32Add()
+              .set(c);
             microKernel(f, shape, { kc, p, pc, a, b, c, ldc: LDC, av, bv, acc, size, nv, mr, nr, relaxed });
             f.get(ir).i32(1).i32Add().tee(ir).get(icEnd).i32LtS().brIf(0);
           }
@@ -137,29 +172,51 @@ function microKernel(f: Body, shape: GemmShape, l: MicroLocals): void {
   f.get(l.kc).set(l.p);
   f.loop();
   {
-    l.bv.forEach((v, j) => f.get(l.b).v128Load(16 * j).set(v));
+    l.bv.forEach((v, j) =>
+      f
+        .get(l.b)
+        .v128Load(16 * j)
+        .set(v),
+    );
     for (let r = 0; r < l.mr; r++) {
-      f.get(l.a).loadSplat(type, r * l.size).set(l.av);
+      f.get(l.a)
+        .loadSplat(type, r * l.size)
+        .set(l.av);
       for (let j = 0; j < l.nv; j++) {
         const acc = l.acc[r][j];
         if (l.relaxed) f.get(l.av).get(l.bv[j]).get(acc).vMadd(type).set(acc);
         else f.get(acc).get(l.av).get(l.bv[j]).vMul(type).vAdd(type).set(acc);
       }
     }
-    f.get(l.a).i32(l.mr * l.size).i32Add().set(l.a);
-    f.get(l.b).i32(l.nr * l.size).i32Add().set(l.b);
+    f.get(l.a)
+      .i32(l.mr * l.size)
+      .i32Add()
+      .set(l.a);
+    f.get(l.b)
+      .i32(l.nr * l.size)
+      .i32Add()
+      .set(l.b);
     f.get(l.p).i32(1).i32Sub().tee(l.p).brIf(0);
   }
   f.end();
   // The first block of k overwrites C, so the caller never has to clear it.
   f.get(l.pc).i32Eqz().if();
   for (let r = 0; r < l.mr; r++) {
-    for (let j = 0; j < l.nv; j++) f.get(l.c).get(l.acc[r][j]).v128Store(16 * j);
+    for (let j = 0; j < l.nv; j++)
+      f.get(l.c)
+        .get(l.acc[r][j])
+        .v128Store(16 * j);
     if (r + 1 < l.mr) f.get(l.c).get(l.ldc).i32Add().set(l.c);
   }
   f.else();
   for (let r = 0; r < l.mr; r++) {
-    for (let j = 0; j < l.nv; j++) f.get(l.c).get(l.c).v128Load(16 * j).get(l.acc[r][j]).vAdd(type).v128Store(16 * j);
+    for (let j = 0; j < l.nv; j++)
+      f.get(l.c)
+        .get(l.c)
+        .v128Load(16 * j)
+        .get(l.acc[r][j])
+        .vAdd(type)
+        .v128Store(16 * j);
     if (r + 1 < l.mr) f.get(l.c).get(l.ldc).i32Add().set(l.c);
   }
   f.end();

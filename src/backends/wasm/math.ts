@@ -66,7 +66,9 @@ const EXP_MAX = 708;
 const LN2_HI = 0.6931471803691238; // 0x3fe62e42fee00000: n·LN2_HI is exact for |n| < 2¹¹
 const LN2_LO = 1.9082149292705877e-10;
 /** (eʳ − 1)/r on [−ln2/2, ln2/2], degree 7, error 5e-12. */
-const EXPM1_P = [0.999999999995509, 0.4999999999995511, 0.16666666786308587, 0.04166666678626573, 0.008333283538708528, 0.0013888839110572009, 0.00019907569310848288, 2.4867870179687727e-5];
+const EXPM1_P = [
+  0.999999999995509, 0.4999999999995511, 0.16666666786308587, 0.04166666678626573, 0.008333283538708528, 0.0013888839110572009, 0.00019907569310848288, 2.4867870179687727e-5,
+];
 
 /**
  * e^x = 2ⁿ·(1 + q), n = round(x/ln2), q = e^r − 1 with r = x − n·ln2 ∈ [−ln2/2, ln2/2]. Returns the
@@ -84,7 +86,11 @@ function expParts(f: Body, x: number): { scale: number; q: number } {
   f.get(r).vMul(F64);
   const q = save(f);
   // 2ⁿ: n's low bits (two's complement) shifted into the exponent field, plus the bias.
-  f.get(t).i32(52).i64x2Shl().i64x2Const(1023n << 52n).i64x2Add();
+  f.get(t)
+    .i32(52)
+    .i64x2Shl()
+    .i64x2Const(1023n << 52n)
+    .i64x2Add();
   return { scale: save(f), q };
 }
 
@@ -110,7 +116,13 @@ const LOG_R = [0.6666666655449709, 0.40000121839806124, 0.28550820815960665, 0.2
  */
 export function log(f: Body, x: number): void {
   // E + 1023 as a double: the exponent field placed in the mantissa of 2⁵².
-  f.get(x).i32(52).i64x2ShrU().i64x2Const(0x4330000000000000n).or().vConst(F64, 2 ** 52 + 1023).vSub(F64);
+  f.get(x)
+    .i32(52)
+    .i64x2ShrU()
+    .i64x2Const(0x4330000000000000n)
+    .or()
+    .vConst(F64, 2 ** 52 + 1023)
+    .vSub(F64);
   const e = save(f);
   f.get(x).i64x2Const(0x000fffffffffffffn).and().i64x2Const(0x3ff0000000000000n).or();
   const m = save(f);
@@ -152,7 +164,11 @@ const COS_C = [0.0416666666643212, -0.001388888767201679, 2.480060037715673e-5, 
  * or ±cos r by (k + quadrant) mod 4. Exact reduction needs |x| ≤ TRIG_LIMIT; the caller checks.
  */
 export function sinCos(f: Body, x: number, quadrant: 0 | 1): void {
-  f.get(x).vConst(F64, 2 / Math.PI).vMul(F64).vConst(F64, SHIFTER).vAdd(F64);
+  f.get(x)
+    .vConst(F64, 2 / Math.PI)
+    .vMul(F64)
+    .vConst(F64, SHIFTER)
+    .vAdd(F64);
   const t = save(f);
   f.get(t).vConst(F64, SHIFTER).vSub(F64);
   const k = save(f);

@@ -173,7 +173,14 @@ export function matmul(a: Tensor, b: Tensor, batch: Shape, minWork = MIN_WORK, m
     if (rowPanels >= colPanels) {
       // Split by rows, this thread copies its own rows out while the workers finish theirs.
       let copied = 0;
-      split(rt, gemmName, rowPanels, m * n * k >= minSplitWork, (i0, i1) => [...head, i0, i1, 0, colPanels], (end) => copyRows(0, (copied = Math.min(m, end * mr))));
+      split(
+        rt,
+        gemmName,
+        rowPanels,
+        m * n * k >= minSplitWork,
+        (i0, i1) => [...head, i0, i1, 0, colPanels],
+        (end) => copyRows(0, (copied = Math.min(m, end * mr))),
+      );
       copyRows(copied, m);
     } else {
       split(rt, gemmName, colPanels, m * n * k >= minSplitWork, (j0, j1) => [...head, 0, rowPanels, j0, j1]);

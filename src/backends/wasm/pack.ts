@@ -30,7 +30,11 @@ export function emitPack(module: ModuleBuilder, name: string, type: Val.f32 | Va
   const vectors = (W * size) / 16;
 
   f.get(SK).i32(size).i32Mul().set(skBytes);
-  for (let r = 0; r < W; r++) f.get(SD).i32(r * size).i32Mul().set(rowOffset[r]);
+  for (let r = 0; r < W; r++)
+    f.get(SD)
+      .i32(r * size)
+      .i32Mul()
+      .set(rowOffset[r]);
 
   /** The k loop around `step` (which reads s, writes d); s and d advance by one p. */
   const overK = (step: () => void) => {
@@ -38,12 +42,20 @@ export function emitPack(module: ModuleBuilder, name: string, type: Val.f32 | Va
     f.loop();
     step();
     f.get(s).get(skBytes).i32Add().set(s);
-    f.get(d).i32(W * size).i32Add().set(d);
+    f.get(d)
+      .i32(W * size)
+      .i32Add()
+      .set(d);
     f.get(p).i32(1).i32Add().tee(p).get(K).i32LtS().brIf(0);
     f.end();
   };
   const copyValue = (r: number) => {
-    f.get(d).get(s).get(rowOffset[r]).i32Add().load(type).store(type, r * size);
+    f.get(d)
+      .get(s)
+      .get(rowOffset[r])
+      .i32Add()
+      .load(type)
+      .store(type, r * size);
   };
   const zeroValue = (r: number) => {
     f.get(d);
@@ -58,13 +70,33 @@ export function emitPack(module: ModuleBuilder, name: string, type: Val.f32 | Va
   f.loop(); // over panels
   {
     // d = DST + q·k·W·size; s = SRC + q·W·sD·size
-    f.get(DST).get(q).get(K).i32Mul().i32(W * size).i32Mul().i32Add().set(d);
-    f.get(SRC).get(q).get(rowOffset[W - 1]).get(SD).i32(size).i32Mul().i32Add().i32Mul().i32Add().set(s);
+    f.get(DST)
+      .get(q)
+      .get(K)
+      .i32Mul()
+      .i32(W * size)
+      .i32Mul()
+      .i32Add()
+      .set(d);
+    f.get(SRC)
+      .get(q)
+      .get(rowOffset[W - 1])
+      .get(SD)
+      .i32(size)
+      .i32Mul()
+      .i32Add()
+      .i32Mul()
+      .i32Add()
+      .set(s);
     f.get(q).get(FULL).i32LtS().if();
     {
       f.get(SD).i32(1).i32Sub().i32Eqz().if();
       overK(() => {
-        for (let v = 0; v < vectors; v++) f.get(d).get(s).v128Load(16 * v).v128Store(16 * v);
+        for (let v = 0; v < vectors; v++)
+          f.get(d)
+            .get(s)
+            .v128Load(16 * v)
+            .v128Store(16 * v);
       });
       f.else();
       overK(() => {
@@ -91,4 +123,3 @@ export function emitPack(module: ModuleBuilder, name: string, type: Val.f32 | Va
   f.end();
   f.end();
 }
-

@@ -47,7 +47,6 @@ export interface Kernels {
   readonly relaxed: boolean;
 }
 
-
 /**
  * Threads need a shared memory: always in Node; in a browser only on a cross-origin-isolated page
  * (elsewhere SharedArrayBuffer is missing and the kernels run on the calling thread).

@@ -129,7 +129,11 @@ export async function workerFactory(isNode: boolean): Promise<WorkerFactory> {
       return () => undefined;
     }
   }
-  const g = globalThis as { Worker?: new (url: string) => { postMessage(m: unknown): void; terminate(): void }; Blob?: new (parts: string[], o: object) => object; URL?: { createObjectURL(b: object): string } };
+  const g = globalThis as {
+    Worker?: new (url: string) => { postMessage(m: unknown): void; terminate(): void };
+    Blob?: new (parts: string[], o: object) => object;
+    URL?: { createObjectURL(b: object): string };
+  };
   return () => {
     if (g.Worker === undefined || g.Blob === undefined || g.URL === undefined) return undefined;
     try {

@@ -21,8 +21,12 @@ export function isEnclosingValue(a: unknown): boolean {
 }
 
 export function enclosingValue(op: string, a: unknown): AdError {
-  return new AdError("ForeignVariable", `${describe(a)} belongs to another derivative (a dual number, or a nested gradient's variable), not to this tape. An explicit Tape does not record it: ${NEST_INSTEAD}`, {
-    op,
-    got: describe(a),
-  });
+  return new AdError(
+    "ForeignVariable",
+    `${describe(a)} belongs to another derivative (a dual number, or a nested gradient's variable), not to this tape. An explicit Tape does not record it: ${NEST_INSTEAD}`,
+    {
+      op,
+      got: describe(a),
+    },
+  );
 }

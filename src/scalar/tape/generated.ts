@@ -42,7 +42,11 @@ interface Run {
   readonly reps: number;
 }
 
-const RULES: readonly unknown[] = [...new Array<unknown>(FIRST_UNARY).fill(undefined), ...UNARY_OPS.map((name) => unaryRules[name]), ...BINARY_OPS.map((name) => binaryRules[name])];
+const RULES: readonly unknown[] = [
+  ...new Array<unknown>(FIRST_UNARY).fill(undefined),
+  ...UNARY_OPS.map((name) => unaryRules[name]),
+  ...BINARY_OPS.map((name) => binaryRules[name]),
+];
 
 /** The generated sweeps over instructions 0 … count−1 (forward) and 0 … live−1 (backward), or undefined. */
 export function generateSweeps(p: Instructions, count: number, live: number): Sweeps | undefined {
@@ -50,7 +54,10 @@ export function generateSweeps(p: Instructions, count: number, live: number): Sw
   const backwardRuns = live === count ? forwardRuns : runs(p, live, MAX_STATEMENTS);
   if (forwardRuns === undefined || backwardRuns === undefined || statements(forwardRuns) + statements(backwardRuns) > MAX_STATEMENTS) return undefined;
   const forward = forwardRuns.map((run) => emitRun(p, run, forwardStatement, false)).join("\n");
-  const backward = `let g = 0;\n${[...backwardRuns].reverse().map((run) => emitRun(p, run, backwardStatement, true)).join("\n")}`;
+  const backward = `let g = 0;\n${[...backwardRuns]
+    .reverse()
+    .map((run) => emitRun(p, run, backwardStatement, true))
+    .join("\n")}`;
   try {
     const make = new Function("RULES", "S", `"use strict";\nreturn {\nforward(v, wa, wb, P) {\n${forward}\n},\nbackward(v, adj, wa, wb, P) {\n${backward}\n}\n};`);
     return make(RULES, numberScalar) as Sweeps;

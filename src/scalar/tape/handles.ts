@@ -63,7 +63,7 @@ export class Handles<in out B = unknown> {
   /** @internal The tape was reset (or released): handles of before are stale from now on. */
   rebase(arena: Arena, generation: number): void {
     this.arena = arena;
-    this.base = (SIGN | (((this.serial << 3) | (generation & 7)) << INDEX_BITS)) | 0;
+    this.base = SIGN | (((this.serial << 3) | (generation & 7)) << INDEX_BITS) | 0;
   }
 
   /** An input to differentiate with respect to. */

@@ -207,14 +207,18 @@ export class Recording {
       const then = guards.values[g];
       if (now === then || (now !== now && then !== then)) continue;
       if (this.onBranch === "retrace") return false;
-      throw invalidArgument(op, `f read the value of node #${node} (${OP_NAMES[A.op[node]]}) to decide its control flow: ${then} when recorded, ${now} at this x; the recording may not follow f here (record with { onBranch: "retrace" } to trace f again)`, {
-        argument: "x",
-        guard: g,
-        node,
-        producedBy: OP_NAMES[A.op[node]],
-        recorded: then,
-        now,
-      });
+      throw invalidArgument(
+        op,
+        `f read the value of node #${node} (${OP_NAMES[A.op[node]]}) to decide its control flow: ${then} when recorded, ${now} at this x; the recording may not follow f here (record with { onBranch: "retrace" } to trace f again)`,
+        {
+          argument: "x",
+          guard: g,
+          node,
+          producedBy: OP_NAMES[A.op[node]],
+          recorded: then,
+          now,
+        },
+      );
     }
     return true;
   }

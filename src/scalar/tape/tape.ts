@@ -178,9 +178,13 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
    */
   get handles(): Handles<B> {
     if (this.tangents || this.guards !== undefined) {
-      throw new AdError("UnsupportedOp", this.tangents ? "handles record no tangents; use the tape's own ops on a tangent tape" : "handles are not traced by Tape.record; use f's variables", {
-        op: "Tape.handles",
-      });
+      throw new AdError(
+        "UnsupportedOp",
+        this.tangents ? "handles record no tangents; use the tape's own ops on a tangent tape" : "handles are not traced by Tape.record; use f's variables",
+        {
+          op: "Tape.handles",
+        },
+      );
     }
     return this.handleView;
   }
@@ -760,7 +764,6 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     const name = OP_NAMES[code];
     return new AdError("NonFinite", `${name} produced ${y} from inputs ${inputs.join(", ")}`, { op: `Tape.${name}`, value: y, inputs });
   }
-
 
   /** The NonFinite error for the reverse sweep: edge `k` made an adjoint NaN/Inf. */
   private nonFiniteEdge(k: number): AdError {

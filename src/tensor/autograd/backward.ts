@@ -80,13 +80,19 @@ function sweep(roots: readonly Tensor[], seeds: readonly Tensor[], stop: Readonl
       const changed = node.modified();
       if (changed >= 0) {
         const what = changed === node.inputs.length ? "its output" : `its input ${changed} (shape ${formatShape(node.inputs[changed].shape)})`;
-        throw invalidArgument("backward", `${node.prim.name} needs ${what}, which was modified in place (assign) after the op was recorded; compute the loss again after the write`, {
-          producedBy: node.prim.name,
-        });
+        throw invalidArgument(
+          "backward",
+          `${node.prim.name} needs ${what}, which was modified in place (assign) after the op was recorded; compute the loss again after the write`,
+          {
+            producedBy: node.prim.name,
+          },
+        );
       }
       const vjp = node.prim.vjp;
       if (vjp === undefined) throw new AdError("MissingDerivative", `${node.prim.name} has no VJP rule`, { op: node.prim.name });
-      const grads = inBackwardOf(node.prim.name, () => vjp({ inputs: node.inputs, output: node.output, cotangent: g, params: node.params, needs: node.inputs.map((x) => x.requiresGrad) }));
+      const grads = inBackwardOf(node.prim.name, () =>
+        vjp({ inputs: node.inputs, output: node.output, cotangent: g, params: node.params, needs: node.inputs.map((x) => x.requiresGrad) }),
+      );
       node.inputs.forEach((input, i) => {
         const gi = grads[i];
         if (gi === null || gi === undefined || !input.requiresGrad) return;
@@ -147,7 +153,15 @@ export function backward(root: Tensor, options: BackwardOptions = {}): void {
 export function cotangentsOf(roots: readonly Tensor[], seeds: readonly Tensor[], inputs: readonly Tensor[], options: SweepOptions): Tensor[] {
   // A root nothing differentiable flows into contributes nothing (and has no graph to walk).
   const live = roots.flatMap((r, i) => (r.requiresGrad ? [i] : []));
-  const cotangents = live.length > 0 ? sweep(live.map((i) => roots[i]), live.map((i) => seeds[i]), new Set(inputs), options) : new Map<Tensor, Tensor>();
+  const cotangents =
+    live.length > 0
+      ? sweep(
+          live.map((i) => roots[i]),
+          live.map((i) => seeds[i]),
+          new Set(inputs),
+          options,
+        )
+      : new Map<Tensor, Tensor>();
   return inputs.map((x) => cotangents.get(x) ?? zerosLike(x));
 }
 

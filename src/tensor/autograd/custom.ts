@@ -69,7 +69,13 @@ export function customVjp<R>(
   expectFunction(op, "fwd", fwd);
   expectFunction(op, "bwd", bwd);
   const prim: Primitive<{ residuals: R }> = definePrimitive<{ residuals: R }>(`customVjp(${f.name || "f"})`, {
-    abstract: (inputs) => customType(inputs, () => (...xs) => tensorResult(op, "f", f(...xs))),
+    abstract: (inputs) =>
+      customType(
+        inputs,
+        () =>
+          (...xs) =>
+            tensorResult(op, "f", f(...xs)),
+      ),
     impl: (inputs, params) => {
       const result: unknown = fwd(...inputs);
       if (!Array.isArray(result) || result.length !== 2) throw invalidArgument(op, `fwd must return [output, residuals], got ${describe(result)}`, { returned: describe(result) });
@@ -82,7 +88,12 @@ export function customVjp<R>(
   return (...xs: Tensor[]) => {
     const inputs = tensorArgs(op, xs);
     // Outside any differentiation f itself is run (fwd may do extra work for its residuals).
-    if (!isGradEnabled() || !inputs.some((x) => x.requiresGrad)) return tensorResult(op, "f", withGrad(false, () => f(...inputs), op, "pass a synchronous f"));
+    if (!isGradEnabled() || !inputs.some((x) => x.requiresGrad))
+      return tensorResult(
+        op,
+        "f",
+        withGrad(false, () => f(...inputs), op, "pass a synchronous f"),
+      );
     return bind(prim, inputs, { residuals: undefined as R });
   };
 }
@@ -96,7 +107,13 @@ export function customJvp(f: (...xs: Tensor[]) => Tensor, rule: (primals: readon
   expectFunction(op, "f", f);
   expectFunction(op, "rule", rule);
   const prim = definePrimitive(`customJvp(${f.name || "f"})`, {
-    abstract: (inputs) => customType(inputs, () => (...xs) => tensorResult(op, "f", f(...xs))),
+    abstract: (inputs) =>
+      customType(
+        inputs,
+        () =>
+          (...xs) =>
+            tensorResult(op, "f", f(...xs)),
+      ),
     impl: (inputs) => tensorResult(op, "f", f(...inputs)),
     vjp: ({ inputs, output, cotangent }) => recomputeVjp(f, inputs, output, cotangent),
     jvp: ({ inputs, tangents }) => tensorResult(op, "rule", rule(inputs, tangents)),
@@ -116,7 +133,13 @@ export function checkpoint(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) =>
   const op = "checkpoint";
   expectFunction(op, "f", f);
   const prim = definePrimitive(`checkpoint(${f.name || "f"})`, {
-    abstract: (inputs) => customType(inputs, () => (...xs) => tensorResult(op, "f", f(...xs))),
+    abstract: (inputs) =>
+      customType(
+        inputs,
+        () =>
+          (...xs) =>
+            tensorResult(op, "f", f(...xs)),
+      ),
     impl: (inputs) => tensorResult(op, "f", f(...inputs)),
     vjp: ({ inputs, output, cotangent }) => recomputeVjp(f, inputs, output, cotangent),
     jvp: ({ inputs, tangents }) => forwardThrough(f, inputs, tangents),
@@ -126,5 +149,9 @@ export function checkpoint(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) =>
 
 /** Forward mode through f's own ops (a fresh jvp level; missing tangents are zeros). */
 function forwardThrough(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], tangents: readonly (Tensor | null)[]): Tensor {
-  return jvp(f as (...args: never[]) => Tensor, inputs, inputs.map((x, i) => tangents[i] ?? zerosLike(x)))[1];
+  return jvp(
+    f as (...args: never[]) => Tensor,
+    inputs,
+    inputs.map((x, i) => tangents[i] ?? zerosLike(x)),
+  )[1];
 }

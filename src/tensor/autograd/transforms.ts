@@ -36,7 +36,11 @@ let depth = 0;
 function gradOptions(op: string, options: unknown, withAux: boolean): GradOptions {
   const o = expectOptions<GradOptions>(op, options, ["argnums", "hasAux"]);
   if (!withAux && o.hasAux !== undefined && o.hasAux !== false) {
-    throw invalidArgument(op, `hasAux is not supported by ${op} (only by grad and valueAndGrad), got ${describe(o.hasAux)}`, { argument: "hasAux", key: "hasAux", got: describe(o.hasAux) });
+    throw invalidArgument(op, `hasAux is not supported by ${op} (only by grad and valueAndGrad), got ${describe(o.hasAux)}`, {
+      argument: "hasAux",
+      key: "hasAux",
+      got: describe(o.hasAux),
+    });
   }
   return o;
 }
@@ -214,7 +218,12 @@ export function vjp<O = Tensor>(f: (...args: never[]) => O, ...primals: Tree[]):
 export function vjp(f: Fn, ...primals: Tree[]): [unknown, (cotangent: unknown) => Tree[]] {
   const op = "vjp";
   expectFunction(op, "f", f);
-  const traced = trace(op, f, primals, primals.map((_, i) => i));
+  const traced = trace(
+    op,
+    f,
+    primals,
+    primals.map((_, i) => i),
+  );
   const outputs = outputLeaves(op, traced.output).leaves;
   return [
     traced.output,
@@ -259,7 +268,10 @@ export function jvp<O = Tensor>(f: (...args: never[]) => O, primals: readonly Tr
   const op = "jvp";
   expectFunction(op, "f", f);
   if (!Array.isArray(primals) || !Array.isArray(tangents) || primals.length !== tangents.length || primals.length > 64) {
-    throw invalidArgument(op, "primals and tangents must be arrays of the same length (of tensors or trees of tensors)", { primals: describe(primals), tangents: describe(tangents) });
+    throw invalidArgument(op, "primals and tangents must be arrays of the same length (of tensors or trees of tensors)", {
+      primals: describe(primals),
+      tangents: describe(tangents),
+    });
   }
   // Each primal may be a tree; its tangent must be a tree of the same structure and shapes.
   const tangentLeaves = primals.map((primal: unknown, i) => {
@@ -276,7 +288,13 @@ export function jvp<O = Tensor>(f: (...args: never[]) => O, primals: readonly Tr
     });
     return t;
   });
-  const pass = forwardPass(op, f, primals, primals.map((_, i) => i), (i, leaf) => tangentLeaves[i][leaf]);
+  const pass = forwardPass(
+    op,
+    f,
+    primals,
+    primals.map((_, i) => i),
+    (i, leaf) => tangentLeaves[i][leaf],
+  );
   return [pass.output as O, pass.rebuild(pass.tangents) as O];
 }
 
@@ -302,9 +320,11 @@ function block(parts: readonly Tensor[], outer: readonly number[], inner: readon
 function inputLeaves(op: string, args: readonly unknown[], argnums: readonly number[]): { leaves: Tensor[]; rebuild: (leaves: readonly Tensor[]) => unknown }[] {
   return argnums.map((k) => {
     const tree = flatten(op, args[k]);
-    if (tree.leaves.length === 0) throw invalidArgument(op, `argument ${k} must be a Tensor or a tree of tensors, got ${describe(args[k])}`, { argument: k, got: describe(args[k]) });
+    if (tree.leaves.length === 0)
+      throw invalidArgument(op, `argument ${k} must be a Tensor or a tree of tensors, got ${describe(args[k])}`, { argument: k, got: describe(args[k]) });
     for (const x of tree.leaves) {
-      if (!isFloat(x.dtype)) throw new AdError("DTypeMismatch", `argument ${k} has a ${x.dtype} tensor; only float tensors are differentiated`, { op, argument: k, dtype: x.dtype });
+      if (!isFloat(x.dtype))
+        throw new AdError("DTypeMismatch", `argument ${k} has a ${x.dtype} tensor; only float tensors are differentiated`, { op, argument: k, dtype: x.dtype });
     }
     return tree;
   });
@@ -365,7 +385,13 @@ export function jacfwd(f: Fn, options?: GradOptions): (...args: never[]) => unkn
     const outs = outputs;
     return jacobianTree(outs, inputs, single, (j, i, leaf) => {
       const y = outs.leaves[j];
-      return block(columns[i][leaf].map((cols) => cols[j]), y.shape, inputs[i].leaves[leaf].shape, "inner", y.dtype);
+      return block(
+        columns[i][leaf].map((cols) => cols[j]),
+        y.shape,
+        inputs[i].leaves[leaf].shape,
+        "inner",
+        y.dtype,
+      );
     });
   };
 }
@@ -399,7 +425,13 @@ export function jacrev(f: Fn, options?: GradOptions): (...args: never[]) => unkn
     return jacobianTree(outputs, inputs, single, (j, i, leaf) => {
       const y = outputs.leaves[j];
       const at = offsetOf(traced, i) + leaf;
-      return block(rows[j].map((r) => r[at]), y.shape, traced.inputs[at].shape, "outer", y.dtype);
+      return block(
+        rows[j].map((r) => r[at]),
+        y.shape,
+        traced.inputs[at].shape,
+        "outer",
+        y.dtype,
+      );
     });
   };
 }

@@ -38,7 +38,11 @@ function expectKeepDims(op: string, keepDims: unknown): boolean {
 const finiteOrZero = (m: Tensor): Tensor => where(eq(sub(m, m), 0), m, 0);
 
 function detachedShift(x: Tensor, axes: readonly number[]): Tensor {
-  if (axes.some((a) => x.shape[a] === 0)) return zeros(x.shape.map((d, i) => (axes.includes(i) ? 1 : d)), { dtype: x.dtype });
+  if (axes.some((a) => x.shape[a] === 0))
+    return zeros(
+      x.shape.map((d, i) => (axes.includes(i) ? 1 : d)),
+      { dtype: x.dtype },
+    );
   return finiteOrZero(max(x.detach(), axes, true));
 }
 
@@ -52,7 +56,11 @@ function axesOf(op: string, x: Tensor, axis: unknown): number[] {
 }
 
 /** log Σ exp(x) over `axis` (all axes by default), without overflow: m + log Σ exp(x − m), m = max x. */
-export function logsumexp<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
+export function logsumexp<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
+  x: Tensor<S>,
+  axis?: A,
+  keepDims?: K,
+): Tensor<Reduced<S, A, K>>;
 export function logsumexp(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const op = "logsumexp";
   // int32/bool promote to float32, as PyTorch's logsumexp (its softmax and logSoftmax refuse them).
@@ -61,7 +69,12 @@ export function logsumexp(x: Tensor, axis?: number | readonly number[], keepDims
   const axes = axesOf(op, t, axis);
   const m = detachedShift(t, axes);
   const lse = add(log(sum(exp(sub(t, m)), axes, true)), m);
-  return keep ? lse : reshape(lse, t.shape.filter((_, i) => !axes.includes(i)));
+  return keep
+    ? lse
+    : reshape(
+        lse,
+        t.shape.filter((_, i) => !axes.includes(i)),
+      );
 }
 
 /** exp(x) / Σ exp(x) along `axis` (the last by default): each slice along it sums to 1. */

@@ -18,6 +18,10 @@ export function isAbstract(t: object): boolean {
 /** Called by every synchronous read of a tensor's values (`data`, `item`, `at`, `toArray`). */
 export function assertConcrete(t: object, op: string): void {
   if (abstractValues.has(t)) {
-    throw new AdError("UnsupportedOp", `${op} reads the values of an abstract tensor: trace records one program for every input of a shape and dtype, so it cannot read values (or branch on them)`, { op });
+    throw new AdError(
+      "UnsupportedOp",
+      `${op} reads the values of an abstract tensor: trace records one program for every input of a shape and dtype, so it cannot read values (or branch on them)`,
+      { op },
+    );
   }
 }

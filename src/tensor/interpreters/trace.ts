@@ -44,7 +44,9 @@ export class Trace {
     // A tensor over an abstract value's storage that no primitive made: it has no values of its
     // own, so it cannot be a constant.
     if (this.abstractStorage.has(t.storage)) {
-      throw new AdError("UnsupportedOp", "a tensor was made from an abstract value outside the primitives (reading its storage directly), so trace cannot follow it", { op: "trace" });
+      throw new AdError("UnsupportedOp", "a tensor was made from an abstract value outside the primitives (reading its storage directly), so trace cannot follow it", {
+        op: "trace",
+      });
     }
     const v = this.fresh(t);
     this.constants.push({ variable: v, value: t });

@@ -160,7 +160,8 @@ export function div<X extends TensorLike, Y extends TensorLike>(a: X, b: Y & Bro
  */
 export function floorDiv<X extends TensorLike, Y extends TensorLike>(a: X, b: Y & BroadcastCheck<X, Y>): Tensor<BinaryResult<X, Y>> {
   const pair = liftPair("floorDiv", a, b);
-  if (pair[0].dtype === "bool") throw new AdError("DTypeMismatch", "floorDiv needs int32 or float operands, got bool and bool; cast one first", { op: "floorDiv", dtypes: ["bool", "bool"] });
+  if (pair[0].dtype === "bool")
+    throw new AdError("DTypeMismatch", "floorDiv needs int32 or float operands, got bool and bool; cast one first", { op: "floorDiv", dtypes: ["bool", "bool"] });
   return bind(floorDivP, pair, undefined) as Tensor<BinaryResult<X, Y>>;
 }
 

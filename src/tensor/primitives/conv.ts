@@ -57,7 +57,11 @@ function conv2dType(x: AbstractValue, w: AbstractValue, geo: WindowGeometry): Ab
   const outH = windowCount(x.shape[2], w.shape[2], geo.stride[0], geo.padding[0], geo.dilation[0]);
   const outW = windowCount(x.shape[3], w.shape[3], geo.stride[1], geo.padding[1], geo.dilation[1]);
   if (!(outH >= 1 && outW >= 1)) {
-    throw new AdError("ShapeMismatch", `the output would be empty (${outH} × ${outW}): the dilated kernel is larger than the padded input (${both}, padding [${geo.padding.join(", ")}], dilation [${geo.dilation.join(", ")}])`, shapes);
+    throw new AdError(
+      "ShapeMismatch",
+      `the output would be empty (${outH} × ${outW}): the dilated kernel is larger than the padded input (${both}, padding [${geo.padding.join(", ")}], dilation [${geo.dilation.join(", ")}])`,
+      shapes,
+    );
   }
   return { shape: [x.shape[0], w.shape[0], outH, outW], dtype: x.dtype };
 }

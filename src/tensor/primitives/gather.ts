@@ -64,11 +64,15 @@ function expectIndices(op: string, indices: unknown): Tensor {
 /** torch.gather's shape rule: same rank, and indices no larger than `x` on every axis but `axis`. */
 function checkGatherShapes(op: string, x: AbstractValue, indices: AbstractValue, axis: number, xName = "x"): void {
   if (indices.shape.length !== x.shape.length || indices.shape.some((d, i) => i !== axis && d > x.shape[i])) {
-    throw new AdError("ShapeMismatch", `indices of shape ${formatShape(indices.shape)} do not fit ${xName} of shape ${formatShape(x.shape)}: they need the same rank and no larger size on ${axis < 0 ? "any axis" : `any axis but ${axis}`}`, {
-      op,
-      shapes: [[...x.shape], [...indices.shape]],
-      axis,
-    });
+    throw new AdError(
+      "ShapeMismatch",
+      `indices of shape ${formatShape(indices.shape)} do not fit ${xName} of shape ${formatShape(x.shape)}: they need the same rank and no larger size on ${axis < 0 ? "any axis" : `any axis but ${axis}`}`,
+      {
+        op,
+        shapes: [[...x.shape], [...indices.shape]],
+        axis,
+      },
+    );
   }
 }
 
@@ -127,7 +131,12 @@ export const scatterAddP: Primitive<{ readonly axis: number }> = definePrimitive
   // out = x + S(src) with S linear: x gets g; src gets Sᵀg = gather(g), zero where indices do not reach.
   vjp: ({ cotangent: g, inputs: [, indices, src], params }) => {
     const picked = bind(gatherP, [g, indices], params);
-    const gs = sameShape(picked.shape, src.shape) ? picked : pad(picked, src.shape.map((d, i) => [0, d - indices.shape[i]] as [number, number]));
+    const gs = sameShape(picked.shape, src.shape)
+      ? picked
+      : pad(
+          picked,
+          src.shape.map((d, i) => [0, d - indices.shape[i]] as [number, number]),
+        );
     return [g, null, gs];
   },
   jvp: ({ tangents: [dx, , ds], inputs: [x, indices], params }) => (ds === null ? dx : bind(scatterAddP, [dx ?? zerosLike(x), indices, ds], params)),
@@ -203,7 +212,8 @@ export function oneHot(indices: Tensor, depth: number, dtype: FloatDType = "floa
   const op = "oneHot";
   const idx = expectIndices(op, indices);
   expectInteger(op, "depth", depth, 0, MAX_ELEMENTS);
-  if (dtype !== "float32" && dtype !== "float64") throw invalidArgument(op, `dtype must be float32 or float64, got ${describe(dtype as DType)}`, { argument: "dtype", got: describe(dtype) });
+  if (dtype !== "float32" && dtype !== "float64")
+    throw invalidArgument(op, `dtype must be float32 or float64, got ${describe(dtype as DType)}`, { argument: "dtype", got: describe(dtype) });
   if (idx.size * depth > MAX_ELEMENTS) throw invalidArgument(op, `the result [${[...idx.shape, depth].join(", ")}] has too many elements`, { shape: [...idx.shape, depth] });
   return bind(oneHotP, [idx], { depth, dtype });
 }

@@ -72,7 +72,12 @@ export const concatP: Primitive<{ readonly axis: number }> = definePrimitive<{ r
       return gi;
     });
   },
-  jvp: ({ tangents, inputs, params }) => bind(concatP, tangents.map((t, i) => t ?? zerosLike(inputs[i])), params),
+  jvp: ({ tangents, inputs, params }) =>
+    bind(
+      concatP,
+      tangents.map((t, i) => t ?? zerosLike(inputs[i])),
+      params,
+    ),
 });
 
 /**
@@ -125,7 +130,10 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
       });
     }
   });
-  return concat(list.map((t) => unsqueeze(t, a)), a);
+  return concat(
+    list.map((t) => unsqueeze(t, a)),
+    a,
+  );
 }
 
 /**
@@ -142,22 +150,34 @@ export function split(x: Tensor, sizesOrCount: number | readonly number[], axis 
   if (typeof sizesOrCount === "number") {
     const count = sizesOrCount;
     if (!Number.isInteger(count) || count < 1 || count > Math.max(d, 1) * 1024 || d % count !== 0) {
-      throw invalidArgument(op, `count must be a positive integer that divides axis ${a} of size ${d}, got ${describe(count)}`, { argument: "count", got: describe(count), size: d, axis: a });
+      throw invalidArgument(op, `count must be a positive integer that divides axis ${a} of size ${d}, got ${describe(count)}`, {
+        argument: "count",
+        got: describe(count),
+        size: d,
+        axis: a,
+      });
     }
     sizes = new Array<number>(count).fill(d / count);
   } else {
-    if (!Array.isArray(sizesOrCount)) throw invalidArgument(op, `sizes must be an array or a count, got ${describe(sizesOrCount)}`, { argument: "sizes", got: describe(sizesOrCount) });
+    if (!Array.isArray(sizesOrCount))
+      throw invalidArgument(op, `sizes must be an array or a count, got ${describe(sizesOrCount)}`, { argument: "sizes", got: describe(sizesOrCount) });
     if (sizesOrCount.length > 1_000_000) throw invalidArgument(op, `sizes has ${sizesOrCount.length} entries`, { argument: "sizes" });
     sizes = [];
     let total = 0;
     for (let i = 0; i < sizesOrCount.length; i++) {
       const s: unknown = sizesOrCount[i];
-      if (typeof s !== "number" || !Number.isInteger(s) || s < 0) throw invalidArgument(op, `sizes[${i}] must be a non-negative integer, got ${describe(s)}`, { argument: "sizes", index: i, got: describe(s) });
+      if (typeof s !== "number" || !Number.isInteger(s) || s < 0)
+        throw invalidArgument(op, `sizes[${i}] must be a non-negative integer, got ${describe(s)}`, { argument: "sizes", index: i, got: describe(s) });
       sizes.push(s);
       total += s;
     }
     if (total !== d) {
-      throw new AdError("ShapeMismatch", `sizes [${sizes.join(", ")}] sum to ${total}, but axis ${a} of ${formatShape(x.shape)} has size ${d}`, { op, shape: [...x.shape], sizes, axis: a });
+      throw new AdError("ShapeMismatch", `sizes [${sizes.join(", ")}] sum to ${total}, but axis ${a} of ${formatShape(x.shape)} has size ${d}`, {
+        op,
+        shape: [...x.shape],
+        sizes,
+        axis: a,
+      });
     }
   }
   const pieces: Tensor[] = [];
@@ -178,7 +198,11 @@ export interface PadParams {
 function paddedShape(shape: readonly number[], widths: PadParams["widths"]): number[] {
   const op = "pad";
   if (widths.length !== shape.length) {
-    throw new AdError("ShapeMismatch", `widths has ${widths.length} entries for a tensor of shape ${formatShape(shape)}; give one [before, after] per axis`, { op, shape: [...shape], widths: widths.length });
+    throw new AdError("ShapeMismatch", `widths has ${widths.length} entries for a tensor of shape ${formatShape(shape)}; give one [before, after] per axis`, {
+      op,
+      shape: [...shape],
+      widths: widths.length,
+    });
   }
   const padded = shape.map((d, i) => d + widths[i][0] + widths[i][1]);
   if (sizeOf(padded) > 2 ** 31 - 1) throw invalidArgument(op, `the padded shape ${formatShape(padded)} has too many elements`, { shape: padded });
@@ -192,11 +216,21 @@ export const padP: Primitive<PadParams> = definePrimitive<PadParams>("pad", {
     const out = allocate(x.dtype, sizeOf(shape));
     const fill = coerce(x.dtype, value);
     if (!Object.is(fill, 0)) out.fill(fill);
-    copyInto(out, shape, widths.map((w) => w[0]), x);
+    copyInto(
+      out,
+      shape,
+      widths.map((w) => w[0]),
+      x,
+    );
     return fromStorage(out, x.dtype, shape);
   },
   // The padding is constant: the cotangent is g cut back to x's block.
-  vjp: ({ cotangent: g, inputs: [x], params: { widths } }) => [slice(g, x.shape.map((d, i) => [widths[i][0], widths[i][0] + d] as const))],
+  vjp: ({ cotangent: g, inputs: [x], params: { widths } }) => [
+    slice(
+      g,
+      x.shape.map((d, i) => [widths[i][0], widths[i][0] + d] as const),
+    ),
+  ],
   jvp: ({ tangents: [t], params: { widths } }) => (t === null ? null : bind(padP, [t], { widths, value: 0 })),
 });
 

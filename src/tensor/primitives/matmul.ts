@@ -29,10 +29,14 @@ function batchShape(op: string, a: AbstractValue, b: AbstractValue, shapes: read
   try {
     return broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
   } catch {
-    throw new AdError("ShapeMismatch", `cannot multiply ${formatShape(shapes[0])} by ${formatShape(shapes[1])}: batch shapes ${formatShape(a.shape.slice(0, -2))} and ${formatShape(b.shape.slice(0, -2))} do not broadcast`, {
-      op,
-      shapes: [[...shapes[0]], [...shapes[1]]],
-    });
+    throw new AdError(
+      "ShapeMismatch",
+      `cannot multiply ${formatShape(shapes[0])} by ${formatShape(shapes[1])}: batch shapes ${formatShape(a.shape.slice(0, -2))} and ${formatShape(b.shape.slice(0, -2))} do not broadcast`,
+      {
+        op,
+        shapes: [[...shapes[0]], [...shapes[1]]],
+      },
+    );
   }
 }
 
@@ -43,9 +47,13 @@ export const matmulP: Primitive<undefined> = definePrimitive("matmul", {
     const op = "matmul";
     // int32 is accepted (bool is not), as in PyTorch.
     for (const t of [a, b]) expectNumeric(op, t);
-    if (a.dtype !== b.dtype) throw new AdError("DTypeMismatch", `the matmul primitive needs operands of one dtype, got ${a.dtype} and ${b.dtype}`, { op, dtypes: [a.dtype, b.dtype] });
+    if (a.dtype !== b.dtype)
+      throw new AdError("DTypeMismatch", `the matmul primitive needs operands of one dtype, got ${a.dtype} and ${b.dtype}`, { op, dtypes: [a.dtype, b.dtype] });
     if (a.shape.length < 2 || b.shape.length < 2) {
-      throw new AdError("ShapeMismatch", `the matmul primitive needs operands of rank ≥ 2, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`, { op, shapes: [[...a.shape], [...b.shape]] });
+      throw new AdError("ShapeMismatch", `the matmul primitive needs operands of rank ≥ 2, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`, {
+        op,
+        shapes: [[...a.shape], [...b.shape]],
+      });
     }
     const batch = batchShape("matmul", a, b);
     return { shape: [...batch, a.shape[a.shape.length - 2], b.shape[b.shape.length - 1]], dtype: a.dtype };
@@ -54,10 +62,7 @@ export const matmulP: Primitive<undefined> = definePrimitive("matmul", {
   // float kernels only), exact modulo 2³².
   impl: ([a, b]) => kernels().matmul(a, b, broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2))),
   // d(a·b) = da·b + a·db
-  vjp: ({ cotangent: g, inputs: [a, b], needs }) => [
-    needs[0] ? bind(matmulP, [g, transpose(b)], undefined) : null,
-    needs[1] ? bind(matmulP, [transpose(a), g], undefined) : null,
-  ],
+  vjp: ({ cotangent: g, inputs: [a, b], needs }) => [needs[0] ? bind(matmulP, [g, transpose(b)], undefined) : null, needs[1] ? bind(matmulP, [transpose(a), g], undefined) : null],
   jvp: ({ tangents: [da, db], inputs: [a, b] }) => addTangents(da === null ? null : bind(matmulP, [da, b], undefined), db === null ? null : bind(matmulP, [a, db], undefined)),
 });
 
@@ -97,7 +102,10 @@ export function matmul<A extends Shape, B extends Shape>(a: Tensor<A>, b: Tensor
 function matmulUntyped(a: Tensor, b: Tensor): Tensor {
   const op = "matmul";
   const [ta, tb] = operands(op, a, b);
-  for (const [name, t] of [["a", ta], ["b", tb]] as const) {
+  for (const [name, t] of [
+    ["a", ta],
+    ["b", tb],
+  ] as const) {
     if (t.rank === 0) throw invalidArgument(op, `${name} must have at least one axis, got a scalar (shape [])`, { argument: name, shape: [] });
   }
   const a2 = ta.rank === 1 ? reshape(ta, [1, ta.shape[0]]) : ta;

@@ -84,7 +84,11 @@ export interface Pool2dOptions {
 export function poolWindow(op: string, options: unknown): PoolParams {
   const opts = expectOptions<Record<keyof Pool2dOptions, unknown>>(op, options, ["kernel", "stride", "padding", "ceilMode"], true);
   if (opts.ceilMode !== undefined && opts.ceilMode !== false) {
-    throw invalidArgument(op, `ceilMode ${describe(opts.ceilMode)} is not supported: the output size always rounds down (ceilMode: false)`, { argument: "ceilMode", key: "ceilMode", got: describe(opts.ceilMode) });
+    throw invalidArgument(op, `ceilMode ${describe(opts.ceilMode)} is not supported: the output size always rounds down (ceilMode: false)`, {
+      argument: "ceilMode",
+      key: "ceilMode",
+      got: describe(opts.ceilMode),
+    });
   }
   if (opts.kernel === undefined) throw invalidArgument(op, "options.kernel is required", { argument: "kernel" });
   const kernel = expectPair(op, "kernel", opts.kernel, undefined, 1);

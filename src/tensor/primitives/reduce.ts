@@ -161,7 +161,13 @@ function group(x: Tensor, axes: readonly number[]): Tensor {
 /** The inverse of `group` for a tensor of `shape`. */
 function ungroup(r: Tensor, shape: readonly number[], axes: readonly number[]): Tensor {
   const order = groupOrder(shape.length, axes);
-  return permute(reshape(r, order.map((a) => shape[a])), inverseOf(order));
+  return permute(
+    reshape(
+      r,
+      order.map((a) => shape[a]),
+    ),
+    inverseOf(order),
+  );
 }
 
 /**
@@ -191,7 +197,10 @@ export const prodP: Primitive<AxesParams> = definePrimitive<AxesParams>("prod", 
 
 /** Reverses `x` along `axis` (a view: slice with step −1). */
 function flip(x: Tensor, axis: number): Tensor {
-  return slice(x, x.shape.map((_, i) => (i === axis ? [null, null, -1] : null)));
+  return slice(
+    x,
+    x.shape.map((_, i) => (i === axis ? [null, null, -1] : null)),
+  );
 }
 
 export const cumsumP: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>("cumsum", {
@@ -258,7 +267,8 @@ function expectKeepDims(op: string, keepDims: unknown): boolean {
 
 /** Numbers to compare: a float or int32 tensor, or bool where `bools` (max and min of a mask, as in PyTorch). */
 function expectOrdered(op: string, x: Tensor, bools = false): Tensor {
-  if (!isFloat(x.dtype) && x.dtype !== "int32" && !(bools && x.dtype === "bool")) throw new AdError("DTypeMismatch", `${op} needs a float or int32 tensor, got ${x.dtype}`, { op, dtype: x.dtype });
+  if (!isFloat(x.dtype) && x.dtype !== "int32" && !(bools && x.dtype === "bool"))
+    throw new AdError("DTypeMismatch", `${op} needs a float or int32 tensor, got ${x.dtype}`, { op, dtype: x.dtype });
   return x;
 }
 
@@ -273,14 +283,22 @@ function expectNonEmpty(op: string, x: Tensor, axes: readonly number[]): void {
  * Σ over `axis` (all axes by default); `keepDims` keeps them with size 1. An int32 sum is int32 (and
  * bool counts as int32), wrapping modulo 2³² past its range; PyTorch sums ints to int64.
  */
-export function sum<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
+export function sum<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
+  x: Tensor<S>,
+  axis?: A,
+  keepDims?: K,
+): Tensor<Reduced<S, A, K>>;
 export function sum(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const t = countable(expectTensor("sum", x));
   return bind(sumP, [t], { axes: axesOf("sum", t, axis), keepDims: keepDims === true });
 }
 
 /** The mean over `axis` (all axes by default) of a float tensor, as PyTorch's. An empty reduction is NaN, as in NumPy. */
-export function mean<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
+export function mean<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
+  x: Tensor<S>,
+  axis?: A,
+  keepDims?: K,
+): Tensor<Reduced<S, A, K>>;
 export function mean(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const t = expectFloat("mean", expectTensor("mean", x));
   const axes = axesOf("mean", t, axis);
@@ -299,13 +317,21 @@ function extreme(prim: Primitive<AxesParams>, x: unknown, axis: number | readonl
 }
 
 /** The largest element over `axis` (all axes by default). Its gradient is shared evenly among ties. */
-export function max<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
+export function max<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
+  x: Tensor<S>,
+  axis?: A,
+  keepDims?: K,
+): Tensor<Reduced<S, A, K>>;
 export function max(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   return extreme(maxP, x, axis, keepDims);
 }
 
 /** The smallest element over `axis` (all axes by default). Its gradient is shared evenly among ties. */
-export function min<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
+export function min<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
+  x: Tensor<S>,
+  axis?: A,
+  keepDims?: K,
+): Tensor<Reduced<S, A, K>>;
 export function min(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   return extreme(minP, x, axis, keepDims);
 }
@@ -314,7 +340,11 @@ export function min(x: Tensor, axis?: number | readonly number[], keepDims = fal
  * Π over `axis` (all axes by default); the gradient is the product of the others, exact at zeros.
  * An int32 (or bool) product is int32, exact while it fits; past int32's range it is unspecified.
  */
-export function prod<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
+export function prod<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
+  x: Tensor<S>,
+  axis?: A,
+  keepDims?: K,
+): Tensor<Reduced<S, A, K>>;
 export function prod(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const t = countable(expectTensor("prod", x));
   return bind(prodP, [t], { axes: axesOf("prod", t, axis), keepDims: expectKeepDims("prod", keepDims) });
@@ -336,13 +366,21 @@ function argExtreme(op: string, extreme: Extreme, x: unknown, axis: unknown, kee
 }
 
 /** The index of the first largest element along `axis` (of the flattened tensor by default), int32, no gradient. */
-export function argmax<S extends Shape, const A extends number | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
+export function argmax<S extends Shape, const A extends number | undefined = undefined, const K extends boolean = false>(
+  x: Tensor<S>,
+  axis?: A,
+  keepDims?: K,
+): Tensor<Reduced<S, A, K>>;
 export function argmax(x: Tensor, axis?: number, keepDims = false): Tensor {
   return argExtreme("argmax", "max", x, axis, keepDims);
 }
 
 /** The index of the first smallest element along `axis` (of the flattened tensor by default), int32, no gradient. */
-export function argmin<S extends Shape, const A extends number | undefined = undefined, const K extends boolean = false>(x: Tensor<S>, axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
+export function argmin<S extends Shape, const A extends number | undefined = undefined, const K extends boolean = false>(
+  x: Tensor<S>,
+  axis?: A,
+  keepDims?: K,
+): Tensor<Reduced<S, A, K>>;
 export function argmin(x: Tensor, axis?: number, keepDims = false): Tensor {
   return argExtreme("argmin", "min", x, axis, keepDims);
 }

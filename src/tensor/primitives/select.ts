@@ -79,7 +79,10 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
 export function clip(x: Tensor, min?: TensorLike | null, max?: TensorLike | null): Tensor {
   const op = "clip";
   if (!(x instanceof Tensor)) throw invalidArgument(op, `x must be a Tensor, got ${describe(x)}`, { argument: "x", got: describe(x) });
-  for (const [name, bound] of [["min", min], ["max", max]] as const) {
+  for (const [name, bound] of [
+    ["min", min],
+    ["max", max],
+  ] as const) {
     if (bound !== undefined && bound !== null && typeof bound !== "number" && !(bound instanceof Tensor)) {
       throw invalidArgument(op, `${name} must be a Tensor, a number or undefined, got ${describe(bound)}`, { argument: name, got: describe(bound) });
     }

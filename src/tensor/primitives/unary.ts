@@ -32,10 +32,20 @@ import { maximum, minimum, where } from "./select.js";
  * `unbounded`: dy/dx can be ±∞ inside the domain's closure (log, sqrt, rsqrt at 0), so it is applied
  * with mulSafe — a zero (co)tangent stays zero there; the other rules pay nothing for it.
  */
-function unaryPrimitive(name: UnaryOp, f: (x: number) => number, dydx: (x: Tensor, y: Tensor) => Tensor, unbounded = false, accepts: (op: string, x: AbstractValue) => AbstractValue = expectFloat): Primitive<undefined> {
+function unaryPrimitive(
+  name: UnaryOp,
+  f: (x: number) => number,
+  dydx: (x: Tensor, y: Tensor) => Tensor,
+  unbounded = false,
+  accepts: (op: string, x: AbstractValue) => AbstractValue = expectFloat,
+): Primitive<undefined> {
   const kernel = unaryOp(name, f);
   const times = unbounded
-    ? (g: Tensor, x: Tensor, y: Tensor) => mulSafe(g, localDerivative(() => dydx(x, y)))
+    ? (g: Tensor, x: Tensor, y: Tensor) =>
+        mulSafe(
+          g,
+          localDerivative(() => dydx(x, y)),
+        )
     : (g: Tensor, x: Tensor, y: Tensor) => mul(g, dydx(x, y));
   return definePrimitive(name, {
     abstract: ([x]) => accepts(name, x),
@@ -63,7 +73,12 @@ export const cosP = tablePrimitive("cos");
 export const tanhP = tablePrimitive("tanh");
 export const sqrtP = tablePrimitive("sqrt", true);
 // d x^(−½) = −½ x^(−3/2) dx = −½ y³ dx
-export const rsqrtP = unaryPrimitive("rsqrt", (x) => 1 / Math.sqrt(x), (_x, y) => mul(mul(y, mul(y, y)), -0.5), true);
+export const rsqrtP = unaryPrimitive(
+  "rsqrt",
+  (x) => 1 / Math.sqrt(x),
+  (_x, y) => mul(mul(y, mul(y, y)), -0.5),
+  true,
+);
 // Its rule is the table's too, but it takes int32 as well (|−2³¹| wraps to −2³¹, as in PyTorch).
 export const absP = tablePrimitive("abs", false, expectNumeric);
 const reluKernel = unaryOp("relu", (x) => (x > 0 ? x : x <= 0 ? 0 : x));
@@ -189,11 +204,34 @@ export const powP = definePrimitive("pow", {
   // do not meet 0·∞.
   // Both can be infinite or NaN (a^(b−1) at a = 0, log a for a < 0): applied with mulSafe.
   vjp: ({ cotangent: g, inputs: [a, b], output }) => [
-    a.requiresGrad ? mulSafe(g, localDerivative(() => powDa(a, b, output))) : null,
-    b.requiresGrad ? mulSafe(g, localDerivative(() => powDb(a, output))) : null,
+    a.requiresGrad
+      ? mulSafe(
+          g,
+          localDerivative(() => powDa(a, b, output)),
+        )
+      : null,
+    b.requiresGrad
+      ? mulSafe(
+          g,
+          localDerivative(() => powDb(a, output)),
+        )
+      : null,
   ],
   jvp: ({ tangents: [ta, tb], inputs: [a, b], output }) =>
-    addTangents(ta === null ? null : mulSafe(ta, localDerivative(() => powDa(a, b, output))), tb === null ? null : mulSafe(tb, localDerivative(() => powDb(a, output)))),
+    addTangents(
+      ta === null
+        ? null
+        : mulSafe(
+            ta,
+            localDerivative(() => powDa(a, b, output)),
+          ),
+      tb === null
+        ? null
+        : mulSafe(
+            tb,
+            localDerivative(() => powDb(a, output)),
+          ),
+    ),
 });
 
 function powDa(a: Tensor, b: Tensor, y: Tensor): Tensor {

@@ -95,7 +95,10 @@ export function select(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(op, broadcastShapes(op, cond.shape, a.shape), b.shape);
   const out = allocate(a.dtype, sizeOf(shape));
   if (out.length === 0) return fromStorage(out, a.dtype, shape);
-  const walk = collapse(shape, [cond, a, b].map((t) => broadcastStrides(t.shape, t.strides, shape)));
+  const walk = collapse(
+    shape,
+    [cond, a, b].map((t) => broadcastStrides(t.shape, t.strides, shape)),
+  );
   const [cs, as, bs] = walk.strides;
   const dims = walk.shape;
   const last = dims.length - 1;
