@@ -10,11 +10,12 @@
  * (or a reason it has none) fails here.
  */
 import { describe, expect, it } from "vitest";
-import { gt, jvp, randn, rng, tensor, vjp, type Tensor } from "../../src/tensor/index.js";
+import { getDevice, gt, jvp, randn, rng, tensor, to, vjp, type Tensor } from "../../src/tensor/index.js";
 import { bind, type Primitive } from "../../src/tensor/primitive.js";
 import { poolWindow } from "../../src/tensor/primitives/pool.js";
 import { constantPrimitives, primitives, type PrimitiveName } from "../../src/tensor/primitives/registry.js";
 import { checkGradient } from "../../src/testing/checkGradient.js";
+import { countingDevice } from "../support/countingDevice.js";
 import { f64, flat, sizeOf } from "../support/tensors.js";
 
 const g = rng(20261207);
@@ -38,6 +39,9 @@ const spread = (shape: number[]): Tensor => {
   return f64(v, shape);
 };
 const ints = (values: number[], shape: number[]): Tensor => tensor(values, { dtype: "int32", shape });
+/** A second device, read only asynchronously: values are compared after a copy to the host. */
+const counting = countingDevice();
+const host = (t: Tensor): number[] => flat(to(t, "cpu"));
 
 interface Case {
   readonly label: string;
@@ -262,6 +266,12 @@ const TABLE = {
       { label: "[2, 3]", inputs: [vals([2, 3])] },
     ],
   },
+  to: {
+    cases: () => [
+      { label: "host to the counting device", inputs: [vals([2, 3])], params: { device: counting } },
+      { label: "the counting device to host", inputs: [to(vals([2, 3]), counting)], params: { device: getDevice("cpu") } },
+    ],
+  },
 } satisfies Record<PrimitiveName, Entry>;
 
 const isFloat = (t: Tensor): boolean => t.dtype === "float64" || t.dtype === "float32";
@@ -282,28 +292,31 @@ function checkCase(name: PrimitiveName, spec: Case, which: number[]): void {
       spec.params,
     );
   const primals = which.map((i) => spec.inputs[i]);
-  const tangents = primals.map((x) => randn([...x.shape], { rng: g, dtype: "float64" }));
+  const tangents = primals.map((x) => to(randn([...x.shape], { rng: g, dtype: "float64" }), x.device));
   const [y, t] = jvp(f, primals, tangents);
   expect(t.shape, "the tangent has the output's shape").toEqual(y.shape);
   expect(t.dtype, "the tangent has the output's dtype").toBe(y.dtype);
   if (!isFloat(y)) {
     // A comparison or a cast to int32/bool: piecewise constant, so the tangent is zero.
-    expect(flat(t).every((v) => v === 0)).toBe(true);
+    expect(host(t).every((v) => v === 0)).toBe(true);
     return;
   }
-  const cotangent = randn([...y.shape], { rng: g, dtype: y.dtype === "float32" ? "float32" : "float64" });
-  const c = flat(cotangent);
-  const forward = dot(c, flat(t));
+  const cotangent = to(randn([...y.shape], { rng: g, dtype: y.dtype === "float32" ? "float32" : "float64" }), y.device);
+  const c = host(cotangent);
+  const forward = dot(c, host(t));
   // (a) ⟨c, J·t⟩ is the derivative of s ↦ ⟨c, f(x + s·t)⟩ at 0.
   const along = ([s]: number[]) =>
     dot(
       c,
-      flat(
+      host(
         f(
           ...primals.map((x, k) =>
-            f64(
-              flat(x).map((v, e) => v + s * flat(tangents[k])[e]),
-              x.shape,
+            to(
+              f64(
+                host(x).map((v, e) => v + s * host(tangents[k])[e]),
+                x.shape,
+              ),
+              x.device,
             ),
           ),
         ),
@@ -313,7 +326,7 @@ function checkCase(name: PrimitiveName, spec: Case, which: number[]): void {
   expect(report.ok, `finite differences: ${report.summary}`).toBe(true);
   // (b) ⟨c, J·t⟩ = Σᵢ ⟨Jᵢᵀ·c, tᵢ⟩.
   const [, pullback] = vjp(f, ...primals);
-  const reverse = pullback(cotangent).reduce((sum, ct, k) => sum + dot(flat(ct), flat(tangents[k])), 0);
+  const reverse = pullback(cotangent).reduce((sum, ct, k) => sum + dot(host(ct), host(tangents[k])), 0);
   const tol = spec.tol === undefined ? 1e-10 : 1e-6;
   expect(Math.abs(forward - reverse), `JVP ${forward} vs VJP ${reverse}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(reverse)));
 }

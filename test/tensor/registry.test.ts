@@ -25,14 +25,18 @@ import * as pool from "../../src/tensor/primitives/pool.js";
 import * as reduce from "../../src/tensor/primitives/reduce.js";
 import * as select from "../../src/tensor/primitives/select.js";
 import * as shape from "../../src/tensor/primitives/shape.js";
+import * as transfer from "../../src/tensor/primitives/to.js";
 import * as unary from "../../src/tensor/primitives/unary.js";
 import { constantPrimitives, primitives, type PrimitiveName } from "../../src/tensor/primitives/registry.js";
+import { countingDevice } from "../support/countingDevice.js";
 import { expectJvpMatchesVjp, expectVjpMatches } from "../support/tensors.js";
 import type { Tensor } from "../../src/tensor/index.js";
 
 const g = ops.rng(20261201);
 /** A float64 leaf of `shape` with values in [lo, hi), requiring a gradient. */
 const leaf = (shape: number[], lo = -1, hi = 1): Tensor => ops.add(ops.mul(ops.rand(shape, { rng: g, dtype: "float64" }), hi - lo), lo).requireGrad();
+/** A second device; it reads only asynchronously, so `to` is checked on a round trip that ends on the host. */
+const counting = countingDevice();
 const ints = (values: number[], shape?: number[]): Tensor => ops.tensor(values, { dtype: "int32", ...(shape ? { shape } : {}) });
 
 /** Calls of the public API whose graphs (forward and backward) reach every primitive. */
@@ -70,6 +74,7 @@ const SPECS: Record<string, () => Tensor> = {
     ops.add(ops.gather(leaf([3, 2]), 0, ints([2, 0, 1, 1], [2, 2])), ops.scatterAdd(leaf([2, 2]), 1, ints([1, 0, 0, 0], [2, 2]), ops.indexSelect(leaf([3, 2]), 0, ints([2, 1])))),
   "reshape, expand, permute, transpose, slice, squeeze, unsqueeze, contiguous": () =>
     ops.contiguous(ops.unsqueeze(ops.squeeze(ops.transpose(ops.permute(ops.expand(ops.reshape(leaf([6]), [1, 2, 3]), [2, 2, 3]), [2, 0, 1]).slice(null, [1, 2])), 2), 0)),
+  "to, there and back": () => ops.to(ops.mul(ops.to(leaf([2, 3]), counting), ops.to(leaf([3]), counting)), "cpu"),
 };
 
 /** Every node in the graphs of `roots`. */
@@ -109,7 +114,7 @@ const isFloat = (t: Tensor): boolean => t.dtype === "float64" || t.dtype === "fl
 describe("the primitive registry", () => {
   it("lists every primitive the family files export, under its own name", () => {
     const listed = new Set<unknown>(Object.values(primitives));
-    const families = { ...arithmetic, ...cast, ...compare, ...conv, ...gather, ...join, ...matmul, ...pool, ...reduce, ...select, ...shape, ...unary };
+    const families = { ...arithmetic, ...cast, ...compare, ...conv, ...gather, ...join, ...matmul, ...pool, ...reduce, ...select, ...shape, ...transfer, ...unary };
     const exported = Object.entries(families).filter(([k, v]) => k.endsWith("P") && typeof v === "object" && v !== null && "impl" in v);
     expect(exported.length).toBeGreaterThan(40);
     for (const [k, v] of exported) expect(listed.has(v), `${k} is not in the registry`).toBe(true);
@@ -137,6 +142,16 @@ describe("the primitive registry", () => {
         ]);
         const rules = primitives.oneHot;
         expect(rules.vjp?.({ inputs: [ints([2, 0])], output: y, cotangent: y, params: { depth: 3, dtype: "float64" }, needs: [false] })).toEqual([null]);
+        checked.push(name);
+        continue;
+      }
+      if (name === "to") {
+        // Values on the counting device are read only asynchronously: each leg of host → counting → host is to's rules.
+        expect(found.has(name), "no spec reaches to").toBe(true);
+        const roundTrip = (x: Tensor) => bind(primitives.to, [ops.mul(bind(primitives.to, [x], { device: counting }), 3)], { device: ops.getDevice("cpu") });
+        const x = leaf([2, 3]).detach();
+        expectVjpMatches(roundTrip, [x], g);
+        expectJvpMatchesVjp(roundTrip, [x], g);
         checked.push(name);
         continue;
       }

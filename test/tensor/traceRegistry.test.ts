@@ -13,6 +13,7 @@ import { divSafe, mulSafe } from "../../src/tensor/primitives/arithmetic.js";
 import type { Variable } from "../../src/tensor/ir.js";
 import { bind, type Primitive } from "../../src/tensor/primitive.js";
 import { primitives, type PrimitiveName } from "../../src/tensor/primitives/registry.js";
+import { countingDevice } from "../support/countingDevice.js";
 
 interface Case {
   readonly inputs: readonly Tensor[];
@@ -25,6 +26,8 @@ const ints = (values: number[], shape: number[]): Tensor => ops.tensor(values, {
 const gradOf = (f: (x: Tensor) => Tensor) => (x: Tensor) => ops.grad((u: Tensor) => ops.sum(f(u)))(x) as Tensor;
 const tangentOf = (f: (x: Tensor) => Tensor) => (x: Tensor, t: Tensor) => ops.jvp(f, [x], [t])[1];
 const pool = { kernel: 2, stride: 1 } as const;
+/** A second device; it reads only asynchronously, so `to`'s case comes back to the host before it is compared. */
+const counting = countingDevice();
 
 const CASES: { readonly [K in PrimitiveName]: Case } = {
   add: { inputs: [r([2, 3]), r([3])], f: (a, b) => ops.add(a, b) },
@@ -99,6 +102,7 @@ const CASES: { readonly [K in PrimitiveName]: Case } = {
   slice: { inputs: [r([4, 3])], f: (a) => ops.slice(a, [[1, 3], null]) },
   unslice: { inputs: [r([4, 3])], f: gradOf((a) => ops.slice(a, [[1, 3], null])) },
   contiguous: { inputs: [r([2, 3])], f: (a) => ops.contiguous(ops.transpose(a)) },
+  to: { inputs: [r([2, 3])], f: (a) => ops.to(ops.mul(ops.to(a, counting), 2), "cpu") },
 };
 
 /** The tensors of a result (a tensor or an array of them), in order. */

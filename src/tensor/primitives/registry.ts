@@ -18,6 +18,7 @@ import { maxPool2dGradP, maxPool2dP, maxPool2dSelectP } from "./pool.js";
 import { argExtremeP, cumsumP, maxP, minP, prodOthersP, prodP, sumP, tieShareP } from "./reduce.js";
 import { maximumP, minimumP, whereP } from "./select.js";
 import { contiguousP, expandP, permuteP, reshapeP, sliceP, unsliceP } from "./shape.js";
+import { toP } from "./to.js";
 import { absP, cosP, erfP, expP, geluP, geluTanhP, logP, powP, reluGradP, reluP, rsqrtP, sigmoidP, signP, sinP, softplusP, sqrtP, tanhP } from "./unary.js";
 
 export const primitives = {
@@ -82,6 +83,7 @@ export const primitives = {
   slice: sliceP,
   unslice: unsliceP,
   contiguous: contiguousP,
+  to: toP,
 } satisfies Record<string, Primitive<never>>;
 
 export type PrimitiveName = keyof typeof primitives;
