@@ -1,7 +1,10 @@
 /** detectAnomaly: the first op producing NaN/±Inf, forward or backward, named with its input shapes. */
 import { describe, expect, it } from "vitest";
 import { AdError } from "../../src/errors.js";
-import { detectAnomaly, grad, gt, isAnomalyDetectionEnabled, jvp, log, mul, sqrt, sum, tensor, where, type Tensor } from "../../src/tensor/index.js";
+import { detectAnomaly, grad, gt, isAnomalyDetectionEnabled, jvp, log, mul, sqrt, sum, tensor, to, where, type Tensor } from "../../src/tensor/index.js";
+import { countingDevice } from "../support/countingDevice.js";
+
+const counting = countingDevice();
 
 function thrown(fn: () => unknown): AdError | undefined {
   try {
@@ -39,6 +42,17 @@ describe("detectAnomaly", () => {
     expect(Array.from(g.data())).toEqual([0, 0.25]);
     const [, tangent] = detectAnomaly(() => jvp((t: Tensor) => sqrt(t), [x], [tensor([0, 1], { dtype: "float64" })]));
     expect(Array.from(tangent.data())).toEqual([0, 0.25]);
+  });
+
+  it("refuses a value on a device that reads only asynchronously, and checks it after a copy to the host", () => {
+    const x = to(tensor([1, 0], { dtype: "float64" }), counting);
+    // Unchecked, log(0) = −∞ would pass unseen: the refusal names the scope, the op and the device.
+    const e = thrown(() => detectAnomaly(() => log(x)));
+    expect(e?.code).toBe("UnsupportedOp");
+    expect(e?.details).toMatchObject({ op: "detectAnomaly", primitive: "log", device: "counting" });
+    expect(e?.message).toContain('x.to("cpu")');
+    const onHost = thrown(() => detectAnomaly(() => log(to(x, "cpu"))));
+    expect(onHost?.details).toMatchObject({ op: "log", phase: "forward", value: -Infinity, position: 1 });
   });
 
   it("is off by default and restored after the call, even when it throws", () => {

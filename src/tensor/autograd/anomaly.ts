@@ -2,7 +2,8 @@
  * `detectAnomaly(fn)`: while fn runs, every primitive's output and every cotangent the backward pass
  * produces is checked for NaN/±Inf, and the first one raises `NonFinite` naming the op, whether it
  * was the forward value or the backward pass, and the input shapes. Off by default (the check reads
- * every element). Scoped and restored like `noGrad`, and like it refuses an async `fn`.
+ * every element). Scoped and restored like `noGrad`, and like it refuses an async `fn`. A float
+ * value on a device without a synchronous read is `UnsupportedOp`: the check cannot see it.
  */
 import { AdError, expectFunction } from "../../errors.js";
 import { isFloat } from "../dtype.js";
@@ -60,9 +61,18 @@ export function detectAnomaly<R>(fn: () => R): R {
   return synchronousResult(op, result, effect);
 }
 
-/** The first non-finite element of t as [flat position, value], or undefined. */
-function firstNonFinite(t: Tensor): [number, number] | undefined {
+/** The first non-finite element of t (produced by `op`) as [flat position, value], or undefined. */
+function firstNonFinite(op: string, t: Tensor): [number, number] | undefined {
   if (!isFloat(t.dtype)) return undefined;
+  // The check runs inside the op, synchronously: a device that reads only asynchronously cannot be
+  // checked there, and skipping it would let a NaN through unreported, so it is refused.
+  if (t.device.readSync === undefined) {
+    throw new AdError(
+      "UnsupportedOp",
+      `${op} ran on the ${t.device.name} device, which reads only asynchronously; detectAnomaly needs a synchronously readable device: copy to one first (x.to("cpu"))`,
+      { op: "detectAnomaly", primitive: op, device: t.device.name },
+    );
+  }
   const data = t.data();
   for (let k = 0; k < data.length; k++) if (data[k] - data[k] !== 0) return [k, data[k]];
   return undefined;
@@ -70,7 +80,7 @@ function firstNonFinite(t: Tensor): [number, number] | undefined {
 
 /** Throws NonFinite if `t` (produced by `op` from `inputs`, in `phase`) holds NaN or ±Inf. */
 export function checkFinite(op: string, phase: "forward" | "backward", t: Tensor, inputs: readonly Tensor[]): void {
-  const bad = firstNonFinite(t);
+  const bad = firstNonFinite(op, t);
   if (bad === undefined) return;
   const [position, value] = bad;
   // An op run by a VJP rule belongs to that primitive's backward pass: name both.
