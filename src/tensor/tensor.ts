@@ -256,6 +256,8 @@ export class Tensor<S extends Shape = Shape> {
     this.device.free(this.storage);
     (this as { storage: Storage }).storage = allocate(this.dtype, 0);
   }
+  /** `dispose()` under the name `using t = …` calls at the end of its block (installed below the class). */
+  declare [Symbol.dispose]: () => void;
 
   // ── Autograd (PyTorch style) ─────────────────────────────────────────────────────────────────────
 

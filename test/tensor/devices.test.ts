@@ -276,8 +276,20 @@ describe("dispose and using", () => {
   it("Symbol.dispose (what `using` calls) disposes", () => {
     const x = tensor([1], dev);
     counting.reset();
-    (x as unknown as Record<symbol, () => void>)[Symbol.dispose]();
+    x[Symbol.dispose]();
     expect(counting.frees).toBe(1);
     expect(errorCode(() => x.data())).toBe("StaleVariable");
+  });
+
+  it("`using` disposes at the end of its block", () => {
+    let escaped: Tensor | undefined;
+    counting.reset();
+    {
+      using x = tensor([1, 2], dev);
+      escaped = x;
+      expect(counting.frees).toBe(0);
+    }
+    expect(counting.frees).toBe(1);
+    expect(errorCode(() => escaped.data())).toBe("StaleVariable");
   });
 });

@@ -267,3 +267,11 @@ export function convolutionsAndPools(): void {
   // @ts-expect-error the pooled shape is [8, 3, 16, 16], and it does not broadcast with [8, 3, 32, 32]
   add(maxPool2d(x, { kernel: 2 }), x);
 }
+
+// Explicit resource management: a tensor is Disposable, so `using` frees it at the end of the block.
+export function disposable(): void {
+  const t: Disposable = tensor([1, 2]);
+  t[Symbol.dispose]();
+  using u = ones([2, 3]);
+  assertType<Equals<typeof u, Tensor<readonly [2, 3]>>>();
+}
