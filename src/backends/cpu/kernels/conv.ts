@@ -8,7 +8,7 @@
  * input row ih = oh·strideH − padH + kh·dilationH (and likewise for columns); taps outside the input
  * are the padding (zero for convolution, −∞ for max pooling).
  */
-import { allocate, type Storage } from "../../../tensor/dtype.js";
+import { allocate, type Storage } from "../../dtype.js";
 import { fromStorage, type Tensor } from "../../../tensor/tensor.js";
 
 /** A pair of per-axis values: [height, width]. */

@@ -4,8 +4,8 @@
  * the autograd engine uses to bring a cotangent back to an input's shape.
  */
 import { AdError } from "../../../errors.js";
-import { allocate, type DType } from "../../../tensor/dtype.js";
-import { contiguousStrides, formatShape, sizeOf, type Shape } from "../../../tensor/shape.js";
+import { allocate, type DType } from "../../dtype.js";
+import { contiguousStrides, formatShape, sizeOf, type Shape } from "../../shape.js";
 import { fromStorage, type Tensor } from "../../../tensor/tensor.js";
 import { reshape } from "../../../tensor/view.js";
 import { specialize } from "./specialize.js";

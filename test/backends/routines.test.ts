@@ -1,0 +1,71 @@
+/**
+ * The gather-family routines through the backend interface, on plain views (no Tensor): a buffer
+ * read with strides and an offset, checked against index arithmetic written out per element.
+ */
+import fc from "fast-check";
+import { afterEach, describe, expect, it } from "vitest";
+import { availableBackends, getBackend, kernels, setBackend } from "../../src/backends/backend.js";
+import type { View } from "../../src/backends/view.js";
+import { errorCode, thrown } from "../support/errorCode.js";
+
+const initial = getBackend();
+afterEach(() => setBackend(initial));
+
+/** A [rows, cols] float64 view of x[r][c] = 10r + c, stored transposed (column-major) after one padding element. */
+function transposed(rows: number, cols: number): View {
+  const storage = new Float64Array(1 + rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) storage[1 + c * rows + r] = 10 * r + c;
+  return { storage, dtype: "float64", shape: [rows, cols], strides: [1, rows], offset: 1 };
+}
+
+const int32View = (values: number[], shape: number[]): View => ({
+  storage: Int32Array.from(values),
+  dtype: "int32",
+  shape,
+  strides: shape.length === 2 ? [shape[1], 1] : [1],
+  offset: 0,
+});
+
+const grid = fc.record({ rows: fc.integer({ min: 1, max: 4 }), cols: fc.integer({ min: 1, max: 4 }), m: fc.integer({ min: 0, max: 5 }) });
+
+describe.each(availableBackends())("gather routines on %s", (backend) => {
+  it("gather along axis 1 reads x[r][indices[r][j]] from a strided, offset view", () => {
+    setBackend(backend);
+    fc.assert(
+      fc.property(
+        grid.chain(({ rows, cols, m }) => fc.tuple(fc.constant({ rows, cols, m }), fc.array(fc.integer({ min: 0, max: cols - 1 }), { minLength: rows * m, maxLength: rows * m }))),
+        ([{ rows, cols, m }, idx]) => {
+          const out = kernels().gather(transposed(rows, cols), int32View(idx, [rows, m]), 1);
+          expect(Array.from(out)).toEqual(idx.map((c, k) => 10 * Math.floor(k / m) + c));
+        },
+      ),
+    );
+  });
+
+  it("scatterAdd adds src into a row-major copy of x, repeats accumulating", () => {
+    setBackend(backend);
+    fc.assert(
+      fc.property(
+        grid.chain(({ rows, cols, m }) => fc.tuple(fc.constant({ rows, cols, m }), fc.array(fc.integer({ min: 0, max: rows - 1 }), { minLength: m * cols, maxLength: m * cols }))),
+        ([{ rows, cols, m }, idx]) => {
+          const src: View = { storage: new Float64Array(m * cols).fill(0.5), dtype: "float64", shape: [m, cols], strides: [cols, 1], offset: 0 };
+          const out = kernels().scatterAdd(transposed(rows, cols), int32View(idx, [m, cols]), src, 0);
+          const expected = Array.from({ length: rows * cols }, (_, k) => 10 * Math.floor(k / cols) + (k % cols));
+          idx.forEach((r, k) => (expected[r * cols + (k % cols)] += 0.5));
+          expect(Array.from(out)).toEqual(expected);
+        },
+      ),
+    );
+  });
+
+  it("oneHot puts a 1 at each index of the last axis", () => {
+    setBackend(backend);
+    expect(Array.from(kernels().oneHot(int32View([2, 0], [2]), 3, "float32"))).toEqual([0, 0, 1, 1, 0, 0]);
+  });
+
+  it("an index out of range is an InvalidArgument naming the op", () => {
+    setBackend(backend);
+    expect(errorCode(() => kernels().gather(transposed(2, 2), int32View([0, 2], [2, 1]), 1))).toBe("InvalidArgument");
+    expect(thrown(() => kernels().oneHot(int32View([-1], [1]), 3, "float64")).details).toMatchObject({ op: "oneHot", index: -1, position: [0] });
+  });
+});
