@@ -12,6 +12,7 @@ import type { Shape } from "./shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import * as cpuConv from "./cpu/kernels/conv.js";
 import * as cpuGather from "./cpu/kernels/gather.js";
+import * as cpuGroups from "./cpu/kernels/groups.js";
 import { matmul as cpuMatmul } from "./cpu/kernels/matmul.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
 import * as wasmConv from "./wasm/conv.js";
@@ -35,6 +36,10 @@ export interface Backend {
   gather: typeof cpuGather.gather;
   scatterAdd: typeof cpuGather.scatterAdd;
   oneHot: typeof cpuGather.oneHot;
+  cumsum: typeof cpuGroups.cumsum;
+  tieShare: typeof cpuGroups.tieShare;
+  prodOthers: typeof cpuGroups.prodOthers;
+  argExtreme: typeof cpuGroups.argExtreme;
   // The elementwise ops and reductions return undefined for what the backend leaves to the
   // reference kernel (an op, dtype, layout or size it has no kernel for); the cpu backend is the
   // reference, so it declines them all.
@@ -50,7 +55,8 @@ const conv = ({ conv2d, conv2dInputGrad, conv2dWeightGrad }: typeof cpuConv | ty
 const reference = () => undefined;
 // The routines no backend but the reference implements yet: every backend runs the reference's.
 const { gather, scatterAdd, oneHot } = cpuGather;
-const routines = { gather, scatterAdd, oneHot };
+const { cumsum, tieShare, prodOthers, argExtreme } = cpuGroups;
+const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme };
 
 const BACKENDS: Record<BackendName, Backend> = {
   cpu: { name: "cpu", matmul: cpuMatmul, ...conv(cpuConv), ...routines, unary: reference, binary: reference, reduce: reference },

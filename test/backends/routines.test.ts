@@ -1,5 +1,5 @@
 /**
- * The gather-family routines through the backend interface, on plain views (no Tensor): a buffer
+ * The gather-family and group routines through the backend interface, on plain views (no Tensor): a buffer
  * read with strides and an offset, checked against index arithmetic written out per element.
  */
 import fc from "fast-check";
@@ -67,5 +67,19 @@ describe.each(availableBackends())("gather routines on %s", (backend) => {
     setBackend(backend);
     expect(errorCode(() => kernels().gather(transposed(2, 2), int32View([0, 2], [2, 1]), 1))).toBe("InvalidArgument");
     expect(thrown(() => kernels().oneHot(int32View([-1], [1]), 3, "float64")).details).toMatchObject({ op: "oneHot", index: -1, position: [0] });
+  });
+
+  it("cumsum, prodOthers, tieShare and argExtreme walk the groups of a strided view and return row-major buffers", () => {
+    setBackend(backend);
+    const x = transposed(2, 3); // [[0, 1, 2], [10, 11, 12]]
+    expect(Array.from(kernels().cumsum(x, 0))).toEqual([0, 1, 2, 10, 12, 14]);
+    expect(Array.from(kernels().cumsum(x, 1))).toEqual([0, 1, 3, 10, 21, 33]);
+    expect(Array.from(kernels().prodOthers(x, [1]))).toEqual([2, 0, 0, 132, 120, 110]);
+    expect(Array.from(kernels().prodOthers(x, [0]))).toEqual([10, 11, 12, 0, 1, 2]);
+    const ties: View = { storage: Float64Array.from([9, 3, 9, 1]), dtype: "float64", shape: [2, 2], strides: [1, 2], offset: 0 }; // [[9, 9], [3, 1]]
+    expect(Array.from(kernels().tieShare(ties, [1], "max"))).toEqual([0.5, 0.5, 1, 0]);
+    expect(Array.from(kernels().tieShare(ties, [0], "min"))).toEqual([0, 0, 1, 1]);
+    expect(Array.from(kernels().argExtreme(x, [0], "max"))).toEqual([1, 1, 1]);
+    expect(Array.from(kernels().argExtreme(ties, [1], "min"))).toEqual([0, 1]);
   });
 });
