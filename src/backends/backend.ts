@@ -13,6 +13,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import * as cpuConv from "./cpu/kernels/conv.js";
 import * as cpuGather from "./cpu/kernels/gather.js";
 import * as cpuGroups from "./cpu/kernels/groups.js";
+import * as cpuJoin from "./cpu/kernels/join.js";
 import { matmul as cpuMatmul } from "./cpu/kernels/matmul.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
 import * as wasmConv from "./wasm/conv.js";
@@ -40,6 +41,8 @@ export interface Backend {
   tieShare: typeof cpuGroups.tieShare;
   prodOthers: typeof cpuGroups.prodOthers;
   argExtreme: typeof cpuGroups.argExtreme;
+  concat: typeof cpuJoin.concat;
+  pad: typeof cpuJoin.pad;
   // The elementwise ops and reductions return undefined for what the backend leaves to the
   // reference kernel (an op, dtype, layout or size it has no kernel for); the cpu backend is the
   // reference, so it declines them all.
@@ -56,7 +59,8 @@ const reference = () => undefined;
 // The routines no backend but the reference implements yet: every backend runs the reference's.
 const { gather, scatterAdd, oneHot } = cpuGather;
 const { cumsum, tieShare, prodOthers, argExtreme } = cpuGroups;
-const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme };
+const { concat, pad } = cpuJoin;
+const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad };
 
 const BACKENDS: Record<BackendName, Backend> = {
   cpu: { name: "cpu", matmul: cpuMatmul, ...conv(cpuConv), ...routines, unary: reference, binary: reference, reduce: reference },

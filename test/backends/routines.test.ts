@@ -1,5 +1,5 @@
 /**
- * The gather-family and group routines through the backend interface, on plain views (no Tensor): a buffer
+ * The gather-family, group and join routines through the backend interface, on plain views (no Tensor): a buffer
  * read with strides and an offset, checked against index arithmetic written out per element.
  */
 import fc from "fast-check";
@@ -81,5 +81,25 @@ describe.each(availableBackends())("gather routines on %s", (backend) => {
     expect(Array.from(kernels().tieShare(ties, [0], "min"))).toEqual([0, 0, 1, 1]);
     expect(Array.from(kernels().argExtreme(x, [0], "max"))).toEqual([1, 1, 1]);
     expect(Array.from(kernels().argExtreme(ties, [1], "min"))).toEqual([0, 1]);
+  });
+
+  it("concat and pad copy strided, offset views into blocks of a row-major buffer", () => {
+    setBackend(backend);
+    const x = transposed(2, 2); // [[0, 1], [10, 11]]
+    const y: View = { storage: Float64Array.from([7, 8]), dtype: "float64", shape: [2, 1], strides: [1, 1], offset: 0 };
+    expect(Array.from(kernels().concat([x, y], 1))).toEqual([0, 1, 7, 10, 11, 8]);
+    expect(Array.from(kernels().concat([x, x], 0))).toEqual([0, 1, 10, 11, 0, 1, 10, 11]);
+    expect(
+      Array.from(
+        kernels().pad(
+          x,
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          -1,
+        ),
+      ),
+    ).toEqual([-1, -1, -1, 0, 1, -1, 10, 11, -1]);
   });
 });
