@@ -43,6 +43,9 @@ export interface Backend {
   argExtreme: typeof cpuGroups.argExtreme;
   concat: typeof cpuJoin.concat;
   pad: typeof cpuJoin.pad;
+  maxPool2dArgmax: typeof cpuConv.maxPool2dArgmax;
+  gatherPlanes: typeof cpuConv.gatherPlanes;
+  scatterPlanes: typeof cpuConv.scatterPlanes;
   // The elementwise ops and reductions return undefined for what the backend leaves to the
   // reference kernel (an op, dtype, layout or size it has no kernel for); the cpu backend is the
   // reference, so it declines them all.
@@ -60,7 +63,8 @@ const reference = () => undefined;
 const { gather, scatterAdd, oneHot } = cpuGather;
 const { cumsum, tieShare, prodOthers, argExtreme } = cpuGroups;
 const { concat, pad } = cpuJoin;
-const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad };
+const { maxPool2dArgmax, gatherPlanes, scatterPlanes } = cpuConv;
+const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes };
 
 const BACKENDS: Record<BackendName, Backend> = {
   cpu: { name: "cpu", matmul: cpuMatmul, ...conv(cpuConv), ...routines, unary: reference, binary: reference, reduce: reference },

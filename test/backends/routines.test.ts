@@ -1,5 +1,5 @@
 /**
- * The gather-family, group and join routines through the backend interface, on plain views (no Tensor): a buffer
+ * The gather-family, group, join and max-pooling routines through the backend interface, on plain views (no Tensor): a buffer
  * read with strides and an offset, checked against index arithmetic written out per element.
  */
 import fc from "fast-check";
@@ -101,5 +101,16 @@ describe.each(availableBackends())("gather routines on %s", (backend) => {
         ),
       ),
     ).toEqual([-1, -1, -1, 0, 1, -1, 10, 11, -1]);
+  });
+
+  it("maxPool2dArgmax, gatherPlanes and scatterPlanes read a strided, offset [N, C, H, W] view", () => {
+    setBackend(backend);
+    const t = transposed(2, 3); // [[0, 1, 2], [10, 11, 12]] as [1, 1, 2, 3]
+    const x: View = { ...t, shape: [1, 1, 2, 3], strides: [6, 6, ...t.strides] };
+    const argmax = kernels().maxPool2dArgmax(x, [2, 2], { stride: [1, 1], padding: [0, 0], dilation: [1, 1] }, 1, 2);
+    expect(Array.from(argmax)).toEqual([4, 5]);
+    expect(Array.from(kernels().gatherPlanes(x, argmax, 1, 2))).toEqual([11, 12]);
+    const g: View = { storage: Float64Array.from([1, 2]), dtype: "float64", shape: [1, 1, 1, 2], strides: [2, 2, 2, 1], offset: 0 };
+    expect(Array.from(kernels().scatterPlanes(g, argmax, 2, 3))).toEqual([0, 0, 0, 0, 1, 2]);
   });
 });
