@@ -8,9 +8,12 @@
  * to rounding (the tests hold every wasm kernel to the reference).
  */
 import { AdError, describe } from "../errors.js";
-import type { Shape } from "../tensor/shape.js";
+import type { Shape } from "./shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import * as cpuConv from "./cpu/kernels/conv.js";
+import * as cpuGather from "./cpu/kernels/gather.js";
+import * as cpuGroups from "./cpu/kernels/groups.js";
+import * as cpuJoin from "./cpu/kernels/join.js";
 import { matmul as cpuMatmul } from "./cpu/kernels/matmul.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
 import * as wasmConv from "./wasm/conv.js";
@@ -31,6 +34,18 @@ export interface Backend {
   conv2d: typeof cpuConv.conv2d;
   conv2dInputGrad: typeof cpuConv.conv2dInputGrad;
   conv2dWeightGrad: typeof cpuConv.conv2dWeightGrad;
+  gather: typeof cpuGather.gather;
+  scatterAdd: typeof cpuGather.scatterAdd;
+  oneHot: typeof cpuGather.oneHot;
+  cumsum: typeof cpuGroups.cumsum;
+  tieShare: typeof cpuGroups.tieShare;
+  prodOthers: typeof cpuGroups.prodOthers;
+  argExtreme: typeof cpuGroups.argExtreme;
+  concat: typeof cpuJoin.concat;
+  pad: typeof cpuJoin.pad;
+  maxPool2dArgmax: typeof cpuConv.maxPool2dArgmax;
+  gatherPlanes: typeof cpuConv.gatherPlanes;
+  scatterPlanes: typeof cpuConv.scatterPlanes;
   // The elementwise ops and reductions return undefined for what the backend leaves to the
   // reference kernel (an op, dtype, layout or size it has no kernel for); the cpu backend is the
   // reference, so it declines them all.
@@ -44,10 +59,16 @@ export interface Backend {
 
 const conv = ({ conv2d, conv2dInputGrad, conv2dWeightGrad }: typeof cpuConv | typeof wasmConv) => ({ conv2d, conv2dInputGrad, conv2dWeightGrad });
 const reference = () => undefined;
+// The routines no backend but the reference implements yet: every backend runs the reference's.
+const { gather, scatterAdd, oneHot } = cpuGather;
+const { cumsum, tieShare, prodOthers, argExtreme } = cpuGroups;
+const { concat, pad } = cpuJoin;
+const { maxPool2dArgmax, gatherPlanes, scatterPlanes } = cpuConv;
+const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes };
 
 const BACKENDS: Record<BackendName, Backend> = {
-  cpu: { name: "cpu", matmul: cpuMatmul, ...conv(cpuConv), unary: reference, binary: reference, reduce: reference },
-  wasm: { name: "wasm", matmul: wasmMatmul, ...conv(wasmConv), unary: wasmUnary, binary: wasmBinary, reduce: wasmReduce },
+  cpu: { name: "cpu", matmul: cpuMatmul, ...conv(cpuConv), ...routines, unary: reference, binary: reference, reduce: reference },
+  wasm: { name: "wasm", matmul: wasmMatmul, ...conv(wasmConv), ...routines, unary: wasmUnary, binary: wasmBinary, reduce: wasmReduce },
 };
 
 /** The backends this engine can run, fastest first. */

@@ -6,7 +6,8 @@
  */
 import { kernels } from "./backend.js";
 import { binaryKernel, unaryKernel } from "./cpu/kernels/elementwise.js";
-import { type Fold, reduceAxes } from "./cpu/kernels/reduce.js";
+import type { Fold } from "./cpu/kernels/fold.js";
+import { reduceAxes } from "./cpu/kernels/reduce.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
 import type { Tensor } from "../tensor/tensor.js";
 

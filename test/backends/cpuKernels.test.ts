@@ -7,7 +7,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { binaryKernel, unaryKernel } from "../../src/backends/cpu/kernels/elementwise.js";
 import { specialize } from "../../src/backends/cpu/kernels/specialize.js";
-import { broadcastAxes, defineFold, reduceAxes, reduceToShape, SUM } from "../../src/backends/cpu/kernels/reduce.js";
+import { defineFold, SUM } from "../../src/backends/cpu/kernels/fold.js";
+import { broadcastAxes, reduceAxes, reduceToShape } from "../../src/backends/cpu/kernels/reduce.js";
 import { arange, tensor, type Tensor } from "../../src/tensor/index.js";
 import { errorCode } from "../support/errorCode.js";
 

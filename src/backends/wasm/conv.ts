@@ -12,8 +12,9 @@
  * where packing costs more than it saves).
  */
 import { conv2d as referenceConv2d, conv2dInputGrad as referenceInputGrad, conv2dWeightGrad as referenceWeightGrad, type WindowGeometry } from "../cpu/kernels/conv.js";
-import { reduceAxes, SUM } from "../cpu/kernels/reduce.js";
-import { allocate, type DType, type Storage } from "../../tensor/dtype.js";
+import { SUM } from "../cpu/kernels/fold.js";
+import { reduceAxes } from "../cpu/kernels/reduce.js";
+import { allocate, type DType, type Storage } from "../dtype.js";
 import { fromStorage, type Tensor } from "../../tensor/tensor.js";
 import { permute, reshape } from "../../tensor/view.js";
 import { matmul } from "./matmul.js";

@@ -12,7 +12,7 @@
  * Sizes below MIN_SIZE stay on the reference: there the fixed cost of a call (views, copies, the
  * boundary crossing, ~2 µs) outweighs the kernel.
  */
-import { broadcastShapes, sizeOf } from "../../tensor/shape.js";
+import { broadcastShapes, sizeOf } from "../shape.js";
 import { fromStorage, type Tensor } from "../../tensor/tensor.js";
 import { broadcastStrides, collapse } from "../cpu/kernels/strided.js";
 import type { BinaryOp, UnaryOp } from "../ops.js";

@@ -7,8 +7,8 @@
  */
 import { matmul as referenceMatmul } from "../cpu/kernels/matmul.js";
 import { broadcastStrides } from "../cpu/kernels/strided.js";
-import { allocate } from "../../tensor/dtype.js";
-import type { Shape } from "../../tensor/shape.js";
+import { allocate } from "../dtype.js";
+import type { Shape } from "../shape.js";
 import { fromStorage, type Tensor } from "../../tensor/tensor.js";
 import { GEMM_F32, GEMM_F64, wasmRuntime, type WasmRuntime } from "./runtime.js";
 import { split } from "./split.js";

@@ -9,8 +9,8 @@
  * - max, min over all axes or the trailing axes: exact, and bit-identical (see `firstZero`).
  * Anything else (other dtypes, strided views, middle axes) returns undefined: the reference runs it.
  */
-import { allocate } from "../../tensor/dtype.js";
-import { contiguousStrides } from "../../tensor/shape.js";
+import { allocate } from "../dtype.js";
+import { contiguousStrides } from "../shape.js";
 import { fromStorage, type Tensor } from "../../tensor/tensor.js";
 import { collapse } from "../cpu/kernels/strided.js";
 import type { ReduceOp } from "../ops.js";

@@ -5,50 +5,16 @@
  * gradient. An index out of range, or indices that are not int32, is an InvalidArgument naming the
  * op and the offending index.
  */
+import { kernels } from "../../backends/backend.js";
+import { outOfRange } from "../../backends/cpu/kernels/gather.js";
 import { AdError, describe, expectInteger, invalidArgument } from "../../errors.js";
-import { allocate, type DType, type FloatDType } from "../dtype.js";
+import { type DType, type FloatDType } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
-import { contiguousStrides, formatShape, MAX_ELEMENTS, normalizeAxis, sameShape, sizeOf, type Shape } from "../shape.js";
-import { elements, fromStorage, Tensor } from "../tensor.js";
+import { formatShape, MAX_ELEMENTS, normalizeAxis, sameShape } from "../shape.js";
+import { fromStorage, Tensor } from "../tensor.js";
 import { pad } from "./join.js";
 import { zerosLike } from "./lift.js";
 import { expand, reshape } from "./shape.js";
-
-interface Walker {
-  readonly offset: number;
-  readonly strides: readonly number[];
-}
-
-/** Calls `body(k, offsets)` for every element k of `shape` (row-major) with each operand's offset. */
-function walk(shape: Shape, operands: readonly Walker[], body: (k: number, offsets: number[]) => void): void {
-  const n = sizeOf(shape);
-  if (n === 0) return;
-  const rank = shape.length;
-  const offsets = operands.map((w) => w.offset);
-  const index = new Array<number>(rank).fill(0);
-  for (let k = 0; ; k++) {
-    body(k, offsets);
-    let axis = rank - 1;
-    for (; axis >= 0; axis--) {
-      index[axis]++;
-      for (let j = 0; j < operands.length; j++) offsets[j] += operands[j].strides[axis];
-      if (index[axis] < shape[axis]) break;
-      for (let j = 0; j < operands.length; j++) offsets[j] -= operands[j].strides[axis] * shape[axis];
-      index[axis] = 0;
-    }
-    if (axis < 0) return;
-  }
-}
-
-/** The multi-index of the k-th element (row-major) of `shape`, for error messages. */
-function positionOf(k: number, shape: Shape): number[] {
-  const strides = contiguousStrides(shape);
-  return strides.map((s, i) => Math.floor(k / s) % shape[i]);
-}
-
-function outOfRange(op: string, value: number, position: number[], axis: number, size: number): AdError {
-  return invalidArgument(op, `index ${value} at position [${position.join(", ")}] is out of range for axis ${axis} of size ${size}`, { index: value, position, axis, size });
-}
 
 /** The rules' check of an index operand: int32. */
 function expectIndexDtype<T extends AbstractValue>(op: string, indices: T): T {
@@ -76,29 +42,13 @@ function checkGatherShapes(op: string, x: AbstractValue, indices: AbstractValue,
   }
 }
 
-/** Strides of `t` with the `axis` stride zeroed (the index supplies that coordinate). */
-const withoutAxis = (t: Walker, axis: number): Walker => ({ offset: t.offset, strides: t.strides.map((s, i) => (i === axis ? 0 : s)) });
-
 export const gatherP: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>("gather", {
   abstract: ([x, indices], { axis }) => {
     const op = "gather";
     checkGatherShapes(op, x, expectIndexDtype(op, indices), axis);
     return { shape: indices.shape, dtype: x.dtype };
   },
-  impl: ([x, indices], { axis }) => {
-    const op = "gather";
-    const out = allocate(x.dtype, indices.size);
-    const src = x.storage;
-    const idx = indices.storage;
-    const size = x.shape[axis];
-    const step = x.strides[axis];
-    walk(indices.shape, [indices, withoutAxis(x, axis)], (k, [oi, ox]) => {
-      const i = idx[oi];
-      if (i < 0 || i >= size) throw outOfRange(op, i, positionOf(k, indices.shape), axis, size);
-      out[k] = src[ox + i * step];
-    });
-    return fromStorage(out, x.dtype, [...indices.shape]);
-  },
+  impl: ([x, indices], { axis }) => fromStorage(kernels().gather(x, indices, axis), x.dtype, [...indices.shape]),
   // Each output element read x at one position: the cotangent is added back there.
   vjp: ({ cotangent: g, inputs: [x, indices], params }) => [bind(scatterAddP, [zerosLike(x), indices, g], params), null],
   jvp: ({ tangents: [t], inputs: [, indices], params }) => (t === null ? null : bind(gatherP, [t, indices], params)),
@@ -113,21 +63,7 @@ export const scatterAddP: Primitive<{ readonly axis: number }> = definePrimitive
     checkGatherShapes(op, src, indices, -1, "src");
     return x;
   },
-  impl: ([x, indices, src], { axis }) => {
-    const op = "scatterAdd";
-    const out = elements(x);
-    const data = src.storage;
-    const idx = indices.storage;
-    const size = x.shape[axis];
-    const target = { offset: 0, strides: contiguousStrides(x.shape) };
-    const step = target.strides[axis];
-    walk(indices.shape, [indices, src, withoutAxis(target, axis)], (k, [oi, os, oo]) => {
-      const i = idx[oi];
-      if (i < 0 || i >= size) throw outOfRange(op, i, positionOf(k, indices.shape), axis, size);
-      out[oo + i * step] += data[os];
-    });
-    return fromStorage(out, x.dtype, [...x.shape]);
-  },
+  impl: ([x, indices, src], { axis }) => fromStorage(kernels().scatterAdd(x, indices, src, axis), x.dtype, [...x.shape]),
   // out = x + S(src) with S linear: x gets g; src gets Sᵀg = gather(g), zero where indices do not reach.
   vjp: ({ cotangent: g, inputs: [, indices, src], params }) => {
     const picked = bind(gatherP, [g, indices], params);
@@ -191,17 +127,7 @@ export function indexSelect(x: Tensor, axis: number, indices: Tensor): Tensor {
 
 export const oneHotP: Primitive<{ readonly depth: number; readonly dtype: FloatDType }> = definePrimitive<{ readonly depth: number; readonly dtype: FloatDType }>("oneHot", {
   abstract: ([indices], { depth, dtype }) => ({ shape: [...expectIndexDtype("oneHot", indices).shape, depth], dtype }),
-  impl: ([indices], { depth, dtype }) => {
-    const op = "oneHot";
-    const out = allocate(dtype, indices.size * depth);
-    const idx = indices.storage;
-    walk(indices.shape, [indices], (k, [oi]) => {
-      const i = idx[oi];
-      if (i < 0 || i >= depth) throw outOfRange(op, i, positionOf(k, indices.shape), indices.rank, depth);
-      out[k * depth + i] = 1;
-    });
-    return fromStorage(out, dtype, [...indices.shape, depth]);
-  },
+  impl: ([indices], { depth, dtype }) => fromStorage(kernels().oneHot(indices, depth, dtype), dtype, [...indices.shape, depth]),
   // Piecewise constant in its (integer) input.
   vjp: () => [null],
   jvp: () => null,

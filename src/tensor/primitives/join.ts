@@ -3,24 +3,16 @@
  * cotangent); stack is concat of unsqueezed tensors and split a list of slices, so neither needs a
  * rule of its own or a primitive with several outputs.
  */
+import { kernels } from "../../backends/backend.js";
 import { AdError, describe, expectNumber, invalidArgument } from "../../errors.js";
-import { allocate, coerce, type DType, resultType } from "../dtype.js";
+import { coerce, type DType, resultType } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
-import { contiguousStrides, expectAxisList, formatShape, normalizeAxis, sizeOf } from "../shape.js";
+import { expectAxisList, formatShape, normalizeAxis, sizeOf } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
-import { copyStrided } from "../../backends/cpu/kernels/strided.js";
 import type { Concat, ConcatCheck, Stack, StackCheck } from "../types.js";
 import type { SliceSpec } from "../view.js";
 import { promote, zerosLike } from "./lift.js";
 import { slice, unsqueeze } from "./shape.js";
-
-/** Copies `src` (any strides) into the block of the contiguous `out` of `outShape` starting at `start`. */
-function copyInto(out: Tensor["storage"], outShape: readonly number[], start: readonly number[], src: Tensor): void {
-  const strides = contiguousStrides(outShape);
-  let base = 0;
-  for (let i = 0; i < start.length; i++) base += start[i] * strides[i];
-  copyStrided(src.shape, src.storage, src.offset, src.strides, out, base, strides);
-}
 
 /** The spec that takes [start, stop) of `axis` and keeps every other axis. */
 function rangeSpecs(axis: number, start: number, stop: number): SliceSpec[] {
@@ -51,17 +43,7 @@ function concatShape(inputs: readonly AbstractValue[], axis: number): number[] {
 
 export const concatP: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>("concat", {
   abstract: (inputs, { axis }) => ({ shape: concatShape(inputs, axis), dtype: inputs[0].dtype }),
-  impl: (inputs, { axis }) => {
-    const first = inputs[0];
-    const shape = concatShape(inputs, axis);
-    const out = allocate(first.dtype, sizeOf(shape));
-    const start = new Array<number>(shape.length).fill(0);
-    for (const t of inputs) {
-      copyInto(out, shape, start, t);
-      start[axis] += t.shape[axis];
-    }
-    return fromStorage(out, first.dtype, shape);
-  },
+  impl: (inputs, { axis }) => fromStorage(kernels().concat(inputs, axis), inputs[0].dtype, concatShape(inputs, axis)),
   // Each input's cotangent is its block of g.
   vjp: ({ cotangent: g, inputs, params: { axis } }) => {
     let start = 0;
@@ -211,19 +193,7 @@ function paddedShape(shape: readonly number[], widths: PadParams["widths"]): num
 
 export const padP: Primitive<PadParams> = definePrimitive<PadParams>("pad", {
   abstract: ([x], { widths }) => ({ shape: paddedShape(x.shape, widths), dtype: x.dtype }),
-  impl: ([x], { widths, value }) => {
-    const shape = paddedShape(x.shape, widths);
-    const out = allocate(x.dtype, sizeOf(shape));
-    const fill = coerce(x.dtype, value);
-    if (!Object.is(fill, 0)) out.fill(fill);
-    copyInto(
-      out,
-      shape,
-      widths.map((w) => w[0]),
-      x,
-    );
-    return fromStorage(out, x.dtype, shape);
-  },
+  impl: ([x], { widths, value }) => fromStorage(kernels().pad(x, widths, coerce(x.dtype, value)), x.dtype, paddedShape(x.shape, widths)),
   // The padding is constant: the cotangent is g cut back to x's block.
   vjp: ({ cotangent: g, inputs: [x], params: { widths } }) => [
     slice(

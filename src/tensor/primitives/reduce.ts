@@ -4,15 +4,16 @@
  * `tieShare` (the constant weights that split max's/min's cotangent evenly among tied extremes).
  * Composed: mean. No gradient: argmax, argmin.
  */
-import { defineFold, SUM } from "../../backends/cpu/kernels/reduce.js";
+import { kernels } from "../../backends/backend.js";
+import type { Extreme } from "../../backends/cpu/kernels/groups.js";
+import { defineFold, MAX, MIN, SUM } from "../../backends/cpu/kernels/fold.js";
 import { reduceOp } from "../../backends/dispatch.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
-import { allocate, isFloat, type DType, type Storage } from "../dtype.js";
+import { allocate, isFloat } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { expectAxisList, formatShape, normalizeAxis, type Shape } from "../shape.js";
-import { elements, fromStorage, Tensor } from "../tensor.js";
+import { fromStorage, Tensor } from "../tensor.js";
 import type { Reduced } from "../types.js";
-import * as view from "../view.js";
 import { add, div, mul } from "./arithmetic.js";
 import { countable, expectFloat, expectNumeric } from "./lift.js";
 import { expand, permute, reshape, slice, unsqueeze } from "./shape.js";
@@ -41,21 +42,6 @@ function inverseOf(order: readonly number[]): number[] {
   return inverse;
 }
 
-/**
- * An x-shaped kernel over the groups a reduction over `axes` folds: each run of `n` elements
- * (`src[base … base+n)`, reduced axes last) writes the same run of `dst`.
- */
-function mapGroups(x: Tensor, axes: readonly number[], body: (src: Storage, dst: Storage, base: number, n: number) => void, dtype: DType = x.dtype): Tensor {
-  const order = groupOrder(x.rank, axes);
-  const grouped = view.permute(x, order);
-  const src = elements(grouped);
-  let n = 1;
-  for (const a of axes) n *= x.shape[a];
-  const dst = allocate(dtype, src.length);
-  if (n > 0) for (let base = 0; base < src.length; base += n) body(src, dst, base, n);
-  return view.contiguous(view.permute(fromStorage(dst, dtype, grouped.shape), inverseOf(order)));
-}
-
 // ── sum ─────────────────────────────────────────────────────────────────────────────────────────
 
 const sumKernel = reduceOp("sum", SUM);
@@ -75,10 +61,6 @@ export const sumP: Primitive<AxesParams> = definePrimitive<AxesParams>("sum", {
 
 // ── max, min ────────────────────────────────────────────────────────────────────────────────────
 
-type Extreme = "max" | "min";
-
-const MAX = defineFold(-Infinity, (acc, v) => (v > acc || v !== v ? v : acc));
-const MIN = defineFold(Infinity, (acc, v) => (v < acc || v !== v ? v : acc));
 const extremeKernels = { max: reduceOp("max", MAX), min: reduceOp("min", MIN) };
 
 /**
@@ -88,16 +70,7 @@ const extremeKernels = { max: reduceOp("max", MAX), min: reduceOp("min", MIN) };
  */
 export const tieShareP = definePrimitive<{ readonly axes: readonly number[]; readonly extreme: Extreme }>("tieShare", {
   abstract: sameRule,
-  impl: ([x], { axes, extreme }) => {
-    const fold = extreme === "max" ? MAX : MIN;
-    return mapGroups(x, axes, (src, dst, base, n) => {
-      let best = fold.init;
-      for (let i = 0; i < n; i++) best = fold.step(best, src[base + i]);
-      let ties = 0;
-      for (let i = 0; i < n; i++) if (src[base + i] === best) ties++;
-      for (let i = 0; i < n; i++) dst[base + i] = src[base + i] === best ? 1 / ties : 0;
-    });
-  },
+  impl: ([x], { axes, extreme }) => fromStorage(kernels().tieShare(x, axes, extreme), x.dtype, [...x.shape]),
 });
 
 function tieShare(x: Tensor, axes: readonly number[], extreme: Extreme): Tensor {
@@ -126,20 +99,7 @@ const prodKernel = reduceOp("prod", PROD);
 /** Πⱼ≠ᵢ xⱼ over each group of `axes`, from prefix and suffix products (no division, exact at zeros). */
 export const prodOthersP: Primitive<{ readonly axes: readonly number[] }> = definePrimitive<{ readonly axes: readonly number[] }>("prodOthers", {
   abstract: ([x]) => expectFloat("prodOthers", x),
-  impl: ([x], { axes }) =>
-    mapGroups(x, axes, (src, dst, base, n) => {
-      let left = 1;
-      for (let i = 0; i < n; i++) {
-        dst[base + i] = left;
-        left *= src[base + i];
-      }
-      let right = 1;
-      for (let i = n - 1; i >= 0; i--) {
-        dst[base + i] *= right;
-        right *= src[base + i];
-      }
-    }),
-  // With the group flattened to n elements, ∂(Πⱼ≠ᵢ xⱼ)/∂xₖ = Πⱼ∉{i,k} xⱼ for k ≠ i, 0 for k = i.
+  impl: ([x], { axes }) => fromStorage(kernels().prodOthers(x, axes), x.dtype, [...x.shape]),
   vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => {
     const pairs = pairProducts(x, axes);
     return [ungroup(sum(mul(unsqueeze(group(g, axes), -1), pairs.others), -2), x.shape, axes)];
@@ -205,12 +165,7 @@ function flip(x: Tensor, axis: number): Tensor {
 
 export const cumsumP: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>("cumsum", {
   abstract: ([x]) => expectNumeric("cumsum", x),
-  impl: ([x], { axis }) =>
-    mapGroups(x, [axis], (src, dst, base, n) => {
-      let acc = 0;
-      for (let i = 0; i < n; i++) dst[base + i] = acc += src[base + i];
-    }),
-  // yᵢ = Σⱼ≤ᵢ xⱼ, so x̄ⱼ = Σᵢ≥ⱼ ȳᵢ: a cumulative sum from the end.
+  impl: ([x], { axis }) => fromStorage(kernels().cumsum(x, axis), x.dtype, [...x.shape]),
   vjp: ({ cotangent: g, params: { axis } }) => [flip(bind(cumsumP, [flip(g, axis)], { axis }), axis)],
   jvp: ({ tangents: [t], params }) => (t === null ? null : bind(cumsumP, [t], params)),
 });
@@ -220,28 +175,7 @@ export const cumsumP: Primitive<{ readonly axis: number }> = definePrimitive<{ r
 /** The index of the first max (min) along one axis, as int32; NaN counts as the extreme, as in NumPy. */
 export const argExtremeP = definePrimitive<{ readonly axes: readonly number[]; readonly keepDims: boolean; readonly extreme: Extreme }>("argExtreme", {
   abstract: ([x], p) => ({ shape: reducedType(x, p).shape, dtype: "int32" }),
-  impl: ([x], { axes, keepDims, extreme }) => {
-    const order = groupOrder(x.rank, axes);
-    const src = elements(view.permute(x, order));
-    let n = 1;
-    for (const a of axes) n *= x.shape[a];
-    const out = allocate("int32", n === 0 ? 0 : src.length / n);
-    const better = extreme === "max" ? (v: number, best: number) => v > best : (v: number, best: number) => v < best;
-    for (let o = 0, base = 0; o < out.length; o++, base += n) {
-      let best = src[base];
-      let at = 0;
-      for (let i = 1; i < n && best === best; i++) {
-        const v = src[base + i];
-        if (better(v, best) || v !== v) {
-          best = v;
-          at = i;
-        }
-      }
-      out[o] = at;
-    }
-    const shape = keepDims ? keptShape(x.shape, axes) : order.slice(0, x.rank - axes.length).map((a) => x.shape[a]);
-    return fromStorage(out, "int32", shape);
-  },
+  impl: ([x], { axes, keepDims, extreme }) => fromStorage(kernels().argExtreme(x, axes, extreme), "int32", [...reducedType(x, { axes, keepDims }).shape]),
 });
 
 // ── public API ──────────────────────────────────────────────────────────────────────────────────

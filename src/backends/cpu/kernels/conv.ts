@@ -8,8 +8,9 @@
  * input row ih = oh·strideH − padH + kh·dilationH (and likewise for columns); taps outside the input
  * are the padding (zero for convolution, −∞ for max pooling).
  */
-import { allocate, type Storage } from "../../../tensor/dtype.js";
+import { allocate, type Storage } from "../../dtype.js";
 import { fromStorage, type Tensor } from "../../../tensor/tensor.js";
+import type { View } from "../../view.js";
 
 /** A pair of per-axis values: [height, width]. */
 export type Pair = readonly [number, number];
@@ -218,7 +219,7 @@ export function conv2dWeightGrad(x: Tensor, g: Tensor, geo: WindowGeometry, KH: 
  * is one (NaN propagates, as in PyTorch). Padding is −∞, so it is never chosen while the window holds
  * an input element (the primitive guarantees every window does). Laid out as [N, C, outH, outW].
  */
-export function maxPool2dArgmax(x: Tensor, kernel: Pair, geo: WindowGeometry, outH: number, outW: number): Int32Array {
+export function maxPool2dArgmax(x: View, kernel: Pair, geo: WindowGeometry, outH: number, outW: number): Int32Array {
   const [N, C, H, W] = x.shape;
   const [xn, xc, xh, xw] = x.strides;
   const { lo, hi, a0: xo, b0: po, a: xd, b: pd } = windowTaps(geo, [H, W], kernel, [outH, outW], inputAt(xh, xw), inputAt(W, 1));
@@ -247,7 +248,7 @@ export function maxPool2dArgmax(x: Tensor, kernel: Pair, geo: WindowGeometry, ou
 }
 
 /** y[n, c, o] = v[n, c, argmax[n, c, o]]: v (of x's shape) read at the window maxima. */
-export function gatherPlanes(v: Tensor, argmax: Int32Array, outH: number, outW: number): Tensor {
+export function gatherPlanes(v: View, argmax: Int32Array, outH: number, outW: number): Storage {
   const [N, C, , W] = v.shape;
   const [vn, vc, vh, vw] = v.strides;
   const vs = v.storage;
@@ -263,11 +264,11 @@ export function gatherPlanes(v: Tensor, argmax: Int32Array, outH: number, outW: 
       }
     }
   }
-  return fromStorage(out, v.dtype, [N, C, outH, outW]);
+  return out;
 }
 
 /** The adjoint of `gatherPlanes`: zeros of `[N, C, H, W]` with each g[n, c, o] added at argmax[n, c, o]. */
-export function scatterPlanes(g: Tensor, argmax: Int32Array, inH: number, inW: number): Tensor {
+export function scatterPlanes(g: View, argmax: Int32Array, inH: number, inW: number): Storage {
   const [N, C, OH, OW] = g.shape;
   const [gn, gc, gh, gw] = g.strides;
   const gs = g.storage;
@@ -285,5 +286,5 @@ export function scatterPlanes(g: Tensor, argmax: Int32Array, inH: number, inW: n
       }
     }
   }
-  return fromStorage(out, g.dtype, [N, C, inH, inW]);
+  return out;
 }

@@ -6,8 +6,8 @@
  * `unaryKernel(f)` / `binaryKernel(f)` are called once per primitive, at its definition: each gets
  * its own copy of the loop with `f` inlined (see specialize.ts), so no element pays a call.
  */
-import { allocate, type DType, type Storage } from "../../../tensor/dtype.js";
-import { broadcastShapes, sizeOf } from "../../../tensor/shape.js";
+import { allocate, type DType, type Storage } from "../../dtype.js";
+import { broadcastShapes, sizeOf } from "../../shape.js";
 import { fromStorage, type Tensor } from "../../../tensor/tensor.js";
 import { specialize } from "./specialize.js";
 import { broadcastStrides, collapse, rowCount, rowOffset } from "./strided.js";

@@ -4,8 +4,8 @@
  * operand is made contiguous once; each matrix product is a plain i-k-j loop (the inner loop walks a
  * row of b and a row of the output, both contiguous). Shape checks belong to the primitive.
  */
-import { allocate, type DType } from "../../../tensor/dtype.js";
-import { contiguousStrides, type Shape } from "../../../tensor/shape.js";
+import { allocate, type DType } from "../../dtype.js";
+import { contiguousStrides, type Shape } from "../../shape.js";
 import { fromStorage, type Tensor } from "../../../tensor/tensor.js";
 import { contiguous } from "../../../tensor/view.js";
 import { broadcastStrides } from "./strided.js";

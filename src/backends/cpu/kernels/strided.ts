@@ -7,7 +7,7 @@
  * add [B, N] + [N] is two. The loops themselves are plain (no callback per element): the outer axes
  * are counted row by row, the innermost runs as a tight loop with constant strides.
  */
-import type { Shape } from "../../../tensor/shape.js";
+import type { Shape } from "../../shape.js";
 
 /**
  * Strides of a tensor of `shape` read as if broadcast to `out` (right-aligned; 0 where the tensor

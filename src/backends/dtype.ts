@@ -1,0 +1,99 @@
+/**
+ * Element types. `float32` is the default (what ML code and the later WASM/WebGPU kernels use);
+ * `float64` is there for gradient checking; `int32` for indices and labels; `bool` for masks and
+ * comparison results (one byte per element, 0 or 1). Only the float types carry gradients.
+ */
+import { describe, invalidArgument } from "../errors.js";
+
+export const DTYPES = ["float32", "float64", "int32", "bool"] as const;
+export type DType = (typeof DTYPES)[number];
+export type FloatDType = "float32" | "float64";
+
+export interface StorageOf {
+  float32: Float32Array;
+  float64: Float64Array;
+  int32: Int32Array;
+  bool: Uint8Array;
+}
+export type Storage = StorageOf[DType];
+
+const CONSTRUCTORS = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  bool: Uint8Array,
+} as const;
+
+/** The `op` of an allocation failure whose caller named none: `bind` renames it to its primitive. */
+export const UNNAMED_ALLOCATION = "allocate";
+
+/**
+ * A zeroed typed array of `n` elements for `dtype`: every tensor's storage is made here. When the
+ * engine cannot provide the memory (a RangeError: over the address space, `ulimit -v`, or the typed
+ * array maximum length) it is an `InvalidArgument` naming `op` and the bytes asked, not a RangeError.
+ */
+export function allocate<D extends DType>(dtype: D, n: number, op: string = UNNAMED_ALLOCATION): StorageOf[D] {
+  const C = CONSTRUCTORS[dtype];
+  try {
+    return new C(n) as StorageOf[D];
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    const bytes = n * C.BYTES_PER_ELEMENT;
+    throw invalidArgument(op, `cannot allocate ${bytes} bytes (${n} ${dtype} elements): ${error.message}`, { bytes, elements: n, dtype });
+  }
+}
+
+export function isFloat(dtype: DType): dtype is FloatDType {
+  return dtype === "float32" || dtype === "float64";
+}
+
+export function expectDType(op: string, value: unknown): DType {
+  if (typeof value === "string" && (DTYPES as readonly string[]).includes(value)) return value as DType;
+  throw invalidArgument(op, `dtype must be one of ${DTYPES.join(", ")}, got ${describe(value)}`, { argument: "dtype", got: describe(value) });
+}
+
+/** The dtype a typed array holds, or undefined for arrays we do not store. */
+export function dtypeOfArray(a: unknown): DType | undefined {
+  if (a instanceof Float32Array) return "float32";
+  if (a instanceof Float64Array) return "float64";
+  if (a instanceof Int32Array) return "int32";
+  if (a instanceof Uint8Array) return "bool";
+  return undefined;
+}
+
+/** How a number is stored in `dtype`: rounded to f32, truncated to i32, or 0/1. */
+export function coerce(dtype: DType, x: number): number {
+  switch (dtype) {
+    case "float32":
+      return Math.fround(x);
+    case "float64":
+      return x;
+    case "int32":
+      return x | 0;
+    case "bool":
+      return x ? 1 : 0;
+  }
+}
+
+/**
+ * The promotion lattice bool < int32 < float32 < float64: a binary or ternary op's operands meet at
+ * the higher of their dtypes (PyTorch's and JAX's `result_type` for these four; test/golden holds
+ * theirs). A plain number is weakly typed, as in JAX: it never raises a float tensor's dtype, and
+ * it raises an int32 or bool tensor only as far as its value needs (see `weakResultType`).
+ */
+const RANK: Readonly<Record<DType, number>> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+
+/** The dtype two tensors of dtypes a and b promote to. */
+export function resultType(a: DType, b: DType): DType {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/**
+ * The dtype a tensor of dtype `d` and the plain number `x` promote to. A JS number has no int/float
+ * distinction, so a value int32 can hold counts as a Python int (bool → int32, int32 stays) and any
+ * other (fractional, NaN, ±∞, beyond ±2³¹) as a Python float (bool or int32 → float32, the default float).
+ */
+export function weakResultType(d: DType, x: number): DType {
+  if (isFloat(d)) return d;
+  return (x | 0) === x ? "int32" : "float32";
+}
