@@ -66,12 +66,16 @@ export function reshapedShape(from: Shape, shape: readonly number[]): number[] {
 /** Reorders the axes: result axis i is input axis `axes[i]`. */
 export function permute(t: Tensor, axes: readonly number[]): Tensor {
   expectTensor("permute", t);
-  const perm = permutation(t.shape, axes);
+  return pickAxes(t, permutation(t.shape, axes));
+}
+
+/** The view whose axis i is t's axis `axes[i]` (axes left out must have size 1). */
+function pickAxes(t: Tensor, axes: readonly number[]): Tensor {
   return new Tensor(
     t.storage,
     t.dtype,
-    perm.map((a) => t.shape[a]),
-    perm.map((a) => t.strides[a]),
+    axes.map((a) => t.shape[a]),
+    axes.map((a) => t.strides[a]),
     t.offset,
     t.device,
   );
@@ -230,14 +234,9 @@ export function squeeze(t: Tensor, axis?: number): Tensor {
   const op = "squeeze";
   expectTensor(op, t);
   if (axis === undefined) {
-    const keep = t.shape.map((d, i) => (d === 1 ? -1 : i)).filter((i) => i >= 0);
-    return new Tensor(
-      t.storage,
-      t.dtype,
-      keep.map((i) => t.shape[i]),
-      keep.map((i) => t.strides[i]),
-      t.offset,
-      t.device,
+    return pickAxes(
+      t,
+      t.shape.map((d, i) => (d === 1 ? -1 : i)).filter((i) => i >= 0),
     );
   }
   const a = normalizeAxis(op, axis, t.rank);

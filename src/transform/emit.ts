@@ -7,6 +7,7 @@
  * loop's saves allocate nothing (a call that starts while another runs, from inside a
  * `defineDerivative` rule, finds none to take and makes its own).
  */
+import { UNARY_OPS } from "../scalar/scalar.js";
 import { FunctionConstructor } from "./intrinsics.js";
 import { forEachRead, type Atom, type Expr, type Program, type Stmt } from "./ir.js";
 
@@ -28,29 +29,9 @@ export interface Runtime {
 /** Literal lengths up to this are allocated inline: they cannot fail for want of memory. */
 const SMALL_ARRAY = 1 << 20;
 
-const MATH_NAMES = new Set([
-  "sqrt",
-  "cbrt",
-  "exp",
-  "expm1",
-  "log",
-  "log1p",
-  "log2",
-  "sin",
-  "cos",
-  "tan",
-  "asin",
-  "acos",
-  "atan",
-  "sinh",
-  "cosh",
-  "tanh",
-  "asinh",
-  "acosh",
-  "atanh",
-  "abs",
-  "sign",
-]);
+// The unary ops that are JavaScript's own Math functions are emitted as such; the rest (neg,
+// sigmoid, softplus, erf) as operators or runtime helpers.
+const MATH_NAMES = new Set<string>(UNARY_OPS.filter((name) => typeof (Math as unknown as Record<string, unknown>)[name] === "function"));
 const BINARY_SYMBOL: Record<string, string> = { add: "+", sub: "-", mul: "*", div: "/", mod: "%" };
 const COMPARE_SYMBOL: Record<string, string> = { lt: "<", le: "<=", gt: ">", ge: ">=", eq: "===", ne: "!==" };
 

@@ -23,8 +23,8 @@ import { abstractEval } from "../tracing.js";
  * output comes from running f itself, which may read values (`.item()`, a branch): tracing it there
  * too would refuse such an f and do its work twice. bind reads the type only under a trace.
  */
-function customType(inputs: readonly AbstractValue[], f: () => (...xs: Tensor[]) => Tensor): AbstractValue {
-  return activeTrace() === undefined ? UNTRACED : abstractEval(inputs, f());
+function customType(op: string, f: (...xs: Tensor[]) => Tensor, inputs: readonly AbstractValue[]): AbstractValue {
+  return activeTrace() === undefined ? UNTRACED : abstractEval(inputs, (...xs) => tensorResult(op, "f", f(...xs)));
 }
 const UNTRACED: AbstractValue = { shape: [], dtype: "float32" };
 
@@ -69,13 +69,7 @@ export function customVjp<R>(
   expectFunction(op, "fwd", fwd);
   expectFunction(op, "bwd", bwd);
   const prim: Primitive<{ residuals: R }> = definePrimitive<{ residuals: R }>(`customVjp(${f.name || "f"})`, {
-    abstract: (inputs) =>
-      customType(
-        inputs,
-        () =>
-          (...xs) =>
-            tensorResult(op, "f", f(...xs)),
-      ),
+    abstract: (inputs) => customType(op, f, inputs),
     impl: (inputs, params) => {
       const result: unknown = fwd(...inputs);
       if (!Array.isArray(result) || result.length !== 2) throw invalidArgument(op, `fwd must return [output, residuals], got ${describe(result)}`, { returned: describe(result) });
@@ -107,13 +101,7 @@ export function customJvp(f: (...xs: Tensor[]) => Tensor, rule: (primals: readon
   expectFunction(op, "f", f);
   expectFunction(op, "rule", rule);
   const prim = definePrimitive(`customJvp(${f.name || "f"})`, {
-    abstract: (inputs) =>
-      customType(
-        inputs,
-        () =>
-          (...xs) =>
-            tensorResult(op, "f", f(...xs)),
-      ),
+    abstract: (inputs) => customType(op, f, inputs),
     impl: (inputs) => tensorResult(op, "f", f(...inputs)),
     vjp: ({ inputs, output, cotangent }) => recomputeVjp(f, inputs, output, cotangent),
     jvp: ({ inputs, tangents }) => tensorResult(op, "rule", rule(inputs, tangents)),
@@ -133,13 +121,7 @@ export function checkpoint(f: (...xs: Tensor[]) => Tensor): (...xs: Tensor[]) =>
   const op = "checkpoint";
   expectFunction(op, "f", f);
   const prim = definePrimitive(`checkpoint(${f.name || "f"})`, {
-    abstract: (inputs) =>
-      customType(
-        inputs,
-        () =>
-          (...xs) =>
-            tensorResult(op, "f", f(...xs)),
-      ),
+    abstract: (inputs) => customType(op, f, inputs),
     impl: (inputs) => tensorResult(op, "f", f(...inputs)),
     vjp: ({ inputs, output, cotangent }) => recomputeVjp(f, inputs, output, cotangent),
     jvp: ({ inputs, tangents }) => forwardThrough(f, inputs, tangents),
