@@ -2,6 +2,8 @@
  * `adjoint/nn`: modules (a parameter tree usable in the PyTorch style and the JAX style), layers,
  * initialisers, losses, batching and splitting, and safetensors save/load.
  */
+// Tensors reached through this entry alone have their methods too (tensor/methods.ts says why they are apart).
+import "../tensor/methods.js";
 export { Module, type ParameterTree } from "./module.js";
 export {
   fans,

@@ -2,6 +2,8 @@
  * `adjoint/optim`: optimisers that update parameters in place, from `.grad` (`step()`) or from a
  * gradient tree (`update(grads)`); learning-rate schedules; gradient clipping by global norm.
  */
+// Tensors reached through this entry alone have their methods too (tensor/methods.ts says why they are apart).
+import "../tensor/methods.js";
 export { Optimizer, type OptimizerOptions, type Params } from "./optimizer.js";
 export { SGD, type SGDOptions } from "./sgd.js";
 export { Adam, AdamW, type AdamOptions } from "./adam.js";

@@ -1,4 +1,6 @@
 /** `adjoint/tensor`: tensors — storage, views, creation, the primitives with their VJP/JVP rules, autograd in both styles, static shapes, backends. */
+// First: installs the Tensor methods (`x.add`, `x.sum`, `x.backward`, …) that tensor.ts only declares.
+import "./methods.js";
 export { DTYPES, isFloat, type DType, type FloatDType, type Storage } from "./dtype.js";
 export type { Shape } from "./shape.js";
 export { Rng, rng } from "./rng.js";
@@ -6,13 +8,13 @@ export { Tensor, isTensor, type NestedArray } from "./tensor.js";
 export { defaultDevice, devices, getDevice, registerDevice, setDefaultDevice, type Device, type DeviceBuffer } from "../backends/device.js";
 export { to } from "./primitives/to.js";
 export type { SliceSpec } from "./view.js";
-export { contiguous, expand, permute, reshape, slice, squeeze, transpose, unsqueeze } from "./primitives/shape.js";
+export { contiguous, permute, reshape, slice, squeeze, transpose, unsqueeze } from "./primitives/shape.js";
 export { add, div, floorDiv, mul, neg, sub } from "./primitives/arithmetic.js";
 export { abs, cos, erf, exp, gelu, log, pow, relu, rsqrt, sigmoid, sign, sin, softplus, sqrt, tanh, type GeluOptions } from "./primitives/unary.js";
 export { eq, ge, gt, le, lt, ne } from "./primitives/compare.js";
 export { clip, maximum, minimum, where } from "./primitives/select.js";
 export { cast } from "./primitives/cast.js";
-export { argmax, argmin, cumsum, max, mean, min, prod, sum } from "./primitives/reduce.js";
+export { argmax, argmin, cumsum, expand, max, mean, min, prod, sum } from "./primitives/reduce.js";
 export { logSoftmax, logsumexp, softmax } from "./composites/softmax.js";
 export { conv2d, type Conv2dOptions, type PairLike } from "./primitives/conv.js";
 export { avgPool2d, maxPool2d, type Pool2dOptions } from "./primitives/pool.js";

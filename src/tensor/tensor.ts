@@ -3,7 +3,8 @@
  * contiguous tensor, transpose, expand, slice, squeeze) share memory instead of copying. Storage is
  * row-major when contiguous; a stride of 0 repeats an element (broadcasting). The class is thin: the
  * view functions live in `view.ts`, creation in `creation.ts`; the autograd layer and the primitives
- * are built on top (issue 3 continues there).
+ * are built on top, and the methods that call them (`x.add`, `x.sum`, `x.backward`, …) are installed
+ * by `methods.ts`: this file imports no primitive, so no primitive's import of `Tensor` is a cycle.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { copyStrided } from "../backends/cpu/kernels/strided.js";
@@ -13,17 +14,6 @@ import { assertConcrete } from "./interpreters/abstract.js";
 import { activeTrace } from "./interpreters/trace.js";
 import { allocate, isFloat, UNNAMED_ALLOCATION, type DType, type Storage } from "./dtype.js";
 import { contiguousStrides, formatShape, sizeOf, type Shape } from "./shape.js";
-import * as view from "./view.js";
-import * as shapeOps from "./primitives/shape.js";
-import * as arith from "./primitives/arithmetic.js";
-import * as unary from "./primitives/unary.js";
-import * as reduce from "./primitives/reduce.js";
-import * as softmaxOps from "./composites/softmax.js";
-import * as linalg from "./primitives/matmul.js";
-import type { TensorLike } from "./primitives/lift.js";
-import type { BinaryResult, BroadcastCheck, MatMul, MatMulCheck, Reduced, ReshapeCheck, Reshaped, SqueezeCheck, Sliced, Squeezed, Transposed, Unsqueezed } from "./types.js";
-import { backward, type BackwardOptions } from "./autograd/backward.js";
-import { assign as assignInPlace } from "./assign.js";
 
 export type { Device };
 
@@ -168,83 +158,7 @@ export class Tensor<S extends Shape = Shape> {
     return `Tensor(${this.dtype}, ${formatShape(this.shape)})`;
   }
 
-  // ── Math as methods (the same primitives as the functions: `x.mul(w).sum()` ≡ `sum(mul(x, w))`) ──
-
-  add<Y extends TensorLike>(b: Y & BroadcastCheck<Tensor<S>, Y>): Tensor<BinaryResult<Tensor<S>, Y>> {
-    return arith.add(this as Tensor<S>, b as never) as Tensor<BinaryResult<Tensor<S>, Y>>;
-  }
-  sub<Y extends TensorLike>(b: Y & BroadcastCheck<Tensor<S>, Y>): Tensor<BinaryResult<Tensor<S>, Y>> {
-    return arith.sub(this as Tensor<S>, b as never) as Tensor<BinaryResult<Tensor<S>, Y>>;
-  }
-  mul<Y extends TensorLike>(b: Y & BroadcastCheck<Tensor<S>, Y>): Tensor<BinaryResult<Tensor<S>, Y>> {
-    return arith.mul(this as Tensor<S>, b as never) as Tensor<BinaryResult<Tensor<S>, Y>>;
-  }
-  div<Y extends TensorLike>(b: Y & BroadcastCheck<Tensor<S>, Y>): Tensor<BinaryResult<Tensor<S>, Y>> {
-    return arith.div(this as Tensor<S>, b as never) as Tensor<BinaryResult<Tensor<S>, Y>>;
-  }
-  floorDiv<Y extends TensorLike>(b: Y & BroadcastCheck<Tensor<S>, Y>): Tensor<BinaryResult<Tensor<S>, Y>> {
-    return arith.floorDiv(this as Tensor<S>, b as never) as Tensor<BinaryResult<Tensor<S>, Y>>;
-  }
-  neg(): Tensor<S> {
-    return arith.neg(this as Tensor<S>);
-  }
-  pow(b: TensorLike): Tensor {
-    return unary.pow(this, b);
-  }
-  matmul<B extends Shape>(b: Tensor<B> & MatMulCheck<S, B>): Tensor<MatMul<S, B>> {
-    return linalg.matmul(this as Tensor<S>, b as never) as Tensor<MatMul<S, B>>;
-  }
-  exp(): Tensor<S> {
-    return unary.exp(this) as Tensor<S>;
-  }
-  log(): Tensor<S> {
-    return unary.log(this) as Tensor<S>;
-  }
-  sin(): Tensor<S> {
-    return unary.sin(this) as Tensor<S>;
-  }
-  cos(): Tensor<S> {
-    return unary.cos(this) as Tensor<S>;
-  }
-  tanh(): Tensor<S> {
-    return unary.tanh(this) as Tensor<S>;
-  }
-  sqrt(): Tensor<S> {
-    return unary.sqrt(this) as Tensor<S>;
-  }
-  abs(): Tensor<S> {
-    return unary.abs(this) as Tensor<S>;
-  }
-  relu(): Tensor<S> {
-    return unary.relu(this) as Tensor<S>;
-  }
-  sigmoid(): Tensor<S> {
-    return unary.sigmoid(this) as Tensor<S>;
-  }
-  /** Reductions over `axis` (all axes by default); literal shapes and axes give literal result shapes. */
-  sum<const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>> {
-    return reduce.sum(this as Tensor<S>, axis, keepDims);
-  }
-  mean<const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>> {
-    return reduce.mean(this as Tensor<S>, axis, keepDims);
-  }
-  max<const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>> {
-    return reduce.max(this as Tensor<S>, axis, keepDims);
-  }
-  min<const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>> {
-    return reduce.min(this as Tensor<S>, axis, keepDims);
-  }
-  argmax<const A extends number | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>> {
-    return reduce.argmax(this as Tensor<S>, axis, keepDims);
-  }
-  softmax(axis = -1): Tensor<S> {
-    return softmaxOps.softmax(this as Tensor<S>, axis);
-  }
-  logSoftmax(axis = -1): Tensor<S> {
-    return softmaxOps.logSoftmax(this as Tensor<S>, axis);
-  }
-
-  // ── Devices and memory (`x.to(device)` is installed by primitives/to.ts, which imports this file) ──
+  // ── Devices and memory ──
 
   /**
    * Frees the storage now (the device's buffer; on the host, this tensor's reference to it). Any
@@ -259,12 +173,7 @@ export class Tensor<S extends Shape = Shape> {
   /** `dispose()` under the name `using t = …` calls at the end of its block (installed below the class). */
   declare [Symbol.dispose]: () => void;
 
-  // ── Autograd (PyTorch style) ─────────────────────────────────────────────────────────────────────
-
-  /** Accumulates the gradient of this tensor into `.grad` of every leaf that requires one. */
-  backward(options?: BackwardOptions): void {
-    backward(this, options);
-  }
+  // ── Autograd (PyTorch style; `backward` and `assign` are in methods.ts) ──
 
   /** The same data, cut from the graph: no node, no gradient. */
   detach(): Tensor<S> {
@@ -286,50 +195,6 @@ export class Tensor<S extends Shape = Shape> {
   /** Clears the accumulated gradient. */
   zeroGrad(): void {
     this.grad = null;
-  }
-
-  /**
-   * Writes `value` (a tensor or number of this dtype, broadcast to this shape) into this tensor's
-   * elements, in place, and returns it. For leaves: under `noGrad` when it requires a gradient
-   * (`noGrad(() => w.assign(sub(w, mul(w.grad, lr))))`). A graph recorded before the write refuses
-   * to run backward through this tensor.
-   */
-  assign(value: TensorLike): this {
-    return assignInPlace(this, value) as this;
-  }
-
-  // ── Views (no copy unless the data must be rearranged; reshape/permute/transpose/expand are recorded for autograd) ─────────────────────────────────────────
-
-  /** A literal shape reshaped to a literal target of another element count is a compile error naming both. */
-  reshape<const T extends readonly number[]>(shape: T & ReshapeCheck<S, T>): Tensor<Reshaped<T>> {
-    return shapeOps.reshape(this as Tensor, shape) as Tensor<Reshaped<T>>;
-  }
-  permute(axes: readonly number[]): Tensor {
-    return shapeOps.permute(this, axes);
-  }
-  /** Swaps two axes; with no arguments, the last two (typed as such for literal shapes). */
-  transpose(): Tensor<Transposed<S>>;
-  transpose(axis0: number, axis1?: number): Tensor;
-  transpose(axis0 = -2, axis1 = -1): Tensor {
-    return shapeOps.transpose(this, axis0, axis1);
-  }
-  expand(shape: readonly number[]): Tensor {
-    return shapeOps.expand(this, shape);
-  }
-  broadcastTo(shape: readonly number[]): Tensor {
-    return shapeOps.expand(this, shape);
-  }
-  slice<const Sp extends readonly view.SliceSpec[]>(...specs: Sp): Tensor<Sliced<S, Sp>> {
-    return shapeOps.slice(this as Tensor<S>, specs);
-  }
-  squeeze<const A extends number | undefined = undefined>(axis?: A & SqueezeCheck<S, A>): Tensor<Squeezed<S, A>> {
-    return shapeOps.squeeze(this as Tensor, axis as number | undefined) as Tensor<Squeezed<S, A>>;
-  }
-  unsqueeze<const A extends number>(axis: A): Tensor<Unsqueezed<S, A>> {
-    return shapeOps.unsqueeze(this as Tensor<S>, axis);
-  }
-  contiguous(): Tensor<S> {
-    return shapeOps.contiguous(this) as Tensor<S>;
   }
 }
 

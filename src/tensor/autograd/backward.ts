@@ -7,7 +7,7 @@
 import { AdError, describe, expectBooleanOption, expectOptions, invalidArgument } from "../../errors.js";
 import { add } from "../primitives/arithmetic.js";
 import { zerosLike } from "../primitives/lift.js";
-import { sumTo } from "../primitives/shape.js";
+import { sumTo } from "../primitives/reduce.js";
 import { formatShape, sameShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { checkFinite, inBackwardOf, isAnomalyDetectionEnabled } from "./anomaly.js";

@@ -7,7 +7,8 @@
 import { AdError, describe, expectFunction, expectOptions, invalidArgument } from "../../errors.js";
 import { allocate, isFloat } from "../dtype.js";
 import { zerosLike } from "../primitives/lift.js";
-import { expand, reshape } from "../primitives/shape.js";
+import { expand } from "../primitives/reduce.js";
+import { reshape } from "../primitives/shape.js";
 import { stack } from "../primitives/join.js";
 import { formatShape, sameShape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";

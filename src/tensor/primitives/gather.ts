@@ -14,7 +14,8 @@ import { formatShape, MAX_ELEMENTS, normalizeAxis, sameShape } from "../shape.js
 import { fromStorage, Tensor } from "../tensor.js";
 import { pad } from "./join.js";
 import { zerosLike } from "./lift.js";
-import { expand, reshape } from "./shape.js";
+import { expand } from "./reduce.js";
+import { reshape } from "./shape.js";
 
 /** The rules' check of an index operand: int32. */
 function expectIndexDtype<T extends AbstractValue>(op: string, indices: T): T {

@@ -1,22 +1,24 @@
 /**
- * Reductions over axes. Primitives: sum, max, min, prod, cumsum, and their helpers `prodOthers`
- * (each element's product of the rest of its group: prod's derivative, correct at zeros) and
- * `tieShare` (the constant weights that split max's/min's cotangent evenly among tied extremes).
- * Composed: mean. No gradient: argmax, argmin.
+ * Reductions over axes. Primitives: sum (with expand, its adjoint, and `sumTo`), max, min, prod,
+ * cumsum, and their helpers `prodOthers` (each element's product of the rest of its group: prod's
+ * derivative, correct at zeros) and `tieShare` (the constant weights that split max's/min's
+ * cotangent evenly among tied extremes). Composed: mean. No gradient: argmax, argmin.
  */
 import { kernels } from "../../backends/backend.js";
 import type { Extreme } from "../../backends/cpu/kernels/groups.js";
+import { broadcastAxes } from "../../backends/cpu/kernels/reduce.js";
 import { defineFold, MAX, MIN, SUM } from "../../backends/cpu/kernels/fold.js";
 import { reduceOp } from "../../backends/dispatch.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import { allocate, isFloat } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
-import { expectAxisList, formatShape, normalizeAxis, type Shape } from "../shape.js";
+import { expectAxisList, formatShape, normalizeAxis, sameShape, type Shape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
 import type { Reduced } from "../types.js";
+import * as view from "../view.js";
 import { add, div, mul } from "./arithmetic.js";
 import { countable, expectFloat, expectNumeric } from "./lift.js";
-import { expand, permute, reshape, slice, unsqueeze } from "./shape.js";
+import { operands, permute, reshape, slice, unsqueeze } from "./shape.js";
 import { sameRule } from "./rules.js";
 
 export interface AxesParams {
@@ -58,6 +60,33 @@ export const sumP: Primitive<AxesParams> = definePrimitive<AxesParams>("sum", {
   vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [expand(reshape(g, keptShape(x.shape, axes)), x.shape)],
   jvp: ({ tangents: [t], params }) => (t === null ? null : bind(sumP, [t], params)),
 });
+
+// ── expand, sum's adjoint ───────────────────────────────────────────────────────────────────────
+// Here rather than with the other views in shape.ts: expand's VJP sums and sum's VJP expands, so
+// two modules holding them would import each other (a run-time cycle).
+
+export const expandP = definePrimitive<{ readonly shape: readonly number[] }>("expand", {
+  abstract: ([x], { shape }) => ({ shape: view.expandedShape(x.shape, shape), dtype: x.dtype }),
+  impl: ([x], { shape }) => view.expand(x, shape),
+  vjp: ({ cotangent: g, inputs: [x] }) => [sumTo(g, x.shape)],
+  jvp: ({ tangents: [t], output }) => (t === null ? null : expand(t, output.shape)),
+});
+
+/** Broadcasts to `shape` without copying. */
+export function expand(x: Tensor, shape: readonly number[]): Tensor {
+  const [t, s] = operands("expand", x, "shape", shape);
+  return bind(expandP, [t], { shape: s });
+}
+
+/**
+ * Sums `g` (of a shape `shape` was broadcast to) back down to `shape`: the engine's one
+ * "unbroadcast", built from primitives so it is differentiable.
+ */
+export function sumTo(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const axes = broadcastAxes("sumTo", shape, g.shape);
+  return reshape(sum(g, axes), shape);
+}
 
 // ── max, min ────────────────────────────────────────────────────────────────────────────────────
 

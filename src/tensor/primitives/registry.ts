@@ -15,9 +15,9 @@ import { gatherP, oneHotP, scatterAddP } from "./gather.js";
 import { concatP, padP } from "./join.js";
 import { matmulP } from "./matmul.js";
 import { maxPool2dGradP, maxPool2dP, maxPool2dSelectP } from "./pool.js";
-import { argExtremeP, cumsumP, maxP, minP, prodOthersP, prodP, sumP, tieShareP } from "./reduce.js";
+import { argExtremeP, cumsumP, expandP, maxP, minP, prodOthersP, prodP, sumP, tieShareP } from "./reduce.js";
 import { maximumP, minimumP, whereP } from "./select.js";
-import { contiguousP, expandP, permuteP, reshapeP, sliceP, unsliceP } from "./shape.js";
+import { contiguousP, permuteP, reshapeP, sliceP, unsliceP } from "./shape.js";
 import { toP } from "./to.js";
 import { absP, cosP, erfP, expP, geluP, geluTanhP, logP, powP, reluGradP, reluP, rsqrtP, sigmoidP, signP, sinP, softplusP, sqrtP, tanhP } from "./unary.js";
 

@@ -1,18 +1,16 @@
 /**
- * Shape primitives: reshape, expand (broadcastTo), permute. Their kernels are the zero-copy views of
- * `view.ts`; their VJPs move the cotangent back (reshape back, sum the broadcast axes, inverse
- * permutation). `sumTo` is the engine's one "unbroadcast", built from them so it is differentiable.
+ * Shape primitives: reshape, permute, slice, contiguous. Their kernels are the zero-copy views of
+ * `view.ts`; their VJPs move the cotangent back (reshape back, inverse permutation, unslice). expand
+ * and `sumTo` live with sum in reduce.ts: expand's VJP is a sum and sum's VJP an expand.
  */
-import { broadcastAxes } from "../../backends/cpu/kernels/reduce.js";
 import { allocate } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { describe, invalidArgument } from "../../errors.js";
-import { expectAxisList, normalizeAxis, sameShape, sizeOf, type Shape } from "../shape.js";
+import { expectAxisList, normalizeAxis, sizeOf, type Shape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
 import { copyStrided } from "../../backends/cpu/kernels/strided.js";
 import type { ReshapeCheck, Reshaped, SqueezeCheck, Sliced, Squeezed, Unsqueezed } from "../types.js";
 import * as view from "../view.js";
-import { sum } from "./reduce.js";
 import { sameRule } from "./rules.js";
 
 export const reshapeP = definePrimitive<{ readonly shape: readonly number[] }>("reshape", {
@@ -20,13 +18,6 @@ export const reshapeP = definePrimitive<{ readonly shape: readonly number[] }>("
   impl: ([x], { shape }) => view.reshape(x, shape),
   vjp: ({ cotangent: g, inputs: [x] }) => [reshape(g, x.shape)],
   jvp: ({ tangents: [t], output }) => (t === null ? null : reshape(t, output.shape)),
-});
-
-export const expandP = definePrimitive<{ readonly shape: readonly number[] }>("expand", {
-  abstract: ([x], { shape }) => ({ shape: view.expandedShape(x.shape, shape), dtype: x.dtype }),
-  impl: ([x], { shape }) => view.expand(x, shape),
-  vjp: ({ cotangent: g, inputs: [x] }) => [sumTo(g, x.shape)],
-  jvp: ({ tangents: [t], output }) => (t === null ? null : expand(t, output.shape)),
 });
 
 export const permuteP = definePrimitive<{ readonly axes: readonly number[] }>("permute", {
@@ -41,7 +32,7 @@ export const permuteP = definePrimitive<{ readonly axes: readonly number[] }>("p
 });
 
 /** A tensor and a copy of a list argument (a shape or axes), checked before anything is recorded. */
-function operands(op: string, x: unknown, name: string, list: unknown): [Tensor, number[]] {
+export function operands(op: string, x: unknown, name: string, list: unknown): [Tensor, number[]] {
   if (!(x instanceof Tensor)) throw invalidArgument(op, `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
   expectAxisList(op, name, list);
   return [x, Array.from(list as readonly number[])];
@@ -55,12 +46,6 @@ export function reshape<S extends Shape, const T extends readonly number[]>(x: T
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const [t, s] = operands("reshape", x, "shape", shape);
   return bind(reshapeP, [t], { shape: s });
-}
-
-/** Broadcasts to `shape` without copying. */
-export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  const [t, s] = operands("expand", x, "shape", shape);
-  return bind(expandP, [t], { shape: s });
 }
 
 /** Reorders the axes: result axis i is input axis `axes[i]`. */
@@ -80,13 +65,6 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
   const axes = x.shape.map((_, i) => i);
   [axes[a], axes[b]] = [axes[b], axes[a]];
   return permute(x, axes);
-}
-
-/** Sums `g` (of a shape `shape` was broadcast to) back down to `shape`. */
-export function sumTo(g: Tensor, shape: Shape): Tensor {
-  if (sameShape(g.shape, shape)) return g;
-  const axes = broadcastAxes("sumTo", shape, g.shape);
-  return reshape(sum(g, axes), shape);
 }
 
 export const sliceP: Primitive<{ readonly specs: readonly view.SliceSpec[] }> = definePrimitive<{ readonly specs: readonly view.SliceSpec[] }>("slice", {

@@ -7,7 +7,7 @@ import { expectDevice, type Device } from "../../backends/device.js";
 import { describe, invalidArgument } from "../../errors.js";
 import { allocate, type Storage } from "../dtype.js";
 import { bind, definePrimitive } from "../primitive.js";
-import { contiguousStrides, type Shape } from "../shape.js";
+import { contiguousStrides } from "../shape.js";
 import { Tensor } from "../tensor.js";
 
 export const toP = definePrimitive<{ readonly device: Device }>("to", {
@@ -28,21 +28,9 @@ export function to<T extends Tensor>(x: T, device: Device | string): T {
   return transfer("to", x, device);
 }
 
-function transfer<T extends Tensor>(op: string, x: T, device: Device | string): T {
+/** x copied to `device` for the op the user called (`to` or `Tensor.to`, installed by methods.ts). */
+export function transfer<T extends Tensor>(op: string, x: T, device: Device | string): T {
   if (!(x instanceof Tensor)) throw invalidArgument(op, `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
   const target = expectDevice(op, device);
   return (x.device === target ? x : bind(toP, [x], { device: target })) as T;
 }
-
-declare module "../tensor.js" {
-  interface Tensor<S extends Shape = Shape> {
-    /** A copy on `device` (a device or its name); differentiable: the cotangent is copied back. */
-    to(device: Device | string): Tensor<S>;
-  }
-}
-
-// A method installed here rather than in tensor.ts, which would otherwise import this file back (an
-// import cycle); every entry point (tensor/index.ts) imports this module.
-Tensor.prototype.to = function <S extends Shape>(this: Tensor<S>, device: Device | string): Tensor<S> {
-  return transfer("Tensor.to", this, device);
-};

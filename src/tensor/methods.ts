@@ -1,0 +1,205 @@
+/**
+ * The math, view, autograd and device methods of `Tensor` (`x.mul(w).sum()` ≡ `sum(mul(x, w))`),
+ * declared on the class's type and installed on its prototype here, not in tensor.ts: every
+ * primitive imports `Tensor`, so a class that imported the primitives back would close a run-time
+ * import cycle through every one of them. Nothing in src/tensor/ imports this module; every entry
+ * point (tensor/index.ts, and through it the package root, nn, optim and testing) imports it first,
+ * so a tensor a user can reach always has its methods.
+ */
+import type { Device } from "../backends/device.js";
+import { assign } from "./assign.js";
+import { backward, type BackwardOptions } from "./autograd/backward.js";
+import { logSoftmax, softmax } from "./composites/softmax.js";
+import { add, div, floorDiv, mul, neg, sub } from "./primitives/arithmetic.js";
+import type { TensorLike } from "./primitives/lift.js";
+import { matmul } from "./primitives/matmul.js";
+import { argmax, expand, max, mean, min, sum } from "./primitives/reduce.js";
+import { contiguous, permute, reshape, slice, squeeze, transpose, unsqueeze } from "./primitives/shape.js";
+import { transfer } from "./primitives/to.js";
+import { abs, cos, exp, log, pow, relu, sigmoid, sin, sqrt, tanh } from "./primitives/unary.js";
+import type { Shape } from "./shape.js";
+import { Tensor } from "./tensor.js";
+import type { BinaryResult, BroadcastCheck, MatMul, MatMulCheck, Reduced, ReshapeCheck, Reshaped, SqueezeCheck, Sliced, Squeezed, Transposed, Unsqueezed } from "./types.js";
+import type { SliceSpec } from "./view.js";
+
+/** The methods, with the precise shape types of the functions they call. */
+export interface TensorMethods<S extends Shape = Shape> {
+  // ── Math (the same primitives as the functions) ──
+  add<Y extends TensorLike>(b: Y & BroadcastCheck<Tensor<S>, Y>): Tensor<BinaryResult<Tensor<S>, Y>>;
+  sub<Y extends TensorLike>(b: Y & BroadcastCheck<Tensor<S>, Y>): Tensor<BinaryResult<Tensor<S>, Y>>;
+  mul<Y extends TensorLike>(b: Y & BroadcastCheck<Tensor<S>, Y>): Tensor<BinaryResult<Tensor<S>, Y>>;
+  div<Y extends TensorLike>(b: Y & BroadcastCheck<Tensor<S>, Y>): Tensor<BinaryResult<Tensor<S>, Y>>;
+  floorDiv<Y extends TensorLike>(b: Y & BroadcastCheck<Tensor<S>, Y>): Tensor<BinaryResult<Tensor<S>, Y>>;
+  neg(): Tensor<S>;
+  pow(b: TensorLike): Tensor;
+  matmul<B extends Shape>(b: Tensor<B> & MatMulCheck<S, B>): Tensor<MatMul<S, B>>;
+  exp(): Tensor<S>;
+  log(): Tensor<S>;
+  sin(): Tensor<S>;
+  cos(): Tensor<S>;
+  tanh(): Tensor<S>;
+  sqrt(): Tensor<S>;
+  abs(): Tensor<S>;
+  relu(): Tensor<S>;
+  sigmoid(): Tensor<S>;
+  /** Reductions over `axis` (all axes by default); literal shapes and axes give literal result shapes. */
+  sum<const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
+  mean<const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
+  max<const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
+  min<const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
+  argmax<const A extends number | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
+  softmax(axis?: number): Tensor<S>;
+  logSoftmax(axis?: number): Tensor<S>;
+
+  // ── Autograd (PyTorch style) ──
+  /** Accumulates the gradient of this tensor into `.grad` of every leaf that requires one. */
+  backward(options?: BackwardOptions): void;
+  /**
+   * Writes `value` (a tensor or number of this dtype, broadcast to this shape) into this tensor's
+   * elements, in place, and returns it. For leaves: under `noGrad` when it requires a gradient
+   * (`noGrad(() => w.assign(sub(w, mul(w.grad, lr))))`). A graph recorded before the write refuses
+   * to run backward through this tensor.
+   */
+  assign(value: TensorLike): this;
+
+  // ── Views (no copy unless the data must be rearranged; recorded for autograd) ──
+  /** A literal shape reshaped to a literal target of another element count is a compile error naming both. */
+  reshape<const T extends readonly number[]>(shape: T & ReshapeCheck<S, T>): Tensor<Reshaped<T>>;
+  permute(axes: readonly number[]): Tensor;
+  /** Swaps two axes; with no arguments, the last two (typed as such for literal shapes). */
+  transpose(): Tensor<Transposed<S>>;
+  transpose(axis0: number, axis1?: number): Tensor;
+  expand(shape: readonly number[]): Tensor;
+  broadcastTo(shape: readonly number[]): Tensor;
+  slice<const Sp extends readonly SliceSpec[]>(...specs: Sp): Tensor<Sliced<S, Sp>>;
+  squeeze<const A extends number | undefined = undefined>(axis?: A & SqueezeCheck<S, A>): Tensor<Squeezed<S, A>>;
+  unsqueeze<const A extends number>(axis: A): Tensor<Unsqueezed<S, A>>;
+  contiguous(): Tensor<S>;
+
+  // ── Devices ──
+  /** A copy on `device` (a device or its name); differentiable: the cotangent is copied back. */
+  to(device: Device | string): Tensor<S>;
+}
+
+declare module "./tensor.js" {
+  // Merges into the class's type: `x.add(y)` type-checks wherever `Tensor` is imported.
+  interface Tensor<S extends Shape = Shape> extends TensorMethods<S> {}
+}
+
+// The types above are the contract; these bodies only forward `this` as the first argument, so the
+// arguments' shape types, checked at the call site, are not restated here (`never`).
+const methods = {
+  add(this: Tensor, b: TensorLike) {
+    return add(this, b as never);
+  },
+  sub(this: Tensor, b: TensorLike) {
+    return sub(this, b as never);
+  },
+  mul(this: Tensor, b: TensorLike) {
+    return mul(this, b as never);
+  },
+  div(this: Tensor, b: TensorLike) {
+    return div(this, b as never);
+  },
+  floorDiv(this: Tensor, b: TensorLike) {
+    return floorDiv(this, b as never);
+  },
+  neg(this: Tensor) {
+    return neg(this);
+  },
+  pow(this: Tensor, b: TensorLike) {
+    return pow(this, b);
+  },
+  matmul(this: Tensor, b: Tensor) {
+    return matmul(this, b as never);
+  },
+  exp(this: Tensor) {
+    return exp(this);
+  },
+  log(this: Tensor) {
+    return log(this);
+  },
+  sin(this: Tensor) {
+    return sin(this);
+  },
+  cos(this: Tensor) {
+    return cos(this);
+  },
+  tanh(this: Tensor) {
+    return tanh(this);
+  },
+  sqrt(this: Tensor) {
+    return sqrt(this);
+  },
+  abs(this: Tensor) {
+    return abs(this);
+  },
+  relu(this: Tensor) {
+    return relu(this);
+  },
+  sigmoid(this: Tensor) {
+    return sigmoid(this);
+  },
+  sum(this: Tensor, axis?: number | readonly number[], keepDims?: boolean) {
+    return sum(this, axis, keepDims);
+  },
+  mean(this: Tensor, axis?: number | readonly number[], keepDims?: boolean) {
+    return mean(this, axis, keepDims);
+  },
+  max(this: Tensor, axis?: number | readonly number[], keepDims?: boolean) {
+    return max(this, axis, keepDims);
+  },
+  min(this: Tensor, axis?: number | readonly number[], keepDims?: boolean) {
+    return min(this, axis, keepDims);
+  },
+  argmax(this: Tensor, axis?: number, keepDims?: boolean) {
+    return argmax(this, axis, keepDims);
+  },
+  softmax(this: Tensor, axis = -1) {
+    return softmax(this, axis);
+  },
+  logSoftmax(this: Tensor, axis = -1) {
+    return logSoftmax(this, axis);
+  },
+  backward(this: Tensor, options?: BackwardOptions) {
+    backward(this, options);
+  },
+  assign(this: Tensor, value: TensorLike) {
+    return assign(this, value);
+  },
+  reshape(this: Tensor, shape: readonly number[]) {
+    return reshape(this, shape as never);
+  },
+  permute(this: Tensor, axes: readonly number[]) {
+    return permute(this, axes);
+  },
+  transpose(this: Tensor, axis0 = -2, axis1 = -1) {
+    return transpose(this, axis0, axis1);
+  },
+  expand(this: Tensor, shape: readonly number[]) {
+    return expand(this, shape);
+  },
+  broadcastTo(this: Tensor, shape: readonly number[]) {
+    return expand(this, shape);
+  },
+  slice(this: Tensor, ...specs: SliceSpec[]) {
+    return slice(this, specs);
+  },
+  squeeze(this: Tensor, axis?: number) {
+    return squeeze(this, axis as never);
+  },
+  unsqueeze(this: Tensor, axis: number) {
+    return unsqueeze(this, axis);
+  },
+  contiguous(this: Tensor) {
+    return contiguous(this);
+  },
+  to(this: Tensor, device: Device | string) {
+    return transfer("Tensor.to", this, device);
+  },
+} satisfies { [K in keyof TensorMethods]: (this: Tensor, ...args: never[]) => unknown };
+
+// Installed as a class body would define them: non-enumerable, writable, configurable.
+for (const [name, value] of Object.entries(methods)) {
+  Object.defineProperty(Tensor.prototype, name, { value, writable: true, configurable: true });
+}
