@@ -5,12 +5,25 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { binaryKernel, unaryKernel } from "../../src/backends/cpu/kernels/elementwise.js";
+import { binaryKernel as storageBinaryKernel, unaryKernel as storageUnaryKernel } from "../../src/backends/cpu/kernels/elementwise.js";
 import { specialize } from "../../src/backends/cpu/kernels/specialize.js";
 import { defineFold, SUM } from "../../src/backends/cpu/kernels/fold.js";
 import { broadcastAxes, reduceAxes, reduceToShape } from "../../src/backends/cpu/kernels/reduce.js";
+import type { DType } from "../../src/backends/dtype.js";
+import { broadcastShapes } from "../../src/backends/shape.js";
 import { arange, tensor, type Tensor } from "../../src/tensor/index.js";
+import { fromStorage } from "../../src/tensor/tensor.js";
 import { errorCode } from "../support/errorCode.js";
+
+// The kernels over views, their buffers wrapped as tensors (as the primitives do) to read them back.
+const unaryKernel =
+  (f: (x: number) => number) =>
+  (x: Tensor, dtype: DType = x.dtype): Tensor =>
+    fromStorage(storageUnaryKernel(f)(x, dtype), dtype, [...x.shape]);
+const binaryKernel = (f: (x: number, y: number) => number) => (op: string, a: Tensor, b: Tensor) => {
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  return fromStorage(storageBinaryKernel(f)(a, b, shape, a.dtype), a.dtype, shape);
+};
 
 const dim = fc.integer({ min: 0, max: 3 });
 
