@@ -8,8 +8,11 @@
  * to rounding (the tests hold every wasm kernel to the reference).
  */
 import { AdError, describe } from "../errors.js";
+import type { DType, Storage } from "./dtype.js";
 import type { Shape } from "./shape.js";
 import type { Tensor } from "../tensor/tensor.js";
+import type { View } from "./view.js";
+import * as cpuElementwise from "./cpu/kernels/elementwise.js";
 import * as cpuConv from "./cpu/kernels/conv.js";
 import * as cpuGather from "./cpu/kernels/gather.js";
 import * as cpuGroups from "./cpu/kernels/groups.js";
@@ -46,15 +49,17 @@ export interface Backend {
   maxPool2dArgmax: typeof cpuConv.maxPool2dArgmax;
   gatherPlanes: typeof cpuConv.gatherPlanes;
   scatterPlanes: typeof cpuConv.scatterPlanes;
-  // The elementwise ops and reductions return undefined for what the backend leaves to the
-  // reference kernel (an op, dtype, layout or size it has no kernel for); the cpu backend is the
-  // reference, so it declines them all.
-  /** op(x) elementwise into a new contiguous tensor of x's dtype. */
-  unary(op: UnaryOp, x: Tensor): Tensor | undefined;
-  /** op(a, b) elementwise with broadcasting, both of one dtype. */
-  binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor | undefined;
+  // The reductions return undefined for what the backend leaves to the reference kernel (an op,
+  // dtype, layout or size it has no kernel for); the cpu backend is the reference, so it declines them all.
   /** op over `axes` (normalised, sorted), as the reference's `reduceAxes`. */
   reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor | undefined;
+  // The expressions (expressions.ts): every op of the table, on any views; a fresh row-major buffer.
+  /** The unary `op` of x elementwise, stored as `dtype`. */
+  unary(op: UnaryOp, x: View, dtype: DType): Storage;
+  /** The binary `op` of a and b broadcast to `shape` (the caller's broadcast of theirs), stored as `dtype`. */
+  binary(op: BinaryOp, a: View, b: View, shape: Shape, dtype: DType): Storage;
+  /** cond ? a : b elementwise (cond "≠ 0"), all three broadcast to `shape`, in a's dtype. */
+  where(cond: View, a: View, b: View, shape: Shape): Storage;
 }
 
 const conv = ({ conv2d, conv2dInputGrad, conv2dWeightGrad }: typeof cpuConv | typeof wasmConv) => ({ conv2d, conv2dInputGrad, conv2dWeightGrad });
@@ -67,8 +72,27 @@ const { maxPool2dArgmax, gatherPlanes, scatterPlanes } = cpuConv;
 const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes };
 
 const BACKENDS: Record<BackendName, Backend> = {
-  cpu: { name: "cpu", matmul: cpuMatmul, ...conv(cpuConv), ...routines, unary: reference, binary: reference, reduce: reference },
-  wasm: { name: "wasm", matmul: wasmMatmul, ...conv(wasmConv), ...routines, unary: wasmUnary, binary: wasmBinary, reduce: wasmReduce },
+  cpu: {
+    name: "cpu",
+    matmul: cpuMatmul,
+    ...conv(cpuConv),
+    ...routines,
+    reduce: reference,
+    unary: cpuElementwise.unary,
+    binary: cpuElementwise.binary,
+    where: cpuElementwise.where,
+  },
+  wasm: {
+    name: "wasm",
+    matmul: wasmMatmul,
+    ...conv(wasmConv),
+    ...routines,
+    reduce: wasmReduce,
+    // Offered to the SIMD kernels first, run on the reference where they decline.
+    unary: (op, x, dtype) => wasmUnary(op, x, dtype) ?? cpuElementwise.unary(op, x, dtype),
+    binary: (op, a, b, shape, dtype) => wasmBinary(op, a, b, shape, dtype) ?? cpuElementwise.binary(op, a, b, shape, dtype),
+    where: cpuElementwise.where,
+  },
 };
 
 /** The backends this engine can run, fastest first. */

@@ -11,7 +11,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { binary, unary } from "../../src/backends/wasm/elementwise.js";
+import { binary as storageBinary, unary as storageUnary } from "../../src/backends/wasm/elementwise.js";
+import { broadcastShapes } from "../../src/backends/shape.js";
 import { BINARY, UNARY } from "../../src/backends/wasm/elementwiseKernels.js";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
 import { TRIG_LIMIT } from "../../src/backends/wasm/math.js";
@@ -21,7 +22,18 @@ import * as T from "../../src/tensor/index.js";
 import { divSafe, mulSafe } from "../../src/tensor/primitives/arithmetic.js";
 import { reluGrad } from "../../src/tensor/primitives/unary.js";
 import { getBackend, setBackend, tensor, type Tensor } from "../../src/tensor/index.js";
-import { errorCode } from "../support/errorCode.js";
+import { fromStorage } from "../../src/tensor/tensor.js";
+
+// The kernels over views, their buffers wrapped as tensors (as the primitives do) to compare them.
+function unary(op: UnaryOp, x: Tensor, minSize?: number): Tensor | undefined {
+  const out = storageUnary(op, x, x.dtype, minSize);
+  return out && fromStorage(out, x.dtype, [...x.shape]);
+}
+function binary(op: BinaryOp, a: Tensor, b: Tensor, minSize?: number): Tensor | undefined {
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  const out = storageBinary(op, a, b, shape, a.dtype, minSize);
+  return out && fromStorage(out, a.dtype, shape);
+}
 
 /** `fn` on the reference kernels. */
 function onCpu<R>(fn: () => R): R {
@@ -305,10 +317,6 @@ describe.runIf(simdAvailable)("wasm binary kernels", () => {
     expect(binary("add", tensor(1), tensor(2), 0)).toBeUndefined();
     // Three axes that do not merge: [A, 1, C] + [1, B, C].
     expect(binary("add", T.randn([3, 1, 5]), T.randn([1, 4, 5]), 0)).toBeUndefined();
-  });
-
-  it("names the op in a ShapeMismatch, as the reference does", () => {
-    expect(errorCode(() => binary("mul", T.randn([2, 3]), T.randn([4, 3]), 0))).toBe("ShapeMismatch");
   });
 });
 

@@ -1,21 +1,23 @@
 /**
- * Elementwise ops on the wasm backend, the reference kernels' contract (a new contiguous tensor of
- * the input's dtype) for the layouts the SIMD kernels cover; undefined for the rest, which the
- * caller then runs on the reference:
- * - unary: a contiguous float tensor (any shape, any storage offset);
+ * Elementwise ops on the wasm backend, the reference kernels' contract (views in, a new row-major
+ * buffer out) for the ops, dtypes and layouts the SIMD kernels cover; undefined for the rest, which
+ * backend.ts then runs on the reference:
+ * - unary: a contiguous float view (any shape, any storage offset), the output in its dtype;
  * - binary: operands of one float dtype whose broadcast walk collapses (strided.ts `collapse`) to
  *   one run — same shape, or a scalar — or to rows: a bias row [N] against [..., N], or a column
- *   [..., R, 1] against [..., R, N]; each operand contiguous or broadcast, never a strided view.
+ *   [..., R, 1] against [..., R, N]; each operand contiguous or broadcast, never a strided view;
+ *   the output in their dtype (so never a comparison's bool).
  * Operands are copied into the scratch memory (padded to whole vectors), the kernel runs, and the
  * result is copied out.
  *
  * Sizes below MIN_SIZE stay on the reference: there the fixed cost of a call (views, copies, the
  * boundary crossing, ~2 µs) outweighs the kernel.
  */
-import { broadcastShapes, sizeOf } from "../shape.js";
-import { fromStorage, type Tensor } from "../../tensor/tensor.js";
+import type { DType, Storage } from "../dtype.js";
+import { type Shape, sizeOf } from "../shape.js";
 import { broadcastStrides, collapse } from "../cpu/kernels/strided.js";
 import type { BinaryOp, UnaryOp } from "../ops.js";
+import type { View } from "../view.js";
 import { binaryName, type Dtype, type Layout, unaryName } from "./elementwiseKernels.js";
 import { TRIG_LIMIT } from "./math.js";
 import { wasmRuntime, type WasmRuntime } from "./runtime.js";
@@ -39,7 +41,8 @@ const COSTLY = 64;
  * that, waking an idle worker (on a VM, its idle vCPU) can cost more than the half it saves.
  */
 const MIN_SPLIT = 1 << 18;
-const MIN_SIZE: Record<UnaryOp | BinaryOp, number> = {
+// The ops with a SIMD kernel (elementwiseKernels.ts); the others are left to the reference.
+const MIN_SIZE: Partial<Record<UnaryOp | BinaryOp, number>> = {
   neg: CHEAP,
   abs: CHEAP,
   relu: CHEAP,
@@ -90,15 +93,14 @@ function copyOut(heap: FloatArray, at: number, n: number): FloatArray {
   return out;
 }
 
-/** op(x) elementwise; `minSize` (the tests pass 0) overrides the size threshold. */
-export function unary(op: UnaryOp, x: Tensor, minSize = MIN_SIZE[op]): Tensor | undefined {
-  const dtype = x.dtype;
-  if (!isFloat(dtype) || x.size < Math.max(minSize, 1)) return undefined;
+/** op(x) elementwise into `dtype`; `minSize` (the tests pass 0) overrides the size threshold. */
+export function unary(op: UnaryOp, x: View, dtype: DType, minSize = MIN_SIZE[op]): Storage | undefined {
+  const n = sizeOf(x.shape);
+  if (minSize === undefined || dtype !== x.dtype || !isFloat(dtype) || n < Math.max(minSize, 1)) return undefined;
   const rt = wasmRuntime();
   const kernel = rt?.named[unaryName(op, dtype)];
   if (rt === undefined || kernel === undefined) return undefined;
   const walk = collapse(x.shape, [x.strides]);
-  const n = x.size;
   if (walk.shape.length !== 1 || (walk.strides[0][0] !== 1 && n > 1)) return undefined;
   const size = bytesOf(dtype);
   const inBytes = region(n, size);
@@ -117,7 +119,7 @@ export function unary(op: UnaryOp, x: Tensor, minSize = MIN_SIZE[op]): Tensor | 
   if (flagged !== 0 && recompute !== undefined) {
     for (let i = 0, o = x.offset; i < n; i++, o++) if (recompute.outside(src[o])) out[i] = recompute.f(src[o]);
   }
-  return fromStorage(out, dtype, [...x.shape]);
+  return out;
 }
 
 /** How a binary kernel reads one operand of a [rows, n] walk: as vectors or splat, the step per row, the span to copy. */
@@ -135,11 +137,12 @@ function operandOf(rows: number, n: number, inner: number, outer: number): Opera
   return undefined;
 }
 
-/** op(a, b) elementwise with broadcasting; `minSize` (the tests pass 0) overrides the size threshold. */
-export function binary(op: BinaryOp, a: Tensor, b: Tensor, minSize = MIN_SIZE[op]): Tensor | undefined {
-  const dtype = a.dtype;
-  if (!isFloat(dtype) || b.dtype !== dtype) return undefined;
-  const shape = broadcastShapes(op, a.shape, b.shape);
+/**
+ * op(a, b) elementwise, a and b broadcast to `shape`, into `dtype`; `minSize` (the tests pass 0)
+ * overrides the size threshold.
+ */
+export function binary(op: BinaryOp, a: View, b: View, shape: Shape, dtype: DType, minSize = MIN_SIZE[op]): Storage | undefined {
+  if (minSize === undefined || !isFloat(dtype) || a.dtype !== dtype || b.dtype !== dtype) return undefined;
   const total = sizeOf(shape);
   if (total < Math.max(minSize, 1)) return undefined;
   const walk = collapse(shape, [broadcastStrides(a.shape, a.strides, shape), broadcastStrides(b.shape, b.strides, shape)]);
@@ -158,7 +161,7 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor, minSize = MIN_SIZE[op
   const [aBytes, bBytes, outBytes] = [region(pa.length, size), region(pb.length, size), region(total, size)];
   if (!rt.reserve(aBytes + bBytes + outBytes)) return undefined;
   const heap = heapOf(rt, dtype);
-  const put = (t: Tensor, p: Operand, at: number) => {
+  const put = (t: View, p: Operand, at: number) => {
     heap.set((t.storage as FloatArray).subarray(t.offset, t.offset + p.length), at / size);
     heap.fill(0, at / size + p.length, (at + region(p.length, size)) / size);
   };
@@ -166,5 +169,5 @@ export function binary(op: BinaryOp, a: Tensor, b: Tensor, minSize = MIN_SIZE[op
   put(b, pb, aBytes);
   const outAt = aBytes + bBytes;
   kernel(0, aBytes, outAt, rows, Math.ceil((n * size) / 16), pa.rowStride * size, pb.rowStride * size, n * size);
-  return fromStorage(copyOut(heap, outAt / size, total), dtype, shape);
+  return copyOut(heap, outAt / size, total);
 }

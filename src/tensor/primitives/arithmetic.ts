@@ -3,13 +3,12 @@
  * output's shape; the engine sums them back to each input's shape. JVP terms may keep an input's
  * shape (add's da); the engine expands them to the output's.
  */
-import { binaryKernel } from "../../backends/cpu/kernels/elementwise.js";
-import { binaryOp, unaryOp } from "../../backends/dispatch.js";
 import { AdError } from "../../errors.js";
 import { bind, definePrimitive } from "../primitive.js";
 import type { Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import type { BinaryResult, BroadcastCheck } from "../types.js";
+import { binaryExpression, unaryExpression } from "./expression.js";
 import { broadcastRule, sameRule } from "./rules.js";
 import { expectNumeric, lift, liftFloatPair, liftPair, type TensorLike } from "./lift.js";
 
@@ -25,15 +24,9 @@ export function addTangents(a: Tensor | null, b: Tensor | null): Tensor | null {
   return add(a, b);
 }
 
-const addKernel = binaryOp("add", (x, y) => x + y);
-const subKernel = binaryOp("sub", (x, y) => x - y);
-const mulKernel = binaryOp("mul", (x, y) => x * y);
-const divKernel = binaryOp("div", (x, y) => x / y);
-const negKernel = unaryOp("neg", (x) => -x);
-
 export const addP = definePrimitive("add", {
   abstract: broadcastRule("add"),
-  impl: ([a, b]) => addKernel(a, b),
+  impl: ([a, b]) => binaryExpression("add", a, b),
   broadcasts: true,
   vjp: ({ cotangent: g }) => [g, g],
   jvp: ({ tangents: [ta, tb] }) => addTangents(ta, tb),
@@ -41,7 +34,7 @@ export const addP = definePrimitive("add", {
 
 export const subP = definePrimitive("sub", {
   abstract: broadcastRule("sub"),
-  impl: ([a, b]) => subKernel(a, b),
+  impl: ([a, b]) => binaryExpression("sub", a, b),
   broadcasts: true,
   vjp: ({ cotangent: g }) => [g, neg(g)],
   jvp: ({ tangents: [ta, tb] }) => addTangents(ta, tb === null ? null : neg(tb)),
@@ -49,7 +42,7 @@ export const subP = definePrimitive("sub", {
 
 export const mulP = definePrimitive("mul", {
   abstract: broadcastRule("mul"),
-  impl: ([a, b]) => mulKernel(a, b),
+  impl: ([a, b]) => binaryExpression("mul", a, b),
   broadcasts: true,
   // d(ab) = b da + a db
   vjp: ({ cotangent: g, inputs: [a, b] }) => [mul(g, b), mul(g, a)],
@@ -58,7 +51,7 @@ export const mulP = definePrimitive("mul", {
 
 export const divP = definePrimitive("div", {
   abstract: broadcastRule("div"),
-  impl: ([a, b]) => divKernel(a, b),
+  impl: ([a, b]) => binaryExpression("div", a, b),
   // d(a/b) = da/b − (a/b)·db/b; 1/b is infinite at b = 0, so a zero (co)tangent goes through the safe forms.
   broadcasts: true,
   vjp: ({ cotangent: g, inputs: [, b], output }) => [divSafe(g, b), neg(divSafe(mulSafe(g, output), b))],
@@ -69,15 +62,13 @@ export const divP = definePrimitive("div", {
  * The zero-(co)tangent convention (docs/errors-and-edges.md, "Derivatives at the edges"): a zero tangent or cotangent
  * contributes zero even against an infinite or NaN local derivative, as on the scalar tape and Dual.
  * Only rules whose local derivative can be infinite (log, sqrt, rsqrt, pow, div) pay for it, through
- * these two products; their own rules use them again, so higher orders keep the convention.
+ * these two products (mulSafe and divSafe in backends/expressions.ts); their own rules use them
+ * again, so higher orders keep the convention.
  */
-const mulSafeKernel = binaryOp("mulSafe", (g, d) => (g === 0 ? 0 : g * d));
-const divSafeKernel = binaryOp("divSafe", (g, d) => (g === 0 ? 0 : g / d));
-
 // mulSafe(a, b) = a·b, 0 where a = 0: d = b da + a db, each term 0 where its (co)tangent or a is 0.
 export const mulSafeP = definePrimitive("mulSafe", {
   abstract: broadcastRule("mulSafe"),
-  impl: ([a, b]) => mulSafeKernel(a, b),
+  impl: ([a, b]) => binaryExpression("mulSafe", a, b),
   broadcasts: true,
   vjp: ({ cotangent: c, inputs: [a, b] }) => [mulSafe(c, b), mulSafe(a, c)],
   jvp: ({ tangents: [ta, tb], inputs: [a, b] }) => addTangents(ta === null ? null : mulSafe(ta, b), tb === null ? null : mulSafe(a, tb)),
@@ -86,7 +77,7 @@ export const mulSafeP = definePrimitive("mulSafe", {
 // divSafe(a, b) = a/b, 0 where a = 0: d = da/b − (a/b)·db/b, as div's rule.
 export const divSafeP = definePrimitive("divSafe", {
   abstract: broadcastRule("divSafe"),
-  impl: ([a, b]) => divSafeKernel(a, b),
+  impl: ([a, b]) => binaryExpression("divSafe", a, b),
   broadcasts: true,
   vjp: ({ cotangent: c, inputs: [, b], output }) => [divSafe(c, b), neg(divSafe(mulSafe(c, output), b))],
   jvp: ({ tangents: [ta, tb], inputs: [, b], output }) => addTangents(ta === null ? null : divSafe(ta, b), tb === null ? null : neg(divSafe(mulSafe(tb, output), b))),
@@ -102,26 +93,10 @@ export function divSafe(g: Tensor, d: Tensor): Tensor {
   return bind(divSafeP, liftPair("divSafe", g, d), undefined);
 }
 
-/**
- * ⌊a / b⌋ as PyTorch's floor_divide computes it: from the remainder, so that the quotient of two
- * floats is the one floor would give in exact arithmetic (7.5 // 2.5 is 3, not 2 from a rounded
- * 2.9999…); a / b where b is 0. On int32 the same doubles are exact, and a / 0 (±∞, NaN) stores as 0.
- */
-function floorDivide(a: number, b: number): number {
-  if (b === 0) return a / b;
-  const mod = a % b;
-  let q = (a - mod) / b;
-  if (mod !== 0 && b < 0 !== mod < 0) q -= 1;
-  if (q === 0) return 0 * (a / b);
-  const f = Math.floor(q);
-  return q - f > 0.5 ? f + 1 : f;
-}
-const floorDivKernel = binaryKernel(floorDivide);
-
 // Piecewise constant, as floor is: no cotangent to either operand, a zero tangent.
 export const floorDivP = definePrimitive("floorDiv", {
   abstract: broadcastRule("floorDiv"),
-  impl: ([a, b]) => floorDivKernel("floorDiv", a, b),
+  impl: ([a, b]) => binaryExpression("floorDiv", a, b),
   broadcasts: true,
   vjp: () => [null, null],
   jvp: () => null,
@@ -129,7 +104,7 @@ export const floorDivP = definePrimitive("floorDiv", {
 
 export const negP = definePrimitive("neg", {
   abstract: sameRule,
-  impl: ([a]) => negKernel(a),
+  impl: ([a]) => unaryExpression("neg", a),
   vjp: ({ cotangent: g }) => [neg(g)],
   jvp: ({ tangents: [t] }) => (t === null ? null : neg(t)),
 });

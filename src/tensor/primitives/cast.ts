@@ -4,19 +4,16 @@
  * cotangent is cast back to the input's dtype); a cast to or from int32/bool has none: the VJP gives
  * no cotangent and the JVP is zero, so a mask cast to float is a constant.
  */
-import { unaryKernel } from "../../backends/cpu/kernels/elementwise.js";
 import { describe, invalidArgument } from "../../errors.js";
 import { type DType, expectDType, isFloat } from "../dtype.js";
 import { bind, definePrimitive } from "../primitive.js";
 import { Tensor } from "../tensor.js";
-
-const toBool = unaryKernel((v) => (v !== 0 ? 1 : 0));
-const convert = unaryKernel((v) => v);
+import { unaryExpression } from "./expression.js";
 
 export const castP = definePrimitive<{ readonly dtype: DType }>("cast", {
   // Typed-array stores round to float32 and truncate to int32 (ToInt32) by themselves.
   abstract: ([x], { dtype }) => ({ shape: x.shape, dtype }),
-  impl: ([x], { dtype }) => (x.dtype === dtype ? x : (dtype === "bool" ? toBool : convert)(x, dtype)),
+  impl: ([x], { dtype }) => (x.dtype === dtype ? x : unaryExpression(dtype === "bool" ? "toBool" : "convert", x, dtype)),
   vjp: ({ cotangent: g, inputs: [x], params: { dtype } }) => [isFloat(x.dtype) && isFloat(dtype) ? cast(g, x.dtype) : null],
   jvp: ({ tangents: [t], inputs: [x], params: { dtype } }) => (t !== null && isFloat(x.dtype) && isFloat(dtype) ? cast(t, dtype) : null),
 });

@@ -4,30 +4,30 @@
  * either operand and its JVP is zero (null), and anything computed from a mask (cast, where) differentiates
  * without error. Masks for derivative rules at kinks (relu, abs, maximum) are built from these.
  */
-import { binaryKernel } from "../../backends/cpu/kernels/elementwise.js";
+import type { BinaryOp } from "../../backends/expressions.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import type { Tensor } from "../tensor.js";
+import { binaryExpression } from "./expression.js";
 import { broadcastRule } from "./rules.js";
 import { liftPair, type TensorLike } from "./lift.js";
 
-/** A comparison primitive from its predicate; NaN compares false except under `ne`, as in IEEE 754. */
-function comparePrimitive(name: string, predicate: (x: number, y: number) => number): Primitive<undefined> {
-  const kernel = binaryKernel(predicate);
+/** A comparison primitive from its op in the expression table; NaN compares false except under `ne`, as in IEEE 754. */
+function comparePrimitive(name: BinaryOp): Primitive<undefined> {
   return definePrimitive(name, {
     abstract: broadcastRule(name, "bool"),
-    impl: ([a, b]) => kernel(name, a, b, "bool"),
+    impl: ([a, b]) => binaryExpression(name, a, b, "bool"),
     broadcasts: true,
     vjp: () => [null, null],
     jvp: () => null,
   });
 }
 
-export const eqP = comparePrimitive("eq", (x, y) => (x === y ? 1 : 0));
-export const neP = comparePrimitive("ne", (x, y) => (x !== y ? 1 : 0));
-export const ltP = comparePrimitive("lt", (x, y) => (x < y ? 1 : 0));
-export const leP = comparePrimitive("le", (x, y) => (x <= y ? 1 : 0));
-export const gtP = comparePrimitive("gt", (x, y) => (x > y ? 1 : 0));
-export const geP = comparePrimitive("ge", (x, y) => (x >= y ? 1 : 0));
+export const eqP = comparePrimitive("eq");
+export const neP = comparePrimitive("ne");
+export const ltP = comparePrimitive("lt");
+export const leP = comparePrimitive("le");
+export const gtP = comparePrimitive("gt");
+export const geP = comparePrimitive("ge");
 
 function compare(prim: Primitive<undefined>, a: TensorLike, b: TensorLike): Tensor {
   return bind(prim, liftPair(prim.name, a, b), undefined);

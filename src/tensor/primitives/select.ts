@@ -2,8 +2,6 @@
  * Selection: where (a primitive), maximum and minimum (primitives whose rules are masks built from
  * comparisons and casts), clip (composed of maximum and minimum). All broadcast NumPy-style.
  */
-import { select } from "../../backends/cpu/kernels/elementwise.js";
-import { binaryOp } from "../../backends/dispatch.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { broadcastShapes } from "../shape.js";
@@ -11,12 +9,13 @@ import { Tensor } from "../tensor.js";
 import { add, addTangents, mul } from "./arithmetic.js";
 import { cast } from "./cast.js";
 import { eq, gt, lt } from "./compare.js";
+import { binaryExpression, whereExpression } from "./expression.js";
 import { liftPair, type TensorLike } from "./lift.js";
 import { broadcastRule } from "./rules.js";
 
 export const whereP = definePrimitive("where", {
   abstract: ([cond, a, b]) => ({ shape: broadcastShapes("where", broadcastShapes("where", cond.shape, a.shape), b.shape), dtype: a.dtype }),
-  impl: ([cond, a, b]) => select(cond, a, b),
+  impl: ([cond, a, b]) => whereExpression(cond, a, b),
   broadcasts: true,
   // The condition is piecewise constant: no cotangent to it. Each branch gets g where it was chosen.
   vjp: ({ cotangent: g, inputs: [cond] }) => [null, where(cond, g, 0), where(cond, 0, g)],
@@ -45,20 +44,19 @@ function winnerMask(a: Tensor, b: Tensor, larger: boolean): Tensor {
   return add(cast(wins, a.dtype), mul(cast(eq(a, b), a.dtype), 0.5));
 }
 
-function extremumPrimitive(name: "maximum" | "minimum", f: (x: number, y: number) => number, larger: boolean): Primitive<undefined> {
-  const kernel = binaryOp(name, f);
+function extremumPrimitive(name: "maximum" | "minimum", larger: boolean): Primitive<undefined> {
   return definePrimitive(name, {
     abstract: broadcastRule(name),
-    impl: ([a, b]) => kernel(a, b),
+    impl: ([a, b]) => binaryExpression(name, a, b),
     broadcasts: true,
     vjp: ({ cotangent: g, inputs: [a, b] }) => [mul(g, winnerMask(a, b, larger)), mul(g, winnerMask(b, a, larger))],
     jvp: ({ tangents: [ta, tb], inputs: [a, b] }) => addTangents(ta === null ? null : mul(ta, winnerMask(a, b, larger)), tb === null ? null : mul(tb, winnerMask(b, a, larger))),
   });
 }
 
-// Math.max/min propagate NaN, as NumPy's maximum/minimum do.
-export const maximumP = extremumPrimitive("maximum", Math.max, true);
-export const minimumP = extremumPrimitive("minimum", Math.min, false);
+// NaN propagates, as in NumPy's maximum/minimum.
+export const maximumP = extremumPrimitive("maximum", true);
+export const minimumP = extremumPrimitive("minimum", false);
 
 /** The elementwise larger of a and b, broadcasting; NaN if either is NaN; ties split the gradient ½/½. */
 export function maximum(a: TensorLike, b: TensorLike): Tensor {

@@ -8,13 +8,11 @@
  * sigmoid, softplus and gelu are primitives rather than composites for stability (no overflow of eˣ
  * for large |x|) and speed (one pass).
  */
-import { binaryOp, unaryOp } from "../../backends/dispatch.js";
-import type { UnaryOp } from "../../backends/ops.js";
+import type { UnaryOp } from "../../backends/expressions.js";
 import type { Device } from "../../backends/device.js";
 import { describe, expectOptions, invalidArgument } from "../../errors.js";
 import { unaryRules } from "../../scalar/elementary.js";
 import type { Scalar, UnaryOp as ScalarUnaryOp } from "../../scalar/scalar.js";
-import { erf as erfNumber } from "../../scalar/special.js";
 import { AdError } from "../../errors.js";
 import { allocate, type DType } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
@@ -23,23 +21,22 @@ import type { ShapeOf } from "../types.js";
 import { localDerivative } from "../autograd/anomaly.js";
 import { add, addTangents, div, mul, mulSafe, neg, sub } from "./arithmetic.js";
 import { eq } from "./compare.js";
+import { binaryExpression, unaryExpression } from "./expression.js";
 import { asFloat, expectFloat, expectNumeric, lift, liftPair, type TensorLike } from "./lift.js";
 import { broadcastRule, sameRule } from "./rules.js";
 import { maximum, minimum, where } from "./select.js";
 
 /**
- * A unary primitive from its kernel and its local derivative dy/dx (written with primitives).
+ * A unary primitive from its op in the expression table and its local derivative dy/dx (written with primitives).
  * `unbounded`: dy/dx can be ±∞ inside the domain's closure (log, sqrt, rsqrt at 0), so it is applied
  * with mulSafe — a zero (co)tangent stays zero there; the other rules pay nothing for it.
  */
 function unaryPrimitive(
   name: UnaryOp,
-  f: (x: number) => number,
   dydx: (x: Tensor, y: Tensor) => Tensor,
   unbounded = false,
   accepts: (op: string, x: AbstractValue) => AbstractValue = expectFloat,
 ): Primitive<undefined> {
-  const kernel = unaryOp(name, f);
   const times = unbounded
     ? (g: Tensor, x: Tensor, y: Tensor) =>
         mulSafe(
@@ -49,7 +46,7 @@ function unaryPrimitive(
     : (g: Tensor, x: Tensor, y: Tensor) => mul(g, dydx(x, y));
   return definePrimitive(name, {
     abstract: ([x]) => accepts(name, x),
-    impl: ([x]) => kernel(x),
+    impl: ([x]) => unaryExpression(name, x),
     vjp: ({ cotangent: g, inputs: [x], output }) => [times(g, x, output)],
     jvp: ({ tangents: [t], inputs: [x], output }) => (t === null ? null : times(t, x, output)),
   });
@@ -58,10 +55,10 @@ function unaryPrimitive(
 /** The primitives whose rule is the table's (the meta-test in test/tensor/derivativeTable.test.ts reads it). */
 export const tableRuled = new Set<Primitive<undefined>>();
 
-/** A unary primitive whose kernel and local derivative are the scalar table's entry for `name`. */
+/** A unary primitive whose local derivative is the scalar table's entry for `name` (its kernel is the table's function too, see expressions.ts). */
 function tablePrimitive(name: UnaryOp & ScalarUnaryOp, unbounded = false, accepts?: (op: string, x: AbstractValue) => AbstractValue): Primitive<undefined> {
   const rule = unaryRules[name];
-  const prim = unaryPrimitive(name, rule.primal, (x, y) => rule.df(tensorScalar(x), x, y), unbounded, accepts);
+  const prim = unaryPrimitive(name, (x, y) => rule.df(tensorScalar(x), x, y), unbounded, accepts);
   tableRuled.add(prim);
   return prim;
 }
@@ -73,31 +70,24 @@ export const cosP = tablePrimitive("cos");
 export const tanhP = tablePrimitive("tanh");
 export const sqrtP = tablePrimitive("sqrt", true);
 // d x^(−½) = −½ x^(−3/2) dx = −½ y³ dx
-export const rsqrtP = unaryPrimitive(
-  "rsqrt",
-  (x) => 1 / Math.sqrt(x),
-  (_x, y) => mul(mul(y, mul(y, y)), -0.5),
-  true,
-);
+export const rsqrtP = unaryPrimitive("rsqrt", (_x, y) => mul(mul(y, mul(y, y)), -0.5), true);
 // Its rule is the table's too, but it takes int32 as well (|−2³¹| wraps to −2³¹, as in PyTorch).
 export const absP = tablePrimitive("abs", false, expectNumeric);
-const reluKernel = unaryOp("relu", (x) => (x > 0 ? x : x <= 0 ? 0 : x));
 // d relu(x) = [x > 0] dx: 0 at the kink. Both rules are one reluGrad pass rather than a mask and a product.
 export const reluP = definePrimitive("relu", {
   abstract: ([x]) => expectNumeric("relu", x),
-  impl: ([x]) => reluKernel(x),
+  impl: ([x]) => unaryExpression("relu", x),
   vjp: ({ cotangent: g, inputs: [x] }) => [reluGrad(g, x)],
   jvp: ({ tangents: [t], inputs: [x] }) => (t === null ? null : reluGrad(t, x)),
 });
 
-const reluGradKernel = binaryOp("reluGrad", (g, x) => (x > 0 ? g : 0));
 /**
  * reluGrad(g, x) = g where x > 0, else 0 (also where g is ±∞ or NaN, as PyTorch's threshold
  * backward): linear in g, piecewise constant in x.
  */
 export const reluGradP = definePrimitive("reluGrad", {
   abstract: broadcastRule("reluGrad"),
-  impl: ([g, x]) => reluGradKernel(g, x),
+  impl: ([g, x]) => binaryExpression("reluGrad", g, x),
   broadcasts: true,
   vjp: ({ cotangent: c, inputs: [, x] }) => [reluGrad(c, x), null],
   jvp: ({ tangents: [tg], inputs: [, x] }) => (tg === null ? null : reluGrad(tg, x)),
@@ -115,34 +105,25 @@ export const erfP = tablePrimitive("erf");
  * sign(x) ∈ {−1, 0, 1} in x's dtype, any dtype (NaN stays NaN). The table's derivative is the
  * constant 0; here it is the symbolic zero (no rule output), so no zeros tensor is built.
  */
-const signKernel = unaryOp("sign", unaryRules.sign.primal);
 export const signP = definePrimitive("sign", {
   abstract: sameRule,
-  impl: ([x]) => signKernel(x),
+  impl: ([x]) => unaryExpression("sign", x),
   vjp: () => [null],
   jvp: () => null,
 });
 
 // gelu(x) = x Φ(x), Φ the standard normal CDF: d gelu = (Φ(x) + x φ(x)) dx, φ(x) = e^(−x²/2)/√(2π)
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-export const geluP = unaryPrimitive(
-  "gelu",
-  (x) => 0.5 * x * (1 + erfNumber(x * Math.SQRT1_2)),
-  (x) => add(mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5), mul(x, mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI))),
-);
+export const geluP = unaryPrimitive("gelu", (x) => add(mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5), mul(x, mul(exp(mul(mul(x, x), -0.5)), INV_SQRT_2PI))));
 
 // The tanh approximation ½x(1 + tanh u), u = k(x + c x³): d = ½(1 + t) + ½x(1 − t²)·k(1 + 3c x²), t = tanh u
 const GELU_K = Math.sqrt(2 / Math.PI);
 const GELU_C = 0.044715;
-export const geluTanhP = unaryPrimitive(
-  "geluTanh",
-  (x) => 0.5 * x * (1 + Math.tanh(GELU_K * (x + GELU_C * x * x * x))),
-  (x) => {
-    const t = tanh(mul(add(x, mul(mul(x, mul(x, x)), GELU_C)), GELU_K));
-    const du = mul(add(mul(mul(x, x), 3 * GELU_C), 1), GELU_K);
-    return add(mul(add(t, 1), 0.5), mul(mul(x, 0.5), mul(sub(1, mul(t, t)), du)));
-  },
-);
+export const geluTanhP = unaryPrimitive("geluTanh", (x) => {
+  const t = tanh(mul(add(x, mul(mul(x, mul(x, x)), GELU_C)), GELU_K));
+  const du = mul(add(mul(mul(x, x), 3 * GELU_C), 1), GELU_K);
+  return add(mul(add(t, 1), 0.5), mul(mul(x, 0.5), mul(sub(1, mul(t, t)), du)));
+});
 
 /** The user-facing function of a unary primitive: a number is a scalar; the shape type is kept. */
 const unaryFunction =
@@ -191,11 +172,10 @@ export function gelu(x: Tensor | number, options: GeluOptions = {}): Tensor {
   return unaryFunction(approximate === "tanh" ? geluTanhP : geluP)(x);
 }
 
-const powKernel = binaryOp("pow", Math.pow);
 const powShape = broadcastRule("pow");
 export const powP = definePrimitive("pow", {
   abstract: ([a, b]) => powShape([expectFloat("pow", a), b]),
-  impl: ([a, b]) => powKernel(a, b),
+  impl: ([a, b]) => binaryExpression("pow", a, b),
   broadcasts: true,
   // ∂/∂a = b·a^(b−1), and 0 where b = 0 (even at a = 0). Where b = 0 it is written b·y/a, the same
   // function for a ≠ 0, so its own derivative in b (1/a) is not lost. ∂/∂b = y·log a, 0 where a = 0

@@ -1,14 +1,16 @@
 /**
- * Reference elementwise kernels on typed arrays: unary and broadcasting binary maps, and the
- * three-way select of `where`. The output is a new contiguous tensor; inputs may be any strided
- * views. Shape and dtype rules belong to the primitives; the kernels only check that shapes broadcast.
+ * Reference elementwise kernels on typed arrays: the unary and broadcasting binary ops of the
+ * expression table (expressions.ts) and the three-way select of `where`. Inputs may be any strided
+ * views; the output is a new row-major buffer of the dtype and (broadcast) shape the primitive's
+ * abstract rule gave, which has also checked that the shapes broadcast.
  *
- * `unaryKernel(f)` / `binaryKernel(f)` are called once per primitive, at its definition: each gets
- * its own copy of the loop with `f` inlined (see specialize.ts), so no element pays a call.
+ * Each op gets its own copy of the loop with its function inlined (see specialize.ts), made at its
+ * first use and kept, so no element pays a call.
  */
 import { allocate, type DType, type Storage } from "../../dtype.js";
-import { broadcastShapes, sizeOf } from "../../shape.js";
-import { fromStorage, type Tensor } from "../../../tensor/tensor.js";
+import { BINARY_EXPRESSIONS, type BinaryOp, UNARY_EXPRESSIONS, type UnaryOp } from "../../expressions.js";
+import { sizeOf, type Shape } from "../../shape.js";
+import type { View } from "../../view.js";
 import { specialize } from "./specialize.js";
 import { broadcastStrides, collapse, rowCount, rowOffset } from "./strided.js";
 
@@ -57,44 +59,59 @@ const binaryLoop =
     }
   };
 
-export type UnaryKernel = (x: Tensor, dtype?: DType) => Tensor;
-export type BinaryKernel = (op: string, a: Tensor, b: Tensor, dtype?: DType) => Tensor;
+export type UnaryKernel = (x: View, dtype: DType) => Storage;
+export type BinaryKernel = (a: View, b: View, shape: Shape, dtype: DType) => Storage;
 
-/** The kernel y = f(x) elementwise, into a new contiguous tensor of `dtype` (x's by default). */
+/** The kernel y = f(x) elementwise, into a new row-major buffer of `dtype`. */
 export function unaryKernel(f: Unary): UnaryKernel {
-  let loop: ReturnType<typeof unaryLoop> | undefined; // made at first use: primitives define kernels while modules load
-  return (x, dtype = x.dtype) => {
+  let loop: ReturnType<typeof unaryLoop> | undefined;
+  return (x, dtype) => {
     loop ??= specialize(unaryLoop, f.name || String(f))(f, rowOffset, rowCount);
-    const out = allocate(dtype, x.size);
-    if (x.size > 0) {
+    const out = allocate(dtype, sizeOf(x.shape));
+    if (out.length > 0) {
       const walk = collapse(x.shape, [x.strides]);
       loop(walk.shape, x.storage, x.offset, walk.strides[0], out);
     }
-    return fromStorage(out, dtype, [...x.shape]);
+    return out;
   };
 }
 
-/** The kernel z = f(a, b) elementwise with NumPy broadcasting (`ShapeMismatch` naming `op` if they do not). */
+/** The kernel z = f(a, b) elementwise, a and b broadcast to `shape`, into a new row-major buffer of `dtype`. */
 export function binaryKernel(f: Binary): BinaryKernel {
   let loop: ReturnType<typeof binaryLoop> | undefined;
-  return (op, a, b, dtype = a.dtype) => {
+  return (a, b, shape, dtype) => {
     loop ??= specialize(binaryLoop, f.name || String(f))(f, rowOffset, rowCount);
-    const shape = broadcastShapes(op, a.shape, b.shape);
     const out = allocate(dtype, sizeOf(shape));
     if (out.length > 0) {
       const walk = collapse(shape, [broadcastStrides(a.shape, a.strides, shape), broadcastStrides(b.shape, b.strides, shape)]);
       loop(walk.shape, a.storage, a.offset, walk.strides[0], b.storage, b.offset, walk.strides[1], out);
     }
-    return fromStorage(out, dtype, shape);
+    return out;
   };
 }
 
-/** cond ? a : b elementwise over the broadcast of all three (cond a bool tensor), in a's dtype. */
-export function select(cond: Tensor, a: Tensor, b: Tensor): Tensor {
-  const op = "where";
-  const shape = broadcastShapes(op, broadcastShapes(op, cond.shape, a.shape), b.shape);
+// One kernel per op of the table, its loop specialised at first use.
+const unaryKernels = new Map<UnaryOp, UnaryKernel>();
+const binaryKernels = new Map<BinaryOp, BinaryKernel>();
+
+/** The table's unary `op` of x elementwise, into a new row-major buffer of `dtype`. */
+export function unary(op: UnaryOp, x: View, dtype: DType): Storage {
+  let kernel = unaryKernels.get(op);
+  if (kernel === undefined) unaryKernels.set(op, (kernel = unaryKernel(UNARY_EXPRESSIONS[op])));
+  return kernel(x, dtype);
+}
+
+/** The table's binary `op` of a and b broadcast to `shape`, into a new row-major buffer of `dtype`. */
+export function binary(op: BinaryOp, a: View, b: View, shape: Shape, dtype: DType): Storage {
+  let kernel = binaryKernels.get(op);
+  if (kernel === undefined) binaryKernels.set(op, (kernel = binaryKernel(BINARY_EXPRESSIONS[op])));
+  return kernel(a, b, shape, dtype);
+}
+
+/** cond ? a : b elementwise (cond read as "≠ 0"), all three broadcast to `shape`, in a's dtype. */
+export function where(cond: View, a: View, b: View, shape: Shape): Storage {
   const out = allocate(a.dtype, sizeOf(shape));
-  if (out.length === 0) return fromStorage(out, a.dtype, shape);
+  if (out.length === 0) return out;
   const walk = collapse(
     shape,
     [cond, a, b].map((t) => broadcastStrides(t.shape, t.strides, shape)),
@@ -110,5 +127,5 @@ export function select(cond: Tensor, a: Tensor, b: Tensor): Tensor {
     let ob = rowOffset(dims, bs, b.offset, r);
     for (const end = k + inner; k < end; k++, oc += cs[last], oa += as[last], ob += bs[last]) out[k] = c[oc] !== 0 ? x[oa] : y[ob];
   }
-  return fromStorage(out, a.dtype, shape);
+  return out;
 }
