@@ -14,6 +14,7 @@ import * as cpuConv from "./cpu/kernels/conv.js";
 import * as cpuGather from "./cpu/kernels/gather.js";
 import * as cpuGroups from "./cpu/kernels/groups.js";
 import * as cpuJoin from "./cpu/kernels/join.js";
+import * as cpuStrided from "./cpu/kernels/strided.js";
 import { matmul as cpuMatmul } from "./cpu/kernels/matmul.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
 import * as wasmConv from "./wasm/conv.js";
@@ -55,6 +56,10 @@ export interface Backend {
   binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor | undefined;
   /** op over `axes` (normalised, sorted), as the reference's `reduceAxes`. */
   reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor | undefined;
+  /** A row-major copy of any strided view (contiguous, reading out, moving between devices). */
+  copy: typeof cpuStrided.copy;
+  /** An in-place strided write of a (broadcast) source into the target's buffer (assign, the slice VJP). */
+  copyInto: typeof cpuStrided.copyInto;
 }
 
 const conv = ({ conv2d, conv2dInputGrad, conv2dWeightGrad }: typeof cpuConv | typeof wasmConv) => ({ conv2d, conv2dInputGrad, conv2dWeightGrad });
@@ -64,11 +69,12 @@ const { gather, scatterAdd, oneHot } = cpuGather;
 const { cumsum, tieShare, prodOthers, argExtreme } = cpuGroups;
 const { concat, pad } = cpuJoin;
 const { maxPool2dArgmax, gatherPlanes, scatterPlanes } = cpuConv;
+const { copy, copyInto } = cpuStrided;
 const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes };
 
 const BACKENDS: Record<BackendName, Backend> = {
-  cpu: { name: "cpu", matmul: cpuMatmul, ...conv(cpuConv), ...routines, unary: reference, binary: reference, reduce: reference },
-  wasm: { name: "wasm", matmul: wasmMatmul, ...conv(wasmConv), ...routines, unary: wasmUnary, binary: wasmBinary, reduce: wasmReduce },
+  cpu: { name: "cpu", matmul: cpuMatmul, ...conv(cpuConv), ...routines, unary: reference, binary: reference, reduce: reference, copy, copyInto },
+  wasm: { name: "wasm", matmul: wasmMatmul, ...conv(wasmConv), ...routines, unary: wasmUnary, binary: wasmBinary, reduce: wasmReduce, copy, copyInto },
 };
 
 /** The backends this engine can run, fastest first. */
