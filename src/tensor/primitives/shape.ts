@@ -3,13 +3,13 @@
  * `view.ts`; their VJPs move the cotangent back (reshape back, sum the broadcast axes, inverse
  * permutation). `sumTo` is the engine's one "unbroadcast", built from them so it is differentiable.
  */
+import { kernels } from "../../backends/backend.js";
 import { broadcastAxes } from "../../backends/cpu/kernels/reduce.js";
 import { allocate } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { describe, invalidArgument } from "../../errors.js";
 import { expectAxisList, normalizeAxis, sameShape, sizeOf, type Shape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
-import { copyStrided } from "../../backends/cpu/kernels/strided.js";
 import type { ReshapeCheck, Reshaped, SqueezeCheck, Sliced, Squeezed, Unsqueezed } from "../types.js";
 import * as view from "../view.js";
 import { sum } from "./reduce.js";
@@ -103,8 +103,7 @@ export const unsliceP: Primitive<{ readonly shape: readonly number[]; readonly s
   abstract: ([g], { shape }) => ({ shape, dtype: g.dtype }),
   impl: ([g], { shape, specs }) => {
     const out = fromStorage(allocate(g.dtype, sizeOf(shape)), g.dtype, [...shape]);
-    const target = view.slice(out, specs);
-    copyStrided(g.shape, g.storage, g.offset, g.strides, target.storage, target.offset, target.strides);
+    kernels().copyInto(view.slice(out, specs), g);
     return out;
   },
   vjp: ({ cotangent: g, params: { specs } }) => [bind(sliceP, [g], { specs })],
