@@ -4,8 +4,8 @@
  */
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import { host } from "../../backends/device.js";
-import { eye, full, zeros } from "../creation.js";
-import { type DType, isFloat, resultType, weakResultType } from "../dtype.js";
+import { constant, eye, full, placed } from "../creation.js";
+import { allocate, type DType, isFloat, resultType, weakResultType } from "../dtype.js";
 import { Tensor } from "../tensor.js";
 import { cast } from "./cast.js";
 
@@ -16,7 +16,7 @@ export function lift(op: string, x: unknown, like: Tensor | undefined, argument:
   if (x instanceof Tensor) return x;
   if (typeof x === "number") {
     const dtype = like === undefined ? "float32" : weakResultType(like.dtype, x);
-    return full([], x, { dtype, device: like?.device ?? host });
+    return constant(x, dtype, like?.device ?? host);
   }
   throw invalidArgument(op, `${argument} must be a Tensor or a number, got ${describe(x)}`, { argument, got: describe(x) });
 }
@@ -72,7 +72,7 @@ export function countable(t: Tensor): Tensor {
 
 /** Zeros of `like`'s shape and dtype (the tangent of something that does not depend on the inputs). */
 export function zerosLike(like: Tensor): Tensor {
-  return zeros(like.shape, { dtype: like.dtype, device: like.device });
+  return placed(allocate(like.dtype, like.size), like.dtype, [...like.shape], like.device);
 }
 
 /** `value` everywhere in `like`'s shape, dtype and device (backward's seed). */
