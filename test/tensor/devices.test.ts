@@ -255,7 +255,7 @@ describe("host code writes into no device buffer", () => {
     "jacrev's basis": (a) => jacrev((b: Tensor) => sin(b))(a),
     "jacfwd's basis": (a) => jacfwd((b: Tensor) => sin(b))(a),
     "prod's second derivative": (a) => hessian((b: Tensor) => prod(b))(a),
-    avgPool2d: (a) => grad((b: Tensor) => sum(avgPool2d(b.reshape([1, 1, 2, 3]), { kernel: 2, stride: 1 })))(a),
+    "avgPool2d": (a) => grad((b: Tensor) => sum(avgPool2d(b.reshape([1, 1, 2, 3]), { kernel: 2, stride: 1 })))(a),
   };
   it.each(Object.keys(cases))("%s", (name) => {
     const handed: [DeviceBuffer, number[]][] = [];
