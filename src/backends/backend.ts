@@ -17,6 +17,7 @@ import * as cpuConv from "./cpu/kernels/conv.js";
 import * as cpuGather from "./cpu/kernels/gather.js";
 import * as cpuGroups from "./cpu/kernels/groups.js";
 import * as cpuJoin from "./cpu/kernels/join.js";
+import * as cpuStrided from "./cpu/kernels/strided.js";
 import { matmul as cpuMatmul } from "./cpu/kernels/matmul.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
 import * as wasmConv from "./wasm/conv.js";
@@ -60,6 +61,10 @@ export interface Backend {
   binary(op: BinaryOp, a: View, b: View, shape: Shape, dtype: DType): Storage;
   /** cond ? a : b elementwise (cond "≠ 0"), all three broadcast to `shape`, in a's dtype. */
   where(cond: View, a: View, b: View, shape: Shape): Storage;
+  /** A row-major copy of any strided view (contiguous, reading out, moving between devices). */
+  copy: typeof cpuStrided.copy;
+  /** An in-place strided write of a (broadcast) source into the target's buffer (assign, the slice VJP). */
+  copyInto: typeof cpuStrided.copyInto;
 }
 
 const conv = ({ conv2d, conv2dInputGrad, conv2dWeightGrad }: typeof cpuConv | typeof wasmConv) => ({ conv2d, conv2dInputGrad, conv2dWeightGrad });
@@ -69,6 +74,7 @@ const { gather, scatterAdd, oneHot } = cpuGather;
 const { cumsum, tieShare, prodOthers, argExtreme } = cpuGroups;
 const { concat, pad } = cpuJoin;
 const { maxPool2dArgmax, gatherPlanes, scatterPlanes } = cpuConv;
+const { copy, copyInto } = cpuStrided;
 const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes };
 
 const BACKENDS: Record<BackendName, Backend> = {
@@ -81,6 +87,8 @@ const BACKENDS: Record<BackendName, Backend> = {
     unary: cpuElementwise.unary,
     binary: cpuElementwise.binary,
     where: cpuElementwise.where,
+    copy,
+    copyInto,
   },
   wasm: {
     name: "wasm",
@@ -92,6 +100,8 @@ const BACKENDS: Record<BackendName, Backend> = {
     unary: (op, x, dtype) => wasmUnary(op, x, dtype) ?? cpuElementwise.unary(op, x, dtype),
     binary: (op, a, b, shape, dtype) => wasmBinary(op, a, b, shape, dtype) ?? cpuElementwise.binary(op, a, b, shape, dtype),
     where: cpuElementwise.where,
+    copy,
+    copyInto,
   },
 };
 

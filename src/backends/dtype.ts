@@ -3,7 +3,7 @@
  * `float64` is there for gradient checking; `int32` for indices and labels; `bool` for masks and
  * comparison results (one byte per element, 0 or 1). Only the float types carry gradients.
  */
-import { describe, invalidArgument } from "../errors.js";
+import { AdError, describe, invalidArgument } from "../errors.js";
 
 export const DTYPES = ["float32", "float64", "int32", "bool"] as const;
 export type DType = (typeof DTYPES)[number];
@@ -26,6 +26,12 @@ const CONSTRUCTORS = {
 
 /** The `op` of an allocation failure whose caller named none: `bind` renames it to its primitive. */
 export const UNNAMED_ALLOCATION = "allocate";
+
+/** `error` with an unnamed allocation failure renamed to `op` (the op the user called); any other error as it is. */
+export function nameAllocation(error: unknown, op: string): unknown {
+  if (!(error instanceof AdError) || error.details.op !== UNNAMED_ALLOCATION) return error;
+  return new AdError(error.code, error.message.slice(UNNAMED_ALLOCATION.length + 2), { ...error.details, op });
+}
 
 /**
  * A zeroed typed array of `n` elements for `dtype`: every tensor's storage is made here. When the

@@ -4,12 +4,12 @@
  * with a history cannot be overwritten, a tensor that requires a gradient only under `noGrad`, and a
  * graph that recorded x before the write refuses to run backward through it (version.ts).
  */
-import { copyStrided, broadcastStrides } from "../backends/cpu/kernels/strided.js";
+import { kernels } from "../backends/backend.js";
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { isGradEnabled } from "./autograd/mode.js";
 import { lift } from "./primitives/lift.js";
 import { broadcastShapes, formatShape, sameShape } from "./shape.js";
-import { elements, fromStorage, Tensor } from "./tensor.js";
+import { fromStorage, Tensor } from "./tensor.js";
 import { bumpVersion } from "./version.js";
 
 export function assign(target: Tensor, value: unknown): Tensor {
@@ -43,8 +43,8 @@ export function assign(target: Tensor, value: unknown): Tensor {
     );
   }
   // A value that reads the same storage (x.assign(x.transpose())) is copied first, so no write lands before its read.
-  if (v.storage === target.storage) v = fromStorage(elements(v), v.dtype, [...v.shape], v.device);
-  copyStrided(target.shape, v.storage, v.offset, broadcastStrides(v.shape, v.strides, target.shape), target.storage, target.offset, target.strides);
+  if (v.storage === target.storage) v = fromStorage(kernels().copy(v), v.dtype, [...v.shape], v.device);
+  kernels().copyInto(target, v);
   bumpVersion(target.storage);
   return target;
 }

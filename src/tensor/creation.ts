@@ -46,10 +46,21 @@ function dtypeOption(op: string, opts: CreateOptions, fallback: DType = "float32
 
 /** A new leaf over `storage`, marked as requiring a gradient when the (checked) options ask. */
 function created(op: string, opts: CreateOptions, storage: Storage, dtype: DType, shape: readonly number[]): Tensor {
-  const device = opts.device === undefined ? defaultDevice() : expectDevice(op, opts.device);
-  const t = device === host ? fromStorage(storage, dtype, shape) : new Tensor(device.write(storage) as Storage, dtype, shape, contiguousStrides(shape), 0, device);
+  const t = placed(storage, dtype, shape, opts.device === undefined ? defaultDevice() : expectDevice(op, opts.device));
   t.requiresGrad = opts.requiresGrad === true;
   return t;
+}
+
+/** A tensor on `device` holding `storage` (host data, written to the device), unchecked: for the engine's own constants. */
+export function placed(storage: Storage, dtype: DType, shape: readonly number[], device: Device): Tensor {
+  return device === host ? fromStorage(storage, dtype, shape) : new Tensor(device.write(storage) as Storage, dtype, shape, contiguousStrides(shape), 0, device);
+}
+
+/** A rank-0 tensor of `value` in `dtype` on `device`, unchecked (a number operand: primitives/lift.ts). */
+export function constant(value: number, dtype: DType, device: Device): Tensor {
+  const storage = allocate(dtype, 1);
+  storage[0] = coerce(dtype, value);
+  return placed(storage, dtype, [], device);
 }
 
 /**

@@ -16,7 +16,7 @@ import { activeLevels, propagateTangents } from "./autograd/forward.js";
 import { activeTrace } from "./interpreters/trace.js";
 import { isGradEnabled, noGrad } from "./autograd/mode.js";
 import { Node } from "./autograd/node.js";
-import { allocate, UNNAMED_ALLOCATION, type DType } from "./dtype.js";
+import { allocate, nameAllocation, type DType } from "./dtype.js";
 import { contiguousStrides } from "./shape.js";
 import { disposedError, Tensor } from "./tensor.js";
 import { host, type Device } from "../backends/device.js";
@@ -110,9 +110,7 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
       return abstractTensor(type, place);
     } catch (error) {
       // A kernel allocates its output without knowing which op it serves: name it here.
-      if (error instanceof AdError && error.details.op === UNNAMED_ALLOCATION)
-        throw new AdError(error.code, error.message.slice(UNNAMED_ALLOCATION.length + 2), { ...error.details, op: prim.name });
-      throw error;
+      throw nameAllocation(error, prim.name);
     }
   });
   // A kernel may hand back an input unchanged (contiguous of a contiguous tensor): the output needs a

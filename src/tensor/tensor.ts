@@ -7,12 +7,12 @@
  * by `methods.ts`: this file imports no primitive, so no primitive's import of `Tensor` is a cycle.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
-import { copyStrided } from "../backends/cpu/kernels/strided.js";
+import { kernels } from "../backends/backend.js";
 import { host, noSyncRead, type Device } from "../backends/device.js";
 import type { Node } from "./autograd/node.js";
 import { assertConcrete } from "./interpreters/abstract.js";
 import { activeTrace } from "./interpreters/trace.js";
-import { allocate, isFloat, UNNAMED_ALLOCATION, type DType, type Storage } from "./dtype.js";
+import { allocate, isFloat, nameAllocation, type DType, type Storage } from "./dtype.js";
 import { contiguousStrides, formatShape, sizeOf, type Shape } from "./shape.js";
 
 export type { Device };
@@ -205,24 +205,13 @@ Object.defineProperty(Tensor.prototype, (Symbol as { dispose?: symbol }).dispose
   },
 });
 
-/**
- * t's elements, row-major, in a fresh array, read in place from its storage: for kernels, which run
- * on the device (every device's buffers are host memory today), where `data()` is the user's read.
- */
-export function elements(t: Tensor, op = UNNAMED_ALLOCATION): Storage {
-  return elementsOf(t, t.storage, op);
-}
-
 /** t's elements of `buffer` (its storage as read back to the host), row-major, in a fresh array. */
 function elementsOf(t: Tensor, buffer: Storage, op: string): Storage {
-  const n = t.size;
-  const out = allocate(t.dtype, n, op);
-  if (t.isContiguous()) {
-    out.set(buffer.subarray(t.offset, t.offset + n));
-    return out;
+  try {
+    return kernels().copy({ storage: buffer, dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset });
+  } catch (error) {
+    throw nameAllocation(error, op);
   }
-  copyStrided(t.shape, buffer, t.offset, t.strides, out, 0, contiguousStrides(t.shape));
-  return out;
 }
 
 /** `flat` (t's elements, row-major) nested to t's rank, booleans for `bool`. */

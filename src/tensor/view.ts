@@ -5,7 +5,8 @@
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { contiguousStrides, expectAxisList, expectShape, formatShape, normalizeAxis, sizeOf, type Shape } from "./shape.js";
-import { elements, Tensor } from "./tensor.js";
+import { kernels } from "../backends/backend.js";
+import { Tensor } from "./tensor.js";
 
 function expectTensor(op: string, t: unknown): Tensor {
   if (!(t instanceof Tensor)) throw invalidArgument(op, `expected a Tensor, got ${describe(t)}`, { got: describe(t) });
@@ -16,7 +17,7 @@ function expectTensor(op: string, t: unknown): Tensor {
 export function contiguous<S extends Shape>(t: Tensor<S>): Tensor<S> {
   expectTensor("contiguous", t);
   if (t.isContiguous()) return t;
-  return new Tensor(elements(t), t.dtype, t.shape, contiguousStrides(t.shape), 0, t.device);
+  return new Tensor(kernels().copy(t), t.dtype, t.shape, contiguousStrides(t.shape), 0, t.device);
 }
 
 /** The same elements in a new shape; one entry may be −1 (inferred). Copies only if not contiguous. */

@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { availableBackends, getBackend, kernels, setBackend } from "../../src/backends/backend.js";
+import { contiguousStrides } from "../../src/backends/shape.js";
 import type { View } from "../../src/backends/view.js";
 import { errorCode, thrown } from "../support/errorCode.js";
 
@@ -112,5 +113,89 @@ describe.each(availableBackends())("gather routines on %s", (backend) => {
     expect(Array.from(kernels().gatherPlanes(x, argmax, 1, 2))).toEqual([11, 12]);
     const g: View = { storage: Float64Array.from([1, 2]), dtype: "float64", shape: [1, 1, 1, 2], strides: [2, 2, 2, 1], offset: 0 };
     expect(Array.from(kernels().scatterPlanes(g, argmax, 2, 3))).toEqual([0, 0, 0, 0, 1, 2]);
+  });
+});
+
+/** Every multi-index of `shape`, row-major. */
+function indicesOf(shape: readonly number[]): number[][] {
+  let out: number[][] = [[]];
+  for (const d of shape) out = out.flatMap((prefix) => Array.from({ length: d }, (_, i) => [...prefix, i]));
+  return out;
+}
+
+const at = (v: View, index: readonly number[]): number => v.storage[v.offset + index.reduce((o, i, axis) => o + i * v.strides[axis], 0)];
+
+const DTYPES = ["float32", "float64", "int32", "bool"] as const;
+const CONSTRUCTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array };
+
+/** A view of `shape` over a fresh buffer: its axes laid out in the order `layout`, every step `gap` apart, after `offset` slots. */
+const stridedView = fc
+  .record({
+    shape: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }),
+    dtype: fc.constantFrom(...DTYPES),
+    offset: fc.integer({ min: 0, max: 3 }),
+    gap: fc.integer({ min: 1, max: 2 }),
+    seed: fc.integer({ min: 0, max: 1000 }),
+  })
+  .chain((r) => fc.tuple(fc.constant(r), fc.shuffledSubarray([...r.shape.keys()], { minLength: r.shape.length, maxLength: r.shape.length })))
+  .map(([{ shape, dtype, offset, gap, seed }, layout]): View => {
+    const strides = new Array<number>(shape.length).fill(0);
+    let step = gap;
+    for (const axis of [...layout].reverse()) {
+      strides[axis] = step;
+      step *= Math.max(shape[axis], 1);
+    }
+    const storage = new CONSTRUCTORS[dtype](offset + step);
+    for (let i = 0; i < storage.length; i++) storage[i] = dtype === "bool" ? (i + seed) % 2 : ((i * 7 + seed) % 23) - 11;
+    return { storage, dtype, shape, strides, offset };
+  });
+
+describe.each(availableBackends())("copy routines on %s", (backend) => {
+  it("copy returns a row-major buffer of the view's dtype holding its elements, for any strides, offset and dtype", () => {
+    setBackend(backend);
+    fc.assert(
+      fc.property(stridedView, (v) => {
+        const out = kernels().copy(v);
+        expect(out).toBeInstanceOf(CONSTRUCTORS[v.dtype]);
+        expect(Array.from(out)).toEqual(indicesOf(v.shape).map((i) => at(v, i)));
+        expect(out.buffer).not.toBe(v.storage.buffer);
+      }),
+    );
+  });
+
+  it("copyInto writes a broadcast source into the target's strided positions and nowhere else", () => {
+    setBackend(backend);
+    fc.assert(
+      fc.property(
+        stridedView.chain((target) =>
+          fc.tuple(
+            fc.constant(target),
+            // The source keeps a suffix of the target's axes, some of them as size 1 (broadcast).
+            fc.integer({ min: 0, max: target.shape.length }),
+            fc.array(fc.boolean(), { minLength: target.shape.length, maxLength: target.shape.length }),
+          ),
+        ),
+        ([target, lead, ones]) => {
+          const shape = target.shape.slice(lead).map((d, i) => (ones[lead + i] ? 1 : d));
+          const storage = new CONSTRUCTORS[target.dtype](1 + shape.reduce((a, b) => a * b, 1));
+          storage.forEach((_, i) => (storage[i] = target.dtype === "bool" ? 1 - (i % 2) : 100 + i));
+          const source: View = { storage, dtype: target.dtype, shape, strides: contiguousStrides(shape), offset: 1 };
+          const before = Array.from(target.storage);
+          const written = new Map<number, number>();
+          for (const i of indicesOf(target.shape)) {
+            const slot = target.offset + i.reduce((o, x, axis) => o + x * target.strides[axis], 0);
+            written.set(
+              slot,
+              at(
+                source,
+                i.slice(lead).map((x, axis) => (shape[axis] === 1 ? 0 : x)),
+              ),
+            );
+          }
+          kernels().copyInto(target, source);
+          expect(Array.from(target.storage)).toEqual(before.map((x, slot) => written.get(slot) ?? x));
+        },
+      ),
+    );
   });
 });

@@ -26,6 +26,7 @@ import { rng } from "../../src/tensor/rng.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
 import { erf } from "../../src/scalar/index.js";
 import { expectAllClose } from "../support/allclose.js";
+import { countingDevice } from "../support/countingDevice.js";
 import { thrown } from "../support/errorCode.js";
 import { checkModuleGradients } from "./gradcheck.js";
 
@@ -264,6 +265,13 @@ describe("Dropout", () => {
     });
     expect(flat(new Dropout(0.3, { rng: rng(1) }).forward(x))).toEqual(y);
     expect(flat(new Dropout(0.3, { rng: rng(2) }).forward(x))).not.toEqual(y);
+  });
+
+  it("on a second device: the mask is made there, and drops what it drops on the host", async () => {
+    const x = randn([4, 5], { rng: rng(0) });
+    const y = new Dropout(0.5, { rng: rng(1) }).forward(x.to(countingDevice()));
+    expect(y.device.name).toBe("counting");
+    expect(Array.from(await y.read())).toEqual(flat(new Dropout(0.5, { rng: rng(1) }).forward(x)));
   });
 
   it("evaluation: the identity; p outside [0, 1) is refused", () => {

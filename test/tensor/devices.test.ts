@@ -8,6 +8,7 @@ import fc from "fast-check";
 import {
   abs,
   add,
+  avgPool2d,
   registerDevice,
   arange,
   concat,
@@ -20,6 +21,9 @@ import {
   getDevice,
   grad,
   gt,
+  hessian,
+  jacfwd,
+  jacrev,
   jvp,
   linspace,
   logSoftmax,
@@ -41,6 +45,7 @@ import {
   to,
   where,
   zeros,
+  type DeviceBuffer,
   type Tensor,
 } from "../../src/tensor/index.js";
 import { mseLoss } from "../../src/nn/index.js";
@@ -237,6 +242,43 @@ describe("a whole computation on the device", () => {
     expect(await g.read()).toEqual((grad(f)(host) as Tensor).data());
     const [, dy] = jvp(f, [there], [ones([2, 3], { dtype: "float64", device: "counting" })]);
     expect(dy.device).toBe(counting);
+  });
+});
+
+describe("host code writes into no device buffer", () => {
+  // Every buffer the device takes over (write, adopt) is snapshotted at that moment; none may change
+  // afterwards, as one did when backward's seed or a Jacobian's basis was a host write into zeros.
+  // Constants that rules build (prod's pair products, avgPool2d's weights) are made on the device.
+  const cases: Record<string, (a: Tensor) => unknown> = {
+    "backward's seed": (a) => sum(mul(a, a)).backward(),
+    "grad's seed": (a) => grad((b: Tensor) => sum(sin(b)))(a),
+    "jacrev's basis": (a) => jacrev((b: Tensor) => sin(b))(a),
+    "jacfwd's basis": (a) => jacfwd((b: Tensor) => sin(b))(a),
+    "prod's second derivative": (a) => hessian((b: Tensor) => prod(b))(a),
+    "avgPool2d": (a) => grad((b: Tensor) => sum(avgPool2d(b.reshape([1, 1, 2, 3]), { kernel: 2, stride: 1 })))(a),
+  };
+  it.each(Object.keys(cases))("%s", (name) => {
+    const handed: [DeviceBuffer, number[]][] = [];
+    const { write, adopt } = counting;
+    counting.write = (data) => {
+      const buffer = write(data);
+      handed.push([buffer, Array.from(buffer)]);
+      return buffer;
+    };
+    counting.adopt = (buffer) => {
+      handed.push([adopt(buffer), Array.from(buffer)]);
+      return buffer;
+    };
+    try {
+      const a = randn([2, 3], { dtype: "float64", rng: rng(3), device: "counting" }).requireGrad();
+      handed.length = 0;
+      cases[name](a);
+    } finally {
+      counting.write = write;
+      counting.adopt = adopt;
+    }
+    expect(handed.length).toBeGreaterThan(0);
+    for (const [buffer, snapshot] of handed) expect(Array.from(buffer)).toEqual(snapshot);
   });
 });
 

@@ -32,6 +32,6 @@ export class Dropout extends Module {
     const g = this.options.rng;
     const mask = allocate(x.dtype, x.size, "Dropout.forward");
     for (let i = 0; i < mask.length; i++) mask[i] = g.uniform() < keep ? 1 / keep : 0;
-    return mul(x, fromStorage(mask, x.dtype, [...x.shape]) as never);
+    return mul(x, fromStorage(mask, x.dtype, [...x.shape], x.device) as never);
   }
 }

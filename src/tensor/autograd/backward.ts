@@ -6,7 +6,7 @@
  */
 import { AdError, describe, expectBooleanOption, expectOptions, invalidArgument } from "../../errors.js";
 import { add } from "../primitives/arithmetic.js";
-import { zerosLike } from "../primitives/lift.js";
+import { fullLike, zerosLike } from "../primitives/lift.js";
 import { sumTo } from "../primitives/reduce.js";
 import { formatShape, sameShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -114,9 +114,7 @@ function seedFor(op: string, root: Tensor, grad: unknown): Tensor {
         shape: [...root.shape],
       });
     }
-    const one = zerosLike(root);
-    one.storage[one.offset] = 1;
-    return one;
+    return fullLike(root, 1);
   }
   if (!(grad instanceof Tensor)) throw invalidArgument(op, `grad must be a Tensor, got ${describe(grad)}`, { got: describe(grad) });
   if (!sameShape(grad.shape, root.shape)) {

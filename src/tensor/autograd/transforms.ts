@@ -6,10 +6,11 @@
  */
 import { AdError, describe, expectFunction, expectOptions, invalidArgument } from "../../errors.js";
 import { allocate, isFloat } from "../dtype.js";
+import { full } from "../creation.js";
 import { zerosLike } from "../primitives/lift.js";
 import { expand } from "../primitives/reduce.js";
 import { reshape } from "../primitives/shape.js";
-import { stack } from "../primitives/join.js";
+import { pad, stack } from "../primitives/join.js";
 import { formatShape, sameShape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
 import { Level, runWithLevel } from "./forward.js";
@@ -299,11 +300,9 @@ export function jvp<O = Tensor>(f: (...args: never[]) => O, primals: readonly Tr
   return [pass.output as O, pass.rebuild(pass.tangents) as O];
 }
 
-/** A one-hot tensor of `like`'s shape and dtype with 1 at flat position k. */
+/** A one-hot tensor of `like`'s shape, dtype and device with 1 at flat position k (a padded 1, made on the device). */
 function basis(like: Tensor, k: number): Tensor {
-  const e = zerosLike(like);
-  e.storage[k] = 1;
-  return e;
+  return reshape(pad(full([1], 1, { dtype: like.dtype, device: like.device }), [[k, like.size - 1 - k]]), like.shape);
 }
 
 /**
@@ -370,10 +369,9 @@ export function jacfwd(f: Fn, options?: GradOptions): (...args: never[]) => unkn
     inputs.forEach((arg, i) => {
       columns.push(
         arg.leaves.map((x, leaf) => {
-          const unit = zerosLike(x);
           const cols: Tensor[][] = [];
           for (let k = 0; k < x.size; k++) {
-            const pass = forwardPass(op, f, args, list, (ii, ll) => (ii === i && ll === leaf ? basis(unit, k) : null));
+            const pass = forwardPass(op, f, args, list, (ii, ll) => (ii === i && ll === leaf ? basis(x, k) : null));
             outputs = pass;
             cols.push(pass.tangents);
           }
@@ -418,9 +416,8 @@ export function jacrev(f: Fn, options?: GradOptions): (...args: never[]) => unkn
     const inputs = traced.groups.map(({ count, rebuild }, g) => ({ leaves: traced.inputs.slice(offsetOf(traced, g), offsetOf(traced, g) + count), rebuild }));
     // rows[j][k]: the cotangents of every input tensor for the unit cotangent at element k of output j.
     const rows = outputs.leaves.map((y) => {
-      const unit = zerosLike(y);
       const out: Tensor[][] = [];
-      for (let k = 0; k < y.size; k++) out.push(cotangentsOf([y], [basis(unit, k)], traced.inputs, { createGraph: traced.nested, retainGraph: true }));
+      for (let k = 0; k < y.size; k++) out.push(cotangentsOf([y], [basis(y, k)], traced.inputs, { createGraph: traced.nested, retainGraph: true }));
       return out;
     });
     return jacobianTree(outputs, inputs, single, (j, i, leaf) => {

@@ -116,14 +116,17 @@ export function indexSelect(x: Tensor, axis: number, indices: Tensor): Tensor {
   const a = normalizeAxis(op, axis, t.rank);
   const idx = expectIndices(op, indices);
   if (idx.rank !== 1) throw invalidArgument(op, `indices must be 1-D, got shape ${formatShape(idx.shape)}`, { argument: "indices", shape: [...idx.shape] });
-  const size = t.shape[a];
-  for (let k = 0; k < idx.size; k++) {
-    const i = idx.storage[idx.offset + k * idx.strides[0]];
-    if (i < 0 || i >= size) throw outOfRange(op, i, [k], a, size);
-  }
   const shape = t.shape.map((d, i) => (i === a ? idx.size : d));
   const along = shape.map((d, i) => (i === a ? d : 1));
-  return bind(gatherP, [t, expand(reshape(idx, along), shape)], { axis: a });
+  try {
+    return bind(gatherP, [t, expand(reshape(idx, along), shape)], { axis: a });
+  } catch (error) {
+    // The gather kernel checks each index where it reads it, at its position in the expanded indices
+    // (the first bad one in row-major order sits at 0 on every other axis): name the op called and idx's position.
+    const details = error instanceof AdError && error.details.op === gatherP.name ? error.details : undefined;
+    if (details === undefined || !("index" in details)) throw error;
+    throw outOfRange(op, details.index as number, [(details.position as number[])[a]], a, t.shape[a]);
+  }
 }
 
 export const oneHotP: Primitive<{ readonly depth: number; readonly dtype: FloatDType }> = definePrimitive<{ readonly depth: number; readonly dtype: FloatDType }>("oneHot", {

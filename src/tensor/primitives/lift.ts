@@ -3,8 +3,10 @@
  * (dtype.ts `resultType`), numbers become rank-0 constants of it.
  */
 import { AdError, describe, invalidArgument } from "../../errors.js";
-import { allocate, coerce, type DType, isFloat, resultType, weakResultType } from "../dtype.js";
-import { fromStorage, Tensor } from "../tensor.js";
+import { host } from "../../backends/device.js";
+import { constant, eye, full, placed } from "../creation.js";
+import { allocate, type DType, isFloat, resultType, weakResultType } from "../dtype.js";
+import { Tensor } from "../tensor.js";
 import { cast } from "./cast.js";
 
 /** A tensor or a plain number (a weakly typed constant: see dtype.ts `weakResultType`). */
@@ -14,9 +16,7 @@ export function lift(op: string, x: unknown, like: Tensor | undefined, argument:
   if (x instanceof Tensor) return x;
   if (typeof x === "number") {
     const dtype = like === undefined ? "float32" : weakResultType(like.dtype, x);
-    const storage = allocate(dtype, 1);
-    storage[0] = coerce(dtype, x);
-    return fromStorage(storage, dtype, [], like?.device);
+    return constant(x, dtype, like?.device ?? host);
   }
   throw invalidArgument(op, `${argument} must be a Tensor or a number, got ${describe(x)}`, { argument, got: describe(x) });
 }
@@ -72,5 +72,15 @@ export function countable(t: Tensor): Tensor {
 
 /** Zeros of `like`'s shape and dtype (the tangent of something that does not depend on the inputs). */
 export function zerosLike(like: Tensor): Tensor {
-  return fromStorage(allocate(like.dtype, like.size), like.dtype, [...like.shape], like.device);
+  return placed(allocate(like.dtype, like.size), like.dtype, [...like.shape], like.device);
+}
+
+/** `value` everywhere in `like`'s shape, dtype and device (backward's seed). */
+export function fullLike(like: Tensor, value: number): Tensor {
+  return full(like.shape, value, { dtype: like.dtype, device: like.device });
+}
+
+/** The n×n identity in `like`'s dtype, on its device (a rule's constant). */
+export function eyeLike(like: Tensor, n: number): Tensor {
+  return eye(n, n, { dtype: like.dtype, device: like.device });
 }

@@ -13,7 +13,6 @@
 import { kernels } from "../../backends/backend.js";
 import { type Pair, type WindowGeometry, windowCount } from "../../backends/cpu/kernels/conv.js";
 import { AdError, describe, expectOptions, invalidArgument } from "../../errors.js";
-import { allocate } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { formatShape, type Shape } from "../shape.js";
 import { fromStorage, type Tensor } from "../tensor.js";
@@ -21,6 +20,7 @@ import type { Pool2d } from "../types.js";
 import { conv2d, expectNCHW, expectPair, type PairLike } from "./conv.js";
 import { expectFloat } from "./lift.js";
 import { reshape } from "./shape.js";
+import { full } from "../creation.js";
 
 export interface PoolParams extends WindowGeometry {
   readonly kernel: Pair;
@@ -147,8 +147,7 @@ export function avgPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   const [t, { kernel, stride, padding }, [outH, outW]] = poolParams("avgPool2d", x, options);
   const [N, C, H, W] = t.shape;
   const taps = kernel[0] * kernel[1];
-  const weights = allocate(t.dtype, taps).fill(1 / taps);
-  const w = fromStorage(weights, t.dtype, [1, 1, kernel[0], kernel[1]]);
+  const w = full([1, 1, kernel[0], kernel[1]], 1 / taps, { dtype: t.dtype, device: t.device });
   const y = conv2d(reshape(t, [N * C, 1, H, W]), w, { stride, padding });
   return reshape(y, [N, C, outH, outW]);
 }

@@ -10,14 +10,14 @@ import { broadcastAxes } from "../../backends/cpu/kernels/reduce.js";
 import { defineFold, MAX, MIN, SUM } from "../../backends/cpu/kernels/fold.js";
 import { reduceOp } from "../../backends/dispatch.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
-import { allocate, isFloat } from "../dtype.js";
+import { isFloat } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { expectAxisList, formatShape, normalizeAxis, sameShape, type Shape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
 import type { Reduced } from "../types.js";
 import * as view from "../view.js";
-import { add, div, mul } from "./arithmetic.js";
-import { countable, expectFloat, expectNumeric } from "./lift.js";
+import { add, div, mul, sub } from "./arithmetic.js";
+import { countable, expectFloat, expectNumeric, eyeLike } from "./lift.js";
 import { operands, permute, reshape, slice, unsqueeze } from "./shape.js";
 import { sameRule } from "./rules.js";
 
@@ -166,11 +166,9 @@ function ungroup(r: Tensor, shape: readonly number[], axes: readonly number[]): 
 function pairProducts(x: Tensor, axes: readonly number[]): { others: Tensor } {
   const xr = group(x, axes);
   const n = xr.shape[xr.rank - 1];
-  const eye = allocate(x.dtype, n * n);
-  const off = allocate(x.dtype, n * n);
-  for (let i = 0; i < n * n; i++) (i % (n + 1) === 0 ? eye : off)[i] = 1;
-  const offDiagonal = fromStorage(off, x.dtype, [n, n]);
-  const rows = add(mul(expand(unsqueeze(xr, -2), [...xr.shape.slice(0, -1), n, n]), offDiagonal), fromStorage(eye, x.dtype, [n, n]));
+  const identity = eyeLike(x, n);
+  const offDiagonal = sub(1, identity);
+  const rows = add(mul(expand(unsqueeze(xr, -2), [...xr.shape.slice(0, -1), n, n]), offDiagonal), identity);
   return { others: mul(bind(prodOthersP, [rows], { axes: [rows.rank - 1] }), offDiagonal) };
 }
 

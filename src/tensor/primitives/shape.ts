@@ -3,12 +3,12 @@
  * `view.ts`; their VJPs move the cotangent back (reshape back, inverse permutation, unslice). expand
  * and `sumTo` live with sum in reduce.ts: expand's VJP is a sum and sum's VJP an expand.
  */
+import { kernels } from "../../backends/backend.js";
 import { allocate } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { describe, invalidArgument } from "../../errors.js";
 import { expectAxisList, normalizeAxis, sizeOf, type Shape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
-import { copyStrided } from "../../backends/cpu/kernels/strided.js";
 import type { ReshapeCheck, Reshaped, SqueezeCheck, Sliced, Squeezed, Unsqueezed } from "../types.js";
 import * as view from "../view.js";
 import { sameRule } from "./rules.js";
@@ -81,8 +81,7 @@ export const unsliceP: Primitive<{ readonly shape: readonly number[]; readonly s
   abstract: ([g], { shape }) => ({ shape, dtype: g.dtype }),
   impl: ([g], { shape, specs }) => {
     const out = fromStorage(allocate(g.dtype, sizeOf(shape)), g.dtype, [...shape]);
-    const target = view.slice(out, specs);
-    copyStrided(g.shape, g.storage, g.offset, g.strides, target.storage, target.offset, target.strides);
+    kernels().copyInto(view.slice(out, specs), g);
     return out;
   },
   vjp: ({ cotangent: g, params: { specs } }) => [bind(sliceP, [g], { specs })],

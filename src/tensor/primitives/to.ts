@@ -2,10 +2,10 @@
  * to: a copy of x on another device (contiguous, same dtype and shape). Linear, and its own adjoint
  * up to direction: the cotangent is copied back to x's device, the tangent goes along with x.
  */
-import { copyStrided } from "../../backends/cpu/kernels/strided.js";
+import { kernels } from "../../backends/backend.js";
 import { expectDevice, type Device } from "../../backends/device.js";
 import { describe, invalidArgument } from "../../errors.js";
-import { allocate, type Storage } from "../dtype.js";
+import type { Storage } from "../dtype.js";
 import { bind, definePrimitive } from "../primitive.js";
 import { contiguousStrides } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -15,9 +15,7 @@ export const toP = definePrimitive<{ readonly device: Device }>("to", {
   placement: ({ device }) => device,
   impl: ([x], { device }) => {
     // Every device's buffers are host memory today (backends/device.ts), so x's are read in place.
-    const flat = allocate(x.dtype, x.size, "to");
-    copyStrided(x.shape, x.storage, x.offset, x.strides, flat, 0, contiguousStrides(x.shape));
-    return new Tensor(device.write(flat) as Storage, x.dtype, [...x.shape], contiguousStrides(x.shape), 0, device);
+    return new Tensor(device.write(kernels().copy(x)) as Storage, x.dtype, [...x.shape], contiguousStrides(x.shape), 0, device);
   },
   vjp: ({ cotangent: g, inputs: [x] }) => [to(g, x.device)],
   jvp: ({ tangents: [dx], params: { device } }) => to(dx as Tensor, device),

@@ -7,7 +7,9 @@
  * add [B, N] + [N] is two. The loops themselves are plain (no callback per element): the outer axes
  * are counted row by row, the innermost runs as a tight loop with constant strides.
  */
-import type { Shape } from "../../shape.js";
+import { allocate, type Storage } from "../../dtype.js";
+import { contiguousStrides, sizeOf, type Shape } from "../../shape.js";
+import type { View } from "../../view.js";
 
 /**
  * Strides of a tensor of `shape` read as if broadcast to `out` (right-aligned; 0 where the tensor
@@ -95,4 +97,34 @@ export function copyStrided(
     if (s === 1 && t === 1) for (const end = i + inner; i < end; i++, o++) dst[o] = src[i];
     else for (let k = 0; k < inner; k++, i += s, o += t) dst[o] = src[i];
   }
+}
+
+/** A row-major copy of the view `v` (any strides, offset) in a fresh buffer of its dtype. */
+export function copy(v: View): Storage {
+  const n = sizeOf(v.shape);
+  const out = allocate(v.dtype, n);
+  if (isRowMajor(v.shape, v.strides)) out.set(v.storage.subarray(v.offset, v.offset + n));
+  else copyStrided(v.shape, v.storage, v.offset, v.strides, out, 0, contiguousStrides(v.shape));
+  return out;
+}
+
+/**
+ * Writes `source`, broadcast to `target`'s shape, into `target`'s own buffer at its strided positions
+ * (an in-place write: assignment, or a cotangent landing in a slice of a zero buffer). The caller
+ * has checked that the shapes broadcast, that no two target elements share a slot, and that the
+ * source does not read the target's buffer.
+ */
+export function copyInto(target: View, source: View): void {
+  copyStrided(target.shape, source.storage, source.offset, broadcastStrides(source.shape, source.strides, target.shape), target.storage, target.offset, target.strides);
+}
+
+/** Whether `strides` step through `shape` in row-major order without gaps (size-1 axes are free). */
+function isRowMajor(shape: Shape, strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    if (shape[axis] === 1) continue;
+    if (strides[axis] !== expected) return false;
+    expected *= shape[axis];
+  }
+  return true;
 }
