@@ -15,7 +15,10 @@ import * as cpuGather from "./cpu/kernels/gather.js";
 import * as cpuGroups from "./cpu/kernels/groups.js";
 import * as cpuJoin from "./cpu/kernels/join.js";
 import { matmul as cpuMatmul } from "./cpu/kernels/matmul.js";
+import { reduce as cpuReduce } from "./cpu/kernels/reduce.js";
+import type { DType, Storage } from "./dtype.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
+import type { View } from "./view.js";
 import * as wasmConv from "./wasm/conv.js";
 import { binary as wasmBinary, unary as wasmUnary } from "./wasm/elementwise.js";
 import { simdAvailable } from "./wasm/features.js";
@@ -46,15 +49,14 @@ export interface Backend {
   maxPool2dArgmax: typeof cpuConv.maxPool2dArgmax;
   gatherPlanes: typeof cpuConv.gatherPlanes;
   scatterPlanes: typeof cpuConv.scatterPlanes;
-  // The elementwise ops and reductions return undefined for what the backend leaves to the
-  // reference kernel (an op, dtype, layout or size it has no kernel for); the cpu backend is the
-  // reference, so it declines them all.
+  // The elementwise ops return undefined for what the backend leaves to the reference kernel (an op,
+  // dtype, layout or size it has no kernel for); the cpu backend is the reference, so it declines them all.
   /** op(x) elementwise into a new contiguous tensor of x's dtype. */
   unary(op: UnaryOp, x: Tensor): Tensor | undefined;
   /** op(a, b) elementwise with broadcasting, both of one dtype. */
   binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor | undefined;
-  /** op over `axes` (normalised, sorted), as the reference's `reduceAxes`. */
-  reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor | undefined;
+  /** op over `axes` (normalised, sorted) into a new row-major buffer of the kept axes, in `dtype` (x's by default). */
+  reduce(op: ReduceOp, x: View, axes: readonly number[], keepDims: boolean, dtype?: DType): Storage;
 }
 
 const conv = ({ conv2d, conv2dInputGrad, conv2dWeightGrad }: typeof cpuConv | typeof wasmConv) => ({ conv2d, conv2dInputGrad, conv2dWeightGrad });
@@ -67,8 +69,16 @@ const { maxPool2dArgmax, gatherPlanes, scatterPlanes } = cpuConv;
 const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes };
 
 const BACKENDS: Record<BackendName, Backend> = {
-  cpu: { name: "cpu", matmul: cpuMatmul, ...conv(cpuConv), ...routines, unary: reference, binary: reference, reduce: reference },
-  wasm: { name: "wasm", matmul: wasmMatmul, ...conv(wasmConv), ...routines, unary: wasmUnary, binary: wasmBinary, reduce: wasmReduce },
+  cpu: { name: "cpu", matmul: cpuMatmul, ...conv(cpuConv), ...routines, unary: reference, binary: reference, reduce: cpuReduce },
+  wasm: {
+    name: "wasm",
+    matmul: wasmMatmul,
+    ...conv(wasmConv),
+    ...routines,
+    unary: wasmUnary,
+    binary: wasmBinary,
+    reduce: (op, x, axes, keepDims, dtype) => wasmReduce(op, x, axes, keepDims, dtype) ?? cpuReduce(op, x, axes, keepDims, dtype),
+  },
 };
 
 /** The backends this engine can run, fastest first. */

@@ -6,9 +6,7 @@
  */
 import { kernels } from "./backend.js";
 import { binaryKernel, unaryKernel } from "./cpu/kernels/elementwise.js";
-import type { Fold } from "./cpu/kernels/fold.js";
-import { reduceAxes } from "./cpu/kernels/reduce.js";
-import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
+import type { BinaryOp, UnaryOp } from "./ops.js";
 import type { Tensor } from "../tensor/tensor.js";
 
 /** y = f(x) elementwise, in x's dtype. */
@@ -21,9 +19,4 @@ export function unaryOp(op: UnaryOp, f: (x: number) => number): (x: Tensor) => T
 export function binaryOp(op: BinaryOp, f: (x: number, y: number) => number): (a: Tensor, b: Tensor) => Tensor {
   const reference = binaryKernel(f);
   return (a, b) => kernels().binary(op, a, b) ?? reference(op, a, b);
-}
-
-/** The fold of x over `axes` (normalised, sorted), as `reduceAxes`. */
-export function reduceOp(op: ReduceOp, fold: Fold): (x: Tensor, axes: readonly number[], keepDims: boolean) => Tensor {
-  return (x, axes, keepDims) => kernels().reduce(op, x, axes, keepDims) ?? reduceAxes(x, axes, fold, keepDims);
 }

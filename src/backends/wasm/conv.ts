@@ -12,8 +12,7 @@
  * where packing costs more than it saves).
  */
 import { conv2d as referenceConv2d, conv2dInputGrad as referenceInputGrad, conv2dWeightGrad as referenceWeightGrad, type WindowGeometry } from "../cpu/kernels/conv.js";
-import { SUM } from "../cpu/kernels/fold.js";
-import { reduceAxes } from "../cpu/kernels/reduce.js";
+import { reduce } from "../cpu/kernels/reduce.js";
 import { allocate, type DType, type Storage } from "../dtype.js";
 import { fromStorage, type Tensor } from "../../tensor/tensor.js";
 import { permute, reshape } from "../../tensor/view.js";
@@ -134,7 +133,7 @@ export function conv2dWeightGrad(x: Tensor, gy: Tensor, geo: WindowGeometry, KH:
   if (work(g, F) < minWork || x.size === 0 || gy.size === 0) return referenceWeightGrad(x, gy, geo, KH, KW);
   const cols = im2col(x, g);
   const perImage = matmul(reshape(gy, [g.N, F, OH * OW]), permute(cols, [0, 2, 1]), [g.N]);
-  return reshape(reduceAxes(perImage, [0], SUM, false), [F, g.C, KH, KW]);
+  return fromStorage(reduce("sum", perImage, [0], false), x.dtype, [F, g.C, KH, KW]);
 }
 
 /** dx = col2im(Wᵀ · g[n]) for every image. */

@@ -3,11 +3,10 @@
  * `view.ts`; their VJPs move the cotangent back (reshape back, sum the broadcast axes, inverse
  * permutation). `sumTo` is the engine's one "unbroadcast", built from them so it is differentiable.
  */
-import { broadcastAxes } from "../../backends/cpu/kernels/reduce.js";
 import { allocate } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { describe, invalidArgument } from "../../errors.js";
-import { expectAxisList, normalizeAxis, sameShape, sizeOf, type Shape } from "../shape.js";
+import { broadcastAxes, expectAxisList, normalizeAxis, sameShape, sizeOf, type Shape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
 import { copyStrided } from "../../backends/cpu/kernels/strided.js";
 import type { ReshapeCheck, Reshaped, SqueezeCheck, Sliced, Squeezed, Unsqueezed } from "../types.js";
