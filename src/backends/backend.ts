@@ -33,7 +33,8 @@ export type BackendName = "cpu" | "wasm";
 /** The kernels a backend provides (the primitives call these). */
 export interface Backend {
   readonly name: BackendName;
-  matmul(a: Tensor, b: Tensor, batch: Shape): Tensor;
+  /** [...batchA, m, k] · [...batchB, k, n] into a new row-major [...batch, m, n] in `dtype` (a's by default). */
+  matmul(a: View, b: View, batch: Shape, dtype?: DType): Storage;
   conv2d: typeof cpuConv.conv2d;
   conv2dInputGrad: typeof cpuConv.conv2dInputGrad;
   conv2dWeightGrad: typeof cpuConv.conv2dWeightGrad;
@@ -59,7 +60,6 @@ export interface Backend {
   reduce(op: ReduceOp, x: View, axes: readonly number[], keepDims: boolean, dtype?: DType): Storage;
 }
 
-const conv = ({ conv2d, conv2dInputGrad, conv2dWeightGrad }: typeof cpuConv | typeof wasmConv) => ({ conv2d, conv2dInputGrad, conv2dWeightGrad });
 const reference = () => undefined;
 // The routines no backend but the reference implements yet: every backend runs the reference's.
 const { gather, scatterAdd, oneHot } = cpuGather;
@@ -69,11 +69,24 @@ const { maxPool2dArgmax, gatherPlanes, scatterPlanes } = cpuConv;
 const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes };
 
 const BACKENDS: Record<BackendName, Backend> = {
-  cpu: { name: "cpu", matmul: cpuMatmul, ...conv(cpuConv), ...routines, unary: reference, binary: reference, reduce: cpuReduce },
+  cpu: {
+    name: "cpu",
+    matmul: cpuMatmul,
+    conv2d: cpuConv.conv2d,
+    conv2dInputGrad: cpuConv.conv2dInputGrad,
+    conv2dWeightGrad: cpuConv.conv2dWeightGrad,
+    ...routines,
+    unary: reference,
+    binary: reference,
+    reduce: cpuReduce,
+  },
+  // Each wasm kernel declines (undefined) what it has no kernel for; the reference runs that.
   wasm: {
     name: "wasm",
-    matmul: wasmMatmul,
-    ...conv(wasmConv),
+    matmul: (a, b, batch, dtype) => wasmMatmul(a, b, batch, dtype) ?? cpuMatmul(a, b, batch, dtype),
+    conv2d: (x, w, geo, outH, outW) => wasmConv.conv2d(x, w, geo, outH, outW) ?? cpuConv.conv2d(x, w, geo, outH, outW),
+    conv2dInputGrad: (g, w, geo, inH, inW) => wasmConv.conv2dInputGrad(g, w, geo, inH, inW) ?? cpuConv.conv2dInputGrad(g, w, geo, inH, inW),
+    conv2dWeightGrad: (x, g, geo, KH, KW) => wasmConv.conv2dWeightGrad(x, g, geo, KH, KW) ?? cpuConv.conv2dWeightGrad(x, g, geo, KH, KW),
     ...routines,
     unary: wasmUnary,
     binary: wasmBinary,
