@@ -75,9 +75,13 @@ describe.runIf(simdAvailable)("the engine on the wasm backend, at sizes that rea
       kernels().matmul(T.cast(x, "int32"), T.cast(T.transpose(x), "int32"), []),
       kernels().matmul(T.slice(x, [[0, 2]]), T.slice(T.transpose(x), [null, [0, 3]]), []),
       kernels().conv2d(image, w, geo, 8, 8),
+      // A result dtype other than the operands' (wasm computes in theirs only).
+      kernels().reduce("sum", x, [1], false, "float64"),
+      kernels().matmul(x, T.transpose(x), [], "float64"),
     ];
     const [cpu, wasm] = (["cpu", "wasm"] as const).map((name) => onBackend(name, run));
     cpu.forEach((c, i) => expect(Array.from(wasm[i])).toEqual(Array.from(c)));
-    expect(cpu.map((c) => c.length)).toEqual([64, 48, 384, 64 * 64, 6, 2 * 4 * 64]);
+    expect(cpu.map((c) => c.length)).toEqual([64, 48, 384, 64 * 64, 6, 2 * 4 * 64, 64, 64 * 64]);
+    expect(wasm.map((c) => c.constructor.name).slice(-2)).toEqual(["Float64Array", "Float64Array"]);
   });
 });
