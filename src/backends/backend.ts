@@ -2,7 +2,8 @@
  * Backend selection: which kernels the primitives run. `"cpu"` is the reference (plain typed-array
  * loops, always there); `"wasm"` runs the hot kernels (matmul, the common elementwise ops and
  * reductions) as generated WebAssembly SIMD, falling back to the reference for what it does not
- * cover (see dispatch.ts). The default is the fastest available:
+ * cover (each wasm kernel declines what it has no kernel for, and the reference runs it: the
+ * chain is written per kernel in `BACKENDS` below). The default is the fastest available:
  * `"wasm"` where the engine has WebAssembly SIMD, unless `ADJOINT_BACKEND=cpu` is set. The choice is
  * one visible setting (`setBackend` / `getBackend`), not hidden state: results agree between backends
  * to rounding (the tests hold every wasm kernel to the reference).
@@ -10,7 +11,6 @@
 import { AdError, describe } from "../errors.js";
 import type { DType, Storage } from "./dtype.js";
 import type { Shape } from "./shape.js";
-import type { Tensor } from "../tensor/tensor.js";
 import type { View } from "./view.js";
 import * as cpuElementwise from "./cpu/kernels/elementwise.js";
 import * as cpuConv from "./cpu/kernels/conv.js";
@@ -19,6 +19,7 @@ import * as cpuGroups from "./cpu/kernels/groups.js";
 import * as cpuJoin from "./cpu/kernels/join.js";
 import * as cpuStrided from "./cpu/kernels/strided.js";
 import { matmul as cpuMatmul } from "./cpu/kernels/matmul.js";
+import { reduce as cpuReduce } from "./cpu/kernels/reduce.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
 import * as wasmConv from "./wasm/conv.js";
 import { binary as wasmBinary, unary as wasmUnary } from "./wasm/elementwise.js";
@@ -34,7 +35,8 @@ export type BackendName = "cpu" | "wasm";
 /** The kernels a backend provides (the primitives call these). */
 export interface Backend {
   readonly name: BackendName;
-  matmul(a: Tensor, b: Tensor, batch: Shape): Tensor;
+  /** [...batchA, m, k] · [...batchB, k, n] into a new row-major [...batch, m, n] in `dtype` (a's by default). */
+  matmul(a: View, b: View, batch: Shape, dtype?: DType): Storage;
   conv2d: typeof cpuConv.conv2d;
   conv2dInputGrad: typeof cpuConv.conv2dInputGrad;
   conv2dWeightGrad: typeof cpuConv.conv2dWeightGrad;
@@ -50,10 +52,8 @@ export interface Backend {
   maxPool2dArgmax: typeof cpuConv.maxPool2dArgmax;
   gatherPlanes: typeof cpuConv.gatherPlanes;
   scatterPlanes: typeof cpuConv.scatterPlanes;
-  // The reductions return undefined for what the backend leaves to the reference kernel (an op,
-  // dtype, layout or size it has no kernel for); the cpu backend is the reference, so it declines them all.
-  /** op over `axes` (normalised, sorted), as the reference's `reduceAxes`. */
-  reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDims: boolean): Tensor | undefined;
+  /** op over `axes` (normalised, sorted) into a new row-major buffer of the kept axes, in `dtype` (x's by default). */
+  reduce(op: ReduceOp, x: View, axes: readonly number[], keepDims: boolean, dtype?: DType): Storage;
   // The expressions (expressions.ts): every op of the table, on any views; a fresh row-major buffer.
   /** The unary `op` of x elementwise, stored as `dtype`. */
   unary(op: UnaryOp, x: View, dtype: DType): Storage;
@@ -67,8 +67,6 @@ export interface Backend {
   copyInto: typeof cpuStrided.copyInto;
 }
 
-const conv = ({ conv2d, conv2dInputGrad, conv2dWeightGrad }: typeof cpuConv | typeof wasmConv) => ({ conv2d, conv2dInputGrad, conv2dWeightGrad });
-const reference = () => undefined;
 // The routines no backend but the reference implements yet: every backend runs the reference's.
 const { gather, scatterAdd, oneHot } = cpuGather;
 const { cumsum, tieShare, prodOthers, argExtreme } = cpuGroups;
@@ -81,22 +79,26 @@ const BACKENDS: Record<BackendName, Backend> = {
   cpu: {
     name: "cpu",
     matmul: cpuMatmul,
-    ...conv(cpuConv),
+    conv2d: cpuConv.conv2d,
+    conv2dInputGrad: cpuConv.conv2dInputGrad,
+    conv2dWeightGrad: cpuConv.conv2dWeightGrad,
     ...routines,
-    reduce: reference,
+    reduce: cpuReduce,
     unary: cpuElementwise.unary,
     binary: cpuElementwise.binary,
     where: cpuElementwise.where,
     copy,
     copyInto,
   },
+  // Each wasm kernel declines (undefined) what it has no kernel for; the reference runs that.
   wasm: {
     name: "wasm",
-    matmul: wasmMatmul,
-    ...conv(wasmConv),
+    matmul: (a, b, batch, dtype) => wasmMatmul(a, b, batch, dtype) ?? cpuMatmul(a, b, batch, dtype),
+    conv2d: (x, w, geo, outH, outW) => wasmConv.conv2d(x, w, geo, outH, outW) ?? cpuConv.conv2d(x, w, geo, outH, outW),
+    conv2dInputGrad: (g, w, geo, inH, inW) => wasmConv.conv2dInputGrad(g, w, geo, inH, inW) ?? cpuConv.conv2dInputGrad(g, w, geo, inH, inW),
+    conv2dWeightGrad: (x, g, geo, KH, KW) => wasmConv.conv2dWeightGrad(x, g, geo, KH, KW) ?? cpuConv.conv2dWeightGrad(x, g, geo, KH, KW),
     ...routines,
-    reduce: wasmReduce,
-    // Offered to the SIMD kernels first, run on the reference where they decline.
+    reduce: (op, x, axes, keepDims, dtype) => wasmReduce(op, x, axes, keepDims, dtype) ?? cpuReduce(op, x, axes, keepDims, dtype),
     unary: (op, x, dtype) => wasmUnary(op, x, dtype) ?? cpuElementwise.unary(op, x, dtype),
     binary: (op, a, b, shape, dtype) => wasmBinary(op, a, b, shape, dtype) ?? cpuElementwise.binary(op, a, b, shape, dtype),
     where: cpuElementwise.where,

@@ -89,3 +89,22 @@ export function expectAxisList(op: string, name: string, value: unknown): assert
     throw invalidArgument(op, `${name} has ${describe(n)} entries; at most ${MAX_RANK} axes are supported`, { argument: name, length: describe(n) });
   }
 }
+
+/**
+ * The axes along which `from` was broadcast to get `to`: the leading axes `to` has in addition, and
+ * the axes where `from` has size 1 and `to` does not. Summing a cotangent of shape `to` over them
+ * (and reshaping) gives the cotangent of the input of shape `from`.
+ */
+export function broadcastAxes(op: string, from: Shape, to: Shape): number[] {
+  const lead = to.length - from.length;
+  if (lead < 0) throw new AdError("ShapeMismatch", `${formatShape(from)} is not broadcast to ${formatShape(to)}`, { op, from: [...from], to: [...to] });
+  const axes: number[] = [];
+  for (let i = 0; i < to.length; i++) {
+    if (i < lead) axes.push(i);
+    else if (from[i - lead] !== to[i]) {
+      if (from[i - lead] !== 1) throw new AdError("ShapeMismatch", `${formatShape(from)} is not broadcast to ${formatShape(to)}`, { op, from: [...from], to: [...to] });
+      axes.push(i);
+    }
+  }
+  return axes;
+}

@@ -10,12 +10,12 @@ import { availableParallelism } from "node:os";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
-import { matmul as wasmMatmul } from "../../src/backends/wasm/matmul.js";
 import { faultPending, getThreads, injectWorkerFault, runningWorkers, setThreadCap, setThreads, stopThreads, workerDeaths } from "../../src/backends/wasm/pool.js";
 import { trimMemory, wasmRuntime } from "../../src/backends/wasm/runtime.js";
 import { split } from "../../src/backends/wasm/split.js";
 import { cos, exp, randn, rng, sin, transpose, type Tensor } from "../../src/tensor/index.js";
 import { errorCode, thrown } from "../support/errorCode.js";
+import { wasmMatmul } from "../support/kernels.js";
 
 const initial = getThreads();
 // Up to 4 threads even on a 2-core machine: the splits, not the speed, are under test.

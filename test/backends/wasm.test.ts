@@ -5,14 +5,13 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { matmul as referenceMatmul } from "../../src/backends/cpu/kernels/matmul.js";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
-import { matmul as wasmMatmul } from "../../src/backends/wasm/matmul.js";
 import { wasmRuntime } from "../../src/backends/wasm/runtime.js";
 import { availableBackends, getBackend, grad, matmul, randn, rng, setBackend, sum, type Tensor, expand, transpose } from "../../src/tensor/index.js";
 import { broadcastShapes } from "../../src/tensor/shape.js";
 import { errorCode } from "../support/errorCode.js";
 import { maxAbsDiff } from "../support/backends.js";
+import { referenceMatmul, wasmMatmul } from "../support/kernels.js";
 
 /** A random [..batch, rows, cols] operand, possibly stored transposed (a view with swapped strides). */
 function operand(seed: number, batch: number[], rows: number, cols: number, transposed: boolean, dtype: "float32" | "float64"): Tensor {

@@ -6,12 +6,11 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import * as reference from "../../src/backends/cpu/kernels/conv.js";
 import { windowCount } from "../../src/backends/cpu/kernels/conv.js";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
-import * as wasm from "../../src/backends/wasm/conv.js";
 import { randn, rng, transpose, type Tensor } from "../../src/tensor/index.js";
 import { maxAbsDiff as maxDiff } from "../support/backends.js";
+import { reference, wasm } from "../support/kernels.js";
 
 const maxAbsDiff = (x: Tensor, y: Tensor): number => {
   expect(x.shape).toEqual(y.shape);

@@ -53,10 +53,9 @@ describe.runIf(simdAvailable)("the engine on the wasm backend, at sizes that rea
     cpu.forEach((c, i) => expect(Array.from(wasm[i].data())).toEqual(Array.from(c.data())));
   });
 
-  it("the cpu backend declines every reduction (it is the reference); both compute every elementwise op", () => {
+  it("both backends compute every elementwise op; the wasm chain runs the reference where its kernels decline", () => {
     const x = T.randn([4096], { rng: T.rng(9) });
     const strided = T.slice(x, [[null, null, 2]]);
-    onBackend("cpu", () => expect(kernels().reduce("sum", x, [0], false)).toBeUndefined());
     const [cpu, wasm] = (["cpu", "wasm"] as const).map((name) =>
       onBackend(name, () => [kernels().unary("exp", x, "float32"), kernels().unary("exp", strided, "float32"), kernels().binary("add", x, x, [4096], "float32")]),
     );
@@ -64,5 +63,29 @@ describe.runIf(simdAvailable)("the engine on the wasm backend, at sizes that rea
     expect(wasm.map((s) => s.length)).toEqual([4096, 2048, 4096]);
     expect(Array.from(wasm[1])).toEqual(Array.from(cpu[1]));
     expect(Array.from(wasm[2])).toEqual(Array.from(cpu[2]));
+  });
+
+  it("reduce, matmul and conv2d answer on every backend: what wasm declines runs on the reference, bit for bit", () => {
+    const x = T.randn([64, 48], { rng: T.rng(9) });
+    const w = T.randn([4, 3, 3, 3], { rng: T.rng(10) });
+    const image = T.randn([2, 3, 8, 8], { rng: T.rng(11) });
+    const geo = { stride: [1, 1], padding: [1, 1], dilation: [1, 1] } as const;
+    const run = () => [
+      // prod, a strided view and a middle axis are left to the reference by wasm.
+      kernels().reduce("prod", x, [1], false),
+      kernels().reduce("sum", T.transpose(x), [1], true),
+      kernels().reduce("max", T.reshape(x, [8, 8, 48]), [1], false),
+      // int32 and tiny products, and a small convolution, too.
+      kernels().matmul(T.cast(x, "int32"), T.cast(T.transpose(x), "int32"), []),
+      kernels().matmul(T.slice(x, [[0, 2]]), T.slice(T.transpose(x), [null, [0, 3]]), []),
+      kernels().conv2d(image, w, geo, 8, 8),
+      // A result dtype other than the operands' (wasm computes in theirs only).
+      kernels().reduce("sum", x, [1], false, "float64"),
+      kernels().matmul(x, T.transpose(x), [], "float64"),
+    ];
+    const [cpu, wasm] = (["cpu", "wasm"] as const).map((name) => onBackend(name, run));
+    cpu.forEach((c, i) => expect(Array.from(wasm[i])).toEqual(Array.from(c)));
+    expect(cpu.map((c) => c.length)).toEqual([64, 48, 384, 64 * 64, 6, 2 * 4 * 64, 64, 64 * 64]);
+    expect(wasm.map((c) => c.constructor.name).slice(-2)).toEqual(["Float64Array", "Float64Array"]);
   });
 });

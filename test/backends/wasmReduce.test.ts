@@ -6,11 +6,20 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { reduce } from "../../src/backends/wasm/reduce.js";
+import type { ReduceOp } from "../../src/backends/ops.js";
+import { reduce as wasmReduce } from "../../src/backends/wasm/reduce.js";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
 import * as T from "../../src/tensor/index.js";
 import { tensor, type Tensor } from "../../src/tensor/index.js";
+import { fromStorage } from "../../src/tensor/tensor.js";
 import { onBackend } from "../support/backends.js";
+
+/** The wasm kernel's buffer as a tensor of the reduction's shape (undefined where it declines). */
+function reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDims: boolean, minSize: number): Tensor | undefined {
+  const out = wasmReduce(op, x, axes, keepDims, undefined, minSize);
+  const shape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+  return out && fromStorage(out, x.dtype, shape);
+}
 
 const REFERENCE = { sum: T.sum, max: T.max, min: T.min } as const;
 

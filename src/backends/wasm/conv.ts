@@ -8,16 +8,22 @@
  *   conv2dInputGrad:  dx[n] = col2im(Wᵀ · g[n])      col2im adds each column entry back to its pixel
  *
  * The gathers and the scatter are plain loops over the in-bounds range of each row of taps; the
- * products carry the arithmetic. Small convolutions stay on the reference (its direct loops win
- * where packing costs more than it saves).
+ * products carry the arithmetic. Small convolutions are declined (undefined): the reference's direct
+ * loops win where packing costs more than it saves.
  */
-import { conv2d as referenceConv2d, conv2dInputGrad as referenceInputGrad, conv2dWeightGrad as referenceWeightGrad, type WindowGeometry } from "../cpu/kernels/conv.js";
-import { SUM } from "../cpu/kernels/fold.js";
-import { reduceAxes } from "../cpu/kernels/reduce.js";
+import type { WindowGeometry } from "../cpu/kernels/conv.js";
+import { matmul as referenceMatmul } from "../cpu/kernels/matmul.js";
+import { reduce } from "../cpu/kernels/reduce.js";
+import { reshapeView, rowMajor } from "../cpu/kernels/strided.js";
 import { allocate, type DType, type Storage } from "../dtype.js";
-import { fromStorage, type Tensor } from "../../tensor/tensor.js";
-import { permute, reshape } from "../../tensor/view.js";
+import type { Shape } from "../shape.js";
+import type { View } from "../view.js";
 import { matmul } from "./matmul.js";
+
+/** The SIMD product, or the reference loop where it declines (a product too small to pack). */
+function gemm(a: View, b: View, batch: Shape): Storage {
+  return matmul(a, b, batch) ?? referenceMatmul(a, b, batch);
+}
 
 /** Below this many multiply-adds (N·F·OH·OW·C·KH·KW) the direct reference loops are used (the tests pass 0). */
 const MIN_WORK = 1 << 16;
@@ -80,7 +86,7 @@ function forEachTapRow(
 }
 
 /** cols of every image: [N, C·KH·KW, OH·OW], zeros where a tap reads the padding. */
-function im2col(x: Tensor, g: Geometry): Tensor {
+function im2col(x: View, g: Geometry): View {
   const rows = g.C * g.KH * g.KW;
   const windows = g.OH * g.OW;
   const cols = allocate(x.dtype, g.N * rows * windows);
@@ -91,11 +97,11 @@ function im2col(x: Tensor, g: Geometry): Tensor {
       for (let ow = first, i = xBase + first * step; ow < end; ow++, i += step) cols[base + colBase + ow] = src[i];
     });
   }
-  return fromStorage(cols, x.dtype, [g.N, rows, windows]);
+  return rowMajor(cols, x.dtype, [g.N, rows, windows]);
 }
 
 /** The adjoint of im2col: dx[n, c, ih, iw] = Σ of the cols entries that read (ih, iw). */
-function col2im(cols: Storage, dtype: DType, g: Geometry): Tensor {
+function col2im(cols: Storage, dtype: DType, g: Geometry): Storage {
   const { N, C, H, W } = g;
   const rows = C * g.KH * g.KW;
   const windows = g.OH * g.OW;
@@ -107,7 +113,7 @@ function col2im(cols: Storage, dtype: DType, g: Geometry): Tensor {
       for (let ow = first, i = xBase + first * step; ow < end; ow++, i += step) out[i] += cols[base + colBase + ow];
     });
   }
-  return fromStorage(out, dtype, [N, C, H, W]);
+  return out;
 }
 
 function geometryOf(xShape: readonly number[], wShape: readonly number[], OH: number, OW: number, geo: WindowGeometry): Geometry {
@@ -118,32 +124,36 @@ function geometryOf(xShape: readonly number[], wShape: readonly number[], OH: nu
 
 const work = (g: Geometry, F: number): number => g.N * F * g.OH * g.OW * g.C * g.KH * g.KW;
 
+const isEmpty = (v: View): boolean => v.shape.includes(0);
+
 /** y = conv2d(x, w): [N, C, H, W] ⋆ [F, C, KH, KW] → [N, F, OH, OW]. */
-export function conv2d(x: Tensor, w: Tensor, geo: WindowGeometry, outH: number, outW: number, minWork = MIN_WORK): Tensor {
+export function conv2d(x: View, w: View, geo: WindowGeometry, outH: number, outW: number, minWork = MIN_WORK): Storage | undefined {
   const g = geometryOf(x.shape, w.shape, outH, outW, geo);
   const F = w.shape[0];
-  if (work(g, F) < minWork || x.size === 0 || w.size === 0) return referenceConv2d(x, w, geo, outH, outW);
-  const y = matmul(reshape(w, [F, g.C * g.KH * g.KW]), im2col(x, g), [g.N]);
-  return reshape(y, [g.N, F, outH, outW]);
+  if (work(g, F) < minWork || isEmpty(x) || isEmpty(w)) return undefined;
+  return gemm(reshapeView(w, [F, g.C * g.KH * g.KW]), im2col(x, g), [g.N]);
 }
 
-/** dw = Σₙ g[n] · cols[n]ᵀ, reshaped to [F, C, KH, KW]. */
-export function conv2dWeightGrad(x: Tensor, gy: Tensor, geo: WindowGeometry, KH: number, KW: number, minWork = MIN_WORK): Tensor {
+/** dw = Σₙ g[n] · cols[n]ᵀ, as [F, C, KH, KW]. */
+export function conv2dWeightGrad(x: View, gy: View, geo: WindowGeometry, KH: number, KW: number, minWork = MIN_WORK): Storage | undefined {
   const [, F, OH, OW] = gy.shape;
   const g = geometryOf(x.shape, [F, x.shape[1], KH, KW], OH, OW, geo);
-  if (work(g, F) < minWork || x.size === 0 || gy.size === 0) return referenceWeightGrad(x, gy, geo, KH, KW);
+  if (work(g, F) < minWork || isEmpty(x) || isEmpty(gy)) return undefined;
   const cols = im2col(x, g);
-  const perImage = matmul(reshape(gy, [g.N, F, OH * OW]), permute(cols, [0, 2, 1]), [g.N]);
-  return reshape(reduceAxes(perImage, [0], SUM, false), [F, g.C, KH, KW]);
+  const [, rows, windows] = cols.shape;
+  const colsT: View = { ...cols, shape: [g.N, windows, rows], strides: [rows * windows, 1, windows] };
+  const perImage = gemm(reshapeView(gy, [g.N, F, OH * OW]), colsT, [g.N]);
+  return reduce("sum", rowMajor(perImage, x.dtype, [g.N, F, rows]), [0], false);
 }
 
 /** dx = col2im(Wᵀ · g[n]) for every image. */
-export function conv2dInputGrad(gy: Tensor, w: Tensor, geo: WindowGeometry, inH: number, inW: number, minWork = MIN_WORK): Tensor {
+export function conv2dInputGrad(gy: View, w: View, geo: WindowGeometry, inH: number, inW: number, minWork = MIN_WORK): Storage | undefined {
   const [N, F, OH, OW] = gy.shape;
   const [, C, KH, KW] = w.shape;
   const g = geometryOf([N, C, inH, inW], w.shape, OH, OW, geo);
-  if (work(g, F) < minWork || gy.size === 0 || w.size === 0) return referenceInputGrad(gy, w, geo, inH, inW);
-  const wt = permute(reshape(w, [F, C * KH * KW]), [1, 0]);
-  const cols = matmul(wt, reshape(gy, [N, F, OH * OW]), [N]);
-  return col2im(cols.storage, gy.dtype, g);
+  if (work(g, F) < minWork || isEmpty(gy) || isEmpty(w)) return undefined;
+  const w2 = reshapeView(w, [F, C * KH * KW]);
+  const wt: View = { ...w2, shape: [C * KH * KW, F], strides: [1, C * KH * KW] };
+  const cols = gemm(wt, reshapeView(gy, [N, F, OH * OW]), [N]);
+  return col2im(cols, gy.dtype, g);
 }

@@ -1,15 +1,15 @@
 /**
  * Batched matrix product on the wasm backend, the same contract as the reference kernel
- * (backends/cpu/kernels/matmul.ts): [...batchA, m, k] · [...batchB, k, n] → contiguous [...batch, m, n].
+ * (backends/cpu/kernels/matmul.ts): [...batchA, m, k] · [...batchB, k, n] → a row-major [...batch, m, n].
  * Operands are read through their strides while they are packed into the kernel's panels, so a
- * transposed or broadcast operand (the VJP's bᵀ, aᵀ) costs no extra copy. Tiny products stay on the
- * reference loop, where packing would cost more than it saves.
+ * transposed or broadcast operand (the VJP's bᵀ, aᵀ) costs no extra copy. Tiny products, ints and
+ * another result dtype are declined (undefined): the reference loop runs them, where packing would
+ * cost more than it saves.
  */
-import { matmul as referenceMatmul } from "../cpu/kernels/matmul.js";
 import { broadcastStrides } from "../cpu/kernels/strided.js";
-import { allocate } from "../dtype.js";
+import { allocate, type DType, type Storage } from "../dtype.js";
 import type { Shape } from "../shape.js";
-import { fromStorage, type Tensor } from "../../tensor/tensor.js";
+import type { View } from "../view.js";
 import { GEMM_F32, GEMM_F64, wasmRuntime, type WasmRuntime } from "./runtime.js";
 import { split } from "./split.js";
 
@@ -111,15 +111,15 @@ function packInWasm(rt: WasmRuntime, heap: FloatArray, src: FloatArray, base: nu
 }
 
 /**
- * `minWork`: products smaller than this (m·n·k) use the reference loop; `minSplitWork`: smaller ones
- * run on the calling thread. The tests pass small values to reach the kernel and the workers.
+ * `minWork`: products smaller than this (m·n·k) are declined; `minSplitWork`: smaller ones run on
+ * the calling thread. The tests pass small values to reach the kernel and the workers.
  */
-export function matmul(a: Tensor, b: Tensor, batch: Shape, minWork = MIN_WORK, minSplitWork = MIN_SPLIT_WORK): Tensor {
-  const m = a.shape[a.rank - 2];
-  const k = a.shape[a.rank - 1];
-  const n = b.shape[b.rank - 1];
-  const dtype = a.dtype;
-  if ((dtype !== "float32" && dtype !== "float64") || b.dtype !== dtype || m * n * k < Math.max(minWork, 1)) return referenceMatmul(a, b, batch);
+export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, minWork = MIN_WORK, minSplitWork = MIN_SPLIT_WORK): Storage | undefined {
+  const [ra, rb] = [a.shape.length, b.shape.length];
+  const m = a.shape[ra - 2];
+  const k = a.shape[ra - 1];
+  const n = b.shape[rb - 1];
+  if ((dtype !== "float32" && dtype !== "float64") || a.dtype !== dtype || b.dtype !== dtype || m * n * k < Math.max(minWork, 1)) return undefined;
   const { mr, nr } = dtype === "float32" ? GEMM_F32 : GEMM_F64;
   const size = dtype === "float32" ? 4 : 8;
   const mp = Math.ceil(m / mr) * mr;
@@ -127,14 +127,14 @@ export function matmul(a: Tensor, b: Tensor, batch: Shape, minWork = MIN_WORK, m
   const aBytes = align(mp * k * size);
   const bBytes = align(np * k * size);
   const cBytes = align(mp * np * size);
-  const [rsA, csA] = [a.strides[a.rank - 2], a.strides[a.rank - 1]];
-  const [rsB, csB] = [b.strides[b.rank - 2], b.strides[b.rank - 1]];
+  const [rsA, csA] = [a.strides[ra - 2], a.strides[ra - 1]];
+  const [rsB, csB] = [b.strides[rb - 2], b.strides[rb - 1]];
   // Each operand as [D, k] with strides (sD, sK): A over its rows, B over its columns.
   const viewA: Staged = { D: m, sD: rsA, sK: csA, w: mr, span: spanOf(m, rsA, k, csA) };
   const viewB: Staged = { D: n, sD: csB, sK: rsB, w: nr, span: spanOf(n, csB, k, rsB) };
   const stageBytes = align(viewA.span * size) + align(viewB.span * size);
   const rt = wasmRuntime();
-  if (rt === undefined || !rt.reserve(aBytes + bBytes + cBytes + stageBytes)) return referenceMatmul(a, b, batch);
+  if (rt === undefined || !rt.reserve(aBytes + bBytes + cBytes + stageBytes)) return undefined;
   const heap = dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
   const gemmName = dtype === "float32" ? "gemmF32" : "gemmF64";
   const [ap, bp, cp] = [0, aBytes, aBytes + bBytes];
@@ -196,5 +196,5 @@ export function matmul(a: Tensor, b: Tensor, batch: Shape, minWork = MIN_WORK, m
       index[axis] = 0;
     }
   }
-  return fromStorage(out, dtype, [...batch, m, n]);
+  return out;
 }

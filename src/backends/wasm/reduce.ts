@@ -9,11 +9,11 @@
  * - max, min over all axes or the trailing axes: exact, and bit-identical (see `firstZero`).
  * Anything else (other dtypes, strided views, middle axes) returns undefined: the reference runs it.
  */
-import { allocate } from "../dtype.js";
-import { contiguousStrides } from "../shape.js";
-import { fromStorage, type Tensor } from "../../tensor/tensor.js";
+import { allocate, type DType, type Storage } from "../dtype.js";
+import { contiguousStrides, sizeOf } from "../shape.js";
 import { collapse } from "../cpu/kernels/strided.js";
 import type { ReduceOp } from "../ops.js";
+import type { View } from "../view.js";
 import { reduceName } from "./reduceKernels.js";
 import { wasmRuntime } from "./runtime.js";
 
@@ -39,10 +39,13 @@ function firstZero(x: FloatArray, at: number, n: number): number {
   return 0;
 }
 
-/** Folds `x` over `axes` (normalised, sorted) like `reduceAxes`; `minSize` (the tests pass 0) overrides the threshold. */
-export function reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDims: boolean, minSize = MIN_SIZE): Tensor | undefined {
-  const dtype = x.dtype;
-  if ((dtype !== "float32" && dtype !== "float64") || op === "prod" || x.size < Math.max(minSize, 1)) return undefined;
+/**
+ * Folds `x` over `axes` (normalised, sorted) like `reduceAxes`, into a new row-major buffer (in x's
+ * dtype only: another `dtype` is left to the reference); `minSize` (the tests pass 0) overrides the threshold.
+ */
+export function reduce(op: ReduceOp, x: View, axes: readonly number[], _keepDims: boolean, dtype: DType = x.dtype, minSize = MIN_SIZE): Storage | undefined {
+  const size = sizeOf(x.shape);
+  if ((dtype !== "float32" && dtype !== "float64") || dtype !== x.dtype || op === "prod" || size < Math.max(minSize, 1)) return undefined;
   const reduced = new Set(axes);
   const keptShape = x.shape.map((d, i) => (reduced.has(i) ? 1 : d));
   const accStrides = contiguousStrides(keptShape).map((s, i) => (reduced.has(i) ? 0 : s));
@@ -57,29 +60,29 @@ export function reduce(op: ReduceOp, x: Tensor, axes: readonly number[], keepDim
   const kernel = rt?.named[reduceName(op === "sum" ? (byRows ? "sumRows" : "sumCols") : op === "max" ? "maxRows" : "minRows", dtype)];
   if (rt === undefined || kernel === undefined) return undefined;
 
-  const size = dtype === "float32" ? 4 : 8;
-  const lanes = 16 / size;
+  const bytes = dtype === "float32" ? 4 : 8;
+  const lanes = 16 / bytes;
   const count = byRows ? rows : n;
-  const inBytes = region(x.size * size);
+  const inBytes = region(size * bytes);
   // The results (doubles), with room for sumCols's last vector past the row end.
   const accBytes = region((count + lanes) * 8);
   if (!rt.reserve(inBytes + accBytes)) return undefined;
   const heap = dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
   const src = x.storage as FloatArray;
-  heap.set(src.subarray(x.offset, x.offset + x.size), 0);
+  heap.set(src.subarray(x.offset, x.offset + size), 0);
   const out = allocate(dtype, count);
   if (op === "sum") {
     const acc = new Float64Array(rt.memory.buffer, inBytes, accBytes / 8);
     if (byRows) kernel(0, inBytes, rows, Math.floor(n / lanes), n % lanes);
     else {
       acc.fill(0);
-      kernel(0, inBytes, rows, Math.ceil(n / lanes), n * size);
+      kernel(0, inBytes, rows, Math.ceil(n / lanes), n * bytes);
     }
     out.set(acc.subarray(0, count));
   } else {
     kernel(0, inBytes, rows, Math.floor(n / lanes), n % lanes);
-    out.set(heap.subarray(inBytes / size, inBytes / size + rows));
+    out.set(heap.subarray(inBytes / bytes, inBytes / bytes + rows));
     for (let r = 0; r < rows; r++) if (out[r] === 0) out[r] = firstZero(src, x.offset + r * n, n);
   }
-  return fromStorage(out, dtype, keepDims ? keptShape : x.shape.filter((_, i) => !reduced.has(i)));
+  return out;
 }

@@ -16,7 +16,7 @@ import { AdError, describe, expectInteger, expectOptions, invalidArgument } from
 import { isFloat } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type JvpArgs, type Primitive } from "../primitive.js";
 import { formatShape, type Shape } from "../shape.js";
-import { Tensor } from "../tensor.js";
+import { fromStorage, Tensor } from "../tensor.js";
 import type { Conv2d, Conv2dCheck } from "../types.js";
 import { addTangents } from "./arithmetic.js";
 import { expectFloat } from "./lift.js";
@@ -71,7 +71,7 @@ export const conv2dP: Primitive<WindowGeometry> = definePrimitive<WindowGeometry
   impl: ([x, w], geo) => {
     const outH = windowCount(x.shape[2], w.shape[2], geo.stride[0], geo.padding[0], geo.dilation[0]);
     const outW = windowCount(x.shape[3], w.shape[3], geo.stride[1], geo.padding[1], geo.dilation[1]);
-    return kernels().conv2d(x, w, geo, outH, outW);
+    return fromStorage(kernels().conv2d(x, w, geo, outH, outW), x.dtype, [x.shape[0], w.shape[0], outH, outW]);
   },
   vjp: ({ cotangent: g, inputs: [x, w], params }) => [
     bind(conv2dInputGradP, [g, w], { ...geometry(params), inputSize: [x.shape[2], x.shape[3]] }),
@@ -88,7 +88,7 @@ export const conv2dInputGradP: Primitive<InputGradParams> = definePrimitive<Inpu
     expectFloat(op, expectRank4(op, "w", w));
     return { shape: [g.shape[0], w.shape[1], p.inputSize[0], p.inputSize[1]], dtype: g.dtype };
   },
-  impl: ([g, w], p) => kernels().conv2dInputGrad(g, w, p, p.inputSize[0], p.inputSize[1]),
+  impl: ([g, w], p) => fromStorage(kernels().conv2dInputGrad(g, w, p, p.inputSize[0], p.inputSize[1]), g.dtype, [g.shape[0], w.shape[1], p.inputSize[0], p.inputSize[1]]),
   vjp: ({ cotangent: u, inputs: [g, w], params }) => [
     bind(conv2dP, [u, w], geometry(params)),
     bind(conv2dWeightGradP, [u, g], { ...geometry(params), kernelSize: [w.shape[2], w.shape[3]] }),
@@ -104,7 +104,7 @@ export const conv2dWeightGradP: Primitive<WeightGradParams> = definePrimitive<We
     expectFloat(op, expectRank4(op, "g", g));
     return { shape: [g.shape[1], x.shape[1], p.kernelSize[0], p.kernelSize[1]], dtype: x.dtype };
   },
-  impl: ([x, g], p) => kernels().conv2dWeightGrad(x, g, p, p.kernelSize[0], p.kernelSize[1]),
+  impl: ([x, g], p) => fromStorage(kernels().conv2dWeightGrad(x, g, p, p.kernelSize[0], p.kernelSize[1]), x.dtype, [g.shape[1], x.shape[1], p.kernelSize[0], p.kernelSize[1]]),
   vjp: ({ cotangent: v, inputs: [x, g], params }) => [
     bind(conv2dInputGradP, [g, v], { ...geometry(params), inputSize: [x.shape[2], x.shape[3]] }),
     bind(conv2dP, [x, v], geometry(params)),

@@ -9,7 +9,7 @@ import { AdError, describe, invalidArgument } from "../../errors.js";
 import type { MatMul, MatMulCheck } from "../types.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { broadcastShapes, formatShape, type Shape } from "../shape.js";
-import { Tensor } from "../tensor.js";
+import { fromStorage, Tensor } from "../tensor.js";
 import { addTangents, mul } from "./arithmetic.js";
 import { expectNumeric, promote } from "./lift.js";
 import { resultType } from "../dtype.js";
@@ -60,7 +60,10 @@ export const matmulP: Primitive<undefined> = definePrimitive("matmul", {
   },
   // The abstract rule has checked the operands. int32 runs on the reference kernel (wasm offers
   // float kernels only), exact modulo 2³².
-  impl: ([a, b]) => kernels().matmul(a, b, broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2))),
+  impl: ([a, b]) => {
+    const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+    return fromStorage(kernels().matmul(a, b, batch), a.dtype, [...batch, a.shape[a.rank - 2], b.shape[b.rank - 1]]);
+  },
   // d(a·b) = da·b + a·db
   vjp: ({ cotangent: g, inputs: [a, b], needs }) => [needs[0] ? bind(matmulP, [g, transpose(b)], undefined) : null, needs[1] ? bind(matmulP, [transpose(a), g], undefined) : null],
   jvp: ({ tangents: [da, db], inputs: [a, b] }) => addTangents(da === null ? null : bind(matmulP, [da, b], undefined), db === null ? null : bind(matmulP, [a, db], undefined)),

@@ -6,13 +6,10 @@
  */
 import { kernels } from "../../backends/backend.js";
 import type { Extreme } from "../../backends/cpu/kernels/groups.js";
-import { broadcastAxes } from "../../backends/cpu/kernels/reduce.js";
-import { defineFold, MAX, MIN, SUM } from "../../backends/cpu/kernels/fold.js";
-import { reduceOp } from "../../backends/dispatch.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import { isFloat } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
-import { expectAxisList, formatShape, normalizeAxis, sameShape, type Shape } from "../shape.js";
+import { broadcastAxes, expectAxisList, formatShape, normalizeAxis, sameShape, type Shape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
 import type { Reduced } from "../types.js";
 import * as view from "../view.js";
@@ -46,8 +43,6 @@ function inverseOf(order: readonly number[]): number[] {
 
 // ── sum ─────────────────────────────────────────────────────────────────────────────────────────
 
-const sumKernel = reduceOp("sum", SUM);
-
 /** The abstract rule of a reduction over `axes` (normalised): the axes dropped, or kept as 1s. */
 function reducedType(x: AbstractValue, { axes, keepDims }: AxesParams): AbstractValue {
   return { shape: keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i)), dtype: x.dtype };
@@ -55,7 +50,7 @@ function reducedType(x: AbstractValue, { axes, keepDims }: AxesParams): Abstract
 
 export const sumP: Primitive<AxesParams> = definePrimitive<AxesParams>("sum", {
   abstract: ([x], p) => reducedType(expectNumeric("sum", x), p),
-  impl: ([x], { axes, keepDims }) => sumKernel(x, axes, keepDims),
+  impl: ([x], p) => fromStorage(kernels().reduce("sum", x, p.axes, p.keepDims), x.dtype, reducedType(x, p).shape),
   // Each input element contributed once: the cotangent is broadcast back over the reduced axes.
   vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [expand(reshape(g, keptShape(x.shape, axes)), x.shape)],
   jvp: ({ tangents: [t], params }) => (t === null ? null : bind(sumP, [t], params)),
@@ -90,8 +85,6 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
 
 // ── max, min ────────────────────────────────────────────────────────────────────────────────────
 
-const extremeKernels = { max: reduceOp("max", MAX), min: reduceOp("min", MIN) };
-
 /**
  * 1/k at the k elements of each group equal to its max (min), 0 elsewhere: how max's cotangent is
  * shared among ties (the scalar ½/½ rule generalised). Piecewise constant, so it has no derivative
@@ -109,7 +102,7 @@ function tieShare(x: Tensor, axes: readonly number[], extreme: Extreme): Tensor 
 function extremePrimitive(extreme: Extreme): Primitive<AxesParams> {
   const prim: Primitive<AxesParams> = definePrimitive<AxesParams>(extreme, {
     abstract: ([x], p) => reducedType(x, p),
-    impl: ([x], { axes, keepDims }) => extremeKernels[extreme](x, axes, keepDims),
+    impl: ([x], p) => fromStorage(kernels().reduce(extreme, x, p.axes, p.keepDims), x.dtype, reducedType(x, p).shape),
     // ∂max/∂xᵢ = 1/k at the k tied maxima, 0 elsewhere.
     vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [mul(reshape(g, keptShape(x.shape, axes)), tieShare(x, axes, extreme))],
     jvp: ({ tangents: [t], inputs: [x], params }) => (t === null ? null : bind(sumP, [mul(t, tieShare(x, params.axes, extreme))], params)),
@@ -121,9 +114,6 @@ export const maxP = extremePrimitive("max");
 export const minP = extremePrimitive("min");
 
 // ── prod ────────────────────────────────────────────────────────────────────────────────────────
-
-const PROD = defineFold(1, (acc, v) => acc * v);
-const prodKernel = reduceOp("prod", PROD);
 
 /** Πⱼ≠ᵢ xⱼ over each group of `axes`, from prefix and suffix products (no division, exact at zeros). */
 export const prodOthersP: Primitive<{ readonly axes: readonly number[] }> = definePrimitive<{ readonly axes: readonly number[] }>("prodOthers", {
@@ -174,7 +164,7 @@ function pairProducts(x: Tensor, axes: readonly number[]): { others: Tensor } {
 
 export const prodP: Primitive<AxesParams> = definePrimitive<AxesParams>("prod", {
   abstract: ([x], p) => reducedType(expectNumeric("prod", x), p),
-  impl: ([x], { axes, keepDims }) => prodKernel(x, axes, keepDims),
+  impl: ([x], p) => fromStorage(kernels().reduce("prod", x, p.axes, p.keepDims), x.dtype, reducedType(x, p).shape),
   // ∂(Π xⱼ)/∂xᵢ = Πⱼ≠ᵢ xⱼ
   vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [mul(reshape(g, keptShape(x.shape, axes)), bind(prodOthersP, [x], { axes }))],
   jvp: ({ tangents: [t], inputs: [x], params }) => (t === null ? null : bind(sumP, [mul(t, bind(prodOthersP, [x], { axes: params.axes }))], params)),

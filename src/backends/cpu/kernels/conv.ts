@@ -1,7 +1,7 @@
 /**
  * Reference kernels for 2-D convolution and max pooling over NCHW tensors: direct loops, no im2col.
- * Inputs may be any strided views (read through their strides and offset); outputs are new contiguous
- * tensors. Shape, dtype and argument rules belong to the primitives (`tensor/primitives/conv.ts`,
+ * Inputs may be any strided views (read through their strides and offset); outputs are new row-major
+ * buffers. Shape, dtype and argument rules belong to the primitives (`tensor/primitives/conv.ts`,
  * `pool.ts`); these kernels trust the geometry they are given.
  *
  * Index convention, shared by every kernel: output position (oh, ow) with kernel tap (kh, kw) reads
@@ -9,7 +9,6 @@
  * are the padding (zero for convolution, −∞ for max pooling).
  */
 import { allocate, type Storage } from "../../dtype.js";
-import { fromStorage, type Tensor } from "../../../tensor/tensor.js";
 import type { View } from "../../view.js";
 
 /** A pair of per-axis values: [height, width]. */
@@ -128,7 +127,7 @@ function windowTaps(geo: WindowGeometry, input: Pair, kernel: Pair, out: Pair, a
 }
 
 /** y[n, f, oh, ow] = Σ_{c, kh, kw} x[n, c, ih, iw] · w[f, c, kh, kw]. */
-export function conv2d(x: Tensor, w: Tensor, geo: WindowGeometry, outH: number, outW: number): Tensor {
+export function conv2d(x: View, w: View, geo: WindowGeometry, outH: number, outW: number): Storage {
   const [N, C, H, W] = x.shape;
   const [F, , KH, KW] = w.shape;
   const [xn, xc, xh, xw] = x.strides;
@@ -152,7 +151,7 @@ export function conv2d(x: Tensor, w: Tensor, geo: WindowGeometry, outH: number, 
       }
     }
   }
-  return fromStorage(out, x.dtype, [N, F, outH, outW]);
+  return out;
 }
 
 /** Per-(n, f, c) strides of a base offset: n·[0] + f·[1] + c·[2]. */
@@ -164,7 +163,7 @@ type BaseIndex = readonly [number, number, number];
  * offset b]. Only the indexings tell dx (out over the input, src = w) from dw (out over the kernel,
  * src = x).
  */
-function accumulateTaps(g: Tensor, C: number, taps: Taps, out: Storage, base: BaseIndex, src: Tensor, srcBase: BaseIndex): void {
+function accumulateTaps(g: View, C: number, taps: Taps, out: Storage, base: BaseIndex, src: View, srcBase: BaseIndex): void {
   const [N, F, OH, OW] = g.shape;
   const [gn, gf, gh, gw] = g.strides;
   const [bn, bf, bc] = base;
@@ -190,7 +189,7 @@ function accumulateTaps(g: Tensor, C: number, taps: Taps, out: Storage, base: Ba
 }
 
 /** The adjoint of `conv2d` in x: dx[n, c, ih, iw] = Σ g[n, f, oh, ow] · w[f, c, kh, kw] over the taps reading (ih, iw). */
-export function conv2dInputGrad(g: Tensor, w: Tensor, geo: WindowGeometry, inH: number, inW: number): Tensor {
+export function conv2dInputGrad(g: View, w: View, geo: WindowGeometry, inH: number, inW: number): Storage {
   const [N, , OH, OW] = g.shape;
   const [, C, KH, KW] = w.shape;
   const [wf, wc, wh, ww] = w.strides;
@@ -198,11 +197,11 @@ export function conv2dInputGrad(g: Tensor, w: Tensor, geo: WindowGeometry, inH: 
   const out = allocate(g.dtype, N * C * plane);
   const taps = windowTaps(geo, [inH, inW], [KH, KW], [OH, OW], inputAt(inW, 1), kernelAt(wh, ww));
   accumulateTaps(g, C, taps, out, [C * plane, 0, plane], w, [0, wf, wc]);
-  return fromStorage(out, g.dtype, [N, C, inH, inW]);
+  return out;
 }
 
 /** The adjoint of `conv2d` in w: dw[f, c, kh, kw] = Σ_{n, oh, ow} g[n, f, oh, ow] · x[n, c, ih, iw]. */
-export function conv2dWeightGrad(x: Tensor, g: Tensor, geo: WindowGeometry, KH: number, KW: number): Tensor {
+export function conv2dWeightGrad(x: View, g: View, geo: WindowGeometry, KH: number, KW: number): Storage {
   const [, C, H, W] = x.shape;
   const [, F, OH, OW] = g.shape;
   const [xn, xc, xh, xw] = x.strides;
@@ -210,7 +209,7 @@ export function conv2dWeightGrad(x: Tensor, g: Tensor, geo: WindowGeometry, KH: 
   const out = allocate(x.dtype, F * C * size);
   const taps = windowTaps(geo, [H, W], [KH, KW], [OH, OW], kernelAt(KW, 1), inputAt(xh, xw));
   accumulateTaps(g, C, taps, out, [0, C * size, size], x, [xn, 0, xc]);
-  return fromStorage(out, x.dtype, [F, C, KH, KW]);
+  return out;
 }
 
 /**

@@ -2,6 +2,7 @@
  * Folds: a reduction's value for an empty group and its step, with the loop that applies the step
  * along strided rows compiled once per fold (see specialize.ts).
  */
+import type { ReduceOp } from "../../ops.js";
 import { specialize } from "./specialize.js";
 import { rowCount as rowCounter, rowOffset } from "./strided.js";
 
@@ -51,3 +52,7 @@ export const SUM: Fold = defineFold(0, (acc, x) => acc + x);
 // NaN wins, as in NumPy and PyTorch.
 export const MAX: Fold = defineFold(-Infinity, (acc, v) => (v > acc || v !== v ? v : acc));
 export const MIN: Fold = defineFold(Infinity, (acc, v) => (v < acc || v !== v ? v : acc));
+export const PROD: Fold = defineFold(1, (acc, v) => acc * v);
+
+/** The fold of each reduction the backends offer by name. */
+export const FOLDS: Record<ReduceOp, Fold> = { sum: SUM, max: MAX, min: MIN, prod: PROD };

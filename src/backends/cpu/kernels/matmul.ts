@@ -1,21 +1,20 @@
 /**
  * Reference batched matrix product: a of shape [...batchA, m, k] times b of shape [...batchB, k, n]
- * into a new contiguous [...batch, m, n], where `batch` is the broadcast of the two batch shapes. Each
+ * into a new row-major buffer of [...batch, m, n], where `batch` is the broadcast of the two batch shapes. Each
  * operand is made contiguous once; each matrix product is a plain i-k-j loop (the inner loop walks a
  * row of b and a row of the output, both contiguous). Shape checks belong to the primitive.
  */
-import { allocate, type DType } from "../../dtype.js";
+import { allocate, type DType, type Storage } from "../../dtype.js";
 import { contiguousStrides, type Shape } from "../../shape.js";
-import { fromStorage, type Tensor } from "../../../tensor/tensor.js";
-import { contiguous } from "../../../tensor/view.js";
-import { broadcastStrides } from "./strided.js";
+import type { View } from "../../view.js";
+import { broadcastStrides, contiguousView } from "./strided.js";
 
-export function matmul(a: Tensor, b: Tensor, batch: Shape, dtype: DType = a.dtype): Tensor {
-  const m = a.shape[a.rank - 2];
-  const k = a.shape[a.rank - 1];
-  const n = b.shape[b.rank - 1];
-  const ca = contiguous(a);
-  const cb = contiguous(b);
+export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype): Storage {
+  const m = a.shape[a.shape.length - 2];
+  const k = a.shape[a.shape.length - 1];
+  const n = b.shape[b.shape.length - 1];
+  const ca = contiguousView(a);
+  const cb = contiguousView(b);
   const da = ca.storage;
   const db = cb.storage;
   let count = 1;
@@ -53,5 +52,5 @@ export function matmul(a: Tensor, b: Tensor, batch: Shape, dtype: DType = a.dtyp
       }
     }
   }
-  return fromStorage(out, dtype, [...batch, m, n]);
+  return out;
 }

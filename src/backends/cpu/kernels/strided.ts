@@ -7,7 +7,7 @@
  * add [B, N] + [N] is two. The loops themselves are plain (no callback per element): the outer axes
  * are counted row by row, the innermost runs as a tight loop with constant strides.
  */
-import { allocate, type Storage } from "../../dtype.js";
+import { allocate, type DType, type Storage } from "../../dtype.js";
 import { contiguousStrides, sizeOf, type Shape } from "../../shape.js";
 import type { View } from "../../view.js";
 
@@ -118,13 +118,33 @@ export function copyInto(target: View, source: View): void {
   copyStrided(target.shape, source.storage, source.offset, broadcastStrides(source.shape, source.strides, target.shape), target.storage, target.offset, target.strides);
 }
 
-/** Whether `strides` step through `shape` in row-major order without gaps (size-1 axes are free). */
-function isRowMajor(shape: Shape, strides: readonly number[]): boolean {
+/** Whether a view of `shape` with `strides` is row-major (size-1 axes may have any stride). */
+export function isRowMajor(shape: Shape, strides: readonly number[]): boolean {
   let expected = 1;
-  for (let axis = shape.length - 1; axis >= 0; axis--) {
-    if (shape[axis] === 1) continue;
-    if (strides[axis] !== expected) return false;
-    expected *= shape[axis];
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const d = shape[i];
+    if (d === 1) continue;
+    if (strides[i] !== expected) return false;
+    expected *= d;
   }
   return true;
+}
+
+/** A row-major view of `shape` over `storage` from `offset`. */
+export function rowMajor(storage: Storage, dtype: DType, shape: Shape, offset = 0): View {
+  return { storage, dtype, shape, strides: contiguousStrides(shape), offset };
+}
+
+/** v itself if it is row-major, else a row-major copy of its elements. */
+export function contiguousView(v: View): View {
+  if (isRowMajor(v.shape, v.strides)) return v;
+  const out = allocate(v.dtype, sizeOf(v.shape));
+  copyStrided(v.shape, v.storage, v.offset, v.strides, out, 0, contiguousStrides(v.shape));
+  return rowMajor(out, v.dtype, v.shape);
+}
+
+/** v's elements, row-major, read as `shape` (same element count): a copy only if v is not row-major. */
+export function reshapeView(v: View, shape: Shape): View {
+  const c = contiguousView(v);
+  return rowMajor(c.storage, c.dtype, shape, c.offset);
 }
