@@ -136,7 +136,12 @@ export function getBackend(): BackendName {
   return current.name;
 }
 
-/** The kernels in use (for the primitives). */
+/** The kernels of `setBackend`'s choice: the host device's (device.ts reads them at each op). */
 export function kernels(): Backend {
   return current;
+}
+
+/** The kernels of the named backend, whatever `setBackend` chose (a device may reuse or wrap them). */
+export function backendKernels(name: BackendName): Backend {
+  return BACKENDS[name];
 }

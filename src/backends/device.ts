@@ -1,13 +1,14 @@
 /**
  * Devices: where a tensor's storage lives. A device owns its buffers (`write` copies host data into
  * a new one, `adopt` takes a kernel's fresh output, `free` releases one at once) and answers reads
- * asynchronously (`read`); `readSync` exists only where it can answer at once. `run` launches a
- * primitive's kernel on its buffers. Today every device's buffers are host typed arrays that the
- * reference and wasm kernels read directly (issue 14 item 1 moves kernels behind this interface);
- * the host device "cpu" is the one the `setBackend` kernels ("cpu" loops or "wasm") run on.
+ * asynchronously (`read`); `readSync` exists only where it can answer at once. It carries its
+ * `kernels` (a `Backend`): `bind` hands them to the primitive it evaluates on the device's buffers,
+ * inside `run`. Today every device's buffers are host typed arrays; the host device "cpu" runs the
+ * `setBackend` kernels ("cpu" loops or "wasm"), read at each op so `setBackend` keeps working.
  * A tensor compares devices by identity, so the check in `bind` costs one comparison.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
+import { kernels, type Backend } from "./backend.js";
 
 /** A device buffer. Today host memory on every device (see the module comment). */
 export type DeviceBuffer = Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -26,6 +27,8 @@ export interface Device {
   read(buffer: DeviceBuffer): Promise<DeviceBuffer>;
   /** The same, at once; absent where the device cannot answer synchronously. */
   readonly readSync?: (buffer: DeviceBuffer) => DeviceBuffer;
+  /** The kernels that run on this device's buffers (every primitive's forward calls them). */
+  readonly kernels: Backend;
   /** Runs the kernel of primitive `op` on this device's buffers. */
   run<T>(op: string, kernel: () => T): T;
 }
@@ -39,6 +42,9 @@ export const host: Device = {
   free: () => {},
   read: (buffer) => Promise.resolve(buffer),
   readSync: (buffer) => buffer,
+  get kernels() {
+    return kernels();
+  },
   run: (_op, kernel) => kernel(),
 };
 
@@ -56,6 +62,9 @@ export function registerDevice(device: Device): Device {
   const fields = ["write", "adopt", "free", "read", "run"] as const;
   if (typeof device !== "object" || device === null || typeof device.name !== "string" || typeof device.kind !== "string" || fields.some((f) => typeof device[f] !== "function")) {
     throw invalidArgument(op, `a device needs a string name and kind and the functions ${fields.join(", ")}, got ${describe(device)}`, { got: describe(device) });
+  }
+  if (typeof device.kernels !== "object" || device.kernels === null) {
+    throw invalidArgument(op, `device ${describe(device.name)} has no kernels: a device needs a Backend as its \`kernels\``, { device: device.name, missing: "kernels" });
   }
   if (registry.has(device.name)) throw invalidArgument(op, `a device named ${describe(device.name)} exists`, { device: device.name });
   registry.set(device.name, device);

@@ -4,7 +4,6 @@
  * with a history cannot be overwritten, a tensor that requires a gradient only under `noGrad`, and a
  * graph that recorded x before the write refuses to run backward through it (version.ts).
  */
-import { kernels } from "../backends/backend.js";
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { isGradEnabled } from "./autograd/mode.js";
 import { lift } from "./primitives/lift.js";
@@ -43,8 +42,9 @@ export function assign(target: Tensor, value: unknown): Tensor {
     );
   }
   // A value that reads the same storage (x.assign(x.transpose())) is copied first, so no write lands before its read.
-  if (v.storage === target.storage) v = fromStorage(kernels().copy(v), v.dtype, [...v.shape], v.device);
-  kernels().copyInto(target, v);
+  const kernels = target.device.kernels;
+  if (v.storage === target.storage) v = fromStorage(kernels.copy(v), v.dtype, [...v.shape], v.device);
+  kernels.copyInto(target, v);
   bumpVersion(target.storage);
   return target;
 }

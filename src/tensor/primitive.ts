@@ -19,6 +19,7 @@ import { Node } from "./autograd/node.js";
 import { allocate, nameAllocation, type DType } from "./dtype.js";
 import { contiguousStrides } from "./shape.js";
 import { disposedError, Tensor } from "./tensor.js";
+import type { Backend } from "../backends/backend.js";
 import { host, type Device } from "../backends/device.js";
 
 export interface VjpArgs<P> {
@@ -54,8 +55,11 @@ export interface PrimitiveDef<P> {
    * without one is a compile error rather than a trace that runs kernels.
    */
   readonly abstract: (inputs: readonly AbstractValue[], params: P) => AbstractValue;
-  /** Computes the output, on inputs the abstract rule has accepted. */
-  readonly impl: (inputs: readonly Tensor[], params: P) => Tensor;
+  /**
+   * Computes the output, on inputs the abstract rule has accepted, with the kernels of the inputs'
+   * device (`bind` passes them: no primitive picks a backend itself).
+   */
+  readonly impl: (inputs: readonly Tensor[], params: P, kernels: Backend) => Tensor;
   /** One cotangent per input (null: no gradient flows to it). Missing: MissingDerivative. */
   readonly vjp?: (args: VjpArgs<P>) => readonly (Tensor | null)[];
   /**
@@ -105,10 +109,12 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
   const type = prim.abstract(inputs, params);
   let output = noGrad(() => {
     try {
-      if (trace === undefined) return device === host ? prim.impl(inputs, params) : device.run(prim.name, () => prim.impl(inputs, params));
+      if (trace === undefined) return device === host ? prim.impl(inputs, params, host.kernels) : device.run(prim.name, () => prim.impl(inputs, params, device.kernels));
       // Under trace the abstract rule's type is the output: no kernel runs, nothing is allocated.
       return abstractTensor(type, place);
     } catch (error) {
+      // Another device's kernels are not ours: whatever they throw becomes an AdError naming the op.
+      if (device !== host && !(error instanceof AdError)) throw deviceFailure(prim.name, device, error);
       // A kernel allocates its output without knowing which op it serves: name it here.
       throw nameAllocation(error, prim.name);
     }
@@ -128,6 +134,12 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
     propagateTangents(prim, inputs, params, output, (name) => new AdError("MissingDerivative", `${name} has no JVP rule`, { op: name }));
   }
   return output;
+}
+
+/** `UnsupportedOp` for a device whose kernels failed (or lack one) in primitive `op`. */
+function deviceFailure(op: string, device: Device, error: unknown): AdError {
+  const reason = error instanceof Error ? error.message : describe(error);
+  return new AdError("UnsupportedOp", `the ${device.name} device could not run ${op}: ${reason}`, { op, device: device.name, reason });
 }
 
 /** An abstract value's tensor: its shape and dtype, with empty storage (nothing to read). */

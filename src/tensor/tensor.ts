@@ -7,7 +7,6 @@
  * by `methods.ts`: this file imports no primitive, so no primitive's import of `Tensor` is a cycle.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
-import { kernels } from "../backends/backend.js";
 import { host, noSyncRead, type Device } from "../backends/device.js";
 import type { Node } from "./autograd/node.js";
 import { assertConcrete } from "./interpreters/abstract.js";
@@ -205,10 +204,10 @@ Object.defineProperty(Tensor.prototype, (Symbol as { dispose?: symbol }).dispose
   },
 });
 
-/** t's elements of `buffer` (its storage as read back to the host), row-major, in a fresh array. */
+/** t's elements of `buffer` (its storage as read back to the host), row-major, in a fresh array by the host's kernels. */
 function elementsOf(t: Tensor, buffer: Storage, op: string): Storage {
   try {
-    return kernels().copy({ storage: buffer, dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset });
+    return host.kernels.copy({ storage: buffer, dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset });
   } catch (error) {
     throw nameAllocation(error, op);
   }

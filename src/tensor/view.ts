@@ -5,7 +5,7 @@
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { contiguousStrides, expectAxisList, expectShape, formatShape, normalizeAxis, sizeOf, type Shape } from "./shape.js";
-import { kernels } from "../backends/backend.js";
+import type { Backend } from "../backends/backend.js";
 import { Tensor } from "./tensor.js";
 
 function expectTensor(op: string, t: unknown): Tensor {
@@ -13,18 +13,18 @@ function expectTensor(op: string, t: unknown): Tensor {
   return t;
 }
 
-/** A copy in row-major order, or the tensor itself when it already is contiguous. */
-export function contiguous<S extends Shape>(t: Tensor<S>): Tensor<S> {
+/** A copy in row-major order by `kernels` (t's device's by default), or t itself when it already is contiguous. */
+export function contiguous<S extends Shape>(t: Tensor<S>, kernels: Backend = t.device.kernels): Tensor<S> {
   expectTensor("contiguous", t);
   if (t.isContiguous()) return t;
-  return new Tensor(kernels().copy(t), t.dtype, t.shape, contiguousStrides(t.shape), 0, t.device);
+  return new Tensor(kernels.copy(t), t.dtype, t.shape, contiguousStrides(t.shape), 0, t.device);
 }
 
-/** The same elements in a new shape; one entry may be −1 (inferred). Copies only if not contiguous. */
-export function reshape(t: Tensor, shape: readonly number[]): Tensor {
+/** The same elements in a new shape; one entry may be −1 (inferred). Copies (by `kernels`) only if not contiguous. */
+export function reshape(t: Tensor, shape: readonly number[], kernels: Backend = t.device.kernels): Tensor {
   expectTensor("reshape", t);
   const target = reshapedShape(t.shape, shape);
-  const c = contiguous(t);
+  const c = contiguous(t, kernels);
   return new Tensor(c.storage, c.dtype, target, contiguousStrides(target), c.offset, c.device);
 }
 

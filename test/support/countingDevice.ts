@@ -1,28 +1,49 @@
 /**
- * A second device for tests: its buffers are host typed arrays (so the reference kernels run on
- * them), but it is not the host — it counts allocations, frees and kernel launches, remembers which
- * buffers are freed, and reads only asynchronously, as a GPU will.
+ * A second device for tests, and the smallest complete device: its buffers are host typed arrays and
+ * its kernels are the reference backend's, wrapped to count calls per kernel. It is not the host — it
+ * counts allocations, frees, primitive launches and kernel calls, remembers which buffers are freed,
+ * and reads only asynchronously, as a GPU will.
  */
-import { getDevice, registerDevice, type Device, type DeviceBuffer } from "../../src/tensor/index.js";
+import { backendKernels, getDevice, registerDevice, type Backend, type Device, type DeviceBuffer } from "../../src/tensor/index.js";
 
 export interface CountingDevice extends Device {
   allocations: number;
   frees: number;
-  /** Kernel launches by op name. */
+  /** Kernel launches by primitive name (one per `run`). */
   readonly launches: Map<string, number>;
+  /** Calls by kernel name (`matmul`, `binary`, `copy`, …): what the primitives asked of the backend. */
+  readonly kernelCalls: Map<string, number>;
   /** Whether `buffer` has been freed. */
   isFreed(buffer: DeviceBuffer): boolean;
   reset(): void;
 }
 
+/** The reference kernels, each call counted in `calls` under the kernel's name. */
+function countedKernels(calls: Map<string, number>): Backend {
+  const counted: Record<string, unknown> = {};
+  for (const [name, kernel] of Object.entries(backendKernels("cpu"))) {
+    counted[name] =
+      typeof kernel !== "function"
+        ? kernel
+        : (...args: unknown[]) => {
+            calls.set(name, (calls.get(name) ?? 0) + 1);
+            return (kernel as (...a: unknown[]) => unknown)(...args);
+          };
+  }
+  return counted as unknown as Backend;
+}
+
 function makeCountingDevice(): CountingDevice {
   const freed = new WeakSet<DeviceBuffer>();
+  const kernelCalls = new Map<string, number>();
   const device: CountingDevice = {
     name: "counting",
     kind: "test",
     allocations: 0,
     frees: 0,
     launches: new Map(),
+    kernelCalls,
+    kernels: countedKernels(kernelCalls),
     write(data) {
       device.allocations++;
       return data.slice();
@@ -48,6 +69,7 @@ function makeCountingDevice(): CountingDevice {
       device.allocations = 0;
       device.frees = 0;
       device.launches.clear();
+      kernelCalls.clear();
     },
   };
   return device;

@@ -26,7 +26,7 @@ export function addTangents(a: Tensor | null, b: Tensor | null): Tensor | null {
 
 export const addP = definePrimitive("add", {
   abstract: broadcastRule("add"),
-  impl: ([a, b]) => binaryExpression("add", a, b),
+  impl: ([a, b], _, k) => binaryExpression(k, "add", a, b),
   broadcasts: true,
   vjp: ({ cotangent: g }) => [g, g],
   jvp: ({ tangents: [ta, tb] }) => addTangents(ta, tb),
@@ -34,7 +34,7 @@ export const addP = definePrimitive("add", {
 
 export const subP = definePrimitive("sub", {
   abstract: broadcastRule("sub"),
-  impl: ([a, b]) => binaryExpression("sub", a, b),
+  impl: ([a, b], _, k) => binaryExpression(k, "sub", a, b),
   broadcasts: true,
   vjp: ({ cotangent: g }) => [g, neg(g)],
   jvp: ({ tangents: [ta, tb] }) => addTangents(ta, tb === null ? null : neg(tb)),
@@ -42,7 +42,7 @@ export const subP = definePrimitive("sub", {
 
 export const mulP = definePrimitive("mul", {
   abstract: broadcastRule("mul"),
-  impl: ([a, b]) => binaryExpression("mul", a, b),
+  impl: ([a, b], _, k) => binaryExpression(k, "mul", a, b),
   broadcasts: true,
   // d(ab) = b da + a db
   vjp: ({ cotangent: g, inputs: [a, b] }) => [mul(g, b), mul(g, a)],
@@ -51,7 +51,7 @@ export const mulP = definePrimitive("mul", {
 
 export const divP = definePrimitive("div", {
   abstract: broadcastRule("div"),
-  impl: ([a, b]) => binaryExpression("div", a, b),
+  impl: ([a, b], _, k) => binaryExpression(k, "div", a, b),
   // d(a/b) = da/b − (a/b)·db/b; 1/b is infinite at b = 0, so a zero (co)tangent goes through the safe forms.
   broadcasts: true,
   vjp: ({ cotangent: g, inputs: [, b], output }) => [divSafe(g, b), neg(divSafe(mulSafe(g, output), b))],
@@ -68,7 +68,7 @@ export const divP = definePrimitive("div", {
 // mulSafe(a, b) = a·b, 0 where a = 0: d = b da + a db, each term 0 where its (co)tangent or a is 0.
 export const mulSafeP = definePrimitive("mulSafe", {
   abstract: broadcastRule("mulSafe"),
-  impl: ([a, b]) => binaryExpression("mulSafe", a, b),
+  impl: ([a, b], _, k) => binaryExpression(k, "mulSafe", a, b),
   broadcasts: true,
   vjp: ({ cotangent: c, inputs: [a, b] }) => [mulSafe(c, b), mulSafe(a, c)],
   jvp: ({ tangents: [ta, tb], inputs: [a, b] }) => addTangents(ta === null ? null : mulSafe(ta, b), tb === null ? null : mulSafe(a, tb)),
@@ -77,7 +77,7 @@ export const mulSafeP = definePrimitive("mulSafe", {
 // divSafe(a, b) = a/b, 0 where a = 0: d = da/b − (a/b)·db/b, as div's rule.
 export const divSafeP = definePrimitive("divSafe", {
   abstract: broadcastRule("divSafe"),
-  impl: ([a, b]) => binaryExpression("divSafe", a, b),
+  impl: ([a, b], _, k) => binaryExpression(k, "divSafe", a, b),
   broadcasts: true,
   vjp: ({ cotangent: c, inputs: [, b], output }) => [divSafe(c, b), neg(divSafe(mulSafe(c, output), b))],
   jvp: ({ tangents: [ta, tb], inputs: [, b], output }) => addTangents(ta === null ? null : divSafe(ta, b), tb === null ? null : neg(divSafe(mulSafe(tb, output), b))),
@@ -96,7 +96,7 @@ export function divSafe(g: Tensor, d: Tensor): Tensor {
 // Piecewise constant, as floor is: no cotangent to either operand, a zero tangent.
 export const floorDivP = definePrimitive("floorDiv", {
   abstract: broadcastRule("floorDiv"),
-  impl: ([a, b]) => binaryExpression("floorDiv", a, b),
+  impl: ([a, b], _, k) => binaryExpression(k, "floorDiv", a, b),
   broadcasts: true,
   vjp: () => [null, null],
   jvp: () => null,
@@ -104,7 +104,7 @@ export const floorDivP = definePrimitive("floorDiv", {
 
 export const negP = definePrimitive("neg", {
   abstract: sameRule,
-  impl: ([a]) => unaryExpression("neg", a),
+  impl: ([a], _, k) => unaryExpression(k, "neg", a),
   vjp: ({ cotangent: g }) => [neg(g)],
   jvp: ({ tangents: [t] }) => (t === null ? null : neg(t)),
 });

@@ -13,7 +13,7 @@ import { unaryExpression } from "./expression.js";
 export const castP = definePrimitive<{ readonly dtype: DType }>("cast", {
   // Typed-array stores round to float32 and truncate to int32 (ToInt32) by themselves.
   abstract: ([x], { dtype }) => ({ shape: x.shape, dtype }),
-  impl: ([x], { dtype }) => (x.dtype === dtype ? x : unaryExpression(dtype === "bool" ? "toBool" : "convert", x, dtype)),
+  impl: ([x], { dtype }, k) => (x.dtype === dtype ? x : unaryExpression(k, dtype === "bool" ? "toBool" : "convert", x, dtype)),
   vjp: ({ cotangent: g, inputs: [x], params: { dtype } }) => [isFloat(x.dtype) && isFloat(dtype) ? cast(g, x.dtype) : null],
   jvp: ({ tangents: [t], inputs: [x], params: { dtype } }) => (t !== null && isFloat(x.dtype) && isFloat(dtype) ? cast(t, dtype) : null),
 });

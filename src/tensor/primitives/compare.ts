@@ -15,7 +15,7 @@ import { liftPair, type TensorLike } from "./lift.js";
 function comparePrimitive(name: BinaryOp): Primitive<undefined> {
   return definePrimitive(name, {
     abstract: broadcastRule(name, "bool"),
-    impl: ([a, b]) => binaryExpression(name, a, b, "bool"),
+    impl: ([a, b], _, k) => binaryExpression(k, name, a, b, "bool"),
     broadcasts: true,
     vjp: () => [null, null],
     jvp: () => null,

@@ -10,7 +10,6 @@
  *
  * (u, v: the cotangents of dx and dw). The JVP of a bilinear f is f(dx, w) + f(x, dw).
  */
-import { kernels } from "../../backends/backend.js";
 import { type Pair, type WindowGeometry, windowCount } from "../../backends/cpu/kernels/conv.js";
 import { AdError, describe, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
 import { isFloat } from "../dtype.js";
@@ -68,10 +67,10 @@ function conv2dType(x: AbstractValue, w: AbstractValue, geo: WindowGeometry): Ab
 
 export const conv2dP: Primitive<WindowGeometry> = definePrimitive<WindowGeometry>("conv2d", {
   abstract: ([x, w], geo) => conv2dType(x, w, geo),
-  impl: ([x, w], geo) => {
+  impl: ([x, w], geo, k) => {
     const outH = windowCount(x.shape[2], w.shape[2], geo.stride[0], geo.padding[0], geo.dilation[0]);
     const outW = windowCount(x.shape[3], w.shape[3], geo.stride[1], geo.padding[1], geo.dilation[1]);
-    return fromStorage(kernels().conv2d(x, w, geo, outH, outW), x.dtype, [x.shape[0], w.shape[0], outH, outW]);
+    return fromStorage(k.conv2d(x, w, geo, outH, outW), x.dtype, [x.shape[0], w.shape[0], outH, outW]);
   },
   vjp: ({ cotangent: g, inputs: [x, w], params }) => [
     bind(conv2dInputGradP, [g, w], { ...geometry(params), inputSize: [x.shape[2], x.shape[3]] }),
@@ -88,7 +87,7 @@ export const conv2dInputGradP: Primitive<InputGradParams> = definePrimitive<Inpu
     expectFloat(op, expectRank4(op, "w", w));
     return { shape: [g.shape[0], w.shape[1], p.inputSize[0], p.inputSize[1]], dtype: g.dtype };
   },
-  impl: ([g, w], p) => fromStorage(kernels().conv2dInputGrad(g, w, p, p.inputSize[0], p.inputSize[1]), g.dtype, [g.shape[0], w.shape[1], p.inputSize[0], p.inputSize[1]]),
+  impl: ([g, w], p, k) => fromStorage(k.conv2dInputGrad(g, w, p, p.inputSize[0], p.inputSize[1]), g.dtype, [g.shape[0], w.shape[1], p.inputSize[0], p.inputSize[1]]),
   vjp: ({ cotangent: u, inputs: [g, w], params }) => [
     bind(conv2dP, [u, w], geometry(params)),
     bind(conv2dWeightGradP, [u, g], { ...geometry(params), kernelSize: [w.shape[2], w.shape[3]] }),
@@ -104,7 +103,7 @@ export const conv2dWeightGradP: Primitive<WeightGradParams> = definePrimitive<We
     expectFloat(op, expectRank4(op, "g", g));
     return { shape: [g.shape[1], x.shape[1], p.kernelSize[0], p.kernelSize[1]], dtype: x.dtype };
   },
-  impl: ([x, g], p) => fromStorage(kernels().conv2dWeightGrad(x, g, p, p.kernelSize[0], p.kernelSize[1]), x.dtype, [g.shape[1], x.shape[1], p.kernelSize[0], p.kernelSize[1]]),
+  impl: ([x, g], p, k) => fromStorage(k.conv2dWeightGrad(x, g, p, p.kernelSize[0], p.kernelSize[1]), x.dtype, [g.shape[1], x.shape[1], p.kernelSize[0], p.kernelSize[1]]),
   vjp: ({ cotangent: v, inputs: [x, g], params }) => [
     bind(conv2dInputGradP, [g, v], { ...geometry(params), inputSize: [x.shape[2], x.shape[3]] }),
     bind(conv2dP, [x, v], geometry(params)),

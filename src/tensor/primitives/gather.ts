@@ -5,7 +5,6 @@
  * gradient. An index out of range, or indices that are not int32, is an InvalidArgument naming the
  * op and the offending index.
  */
-import { kernels } from "../../backends/backend.js";
 import { outOfRange } from "../../backends/cpu/kernels/gather.js";
 import { AdError, describe, expectInteger, invalidArgument } from "../../errors.js";
 import { type DType, type FloatDType } from "../dtype.js";
@@ -49,7 +48,7 @@ export const gatherP: Primitive<{ readonly axis: number }> = definePrimitive<{ r
     checkGatherShapes(op, x, expectIndexDtype(op, indices), axis);
     return { shape: indices.shape, dtype: x.dtype };
   },
-  impl: ([x, indices], { axis }) => fromStorage(kernels().gather(x, indices, axis), x.dtype, [...indices.shape]),
+  impl: ([x, indices], { axis }, k) => fromStorage(k.gather(x, indices, axis), x.dtype, [...indices.shape]),
   // Each output element read x at one position: the cotangent is added back there.
   vjp: ({ cotangent: g, inputs: [x, indices], params }) => [bind(scatterAddP, [zerosLike(x), indices, g], params), null],
   jvp: ({ tangents: [t], inputs: [, indices], params }) => (t === null ? null : bind(gatherP, [t, indices], params)),
@@ -64,7 +63,7 @@ export const scatterAddP: Primitive<{ readonly axis: number }> = definePrimitive
     checkGatherShapes(op, src, indices, -1, "src");
     return x;
   },
-  impl: ([x, indices, src], { axis }) => fromStorage(kernels().scatterAdd(x, indices, src, axis), x.dtype, [...x.shape]),
+  impl: ([x, indices, src], { axis }, k) => fromStorage(k.scatterAdd(x, indices, src, axis), x.dtype, [...x.shape]),
   // out = x + S(src) with S linear: x gets g; src gets Sᵀg = gather(g), zero where indices do not reach.
   vjp: ({ cotangent: g, inputs: [, indices, src], params }) => {
     const picked = bind(gatherP, [g, indices], params);
@@ -131,7 +130,7 @@ export function indexSelect(x: Tensor, axis: number, indices: Tensor): Tensor {
 
 export const oneHotP: Primitive<{ readonly depth: number; readonly dtype: FloatDType }> = definePrimitive<{ readonly depth: number; readonly dtype: FloatDType }>("oneHot", {
   abstract: ([indices], { depth, dtype }) => ({ shape: [...expectIndexDtype("oneHot", indices).shape, depth], dtype }),
-  impl: ([indices], { depth, dtype }) => fromStorage(kernels().oneHot(indices, depth, dtype), dtype, [...indices.shape, depth]),
+  impl: ([indices], { depth, dtype }, k) => fromStorage(k.oneHot(indices, depth, dtype), dtype, [...indices.shape, depth]),
   // Piecewise constant in its (integer) input.
   vjp: () => [null],
   jvp: () => null,

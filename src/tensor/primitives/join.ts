@@ -3,7 +3,6 @@
  * cotangent); stack is concat of unsqueezed tensors and split a list of slices, so neither needs a
  * rule of its own or a primitive with several outputs.
  */
-import { kernels } from "../../backends/backend.js";
 import { AdError, describe, expectNumber, invalidArgument } from "../../errors.js";
 import { coerce, type DType, resultType } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
@@ -43,7 +42,7 @@ function concatShape(inputs: readonly AbstractValue[], axis: number): number[] {
 
 export const concatP: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>("concat", {
   abstract: (inputs, { axis }) => ({ shape: concatShape(inputs, axis), dtype: inputs[0].dtype }),
-  impl: (inputs, { axis }) => fromStorage(kernels().concat(inputs, axis), inputs[0].dtype, concatShape(inputs, axis)),
+  impl: (inputs, { axis }, k) => fromStorage(k.concat(inputs, axis), inputs[0].dtype, concatShape(inputs, axis)),
   // Each input's cotangent is its block of g.
   vjp: ({ cotangent: g, inputs, params: { axis } }) => {
     let start = 0;
@@ -193,7 +192,7 @@ function paddedShape(shape: readonly number[], widths: PadParams["widths"]): num
 
 export const padP: Primitive<PadParams> = definePrimitive<PadParams>("pad", {
   abstract: ([x], { widths }) => ({ shape: paddedShape(x.shape, widths), dtype: x.dtype }),
-  impl: ([x], { widths, value }) => fromStorage(kernels().pad(x, widths, coerce(x.dtype, value)), x.dtype, paddedShape(x.shape, widths)),
+  impl: ([x], { widths, value }, k) => fromStorage(k.pad(x, widths, coerce(x.dtype, value)), x.dtype, paddedShape(x.shape, widths)),
   // The padding is constant: the cotangent is g cut back to x's block.
   vjp: ({ cotangent: g, inputs: [x], params: { widths } }) => [
     slice(

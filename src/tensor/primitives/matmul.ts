@@ -4,7 +4,6 @@
  * axes broadcast. d(ab) = da·b + a·db, so the VJP is (g·bᵀ, aᵀ·g) in the broadcast batch shape, and
  * the engine sums each back to its operand's batch shape.
  */
-import { kernels } from "../../backends/backend.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import type { MatMul, MatMulCheck } from "../types.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
@@ -60,9 +59,9 @@ export const matmulP: Primitive<undefined> = definePrimitive("matmul", {
   },
   // The abstract rule has checked the operands. int32 runs on the reference kernel (wasm offers
   // float kernels only), exact modulo 2³².
-  impl: ([a, b]) => {
+  impl: ([a, b], _, k) => {
     const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
-    return fromStorage(kernels().matmul(a, b, batch), a.dtype, [...batch, a.shape[a.rank - 2], b.shape[b.rank - 1]]);
+    return fromStorage(k.matmul(a, b, batch), a.dtype, [...batch, a.shape[a.rank - 2], b.shape[b.rank - 1]]);
   },
   // d(a·b) = da·b + a·db
   vjp: ({ cotangent: g, inputs: [a, b], needs }) => [needs[0] ? bind(matmulP, [g, transpose(b)], undefined) : null, needs[1] ? bind(matmulP, [transpose(a), g], undefined) : null],

@@ -10,7 +10,7 @@
  *
  * Average pooling is composed: a convolution of each channel with a constant kernel 1/(KH·KW).
  */
-import { kernels } from "../../backends/backend.js";
+import type { Backend } from "../../backends/backend.js";
 import { type Pair, type WindowGeometry, windowCount } from "../../backends/cpu/kernels/conv.js";
 import { AdError, describe, expectOptions, invalidArgument } from "../../errors.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
@@ -30,15 +30,15 @@ function outputSize(x: AbstractValue, p: PoolParams): Pair {
   return [windowCount(x.shape[2], p.kernel[0], p.stride[0], p.padding[0], 1), windowCount(x.shape[3], p.kernel[1], p.stride[1], p.padding[1], 1)];
 }
 
-function argmax(x: Tensor, p: PoolParams): Int32Array {
+function argmax(k: Backend, x: Tensor, p: PoolParams): Int32Array {
   const [outH, outW] = outputSize(x, p);
-  return kernels().maxPool2dArgmax(x, p.kernel, p, outH, outW);
+  return k.maxPool2dArgmax(x, p.kernel, p, outH, outW);
 }
 
 /** v read at the argmax of each of x's windows: [N, C, outH, outW] in v's dtype. */
-function pooled(x: Tensor, v: Tensor, p: PoolParams): Tensor {
+function pooled(k: Backend, x: Tensor, v: Tensor, p: PoolParams): Tensor {
   const [outH, outW] = outputSize(x, p);
-  return fromStorage(kernels().gatherPlanes(v, argmax(x, p), outH, outW), v.dtype, [v.shape[0], v.shape[1], outH, outW]);
+  return fromStorage(k.gatherPlanes(v, argmax(k, x, p), outH, outW), v.dtype, [v.shape[0], v.shape[1], outH, outW]);
 }
 
 /** A float [N, C, H, W], else AdError. */
@@ -55,7 +55,7 @@ function pooledShape(op: string, x: AbstractValue, p: PoolParams): number[] {
 
 export const maxPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>("maxPool2d", {
   abstract: ([x], p) => ({ shape: pooledShape("maxPool2d", x, p), dtype: x.dtype }),
-  impl: ([x], p) => pooled(x, x, p),
+  impl: ([x], p, k) => pooled(k, x, x, p),
   vjp: ({ cotangent: g, inputs: [x], params }) => [bind(maxPool2dGradP, [x, g], params)],
   jvp: ({ tangents: [dx], inputs: [x], params }) => (dx === null ? null : bind(maxPool2dSelectP, [x, dx], params)),
 });
@@ -63,7 +63,7 @@ export const maxPool2dP: Primitive<PoolParams> = definePrimitive<PoolParams>("ma
 export const maxPool2dSelectP: Primitive<PoolParams> = definePrimitive<PoolParams>("maxPool2dSelect", {
   // v (x's tangent) is read at the windows' argmax in x: the output is pooled v.
   abstract: ([x, v], p) => ({ shape: pooledShape("maxPool2dSelect", x, p), dtype: expectFloat("maxPool2dSelect", v).dtype }),
-  impl: ([x, v], p) => pooled(x, v, p),
+  impl: ([x, v], p, k) => pooled(k, x, v, p),
   vjp: ({ cotangent: u, inputs: [x], params }) => [null, bind(maxPool2dGradP, [x, u], params)],
   jvp: ({ tangents: [, dv], inputs: [x], params }) => (dv === null ? null : bind(maxPool2dSelectP, [x, dv], params)),
 });
@@ -71,7 +71,7 @@ export const maxPool2dSelectP: Primitive<PoolParams> = definePrimitive<PoolParam
 export const maxPool2dGradP: Primitive<PoolParams> = definePrimitive<PoolParams>("maxPool2dGrad", {
   // g (of the pooled shape) lands at the windows' argmax in x: the output has x's shape.
   abstract: ([x, g]) => ({ shape: expectPoolable("maxPool2dGrad", x).shape, dtype: expectFloat("maxPool2dGrad", g).dtype }),
-  impl: ([x, g], p) => fromStorage(kernels().scatterPlanes(g, argmax(x, p), x.shape[2], x.shape[3]), g.dtype, [...x.shape]),
+  impl: ([x, g], p, k) => fromStorage(k.scatterPlanes(g, argmax(k, x, p), x.shape[2], x.shape[3]), g.dtype, [...x.shape]),
   vjp: ({ cotangent: u, inputs: [x], params }) => [null, bind(maxPool2dSelectP, [x, u], params)],
   jvp: ({ tangents: [, dg], inputs: [x], params }) => (dg === null ? null : bind(maxPool2dGradP, [x, dg], params)),
 });

@@ -4,7 +4,6 @@
  * derivative, correct at zeros) and `tieShare` (the constant weights that split max's/min's
  * cotangent evenly among tied extremes). Composed: mean. No gradient: argmax, argmin.
  */
-import { kernels } from "../../backends/backend.js";
 import type { Extreme } from "../../backends/cpu/kernels/groups.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import { isFloat } from "../dtype.js";
@@ -50,7 +49,7 @@ function reducedType(x: AbstractValue, { axes, keepDims }: AxesParams): Abstract
 
 export const sumP: Primitive<AxesParams> = definePrimitive<AxesParams>("sum", {
   abstract: ([x], p) => reducedType(expectNumeric("sum", x), p),
-  impl: ([x], p) => fromStorage(kernels().reduce("sum", x, p.axes, p.keepDims), x.dtype, reducedType(x, p).shape),
+  impl: ([x], p, k) => fromStorage(k.reduce("sum", x, p.axes, p.keepDims), x.dtype, reducedType(x, p).shape),
   // Each input element contributed once: the cotangent is broadcast back over the reduced axes.
   vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [expand(reshape(g, keptShape(x.shape, axes)), x.shape)],
   jvp: ({ tangents: [t], params }) => (t === null ? null : bind(sumP, [t], params)),
@@ -92,7 +91,7 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
  */
 export const tieShareP = definePrimitive<{ readonly axes: readonly number[]; readonly extreme: Extreme }>("tieShare", {
   abstract: sameRule,
-  impl: ([x], { axes, extreme }) => fromStorage(kernels().tieShare(x, axes, extreme), x.dtype, [...x.shape]),
+  impl: ([x], { axes, extreme }, k) => fromStorage(k.tieShare(x, axes, extreme), x.dtype, [...x.shape]),
 });
 
 function tieShare(x: Tensor, axes: readonly number[], extreme: Extreme): Tensor {
@@ -102,7 +101,7 @@ function tieShare(x: Tensor, axes: readonly number[], extreme: Extreme): Tensor 
 function extremePrimitive(extreme: Extreme): Primitive<AxesParams> {
   const prim: Primitive<AxesParams> = definePrimitive<AxesParams>(extreme, {
     abstract: ([x], p) => reducedType(x, p),
-    impl: ([x], p) => fromStorage(kernels().reduce(extreme, x, p.axes, p.keepDims), x.dtype, reducedType(x, p).shape),
+    impl: ([x], p, k) => fromStorage(k.reduce(extreme, x, p.axes, p.keepDims), x.dtype, reducedType(x, p).shape),
     // ∂max/∂xᵢ = 1/k at the k tied maxima, 0 elsewhere.
     vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [mul(reshape(g, keptShape(x.shape, axes)), tieShare(x, axes, extreme))],
     jvp: ({ tangents: [t], inputs: [x], params }) => (t === null ? null : bind(sumP, [mul(t, tieShare(x, params.axes, extreme))], params)),
@@ -118,7 +117,7 @@ export const minP = extremePrimitive("min");
 /** Πⱼ≠ᵢ xⱼ over each group of `axes`, from prefix and suffix products (no division, exact at zeros). */
 export const prodOthersP: Primitive<{ readonly axes: readonly number[] }> = definePrimitive<{ readonly axes: readonly number[] }>("prodOthers", {
   abstract: ([x]) => expectFloat("prodOthers", x),
-  impl: ([x], { axes }) => fromStorage(kernels().prodOthers(x, axes), x.dtype, [...x.shape]),
+  impl: ([x], { axes }, k) => fromStorage(k.prodOthers(x, axes), x.dtype, [...x.shape]),
   vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => {
     const pairs = pairProducts(x, axes);
     return [ungroup(sum(mul(unsqueeze(group(g, axes), -1), pairs.others), -2), x.shape, axes)];
@@ -164,7 +163,7 @@ function pairProducts(x: Tensor, axes: readonly number[]): { others: Tensor } {
 
 export const prodP: Primitive<AxesParams> = definePrimitive<AxesParams>("prod", {
   abstract: ([x], p) => reducedType(expectNumeric("prod", x), p),
-  impl: ([x], p) => fromStorage(kernels().reduce("prod", x, p.axes, p.keepDims), x.dtype, reducedType(x, p).shape),
+  impl: ([x], p, k) => fromStorage(k.reduce("prod", x, p.axes, p.keepDims), x.dtype, reducedType(x, p).shape),
   // ∂(Π xⱼ)/∂xᵢ = Πⱼ≠ᵢ xⱼ
   vjp: ({ cotangent: g, inputs: [x], params: { axes } }) => [mul(reshape(g, keptShape(x.shape, axes)), bind(prodOthersP, [x], { axes }))],
   jvp: ({ tangents: [t], inputs: [x], params }) => (t === null ? null : bind(sumP, [mul(t, bind(prodOthersP, [x], { axes: params.axes }))], params)),
@@ -182,7 +181,7 @@ function flip(x: Tensor, axis: number): Tensor {
 
 export const cumsumP: Primitive<{ readonly axis: number }> = definePrimitive<{ readonly axis: number }>("cumsum", {
   abstract: ([x]) => expectNumeric("cumsum", x),
-  impl: ([x], { axis }) => fromStorage(kernels().cumsum(x, axis), x.dtype, [...x.shape]),
+  impl: ([x], { axis }, k) => fromStorage(k.cumsum(x, axis), x.dtype, [...x.shape]),
   vjp: ({ cotangent: g, params: { axis } }) => [flip(bind(cumsumP, [flip(g, axis)], { axis }), axis)],
   jvp: ({ tangents: [t], params }) => (t === null ? null : bind(cumsumP, [t], params)),
 });
@@ -192,7 +191,7 @@ export const cumsumP: Primitive<{ readonly axis: number }> = definePrimitive<{ r
 /** The index of the first max (min) along one axis, as int32; NaN counts as the extreme, as in NumPy. */
 export const argExtremeP = definePrimitive<{ readonly axes: readonly number[]; readonly keepDims: boolean; readonly extreme: Extreme }>("argExtreme", {
   abstract: ([x], p) => ({ shape: reducedType(x, p).shape, dtype: "int32" }),
-  impl: ([x], { axes, keepDims, extreme }) => fromStorage(kernels().argExtreme(x, axes, extreme), "int32", [...reducedType(x, { axes, keepDims }).shape]),
+  impl: ([x], { axes, keepDims, extreme }, k) => fromStorage(k.argExtreme(x, axes, extreme), "int32", [...reducedType(x, { axes, keepDims }).shape]),
 });
 
 // ── public API ──────────────────────────────────────────────────────────────────────────────────

@@ -15,7 +15,7 @@ import { broadcastRule } from "./rules.js";
 
 export const whereP = definePrimitive("where", {
   abstract: ([cond, a, b]) => ({ shape: broadcastShapes("where", broadcastShapes("where", cond.shape, a.shape), b.shape), dtype: a.dtype }),
-  impl: ([cond, a, b]) => whereExpression(cond, a, b),
+  impl: ([cond, a, b], _, k) => whereExpression(k, cond, a, b),
   broadcasts: true,
   // The condition is piecewise constant: no cotangent to it. Each branch gets g where it was chosen.
   vjp: ({ cotangent: g, inputs: [cond] }) => [null, where(cond, g, 0), where(cond, 0, g)],
@@ -47,7 +47,7 @@ function winnerMask(a: Tensor, b: Tensor, larger: boolean): Tensor {
 function extremumPrimitive(name: "maximum" | "minimum", larger: boolean): Primitive<undefined> {
   return definePrimitive(name, {
     abstract: broadcastRule(name),
-    impl: ([a, b]) => binaryExpression(name, a, b),
+    impl: ([a, b], _, k) => binaryExpression(k, name, a, b),
     broadcasts: true,
     vjp: ({ cotangent: g, inputs: [a, b] }) => [mul(g, winnerMask(a, b, larger)), mul(g, winnerMask(b, a, larger))],
     jvp: ({ tangents: [ta, tb], inputs: [a, b] }) => addTangents(ta === null ? null : mul(ta, winnerMask(a, b, larger)), tb === null ? null : mul(tb, winnerMask(b, a, larger))),

@@ -3,7 +3,6 @@
  * `view.ts`; their VJPs move the cotangent back (reshape back, inverse permutation, unslice). expand
  * and `sumTo` live with sum in reduce.ts: expand's VJP is a sum and sum's VJP an expand.
  */
-import { kernels } from "../../backends/backend.js";
 import { allocate } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { describe, invalidArgument } from "../../errors.js";
@@ -15,7 +14,7 @@ import { sameRule } from "./rules.js";
 
 export const reshapeP = definePrimitive<{ readonly shape: readonly number[] }>("reshape", {
   abstract: ([x], { shape }) => ({ shape: view.reshapedShape(x.shape, shape), dtype: x.dtype }),
-  impl: ([x], { shape }) => view.reshape(x, shape),
+  impl: ([x], { shape }, k) => view.reshape(x, shape, k),
   vjp: ({ cotangent: g, inputs: [x] }) => [reshape(g, x.shape)],
   jvp: ({ tangents: [t], output }) => (t === null ? null : reshape(t, output.shape)),
 });
@@ -79,9 +78,9 @@ export const sliceP: Primitive<{ readonly specs: readonly view.SliceSpec[] }> = 
 /** The adjoint of slice: zeros of `shape` with `g` written where `slice(·, specs)` reads. */
 export const unsliceP: Primitive<{ readonly shape: readonly number[]; readonly specs: readonly view.SliceSpec[] }> = definePrimitive("unslice", {
   abstract: ([g], { shape }) => ({ shape, dtype: g.dtype }),
-  impl: ([g], { shape, specs }) => {
+  impl: ([g], { shape, specs }, k) => {
     const out = fromStorage(allocate(g.dtype, sizeOf(shape)), g.dtype, [...shape]);
-    kernels().copyInto(view.slice(out, specs), g);
+    k.copyInto(view.slice(out, specs), g);
     return out;
   },
   vjp: ({ cotangent: g, params: { specs } }) => [bind(sliceP, [g], { specs })],
@@ -90,7 +89,7 @@ export const unsliceP: Primitive<{ readonly shape: readonly number[]; readonly s
 
 export const contiguousP = definePrimitive("contiguous", {
   abstract: sameRule,
-  impl: ([x]) => view.contiguous(x),
+  impl: ([x], _, k) => view.contiguous(x, k),
   vjp: ({ cotangent: g }) => [g],
   jvp: ({ tangents: [t] }) => t,
 });

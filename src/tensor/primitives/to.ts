@@ -2,7 +2,6 @@
  * to: a copy of x on another device (contiguous, same dtype and shape). Linear, and its own adjoint
  * up to direction: the cotangent is copied back to x's device, the tangent goes along with x.
  */
-import { kernels } from "../../backends/backend.js";
 import { expectDevice, type Device } from "../../backends/device.js";
 import { describe, invalidArgument } from "../../errors.js";
 import type { Storage } from "../dtype.js";
@@ -13,9 +12,9 @@ import { Tensor } from "../tensor.js";
 export const toP = definePrimitive<{ readonly device: Device }>("to", {
   abstract: ([x]) => x,
   placement: ({ device }) => device,
-  impl: ([x], { device }) => {
+  impl: ([x], { device }, k) => {
     // Every device's buffers are host memory today (backends/device.ts), so x's are read in place.
-    return new Tensor(device.write(kernels().copy(x)) as Storage, x.dtype, [...x.shape], contiguousStrides(x.shape), 0, device);
+    return new Tensor(device.write(k.copy(x)) as Storage, x.dtype, [...x.shape], contiguousStrides(x.shape), 0, device);
   },
   vjp: ({ cotangent: g, inputs: [x] }) => [to(g, x.device)],
   jvp: ({ tangents: [dx], params: { device } }) => to(dx as Tensor, device),

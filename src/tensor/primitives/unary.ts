@@ -46,7 +46,7 @@ function unaryPrimitive(
     : (g: Tensor, x: Tensor, y: Tensor) => mul(g, dydx(x, y));
   return definePrimitive(name, {
     abstract: ([x]) => accepts(name, x),
-    impl: ([x]) => unaryExpression(name, x),
+    impl: ([x], _, k) => unaryExpression(k, name, x),
     vjp: ({ cotangent: g, inputs: [x], output }) => [times(g, x, output)],
     jvp: ({ tangents: [t], inputs: [x], output }) => (t === null ? null : times(t, x, output)),
   });
@@ -76,7 +76,7 @@ export const absP = tablePrimitive("abs", false, expectNumeric);
 // d relu(x) = [x > 0] dx: 0 at the kink. Both rules are one reluGrad pass rather than a mask and a product.
 export const reluP = definePrimitive("relu", {
   abstract: ([x]) => expectNumeric("relu", x),
-  impl: ([x]) => unaryExpression("relu", x),
+  impl: ([x], _, k) => unaryExpression(k, "relu", x),
   vjp: ({ cotangent: g, inputs: [x] }) => [reluGrad(g, x)],
   jvp: ({ tangents: [t], inputs: [x] }) => (t === null ? null : reluGrad(t, x)),
 });
@@ -87,7 +87,7 @@ export const reluP = definePrimitive("relu", {
  */
 export const reluGradP = definePrimitive("reluGrad", {
   abstract: broadcastRule("reluGrad"),
-  impl: ([g, x]) => binaryExpression("reluGrad", g, x),
+  impl: ([g, x], _, k) => binaryExpression(k, "reluGrad", g, x),
   broadcasts: true,
   vjp: ({ cotangent: c, inputs: [, x] }) => [reluGrad(c, x), null],
   jvp: ({ tangents: [tg], inputs: [, x] }) => (tg === null ? null : reluGrad(tg, x)),
@@ -107,7 +107,7 @@ export const erfP = tablePrimitive("erf");
  */
 export const signP = definePrimitive("sign", {
   abstract: sameRule,
-  impl: ([x]) => unaryExpression("sign", x),
+  impl: ([x], _, k) => unaryExpression(k, "sign", x),
   vjp: () => [null],
   jvp: () => null,
 });
@@ -175,7 +175,7 @@ export function gelu(x: Tensor | number, options: GeluOptions = {}): Tensor {
 const powShape = broadcastRule("pow");
 export const powP = definePrimitive("pow", {
   abstract: ([a, b]) => powShape([expectFloat("pow", a), b]),
-  impl: ([a, b]) => binaryExpression("pow", a, b),
+  impl: ([a, b], _, k) => binaryExpression(k, "pow", a, b),
   broadcasts: true,
   // ∂/∂a = b·a^(b−1), and 0 where b = 0 (even at a = 0). Where b = 0 it is written b·y/a, the same
   // function for a ≠ 0, so its own derivative in b (1/a) is not lost. ∂/∂b = y·log a, 0 where a = 0
