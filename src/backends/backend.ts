@@ -122,13 +122,18 @@ let current: Backend = BACKENDS[initialBackend()];
 
 /** Selects the kernels every later op runs with; throws `UnsupportedOp` for one this engine cannot run. */
 export function setBackend(name: BackendName): void {
+  current = runnable("setBackend", name);
+}
+
+/** The named backend's kernels, for `op`: `InvalidArgument` for an unknown name, `UnsupportedOp` for one this engine cannot run. */
+function runnable(op: string, name: BackendName): Backend {
   if (name !== "cpu" && name !== "wasm") {
-    throw new AdError("InvalidArgument", `unknown backend ${describe(name)}; the backends are "cpu" and "wasm"`, { op: "setBackend", got: describe(name) });
+    throw new AdError("InvalidArgument", `unknown backend ${describe(name)}; the backends are "cpu" and "wasm"`, { op, got: describe(name) });
   }
   if (!availableBackends().includes(name)) {
-    throw new AdError("UnsupportedOp", `the ${name} backend needs WebAssembly SIMD, which this engine does not have`, { op: "setBackend", backend: name });
+    throw new AdError("UnsupportedOp", `the ${name} backend needs WebAssembly SIMD, which this engine does not have`, { op, backend: name });
   }
-  current = BACKENDS[name];
+  return BACKENDS[name];
 }
 
 /** The name of the backend in use. */
@@ -143,5 +148,5 @@ export function kernels(): Backend {
 
 /** The kernels of the named backend, whatever `setBackend` chose (a device may reuse or wrap them). */
 export function backendKernels(name: BackendName): Backend {
-  return BACKENDS[name];
+  return runnable("backendKernels", name);
 }
