@@ -3,8 +3,7 @@
  * errors → scalar → backends → tensor → { nn → optim }; transform and plugin use only scalar and
  * errors; src/index.ts re-exports every layer. `import type` is erased at run time, so it can close
  * no cycle; it is still an import, so it must point downward too.
- * Today's violations are listed in .dependency-cruiser-known-violations.json (`--ignore-known`):
- * the check fails only on a new one. Issue 14 item 1 shrinks that list to empty.
+ * No exceptions are listed: any violation fails `npm test`.
  */
 
 /** A rule forbidding `layer` (a path regex) from importing anything in src/ outside `allowed`. */
