@@ -33,6 +33,13 @@ module.exports = {
     layer("optim-downward", "^src/optim/", [nn, tensor, backends, scalar, errors]),
     layer("testing-downward", "^src/testing/", [tensor, backends, scalar, errors]),
     {
+      name: "kernels-through-the-backend",
+      severity: "error",
+      comment: "above the backends, kernels are reached through the Backend interface (a device's kernels), never a backend's folder",
+      from: { path: "^src/(tensor|nn|optim|testing)/" },
+      to: { path: "^src/backends/(cpu|wasm|webgpu)/" },
+    },
+    {
       name: "no-runtime-cycle",
       severity: "error",
       comment: "a run-time import cycle (type-only imports are erased and excluded)",

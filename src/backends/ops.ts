@@ -5,3 +5,6 @@
 export type { BinaryOp, UnaryOp } from "./expressions.js";
 
 export type ReduceOp = "sum" | "max" | "min" | "prod";
+
+/** Which end of the order a max/min family routine (tieShare, argExtreme) picks. */
+export type Extreme = "max" | "min";

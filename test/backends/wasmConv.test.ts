@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { windowCount } from "../../src/backends/cpu/kernels/conv.js";
+import { windowCount } from "../../src/backends/geometry.js";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
 import { randn, rng, transpose, type Tensor } from "../../src/tensor/index.js";
 import { maxAbsDiff as maxDiff } from "../support/backends.js";

@@ -4,7 +4,7 @@
  * (undefined) is followed by the reference, as backend.ts chains them.
  */
 import * as referenceConv from "../../src/backends/cpu/kernels/conv.js";
-import type { WindowGeometry } from "../../src/backends/cpu/kernels/conv.js";
+import type { WindowGeometry } from "../../src/backends/geometry.js";
 import { matmul as referenceProduct } from "../../src/backends/cpu/kernels/matmul.js";
 import type { Storage } from "../../src/backends/dtype.js";
 import * as wasmConv from "../../src/backends/wasm/conv.js";

@@ -11,7 +11,7 @@
  * products carry the arithmetic. Small convolutions are declined (undefined): the reference's direct
  * loops win where packing costs more than it saves.
  */
-import type { WindowGeometry } from "../cpu/kernels/conv.js";
+import type { WindowGeometry } from "../geometry.js";
 import { matmul as referenceMatmul } from "../cpu/kernels/matmul.js";
 import { reduce } from "../cpu/kernels/reduce.js";
 import { reshapeView, rowMajor } from "../cpu/kernels/strided.js";

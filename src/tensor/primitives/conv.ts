@@ -10,7 +10,7 @@
  *
  * (u, v: the cotangents of dx and dw). The JVP of a bilinear f is f(dx, w) + f(x, dw).
  */
-import { type Pair, type WindowGeometry, windowCount } from "../../backends/cpu/kernels/conv.js";
+import { type Pair, type WindowGeometry, windowCount } from "../../backends/geometry.js";
 import { AdError, describe, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
 import { isFloat } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type JvpArgs, type Primitive } from "../primitive.js";

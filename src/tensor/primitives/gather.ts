@@ -5,7 +5,7 @@
  * gradient. An index out of range, or indices that are not int32, is an InvalidArgument naming the
  * op and the offending index.
  */
-import { outOfRange } from "../../backends/cpu/kernels/gather.js";
+import { outOfRange } from "../../backends/outOfRange.js";
 import { AdError, describe, expectInteger, invalidArgument } from "../../errors.js";
 import { type DType, type FloatDType } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";

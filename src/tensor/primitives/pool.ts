@@ -11,7 +11,7 @@
  * Average pooling is composed: a convolution of each channel with a constant kernel 1/(KH·KW).
  */
 import type { Backend } from "../../backends/backend.js";
-import { type Pair, type WindowGeometry, windowCount } from "../../backends/cpu/kernels/conv.js";
+import { type Pair, type WindowGeometry, windowCount } from "../../backends/geometry.js";
 import { AdError, describe, expectOptions, invalidArgument } from "../../errors.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { formatShape, type Shape } from "../shape.js";

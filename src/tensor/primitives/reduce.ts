@@ -4,7 +4,7 @@
  * derivative, correct at zeros) and `tieShare` (the constant weights that split max's/min's
  * cotangent evenly among tied extremes). Composed: mean. No gradient: argmax, argmin.
  */
-import type { Extreme } from "../../backends/cpu/kernels/groups.js";
+import type { Extreme } from "../../backends/ops.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import { isFloat } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";

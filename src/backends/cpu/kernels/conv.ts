@@ -9,21 +9,8 @@
  * are the padding (zero for convolution, −∞ for max pooling).
  */
 import { allocate, type Storage } from "../../dtype.js";
+import type { Pair, WindowGeometry } from "../../geometry.js";
 import type { View } from "../../view.js";
-
-/** A pair of per-axis values: [height, width]. */
-export type Pair = readonly [number, number];
-
-export interface WindowGeometry {
-  readonly stride: Pair;
-  readonly padding: Pair;
-  readonly dilation: Pair;
-}
-
-/** The number of output positions along one axis (may be ≤ 0: the caller rejects that). */
-export function windowCount(size: number, kernel: number, stride: number, padding: number, dilation: number): number {
-  return Math.floor((size + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
-}
 
 /** A tap's offset under one indexing, linear in its coordinates: ih·[0] + iw·[1] + kh·[2] + kw·[3]. */
 type TapIndex = readonly [number, number, number, number];

@@ -3,9 +3,9 @@
  * over views. Each returns a fresh row-major buffer; an index out of range is an InvalidArgument
  * naming the kernel's primitive and the index's position, raised before the caller sees any result.
  */
-import { type AdError, invalidArgument } from "../../../errors.js";
 import { allocate, type DType, type Storage } from "../../dtype.js";
 import { contiguousStrides, sizeOf, type Shape } from "../../shape.js";
+import { outOfRange } from "../../outOfRange.js";
 import type { View } from "../../view.js";
 
 interface Walker {
@@ -38,10 +38,6 @@ function walk(shape: Shape, operands: readonly Walker[], body: (k: number, offse
 function positionOf(k: number, shape: Shape): number[] {
   const strides = contiguousStrides(shape);
   return strides.map((s, i) => Math.floor(k / s) % shape[i]);
-}
-
-export function outOfRange(op: string, value: number, position: number[], axis: number, size: number): AdError {
-  return invalidArgument(op, `index ${value} at position [${position.join(", ")}] is out of range for axis ${axis} of size ${size}`, { index: value, position, axis, size });
 }
 
 /** Strides of `t` with the `axis` stride zeroed (the index supplies that coordinate). */

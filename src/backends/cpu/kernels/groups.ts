@@ -6,11 +6,10 @@
  */
 import { allocate, type Storage } from "../../dtype.js";
 import { contiguousStrides, sizeOf } from "../../shape.js";
+import type { Extreme } from "../../ops.js";
 import type { View } from "../../view.js";
 import { MAX, MIN } from "./fold.js";
 import { copyStrided } from "./strided.js";
-
-export type Extreme = "max" | "min";
 
 interface Groups {
   /** The axis order with the kept axes first and the reduced axes last. */
