@@ -1,16 +1,15 @@
-/// <reference types="@webgpu/types" />
 /**
  * The elementwise kernels on the GPU: every op of the expression table and `where`, over strided,
  * broadcast, offset views, into a fresh row-major buffer — the contract of `Backend.unary` /
- * `binary` / `where`, with GPU buffers for typed arrays. Pipelines are compiled once per (op,
- * dtypes, rank after collapsing) and kept; each call writes its shapes and strides to the params buffer
- * and enqueues one dispatch (nothing waits: a read waits).
+ * `binary` / `where`, with GPU buffers for typed arrays. One pipeline per (op, dtypes, rank after
+ * collapsing), one dispatch per call (dispatch.ts).
  */
 import { broadcastStrides, collapse } from "../cpu/kernels/strided.js";
 import type { DType } from "../dtype.js";
 import type { BinaryOp, UnaryOp } from "../expressions.js";
 import { sizeOf, type Shape } from "../shape.js";
 import { expectGPUDType, type GPUBuffers, type GPUData, type GPUDType } from "./buffers.js";
+import type { Dispatcher } from "./dispatch.js";
 import { checkAlive } from "./init.js";
 import { type ComputeType, elementwiseShader, type KernelSignature, WORKGROUP_SIZE } from "./shader.js";
 import { BINARY_WGSL, type OpBody, UNARY_WGSL } from "./wgsl.js";
@@ -24,24 +23,15 @@ export interface GPUView {
   readonly offset: number;
 }
 
-const MAX_GROUPS_X = 65535;
-const STORAGE = 0x80;
-const COPY_DST = 0x8;
-
 function computeType(body: OpBody, inputs: readonly GPUDType[], output: GPUDType): ComputeType {
   return body.i32 !== undefined && output !== "float32" && inputs.every((d) => d !== "float32") ? "i32" : "f32";
 }
 
 export class GPUElementwise {
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
-  private params: GPUBuffer | undefined;
-
-  constructor(readonly buffers: GPUBuffers) {}
-
-  /** Pipelines compiled so far (one per op, dtypes and rank). */
-  get pipelineCount(): number {
-    return this.pipelines.size;
-  }
+  constructor(
+    readonly buffers: GPUBuffers,
+    readonly dispatcher: Dispatcher,
+  ) {}
 
   /** The table's unary `op` of x elementwise, stored as `dtype`. */
   unary(op: UnaryOp, x: GPUView, dtype: DType): GPUData {
@@ -76,48 +66,11 @@ export class GPUElementwise {
     const valueInputs = conditional ? inputs.slice(1) : inputs;
     const compute = conditional ? (output === "float32" ? "f32" : "i32") : computeType(body, valueInputs, output);
     const sig: KernelSignature = { inputs, output, rank, compute };
-    const pipeline = this.pipeline(`${op}|${inputs.join(",")}|${output}|${rank}|${compute}`, sig, compute === "i32" ? body.i32! : body.f32, conditional);
-
+    const key = `${op}|${inputs.join(",")}|${output}|${rank}|${compute}`;
+    const pipeline = this.dispatcher.pipeline(key, () => elementwiseShader(sig, compute === "i32" ? body.i32! : body.f32, conditional));
     const params = new Int32Array([n, 0, ...walk.shape, ...views.flatMap((v, k) => [v.offset, ...walk.strides[k]])]);
-    const { device } = handle;
-    const paramsBuffer = this.paramsFor(params);
-    const bindGroup = device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
-      entries: [paramsBuffer, out.buffer, ...views.map((v) => v.storage.buffer)].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
-    const groups = Math.ceil(n / WORKGROUP_SIZE);
-    const x = Math.min(groups, MAX_GROUPS_X);
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, Math.ceil(groups / x));
-    pass.end();
-    device.queue.submit([encoder.finish()]);
+    const bound = [out.buffer, ...views.map((v) => v.storage.buffer)];
+    this.dispatcher.run(op, pipeline, params, bound, Math.ceil(n / WORKGROUP_SIZE));
     return out;
-  }
-
-  /**
-   * The params buffer, holding `params`. One buffer serves every call: each call submits before the
-   * next writes, and the queue keeps writes and submits in order (so no buffer per call).
-   */
-  private paramsFor(params: Int32Array): GPUBuffer {
-    if (this.params === undefined || this.params.size < params.byteLength) {
-      const size = Math.max(1024, params.byteLength);
-      this.params?.destroy();
-      this.params = this.buffers.handle.device.createBuffer({ size, usage: STORAGE | COPY_DST });
-    }
-    this.buffers.handle.device.queue.writeBuffer(this.params, 0, params);
-    return this.params;
-  }
-
-  private pipeline(key: string, sig: KernelSignature, body: string, conditional: boolean): GPUComputePipeline {
-    let pipeline = this.pipelines.get(key);
-    if (pipeline === undefined) {
-      const module = this.buffers.handle.device.createShaderModule({ code: elementwiseShader(sig, body, conditional) });
-      pipeline = this.buffers.handle.device.createComputePipeline({ layout: "auto", compute: { module, entryPoint: "main" } });
-      this.pipelines.set(key, pipeline);
-    }
-    return pipeline;
   }
 }

@@ -17,15 +17,15 @@ export const WORKGROUP_SIZE = 64;
 /** What the body computes in: i32 only when every operand is an integer and the op is exact on them. */
 export type ComputeType = "f32" | "i32";
 
-const STORAGE_TYPE: Record<GPUDType, string> = { float32: "f32", int32: "i32", bool: "u32" };
+export const STORAGE_TYPE: Record<GPUDType, string> = { float32: "f32", int32: "i32", bool: "u32" };
 
 /** A stored element of `dtype` as a value of the compute type. */
-function load(dtype: GPUDType, compute: ComputeType, expr: string): string {
+export function load(dtype: GPUDType, compute: ComputeType, expr: string): string {
   return STORAGE_TYPE[dtype] === compute ? expr : `${compute}(${expr})`;
 }
 
 /** A compute-type value as it is stored in `dtype` (ToInt32 for a float to int32, "≠ 0" for bool). */
-function store(dtype: GPUDType, compute: ComputeType, expr: string): string {
+export function store(dtype: GPUDType, compute: ComputeType, expr: string): string {
   if (dtype === "bool") return compute === "f32" ? `u32(${expr} != 0.0 || is_nan(${expr}))` : `u32(${expr} != 0)`;
   if (dtype === "int32") return compute === "f32" ? `ad_to_i32(${expr})` : expr;
   return compute === "f32" ? expr : `f32(${expr})`;

@@ -10,13 +10,13 @@ interface Report {
 }
 
 // No skip: CI has Chromium's SwiftShader, so a missing adapter fails here with initWebGPU's reason.
-describe("webgpu elementwise kernels (software adapter, in a child process)", () => {
-  it("every op of the expression table and where matches the reference kernels", { timeout: 180_000 }, async () => {
-    const report = await runChecks<Report>("elementwise.checks.ts");
+describe("webgpu kernels (software adapter, in a child process)", () => {
+  it("every op of the expression table, where and the reductions match the reference kernels", { timeout: 180_000 }, async () => {
+    const report = await runChecks<Report>("kernels.checks.ts");
     expect(report.errors).toEqual([]);
     expect(report.failures).toEqual([]);
-    // Every unary op × 2 layouts × its dtype cases, every binary op × broadcast and strided, where, edges.
-    expect(report.checked).toBeGreaterThan(300);
+    // Every unary op × 2 layouts × its dtype cases, every binary op × broadcast and strided, where, the reductions, edges.
+    expect(report.checked).toBeGreaterThan(500);
     expect(report.adapter.vendor).not.toBe(undefined);
   });
 });
