@@ -249,6 +249,31 @@ for (const op of ["sum", "prod", "max", "min"] as ReduceOp[]) {
   }
 }
 
+// Bytes: counted at write and allocation, returned once at free (a second free changes nothing).
+{
+  const before = buffers.allocatedBytes;
+  const data = buffers.write(new Int32Array(10));
+  const grew = buffers.allocatedBytes - before;
+  buffers.free(data);
+  buffers.free(data);
+  checked++;
+  if (grew !== 40 || buffers.allocatedBytes !== before)
+    failures.push(`allocatedBytes grew by ${grew} for 10 int32 and ended ${buffers.allocatedBytes - before} from where it began`);
+}
+
+// A read waiting on its map when the device is lost rejects with an AdError instead of hanging.
+{
+  const pending = buffers.read(buffers.write(new Float32Array(4096)));
+  handle.device.destroy();
+  const error = await pending.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  checked++;
+  // The read may also have finished first; what it must not do is hang or throw anything but an AdError.
+  if (error !== undefined && !(error instanceof AdError)) failures.push(`a read pending at the loss gave ${String(error)}`);
+}
+
 // A lost device: every later use is an AdError, and a read never hangs.
 handle.device.destroy();
 await handle.device.lost;

@@ -47,7 +47,8 @@ describe("initWebGPU and buffers: errors without a GPU", () => {
   });
 
   it("writing float64 is an UnsupportedOp naming the device, not a downcast", () => {
-    const buffers = new GPUBuffers({ lost: undefined } as WebGPUHandle);
+    const device = { lost: new Promise(() => undefined) } as GPUDevice;
+    const buffers = new GPUBuffers({ device, lost: undefined } as WebGPUHandle);
     let error: unknown;
     try {
       buffers.write(new Float64Array([1.5]));

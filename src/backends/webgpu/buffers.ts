@@ -8,7 +8,7 @@
  */
 import { AdError } from "../../errors.js";
 import { allocate, dtypeOfArray, type DType, type Storage } from "../dtype.js";
-import { checkAlive, lostError, type WebGPUHandle } from "./init.js";
+import { checkAlive, type LostInfo, lostError, type WebGPUHandle } from "./init.js";
 
 /** The dtypes a GPU buffer can hold. */
 export type GPUDType = "float32" | "int32" | "bool";
@@ -42,8 +42,16 @@ export function expectGPUDType(op: string, dtype: DType): GPUDType {
 /** The buffers of one device: write, allocate, read, free, and the bytes they hold. */
 export class GPUBuffers {
   private bytes = 0;
+  private readonly freed = new WeakSet<GPUBuffer>();
+  /** The reads waiting on a map, rejected together if the device is lost (never left pending). */
+  private readonly waiting = new Set<(lost: LostInfo) => void>();
 
-  constructor(readonly handle: WebGPUHandle) {}
+  constructor(readonly handle: WebGPUHandle) {
+    // One reaction per device, not one per read: a long-lived promise keeps every reaction attached to it.
+    void handle.device.lost.then((info) => {
+      for (const fail of this.waiting) fail({ reason: info.reason, message: info.message });
+    });
+  }
 
   /** Bytes held by buffers not yet freed. */
   get allocatedBytes(): number {
@@ -96,25 +104,29 @@ export class GPUBuffers {
     return out;
   }
 
-  /** Releases the buffer now (WebGPU lets work already submitted finish with it). */
+  /** Releases the buffer now (WebGPU lets work already submitted finish with it); a second free does nothing. */
   free(data: GPUData): void {
+    if (this.freed.has(data.buffer)) return;
+    this.freed.add(data.buffer);
     this.bytes -= Math.max(4, data.length * 4);
     data.buffer.destroy();
   }
 
   /** Maps `staging` for reading, or rejects with an `AdError` if the device is lost meanwhile. */
   private async mapped(staging: GPUBuffer, op: string): Promise<void> {
-    const lost = this.handle.device.lost.then((info) => {
-      throw lostError(op, { reason: info.reason, message: info.message });
-    });
-    // Past the race a loss is no rejection for anyone to handle.
-    lost.catch(() => undefined);
+    let fail: ((lost: LostInfo) => void) | undefined;
     try {
-      await Promise.race([staging.mapAsync(MAP_MODE_READ), lost]);
+      await new Promise<void>((resolve, reject) => {
+        fail = (lost) => reject(lostError(op, lost));
+        this.waiting.add(fail);
+        staging.mapAsync(MAP_MODE_READ).then(resolve, reject);
+      });
     } catch (error) {
       if (error instanceof AdError) throw error;
       checkAlive(this.handle, op);
       throw new AdError("UnsupportedOp", `reading a GPU buffer failed: ${error instanceof Error ? error.message : String(error)}`, { op, device: "webgpu" });
+    } finally {
+      this.waiting.delete(fail!);
     }
   }
 }
