@@ -89,6 +89,15 @@ export const BINARY_EXPRESSIONS = {
 } satisfies Record<string, Binary>;
 
 /** The ternary op: cond ? a : b, cond read as "≠ 0". */
+/**
+ * Where an op's int32 result is not the double result wrapped: a product can pass 2⁵³, where the
+ * double rounds before the store wraps, so int32 `mul` multiplies modulo 2³² as PyTorch does
+ * (Math.imul). Every backend's int32 kernels follow this table.
+ */
+export const INT32_BINARY_EXPRESSIONS: Partial<Record<keyof typeof BINARY_EXPRESSIONS, Binary>> = {
+  mul: Math.imul,
+};
+
 export const WHERE_EXPRESSION = (cond: number, a: number, b: number): number => (cond !== 0 ? a : b);
 
 export type UnaryOp = keyof typeof UNARY_EXPRESSIONS;

@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { availableBackends, kernels } from "../../src/backends/backend.js";
 import { allocate, type DType, type Storage } from "../../src/backends/dtype.js";
-import { BINARY_EXPRESSIONS, type BinaryOp, UNARY_EXPRESSIONS, type UnaryOp, WHERE_EXPRESSION } from "../../src/backends/expressions.js";
+import { BINARY_EXPRESSIONS, type BinaryOp, INT32_BINARY_EXPRESSIONS, UNARY_EXPRESSIONS, type UnaryOp, WHERE_EXPRESSION } from "../../src/backends/expressions.js";
 import { contiguousStrides, type Shape } from "../../src/backends/shape.js";
 import type { View } from "../../src/backends/view.js";
 import { BINARY as WASM_BINARY, UNARY as WASM_UNARY } from "../../src/backends/wasm/elementwiseKernels.js";
@@ -98,7 +98,7 @@ describe.each(availableBackends())("the %s backend computes every expression as 
             list(
               stored(
                 out,
-                as.map((x, i) => f(x, bs[i])),
+                as.map((x, i) => (out === "int32" ? (INT32_BINARY_EXPRESSIONS[op] ?? f) : f)(x, bs[i])),
               ),
             ),
           );
@@ -121,6 +121,17 @@ describe.each(availableBackends())("the %s backend computes every expression as 
     expect(list(onBackend(backend, () => kernels().binary("add", x, view("int32", [1]), [2], "int32")))).toEqual([-(2 ** 31), -(2 ** 31) + 1]);
     expect(list(onBackend(backend, () => kernels().unary("neg", x, "int32")))).toEqual([-(2 ** 31) + 1, -(2 ** 31)]);
     expect(list(onBackend(backend, () => kernels().unary("abs", x, "int32")))).toEqual([2 ** 31 - 1, -(2 ** 31)]);
+  });
+
+  it("int32 mul and prod wrap modulo 2³² exactly, past 2⁵³ where a double would round (as PyTorch)", () => {
+    const a = view("int32", [123456789, -987654321, 2 ** 31 - 1]);
+    const b = view("int32", [987654321, 987654321, 2 ** 31 - 1]);
+    const want = [Math.imul(123456789, 987654321), Math.imul(-987654321, 987654321), 1];
+    // The double product rounds: its wrap is not the exact one (the test would pass vacuously otherwise).
+    expect(new Int32Array([123456789 * 987654321])[0]).not.toBe(want[0]);
+    expect(list(onBackend(backend, () => kernels().binary("mul", a, b, [3], "int32")))).toEqual(want);
+    const prod = list(onBackend(backend, () => kernels().reduce("prod", view("int32", [123456789, 987654321, 3]), [0], false)));
+    expect(prod).toEqual([Math.imul(Math.imul(123456789, 987654321), 3)]);
   });
 
   it("where selects by cond ≠ 0 over broadcast strided views, in a's dtype", () => {

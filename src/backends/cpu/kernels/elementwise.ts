@@ -8,7 +8,7 @@
  * first use and kept, so no element pays a call.
  */
 import { allocate, type DType, type Storage } from "../../dtype.js";
-import { BINARY_EXPRESSIONS, type BinaryOp, UNARY_EXPRESSIONS, type UnaryOp } from "../../expressions.js";
+import { BINARY_EXPRESSIONS, type BinaryOp, INT32_BINARY_EXPRESSIONS, UNARY_EXPRESSIONS, type UnaryOp } from "../../expressions.js";
 import { sizeOf, type Shape } from "../../shape.js";
 import type { View } from "../../view.js";
 import { specialize } from "./specialize.js";
@@ -93,6 +93,7 @@ export function binaryKernel(f: Binary): BinaryKernel {
 // One kernel per op of the table, its loop specialised at first use.
 const unaryKernels = new Map<UnaryOp, UnaryKernel>();
 const binaryKernels = new Map<BinaryOp, BinaryKernel>();
+const int32Kernels = new Map<BinaryOp, BinaryKernel>();
 
 /** The table's unary `op` of x elementwise, into a new row-major buffer of `dtype`. */
 export function unary(op: UnaryOp, x: View, dtype: DType): Storage {
@@ -103,6 +104,12 @@ export function unary(op: UnaryOp, x: View, dtype: DType): Storage {
 
 /** The table's binary `op` of a and b broadcast to `shape`, into a new row-major buffer of `dtype`. */
 export function binary(op: BinaryOp, a: View, b: View, shape: Shape, dtype: DType): Storage {
+  const int32 = dtype === "int32" ? INT32_BINARY_EXPRESSIONS[op] : undefined;
+  if (int32 !== undefined) {
+    let kernel = int32Kernels.get(op);
+    if (kernel === undefined) int32Kernels.set(op, (kernel = binaryKernel(int32)));
+    return kernel(a, b, shape, dtype);
+  }
   let kernel = binaryKernels.get(op);
   if (kernel === undefined) binaryKernels.set(op, (kernel = binaryKernel(BINARY_EXPRESSIONS[op])));
   return kernel(a, b, shape, dtype);

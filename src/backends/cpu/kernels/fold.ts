@@ -53,6 +53,8 @@ export const SUM: Fold = defineFold(0, (acc, x) => acc + x);
 export const MAX: Fold = defineFold(-Infinity, (acc, v) => (v > acc || v !== v ? v : acc));
 export const MIN: Fold = defineFold(Infinity, (acc, v) => (v < acc || v !== v ? v : acc));
 export const PROD: Fold = defineFold(1, (acc, v) => acc * v);
+// An int32 product wraps modulo 2³² at every step (as PyTorch's), where the double would round past 2⁵³.
+export const PROD_INT32: Fold = defineFold(1, (acc, v) => Math.imul(acc, v));
 
 /** The fold of each reduction the backends offer by name. */
 export const FOLDS: Record<ReduceOp, Fold> = { sum: SUM, max: MAX, min: MIN, prod: PROD };

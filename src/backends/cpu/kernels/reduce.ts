@@ -6,7 +6,7 @@ import { allocate, type DType, type Storage } from "../../dtype.js";
 import type { ReduceOp } from "../../ops.js";
 import { contiguousStrides, sizeOf } from "../../shape.js";
 import type { View } from "../../view.js";
-import { FOLDS, type Fold } from "./fold.js";
+import { FOLDS, type Fold, PROD_INT32 } from "./fold.js";
 import { collapse } from "./strided.js";
 
 /**
@@ -33,5 +33,5 @@ export function reduceAxes(x: View, axes: readonly number[], fold: Fold, dtype: 
  * shape the caller gives the result, which holds the same elements either way.
  */
 export function reduce(op: ReduceOp, x: View, axes: readonly number[], _keepDims: boolean, dtype: DType = x.dtype): Storage {
-  return reduceAxes(x, axes, FOLDS[op], dtype);
+  return reduceAxes(x, axes, op === "prod" && dtype === "int32" ? PROD_INT32 : FOLDS[op], dtype);
 }
