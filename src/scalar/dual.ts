@@ -13,7 +13,7 @@ import { AdError, describe, invalidArgument } from "../errors.js";
 import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "./elementary.js";
 import { numberScalar } from "./number.js";
 import type { BinaryOp, Numeric, Scalar } from "./scalar.js";
-import { checked, MixedDual } from "./taggedDual.js";
+import { checked, MixedDual, useDualClass } from "./taggedDual.js";
 
 export class Dual implements Numeric<Dual> {
   // Declared, not class fields: assigned in the constructor, as `Trusted` (below) assigns them.
@@ -228,6 +228,7 @@ const Trusted = function (this: { x: number; dx: number; tag: number }, x: numbe
   this.tag = tag;
 } as unknown as new (x: number, dx: number, tag: number) => Dual;
 Trusted.prototype = Dual.prototype;
+useDualClass(Dual);
 
 function unary(rule: UnaryRule, a: Dual): Dual {
   const y = rule.primal(a.x);

@@ -15,9 +15,21 @@
  * evaluated on tagged values, so nesting reaches any depth.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
-import { Dual } from "./dual.js";
+import type { Dual } from "./dual.js";
 import { binaryRules, unaryRules } from "./elementary.js";
 import { BINARY_OPS, UNARY_OPS, type BinaryOp, type Scalar, type UnaryOp } from "./scalar.js";
+
+/**
+ * The `Dual` class, handed over by dual.ts as it loads (`useDualClass`): dual.ts calls into this
+ * module for operands of different tags, so importing the class back would close a run-time import
+ * cycle. Every way to a tagged op passes through a Dual, so the class is always set by then.
+ */
+let DualClass: typeof Dual;
+
+/** @internal Called once, by dual.ts. */
+export function useDualClass(cls: typeof Dual): void {
+  DualClass = cls;
+}
 
 export type Tagged = number | Dual | MixedDual;
 
@@ -185,7 +197,7 @@ export class MixedDual {
 
 /** True for the values the tagged arithmetic accepts. */
 export function isTagged(a: unknown): a is Tagged {
-  return typeof a === "number" || a instanceof Dual || a instanceof MixedDual;
+  return typeof a === "number" || a instanceof DualClass || a instanceof MixedDual;
 }
 
 /** `a op b` for tagged values after checking `b` (the public entry from `Dual`'s and `MixedDual`'s methods). */
@@ -201,7 +213,7 @@ export function checked(op: BinaryOp, a: Dual | MixedDual, b: unknown): Dual {
  * for duals runs unchanged when an enclosing `derivative` adds a perturbation of its own.
  */
 function asDual(y: Tagged): Dual {
-  return (typeof y === "number" ? new Dual(y, 0) : y) as Dual;
+  return (typeof y === "number" ? new DualClass(y, 0) : y) as Dual;
 }
 
 function tagOf(a: Tagged): number {
@@ -219,7 +231,7 @@ function tangentAt(a: Tagged, t: number): Tagged {
 }
 
 function make(t: number, x: Tagged, dx: Tagged): Tagged {
-  return typeof x === "number" && typeof dx === "number" ? new Dual(x, dx, t) : new MixedDual(t, x, dx);
+  return typeof x === "number" && typeof dx === "number" ? new DualClass(x, dx, t) : new MixedDual(t, x, dx);
 }
 
 /** Zero in every component: such a tangent is never multiplied by a local derivative (0·∞ stays 0). */
