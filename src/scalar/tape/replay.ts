@@ -54,6 +54,8 @@ export class Recording {
   private trace: Trace;
   /** The trace compiled for the sweeps (made again with each retrace). */
   private program: Program;
+  /** The inputs' first node when they are consecutive nodes (a copy is then one `set`), else −1. */
+  private firstInput: number;
   /** Tangent-mode scratch (value tangents, partial tangents, adjoint tangents), made on first use. */
   private tangent: { tvalue: Float64Array; tpartial: Float64Array; tadj: Float64Array } | undefined;
 
@@ -64,7 +66,8 @@ export class Recording {
     private readonly onBranch: "throw" | "retrace",
   ) {
     this.trace = retrace(x0);
-    this.program = new Program(this.trace.arena, this.trace.output);
+    this.program = new Program(this.trace.arena, this.trace.output, this.trace.guards.nodes);
+    this.firstInput = consecutive(this.trace.inputs);
   }
 
   /** Inputs f takes. */
@@ -94,11 +97,12 @@ export class Recording {
   /** f(x) and ∇f(x) by replaying the recorded arena: one forward and one reverse sweep, no call to f. */
   valueAndGradient(x: ArrayLike<number>): { value: number; gradient: number[] } {
     const value = this.sweep("Recording.valueAndGradient", x);
-    const { arena, inputs, output } = this.trace;
+    const { arena, inputs } = this.trace;
+    const adj = arena.adj;
     // Written once each, doubles from the start: `fill(0)` first would make V8 convert the array's
     // elements from small integers to doubles halfway.
     const gradient = new Array<number>(inputs.length);
-    for (let k = 0; k < inputs.length; k++) gradient[k] = output >= 0 && inputs[k] <= output ? arena.adj[inputs[k]] : 0;
+    for (let k = 0; k < inputs.length; k++) gradient[k] = adj[inputs[k]];
     return { value, gradient };
   }
 
@@ -116,8 +120,11 @@ export class Recording {
       throw new AdError("ShapeMismatch", `gradient has ${gradient.length} entries but f was recorded with ${n} inputs`, { op, gradientLength: gradient.length, recorded: n });
     }
     const value = this.sweep(op, x);
-    const { arena, inputs, output } = this.trace;
-    for (let k = 0; k < n; k++) gradient[k] = output >= 0 && inputs[k] <= output ? arena.adj[inputs[k]] : 0;
+    const { arena, inputs } = this.trace;
+    const adj = arena.adj;
+    const first = this.firstInput;
+    if (first >= 0) gradient.set(adj.subarray(first, first + n));
+    else for (let k = 0; k < n; k++) gradient[k] = adj[inputs[k]];
     return { value, gradient };
   }
 
@@ -149,9 +156,16 @@ export class Recording {
     return out;
   }
 
-  /** The forward sweep at x (retracing if a guard says so) and the reverse sweep; f(x). */
+  /**
+   * The forward sweep at x (retracing if a guard says so) and the reverse sweep; f(x). The inputs'
+   * adjoints are then the gradient (zeroed by `forward`, so 0 where f does not depend on them).
+   */
   private sweep(op: string, x: unknown): number {
-    if (!this.forward(op, x)) this.retraceAt(this.point(op, x));
+    if (!this.forward(op, x)) {
+      this.retraceAt(this.point(op, x));
+      // The new trace's own guards hold at x; this sweep fills what its program keeps.
+      this.forward(op, x);
+    }
     const { arena, output, value } = this.trace;
     if (output < 0) return value;
     this.program.backward(output);
@@ -177,7 +191,8 @@ export class Recording {
 
   private retraceAt(point: readonly number[]): void {
     this.trace = this.retrace(point);
-    this.program = new Program(this.trace.arena, this.trace.output);
+    this.program = new Program(this.trace.arena, this.trace.output, this.trace.guards.nodes);
+    this.firstInput = consecutive(this.trace.inputs);
   }
 
   /**
@@ -186,19 +201,37 @@ export class Recording {
    */
   private forward(op: string, x: unknown): boolean {
     const { arena: A, inputs, guards } = this.trace;
-    const value = A.value;
+    const { value, adj } = A;
     const n = inputs.length;
     // A Float64Array of the right length goes straight into the arena (no copy as a number[]);
-    // anything else, or a non-finite element, goes through the full check and its error.
+    // anything else, or a non-finite element, goes through the full check and its error. The
+    // inputs' adjoints are zeroed here: the sweeps zero only the nodes they keep.
     let fast = x instanceof Float64Array && x.length === n;
-    for (let k = 0; fast && k < n; k++) {
-      const v = (x as Float64Array)[k];
-      value[inputs[k]] = v;
-      fast = v - v === 0;
+    const first = this.firstInput;
+    if (fast && first >= 0) {
+      for (let k = 0; k < n; k++) {
+        const v = (x as Float64Array)[k];
+        if (v - v !== 0) fast = false; // NaN or ±∞
+      }
+      if (fast) {
+        value.set(x as Float64Array, first);
+        adj.fill(0, first, first + n);
+      }
+    } else {
+      for (let k = 0; fast && k < n; k++) {
+        const v = (x as Float64Array)[k];
+        const i = inputs[k];
+        value[i] = v;
+        adj[i] = 0;
+        fast = v - v === 0;
+      }
     }
     if (!fast) {
       const point = this.point(op, x);
-      for (let k = 0; k < n; k++) value[inputs[k]] = point[k];
+      for (let k = 0; k < n; k++) {
+        value[inputs[k]] = point[k];
+        adj[inputs[k]] = 0;
+      }
     }
     this.program.forward();
     for (let g = 0; g < guards.nodes.length; g++) {
@@ -311,4 +344,10 @@ export function onBranchOption(op: string, options: unknown): "throw" | "retrace
     throw invalidArgument(op, `onBranch must be "throw" or "retrace", got ${describe(onBranch)}`, { argument: "onBranch", got: describe(onBranch) });
   }
   return onBranch;
+}
+
+/** The first of `nodes` when they are consecutive (n, n+1, …), else −1. */
+function consecutive(nodes: Int32Array): number {
+  for (let k = 1; k < nodes.length; k++) if (nodes[k] !== nodes[0] + k) return -1;
+  return nodes.length === 0 ? -1 : nodes[0];
 }
