@@ -49,6 +49,16 @@ describe("generated sweeps", () => {
     expectSame([replay.value, ...replay.gradient], [fresh.value, ...fresh.gradient], "chain");
   });
 
+  it("the benchmark's loop keeps its intermediate nodes and its accumulator in locals: no arena write indexed by the loop counter", () => {
+    const recording = Tape.record(chain, new Float64Array(50).fill(0.5));
+    const source = forwardSource(recording);
+    expect(source).toMatch(/for \(let r = /);
+    // Values and adjoints written to the arena at an index that moves with r would be one node per repetition.
+    expect(source).not.toMatch(/(v|adj)\[[^\]]*r\] =/);
+    const backward = String((recording as unknown as { program: Program }).program.generated?.backward);
+    expect(backward).not.toMatch(/adj\.fill|(v|adj)\[[^\]]*\* r\] \+=/);
+  });
+
   it("a Float64Array with a non-finite element or the wrong length gets the same errors as an array", () => {
     const recording = Tape.record(chain, [1, 2, 3]);
     expect(thrown(() => recording.gradient(Float64Array.of(1, NaN, 3))).details).toMatchObject({ op: "Recording.valueAndGradient", argument: "x", index: 1 });

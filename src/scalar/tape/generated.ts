@@ -12,7 +12,9 @@
  * are written to `value` (and have their adjoint in `adj`, zeroed by the forward sweep, so no sweep
  * clears the whole arena). What the reverse sweep needs of an instance (the partials of sin, cos and
  * the rule-table ops, and the local values the arithmetic partials are made of) goes into a compact
- * buffer of a few doubles per instance that the reverse sweep streams back. The arithmetic is the
+ * buffer of a few doubles per instance that the reverse sweep streams back. A loop's accumulator
+ * (a node read only by its own repetition and the next) is carried in a local from one repetition
+ * to the next, its adjoint likewise in reverse (`emitRun`). The arithmetic is the
  * tape's, operation for operation and in the same order, so a replay gives bit for bit what a fresh
  * recording gives; only the intermediate nodes are no longer in the arena.
  *
@@ -23,7 +25,8 @@
 import { binaryRules, unaryRules } from "../elementary.js";
 import { numberScalar } from "../number.js";
 import { BINARY_OPS, UNARY_OPS } from "../scalar.js";
-import { FIRST_BINARY, FIRST_UNARY, OP_NAMES, PASSIVE, SUM } from "./codes.js";
+import { FIRST_UNARY, PASSIVE, SUM } from "./codes.js";
+import { forwardStatement, partialCount, reverseStatement, type Operand } from "./sweepStatements.js";
 
 /** What generated code needs of a program: its instructions (node, operands), the arena's op codes and edges. */
 export interface Instructions {
@@ -69,12 +72,12 @@ const RULES: readonly unknown[] = [
 export function generateSweeps(p: Instructions, count: number, keep: readonly number[]): Sweeps | undefined {
   const rs = runs(p, count, MAX_STATEMENTS);
   if (rs === undefined || 2 * statements(rs) > MAX_STATEMENTS) return undefined;
-  const kept = keptInstructions(p, count, rs, keep);
+  const flags = nodeFlags(p, count, rs, keep);
   let slots = 0;
   const forward: string[] = [];
   const backward: string[] = [];
   for (const run of rs) {
-    const code = emitRun(p, run, kept, slots);
+    const code = emitRun(p, run, flags, slots);
     forward.push(code.forward);
     backward.push(code.backward);
     slots += code.slots * run.reps;
@@ -142,79 +145,108 @@ function repetitions(p: Instructions, s: number, period: number, count: number):
   return reps;
 }
 
+/** Flags per instruction (see `nodeFlags`). */
+const KEPT = 1;
+/** Read by the next repetition of its loop through the loop-carried index (dst − step). */
+const NEXT = 2;
+/** Read in its own instance from the arena (a sum, or an index that names it in one repetition only). */
+const INSIDE = 4;
+
 /**
- * Which instructions' nodes must be in the arena (1) rather than local to their instance (0): read by
- * another instance or by a sum, in `keep`, or read in their own instance through an index that is
- * not the same affine expression in every repetition (the generated code could not name it).
+ * Where each instruction's node must live. KEPT: in the arena — read by another instance (other
+ * than the next repetition through the carried index) or by a sum, or in `keep`. NEXT and INSIDE as
+ * above; a node read only in its own instance and by the next repetition can be carried from one
+ * repetition to the next in a local (see `emitRun`).
  */
-function keptInstructions(p: Instructions, count: number, rs: readonly Run[], keep: readonly number[]): Uint8Array {
+function nodeFlags(p: Instructions, count: number, rs: readonly Run[], keep: readonly number[]): Uint8Array {
   const { dst, a, b, op, parent } = p;
-  const kept = new Uint8Array(count);
+  const flags = new Uint8Array(count);
   // Instruction of each node (−1: a leaf); nodes only ever read smaller nodes.
   const nodes = count === 0 ? 0 : dst[count - 1] + 1;
   const by = new Int32Array(nodes).fill(-1);
   for (let j = 0; j < count; j++) by[dst[j]] = j;
-  const keepNode = (node: number) => {
-    const j = node >= 0 && node < nodes ? by[node] : -1;
-    if (j >= 0) kept[j] = 1;
-  };
-  for (const node of keep) keepNode(node);
+  const of = (node: number) => (node >= 0 && node < nodes ? by[node] : -1);
+  for (const node of keep) {
+    const j = of(node);
+    if (j >= 0) flags[j] |= KEPT;
+  }
   for (const { start, period, reps } of rs) {
     const end = start + period * reps;
     for (let k = start; k < end; k++) {
-      if (op[dst[k]] === SUM) {
-        for (let e = a[k]; e < b[k]; e++) keepNode(parent[e]);
-        continue;
-      }
       // Its instance: a straight-line block is one; a loop's repetition r starts at start + r·period.
       const first = reps === 1 ? start : k - ((k - start) % period);
+      if (op[dst[k]] === SUM) {
+        for (let e = a[k]; e < b[k]; e++) {
+          const j = of(parent[e]);
+          if (j >= 0) flags[j] |= j < first ? KEPT : KEPT | INSIDE;
+        }
+        continue;
+      }
       const readIn = (x: Int32Array) => {
-        const j = x[k] < 0 ? -1 : by[x[k]];
-        if (j < 0 || kept[j] === 1) return;
-        if (j < first || (reps > 1 && !sameExpression(x, k, dst, j, start, period))) kept[j] = 1;
+        const j = x[k] < 0 ? -1 : of(x[k]);
+        if (j < 0) return;
+        if (j >= first) {
+          if (reps > 1 && !sameExpression(x, k, dst, j, start, period, 0)) flags[j] |= KEPT | INSIDE;
+        } else if (reps > 1 && j >= first - period && j >= start && sameExpression(x, k, dst, j, start, period, 1)) flags[j] |= NEXT;
+        else flags[j] |= KEPT;
       };
       readIn(a);
       readIn(b);
     }
   }
-  return kept;
+  return flags;
 }
 
-/** Whether operand index x[k] and node dst[j] have the same base and step in their loop. */
-function sameExpression(x: Int32Array, k: number, dst: Int32Array, j: number, start: number, period: number): boolean {
+/**
+ * Whether operand index x[k] is node dst[j] `back` repetitions earlier, in every repetition of their
+ * loop: the same step, and a base `back` steps before dst's.
+ */
+function sameExpression(x: Int32Array, k: number, dst: Int32Array, j: number, start: number, period: number, back: number): boolean {
   const k0 = start + ((k - start) % period);
   const j0 = start + ((j - start) % period);
-  return x[k0] === dst[j0] && x[k0 + period] - x[k0] === dst[j0 + period] - dst[j0];
+  const step = dst[j0 + period] - dst[j0];
+  return x[k0] === dst[j0] - back * step && x[k0 + period] - x[k0] === step;
 }
 
-/** An operand as the generated code names it. */
-interface Operand {
-  /** Its value: a local (`y3`) or an arena read (`v[…]`). */
-  readonly value: string;
-  /** Where its adjoint accumulates (`a3`, `adj[…]`), or undefined for a constant (never read). */
-  readonly adjoint: string | undefined;
-  /** The body position of the local it names, or −1. */
-  readonly local: number;
-}
-
-/** One run's code: the forward and reverse statements, and the kept doubles per instance. */
-function emitRun(p: Instructions, run: Run, kept: Uint8Array, base: number): { forward: string; backward: string; slots: number } {
+/**
+ * One run's code: the forward and reverse statements, and the kept doubles per instance.
+ *
+ * A loop's position whose node is read only in its own repetition and by the next one (an
+ * accumulator, `acc = acc + …`) is *carried*: the forward sweep passes it to the next repetition in
+ * a local `c`, and the reverse sweep passes its adjoint back in a local `n`, so it never touches the
+ * arena except for the last repetition's node when something after the loop reads it. Repetition 0
+ * reads the node before the loop instead; the reverse sweep peels it off, so that node's adjoint
+ * takes its contributions in the tape's order.
+ */
+function emitRun(p: Instructions, run: Run, flags: Uint8Array, base: number): { forward: string; backward: string; slots: number } {
   const { start, period, reps } = run;
   const { dst, a, b, op } = p;
+  const index = (x: number, step: number) => (step === 0 ? String(x) : step === 1 ? `${x} + r` : `${x} + ${step} * r`);
   // In a loop, index = its value in the first body + its step per body · r.
-  const at = (x: ArrayLike<number>, j: number) => {
-    const step = reps === 1 ? 0 : x[j + period] - x[j];
-    return step === 0 ? String(x[j]) : step === 1 ? `${x[j]} + r` : `${x[j]} + ${step} * r`;
-  };
-  const isKept = (t: number) => {
-    for (let r = 0; r < reps; r++) if (kept[start + t + r * period] === 1) return true;
+  const at = (x: ArrayLike<number>, j: number) => index(x[j], reps === 1 ? 0 : x[j + period] - x[j]);
+  const any = (t: number, flag: number, from = 0, to = reps) => {
+    for (let r = from; r < to; r++) if ((flags[start + t + r * period] & flag) !== 0) return true;
     return false;
   };
   const local: boolean[] = [];
+  const carried: boolean[] = [];
+  /** Carried positions whose last node is read after the loop: it goes to the arena there. */
+  const lastKept: boolean[] = [];
   const D: string[] = [];
+  /** The carried index (the previous repetition's node) of each carried position, and its node before the loop. */
+  const C: string[] = [];
+  const seed: number[] = [];
   for (let t = 0; t < period; t++) {
-    local.push(!isKept(t));
-    D.push(at(dst, start + t));
+    const j = start + t;
+    const step = reps === 1 ? 0 : dst[j + period] - dst[j];
+    // Repetition 0 reads the node one step before: it must come before the loop (read once, first).
+    const carry = reps > 1 && any(t, NEXT) && !any(t, KEPT, 0, reps - 1) && !any(t, INSIDE) && dst[j] - step < dst[start];
+    carried.push(carry);
+    lastKept.push(carry && any(t, KEPT, reps - 1));
+    local.push(carry || !any(t, KEPT | NEXT));
+    D.push(at(dst, j));
+    C.push(carry ? index(dst[j] - step, step) : "");
+    seed.push(dst[j] - step);
   }
   /** A constant operand in every repetition gets no adjoint (nothing reads a constant's adjoint). */
   const constant = (x: Int32Array, j: number) => {
@@ -222,14 +254,19 @@ function emitRun(p: Instructions, run: Run, kept: Uint8Array, base: number): { f
     for (let r = 0; r < reps; r++) if (op[x[j] + step * r] !== PASSIVE) return false;
     return true;
   };
-  const operand = (x: Int32Array, t: number): Operand => {
-    const index = at(x, start + t);
-    const u = D.indexOf(index);
-    if (u >= 0 && u < t && local[u]) return { value: `y${u}`, adjoint: `a${u}`, local: u };
-    return { value: `v[${index}]`, adjoint: constant(x, start + t) ? undefined : `adj[${index}]`, local: -1 };
+  /** `peel`: repetition 0 of the reverse sweep, where a carried operand is the node before the loop. */
+  const operand = (x: Int32Array, t: number, peel: boolean): Operand => {
+    const expr = at(x, start + t);
+    const u = D.indexOf(expr);
+    if (u >= 0 && u < t && local[u]) return { value: `y${u}`, adjoint: `a${u}`, key: u };
+    const c = C.indexOf(expr);
+    if (c >= 0 && carried[c]) {
+      return { value: `c${c}`, adjoint: !peel ? `n${c}` : op[seed[c]] === PASSIVE ? undefined : `adj[${seed[c]}]`, key: period + c };
+    }
+    return { value: `v[${expr}]`, adjoint: constant(x, start + t) ? undefined : `adj[${expr}]`, key: -1 };
   };
 
-  // Slots per instance: partials the forward sweep computes, then local values the reverse sweep reads.
+  // Slots per instance: partials the forward sweep computes, then values of locals the reverse sweep reads.
   let slots = 0;
   const slot = (k: number) => (reps === 1 ? `K[${base + k}]` : `K[k + ${k}]`);
   const partialSlot: number[] = [];
@@ -239,134 +276,55 @@ function emitRun(p: Instructions, run: Run, kept: Uint8Array, base: number): { f
   }
   const valueSlot = new Map<number, number>();
   const reverseValue = (o: Operand) => {
-    if (o.local < 0) return o.value;
-    if (!valueSlot.has(o.local)) valueSlot.set(o.local, slots++);
-    return slot(valueSlot.get(o.local) as number);
+    if (o.key < 0) return o.value;
+    if (!valueSlot.has(o.key)) valueSlot.set(o.key, slots++);
+    return slot(valueSlot.get(o.key) as number);
   };
-  const self = (t: number): Operand => (local[t] ? { value: `y${t}`, adjoint: `a${t}`, local: t } : { value: `v[${D[t]}]`, adjoint: `adj[${D[t]}]`, local: -1 });
+  const self = (t: number): Operand => (local[t] ? { value: `y${t}`, adjoint: `a${t}`, key: t } : { value: `v[${D[t]}]`, adjoint: `adj[${D[t]}]`, key: -1 });
+  const edgesOf = (t: number): [string, string] | undefined => (op[dst[start + t]] === SUM ? [at(a, start + t), at(b, start + t)] : undefined);
+  const operands = (t: number, peel: boolean): [Operand | undefined, Operand | undefined] => {
+    if (op[dst[start + t]] === SUM) return [undefined, undefined];
+    return [operand(a, t, peel), b[start + t] < 0 ? undefined : operand(b, t, peel)];
+  };
+  const reverseBody = (peel: boolean) => {
+    const lines: string[] = [];
+    for (let t = period - 1; t >= 0; t--) {
+      const [A, B] = operands(t, peel);
+      lines.push(reverseStatement(op[dst[start + t]], self(t), A, B, reverseValue, (k) => slot(partialSlot[t] + k), edgesOf(t)));
+    }
+    return lines;
+  };
+  // The reverse statements first: they decide which local values need a slot.
+  const back = reverseBody(false);
+  const backPeeled = carried.includes(true) ? reverseBody(true) : [];
 
-  const back: string[] = [];
-  for (let t = 0; t < period; t++) {
-    const code = op[dst[start + t]];
-    const sum = code === SUM;
-    const A = sum ? undefined : operand(a, t);
-    const B = sum || b[start + t] < 0 ? undefined : operand(b, t);
-    back.push(reverseStatement(code, self(t), A, B, reverseValue, (k) => slot(partialSlot[t] + k), sum ? [at(a, start + t), at(b, start + t)] : undefined));
-  }
+  const last = (t: number) => String(dst[start + t + (reps - 1) * period]);
   const fwd: string[] = [];
+  for (const [key, s] of valueSlot) if (key >= period) fwd.push(`${slot(s)} = c${key - period};`);
   for (let t = 0; t < period; t++) {
-    const code = op[dst[start + t]];
-    const sum = code === SUM;
-    const A = sum ? undefined : operand(a, t);
-    const B = sum || b[start + t] < 0 ? undefined : operand(b, t);
-    fwd.push(forwardStatement(code, t, A, B, (k) => slot(partialSlot[t] + k), sum ? [at(a, start + t), at(b, start + t)] : undefined));
+    const [A, B] = operands(t, false);
+    fwd.push(forwardStatement(op[dst[start + t]], t, A, B, (k) => slot(partialSlot[t] + k), edgesOf(t)));
     if (!local[t]) fwd.push(`v[${D[t]}] = y${t}; adj[${D[t]}] = 0;`);
     const vs = valueSlot.get(t);
     if (vs !== undefined) fwd.push(`${slot(vs)} = y${t};`);
   }
-  back.reverse();
-  const locals = local.flatMap((l, t) => (l ? [`a${t} = 0`] : []));
-  const reverseHead = locals.length === 0 ? "" : `let ${locals.join(", ")};\n`;
-  if (reps === 1) return { forward: `{\n${fwd.join("\n")}\n}`, backward: `{\n${reverseHead}${back.join("\n")}\n}`, slots };
+  for (let t = 0; t < period; t++) if (carried[t]) fwd.push(`c${t} = y${t};`);
+  // Stored every repetition (the last store stays): code after a hot loop has no type feedback when
+  // V8 compiles the loop on stack replacement, and would deoptimise it on every call.
+  for (let t = 0; t < period; t++) if (lastKept[t]) fwd.push(`v[${last(t)}] = y${t}; adj[${last(t)}] = 0;`);
+
+  const adjoints = local.flatMap((l, t) => (l && !carried[t] ? [`a${t} = 0`] : []));
+  const reverseHead = [...carried.flatMap((c, t) => (c ? [`let a${t} = n${t};`, `n${t} = 0;`] : [])), ...(adjoints.length === 0 ? [] : [`let ${adjoints.join(", ")};`])].join("\n");
+  if (reps === 1) return { forward: `{\n${fwd.join("\n")}\n}`, backward: `{\n${reverseHead}\n${back.join("\n")}\n}`, slots };
   const k = slots === 0 ? "" : `const k = ${base} + ${slots} * r;\n`;
-  return {
-    forward: `for (let r = 0; r < ${reps}; r++) {\n${k}${fwd.join("\n")}\n}`,
-    backward: `for (let r = ${reps - 1}; r >= 0; r--) {\n${k}${reverseHead}${back.join("\n")}\n}`,
-    slots,
-  };
-}
-
-/** Partials an op's forward statement keeps for the reverse sweep (the arithmetic ones are remade from values). */
-function partialCount(code: number): number {
-  if (code === SUM) return 0;
-  switch (OP_NAMES[code]) {
-    case "add":
-    case "sub":
-    case "mul":
-    case "div":
-    case "neg":
-    case "exp":
-    case "log":
-    case "sqrt":
-    case "tanh":
-      return 0;
-  }
-  return code < FIRST_BINARY ? 1 : 2;
-}
-
-/** Position t's value into the local `y${t}`, and its kept partials into `W(k)`. */
-function forwardStatement(code: number, t: number, A: Operand | undefined, B: Operand | undefined, W: (k: number) => string, edges: [string, string] | undefined): string {
-  const y = `y${t}`;
-  if (edges !== undefined) return `let ${y} = 0; for (let e = ${edges[0]}; e < ${edges[1]}; e++) ${y} += v[P[e]];`;
-  const a = (A as Operand).value;
-  const b = B?.value;
-  switch (OP_NAMES[code]) {
-    case "add":
-      return `const ${y} = ${a} + ${b};`;
-    case "sub":
-      return `const ${y} = ${a} - ${b};`;
-    case "mul":
-      return `const ${y} = ${a} * ${b};`;
-    case "div":
-      return `const ${y} = ${a} / ${b};`;
-    case "neg":
-      return `const ${y} = -${a};`;
-    case "sin":
-      return `const x${t} = ${a}; const ${y} = Math.sin(x${t}); ${W(0)} = Math.cos(x${t});`;
-    case "cos":
-      return `const x${t} = ${a}; const ${y} = Math.cos(x${t}); ${W(0)} = -Math.sin(x${t});`;
-    case "exp":
-    case "log":
-    case "sqrt":
-    case "tanh":
-      return `const ${y} = Math.${OP_NAMES[code]}(${a});`;
-  }
-  const R = `RULES[${code}]`;
-  if (code < FIRST_BINARY) return `const x${t} = ${a}; const ${y} = ${R}.primal(x${t}); ${W(0)} = ${R}.df(S, x${t}, ${y});`;
-  return `const x${t} = ${a}; const z${t} = ${b}; const ${y} = ${R}.primal(x${t}, z${t}); ${W(0)} = ${R}.da(S, x${t}, z${t}, ${y}); ${W(1)} = ${R}.db(S, x${t}, z${t}, ${y});`;
-}
-
-/**
- * Node `self`'s adjoint g into its operands with the partial the tape records (tape.ts), skipped
- * when g is 0. Values come through `value` (a local's from the kept buffer), kept partials from `W`.
- */
-function reverseStatement(
-  code: number,
-  self: Operand,
-  A: Operand | undefined,
-  B: Operand | undefined,
-  value: (o: Operand) => string,
-  W: (k: number) => string,
-  edges: [string, string] | undefined,
-): string {
-  const skip = `g = ${self.adjoint}; if (g !== 0) `;
-  if (edges !== undefined) return `${skip}for (let e = ${edges[0]}; e < ${edges[1]}; e++) adj[P[e]] += g;`;
-  const a = A as Operand;
-  // A constant operand's adjoint is never read: no statement for it, and its term is never made (so
-  // no value is kept for its sake).
-  const into = (o: Operand | undefined, term: () => string) => (o?.adjoint === undefined ? "" : ` ${o.adjoint} += ${term()};`);
-  const from = (o: Operand | undefined, term: () => string) => (o?.adjoint === undefined ? "" : ` ${o.adjoint} -= ${term()};`);
-  const both = (body: string) => (body === "" ? "" : `${skip}{${body} }`);
-  switch (OP_NAMES[code]) {
-    case "add":
-      return both(into(a, () => "g") + into(B, () => "g"));
-    case "sub":
-      return both(into(a, () => "g") + from(B, () => "g"));
-    case "mul":
-      return both(into(a, () => `g * ${value(B as Operand)}`) + into(B, () => `g * ${value(a)}`));
-    case "div":
-      return both(into(a, () => `g * (1 / ${value(B as Operand)})`) + into(B, () => `g * (-${value(self)} / ${value(B as Operand)})`));
-    case "neg":
-      return both(from(a, () => "g"));
-    case "exp":
-      return both(into(a, () => `g * ${value(self)}`));
-    case "log":
-      return both(into(a, () => `g * (1 / ${value(a)})`));
-    case "sqrt":
-      return both(into(a, () => `g * (0.5 / ${value(self)})`));
-    case "tanh":
-      return both(into(a, () => `g * (1 - ${value(self)} * ${value(self)})`));
-  }
-  if (code < FIRST_BINARY) return both(into(a, () => `g * ${W(0)}`));
-  return both(into(a, () => `g * ${W(0)}`) + into(B, () => `g * ${W(1)}`));
+  const before = carried.flatMap((c, t) => (c ? [`let c${t} = v[${seed[t]}];`] : []));
+  const forward = [...before, `for (let r = 0; r < ${reps}; r++) {\n${k}${fwd.join("\n")}\n}`].join("\n");
+  const backward = carried.includes(true)
+    ? [
+        ...carried.flatMap((c, t) => (c ? [`let n${t} = ${lastKept[t] ? `adj[${last(t)}]` : "0"};`] : [])),
+        `for (let r = ${reps - 1}; r >= 1; r--) {\n${k}${reverseHead}\n${back.join("\n")}\n}`,
+        `{\nconst r = 0;\n${k}${reverseHead}\n${backPeeled.join("\n")}\n}`,
+      ].join("\n")
+    : `for (let r = ${reps - 1}; r >= 0; r--) {\n${k}${reverseHead}\n${back.join("\n")}\n}`;
+  return { forward: `{\n${forward}\n}`, backward: `{\n${backward}\n}`, slots };
 }
