@@ -49,13 +49,17 @@ describe("generated sweeps", () => {
     expectSame([replay.value, ...replay.gradient], [fresh.value, ...fresh.gradient], "chain");
   });
 
-  it("the benchmark's loop keeps its intermediate nodes and its accumulator in locals: no arena write indexed by the loop counter", () => {
+  it("the benchmark's loop keeps its intermediate nodes and its accumulator in locals and reads its inputs in place: no arena access indexed by the loop counter", () => {
     const recording = Tape.record(chain, new Float64Array(50).fill(0.5));
     const source = forwardSource(recording);
     expect(source).toMatch(/for \(let r = /);
     // Values and adjoints written to the arena at an index that moves with r would be one node per repetition.
     expect(source).not.toMatch(/(v|adj)\[[^\]]*r\] =/);
+    // The inputs are read from the caller's array and their adjoints written into the gradient: no copies through the arena.
+    expect(source).toMatch(/X\[0 \+ r\]/);
+    expect(source).not.toMatch(/v\[0 \+ r\]/);
     const backward = String((recording as unknown as { program: Program }).program.generated?.backward);
+    expect(backward).toMatch(/G\[1 \+ r\] \+=/);
     expect(backward).not.toMatch(/adj\.fill|(v|adj)\[[^\]]*\* r\] \+=/);
   });
 
@@ -141,10 +145,12 @@ describe("generated sweeps on random loops", () => {
 
         const { arena, output, inputs: nodes } = (recording as unknown as { trace: { arena: Program["arena"]; output: number; inputs: Int32Array } }).trace;
         if (output < 0) return;
-        const interpreted = new Program(arena, output, [], false);
+        const interpreted = new Program(arena, output, [], undefined, false);
         expect(interpreted.generated).toBeUndefined();
-        interpreted.forward();
-        interpreted.backward(output);
+        for (let k = 0; k < nodes.length; k++) [arena.value[nodes[k]], arena.adj[nodes[k]]] = [x[k], 0];
+        const unused = new Float64Array(0);
+        interpreted.forward(unused);
+        interpreted.backward(output, unused, unused);
         const gradient = Array.from(nodes, (i) => (i <= output ? arena.adj[i] : 0));
         expectSame([arena.value[output], ...gradient], [fresh.value, ...fresh.gradient], "interpreted");
       }),

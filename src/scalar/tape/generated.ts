@@ -41,10 +41,24 @@ export interface Instructions {
 }
 
 export interface Sweeps {
-  /** Every instruction's value; writes the kept nodes' values and zeroes their adjoints. */
-  forward(value: Float64Array, adj: Float64Array, parent: Int32Array): void;
-  /** Every instruction in reverse, after `forward`; the output's adjoint is seeded by the caller. */
-  backward(value: Float64Array, adj: Float64Array, parent: Int32Array): void;
+  /**
+   * Every instruction's value; writes the kept nodes' values and zeroes their adjoints. With
+   * `direct`, the inputs' values are read from `x` (input k is x[k]), not from the arena.
+   */
+  forward(value: Float64Array, adj: Float64Array, parent: Int32Array, x: Float64Array): void;
+  /**
+   * Every instruction in reverse, after `forward`; the output's adjoint is seeded by the caller.
+   * With `direct`, the inputs' adjoints accumulate into `gradient` (zeroed by the caller).
+   */
+  backward(value: Float64Array, adj: Float64Array, parent: Int32Array, x: Float64Array, gradient: Float64Array): void;
+  /** Whether the inputs are read from `x` and their adjoints written to `gradient`, bypassing the arena. */
+  readonly direct: boolean;
+}
+
+/** The inputs as consecutive nodes first … first + count − 1. */
+export interface InputNodes {
+  readonly first: number;
+  readonly count: number;
 }
 
 /** Statements emitted (loop bodies counted once) above which the program is interpreted instead. */
@@ -67,30 +81,55 @@ const RULES: readonly unknown[] = [
 
 /**
  * The generated sweeps over instructions 0 … count−1, or undefined. `keep`: nodes whose values must
- * be in the arena after the forward sweep (the output, the guards).
+ * be in the arena after the forward sweep (the output, the guards). `inputs`, when the inputs are
+ * consecutive nodes: the sweeps then read and write them outside the arena if every operand index
+ * names inputs in all its repetitions or in none, and no sum or kept node is an input.
  */
-export function generateSweeps(p: Instructions, count: number, keep: readonly number[]): Sweeps | undefined {
+export function generateSweeps(p: Instructions, count: number, keep: readonly number[], inputs?: InputNodes): Sweeps | undefined {
   const rs = runs(p, count, MAX_STATEMENTS);
   if (rs === undefined || 2 * statements(rs) > MAX_STATEMENTS) return undefined;
   const flags = nodeFlags(p, count, rs, keep);
+  const direct = inputs !== undefined && separable(p, rs, keep, inputs) ? inputs : undefined;
   let slots = 0;
   const forward: string[] = [];
   const backward: string[] = [];
   for (const run of rs) {
-    const code = emitRun(p, run, flags, slots);
+    const code = emitRun(p, run, flags, slots, direct);
     forward.push(code.forward);
     backward.push(code.backward);
     slots += code.slots * run.reps;
   }
   const source =
-    `"use strict";\nconst K = new Float64Array(${slots});\nreturn {\nforward(v, adj, P) {\n${forward.join("\n")}\n},\n` +
-    `backward(v, adj, P) {\nlet g = 0;\n${backward.reverse().join("\n")}\n}\n};`;
+    `"use strict";\nconst K = new Float64Array(${slots});\nreturn {\ndirect: ${direct !== undefined},\nforward(v, adj, P, X) {\n${forward.join("\n")}\n},\n` +
+    `backward(v, adj, P, X, G) {\nlet g = 0;\n${backward.reverse().join("\n")}\n}\n};`;
   try {
     return new Function("RULES", "S", source)(RULES, numberScalar) as Sweeps;
   } catch {
     // `new Function` refused (a Content-Security-Policy without 'unsafe-eval'): interpret instead.
     return undefined;
   }
+}
+
+/** Whether every operand index of the runs names inputs in all its repetitions or in none, and no sum or kept node reads an input. */
+function separable(p: Instructions, rs: readonly Run[], keep: readonly number[], { first, count }: InputNodes): boolean {
+  const { dst, a, b, op, parent } = p;
+  const input = (node: number) => node >= first && node < first + count;
+  if (keep.some(input)) return false;
+  for (const { start, period, reps } of rs) {
+    for (let j = start; j < start + period; j++) {
+      const last = j + (reps - 1) * period;
+      if (op[dst[j]] === SUM) {
+        for (let r = 0; r < reps; r++) for (let e = a[j + r * period]; e < b[j + r * period]; e++) if (input(parent[e])) return false;
+        continue;
+      }
+      // Affine in r: all in the interval iff both ends are; none iff both ends are on its same side.
+      for (const x of [a, b]) {
+        if (x[j] < 0 || (input(x[j]) && input(x[last]))) continue;
+        if (input(x[j]) || input(x[last]) || x[j] < first !== x[last] < first) return false;
+      }
+    }
+  }
+  return true;
 }
 
 function statements(rs: readonly Run[]): number {
@@ -218,7 +257,7 @@ function sameExpression(x: Int32Array, k: number, dst: Int32Array, j: number, st
  * reads the node before the loop instead; the reverse sweep peels it off, so that node's adjoint
  * takes its contributions in the tape's order.
  */
-function emitRun(p: Instructions, run: Run, flags: Uint8Array, base: number): { forward: string; backward: string; slots: number } {
+function emitRun(p: Instructions, run: Run, flags: Uint8Array, base: number, inputs: InputNodes | undefined): { forward: string; backward: string; slots: number } {
   const { start, period, reps } = run;
   const { dst, a, b, op } = p;
   const index = (x: number, step: number) => (step === 0 ? String(x) : step === 1 ? `${x} + r` : `${x} + ${step} * r`);
@@ -254,16 +293,28 @@ function emitRun(p: Instructions, run: Run, flags: Uint8Array, base: number): { 
     for (let r = 0; r < reps; r++) if (op[x[j] + step * r] !== PASSIVE) return false;
     return true;
   };
+  const input = (node: number) => inputs !== undefined && node >= inputs.first && node < inputs.first + inputs.count;
+  /** Node `node` (+ step·r) in the arena, or in the caller's x and gradient when it is an input read directly. */
+  const leaf = (node: number, step: number): Operand => {
+    if (input(node)) {
+      const k = index(node - (inputs as InputNodes).first, step);
+      return { value: `X[${k}]`, adjoint: `G[${k}]`, key: -1 };
+    }
+    const i = index(node, step);
+    return { value: `v[${i}]`, adjoint: `adj[${i}]`, key: -1 };
+  };
   /** `peel`: repetition 0 of the reverse sweep, where a carried operand is the node before the loop. */
   const operand = (x: Int32Array, t: number, peel: boolean): Operand => {
-    const expr = at(x, start + t);
+    const j = start + t;
+    const expr = at(x, j);
     const u = D.indexOf(expr);
     if (u >= 0 && u < t && local[u]) return { value: `y${u}`, adjoint: `a${u}`, key: u };
     const c = C.indexOf(expr);
     if (c >= 0 && carried[c]) {
-      return { value: `c${c}`, adjoint: !peel ? `n${c}` : op[seed[c]] === PASSIVE ? undefined : `adj[${seed[c]}]`, key: period + c };
+      return { value: `c${c}`, adjoint: !peel ? `n${c}` : op[seed[c]] === PASSIVE ? undefined : leaf(seed[c], 0).adjoint, key: period + c };
     }
-    return { value: `v[${expr}]`, adjoint: constant(x, start + t) ? undefined : `adj[${expr}]`, key: -1 };
+    const ref = leaf(x[j], reps === 1 ? 0 : x[j + period] - x[j]);
+    return constant(x, j) ? { value: ref.value, adjoint: undefined, key: -1 } : ref;
   };
 
   // Slots per instance: partials the forward sweep computes, then values of locals the reverse sweep reads.
@@ -317,7 +368,7 @@ function emitRun(p: Instructions, run: Run, flags: Uint8Array, base: number): { 
   const reverseHead = [...carried.flatMap((c, t) => (c ? [`let a${t} = n${t};`, `n${t} = 0;`] : [])), ...(adjoints.length === 0 ? [] : [`let ${adjoints.join(", ")};`])].join("\n");
   if (reps === 1) return { forward: `{\n${fwd.join("\n")}\n}`, backward: `{\n${reverseHead}\n${back.join("\n")}\n}`, slots };
   const k = slots === 0 ? "" : `const k = ${base} + ${slots} * r;\n`;
-  const before = carried.flatMap((c, t) => (c ? [`let c${t} = v[${seed[t]}];`] : []));
+  const before = carried.flatMap((c, t) => (c ? [`let c${t} = ${leaf(seed[t], 0).value};`] : []));
   const forward = [...before, `for (let r = 0; r < ${reps}; r++) {\n${k}${fwd.join("\n")}\n}`].join("\n");
   const backward = carried.includes(true)
     ? [

@@ -15,7 +15,7 @@ import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../ele
 import { numberScalar } from "../number.js";
 import { BINARY_OPS, UNARY_OPS } from "../scalar.js";
 import type { Arena } from "./arena.js";
-import { generateSweeps, type Sweeps } from "./generated.js";
+import { generateSweeps, type InputNodes, type Sweeps } from "./generated.js";
 import { BINARY_CODE, FIRST_BINARY, FIRST_UNARY, OP_NAMES, PASSIVE, SUM, UNARY_CODE } from "./codes.js";
 
 const enum Ins {
@@ -72,12 +72,15 @@ export class Program {
 
   /**
    * `keep`: nodes whose values must be in the arena after `forward` (the guards; the output is
-   * always kept). `generate: false` interprets always (the fallback, tested on its own).
+   * always kept). `inputs`: where the inputs are when they are consecutive nodes (generated sweeps
+   * may then read them from the caller's array: `direct`). `generate: false` interprets always (the
+   * fallback, tested on its own).
    */
   constructor(
     readonly arena: Arena,
     output: number,
     keep: readonly number[],
+    inputs: InputNodes | undefined,
     generate = true,
   ) {
     const { op, start, parent } = arena;
@@ -109,17 +112,26 @@ export class Program {
       if (i <= output) live = j;
     }
     this.live = live;
-    this.generated = generate ? generateSweeps({ dst: this.dst, a: this.a, b: this.b, op, parent }, count, [output, ...keep]) : undefined;
+    this.generated = generate ? generateSweeps({ dst: this.dst, a: this.a, b: this.b, op, parent }, count, [output, ...keep], inputs) : undefined;
     // Generated sweeps keep their partials in their own buffer.
     this.wa = new Float64Array(this.generated === undefined ? count : 0);
     this.wb = new Float64Array(this.generated === undefined ? count : 0);
   }
 
+  /**
+   * Whether the inputs never go through the arena: `forward` reads them from `x` and `backward`
+   * writes their adjoints into `gradient`. Otherwise the caller puts them into the arena and reads
+   * the gradient from the inputs' adjoints.
+   */
+  get direct(): boolean {
+    return this.generated?.direct === true;
+  }
+
   /** Values (and the partials kept) of every op node from its operands, in recording order. */
-  forward(): void {
+  forward(x: Float64Array): void {
     const { ins, dst, a, b, wa, wb, generated } = this;
     const { value, op, parent } = this.arena;
-    if (generated !== undefined) return generated.forward(value, this.arena.adj, parent);
+    if (generated !== undefined) return generated.forward(value, this.arena.adj, parent, x);
     const n = ins.length;
     for (let j = 0; j < n; j++) {
       switch (ins[j]) {
@@ -191,18 +203,18 @@ export class Program {
   }
 
   /**
-   * The reverse sweep from `out` (seed 1) into the arena's adjoints, after `forward`, with the
-   * inputs' adjoints zeroed by the caller. A node whose adjoint is 0 is skipped, as in
+   * The reverse sweep from `out` (seed 1) into the arena's adjoints (or `gradient`, see `direct`),
+   * after `forward`, with the inputs' adjoints zeroed by the caller. A node whose adjoint is 0 is skipped, as in
    * `Arena.backward` (a zero cotangent stays zero against ∞). Generated sweeps leave adjoints only
    * at the inputs and the kept nodes (see `generated.ts`).
    */
-  backward(out: number): void {
+  backward(out: number, x: Float64Array, gradient: Float64Array): void {
     const { ins, dst, a, b, wa, wb, generated } = this;
     const { value, adj, parent } = this.arena;
     if (generated !== undefined) {
       // The generated forward sweep zeroed the adjoints it keeps; the inputs' are the caller's.
       adj[out] = 1;
-      return generated.backward(value, adj, parent);
+      return generated.backward(value, adj, parent, x, gradient);
     }
     adj.fill(0, 0, out + 1);
     adj[out] = 1;

@@ -90,17 +90,20 @@ export function reverseStatement(
   const into = (o: Operand | undefined, term: () => string) => (o?.adjoint === undefined ? "" : ` ${o.adjoint} += ${term()};`);
   const from = (o: Operand | undefined, term: () => string) => (o?.adjoint === undefined ? "" : ` ${o.adjoint} -= ${term()};`);
   const both = (body: string) => (body === "" ? "" : `${skip}{${body} }`);
+  // With partials ±1 a zero g adds ±0 to accumulators that start at +0 and so never hold −0: the
+  // same as skipping, so no branch.
+  const linear = (body: string) => (body === "" ? "" : `g = ${self.adjoint};${body}`);
   switch (OP_NAMES[code]) {
     case "add":
-      return both(into(a, () => "g") + into(B, () => "g"));
+      return linear(into(a, () => "g") + into(B, () => "g"));
     case "sub":
-      return both(into(a, () => "g") + from(B, () => "g"));
+      return linear(into(a, () => "g") + from(B, () => "g"));
     case "mul":
       return both(into(a, () => `g * ${value(B as Operand)}`) + into(B, () => `g * ${value(a)}`));
     case "div":
       return both(into(a, () => `g * (1 / ${value(B as Operand)})`) + into(B, () => `g * (-${value(self)} / ${value(B as Operand)})`));
     case "neg":
-      return both(from(a, () => "g"));
+      return linear(from(a, () => "g"));
     case "exp":
       return both(into(a, () => `g * ${value(self)}`));
     case "log":
