@@ -174,6 +174,20 @@ describe("Recording.into", () => {
     expect(constant.into(Float64Array.of(5, 5), [3, 4])).toEqual({ value: Math.E, gradient: Float64Array.of(0, 0) });
   });
 
+  it("x and the gradient may be the same array (the sweeps read x while they write the gradient)", () => {
+    const recording = Tape.record(chain, [1, 2, 3, 4]);
+    const x = Float64Array.of(0.5, -1, 2, 0.25);
+    const expected = recording.valueAndGradient(x);
+    const both = Float64Array.from(x);
+    expect(recording.into(both, both).value).toBe(expected.value);
+    expectSame(both, expected.gradient, "aliased");
+    const buffer = new Float64Array(8);
+    buffer.set(x, 2);
+    const overlapping = recording.into(buffer.subarray(0, 4), buffer.subarray(2, 6));
+    expect(overlapping.value).toBe(expected.value);
+    expectSame(overlapping.gradient, expected.gradient, "overlapping");
+  });
+
   it("refuses a gradient that is not a Float64Array of one entry per input", () => {
     const recording = Tape.record(chain, [1, 2]);
     expect(thrown(() => recording.into([0, 0] as never, [1, 2])).details).toMatchObject({ op: "Recording.into", argument: "gradient" });

@@ -366,16 +366,57 @@ function emitRun(p: Instructions, run: Run, flags: Uint8Array, base: number, inp
 
   const adjoints = local.flatMap((l, t) => (l && !carried[t] ? [`a${t} = 0`] : []));
   const reverseHead = [...carried.flatMap((c, t) => (c ? [`let a${t} = n${t};`, `n${t} = 0;`] : [])), ...(adjoints.length === 0 ? [] : [`let ${adjoints.join(", ")};`])].join("\n");
-  if (reps === 1) return { forward: `{\n${fwd.join("\n")}\n}`, backward: `{\n${reverseHead}\n${back.join("\n")}\n}`, slots };
+  // The forward sweep writes the arena's values, so only the inputs are read into locals there.
+  const fwdBody = inRegisters(fwd, ["X"], []).join("\n");
+  const backBody = inRegisters(back, ["X", "v"], ["G", "adj"]).join("\n");
+  if (reps === 1) return { forward: `{\n${fwdBody}\n}`, backward: `{\n${reverseHead}\n${backBody}\n}`, slots };
   const k = slots === 0 ? "" : `const k = ${base} + ${slots} * r;\n`;
   const before = carried.flatMap((c, t) => (c ? [`let c${t} = ${leaf(seed[t], 0).value};`] : []));
-  const forward = [...before, `for (let r = 0; r < ${reps}; r++) {\n${k}${fwd.join("\n")}\n}`].join("\n");
+  const forward = [...before, `for (let r = 0; r < ${reps}; r++) {\n${k}${fwdBody}\n}`].join("\n");
   const backward = carried.includes(true)
     ? [
         ...carried.flatMap((c, t) => (c ? [`let n${t} = ${lastKept[t] ? `adj[${last(t)}]` : "0"};`] : [])),
-        `for (let r = ${reps - 1}; r >= 1; r--) {\n${k}${reverseHead}\n${back.join("\n")}\n}`,
-        `{\nconst r = 0;\n${k}${reverseHead}\n${backPeeled.join("\n")}\n}`,
+        `for (let r = ${reps - 1}; r >= 1; r--) {\n${k}${reverseHead}\n${backBody}\n}`,
+        `{\nconst r = 0;\n${k}${reverseHead}\n${inRegisters(backPeeled, ["X", "v"], ["G", "adj"]).join("\n")}\n}`,
       ].join("\n")
-    : `for (let r = ${reps - 1}; r >= 0; r--) {\n${k}${reverseHead}\n${back.join("\n")}\n}`;
+    : `for (let r = ${reps - 1}; r >= 0; r--) {\n${k}${reverseHead}\n${backBody}\n}`;
   return { forward: `{\n${forward}\n}`, backward: `{\n${backward}\n}`, slots };
+}
+
+const ELEMENT = /\b(X|v|G|adj)\[([^\]]+)\]/g;
+const INDEX = /^(-?\d+)(?: \+ (?:(-?\d+) \* )?r)?$/;
+
+/**
+ * One instance's statements with its array elements in locals: each element of a `read` array read
+ * once at the top, and each element of an `updated` array used more than once read at the top and
+ * written back at the bottom. V8 cannot do this itself (typed arrays may share a buffer); here the
+ * arrays are known apart (the caller copies an x that shares the gradient's buffer), and an updated
+ * array's elements are all distinct in every repetition when their indices step alike. Each element
+ * sees the same operations in the same order, so results are bit for bit the same.
+ */
+function inRegisters(lines: readonly string[], read: readonly string[], updated: readonly string[]): string[] {
+  const text = lines.join("\n");
+  const uses = new Map<string, number>();
+  const steps = new Map<string, Set<string>>();
+  for (const [element, array, index] of text.matchAll(ELEMENT)) {
+    uses.set(element, (uses.get(element) ?? 0) + 1);
+    const step = INDEX.exec(index);
+    if (!steps.has(array)) steps.set(array, new Set());
+    (steps.get(array) as Set<string>).add(step === null ? "?" : (step[2] ?? (index.endsWith("r") ? "1" : "0")));
+  }
+  const head: string[] = [];
+  const tail: string[] = [];
+  let body = text;
+  let n = 0;
+  for (const [element, count] of uses) {
+    const array = element.slice(0, element.indexOf("["));
+    const aligned = steps.get(array)?.size === 1 && !steps.get(array)?.has("?");
+    const isUpdated = updated.includes(array);
+    if (!(read.includes(array) || (isUpdated && aligned && count > 1))) continue;
+    const name = `m${n++}`;
+    head.push(`let ${name} = ${element};`);
+    if (isUpdated) tail.push(`${element} = ${name};`);
+    body = body.split(element).join(name);
+  }
+  return [...head, body, ...tail];
 }

@@ -157,7 +157,9 @@ export class Recording {
 
   /** The forward sweep at x (retracing if a guard says so) and the reverse sweep, ∇f(x) into `gradient`; f(x). */
   private sweep(op: string, x: unknown, gradient: Float64Array): number {
-    const point = this.checked(op, x);
+    let point = this.checked(op, x);
+    // The sweeps read x while they write the gradient: an x in the gradient's memory is copied first.
+    if (point.buffer === gradient.buffer) point = this.copied(point);
     if (!this.forward(op, point, false)) {
       this.retraceAt(point);
       // The new trace's own guards hold at x; this sweep fills what its program keeps.
@@ -196,6 +198,12 @@ export class Recording {
     if (point.length !== n) {
       throw new AdError("ShapeMismatch", `x has ${point.length} components but f was recorded with ${n}`, { op, xLength: point.length, recorded: n });
     }
+    return this.copied(point);
+  }
+
+  /** `point` copied into scratch. */
+  private copied(point: ArrayLike<number>): Float64Array {
+    const n = this.trace.inputs.length;
     if (this.point64.length !== n) this.point64 = new Float64Array(n);
     this.point64.set(point);
     return this.point64;
