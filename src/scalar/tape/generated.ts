@@ -26,6 +26,7 @@ import { binaryRules, unaryRules } from "../elementary.js";
 import { numberScalar } from "../number.js";
 import { BINARY_OPS, UNARY_OPS } from "../scalar.js";
 import { FIRST_UNARY, PASSIVE, SUM } from "./codes.js";
+import { inRegisters } from "./registers.js";
 import { forwardStatement, partialCount, reverseStatement, type Operand } from "./sweepStatements.js";
 
 /** What generated code needs of a program: its instructions (node, operands), the arena's op codes and edges. */
@@ -381,42 +382,4 @@ function emitRun(p: Instructions, run: Run, flags: Uint8Array, base: number, inp
       ].join("\n")
     : `for (let r = ${reps - 1}; r >= 0; r--) {\n${k}${reverseHead}\n${backBody}\n}`;
   return { forward: `{\n${forward}\n}`, backward: `{\n${backward}\n}`, slots };
-}
-
-const ELEMENT = /\b(X|v|G|adj)\[([^\]]+)\]/g;
-const INDEX = /^(-?\d+)(?: \+ (?:(-?\d+) \* )?r)?$/;
-
-/**
- * One instance's statements with its array elements in locals: each element of a `read` array read
- * once at the top, and each element of an `updated` array used more than once read at the top and
- * written back at the bottom. V8 cannot do this itself (typed arrays may share a buffer); here the
- * arrays are known apart (the caller copies an x that shares the gradient's buffer), and an updated
- * array's elements are all distinct in every repetition when their indices step alike. Each element
- * sees the same operations in the same order, so results are bit for bit the same.
- */
-function inRegisters(lines: readonly string[], read: readonly string[], updated: readonly string[]): string[] {
-  const text = lines.join("\n");
-  const uses = new Map<string, number>();
-  const steps = new Map<string, Set<string>>();
-  for (const [element, array, index] of text.matchAll(ELEMENT)) {
-    uses.set(element, (uses.get(element) ?? 0) + 1);
-    const step = INDEX.exec(index);
-    if (!steps.has(array)) steps.set(array, new Set());
-    (steps.get(array) as Set<string>).add(step === null ? "?" : (step[2] ?? (index.endsWith("r") ? "1" : "0")));
-  }
-  const head: string[] = [];
-  const tail: string[] = [];
-  let body = text;
-  let n = 0;
-  for (const [element, count] of uses) {
-    const array = element.slice(0, element.indexOf("["));
-    const aligned = steps.get(array)?.size === 1 && !steps.get(array)?.has("?");
-    const isUpdated = updated.includes(array);
-    if (!(read.includes(array) || (isUpdated && aligned && count > 1))) continue;
-    const name = `m${n++}`;
-    head.push(`let ${name} = ${element};`);
-    if (isUpdated) tail.push(`${element} = ${name};`);
-    body = body.split(element).join(name);
-  }
-  return [...head, body, ...tail];
 }
