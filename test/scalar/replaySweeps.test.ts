@@ -70,6 +70,27 @@ describe("generated sweeps", () => {
     expect(recording.gradient(Float64Array.of(1, 2, 3))).toEqual(recording.gradient([1, 2, 3]));
   });
 
+  it("a non-finite element is refused, naming it, whether the sweeps check x as they read it or x is checked before", () => {
+    const recording = Tape.record(chain, new Float64Array(6).fill(0.5));
+    expect((recording as unknown as { program: Program }).program.checksInputs).toBe(true);
+    // f ignores its last input: the sweeps never read it, so x is checked before.
+    const ignoring: MultivariateFn = (xs, S) => chain(xs.slice(0, -1), S);
+    const partial = Tape.record(ignoring, new Float64Array(6).fill(0.5));
+    expect((partial as unknown as { program: Program }).program.checksInputs).toBe(false);
+    for (const r of [recording, partial]) {
+      for (const [k, bad] of [
+        [0, NaN],
+        [3, Infinity],
+        [5, -Infinity],
+      ]) {
+        const x = new Float64Array(6).fill(0.25);
+        x[k] = bad;
+        expect(thrown(() => r.into(new Float64Array(6), x)).details).toMatchObject({ op: "Recording.into", argument: "x", index: k });
+      }
+      expect(r.into(new Float64Array(6), new Float64Array(6).fill(0.25)).value).toBe(r.valueAndGradient(new Array(6).fill(0.25)).value);
+    }
+  });
+
   it("where `new Function` is forbidden (a Content-Security-Policy), the sweeps are interpreted", () => {
     vi.stubGlobal("Function", function forbidden() {
       throw new EvalError("Refused to evaluate a string as JavaScript because 'unsafe-eval' is not allowed");

@@ -46,7 +46,7 @@ export interface Sweeps {
    * Every instruction's value; writes the kept nodes' values and zeroes their adjoints. With
    * `direct`, the inputs' values are read from `x` (input k is x[k]), not from the arena.
    */
-  forward(value: Float64Array, adj: Float64Array, parent: Int32Array, x: Float64Array): void;
+  forward(value: Float64Array, adj: Float64Array, parent: Int32Array, x: Float64Array): number;
   /**
    * Every instruction in reverse, after `forward`; the output's adjoint is seeded by the caller.
    * With `direct`, the inputs' adjoints accumulate into `gradient` (zeroed by the caller).
@@ -54,6 +54,11 @@ export interface Sweeps {
   backward(value: Float64Array, adj: Float64Array, parent: Int32Array, x: Float64Array, gradient: Float64Array): void;
   /** Whether the inputs are read from `x` and their adjoints written to `gradient`, bypassing the arena. */
   readonly direct: boolean;
+  /**
+   * Whether `forward` reads every input and returns NaN when one is not finite (0 when all are), so
+   * the caller need not check x before.
+   */
+  readonly checksInputs: boolean;
 }
 
 /** The inputs as consecutive nodes first … first + count − 1. */
@@ -91,17 +96,19 @@ export function generateSweeps(p: Instructions, count: number, keep: readonly nu
   if (rs === undefined || 2 * statements(rs) > MAX_STATEMENTS) return undefined;
   const flags = nodeFlags(p, count, rs, keep);
   const direct = inputs !== undefined && separable(p, rs, keep, inputs) ? inputs : undefined;
+  const covered = direct === undefined ? undefined : new Uint8Array(direct.count);
   let slots = 0;
   const forward: string[] = [];
   const backward: string[] = [];
   for (const run of rs) {
-    const code = emitRun(p, run, flags, slots, direct);
+    const code = emitRun(p, run, flags, slots, direct, covered);
     forward.push(code.forward);
     backward.push(code.backward);
     slots += code.slots * run.reps;
   }
   const source =
-    `"use strict";\nconst K = new Float64Array(${slots});\nreturn {\ndirect: ${direct !== undefined},\nforward(v, adj, P, X) {\n${forward.join("\n")}\n},\n` +
+    `"use strict";\nconst K = new Float64Array(${slots});\nreturn {\ndirect: ${direct !== undefined},\nchecksInputs: ${covered !== undefined && !covered.includes(0)},\n` +
+    `forward(v, adj, P, X) {\nlet F = 0;\n${forward.join("\n")}\nreturn F;\n},\n` +
     `backward(v, adj, P, X, G) {\nlet g = 0;\n${backward.reverse().join("\n")}\n}\n};`;
   try {
     return new Function("RULES", "S", source)(RULES, numberScalar) as Sweeps;
@@ -258,7 +265,15 @@ function sameExpression(x: Int32Array, k: number, dst: Int32Array, j: number, st
  * reads the node before the loop instead; the reverse sweep peels it off, so that node's adjoint
  * takes its contributions in the tape's order.
  */
-function emitRun(p: Instructions, run: Run, flags: Uint8Array, base: number, inputs: InputNodes | undefined): { forward: string; backward: string; slots: number } {
+/** `covered`: the inputs the forward sweep reads (and checks), marked as they are emitted. */
+function emitRun(
+  p: Instructions,
+  run: Run,
+  flags: Uint8Array,
+  base: number,
+  inputs: InputNodes | undefined,
+  covered: Uint8Array | undefined,
+): { forward: string; backward: string; slots: number } {
   const { start, period, reps } = run;
   const { dst, a, b, op } = p;
   const index = (x: number, step: number) => (step === 0 ? String(x) : step === 1 ? `${x} + r` : `${x} + ${step} * r`);
@@ -368,7 +383,8 @@ function emitRun(p: Instructions, run: Run, flags: Uint8Array, base: number, inp
   const adjoints = local.flatMap((l, t) => (l && !carried[t] ? [`a${t} = 0`] : []));
   const reverseHead = [...carried.flatMap((c, t) => (c ? [`let a${t} = n${t};`, `n${t} = 0;`] : [])), ...(adjoints.length === 0 ? [] : [`let ${adjoints.join(", ")};`])].join("\n");
   // The forward sweep writes the arena's values, so only the inputs are read into locals there.
-  const fwdBody = inRegisters(fwd, ["X"], []).join("\n");
+  const fwdBody = inRegisters(fwd, ["X"], [], "X").join("\n");
+  if (covered !== undefined) markInputs(fwd.join("\n"), reps, covered);
   const backBody = inRegisters(back, ["X", "v"], ["G", "adj"]).join("\n");
   if (reps === 1) return { forward: `{\n${fwdBody}\n}`, backward: `{\n${reverseHead}\n${backBody}\n}`, slots };
   const k = slots === 0 ? "" : `const k = ${base} + ${slots} * r;\n`;
@@ -382,4 +398,14 @@ function emitRun(p: Instructions, run: Run, flags: Uint8Array, base: number, inp
       ].join("\n")
     : `for (let r = ${reps - 1}; r >= 0; r--) {\n${k}${reverseHead}\n${backBody}\n}`;
   return { forward: `{\n${forward}\n}`, backward: `{\n${backward}\n}`, slots };
+}
+
+/** Marks the inputs that `X[…]` elements in `code` read in repetitions 0 … reps−1. */
+function markInputs(code: string, reps: number, covered: Uint8Array): void {
+  for (const [, index] of code.matchAll(/\bX\[([^\]]+)\]/g)) {
+    const m = /^(-?\d+)(?: \+ (?:(-?\d+) \* )?r)?$/.exec(index);
+    if (m === null) continue;
+    const step = m[2] !== undefined ? Number(m[2]) : index.endsWith("r") ? 1 : 0;
+    for (let r = 0; r < (step === 0 ? 1 : reps); r++) covered[Number(m[1]) + step * r] = 1;
+  }
 }

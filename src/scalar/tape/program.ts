@@ -127,8 +127,16 @@ export class Program {
     return this.generated?.direct === true;
   }
 
-  /** Values (and the partials kept) of every op node from its operands, in recording order. */
-  forward(x: Float64Array): void {
+  /** Whether `forward` checks x itself (see `Sweeps.checksInputs`): then x may be passed unchecked. */
+  get checksInputs(): boolean {
+    return this.generated?.checksInputs === true;
+  }
+
+  /**
+   * Values (and the partials kept) of every op node from its operands, in recording order. NaN
+   * when a program that `checksInputs` met a non-finite input, else 0.
+   */
+  forward(x: Float64Array): number {
     const { ins, dst, a, b, wa, wb, generated } = this;
     const { value, op, parent } = this.arena;
     if (generated !== undefined) return generated.forward(value, this.arena.adj, parent, x);
@@ -200,6 +208,7 @@ export class Program {
         }
       }
     }
+    return 0;
   }
 
   /**

@@ -11,9 +11,10 @@ const INDEX = /^(-?\d+)(?: \+ (?:(-?\d+) \* )?r)?$/;
  * written back at the bottom. V8 cannot do this itself (typed arrays may share a buffer); here the
  * arrays are known apart (the caller copies an x that shares the gradient's buffer), and an updated
  * array's elements are all distinct in every repetition when their indices step alike. Each element
- * sees the same operations in the same order, so results are bit for bit the same.
+ * sees the same operations in the same order, so results are bit for bit the same. Each element of
+ * the `checked` array is also added into `F` as x − x: F stays 0 only while they are all finite.
  */
-export function inRegisters(lines: readonly string[], read: readonly string[], updated: readonly string[]): string[] {
+export function inRegisters(lines: readonly string[], read: readonly string[], updated: readonly string[], checked?: string): string[] {
   const text = lines.join("\n");
   const uses = new Map<string, number>();
   const steps = new Map<string, Set<string>>();
@@ -33,7 +34,7 @@ export function inRegisters(lines: readonly string[], read: readonly string[], u
     const isUpdated = updated.includes(array);
     if (!(read.includes(array) || (isUpdated && aligned && count > 1))) continue;
     const name = `m${n++}`;
-    head.push(`let ${name} = ${element};`);
+    head.push(array === checked ? `let ${name} = ${element}; F += ${name} - ${name};` : `let ${name} = ${element};`);
     if (isUpdated) tail.push(`${element} = ${name};`);
     body = body.split(element).join(name);
   }

@@ -157,7 +157,9 @@ export class Recording {
 
   /** The forward sweep at x (retracing if a guard says so) and the reverse sweep, ∇f(x) into `gradient`; f(x). */
   private sweep(op: string, x: unknown, gradient: Float64Array): number {
-    let point = this.checked(op, x);
+    // A program that checks x as it reads it takes a Float64Array as it is (see `forward`).
+    const unchecked = this.program.checksInputs && x instanceof Float64Array && x.length === gradient.length;
+    let point = unchecked ? x : this.checked(op, x);
     // The sweeps read x while they write the gradient: an x in the gradient's memory is copied first.
     if (point.buffer === gradient.buffer) point = this.copied(point);
     if (!this.forward(op, point, false)) {
@@ -230,7 +232,8 @@ export class Recording {
   }
 
   /**
-   * Re-evaluates every node at `x` (checked) and checks the guards. False when a guard read a
+   * Re-evaluates every node at `x` (checked, or unchecked for a program that `checksInputs`) and
+   * checks the guards. False when a guard read a
    * different value and the option says retrace. The inputs go into the arena unless the program
    * reads them from x, or `arena` asks for them there.
    */
@@ -251,7 +254,8 @@ export class Recording {
         }
       }
     }
-    this.program.forward(x);
+    // A non-finite input gets its error (naming the element) before any guard reads the NaNs.
+    if (this.program.forward(x) !== 0) this.checked(op, x);
     for (let g = 0; g < guards.nodes.length; g++) {
       const node = guards.nodes[g];
       const now = A.value[node];
