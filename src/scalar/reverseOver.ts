@@ -151,10 +151,54 @@ export function reverseOver(
 ): { value: unknown; gradient: unknown[] } {
   const tape = new ReverseOver(outer);
   const vars = xs.map((x) => tape.variable(tape.primalOf(x)));
-  const y = within(tape.scalar as Scalar<unknown>, () => f(vars, tape.scalar));
-  // A value of the enclosing domain is an object too (a closed-over outer variable: a constant).
+  const y = result(
+    op,
+    within(tape.scalar as Scalar<unknown>, () => f(vars, tape.scalar)),
+  );
+  return { value: tape.primalOf(y), gradient: tape.gradient(y, vars) };
+}
+
+/** f's values and Jacobian at xs over `outer`: f recorded once, one reverse sweep per output. */
+export function reverseOverJacobian(
+  op: string,
+  outer: Scalar<unknown>,
+  f: (xs: RevVar<unknown>[], S: Scalar<RevVar<unknown>>) => unknown,
+  xs: readonly unknown[],
+): { value: unknown[]; jacobian: unknown[][] } {
+  const tape = new ReverseOver(outer);
+  const vars = xs.map((x) => tape.variable(tape.primalOf(x)));
+  const ys = within(tape.scalar as Scalar<unknown>, () => f(vars, tape.scalar));
+  if (!Array.isArray(ys)) throw invalidArgument(op, `f must return an array of values or numbers, got ${describe(ys)}`, { argument: "f", returned: describe(ys) });
+  const outs = Array.from(ys as unknown[], (y) => result(op, y));
+  return { value: outs.map((y) => tape.primalOf(y)), jacobian: outs.map((y) => tape.gradient(y, vars)) };
+}
+
+/**
+ * f's Hessian at xs over `outer` (row i: the gradient of ∂f/∂xᵢ), or with `v` the product H·v (the
+ * gradient of ∇f·v): the gradient recorded on a tape over a tape over `outer` (reverse over reverse),
+ * then that tape swept once per row, or once.
+ */
+export function reverseOverHessian(
+  op: string,
+  outer: Scalar<unknown>,
+  f: (xs: RevVar<unknown>[], S: Scalar<RevVar<unknown>>) => unknown,
+  xs: readonly unknown[],
+  v?: readonly unknown[],
+): unknown[][] {
+  const tape = new ReverseOver(outer);
+  const S = tape.scalar;
+  const vars = xs.map((x) => tape.variable(tape.primalOf(x)));
+  const g = within(S as Scalar<unknown>, () => reverseOver(op, S as Scalar<unknown>, f, vars).gradient);
+  if (v === undefined) return g.map((gi) => tape.gradient(gi, vars));
+  let gv: unknown = 0;
+  for (let i = 0; i < g.length; i++) gv = S.add(gv as RevVar<unknown>, S.mul(g[i] as RevVar<unknown>, v[i] as RevVar<unknown>));
+  return [tape.gradient(gv, vars)];
+}
+
+/** f's result, refused when it is junk: a value of the enclosing domain is an object too (a closed-over outer variable: a constant). */
+function result(op: string, y: unknown): unknown {
   if (typeof y !== "number" && (typeof y !== "object" || y === null)) {
     throw invalidArgument(op, `f must return the value it computed from its arguments (or a number), got ${describe(y)}`, { argument: "f", returned: describe(y) });
   }
-  return { value: tape.primalOf(y), gradient: tape.gradient(y, vars) };
+  return y;
 }
