@@ -53,7 +53,7 @@ class ReverseOver<T> {
   constructor(readonly outer: Scalar<T>) {
     const scalar: Record<string, unknown> = {
       name: `reverse over ${outer.name}`,
-      from: (n: number) => this.node(outer.from(n), [], []),
+      from: (n: number) => this.node(n as T, [], []),
       value: (a: unknown) => (a instanceof RevVar ? a.value : outer.value(a as T | number)),
     };
     for (const op of UNARY_OPS) scalar[op] = (a: unknown) => this.unary(op, a);
@@ -93,7 +93,11 @@ class ReverseOver<T> {
       if (g === undefined) continue;
       const parents = this.parents[i];
       for (let k = 0; k < parents.length; k++) {
-        const term = S.mul(g, this.partials[i][k]);
+        const w = this.partials[i][k];
+        // A partial that is the number 0 (a constant operand of a product) adds nothing, as on the
+        // flat tape, where the parent's adjoint then stays 0 and is skipped: no 0·∞ further down.
+        if ((w as unknown) === 0 && Number.isFinite(S.value(g))) continue;
+        const term = S.mul(g, w);
         const p = parents[k];
         adjoint[p] = adjoint[p] === undefined ? term : S.add(adjoint[p] as T, term);
       }
@@ -101,10 +105,13 @@ class ReverseOver<T> {
     return xs.map((x) => adjoint[x.index] ?? S.from(0));
   }
 
-  /** The value of f's result in the enclosing domain. */
+  /**
+   * The value of f's result in the enclosing domain. A number stays a number (every `Scalar` takes
+   * numbers as constants), so a rule's partial that is a constant operand is the number itself.
+   */
   primalOf(a: unknown): T {
     if (a instanceof RevVar && a.tape === this) return a.primal as T;
-    return typeof a === "number" ? this.outer.from(a) : (a as T);
+    return a as T;
   }
 
   private own(a: unknown): boolean {
@@ -155,7 +162,12 @@ export function reverseOver(
     op,
     within(tape.scalar as Scalar<unknown>, () => f(vars, tape.scalar)),
   );
-  return { value: tape.primalOf(y), gradient: tape.gradient(y, vars) };
+  return { value: outerValue(outer, tape.primalOf(y)), gradient: tape.gradient(y, vars) };
+}
+
+/** A result as a value of the enclosing domain (a number made a constant there, with its methods). */
+function outerValue(outer: Scalar<unknown>, v: unknown): unknown {
+  return typeof v === "number" ? outer.from(v) : v;
 }
 
 /** f's values and Jacobian at xs over `outer`: f recorded once, one reverse sweep per output. */
@@ -170,7 +182,7 @@ export function reverseOverJacobian(
   const ys = within(tape.scalar as Scalar<unknown>, () => f(vars, tape.scalar));
   if (!Array.isArray(ys)) throw invalidArgument(op, `f must return an array of values or numbers, got ${describe(ys)}`, { argument: "f", returned: describe(ys) });
   const outs = Array.from(ys as unknown[], (y) => result(op, y));
-  return { value: outs.map((y) => tape.primalOf(y)), jacobian: outs.map((y) => tape.gradient(y, vars)) };
+  return { value: outs.map((y) => outerValue(outer, tape.primalOf(y))), jacobian: outs.map((y) => tape.gradient(y, vars)) };
 }
 
 /**

@@ -205,6 +205,31 @@ describe("hessian, hessianVectorProduct and jacobian inside a derivative", () =>
   });
 });
 
+describe("edges of the derivative table inside a nested gradient", () => {
+  it("a product with the constant 0 passes no adjoint, as on the flat tape: d/dy [0·√(x·y)] at x = 0 is 0, not 0·∞", () => {
+    expect(gradient(([y]) => y.sqrt().mul(0), [0])).toEqual([0]);
+    expect(
+      gradient(
+        ([x], S) =>
+          S.mul(
+            x,
+            gradient(
+              ([y]) =>
+                y
+                  .mul(x as never)
+                  .sqrt()
+                  .mul(0),
+              [1],
+            )[0] as never,
+          ),
+        [0],
+      ),
+    ).toEqual([0]);
+    expect(derivative((x: Dual) => gradient(([y]) => y.sqrt().mul(0), [x as never])[0] as never, 0)).toEqual({ value: 0, derivative: 0 });
+    expect(gradient(([x]) => gradient(([y]) => y.log().mul(0).add(y.mul(y)), [x as never])[0] as never, [0])).toEqual([2]);
+  });
+});
+
 describe("safety is kept for genuine misuse", () => {
   it("an unrelated tape's variable inside a nested gradient is ForeignVariable", () => {
     const stranger = new Tape().variable(1);
