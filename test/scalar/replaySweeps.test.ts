@@ -180,6 +180,33 @@ describe("generated sweeps on random loops", () => {
   });
 });
 
+describe("generated sweeps with guards inside a loop", () => {
+  // Each iteration reads the sign of the accumulator (a guard): the guarded nodes must reach the arena.
+  const damped: MultivariateFn = (xs, S) => {
+    let acc = xs[0];
+    for (let i = 0; i < 30; i++) acc = S.value(S.sign(acc)) > 0 ? S.add(S.mul(acc, 0.9), S.sin(xs[1])) : S.sub(acc, xs[1]);
+    return acc;
+  };
+
+  it("replays where every guard reads the same, and refuses (or retraces) where one differs", () => {
+    const recording = Tape.record(damped, [1, 0.5]);
+    expect(recording.sweeps).toBe("generated");
+    expect(recording.guardCount).toBe(30);
+    fc.assert(
+      fc.property(fc.double({ min: 0.5, max: 2, noNaN: true }), fc.double({ min: 0.1, max: 1, noNaN: true }), (a, b) => {
+        const fresh = valueAndGradient(damped, [a, b]);
+        const replay = recording.valueAndGradient(Float64Array.of(a, b));
+        expectSame([replay.value, ...replay.gradient], [fresh.value, ...fresh.gradient], "same branches");
+      }),
+    );
+    expect(thrown(() => recording.gradient([-1, 0.5])).code).toBe("InvalidArgument");
+    const retracing = Tape.record(damped, [1, 0.5], { onBranch: "retrace" });
+    const fresh = valueAndGradient(damped, [-1, 0.5]);
+    const again = retracing.valueAndGradient([-1, 0.5]);
+    expectSame([again.value, ...again.gradient], [fresh.value, ...fresh.gradient], "retraced");
+  });
+});
+
 describe("Recording.into", () => {
   it("writes the gradient into your Float64Array and returns it, as valueAndGradient computes it", () => {
     const recording = Tape.record(chain, [1, 2, 3, 4]);
