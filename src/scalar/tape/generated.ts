@@ -219,6 +219,15 @@ function nodeFlags(p: Instructions, count: number, rs: readonly Run[], keep: rea
   }
   for (const { start, period, reps } of rs) {
     const end = start + period * reps;
+    /** Instruction k (whose instance starts at `first`) reads operand x[k]. */
+    const readIn = (x: Int32Array, k: number, first: number) => {
+      const j = x[k] < 0 ? -1 : of(x[k]);
+      if (j < 0) return;
+      if (j >= first) {
+        if (reps > 1 && !sameExpression(x, k, dst, j, start, period, 0)) flags[j] |= KEPT | INSIDE;
+      } else if (reps > 1 && j >= first - period && j >= start && sameExpression(x, k, dst, j, start, period, 1)) flags[j] |= NEXT;
+      else flags[j] |= KEPT;
+    };
     for (let k = start; k < end; k++) {
       // Its instance: a straight-line block is one; a loop's repetition r starts at start + r·period.
       const first = reps === 1 ? start : k - ((k - start) % period);
@@ -229,16 +238,8 @@ function nodeFlags(p: Instructions, count: number, rs: readonly Run[], keep: rea
         }
         continue;
       }
-      const readIn = (x: Int32Array) => {
-        const j = x[k] < 0 ? -1 : of(x[k]);
-        if (j < 0) return;
-        if (j >= first) {
-          if (reps > 1 && !sameExpression(x, k, dst, j, start, period, 0)) flags[j] |= KEPT | INSIDE;
-        } else if (reps > 1 && j >= first - period && j >= start && sameExpression(x, k, dst, j, start, period, 1)) flags[j] |= NEXT;
-        else flags[j] |= KEPT;
-      };
-      readIn(a);
-      readIn(b);
+      readIn(a, k, first);
+      readIn(b, k, first);
     }
   }
   return flags;

@@ -26,17 +26,16 @@ export function inRegisters(lines: readonly string[], read: readonly string[], u
   }
   const head: string[] = [];
   const tail: string[] = [];
-  let body = text;
-  let n = 0;
+  const names = new Map<string, string>();
   for (const [element, count] of uses) {
     const array = element.slice(0, element.indexOf("["));
     const aligned = steps.get(array)?.size === 1 && !steps.get(array)?.has("?");
     const isUpdated = updated.includes(array);
     if (!(read.includes(array) || (isUpdated && aligned && count > 1))) continue;
-    const name = `m${n++}`;
+    const name = `m${names.size}`;
+    names.set(element, name);
     head.push(array === checked ? `let ${name} = ${element}; F += ${name} - ${name};` : `let ${name} = ${element};`);
     if (isUpdated) tail.push(`${element} = ${name};`);
-    body = body.split(element).join(name);
   }
-  return [...head, body, ...tail];
+  return [...head, text.replace(ELEMENT, (element) => names.get(element) ?? element), ...tail];
 }
