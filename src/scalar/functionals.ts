@@ -11,7 +11,7 @@ import { AdError, describe, expectBooleanOption, expectFinite, expectFiniteVecto
 import type { MultivariateFn, Scalar, VectorFn } from "./scalar.js";
 import { Tape } from "./tape/tape.js";
 import { Var } from "./tape/variable.js";
-import { enclosingDomain, reverseOver, within } from "./reverseOver.js";
+import { enclosingDomain, reverseOver, reverseOverHessian, reverseOverJacobian, within } from "./reverseOver.js";
 
 export interface ReverseOptions {
   /** Throw `NonFinite` naming the first op that produced NaN/±Inf (see `TapeOptions.checkFinite`). */
@@ -49,16 +49,23 @@ function valueAndGradientFor(op: string, f: MultivariateFn, x: readonly number[]
  * `derivative`'s results, used through the outer values' methods. x may hold such values too.
  */
 function nestedValueAndGradient(op: string, outer: Scalar<unknown>, f: MultivariateFn, x: readonly number[], options: ReverseOptions): { value: number; gradient: number[] } {
+  return reverseOver(op, outer, f as never, nestedPoint(op, f, x, options)) as { value: number; gradient: number[] };
+}
+
+/** x checked as a nested call takes it: numbers (finite) or values of the enclosing domain. */
+function nestedPoint(op: string, f: unknown, x: unknown, options: unknown, argument = "x"): unknown[] {
   expectFunction(op, "f", f);
   expectOptions<ReverseOptions>(op, options, ["checkFinite"], true);
-  if (!Array.isArray(x)) throw invalidArgument(op, `x must be an array, got ${describe(x)}`, { argument: "x", got: describe(x) });
-  const point = Array.from(x, (xi: unknown, i) => (typeof xi === "number" ? expectFinite(op, `x[${i}]`, xi) : xi));
-  return reverseOver(op, outer, f as never, point) as { value: number; gradient: number[] };
+  if (!Array.isArray(x)) throw invalidArgument(op, `${argument} must be an array, got ${describe(x)}`, { argument, got: describe(x) });
+  return Array.from(x, (xi: unknown, i) => (typeof xi === "number" ? expectFinite(op, `${argument}[${i}]`, xi) : xi));
 }
 
 /** f(x) and J[i][j] = ∂fᵢ/∂xⱼ: f is recorded once and swept backward once per output (row). */
 export function jacobian(f: VectorFn, x: readonly number[], options: ReverseOptions = {}): { value: number[]; jacobian: number[][] } {
   const op = "jacobian";
+  const outer = enclosingDomain();
+  // Inside another call's f: over the enclosing domain, as a nested gradient.
+  if (outer !== undefined) return reverseOverJacobian(op, outer, f as never, nestedPoint(op, f, x, options)) as { value: number[]; jacobian: number[][] };
   const { point, checkFinite } = prepare(op, f, x, options);
   const tape = new Tape({ checkFinite, capacity: 64 });
   const xs = tape.variables(point);
@@ -79,6 +86,14 @@ export function jacobian(f: VectorFn, x: readonly number[], options: ReverseOpti
  */
 export function hessianVectorProduct(f: MultivariateFn, x: readonly number[], v: readonly number[], options: ReverseOptions = {}): number[] {
   const op = "hessianVectorProduct";
+  const outer = enclosingDomain();
+  if (outer !== undefined) {
+    // Inside another call's f: the gradient of ∇f·v, reverse over reverse over the enclosing domain.
+    const xs = nestedPoint(op, f, x, options);
+    const vs = nestedPoint(op, f, v, options, "v");
+    if (vs.length !== xs.length) throw new AdError("ShapeMismatch", `v has ${vs.length} components but x has ${xs.length}`, { op, xLength: xs.length, vLength: vs.length });
+    return reverseOverHessian(op, outer, f as never, xs, vs)[0] as number[];
+  }
   const { point, checkFinite } = prepare(op, f, x, options);
   const direction = expectFiniteVector(op, "v", v);
   if (direction.length !== point.length) {
@@ -91,6 +106,9 @@ export function hessianVectorProduct(f: MultivariateFn, x: readonly number[], v:
 /** The Hessian of f at x, one forward-over-reverse pass per column (n passes on one reused tape). */
 export function hessian(f: MultivariateFn, x: readonly number[], options: ReverseOptions = {}): number[][] {
   const op = "hessian";
+  const outer = enclosingDomain();
+  // Inside another call's f: the Jacobian of the gradient, reverse over reverse over the enclosing domain.
+  if (outer !== undefined) return reverseOverHessian(op, outer, f as never, nestedPoint(op, f, x, options)) as number[][];
   const { point, checkFinite } = prepare(op, f, x, options);
   const n = point.length;
   const tape = new Tape({ tangents: true, checkFinite, capacity: 64 });

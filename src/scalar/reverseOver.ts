@@ -53,7 +53,7 @@ class ReverseOver<T> {
   constructor(readonly outer: Scalar<T>) {
     const scalar: Record<string, unknown> = {
       name: `reverse over ${outer.name}`,
-      from: (n: number) => this.node(outer.from(n), [], []),
+      from: (n: number) => this.node(n as T, [], []),
       value: (a: unknown) => (a instanceof RevVar ? a.value : outer.value(a as T | number)),
     };
     for (const op of UNARY_OPS) scalar[op] = (a: unknown) => this.unary(op, a);
@@ -93,7 +93,11 @@ class ReverseOver<T> {
       if (g === undefined) continue;
       const parents = this.parents[i];
       for (let k = 0; k < parents.length; k++) {
-        const term = S.mul(g, this.partials[i][k]);
+        const w = this.partials[i][k];
+        // A partial that is the number 0 (a constant operand of a product) adds nothing, as on the
+        // flat tape, where the parent's adjoint then stays 0 and is skipped: no 0·∞ further down.
+        if ((w as unknown) === 0 && Number.isFinite(S.value(g))) continue;
+        const term = S.mul(g, w);
         const p = parents[k];
         adjoint[p] = adjoint[p] === undefined ? term : S.add(adjoint[p] as T, term);
       }
@@ -101,10 +105,13 @@ class ReverseOver<T> {
     return xs.map((x) => adjoint[x.index] ?? S.from(0));
   }
 
-  /** The value of f's result in the enclosing domain. */
+  /**
+   * The value of f's result in the enclosing domain. A number stays a number (every `Scalar` takes
+   * numbers as constants), so a rule's partial that is a constant operand is the number itself.
+   */
   primalOf(a: unknown): T {
     if (a instanceof RevVar && a.tape === this) return a.primal as T;
-    return typeof a === "number" ? this.outer.from(a) : (a as T);
+    return a as T;
   }
 
   private own(a: unknown): boolean {
@@ -151,10 +158,59 @@ export function reverseOver(
 ): { value: unknown; gradient: unknown[] } {
   const tape = new ReverseOver(outer);
   const vars = xs.map((x) => tape.variable(tape.primalOf(x)));
-  const y = within(tape.scalar as Scalar<unknown>, () => f(vars, tape.scalar));
-  // A value of the enclosing domain is an object too (a closed-over outer variable: a constant).
+  const y = result(
+    op,
+    within(tape.scalar as Scalar<unknown>, () => f(vars, tape.scalar)),
+  );
+  return { value: outerValue(outer, tape.primalOf(y)), gradient: tape.gradient(y, vars) };
+}
+
+/** A result as a value of the enclosing domain (a number made a constant there, with its methods). */
+function outerValue(outer: Scalar<unknown>, v: unknown): unknown {
+  return typeof v === "number" ? outer.from(v) : v;
+}
+
+/** f's values and Jacobian at xs over `outer`: f recorded once, one reverse sweep per output. */
+export function reverseOverJacobian(
+  op: string,
+  outer: Scalar<unknown>,
+  f: (xs: RevVar<unknown>[], S: Scalar<RevVar<unknown>>) => unknown,
+  xs: readonly unknown[],
+): { value: unknown[]; jacobian: unknown[][] } {
+  const tape = new ReverseOver(outer);
+  const vars = xs.map((x) => tape.variable(tape.primalOf(x)));
+  const ys = within(tape.scalar as Scalar<unknown>, () => f(vars, tape.scalar));
+  if (!Array.isArray(ys)) throw invalidArgument(op, `f must return an array of values or numbers, got ${describe(ys)}`, { argument: "f", returned: describe(ys) });
+  const outs = Array.from(ys as unknown[], (y) => result(op, y));
+  return { value: outs.map((y) => outerValue(outer, tape.primalOf(y))), jacobian: outs.map((y) => tape.gradient(y, vars)) };
+}
+
+/**
+ * f's Hessian at xs over `outer` (row i: the gradient of ∂f/∂xᵢ), or with `v` the product H·v (the
+ * gradient of ∇f·v): the gradient recorded on a tape over a tape over `outer` (reverse over reverse),
+ * then that tape swept once per row, or once.
+ */
+export function reverseOverHessian(
+  op: string,
+  outer: Scalar<unknown>,
+  f: (xs: RevVar<unknown>[], S: Scalar<RevVar<unknown>>) => unknown,
+  xs: readonly unknown[],
+  v?: readonly unknown[],
+): unknown[][] {
+  const tape = new ReverseOver(outer);
+  const S = tape.scalar;
+  const vars = xs.map((x) => tape.variable(tape.primalOf(x)));
+  const g = within(S as Scalar<unknown>, () => reverseOver(op, S as Scalar<unknown>, f, vars).gradient);
+  if (v === undefined) return g.map((gi) => tape.gradient(gi, vars));
+  let gv: unknown = 0;
+  for (let i = 0; i < g.length; i++) gv = S.add(gv as RevVar<unknown>, S.mul(g[i] as RevVar<unknown>, v[i] as RevVar<unknown>));
+  return [tape.gradient(gv, vars)];
+}
+
+/** f's result, refused when it is junk: a value of the enclosing domain is an object too (a closed-over outer variable: a constant). */
+function result(op: string, y: unknown): unknown {
   if (typeof y !== "number" && (typeof y !== "object" || y === null)) {
     throw invalidArgument(op, `f must return the value it computed from its arguments (or a number), got ${describe(y)}`, { argument: "f", returned: describe(y) });
   }
-  return { value: tape.primalOf(y), gradient: tape.gradient(y, vars) };
+  return y;
 }

@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Dual } from "../../src/scalar/dual.js";
 import { derivative } from "../../src/scalar/forward.js";
-import { gradient, hessianVectorProduct, valueAndGradient } from "../../src/scalar/functionals.js";
+import { gradient, hessian, hessianVectorProduct, jacobian, valueAndGradient } from "../../src/scalar/functionals.js";
 import type { MultivariateFn } from "../../src/scalar/scalar.js";
 import { Tape } from "../../src/scalar/tape/tape.js";
 import { centralDifference } from "../../src/testing/checkGradient.js";
@@ -124,6 +124,109 @@ describe("forward and reverse mixed", () => {
         expectClose(r.derivative, 2 * x0, 1e-12, 1e-12, "d/dx");
       }),
     );
+  });
+});
+
+describe("hessian, hessianVectorProduct and jacobian inside a derivative", () => {
+  // q(y; x) = x·y₀²·y₁ + sin(x·y₁): its Hessian in y and its Jacobian depend on the outer x.
+  const q =
+    (x: unknown): MultivariateFn =>
+    ([y0, y1], S) =>
+      S.add(S.mul(S.mul(S.mul(x as never, y0), y0), y1), S.sin(S.mul(x as never, y1)));
+  // At y = (1, 2): H = [[2x·y₁, 2x·y₀], [2x·y₀, −x² sin(x·y₁)]] = [[4x, 2x], [2x, −x² sin 2x]].
+  const traceH = (x: number) => 4 * x - x * x * Math.sin(2 * x);
+
+  it("d/dx trace H(x) by gradient, by derivative and by finite differences", () => {
+    fc.assert(
+      fc.property(point, (x0) => {
+        const viaGradient = gradient(
+          ([x], S) => {
+            const H = hessian(q(x), [1, 2]) as unknown as unknown[][];
+            return S.add(H[0][0] as never, H[1][1] as never);
+          },
+          [x0],
+        )[0];
+        const viaDerivative = derivative((x: Dual) => {
+          const H = hessian(q(x), [1, 2]) as unknown as Dual[][];
+          return H[0][0].add(H[1][1]);
+        }, x0).derivative;
+        const byDifferences = centralDifference(([t]) => traceH(t), [x0], 0);
+        expectClose(viaGradient, byDifferences, 1e-6, 1e-6, "gradient");
+        expectClose(viaDerivative, byDifferences, 1e-6, 1e-6, "derivative");
+        expectClose(viaGradient, viaDerivative, 1e-12, 1e-12, "the two nestings");
+      }),
+    );
+  });
+
+  it("hessianVectorProduct inside gradient is the nested Hessian times v", () => {
+    fc.assert(
+      fc.property(point, point, point, (x0, v0, v1) => {
+        const [viaHvp] = gradient(
+          ([x], S) => {
+            const hv = hessianVectorProduct(q(x), [1, 2], [v0, v1]) as unknown as unknown[];
+            return S.add(hv[0] as never, hv[1] as never);
+          },
+          [x0],
+        );
+        // Σᵢ (H v)ᵢ = v₀(4x + 2x) + v₁(2x − x² sin 2x).
+        const sumHv = (x: number) => v0 * 6 * x + v1 * (2 * x - x * x * Math.sin(2 * x));
+        expectClose(
+          viaHvp,
+          centralDifference(([t]) => sumHv(t), [x0], 0),
+          1e-6,
+          1e-6,
+          "d/dx Σ Hv",
+        );
+      }),
+    );
+  });
+
+  it("jacobian inside gradient: d/dx Σ J(x) for f(y) = [x·y₀·y₁, sin(x·y₀)]", () => {
+    fc.assert(
+      fc.property(point, (x0) => {
+        const [viaJacobian] = gradient(
+          ([x], S) => {
+            const { jacobian: J } = jacobian(([y0, y1], T) => [T.mul(T.mul(x as never, y0), y1), T.sin(T.mul(x as never, y0))], [1, 2]) as unknown as { jacobian: unknown[][] };
+            return J.flat().reduce((a, b) => S.add(a as never, b as never)) as never;
+          },
+          [x0],
+        );
+        // J = [[x·y₁, x·y₀], [x cos(x·y₀), 0]] at (1, 2): Σ J = 2x + x + x cos x.
+        const sumJ = (x: number) => 3 * x + x * Math.cos(x);
+        expectClose(
+          viaJacobian,
+          centralDifference(([t]) => sumJ(t), [x0], 0),
+          1e-6,
+          1e-6,
+          "d/dx Σ J",
+        );
+      }),
+    );
+  });
+});
+
+describe("edges of the derivative table inside a nested gradient", () => {
+  it("a product with the constant 0 passes no adjoint, as on the flat tape: d/dy [0·√(x·y)] at x = 0 is 0, not 0·∞", () => {
+    expect(gradient(([y]) => y.sqrt().mul(0), [0])).toEqual([0]);
+    expect(
+      gradient(
+        ([x], S) =>
+          S.mul(
+            x,
+            gradient(
+              ([y]) =>
+                y
+                  .mul(x as never)
+                  .sqrt()
+                  .mul(0),
+              [1],
+            )[0] as never,
+          ),
+        [0],
+      ),
+    ).toEqual([0]);
+    expect(derivative((x: Dual) => gradient(([y]) => y.sqrt().mul(0), [x as never])[0] as never, 0)).toEqual({ value: 0, derivative: 0 });
+    expect(gradient(([x]) => gradient(([y]) => y.log().mul(0).add(y.mul(y)), [x as never])[0] as never, [0])).toEqual([2]);
   });
 });
 

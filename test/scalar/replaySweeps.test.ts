@@ -49,11 +49,46 @@ describe("generated sweeps", () => {
     expectSame([replay.value, ...replay.gradient], [fresh.value, ...fresh.gradient], "chain");
   });
 
+  it("the benchmark's loop keeps its intermediate nodes and its accumulator in locals and reads its inputs in place: no arena access indexed by the loop counter", () => {
+    const recording = Tape.record(chain, new Float64Array(50).fill(0.5));
+    const source = forwardSource(recording);
+    expect(source).toMatch(/for \(let r = /);
+    // Values and adjoints written to the arena at an index that moves with r would be one node per repetition.
+    expect(source).not.toMatch(/(v|adj)\[[^\]]*r\] =/);
+    // The inputs are read from the caller's array and their adjoints written into the gradient: no copies through the arena.
+    expect(source).toMatch(/X\[0 \+ r\]/);
+    expect(source).not.toMatch(/v\[0 \+ r\]/);
+    const backward = String((recording as unknown as { program: Program }).program.generated?.backward);
+    expect(backward).toMatch(/G\[1 \+ r\] \+=/);
+    expect(backward).not.toMatch(/adj\.fill|(v|adj)\[[^\]]*\* r\] \+=/);
+  });
+
   it("a Float64Array with a non-finite element or the wrong length gets the same errors as an array", () => {
     const recording = Tape.record(chain, [1, 2, 3]);
     expect(thrown(() => recording.gradient(Float64Array.of(1, NaN, 3))).details).toMatchObject({ op: "Recording.valueAndGradient", argument: "x", index: 1 });
     expect(thrown(() => recording.gradient(Float64Array.of(1, 2))).code).toBe("ShapeMismatch");
     expect(recording.gradient(Float64Array.of(1, 2, 3))).toEqual(recording.gradient([1, 2, 3]));
+  });
+
+  it("a non-finite element is refused, naming it, whether the sweeps check x as they read it or x is checked before", () => {
+    const recording = Tape.record(chain, new Float64Array(6).fill(0.5));
+    expect((recording as unknown as { program: Program }).program.checksInputs).toBe(true);
+    // f ignores its last input: the sweeps never read it, so x is checked before.
+    const ignoring: MultivariateFn = (xs, S) => chain(xs.slice(0, -1), S);
+    const partial = Tape.record(ignoring, new Float64Array(6).fill(0.5));
+    expect((partial as unknown as { program: Program }).program.checksInputs).toBe(false);
+    for (const r of [recording, partial]) {
+      for (const [k, bad] of [
+        [0, NaN],
+        [3, Infinity],
+        [5, -Infinity],
+      ]) {
+        const x = new Float64Array(6).fill(0.25);
+        x[k] = bad;
+        expect(thrown(() => r.into(new Float64Array(6), x)).details).toMatchObject({ op: "Recording.into", argument: "x", index: k });
+      }
+      expect(r.into(new Float64Array(6), new Float64Array(6).fill(0.25)).value).toBe(r.valueAndGradient(new Array(6).fill(0.25)).value);
+    }
   });
 
   it("where `new Function` is forbidden (a Content-Security-Policy), the sweeps are interpreted", () => {
@@ -119,7 +154,7 @@ function loop(body: readonly Step[], times: number): MultivariateFn {
 describe("generated sweeps on random loops", () => {
   const inputs = fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(fc.array(coordinate, { minLength: n, maxLength: n }), fc.array(coordinate, { minLength: n, maxLength: n })));
 
-  it("generated, interpreted and a fresh recording agree bit for bit (values, gradients, every adjoint)", () => {
+  it("generated, interpreted and a fresh recording agree bit for bit (values and gradients)", () => {
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 40 }), inputs, (body, times, [x0, x]) => {
         const f = loop(body, times);
@@ -129,19 +164,46 @@ describe("generated sweeps on random loops", () => {
         const replay = recording.valueAndGradient(x);
         expectSame([replay.value, ...replay.gradient], [fresh.value, ...fresh.gradient], "generated");
 
-        const { arena, output } = (recording as unknown as { trace: { arena: Program["arena"]; output: number } }).trace;
+        const { arena, output, inputs: nodes } = (recording as unknown as { trace: { arena: Program["arena"]; output: number; inputs: Int32Array } }).trace;
         if (output < 0) return;
-        const values = arena.value.slice(0, arena.size);
-        const adjoints = arena.adj.slice(0, output + 1);
-        const interpreted = new Program(arena, output, false);
+        const interpreted = new Program(arena, output, [], undefined, false);
         expect(interpreted.generated).toBeUndefined();
-        interpreted.forward();
-        interpreted.backward(output);
-        expectSame(arena.value.subarray(0, arena.size), values, "interpreted values");
-        expectSame(arena.adj.subarray(0, output + 1), adjoints, "interpreted adjoints");
+        for (let k = 0; k < nodes.length; k++) [arena.value[nodes[k]], arena.adj[nodes[k]]] = [x[k], 0];
+        const unused = new Float64Array(0);
+        interpreted.forward(unused);
+        interpreted.backward(output, unused, unused);
+        const gradient = Array.from(nodes, (i) => (i <= output ? arena.adj[i] : 0));
+        expectSame([arena.value[output], ...gradient], [fresh.value, ...fresh.gradient], "interpreted");
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe("generated sweeps with guards inside a loop", () => {
+  // Each iteration reads the sign of the accumulator (a guard): the guarded nodes must reach the arena.
+  const damped: MultivariateFn = (xs, S) => {
+    let acc = xs[0];
+    for (let i = 0; i < 30; i++) acc = S.value(S.sign(acc)) > 0 ? S.add(S.mul(acc, 0.9), S.sin(xs[1])) : S.sub(acc, xs[1]);
+    return acc;
+  };
+
+  it("replays where every guard reads the same, and refuses (or retraces) where one differs", () => {
+    const recording = Tape.record(damped, [1, 0.5]);
+    expect(recording.sweeps).toBe("generated");
+    expect(recording.guardCount).toBe(30);
+    fc.assert(
+      fc.property(fc.double({ min: 0.5, max: 2, noNaN: true }), fc.double({ min: 0.1, max: 1, noNaN: true }), (a, b) => {
+        const fresh = valueAndGradient(damped, [a, b]);
+        const replay = recording.valueAndGradient(Float64Array.of(a, b));
+        expectSame([replay.value, ...replay.gradient], [fresh.value, ...fresh.gradient], "same branches");
+      }),
+    );
+    expect(thrown(() => recording.gradient([-1, 0.5])).code).toBe("InvalidArgument");
+    const retracing = Tape.record(damped, [1, 0.5], { onBranch: "retrace" });
+    const fresh = valueAndGradient(damped, [-1, 0.5]);
+    const again = retracing.valueAndGradient([-1, 0.5]);
+    expectSame([again.value, ...again.gradient], [fresh.value, ...fresh.gradient], "retraced");
   });
 });
 
@@ -158,6 +220,20 @@ describe("Recording.into", () => {
     // An input the output does not depend on gets 0, not what the array held.
     const constant = Tape.record((_xs, S) => S.exp(S.from(1)), [1, 2]);
     expect(constant.into(Float64Array.of(5, 5), [3, 4])).toEqual({ value: Math.E, gradient: Float64Array.of(0, 0) });
+  });
+
+  it("x and the gradient may be the same array (the sweeps read x while they write the gradient)", () => {
+    const recording = Tape.record(chain, [1, 2, 3, 4]);
+    const x = Float64Array.of(0.5, -1, 2, 0.25);
+    const expected = recording.valueAndGradient(x);
+    const both = Float64Array.from(x);
+    expect(recording.into(both, both).value).toBe(expected.value);
+    expectSame(both, expected.gradient, "aliased");
+    const buffer = new Float64Array(8);
+    buffer.set(x, 2);
+    const overlapping = recording.into(buffer.subarray(0, 4), buffer.subarray(2, 6));
+    expect(overlapping.value).toBe(expected.value);
+    expectSame(overlapping.gradient, expected.gradient, "overlapping");
   });
 
   it("refuses a gradient that is not a Float64Array of one entry per input", () => {

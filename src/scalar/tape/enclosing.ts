@@ -12,8 +12,8 @@ import { MixedDual } from "../taggedDual.js";
 
 /** What nests where an explicit tape does not: the end of every such refusal. */
 export const NEST_INSTEAD =
-  "nest the functionals instead (gradient / valueAndGradient inside gradient record on the enclosing tape; derivative, gradientForward are tagged), " +
-  "or use hessian / hessianVectorProduct";
+  "nest the functionals instead (gradient, valueAndGradient, jacobian, hessian, hessianVectorProduct inside gradient record on the enclosing tape; " +
+  "derivative, gradientForward are tagged)";
 
 /** A dual or a nested gradient's variable (another tape's `Var` is told apart by its tape). */
 export function isEnclosingValue(a: unknown): boolean {

@@ -7,14 +7,15 @@
  * writes no partial at all. Leaves (inputs, constants) are not instructions.
  *
  * Every partial is the same expression the tape evaluates when it records (`tape.ts`), so a replay
- * gives bit for bit what a fresh recording gives.
+ * gives bit for bit what a fresh recording gives. This switch loop is the fallback; `generated.ts`
+ * compiles the same sweeps into JavaScript for the trace.
  */
 import { invalidArgument } from "../../errors.js";
 import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../elementary.js";
 import { numberScalar } from "../number.js";
 import { BINARY_OPS, UNARY_OPS } from "../scalar.js";
 import type { Arena } from "./arena.js";
-import { generateSweeps, type Sweeps } from "./generated.js";
+import { generateSweeps, type InputNodes, type Sweeps } from "./generated.js";
 import { BINARY_CODE, FIRST_BINARY, FIRST_UNARY, OP_NAMES, PASSIVE, SUM, UNARY_CODE } from "./codes.js";
 
 const enum Ins {
@@ -61,7 +62,7 @@ export class Program {
   readonly dst: Int32Array;
   readonly a: Int32Array;
   readonly b: Int32Array;
-  /** Partials kept by the forward sweep (∂/∂a, and ∂/∂b for rule-table binaries). */
+  /** Partials kept by the interpreted forward sweep (∂/∂a, and ∂/∂b for rule-table binaries); empty when generated. */
   readonly wa: Float64Array;
   readonly wb: Float64Array;
   /** Instructions whose node is at or before the output: the reverse sweep starts below this. */
@@ -69,10 +70,17 @@ export class Program {
   /** The sweeps as generated code, or undefined where they are interpreted (see `generated.ts`). */
   readonly generated: Sweeps | undefined;
 
-  /** `generate: false` interprets always (the fallback, tested on its own). */
+  /**
+   * `keep`: nodes whose values must be in the arena after `forward` (the guards; the output is
+   * always kept). `inputs`: where the inputs are when they are consecutive nodes (generated sweeps
+   * may then read them from the caller's array: `direct`). `generate: false` interprets always (the
+   * fallback, tested on its own).
+   */
   constructor(
     readonly arena: Arena,
     output: number,
+    keep: readonly number[],
+    inputs: InputNodes | undefined,
     generate = true,
   ) {
     const { op, start, parent } = arena;
@@ -82,8 +90,6 @@ export class Program {
     this.dst = new Int32Array(count);
     this.a = new Int32Array(count);
     this.b = new Int32Array(count);
-    this.wa = new Float64Array(count);
-    this.wb = new Float64Array(count);
     let j = 0;
     let live = 0;
     for (let i = 0; i < arena.size; i++) {
@@ -98,9 +104,6 @@ export class Program {
         this.ins[j] = SPECIAL.get(code) ?? (code < FIRST_BINARY ? Ins.Unary : Ins.Binary);
         this.a[j] = parent[e];
         this.b[j] = code < FIRST_BINARY ? -1 : parent[e + 1];
-        // The partials as recorded, so a backward straight after tracing needs no forward sweep.
-        this.wa[j] = arena.partial[e];
-        this.wb[j] = code < FIRST_BINARY ? 0 : arena.partial[e + 1];
       } else {
         throw invalidArgument("Tape.record", `a recording cannot replay a ${OP_NAMES[code]} node`, { node: i, producedBy: OP_NAMES[code] });
       }
@@ -109,14 +112,34 @@ export class Program {
       if (i <= output) live = j;
     }
     this.live = live;
-    this.generated = generate ? generateSweeps({ dst: this.dst, a: this.a, b: this.b, op }, count, live) : undefined;
+    this.generated = generate ? generateSweeps({ dst: this.dst, a: this.a, b: this.b, op, parent }, count, [output, ...keep], inputs) : undefined;
+    // Generated sweeps keep their partials in their own buffer.
+    this.wa = new Float64Array(this.generated === undefined ? count : 0);
+    this.wb = new Float64Array(this.generated === undefined ? count : 0);
   }
 
-  /** Values (and the partials kept) of every op node from its operands, in recording order. */
-  forward(): void {
+  /**
+   * Whether the inputs never go through the arena: `forward` reads them from `x` and `backward`
+   * writes their adjoints into `gradient`. Otherwise the caller puts them into the arena and reads
+   * the gradient from the inputs' adjoints.
+   */
+  get direct(): boolean {
+    return this.generated?.direct === true;
+  }
+
+  /** Whether `forward` checks x itself (see `Sweeps.checksInputs`): then x may be passed unchecked. */
+  get checksInputs(): boolean {
+    return this.generated?.checksInputs === true;
+  }
+
+  /**
+   * Values (and the partials kept) of every op node from its operands, in recording order. NaN
+   * when a program that `checksInputs` met a non-finite input, else 0.
+   */
+  forward(x: Float64Array): number {
     const { ins, dst, a, b, wa, wb, generated } = this;
     const { value, op, parent } = this.arena;
-    if (generated !== undefined) return generated.forward(value, wa, wb, parent);
+    if (generated !== undefined) return generated.forward(value, this.arena.adj, parent, x);
     const n = ins.length;
     for (let j = 0; j < n; j++) {
       switch (ins[j]) {
@@ -185,18 +208,25 @@ export class Program {
         }
       }
     }
+    return 0;
   }
 
   /**
-   * The reverse sweep from `out` (seed 1) into the arena's adjoints, after `forward`. A node whose
-   * adjoint is 0 is skipped, as in `Arena.backward` (a zero cotangent stays zero against ∞).
+   * The reverse sweep from `out` (seed 1) into the arena's adjoints (or `gradient`, see `direct`),
+   * after `forward`, with the inputs' adjoints zeroed by the caller. A node whose adjoint is 0 is skipped, as in
+   * `Arena.backward` (a zero cotangent stays zero against ∞). Generated sweeps leave adjoints only
+   * at the inputs and the kept nodes (see `generated.ts`).
    */
-  backward(out: number): void {
+  backward(out: number, x: Float64Array, gradient: Float64Array): void {
     const { ins, dst, a, b, wa, wb, generated } = this;
     const { value, adj, parent } = this.arena;
+    if (generated !== undefined) {
+      // The generated forward sweep zeroed the adjoints it keeps; the inputs' are the caller's.
+      adj[out] = 1;
+      return generated.backward(value, adj, parent, x, gradient);
+    }
     adj.fill(0, 0, out + 1);
     adj[out] = 1;
-    if (generated !== undefined) return generated.backward(value, adj, wa, wb, parent);
     for (let j = this.live - 1; j >= 0; j--) {
       const g = adj[dst[j]];
       if (g === 0) continue;

@@ -54,6 +54,11 @@ export class Recording {
   private trace: Trace;
   /** The trace compiled for the sweeps (made again with each retrace). */
   private program: Program;
+  /** The inputs' first node when they are consecutive nodes (a copy is then one `set`), else −1. */
+  private firstInput: number;
+  /** Scratch, reused by every call: the point when x is not a Float64Array, and `valueAndGradient`'s gradient. */
+  private point64 = new Float64Array(0);
+  private gradient64 = new Float64Array(0);
   /** Tangent-mode scratch (value tangents, partial tangents, adjoint tangents), made on first use. */
   private tangent: { tvalue: Float64Array; tpartial: Float64Array; tadj: Float64Array } | undefined;
 
@@ -64,7 +69,8 @@ export class Recording {
     private readonly onBranch: "throw" | "retrace",
   ) {
     this.trace = retrace(x0);
-    this.program = new Program(this.trace.arena, this.trace.output);
+    this.firstInput = consecutive(this.trace.inputs);
+    this.program = this.compile();
   }
 
   /** Inputs f takes. */
@@ -93,12 +99,14 @@ export class Recording {
 
   /** f(x) and ∇f(x) by replaying the recorded arena: one forward and one reverse sweep, no call to f. */
   valueAndGradient(x: ArrayLike<number>): { value: number; gradient: number[] } {
-    const value = this.sweep("Recording.valueAndGradient", x);
-    const { arena, inputs, output } = this.trace;
+    const n = this.trace.inputs.length;
+    if (this.gradient64.length !== n) this.gradient64 = new Float64Array(n);
+    const g = this.gradient64;
+    const value = this.sweep("Recording.valueAndGradient", x, g);
     // Written once each, doubles from the start: `fill(0)` first would make V8 convert the array's
     // elements from small integers to doubles halfway.
-    const gradient = new Array<number>(inputs.length);
-    for (let k = 0; k < inputs.length; k++) gradient[k] = output >= 0 && inputs[k] <= output ? arena.adj[inputs[k]] : 0;
+    const gradient = new Array<number>(n);
+    for (let k = 0; k < n; k++) gradient[k] = g[k];
     return { value, gradient };
   }
 
@@ -115,10 +123,7 @@ export class Recording {
     if (gradient.length !== n) {
       throw new AdError("ShapeMismatch", `gradient has ${gradient.length} entries but f was recorded with ${n} inputs`, { op, gradientLength: gradient.length, recorded: n });
     }
-    const value = this.sweep(op, x);
-    const { arena, inputs, output } = this.trace;
-    for (let k = 0; k < n; k++) gradient[k] = output >= 0 && inputs[k] <= output ? arena.adj[inputs[k]] : 0;
-    return { value, gradient };
+    return { value: this.sweep(op, x, gradient), gradient };
   }
 
   /** ∇f(x) by replay. */
@@ -132,12 +137,13 @@ export class Recording {
    */
   hessianVectorProduct(x: ArrayLike<number>, v: ArrayLike<number>): number[] {
     const op = "Recording.hessianVectorProduct";
-    const point = this.point(op, x);
+    const point = this.checked(op, x);
     const direction = expectFiniteVector(op, "v", v);
     if (direction.length !== point.length) {
       throw new AdError("ShapeMismatch", `v has ${direction.length} components but x has ${point.length}`, { op, xLength: point.length, vLength: direction.length });
     }
-    if (!this.forward(op, point)) this.retraceAt(point);
+    // The tangent sweeps read the inputs from the arena.
+    if (!this.forward(op, point, true)) this.retraceAt(point);
     const { arena, inputs, output } = this.trace;
     const out = new Array<number>(inputs.length).fill(0);
     if (output < 0) return out;
@@ -149,22 +155,60 @@ export class Recording {
     return out;
   }
 
-  /** The forward sweep at x (retracing if a guard says so) and the reverse sweep; f(x). */
-  private sweep(op: string, x: unknown): number {
-    if (!this.forward(op, x)) this.retraceAt(this.point(op, x));
-    const { arena, output, value } = this.trace;
+  /** The forward sweep at x (retracing if a guard says so) and the reverse sweep, ∇f(x) into `gradient`; f(x). */
+  private sweep(op: string, x: unknown, gradient: Float64Array): number {
+    // A program that checks x as it reads it takes a Float64Array as it is (see `forward`).
+    const unchecked = this.program.checksInputs && x instanceof Float64Array && x.length === gradient.length;
+    let point = unchecked ? x : this.checked(op, x);
+    // The sweeps read x while they write the gradient: an x in the gradient's memory is copied first.
+    if (point.buffer === gradient.buffer) point = this.copied(point);
+    if (!this.forward(op, point, false)) {
+      this.retraceAt(point);
+      // The new trace's own guards hold at x; this sweep fills what its program keeps.
+      this.forward(op, point, false);
+    }
+    const { arena, inputs, output, value } = this.trace;
+    const program = this.program;
+    if (program.direct || output < 0) gradient.fill(0);
     if (output < 0) return value;
-    this.program.backward(output);
+    program.backward(output, point, gradient);
+    if (!program.direct) {
+      // The gradient is the inputs' adjoints (zeroed by `forward`, so 0 where f does not depend on them).
+      const adj = arena.adj;
+      const first = this.firstInput;
+      if (first >= 0) gradient.set(adj.subarray(first, first + gradient.length));
+      else for (let k = 0; k < gradient.length; k++) gradient[k] = adj[inputs[k]];
+    }
     return arena.value[output];
   }
 
-  private point(op: string, x: unknown): number[] {
-    const point = expectFiniteVector(op, "x", x);
+  /**
+   * x as a Float64Array of finite numbers, one per input: x itself when it is one (no copy), else
+   * checked in full (its error names the first bad element) and copied into scratch.
+   */
+  private checked(op: string, x: unknown): Float64Array {
     const n = this.trace.inputs.length;
+    if (x instanceof Float64Array && x.length === n) {
+      let finite = true;
+      for (let k = 0; k < n; k++) {
+        const v = x[k];
+        if (v - v !== 0) finite = false; // NaN or ±∞
+      }
+      if (finite) return x;
+    }
+    const point = expectFiniteVector(op, "x", x);
     if (point.length !== n) {
       throw new AdError("ShapeMismatch", `x has ${point.length} components but f was recorded with ${n}`, { op, xLength: point.length, recorded: n });
     }
-    return point;
+    return this.copied(point);
+  }
+
+  /** `point` copied into scratch. */
+  private copied(point: ArrayLike<number>): Float64Array {
+    const n = this.trace.inputs.length;
+    if (this.point64.length !== n) this.point64 = new Float64Array(n);
+    this.point64.set(point);
+    return this.point64;
   }
 
   private tangents(): { tvalue: Float64Array; tpartial: Float64Array; tadj: Float64Array } {
@@ -175,32 +219,43 @@ export class Recording {
     return this.tangent;
   }
 
-  private retraceAt(point: readonly number[]): void {
-    this.trace = this.retrace(point);
-    this.program = new Program(this.trace.arena, this.trace.output);
+  private retraceAt(point: Float64Array): void {
+    this.trace = this.retrace(Array.from(point));
+    this.firstInput = consecutive(this.trace.inputs);
+    this.program = this.compile();
+  }
+
+  private compile(): Program {
+    const { arena, output, guards, inputs } = this.trace;
+    const first = this.firstInput;
+    return new Program(arena, output, guards.nodes, first >= 0 ? { first, count: inputs.length } : undefined);
   }
 
   /**
-   * Re-evaluates every node at `x` and checks the guards. False when a guard read a different
-   * value and the option says retrace.
+   * Re-evaluates every node at `x` (checked, or unchecked for a program that `checksInputs`) and
+   * checks the guards. False when a guard read a
+   * different value and the option says retrace. The inputs go into the arena unless the program
+   * reads them from x, or `arena` asks for them there.
    */
-  private forward(op: string, x: unknown): boolean {
+  private forward(op: string, x: Float64Array, arena: boolean): boolean {
     const { arena: A, inputs, guards } = this.trace;
-    const value = A.value;
-    const n = inputs.length;
-    // A Float64Array of the right length goes straight into the arena (no copy as a number[]);
-    // anything else, or a non-finite element, goes through the full check and its error.
-    let fast = x instanceof Float64Array && x.length === n;
-    for (let k = 0; fast && k < n; k++) {
-      const v = (x as Float64Array)[k];
-      value[inputs[k]] = v;
-      fast = v - v === 0;
+    if (arena || !this.program.direct) {
+      // The inputs' adjoints are zeroed too: the sweeps zero only the nodes they keep.
+      const { value, adj } = A;
+      const n = inputs.length;
+      const first = this.firstInput;
+      if (first >= 0) {
+        value.set(x, first);
+        adj.fill(0, first, first + n);
+      } else {
+        for (let k = 0; k < n; k++) {
+          value[inputs[k]] = x[k];
+          adj[inputs[k]] = 0;
+        }
+      }
     }
-    if (!fast) {
-      const point = this.point(op, x);
-      for (let k = 0; k < n; k++) value[inputs[k]] = point[k];
-    }
-    this.program.forward();
+    // A non-finite input gets its error (naming the element) before any guard reads the NaNs.
+    if (this.program.forward(x) !== 0) this.checked(op, x);
     for (let g = 0; g < guards.nodes.length; g++) {
       const node = guards.nodes[g];
       const now = A.value[node];
@@ -311,4 +366,10 @@ export function onBranchOption(op: string, options: unknown): "throw" | "retrace
     throw invalidArgument(op, `onBranch must be "throw" or "retrace", got ${describe(onBranch)}`, { argument: "onBranch", got: describe(onBranch) });
   }
   return onBranch;
+}
+
+/** The first of `nodes` when they are consecutive (n, n+1, …), else −1. */
+function consecutive(nodes: Int32Array): number {
+  for (let k = 1; k < nodes.length; k++) if (nodes[k] !== nodes[0] + k) return -1;
+  return nodes.length === 0 ? -1 : nodes[0];
 }
