@@ -66,7 +66,7 @@ export class Dispatcher {
       this.params?.destroy();
       this.params = device.createBuffer({ size: Math.max(1024, params.byteLength), usage: STORAGE | COPY_DST });
     }
-    device.queue.writeBuffer(this.params, 0, params);
+    device.queue.writeBuffer(this.params, 0, params.buffer, params.byteOffset, params.byteLength);
     return this.params;
   }
 }
