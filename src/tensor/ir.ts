@@ -33,8 +33,8 @@ export class Program {
     readonly constants: readonly { readonly variable: Variable; readonly value: Tensor }[],
     readonly equations: readonly Equation[],
     readonly outputs: readonly Variable[],
-    /** Puts output tensors back into the structure (pytree) the traced function returned. */
-    private readonly rebuild: (leaves: readonly Tensor[]) => unknown,
+    /** Puts output tensors back into the structure (pytree) the traced function returned (jit keeps it when it rewrites the equations). */
+    readonly rebuild: (leaves: readonly Tensor[]) => unknown,
   ) {}
 
   /** Runs the equations on new inputs of the traced shapes and dtypes (eagerly, through `bind`). */
