@@ -61,7 +61,7 @@ export class Program {
         bind(
           eq.primitive,
           eq.inputs.map((v) => env.get(v) as Tensor),
-          eq.params,
+          ownParams(eq.params),
         ),
       );
     }
@@ -82,6 +82,15 @@ export class Program {
     const outs = this.outputs.map(name).join(" ");
     return `{ lambda ${consts}${consts === "" ? "" : " "}; ${ins}${ins === "" ? "" : " "}. let\n${eqs.join("\n")}${eqs.length > 0 ? "\n" : ""}  in (${outs}) }`;
   }
+}
+
+/**
+ * A fresh copy of plain-object params for each evaluation: a user's primitive (customVjp) keeps
+ * per-call state there (its residuals), which two evaluations of one program must not share.
+ */
+function ownParams(params: unknown): unknown {
+  if (params === null || typeof params !== "object" || Object.getPrototypeOf(params) !== Object.prototype) return params;
+  return { ...params };
 }
 
 /** a, b, …, z, ba, bb, … (as jaxprs name their variables). */
