@@ -10,6 +10,7 @@
  * `jit(grad(f))` is the other way round: the trace of grad(f) is the backward program itself.
  */
 import { describe, expectFunction, expectOptions, invalidArgument } from "../errors.js";
+import { host } from "../backends/device.js";
 import { isFloat, trace, type Program, type Tensor } from "../tensor/index.js";
 import { activeLevels } from "../tensor/autograd/forward.js";
 import { isGradEnabled } from "../tensor/autograd/mode.js";
@@ -84,7 +85,9 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
         return fn(...rebuilt.map((a, i) => (statics.has(i) ? args[i] : a)));
       })(...tree.leaves.map((t) => ({ shape: t.shape, dtype: t.dtype })));
       traces++;
-      compiled = optimise(program, fuse);
+      // The generated kernels read host memory; a program on another device runs its own kernels.
+      const onHost = tree.leaves.every((t) => t.device === host) && program.constants.every((c) => c.value.device === host);
+      compiled = optimise(program, fuse && onHost);
       cache.set(sig.key, compiled);
     }
     return { compiled, leaves: tree.leaves };

@@ -1,0 +1,126 @@
+/**
+ * Fusion of elementwise chains: an elementwise equation whose output has exactly one consumer, an
+ * elementwise equation of the same output shape, is computed inside that consumer's loop instead of
+ * being stored. Each maximal group so formed (a tree of ops ending in one root whose output leaves
+ * the group) becomes ONE equation applying a generated kernel (codegen/elementwise.ts): one pass over
+ * memory, no intermediate buffer. A value used twice, or used by a non-elementwise equation (a
+ * matmul, a reduction) or returned, is stored once and read by its consumers.
+ *
+ * Elementwise means a registry primitive that runs one op of the expression table (add, sin, cast,
+ * where, …), recognised by identity, so a user's primitive of the same name is never fused.
+ */
+import { BINARY_EXPRESSIONS, UNARY_EXPRESSIONS, WHERE_EXPRESSION } from "../../backends/expressions.js";
+import { allocate } from "../../backends/dtype.js";
+import { Program, type DType, type Equation, type Tensor, type Variable } from "../../tensor/index.js";
+import { definePrimitive, type Primitive } from "../../tensor/primitive.js";
+import { primitives } from "../../tensor/primitives/registry.js";
+import { fromStorage } from "../../tensor/tensor.js";
+import { compileFused, type FusedKernel, type FusedOp, type Operand } from "../codegen/elementwise.js";
+
+type Fn = FusedOp["fn"];
+
+/** The expression-table function an equation runs, if it is elementwise. */
+function expressionOf(eq: Equation): Fn | undefined {
+  const name = eq.primitive.name;
+  if (primitives[name as keyof typeof primitives] !== eq.primitive) return undefined;
+  if (name === "cast") return (eq.params as { dtype: DType }).dtype === "bool" ? UNARY_EXPRESSIONS.toBool : UNARY_EXPRESSIONS.convert;
+  if (name === "where") return WHERE_EXPRESSION;
+  if (eq.inputs.length === 1 && name in UNARY_EXPRESSIONS) return UNARY_EXPRESSIONS[name as keyof typeof UNARY_EXPRESSIONS] as Fn;
+  if (eq.inputs.length === 2 && name in BINARY_EXPRESSIONS) return BINARY_EXPRESSIONS[name as keyof typeof BINARY_EXPRESSIONS] as Fn;
+  return undefined;
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** `strides` of an operand of `shape` broadcast (right-aligned, size-1 dims read again) to `out`. */
+function broadcastStrides(shape: readonly number[], strides: readonly number[], out: readonly number[]): number[] {
+  const lead = out.length - shape.length;
+  return out.map((_, d) => (d < lead || shape[d - lead] === 1 ? 0 : strides[d - lead]));
+}
+
+/** The equation that runs a compiled group: one primitive per kernel, named `fused` in the program text. */
+function fusedEquation(names: readonly string[], inputs: readonly Variable[], output: Variable, kernel: FusedKernel): Equation {
+  const shape = output.shape.length === 0 ? [1] : output.shape;
+  const size = shape.reduce((a, b) => a * b, 1);
+  const prim: Primitive<{ readonly ops: readonly string[] }> = definePrimitive("fused", {
+    abstract: () => ({ shape: output.shape, dtype: output.dtype }),
+    impl: (xs: readonly Tensor[]) => {
+      const out = allocate(output.dtype, size, "fused");
+      if (size > 0)
+        kernel(
+          xs.map((x) => ({ storage: x.storage, offset: x.offset, strides: broadcastStrides(x.shape, x.strides, shape) })),
+          out,
+        );
+      return fromStorage(out, output.dtype, [...output.shape]);
+    },
+  });
+  return { primitive: prim as Primitive<unknown>, inputs, output, params: { ops: names } };
+}
+
+export function fuseElementwise(p: Program): Program {
+  const fns = new Map<Equation, Fn>();
+  const producer = new Map<Variable, Equation>();
+  const consumers = new Map<Variable, Set<Equation>>();
+  for (const eq of p.equations) {
+    const fn = expressionOf(eq);
+    if (fn !== undefined) fns.set(eq, fn);
+    producer.set(eq.output, eq);
+    for (const v of eq.inputs) {
+      let set = consumers.get(v);
+      if (set === undefined) consumers.set(v, (set = new Set()));
+      set.add(eq);
+    }
+  }
+  const returned = new Set(p.outputs);
+  // An elementwise output computed inside its one consumer's loop.
+  const inlined = (v: Variable, into: Equation): boolean => {
+    const eq = producer.get(v);
+    const users = consumers.get(v);
+    return eq !== undefined && fns.has(eq) && !returned.has(v) && users?.size === 1 && fns.has(into) && sameShape(v.shape, into.output.shape);
+  };
+  const replaced = new Map<Equation, Equation | null>();
+  for (const root of p.equations) {
+    if (!fns.has(root)) continue;
+    const users = consumers.get(root.output);
+    if (users !== undefined && users.size === 1 && inlined(root.output, [...users][0])) continue;
+    // The group: root and, recursively, the producers computed inside it, in program order.
+    const members = new Set<Equation>();
+    const collect = (eq: Equation) => {
+      members.add(eq);
+      for (const v of eq.inputs) if (inlined(v, eq)) collect(producer.get(v) as Equation);
+    };
+    collect(root);
+    if (members.size < 2) continue;
+    const ordered = p.equations.filter((eq) => members.has(eq));
+    const inputs: Variable[] = [];
+    const index = new Map<Equation, number>();
+    const operand = (v: Variable): Operand => {
+      const eq = producer.get(v);
+      if (eq !== undefined && members.has(eq)) return { op: index.get(eq) as number };
+      let j = inputs.indexOf(v);
+      if (j < 0) j = inputs.push(v) - 1;
+      return { input: j };
+    };
+    const ops = ordered.map((eq, k) => {
+      index.set(eq, k);
+      return { fn: fns.get(eq) as Fn, args: eq.inputs.map(operand), dtype: eq.output.dtype };
+    });
+    const kernel = compileFused(ops, inputs.length, root.output.shape.length === 0 ? [1] : root.output.shape);
+    if (kernel === undefined) return p;
+    for (const eq of ordered) replaced.set(eq, null);
+    replaced.set(
+      root,
+      fusedEquation(
+        ordered.map((eq) => eq.primitive.name),
+        inputs,
+        root.output,
+        kernel,
+      ),
+    );
+  }
+  const equations = p.equations.flatMap((eq) => {
+    const r = replaced.get(eq);
+    return r === undefined ? [eq] : r === null ? [] : [r];
+  });
+  return new Program(p.inputs, p.constants, equations, p.outputs, p.rebuild);
+}
