@@ -1,10 +1,10 @@
 /**
- * The cache key of a jitted call: what a trace depends on. Tensors count by shape, dtype and device
+ * The cache key of a jitted call: what a trace and its compilation depend on (the host backend too). Tensors count by shape, dtype and device
  * (their values are the program's inputs); the pytree structure counts (array lengths, object keys);
  * static arguments and any other non-tensor value in the trees count by value (numbers, strings,
  * booleans, plain data) or by identity (functions, class instances), because the trace bakes them in.
  */
-import { Tensor } from "../tensor/index.js";
+import { getBackend, Tensor } from "../tensor/index.js";
 
 export interface Signature {
   readonly key: string;
@@ -62,5 +62,6 @@ function treeKey(node: unknown, leaves: Tensor[]): string {
 export function signatureOf(args: readonly unknown[], statics: ReadonlySet<number>): Signature {
   const leaves: Tensor[] = [];
   const parts = args.map((a, i) => (statics.has(i) ? `static:${valueKey(a)}` : treeKey(a, leaves)));
-  return { key: `${args.length}|${parts.join("|")}`, leaves };
+  // The host backend picks which ops fuse (passes/fuse.ts): a program per backend.
+  return { key: `${getBackend()}|${args.length}|${parts.join("|")}`, leaves };
 }

@@ -57,7 +57,7 @@ export function fusedSource(ops: readonly FusedOp[], inputs: number, shape: read
     lines.push(`    { const c = rem % ${shape[d]}; rem = (rem - c) / ${shape[d]};${ins.map((j) => ` b${j} += c * S${j}[${d}];`).join("")} }`);
   }
   lines.push(`    for (let i = 0; i < ${inner}; i++, k++) {`);
-  lines.push(...ins.map((j) => `      const a${j} = X${j}[b${j} + i * s${j}];`));
+  lines.push(...ins.map((j) => `      const a${j} = X${j}[b${j}]; b${j} += s${j};`));
   ops.forEach((op, k) => lines.push(`      const t${k} = ${ROUND[op.dtype](`F${k}(${op.args.map(operand).join(", ")})`)};`));
   lines.push(`      out[k] = t${ops.length - 1};`, `    }`, `  }`, `};`);
   return lines.join("\n");

@@ -11,7 +11,7 @@
  */
 import { BINARY_EXPRESSIONS, UNARY_EXPRESSIONS, WHERE_EXPRESSION } from "../../backends/expressions.js";
 import { allocate } from "../../backends/dtype.js";
-import { Program, type DType, type Equation, type Tensor, type Variable } from "../../tensor/index.js";
+import { getBackend, Program, type BackendName, type DType, type Equation, type Tensor, type Variable } from "../../tensor/index.js";
 import { definePrimitive, type Primitive } from "../../tensor/primitive.js";
 import { primitives } from "../../tensor/primitives/registry.js";
 import { fromStorage } from "../../tensor/tensor.js";
@@ -19,10 +19,18 @@ import { compileFused, type FusedKernel, type FusedOp, type Operand } from "../c
 
 type Fn = FusedOp["fn"];
 
-/** The expression-table function an equation runs, if it is elementwise. */
-function expressionOf(eq: Equation): Fn | undefined {
+/**
+ * The float32 ops the wasm backend computes with SIMD polynomials of its own
+ * (src/backends/wasm/elementwiseKernels.ts): there they stay single kernels, faster than a JS Math
+ * call per element and giving eager's bits; the arithmetic around them is fused (IEEE-exact on both).
+ */
+const WASM_MATH = new Set(["exp", "log", "sin", "cos", "tanh", "sigmoid", "softplus", "erf", "gelu", "geluTanh", "pow"]);
+
+/** The expression-table function an equation runs, if it is elementwise and worth fusing on `backend`. */
+function expressionOf(eq: Equation, backend: BackendName): Fn | undefined {
   const name = eq.primitive.name;
   if (primitives[name as keyof typeof primitives] !== eq.primitive) return undefined;
+  if (backend === "wasm" && eq.output.dtype === "float32" && WASM_MATH.has(name)) return undefined;
   if (name === "cast") return (eq.params as { dtype: DType }).dtype === "bool" ? UNARY_EXPRESSIONS.toBool : UNARY_EXPRESSIONS.convert;
   if (name === "where") return WHERE_EXPRESSION;
   if (eq.inputs.length === 1 && name in UNARY_EXPRESSIONS) return UNARY_EXPRESSIONS[name as keyof typeof UNARY_EXPRESSIONS] as Fn;
@@ -57,12 +65,13 @@ function fusedEquation(names: readonly string[], inputs: readonly Variable[], ou
   return { primitive: prim as Primitive<unknown>, inputs, output, params: { ops: names } };
 }
 
-export function fuseElementwise(p: Program): Program {
+/** `p` with its elementwise chains fused, for the kernels of `backend` (the host's, default the active one). */
+export function fuseElementwise(p: Program, backend: BackendName = getBackend()): Program {
   const fns = new Map<Equation, Fn>();
   const producer = new Map<Variable, Equation>();
   const consumers = new Map<Variable, Set<Equation>>();
   for (const eq of p.equations) {
-    const fn = expressionOf(eq);
+    const fn = expressionOf(eq, backend);
     if (fn !== undefined) fns.set(eq, fn);
     producer.set(eq.output, eq);
     for (const v of eq.inputs) {
