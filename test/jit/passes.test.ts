@@ -39,9 +39,15 @@ describe("passes on IR text", () => {
 
   it("fusion makes one equation of each elementwise chain; a value used twice or by a reduction is stored", () => {
     const p = trace((x: Tensor, y: Tensor) => sum(add(mul(sin(x), y), mul(x, x))))(abstract([5]), abstract([5]));
-    expect(fuseElementwise(p, "cpu").toString()).toBe(
-      ["{ lambda ; a:f32[5] b:f32[5] . let", "    c:f32[5] = fused[ops=(sin,mul,mul,add)] a b", "    d:f32[] = sum[axes=(0), keepDims=false] c", "  in (d) }"].join("\n"),
-    );
+    expect(fuseElementwise(p, "cpu").toString()).toBe(["{ lambda ; a:f32[5] b:f32[5] . let", "    c:f32[] = fused[ops=(sin,mul,mul,add,sum)] a b", "  in (c) }"].join("\n"));
+    // A sum over some axes only, or of a chain that is also returned, is not folded.
+    const partial = trace((x: Tensor) => sum(mul(sin(x), x), 0))(abstract([2, 3]));
+    expect(fuseElementwise(partial, "cpu").toString()).toContain("fused[ops=(sin,mul)]");
+    const both = trace((x: Tensor) => {
+      const y = mul(sin(x), x);
+      return [y, sum(y)];
+    })(abstract([3]));
+    expect(fuseElementwise(both, "cpu").toString()).toContain("sum[axes=(0)");
     const q = trace((x: Tensor, w: Tensor) => {
       const h = tanh(add(x, 1));
       return add(matmul(h, w), exp(h));
@@ -65,6 +71,18 @@ describe("fused kernels", () => {
         onBackend("cpu", () => expect(bits(jit(chain)(x, y))).toEqual(bits(chain(x, y))));
       }),
     );
+  });
+
+  it("fold a sum into the chain's loop: the reference kernels' bits, and within float32 rounding of wasm's SIMD sum", () => {
+    const f = (a: Tensor, b: Tensor) => sum(add(mul(a, b), mul(a, a)));
+    const n = 4099;
+    const x = tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 3));
+    const y = tensor(Float32Array.from({ length: n }, (_, i) => Math.cos(i)));
+    expect(jit(f).lower(x, y).toString()).toContain("fused[ops=(mul,mul,add,sum)]");
+    onBackend("cpu", () => expect(bits(jit(f)(x, y))).toEqual(bits(f(x, y))));
+    const got = onBackend("wasm", () => jit(f)(x, y).item());
+    const want = onBackend("wasm", () => f(x, y).item());
+    expect(Math.abs(got - want)).toBeLessThanOrEqual(Math.abs(want) * 1e-6);
   });
 
   it("equal the wasm backend bit for bit: its own SIMD math stays a kernel, the arithmetic around it fuses", () => {

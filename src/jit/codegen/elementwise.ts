@@ -38,8 +38,12 @@ const ROUND: Record<DType, (x: string) => string> = {
   bool: (x) => `(${x}) & 255`,
 };
 
-/** The generated source of the loop for an output of `shape` (rank ≥ 1) over `inputs` inputs. */
-export function fusedSource(ops: readonly FusedOp[], inputs: number, shape: readonly number[]): string {
+/**
+ * The generated source of the loop over `shape` (rank ≥ 1) reading `inputs` inputs. With `sum` the
+ * last op's values are added up instead of stored (in float64, in row-major order, as the reference
+ * kernels' sum does) and the total written once.
+ */
+export function fusedSource(ops: readonly FusedOp[], inputs: number, shape: readonly number[], sum = false): string {
   const rank = shape.length;
   const inner = shape[rank - 1];
   const outer = shape.slice(0, -1).reduce((a, b) => a * b, 1);
@@ -48,7 +52,7 @@ export function fusedSource(ops: readonly FusedOp[], inputs: number, shape: read
   const lines = [
     `return function fusedKernel(ins, out) {`,
     ...ins.map((j) => `  const X${j} = ins[${j}].storage, S${j} = ins[${j}].strides, o${j} = ins[${j}].offset, s${j} = S${j}[${rank - 1}];`),
-    `  let k = 0;`,
+    sum ? `  let total = 0;` : `  let k = 0;`,
     `  for (let q = 0; q < ${outer}; q++) {`,
     `    let rem = q;`,
     ...ins.map((j) => `    let b${j} = o${j};`),
@@ -56,18 +60,20 @@ export function fusedSource(ops: readonly FusedOp[], inputs: number, shape: read
   for (let d = rank - 2; d >= 0; d--) {
     lines.push(`    { const c = rem % ${shape[d]}; rem = (rem - c) / ${shape[d]};${ins.map((j) => ` b${j} += c * S${j}[${d}];`).join("")} }`);
   }
-  lines.push(`    for (let i = 0; i < ${inner}; i++, k++) {`);
+  lines.push(`    for (let i = 0; i < ${inner}; i++${sum ? "" : ", k++"}) {`);
   lines.push(...ins.map((j) => `      const a${j} = X${j}[b${j}]; b${j} += s${j};`));
   ops.forEach((op, k) => lines.push(`      const t${k} = ${ROUND[op.dtype](`F${k}(${op.args.map(operand).join(", ")})`)};`));
-  lines.push(`      out[k] = t${ops.length - 1};`, `    }`, `  }`, `};`);
+  lines.push(sum ? `      total += t${ops.length - 1};` : `      out[k] = t${ops.length - 1};`, `    }`, `  }`);
+  if (sum) lines.push(`  out[0] = total;`);
+  lines.push(`};`);
   return lines.join("\n");
 }
 
 let warned = false;
 
 /** The compiled kernel, or undefined where `new Function` is refused (strict CSP): warns once. */
-export function compileFused(ops: readonly FusedOp[], inputs: number, shape: readonly number[]): FusedKernel | undefined {
-  const source = `"use strict";\n${fusedSource(ops, inputs, shape)}\n//# sourceURL=adjoint-jit/fused`;
+export function compileFused(ops: readonly FusedOp[], inputs: number, shape: readonly number[], sum = false): FusedKernel | undefined {
+  const source = `"use strict";\n${fusedSource(ops, inputs, shape, sum)}\n//# sourceURL=adjoint-jit/fused`;
   try {
     const make = new Function(...ops.map((_, k) => `F${k}`), source) as (...fns: FusedOp["fn"][]) => FusedKernel;
     return make(...ops.map((op) => op.fn));

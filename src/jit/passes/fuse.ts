@@ -46,10 +46,13 @@ function broadcastStrides(shape: readonly number[], strides: readonly number[], 
   return out.map((_, d) => (d < lead || shape[d - lead] === 1 ? 0 : strides[d - lead]));
 }
 
-/** The equation that runs a compiled group: one primitive per kernel, named `fused` in the program text. */
-function fusedEquation(names: readonly string[], inputs: readonly Variable[], output: Variable, kernel: FusedKernel): Equation {
-  const shape = output.shape.length === 0 ? [1] : output.shape;
-  const size = shape.reduce((a, b) => a * b, 1);
+/**
+ * The equation that runs a compiled group: one primitive per kernel, named `fused` in the program
+ * text. The kernel loops over `shape` (the chain's); `output` is the chain's result, or its sum.
+ */
+function fusedEquation(names: readonly string[], inputs: readonly Variable[], output: Variable, loop: readonly number[], kernel: FusedKernel): Equation {
+  const shape = loop.length === 0 ? [1] : loop;
+  const size = output.shape.reduce((a, b) => a * b, 1);
   const prim: Primitive<{ readonly ops: readonly string[] }> = definePrimitive("fused", {
     abstract: () => ({ shape: output.shape, dtype: output.dtype }),
     impl: (xs: readonly Tensor[]) => {
@@ -66,6 +69,17 @@ function fusedEquation(names: readonly string[], inputs: readonly Variable[], ou
 }
 
 /** `p` with its elementwise chains fused, for the kernels of `backend` (the host's, default the active one). */
+/**
+ * The sum over every axis that is the only consumer of `root`'s output, if any: folded into the
+ * chain's loop, so the chain's values are added up as they are computed and never stored.
+ */
+function summedBy(root: Equation, users: ReadonlySet<Equation> | undefined): Equation | undefined {
+  if (users === undefined || users.size !== 1) return undefined;
+  const [eq] = users;
+  const axes = (eq.params as { axes?: readonly number[] } | undefined)?.axes;
+  return eq.primitive === primitives.sum && axes !== undefined && new Set(axes).size === root.output.shape.length ? eq : undefined;
+}
+
 export function fuseElementwise(p: Program, backend: BackendName = getBackend()): Program {
   const fns = new Map<Equation, Fn>();
   const producer = new Map<Variable, Equation>();
@@ -99,7 +113,8 @@ export function fuseElementwise(p: Program, backend: BackendName = getBackend())
       for (const v of eq.inputs) if (inlined(v, eq)) collect(producer.get(v) as Equation);
     };
     collect(root);
-    if (members.size < 2) continue;
+    const sum = returned.has(root.output) ? undefined : summedBy(root, users);
+    if (members.size < (sum === undefined ? 2 : 1)) continue;
     const ordered = p.equations.filter((eq) => members.has(eq));
     const inputs: Variable[] = [];
     const index = new Map<Equation, number>();
@@ -114,18 +129,16 @@ export function fuseElementwise(p: Program, backend: BackendName = getBackend())
       index.set(eq, k);
       return { fn: fns.get(eq) as Fn, args: eq.inputs.map(operand), dtype: eq.output.dtype };
     });
-    const kernel = compileFused(ops, inputs.length, root.output.shape.length === 0 ? [1] : root.output.shape);
+    const loop = root.output.shape.length === 0 ? [1] : root.output.shape;
+    const kernel = compileFused(ops, inputs.length, loop, sum !== undefined);
     if (kernel === undefined) return p;
     for (const eq of ordered) replaced.set(eq, null);
-    replaced.set(
-      root,
-      fusedEquation(
-        ordered.map((eq) => eq.primitive.name),
-        inputs,
-        root.output,
-        kernel,
-      ),
-    );
+    const names = ordered.map((eq) => eq.primitive.name);
+    if (sum === undefined) replaced.set(root, fusedEquation(names, inputs, root.output, loop, kernel));
+    else {
+      replaced.set(root, null);
+      replaced.set(sum, fusedEquation([...names, "sum"], inputs, sum.output, loop, kernel));
+    }
   }
   const equations = p.equations.flatMap((eq) => {
     const r = replaced.get(eq);
