@@ -12,7 +12,7 @@ import { eliminateDeadCode } from "../../src/jit/passes/dce.js";
 import { fuseElementwise } from "../../src/jit/passes/fuse.js";
 import { bind, type Primitive } from "../../src/tensor/primitive.js";
 import { primitives } from "../../src/tensor/primitives/registry.js";
-import { abstract, add, cast, cos, exp, gt, matmul, mul, neg, sin, sqrt, sum, tanh, tensor, trace, transpose, where, type Tensor } from "../../src/tensor/index.js";
+import { abstract, add, cast, cos, exp, grad, gt, matmul, mul, neg, sin, slice, sqrt, sum, tanh, tensor, trace, transpose, where, type Tensor } from "../../src/tensor/index.js";
 import { onBackend } from "../support/backends.js";
 
 const bits = (t: unknown): number[] => Array.from((t as Tensor).data());
@@ -83,6 +83,36 @@ describe("fused kernels", () => {
     const got = onBackend("wasm", () => jit(f)(x, y).item());
     const want = onBackend("wasm", () => f(x, y).item());
     expect(Math.abs(got - want)).toBeLessThanOrEqual(Math.abs(want) * 1e-6);
+  });
+
+  it("read an unslice through a window instead of storing its zeros (the gradient of a slice)", () => {
+    const f = (x: Tensor) =>
+      sum(
+        mul(
+          sin(
+            slice(x, [
+              [1, 3],
+              [0, 3],
+            ]),
+          ),
+          slice(x, [
+            [0, 2],
+            [1, 4],
+          ]),
+        ),
+      );
+    const p = trace(grad(f))(abstract([3, 4], "float64"));
+    const text = fuseElementwise(eliminateDeadCode(p), "cpu").toString();
+    expect(text).toContain("fused[ops=(unslice,unslice,add)]");
+    expect(text).not.toContain("= unslice");
+    const x = tensor(new Float64Array([0.5, -1, 2, 3, -0.25, 1.5, 4, -2, 0, 1, -3, 2.5]), { shape: [3, 4] });
+    onBackend("cpu", () => expect(bits(jit(grad(f))(x))).toEqual(bits(grad(f)(x))));
+    // A stepped window is not a box: that unslice stays an equation of its own.
+    const stepped = trace(grad((x: Tensor) => sum(mul(slice(x, [[0, 4, 2]]), slice(x, [[1, 3]])))))(abstract([4], "float64"));
+    expect(fuseElementwise(eliminateDeadCode(stepped), "cpu").toString()).toContain("= unslice");
+    const v = tensor(new Float64Array([1, 2, 3, 4]));
+    const g = grad((x: Tensor) => sum(mul(slice(x, [[0, 4, 2]]), slice(x, [[1, 3]]))));
+    onBackend("cpu", () => expect(bits(jit(g)(v))).toEqual(bits(g(v))));
   });
 
   it("equal the wasm backend bit for bit: its own SIMD math stays a kernel, the arithmetic around it fuses", () => {

@@ -31,6 +31,15 @@ export interface FusedInput {
 
 export type FusedKernel = (inputs: readonly FusedInput[], out: Storage) => void;
 
+/**
+ * An input read through a window of the loop (an unslice absorbed into the loop): inside the box
+ * `start` … `start + size` it is read at the position relative to `start`, elsewhere it is 0.
+ */
+export interface Window {
+  readonly start: readonly number[];
+  readonly size: readonly number[];
+}
+
 const ROUND: Record<DType, (x: string) => string> = {
   float64: (x) => x,
   float32: (x) => `Math.fround(${x})`,
@@ -43,7 +52,7 @@ const ROUND: Record<DType, (x: string) => string> = {
  * last op's values are added up instead of stored (in float64, in row-major order, as the reference
  * kernels' sum does) and the total written once.
  */
-export function fusedSource(ops: readonly FusedOp[], inputs: number, shape: readonly number[], sum = false): string {
+export function fusedSource(ops: readonly FusedOp[], inputs: number, shape: readonly number[], sum = false, windows: readonly (Window | undefined)[] = []): string {
   const rank = shape.length;
   const inner = shape[rank - 1];
   const outer = shape.slice(0, -1).reduce((a, b) => a * b, 1);
@@ -55,13 +64,24 @@ export function fusedSource(ops: readonly FusedOp[], inputs: number, shape: read
     sum ? `  let total = 0;` : `  let k = 0;`,
     `  for (let q = 0; q < ${outer}; q++) {`,
     `    let rem = q;`,
-    ...ins.map((j) => `    let b${j} = o${j};`),
+    ...ins.map((j) => `    let b${j} = o${j};${windows[j] === undefined ? "" : ` let w${j} = true;`}`),
   ];
+  const advance = (j: number, d: number): string => {
+    const w = windows[j];
+    if (w === undefined) return ` b${j} += c * S${j}[${d}];`;
+    return ` w${j} = w${j} && c >= ${w.start[d]} && c < ${w.start[d] + w.size[d]}; b${j} += (c - ${w.start[d]}) * S${j}[${d}];`;
+  };
   for (let d = rank - 2; d >= 0; d--) {
-    lines.push(`    { const c = rem % ${shape[d]}; rem = (rem - c) / ${shape[d]};${ins.map((j) => ` b${j} += c * S${j}[${d}];`).join("")} }`);
+    lines.push(`    { const c = rem % ${shape[d]}; rem = (rem - c) / ${shape[d]};${ins.map((j) => advance(j, d)).join("")} }`);
   }
   lines.push(`    for (let i = 0; i < ${inner}; i++${sum ? "" : ", k++"}) {`);
-  lines.push(...ins.map((j) => `      const a${j} = X${j}[b${j}]; b${j} += s${j};`));
+  const read = (j: number): string => {
+    const w = windows[j];
+    if (w === undefined) return `      const a${j} = X${j}[b${j}]; b${j} += s${j};`;
+    const lo = w.start[rank - 1];
+    return `      const a${j} = w${j} && i >= ${lo} && i < ${lo + w.size[rank - 1]} ? X${j}[b${j} + (i - ${lo}) * s${j}] : 0;`;
+  };
+  lines.push(...ins.map(read));
   ops.forEach((op, k) => lines.push(`      const t${k} = ${ROUND[op.dtype](`F${k}(${op.args.map(operand).join(", ")})`)};`));
   lines.push(sum ? `      total += t${ops.length - 1};` : `      out[k] = t${ops.length - 1};`, `    }`, `  }`);
   if (sum) lines.push(`  out[0] = total;`);
@@ -72,8 +92,14 @@ export function fusedSource(ops: readonly FusedOp[], inputs: number, shape: read
 let warned = false;
 
 /** The compiled kernel, or undefined where `new Function` is refused (strict CSP): warns once. */
-export function compileFused(ops: readonly FusedOp[], inputs: number, shape: readonly number[], sum = false): FusedKernel | undefined {
-  const source = `"use strict";\n${fusedSource(ops, inputs, shape, sum)}\n//# sourceURL=adjoint-jit/fused`;
+export function compileFused(
+  ops: readonly FusedOp[],
+  inputs: number,
+  shape: readonly number[],
+  sum = false,
+  windows: readonly (Window | undefined)[] = [],
+): FusedKernel | undefined {
+  const source = `"use strict";\n${fusedSource(ops, inputs, shape, sum, windows)}\n//# sourceURL=adjoint-jit/fused`;
   try {
     const make = new Function(...ops.map((_, k) => `F${k}`), source) as (...fns: FusedOp["fn"][]) => FusedKernel;
     return make(...ops.map((op) => op.fn));

@@ -15,7 +15,8 @@ import { getBackend, Program, type BackendName, type DType, type Equation, type 
 import { definePrimitive, type Primitive } from "../../tensor/primitive.js";
 import { primitives } from "../../tensor/primitives/registry.js";
 import { fromStorage } from "../../tensor/tensor.js";
-import { compileFused, type FusedKernel, type FusedOp, type Operand } from "../codegen/elementwise.js";
+import { sliceLayout, type SliceSpec } from "../../tensor/view.js";
+import { compileFused, type FusedKernel, type FusedOp, type Operand, type Window } from "../codegen/elementwise.js";
 
 type Fn = FusedOp["fn"];
 
@@ -80,6 +81,25 @@ function summedBy(root: Equation, users: ReadonlySet<Equation> | undefined): Equ
   return eq.primitive === primitives.sum && axes !== undefined && new Set(axes).size === root.output.shape.length ? eq : undefined;
 }
 
+/**
+ * The start per axis of the box an unslice writes its input to, when that box is a plain window
+ * (every step 1, no axis dropped); undefined otherwise (such an unslice runs as its own equation).
+ */
+function windowOf(eq: Equation): readonly number[] | undefined {
+  if (eq.primitive !== primitives.unslice) return undefined;
+  const { shape, specs } = eq.params as { readonly shape: readonly number[]; readonly specs: readonly SliceSpec[] };
+  if (shape.length === 0 || shape.includes(0)) return undefined;
+  const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  const box = sliceLayout(shape, strides, 0, specs);
+  if (box.shape.length !== shape.length || box.strides.some((s, d) => s !== strides[d])) return undefined;
+  let rest = box.offset;
+  return strides.map((s) => {
+    const c = Math.floor(rest / s);
+    rest -= c * s;
+    return c;
+  });
+}
+
 export function fuseElementwise(p: Program, backend: BackendName = getBackend()): Program {
   const fns = new Map<Equation, Fn>();
   const producer = new Map<Variable, Equation>();
@@ -101,6 +121,13 @@ export function fuseElementwise(p: Program, backend: BackendName = getBackend())
     const users = consumers.get(v);
     return eq !== undefined && fns.has(eq) && !returned.has(v) && users?.size === 1 && fns.has(into) && sameShape(v.shape, into.output.shape);
   };
+  // An unslice read through a window by its one consumer's loop, instead of being stored with its zeros.
+  const windowed = (v: Variable, into: Equation): Window | undefined => {
+    const eq = producer.get(v);
+    if (eq === undefined || returned.has(v) || consumers.get(v)?.size !== 1 || !fns.has(into) || !sameShape(v.shape, into.output.shape)) return undefined;
+    const start = windowOf(eq);
+    return start === undefined ? undefined : { start, size: eq.inputs[0].shape };
+  };
   const replaced = new Map<Equation, Equation | null>();
   for (const root of p.equations) {
     if (!fns.has(root)) continue;
@@ -114,26 +141,36 @@ export function fuseElementwise(p: Program, backend: BackendName = getBackend())
     };
     collect(root);
     const sum = returned.has(root.output) ? undefined : summedBy(root, users);
-    if (members.size < (sum === undefined ? 2 : 1)) continue;
     const ordered = p.equations.filter((eq) => members.has(eq));
+    const absorbed = ordered.flatMap((eq) => eq.inputs.filter((v) => windowed(v, eq) !== undefined).map((v) => producer.get(v) as Equation));
+    if (members.size + absorbed.length < (sum === undefined ? 2 : 1)) continue;
     const inputs: Variable[] = [];
+    const windows: (Window | undefined)[] = [];
     const index = new Map<Equation, number>();
-    const operand = (v: Variable): Operand => {
+    const operand = (v: Variable, into: Equation): Operand => {
       const eq = producer.get(v);
       if (eq !== undefined && members.has(eq)) return { op: index.get(eq) as number };
-      let j = inputs.indexOf(v);
-      if (j < 0) j = inputs.push(v) - 1;
+      const window = windowed(v, into);
+      if (window !== undefined) {
+        windows.push(window);
+        return { input: inputs.push((eq as Equation).inputs[0]) - 1 };
+      }
+      let j = inputs.findIndex((u, k) => u === v && windows[k] === undefined);
+      if (j < 0) {
+        j = inputs.push(v) - 1;
+        windows.push(undefined);
+      }
       return { input: j };
     };
     const ops = ordered.map((eq, k) => {
       index.set(eq, k);
-      return { fn: fns.get(eq) as Fn, args: eq.inputs.map(operand), dtype: eq.output.dtype };
+      return { fn: fns.get(eq) as Fn, args: eq.inputs.map((v) => operand(v, eq)), dtype: eq.output.dtype };
     });
     const loop = root.output.shape.length === 0 ? [1] : root.output.shape;
-    const kernel = compileFused(ops, inputs.length, loop, sum !== undefined);
+    const kernel = compileFused(ops, inputs.length, loop, sum !== undefined, windows);
     if (kernel === undefined) return p;
-    for (const eq of ordered) replaced.set(eq, null);
-    const names = ordered.map((eq) => eq.primitive.name);
+    for (const eq of [...ordered, ...absorbed]) replaced.set(eq, null);
+    const names = [...absorbed, ...ordered].map((eq) => eq.primitive.name);
     if (sum === undefined) replaced.set(root, fusedEquation(names, inputs, root.output, loop, kernel));
     else {
       replaced.set(root, null);
