@@ -74,8 +74,8 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
     const traced = args.map((a, i) => (statics.has(i) ? undefined : a));
     // flatten first: it refuses cycles and over-deep trees with an AdError before a key is made.
     const tree = flatten(op, traced);
-    const sig = signatureOf(args, statics);
-    let compiled = cache.get(sig.key);
+    const key = signatureOf(args, statics);
+    let compiled = cache.get(key);
     if (compiled === undefined) {
       const program = trace((...xs: Tensor[]) => {
         // Float inputs require a gradient while tracing, so a customVjp inside records its own rule
@@ -83,12 +83,12 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
         for (const x of xs) if (isFloat(x.dtype)) x.requiresGrad = true;
         const rebuilt = tree.rebuild(xs) as unknown[];
         return fn(...rebuilt.map((a, i) => (statics.has(i) ? args[i] : a)));
-      })(...tree.leaves.map((t) => ({ shape: t.shape, dtype: t.dtype })));
+      })(...tree.leaves);
       traces++;
       // The generated kernels read host memory; a program on another device runs its own kernels.
       const onHost = tree.leaves.every((t) => t.device === host) && program.constants.every((c) => c.value.device === host);
       compiled = optimise(program, fuse && onHost);
-      cache.set(sig.key, compiled);
+      cache.set(key, compiled);
     }
     return { compiled, leaves: tree.leaves };
   };

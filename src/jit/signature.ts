@@ -6,12 +6,6 @@
  */
 import { getBackend, Tensor } from "../tensor/index.js";
 
-export interface Signature {
-  readonly key: string;
-  /** The tensors of the non-static arguments, in the order `flatten` gives them. */
-  readonly leaves: Tensor[];
-}
-
 const identities = new WeakMap<object, number>();
 let nextIdentity = 0;
 
@@ -40,16 +34,15 @@ function valueKey(x: unknown): string {
   return identity(x);
 }
 
-/** The structure and types of one argument's tree; its tensors go to `leaves` (flatten's order). */
-function treeKey(node: unknown, leaves: Tensor[]): string {
+/** The structure and types of one argument's tree. */
+function treeKey(node: unknown): string {
   if (node instanceof Tensor) {
-    leaves.push(node);
     return `T(${node.dtype}[${node.shape.join(",")}]@${node.device.name})`;
   }
-  if (Array.isArray(node)) return `[${(node as unknown[]).map((x) => treeKey(x, leaves)).join(",")}]`;
+  if (Array.isArray(node)) return `[${(node as unknown[]).map((x) => treeKey(x)).join(",")}]`;
   if (isPlainObject(node)) {
     return `{${Object.keys(node)
-      .map((k) => `${JSON.stringify(k)}:${treeKey(node[k], leaves)}`)
+      .map((k) => `${JSON.stringify(k)}:${treeKey(node[k])}`)
       .join(",")}}`;
   }
   return valueKey(node);
@@ -59,9 +52,8 @@ function treeKey(node: unknown, leaves: Tensor[]): string {
  * The signature of `args` with the positions in `statics` taken by value. Cycles and depth are left
  * to `flatten`, which the trace runs first (a cyclic tree is refused there, before any key is made).
  */
-export function signatureOf(args: readonly unknown[], statics: ReadonlySet<number>): Signature {
-  const leaves: Tensor[] = [];
-  const parts = args.map((a, i) => (statics.has(i) ? `static:${valueKey(a)}` : treeKey(a, leaves)));
+export function signatureOf(args: readonly unknown[], statics: ReadonlySet<number>): string {
+  const parts = args.map((a, i) => (statics.has(i) ? `static:${valueKey(a)}` : treeKey(a)));
   // The host backend picks which ops fuse (passes/fuse.ts): a program per backend.
-  return { key: `${getBackend()}|${args.length}|${parts.join("|")}`, leaves };
+  return `${getBackend()}|${args.length}|${parts.join("|")}`;
 }

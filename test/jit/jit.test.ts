@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { jit } from "../../src/jit/index.js";
-import { add, cast, matmul, mul, rand, rng, sin, sum, tanh, tensor, type Tensor } from "../../src/tensor/index.js";
+import { add, cast, matmul, mul, rand, rng, sin, sum, tanh, tensor, to, type Tensor } from "../../src/tensor/index.js";
+import { countingDevice } from "../support/countingDevice.js";
 import { thrown } from "../support/errorCode.js";
 
 const bits = (t: Tensor): number[] => Array.from(t.data());
@@ -81,6 +82,16 @@ describe("jit", () => {
     expect(thrown(() => jit(f, { fuse: "yes" } as never)).code).toBe("InvalidArgument");
     expect(thrown(() => jit(42 as never)).code).toBe("InvalidArgument");
     expect(thrown(() => jit(f, { static: [3] })(tensor([1]))).code).toBe("InvalidArgument");
+  });
+
+  it("runs on the inputs' device: constants f makes are made there too", async () => {
+    const device = countingDevice();
+    const f = (t: Tensor) => add(mul(sin(t), 2), 1);
+    const x = to(tensor([1, 2, 3]), device);
+    const g = jit(f);
+    const got = await g(x).read();
+    expect(Array.from(got)).toEqual(Array.from(await f(x).read()));
+    expect(g(x).device).toBe(device);
   });
 
   it("shows the program it runs with lower()", () => {
