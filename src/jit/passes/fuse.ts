@@ -69,7 +69,6 @@ function fusedEquation(names: readonly string[], inputs: readonly Variable[], ou
   return { primitive: prim as Primitive<unknown>, inputs, output, params: { ops: names } };
 }
 
-/** `p` with its elementwise chains fused, for the kernels of `backend` (the host's, default the active one). */
 /**
  * The sum over every axis that is the only consumer of `root`'s output, if any: folded into the
  * chain's loop, so the chain's values are added up as they are computed and never stored.
@@ -100,6 +99,7 @@ function windowOf(eq: Equation): readonly number[] | undefined {
   });
 }
 
+/** `p` with its elementwise chains fused, for the kernels of `backend` (the host's, default the active one). */
 export function fuseElementwise(p: Program, backend: BackendName = getBackend()): Program {
   const fns = new Map<Equation, Fn>();
   const producer = new Map<Variable, Equation>();
