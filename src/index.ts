@@ -3,6 +3,7 @@ export * from "./errors.js";
 export * from "./scalar/index.js";
 export * from "./testing/index.js";
 export * from "./tensor/index.js";
+export * from "./jit/index.js";
 export * from "./transform/index.js";
 import { describe, invalidArgument } from "./errors.js";
 import { erf as scalarErf, hessian as scalarHessian, type MultivariateFn, type ReverseOptions } from "./scalar/index.js";

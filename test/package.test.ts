@@ -37,6 +37,8 @@ describe("package exports", () => {
     const testing = importNames("adjoint/testing");
     const tensor = importNames("adjoint/tensor");
     const transform = importNames("adjoint/transform");
+    const jit = importNames("adjoint/jit");
+    expect(jit).toEqual(["jit"]);
     expect(transform).toEqual(expect.arrayContaining(["differentiate", "defineDerivative", "transformHessian"]));
     expect(errors).toEqual(expect.arrayContaining(["AdError", "attempt", "isAdError", "AD_ERROR_CODES"]));
     expect(scalar).toEqual(
@@ -86,7 +88,7 @@ describe("package exports", () => {
         "contiguous",
       ]),
     );
-    for (const name of [...errors, ...scalar, ...testing, ...tensor, ...transform]) expect(all).toContain(name);
+    for (const name of [...errors, ...scalar, ...testing, ...tensor, ...transform, ...jit]) expect(all).toContain(name);
   });
 
   it("the training stack has its own subpaths, not re-exported at the root (docs/nn-and-optim.md)", () => {

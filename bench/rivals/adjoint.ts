@@ -24,6 +24,7 @@ import {
   type BackendName,
   type Tensor,
 } from "../../src/tensor/index.js";
+import { jit } from "../../src/jit/index.js";
 import { CNN_PARAMS, MLP_PARAMS, cnnGeometry, type CnnData, type CnnParam, type GradResult, type MlpData, type MlpParam, type Prepared, type Rival } from "./rival.js";
 
 type Tree<K extends string> = Readonly<Record<K, Tensor>>;
@@ -83,8 +84,9 @@ function arraysOf<K extends string>(names: readonly K[], ts: Readonly<Record<K, 
 }
 
 /** JAX style: `valueAndGrad` of `loss` over the tree `params`; the step reads the loss and one element of each gradient. */
-function jaxStyle<K extends string>(on: <R>(fn: () => R) => R, names: readonly K[], params: Tree<K>, loss: (p: Tree<K>) => Tensor): Prepared {
-  const valueAndGrads = valueAndGrad(loss);
+function jaxStyle<K extends string>(on: <R>(fn: () => R) => R, names: readonly K[], params: Tree<K>, loss: (p: Tree<K>) => Tensor, compiled = false): Prepared {
+  // jit: the value-and-gradient program traced once, optimised and fused, then evaluated each step.
+  const valueAndGrads = compiled ? jit(valueAndGrad(loss)) : valueAndGrad(loss);
   const run = () => on(() => valueAndGrads(params) as [Tensor, Tree<K>]);
   return {
     step: () => {
@@ -123,7 +125,7 @@ function torchStyleMlp(on: <R>(fn: () => R) => R, data: MlpData): Prepared {
   };
 }
 
-export function adjoint(backend: BackendName, style: "valueAndGrad" | "backward", threads = 1): () => Promise<Rival | string> {
+export function adjoint(backend: BackendName, style: "valueAndGrad" | "backward" | "jit", threads = 1): () => Promise<Rival | string> {
   return async () => {
     if (!availableBackends().includes(backend)) return `this engine has no ${backend} backend`;
     // Backend and thread count are global settings: every call selects its own, so rows interleave.
@@ -141,7 +143,29 @@ export function adjoint(backend: BackendName, style: "valueAndGrad" | "backward"
     const info = { threads, setup: `backend "${backend}": ${kernels}; ${threadNote}` };
     if (style === "backward") {
       // The same primitives as the valueAndGrad row, called PyTorch style: timed on the MLP only.
-      return { threads, setup: `the same backend, PyTorch call style (requireGrad, loss.backward(), .grad); ${threadNote}; MLP only`, variant: true, mlp: (data) => torchStyleMlp(on, data) };
+      return {
+        threads,
+        setup: `the same backend, PyTorch call style (requireGrad, loss.backward(), .grad); ${threadNote}; MLP only`,
+        variant: true,
+        mlp: (data) => torchStyleMlp(on, data),
+      };
+    }
+    if (style === "jit") {
+      // The JAX-style row under jit: the MLP step and the chain (value and gradient), on the same backend.
+      const compiled = {
+        threads,
+        setup: `the same backend under jit(valueAndGrad(loss)): DCE, CSE, elementwise chains fused into generated JS loops; ${threadNote}`,
+        variant: true,
+      };
+      return {
+        ...compiled,
+        mlp: (data) => {
+          const x = tensor(data.x, { shape: [data.sizes.batch, data.sizes.inputs] });
+          const labels = tensor(data.labels, { shape: [data.sizes.batch, data.sizes.classes] });
+          return jaxStyle(on, MLP_PARAMS, mlpParams(data), (p) => mlpLoss(x, labels, p), true);
+        },
+        chain: (data) => jaxStyle(on, ["x"], { x: tensor(data.x) }, (p) => chainValue(p.x), true),
+      };
     }
     return {
       ...info,

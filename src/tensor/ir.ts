@@ -33,8 +33,8 @@ export class Program {
     readonly constants: readonly { readonly variable: Variable; readonly value: Tensor }[],
     readonly equations: readonly Equation[],
     readonly outputs: readonly Variable[],
-    /** Puts output tensors back into the structure (pytree) the traced function returned. */
-    private readonly rebuild: (leaves: readonly Tensor[]) => unknown,
+    /** Puts output tensors back into the structure (pytree) the traced function returned (jit keeps it when it rewrites the equations). */
+    readonly rebuild: (leaves: readonly Tensor[]) => unknown,
   ) {}
 
   /** Runs the equations on new inputs of the traced shapes and dtypes (eagerly, through `bind`). */
@@ -61,7 +61,7 @@ export class Program {
         bind(
           eq.primitive,
           eq.inputs.map((v) => env.get(v) as Tensor),
-          eq.params,
+          ownParams(eq.params),
         ),
       );
     }
@@ -82,6 +82,15 @@ export class Program {
     const outs = this.outputs.map(name).join(" ");
     return `{ lambda ${consts}${consts === "" ? "" : " "}; ${ins}${ins === "" ? "" : " "}. let\n${eqs.join("\n")}${eqs.length > 0 ? "\n" : ""}  in (${outs}) }`;
   }
+}
+
+/**
+ * A fresh copy of plain-object params for each evaluation: a user's primitive (customVjp) keeps
+ * per-call state there (its residuals), which two evaluations of one program must not share.
+ */
+function ownParams(params: unknown): unknown {
+  if (params === null || typeof params !== "object" || Object.getPrototypeOf(params) !== Object.prototype) return params;
+  return { ...params };
 }
 
 /** a, b, …, z, ba, bb, … (as jaxprs name their variables). */

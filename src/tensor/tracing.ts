@@ -1,7 +1,7 @@
 /**
  * `trace(f)(...inputs)`: runs f once on abstract values of the inputs' shapes and dtypes and returns
  * the `Program` of primitives it applied (JAX's `make_jaxpr`). An input is a concrete tensor (only its
- * shape, dtype and `requiresGrad` are used), an `abstract(shape, dtype)` value or a plain
+ * shape, dtype, device and `requiresGrad` are used), an `abstract(shape, dtype)` value or a plain
  * `{ shape, dtype }` spec, or a pytree of those; f may return a pytree of tensors.
  */
 import { describe, expectFunction, invalidArgument } from "../errors.js";
@@ -73,7 +73,10 @@ const MAX_DEPTH = 64;
 function toAbstract(node: unknown, depth: number): unknown {
   if (depth > MAX_DEPTH) throw invalidArgument("trace", `an input tree may nest at most ${MAX_DEPTH} levels (or it contains a cycle)`, {});
   if (node instanceof Tensor) {
-    const a = abstract(node.shape, node.dtype);
+    // On the input's device, so the constants f makes beside it (a lifted number) are made there too.
+    const t = abstract(node.shape, node.dtype);
+    const a = new Tensor(t.storage, t.dtype, t.shape, t.strides, t.offset, node.device);
+    markAbstract(a);
     a.requiresGrad = node.requiresGrad;
     return a;
   }

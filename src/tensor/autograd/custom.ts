@@ -68,15 +68,21 @@ export function customVjp<R>(
   expectFunction(op, "f", f);
   expectFunction(op, "fwd", fwd);
   expectFunction(op, "bwd", bwd);
-  const prim: Primitive<{ residuals: R }> = definePrimitive<{ residuals: R }>(`customVjp(${f.name || "f"})`, {
+  const forward = (inputs: readonly Tensor[]): readonly [unknown, R] => {
+    const result: unknown = fwd(...inputs);
+    if (!Array.isArray(result) || result.length !== 2) throw invalidArgument(op, `fwd must return [output, residuals], got ${describe(result)}`, { returned: describe(result) });
+    return result as [unknown, R];
+  };
+  const prim: Primitive<{ residuals: R; ran?: boolean }> = definePrimitive<{ residuals: R; ran?: boolean }>(`customVjp(${f.name || "f"})`, {
     abstract: (inputs) => customType(op, f, inputs),
     impl: (inputs, params) => {
-      const result: unknown = fwd(...inputs);
-      if (!Array.isArray(result) || result.length !== 2) throw invalidArgument(op, `fwd must return [output, residuals], got ${describe(result)}`, { returned: describe(result) });
-      params.residuals = result[1] as R;
-      return tensorResult(op, "fwd", result[0]);
+      const [output, residuals] = forward(inputs);
+      params.residuals = residuals;
+      params.ran = true;
+      return tensorResult(op, "fwd", output);
     },
-    vjp: ({ cotangent, params, inputs }) => cotangentList(op, bwd(params.residuals, cotangent), inputs),
+    // Under trace no impl ran: fwd is traced here instead, so the backward program computes its residuals.
+    vjp: ({ cotangent, params, inputs }) => cotangentList(op, bwd(params.ran === true ? params.residuals : forward(inputs)[1], cotangent), inputs),
     jvp: ({ inputs, tangents }) => forwardThrough(f, inputs, tangents),
   });
   return (...xs: Tensor[]) => {

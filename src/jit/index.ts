@@ -1,0 +1,2 @@
+/** adjoint/jit: trace once per input signature, optimise, and run the compiled program. */
+export { jit, type JitOptions, type Jitted } from "./jit.js";

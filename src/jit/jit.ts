@@ -1,0 +1,104 @@
+/**
+ * `jit(f, options?)`: traces f once per input signature (signature.ts) into a `Program`, optimises it
+ * (passes/), and evaluates the optimised program on every later call with that signature.
+ *
+ * Composition: a call made while an interpreter is watching (an outer `grad`/`vjp` whose inputs reach
+ * this call, `jvp`, or another `trace`/`jit`) replays the optimised program primitive by primitive, so
+ * the outer transform sees the same primitives as f's eager run and differentiates them as it would
+ * (to any order; `customVjp` inside keeps its rule, because the trace records it as one equation).
+ * A call no interpreter watches runs the fused program (fused elementwise kernels, see passes/fuse.ts).
+ * `jit(grad(f))` is the other way round: the trace of grad(f) is the backward program itself.
+ */
+import { describe, expectFunction, expectOptions, invalidArgument } from "../errors.js";
+import { host } from "../backends/device.js";
+import { isFloat, trace, type Program, type Tensor } from "../tensor/index.js";
+import { activeLevels } from "../tensor/autograd/forward.js";
+import { isGradEnabled } from "../tensor/autograd/mode.js";
+import { flatten } from "../tensor/autograd/pytree.js";
+import { activeTrace } from "../tensor/interpreters/trace.js";
+import { optimise, type Optimised as Compiled } from "./optimise.js";
+import { signatureOf } from "./signature.js";
+
+export interface JitOptions {
+  /**
+   * Positions of arguments taken by value rather than traced: numbers, strings, plain data, or
+   * functions (by identity). A new value traces again; f may branch on it.
+   */
+  readonly static?: readonly number[];
+  /** Fuse elementwise chains into generated kernels (default true; false evaluates equation by equation). */
+  readonly fuse?: boolean;
+}
+
+export interface Jitted<F extends (...args: never[]) => unknown> {
+  (...args: Parameters<F>): ReturnType<F>;
+  /** How many times f has been traced (one per new signature). */
+  readonly traces: number;
+  /** The optimised program that runs for these arguments (traced now if their signature is new). */
+  lower(...args: Parameters<F>): Program;
+}
+
+const MAX_STATIC = 64;
+
+function staticPositions(op: string, value: unknown): Set<number> {
+  if (value === undefined) return new Set();
+  if (!Array.isArray(value) || value.length > MAX_STATIC || value.some((i) => typeof i !== "number" || !Number.isInteger(i) || i < 0 || i >= MAX_STATIC)) {
+    throw invalidArgument(op, `static must be a list of argument positions (integers in [0, ${MAX_STATIC - 1}]), got ${describe(value)}`, {
+      argument: "static",
+      got: describe(value),
+    });
+  }
+  return new Set(value as number[]);
+}
+
+/** True where a transform or trace is watching this call, so it must see the primitives themselves. */
+function watched(program: Program, leaves: readonly Tensor[]): boolean {
+  if (activeTrace() !== undefined || activeLevels().length > 0) return true;
+  return isGradEnabled() && (leaves.some((t) => t.requiresGrad) || program.constants.some((c) => c.value.requiresGrad));
+}
+
+export function jit<F extends (...args: never[]) => unknown>(f: F, options?: JitOptions): Jitted<F> {
+  const op = "jit";
+  const fn = expectFunction(op, "f", f) as (...args: unknown[]) => unknown;
+  const o = expectOptions<JitOptions>(op, options, ["static", "fuse"]);
+  const statics = staticPositions(op, o.static);
+  if (o.fuse !== undefined && typeof o.fuse !== "boolean")
+    throw invalidArgument(op, `fuse must be a boolean, got ${describe(o.fuse)}`, { argument: "fuse", got: describe(o.fuse) });
+  const fuse = o.fuse ?? true;
+  const cache = new Map<string, Compiled>();
+  let traces = 0;
+
+  const compile = (args: readonly unknown[]): { compiled: Compiled; leaves: Tensor[] } => {
+    for (const i of statics) {
+      if (i >= args.length) throw invalidArgument(op, `static argument ${i} was not passed (${args.length} arguments)`, { argument: "static", index: i, arguments: args.length });
+    }
+    const traced = args.map((a, i) => (statics.has(i) ? undefined : a));
+    // flatten first: it refuses cycles and over-deep trees with an AdError before a key is made.
+    const tree = flatten(op, traced);
+    const key = signatureOf(args, statics);
+    let compiled = cache.get(key);
+    if (compiled === undefined) {
+      const program = trace((...xs: Tensor[]) => {
+        // Float inputs require a gradient while tracing, so a customVjp inside records its own rule
+        // as one equation (unwatched, it would inline f's ops and lose the rule).
+        for (const x of xs) if (isFloat(x.dtype)) x.requiresGrad = true;
+        const rebuilt = tree.rebuild(xs) as unknown[];
+        return fn(...rebuilt.map((a, i) => (statics.has(i) ? args[i] : a)));
+      })(...tree.leaves);
+      traces++;
+      // The generated kernels read host memory; a program on another device runs its own kernels.
+      const onHost = tree.leaves.every((t) => t.device === host) && program.constants.every((c) => c.value.device === host);
+      compiled = optimise(program, fuse && onHost);
+      cache.set(key, compiled);
+    }
+    return { compiled, leaves: tree.leaves };
+  };
+
+  const jitted = (...args: unknown[]): unknown => {
+    const { compiled, leaves } = compile(args);
+    const program = watched(compiled.replay, leaves) ? compiled.replay : compiled.fused;
+    return program.evaluate(...leaves);
+  };
+  Object.defineProperty(jitted, "traces", { get: () => traces, enumerable: true });
+  Object.defineProperty(jitted, "lower", { value: (...args: unknown[]) => compile(args).compiled.fused });
+  return jitted as unknown as Jitted<F>;
+}

@@ -1,0 +1,185 @@
+/**
+ * Fusion of elementwise chains: an elementwise equation whose output has exactly one consumer, an
+ * elementwise equation of the same output shape, is computed inside that consumer's loop instead of
+ * being stored. Each maximal group so formed (a tree of ops ending in one root whose output leaves
+ * the group) becomes ONE equation applying a generated kernel (codegen/elementwise.ts): one pass over
+ * memory, no intermediate buffer. A value used twice, or used by a non-elementwise equation (a
+ * matmul, a reduction) or returned, is stored once and read by its consumers.
+ *
+ * Elementwise means a registry primitive that runs one op of the expression table (add, sin, cast,
+ * where, …), recognised by identity, so a user's primitive of the same name is never fused.
+ */
+import { BINARY_EXPRESSIONS, UNARY_EXPRESSIONS, WHERE_EXPRESSION } from "../../backends/expressions.js";
+import { allocate } from "../../backends/dtype.js";
+import { getBackend, Program, type BackendName, type DType, type Equation, type Tensor, type Variable } from "../../tensor/index.js";
+import { definePrimitive, type Primitive } from "../../tensor/primitive.js";
+import { primitives } from "../../tensor/primitives/registry.js";
+import { fromStorage } from "../../tensor/tensor.js";
+import { sliceLayout, type SliceSpec } from "../../tensor/view.js";
+import { compileFused, type FusedKernel, type FusedOp, type Operand, type Window } from "../codegen/elementwise.js";
+
+type Fn = FusedOp["fn"];
+
+/**
+ * The float32 ops the wasm backend computes with SIMD polynomials of its own
+ * (src/backends/wasm/elementwiseKernels.ts): there they stay single kernels, faster than a JS Math
+ * call per element and giving eager's bits; the arithmetic around them is fused (IEEE-exact on both).
+ */
+const WASM_MATH = new Set(["exp", "log", "sin", "cos", "tanh", "sigmoid", "softplus", "erf", "gelu", "geluTanh", "pow"]);
+
+/** The expression-table function an equation runs, if it is elementwise and worth fusing on `backend`. */
+function expressionOf(eq: Equation, backend: BackendName): Fn | undefined {
+  const name = eq.primitive.name;
+  if (primitives[name as keyof typeof primitives] !== eq.primitive) return undefined;
+  if (backend === "wasm" && eq.output.dtype === "float32" && WASM_MATH.has(name)) return undefined;
+  if (name === "cast") return (eq.params as { dtype: DType }).dtype === "bool" ? UNARY_EXPRESSIONS.toBool : UNARY_EXPRESSIONS.convert;
+  if (name === "where") return WHERE_EXPRESSION;
+  if (eq.inputs.length === 1 && name in UNARY_EXPRESSIONS) return UNARY_EXPRESSIONS[name as keyof typeof UNARY_EXPRESSIONS] as Fn;
+  if (eq.inputs.length === 2 && name in BINARY_EXPRESSIONS) return BINARY_EXPRESSIONS[name as keyof typeof BINARY_EXPRESSIONS] as Fn;
+  return undefined;
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+/** `strides` of an operand of `shape` broadcast (right-aligned, size-1 dims read again) to `out`. */
+function broadcastStrides(shape: readonly number[], strides: readonly number[], out: readonly number[]): number[] {
+  const lead = out.length - shape.length;
+  return out.map((_, d) => (d < lead || shape[d - lead] === 1 ? 0 : strides[d - lead]));
+}
+
+/**
+ * The equation that runs a compiled group: one primitive per kernel, named `fused` in the program
+ * text. The kernel loops over `shape` (the chain's); `output` is the chain's result, or its sum.
+ */
+function fusedEquation(names: readonly string[], inputs: readonly Variable[], output: Variable, loop: readonly number[], kernel: FusedKernel): Equation {
+  const shape = loop.length === 0 ? [1] : loop;
+  const size = output.shape.reduce((a, b) => a * b, 1);
+  const prim: Primitive<{ readonly ops: readonly string[] }> = definePrimitive("fused", {
+    abstract: () => ({ shape: output.shape, dtype: output.dtype }),
+    impl: (xs: readonly Tensor[]) => {
+      const out = allocate(output.dtype, size, "fused");
+      if (size > 0)
+        kernel(
+          xs.map((x) => ({ storage: x.storage, offset: x.offset, strides: broadcastStrides(x.shape, x.strides, shape) })),
+          out,
+        );
+      return fromStorage(out, output.dtype, [...output.shape]);
+    },
+  });
+  return { primitive: prim as Primitive<unknown>, inputs, output, params: { ops: names } };
+}
+
+/**
+ * The sum over every axis that is the only consumer of `root`'s output, if any: folded into the
+ * chain's loop, so the chain's values are added up as they are computed and never stored.
+ */
+function summedBy(root: Equation, users: ReadonlySet<Equation> | undefined): Equation | undefined {
+  if (users === undefined || users.size !== 1) return undefined;
+  const [eq] = users;
+  const axes = (eq.params as { axes?: readonly number[] } | undefined)?.axes;
+  return eq.primitive === primitives.sum && axes !== undefined && new Set(axes).size === root.output.shape.length ? eq : undefined;
+}
+
+/**
+ * The start per axis of the box an unslice writes its input to, when that box is a plain window
+ * (every step 1, no axis dropped); undefined otherwise (such an unslice runs as its own equation).
+ */
+function windowOf(eq: Equation): readonly number[] | undefined {
+  if (eq.primitive !== primitives.unslice) return undefined;
+  const { shape, specs } = eq.params as { readonly shape: readonly number[]; readonly specs: readonly SliceSpec[] };
+  if (shape.length === 0 || shape.includes(0)) return undefined;
+  const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  const box = sliceLayout(shape, strides, 0, specs);
+  if (box.shape.length !== shape.length || box.strides.some((s, d) => s !== strides[d])) return undefined;
+  let rest = box.offset;
+  return strides.map((s) => {
+    const c = Math.floor(rest / s);
+    rest -= c * s;
+    return c;
+  });
+}
+
+/** `p` with its elementwise chains fused, for the kernels of `backend` (the host's, default the active one). */
+export function fuseElementwise(p: Program, backend: BackendName = getBackend()): Program {
+  const fns = new Map<Equation, Fn>();
+  const producer = new Map<Variable, Equation>();
+  const consumers = new Map<Variable, Set<Equation>>();
+  for (const eq of p.equations) {
+    const fn = expressionOf(eq, backend);
+    if (fn !== undefined) fns.set(eq, fn);
+    producer.set(eq.output, eq);
+    for (const v of eq.inputs) {
+      let set = consumers.get(v);
+      if (set === undefined) consumers.set(v, (set = new Set()));
+      set.add(eq);
+    }
+  }
+  const returned = new Set(p.outputs);
+  // An elementwise output computed inside its one consumer's loop.
+  const inlined = (v: Variable, into: Equation): boolean => {
+    const eq = producer.get(v);
+    const users = consumers.get(v);
+    return eq !== undefined && fns.has(eq) && !returned.has(v) && users?.size === 1 && fns.has(into) && sameShape(v.shape, into.output.shape);
+  };
+  // An unslice read through a window by its one consumer's loop, instead of being stored with its zeros.
+  const windowed = (v: Variable, into: Equation): Window | undefined => {
+    const eq = producer.get(v);
+    if (eq === undefined || returned.has(v) || consumers.get(v)?.size !== 1 || !fns.has(into) || !sameShape(v.shape, into.output.shape)) return undefined;
+    const start = windowOf(eq);
+    return start === undefined ? undefined : { start, size: eq.inputs[0].shape };
+  };
+  const replaced = new Map<Equation, Equation | null>();
+  for (const root of p.equations) {
+    if (!fns.has(root)) continue;
+    const users = consumers.get(root.output);
+    if (users !== undefined && users.size === 1 && inlined(root.output, [...users][0])) continue;
+    // The group: root and, recursively, the producers computed inside it, in program order.
+    const members = new Set<Equation>();
+    const collect = (eq: Equation) => {
+      members.add(eq);
+      for (const v of eq.inputs) if (inlined(v, eq)) collect(producer.get(v) as Equation);
+    };
+    collect(root);
+    const sum = returned.has(root.output) ? undefined : summedBy(root, users);
+    const ordered = p.equations.filter((eq) => members.has(eq));
+    const absorbed = ordered.flatMap((eq) => eq.inputs.filter((v) => windowed(v, eq) !== undefined).map((v) => producer.get(v) as Equation));
+    if (members.size + absorbed.length < (sum === undefined ? 2 : 1)) continue;
+    const inputs: Variable[] = [];
+    const windows: (Window | undefined)[] = [];
+    const index = new Map<Equation, number>();
+    const operand = (v: Variable, into: Equation): Operand => {
+      const eq = producer.get(v);
+      if (eq !== undefined && members.has(eq)) return { op: index.get(eq) as number };
+      const window = windowed(v, into);
+      if (window !== undefined) {
+        windows.push(window);
+        return { input: inputs.push((eq as Equation).inputs[0]) - 1 };
+      }
+      let j = inputs.findIndex((u, k) => u === v && windows[k] === undefined);
+      if (j < 0) {
+        j = inputs.push(v) - 1;
+        windows.push(undefined);
+      }
+      return { input: j };
+    };
+    const ops = ordered.map((eq, k) => {
+      index.set(eq, k);
+      return { fn: fns.get(eq) as Fn, args: eq.inputs.map((v) => operand(v, eq)), dtype: eq.output.dtype };
+    });
+    const loop = root.output.shape.length === 0 ? [1] : root.output.shape;
+    const kernel = compileFused(ops, inputs.length, loop, sum !== undefined, windows);
+    if (kernel === undefined) return p;
+    for (const eq of [...ordered, ...absorbed]) replaced.set(eq, null);
+    const names = [...absorbed, ...ordered].map((eq) => eq.primitive.name);
+    if (sum === undefined) replaced.set(root, fusedEquation(names, inputs, root.output, loop, kernel));
+    else {
+      replaced.set(root, null);
+      replaced.set(sum, fusedEquation([...names, "sum"], inputs, sum.output, loop, kernel));
+    }
+  }
+  const equations = p.equations.flatMap((eq) => {
+    const r = replaced.get(eq);
+    return r === undefined ? [eq] : r === null ? [] : [r];
+  });
+  return new Program(p.inputs, p.constants, equations, p.outputs, p.rebuild);
+}
