@@ -131,6 +131,9 @@ describe.each(cases)("linalg kernels on %s, %s", (backend, dtype) => {
     const a = operand([1, 0, 0, 1, 1, 0, 5, 0], [2, 2, 2], dtype);
     const b = operand([1, 1, 1, 1], [2, 2, 1], dtype);
     expect(k.triangularSolve(a, b, { lower: true, transpose: false, unitDiagonal: false }).failure).toEqual({ batch: 1, index: 1 });
+    // Solving upwards meets row 1 first; the report is still the first zero by row.
+    const upper = operand([0, 1, 0, 0], [1, 2, 2], dtype);
+    expect(k.triangularSolve(upper, operand([1, 1], [1, 2, 1], dtype), { lower: false, transpose: false, unitDiagonal: false }).failure).toEqual({ batch: 0, index: 0 });
     expect(k.triangularSolve(a, b, { lower: true, transpose: false, unitDiagonal: true }).failure).toBeNull();
   });
 });

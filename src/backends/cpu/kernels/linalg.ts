@@ -6,45 +6,10 @@
  * whatever the storage. A kernel does not throw on a singular or indefinite matrix: like LAPACK's
  * `info` it reports the first batch and pivot where it met one (`failure`), and the primitive decides.
  */
-import { allocate, type Storage } from "../../dtype.js";
+import { allocate } from "../../dtype.js";
+import type { CholeskyResult, LinalgFailure, LuResult, SolveResult, TriangularSolveOptions } from "../../linalg.js";
 import type { View } from "../../view.js";
 import { copy } from "./strided.js";
-
-/** Where a factorization or solve met a zero (or, for Cholesky, non-positive) pivot: the first matrix of the batch and its column. */
-export interface LinalgFailure {
-  readonly batch: number;
-  readonly index: number;
-}
-
-export interface LuResult {
-  /** L (strictly below the diagonal, unit diagonal implied) and U (on and above it) of each matrix, packed as LAPACK's getrf does. */
-  readonly factor: Storage;
-  /** Per matrix, n row indices: row i of P·A is row permutation[i] of A. */
-  readonly permutation: Int32Array;
-  /** Per matrix, det(P) = ±1 (the parity of the row swaps), in the operand's dtype. */
-  readonly sign: Storage;
-  readonly failure: LinalgFailure | null;
-}
-
-export interface TriangularSolveOptions {
-  /** Read A's lower triangle (else its upper). */
-  readonly lower: boolean;
-  /** Solve Aᵀ·X = B (else A·X = B). */
-  readonly transpose: boolean;
-  /** Take A's diagonal as ones and never read it. */
-  readonly unitDiagonal: boolean;
-}
-
-export interface SolveResult {
-  readonly solution: Storage;
-  readonly failure: LinalgFailure | null;
-}
-
-export interface CholeskyResult {
-  /** The lower factor L of each matrix (A = L·Lᵀ), zeros above the diagonal. */
-  readonly factor: Storage;
-  readonly failure: LinalgFailure | null;
-}
 
 const rows = (v: View): number => v.shape[v.shape.length - 2];
 const cols = (v: View): number => v.shape[v.shape.length - 1];
@@ -130,7 +95,8 @@ export function lu(a: View, pivoting = true): LuResult {
 
 /**
  * X with op(A)·X = B for each triangular A (op: identity or transpose), by substitution down or up
- * the rows. A zero on a read diagonal is reported; that matrix's solution is left unfinished.
+ * the rows. A zero on a read diagonal is reported (the first one, by row); that matrix's solution is
+ * left as B.
  */
 export function triangularSolve(a: View, b: View, { lower, transpose, unitDiagonal }: TriangularSolveOptions): SolveResult {
   const n = rows(a);
@@ -142,26 +108,28 @@ export function triangularSolve(a: View, b: View, { lower, transpose, unitDiagon
   // op(A) is lower triangular when A is lower and not transposed, or upper and transposed: then forward substitution.
   const forward = lower !== transpose;
   // op(A)[i][q], read from A's storage without forming the transpose.
-  const stride = transpose ? [1, n] : [n, 1];
+  const [si, sq] = transpose ? [1, n] : [n, 1];
   for (let p = 0; p < count; p++) {
     const baseA = p * n * n;
     const baseX = p * n * k;
-    let singular = false;
-    for (let step = 0; step < n && !singular; step++) {
+    if (!unitDiagonal) {
+      let zero = -1;
+      for (let i = 0; i < n && zero < 0; i++) if (m[baseA + i * n + i] === 0 || Number.isNaN(m[baseA + i * n + i])) zero = i;
+      if (zero >= 0) {
+        failure ??= { batch: p, index: zero };
+        continue;
+      }
+    }
+    for (let step = 0; step < n; step++) {
       const i = forward ? step : n - 1 - step;
       const qs = forward ? 0 : i + 1;
       const qe = forward ? i : n;
       for (let q = qs; q < qe; q++) {
-        const aiq = m[baseA + i * stride[0] + q * stride[1]];
+        const aiq = m[baseA + i * si + q * sq];
         if (aiq !== 0) for (let c = 0; c < k; c++) x[baseX + i * k + c] -= aiq * x[baseX + q * k + c];
       }
       if (unitDiagonal) continue;
       const d = m[baseA + i * n + i];
-      if (d === 0 || Number.isNaN(d)) {
-        failure ??= { batch: p, index: i };
-        singular = true;
-        continue;
-      }
       for (let c = 0; c < k; c++) x[baseX + i * k + c] /= d;
     }
   }
