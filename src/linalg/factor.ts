@@ -70,7 +70,12 @@ export function lu(a: Tensor): { readonly P: Tensor; readonly L: Tensor; readonl
 }
 
 /** X with A·X = B from A's luFactor; B is [..., n, k] or a vector [n]. A zero pivot is `SingularMatrix` naming it. */
-export function luSolve(LU: Tensor, pivots: Tensor, b: Tensor, op = "luSolve"): Tensor {
+export function luSolve(LU: Tensor, pivots: Tensor, b: Tensor): Tensor {
+  return solveFactored("luSolve", LU, pivots, b);
+}
+
+/** luSolve on behalf of `op` (solve and inv run it: their errors name them). */
+export function solveFactored(op: string, LU: Tensor, pivots: Tensor, b: Tensor): Tensor {
   const [f, n] = squareOperand(op, "LU", LU);
   const p = expectTensor(op, "pivots", pivots);
   if (p.dtype !== "int32" || p.rank !== f.rank - 1 || p.shape.some((d, i) => d !== f.shape[i])) {

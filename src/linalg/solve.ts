@@ -11,21 +11,21 @@ import { prod, sum } from "../tensor/primitives/reduce.js";
 import { abs, log, sign } from "../tensor/primitives/unary.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { squareOperand } from "./checks.js";
-import { luFactor, luSolve } from "./factor.js";
+import { luFactor, solveFactored } from "./factor.js";
 import { diagonal } from "./matrix.js";
 
 /** X with A·X = B, batched (batches broadcast); B is [..., n, k] or a vector [n]. A singular A is `SingularMatrix` naming the batch and the zero pivot. */
 export function solve(a: Tensor, b: Tensor): Tensor {
   const [t] = squareOperand("solve", "a", a);
   const { LU, pivots } = luFactor(t);
-  return luSolve(LU, pivots, b, "solve");
+  return solveFactored("solve", LU, pivots, b);
 }
 
 /** A⁻¹, batched. A singular A is `SingularMatrix` naming the batch and the zero pivot. */
 export function inv(a: Tensor): Tensor {
   const [t, n] = squareOperand("inv", "a", a);
   const { LU, pivots } = luFactor(t);
-  return luSolve(LU, pivots, eyeLike(t, n), "inv");
+  return solveFactored("inv", LU, pivots, eyeLike(t, n));
 }
 
 /** det(P) and U's diagonal, from one luFactor of A. */
