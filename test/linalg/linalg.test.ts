@@ -16,7 +16,8 @@ import { close, expectJvpMatchesVjp, expectVjpMatches, f64, flat, sizeOf } from 
 const g = rng(20261207);
 
 /** Batched matrices with entries in [−1, 1] and the diagonal shifted by `shift` (diagonally dominant: well conditioned). */
-const dominant = (values: number[], shape: readonly number[], shift = 3): Tensor => add(f64(values, shape), mul(eye(shape[shape.length - 1], undefined, { dtype: "float64" }), shift));
+const dominant = (values: number[], shape: readonly number[], shift = 3): Tensor =>
+  add(f64(values, shape), mul(eye(shape[shape.length - 1], undefined, { dtype: "float64" }), shift));
 /** Symmetric positive definite: B·Bᵀ + n·I. */
 const spd = (values: number[], shape: readonly number[]): Tensor => {
   const b = f64(values, shape);
