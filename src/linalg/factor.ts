@@ -3,6 +3,7 @@
  * P, L and U, luSolve). Their derivatives are the primitives' (tensor/primitives/cholesky.ts, lu.ts):
  * luFactor gathers A's rows into pivot order (a constant permutation) and factors them.
  */
+import { AdError } from "../errors.js";
 import { bind } from "../tensor/primitive.js";
 import { add, mul } from "../tensor/primitives/arithmetic.js";
 import { choleskyP } from "../tensor/primitives/cholesky.js";
@@ -15,9 +16,8 @@ import { lowerPart, upperPart } from "../tensor/primitives/triangle.js";
 import { triangularSolveP } from "../tensor/primitives/triangularSolve.js";
 import type { FloatDType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { commonBatch, expectTensor, naming, rightHandSide, squareOperand } from "./checks.js";
-import { AdError } from "../errors.js";
 import { formatShape } from "../tensor/shape.js";
+import { commonBatch, expectTensor, naming, rightHandSide, squareOperand } from "./checks.js";
 
 /**
  * The lower factor L of a symmetric positive definite A (A = L·Lᵀ), batched. A is symmetrised first,
