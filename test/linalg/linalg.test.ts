@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as linalg from "../../src/linalg/index.js";
-import { add, cast, eye, grad, hessian, matmul, mul, rng, sum, transpose, type Tensor } from "../../src/tensor/index.js";
+import { add, cast, detectAnomaly, eye, grad, hessian, matmul, mul, rng, sum, transpose, type Tensor } from "../../src/tensor/index.js";
 import { centralDifference } from "../../src/testing/checkGradient.js";
 import { thrown } from "../support/errorCode.js";
 import { close, expectJvpMatchesVjp, expectVjpMatches, f64, flat, sizeOf } from "../support/tensors.js";
@@ -246,6 +246,14 @@ describe("linalg errors", () => {
     const e = thrown(() => linalg.cholesky(f64([4, 2, 2, 1, 1, 0, 0, 1], [2, 2, 2])));
     expect(e.code).toBe("SingularMatrix");
     expect(e.details).toMatchObject({ op: "cholesky", batch: 0, pivot: 1 });
+  });
+
+  it("a NaN input under detectAnomaly is NonFinite naming where it appeared; without it, a NaN pivot is SingularMatrix, not a silent NaN", () => {
+    const a = f64([1, NaN, 2, 3], [2, 2]);
+    const e = thrown(() => detectAnomaly(() => linalg.solve(a, f64([1, 1], [2]))));
+    expect(e.code).toBe("NonFinite");
+    expect(thrown(() => linalg.cholesky(f64([NaN, 0, 0, 1], [2, 2]))).code).toBe("SingularMatrix");
+    expect(thrown(() => linalg.solve(f64([NaN, 0, 0, 1], [2, 2]), f64([1, 1], [2]))).code).toBe("SingularMatrix");
   });
 
   it("the gradient of det at a singular matrix is SingularMatrix, not NaN", () => {
