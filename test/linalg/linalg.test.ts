@@ -171,6 +171,12 @@ describe("linalg values", () => {
           close(flat(matmul(c, transpose(c))), flat(s), tol);
           const { sign, logabsdet } = linalg.slogdet(m);
           close(flat(linalg.det(m)), flat(mul(sign, logabsdet.exp())), tol);
+          // Gradients run the same rules in float32: they agree with float64's to float32's precision.
+          const loss = (x: Tensor, z: Tensor) => add(sum(linalg.solve(x, cast(f64(b, rhs), x.dtype))), sum(mul(linalg.cholesky(z), z)));
+          const g32 = grad(loss, { argnums: [0, 1] })(m, s) as Tensor[];
+          const g64 = grad(loss, { argnums: [0, 1] })(dominant(a, shape), spd(a, shape)) as Tensor[];
+          expect(g32.map((t) => t.dtype)).toEqual([dtype, dtype]);
+          g32.forEach((t, i) => close(flat(t), flat(g64[i]), tol * 10));
         }
       }),
       runs,
