@@ -15,8 +15,6 @@ export interface LuResult {
   readonly factor: Storage;
   /** Per matrix, n row indices: row i of P·A is row permutation[i] of A. */
   readonly permutation: Int32Array;
-  /** Per matrix, det(P) = ±1 (the parity of the row swaps), in the operand's dtype. */
-  readonly sign: Storage;
   readonly failure: LinalgFailure | null;
 }
 

@@ -3,10 +3,13 @@
  * are those rules composed: for X = A⁻¹·B they come to Giles's (2008, §2.2) Ā = −A⁻ᵀ·X̄·Xᵀ and
  * B̄ = A⁻ᵀ·X̄, for det to Ā = det(A)·A⁻ᵀ, and they nest (Hessians through them).
  */
-import { bind } from "../tensor/primitive.js";
-import { mul } from "../tensor/primitives/arithmetic.js";
+import type { DType } from "../tensor/dtype.js";
+import { mul, sub } from "../tensor/primitives/arithmetic.js";
+import { cast } from "../tensor/primitives/cast.js";
 import { eyeLike } from "../tensor/primitives/lift.js";
-import { luSignP } from "../tensor/primitives/lu.js";
+import { where } from "../tensor/primitives/select.js";
+import { unsqueeze } from "../tensor/primitives/shape.js";
+import { upperMask } from "../tensor/primitives/triangle.js";
 import { prod, sum } from "../tensor/primitives/reduce.js";
 import { abs, log, sign } from "../tensor/primitives/unary.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -28,11 +31,22 @@ export function inv(a: Tensor): Tensor {
   return solveFactored("inv", LU, pivots, eyeLike(t, n));
 }
 
+/**
+ * det(P) = ±1 of a permutation [..., n] (int32): ∏ over i < j of sign(p[j] − p[i]), each inversion
+ * a −1. O(n²) from constants, so no gradient and no second factorization.
+ */
+function permutationSign(pivots: Tensor, dtype: DType): Tensor {
+  const n = pivots.shape[pivots.rank - 1];
+  const p = cast(pivots, dtype);
+  const order = sign(sub(unsqueeze(p, -2), unsqueeze(p, -1)));
+  return prod(where(upperMask(n, pivots.device), order, 1), [-2, -1]);
+}
+
 /** det(P) and U's diagonal, from one luFactor of A. */
 function parts(op: string, a: Tensor): [Tensor, Tensor] {
   const [t] = squareOperand(op, "a", a);
-  const { LU } = luFactor(t);
-  return [bind(luSignP, [t.detach()], undefined), diagonal(LU)];
+  const { LU, pivots } = luFactor(t);
+  return [permutationSign(pivots, t.dtype), diagonal(LU)];
 }
 
 /** The determinant, batched: det(P)·∏ diag(U). A singular A gives 0 (its gradient, A's adjugate, is not computed: SingularMatrix). */

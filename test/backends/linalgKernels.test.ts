@@ -57,7 +57,7 @@ describe.each(cases)("linalg kernels on %s, %s", (backend, dtype) => {
     expect(k.cholesky(a).failure).toEqual({ batch: 1, index: 1 });
   });
 
-  it("lu: P·A = L·U with |L| ≤ 1, and det(P) is the permutation's parity", () => {
+  it("lu: P·A = L·U with |L| ≤ 1, P a permutation", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 5 }), entries(2 * 25), (n, vs) => {
         const mats = [0, 1].map((p) =>
@@ -65,7 +65,7 @@ describe.each(cases)("linalg kernels on %s, %s", (backend, dtype) => {
             .map((r) => r.slice(0, n))
             .slice(0, n),
         );
-        const { factor, permutation, sign, failure } = k.lu(operand(mats.flat(2), [2, n, n], dtype));
+        const { factor, permutation, failure } = k.lu(operand(mats.flat(2), [2, n, n], dtype));
         for (let p = 0; p < 2; p++) {
           const packed = matrixAt(factor, p, n);
           const l = packed.map((r, i) => r.map((v, j) => (j < i ? v : i === j ? 1 : 0)));
@@ -78,9 +78,6 @@ describe.each(cases)("linalg kernels on %s, %s", (backend, dtype) => {
             perm.map((r) => mats[p][r]),
             tol,
           );
-          let inversions = 0;
-          for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (perm[i] > perm[j]) inversions++;
-          expect(sign[p]).toBe(inversions % 2 === 0 ? 1 : -1);
         }
         if (failure === null) return;
         expect(Math.abs(matrixAt(factor, failure.batch, n)[failure.index][failure.index])).toBe(0);

@@ -202,6 +202,13 @@ describe("linalg values", () => {
     expect(linalg.cholesky(f64([4], [1, 1])).item()).toBe(2);
   });
 
+  it("det of permutation matrices is their parity", () => {
+    expect(linalg.det(f64([0, 1, 1, 0], [2, 2])).item()).toBe(-1);
+    expect(linalg.det(f64([0, 1, 0, 0, 0, 1, 1, 0, 0], [3, 3])).item()).toBe(1);
+    expect(linalg.det(f64([0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0], [4, 4])).item()).toBe(1);
+    expect(linalg.det(f64([0, 0, 1, 0, 1, 0, 1, 0, 0], [3, 3])).item()).toBe(-1);
+  });
+
   it("a singular matrix: det 0, slogdet (0, −∞), and lu still factors it", () => {
     const s = f64([1, 2, 2, 4], [2, 2]);
     expect(linalg.det(s).item() === 0).toBe(true); // −0 here (the permutation is odd)

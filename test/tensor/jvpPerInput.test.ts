@@ -318,7 +318,6 @@ const TABLE = {
     ],
   },
   luPermutation: { notDifferentiable: "int32 row indices, locally constant in A (a declared constant primitive)" },
-  luSign: { notDifferentiable: "det(P) = ±1, locally constant in A (a declared constant primitive)" },
 } satisfies Record<PrimitiveName, Entry>;
 
 const isFloat = (t: Tensor): boolean => t.dtype === "float64" || t.dtype === "float32";

@@ -1,6 +1,6 @@
 /**
- * LU with partial pivoting as three primitives over one kernel: `luPermutation` (int32 [..., n]:
- * row i of P·A is row perm[i] of A) and `luSign` (det(P) = ±1 per matrix) are constants of A; `lu`
+ * LU with partial pivoting as two primitives over one kernel: `luPermutation` (int32 [..., n]: row i
+ * of P·A is row perm[i] of A) is a constant of A; `lu`
  * factors a matrix whose rows are already in pivot order, without pivoting, into L and U packed as
  * getrf packs them. The public luFactor gathers A's rows by the permutation and factors them, so the
  * derivative flows through gather and `lu`, and the permutation is locally constant. A zero pivot is
@@ -49,12 +49,4 @@ export const luPermutationP: Primitive<undefined> = definePrimitive("luPermutati
     return { shape: a.shape.slice(0, -1), dtype: "int32" };
   },
   impl: ([a], _, k) => fromStorage(k.lu(a).permutation, "int32", a.shape.slice(0, -1)),
-});
-
-export const luSignP: Primitive<undefined> = definePrimitive("luSign", {
-  abstract: ([a]) => {
-    expectSquare("det", a);
-    return { shape: a.shape.slice(0, -2), dtype: a.dtype };
-  },
-  impl: ([a], _, k) => fromStorage(k.lu(a).sign, a.dtype, a.shape.slice(0, -2)),
 });

@@ -21,7 +21,7 @@ import { contiguousP, permuteP, reshapeP, sliceP, unsliceP } from "./shape.js";
 import { toP } from "./to.js";
 import { triangularSolveP } from "./triangularSolve.js";
 import { choleskyP } from "./cholesky.js";
-import { luP, luPermutationP, luSignP } from "./lu.js";
+import { luP, luPermutationP } from "./lu.js";
 import { absP, cosP, erfP, expP, geluP, geluTanhP, logP, powP, reluGradP, reluP, rsqrtP, sigmoidP, signP, sinP, softplusP, sqrtP, tanhP } from "./unary.js";
 
 export const primitives = {
@@ -91,7 +91,6 @@ export const primitives = {
   cholesky: choleskyP,
   lu: luP,
   luPermutation: luPermutationP,
-  luSign: luSignP,
 } satisfies Record<string, Primitive<never>>;
 
 export type PrimitiveName = keyof typeof primitives;
@@ -99,7 +98,7 @@ export type PrimitiveName = keyof typeof primitives;
 /**
  * Primitives with no derivative rules, by design: piecewise-constant helpers whose results are
  * never differentiated (argmax/argmin's indices; the weights that share max's cotangent among ties,
- * always computed from detached inputs; LU's row permutation and its sign, locally constant in A).
+ * always computed from detached inputs; LU's row permutation, locally constant in A).
  * Differentiating through one is `MissingDerivative`.
  */
-export const constantPrimitives: readonly PrimitiveName[] = ["argExtreme", "tieShare", "luPermutation", "luSign"];
+export const constantPrimitives: readonly PrimitiveName[] = ["argExtreme", "tieShare", "luPermutation"];

@@ -8,17 +8,23 @@ import { allocate } from "../dtype.js";
 import { placed } from "../creation.js";
 import type { AbstractValue } from "../primitive.js";
 import { formatShape } from "../shape.js";
-import type { Tensor } from "../tensor.js";
+import type { Device, Tensor } from "../tensor.js";
 import { expectFloat } from "./lift.js";
 import { where } from "./select.js";
 
-/** An [n, m] mask on `like`'s device: true where j − i ≤ k (lower) or j − i ≥ k (upper). */
-function mask(like: Tensor, k: number, lower: boolean): Tensor {
-  const n = like.shape[like.rank - 2];
-  const m = like.shape[like.rank - 1];
+/** An [n, m] mask on `device`: true where j − i ≤ k (lower) or j − i ≥ k (upper). */
+function triangleMask(n: number, m: number, k: number, lower: boolean, device: Device): Tensor {
   const storage = allocate("bool", n * m);
   for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) storage[i * m + j] = (lower ? j - i <= k : j - i >= k) ? 1 : 0;
-  return placed(storage, "bool", [n, m], like.device);
+  return placed(storage, "bool", [n, m], device);
+}
+
+/** The [n, n] mask of x's last two axes, on its device. */
+const mask = (x: Tensor, k: number, lower: boolean): Tensor => triangleMask(x.shape[x.rank - 2], x.shape[x.rank - 1], k, lower, x.device);
+
+/** The n×n mask of the strict upper triangle (j > i), on `device`. */
+export function upperMask(n: number, device: Device): Tensor {
+  return triangleMask(n, n, 1, false, device);
 }
 
 /** x's entries on and below the k-th diagonal (k > 0 above the main one, k < 0 below), zeros elsewhere. */

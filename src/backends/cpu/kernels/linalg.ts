@@ -54,13 +54,11 @@ export function lu(a: View, pivoting = true): LuResult {
   const count = batchOf(a);
   const m = copy(a);
   const permutation = new Int32Array(count * n);
-  const sign = allocate(a.dtype, count);
   let failure: LinalgFailure | null = null;
   for (let p = 0; p < count; p++) {
     const base = p * n * n;
     const perm = permutation.subarray(p * n, (p + 1) * n);
     for (let i = 0; i < n; i++) perm[i] = i;
-    let parity = 1;
     for (let j = 0; j < n; j++) {
       let r = j;
       if (pivoting) {
@@ -75,7 +73,6 @@ export function lu(a: View, pivoting = true): LuResult {
         const t = perm[j];
         perm[j] = perm[r];
         perm[r] = t;
-        parity = -parity;
       }
       const pivot = m[base + j * n + j];
       if (pivot === 0 || Number.isNaN(pivot)) {
@@ -88,9 +85,8 @@ export function lu(a: View, pivoting = true): LuResult {
         if (l !== 0) for (let q = j + 1; q < n; q++) m[base + i * n + q] -= l * m[base + j * n + q];
       }
     }
-    sign[p] = parity;
   }
-  return { factor: m, permutation, sign, failure };
+  return { factor: m, permutation, failure };
 }
 
 /**
