@@ -5,6 +5,8 @@ export * from "./testing/index.js";
 export * from "./tensor/index.js";
 export * from "./jit/index.js";
 export * from "./transform/index.js";
+// A namespace: `trace` and `outer` already name the tensor layer's (tracing, the product).
+export * as linalg from "./linalg/index.js";
 import { describe, invalidArgument } from "./errors.js";
 import { erf as scalarErf, hessian as scalarHessian, type MultivariateFn, type ReverseOptions } from "./scalar/index.js";
 import { erf as tensorErf, hessian as tensorHessian, isTensor, type GradOptions } from "./tensor/index.js";

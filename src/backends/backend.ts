@@ -17,6 +17,7 @@ import * as cpuConv from "./cpu/kernels/conv.js";
 import * as cpuGather from "./cpu/kernels/gather.js";
 import * as cpuGroups from "./cpu/kernels/groups.js";
 import * as cpuJoin from "./cpu/kernels/join.js";
+import * as cpuLinalg from "./cpu/kernels/linalg.js";
 import * as cpuStrided from "./cpu/kernels/strided.js";
 import { matmul as cpuMatmul } from "./cpu/kernels/matmul.js";
 import { reduce as cpuReduce } from "./cpu/kernels/reduce.js";
@@ -65,6 +66,13 @@ export interface Backend {
   copy: typeof cpuStrided.copy;
   /** An in-place strided write of a (broadcast) source into the target's buffer (assign, the slice VJP). */
   copyInto: typeof cpuStrided.copyInto;
+  // Dense linear algebra (cpu/kernels/linalg.ts): square matrices batched over one batch shape; a singular pivot is reported, not thrown.
+  /** The lower Cholesky factor of each matrix's lower triangle. */
+  cholesky: typeof cpuLinalg.cholesky;
+  /** Packed LU with partial pivoting (or none), the row permutation and det(P). */
+  lu: typeof cpuLinalg.lu;
+  /** X with op(A)·X = B, A triangular. */
+  triangularSolve: typeof cpuLinalg.triangularSolve;
 }
 
 // The routines no backend but the reference implements yet: every backend runs the reference's.
@@ -74,6 +82,7 @@ const { concat, pad } = cpuJoin;
 const { maxPool2dArgmax, gatherPlanes, scatterPlanes } = cpuConv;
 const { copy, copyInto } = cpuStrided;
 const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes };
+const linalg = { cholesky: cpuLinalg.cholesky, lu: cpuLinalg.lu, triangularSolve: cpuLinalg.triangularSolve };
 
 const BACKENDS: Record<BackendName, Backend> = {
   cpu: {
@@ -89,6 +98,7 @@ const BACKENDS: Record<BackendName, Backend> = {
     where: cpuElementwise.where,
     copy,
     copyInto,
+    ...linalg,
   },
   // Each wasm kernel declines (undefined) what it has no kernel for; the reference runs that.
   wasm: {
@@ -104,6 +114,7 @@ const BACKENDS: Record<BackendName, Backend> = {
     where: cpuElementwise.where,
     copy,
     copyInto,
+    ...linalg,
   },
 };
 

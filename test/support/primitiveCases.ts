@@ -6,6 +6,7 @@
  */
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
+import * as linalg from "../../src/linalg/index.js";
 import { divSafe, mulSafe } from "../../src/tensor/primitives/arithmetic.js";
 import type { PrimitiveName } from "../../src/tensor/primitives/registry.js";
 import { countingDevice } from "./countingDevice.js";
@@ -23,6 +24,13 @@ const ints = (values: number[], shape: number[]): Tensor => ops.tensor(values, {
 const gradOf = (f: (x: Tensor) => Tensor) => (x: Tensor) => ops.grad((u: Tensor) => ops.sum(f(u)))(x) as Tensor;
 const tangentOf = (f: (x: Tensor) => Tensor) => (x: Tensor, t: Tensor) => ops.jvp(f, [x], [t])[1];
 const pool = { kernel: 2, stride: 1 } as const;
+/** A batch of matrices with diagonals in [2, 4]: well conditioned, so solves and factors are exact enough to compare. */
+const dominant = (shape: number[]): Tensor => ops.add(r(shape), ops.mul(ops.eye(shape[shape.length - 1], undefined, { dtype: "float64" }), 3));
+/** Symmetric positive definite: B·Bᵀ + n·I. */
+const spd = (shape: number[]): Tensor => {
+  const b = r(shape);
+  return ops.add(ops.matmul(b, ops.transpose(b)), ops.mul(ops.eye(shape[shape.length - 1], undefined, { dtype: "float64" }), shape[shape.length - 1]));
+};
 /** A second device; it reads only asynchronously, so `to`'s case comes back to the host before it is compared. */
 export const counting = countingDevice();
 
@@ -101,4 +109,8 @@ export const PRIMITIVE_CASES: { readonly [K in PrimitiveName]: PrimitiveCase } =
   // contiguous is a view only of what already is contiguous; of a transpose it is a copy.
   contiguous: { inputs: [r([2, 3])], f: (a) => ops.contiguous(ops.transpose(a)) },
   to: { inputs: [r([2, 3])], f: (a) => ops.to(ops.mul(ops.to(a, "counting"), 2), "cpu") },
+  triangularSolve: { inputs: [dominant([2, 3, 3]), r([2, 3, 2])], f: (a, b) => linalg.triangularSolve(a, b, { lower: true }) },
+  cholesky: { inputs: [spd([2, 3, 3])], f: (a) => linalg.cholesky(a) },
+  lu: { inputs: [r([2, 3, 3])], f: (a) => linalg.luFactor(a).LU },
+  luPermutation: { inputs: [r([2, 3, 3])], f: (a) => linalg.luFactor(a).pivots },
 };

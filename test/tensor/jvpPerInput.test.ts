@@ -39,6 +39,27 @@ const spread = (shape: number[]): Tensor => {
   return f64(v, shape);
 };
 const ints = (values: number[], shape: number[]): Tensor => tensor(values, { dtype: "int32", shape });
+/** Matrices with diagonals in [2, 4] (off the diagonal in [−1, 1]): triangular solves and LU without pivoting stay well conditioned. */
+const dominant = (shape: number[]): Tensor => {
+  const n = shape[shape.length - 1];
+  return f64(
+    Array.from({ length: sizeOf(shape) }, (_, k) => (Math.floor(k / n) % n === k % n ? uniform(2, 4) : uniform(-1, 1))),
+    shape,
+  );
+};
+/** Symmetric positive definite matrices: B·Bᵀ + n·I. */
+const spd = (shape: number[]): Tensor => {
+  const n = shape[shape.length - 1];
+  const b = Array.from({ length: sizeOf(shape) }, () => uniform(-1, 1));
+  const out = b.map((_, k) => {
+    const base = k - (k % (n * n));
+    const [i, j] = [Math.floor((k % (n * n)) / n), k % n];
+    let s = i === j ? n : 0;
+    for (let q = 0; q < n; q++) s += b[base + i * n + q] * b[base + j * n + q];
+    return s;
+  });
+  return f64(out, shape);
+};
 /** A second device, read only asynchronously: values are compared after a copy to the host. */
 const counting = countingDevice();
 const host = (t: Tensor): number[] => flat(to(t, "cpu"));
@@ -272,6 +293,31 @@ const TABLE = {
       { label: "the counting device to host", inputs: [to(vals([2, 3]), counting)], params: { device: getDevice("cpu") } },
     ],
   },
+  triangularSolve: {
+    cases: () =>
+      [false, true].flatMap((lower) =>
+        [false, true].flatMap((transpose) =>
+          [false, true].map((unitDiagonal) => ({
+            label: `lower ${lower}, transpose ${transpose}, unit diagonal ${unitDiagonal}, batched`,
+            inputs: [dominant([2, 3, 3]), vals([2, 3, 2])],
+            params: { lower, transpose, unitDiagonal },
+          })),
+        ),
+      ),
+  },
+  cholesky: {
+    cases: () => [
+      { label: "3×3", inputs: [spd([3, 3])] },
+      { label: "a batch of 2×2", inputs: [spd([2, 2, 2])] },
+    ],
+  },
+  lu: {
+    cases: () => [
+      { label: "3×3 (rows in pivot order)", inputs: [dominant([3, 3])] },
+      { label: "a batch of 2×2", inputs: [dominant([2, 2, 2])] },
+    ],
+  },
+  luPermutation: { notDifferentiable: "int32 row indices, locally constant in A (a declared constant primitive)" },
 } satisfies Record<PrimitiveName, Entry>;
 
 const isFloat = (t: Tensor): boolean => t.dtype === "float64" || t.dtype === "float32";

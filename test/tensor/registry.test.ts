@@ -27,6 +27,10 @@ import * as select from "../../src/tensor/primitives/select.js";
 import * as shape from "../../src/tensor/primitives/shape.js";
 import * as transfer from "../../src/tensor/primitives/to.js";
 import * as unary from "../../src/tensor/primitives/unary.js";
+import * as triangularSolve from "../../src/tensor/primitives/triangularSolve.js";
+import * as cholesky from "../../src/tensor/primitives/cholesky.js";
+import * as lu from "../../src/tensor/primitives/lu.js";
+import * as linalg from "../../src/linalg/index.js";
 import { constantPrimitives, primitives, type PrimitiveName } from "../../src/tensor/primitives/registry.js";
 import { countingDevice } from "../support/countingDevice.js";
 import { expectJvpMatchesVjp, expectVjpMatches } from "../support/tensors.js";
@@ -74,6 +78,16 @@ const SPECS: Record<string, () => Tensor> = {
     ops.add(ops.gather(leaf([3, 2]), 0, ints([2, 0, 1, 1], [2, 2])), ops.scatterAdd(leaf([2, 2]), 1, ints([1, 0, 0, 0], [2, 2]), ops.indexSelect(leaf([3, 2]), 0, ints([2, 1])))),
   "reshape, expand, permute, transpose, slice, squeeze, unsqueeze, contiguous": () =>
     ops.contiguous(ops.unsqueeze(ops.squeeze(ops.transpose(ops.permute(ops.expand(ops.reshape(leaf([6]), [1, 2, 3]), [2, 2, 3]), [2, 0, 1]).slice(null, [1, 2])), 2), 0)),
+  // Matrices made well conditioned (a dominant diagonal, B·Bᵀ + 3·I), so finite differences at the recorded nodes stay accurate.
+  "solve (lu, triangularSolve), det": () =>
+    ops.add(
+      linalg.solve(ops.add(leaf([2, 3, 3]), ops.mul(ops.eye(3, 3, { dtype: "float64" }), 3)), leaf([2, 3, 1])),
+      linalg.det(ops.add(leaf([3, 3]), ops.mul(ops.eye(3, 3, { dtype: "float64" }), 3))).reshape([1]),
+    ),
+  "cholesky": () => {
+    const b = leaf([3, 3]);
+    return linalg.cholesky(ops.add(ops.matmul(b, ops.transpose(b)), ops.mul(ops.eye(3, 3, { dtype: "float64" }), 3)));
+  },
   "to, there and back": () => ops.to(ops.mul(ops.to(leaf([2, 3]), counting), ops.to(leaf([3]), counting)), "cpu"),
 };
 
@@ -114,7 +128,24 @@ const isFloat = (t: Tensor): boolean => t.dtype === "float64" || t.dtype === "fl
 describe("the primitive registry", () => {
   it("lists every primitive the family files export, under its own name", () => {
     const listed = new Set<unknown>(Object.values(primitives));
-    const families = { ...arithmetic, ...cast, ...compare, ...conv, ...gather, ...join, ...matmul, ...pool, ...reduce, ...select, ...shape, ...transfer, ...unary };
+    const families = {
+      ...arithmetic,
+      ...cast,
+      ...compare,
+      ...conv,
+      ...gather,
+      ...join,
+      ...matmul,
+      ...pool,
+      ...reduce,
+      ...select,
+      ...shape,
+      ...transfer,
+      ...unary,
+      ...triangularSolve,
+      ...cholesky,
+      ...lu,
+    };
     const exported = Object.entries(families).filter(([k, v]) => k.endsWith("P") && typeof v === "object" && v !== null && "impl" in v);
     expect(exported.length).toBeGreaterThan(40);
     for (const [k, v] of exported) expect(listed.has(v), `${k} is not in the registry`).toBe(true);

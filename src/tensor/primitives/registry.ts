@@ -19,6 +19,9 @@ import { argExtremeP, cumsumP, expandP, maxP, minP, prodOthersP, prodP, sumP, ti
 import { maximumP, minimumP, whereP } from "./select.js";
 import { contiguousP, permuteP, reshapeP, sliceP, unsliceP } from "./shape.js";
 import { toP } from "./to.js";
+import { triangularSolveP } from "./triangularSolve.js";
+import { choleskyP } from "./cholesky.js";
+import { luP, luPermutationP } from "./lu.js";
 import { absP, cosP, erfP, expP, geluP, geluTanhP, logP, powP, reluGradP, reluP, rsqrtP, sigmoidP, signP, sinP, softplusP, sqrtP, tanhP } from "./unary.js";
 
 export const primitives = {
@@ -84,6 +87,10 @@ export const primitives = {
   unslice: unsliceP,
   contiguous: contiguousP,
   to: toP,
+  triangularSolve: triangularSolveP,
+  cholesky: choleskyP,
+  lu: luP,
+  luPermutation: luPermutationP,
 } satisfies Record<string, Primitive<never>>;
 
 export type PrimitiveName = keyof typeof primitives;
@@ -91,6 +98,7 @@ export type PrimitiveName = keyof typeof primitives;
 /**
  * Primitives with no derivative rules, by design: piecewise-constant helpers whose results are
  * never differentiated (argmax/argmin's indices; the weights that share max's cotangent among ties,
- * always computed from detached inputs). Differentiating through one is `MissingDerivative`.
+ * always computed from detached inputs; LU's row permutation, locally constant in A).
+ * Differentiating through one is `MissingDerivative`.
  */
-export const constantPrimitives: readonly PrimitiveName[] = ["argExtreme", "tieShare"];
+export const constantPrimitives: readonly PrimitiveName[] = ["argExtreme", "tieShare", "luPermutation"];

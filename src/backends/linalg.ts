@@ -1,0 +1,39 @@
+/**
+ * What the linear algebra kernels return (every backend's, and the primitives read them): fresh
+ * buffers and, like LAPACK's `info`, where a factorization or solve met a singular pivot.
+ */
+import type { Storage } from "./dtype.js";
+
+/** Where a factorization or solve met a zero (or, for Cholesky, non-positive) pivot: the first matrix of the batch and its column. */
+export interface LinalgFailure {
+  readonly batch: number;
+  readonly index: number;
+}
+
+export interface LuResult {
+  /** L (strictly below the diagonal, unit diagonal implied) and U (on and above it) of each matrix, packed as LAPACK's getrf does. */
+  readonly factor: Storage;
+  /** Per matrix, n row indices: row i of P·A is row permutation[i] of A. */
+  readonly permutation: Int32Array;
+  readonly failure: LinalgFailure | null;
+}
+
+export interface TriangularSolveOptions {
+  /** Read A's lower triangle (else its upper). */
+  readonly lower: boolean;
+  /** Solve Aᵀ·X = B (else A·X = B). */
+  readonly transpose: boolean;
+  /** Take A's diagonal as ones and never read it. */
+  readonly unitDiagonal: boolean;
+}
+
+export interface SolveResult {
+  readonly solution: Storage;
+  readonly failure: LinalgFailure | null;
+}
+
+export interface CholeskyResult {
+  /** The lower factor L of each matrix (A = L·Lᵀ), zeros above the diagonal. */
+  readonly factor: Storage;
+  readonly failure: LinalgFailure | null;
+}

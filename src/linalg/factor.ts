@@ -1,0 +1,95 @@
+/**
+ * The factorizations: cholesky, and LU with partial pivoting (luFactor's packed form and pivots, lu's
+ * P, L and U, luSolve). Their derivatives are the primitives' (tensor/primitives/cholesky.ts, lu.ts):
+ * luFactor gathers A's rows into pivot order (a constant permutation) and factors them.
+ */
+import { AdError } from "../errors.js";
+import { bind } from "../tensor/primitive.js";
+import { add, mul } from "../tensor/primitives/arithmetic.js";
+import { choleskyP } from "../tensor/primitives/cholesky.js";
+import { gather, oneHot } from "../tensor/primitives/gather.js";
+import { eyeLike } from "../tensor/primitives/lift.js";
+import { luP, luPermutationP } from "../tensor/primitives/lu.js";
+import { expand } from "../tensor/primitives/reduce.js";
+import { reshape, transpose } from "../tensor/primitives/shape.js";
+import { lowerPart, upperPart } from "../tensor/primitives/triangle.js";
+import { triangularSolveP } from "../tensor/primitives/triangularSolve.js";
+import type { FloatDType } from "../tensor/dtype.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { formatShape } from "../tensor/shape.js";
+import { commonBatch, expectTensor, naming, rightHandSide, squareOperand } from "./checks.js";
+
+/**
+ * The lower factor L of a symmetric positive definite A (A = L·Lᵀ), batched. A is symmetrised first,
+ * ½(A + Aᵀ) (as JAX does), so its gradient is symmetric, as PyTorch's is. A matrix that is not
+ * positive definite is `SingularMatrix` with the batch index and the column.
+ */
+export function cholesky(a: Tensor): Tensor {
+  const op = "cholesky";
+  const [t] = squareOperand(op, "a", a);
+  const symmetric = mul(add(t, transpose(t)), 0.5);
+  return naming(op, () => bind(choleskyP, [symmetric], undefined));
+}
+
+export interface LuFactors {
+  /** L (below the diagonal; its unit diagonal implied) and U (on and above it), packed. */
+  readonly LU: Tensor;
+  /** int32 [..., n]: row i of L·U is row pivots[i] of A. */
+  readonly pivots: Tensor;
+}
+
+/** The pivots of A (int32 [..., n]), a constant: the rows of A in pivot order are `gather`ed by them. */
+function pivotsOf(a: Tensor): Tensor {
+  return bind(luPermutationP, [a.detach()], undefined);
+}
+
+/** Rows of x [..., n, k] in the order of `pivots` [..., n]. */
+function permuteRows(x: Tensor, pivots: Tensor): Tensor {
+  const index = expand(reshape(pivots, [...pivots.shape, 1]), [...pivots.shape, x.shape[x.rank - 1]]);
+  return gather(x, x.rank - 2, index);
+}
+
+/**
+ * LU with partial pivoting, packed as LAPACK's getrf packs it: A[pivots] = L·U. A singular matrix is
+ * factored too (a zero on U's diagonal, as LAPACK); solving with it raises.
+ */
+export function luFactor(a: Tensor): LuFactors {
+  const op = "luFactor";
+  const [t] = squareOperand(op, "a", a);
+  const pivots = pivotsOf(t);
+  return { LU: bind(luP, [permuteRows(t, pivots)], undefined), pivots };
+}
+
+/** A = P·L·U (PyTorch's convention): P a permutation matrix, L unit lower, U upper, batched. */
+export function lu(a: Tensor): { readonly P: Tensor; readonly L: Tensor; readonly U: Tensor } {
+  const [t, n] = squareOperand("lu", "a", a);
+  const { LU, pivots } = luFactor(t);
+  // oneHot(pivots)[i, j] = [j = pivots[i]] is Pᵀ.
+  const P = transpose(oneHot(pivots, n, t.dtype as FloatDType));
+  return { P, L: add(lowerPart(LU, -1), eyeLike(LU, n)), U: upperPart(LU) };
+}
+
+/** X with A·X = B from A's luFactor; B is [..., n, k] or a vector [n]. A zero pivot is `SingularMatrix` naming it. */
+export function luSolve(LU: Tensor, pivots: Tensor, b: Tensor): Tensor {
+  return solveFactored("luSolve", LU, pivots, b);
+}
+
+/** luSolve on behalf of `op` (solve and inv run it: their errors name them). */
+export function solveFactored(op: string, LU: Tensor, pivots: Tensor, b: Tensor): Tensor {
+  const [f, n] = squareOperand(op, "LU", LU);
+  const p = expectTensor(op, "pivots", pivots);
+  if (p.dtype !== "int32" || p.rank !== f.rank - 1 || p.shape.some((d, i) => d !== f.shape[i])) {
+    throw new AdError("ShapeMismatch", `${op} needs int32 pivots of shape ${formatShape(f.shape.slice(0, -1))} (luFactor's), got ${p.dtype} ${formatShape(p.shape)}`, {
+      op,
+      shapes: [[...f.shape], [...p.shape]],
+    });
+  }
+  const rhs = rightHandSide(op, b, n, f.dtype);
+  const [ef, eb] = commonBatch(op, f, rhs.b);
+  const ep = ef === f ? p : expand(p, ef.shape.slice(0, -1));
+  const x = naming(op, () => {
+    const y = bind(triangularSolveP, [ef, permuteRows(eb, ep)], { lower: true, transpose: false, unitDiagonal: true });
+    return bind(triangularSolveP, [ef, y], { lower: false, transpose: false, unitDiagonal: false });
+  });
+  return rhs.vector ? reshape(x, x.shape.slice(0, -1)) : x;
+}

@@ -1,0 +1,50 @@
+/** triangularSolve, tril and triu: the public forms of the triangle primitives (tensor/primitives/triangularSolve.ts, triangle.ts). */
+import { expectBooleanOption, expectInteger, expectOptions } from "../errors.js";
+import { bind } from "../tensor/primitive.js";
+import { reshape } from "../tensor/primitives/shape.js";
+import { lowerPart, upperPart } from "../tensor/primitives/triangle.js";
+import { triangularSolveP } from "../tensor/primitives/triangularSolve.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { commonBatch, matrixOperand, naming, rightHandSide, squareOperand } from "./checks.js";
+
+export interface TriangularSolveOptions {
+  /** A is lower triangular; by default upper (as SciPy's solve_triangular). Only that triangle is read. */
+  readonly lower?: boolean;
+  /** Solve Aᵀ·X = B instead of A·X = B. Default false. */
+  readonly transpose?: boolean;
+  /** Take A's diagonal as ones without reading it. Default false. */
+  readonly unitDiagonal?: boolean;
+}
+
+const KEYS = ["lower", "transpose", "unitDiagonal"] as const;
+
+/**
+ * X with A·X = B (or Aᵀ·X = B) for a triangular A [..., n, n] and B [..., n, k] or a vector [n],
+ * batches broadcast. A zero on the diagonal read is `SingularMatrix` with the batch and row.
+ */
+export function triangularSolve(a: Tensor, b: Tensor, options?: TriangularSolveOptions): Tensor {
+  const op = "triangularSolve";
+  const [ta, n] = squareOperand(op, "a", a);
+  const o = expectOptions<TriangularSolveOptions>(op, options, [...KEYS]);
+  const params = {
+    lower: expectBooleanOption(op, "lower", o.lower, false),
+    transpose: expectBooleanOption(op, "transpose", o.transpose, false),
+    unitDiagonal: expectBooleanOption(op, "unitDiagonal", o.unitDiagonal, false),
+  };
+  const rhs = rightHandSide(op, b, n, ta.dtype);
+  const [ea, eb] = commonBatch(op, ta, rhs.b);
+  const x = naming(op, () => bind(triangularSolveP, [ea, eb], params));
+  return rhs.vector ? reshape(x, x.shape.slice(0, -1)) : x;
+}
+
+/** The entries on and below the k-th diagonal of each matrix (k > 0 above the main one, k < 0 below), zeros elsewhere. */
+export function tril(a: Tensor, k = 0): Tensor {
+  const t = matrixOperand("tril", "a", a);
+  return lowerPart(t, expectInteger("tril", "k", k, -Number.MAX_SAFE_INTEGER));
+}
+
+/** The entries on and above the k-th diagonal of each matrix, zeros elsewhere. */
+export function triu(a: Tensor, k = 0): Tensor {
+  const t = matrixOperand("triu", "a", a);
+  return upperPart(t, expectInteger("triu", "k", k, -Number.MAX_SAFE_INTEGER));
+}

@@ -1,0 +1,73 @@
+"""Golden values for adjoint/linalg from PyTorch (float64), written to linalg.json beside this file.
+
+Run once with a Python that has torch (Debian: apt-get install python3-torch), from the repository
+root: /usr/bin/python3 test/golden/linalg.py. The tests read the JSON; torch is never a test
+dependency. Each case records the inputs, the value of the function, and the gradient of
+sum(w * f(inputs)) with respect to each float input for a fixed weight w of the output's shape.
+"""
+import json
+import os
+
+import torch
+
+torch.set_default_dtype(torch.float64)
+
+# Fixed, well-conditioned inputs: a batch of two 3x3 matrices, a right-hand side, an SPD batch.
+A = torch.tensor(
+    [
+        [[4.0, 1.0, -2.0], [0.5, 3.0, 1.0], [-1.0, 2.0, 5.0]],
+        [[0.3, 2.0, 1.0], [3.5, -1.0, 0.5], [1.0, 0.25, -2.5]],
+    ]
+)
+B = torch.tensor([[[1.0, -1.0], [2.0, 0.5], [0.0, 3.0]], [[-2.0, 1.0], [0.5, 0.5], [1.5, -1.0]]])
+C = torch.tensor([[1.0, 0.2, -0.3], [0.4, 1.5, 0.1], [-0.2, 0.6, 0.9]])
+SPD = torch.stack([C @ C.T + 0.5 * torch.eye(3), A[0] @ A[0].T])
+
+
+def weight(shape, seed):
+    g = torch.Generator().manual_seed(seed)
+    return torch.rand(shape, generator=g) * 2 - 1
+
+
+def case(f, inputs, seed):
+    leaves = {k: v.clone().requires_grad_(True) for k, v in inputs.items()}
+    out = f(**leaves)
+    w = weight(out.shape, seed)
+    (out * w).sum().backward()
+    return {
+        "inputs": {k: v.tolist() for k, v in inputs.items()},
+        "weight": w.tolist(),
+        "value": out.detach().tolist(),
+        "grads": {k: (v.grad if v.grad is not None else torch.zeros_like(v)).tolist() for k, v in leaves.items()},
+    }
+
+
+def lu_parts(a):
+    p, l, u = torch.linalg.lu(a)
+    return p, l, u
+
+
+cases = {
+    "solve": case(lambda a, b: torch.linalg.solve(a, b), {"a": A, "b": B}, 1),
+    "inv": case(lambda a: torch.linalg.inv(a), {"a": A}, 2),
+    "det": case(lambda a: torch.linalg.det(a), {"a": A}, 3),
+    "slogdet.logabsdet": case(lambda a: torch.linalg.slogdet(a)[1], {"a": A}, 4),
+    "slogdet.sign": case(lambda a: torch.linalg.slogdet(a)[0] * 1.0, {"a": A}, 5),
+    "cholesky": case(lambda a: torch.linalg.cholesky(a), {"a": SPD}, 6),
+    "lu.L": case(lambda a: lu_parts(a)[1], {"a": A}, 7),
+    "lu.U": case(lambda a: lu_parts(a)[2], {"a": A}, 8),
+    "lu.P": case(lambda a: lu_parts(a)[0] + 0 * a, {"a": A}, 9),
+    "triangularSolve.upper": case(lambda a, b: torch.linalg.solve_triangular(a, b, upper=True), {"a": A, "b": B}, 10),
+    "triangularSolve.lower.unit": case(lambda a, b: torch.linalg.solve_triangular(a, b, upper=False, unitriangular=True), {"a": A, "b": B}, 11),
+    "triangularSolve.upper.transpose": case(lambda a, b: torch.linalg.solve_triangular(a.transpose(-2, -1), b, upper=False), {"a": A, "b": B}, 12),
+    "trace": case(lambda a: torch.diagonal(a, dim1=-2, dim2=-1).sum(-1), {"a": A}, 13),
+    "diagonal.1": case(lambda a: torch.diagonal(a, offset=1, dim1=-2, dim2=-1), {"a": A}, 14),
+    "tril.-1": case(lambda a: torch.tril(a, -1), {"a": A}, 15),
+    "triu.1": case(lambda a: torch.triu(a, 1), {"a": A}, 16),
+}
+
+path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "linalg.json")
+with open(path, "w") as f:
+    json.dump({"generator": f"torch {torch.__version__}, test/golden/linalg.py", "cases": cases}, f, indent=1)
+    f.write("\n")
+print(f"wrote {path}")
