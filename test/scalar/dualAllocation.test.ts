@@ -1,0 +1,46 @@
+/**
+ * Dual ops stay small enough for V8 to inline them into a user's loop and keep the duals that do not
+ * leave an iteration in registers (scalar replacement). Measured as young-generation bytes per loop
+ * iteration once the loop is optimised, never as time: a check that V8 can see through the ops
+ * (an `instanceof Dual` or `!= null` operand check made every dual of the loop an allocation).
+ */
+import v8 from "node:v8";
+import vm from "node:vm";
+import { describe, expect, it } from "vitest";
+import { Dual } from "../../src/scalar/dual.js";
+
+v8.setFlagsFromString("--expose-gc");
+const gc = vm.runInNewContext("gc") as () => void;
+
+/** The benchmark's loop (bench/chain.ts `chainDual`): Σ sin(xᵢ)·xᵢ₊₁ + xᵢ² along (1, …, 1). */
+function chainDual(x: Float64Array): number {
+  let acc = Dual.constant(0);
+  let xi = Dual.variable(x[0]);
+  for (let i = 0; i < x.length - 1; i++) {
+    const next = Dual.variable(x[i + 1]);
+    acc = acc.add(xi.sin().mul(next).add(xi.mul(xi)));
+    xi = next;
+  }
+  return acc.dx;
+}
+
+function newSpaceBytes(): number {
+  return (v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space") as v8.HeapSpaceInfo).space_used_size;
+}
+
+describe("Dual in a loop", () => {
+  it("allocates only the duals carried from one iteration to the next (acc, xᵢ₊₁), not the six of each iteration", () => {
+    // Small enough that one call never fills the young generation (a scavenge would hide bytes).
+    const x = new Float64Array(1000).map((_, i) => Math.sin(i));
+    for (let round = 0; round < 300; round++) chainDual(x);
+    const perElement: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      gc();
+      const before = newSpaceBytes();
+      chainDual(x);
+      perElement.push((newSpaceBytes() - before) / x.length);
+    }
+    // Two carried duals, each an object and two heap numbers: ~160 bytes. Every dual allocated: ~1100.
+    expect(Math.min(...perElement)).toBeLessThan(400);
+  });
+});
