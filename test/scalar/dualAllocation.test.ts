@@ -10,7 +10,9 @@ import { describe, expect, it } from "vitest";
 import { Dual } from "../../src/scalar/dual.js";
 
 v8.setFlagsFromString("--expose-gc");
+v8.setFlagsFromString("--allow-natives-syntax");
 const gc = vm.runInNewContext("gc") as () => void;
+const haveSameMap = new Function("a", "b", "return %HaveSameMap(a, b)") as (a: object, b: object) => boolean;
 
 /** The benchmark's loop (bench/chain.ts `chainDual`): Σ sin(xᵢ)·xᵢ₊₁ + xᵢ² along (1, …, 1). */
 function chainDual(x: Float64Array): number {
@@ -42,5 +44,12 @@ describe("Dual in a loop", () => {
     }
     // Two carried duals, each an object and two heap numbers: ~160 bytes. Every dual allocated: ~1100.
     expect(Math.min(...perElement)).toBeLessThan(400);
+  });
+
+  it("has one hidden class however a dual is made (the public constructor, Dual.variable, an op), so the ops' reads stay monomorphic", () => {
+    const fromOp = Dual.variable(1).add(2);
+    expect(haveSameMap(new Dual(1, 2, 3), fromOp)).toBe(true);
+    expect(haveSameMap(new Dual(1, 2), fromOp)).toBe(true);
+    expect(haveSameMap(Dual.constant(1), fromOp)).toBe(true);
   });
 });
