@@ -56,25 +56,25 @@ export class Dual implements Numeric<Dual> {
   // (kept in registers instead of allocated). Locals instead of repeated property reads and the
   // small `isDualOf` keep four of them, `sin` and `Dual.variable` within one loop's budget.
   add(b: Dual | number): Dual {
+    if (typeof b === "number") return shifted(this, b);
     const t = this.tag;
-    if (typeof b === "number") return new Trusted(this.x + b, this.dx, t);
     if (isDualOf(b, t)) return new Trusted(this.x + b.x, this.dx + b.dx, t);
-    return checked("add", this, b);
+    return mixedTags("add", this, b);
   }
 
   sub(b: Dual | number): Dual {
+    if (typeof b === "number") return shifted(this, -b);
     const t = this.tag;
-    if (typeof b === "number") return new Trusted(this.x - b, this.dx, t);
     if (isDualOf(b, t)) return new Trusted(this.x - b.x, this.dx - b.dx, t);
-    return checked("sub", this, b);
+    return mixedTags("sub", this, b);
   }
 
   mul(b: Dual | number): Dual {
+    if (typeof b === "number") return scaled(this, b);
+    const t = this.tag;
+    if (!isDualOf(b, t)) return mixedTags("mul", this, b);
     const x = this.x;
     const dx = this.dx;
-    const t = this.tag;
-    if (typeof b === "number") return new Trusted(x * b, dx === 0 ? 0 : dx * b, t);
-    if (!isDualOf(b, t)) return checked("mul", this, b);
     const y = b.x;
     const dy = b.dx;
     return new Trusted(x * y, (dx === 0 ? 0 : dx * y) + (dy === 0 ? 0 : dy * x), t);
@@ -90,7 +90,7 @@ export class Dual implements Numeric<Dual> {
       y = this.x / b.x;
       // d (a/b) = da/b − (a/b)·db/b
       dy = (this.dx === 0 ? 0 : this.dx / b.x) + (b.dx === 0 ? 0 : -b.dx * (y / b.x));
-    } else return checked("div", this, b);
+    } else return mixedTags("div", this, b);
     return new Trusted(y, dy, this.tag);
   }
 
@@ -137,7 +137,9 @@ export class Dual implements Numeric<Dual> {
     return unary(unaryRules.log2, this);
   }
   sin(): Dual {
-    return new Trusted(Math.sin(this.x), this.dx === 0 ? 0 : this.dx * Math.cos(this.x), this.tag);
+    const x = this.x;
+    const dx = this.dx;
+    return new Trusted(Math.sin(x), dx === 0 ? 0 : dx * Math.cos(x), this.tag);
   }
   cos(): Dual {
     return new Trusted(Math.cos(this.x), this.dx === 0 ? 0 : -this.dx * Math.sin(this.x), this.tag);
@@ -227,6 +229,24 @@ function isDualOf(b: Dual | null | undefined, tag: number): b is Dual {
   return b?.tag === tag && typeof b.x === "number" && typeof b.dx === "number";
 }
 
+/**
+ * `checked` (taggedDual.ts) behind a local function: every read of an imported binding carries a
+ * check that its module has loaded (7 bytes of bytecode), and the ops must stay small (see `add`).
+ */
+function mixedTags(op: BinaryOp, a: Dual, b: unknown): Dual {
+  return checked(op, a, b);
+}
+
+// A number operand in its own function: a call that a loop never makes is not inlined, so it costs the
+// op a few bytes of the budget instead of the whole branch.
+function shifted(a: Dual, b: number): Dual {
+  return new Trusted(a.x + b, a.dx, a.tag);
+}
+
+function scaled(a: Dual, b: number): Dual {
+  return new Trusted(a.x * b, a.dx === 0 ? 0 : a.dx * b, a.tag);
+}
+
 function unary(rule: UnaryRule, a: Dual): Dual {
   const y = rule.primal(a.x);
   return new Trusted(y, a.dx === 0 ? 0 : a.dx * rule.df(numberScalar, a.x, y), a.tag);
@@ -242,7 +262,7 @@ function binary(op: BinaryOp, rule: BinaryRule, a: Dual, b: Dual | number): Dual
     bx = b.x;
     bdx = b.dx;
   } else {
-    return checked(op, a, b);
+    return mixedTags(op, a, b);
   }
   const y = rule.primal(a.x, bx);
   const fromA = a.dx === 0 ? 0 : a.dx * rule.da(numberScalar, a.x, bx, y);
