@@ -98,6 +98,10 @@ function matmulRule(args: BatchArgs<undefined>): Tensor {
     const lead = args.batched[i] ? [x.shape[0]] : [];
     return reshape(x, i === 0 ? [...lead, 1, x.shape[x.shape.length - 1]] : [...lead, x.shape[x.shape.length - 1], 1]);
   });
+  // Examples times one matrix (a layer's weights): the batch folds into a's rows, one large product.
+  if (args.batched[0] && !args.batched[1] && a.shape.length === 3 && b.shape.length === 2) {
+    return reshape(bind(args.primitive, [reshape(a, [a.shape[0] * a.shape[1], a.shape[2]]), b], args.params), [args.size, ...args.type.shape]);
+  }
   const rank = Math.max(a.shape.length - (args.batched[0] ? 1 : 0), b.shape.length - (args.batched[1] ? 1 : 0));
   const y = bind(args.primitive, [args.batched[0] ? toRank(a, rank) : a, args.batched[1] ? toRank(b, rank) : b], args.params);
   return reshape(y, [args.size, ...args.type.shape]);
