@@ -100,6 +100,11 @@ describe("vmap: errors name vmap and the argument", () => {
     expect(thrown(() => vmap(f, { inAxes: 0.5 })).details).toMatchObject({ op: "vmap", argument: "inAxes" });
     expect(thrown(() => vmap(f, { inAxes: [0] })(r([3]), r([3]))).details).toMatchObject({ op: "vmap", argument: "inAxes" });
   });
+  it("refuses reading an example's values, naming vmap", () => {
+    const e = thrown(() => vmap((x: Tensor) => x.item())(r([3])));
+    expect(e.code).toBe("UnsupportedOp");
+    expect(e.message).toContain("inside vmap");
+  });
   it("needs axisSize when nothing is batched, and outAxes null only for unbatched outputs", () => {
     expect(thrown(() => vmap(f, { inAxes: null })(r([3]), r([3]))).details).toMatchObject({ op: "vmap", argument: "axisSize" });
     expect(values(vmap(f, { inAxes: null, axisSize: 2 })(r([1]), ops.zeros([1], { dtype: "float64" })))).toHaveLength(2);

@@ -6,7 +6,7 @@
  * primitive added without a batching rule is a compile error; this test checks that each rule is right.
  */
 import { describe, expect, it } from "vitest";
-import { isFloat, mul, stack, vmap, type Tensor } from "../../src/tensor/index.js";
+import { isFloat, mul, stack, trace, vmap, type Tensor } from "../../src/tensor/index.js";
 import { batchRules } from "../../src/tensor/interpreters/batchRules.js";
 import { primitives } from "../../src/tensor/primitives/registry.js";
 import { expectAllClose } from "../support/allclose.js";
@@ -23,6 +23,9 @@ function expectSame(actual: unknown, expected: Tensor, what: string): void {
   expectAllClose(Array.from(t.data()), Array.from(expected.data()), 1e-9, 1e-12, what);
 }
 
+/** Cases whose rule loops over the examples (a batched conv kernel: no grouped convolution yet). */
+const LOOPS = new Set<string>(["conv2d", "conv2dInputGrad", "conv2dWeightGrad"]);
+
 describe("vmap of every primitive", () => {
   it("has a rule for every registered primitive", () => {
     expect(Object.keys(batchRules).sort()).toEqual(Object.keys(primitives).sort());
@@ -33,6 +36,11 @@ describe("vmap of every primitive", () => {
       const examples = inputs.map(examplesOf);
       const expected = stack(FACTORS.map((_, b) => f(...examples.map((e) => e[b])) as Tensor));
       expectSame(vmap(f)(...examples.map((e) => stack(e))), expected, name);
+    });
+
+    it(`${name}: ${LOOPS.has(name) ? "loops over the examples" : "vectorised: its program does not grow with the batch"}`, () => {
+      const equations = (size: number) => trace(vmap(f))(...inputs.map((x) => stack(examplesOf(x).slice(0, size)))).equations.length;
+      expect(equations(3) > equations(2)).toBe(LOOPS.has(name));
     });
 
     it(`${name}: batch axis last on the first argument, the others unbatched`, () => {

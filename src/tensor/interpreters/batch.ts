@@ -46,7 +46,7 @@ export class BatchLevel {
   /** The logical tensor (one example) of a physical value with the batch axis first. */
   logical(physical: Tensor): Tensor {
     const t = this.blank({ shape: physical.shape.slice(1), dtype: physical.dtype }, physical.device);
-    markAbstract(t);
+    markAbstract(t, true);
     this.physical.set(t, physical);
     return t;
   }
@@ -61,7 +61,7 @@ export class BatchLevel {
     const p = this.physical.get(from);
     if (p === undefined) return;
     this.physical.set(to, p.detach());
-    markAbstract(to);
+    markAbstract(to, true);
   }
 }
 
