@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { jit } from "../../src/jit/index.js";
 import * as ops from "../../src/tensor/index.js";
-import { grad, jvp, stack, vmap, type Tensor } from "../../src/tensor/index.js";
+import { checkpoint, customVjp, grad, hessian, jvp, stack, vmap, type Tensor } from "../../src/tensor/index.js";
 import { expectAllClose } from "../support/allclose.js";
 import { errorCode, thrown } from "../support/errorCode.js";
 
@@ -137,6 +137,23 @@ describe("vmap composes with grad, jvp and jit", () => {
     const expected = stack(rows(x).map((e, i) => jvp(f, [e], [rows(t)[i]])[1]));
     close(jvp(vmap(f), [x], [t])[1], expected, "jvp(vmap)");
     close(vmap((e: Tensor, te: Tensor) => jvp(f, [e], [te])[1])(x, t), expected, "vmap(jvp)");
+  });
+
+  it("vmap(hessian(f)) is each example's Hessian", () => {
+    const f = (x: Tensor) => ops.sum(ops.mul(ops.sin(x), x));
+    const x = r([4, 3]);
+    close(vmap(hessian(f))(x), stack(rows(x).map((e) => hessian(f)(e))), "hessian");
+  });
+
+  it("customVjp and checkpoint inside vmap(grad) use each example's own rule and residuals", () => {
+    const square = customVjp(
+      (x: Tensor) => ops.mul(x, x),
+      (x: Tensor) => [ops.mul(x, x), x] as const,
+      (x: Tensor, gy: Tensor) => [ops.mul(ops.mul(x, 2), gy)],
+    );
+    const x = r([4, 3]);
+    close(vmap(grad((e: Tensor) => ops.sum(square(e))))(x), ops.mul(x, 2), "customVjp");
+    close(vmap(grad((e: Tensor) => ops.sum(checkpoint(ops.sin)(e))))(x), ops.cos(x), "checkpoint");
   });
 
   it("jit(vmap(f)) and vmap(jit(f)) equal vmap(f)", () => {

@@ -53,7 +53,8 @@ function loop<P>({ primitive, inputs, batched, params, size }: BatchArgs<P>): Te
   const outs: Tensor[] = [];
   for (let b = 0; b < size; b++) {
     const example = inputs.map((x, i) => (batched[i] ? slice(x, [b]) : x));
-    const y = bind(primitive, example, params);
+    // Params of its own for each example: customVjp's keep the residuals its forward computed.
+    const y = bind(primitive, example, typeof params === "object" && params !== null ? { ...params } : params);
     outs.push(reshape(y, [1, ...y.shape]));
   }
   return concat(outs, 0);
