@@ -107,13 +107,15 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
   }
   const type = prim.abstract(inputs, params);
   // Under vmap, a batched input's primitive runs on the batch and its output is the logical example.
-  const output = batchPrimitive(prim, inputs, params, type) ?? evaluate(prim, inputs, params, type, device);
+  const batched = batchPrimitive(prim, inputs, params, type);
+  const output = batched?.output ?? evaluate(prim, inputs, params, type, device);
   if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     output.requiresGrad = true;
     output.node = new Node(prim as Primitive<unknown>, inputs, params, output);
   }
   if (activeLevels().length > 0) {
-    propagateTangents(prim, inputs, params, output, (name) => new AdError("MissingDerivative", `${name} has no JVP rule`, { op: name }));
+    const missing = (name: string) => new AdError("MissingDerivative", `${name} has no JVP rule`, { op: name });
+    propagateTangents(prim, inputs, params, output, missing, batched?.level.outerJvpLevels ?? 0);
   }
   return output;
 }

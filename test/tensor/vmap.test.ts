@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { jit } from "../../src/jit/index.js";
 import * as ops from "../../src/tensor/index.js";
-import { checkpoint, customVjp, grad, hessian, jvp, stack, vmap, type Tensor } from "../../src/tensor/index.js";
+import { checkpoint, customJvp, customVjp, grad, hessian, jvp, stack, vmap, type Tensor } from "../../src/tensor/index.js";
 import { expectAllClose } from "../support/allclose.js";
 import { errorCode, thrown } from "../support/errorCode.js";
 
@@ -154,6 +154,28 @@ describe("vmap composes with grad, jvp and jit", () => {
     const x = r([4, 3]);
     close(vmap(grad((e: Tensor) => ops.sum(square(e))))(x), ops.mul(x, 2), "customVjp");
     close(vmap(grad((e: Tensor) => ops.sum(checkpoint(ops.sin)(e))))(x), ops.cos(x), "checkpoint");
+  });
+
+  it("a transform outside vmap differentiates the batch once, through a closure too", () => {
+    const xs3 = r([3, 2]);
+    const p = r([2]);
+    const dp = r([2]);
+    let rules = 0;
+    const times = customJvp(
+      (a: Tensor, b: Tensor) => ops.mul(a, b),
+      ([a, b], [da]) => {
+        rules++;
+        return ops.mul(da ?? ops.zeros([2], { dtype: "float64" }), b);
+      },
+    );
+    const [, tangent] = jvp((q: Tensor) => vmap((x: Tensor) => times(ops.sin(q), x))(xs3), [p], [dp]);
+    close(tangent, ops.mul(ops.mul(ops.cos(p), dp), xs3), "jvp through a closure");
+    // One rule call per example (the batch's own primitives), none for the logical example.
+    expect(rules).toBe(3);
+    const metaLoss = (q: Tensor) => ops.sum(vmap((x: Tensor) => grad((u: Tensor) => ops.sum(ops.sin(ops.mul(u, x))))(q) as Tensor)(xs3));
+    const looped = (q: Tensor) =>
+      rows(xs3).reduce((acc: Tensor, x) => ops.add(acc, ops.sum(grad((u: Tensor) => ops.sum(ops.sin(ops.mul(u, x))))(q) as Tensor)), ops.zeros([], { dtype: "float64" }));
+    close(grad(metaLoss)(p), grad(looped)(p), "grad of per-example gradients");
   });
 
   it("jit(vmap(f)) and vmap(jit(f)) equal vmap(f)", () => {

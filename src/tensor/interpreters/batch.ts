@@ -11,6 +11,7 @@
  * (whose `detach` calls in here), so importing either would cycle.
  */
 import { AdError } from "../../errors.js";
+import { activeLevels } from "../autograd/forward.js";
 import type { Device } from "../../backends/device.js";
 import type { AbstractValue, Primitive } from "../primitive.js";
 import { formatShape, sameShape } from "../shape.js";
@@ -35,6 +36,11 @@ export type BatchRule<P> = (args: BatchArgs<P>) => Tensor;
 /** One active `vmap`: its batch size and the physical value behind each of its logical tensors. */
 export class BatchLevel {
   private readonly physical = new WeakMap<Tensor, Tensor>();
+  /**
+   * The jvp levels opened outside this vmap: they see the physical primitives the rules apply, so a
+   * logical output needs no tangent of theirs (computing one would only repeat the work on the batch).
+   */
+  readonly outerJvpLevels = activeLevels().length;
 
   constructor(
     readonly size: number,
@@ -89,9 +95,9 @@ export function aliasBatched(from: Tensor, to: Tensor): void {
 /**
  * Called by `bind` once the abstract rule accepted the (logical) inputs: where the innermost level
  * that knows one of the inputs exists, its rule computes the batch and the logical output is
- * returned; otherwise undefined (nothing is batched, evaluate as usual).
+ * returned with that level; otherwise undefined (nothing is batched, evaluate as usual).
  */
-export function batchPrimitive<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P, type: AbstractValue): Tensor | undefined {
+export function batchPrimitive<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P, type: AbstractValue): { output: Tensor; level: BatchLevel } | undefined {
   for (let i = levels.length - 1; i >= 0; i--) {
     const level = levels[i];
     const physical = inputs.map((x) => level.physicalOf(x));
@@ -111,7 +117,7 @@ export function batchPrimitive<P>(prim: Primitive<P>, inputs: readonly Tensor[],
         shapes: [[...out.shape], expected],
       });
     }
-    return level.logical(out);
+    return { output: level.logical(out), level };
   }
   return undefined;
 }
