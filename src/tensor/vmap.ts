@@ -29,12 +29,13 @@ export interface VmapOptions {
   readonly axisSize?: number;
 }
 
-/** A tensor type with its static shape forgotten (vmap changes shapes). */
-type Widened<T> = T extends Tensor ? Tensor : T extends readonly unknown[] ? { [K in keyof T]: Widened<T[K]> } : T;
+/** A tensor type with its static shape forgotten (vmap changes shapes); one level, so recursive trees stay as they are. */
+type Widened<T> = T extends Tensor ? Tensor : T;
+type WidenedAll<T extends readonly unknown[]> = { [K in keyof T]: Widened<T[K]> };
 
 const op = "vmap";
 
-export function vmap<F extends (...args: never[]) => unknown>(f: F, options?: VmapOptions): (...args: Widened<Parameters<F>>) => Widened<ReturnType<F>> {
+export function vmap<F extends (...args: never[]) => unknown>(f: F, options?: VmapOptions): (...args: WidenedAll<Parameters<F>>) => Widened<ReturnType<F>> {
   const fn = expectFunction(op, "f", f) as (...args: unknown[]) => unknown;
   const o = expectOptions<VmapOptions>(op, options, ["inAxes", "outAxes", "axisSize"]);
   const inAxes = axesOption("inAxes", o.inAxes);
