@@ -61,6 +61,12 @@ describe("vmap: axes and pytrees", () => {
     expect(one.shape).toEqual([4, 2]);
   });
 
+  it("runs an empty batch, looping rules included", () => {
+    const x = ops.zeros([0, 3], { dtype: "float64" });
+    expect(vmap((e: Tensor) => ops.sum(ops.sin(e)))(x).shape).toEqual([0]);
+    expect(vmap(checkpoint(ops.sin))(x).shape).toEqual([0, 3]);
+  });
+
   it("nests: vmap(vmap(f)) is the outer product of two batches", () => {
     const a = r([3]);
     const b = r([4]);

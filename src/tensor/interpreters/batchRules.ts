@@ -10,6 +10,7 @@
  */
 import type { Primitive } from "../primitive.js";
 import { bind } from "../primitive.js";
+import { zeros } from "../creation.js";
 import { concat } from "../primitives/join.js";
 import { expand } from "../primitives/reduce.js";
 import { reshape, slice } from "../primitives/shape.js";
@@ -49,7 +50,9 @@ function unary<P>({ primitive, inputs, params }: BatchArgs<P>): Tensor {
 }
 
 /** Every example on its own, stacked: correct for any primitive, used where nothing better exists. */
-function loop<P>({ primitive, inputs, batched, params, size }: BatchArgs<P>): Tensor {
+function loop<P>({ primitive, inputs, batched, params, size, type }: BatchArgs<P>): Tensor {
+  // An empty batch has no example to run: its output is empty, on the inputs' device.
+  if (size === 0) return zeros([0, ...type.shape], { dtype: type.dtype, device: inputs[0]?.device });
   const outs: Tensor[] = [];
   for (let b = 0; b < size; b++) {
     const example = inputs.map((x, i) => (batched[i] ? slice(x, [b]) : x));
