@@ -1,0 +1,100 @@
+/// <reference types="@webgpu/types" />
+/**
+ * The WebGPU device: `webgpuDevice(handle)` makes a `Device` of an `initWebGPU` handle, for
+ * `registerDevice`; after that tensors go there with `x.to("webgpu")` or `{ device: "webgpu" }`.
+ * Its buffers are GPU buffers (opaque to the host: `GPUData`), read only asynchronously (`await
+ * t.read()`; `data()`/`item()` are `UnsupportedOp`), freed by `dispose()` at once or when garbage
+ * collected. Its kernels: the elementwise expressions, `where`, the reductions, row-major copies
+ * and strided writes, and the tiled float32 matmul; every other kernel throws, which the engine
+ * reports as `UnsupportedOp` naming the primitive and the device.
+ */
+import type { Backend } from "../backend.js";
+import { isStorage, type DeviceBuffer } from "../buffer.js";
+import type { Device } from "../device.js";
+import type { View } from "../view.js";
+import { GPUBuffers, type GPUData } from "./buffers.js";
+import { GPUCopy } from "./copy.js";
+import { Dispatcher } from "./dispatch.js";
+import { GPUElementwise, type GPUView } from "./elementwise.js";
+import { checkAlive, type WebGPUHandle } from "./init.js";
+import { GPUMatmul } from "./matmul.js";
+import { GPUReduce } from "./reduce.js";
+
+/** A device on a GPU, with what a test or a benchmark may want to look at. */
+export interface WebGPUDevice extends Device {
+  readonly handle: WebGPUHandle;
+  readonly buffers: GPUBuffers;
+  readonly dispatcher: Dispatcher;
+}
+
+/** The kernels that are not on the GPU yet: each throws, naming itself (`bind` names the primitive). */
+const NOT_YET = [
+  "conv2d",
+  "conv2dInputGrad",
+  "conv2dWeightGrad",
+  "gather",
+  "scatterAdd",
+  "oneHot",
+  "cumsum",
+  "tieShare",
+  "prodOthers",
+  "argExtreme",
+  "concat",
+  "pad",
+  "maxPool2dArgmax",
+  "gatherPlanes",
+  "scatterPlanes",
+] as const;
+
+function notYet(kernel: string): () => never {
+  return () => {
+    throw new Error(`the ${kernel} kernel is not on the GPU yet`);
+  };
+}
+
+/** A device (named `name`, "webgpu" by default) running on `handle`'s GPU. */
+export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevice {
+  const buffers = new GPUBuffers(handle);
+  const dispatcher = new Dispatcher(buffers);
+  const elementwise = new GPUElementwise(buffers, dispatcher);
+  const reduce = new GPUReduce(buffers, dispatcher);
+  const matmul = new GPUMatmul(buffers, dispatcher);
+  const copy = new GPUCopy(buffers, dispatcher);
+  const kernels: Backend = {
+    name,
+    ...(Object.fromEntries(NOT_YET.map((k) => [k, notYet(k)])) as Record<(typeof NOT_YET)[number], () => never>),
+    matmul: (a, b, batch, dtype) => matmul.matmul(gpu(a), gpu(b), batch, dtype),
+    reduce: (op, x, axes, keepDims, dtype) => reduce.reduce(op, gpu(x), axes, keepDims, dtype),
+    unary: (op, x, dtype) => elementwise.unary(op, gpu(x), dtype),
+    binary: (op, a, b, shape, dtype) => elementwise.binary(op, gpu(a), gpu(b), shape, dtype),
+    where: (cond, a, b, shape) => elementwise.where(gpu(cond), gpu(a), gpu(b), shape),
+    copy: (v) => elementwise.unary("convert", gpu(v), v.dtype),
+    copyInto: (target, source) => copy.copyInto(gpu(target), gpu(source)),
+  };
+  const own = (buffer: DeviceBuffer, op: string): GPUData => (isStorage(buffer) ? buffers.write(buffer, op) : (buffer as GPUData));
+  return {
+    name,
+    kind: "webgpu",
+    handle,
+    buffers,
+    dispatcher,
+    kernels,
+    write: (data) => buffers.write(data, `${name}.write`),
+    // Host memory a primitive made (a constant) is uploaded; a kernel's GPU output is this device's already.
+    adopt: (buffer) => own(buffer, `${name}.adopt`),
+    free: (buffer) => {
+      if (!isStorage(buffer)) buffers.free(buffer as GPUData);
+    },
+    read: (buffer) => buffers.read(buffer as GPUData, `${name}.read`),
+    run: (op, kernel) => {
+      checkAlive(handle, op);
+      return kernel();
+    },
+  };
+}
+
+/** A view of this device's buffer as the GPU kernels take it (bind keeps other devices' buffers out). */
+function gpu(v: View): GPUView {
+  if (isStorage(v.storage)) throw new Error("a host buffer reached a GPU kernel");
+  return v as GPUView;
+}

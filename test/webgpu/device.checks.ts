@@ -1,0 +1,145 @@
+/**
+ * Run in a child process by device.test.ts: the "webgpu" device end to end through the tensor API —
+ * creation and `to`, asynchronous reads, copies and strided writes, the tiled matmul (odd sizes past
+ * a tile, batched, broadcast, transposed operands), backward of sum(relu(x·w + b)) against the cpu,
+ * `dispose` freeing GPU memory, float64 and the kernels not on the GPU refused with `UnsupportedOp`.
+ * Prints one JSON line: { adapter, checked, failures, errors }.
+ */
+import { AdError } from "../../src/errors.js";
+import * as ops from "../../src/tensor/index.js";
+import type { Tensor } from "../../src/tensor/index.js";
+import { initWebGPU, webgpuDevice } from "../../src/backends/webgpu/index.js";
+
+const handle = await initWebGPU();
+const errors: string[] = [];
+handle.device.addEventListener("uncapturederror", (e) => errors.push((e as GPUUncapturedErrorEvent).error.message));
+const gpu = ops.registerDevice(webgpuDevice(handle)) as ReturnType<typeof webgpuDevice>;
+const failures: string[] = [];
+let checked = 0;
+const g = ops.rng(15);
+
+/** got against want (the cpu's), within float32 rounding of a sum of `terms` products. */
+async function compare(what: string, got: Tensor, want: Tensor, tol = 1e-5): Promise<void> {
+  checked++;
+  if (got.device !== gpu) failures.push(`${what}: on ${got.device.name}, want webgpu`);
+  if (got.shape.join() !== want.shape.join()) return void failures.push(`${what}: shape [${got.shape}], want [${want.shape}]`);
+  const [a, b] = [await got.read(), want.data()];
+  for (let i = 0; i < b.length; i++) {
+    if (!(Math.abs(a[i] - b[i]) <= tol * (1 + Math.abs(b[i])))) return void failures.push(`${what}: element ${i} is ${a[i]}, want ${b[i]}`);
+  }
+}
+
+function refused(what: string, f: () => unknown, details: Record<string, unknown>): void {
+  checked++;
+  try {
+    f();
+    failures.push(`${what}: did not throw`);
+  } catch (error) {
+    if (!(error instanceof AdError) || error.code !== "UnsupportedOp") return void failures.push(`${what}: threw ${String(error)}, want UnsupportedOp`);
+    for (const [k, v] of Object.entries(details)) if (error.details[k] !== v) failures.push(`${what}: details.${k} is ${String(error.details[k])}, want ${String(v)}`);
+  }
+}
+
+const onGPU = (t: Tensor) => t.to("webgpu");
+
+// Creation and reads.
+const created = ops.tensor(
+  [
+    [1, 2, 3],
+    [4, 5, 6],
+  ],
+  { device: "webgpu" },
+);
+await compare(
+  "tensor({ device })",
+  created,
+  ops.tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]),
+);
+await compare("ones({ device }) int32", ops.ones([3], { device: "webgpu", dtype: "int32" }), ops.ones([3], { dtype: "int32" }), 0);
+refused("data() on the GPU", () => created.data(), { op: "Tensor.data", device: "webgpu" });
+refused("item() on the GPU", () => ops.sum(created).item(), { op: "Tensor.item", device: "webgpu" });
+refused("float64 on the GPU", () => ops.zeros([2], { dtype: "float64", device: "webgpu" }), { device: "webgpu" });
+refused("a kernel not on the GPU yet", () => ops.cumsum(created, 1), { op: "cumsum", device: "webgpu" });
+
+// Copies: a transpose made contiguous, a strided write (assign into a slice), the slice's VJP.
+const h = ops.randn([4, 5], { rng: g });
+await compare("contiguous of a transpose", ops.contiguous(onGPU(h).transpose()), ops.contiguous(h.transpose()), 0);
+const target = onGPU(ops.zeros([4, 5]));
+ops
+  .slice(target, [
+    [1, 3],
+    [0, 5, 2],
+  ])
+  .assign(onGPU(ops.full([2, 3], 7)));
+const want = ops.zeros([4, 5]);
+ops
+  .slice(want, [
+    [1, 3],
+    [0, 5, 2],
+  ])
+  .assign(ops.full([2, 3], 7));
+await compare("assign into a strided slice", target, want, 0);
+const sliced = (x: Tensor) => ops.grad((u: Tensor) => ops.sum(ops.mul(ops.slice(u, [[1, 3], null]), 3)))(x) as Tensor;
+await compare("grad of a slice (unslice)", sliced(onGPU(h)), sliced(h), 0);
+
+// Matmul: past a tile, batched, broadcast, transposed operands read through their strides.
+for (const [as, bs] of [
+  [
+    [5, 7],
+    [7, 3],
+  ],
+  [
+    [17, 33],
+    [33, 20],
+  ],
+  [
+    [2, 3, 4],
+    [4, 5],
+  ],
+  [
+    [2, 1, 3, 4],
+    [3, 4, 2],
+  ],
+  [
+    [1, 0],
+    [0, 3],
+  ],
+] as const) {
+  const a = ops.randn([...as], { rng: g });
+  const b = ops.randn([...bs], { rng: g });
+  await compare(`matmul [${as}]·[${bs}]`, ops.matmul(onGPU(a), onGPU(b)), ops.matmul(a, b));
+}
+const at = ops.randn([20, 17], { rng: g });
+const bt = ops.randn([9, 20], { rng: g });
+await compare("matmul of transposed operands", ops.matmul(onGPU(at).transpose(), onGPU(bt).transpose()), ops.matmul(at.transpose(), bt.transpose()));
+refused("int32 matmul", () => ops.matmul(ops.ones([2, 2], { dtype: "int32", device: "webgpu" }), ops.ones([2, 2], { dtype: "int32", device: "webgpu" })), {
+  op: "matmul",
+  device: "webgpu",
+});
+
+// Backward on the GPU: grad of sum(relu(x·w + b)) against the cpu's, for every input.
+const x = ops.randn([6, 5], { rng: g });
+const w = ops.randn([5, 4], { rng: g });
+const b = ops.randn([4], { rng: g });
+const loss = (xs: Tensor[]) => ops.sum(ops.relu(ops.add(ops.matmul(xs[0], xs[1]), xs[2])));
+const leaves = (device: string) => [x, w, b].map((t) => ops.tensor(t.data(), { shape: [...t.shape], device, requiresGrad: true }));
+const [onCpu, onDev] = [leaves("cpu"), leaves("webgpu")];
+loss(onCpu).backward();
+loss(onDev).backward();
+for (const [i, name] of ["x", "w", "b"].entries()) await compare(`grad of sum(relu(x·w + b)) wrt ${name}`, onDev[i].grad!, onCpu[i].grad!);
+
+// dispose frees the GPU buffer at once.
+const before = gpu.buffers.allocatedBytes;
+const big = ops.zeros([1024], { device: "webgpu" });
+const during = gpu.buffers.allocatedBytes;
+big.dispose();
+checked++;
+if (during - before !== 4096 || gpu.buffers.allocatedBytes !== before) failures.push(`dispose: ${before} → ${during} → ${gpu.buffers.allocatedBytes} bytes, want +4096 then back`);
+
+await handle.device.queue.onSubmittedWorkDone();
+const { vendor, architecture, description } = handle.adapter;
+console.log(JSON.stringify({ adapter: { vendor, architecture, description }, checked, failures, errors }));
+process.exit(0);
