@@ -33,6 +33,9 @@ export { trimMemory } from "./wasm/runtime.js";
 
 export type BackendName = "cpu" | "wasm";
 
+/** A host kernel's signature with a buffer of any device in and out (what another device implements). */
+type OnDevice<F> = F extends (...args: infer A) => Storage ? (...args: A) => DeviceBuffer : never;
+
 /**
  * The kernels a backend provides (the primitives call these). Each takes views of its device's
  * buffers and returns a fresh buffer of that device (a typed array on the host, a GPU buffer's handle
@@ -49,12 +52,12 @@ export interface Backend {
   gather: typeof cpuGather.gather;
   scatterAdd: typeof cpuGather.scatterAdd;
   oneHot: typeof cpuGather.oneHot;
-  cumsum: typeof cpuGroups.cumsum;
+  cumsum: OnDevice<typeof cpuGroups.cumsum>;
   tieShare: typeof cpuGroups.tieShare;
   prodOthers: typeof cpuGroups.prodOthers;
   argExtreme: typeof cpuGroups.argExtreme;
-  concat: typeof cpuJoin.concat;
-  pad: typeof cpuJoin.pad;
+  concat: OnDevice<typeof cpuJoin.concat>;
+  pad: OnDevice<typeof cpuJoin.pad>;
   maxPool2dArgmax: typeof cpuConv.maxPool2dArgmax;
   gatherPlanes: typeof cpuConv.gatherPlanes;
   scatterPlanes: typeof cpuConv.scatterPlanes;
@@ -82,6 +85,9 @@ export interface HostBackend extends Backend {
   binary(op: BinaryOp, a: View, b: View, shape: Shape, dtype: DType): Storage;
   where(cond: View, a: View, b: View, shape: Shape): Storage;
   copy(v: View): Storage;
+  cumsum: typeof cpuGroups.cumsum;
+  concat: typeof cpuJoin.concat;
+  pad: typeof cpuJoin.pad;
 }
 
 // The routines no backend but the reference implements yet: every backend runs the reference's.

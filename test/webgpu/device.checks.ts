@@ -62,7 +62,7 @@ await compare("ones({ device }) int32", ops.ones([3], { device: "webgpu", dtype:
 refused("data() on the GPU", () => created.data(), { op: "Tensor.data", device: "webgpu" });
 refused("item() on the GPU", () => ops.sum(created).item(), { op: "Tensor.item", device: "webgpu" });
 refused("float64 on the GPU", () => ops.zeros([2], { dtype: "float64", device: "webgpu" }), { device: "webgpu" });
-refused("a kernel not on the GPU yet", () => ops.cumsum(created, 1), { op: "cumsum", device: "webgpu" });
+refused("a kernel not on the GPU yet", () => ops.argmax(created, 1), { op: "argExtreme", device: "webgpu" });
 
 // Copies: a transpose made contiguous, a strided write (assign into a slice), the slice's VJP.
 const h = ops.randn([4, 5], { rng: g });
@@ -84,6 +84,19 @@ ops
 await compare("assign into a strided slice", target, want, 0);
 const sliced = (x: Tensor) => ops.grad((u: Tensor) => ops.sum(ops.mul(ops.slice(u, [[1, 3], null]), 3)))(x) as Tensor;
 await compare("grad of a slice (unslice)", sliced(onGPU(h)), sliced(h), 0);
+
+// concat, pad, cumsum: strided inputs, a fill, int32, a scan along either axis.
+const c1 = ops.randn([5, 2], { rng: g });
+await compare("concat of a transpose and a block", ops.concat([onGPU(h).transpose(), onGPU(c1)], 1), ops.concat([h.transpose(), c1], 1), 0);
+const widths = [
+  [1, 2],
+  [0, 3],
+] as const;
+await compare("pad with a fill", ops.pad(onGPU(h).transpose(), widths, -1.5), ops.pad(h.transpose(), widths, -1.5), 0);
+const ints = ops.randint(-50, 50, [4, 6], { rng: g });
+await compare("pad int32 with 0", ops.pad(onGPU(ints), widths, 0), ops.pad(ints, widths, 0), 0);
+await compare("cumsum along axis 0 of a transpose", ops.cumsum(onGPU(h).transpose(), 0), ops.cumsum(h.transpose(), 0));
+await compare("cumsum int32 along axis 1", ops.cumsum(onGPU(ints), 1), ops.cumsum(ints, 1), 0);
 
 // Matmul: past a tile, batched, broadcast, transposed operands read through their strides.
 for (const [as, bs] of [

@@ -7,17 +7,14 @@ import type { PrimitiveName } from "../../src/tensor/primitives/registry.js";
  */
 export const UNSUPPORTED_ON_WEBGPU: readonly PrimitiveName[] = [
   "argExtreme",
-  "concat",
   "conv2d",
   "conv2dInputGrad",
   "conv2dWeightGrad",
-  "cumsum",
   "gather",
   "maxPool2d",
   "maxPool2dGrad",
   "maxPool2dSelect",
   "oneHot",
-  "pad",
   "prodOthers",
   "scatterAdd",
   "tieShare",

@@ -5,7 +5,7 @@
  * Its buffers are GPU buffers (opaque to the host: `GPUData`), read only asynchronously (`await
  * t.read()`; `data()`/`item()` are `UnsupportedOp`), freed by `dispose()` at once or when garbage
  * collected. Its kernels: the elementwise expressions, `where`, the reductions, row-major copies
- * and strided writes, and the tiled float32 matmul; every other kernel throws, which the engine
+ * and strided writes, concat, pad, cumsum, and the tiled float32 matmul; every other kernel throws, which the engine
  * reports as `UnsupportedOp` naming the primitive and the device.
  */
 import type { Backend } from "../backend.js";
@@ -19,6 +19,8 @@ import { GPUElementwise, type GPUView } from "./elementwise.js";
 import { checkAlive, type WebGPUHandle } from "./init.js";
 import { GPUMatmul } from "./matmul.js";
 import { GPUReduce } from "./reduce.js";
+import { GPUJoin } from "./join.js";
+import { GPUScan } from "./scan.js";
 
 /** A device on a GPU, with what a test or a benchmark may want to look at. */
 export interface WebGPUDevice extends Device {
@@ -35,12 +37,9 @@ const NOT_YET = [
   "gather",
   "scatterAdd",
   "oneHot",
-  "cumsum",
   "tieShare",
   "prodOthers",
   "argExtreme",
-  "concat",
-  "pad",
   "maxPool2dArgmax",
   "gatherPlanes",
   "scatterPlanes",
@@ -60,6 +59,8 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
   const reduce = new GPUReduce(buffers, dispatcher);
   const matmul = new GPUMatmul(buffers, dispatcher);
   const copy = new GPUCopy(buffers, dispatcher);
+  const join = new GPUJoin(buffers, copy);
+  const scan = new GPUScan(buffers, dispatcher);
   const kernels: Backend = {
     name,
     ...(Object.fromEntries(NOT_YET.map((k) => [k, notYet(k)])) as Record<(typeof NOT_YET)[number], () => never>),
@@ -70,6 +71,9 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
     where: (cond, a, b, shape) => elementwise.where(gpu(cond), gpu(a), gpu(b), shape),
     copy: (v) => elementwise.unary("convert", gpu(v), v.dtype),
     copyInto: (target, source) => copy.copyInto(gpu(target), gpu(source)),
+    concat: (inputs, axis) => join.concat(inputs.map(gpu), axis),
+    pad: (x, widths, fill) => join.pad(gpu(x), widths, fill),
+    cumsum: (x, axis) => scan.cumsum(gpu(x), axis),
   };
   const own = (buffer: DeviceBuffer, op: string): GPUData => (isStorage(buffer) ? buffers.write(buffer, op) : (buffer as GPUData));
   return {
