@@ -53,9 +53,9 @@ export interface Backend {
   scatterAdd: typeof cpuGather.scatterAdd;
   oneHot: typeof cpuGather.oneHot;
   cumsum: OnDevice<typeof cpuGroups.cumsum>;
-  tieShare: typeof cpuGroups.tieShare;
-  prodOthers: typeof cpuGroups.prodOthers;
-  argExtreme: typeof cpuGroups.argExtreme;
+  tieShare: OnDevice<typeof cpuGroups.tieShare>;
+  prodOthers: OnDevice<typeof cpuGroups.prodOthers>;
+  argExtreme: OnDevice<typeof cpuGroups.argExtreme>;
   concat: OnDevice<typeof cpuJoin.concat>;
   pad: OnDevice<typeof cpuJoin.pad>;
   maxPool2dArgmax: typeof cpuConv.maxPool2dArgmax;
@@ -86,6 +86,9 @@ export interface HostBackend extends Backend {
   where(cond: View, a: View, b: View, shape: Shape): Storage;
   copy(v: View): Storage;
   cumsum: typeof cpuGroups.cumsum;
+  tieShare: typeof cpuGroups.tieShare;
+  prodOthers: typeof cpuGroups.prodOthers;
+  argExtreme: typeof cpuGroups.argExtreme;
   concat: typeof cpuJoin.concat;
   pad: typeof cpuJoin.pad;
 }

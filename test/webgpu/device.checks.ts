@@ -62,7 +62,7 @@ await compare("ones({ device }) int32", ops.ones([3], { device: "webgpu", dtype:
 refused("data() on the GPU", () => created.data(), { op: "Tensor.data", device: "webgpu" });
 refused("item() on the GPU", () => ops.sum(created).item(), { op: "Tensor.item", device: "webgpu" });
 refused("float64 on the GPU", () => ops.zeros([2], { dtype: "float64", device: "webgpu" }), { device: "webgpu" });
-refused("a kernel not on the GPU yet", () => ops.argmax(created, 1), { op: "argExtreme", device: "webgpu" });
+refused("a kernel not on the GPU yet", () => ops.oneHot(ops.tensor([1, 0], { dtype: "int32", device: "webgpu" }), 3), { op: "oneHot", device: "webgpu" });
 
 // Copies: a transpose made contiguous, a strided write (assign into a slice), the slice's VJP.
 const h = ops.randn([4, 5], { rng: g });
@@ -97,6 +97,17 @@ const ints = ops.randint(-50, 50, [4, 6], { rng: g });
 await compare("pad int32 with 0", ops.pad(onGPU(ints), widths, 0), ops.pad(ints, widths, 0), 0);
 await compare("cumsum along axis 0 of a transpose", ops.cumsum(onGPU(h).transpose(), 0), ops.cumsum(h.transpose(), 0));
 await compare("cumsum int32 along axis 1", ops.cumsum(onGPU(ints), 1), ops.cumsum(ints, 1), 0);
+
+// The group kernels: argmax/argmin of strided and int32 views, the max (ties) and prod derivatives.
+await compare("argmin along axis 0 of a transpose", ops.argmin(onGPU(h).transpose(), 0), ops.argmin(h.transpose(), 0), 0);
+await compare("argmax int32 over both axes", ops.argmax(onGPU(ints)), ops.argmax(ints), 0);
+const tied = ops.tensor([
+  [1, 3, 3],
+  [2, 2, 0],
+]);
+const gradOf = (f: (u: Tensor) => Tensor) => (x: Tensor) => ops.grad((u: Tensor) => ops.sum(f(u)))(x) as Tensor;
+await compare("grad of max with ties (tieShare)", gradOf((u) => ops.max(u, 1))(onGPU(tied)), gradOf((u) => ops.max(u, 1))(tied), 0);
+await compare("grad of prod over both axes (prodOthers)", gradOf((u) => ops.prod(u))(onGPU(tied)), gradOf((u) => ops.prod(u))(tied));
 
 // Matmul: past a tile, batched, broadcast, transposed operands read through their strides.
 for (const [as, bs] of [

@@ -6,7 +6,6 @@ import type { PrimitiveName } from "../../src/tensor/primitives/registry.js";
  * from the GPU to another device synchronously, which needs `await t.read()`. The list only shrinks.
  */
 export const UNSUPPORTED_ON_WEBGPU: readonly PrimitiveName[] = [
-  "argExtreme",
   "conv2d",
   "conv2dInputGrad",
   "conv2dWeightGrad",
@@ -15,8 +14,6 @@ export const UNSUPPORTED_ON_WEBGPU: readonly PrimitiveName[] = [
   "maxPool2dGrad",
   "maxPool2dSelect",
   "oneHot",
-  "prodOthers",
   "scatterAdd",
-  "tieShare",
   "to",
 ];

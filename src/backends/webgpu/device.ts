@@ -5,7 +5,8 @@
  * Its buffers are GPU buffers (opaque to the host: `GPUData`), read only asynchronously (`await
  * t.read()`; `data()`/`item()` are `UnsupportedOp`), freed by `dispose()` at once or when garbage
  * collected. Its kernels: the elementwise expressions, `where`, the reductions, row-major copies
- * and strided writes, concat, pad, cumsum, and the tiled float32 matmul; every other kernel throws, which the engine
+ * and strided writes, concat, pad, cumsum, argmax/argmin and the max/min and prod derivative
+ * helpers (groups.ts), and the tiled float32 matmul; every other kernel throws, which the engine
  * reports as `UnsupportedOp` naming the primitive and the device.
  */
 import type { Backend } from "../backend.js";
@@ -20,6 +21,7 @@ import { checkAlive, type WebGPUHandle } from "./init.js";
 import { GPUMatmul } from "./matmul.js";
 import { GPUReduce } from "./reduce.js";
 import { GPUJoin } from "./join.js";
+import { GPUGroups } from "./groups.js";
 import { GPUScan } from "./scan.js";
 
 /** A device on a GPU, with what a test or a benchmark may want to look at. */
@@ -30,20 +32,7 @@ export interface WebGPUDevice extends Device {
 }
 
 /** The kernels that are not on the GPU yet: each throws, naming itself (`bind` names the primitive). */
-const NOT_YET = [
-  "conv2d",
-  "conv2dInputGrad",
-  "conv2dWeightGrad",
-  "gather",
-  "scatterAdd",
-  "oneHot",
-  "tieShare",
-  "prodOthers",
-  "argExtreme",
-  "maxPool2dArgmax",
-  "gatherPlanes",
-  "scatterPlanes",
-] as const;
+const NOT_YET = ["conv2d", "conv2dInputGrad", "conv2dWeightGrad", "gather", "scatterAdd", "oneHot", "maxPool2dArgmax", "gatherPlanes", "scatterPlanes"] as const;
 
 function notYet(kernel: string): () => never {
   return () => {
@@ -61,6 +50,7 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
   const copy = new GPUCopy(buffers, dispatcher);
   const join = new GPUJoin(buffers, copy);
   const scan = new GPUScan(buffers, dispatcher);
+  const groups = new GPUGroups(buffers, dispatcher);
   const kernels: Backend = {
     name,
     ...(Object.fromEntries(NOT_YET.map((k) => [k, notYet(k)])) as Record<(typeof NOT_YET)[number], () => never>),
@@ -74,6 +64,9 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
     concat: (inputs, axis) => join.concat(inputs.map(gpu), axis),
     pad: (x, widths, fill) => join.pad(gpu(x), widths, fill),
     cumsum: (x, axis) => scan.cumsum(gpu(x), axis),
+    argExtreme: (x, axes, extreme) => groups.argExtreme(gpu(x), axes, extreme),
+    tieShare: (x, axes, extreme) => groups.tieShare(gpu(x), axes, extreme),
+    prodOthers: (x, axes) => groups.prodOthers(gpu(x), axes),
   };
   const own = (buffer: DeviceBuffer, op: string): GPUData => (isStorage(buffer) ? buffers.write(buffer, op) : (buffer as GPUData));
   return {
