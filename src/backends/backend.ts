@@ -11,6 +11,7 @@
 import { AdError, describe } from "../errors.js";
 import type { DeviceBuffer } from "./buffer.js";
 import type { DType, Storage } from "./dtype.js";
+import type { Pair, WindowGeometry } from "./geometry.js";
 import type { Shape } from "./shape.js";
 import type { View } from "./view.js";
 import * as cpuElementwise from "./cpu/kernels/elementwise.js";
@@ -58,9 +59,11 @@ export interface Backend {
   argExtreme: OnDevice<typeof cpuGroups.argExtreme>;
   concat: OnDevice<typeof cpuJoin.concat>;
   pad: OnDevice<typeof cpuJoin.pad>;
-  maxPool2dArgmax: typeof cpuConv.maxPool2dArgmax;
-  gatherPlanes: typeof cpuConv.gatherPlanes;
-  scatterPlanes: typeof cpuConv.scatterPlanes;
+  /** The flat index (ih · W + iw) of each window's first maximum, −1 for a window of padding only: int32 [N, C, outH, outW]. */
+  maxPool2dArgmax: OnDevice<typeof cpuConv.maxPool2dArgmax>;
+  gatherPlanes: OnDevice<typeof cpuConv.gatherPlanes>;
+  /** The adjoint of `gatherPlanes`; the window (kernel, geometry) lets a device gather instead of scatter. */
+  scatterPlanes(g: View, argmax: DeviceBuffer, inH: number, inW: number, kernel: Pair, geo: WindowGeometry): DeviceBuffer;
   /** op over `axes` (normalised, sorted) into a new row-major buffer of the kept axes, in `dtype` (x's by default). */
   reduce(op: ReduceOp, x: View, axes: readonly number[], keepDims: boolean, dtype?: DType): DeviceBuffer;
   // The expressions (expressions.ts): every op of the table, on any views; a fresh row-major buffer.
@@ -85,6 +88,9 @@ export interface HostBackend extends Backend {
   binary(op: BinaryOp, a: View, b: View, shape: Shape, dtype: DType): Storage;
   where(cond: View, a: View, b: View, shape: Shape): Storage;
   copy(v: View): Storage;
+  maxPool2dArgmax: typeof cpuConv.maxPool2dArgmax;
+  gatherPlanes: typeof cpuConv.gatherPlanes;
+  scatterPlanes: typeof cpuConv.scatterPlanes;
   cumsum: typeof cpuGroups.cumsum;
   tieShare: typeof cpuGroups.tieShare;
   prodOthers: typeof cpuGroups.prodOthers;

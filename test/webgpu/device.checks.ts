@@ -109,6 +109,21 @@ const gradOf = (f: (u: Tensor) => Tensor) => (x: Tensor) => ops.grad((u: Tensor)
 await compare("grad of max with ties (tieShare)", gradOf((u) => ops.max(u, 1))(onGPU(tied)), gradOf((u) => ops.max(u, 1))(tied), 0);
 await compare("grad of prod over both axes (prodOthers)", gradOf((u) => ops.prod(u))(onGPU(tied)), gradOf((u) => ops.prod(u))(tied));
 
+// Max pooling, its gradient and its JVP: overlapping windows with padding, a strided (permuted) input, ties.
+const img = ops.randn([2, 3, 7, 6], { rng: g });
+const poolOf = (u: Tensor) => ops.maxPool2d(u, { kernel: 3, stride: 2, padding: 1 });
+const swapped = (u: Tensor) => ops.permute(u, [0, 1, 3, 2]);
+await compare("maxPool2d of a permuted input", poolOf(swapped(onGPU(img))), poolOf(swapped(img)), 0);
+await compare("grad of maxPool2d (overlapping windows)", gradOf(poolOf)(onGPU(img)), gradOf(poolOf)(img));
+const flat = ops.ones([1, 1, 4, 4]);
+await compare(
+  "grad of maxPool2d with ties",
+  gradOf((u) => ops.maxPool2d(u, { kernel: 2, stride: 1 }))(onGPU(flat)),
+  gradOf((u) => ops.maxPool2d(u, { kernel: 2, stride: 1 }))(flat),
+);
+const tangent = ops.randn([2, 3, 7, 6], { rng: g });
+await compare("jvp of maxPool2d", ops.jvp(poolOf, [onGPU(img)], [onGPU(tangent)])[1], ops.jvp(poolOf, [img], [tangent])[1], 0);
+
 // Matmul: past a tile, batched, broadcast, transposed operands read through their strides.
 for (const [as, bs] of [
   [

@@ -6,7 +6,7 @@
  * t.read()`; `data()`/`item()` are `UnsupportedOp`), freed by `dispose()` at once or when garbage
  * collected. Its kernels: the elementwise expressions, `where`, the reductions, row-major copies
  * and strided writes, concat, pad, cumsum, argmax/argmin and the max/min and prod derivative
- * helpers (groups.ts), and the tiled float32 matmul; every other kernel throws, which the engine
+ * helpers (groups.ts), max pooling and its derivatives (pool.ts), and the tiled float32 matmul; every other kernel throws, which the engine
  * reports as `UnsupportedOp` naming the primitive and the device.
  */
 import type { Backend } from "../backend.js";
@@ -21,6 +21,7 @@ import { checkAlive, type WebGPUHandle } from "./init.js";
 import { GPUMatmul } from "./matmul.js";
 import { GPUReduce } from "./reduce.js";
 import { GPUJoin } from "./join.js";
+import { GPUPool } from "./pool.js";
 import { GPUGroups } from "./groups.js";
 import { GPUScan } from "./scan.js";
 
@@ -32,7 +33,7 @@ export interface WebGPUDevice extends Device {
 }
 
 /** The kernels that are not on the GPU yet: each throws, naming itself (`bind` names the primitive). */
-const NOT_YET = ["conv2d", "conv2dInputGrad", "conv2dWeightGrad", "gather", "scatterAdd", "oneHot", "maxPool2dArgmax", "gatherPlanes", "scatterPlanes"] as const;
+const NOT_YET = ["conv2d", "conv2dInputGrad", "conv2dWeightGrad", "gather", "scatterAdd", "oneHot"] as const;
 
 function notYet(kernel: string): () => never {
   return () => {
@@ -51,6 +52,7 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
   const join = new GPUJoin(buffers, copy);
   const scan = new GPUScan(buffers, dispatcher);
   const groups = new GPUGroups(buffers, dispatcher);
+  const pool = new GPUPool(buffers, dispatcher);
   const kernels: Backend = {
     name,
     ...(Object.fromEntries(NOT_YET.map((k) => [k, notYet(k)])) as Record<(typeof NOT_YET)[number], () => never>),
@@ -67,6 +69,9 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
     argExtreme: (x, axes, extreme) => groups.argExtreme(gpu(x), axes, extreme),
     tieShare: (x, axes, extreme) => groups.tieShare(gpu(x), axes, extreme),
     prodOthers: (x, axes) => groups.prodOthers(gpu(x), axes),
+    maxPool2dArgmax: (x, kernel, geo, outH, outW) => pool.maxPool2dArgmax(gpu(x), kernel, geo, outH, outW),
+    gatherPlanes: (v, argmax, outH, outW) => pool.gatherPlanes(gpu(v), argmax as GPUData, outH, outW),
+    scatterPlanes: (g, argmax, inH, inW, kernel, geo) => pool.scatterPlanes(gpu(g), argmax as GPUData, inH, inW, kernel, geo),
   };
   const own = (buffer: DeviceBuffer, op: string): GPUData => (isStorage(buffer) ? buffers.write(buffer, op) : (buffer as GPUData));
   return {

@@ -9,7 +9,7 @@
  * are the padding (zero for convolution, −∞ for max pooling).
  */
 import { allocate, type Storage } from "../../dtype.js";
-import { hostStorage } from "../../buffer.js";
+import { type DeviceBuffer, hostStorage } from "../../buffer.js";
 import type { Pair, WindowGeometry } from "../../geometry.js";
 import type { View } from "../../view.js";
 
@@ -235,10 +235,11 @@ export function maxPool2dArgmax(x: View, kernel: Pair, geo: WindowGeometry, outH
 }
 
 /** y[n, c, o] = v[n, c, argmax[n, c, o]]: v (of x's shape) read at the window maxima. */
-export function gatherPlanes(v: View, argmax: Int32Array, outH: number, outW: number): Storage {
+export function gatherPlanes(v: View, argmax: DeviceBuffer, outH: number, outW: number): Storage {
   const [N, C, , W] = v.shape;
   const [vn, vc, vh, vw] = v.strides;
   const vs = hostStorage(v, "gatherPlanes");
+  const am = hostStorage({ storage: argmax }, "gatherPlanes");
   const count = outH * outW;
   const out = allocate(v.dtype, N * C * count);
   let k = 0;
@@ -246,7 +247,7 @@ export function gatherPlanes(v: View, argmax: Int32Array, outH: number, outW: nu
     for (let c = 0; c < C; c++) {
       const base = v.offset + n * vn + c * vc;
       for (let o = 0; o < count; o++, k++) {
-        const at = argmax[k];
+        const at = am[k];
         out[k] = at < 0 ? NaN : vs[base + Math.floor(at / W) * vh + (at % W) * vw];
       }
     }
@@ -255,10 +256,11 @@ export function gatherPlanes(v: View, argmax: Int32Array, outH: number, outW: nu
 }
 
 /** The adjoint of `gatherPlanes`: zeros of `[N, C, H, W]` with each g[n, c, o] added at argmax[n, c, o]. */
-export function scatterPlanes(g: View, argmax: Int32Array, inH: number, inW: number): Storage {
+export function scatterPlanes(g: View, argmax: DeviceBuffer, inH: number, inW: number): Storage {
   const [N, C, OH, OW] = g.shape;
   const [gn, gc, gh, gw] = g.strides;
   const gs = hostStorage(g, "scatterPlanes");
+  const am = hostStorage({ storage: argmax }, "scatterPlanes");
   const plane = inH * inW;
   const out = allocate(g.dtype, N * C * plane);
   let k = 0;
@@ -267,7 +269,7 @@ export function scatterPlanes(g: View, argmax: Int32Array, inH: number, inW: num
       const base = (n * C + c) * plane;
       for (let oh = 0; oh < OH; oh++) {
         for (let ow = 0; ow < OW; ow++, k++) {
-          const at = argmax[k];
+          const at = am[k];
           if (at >= 0) out[base + at] += gs[g.offset + n * gn + c * gc + oh * gh + ow * gw];
         }
       }
