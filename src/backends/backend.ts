@@ -47,9 +47,9 @@ export interface Backend {
   readonly name: string;
   /** [...batchA, m, k] · [...batchB, k, n] into a new row-major [...batch, m, n] in `dtype` (a's by default). */
   matmul(a: View, b: View, batch: Shape, dtype?: DType): DeviceBuffer;
-  conv2d: typeof cpuConv.conv2d;
-  conv2dInputGrad: typeof cpuConv.conv2dInputGrad;
-  conv2dWeightGrad: typeof cpuConv.conv2dWeightGrad;
+  conv2d: OnDevice<typeof cpuConv.conv2d>;
+  conv2dInputGrad: OnDevice<typeof cpuConv.conv2dInputGrad>;
+  conv2dWeightGrad: OnDevice<typeof cpuConv.conv2dWeightGrad>;
   gather: typeof cpuGather.gather;
   scatterAdd: typeof cpuGather.scatterAdd;
   oneHot: typeof cpuGather.oneHot;
@@ -88,6 +88,9 @@ export interface HostBackend extends Backend {
   binary(op: BinaryOp, a: View, b: View, shape: Shape, dtype: DType): Storage;
   where(cond: View, a: View, b: View, shape: Shape): Storage;
   copy(v: View): Storage;
+  conv2d: typeof cpuConv.conv2d;
+  conv2dInputGrad: typeof cpuConv.conv2dInputGrad;
+  conv2dWeightGrad: typeof cpuConv.conv2dWeightGrad;
   maxPool2dArgmax: typeof cpuConv.maxPool2dArgmax;
   gatherPlanes: typeof cpuConv.gatherPlanes;
   scatterPlanes: typeof cpuConv.scatterPlanes;

@@ -124,6 +124,19 @@ await compare(
 const tangent = ops.randn([2, 3, 7, 6], { rng: g });
 await compare("jvp of maxPool2d", ops.jvp(poolOf, [onGPU(img)], [onGPU(tangent)])[1], ops.jvp(poolOf, [img], [tangent])[1], 0);
 
+// conv2d and both adjoints: stride, padding, dilation, a permuted (strided) input.
+const cx = ops.randn([2, 3, 7, 8], { rng: g });
+const cw = ops.randn([4, 3, 3, 2], { rng: g });
+const convOf = (u: Tensor, v: Tensor) => ops.conv2d(u, v, { stride: [2, 1], padding: [1, 2], dilation: [1, 2] });
+await compare("conv2d (stride, padding, dilation)", convOf(onGPU(cx), onGPU(cw)), convOf(cx, cw));
+const cxs = ops.randn([2, 3, 8, 7], { rng: g });
+await compare("conv2d of a permuted input", convOf(swapped(onGPU(cxs)), onGPU(cw)), convOf(swapped(cxs), cw));
+const convGrads = (u: Tensor, v: Tensor) => ops.grad((p: Tensor, q: Tensor) => ops.sum(ops.mul(convOf(p, q), convOf(p, q))), { argnums: [0, 1] })(u, v) as Tensor[];
+const [gx, gw] = convGrads(onGPU(cx), onGPU(cw));
+const [hx, hw] = convGrads(cx, cw);
+await compare("conv2d input gradient", gx, hx, 1e-4);
+await compare("conv2d weight gradient", gw, hw, 1e-4);
+
 // Matmul: past a tile, batched, broadcast, transposed operands read through their strides.
 for (const [as, bs] of [
   [

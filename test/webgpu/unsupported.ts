@@ -5,4 +5,4 @@ import type { PrimitiveName } from "../../src/tensor/primitives/registry.js";
  * their kernels throw there (the engine's `UnsupportedOp`). `to` is here because its case copies
  * from the GPU to another device synchronously, which needs `await t.read()`. The list only shrinks.
  */
-export const UNSUPPORTED_ON_WEBGPU: readonly PrimitiveName[] = ["conv2d", "conv2dInputGrad", "conv2dWeightGrad", "gather", "oneHot", "scatterAdd", "to"];
+export const UNSUPPORTED_ON_WEBGPU: readonly PrimitiveName[] = ["gather", "oneHot", "scatterAdd", "to"];

@@ -6,7 +6,8 @@
  * t.read()`; `data()`/`item()` are `UnsupportedOp`), freed by `dispose()` at once or when garbage
  * collected. Its kernels: the elementwise expressions, `where`, the reductions, row-major copies
  * and strided writes, concat, pad, cumsum, argmax/argmin and the max/min and prod derivative
- * helpers (groups.ts), max pooling and its derivatives (pool.ts), and the tiled float32 matmul; every other kernel throws, which the engine
+ * helpers (groups.ts), max pooling and its derivatives (pool.ts), conv2d and both adjoints
+ * (conv.ts), and the tiled float32 matmul; every other kernel throws, which the engine
  * reports as `UnsupportedOp` naming the primitive and the device.
  */
 import type { Backend } from "../backend.js";
@@ -14,6 +15,7 @@ import { isStorage, type DeviceBuffer } from "../buffer.js";
 import type { Device } from "../device.js";
 import type { View } from "../view.js";
 import { GPUBuffers, type GPUData } from "./buffers.js";
+import { GPUConv } from "./conv.js";
 import { GPUCopy } from "./copy.js";
 import { Dispatcher } from "./dispatch.js";
 import { GPUElementwise, type GPUView } from "./elementwise.js";
@@ -33,7 +35,7 @@ export interface WebGPUDevice extends Device {
 }
 
 /** The kernels that are not on the GPU yet: each throws, naming itself (`bind` names the primitive). */
-const NOT_YET = ["conv2d", "conv2dInputGrad", "conv2dWeightGrad", "gather", "scatterAdd", "oneHot"] as const;
+const NOT_YET = ["gather", "scatterAdd", "oneHot"] as const;
 
 function notYet(kernel: string): () => never {
   return () => {
@@ -53,6 +55,7 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
   const scan = new GPUScan(buffers, dispatcher);
   const groups = new GPUGroups(buffers, dispatcher);
   const pool = new GPUPool(buffers, dispatcher);
+  const conv = new GPUConv(buffers, dispatcher);
   const kernels: Backend = {
     name,
     ...(Object.fromEntries(NOT_YET.map((k) => [k, notYet(k)])) as Record<(typeof NOT_YET)[number], () => never>),
@@ -69,6 +72,9 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
     argExtreme: (x, axes, extreme) => groups.argExtreme(gpu(x), axes, extreme),
     tieShare: (x, axes, extreme) => groups.tieShare(gpu(x), axes, extreme),
     prodOthers: (x, axes) => groups.prodOthers(gpu(x), axes),
+    conv2d: (x, w, geo, outH, outW) => conv.conv2d(gpu(x), gpu(w), geo, outH, outW),
+    conv2dInputGrad: (g, w, geo, inH, inW) => conv.conv2dInputGrad(gpu(g), gpu(w), geo, inH, inW),
+    conv2dWeightGrad: (x, g, geo, KH, KW) => conv.conv2dWeightGrad(gpu(x), gpu(g), geo, KH, KW),
     maxPool2dArgmax: (x, kernel, geo, outH, outW) => pool.maxPool2dArgmax(gpu(x), kernel, geo, outH, outW),
     gatherPlanes: (v, argmax, outH, outW) => pool.gatherPlanes(gpu(v), argmax as GPUData, outH, outW),
     scatterPlanes: (g, argmax, inH, inW, kernel, geo) => pool.scatterPlanes(gpu(g), argmax as GPUData, inH, inW, kernel, geo),
