@@ -5,6 +5,8 @@
  * `dispose` freeing GPU memory, float64 and the kernels not on the GPU refused with `UnsupportedOp`.
  * Prints one JSON line: { adapter, checked, failures, errors }.
  */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { AdError } from "../../src/errors.js";
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
@@ -190,6 +192,25 @@ const during = gpu.buffers.allocatedBytes;
 big.dispose();
 checked++;
 if (during - before !== 4096 || gpu.buffers.allocatedBytes !== before) failures.push(`dispose: ${before} → ${during} → ${gpu.buffers.allocatedBytes} bytes, want +4096 then back`);
+
+// Dropped tensors' buffers are destroyed when collected: a training loop's bytes stay flat.
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+const lw = ops.randn([16, 8], { device: "webgpu", requiresGrad: true, rng: g });
+const lx = ops.randn([4, 16], { device: "webgpu", rng: g });
+const held: number[] = [];
+for (let i = 0; i < 60; i++) {
+  ops.sum(ops.relu(ops.matmul(lx, lw))).backward();
+  lw.grad = null;
+  if (i % 20 === 19) {
+    await handle.device.queue.onSubmittedWorkDone();
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    held.push(gpu.buffers.allocatedBytes);
+  }
+}
+checked++;
+if (new Set(held).size !== 1) failures.push(`a loop's GPU bytes after collection: ${held.join(", ")}, want flat`);
 
 await handle.device.queue.onSubmittedWorkDone();
 const { vendor, architecture, description } = handle.adapter;
