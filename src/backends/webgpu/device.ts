@@ -20,11 +20,11 @@ import { GPUCopy } from "./copy.js";
 import { Dispatcher } from "./dispatch.js";
 import { GPUElementwise, type GPUView } from "./elementwise.js";
 import { checkAlive, type WebGPUHandle } from "./init.js";
-import { GPUMatmul } from "./matmul.js";
-import { GPUReduce } from "./reduce.js";
-import { GPUJoin } from "./join.js";
-import { GPUPool } from "./pool.js";
 import { GPUGroups } from "./groups.js";
+import { GPUJoin } from "./join.js";
+import { GPUMatmul } from "./matmul.js";
+import { GPUPool } from "./pool.js";
+import { GPUReduce } from "./reduce.js";
 import { GPUScan } from "./scan.js";
 
 /** A device on a GPU, with what a test or a benchmark may want to look at. */
@@ -34,7 +34,10 @@ export interface WebGPUDevice extends Device {
   readonly dispatcher: Dispatcher;
 }
 
-/** The kernels that are not on the GPU yet: each throws, naming itself (`bind` names the primitive). */
+/**
+ * The kernels that are not on the GPU yet: each throws, naming itself (`bind` names the primitive).
+ * A kernel added to `Backend` joins this list until it has a GPU version (the compiler insists).
+ */
 const NOT_YET = ["gather", "scatterAdd", "oneHot"] as const;
 
 function notYet(kernel: string): () => never {
