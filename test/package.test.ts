@@ -115,4 +115,9 @@ describe("package exports", () => {
     const all = importNames("adjoint");
     for (const name of [...nn, ...optim]) expect(all).not.toContain(name);
   });
+
+  it("the GPU has its own subpath, loaded only by those who import it (docs/devices-and-backends.md)", () => {
+    expect(importNames("adjoint/webgpu")).toEqual(expect.arrayContaining(["initWebGPU", "webgpuDevice"]));
+    expect(importNames("adjoint")).not.toContain("webgpuDevice");
+  });
 });

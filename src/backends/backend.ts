@@ -9,7 +9,9 @@
  * to rounding (the tests hold every wasm kernel to the reference).
  */
 import { AdError, describe } from "../errors.js";
+import type { DeviceBuffer } from "./buffer.js";
 import type { DType, Storage } from "./dtype.js";
+import type { Pair, WindowGeometry } from "./geometry.js";
 import type { Shape } from "./shape.js";
 import type { View } from "./view.js";
 import * as cpuElementwise from "./cpu/kernels/elementwise.js";
@@ -33,39 +35,49 @@ export { trimMemory } from "./wasm/runtime.js";
 
 export type BackendName = "cpu" | "wasm";
 
-/** The kernels a backend provides (the primitives call these). */
+/** A host kernel's signature with a buffer of any device in and out (what another device implements). */
+type OnDevice<F> = F extends (...args: infer A) => Storage ? (...args: A) => DeviceBuffer : never;
+
+/**
+ * The kernels a backend provides (the primitives call these). Each takes views of its device's
+ * buffers and returns a fresh buffer of that device (a typed array on the host, a GPU buffer's handle
+ * on a GPU); a kernel a device lacks throws, and `bind` reports it as `UnsupportedOp`.
+ */
 export interface Backend {
-  readonly name: BackendName;
+  /** "cpu" or "wasm" for the host's, a device's own name otherwise. */
+  readonly name: string;
   /** [...batchA, m, k] · [...batchB, k, n] into a new row-major [...batch, m, n] in `dtype` (a's by default). */
-  matmul(a: View, b: View, batch: Shape, dtype?: DType): Storage;
-  conv2d: typeof cpuConv.conv2d;
-  conv2dInputGrad: typeof cpuConv.conv2dInputGrad;
-  conv2dWeightGrad: typeof cpuConv.conv2dWeightGrad;
+  matmul(a: View, b: View, batch: Shape, dtype?: DType): DeviceBuffer;
+  conv2d: OnDevice<typeof cpuConv.conv2d>;
+  conv2dInputGrad: OnDevice<typeof cpuConv.conv2dInputGrad>;
+  conv2dWeightGrad: OnDevice<typeof cpuConv.conv2dWeightGrad>;
   gather: typeof cpuGather.gather;
   scatterAdd: typeof cpuGather.scatterAdd;
   oneHot: typeof cpuGather.oneHot;
-  cumsum: typeof cpuGroups.cumsum;
-  tieShare: typeof cpuGroups.tieShare;
-  prodOthers: typeof cpuGroups.prodOthers;
-  argExtreme: typeof cpuGroups.argExtreme;
-  concat: typeof cpuJoin.concat;
-  pad: typeof cpuJoin.pad;
-  maxPool2dArgmax: typeof cpuConv.maxPool2dArgmax;
-  gatherPlanes: typeof cpuConv.gatherPlanes;
-  scatterPlanes: typeof cpuConv.scatterPlanes;
+  cumsum: OnDevice<typeof cpuGroups.cumsum>;
+  tieShare: OnDevice<typeof cpuGroups.tieShare>;
+  prodOthers: OnDevice<typeof cpuGroups.prodOthers>;
+  argExtreme: OnDevice<typeof cpuGroups.argExtreme>;
+  concat: OnDevice<typeof cpuJoin.concat>;
+  pad: OnDevice<typeof cpuJoin.pad>;
+  /** The flat index (ih · W + iw) of each window's first maximum, −1 for a window of padding only: int32 [N, C, outH, outW]. */
+  maxPool2dArgmax: OnDevice<typeof cpuConv.maxPool2dArgmax>;
+  gatherPlanes: OnDevice<typeof cpuConv.gatherPlanes>;
+  /** The adjoint of `gatherPlanes`; the window (kernel, geometry) lets a device gather instead of scatter. */
+  scatterPlanes(g: View, argmax: DeviceBuffer, inH: number, inW: number, kernel: Pair, geo: WindowGeometry): DeviceBuffer;
   /** op over `axes` (normalised, sorted) into a new row-major buffer of the kept axes, in `dtype` (x's by default). */
-  reduce(op: ReduceOp, x: View, axes: readonly number[], keepDims: boolean, dtype?: DType): Storage;
+  reduce(op: ReduceOp, x: View, axes: readonly number[], keepDims: boolean, dtype?: DType): DeviceBuffer;
   // The expressions (expressions.ts): every op of the table, on any views; a fresh row-major buffer.
   /** The unary `op` of x elementwise, stored as `dtype`. */
-  unary(op: UnaryOp, x: View, dtype: DType): Storage;
+  unary(op: UnaryOp, x: View, dtype: DType): DeviceBuffer;
   /** The binary `op` of a and b broadcast to `shape` (the caller's broadcast of theirs), stored as `dtype`. */
-  binary(op: BinaryOp, a: View, b: View, shape: Shape, dtype: DType): Storage;
+  binary(op: BinaryOp, a: View, b: View, shape: Shape, dtype: DType): DeviceBuffer;
   /** cond ? a : b elementwise (cond "≠ 0"), all three broadcast to `shape`, in a's dtype. */
-  where(cond: View, a: View, b: View, shape: Shape): Storage;
+  where(cond: View, a: View, b: View, shape: Shape): DeviceBuffer;
   /** A row-major copy of any strided view (contiguous, reading out, moving between devices). */
-  copy: typeof cpuStrided.copy;
+  copy(v: View): DeviceBuffer;
   /** An in-place strided write of a (broadcast) source into the target's buffer (assign, the slice VJP). */
-  copyInto: typeof cpuStrided.copyInto;
+  copyInto(target: View, source: View): void;
   // Dense linear algebra (cpu/kernels/linalg.ts): square matrices batched over one batch shape; a singular pivot is reported, not thrown.
   /** The lower Cholesky factor of each matrix's lower triangle. */
   cholesky: typeof cpuLinalg.cholesky;
@@ -73,6 +85,29 @@ export interface Backend {
   lu: typeof cpuLinalg.lu;
   /** X with op(A)·X = B, A triangular. */
   triangularSolve: typeof cpuLinalg.triangularSolve;
+}
+
+/** The host's kernels ("cpu" and "wasm"): their buffers are typed arrays. */
+export interface HostBackend extends Backend {
+  readonly name: BackendName;
+  matmul(a: View, b: View, batch: Shape, dtype?: DType): Storage;
+  reduce(op: ReduceOp, x: View, axes: readonly number[], keepDims: boolean, dtype?: DType): Storage;
+  unary(op: UnaryOp, x: View, dtype: DType): Storage;
+  binary(op: BinaryOp, a: View, b: View, shape: Shape, dtype: DType): Storage;
+  where(cond: View, a: View, b: View, shape: Shape): Storage;
+  copy(v: View): Storage;
+  conv2d: typeof cpuConv.conv2d;
+  conv2dInputGrad: typeof cpuConv.conv2dInputGrad;
+  conv2dWeightGrad: typeof cpuConv.conv2dWeightGrad;
+  maxPool2dArgmax: typeof cpuConv.maxPool2dArgmax;
+  gatherPlanes: typeof cpuConv.gatherPlanes;
+  scatterPlanes: typeof cpuConv.scatterPlanes;
+  cumsum: typeof cpuGroups.cumsum;
+  tieShare: typeof cpuGroups.tieShare;
+  prodOthers: typeof cpuGroups.prodOthers;
+  argExtreme: typeof cpuGroups.argExtreme;
+  concat: typeof cpuJoin.concat;
+  pad: typeof cpuJoin.pad;
 }
 
 // The routines no backend but the reference implements yet: every backend runs the reference's.
@@ -84,7 +119,7 @@ const { copy, copyInto } = cpuStrided;
 const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes };
 const linalg = { cholesky: cpuLinalg.cholesky, lu: cpuLinalg.lu, triangularSolve: cpuLinalg.triangularSolve };
 
-const BACKENDS: Record<BackendName, Backend> = {
+const BACKENDS: Record<BackendName, HostBackend> = {
   cpu: {
     name: "cpu",
     matmul: cpuMatmul,
@@ -129,7 +164,7 @@ function initialBackend(): BackendName {
   return availableBackends()[0];
 }
 
-let current: Backend = BACKENDS[initialBackend()];
+let current = BACKENDS[initialBackend()];
 
 /** Selects the kernels every later op runs with; throws `UnsupportedOp` for one this engine cannot run. */
 export function setBackend(name: BackendName): void {
@@ -137,7 +172,7 @@ export function setBackend(name: BackendName): void {
 }
 
 /** The named backend's kernels, for `op`: `InvalidArgument` for an unknown name, `UnsupportedOp` for one this engine cannot run. */
-function runnable(op: string, name: BackendName): Backend {
+function runnable(op: string, name: BackendName): HostBackend {
   if (name !== "cpu" && name !== "wasm") {
     throw new AdError("InvalidArgument", `unknown backend ${describe(name)}; the backends are "cpu" and "wasm"`, { op, got: describe(name) });
   }
@@ -153,11 +188,11 @@ export function getBackend(): BackendName {
 }
 
 /** The kernels of `setBackend`'s choice: the host device's (device.ts reads them at each op). */
-export function kernels(): Backend {
+export function kernels(): HostBackend {
   return current;
 }
 
 /** The kernels of the named backend, whatever `setBackend` chose (a device may reuse or wrap them). */
-export function backendKernels(name: BackendName): Backend {
+export function backendKernels(name: BackendName): HostBackend {
   return runnable("backendKernels", name);
 }

@@ -3,30 +3,32 @@
  * a new one, `adopt` takes a kernel's fresh output, `free` releases one at once) and answers reads
  * asynchronously (`read`); `readSync` exists only where it can answer at once. It carries its
  * `kernels` (a `Backend`): `bind` hands them to the primitive it evaluates on the device's buffers,
- * inside `run`. Today every device's buffers are host typed arrays; the host device "cpu" runs the
- * `setBackend` kernels ("cpu" loops or "wasm"), read at each op so `setBackend` keeps working.
+ * inside `run`. A device's buffers are host typed arrays or its own opaque handles (buffer.ts: a GPU
+ * buffer); the host device "cpu" runs the `setBackend` kernels ("cpu" loops or "wasm"), read at each
+ * op so `setBackend` keeps working.
  * A tensor compares devices by identity, so the check in `bind` costs one comparison.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { kernels, type Backend } from "./backend.js";
+import { hostStorage, type DeviceBuffer } from "./buffer.js";
+import type { Storage } from "./dtype.js";
 
-/** A device buffer. Today host memory on every device (see the module comment). */
-export type DeviceBuffer = Float32Array | Float64Array | Int32Array | Uint8Array;
+export type { DeviceBuffer };
 
 export interface Device {
   readonly name: string;
-  /** "host" for main memory; later "webgpu". */
+  /** "host" for main memory, "webgpu" for a GPU. */
   readonly kind: string;
-  /** A new buffer of this device holding a copy of `data`. */
-  write(data: DeviceBuffer): DeviceBuffer;
-  /** Takes ownership of `buffer`, a kernel's freshly allocated output, as one of this device's. */
+  /** A new buffer of this device holding a copy of `data` (host memory). */
+  write(data: Storage): DeviceBuffer;
+  /** Takes ownership of `buffer`, a kernel's freshly allocated output (or host memory to move over), as one of this device's. */
   adopt(buffer: DeviceBuffer): DeviceBuffer;
   /** Releases `buffer` now (the host leaves it to garbage collection). */
   free(buffer: DeviceBuffer): void;
   /** The buffer's elements in host memory. */
-  read(buffer: DeviceBuffer): Promise<DeviceBuffer>;
+  read(buffer: DeviceBuffer): Promise<Storage>;
   /** The same, at once; absent where the device cannot answer synchronously. */
-  readonly readSync?: (buffer: DeviceBuffer) => DeviceBuffer;
+  readonly readSync?: (buffer: DeviceBuffer) => Storage;
   /** The kernels that run on this device's buffers (every primitive's forward calls them). */
   readonly kernels: Backend;
   /** Runs the kernel of primitive `op` on this device's buffers. */
@@ -40,8 +42,8 @@ export const host: Device = {
   write: (data) => data.slice(),
   adopt: (buffer) => buffer,
   free: () => {},
-  read: (buffer) => Promise.resolve(buffer),
-  readSync: (buffer) => buffer,
+  read: (buffer) => Promise.resolve(hostStorage({ storage: buffer }, "read")),
+  readSync: (buffer) => hostStorage({ storage: buffer }, "readSync"),
   get kernels() {
     return kernels();
   },

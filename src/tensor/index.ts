@@ -28,7 +28,19 @@ export { checkpoint, customJvp, customVjp } from "./autograd/custom.js";
 export { backward, type BackwardOptions } from "./autograd/backward.js";
 export { grad, hessian, jacfwd, jacrev, jvp, valueAndGrad, vjp, type GradOptions } from "./autograd/transforms.js";
 export { arange, eye, full, linspace, ones, rand, randint, randn, tensor, zeros, type CreateOptions, type RandomOptions, type TensorOptions } from "./creation.js";
-export { availableBackends, backendKernels, getBackend, getThreads, setBackend, setThreads, stopThreads, trimMemory, type Backend, type BackendName } from "../backends/backend.js";
+export {
+  availableBackends,
+  backendKernels,
+  getBackend,
+  getThreads,
+  setBackend,
+  setThreads,
+  stopThreads,
+  trimMemory,
+  type Backend,
+  type BackendName,
+  type HostBackend,
+} from "../backends/backend.js";
 export { abstract, trace, type AbstractSpec } from "./tracing.js";
 export { vmap, type Axis, type VmapOptions } from "./vmap.js";
 export { Program, type Equation, type Variable } from "./ir.js";

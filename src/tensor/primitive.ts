@@ -139,8 +139,8 @@ function evaluate<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P, t
   // A kernel may hand back an input unchanged (contiguous of a contiguous tensor): the output needs a
   // tensor object of its own, or linking it to its node would rewrite the input's history.
   if (inputs.includes(output)) output = new Tensor(output.storage, output.dtype, output.shape, output.strides, output.offset, output.device);
-  // Kernels allocate their outputs in host memory: the inputs' device takes each fresh one over.
-  else if (output.device !== place) output = new Tensor(place.adopt(output.storage) as typeof output.storage, output.dtype, output.shape, output.strides, output.offset, place);
+  // A kernel's fresh output (or host memory a primitive made) is taken over by the device it belongs on.
+  else if (output.device !== place) output = new Tensor(place.adopt(output.storage), output.dtype, output.shape, output.strides, output.offset, place);
   if (trace !== undefined) trace.record(prim, inputs, params, output);
   else if (isAnomalyDetectionEnabled()) checkFinite(prim.name, "forward", output, inputs);
   return output;

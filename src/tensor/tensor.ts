@@ -1,5 +1,5 @@
 /**
- * `Tensor`: a typed-array storage seen through a shape, strides and an offset, so views (reshape of a
+ * `Tensor`: a device buffer (a typed array on the host) seen through a shape, strides and an offset, so views (reshape of a
  * contiguous tensor, transpose, expand, slice, squeeze) share memory instead of copying. Storage is
  * row-major when contiguous; a stride of 0 repeats an element (broadcasting). The class is thin: the
  * view functions live in `view.ts`, creation in `creation.ts`; the autograd layer and the primitives
@@ -7,7 +7,7 @@
  * by `methods.ts`: this file imports no primitive, so no primitive's import of `Tensor` is a cycle.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
-import { host, noSyncRead, type Device } from "../backends/device.js";
+import { host, noSyncRead, type Device, type DeviceBuffer } from "../backends/device.js";
 import type { Node } from "./autograd/node.js";
 import { assertConcrete } from "./interpreters/abstract.js";
 import { activeTrace } from "./interpreters/trace.js";
@@ -43,8 +43,8 @@ export class Tensor<S extends Shape = Shape> {
 
   /** @internal Build tensors with `tensor`, `zeros`, … or the view methods. */
   constructor(
-    /** The elements, shared by every view of the same data. */
-    readonly storage: Storage,
+    /** The elements (a buffer of `device`), shared by every view of the same data. */
+    readonly storage: DeviceBuffer,
     readonly dtype: DType,
     readonly shape: S,
     /** Elements to skip in `storage` for a step along each axis (0 for a broadcast axis). */
@@ -84,14 +84,14 @@ export class Tensor<S extends Shape = Shape> {
     const op = "Tensor.data";
     this.assertLive(op);
     if (this.device.readSync === undefined) throw noSyncRead(op, this.device, "await t.read()");
-    return elementsOf(this, this.device.readSync(this.storage) as Storage, op);
+    return elementsOf(this, this.device.readSync(this.storage), op);
   }
 
   /** The elements in row-major order, on every device (a fresh typed array). */
   async read(): Promise<Storage> {
     const op = "Tensor.read";
     this.assertLive(op);
-    return elementsOf(this, (await this.device.read(this.storage)) as Storage, op);
+    return elementsOf(this, await this.device.read(this.storage), op);
   }
 
   /** The elements as nested arrays (booleans for `bool`), on every device. */
@@ -168,7 +168,7 @@ export class Tensor<S extends Shape = Shape> {
     if (this.disposed) return;
     this.disposed = true;
     this.device.free(this.storage);
-    (this as { storage: Storage }).storage = allocate(this.dtype, 0);
+    (this as { storage: DeviceBuffer }).storage = allocate(this.dtype, 0);
   }
   /** `dispose()` under the name `using t = …` calls at the end of its block (installed below the class). */
   declare [Symbol.dispose]: () => void;
@@ -209,7 +209,7 @@ Object.defineProperty(Tensor.prototype, (Symbol as { dispose?: symbol }).dispose
 /** t's elements of `buffer` (its storage as read back to the host), row-major, in a fresh array by the host's kernels. */
 function elementsOf(t: Tensor, buffer: Storage, op: string): Storage {
   try {
-    return host.kernels.copy({ storage: buffer, dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset });
+    return host.kernels.copy({ storage: buffer, dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset }) as Storage;
   } catch (error) {
     throw nameAllocation(error, op);
   }
@@ -239,8 +239,8 @@ export function disposedError(op: string, t: Tensor): AdError {
 }
 
 /** A contiguous tensor over `storage` (which it, or `device`, takes ownership of). */
-export function fromStorage<S extends Shape>(storage: Storage, dtype: DType, shape: S, device: Device = host): Tensor<S> {
-  return new Tensor(device === host ? storage : (device.adopt(storage) as Storage), dtype, shape, contiguousStrides(shape), 0, device);
+export function fromStorage<S extends Shape>(storage: DeviceBuffer, dtype: DType, shape: S, device: Device = host): Tensor<S> {
+  return new Tensor(device === host ? storage : device.adopt(storage), dtype, shape, contiguousStrides(shape), 0, device);
 }
 
 export function isTensor(x: unknown): x is Tensor {

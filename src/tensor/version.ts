@@ -4,16 +4,16 @@
  * its backward rule reads. A backward pass that finds one changed refuses (PyTorch's rule), instead
  * of differentiating with values that are no longer the ones the forward pass used.
  */
-import type { Storage } from "./dtype.js";
+import type { DeviceBuffer } from "../backends/buffer.js";
 
-const versions = new WeakMap<Storage, number>();
+const versions = new WeakMap<DeviceBuffer, number>();
 
 /** How many in-place writes `storage` has had. */
-export function versionOf(storage: Storage): number {
+export function versionOf(storage: DeviceBuffer): number {
   return versions.get(storage) ?? 0;
 }
 
 /** Records one more in-place write to `storage`. */
-export function bumpVersion(storage: Storage): void {
+export function bumpVersion(storage: DeviceBuffer): void {
   versions.set(storage, versionOf(storage) + 1);
 }

@@ -34,7 +34,7 @@ function view(dtype: DType, values: readonly number[], shape: Shape = [values.le
 
 /** What `f` gives, element by element, stored as `dtype` (the typed array's own conversion). */
 function stored(dtype: DType, values: readonly number[]): Storage {
-  return view(dtype, values).storage;
+  return view(dtype, values).storage as Storage;
 }
 
 /** The elements as numbers; NaN, ±0 and ±∞ compared by Object.is through toEqual. */
@@ -69,7 +69,7 @@ describe.each(availableBackends())("the %s backend computes every expression as 
         for (const out of outDtypes) {
           const got = onBackend(backend, () => kernels().unary(op, x, out));
           expect(got).toBeInstanceOf(allocate(out, 0).constructor);
-          if (exact || dtype !== "float32") expect(list(got)).toEqual(list(stored(out, list(x.storage).map(f))));
+          if (exact || dtype !== "float32") expect(list(got)).toEqual(list(stored(out, list(x.storage as Storage).map(f))));
         }
       }
     });
@@ -91,8 +91,8 @@ describe.each(availableBackends())("the %s backend computes every expression as 
         const out: DType = COMPARISONS.includes(op) ? "bool" : dtype;
         const got = onBackend(backend, () => kernels().binary(op, a, b, [m], out));
         expect(got).toBeInstanceOf(allocate(out, 0).constructor);
-        const as = list(a.storage);
-        const bs = list(b.storage);
+        const as = list(a.storage as Storage);
+        const bs = list(b.storage as Storage);
         if (exact || dtype !== "float32")
           expect(list(got)).toEqual(
             list(

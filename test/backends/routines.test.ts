@@ -8,6 +8,7 @@ import { availableBackends, getBackend, kernels, setBackend } from "../../src/ba
 import { contiguousStrides } from "../../src/backends/shape.js";
 import type { View } from "../../src/backends/view.js";
 import { errorCode, thrown } from "../support/errorCode.js";
+import type { Storage } from "../../src/backends/dtype.js";
 
 const initial = getBackend();
 afterEach(() => setBackend(initial));
@@ -123,7 +124,7 @@ function indicesOf(shape: readonly number[]): number[][] {
   return out;
 }
 
-const at = (v: View, index: readonly number[]): number => v.storage[v.offset + index.reduce((o, i, axis) => o + i * v.strides[axis], 0)];
+const at = (v: View, index: readonly number[]): number => (v.storage as Storage)[v.offset + index.reduce((o, i, axis) => o + i * v.strides[axis], 0)];
 
 const DTYPES = ["float32", "float64", "int32", "bool"] as const;
 const CONSTRUCTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array };
@@ -158,7 +159,7 @@ describe.each(availableBackends())("copy routines on %s", (backend) => {
         const out = kernels().copy(v);
         expect(out).toBeInstanceOf(CONSTRUCTORS[v.dtype]);
         expect(Array.from(out)).toEqual(indicesOf(v.shape).map((i) => at(v, i)));
-        expect(out.buffer).not.toBe(v.storage.buffer);
+        expect(out.buffer).not.toBe((v.storage as Storage).buffer);
       }),
     );
   });
@@ -180,7 +181,7 @@ describe.each(availableBackends())("copy routines on %s", (backend) => {
           const storage = new CONSTRUCTORS[target.dtype](1 + shape.reduce((a, b) => a * b, 1));
           storage.forEach((_, i) => (storage[i] = target.dtype === "bool" ? 1 - (i % 2) : 100 + i));
           const source: View = { storage, dtype: target.dtype, shape, strides: contiguousStrides(shape), offset: 1 };
-          const before = Array.from(target.storage);
+          const before = Array.from(target.storage as Storage);
           const written = new Map<number, number>();
           for (const i of indicesOf(target.shape)) {
             const slot = target.offset + i.reduce((o, x, axis) => o + x * target.strides[axis], 0);
@@ -193,7 +194,7 @@ describe.each(availableBackends())("copy routines on %s", (backend) => {
             );
           }
           kernels().copyInto(target, source);
-          expect(Array.from(target.storage)).toEqual(before.map((x, slot) => written.get(slot) ?? x));
+          expect(Array.from(target.storage as Storage)).toEqual(before.map((x, slot) => written.get(slot) ?? x));
         },
       ),
     );

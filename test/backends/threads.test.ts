@@ -69,12 +69,12 @@ describe.runIf(simdAvailable)("threads", () => {
     const x = randn([n], { rng: rng(5) });
     // Huge arguments (past the kernels' exact range reduction) only near the end, in a worker's part:
     // the worker's flag must bring them back to the reference's Math.sin.
-    for (let i = n - 100; i < n; i += 7) x.storage[i] = 1e30 * (1 + i / n);
+    for (let i = n - 100; i < n; i += 7) (x.storage as Float32Array)[i] = 1e30 * (1 + i / n);
     setThreads(1);
     const one = [sin(x), cos(x), exp(x)].map(bits);
     setThreads(3);
     expect([sin(x), cos(x), exp(x)].map(bits)).toEqual(one);
-    expect(bits(sin(x)).slice(n - 100)).toEqual(Array.from(x.storage.slice(n - 100), (v) => Math.fround(Math.sin(v))));
+    expect(bits(sin(x)).slice(n - 100)).toEqual(Array.from((x.storage as Float32Array).slice(n - 100), (v) => Math.fround(Math.sin(v))));
   });
 
   it("setThreads validates its argument and uses at most the hardware threads; workers start on demand, sleep when unused, stop on stopThreads", () => {

@@ -5,6 +5,7 @@
  * and reads only asynchronously, as a GPU will.
  */
 import { backendKernels, getDevice, registerDevice, type Backend, type Device, type DeviceBuffer } from "../../src/tensor/index.js";
+import type { Storage } from "../../src/backends/dtype.js";
 
 export interface CountingDevice extends Device {
   allocations: number;
@@ -58,7 +59,7 @@ function makeCountingDevice(): CountingDevice {
     },
     read: async (buffer) => {
       await Promise.resolve();
-      return buffer.slice();
+      return (buffer as Storage).slice();
     },
     run(op, kernel) {
       device.launches.set(op, (device.launches.get(op) ?? 0) + 1);

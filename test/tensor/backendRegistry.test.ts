@@ -16,6 +16,7 @@ import type { Variable } from "../../src/tensor/ir.js";
 import { bind } from "../../src/tensor/primitive.js";
 import { primitives, type PrimitiveName } from "../../src/tensor/primitives/registry.js";
 import { counting, PRIMITIVE_CASES } from "../support/primitiveCases.js";
+import type { Storage } from "../../src/backends/dtype.js";
 
 const CASES = PRIMITIVE_CASES;
 const r = (shape: number[]): Tensor => ops.randn(shape, { rng: ops.rng(7), dtype: "float64" });
@@ -65,7 +66,7 @@ function deviceWith(name: string, kernels: Backend): Device {
     write: (data) => data.slice(),
     adopt: (buffer) => buffer,
     free: () => {},
-    read: async (buffer) => buffer.slice(),
+    read: async (buffer) => (buffer as Storage).slice(),
     run: (_op, kernel) => kernel(),
   });
 }

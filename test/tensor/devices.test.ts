@@ -52,6 +52,7 @@ import { mseLoss } from "../../src/nn/index.js";
 import { checkGradient } from "../../src/testing/checkGradient.js";
 import { countingDevice } from "../support/countingDevice.js";
 import { errorCode, thrown } from "../support/errorCode.js";
+import type { Storage } from "../../src/backends/dtype.js";
 
 const counting = countingDevice();
 const cpu = getDevice("cpu");
@@ -262,11 +263,11 @@ describe("host code writes into no device buffer", () => {
     const { write, adopt } = counting;
     counting.write = (data) => {
       const buffer = write(data);
-      handed.push([buffer, Array.from(buffer)]);
+      handed.push([buffer, Array.from(buffer as Storage)]);
       return buffer;
     };
     counting.adopt = (buffer) => {
-      handed.push([adopt(buffer), Array.from(buffer)]);
+      handed.push([adopt(buffer), Array.from(buffer as Storage)]);
       return buffer;
     };
     try {
@@ -278,7 +279,7 @@ describe("host code writes into no device buffer", () => {
       counting.adopt = adopt;
     }
     expect(handed.length).toBeGreaterThan(0);
-    for (const [buffer, snapshot] of handed) expect(Array.from(buffer)).toEqual(snapshot);
+    for (const [buffer, snapshot] of handed) expect(Array.from(buffer as Storage)).toEqual(snapshot);
   });
 });
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { exp, grad, hessian, jacfwd, jacrev, jvp, matmul, mul, sin, sub, sum, tanh, tensor, valueAndGrad, vjp, zeros, type Tensor } from "../../src/tensor/index.js";
 import { errorCode } from "../support/errorCode.js";
+import type { Storage } from "../../src/backends/dtype.js";
 
 const f64 = (values: readonly number[], shape: readonly number[] = [values.length]): Tensor => tensor(new Float64Array(values), { shape });
 const flat = (t: unknown): number[] => Array.from((t as Tensor).data());
@@ -21,12 +22,13 @@ function close(actual: readonly number[], expected: readonly number[], tol: numb
 function fdColumns(out: () => number[], x: Tensor, h = 1e-6): number[][] {
   const cols: number[][] = [];
   for (let k = 0; k < x.size; k++) {
-    const v = x.storage[k];
-    x.storage[k] = v + h;
+    const storage = x.storage as Storage;
+    const v = storage[k];
+    storage[k] = v + h;
     const plus = out();
-    x.storage[k] = v - h;
+    storage[k] = v - h;
     const minus = out();
-    x.storage[k] = v;
+    storage[k] = v;
     cols.push(plus.map((p, i) => (p - minus[i]) / (2 * h)));
   }
   return cols;

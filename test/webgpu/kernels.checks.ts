@@ -243,7 +243,7 @@ for (const op of ["sum", "prod", "max", "min"] as ReduceOp[]) {
       `${op} ${dtype} over an empty axis`,
       c,
       referenceReduce(op, x, [0], false),
-      gpuReduce.reduce(op, { ...x, storage: buffers.write(x.storage) }, [0], false),
+      gpuReduce.reduce(op, { ...x, storage: buffers.write(x.storage as Storage) }, [0], false),
       () => [],
     );
   }

@@ -16,6 +16,7 @@ import { matmul as referenceMatmul } from "../cpu/kernels/matmul.js";
 import { reduce } from "../cpu/kernels/reduce.js";
 import { reshapeView, rowMajor } from "../cpu/kernels/strided.js";
 import { allocate, type DType, type Storage } from "../dtype.js";
+import { hostStorage } from "../buffer.js";
 import type { Shape } from "../shape.js";
 import type { View } from "../view.js";
 import { matmul } from "./matmul.js";
@@ -90,7 +91,7 @@ function im2col(x: View, g: Geometry): View {
   const rows = g.C * g.KH * g.KW;
   const windows = g.OH * g.OW;
   const cols = allocate(x.dtype, g.N * rows * windows);
-  const src = x.storage;
+  const src = hostStorage(x, "conv2d");
   for (let n = 0; n < g.N; n++) {
     const base = n * rows * windows;
     forEachTapRow(g, x, n, (colBase, xBase, first, end, step) => {

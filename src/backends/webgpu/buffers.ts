@@ -4,7 +4,8 @@
  * word per element: WGSL has no byte type in storage). float64 has no WGSL type, so writing it is an
  * `AdError` naming the device, never a silent downcast. Reads are asynchronous (copy to a staging
  * buffer, `mapAsync`); a lost device rejects them with an `AdError` instead of leaving them pending.
- * `allocatedBytes` counts what the live buffers hold, so a test can see a loop stay flat.
+ * `allocatedBytes` counts what the live buffers hold, so a test can see a loop stay flat. A buffer
+ * whose handle is garbage collected without `free` is destroyed then (a dropped tensor's).
  */
 import { AdError } from "../../errors.js";
 import { allocate, dtypeOfArray, type DType, type Storage } from "../dtype.js";
@@ -45,6 +46,8 @@ export class GPUBuffers {
   private readonly freed = new WeakSet<GPUBuffer>();
   /** The reads waiting on a map, rejected together if the device is lost (never left pending). */
   private readonly waiting = new Set<(lost: LostInfo) => void>();
+  /** Destroys the GPU buffer of a handle collected unfreed (the handle itself cannot be held here). */
+  private readonly collector = new FinalizationRegistry<{ buffer: GPUBuffer; length: number }>(({ buffer, length }) => this.release(buffer, length));
 
   constructor(readonly handle: WebGPUHandle) {
     // One reaction per device, not one per read: a long-lived promise keeps every reaction attached to it.
@@ -64,7 +67,9 @@ export class GPUBuffers {
     const size = Math.max(4, length * 4);
     const buffer = this.handle.device.createBuffer({ size, usage: STORAGE | COPY_SRC | COPY_DST });
     this.bytes += size;
-    return { buffer, dtype, length };
+    const data = { buffer, dtype, length };
+    this.collector.register(data, { buffer, length }, data);
+    return data;
   }
 
   /** A GPU copy of `data` (Float32Array, Int32Array, or Uint8Array as bool). */
@@ -106,10 +111,15 @@ export class GPUBuffers {
 
   /** Releases the buffer now (WebGPU lets work already submitted finish with it); a second free does nothing. */
   free(data: GPUData): void {
-    if (this.freed.has(data.buffer)) return;
-    this.freed.add(data.buffer);
-    this.bytes -= Math.max(4, data.length * 4);
-    data.buffer.destroy();
+    this.collector.unregister(data);
+    this.release(data.buffer, data.length);
+  }
+
+  private release(buffer: GPUBuffer, length: number): void {
+    if (this.freed.has(buffer)) return;
+    this.freed.add(buffer);
+    this.bytes -= Math.max(4, length * 4);
+    buffer.destroy();
   }
 
   /** Maps `staging` for reading, or rejects with an `AdError` if the device is lost meanwhile. */

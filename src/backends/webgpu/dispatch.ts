@@ -36,22 +36,23 @@ export class Dispatcher {
   }
 
   /**
-   * Enqueues `groups` workgroups of `pipeline` (laid out in x and y: more than 65535 fit) over the
-   * params, then `bound` (output first, then inputs).
+   * Enqueues `groups` workgroups of `pipeline` over the params, then `bound` (output first, then
+   * inputs): a count is laid out in x and y (more than 65535 fit), a triple is the grid as it is.
    */
-  run(op: string, pipeline: GPUComputePipeline, params: Int32Array, bound: readonly GPUBuffer[], groups: number): void {
+  run(op: string, pipeline: GPUComputePipeline, params: Int32Array, bound: readonly GPUBuffer[], groups: number | readonly [number, number, number]): void {
     const { device } = this.buffers.handle;
     checkAlive(this.buffers.handle, op);
     const bindGroup = device.createBindGroup({
       layout: pipeline.getBindGroupLayout(0),
       entries: [this.paramsFor(params), ...bound].map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    const x = Math.min(groups, MAX_GROUPS_X);
+    const x = typeof groups === "number" ? Math.min(groups, MAX_GROUPS_X) : groups[0];
+    const [y, z] = typeof groups === "number" ? [Math.ceil(groups / x), 1] : [groups[1], groups[2]];
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, Math.ceil(groups / x));
+    pass.dispatchWorkgroups(x, y, z);
     pass.end();
     device.queue.submit([encoder.finish()]);
   }

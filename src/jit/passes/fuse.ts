@@ -11,6 +11,7 @@
  */
 import { BINARY_EXPRESSIONS, UNARY_EXPRESSIONS, WHERE_EXPRESSION } from "../../backends/expressions.js";
 import { allocate } from "../../backends/dtype.js";
+import { hostStorage } from "../../backends/buffer.js";
 import { getBackend, Program, type BackendName, type DType, type Equation, type Tensor, type Variable } from "../../tensor/index.js";
 import { definePrimitive, type Primitive } from "../../tensor/primitive.js";
 import { primitives } from "../../tensor/primitives/registry.js";
@@ -60,7 +61,7 @@ function fusedEquation(names: readonly string[], inputs: readonly Variable[], ou
       const out = allocate(output.dtype, size, "fused");
       if (size > 0)
         kernel(
-          xs.map((x) => ({ storage: x.storage, offset: x.offset, strides: broadcastStrides(x.shape, x.strides, shape) })),
+          xs.map((x) => ({ storage: hostStorage(x, "fused"), offset: x.offset, strides: broadcastStrides(x.shape, x.strides, shape) })),
           out,
         );
       return fromStorage(out, output.dtype, [...output.shape]);

@@ -11,6 +11,7 @@
  * Average pooling is composed: a convolution of each channel with a constant kernel 1/(KH·KW).
  */
 import type { Backend } from "../../backends/backend.js";
+import type { DeviceBuffer } from "../../backends/buffer.js";
 import { type Pair, type WindowGeometry, windowCount } from "../../backends/geometry.js";
 import { AdError, describe, expectOptions, invalidArgument } from "../../errors.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
@@ -30,7 +31,7 @@ function outputSize(x: AbstractValue, p: PoolParams): Pair {
   return [windowCount(x.shape[2], p.kernel[0], p.stride[0], p.padding[0], 1), windowCount(x.shape[3], p.kernel[1], p.stride[1], p.padding[1], 1)];
 }
 
-function argmax(k: Backend, x: Tensor, p: PoolParams): Int32Array {
+function argmax(k: Backend, x: Tensor, p: PoolParams): DeviceBuffer {
   const [outH, outW] = outputSize(x, p);
   return k.maxPool2dArgmax(x, p.kernel, p, outH, outW);
 }
@@ -71,7 +72,7 @@ export const maxPool2dSelectP: Primitive<PoolParams> = definePrimitive<PoolParam
 export const maxPool2dGradP: Primitive<PoolParams> = definePrimitive<PoolParams>("maxPool2dGrad", {
   // g (of the pooled shape) lands at the windows' argmax in x: the output has x's shape.
   abstract: ([x, g]) => ({ shape: expectPoolable("maxPool2dGrad", x).shape, dtype: expectFloat("maxPool2dGrad", g).dtype }),
-  impl: ([x, g], p, k) => fromStorage(k.scatterPlanes(g, argmax(k, x, p), x.shape[2], x.shape[3]), g.dtype, [...x.shape]),
+  impl: ([x, g], p, k) => fromStorage(k.scatterPlanes(g, argmax(k, x, p), x.shape[2], x.shape[3], p.kernel, p), g.dtype, [...x.shape]),
   vjp: ({ cotangent: u, inputs: [x], params }) => [null, bind(maxPool2dSelectP, [x, u], params)],
   jvp: ({ tangents: [, dg], inputs: [x], params }) => (dg === null ? null : bind(maxPool2dGradP, [x, dg], params)),
 });

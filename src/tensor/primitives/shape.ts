@@ -3,11 +3,12 @@
  * `view.ts`; their VJPs move the cotangent back (reshape back, inverse permutation, unslice). expand
  * and `sumTo` live with sum in reduce.ts: expand's VJP is a sum and sum's VJP an expand.
  */
+import { placed } from "../creation.js";
 import { allocate } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { describe, invalidArgument } from "../../errors.js";
 import { expectAxisList, normalizeAxis, sizeOf, type Shape } from "../shape.js";
-import { fromStorage, Tensor } from "../tensor.js";
+import { Tensor } from "../tensor.js";
 import type { ReshapeCheck, Reshaped, SqueezeCheck, Sliced, Squeezed, Unsqueezed } from "../types.js";
 import * as view from "../view.js";
 import { sameRule } from "./rules.js";
@@ -79,7 +80,7 @@ export const sliceP: Primitive<{ readonly specs: readonly view.SliceSpec[] }> = 
 export const unsliceP: Primitive<{ readonly shape: readonly number[]; readonly specs: readonly view.SliceSpec[] }> = definePrimitive("unslice", {
   abstract: ([g], { shape }) => ({ shape, dtype: g.dtype }),
   impl: ([g], { shape, specs }, k) => {
-    const out = fromStorage(allocate(g.dtype, sizeOf(shape)), g.dtype, [...shape]);
+    const out = placed(allocate(g.dtype, sizeOf(shape)), g.dtype, shape, g.device);
     k.copyInto(view.slice(out, specs), g);
     return out;
   },

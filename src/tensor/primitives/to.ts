@@ -2,7 +2,8 @@
  * to: a copy of x on another device (contiguous, same dtype and shape). Linear, and its own adjoint
  * up to direction: the cotangent is copied back to x's device, the tangent goes along with x.
  */
-import { expectDevice, type Device } from "../../backends/device.js";
+import { isStorage, type DeviceBuffer } from "../../backends/buffer.js";
+import { expectDevice, noSyncRead, type Device } from "../../backends/device.js";
 import { describe, invalidArgument } from "../../errors.js";
 import type { Storage } from "../dtype.js";
 import { bind, definePrimitive } from "../primitive.js";
@@ -13,12 +14,26 @@ export const toP = definePrimitive<{ readonly device: Device }>("to", {
   abstract: ([x]) => x,
   placement: ({ device }) => device,
   impl: ([x], { device }, k) => {
-    // Every device's buffers are host memory today (backends/device.ts), so x's are read in place.
-    return new Tensor(device.write(k.copy(x)) as Storage, x.dtype, [...x.shape], contiguousStrides(x.shape), 0, device);
+    const buffer = k.copy(x);
+    return new Tensor(device.write(hostCopy(x.device, buffer)), x.dtype, [...x.shape], contiguousStrides(x.shape), 0, device);
   },
   vjp: ({ cotangent: g, inputs: [x] }) => [to(g, x.device)],
   jvp: ({ tangents: [dx], params: { device } }) => to(dx as Tensor, device),
 });
+
+/**
+ * A row-major `buffer` of `source` in host memory: itself where it is a typed array; otherwise read
+ * synchronously and freed, or `UnsupportedOp` naming the asynchronous read where the device has none.
+ */
+function hostCopy(source: Device, buffer: DeviceBuffer): Storage {
+  if (isStorage(buffer)) return buffer;
+  try {
+    if (source.readSync === undefined) throw noSyncRead("to", source, "await t.read() and a new tensor on the target device");
+    return source.readSync(buffer);
+  } finally {
+    source.free(buffer);
+  }
+}
 
 /** x copied to `device` (a device or its name; x itself when it is there already); differentiable. */
 export function to<T extends Tensor>(x: T, device: Device | string): T {

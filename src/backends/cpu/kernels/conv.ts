@@ -9,6 +9,7 @@
  * are the padding (zero for convolution, −∞ for max pooling).
  */
 import { allocate, type Storage } from "../../dtype.js";
+import { type DeviceBuffer, hostStorage } from "../../buffer.js";
 import type { Pair, WindowGeometry } from "../../geometry.js";
 import type { View } from "../../view.js";
 
@@ -120,8 +121,8 @@ export function conv2d(x: View, w: View, geo: WindowGeometry, outH: number, outW
   const [xn, xc, xh, xw] = x.strides;
   const [wf, wc, wh, ww] = w.strides;
   const { lo, hi, a0: xo, b0: wo, a: xd, b: wd } = windowTaps(geo, [H, W], [KH, KW], [outH, outW], inputAt(xh, xw), kernelAt(wh, ww));
-  const xs = x.storage;
-  const ws = w.storage;
+  const xs = hostStorage(x, "conv2d");
+  const ws = hostStorage(w, "conv2d");
   const windows = outH * outW;
   const out = allocate(x.dtype, N * F * windows);
   let k = 0;
@@ -156,8 +157,8 @@ function accumulateTaps(g: View, C: number, taps: Taps, out: Storage, base: Base
   const [bn, bf, bc] = base;
   const [sn, sf, sc] = srcBase;
   const { lo, hi, a0: ao, b0: so, a: ad, b: sd } = taps;
-  const gs = g.storage;
-  const ss = src.storage;
+  const gs = hostStorage(g, "conv2d");
+  const ss = hostStorage(src, "conv2d");
   for (let n = 0; n < N; n++) {
     for (let f = 0; f < F; f++) {
       const gBase = g.offset + n * gn + f * gf;
@@ -209,7 +210,7 @@ export function maxPool2dArgmax(x: View, kernel: Pair, geo: WindowGeometry, outH
   const [N, C, H, W] = x.shape;
   const [xn, xc, xh, xw] = x.strides;
   const { lo, hi, a0: xo, b0: po, a: xd, b: pd } = windowTaps(geo, [H, W], kernel, [outH, outW], inputAt(xh, xw), inputAt(W, 1));
-  const xs = x.storage;
+  const xs = hostStorage(x, "maxPool2dArgmax");
   const windows = outH * outW;
   const out = new Int32Array(N * C * windows);
   let k = 0;
@@ -234,10 +235,11 @@ export function maxPool2dArgmax(x: View, kernel: Pair, geo: WindowGeometry, outH
 }
 
 /** y[n, c, o] = v[n, c, argmax[n, c, o]]: v (of x's shape) read at the window maxima. */
-export function gatherPlanes(v: View, argmax: Int32Array, outH: number, outW: number): Storage {
+export function gatherPlanes(v: View, argmax: DeviceBuffer, outH: number, outW: number): Storage {
   const [N, C, , W] = v.shape;
   const [vn, vc, vh, vw] = v.strides;
-  const vs = v.storage;
+  const vs = hostStorage(v, "gatherPlanes");
+  const am = hostStorage({ storage: argmax }, "gatherPlanes");
   const count = outH * outW;
   const out = allocate(v.dtype, N * C * count);
   let k = 0;
@@ -245,7 +247,7 @@ export function gatherPlanes(v: View, argmax: Int32Array, outH: number, outW: nu
     for (let c = 0; c < C; c++) {
       const base = v.offset + n * vn + c * vc;
       for (let o = 0; o < count; o++, k++) {
-        const at = argmax[k];
+        const at = am[k];
         out[k] = at < 0 ? NaN : vs[base + Math.floor(at / W) * vh + (at % W) * vw];
       }
     }
@@ -254,10 +256,11 @@ export function gatherPlanes(v: View, argmax: Int32Array, outH: number, outW: nu
 }
 
 /** The adjoint of `gatherPlanes`: zeros of `[N, C, H, W]` with each g[n, c, o] added at argmax[n, c, o]. */
-export function scatterPlanes(g: View, argmax: Int32Array, inH: number, inW: number): Storage {
+export function scatterPlanes(g: View, argmax: DeviceBuffer, inH: number, inW: number): Storage {
   const [N, C, OH, OW] = g.shape;
   const [gn, gc, gh, gw] = g.strides;
-  const gs = g.storage;
+  const gs = hostStorage(g, "scatterPlanes");
+  const am = hostStorage({ storage: argmax }, "scatterPlanes");
   const plane = inH * inW;
   const out = allocate(g.dtype, N * C * plane);
   let k = 0;
@@ -266,7 +269,7 @@ export function scatterPlanes(g: View, argmax: Int32Array, inH: number, inW: num
       const base = (n * C + c) * plane;
       for (let oh = 0; oh < OH; oh++) {
         for (let ow = 0; ow < OW; ow++, k++) {
-          const at = argmax[k];
+          const at = am[k];
           if (at >= 0) out[base + at] += gs[g.offset + n * gn + c * gc + oh * gh + ow * gw];
         }
       }

@@ -8,6 +8,7 @@
  * first use and kept, so no element pays a call.
  */
 import { allocate, type DType, type Storage } from "../../dtype.js";
+import { hostStorage } from "../../buffer.js";
 import { BINARY_EXPRESSIONS, type BinaryOp, INT32_BINARY_EXPRESSIONS, UNARY_EXPRESSIONS, type UnaryOp } from "../../expressions.js";
 import { sizeOf, type Shape } from "../../shape.js";
 import type { View } from "../../view.js";
@@ -70,7 +71,7 @@ export function unaryKernel(f: Unary): UnaryKernel {
     const out = allocate(dtype, sizeOf(x.shape));
     if (out.length > 0) {
       const walk = collapse(x.shape, [x.strides]);
-      loop(walk.shape, x.storage, x.offset, walk.strides[0], out);
+      loop(walk.shape, hostStorage(x, "unary"), x.offset, walk.strides[0], out);
     }
     return out;
   };
@@ -84,7 +85,7 @@ export function binaryKernel(f: Binary): BinaryKernel {
     const out = allocate(dtype, sizeOf(shape));
     if (out.length > 0) {
       const walk = collapse(shape, [broadcastStrides(a.shape, a.strides, shape), broadcastStrides(b.shape, b.strides, shape)]);
-      loop(walk.shape, a.storage, a.offset, walk.strides[0], b.storage, b.offset, walk.strides[1], out);
+      loop(walk.shape, hostStorage(a, "binary"), a.offset, walk.strides[0], hostStorage(b, "binary"), b.offset, walk.strides[1], out);
     }
     return out;
   };
@@ -127,7 +128,7 @@ export function where(cond: View, a: View, b: View, shape: Shape): Storage {
   const dims = walk.shape;
   const last = dims.length - 1;
   const inner = dims[last];
-  const [c, x, y] = [cond.storage, a.storage, b.storage];
+  const [c, x, y] = [hostStorage(cond, "where"), hostStorage(a, "where"), hostStorage(b, "where")];
   for (let r = 0, k = 0, rows = rowCount(dims); r < rows; r++) {
     let oc = rowOffset(dims, cs, cond.offset, r);
     let oa = rowOffset(dims, as, a.offset, r);

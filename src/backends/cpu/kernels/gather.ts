@@ -4,6 +4,7 @@
  * naming the kernel's primitive and the index's position, raised before the caller sees any result.
  */
 import { allocate, type DType, type Storage } from "../../dtype.js";
+import { hostStorage } from "../../buffer.js";
 import { contiguousStrides, sizeOf, type Shape } from "../../shape.js";
 import { outOfRange } from "../../outOfRange.js";
 import type { View } from "../../view.js";
@@ -46,8 +47,8 @@ const withoutAxis = (t: Walker, axis: number): Walker => ({ offset: t.offset, st
 /** out[…i…] = x[…indices[…i…]…] along `axis`; out has the shape of `indices` and x's dtype. */
 export function gather(x: View, indices: View, axis: number): Storage {
   const out = allocate(x.dtype, sizeOf(indices.shape));
-  const src = x.storage;
-  const idx = indices.storage;
+  const src = hostStorage(x, "gather");
+  const idx = hostStorage(indices, "gather");
   const size = x.shape[axis];
   const step = x.strides[axis];
   walk(indices.shape, [indices, withoutAxis(x, axis)], (k, [oi, ox]) => {
@@ -62,11 +63,12 @@ export function gather(x: View, indices: View, axis: number): Storage {
 export function scatterAdd(x: View, indices: View, src: View, axis: number): Storage {
   const out = allocate(x.dtype, sizeOf(x.shape));
   const target = { offset: 0, strides: contiguousStrides(x.shape) };
+  const xs = hostStorage(x, "scatterAdd");
   walk(x.shape, [x, target], (_, [ox, oo]) => {
-    out[oo] = x.storage[ox];
+    out[oo] = xs[ox];
   });
-  const data = src.storage;
-  const idx = indices.storage;
+  const data = hostStorage(src, "scatterAdd");
+  const idx = hostStorage(indices, "scatterAdd");
   const size = x.shape[axis];
   const step = target.strides[axis];
   walk(indices.shape, [indices, src, withoutAxis(target, axis)], (k, [oi, os, oo]) => {
@@ -80,7 +82,7 @@ export function scatterAdd(x: View, indices: View, src: View, axis: number): Sto
 /** [...indices.shape, depth] of `dtype`: 1 at each index, 0 elsewhere (the index axis is the last). */
 export function oneHot(indices: View, depth: number, dtype: DType): Storage {
   const out = allocate(dtype, sizeOf(indices.shape) * depth);
-  const idx = indices.storage;
+  const idx = hostStorage(indices, "oneHot");
   walk(indices.shape, [indices], (k, [oi]) => {
     const i = idx[oi];
     if (i < 0 || i >= depth) throw outOfRange("oneHot", i, positionOf(k, indices.shape), indices.shape.length, depth);

@@ -5,6 +5,7 @@
  * a fresh row-major buffer.
  */
 import { allocate, type Storage } from "../../dtype.js";
+import { hostStorage } from "../../buffer.js";
 import { contiguousStrides, sizeOf } from "../../shape.js";
 import type { Extreme } from "../../ops.js";
 import type { View } from "../../view.js";
@@ -26,7 +27,7 @@ function groupsOf(x: View, axes: readonly number[]): Groups {
   const src = allocate(x.dtype, sizeOf(shape));
   copyStrided(
     shape,
-    x.storage,
+    hostStorage(x, "groups"),
     x.offset,
     order.map((a) => x.strides[a]),
     src,

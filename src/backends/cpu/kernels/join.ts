@@ -4,6 +4,7 @@
  * checked by the primitives' abstract rules.
  */
 import { allocate, type Storage } from "../../dtype.js";
+import { hostStorage } from "../../buffer.js";
 import { contiguousStrides, sizeOf } from "../../shape.js";
 import type { View } from "../../view.js";
 import { copyStrided } from "./strided.js";
@@ -13,7 +14,7 @@ function copyInto(out: Storage, outShape: readonly number[], start: readonly num
   const strides = contiguousStrides(outShape);
   let base = 0;
   for (let i = 0; i < start.length; i++) base += start[i] * strides[i];
-  copyStrided(src.shape, src.storage, src.offset, src.strides, out, base, strides);
+  copyStrided(src.shape, hostStorage(src, "concat"), src.offset, src.strides, out, base, strides);
 }
 
 /** The inputs (one dtype, equal on every axis but `axis`) one after another along `axis`. */

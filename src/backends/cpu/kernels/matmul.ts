@@ -5,6 +5,7 @@
  * row of b and a row of the output, both contiguous). Shape checks belong to the primitive.
  */
 import { allocate, type DType, type Storage } from "../../dtype.js";
+import { hostStorage } from "../../buffer.js";
 import { contiguousStrides, type Shape } from "../../shape.js";
 import type { View } from "../../view.js";
 import { broadcastStrides, contiguousView } from "./strided.js";
@@ -15,8 +16,8 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype): 
   const n = b.shape[b.shape.length - 1];
   const ca = contiguousView(a);
   const cb = contiguousView(b);
-  const da = ca.storage;
-  const db = cb.storage;
+  const da = hostStorage(ca, "matmul");
+  const db = hostStorage(cb, "matmul");
   let count = 1;
   for (const d of batch) count *= d;
   const out = allocate(dtype, count * m * n);

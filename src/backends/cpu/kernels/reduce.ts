@@ -3,6 +3,7 @@
  * folded into the accumulator of its output position.
  */
 import { allocate, type DType, type Storage } from "../../dtype.js";
+import { hostStorage } from "../../buffer.js";
 import type { ReduceOp } from "../../ops.js";
 import { contiguousStrides, sizeOf } from "../../shape.js";
 import type { View } from "../../view.js";
@@ -21,7 +22,7 @@ export function reduceAxes(x: View, axes: readonly number[], fold: Fold, dtype: 
   const acc = new Float64Array(sizeOf(keptShape)).fill(fold.init);
   if (sizeOf(x.shape) > 0) {
     const walk = collapse(x.shape, [x.strides, accStrides]);
-    fold.loop()(walk.shape, x.storage, x.offset, walk.strides[0], acc, walk.strides[1]);
+    fold.loop()(walk.shape, hostStorage(x, "reduce"), x.offset, walk.strides[0], acc, walk.strides[1]);
   }
   const out = allocate(dtype, acc.length);
   out.set(acc);

@@ -8,6 +8,7 @@
  * are counted row by row, the innermost runs as a tight loop with constant strides.
  */
 import { allocate, type DType, type Storage } from "../../dtype.js";
+import { type DeviceBuffer, hostStorage } from "../../buffer.js";
 import { contiguousStrides, sizeOf, type Shape } from "../../shape.js";
 import type { View } from "../../view.js";
 
@@ -103,8 +104,9 @@ export function copyStrided(
 export function copy(v: View): Storage {
   const n = sizeOf(v.shape);
   const out = allocate(v.dtype, n);
-  if (isRowMajor(v.shape, v.strides)) out.set(v.storage.subarray(v.offset, v.offset + n));
-  else copyStrided(v.shape, v.storage, v.offset, v.strides, out, 0, contiguousStrides(v.shape));
+  const src = hostStorage(v, "copy");
+  if (isRowMajor(v.shape, v.strides)) out.set(src.subarray(v.offset, v.offset + n));
+  else copyStrided(v.shape, src, v.offset, v.strides, out, 0, contiguousStrides(v.shape));
   return out;
 }
 
@@ -115,7 +117,15 @@ export function copy(v: View): Storage {
  * source does not read the target's buffer.
  */
 export function copyInto(target: View, source: View): void {
-  copyStrided(target.shape, source.storage, source.offset, broadcastStrides(source.shape, source.strides, target.shape), target.storage, target.offset, target.strides);
+  copyStrided(
+    target.shape,
+    hostStorage(source, "copyInto"),
+    source.offset,
+    broadcastStrides(source.shape, source.strides, target.shape),
+    hostStorage(target, "copyInto"),
+    target.offset,
+    target.strides,
+  );
 }
 
 /** Whether a view of `shape` with `strides` is row-major (size-1 axes may have any stride). */
@@ -131,7 +141,7 @@ export function isRowMajor(shape: Shape, strides: readonly number[]): boolean {
 }
 
 /** A row-major view of `shape` over `storage` from `offset`. */
-export function rowMajor(storage: Storage, dtype: DType, shape: Shape, offset = 0): View {
+export function rowMajor(storage: DeviceBuffer, dtype: DType, shape: Shape, offset = 0): View {
   return { storage, dtype, shape, strides: contiguousStrides(shape), offset };
 }
 
@@ -139,7 +149,7 @@ export function rowMajor(storage: Storage, dtype: DType, shape: Shape, offset = 
 export function contiguousView(v: View): View {
   if (isRowMajor(v.shape, v.strides)) return v;
   const out = allocate(v.dtype, sizeOf(v.shape));
-  copyStrided(v.shape, v.storage, v.offset, v.strides, out, 0, contiguousStrides(v.shape));
+  copyStrided(v.shape, hostStorage(v, "copy"), v.offset, v.strides, out, 0, contiguousStrides(v.shape));
   return rowMajor(out, v.dtype, v.shape);
 }
 
