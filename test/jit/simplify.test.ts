@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { jit } from "../../src/jit/index.js";
 import { eliminateDeadCode } from "../../src/jit/passes/dce.js";
 import { simplifyAlgebra } from "../../src/jit/passes/simplify.js";
-import { abstract, add, div, exp, mul, permute, reshape, sub, tensor, trace, transpose, type Tensor } from "../../src/tensor/index.js";
+import { abstract, add, div, exp, grad, mul, permute, reshape, sin, sub, sum, tensor, trace, transpose, type Tensor } from "../../src/tensor/index.js";
 
 const simplified = (f: (...xs: Tensor[]) => unknown, ...shapes: number[][]): string => eliminateDeadCode(simplifyAlgebra(trace(f)(...shapes.map((s) => abstract(s))))).toString();
 
@@ -20,6 +20,17 @@ describe("algebraic simplification", () => {
     expect(simplified((x) => exp(mul(x, tensor(new Float64Array([1])))), [2])).toMatch(/cast[^]*exp/);
     expect(simplified((x) => exp(mul(x, tensor([1, 2]))), [2])).toContain("mul");
     expect(simplified((x) => exp(sub(0, x)), [2])).toContain("sub");
+  });
+
+  it("a gradient's seed of ones, broadcast by sum's VJP, multiplies nothing", () => {
+    const f = (x: Tensor) => sum(mul(sin(x), x));
+    const before = trace(grad(f))(abstract([4]));
+    expect(before.toString()).toMatch(/expand[^]*mul/);
+    const text = eliminateDeadCode(simplifyAlgebra(before)).toString();
+    expect(text).not.toContain("expand");
+    expect(text).toBe(["{ lambda ; a:f32[4] . let", "    b:f32[4] = sin a", "    c:f32[4] = cos a", "    d:f32[4] = mul a c", "    e:f32[4] = add b d", "  in (e) }"].join("\n"));
+    const x = tensor([0.5, -1, 2, 3]);
+    expect(Array.from((jit(grad(f))(x) as Tensor).data())).toEqual(Array.from((grad(f)(x) as Tensor).data()));
   });
 
   it("transpose of transpose is x; permute chains compose into one permute", () => {
