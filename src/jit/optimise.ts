@@ -1,12 +1,16 @@
 /**
- * The passes a jitted program goes through, in order: dead-code elimination, common-subexpression
- * elimination (then DCE again for what CSE orphaned), and, for the program an unwatched call runs,
- * fusion of elementwise chains into generated kernels.
+ * The passes a jitted program goes through, in order: dead-code elimination, constant folding,
+ * algebraic simplification, common-subexpression elimination (then DCE again for what those
+ * orphaned), and, for the program an unwatched call runs, fusion of elementwise chains into
+ * generated kernels and the memory plan of their buffers.
  */
 import type { Program } from "../tensor/index.js";
 import { eliminateCommonSubexpressions } from "./passes/cse.js";
 import { eliminateDeadCode } from "./passes/dce.js";
+import { foldConstants } from "./passes/fold.js";
 import { fuseElementwise } from "./passes/fuse.js";
+import { planMemory } from "./passes/plan.js";
+import { simplifyAlgebra } from "./passes/simplify.js";
 
 export interface Optimised {
   /** What a call watched by a transform replays, primitive by primitive. */
@@ -16,6 +20,7 @@ export interface Optimised {
 }
 
 export function optimise(program: Program, fuse: boolean): Optimised {
-  const replay = eliminateDeadCode(eliminateCommonSubexpressions(eliminateDeadCode(program)));
-  return { replay, fused: fuse ? fuseElementwise(replay) : replay };
+  const simplified = simplifyAlgebra(foldConstants(eliminateDeadCode(program)));
+  const replay = eliminateDeadCode(eliminateCommonSubexpressions(simplified));
+  return { replay, fused: fuse ? planMemory(fuseElementwise(replay)) : replay };
 }

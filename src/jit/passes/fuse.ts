@@ -12,7 +12,7 @@
 import { BINARY_EXPRESSIONS, UNARY_EXPRESSIONS, WHERE_EXPRESSION } from "../../backends/expressions.js";
 import { allocate } from "../../backends/dtype.js";
 import { hostStorage } from "../../backends/buffer.js";
-import { getBackend, Program, type BackendName, type DType, type Equation, type Tensor, type Variable } from "../../tensor/index.js";
+import { getBackend, Program, type BackendName, type DType, type Equation, type Storage, type Tensor, type Variable } from "../../tensor/index.js";
 import { definePrimitive, type Primitive } from "../../tensor/primitive.js";
 import { primitives } from "../../tensor/primitives/registry.js";
 import { fromStorage } from "../../tensor/tensor.js";
@@ -48,6 +48,17 @@ function broadcastStrides(shape: readonly number[], strides: readonly number[], 
   return out.map((_, d) => (d < lead || shape[d - lead] === 1 ? 0 : strides[d - lead]));
 }
 
+/** Runs a compiled group's kernel on the equation's inputs, writing its result into `out`. */
+export type FusedRun = (inputs: readonly Tensor[], out: Storage) => void;
+
+/** The run of each fused equation's primitive, so the memory plan (plan.ts) can give it a buffer. */
+const RUNS = new WeakMap<Primitive<unknown>, FusedRun>();
+
+/** How `eq` writes its result into a given buffer, where it is a fused equation. */
+export function fusedRun(eq: Equation): FusedRun | undefined {
+  return RUNS.get(eq.primitive);
+}
+
 /**
  * The equation that runs a compiled group: one primitive per kernel, named `fused` in the program
  * text. The kernel loops over `shape` (the chain's); `output` is the chain's result, or its sum.
@@ -55,18 +66,22 @@ function broadcastStrides(shape: readonly number[], strides: readonly number[], 
 function fusedEquation(names: readonly string[], inputs: readonly Variable[], output: Variable, loop: readonly number[], kernel: FusedKernel): Equation {
   const shape = loop.length === 0 ? [1] : loop;
   const size = output.shape.reduce((a, b) => a * b, 1);
+  const run: FusedRun = (xs, out) => {
+    if (size > 0)
+      kernel(
+        xs.map((x) => ({ storage: hostStorage(x, "fused"), offset: x.offset, strides: broadcastStrides(x.shape, x.strides, shape) })),
+        out,
+      );
+  };
   const prim: Primitive<{ readonly ops: readonly string[] }> = definePrimitive("fused", {
     abstract: () => ({ shape: output.shape, dtype: output.dtype }),
     impl: (xs: readonly Tensor[]) => {
       const out = allocate(output.dtype, size, "fused");
-      if (size > 0)
-        kernel(
-          xs.map((x) => ({ storage: hostStorage(x, "fused"), offset: x.offset, strides: broadcastStrides(x.shape, x.strides, shape) })),
-          out,
-        );
+      run(xs, out);
       return fromStorage(out, output.dtype, [...output.shape]);
     },
   });
+  RUNS.set(prim as Primitive<unknown>, run);
   return { primitive: prim as Primitive<unknown>, inputs, output, params: { ops: names } };
 }
 
