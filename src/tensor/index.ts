@@ -10,7 +10,39 @@ export { to } from "./primitives/to.js";
 export type { SliceSpec } from "./view.js";
 export { contiguous, permute, reshape, slice, squeeze, transpose, unsqueeze } from "./primitives/shape.js";
 export { add, div, floorDiv, mul, neg, sub } from "./primitives/arithmetic.js";
-export { abs, cos, erf, exp, gelu, log, pow, relu, rsqrt, sigmoid, sign, sin, softplus, sqrt, tanh, type GeluOptions } from "./primitives/unary.js";
+export {
+  abs,
+  acos,
+  acosh,
+  asin,
+  asinh,
+  atan,
+  atanh,
+  cbrt,
+  cos,
+  cosh,
+  erf,
+  exp,
+  expm1,
+  gelu,
+  log,
+  log1p,
+  log2,
+  pow,
+  relu,
+  rsqrt,
+  sigmoid,
+  sign,
+  sin,
+  sinh,
+  softplus,
+  sqrt,
+  tan,
+  tanh,
+  type GeluOptions,
+} from "./primitives/unary.js";
+export { ceil, floor, fmod, remainder, round, trunc } from "./primitives/rounding.js";
+export { atan2, hypot, logaddexp } from "./primitives/binaryMath.js";
 export { eq, ge, gt, le, lt, ne } from "./primitives/compare.js";
 export { clip, maximum, minimum, where } from "./primitives/select.js";
 export { cast } from "./primitives/cast.js";
