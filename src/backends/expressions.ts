@@ -80,6 +80,7 @@ export const UNARY_EXPRESSIONS = {
   expm1: unaryRules.expm1.primal,
   log1p: unaryRules.log1p.primal,
   log2: unaryRules.log2.primal,
+  log10: Math.log10,
   tan: unaryRules.tan.primal,
   asin: unaryRules.asin.primal,
   acos: unaryRules.acos.primal,

@@ -9,7 +9,7 @@ export { defaultDevice, devices, getDevice, registerDevice, setDefaultDevice, ty
 export { to } from "./primitives/to.js";
 export type { SliceSpec } from "./view.js";
 export { contiguous, permute, reshape, slice, squeeze, transpose, unsqueeze } from "./primitives/shape.js";
-export { add, div, floorDiv, mul, neg, sub } from "./primitives/arithmetic.js";
+export { add, div, floorDiv, floorDivide, mul, neg, sub } from "./primitives/arithmetic.js";
 export {
   abs,
   acos,
@@ -27,6 +27,7 @@ export {
   gelu,
   log,
   log1p,
+  log10,
   log2,
   pow,
   relu,
@@ -48,6 +49,7 @@ export { clip, maximum, minimum, where } from "./primitives/select.js";
 export { cast } from "./primitives/cast.js";
 export { argmax, argmin, cumsum, expand, max, mean, min, prod, sum } from "./primitives/reduce.js";
 export { logSoftmax, logsumexp, softmax } from "./composites/softmax.js";
+export { isfinite, isinf, isnan, lerp, logicalAnd, logicalNot, logicalOr, logicalXor, reciprocal, square } from "./composites/elementwise.js";
 export { conv2d, type Conv2dOptions, type PairLike } from "./primitives/conv.js";
 export { avgPool2d, maxPool2d, type Pool2dOptions } from "./primitives/pool.js";
 export { dot, matmul, outer } from "./primitives/matmul.js";

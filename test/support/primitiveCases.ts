@@ -64,6 +64,7 @@ export const PRIMITIVE_CASES: { readonly [K in PrimitiveName]: PrimitiveCase } =
   expm1: { inputs: [r([3])], f: (a) => ops.expm1(a) },
   log1p: { inputs: [r([3])], f: (a) => ops.log1p(a) },
   log2: { inputs: [r([3], 0.5, 2)], f: (a) => ops.log2(a) },
+  log10: { inputs: [r([3], 0.5, 2)], f: (a) => ops.log10(a) },
   tan: { inputs: [r([3])], f: (a) => ops.tan(a) },
   asin: { inputs: [r([3], -0.9, 0.9)], f: (a) => ops.asin(a) },
   acos: { inputs: [r([3], -0.9, 0.9)], f: (a) => ops.acos(a) },

@@ -56,6 +56,7 @@ const SPECS: Record<string, () => Tensor> = {
   "sigmoid softplus erf": () => ops.erf(ops.softplus(ops.sigmoid(leaf([2, 2], -2, 2)))),
   "gelu, exact and tanh": () => ops.add(ops.gelu(leaf([3], -2, 2)), ops.gelu(leaf([3], -2, 2), { approximate: "tanh" })),
   "cbrt expm1 log1p log2 tan atan sinh cosh asinh": () => ops.asinh(ops.cosh(ops.sinh(ops.atan(ops.tan(ops.log2(ops.log1p(ops.expm1(ops.cbrt(leaf([2, 3], 0.5, 1)))))))))),
+  "log10": () => ops.log10(leaf([3], 0.5, 2)),
   "asin acos atanh acosh": () =>
     ops.add(ops.add(ops.asin(leaf([3], -0.9, 0.9)), ops.acos(leaf([3], -0.9, 0.9))), ops.add(ops.atanh(leaf([3], -0.9, 0.9)), ops.acosh(leaf([3], 1.5, 3)))),
   "floor ceil round trunc": () => ops.add(ops.add(ops.floor(leaf([3], -3, 3)), ops.ceil(leaf([3], -3, 3))), ops.add(ops.round(leaf([3], -3, 3)), ops.trunc(leaf([3], -3, 3)))),

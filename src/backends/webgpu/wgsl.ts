@@ -48,6 +48,7 @@ export const UNARY_WGSL: Readonly<Record<UnaryOp, OpBody>> = {
   expm1: { f32: "select(select(exp(x) - 1.0, x + 0.5 * x * x, abs(x) < 1e-3), x, is_nan(x))" },
   log1p: { f32: "select(select(ad_log1p(x), ad_log(1.0 + x), x <= -1.0 || is_inf(x)), x, is_nan(x))" },
   log2: { f32: "ad_log(x) * 1.4426950408889634" },
+  log10: { f32: "ad_log(x) * 0.43429448190325176" },
   tan: { f32: "select(tan(x), NAN, is_nan(x) || is_inf(x))" },
   asin: { f32: "select(asin(x), NAN, is_nan(x) || abs(x) > 1.0)" },
   acos: { f32: "select(acos(x), NAN, is_nan(x) || abs(x) > 1.0)" },

@@ -140,6 +140,9 @@ export function floorDiv<X extends TensorLike, Y extends TensorLike>(a: X, b: Y 
   return bind(floorDivP, pair, undefined) as Tensor<BinaryResult<X, Y>>;
 }
 
+/** PyTorch's name for floorDiv (the same function). */
+export const floorDivide = floorDiv;
+
 /** −a in a's dtype; int32 wraps (−(−2³¹) is −2³¹), bool is a DTypeMismatch, as in PyTorch. */
 export function neg<S extends Shape>(a: Tensor<S>): Tensor<S> {
   const x = expectNumeric("neg", lift("neg", a, undefined, "a"));

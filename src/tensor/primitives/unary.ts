@@ -114,6 +114,9 @@ export const coshP = tablePrimitive("cosh");
 export const asinhP = tablePrimitive("asinh");
 export const acoshP = tablePrimitive("acosh", true);
 export const atanhP = tablePrimitive("atanh", true);
+// d log₁₀ x = dx / (x ln 10). Not in the scalar table; a primitive rather than log(x)/ln 10 so that
+// powers of ten give exact integers (log10(1000) is 3, not 2.9999999999999996), as in PyTorch.
+export const log10P = unaryPrimitive("log10", (x) => div(Math.LOG10E, x), true);
 
 /**
  * sign(x) ∈ {−1, 0, 1} in x's dtype, any dtype (NaN stays NaN). The table's derivative is the
@@ -178,6 +181,7 @@ export const expm1 = promotingFunction(expm1P);
 /** log(1 + x), accurate near 0. */
 export const log1p = promotingFunction(log1pP);
 export const log2 = promotingFunction(log2P);
+export const log10 = promotingFunction(log10P);
 export const tan = promotingFunction(tanP);
 export const asin = promotingFunction(asinP);
 export const acos = promotingFunction(acosP);
