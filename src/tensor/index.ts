@@ -49,6 +49,7 @@ export { clip, maximum, minimum, where } from "./primitives/select.js";
 export { cast } from "./primitives/cast.js";
 export { argmax, argmin, cumsum, expand, max, mean, min, prod, sum } from "./primitives/reduce.js";
 export { logSoftmax, logsumexp, softmax } from "./composites/softmax.js";
+export { celu, elu, glu, hardsigmoid, hardswish, hardtanh, leakyRelu, logsigmoid, mish, prelu, relu6, selu, silu, softsign } from "./composites/activations.js";
 export { isfinite, isinf, isnan, lerp, logicalAnd, logicalNot, logicalOr, logicalXor, reciprocal, square } from "./composites/elementwise.js";
 export { conv2d, type Conv2dOptions, type PairLike } from "./primitives/conv.js";
 export { avgPool2d, maxPool2d, type Pool2dOptions } from "./primitives/pool.js";
