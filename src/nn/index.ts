@@ -46,6 +46,6 @@ export {
 } from "./layers/activations.js";
 export { Sequential } from "./layers/sequential.js";
 export { binaryCrossEntropyWithLogits, crossEntropy, mseLoss, nllLoss, type CrossEntropyOptions, type LossOptions, type Reduction, type Target } from "./losses.js";
-export { batches, DataLoader, permutation, trainTestSplit, type BatchOptions, type SplitOptions } from "./data.js";
+export { batches, DataLoader, permutation, trainTestSplit, type BatchOptions, type RowsOf, type SplitOptions } from "./data.js";
 export { loadSafetensors, readSafetensors, saveSafetensors, type LoadedSafetensors } from "./safetensors.js";
 export { loadFile, saveFile, type LoadFileOptions } from "./file.js";
