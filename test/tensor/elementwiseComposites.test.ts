@@ -48,8 +48,10 @@ describe("square, reciprocal, lerp, floorDivide", () => {
     expect(flat(ops.lerp(a, b, 0))).toEqual([0.1, 1e16]);
     expect(ops.lerp(a, b, f64([0, 0.5, 1], [3, 1])).shape).toEqual([3, 2]);
   });
-  it("floorDivide is floorDiv", () => {
-    expect(ops.floorDivide).toBe(ops.floorDiv);
+  it("floorDivide is floorDiv under PyTorch's name", () => {
+    const a = f64([7.5, -7, 5], [3]);
+    expect(flat(ops.floorDivide(a, 2.5))).toEqual(flat(ops.floorDiv(a, 2.5)));
+    expect(flat(ops.floorDivide(a, 2.5))).toEqual([3, -3, 2]);
   });
   it("log10 of a power of ten is exact", () => {
     expect(flat(ops.log10(f64([1000, 1e-5, 0], [3])))).toEqual([3, -5, -Infinity]);
