@@ -33,6 +33,29 @@ function floorDivide(a: number, b: number): number {
   return q - f > 0.5 ? f + 1 : f;
 }
 
+/** x rounded to the nearest integer, ties to even (PyTorch's and NumPy's round); ±0, ±∞ and NaN kept. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * a − b·floor(a / b), with the sign of b (PyTorch's remainder, Python's %), from the exact fmod: a
+ * zero result takes b's sign; NaN where b is 0. On int32 the same doubles are exact.
+ */
+function remainder(a: number, b: number): number {
+  const r = a % b;
+  if (r !== 0 && b < 0 !== r < 0) return r + b;
+  return r === 0 ? (b < 0 ? -0 : 0) : r;
+}
+
+/** log(eᵃ + eᵇ) without overflow: max + log1p(e^(−|a − b|)); equal infinities give that infinity. */
+function logaddexp(a: number, b: number): number {
+  const m = Math.max(a, b);
+  if (m === -Infinity || m === Infinity) return m;
+  return m + Math.log1p(Math.exp(-Math.abs(a - b)));
+}
+
 /**
  * y = f(x). `convert` is the identity whose store converts to the output dtype (a cast between
  * numeric dtypes); `toBool` is a cast to bool ("≠ 0", so NaN is true as in NumPy).
@@ -53,6 +76,24 @@ export const UNARY_EXPRESSIONS = {
   sigmoid: unaryRules.sigmoid.primal,
   softplus: unaryRules.softplus.primal,
   erf: unaryRules.erf.primal,
+  cbrt: unaryRules.cbrt.primal,
+  expm1: unaryRules.expm1.primal,
+  log1p: unaryRules.log1p.primal,
+  log2: unaryRules.log2.primal,
+  log10: Math.log10,
+  tan: unaryRules.tan.primal,
+  asin: unaryRules.asin.primal,
+  acos: unaryRules.acos.primal,
+  atan: unaryRules.atan.primal,
+  sinh: unaryRules.sinh.primal,
+  cosh: unaryRules.cosh.primal,
+  asinh: unaryRules.asinh.primal,
+  acosh: unaryRules.acosh.primal,
+  atanh: unaryRules.atanh.primal,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  trunc: Math.trunc,
+  round: roundHalfEven,
   // x Φ(x), Φ the standard normal CDF.
   gelu: (x) => 0.5 * x * (1 + erf(x * Math.SQRT1_2)),
   // ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
@@ -74,6 +115,12 @@ export const BINARY_EXPRESSIONS = {
   div: binaryRules.div.primal,
   floorDiv: floorDivide,
   pow: binaryRules.pow.primal,
+  atan2: binaryRules.atan2.primal,
+  hypot: binaryRules.hypot.primal,
+  logaddexp,
+  // C's fmod (JS %): the sign of a, NaN where b is 0.
+  fmod: (a, b) => a % b,
+  remainder,
   // Math.max/min propagate NaN, as NumPy's maximum/minimum do.
   maximum: binaryRules.max.primal,
   minimum: binaryRules.min.primal,

@@ -70,6 +70,11 @@ function generatorOf(op: string, o: { seed?: number; rng?: Rng }): Rng {
   return makeRng(o.seed ?? 0);
 }
 
+/** A tensor type with its first (row) axis widened to `number`: the rows of a split or a batch are counted at run time. */
+type AnyRows<X> = X extends Tensor<infer S> ? (S extends readonly [number, ...infer R extends readonly number[]] ? Tensor<[number, ...R]> : Tensor) : X;
+/** Each tensor of `T` with its row count widened (the other axes keep their literal sizes). */
+export type RowsOf<T extends readonly Tensor[]> = { [K in keyof T]: AnyRows<T[K]> };
+
 function* batchesOf<T extends readonly Tensor[]>(data: Tensor[], n: number, size: number, dropLast: boolean, generator: Rng | null): Generator<T> {
   const order = generator === null ? null : tensor(permutation(n, generator));
   for (let start = 0; start < n; start += size) {
@@ -93,7 +98,7 @@ function checkOptions(op: string, options: unknown): BatchOptions & { shuffle: b
  * One pass over `data` (tensors with the same axis 0, e.g. [x, y]) in batches of the same tensors:
  * `for (const [xb, yb] of batches([x, y], { batchSize: 32, shuffle: true, seed: epoch }))`.
  */
-export function batches<const T extends readonly Tensor[]>(data: T, options: BatchOptions): Generator<T> {
+export function batches<const T extends readonly Tensor[]>(data: T, options: BatchOptions): Generator<RowsOf<T>> {
   const op = "batches";
   const o = checkOptions(op, options);
   const { tensors, n } = samples(op, data);
@@ -105,7 +110,7 @@ export function batches<const T extends readonly Tensor[]>(data: T, options: Bat
  * `batches` as an iterable that can be run once per epoch; with `shuffle`, one generator is created
  * from the seed and advanced by each epoch, so epochs differ and the whole run is reproducible.
  */
-export class DataLoader<const T extends readonly Tensor[]> implements Iterable<T> {
+export class DataLoader<const T extends readonly Tensor[]> implements Iterable<RowsOf<T>> {
   readonly #generator: Rng | null;
   readonly #tensors: Tensor[];
   readonly #n: number;
@@ -127,7 +132,7 @@ export class DataLoader<const T extends readonly Tensor[]> implements Iterable<T
     this.length = this.#dropLast ? Math.floor(n / size) : Math.ceil(n / size);
   }
 
-  [Symbol.iterator](): Iterator<T> {
+  [Symbol.iterator](): Iterator<RowsOf<T>> {
     return batchesOf(this.#tensors, this.#n, this.#size, this.#dropLast, this.#generator);
   }
 }
@@ -141,7 +146,7 @@ export interface SplitOptions {
 /** A shuffled split of 0 … n−1: `{ train, test }` index tensors (int32). */
 export function trainTestSplit(n: number, options?: SplitOptions): { train: Tensor; test: Tensor };
 /** The same rows of every tensor go to the same side: `{ train: [xTrain, yTrain], test: [xTest, yTest] }`. */
-export function trainTestSplit<const T extends readonly Tensor[]>(data: T, options?: SplitOptions): { train: T; test: T };
+export function trainTestSplit<const T extends readonly Tensor[]>(data: T, options?: SplitOptions): { train: RowsOf<T>; test: RowsOf<T> };
 export function trainTestSplit(data: number | readonly Tensor[], options: SplitOptions = {}): { train: unknown; test: unknown } {
   const op = "trainTestSplit";
   options = expectOptions<SplitOptions>(op, options, ["testFraction", "seed"]);

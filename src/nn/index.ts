@@ -24,9 +24,28 @@ export { AvgPool2d, Flatten, MaxPool2d } from "./layers/shape.js";
 export { Dropout } from "./layers/dropout.js";
 export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions, type NormOptions } from "./layers/norm.js";
 export { Embedding } from "./layers/embedding.js";
-export { GELU, ReLU, Sigmoid, Tanh } from "./layers/activations.js";
+export {
+  CELU,
+  ELU,
+  GELU,
+  GLU,
+  Hardsigmoid,
+  Hardswish,
+  Hardtanh,
+  LeakyReLU,
+  LogSigmoid,
+  Mish,
+  PReLU,
+  ReLU,
+  ReLU6,
+  SELU,
+  Sigmoid,
+  SiLU,
+  Softsign,
+  Tanh,
+} from "./layers/activations.js";
 export { Sequential } from "./layers/sequential.js";
 export { binaryCrossEntropyWithLogits, crossEntropy, mseLoss, nllLoss, type CrossEntropyOptions, type LossOptions, type Reduction, type Target } from "./losses.js";
-export { batches, DataLoader, permutation, trainTestSplit, type BatchOptions, type SplitOptions } from "./data.js";
+export { batches, DataLoader, permutation, trainTestSplit, type BatchOptions, type RowsOf, type SplitOptions } from "./data.js";
 export { loadSafetensors, readSafetensors, saveSafetensors, type LoadedSafetensors } from "./safetensors.js";
 export { loadFile, saveFile, type LoadFileOptions } from "./file.js";

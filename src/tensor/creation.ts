@@ -92,9 +92,29 @@ export function tensor(values: unknown, opts?: TensorOptions): Tensor {
     }
     shape = target;
   }
+  if (dtype === "int32") expectInt32Values(op, flat);
   const storage = allocate(dtype, flat.length, op);
   for (let i = 0; i < flat.length; i++) storage[i] = coerce(dtype, flat[i]);
   return created(op, o, storage, dtype, shape);
+}
+
+/**
+ * Values bound for int32 must be integers in its range: a store would truncate 0.5 to 0 and wrap 3e10
+ * to −64771072, so a float label array would silently compute something else. Cast explicitly
+ * (`cast(tensor(values), "int32")`, which truncates) to convert on purpose.
+ */
+function expectInt32Values(op: string, flat: ArrayLike<number>): void {
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+      throw invalidArgument(op, `values[${i}] is ${v}, not an int32 (an integer in [−2³¹, 2³¹ − 1]); round or cast it first`, {
+        argument: "values",
+        index: i,
+        got: v,
+        dtype: "int32",
+      });
+    }
+  }
 }
 
 function flatten(op: string, values: unknown): { flat: number[]; shape: number[]; allBoolean: boolean } {

@@ -9,13 +9,48 @@ export { defaultDevice, devices, getDevice, registerDevice, setDefaultDevice, ty
 export { to } from "./primitives/to.js";
 export type { SliceSpec } from "./view.js";
 export { contiguous, permute, reshape, slice, squeeze, transpose, unsqueeze } from "./primitives/shape.js";
-export { add, div, floorDiv, mul, neg, sub } from "./primitives/arithmetic.js";
-export { abs, cos, erf, exp, gelu, log, pow, relu, rsqrt, sigmoid, sign, sin, softplus, sqrt, tanh, type GeluOptions } from "./primitives/unary.js";
+export { add, div, floorDiv, floorDivide, mul, neg, sub } from "./primitives/arithmetic.js";
+export {
+  abs,
+  acos,
+  acosh,
+  asin,
+  asinh,
+  atan,
+  atanh,
+  cbrt,
+  cos,
+  cosh,
+  erf,
+  exp,
+  expm1,
+  gelu,
+  log,
+  log1p,
+  log10,
+  log2,
+  pow,
+  relu,
+  rsqrt,
+  sigmoid,
+  sign,
+  sin,
+  sinh,
+  softplus,
+  sqrt,
+  tan,
+  tanh,
+  type GeluOptions,
+} from "./primitives/unary.js";
+export { ceil, floor, fmod, remainder, round, trunc } from "./primitives/rounding.js";
+export { atan2, hypot, logaddexp } from "./primitives/binaryMath.js";
 export { eq, ge, gt, le, lt, ne } from "./primitives/compare.js";
 export { clip, maximum, minimum, where } from "./primitives/select.js";
 export { cast } from "./primitives/cast.js";
 export { argmax, argmin, cumsum, expand, max, mean, min, prod, sum } from "./primitives/reduce.js";
 export { logSoftmax, logsumexp, softmax } from "./composites/softmax.js";
+export { celu, elu, glu, hardsigmoid, hardswish, hardtanh, leakyRelu, logsigmoid, mish, prelu, relu6, selu, silu, softsign } from "./composites/activations.js";
+export { isfinite, isinf, isnan, lerp, logicalAnd, logicalNot, logicalOr, logicalXor, reciprocal, square } from "./composites/elementwise.js";
 export { conv2d, type Conv2dOptions, type PairLike } from "./primitives/conv.js";
 export { avgPool2d, maxPool2d, type Pool2dOptions } from "./primitives/pool.js";
 export { dot, matmul, outer } from "./primitives/matmul.js";

@@ -9,7 +9,8 @@
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { host, noSyncRead, type Device, type DeviceBuffer } from "../backends/device.js";
 import type { Node } from "./autograd/node.js";
-import { assertConcrete } from "./interpreters/abstract.js";
+import { assertConcrete, isAbstract } from "./interpreters/abstract.js";
+import { formatTensor } from "./format.js";
 import { activeTrace } from "./interpreters/trace.js";
 import { aliasBatched } from "./interpreters/batch.js";
 import { allocate, isFloat, nameAllocation, type DType, type Storage } from "./dtype.js";
@@ -154,8 +155,10 @@ export class Tensor<S extends Shape = Shape> {
     return this;
   }
 
+  /** The values (elided when large), dtype, shape, device and requiresGrad, as format.ts prints them; the header alone where values cannot be read synchronously. */
   toString(): string {
-    return `Tensor(${this.dtype}, ${formatShape(this.shape)})`;
+    const readable = !this.disposed && !isAbstract(this) && this.device.readSync !== undefined;
+    return formatTensor(this, readable ? this.data() : undefined);
   }
 
   // ── Devices and memory ──
@@ -206,6 +209,13 @@ Object.defineProperty(Tensor.prototype, (Symbol as { dispose?: symbol }).dispose
   },
 });
 
+// Node's console.log and util.inspect print what String(t) does, not the storage, strides and graph node.
+Object.defineProperty(Tensor.prototype, Symbol.for("nodejs.util.inspect.custom"), {
+  value(this: Tensor) {
+    return this.toString();
+  },
+});
+
 /** t's elements of `buffer` (its storage as read back to the host), row-major, in a fresh array by the host's kernels. */
 function elementsOf(t: Tensor, buffer: Storage, op: string): Storage {
   try {
@@ -235,7 +245,11 @@ function nest(t: Tensor, flat: Storage): NestedArray {
 
 /** What using a disposed tensor is: a `StaleVariable` naming the op. */
 export function disposedError(op: string, t: Tensor): AdError {
-  return new AdError("StaleVariable", `a disposed tensor (${t.toString()} on ${t.device.name}) was used again`, { op, shape: [...t.shape], device: t.device.name });
+  return new AdError("StaleVariable", `a disposed tensor (${t.dtype}, ${formatShape(t.shape)} on ${t.device.name}) was used again`, {
+    op,
+    shape: [...t.shape],
+    device: t.device.name,
+  });
 }
 
 /** A contiguous tensor over `storage` (which it, or `device`, takes ownership of). */

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { arange, eye, full, linspace, ones, rand, randint, randn, rng, tensor, zeros } from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
 import { errorCode, thrown } from "../support/errorCode.js";
+import { isAdError } from "../../src/errors.js";
 
 const code = errorCode;
 
@@ -131,5 +132,21 @@ describe("requiresGrad as a creation option", () => {
       expect([e.code, e.details.op, e.details.argument]).toEqual(["DTypeMismatch", op, "requiresGrad"]);
     }
     expect(thrown(() => make({ requiresGrad: "yes" })).details).toMatchObject({ op, argument: "requiresGrad" });
+  });
+});
+
+describe("tensor(values, { dtype: 'int32' }) refuses what int32 cannot hold (issue 18)", () => {
+  it.each([[[0.5, 3]], [[3e10]], [[NaN]], [[Infinity]], [[2 ** 31]], [new Float64Array([1, 1.5])]])("%o is an InvalidArgument", (values) => {
+    let error: unknown;
+    try {
+      tensor(values, { dtype: "int32" });
+    } catch (e) {
+      error = e;
+    }
+    expect(isAdError(error, "InvalidArgument") && error.details.op).toBe("tensor");
+  });
+  it("integers in range, -0 and booleans are fine", () => {
+    expect(Array.from(tensor([-(2 ** 31), 2 ** 31 - 1, -0, 7], { dtype: "int32" }).data())).toEqual([-(2 ** 31), 2 ** 31 - 1, 0, 7]);
+    expect(Array.from(tensor([true, false], { dtype: "int32" }).data())).toEqual([1, 0]);
   });
 });

@@ -31,6 +31,19 @@ const DOMAINS: Partial<Record<UnaryOp, { fn: (x: Tensor) => Tensor; lo: number; 
   sigmoid: { fn: ops.sigmoid, lo: -6, hi: 6 },
   softplus: { fn: ops.softplus, lo: -6, hi: 6 },
   erf: { fn: ops.erf, lo: -2, hi: 2 },
+  cbrt: { fn: ops.cbrt, lo: 0.2, hi: 5 },
+  expm1: { fn: ops.expm1, lo: -3, hi: 3 },
+  log1p: { fn: ops.log1p, lo: -0.8, hi: 5 },
+  log2: { fn: ops.log2, lo: 0.1, hi: 5 },
+  tan: { fn: ops.tan, lo: -1.2, hi: 1.2 },
+  asin: { fn: ops.asin, lo: -0.9, hi: 0.9 },
+  acos: { fn: ops.acos, lo: -0.9, hi: 0.9 },
+  atan: { fn: ops.atan, lo: -4, hi: 4 },
+  sinh: { fn: ops.sinh, lo: -3, hi: 3 },
+  cosh: { fn: ops.cosh, lo: -3, hi: 3 },
+  asinh: { fn: ops.asinh, lo: -4, hi: 4 },
+  acosh: { fn: ops.acosh, lo: 1.1, hi: 5 },
+  atanh: { fn: ops.atanh, lo: -0.9, hi: 0.9 },
 };
 
 const tableNamed = Object.values(primitives).filter((p) => (UNARY_OPS as readonly string[]).includes(p.name) && p.name !== "neg");

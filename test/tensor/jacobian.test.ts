@@ -4,6 +4,7 @@
  * other and against central finite differences; tree-valued outputs in vjp / jvp; `hasAux`.
  */
 import { describe, expect, it } from "vitest";
+import { isAdError } from "../../src/errors.js";
 import fc from "fast-check";
 import { exp, grad, hessian, jacfwd, jacrev, jvp, matmul, mul, sin, sub, sum, tanh, tensor, valueAndGrad, vjp, zeros, type Tensor } from "../../src/tensor/index.js";
 import { errorCode } from "../support/errorCode.js";
@@ -206,5 +207,17 @@ describe("hasAux", () => {
   it("f must return [value, aux]", () => {
     expect(errorCode(() => grad((w: Tensor) => sum(w), { hasAux: true })(f64([1])))).toBe("InvalidArgument");
     expect(errorCode(() => grad((w: Tensor) => sum(w), { hasAux: "yes" as never })(f64([1])))).toBe("InvalidArgument");
+  });
+});
+
+describe("errors name the function the user called (issue 18)", () => {
+  it("hessian of a vector function is hessian's ShapeMismatch, with the inner op as detail", () => {
+    let error: unknown;
+    try {
+      hessian((x: Tensor) => mul(x, 2))(tensor([1, 2], { dtype: "float64" }));
+    } catch (e) {
+      error = e;
+    }
+    expect(isAdError(error, "ShapeMismatch") && error.details).toMatchObject({ op: "hessian", inner: "valueAndGrad", shape: [2] });
   });
 });

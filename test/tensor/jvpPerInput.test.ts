@@ -38,6 +38,8 @@ const spread = (shape: number[]): Tensor => {
   }
   return f64(v, shape);
 };
+/** |v| in [0.05, 0.4], either sign: off the integers and half-integers (the rounding functions), and a/b off the integers for b in [0.5, 2) (fmod, remainder). */
+const offInteger = (shape: number[]): Tensor => fill(shape, () => (g.uniform() < 0.5 ? -1 : 1) * uniform(0.05, 0.4));
 const ints = (values: number[], shape: number[]): Tensor => tensor(values, { dtype: "int32", shape });
 /** Matrices with diagonals in [2, 4] (off the diagonal in [−1, 1]): triangular solves and LU without pivoting stay well conditioned. */
 const dominant = (shape: number[]): Tensor => {
@@ -122,7 +124,7 @@ const TABLE = {
   sub: binary(),
   mul: binary(),
   div: binary(vals, positive),
-  floorDiv: binary(vals, positive),
+  floorDiv: binary(offInteger, positive),
   neg: unary(),
   mulSafe: binary(),
   divSafe: binary(vals, positive),
@@ -318,6 +320,31 @@ const TABLE = {
     ],
   },
   luPermutation: { notDifferentiable: "int32 row indices, locally constant in A (a declared constant primitive)" },
+  // issue 18's elementwise functions (after the others, so the values drawn for those are unchanged).
+  cbrt: unary(positive),
+  expm1: unary(),
+  log1p: unary(),
+  log2: unary(positive),
+  log10: unary(positive),
+  tan: unary(),
+  asin: unary((s) => vals(s, -0.9, 0.9)),
+  acos: unary((s) => vals(s, -0.9, 0.9)),
+  atan: unary(),
+  sinh: unary(),
+  cosh: unary(),
+  asinh: unary(),
+  acosh: unary((s) => vals(s, 1.5, 3)),
+  atanh: unary((s) => vals(s, -0.9, 0.9)),
+  floor: unary(offInteger),
+  ceil: unary(offInteger),
+  round: unary(offInteger),
+  trunc: unary(offInteger),
+  // |a/b| < 0.8 and a ≠ 0: a step never crosses a jump of the quotient.
+  fmod: binary(offInteger, positive),
+  remainder: binary(offInteger, positive),
+  atan2: binary(away, away),
+  hypot: binary(away, away),
+  logaddexp: binary(),
 } satisfies Record<PrimitiveName, Entry>;
 
 const isFloat = (t: Tensor): boolean => t.dtype === "float64" || t.dtype === "float32";

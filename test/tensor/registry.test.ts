@@ -27,6 +27,8 @@ import * as select from "../../src/tensor/primitives/select.js";
 import * as shape from "../../src/tensor/primitives/shape.js";
 import * as transfer from "../../src/tensor/primitives/to.js";
 import * as unary from "../../src/tensor/primitives/unary.js";
+import * as rounding from "../../src/tensor/primitives/rounding.js";
+import * as binaryMath from "../../src/tensor/primitives/binaryMath.js";
 import * as triangularSolve from "../../src/tensor/primitives/triangularSolve.js";
 import * as cholesky from "../../src/tensor/primitives/cholesky.js";
 import * as lu from "../../src/tensor/primitives/lu.js";
@@ -53,6 +55,14 @@ const SPECS: Record<string, () => Tensor> = {
   "abs sign relu": () => ops.mul(ops.add(ops.abs(leaf([5], 0.1, 1)), ops.relu(leaf([5], 0.1, 1))), ops.sign(leaf([5], 0.1, 1))),
   "sigmoid softplus erf": () => ops.erf(ops.softplus(ops.sigmoid(leaf([2, 2], -2, 2)))),
   "gelu, exact and tanh": () => ops.add(ops.gelu(leaf([3], -2, 2)), ops.gelu(leaf([3], -2, 2), { approximate: "tanh" })),
+  "cbrt expm1 log1p log2 tan atan sinh cosh asinh": () => ops.asinh(ops.cosh(ops.sinh(ops.atan(ops.tan(ops.log2(ops.log1p(ops.expm1(ops.cbrt(leaf([2, 3], 0.5, 1)))))))))),
+  "log10": () => ops.log10(leaf([3], 0.5, 2)),
+  "asin acos atanh acosh": () =>
+    ops.add(ops.add(ops.asin(leaf([3], -0.9, 0.9)), ops.acos(leaf([3], -0.9, 0.9))), ops.add(ops.atanh(leaf([3], -0.9, 0.9)), ops.acosh(leaf([3], 1.5, 3)))),
+  "floor ceil round trunc": () => ops.add(ops.add(ops.floor(leaf([3], -3, 3)), ops.ceil(leaf([3], -3, 3))), ops.add(ops.round(leaf([3], -3, 3)), ops.trunc(leaf([3], -3, 3)))),
+  "fmod remainder": () => ops.add(ops.fmod(leaf([2, 3], -0.4, 0.4), leaf([3], 0.5, 2)), ops.remainder(leaf([2, 3], -0.4, 0.4), leaf([3], 0.5, 2))),
+  "atan2 hypot logaddexp": () =>
+    ops.add(ops.add(ops.atan2(leaf([2, 3], 0.5, 1), leaf([3], 0.5, 1)), ops.hypot(leaf([2, 3], 0.5, 1), leaf([3], 0.5, 1))), ops.logaddexp(leaf([2, 3]), leaf([3]))),
   "comparisons": () => ops.where(ops.lt(leaf([4]), 0), ops.cast(ops.eq(leaf([4]), 2), "float64"), ops.cast(ops.ge(leaf([4]), 0), "float64")),
   "more comparisons": () => ops.cast(ops.ne(ops.cast(ops.gt(leaf([2]), 0), "float64"), ops.cast(ops.le(leaf([2]), 0), "float64")), "float64"),
   "where, maximum, minimum, clip": () => ops.where(ops.gt(leaf([2, 3]), 0), ops.maximum(leaf([2, 3]), leaf([3])), ops.clip(leaf([2, 3], -2, 2), -0.9, 0.9)),
@@ -142,6 +152,8 @@ describe("the primitive registry", () => {
       ...shape,
       ...transfer,
       ...unary,
+      ...rounding,
+      ...binaryMath,
       ...triangularSolve,
       ...cholesky,
       ...lu,

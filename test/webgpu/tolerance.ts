@@ -36,5 +36,7 @@ export function tolerance(op: string, inputs: readonly number[]): 0 | { rel: num
   // GPUs may flush subnormal results to zero: an absolute bound of the smallest normal f32.
   if (op === "div" || op === "divSafe" || op === "sqrt" || op === "rsqrt") return { rel: 2 ** -21, abs: 2 ** -126 };
   if (op === "sin" || op === "cos") return { rel: 0, abs: 2 ** -11 * Math.max(1, Math.abs(inputs[0]) / Math.PI) };
+  // tan is sin/cos on GPUs: sin's and cos's error, magnified by tan's slope 1 + tan².
+  if (op === "tan") return { rel: 0, abs: 2 ** -11 * Math.max(1, Math.abs(inputs[0]) / Math.PI) * (1 + Math.tan(inputs[0]) ** 2) };
   return { rel: 1e-5, abs: 1e-6 };
 }

@@ -43,6 +43,27 @@ export const UNARY_WGSL: Readonly<Record<UnaryOp, OpBody>> = {
   erf: { f32: "ad_erf(x)" },
   gelu: { f32: "0.5 * x * (1.0 + ad_erf(x * 0.70710678118654752))" },
   geluTanh: { f32: "0.5 * x * (1.0 + ad_tanh(0.79788456080286536 * (x + 0.044715 * x * x * x)))" },
+  cbrt: { f32: "select(sign(x) * exp2(log2(abs(x)) / 3.0), x, x == 0.0 || is_nan(x) || is_inf(x))" },
+  // eˣ − 1 cancels near 0: there x + x²/2 (the next term is within f32 rounding below 1e-3).
+  expm1: { f32: "select(select(exp(x) - 1.0, x + 0.5 * x * x, abs(x) < 1e-3), x, is_nan(x))" },
+  log1p: { f32: "select(select(ad_log1p(x), ad_log(1.0 + x), x <= -1.0 || is_inf(x)), x, is_nan(x))" },
+  log2: { f32: "ad_log(x) * 1.4426950408889634" },
+  log10: { f32: "ad_log(x) * 0.43429448190325176" },
+  tan: { f32: "select(tan(x), NAN, is_nan(x) || is_inf(x))" },
+  asin: { f32: "select(asin(x), NAN, is_nan(x) || abs(x) > 1.0)" },
+  // acos from atan: builtins can be ~1e-4 off near 0.
+  acos: { f32: "select(2.0 * atan(sqrt((1.0 - x) / (1.0 + x))), NAN, is_nan(x) || abs(x) > 1.0)" },
+  atan: { f32: "select(atan(x), x, is_nan(x) || x == 0.0)" },
+  sinh: { f32: "select(sinh(x), x, is_nan(x) || is_inf(x) || x == 0.0)" },
+  cosh: { f32: "select(cosh(x), abs(x), is_nan(x) || is_inf(x))" },
+  asinh: { f32: "ad_asinh(x)" },
+  acosh: { f32: "select(select(acosh(x), NAN, x < 1.0), x, is_nan(x) || (is_inf(x) && x > 0.0))" },
+  atanh: { f32: "select(select(atanh(x), x * INF, abs(x) == 1.0), NAN, is_nan(x) || abs(x) > 1.0)" },
+  // WGSL's round is ties-to-even already; integers are their own rounding.
+  floor: { f32: "floor(x)", i32: "x" },
+  ceil: { f32: "ceil(x)", i32: "x" },
+  trunc: { f32: "trunc(x)", i32: "x" },
+  round: { f32: "round(x)", i32: "x" },
   convert: { f32: "x", i32: "x" },
   toBool: { f32: "select(0.0, 1.0, x != 0.0 || is_nan(x))", i32: "select(0, 1, x != 0)" },
 };
@@ -54,6 +75,13 @@ export const BINARY_WGSL: Readonly<Record<BinaryOp, OpBody>> = {
   div: { f32: "a / b", i32: "select(a / b, 0, b == 0)" },
   floorDiv: { f32: "ad_floor_div(a, b)", i32: "ad_floor_div_i32(a, b)" },
   pow: { f32: "ad_pow(a, b)" },
+  atan2: { f32: "ad_atan2(a, b)" },
+  hypot: { f32: "ad_hypot(a, b)" },
+  // NaN through a + b (max drops it); equal infinities give that infinity.
+  logaddexp: { f32: "select(select(max(a, b) + ad_log1p(exp(-abs(a - b))), max(a, b), is_inf(a) || is_inf(b)), a + b, is_nan(a) || is_nan(b))" },
+  // fmod's a − trunc(a / b)·b, as WGSL's % on f32; on i32 a zero divisor gives 0 (as the reference's NaN stored).
+  fmod: { f32: "select(a % b, NAN, b == 0.0 || is_inf(a) || is_nan(a) || is_nan(b))", i32: "select(a % b, 0, b == 0)" },
+  remainder: { f32: "ad_remainder(a, b)", i32: "ad_remainder_i32(a, b)" },
   // NaN propagates; of ±0, max gives +0 and min gives −0 (as Math.max/min): the sign bits AND / OR.
   maximum: { f32: "select(select(max(a, b), bitcast<f32>(bitcast<u32>(a) & bitcast<u32>(b)), a == b), a + b, is_nan(a) || is_nan(b))", i32: "max(a, b)" },
   minimum: { f32: "select(select(min(a, b), bitcast<f32>(bitcast<u32>(a) | bitcast<u32>(b)), a == b), a + b, is_nan(a) || is_nan(b))", i32: "min(a, b)" },
@@ -155,6 +183,52 @@ fn ad_floor_div_i32(a: i32, b: i32) -> i32 {
   let q = a / b;
   if (a % b != 0 && ((a < 0) != (b < 0))) { return q - 1; }
   return q;
+}
+
+// asinh from log1p (precise near 0) and log(2|x|) past 2¹² (no overflow of x²), the sign restored.
+fn ad_asinh(x: f32) -> f32 {
+  if (is_nan(x) || is_inf(x) || x == 0.0) { return x; }
+  let z = abs(x);
+  var r: f32;
+  if (z > 4096.0) { r = log(z) + 0.69314718055994531; }
+  else { r = ad_log1p(z + z * z / (1.0 + sqrt(1.0 + z * z))); }
+  return select(r, -r, x < 0.0);
+}
+
+// atan2 with the signed zeros of Math.atan2: atan2(±0, b) is ±0 for b > 0 or +0, ±π for b < 0 or −0.
+fn ad_atan2(a: f32, b: f32) -> f32 {
+  if (is_nan(a) || is_nan(b)) { return NAN; }
+  if (a == 0.0) {
+    let r = select(0.0, 3.14159265358979, (bitcast<u32>(b) & 0x80000000u) != 0u);
+    return bitcast<f32>(bitcast<u32>(r) | (bitcast<u32>(a) & 0x80000000u));
+  }
+  return atan2(a, b);
+}
+
+// √(a² + b²) scaled by the larger magnitude (no overflow or underflow in the squares); ∞ beats NaN.
+fn ad_hypot(a: f32, b: f32) -> f32 {
+  if (is_inf(a) || is_inf(b)) { return INF; }
+  if (is_nan(a) || is_nan(b)) { return NAN; }
+  let m = max(abs(a), abs(b));
+  if (m == 0.0) { return 0.0; }
+  let r = min(abs(a), abs(b)) / m;
+  return m * sqrt(1.0 + r * r);
+}
+
+// fmod moved to b's side where the signs differ, as expressions.ts remainder.
+fn ad_remainder(a: f32, b: f32) -> f32 {
+  if (b == 0.0 || is_inf(a) || is_nan(a) || is_nan(b)) { return NAN; }
+  if (is_inf(b)) { return select(a, b, a != 0.0 && ((a < 0.0) != (b < 0.0))); }
+  let r = a % b;
+  if (r != 0.0 && ((r < 0.0) != (b < 0.0))) { return r + b; }
+  return r;
+}
+
+fn ad_remainder_i32(a: i32, b: i32) -> i32 {
+  if (b == 0) { return 0; }
+  let r = a % b;
+  if (r != 0 && ((r < 0) != (b < 0))) { return r + b; }
+  return r;
 }
 
 fn is_odd_integer(y: f32) -> bool {

@@ -1,7 +1,11 @@
 /** Activation functions as modules, for `Sequential`: each is the primitive of the same name. */
 import { gelu, relu, sigmoid, tanh, type GeluOptions } from "../../tensor/primitives/unary.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { describe, expectOptions, invalidArgument } from "../../errors.js";
+import { describe, expectFinite, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
+import { celu, elu, glu, hardsigmoid, hardswish, hardtanh, leakyRelu, logsigmoid, mish, prelu, relu6, selu, silu, softsign } from "../../tensor/composites/activations.js";
+import { full } from "../../tensor/creation.js";
+import type { FloatDType } from "../../tensor/dtype.js";
+import { floatDTypeOption } from "../checks.js";
 import { Module } from "../module.js";
 
 export class ReLU extends Module {
@@ -35,3 +39,92 @@ export class Sigmoid extends Module {
     return sigmoid(x);
   }
 }
+
+/** x for x > 0, negativeSlope·x elsewhere (default 0.01). */
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+    expectFinite("LeakyReLU", "negativeSlope", negativeSlope);
+  }
+  forward(x: Tensor): Tensor {
+    return leakyRelu(x, this.negativeSlope);
+  }
+}
+
+export class ELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+    expectFinite("ELU", "alpha", alpha);
+  }
+  forward(x: Tensor): Tensor {
+    return elu(x, this.alpha);
+  }
+}
+
+export class CELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+    if (expectFinite("CELU", "alpha", alpha) === 0) throw invalidArgument("CELU", "alpha must not be 0", { argument: "alpha", got: alpha });
+  }
+  forward(x: Tensor): Tensor {
+    return celu(x, this.alpha);
+  }
+}
+
+/** x clamped to [min, max] (default [−1, 1]). */
+export class Hardtanh extends Module {
+  constructor(
+    readonly min = -1,
+    readonly max = 1,
+  ) {
+    super();
+    if (expectFinite("Hardtanh", "min", min) > expectFinite("Hardtanh", "max", max))
+      throw invalidArgument("Hardtanh", `min must be at most max, got min ${min} and max ${max}`, { argument: "min", got: [min, max] });
+  }
+  forward(x: Tensor): Tensor {
+    return hardtanh(x, this.min, this.max);
+  }
+}
+
+/** The gated linear unit over `axis` (default −1). */
+export class GLU extends Module {
+  constructor(readonly axis = -1) {
+    super();
+    expectInteger("GLU", "axis", axis, -64, 63);
+  }
+  forward(x: Tensor): Tensor {
+    return glu(x, this.axis);
+  }
+}
+
+/** prelu with a learned weight: one value (default) or one per channel, initialised to `init` (0.25). */
+export class PReLU extends Module {
+  readonly weight: Tensor;
+  constructor(options: { readonly numParameters?: number; readonly init?: number; readonly dtype?: FloatDType } = {}) {
+    super();
+    const o = expectOptions<{ numParameters?: number; init?: number; dtype?: FloatDType }>("PReLU", options, ["numParameters", "init", "dtype"]);
+    const n = expectInteger("PReLU", "numParameters", o.numParameters ?? 1, 1, 2 ** 30);
+    const init = expectFinite("PReLU", "init", o.init ?? 0.25);
+    this.weight = this.parameter("weight", full([n], init, { dtype: floatDTypeOption("PReLU", o.dtype) ?? "float32" }));
+  }
+  forward(x: Tensor): Tensor {
+    return prelu(x, this.weight);
+  }
+}
+
+/** A module for each activation function without options. */
+const plain = (f: (x: Tensor) => Tensor) =>
+  class extends Module {
+    forward(x: Tensor): Tensor {
+      return f(x);
+    }
+  };
+
+export class SELU extends plain(selu) {}
+export class SiLU extends plain(silu) {}
+export class Mish extends plain(mish) {}
+export class Softsign extends plain(softsign) {}
+export class Hardswish extends plain(hardswish) {}
+export class Hardsigmoid extends plain(hardsigmoid) {}
+export class LogSigmoid extends plain(logsigmoid) {}
+export class ReLU6 extends plain(relu6) {}

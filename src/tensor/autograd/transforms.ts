@@ -449,5 +449,22 @@ export function hessian<F extends Fn>(f: F, options?: GradOptions): (...args: Pa
 export function hessian(f: Fn, options?: GradOptions): (...args: never[]) => unknown {
   expectFunction("hessian", "f", f);
   const checked = gradOptions("hessian", options, false);
-  return jacfwd(grad(f, checked) as Fn, checked);
+  // f's output is checked here, so a vector function is reported as hessian's error, not the inner grad's.
+  const scalarF = (...args: never[]): unknown => {
+    const y: unknown = f(...args);
+    if (y instanceof Tensor && (y.size !== 1 || !isFloat(y.dtype))) {
+      throw new AdError(
+        "ShapeMismatch",
+        `f must return a one-element float tensor (the Hessian is of a scalar function), got ${y.dtype} ${formatShape(y.shape)}; use jacfwd(jacrev(f)) for a vector function`,
+        {
+          op: "hessian",
+          inner: "valueAndGrad",
+          shape: [...y.shape],
+          dtype: y.dtype,
+        },
+      );
+    }
+    return y;
+  };
+  return jacfwd(grad(scalarF, checked) as Fn, checked);
 }

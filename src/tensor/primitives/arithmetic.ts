@@ -134,10 +134,17 @@ export function div<X extends TensorLike, Y extends TensorLike>(a: X, b: Y & Bro
  * zero. Two bool operands are a DTypeMismatch, as in PyTorch.
  */
 export function floorDiv<X extends TensorLike, Y extends TensorLike>(a: X, b: Y & BroadcastCheck<X, Y>): Tensor<BinaryResult<X, Y>> {
-  const pair = liftPair("floorDiv", a, b);
-  if (pair[0].dtype === "bool")
-    throw new AdError("DTypeMismatch", "floorDiv needs int32 or float operands, got bool and bool; cast one first", { op: "floorDiv", dtypes: ["bool", "bool"] });
-  return bind(floorDivP, pair, undefined) as Tensor<BinaryResult<X, Y>>;
+  return floorDivAs("floorDiv", a, b) as Tensor<BinaryResult<X, Y>>;
+}
+/** PyTorch's name for floorDiv: the same function, its errors naming floorDivide. */
+export function floorDivide<X extends TensorLike, Y extends TensorLike>(a: X, b: Y & BroadcastCheck<X, Y>): Tensor<BinaryResult<X, Y>> {
+  return floorDivAs("floorDivide", a, b) as Tensor<BinaryResult<X, Y>>;
+}
+
+function floorDivAs(op: string, a: unknown, b: unknown): Tensor {
+  const pair = liftPair(op, a, b);
+  if (pair[0].dtype === "bool") throw new AdError("DTypeMismatch", `${op} needs int32 or float operands, got bool and bool; cast one first`, { op, dtypes: ["bool", "bool"] });
+  return bind(floorDivP, pair, undefined);
 }
 
 /** −a in a's dtype; int32 wraps (−(−2³¹) is −2³¹), bool is a DTypeMismatch, as in PyTorch. */

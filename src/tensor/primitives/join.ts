@@ -3,7 +3,7 @@
  * cotangent); stack is concat of unsqueezed tensors and split a list of slices, so neither needs a
  * rule of its own or a primitive with several outputs.
  */
-import { AdError, describe, expectNumber, invalidArgument } from "../../errors.js";
+import { AdError, describe, expectLength, expectNumber, invalidArgument } from "../../errors.js";
 import { coerce, type DType, resultType } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { expectAxisList, formatShape, normalizeAxis, sizeOf } from "../shape.js";
@@ -66,10 +66,12 @@ export const concatP: Primitive<{ readonly axis: number }> = definePrimitive<{ r
  * dtype as torch.cat does: a cast that has to rise passes the cotangent back to a float input.
  */
 function expectTensorList(op: string, tensors: unknown): Tensor[] {
-  expectAxisList(op, "tensors", tensors);
-  if (tensors.length === 0) throw invalidArgument(op, "needs at least one tensor, got an empty array", { argument: "tensors" });
+  // Any number of tensors (not the axis-list checker's 64): the length is read once, as an array's.
+  if (!Array.isArray(tensors)) throw invalidArgument(op, `tensors must be an array, got ${describe(tensors)}`, { argument: "tensors", got: describe(tensors) });
+  const n = expectLength(op, "tensors", tensors);
+  if (n === 0) throw invalidArgument(op, "needs at least one tensor, got an empty array", { argument: "tensors" });
   const list: Tensor[] = [];
-  for (let i = 0; i < tensors.length; i++) {
+  for (let i = 0; i < n; i++) {
     const t: unknown = tensors[i];
     if (!(t instanceof Tensor)) throw invalidArgument(op, `tensors[${i}] must be a Tensor, got ${describe(t)}`, { argument: "tensors", index: i, got: describe(t) });
     list.push(t);

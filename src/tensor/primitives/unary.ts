@@ -100,6 +100,23 @@ export function reluGrad(g: Tensor, x: Tensor): Tensor {
 export const sigmoidP = tablePrimitive("sigmoid");
 export const softplusP = tablePrimitive("softplus");
 export const erfP = tablePrimitive("erf");
+// Their rules are the table's too; the ones marked unbounded have an infinite derivative at a domain edge.
+export const cbrtP = tablePrimitive("cbrt", true);
+export const expm1P = tablePrimitive("expm1");
+export const log1pP = tablePrimitive("log1p", true);
+export const log2P = tablePrimitive("log2", true);
+export const tanP = tablePrimitive("tan");
+export const asinP = tablePrimitive("asin", true);
+export const acosP = tablePrimitive("acos", true);
+export const atanP = tablePrimitive("atan");
+export const sinhP = tablePrimitive("sinh");
+export const coshP = tablePrimitive("cosh");
+export const asinhP = tablePrimitive("asinh");
+export const acoshP = tablePrimitive("acosh", true);
+export const atanhP = tablePrimitive("atanh", true);
+// d log₁₀ x = dx / (x ln 10). Not in the scalar table; a primitive rather than log(x)/ln 10 so that
+// powers of ten give exact integers (log10(1000) is 3, not 2.9999999999999996), as in PyTorch.
+export const log10P = unaryPrimitive("log10", (x) => div(Math.LOG10E, x), true);
 
 /**
  * sign(x) ∈ {−1, 0, 1} in x's dtype, any dtype (NaN stays NaN). The table's derivative is the
@@ -157,6 +174,23 @@ export const sigmoid = promotingFunction(sigmoidP);
 export const softplus = unaryFunction(softplusP);
 /** The error function. */
 export const erf = promotingFunction(erfP);
+/** ∛x, real for negative x. */
+export const cbrt = promotingFunction(cbrtP);
+/** eˣ − 1, accurate near 0 where exp(x) − 1 cancels. */
+export const expm1 = promotingFunction(expm1P);
+/** log(1 + x), accurate near 0. */
+export const log1p = promotingFunction(log1pP);
+export const log2 = promotingFunction(log2P);
+export const log10 = promotingFunction(log10P);
+export const tan = promotingFunction(tanP);
+export const asin = promotingFunction(asinP);
+export const acos = promotingFunction(acosP);
+export const atan = promotingFunction(atanP);
+export const sinh = promotingFunction(sinhP);
+export const cosh = promotingFunction(coshP);
+export const asinh = promotingFunction(asinhP);
+export const acosh = promotingFunction(acoshP);
+export const atanh = promotingFunction(atanhP);
 
 export interface GeluOptions {
   /** "none" (default): the exact x·Φ(x) with erf, as PyTorch's default. "tanh": the tanh approximation. */
@@ -286,18 +320,18 @@ function makeTensorScalar(dtype: DType, device: Device): Scalar<Tensor> {
     abs: (a) => abs(t(a)),
     sign: (a) => sign(t(a)),
     erf: (a) => erf(t(a)),
-    cbrt: missing("cbrt"),
-    expm1: missing("expm1"),
-    log1p: missing("log1p"),
-    log2: missing("log2"),
-    tan: missing("tan"),
-    asin: missing("asin"),
-    acos: missing("acos"),
-    atan: missing("atan"),
-    sinh: missing("sinh"),
-    cosh: missing("cosh"),
-    asinh: missing("asinh"),
-    acosh: missing("acosh"),
-    atanh: missing("atanh"),
+    cbrt: (a) => cbrt(t(a)),
+    expm1: (a) => expm1(t(a)),
+    log1p: (a) => log1p(t(a)),
+    log2: (a) => log2(t(a)),
+    tan: (a) => tan(t(a)),
+    asin: (a) => asin(t(a)),
+    acos: (a) => acos(t(a)),
+    atan: (a) => atan(t(a)),
+    sinh: (a) => sinh(t(a)),
+    cosh: (a) => cosh(t(a)),
+    asinh: (a) => asinh(t(a)),
+    acosh: (a) => acosh(t(a)),
+    atanh: (a) => atanh(t(a)),
   };
 }
