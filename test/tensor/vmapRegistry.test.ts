@@ -12,7 +12,7 @@ import { primitives } from "../../src/tensor/primitives/registry.js";
 import { expectAllClose } from "../support/allclose.js";
 import { PRIMITIVE_CASES } from "../support/primitiveCases.js";
 
-/** Three distinct examples of a case's input that stay in its domain (positive scales; indices unchanged). */
+/** Three distinct examples of a case's input (positive scales; indices unchanged): a case must stay in its domain scaled by 1.25 (asin, acos, atanh: ±0.75). */
 const FACTORS = [1, 1.25, 0.8];
 const examplesOf = (x: Tensor): Tensor[] => FACTORS.map((s) => (isFloat(x.dtype) ? mul(x, s) : x));
 
