@@ -18,6 +18,7 @@ import * as cpuGather from "./cpu/kernels/gather.js";
 import * as cpuGroups from "./cpu/kernels/groups.js";
 import * as cpuJoin from "./cpu/kernels/join.js";
 import * as cpuLinalg from "./cpu/kernels/linalg.js";
+import * as cpuDecompositions from "./cpu/kernels/decompositions.js";
 import * as cpuStrided from "./cpu/kernels/strided.js";
 import { matmul as cpuMatmul } from "./cpu/kernels/matmul.js";
 import { reduce as cpuReduce } from "./cpu/kernels/reduce.js";
@@ -73,6 +74,10 @@ export interface Backend {
   lu: typeof cpuLinalg.lu;
   /** X with op(A)·X = B, A triangular. */
   triangularSolve: typeof cpuLinalg.triangularSolve;
+  /** Q of Householder QR (LAPACK's signs), reduced or complete (cpu/kernels/decompositions.ts). */
+  qr: typeof cpuDecompositions.qr;
+  /** Eigenvalues (ascending) and eigenvectors of symmetric matrices, packed [..., n + 1, n]. */
+  eigh: typeof cpuDecompositions.eigh;
 }
 
 // The routines no backend but the reference implements yet: every backend runs the reference's.
@@ -82,7 +87,7 @@ const { concat, pad } = cpuJoin;
 const { maxPool2dArgmax, gatherPlanes, scatterPlanes } = cpuConv;
 const { copy, copyInto } = cpuStrided;
 const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes };
-const linalg = { cholesky: cpuLinalg.cholesky, lu: cpuLinalg.lu, triangularSolve: cpuLinalg.triangularSolve };
+const linalg = { cholesky: cpuLinalg.cholesky, lu: cpuLinalg.lu, triangularSolve: cpuLinalg.triangularSolve, qr: cpuDecompositions.qr, eigh: cpuDecompositions.eigh };
 
 const BACKENDS: Record<BackendName, Backend> = {
   cpu: {

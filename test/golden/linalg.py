@@ -42,6 +42,19 @@ def case(f, inputs, seed):
     }
 
 
+# A tall batch (2 x 4 x 3) and a wide one (2 x 2 x 3) for qr; a symmetric batch with distinct eigenvalues for eigh.
+TALL = torch.cat([A, torch.tensor([[[1.0, -0.5, 0.25]], [[0.75, 1.5, -1.0]]])], dim=-2)
+WIDE = A[:, :2, :]
+SYM = A + A.transpose(-2, -1)
+
+
+def eigh_parts(a):
+    """eigh of the symmetrised a, each eigenvector signed so its largest entry (the first on a tie) is positive, as adjoint's."""
+    w, v = torch.linalg.eigh((a + a.transpose(-2, -1)) / 2)
+    big = v.abs().argmax(dim=-2, keepdim=True)
+    return w, v * torch.sign(torch.gather(v, -2, big)).detach()
+
+
 def lu_parts(a):
     p, l, u = torch.linalg.lu(a)
     return p, l, u
@@ -64,6 +77,13 @@ cases = {
     "diagonal.1": case(lambda a: torch.diagonal(a, offset=1, dim1=-2, dim2=-1), {"a": A}, 14),
     "tril.-1": case(lambda a: torch.tril(a, -1), {"a": A}, 15),
     "triu.1": case(lambda a: torch.triu(a, 1), {"a": A}, 16),
+    "qr.Q.tall": case(lambda a: torch.linalg.qr(a)[0], {"a": TALL}, 17),
+    "qr.R.tall": case(lambda a: torch.linalg.qr(a)[1], {"a": TALL}, 18),
+    "qr.Q.wide": case(lambda a: torch.linalg.qr(a)[0], {"a": WIDE}, 19),
+    "qr.R.wide": case(lambda a: torch.linalg.qr(a)[1], {"a": WIDE}, 20),
+    "qr.Q.complete": case(lambda a: torch.linalg.qr(a, mode="complete")[0], {"a": A}, 21),
+    "eigh.eigenvalues": case(lambda a: eigh_parts(a)[0], {"a": SYM}, 22),
+    "eigh.eigenvectors": case(lambda a: eigh_parts(a)[1], {"a": SYM}, 23),
 }
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "linalg.json")

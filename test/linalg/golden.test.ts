@@ -40,6 +40,13 @@ const FUNCTIONS: Record<string, (inputs: Record<string, Tensor>) => Tensor> = {
   "diagonal.1": ({ a }) => linalg.diagonal(a, 1),
   "tril.-1": ({ a }) => linalg.tril(a, -1),
   "triu.1": ({ a }) => linalg.triu(a, 1),
+  "qr.Q.tall": ({ a }) => linalg.qr(a).Q,
+  "qr.R.tall": ({ a }) => linalg.qr(a).R,
+  "qr.Q.wide": ({ a }) => linalg.qr(a).Q,
+  "qr.R.wide": ({ a }) => linalg.qr(a).R,
+  "qr.Q.complete": ({ a }) => linalg.qr(a, { mode: "complete" }).Q,
+  "eigh.eigenvalues": ({ a }) => linalg.eigh(a).eigenvalues,
+  "eigh.eigenvectors": ({ a }) => linalg.eigh(a).eigenvectors,
 };
 
 const near = (actual: number[], expected: number[]): void => {

@@ -318,6 +318,18 @@ const TABLE = {
     ],
   },
   luPermutation: { notDifferentiable: "int32 row indices, locally constant in A (a declared constant primitive)" },
+  qr: {
+    cases: () => [
+      { label: "4×3 reduced", inputs: [dominant([4, 3])], params: { complete: false } },
+      { label: "a batch of 2×2, complete", inputs: [dominant([2, 2, 2])], params: { complete: true } },
+    ],
+  },
+  eigh: {
+    cases: () => [
+      { label: "3×3", inputs: [spd([3, 3])] },
+      { label: "a batch of 2×2", inputs: [spd([2, 2, 2])] },
+    ],
+  },
 } satisfies Record<PrimitiveName, Entry>;
 
 const isFloat = (t: Tensor): boolean => t.dtype === "float64" || t.dtype === "float32";

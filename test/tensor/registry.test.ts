@@ -29,6 +29,8 @@ import * as transfer from "../../src/tensor/primitives/to.js";
 import * as unary from "../../src/tensor/primitives/unary.js";
 import * as triangularSolve from "../../src/tensor/primitives/triangularSolve.js";
 import * as cholesky from "../../src/tensor/primitives/cholesky.js";
+import * as qr from "../../src/tensor/primitives/qr.js";
+import * as eigh from "../../src/tensor/primitives/eigh.js";
 import * as lu from "../../src/tensor/primitives/lu.js";
 import * as linalg from "../../src/linalg/index.js";
 import { constantPrimitives, primitives, type PrimitiveName } from "../../src/tensor/primitives/registry.js";
@@ -88,6 +90,12 @@ const SPECS: Record<string, () => Tensor> = {
     const b = leaf([3, 3]);
     return linalg.cholesky(ops.add(ops.matmul(b, ops.transpose(b)), ops.mul(ops.eye(3, 3, { dtype: "float64" }), 3)));
   },
+  "qr, eigh": () => {
+    const b = leaf([3, 3]);
+    const q = linalg.qr(ops.add(leaf([4, 3]), ops.mul(ops.eye(4, 3, { dtype: "float64" }), 3))).Q;
+    const spread = ops.add(ops.add(b, ops.transpose(b)), ops.mul(ops.eye(3, 3, { dtype: "float64" }), ops.tensor([0, 4, 8], { dtype: "float64" })));
+    return ops.add(ops.sum(q), ops.sum(linalg.eigh(spread).eigenvectors));
+  },
   "to, there and back": () => ops.to(ops.mul(ops.to(leaf([2, 3]), counting), ops.to(leaf([3]), counting)), "cpu"),
 };
 
@@ -145,6 +153,8 @@ describe("the primitive registry", () => {
       ...triangularSolve,
       ...cholesky,
       ...lu,
+      ...qr,
+      ...eigh,
     };
     const exported = Object.entries(families).filter(([k, v]) => k.endsWith("P") && typeof v === "object" && v !== null && "impl" in v);
     expect(exported.length).toBeGreaterThan(40);

@@ -22,6 +22,8 @@ import { toP } from "./to.js";
 import { triangularSolveP } from "./triangularSolve.js";
 import { choleskyP } from "./cholesky.js";
 import { luP, luPermutationP } from "./lu.js";
+import { qrP } from "./qr.js";
+import { eighP } from "./eigh.js";
 import { absP, cosP, erfP, expP, geluP, geluTanhP, logP, powP, reluGradP, reluP, rsqrtP, sigmoidP, signP, sinP, softplusP, sqrtP, tanhP } from "./unary.js";
 
 export const primitives = {
@@ -91,6 +93,8 @@ export const primitives = {
   cholesky: choleskyP,
   lu: luP,
   luPermutation: luPermutationP,
+  qr: qrP,
+  eigh: eighP,
 } satisfies Record<string, Primitive<never>>;
 
 export type PrimitiveName = keyof typeof primitives;
