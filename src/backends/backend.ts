@@ -78,6 +78,8 @@ export interface Backend {
   qr: typeof cpuDecompositions.qr;
   /** Eigenvalues (ascending) and eigenvectors of symmetric matrices, packed [..., n + 1, n]. */
   eigh: typeof cpuDecompositions.eigh;
+  /** Thin SVD (m ≥ n) by one-sided Jacobi, packed [..., 1 + m + n, n]: s descending, U, V. */
+  svd: typeof cpuDecompositions.svd;
 }
 
 // The routines no backend but the reference implements yet: every backend runs the reference's.
@@ -87,7 +89,14 @@ const { concat, pad } = cpuJoin;
 const { maxPool2dArgmax, gatherPlanes, scatterPlanes } = cpuConv;
 const { copy, copyInto } = cpuStrided;
 const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes };
-const linalg = { cholesky: cpuLinalg.cholesky, lu: cpuLinalg.lu, triangularSolve: cpuLinalg.triangularSolve, qr: cpuDecompositions.qr, eigh: cpuDecompositions.eigh };
+const linalg = {
+  cholesky: cpuLinalg.cholesky,
+  lu: cpuLinalg.lu,
+  triangularSolve: cpuLinalg.triangularSolve,
+  qr: cpuDecompositions.qr,
+  eigh: cpuDecompositions.eigh,
+  svd: cpuDecompositions.svd,
+};
 
 const BACKENDS: Record<BackendName, Backend> = {
   cpu: {

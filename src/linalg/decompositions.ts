@@ -1,13 +1,18 @@
 /**
- * The orthogonal decompositions: qr and eigh (eigvalsh). Their derivatives are the primitives'
- * (tensor/primitives/qr.ts, eigh.ts); R is Qᵀ·A, a product, so it needs no rule of its own.
+ * The orthogonal decompositions: qr, eigh (eigvalsh) and svd (svdvals). Their derivatives are the
+ * primitives' (tensor/primitives/qr.ts, eigh.ts, svd.ts); R is Qᵀ·A, a product, so it needs no rule
+ * of its own.
  */
 import { describe, expectOptions, invalidArgument } from "../errors.js";
 import { bind } from "../tensor/primitive.js";
 import { add, mul } from "../tensor/primitives/arithmetic.js";
 import { eighP, eighParts } from "../tensor/primitives/eigh.js";
+import { gather } from "../tensor/primitives/gather.js";
 import { qrP, rFactor } from "../tensor/primitives/qr.js";
+import { argmax } from "../tensor/primitives/reduce.js";
 import { slice, transpose } from "../tensor/primitives/shape.js";
+import { svdP, svdParts } from "../tensor/primitives/svd.js";
+import { abs, sign } from "../tensor/primitives/unary.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { matrixOperand, squareOperand } from "./checks.js";
 
@@ -55,4 +60,27 @@ export function eigh(a: Tensor): { readonly eigenvalues: Tensor; readonly eigenv
 export function eigvalsh(a: Tensor): Tensor {
   const [t] = squareOperand("eigvalsh", "a", a);
   return eigh(t).eigenvalues;
+}
+
+/**
+ * The thin SVD A = U·diag(S)·Vh of matrices [..., m, n], batched (PyTorch's names): k = min(m, n),
+ * U [..., m, k] and Vh [..., k, n] with orthonormal rows and columns, S [..., k] descending. One-sided
+ * Jacobi on A (or Aᵀ when m < n), never the eigenvalues of AᵀA. Each column of U is signed so that
+ * its largest entry (the first, on a tie) is positive, and Vh's row with it. Repeated singular values
+ * and zero ones: see the docs (derivatives finite; exact where they are defined).
+ */
+export function svd(a: Tensor): { readonly U: Tensor; readonly S: Tensor; readonly Vh: Tensor } {
+  const t = matrixOperand("svd", "a", a);
+  const wide = t.shape[t.rank - 2] < t.shape[t.rank - 1];
+  const [S, left, right] = svdParts(bind(svdP, [wide ? transpose(t) : t], undefined));
+  const [u, v] = wide ? [right, left] : [left, right];
+  // The sign of each column's largest entry, a constant: flipping a pair (u_j, v_j) leaves A alone.
+  const fixed = u.detach();
+  const flip = sign(gather(fixed, -2, argmax(abs(fixed), -2, true)));
+  return { U: mul(u, flip), S, Vh: transpose(mul(v, flip)) };
+}
+
+/** The singular values alone, descending ([..., min(m, n)]): svd's. */
+export function svdvals(a: Tensor): Tensor {
+  return svd(matrixOperand("svdvals", "a", a)).S;
 }

@@ -5,7 +5,7 @@
  */
 // Tensors reached through this entry alone have their methods too (tensor/methods.ts says why they are apart).
 import "../tensor/methods.js";
-export { eigh, eigvalsh, qr, type QrOptions } from "./decompositions.js";
+export { eigh, eigvalsh, qr, svd, svdvals, type QrOptions } from "./decompositions.js";
 export { cholesky, lu, luFactor, luSolve, type LuFactors } from "./factor.js";
 export { diag, diagonal, outer, trace } from "./matrix.js";
 export { det, inv, slogdet, solve } from "./solve.js";

@@ -55,6 +55,14 @@ def eigh_parts(a):
     return w, v * torch.sign(torch.gather(v, -2, big)).detach()
 
 
+def svd_parts(a):
+    """Thin svd, each column of U signed so its largest entry (the first on a tie) is positive, and Vh's row with it, as adjoint's."""
+    u, s, vh = torch.linalg.svd(a, full_matrices=False)
+    big = u.abs().argmax(dim=-2, keepdim=True)
+    flip = torch.sign(torch.gather(u, -2, big)).detach()
+    return u * flip, s, vh * flip.transpose(-2, -1)
+
+
 def lu_parts(a):
     p, l, u = torch.linalg.lu(a)
     return p, l, u
@@ -84,6 +92,12 @@ cases = {
     "qr.Q.complete": case(lambda a: torch.linalg.qr(a, mode="complete")[0], {"a": A}, 21),
     "eigh.eigenvalues": case(lambda a: eigh_parts(a)[0], {"a": SYM}, 22),
     "eigh.eigenvectors": case(lambda a: eigh_parts(a)[1], {"a": SYM}, 23),
+    "svd.S": case(lambda a: svd_parts(a)[1], {"a": A}, 24),
+    "svd.U.tall": case(lambda a: svd_parts(a)[0], {"a": TALL}, 25),
+    "svd.Vh.tall": case(lambda a: svd_parts(a)[2], {"a": TALL}, 26),
+    "svd.U.wide": case(lambda a: svd_parts(a)[0], {"a": WIDE}, 27),
+    "svd.Vh.wide": case(lambda a: svd_parts(a)[2], {"a": WIDE}, 28),
+    "svdvals": case(lambda a: torch.linalg.svdvals(a), {"a": TALL}, 29),
 }
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "linalg.json")

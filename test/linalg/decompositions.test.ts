@@ -49,6 +49,14 @@ const spread = (values: number[], shape: readonly number[]): Tensor => {
   return add(add(b, transpose(b)), steps);
 };
 
+/** [m, n] with 3, 6, 9, … on the main diagonal: added to entries in [−1, 1], singular values stay apart. */
+const steps = (m: number, n: number): Tensor =>
+  f64(
+    Array.from({ length: m * n }, (_, k) => (Math.floor(k / n) === k % n ? 3 * (1 + (k % n)) : 0)),
+    [m, n],
+  );
+const distinct = (values: number[], shape: readonly number[]): Tensor => add(f64(values, shape), steps(shape[shape.length - 2], shape[shape.length - 1]));
+
 describe("qr and eigh derivatives: VJP = finite differences, JVP = VJP, batched", () => {
   it("qr's Q and R, tall, square and wide", () => {
     fc.assert(
@@ -102,11 +110,25 @@ function expectHessianMatches(f: (x: Tensor) => Tensor, x: Tensor): void {
   }
 }
 
+describe("svd derivatives: VJP = finite differences, JVP = VJP, batched", () => {
+  it("U, S and Vh, tall, square and wide", () => {
+    fc.assert(
+      fc.property(rectangular, ({ shape, a }) => {
+        derivatives((x) => linalg.svd(x).S, [distinct(a, shape)]);
+        derivatives((x) => linalg.svd(x).U, [distinct(a, shape)]);
+        derivatives((x) => linalg.svd(x).Vh, [distinct(a, shape)]);
+      }),
+      runs,
+    );
+  });
+});
+
 describe("second order: Hessians through qr and eigh", () => {
   const a = [0.3, -0.2, 0.5, 0.1, -0.4, 0.2, 0.7, -0.1, 0.6];
   const weights = f64([1, -0.5, 2, 0.3, 1.5, -1, 0.2, 0.7, -0.4], [3, 3]);
   it("eigh's eigenvalues", () => expectHessianMatches((x) => sum(mul(linalg.eigh(x).eigenvalues, f64([1, -2, 0.5], [3]))), spread(a, [3, 3])));
   it("eigh's eigenvectors", () => expectHessianMatches((x) => sum(mul(linalg.eigh(x).eigenvectors, weights)), spread(a, [3, 3])));
+  it("svd's U", () => expectHessianMatches((x) => sum(mul(linalg.svd(x).U, weights)), distinct(a, [3, 3])));
   it("qr's Q", () => expectHessianMatches((x) => sum(mul(linalg.qr(x).Q, weights)), fullRank(a, [3, 3])));
 });
 
@@ -159,6 +181,53 @@ describe("qr and eigh values", () => {
     }
   });
 
+  it("U·diag(S)·Vh = A, UᵀU = VhVhᵀ = I, S descending and nonnegative, each column of U's largest entry positive, float64 and float32, tall and wide", () => {
+    for (const [m, n] of [
+      [4, 3],
+      [3, 4],
+      [3, 3],
+      [6, 2],
+      [1, 3],
+    ]) {
+      for (const dtype of ["float64", "float32"] as const) {
+        const x = cast(f64(a.slice(0, 2 * m * n), [2, m, n]), dtype);
+        const { U, S, Vh } = linalg.svd(x);
+        const k = Math.min(m, n);
+        expect([U.shape, S.shape, Vh.shape]).toEqual([
+          [2, m, k],
+          [2, k],
+          [2, k, n],
+        ]);
+        const tol = dtype === "float64" ? 1e-13 : 1e-5;
+        close(flat(matmul(mul(U, S.reshape([2, 1, k])), Vh)), flat(x), tol);
+        close(flat(matmul(transpose(U), U)), flat(eye(k, k, { dtype: "float64" }).expand([2, k, k])), tol);
+        close(flat(matmul(Vh, transpose(Vh))), flat(eye(k, k, { dtype: "float64" }).expand([2, k, k])), tol);
+        const s = flat(S);
+        s.forEach((v, i) => expect(v).toBeGreaterThanOrEqual(i % k === 0 ? 0 : s[i]));
+        s.forEach((v, i) => i % k !== 0 && expect(s[i - 1]).toBeGreaterThanOrEqual(v));
+        const u = flat(U);
+        for (let b = 0; b < 2; b++) {
+          for (let j = 0; j < k; j++) {
+            const column = Array.from({ length: m }, (_, i) => u[b * m * k + i * k + j]);
+            const big = column.reduce((best, x, i) => (Math.abs(x) > Math.abs(column[best]) ? i : best), 0);
+            expect(column[big]).toBeGreaterThan(0);
+          }
+        }
+        expect(flat(linalg.svdvals(x))).toEqual(s);
+      }
+    }
+  });
+
+  it("small singular values to high relative accuracy (one-sided Jacobi, not the eigenvalues of AᵀA)", () => {
+    // diag(1, 1e-9) rotated on both sides: AᵀA's eigenvalues would be 1 and 1e-18, lost below ε.
+    const c = Math.cos(0.3);
+    const s = Math.sin(0.3);
+    const rot = f64([c, -s, s, c], [2, 2]);
+    const x = matmul(matmul(rot, f64([1, 0, 0, 1e-9], [2, 2])), transpose(rot));
+    const values = flat(linalg.svdvals(x));
+    expect(Math.abs(values[1] - 1e-9) / 1e-9).toBeLessThan(1e-6);
+  });
+
   it("degenerate sizes: 0×0 and 1×1", () => {
     expect(linalg.eigh(f64([], [0, 0])).eigenvalues.shape).toEqual([0]);
     expect(flat(linalg.eigh(f64([-2], [1, 1])).eigenvectors)).toEqual([1]);
@@ -197,6 +266,33 @@ describe("repeated eigenvalues and rank-deficient QR", () => {
     flat(grad(f)(repeated) as Tensor).forEach((x) => expect(Number.isFinite(x)).toBe(true));
   });
 
+  it("svd of a rank-deficient matrix: U still has orthonormal columns; the singular values' gradient is U·Vh, finite", () => {
+    const x = f64([1, 2, 2, 4, 3, 6], [3, 2]);
+    const { U, S, Vh } = linalg.svd(x);
+    close(flat(S), [Math.sqrt(70), 0], 1e-12);
+    close(flat(matmul(transpose(U), U)), [1, 0, 0, 1], 1e-13);
+    close(flat(matmul(mul(U, S.reshape([1, 2])), Vh)), flat(x), 1e-13);
+    const top = flat(grad((y: Tensor) => linalg.svdvals(y).slice([0, 1]).sum())(x) as Tensor);
+    close(
+      top,
+      [1, 2, 2, 4, 3, 6].map((v) => v / Math.sqrt(70)),
+      1e-12,
+    );
+    flat(grad((y: Tensor) => sum(linalg.svd(y).U))(x) as Tensor).forEach((v) => expect(Number.isFinite(v)).toBe(true));
+  });
+
+  it("repeated singular values: the gradient of a function of S symmetric in them is right, and U's is finite", () => {
+    const x = f64([2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0], [4, 3]);
+    const f = (y: Tensor) => sum(mul(linalg.svdvals(y), f64([1, 1, 3], [3])));
+    const x0 = flat(x);
+    close(
+      flat(grad(f)(x) as Tensor),
+      x0.map((_, j) => centralDifference((v) => f(f64(v, [4, 3])).item(), x0, j)),
+      1e-6,
+    );
+    flat(grad((y: Tensor) => sum(linalg.svd(y).U))(x) as Tensor).forEach((v) => expect(Number.isFinite(v)).toBe(true));
+  });
+
   it("QR of a rank-deficient matrix factors it; with a zero on R's diagonal its derivative is SingularMatrix, not NaN", () => {
     const x = f64([1, 0, 2, 0, 3, 0], [3, 2]);
     const { Q, R } = linalg.qr(x);
@@ -220,5 +316,7 @@ describe("qr and eigh errors", () => {
     expect(thrown(() => linalg.qr(f64([1, 2, 3, 4], [2, 2]), { mode: "full" as "complete" })).code).toBe("InvalidArgument");
     expect(thrown(() => linalg.qr(f64([1, 2, 3, 4], [2, 2]), { pivoting: true } as object)).code).toBe("InvalidArgument");
     expect(thrown(() => linalg.eigh(eye(2, 2, { dtype: "int32" }))).code).toBe("DTypeMismatch");
+    expect(thrown(() => linalg.svd(f64([1, 2], [2]))).details).toMatchObject({ op: "svd" });
+    expect(thrown(() => linalg.svdvals(eye(2, 2, { dtype: "int32" }))).code).toBe("DTypeMismatch");
   });
 });

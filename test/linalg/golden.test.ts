@@ -47,6 +47,12 @@ const FUNCTIONS: Record<string, (inputs: Record<string, Tensor>) => Tensor> = {
   "qr.Q.complete": ({ a }) => linalg.qr(a, { mode: "complete" }).Q,
   "eigh.eigenvalues": ({ a }) => linalg.eigh(a).eigenvalues,
   "eigh.eigenvectors": ({ a }) => linalg.eigh(a).eigenvectors,
+  "svd.S": ({ a }) => linalg.svd(a).S,
+  "svd.U.tall": ({ a }) => linalg.svd(a).U,
+  "svd.Vh.tall": ({ a }) => linalg.svd(a).Vh,
+  "svd.U.wide": ({ a }) => linalg.svd(a).U,
+  "svd.Vh.wide": ({ a }) => linalg.svd(a).Vh,
+  "svdvals": ({ a }) => linalg.svdvals(a),
 };
 
 const near = (actual: number[], expected: number[]): void => {

@@ -115,4 +115,5 @@ export const PRIMITIVE_CASES: { readonly [K in PrimitiveName]: PrimitiveCase } =
   luPermutation: { inputs: [r([2, 3, 3])], f: (a) => linalg.luFactor(a).pivots },
   qr: { inputs: [r([2, 4, 3])], f: (a) => linalg.qr(a).Q },
   eigh: { inputs: [spd([2, 3, 3])], f: (a) => linalg.eigh(a).eigenvectors },
+  svd: { inputs: [r([2, 4, 3])], f: (a) => linalg.svd(a).U },
 };

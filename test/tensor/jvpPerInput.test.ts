@@ -330,6 +330,12 @@ const TABLE = {
       { label: "a batch of 2×2", inputs: [spd([2, 2, 2])] },
     ],
   },
+  svd: {
+    cases: () => [
+      { label: "4×3", inputs: [dominant([4, 3])] },
+      { label: "a batch of 2×2", inputs: [dominant([2, 2, 2])] },
+    ],
+  },
 } satisfies Record<PrimitiveName, Entry>;
 
 const isFloat = (t: Tensor): boolean => t.dtype === "float64" || t.dtype === "float32";

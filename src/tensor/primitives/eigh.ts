@@ -38,7 +38,7 @@ export function eighParts(packed: Tensor): [Tensor, Tensor] {
 }
 
 /** F_ij = 1/(w_j − w_i), 0 where the two agree to rounding (the threshold is a constant of w). */
-function gapInverse(w: Tensor): Tensor {
+export function gapInverse(w: Tensor): Tensor {
   const n = w.shape[w.rank - 1];
   const gaps = sub(unsqueeze(w, -2), unsqueeze(w, -1));
   const scale = max(abs(w.detach()), -1, true);
@@ -49,7 +49,7 @@ function gapInverse(w: Tensor): Tensor {
 }
 
 /** The [..., n, n] matrix with x [..., n] on its diagonal. */
-const diagonalMatrix = (x: Tensor): Tensor => diagonalPart(expand(unsqueeze(x, -2), [...x.shape, x.shape[x.rank - 1]]));
+export const diagonalMatrix = (x: Tensor): Tensor => diagonalPart(expand(unsqueeze(x, -2), [...x.shape, x.shape[x.rank - 1]]));
 
 export const eighP: Primitive<undefined> = definePrimitive("eigh", {
   abstract: ([a]) => {

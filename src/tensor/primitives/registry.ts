@@ -24,6 +24,7 @@ import { choleskyP } from "./cholesky.js";
 import { luP, luPermutationP } from "./lu.js";
 import { qrP } from "./qr.js";
 import { eighP } from "./eigh.js";
+import { svdP } from "./svd.js";
 import { absP, cosP, erfP, expP, geluP, geluTanhP, logP, powP, reluGradP, reluP, rsqrtP, sigmoidP, signP, sinP, softplusP, sqrtP, tanhP } from "./unary.js";
 
 export const primitives = {
@@ -95,6 +96,7 @@ export const primitives = {
   luPermutation: luPermutationP,
   qr: qrP,
   eigh: eighP,
+  svd: svdP,
 } satisfies Record<string, Primitive<never>>;
 
 export type PrimitiveName = keyof typeof primitives;

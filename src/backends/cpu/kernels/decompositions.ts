@@ -149,3 +149,109 @@ export function eigh(a: View): Storage {
   }
   return out;
 }
+
+/**
+ * The thin SVD of each matrix [..., m, n] with m ≥ n by one-sided (Hestenes) Jacobi: rotations of
+ * column pairs of A until all are orthogonal, which finds small singular values to high relative
+ * accuracy without forming AᵀA (whose eigenvalues lose half the digits). Packed as
+ * [..., 1 + m + n, n]: row 0 the singular values in descending order, rows 1…m U, rows m+1… V
+ * (A = U·diag(s)·Vᵀ). Columns of U for singular values at rounding level (≤ n·ε·s_max) are completed
+ * to an orthonormal set (Gram–Schmidt against the others), so U always has orthonormal columns.
+ */
+export function svd(a: View): Storage {
+  const m = a.shape[a.shape.length - 2];
+  const n = a.shape[a.shape.length - 1];
+  const count = batchOf(a);
+  const src = copy(a);
+  const rowsOut = 1 + m + n;
+  const out = allocate(a.dtype, count * rowsOut * n);
+  const u = new Float64Array(m * n);
+  const v = new Float64Array(n * n);
+  const sigma = new Float64Array(n);
+  const order: number[] = [];
+  for (let p = 0; p < count; p++) {
+    for (let i = 0; i < m * n; i++) u[i] = src[p * m * n + i];
+    v.fill(0);
+    for (let i = 0; i < n; i++) v[i * n + i] = 1;
+    for (let sweep = 0; sweep < MAX_SWEEPS; sweep++) {
+      let rotated = false;
+      for (let pp = 0; pp < n; pp++) {
+        for (let qq = pp + 1; qq < n; qq++) {
+          let alpha = 0;
+          let beta = 0;
+          let gamma = 0;
+          for (let i = 0; i < m; i++) {
+            const x = u[i * n + pp];
+            const y = u[i * n + qq];
+            alpha += x * x;
+            beta += y * y;
+            gamma += x * y;
+          }
+          // Columns orthogonal to working precision: no rotation (the convergence test).
+          if (!(Math.abs(gamma) > 1e-16 * Math.sqrt(alpha * beta))) continue;
+          rotated = true;
+          const zeta = (beta - alpha) / (2 * gamma);
+          const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+          const c = 1 / Math.sqrt(1 + t * t);
+          const s = c * t;
+          for (let i = 0; i < m; i++) {
+            const x = u[i * n + pp];
+            const y = u[i * n + qq];
+            u[i * n + pp] = c * x - s * y;
+            u[i * n + qq] = s * x + c * y;
+          }
+          for (let i = 0; i < n; i++) {
+            const x = v[i * n + pp];
+            const y = v[i * n + qq];
+            v[i * n + pp] = c * x - s * y;
+            v[i * n + qq] = s * x + c * y;
+          }
+        }
+      }
+      if (!rotated) break;
+    }
+    let largest = 0;
+    for (let j = 0; j < n; j++) {
+      let norm = 0;
+      for (let i = 0; i < m; i++) norm = Math.hypot(norm, u[i * n + j]);
+      sigma[j] = norm;
+      largest = Math.max(largest, norm);
+    }
+    order.length = 0;
+    for (let j = 0; j < n; j++) order.push(j);
+    order.sort((x, y) => sigma[y] - sigma[x]);
+    const base = p * rowsOut * n;
+    const tiny = n * 2 ** -52 * largest;
+    for (let j = 0; j < n; j++) {
+      const col = order[j];
+      out[base + j] = sigma[col];
+      for (let i = 0; i < n; i++) out[base + (1 + m + i) * n + j] = v[i * n + col];
+      if (sigma[col] > tiny) for (let i = 0; i < m; i++) out[base + (1 + i) * n + j] = u[i * n + col] / sigma[col];
+    }
+    // U's columns of (numerically) zero singular values: the first unit vectors that Gram–Schmidt keeps independent of the rest.
+    for (let j = 0, trial = 0; j < n; j++) {
+      if (sigma[order[j]] > tiny) continue;
+      const w = new Float64Array(m);
+      for (; trial < m; trial++) {
+        w.fill(0);
+        w[trial] = 1;
+        for (let twice = 0; twice < 2; twice++) {
+          for (let c = 0; c < n; c++) {
+            if (c === j || (c > j && sigma[order[c]] <= tiny)) continue;
+            let d = 0;
+            for (let i = 0; i < m; i++) d += w[i] * out[base + (1 + i) * n + c];
+            for (let i = 0; i < m; i++) w[i] -= d * out[base + (1 + i) * n + c];
+          }
+        }
+        let norm = 0;
+        for (let i = 0; i < m; i++) norm = Math.hypot(norm, w[i]);
+        if (norm > 0.5) {
+          for (let i = 0; i < m; i++) out[base + (1 + i) * n + j] = w[i] / norm;
+          trial++;
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
