@@ -98,6 +98,19 @@ cases = {
     "svd.U.wide": case(lambda a: svd_parts(a)[0], {"a": WIDE}, 27),
     "svd.Vh.wide": case(lambda a: svd_parts(a)[2], {"a": WIDE}, 28),
     "svdvals": case(lambda a: torch.linalg.svdvals(a), {"a": TALL}, 29),
+    "pinv.tall": case(lambda a: torch.linalg.pinv(a), {"a": TALL}, 30),
+    "pinv.wide": case(lambda a: torch.linalg.pinv(a), {"a": WIDE}, 31),
+    "lstsq.tall": case(lambda a, b: torch.linalg.lstsq(a, b).solution, {"a": TALL, "b": TALL[..., :2]}, 32),
+    "matrixPower.3": case(lambda a: torch.linalg.matrix_power(a, 3), {"a": A}, 33),
+    "matrixPower.-2": case(lambda a: torch.linalg.matrix_power(a, -2), {"a": A}, 34),
+    "norm.vector.3": case(lambda a: torch.linalg.vector_norm(a, ord=3, dim=-1), {"a": A}, 35),
+    "norm.fro": case(lambda a: torch.linalg.matrix_norm(a, ord="fro"), {"a": A}, 36),
+    "norm.nuc": case(lambda a: torch.linalg.matrix_norm(a, ord="nuc"), {"a": A}, 37),
+    "norm.2": case(lambda a: torch.linalg.matrix_norm(a, ord=2), {"a": A}, 38),
+    "norm.-2": case(lambda a: torch.linalg.matrix_norm(a, ord=-2), {"a": A}, 39),
+    "norm.inf": case(lambda a: torch.linalg.matrix_norm(a, ord=float("inf")), {"a": A}, 40),
+    "kron": case(lambda a, b: torch.kron(a, b), {"a": A[0], "b": B[0]}, 41),
+    "cross": case(lambda a, b: torch.linalg.cross(a, b), {"a": A, "b": A.flip(-1)}, 42),
 }
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "linalg.json")

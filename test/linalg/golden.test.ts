@@ -53,6 +53,19 @@ const FUNCTIONS: Record<string, (inputs: Record<string, Tensor>) => Tensor> = {
   "svd.U.wide": ({ a }) => linalg.svd(a).U,
   "svd.Vh.wide": ({ a }) => linalg.svd(a).Vh,
   "svdvals": ({ a }) => linalg.svdvals(a),
+  "pinv.tall": ({ a }) => linalg.pinv(a),
+  "pinv.wide": ({ a }) => linalg.pinv(a),
+  "lstsq.tall": ({ a, b }) => linalg.lstsq(a, b),
+  "matrixPower.3": ({ a }) => linalg.matrixPower(a, 3),
+  "matrixPower.-2": ({ a }) => linalg.matrixPower(a, -2),
+  "norm.vector.3": ({ a }) => linalg.vectorNorm(a, { ord: 3, axis: -1 }),
+  "norm.fro": ({ a }) => linalg.matrixNorm(a),
+  "norm.nuc": ({ a }) => linalg.matrixNorm(a, { ord: "nuc" }),
+  "norm.2": ({ a }) => linalg.matrixNorm(a, { ord: 2 }),
+  "norm.-2": ({ a }) => linalg.matrixNorm(a, { ord: -2 }),
+  "norm.inf": ({ a }) => linalg.matrixNorm(a, { ord: Infinity }),
+  "kron": ({ a, b }) => linalg.kron(a, b),
+  "cross": ({ a, b }) => linalg.cross(a, b),
 };
 
 const near = (actual: number[], expected: number[]): void => {
