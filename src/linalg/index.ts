@@ -13,3 +13,4 @@ export { triangularSolve, tril, triu, type TriangularSolveOptions } from "./tria
 export { lstsq, pinv, type PinvOptions } from "./leastSquares.js";
 export { matrixNorm, norm, vectorNorm, type MatrixNormOptions, type MatrixOrd, type VectorNormOptions } from "./norm.js";
 export { cross, kron, matrixPower } from "./products.js";
+export { einsum } from "./einsum.js";

@@ -111,6 +111,10 @@ cases = {
     "norm.inf": case(lambda a: torch.linalg.matrix_norm(a, ord=float("inf")), {"a": A}, 40),
     "kron": case(lambda a, b: torch.kron(a, b), {"a": A[0], "b": B[0]}, 41),
     "cross": case(lambda a, b: torch.linalg.cross(a, b), {"a": A, "b": A.flip(-1)}, 42),
+    "einsum.batched": case(lambda a, b: torch.einsum("bij,bjk->bik", a, b), {"a": A, "b": B}, 43),
+    "einsum.chain": case(lambda a, b, c: torch.einsum("...ij,...jk,...kl->...il", a, b, c), {"a": A, "b": A.flip(-2), "c": B}, 44),
+    "einsum.trace": case(lambda a: torch.einsum("bii->b", a), {"a": A}, 45),
+    "einsum.implicit": case(lambda a, b: torch.einsum("bij,bkj", a, b), {"a": A, "b": TALL}, 46),
 }
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "linalg.json")

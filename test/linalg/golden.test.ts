@@ -66,6 +66,10 @@ const FUNCTIONS: Record<string, (inputs: Record<string, Tensor>) => Tensor> = {
   "norm.inf": ({ a }) => linalg.matrixNorm(a, { ord: Infinity }),
   "kron": ({ a, b }) => linalg.kron(a, b),
   "cross": ({ a, b }) => linalg.cross(a, b),
+  "einsum.batched": ({ a, b }) => linalg.einsum("bij,bjk->bik", a, b),
+  "einsum.chain": ({ a, b, c }) => linalg.einsum("...ij,...jk,...kl->...il", a, b, c),
+  "einsum.trace": ({ a }) => linalg.einsum("bii->b", a),
+  "einsum.implicit": ({ a, b }) => linalg.einsum("bij,bkj", a, b),
 };
 
 const near = (actual: number[], expected: number[]): void => {
