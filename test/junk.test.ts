@@ -535,10 +535,12 @@ interface Callable {
 const PRIVATE = {
   Tape: [
     "operand",
+    "classify",
     "passive",
     "constantNode",
     "record1",
     "record2",
+    "record2Any",
     "unary",
     "binary",
     "read",

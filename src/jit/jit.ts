@@ -16,6 +16,7 @@ import { activeLevels } from "../tensor/autograd/forward.js";
 import { isGradEnabled } from "../tensor/autograd/mode.js";
 import { flatten } from "../tensor/autograd/pytree.js";
 import { activeTrace } from "../tensor/interpreters/trace.js";
+import { activeBatchLevels } from "../tensor/interpreters/batch.js";
 import { optimise, type Optimised as Compiled } from "./optimise.js";
 import { signatureOf } from "./signature.js";
 
@@ -52,7 +53,7 @@ function staticPositions(op: string, value: unknown): Set<number> {
 
 /** True where a transform or trace is watching this call, so it must see the primitives themselves. */
 function watched(program: Program, leaves: readonly Tensor[]): boolean {
-  if (activeTrace() !== undefined || activeLevels().length > 0) return true;
+  if (activeTrace() !== undefined || activeLevels().length > 0 || activeBatchLevels().length > 0) return true;
   return isGradEnabled() && (leaves.some((t) => t.requiresGrad) || program.constants.some((c) => c.value.requiresGrad));
 }
 

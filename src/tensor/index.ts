@@ -30,4 +30,5 @@ export { grad, hessian, jacfwd, jacrev, jvp, valueAndGrad, vjp, type GradOptions
 export { arange, eye, full, linspace, ones, rand, randint, randn, tensor, zeros, type CreateOptions, type RandomOptions, type TensorOptions } from "./creation.js";
 export { availableBackends, backendKernels, getBackend, getThreads, setBackend, setThreads, stopThreads, trimMemory, type Backend, type BackendName } from "../backends/backend.js";
 export { abstract, trace, type AbstractSpec } from "./tracing.js";
+export { vmap, type Axis, type VmapOptions } from "./vmap.js";
 export { Program, type Equation, type Variable } from "./ir.js";

@@ -14,6 +14,7 @@ import { AdError, describe, invalidArgument } from "../errors.js";
 import { checkFinite, isAnomalyDetectionEnabled } from "./autograd/anomaly.js";
 import { activeLevels, propagateTangents } from "./autograd/forward.js";
 import { activeTrace } from "./interpreters/trace.js";
+import { batchPrimitive } from "./interpreters/batch.js";
 import { isGradEnabled, noGrad } from "./autograd/mode.js";
 import { Node } from "./autograd/node.js";
 import { allocate, nameAllocation, type DType } from "./dtype.js";
@@ -104,9 +105,25 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
     }
     if (t.disposed) throw disposedError(prim.name, t);
   }
+  const type = prim.abstract(inputs, params);
+  // Under vmap, a batched input's primitive runs on the batch and its output is the logical example.
+  const batched = batchPrimitive(prim, inputs, params, type);
+  const output = batched?.output ?? evaluate(prim, inputs, params, type, device);
+  if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
+    output.requiresGrad = true;
+    output.node = new Node(prim as Primitive<unknown>, inputs, params, output);
+  }
+  if (activeLevels().length > 0) {
+    const missing = (name: string) => new AdError("MissingDerivative", `${name} has no JVP rule`, { op: name });
+    propagateTangents(prim, inputs, params, output, missing, batched?.level.outerJvpLevels ?? 0);
+  }
+  return output;
+}
+
+/** Runs the kernel of the inputs' device (or, under trace, records an equation with an abstract output). */
+function evaluate<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P, type: AbstractValue, device: Device): Tensor {
   const place = prim.placement?.(params) ?? device;
   const trace = activeTrace();
-  const type = prim.abstract(inputs, params);
   let output = noGrad(() => {
     try {
       if (trace === undefined) return device === host ? prim.impl(inputs, params, host.kernels) : device.run(prim.name, () => prim.impl(inputs, params, device.kernels));
@@ -126,13 +143,6 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
   else if (output.device !== place) output = new Tensor(place.adopt(output.storage) as typeof output.storage, output.dtype, output.shape, output.strides, output.offset, place);
   if (trace !== undefined) trace.record(prim, inputs, params, output);
   else if (isAnomalyDetectionEnabled()) checkFinite(prim.name, "forward", output, inputs);
-  if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
-    output.requiresGrad = true;
-    output.node = new Node(prim as Primitive<unknown>, inputs, params, output);
-  }
-  if (activeLevels().length > 0) {
-    propagateTangents(prim, inputs, params, output, (name) => new AdError("MissingDerivative", `${name} has no JVP rule`, { op: name }));
-  }
   return output;
 }
 

@@ -11,6 +11,7 @@ import { host, noSyncRead, type Device } from "../backends/device.js";
 import type { Node } from "./autograd/node.js";
 import { assertConcrete } from "./interpreters/abstract.js";
 import { activeTrace } from "./interpreters/trace.js";
+import { aliasBatched } from "./interpreters/batch.js";
 import { allocate, isFloat, nameAllocation, type DType, type Storage } from "./dtype.js";
 import { contiguousStrides, formatShape, sizeOf, type Shape } from "./shape.js";
 
@@ -178,6 +179,7 @@ export class Tensor<S extends Shape = Shape> {
   detach(): Tensor<S> {
     const out = new Tensor(this.storage, this.dtype, this.shape, this.strides, this.offset, this.device);
     activeTrace()?.alias(this, out);
+    aliasBatched(this, out);
     return out;
   }
 

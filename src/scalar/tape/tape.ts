@@ -591,6 +591,20 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
    * InvalidArgument for anything else.
    */
   private operand(name: string, a: unknown): number {
+    // A live variable of this tape, checked in few bytes so that V8 inlines this into every op (and
+    // the op into the caller's loop); everything else, errors included, is `classify`'s.
+    if (a instanceof Var && a.tape === this && a.generation === this.gen) {
+      const i = a.index;
+      if (typeof i === "number" && i < this.arena.size) {
+        const code = this.arena.op[i];
+        if (code !== undefined) return code === PASSIVE ? -2 - i : i;
+      }
+    }
+    return typeof a === "number" ? NUMBER : this.classify(name, a);
+  }
+
+  /** `operand` for everything but a live variable of this tape and a number. */
+  private classify(name: string, a: unknown): number {
     if (a instanceof Var) {
       if (a.tape !== this) {
         throw new AdError("ForeignVariable", FOREIGN, { op: `Tape.${name}`, index: a.index });
@@ -634,6 +648,12 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   }
 
   private record2(code: number, y: number, ia: number, wa: number, ib: number, wb: number, a: Var<B> | number, b: Var<B> | number): Var<B> {
+    // Two active operands, a finite value or no check, not tracing: the common case, kept small to be inlined.
+    if ((ia | ib) >= 0 && !(this.checkFinite && y - y !== 0) && this.guards === undefined) return new Var(this, this.arena.push2(code, y, ia, wa, ib, wb), this.gen);
+    return this.record2Any(code, y, ia, wa, ib, wb, a, b);
+  }
+
+  private record2Any(code: number, y: number, ia: number, wa: number, ib: number, wb: number, a: Var<B> | number, b: Var<B> | number): Var<B> {
     if (this.checkFinite && y - y !== 0) throw this.nonFiniteValue(code, y, [this.read(a, ia), this.read(b, ib)]);
     const A = this.arena;
     if (this.guards !== undefined && (ia >= 0 || ib >= 0)) {

@@ -16,15 +16,16 @@ import { zerosLike } from "../primitives/lift.js";
 import { isGradEnabled, withGrad } from "./mode.js";
 import { jvp } from "./transforms.js";
 import { activeTrace } from "../interpreters/trace.js";
+import { activeBatchLevels } from "../interpreters/batch.js";
 import { abstractEval } from "../tracing.js";
 
 /**
- * A custom function's abstract rule: f traced on abstract inputs, only while tracing. Eagerly the
- * output comes from running f itself, which may read values (`.item()`, a branch): tracing it there
- * too would refuse such an f and do its work twice. bind reads the type only under a trace.
+ * A custom function's abstract rule: f traced on abstract inputs, only while tracing or batching
+ * (vmap's logical output takes this type). Eagerly the output comes from running f itself, which may
+ * read values (`.item()`, a branch): tracing it there too would refuse such an f and do its work twice.
  */
 function customType(op: string, f: (...xs: Tensor[]) => Tensor, inputs: readonly AbstractValue[]): AbstractValue {
-  return activeTrace() === undefined ? UNTRACED : abstractEval(inputs, (...xs) => tensorResult(op, "f", f(...xs)));
+  return activeTrace() === undefined && activeBatchLevels().length === 0 ? UNTRACED : abstractEval(inputs, (...xs) => tensorResult(op, "f", f(...xs)));
 }
 const UNTRACED: AbstractValue = { shape: [], dtype: "float32" };
 

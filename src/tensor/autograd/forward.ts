@@ -42,9 +42,10 @@ export function runWithLevel<R>(level: Level, fn: () => R): R {
  * Called by `bind` after a primitive ran: for each level (innermost first) at which an input has a
  * tangent, computes the output's tangent with that level and the ones inside it set aside. A rule's
  * null (zero) is not stored: the output then carries no tangent at that level, like a constant.
+ * Levels below `from` are skipped (those outside a vmap, for its logical outputs).
  */
-export function propagateTangents<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P, output: Tensor, missing: (name: string) => Error): void {
-  for (let i = levels.length - 1; i >= 0; i--) {
+export function propagateTangents<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P, output: Tensor, missing: (name: string) => Error, from = 0): void {
+  for (let i = levels.length - 1; i >= from; i--) {
     const level = levels[i];
     const tangents = inputs.map((x) => level.tangents.get(x) ?? null);
     if (tangents.every((t) => t === null)) continue;

@@ -6,9 +6,12 @@
 import { AdError } from "../../errors.js";
 
 const abstractValues = new WeakSet<object>();
+/** The examples under vmap (abstract too: their values live in the batch), for a read's message. */
+const examples = new WeakSet<object>();
 
-export function markAbstract(t: object): void {
+export function markAbstract(t: object, example = false): void {
   abstractValues.add(t);
+  if (example) examples.add(t);
 }
 
 export function isAbstract(t: object): boolean {
@@ -17,6 +20,13 @@ export function isAbstract(t: object): boolean {
 
 /** Called by every synchronous read of a tensor's values (`data`, `item`, `at`, `toArray`). */
 export function assertConcrete(t: object, op: string): void {
+  if (examples.has(t)) {
+    throw new AdError(
+      "UnsupportedOp",
+      `${op} reads the values of an example inside vmap: f sees one example as an abstract value (its values live in the batch), so it cannot read them or branch on them; use where() for elementwise choices`,
+      { op },
+    );
+  }
   if (abstractValues.has(t)) {
     throw new AdError(
       "UnsupportedOp",
