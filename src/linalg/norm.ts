@@ -25,6 +25,7 @@ export interface VectorNormOptions {
 }
 
 export type MatrixOrd = "fro" | "nuc" | 1 | -1 | 2 | -2 | typeof Infinity;
+const MATRIX_ORDS: readonly MatrixOrd[] = ["fro", "nuc", 1, -1, 2, -2, Infinity, -Infinity];
 
 export interface MatrixNormOptions {
   /** "fro" (default), "nuc" (Σ singular values), 2 / −2 (the largest / smallest singular value), 1 / −1 (max / min column sum of |a|), ±Infinity (max / min row sum). */
@@ -80,7 +81,7 @@ export function matrixNorm(a: Tensor, options?: MatrixNormOptions): Tensor {
     case -Infinity:
       return (ord === Infinity ? max : min)(sum(abs(t), -1, keep), keep ? -2 : -1, keep);
     default:
-      throw invalidArgument(op, `ord must be "fro", "nuc", 1, -1, 2, -2, Infinity or -Infinity, got ${describe(ord)}`, { argument: "ord", got: describe(ord) });
+      throw invalidArgument(op, `ord must be one of ${MATRIX_ORDS.join(", ")}, got ${describe(ord)}`, { argument: "ord", got: describe(ord) });
   }
 }
 
@@ -92,6 +93,10 @@ export function norm(x: Tensor, ord?: number | "fro" | "nuc", options?: { readon
   const op = "norm";
   const t = expectTensor(op, "x", x);
   const o = expectOptions<{ axis?: number | readonly number[]; keepDims?: boolean }>(op, options, ["axis", "keepDims"]);
-  if (ord === "fro" || ord === "nuc" || (ord !== undefined && t.rank === 2 && o.axis === undefined)) return matrixNorm(t, { ord: ord as MatrixOrd, keepDims: o.keepDims });
+  if (ord === "fro" || ord === "nuc" || (ord !== undefined && t.rank === 2 && o.axis === undefined)) {
+    if (!MATRIX_ORDS.includes(ord as MatrixOrd))
+      throw invalidArgument(op, `a matrix norm's ord must be one of ${MATRIX_ORDS.join(", ")}, got ${describe(ord)}`, { argument: "ord", got: describe(ord) });
+    return matrixNorm(t, { ord: ord as MatrixOrd, keepDims: o.keepDims });
+  }
   return vectorNorm(t, { ord, axis: o.axis, keepDims: o.keepDims });
 }

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as linalg from "../../src/linalg/index.js";
-import { add, eye, grad, matmul, mul, rng, sum, transpose, type Tensor } from "../../src/tensor/index.js";
+import { add, cast, eye, grad, matmul, mul, rng, sum, transpose, type Tensor } from "../../src/tensor/index.js";
 import { thrown } from "../support/errorCode.js";
 import { close, expectJvpMatchesVjp, expectVjpMatches, f64, flat, sizeOf } from "../support/tensors.js";
 
@@ -136,6 +136,24 @@ describe("values", () => {
   });
 });
 
+describe("float32", () => {
+  it("agrees with float64 to float32's precision: pinv, lstsq, matrixPower, the norms, kron, cross, einsum", () => {
+    const a = f64([2, -1, 0.5, 1, 3, 0.25, -0.5, 1, 4], [3, 3]);
+    const b = f64([1, -2, 0.5, 3, 0, 1], [3, 2]);
+    const fns: ((x: Tensor, y: Tensor) => Tensor)[] = [
+      (x) => linalg.pinv(x),
+      (x, y) => linalg.lstsq(x, y),
+      (x) => linalg.matrixPower(x, -2),
+      (x) => linalg.vectorNorm(x, { ord: 3, axis: 0 }),
+      (x) => linalg.matrixNorm(x, { ord: "nuc" }),
+      (x, y) => linalg.kron(x, y),
+      (x, y) => linalg.cross(x, transpose(y).slice([0, 1])),
+      (x, y) => linalg.einsum("ij,jk,kl->il", x, x, y),
+    ];
+    for (const f of fns) close(flat(f(cast(a, "float32"), cast(b, "float32"))), flat(f(a, b)), 1e-5);
+  });
+});
+
 describe("errors", () => {
   it("name the op and the offending shapes or arguments", () => {
     expect(thrown(() => linalg.matrixPower(f64([1, 2], [1, 2]), 2)).details).toMatchObject({ op: "matrixPower", rows: 1, columns: 2 });
@@ -145,6 +163,7 @@ describe("errors", () => {
     expect(thrown(() => linalg.lstsq(f64([1, 2, 3, 4], [2, 2]), f64([1, 2, 3], [3]))).details).toMatchObject({ op: "lstsq", rows: 2 });
     expect(thrown(() => linalg.pinv(f64([1, 2], [2]))).details.op).toBe("pinv");
     expect(thrown(() => linalg.matrixNorm(f64([1, 2, 3, 4], [2, 2]), { ord: 3 as 2 })).code).toBe("InvalidArgument");
+    expect(thrown(() => linalg.norm(f64([1, 2, 3, 4], [2, 2]), 3)).details).toMatchObject({ op: "norm", argument: "ord" });
     expect(thrown(() => linalg.vectorNorm(f64([1, 2], [2]), { ord: "fro" as unknown as number })).code).toBe("InvalidArgument");
     expect(thrown(() => linalg.kron(f64([1], [1]), eye(2, 2, { dtype: "float32" }))).code).toBe("DTypeMismatch");
   });
