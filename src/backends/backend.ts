@@ -20,6 +20,7 @@ import * as cpuGather from "./cpu/kernels/gather.js";
 import * as cpuGroups from "./cpu/kernels/groups.js";
 import * as cpuJoin from "./cpu/kernels/join.js";
 import * as cpuLinalg from "./cpu/kernels/linalg.js";
+import * as cpuDecompositions from "./cpu/kernels/decompositions.js";
 import * as cpuStrided from "./cpu/kernels/strided.js";
 import { matmul as cpuMatmul } from "./cpu/kernels/matmul.js";
 import { reduce as cpuReduce } from "./cpu/kernels/reduce.js";
@@ -85,6 +86,12 @@ export interface Backend {
   lu: typeof cpuLinalg.lu;
   /** X with op(A)·X = B, A triangular. */
   triangularSolve: typeof cpuLinalg.triangularSolve;
+  /** Q of Householder QR (LAPACK's signs), reduced or complete (cpu/kernels/decompositions.ts). */
+  qr: typeof cpuDecompositions.qr;
+  /** Eigenvalues (ascending) and eigenvectors of symmetric matrices, packed [..., n + 1, n]. */
+  eigh: typeof cpuDecompositions.eigh;
+  /** Thin SVD (m ≥ n) by one-sided Jacobi, packed [..., 1 + m + n, n]: s descending, U, V. */
+  svd: typeof cpuDecompositions.svd;
 }
 
 /** The host's kernels ("cpu" and "wasm"): their buffers are typed arrays. */
@@ -117,7 +124,14 @@ const { concat, pad } = cpuJoin;
 const { maxPool2dArgmax, gatherPlanes, scatterPlanes } = cpuConv;
 const { copy, copyInto } = cpuStrided;
 const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes };
-const linalg = { cholesky: cpuLinalg.cholesky, lu: cpuLinalg.lu, triangularSolve: cpuLinalg.triangularSolve };
+const linalg = {
+  cholesky: cpuLinalg.cholesky,
+  lu: cpuLinalg.lu,
+  triangularSolve: cpuLinalg.triangularSolve,
+  qr: cpuDecompositions.qr,
+  eigh: cpuDecompositions.eigh,
+  svd: cpuDecompositions.svd,
+};
 
 const BACKENDS: Record<BackendName, HostBackend> = {
   cpu: {

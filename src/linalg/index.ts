@@ -5,7 +5,12 @@
  */
 // Tensors reached through this entry alone have their methods too (tensor/methods.ts says why they are apart).
 import "../tensor/methods.js";
+export { eigh, eigvalsh, qr, svd, svdvals, type QrOptions } from "./decompositions.js";
 export { cholesky, lu, luFactor, luSolve, type LuFactors } from "./factor.js";
 export { diag, diagonal, outer, trace } from "./matrix.js";
 export { det, inv, slogdet, solve } from "./solve.js";
 export { triangularSolve, tril, triu, type TriangularSolveOptions } from "./triangular.js";
+export { lstsq, pinv, type PinvOptions } from "./leastSquares.js";
+export { matrixNorm, norm, vectorNorm, type MatrixNormOptions, type MatrixOrd, type VectorNormOptions } from "./norm.js";
+export { cross, kron, matrixPower } from "./products.js";
+export { einsum } from "./einsum.js";

@@ -136,4 +136,7 @@ export const PRIMITIVE_CASES: { readonly [K in PrimitiveName]: PrimitiveCase } =
   cholesky: { inputs: [spd([2, 3, 3])], f: (a) => linalg.cholesky(a) },
   lu: { inputs: [r([2, 3, 3])], f: (a) => linalg.luFactor(a).LU },
   luPermutation: { inputs: [r([2, 3, 3])], f: (a) => linalg.luFactor(a).pivots },
+  qr: { inputs: [r([2, 4, 3])], f: (a) => linalg.qr(a).Q },
+  eigh: { inputs: [spd([2, 3, 3])], f: (a) => linalg.eigh(a).eigenvectors },
+  svd: { inputs: [r([2, 4, 3])], f: (a) => linalg.svd(a).U },
 };

@@ -345,6 +345,24 @@ const TABLE = {
   atan2: binary(away, away),
   hypot: binary(away, away),
   logaddexp: binary(),
+  qr: {
+    cases: () => [
+      { label: "4×3 reduced", inputs: [dominant([4, 3])], params: { complete: false } },
+      { label: "a batch of 2×2, complete", inputs: [dominant([2, 2, 2])], params: { complete: true } },
+    ],
+  },
+  eigh: {
+    cases: () => [
+      { label: "3×3", inputs: [spd([3, 3])] },
+      { label: "a batch of 2×2", inputs: [spd([2, 2, 2])] },
+    ],
+  },
+  svd: {
+    cases: () => [
+      { label: "4×3", inputs: [dominant([4, 3])] },
+      { label: "a batch of 2×2", inputs: [dominant([2, 2, 2])] },
+    ],
+  },
 } satisfies Record<PrimitiveName, Entry>;
 
 const isFloat = (t: Tensor): boolean => t.dtype === "float64" || t.dtype === "float32";

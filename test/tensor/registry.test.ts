@@ -31,6 +31,9 @@ import * as rounding from "../../src/tensor/primitives/rounding.js";
 import * as binaryMath from "../../src/tensor/primitives/binaryMath.js";
 import * as triangularSolve from "../../src/tensor/primitives/triangularSolve.js";
 import * as cholesky from "../../src/tensor/primitives/cholesky.js";
+import * as qr from "../../src/tensor/primitives/qr.js";
+import * as eigh from "../../src/tensor/primitives/eigh.js";
+import * as svd from "../../src/tensor/primitives/svd.js";
 import * as lu from "../../src/tensor/primitives/lu.js";
 import * as linalg from "../../src/linalg/index.js";
 import { constantPrimitives, primitives, type PrimitiveName } from "../../src/tensor/primitives/registry.js";
@@ -98,6 +101,13 @@ const SPECS: Record<string, () => Tensor> = {
     const b = leaf([3, 3]);
     return linalg.cholesky(ops.add(ops.matmul(b, ops.transpose(b)), ops.mul(ops.eye(3, 3, { dtype: "float64" }), 3)));
   },
+  "qr, eigh, svd": () => {
+    const b = leaf([3, 3]);
+    const q = linalg.qr(ops.add(leaf([4, 3]), ops.mul(ops.eye(4, 3, { dtype: "float64" }), 3))).Q;
+    const spread = ops.add(ops.add(b, ops.transpose(b)), ops.mul(ops.eye(3, 3, { dtype: "float64" }), ops.tensor([0, 4, 8], { dtype: "float64" })));
+    const u = linalg.svd(ops.add(leaf([4, 3]), ops.mul(ops.eye(4, 3, { dtype: "float64" }), ops.tensor([3, 6, 9], { dtype: "float64" })))).U;
+    return ops.add(ops.add(ops.sum(q), ops.sum(linalg.eigh(spread).eigenvectors)), ops.sum(u));
+  },
   "to, there and back": () => ops.to(ops.mul(ops.to(leaf([2, 3]), counting), ops.to(leaf([3]), counting)), "cpu"),
 };
 
@@ -157,6 +167,9 @@ describe("the primitive registry", () => {
       ...triangularSolve,
       ...cholesky,
       ...lu,
+      ...qr,
+      ...eigh,
+      ...svd,
     };
     const exported = Object.entries(families).filter(([k, v]) => k.endsWith("P") && typeof v === "object" && v !== null && "impl" in v);
     expect(exported.length).toBeGreaterThan(40);

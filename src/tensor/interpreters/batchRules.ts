@@ -208,6 +208,9 @@ export const batchRules: { readonly [K in PrimitiveName]: BatchRule<ParamsOf<K>>
   cholesky: leadingBatch,
   lu: leadingBatch,
   luPermutation: leadingBatch,
+  qr: leadingBatch,
+  eigh: leadingBatch,
+  svd: leadingBatch,
 };
 
 /** The rule for a primitive by name; a primitive made at run time (customVjp, checkpoint) loops. */

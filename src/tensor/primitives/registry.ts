@@ -57,6 +57,9 @@ import {
 } from "./unary.js";
 import { ceilP, floorP, fmodP, remainderP, roundP, truncP } from "./rounding.js";
 import { atan2P, hypotP, logaddexpP } from "./binaryMath.js";
+import { qrP } from "./qr.js";
+import { eighP } from "./eigh.js";
+import { svdP } from "./svd.js";
 
 export const primitives = {
   add: addP,
@@ -148,6 +151,9 @@ export const primitives = {
   cholesky: choleskyP,
   lu: luP,
   luPermutation: luPermutationP,
+  qr: qrP,
+  eigh: eighP,
+  svd: svdP,
 } satisfies Record<string, Primitive<never>>;
 
 export type PrimitiveName = keyof typeof primitives;

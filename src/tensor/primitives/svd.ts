@@ -1,0 +1,91 @@
+/**
+ * svd (a primitive): the thin SVD A = U·diag(s)·Vᵀ of matrices [..., m, n] with m ≥ n (the public
+ * svd transposes a wide one), packed as one output [..., 1 + m + n, n]: row 0 the singular values s
+ * descending, rows 1…m U, rows m+1… V, so one kernel run serves all three and one rule
+ * differentiates them.
+ *
+ * Rules (Townsend 2016, "Differentiating the singular value decomposition"; PyTorch's svd_backward),
+ * with dP = Uᵀ·dA·V, S = diag(s) and F_ij = 1/(s_j² − s_i²) off the diagonal:
+ *   ds = diag(dP), dU = U·(F ∘ (dP·S + S·dPᵀ)) + (I − U·Uᵀ)·dA·V·S⁻¹, dV = V·(F ∘ (S·dP + dPᵀ·S));
+ *   Ā = U·(J·S + S·K + diag(s̄))·Vᵀ + (I − U·Uᵀ)·Ū·S⁻¹·Vᵀ, J = F ∘ (Uᵀ·Ū − Ūᵀ·U), K = F ∘ (Vᵀ·V̄ − V̄ᵀ·V).
+ * V is square here, so dV has no term outside its span. Repeated singular values take F_ij = 0, as
+ * eigh's repeated eigenvalues do (eigh.ts says when that is exact), and S⁻¹ is taken as 0 at a zero
+ * singular value: the component of U outside A's range is then undetermined and gets no gradient.
+ */
+import { AdError } from "../../errors.js";
+import { definePrimitive, type Primitive } from "../primitive.js";
+import { formatShape } from "../shape.js";
+import { fromStorage, type Tensor } from "../tensor.js";
+import { add, div, mul, sub } from "./arithmetic.js";
+import { gt } from "./compare.js";
+import { diagonalMatrix, gapInverse } from "./eigh.js";
+import { concat } from "./join.js";
+import { expectFloat } from "./lift.js";
+import { matmul } from "./matmul.js";
+import { where } from "./select.js";
+import { slice, transpose, unsqueeze } from "./shape.js";
+import { diagonalPart } from "./triangle.js";
+import { sum } from "./reduce.js";
+
+/** s [..., n], U [..., m, n] and V [..., n, n] of svd's packed output. */
+export function svdParts(packed: Tensor): [Tensor, Tensor, Tensor] {
+  const n = packed.shape[packed.rank - 1];
+  const m = packed.shape[packed.rank - 2] - 1 - n;
+  const batch = packed.shape.slice(0, -2).map(() => null);
+  return [slice(packed, [...batch, 0]), slice(packed, [...batch, [1, m + 1], null]), slice(packed, [...batch, [m + 1, m + n + 1], null])];
+}
+
+/** 1/s as a row [..., 1, n], 0 where s is 0. */
+function inverseRow(s: Tensor): Tensor {
+  const positive = gt(s.detach(), 0);
+  return unsqueeze(where(positive, div(1, where(positive, s, 1)), 0), -2);
+}
+
+/** x − U·(Uᵀ·x): x's part outside U's span. */
+const outside = (u: Tensor, x: Tensor): Tensor => sub(x, matmul(u, matmul(transpose(u), x)));
+
+export const svdP: Primitive<undefined> = definePrimitive("svd", {
+  abstract: ([a]) => {
+    const op = "svd";
+    expectFloat(op, a);
+    const m = a.shape[a.shape.length - 2];
+    const n = a.shape[a.shape.length - 1];
+    if (a.shape.length < 2 || m < n) {
+      throw new AdError("ShapeMismatch", `${op} needs a batch of matrices [..., m, n] with m ≥ n (the public svd transposes a wide one), got ${formatShape(a.shape)}`, {
+        op,
+        shape: [...a.shape],
+      });
+    }
+    return { shape: [...a.shape.slice(0, -2), 1 + m + n, n], dtype: a.dtype };
+  },
+  impl: ([a], _, k) => {
+    const m = a.shape[a.rank - 2];
+    const n = a.shape[a.rank - 1];
+    return fromStorage(k.svd(a), a.dtype, [...a.shape.slice(0, -2), 1 + m + n, n]);
+  },
+  vjp: ({ cotangent: g, output }) => {
+    const [s, u, v] = svdParts(output);
+    const [gs, gu, gv] = svdParts(g);
+    const f = gapInverse(mul(s, s));
+    const row = unsqueeze(s, -2);
+    const utgu = matmul(transpose(u), gu);
+    const vtgv = matmul(transpose(v), gv);
+    const j = mul(f, sub(utgu, transpose(utgu)));
+    const kk = mul(f, sub(vtgv, transpose(vtgv)));
+    // J·S scales J's columns by s, S·K scales K's rows.
+    const inner = add(add(mul(j, row), mul(transpose(row), kk)), diagonalMatrix(gs));
+    const core = matmul(matmul(u, inner), transpose(v));
+    return [add(core, matmul(mul(outside(u, gu), inverseRow(s)), transpose(v)))];
+  },
+  jvp: ({ tangents: [da], output }) => {
+    const [s, u, v] = svdParts(output);
+    const d = da as Tensor;
+    const f = gapInverse(mul(s, s));
+    const row = unsqueeze(s, -2);
+    const dp = matmul(matmul(transpose(u), d), v);
+    const ds = sum(diagonalPart(dp), -1);
+    const du = add(matmul(u, mul(f, add(mul(dp, row), mul(transpose(row), transpose(dp))))), mul(outside(u, matmul(d, v)), inverseRow(s)));
+    const dv = matmul(v, mul(f, add(mul(transpose(row), dp), mul(transpose(dp), row))));
+    return concat([unsqueeze(ds, -2), du, dv], -2);
+  },
+});
