@@ -112,19 +112,38 @@ export class PReLU extends Module {
   }
 }
 
-/** A module for each activation function without options. */
-const plain = (f: (x: Tensor) => Tensor) =>
-  class extends Module {
-    forward(x: Tensor): Tensor {
-      return f(x);
-    }
-  };
+/**
+ * A module applying an activation function without options. Named subclasses below (not a class
+ * factory: declaration files cannot describe the protected members of an anonymous class).
+ */
+abstract class Plain extends Module {
+  protected abstract readonly f: (x: Tensor) => Tensor;
+  forward(x: Tensor): Tensor {
+    return this.f(x);
+  }
+}
 
-export class SELU extends plain(selu) {}
-export class SiLU extends plain(silu) {}
-export class Mish extends plain(mish) {}
-export class Softsign extends plain(softsign) {}
-export class Hardswish extends plain(hardswish) {}
-export class Hardsigmoid extends plain(hardsigmoid) {}
-export class LogSigmoid extends plain(logsigmoid) {}
-export class ReLU6 extends plain(relu6) {}
+export class SELU extends Plain {
+  protected readonly f = selu;
+}
+export class SiLU extends Plain {
+  protected readonly f = silu;
+}
+export class Mish extends Plain {
+  protected readonly f = mish;
+}
+export class Softsign extends Plain {
+  protected readonly f = softsign;
+}
+export class Hardswish extends Plain {
+  protected readonly f = hardswish;
+}
+export class Hardsigmoid extends Plain {
+  protected readonly f = hardsigmoid;
+}
+export class LogSigmoid extends Plain {
+  protected readonly f = logsigmoid;
+}
+export class ReLU6 extends Plain {
+  protected readonly f = relu6;
+}
