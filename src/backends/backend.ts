@@ -19,6 +19,7 @@ import * as cpuGroups from "./cpu/kernels/groups.js";
 import * as cpuJoin from "./cpu/kernels/join.js";
 import * as cpuLinalg from "./cpu/kernels/linalg.js";
 import * as cpuStrided from "./cpu/kernels/strided.js";
+import { threefry2x32 } from "./cpu/kernels/threefry.js";
 import { matmul as cpuMatmul } from "./cpu/kernels/matmul.js";
 import { reduce as cpuReduce } from "./cpu/kernels/reduce.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
@@ -73,6 +74,8 @@ export interface Backend {
   lu: typeof cpuLinalg.lu;
   /** X with op(A)·X = B, A triangular. */
   triangularSolve: typeof cpuLinalg.triangularSolve;
+  /** Threefry-2x32 (20 rounds) of int32 [..., 2] counter pairs under [..., 2] key pairs, broadcast to `shape` (cpu/kernels/threefry.ts). */
+  threefry2x32: typeof threefry2x32;
 }
 
 // The routines no backend but the reference implements yet: every backend runs the reference's.
@@ -81,7 +84,7 @@ const { cumsum, tieShare, prodOthers, argExtreme } = cpuGroups;
 const { concat, pad } = cpuJoin;
 const { maxPool2dArgmax, gatherPlanes, scatterPlanes } = cpuConv;
 const { copy, copyInto } = cpuStrided;
-const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes };
+const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes, threefry2x32 };
 const linalg = { cholesky: cpuLinalg.cholesky, lu: cpuLinalg.lu, triangularSolve: cpuLinalg.triangularSolve };
 
 const BACKENDS: Record<BackendName, Backend> = {
