@@ -2,7 +2,7 @@
  * Threefry-2x32 with 20 rounds (Salmon et al. 2011, "Parallel random numbers: as easy as 1, 2, 3";
  * the function JAX's `threefry2x32` computes): a keyed bijection on pairs of uint32 words, the
  * counter-based generator under `random`. Words are uint32 held in int32 storage (same bits); the
- * arithmetic is `| 0` and `Math.imul`-free adds, so every device that runs this loop gets the same bits.
+ * arithmetic is 32-bit adds (`| 0`), rotations and xors, exact in every engine: every device gets the same bits.
  */
 import { allocate, type Storage } from "../../dtype.js";
 import { sizeOf, type Shape } from "../../shape.js";
