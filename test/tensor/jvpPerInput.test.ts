@@ -318,6 +318,7 @@ const TABLE = {
     ],
   },
   luPermutation: { notDifferentiable: "int32 row indices, locally constant in A (a declared constant primitive)" },
+  threefry2x32: { notDifferentiable: "int32 random bits (a declared constant primitive)" },
 } satisfies Record<PrimitiveName, Entry>;
 
 const isFloat = (t: Tensor): boolean => t.dtype === "float64" || t.dtype === "float32";

@@ -185,6 +185,7 @@ export const batchRules: { readonly [K in PrimitiveName]: BatchRule<ParamsOf<K>>
   cholesky: leadingBatch,
   lu: leadingBatch,
   luPermutation: leadingBatch,
+  threefry2x32: elementwise,
 };
 
 /** The rule for a primitive by name; a primitive made at run time (customVjp, checkpoint) loops. */

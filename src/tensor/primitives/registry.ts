@@ -22,6 +22,7 @@ import { toP } from "./to.js";
 import { triangularSolveP } from "./triangularSolve.js";
 import { choleskyP } from "./cholesky.js";
 import { luP, luPermutationP } from "./lu.js";
+import { threefry2x32P } from "./threefry.js";
 import { absP, cosP, erfP, expP, geluP, geluTanhP, logP, powP, reluGradP, reluP, rsqrtP, sigmoidP, signP, sinP, softplusP, sqrtP, tanhP } from "./unary.js";
 
 export const primitives = {
@@ -91,6 +92,7 @@ export const primitives = {
   cholesky: choleskyP,
   lu: luP,
   luPermutation: luPermutationP,
+  threefry2x32: threefry2x32P,
 } satisfies Record<string, Primitive<never>>;
 
 export type PrimitiveName = keyof typeof primitives;
@@ -98,7 +100,7 @@ export type PrimitiveName = keyof typeof primitives;
 /**
  * Primitives with no derivative rules, by design: piecewise-constant helpers whose results are
  * never differentiated (argmax/argmin's indices; the weights that share max's cotangent among ties,
- * always computed from detached inputs; LU's row permutation, locally constant in A).
+ * always computed from detached inputs; LU's row permutation, locally constant in A; random bits).
  * Differentiating through one is `MissingDerivative`.
  */
-export const constantPrimitives: readonly PrimitiveName[] = ["argExtreme", "tieShare", "luPermutation"];
+export const constantPrimitives: readonly PrimitiveName[] = ["argExtreme", "tieShare", "luPermutation", "threefry2x32"];
