@@ -146,7 +146,7 @@ function finite(op: string, name: string, value: unknown): number {
 }
 
 /** int32 counter pairs on the key's device (constants: under jit they are part of the program). */
-function counters(key: Key, values: readonly number[], shape: readonly number[]): Tensor {
+function counters(key: Key, values: ArrayLike<number>, shape: readonly number[]): Tensor {
   return placed(Int32Array.from(values), "int32", shape, key.device);
 }
 
