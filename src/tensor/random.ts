@@ -17,11 +17,11 @@ import { lt } from "./primitives/compare.js";
 import { reshape, slice, transpose } from "./primitives/shape.js";
 import { threefry2x32 } from "./primitives/threefry.js";
 import { cos, log, sqrt } from "./primitives/unary.js";
-import { expectShape, formatShape, sizeOf } from "./shape.js";
-import { Tensor } from "./tensor.js";
+import { expectShape, sizeOf } from "./shape.js";
+import { expectKey, type Key } from "./key.js";
+import type { Tensor } from "./tensor.js";
 
-/** A key: an int32 tensor of shape [2]. */
-export type Key = Tensor;
+export type { Key } from "./key.js";
 
 export interface UniformOptions {
   readonly dtype?: FloatDType;
@@ -119,18 +119,6 @@ export function randint(key: Key, shape: readonly number[], low: number, high: n
   expectInteger(op, "high", high, low + 1, 2 ** 31);
   const u = unitInterval(bits(key, dims), "float64");
   return cast(add(floorDiv(mul(u, high - low), 1), low), "int32");
-}
-
-/** The op's check of a key: an int32 tensor of shape [2] (under vmap, each example's key). */
-function expectKey(op: string, key: unknown): asserts key is Key {
-  if (!(key instanceof Tensor)) throw invalidArgument(op, `key must be a tensor from random.key, got ${describe(key)}`, { argument: "key", got: describe(key) });
-  if (key.dtype !== "int32" || key.shape.length !== 1 || key.shape[0] !== 2) {
-    throw invalidArgument(op, `key must be an int32 tensor of shape [2] (random.key, or one row of random.split), got ${key.dtype} ${formatShape(key.shape)}`, {
-      argument: "key",
-      dtype: key.dtype,
-      shape: [...key.shape],
-    });
-  }
 }
 
 function floatDType(op: string, dtype: unknown): FloatDType {
