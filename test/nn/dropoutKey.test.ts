@@ -30,7 +30,8 @@ describe("dropout with a key", () => {
   it("a jitted training step with dropout: reproducible, and ≡ eager bit for bit", () => {
     const layer = new Linear(4, 3, { rng: rng(1) });
     const drop = new Dropout(0.5);
-    const step = (w: Tensor, key: Tensor, input: Tensor): Tensor => grad((v: Tensor) => sum(drop.forward(layer.call({ weight: v, bias: layer.bias }, input), key)))(w) as Tensor;
+    const step = (w: Tensor, key: Tensor, input: Tensor): Tensor =>
+      grad((v: Tensor) => sum(drop.forward(layer.call({ weight: v, bias: layer.bias as Tensor }, input), key)))(w) as Tensor;
     const input = randn([8, 4], { rng: rng(2) });
     const compiled = jit(step);
     const k = random.key(7);
