@@ -14,6 +14,7 @@ import { allocate, expectDType, type FloatDType } from "./dtype.js";
 import { add, floorDiv, mul, sub } from "./primitives/arithmetic.js";
 import { cast } from "./primitives/cast.js";
 import { lt } from "./primitives/compare.js";
+import { minimum } from "./primitives/select.js";
 import { reshape, slice, transpose } from "./primitives/shape.js";
 import { threefry2x32 } from "./primitives/threefry.js";
 import { cos, log, sqrt } from "./primitives/unary.js";
@@ -69,7 +70,7 @@ export function bits(key: Key, shape: readonly number[]): Tensor {
 }
 
 /**
- * Uniform in [min, max) of `shape`. float32 takes 23 bits of each word (JAX's float32 uniform); float64
+ * Uniform in [min, max) of `shape` (clamped below max after rounding to dtype). float32 takes 23 bits of each word (JAX's float32 uniform); float64
  * takes all 32 (not 52: one word per draw).
  */
 export function uniform(key: Key, shape: readonly number[], options?: UniformOptions): Tensor {
@@ -82,7 +83,8 @@ export function uniform(key: Key, shape: readonly number[], options?: UniformOpt
   const max = o.max === undefined ? 1 : finite(op, "max", o.max);
   if (!(min < max)) throw invalidArgument(op, `needs min < max, got min ${min} and max ${max}`, { min, max });
   const u = unitInterval(bits(key, dims), dtype);
-  return cast(add(mul(u, max - min), min), dtype);
+  // min + u·(max − min) can round up to max in dtype: clamp to the largest value below it.
+  return minimum(cast(add(mul(u, max - min), min), dtype), below(max, dtype));
 }
 
 /** Standard normal N(0, 1) of `shape`, by Box–Muller over two uniforms per draw (computed in float64). */
@@ -151,6 +153,23 @@ function words(key: Key, n: number): Tensor {
   }
   const out = reshape(transpose(threefry2x32(key, counters(key, pairs, [h, 2]))), [2 * h]);
   return n === 2 * h ? out : slice(out, [[0, n]]);
+}
+
+/** The largest `dtype` value strictly below x (x finite). */
+function below(x: number, dtype: FloatDType): number {
+  const view = new DataView(new ArrayBuffer(8));
+  if (dtype === "float32") {
+    const f = Math.fround(x);
+    if (f < x) return f;
+    if (f === 0) return -(2 ** -149);
+    view.setFloat32(0, f);
+    view.setInt32(0, view.getInt32(0) + (f > 0 ? -1 : 1));
+    return view.getFloat32(0);
+  }
+  if (x === 0) return -Number.MIN_VALUE;
+  view.setFloat64(0, x);
+  view.setBigInt64(0, view.getBigInt64(0) + (x > 0 ? -1n : 1n));
+  return view.getFloat64(0);
 }
 
 /**

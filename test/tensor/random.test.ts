@@ -91,14 +91,28 @@ describe("random draws", () => {
     for (const c of counts.values()) expect(Math.abs(c / 100000 - 1 / 7)).toBeLessThan(0.01);
   });
 
-  it("uniform stays in [min, max] (after rounding to float32) for any seed (property)", () => {
+  it("uniform stays in [min, max) in either dtype for any seed and bounds (property)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.double({ min: -10, max: 10, noNaN: true }), (seed, min) => {
-        const u = values(random.uniform(random.key(seed), [64], { min, max: min + 1 }));
-        return u.every((v) => v >= Math.fround(min) && v <= Math.fround(min + 1));
-      }),
-      { numRuns: 30 },
+      fc.property(
+        fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
+        fc.double({ min: -10, max: 10, noNaN: true }),
+        fc.double({ min: 1e-6, max: 1e3, noNaN: true }),
+        fc.constantFrom("float32" as const, "float64" as const),
+        (seed, min, width, dtype) => {
+          const max = min + width;
+          const u = values(random.uniform(random.key(seed), [256], { min, max, dtype }));
+          const low = dtype === "float32" ? Math.fround(min) : min;
+          return u.every((v) => v >= Math.min(low, min) && v < max);
+        },
+      ),
+      { numRuns: 60 },
     );
+  });
+
+  it("uniform never rounds up to max: draws near 1 in a coarse float32 interval", () => {
+    // [1e6, 1e6 + 1) in float32 holds only 16 values 1/16 apart: draws near 1 would round to max.
+    const u = values(random.uniform(random.key(1), [20000], { min: 1e6, max: 1e6 + 1 }));
+    expect(Math.max(...u)).toBe(1e6 + 15 / 16);
   });
 });
 
