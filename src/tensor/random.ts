@@ -18,7 +18,7 @@ import { minimum } from "./primitives/select.js";
 import { reshape, slice, transpose } from "./primitives/shape.js";
 import { threefry2x32 } from "./primitives/threefry.js";
 import { cos, log, sqrt } from "./primitives/unary.js";
-import { expectShape, sizeOf } from "./shape.js";
+import { expectShape, MAX_ELEMENTS, sizeOf } from "./shape.js";
 import { expectKey, type Key } from "./key.js";
 import type { Tensor } from "./tensor.js";
 
@@ -49,8 +49,8 @@ export function key(seed: number): Key {
 export function split(key: Key, n = 2): Tensor {
   const op = "random.split";
   expectKey(op, key);
-  expectInteger(op, "n", n, 1, 2 ** 30);
-  return reshape(words(key, 2 * n), [n, 2]);
+  expectInteger(op, "n", n, 1, Math.floor(MAX_ELEMENTS / 2));
+  return reshape(words(op, key, 2 * n), [n, 2]);
 }
 
 /** A new key from `key` and an integer `data` (a step or example index): distinct data, independent keys. */
@@ -66,7 +66,7 @@ export function bits(key: Key, shape: readonly number[]): Tensor {
   const op = "random.bits";
   expectKey(op, key);
   const dims = expectShape(op, "shape", shape);
-  return reshape(words(key, sizeOf(dims)), dims);
+  return reshape(words(op, key, sizeOf(dims)), dims);
 }
 
 /**
@@ -144,9 +144,9 @@ function counters(key: Key, values: ArrayLike<number>, shape: readonly number[])
  * `n` words from `key`, JAX's layout: the counters 0‥n−1 (padded to even) in two halves, the pair
  * (i, i + h) giving words i and i + h.
  */
-function words(key: Key, n: number): Tensor {
+function words(op: string, key: Key, n: number): Tensor {
   const h = Math.ceil(n / 2);
-  const pairs = new Int32Array(2 * h);
+  const pairs = allocate("int32", 2 * h, op);
   for (let i = 0; i < h; i++) {
     pairs[2 * i] = i;
     pairs[2 * i + 1] = i + h;

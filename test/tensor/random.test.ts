@@ -163,5 +163,6 @@ describe("random errors", () => {
     expect(thrown(() => random.randint(k, [2], 3, 3)).details.op).toBe("random.randint");
     expect(thrown(() => random.foldIn(k, 0.5)).details.op).toBe("random.foldIn");
     expect(thrown(() => random.key(1.5)).details.op).toBe("random.key");
+    expect(thrown(() => random.split(k, 2 ** 30)).details).toMatchObject({ op: "random.split", argument: "n" });
   });
 });
