@@ -153,6 +153,29 @@ const ROWS: Row[] = [
     keys: { kernel: 3, stride: 1, padding: 1, ceilMode: false },
   },
   { fn: nn.Dropout, op: "Dropout", call: (o) => new nn.Dropout(0.5, o as never).forward(x()), base: seeded(), keys: { rng: rng(1) } },
+  {
+    fn: adjoint.vmap,
+    op: "vmap",
+    call: (o) =>
+      adjoint.vmap(
+        (t: Tensor) => t.mul(2),
+        o as never,
+      )(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+    keys: { inAxes: 1, outAxes: 1, axisSize: 2 },
+  },
+  { fn: nn.dropout, op: "dropout", call: (o) => nn.dropout(x(), 0.5, o as never), base: { key: tensorModule.random.key(0) }, keys: { key: tensorModule.random.key(1) } },
+  {
+    fn: tensorModule.random.uniform,
+    op: "random.uniform",
+    call: (o) => tensorModule.random.uniform(tensorModule.random.key(0), [2], o as never),
+    keys: { dtype: "float64", min: -1, max: 2 },
+  },
+  { fn: tensorModule.random.normal, op: "random.normal", call: (o) => tensorModule.random.normal(tensorModule.random.key(0), [2], o as never), keys: { dtype: "float64" } },
   { fn: nn.LayerNorm, op: "LayerNorm", call: (o) => new nn.LayerNorm(3, o as never).forward(x()), keys: { eps: 1e-3, affine: false, dtype: "float32" } },
   { fn: nn.BatchNorm1d, op: "BatchNorm1d", call: (o) => new nn.BatchNorm1d(3, o as never), keys: { eps: 1e-3, affine: false, dtype: "float64", momentum: 0.5 } },
   { fn: nn.BatchNorm2d, op: "BatchNorm2d", call: (o) => new nn.BatchNorm2d(3, o as never), keys: { eps: 1e-3, affine: false, dtype: "float64", momentum: 0.5 } },

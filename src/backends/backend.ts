@@ -22,6 +22,7 @@ import * as cpuJoin from "./cpu/kernels/join.js";
 import * as cpuLinalg from "./cpu/kernels/linalg.js";
 import * as cpuDecompositions from "./cpu/kernels/decompositions.js";
 import * as cpuStrided from "./cpu/kernels/strided.js";
+import { threefry2x32 } from "./cpu/kernels/threefry.js";
 import { matmul as cpuMatmul } from "./cpu/kernels/matmul.js";
 import { reduce as cpuReduce } from "./cpu/kernels/reduce.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
@@ -92,6 +93,8 @@ export interface Backend {
   eigh: typeof cpuDecompositions.eigh;
   /** Thin SVD (m ≥ n) by one-sided Jacobi, packed [..., 1 + m + n, n]: s descending, U, V. */
   svd: typeof cpuDecompositions.svd;
+  /** Threefry-2x32 (20 rounds) of int32 [..., 2] counter pairs under [..., 2] key pairs, broadcast to `shape` (cpu/kernels/threefry.ts). */
+  threefry2x32: typeof threefry2x32;
 }
 
 /** The host's kernels ("cpu" and "wasm"): their buffers are typed arrays. */
@@ -123,7 +126,7 @@ const { cumsum, tieShare, prodOthers, argExtreme } = cpuGroups;
 const { concat, pad } = cpuJoin;
 const { maxPool2dArgmax, gatherPlanes, scatterPlanes } = cpuConv;
 const { copy, copyInto } = cpuStrided;
-const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes };
+const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes, threefry2x32 };
 const linalg = {
   cholesky: cpuLinalg.cholesky,
   lu: cpuLinalg.lu,

@@ -21,7 +21,7 @@ export {
 } from "./init.js";
 export { Conv2d, Linear, type Conv2dInit, type LayerInit } from "./layers/linear.js";
 export { AvgPool2d, Flatten, MaxPool2d } from "./layers/shape.js";
-export { Dropout } from "./layers/dropout.js";
+export { Dropout, dropout, type DropoutOptions } from "./layers/dropout.js";
 export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions, type NormOptions } from "./layers/norm.js";
 export { Embedding } from "./layers/embedding.js";
 export {

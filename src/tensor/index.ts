@@ -4,6 +4,7 @@ import "./methods.js";
 export { DTYPES, isFloat, type DType, type FloatDType, type Storage } from "./dtype.js";
 export type { Shape } from "./shape.js";
 export { Rng, rng } from "./rng.js";
+export * as random from "./random.js";
 export { Tensor, isTensor, type NestedArray } from "./tensor.js";
 export { defaultDevice, devices, getDevice, registerDevice, setDefaultDevice, type Device, type DeviceBuffer } from "../backends/device.js";
 export { to } from "./primitives/to.js";

@@ -9,6 +9,7 @@ import type { Tensor } from "../../src/tensor/index.js";
 import * as linalg from "../../src/linalg/index.js";
 import { divSafe, mulSafe } from "../../src/tensor/primitives/arithmetic.js";
 import type { PrimitiveName } from "../../src/tensor/primitives/registry.js";
+import { threefry2x32 } from "../../src/tensor/primitives/threefry.js";
 import { countingDevice } from "./countingDevice.js";
 
 export interface PrimitiveCase {
@@ -139,4 +140,5 @@ export const PRIMITIVE_CASES: { readonly [K in PrimitiveName]: PrimitiveCase } =
   qr: { inputs: [r([2, 4, 3])], f: (a) => linalg.qr(a).Q },
   eigh: { inputs: [spd([2, 3, 3])], f: (a) => linalg.eigh(a).eigenvectors },
   svd: { inputs: [r([2, 4, 3])], f: (a) => linalg.svd(a).U },
+  threefry2x32: { inputs: [ints([0, 42], [2]), ints([0, 1, 2, 3, -1, -7], [3, 2])], f: (k, c) => threefry2x32(k, c) },
 };

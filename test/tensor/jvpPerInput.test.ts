@@ -363,6 +363,7 @@ const TABLE = {
       { label: "a batch of 2×2", inputs: [dominant([2, 2, 2])] },
     ],
   },
+  threefry2x32: { notDifferentiable: "int32 random bits (a declared constant primitive)" },
 } satisfies Record<PrimitiveName, Entry>;
 
 const isFloat = (t: Tensor): boolean => t.dtype === "float64" || t.dtype === "float32";

@@ -211,6 +211,7 @@ export const batchRules: { readonly [K in PrimitiveName]: BatchRule<ParamsOf<K>>
   qr: leadingBatch,
   eigh: leadingBatch,
   svd: leadingBatch,
+  threefry2x32: elementwise,
 };
 
 /** The rule for a primitive by name; a primitive made at run time (customVjp, checkpoint) loops. */

@@ -60,6 +60,7 @@ import { atan2P, hypotP, logaddexpP } from "./binaryMath.js";
 import { qrP } from "./qr.js";
 import { eighP } from "./eigh.js";
 import { svdP } from "./svd.js";
+import { threefry2x32P } from "./threefry.js";
 
 export const primitives = {
   add: addP,
@@ -154,6 +155,7 @@ export const primitives = {
   qr: qrP,
   eigh: eighP,
   svd: svdP,
+  threefry2x32: threefry2x32P,
 } satisfies Record<string, Primitive<never>>;
 
 export type PrimitiveName = keyof typeof primitives;
@@ -161,7 +163,7 @@ export type PrimitiveName = keyof typeof primitives;
 /**
  * Primitives with no derivative rules, by design: piecewise-constant helpers whose results are
  * never differentiated (argmax/argmin's indices; the weights that share max's cotangent among ties,
- * always computed from detached inputs; LU's row permutation, locally constant in A).
+ * always computed from detached inputs; LU's row permutation, locally constant in A; random bits).
  * Differentiating through one is `MissingDerivative`.
  */
-export const constantPrimitives: readonly PrimitiveName[] = ["argExtreme", "tieShare", "luPermutation"];
+export const constantPrimitives: readonly PrimitiveName[] = ["argExtreme", "tieShare", "luPermutation", "threefry2x32"];
