@@ -138,6 +138,7 @@ const ROWS: Row[] = [
     base: seeded(),
     keys: { rng: rng(1), dtype: "float64", bias: false, stride: 2, padding: 1, dilation: 2 },
   },
+  { fn: nn.PReLU, op: "PReLU", call: (o) => new nn.PReLU(o as never), base: {}, keys: { numParameters: 3, init: 0.1, dtype: "float64" } },
   {
     fn: nn.MaxPool2d,
     op: "MaxPool2d",

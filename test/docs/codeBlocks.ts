@@ -57,6 +57,7 @@ export function toModule(block: CodeBlock, srcDir: string, checker: string): str
     .replace(/from "adjoint(\/[\w/]+)?"/g, (_, sub: string | undefined) => `from "${srcDir}${sub ?? ""}/index.js"`)
     .replace(`from "${srcDir}/errors/index.js"`, `from "${srcDir}/errors.js"`)
     .replace(`from "${srcDir}/transform/precompiled/index.js"`, `from "${srcDir}/transform/precompiled.js"`)
+    .replace(`from "${srcDir}/webgpu/index.js"`, `from "${srcDir}/backends/webgpu/index.js"`)
     .split("\n")
     .map((line, k) => {
       const m = checked.exec(line);
