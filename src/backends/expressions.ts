@@ -5,7 +5,11 @@
  * generator must emit: a primitive names its op from here and never hands a backend a JS function.
  *
  * The reference functions are the scalar table's (`scalar/elementary.ts`) where it has the function,
- * so the tensor kernels, Dual and the tape compute the same bits. The output is stored in the dtype
+ * so the tensor kernels, Dual and the tape compute the same bits — except the four arithmetic
+ * operators, which are this table's own literals (the same IEEE operation, so the same bits): V8
+ * keeps one type-feedback record per function object, and the scalar table's shared `(a, b) => a * b`
+ * stopped being inlined into the specialised kernel loops once other code had run (the cpu backend's
+ * chain benchmark took 2× as long after an MLP step had run on wasm). The output is stored in the dtype
  * the primitive asks for, by the typed array's own conversion: float32 rounds, int32 wraps (ToInt32),
  * bool is written 0/1 by the functions that produce it.
  */
@@ -109,10 +113,10 @@ export const UNARY_EXPRESSIONS = {
  * zero (co)tangent against a local derivative that may be infinite.
  */
 export const BINARY_EXPRESSIONS = {
-  add: binaryRules.add.primal,
-  sub: binaryRules.sub.primal,
-  mul: binaryRules.mul.primal,
-  div: binaryRules.div.primal,
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
   floorDiv: floorDivide,
   pow: binaryRules.pow.primal,
   atan2: binaryRules.atan2.primal,

@@ -47,7 +47,20 @@ describe("the expression table", () => {
   it("has a reference function for every op, the scalar table's where that has the function", () => {
     for (const f of [...Object.values(UNARY_EXPRESSIONS), ...Object.values(BINARY_EXPRESSIONS), WHERE_EXPRESSION]) expect(typeof f).toBe("function");
     for (const op of UNARY_OPS) if (op in unaryRules) expect(UNARY_EXPRESSIONS[op]).toBe(unaryRules[op as keyof typeof unaryRules].primal);
-    for (const op of ["add", "sub", "mul", "div", "pow"] as const) expect(BINARY_EXPRESSIONS[op]).toBe(binaryRules[op].primal);
+    expect(BINARY_EXPRESSIONS.pow).toBe(binaryRules.pow.primal);
+    // The arithmetic operators are the table's own function objects (see expressions.ts), computing the same.
+    for (const op of ["add", "sub", "mul", "div"] as const) {
+      expect(BINARY_EXPRESSIONS[op]).not.toBe(binaryRules[op].primal);
+      for (const [a, b] of [
+        [1.5, -2],
+        [0.1, 0.2],
+        [-0, 0],
+        [Infinity, -Infinity],
+        [NaN, 1],
+        [2 ** 60, 3],
+      ])
+        expect(BINARY_EXPRESSIONS[op](a, b)).toBe(binaryRules[op].primal(a, b));
+    }
     expect(BINARY_EXPRESSIONS.maximum).toBe(binaryRules.max.primal);
     expect(BINARY_EXPRESSIONS.minimum).toBe(binaryRules.min.primal);
   });
