@@ -7,6 +7,7 @@
  * reverse mode when it is on (forward over reverse and reverse over forward both work).
  */
 import { AdError } from "../../errors.js";
+import { levelStack } from "../interpreters/levels.js";
 import { formatShape, sameShape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 import type { Primitive } from "../primitive.js";
@@ -22,20 +23,15 @@ export class Level {
   constructor(readonly expand: (t: Tensor, shape: readonly number[]) => Tensor) {}
 }
 
-const levels: Level[] = [];
+const tangentLevels = levelStack<Level>();
+const levels = tangentLevels.levels;
 
 export function activeLevels(): readonly Level[] {
-  return levels;
+  return tangentLevels.active();
 }
 
 export function runWithLevel<R>(level: Level, fn: () => R): R {
-  levels.push(level);
-  try {
-    return fn();
-  } finally {
-    const i = levels.lastIndexOf(level);
-    if (i >= 0) levels.splice(i, 1);
-  }
+  return tangentLevels.runWith(level, fn);
 }
 
 /**

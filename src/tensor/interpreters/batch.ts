@@ -11,6 +11,7 @@
  * (whose `detach` calls in here), so importing either would cycle.
  */
 import { AdError } from "../../errors.js";
+import { levelStack } from "./levels.js";
 import { activeLevels } from "../autograd/forward.js";
 import type { Device } from "../../backends/device.js";
 import type { AbstractValue, Primitive } from "../primitive.js";
@@ -71,20 +72,15 @@ export class BatchLevel {
   }
 }
 
-const levels: BatchLevel[] = [];
+const batchLevels = levelStack<BatchLevel>();
+const levels = batchLevels.levels;
 
 export function activeBatchLevels(): readonly BatchLevel[] {
-  return levels;
+  return batchLevels.active();
 }
 
 export function runWithBatchLevel<R>(level: BatchLevel, fn: () => R): R {
-  levels.push(level);
-  try {
-    return fn();
-  } finally {
-    const i = levels.lastIndexOf(level);
-    if (i >= 0) levels.splice(i, 1);
-  }
+  return batchLevels.runWith(level, fn);
 }
 
 /** Called by `Tensor.detach`: the detached copy of a logical tensor stands for the detached batch. */
