@@ -7,10 +7,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as linalg from "../../src/linalg/index.js";
-import { add, cast, eye, grad, hessian, matmul, mul, rng, sum, transpose, type Tensor } from "../../src/tensor/index.js";
+import { add, cast, eye, grad, matmul, mul, rng, sum, transpose, type Tensor } from "../../src/tensor/index.js";
 import { centralDifference } from "../../src/testing/checkGradient.js";
 import { thrown } from "../support/errorCode.js";
-import { close, expectJvpMatchesVjp, expectVjpMatches, f64, flat, sizeOf } from "../support/tensors.js";
+import { close, expectHessianMatches, expectJvpMatchesVjp, expectVjpMatches, f64, flat, sizeOf } from "../support/tensors.js";
 
 const g = rng(20261208);
 const runs = { numRuns: 12 };
@@ -93,22 +93,6 @@ describe("qr and eigh derivatives: VJP = finite differences, JVP = VJP, batched"
     );
   });
 });
-
-/** The Hessian of a scalar f at x against central differences of its gradient, column by column. */
-function expectHessianMatches(f: (x: Tensor) => Tensor, x: Tensor): void {
-  const h = flat(hessian(f)(x));
-  const n = x.size;
-  const gradAt = (v: number[]) => flat(grad(f)(f64(v, x.shape)) as Tensor);
-  const x0 = flat(x);
-  for (let j = 0; j < n; j++) {
-    const column = Array.from({ length: n }, (_, i) => centralDifference((v) => gradAt(v)[i], x0, j));
-    close(
-      Array.from({ length: n }, (_, i) => h[i * n + j]),
-      column,
-      1e-6,
-    );
-  }
-}
 
 describe("svd derivatives: VJP = finite differences, JVP = VJP, batched", () => {
   it("U, S and Vh, tall, square and wide", () => {

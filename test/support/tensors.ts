@@ -5,8 +5,8 @@
  */
 import fc from "fast-check";
 import { expect } from "vitest";
-import { grad, jvp, mul, randn, sin, sum, tensor, vjp, type Rng, type Tensor } from "../../src/tensor/index.js";
-import { checkGradient } from "../../src/testing/checkGradient.js";
+import { grad, hessian, jvp, mul, randn, sin, sum, tensor, vjp, type Rng, type Tensor } from "../../src/tensor/index.js";
+import { centralDifference, checkGradient } from "../../src/testing/checkGradient.js";
 
 /** A float64 tensor of `shape` holding `values` in row-major order. */
 export const f64 = (values: ArrayLike<number>, shape: readonly number[]): Tensor => tensor(new Float64Array(values), { shape });
@@ -60,3 +60,19 @@ export const valuesFor = (shape: readonly number[], min: number, max: number): f
 /** How a test lays out an operand: as is, or as a transposed or reversed view of another tensor (each suite says which axes). */
 export type Layout = "contiguous" | "transposed" | "reversed";
 export const layoutArb: fc.Arbitrary<Layout> = fc.constantFrom<Layout>("contiguous", "transposed", "reversed");
+
+/** The Hessian of a scalar f at x against central differences of its gradient, column by column. */
+export function expectHessianMatches(f: (x: Tensor) => Tensor, x: Tensor): void {
+  const h = flat(hessian(f)(x));
+  const n = x.size;
+  const gradAt = (v: number[]) => flat(grad(f)(f64(v, x.shape)) as Tensor);
+  const x0 = flat(x);
+  for (let j = 0; j < n; j++) {
+    const column = Array.from({ length: n }, (_, i) => centralDifference((v) => gradAt(v)[i], x0, j));
+    close(
+      Array.from({ length: n }, (_, i) => h[i * n + j]),
+      column,
+      1e-6,
+    );
+  }
+}
