@@ -72,6 +72,8 @@ const ROWS: Row[] = [
   { fn: adjoint.maxPool2d, op: "maxPool2d", call: (o) => adjoint.maxPool2d(image(), o as never), base: { kernel: 2 }, keys: { kernel: 3, stride: 1, padding: 1, ceilMode: false } },
   { fn: adjoint.avgPool2d, op: "avgPool2d", call: (o) => adjoint.avgPool2d(image(), o as never), base: { kernel: 2 }, keys: { kernel: 3, stride: 1, padding: 1, ceilMode: false } },
   { fn: adjoint.gelu, op: "gelu", call: (o) => adjoint.gelu(x(), o as never), keys: { approximate: "tanh" } },
+  { fn: adjoint.variance, op: "variance", call: (o) => adjoint.variance(x(), 0, o as never), keys: { correction: 0, keepDims: true } },
+  { fn: adjoint.std, op: "std", call: (o) => adjoint.std(x(), 0, o as never), keys: { correction: 0, keepDims: true } },
   // autograd
   { fn: adjoint.backward, op: "backward", call: (o) => adjoint.backward(square(x()), o as never), keys: { grad: tensor(2), createGraph: true, retainGraph: true } },
   { fn: Tensor.prototype.backward, op: "backward", call: (o) => square(x()).backward(o as never), keys: { grad: tensor(2), createGraph: true, retainGraph: true } },

@@ -196,7 +196,7 @@ export const argExtremeP = definePrimitive<{ readonly axes: readonly number[]; r
 
 // ── public API ──────────────────────────────────────────────────────────────────────────────────
 
-function axesOf(op: string, x: Tensor, axis: number | readonly number[] | undefined): number[] {
+export function axesOf(op: string, x: Tensor, axis: number | readonly number[] | undefined): number[] {
   if (axis === undefined) return x.shape.map((_, i) => i);
   const list = typeof axis === "number" ? [axis] : axis;
   expectAxisList(op, "axis", list);
@@ -205,12 +205,12 @@ function axesOf(op: string, x: Tensor, axis: number | readonly number[] | undefi
   return axes.sort((a, b) => a - b);
 }
 
-function expectTensor(op: string, x: unknown): Tensor {
+export function expectTensor(op: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw invalidArgument(op, `x must be a Tensor, got ${describe(x)}`, { got: describe(x) });
   return x;
 }
 
-function expectKeepDims(op: string, keepDims: unknown): boolean {
+export function expectKeepDims(op: string, keepDims: unknown): boolean {
   if (typeof keepDims !== "boolean") throw invalidArgument(op, `keepDims must be a boolean, got ${describe(keepDims)}`, { argument: "keepDims", got: describe(keepDims) });
   return keepDims;
 }

@@ -1,0 +1,190 @@
+/**
+ * Reductions composed from primitives (no rules of their own): variance and std with a
+ * `correction`, the running cumprod, cummax, cummin and logcumsumexp, the truth reductions any and
+ * all, and nansum and nanmean, which skip NaNs.
+ *
+ * The running ones reduce an [..., n, n] matrix whose row i holds x₀ … xᵢ and a neutral filler
+ * after: O(n²) work, but each is then exactly prod's, max's or logsumexp's value and derivative
+ * (cumprod's gradient stays exact at zeros, where a cumsum of logs would not).
+ */
+import { AdError, describe, expectOptions, invalidArgument } from "../../errors.js";
+import { isFloat } from "../dtype.js";
+import { div, mul, sub } from "../primitives/arithmetic.js";
+import { eq, gt, ne } from "../primitives/compare.js";
+import { asFloat, countable, expectFloat } from "../primitives/lift.js";
+import { axesOf, expand, expectKeepDims, expectTensor, max, mean, min, prod, sum } from "../primitives/reduce.js";
+import { where } from "../primitives/select.js";
+import { permute, slice, unsqueeze } from "../primitives/shape.js";
+import { upperMask } from "../primitives/triangle.js";
+import { sqrt } from "../primitives/unary.js";
+import { normalizeAxis, type Shape } from "../shape.js";
+import type { Tensor } from "../tensor.js";
+import type { Reduced } from "../types.js";
+import { isnan } from "./elementwise.js";
+import { logsumexp } from "./softmax.js";
+
+/** Options of variance and std. */
+export interface VarianceOptions<K extends boolean = boolean> {
+  /** Subtracted from the count in the divisor: 1 (the default) is Bessel's unbiased estimate, 0 the population variance. */
+  readonly correction?: number;
+  readonly keepDims?: K;
+}
+
+function countOf(x: Tensor, axes: readonly number[]): number {
+  return axes.reduce((n, a) => n * x.shape[a], 1);
+}
+
+/**
+ * Σ (x − mean)² / max(n − correction, 0) over `axis` (all axes by default), as PyTorch's var: int32
+ * and bool promote to float32; one element with correction 1 is 0/0 = NaN, an empty axis NaN.
+ */
+export function variance<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
+  x: Tensor<S>,
+  axis?: A,
+  options?: VarianceOptions<K>,
+): Tensor<Reduced<S, A, K>>;
+export function variance(x: Tensor, axis?: number | readonly number[], options?: VarianceOptions): Tensor {
+  return varianceOf("variance", x, axis, options);
+}
+
+/** √variance, with the same `axis`, `correction` and `keepDims`. */
+export function std<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
+  x: Tensor<S>,
+  axis?: A,
+  options?: VarianceOptions<K>,
+): Tensor<Reduced<S, A, K>>;
+export function std(x: Tensor, axis?: number | readonly number[], options?: VarianceOptions): Tensor {
+  return sqrt(varianceOf("std", x, axis, options));
+}
+
+function varianceOf(op: string, x: unknown, axis: number | readonly number[] | undefined, options: unknown): Tensor {
+  const t = asFloat(expectTensor(op, x));
+  const { correction = 1, keepDims = false } = expectOptions<VarianceOptions>(op, options, ["correction", "keepDims"]);
+  if (typeof correction !== "number" || !Number.isFinite(correction))
+    throw invalidArgument(op, `correction must be a finite number, got ${describe(correction)}`, { argument: "correction", got: describe(correction) });
+  const keep = expectKeepDims(op, keepDims);
+  const axes = axesOf(op, t, axis);
+  const d = sub(t, mean(t, axes, true));
+  return div(sum(mul(d, d), axes, keep), Math.max(countOf(t, axes) - correction, 0));
+}
+
+/**
+ * x moved so `axis` is last and spread to [..., n, n], row i holding x₀ … xᵢ and `filler` after,
+ * with the permutation that moves the result's last axis back.
+ */
+function prefixRows(op: string, x: Tensor, axis: number, filler: number | Tensor): { rows: Tensor; back: (r: Tensor) => Tensor } {
+  const a = normalizeAxis(op, axis, x.rank);
+  const order = [...x.shape.keys()].filter((i) => i !== a).concat(a);
+  const inverse = order.map((_, i) => order.indexOf(i));
+  const last = permute(x, order);
+  const n = x.shape[a];
+  const full = expand(unsqueeze(last, -2), [...last.shape.slice(0, -1), n, n]);
+  return { rows: where(upperMask(n, x.device), filler, full), back: (r) => permute(r, inverse) };
+}
+
+function expectAxis(op: string, axis: unknown): number {
+  if (typeof axis !== "number") throw invalidArgument(op, `axis must be an integer, got ${describe(axis)}`, { argument: "axis", got: describe(axis) });
+  return axis;
+}
+
+/** Running products along `axis`: yᵢ = Πⱼ≤ᵢ xⱼ, with prod's gradient (exact where x has zeros). */
+export function cumprod<S extends Shape>(x: Tensor<S>, axis: number): Tensor<S>;
+export function cumprod(x: Tensor, axis: number): Tensor {
+  const op = "cumprod";
+  const t = countable(expectTensor(op, x));
+  const { rows, back } = prefixRows(op, t, expectAxis(op, axis), 1);
+  return back(prod(rows, -1));
+}
+
+function runningExtreme(op: string, x: unknown, axis: unknown, largest: boolean): Tensor {
+  const t = expectTensor(op, x);
+  if (!isFloat(t.dtype) && t.dtype !== "int32" && t.dtype !== "bool")
+    throw new AdError("DTypeMismatch", `${op} needs a float, int32 or bool tensor, got ${t.dtype}`, { op, dtype: t.dtype });
+  const a = normalizeAxis(op, expectAxis(op, axis), t.rank);
+  if (t.shape[a] === 0) return t;
+  const { rows, back } = prefixRows(op, t, a, extremeFiller(t, a, largest));
+  return back(largest ? max(rows, -1) : min(rows, -1));
+}
+
+/**
+ * What fills a row past its prefix without winning: ∓∞, or where there is none (int32, bool) x₀,
+ * which every prefix holds anyway, as [kept..., 1, 1] to broadcast against the rows.
+ */
+function extremeFiller(x: Tensor, axis: number, largest: boolean): number | Tensor {
+  if (isFloat(x.dtype)) return largest ? -Infinity : Infinity;
+  const first = slice(
+    x,
+    x.shape.map((_, i) => (i === axis ? [0, 1] : null)),
+  );
+  const order = [...x.shape.keys()].filter((i) => i !== axis).concat(axis, x.rank);
+  return permute(unsqueeze(first, -1), order);
+}
+
+/** The running maximum along `axis` (values; PyTorch's indices are not returned). Ties share the gradient evenly. */
+export function cummax<S extends Shape>(x: Tensor<S>, axis: number): Tensor<S>;
+export function cummax(x: Tensor, axis: number): Tensor {
+  return runningExtreme("cummax", x, axis, true);
+}
+
+/** The running minimum along `axis` (values; PyTorch's indices are not returned). Ties share the gradient evenly. */
+export function cummin<S extends Shape>(x: Tensor<S>, axis: number): Tensor<S>;
+export function cummin(x: Tensor, axis: number): Tensor {
+  return runningExtreme("cummin", x, axis, false);
+}
+
+/** Running log Σⱼ≤ᵢ exp(xⱼ) along `axis`, without overflow (logsumexp of each prefix); int32 and bool promote to float32. */
+export function logcumsumexp<S extends Shape>(x: Tensor<S>, axis: number): Tensor<S>;
+export function logcumsumexp(x: Tensor, axis: number): Tensor {
+  const op = "logcumsumexp";
+  const t = asFloat(expectTensor(op, x));
+  const { rows, back } = prefixRows(op, t, expectAxis(op, axis), -Infinity);
+  return back(logsumexp(rows, -1));
+}
+
+/** True where any element over `axis` (all axes by default) is nonzero (NaN counts); false over none. Any dtype; bool result. */
+export function any<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
+  x: Tensor<S>,
+  axis?: A,
+  keepDims?: K,
+): Tensor<Reduced<S, A, K>>;
+export function any(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
+  const t = expectTensor("any", x);
+  return gt(sum(ne(t.detach(), 0), axesOf("any", t, axis), expectKeepDims("any", keepDims)), 0);
+}
+
+/** True where every element over `axis` (all axes by default) is nonzero (NaN counts); true over none. Any dtype; bool result. */
+export function all<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
+  x: Tensor<S>,
+  axis?: A,
+  keepDims?: K,
+): Tensor<Reduced<S, A, K>>;
+export function all(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
+  const t = expectTensor("all", x);
+  return eq(sum(eq(t.detach(), 0), axesOf("all", t, axis), expectKeepDims("all", keepDims)), 0);
+}
+
+/** Σ over `axis` treating NaN as 0 (its gradient there is 0); int32 and bool sum as `sum` does. */
+export function nansum<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
+  x: Tensor<S>,
+  axis?: A,
+  keepDims?: K,
+): Tensor<Reduced<S, A, K>>;
+export function nansum(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
+  const t = countable(expectTensor("nansum", x));
+  return sum(where(isnan(t), 0, t), axesOf("nansum", t, axis), expectKeepDims("nansum", keepDims));
+}
+
+/** The mean over `axis` of the elements that are not NaN (a float tensor, as PyTorch); NaN where all are. */
+export function nanmean<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
+  x: Tensor<S>,
+  axis?: A,
+  keepDims?: K,
+): Tensor<Reduced<S, A, K>>;
+export function nanmean(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
+  const op = "nanmean";
+  const t = expectFloat(op, expectTensor(op, x));
+  const axes = axesOf(op, t, axis);
+  const keep = expectKeepDims(op, keepDims);
+  // x = x is false exactly at NaN: the count of the rest.
+  return div(sum(where(isnan(t), 0, t), axes, keep), sum(eq(t, t), axes, keep));
+}
