@@ -27,6 +27,7 @@
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import * as adjoint from "../src/index.js";
+import { MATH_METHODS, VIEW_METHODS } from "./support/tensorMethods.js";
 import * as nn from "../src/nn/index.js";
 import * as optim from "../src/optim/index.js";
 import {
@@ -615,36 +616,9 @@ const OP_ALIASES: Record<string, string> = {
   "Dual.from": "Dual.constant",
   "Tape.toPrimitive": "Var.toPrimitive",
   // Tensor's view methods are the view functions of the same name (tensor.ts forwards to view.ts).
-  ...Object.fromEntries(["reshape", "permute", "transpose", "expand", "slice", "squeeze", "unsqueeze"].map((name) => [`Tensor.${name}`, name])),
+  ...Object.fromEntries(VIEW_METHODS.map((name) => [`Tensor.${name}`, name])),
   // Its math methods are the functions of the same name (x.mul(w) is mul(x, w)).
-  ...Object.fromEntries(
-    [
-      "add",
-      "sub",
-      "mul",
-      "div",
-      "floorDiv",
-      "neg",
-      "pow",
-      "matmul",
-      "exp",
-      "log",
-      "sin",
-      "cos",
-      "tanh",
-      "sqrt",
-      "abs",
-      "relu",
-      "sigmoid",
-      "sum",
-      "mean",
-      "max",
-      "min",
-      "argmax",
-      "softmax",
-      "logSoftmax",
-    ].map((name) => [`Tensor.${name}`, name]),
-  ),
+  ...Object.fromEntries(MATH_METHODS.map((name) => [`Tensor.${name}`, name])),
   "Tensor.backward": "backward",
   // The root re-exports the tensor transform `hessian` under this name (src/index.ts).
   "tensorHessian": "hessian",
