@@ -61,7 +61,7 @@ class ArenaFloor {
   }
 
   run(x: Float64Array, hs: Int32Array): number {
-    const { value, adj, op, start, parent, partial } = this;
+    const { value, op, start, parent, partial } = this;
     const n = x.length;
     let size = 0;
     let edges = 0;
@@ -117,6 +117,12 @@ class ArenaFloor {
       acc = size;
       start[++size] = edges;
     }
+    return this.sweep(acc, hs, n);
+  }
+
+  /** The reverse sweep, streaming the arena once from `acc` down; the sum of the first and last inputs' adjoints. */
+  protected sweep(acc: number, hs: Int32Array, n: number): number {
+    const { adj, start, parent, partial } = this;
     adj.fill(0, 0, acc + 1);
     adj[acc] = 1;
     for (let i = acc; i >= 0; i--) {
@@ -137,7 +143,7 @@ class ArenaFloor {
  */
 class StatementFloor extends ArenaFloor {
   override run(x: Float64Array, hs: Int32Array): number {
-    const { value, adj, start, parent, partial } = this;
+    const { value, start, parent, partial } = this;
     const n = x.length;
     let size = 0;
     let edges = 0;
@@ -165,15 +171,7 @@ class StatementFloor extends ArenaFloor {
       acc = size;
       start[++size] = edges;
     }
-    adj.fill(0, 0, acc + 1);
-    adj[acc] = 1;
-    for (let i = acc; i >= 0; i--) {
-      const g = adj[i];
-      if (g === 0) continue;
-      const end = start[i + 1];
-      for (let k = start[i]; k < end; k++) adj[parent[k]] += g * partial[k];
-    }
-    return adj[hs[0]] + adj[hs[n - 1]];
+    return this.sweep(acc, hs, n);
   }
 }
 
