@@ -113,24 +113,9 @@ export function eigh(a: View): Storage {
           const t = (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
           const c = 1 / Math.sqrt(t * t + 1);
           const s = t * c;
-          for (let i = 0; i < n; i++) {
-            const x = m[i * n + pp];
-            const y = m[i * n + qq];
-            m[i * n + pp] = c * x - s * y;
-            m[i * n + qq] = s * x + c * y;
-          }
-          for (let i = 0; i < n; i++) {
-            const x = m[pp * n + i];
-            const y = m[qq * n + i];
-            m[pp * n + i] = c * x - s * y;
-            m[qq * n + i] = s * x + c * y;
-          }
-          for (let i = 0; i < n; i++) {
-            const x = v[i * n + pp];
-            const y = v[i * n + qq];
-            v[i * n + pp] = c * x - s * y;
-            v[i * n + qq] = s * x + c * y;
-          }
+          rotate(m, n, n, pp, qq, c, s);
+          rotate(m, n, 1, pp * n, qq * n, c, s);
+          rotate(v, n, n, pp, qq, c, s);
         }
       }
     }
@@ -194,18 +179,8 @@ export function svd(a: View): Storage {
           const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
           const c = 1 / Math.sqrt(1 + t * t);
           const s = c * t;
-          for (let i = 0; i < m; i++) {
-            const x = u[i * n + pp];
-            const y = u[i * n + qq];
-            u[i * n + pp] = c * x - s * y;
-            u[i * n + qq] = s * x + c * y;
-          }
-          for (let i = 0; i < n; i++) {
-            const x = v[i * n + pp];
-            const y = v[i * n + qq];
-            v[i * n + pp] = c * x - s * y;
-            v[i * n + qq] = s * x + c * y;
-          }
+          rotate(u, m, n, pp, qq, c, s);
+          rotate(v, n, n, pp, qq, c, s);
         }
       }
       if (!rotated) break;
@@ -254,4 +229,17 @@ export function svd(a: View): Storage {
     }
   }
   return out;
+}
+
+/**
+ * A plane rotation of two lines of `a` (rows or columns of a row-major matrix): element k of line p
+ * is a[p + k·step], and (x, y) ↦ (c·x − s·y, s·x + c·y) for each of `count` pairs.
+ */
+function rotate(a: Float64Array, count: number, step: number, p: number, q: number, c: number, s: number): void {
+  for (let k = 0, i = p, j = q; k < count; k++, i += step, j += step) {
+    const x = a[i];
+    const y = a[j];
+    a[i] = c * x - s * y;
+    a[j] = s * x + c * y;
+  }
 }
