@@ -141,50 +141,36 @@ export function logcumsumexp(x: Tensor, axis: number): Tensor {
   return back(logsumexp(rows, -1));
 }
 
-/** True where any element over `axis` (all axes by default) is nonzero (NaN counts); false over none. Any dtype; bool result. */
-export function any<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
+/** A reduction over `axis` (all axes by default) with `sum`'s signature: the result's static shape follows the axes and keepDims. */
+type AxisReduction = <S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
   x: Tensor<S>,
   axis?: A,
   keepDims?: K,
-): Tensor<Reduced<S, A, K>>;
-export function any(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  const t = expectTensor("any", x);
-  return gt(sum(ne(t.detach(), 0), axesOf("any", t, axis), expectKeepDims("any", keepDims)), 0);
+) => Tensor<Reduced<S, A, K>>;
+
+/** The reduction `op`: checks x, the axes and keepDims (naming `op`), then computes `body`. */
+function axisReduction(op: string, body: (t: Tensor, axes: readonly number[], keepDims: boolean) => Tensor): AxisReduction {
+  return ((x: Tensor, axis?: number | readonly number[], keepDims: boolean = false) => {
+    const t = expectTensor(op, x);
+    return body(t, axesOf(op, t, axis), expectKeepDims(op, keepDims));
+  }) as AxisReduction;
 }
+
+/** True where any element over `axis` (all axes by default) is nonzero (NaN counts); false over none. Any dtype; bool result. */
+export const any = axisReduction("any", (t, axes, keep) => gt(sum(ne(t.detach(), 0), axes, keep), 0));
 
 /** True where every element over `axis` (all axes by default) is nonzero (NaN counts); true over none. Any dtype; bool result. */
-export function all<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
-  x: Tensor<S>,
-  axis?: A,
-  keepDims?: K,
-): Tensor<Reduced<S, A, K>>;
-export function all(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  const t = expectTensor("all", x);
-  return eq(sum(eq(t.detach(), 0), axesOf("all", t, axis), expectKeepDims("all", keepDims)), 0);
-}
+export const all = axisReduction("all", (t, axes, keep) => eq(sum(eq(t.detach(), 0), axes, keep), 0));
 
 /** Σ over `axis` treating NaN as 0 (its gradient there is 0); int32 and bool sum as `sum` does. */
-export function nansum<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
-  x: Tensor<S>,
-  axis?: A,
-  keepDims?: K,
-): Tensor<Reduced<S, A, K>>;
-export function nansum(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  const t = countable(expectTensor("nansum", x));
-  return sum(where(isnan(t), 0, t), axesOf("nansum", t, axis), expectKeepDims("nansum", keepDims));
-}
+export const nansum = axisReduction("nansum", (x, axes, keep) => {
+  const t = countable(x);
+  return sum(where(isnan(t), 0, t), axes, keep);
+});
 
 /** The mean over `axis` of the elements that are not NaN (a float tensor, as PyTorch); NaN where all are. */
-export function nanmean<S extends Shape, const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(
-  x: Tensor<S>,
-  axis?: A,
-  keepDims?: K,
-): Tensor<Reduced<S, A, K>>;
-export function nanmean(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  const op = "nanmean";
-  const t = expectFloat(op, expectTensor(op, x));
-  const axes = axesOf(op, t, axis);
-  const keep = expectKeepDims(op, keepDims);
+export const nanmean = axisReduction("nanmean", (x, axes, keep) => {
+  const t = expectFloat("nanmean", x);
   // x = x is false exactly at NaN: the count of the rest.
   return div(sum(where(isnan(t), 0, t), axes, keep), sum(eq(t, t), axes, keep));
-}
+});
