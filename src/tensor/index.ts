@@ -80,4 +80,5 @@ export {
 } from "../backends/backend.js";
 export { abstract, trace, type AbstractSpec } from "./tracing.js";
 export { vmap, type Axis, type VmapOptions } from "./vmap.js";
+export { scan, type ScanOptions } from "./control/scan.js";
 export { Program, type Equation, type Variable } from "./ir.js";

@@ -113,6 +113,8 @@ function formatParams(params: unknown): string {
 function formatValue(v: unknown): string {
   if (Array.isArray(v)) return `(${v.map(formatValue).join(",")})`;
   if (v instanceof Tensor) return `tensor:${SHORT[v.dtype]}${formatShape(v.shape)}`;
+  // A control-flow primitive's sub-program, printed in full (its variables named on their own), indented.
+  if (v instanceof Program) return v.toString().replace(/\n/g, "\n    ");
   if (typeof v === "function") return "<function>";
   if (v !== null && typeof v === "object")
     return `{${Object.entries(v)

@@ -34,6 +34,11 @@ export function runWithLevel<R>(level: Level, fn: () => R): R {
   return tangentLevels.runWith(level, fn);
 }
 
+/** Runs `fn` with no jvp level active (a control-flow body traced as a program of its own). */
+export function asideTangentLevels<R>(fn: () => R): R {
+  return tangentLevels.aside(fn);
+}
+
 /**
  * Called by `bind` after a primitive ran: for each level (innermost first) at which an input has a
  * tangent, computes the output's tangent with that level and the ones inside it set aside. A rule's

@@ -83,6 +83,11 @@ export function runWithBatchLevel<R>(level: BatchLevel, fn: () => R): R {
   return batchLevels.runWith(level, fn);
 }
 
+/** Runs `fn` with no vmap level active (a control-flow body traced as a program of its own). */
+export function asideBatchLevels<R>(fn: () => R): R {
+  return batchLevels.aside(fn);
+}
+
 /** Called by `Tensor.detach`: the detached copy of a logical tensor stands for the detached batch. */
 export function aliasBatched(from: Tensor, to: Tensor): void {
   for (const level of levels) level.alias(from, to);

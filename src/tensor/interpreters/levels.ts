@@ -10,6 +10,8 @@ export interface LevelStack<L> {
   active(): readonly L[];
   /** Runs `fn` with `level` innermost. */
   runWith<R>(level: L, fn: () => R): R;
+  /** Runs `fn` with every level set aside (a sub-program traced on its own), then puts them back. */
+  aside<R>(fn: () => R): R;
 }
 
 export function levelStack<L>(): LevelStack<L> {
@@ -24,6 +26,14 @@ export function levelStack<L>(): LevelStack<L> {
       } finally {
         const i = levels.lastIndexOf(level);
         if (i >= 0) levels.splice(i, 1);
+      }
+    },
+    aside(fn) {
+      const all = levels.splice(0);
+      try {
+        return fn();
+      } finally {
+        levels.unshift(...all);
       }
     },
   };

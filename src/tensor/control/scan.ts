@@ -1,0 +1,223 @@
+/**
+ * `scan(f, init, xs, { length, reverse })`: a loop with a carry, `f(carry, x) → [carry, y]` over the
+ * leading axis of xs, giving the last carry and the ys stacked (JAX's `lax.scan`). One primitive
+ * whose parameter is f's program, so it appears once in a trace, however long the loop.
+ *
+ * Rules, written as scans of traced programs (so they nest to any order):
+ *   forward mode: the scan of f's pushforward, the tangents carried beside the primals;
+ *   reverse mode: a first scan stores the carry before each step; a second scan in the other
+ *   direction pulls each step's cotangent back through f at that carry (recomputing f's
+ *   intermediates there), carrying the carry's cotangent and summing the constants'.
+ */
+import { describe, expectBooleanOption, expectFunction, expectInteger, expectOptions, invalidArgument, AdError } from "../../errors.js";
+import { host } from "../../backends/device.js";
+import { flatten } from "../autograd/pytree.js";
+import { zeros } from "../creation.js";
+import { isFloat } from "../dtype.js";
+import type { Program } from "../ir.js";
+import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
+import { add } from "../primitives/arithmetic.js";
+import { stack } from "../primitives/join.js";
+import { zerosLike } from "../primitives/lift.js";
+import { slice } from "../primitives/shape.js";
+import type { Tensor } from "../tensor.js";
+import { close, expectSameTypes, floatIndices, pack, packDType, packedType, pullback, pushforward, run, unpack } from "./closed.js";
+
+export interface ScanParams {
+  /** f as a program: inputs [consts, carry, x], outputs [carry, y]. */
+  readonly body: Program;
+  readonly length: number;
+  readonly reverse: boolean;
+  /** How many leading inputs are constants, and how many carry tensors follow (the rest are xs). */
+  readonly consts: number;
+  readonly carry: number;
+  readonly carryTypes: readonly AbstractValue[];
+  /** One step's y types (stacked along a leading axis of `length` in the output). */
+  readonly yTypes: readonly AbstractValue[];
+}
+
+export interface ScanOptions {
+  /** The number of steps: required without xs, and equal to xs's leading axis with them. */
+  readonly length?: number;
+  /** Run from the last x to the first (ys still line up with xs). Default false. */
+  readonly reverse?: boolean;
+}
+
+/** The types of what a scan gives: the carry, then each y stacked. */
+export const scanOutputTypes = (p: ScanParams): AbstractValue[] => [...p.carryTypes, ...p.yTypes.map((t) => ({ shape: [p.length, ...t.shape], dtype: t.dtype }))];
+
+const groups = <T>(xs: readonly T[], p: ScanParams): [T[], T[], T[]] => [xs.slice(0, p.consts), xs.slice(p.consts, p.consts + p.carry), xs.slice(p.consts + p.carry)];
+
+const stepTypes = (xs: readonly AbstractValue[]): AbstractValue[] => xs.map((x) => ({ shape: x.shape.slice(1), dtype: x.dtype }));
+const typesOf = (xs: readonly AbstractValue[]): AbstractValue[] => xs.map((x) => ({ shape: [...x.shape], dtype: x.dtype }));
+const onlyFloat = <T extends AbstractValue>(xs: readonly T[]): T[] => floatIndices(xs).map((k) => xs[k]);
+
+export const scanP: Primitive<ScanParams> = definePrimitive<ScanParams>("scan", {
+  abstract: (_, p) => packedType(scanOutputTypes(p)),
+  impl: (inputs, p) => {
+    const [consts, init, xs] = groups(
+      inputs.map((x) => x.detach()),
+      p,
+    );
+    let carry = init;
+    const ys: Tensor[][] = p.yTypes.map(() => []);
+    for (let s = 0; s < p.length; s++) {
+      const t = p.reverse ? p.length - 1 - s : s;
+      const outs = run(p.body, [...consts, ...carry, ...xs.map((x) => slice(x, [t]))]);
+      carry = outs.slice(0, p.carry);
+      outs.slice(p.carry).forEach((y, i) => (ys[i][t] = y));
+    }
+    const device = inputs[0]?.device ?? host;
+    const stacked = p.yTypes.map((t, i) => (p.length === 0 ? zeros([0, ...t.shape], { dtype: t.dtype, device }) : stack(ys[i], 0)));
+    return pack([...carry, ...stacked], packDType(scanOutputTypes(p)), device);
+  },
+  jvp: ({ inputs, tangents, params: p }) => {
+    const outTypes = scanOutputTypes(p);
+    const dtype = packDType(outTypes);
+    if (!isFloat(dtype)) return null;
+    const device = inputs[0].device;
+    // One tangent per float input (zeros where none is given), grouped beside its primals.
+    const dx = floatIndices(inputs).map((k) => tangents[k] ?? zerosLike(inputs[k]));
+    const [consts, carry, xs] = groups(inputs, p);
+    const counts = [consts, carry, xs].map((g) => onlyFloat(g).length);
+    const [dconsts, dcarry, dxs] = [dx.slice(0, counts[0]), dx.slice(counts[0], counts[0] + counts[1]), dx.slice(counts[0] + counts[1])];
+    const xTypes = stepTypes(xs);
+    const stepped = close(
+      (...l) => {
+        let at = 0;
+        const take = (n: number) => l.slice(at, (at += n));
+        const [c, dc, cr, dcr, x, dxx] = [take(consts.length), take(counts[0]), take(carry.length), take(counts[1]), take(xs.length), take(counts[2])];
+        const { outputs, tangents: dy } = pushforward(p.body, [...c, ...cr, ...x], [...dc, ...dcr, ...dxx]);
+        return [...outputs.slice(0, p.carry), ...dy.slice(0, counts[1]), ...outputs.slice(p.carry), ...dy.slice(counts[1])];
+      },
+      [...typesOf(consts), ...typesOf(dconsts), ...p.carryTypes, ...onlyFloat(p.carryTypes), ...xTypes, ...onlyFloat(xTypes)],
+      device,
+    );
+    const params: ScanParams = {
+      ...p,
+      body: stepped.program,
+      consts: stepped.consts.length + consts.length + dconsts.length,
+      carry: p.carry + counts[1],
+      carryTypes: [...p.carryTypes, ...onlyFloat(p.carryTypes)],
+      yTypes: [...p.yTypes, ...onlyFloat(p.yTypes)],
+    };
+    const out = unpack(bind(scanP, [...stepped.consts, ...consts, ...dconsts, ...carry, ...dcarry, ...xs, ...dxs], params), scanOutputTypes(params));
+    const dCarry = spread(p.carryTypes, out.slice(p.carry, params.carry), out.slice(0, p.carry));
+    const dYs = spread(p.yTypes, out.slice(params.carry + p.yTypes.length), out.slice(params.carry, params.carry + p.yTypes.length));
+    return pack([...dCarry, ...dYs], dtype, device);
+  },
+  vjp: ({ inputs, cotangent, params: p }) => {
+    const device = inputs[0].device;
+    const [consts, , xs] = groups(inputs, p);
+    const xTypes = stepTypes(xs);
+    // 1. The carry before each step, stacked.
+    const carries = close(
+      (...l) => [...run(p.body, l).slice(0, p.carry), ...l.slice(consts.length, consts.length + p.carry)],
+      [...typesOf(consts), ...p.carryTypes, ...xTypes],
+      device,
+    );
+    const stored: ScanParams = { ...p, body: carries.program, consts: carries.consts.length + consts.length, yTypes: p.carryTypes };
+    const cs = unpack(bind(scanP, [...carries.consts, ...inputs], stored), scanOutputTypes(stored)).slice(p.carry);
+    // 2. The cotangents of the float carry and ys.
+    const g = unpack(cotangent, scanOutputTypes(p));
+    const gCarry = onlyFloat(g.slice(0, p.carry));
+    const gYs = onlyFloat(g.slice(p.carry));
+    const fConsts = onlyFloat(consts);
+    const nf = [fConsts.length, gCarry.length, onlyFloat(xTypes).length];
+    // 3. Backward: carry [ḡ of the carry, Σ ḡ of the consts], xs [stored carries, xs, ḡ of the ys], ys ḡ of the xs.
+    const step = close(
+      (...l) => {
+        let at = 0;
+        const take = (n: number) => l.slice(at, (at += n));
+        const [c, gc, acc, cr, x, gy] = [take(consts.length), take(nf[1]), take(nf[0]), take(p.carry), take(xs.length), take(gYs.length)];
+        const grads = pullback(p.body, [...c, ...cr, ...x], [...gc, ...gy]);
+        return [...grads.slice(nf[0], nf[0] + nf[1]), ...acc.map((a, i) => add(a, grads[i])), ...grads.slice(nf[0] + nf[1])];
+      },
+      [...typesOf(consts), ...typesOf(gCarry), ...typesOf(fConsts), ...p.carryTypes, ...xTypes, ...stepTypes(gYs)],
+      device,
+    );
+    const back: ScanParams = {
+      body: step.program,
+      length: p.length,
+      reverse: !p.reverse,
+      consts: step.consts.length + consts.length,
+      carry: nf[1] + nf[0],
+      carryTypes: [...typesOf(gCarry), ...typesOf(fConsts)],
+      yTypes: onlyFloat(xTypes),
+    };
+    const out = unpack(bind(scanP, [...step.consts, ...consts, ...gCarry, ...fConsts.map(zerosLike), ...cs, ...xs, ...gYs], back), scanOutputTypes(back));
+    const grads = [...out.slice(nf[1], nf[1] + nf[0]), ...out.slice(0, nf[1]), ...out.slice(nf[1] + nf[0])];
+    let k = 0;
+    return inputs.map((x) => (isFloat(x.dtype) ? grads[k++] : null));
+  },
+});
+
+/** One tangent per leaf of `types`: the float ones' from `floats` in order, zeros (like `like`) for the rest. */
+function spread(types: readonly AbstractValue[], floats: readonly Tensor[], like: readonly Tensor[]): Tensor[] {
+  let k = 0;
+  return types.map((t, i) => (isFloat(t.dtype) ? floats[k++] : zerosLike(like[i])));
+}
+
+const op = "scan";
+
+/**
+ * Runs `f(carry, x) → [carry, y]` once per x along xs's leading axis (or `length` times with no xs)
+ * and returns `[lastCarry, ys]`, the ys stacked along a new leading axis. carry, xs and y may be
+ * trees of tensors; the carry must keep its shapes and dtypes.
+ */
+export function scan<C, Y = unknown>(f: (carry: C, x: never) => readonly [C, Y], init: C, xs?: unknown, options?: ScanOptions): [C, Y] {
+  const fn = expectFunction(op, "f", f) as (carry: unknown, x: unknown) => unknown;
+  const o = expectOptions<ScanOptions>(op, options, ["length", "reverse"]);
+  const reverse = expectBooleanOption(op, "reverse", o.reverse, false);
+  const carryTree = flatten(op, init);
+  const xTree = flatten(op, xs);
+  const length = scanLength(xTree.leaves, o.length === undefined ? undefined : expectInteger(op, "length", o.length, 0));
+  const device = carryTree.leaves[0]?.device ?? xTree.leaves[0]?.device ?? host;
+  const carryTypes = typesOf(carryTree.leaves);
+  let yRebuild: (leaves: readonly Tensor[]) => unknown = () => undefined;
+  const body = close(
+    (...l) => {
+      const out = fn(carryTree.rebuild(l.slice(0, carryTree.leaves.length)), xTree.rebuild(l.slice(carryTree.leaves.length)));
+      if (!Array.isArray(out) || out.length !== 2) throw invalidArgument(op, `f must return [carry, y], got ${describe(out)}`, { returned: describe(out) });
+      const c = flatten(op, out[0]).leaves;
+      const y = flatten(op, out[1]);
+      yRebuild = y.rebuild;
+      return [...c, ...y.leaves];
+    },
+    [...carryTypes, ...stepTypes(xTree.leaves)],
+    device,
+  );
+  const outputs = body.program.outputs;
+  const carryOut = outputs.slice(0, carryTypes.length);
+  expectSameTypes(op, "the carry f returns", carryTypes, carryOut.length === carryTypes.length ? carryOut : outputs);
+  const params: ScanParams = {
+    body: body.program,
+    length,
+    reverse,
+    consts: body.consts.length,
+    carry: carryTypes.length,
+    carryTypes,
+    yTypes: typesOf(outputs.slice(carryTypes.length)),
+  };
+  const out = unpack(bind(scanP, [...body.consts, ...carryTree.leaves, ...xTree.leaves], params), scanOutputTypes(params));
+  return [carryTree.rebuild(out.slice(0, params.carry)) as C, yRebuild(out.slice(params.carry)) as Y];
+}
+
+function scanLength(xs: readonly Tensor[], length: number | undefined): number {
+  if (xs.length === 0) {
+    if (length === undefined) throw invalidArgument(op, "with no xs, give the number of steps as { length }", { argument: "length" });
+    return length;
+  }
+  const n = length ?? (xs[0].rank === 0 ? 0 : xs[0].shape[0]);
+  xs.forEach((x, i) => {
+    if (x.rank === 0 || x.shape[0] !== n) {
+      throw new AdError("ShapeMismatch", `xs tensor ${i} has shape [${x.shape.join(", ")}]; every x needs a leading axis of ${n} (the scan's length)`, {
+        op,
+        index: i,
+        shapes: xs.map((t) => [...t.shape]),
+        length: n,
+      });
+    }
+  });
+  return n;
+}
