@@ -81,4 +81,5 @@ export {
 export { abstract, trace, type AbstractSpec } from "./tracing.js";
 export { vmap, type Axis, type VmapOptions } from "./vmap.js";
 export { scan, type ScanOptions } from "./control/scan.js";
+export { cond, switchCase } from "./control/switch.js";
 export { Program, type Equation, type Variable } from "./ir.js";

@@ -30,7 +30,7 @@ export function assertConcrete(t: object, op: string): void {
   if (abstractValues.has(t)) {
     throw new AdError(
       "UnsupportedOp",
-      `${op} reads the values of an abstract tensor: trace records one program for every input of a shape and dtype, so it cannot read values (or branch on them); under jit, pass such a value as a static argument (jit(f, { static: [i] }))`,
+      `${op} reads the values of an abstract tensor: trace records one program for every input of a shape and dtype, so it cannot read values (or branch on them); branch or loop on it with cond, switchCase or whileLoop (adjoint/tensor), or under jit pass such a value as a static argument (jit(f, { static: [i] }))`,
       { op },
     );
   }
