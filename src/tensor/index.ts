@@ -82,4 +82,5 @@ export { abstract, trace, type AbstractSpec } from "./tracing.js";
 export { vmap, type Axis, type VmapOptions } from "./vmap.js";
 export { scan, type ScanOptions } from "./control/scan.js";
 export { cond, switchCase } from "./control/switch.js";
+export { forLoop, whileLoop } from "./control/while.js";
 export { Program, type Equation, type Variable } from "./ir.js";

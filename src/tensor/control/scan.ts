@@ -106,51 +106,54 @@ export const scanP: Primitive<ScanParams> = definePrimitive<ScanParams>("scan", 
     const dYs = spread(p.yTypes, out.slice(params.carry + p.yTypes.length), out.slice(params.carry, params.carry + p.yTypes.length));
     return pack([...dCarry, ...dYs], dtype, device);
   },
-  vjp: ({ inputs, cotangent, params: p }) => {
-    const device = inputs[0].device;
-    const [consts, , xs] = groups(inputs, p);
-    const xTypes = stepTypes(xs);
-    // 1. The carry before each step, stacked.
-    const carries = close(
-      (...l) => [...run(p.body, l).slice(0, p.carry), ...l.slice(consts.length, consts.length + p.carry)],
-      [...typesOf(consts), ...p.carryTypes, ...xTypes],
-      device,
-    );
-    const stored: ScanParams = { ...p, body: carries.program, consts: carries.consts.length + consts.length, yTypes: p.carryTypes };
-    const cs = unpack(bind(scanP, [...carries.consts, ...inputs], stored), scanOutputTypes(stored)).slice(p.carry);
-    // 2. The cotangents of the float carry and ys.
-    const g = unpack(cotangent, scanOutputTypes(p));
-    const gCarry = onlyFloat(g.slice(0, p.carry));
-    const gYs = onlyFloat(g.slice(p.carry));
-    const fConsts = onlyFloat(consts);
-    const nf = [fConsts.length, gCarry.length, onlyFloat(xTypes).length];
-    // 3. Backward: carry [ḡ of the carry, Σ ḡ of the consts], xs [stored carries, xs, ḡ of the ys], ys ḡ of the xs.
-    const step = close(
-      (...l) => {
-        let at = 0;
-        const take = (n: number) => l.slice(at, (at += n));
-        const [c, gc, acc, cr, x, gy] = [take(consts.length), take(nf[1]), take(nf[0]), take(p.carry), take(xs.length), take(gYs.length)];
-        const grads = pullback(p.body, [...c, ...cr, ...x], [...gc, ...gy]);
-        return [...grads.slice(nf[0], nf[0] + nf[1]), ...acc.map((a, i) => add(a, grads[i])), ...grads.slice(nf[0] + nf[1])];
-      },
-      [...typesOf(consts), ...typesOf(gCarry), ...typesOf(fConsts), ...p.carryTypes, ...xTypes, ...stepTypes(gYs)],
-      device,
-    );
-    const back: ScanParams = {
-      body: step.program,
-      length: p.length,
-      reverse: !p.reverse,
-      consts: step.consts.length + consts.length,
-      carry: nf[1] + nf[0],
-      carryTypes: [...typesOf(gCarry), ...typesOf(fConsts)],
-      yTypes: onlyFloat(xTypes),
-    };
-    const out = unpack(bind(scanP, [...step.consts, ...consts, ...gCarry, ...fConsts.map(zerosLike), ...cs, ...xs, ...gYs], back), scanOutputTypes(back));
-    const grads = [...out.slice(nf[1], nf[1] + nf[0]), ...out.slice(0, nf[1]), ...out.slice(nf[1] + nf[0])];
-    let k = 0;
-    return inputs.map((x) => (isFloat(x.dtype) ? grads[k++] : null));
-  },
+  vjp: ({ inputs, cotangent, params }) => scanVjp(inputs, cotangent, params),
 });
+
+/** Reverse mode of a scan: one cotangent per input (null for the non-float ones). */
+export function scanVjp(inputs: readonly Tensor[], cotangent: Tensor, p: ScanParams): (Tensor | null)[] {
+  const device = inputs[0].device;
+  const [consts, , xs] = groups(inputs, p);
+  const xTypes = stepTypes(xs);
+  // 1. The carry before each step, stacked.
+  const carries = close(
+    (...l) => [...run(p.body, l).slice(0, p.carry), ...l.slice(consts.length, consts.length + p.carry)],
+    [...typesOf(consts), ...p.carryTypes, ...xTypes],
+    device,
+  );
+  const stored: ScanParams = { ...p, body: carries.program, consts: carries.consts.length + consts.length, yTypes: p.carryTypes };
+  const cs = unpack(bind(scanP, [...carries.consts, ...inputs], stored), scanOutputTypes(stored)).slice(p.carry);
+  // 2. The cotangents of the float carry and ys.
+  const g = unpack(cotangent, scanOutputTypes(p));
+  const gCarry = onlyFloat(g.slice(0, p.carry));
+  const gYs = onlyFloat(g.slice(p.carry));
+  const fConsts = onlyFloat(consts);
+  const nf = [fConsts.length, gCarry.length, onlyFloat(xTypes).length];
+  // 3. Backward: carry [ḡ of the carry, Σ ḡ of the consts], xs [stored carries, xs, ḡ of the ys], ys ḡ of the xs.
+  const step = close(
+    (...l) => {
+      let at = 0;
+      const take = (n: number) => l.slice(at, (at += n));
+      const [c, gc, acc, cr, x, gy] = [take(consts.length), take(nf[1]), take(nf[0]), take(p.carry), take(xs.length), take(gYs.length)];
+      const grads = pullback(p.body, [...c, ...cr, ...x], [...gc, ...gy]);
+      return [...grads.slice(nf[0], nf[0] + nf[1]), ...acc.map((a, i) => add(a, grads[i])), ...grads.slice(nf[0] + nf[1])];
+    },
+    [...typesOf(consts), ...typesOf(gCarry), ...typesOf(fConsts), ...p.carryTypes, ...xTypes, ...stepTypes(gYs)],
+    device,
+  );
+  const back: ScanParams = {
+    body: step.program,
+    length: p.length,
+    reverse: !p.reverse,
+    consts: step.consts.length + consts.length,
+    carry: nf[1] + nf[0],
+    carryTypes: [...typesOf(gCarry), ...typesOf(fConsts)],
+    yTypes: onlyFloat(xTypes),
+  };
+  const out = unpack(bind(scanP, [...step.consts, ...consts, ...gCarry, ...fConsts.map(zerosLike), ...cs, ...xs, ...gYs], back), scanOutputTypes(back));
+  const grads = [...out.slice(nf[1], nf[1] + nf[0]), ...out.slice(0, nf[1]), ...out.slice(nf[1] + nf[0])];
+  let k = 0;
+  return inputs.map((x) => (isFloat(x.dtype) ? grads[k++] : null));
+}
 
 /** One tangent per leaf of `types`: the float ones' from `floats` in order, zeros (like `like`) for the rest. */
 function spread(types: readonly AbstractValue[], floats: readonly Tensor[], like: readonly Tensor[]): Tensor[] {
