@@ -171,6 +171,12 @@ const ROWS: Row[] = [
       ),
     keys: { inAxes: 1, outAxes: 1, axisSize: 2 },
   },
+  {
+    fn: adjoint.scan,
+    op: "scan",
+    call: (o) => adjoint.scan((c: Tensor, x: Tensor) => [c.add(x), x] as const, tensor(0), tensor([1, 2]), o as never),
+    keys: { length: 2, reverse: true },
+  },
   { fn: nn.dropout, op: "dropout", call: (o) => nn.dropout(x(), 0.5, o as never), base: { key: tensorModule.random.key(0) }, keys: { key: tensorModule.random.key(1) } },
   {
     fn: tensorModule.random.uniform,
