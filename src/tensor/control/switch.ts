@@ -15,6 +15,10 @@ import { isFloat } from "../dtype.js";
 import type { Program } from "../ir.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { cast } from "../primitives/cast.js";
+import { eq, le } from "../primitives/compare.js";
+import { where } from "../primitives/select.js";
+import { registerBatchRule } from "../interpreters/batch.js";
+import { maskFor, onBatch, packBatched } from "./batched.js";
 import { zerosLike } from "../primitives/lift.js";
 import { formatShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -191,3 +195,27 @@ function choose(
   );
   return (rebuild as (leaves: readonly Tensor[]) => unknown)(out);
 }
+
+/**
+ * vmap: an unbatched index keeps one switch, over the branches run on the batch; a batched index
+ * runs every branch on the whole batch and selects each example's result (an index past the ends
+ * selects the first or last branch, as the clamp does).
+ */
+registerBatchRule<SwitchParams>("switch", ({ inputs, batched, size, params: p }) => {
+  const { index, consts, operands } = groups(inputs, p);
+  const flags = groups(batched, p);
+  const onAll = (i: number) => onBatch(p.branches[i], [...flags.consts[i], ...flags.operands], size);
+  const dtype = packDType(p.outTypes);
+  if (!flags.index) {
+    const physical = p.outTypes.map((t) => ({ shape: [size, ...t.shape], dtype: t.dtype }));
+    const derived = p.branches.map((_, i) => close((...l) => onAll(i)(...l), [...typesOf(consts[i]), ...typesOf(operands)], index.device));
+    return packBatched(switchOf(index, derived, consts, operands, physical), dtype, size);
+  }
+  const last = p.branches.length - 1;
+  let out = onAll(last)(...consts[last], ...operands);
+  for (let i = last - 1; i >= 0; i--) {
+    const mask = i === 0 ? le(index, 0) : eq(index, i);
+    out = onAll(i)(...consts[i], ...operands).map((y, k) => where(maskFor(mask, y.rank), y, out[k]));
+  }
+  return packBatched(out, dtype, size);
+});

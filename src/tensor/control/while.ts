@@ -21,6 +21,12 @@ import { bind, definePrimitive, type AbstractValue, type Primitive } from "../pr
 import { constant } from "../creation.js";
 import { add, sub } from "../primitives/arithmetic.js";
 import { gt, lt } from "../primitives/compare.js";
+import { any } from "../composites/reductions.js";
+import { registerBatchRule } from "../interpreters/batch.js";
+import { expand } from "../primitives/reduce.js";
+import { where } from "../primitives/select.js";
+import { reshape } from "../primitives/shape.js";
+import { maskFor, onBatch, packBatched } from "./batched.js";
 import { zerosLike } from "../primitives/lift.js";
 import { formatShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -228,3 +234,30 @@ function bound(op: string, name: string, v: unknown, device: typeof host): Tenso
     throw invalidArgument(op, `${name} must be an integer or a scalar int32 tensor, got ${describe(v)}`, { argument: name, got: describe(v) });
   return v;
 }
+
+/**
+ * vmap: every example's carry steps together while any example's predicate holds; an example whose
+ * predicate fails keeps its carry (a masked step), so each ends after its own number of steps.
+ */
+registerBatchRule<WhileParams>("while", ({ inputs, batched, size, params: p }) => {
+  const device = inputs[0].device;
+  const [condConsts, bodyConsts, init] = groups(inputs, p);
+  const [condFlags, bodyFlags] = groups(batched, p);
+  const carry = init.map((x, i) => (batched[p.condConsts + p.bodyConsts + i] ? x : expand(reshape(x, [1, ...x.shape]), [size, ...x.shape])));
+  const carryTypes = typesOf(carry);
+  const every = carry.map(() => true);
+  const nc = condConsts.length;
+  const active = (cc: readonly Tensor[], c: readonly Tensor[]) => onBatch(p.cond, [...condFlags, ...every], size)(...cc, ...c)[0];
+  const cond = close((...l) => [any(active(l.slice(0, nc), l.slice(nc)))], [...typesOf(condConsts), ...carryTypes], device);
+  const body = close(
+    (...l) => {
+      const c = l.slice(nc + bodyConsts.length);
+      const on = active(l.slice(0, nc), c);
+      const next = onBatch(p.body, [...bodyFlags, ...every], size)(...l.slice(nc, nc + bodyConsts.length), ...c);
+      return next.map((y, i) => where(maskFor(on, y.rank), y, c[i]));
+    },
+    [...typesOf(condConsts), ...typesOf(bodyConsts), ...carryTypes],
+    device,
+  );
+  return packBatched(whileOf(cond, condConsts, body, [...condConsts, ...bodyConsts], carry), packDType(p.carryTypes), size);
+});

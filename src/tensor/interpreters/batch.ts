@@ -83,6 +83,20 @@ export function runWithBatchLevel<R>(level: BatchLevel, fn: () => R): R {
   return batchLevels.runWith(level, fn);
 }
 
+const higherOrderRules = new Map<string, BatchRule<unknown>>();
+
+/**
+ * Registers the batching rule of a primitive defined above the registry (control flow, whose rules
+ * vmap its sub-programs and so sit above vmap itself), where that primitive is defined.
+ */
+export function registerBatchRule<P>(name: string, rule: BatchRule<P>): void {
+  higherOrderRules.set(name, rule as BatchRule<unknown>);
+}
+
+export function registeredBatchRule(name: string): BatchRule<unknown> | undefined {
+  return higherOrderRules.get(name);
+}
+
 /** Runs `fn` with no vmap level active (a control-flow body traced as a program of its own). */
 export function asideBatchLevels<R>(fn: () => R): R {
   return batchLevels.aside(fn);

@@ -16,7 +16,7 @@ import { expand } from "../primitives/reduce.js";
 import { reshape, slice } from "../primitives/shape.js";
 import type { PrimitiveName, primitives } from "../primitives/registry.js";
 import type { Tensor } from "../tensor.js";
-import type { BatchArgs, BatchRule } from "./batch.js";
+import { registeredBatchRule, type BatchArgs, type BatchRule } from "./batch.js";
 
 type ParamsOf<K extends PrimitiveName> = (typeof primitives)[K] extends Primitive<infer P> ? P : never;
 
@@ -214,7 +214,7 @@ export const batchRules: { readonly [K in PrimitiveName]: BatchRule<ParamsOf<K>>
   threefry2x32: elementwise,
 };
 
-/** The rule for a primitive by name; a primitive made at run time (customVjp, checkpoint) loops. */
+/** The rule for a primitive by name (control flow registers its own); a primitive made at run time (customVjp, checkpoint) loops. */
 export function batchRuleFor(name: string): BatchRule<unknown> {
-  return Object.hasOwn(batchRules, name) ? (batchRules as Record<string, BatchRule<unknown>>)[name] : loop;
+  return Object.hasOwn(batchRules, name) ? (batchRules as Record<string, BatchRule<unknown>>)[name] : (registeredBatchRule(name) ?? loop);
 }

@@ -104,6 +104,18 @@ describe("switchCase", () => {
     expect(values(out)).toEqual([1, 4, Math.fround(Math.exp(3))]);
   });
 
+  it("a batched predicate is a select of both branches (no switch left), an unbatched one keeps one switch", () => {
+    const f = (p: Tensor, x: Tensor) => cond(p, (v: Tensor) => ops.exp(v), (v: Tensor) => ops.neg(v), x);
+    const preds = ops.tensor([true, false, true], { dtype: "bool" });
+    const xs = ops.tensor([[1], [2], [3]]);
+    const batched = jit(ops.vmap(f)).lower(preds, xs).toString();
+    expect(batched).not.toContain("switch[");
+    expect(batched).toContain("where");
+    const one = jit(ops.vmap(f, { inAxes: [null, 0] })).lower(ops.tensor(true, { dtype: "bool" }), xs).toString();
+    expect(one.match(/= switch\[/g)).toHaveLength(1);
+    expect(values(ops.vmap(f, { inAxes: [null, 0] })(ops.tensor(false, { dtype: "bool" }), xs))).toEqual([-1, -2, -3]);
+  });
+
   it("refuses an index that is not a scalar int32, and an empty list of branches", () => {
     expect(thrown(() => switchCase(ops.tensor(1), branches, ops.tensor(1))).details).toMatchObject({ op: "switchCase", dtypes: ["float32"] });
     expect(thrown(() => switchCase(ops.tensor(0, { dtype: "int32" }), [], ops.tensor(1))).details.op).toBe("switchCase");
