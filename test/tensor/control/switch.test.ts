@@ -105,13 +105,21 @@ describe("switchCase", () => {
   });
 
   it("a batched predicate is a select of both branches (no switch left), an unbatched one keeps one switch", () => {
-    const f = (p: Tensor, x: Tensor) => cond(p, (v: Tensor) => ops.exp(v), (v: Tensor) => ops.neg(v), x);
+    const f = (p: Tensor, x: Tensor) =>
+      cond(
+        p,
+        (v: Tensor) => ops.exp(v),
+        (v: Tensor) => ops.neg(v),
+        x,
+      );
     const preds = ops.tensor([true, false, true], { dtype: "bool" });
     const xs = ops.tensor([[1], [2], [3]]);
     const batched = jit(ops.vmap(f)).lower(preds, xs).toString();
     expect(batched).not.toContain("switch[");
     expect(batched).toContain("where");
-    const one = jit(ops.vmap(f, { inAxes: [null, 0] })).lower(ops.tensor(true, { dtype: "bool" }), xs).toString();
+    const one = jit(ops.vmap(f, { inAxes: [null, 0] }))
+      .lower(ops.tensor(true, { dtype: "bool" }), xs)
+      .toString();
     expect(one.match(/= switch\[/g)).toHaveLength(1);
     expect(values(ops.vmap(f, { inAxes: [null, 0] })(ops.tensor(false, { dtype: "bool" }), xs))).toEqual([-1, -2, -3]);
   });

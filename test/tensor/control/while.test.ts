@@ -49,7 +49,12 @@ describe("whileLoop", () => {
     expect(values(ops.vmap(halve)(ops.tensor([0.5, 3, 40])))).toEqual([0.5, 0.75, 0.625]);
     expect(values(jit(ops.vmap(halve))(ops.tensor([0.5, 3, 40])))).toEqual([0.5, 0.75, 0.625]);
     // One masked loop for the batch, not one loop per example.
-    expect(jit(ops.vmap(halve)).lower(ops.tensor([0.5, 3, 40])).toString().match(/= while\[/g)).toHaveLength(1);
+    expect(
+      jit(ops.vmap(halve))
+        .lower(ops.tensor([0.5, 3, 40]))
+        .toString()
+        .match(/= while\[/g),
+    ).toHaveLength(1);
   });
 
   it("appears in the IR once with its predicate and body printed", () => {
