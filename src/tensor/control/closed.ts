@@ -69,6 +69,20 @@ export function expectSameTypes(op: string, what: string, before: readonly Abstr
   });
 }
 
+/**
+ * A predicate's or index's value, read on the host to decide the next step: a device that reads only
+ * asynchronously (a GPU) cannot drive the loop or branch synchronously, which is an `UnsupportedOp`.
+ */
+export function readScalar(op: string, t: Tensor): number {
+  if (t.device.readSync === undefined) {
+    throw new AdError("UnsupportedOp", `${op} reads its predicate on the host to decide, and the ${t.device.name} device reads only asynchronously; run it on the host device`, {
+      op,
+      device: t.device.name,
+    });
+  }
+  return t.item();
+}
+
 // ── Packing several outputs into one tensor ──
 
 const sizeOf = (t: AbstractValue): number => t.shape.reduce((a, b) => a * b, 1);

@@ -22,9 +22,11 @@ import { maskFor, onBatch, packBatched } from "./batched.js";
 import { zerosLike } from "../primitives/lift.js";
 import { formatShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { close, expectSameTypes, floatIndices, pack, packDType, packedType, pullback, pushforward, run, unpack, type Closed } from "./closed.js";
+import { close, readScalar, expectSameTypes, floatIndices, pack, packDType, packedType, pullback, pushforward, run, unpack, type Closed } from "./closed.js";
 
 export interface SwitchParams {
+  /** The function the user called, for errors. */
+  readonly op: "cond" | "switchCase";
   /** Branch i's program: inputs [its constants, operands], outputs `outTypes`. */
   readonly branches: readonly Program[];
   /** How many constants each branch takes (they follow the index, branch by branch). */
@@ -43,8 +45,15 @@ function groups<T>(inputs: readonly T[], p: SwitchParams): { index: T; consts: T
 }
 
 /** Binds the switch of derived branches (each closed over its own constants) and unpacks its outputs. */
-function switchOf(index: Tensor, derived: readonly Closed[], consts: readonly (readonly Tensor[])[], operands: readonly Tensor[], outTypes: readonly AbstractValue[]): Tensor[] {
-  const params: SwitchParams = { branches: derived.map((d) => d.program), consts: derived.map((d, i) => d.consts.length + consts[i].length), outTypes };
+function switchOf(
+  op: SwitchParams["op"],
+  index: Tensor,
+  derived: readonly Closed[],
+  consts: readonly (readonly Tensor[])[],
+  operands: readonly Tensor[],
+  outTypes: readonly AbstractValue[],
+): Tensor[] {
+  const params: SwitchParams = { op, branches: derived.map((d) => d.program), consts: derived.map((d, i) => d.consts.length + consts[i].length), outTypes };
   return unpack(bind(switchP, [index, ...derived.flatMap((d, i) => [...d.consts, ...consts[i]]), ...operands], params), outTypes);
 }
 
@@ -55,7 +64,7 @@ export const switchP: Primitive<SwitchParams> = definePrimitive<SwitchParams>("s
       inputs.map((x) => x.detach()),
       p,
     );
-    const i = Math.min(Math.max(index.item(), 0), p.branches.length - 1);
+    const i = Math.min(Math.max(readScalar(p.op, index), 0), p.branches.length - 1);
     return pack(run(p.branches[i], [...consts[i], ...operands]), packDType(p.outTypes), inputs[0].device);
   },
   jvp: ({ inputs, tangents, params: p }) => {
@@ -83,6 +92,7 @@ export const switchP: Primitive<SwitchParams> = definePrimitive<SwitchParams>("s
       ),
     );
     const out = switchOf(
+      p.op,
       index,
       derived,
       consts.map((c, b) => [...c, ...dconsts[b]]),
@@ -117,6 +127,7 @@ export const switchP: Primitive<SwitchParams> = definePrimitive<SwitchParams>("s
       ),
     );
     const out = switchOf(
+      p.op,
       index,
       derived,
       consts,
@@ -187,6 +198,7 @@ function choose(
   const outTypes = typesOf(closed[0].program.outputs);
   closed.forEach((c, i) => expectSameTypes(op, `${names[i]}'s result (against ${names[0]}'s)`, outTypes, c.program.outputs));
   const out = switchOf(
+    op,
     index,
     closed,
     closed.map(() => []),
@@ -209,7 +221,7 @@ registerBatchRule<SwitchParams>("switch", ({ inputs, batched, size, params: p })
   if (!flags.index) {
     const physical = p.outTypes.map((t) => ({ shape: [size, ...t.shape], dtype: t.dtype }));
     const derived = p.branches.map((_, i) => close((...l) => onAll(i)(...l), [...typesOf(consts[i]), ...typesOf(operands)], index.device));
-    return packBatched(switchOf(index, derived, consts, operands, physical), dtype, size);
+    return packBatched(switchOf(p.op, index, derived, consts, operands, physical), dtype, size);
   }
   const last = p.branches.length - 1;
   let out = onAll(last)(...consts[last], ...operands);

@@ -30,7 +30,7 @@ import { maskFor, onBatch, packBatched } from "./batched.js";
 import { zerosLike } from "../primitives/lift.js";
 import { formatShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { close, expectSameTypes, floatIndices, pack, packDType, packedType, pullback, pushforward, run, unpack, type Closed } from "./closed.js";
+import { close, readScalar, expectSameTypes, floatIndices, pack, packDType, packedType, pullback, pushforward, run, unpack, type Closed } from "./closed.js";
 import { scan, scanVjp, type ScanParams } from "./scan.js";
 
 export interface WhileParams {
@@ -74,7 +74,7 @@ export const whileP: Primitive<WhileParams> = definePrimitive<WhileParams>("whil
     );
     let carry = init;
     let trips = 0;
-    while (run(p.cond, [...condConsts, ...carry])[0].item() !== 0) {
+    while (readScalar("whileLoop", run(p.cond, [...condConsts, ...carry])[0]) !== 0) {
       carry = run(p.body, [...bodyConsts, ...carry]);
       trips++;
     }

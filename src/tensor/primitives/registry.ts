@@ -4,7 +4,8 @@
  * against finite differences and its JVP against its VJP, and the entries without rules are exactly
  * the ones listed as constant here. A primitive added to a family file and not here fails that test.
  * (`customVjp`/`customJvp`/`checkpoint` make primitives of their own at run time; those are the
- * user's and are not listed.)
+ * user's and are not listed; the control-flow primitives, whose parameters are programs, are listed
+ * in control/registry.ts.)
  */
 import type { Primitive } from "../primitive.js";
 import { addP, divP, divSafeP, floorDivP, mulP, mulSafeP, negP, subP } from "./arithmetic.js";
