@@ -175,7 +175,7 @@ const ROWS: Row[] = [
     fn: adjoint.scan,
     op: "scan",
     call: (o) => adjoint.scan((c: Tensor, x: Tensor) => [c.add(x), x] as const, tensor(0), tensor([1, 2]), o as never),
-    keys: { length: 2, reverse: true },
+    keys: { length: 2, reverse: true, checkpoint: true },
   },
   { fn: nn.dropout, op: "dropout", call: (o) => nn.dropout(x(), 0.5, o as never), base: { key: tensorModule.random.key(0) }, keys: { key: tensorModule.random.key(1) } },
   {

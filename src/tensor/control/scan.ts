@@ -10,16 +10,16 @@
  *   intermediates there), carrying the carry's cotangent and summing the constants'.
  */
 import { describe, expectBooleanOption, expectFunction, expectInteger, expectOptions, invalidArgument, AdError } from "../../errors.js";
-import { host } from "../../backends/device.js";
+import { host, type Device } from "../../backends/device.js";
 import { flatten } from "../autograd/pytree.js";
 import { zeros } from "../creation.js";
 import { isFloat } from "../dtype.js";
 import type { Program } from "../ir.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { add } from "../primitives/arithmetic.js";
-import { stack } from "../primitives/join.js";
+import { concat, stack } from "../primitives/join.js";
 import { zerosLike } from "../primitives/lift.js";
-import { slice } from "../primitives/shape.js";
+import { reshape, slice } from "../primitives/shape.js";
 import type { Tensor } from "../tensor.js";
 import { close, expectSameTypes, floatIndices, pack, packDType, packedType, pullback, pushforward, run, unpack } from "./closed.js";
 
@@ -41,6 +41,13 @@ export interface ScanOptions {
   readonly length?: number;
   /** Run from the last x to the first (ys still line up with xs). Default false. */
   readonly reverse?: boolean;
+  /**
+   * Store fewer carries for reverse mode: the steps run in segments of about √length (a scan of
+   * scans), and the backward pass stores one carry per segment, recomputing a segment's own carries
+   * when it gets there: memory O(√length) carries instead of O(length), for about one more forward
+   * pass. Default false.
+   */
+  readonly checkpoint?: boolean;
 }
 
 /** The types of what a scan gives: the carry, then each y stacked. */
@@ -170,8 +177,9 @@ const op = "scan";
  */
 export function scan<C, Y = unknown>(f: (carry: C, x: never) => readonly [C, Y], init: C, xs?: unknown, options?: ScanOptions): [C, Y] {
   const fn = expectFunction(op, "f", f) as (carry: unknown, x: unknown) => unknown;
-  const o = expectOptions<ScanOptions>(op, options, ["length", "reverse"]);
+  const o = expectOptions<ScanOptions>(op, options, ["length", "reverse", "checkpoint"]);
   const reverse = expectBooleanOption(op, "reverse", o.reverse, false);
+  const checkpoint = expectBooleanOption(op, "checkpoint", o.checkpoint, false);
   const carryTree = flatten(op, init);
   const xTree = flatten(op, xs);
   const length = scanLength(xTree.leaves, o.length === undefined ? undefined : expectInteger(op, "length", o.length, 0));
@@ -202,8 +210,48 @@ export function scan<C, Y = unknown>(f: (carry: C, x: never) => readonly [C, Y],
     carryTypes,
     yTypes: typesOf(outputs.slice(carryTypes.length)),
   };
-  const out = unpack(bind(scanP, [...body.consts, ...carryTree.leaves, ...xTree.leaves], params), scanOutputTypes(params));
+  const out = checkpoint
+    ? segmented(params, body.consts, carryTree.leaves, xTree.leaves, device)
+    : unpack(bind(scanP, [...body.consts, ...carryTree.leaves, ...xTree.leaves], params), scanOutputTypes(params));
   return [carryTree.rebuild(out.slice(0, params.carry)) as C, yRebuild(out.slice(params.carry)) as Y];
+}
+
+/**
+ * The scan of `params` as a scan of segments of k ≈ √length steps (each an inner scan), after a plain
+ * scan of the length mod k steps that do not fill a segment (before them when running in reverse).
+ * The outer scan's reverse mode stores one carry per segment; the inner one, a segment's carries
+ * while that segment is pulled back.
+ */
+function segmented(params: ScanParams, consts: readonly Tensor[], init: readonly Tensor[], xs: readonly Tensor[], device: Device): Tensor[] {
+  const n = params.length;
+  const k = Math.max(1, Math.floor(Math.sqrt(n)));
+  const m = Math.floor(n / k);
+  const rem = n - m * k;
+  const part = (x: Tensor, from: number, to: number) => slice(x, [[from, to], ...x.shape.slice(1).map(() => null)]);
+  const plain = (carry: readonly Tensor[]): Tensor[] => {
+    const p: ScanParams = { ...params, length: rem };
+    return unpack(bind(scanP, [...consts, ...carry, ...xs.map((x) => part(x, 0, rem))], p), scanOutputTypes(p));
+  };
+  const inner: ScanParams = { ...params, length: k };
+  const segTypes = xs.map((x) => ({ shape: [k, ...x.shape.slice(1)], dtype: x.dtype }));
+  const outer = close((...l) => unpack(bind(scanP, l, inner), scanOutputTypes(inner)), [...typesOf(consts), ...params.carryTypes, ...segTypes], device);
+  const segmentsOf: ScanParams = {
+    ...params,
+    body: outer.program,
+    length: m,
+    consts: outer.consts.length + consts.length,
+    yTypes: params.yTypes.map((t) => ({ shape: [k, ...t.shape], dtype: t.dtype })),
+  };
+  const segments = (carry: readonly Tensor[]): Tensor[] => {
+    const segs = xs.map((x) => reshape(part(x, rem, n), [m, k, ...x.shape.slice(1)]));
+    const out = unpack(bind(scanP, [...outer.consts, ...consts, ...carry, ...segs], segmentsOf), scanOutputTypes(segmentsOf));
+    return [...out.slice(0, params.carry), ...out.slice(params.carry).map((y) => reshape(y, [m * k, ...y.shape.slice(2)]))];
+  };
+  if (rem === 0) return segments(init);
+  const first = params.reverse ? segments(init) : plain(init);
+  const second = params.reverse ? plain(first.slice(0, params.carry)) : segments(first.slice(0, params.carry));
+  const [head, tail] = params.reverse ? [second, first] : [first, second];
+  return [...second.slice(0, params.carry), ...head.slice(params.carry).map((y, i) => concat([y, tail[params.carry + i]], 0))];
 }
 
 function scanLength(xs: readonly Tensor[], length: number | undefined): number {

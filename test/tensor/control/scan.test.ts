@@ -86,6 +86,32 @@ describe("scan", () => {
     );
   });
 
+  it("checkpoint: a scan of √length segments, with the same values and gradients (property over lengths and directions)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 11 }), fc.boolean(), (n, reverse) => {
+        const xs = ops.tensor(
+          Array.from({ length: 2 * n }, (_, i) => Math.sin(i + 1)),
+          { dtype: "float64", shape: [n, 2] },
+        );
+        const run = (checkpoint: boolean) => (c0: Tensor, ws: Tensor) => {
+          const [c, ys] = scan((c: Tensor, x: Tensor) => [ops.add(ops.mul(ops.sin(c), x), 0.25), ops.mul(c, x)] as const, c0, ws, { reverse, checkpoint });
+          return ops.add(ops.sum(ops.mul(c, 3)), ops.sum(ops.mul(ys as Tensor, ys as Tensor)));
+        };
+        const c0 = ops.tensor([0.3, -0.7], { dtype: "float64" });
+        expect(run(true)(c0, xs).item()).toBeCloseTo(run(false)(c0, xs).item(), 12);
+        const [a, b] = [ops.grad(run(true), { argnums: [0, 1] })(c0, xs) as Tensor[], ops.grad(run(false), { argnums: [0, 1] })(c0, xs) as Tensor[]];
+        a.forEach((g, i) => values(g).forEach((v, k) => expect(v).toBeCloseTo(values(b[i])[k], 12)));
+      }),
+      { numRuns: 30 },
+    );
+    const text = jit((c: Tensor, xs: Tensor) => scan((c: Tensor, x: Tensor) => [ops.mul(c, x), null] as const, c, xs, { checkpoint: true })[0])
+      .lower(r([2]), r([10, 2]))
+      .toString();
+    // 10 = 1 step left over, then 3 segments of 3 steps: a plain scan, and a scan of scans.
+    expect(text.match(/= scan\[/g)).toHaveLength(3);
+    expect(text).toMatch(/length=1,[^]*length=3,[^]*length=3/);
+  });
+
   it("carries trees, takes trees of xs, and runs with { length } and no xs", () => {
     const [c, ys] = scan(
       (c: { a: Tensor; n: Tensor }, x: [Tensor]) => [{ a: ops.add(c.a, x[0]), n: ops.add(c.n, 1) }, { twice: ops.mul(x[0], 2) }] as const,
