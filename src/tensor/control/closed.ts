@@ -121,6 +121,9 @@ export function unpack(packed: Tensor, types: readonly AbstractValue[]): Tensor[
 // ── Derivatives of a program, written with the transforms (so they nest) ──
 
 export const floatIndices = (xs: readonly AbstractValue[]): number[] => xs.flatMap((x, i) => (isFloat(x.dtype) ? [i] : []));
+export const onlyFloat = <T extends AbstractValue>(xs: readonly T[]): T[] => floatIndices(xs).map((k) => xs[k]);
+/** Plain copies of the types of tensors (or variables): what a sub-program is traced on. */
+export const typesOf = (xs: readonly AbstractValue[]): AbstractValue[] => xs.map((x) => ({ shape: [...x.shape], dtype: x.dtype }));
 
 /**
  * The program's outputs at `inputs` and the tangents of its float outputs along `tangents` (one per

@@ -21,7 +21,7 @@ import { concat, stack } from "../primitives/join.js";
 import { zerosLike } from "../primitives/lift.js";
 import { reshape, slice } from "../primitives/shape.js";
 import type { Tensor } from "../tensor.js";
-import { close, expectSameTypes, floatIndices, pack, packDType, packedType, pullback, pushforward, run, unpack } from "./closed.js";
+import { close, expectSameTypes, floatIndices, pack, packDType, packedType, pullback, pushforward, run, unpack, onlyFloat, typesOf } from "./closed.js";
 
 export interface ScanParams {
   /** f as a program: inputs [consts, carry, x], outputs [carry, y]. */
@@ -56,8 +56,6 @@ export const scanOutputTypes = (p: ScanParams): AbstractValue[] => [...p.carryTy
 const groups = <T>(xs: readonly T[], p: ScanParams): [T[], T[], T[]] => [xs.slice(0, p.consts), xs.slice(p.consts, p.consts + p.carry), xs.slice(p.consts + p.carry)];
 
 const stepTypes = (xs: readonly AbstractValue[]): AbstractValue[] => xs.map((x) => ({ shape: x.shape.slice(1), dtype: x.dtype }));
-const typesOf = (xs: readonly AbstractValue[]): AbstractValue[] => xs.map((x) => ({ shape: [...x.shape], dtype: x.dtype }));
-const onlyFloat = <T extends AbstractValue>(xs: readonly T[]): T[] => floatIndices(xs).map((k) => xs[k]);
 
 export const scanP: Primitive<ScanParams> = definePrimitive<ScanParams>("scan", {
   abstract: (_, p) => packedType(scanOutputTypes(p)),

@@ -22,7 +22,7 @@ import { maskFor, onBatch, packBatched } from "./batched.js";
 import { zerosLike } from "../primitives/lift.js";
 import { formatShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { close, readScalar, expectSameTypes, floatIndices, pack, packDType, packedType, pullback, pushforward, run, unpack, type Closed } from "./closed.js";
+import { close, readScalar, expectSameTypes, pack, packDType, packedType, pullback, pushforward, run, unpack, type Closed, onlyFloat, typesOf } from "./closed.js";
 
 export interface SwitchParams {
   /** The function the user called, for errors. */
@@ -33,9 +33,6 @@ export interface SwitchParams {
   readonly consts: readonly number[];
   readonly outTypes: readonly AbstractValue[];
 }
-
-const typesOf = (xs: readonly AbstractValue[]): AbstractValue[] => xs.map((x) => ({ shape: [...x.shape], dtype: x.dtype }));
-const onlyFloat = <T extends AbstractValue>(xs: readonly T[]): T[] => floatIndices(xs).map((k) => xs[k]);
 
 /** The index, each branch's constants, and the operands. */
 function groups<T>(inputs: readonly T[], p: SwitchParams): { index: T; consts: T[][]; operands: T[] } {
@@ -174,7 +171,7 @@ function expectScalar(op: string, name: string, t: unknown, dtype: "bool" | "int
 }
 
 function choose(
-  op: string,
+  op: SwitchParams["op"],
   index: Tensor,
   branches: readonly ((...xs: unknown[]) => unknown)[],
   operands: readonly unknown[],

@@ -30,7 +30,7 @@ import { maskFor, onBatch, packBatched } from "./batched.js";
 import { zerosLike } from "../primitives/lift.js";
 import { formatShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { close, readScalar, expectSameTypes, floatIndices, pack, packDType, packedType, pullback, pushforward, run, unpack, type Closed } from "./closed.js";
+import { close, readScalar, expectSameTypes, pack, packDType, packedType, pullback, pushforward, run, unpack, type Closed, onlyFloat, typesOf } from "./closed.js";
 import { scan, scanVjp, type ScanParams } from "./scan.js";
 
 export interface WhileParams {
@@ -44,9 +44,6 @@ export interface WhileParams {
   /** The trip count of the run that made this output (set by the forward run; absent under trace). */
   trips?: number;
 }
-
-const typesOf = (xs: readonly AbstractValue[]): AbstractValue[] => xs.map((x) => ({ shape: [...x.shape], dtype: x.dtype }));
-const onlyFloat = <T extends AbstractValue>(xs: readonly T[]): T[] => floatIndices(xs).map((k) => xs[k]);
 
 function groups<T>(inputs: readonly T[], p: WhileParams): [T[], T[], T[]] {
   const b = p.condConsts + p.bodyConsts;
@@ -136,7 +133,6 @@ function asScan(p: WhileParams, n: number, bodyConsts: readonly Tensor[], init: 
 function countedDown(p: WhileParams, condConsts: readonly Tensor[], bodyConsts: readonly Tensor[], init: readonly Tensor[], g: readonly Tensor[]): Tensor[] {
   const device = init[0]?.device ?? bodyConsts[0]?.device ?? host;
   const counter = { shape: [], dtype: "int32" } as const;
-  const nc = condConsts.length;
   const nb = bodyConsts.length;
   const one = constant(1, "int32", device);
   // n: the loop again, with a counter.

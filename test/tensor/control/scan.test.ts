@@ -145,6 +145,20 @@ describe("scan", () => {
     expect(text).toContain("length=50");
   });
 
+  it("the jit passes: an unused scan is dropped, the chains around a used one fuse, and the result is eager's", () => {
+    const unused = jit((h: Tensor, xs: Tensor) => {
+      scan(step, h, xs);
+      return ops.mul(h, 2);
+    });
+    expect(unused.lower(r([3]), r([4, 3])).toString()).not.toContain("scan[");
+    const used = (h: Tensor, xs: Tensor) => ops.exp(ops.sin(ops.mul(scan(step, ops.cos(ops.add(h, 1)), xs)[0], 3)));
+    const [h, xs] = [r([3]), r([4, 3])];
+    const text = jit(used).lower(h, xs).toString();
+    expect(text).toContain("scan[");
+    expect(text).toContain("fused");
+    expect(values(jit(used)(h, xs))).toEqual(values(used(h, xs)));
+  });
+
   it("grad of grad (hessian) through scan equals the unrolled loop's", () => {
     const f = (x: Tensor) => ops.sum(scan((c: Tensor, y: Tensor) => [ops.mul(ops.sin(c), y), null] as const, x, ops.tensor([1.5, -0.5, 2], { dtype: "float64" }))[0]);
     const u = (x: Tensor) => ops.sum(ops.mul(ops.sin(ops.mul(ops.sin(ops.mul(ops.sin(x), 1.5)), -0.5)), 2));
