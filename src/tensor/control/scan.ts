@@ -31,10 +31,11 @@ export interface ScanParams {
   /** How many leading inputs are constants, and how many carry tensors follow (the rest are xs). */
   readonly consts: number;
   readonly carry: number;
-  readonly carryTypes: readonly AbstractValue[];
-  /** One step's y types (stacked along a leading axis of `length` in the output). */
-  readonly yTypes: readonly AbstractValue[];
 }
+
+/** The carry's types (the body's carry inputs) and one step's y types (its outputs after the carry). */
+export const carryTypesOf = (p: ScanParams): AbstractValue[] => typesOf(p.body.inputs.slice(p.consts, p.consts + p.carry));
+const yTypesOf = (p: ScanParams): AbstractValue[] => typesOf(p.body.outputs.slice(p.carry));
 
 export interface ScanOptions {
   /** The number of steps: required without xs, and equal to xs's leading axis with them. */
@@ -51,7 +52,7 @@ export interface ScanOptions {
 }
 
 /** The types of what a scan gives: the carry, then each y stacked. */
-export const scanOutputTypes = (p: ScanParams): AbstractValue[] => [...p.carryTypes, ...p.yTypes.map((t) => ({ shape: [p.length, ...t.shape], dtype: t.dtype }))];
+export const scanOutputTypes = (p: ScanParams): AbstractValue[] => [...carryTypesOf(p), ...yTypesOf(p).map((t) => ({ shape: [p.length, ...t.shape], dtype: t.dtype }))];
 
 const groups = <T>(xs: readonly T[], p: ScanParams): [T[], T[], T[]] => [xs.slice(0, p.consts), xs.slice(p.consts, p.consts + p.carry), xs.slice(p.consts + p.carry)];
 
@@ -65,7 +66,7 @@ export const scanP: Primitive<ScanParams> = definePrimitive<ScanParams>("scan", 
       p,
     );
     let carry = init;
-    const ys: Tensor[][] = p.yTypes.map(() => []);
+    const ys: Tensor[][] = yTypesOf(p).map(() => []);
     for (let s = 0; s < p.length; s++) {
       const t = p.reverse ? p.length - 1 - s : s;
       const outs = run(p.body, [...consts, ...carry, ...xs.map((x) => slice(x, [t]))]);
@@ -73,7 +74,7 @@ export const scanP: Primitive<ScanParams> = definePrimitive<ScanParams>("scan", 
       outs.slice(p.carry).forEach((y, i) => (ys[i][t] = y));
     }
     const device = inputs[0]?.device ?? host;
-    const stacked = p.yTypes.map((t, i) => (p.length === 0 ? zeros([0, ...t.shape], { dtype: t.dtype, device }) : stack(ys[i], 0)));
+    const stacked = yTypesOf(p).map((t, i) => (p.length === 0 ? zeros([0, ...t.shape], { dtype: t.dtype, device }) : stack(ys[i], 0)));
     return pack([...carry, ...stacked], packDType(scanOutputTypes(p)), device);
   },
   jvp: ({ inputs, tangents, params: p }) => {
@@ -95,7 +96,7 @@ export const scanP: Primitive<ScanParams> = definePrimitive<ScanParams>("scan", 
         const { outputs, tangents: dy } = pushforward(p.body, [...c, ...cr, ...x], [...dc, ...dcr, ...dxx]);
         return [...outputs.slice(0, p.carry), ...dy.slice(0, counts[1]), ...outputs.slice(p.carry), ...dy.slice(counts[1])];
       },
-      [...typesOf(consts), ...typesOf(dconsts), ...p.carryTypes, ...onlyFloat(p.carryTypes), ...xTypes, ...onlyFloat(xTypes)],
+      [...typesOf(consts), ...typesOf(dconsts), ...carryTypesOf(p), ...onlyFloat(carryTypesOf(p)), ...xTypes, ...onlyFloat(xTypes)],
       device,
     );
     const params: ScanParams = {
@@ -103,12 +104,10 @@ export const scanP: Primitive<ScanParams> = definePrimitive<ScanParams>("scan", 
       body: stepped.program,
       consts: stepped.consts.length + consts.length + dconsts.length,
       carry: p.carry + counts[1],
-      carryTypes: [...p.carryTypes, ...onlyFloat(p.carryTypes)],
-      yTypes: [...p.yTypes, ...onlyFloat(p.yTypes)],
     };
     const out = unpack(bind(scanP, [...stepped.consts, ...consts, ...dconsts, ...carry, ...dcarry, ...xs, ...dxs], params), scanOutputTypes(params));
-    const dCarry = spread(p.carryTypes, out.slice(p.carry, params.carry), out.slice(0, p.carry));
-    const dYs = spread(p.yTypes, out.slice(params.carry + p.yTypes.length), out.slice(params.carry, params.carry + p.yTypes.length));
+    const dCarry = spread(carryTypesOf(p), out.slice(p.carry, params.carry), out.slice(0, p.carry));
+    const dYs = spread(yTypesOf(p), out.slice(params.carry + yTypesOf(p).length), out.slice(params.carry, params.carry + yTypesOf(p).length));
     return pack([...dCarry, ...dYs], dtype, device);
   },
   vjp: ({ inputs, cotangent, params }) => scanVjp(inputs, cotangent, params),
@@ -122,10 +121,10 @@ export function scanVjp(inputs: readonly Tensor[], cotangent: Tensor, p: ScanPar
   // 1. The carry before each step, stacked.
   const carries = close(
     (...l) => [...run(p.body, l).slice(0, p.carry), ...l.slice(consts.length, consts.length + p.carry)],
-    [...typesOf(consts), ...p.carryTypes, ...xTypes],
+    [...typesOf(consts), ...carryTypesOf(p), ...xTypes],
     device,
   );
-  const stored: ScanParams = { ...p, body: carries.program, consts: carries.consts.length + consts.length, yTypes: p.carryTypes };
+  const stored: ScanParams = { ...p, body: carries.program, consts: carries.consts.length + consts.length };
   const cs = unpack(bind(scanP, [...carries.consts, ...inputs], stored), scanOutputTypes(stored)).slice(p.carry);
   // 2. The cotangents of the float carry and ys.
   const g = unpack(cotangent, scanOutputTypes(p));
@@ -142,7 +141,7 @@ export function scanVjp(inputs: readonly Tensor[], cotangent: Tensor, p: ScanPar
       const grads = pullback(p.body, [...c, ...cr, ...x], [...gc, ...gy]);
       return [...grads.slice(nf[0], nf[0] + nf[1]), ...acc.map((a, i) => add(a, grads[i])), ...grads.slice(nf[0] + nf[1])];
     },
-    [...typesOf(consts), ...typesOf(gCarry), ...typesOf(fConsts), ...p.carryTypes, ...xTypes, ...stepTypes(gYs)],
+    [...typesOf(consts), ...typesOf(gCarry), ...typesOf(fConsts), ...carryTypesOf(p), ...xTypes, ...stepTypes(gYs)],
     device,
   );
   const back: ScanParams = {
@@ -151,8 +150,6 @@ export function scanVjp(inputs: readonly Tensor[], cotangent: Tensor, p: ScanPar
     reverse: !p.reverse,
     consts: step.consts.length + consts.length,
     carry: nf[1] + nf[0],
-    carryTypes: [...typesOf(gCarry), ...typesOf(fConsts)],
-    yTypes: onlyFloat(xTypes),
   };
   const out = unpack(bind(scanP, [...step.consts, ...consts, ...gCarry, ...fConsts.map(zerosLike), ...cs, ...xs, ...gYs], back), scanOutputTypes(back));
   const grads = [...out.slice(nf[1], nf[1] + nf[0]), ...out.slice(0, nf[1]), ...out.slice(nf[1] + nf[0])];
@@ -205,8 +202,6 @@ export function scan<C, Y = unknown>(f: (carry: C, x: never) => readonly [C, Y],
     reverse,
     consts: body.consts.length,
     carry: carryTypes.length,
-    carryTypes,
-    yTypes: typesOf(outputs.slice(carryTypes.length)),
   };
   const out = checkpoint
     ? segmented(params, body.consts, carryTree.leaves, xTree.leaves, device)
@@ -232,13 +227,12 @@ function segmented(params: ScanParams, consts: readonly Tensor[], init: readonly
   };
   const inner: ScanParams = { ...params, length: k };
   const segTypes = xs.map((x) => ({ shape: [k, ...x.shape.slice(1)], dtype: x.dtype }));
-  const outer = close((...l) => unpack(bind(scanP, l, inner), scanOutputTypes(inner)), [...typesOf(consts), ...params.carryTypes, ...segTypes], device);
+  const outer = close((...l) => unpack(bind(scanP, l, inner), scanOutputTypes(inner)), [...typesOf(consts), ...carryTypesOf(params), ...segTypes], device);
   const segmentsOf: ScanParams = {
     ...params,
     body: outer.program,
     length: m,
     consts: outer.consts.length + consts.length,
-    yTypes: params.yTypes.map((t) => ({ shape: [k, ...t.shape], dtype: t.dtype })),
   };
   const segments = (carry: readonly Tensor[]): Tensor[] => {
     const segs = xs.map((x) => reshape(part(x, rem, n), [m, k, ...x.shape.slice(1)]));

@@ -27,12 +27,14 @@ import { close, readScalar, expectSameTypes, pack, packDType, packedType, pullba
 export interface SwitchParams {
   /** The function the user called, for errors. */
   readonly op: "cond" | "switchCase";
-  /** Branch i's program: inputs [its constants, operands], outputs `outTypes`. */
+  /** Branch i's program: inputs [its constants, operands]; every branch has the same output types. */
   readonly branches: readonly Program[];
   /** How many constants each branch takes (they follow the index, branch by branch). */
   readonly consts: readonly number[];
-  readonly outTypes: readonly AbstractValue[];
 }
+
+/** What every branch returns: branch 0's outputs' types. */
+const outTypesOf = (p: SwitchParams): AbstractValue[] => typesOf(p.branches[0].outputs);
 
 /** The index, each branch's constants, and the operands. */
 function groups<T>(inputs: readonly T[], p: SwitchParams): { index: T; consts: T[][]; operands: T[] } {
@@ -50,22 +52,22 @@ function switchOf(
   operands: readonly Tensor[],
   outTypes: readonly AbstractValue[],
 ): Tensor[] {
-  const params: SwitchParams = { op, branches: derived.map((d) => d.program), consts: derived.map((d, i) => d.consts.length + consts[i].length), outTypes };
+  const params: SwitchParams = { op, branches: derived.map((d) => d.program), consts: derived.map((d, i) => d.consts.length + consts[i].length) };
   return unpack(bind(switchP, [index, ...derived.flatMap((d, i) => [...d.consts, ...consts[i]]), ...operands], params), outTypes);
 }
 
 export const switchP: Primitive<SwitchParams> = definePrimitive<SwitchParams>("switch", {
-  abstract: (_, p) => packedType(p.outTypes),
+  abstract: (_, p) => packedType(outTypesOf(p)),
   impl: (inputs, p) => {
     const { index, consts, operands } = groups(
       inputs.map((x) => x.detach()),
       p,
     );
     const i = Math.min(Math.max(readScalar(p.op, index), 0), p.branches.length - 1);
-    return pack(run(p.branches[i], [...consts[i], ...operands]), packDType(p.outTypes), inputs[0].device);
+    return pack(run(p.branches[i], [...consts[i], ...operands]), packDType(outTypesOf(p)), inputs[0].device);
   },
   jvp: ({ inputs, tangents, params: p }) => {
-    const dtype = packDType(p.outTypes);
+    const dtype = packDType(outTypesOf(p));
     if (!isFloat(dtype)) return null;
     const device = inputs[0].device;
     const { index, consts, operands } = groups(inputs, p);
@@ -94,11 +96,11 @@ export const switchP: Primitive<SwitchParams> = definePrimitive<SwitchParams>("s
       derived,
       consts.map((c, b) => [...c, ...dconsts[b]]),
       [...operands, ...doperands],
-      [...p.outTypes, ...onlyFloat(p.outTypes)],
+      [...outTypesOf(p), ...onlyFloat(outTypesOf(p))],
     );
-    let k = p.outTypes.length;
+    let k = outTypesOf(p).length;
     return pack(
-      p.outTypes.map((t, i) => (isFloat(t.dtype) ? out[k++] : zerosLike(out[i]))),
+      outTypesOf(p).map((t, i) => (isFloat(t.dtype) ? out[k++] : zerosLike(out[i]))),
       dtype,
       device,
     );
@@ -106,7 +108,7 @@ export const switchP: Primitive<SwitchParams> = definePrimitive<SwitchParams>("s
   vjp: ({ inputs, cotangent, params: p }) => {
     const device = inputs[0].device;
     const { index, consts, operands } = groups(inputs, p);
-    const g = onlyFloat(unpack(cotangent, p.outTypes));
+    const g = onlyFloat(unpack(cotangent, outTypesOf(p)));
     const fconsts = consts.map(onlyFloat);
     const fops = onlyFloat(operands);
     const derived = p.branches.map((branch, b) =>
@@ -214,9 +216,9 @@ registerBatchRule<SwitchParams>("switch", ({ inputs, batched, size, params: p })
   const { index, consts, operands } = groups(inputs, p);
   const flags = groups(batched, p);
   const onAll = (i: number) => onBatch(p.branches[i], [...flags.consts[i], ...flags.operands], size);
-  const dtype = packDType(p.outTypes);
+  const dtype = packDType(outTypesOf(p));
   if (!flags.index) {
-    const physical = p.outTypes.map((t) => ({ shape: [size, ...t.shape], dtype: t.dtype }));
+    const physical = outTypesOf(p).map((t) => ({ shape: [size, ...t.shape], dtype: t.dtype }));
     const derived = p.branches.map((_, i) => close((...l) => onAll(i)(...l), [...typesOf(consts[i]), ...typesOf(operands)], index.device));
     return packBatched(switchOf(p.op, index, derived, consts, operands, physical), dtype, size);
   }

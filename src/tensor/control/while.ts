@@ -40,10 +40,12 @@ export interface WhileParams {
   readonly body: Program;
   readonly condConsts: number;
   readonly bodyConsts: number;
-  readonly carryTypes: readonly AbstractValue[];
   /** The trip count of the run that made this output (set by the forward run; absent under trace). */
   trips?: number;
 }
+
+/** The carry's types: the body's outputs. */
+const carryTypesOf = (p: WhileParams): AbstractValue[] => typesOf(p.body.outputs);
 
 function groups<T>(inputs: readonly T[], p: WhileParams): [T[], T[], T[]] {
   const b = p.condConsts + p.bodyConsts;
@@ -57,13 +59,12 @@ function whileOf(cond: Closed, condConsts: readonly Tensor[], body: Closed, body
     body: body.program,
     condConsts: cond.consts.length + condConsts.length,
     bodyConsts: body.consts.length + bodyConsts.length,
-    carryTypes: typesOf(init),
   };
-  return unpack(bind(whileP, [...cond.consts, ...condConsts, ...body.consts, ...bodyConsts, ...init], params), params.carryTypes);
+  return unpack(bind(whileP, [...cond.consts, ...condConsts, ...body.consts, ...bodyConsts, ...init], params), typesOf(init));
 }
 
 export const whileP: Primitive<WhileParams> = definePrimitive<WhileParams>("while", {
-  abstract: (_, p) => packedType(p.carryTypes),
+  abstract: (_, p) => packedType(carryTypesOf(p)),
   impl: (inputs, p) => {
     const [condConsts, bodyConsts, init] = groups(
       inputs.map((x) => x.detach()),
@@ -76,10 +77,10 @@ export const whileP: Primitive<WhileParams> = definePrimitive<WhileParams>("whil
       trips++;
     }
     p.trips = trips;
-    return pack(carry, packDType(p.carryTypes), inputs[0]?.device ?? host);
+    return pack(carry, packDType(carryTypesOf(p)), inputs[0]?.device ?? host);
   },
   jvp: ({ inputs, tangents, params: p }) => {
-    const dtype = packDType(p.carryTypes);
+    const dtype = packDType(carryTypesOf(p));
     if (!isFloat(dtype)) return null;
     const device = inputs[0].device;
     const [condConsts, bodyConsts, init] = groups(inputs, p);
@@ -88,7 +89,7 @@ export const whileP: Primitive<WhileParams> = definePrimitive<WhileParams>("whil
       p,
     ).map((g) => g.filter((t): t is Tensor => t !== null));
     const [dbody, dinit] = [dx[1], dx[2]];
-    const cond = close((...l) => run(p.cond, l.slice(0, condConsts.length + init.length)), [...typesOf(condConsts), ...p.carryTypes, ...typesOf(dinit)], device);
+    const cond = close((...l) => run(p.cond, l.slice(0, condConsts.length + init.length)), [...typesOf(condConsts), ...carryTypesOf(p), ...typesOf(dinit)], device);
     const body = close(
       (...l) => {
         const nb = bodyConsts.length;
@@ -99,20 +100,20 @@ export const whileP: Primitive<WhileParams> = definePrimitive<WhileParams>("whil
         );
         return [...outputs, ...dc];
       },
-      [...typesOf(bodyConsts), ...typesOf(dbody), ...p.carryTypes, ...typesOf(dinit)],
+      [...typesOf(bodyConsts), ...typesOf(dbody), ...carryTypesOf(p), ...typesOf(dinit)],
       device,
     );
     const out = whileOf(cond, condConsts, body, [...bodyConsts, ...dbody], [...init, ...dinit]);
     let k = init.length;
     return pack(
-      p.carryTypes.map((t, i) => (isFloat(t.dtype) ? out[k++] : zerosLike(out[i]))),
+      carryTypesOf(p).map((t, i) => (isFloat(t.dtype) ? out[k++] : zerosLike(out[i]))),
       dtype,
       device,
     );
   },
   vjp: ({ inputs, cotangent, params: p }) => {
     const [condConsts, bodyConsts, init] = groups(inputs, p);
-    const g = unpack(cotangent, p.carryTypes);
+    const g = unpack(cotangent, carryTypesOf(p));
     const grads = p.trips === undefined ? countedDown(p, condConsts, bodyConsts, init, g) : asScan(p, p.trips, bodyConsts, init, g);
     let k = 0;
     return inputs.map((x, i) => (i >= p.condConsts && isFloat(x.dtype) ? grads[k++] : null));
@@ -121,9 +122,9 @@ export const whileP: Primitive<WhileParams> = definePrimitive<WhileParams>("whil
 
 /** The cotangents of the body's float constants and the float init: a scan of the body, n steps. */
 function asScan(p: WhileParams, n: number, bodyConsts: readonly Tensor[], init: readonly Tensor[], g: readonly Tensor[]): (Tensor | null)[] {
-  const params: ScanParams = { body: p.body, length: n, reverse: false, consts: p.bodyConsts, carry: init.length, carryTypes: p.carryTypes, yTypes: [] };
+  const params: ScanParams = { body: p.body, length: n, reverse: false, consts: p.bodyConsts, carry: init.length };
   const inputs = [...bodyConsts, ...init];
-  return scanVjp(inputs, pack(g, packDType(p.carryTypes), inputs[0].device), params).filter((_, i) => isFloat(inputs[i].dtype));
+  return scanVjp(inputs, pack(g, packDType(carryTypesOf(p)), inputs[0].device), params).filter((_, i) => isFloat(inputs[i].dtype));
 }
 
 /**
@@ -136,13 +137,13 @@ function countedDown(p: WhileParams, condConsts: readonly Tensor[], bodyConsts: 
   const nb = bodyConsts.length;
   const one = constant(1, "int32", device);
   // n: the loop again, with a counter.
-  const countCond = close((...l) => run(p.cond, l.slice(0, -1)), [...typesOf(condConsts), ...p.carryTypes, counter], device);
-  const countBody = close((...l) => [...run(p.body, l.slice(0, -1)), add(l[l.length - 1], one)], [...typesOf(bodyConsts), ...p.carryTypes, counter], device);
+  const countCond = close((...l) => run(p.cond, l.slice(0, -1)), [...typesOf(condConsts), ...carryTypesOf(p), counter], device);
+  const countBody = close((...l) => [...run(p.body, l.slice(0, -1)), add(l[l.length - 1], one)], [...typesOf(bodyConsts), ...carryTypesOf(p), counter], device);
   const n = whileOf(countCond, condConsts, countBody, bodyConsts, [...init, constant(0, "int32", device)])[init.length];
   // The carry before step k (k steps of the body from init).
   const stepsFrom = (consts: readonly Tensor[], start: readonly Tensor[], k: Tensor): Tensor[] => {
-    const c = close((...l) => [lt(l[l.length - 1], l[0])], [counter, ...p.carryTypes, counter], device);
-    const b = close((...l) => [...run(p.body, l.slice(0, -1)), add(l[l.length - 1], one)], [...typesOf(consts), ...p.carryTypes, counter], device);
+    const c = close((...l) => [lt(l[l.length - 1], l[0])], [counter, ...carryTypesOf(p), counter], device);
+    const b = close((...l) => [...run(p.body, l.slice(0, -1)), add(l[l.length - 1], one)], [...typesOf(consts), ...carryTypesOf(p), counter], device);
     return whileOf(c, [k], b, consts, [...start, constant(0, "int32", device)]).slice(0, -1);
   };
   const fConsts = onlyFloat(bodyConsts);
@@ -158,7 +159,7 @@ function countedDown(p: WhileParams, condConsts: readonly Tensor[], bodyConsts: 
       const grads = pullback(p.body, [...consts, ...carry], gc);
       return [...grads.slice(fConsts.length), ...acc.map((a, i) => add(a, grads[i])), before];
     },
-    [...typesOf(bodyConsts), ...p.carryTypes, ...typesOf(gCarry), ...typesOf(fConsts), counter],
+    [...typesOf(bodyConsts), ...carryTypesOf(p), ...typesOf(gCarry), ...typesOf(fConsts), counter],
     device,
   );
   // The backward loop's predicate sees only its carry; the body also takes the constants and init.
@@ -255,5 +256,5 @@ registerBatchRule<WhileParams>("while", ({ inputs, batched, size, params: p }) =
     [...typesOf(condConsts), ...typesOf(bodyConsts), ...carryTypes],
     device,
   );
-  return packBatched(whileOf(cond, condConsts, body, [...condConsts, ...bodyConsts], carry), packDType(p.carryTypes), size);
+  return packBatched(whileOf(cond, condConsts, body, [...condConsts, ...bodyConsts], carry), packDType(carryTypesOf(p)), size);
 });

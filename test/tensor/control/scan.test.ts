@@ -134,6 +134,28 @@ describe("scan", () => {
     expect(k.item()).toBe(81);
   });
 
+  it("prints its body inside its equation, the body's variables named on their own", () => {
+    const f = (h: Tensor, xs: Tensor) => scan((c: Tensor, x: Tensor) => [ops.add(c, x), ops.mul(c, x)] as const, h, xs);
+    expect(
+      ops
+        .trace(f)({ shape: [2] }, { shape: [3, 2] })
+        .toString(),
+    ).toBe(
+      [
+        "{ lambda ; a:f32[2] b:f32[3,2] . let",
+        "    c:f32[8] = scan[body={ lambda ; a:f32[2] b:f32[2] . let",
+        "        c:f32[2] = add a b",
+        "        d:f32[2] = mul a b",
+        "      in (c d) }, length=3, reverse=false, consts=0, carry=1] a b",
+        "    d:f32[2] = slice[specs=((0,2))] c",
+        "    e:f32[2] = reshape[shape=(2)] d",
+        "    f:f32[6] = slice[specs=((2,8))] c",
+        "    g:f32[3,2] = reshape[shape=(3,2)] f",
+        "  in (e g) }",
+      ].join("\n"),
+    );
+  });
+
   it("appears in the IR once, with its body printed, however long the loop", () => {
     const f = (h0: Tensor, xs: Tensor) => scan(step, h0, xs)[0];
     const text = jit(f)
