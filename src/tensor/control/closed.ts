@@ -112,7 +112,8 @@ export function unpack(packed: Tensor, types: readonly AbstractValue[]): Tensor[
   let at = 0;
   return types.map((t) => {
     const n = sizeOf(t);
-    const part = reshape(slice(packed, [[at, at + n]]), t.shape);
+    // A single output is the whole packed tensor: no slice to take.
+    const part = reshape(n === packed.size ? packed : slice(packed, [[at, at + n]]), t.shape);
     at += n;
     return part.dtype === t.dtype ? part : cast(part, t.dtype);
   });
