@@ -19,7 +19,10 @@ import { bind, definePrimitive, type AbstractValue, type Primitive } from "../pr
 import { add } from "../primitives/arithmetic.js";
 import { concat, stack } from "../primitives/join.js";
 import { zerosLike } from "../primitives/lift.js";
-import { reshape, slice } from "../primitives/shape.js";
+import { permute, reshape, slice } from "../primitives/shape.js";
+import { expand } from "../primitives/reduce.js";
+import { registerBatchRule } from "../interpreters/batch.js";
+import { onBatch, packBatched } from "./batched.js";
 import type { Tensor } from "../tensor.js";
 import { close, expectSameTypes, floatIndices, pack, packDType, packedType, pullback, pushforward, run, unpack, onlyFloat, typesOf } from "./closed.js";
 
@@ -264,3 +267,24 @@ function scanLength(xs: readonly Tensor[], length: number | undefined): number {
   });
   return n;
 }
+
+/**
+ * vmap: one scan of the body run on the batch, the carry batched (an unbatched init broadcast) and
+ * each batched x scanned along its time axis (moved in front of the batch, and back for the ys).
+ */
+registerBatchRule<ScanParams>("scan", ({ inputs, batched, size, params: p }) => {
+  const device = inputs[0].device;
+  const [consts, init, xs] = groups(inputs, p);
+  const [constFlags, , xFlags] = groups(batched, p);
+  const carry = init.map((x, i) => (batched[p.consts + i] ? x : expand(reshape(x, [1, ...x.shape]), [size, ...x.shape])));
+  const timeFirst = xs.map((x, i) => (xFlags[i] ? permute(x, [1, 0, ...x.shape.slice(2).map((_, k) => k + 2)]) : x));
+  const body = close(
+    (...l) => onBatch(p.body, [...constFlags, ...carry.map(() => true), ...xFlags], size)(...l),
+    [...typesOf(consts), ...typesOf(carry), ...stepTypes(timeFirst)],
+    device,
+  );
+  const params: ScanParams = { ...p, body: body.program, consts: body.consts.length + consts.length };
+  const out = unpack(bind(scanP, [...body.consts, ...consts, ...carry, ...timeFirst], params), scanOutputTypes(params));
+  const ys = out.slice(p.carry).map((y) => permute(y, [1, 0, ...y.shape.slice(2).map((_, k) => k + 2)]));
+  return packBatched([...out.slice(0, p.carry), ...ys], packDType(scanOutputTypes(p)), size);
+});

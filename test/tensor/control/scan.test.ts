@@ -181,6 +181,23 @@ describe("scan", () => {
     expect(values(jit(used)(h, xs))).toEqual(values(used(h, xs)));
   });
 
+  it("under vmap, one scan runs the whole batch (not one per example) and equals the loop over examples", () => {
+    const [h0s, xss] = [r([4, 3]), r([4, 5, 3])];
+    const batched = ops.vmap(rnn)(h0s, xss);
+    const looped = ops.stack([0, 1, 2, 3].map((b) => rnnUnrolled(ops.slice(h0s, [b]), ops.slice(xss, [b]))));
+    values(batched).forEach((v, i) => expect(v).toBeCloseTo(values(looped)[i], 12));
+    // xs batched on their last axis, init shared by every example
+    const shared = ops.vmap(rnn, { inAxes: [null, 2] })(ops.slice(h0s, [0]), ops.permute(xss, [1, 2, 0]));
+    const sharedLoop = ops.stack([0, 1, 2, 3].map((b) => rnnUnrolled(ops.slice(h0s, [0]), ops.slice(xss, [b]))));
+    values(shared).forEach((v, i) => expect(v).toBeCloseTo(values(sharedLoop)[i], 12));
+    expect(
+      jit(ops.vmap(rnn))
+        .lower(h0s, xss)
+        .toString()
+        .match(/= scan\[/g),
+    ).toHaveLength(1);
+  });
+
   it("grad of grad (hessian) through scan equals the unrolled loop's", () => {
     const f = (x: Tensor) => ops.sum(scan((c: Tensor, y: Tensor) => [ops.mul(ops.sin(c), y), null] as const, x, ops.tensor([1.5, -0.5, 2], { dtype: "float64" }))[0]);
     const u = (x: Tensor) => ops.sum(ops.mul(ops.sin(ops.mul(ops.sin(ops.mul(ops.sin(x), 1.5)), -0.5)), 2));
