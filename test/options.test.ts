@@ -233,6 +233,22 @@ const ROWS: Row[] = [
     base: { lr: 0.1 },
     keys: { lr: 0.2, alpha: 0.9, eps: 1e-7, momentum: 0.5, weightDecay: 0.1, centered: true },
   },
+  // optim, functional (optax style)
+  { fn: optim.sgd, op: "sgd", call: (o) => optim.sgd(o as never), base: { lr: 0.1 }, keys: { lr: 0.2, momentum: 0.9, nesterov: true, weightDecay: 0.1 } },
+  ...(["adam", "adamw"] as const).map((name) => ({
+    fn: optim[name],
+    op: name,
+    call: (o: unknown) => optim[name](o as never),
+    base: { lr: 0.1 },
+    keys: { lr: 0.2, betas: [0.8, 0.99], eps: 1e-7, weightDecay: 0.1, amsgrad: true },
+  })),
+  {
+    fn: optim.rmsprop,
+    op: "rmsprop",
+    call: (o) => optim.rmsprop(o as never),
+    base: { lr: 0.1 },
+    keys: { lr: 0.2, alpha: 0.9, eps: 1e-7, momentum: 0.5, weightDecay: 0.1, centered: true },
+  },
   { fn: optim.stepDecay, op: "stepDecay", call: (o) => optim.stepDecay(0.1, o as never)(3), base: { stepSize: 2 }, keys: { stepSize: 3, gamma: 0.5 } },
   { fn: optim.cosineDecay, op: "cosineDecay", call: (o) => optim.cosineDecay(0.1, o as never)(3), base: { totalSteps: 10 }, keys: { totalSteps: 5, minLr: 0.01 } },
   { fn: optim.linearWarmup, op: "linearWarmup", call: (o) => optim.linearWarmup(0.1, o as never)(3), base: { warmupSteps: 2 }, keys: { warmupSteps: 5 } },
