@@ -234,7 +234,7 @@ const ROWS: Row[] = [
     keys: { lr: 0.2, alpha: 0.9, eps: 1e-7, momentum: 0.5, weightDecay: 0.1, centered: true },
   },
   // optim, functional (optax style)
-  { fn: optim.sgd, op: "sgd", call: (o) => optim.sgd(o as never), base: { lr: 0.1 }, keys: { lr: 0.2, momentum: 0.9, nesterov: true, weightDecay: 0.1 } },
+  { fn: optim.sgd, op: "sgd", call: (o) => optim.sgd(o as never), base: { lr: 0.1 }, keys: { lr: 0.2, momentum: 0.9, nesterov: false, weightDecay: 0.1 } },
   ...(["adam", "adamw"] as const).map((name) => ({
     fn: optim[name],
     op: name,
