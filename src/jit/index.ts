@@ -1,2 +1,3 @@
 /** adjoint/jit: trace once per input signature, optimise, and run the compiled program. */
 export { jit, type JitOptions, type Jitted } from "./jit.js";
+export { allocationCounter } from "../backends/dtype.js";

@@ -29,10 +29,8 @@ import { mul } from "../../src/tensor/primitives/arithmetic.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
 import { thrown } from "../support/errorCode.js";
 
-interface Tree {
-  w: Tensor;
-  b: Tensor[];
-}
+// A type alias, not an interface: the classes' Params takes a tree with an index signature.
+type Tree = { w: Tensor; b: Tensor[] };
 
 function tree(seed: number): Tree {
   const r = rng(seed);
