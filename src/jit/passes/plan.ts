@@ -15,6 +15,7 @@ import { Program, type Equation, type Storage, type Variable } from "../../tenso
 import { definePrimitive, type Primitive } from "../../tensor/primitive.js";
 import { primitives } from "../../tensor/primitives/registry.js";
 import { fromStorage } from "../../tensor/tensor.js";
+import { isEffect } from "../debug.js";
 import { fusedRun, type FusedRun } from "./fuse.js";
 
 const REGISTRY = new Set<Primitive<unknown>>(Object.values(primitives) as Primitive<unknown>[]);
@@ -48,11 +49,12 @@ function planned(eq: Equation, run: FusedRun, buffer: Buffer): Equation {
 }
 
 /**
- * Whether every equation of `p` is the engine's own (a registry primitive or a fused loop): no user
+ * Whether every equation of `p` is the engine's own (a registry primitive, `debug.print`, which only
+ * reads, or a fused loop): no user
  * code runs inside, so nothing can call the program again or keep a buffer it was handed.
  */
 export function runsOnlyEngineCode(p: Program): boolean {
-  return p.equations.every((eq) => REGISTRY.has(eq.primitive) || fusedRun(eq) !== undefined);
+  return p.equations.every((eq) => REGISTRY.has(eq.primitive) || isEffect(eq.primitive) || fusedRun(eq) !== undefined);
 }
 
 export function planMemory(p: Program): Program {
