@@ -19,6 +19,7 @@ export {
   globalNorm,
   rmsprop,
   sgd,
+  tabulated,
   type AdamFunctionalOptions,
   type AdamState,
   type GradientTransformation,

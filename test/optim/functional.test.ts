@@ -19,6 +19,8 @@ import {
   clipGrads,
   rmsprop,
   sgd,
+  tabulated,
+  warmupCosine,
   type GradientTransformation,
   type Optimizer,
 } from "../../src/optim/index.js";
@@ -106,6 +108,17 @@ describe("functional optimisers equal the classes step for step", () => {
     const decay = (step: number) => 0.1 * 0.5 ** step;
     const [a, b] = both((ps) => new SGD(ps, { lr: decay }), sgd({ lr: (count) => mul(0.1, cast(count, "float64").mul(-Math.LN2).exp()) }), 4);
     for (let s = 0; s < a.length; s++) b[s].forEach((x, i) => expect(Math.abs(x - a[s][i])).toBeLessThanOrEqual(1e-6));
+  });
+});
+
+describe("tabulated", () => {
+  it("a number schedule drives a functional optimiser as it drives the class, clamped past its end", () => {
+    const schedule = warmupCosine(0.1, { warmupSteps: 2, totalSteps: 4 });
+    const [a, b] = both((ps) => new SGD(ps, { lr: schedule }), sgd({ lr: tabulated(schedule, 4) }), 4);
+    expect(b).toEqual(a);
+    const lr = tabulated(schedule, 4) as (count: Tensor) => Tensor;
+    expect(lr(tensor(9, { dtype: "int32" })).item()).toBe(schedule(3));
+    expect(thrown(() => tabulated(schedule, 0))).toMatchObject({ code: "InvalidArgument", details: { op: "tabulated" } });
   });
 });
 

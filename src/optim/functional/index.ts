@@ -4,3 +4,4 @@ export { sgd, type SgdOptions, type SgdState } from "./sgd.js";
 export { adam, adamw, type AdamFunctionalOptions, type AdamState } from "./adam.js";
 export { rmsprop, type RmspropOptions, type RmspropState } from "./rmsprop.js";
 export { clipByGlobalNorm, globalNorm } from "./clip.js";
+export { tabulated } from "./tabulated.js";
