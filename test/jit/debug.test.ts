@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { debug, jit } from "../../src/jit/index.js";
-import { add, mul, sin, sum, tensor, valueAndGrad, type Tensor } from "../../src/tensor/index.js";
+import { add, grad, mul, sin, sum, tensor, valueAndGrad, vmap, type Tensor } from "../../src/tensor/index.js";
 import { thrown } from "../support/errorCode.js";
 
 let log = vi.spyOn(console, "log").mockImplementation(() => {});
@@ -57,6 +57,25 @@ describe("debug.print", () => {
     expect(printed()).toEqual([`loss ${String(tensor(5))}`]);
     expect(value.item()).toBe(5);
     expect(Array.from(grad.data())).toEqual([2, 4]);
+  });
+
+  it("under vmap prints each example; under grad prints the primal and adds nothing to the gradient", () => {
+    vmap((x: Tensor) => {
+      debug.print("row {}", x);
+      return x;
+    })(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
+    expect(printed()).toEqual([`row ${String(tensor([1, 2]))}`, `row ${String(tensor([3, 4]))}`]);
+    const g = grad((x: Tensor) => {
+      debug.print("x {}", mul(x, 1));
+      return sum(mul(x, x));
+    })(tensor([1, 2])) as Tensor;
+    expect(Array.from(g.data())).toEqual([2, 4]);
+    expect(printed()).toHaveLength(3);
   });
 
   it("refuses a placeholder count that does not match, and non-tensors", () => {
