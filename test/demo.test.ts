@@ -33,6 +33,9 @@ describe("the training demo (npm start)", () => {
     expect(stdout).toMatch(/epoch 1\/1 .* 640\/640 {2}loss \d\.\d{4} {2}acc \d+\.\d\d%/);
     expect(stdout).toMatch(/test: loss \d\.\d{4} {2}accuracy \d+\.\d\d%/);
     expect(stdout).toMatch(/✓ test accuracy/);
+    // The jitted functional step is the default, and the demo says how fast it ran.
+    expect(stdout).toMatch(/jitted steps/);
+    expect(stdout).toMatch(/jit: \d+\.\d training steps\/s/);
 
     // The PNG: signature, IHDR, every chunk's CRC, and pixel rows of the stated size.
     const png = readFileSync(join(out, "training.png"));

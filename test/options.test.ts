@@ -80,7 +80,7 @@ const ROWS: Row[] = [
   { fn: adjoint.grad, op: "grad", call: (o) => adjoint.grad(square, o as never)(x()), keys: gradKeys },
   { fn: adjoint.valueAndGrad, op: "valueAndGrad", call: (o) => adjoint.valueAndGrad(square, o as never)(x()), keys: gradKeys },
   // jit
-  { fn: adjoint.jit, op: "jit", call: (o) => adjoint.jit((t: Tensor, k: number) => t.mul(k), o as never)(tensor([1, 2]), 2), keys: { static: [1], fuse: false } },
+  { fn: adjoint.jit, op: "jit", call: (o) => adjoint.jit((t: Tensor, k: number) => t.mul(k), o as never)(tensor([1, 2]), 2), keys: { static: [1], fuse: false, donate: [0] } },
   { fn: adjoint.jacfwd, op: "jacfwd", call: (o) => adjoint.jacfwd((t: Tensor) => t.mul(t), o as never)(x()), keys: gradKeys },
   { fn: adjoint.jacrev, op: "jacrev", call: (o) => adjoint.jacrev((t: Tensor) => t.mul(t), o as never)(x()), keys: gradKeys },
   { fn: adjoint.tensorHessian, op: "hessian", call: (o) => adjoint.tensorHessian(square, o as never)(x()), keys: gradKeys },
@@ -236,6 +236,22 @@ const ROWS: Row[] = [
     fn: optim.RMSprop,
     op: "RMSprop",
     call: (o) => new optim.RMSprop([x()], o as never),
+    base: { lr: 0.1 },
+    keys: { lr: 0.2, alpha: 0.9, eps: 1e-7, momentum: 0.5, weightDecay: 0.1, centered: true },
+  },
+  // optim, functional (optax style)
+  { fn: optim.sgd, op: "sgd", call: (o) => optim.sgd(o as never), base: { lr: 0.1 }, keys: { lr: 0.2, momentum: 0.9, nesterov: false, weightDecay: 0.1 } },
+  ...(["adam", "adamw"] as const).map((name) => ({
+    fn: optim[name],
+    op: name,
+    call: (o: unknown) => optim[name](o as never),
+    base: { lr: 0.1 },
+    keys: { lr: 0.2, betas: [0.8, 0.99], eps: 1e-7, weightDecay: 0.1, amsgrad: true },
+  })),
+  {
+    fn: optim.rmsprop,
+    op: "rmsprop",
+    call: (o) => optim.rmsprop(o as never),
     base: { lr: 0.1 },
     keys: { lr: 0.2, alpha: 0.9, eps: 1e-7, momentum: 0.5, weightDecay: 0.1, centered: true },
   },

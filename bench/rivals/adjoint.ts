@@ -25,6 +25,7 @@ import {
   type Tensor,
 } from "../../src/tensor/index.js";
 import { jit } from "../../src/jit/index.js";
+import { adam, applyUpdates, type AdamState } from "../../src/optim/index.js";
 import { CNN_PARAMS, MLP_PARAMS, cnnGeometry, type CnnData, type CnnParam, type GradResult, type MlpData, type MlpParam, type Prepared, type Rival } from "./rival.js";
 
 type Tree<K extends string> = Readonly<Record<K, Tensor>>;
@@ -125,7 +126,42 @@ function torchStyleMlp(on: <R>(fn: () => R) => R, data: MlpData): Prepared {
   };
 }
 
-export function adjoint(backend: BackendName, style: "valueAndGrad" | "backward" | "jit", threads = 1): () => Promise<Rival | string> {
+/**
+ * The whole training step under jit: value, gradients and the functional Adam update, the parameters
+ * and optimiser state donated and replaced by the returned ones each step. The timed step returns
+ * [loss, params, state]; the checked result is the same step also returning the gradients.
+ */
+function jittedStep(on: <R>(fn: () => R) => R, data: MlpData, loss: (p: Tree<MlpParam>) => Tensor): Prepared {
+  const opt = adam({ lr: 1e-4 });
+  const step = (p: Tree<MlpParam>, state: AdamState) => {
+    const [value, grads] = valueAndGrad(loss)(p) as [Tensor, Tree<MlpParam>];
+    const { updates, state: next } = opt.update(grads, state, p);
+    return { value, grads, params: applyUpdates(p, updates), state: next };
+  };
+  const timed = jit((p: Tree<MlpParam>, state: AdamState) => {
+    const { value, params, state: next } = step(p, state);
+    return [value, params, next] as const;
+  }, { donate: [0, 1] });
+  const checked = jit(step);
+  let params = mlpParams(data);
+  let state = opt.init(params);
+  return {
+    step: () =>
+      on(() => {
+        const [value, next, nextState] = timed(params, state);
+        [params, state] = [next, nextState];
+        return value.item() + params.w1.at(0, 0);
+      }),
+    result: () =>
+      on(() => {
+        const start = mlpParams(data);
+        const { value, grads } = checked(start, opt.init(start));
+        return { value: value.item(), grads: arraysOf(MLP_PARAMS, grads) };
+      }),
+  };
+}
+
+export function adjoint(backend: BackendName, style: "valueAndGrad" | "backward" | "jit" | "jitStep", threads = 1): () => Promise<Rival | string> {
   return async () => {
     if (!availableBackends().includes(backend)) return `this engine has no ${backend} backend`;
     // Backend and thread count are global settings: every call selects its own, so rows interleave.
@@ -148,6 +184,18 @@ export function adjoint(backend: BackendName, style: "valueAndGrad" | "backward"
         setup: `the same backend, PyTorch call style (requireGrad, loss.backward(), .grad); ${threadNote}; MLP only`,
         variant: true,
         mlp: (data) => torchStyleMlp(on, data),
+      };
+    }
+    if (style === "jitStep") {
+      return {
+        threads,
+        setup: `the same backend, the whole training step under jit: valueAndGrad + functional Adam update, params and state donated (zero bytes allocated per step but the loss); ${threadNote}; MLP only`,
+        variant: true,
+        mlp: (data) => {
+          const x = tensor(data.x, { shape: [data.sizes.batch, data.sizes.inputs] });
+          const labels = tensor(data.labels, { shape: [data.sizes.batch, data.sizes.classes] });
+          return jittedStep(on, data, (p) => mlpLoss(x, labels, p));
+        },
       };
     }
     if (style === "jit") {

@@ -15,6 +15,7 @@ export const RIVALS: readonly RivalEntry[] = [
   { name: ADJOINT, load: adjoint("wasm", "valueAndGrad") },
   { name: "adjoint (wasm), .backward()", load: adjoint("wasm", "backward") },
   { name: "adjoint (wasm), jit", load: adjoint("wasm", "jit") },
+  { name: "adjoint (wasm), jit whole step", load: adjoint("wasm", "jitStep") },
   { name: "adjoint (wasm), 2 threads", load: adjoint("wasm", "valueAndGrad", 2) },
   { name: "adjoint (cpu)", load: adjoint("cpu", "valueAndGrad") },
   { name: "tfjs-wasm", load: tfjs("wasm") },

@@ -33,15 +33,54 @@ export function nameAllocation(error: unknown, op: string): unknown {
   return new AdError(error.code, error.message.slice(UNNAMED_ALLOCATION.length + 2), { ...error.details, op });
 }
 
+/** What `allocate` has made so far: the allocation counter (recycled storage is not counted again). */
+const counter = { allocations: 0, bytes: 0 };
+
+/** The allocation counter: how many (non-empty) storages `allocate` has made since the engine loaded, and their bytes. */
+export function allocationCounter(): { readonly allocations: number; readonly bytes: number } {
+  return { ...counter };
+}
+
 /**
- * A zeroed typed array of `n` elements for `dtype`: every tensor's storage is made here. When the
+ * Where a jitted program's run recycles storage (jit/recycle.ts): `take` gives a zeroed storage left
+ * by an earlier run, or undefined; `made` hears of each new one made meanwhile.
+ */
+export interface Arena {
+  take(dtype: DType, n: number): Storage | undefined;
+  made(storage: Storage): void;
+}
+
+let arena: Arena | undefined;
+
+/** Runs `fn` with `allocate` drawing on `a` (undefined: on fresh memory, as for a program's own buffers). */
+export function withArena<T>(a: Arena | undefined, fn: () => T): T {
+  const outer = arena;
+  arena = a;
+  try {
+    return fn();
+  } finally {
+    arena = outer;
+  }
+}
+
+/**
+ * A zeroed typed array of `n` elements for `dtype`: every tensor's storage is made here, and counted. When the
  * engine cannot provide the memory (a RangeError: over the address space, `ulimit -v`, or the typed
  * array maximum length) it is an `InvalidArgument` naming `op` and the bytes asked, not a RangeError.
  */
 export function allocate<D extends DType>(dtype: D, n: number, op: string = UNNAMED_ALLOCATION): StorageOf[D] {
+  if (arena !== undefined) {
+    const recycled = arena.take(dtype, n);
+    if (recycled !== undefined) return recycled as StorageOf[D];
+  }
   const C = CONSTRUCTORS[dtype];
   try {
-    return new C(n) as StorageOf[D];
+    const storage = new C(n) as StorageOf[D];
+    // An empty storage (a disposed tensor's) holds no memory: not an allocation.
+    if (n > 0) counter.allocations++;
+    counter.bytes += storage.byteLength;
+    arena?.made(storage);
+    return storage;
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     const bytes = n * C.BYTES_PER_ELEMENT;

@@ -6,7 +6,8 @@
  * this call, `jvp`, or another `trace`/`jit`) replays the optimised program primitive by primitive, so
  * the outer transform sees the same primitives as f's eager run and differentiates them as it would
  * (to any order; `customVjp` inside keeps its rule, because the trace records it as one equation).
- * A call no interpreter watches runs the fused program (fused elementwise kernels, see passes/fuse.ts).
+ * A call no interpreter watches runs the fused program (fused elementwise kernels, see passes/fuse.ts),
+ * recycling its storage from run to run (recycle.ts), the donated inputs' storage included.
  * `jit(grad(f))` is the other way round: the trace of grad(f) is the backward program itself.
  */
 import { describe, expectFunction, expectOptions, invalidArgument } from "../errors.js";
@@ -18,6 +19,8 @@ import { flatten } from "../tensor/autograd/pytree.js";
 import { activeTrace } from "../tensor/interpreters/trace.js";
 import { activeBatchLevels } from "../tensor/interpreters/batch.js";
 import { optimise, type Optimised as Compiled } from "./optimise.js";
+import { runsOnlyEngineCode } from "./passes/plan.js";
+import { Recycler } from "./recycle.js";
 import { signatureOf } from "./signature.js";
 
 export interface JitOptions {
@@ -28,6 +31,12 @@ export interface JitOptions {
   readonly static?: readonly number[];
   /** Fuse elementwise chains into generated kernels (default true; false evaluates equation by equation). */
   readonly fuse?: boolean;
+  /**
+   * Positions of arguments whose tensors' storage the call may reuse for its results (JAX's
+   * donate_argnums): after a call no transform watches, those tensors are disposed. Typically the
+   * parameters and optimiser state of a training step, replaced by the ones it returns.
+   */
+  readonly donate?: readonly number[];
 }
 
 export interface Jitted<F extends (...args: never[]) => unknown> {
@@ -40,11 +49,12 @@ export interface Jitted<F extends (...args: never[]) => unknown> {
 
 const MAX_STATIC = 64;
 
-function staticPositions(op: string, value: unknown): Set<number> {
+/** The argument positions option `name` lists. */
+function positions(op: string, name: string, value: unknown): Set<number> {
   if (value === undefined) return new Set();
   if (!Array.isArray(value) || value.length > MAX_STATIC || value.some((i) => typeof i !== "number" || !Number.isInteger(i) || i < 0 || i >= MAX_STATIC)) {
-    throw invalidArgument(op, `static must be a list of argument positions (integers in [0, ${MAX_STATIC - 1}]), got ${describe(value)}`, {
-      argument: "static",
+    throw invalidArgument(op, `${name} must be a list of argument positions (integers in [0, ${MAX_STATIC - 1}]), got ${describe(value)}`, {
+      argument: name,
       got: describe(value),
     });
   }
@@ -60,17 +70,26 @@ function watched(program: Program, leaves: readonly Tensor[]): boolean {
 export function jit<F extends (...args: never[]) => unknown>(f: F, options?: JitOptions): Jitted<F> {
   const op = "jit";
   const fn = expectFunction(op, "f", f) as (...args: unknown[]) => unknown;
-  const o = expectOptions<JitOptions>(op, options, ["static", "fuse"]);
-  const statics = staticPositions(op, o.static);
+  const o = expectOptions<JitOptions>(op, options, ["static", "fuse", "donate"]);
+  const statics = positions(op, "static", o.static);
+  const donated = positions(op, "donate", o.donate);
+  for (const i of donated) {
+    if (statics.has(i)) throw invalidArgument(op, `argument ${i} cannot be both static and donated`, { argument: "donate", index: i });
+  }
   if (o.fuse !== undefined && typeof o.fuse !== "boolean")
     throw invalidArgument(op, `fuse must be a boolean, got ${describe(o.fuse)}`, { argument: "fuse", got: describe(o.fuse) });
   const fuse = o.fuse ?? true;
-  const cache = new Map<string, Compiled>();
+  const cache = new Map<string, Compiled & { readonly recycler: Recycler | undefined }>();
   let traces = 0;
 
-  const compile = (args: readonly unknown[]): { compiled: Compiled; leaves: Tensor[] } => {
-    for (const i of statics) {
-      if (i >= args.length) throw invalidArgument(op, `static argument ${i} was not passed (${args.length} arguments)`, { argument: "static", index: i, arguments: args.length });
+  const compile = (args: readonly unknown[]) => {
+    for (const [name, list] of [
+      ["static", statics],
+      ["donate", donated],
+    ] as const) {
+      for (const i of list) {
+        if (i >= args.length) throw invalidArgument(op, `${name} argument ${i} was not passed (${args.length} arguments)`, { argument: name, index: i, arguments: args.length });
+      }
     }
     const traced = args.map((a, i) => (statics.has(i) ? undefined : a));
     // flatten first: it refuses cycles and over-deep trees with an AdError before a key is made.
@@ -88,7 +107,9 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
       traces++;
       // The generated kernels read host memory; a program on another device runs its own kernels.
       const onHost = tree.leaves.every((t) => t.device === host) && program.constants.every((c) => c.value.device === host);
-      compiled = optimise(program, fuse && onHost);
+      const optimised = optimise(program, fuse && onHost);
+      // Recycling reads host storage, and user code inside (customVjp) could keep a buffer it hands out.
+      compiled = { ...optimised, recycler: onHost && runsOnlyEngineCode(optimised.replay) ? new Recycler() : undefined };
       cache.set(key, compiled);
     }
     return { compiled, leaves: tree.leaves };
@@ -96,10 +117,22 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
 
   const jitted = (...args: unknown[]): unknown => {
     const { compiled, leaves } = compile(args);
-    const program = watched(compiled.replay, leaves) ? compiled.replay : compiled.fused;
-    return program.evaluate(...leaves);
+    if (watched(compiled.replay, leaves)) return compiled.replay.evaluate(...leaves);
+    const { fused, recycler } = compiled;
+    if (recycler === undefined) return fused.evaluate(...leaves);
+    const given = flatten(
+      op,
+      args.filter((_, i) => donated.has(i)),
+    ).leaves;
+    const kept = [...leaves.filter((t) => !given.includes(t)), ...fused.constants.map((c) => c.value)];
+    return recycler.run(
+      () => fused.evaluate(...leaves),
+      (result) => flatten(op, result).leaves,
+      given,
+      kept,
+    );
   };
   Object.defineProperty(jitted, "traces", { get: () => traces, enumerable: true });
-  Object.defineProperty(jitted, "lower", { value: (...args: unknown[]) => compile(args).compiled.fused });
+  Object.defineProperty(jitted, "lower", { value: (...args: unknown[]): Program => compile(args).compiled.fused });
   return jitted as unknown as Jitted<F>;
 }

@@ -16,6 +16,7 @@ import { mean, sum } from "../tensor/primitives/reduce.js";
 import { squeeze, unsqueeze } from "../tensor/primitives/shape.js";
 import { softplus } from "../tensor/primitives/unary.js";
 import { logSoftmax } from "../tensor/composites/softmax.js";
+import { isAbstract } from "../tensor/interpreters/abstract.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -93,6 +94,8 @@ function labels(op: string, logits: Tensor, target: Target): Tensor {
       shapes: [[...logits.shape], [...t.shape]],
     });
   }
+  // Traced labels (a jitted step) have no values to check: gather's own index check runs when the program does.
+  if (isAbstract(t)) return t;
   const c = logits.shape[logits.rank - 1];
   const values = t.data();
   for (let k = 0; k < values.length; k++) {

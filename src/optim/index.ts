@@ -10,3 +10,22 @@ export { Adam, AdamW, type AdamOptions } from "./adam.js";
 export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
 export { cosineDecay, chainSchedules, linearWarmup, stepDecay, warmupCosine, type Schedule } from "./schedules.js";
 export { clipGradNorm, clipGrads } from "./clip.js";
+export {
+  adam,
+  adamw,
+  applyUpdates,
+  chain,
+  clipByGlobalNorm,
+  globalNorm,
+  rmsprop,
+  sgd,
+  tabulated,
+  type AdamFunctionalOptions,
+  type AdamState,
+  type GradientTransformation,
+  type LearningRate,
+  type RmspropOptions,
+  type RmspropState,
+  type SgdOptions,
+  type SgdState,
+} from "./functional/index.js";

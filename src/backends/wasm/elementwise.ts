@@ -13,7 +13,7 @@
  * Sizes below MIN_SIZE stay on the reference: there the fixed cost of a call (views, copies, the
  * boundary crossing, ~2 µs) outweighs the kernel.
  */
-import type { DType, Storage } from "../dtype.js";
+import { allocate, type DType, type Storage } from "../dtype.js";
 import { type Shape, sizeOf } from "../shape.js";
 import { broadcastStrides, collapse } from "../cpu/kernels/strided.js";
 import type { BinaryOp, UnaryOp } from "../ops.js";
@@ -86,9 +86,9 @@ function heapOf(rt: WasmRuntime, dtype: Dtype): FloatArray {
   return dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
 }
 
-/** A new array of heap[at, at + n) (a fresh array and `set` is quicker than `slice` in V8). */
+/** A new array of heap[at, at + n) (a fresh array and `set` is quicker than `slice` in V8; made by `allocate`, so counted and recycled under jit). */
 function copyOut(heap: FloatArray, at: number, n: number): FloatArray {
-  const out = heap instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
+  const out = allocate(heap instanceof Float32Array ? "float32" : "float64", n);
   out.set(heap.subarray(at, at + n));
   return out;
 }

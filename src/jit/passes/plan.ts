@@ -9,12 +9,13 @@
  * A program with a user's primitive (customVjp, checkpoint) is left as it is: its code could call
  * this program again while a buffer is in use.
  */
-import { allocate } from "../../backends/dtype.js";
+import { allocate, withArena } from "../../backends/dtype.js";
 import { BINARY_EXPRESSIONS, UNARY_EXPRESSIONS } from "../../backends/expressions.js";
 import { Program, type Equation, type Storage, type Variable } from "../../tensor/index.js";
 import { definePrimitive, type Primitive } from "../../tensor/primitive.js";
 import { primitives } from "../../tensor/primitives/registry.js";
 import { fromStorage } from "../../tensor/tensor.js";
+import { isEffect } from "../debug.js";
 import { fusedRun, type FusedRun } from "./fuse.js";
 
 const REGISTRY = new Set<Primitive<unknown>>(Object.values(primitives) as Primitive<unknown>[]);
@@ -38,7 +39,8 @@ function planned(eq: Equation, run: FusedRun, buffer: Buffer): Equation {
   const prim = definePrimitive("fused", {
     abstract: () => ({ shape, dtype }),
     impl: (xs) => {
-      buffer.storage ??= allocate(dtype, size, "fused");
+      // The program's own buffer, outside any run's recycling (recycle.ts): it is kept for every run.
+      buffer.storage ??= withArena(undefined, () => allocate(dtype, size, "fused"));
       run(xs, buffer.storage);
       return fromStorage(buffer.storage, dtype, [...shape]);
     },
@@ -46,8 +48,17 @@ function planned(eq: Equation, run: FusedRun, buffer: Buffer): Equation {
   return { ...eq, primitive: prim as Primitive<unknown>, params: { ...(eq.params as object), buffer: buffer.id } };
 }
 
+/**
+ * Whether every equation of `p` is the engine's own (a registry primitive, `debug.print`, which only
+ * reads, or a fused loop): no user
+ * code runs inside, so nothing can call the program again or keep a buffer it was handed.
+ */
+export function runsOnlyEngineCode(p: Program): boolean {
+  return p.equations.every((eq) => REGISTRY.has(eq.primitive) || isEffect(eq.primitive) || fusedRun(eq) !== undefined);
+}
+
 export function planMemory(p: Program): Program {
-  if (p.equations.some((eq) => !REGISTRY.has(eq.primitive) && fusedRun(eq) === undefined)) return p;
+  if (!runsOnlyEngineCode(p)) return p;
   const lastUse = new Map<Variable, number>();
   const shared = new Set<Variable>(p.outputs);
   p.equations.forEach((eq, i) => {

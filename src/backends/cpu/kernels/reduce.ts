@@ -19,7 +19,8 @@ export function reduceAxes(x: View, axes: readonly number[], fold: Fold, dtype: 
   const reduced = new Set(axes);
   const keptShape = x.shape.map((d, i) => (reduced.has(i) ? 1 : d));
   const accStrides = contiguousStrides(keptShape).map((s, i) => (reduced.has(i) ? 0 : s));
-  const acc = new Float64Array(sizeOf(keptShape)).fill(fold.init);
+  // The scratch comes from `allocate` too, so the allocation counter sees it and a jitted run recycles it.
+  const acc = allocate("float64", sizeOf(keptShape)).fill(fold.init);
   if (sizeOf(x.shape) > 0) {
     const walk = collapse(x.shape, [x.strides, accStrides]);
     fold.loop()(walk.shape, hostStorage(x, "reduce"), x.offset, walk.strides[0], acc, walk.strides[1]);
