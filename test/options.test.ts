@@ -51,6 +51,7 @@ const pair: VectorFn = (xs, S) => [S.mul(xs[0], xs[1]), xs[0]];
 const seeded = () => ({ rng: rng(0) });
 const creation = { dtype: "float64", requiresGrad: true, device: "cpu" };
 const gradKeys = { argnums: 0, hasAux: false };
+const stopping = { gradientTolerance: 1e-3, functionTolerance: 1e-3, stepTolerance: 1e-3, maxIterations: 3, maxEvaluations: 9 };
 const dir = mkdtempSync(join(tmpdir(), "adjoint-options-"));
 const file = join(dir, "t.safetensors");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -243,6 +244,9 @@ const ROWS: Row[] = [
     base: { warmupSteps: 2, totalSteps: 10 },
     keys: { warmupSteps: 1, totalSteps: 5, minLr: 0.01 },
   },
+  // scientific optimisers
+  { fn: optim.lbfgs, op: "lbfgs", call: (o) => optim.lbfgs(quadratic, [1, 2], o as never), keys: { ...stopping, history: 3 } },
+  { fn: optim.newtonCG, op: "newtonCG", call: (o) => optim.newtonCG(quadratic, [1, 2], o as never), keys: { ...stopping, maxCGIterations: 3 } },
 ];
 
 /** Callables whose options parameter is deliberately not checked here, each with the reason. */

@@ -10,3 +10,7 @@ export { Adam, AdamW, type AdamOptions } from "./adam.js";
 export { RMSprop, type RMSpropOptions } from "./rmsprop.js";
 export { cosineDecay, chainSchedules, linearWarmup, stepDecay, warmupCosine, type Schedule } from "./schedules.js";
 export { clipGradNorm, clipGrads } from "./clip.js";
+export { lbfgs, type LbfgsOptions } from "./scientific/lbfgs.js";
+export type { MinimizeResult, StopReason, StoppingOptions } from "./scientific/stopping.js";
+export type { ArrayObjective, DifferentiatedFn } from "./scientific/objective.js";
+export { newtonCG, type NewtonCGOptions, type NewtonCGResult } from "./scientific/newtonCG.js";
