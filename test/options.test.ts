@@ -247,6 +247,13 @@ const ROWS: Row[] = [
   // scientific optimisers
   { fn: optim.lbfgs, op: "lbfgs", call: (o) => optim.lbfgs(quadratic, [1, 2], o as never), keys: { ...stopping, history: 3 } },
   { fn: optim.newtonCG, op: "newtonCG", call: (o) => optim.newtonCG(quadratic, [1, 2], o as never), keys: { ...stopping, maxCGIterations: 3 } },
+  { fn: optim.gaussNewton, op: "gaussNewton", call: (o) => optim.gaussNewton(pair, [1, 2], o as never), keys: stopping },
+  {
+    fn: optim.levenbergMarquardt,
+    op: "levenbergMarquardt",
+    call: (o) => optim.levenbergMarquardt(pair, [1, 2], o as never),
+    keys: { ...stopping, initialDamping: 0.1 },
+  },
 ];
 
 /** Callables whose options parameter is deliberately not checked here, each with the reason. */
