@@ -18,3 +18,4 @@ export { gaussNewton, type GaussNewtonOptions } from "./scientific/gaussNewton.j
 export { levenbergMarquardt, type LevenbergMarquardtOptions } from "./scientific/levenbergMarquardt.js";
 export type { LeastSquaresResult } from "./scientific/leastSquares.js";
 export type { JacobianMode } from "./scientific/residuals.js";
+export { toFmin, toJacobian, toModelJacobian, toValueAndGradient, type ParameterizedModel } from "./scientific/adapters.js";
