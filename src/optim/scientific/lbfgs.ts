@@ -10,6 +10,7 @@
 import { expectInteger } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { Evaluator, strongWolfe } from "./lineSearch.js";
+import { Memory } from "./memory.js";
 import { objectiveOf, type ArrayObjective } from "./objective.js";
 import { CONVERGED, dot, functionStalled, maxAbs, STOPPING_KEYS, stepStalled, stoppingOptions, type MinimizeResult, type StopReason, type StoppingOptions } from "./stopping.js";
 
@@ -37,11 +38,8 @@ export function lbfgs(f: unknown, x0: unknown, options?: LbfgsOptions): Minimize
   let fx = ev.start(x, g);
   let xNew: Float64Array = new Float64Array(n);
   let gNew: Float64Array = new Float64Array(n);
-  const s: Float64Array[] = [];
-  const y: Float64Array[] = [];
-  const rho: number[] = [];
+  const memory = new Memory(history);
   const d = new Float64Array(n);
-  const alphas = new Float64Array(history);
   let iterations = 0;
   let reason: StopReason | undefined = maxAbs(g) <= stop.gradientTolerance ? "gradient" : undefined;
   while (reason === undefined) {
@@ -49,70 +47,32 @@ export function lbfgs(f: unknown, x0: unknown, options?: LbfgsOptions): Minimize
       reason = "maxIterations";
       break;
     }
-    direction(g, s, y, rho, alphas, d);
+    memory.apply(g, d);
     let slope = dot(g, d);
     if (!(slope < 0)) {
       // Rounding left the estimate without descent: forget it and go downhill.
-      s.length = y.length = rho.length = 0;
+      memory.clear();
       for (let i = 0; i < n; i++) d[i] = -g[i];
       slope = dot(g, d);
     }
     // The first step has no curvature to scale it: a unit step in x, at most.
-    const alpha0 = s.length === 0 ? Math.min(1, 1 / Math.sqrt(-slope)) : 1;
+    const alpha0 = memory.size === 0 ? Math.min(1, 1 / Math.sqrt(-slope)) : 1;
     const step = strongWolfe(ev, x, fx, slope, d, alpha0, xNew, gNew);
     if (!step.ok) {
       reason = step.reason;
       break;
     }
     iterations++;
-    const sk = new Float64Array(n);
-    const yk = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      sk[i] = xNew[i] - x[i];
-      yk[i] = gNew[i] - g[i];
-    }
-    const sy = dot(sk, yk);
-    if (sy > 1e-12 * dot(yk, yk)) {
-      if (s.length === history) {
-        s.shift();
-        y.shift();
-        rho.shift();
-      }
-      s.push(sk);
-      y.push(yk);
-      rho.push(1 / sy);
-    }
+    memory.push(x, xNew, g, gNew);
+    const moved = Float64Array.from(xNew, (v, i) => v - x[i]);
     const fBefore = fx;
     [x, xNew] = [xNew, x];
     [g, gNew] = [gNew, g];
     fx = step.f;
     if (maxAbs(g) <= stop.gradientTolerance) reason = "gradient";
     else if (functionStalled(fBefore, fx, stop.functionTolerance)) reason = "function";
-    else if (stepStalled(sk, x, stop.stepTolerance)) reason = "step";
+    else if (stepStalled(moved, x, stop.stepTolerance)) reason = "step";
     else if (ev.exhausted) reason = "maxEvaluations";
   }
   return { x: objective.output(x), fun: fx, grad: objective.output(g), iterations, evaluations: ev.count, converged: CONVERGED.has(reason), reason };
-}
-
-/** d = −H·g by the two-loop recursion over the stored pairs (oldest first), H₀ = γI. */
-function direction(g: Float64Array, s: readonly Float64Array[], y: readonly Float64Array[], rho: readonly number[], alphas: Float64Array, d: Float64Array): void {
-  const n = g.length;
-  for (let i = 0; i < n; i++) d[i] = -g[i];
-  for (let k = s.length - 1; k >= 0; k--) {
-    const a = rho[k] * dot(s[k], d);
-    alphas[k] = a;
-    const yk = y[k];
-    for (let i = 0; i < n; i++) d[i] -= a * yk[i];
-  }
-  if (s.length > 0) {
-    const last = s.length - 1;
-    const gamma = 1 / (rho[last] * dot(y[last], y[last]));
-    for (let i = 0; i < n; i++) d[i] *= gamma;
-  }
-  for (let k = 0; k < s.length; k++) {
-    const b = rho[k] * dot(y[k], d);
-    const sk = s[k];
-    const a = alphas[k] - b;
-    for (let i = 0; i < n; i++) d[i] += a * sk[i];
-  }
 }
