@@ -245,7 +245,7 @@ const ROWS: Row[] = [
     keys: { warmupSteps: 1, totalSteps: 5, minLr: 0.01 },
   },
   // scientific optimisers
-  { fn: optim.lbfgs, op: "lbfgs", call: (o) => optim.lbfgs(quadratic, [1, 2], o as never), keys: { ...stopping, history: 3 } },
+  { fn: optim.lbfgs, op: "lbfgs", call: (o) => optim.lbfgs(quadratic, [1, 2], o as never), keys: { ...stopping, history: 3, lower: -5, upper: [5, 5] } },
   { fn: optim.newtonCG, op: "newtonCG", call: (o) => optim.newtonCG(quadratic, [1, 2], o as never), keys: { ...stopping, maxCGIterations: 3 } },
   { fn: optim.gaussNewton, op: "gaussNewton", call: (o) => optim.gaussNewton(pair, [1, 2], o as never), keys: stopping },
   {

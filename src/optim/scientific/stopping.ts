@@ -66,6 +66,15 @@ export function stoppingOptions<T extends StoppingOptions>(op: string, options: 
   ];
 }
 
+/** Where a minimiser's loop ended: the last accepted point, its value and gradient. */
+export interface Run {
+  readonly x: Float64Array;
+  readonly f: number;
+  readonly g: Float64Array;
+  readonly iterations: number;
+  readonly reason: StopReason;
+}
+
 export const CONVERGED: ReadonlySet<StopReason> = new Set(["gradient", "function", "step"]);
 
 /** ‖v‖∞. */

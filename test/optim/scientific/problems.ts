@@ -21,7 +21,7 @@ export function sumOfSquares(residuals: Residuals) {
 }
 
 /** (1) Rosenbrock and (21) its extension to n (even) variables, pairs of the 2-D one. */
-function extendedRosenbrock(n: number): Problem {
+export function extendedRosenbrock(n: number): Problem {
   return {
     name: n === 2 ? "Rosenbrock (2-D)" : `extended Rosenbrock (${n}-D)`,
     residuals: (xs, S) => {
