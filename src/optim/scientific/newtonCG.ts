@@ -6,15 +6,23 @@
  * (steepest descent on the first) is the direction. The step is then taken by the strong Wolfe line
  * search. Norms are 1-norms, as SciPy's `newton-cg`.
  */
-import { AdError, expectInteger } from "../../errors.js";
+import { AdError, expectFiniteVector, expectFunction, expectInteger, invalidArgument } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { Evaluator, strongWolfe } from "./lineSearch.js";
-import { objectiveOf, type ArrayObjective } from "./objective.js";
+import { objectiveOf, type ArrayObjective, type Objective } from "./objective.js";
 import { CONVERGED, dot, functionStalled, maxAbs, STOPPING_KEYS, stepStalled, stoppingOptions, type MinimizeResult, type StopReason, type StoppingOptions } from "./stopping.js";
+
+type HessianVector = NonNullable<Objective<unknown>["hessianVector"]>;
 
 export interface NewtonCGOptions extends StoppingOptions {
   /** At most this many CG iterations (Hessian-vector products) per Newton step (default 20·n, SciPy's). */
   readonly maxCGIterations?: number;
+  /**
+   * H(x)·v for a `differentiate`d f, which gives gradients only: e.g. with
+   * `hv = differentiate(df, { mode: "forward" })`, `(x, v) => hv([x], [v]).tangent[0] as Float64Array`. Refused for
+   * tensor and tape functions, whose H·v the engine computes.
+   */
+  readonly hessianVectorProduct?: (x: Float64Array, v: Float64Array) => ArrayLike<number>;
 }
 
 export interface NewtonCGResult<X> extends MinimizeResult<X> {
@@ -23,28 +31,18 @@ export interface NewtonCGResult<X> extends MinimizeResult<X> {
 }
 
 /**
- * Minimises f from x0 by Newton–CG. The same input convention as `lbfgs`, except that a
- * `differentiate`d f has no Hessian-vector products: give a tensor function or a `Scalar`-generic one.
+ * Minimises f from x0 by Newton–CG. The same input convention as `lbfgs`; a `differentiate`d f
+ * needs `hessianVectorProduct` beside it, since it gives gradients only.
  */
 export function newtonCG(f: (x: Tensor) => Tensor, x0: Tensor, options?: NewtonCGOptions): NewtonCGResult<Tensor>;
 export function newtonCG(f: ArrayObjective, x0: ArrayLike<number>, options?: NewtonCGOptions): NewtonCGResult<Float64Array>;
 export function newtonCG(f: unknown, x0: unknown, options?: NewtonCGOptions): NewtonCGResult<Tensor | Float64Array> {
   const op = "newtonCG";
-  const [o, stop] = stoppingOptions<NewtonCGOptions>(op, options, [...STOPPING_KEYS, "maxCGIterations"]);
+  const [o, stop] = stoppingOptions<NewtonCGOptions>(op, options, [...STOPPING_KEYS, "maxCGIterations", "hessianVectorProduct"]);
   const objective = objectiveOf(op, f, x0);
   const n = objective.n;
   const maxCG = o.maxCGIterations === undefined ? 20 * n : expectInteger(op, "maxCGIterations", o.maxCGIterations, 1);
-  const hessianVector = objective.hessianVector;
-  if (hessianVector === undefined) {
-    throw new AdError(
-      "UnsupportedOp",
-      "newtonCG needs Hessian-vector products, which a differentiate'd f does not give: pass f over tensors or a Scalar-generic (xs, S) => … for the tape",
-      {
-        op,
-        argument: "f",
-      },
-    );
-  }
+  const hessianVector = hessianVectorOf(op, objective.hessianVector, o.hessianVectorProduct, n);
   const ev = new Evaluator(op, objective, stop.maxEvaluations);
   let x: Float64Array = objective.start;
   let g: Float64Array = new Float64Array(n);
@@ -86,6 +84,27 @@ export function newtonCG(f: unknown, x0: unknown, options?: NewtonCGOptions): Ne
     converged: CONVERGED.has(reason),
     reason,
     hessianProducts: cg.products,
+  };
+}
+
+/** H·v from the engine, or from the option for a `differentiate`d f (checked), exactly one of them. */
+function hessianVectorOf(op: string, engine: HessianVector | undefined, given: unknown, n: number): HessianVector {
+  if (given === undefined) {
+    if (engine !== undefined) return engine;
+    throw new AdError(
+      "UnsupportedOp",
+      "newtonCG needs Hessian-vector products, which a differentiate'd f does not give: pass hessianVectorProduct (forward mode over it), f over tensors, or a Scalar-generic (xs, S) => … for the tape",
+      { op, argument: "f" },
+    );
+  }
+  const product = expectFunction(op, "hessianVectorProduct", given) as (x: Float64Array, v: Float64Array) => unknown;
+  if (engine !== undefined) {
+    throw invalidArgument(op, "hessianVectorProduct is for a differentiate'd f only: for tensor and tape functions the engine computes H·v", { argument: "hessianVectorProduct" });
+  }
+  return (x, v) => {
+    const hv = Float64Array.from(expectFiniteVector(op, "hessianVectorProduct's result", product(Float64Array.from(x), Float64Array.from(v))));
+    if (hv.length !== n) throw new AdError("ShapeMismatch", `hessianVectorProduct returned ${hv.length} numbers for ${n} variables`, { op, length: hv.length, variables: n });
+    return hv;
   };
 }
 

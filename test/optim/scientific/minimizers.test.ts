@@ -102,8 +102,22 @@ describe("a differentiate'd function", () => {
     expectPublishedMinimum(PROBLEMS[0], r.x, r.fun);
   });
 
-  it("newtonCG refuses it: it gives no Hessian-vector products", () => {
+  it("newtonCG refuses it alone (it gives no Hessian-vector products), and takes forward mode over it as hessianVectorProduct", () => {
     expect(thrown(() => newtonCG(rosen, [-1.2, 1]))).toMatchObject({ code: "UnsupportedOp", details: { op: "newtonCG" } });
+    const hv = differentiate(rosen, { mode: "forward" });
+    const r = newtonCG(rosen, [-1.2, 1], { hessianVectorProduct: (x, v) => hv([x], [v]).tangent[0] as Float64Array, ...tight });
+    expect(r.converged).toBe(true);
+    expect(r.hessianProducts).toBeGreaterThan(0);
+    expectPublishedMinimum(PROBLEMS[0], r.x, r.fun);
+  });
+
+  it("hessianVectorProduct is checked, and refused beside an f the engine differentiates", () => {
+    const op = "newtonCG";
+    expect(thrown(() => newtonCG(rosen, [-1.2, 1], { hessianVectorProduct: 3 as never }))).toMatchObject({ code: "InvalidArgument", details: { op } });
+    expect(thrown(() => newtonCG(rosen, [-1.2, 1], { hessianVectorProduct: () => [1] }))).toMatchObject({ code: "ShapeMismatch", details: { op } });
+    expect(thrown(() => newtonCG(rosen, [-1.2, 1], { hessianVectorProduct: () => [1, NaN] }))).toMatchObject({ code: "InvalidArgument", details: { op } });
+    const onTape = sumOfSquares(PROBLEMS[0].residuals);
+    expect(thrown(() => newtonCG(onTape, [-1.2, 1], { hessianVectorProduct: (_x, v) => v }))).toMatchObject({ code: "InvalidArgument", details: { op } });
   });
 });
 
