@@ -51,6 +51,9 @@ const pair: VectorFn = (xs, S) => [S.mul(xs[0], xs[1]), xs[0]];
 const seeded = () => ({ rng: rng(0) });
 const creation = { dtype: "float64", requiresGrad: true, device: "cpu" };
 const gradKeys = { argnums: 0, hasAux: false };
+const bowl = transform.differentiate((x: Float64Array) => x[0] * x[0] + 3 * x[1] * x[1]);
+const bowlHv = (_x: Float64Array, v: Float64Array) => [2 * v[0], 6 * v[1]];
+const stopping = { gradientTolerance: 1e-3, functionTolerance: 1e-3, stepTolerance: 1e-3, maxIterations: 3, maxEvaluations: 9 };
 const dir = mkdtempSync(join(tmpdir(), "adjoint-options-"));
 const file = join(dir, "t.safetensors");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -265,6 +268,24 @@ const ROWS: Row[] = [
     base: { warmupSteps: 2, totalSteps: 10 },
     keys: { warmupSteps: 1, totalSteps: 5, minLr: 0.01 },
   },
+  // scientific optimisers
+  { fn: optim.lbfgs, op: "lbfgs", call: (o) => optim.lbfgs(quadratic, [1, 2], o as never), keys: { ...stopping, history: 3, lower: -5, upper: [5, 5] } },
+  { fn: optim.newtonCG, op: "newtonCG", call: (o) => optim.newtonCG(quadratic, [1, 2], o as never), keys: { ...stopping, maxCGIterations: 3 } },
+  // newtonCG of a differentiate'd f, which needs its Hessian-vector products as an option
+  {
+    fn: optim.newtonCG,
+    op: "newtonCG",
+    call: (o) => optim.newtonCG(bowl, [1, 2], o as never),
+    base: { hessianVectorProduct: bowlHv },
+    keys: { ...stopping, maxCGIterations: 3, hessianVectorProduct: bowlHv },
+  },
+  { fn: optim.gaussNewton, op: "gaussNewton", call: (o) => optim.gaussNewton(pair, [1, 2], o as never), keys: stopping },
+  {
+    fn: optim.levenbergMarquardt,
+    op: "levenbergMarquardt",
+    call: (o) => optim.levenbergMarquardt(pair, [1, 2], o as never),
+    keys: { ...stopping, initialDamping: 0.1 },
+  },
 ];
 
 /** Callables whose options parameter is deliberately not checked here, each with the reason. */
@@ -338,6 +359,7 @@ describe("known options with a value the op cannot honour", () => {
     ["transformHessian", () => adjoint.transformHessian((a: number) => a, { mode: "forward" } as never), "mode"],
     ["batches", () => nn.batches([tensor([1, 2])], { batchSize: 1, shuffle: "yes" as never }), "shuffle"],
     ["SGD", () => new optim.SGD([x()], { lr: 0.1, nesterov: 1 as never }), "nesterov"],
+    ["newtonCG", () => optim.newtonCG(quadratic, [1, 2], { hessianVectorProduct: bowlHv }), "hessianVectorProduct"],
     ["Linear", () => new nn.Linear(2, 2, { rng: rng(0), bias: "no" as never }), "bias"],
     ["backward", () => square(x()).backward({ retainGraph: "yes" as never }), "retainGraph"],
     ["Tape", () => new Tape({ checkFinite: 1 as never }), "checkFinite"],

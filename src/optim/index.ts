@@ -29,3 +29,12 @@ export {
   type SgdOptions,
   type SgdState,
 } from "./functional/index.js";
+export { lbfgs, type LbfgsOptions } from "./scientific/lbfgs.js";
+export type { MinimizeResult, StopReason, StoppingOptions } from "./scientific/stopping.js";
+export type { ArrayObjective, DifferentiatedFn } from "./scientific/objective.js";
+export { newtonCG, type NewtonCGOptions, type NewtonCGResult } from "./scientific/newtonCG.js";
+export { gaussNewton, type GaussNewtonOptions } from "./scientific/gaussNewton.js";
+export { levenbergMarquardt, type LevenbergMarquardtOptions } from "./scientific/levenbergMarquardt.js";
+export type { LeastSquaresResult } from "./scientific/leastSquares.js";
+export type { JacobianMode } from "./scientific/residuals.js";
+export { toFmin, toJacobian, toModelJacobian, toValueAndGradient, type ParameterizedModel } from "./scientific/adapters.js";
