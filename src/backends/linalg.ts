@@ -1,8 +1,11 @@
 /**
  * What the linear algebra kernels return (every backend's, and the primitives read them): fresh
- * buffers and, like LAPACK's `info`, where a factorization or solve met a singular pivot.
+ * buffers and, like LAPACK's `info`, where a factorization or solve met a singular pivot; and the
+ * error a primitive (or a device that finds the pivot later) raises for it.
  */
+import { AdError } from "../errors.js";
 import type { Storage } from "./dtype.js";
+import { formatShape } from "./shape.js";
 
 /** Where a factorization or solve met a zero (or, for Cholesky, non-positive) pivot: the first matrix of the batch and its column. */
 export interface LinalgFailure {
@@ -36,4 +39,14 @@ export interface CholeskyResult {
   /** The lower factor L of each matrix (A = L·Lᵀ), zeros above the diagonal. */
   readonly factor: Storage;
   readonly failure: LinalgFailure | null;
+}
+
+/** `SingularMatrix` for a zero pivot or diagonal entry met by `op`'s kernel. */
+export function singular(op: string, shape: readonly number[], failure: LinalgFailure, what = "a zero pivot"): AdError {
+  return new AdError("SingularMatrix", `the matrix of batch index ${failure.batch} (of shape ${formatShape(shape)}) is singular: ${what} at index ${failure.index}`, {
+    op,
+    shape: [...shape],
+    batch: failure.batch,
+    pivot: failure.index,
+  });
 }

@@ -8,7 +8,7 @@
  * and strided writes, concat, pad, cumsum, argmax/argmin and the max/min and prod derivative
  * helpers (groups.ts), max pooling and its derivatives (pool.ts), conv2d and both adjoints
  * (conv.ts), the tiled float32 matmul, gather/scatterAdd/oneHot (indexing.ts, their out-of-range
- * indices raised at the next read: indexChecks.ts) and threefry2x32; every other kernel throws,
+ * indices raised at the next read: deferredChecks.ts) and threefry2x32; every other kernel throws,
  * which the engine reports as `UnsupportedOp` naming the primitive and the device.
  */
 import type { Backend } from "../backend.js";
@@ -18,11 +18,11 @@ import type { View } from "../view.js";
 import { GPUBuffers, type GPUData } from "./buffers.js";
 import { GPUConv } from "./conv.js";
 import { GPUCopy } from "./copy.js";
+import { DeferredChecks } from "./deferredChecks.js";
 import { Dispatcher } from "./dispatch.js";
 import { GPUElementwise, type GPUView } from "./elementwise.js";
 import { checkAlive, type WebGPUHandle } from "./init.js";
 import { GPUGroups } from "./groups.js";
-import { IndexChecks } from "./indexChecks.js";
 import { GPUIndexing } from "./indexing.js";
 import { GPUJoin } from "./join.js";
 import { GPUMatmul } from "./matmul.js";
@@ -63,8 +63,8 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
   const groups = new GPUGroups(buffers, dispatcher);
   const pool = new GPUPool(buffers, dispatcher);
   const conv = new GPUConv(buffers, dispatcher);
-  const indexChecks = new IndexChecks(buffers, dispatcher);
-  const indexing = new GPUIndexing(buffers, dispatcher, indexChecks);
+  const checks = new DeferredChecks(buffers, dispatcher);
+  const indexing = new GPUIndexing(buffers, dispatcher, checks);
   const threefry = new GPUThreefry(buffers, dispatcher);
   const kernels: Backend = {
     name,
@@ -107,9 +107,9 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
     free: (buffer) => {
       if (!isStorage(buffer)) buffers.free(buffer as GPUData);
     },
-    // An out-of-range index found by an earlier indexing kernel is raised here (indexChecks.ts).
+    // A failure an earlier kernel found (a bad index, a zero pivot) is raised here (deferredChecks.ts).
     read: async (buffer) => {
-      await indexChecks.verify(`${name}.read`);
+      await checks.verify(`${name}.read`);
       return buffers.read(buffer as GPUData, `${name}.read`);
     },
     run: (op, kernel) => {

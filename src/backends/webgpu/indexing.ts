@@ -1,7 +1,8 @@
 /**
  * Indexing along an axis on the GPU — the contracts of `Backend.gather`, `scatterAdd` and `oneHot`
- * with GPU buffers and int32 indices over any strided views. Out-of-range indices are found by the
- * index checks (indexChecks.ts) and raised at the next read; here a bad index is skipped.
+ * with GPU buffers and int32 indices over any strided views. Out-of-range indices are found by a
+ * deferred check (deferredChecks.ts) and raised at the next read as the reference raises them
+ * (outOfRange.ts); the kernels skip a bad index.
  *
  * scatterAdd uses no atomics: one invocation per output element sums, in order along the axis, the
  * sources whose index points at it — the reference's order of additions, so its results are the
@@ -13,11 +14,12 @@
  *   oneHot:     [n, depth, rank, indices shape[rank], indices offset, strides[rank]]
  */
 import type { DType } from "../dtype.js";
-import { sizeOf } from "../shape.js";
+import { outOfRange } from "../outOfRange.js";
+import { contiguousStrides, sizeOf, type Shape } from "../shape.js";
 import { expectGPUDType, type GPUBuffers, type GPUData } from "./buffers.js";
+import type { Check, DeferredChecks } from "./deferredChecks.js";
 import type { Dispatcher } from "./dispatch.js";
 import type { GPUView } from "./elementwise.js";
-import type { IndexChecks } from "./indexChecks.js";
 import { STORAGE_TYPE, WORKGROUP_SIZE } from "./shader.js";
 
 function entry(body: string): string {
@@ -107,12 +109,54 @@ ${entry(`  let depth = params[1];
   out[k] = select(0.0, 1.0, indices[oi] == k % depth);`)}`;
 }
 
+/**
+ * The check that every index of a view is in [0, size): params [size, shape[rank], offset, strides[rank]]
+ * after the check's two. The error names `op`, and `axis` as the axis the indices select along.
+ */
+function indexCheck(op: string, shape: Shape, axis: number, size: number): Check {
+  const rank = shape.length;
+  return {
+    op,
+    key: String(rank),
+    wgsl: /* wgsl */ `
+@group(0) @binding(3) var<storage, read> indices: array<i32>;
+fn offset_of(k: i32) -> i32 {
+  var o = params[${3 + rank}];
+  var rem = k;
+  for (var d = ${rank - 1}; d >= 0; d--) {
+    let size = params[3 + d];
+    o += (rem % size) * params[${4 + rank} + d];
+    rem = rem / size;
+  }
+  return o;
+}
+fn value(k: i32) -> i32 { return indices[offset_of(k)]; }
+fn bad(k: i32) -> bool { let v = value(k); return v < 0 || v >= params[2]; }`,
+    raise: (position: number, value: number) => {
+      const strides = contiguousStrides(shape);
+      return outOfRange(
+        op,
+        value,
+        strides.map((s, i) => Math.floor(position / s) % shape[i]),
+        axis,
+        size,
+      );
+    },
+  };
+}
+
 export class GPUIndexing {
   constructor(
     readonly buffers: GPUBuffers,
     readonly dispatcher: Dispatcher,
-    readonly checks: IndexChecks,
+    readonly checks: DeferredChecks,
   ) {}
+
+  /** Enqueues the check of `indices` against [0, size) for `op`. */
+  private check(op: string, indices: GPUView, axis: number, size: number): void {
+    const params = [size, ...indices.shape, indices.offset, ...indices.strides];
+    this.checks.enqueue(indexCheck(op, indices.shape, axis, size), sizeOf(indices.shape), params, [indices.storage.buffer]);
+  }
 
   /** out[…i…] = x[…indices[…i…]…] along `axis`; out has the shape of `indices` and x's dtype. */
   gather(x: GPUView, indices: GPUView, axis: number): GPUData {
@@ -122,7 +166,7 @@ export class GPUIndexing {
     const out = this.buffers.allocate(dtype, n, op);
     if (n === 0) return out;
     const size = x.shape[axis];
-    this.checks.check(op, indices, axis, size);
+    this.check(op, indices, axis, size);
     const rank = indices.shape.length;
     const xStrides = x.strides.map((s, i) => (i === axis ? 0 : s));
     const params = new Int32Array([n, size, x.strides[axis], ...indices.shape, indices.offset, ...indices.strides, x.offset, ...xStrides]);
@@ -140,7 +184,7 @@ export class GPUIndexing {
     const n = sizeOf(x.shape);
     const out = this.buffers.allocate(dtype, n, op);
     if (n === 0) return out;
-    this.checks.check(op, indices, axis, x.shape[axis]);
+    this.check(op, indices, axis, x.shape[axis]);
     const rank = x.shape.length;
     const view = (v: GPUView) => [v.offset, ...v.strides];
     const params = new Int32Array([n, axis, rank, ...x.shape, ...indices.shape, ...view(x), ...view(indices), ...view(src)]);
@@ -158,7 +202,7 @@ export class GPUIndexing {
     const n = sizeOf(indices.shape) * depth;
     const out = this.buffers.allocate("float32", n, op);
     if (n === 0) return out;
-    this.checks.check(op, indices, indices.shape.length, depth);
+    this.check(op, indices, indices.shape.length, depth);
     const rank = indices.shape.length;
     const params = new Int32Array([n, depth, rank, ...indices.shape, indices.offset, ...indices.strides]);
     const pipeline = this.dispatcher.pipeline(`${op}|${rank}`, () => oneHotShader(rank));
