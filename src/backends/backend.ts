@@ -12,6 +12,7 @@ import { AdError, describe } from "../errors.js";
 import type { DeviceBuffer } from "./buffer.js";
 import type { DType, Storage } from "./dtype.js";
 import type { Pair, WindowGeometry } from "./geometry.js";
+import type { SolveResult, TriangularSolveOptions } from "./linalg.js";
 import type { Shape } from "./shape.js";
 import type { View } from "./view.js";
 import * as cpuElementwise from "./cpu/kernels/elementwise.js";
@@ -86,7 +87,7 @@ export interface Backend {
   /** Packed LU with partial pivoting (or none), the row permutation and det(P). */
   lu: typeof cpuLinalg.lu;
   /** X with op(A)·X = B, A triangular. */
-  triangularSolve: typeof cpuLinalg.triangularSolve;
+  triangularSolve(a: View, b: View, options: TriangularSolveOptions): SolveResult<DeviceBuffer>;
   /** Q of Householder QR (LAPACK's signs), reduced or complete (cpu/kernels/decompositions.ts). */
   qr: typeof cpuDecompositions.qr;
   /** Eigenvalues (ascending) and eigenvectors of symmetric matrices, packed [..., n + 1, n]. */
@@ -118,6 +119,7 @@ export interface HostBackend extends Backend {
   argExtreme: typeof cpuGroups.argExtreme;
   concat: typeof cpuJoin.concat;
   pad: typeof cpuJoin.pad;
+  triangularSolve: typeof cpuLinalg.triangularSolve;
   gather: typeof cpuGather.gather;
   scatterAdd: typeof cpuGather.scatterAdd;
   oneHot: typeof cpuGather.oneHot;

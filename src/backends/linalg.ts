@@ -4,6 +4,7 @@
  * error a primitive (or a device that finds the pivot later) raises for it.
  */
 import { AdError } from "../errors.js";
+import type { DeviceBuffer } from "./buffer.js";
 import type { Storage } from "./dtype.js";
 import { formatShape } from "./shape.js";
 
@@ -30,8 +31,9 @@ export interface TriangularSolveOptions {
   readonly unitDiagonal: boolean;
 }
 
-export interface SolveResult {
-  readonly solution: Storage;
+/** A solve's result: `B` is the device's buffer type (host memory on the host). */
+export interface SolveResult<B extends DeviceBuffer = Storage> {
+  readonly solution: B;
   readonly failure: LinalgFailure | null;
 }
 

@@ -8,7 +8,7 @@
  * and strided writes, concat, pad, cumsum, argmax/argmin and the max/min and prod derivative
  * helpers (groups.ts), max pooling and its derivatives (pool.ts), conv2d and both adjoints
  * (conv.ts), the tiled float32 matmul, gather/scatterAdd/oneHot (indexing.ts, their out-of-range
- * indices raised at the next read: deferredChecks.ts) and threefry2x32; every other kernel throws,
+ * indices raised at the next read: deferredChecks.ts), threefry2x32 and triangularSolve; every other kernel throws,
  * which the engine reports as `UnsupportedOp` naming the primitive and the device.
  */
 import type { Backend } from "../backend.js";
@@ -30,6 +30,7 @@ import { GPUPool } from "./pool.js";
 import { GPUReduce } from "./reduce.js";
 import { GPUScan } from "./scan.js";
 import { GPUThreefry } from "./threefry.js";
+import { GPUTriangularSolve } from "./triangularSolve.js";
 
 /** A device on a GPU, with what a test or a benchmark may want to look at. */
 export interface WebGPUDevice extends Device {
@@ -42,7 +43,7 @@ export interface WebGPUDevice extends Device {
  * The kernels that are not on the GPU yet: each throws, naming itself (`bind` names the primitive).
  * A kernel added to `Backend` joins this list until it has a GPU version (the compiler insists).
  */
-const NOT_YET = ["cholesky", "lu", "triangularSolve", "qr", "eigh", "svd"] as const;
+const NOT_YET = ["cholesky", "lu", "qr", "eigh", "svd"] as const;
 
 function notYet(kernel: string): () => never {
   return () => {
@@ -66,6 +67,7 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
   const checks = new DeferredChecks(buffers, dispatcher);
   const indexing = new GPUIndexing(buffers, dispatcher, checks);
   const threefry = new GPUThreefry(buffers, dispatcher);
+  const solve = new GPUTriangularSolve(buffers, dispatcher, checks, (v) => elementwise.unary("convert", v, v.dtype));
   const kernels: Backend = {
     name,
     ...(Object.fromEntries(NOT_YET.map((k) => [k, notYet(k)])) as Record<(typeof NOT_YET)[number], () => never>),
@@ -92,6 +94,7 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
     scatterAdd: (x, indices, src, axis) => indexing.scatterAdd(gpu(x), gpu(indices), gpu(src), axis),
     oneHot: (indices, depth, dtype) => indexing.oneHot(gpu(indices), depth, dtype),
     threefry2x32: (key, counter, shape) => threefry.threefry2x32(gpu(key), gpu(counter), shape),
+    triangularSolve: (a, b, options) => solve.triangularSolve(gpu(a), gpu(b), options),
   };
   const own = (buffer: DeviceBuffer, op: string): GPUData => (isStorage(buffer) ? buffers.write(buffer, op) : (buffer as GPUData));
   return {
