@@ -71,7 +71,7 @@ interface Move {
  * Cotangents of every tensor reached from `roots` (seeded with `seeds`): a generator that yields each
  * cotangent it needs moved off a device without synchronous reads and takes the moved tensor back.
  */
-function* sweepSteps(roots: readonly Tensor[], seeds: readonly Tensor[], stop: ReadonlySet<Tensor>, options: SweepOptions): Generator<Move, Map<Tensor, Tensor>, Tensor> {
+function* sweepSteps(roots: readonly Tensor[], seeds: readonly Tensor[], nodes: readonly Node[], options: SweepOptions): Generator<Move, Map<Tensor, Tensor>, Tensor> {
   const createGraph = options.createGraph === true;
   const retainGraph = options.retainGraph ?? createGraph;
   const cotangents = new Map<Tensor, Tensor>();
@@ -80,7 +80,6 @@ function* sweepSteps(roots: readonly Tensor[], seeds: readonly Tensor[], stop: R
     cotangents.set(t, previous === undefined ? g : add(previous, g));
   };
   roots.forEach((root, i) => accumulate(root, seeds[i]));
-  const nodes = topologicalNodes(roots, stop);
   for (let k = nodes.length - 1; k >= 0; k--) {
     const node = nodes[k];
     const g = cotangents.get(node.output);
@@ -101,7 +100,7 @@ function* sweepSteps(roots: readonly Tensor[], seeds: readonly Tensor[], stop: R
     if (vjp === undefined) throw new AdError("MissingDerivative", `${node.prim.name} has no VJP rule`, { op: node.prim.name });
     // to's VJP is the copy back: off a device that reads only asynchronously, the driver moves it.
     const grads =
-      node.prim === toP && g.device !== node.inputs[0].device && !readsSynchronously(g)
+      needsMove(node) && !readsSynchronously(g)
         ? [yield { g, device: node.inputs[0].device }]
         : inBackwardOf(node.prim.name, () => vjp({ inputs: node.inputs, output: node.output, cotangent: g, params: node.params, needs: node.inputs.map((x) => x.requiresGrad) }));
     node.inputs.forEach((input, i) => {
@@ -115,11 +114,23 @@ function* sweepSteps(roots: readonly Tensor[], seeds: readonly Tensor[], stop: R
   return cotangents;
 }
 
-/** The sweep, synchronously: a cotangent to move off a device without synchronous reads is refused, naming `backwardAsync`. */
+/** Whether `node` is a `to` whose cotangent (on its output's device) must be read back to its input's. */
+function needsMove(node: Node): boolean {
+  return node.prim === toP && node.output.device !== node.inputs[0].device && !readsSynchronously(node.output);
+}
+
+/**
+ * The sweep, synchronously: a graph with a cotangent to move off a device without synchronous reads
+ * is refused, naming `backwardAsync`, before anything is swept (so the graph is still there for it).
+ */
 function sweep(roots: readonly Tensor[], seeds: readonly Tensor[], stop: ReadonlySet<Tensor>, options: SweepOptions): Map<Tensor, Tensor> {
+  const nodes = topologicalNodes(roots, stop);
+  const move = nodes.find(needsMove);
+  const refuse = (device: Device) => noSyncRead("backward", device, "await loss.backwardAsync() (or await backwardAsync(loss)), which reads it back asynchronously");
+  if (move !== undefined) throw refuse(move.output.device);
   return withGrad(options.createGraph === true, () => {
-    const step = sweepSteps(roots, seeds, stop, options).next();
-    if (!step.done) throw noSyncRead("backward", step.value.g.device, "await loss.backwardAsync() (or await backwardAsync(loss)), which reads it back asynchronously");
+    const step = sweepSteps(roots, seeds, nodes, options).next();
+    if (!step.done) throw refuse(step.value.g.device);
     return step.value;
   });
 }
@@ -127,7 +138,7 @@ function sweep(roots: readonly Tensor[], seeds: readonly Tensor[], stop: Readonl
 /** The sweep, awaiting each move (each step runs in the sweep's grad mode, none of it across an await). */
 async function sweepAsync(roots: readonly Tensor[], seeds: readonly Tensor[], options: SweepOptions): Promise<Map<Tensor, Tensor>> {
   const createGraph = options.createGraph === true;
-  const steps = sweepSteps(roots, seeds, new Set(), options);
+  const steps = sweepSteps(roots, seeds, topologicalNodes(roots, new Set()), options);
   let step = withGrad(createGraph, () => steps.next());
   while (!step.done) {
     const moved = await toAsync(step.value.g, step.value.device);
