@@ -80,6 +80,13 @@ const ROWS: Row[] = [
   // autograd
   { fn: adjoint.backward, op: "backward", call: (o) => adjoint.backward(square(x()), o as never), keys: { grad: tensor(2), createGraph: true, retainGraph: true } },
   { fn: Tensor.prototype.backward, op: "backward", call: (o) => square(x()).backward(o as never), keys: { grad: tensor(2), createGraph: true, retainGraph: true } },
+  { fn: adjoint.backwardAsync, op: "backwardAsync", call: (o) => adjoint.backwardAsync(square(x()), o as never), keys: { grad: tensor(2), createGraph: true, retainGraph: true } },
+  {
+    fn: Tensor.prototype.backwardAsync,
+    op: "backwardAsync",
+    call: (o) => square(x()).backwardAsync(o as never),
+    keys: { grad: tensor(2), createGraph: true, retainGraph: true },
+  },
   { fn: adjoint.grad, op: "grad", call: (o) => adjoint.grad(square, o as never)(x()), keys: gradKeys },
   { fn: adjoint.valueAndGrad, op: "valueAndGrad", call: (o) => adjoint.valueAndGrad(square, o as never)(x()), keys: gradKeys },
   // jit

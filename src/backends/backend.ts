@@ -12,6 +12,7 @@ import { AdError, describe } from "../errors.js";
 import type { DeviceBuffer } from "./buffer.js";
 import type { DType, Storage } from "./dtype.js";
 import type { Pair, WindowGeometry } from "./geometry.js";
+import type { SolveResult, TriangularSolveOptions } from "./linalg.js";
 import type { Shape } from "./shape.js";
 import type { View } from "./view.js";
 import * as cpuElementwise from "./cpu/kernels/elementwise.js";
@@ -53,9 +54,9 @@ export interface Backend {
   conv2d: OnDevice<typeof cpuConv.conv2d>;
   conv2dInputGrad: OnDevice<typeof cpuConv.conv2dInputGrad>;
   conv2dWeightGrad: OnDevice<typeof cpuConv.conv2dWeightGrad>;
-  gather: typeof cpuGather.gather;
-  scatterAdd: typeof cpuGather.scatterAdd;
-  oneHot: typeof cpuGather.oneHot;
+  gather: OnDevice<typeof cpuGather.gather>;
+  scatterAdd: OnDevice<typeof cpuGather.scatterAdd>;
+  oneHot: OnDevice<typeof cpuGather.oneHot>;
   cumsum: OnDevice<typeof cpuGroups.cumsum>;
   tieShare: OnDevice<typeof cpuGroups.tieShare>;
   prodOthers: OnDevice<typeof cpuGroups.prodOthers>;
@@ -86,7 +87,7 @@ export interface Backend {
   /** Packed LU with partial pivoting (or none), the row permutation and det(P). */
   lu: typeof cpuLinalg.lu;
   /** X with op(A)·X = B, A triangular. */
-  triangularSolve: typeof cpuLinalg.triangularSolve;
+  triangularSolve(a: View, b: View, options: TriangularSolveOptions): SolveResult<DeviceBuffer>;
   /** Q of Householder QR (LAPACK's signs), reduced or complete (cpu/kernels/decompositions.ts). */
   qr: typeof cpuDecompositions.qr;
   /** Eigenvalues (ascending) and eigenvectors of symmetric matrices, packed [..., n + 1, n]. */
@@ -94,7 +95,7 @@ export interface Backend {
   /** Thin SVD (m ≥ n) by one-sided Jacobi, packed [..., 1 + m + n, n]: s descending, U, V. */
   svd: typeof cpuDecompositions.svd;
   /** Threefry-2x32 (20 rounds) of int32 [..., 2] counter pairs under [..., 2] key pairs, broadcast to `shape` (cpu/kernels/threefry.ts). */
-  threefry2x32: typeof threefry2x32;
+  threefry2x32: OnDevice<typeof threefry2x32>;
 }
 
 /** The host's kernels ("cpu" and "wasm"): their buffers are typed arrays. */
@@ -118,6 +119,11 @@ export interface HostBackend extends Backend {
   argExtreme: typeof cpuGroups.argExtreme;
   concat: typeof cpuJoin.concat;
   pad: typeof cpuJoin.pad;
+  triangularSolve: typeof cpuLinalg.triangularSolve;
+  gather: typeof cpuGather.gather;
+  scatterAdd: typeof cpuGather.scatterAdd;
+  oneHot: typeof cpuGather.oneHot;
+  threefry2x32: typeof threefry2x32;
 }
 
 // The routines no backend but the reference implements yet: every backend runs the reference's.

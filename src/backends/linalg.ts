@@ -1,8 +1,12 @@
 /**
  * What the linear algebra kernels return (every backend's, and the primitives read them): fresh
- * buffers and, like LAPACK's `info`, where a factorization or solve met a singular pivot.
+ * buffers and, like LAPACK's `info`, where a factorization or solve met a singular pivot; and the
+ * error a primitive (or a device that finds the pivot later) raises for it.
  */
+import { AdError } from "../errors.js";
+import type { DeviceBuffer } from "./buffer.js";
 import type { Storage } from "./dtype.js";
+import { formatShape } from "./shape.js";
 
 /** Where a factorization or solve met a zero (or, for Cholesky, non-positive) pivot: the first matrix of the batch and its column. */
 export interface LinalgFailure {
@@ -27,8 +31,9 @@ export interface TriangularSolveOptions {
   readonly unitDiagonal: boolean;
 }
 
-export interface SolveResult {
-  readonly solution: Storage;
+/** A solve's result: `B` is the device's buffer type (host memory on the host). */
+export interface SolveResult<B extends DeviceBuffer = Storage> {
+  readonly solution: B;
   readonly failure: LinalgFailure | null;
 }
 
@@ -36,4 +41,14 @@ export interface CholeskyResult {
   /** The lower factor L of each matrix (A = L·Lᵀ), zeros above the diagonal. */
   readonly factor: Storage;
   readonly failure: LinalgFailure | null;
+}
+
+/** `SingularMatrix` for a zero pivot or diagonal entry met by `op`'s kernel. */
+export function singular(op: string, shape: readonly number[], failure: LinalgFailure, what = "a zero pivot"): AdError {
+  return new AdError("SingularMatrix", `the matrix of batch index ${failure.batch} (of shape ${formatShape(shape)}) is singular: ${what} at index ${failure.index}`, {
+    op,
+    shape: [...shape],
+    batch: failure.batch,
+    pivot: failure.index,
+  });
 }

@@ -72,3 +72,32 @@ export function naming<T>(op: string, fn: () => T): T {
     throw error;
   }
 }
+
+/**
+ * `f` as the public function `op`: an `UnsupportedOp` a device raised inside it (a kernel the device
+ * lacks, such as the GPU's factorizations) names `op` — the function the user called — keeps what
+ * refused in `details.primitive`, and says how to run it on the cpu instead. Its name and arity are f's.
+ */
+export function onDevices<F extends (...args: never[]) => unknown>(op: string, f: F): F {
+  const wrapped = function (this: unknown, ...args: never[]) {
+    try {
+      return f.apply(this, args);
+    } catch (error) {
+      throw deviceNamed(op, error);
+    }
+  };
+  Object.defineProperty(wrapped, "name", { value: f.name });
+  Object.defineProperty(wrapped, "length", { value: f.length });
+  return wrapped as unknown as F;
+}
+
+function deviceNamed(op: string, error: unknown): unknown {
+  if (!(error instanceof AdError) || error.code !== "UnsupportedOp" || typeof error.details.device !== "string") return error;
+  const { device } = error.details;
+  const reason = error.message.slice(String(error.details.op).length + 2);
+  return new AdError(
+    "UnsupportedOp",
+    `cannot run on the ${device} device (${reason}); move its operands to the cpu with \`await x.toAsync("cpu")\` and the result back with \`.to("${device}")\` (both differentiable)`,
+    { ...error.details, op, primitive: error.details.primitive ?? error.details.op },
+  );
+}

@@ -7,7 +7,7 @@ export { Rng, rng } from "./rng.js";
 export * as random from "./random.js";
 export { Tensor, isTensor, type NestedArray } from "./tensor.js";
 export { defaultDevice, devices, getDevice, registerDevice, setDefaultDevice, type Device, type DeviceBuffer } from "../backends/device.js";
-export { to } from "./primitives/to.js";
+export { to, toAsync } from "./primitives/to.js";
 export type { SliceSpec } from "./view.js";
 export { contiguous, permute, reshape, slice, squeeze, transpose, unsqueeze } from "./primitives/shape.js";
 export { add, div, floorDiv, floorDivide, mul, neg, sub } from "./primitives/arithmetic.js";
@@ -62,7 +62,7 @@ export type { TensorLike } from "./primitives/lift.js";
 export { enableGrad, isGradEnabled, noGrad } from "./autograd/mode.js";
 export { detectAnomaly, isAnomalyDetectionEnabled } from "./autograd/anomaly.js";
 export { checkpoint, customJvp, customVjp } from "./autograd/custom.js";
-export { backward, type BackwardOptions } from "./autograd/backward.js";
+export { backward, backwardAsync, type BackwardOptions } from "./autograd/backward.js";
 export { grad, hessian, jacfwd, jacrev, jvp, valueAndGrad, vjp, type GradOptions } from "./autograd/transforms.js";
 export { arange, eye, full, linspace, ones, rand, randint, randn, tensor, zeros, type CreateOptions, type RandomOptions, type TensorOptions } from "./creation.js";
 export {

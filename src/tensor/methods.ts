@@ -8,14 +8,14 @@
  */
 import type { Device } from "../backends/device.js";
 import { assign } from "./assign.js";
-import { backward, type BackwardOptions } from "./autograd/backward.js";
+import { backward, backwardAsync, type BackwardOptions } from "./autograd/backward.js";
 import { logSoftmax, softmax } from "./composites/softmax.js";
 import { add, div, floorDiv, mul, neg, sub } from "./primitives/arithmetic.js";
 import type { TensorLike } from "./primitives/lift.js";
 import { matmul } from "./primitives/matmul.js";
 import { argmax, expand, max, mean, min, sum } from "./primitives/reduce.js";
 import { contiguous, permute, reshape, slice, squeeze, transpose, unsqueeze } from "./primitives/shape.js";
-import { transfer } from "./primitives/to.js";
+import { transfer, transferAsync } from "./primitives/to.js";
 import { abs, cos, exp, log, pow, relu, sigmoid, sin, sqrt, tanh } from "./primitives/unary.js";
 import type { Shape } from "./shape.js";
 import { Tensor } from "./tensor.js";
@@ -54,6 +54,8 @@ export interface TensorMethods<S extends Shape = Shape> {
   // ── Autograd (PyTorch style) ──
   /** Accumulates the gradient of this tensor into `.grad` of every leaf that requires one. */
   backward(options?: BackwardOptions): void;
+  /** `backward` for a graph whose cotangents must come back from a device that reads only asynchronously (host tensors moved to the GPU). */
+  backwardAsync(options?: BackwardOptions): Promise<void>;
   /**
    * Writes `value` (a tensor or number of this dtype, broadcast to this shape) into this tensor's
    * elements, in place, and returns it. For leaves: under `noGrad` when it requires a gradient
@@ -79,6 +81,8 @@ export interface TensorMethods<S extends Shape = Shape> {
   // ── Devices ──
   /** A copy on `device` (a device or its name); differentiable: the cotangent is copied back. */
   to(device: Device | string): Tensor<S>;
+  /** `to` for a device that reads only asynchronously (off the GPU: `await x.toAsync("cpu")`); differentiable too. */
+  toAsync(device: Device | string): Promise<Tensor<S>>;
 }
 
 declare module "./tensor.js" {
@@ -164,6 +168,9 @@ const methods = {
   backward(this: Tensor, options?: BackwardOptions) {
     backward(this, options);
   },
+  backwardAsync(this: Tensor, options?: BackwardOptions) {
+    return backwardAsync(this, options);
+  },
   assign(this: Tensor, value: TensorLike) {
     return assign(this, value);
   },
@@ -196,6 +203,9 @@ const methods = {
   },
   to(this: Tensor, device: Device | string) {
     return transfer("Tensor.to", this, device);
+  },
+  toAsync(this: Tensor, device: Device | string) {
+    return transferAsync("Tensor.toAsync", this, device);
   },
 } satisfies { [K in keyof TensorMethods]: (this: Tensor, ...args: never[]) => unknown };
 

@@ -13,6 +13,7 @@ import { placed } from "./creation.js";
 import { allocate, expectDType, type FloatDType } from "./dtype.js";
 import { add, floorDiv, mul, sub } from "./primitives/arithmetic.js";
 import { cast } from "./primitives/cast.js";
+import { remainder } from "./primitives/rounding.js";
 import { lt } from "./primitives/compare.js";
 import { minimum } from "./primitives/select.js";
 import { reshape, slice, transpose } from "./primitives/shape.js";
@@ -83,8 +84,8 @@ export function uniform(key: Key, shape: readonly number[], options?: UniformOpt
   const max = o.max === undefined ? 1 : finite(op, "max", o.max);
   if (!(min < max)) throw invalidArgument(op, `needs min < max, got min ${min} and max ${max}`, { min, max });
   const u = unitInterval(bits(key, dims), dtype);
-  // min + u·(max − min) can round up to max in dtype: clamp to the largest value below it.
-  return minimum(cast(add(mul(u, max - min), min), dtype), below(max, dtype));
+  // min + u·(max − min), in dtype (as JAX), can round up to max: clamp to the largest value below it.
+  return minimum(add(mul(u, max - min), min), below(max, dtype));
 }
 
 /** Standard normal N(0, 1) of `shape`, by Box–Muller over two uniforms per draw (computed in float64). */
@@ -173,11 +174,14 @@ function below(x: number, dtype: FloatDType): number {
 }
 
 /**
- * Words to floats in [0, 1), in float64 (exact): float32's take the high 23 bits (JAX's mantissa
- * fill), so the cast to float32 never rounds up to 1; float64's take all 32.
+ * Words to floats in [0, 1), exactly: float32's take the high 23 bits (JAX's mantissa fill), computed
+ * in int32 and float32 only so that a key on a device without float64 (the GPU) draws them too;
+ * float64's take all 32.
  */
 function unitInterval(w: Tensor, dtype: FloatDType): Tensor {
+  // ⌊w / 2⁹⌋ mod 2²³ is the unsigned word's top 23 bits, whatever the int32 sign.
+  if (dtype === "float32") return mul(cast(remainder(floorDiv(w, 2 ** 9), 2 ** 23), "float32"), 2 ** -23);
   const signed = cast(w, "float64");
   const unsigned = add(signed, mul(cast(lt(signed, 0), "float64"), 2 ** 32));
-  return dtype === "float32" ? mul(floorDiv(unsigned, 2 ** 9), 2 ** -23) : mul(unsigned, 2 ** -32);
+  return mul(unsigned, 2 ** -32);
 }

@@ -124,7 +124,7 @@ export const PRIMITIVE_CASES: { readonly [K in PrimitiveName]: PrimitiveCase } =
   },
   gather: { inputs: [r([3, 2]), ints([2, 0, 1, 1], [2, 2])], f: (x, i) => ops.gather(x, 0, i) },
   scatterAdd: { inputs: [r([2, 2]), ints([1, 0, 0, 0], [2, 2]), r([2, 2])], f: (x, i, s) => ops.scatterAdd(x, 1, i, s) },
-  oneHot: { inputs: [ints([2, 0, 1], [3])], f: (i) => ops.oneHot(i, 4, "float64") },
+  oneHot: { inputs: [ints([2, 0, 1], [3])], f: (i) => ops.oneHot(i, 4, "float32") },
   reshape: { inputs: [r([6])], f: (a) => ops.reshape(a, [2, 3]), view: true },
   expand: { inputs: [r([1, 3])], f: (a) => ops.expand(a, [2, 3]), view: true },
   permute: { inputs: [r([2, 3, 4])], f: (a) => ops.permute(a, [2, 0, 1]), view: true },

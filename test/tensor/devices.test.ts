@@ -9,6 +9,7 @@ import {
   abs,
   add,
   avgPool2d,
+  backwardAsync,
   registerDevice,
   arange,
   concat,
@@ -43,6 +44,7 @@ import {
   sum,
   tensor,
   to,
+  toAsync,
   where,
   zeros,
   type DeviceBuffer,
@@ -210,6 +212,34 @@ describe("to(device)", () => {
     sum(mul(y, y)).backward();
     expect(x.grad?.device).toBe(cpu);
     expect(x.grad?.toArray()).toEqual([2, 4, 6]);
+  });
+});
+
+describe("toAsync(device) and backwardAsync", () => {
+  it("copies off a device without synchronous reads, differentiably: the cotangent goes back to it", async () => {
+    const x = tensor([1, -2, 3], { ...dev, requiresGrad: true });
+    const y = await toAsync(mul(x, x).transpose(), "cpu");
+    expect(y.device).toBe(cpu);
+    expect(y.toArray()).toEqual([1, 4, 9]);
+    sum(mul(y, 3)).backward();
+    expect(x.grad?.device).toBe(counting);
+    expect(await x.grad!.read()).toEqual(new Float32Array([6, -12, 18]));
+    const same = tensor([1], dev);
+    expect(await same.toAsync("counting")).toBe(same);
+    await expect(toAsync(same, "tpu")).rejects.toMatchObject({ code: "InvalidArgument", details: { op: "toAsync" } });
+    await expect(same.toAsync("tpu")).rejects.toMatchObject({ details: { op: "Tensor.toAsync" } });
+  });
+
+  it("backwardAsync fills the same gradients as backward", async () => {
+    const leaves = () => [tensor([1, 2, 3], { requiresGrad: true }), tensor([0.5, -1, 2], { ...dev, requiresGrad: true })];
+    const loss = ([a, b]: Tensor[]) => sum(mul(sin(a.to("counting")), b));
+    const [p, q] = leaves();
+    loss([p, q]).backward();
+    const [r, s] = leaves();
+    await loss([r, s]).backwardAsync();
+    expect(r.grad?.toArray()).toEqual(p.grad?.toArray());
+    expect(await s.grad!.read()).toEqual(await q.grad!.read());
+    await expect(backwardAsync(tensor([1]))).rejects.toMatchObject({ code: "InvalidArgument", details: { op: "backwardAsync" } });
   });
 });
 

@@ -6,7 +6,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { MATH_METHODS, VIEW_METHODS } from "../support/tensorMethods.js";
 
-const METHODS = [...MATH_METHODS, ...VIEW_METHODS, "backward", "assign", "broadcastTo", "contiguous", "to"] as const;
+const METHODS = [...MATH_METHODS, ...VIEW_METHODS, "backward", "backwardAsync", "assign", "broadcastTo", "contiguous", "to", "toAsync"] as const;
 
 /** Tensor.prototype's own properties of a fresh module graph, after importing `entry` alone. */
 async function prototypeAfter(entry: string): Promise<Record<string, PropertyDescriptor>> {

@@ -114,13 +114,28 @@ describe("a device with opaque buffers", () => {
     expect(errorCode(() => ops.sum(x).item())).toBe("UnsupportedOp");
   });
 
-  it("moves host data in, and refuses moving out synchronously with UnsupportedOp naming the read", async () => {
+  it("moves host data in, and refuses moving out synchronously with UnsupportedOp naming toAsync", async () => {
     const h = ops.tensor([1, 2, 3]);
     const on = h.to("boxed");
     expect(Array.from(await on.read())).toEqual([1, 2, 3]);
     const error = thrown(() => on.to("cpu"));
     expect(error.code).toBe("UnsupportedOp");
     expect(error.details).toMatchObject({ op: "to", device: "boxed" });
-    expect(error.message).toContain("await t.read()");
+    expect(error.message).toContain("toAsync");
+    expect((await on.transpose().toAsync("cpu")).toArray()).toEqual([1, 2, 3]);
+  });
+
+  it("host leaves used on the device: backward refuses naming backwardAsync, which gives the host's gradient", async () => {
+    const loss = (a: ops.Tensor) => ops.sum(ops.mul(ops.sin(a), a));
+    const want = ops.tensor([0.5, -1, 2], { requiresGrad: true });
+    loss(want).backward();
+    const leaf = ops.tensor([0.5, -1, 2], { requiresGrad: true });
+    const crossed = loss(leaf.to("boxed"));
+    const error = thrown(() => crossed.backward());
+    expect(error.details).toMatchObject({ op: "backward", device: "boxed" });
+    expect(error.message).toContain("backwardAsync");
+    await crossed.backwardAsync();
+    expect(leaf.grad?.device.name).toBe("cpu");
+    expect(leaf.grad?.toArray()).toEqual(want.grad?.toArray());
   });
 });

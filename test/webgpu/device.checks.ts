@@ -8,6 +8,7 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { AdError } from "../../src/errors.js";
+import * as linalg from "../../src/linalg/index.js";
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
 import { initWebGPU, webgpuDevice } from "../../src/backends/webgpu/index.js";
@@ -64,7 +65,7 @@ await compare("ones({ device }) int32", ops.ones([3], { device: "webgpu", dtype:
 refused("data() on the GPU", () => created.data(), { op: "Tensor.data", device: "webgpu" });
 refused("item() on the GPU", () => ops.sum(created).item(), { op: "Tensor.item", device: "webgpu" });
 refused("float64 on the GPU", () => ops.zeros([2], { dtype: "float64", device: "webgpu" }), { device: "webgpu" });
-refused("a kernel not on the GPU yet", () => ops.oneHot(ops.tensor([1, 0], { dtype: "int32", device: "webgpu" }), 3), { op: "oneHot", device: "webgpu" });
+refused("a kernel not on the GPU yet", () => linalg.cholesky(ops.eye(3, 3, { device: "webgpu" })), { op: "cholesky", device: "webgpu" });
 
 // Copies: a transpose made contiguous, a strided write (assign into a slice), the slice's VJP.
 const h = ops.randn([4, 5], { rng: g });

@@ -7,8 +7,9 @@
  * collected. Its kernels: the elementwise expressions, `where`, the reductions, row-major copies
  * and strided writes, concat, pad, cumsum, argmax/argmin and the max/min and prod derivative
  * helpers (groups.ts), max pooling and its derivatives (pool.ts), conv2d and both adjoints
- * (conv.ts), and the tiled float32 matmul; every other kernel throws, which the engine
- * reports as `UnsupportedOp` naming the primitive and the device.
+ * (conv.ts), the tiled float32 matmul, gather/scatterAdd/oneHot (indexing.ts, their out-of-range
+ * indices raised at the next read: deferredChecks.ts), threefry2x32 and triangularSolve; every other kernel throws,
+ * which the engine reports as `UnsupportedOp` naming the primitive and the device.
  */
 import type { Backend } from "../backend.js";
 import { isStorage, type DeviceBuffer } from "../buffer.js";
@@ -17,15 +18,19 @@ import type { View } from "../view.js";
 import { GPUBuffers, type GPUData } from "./buffers.js";
 import { GPUConv } from "./conv.js";
 import { GPUCopy } from "./copy.js";
+import { DeferredChecks } from "./deferredChecks.js";
 import { Dispatcher } from "./dispatch.js";
 import { GPUElementwise, type GPUView } from "./elementwise.js";
 import { checkAlive, type WebGPUHandle } from "./init.js";
 import { GPUGroups } from "./groups.js";
+import { GPUIndexing } from "./indexing.js";
 import { GPUJoin } from "./join.js";
 import { GPUMatmul } from "./matmul.js";
 import { GPUPool } from "./pool.js";
 import { GPUReduce } from "./reduce.js";
 import { GPUScan } from "./scan.js";
+import { GPUThreefry } from "./threefry.js";
+import { GPUTriangularSolve } from "./triangularSolve.js";
 
 /** A device on a GPU, with what a test or a benchmark may want to look at. */
 export interface WebGPUDevice extends Device {
@@ -38,7 +43,7 @@ export interface WebGPUDevice extends Device {
  * The kernels that are not on the GPU yet: each throws, naming itself (`bind` names the primitive).
  * A kernel added to `Backend` joins this list until it has a GPU version (the compiler insists).
  */
-const NOT_YET = ["gather", "scatterAdd", "oneHot", "cholesky", "lu", "triangularSolve", "qr", "eigh", "svd", "threefry2x32"] as const;
+const NOT_YET = ["cholesky", "lu", "qr", "eigh", "svd"] as const;
 
 function notYet(kernel: string): () => never {
   return () => {
@@ -59,6 +64,10 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
   const groups = new GPUGroups(buffers, dispatcher);
   const pool = new GPUPool(buffers, dispatcher);
   const conv = new GPUConv(buffers, dispatcher);
+  const checks = new DeferredChecks(buffers, dispatcher);
+  const indexing = new GPUIndexing(buffers, dispatcher, checks);
+  const threefry = new GPUThreefry(buffers, dispatcher);
+  const solve = new GPUTriangularSolve(buffers, dispatcher, checks, (v) => elementwise.unary("convert", v, v.dtype));
   const kernels: Backend = {
     name,
     ...(Object.fromEntries(NOT_YET.map((k) => [k, notYet(k)])) as Record<(typeof NOT_YET)[number], () => never>),
@@ -81,6 +90,11 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
     maxPool2dArgmax: (x, kernel, geo, outH, outW) => pool.maxPool2dArgmax(gpu(x), kernel, geo, outH, outW),
     gatherPlanes: (v, argmax, outH, outW) => pool.gatherPlanes(gpu(v), argmax as GPUData, outH, outW),
     scatterPlanes: (g, argmax, inH, inW, kernel, geo) => pool.scatterPlanes(gpu(g), argmax as GPUData, inH, inW, kernel, geo),
+    gather: (x, indices, axis) => indexing.gather(gpu(x), gpu(indices), axis),
+    scatterAdd: (x, indices, src, axis) => indexing.scatterAdd(gpu(x), gpu(indices), gpu(src), axis),
+    oneHot: (indices, depth, dtype) => indexing.oneHot(gpu(indices), depth, dtype),
+    threefry2x32: (key, counter, shape) => threefry.threefry2x32(gpu(key), gpu(counter), shape),
+    triangularSolve: (a, b, options) => solve.triangularSolve(gpu(a), gpu(b), options),
   };
   const own = (buffer: DeviceBuffer, op: string): GPUData => (isStorage(buffer) ? buffers.write(buffer, op) : (buffer as GPUData));
   return {
@@ -96,7 +110,11 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
     free: (buffer) => {
       if (!isStorage(buffer)) buffers.free(buffer as GPUData);
     },
-    read: (buffer) => buffers.read(buffer as GPUData, `${name}.read`),
+    // A failure an earlier kernel found (a bad index, a zero pivot) is raised here (deferredChecks.ts).
+    read: async (buffer) => {
+      await checks.verify(`${name}.read`);
+      return buffers.read(buffer as GPUData, `${name}.read`);
+    },
     run: (op, kernel) => {
       checkAlive(handle, op);
       return kernel();

@@ -14,7 +14,8 @@ import { add, mul, sub } from "./arithmetic.js";
 import { matmul } from "./matmul.js";
 import { transpose } from "./shape.js";
 import { diagonalPart, expectSquare, lowerPart } from "./triangle.js";
-import { singular, triangularSolveP } from "./triangularSolve.js";
+import { singular } from "../../backends/linalg.js";
+import { triangularSolveP } from "./triangularSolve.js";
 
 /** The lower triangle of x with its diagonal halved. */
 const phi = (x: Tensor): Tensor => sub(lowerPart(x), mul(diagonalPart(x), 0.5));

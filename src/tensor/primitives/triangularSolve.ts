@@ -7,7 +7,7 @@
  * on the triangle read.
  */
 import { AdError } from "../../errors.js";
-import type { LinalgFailure, TriangularSolveOptions } from "../../backends/linalg.js";
+import { singular, type TriangularSolveOptions } from "../../backends/linalg.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { formatShape, sameShape } from "../shape.js";
 import { fromStorage, type Tensor } from "../tensor.js";
@@ -17,16 +17,6 @@ import { transpose } from "./shape.js";
 import { expectSquare, lowerPart, upperPart } from "./triangle.js";
 
 export type { TriangularSolveOptions };
-
-/** `SingularMatrix` for a zero pivot or diagonal entry met by `op`'s kernel. */
-export function singular(op: string, shape: readonly number[], failure: LinalgFailure, what = "a zero pivot"): AdError {
-  return new AdError("SingularMatrix", `the matrix of batch index ${failure.batch} (of shape ${formatShape(shape)}) is singular: ${what} at index ${failure.index}`, {
-    op,
-    shape: [...shape],
-    batch: failure.batch,
-    pivot: failure.index,
-  });
-}
 
 /** The triangle of A that the solve reads (strictly, when the diagonal is taken as ones). */
 export function readTriangle(a: Tensor, { lower, unitDiagonal }: TriangularSolveOptions): Tensor {
