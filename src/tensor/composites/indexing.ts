@@ -9,6 +9,7 @@
  * min's shared among ties (the slot's own value included), PyTorch's conventions.
  */
 import { AdError, describe, expectFinite, expectNumber, expectOptions, invalidArgument } from "../../errors.js";
+import { outOfRange } from "../../backends/outOfRange.js";
 import { arange } from "../creation.js";
 import { add, div, mul } from "../primitives/arithmetic.js";
 import { eq, gt, lt } from "../primitives/compare.js";
@@ -20,6 +21,21 @@ import { where } from "../primitives/select.js";
 import { permute, reshape, slice, unsqueeze } from "../primitives/shape.js";
 import { broadcastShapes, formatShape, normalizeAxis, sameShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
+
+/**
+ * f's result, with an index out of range that the gather or scatterAdd kernel found reported under
+ * `op` (the function the user called) and at its position in the user's index (`at` maps the
+ * kernel's position back).
+ */
+function naming<T>(op: string, f: () => T, at: (position: number[]) => number[] = (p) => p): T {
+  try {
+    return f();
+  } catch (error) {
+    const details = error instanceof AdError && (error.details.op === "gather" || error.details.op === "scatterAdd") ? error.details : undefined;
+    if (details === undefined || !("index" in details)) throw error;
+    throw outOfRange(op, details.index as number, at(details.position as number[]), details.axis as number, details.size as number);
+  }
+}
 
 function indexOperand(op: string, index: unknown, name = "index"): Tensor {
   if (!(index instanceof Tensor)) throw invalidArgument(op, `${name} must be an int32 Tensor, got ${describe(index)}`, { argument: name, got: describe(index) });
@@ -90,7 +106,12 @@ export function indexAdd(x: Tensor, axis: number, index: Tensor, source: Tensor,
       shapes: [[...t.shape], [...idx.shape], [...source.shape]],
       axis: a,
     });
-  return scatterAdd(t, a, alongAxis(idx, a, want), alpha === 1 ? source : mul(source, alpha));
+  const src = alpha === 1 ? source : mul(source, alpha);
+  return naming(
+    op,
+    () => scatterAdd(t, a, alongAxis(idx, a, want), src),
+    (position) => [position[a]],
+  );
 }
 
 /**
@@ -101,7 +122,12 @@ export function takeAlongDim(x: Tensor, indices: Tensor, axis?: number): Tensor 
   const op = "takeAlongDim";
   const t = expectTensor(op, x);
   const idx = indexOperand(op, indices, "indices");
-  if (axis === undefined) return gather(reshape(t, [-1]), 0, reshape(idx, [-1]));
+  if (axis === undefined)
+    return naming(
+      op,
+      () => gather(reshape(t, [-1]), 0, reshape(idx, [-1])),
+      (position) => unravel(position[0], idx.shape),
+    );
   const a = normalizeAxis(op, axis, t.rank);
   if (idx.rank !== t.rank)
     throw new AdError("ShapeMismatch", `indices need x's rank ${t.rank}, got shape ${formatShape(idx.shape)}`, { op, shapes: [[...t.shape], [...idx.shape]], axis: a });
@@ -111,7 +137,17 @@ export function takeAlongDim(x: Tensor, indices: Tensor, axis?: number): Tensor 
     const shape = batch.map((d, i) => (i === a ? v.shape[a] : d));
     return sameShape(shape, v.shape) ? v : expand(v, shape);
   };
-  return gather(to(t), a, to(idx));
+  return naming(op, () => gather(to(t), a, to(idx)));
+}
+
+/** The multi-index of row-major position `flat` in `shape`. */
+function unravel(flat: number, shape: readonly number[]): number[] {
+  const position = new Array<number>(shape.length);
+  for (let i = shape.length - 1, rest = flat; i >= 0; i--) {
+    position[i] = rest % shape[i];
+    rest = Math.floor(rest / shape[i]);
+  }
+  return position;
 }
 
 /**
@@ -123,7 +159,14 @@ export function take(x: Tensor, indices: Tensor): Tensor {
   const t = expectTensor(op, x);
   const idx = indexOperand(op, indices, "indices");
   const wrapped = where(lt(idx, 0), add(idx, t.size), idx);
-  return reshape(gather(reshape(t, [-1]), 0, reshape(wrapped, [-1])), idx.shape);
+  return reshape(
+    naming(
+      op,
+      () => gather(reshape(t, [-1]), 0, reshape(wrapped, [-1])),
+      (position) => unravel(position[0], idx.shape),
+    ),
+    idx.shape,
+  );
 }
 
 export type ScatterReduce = "sum" | "prod" | "mean" | "amax" | "amin";
@@ -159,7 +202,7 @@ export function scatter(x: Tensor, axis: number, index: Tensor, src: Tensor, opt
   if (t.rank === 0) throw invalidArgument(op, "x must have at least one axis, got a scalar (shape [])", { shape: [] });
   const a = normalizeAxis(op, axis, t.rank);
   const s = sourceFor(op, t, idx, src, a);
-  const hits = scatterAdd(zerosLike(t), a, idx, fullLike(s, 1).detach());
+  const hits = naming(op, () => scatterAdd(zerosLike(t), a, idx, fullLike(s, 1).detach()));
   const hit = gt(hits.detach(), 0);
   if (reduce === undefined) return where(hit, scatterAdd(zerosLike(t), a, idx, s), t);
   if (reduce === "sum" || reduce === "mean") {

@@ -9,7 +9,7 @@ import { mul } from "../primitives/arithmetic.js";
 import { cast } from "../primitives/cast.js";
 import { gt, ne } from "../primitives/compare.js";
 import { expectFloat } from "../primitives/lift.js";
-import { expectKeepDims, expectTensor, max, min, sum } from "../primitives/reduce.js";
+import { axesOf, expectKeepDims, expectTensor, max, min, sum } from "../primitives/reduce.js";
 import { where } from "../primitives/select.js";
 import { abs, pow, sqrt } from "../primitives/unary.js";
 import type { Shape } from "../shape.js";
@@ -42,7 +42,7 @@ export function pNorm(op: string, x: unknown, options: unknown): Tensor {
   const o = expectOptions<NormOptions>(op, options, ["ord", "axis", "keepDims"]);
   const ord = o.ord ?? 2;
   if (typeof ord !== "number" || Number.isNaN(ord)) throw invalidArgument(op, `ord must be a number, got ${describe(ord)}`, { argument: "ord", got: describe(ord) });
-  const axis = o.axis;
+  const axis = axesOf(op, t, o.axis);
   const keep = expectKeepDims(op, o.keepDims ?? false);
   const a = abs(t);
   if (ord === Infinity) return max(a, axis, keep);
