@@ -218,6 +218,40 @@ describe("conventions", () => {
   });
 });
 
+describe("methods and transformations", () => {
+  const x = f64([1, 2, 3, 4, 5, 6], [2, 3]);
+  it("each op is a Tensor method too, with `this` first", () => {
+    expect(x.flip(1).toArray()).toEqual(ops.flip(x, 1).toArray());
+    expect(x.roll(1, 0).toArray()).toEqual(ops.roll(x, 1, 0).toArray());
+    expect(x.repeat([1, 2]).shape).toEqual([2, 6]);
+    expect(x.tile([2]).shape).toEqual([2, 6]);
+    expect(x.repeatInterleave(2, 0).shape).toEqual([4, 3]);
+    expect(x.narrow(1, 1, 2).toArray()).toEqual(ops.narrow(x, 1, 1, 2).toArray());
+    expect(x.chunk(2, 1).length).toBe(2);
+    expect(x.unbind().length).toBe(2);
+    expect(x.movedim(0, 1).shape).toEqual([3, 2]);
+    expect(x.moveaxis(1, 0).shape).toEqual([3, 2]);
+    expect(x.maskedFill(ops.gt(x, 3), 0).toArray()).toEqual([
+      [1, 2, 3],
+      [0, 0, 0],
+    ]);
+    expect(flat(x.indexAdd(0, int([1]), f64([1, 1, 1], [1, 3])))).toEqual([1, 2, 3, 5, 6, 7]);
+    expect(flat(x.scatter(1, int([0], [1, 1]), f64([9], [1, 1]), { reduce: "amin" }))).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(flat(x.takeAlongDim(int([2, 0], [2, 1]), 1))).toEqual([3, 4]);
+    expect(flat(x.take(int([-1])))).toEqual([6]);
+    expect(flat(x.tril())).toEqual(flat(ops.tril(x)));
+    expect(flat(x.triu(1))).toEqual([0, 2, 3, 0, 0, 6]);
+    expect(flat(x.diagonal())).toEqual([1, 5]);
+    expect(x.norm({ axis: 1, keepDims: true }).shape).toEqual([2, 1]);
+  });
+  it("they batch under vmap, their axes counted per example", () => {
+    const batched = ops.vmap((r: Tensor) => ops.roll(ops.flip(r, 0), 1, 0))(x);
+    expect(flat(batched)).toEqual([1, 3, 2, 4, 6, 5]);
+    const g = ops.vmap(grad((r: Tensor) => ops.norm(r, { ord: 3 })))(f64([0, 0, 0, 3, 4, 0], [2, 3])) as Tensor;
+    expect(flat(g).slice(0, 3)).toEqual([0, 0, 0]);
+  });
+});
+
 describe("bad arguments are AdErrors naming the op", () => {
   const x = f64([1, 2, 3, 4, 5, 6], [2, 3]);
   const cases: [string, () => unknown, string][] = [
