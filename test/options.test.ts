@@ -87,6 +87,19 @@ const ROWS: Row[] = [
     call: (o) => adjoint.scatter(x(), 0, tensor([2, 0], { dtype: "int32" }), tensor([5, 6]), o as never),
     keys: { reduce: "amax", includeSelf: false },
   },
+  { fn: Tensor.prototype.norm, op: "norm", call: (o) => x().norm(o as never), keys: { ord: 3, axis: 0, keepDims: true } },
+  {
+    fn: Tensor.prototype.indexAdd,
+    op: "indexAdd",
+    call: (o) => x().indexAdd(0, tensor([2], { dtype: "int32" }), tensor([5]), o as never),
+    keys: { alpha: 2 },
+  },
+  {
+    fn: Tensor.prototype.scatter,
+    op: "scatter",
+    call: (o) => x().scatter(0, tensor([2, 0], { dtype: "int32" }), tensor([5, 6]), o as never),
+    keys: { reduce: "amax", includeSelf: false },
+  },
   { fn: adjoint.meshgrid, op: "meshgrid", call: (o) => adjoint.meshgrid(x(), x(), o as never), keys: { indexing: "xy" } },
   // autograd
   { fn: adjoint.backward, op: "backward", call: (o) => adjoint.backward(square(x()), o as never), keys: { grad: tensor(2), createGraph: true, retainGraph: true } },

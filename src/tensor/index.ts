@@ -55,6 +55,7 @@ export { all, any, cummax, cummin, cumprod, logcumsumexp, nanmean, nansum, std, 
 export { norm, type NormOptions } from "./composites/norm.js";
 export { chunk, flip, moveaxis, movedim, narrow, repeat, repeatInterleave, roll, tile, unbind } from "./composites/rearrange.js";
 export {
+  index,
   indexAdd,
   maskedFill,
   meshgrid,
@@ -62,6 +63,7 @@ export {
   take,
   takeAlongDim,
   type IndexAddOptions,
+  type IndexSpec,
   type MeshgridOptions,
   type ScatterOptions,
   type ScatterReduce,

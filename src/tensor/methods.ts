@@ -10,7 +10,7 @@ import type { Device } from "../backends/device.js";
 import { assign } from "./assign.js";
 import { backward, type BackwardOptions } from "./autograd/backward.js";
 import { diagonal, tril, triu } from "./composites/diagonals.js";
-import { indexAdd, maskedFill, scatter, take, takeAlongDim, type IndexAddOptions, type ScatterOptions } from "./composites/indexing.js";
+import { index, indexAdd, maskedFill, scatter, take, takeAlongDim, type IndexAddOptions, type IndexSpec, type ScatterOptions } from "./composites/indexing.js";
 import { norm, type NormOptions } from "./composites/norm.js";
 import { chunk, flip, moveaxis, movedim, narrow, repeat, repeatInterleave, roll, tile, unbind } from "./composites/rearrange.js";
 import { logSoftmax, softmax } from "./composites/softmax.js";
@@ -72,6 +72,8 @@ export interface TensorMethods<S extends Shape = Shape> {
   scatter(axis: number, index: Tensor, src: Tensor, options?: ScatterOptions): Tensor<S>;
   takeAlongDim(indices: Tensor, axis?: number): Tensor;
   take(indices: Tensor): Tensor;
+  /** NumPy-style indexing: `x.index(null, idx)` is `x[:, idx]` (slice specs and int32 position tensors). */
+  index(...specs: readonly IndexSpec[]): Tensor;
   tril(k?: number): Tensor<S>;
   triu(k?: number): Tensor<S>;
   diagonal(k?: number, axis1?: number, axis2?: number): Tensor;
@@ -233,6 +235,9 @@ const methods = {
   },
   take(this: Tensor, indices: Tensor) {
     return take(this, indices);
+  },
+  index(this: Tensor, ...specs: IndexSpec[]) {
+    return index(this, ...specs);
   },
   tril(this: Tensor, k?: number) {
     return tril(this, k);

@@ -21,8 +21,10 @@ torch.set_default_dtype(torch.float64)
 def encode(v):
     if isinstance(v, list):
         return [encode(e) for e in v]
-    if isinstance(v, (bool, str)):
+    if v is None or isinstance(v, (bool, str)):
         return v
+    if isinstance(v, dict):
+        return {k: encode(e) for k, e in v.items()}
     if math.isnan(v):
         return "NaN"
     if math.isinf(v):
@@ -108,6 +110,11 @@ CASES = {
     "diag_vector": ([V], [], {"k": 1}, lambda x: torch.diag(x, 1)),
     "diag_matrix": ([X], [], {"k": 2}, lambda x: torch.diag(x, 2)),
     "diagEmbed_batch": ([X], [], {"k": -1}, lambda x: torch.diag_embed(x, -1)),
+    # index: a spec {"tensor": k} is the k-th int input; [start] a range from start; None the whole axis.
+    "index_one_tensor": ([X3], [[2, 0, 2]], {"specs": [None, {"tensor": 0}]}, lambda x, i: x[:, i]),
+    "index_two_adjacent": ([X3], [[0, 2, 0], [1, 3, 1]], {"specs": [None, {"tensor": 0}, {"tensor": 1}]}, lambda x, i, j: x[:, i, j]),
+    "index_two_apart": ([X3], [[0, 1], [[3], [-1]]], {"specs": [{"tensor": 0}, None, {"tensor": 1}]}, lambda x, i, j: x[i, :, j]),
+    "index_with_int_and_range": ([X3], [[[0], [2]]], {"specs": [1, [1], {"tensor": 0}]}, lambda x, i: x[1, 1:, i]),
     "norm_default": ([X], [], {}, lambda x: torch.linalg.vector_norm(x)),
     "norm_p3_axis1": ([X], [], {"ord": 3, "axis": 1}, lambda x: torch.linalg.vector_norm(x, 3, dim=1)),
     "norm_half_zeros": ([ZEROS], [], {"ord": 0.5, "axis": -1}, lambda x: torch.linalg.vector_norm(x, 0.5, dim=-1)),

@@ -44,6 +44,7 @@ export const MATH_METHODS = [
   "scatter",
   "takeAlongDim",
   "take",
+  "index",
   "tril",
   "triu",
   "diagonal",

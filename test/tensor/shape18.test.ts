@@ -126,6 +126,17 @@ const CASES: (readonly [string, (c: MatrixCase) => { f: (...xs: Tensor[]) => Ten
       ] as const,
   ),
   [
+    "index (repeated positions)",
+    (c) => {
+      const i = int(c.picks.slice(0, 5).map((p) => (p % (2 * c.shape[0])) - c.shape[0]));
+      const j = int(
+        c.picks.slice(5, 10).map((p) => p % c.shape[1]),
+        [5, 1],
+      );
+      return { f: (x) => ops.index(x, i, j), args: [f64(c.values, c.shape)] };
+    },
+  ],
+  [
     "meshgrid",
     (c) => ({
       f: (a, b) => stack(ops.meshgrid(a, b, { indexing: "xy" })),
@@ -141,7 +152,11 @@ const CASES: (readonly [string, (c: MatrixCase) => { f: (...xs: Tensor[]) => Ten
     (ord) =>
       [
         `norm ord ${ord}`,
-        (c: MatrixCase) => ({ f: (x: Tensor) => ops.norm(x, { ord, axis: c.shift % 2 === 0 ? -1 : [0, 1], keepDims: c.shift > 0 }), args: [f64(c.values, c.shape)] }),
+        // Scaled down: (Σ√|x|)² reaches hundreds, where sin(w · y) in the checker oscillates faster than the differences resolve.
+        (c: MatrixCase) => ({
+          f: (x: Tensor) => ops.mul(ops.norm(x, { ord, axis: c.shift % 2 === 0 ? -1 : [0, 1], keepDims: c.shift > 0 }), 0.05),
+          args: [f64(c.values, c.shape)],
+        }),
       ] as const,
   ),
 ];
@@ -243,6 +258,7 @@ describe("methods and transformations", () => {
     expect(flat(x.triu(1))).toEqual([0, 2, 3, 0, 0, 6]);
     expect(flat(x.diagonal())).toEqual([1, 5]);
     expect(x.norm({ axis: 1, keepDims: true }).shape).toEqual([2, 1]);
+    expect(flat(x.index(null, int([2, 0])))).toEqual([3, 1, 6, 4]);
   });
   it("they batch under vmap, their axes counted per example", () => {
     const batched = ops.vmap((r: Tensor) => ops.roll(ops.flip(r, 0), 1, 0))(x);
@@ -289,6 +305,12 @@ describe("bad arguments are AdErrors naming the op", () => {
     ["diagonal", () => ops.diagonal(x, 0, 1, -1), "InvalidArgument"],
     ["diag", () => ops.diag(f64([1], [])), "ShapeMismatch"],
     ["diagEmbed", () => ops.diagEmbed(x, Infinity), "InvalidArgument"],
+    ["index", () => ops.index(x, int([2])), "InvalidArgument"],
+    ["index", () => ops.index(x, null, int([-4])), "InvalidArgument"],
+    ["index", () => ops.index(x, tensor([true, false], { dtype: "bool" })), "InvalidArgument"],
+    ["index", () => ops.index(x, null, null, null), "ShapeMismatch"],
+    ["index", () => ops.index(x, [0, 2, 0]), "InvalidArgument"],
+    ["index", () => ops.index(x, int([0, 1]), int([0, 1, 2])), "ShapeMismatch"],
     ["norm", () => ops.norm(int([1, 2])), "DTypeMismatch"],
     ["norm", () => ops.norm(x, { ord: "fro" as never }), "InvalidArgument"],
     ["norm", () => ops.norm(x, { axis: 2 }), "InvalidArgument"],

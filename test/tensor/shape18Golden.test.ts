@@ -38,6 +38,10 @@ const list = (v: Encoded | undefined): number | number[] | undefined => (v === u
 /** Several outputs compared as PyTorch records them: flattened and joined. */
 const joined = (ys: Tensor[]): Tensor => concat(ys.map((y) => reshape(y, [-1])));
 
+/** An index spec as recorded: {"tensor": k} is the k-th int input, [start] a range, a number, null. */
+const specOf = (s: Encoded | null | { tensor: number }, is: Tensor[]): ops.IndexSpec =>
+  s === null ? null : typeof s === "object" && !Array.isArray(s) ? is[s.tensor] : Array.isArray(s) ? (decode(s) as [number]) : (num(s) as number);
+
 /** Each golden case's call, by the case name's first word, as adjoint spells it. */
 const FUNCTIONS: Record<string, (xs: Tensor[], is: Tensor[], p: Params) => Tensor> = {
   flip: ([x], _, p) => ops.flip(x, list(p.axes)!),
@@ -68,6 +72,7 @@ const FUNCTIONS: Record<string, (xs: Tensor[], is: Tensor[], p: Params) => Tenso
   diagonal: ([x], _, p) => ops.diagonal(x, num(p.k), num(p.axis1), num(p.axis2)),
   diag: ([x], _, p) => ops.diag(x, num(p.k)),
   diagEmbed: ([x], _, p) => ops.diagEmbed(x, num(p.k)),
+  index: ([x], is, p) => ops.index(x, ...(p.specs as Encoded[]).map((s) => specOf(s, is))),
   norm: ([x], _, p) => ops.norm(x, { ord: num(p.ord), axis: list(p.axis), keepDims: p.keepDims as boolean | undefined }),
 };
 

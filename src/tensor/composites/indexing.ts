@@ -21,19 +21,20 @@ import { where } from "../primitives/select.js";
 import { permute, reshape, slice, unsqueeze } from "../primitives/shape.js";
 import { broadcastShapes, formatShape, normalizeAxis, sameShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
+import type { SliceSpec } from "../view.js";
 
 /**
  * f's result, with an index out of range that the gather or scatterAdd kernel found reported under
- * `op` (the function the user called) and at its position in the user's index (`at` maps the
- * kernel's position back).
+ * `op` (the function the user called), at its position in the user's index (`at` maps the kernel's
+ * position back) and on the user's axis where that differs from the kernel's.
  */
-function naming<T>(op: string, f: () => T, at: (position: number[]) => number[] = (p) => p): T {
+function naming<T>(op: string, f: () => T, at: (position: number[]) => number[] = (p) => p, axis?: number): T {
   try {
     return f();
   } catch (error) {
     const details = error instanceof AdError && (error.details.op === "gather" || error.details.op === "scatterAdd") ? error.details : undefined;
     if (details === undefined || !("index" in details)) throw error;
-    throw outOfRange(op, details.index as number, at(details.position as number[]), details.axis as number, details.size as number);
+    throw outOfRange(op, details.index as number, at(details.position as number[]), axis ?? (details.axis as number), details.size as number);
   }
 }
 
@@ -297,4 +298,88 @@ export function meshgrid(...args: readonly Tensor[] | readonly [...Tensor[], Mes
       shape,
     );
   });
+}
+
+/** One entry of `index`: a slice spec (an integer, a range, null) or an int32 tensor of positions. */
+export type IndexSpec = SliceSpec | Tensor;
+
+/**
+ * x indexed as NumPy and PyTorch index with brackets: `index(x, null, idx)` is `x[:, idx]`. Each
+ * spec is a slice spec (see `slice`) or an int32 tensor of positions along its axis (negative ones
+ * count from the end). The tensors broadcast together to a shape B that replaces their axes: where
+ * they are adjacent B stands in their place, else first (NumPy's rule). A gather, so the gradient
+ * adds back at the positions read, repeats included.
+ */
+export function index(x: Tensor, ...specs: readonly IndexSpec[]): Tensor {
+  const op = "index";
+  const t = expectTensor(op, x);
+  if (specs.length > t.rank) throw new AdError("ShapeMismatch", `index got ${specs.length} specs for a tensor of shape ${formatShape(t.shape)}`, { op, shape: [...t.shape] });
+  specs.forEach((s, i) => {
+    if (s instanceof Tensor && s.dtype !== "int32")
+      throw invalidArgument(op, `a tensor spec must be int32 positions, got ${s.dtype} at spec ${i}${s.dtype === "bool" ? " (for a mask, use maskedFill or maskedSelect)" : ""}`, {
+        argument: "specs",
+        index: i,
+        dtype: s.dtype,
+      });
+  });
+  // The slice specs first (a tensor's axis kept whole), noting where each tensor's axis lands.
+  const axes: number[] = [];
+  const specAxes: number[] = [];
+  const tensors: Tensor[] = [];
+  let kept = 0;
+  const sliceSpecs = specs.map((s, i) => {
+    if (s instanceof Tensor) {
+      specAxes.push(i);
+      axes.push(kept++);
+      tensors.push(s);
+      return null;
+    }
+    if (typeof s !== "number") kept++;
+    return s;
+  });
+  const sliced = sliceAs(op, t, sliceSpecs);
+  if (tensors.length === 0) return sliced;
+  const batch = tensors.reduce<number[]>((shape, s) => broadcastShapes(op, shape, s.shape), []);
+  const sizes = axes.map((a) => sliced.shape[a]);
+  // Each position checked against its axis (a gather from that axis' positions raises out of range),
+  // negative ones wrapped, then the indexed axes flattened to one and read by one gather.
+  let flatIndex: Tensor | undefined;
+  tensors.forEach((s, k) => {
+    const wrapped = where(lt(s, 0), add(s, sizes[k]), s);
+    const positions = arange(0, sizes[k], 1, { dtype: "int32", device: t.device });
+    const checked = naming(
+      op,
+      () => gather(positions, 0, reshape(wrapped, [-1])),
+      (p) => unravel(p[0], s.shape),
+      specAxes[k],
+    );
+    const component = expand(reshape(checked, s.shape), batch);
+    flatIndex = flatIndex === undefined ? component : add(mul(flatIndex, sizes[k]), component);
+  });
+  const rest = sliced.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const front = permute(sliced, [...axes, ...rest]);
+  const restShape = rest.map((i) => sliced.shape[i]);
+  const picked = gather(reshape(front, [sizeOfShape(sizes), ...restShape]), 0, expand(reshape(flatIndex!, [-1, ...restShape.map(() => 1)]), [sizeOfShape(batch), ...restShape]));
+  const out = reshape(picked, [...batch, ...restShape]);
+  const adjacent = axes.every((a, i) => i === 0 || a === axes[i - 1] + 1);
+  if (!adjacent || axes[0] === 0) return out;
+  // Adjacent tensors put B where their axes were: move it after the axes that came before.
+  const before = axes[0];
+  const order = [...batch.keys()];
+  const perm = [...Array<number>(before).keys()].map((i) => batch.length + i);
+  return permute(out, [...perm, ...order, ...restShape.slice(before).map((_, i) => batch.length + before + i)]);
+}
+
+/** slice(t, specs), a bad spec reported under `op`, the function the user called. */
+function sliceAs(op: string, t: Tensor, specs: readonly SliceSpec[]): Tensor {
+  try {
+    return slice(t, specs);
+  } catch (error) {
+    if (!(error instanceof AdError) || error.details.op !== "slice") throw error;
+    throw new AdError(error.code, error.message.slice("slice: ".length), { ...error.details, op });
+  }
+}
+
+function sizeOfShape(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
 }
