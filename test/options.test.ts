@@ -77,6 +77,33 @@ const ROWS: Row[] = [
   { fn: adjoint.gelu, op: "gelu", call: (o) => adjoint.gelu(x(), o as never), keys: { approximate: "tanh" } },
   { fn: adjoint.variance, op: "variance", call: (o) => adjoint.variance(x(), 0, o as never), keys: { correction: 0, keepDims: true } },
   { fn: adjoint.std, op: "std", call: (o) => adjoint.std(x(), 0, o as never), keys: { correction: 0, keepDims: true } },
+  { fn: adjoint.norm, op: "norm", call: (o) => adjoint.norm(x(), o as never), keys: { ord: 3, axis: 0, keepDims: true } },
+  {
+    fn: adjoint.indexAdd,
+    op: "indexAdd",
+    call: (o) => adjoint.indexAdd(x(), 0, tensor([2], { dtype: "int32" }), tensor([5]), o as never),
+    keys: { alpha: 2 },
+  },
+  {
+    fn: adjoint.scatter,
+    op: "scatter",
+    call: (o) => adjoint.scatter(x(), 0, tensor([2, 0], { dtype: "int32" }), tensor([5, 6]), o as never),
+    keys: { reduce: "amax", includeSelf: false },
+  },
+  { fn: Tensor.prototype.norm, op: "norm", call: (o) => x().norm(o as never), keys: { ord: 3, axis: 0, keepDims: true } },
+  {
+    fn: Tensor.prototype.indexAdd,
+    op: "indexAdd",
+    call: (o) => x().indexAdd(0, tensor([2], { dtype: "int32" }), tensor([5]), o as never),
+    keys: { alpha: 2 },
+  },
+  {
+    fn: Tensor.prototype.scatter,
+    op: "scatter",
+    call: (o) => x().scatter(0, tensor([2, 0], { dtype: "int32" }), tensor([5, 6]), o as never),
+    keys: { reduce: "amax", includeSelf: false },
+  },
+  { fn: adjoint.meshgrid, op: "meshgrid", call: (o) => adjoint.meshgrid(x(), x(), o as never), keys: { indexing: "xy" } },
   // autograd
   { fn: adjoint.backward, op: "backward", call: (o) => adjoint.backward(square(x()), o as never), keys: { grad: tensor(2), createGraph: true, retainGraph: true } },
   { fn: Tensor.prototype.backward, op: "backward", call: (o) => square(x()).backward(o as never), keys: { grad: tensor(2), createGraph: true, retainGraph: true } },

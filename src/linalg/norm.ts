@@ -1,28 +1,20 @@
 /**
- * Vector and matrix norms, composed of abs, pow, sum, max/min and svdvals. The 2-norm's square root
- * is guarded at 0 (where it has no derivative) so its gradient there is 0, the subgradient PyTorch
- * and JAX return, not 0/0 = NaN.
+ * Vector and matrix norms, composed of abs, pow, sum, max/min and svdvals. The vector norms are the
+ * tensor layer's `norm` (tensor/composites/norm.ts), whose guarded powers give the gradient 0 at 0,
+ * the subgradient PyTorch and JAX return, not 0/0 = NaN; the Frobenius norm shares its guarded √.
  */
 import { describe, expectOptions, invalidArgument } from "../errors.js";
-import { cast } from "../tensor/primitives/cast.js";
-import { ne, gt } from "../tensor/primitives/compare.js";
 import { mul } from "../tensor/primitives/arithmetic.js";
+import { guardedSqrt, pNorm, type NormOptions } from "../tensor/composites/norm.js";
 import { max, min, sum } from "../tensor/primitives/reduce.js";
-import { where } from "../tensor/primitives/select.js";
 import { reshape } from "../tensor/primitives/shape.js";
-import { abs, pow, sqrt } from "../tensor/primitives/unary.js";
+import { abs } from "../tensor/primitives/unary.js";
 import { expectFloat } from "../tensor/primitives/lift.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { expectTensor, matrixOperand } from "./checks.js";
 import { svdvals } from "./decompositions.js";
 
-export interface VectorNormOptions {
-  /** p: any number, Infinity (max |x|), −Infinity (min |x|) or 0 (the count of nonzeros). Default 2. */
-  readonly ord?: number;
-  /** The axes reduced; default all. */
-  readonly axis?: number | readonly number[];
-  readonly keepDims?: boolean;
-}
+export type VectorNormOptions = NormOptions;
 
 export type MatrixOrd = "fro" | "nuc" | 1 | -1 | 2 | -2 | typeof Infinity;
 const MATRIX_ORDS: readonly MatrixOrd[] = ["fro", "nuc", 1, -1, 2, -2, Infinity, -Infinity];
@@ -33,28 +25,9 @@ export interface MatrixNormOptions {
   readonly keepDims?: boolean;
 }
 
-/** √x with the derivative 0 at x = 0 (x ≥ 0 here). */
-function guardedSqrt(x: Tensor): Tensor {
-  const positive = gt(x.detach(), 0);
-  return where(positive, sqrt(where(positive, x, 1)), 0);
-}
-
-/** The p-norm (Σ|x|ᵖ)^(1/p) over `axis` (all axes by default), batched over the rest. */
+/** The p-norm (Σ|x|ᵖ)^(1/p) over `axis` (all axes by default), batched over the rest: the tensor layer's `norm`. */
 export function vectorNorm(x: Tensor, options?: VectorNormOptions): Tensor {
-  const op = "vectorNorm";
-  const t = expectFloat(op, expectTensor(op, "x", x));
-  const o = expectOptions<VectorNormOptions>(op, options, ["ord", "axis", "keepDims"]);
-  const ord = o.ord ?? 2;
-  if (typeof ord !== "number" || Number.isNaN(ord)) throw invalidArgument(op, `ord must be a number, got ${describe(ord)}`, { argument: "ord", got: describe(ord) });
-  const axis = o.axis;
-  const keep = o.keepDims ?? false;
-  const a = abs(t);
-  if (ord === Infinity) return max(a, axis, keep);
-  if (ord === -Infinity) return min(a, axis, keep);
-  if (ord === 0) return sum(cast(ne(t.detach(), 0), t.dtype), axis, keep);
-  if (ord === 2) return guardedSqrt(sum(mul(t, t), axis, keep));
-  if (ord === 1) return sum(a, axis, keep);
-  return pow(sum(pow(a, ord), axis, keep), 1 / ord);
+  return pNorm("vectorNorm", x, options);
 }
 
 /** A norm of each matrix of a [..., m, n] batch (over the last two axes). */

@@ -1,11 +1,10 @@
-/** triangularSolve, tril and triu: the public forms of the triangle primitives (tensor/primitives/triangularSolve.ts, triangle.ts). */
-import { expectBooleanOption, expectInteger, expectOptions } from "../errors.js";
+/** triangularSolve, the public form of its primitive (tensor/primitives/triangularSolve.ts), and tril and triu. */
+import { expectBooleanOption, expectOptions } from "../errors.js";
 import { bind } from "../tensor/primitive.js";
 import { reshape } from "../tensor/primitives/shape.js";
-import { lowerPart, upperPart } from "../tensor/primitives/triangle.js";
 import { triangularSolveP } from "../tensor/primitives/triangularSolve.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { commonBatch, matrixOperand, naming, rightHandSide, squareOperand } from "./checks.js";
+import { commonBatch, naming, rightHandSide, squareOperand } from "./checks.js";
 
 export interface TriangularSolveOptions {
   /** A is lower triangular; by default upper (as SciPy's solve_triangular). Only that triangle is read. */
@@ -37,14 +36,5 @@ export function triangularSolve(a: Tensor, b: Tensor, options?: TriangularSolveO
   return rhs.vector ? reshape(x, x.shape.slice(0, -1)) : x;
 }
 
-/** The entries on and below the k-th diagonal of each matrix (k > 0 above the main one, k < 0 below), zeros elsewhere. */
-export function tril(a: Tensor, k = 0): Tensor {
-  const t = matrixOperand("tril", "a", a);
-  return lowerPart(t, expectInteger("tril", "k", k, -Number.MAX_SAFE_INTEGER));
-}
-
-/** The entries on and above the k-th diagonal of each matrix, zeros elsewhere. */
-export function triu(a: Tensor, k = 0): Tensor {
-  const t = matrixOperand("triu", "a", a);
-  return upperPart(t, expectInteger("triu", "k", k, -Number.MAX_SAFE_INTEGER));
-}
+// tril and triu are the tensor layer's (tensor/composites/diagonals.ts), under this module too.
+export { tril, triu } from "../tensor/composites/diagonals.js";

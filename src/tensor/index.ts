@@ -52,6 +52,23 @@ export { argmax, argmin, cumsum, expand, max, mean, min, prod, sum } from "./pri
 export { logSoftmax, logsumexp, softmax } from "./composites/softmax.js";
 export { celu, elu, glu, hardsigmoid, hardswish, hardtanh, leakyRelu, logsigmoid, mish, prelu, relu6, selu, silu, softsign } from "./composites/activations.js";
 export { all, any, cummax, cummin, cumprod, logcumsumexp, nanmean, nansum, std, variance, type VarianceOptions } from "./composites/reductions.js";
+export { norm, type NormOptions } from "./composites/norm.js";
+export { chunk, flip, moveaxis, movedim, narrow, repeat, repeatInterleave, roll, tile, unbind } from "./composites/rearrange.js";
+export {
+  index,
+  indexAdd,
+  maskedFill,
+  meshgrid,
+  scatter,
+  take,
+  takeAlongDim,
+  type IndexAddOptions,
+  type IndexSpec,
+  type MeshgridOptions,
+  type ScatterOptions,
+  type ScatterReduce,
+} from "./composites/indexing.js";
+export { diag, diagEmbed, diagonal, tril, triu } from "./composites/diagonals.js";
 export { isfinite, isinf, isnan, lerp, logicalAnd, logicalNot, logicalOr, logicalXor, reciprocal, square } from "./composites/elementwise.js";
 export { conv2d, type Conv2dOptions, type PairLike } from "./primitives/conv.js";
 export { avgPool2d, maxPool2d, type Pool2dOptions } from "./primitives/pool.js";

@@ -9,6 +9,10 @@
 import type { Device } from "../backends/device.js";
 import { assign } from "./assign.js";
 import { backward, backwardAsync, type BackwardOptions } from "./autograd/backward.js";
+import { diagonal, tril, triu } from "./composites/diagonals.js";
+import { index, indexAdd, maskedFill, scatter, take, takeAlongDim, type IndexAddOptions, type IndexSpec, type ScatterOptions } from "./composites/indexing.js";
+import { norm, type NormOptions } from "./composites/norm.js";
+import { chunk, flip, moveaxis, movedim, narrow, repeat, repeatInterleave, roll, tile, unbind } from "./composites/rearrange.js";
 import { logSoftmax, softmax } from "./composites/softmax.js";
 import { add, div, floorDiv, mul, neg, sub } from "./primitives/arithmetic.js";
 import type { TensorLike } from "./primitives/lift.js";
@@ -50,6 +54,29 @@ export interface TensorMethods<S extends Shape = Shape> {
   argmax<const A extends number | undefined = undefined, const K extends boolean = false>(axis?: A, keepDims?: K): Tensor<Reduced<S, A, K>>;
   softmax(axis?: number): Tensor<S>;
   logSoftmax(axis?: number): Tensor<S>;
+  norm<const A extends number | readonly number[] | undefined = undefined, const K extends boolean = false>(options?: NormOptions<A, K>): Tensor<Reduced<S, A, K>>;
+
+  // ── Shape and indexing (composites/rearrange.ts, indexing.ts, diagonals.ts) ──
+  flip(axes: number | readonly number[]): Tensor<S>;
+  roll(shifts: number | readonly number[], axes?: number | readonly number[]): Tensor<S>;
+  repeat(reps: number | readonly number[]): Tensor;
+  tile(reps: number | readonly number[]): Tensor;
+  repeatInterleave(repeats: number | readonly number[] | Tensor, axis?: number): Tensor;
+  narrow(axis: number, start: number, length: number): Tensor;
+  chunk(chunks: number, axis?: number): Tensor[];
+  unbind(axis?: number): Tensor[];
+  movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor;
+  moveaxis(source: number | readonly number[], destination: number | readonly number[]): Tensor;
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor<S>;
+  indexAdd(axis: number, index: Tensor, source: Tensor, options?: IndexAddOptions): Tensor<S>;
+  scatter(axis: number, index: Tensor, src: Tensor, options?: ScatterOptions): Tensor<S>;
+  takeAlongDim(indices: Tensor, axis?: number): Tensor;
+  take(indices: Tensor): Tensor;
+  /** NumPy-style indexing: `x.index(null, idx)` is `x[:, idx]` (slice specs and int32 position tensors). */
+  index(...specs: readonly IndexSpec[]): Tensor;
+  tril(k?: number): Tensor<S>;
+  triu(k?: number): Tensor<S>;
+  diagonal(k?: number, axis1?: number, axis2?: number): Tensor;
 
   // ── Autograd (PyTorch style) ──
   /** Accumulates the gradient of this tensor into `.grad` of every leaf that requires one. */
@@ -164,6 +191,66 @@ const methods = {
   },
   logSoftmax(this: Tensor, axis = -1) {
     return logSoftmax(this, axis);
+  },
+  norm(this: Tensor, options?: NormOptions) {
+    return norm(this, options);
+  },
+  flip(this: Tensor, axes: number | readonly number[]) {
+    return flip(this, axes);
+  },
+  roll(this: Tensor, shifts: number | readonly number[], axes?: number | readonly number[]) {
+    return roll(this, shifts, axes);
+  },
+  repeat(this: Tensor, reps: number | readonly number[]) {
+    return repeat(this, reps);
+  },
+  tile(this: Tensor, reps: number | readonly number[]) {
+    return tile(this, reps);
+  },
+  repeatInterleave(this: Tensor, repeats: number | readonly number[] | Tensor, axis?: number) {
+    return repeatInterleave(this, repeats, axis);
+  },
+  narrow(this: Tensor, axis: number, start: number, length: number) {
+    return narrow(this, axis, start, length);
+  },
+  chunk(this: Tensor, chunks: number, axis?: number) {
+    return chunk(this, chunks, axis);
+  },
+  unbind(this: Tensor, axis?: number) {
+    return unbind(this, axis);
+  },
+  movedim(this: Tensor, source: number | readonly number[], destination: number | readonly number[]) {
+    return movedim(this, source, destination);
+  },
+  moveaxis(this: Tensor, source: number | readonly number[], destination: number | readonly number[]) {
+    return moveaxis(this, source, destination);
+  },
+  maskedFill(this: Tensor, mask: Tensor, value: number | Tensor) {
+    return maskedFill(this, mask, value);
+  },
+  indexAdd(this: Tensor, axis: number, index: Tensor, source: Tensor, options?: IndexAddOptions) {
+    return indexAdd(this, axis, index, source, options);
+  },
+  scatter(this: Tensor, axis: number, index: Tensor, src: Tensor, options?: ScatterOptions) {
+    return scatter(this, axis, index, src, options);
+  },
+  takeAlongDim(this: Tensor, indices: Tensor, axis?: number) {
+    return takeAlongDim(this, indices, axis);
+  },
+  take(this: Tensor, indices: Tensor) {
+    return take(this, indices);
+  },
+  index(this: Tensor, ...specs: IndexSpec[]) {
+    return index(this, ...specs);
+  },
+  tril(this: Tensor, k?: number) {
+    return tril(this, k);
+  },
+  triu(this: Tensor, k?: number) {
+    return triu(this, k);
+  },
+  diagonal(this: Tensor, k?: number, axis1?: number, axis2?: number) {
+    return diagonal(this, k, axis1, axis2);
   },
   backward(this: Tensor, options?: BackwardOptions) {
     backward(this, options);
