@@ -186,13 +186,69 @@ const ROWS: Row[] = [
   { fn: nn.GELU, op: "GELU", call: (o) => new nn.GELU(o as never).forward(x()), keys: { approximate: "tanh" } },
   // nn: losses
   { fn: nn.mseLoss, op: "mseLoss", call: (o) => nn.mseLoss(x(), tensor([0, 0, 0]), o as never), keys: { reduction: "sum" } },
-  { fn: nn.crossEntropy, op: "crossEntropy", call: (o) => nn.crossEntropy(tensor([[1, 2, 3]]), [0], o as never), keys: { reduction: "none", labelSmoothing: 0.1 } },
-  { fn: nn.nllLoss, op: "nllLoss", call: (o) => nn.nllLoss(tensor([[-1, -2, -3]]), [1], o as never), keys: { reduction: "sum" } },
+  {
+    fn: nn.crossEntropy,
+    op: "crossEntropy",
+    call: (o) => nn.crossEntropy(tensor([[1, 2, 3]]), [0], o as never),
+    keys: { reduction: "none", labelSmoothing: 0.1, weight: tensor([1, 2, 3]), ignoreIndex: 2 },
+  },
+  {
+    fn: nn.nllLoss,
+    op: "nllLoss",
+    call: (o) => nn.nllLoss(tensor([[-1, -2, -3]]), [1], o as never),
+    keys: { reduction: "sum", weight: tensor([1, 2, 3]), ignoreIndex: 2 },
+  },
   {
     fn: nn.binaryCrossEntropyWithLogits,
     op: "binaryCrossEntropyWithLogits",
     call: (o) => nn.binaryCrossEntropyWithLogits(x(), tensor([0, 1, 0]), o as never),
-    keys: { reduction: "none" },
+    keys: { reduction: "none", weight: tensor([1, 2, 1]), posWeight: tensor([2, 1, 1]) },
+  },
+  { fn: nn.l1Loss, op: "l1Loss", call: (o) => nn.l1Loss(x(), tensor([0, 0, 0]), o as never), keys: { reduction: "sum" } },
+  { fn: nn.smoothL1Loss, op: "smoothL1Loss", call: (o) => nn.smoothL1Loss(x(), tensor([0, 0, 0]), o as never), keys: { reduction: "sum", beta: 0.5 } },
+  { fn: nn.huberLoss, op: "huberLoss", call: (o) => nn.huberLoss(x(), tensor([0, 0, 0]), o as never), keys: { reduction: "sum", delta: 0.5 } },
+  {
+    fn: nn.binaryCrossEntropy,
+    op: "binaryCrossEntropy",
+    call: (o) => nn.binaryCrossEntropy(tensor([0.1, 0.5, 0.9]), tensor([0, 1, 0]), o as never),
+    keys: { reduction: "none", weight: tensor([1, 2, 1]) },
+  },
+  { fn: nn.klDiv, op: "klDiv", call: (o) => nn.klDiv(tensor([-1, -2, -3]), tensor([0.2, 0.3, 0.5]), o as never), keys: { reduction: "batchmean", logTarget: true } },
+  {
+    fn: nn.poissonNllLoss,
+    op: "poissonNllLoss",
+    call: (o) => nn.poissonNllLoss(x(), tensor([0, 1, 2]), o as never),
+    keys: { reduction: "sum", logInput: false, full: true, eps: 1e-6 },
+  },
+  {
+    fn: nn.gaussianNllLoss,
+    op: "gaussianNllLoss",
+    call: (o) => nn.gaussianNllLoss(x(), tensor([0, 1, 2]), tensor([1, 1, 1]), o as never),
+    keys: { reduction: "sum", full: true, eps: 1e-4 },
+  },
+  {
+    fn: nn.marginRankingLoss,
+    op: "marginRankingLoss",
+    call: (o) => nn.marginRankingLoss(x(), tensor([0, 1, 2]), [1, -1, 1], o as never),
+    keys: { reduction: "sum", margin: 0.5 },
+  },
+  {
+    fn: nn.cosineEmbeddingLoss,
+    op: "cosineEmbeddingLoss",
+    call: (o) => nn.cosineEmbeddingLoss(x(), tensor([0, 1, 2]), tensor(1), o as never),
+    keys: { reduction: "sum", margin: 0.5 },
+  },
+  {
+    fn: nn.tripletMarginLoss,
+    op: "tripletMarginLoss",
+    call: (o) => nn.tripletMarginLoss(x(), tensor([0, 1, 2]), tensor([2, 1, 0]), o as never),
+    keys: { reduction: "sum", margin: 0.5, p: 1, eps: 0, swap: true },
+  },
+  {
+    fn: nn.ctcLoss,
+    op: "ctcLoss",
+    call: (o) => nn.ctcLoss(tensor([[[-1, -2, -3]], [[-2, -1, -3]]]), [[1]], [2], [1], o as never),
+    keys: { reduction: "sum", blank: 2, zeroInfinity: true },
   },
   // nn: data and files
   {
