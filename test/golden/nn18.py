@@ -11,7 +11,8 @@ test/optim/optim18.test.ts) read the JSON; torch is never a test dependency.
   gradient with respect to the logits of a log_softmax, not to its own input (pytorch#52241).
 - optimisers: a few steps of each on a small problem (two parameters, a fixed loss), recording the
   parameters after each step. Lion is not in torch: its step is written out from the paper's
-  pseudo-code (Chen et al. 2023, Algorithm 2) with torch tensor ops.
+  pseudo-code (Chen et al. 2023, Algorithm 2) with torch tensor ops; NAdam is torch 2's step (see
+  nadam below: the installed torch 1.13 has a since-fixed slip in it).
 - schedules: the learning rate of each of the first steps, read from torch's schedulers.
 Non-finite numbers are written as the strings "NaN", "Infinity" and "-Infinity".
 """
@@ -209,9 +210,186 @@ EDGES = {
     "ctc_unreachable": edge_values("ctcLoss", [X(CTC_SHORT), I([[1, 1], [2, 0]]), N([2, 2]), N([2, 1])], {"reduction": "none"}, lambda lp, t, il, tl: F.ctc_loss(lp.log_softmax(-1), t, il, tl, reduction="none")),
 }
 
+
+# ---------------------------------------------------------------- optimisers
+OPT_X = rand([4, 3], 40)
+OPT_Y = rand([4, 2], 41)
+OPT_W = rand([3, 2], 42)
+OPT_B = rand([2], 43)
+OPT_STEPS = 8
+
+
+def objective(w, b):
+    r = torch.tensor(OPT_X) @ w + b - torch.tensor(OPT_Y)
+    return (r * r).sum() + 0.1 * (w**4).sum()
+
+
+def lion_step(params, state, lr, betas, weight_decay):
+    # Chen et al. 2023, Algorithm 2 (torch has no Lion).
+    with torch.no_grad():
+        for p in params:
+            m = state.setdefault(id(p), torch.zeros_like(p))
+            p.mul_(1 - lr * weight_decay)
+            p.add_(torch.sign(betas[0] * m + (1 - betas[0]) * p.grad), alpha=-lr)
+            m.mul_(betas[1]).add_(p.grad, alpha=1 - betas[1])
+
+
+def nadam(lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, momentum_decay=4e-3):
+    # torch 1.13 (the one installed here) multiplies mu into mu_product_next twice; torch 2 and the
+    # documented algorithm use prod_{i<=t+1} mu_i = mu_product * mu_next. This is torch 2's
+    # _single_tensor_nadam (without decoupled decay), written out with torch ops.
+    def make(params):
+        state = {}
+
+        def step():
+            with torch.no_grad():
+                for p in params:
+                    s = state.setdefault(id(p), {"t": 0, "mu_product": 1.0, "m": torch.zeros_like(p), "v": torch.zeros_like(p)})
+                    s["t"] += 1
+                    t = s["t"]
+                    g = p.grad.add(p, alpha=weight_decay) if weight_decay != 0 else p.grad
+                    mu = betas[0] * (1.0 - 0.5 * (0.96 ** (t * momentum_decay)))
+                    mu_next = betas[0] * (1.0 - 0.5 * (0.96 ** ((t + 1) * momentum_decay)))
+                    s["mu_product"] *= mu
+                    s["m"].mul_(betas[0]).add_(g, alpha=1 - betas[0])
+                    s["v"].mul_(betas[1]).addcmul_(g, g, value=1 - betas[1])
+                    denom = s["v"].div(1 - betas[1] ** t).sqrt().add_(eps)
+                    p.addcdiv_(g, denom, value=-lr * (1.0 - mu) / (1.0 - s["mu_product"]))
+                    p.addcdiv_(s["m"], denom, value=-lr * mu_next / (1.0 - s["mu_product"] * mu_next))
+
+        return step
+
+    return make
+
+
+def run_optimizer(make):
+    w = torch.tensor(OPT_W, requires_grad=True)
+    b = torch.tensor(OPT_B, requires_grad=True)
+    step = make([w, b])
+    trail = []
+    for _ in range(OPT_STEPS):
+        w.grad = None
+        b.grad = None
+        objective(w, b).backward()
+        step()
+        trail.append({"w": w.detach().reshape(-1).tolist(), "b": b.detach().tolist()})
+    return trail
+
+
+def torch_step(cls, **kw):
+    def make(params):
+        return cls(params, **kw).step
+
+    return make
+
+
+def lion(**kw):
+    def make(params):
+        state = {}
+        return lambda: lion_step(params, state, kw["lr"], kw.get("betas", (0.9, 0.99)), kw.get("weight_decay", 0.0))
+
+    return make
+
+
+O = torch.optim
+# name -> (class as adjoint names it, adjoint options, torch optimiser)
+OPTIMIZERS = {
+    "adagrad": ("Adagrad", {"lr": 0.1}, torch_step(O.Adagrad, lr=0.1)),
+    "adagrad_all": (
+        "Adagrad",
+        {"lr": 0.1, "lrDecay": 0.05, "weightDecay": 0.1, "initialAccumulatorValue": 0.2, "eps": 1e-8},
+        torch_step(O.Adagrad, lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.2, eps=1e-8),
+    ),
+    "adadelta": ("Adadelta", {"lr": 1.0}, torch_step(O.Adadelta, lr=1.0)),
+    "adadelta_all": ("Adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-4, "weightDecay": 0.05}, torch_step(O.Adadelta, lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.05)),
+    "adamax": ("Adamax", {"lr": 0.02}, torch_step(O.Adamax, lr=0.02)),
+    "adamax_all": ("Adamax", {"lr": 0.02, "betas": [0.8, 0.95], "eps": 1e-6, "weightDecay": 0.1}, torch_step(O.Adamax, lr=0.02, betas=(0.8, 0.95), eps=1e-6, weight_decay=0.1)),
+    "nadam": ("NAdam", {"lr": 0.02}, nadam(lr=0.02)),
+    "nadam_all": (
+        "NAdam",
+        {"lr": 0.02, "betas": [0.85, 0.99], "eps": 1e-6, "weightDecay": 0.1, "momentumDecay": 0.01},
+        nadam(lr=0.02, betas=(0.85, 0.99), eps=1e-6, weight_decay=0.1, momentum_decay=0.01),
+    ),
+    "radam": ("RAdam", {"lr": 0.01}, torch_step(O.RAdam, lr=0.01)),
+    "radam_rectified": ("RAdam", {"lr": 0.01, "betas": [0.9, 0.9], "weightDecay": 0.1}, torch_step(O.RAdam, lr=0.01, betas=(0.9, 0.9), weight_decay=0.1)),
+    "lion": ("Lion", {"lr": 0.01}, lion(lr=0.01)),
+    "lion_all": ("Lion", {"lr": 0.01, "betas": [0.8, 0.95], "weightDecay": 0.5}, lion(lr=0.01, betas=(0.8, 0.95), weight_decay=0.5)),
+}
+
+# ---------------------------------------------------------------- schedules
+SCHED_STEPS = 20
+
+
+def lrs(make, base=0.1, steps=SCHED_STEPS, momentum=0.0):
+    opt = O.SGD([torch.zeros(1, requires_grad=True)], lr=base, momentum=momentum)
+    sched = make(opt)
+    out = []
+    for _ in range(steps):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return out
+
+
+S = O.lr_scheduler
+# name -> (schedule as adjoint names it, its arguments, torch's rates for steps 0, 1, …)
+SCHEDULES = {
+    "exponentialLR": ("exponentialLR", [0.1, {"gamma": 0.9}], lrs(lambda o: S.ExponentialLR(o, gamma=0.9))),
+    "linearLR": ("linearLR", [0.1, {}], lrs(lambda o: S.LinearLR(o), steps=8)),
+    "linearLR_all": ("linearLR", [0.1, {"startFactor": 0.25, "endFactor": 0.9, "totalIters": 4}], lrs(lambda o: S.LinearLR(o, start_factor=0.25, end_factor=0.9, total_iters=4), steps=8)),
+    "oneCycleLR": ("oneCycleLR", [0.5, {"totalSteps": 20}], lrs(lambda o: S.OneCycleLR(o, max_lr=0.5, total_steps=20), momentum=0.9)),
+    "oneCycleLR_three_linear": (
+        "oneCycleLR",
+        [0.5, {"totalSteps": 20, "pctStart": 0.25, "annealStrategy": "linear", "divFactor": 10, "finalDivFactor": 100, "threePhase": True}],
+        lrs(lambda o: S.OneCycleLR(o, max_lr=0.5, total_steps=20, pct_start=0.25, anneal_strategy="linear", div_factor=10, final_div_factor=100, three_phase=True), momentum=0.9),
+    ),
+    "cyclicLR": ("cyclicLR", [0.01, {"maxLr": 0.1, "stepSizeUp": 4}], lrs(lambda o: S.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4, cycle_momentum=False), base=0.01)),
+    "cyclicLR_triangular2": (
+        "cyclicLR",
+        [0.01, {"maxLr": 0.1, "stepSizeUp": 3, "stepSizeDown": 2, "mode": "triangular2"}],
+        lrs(lambda o: S.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=3, step_size_down=2, mode="triangular2", cycle_momentum=False), base=0.01),
+    ),
+    "cyclicLR_expRange": (
+        "cyclicLR",
+        [0.01, {"maxLr": 0.1, "stepSizeUp": 4, "mode": "expRange", "gamma": 0.9}],
+        lrs(lambda o: S.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=4, mode="exp_range", gamma=0.9, cycle_momentum=False), base=0.01),
+    ),
+    # Warm-up then cosine as torch composes it: SequentialLR of LinearLR and CosineAnnealingLR.
+    "warmupThenCosine": (
+        "warmupThenCosine",
+        [0.1, {"startFactor": 0.1, "warmupSteps": 3, "totalSteps": 10, "minLr": 0.001}],
+        lrs(lambda o: S.SequentialLR(o, [S.LinearLR(o, start_factor=0.1, total_iters=3), S.CosineAnnealingLR(o, T_max=7, eta_min=0.001)], milestones=[3]), steps=10),
+    ),
+}
+
+METRICS = [1.0, 0.9, 0.95, 0.9, 0.91, 0.92, 0.93, 0.5, 0.6, 0.7, 0.8, 0.9, 0.45, 0.46, 0.47, 0.48, 0.49, 0.5]
+
+
+def plateau(**kw):
+    opt = O.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    sched = S.ReduceLROnPlateau(opt, **kw)
+    out = []
+    for m in METRICS:
+        sched.step(m)
+        out.append(opt.param_groups[0]["lr"])
+    return out
+
+
+PLATEAUS = {
+    "min_rel": ({"patience": 2, "cooldown": 1}, plateau(patience=2, cooldown=1)),
+    "max_abs": (
+        {"mode": "max", "factor": 0.5, "patience": 1, "threshold": 0.05, "thresholdMode": "abs", "minLr": 0.02},
+        plateau(mode="max", factor=0.5, patience=1, threshold=0.05, threshold_mode="abs", min_lr=0.02),
+    ),
+}
+
 out = {
     "losses": {name: loss_case(fn, args, options, f, seed) for seed, (name, (fn, args, options, f)) in enumerate(LOSSES.items())},
     "lossEdges": EDGES,
+    "optimizer": {"x": OPT_X, "y": OPT_Y, "w": OPT_W, "b": OPT_B},
+    "optimizers": {name: {"class": cls, "options": options, "trail": run_optimizer(make)} for name, (cls, options, make) in OPTIMIZERS.items()},
+    "schedules": {name: {"fn": fn, "args": args, "lrs": values} for name, (fn, args, values) in SCHEDULES.items()},
+    "plateau": {"metrics": METRICS, "cases": {name: {"options": options, "lrs": values} for name, (options, values) in PLATEAUS.items()}},
 }
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "nn18.json"), "w") as fh:
     json.dump(out, fh, indent=1)
