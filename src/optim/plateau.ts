@@ -55,7 +55,7 @@ export class ReduceLROnPlateau {
     this.minLr = expectIn(op, "minLr", options.minLr ?? 0, 0, Infinity);
     this.eps = expectIn(op, "eps", options.eps ?? 1e-8, 0, Infinity);
     this.best = this.mode === "min" ? Infinity : -Infinity;
-    // The optimiser's rate must be a number to be reduced (a schedule is its own plan).
+    // The rate reduced is the one the optimiser would use next; a schedule it had is replaced by that number on the first reduction.
     expectFinite(op, "optimizer.lr", optimizer.lr);
   }
 
