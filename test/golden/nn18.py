@@ -14,6 +14,8 @@ test/optim/optim18.test.ts) read the JSON; torch is never a test dependency.
   pseudo-code (Chen et al. 2023, Algorithm 2) with torch tensor ops; NAdam is torch 2's step (see
   nadam below: the installed torch 1.13 has a since-fixed slip in it).
 - schedules: the learning rate of each of the first steps, read from torch's schedulers.
+- uint8 and int8: the values of a cast from every dtype to every dtype, and a few wrapping and
+  promoting operations (their dtype and values; torch's int64 and int16 are int32 in adjoint).
 Non-finite numbers are written as the strings "NaN", "Infinity" and "-Infinity".
 """
 import json
@@ -383,12 +385,60 @@ PLATEAUS = {
     ),
 }
 
+# ---------------------------------------------------------------- uint8 and int8
+DT = {"float32": torch.float32, "float64": torch.float64, "int32": torch.int32, "uint8": torch.uint8, "int8": torch.int8, "bool": torch.bool}
+# Finite values only: a float out of an integer type's range converts by truncation then wrapping on
+# this machine (x86), which C++ leaves undefined; NaN and ±inf are left out for the same reason.
+CAST_SAMPLES = {
+    "float32": [-1.5, 0.0, 2.7, 127.9, 200.2, 300.7, -129.5],
+    "float64": [-1.5, 0.0, 2.7, 127.9, 200.2, 300.7, -129.5],
+    "int32": [-1, 0, 255, 256, 300, -129, 70000],
+    "uint8": [0, 1, 127, 128, 255],
+    "int8": [-128, -1, 0, 1, 127],
+    "bool": [False, True],
+}
+CASTS = {src: {dst: torch.tensor(CAST_SAMPLES[src], dtype=DT[src]).to(DT[dst]).to(torch.float64).tolist() for dst in DT} for src in DT}
+
+U = [200, 100, 7, 0, 255]
+I8 = [100, -100, 7, -128, 127]
+
+
+def byte_op(f, a, da, b=None, db=None):
+    x = torch.tensor(a, dtype=DT[da])
+    y = f(x) if b is None else f(x, torch.tensor(b, dtype=DT[db]) if db is not None else b)
+    return {"dtype": str(y.dtype).replace("torch.", ""), "value": y.to(torch.float64).tolist()}
+
+
+# float32 is the default float here, as in adjoint (the losses above run in float64).
+torch.set_default_dtype(torch.float32)
+BYTE_OPS = {
+    "add_uint8": byte_op(torch.add, U, "uint8", [100, 200, 1, 0, 1], "uint8"),
+    "sub_uint8": byte_op(torch.sub, U, "uint8", [201, 0, 8, 1, 255], "uint8"),
+    "mul_uint8": byte_op(torch.mul, U, "uint8", [2, 3, 40, 9, 255], "uint8"),
+    "neg_uint8": byte_op(torch.neg, U, "uint8"),
+    "add_int8": byte_op(torch.add, I8, "int8", [100, -100, 1, -1, 1], "int8"),
+    "mul_int8": byte_op(torch.mul, I8, "int8", [2, 3, -40, 1, 2], "int8"),
+    "neg_int8": byte_op(torch.neg, I8, "int8"),
+    "add_uint8_int8": byte_op(torch.add, U, "uint8", I8, "int8"),
+    "add_uint8_number": byte_op(torch.add, U, "uint8", 100),
+    "mul_int8_number": byte_op(torch.mul, I8, "int8", 3),
+    "add_uint8_float": byte_op(torch.add, U, "uint8", 0.5),
+    "add_uint8_int32": byte_op(torch.add, U, "uint8", [1000, -1, 0, 5, 1], "int32"),
+    "sum_uint8": byte_op(torch.sum, U, "uint8"),
+    "max_int8": byte_op(torch.max, I8, "int8"),
+    "gt_uint8_int8": byte_op(torch.gt, U, "uint8", I8, "int8"),
+    "div_uint8": byte_op(torch.div, U, "uint8", [3, 7, 2, 1, 5], "uint8"),
+}
+torch.set_default_dtype(torch.float64)
+
 out = {
     "losses": {name: loss_case(fn, args, options, f, seed) for seed, (name, (fn, args, options, f)) in enumerate(LOSSES.items())},
     "lossEdges": EDGES,
     "optimizer": {"x": OPT_X, "y": OPT_Y, "w": OPT_W, "b": OPT_B},
     "optimizers": {name: {"class": cls, "options": options, "trail": run_optimizer(make)} for name, (cls, options, make) in OPTIMIZERS.items()},
     "schedules": {name: {"fn": fn, "args": args, "lrs": values} for name, (fn, args, values) in SCHEDULES.items()},
+    "casts": {"samples": {k: [float(v) for v in vs] for k, vs in CAST_SAMPLES.items()}, "values": CASTS},
+    "byteOps": BYTE_OPS,
     "plateau": {"metrics": METRICS, "cases": {name: {"options": options, "lrs": values} for name, (options, values) in PLATEAUS.items()}},
 }
 with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "nn18.json"), "w") as fh:

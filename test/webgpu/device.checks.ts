@@ -64,6 +64,8 @@ await compare("ones({ device }) int32", ops.ones([3], { device: "webgpu", dtype:
 refused("data() on the GPU", () => created.data(), { op: "Tensor.data", device: "webgpu" });
 refused("item() on the GPU", () => ops.sum(created).item(), { op: "Tensor.item", device: "webgpu" });
 refused("float64 on the GPU", () => ops.zeros([2], { dtype: "float64", device: "webgpu" }), { device: "webgpu" });
+refused("uint8 on the GPU", () => ops.zeros([2], { dtype: "uint8", device: "webgpu" }), { device: "webgpu", dtype: "uint8" });
+refused("int8 moved to the GPU", () => ops.to(ops.tensor([1, -1], { dtype: "int8" }), "webgpu"), { device: "webgpu", dtype: "int8" });
 refused("a kernel not on the GPU yet", () => ops.oneHot(ops.tensor([1, 0], { dtype: "int32", device: "webgpu" }), 3), { op: "oneHot", device: "webgpu" });
 
 // Copies: a transpose made contiguous, a strided write (assign into a slice), the slice's VJP.
