@@ -1,18 +1,27 @@
 /**
  * Element types. `float32` is the default (what ML code and the later WASM/WebGPU kernels use);
- * `float64` is there for gradient checking; `int32` for indices and labels; `bool` for masks and
- * comparison results (one byte per element, 0 or 1). Only the float types carry gradients.
+ * `float64` is there for gradient checking; `int32` for indices and labels; `uint8` and `int8` for
+ * data (images, quantised weights); `bool` for masks and comparison results (one byte per element,
+ * 0 or 1). Only the float types carry gradients.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
 
-export const DTYPES = ["float32", "float64", "int32", "bool"] as const;
+export const DTYPES = ["float32", "float64", "int32", "uint8", "int8", "bool"] as const;
 export type DType = (typeof DTYPES)[number];
 export type FloatDType = "float32" | "float64";
+
+/**
+ * uint8 storage: a Uint8Array of its own class, so that code which sees only storage (a device's
+ * `write`, `dtypeOfArray`) can tell bytes from bool masks, which are Uint8Arrays too.
+ */
+export class Uint8Storage extends Uint8Array {}
 
 export interface StorageOf {
   float32: Float32Array;
   float64: Float64Array;
   int32: Int32Array;
+  uint8: Uint8Storage;
+  int8: Int8Array;
   bool: Uint8Array;
 }
 export type Storage = StorageOf[DType];
@@ -21,6 +30,8 @@ const CONSTRUCTORS = {
   float32: Float32Array,
   float64: Float64Array,
   int32: Int32Array,
+  uint8: Uint8Storage,
+  int8: Int8Array,
   bool: Uint8Array,
 } as const;
 
@@ -97,16 +108,23 @@ export function expectDType(op: string, value: unknown): DType {
   throw invalidArgument(op, `dtype must be one of ${DTYPES.join(", ")}, got ${describe(value)}`, { argument: "dtype", got: describe(value) });
 }
 
-/** The dtype a typed array holds, or undefined for arrays we do not store. */
+/** The integer dtypes: arithmetic wraps modulo 2ⁿ, as PyTorch's (and a typed array's store) does. */
+export function isInteger(dtype: DType): dtype is "int32" | "uint8" | "int8" {
+  return dtype === "int32" || dtype === "uint8" || dtype === "int8";
+}
+
+/** The dtype a typed array holds, or undefined for arrays we do not store (a plain Uint8Array is bool; uint8 is a Uint8Storage). */
 export function dtypeOfArray(a: unknown): DType | undefined {
   if (a instanceof Float32Array) return "float32";
   if (a instanceof Float64Array) return "float64";
   if (a instanceof Int32Array) return "int32";
+  if (a instanceof Int8Array) return "int8";
+  if (a instanceof Uint8Storage) return "uint8";
   if (a instanceof Uint8Array) return "bool";
   return undefined;
 }
 
-/** How a number is stored in `dtype`: rounded to f32, truncated to i32, or 0/1. */
+/** How a number is stored in `dtype`: rounded to f32, truncated toward zero and wrapped to i32, u8 or i8 (NaN and ±∞ to 0, as a typed array's store), or 0/1. */
 export function coerce(dtype: DType, x: number): number {
   switch (dtype) {
     case "float32":
@@ -115,21 +133,27 @@ export function coerce(dtype: DType, x: number): number {
       return x;
     case "int32":
       return x | 0;
+    case "uint8":
+      return (x | 0) & 0xff;
+    case "int8":
+      return ((x | 0) << 24) >> 24;
     case "bool":
       return x ? 1 : 0;
   }
 }
 
 /**
- * The promotion lattice bool < int32 < float32 < float64: a binary or ternary op's operands meet at
- * the higher of their dtypes (PyTorch's and JAX's `result_type` for these four; test/golden holds
- * theirs). A plain number is weakly typed, as in JAX: it never raises a float tensor's dtype, and
+ * The promotion lattice bool < uint8, int8 < int32 < float32 < float64: a binary or ternary op's
+ * operands meet at the higher of their dtypes (PyTorch's and JAX's `result_type`; test/golden holds
+ * theirs). uint8 and int8 meet at int32: PyTorch's int16 holds both, and int32 is the narrowest
+ * integer type here that does. A plain number is weakly typed, as in JAX: it never raises a float tensor's dtype, and
  * it raises an int32 or bool tensor only as far as its value needs (see `weakResultType`).
  */
-const RANK: Readonly<Record<DType, number>> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+const RANK: Readonly<Record<DType, number>> = { bool: 0, uint8: 1, int8: 1, int32: 2, float32: 3, float64: 4 };
 
 /** The dtype two tensors of dtypes a and b promote to. */
 export function resultType(a: DType, b: DType): DType {
+  if (RANK[a] === RANK[b] && a !== b) return "int32";
   return RANK[a] >= RANK[b] ? a : b;
 }
 
@@ -140,5 +164,7 @@ export function resultType(a: DType, b: DType): DType {
  */
 export function weakResultType(d: DType, x: number): DType {
   if (isFloat(d)) return d;
-  return (x | 0) === x ? "int32" : "float32";
+  if ((x | 0) !== x) return "float32";
+  // A Python int keeps a uint8 or int8 tensor's dtype (and wraps), as in PyTorch.
+  return d === "uint8" || d === "int8" ? d : "int32";
 }

@@ -49,3 +49,18 @@ export { binaryCrossEntropyWithLogits, crossEntropy, mseLoss, nllLoss, type Cros
 export { batches, DataLoader, permutation, trainTestSplit, type BatchOptions, type RowsOf, type SplitOptions } from "./data.js";
 export { loadSafetensors, readSafetensors, saveSafetensors, type LoadedSafetensors } from "./safetensors.js";
 export { loadFile, saveFile, type LoadFileOptions } from "./file.js";
+export { type BceWithLogitsOptions, type NllOptions } from "./losses.js";
+export {
+  gaussianNllLoss,
+  huberLoss,
+  l1Loss,
+  poissonNllLoss,
+  smoothL1Loss,
+  type GaussianNllOptions,
+  type HuberOptions,
+  type PoissonNllOptions,
+  type SmoothL1Options,
+} from "./regressionLosses.js";
+export { binaryCrossEntropy, klDiv, type BceOptions, type KlDivOptions } from "./probabilityLosses.js";
+export { cosineEmbeddingLoss, marginRankingLoss, tripletMarginLoss, type MarginOptions, type TripletOptions } from "./pairLosses.js";
+export { ctcLoss, type CtcOptions } from "./ctcLoss.js";

@@ -7,8 +7,8 @@
  *             padded with spaces to a multiple of 8
  *   …         the tensors' bytes, little-endian, row-major, contiguous; offsets count from here
  *
- * dtypes: F32, F64, I32 and BOOL (one byte each) map to adjoint's float32, float64, int32, bool; a
- * file's U8 tensors load as int32 (adjoint has no uint8). Every malformed input is an AdError, and
+ * dtypes: F32, F64, I32, U8, I8 and BOOL (one byte each) map to adjoint's float32, float64, int32,
+ * uint8, int8 and bool. Every malformed input is an AdError, and
  * the whole header is checked (safetensorsHeader.ts) before any tensor is decoded.
  */
 import { describe, invalidArgument } from "../errors.js";
@@ -17,7 +17,7 @@ import { sizeOf } from "../tensor/shape.js";
 import { fromStorage, Tensor } from "../tensor/tensor.js";
 import { FILE_DTYPES, headerLength, parseHeader, type Header } from "./safetensorsHeader.js";
 
-const FILE_DTYPE: Record<DType, string> = { float32: "F32", float64: "F64", int32: "I32", bool: "BOOL" };
+const FILE_DTYPE: Record<DType, string> = { float32: "F32", float64: "F64", int32: "I32", uint8: "U8", int8: "I8", bool: "BOOL" };
 
 /** The file's bytes: the tensors (any names but "__metadata__") and optional string metadata. */
 export function saveSafetensors(tensors: Readonly<Record<string, Tensor>>, metadata?: Readonly<Record<string, string>>): Uint8Array {
@@ -64,6 +64,8 @@ export function saveSafetensors(tensors: Readonly<Record<string, Tensor>>, metad
 function encode(t: Tensor): Uint8Array {
   const data = t.data();
   if (t.dtype === "bool") return Uint8Array.from(data, (x) => (x !== 0 ? 1 : 0));
+  // One byte each: an int8's two's complement is its byte.
+  if (t.dtype === "uint8" || t.dtype === "int8") return new Uint8Array(Int8Array.from(data).buffer);
   const size = FILE_DTYPES.get(FILE_DTYPE[t.dtype])!.bytes;
   const out = new Uint8Array(data.length * size);
   const view = new DataView(out.buffer);
@@ -153,6 +155,7 @@ function decode(op: string, bytes: Uint8Array, fileDtype: string, shape: number[
     else if (fileDtype === "F64") out[i] = view.getFloat64(i * 8, true);
     else if (fileDtype === "I32") out[i] = view.getInt32(i * 4, true);
     else if (fileDtype === "BOOL") out[i] = bytes[i] === 0 ? 0 : 1;
+    else if (fileDtype === "I8") out[i] = view.getInt8(i);
     else out[i] = bytes[i];
   }
   return fromStorage(out, dtype, shape);

@@ -18,8 +18,8 @@ export const FILE_DTYPES: ReadonlyMap<string, { readonly dtype: DType; readonly 
   ["F64", { dtype: "float64", bytes: 8 }],
   ["I32", { dtype: "int32", bytes: 4 }],
   ["BOOL", { dtype: "bool", bytes: 1 }],
-  // adjoint has no uint8: U8 widens to int32.
-  ["U8", { dtype: "int32", bytes: 1 }],
+  ["U8", { dtype: "uint8", bytes: 1 }],
+  ["I8", { dtype: "int8", bytes: 1 }],
 ]);
 
 export interface HeaderEntry {

@@ -8,12 +8,13 @@
  * TF.js's `tf.train.adam` is the same algorithm (ε on √v̂). TensorFlow's Python Adam puts ε on √v
  * instead, p ← p − lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + ε): the same up to ε scaled by √(1 − β₂ᵗ).
  */
-import { describe, expectBooleanOption, expectLength, expectOptions, invalidArgument } from "../errors.js";
+import { expectBooleanOption, expectOptions } from "../errors.js";
 import { add, div, mul, sub } from "../tensor/primitives/arithmetic.js";
 import { zerosLike } from "../tensor/primitives/lift.js";
 import { maximum } from "../tensor/primitives/select.js";
 import { sqrt } from "../tensor/primitives/unary.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { expectBetas } from "./betas.js";
 import { expectIn, Optimizer, type OptimizerOptions, type Params } from "./optimizer.js";
 
 export interface AdamOptions extends OptimizerOptions {
@@ -45,14 +46,7 @@ export class Adam extends Optimizer<AdamState> {
   constructor(params: Params, options: AdamOptions) {
     super(params, options);
     options = expectOptions<AdamOptions>(this.op, options, ["lr", "betas", "eps", "weightDecay", "amsgrad"], true);
-    // Indexed, not destructured: destructuring a number or a detached typed array throws a TypeError.
-    const betas: unknown = options.betas ?? [0.9, 0.999];
-    if (!Array.isArray(betas) || expectLength(this.op, "betas", betas) !== 2) {
-      throw invalidArgument(this.op, `betas must be a pair [β1, β2], got ${describe(betas)}`, { argument: "betas", got: describe(betas) });
-    }
-    const [b1, b2] = [betas[0], betas[1]];
-    this.beta1 = expectIn(this.op, "betas[0]", b1, 0, 1, true);
-    this.beta2 = expectIn(this.op, "betas[1]", b2, 0, 1, true);
+    [this.beta1, this.beta2] = expectBetas(this.op, options.betas, [0.9, 0.999]);
     this.eps = expectIn(this.op, "eps", options.eps ?? 1e-8, 0, Infinity);
     this.weightDecay = expectIn(this.op, "weightDecay", options.weightDecay ?? this.defaultWeightDecay(), 0, Infinity);
     this.amsgrad = expectBooleanOption(this.op, "amsgrad", options.amsgrad, false);

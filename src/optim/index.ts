@@ -38,3 +38,9 @@ export { levenbergMarquardt, type LevenbergMarquardtOptions } from "./scientific
 export type { LeastSquaresResult } from "./scientific/leastSquares.js";
 export type { JacobianMode } from "./scientific/residuals.js";
 export { toFmin, toJacobian, toModelJacobian, toValueAndGradient, type ParameterizedModel } from "./scientific/adapters.js";
+export { Adadelta, Adagrad, type AdadeltaOptions, type AdagradOptions } from "./adagrad.js";
+export { Adamax, NAdam, RAdam, type AdamVariantOptions, type NAdamOptions } from "./adamVariants.js";
+export { Lion, type LionOptions } from "./lion.js";
+export { exponentialLR, linearLR } from "./ramps.js";
+export { cyclicLR, oneCycleLR, type CyclicOptions, type OneCycleOptions } from "./cycles.js";
+export { ReduceLROnPlateau, type PlateauOptions } from "./plateau.js";

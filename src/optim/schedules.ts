@@ -7,7 +7,7 @@ import { expectFinite, expectFunction, expectInteger, expectLength, expectOption
 
 export type Schedule = (step: number) => number;
 
-function rate(op: string, name: string, v: unknown): number {
+export function rate(op: string, name: string, v: unknown): number {
   const x = expectFinite(op, name, v);
   if (x < 0) throw invalidArgument(op, `${name} must be ≥ 0, got ${x}`, { argument: name, got: x });
   return x;
@@ -21,7 +21,7 @@ function valueAt(s: number | Schedule, step: number): number {
  * `rateAt` as a schedule whose step is checked: a step is a count of optimiser steps, so NaN, 1.5 or
  * −1 is an InvalidArgument naming the schedule's maker (not NaN, or a rate above the base one).
  */
-function schedule(op: string, rateAt: (step: number) => number): Schedule {
+export function schedule(op: string, rateAt: (step: number) => number): Schedule {
   return (step) => rateAt(expectInteger(op, "step", step, 0));
 }
 

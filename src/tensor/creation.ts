@@ -4,7 +4,7 @@
  * reproducible by default and no hidden global generator exists.
  */
 import { AdError, describe, expectFinite, expectOptions, expectInteger, expectLength, invalidArgument } from "../errors.js";
-import { allocate, coerce, dtypeOfArray, expectDType, isFloat, type DType, type Storage } from "./dtype.js";
+import { allocate, coerce, dtypeOfArray, expectDType, isFloat, isInteger, type DType, type Storage } from "./dtype.js";
 import { Rng, rng as makeRng } from "./rng.js";
 import { contiguousStrides, expectShape, formatShape, MAX_ELEMENTS, MAX_RANK, sizeOf } from "./shape.js";
 import { fromStorage, Tensor } from "./tensor.js";
@@ -92,26 +92,30 @@ export function tensor(values: unknown, opts?: TensorOptions): Tensor {
     }
     shape = target;
   }
-  if (dtype === "int32") expectInt32Values(op, flat);
+  if (isInteger(dtype)) expectIntegerValues(op, flat, dtype);
   const storage = allocate(dtype, flat.length, op);
   for (let i = 0; i < flat.length; i++) storage[i] = coerce(dtype, flat[i]);
   return created(op, o, storage, dtype, shape);
 }
 
+const INTEGER_RANGES = { int32: [-2147483648, 2147483647, "[−2³¹, 2³¹ − 1]"], uint8: [0, 255, "[0, 255]"], int8: [-128, 127, "[−128, 127]"] } as const;
+
 /**
- * Values bound for int32 must be integers in its range: a store would truncate 0.5 to 0 and wrap 3e10
- * to −64771072, so a float label array would silently compute something else. Cast explicitly
- * (`cast(tensor(values), "int32")`, which truncates) to convert on purpose.
+ * Values bound for an integer dtype must be integers in its range: a store would truncate 0.5 to 0
+ * and wrap 3e10 to −64771072 (or 256 to 0 in uint8), so a float label array would silently compute
+ * something else. Cast explicitly (`cast(tensor(values), "int32")`, which truncates and wraps) to
+ * convert on purpose.
  */
-function expectInt32Values(op: string, flat: ArrayLike<number>): void {
+function expectIntegerValues(op: string, flat: ArrayLike<number>, dtype: "int32" | "uint8" | "int8"): void {
+  const [min, max, range] = INTEGER_RANGES[dtype];
   for (let i = 0; i < flat.length; i++) {
     const v = flat[i];
-    if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
-      throw invalidArgument(op, `values[${i}] is ${v}, not an int32 (an integer in [−2³¹, 2³¹ − 1]); round or cast it first`, {
+    if (!Number.isInteger(v) || v < min || v > max) {
+      throw invalidArgument(op, `values[${i}] is ${v}, not an ${dtype} (an integer in ${range}); round or cast it first`, {
         argument: "values",
         index: i,
         got: v,
-        dtype: "int32",
+        dtype,
       });
     }
   }

@@ -4,7 +4,7 @@
  * shows the first and last EDGE entries of each axis with "…" between. Where the values cannot be read
  * synchronously (another device, an abstract tensor under trace, a disposed one) only the header prints.
  */
-import type { DType, Storage } from "./dtype.js";
+import { isInteger, type DType, type Storage } from "./dtype.js";
 import { formatShape, type Shape } from "./shape.js";
 
 const THRESHOLD = 1000;
@@ -20,7 +20,7 @@ export interface Printable {
 /** One element: bool as true/false, integers exactly, floats to 5 significant digits (−0, NaN, ±∞ as JS writes them). */
 function element(dtype: DType, v: number): string {
   if (dtype === "bool") return v !== 0 ? "true" : "false";
-  if (dtype === "int32" || !Number.isFinite(v)) return String(v);
+  if (isInteger(dtype) || !Number.isFinite(v)) return String(v);
   if (Object.is(v, -0)) return "-0";
   return String(Number(v.toPrecision(5)));
 }

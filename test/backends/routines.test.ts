@@ -127,7 +127,7 @@ function indicesOf(shape: readonly number[]): number[][] {
 const at = (v: View, index: readonly number[]): number => (v.storage as Storage)[v.offset + index.reduce((o, i, axis) => o + i * v.strides[axis], 0)];
 
 const DTYPES = ["float32", "float64", "int32", "bool"] as const;
-const CONSTRUCTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array };
+const CONSTRUCTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array, int8: Int8Array, bool: Uint8Array };
 
 /** A view of `shape` over a fresh buffer: its axes laid out in the order `layout`, every step `gap` apart, after `offset` slots. */
 const stridedView = fc

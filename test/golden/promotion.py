@@ -2,15 +2,15 @@
 
 Run with a Python that has torch (Debian: apt-get install python3-torch; /usr/bin/python3):
     /usr/bin/python3 test/golden/promotion.py > test/golden/promotion.json
-Tests read the JSON; torch is never a test dependency. int64 is reported as-is: adjoint has no
-int64, and maps it to int32 (the tests say where).
+Tests read the JSON; torch is never a test dependency. int64 and int16 are reported as-is: adjoint has neither,
+and maps both to int32 (the tests say where).
 """
 import json
 
 import torch
 import torch.nn.functional as F
 
-DTYPES = {"bool": torch.bool, "int32": torch.int32, "float32": torch.float32, "float64": torch.float64}
+DTYPES = {"bool": torch.bool, "uint8": torch.uint8, "int8": torch.int8, "int32": torch.int32, "float32": torch.float32, "float64": torch.float64}
 SCALARS = {"bool": True, "int": 2, "float": 2.5}
 
 

@@ -20,7 +20,7 @@ const MB = 2 ** 20;
 
 type FileDtype = "F32" | "F64" | "I32" | "BOOL" | "U8";
 const BYTES: Record<FileDtype, number> = { F32: 4, F64: 8, I32: 4, BOOL: 1, U8: 1 };
-const DTYPE = { F32: "float32", F64: "float64", I32: "int32", BOOL: "bool", U8: "int32" } as const;
+const DTYPE = { F32: "float32", F64: "float64", I32: "int32", BOOL: "bool", U8: "uint8" } as const;
 
 /** What a valid file holds, written here per the spec (not with saveSafetensors). */
 interface Spec {

@@ -111,7 +111,7 @@ describe("loadSafetensors reads files written by others", () => {
     );
     const t = loadSafetensors(bytes);
     expect(t.s.item()).toBe(2.5);
-    expect(t.u.dtype).toBe("int32");
+    expect(t.u.dtype).toBe("uint8");
     expect(Array.from(t.u.data())).toEqual([7, 0, 255]);
     expect(t.e.shape).toEqual([0, 2]);
   });

@@ -66,6 +66,8 @@ refused("data() on the GPU", () => created.data(), { op: "Tensor.data", device: 
 refused("item() on the GPU", () => ops.sum(created).item(), { op: "Tensor.item", device: "webgpu" });
 refused("float64 on the GPU", () => ops.zeros([2], { dtype: "float64", device: "webgpu" }), { device: "webgpu" });
 refused("a kernel not on the GPU yet", () => linalg.cholesky(ops.eye(3, 3, { device: "webgpu" })), { op: "cholesky", device: "webgpu" });
+refused("uint8 on the GPU", () => ops.zeros([2], { dtype: "uint8", device: "webgpu" }), { device: "webgpu", dtype: "uint8" });
+refused("int8 moved to the GPU", () => ops.to(ops.tensor([1, -1], { dtype: "int8" }), "webgpu"), { device: "webgpu", dtype: "int8" });
 
 // Copies: a transpose made contiguous, a strided write (assign into a slice), the slice's VJP.
 const h = ops.randn([4, 5], { rng: g });

@@ -28,10 +28,17 @@ export interface GPUData {
   readonly length: number;
 }
 
-/** Throws `UnsupportedOp` for a dtype the GPU cannot hold (float64), naming `op` and the device. */
+/** Throws `UnsupportedOp` for a dtype the GPU cannot hold (float64, uint8, int8), naming `op` and the device. */
 export function expectGPUDType(op: string, dtype: DType): GPUDType {
   if (dtype === "float64") {
     throw new AdError("UnsupportedOp", "the webgpu device has no float64 (WGSL has no f64); convert to float32 first, or use the cpu device", {
+      op,
+      device: "webgpu",
+      dtype,
+    });
+  }
+  if (dtype === "uint8" || dtype === "int8") {
+    throw new AdError("UnsupportedOp", `the webgpu device has no ${dtype} (WGSL has no byte types); cast it to int32 or float32 first, or use the cpu device`, {
       op,
       device: "webgpu",
       dtype,

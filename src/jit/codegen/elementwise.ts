@@ -44,6 +44,8 @@ const ROUND: Record<DType, (x: string) => string> = {
   float64: (x) => x,
   float32: (x) => `Math.fround(${x})`,
   int32: (x) => `(${x}) | 0`,
+  uint8: (x) => `(${x}) & 255`,
+  int8: (x) => `((${x}) << 24) >> 24`,
   bool: (x) => `(${x}) & 255`,
 };
 

@@ -8,7 +8,7 @@
  * (cumprod's gradient stays exact at zeros, where a cumsum of logs would not).
  */
 import { AdError, describe, expectOptions, invalidArgument } from "../../errors.js";
-import { isFloat } from "../dtype.js";
+import { isFloat, isInteger } from "../dtype.js";
 import { div, mul, sub } from "../primitives/arithmetic.js";
 import { eq, gt, ne } from "../primitives/compare.js";
 import { asFloat, countable, expectFloat } from "../primitives/lift.js";
@@ -98,8 +98,8 @@ export function cumprod(x: Tensor, axis: number): Tensor {
 
 function runningExtreme(op: string, x: unknown, axis: unknown, largest: boolean): Tensor {
   const t = expectTensor(op, x);
-  if (!isFloat(t.dtype) && t.dtype !== "int32" && t.dtype !== "bool")
-    throw new AdError("DTypeMismatch", `${op} needs a float, int32 or bool tensor, got ${t.dtype}`, { op, dtype: t.dtype });
+  if (!isFloat(t.dtype) && !isInteger(t.dtype) && t.dtype !== "bool")
+    throw new AdError("DTypeMismatch", `${op} needs a float, integer or bool tensor, got ${t.dtype}`, { op, dtype: t.dtype });
   const a = normalizeAxis(op, expectAxis(op, axis), t.rank);
   if (t.shape[a] === 0) return t;
   const { rows, back } = prefixRows(op, t, a, extremeFiller(t, a, largest));

@@ -65,9 +65,9 @@ export function expectNumeric<T extends { readonly dtype: DType }>(op: string, t
   return t;
 }
 
-/** A bool tensor as int32 (0/1), anything else as is: what sum, prod and cumsum count in, as PyTorch does. */
+/** A bool, uint8 or int8 tensor as int32, anything else as is: what sum, prod and cumsum count in (PyTorch's int64). */
 export function countable(t: Tensor): Tensor {
-  return t.dtype === "bool" ? cast(t, "int32") : t;
+  return t.dtype === "bool" || t.dtype === "uint8" || t.dtype === "int8" ? cast(t, "int32") : t;
 }
 
 /** Zeros of `like`'s shape and dtype (the tangent of something that does not depend on the inputs). */

@@ -6,7 +6,7 @@
  */
 import type { Extreme } from "../../backends/ops.js";
 import { AdError, describe, invalidArgument } from "../../errors.js";
-import { isFloat } from "../dtype.js";
+import { isFloat, isInteger } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { broadcastAxes, expectAxisList, formatShape, normalizeAxis, sameShape, type Shape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
@@ -215,10 +215,10 @@ export function expectKeepDims(op: string, keepDims: unknown): boolean {
   return keepDims;
 }
 
-/** Numbers to compare: a float or int32 tensor, or bool where `bools` (max and min of a mask, as in PyTorch). */
+/** Numbers to compare: a float or integer tensor, or bool where `bools` (max and min of a mask, as in PyTorch). */
 function expectOrdered(op: string, x: Tensor, bools = false): Tensor {
-  if (!isFloat(x.dtype) && x.dtype !== "int32" && !(bools && x.dtype === "bool"))
-    throw new AdError("DTypeMismatch", `${op} needs a float or int32 tensor, got ${x.dtype}`, { op, dtype: x.dtype });
+  if (!isFloat(x.dtype) && !isInteger(x.dtype) && !(bools && x.dtype === "bool"))
+    throw new AdError("DTypeMismatch", `${op} needs a float or integer tensor, got ${x.dtype}`, { op, dtype: x.dtype });
   return x;
 }
 

@@ -6,6 +6,7 @@
  */
 import type { UnaryOp } from "../../backends/expressions.js";
 import { AdError } from "../../errors.js";
+import { isInteger } from "../dtype.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import type { Tensor } from "../tensor.js";
 import type { ShapeOf } from "../types.js";
@@ -28,12 +29,12 @@ export const ceilP = roundingPrimitive("ceil");
 export const roundP = roundingPrimitive("round");
 export const truncP = roundingPrimitive("trunc");
 
-/** The user-facing rounding function: int32 is returned as it is, bool is a DTypeMismatch (as in PyTorch). */
+/** The user-facing rounding function: an integer tensor is returned as it is, bool is a DTypeMismatch (as in PyTorch). */
 const roundingFunction =
   (prim: Primitive<undefined>) =>
   <X extends Tensor | number>(x: X): Tensor<ShapeOf<X>> => {
     const t = expectNumeric(prim.name, lift(prim.name, x, undefined, "x"));
-    return (t.dtype === "int32" ? t : bind(prim, [t], undefined)) as Tensor<ShapeOf<X>>;
+    return (isInteger(t.dtype) ? t : bind(prim, [t], undefined)) as Tensor<ShapeOf<X>>;
   };
 
 /** The largest integer ≤ x. */
