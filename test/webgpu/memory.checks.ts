@@ -11,6 +11,7 @@ import { runInNewContext } from "node:vm";
 import { AdError } from "../../src/errors.js";
 import { SGD } from "../../src/optim/index.js";
 import * as ops from "../../src/tensor/index.js";
+import type { Tensor } from "../../src/tensor/index.js";
 import { initWebGPU, webgpuDevice } from "../../src/backends/webgpu/index.js";
 
 const LOOP_MS = 12_000;
@@ -26,7 +27,7 @@ const g = ops.rng(15);
 
 // A 16-32-4 MLP on a batch of 8, with a softmax cross-entropy against one-hot labels.
 const device = "webgpu";
-const params = [
+const params: Tensor[] = [
   ops.randn([16, 32], { device, rng: g, requiresGrad: true }),
   ops.zeros([32], { device, requiresGrad: true }),
   ops.randn([32, 4], { device, rng: g, requiresGrad: true }),
@@ -67,13 +68,14 @@ async function collect(): Promise<void> {
 let live: number | undefined;
 
 /** What one step does to the counters (submits, maps, buffers created, pool hits). */
-async function counted(): Promise<{ loss: number; submits: number; maps: number; allocations: number; poolHits: number }> {
+async function counted(): Promise<{ loss: number; dispatches: number; submits: number; maps: number; allocations: number; poolHits: number }> {
   const before = gpu.counters;
   const loss = await step();
   await collect();
   const after = gpu.counters;
   return {
     loss,
+    dispatches: after.dispatches - before.dispatches,
     submits: after.submits - before.submits,
     maps: after.maps - before.maps,
     allocations: after.allocations - before.allocations,

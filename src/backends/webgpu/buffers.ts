@@ -89,8 +89,8 @@ export class GPUBuffers {
     });
   }
 
-  /** Bytes held by tensors' buffers and pending work (pooled buffers excluded). */
-  get allocatedBytes(): number {
+  /** Bytes held by tensors' buffers and pending work (pooled buffers excluded): the counters' `inUseBytes`. */
+  get inUseBytes(): number {
     return this.queue.counters.inUseBytes;
   }
 

@@ -26,6 +26,8 @@ const COPY_DST = 0x8;
 
 /** The counts a test or a benchmark holds a workload to. */
 export interface GPUCounters {
+  /** Compute dispatches recorded. */
+  dispatches: number;
   /** `queue.submit` calls. */
   submits: number;
   /** `mapAsync` calls (one per read of a non-empty tensor). */
@@ -47,7 +49,7 @@ interface ParamsChunk {
 }
 
 export class GPUQueue {
-  readonly counters: GPUCounters = { submits: 0, maps: 0, allocations: 0, poolHits: 0, allocatedBytes: 0, inUseBytes: 0 };
+  readonly counters: GPUCounters = { dispatches: 0, submits: 0, maps: 0, allocations: 0, poolHits: 0, allocatedBytes: 0, inUseBytes: 0 };
   private encoder: GPUCommandEncoder | undefined;
   private pending = 0;
   /** Params chunks of the open batch, then free for the next one (the submit orders their rewrite). */
@@ -88,6 +90,7 @@ export class GPUQueue {
 
   /** Counts a recorded dispatch, submitting the batch at `MAX_PENDING`. */
   dispatched(op: string): void {
+    this.counters.dispatches++;
     if (++this.pending >= MAX_PENDING) this.submit(op);
   }
 
