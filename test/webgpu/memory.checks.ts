@@ -119,6 +119,12 @@ source.dispose();
 const fresh = ops.full([64], 5, { device });
 const ordered = [(await pending.read())[0], (await fresh.read())[0]];
 
+// A reused buffer is cleared: pad with 0 writes only the interior, into the buffer of a disposed 7s.
+const sevens = ops.full([10], 7, { device });
+await sevens.read();
+sevens.dispose();
+const padded = Array.from(await ops.pad(ops.ones([8], { device }), [[1, 1]], 0).read());
+
 // Views: dispose of one leaves its siblings readable; the buffer goes back when the last goes.
 const base = ops.tensor([1, 2, 3, 4, 5, 6], { device });
 const rows = ops.reshape(base, [2, 3]);
@@ -172,6 +178,7 @@ const report = {
   },
   batches,
   ordered,
+  padded,
   views: { siblings, inUseDrop: [inUse - heldByOne, heldByOne - afterLast] },
   reuse,
   using: [beforeUsing, afterUsing],

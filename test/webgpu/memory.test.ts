@@ -21,6 +21,8 @@ describe("batched submission and the buffer pool of the webgpu device (software 
     expect(report.batches).toEqual({ submits: [2, 1], maps: 0, value: 300 });
     // A buffer freed under pending work is not handed to a write (which the queue would order first).
     expect(report.ordered).toEqual([6, 5]);
+    // A buffer from the pool holds its last owner's values until the recorded clear.
+    expect(report.padded).toEqual([0, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
     expect(report.views.siblings).toEqual([
       [1, 2, 3, 4, 5, 6],
       [2, 5],
