@@ -165,7 +165,10 @@ export class GPUBuffers {
   /** A buffer for `length` elements, pooled (not cleared) or new (zero-filled). */
   private take(dtype: GPUDType, length: number, op: string): GPUData {
     checkAlive(this.handle, op);
-    const size = sizeClass(Math.max(4, length * 4));
+    const bytes = Math.max(4, length * 4);
+    // Near the binding limit the class's slack could push a buffer that fits past it: such a one gets its own size.
+    const rounded = sizeClass(bytes);
+    const size = rounded > this.handle.device.limits.maxStorageBufferBindingSize ? bytes : rounded;
     const buffer = this.fromPool(TENSOR_USAGE, size);
     this.queue.counters.inUseBytes += size;
     const slot: Slot = { buffer, refs: 0, released: false };

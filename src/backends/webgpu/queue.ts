@@ -62,11 +62,6 @@ export class GPUQueue {
     this.align = handle.device.limits.minStorageBufferOffsetAlignment;
   }
 
-  /** Whether recorded work waits for a submit. */
-  get open(): boolean {
-    return this.encoder !== undefined;
-  }
-
   /** The shared encoder of the open batch (opened on first use). */
   record(op: string): GPUCommandEncoder {
     checkAlive(this.handle, op);
