@@ -15,6 +15,7 @@ import type { Tensor } from "../../src/tensor/index.js";
 import { initWebGPU, webgpuDevice } from "../../src/backends/webgpu/index.js";
 
 const LOOP_MS = 12_000;
+const SETTLE_MS = 5_000;
 
 const handle = await initWebGPU();
 const errors: string[] = [];
@@ -55,26 +56,30 @@ async function step(): Promise<number> {
 /**
  * Collects garbage: dropped tensors' buffers go back to the pool. The registry's callbacks run in
  * later tasks (later still on a loaded machine), so this waits until the bytes in use are down to
- * `live` (once known), or have stopped falling for a few tasks.
+ * `live` (once known; false if they are not within `SETTLE_MS`), or have stopped falling for a few tasks.
  */
-async function collect(): Promise<void> {
+async function collect(): Promise<boolean> {
   gc();
-  for (let i = 0, still = 0, last = -1; i < 400 && (live === undefined ? still < 4 : gpu.counters.inUseBytes > live); i++) {
+  const start = Date.now();
+  for (let still = 0, last = -1; live === undefined ? still < 4 : gpu.counters.inUseBytes > live;) {
+    if (Date.now() - start > SETTLE_MS) return false;
     still = gpu.counters.inUseBytes === last ? still + 1 : 0;
     last = gpu.counters.inUseBytes;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+  return true;
 }
 let live: number | undefined;
 
 /** What one step does to the counters (submits, maps, buffers created, pool hits). */
-async function counted(): Promise<{ loss: number; dispatches: number; submits: number; maps: number; allocations: number; poolHits: number }> {
+async function counted(): Promise<{ loss: number; settled: boolean; dispatches: number; submits: number; maps: number; allocations: number; poolHits: number }> {
   const before = gpu.counters;
   const loss = await step();
-  await collect();
+  const settled = await collect();
   const after = gpu.counters;
   return {
     loss,
+    settled,
     dispatches: after.dispatches - before.dispatches,
     submits: after.submits - before.submits,
     maps: after.maps - before.maps,
@@ -89,14 +94,19 @@ for (let i = 0; i < 6; i++) steps.push(await counted());
 // What the model holds between steps: parameters, data, labels, gradients.
 live = gpu.counters.inUseBytes;
 
-// The long loop, collected after every step: the GPU bytes (pool included) and buffers created.
-const samples: { step: number; allocatedBytes: number; allocations: number }[] = [];
+// The long loop, collected after every step: the GPU bytes (pool included) and buffers created. A
+// step after a collection whose releases outran `SETTLE_MS` may find the pool short: it is marked.
+const samples: { step: number; allocatedBytes: number; allocations: number; afterLate: boolean }[] = [];
 const start = Date.now();
 let loss = NaN;
-for (let i = steps.length + 1; Date.now() - start < LOOP_MS; i++) {
-  loss = (await counted()).loss;
+let late = 0;
+for (let i = steps.length + 1, afterLate = false; Date.now() - start < LOOP_MS; i++) {
+  const done = await counted();
+  loss = done.loss;
   const { allocatedBytes, allocations } = gpu.counters;
-  samples.push({ step: i, allocatedBytes, allocations });
+  samples.push({ step: i, allocatedBytes, allocations, afterLate });
+  afterLate = !done.settled;
+  if (afterLate) late++;
 }
 
 // Submits without a read: one per `MAX_PENDING` dispatches, then `flush()` sends the rest; no map.
@@ -174,7 +184,8 @@ const report = {
     first: samples[0],
     last: samples.at(-1)!,
     distinct: new Set(samples.map((s) => `${s.allocatedBytes}/${s.allocations}`)).size,
-    changes: samples.filter((s, i) => i > 0 && s.allocations !== samples[i - 1].allocations),
+    changes: samples.filter((s, i) => i > 0 && !s.afterLate && s.allocations !== samples[i - 1].allocations),
+    late,
   },
   batches,
   ordered,
