@@ -23,7 +23,12 @@ export interface Device {
   write(data: Storage): DeviceBuffer;
   /** Takes ownership of `buffer`, a kernel's freshly allocated output (or host memory to move over), as one of this device's. */
   adopt(buffer: DeviceBuffer): DeviceBuffer;
-  /** Releases `buffer` now (the host leaves it to garbage collection). */
+  /**
+   * One more tensor holds `buffer` (every tensor made over it calls this, so views sharing a buffer
+   * are counted); absent where garbage collection is the only owner (the host).
+   */
+  readonly retain?: (buffer: DeviceBuffer) => void;
+  /** A holder of `buffer` lets go: released now if no other holds it (the host leaves it to garbage collection). */
   free(buffer: DeviceBuffer): void;
   /** The buffer's elements in host memory. */
   read(buffer: DeviceBuffer): Promise<Storage>;

@@ -54,7 +54,10 @@ export class Tensor<S extends Shape = Shape> {
     readonly offset: number,
     /** Where `storage` lives (compared by identity). */
     readonly device: Device = host,
-  ) {}
+  ) {
+    // A device that counts its buffers' holders learns of every view, so one view's dispose leaves the others readable.
+    device.retain?.(storage);
+  }
 
   get rank(): number {
     return this.shape.length;
@@ -164,8 +167,9 @@ export class Tensor<S extends Shape = Shape> {
   // ── Devices and memory ──
 
   /**
-   * Frees the storage now (the device's buffer; on the host, this tensor's reference to it). Any
-   * later use of this tensor is a `StaleVariable`; disposing again does nothing. `using t = …` calls it.
+   * Lets go of the storage now: the device's buffer is released once no other view of it is held
+   * (on the host, this tensor's reference to it goes). Any later use of this tensor is a
+   * `StaleVariable`; disposing again does nothing. `using t = …` calls it.
    */
   dispose(): void {
     if (this.disposed) return;

@@ -1,7 +1,8 @@
 /**
  * A second device for tests, and the smallest complete device: its buffers are host typed arrays and
  * its kernels are the reference backend's, wrapped to count calls per kernel. It is not the host — it
- * counts allocations, frees, primitive launches and kernel calls, remembers which buffers are freed,
+ * counts allocations, frees, primitive launches and kernel calls, remembers which buffers are freed
+ * (once the last tensor holding one lets go),
  * and reads only asynchronously, as a GPU will.
  */
 import { backendKernels, getDevice, registerDevice, type Backend, type Device, type DeviceBuffer } from "../../src/tensor/index.js";
@@ -36,6 +37,7 @@ function countedKernels(calls: Map<string, number>): Backend {
 
 function makeCountingDevice(): CountingDevice {
   const freed = new WeakSet<DeviceBuffer>();
+  const holders = new WeakMap<DeviceBuffer, number>();
   const kernelCalls = new Map<string, number>();
   const device: CountingDevice = {
     name: "counting",
@@ -53,9 +55,15 @@ function makeCountingDevice(): CountingDevice {
       device.allocations++;
       return buffer;
     },
+    // Views share a buffer: it counts as freed once every tensor made over it has let go.
+    retain(buffer) {
+      holders.set(buffer, (holders.get(buffer) ?? 0) + 1);
+    },
     free(buffer) {
       device.frees++;
-      freed.add(buffer);
+      const left = (holders.get(buffer) ?? 0) - 1;
+      holders.set(buffer, left);
+      if (left <= 0) freed.add(buffer);
     },
     read: async (buffer) => {
       await Promise.resolve();

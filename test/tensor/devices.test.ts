@@ -346,6 +346,27 @@ describe("dispose and using", () => {
     }
   });
 
+  it("views share a buffer: disposing one leaves the others readable, and the last dispose frees it", async () => {
+    const x = tensor([1, 2, 3, 4, 5, 6], dev);
+    const rows = x.reshape([2, 3]);
+    const column = rows.slice(null, [1, 2]);
+    const buffer = x.storage;
+    expect(rows.storage).toBe(buffer);
+    x.dispose();
+    rows.dispose();
+    expect(counting.isFreed(buffer)).toBe(false);
+    expect(Array.from(await column.read())).toEqual([2, 5]);
+    column.dispose();
+    expect(counting.isFreed(buffer)).toBe(true);
+  });
+
+  it("on the host, disposing a view leaves its siblings readable", () => {
+    const x = tensor([1, 2, 3, 4]);
+    const t = x.reshape([2, 2]).transpose();
+    x.dispose();
+    expect(Array.from(t.data())).toEqual([1, 3, 2, 4]);
+  });
+
   it("Symbol.dispose (what `using` calls) disposes", () => {
     const x = tensor([1], dev);
     counting.reset();

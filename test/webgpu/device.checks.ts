@@ -188,15 +188,15 @@ loss(onCpu).backward();
 loss(onDev).backward();
 for (const [i, name] of ["x", "w", "b"].entries()) await compare(`grad of sum(relu(x·w + b)) wrt ${name}`, onDev[i].grad!, onCpu[i].grad!);
 
-// dispose frees the GPU buffer at once.
-const before = gpu.buffers.allocatedBytes;
+// dispose releases the GPU buffer (to the pool) at once.
+const before = gpu.buffers.inUseBytes;
 const big = ops.zeros([1024], { device: "webgpu" });
-const during = gpu.buffers.allocatedBytes;
+const during = gpu.buffers.inUseBytes;
 big.dispose();
 checked++;
-if (during - before !== 4096 || gpu.buffers.allocatedBytes !== before) failures.push(`dispose: ${before} → ${during} → ${gpu.buffers.allocatedBytes} bytes, want +4096 then back`);
+if (during - before !== 4096 || gpu.buffers.inUseBytes !== before) failures.push(`dispose: ${before} → ${during} → ${gpu.buffers.inUseBytes} bytes, want +4096 then back`);
 
-// Dropped tensors' buffers are destroyed when collected: a training loop's bytes stay flat.
+// Dropped tensors' buffers are released when collected: a training loop's bytes in use stay flat.
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 const lw = ops.randn([16, 8], { device: "webgpu", requiresGrad: true, rng: g });
@@ -206,10 +206,10 @@ for (let i = 0; i < 60; i++) {
   ops.sum(ops.relu(ops.matmul(lx, lw))).backward();
   lw.grad = null;
   if (i % 20 === 19) {
-    await handle.device.queue.onSubmittedWorkDone();
+    await gpu.synchronize();
     gc();
     await new Promise((resolve) => setTimeout(resolve, 10));
-    held.push(gpu.buffers.allocatedBytes);
+    held.push(gpu.buffers.inUseBytes);
   }
 }
 checked++;

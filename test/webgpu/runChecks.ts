@@ -24,7 +24,16 @@ export async function runChecks<T>(script: string, timeoutMs = 120_000): Promise
   mkdirSync(dir, { recursive: true });
   const outfile = join(dir, `${process.pid}-${Date.now()}-${script.replace(/\W/g, "_")}.mjs`);
   try {
-    await build({ entryPoints: [join(ROOT, "test/webgpu", script)], bundle: true, platform: "node", format: "esm", outfile, external: ["webgpu"], logLevel: "error" });
+    await build({
+      entryPoints: [join(ROOT, "test/webgpu", script)],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      outfile,
+      external: ["webgpu"],
+      logLevel: "error",
+    });
     const child = spawnSync(process.execPath, [outfile], { env: { ...process.env, ...GPU_ENV }, encoding: "utf8", timeout: timeoutMs });
     const line = child.stdout
       ?.split("\n")

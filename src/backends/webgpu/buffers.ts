@@ -4,12 +4,13 @@
  * word per element: WGSL has no byte type in storage). float64 has no WGSL type, so writing it is an
  * `AdError` naming the device, never a silent downcast. Reads are asynchronous (copy to a staging
  * buffer, `mapAsync`); a lost device rejects them with an `AdError` instead of leaving them pending.
- * `allocatedBytes` counts what the live buffers hold, so a test can see a loop stay flat. A buffer
- * whose handle is garbage collected without `free` is destroyed then (a dropped tensor's).
+ * The queue's counters (queue.ts) count what was created, pooled and mapped, so a test can hold a
+ * loop to its numbers.
  */
 import { AdError } from "../../errors.js";
 import { allocate, dtypeOfArray, type DType, type Storage } from "../dtype.js";
 import { checkAlive, type LostInfo, lostError, type WebGPUHandle } from "./init.js";
+import { GPUQueue } from "./queue.js";
 
 /** The dtypes a GPU buffer can hold. */
 export type GPUDType = "float32" | "int32" | "bool";
@@ -22,11 +23,23 @@ const STORAGE = 0x80;
 const MAP_MODE_READ = 0x1;
 
 export interface GPUData {
+  /** At least `length` words (its size class: the shaders take their counts from params, not from the buffer). */
   readonly buffer: GPUBuffer;
   readonly dtype: GPUDType;
   /** Elements (4 bytes each). */
   readonly length: number;
+  /** @internal Who holds the buffer; kept apart from this handle so that collecting the handle can release it. */
+  readonly slot: Slot;
 }
+
+/** A buffer's owners: the tensors holding it, and whether it went back to the pool. */
+export interface Slot {
+  readonly buffer: GPUBuffer;
+  refs: number;
+  released: boolean;
+}
+
+const TENSOR_USAGE = STORAGE | COPY_SRC | COPY_DST;
 
 /** Throws `UnsupportedOp` for a dtype the GPU cannot hold (float64, uint8, int8), naming `op` and the device. */
 export function expectGPUDType(op: string, dtype: DType): GPUDType {
@@ -47,35 +60,53 @@ export function expectGPUDType(op: string, dtype: DType): GPUDType {
   return dtype;
 }
 
-/** The buffers of one device: write, allocate, read, free, and the bytes they hold. */
+/**
+ * The bytes a request of `bytes` is given: quarter steps between powers of two (16, 20, 24, 28,
+ * 32, 40, …), so a pooled buffer wastes under a quarter of itself and a loop whose sizes wobble a
+ * little still finds its buffers again.
+ */
+export function sizeClass(bytes: number): number {
+  if (bytes <= 16) return 16;
+  const step = 2 ** (Math.floor(Math.log2(bytes)) - 2);
+  return Math.ceil(bytes / step) * step;
+}
+
+/**
+ * The buffers of one device: allocate, write, read, free, from a pool of size classes per usage
+ * (tensor buffers, read staging). A freed buffer goes back to the pool — after the submit of any
+ * recorded work that names it (queue.ts says why) — so a training loop stops creating buffers once
+ * its first step has made the sizes it uses. Tensors that share a buffer (views) each hold a
+ * reference (`retain`); the buffer is released when the last is disposed (`drop`), or when the
+ * buffer's handle is garbage collected, whichever comes first.
+ */
 export class GPUBuffers {
-  private bytes = 0;
-  private readonly freed = new WeakSet<GPUBuffer>();
+  readonly queue: GPUQueue;
+  /** Free buffers by usage, then by size class. */
+  private readonly pool = new Map<number, Map<number, GPUBuffer[]>>();
   /** The reads waiting on a map, rejected together if the device is lost (never left pending). */
   private readonly waiting = new Set<(lost: LostInfo) => void>();
-  /** Destroys the GPU buffer of a handle collected unfreed (the handle itself cannot be held here). */
-  private readonly collector = new FinalizationRegistry<{ buffer: GPUBuffer; length: number }>(({ buffer, length }) => this.release(buffer, length));
+  /** Releases the GPU buffer of a handle collected unfreed (the handle itself cannot be held here). */
+  private readonly collector = new FinalizationRegistry<Slot>((slot) => this.release(slot));
 
   constructor(readonly handle: WebGPUHandle) {
+    this.queue = new GPUQueue(handle);
     // One reaction per device, not one per read: a long-lived promise keeps every reaction attached to it.
     void handle.device.lost.then((info) => {
       for (const fail of this.waiting) fail({ reason: info.reason, message: info.message });
     });
   }
 
-  /** Bytes held by buffers not yet freed. */
-  get allocatedBytes(): number {
-    return this.bytes;
+  /** Bytes held by tensors' buffers and pending work (pooled buffers excluded): the counters' `inUseBytes`. */
+  get inUseBytes(): number {
+    return this.queue.counters.inUseBytes;
   }
 
   /** A zero-filled buffer of `length` elements (at least one word: WebGPU binds no empty buffer). */
   allocate(dtype: GPUDType, length: number, op = "webgpu.allocate"): GPUData {
-    checkAlive(this.handle, op);
-    const size = Math.max(4, length * 4);
-    const buffer = this.handle.device.createBuffer({ size, usage: STORAGE | COPY_SRC | COPY_DST });
-    this.bytes += size;
-    const data = { buffer, dtype, length };
-    this.collector.register(data, { buffer, length }, data);
+    const hits = this.queue.counters.poolHits;
+    const data = this.take(dtype, length, op);
+    // A pooled buffer holds its last owner's values; the clear is recorded, so it lands before the kernel that writes it.
+    if (this.queue.counters.poolHits > hits) this.queue.record(op).clearBuffer(data.buffer);
     return data;
   }
 
@@ -84,7 +115,8 @@ export class GPUBuffers {
     const dtype = dtypeOfArray(data);
     if (dtype === undefined) throw new AdError("InvalidArgument", "data must be a Float32Array, Int32Array or Uint8Array", { op });
     const gpuDType = expectGPUDType(op, dtype);
-    const out = this.allocate(gpuDType, data.length, op);
+    // Not cleared: the write fills it, and a recorded clear would land after the write (writeBuffer goes first).
+    const out = this.take(gpuDType, data.length, op);
     if (data.length > 0) {
       // bool widens to one u32 per element; float32 and int32 go as their bytes.
       const words = data instanceof Uint8Array ? Uint32Array.from(data) : data;
@@ -93,39 +125,94 @@ export class GPUBuffers {
     return out;
   }
 
-  /** The buffer's elements, once the GPU has finished the work queued before this call. */
+  /** The buffer's elements, once the GPU has finished the work recorded before this call (which this submits). */
   async read(data: GPUData, op = "webgpu.read"): Promise<Storage> {
     checkAlive(this.handle, op);
     const out = allocate(data.dtype, data.length, op);
     if (data.length === 0) return out;
-    const { device } = this.handle;
     const size = data.length * 4;
-    const staging = device.createBuffer({ size, usage: MAP_READ | COPY_DST });
+    const staging = this.fromPool(MAP_READ | COPY_DST, sizeClass(size));
+    this.queue.record(op).copyBufferToBuffer(data.buffer, 0, staging, 0, size);
+    this.queue.submit(op);
     try {
-      const encoder = device.createCommandEncoder();
-      encoder.copyBufferToBuffer(data.buffer, 0, staging, 0, size);
-      device.queue.submit([encoder.finish()]);
       await this.mapped(staging, op);
-      const words = staging.getMappedRange();
+      const words = staging.getMappedRange(0, size);
       if (out instanceof Uint8Array) out.set(new Uint32Array(words));
       else out.set(data.dtype === "float32" ? new Float32Array(words) : new Int32Array(words));
       staging.unmap();
-    } finally {
-      staging.destroy();
+      this.toPool(MAP_READ | COPY_DST, staging);
+    } catch (error) {
+      this.destroy(staging);
+      throw error;
     }
     return out;
   }
 
-  /** Releases the buffer now (WebGPU lets work already submitted finish with it); a second free does nothing. */
-  free(data: GPUData): void {
-    this.collector.unregister(data);
-    this.release(data.buffer, data.length);
+  /** One more tensor holds `data` (a view sharing its buffer). */
+  retain(data: GPUData): void {
+    data.slot.refs++;
   }
 
-  private release(buffer: GPUBuffer, length: number): void {
-    if (this.freed.has(buffer)) return;
-    this.freed.add(buffer);
-    this.bytes -= Math.max(4, length * 4);
+  /** A tensor holding `data` is disposed: the buffer is released when no tensor holds it. */
+  drop(data: GPUData): void {
+    if (--data.slot.refs <= 0) this.free(data);
+  }
+
+  /** Releases the buffer now, whoever holds it (a kernel's scratch); a second free does nothing. */
+  free(data: GPUData): void {
+    this.collector.unregister(data);
+    this.release(data.slot);
+  }
+
+  /** Hands the pooled buffers back to the GPU (after a loop whose sizes will not come again). */
+  trim(): void {
+    for (const classes of this.pool.values()) for (const buffers of classes.values()) for (const buffer of buffers.splice(0)) this.destroy(buffer);
+  }
+
+  /** A buffer for `length` elements, pooled (not cleared) or new (zero-filled). */
+  private take(dtype: GPUDType, length: number, op: string): GPUData {
+    checkAlive(this.handle, op);
+    const bytes = Math.max(4, length * 4);
+    // Near the binding limit the class's slack could push a buffer that fits past it: such a one gets its own size.
+    const rounded = sizeClass(bytes);
+    const size = rounded > this.handle.device.limits.maxStorageBufferBindingSize ? bytes : rounded;
+    const buffer = this.fromPool(TENSOR_USAGE, size);
+    this.queue.counters.inUseBytes += size;
+    const slot: Slot = { buffer, refs: 0, released: false };
+    const data = { buffer, dtype, length, slot };
+    this.collector.register(data, slot, data);
+    return data;
+  }
+
+  private release(slot: Slot): void {
+    if (slot.released) return;
+    slot.released = true;
+    this.queue.counters.inUseBytes -= slot.buffer.size;
+    this.queue.afterSubmit(() => this.toPool(TENSOR_USAGE, slot.buffer));
+  }
+
+  private fromPool(usage: number, size: number): GPUBuffer {
+    const pooled = this.pool.get(usage)?.get(size)?.pop();
+    const { counters } = this.queue;
+    if (pooled !== undefined) {
+      counters.poolHits++;
+      return pooled;
+    }
+    counters.allocations++;
+    counters.allocatedBytes += size;
+    return this.handle.device.createBuffer({ size, usage });
+  }
+
+  private toPool(usage: number, buffer: GPUBuffer): void {
+    let classes = this.pool.get(usage);
+    if (classes === undefined) this.pool.set(usage, (classes = new Map()));
+    let buffers = classes.get(buffer.size);
+    if (buffers === undefined) classes.set(buffer.size, (buffers = []));
+    buffers.push(buffer);
+  }
+
+  private destroy(buffer: GPUBuffer): void {
+    this.queue.counters.allocatedBytes -= buffer.size;
     buffer.destroy();
   }
 
@@ -136,6 +223,7 @@ export class GPUBuffers {
       await new Promise<void>((resolve, reject) => {
         fail = (lost) => reject(lostError(op, lost));
         this.waiting.add(fail);
+        this.queue.counters.maps++;
         staging.mapAsync(MAP_MODE_READ).then(resolve, reject);
       });
     } catch (error) {

@@ -3,8 +3,9 @@
  * The WebGPU device: `webgpuDevice(handle)` makes a `Device` of an `initWebGPU` handle, for
  * `registerDevice`; after that tensors go there with `x.to("webgpu")` or `{ device: "webgpu" }`.
  * Its buffers are GPU buffers (opaque to the host: `GPUData`), read only asynchronously (`await
- * t.read()`; `data()`/`item()` are `UnsupportedOp`), freed by `dispose()` at once or when garbage
- * collected. Its kernels: the elementwise expressions, `where`, the reductions, row-major copies
+ * t.read()`; `data()`/`item()` are `UnsupportedOp`), pooled, and returned to the pool by the last
+ * `dispose()` of the views sharing one, or when garbage collected. Kernels record into one batch,
+ * submitted at a read, `flush()`, `synchronize()` or a full batch (queue.ts). Its kernels: the elementwise expressions, `where`, the reductions, row-major copies
  * and strided writes, concat, pad, cumsum, argmax/argmin and the max/min and prod derivative
  * helpers (groups.ts), max pooling and its derivatives (pool.ts), conv2d and both adjoints
  * (conv.ts), the tiled float32 matmul, gather/scatterAdd/oneHot (indexing.ts, their out-of-range
@@ -20,6 +21,7 @@ import { GPUConv } from "./conv.js";
 import { GPUCopy } from "./copy.js";
 import { DeferredChecks } from "./deferredChecks.js";
 import { Dispatcher } from "./dispatch.js";
+import type { GPUCounters } from "./queue.js";
 import { GPUElementwise, type GPUView } from "./elementwise.js";
 import { checkAlive, type WebGPUHandle } from "./init.js";
 import { GPUGroups } from "./groups.js";
@@ -37,6 +39,14 @@ export interface WebGPUDevice extends Device {
   readonly handle: WebGPUHandle;
   readonly buffers: GPUBuffers;
   readonly dispatcher: Dispatcher;
+  /** Submits, maps, buffers created, pool hits and bytes so far (a snapshot). */
+  readonly counters: GPUCounters;
+  /** Submits the recorded work now (it otherwise waits for a read or a full batch). */
+  flush(): void;
+  /** Submits the recorded work and resolves once the GPU has finished it. */
+  synchronize(): Promise<void>;
+  /** Destroys the pooled buffers (the pool otherwise keeps every size a loop used). */
+  trim(): void;
 }
 
 /**
@@ -107,8 +117,12 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
     write: (data) => buffers.write(data, `${name}.write`),
     // Host memory a primitive made (a constant) is uploaded; a kernel's GPU output is this device's already.
     adopt: (buffer) => own(buffer, `${name}.adopt`),
+    // Views share a buffer: each tensor holds a reference, and the last dispose releases it.
+    retain: (buffer) => {
+      if (!isStorage(buffer)) buffers.retain(buffer as GPUData);
+    },
     free: (buffer) => {
-      if (!isStorage(buffer)) buffers.free(buffer as GPUData);
+      if (!isStorage(buffer)) buffers.drop(buffer as GPUData);
     },
     // A failure an earlier kernel found (a bad index, a zero pivot) is raised here (deferredChecks.ts).
     read: async (buffer) => {
@@ -119,6 +133,15 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
       checkAlive(handle, op);
       return kernel();
     },
+    get counters() {
+      return { ...buffers.queue.counters };
+    },
+    flush: () => buffers.queue.submit(`${name}.flush`),
+    synchronize: async () => {
+      buffers.queue.submit(`${name}.synchronize`);
+      await handle.device.queue.onSubmittedWorkDone();
+    },
+    trim: () => buffers.trim(),
   };
 }
 
