@@ -47,7 +47,7 @@ describe("initWebGPU and buffers: errors without a GPU", () => {
   });
 
   it("writing float64 is an UnsupportedOp naming the device, not a downcast", () => {
-    const device = { lost: new Promise(() => undefined) } as GPUDevice;
+    const device = { lost: new Promise(() => undefined), limits: { minStorageBufferOffsetAlignment: 256 } } as unknown as GPUDevice;
     const buffers = new GPUBuffers({ device, lost: undefined } as WebGPUHandle);
     let error: unknown;
     try {
