@@ -5,7 +5,8 @@
  * out/model.safetensors. Exits with status 1 if the final test accuracy is below `--target`.
  *
  * Flags: --model cnn|mlp, --epochs N, --batch-size N, --lr X, --backend wasm|cpu, --threads N,
- * --seed N, --limit N (train on the first N training digits only), --target X, --out DIR.
+ * --seed N, --limit N (train on the first N training digits only), --target X, --out DIR,
+ * --device cpu|webgpu (the parameters and each batch on that device; see device.ts).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import { Adam, warmupCosine } from "../src/optim/index.js";
 import * as T from "../src/tensor/index.js";
 import type { Tensor } from "../src/tensor/index.js";
 import { chart } from "./chart.js";
+import { DEVICES, hostStateDict, leaves, parametersOn, selectDevice, type DeviceName } from "./device.js";
 import { loadDigits, SIDE } from "./mnist.js";
 import { ProgressBar } from "./progress.js";
 
@@ -30,6 +32,7 @@ const { values: flags } = parseArgs({
     limit: { type: "string" },
     target: { type: "string" },
     out: { type: "string", default: "out" },
+    device: { type: "string", default: "cpu" },
   },
 });
 
@@ -53,6 +56,8 @@ if (!(lr > 0)) fail(`--lr must be a positive number, got ${flags.lr}`);
 const target = flags.target === undefined ? (modelName === "cnn" ? 0.97 : 0.95) : Number(flags.target);
 if (flags.backend !== undefined) T.setBackend(flags.backend as T.BackendName);
 if (flags.threads !== undefined) T.setThreads(int("threads", flags.threads, 1));
+if (!(DEVICES as readonly string[]).includes(flags.device)) fail(`--device must be cpu or webgpu, got ${flags.device}`);
+const { device, note } = await selectDevice(flags.device as DeviceName);
 
 // ── Data ─────────────────────────────────────────────────────────────────────────────────────
 const started = performance.now();
@@ -84,33 +89,38 @@ T.noGrad(() => {
   for (const [, m] of model.namedModules()) if (m instanceof Conv2d || m instanceof Linear) m.weight.assign(kaimingNormal(m.weight.shape, { rng }));
 });
 const parameterCount = model.parameters().reduce((n, p) => n + p.size, 0);
+// The trained copies on the device, which `model.call` puts in place of the module's own.
+const params = parametersOn(model.parameterTree(), device);
+// crossEntropy checks integer labels by reading them synchronously, which the GPU cannot: there one-hot rows give the same loss.
+const labelsOn = (y: Tensor) => (device === "cpu" ? y : T.cast(T.oneHot(y, 10), "float32").to(device));
 const stepsPerEpoch = Math.ceil(nTrain / batchSize);
-const opt = new Adam(model.parameters(), { lr: warmupCosine(lr, { warmupSteps: Math.min(100, Math.floor(stepsPerEpoch / 2)), totalSteps: epochs * stepsPerEpoch, minLr: lr / 20 }) });
+const opt = new Adam(leaves(params), { lr: warmupCosine(lr, { warmupSteps: Math.min(100, Math.floor(stepsPerEpoch / 2)), totalSteps: epochs * stepsPerEpoch, minLr: lr / 20 }) });
 const loader = new DataLoader([trainX, trainY] as const, { batchSize, shuffle: true, seed });
 
 console.log(`\nadjoint trains a ${modelName.toUpperCase()} (${parameterCount.toLocaleString("en")} parameters) on MNIST digits from the mnist package`);
-console.log(`  ${nTrain} training and ${nTest} held-out digits, batch ${batchSize}, Adam lr ${lr} (warmup, cosine), backend ${T.getBackend()}, ${T.getBackend() === "wasm" ? T.getThreads() : 1} thread(s), seed ${seed}\n`);
+console.log(`  ${nTrain} training and ${nTest} held-out digits, batch ${batchSize}, Adam lr ${lr} (warmup, cosine), device ${note}, ${T.getBackend() === "wasm" ? T.getThreads() : 1} thread(s), seed ${seed}\n`);
 
-/** Correct predictions among the rows of `logits`. */
-function correct(logits: Tensor, y: Tensor): number {
-  const predicted = T.argmax(logits, -1).data();
+/** Correct predictions among the rows of `logits` (on the device) against the labels `y` (on the host). */
+async function correct(logits: Tensor, y: Tensor): Promise<number> {
+  const predicted = await T.argmax(logits, -1).read();
   const truth = y.data();
   let n = 0;
   for (let i = 0; i < predicted.length; i++) if (predicted[i] === truth[i]) n++;
   return n;
 }
 
-function evaluate(): { loss: number; accuracy: number } {
+async function evaluate(): Promise<{ loss: number; accuracy: number }> {
   model.eval();
   let [loss, right] = [0, 0];
-  T.noGrad(() => {
-    for (let s = 0; s < nTest; s += 500) {
-      const [x, y] = [T.slice(testX, [[s, Math.min(nTest, s + 500)]]), T.slice(testY, [[s, Math.min(nTest, s + 500)]])];
-      const logits = model.forward(x);
-      loss += crossEntropy(logits, y, { reduction: "sum" }).item();
-      right += correct(logits, y);
-    }
-  });
+  for (let s = 0; s < nTest; s += 500) {
+    const [x, y] = [T.slice(testX, [[s, Math.min(nTest, s + 500)]]), T.slice(testY, [[s, Math.min(nTest, s + 500)]])];
+    const [logits, l] = T.noGrad(() => {
+      const logits = model.call(params, x.to(device));
+      return [logits, crossEntropy(logits, labelsOn(y), { reduction: "sum" })];
+    });
+    loss += (await l.read())[0];
+    right += await correct(logits, y);
+  }
   model.train();
   return { loss: loss / nTest, accuracy: right / nTest };
 }
@@ -124,16 +134,16 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
   const bar = new ProgressBar(`epoch ${String(epoch).padStart(String(epochs).length)}/${epochs}`, nTrain);
   let [sum, right, seen, step, recent] = [0, 0, 0, 0, 0];
   for (const [x, y] of loader) {
-    const logits = model.forward(x);
-    const loss = crossEntropy(logits, y);
+    const logits = model.call(params, x.to(device));
+    const loss = crossEntropy(logits, labelsOn(y));
     loss.backward();
     opt.step();
     opt.zeroGrad();
     const n = x.shape[0];
-    const value = loss.item();
+    const value = (await loss.read())[0];
     sum += value * n;
     recent += value;
-    right += correct(logits.detach(), y);
+    right += await correct(logits.detach(), y);
     seen += n;
     examples += n;
     step++;
@@ -145,11 +155,12 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
     bar.update(seen, { loss: sum / seen, accuracy: right / seen });
   }
   bar.finish({ loss: sum / seen, accuracy: right / seen });
-  const test = evaluate();
+  const test = await evaluate();
   history.push({ epoch, trainLoss: sum / seen, trainAccuracy: right / seen, testLoss: test.loss, testAccuracy: test.accuracy });
   console.log(`           test: loss ${test.loss.toFixed(4)}  accuracy ${(100 * test.accuracy).toFixed(2)}%`);
 }
 const trainSeconds = (performance.now() - trainStart) / 1000;
+model.loadStateDict(await hostStateDict(params));
 
 // ── Results ──────────────────────────────────────────────────────────────────────────────────
 mkdirSync(flags.out, { recursive: true });
