@@ -9,33 +9,51 @@
  * optimiser state donated; `--eager` runs the same function uncompiled, to compare.
  *
  * Flags: --model cnn|mlp, --epochs N, --batch-size N, --lr X, --backend wasm|cpu, --threads N,
- * --seed N, --limit N (train on the first N training digits only), --target X, --out DIR, --eager.
+ * --seed N, --limit N (train on the first N training digits only), --target X, --out DIR, --eager,
+ * --device cpu|webgpu (the parameters and each batch on that device; see device.ts; on webgpu the
+ * step runs eagerly).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { jit } from "../src/jit/index.js";
-import { Conv2d, crossEntropy, DataLoader, Flatten, kaimingNormal, Linear, MaxPool2d, ReLU, saveFile, Sequential, trainTestSplit, type Module, type ParameterTree } from "../src/nn/index.js";
+import {
+  Conv2d,
+  crossEntropy,
+  DataLoader,
+  Flatten,
+  kaimingNormal,
+  Linear,
+  MaxPool2d,
+  ReLU,
+  saveFile,
+  Sequential,
+  trainTestSplit,
+  type Module,
+  type ParameterTree,
+} from "../src/nn/index.js";
 import { adam, applyUpdates, tabulated, warmupCosine, type AdamState } from "../src/optim/index.js";
 import * as T from "../src/tensor/index.js";
 import type { Tensor } from "../src/tensor/index.js";
 import { chart } from "./chart.js";
+import { DEVICES, hostStateDict, selectDevice, type DeviceName } from "./device.js";
 import { loadDigits, SIDE } from "./mnist.js";
 import { ProgressBar } from "./progress.js";
 
 const { values: flags } = parseArgs({
   options: {
-    model: { type: "string", default: "cnn" },
-    epochs: { type: "string" },
+    "model": { type: "string", default: "cnn" },
+    "epochs": { type: "string" },
     "batch-size": { type: "string", default: "64" },
-    lr: { type: "string", default: "0.003" },
-    backend: { type: "string" },
-    threads: { type: "string" },
-    seed: { type: "string", default: "1" },
-    limit: { type: "string" },
-    target: { type: "string" },
-    out: { type: "string", default: "out" },
-    eager: { type: "boolean", default: false },
+    "lr": { type: "string", default: "0.003" },
+    "backend": { type: "string" },
+    "threads": { type: "string" },
+    "seed": { type: "string", default: "1" },
+    "limit": { type: "string" },
+    "target": { type: "string" },
+    "out": { type: "string", default: "out" },
+    "eager": { type: "boolean", default: false },
+    "device": { type: "string", default: "cpu" },
   },
 });
 
@@ -59,6 +77,8 @@ if (!(lr > 0)) fail(`--lr must be a positive number, got ${flags.lr}`);
 const target = flags.target === undefined ? (modelName === "cnn" ? 0.97 : 0.95) : Number(flags.target);
 if (flags.backend !== undefined) T.setBackend(flags.backend as T.BackendName);
 if (flags.threads !== undefined) T.setThreads(int("threads", flags.threads, 1));
+if (!(DEVICES as readonly string[]).includes(flags.device)) fail(`--device must be cpu or webgpu, got ${flags.device}`);
+const { device, note } = await selectDevice(flags.device as DeviceName);
 
 // ── Data ─────────────────────────────────────────────────────────────────────────────────────
 const started = performance.now();
@@ -80,9 +100,14 @@ const rng = T.rng(seed);
 const model: Module =
   modelName === "cnn"
     ? new Sequential(
-        new Conv2d(1, 16, 3, { rng }), new ReLU(), new MaxPool2d({ kernel: 2 }), // 28 → 26 → 13
-        new Conv2d(16, 32, 3, { rng }), new ReLU(), new MaxPool2d({ kernel: 2 }), // 13 → 11 → 5
-        new Flatten(), new Linear(32 * 5 * 5, 10, { rng }),
+        new Conv2d(1, 16, 3, { rng }),
+        new ReLU(),
+        new MaxPool2d({ kernel: 2 }), // 28 → 26 → 13
+        new Conv2d(16, 32, 3, { rng }),
+        new ReLU(),
+        new MaxPool2d({ kernel: 2 }), // 13 → 11 → 5
+        new Flatten(),
+        new Linear(32 * 5 * 5, 10, { rng }),
       )
     : new Sequential(new Flatten(), new Linear(SIDE * SIDE, 256, { rng }), new ReLU(), new Linear(256, 10, { rng }));
 // He-normal weights (ReLU gain, fan in): a faster start than the PyTorch-default uniform(a = √5).
@@ -90,14 +115,16 @@ T.noGrad(() => {
   for (const [, m] of model.namedModules()) if (m instanceof Conv2d || m instanceof Linear) m.weight.assign(kaimingNormal(m.weight.shape, { rng }));
 });
 const parameterCount = model.parameters().reduce((n, p) => n + p.size, 0);
+// crossEntropy checks integer labels by reading them synchronously, which the GPU cannot: there one-hot rows give the same loss.
+const labelsOn = (y: Tensor) => (device === "cpu" ? y : T.cast(T.oneHot(y, 10), "float32").to(device));
 const stepsPerEpoch = Math.ceil(nTrain / batchSize);
 const totalSteps = epochs * stepsPerEpoch;
 const schedule = warmupCosine(lr, { warmupSteps: Math.min(100, Math.floor(stepsPerEpoch / 2)), totalSteps, minLr: lr / 20 });
 const opt = adam({ lr: tabulated(schedule, totalSteps) });
 const loader = new DataLoader([trainX, trainY] as const, { batchSize, shuffle: true, seed });
 
-// The parameters as a tree of their own (copies: the jitted step donates, and so reuses, its inputs' storage).
-let params = T.noGrad(() => mapTree(model.parameterTree(), (t) => T.mul(t, 1)));
+// The parameters as a tree of their own on the device (copies: the jitted step donates, and so reuses, its inputs' storage).
+let params = T.noGrad(() => mapTree(model.parameterTree(), (t) => T.mul(t, 1).to(device)));
 let optState: AdamState = opt.init(params);
 
 function mapTree(tree: ParameterTree, f: (t: Tensor) => Tensor): ParameterTree {
@@ -114,34 +141,36 @@ function trainStep(p: ParameterTree, state: AdamState, [x, y]: readonly [Tensor,
   const { updates, state: next } = opt.update(grads, state, p);
   return [loss, logits, applyUpdates(p, updates), next];
 }
-const runStep = flags.eager ? trainStep : jit(trainStep, { donate: [0, 1] });
-const mode = flags.eager ? "eager" : "jit";
+// jit compiles for the host devices; on the GPU the same step runs eagerly.
+const mode = flags.eager || device !== "cpu" ? "eager" : "jit";
+const runStep = mode === "eager" ? trainStep : jit(trainStep, { donate: [0, 1] });
 
 console.log(`\nadjoint trains a ${modelName.toUpperCase()} (${parameterCount.toLocaleString("en")} parameters) on MNIST digits from the mnist package`);
 console.log(
-  `  ${nTrain} training and ${nTest} held-out digits, batch ${batchSize}, Adam lr ${lr} (warmup, cosine), backend ${T.getBackend()}, ${T.getBackend() === "wasm" ? T.getThreads() : 1} thread(s), seed ${seed}, ${flags.eager ? "eager steps (--eager)" : "jitted steps"}\n`,
+  `  ${nTrain} training and ${nTest} held-out digits, batch ${batchSize}, Adam lr ${lr} (warmup, cosine), device ${note}, ${T.getBackend() === "wasm" ? T.getThreads() : 1} thread(s), seed ${seed}, ${mode === "jit" ? "jitted steps" : flags.eager ? "eager steps (--eager)" : "eager steps (jit runs on the host devices)"}\n`,
 );
 
-/** Correct predictions among the rows of `logits`. */
-function correct(logits: Tensor, y: Tensor): number {
-  const predicted = T.argmax(logits, -1).data();
+/** Correct predictions among the rows of `logits` (on the device) against the labels `y` (on the host). */
+async function correct(logits: Tensor, y: Tensor): Promise<number> {
+  const predicted = await T.argmax(logits, -1).read();
   const truth = y.data();
   let n = 0;
   for (let i = 0; i < predicted.length; i++) if (predicted[i] === truth[i]) n++;
   return n;
 }
 
-function evaluate(): { loss: number; accuracy: number } {
+async function evaluate(): Promise<{ loss: number; accuracy: number }> {
   model.eval();
   let [loss, right] = [0, 0];
-  T.noGrad(() => {
-    for (let s = 0; s < nTest; s += 500) {
-      const [x, y] = [T.slice(testX, [[s, Math.min(nTest, s + 500)]]), T.slice(testY, [[s, Math.min(nTest, s + 500)]])];
-      const logits = model.call(params, x);
-      loss += crossEntropy(logits, y, { reduction: "sum" }).item();
-      right += correct(logits, y);
-    }
-  });
+  for (let s = 0; s < nTest; s += 500) {
+    const [x, y] = [T.slice(testX, [[s, Math.min(nTest, s + 500)]]), T.slice(testY, [[s, Math.min(nTest, s + 500)]])];
+    const [logits, l] = T.noGrad(() => {
+      const logits = model.call(params, x.to(device));
+      return [logits, crossEntropy(logits, labelsOn(y), { reduction: "sum" })];
+    });
+    loss += (await l.read())[0];
+    right += await correct(logits, y);
+  }
   model.train();
   return { loss: loss / nTest, accuracy: right / nTest };
 }
@@ -157,18 +186,18 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
   let [sum, right, seen, step, recent] = [0, 0, 0, 0, 0];
   for (const [x, y] of loader) {
     const t0 = performance.now();
-    const [loss, logits, nextParams, nextState] = runStep(params, optState, [x, y]);
+    const [loss, logits, nextParams, nextState] = runStep(params, optState, [x.to(device), labelsOn(y)]);
     [params, optState] = [nextParams, nextState];
     const n = x.shape[0];
+    const value = (await loss.read())[0];
     // Steady state only: a new signature (the first step, a short last batch) compiles under jit.
     if (examples > 0 && n === batchSize) {
       stepSeconds += (performance.now() - t0) / 1000;
       steps++;
     }
-    const value = loss.item();
     sum += value * n;
     recent += value;
-    right += correct(logits, y);
+    right += await correct(logits, y);
     seen += n;
     examples += n;
     step++;
@@ -180,17 +209,13 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
     bar.update(seen, { loss: sum / seen, accuracy: right / seen });
   }
   bar.finish({ loss: sum / seen, accuracy: right / seen });
-  const test = evaluate();
+  const test = await evaluate();
   history.push({ epoch, trainLoss: sum / seen, trainAccuracy: right / seen, testLoss: test.loss, testAccuracy: test.accuracy });
   console.log(`           test: loss ${test.loss.toFixed(4)}  accuracy ${(100 * test.accuracy).toFixed(2)}%`);
 }
 const trainSeconds = (performance.now() - trainStart) / 1000;
-// The trained parameters back into the module, for its state dict.
-model.loadStateDict({ ...model.stateDict(), ...dotted(params, "") });
-
-function dotted(tree: ParameterTree, prefix: string): Record<string, Tensor> {
-  return Object.fromEntries(Object.entries(tree).flatMap(([k, v]) => (v instanceof T.Tensor ? [[prefix + k, v]] : Object.entries(dotted(v, `${prefix}${k}.`)))));
-}
+// The trained parameters back into the module (read to the host), for its state dict.
+model.loadStateDict({ ...model.stateDict(), ...(await hostStateDict(params)) });
 
 // ── Results ──────────────────────────────────────────────────────────────────────────────────
 mkdirSync(flags.out, { recursive: true });
@@ -220,7 +245,9 @@ await saveFile(modelPath, model.stateDict(), { model: modelName, epochs: String(
 
 const final = history[history.length - 1].testAccuracy;
 const ok = final >= target;
-console.log(`\n${ok ? "✓" : "✗"} test accuracy ${(100 * final).toFixed(2)}% (target ${(100 * target).toFixed(0)}%) after ${epochs} epochs: ${trainSeconds.toFixed(1)} s training (${Math.round(examples / trainSeconds)} examples/s), ${((performance.now() - started) / 1000).toFixed(1)} s in all`);
+console.log(
+  `\n${ok ? "✓" : "✗"} test accuracy ${(100 * final).toFixed(2)}% (target ${(100 * target).toFixed(0)}%) after ${epochs} epochs: ${trainSeconds.toFixed(1)} s training (${Math.round(examples / trainSeconds)} examples/s), ${((performance.now() - started) / 1000).toFixed(1)} s in all`,
+);
 console.log(`  ${mode}: ${(steps / stepSeconds).toFixed(1)} training steps/s (${steps} full batches after the first${flags.eager ? "" : ", whose call compiled the step"})`);
 console.log(`  wrote ${pngPath} and ${modelPath} (safetensors: load it with safetensors.numpy.load_file or torch)\n`);
 process.exitCode = ok ? 0 : 1;

@@ -41,7 +41,7 @@ export function mlpLoss(x: Tensor, labels: Tensor, p: Tree<MlpParam>): Tensor {
 }
 
 /** The CNN's loss (bench/rivals/rival.ts, `CnnSizes`). */
-function cnnLoss(x: Tensor, labels: Tensor, p: Tree<CnnParam>): Tensor {
+export function cnnLoss(x: Tensor, labels: Tensor, p: Tree<CnnParam>): Tensor {
   const batch = x.shape[0];
   const filters = p.wc.shape[0];
   const features = relu(add(conv2d(x, p.wc, { stride: 1, padding: 0 }), reshape(p.bc, [1, filters, 1, 1])));
@@ -50,7 +50,7 @@ function cnnLoss(x: Tensor, labels: Tensor, p: Tree<CnnParam>): Tensor {
 }
 
 /** f(x) = sum(sin(a)·b + a·a), a = x[0 .. n−2], b = x[1 .. n−1] (bench/rivals/rival.ts, `ChainData`). */
-function chainValue(x: Tensor): Tensor {
+export function chainValue(x: Tensor): Tensor {
   const n = x.shape[0];
   const a = slice(x, [[0, n - 1]]);
   const b = slice(x, [[1, n]]);

@@ -1,6 +1,7 @@
-/** The playground page: two tabs wired to derivatives.ts and train.ts. */
+/** The playground page: two tabs wired to derivatives.ts and train.ts, and the device switch (device.ts). */
 import { getBackend, getThreads } from "../../src/tensor/index.js";
 import { analyse } from "./derivatives.js";
+import { availableChoices, useChoice, type Choice } from "./device.js";
 import { DrawPad, paintMap } from "./draw.js";
 import { plot } from "./plot.js";
 import { fetchDigits, Trainer } from "./train.js";
@@ -8,7 +9,8 @@ import { fetchDigits, Trainer } from "./train.js";
 const $ = <E extends HTMLElement>(id: string) => document.getElementById(id) as E;
 
 const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-$("backend").textContent = `backend: ${getBackend()}${getBackend() === "wasm" ? `, ${isolated ? getThreads() : 1} thread(s)` : ""}`;
+const showDevice = (label: string) => ($("backend").textContent = `device: ${label}${getBackend() === "wasm" && label === "wasm" ? `, ${isolated ? getThreads() : 1} thread(s)` : ""}`);
+showDevice(getBackend());
 
 for (const tab of document.querySelectorAll<HTMLButtonElement>(".tab")) {
   tab.addEventListener("click", () => {
@@ -49,13 +51,14 @@ refresh();
 // ── Training ─────────────────────────────────────────────────────────────────────────────────
 let trainer: Trainer | undefined;
 let running = false;
-const pad = new DrawPad($<HTMLCanvasElement>("pad"), () => predict());
+let device = "cpu";
+const pad = new DrawPad($<HTMLCanvasElement>("pad"), () => void predict());
 
-function predict(): void {
+async function predict(): Promise<void> {
   if (trainer === undefined) return;
   const image = pad.toImage();
   if (!image.some((v) => v > 0)) return;
-  const { probabilities, saliency, digit } = trainer.predict(image);
+  const { probabilities, saliency, digit } = await trainer.predict(image);
   paintMap($<HTMLCanvasElement>("saliency"), saliency, (v) => [255 * Math.min(1, 2 * v), 255 * Math.max(0, 2 * v - 1), 40]);
   $("prediction").innerHTML = Array.from(probabilities, (p, c) => `<div class="bar${c === digit ? " best" : ""}"><b>${c}</b><i style="width:${Math.round(p * 120)}px"></i>${(100 * p).toFixed(1)}%</div>`).join("");
   $("prediction").dataset.digit = String(digit);
@@ -69,16 +72,18 @@ function drawLoss(): void {
   plot($<HTMLCanvasElement>("loss"), { xs: ls.map((_, i) => i + 1), series: [{ label: "loss (mean of 20 steps)", color: "#1f77b4", ys: smooth }], xLabel: "step" });
 }
 
-async function loop(): Promise<void> {
-  while (running && trainer !== undefined) {
+/** Trains `t` until paused, or until the device switch replaces it. */
+async function loop(t: Trainer): Promise<void> {
+  const live = () => running && trainer === t;
+  while (live()) {
     const t0 = performance.now();
-    while (performance.now() - t0 < 40) trainer.step(); // a few steps, then let the page draw
+    while (live() && performance.now() - t0 < 40) await t.step(); // a few steps, then let the page draw
     drawLoss();
     const status = $("status");
-    status.textContent = `step ${trainer.steps}, loss ${trainer.losses[trainer.losses.length - 1].toFixed(3)}`;
-    status.dataset.steps = String(trainer.steps);
-    if (trainer.steps % 100 < 5) {
-      const acc = trainer.accuracy();
+    status.textContent = `step ${t.steps} on ${t.device}, loss ${t.losses[t.losses.length - 1].toFixed(3)}`;
+    status.dataset.steps = String(t.steps);
+    if (t.steps % 100 < 5) {
+      const acc = await t.accuracy();
       status.dataset.accuracy = String(acc);
       status.textContent += `, held-out accuracy ${(100 * acc).toFixed(1)}%`;
     }
@@ -89,15 +94,35 @@ async function loop(): Promise<void> {
 $("start").addEventListener("click", async () => {
   $<HTMLButtonElement>("start").disabled = true;
   $<HTMLButtonElement>("pause").disabled = false;
-  trainer ??= new Trainer(await fetchDigits());
+  trainer ??= new Trainer(await fetchDigits(), device);
   running = true;
-  void loop();
+  void loop(trainer);
 });
-$("pause").addEventListener("click", () => {
+function pause(): void {
   running = false;
   $<HTMLButtonElement>("start").disabled = false;
   $<HTMLButtonElement>("pause").disabled = true;
-  predict();
+}
+$("pause").addEventListener("click", () => {
+  pause();
+  void predict();
+});
+
+// The switch offers what this browser has; a new choice starts a new model on that device.
+const select = $<HTMLSelectElement>("device");
+void availableChoices().then((choices) => {
+  select.innerHTML = choices.map((c) => `<option value="${c}"${c === getBackend() ? " selected" : ""}>${c}</option>`).join("");
+  select.dataset.choices = choices.join(" ");
+});
+select.addEventListener("change", async () => {
+  pause();
+  select.disabled = true;
+  const chosen = await useChoice(select.value as Choice);
+  device = chosen.device;
+  showDevice(chosen.label);
+  trainer = undefined;
+  select.disabled = false;
+  select.dataset.device = device;
 });
 $("clear").addEventListener("click", () => pad.clear());
 

@@ -3,7 +3,8 @@
  * does, served cross-origin isolated from localhost. It types functions and checks the derivative
  * values the page shows against closed forms, checks a refused function's error names its place,
  * takes a screenshot (out/playground.png), then trains the MNIST MLP for some steps in the page
- * and checks the loss fell and a drawn digit gets a prediction and a saliency map.
+ * and checks the loss fell and a drawn digit gets a prediction and a saliency map. Then it flips the
+ * device switch to webgpu (chromium's SwiftShader adapter where there is no GPU) and trains there.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +12,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { directoryRoutes, hasChromium, ISOLATED, launch, openPage, serve, type Server } from "../support/browser.js";
+import { directoryRoutes, hasChromium, ISOLATED, launch, openPage, serve, type Server, WEBGPU_FLAGS } from "../support/browser.js";
 
 describe.runIf(hasChromium)("the playground in chromium", () => {
   let server: Server;
@@ -24,7 +25,7 @@ describe.runIf(hasChromium)("the playground in chromium", () => {
     outDir = mkdtempSync(join(tmpdir(), "adjoint-playground-"));
     await build({ configFile: "playground/vite.config.ts", logLevel: "silent", build: { outDir, emptyOutDir: true } });
     server = await serve(directoryRoutes(outDir, ISOLATED));
-    browser = await launch();
+    browser = await launch(WEBGPU_FLAGS);
     ({ page, errors } = await openPage(browser, `${server.origin}/`));
   }, 120_000);
 
@@ -70,6 +71,17 @@ describe.runIf(hasChromium)("the playground in chromium", () => {
     await page.screenshot({ path: "out/playground.png", fullPage: true });
   });
 
+  type Playground = { pad: { stroke(x: number, y: number): void; clear(): void }; predict(): Promise<void>; trainer: { losses: number[]; device: string } };
+
+  async function drawOne(): Promise<void> {
+    await page.evaluate(async () => {
+      const { pad, predict } = (globalThis as unknown as { playground: Playground }).playground;
+      pad.clear();
+      for (let t = 0; t <= 20; t++) pad.stroke(140, 50 + t * 9); // a "1"
+      await predict();
+    });
+  }
+
   it("trains the MLP in the page: the loss falls, and a drawn digit gets a prediction and a saliency map", async () => {
     await page.click("#tab-train");
     await page.click("#start");
@@ -78,15 +90,40 @@ describe.runIf(hasChromium)("the playground in chromium", () => {
     const losses = await page.evaluate(() => (globalThis as unknown as { playground: { trainer: { losses: number[] } } }).playground.trainer.losses.slice());
     const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
     expect(mean(losses.slice(-20))).toBeLessThan(0.6 * mean(losses.slice(0, 10)));
-    await page.evaluate(() => {
-      const { pad, predict } = (globalThis as unknown as { playground: { pad: { stroke(x: number, y: number): void }; predict(): void } }).playground;
-      for (let t = 0; t <= 20; t++) pad.stroke(140, 50 + t * 9); // a "1"
-      predict();
-    });
+    await drawOne();
     const digit = await page.getAttribute("#prediction", "data-digit");
     expect(digit).toMatch(/^\d$/);
     mkdirSync("out", { recursive: true });
     await page.screenshot({ path: "out/playground-train.png", fullPage: true });
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it("the device switch offers webgpu where navigator.gpu gives an adapter, and the MLP trains there", async (ctx) => {
+    await page.waitForFunction("document.getElementById('device').dataset.choices !== undefined");
+    const choices = ((await page.getAttribute("#device", "data-choices")) ?? "").split(" ");
+    expect(choices.slice(0, 2)).toEqual(["wasm", "cpu"]);
+    if (!choices.includes("webgpu")) {
+      // Only a chromium built without SwiftShader gives no adapter; test/webgpu checks the kernels in Node.
+      console.log("skipped: chromium's navigator.gpu gave no adapter, so the switch offers no webgpu");
+      ctx.skip();
+      return;
+    }
+    await page.selectOption("#device", "webgpu");
+    await page.waitForFunction("document.getElementById('device').dataset.device === 'webgpu'", undefined, { timeout: 30_000 });
+    expect(await page.textContent("#backend")).toMatch(/^device: webgpu \(/);
+    await page.click("#start");
+    // The new model's own steps (the status still shows the wasm model's count until its first frame).
+    await page.waitForFunction("(globalThis.playground.trainer?.losses.length ?? 0) >= 30", undefined, { timeout: 150_000 });
+    await page.click("#pause");
+    const { losses, device } = await page.evaluate(() => {
+      const { trainer } = (globalThis as unknown as { playground: Playground }).playground;
+      return { losses: trainer.losses.slice(), device: trainer.device };
+    });
+    expect(device).toBe("webgpu");
+    const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+    expect(mean(losses.slice(-10))).toBeLessThan(0.8 * mean(losses.slice(0, 5)));
+    await drawOne();
+    expect(await page.getAttribute("#prediction", "data-digit")).toMatch(/^\d$/);
+    expect(errors).toEqual([]);
+  }, 240_000);
 });

@@ -88,6 +88,12 @@ export function directoryRoutes(dir: string, headers: OutgoingHttpHeaders = {}):
   return routes;
 }
 
+/**
+ * Chromium on Linux ships WebGPU behind this flag; with no GPU its adapter is SwiftShader, the
+ * software Vulkan driver it bundles, found with no further flags.
+ */
+export const WEBGPU_FLAGS: readonly string[] = ["--enable-unsafe-webgpu"];
+
 /** A headless chromium; `extraArgs` e.g. `--enable-unsafe-webgpu`. */
 export function launch(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-background-networking", ...extraArgs] });
