@@ -38,6 +38,13 @@ export interface Device {
   readonly kernels: Backend;
   /** Runs the kernel of primitive `op` on this device's buffers. */
   run<T>(op: string, kernel: () => T): T;
+  /** The widest float dtype its buffers hold (absent: float64): where code that accumulates in float64 on the host must narrow. */
+  readonly widestFloat?: "float32" | "float64";
+}
+
+/** The widest float dtype `device` holds: float64 unless it says otherwise (the GPU holds float32 at most). */
+export function widestFloat(device: Device): "float32" | "float64" {
+  return device.widestFloat ?? "float64";
 }
 
 /** Main memory: typed arrays, the kernels of `setBackend` ("cpu" or "wasm"), garbage collected. */

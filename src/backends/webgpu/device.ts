@@ -110,6 +110,7 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
   return {
     name,
     kind: "webgpu",
+    widestFloat: "float32",
     handle,
     buffers,
     dispatcher,

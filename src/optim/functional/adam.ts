@@ -7,6 +7,7 @@
  * The bias corrections are computed in float64 from the step count and rounded once to the
  * parameters' dtype, as the classes' JS numbers are.
  */
+import { widestFloat } from "../../backends/device.js";
 import { describe, expectBooleanOption, expectLength, expectOptions, invalidArgument } from "../../errors.js";
 import { add, div, mul, neg, sub } from "../../tensor/primitives/arithmetic.js";
 import { cast } from "../../tensor/primitives/cast.js";
@@ -57,7 +58,7 @@ function adamLike(op: string, options: AdamFunctionalOptions, decoupled: boolean
       const { g, p, rebuild } = leavesOf(`${op}.update`, grads, params);
       const ps = weightDecay === 0 ? undefined : expectParams(`${op}.update`, p, "weightDecay is not 0");
       const rate = rateAt(op, lr, state.count);
-      const t = add(cast(state.count, "float64"), 1);
+      const t = add(cast(state.count, widestFloat(state.count.device)), 1);
       const bc1 = sub(1, pow(beta1, t));
       const rootBc2 = sqrt(sub(1, pow(beta2, t)));
       const step = div(rate, bc1);

@@ -4,6 +4,7 @@
  * (accumulated in float64) so the transformation runs inside `jit`; a NaN or ∞ norm propagates
  * rather than raising, since a traced step cannot look at its values.
  */
+import { widestFloat } from "../../backends/device.js";
 import { expectFinite, invalidArgument } from "../../errors.js";
 import { add, div, mul } from "../../tensor/primitives/arithmetic.js";
 import { cast } from "../../tensor/primitives/cast.js";
@@ -13,10 +14,10 @@ import { sqrt } from "../../tensor/primitives/unary.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { leavesOf, type GradientTransformation } from "./transformation.js";
 
-/** The L2 norm of all the leaves together, a float64 scalar tensor. */
+/** The L2 norm of all the leaves together, a float64 scalar tensor (float32 on a device without float64). */
 export function globalNorm(leaves: readonly Tensor[]): Tensor {
   const squares = leaves.map((g) => {
-    const g64 = cast(g, "float64");
+    const g64 = cast(g, widestFloat(g.device));
     return sum(mul(g64, g64));
   });
   return sqrt(squares.reduce((a, b) => add(a, b)));

@@ -7,6 +7,7 @@
  * The state is itself a pytree of tensors (lists of moment buffers and an int32 step count), so its
  * structure depends only on the options and the parameters' structure: a jitted step traces once.
  */
+import { widestFloat } from "../../backends/device.js";
 import { AdError, describe, expectFinite, invalidArgument } from "../../errors.js";
 import { flatten } from "../../tensor/autograd/pytree.js";
 import { add, mul, neg } from "../../tensor/primitives/arithmetic.js";
@@ -85,13 +86,13 @@ export function zeroCount(like: Tensor): Tensor {
   return constant(0, "int32", like.device);
 }
 
-/** The learning rate at `count`: the number itself, or the schedule's value as a float64 scalar tensor. */
+/** The learning rate at `count`: the number itself, or the schedule's value as a float64 scalar tensor (float32 on a device without float64). */
 export function rateAt(op: string, lr: LearningRate, count: Tensor): number | Tensor {
   if (typeof lr === "number") return lr;
   const v: unknown = lr(count);
   if (typeof v === "number") return v;
   if (!(v instanceof Tensor) || v.shape.length !== 0) throw invalidArgument(op, `the lr schedule must return a number or a scalar tensor, got ${describe(v)}`, { argument: "lr" });
-  return cast(v, "float64");
+  return cast(v, widestFloat(v.device));
 }
 
 /** −lr·x in x's dtype: the update of a step of size lr along x. */
