@@ -52,6 +52,19 @@ export { argmax, argmin, cumsum, expand, max, mean, min, prod, sum } from "./pri
 export { logSoftmax, logsumexp, softmax } from "./composites/softmax.js";
 export { celu, elu, glu, hardsigmoid, hardswish, hardtanh, leakyRelu, logsigmoid, mish, prelu, relu6, selu, silu, softsign } from "./composites/activations.js";
 export { all, any, cummax, cummin, cumprod, logcumsumexp, nanmean, nansum, std, variance, type VarianceOptions } from "./composites/reductions.js";
+export {
+  argsort,
+  median,
+  searchsorted,
+  sort,
+  topk,
+  type MedianOptions,
+  type SearchsortedOptions,
+  type SortOptions,
+  type TopkOptions,
+  type ValuesIndices,
+} from "./composites/sorting.js";
+export { argwhere, maskedSelect, nonzero, unique, type Unique, type UniqueOptions } from "./composites/selection.js";
 export { isfinite, isinf, isnan, lerp, logicalAnd, logicalNot, logicalOr, logicalXor, reciprocal, square } from "./composites/elementwise.js";
 export { conv2d, type Conv2dOptions, type PairLike } from "./primitives/conv.js";
 export { avgPool2d, maxPool2d, type Pool2dOptions } from "./primitives/pool.js";

@@ -141,4 +141,6 @@ export const PRIMITIVE_CASES: { readonly [K in PrimitiveName]: PrimitiveCase } =
   eigh: { inputs: [spd([2, 3, 3])], f: (a) => linalg.eigh(a).eigenvectors },
   svd: { inputs: [r([2, 4, 3])], f: (a) => linalg.svd(a).U },
   threefry2x32: { inputs: [ints([0, 42], [2]), ints([0, 1, 2, 3, -1, -7], [3, 2])], f: (k, c) => threefry2x32(k, c) },
+  argsort: { inputs: [r([2, 4])], f: (a) => ops.argsort(a, { descending: true }) },
+  cumArgExtreme: { inputs: [r([3, 2])], f: (a) => ops.cummax(a, 0).indices },
 };

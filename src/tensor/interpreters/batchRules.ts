@@ -212,6 +212,8 @@ export const batchRules: { readonly [K in PrimitiveName]: BatchRule<ParamsOf<K>>
   eigh: leadingBatch,
   svd: leadingBatch,
   threefry2x32: elementwise,
+  argsort: shifted(axisUp),
+  cumArgExtreme: shifted(axisUp),
 };
 
 /** The rule for a primitive by name; a primitive made at run time (customVjp, checkpoint) loops. */

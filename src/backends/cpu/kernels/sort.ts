@@ -1,0 +1,89 @@
+/**
+ * The reference kernels of the sorting family, over views: `argsort` (a stable sort of each run along
+ * an axis, as index arrays) and `cumArgExtreme` (the index of each position's running max or min).
+ * Both order values as PyTorch does: NaN above every number, so it sorts last ascending and first
+ * descending, and a running max (min) that meets a NaN stays NaN. Results are int32, x-shaped.
+ */
+import { allocate, type Storage } from "../../dtype.js";
+import type { Extreme } from "../../ops.js";
+import type { View } from "../../view.js";
+import { groupsOf, ungroup } from "./groups.js";
+
+/**
+ * Sorts `idx[0 … n)` by `keys[idx[i]]` ascending, stably (bottom-up merge sort through `scratch`);
+ * returns the array holding the result (`idx` or `scratch`).
+ */
+function mergeSort(idx: Int32Array, scratch: Int32Array, keys: Float64Array, n: number): Int32Array {
+  let from = idx;
+  let to = scratch;
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      // `<` and not `<=` from the right run: equal keys keep their order (stable).
+      while (i < mid && j < hi) to[k++] = keys[from[j]] < keys[from[i]] ? from[j++] : from[i++];
+      while (i < mid) to[k++] = from[i++];
+      while (j < hi) to[k++] = from[j++];
+    }
+    const t = from;
+    from = to;
+    to = t;
+  }
+  return from;
+}
+
+/**
+ * The permutation that sorts each run of x along `axis` (ascending, or `descending`), stably: equal
+ * values keep their order either way, and NaNs (in their order) go last ascending, first descending.
+ */
+export function argsort(x: View, axis: number, descending: boolean): Storage {
+  const { order, src, n } = groupsOf(x, [axis]);
+  const out = allocate("int32", src.length);
+  const keys = new Float64Array(n);
+  const idx = new Int32Array(n);
+  const scratch = new Int32Array(n);
+  const nans = new Int32Array(n);
+  for (let base = 0; base < src.length; base += n) {
+    let m = 0;
+    let nanCount = 0;
+    for (let i = 0; i < n; i++) {
+      const v = src[base + i];
+      // Negated keys sort descending with the same stable ascending merge.
+      keys[i] = descending ? -v : v;
+      if (v !== v) nans[nanCount++] = i;
+      else idx[m++] = i;
+    }
+    const sorted = mergeSort(idx, scratch, keys, m);
+    const head = descending ? nanCount : 0;
+    for (let i = 0; i < m; i++) out[base + head + i] = sorted[i];
+    const nanAt = descending ? 0 : m;
+    for (let i = 0; i < nanCount; i++) out[base + nanAt + i] = nans[i];
+  }
+  return ungroup(x.shape, order, out, "int32");
+}
+
+/**
+ * The index of the running max (min) of each run along `axis`, as torch.cummax: a tie moves it to the
+ * later element, and a NaN takes it and keeps it (moved only by a later NaN).
+ */
+export function cumArgExtreme(x: View, axis: number, extreme: Extreme): Storage {
+  const { order, src, n } = groupsOf(x, [axis]);
+  const out = allocate("int32", src.length);
+  const largest = extreme === "max";
+  for (let base = 0; base < src.length; base += n) {
+    let best = src[base];
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const v = src[base + i];
+      if (v !== v || (best === best && (largest ? v >= best : v <= best))) {
+        best = v;
+        at = i;
+      }
+      out[base + i] = at;
+    }
+  }
+  return ungroup(x.shape, order, out, "int32");
+}
