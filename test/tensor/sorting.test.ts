@@ -37,6 +37,11 @@ describe("ties and NaN, as PyTorch", () => {
     expect([ties.values.item(), ties.indices.item()]).toEqual([3, 0]);
     expect(ops.median(f64([1, 2, 3, 4, 5, 6], [2, 3]), { axis: 0, keepDims: true }).values.shape).toEqual([1, 3]);
   });
+  it("median of all elements shares its gradient among the elements equal to it (among the NaNs where it is NaN), as PyTorch", () => {
+    expect(gradOf((u) => ops.median(u), f64([3, 1, 3, 3], [4]))).toEqual([1 / 3, 0, 1 / 3, 1 / 3]);
+    expect(gradOf((u) => ops.median(u), f64([NaN, 1, NaN, 3], [2, 2]))).toEqual([0.5, 0, 0.5, 0]);
+    expect(ops.median(tensor([3, 1, 2], { dtype: "int32" })).dtype).toBe("int32");
+  });
   it("cummax and cummin: a tie moves the index to the later element; a NaN takes it and keeps it", () => {
     const c = ops.cummax(f64([1, 3, 3, 2, NaN, 5, NaN], [7]), 0);
     expect(flat(c.values)).toEqual([1, 3, 3, 3, NaN, NaN, NaN]);
@@ -173,6 +178,7 @@ describe("properties on generated inputs", () => {
     ["sort descending", (x, a) => ops.sort(x, { axis: a, descending: true }).values],
     ["topk", (x, a) => ops.topk(x, Math.min(2, x.shape[a]), { axis: a }).values],
     ["median", (x, a) => ops.median(x, { axis: a }).values],
+    ["median of all", (x) => ops.median(x)],
     ["cummax", (x, a) => ops.cummax(x, a).values],
     ["cummin", (x, a) => ops.cummin(x, a).values],
   ];

@@ -5,7 +5,8 @@
  * their order (a stable sort) and NaN sorts above every number, as PyTorch's sort does.
  */
 import { AdError, describe, expectBooleanOption, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
-import { sub } from "../primitives/arithmetic.js";
+import { add, div, sub } from "../primitives/arithmetic.js";
+import { isFloat } from "../dtype.js";
 import { eq, gt, le, lt, ne } from "../primitives/compare.js";
 import { gather } from "../primitives/gather.js";
 import { expectNumeric } from "../primitives/lift.js";
@@ -130,7 +131,8 @@ export interface MedianOptions {
  * The median, as torch.median: of an even count the lower of the two middle values; NaN where a
  * NaN is present. Without `axis`, of all elements (a scalar tensor); with `axis`, `{ values,
  * indices }` along it (`keepDims` keeps it as size 1), the index being where the median came from
- * (the first NaN where there is one). The gradient goes to that element.
+ * (the first NaN where there is one), and the gradient goes to that element. Without `axis` the
+ * gradient is shared evenly among the elements equal to the median, as PyTorch's is.
  */
 export function median(x: Tensor): Tensor;
 export function median(x: Tensor, options: MedianOptions & { readonly axis: number }): ValuesIndices;
@@ -142,9 +144,8 @@ export function median(x: Tensor, options?: MedianOptions): Tensor | ValuesIndic
   const keepDims = expectBooleanOption(op, "keepDims", o.keepDims, false);
   if (o.axis === undefined) {
     if (o.keepDims !== undefined) throw invalidArgument(op, "keepDims needs an axis", { argument: "keepDims" });
-    const flat = reshape(t, [t.size]);
     if (t.size === 0) throw emptyMedian(t);
-    return reshape(medianAlong(flat, 0).values, []);
+    return medianOfAll(t);
   }
   const a = axisOf(op, t, o.axis);
   if (t.rank > 0 && t.shape[a] === 0) throw emptyMedian(t);
@@ -155,6 +156,18 @@ export function median(x: Tensor, options?: MedianOptions): Tensor | ValuesIndic
 
 function emptyMedian(x: Tensor): AdError {
   return new AdError("ShapeMismatch", `median over an empty axis of shape ${formatShape(x.shape)} has no value`, { op: "median", shape: [...x.shape] });
+}
+
+/**
+ * The median of all of x, with PyTorch's gradient for this form: shared evenly among the elements
+ * equal to it (among the NaNs where it is NaN). m + Σ_tied (x − m) / k is m exactly, with that gradient.
+ */
+function medianOfAll(x: Tensor): Tensor {
+  const m = reshape(medianAlong(reshape(x.detach(), [x.size]), 0).values, []);
+  if (!isFloat(x.dtype)) return m;
+  const xd = x.detach();
+  const tied = maximum(eq(xd, m), minimum(ne(xd, xd), ne(m, m)));
+  return add(m, div(sum(where(tied, sub(x, m), 0)), sum(tied)));
 }
 
 /** The median along `axis` of x (rank ≥ 1, that axis non-empty), kept as size 1. */
