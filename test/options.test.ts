@@ -79,7 +79,7 @@ const ROWS: Row[] = [
   { fn: adjoint.topk, op: "topk", call: (o) => adjoint.topk(x(), 2, o as never), keys: { axis: 0, largest: false, sorted: true } },
   { fn: adjoint.median, op: "median", call: (o) => adjoint.median(x(), o as never), base: { axis: 0 }, keys: { axis: -1, keepDims: true } },
   { fn: adjoint.searchsorted, op: "searchsorted", call: (o) => adjoint.searchsorted(x(), x(), o as never), keys: { right: true } },
-  { fn: adjoint.unique, op: "unique", call: (o) => adjoint.unique(x(), o as never), keys: { sorted: false, returnInverse: true, returnCounts: true } },
+  { fn: adjoint.unique, op: "unique", call: (o) => adjoint.unique(x(), o as never), keys: { sorted: false, returnInverse: true, returnCounts: true, axis: 0 } },
   // autograd
   { fn: adjoint.backward, op: "backward", call: (o) => adjoint.backward(square(x()), o as never), keys: { grad: tensor(2), createGraph: true, retainGraph: true } },
   { fn: Tensor.prototype.backward, op: "backward", call: (o) => square(x()).backward(o as never), keys: { grad: tensor(2), createGraph: true, retainGraph: true } },

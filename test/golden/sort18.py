@@ -49,6 +49,7 @@ PROBES = [[-3.0, 0.0, 1.5, 10.0], [-1.0, 0.5, 3.0, NAN]]
 ROWS = [[1.0, 2.0, 2.0, 4.0], [-1.0, 0.0, 5.0, 5.0]]
 ROW_PROBES = [[2.0, 0.0, 5.0], [5.0, -2.0, 0.0]]
 UNIQ = [[3.0, 1.0, 2.0], [3.0, -1.0, 1.0], [2.0, 2.0, 0.5]]
+UNIQ_ROWS = [[1.0, 2.0, 1.0, 2.0], [0.0, -1.0, 0.0, 3.0], [1.0, 2.0, 1.0, 2.0], [-1.0, 5.0, -1.0, 5.0], [0.0, -1.0, 0.0, 3.0]]
 MASK = [[True, False, True, False, True], [False, False, True, True, False], [True, True, False, False, False]]
 
 
@@ -90,6 +91,8 @@ CASES = {
     "searchsorted_rows": ("searchsorted", ROWS, {}, ROW_PROBES, lambda x: {"indices": torch.searchsorted(x, torch.tensor(ROW_PROBES))}),
     "searchsorted_rows_right": ("searchsorted", ROWS, {"right": True}, ROW_PROBES, lambda x: {"indices": torch.searchsorted(x, torch.tensor(ROW_PROBES), right=True)}),
     "unique": ("unique", UNIQ, {"returnInverse": True, "returnCounts": True}, None, lambda x: dict(zip(["values", "inverse", "counts"], torch.unique(x, return_inverse=True, return_counts=True)))),
+    "unique_axis0": ("unique", UNIQ_ROWS, {"axis": 0, "returnInverse": True, "returnCounts": True}, None, lambda x: dict(zip(["values", "inverse", "counts"], torch.unique(x, dim=0, return_inverse=True, return_counts=True)))),
+    "unique_axis1": ("unique", UNIQ_ROWS, {"axis": 1, "returnInverse": True}, None, lambda x: dict(zip(["values", "inverse"], torch.unique(x, dim=1, return_inverse=True)))),
     "nonzero": ("nonzero", TIES, {}, None, lambda x: {"indices": torch.nonzero(x)}),
     "argwhere": ("argwhere", NANS, {}, None, lambda x: {"indices": torch.argwhere(x)}),
     "maskedSelect": ("maskedSelect", X, {}, MASK, lambda x: {"values": torch.masked_select(x, torch.tensor(MASK))}),

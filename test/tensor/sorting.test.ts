@@ -110,6 +110,14 @@ describe("the data-dependent ops", () => {
     expect(flat(ops.unique(tensor([3, 1, 2, 3]), { sorted: false }).values)).toEqual([3, 1, 2]);
     expect(flat(ops.unique(f64([NaN, 2, NaN, 1], [4])).values)).toEqual([1, 2, NaN, NaN]);
     expect(ops.unique(f64([2, 1, 2, 1], [2, 2]), { returnInverse: true }).inverse!.shape).toEqual([2, 2]);
+    const rows = ops.unique(f64([1, NaN, 0, 5, 1, NaN, 0, 5], [4, 2]), { axis: 0, returnInverse: true });
+    expect(rows.values.toArray()).toEqual([
+      [0, 5],
+      [1, NaN],
+      [1, NaN],
+    ]);
+    expect(flat(rows.inverse!)).toEqual([1, 0, 2, 0]);
+    expect(ops.unique(f64([], [3, 0]), { axis: 0, returnCounts: true }).counts!.toArray()).toEqual([3]);
   });
   const dataDependent: [string, (x: Tensor) => unknown][] = [
     ["nonzero", (x) => ops.nonzero(x)],
@@ -228,7 +236,8 @@ describe("bad arguments are AdErrors naming the op", () => {
     ["searchsorted", () => ops.searchsorted(f64([1], []), x), "InvalidArgument"],
     ["maskedSelect", () => ops.maskedSelect(x, x), "DTypeMismatch"],
     ["maskedSelect", () => ops.maskedSelect(x, tensor([true, false, true], { dtype: "bool" })), "ShapeMismatch"],
-    ["unique", () => ops.unique(x, { axis: 0 } as never), "InvalidArgument"],
+    ["unique", () => ops.unique(x, { axis: 2 }), "InvalidArgument"],
+    ["unique", () => ops.unique(x, { dim: 0 } as never), "InvalidArgument"],
     ["nonzero", () => ops.nonzero(3 as never), "InvalidArgument"],
   ];
   for (const [op, fn, code] of cases) {

@@ -6,14 +6,14 @@
  */
 import { AdError, expectBooleanOption, expectOptions } from "../../errors.js";
 import { placed } from "../creation.js";
-import { allocate, type Storage } from "../dtype.js";
+import type { Storage } from "../dtype.js";
 import { bind } from "../primitive.js";
 import { argsortP } from "../primitives/sort.js";
 import { isAbstract } from "../interpreters/abstract.js";
-import { gather } from "../primitives/gather.js";
+import { gather, indexSelect } from "../primitives/gather.js";
 import { expand, expectTensor } from "../primitives/reduce.js";
-import { reshape } from "../primitives/shape.js";
-import { broadcastShapes } from "../shape.js";
+import { contiguous, permute, reshape } from "../primitives/shape.js";
+import { broadcastShapes, normalizeAxis } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 
 /** x's values in row-major order; refused where they are not known yet (the result's shape needs them). */
@@ -90,10 +90,12 @@ export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
 export interface UniqueOptions {
   /** Ascending (the default), or, when false, in order of first appearance. */
   readonly sorted?: boolean;
-  /** Also return `inverse`: for each element of x, the index of its value in `values` (x's shape). */
+  /** Also return `inverse`: for each element of x (each slice along `axis`), the index of its value in `values`. */
   readonly returnInverse?: boolean;
   /** Also return `counts`: how often each of `values` occurs. */
   readonly returnCounts?: boolean;
+  /** The distinct slices along this axis (compared lexicographically) instead of the distinct elements. */
+  readonly axis?: number;
 }
 
 /** unique's results: `inverse` and `counts` (int32) where asked for. */
@@ -105,43 +107,69 @@ export interface Unique {
 
 /**
  * The distinct values of x (flattened), ascending, as torch.unique: with `returnInverse` the index of
- * each element's value, with `returnCounts` each value's count. NaNs are never equal, so each is its
- * own value, after every number. No gradient (nor has PyTorch's).
+ * each element's value (x's shape), with `returnCounts` each value's count. With `axis`, the distinct
+ * slices along it, in lexicographic order, with an inverse of one index per slice. NaNs are never
+ * equal, so each (and each slice holding one) is its own value, after the numbers. No gradient (nor
+ * has PyTorch's).
  */
 export function unique(x: Tensor, options?: UniqueOptions): Unique {
   const op = "unique";
   const t = expectTensor(op, x);
-  const o = expectOptions<UniqueOptions>(op, options, ["sorted", "returnInverse", "returnCounts"]);
+  const o = expectOptions<UniqueOptions>(op, options, ["sorted", "returnInverse", "returnCounts", "axis"]);
   const sorted = expectBooleanOption(op, "sorted", o.sorted, true);
   const returnInverse = expectBooleanOption(op, "returnInverse", o.returnInverse, false);
   const returnCounts = expectBooleanOption(op, "returnCounts", o.returnCounts, false);
-  const values = concreteValues(op, t);
-  const n = values.length;
-  // Each element's order: by value (the stable sort: NaNs last), else by first appearance.
-  const flat = reshape(t.detach(), [n]);
-  const order = sorted ? bind(argsortP, [flat], { axis: 0, descending: false }).data() : Int32Array.from({ length: n }, (_, i) => i);
+  const axis = o.axis === undefined ? undefined : normalizeAxis(op, o.axis, t.rank);
+  // The slices to compare, as rows of `width` values: single elements, or x with `axis` moved first.
+  const rows = axis === undefined ? t.detach() : contiguous(moveToFront(t.detach(), axis));
+  const values = concreteValues(op, rows);
+  const n = axis === undefined ? values.length : t.shape[axis];
+  const width = n === 0 ? 0 : values.length / n;
+  const order = sorted ? sortedRows(rows, values, n, width) : Int32Array.from({ length: n }, (_, i) => i);
   const inverse = new Int32Array(n);
   const firsts: number[] = [];
   const counts: number[] = [];
-  const slot = new Map<number, number>();
+  const slot = new Map<number | string, number>();
   for (const i of order) {
-    const v = values[i];
-    // A NaN is never equal to another value (Map keys would call NaNs equal).
-    let s = v === v ? slot.get(v) : undefined;
+    const row = values.subarray(i * width, (i + 1) * width);
+    // A slice holding NaN equals no other; -0 and 0 share a key, as they compare equal.
+    const key = row.some((v) => v !== v) ? undefined : width === 1 ? row[0] + 0 : row.join(",");
+    let s = key === undefined ? undefined : slot.get(key);
     if (s === undefined) {
       s = firsts.length;
       firsts.push(i);
       counts.push(0);
-      if (v === v) slot.set(v, s);
+      if (key !== undefined) slot.set(key, s);
     }
     inverse[i] = s;
     counts[s]++;
   }
-  const out = allocate(t.dtype, firsts.length, op);
-  firsts.forEach((i, k) => (out[k] = values[i]));
+  const at = placed(Int32Array.from(firsts), "int32", [firsts.length], t.device);
   return {
-    values: placed(out, t.dtype, [firsts.length], t.device),
-    ...(returnInverse ? { inverse: placed(inverse, "int32", [...t.shape], t.device) } : {}),
+    values: axis === undefined ? gather(reshape(t.detach(), [n]), 0, at) : indexSelect(t.detach(), axis, at),
+    ...(returnInverse ? { inverse: placed(inverse, "int32", axis === undefined ? [...t.shape] : [n], t.device) } : {}),
     ...(returnCounts ? { counts: placed(Int32Array.from(counts), "int32", [counts.length], t.device) } : {}),
   };
+}
+
+function moveToFront(x: Tensor, axis: number): Tensor {
+  return permute(x, [axis, ...[...x.shape.keys()].filter((a) => a !== axis)]);
+}
+
+/** The rows of `values` ([n, width], row-major) in ascending lexicographic order, NaN above every number; ties by index. */
+function sortedRows(rows: Tensor, values: Storage, n: number, width: number): Int32Array {
+  if (width === 0) return Int32Array.from({ length: n }, (_, i) => i);
+  if (width === 1) return bind(argsortP, [reshape(rows, [n])], { axis: 0, descending: false }).data() as Int32Array;
+  const order = Array.from({ length: n }, (_, i) => i);
+  // Array.prototype.sort is stable: equal rows keep their order.
+  order.sort((i, j) => {
+    for (let k = 0; k < width; k++) {
+      const a = values[i * width + k];
+      const b = values[j * width + k];
+      if (a < b || (b !== b && a === a)) return -1;
+      if (a > b || (a !== a && b === b)) return 1;
+    }
+    return 0;
+  });
+  return Int32Array.from(order);
 }
