@@ -5,8 +5,8 @@
  * Its buffers are GPU buffers (opaque to the host: `GPUData`), read only asynchronously (`await
  * t.read()`; `data()`/`item()` are `UnsupportedOp`), freed by `dispose()` at once or when garbage
  * collected. Its kernels: the elementwise expressions, `where`, the reductions, row-major copies
- * and strided writes, concat, pad, cumsum, argmax/argmin and the max/min and prod derivative
- * helpers (groups.ts), max pooling and its derivatives (pool.ts), conv2d and both adjoints
+ * and strided writes, concat, pad, cumsum, argmax/argmin, the max/min and prod derivative
+ * helpers, argsort and cummax/cummin's indices (groups.ts), max pooling and its derivatives (pool.ts), conv2d and both adjoints
  * (conv.ts), and the tiled float32 matmul; every other kernel throws, which the engine
  * reports as `UnsupportedOp` naming the primitive and the device.
  */
@@ -38,7 +38,7 @@ export interface WebGPUDevice extends Device {
  * The kernels that are not on the GPU yet: each throws, naming itself (`bind` names the primitive).
  * A kernel added to `Backend` joins this list until it has a GPU version (the compiler insists).
  */
-const NOT_YET = ["gather", "scatterAdd", "oneHot", "argsort", "cumArgExtreme", "cholesky", "lu", "triangularSolve", "qr", "eigh", "svd", "threefry2x32"] as const;
+const NOT_YET = ["gather", "scatterAdd", "oneHot", "cholesky", "lu", "triangularSolve", "qr", "eigh", "svd", "threefry2x32"] as const;
 
 function notYet(kernel: string): () => never {
   return () => {
@@ -75,6 +75,8 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
     argExtreme: (x, axes, extreme) => groups.argExtreme(gpu(x), axes, extreme),
     tieShare: (x, axes, extreme) => groups.tieShare(gpu(x), axes, extreme),
     prodOthers: (x, axes) => groups.prodOthers(gpu(x), axes),
+    argsort: (x, axis, descending) => groups.argsort(gpu(x), axis, descending),
+    cumArgExtreme: (x, axis, extreme) => groups.cumArgExtreme(gpu(x), axis, extreme),
     conv2d: (x, w, geo, outH, outW) => conv.conv2d(gpu(x), gpu(w), geo, outH, outW),
     conv2dInputGrad: (g, w, geo, inH, inW) => conv.conv2dInputGrad(gpu(g), gpu(w), geo, inH, inW),
     conv2dWeightGrad: (x, g, geo, KH, KW) => conv.conv2dWeightGrad(gpu(x), gpu(g), geo, KH, KW),
