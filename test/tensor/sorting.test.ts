@@ -172,6 +172,19 @@ describe("properties on generated inputs", () => {
     );
   });
 
+  it("argsort of long rows (past the insertion-sorted runs) equals a reference stable sort, both ways", () => {
+    const ascending = (a: number, b: number) => (a !== a ? (b !== b ? 0 : 1) : b !== b ? -1 : a - b);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constant(NaN)), { minLength: 0, maxLength: 300, size: "max" }), fc.boolean(), (xs, descending) => {
+        const order = xs.map((_, i) => i);
+        // Array.prototype.sort is stable; descending keeps NaN first and equal values in index order.
+        order.sort((i, j) => (descending ? -ascending(xs[i], xs[j]) : ascending(xs[i], xs[j])));
+        expect(flat(ops.argsort(f64(xs, [xs.length]), { descending }))).toEqual(order);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   // Distinct values: away from ties, where the gradient of a sort is a choice.
   const distinctArb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }).chain((shape) =>
     fc.tuple(

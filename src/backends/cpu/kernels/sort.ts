@@ -9,30 +9,60 @@ import type { Extreme } from "../../ops.js";
 import type { View } from "../../view.js";
 import { groupsOf, ungroup } from "./groups.js";
 
+/** Runs this short are sorted by insertion first; merging starts from them. */
+const RUN = 16;
+
 /**
- * Sorts `idx[0 … n)` by `keys[idx[i]]` ascending, stably (bottom-up merge sort through `scratch`);
- * returns the array holding the result (`idx` or `scratch`).
+ * Sorts `idx[0 … n)` with its `keys[0 … n)` ascending, stably: insertion-sorted runs, then bottom-up
+ * merges that move each key with its index (sequential reads, no lookups through the indices).
+ * `idxB`/`keysB` are scratch of the same length; returns whichever index array holds the result.
  */
-function mergeSort(idx: Int32Array, scratch: Int32Array, keys: Float64Array, n: number): Int32Array {
-  let from = idx;
-  let to = scratch;
-  for (let width = 1; width < n; width *= 2) {
+function mergeSort(idx: Int32Array, keys: Float64Array, idxB: Int32Array, keysB: Float64Array, n: number): Int32Array {
+  for (let lo = 0; lo < n; lo += RUN) {
+    const hi = Math.min(lo + RUN, n);
+    for (let i = lo + 1; i < hi; i++) {
+      const k = keys[i];
+      const v = idx[i];
+      let j = i - 1;
+      // Strictly greater moves: equal keys keep their order (stable).
+      for (; j >= lo && keys[j] > k; j--) {
+        keys[j + 1] = keys[j];
+        idx[j + 1] = idx[j];
+      }
+      keys[j + 1] = k;
+      idx[j + 1] = v;
+    }
+  }
+  let [fromI, fromK, toI, toK] = [idx, keys, idxB, keysB];
+  for (let width = RUN; width < n; width *= 2) {
     for (let lo = 0; lo < n; lo += 2 * width) {
       const mid = Math.min(lo + width, n);
       const hi = Math.min(lo + 2 * width, n);
       let i = lo;
       let j = mid;
       let k = lo;
-      // `<` and not `<=` from the right run: equal keys keep their order (stable).
-      while (i < mid && j < hi) to[k++] = keys[from[j]] < keys[from[i]] ? from[j++] : from[i++];
-      while (i < mid) to[k++] = from[i++];
-      while (j < hi) to[k++] = from[j++];
+      while (i < mid && j < hi) {
+        // `<` and not `<=` from the right run: equal keys keep their order (stable).
+        if (fromK[j] < fromK[i]) {
+          toK[k] = fromK[j];
+          toI[k++] = fromI[j++];
+        } else {
+          toK[k] = fromK[i];
+          toI[k++] = fromI[i++];
+        }
+      }
+      for (; i < mid; i++, k++) {
+        toK[k] = fromK[i];
+        toI[k] = fromI[i];
+      }
+      for (; j < hi; j++, k++) {
+        toK[k] = fromK[j];
+        toI[k] = fromI[j];
+      }
     }
-    const t = from;
-    from = to;
-    to = t;
+    [fromI, fromK, toI, toK] = [toI, toK, fromI, fromK];
   }
-  return from;
+  return fromI;
 }
 
 /**
@@ -44,19 +74,22 @@ export function argsort(x: View, axis: number, descending: boolean): Storage {
   const out = allocate("int32", src.length);
   const keys = new Float64Array(n);
   const idx = new Int32Array(n);
-  const scratch = new Int32Array(n);
+  const keysB = new Float64Array(n);
+  const idxB = new Int32Array(n);
   const nans = new Int32Array(n);
   for (let base = 0; base < src.length; base += n) {
     let m = 0;
     let nanCount = 0;
     for (let i = 0; i < n; i++) {
       const v = src[base + i];
-      // Negated keys sort descending with the same stable ascending merge.
-      keys[i] = descending ? -v : v;
       if (v !== v) nans[nanCount++] = i;
-      else idx[m++] = i;
+      else {
+        // Negated keys sort descending with the same stable ascending merge.
+        keys[m] = descending ? -v : v;
+        idx[m++] = i;
+      }
     }
-    const sorted = mergeSort(idx, scratch, keys, m);
+    const sorted = mergeSort(idx, keys, idxB, keysB, m);
     const head = descending ? nanCount : 0;
     for (let i = 0; i < m; i++) out[base + head + i] = sorted[i];
     const nanAt = descending ? 0 : m;
