@@ -65,6 +65,8 @@ export interface Backend {
   argsort: OnDevice<typeof cpuSort.argsort>;
   /** The index of each position's running max (min) along an axis, int32. */
   cumArgExtreme: OnDevice<typeof cpuSort.cumArgExtreme>;
+  /** Insertion points of values in the rows of a sorted tensor, by binary search, int32. */
+  searchsorted: OnDevice<typeof cpuSort.searchsorted>;
   concat: OnDevice<typeof cpuJoin.concat>;
   pad: OnDevice<typeof cpuJoin.pad>;
   /** The flat index (ih · W + iw) of each window's first maximum, −1 for a window of padding only: int32 [N, C, outH, outW]. */
@@ -123,6 +125,7 @@ export interface HostBackend extends Backend {
   argExtreme: typeof cpuGroups.argExtreme;
   argsort: typeof cpuSort.argsort;
   cumArgExtreme: typeof cpuSort.cumArgExtreme;
+  searchsorted: typeof cpuSort.searchsorted;
   concat: typeof cpuJoin.concat;
   pad: typeof cpuJoin.pad;
 }
@@ -130,7 +133,7 @@ export interface HostBackend extends Backend {
 // The routines no backend but the reference implements yet: every backend runs the reference's.
 const { gather, scatterAdd, oneHot } = cpuGather;
 const { cumsum, tieShare, prodOthers, argExtreme } = cpuGroups;
-const { argsort, cumArgExtreme } = cpuSort;
+const { argsort, cumArgExtreme, searchsorted } = cpuSort;
 const { concat, pad } = cpuJoin;
 const { maxPool2dArgmax, gatherPlanes, scatterPlanes } = cpuConv;
 const { copy, copyInto } = cpuStrided;
@@ -144,6 +147,7 @@ const routines = {
   argExtreme,
   argsort,
   cumArgExtreme,
+  searchsorted,
   concat,
   pad,
   maxPool2dArgmax,

@@ -185,6 +185,29 @@ describe("properties on generated inputs", () => {
     );
   });
 
+  it("searchsorted equals counting the sequence's elements that sort before each value (or not after it, right)", () => {
+    const value = fc.oneof(fc.integer({ min: -4, max: 4 }), fc.constant(NaN));
+    const before = (e: number, x: number, right: boolean) => (right ? !(x < e || (e !== e && x === x)) : e < x || (x !== x && e === e));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(value, { minLength: 0, maxLength: 40, size: "max" }),
+        fc.array(value, { minLength: 0, maxLength: 6 }),
+        fc.boolean(),
+        (rows, seq, probes, right) => {
+          // One sequence per row, each sorted (NaN last) from the same elements shifted by the row.
+          const sorted = ops.sort(f64(Array.from({ length: rows }, (_, r) => seq.map((e) => e + r)).flat(), [rows, seq.length])).values;
+          const values = f64(Array.from({ length: rows }, () => probes).flat(), [rows, probes.length]);
+          const s = sorted.toArray() as number[][];
+          const want = s.map((row) => probes.map((x) => row.filter((e) => before(e, x, right)).length));
+          expect(ops.searchsorted(sorted, values, { right }).toArray()).toEqual(want);
+          expect(ops.searchsorted(ops.slice(sorted, [0]), values, { right }).toArray()).toEqual(want.map(() => want[0]));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   // Distinct values: away from ties, where the gradient of a sort is a choice.
   const distinctArb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 3 }).chain((shape) =>
     fc.tuple(
@@ -225,6 +248,12 @@ describe("under the transformations", () => {
     expect(flat(vmap((r: Tensor) => ops.topk(r, 2).indices)(x))).toEqual([0, 2, 1, 2]);
     expect(flat(vmap((r: Tensor) => ops.median(r, { axis: 0 }).values, { inAxes: 1 })(x))).toEqual([0, 1, 2]);
     expect(flat(vmap((r: Tensor) => ops.cummax(r, 0).indices)(x))).toEqual([0, 0, 0, 0, 1, 1]);
+    const seq = f64([0, 1, 2, 3], [4]);
+    expect(vmap((v: Tensor) => ops.searchsorted(seq, v))(f64([0.5, 2.5, -1, 9], [2, 2])).toArray()).toEqual([
+      [1, 3],
+      [0, 4],
+    ]);
+    expect(vmap((s: Tensor) => ops.searchsorted(s, f64([1.5], [1])))(f64([0, 1, 2, 3, 4, 5], [2, 3])).toArray()).toEqual([[2], [0]]);
   });
   it("jit of sort and its gradient equals eager", () => {
     const f = (t: Tensor) => ops.sum(ops.mul(ops.sort(t, { axis: 1 }).values, f64([1, 2, 3], [3])));

@@ -38,7 +38,7 @@ export interface WebGPUDevice extends Device {
  * The kernels that are not on the GPU yet: each throws, naming itself (`bind` names the primitive).
  * A kernel added to `Backend` joins this list until it has a GPU version (the compiler insists).
  */
-const NOT_YET = ["gather", "scatterAdd", "oneHot", "cholesky", "lu", "triangularSolve", "qr", "eigh", "svd", "threefry2x32"] as const;
+const NOT_YET = ["gather", "scatterAdd", "oneHot", "searchsorted", "cholesky", "lu", "triangularSolve", "qr", "eigh", "svd", "threefry2x32"] as const;
 
 function notYet(kernel: string): () => never {
   return () => {

@@ -1,19 +1,19 @@
 /**
  * The sorting-based ops, composed on the `argsort` primitive: sort, argsort, topk, median, and
- * searchsorted. Each finds its indices on the detached input and takes its values with `gather`, so
+ * searchsorted (a primitive of its own). Each finds its indices on the detached input and takes its values with `gather`, so
  * the gradient flows through the indices (gather's VJP is a scatter-add), as in PyTorch. Ties keep
  * their order (a stable sort) and NaN sorts above every number, as PyTorch's sort does.
  */
 import { AdError, describe, expectBooleanOption, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
 import { add, div, sub } from "../primitives/arithmetic.js";
 import { isFloat } from "../dtype.js";
-import { eq, gt, le, lt, ne } from "../primitives/compare.js";
+import { eq, gt, ne } from "../primitives/compare.js";
 import { gather } from "../primitives/gather.js";
 import { expectNumeric } from "../primitives/lift.js";
 import { expectTensor, sum } from "../primitives/reduce.js";
 import { maximum, minimum, where } from "../primitives/select.js";
-import { reshape, slice, squeeze, unsqueeze } from "../primitives/shape.js";
-import { argsortP } from "../primitives/sort.js";
+import { reshape, slice, squeeze } from "../primitives/shape.js";
+import { argsortP, searchsortedP } from "../primitives/sort.js";
 import { bind } from "../primitive.js";
 import { formatShape, normalizeAxis, type Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
@@ -190,8 +190,9 @@ export interface SearchsortedOptions {
 /**
  * Where each of `values` would go in `sortedSequence` (sorted ascending along its last axis) to keep
  * it sorted, as int32 indices: the first such place, or the last with `right`. A 1-D sequence serves
- * any values; otherwise the leading axes of both match and each row is searched for its own values.
- * NaN counts as above every number. O(n·m) per row: it compares every pair.
+ * values of any shape; otherwise the leading axes of both match and each row is searched for its
+ * own values. NaN counts as above every number. A binary search per value (the `searchsorted`
+ * primitive).
  */
 export function searchsorted(sortedSequence: Tensor, values: Tensor, options?: SearchsortedOptions): Tensor {
   const op = "searchsorted";
@@ -199,16 +200,7 @@ export function searchsorted(sortedSequence: Tensor, values: Tensor, options?: S
   const v = sortable(op, values);
   const right = expectBooleanOption(op, "right", expectOptions<SearchsortedOptions>(op, options, ["right"]).right, false);
   if (s.rank === 0) throw invalidArgument(op, "sortedSequence must have at least one axis, got a scalar", { shape: [] });
-  if (s.rank > 1 && (v.rank !== s.rank || v.shape.slice(0, -1).some((d, i) => d !== s.shape[i]))) {
-    throw new AdError("ShapeMismatch", `values of shape ${formatShape(v.shape)} do not match sortedSequence of shape ${formatShape(s.shape)} on its leading axes`, {
-      op,
-      shapes: [[...s.shape], [...v.shape]],
-    });
-  }
-  // [..., m, 1] against [..., 1, n]: how many sequence elements sort before each value (or with it, `right`).
-  const vs = unsqueeze(v.detach(), -1);
-  const ss = s.rank === 1 ? s.detach() : unsqueeze(s.detach(), -2);
-  const valueIsNan = ne(vs, vs);
-  const before = right ? maximum(le(ss, vs), valueIsNan) : maximum(lt(ss, vs), minimum(valueIsNan, eq(ss, ss)));
-  return sum(before, -1);
+  if (s.rank > 1) return bind(searchsortedP, [s.detach(), v.detach()], { right });
+  // One sequence for every value: the values as one row, and back to their shape.
+  return reshape(bind(searchsortedP, [s.detach(), reshape(v.detach(), [v.size])], { right }), v.shape);
 }

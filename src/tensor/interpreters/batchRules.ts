@@ -214,6 +214,8 @@ export const batchRules: { readonly [K in PrimitiveName]: BatchRule<ParamsOf<K>>
   threefry2x32: elementwise,
   argsort: shifted(axisUp),
   cumArgExtreme: shifted(axisUp),
+  // Both operands carry the same leading axes: the batch axis becomes one more of them.
+  searchsorted: (args) => bind(args.primitive, allBatched(args as BatchArgs<unknown>), args.params),
 };
 
 /** The rule for a primitive by name; a primitive made at run time (customVjp, checkpoint) loops. */

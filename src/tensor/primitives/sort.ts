@@ -1,13 +1,14 @@
 /**
- * The sorting primitives: `argsort` (the stable permutation that sorts along an axis) and
- * `cumArgExtreme` (the index of each position's running max or min). Both give int32 indices and
- * are constant (no derivative rules): the ops built on them (sort, topk, median, cummax …) take
+ * The sorting primitives: `argsort` (the stable permutation that sorts along an axis),
+ * `cumArgExtreme` (the index of each position's running max or min) and `searchsorted` (insertion
+ * points by binary search). All give int32 indices and are constant (no derivative rules): the ops built on them (sort, topk, median, cummax …) take
  * their values with `gather`, so gradients flow through the indices as gather's scatter-add.
  */
 import type { Extreme } from "../../backends/ops.js";
 import { AdError } from "../../errors.js";
 import { isFloat } from "../dtype.js";
 import { definePrimitive, type AbstractValue } from "../primitive.js";
+import { formatShape } from "../shape.js";
 import { fromStorage } from "../tensor.js";
 
 /** Values with an order: float, int32 or bool (as PyTorch sorts all three). */
@@ -37,4 +38,25 @@ export interface CumArgExtremeParams {
 export const cumArgExtremeP = definePrimitive<CumArgExtremeParams>("cumArgExtreme", {
   abstract: ([x]) => ({ shape: expectSortable("cumArgExtreme", x).shape, dtype: "int32" }),
   impl: ([x], { axis, extreme }, k) => fromStorage(k.cumArgExtreme(x, axis, extreme), "int32", [...x.shape]),
+});
+
+/**
+ * For values [..., m] and sorted [..., n] with the same leading axes: how many of the row's sorted
+ * elements come before each value (or, with `right`, before or equal), NaN above every number.
+ */
+export const searchsortedP = definePrimitive<{ readonly right: boolean }>("searchsorted", {
+  abstract: ([sorted, values]) => {
+    const op = "searchsorted";
+    expectSortable(op, sorted);
+    expectSortable(op, values);
+    const rank = sorted.shape.length;
+    if (rank === 0 || values.shape.length !== rank || values.shape.some((d, i) => i < rank - 1 && d !== sorted.shape[i])) {
+      throw new AdError("ShapeMismatch", `values of shape ${formatShape(values.shape)} do not match sortedSequence of shape ${formatShape(sorted.shape)} on its leading axes`, {
+        op,
+        shapes: [[...sorted.shape], [...values.shape]],
+      });
+    }
+    return { shape: values.shape, dtype: "int32" };
+  },
+  impl: ([sorted, values], { right }, k) => fromStorage(k.searchsorted(sorted, values, right), "int32", [...values.shape]),
 });

@@ -120,3 +120,36 @@ export function cumArgExtreme(x: View, axis: number, extreme: Extreme): Storage 
   }
   return ungroup(x.shape, order, out, "int32");
 }
+
+/**
+ * For each of `values` ([..., m]), how many elements of its row of `sorted` ([..., n], the same
+ * leading axes, ascending with NaN last) sort before it — or, with `right`, before it or equal to
+ * it: torch.searchsorted's insertion points, by binary search. NaN is above every number. int32
+ * in values' shape, row-major.
+ */
+export function searchsorted(sorted: View, values: View, right: boolean): Storage {
+  const s = groupsOf(sorted, [sorted.shape.length - 1]);
+  const v = groupsOf(values, [values.shape.length - 1]);
+  const out = allocate("int32", v.src.length);
+  const n = s.n;
+  const m = v.n;
+  const rows = m === 0 ? 0 : v.src.length / m;
+  for (let r = 0; r < rows; r++) {
+    const base = r * n;
+    for (let k = r * m; k < (r + 1) * m; k++) {
+      const x = v.src[k];
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const e = s.src[base + mid];
+        // Does e sort before x (left), or not after it (right)? NaN sorts last and equals NaN.
+        const before = right ? !(x < e || (e !== e && x === x)) : e < x || (x !== x && e === e);
+        if (before) lo = mid + 1;
+        else hi = mid;
+      }
+      out[k] = lo;
+    }
+  }
+  return out;
+}
