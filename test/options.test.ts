@@ -78,6 +78,8 @@ const ROWS: Row[] = [
   { fn: adjoint.argsort, op: "argsort", call: (o) => adjoint.argsort(x(), o as never), keys: { axis: 0, descending: true, stable: true } },
   { fn: adjoint.topk, op: "topk", call: (o) => adjoint.topk(x(), 2, o as never), keys: { axis: 0, largest: false, sorted: true } },
   { fn: adjoint.median, op: "median", call: (o) => adjoint.median(x(), o as never), base: { axis: 0 }, keys: { axis: -1, keepDims: true } },
+  { fn: adjoint.nonzero, op: "nonzero", call: (o) => adjoint.nonzero(x(), o as never), keys: { size: 2, fillValue: -1 } },
+  { fn: adjoint.argwhere, op: "argwhere", call: (o) => adjoint.argwhere(x(), o as never), keys: { size: 2, fillValue: -1 } },
   { fn: adjoint.searchsorted, op: "searchsorted", call: (o) => adjoint.searchsorted(x(), x(), o as never), keys: { right: true } },
   { fn: adjoint.unique, op: "unique", call: (o) => adjoint.unique(x(), o as never), keys: { sorted: false, returnInverse: true, returnCounts: true, axis: 0 } },
   // autograd

@@ -94,6 +94,28 @@ describe("the data-dependent ops", () => {
     expect(ops.argwhere(x).dtype).toBe("int32");
     expect(ops.nonzero(f64([5], [])).shape).toEqual([1, 0]);
   });
+  it("nonzero with a static size (as JAX's): the first rows, then fillValue; the same under jit and vmap", () => {
+    const x = f64([1, 0, 0, 3, NaN, 0], [2, 3]);
+    expect(ops.nonzero(x, { size: 5, fillValue: -1 }).toArray()).toEqual([
+      [0, 0],
+      [1, 0],
+      [1, 1],
+      [-1, -1],
+      [-1, -1],
+    ]);
+    expect(ops.argwhere(x, { size: 2 }).toArray()).toEqual([
+      [0, 0],
+      [1, 0],
+    ]);
+    expect(ops.nonzero(x, { size: 4 }).toArray()).toEqual([...(ops.nonzero(x).toArray() as number[][]), [0, 0]]);
+    expect(jit((t: Tensor) => ops.nonzero(t, { size: 3 }))(x).toArray()).toEqual(ops.nonzero(x).toArray());
+    expect(vmap((r: Tensor) => ops.nonzero(r, { size: 2, fillValue: 9 }))(x).toArray()).toEqual([
+      [[0], [9]],
+      [[0], [1]],
+    ]);
+    expect(ops.nonzero(f64([], [0, 2]), { size: 1 }).toArray()).toEqual([[0, 0]]);
+    expect(ops.nonzero(f64([5], []), { size: 2 }).shape).toEqual([2, 0]);
+  });
   it("maskedSelect broadcasts the mask and its gradient reaches the selected elements", () => {
     const x = f64([1, 2, 3, 4], [2, 2]);
     const mask = tensor([true, false], { dtype: "bool" });
@@ -281,6 +303,8 @@ describe("bad arguments are AdErrors naming the op", () => {
     ["unique", () => ops.unique(x, { axis: 2 }), "InvalidArgument"],
     ["unique", () => ops.unique(x, { dim: 0 } as never), "InvalidArgument"],
     ["nonzero", () => ops.nonzero(3 as never), "InvalidArgument"],
+    ["nonzero", () => ops.nonzero(x, { size: -1 }), "InvalidArgument"],
+    ["argwhere", () => ops.argwhere(x, { size: 2, fillValue: 0.5 }), "InvalidArgument"],
   ];
   for (const [op, fn, code] of cases) {
     it(`${op}: ${code}`, () => {

@@ -1,20 +1,27 @@
 /**
  * The ops whose result's shape depends on the input's values: nonzero (argwhere), maskedSelect and
  * unique. They read their input, so they run eagerly on a device that reads synchronously; under
- * jit, vmap or trace, where values are abstract, they are an `UnsupportedOp` saying why. Values
+ * jit, vmap or trace, where values are abstract, they are an `UnsupportedOp` saying why — except
+ * nonzero with a static `size` (as JAX's), which is built from primitives. Values
  * come out through `gather`, so maskedSelect's gradient flows back to the selected elements.
  */
-import { AdError, expectBooleanOption, expectOptions } from "../../errors.js";
-import { placed } from "../creation.js";
+import { AdError, describe, expectBooleanOption, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
+import { arange, placed, zeros } from "../creation.js";
 import type { Storage } from "../dtype.js";
 import { bind } from "../primitive.js";
 import { argsortP } from "../primitives/sort.js";
 import { isAbstract } from "../interpreters/abstract.js";
 import { gather, indexSelect } from "../primitives/gather.js";
-import { expand, expectTensor } from "../primitives/reduce.js";
+import { floorDiv } from "../primitives/arithmetic.js";
+import { lt, ne } from "../primitives/compare.js";
+import { stack } from "../primitives/join.js";
+import { cumsum, expand, expectTensor } from "../primitives/reduce.js";
+import { remainder } from "../primitives/rounding.js";
+import { where } from "../primitives/select.js";
 import { contiguous, permute, reshape } from "../primitives/shape.js";
-import { broadcastShapes, normalizeAxis } from "../shape.js";
-import type { Tensor } from "../tensor.js";
+import { broadcastShapes, contiguousStrides, MAX_ELEMENTS, normalizeAxis } from "../shape.js";
+import { searchsorted } from "./sorting.js";
+import { Tensor } from "../tensor.js";
 
 /** x's values in row-major order; refused where they are not known yet (the result's shape needs them). */
 function concreteValues(op: string, x: Tensor): Storage {
@@ -38,21 +45,36 @@ function concreteValues(op: string, x: Tensor): Storage {
   return x.data();
 }
 
+/** Options of nonzero and argwhere. */
+export interface NonzeroOptions {
+  /** A fixed number of rows (JAX's `size`): the first `size` positions, then rows of `fillValue`; runs under jit and vmap. */
+  readonly size?: number;
+  /** What fills the rows past the nonzero count when `size` is given (unused without it): 0 by default. */
+  readonly fillValue?: number;
+}
+
 /**
  * The positions of x's nonzero elements (NaN counts), as an int32 [count, rank] tensor in row-major
- * order: torch.nonzero and torch.argwhere. No gradient.
+ * order: torch.nonzero and torch.argwhere. No gradient. With `{ size }` the result has `size` rows
+ * (padded with `fillValue`, or cut short), a static shape, so it also runs under jit and vmap.
  */
-export function nonzero(x: Tensor): Tensor {
-  return positions("nonzero", x);
+export function nonzero(x: Tensor, options?: NonzeroOptions): Tensor {
+  return positions("nonzero", x, options);
 }
 
 /** The same as `nonzero` (torch.argwhere). */
-export function argwhere(x: Tensor): Tensor {
-  return positions("argwhere", x);
+export function argwhere(x: Tensor, options?: NonzeroOptions): Tensor {
+  return positions("argwhere", x, options);
 }
 
-function positions(op: string, x: unknown): Tensor {
+function positions(op: string, x: unknown, options: unknown): Tensor {
   const t = expectTensor(op, x);
+  // A tensor, genuine or forged, is not options (a forged one's `size` getter would throw a TypeError).
+  if (Object.prototype.isPrototypeOf.call(Tensor.prototype, options as object))
+    throw invalidArgument(op, `options must be an object, got ${describe(options)}`, { argument: "options", got: describe(options) });
+  const o = expectOptions<NonzeroOptions>(op, options, ["size", "fillValue"]);
+  const fill = expectInteger(op, "fillValue", o.fillValue ?? 0, -(2 ** 31), 2 ** 31 - 1);
+  if (o.size !== undefined) return fixedPositions(t, expectInteger(op, "size", o.size, 0, MAX_ELEMENTS), fill);
   const values = concreteValues(op, t);
   const rank = t.rank;
   let count = 0;
@@ -65,6 +87,22 @@ function positions(op: string, x: unknown): Tensor {
     for (let a = rank - 1; a >= 0 && ++index[a] === t.shape[a]; a--) index[a] = 0;
   }
   return placed(out, "int32", [count, rank], t.device);
+}
+
+/**
+ * The first `size` nonzero positions from primitives alone (no value read): the k-th nonzero element
+ * is the first whose running count of nonzeros reaches k + 1, found by searchsorted; past the count
+ * it is x.size, which becomes `fill`.
+ */
+function fixedPositions(x: Tensor, size: number, fill: number): Tensor {
+  if (x.rank === 0) return zeros([size, 0], { dtype: "int32", device: x.device });
+  const n = x.size;
+  const running = cumsum(reshape(ne(x.detach(), 0), [n]), 0);
+  const flatIndex = searchsorted(running, arange(1, size + 1, 1, { dtype: "int32", device: x.device }));
+  const found = lt(flatIndex, n);
+  const strides = contiguousStrides(x.shape);
+  const coords = x.shape.map((d, a) => where(found, remainder(floorDiv(flatIndex, strides[a]), d), fill));
+  return stack(coords, 1);
 }
 
 /**
