@@ -19,6 +19,7 @@ import * as cpuElementwise from "./cpu/kernels/elementwise.js";
 import * as cpuConv from "./cpu/kernels/conv.js";
 import * as cpuGather from "./cpu/kernels/gather.js";
 import * as cpuGroups from "./cpu/kernels/groups.js";
+import * as cpuSort from "./cpu/kernels/sort.js";
 import * as cpuJoin from "./cpu/kernels/join.js";
 import * as cpuLinalg from "./cpu/kernels/linalg.js";
 import * as cpuDecompositions from "./cpu/kernels/decompositions.js";
@@ -61,6 +62,12 @@ export interface Backend {
   tieShare: OnDevice<typeof cpuGroups.tieShare>;
   prodOthers: OnDevice<typeof cpuGroups.prodOthers>;
   argExtreme: OnDevice<typeof cpuGroups.argExtreme>;
+  /** The stable sorting permutation along an axis, int32 (cpu/kernels/sort.ts). */
+  argsort: OnDevice<typeof cpuSort.argsort>;
+  /** The index of each position's running max (min) along an axis, int32. */
+  cumArgExtreme: OnDevice<typeof cpuSort.cumArgExtreme>;
+  /** Insertion points of values in the rows of a sorted tensor, by binary search, int32. */
+  searchsorted: OnDevice<typeof cpuSort.searchsorted>;
   concat: OnDevice<typeof cpuJoin.concat>;
   pad: OnDevice<typeof cpuJoin.pad>;
   /** The flat index (ih · W + iw) of each window's first maximum, −1 for a window of padding only: int32 [N, C, outH, outW]. */
@@ -117,6 +124,9 @@ export interface HostBackend extends Backend {
   tieShare: typeof cpuGroups.tieShare;
   prodOthers: typeof cpuGroups.prodOthers;
   argExtreme: typeof cpuGroups.argExtreme;
+  argsort: typeof cpuSort.argsort;
+  cumArgExtreme: typeof cpuSort.cumArgExtreme;
+  searchsorted: typeof cpuSort.searchsorted;
   concat: typeof cpuJoin.concat;
   pad: typeof cpuJoin.pad;
   triangularSolve: typeof cpuLinalg.triangularSolve;
@@ -129,10 +139,28 @@ export interface HostBackend extends Backend {
 // The routines no backend but the reference implements yet: every backend runs the reference's.
 const { gather, scatterAdd, oneHot } = cpuGather;
 const { cumsum, tieShare, prodOthers, argExtreme } = cpuGroups;
+const { argsort, cumArgExtreme, searchsorted } = cpuSort;
 const { concat, pad } = cpuJoin;
 const { maxPool2dArgmax, gatherPlanes, scatterPlanes } = cpuConv;
 const { copy, copyInto } = cpuStrided;
-const routines = { gather, scatterAdd, oneHot, cumsum, tieShare, prodOthers, argExtreme, concat, pad, maxPool2dArgmax, gatherPlanes, scatterPlanes, threefry2x32 };
+const routines = {
+  gather,
+  scatterAdd,
+  oneHot,
+  cumsum,
+  tieShare,
+  prodOthers,
+  argExtreme,
+  argsort,
+  cumArgExtreme,
+  searchsorted,
+  concat,
+  pad,
+  maxPool2dArgmax,
+  gatherPlanes,
+  scatterPlanes,
+  threefry2x32,
+};
 const linalg = {
   cholesky: cpuLinalg.cholesky,
   lu: cpuLinalg.lu,

@@ -69,6 +69,19 @@ export {
   type ScatterReduce,
 } from "./composites/indexing.js";
 export { diag, diagEmbed, diagonal, tril, triu } from "./composites/diagonals.js";
+export {
+  argsort,
+  median,
+  searchsorted,
+  sort,
+  topk,
+  type MedianOptions,
+  type SearchsortedOptions,
+  type SortOptions,
+  type TopkOptions,
+  type ValuesIndices,
+} from "./composites/sorting.js";
+export { argwhere, maskedSelect, nonzero, unique, type NonzeroOptions, type Unique, type UniqueOptions } from "./composites/selection.js";
 export { isfinite, isinf, isnan, lerp, logicalAnd, logicalNot, logicalOr, logicalXor, reciprocal, square } from "./composites/elementwise.js";
 export { conv2d, type Conv2dOptions, type PairLike } from "./primitives/conv.js";
 export { avgPool2d, maxPool2d, type Pool2dOptions } from "./primitives/pool.js";

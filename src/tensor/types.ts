@@ -516,3 +516,9 @@ type PoolAxis<X extends Shape, O, I extends 0 | 1> = WindowCount<
 
 /** maxPool2d's / avgPool2d's result [N, C, OH, OW] for x: [N, C, H, W]; the stride defaults to the kernel. */
 export type Pool2d<X extends Shape, O> = IsTuple<X> extends false ? Shape : readonly [Dim4<X, 0>, Dim4<X, 1>, PoolAxis<X, O, 0>, PoolAxis<X, O, 1>];
+
+/** Values with the int32 indices they came from along an axis (sort, topk, median, cummax …), as PyTorch's named tuples. */
+export interface ValuesIndices<S extends Shape = Shape> {
+  readonly values: Tensor<S>;
+  readonly indices: Tensor<S>;
+}

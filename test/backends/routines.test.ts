@@ -85,6 +85,19 @@ describe.each(availableBackends())("gather routines on %s", (backend) => {
     expect(Array.from(kernels().argExtreme(ties, [1], "min"))).toEqual([0, 1]);
   });
 
+  it("argsort and cumArgExtreme walk a strided view's runs: stable, NaN above every number, int32 row-major", () => {
+    setBackend(backend);
+    // [[2, NaN, 1, 2], [0, -1, 0, NaN]] stored column-major.
+    const x: View = { storage: Float64Array.from([2, 0, NaN, -1, 1, 0, 2, NaN]), dtype: "float64", shape: [2, 4], strides: [1, 2], offset: 0 };
+    const ascending = kernels().argsort(x, 1, false);
+    expect(ascending).toBeInstanceOf(Int32Array);
+    expect(Array.from(ascending)).toEqual([2, 0, 3, 1, 1, 0, 2, 3]);
+    expect(Array.from(kernels().argsort(x, 1, true))).toEqual([1, 0, 3, 2, 3, 0, 2, 1]);
+    expect(Array.from(kernels().argsort(x, 0, false))).toEqual([1, 1, 1, 0, 0, 0, 0, 1]);
+    expect(Array.from(kernels().cumArgExtreme(x, 1, "max"))).toEqual([0, 1, 1, 1, 0, 0, 2, 3]);
+    expect(Array.from(kernels().cumArgExtreme(x, 1, "min"))).toEqual([0, 1, 1, 1, 0, 1, 1, 3]);
+  });
+
   it("concat and pad copy strided, offset views into blocks of a row-major buffer", () => {
     setBackend(backend);
     const x = transposed(2, 2); // [[0, 1], [10, 11]]

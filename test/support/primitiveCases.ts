@@ -10,6 +10,8 @@ import * as linalg from "../../src/linalg/index.js";
 import { divSafe, mulSafe } from "../../src/tensor/primitives/arithmetic.js";
 import type { PrimitiveName } from "../../src/tensor/primitives/registry.js";
 import { threefry2x32 } from "../../src/tensor/primitives/threefry.js";
+import { cumArgExtremeP } from "../../src/tensor/primitives/sort.js";
+import { bind } from "../../src/tensor/primitive.js";
 import { countingDevice } from "./countingDevice.js";
 
 export interface PrimitiveCase {
@@ -141,4 +143,8 @@ export const PRIMITIVE_CASES: { readonly [K in PrimitiveName]: PrimitiveCase } =
   eigh: { inputs: [spd([2, 3, 3])], f: (a) => linalg.eigh(a).eigenvectors },
   svd: { inputs: [r([2, 4, 3])], f: (a) => linalg.svd(a).U },
   threefry2x32: { inputs: [ints([0, 42], [2]), ints([0, 1, 2, 3, -1, -7], [3, 2])], f: (k, c) => threefry2x32(k, c) },
+  argsort: { inputs: [r([2, 4])], f: (a) => ops.argsort(a, { descending: true }) },
+  searchsorted: { inputs: [ops.sort(r([2, 4])).values, r([2, 3])], f: (s, v) => ops.searchsorted(s, v) },
+  // The primitive alone: cummax also gathers its values, which is not on every device yet.
+  cumArgExtreme: { inputs: [r([3, 2])], f: (a) => bind(cumArgExtremeP, [a], { axis: 0, extreme: "min" }) },
 };

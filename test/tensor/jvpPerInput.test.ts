@@ -364,6 +364,9 @@ const TABLE = {
     ],
   },
   threefry2x32: { notDifferentiable: "int32 random bits (a declared constant primitive)" },
+  argsort: { notDifferentiable: "int32 indices (a declared constant primitive)" },
+  cumArgExtreme: { notDifferentiable: "int32 indices (a declared constant primitive)" },
+  searchsorted: { notDifferentiable: "int32 insertion points (a declared constant primitive)" },
 } satisfies Record<PrimitiveName, Entry>;
 
 const isFloat = (t: Tensor): boolean => t.dtype === "float64" || t.dtype === "float32";

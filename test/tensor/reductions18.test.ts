@@ -45,8 +45,8 @@ const FUNCTIONS: Record<string, (x: Tensor, o: Options) => Tensor> = {
   variance: (x, { axis, ...o }) => ops.variance(x, axis, o),
   std: (x, { axis, ...o }) => ops.std(x, axis, o),
   cumprod: (x, o) => ops.cumprod(x, o.axis as number),
-  cummax: (x, o) => ops.cummax(x, o.axis as number),
-  cummin: (x, o) => ops.cummin(x, o.axis as number),
+  cummax: (x, o) => ops.cummax(x, o.axis as number).values,
+  cummin: (x, o) => ops.cummin(x, o.axis as number).values,
   logcumsumexp: (x, o) => ops.logcumsumexp(x, o.axis as number),
   nansum: (x, o) => ops.nansum(x, o.axis, o.keepDims),
   nanmean: (x, o) => ops.nanmean(x, o.axis, o.keepDims),
@@ -103,7 +103,7 @@ describe("edge conventions, as PyTorch", () => {
     value(E.any_empty, ops.any(f64([], [2, 0]), 1));
     value(E.all_empty, ops.all(f64([], [2, 0]), 1));
     value(E.cumprod_empty, ops.cumprod(f64([], [2, 0]), 1));
-    expect(ops.cummax(f64([], [2, 0]), 1).shape).toEqual([2, 0]);
+    expect(ops.cummax(f64([], [2, 0]), 1).values.shape).toEqual([2, 0]);
     expect(ops.logcumsumexp(f64([], [0]), 0).shape).toEqual([0]);
   });
   it("nanmean of all NaN is NaN; NaN is true for any/all; logcumsumexp through ±∞", () => {
@@ -148,11 +148,11 @@ describe("dtypes", () => {
   });
   it("cummax and cummin keep int32 and bool; cumprod keeps int32", () => {
     const xi = tensor([[3, 1, 4, 1, 5]], { dtype: "int32" });
-    expect(flat(ops.cummax(xi, 1))).toEqual([3, 3, 4, 4, 5]);
-    expect(flat(ops.cummin(xi, -1))).toEqual([3, 1, 1, 1, 1]);
-    expect(ops.cummin(xi, 1).dtype).toBe("int32");
+    expect(flat(ops.cummax(xi, 1).values)).toEqual([3, 3, 4, 4, 5]);
+    expect(flat(ops.cummin(xi, -1).values)).toEqual([3, 1, 1, 1, 1]);
+    expect(ops.cummin(xi, 1).values.dtype).toBe("int32");
     expect(flat(ops.cumprod(xi, 1))).toEqual([3, 3, 12, 12, 60]);
-    expect(flat(ops.cummax(tensor([false, true, false], { dtype: "bool" }), 0))).toEqual([0, 1, 1]);
+    expect(flat(ops.cummax(tensor([false, true, false], { dtype: "bool" }), 0).values)).toEqual([0, 1, 1]);
   });
 });
 
@@ -170,8 +170,8 @@ describe("derivatives on generated inputs (float64)", () => {
     ["variance", (x, a) => ops.variance(x, a, { correction: 0 })],
     ["std", (x, a) => ops.std(x, [a], { keepDims: true })],
     ["cumprod", ops.cumprod],
-    ["cummax", ops.cummax],
-    ["cummin", ops.cummin],
+    ["cummax", (x, a) => ops.cummax(x, a).values],
+    ["cummin", (x, a) => ops.cummin(x, a).values],
     ["logcumsumexp", ops.logcumsumexp],
     ["nanmean", (x, a) => ops.nanmean(x, a)],
   ];

@@ -12,6 +12,8 @@ import * as linalg from "../../src/linalg/index.js";
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
 import { initWebGPU, webgpuDevice } from "../../src/backends/webgpu/index.js";
+import { bind } from "../../src/tensor/primitive.js";
+import { cumArgExtremeP } from "../../src/tensor/primitives/sort.js";
 
 const handle = await initWebGPU();
 const errors: string[] = [];
@@ -113,6 +115,27 @@ const tied = ops.tensor([
 const gradOf = (f: (u: Tensor) => Tensor) => (x: Tensor) => ops.grad((u: Tensor) => ops.sum(f(u)))(x) as Tensor;
 await compare("grad of max with ties (tieShare)", gradOf((u) => ops.max(u, 1))(onGPU(tied)), gradOf((u) => ops.max(u, 1))(tied), 0);
 await compare("grad of prod over both axes (prodOthers)", gradOf((u) => ops.prod(u))(onGPU(tied)), gradOf((u) => ops.prod(u))(tied));
+
+// The sorting kernels: stable among ties, NaN above every number, strided and int32 views.
+const unsorted = ops.tensor([
+  [2, NaN, 1, 2, -Infinity],
+  [0, -0, NaN, 3, 0],
+]);
+for (const descending of [false, true]) {
+  await compare(`argsort (descending ${descending}) with ties and NaN`, ops.argsort(onGPU(unsorted), { descending }), ops.argsort(unsorted, { descending }), 0);
+  await compare(
+    `argsort (descending ${descending}) along axis 0 of a transpose`,
+    ops.argsort(onGPU(unsorted).transpose(), { axis: 0, descending }),
+    ops.argsort(unsorted.transpose(), { axis: 0, descending }),
+    0,
+  );
+}
+await compare("argsort int32", ops.argsort(onGPU(ints)), ops.argsort(ints), 0);
+const runningIndex = (u: Tensor, extreme: "max" | "min") => bind(cumArgExtremeP, [u], { axis: 1, extreme });
+for (const extreme of ["max", "min"] as const) {
+  await compare(`cummax/cummin indices (${extreme}) with ties and NaN`, runningIndex(onGPU(unsorted), extreme), runningIndex(unsorted, extreme), 0);
+  await compare(`cummax/cummin indices (${extreme}) of int32`, runningIndex(onGPU(ints), extreme), runningIndex(ints, extreme), 0);
+}
 
 // Max pooling, its gradient and its JVP: overlapping windows with padding, a strided (permuted) input, ties.
 const img = ops.randn([2, 3, 7, 6], { rng: g });

@@ -6,8 +6,8 @@
  * t.read()`; `data()`/`item()` are `UnsupportedOp`), pooled, and returned to the pool by the last
  * `dispose()` of the views sharing one, or when garbage collected. Kernels record into one batch,
  * submitted at a read, `flush()`, `synchronize()` or a full batch (queue.ts). Its kernels: the elementwise expressions, `where`, the reductions, row-major copies
- * and strided writes, concat, pad, cumsum, argmax/argmin and the max/min and prod derivative
- * helpers (groups.ts), max pooling and its derivatives (pool.ts), conv2d and both adjoints
+ * and strided writes, concat, pad, cumsum, argmax/argmin, the max/min and prod derivative
+ * helpers, argsort and cummax/cummin's indices (groups.ts), max pooling and its derivatives (pool.ts), conv2d and both adjoints
  * (conv.ts), the tiled float32 matmul, gather/scatterAdd/oneHot (indexing.ts, their out-of-range
  * indices raised at the next read: deferredChecks.ts), threefry2x32 and triangularSolve; every other kernel throws,
  * which the engine reports as `UnsupportedOp` naming the primitive and the device.
@@ -53,7 +53,7 @@ export interface WebGPUDevice extends Device {
  * The kernels that are not on the GPU yet: each throws, naming itself (`bind` names the primitive).
  * A kernel added to `Backend` joins this list until it has a GPU version (the compiler insists).
  */
-const NOT_YET = ["cholesky", "lu", "qr", "eigh", "svd"] as const;
+const NOT_YET = ["searchsorted", "cholesky", "lu", "qr", "eigh", "svd"] as const;
 
 function notYet(kernel: string): () => never {
   return () => {
@@ -94,6 +94,8 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
     argExtreme: (x, axes, extreme) => groups.argExtreme(gpu(x), axes, extreme),
     tieShare: (x, axes, extreme) => groups.tieShare(gpu(x), axes, extreme),
     prodOthers: (x, axes) => groups.prodOthers(gpu(x), axes),
+    argsort: (x, axis, descending) => groups.argsort(gpu(x), axis, descending),
+    cumArgExtreme: (x, axis, extreme) => groups.cumArgExtreme(gpu(x), axis, extreme),
     conv2d: (x, w, geo, outH, outW) => conv.conv2d(gpu(x), gpu(w), geo, outH, outW),
     conv2dInputGrad: (g, w, geo, inH, inW) => conv.conv2dInputGrad(gpu(g), gpu(w), geo, inH, inW),
     conv2dWeightGrad: (x, g, geo, KH, KW) => conv.conv2dWeightGrad(gpu(x), gpu(g), geo, KH, KW),

@@ -1,8 +1,9 @@
 /**
- * The group kernels on the GPU — the contracts of `Backend.argExtreme`, `tieShare` and `prodOthers`
- * with GPU buffers: one invocation per group (the elements that share their kept-axes index),
+ * The group kernels on the GPU — the contracts of `Backend.argExtreme`, `tieShare`, `prodOthers`,
+ * `argsort` and `cumArgExtreme` with GPU buffers: one invocation per group (the elements that share their kept-axes index),
  * walking its elements in row-major order of the reduced axes, as the reference does. argExtreme
- * writes the kept axes row-major (int32); the other two write x's shape row-major. Layout of
+ * writes the kept axes row-major (int32); the others write x's shape row-major (argsort and
+ * cumArgExtreme as int32). Layout of
  * `params`, K kept and R reduced axes (both in the shader's source, so in its pipeline key):
  *
  *   [groups, 0, n, xOffset, keptShape[K], xKept[K], outKept[K], reducedShape[R], xReduced[R], outReduced[R]]
@@ -16,7 +17,7 @@ import type { GPUView } from "./elementwise.js";
 import { type ComputeType, load, STORAGE_TYPE, store, WORKGROUP_SIZE } from "./shader.js";
 import { WGSL_HELPERS } from "./wgsl.js";
 
-type Kind = "argmax" | "argmin" | "tieShare.max" | "tieShare.min" | "prodOthers";
+type Kind = "argmax" | "argmin" | "tieShare.max" | "tieShare.min" | "prodOthers" | "argsort.ascending" | "argsort.descending" | "cumArg.max" | "cumArg.min";
 
 /** What a group does, in WGSL over `X(i)` (its i-th element), `O(i)` (where its i-th result goes) and `n`. */
 function body(kind: Kind, compute: ComputeType, output: GPUDType): string {
@@ -48,6 +49,33 @@ function body(kind: Kind, compute: ComputeType, output: GPUDType): string {
   var ties = 0.0;
   for (var i = 0; i < n; i++) { if (${x("i")} == best) { ties += 1.0; } }
   for (var i = 0; i < n; i++) { ${put("i", `select(0.0, 1.0 / ties, ${x("i")} == best)`)} }`;
+    }
+    case "argsort.ascending":
+    case "argsort.descending": {
+      // Element i goes to its rank: the elements before it in the order, or equal to it and earlier
+      // (so the sort is stable by construction). NaN is above every number. O(n²) per group.
+      const before = (a: string, b: string) => (kind === "argsort.ascending" ? `(${a} < ${b} || (${nan(b)} && !${nan(a)}))` : `(${a} > ${b} || (${nan(a)} && !${nan(b)}))`);
+      return `  for (var i = 0; i < n; i++) {
+    let v = ${x("i")};
+    var rank = 0;
+    for (var j = 0; j < n; j++) {
+      let u = ${x("j")};
+      if (${before("u", "v")} || (j < i && !${before("v", "u")})) { rank++; }
+    }
+    out[O(rank)] = i;
+  }`;
+    }
+    case "cumArg.max":
+    case "cumArg.min": {
+      // A tie moves the index to the later element; a NaN takes it and keeps it (torch.cummax).
+      const gains = kind === "cumArg.max" ? ">=" : "<=";
+      return `  var best = ${x("0")};
+  var at = 0;
+  for (var i = 0; i < n; i++) {
+    let v = ${x("i")};
+    if (${nan("v")} || (!${nan("best")} && v ${gains} best)) { best = v; at = i; }
+    out[O(i)] = at;
+  }`;
     }
     case "prodOthers":
       return `  var left = 1.0;
@@ -133,10 +161,19 @@ export class GPUGroups {
     return this.run("prodOthers", x, axes, x.dtype, false);
   }
 
+  argsort(x: GPUView, axis: number, descending: boolean): GPUData {
+    return this.run(descending ? "argsort.descending" : "argsort.ascending", x, [axis], "int32", false);
+  }
+
+  cumArgExtreme(x: GPUView, axis: number, extreme: Extreme): GPUData {
+    return this.run(`cumArg.${extreme}`, x, [axis], "int32", false);
+  }
+
   private run(kind: Kind, x: GPUView, axes: readonly number[], dtype: DType, reduces: boolean): GPUData {
     const input = expectGPUDType(kind, x.dtype);
     const output = expectGPUDType(kind, dtype);
-    if (input === "bool" || (!reduces && input !== "float32")) throw new Error(`the webgpu ${kind} takes float32${reduces ? " or int32" : ""}, got ${x.dtype}`);
+    const indexing = reduces || output === "int32";
+    if (input === "bool" || (!indexing && input !== "float32")) throw new Error(`the webgpu ${kind} takes float32${indexing ? " or int32" : ""}, got ${x.dtype}`);
     const reduced = new Set(axes);
     const keptAxes = x.shape.map((_, i) => i).filter((i) => !reduced.has(i));
     const n = sizeOf(axes.map((i) => x.shape[i]));

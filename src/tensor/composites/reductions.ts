@@ -3,23 +3,27 @@
  * `correction`, the running cumprod, cummax, cummin and logcumsumexp, the truth reductions any and
  * all, and nansum and nanmean, which skip NaNs.
  *
- * The running ones reduce an [..., n, n] matrix whose row i holds x₀ … xᵢ and a neutral filler
- * after: O(n²) work, but each is then exactly prod's, max's or logsumexp's value and derivative
- * (cumprod's gradient stays exact at zeros, where a cumsum of logs would not).
+ * cumprod and logcumsumexp reduce an [..., n, n] matrix whose row i holds x₀ … xᵢ and a neutral
+ * filler after: O(n²) work, but each is then exactly prod's or logsumexp's value and derivative
+ * (cumprod's gradient stays exact at zeros, where a cumsum of logs would not). cummax and cummin
+ * find their indices with the `cumArgExtreme` primitive (O(n)) and gather their values.
  */
 import { AdError, describe, expectOptions, invalidArgument } from "../../errors.js";
 import { isFloat, isInteger } from "../dtype.js";
 import { div, mul, sub } from "../primitives/arithmetic.js";
 import { eq, gt, ne } from "../primitives/compare.js";
+import { gather } from "../primitives/gather.js";
 import { asFloat, countable, expectFloat } from "../primitives/lift.js";
-import { axesOf, expand, expectKeepDims, expectTensor, max, mean, min, prod, sum } from "../primitives/reduce.js";
+import { axesOf, expand, expectKeepDims, expectTensor, mean, prod, sum } from "../primitives/reduce.js";
 import { where } from "../primitives/select.js";
-import { permute, slice, unsqueeze } from "../primitives/shape.js";
+import { permute, unsqueeze } from "../primitives/shape.js";
+import { cumArgExtremeP } from "../primitives/sort.js";
+import { bind } from "../primitive.js";
 import { upperMask } from "../primitives/triangle.js";
 import { sqrt } from "../primitives/unary.js";
 import { normalizeAxis, type Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
-import type { Reduced } from "../types.js";
+import type { Reduced, ValuesIndices } from "../types.js";
 import { isnan } from "./elementwise.js";
 import { logsumexp } from "./softmax.js";
 
@@ -96,40 +100,28 @@ export function cumprod(x: Tensor, axis: number): Tensor {
   return back(prod(rows, -1));
 }
 
-function runningExtreme(op: string, x: unknown, axis: unknown, largest: boolean): Tensor {
+function runningExtreme(op: string, x: unknown, axis: unknown, extreme: "max" | "min"): ValuesIndices {
   const t = expectTensor(op, x);
   if (!isFloat(t.dtype) && !isInteger(t.dtype) && t.dtype !== "bool")
     throw new AdError("DTypeMismatch", `${op} needs a float, integer or bool tensor, got ${t.dtype}`, { op, dtype: t.dtype });
   const a = normalizeAxis(op, expectAxis(op, axis), t.rank);
-  if (t.shape[a] === 0) return t;
-  const { rows, back } = prefixRows(op, t, a, extremeFiller(t, a, largest));
-  return back(largest ? max(rows, -1) : min(rows, -1));
+  const indices = bind(cumArgExtremeP, [t.detach()], { axis: a, extreme });
+  return { values: gather(t, a, indices), indices };
 }
 
 /**
- * What fills a row past its prefix without winning: ∓∞, or where there is none (int32, bool) x₀,
- * which every prefix holds anyway, as [kept..., 1, 1] to broadcast against the rows.
+ * The running maximum along `axis` and where it came from (int32), as torch.cummax: a tie moves the
+ * index to the later element, a NaN takes it and keeps it. The gradient goes to that element.
  */
-function extremeFiller(x: Tensor, axis: number, largest: boolean): number | Tensor {
-  if (isFloat(x.dtype)) return largest ? -Infinity : Infinity;
-  const first = slice(
-    x,
-    x.shape.map((_, i) => (i === axis ? [0, 1] : null)),
-  );
-  const order = [...x.shape.keys()].filter((i) => i !== axis).concat(axis, x.rank);
-  return permute(unsqueeze(first, -1), order);
+export function cummax<S extends Shape>(x: Tensor<S>, axis: number): ValuesIndices<S>;
+export function cummax(x: Tensor, axis: number): ValuesIndices {
+  return runningExtreme("cummax", x, axis, "max");
 }
 
-/** The running maximum along `axis` (values; PyTorch's indices are not returned). Ties share the gradient evenly. */
-export function cummax<S extends Shape>(x: Tensor<S>, axis: number): Tensor<S>;
-export function cummax(x: Tensor, axis: number): Tensor {
-  return runningExtreme("cummax", x, axis, true);
-}
-
-/** The running minimum along `axis` (values; PyTorch's indices are not returned). Ties share the gradient evenly. */
-export function cummin<S extends Shape>(x: Tensor<S>, axis: number): Tensor<S>;
-export function cummin(x: Tensor, axis: number): Tensor {
-  return runningExtreme("cummin", x, axis, false);
+/** The running minimum along `axis` and where it came from, as torch.cummin (ties and NaN as cummax). */
+export function cummin<S extends Shape>(x: Tensor<S>, axis: number): ValuesIndices<S>;
+export function cummin(x: Tensor, axis: number): ValuesIndices {
+  return runningExtreme("cummin", x, axis, "min");
 }
 
 /** Running log Σⱼ≤ᵢ exp(xⱼ) along `axis`, without overflow (logsumexp of each prefix); int32 and bool promote to float32. */

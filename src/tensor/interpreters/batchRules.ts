@@ -212,6 +212,10 @@ export const batchRules: { readonly [K in PrimitiveName]: BatchRule<ParamsOf<K>>
   eigh: leadingBatch,
   svd: leadingBatch,
   threefry2x32: elementwise,
+  argsort: shifted(axisUp),
+  cumArgExtreme: shifted(axisUp),
+  // Both operands carry the same leading axes: the batch axis becomes one more of them.
+  searchsorted: (args) => bind(args.primitive, allBatched(args as BatchArgs<unknown>), args.params),
 };
 
 /** The rule for a primitive by name (control flow registers its own); a primitive made at run time (customVjp, checkpoint) loops. */

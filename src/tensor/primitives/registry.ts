@@ -62,6 +62,7 @@ import { qrP } from "./qr.js";
 import { eighP } from "./eigh.js";
 import { svdP } from "./svd.js";
 import { threefry2x32P } from "./threefry.js";
+import { argsortP, cumArgExtremeP, searchsortedP } from "./sort.js";
 
 export const primitives = {
   add: addP,
@@ -157,6 +158,9 @@ export const primitives = {
   eigh: eighP,
   svd: svdP,
   threefry2x32: threefry2x32P,
+  argsort: argsortP,
+  cumArgExtreme: cumArgExtremeP,
+  searchsorted: searchsortedP,
 } satisfies Record<string, Primitive<never>>;
 
 export type PrimitiveName = keyof typeof primitives;
@@ -164,7 +168,8 @@ export type PrimitiveName = keyof typeof primitives;
 /**
  * Primitives with no derivative rules, by design: piecewise-constant helpers whose results are
  * never differentiated (argmax/argmin's indices; the weights that share max's cotangent among ties,
- * always computed from detached inputs; LU's row permutation, locally constant in A; random bits).
+ * always computed from detached inputs; LU's row permutation, locally constant in A; random bits; the sorting permutations, running
+ * argmax/argmin and searchsorted's insertion points, int32 indices).
  * Differentiating through one is `MissingDerivative`.
  */
-export const constantPrimitives: readonly PrimitiveName[] = ["argExtreme", "tieShare", "luPermutation", "threefry2x32"];
+export const constantPrimitives: readonly PrimitiveName[] = ["argExtreme", "tieShare", "luPermutation", "threefry2x32", "argsort", "cumArgExtreme", "searchsorted"];

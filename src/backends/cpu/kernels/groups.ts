@@ -4,7 +4,7 @@
  * run (reduced axes last), the body writes the same run, and the result returns to x's axis order:
  * a fresh row-major buffer.
  */
-import { allocate, type Storage } from "../../dtype.js";
+import { allocate, type DType, type Storage } from "../../dtype.js";
 import { hostStorage } from "../../buffer.js";
 import { contiguousStrides, sizeOf } from "../../shape.js";
 import type { Extreme } from "../../ops.js";
@@ -21,7 +21,7 @@ interface Groups {
   readonly n: number;
 }
 
-function groupsOf(x: View, axes: readonly number[]): Groups {
+export function groupsOf(x: View, axes: readonly number[]): Groups {
   const order = [...x.shape.keys()].filter((i) => !axes.includes(i)).concat(axes);
   const shape = order.map((a) => x.shape[a]);
   const src = allocate(x.dtype, sizeOf(shape));
@@ -44,13 +44,18 @@ function mapGroups(x: View, axes: readonly number[], body: (src: Storage, dst: S
   const { order, src, n } = groupsOf(x, axes);
   const dst = allocate(x.dtype, src.length);
   if (n > 0) for (let base = 0; base < src.length; base += n) body(src, dst, base, n);
+  return ungroup(x.shape, order, dst, x.dtype);
+}
+
+/** `dst`, an x-shaped buffer in the groups' axis `order`, back in x's axis order (row-major). */
+export function ungroup(shape: readonly number[], order: readonly number[], dst: Storage, dtype: DType): Storage {
   if (order.every((a, i) => a === i)) return dst;
   // x's axis order[i] is the run's axis i.
-  const runStrides = contiguousStrides(order.map((a) => x.shape[a]));
+  const runStrides = contiguousStrides(order.map((a) => shape[a]));
   const strides = new Array<number>(order.length);
   order.forEach((a, i) => (strides[a] = runStrides[i]));
-  const out = allocate(x.dtype, dst.length);
-  copyStrided(x.shape, dst, 0, strides, out, 0, contiguousStrides(x.shape));
+  const out = allocate(dtype, dst.length);
+  copyStrided(shape, dst, 0, strides, out, 0, contiguousStrides(shape));
   return out;
 }
 
