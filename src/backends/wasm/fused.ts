@@ -1,0 +1,113 @@
+/**
+ * The wasm backend's `compileFused` (../fused.ts): a fused elementwise group of one float dtype whose
+ * every op has a SIMD body becomes one generated wasm function (./fusedKernels.ts), compiled once per
+ * group and input layout and instantiated on the runtime's memory. Other groups get undefined: the
+ * jit runs its JS loop for them.
+ *
+ * A call stages its inputs in the scratch memory as the elementwise driver does (./elementwise.ts):
+ * a contiguous input is one copy, a broadcast or strided one is gathered into a contiguous run, an
+ * input broadcast over the whole loop (a scalar) is one value the kernel splats. Each is padded with
+ * zeros to whole vectors; the result is copied out (or, for a sum, the one double read).
+ */
+import type { Storage } from "../dtype.js";
+import type { FusedKernel, FusedProgram } from "../fused.js";
+import { sizeOf } from "../shape.js";
+import type { View } from "../view.js";
+import type { Dtype } from "./elementwiseKernels.js";
+import { emitFused, wasmDtypeOf, type InputMode } from "./fusedKernels.js";
+import { moduleBuilder, wasmRuntime, type KernelFn, type WasmRuntime } from "./runtime.js";
+
+type FloatArray = Float32Array | Float64Array;
+
+/** Bytes for n elements plus a vector of padding, rounded up to a cache line. */
+const region = (n: number, size: number) => Math.ceil((n * size + 16) / 64) * 64;
+
+/** Writes view `v` (strides broadcast to `shape`) row-major into heap[at, at + n): one copy when contiguous. */
+function stage(heap: FloatArray, at: number, v: View, shape: readonly number[], n: number): void {
+  const src = v.storage as FloatArray;
+  let expected = 1;
+  let contiguous = true;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && v.strides[d] !== expected) contiguous = false;
+    expected *= shape[d];
+  }
+  if (contiguous) {
+    heap.set(src.subarray(v.offset, v.offset + n), at);
+    return;
+  }
+  const rank = shape.length;
+  const index = new Array<number>(rank).fill(0);
+  const inner = shape[rank - 1];
+  const step = v.strides[rank - 1];
+  let base = v.offset;
+  for (let k = 0; k < n; k += inner) {
+    for (let i = 0, b = base; i < inner; i++, b += step) heap[at + k + i] = src[b];
+    // The next row: carry the odometer over the outer axes.
+    for (let d = rank - 2; d >= 0; d--) {
+      base += v.strides[d];
+      if (++index[d] < shape[d]) break;
+      base -= index[d] * v.strides[d];
+      index[d] = 0;
+    }
+  }
+}
+
+/** The compiled kernel of `program`, or undefined where it has an op or dtype without a SIMD body. */
+export function compileFused(program: FusedProgram): FusedKernel | undefined {
+  const dtype: Dtype | undefined = wasmDtypeOf(program);
+  if (dtype === undefined || wasmRuntime() === undefined) return undefined;
+  const size = dtype === "float32" ? 4 : 8;
+  const lanes = 16 / size;
+  const n = sizeOf(program.shape);
+  const vectors = Math.ceil(n / lanes);
+  // One instance per runtime (trimMemory starts a new memory) and input layout.
+  const instances = new WeakMap<WasmRuntime, Map<string, KernelFn>>();
+  const kernelFor = (rt: WasmRuntime, modes: readonly InputMode[]): KernelFn => {
+    let byModes = instances.get(rt);
+    if (byModes === undefined) instances.set(rt, (byModes = new Map()));
+    const key = modes.join();
+    let fn = byModes.get(key);
+    if (fn === undefined) {
+      const builder = moduleBuilder();
+      emitFused(builder, program, dtype, modes);
+      fn = rt.attach(builder).fused as KernelFn;
+      byModes.set(key, fn);
+    }
+    return fn;
+  };
+  return (inputs: readonly View[], out: Storage): boolean => {
+    const rt = wasmRuntime();
+    if (rt === undefined || inputs.some((v) => v.dtype !== dtype)) return false;
+    const modes: InputMode[] = inputs.map((v) => (v.strides.every((s) => s === 0) ? "splat" : "vector"));
+    const fn = kernelFor(rt, modes);
+    const at: number[] = [];
+    let bytes = 0;
+    for (const mode of modes) {
+      at.push(bytes);
+      bytes += mode === "splat" ? 64 : region(n, size);
+    }
+    const outAt = bytes;
+    const maskAt = outAt + (program.sum ? 64 : region(n, size));
+    if (!rt.reserve(maskAt + 64)) return false;
+    const heap = dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
+    inputs.forEach((v, j) => {
+      const start = at[j] / size;
+      if (modes[j] === "splat") heap[start] = (v.storage as FloatArray)[v.offset];
+      else {
+        stage(heap, start, v, program.shape, n);
+        heap.fill(0, start + n, start + vectors * lanes);
+      }
+    });
+    const rest = n % lanes;
+    if (program.sum) {
+      const mask = new Uint8Array(rt.memory.buffer, maskAt, 16);
+      mask.fill(0);
+      mask.fill(255, 0, rest * size);
+    }
+    const flag = fn(...at, outAt, program.sum ? (n - rest) / lanes : vectors, program.sum && rest > 0 ? 1 : 0, maskAt);
+    if (flag !== 0) return false;
+    if (program.sum) out[0] = new Float64Array(rt.memory.buffer, outAt, 1)[0];
+    else (out as FloatArray).set(heap.subarray(outAt / size, outAt / size + n));
+    return true;
+  };
+}
