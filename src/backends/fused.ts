@@ -22,6 +22,16 @@ export interface FusedProgramOp {
   readonly dtype: DType;
 }
 
+/**
+ * An input read through a window of the loop (the jit's absorbed unslice): inside the box `start` …
+ * `start + size` it is read at the position relative to `start` (its view's shape is `size`),
+ * elsewhere it is 0.
+ */
+export interface FusedWindow {
+  readonly start: readonly number[];
+  readonly size: readonly number[];
+}
+
 export interface FusedProgram {
   readonly ops: readonly FusedProgramOp[];
   /** How many inputs the kernel reads. */
@@ -30,6 +40,8 @@ export interface FusedProgram {
   readonly shape: Shape;
   /** Whether the last op's values are summed into one element instead of stored. */
   readonly sum: boolean;
+  /** Per input, its window if it has one. */
+  readonly windows: readonly (FusedWindow | undefined)[];
 }
 
 /**

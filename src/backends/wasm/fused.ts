@@ -10,7 +10,7 @@
  * zeros to whole vectors; the result is copied out (or, for a sum, the one double read).
  */
 import type { Storage } from "../dtype.js";
-import type { FusedKernel, FusedProgram } from "../fused.js";
+import type { FusedKernel, FusedProgram, FusedWindow } from "../fused.js";
 import { sizeOf } from "../shape.js";
 import type { View } from "../view.js";
 import type { Dtype } from "./elementwiseKernels.js";
@@ -22,31 +22,43 @@ type FloatArray = Float32Array | Float64Array;
 /** Bytes for n elements plus a vector of padding, rounded up to a cache line. */
 const region = (n: number, size: number) => Math.ceil((n * size + 16) / 64) * 64;
 
-/** Writes view `v` (strides broadcast to `shape`) row-major into heap[at, at + n): one copy when contiguous. */
-function stage(heap: FloatArray, at: number, v: View, shape: readonly number[], n: number): void {
+/**
+ * Writes view `v` (strides broadcast to the loop `shape`) row-major into heap[at, at + n): into its
+ * window's box with zeros around it where it has a window; one copy when it is contiguous.
+ */
+function stage(heap: FloatArray, at: number, v: View, shape: readonly number[], n: number, window: FusedWindow | undefined): void {
   const src = v.storage as FloatArray;
+  const rank = shape.length;
+  const box = window?.size ?? shape;
+  const start = window?.start ?? shape.map(() => 0);
   let expected = 1;
-  let contiguous = true;
-  for (let d = shape.length - 1; d >= 0; d--) {
+  let contiguous = window === undefined;
+  const rowStrides = new Array<number>(rank);
+  for (let d = rank - 1; d >= 0; d--) {
     if (shape[d] !== 1 && v.strides[d] !== expected) contiguous = false;
+    rowStrides[d] = expected;
     expected *= shape[d];
   }
   if (contiguous) {
     heap.set(src.subarray(v.offset, v.offset + n), at);
     return;
   }
-  const rank = shape.length;
-  const index = new Array<number>(rank).fill(0);
-  const inner = shape[rank - 1];
+  if (window !== undefined) heap.fill(0, at, at + n);
+  const count = sizeOf(box);
+  const inner = box[rank - 1];
   const step = v.strides[rank - 1];
+  const index = new Array<number>(rank).fill(0);
   let base = v.offset;
-  for (let k = 0; k < n; k += inner) {
-    for (let i = 0, b = base; i < inner; i++, b += step) heap[at + k + i] = src[b];
-    // The next row: carry the odometer over the outer axes.
+  let to = at + start.reduce((sum, c, d) => sum + c * rowStrides[d], 0);
+  for (let k = 0; k < count; k += inner) {
+    for (let i = 0, b = base; i < inner; i++, b += step) heap[to + i] = src[b];
+    // The next row of the box: carry the odometer over the outer axes.
     for (let d = rank - 2; d >= 0; d--) {
       base += v.strides[d];
-      if (++index[d] < shape[d]) break;
+      to += rowStrides[d];
+      if (++index[d] < box[d]) break;
       base -= index[d] * v.strides[d];
+      to -= index[d] * rowStrides[d];
       index[d] = 0;
     }
   }
@@ -78,7 +90,7 @@ export function compileFused(program: FusedProgram): FusedKernel | undefined {
   return (inputs: readonly View[], out: Storage): boolean => {
     const rt = wasmRuntime();
     if (rt === undefined || inputs.some((v) => v.dtype !== dtype)) return false;
-    const modes: InputMode[] = inputs.map((v) => (v.strides.every((s) => s === 0) ? "splat" : "vector"));
+    const modes: InputMode[] = inputs.map((v, j) => (program.windows[j] === undefined && v.strides.every((s) => s === 0) ? "splat" : "vector"));
     const fn = kernelFor(rt, modes);
     const at: number[] = [];
     let bytes = 0;
@@ -94,7 +106,7 @@ export function compileFused(program: FusedProgram): FusedKernel | undefined {
       const start = at[j] / size;
       if (modes[j] === "splat") heap[start] = (v.storage as FloatArray)[v.offset];
       else {
-        stage(heap, start, v, program.shape, n);
+        stage(heap, start, v, program.shape, n, program.windows[j]);
         heap.fill(0, start + n, start + vectors * lanes);
       }
     });

@@ -206,10 +206,8 @@ export function fuseElementwise(p: Program, backend: BackendName = getBackend())
     const loop = root.output.shape.length === 0 ? [1] : root.output.shape;
     const kernel = compileFused(ops, inputs.length, loop, sum !== undefined, windows);
     if (kernel === undefined) return p;
-    // The backend's own code for the group where it has one (a window is read only by the JS loop).
-    const native = windows.every((w) => w === undefined)
-      ? compilerOf(backend)?.({ ops: ops.map(({ name, args, dtype }) => ({ name, args, dtype })), inputs: inputs.length, shape: loop, sum: sum !== undefined })
-      : undefined;
+    // The backend's own code for the group, where it has one.
+    const native = compilerOf(backend)?.({ ops: ops.map(({ name, args, dtype }) => ({ name, args, dtype })), inputs: inputs.length, shape: loop, sum: sum !== undefined, windows });
     for (const eq of [...ordered, ...absorbed]) replaced.set(eq, null);
     const names = [...absorbed, ...ordered].map((eq) => eq.primitive.name);
     if (sum === undefined) replaced.set(root, fusedEquation(names, inputs, root.output, loop, kernel, native));
