@@ -175,7 +175,7 @@ const BACKENDS: Record<BackendName, HostBackend> = {
     copy,
     copyInto,
     ...linalg,
-    compileFused: wasmCompileFused,
+    compileFused: (program) => wasmCompileFused(program),
   },
 };
 

@@ -64,13 +64,23 @@ function stage(heap: FloatArray, at: number, v: View, shape: readonly number[], 
   }
 }
 
-/** The compiled kernel of `program`, or undefined where it has an op or dtype without a SIMD body. */
-export function compileFused(program: FusedProgram): FusedKernel | undefined {
+/**
+ * Loops shorter than this stay JS: the fixed cost of a call (staging, the boundary crossing, ~2 µs)
+ * outweighs the kernel there, as for the single kernels (./elementwise.ts: the IEEE ops break even
+ * near 128–256 elements).
+ */
+const MIN_SIZE = 256;
+
+/**
+ * The compiled kernel of `program`, or undefined where it has an op or dtype without a SIMD body or
+ * fewer than `minSize` elements (the tests pass 0).
+ */
+export function compileFused(program: FusedProgram, minSize = MIN_SIZE): FusedKernel | undefined {
   const dtype: Dtype | undefined = wasmDtypeOf(program);
-  if (dtype === undefined || wasmRuntime() === undefined) return undefined;
+  const n = sizeOf(program.shape);
+  if (dtype === undefined || n < Math.max(minSize, 1) || wasmRuntime() === undefined) return undefined;
   const size = dtype === "float32" ? 4 : 8;
   const lanes = 16 / size;
-  const n = sizeOf(program.shape);
   const vectors = Math.ceil(n / lanes);
   // One instance per runtime (trimMemory starts a new memory) and input layout.
   const instances = new WeakMap<WasmRuntime, Map<string, KernelFn>>();
