@@ -11,7 +11,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { backendKernels } from "../../src/backends/backend.js";
-import { BINARY_EXPRESSIONS, UNARY_EXPRESSIONS, type BinaryOp, type UnaryOp } from "../../src/backends/expressions.js";
+import { BINARY_EXPRESSIONS, UNARY_EXPRESSIONS } from "../../src/backends/expressions.js";
 import type { FusedProgram, FusedProgramOp, FusedWindow } from "../../src/backends/fused.js";
 import type { View } from "../../src/backends/view.js";
 import { compileFused } from "../../src/backends/wasm/fused.js";
