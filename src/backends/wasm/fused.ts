@@ -51,7 +51,9 @@ function stage(heap: FloatArray, at: number, v: View, shape: readonly number[], 
   let base = v.offset;
   let to = at + start.reduce((sum, c, d) => sum + c * rowStrides[d], 0);
   for (let k = 0; k < count; k += inner) {
-    for (let i = 0, b = base; i < inner; i++, b += step) heap[to + i] = src[b];
+    // A contiguous row is one copy (the slice gradient's window is one row of the whole input).
+    if (step === 1 && inner >= 16) heap.set(src.subarray(base, base + inner), to);
+    else for (let i = 0, b = base; i < inner; i++, b += step) heap[to + i] = src[b];
     // The next row of the box: carry the odometer over the outer axes.
     for (let d = rank - 2; d >= 0; d--) {
       base += v.strides[d];
