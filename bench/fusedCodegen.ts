@@ -5,7 +5,7 @@
  * generated JS loops (compiled while the backend's `compileFused` is withheld: the code before this
  * change), beside the hand-written loop, jax-js jit and eager. Short interleaved rounds; read ratios.
  *
- *   npm run build && node --expose-gc dist/bench/fusedCodegen.js [rounds]
+ *   npm run build && node --expose-gc dist/bench/fusedCodegen.js [rounds] [chain|step|both]
  */
 import { backendKernels } from "../src/backends/backend.js";
 import { adam, applyUpdates } from "../src/optim/index.js";
@@ -17,6 +17,7 @@ import type { Prepared, Rival } from "./rivals/rival.js";
 import { chainData, MLP_SIZES, mlpData } from "./workloads/data.js";
 
 const rounds = Number(process.argv[2] ?? 11);
+const which = process.argv[3] ?? "both";
 const wasm = backendKernels("wasm") as { compileFused?: unknown };
 
 /** `prepare` and its first (compiling) call with the wasm codegen withheld: its fused groups are JS loops. */
@@ -47,40 +48,47 @@ const ratios = (timings: ReturnType<typeof timeInterleaved>, base: string) => {
   }
 };
 
-const chain = chainData(100_000);
-const [jitted, eager, plain, jax] = await Promise.all(["adjoint (wasm), jit", "adjoint (wasm)", "plain JS", "jax-js jit"].map(load));
-const chainCases: Case[] = [
-  { name: "adjoint (wasm), jit, wasm SIMD fused", run: (jitted.chain?.(chain) as Prepared).step },
-  { name: "adjoint (wasm), jit, JS fused loops", run: withJsLoops(() => jitted.chain?.(chain) as Prepared).step },
-  { name: "plain JS (hand-written loop)", run: (plain.chain?.(chain) as Prepared).step },
-  { name: "jax-js jit", run: (jax.chain?.(chain) as Prepared).step },
-  { name: "adjoint (wasm), eager", run: (eager.chain?.(chain) as Prepared).step },
-];
-console.log("chain f + grad, n = 1e5 (ms): case | min | median | max | samples | ÷ hand loop (min / median)");
-ratios(timeInterleaved(chainCases, { rounds, warmup: 3, minMs: 20 }), "plain JS (hand-written loop)");
+if (which !== "step") await chainRows();
+if (which !== "chain") await stepRows();
 
-const mlp = mlpData(7, MLP_SIZES);
-const step = await load("adjoint (wasm), jit whole step");
-/** The same step eager: valueAndGrad, the functional Adam update, the new parameters. */
-function eagerStep(): () => number {
-  const x = tensor(mlp.x, { shape: [mlp.sizes.batch, mlp.sizes.inputs] });
-  const labels = tensor(mlp.labels, { shape: [mlp.sizes.batch, mlp.sizes.classes] });
-  const opt = adam({ lr: 1e-4 });
-  let params = mlpParams(mlp);
-  let state = opt.init(params);
-  return () => {
-    setBackend("wasm");
-    setThreads(1);
-    const [value, grads] = valueAndGrad((p: typeof params) => mlpLoss(x, labels, p))(params) as [Tensor, typeof params];
-    const { updates, state: next } = opt.update(grads, state, params);
-    [params, state] = [applyUpdates(params, updates), next];
-    return value.item();
-  };
+async function chainRows(): Promise<void> {
+  const chain = chainData(100_000);
+  const [jitted, eager, plain, jax] = await Promise.all(["adjoint (wasm), jit", "adjoint (wasm)", "plain JS", "jax-js jit"].map(load));
+  const chainCases: Case[] = [
+    { name: "adjoint (wasm), jit, wasm SIMD fused", run: (jitted.chain?.(chain) as Prepared).step },
+    { name: "adjoint (wasm), jit, JS fused loops", run: withJsLoops(() => jitted.chain?.(chain) as Prepared).step },
+    { name: "plain JS (hand-written loop)", run: (plain.chain?.(chain) as Prepared).step },
+    { name: "jax-js jit", run: (jax.chain?.(chain) as Prepared).step },
+    { name: "adjoint (wasm), eager", run: (eager.chain?.(chain) as Prepared).step },
+  ];
+  console.log("chain f + grad, n = 1e5 (ms): case | min | median | max | samples | ÷ hand loop (min / median)");
+  ratios(timeInterleaved(chainCases, { rounds, warmup: 3, minMs: 5 }), "plain JS (hand-written loop)");
 }
-const stepCases: Case[] = [
-  { name: "jit whole step, wasm SIMD fused", run: (step.mlp?.(mlp) as Prepared).step },
-  { name: "jit whole step, JS fused loops", run: withJsLoops(() => step.mlp?.(mlp) as Prepared).step },
-  { name: "eager whole step", run: eagerStep() },
-];
-console.log("\nMLP whole Adam step (ms): case | min | median | max | samples | ÷ wasm SIMD fused");
-ratios(timeInterleaved(stepCases, { rounds, warmup: 3 }), "jit whole step, wasm SIMD fused");
+
+async function stepRows(): Promise<void> {
+  const mlp = mlpData(7, MLP_SIZES);
+  const step = await load("adjoint (wasm), jit whole step");
+  /** The same step eager: valueAndGrad, the functional Adam update, the new parameters. */
+  function eagerStep(): () => number {
+    const x = tensor(mlp.x, { shape: [mlp.sizes.batch, mlp.sizes.inputs] });
+    const labels = tensor(mlp.labels, { shape: [mlp.sizes.batch, mlp.sizes.classes] });
+    const opt = adam({ lr: 1e-4 });
+    let params = mlpParams(mlp);
+    let state = opt.init(params);
+    return () => {
+      setBackend("wasm");
+      setThreads(1);
+      const [value, grads] = valueAndGrad((p: typeof params) => mlpLoss(x, labels, p))(params) as [Tensor, typeof params];
+      const { updates, state: next } = opt.update(grads, state, params);
+      [params, state] = [applyUpdates(params, updates), next];
+      return value.item();
+    };
+  }
+  const stepCases: Case[] = [
+    { name: "jit whole step, wasm SIMD fused", run: (step.mlp?.(mlp) as Prepared).step },
+    { name: "jit whole step, JS fused loops", run: withJsLoops(() => step.mlp?.(mlp) as Prepared).step },
+    { name: "eager whole step", run: eagerStep() },
+  ];
+  console.log("\nMLP whole Adam step (ms): case | min | median | max | samples | ÷ wasm SIMD fused");
+  ratios(timeInterleaved(stepCases, { rounds, warmup: 3 }), "jit whole step, wasm SIMD fused");
+}
