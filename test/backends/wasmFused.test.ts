@@ -194,6 +194,25 @@ describe("wasm fused kernels", () => {
     expectClose(run(program, inputs), reference(program, inputs), true);
   });
 
+  it("reads overlapping runs of one storage (x[0:n−1] and x[2:n+1], staged once) and a transposed view of it", () => {
+    const storage = Float32Array.from(values(40, 9));
+    const at = (offset: number, strides: readonly number[] = [1]): View => ({ storage, dtype: "float32", shape: [37], strides, offset });
+    for (const summed of [false, true]) {
+      const program: FusedProgram = {
+        ops: [
+          { name: "sub", args: [{ input: 0 }, { input: 1 }], dtype: "float32" },
+          { name: "mul", args: [{ op: 0 }, { input: 2 }], dtype: "float32" },
+        ],
+        inputs: 3,
+        shape: [37],
+        sum: summed,
+        windows: [undefined, undefined, undefined],
+      };
+      const inputs = [at(0), at(2), at(3)];
+      expectClose(run(program, inputs), reference(program, inputs), !summed, 1e-6);
+    }
+  });
+
   it("reads a windowed input as zeros outside its box (the slice gradient), stored or summed", () => {
     const window: FusedWindow = { start: [1, 2], size: [2, 3] };
     const program = (summed: boolean): FusedProgram => ({

@@ -5,7 +5,7 @@
  * jit runs its JS loop for them.
  *
  * A call stages its inputs in the scratch memory as the elementwise driver does (./elementwise.ts):
- * a contiguous input is one copy, a broadcast or strided one is gathered into a contiguous run, an
+ * a contiguous input is one copy (inputs that are runs of one storage share one), a broadcast or strided one is gathered into a contiguous run, an
  * input broadcast over the whole loop (a scalar) is one value the kernel splats. Each is padded with
  * zeros to whole vectors; the result is copied out (or, for a sum, the one double read).
  */
@@ -22,6 +22,16 @@ type FloatArray = Float32Array | Float64Array;
 /** Bytes for n elements plus a vector of padding, rounded up to a cache line. */
 const region = (n: number, size: number) => Math.ceil((n * size + 16) / 64) * 64;
 
+/** Whether strides (broadcast to `shape`) walk it row-major with no gap: a view of one run of its storage. */
+function contiguous(strides: readonly number[], shape: readonly number[]): boolean {
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && strides[d] !== expected) return false;
+    expected *= shape[d];
+  }
+  return true;
+}
+
 /**
  * Writes view `v` (strides broadcast to the loop `shape`) row-major into heap[at, at + n): into its
  * window's box with zeros around it where it has a window; one copy when it is contiguous.
@@ -31,15 +41,8 @@ function stage(heap: FloatArray, at: number, v: View, shape: readonly number[], 
   const rank = shape.length;
   const box = window?.size ?? shape;
   const start = window?.start ?? shape.map(() => 0);
-  let expected = 1;
-  let contiguous = window === undefined;
-  const rowStrides = new Array<number>(rank);
-  for (let d = rank - 1; d >= 0; d--) {
-    if (shape[d] !== 1 && v.strides[d] !== expected) contiguous = false;
-    rowStrides[d] = expected;
-    expected *= shape[d];
-  }
-  if (contiguous) {
+  const rowStrides = shape.map((_, d) => sizeOf(shape.slice(d + 1)));
+  if (window === undefined && contiguous(v.strides, shape)) {
     heap.set(src.subarray(v.offset, v.offset + n), at);
     return;
   }
@@ -104,18 +107,39 @@ export function compileFused(program: FusedProgram, minSize = MIN_SIZE): FusedKe
     if (rt === undefined || inputs.some((v) => v.dtype !== dtype)) return false;
     const modes: InputMode[] = inputs.map((v, j) => (program.windows[j] === undefined && v.strides.every((s) => s === 0) ? "splat" : "vector"));
     const fn = kernelFor(rt, modes);
-    const at: number[] = [];
+    // Contiguous inputs of one storage (x[0:n−1] and x[1:n], say) share one staged span of it.
+    const spans = new Map<unknown, { lo: number; hi: number; at: number }>();
+    const inSpan = inputs.map((v, j) => modes[j] === "vector" && program.windows[j] === undefined && contiguous(v.strides, program.shape));
+    inputs.forEach((v, j) => {
+      if (!inSpan[j]) return;
+      const span = spans.get(v.storage);
+      if (span === undefined) spans.set(v.storage, { lo: v.offset, hi: v.offset + n, at: 0 });
+      else [span.lo, span.hi] = [Math.min(span.lo, v.offset), Math.max(span.hi, v.offset + n)];
+    });
     let bytes = 0;
-    for (const mode of modes) {
-      at.push(bytes);
-      bytes += mode === "splat" ? 64 : region(n, size);
+    for (const span of spans.values()) {
+      span.at = bytes;
+      bytes += region(span.hi - span.lo, size);
     }
+    const at = inputs.map((v, j) => {
+      if (inSpan[j]) {
+        const span = spans.get(v.storage) as { lo: number; at: number };
+        return span.at + (v.offset - span.lo) * size;
+      }
+      bytes += modes[j] === "splat" ? 64 : region(n, size);
+      return bytes - (modes[j] === "splat" ? 64 : region(n, size));
+    });
     const outAt = bytes;
     const maskAt = outAt + (program.sum ? 64 : region(n, size));
     if (!rt.reserve(maskAt + 64)) return false;
     const heap = dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
+    for (const [storage, { lo, hi, at: start }] of spans) {
+      heap.set((storage as FloatArray).subarray(lo, hi), start / size);
+      heap.fill(0, start / size + hi - lo, (start + region(hi - lo, size)) / size);
+    }
     inputs.forEach((v, j) => {
       const start = at[j] / size;
+      if (inSpan[j]) return;
       if (modes[j] === "splat") heap[start] = (v.storage as FloatArray)[v.offset];
       else {
         stage(heap, start, v, program.shape, n, program.windows[j]);
