@@ -202,7 +202,7 @@ export function adjoint(backend: BackendName, style: "valueAndGrad" | "backward"
       // The JAX-style row under jit: the MLP step and the chain (value and gradient), on the same backend.
       const compiled = {
         threads,
-        setup: `the same backend under jit(valueAndGrad(loss)): DCE, CSE, elementwise chains fused into generated JS loops; ${threadNote}`,
+        setup: `the same backend under jit(valueAndGrad(loss)): DCE, CSE, elementwise chains fused into generated wasm SIMD functions (JS loops for groups with an op that has no wasm form); ${threadNote}`,
         variant: true,
       };
       return {

@@ -11,6 +11,7 @@
 import { AdError, describe } from "../errors.js";
 import type { DeviceBuffer } from "./buffer.js";
 import type { DType, Storage } from "./dtype.js";
+import type { FusedKernel, FusedProgram } from "./fused.js";
 import type { Pair, WindowGeometry } from "./geometry.js";
 import type { SolveResult, TriangularSolveOptions } from "./linalg.js";
 import type { Shape } from "./shape.js";
@@ -30,6 +31,7 @@ import { reduce as cpuReduce } from "./cpu/kernels/reduce.js";
 import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
 import * as wasmConv from "./wasm/conv.js";
 import { binary as wasmBinary, unary as wasmUnary } from "./wasm/elementwise.js";
+import { compileFused as wasmCompileFused } from "./wasm/fused.js";
 import { simdAvailable } from "./wasm/features.js";
 import { matmul as wasmMatmul } from "./wasm/matmul.js";
 import { reduce as wasmReduce } from "./wasm/reduce.js";
@@ -103,6 +105,12 @@ export interface Backend {
   svd: typeof cpuDecompositions.svd;
   /** Threefry-2x32 (20 rounds) of int32 [..., 2] counter pairs under [..., 2] key pairs, broadcast to `shape` (cpu/kernels/threefry.ts). */
   threefry2x32: OnDevice<typeof threefry2x32>;
+  /**
+   * Optional: the jit's fused elementwise group (fused.ts) compiled to this backend's own code, or
+   * undefined for a group it cannot run, which the jit then runs as a generated JS loop (so a
+   * backend without it, like the reference, loses nothing but speed).
+   */
+  compileFused?(program: FusedProgram): FusedKernel | undefined;
 }
 
 /** The host's kernels ("cpu" and "wasm"): their buffers are typed arrays. */
@@ -201,6 +209,7 @@ const BACKENDS: Record<BackendName, HostBackend> = {
     copy,
     copyInto,
     ...linalg,
+    compileFused: (program) => wasmCompileFused(program),
   },
 };
 

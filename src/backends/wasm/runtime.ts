@@ -73,6 +73,16 @@ export class WasmRuntime {
   }
 
   /**
+   * Compiles a module built by `moduleBuilder()` (a jit program's fused kernel, ./fused.ts) and
+   * instantiates it on this runtime's memory: its functions by name. Such a module is this thread's
+   * only: the workers run the main module's kernels alone.
+   */
+  attach(builder: ModuleBuilder): Readonly<Record<string, KernelFn | undefined>> {
+    const api = wasm as WasmApi;
+    return new api.Instance(new api.Module(builder.encode()), { env: { memory: this.memory } }).exports as Record<string, KernelFn | undefined>;
+  }
+
+  /**
    * Makes the memory at least `bytes` long (views taken before must be taken again); false when it
    * cannot grow that far (addresses are i32: at most 2 GiB), and the caller uses the reference kernel.
    */
@@ -89,9 +99,14 @@ export class WasmRuntime {
   }
 }
 
+/** A builder of a module that imports the runtime's memory (as every module of this backend does). */
+export function moduleBuilder(): ModuleBuilder {
+  return new ModuleBuilder({ initialPages: 1, maximumPages: MAX_PAGES, shared: canShare });
+}
+
 /** The kernels' module (with relaxed SIMD's FMA where the engine has it). */
 function compile(api: WasmApi, relaxed: boolean): object {
-  const builder = new ModuleBuilder({ initialPages: 1, maximumPages: MAX_PAGES, shared: canShare });
+  const builder = moduleBuilder();
   emitGemm(builder, "gemmF32", { ...GEMM_F32, relaxed });
   emitGemm(builder, "gemmF64", { ...GEMM_F64, relaxed });
   emitPack(builder, "packF32x4", Val.f32, 4);

@@ -9,7 +9,9 @@
  * Elementwise means a registry primitive that runs one op of the expression table (add, sin, cast,
  * where, …), recognised by identity, so a user's primitive of the same name is never fused.
  */
-import { BINARY_EXPRESSIONS, UNARY_EXPRESSIONS, WHERE_EXPRESSION } from "../../backends/expressions.js";
+import { availableBackends, backendKernels } from "../../backends/backend.js";
+import { BINARY_EXPRESSIONS, UNARY_EXPRESSIONS, WHERE_EXPRESSION, type BinaryOp, type UnaryOp } from "../../backends/expressions.js";
+import type { FusedKernel as NativeKernel, FusedProgramOp } from "../../backends/fused.js";
 import { allocate } from "../../backends/dtype.js";
 import { hostStorage } from "../../backends/buffer.js";
 import { getBackend, Program, type BackendName, type DType, type Equation, type Storage, type Tensor, type Variable } from "../../tensor/index.js";
@@ -20,23 +22,35 @@ import { sliceLayout, type SliceSpec } from "../../tensor/view.js";
 import { compileFused, type FusedKernel, type FusedOp, type Operand, type Window } from "../codegen/elementwise.js";
 
 type Fn = FusedOp["fn"];
+/** An elementwise equation's op: its expression-table function (for the JS loop) and name (for a backend's codegen). */
+interface Expression {
+  readonly fn: Fn;
+  readonly name: FusedProgramOp["name"];
+}
 
 /**
  * The float32 ops the wasm backend computes with SIMD polynomials of its own
- * (src/backends/wasm/elementwiseKernels.ts): there they stay single kernels, faster than a JS Math
- * call per element and giving eager's bits; the arithmetic around them is fused (IEEE-exact on both).
+ * (src/backends/wasm/elementwiseKernels.ts). A backend that compiles fused groups (`compileFused`)
+ * computes them inside the group with the same polynomial; on one that does not they stay single
+ * kernels, faster than a JS Math call per element and giving eager's bits.
  */
 const WASM_MATH = new Set(["exp", "log", "sin", "cos", "tanh", "sigmoid", "softplus", "erf", "gelu", "geluTanh", "pow"]);
 
-/** The expression-table function an equation runs, if it is elementwise and worth fusing on `backend`. */
-function expressionOf(eq: Equation, backend: BackendName): Fn | undefined {
+/** The fused-group compiler of `backend`, where it has one and this engine can run it. */
+const compilerOf = (backend: BackendName) => (availableBackends().includes(backend) ? backendKernels(backend).compileFused : undefined);
+
+/** The expression an equation runs, if it is elementwise and worth fusing on `backend`. */
+function expressionOf(eq: Equation, backend: BackendName): Expression | undefined {
   const name = eq.primitive.name;
   if (primitives[name as keyof typeof primitives] !== eq.primitive) return undefined;
-  if (backend === "wasm" && eq.output.dtype === "float32" && WASM_MATH.has(name)) return undefined;
-  if (name === "cast") return (eq.params as { dtype: DType }).dtype === "bool" ? UNARY_EXPRESSIONS.toBool : UNARY_EXPRESSIONS.convert;
-  if (name === "where") return WHERE_EXPRESSION;
-  if (eq.inputs.length === 1 && name in UNARY_EXPRESSIONS) return UNARY_EXPRESSIONS[name as keyof typeof UNARY_EXPRESSIONS] as Fn;
-  if (eq.inputs.length === 2 && name in BINARY_EXPRESSIONS) return BINARY_EXPRESSIONS[name as keyof typeof BINARY_EXPRESSIONS] as Fn;
+  if (backend === "wasm" && compilerOf(backend) === undefined && eq.output.dtype === "float32" && WASM_MATH.has(name)) return undefined;
+  if (name === "cast") {
+    const toBool = (eq.params as { dtype: DType }).dtype === "bool";
+    return toBool ? { fn: UNARY_EXPRESSIONS.toBool, name: "toBool" } : { fn: UNARY_EXPRESSIONS.convert, name: "convert" };
+  }
+  if (name === "where") return { fn: WHERE_EXPRESSION, name: "where" };
+  if (eq.inputs.length === 1 && name in UNARY_EXPRESSIONS) return { fn: UNARY_EXPRESSIONS[name as UnaryOp] as Fn, name: name as UnaryOp };
+  if (eq.inputs.length === 2 && name in BINARY_EXPRESSIONS) return { fn: BINARY_EXPRESSIONS[name as BinaryOp] as Fn, name: name as BinaryOp };
   return undefined;
 }
 
@@ -63,15 +77,21 @@ export function fusedRun(eq: Equation): FusedRun | undefined {
  * The equation that runs a compiled group: one primitive per kernel, named `fused` in the program
  * text. The kernel loops over `shape` (the chain's); `output` is the chain's result, or its sum.
  */
-function fusedEquation(names: readonly string[], inputs: readonly Variable[], output: Variable, loop: readonly number[], kernel: FusedKernel): Equation {
+function fusedEquation(
+  names: readonly string[],
+  inputs: readonly Variable[],
+  output: Variable,
+  loop: readonly number[],
+  kernel: FusedKernel,
+  native: NativeKernel | undefined,
+): Equation {
   const shape = loop.length === 0 ? [1] : loop;
   const size = output.shape.reduce((a, b) => a * b, 1);
   const run: FusedRun = (xs, out) => {
-    if (size > 0)
-      kernel(
-        xs.map((x) => ({ storage: hostStorage(x, "fused"), offset: x.offset, strides: broadcastStrides(x.shape, x.strides, shape) })),
-        out,
-      );
+    if (size === 0) return;
+    const views = xs.map((x) => ({ storage: hostStorage(x, "fused"), dtype: x.dtype, shape, offset: x.offset, strides: broadcastStrides(x.shape, x.strides, shape) }));
+    // The backend's code declines a call whose data it cannot compute exactly enough: the JS loop runs it.
+    if (native === undefined || !native(views, out)) kernel(views, out);
   };
   const prim: Primitive<{ readonly ops: readonly string[] }> = definePrimitive("fused", {
     abstract: () => ({ shape: output.shape, dtype: output.dtype }),
@@ -82,7 +102,7 @@ function fusedEquation(names: readonly string[], inputs: readonly Variable[], ou
     },
   });
   RUNS.set(prim as Primitive<unknown>, run);
-  return { primitive: prim as Primitive<unknown>, inputs, output, params: { ops: names } };
+  return { primitive: prim as Primitive<unknown>, inputs, output, params: native === undefined ? { ops: names } : { ops: names, code: "wasm" } };
 }
 
 /**
@@ -117,7 +137,7 @@ function windowOf(eq: Equation): readonly number[] | undefined {
 
 /** `p` with its elementwise chains fused, for the kernels of `backend` (the host's, default the active one). */
 export function fuseElementwise(p: Program, backend: BackendName = getBackend()): Program {
-  const fns = new Map<Equation, Fn>();
+  const fns = new Map<Equation, Expression>();
   const producer = new Map<Variable, Equation>();
   const consumers = new Map<Variable, Set<Equation>>();
   for (const eq of p.equations) {
@@ -180,17 +200,20 @@ export function fuseElementwise(p: Program, backend: BackendName = getBackend())
     };
     const ops = ordered.map((eq, k) => {
       index.set(eq, k);
-      return { fn: fns.get(eq) as Fn, args: eq.inputs.map((v) => operand(v, eq)), dtype: eq.output.dtype };
+      const { fn, name } = fns.get(eq) as Expression;
+      return { fn, name, args: eq.inputs.map((v) => operand(v, eq)), dtype: eq.output.dtype };
     });
     const loop = root.output.shape.length === 0 ? [1] : root.output.shape;
     const kernel = compileFused(ops, inputs.length, loop, sum !== undefined, windows);
     if (kernel === undefined) return p;
+    // The backend's own code for the group, where it has one.
+    const native = compilerOf(backend)?.({ ops: ops.map(({ name, args, dtype }) => ({ name, args, dtype })), inputs: inputs.length, shape: loop, sum: sum !== undefined, windows });
     for (const eq of [...ordered, ...absorbed]) replaced.set(eq, null);
     const names = [...absorbed, ...ordered].map((eq) => eq.primitive.name);
-    if (sum === undefined) replaced.set(root, fusedEquation(names, inputs, root.output, loop, kernel));
+    if (sum === undefined) replaced.set(root, fusedEquation(names, inputs, root.output, loop, kernel, native));
     else {
       replaced.set(root, null);
-      replaced.set(sum, fusedEquation([...names, "sum"], inputs, sum.output, loop, kernel));
+      replaced.set(sum, fusedEquation([...names, "sum"], inputs, sum.output, loop, kernel, native));
     }
   }
   const equations = p.equations.flatMap((eq) => {

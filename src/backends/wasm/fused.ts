@@ -1,0 +1,161 @@
+/**
+ * The wasm backend's `compileFused` (../fused.ts): a fused elementwise group of one float dtype whose
+ * every op has a SIMD body becomes one generated wasm function (./fusedKernels.ts), compiled once per
+ * group and input layout and instantiated on the runtime's memory. Other groups get undefined: the
+ * jit runs its JS loop for them.
+ *
+ * A call stages its inputs in the scratch memory as the elementwise driver does (./elementwise.ts):
+ * a contiguous input is one copy (inputs that are runs of one storage share one), a broadcast or strided one is gathered into a contiguous run, an
+ * input broadcast over the whole loop (a scalar) is one value the kernel splats. Each is padded with
+ * zeros to whole vectors; the result is copied out (or, for a sum, the one double read).
+ */
+import type { Storage } from "../dtype.js";
+import type { FusedKernel, FusedProgram, FusedWindow } from "../fused.js";
+import { sizeOf } from "../shape.js";
+import type { View } from "../view.js";
+import type { Dtype } from "./elementwiseKernels.js";
+import { emitFused, wasmDtypeOf, type InputMode } from "./fusedKernels.js";
+import { moduleBuilder, wasmRuntime, type KernelFn, type WasmRuntime } from "./runtime.js";
+
+type FloatArray = Float32Array | Float64Array;
+
+/** Bytes for n elements plus a vector of padding, rounded up to a cache line. */
+const region = (n: number, size: number) => Math.ceil((n * size + 16) / 64) * 64;
+
+/** Whether strides (broadcast to `shape`) walk it row-major with no gap: a view of one run of its storage. */
+function contiguous(strides: readonly number[], shape: readonly number[]): boolean {
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && strides[d] !== expected) return false;
+    expected *= shape[d];
+  }
+  return true;
+}
+
+/**
+ * Writes view `v` (strides broadcast to the loop `shape`) row-major into heap[at, at + n): into its
+ * window's box with zeros around it where it has a window; one copy when it is contiguous.
+ */
+function stage(heap: FloatArray, at: number, v: View, shape: readonly number[], n: number, window: FusedWindow | undefined): void {
+  const src = v.storage as FloatArray;
+  const rank = shape.length;
+  const box = window?.size ?? shape;
+  const start = window?.start ?? shape.map(() => 0);
+  const rowStrides = shape.map((_, d) => sizeOf(shape.slice(d + 1)));
+  if (window === undefined && contiguous(v.strides, shape)) {
+    heap.set(src.subarray(v.offset, v.offset + n), at);
+    return;
+  }
+  if (window !== undefined) heap.fill(0, at, at + n);
+  const count = sizeOf(box);
+  const inner = box[rank - 1];
+  const step = v.strides[rank - 1];
+  const index = new Array<number>(rank).fill(0);
+  let base = v.offset;
+  let to = at + start.reduce((sum, c, d) => sum + c * rowStrides[d], 0);
+  for (let k = 0; k < count; k += inner) {
+    // A contiguous row is one copy (the slice gradient's window is one row of the whole input).
+    if (step === 1 && inner >= 16) heap.set(src.subarray(base, base + inner), to);
+    else for (let i = 0, b = base; i < inner; i++, b += step) heap[to + i] = src[b];
+    // The next row of the box: carry the odometer over the outer axes.
+    for (let d = rank - 2; d >= 0; d--) {
+      base += v.strides[d];
+      to += rowStrides[d];
+      if (++index[d] < box[d]) break;
+      base -= index[d] * v.strides[d];
+      to -= index[d] * rowStrides[d];
+      index[d] = 0;
+    }
+  }
+}
+
+/**
+ * Loops shorter than this stay JS: the fixed cost of a call (staging, the boundary crossing, ~2 µs)
+ * outweighs the kernel there, as for the single kernels (./elementwise.ts: the IEEE ops break even
+ * near 128–256 elements).
+ */
+const MIN_SIZE = 256;
+
+/**
+ * The compiled kernel of `program`, or undefined where it has an op or dtype without a SIMD body or
+ * fewer than `minSize` elements (the tests pass 0).
+ */
+export function compileFused(program: FusedProgram, minSize = MIN_SIZE): FusedKernel | undefined {
+  const dtype: Dtype | undefined = wasmDtypeOf(program);
+  const n = sizeOf(program.shape);
+  if (dtype === undefined || n < Math.max(minSize, 1) || wasmRuntime() === undefined) return undefined;
+  const size = dtype === "float32" ? 4 : 8;
+  const lanes = 16 / size;
+  const vectors = Math.ceil(n / lanes);
+  // One instance per runtime (trimMemory starts a new memory) and input layout.
+  const instances = new WeakMap<WasmRuntime, Map<string, KernelFn>>();
+  const kernelFor = (rt: WasmRuntime, modes: readonly InputMode[]): KernelFn => {
+    let byModes = instances.get(rt);
+    if (byModes === undefined) instances.set(rt, (byModes = new Map()));
+    const key = modes.join();
+    let fn = byModes.get(key);
+    if (fn === undefined) {
+      const builder = moduleBuilder();
+      emitFused(builder, program, dtype, modes);
+      fn = rt.attach(builder).fused as KernelFn;
+      byModes.set(key, fn);
+    }
+    return fn;
+  };
+  return (inputs: readonly View[], out: Storage): boolean => {
+    const rt = wasmRuntime();
+    if (rt === undefined || inputs.some((v) => v.dtype !== dtype)) return false;
+    const modes: InputMode[] = inputs.map((v, j) => (program.windows[j] === undefined && v.strides.every((s) => s === 0) ? "splat" : "vector"));
+    const fn = kernelFor(rt, modes);
+    // Contiguous inputs of one storage (x[0:n−1] and x[1:n], say) share one staged span of it.
+    const spans = new Map<unknown, { lo: number; hi: number; at: number }>();
+    const inSpan = inputs.map((v, j) => modes[j] === "vector" && program.windows[j] === undefined && contiguous(v.strides, program.shape));
+    inputs.forEach((v, j) => {
+      if (!inSpan[j]) return;
+      const span = spans.get(v.storage);
+      if (span === undefined) spans.set(v.storage, { lo: v.offset, hi: v.offset + n, at: 0 });
+      else [span.lo, span.hi] = [Math.min(span.lo, v.offset), Math.max(span.hi, v.offset + n)];
+    });
+    let bytes = 0;
+    for (const span of spans.values()) {
+      span.at = bytes;
+      bytes += region(span.hi - span.lo, size);
+    }
+    const at = inputs.map((v, j) => {
+      if (inSpan[j]) {
+        const span = spans.get(v.storage) as { lo: number; at: number };
+        return span.at + (v.offset - span.lo) * size;
+      }
+      bytes += modes[j] === "splat" ? 64 : region(n, size);
+      return bytes - (modes[j] === "splat" ? 64 : region(n, size));
+    });
+    const outAt = bytes;
+    const maskAt = outAt + (program.sum ? 64 : region(n, size));
+    if (!rt.reserve(maskAt + 64)) return false;
+    const heap = dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
+    for (const [storage, { lo, hi, at: start }] of spans) {
+      heap.set((storage as FloatArray).subarray(lo, hi), start / size);
+      heap.fill(0, start / size + hi - lo, (start + region(hi - lo, size)) / size);
+    }
+    inputs.forEach((v, j) => {
+      const start = at[j] / size;
+      if (inSpan[j]) return;
+      if (modes[j] === "splat") heap[start] = (v.storage as FloatArray)[v.offset];
+      else {
+        stage(heap, start, v, program.shape, n, program.windows[j]);
+        heap.fill(0, start + n, start + vectors * lanes);
+      }
+    });
+    const rest = n % lanes;
+    if (program.sum) {
+      const mask = new Uint8Array(rt.memory.buffer, maskAt, 16);
+      mask.fill(0);
+      mask.fill(255, 0, rest * size);
+    }
+    const flag = fn(...at, outAt, program.sum ? (n - rest) / lanes : vectors, program.sum && rest > 0 ? 1 : 0, maskAt);
+    if (flag !== 0) return false;
+    if (program.sum) out[0] = new Float64Array(rt.memory.buffer, outAt, 1)[0];
+    else (out as FloatArray).set(heap.subarray(outAt / size, outAt / size + n));
+    return true;
+  };
+}
