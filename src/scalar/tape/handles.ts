@@ -100,24 +100,33 @@ export class Handles<in out B = unknown> {
     if (this.arena === this.main) throw invalidArgument("Handles.end", "no statement is open; call h.begin() first");
     const i = this.at("end", out);
     const scratch = this.arena;
-    scratch.backward(i, 1);
     const main = this.main;
     this.arena = main;
     this.base = this.mainBase;
     this.statements++;
-    // The scratch's VARIABLE nodes are exactly the tape handles the statement read.
-    const { adj, op } = scratch;
-    let count = 0;
-    for (let j = 0; j <= i; j++) if (op[j] === VARIABLE && adj[j] !== 0) count++;
-    main.reserve(count);
-    let e = main.edges;
-    for (let j = 0; j <= i; j++) {
-      if (op[j] !== VARIABLE || adj[j] === 0) continue;
-      main.parent[e] = this.origin[j];
-      main.partial[e++] = adj[j];
+    // One reverse sweep of the scratch from `out`, writing an edge for each tape handle read (the
+    // scratch's VARIABLE nodes) as its adjoint is final. Each visited adjoint is zeroed behind the
+    // sweep, so the scratch's adjoints are all 0 when the next statement starts: no fill.
+    const { adj, op, value, start, parent, partial } = scratch;
+    const origin = this.origin;
+    main.reserve(i + 1);
+    const first = main.edges;
+    let e = first;
+    adj[i] = 1;
+    for (let j = i; j >= 0; j--) {
+      const g = adj[j];
+      if (g === 0) continue;
+      adj[j] = 0;
+      if (op[j] === VARIABLE) {
+        main.parent[e] = origin[j];
+        main.partial[e++] = g;
+        continue;
+      }
+      const stop = start[j + 1];
+      for (let k = start[j]; k < stop; k++) adj[parent[k]] += g * partial[k];
     }
-    const y = scratch.value[i];
-    return this.handle(count === 0 ? main.leaf(PASSIVE, y) : main.open(STATEMENT, y, count));
+    const y = value[i];
+    return this.handle(e === first ? main.leaf(PASSIVE, y) : main.open(STATEMENT, y, e - first));
   }
 
   /** An input to differentiate with respect to. */
