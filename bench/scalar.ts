@@ -2,10 +2,10 @@
  * `npm run bench:scalar`: the gradient of f(x) = Σᵢ sin(xᵢ)·xᵢ₊₁ + xᵢ² (i = 0 … n−2) at n = 1e4, 1e5,
  * 1e6, computed as a plain-number primal, a hand-written analytic gradient, the source transform's
  * gradient (the floor the others are compared to), a Dual pass (one direction), tape record + backward
- * in three call styles (plain-number handles, explicit `tape.mul`, methods) and a replay of a recorded
- * tape (`rec.into`, no gradient array per call, as the transform's `df.into`), and the arena's own
- * floor (the handles case's nodes written inline, `ArenaFloor`, and with one node per statement,
- * `StatementFloor`). Prints min/median/max per case and the ratios to the primal and to the hand-written gradient,
+ * in three call styles (plain-number handles, explicit `tape.mul`, methods), handles with one node per
+ * statement (`h.begin()` … `h.end(out)`), a replay of a recorded tape (`rec.into`, no gradient array
+ * per call, as the transform's `df.into`), and the arena's own floor (the handles case's nodes
+ * written inline, `ArenaFloor`, and with one node per statement, `StatementFloor`). Prints min/median/max per case and the ratios to the primal and to the hand-written gradient,
  * and the heap bytes each recorded op costs; writes the table into bench/RESULTS.md. Run with
  * `--quick` for a fast smoke run.
  */
@@ -33,6 +33,22 @@ function tapeHandles(tape: Tape, x: Float64Array, hs: Float64Array): number {
   for (let i = 0; i < n - 1; i++) {
     const xi = hs[i] as Handle;
     acc = h.add(acc, h.add(h.mul(h.sin(xi), hs[i + 1] as Handle), h.mul(xi, xi)));
+  }
+  h.backward(acc);
+  return h.gradient(hs[0] as Handle) + h.gradient(hs[n - 1] as Handle);
+}
+
+/** The handles case with one node per element: each statement preaccumulated by h.begin() … h.end(out). */
+function tapeStatements(tape: Tape, x: Float64Array, hs: Float64Array): number {
+  tape.reset();
+  const h = tape.handles;
+  const n = x.length;
+  for (let i = 0; i < n; i++) hs[i] = h.variable(x[i]);
+  let acc = h.constant(0);
+  for (let i = 0; i < n - 1; i++) {
+    const xi = hs[i] as Handle;
+    h.begin();
+    acc = h.end(h.add(acc, h.add(h.mul(h.sin(xi), hs[i + 1] as Handle), h.mul(xi, xi))));
   }
   h.backward(acc);
   return h.gradient(hs[0] as Handle) + h.gradient(hs[n - 1] as Handle);
@@ -241,6 +257,7 @@ for (const n of sizes) {
     { name: "transform, df.into (the floor)", run: () => df.into(into, x).value },
     { name: "Dual (one direction)", run: () => chainDual(x) },
     { name: "tape, handles h.mul(a, b)", run: () => tapeHandles(tape, x, hs) },
+    { name: "tape, handles, one node per statement (h.begin/h.end)", run: () => tapeStatements(tape, x, hs) },
     { name: "arena floor (same layout, inline, no API)", run: () => floor.run(x, floorHandles) },
     { name: "arena floor, one node per statement (preaccumulated)", run: () => statementFloor.run(x, floorHandles) },
     { name: "tape, explicit tape.mul(a, b)", run: () => tapeExplicit(tape, x) },
@@ -257,6 +274,7 @@ for (const n of sizes) {
     "arena floor (same layout, inline, no API)",
     "arena floor, one node per statement (preaccumulated)",
     "tape, handles h.mul(a, b)",
+    "tape, handles, one node per statement (h.begin/h.end)",
     "tape, explicit tape.mul(a, b)",
     "tape, methods a.mul(b)",
     "replay of Tape.record, rec.into",
@@ -266,11 +284,12 @@ for (const n of sizes) {
   ratioRows.push([n.toExponential(0), "Dual (one direction)", (median("Dual (one direction)") / median("primal (plain loop)")).toFixed(2), "–"]);
   if (n === sizes[0]) {
     const handles = heapBytesPerOp(tape, () => tapeHandles(tape, x, hs));
+    const statements = heapBytesPerOp(tape, () => tapeStatements(tape, x, hs));
     const explicit = heapBytesPerOp(tape, () => tapeExplicit(tape, x));
     const methods = heapBytesPerOp(tape, () => tapeMethods(tape, x));
     memoryLine =
       `Arena: ${tape.bytesPerNode} bytes per recorded node (value, adjoint, edge start) plus ${tape.bytesPerEdge} per edge (parent, partial); ` +
-      `JS heap allocated per recorded op, steady state (n = ${n}, a whole evaluation): ${handles.toFixed(1)} bytes with handles, ` +
+      `JS heap allocated per recorded op, steady state (n = ${n}, a whole evaluation): ${handles.toFixed(1)} bytes with handles, ${statements.toFixed(1)} per statement node with h.begin/h.end, ` +
       `${explicit.toFixed(1)} explicit with Vars, ${methods.toFixed(1)} methods with Vars (the Var each op returns).`;
   }
 }

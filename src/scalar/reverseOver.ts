@@ -9,7 +9,7 @@
  * so each call differentiates only with respect to its own inputs: no perturbation confusion. A
  * genuinely foreign value reaches the enclosing domain's ops, which still raise `ForeignVariable`.
  */
-import { describe, invalidArgument } from "../errors.js";
+import { AdError, describe, invalidArgument } from "../errors.js";
 import { binaryRules, unaryRules } from "./elementary.js";
 import { BINARY_OPS, UNARY_OPS, type BinaryOp, type Scalar, type UnaryOp } from "./scalar.js";
 
@@ -45,10 +45,12 @@ for (const op of BINARY_OPS) {
 }
 
 /** The tape: per node, its parents and the local partials (values of the enclosing domain). */
-class ReverseOver<T> {
+export class ReverseOver<T> {
   private readonly parents: number[][] = [];
   private readonly partials: T[][] = [];
   readonly scalar: Scalar<RevVar<T>>;
+  /** Set when an explicit nested tape's scope ends (`nested.ts`): its variables are stale from then on. */
+  private closed = false;
 
   constructor(readonly outer: Scalar<T>) {
     const scalar: Record<string, unknown> = {
@@ -62,10 +64,12 @@ class ReverseOver<T> {
   }
 
   variable(x: T): RevVar<T> {
+    this.live("variable");
     return this.node(x, [], []);
   }
 
   unary(op: UnaryOp, a: unknown): RevVar<T> {
+    this.live(op);
     const S = this.outer;
     const x = this.primalOf(a);
     const y = S[op](x);
@@ -73,6 +77,7 @@ class ReverseOver<T> {
   }
 
   binary(op: BinaryOp, a: unknown, b: unknown): RevVar<T> {
+    this.live(op);
     const S = this.outer;
     const [x, z] = [this.primalOf(a), this.primalOf(b)];
     const y = S[op](x, z);
@@ -85,9 +90,16 @@ class ReverseOver<T> {
 
   /** ∂y/∂xs as values of the enclosing domain: one reverse sweep. */
   gradient(y: unknown, xs: readonly RevVar<T>[]): T[] {
+    const adjoint = this.adjoints(y, this.outer.from(1));
+    return xs.map((x) => adjoint[x.index] ?? this.outer.from(0));
+  }
+
+  /** Every node's adjoint (undefined: 0) for the output `y` seeded with `seed`: one reverse sweep. */
+  adjoints(y: unknown, seed: T): (T | undefined)[] {
+    this.live("backward");
     const S = this.outer;
     const adjoint: (T | undefined)[] = new Array(this.parents.length);
-    if (this.own(y)) adjoint[(y as RevVar<T>).index] = S.from(1);
+    if (this.own(y)) adjoint[(y as RevVar<T>).index] = seed;
     for (let i = this.parents.length - 1; i >= 0; i--) {
       const g = adjoint[i];
       if (g === undefined) continue;
@@ -102,7 +114,25 @@ class ReverseOver<T> {
         adjoint[p] = adjoint[p] === undefined ? term : S.add(adjoint[p] as T, term);
       }
     }
-    return xs.map((x) => adjoint[x.index] ?? S.from(0));
+    return adjoint;
+  }
+
+  /** Ends an explicit nested tape's scope: every later op or sweep on it is a `StaleVariable`. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Whether `a` is a variable of this tape. */
+  own(a: unknown): a is RevVar<T> {
+    return a instanceof RevVar && a.tape === this;
+  }
+
+  private live(op: string): void {
+    if (this.closed) {
+      throw new AdError("StaleVariable", "the nested tape's scope has ended (tape.nest returned); its variables cannot be recorded on or differentiated any more", {
+        op: `NestedTape.${op}`,
+      });
+    }
   }
 
   /**
@@ -112,10 +142,6 @@ class ReverseOver<T> {
   primalOf(a: unknown): T {
     if (a instanceof RevVar && a.tape === this) return a.primal as T;
     return a as T;
-  }
-
-  private own(a: unknown): boolean {
-    return a instanceof RevVar && a.tape === this;
   }
 
   private node(primal: T, parents: number[], partials: T[]): RevVar<T> {

@@ -1,5 +1,6 @@
 /**
- * Explicit tapes do not nest: a value of an enclosing derivative — another tape's variable, a dual
+ * An explicit tape nests only as `tape.nest((inner) => …)` (`nested.ts`), which knows its level. A
+ * tape made on its own does not: a value of an enclosing derivative — another tape's variable, a dual
  * of `derivative`/`gradientForward` (tagged or nested), a variable of a nested `gradient` — reaching
  * a tape's op is refused as `ForeignVariable` with the advice of what nests instead, never as junk
  * (`InvalidArgument`) and never recorded as a constant (that would drop its derivative silently).
@@ -13,7 +14,7 @@ import { MixedDual } from "../taggedDual.js";
 /** What nests where an explicit tape does not: the end of every such refusal. */
 export const NEST_INSTEAD =
   "nest the functionals instead (gradient, valueAndGradient, jacobian, hessian, hessianVectorProduct inside gradient record on the enclosing tape; " +
-  "derivative, gradientForward are tagged)";
+  "derivative, gradientForward are tagged), or nest the explicit tape: outer.nest((inner) => …)";
 
 /** A dual or a nested gradient's variable (another tape's `Var` is told apart by its tape). */
 export function isEnclosingValue(a: unknown): boolean {

@@ -16,13 +16,20 @@
  * `Tape.with`. Every operand is a handle (make constants with `h.constant(c)`), so no op has to tell
  * a number from a handle; each operand gets an edge, and the reverse sweep skips nodes whose adjoint
  * is 0, as on the `Var` side.
+ *
+ * Statement-level preaccumulation (Adept's expression templates, at run time): between `h.begin()`
+ * and `h.end(out)` the ops record into a small scratch arena, whose leaves are the tape's handles
+ * the statement reads; `end` sweeps the scratch once for ∂out/∂leaf and records ONE node on the tape
+ * with an edge per leaf read. The tape then holds one node per statement instead of one per op, and
+ * its reverse sweep visits that many fewer nodes. A statement's temporaries are handles of the
+ * scratch (tag 3, the statement's serial in the generation bits), refused once `end` returns.
  */
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../elementary.js";
 import { numberScalar } from "../number.js";
 import type { BinaryOp, UnaryOp } from "../scalar.js";
-import type { Arena } from "./arena.js";
-import { BINARY_CODE, OP_NAMES, PASSIVE, UNARY_CODE, VARIABLE } from "./codes.js";
+import { Arena } from "./arena.js";
+import { BINARY_CODE, OP_NAMES, PASSIVE, STATEMENT, UNARY_CODE, VARIABLE } from "./codes.js";
 import { enclosingValue, isEnclosingValue, NEST_INSTEAD } from "./enclosing.js";
 import type { Tape } from "./tape.js";
 import { Var } from "./variable.js";
@@ -45,6 +52,13 @@ export class Handles<in out B = unknown> {
   private readonly serial = tapesMade++ % 3;
   private arena: Arena;
   private base = 0;
+  /** The tape's arena and base; `arena`/`base` are the scratch's while a statement is open. */
+  private main: Arena;
+  private mainBase = 0;
+  private scratch: Arena | undefined;
+  /** Per scratch leaf read from the tape (a VARIABLE node of the scratch): the tape node it reads. */
+  private origin = new Int32Array(0);
+  private statements = 0;
   /** Where the last `backward` swept from, and in which generation: `gradient` reads its adjoints. */
   private sweptOut = -1;
   private sweptBase = -1;
@@ -57,18 +71,68 @@ export class Handles<in out B = unknown> {
     private readonly checkFinite: boolean,
   ) {
     this.arena = arena;
+    this.main = arena;
     this.rebase(arena, generation);
   }
 
   /** @internal The tape was reset (or released): handles of before are stale from now on. */
   rebase(arena: Arena, generation: number): void {
-    this.arena = arena;
-    this.base = SIGN | (((this.serial << 3) | (generation & 7)) << INDEX_BITS) | 0;
+    // A statement left open (an op threw inside it) ends here, unrecorded.
+    this.arena = this.main = arena;
+    this.base = this.mainBase = SIGN | (((this.serial << 3) | (generation & 7)) << INDEX_BITS) | 0;
+  }
+
+  /**
+   * Opens a statement: the ops until `end(out)` record into a scratch arena, and `end` records their
+   * result as one node with its local partials (see the header).
+   */
+  begin(): void {
+    this.closed("begin");
+    const scratch = (this.scratch ??= new Arena(64, 128, false));
+    scratch.clear();
+    this.arena = scratch;
+    // Tag 3 with generation bits 0–6: tag 31 stays every small negative number's, never a handle.
+    this.base = SIGN | (((3 << 3) | (this.statements % 7)) << INDEX_BITS) | 0;
+  }
+
+  /** Ends the statement opened by `begin`: `out` as one node of the tape, with an edge per tape handle read. */
+  end(out: Handle<B>): Handle<B> {
+    if (this.arena === this.main) throw invalidArgument("Handles.end", "no statement is open; call h.begin() first");
+    const i = this.at("end", out);
+    const scratch = this.arena;
+    const main = this.main;
+    this.arena = main;
+    this.base = this.mainBase;
+    this.statements++;
+    // One reverse sweep of the scratch from `out`, writing an edge for each tape handle read (the
+    // scratch's VARIABLE nodes) as its adjoint is final. Each visited adjoint is zeroed behind the
+    // sweep, so the scratch's adjoints are all 0 when the next statement starts: no fill.
+    const { adj, op, value, start, parent, partial } = scratch;
+    const origin = this.origin;
+    main.reserve(i + 1);
+    const first = main.edges;
+    let e = first;
+    adj[i] = 1;
+    for (let j = i; j >= 0; j--) {
+      const g = adj[j];
+      if (g === 0) continue;
+      adj[j] = 0;
+      if (op[j] === VARIABLE) {
+        main.parent[e] = origin[j];
+        main.partial[e++] = g;
+        continue;
+      }
+      const stop = start[j + 1];
+      for (let k = start[j]; k < stop; k++) adj[parent[k]] += g * partial[k];
+    }
+    const y = value[i];
+    return this.handle(e === first ? main.leaf(PASSIVE, y) : main.open(STATEMENT, y, e - first));
   }
 
   /** An input to differentiate with respect to. */
   variable(x: number): Handle<B> {
     if (typeof x !== "number") throw invalidArgument("Handles.variable", `x must be a number, got ${describe(x)}`, { got: describe(x) });
+    this.closed("variable");
     return this.handle(this.arena.leaf(VARIABLE, x));
   }
 
@@ -181,6 +245,7 @@ export class Handles<in out B = unknown> {
   /** One reverse sweep from `out`; read the results with `gradient` (valid until the next sweep or reset). */
   backward(out: Handle<B>, seed = 1): void {
     if (typeof seed !== "number") throw invalidArgument("Handles.backward", `seed must be a number, got ${describe(seed)}`, { got: describe(seed) });
+    this.closed("backward");
     const i = this.at("backward", out);
     if (this.checkFinite) {
       const k = this.arena.backwardChecked(i, seed);
@@ -199,6 +264,7 @@ export class Handles<in out B = unknown> {
 
   /** ∂out/∂h from the last `backward` of this generation (0 for a node recorded after `out`). */
   gradient(h: Handle<B>): number {
+    this.closed("gradient");
     const i = this.at("gradient", h);
     if (this.sweptBase !== this.base) {
       throw invalidArgument("Handles.gradient", "no backward since the tape's last reset; call h.backward(out) first");
@@ -212,8 +278,27 @@ export class Handles<in out B = unknown> {
     if (typeof h !== "number") throw this.bad(name, h);
     const i = h & INDEX_MASK;
     // Strict equality with an int32 also refuses fractions, strings and out-of-range numbers.
-    if (h !== (this.base | i) || i >= this.arena.size) throw this.bad(name, h);
+    if (h !== (this.base | i) || i >= this.arena.size) return this.outside(name, h);
     return i;
+  }
+
+  /** Inside a statement a tape handle becomes a scratch leaf that remembers its node; anything else is an error. */
+  private outside(name: string, h: Handle<B>): number {
+    const i = h & INDEX_MASK;
+    if (this.arena === this.main || h !== (this.mainBase | i) || i >= this.main.size) throw this.bad(name, h);
+    const j = this.arena.leaf(VARIABLE, this.main.value[i]);
+    if (j >= this.origin.length) {
+      const grown = new Int32Array(2 * j + 16);
+      grown.set(this.origin);
+      this.origin = grown;
+    }
+    this.origin[j] = i;
+    return j;
+  }
+
+  /** Refuses what a statement cannot hold (variables, sweeps, a nested statement). */
+  private closed(name: string): void {
+    if (this.arena !== this.main) throw invalidArgument(`Handles.${name}`, "a statement is open; end it with h.end(out) first");
   }
 
   private handle(i: number): Handle<B> {
@@ -248,12 +333,13 @@ export class Handles<in out B = unknown> {
     }
     if (isEnclosingValue(h)) return enclosingValue(op, h);
     const serial = typeof h === "number" ? (h >>> (INDEX_BITS + 3)) & 3 : 3;
-    if (typeof h !== "number" || (h | 0) !== h || h >= 0 || serial === 3) {
+    if (typeof h !== "number" || (h | 0) !== h || h >= 0 || (serial === 3 && ((h >>> INDEX_BITS) & 7) === 7)) {
       return invalidArgument(op, `expected a handle of this tape, got ${describe(h)}`, { got: describe(h) });
     }
     const index = h & INDEX_MASK;
+    if (serial === 3) return new AdError("StaleVariable", "the handle is a temporary of a statement that has ended", { op, index });
     if (serial !== this.serial) return new AdError("ForeignVariable", "the handle belongs to another tape", { op, index });
-    if ((h & ~INDEX_MASK) !== this.base) {
+    if ((h & ~INDEX_MASK) !== this.mainBase) {
       return new AdError("StaleVariable", "the handle was recorded before the tape's last reset", { op, index });
     }
     return invalidArgument(op, `the handle names node #${index}, which this tape never recorded`, { index });

@@ -23,6 +23,7 @@ import { BINARY_CODE, CHECKPOINT, OP_NAMES, PASSIVE, SUM, UNARY_CODE, VARIABLE }
 import { enclosingValue, isEnclosingValue, NEST_INSTEAD } from "./enclosing.js";
 import { Gradient } from "./gradient.js";
 import { Handles } from "./handles.js";
+import { nest, type NestScope } from "./nested.js";
 import { onBranchOption, Recording, type Guards, type RecordOptions, type Trace } from "./replay.js";
 import { Var } from "./variable.js";
 
@@ -187,6 +188,15 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
       );
     }
     return this.handleView;
+  }
+
+  /**
+   * Runs `fn` with an explicit tape nested in this one, one level down (`nested.ts`): its values
+   * and gradients are this tape's values, so this tape differentiates through them; a variable of
+   * this tape used there is a constant of that level unless lifted with `inner.variable(x)`.
+   */
+  nest<R>(fn: NestScope<Var<B>, R>): R {
+    return nest("Tape.nest", this, fn);
   }
 
   // ── Leaves ─────────────────────────────────────────────────────────────────────────────────────
