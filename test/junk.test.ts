@@ -24,6 +24,7 @@
  * - A class constructor passed as a callback throws the engine's TypeError when called; like any
  *   callback's error it propagates, but it cannot be told from ours by identity, so it is not generated.
  */
+import { types } from "node:util";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import * as adjoint from "../src/index.js";
@@ -82,15 +83,47 @@ afterAll(() => {
 
 function expectAdErrorOrValue(label: string, call: () => unknown, opFromCaller = false): void {
   calls++;
+  let result: unknown;
   try {
-    call();
+    result = call();
   } catch (e) {
-    if (isUserThrown(e)) return;
-    if (!(e instanceof AdError)) throw escaped(label, e);
-    if (!AD_ERROR_CODES.includes(e.code)) throw new Error(`${label}: AdError with code ${String(e.code)} outside the union`);
-    if (!opFromCaller && (typeof e.details?.op !== "string" || e.details.op === "")) {
-      throw new Error(`${label}: AdError without details.op (${e.message})`);
-    }
+    checkThrown(label, e, opFromCaller);
+    return;
+  }
+  // An asynchronous call (backwardAsync, read, toAsync) must reject the same way: its rejection is held to the same rules.
+  if (isPromise(result)) {
+    settling.push(
+      result.then(
+        () => undefined,
+        (e: unknown) => {
+          try {
+            checkThrown(label, e, opFromCaller);
+          } catch (bad) {
+            asyncFailures.push(bad);
+          }
+        },
+      ),
+    );
+  }
+}
+
+/** A genuine promise (an internal-slot check: a Proxy's traps are not run). */
+const isPromise = (v: unknown): v is Promise<unknown> => types.isPromise(v);
+
+/** The promises junk calls returned, and what their rejections broke: checked once all have settled. */
+const settling: Promise<void>[] = [];
+const asyncFailures: unknown[] = [];
+afterAll(async () => {
+  await Promise.all(settling);
+  if (asyncFailures.length > 0) throw asyncFailures[0];
+});
+
+function checkThrown(label: string, e: unknown, opFromCaller: boolean): void {
+  if (isUserThrown(e)) return;
+  if (!(e instanceof AdError)) throw escaped(label, e);
+  if (!AD_ERROR_CODES.includes(e.code)) throw new Error(`${label}: AdError with code ${String(e.code)} outside the union`);
+  if (!opFromCaller && (typeof e.details?.op !== "string" || e.details.op === "")) {
+    throw new Error(`${label}: AdError without details.op (${e.message})`);
   }
 }
 
@@ -620,6 +653,7 @@ const OP_ALIASES: Record<string, string> = {
   // Its math methods are the functions of the same name (x.mul(w) is mul(x, w)).
   ...Object.fromEntries(MATH_METHODS.map((name) => [`Tensor.${name}`, name])),
   "Tensor.backward": "backward",
+  "Tensor.backwardAsync": "backwardAsync",
   // The root re-exports the tensor transform `hessian` under this name (src/index.ts).
   "tensorHessian": "hessian",
   "tensorErf": "erf",
@@ -810,21 +844,34 @@ describe("a forged tensor is refused, never read", () => {
 });
 
 describe("an argument error names the function that was called", () => {
-  it("details.op of the AdError for Symbol arguments, for every callable that has one", () => {
+  it("details.op of the AdError for Symbol arguments, for every callable that has one", async () => {
     const wrong: string[] = [];
+    const judge = (c: (typeof strict)[number], e: unknown) => {
+      if (!(e instanceof AdError)) wrong.push(`${c.id}: threw ${String(e)}`);
+      else if (e.details.op !== c.op) wrong.push(`${c.id}: op ${e.details.op}, expected ${c.op}`);
+    };
+    const pending: Promise<unknown>[] = [];
     for (const c of strict) {
       if (c.op === undefined || c.opFromCaller) continue;
       try {
-        c.invoke(
+        const result = c.invoke(
           makeCtx(0),
           Array.from({ length: Math.max(c.arity, 1) }, () => Symbol("not a number")),
           0,
         );
+        // An asynchronous callable rejects instead of throwing: held to the same rule.
+        if (result instanceof Promise)
+          pending.push(
+            result.then(
+              () => undefined,
+              (e: unknown) => judge(c, e),
+            ),
+          );
       } catch (e) {
-        if (!(e instanceof AdError)) wrong.push(`${c.id}: threw ${String(e)}`);
-        else if (e.details.op !== c.op) wrong.push(`${c.id}: op ${e.details.op}, expected ${c.op}`);
+        judge(c, e);
       }
     }
+    await Promise.all(pending);
     expect(wrong).toEqual([]);
   });
 });

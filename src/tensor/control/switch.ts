@@ -147,7 +147,8 @@ export function switchCase<R>(index: Tensor | number, branches: readonly ((...op
   const op = "switchCase";
   if (!Array.isArray(branches) || branches.length === 0)
     throw invalidArgument(op, `branches must be a non-empty array of functions, got ${describe(branches)}`, { argument: "branches" });
-  branches.forEach((b, i) => expectFunction(op, `branches[${i}]`, b));
+  // A for loop, not forEach: forEach skips the holes of a sparse array, which would then be called.
+  for (let i = 0; i < branches.length; i++) expectFunction(op, `branches[${i}]`, branches[i]);
   if (typeof index === "number") {
     if (!Number.isInteger(index)) throw invalidArgument(op, `index must be an integer, got ${index}`, { argument: "index", got: index });
     return (branches[Math.min(Math.max(index, 0), branches.length - 1)] as (...xs: unknown[]) => R)(...operands);
