@@ -9,6 +9,7 @@ import { onDevices } from "./checks.js";
 import * as decompositions from "./decompositions.js";
 import * as factor from "./factor.js";
 import * as leastSquares from "./leastSquares.js";
+import * as spectral from "./matrixFunction.js";
 import * as norms from "./norm.js";
 import * as products from "./products.js";
 import * as solves from "./solve.js";
@@ -16,6 +17,7 @@ import * as triangular from "./triangular.js";
 
 export type { QrOptions } from "./decompositions.js";
 export type { LuFactors } from "./factor.js";
+export type { ElementFunction } from "./matrixFunction.js";
 export { diag, diagonal, outer, trace } from "./matrix.js";
 export { tril, triu, type TriangularSolveOptions } from "./triangular.js";
 export type { PinvOptions } from "./leastSquares.js";
@@ -27,6 +29,10 @@ export { einsum } from "./einsum.js";
 // UnsupportedOp names the function called and says to move to the cpu (checks.ts, onDevices).
 export const eigh = onDevices("eigh", decompositions.eigh);
 export const eigvalsh = onDevices("eigvalsh", decompositions.eigvalsh);
+export const matrixFunction = onDevices("matrixFunction", spectral.matrixFunction);
+export const expmh = onDevices("expmh", spectral.expmh);
+export const logmh = onDevices("logmh", spectral.logmh);
+export const sqrtmh = onDevices("sqrtmh", spectral.sqrtmh);
 export const qr = onDevices("qr", decompositions.qr);
 export const svd = onDevices("svd", decompositions.svd);
 export const svdvals = onDevices("svdvals", decompositions.svdvals);
