@@ -31,6 +31,7 @@ import * as wasmConv from "./wasm/conv.js";
 import { binary as wasmBinary, unary as wasmUnary } from "./wasm/elementwise.js";
 import { simdAvailable } from "./wasm/features.js";
 import { matmul as wasmMatmul } from "./wasm/matmul.js";
+import * as wasmLinalg from "./wasm/linalg.js";
 import { reduce as wasmReduce } from "./wasm/reduce.js";
 
 export { getThreads, setThreads, stopThreads } from "./wasm/pool.js";
@@ -173,6 +174,8 @@ const BACKENDS: Record<BackendName, HostBackend> = {
     copy,
     copyInto,
     ...linalg,
+    cholesky: (a) => wasmLinalg.cholesky(a) ?? cpuLinalg.cholesky(a),
+    lu: (a, pivoting) => wasmLinalg.lu(a, pivoting) ?? cpuLinalg.lu(a, pivoting),
   },
 };
 
