@@ -48,8 +48,8 @@ export function qr(a: Tensor, options?: QrOptions): { readonly Q: Tensor; readon
  * symmetric matrices, batched, by cyclic Jacobi rotations. A is symmetrised first, ½(A + Aᵀ), so its
  * gradient is symmetric. Each eigenvector's largest entry (the first, on a tie) is positive.
  * Repeated eigenvalues: the eigenvectors are some orthonormal basis of the eigenspace and their own
- * derivative is undefined; the rules drop those terms, which keeps the eigenvalues' gradient and that
- * of basis-independent functions (V·f(w)·Vᵀ) exact and finite.
+ * derivative is undefined: NaN where a gradient uses them, as PyTorch (eigh.ts); the eigenvalues'
+ * stays finite. Functions V·f(w)·Vᵀ have an exact derivative through matrixFunction.
  */
 export function eigh(a: Tensor): { readonly eigenvalues: Tensor; readonly eigenvectors: Tensor } {
   const [t] = squareOperand("eigh", "a", a);
