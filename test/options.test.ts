@@ -139,6 +139,41 @@ const ROWS: Row[] = [
   { fn: Tape, op: "Tape", call: (o) => new Tape(o as never), keys: { checkFinite: true, tangents: true, capacity: 16 } },
   { fn: Tape.with, op: "Tape.with", call: (o) => Tape.with((tape) => tape.variable(1).value, o as never), keys: { checkFinite: true, tangents: true, capacity: 16 } },
   { fn: Tape.record, op: "Tape.record", call: (o) => Tape.record(quadratic, [1, 2], o as never), keys: { onBranch: "retrace" } },
+  // linalg
+  {
+    fn: adjoint.linalg.svd,
+    op: "svd",
+    call: (o) =>
+      adjoint.linalg.svd(
+        tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { dtype: "float64" },
+        ),
+        o as never,
+      ),
+    keys: { fullMatrices: true },
+  },
+  {
+    fn: adjoint.linalg.lstsqWithInfo,
+    op: "lstsqWithInfo",
+    call: (o) =>
+      adjoint.linalg.lstsqWithInfo(
+        tensor(
+          [
+            [1, 0],
+            [0, 1],
+            [1, 1],
+          ],
+          { dtype: "float64" },
+        ),
+        tensor([1, 2, 4], { dtype: "float64" }),
+        o as never,
+      ),
+    keys: { rtol: 1e-3 },
+  },
   // testing, transform, plugin
   {
     fn: adjoint.checkGradient,

@@ -34,6 +34,7 @@ import { binary as wasmBinary, unary as wasmUnary } from "./wasm/elementwise.js"
 import { compileFused as wasmCompileFused } from "./wasm/fused.js";
 import { simdAvailable } from "./wasm/features.js";
 import { matmul as wasmMatmul } from "./wasm/matmul.js";
+import * as wasmLinalg from "./wasm/linalg.js";
 import { reduce as wasmReduce } from "./wasm/reduce.js";
 
 export { getThreads, setThreads, stopThreads } from "./wasm/pool.js";
@@ -210,6 +211,8 @@ const BACKENDS: Record<BackendName, HostBackend> = {
     copyInto,
     ...linalg,
     compileFused: (program) => wasmCompileFused(program),
+    cholesky: (a) => wasmLinalg.cholesky(a) ?? cpuLinalg.cholesky(a),
+    lu: (a, pivoting) => wasmLinalg.lu(a, pivoting) ?? cpuLinalg.lu(a, pivoting),
   },
 };
 

@@ -3,11 +3,12 @@
  * primitives' (tensor/primitives/qr.ts, eigh.ts, svd.ts); R is Qᵀ·A, a product, so it needs no rule
  * of its own.
  */
-import { describe, expectOptions, invalidArgument } from "../errors.js";
+import { describe, expectBooleanOption, expectOptions, invalidArgument } from "../errors.js";
 import { bind } from "../tensor/primitive.js";
 import { add, mul } from "../tensor/primitives/arithmetic.js";
 import { eighP, eighParts } from "../tensor/primitives/eigh.js";
 import { gather } from "../tensor/primitives/gather.js";
+import { concat } from "../tensor/primitives/join.js";
 import { qrP, rFactor } from "../tensor/primitives/qr.js";
 import { argmax } from "../tensor/primitives/reduce.js";
 import { slice, transpose } from "../tensor/primitives/shape.js";
@@ -47,8 +48,8 @@ export function qr(a: Tensor, options?: QrOptions): { readonly Q: Tensor; readon
  * symmetric matrices, batched, by cyclic Jacobi rotations. A is symmetrised first, ½(A + Aᵀ), so its
  * gradient is symmetric. Each eigenvector's largest entry (the first, on a tie) is positive.
  * Repeated eigenvalues: the eigenvectors are some orthonormal basis of the eigenspace and their own
- * derivative is undefined; the rules drop those terms, which keeps the eigenvalues' gradient and that
- * of basis-independent functions (V·f(w)·Vᵀ) exact and finite.
+ * derivative is undefined: NaN where a gradient uses them, as PyTorch (eigh.ts); the eigenvalues'
+ * stays finite. Functions V·f(w)·Vᵀ have an exact derivative through matrixFunction.
  */
 export function eigh(a: Tensor): { readonly eigenvalues: Tensor; readonly eigenvectors: Tensor } {
   const [t] = squareOperand("eigh", "a", a);
@@ -62,22 +63,48 @@ export function eigvalsh(a: Tensor): Tensor {
   return eigh(t).eigenvalues;
 }
 
+export interface SvdOptions {
+  /**
+   * false (default): the thin SVD, U [..., m, k] and Vh [..., k, n], k = min(m, n). true: U [..., m, m]
+   * and Vh [..., n, n], the thin factors completed to orthogonal matrices (NumPy's and PyTorch's
+   * `full_matrices`; note that their default is true).
+   */
+  readonly fullMatrices?: boolean;
+}
+
 /**
- * The thin SVD A = U·diag(S)·Vh of matrices [..., m, n], batched (PyTorch's names): k = min(m, n),
- * U [..., m, k] and Vh [..., k, n] with orthonormal rows and columns, S [..., k] descending. One-sided
- * Jacobi on A (or Aᵀ when m < n), never the eigenvalues of AᵀA. Each column of U is signed so that
- * its largest entry (the first, on a tie) is positive, and Vh's row with it. Repeated singular values
- * and zero ones: see the docs (derivatives finite; exact where they are defined).
+ * The SVD A = U·diag(S)·Vh of matrices [..., m, n], batched (PyTorch's names): k = min(m, n), S [..., k]
+ * descending; thin by default, U [..., m, k] and Vh [..., k, n] with orthonormal columns and rows.
+ * One-sided Jacobi on A (or Aᵀ when m < n), never the eigenvalues of AᵀA. Each column of U is signed so
+ * that its largest entry (the first, on a tie) is positive, and Vh's row with it. Repeated singular
+ * values and zero ones: see the docs (derivatives finite; exact where they are defined). With
+ * `fullMatrices` the extra columns of U (or rows of Vh) are an orthonormal basis of the complement,
+ * any one: they are constants, so no gradient flows through them (PyTorch drops theirs the same way).
  */
-export function svd(a: Tensor): { readonly U: Tensor; readonly S: Tensor; readonly Vh: Tensor } {
-  const t = matrixOperand("svd", "a", a);
+export function svd(a: Tensor, options?: SvdOptions): { readonly U: Tensor; readonly S: Tensor; readonly Vh: Tensor } {
+  const op = "svd";
+  const t = matrixOperand(op, "a", a);
+  const full = expectBooleanOption(op, "fullMatrices", expectOptions<SvdOptions>(op, options, ["fullMatrices"]).fullMatrices, false);
   const wide = t.shape[t.rank - 2] < t.shape[t.rank - 1];
   const [S, left, right] = svdParts(bind(svdP, [wide ? transpose(t) : t], undefined));
-  const [u, v] = wide ? [right, left] : [left, right];
   // The sign of each column's largest entry, a constant: flipping a pair (u_j, v_j) leaves A alone.
-  const fixed = u.detach();
-  const flip = sign(gather(fixed, -2, argmax(abs(fixed), -2, true)));
-  return { U: mul(u, flip), S, Vh: transpose(mul(v, flip)) };
+  const fixed = (wide ? right : left).detach();
+  // (No rows, no entries to sign: argmax would refuse the empty axis.)
+  const flip = fixed.shape[fixed.rank - 2] === 0 ? 1 : sign(gather(fixed, -2, argmax(abs(fixed), -2, true)));
+  const u = mul(wide ? right : left, flip);
+  const v = mul(wide ? left : right, flip);
+  if (!full) return { U: u, S, Vh: transpose(v) };
+  return { U: completed(u), S, Vh: transpose(completed(v)) };
+}
+
+/** q [..., m, k] with orthonormal columns, followed by an orthonormal basis of their complement (constant). */
+function completed(q: Tensor): Tensor {
+  const m = q.shape[q.rank - 2];
+  const k = q.shape[q.rank - 1];
+  if (k === m) return q;
+  const batch = q.shape.slice(0, -2).map(() => null);
+  const complement = slice(bind(qrP, [q.detach()], { complete: true }), [...batch, null, [k, m]]);
+  return concat([q, complement], -1);
 }
 
 /** The singular values alone, descending ([..., min(m, n)]): svd's. */

@@ -6,10 +6,12 @@
  * is a constant), which the docs qualify.
  */
 import { AdError, expectFinite, expectOptions } from "../errors.js";
-import { div, mul } from "../tensor/primitives/arithmetic.js";
+import { zeros } from "../tensor/creation.js";
+import { div, mul, sub } from "../tensor/primitives/arithmetic.js";
+import { cast } from "../tensor/primitives/cast.js";
 import { gt } from "../tensor/primitives/compare.js";
 import { matmul } from "../tensor/primitives/matmul.js";
-import { max } from "../tensor/primitives/reduce.js";
+import { max, sum } from "../tensor/primitives/reduce.js";
 import { where } from "../tensor/primitives/select.js";
 import { reshape, transpose, unsqueeze } from "../tensor/primitives/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -75,12 +77,23 @@ function fullInverse(t: Tensor): Tensor {
   return triangularSolve(R, transpose(Q));
 }
 
-/**
- * X minimising ‖A·X − B‖ (the least-norm one where many do), batched; b is [..., m, k] or a vector
- * [m]. Full rank: through qr (R⁻¹·Qᵀ·B tall, Q·R⁻ᵀ·B wide). Rank-deficient: pinv(A)·B.
- */
-export function lstsq(a: Tensor, b: Tensor, options?: PinvOptions): Tensor {
-  const op = "lstsq";
+/** What lstsqWithInfo returns: torch.linalg.lstsq's fields (NumPy's lstsq returns the same four). */
+export interface LstsqResult {
+  /** X, as lstsq returns it. */
+  readonly solution: Tensor;
+  /**
+   * The squared residual ‖A·x − b‖² of each column of B ([..., k]; [..., 1] for a vector b) when A is
+   * tall (m > n) and every matrix of the batch has full rank; otherwise empty ([0]), as in PyTorch.
+   */
+  readonly residuals: Tensor;
+  /** The numerical rank of each matrix ([...], int32): the singular values above rtol·s_max. No derivative. */
+  readonly rank: Tensor;
+  /** The singular values of A, descending ([..., min(m, n)]): svdvals(A), with its derivative. */
+  readonly singularValues: Tensor;
+}
+
+/** a checked, b as a matrix [..., m, k], whether b was a vector, and the cutoff. */
+function leastSquaresOperands(op: string, a: Tensor, b: Tensor, options: PinvOptions | undefined): { t: Tensor; column: Tensor; vector: boolean; rtol: number } {
   const t = matrixOperand(op, "a", a);
   const rhs = expectTensor(op, "b", b);
   const m = t.shape[t.rank - 2];
@@ -93,8 +106,38 @@ export function lstsq(a: Tensor, b: Tensor, options?: PinvOptions): Tensor {
       rows: m,
     });
   }
-  const rtol = cutoff(op, t, options);
-  const column = vector ? reshape(rhs, [m, 1]) : rhs;
-  const x = fullRank(t, rtol) ? viaQr(t, column) : matmul(viaSvd(t, rtol), column);
+  return { t, column: vector ? reshape(rhs, [m, 1]) : rhs, vector, rtol: cutoff(op, t, options) };
+}
+
+/** X [..., n, k] for A [..., m, n] and B [..., m, k]: through qr at full rank, pinv otherwise. */
+function solveLeastSquares(t: Tensor, column: Tensor, full: boolean, rtol: number): Tensor {
+  return full ? viaQr(t, column) : matmul(viaSvd(t, rtol), column);
+}
+
+/**
+ * X minimising ‖A·X − B‖ (the least-norm one where many do), batched; b is [..., m, k] or a vector
+ * [m]. Full rank: through qr (R⁻¹·Qᵀ·B tall, Q·R⁻ᵀ·B wide). Rank-deficient: pinv(A)·B.
+ */
+export function lstsq(a: Tensor, b: Tensor, options?: PinvOptions): Tensor {
+  const { t, column, vector, rtol } = leastSquaresOperands("lstsq", a, b, options);
+  const x = solveLeastSquares(t, column, fullRank(t, rtol), rtol);
   return vector ? reshape(x, x.shape.slice(0, -1)) : x;
+}
+
+/**
+ * lstsq's solution with the residuals, the rank and the singular values (torch.linalg.lstsq's four
+ * outputs, NumPy's lstsq's). The residuals are differentiable where they are returned (full rank).
+ */
+export function lstsqWithInfo(a: Tensor, b: Tensor, options?: PinvOptions): LstsqResult {
+  const { t, column, vector, rtol } = leastSquaresOperands("lstsqWithInfo", a, b, options);
+  const full = fullRank(t, rtol);
+  const x = solveLeastSquares(t, column, full, rtol);
+  const singularValues = svdvals(t);
+  const s = singularValues.detach();
+  // An empty matrix has rank 0 (max over its no singular values would refuse).
+  const rank = s.shape[s.rank - 1] === 0 ? zeros(s.shape.slice(0, -1), { dtype: "int32", device: t.device }) : sum(cast(gt(s, mul(max(s, -1, true), rtol)), "int32"), -1);
+  const tall = t.shape[t.rank - 2] > t.shape[t.rank - 1];
+  const error = sub(matmul(t, x), column);
+  const residuals = tall && full ? sum(mul(error, error), -2) : zeros([0], { dtype: t.dtype, device: t.device });
+  return { solution: vector ? reshape(x, x.shape.slice(0, -1)) : x, residuals, rank, singularValues };
 }

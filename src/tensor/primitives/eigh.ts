@@ -9,15 +9,18 @@
  * and F_ij = 1/(w_j − w_i) off the diagonal:
  *   dw = diag(Ṡ), dV = V·(F ∘ Ṡ);
  *   S̄ = V·(diag(w̄) + F ∘ (Vᵀ·V̄))·Vᵀ, and Ā = tril(S̄) + tril(S̄ᵀ, −1) (as for cholesky).
- * Where two eigenvalues agree (|w_j − w_i| ≤ 16·n·ε·max|w|, ε the dtype's epsilon) F_ij is taken as
- * 0, not ∞: the eigenvectors of a repeated eigenvalue are any basis of its eigenspace and have no
- * derivative, but the eigenvalues' derivative and that of any function invariant under the choice
- * of basis (the eigenspace's projector, f(A) = V·f(w)·Vᵀ) are defined, and this gives them, finite.
+ * Where two eigenvalues agree (|w_j − w_i| ≤ 16·n·ε·max|w|, ε the dtype's epsilon) F_ij is ∞: the
+ * eigenvectors of a repeated eigenvalue are any basis of its eigenspace and have no derivative. As in
+ * PyTorch, the gradient is finite exactly when the eigenvectors' cotangent (or, forward, Ṡ) has no
+ * entry for such a pair (eigenvalues alone: eigvalsh, the trace), and NaN where it has one, even for
+ * a function that does not depend on the basis: from w̄ and V̄ alone the rule cannot tell the
+ * projector onto the eigenspace (whose term is 0) from V·f(w)·Vᵀ (whose term is f′(w_i)), and a NaN
+ * is better than a finite wrong value. Such functions go through linalg's matrixFunction instead.
  */
 import { definePrimitive, type Primitive } from "../primitive.js";
 import { fromStorage, type Tensor } from "../tensor.js";
 import { add, div, mul, sub } from "./arithmetic.js";
-import { gt } from "./compare.js";
+import { gt, ne } from "./compare.js";
 import { concat } from "./join.js";
 import { matmul } from "./matmul.js";
 import { expand, max, sum } from "./reduce.js";
@@ -37,15 +40,32 @@ export function eighParts(packed: Tensor): [Tensor, Tensor] {
   return [w, v];
 }
 
-/** F_ij = 1/(w_j − w_i), 0 where the two agree to rounding (the threshold is a constant of w). */
-export function gapInverse(w: Tensor): Tensor {
+/** Whether w_i and w_j differ by more than rounding (16·n·ε·max|w|, a constant of w): [..., n, n]. */
+export function eigenvaluesApart(w: Tensor): Tensor {
   const n = w.shape[w.rank - 1];
-  const gaps = sub(unsqueeze(w, -2), unsqueeze(w, -1));
   const scale = max(abs(w.detach()), -1, true);
   const tolerance = unsqueeze(mul(scale, 16 * n * EPSILON[w.dtype as keyof typeof EPSILON]), -1);
-  const apart = gt(abs(gaps.detach()), tolerance);
+  return gt(abs(sub(unsqueeze(w, -2), unsqueeze(w, -1)).detach()), tolerance);
+}
+
+/** F_ij = 1/(w_j − w_i), 0 where the two agree to rounding (svd's rule for repeated singular values). */
+export function gapInverse(w: Tensor): Tensor {
+  const gaps = sub(unsqueeze(w, -2), unsqueeze(w, -1));
+  const apart = eigenvaluesApart(w);
   // The divisor is 1 where masked, so no ∞ enters even a second derivative.
   return where(apart, div(1, where(apart, gaps, 1)), 0);
+}
+
+/**
+ * F ∘ C with F_ij = 1/(w_j − w_i), the diagonal 0; where w_i and w_j agree to rounding, 0 if C_ij is 0
+ * and NaN if not (the eigenvectors' derivative there is undefined). The NaN is a constant, so it
+ * reaches no derivative of a pair whose eigenvalues are apart.
+ */
+function gapQuotient(w: Tensor, c: Tensor): Tensor {
+  const apart = eigenvaluesApart(w);
+  const quotient = mul(gapInverse(w), c);
+  const offDiagonal = sub(c, diagonalPart(c)).detach();
+  return where(apart, quotient, where(ne(offDiagonal, 0), mul(offDiagonal, Number.NaN), 0));
 }
 
 /** The [..., n, n] matrix with x [..., n] on its diagonal. */
@@ -63,7 +83,7 @@ export const eighP: Primitive<undefined> = definePrimitive("eigh", {
   vjp: ({ cotangent: g, output }) => {
     const [w, v] = eighParts(output);
     const [gw, gv] = eighParts(g);
-    const inner = add(diagonalMatrix(gw), mul(gapInverse(w), matmul(transpose(v), gv)));
+    const inner = add(diagonalMatrix(gw), gapQuotient(w, matmul(transpose(v), gv)));
     const gs = matmul(matmul(v, inner), transpose(v));
     return [add(lowerPart(gs), lowerPart(transpose(gs), -1))];
   },
@@ -72,7 +92,7 @@ export const eighP: Primitive<undefined> = definePrimitive("eigh", {
     const ds = add(lowerPart(da as Tensor), transpose(lowerPart(da as Tensor, -1)));
     const s = matmul(matmul(transpose(v), ds), v);
     const dw = sum(diagonalPart(s), -1);
-    const dv = matmul(v, mul(gapInverse(w), s));
+    const dv = matmul(v, gapQuotient(w, s));
     return concat([unsqueeze(dw, -2), dv], -2);
   },
 });
