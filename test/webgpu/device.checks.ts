@@ -5,8 +5,6 @@
  * `dispose` freeing GPU memory, float64 and the kernels not on the GPU refused with `UnsupportedOp`.
  * Prints one JSON line: { adapter, checked, failures, errors }.
  */
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { AdError } from "../../src/errors.js";
 import * as linalg from "../../src/linalg/index.js";
 import * as ops from "../../src/tensor/index.js";
@@ -219,24 +217,7 @@ big.dispose();
 checked++;
 if (during - before !== 4096 || gpu.buffers.inUseBytes !== before) failures.push(`dispose: ${before} → ${during} → ${gpu.buffers.inUseBytes} bytes, want +4096 then back`);
 
-// Dropped tensors' buffers are released when collected: a training loop's bytes in use stay flat.
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-const lw = ops.randn([16, 8], { device: "webgpu", requiresGrad: true, rng: g });
-const lx = ops.randn([4, 16], { device: "webgpu", rng: g });
-const held: number[] = [];
-for (let i = 0; i < 60; i++) {
-  ops.sum(ops.relu(ops.matmul(lx, lw))).backward();
-  lw.grad = null;
-  if (i % 20 === 19) {
-    await gpu.synchronize();
-    gc();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    held.push(gpu.buffers.inUseBytes);
-  }
-}
-checked++;
-if (new Set(held).size !== 1) failures.push(`a loop's GPU bytes after collection: ${held.join(", ")}, want flat`);
+// A training loop's GPU bytes staying flat after collection is memory.checks.ts's (it tolerates a collection that runs late).
 
 await handle.device.queue.onSubmittedWorkDone();
 const { vendor, architecture, description } = handle.adapter;
