@@ -55,6 +55,17 @@ export { all, any, cummax, cummin, cumprod, logcumsumexp, nanmean, nansum, std, 
 export { isfinite, isinf, isnan, lerp, logicalAnd, logicalNot, logicalOr, logicalXor, reciprocal, square } from "./composites/elementwise.js";
 export { conv2d, type Conv2dOptions, type PairLike } from "./primitives/conv.js";
 export { avgPool2d, maxPool2d, type Pool2dOptions } from "./primitives/pool.js";
+export {
+  conv1d,
+  convTranspose1d,
+  convTranspose2d,
+  fold,
+  unfold,
+  type Conv1dOptions,
+  type ConvTranspose1dOptions,
+  type ConvTranspose2dOptions,
+  type UnfoldOptions,
+} from "./composites/convolution.js";
 export { dot, matmul, outer } from "./primitives/matmul.js";
 export { concat, pad, split, stack } from "./primitives/join.js";
 export { gather, indexSelect, oneHot, scatterAdd } from "./primitives/gather.js";

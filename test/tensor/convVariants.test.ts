@@ -1,0 +1,109 @@
+/**
+ * Issue 18's convolution variants (conv1d, groups and depthwise, convTranspose1d/2d, unfold, fold):
+ * values and gradients of sum(w · f(inputs)) against PyTorch in float64 (golden data from
+ * test/golden/layers18.py) and in float32, gradients against finite differences and JVP against VJP,
+ * second order, and the AdErrors naming the op the user called.
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { conv1d, convTranspose1d, convTranspose2d, fold, unfold } from "../../src/tensor/composites/convolution.js";
+import { conv2d } from "../../src/tensor/primitives/conv.js";
+import { cast, grad, mul, randn, rng, sum, tensor, type Tensor } from "../../src/tensor/index.js";
+import { thrown } from "../support/errorCode.js";
+import { close, expectJvpMatchesVjp, expectVjpMatches, f64, flat } from "../support/tensors.js";
+
+interface Case {
+  readonly inputs: number[][];
+  readonly shapes: number[][];
+  readonly options: Record<string, unknown>;
+  readonly value: number[];
+  readonly valueShape: number[];
+  readonly weight: number[];
+  readonly grads: number[][];
+}
+
+const golden = JSON.parse(readFileSync(new URL("../golden/layers18.json", import.meta.url), "utf8")) as { cases: Record<string, Case> };
+
+/** Each golden case's function, by the case name's first word, called as adjoint spells it. */
+const FUNCTIONS: Record<string, (o: Record<string, unknown>, ...xs: Tensor[]) => Tensor> = {
+  conv1d: (o, x, w) => conv1d(x, w, o),
+  conv2d: (o, x, w) => conv2d(x, w, o),
+  convTranspose2d: (o, x, w) => convTranspose2d(x, w, o),
+  convTranspose1d: (o, x, w) => convTranspose1d(x, w, o),
+  unfold: (o, x) => unfold(x, o as never),
+  fold: ({ outputSize, ...o }, x) => fold(x, outputSize as [number, number], o as never),
+};
+
+const fnOf = (name: string) => FUNCTIONS[name.split("_")[0]];
+
+describe("against PyTorch", () => {
+  for (const [name, c] of Object.entries(golden.cases)) {
+    it(`${name}: value and gradients in float64 (1e-10) and float32 (1e-5)`, () => {
+      const f = fnOf(name);
+      const xs = c.inputs.map((v, i) => f64(v, c.shapes[i]));
+      const w = f64(c.weight, c.valueShape);
+      const y = f(c.options, ...xs);
+      expect(y.shape).toEqual(c.valueShape);
+      close(flat(y), c.value, 1e-10);
+      const grads = grad((...as: Tensor[]) => sum(mul(w, f(c.options, ...as))), { argnums: xs.map((_, i) => i) })(...xs) as Tensor[];
+      grads.forEach((g, i) => close(flat(g), c.grads[i], 1e-10));
+      const y32 = f(c.options, ...xs.map((x) => cast(x, "float32")));
+      expect(y32.dtype).toBe("float32");
+      close(flat(y32), c.value, 1e-5);
+    });
+  }
+});
+
+describe("derivatives against finite differences (float64)", () => {
+  const g = rng(18);
+  const r = (shape: number[]) => randn(shape, { rng: g, dtype: "float64" });
+  const cases: [string, () => Tensor[], (...xs: Tensor[]) => Tensor][] = [
+    ["conv1d with groups and dilation", () => [r([2, 4, 7]), r([4, 2, 2])], (x, w) => conv1d(x, w, { groups: 2, dilation: 2, padding: 1 })],
+    ["depthwise conv2d", () => [r([1, 3, 4, 5]), r([3, 1, 2, 2])], (x, w) => conv2d(x, w, { groups: 3, stride: [1, 2] })],
+    ["convTranspose2d", () => [r([1, 2, 3, 2]), r([2, 4, 2, 2])], (x, w) => convTranspose2d(x, w, { stride: 2, outputPadding: 1, groups: 2 })],
+    ["convTranspose1d", () => [r([2, 2, 3]), r([2, 1, 3])], (x, w) => convTranspose1d(x, w, { stride: 3, padding: 1, dilation: 2 })],
+    ["unfold", () => [r([1, 2, 4, 4])], (x) => unfold(x, { kernel: 2, padding: 1, stride: [1, 2] })],
+    ["fold", () => [r([1, 8, 6])], (x) => fold(x, [3, 4], { kernel: 2 })],
+  ];
+  for (const [name, args, f] of cases) {
+    it(`${name}: VJP, JVP against VJP, second order`, () => {
+      const xs = args();
+      expectVjpMatches(f, xs, g);
+      expectJvpMatchesVjp(f, xs, g);
+      // Second order: the gradient of a gradient's norm exists and has the input's shape.
+      const h = grad((a: Tensor) => {
+        const inner = grad((b: Tensor) => sum(mul(f(b, ...xs.slice(1)), f(b, ...xs.slice(1)))))(a) as Tensor;
+        return sum(mul(inner, inner));
+      })(xs[0]) as Tensor;
+      expect(h.shape).toEqual(xs[0].shape);
+    });
+  }
+  it("fold is the adjoint of unfold: ⟨unfold(x), c⟩ = ⟨x, fold(c)⟩", () => {
+    const x = r([2, 3, 5, 4]);
+    const options = { kernel: [2, 3], stride: [2, 1], padding: 1, dilation: [2, 1] } as const;
+    const u = unfold(x, options);
+    const c = r([...u.shape]);
+    close([sum(mul(u, c)).item()], [sum(mul(x, fold(c, [5, 4], options))).item()], 1e-10);
+  });
+});
+
+describe("errors name the op the user called", () => {
+  const x = randn([1, 4, 6], { rng: rng(1), dtype: "float64" });
+  it.each([
+    ["conv1d groups not dividing", () => conv1d(x, randn([3, 2, 2], { rng: rng(2), dtype: "float64" }), { groups: 2 }), "InvalidArgument", "conv1d"],
+    ["conv1d channels", () => conv1d(x, randn([4, 3, 2], { rng: rng(2), dtype: "float64" }), { groups: 2 }), "ShapeMismatch", "conv1d"],
+    ["conv1d rank", () => conv1d(tensor([1, 2]), tensor([1])), "ShapeMismatch", "conv1d"],
+    ["conv1d unknown option", () => conv1d(x, randn([4, 4, 2], { rng: rng(2), dtype: "float64" }), { group: 2 } as never), "InvalidArgument", "conv1d"],
+    ["conv2d groups", () => conv2d(randn([1, 4, 3, 3], { dtype: "float64" }), randn([4, 3, 1, 1], { dtype: "float64" }), { groups: 2 }), "ShapeMismatch", "conv2d"],
+    ["convTranspose2d outputPadding", () => convTranspose2d(randn([1, 2, 3, 3]), randn([2, 2, 2, 2]), { outputPadding: 1 }), "InvalidArgument", "convTranspose2d"],
+    ["convTranspose2d channels", () => convTranspose2d(randn([1, 2, 3, 3]), randn([3, 2, 2, 2])), "ShapeMismatch", "convTranspose2d"],
+    ["convTranspose1d padding too large", () => convTranspose1d(randn([1, 2, 1]), randn([2, 2, 1]), { padding: 1 }), "ShapeMismatch", "convTranspose1d"],
+    ["unfold kernel missing", () => unfold(randn([1, 1, 3, 3]), {} as never), "InvalidArgument", "unfold"],
+    ["unfold kernel too large", () => unfold(randn([1, 1, 3, 3]), { kernel: 4 }), "ShapeMismatch", "unfold"],
+    ["fold size", () => fold(randn([1, 4, 5]), [3, 3], { kernel: 2 }), "ShapeMismatch", "fold"],
+  ])("%s", (_, f, code, op) => {
+    const e = thrown(f);
+    expect(e.code).toBe(code);
+    expect(e.details.op).toBe(op);
+  });
+});
