@@ -38,6 +38,25 @@ CASES = {
     "unfold": ([[2, 2, 5, 4]], {"kernel": [2, 3], "stride": [2, 1], "padding": 1, "dilation": [1, 1]}, lambda x: F.unfold(x, (2, 3), stride=(2, 1), padding=1)),
     "unfold_dilated": ([[1, 3, 6, 6]], {"kernel": 2, "dilation": 2}, lambda x: F.unfold(x, 2, dilation=2)),
     "fold": ([[2, 12, 10]], {"outputSize": [4, 5], "kernel": [2, 3], "stride": [2, 1], "padding": [0, 1]}, lambda x: F.fold(x, (4, 5), (2, 3), stride=(2, 1), padding=(0, 1))),
+    "maxPool2d_ceil": ([[2, 2, 5, 6]], {"kernel": [2, 3], "stride": 2, "padding": [1, 0], "ceilMode": True}, lambda x: F.max_pool2d(x, (2, 3), stride=2, padding=(1, 0), ceil_mode=True)),
+    "avgPool2d_ceil": ([[1, 2, 5, 7]], {"kernel": 3, "stride": 2, "padding": 1, "ceilMode": True}, lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True)),
+    "avgPool2d_exclude": ([[1, 2, 5, 6]], {"kernel": 3, "stride": 2, "padding": 1, "countIncludePad": False}, lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False)),
+    "avgPool2d_ceil_exclude": ([[2, 1, 6, 5]], {"kernel": [2, 3], "stride": [3, 2], "padding": 1, "ceilMode": True, "countIncludePad": False}, lambda x: F.avg_pool2d(x, (2, 3), stride=(3, 2), padding=1, ceil_mode=True, count_include_pad=False)),
+    "maxPool1d": ([[2, 3, 9]], {"kernel": 3, "stride": 2, "padding": 1, "ceilMode": True}, lambda x: F.max_pool1d(x, 3, stride=2, padding=1, ceil_mode=True)),
+    "avgPool1d": ([[2, 3, 8]], {"kernel": 3, "stride": 2, "padding": 1, "countIncludePad": False}, lambda x: F.avg_pool1d(x, 3, stride=2, padding=1, count_include_pad=False)),
+    "adaptiveAvgPool2d": ([[2, 2, 7, 5]], {"outputSize": [3, 2]}, lambda x: F.adaptive_avg_pool2d(x, (3, 2))),
+    "adaptiveAvgPool2d_even": ([[1, 2, 6, 4]], {"outputSize": 2}, lambda x: F.adaptive_avg_pool2d(x, 2)),
+    "adaptiveAvgPool1d": ([[2, 3, 10]], {"outputSize": 4}, lambda x: F.adaptive_avg_pool1d(x, 4)),
+    "adaptiveMaxPool2d": ([[2, 2, 7, 6]], {"outputSize": [3, 4]}, lambda x: F.adaptive_max_pool2d(x, (3, 4))),
+    "interpolate_nearest": ([[1, 2, 3, 4]], {"size": [5, 7]}, lambda x: F.interpolate(x, size=(5, 7), mode="nearest")),
+    "interpolate_nearest_scale": ([[1, 2, 3, 4]], {"scaleFactor": 2}, lambda x: F.interpolate(x, scale_factor=2, mode="nearest")),
+    "interpolate_nearest_down": ([[2, 1, 7]], {"size": 3}, lambda x: F.interpolate(x, size=3, mode="nearest")),
+    "interpolate_bilinear": ([[1, 2, 3, 4]], {"size": [5, 7], "mode": "bilinear"}, lambda x: F.interpolate(x, size=(5, 7), mode="bilinear")),
+    "interpolate_bilinear_aligned": ([[1, 2, 4, 3]], {"size": [6, 5], "mode": "bilinear", "alignCorners": True}, lambda x: F.interpolate(x, size=(6, 5), mode="bilinear", align_corners=True)),
+    "interpolate_bilinear_scale": ([[1, 1, 4, 5]], {"scaleFactor": [1.5, 0.6], "mode": "bilinear"}, lambda x: F.interpolate(x, scale_factor=(1.5, 0.6), mode="bilinear")),
+    "interpolate_linear": ([[2, 2, 5]], {"size": 8, "mode": "linear"}, lambda x: F.interpolate(x, size=8, mode="linear")),
+    "pixelShuffle": ([[2, 8, 2, 3]], {"factor": 2}, lambda x: F.pixel_shuffle(x, 2)),
+    "pixelUnshuffle": ([[2, 2, 6, 3]], {"factor": 3}, lambda x: F.pixel_unshuffle(x, 3)),
 }
 
 
@@ -57,8 +76,48 @@ def case(shapes, options, f, seed):
     }
 
 
+# Layers: name -> (input shape, the torch module). The test builds adjoint's layer of the same
+# name (its constructor arguments are in the test), loads the state dict recorded here, and checks
+# the output and the gradients of sum(w * layer(x)) in the input and every parameter.
+LAYERS = {
+    "Conv1d": ([2, 4, 9], lambda: torch.nn.Conv1d(4, 6, 3, stride=2, padding=1, groups=2)),
+    "Conv2d_depthwise": ([1, 4, 5, 5], lambda: torch.nn.Conv2d(4, 8, 3, padding=1, groups=4)),
+    "ConvTranspose2d": ([2, 4, 3, 4], lambda: torch.nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)),
+    "ConvTranspose1d": ([2, 3, 5], lambda: torch.nn.ConvTranspose1d(3, 2, 3, stride=2, bias=False)),
+    "GroupNorm": ([2, 6, 3, 2], lambda: torch.nn.GroupNorm(3, 6)),
+    "InstanceNorm2d": ([2, 3, 4, 3], lambda: torch.nn.InstanceNorm2d(3, affine=True)),
+    "InstanceNorm1d": ([2, 3, 5], lambda: torch.nn.InstanceNorm1d(3)),
+    "Upsample": ([1, 2, 3, 3], lambda: torch.nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)),
+    "AdaptiveAvgPool2d": ([2, 2, 5, 7], lambda: torch.nn.AdaptiveAvgPool2d((3, 2))),
+}
+
+
+def layer_case(shape, make, seed):
+    torch.manual_seed(seed)
+    m = make().double()
+    with torch.no_grad():
+        for p in m.parameters():
+            p.copy_(rand(list(p.shape), seed + 7))  # not the default init: a zero bias would hide a missing one
+            seed += 1
+    x = rand(shape, seed + 50).requires_grad_(True)
+    y = m(x)
+    w = rand(list(y.shape), seed + 100)
+    (w * y).sum().backward()
+    return {
+        "input": x.detach().reshape(-1).tolist(),
+        "shape": shape,
+        "state": {k: {"shape": list(v.shape), "values": v.reshape(-1).tolist()} for k, v in m.state_dict().items()},
+        "value": y.detach().reshape(-1).tolist(),
+        "valueShape": list(y.shape),
+        "weight": w.reshape(-1).tolist(),
+        "grad": x.grad.reshape(-1).tolist(),
+        "paramGrads": {k: p.grad.reshape(-1).tolist() for k, p in m.named_parameters()},
+    }
+
+
 out = {name: case(shapes, options, f, 10 * i) for i, (name, (shapes, options, f)) in enumerate(CASES.items())}
+layers = {name: layer_case(shape, make, 1000 + 10 * i) for i, (name, (shape, make)) in enumerate(LAYERS.items())}
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "layers18.json")
 with open(path, "w") as fh:
-    json.dump({"cases": out}, fh)
+    json.dump({"cases": out, "layers": layers}, fh)
     fh.write("\n")

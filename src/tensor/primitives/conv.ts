@@ -186,7 +186,11 @@ function expectRank4<T extends AbstractValue>(op: string, name: string, value: T
  * With literal shapes and options the result shape is computed by the compiler (see `Conv2d`), and
  * literal channel counts that differ are a compile error naming both shapes.
  */
-export function conv2d<X extends Shape, W extends Shape, const O extends Conv2dOptions = {}>(x: Tensor<X>, w: Tensor<W> & Conv2dCheck<X, W>, options?: O): Tensor<Conv2d<X, W, O>>;
+export function conv2d<X extends Shape, W extends Shape, const O extends Conv2dOptions = {}>(
+  x: Tensor<X>,
+  w: Tensor<W> & Conv2dCheck<X, W, O>,
+  options?: O,
+): Tensor<Conv2d<X, W, O>>;
 export function conv2d(x: Tensor, w: Tensor, options?: Conv2dOptions): Tensor {
   const op = "conv2d";
   const xt = expectNCHW(op, "x", x);
