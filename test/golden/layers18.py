@@ -115,9 +115,140 @@ def layer_case(shape, make, seed):
     }
 
 
+# Recurrent layers: name -> (input shape, the torch module, whether the initial states are given).
+# Recorded: the outputs, the final states, and the gradients of
+# sum(w * output) + sum(wh * h_n) (+ sum(wc * c_n)) in the input, the initial states and every parameter.
+RECURRENT = {
+    "RNN_tanh": ([5, 2, 3], lambda: torch.nn.RNN(3, 4), True),
+    "RNN_relu_2layers_batchFirst": ([2, 4, 3], lambda: torch.nn.RNN(3, 4, num_layers=2, nonlinearity="relu", batch_first=True), False),
+    "LSTM": ([4, 2, 3], lambda: torch.nn.LSTM(3, 5), True),
+    "LSTM_2layers_bidirectional": ([4, 3, 2], lambda: torch.nn.LSTM(2, 3, num_layers=2, bidirectional=True), True),
+    "GRU": ([5, 2, 3], lambda: torch.nn.GRU(3, 4), True),
+    "GRU_bidirectional_batchFirst_nobias": ([2, 4, 3], lambda: torch.nn.GRU(3, 2, bidirectional=True, batch_first=True, bias=False), False),
+    "LSTM_unbatched": ([4, 3], lambda: torch.nn.LSTM(3, 2), True),
+}
+
+
+def recurrent_case(shape, make, with_state, seed):
+    torch.manual_seed(seed)
+    m = make().double()
+    lstm = isinstance(m, torch.nn.LSTM)
+    x = rand(shape, seed + 50).requires_grad_(True)
+    d = 2 if m.bidirectional else 1
+    state_shape = [m.num_layers * d] + ([] if len(shape) == 2 else [shape[0] if m.batch_first else shape[1]]) + [m.hidden_size]
+    h0 = rand(state_shape, seed + 60).requires_grad_(True)
+    c0 = rand(state_shape, seed + 70).requires_grad_(True)
+    if with_state:
+        out, st = m(x, (h0, c0) if lstm else h0)
+    else:
+        out, st = m(x)
+    h, c = st if lstm else (st, None)
+    w = rand(list(out.shape), seed + 100)
+    wh = rand(list(h.shape), seed + 110)
+    loss = (w * out).sum() + (wh * h).sum()
+    wc = None
+    if lstm:
+        wc = rand(list(c.shape), seed + 120)
+        loss = loss + (wc * c).sum()
+    loss.backward()
+    result = {
+        "input": x.detach().reshape(-1).tolist(),
+        "shape": shape,
+        "state": {k: {"shape": list(v.shape), "values": v.reshape(-1).tolist()} for k, v in m.state_dict().items()},
+        "value": out.detach().reshape(-1).tolist(),
+        "valueShape": list(out.shape),
+        "h": h.detach().reshape(-1).tolist(),
+        "stateShape": list(h.shape),
+        "weight": w.reshape(-1).tolist(),
+        "weightH": wh.reshape(-1).tolist(),
+        "grad": x.grad.reshape(-1).tolist(),
+        "paramGrads": {k: p.grad.reshape(-1).tolist() for k, p in m.named_parameters()},
+    }
+    if with_state:
+        result["h0"] = h0.detach().reshape(-1).tolist()
+        result["gradH0"] = h0.grad.reshape(-1).tolist()
+    if lstm:
+        result["c"] = c.detach().reshape(-1).tolist()
+        result["weightC"] = wc.reshape(-1).tolist()
+        if with_state:
+            result["c0"] = c0.detach().reshape(-1).tolist()
+            result["gradC0"] = c0.grad.reshape(-1).tolist()
+    return result
+
+
+recurrent = {name: recurrent_case(shape, make, given, 2000 + 10 * i) for i, (name, (shape, make, given)) in enumerate(RECURRENT.items())}
+# Attention and transformer layers (eval mode: dropout off): name -> (the torch module, its inputs' shapes,
+# keyword arguments of the call, adjoint's options for it). Masks are fixed data, recorded as given.
+def causal(n):
+    return torch.triu(torch.ones(n, n, dtype=torch.bool), 1)
+
+
+PAD = torch.tensor([[False, False, False, True], [False, True, False, False]])
+FLOAT_MASK = rand([3, 4], 9)
+
+ATTENTION = {
+    "mha": (lambda: torch.nn.MultiheadAttention(6, 2), [[3, 2, 6], [4, 2, 6], [4, 2, 6]], {}, {}),
+    "mha_masks_batchFirst": (
+        lambda: torch.nn.MultiheadAttention(6, 3, batch_first=True),
+        [[2, 3, 6], [2, 4, 6], [2, 4, 6]],
+        {"key_padding_mask": PAD, "attn_mask": FLOAT_MASK},
+        {"keyPaddingMask": PAD, "attnMask": FLOAT_MASK},
+    ),
+    "mha_causal": (lambda: torch.nn.MultiheadAttention(4, 2, bias=False), [[4, 2, 4], [4, 2, 4], [4, 2, 4]], {"attn_mask": causal(4)}, {"isCausal": True}),
+    "encoder": (lambda: torch.nn.TransformerEncoderLayer(6, 2, dim_feedforward=8), [[3, 2, 6]], {}, {}),
+    "encoder_normFirst_gelu": (
+        lambda: torch.nn.TransformerEncoderLayer(6, 3, dim_feedforward=5, activation="gelu", norm_first=True, batch_first=True),
+        [[2, 4, 6]],
+        {"src_key_padding_mask": PAD, "src_mask": causal(4)},
+        {"srcKeyPaddingMask": PAD, "isCausal": True},
+    ),
+    "decoder": (lambda: torch.nn.TransformerDecoderLayer(4, 2, dim_feedforward=6), [[3, 2, 4], [4, 2, 4]], {"tgt_mask": causal(3)}, {"tgtIsCausal": True}),
+    "decoder_normFirst": (
+        lambda: torch.nn.TransformerDecoderLayer(4, 2, dim_feedforward=6, norm_first=True, batch_first=True),
+        [[2, 3, 4], [2, 4, 4]],
+        {"memory_key_padding_mask": PAD},
+        {"memoryKeyPaddingMask": PAD},
+    ),
+}
+
+
+def encode_option(v):
+    if isinstance(v, torch.Tensor):
+        return {"dtype": "bool" if v.dtype == torch.bool else "float64", "shape": list(v.shape), "values": [float(e) for e in v.reshape(-1).tolist()]}
+    return v
+
+
+def attention_case(make, shapes, kwargs, options, seed):
+    torch.manual_seed(seed)
+    m = make().double().eval()
+    with torch.no_grad():
+        for p in m.parameters():
+            p.copy_(rand(list(p.shape), seed + 7) * 0.5)
+            seed += 1
+    xs = [rand(s, seed + 50 + i).requires_grad_(True) for i, s in enumerate(shapes)]
+    if isinstance(m, torch.nn.MultiheadAttention):
+        y = m(*xs, need_weights=False, **kwargs)[0]
+    else:
+        y = m(*xs, **kwargs)
+    w = rand(list(y.shape), seed + 100)
+    (w * y).sum().backward()
+    return {
+        "inputs": [x.detach().reshape(-1).tolist() for x in xs],
+        "shapes": shapes,
+        "options": {k: encode_option(v) for k, v in options.items()},
+        "state": {k: {"shape": list(v.shape), "values": v.reshape(-1).tolist()} for k, v in m.state_dict().items()},
+        "value": y.detach().reshape(-1).tolist(),
+        "valueShape": list(y.shape),
+        "weight": w.reshape(-1).tolist(),
+        "grads": [x.grad.reshape(-1).tolist() for x in xs],
+        "paramGrads": {k: p.grad.reshape(-1).tolist() for k, p in m.named_parameters()},
+    }
+
+
+attention = {name: attention_case(make, shapes, kwargs, options, 3000 + 10 * i) for i, (name, (make, shapes, kwargs, options)) in enumerate(ATTENTION.items())}
 out = {name: case(shapes, options, f, 10 * i) for i, (name, (shapes, options, f)) in enumerate(CASES.items())}
 layers = {name: layer_case(shape, make, 1000 + 10 * i) for i, (name, (shape, make)) in enumerate(LAYERS.items())}
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "layers18.json")
 with open(path, "w") as fh:
-    json.dump({"cases": out, "layers": layers}, fh)
+    json.dump({"cases": out, "layers": layers, "recurrent": recurrent, "attention": attention}, fh)
     fh.write("\n")

@@ -80,13 +80,16 @@ export function avgPool1d(x: Tensor, options: Pool1dOptions): Tensor {
   );
 }
 
-/** An output size (a number, or one per spatial axis), each ≥ 1. */
+/** The most bins per axis: each bin is one reduction op, so a size past this is refused rather than run for minutes. */
+const MAX_BINS = 4096;
+
+/** An output size (a number, or one per spatial axis), each in [1, MAX_BINS]. */
 function expectSizes(op: string, value: unknown, count: number): number[] {
-  if (typeof value === "number") return new Array<number>(count).fill(expectInteger(op, "outputSize", value, 1));
+  if (typeof value === "number") return new Array<number>(count).fill(expectInteger(op, "outputSize", value, 1, MAX_BINS));
   if (!Array.isArray(value) || value.length !== count) {
     throw invalidArgument(op, `outputSize must be an integer or ${count} integers ≥ 1, got ${describe(value)}`, { argument: "outputSize", got: describe(value) });
   }
-  return value.map((v, i) => expectInteger(op, `outputSize[${i}]`, v, 1));
+  return value.map((v, i) => expectInteger(op, `outputSize[${i}]`, v, 1, MAX_BINS));
 }
 
 type Reduce = (x: Tensor, axis: number) => Tensor;

@@ -26,6 +26,9 @@ export interface InterpolateOptions {
   readonly alignCorners?: boolean;
 }
 
+/** The largest output axis: the source positions are computed on the host, one per output row. */
+const MAX_SIZE = 2 ** 24;
+
 const RANK: Record<InterpolateMode, readonly number[]> = { nearest: [3, 4], linear: [3], bilinear: [4] };
 
 /** A number for each of `count` axes, or one per axis (`check` validates each). */
@@ -66,7 +69,7 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   let outSizes: number[];
   let scales: (number | undefined)[];
   if (o.size !== undefined) {
-    outSizes = perAxis(op, "size", o.size, spatial, (v, name) => expectInteger(op, name, v, 1));
+    outSizes = perAxis(op, "size", o.size, spatial, (v, name) => expectInteger(op, name, v, 1, MAX_SIZE));
     scales = outSizes.map(() => undefined);
   } else {
     scales = perAxis(op, "scaleFactor", o.scaleFactor, spatial, (v, name) => {
@@ -75,8 +78,8 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
       return s;
     });
     outSizes = inSizes.map((n, i) => Math.floor(n * (scales[i] as number)));
-    if (outSizes.some((n) => n < 1))
-      throw new AdError("ShapeMismatch", `scaleFactor gives an empty output [${outSizes.join(", ")}] for x ${formatShape(x.shape)}`, { op, shape: [...x.shape] });
+    if (outSizes.some((n) => n < 1 || n > MAX_SIZE))
+      throw new AdError("ShapeMismatch", `scaleFactor gives an empty or too large output [${outSizes.join(", ")}] for x ${formatShape(x.shape)}`, { op, shape: [...x.shape] });
   }
   return outSizes.reduce((y, out, i) => {
     const axis = 2 + i;
