@@ -47,6 +47,8 @@ function perAxis(op: string, name: string, value: unknown, count: number, check:
 export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   const op = "interpolate";
   if (!(x instanceof Tensor)) throw invalidArgument(op, `x must be a Tensor, got ${describe(x)}`, { argument: "x", got: describe(x) });
+  // A tensor is not options, and reading `size` from a forged one would run Tensor's getter.
+  if (Object.prototype.isPrototypeOf.call(Tensor.prototype, options)) throw invalidArgument(op, "options must be an object, got a Tensor", { argument: "options" });
   const o = expectOptions<Record<keyof InterpolateOptions, unknown>>(op, options, ["size", "scaleFactor", "mode", "alignCorners"], true);
   const mode = o.mode ?? "nearest";
   if (mode !== "nearest" && mode !== "linear" && mode !== "bilinear") {
