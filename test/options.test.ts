@@ -79,6 +79,12 @@ const ROWS: Row[] = [
     keys: { stride: 2, padding: 1, dilation: 2, groups: 1 },
   },
   {
+    fn: adjoint.conv3d,
+    op: "conv3d",
+    call: (o) => adjoint.conv3d(adjoint.ones([1, 2, 4, 4, 4]), adjoint.ones([2, 2, 2, 2, 2]), o as never),
+    keys: { stride: 2, padding: 1, dilation: 2, groups: 1 },
+  },
+  {
     fn: adjoint.convTranspose2d,
     op: "convTranspose2d",
     call: (o) => adjoint.convTranspose2d(image(), adjoint.ones([1, 1, 2, 2]), o as never),

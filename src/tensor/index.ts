@@ -57,11 +57,14 @@ export { conv2d, type Conv2dOptions, type PairLike } from "./primitives/conv.js"
 export { avgPool2d, maxPool2d, type Pool2dOptions } from "./primitives/pool.js";
 export {
   conv1d,
+  conv3d,
   convTranspose1d,
   convTranspose2d,
   fold,
   unfold,
   type Conv1dOptions,
+  type Conv3dOptions,
+  type TripleLike,
   type ConvTranspose1dOptions,
   type ConvTranspose2dOptions,
   type UnfoldOptions,

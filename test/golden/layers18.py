@@ -38,6 +38,12 @@ CASES = {
     "unfold": ([[2, 2, 5, 4]], {"kernel": [2, 3], "stride": [2, 1], "padding": 1, "dilation": [1, 1]}, lambda x: F.unfold(x, (2, 3), stride=(2, 1), padding=1)),
     "unfold_dilated": ([[1, 3, 6, 6]], {"kernel": 2, "dilation": 2}, lambda x: F.unfold(x, 2, dilation=2)),
     "fold": ([[2, 12, 10]], {"outputSize": [4, 5], "kernel": [2, 3], "stride": [2, 1], "padding": [0, 1]}, lambda x: F.fold(x, (4, 5), (2, 3), stride=(2, 1), padding=(0, 1))),
+    "conv3d": ([[2, 2, 4, 5, 4], [3, 2, 2, 3, 2]], {}, lambda x, w: F.conv3d(x, w)),
+    "conv3d_strided": (
+        [[1, 4, 5, 4, 6], [4, 2, 3, 2, 3]],
+        {"stride": [2, 1, 2], "padding": [1, 0, 1], "dilation": [1, 2, 1], "groups": 2},
+        lambda x, w: F.conv3d(x, w, stride=(2, 1, 2), padding=(1, 0, 1), dilation=(1, 2, 1), groups=2),
+    ),
     "maxPool2d_ceil": ([[2, 2, 5, 6]], {"kernel": [2, 3], "stride": 2, "padding": [1, 0], "ceilMode": True}, lambda x: F.max_pool2d(x, (2, 3), stride=2, padding=(1, 0), ceil_mode=True)),
     "avgPool2d_ceil": ([[1, 2, 5, 7]], {"kernel": 3, "stride": 2, "padding": 1, "ceilMode": True}, lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True)),
     "avgPool2d_exclude": ([[1, 2, 5, 6]], {"kernel": 3, "stride": 2, "padding": 1, "countIncludePad": False}, lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False)),

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { conv1d, convTranspose1d, convTranspose2d, fold, unfold } from "../../src/tensor/composites/convolution.js";
+import { conv1d, conv3d, convTranspose1d, convTranspose2d, fold, unfold } from "../../src/tensor/composites/convolution.js";
 import { adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, maxPool1d } from "../../src/tensor/composites/pooling.js";
 import { interpolate, pixelShuffle, pixelUnshuffle } from "../../src/tensor/composites/resample.js";
 import { conv2d } from "../../src/tensor/primitives/conv.js";
@@ -31,6 +31,7 @@ const golden = JSON.parse(readFileSync(new URL("../golden/layers18.json", import
 /** Each golden case's function, by the case name's first word, called as adjoint spells it. */
 const FUNCTIONS: Record<string, (o: Record<string, unknown>, ...xs: Tensor[]) => Tensor> = {
   conv1d: (o, x, w) => conv1d(x, w, o),
+  conv3d: (o, x, w) => conv3d(x, w, o),
   conv2d: (o, x, w) => conv2d(x, w, o),
   convTranspose2d: (o, x, w) => convTranspose2d(x, w, o),
   convTranspose1d: (o, x, w) => convTranspose1d(x, w, o),
@@ -73,6 +74,11 @@ describe("derivatives against finite differences (float64)", () => {
   const r = (shape: number[]) => randn(shape, { rng: g, dtype: "float64" });
   const cases: [string, () => Tensor[], (...xs: Tensor[]) => Tensor][] = [
     ["conv1d with groups and dilation", () => [r([2, 4, 7]), r([4, 2, 2])], (x, w) => conv1d(x, w, { groups: 2, dilation: 2, padding: 1 })],
+    [
+      "conv3d with stride, padding and dilation",
+      () => [r([1, 2, 4, 3, 3]), r([2, 1, 2, 2, 2])],
+      (x, w) => conv3d(x, w, { stride: [2, 1, 1], padding: [1, 0, 1], dilation: [1, 1, 2], groups: 2 }),
+    ],
     ["depthwise conv2d", () => [r([1, 3, 4, 5]), r([3, 1, 2, 2])], (x, w) => conv2d(x, w, { groups: 3, stride: [1, 2] })],
     ["convTranspose2d", () => [r([1, 2, 3, 2]), r([2, 4, 2, 2])], (x, w) => convTranspose2d(x, w, { stride: 2, outputPadding: 1, groups: 2 })],
     ["convTranspose1d", () => [r([2, 2, 3]), r([2, 1, 3])], (x, w) => convTranspose1d(x, w, { stride: 3, padding: 1, dilation: 2 })],
@@ -114,6 +120,10 @@ describe("errors name the op the user called", () => {
   it.each([
     ["conv1d groups not dividing", () => conv1d(x, randn([3, 2, 2], { rng: rng(2), dtype: "float64" }), { groups: 2 }), "InvalidArgument", "conv1d"],
     ["conv1d channels", () => conv1d(x, randn([4, 3, 2], { rng: rng(2), dtype: "float64" }), { groups: 2 }), "ShapeMismatch", "conv1d"],
+    ["conv3d rank", () => conv3d(randn([1, 2, 3, 3]), randn([1, 2, 1, 1])), "ShapeMismatch", "conv3d"],
+    ["conv3d too deep", () => conv3d(randn([1, 1, 2, 3, 3]), randn([1, 1, 3, 1, 1])), "ShapeMismatch", "conv3d"],
+    ["conv3d too wide", () => conv3d(randn([1, 1, 3, 3, 3]), randn([1, 1, 1, 4, 1])), "ShapeMismatch", "conv3d"],
+    ["conv3d stride", () => conv3d(randn([1, 1, 3, 3, 3]), randn([1, 1, 1, 1, 1]), { stride: [1, 1] as never }), "InvalidArgument", "conv3d"],
     ["conv1d rank", () => conv1d(tensor([1, 2]), tensor([1])), "ShapeMismatch", "conv1d"],
     ["conv1d unknown option", () => conv1d(x, randn([4, 4, 2], { rng: rng(2), dtype: "float64" }), { group: 2 } as never), "InvalidArgument", "conv1d"],
     ["conv2d groups", () => conv2d(randn([1, 4, 3, 3] as number[], { dtype: "float64" }), randn([4, 3, 1, 1], { dtype: "float64" }), { groups: 2 }), "ShapeMismatch", "conv2d"],

@@ -3,6 +3,7 @@
  * order through their rules:
  *
  * - conv1d is conv2d over a unit height: the same kernel loops, no copy (a reshape of x and w).
+ * - conv3d is KD conv2d calls, one per depth tap, the output depths folded into the batch.
  * - convTranspose2d is conv2d's input gradient, `conv2dInputGrad`, which is a primitive already;
  *   convTranspose1d is it over a unit height.
  * - unfold (im2col) is a convolution with one-hot kernels, one per tap, on each channel alone; fold
@@ -14,7 +15,9 @@ import { isFloat } from "../dtype.js";
 import { eye } from "../creation.js";
 import { bind } from "../primitive.js";
 import { conv2d, conv2dInputGradP, expectGroups, expectNCHW, expectPair, perGroup, type PairLike } from "../primitives/conv.js";
-import { reshape, squeeze, unsqueeze } from "../primitives/shape.js";
+import { add } from "../primitives/arithmetic.js";
+import { pad } from "../primitives/join.js";
+import { reshape, slice, squeeze, transpose, unsqueeze } from "../primitives/shape.js";
 import { formatShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { windowCount } from "../../backends/geometry.js";
@@ -79,6 +82,95 @@ function expectGroupedChannels(op: string, x: Tensor, w: Tensor, axis: number, g
       },
     );
   }
+}
+
+/** A per-axis integer argument for 3-D: a number for all three axes, or [D, H, W]. */
+export type TripleLike = number | readonly [number, number, number];
+
+export interface Conv3dOptions {
+  readonly stride?: TripleLike;
+  readonly padding?: TripleLike;
+  readonly dilation?: TripleLike;
+  /** Channel groups (≥ 1, dividing C and F). Default 1. */
+  readonly groups?: number;
+}
+
+/** A `TripleLike` option as [d, h, w] integers ≥ min. */
+function expectTriple(op: string, name: string, value: unknown, fallback: number, min: number): [number, number, number] {
+  if (value === undefined) return [fallback, fallback, fallback];
+  if (typeof value === "number") {
+    const n = expectInteger(op, name, value, min);
+    return [n, n, n];
+  }
+  if (!Array.isArray(value) || value.length !== 3) {
+    throw invalidArgument(op, `${name} must be an integer or [d, h, w] integers ≥ ${min}, got ${describe(value)}`, { argument: name, got: describe(value) });
+  }
+  return [expectInteger(op, `${name}[0]`, value[0], min), expectInteger(op, `${name}[1]`, value[1], min), expectInteger(op, `${name}[2]`, value[2], min)];
+}
+
+/** A float tensor of rank 5 (`what` names its layout), else AdError. */
+function expectNCDHW(op: string, name: string, value: unknown, what: string): Tensor {
+  if (!(value instanceof Tensor)) throw invalidArgument(op, `${name} must be a Tensor, got ${describe(value)}`, { argument: name, got: describe(value) });
+  if (value.rank !== 5)
+    throw new AdError("ShapeMismatch", `${name} must have rank 5 ${what}, got shape ${formatShape(value.shape)}`, { op, argument: name, shape: [...value.shape] });
+  if (!isFloat(value.dtype)) throw new AdError("DTypeMismatch", `${op} needs float tensors, ${name} is ${value.dtype}`, { op, argument: name, dtype: value.dtype });
+  return value;
+}
+
+/**
+ * 3-D convolution of x: [N, C, D, H, W] with w: [F, C / groups, KD, KH, KW] → [N, F, OD, OH, OW]
+ * (sizes as in conv2d, per axis). Composed as KD 2-D convolutions: for each depth tap kd, the input
+ * planes it reads at every output depth (a strided slice along D) are folded into the batch and
+ * convolved with w[:, :, kd]; the KD results are summed. So it costs what the 3-D loops would, in
+ * KD calls, and differentiates through conv2d's rules.
+ */
+export function conv3d(x: Tensor, w: Tensor, options: Conv3dOptions = {}): Tensor {
+  const op = "conv3d";
+  const xt = expectNCDHW(op, "x", x, "[N, C, D, H, W]");
+  const wt = expectNCDHW(op, "w", w, "[F, C / groups, KD, KH, KW]");
+  const o = expectOptions<Record<keyof Conv3dOptions, unknown>>(op, options, ["stride", "padding", "dilation", "groups"]);
+  const stride = expectTriple(op, "stride", o.stride, 1, 1);
+  const padding = expectTriple(op, "padding", o.padding, 0, 0);
+  const dilation = expectTriple(op, "dilation", o.dilation, 1, 1);
+  const groups = expectGroups(op, o.groups, xt.shape[1], wt.shape[0]);
+  expectGroupedChannels(op, xt, wt, 1, groups);
+  const [N, C, D, H, W] = xt.shape;
+  const [F, , KD] = wt.shape;
+  const OD = windowCount(D, KD, stride[0], padding[0], dilation[0]);
+  if (!(OD >= 1)) {
+    throw new AdError(
+      "ShapeMismatch",
+      `the output would be empty (depth ${OD}): the dilated kernel is deeper than the padded input (x ${formatShape(xt.shape)}, w ${formatShape(wt.shape)})`,
+      {
+        op,
+        x: [...xt.shape],
+        w: [...wt.shape],
+      },
+    );
+  }
+  const padded =
+    padding[0] === 0
+      ? xt
+      : pad(xt, [
+          [0, 0],
+          [0, 0],
+          [padding[0], padding[0]],
+          [0, 0],
+          [0, 0],
+        ]);
+  const geo = { stride: [stride[1], stride[2]] as const, padding: [padding[1], padding[2]] as const, dilation: [dilation[1], dilation[2]] as const, groups };
+  let sum: Tensor | null = null;
+  for (let kd = 0; kd < KD; kd++) {
+    const start = kd * dilation[0];
+    // The planes tap kd reads, one per output depth: [N, C, OD, H, W] → [N·OD, C, H, W].
+    const planes = slice(padded, [null, null, [start, start + (OD - 1) * stride[0] + 1, stride[0]]]);
+    const batch = reshape(transpose(planes, 1, 2), [N * OD, C, H, W]);
+    const tap = reshape(slice(wt, [null, null, [kd, kd + 1]]), [F, wt.shape[1], wt.shape[3], wt.shape[4]]);
+    const y = bindChecked(op, () => conv2d(batch, tap, geo));
+    sum = sum === null ? y : add(sum, y);
+  }
+  const out = sum as Tensor;
+  return transpose(reshape(out, [N, OD, F, out.shape[2], out.shape[3]]), 1, 2);
 }
 
 export interface ConvTranspose2dOptions {
