@@ -24,6 +24,12 @@ export { AvgPool2d, Flatten, MaxPool2d } from "./layers/shape.js";
 export { Dropout, dropout, type DropoutOptions } from "./layers/dropout.js";
 export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions, type NormOptions } from "./layers/norm.js";
 export { Embedding } from "./layers/embedding.js";
+export { Conv1d, ConvTranspose1d, ConvTranspose2d, type Conv1dInit, type ConvTranspose1dInit, type ConvTranspose2dInit } from "./layers/convolution.js";
+export { GroupNorm, InstanceNorm1d, InstanceNorm2d } from "./layers/groupNorm.js";
+export { MultiheadAttention, type AttendOptions, type AttentionResult, type MultiheadAttentionOptions } from "./layers/attention.js";
+export { TransformerDecoderLayer, TransformerEncoderLayer, type DecodeOptions, type EncodeOptions, type TransformerLayerOptions } from "./layers/transformer.js";
+export { GRU, LSTM, RNN, type RecurrentOptions, type RecurrentResult, type RNNOptions } from "./layers/recurrent.js";
+export { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, Identity, MaxPool1d, PixelShuffle, PixelUnshuffle, Upsample } from "./layers/resample.js";
 export {
   CELU,
   ELU,

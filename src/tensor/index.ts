@@ -85,6 +85,22 @@ export { argwhere, maskedSelect, nonzero, unique, type NonzeroOptions, type Uniq
 export { isfinite, isinf, isnan, lerp, logicalAnd, logicalNot, logicalOr, logicalXor, reciprocal, square } from "./composites/elementwise.js";
 export { conv2d, type Conv2dOptions, type PairLike } from "./primitives/conv.js";
 export { avgPool2d, maxPool2d, type Pool2dOptions } from "./primitives/pool.js";
+export {
+  conv1d,
+  conv3d,
+  convTranspose1d,
+  convTranspose2d,
+  fold,
+  unfold,
+  type Conv1dOptions,
+  type Conv3dOptions,
+  type TripleLike,
+  type ConvTranspose1dOptions,
+  type ConvTranspose2dOptions,
+  type UnfoldOptions,
+} from "./composites/convolution.js";
+export { adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, maxPool1d, type Pool1dOptions } from "./composites/pooling.js";
+export { interpolate, pixelShuffle, pixelUnshuffle, type InterpolateMode, type InterpolateOptions } from "./composites/resample.js";
 export { dot, matmul, outer } from "./primitives/matmul.js";
 export { concat, pad, split, stack } from "./primitives/join.js";
 export { gather, indexSelect, oneHot, scatterAdd } from "./primitives/gather.js";

@@ -496,15 +496,20 @@ type ConvAxis<X extends Shape, W extends Shape, O, I extends 0 | 1> = WindowCoun
  */
 export type Conv2d<X extends Shape, W extends Shape, O> = IsTuple<X> extends false ? Shape : readonly [Dim4<X, 0>, Dim4<W, 0>, ConvAxis<X, W, O, 0>, ConvAxis<X, W, O, 1>];
 
-/** `unknown`, or an error type naming both shapes when x's channels (dim 1) and w's are literal and differ. */
-export type Conv2dCheck<X extends Shape, W extends Shape> =
-  IsLiteral<Dim4<X, 1>> extends true
-    ? IsLiteral<Dim4<W, 1>> extends true
-      ? Dim4<X, 1> extends Dim4<W, 1>
-        ? unknown
-        : { readonly "x and w have different channel counts": readonly [X, W] }
-      : unknown
-    : unknown;
+/** Whether options O set key K to something other than `Default` (tested apart from O so O is not narrowed). */
+type HasKey<O, K extends string, Default = undefined> = [O] extends [Readonly<Record<K, infer V>>] ? ([V] extends [Default] ? false : true) : false;
+
+/** `unknown`, or an error type naming both shapes when x's channels (dim 1) and w's are literal and differ (with `groups`, checked at run time). */
+export type Conv2dCheck<X extends Shape, W extends Shape, O = {}> =
+  HasKey<O, "groups"> extends true
+    ? unknown
+    : IsLiteral<Dim4<X, 1>> extends true
+      ? IsLiteral<Dim4<W, 1>> extends true
+        ? Dim4<X, 1> extends Dim4<W, 1>
+          ? unknown
+          : { readonly "x and w have different channel counts": readonly [X, W] }
+        : unknown
+      : unknown;
 
 type PoolAxis<X extends Shape, O, I extends 0 | 1> = WindowCount<
   Dim4<X, [2, 3][I]>,
@@ -514,8 +519,13 @@ type PoolAxis<X extends Shape, O, I extends 0 | 1> = WindowCount<
   1
 >;
 
-/** maxPool2d's / avgPool2d's result [N, C, OH, OW] for x: [N, C, H, W]; the stride defaults to the kernel. */
-export type Pool2d<X extends Shape, O> = IsTuple<X> extends false ? Shape : readonly [Dim4<X, 0>, Dim4<X, 1>, PoolAxis<X, O, 0>, PoolAxis<X, O, 1>];
+/** maxPool2d's / avgPool2d's result [N, C, OH, OW] for x: [N, C, H, W]; the stride defaults to the kernel. ceilMode's sizes are left to run time. */
+export type Pool2d<X extends Shape, O> =
+  IsTuple<X> extends false
+    ? Shape
+    : HasKey<O, "ceilMode", false | undefined> extends false
+      ? readonly [Dim4<X, 0>, Dim4<X, 1>, PoolAxis<X, O, 0>, PoolAxis<X, O, 1>]
+      : readonly [Dim4<X, 0>, Dim4<X, 1>, number, number];
 
 /** Values with the int32 indices they came from along an axis (sort, topk, median, cummax …), as PyTorch's named tuples. */
 export interface ValuesIndices<S extends Shape = Shape> {

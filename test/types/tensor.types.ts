@@ -266,6 +266,14 @@ export function convolutionsAndPools(): void {
   assertType<Equals<typeof q, Tensor<readonly [8, 3, 32, 31]>>>();
   // @ts-expect-error the pooled shape is [8, 3, 16, 16], and it does not broadcast with [8, 3, 32, 32]
   add(maxPool2d(x, { kernel: 2 }), x);
+  // With groups, w has C / groups channels: checked at run time, not refused here.
+  const depthwise = conv2d(x, randn([3, 1, 3, 3]), { groups: 3, padding: 1 });
+  assertType<Equals<typeof depthwise, Tensor<readonly [8, 3, 32, 32]>>>();
+  // ceilMode's sizes are left to run time.
+  const ceiled = maxPool2d(x, { kernel: 3, stride: 2, ceilMode: true });
+  assertType<Equals<typeof ceiled, Tensor<readonly [8, 3, number, number]>>>();
+  const floored = avgPool2d(x, { kernel: 3, stride: 2, ceilMode: false, countIncludePad: false });
+  assertType<Equals<typeof floored, Tensor<readonly [8, 3, 15, 15]>>>();
 }
 
 // Explicit resource management: a tensor is Disposable, so `using` frees it at the end of the block.

@@ -6,7 +6,7 @@
  */
 import { AdError, expectBooleanOption, expectInteger, expectOptions } from "../../errors.js";
 import { add } from "../../tensor/primitives/arithmetic.js";
-import { conv2d, expectPair, type PairLike } from "../../tensor/primitives/conv.js";
+import { conv2d, expectGroups, expectPair, type PairLike } from "../../tensor/primitives/conv.js";
 import { matmul } from "../../tensor/primitives/matmul.js";
 import { reshape, transpose } from "../../tensor/primitives/shape.js";
 import type { FloatDType } from "../../tensor/dtype.js";
@@ -27,7 +27,7 @@ export interface LayerInit {
 }
 
 /** The init options, checked under the layer's name (rng and dtype would otherwise fail in the init function). */
-function initOptions<T extends LayerInit>(op: string, options: unknown, more: readonly (keyof T & string)[] = []): T {
+export function initOptions<T extends LayerInit>(op: string, options: unknown, more: readonly (keyof T & string)[] = []): T {
   const o = expectOptions<T>(op, options, ["rng", "dtype", "bias", ...more], true);
   expectBooleanOption(op, "bias", o.bias, true);
   expectRng(op, o.rng);
@@ -35,11 +35,11 @@ function initOptions<T extends LayerInit>(op: string, options: unknown, more: re
   return o;
 }
 
-function defaultWeight(shape: number[], o: LayerInit): Tensor {
+export function defaultWeight(shape: number[], o: LayerInit): Tensor {
   return kaimingUniform(shape, { rng: o.rng, dtype: o.dtype, a: Math.sqrt(5) });
 }
 
-function defaultBias(op: string, weightShape: number[], n: number, o: LayerInit): Tensor {
+export function defaultBias(op: string, weightShape: number[], n: number, o: LayerInit): Tensor {
   const bound = 1 / Math.sqrt(Math.max(1, fansOf(op, weightShape)[0]));
   return uniform([n], -bound, bound, { rng: o.rng, dtype: o.dtype });
 }
@@ -85,13 +85,15 @@ export interface Conv2dInit extends LayerInit {
   readonly stride?: PairLike;
   readonly padding?: PairLike;
   readonly dilation?: PairLike;
+  /** Channel groups (dividing inChannels and outChannels); the weight is [out, in / groups, kh, kw]. Default 1. */
+  readonly groups?: number;
 }
 
 /** 2-D convolution over NCHW inputs with a [out, in, kh, kw] weight and an optional [out] bias. */
 export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null = null;
-  readonly #geometry: { stride: PairLike; padding: PairLike; dilation: PairLike };
+  readonly #geometry: { stride: PairLike; padding: PairLike; dilation: PairLike; groups: number };
 
   constructor(
     readonly inChannels: number,
@@ -103,17 +105,18 @@ export class Conv2d extends Module {
     const op = "Conv2d";
     expectInteger(op, "inChannels", inChannels, 1, 2 ** 20);
     expectInteger(op, "outChannels", outChannels, 1, 2 ** 20);
-    options = initOptions<Conv2dInit>(op, options, ["stride", "padding", "dilation"]);
+    options = initOptions<Conv2dInit>(op, options, ["stride", "padding", "dilation", "groups"]);
     // Checked here, not first at forward: a bad stride is the constructor's argument.
     this.#geometry = {
       stride: expectPair(op, "stride", options.stride, [1, 1], 1),
       padding: expectPair(op, "padding", options.padding, [0, 0], 0),
       dilation: expectPair(op, "dilation", options.dilation, [1, 1], 1),
+      groups: expectGroups(op, options.groups, inChannels, outChannels),
     };
     const [kh, kw] = typeof kernelSize === "number" ? [kernelSize, kernelSize] : Array.isArray(kernelSize) ? kernelSize : [NaN, NaN];
     expectInteger(op, "kernelSize", kh, 1, 2 ** 16);
     expectInteger(op, "kernelSize", kw, 1, 2 ** 16);
-    const shape = [outChannels, inChannels, kh, kw];
+    const shape = [outChannels, inChannels / this.#geometry.groups, kh, kw];
     this.weight = this.parameter("weight", defaultWeight(shape, options));
     if (options.bias !== false) this.bias = this.parameter("bias", defaultBias(op, shape, outChannels, options));
   }

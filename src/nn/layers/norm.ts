@@ -33,7 +33,7 @@ export interface NormOptions {
 const NORM_KEYS = ["eps", "affine", "dtype"] as const;
 
 /** (x − mean) / √(var + eps) over `axes`, var the biased one; returns it with the mean and variance. */
-function normalize(x: Tensor, axes: number[], eps: number): { y: Tensor; mu: Tensor; variance: Tensor } {
+export function normalize(x: Tensor, axes: number[], eps: number): { y: Tensor; mu: Tensor; variance: Tensor } {
   const mu = mean(x, axes, true);
   const centred = sub(x, mu);
   const variance = mean(mul(centred, centred), axes, true);

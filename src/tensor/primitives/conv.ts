@@ -18,6 +18,7 @@ import { formatShape, type Shape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
 import type { Conv2d, Conv2dCheck } from "../types.js";
 import { addTangents } from "./arithmetic.js";
+import { concat, split } from "./join.js";
 import { expectFloat } from "./lift.js";
 
 export interface InputGradParams extends WindowGeometry {
@@ -121,6 +122,30 @@ export interface Conv2dOptions {
   readonly padding?: PairLike;
   /** Spacing between kernel taps (≥ 1). Default 1. */
   readonly dilation?: PairLike;
+  /** Channel groups (≥ 1, dividing C and F): w is [F, C / groups, KH, KW]; groups = C is depthwise. Default 1. */
+  readonly groups?: number;
+}
+
+/** The `groups` option checked against C input channels and F filters (`op` names the caller). */
+export function expectGroups(op: string, value: unknown, channels: number, filters: number): number {
+  const groups = value === undefined ? 1 : expectInteger(op, "groups", value, 1);
+  if (channels % groups !== 0 || filters % groups !== 0) {
+    throw invalidArgument(op, `groups ${groups} must divide the input channels (${channels}) and the filters (${filters})`, { argument: "groups", groups, channels, filters });
+  }
+  return groups;
+}
+
+/**
+ * `prim` run once per channel group, the groups' outputs joined along channels: each of the G
+ * groups of a's channels meets its own block of b along `bAxis`.
+ */
+export function perGroup<P>(prim: Primitive<P>, a: Tensor, b: Tensor, params: P, groups: number, bAxis: number): Tensor {
+  if (groups === 1) return bind(prim, [a, b], params);
+  const bs = split(b, groups, bAxis);
+  return concat(
+    split(a, groups, 1).map((ai, i) => bind(prim, [ai, bs[i]], params)),
+    1,
+  );
 }
 
 /** A `PairLike` option as [h, w] integers ≥ min (`fallback` when undefined). */
@@ -155,21 +180,40 @@ function expectRank4<T extends AbstractValue>(op: string, name: string, value: T
 /**
  * 2-D convolution (cross-correlation, no kernel flip) of x: [N, C, H, W] with w: [F, C, KH, KW],
  * giving [N, F, OH, OW] with OH = ⌊(H + 2·padH − dilationH·(KH − 1) − 1) / strideH⌋ + 1 (OW alike).
- * Padding is zeros. x and w must share a float dtype and C; an empty spatial output (OH or OW < 1) or
+ * Padding is zeros. With `groups` G, w is [F, C / G, KH, KW] and each group of C / G channels is
+ * convolved with its F / G filters (run as G convolutions). x and w must share a float dtype and C; an empty spatial output (OH or OW < 1) or
  * an empty kernel is a ShapeMismatch naming both shapes. A batch or filter count of 0 is allowed.
  * With literal shapes and options the result shape is computed by the compiler (see `Conv2d`), and
  * literal channel counts that differ are a compile error naming both shapes.
  */
-export function conv2d<X extends Shape, W extends Shape, const O extends Conv2dOptions = {}>(x: Tensor<X>, w: Tensor<W> & Conv2dCheck<X, W>, options?: O): Tensor<Conv2d<X, W, O>>;
+export function conv2d<X extends Shape, W extends Shape, const O extends Conv2dOptions = {}>(
+  x: Tensor<X>,
+  w: Tensor<W> & Conv2dCheck<X, W, O>,
+  options?: O,
+): Tensor<Conv2d<X, W, O>>;
 export function conv2d(x: Tensor, w: Tensor, options?: Conv2dOptions): Tensor {
   const op = "conv2d";
   const xt = expectNCHW(op, "x", x);
   const wt = expectNCHW(op, "w", w, "[F, C, KH, KW]");
-  const opts = expectOptions<Record<keyof Conv2dOptions, unknown>>(op, options, ["stride", "padding", "dilation"]);
+  const opts = expectOptions<Record<keyof Conv2dOptions, unknown>>(op, options, ["stride", "padding", "dilation", "groups"]);
   const geo: WindowGeometry = {
     stride: expectPair(op, "stride", opts.stride, [1, 1], 1),
     padding: expectPair(op, "padding", opts.padding, [0, 0], 0),
     dilation: expectPair(op, "dilation", opts.dilation, [1, 1], 1),
   };
-  return bind(conv2dP, [xt, wt], geo);
+  if (opts.groups === undefined || opts.groups === 1) return bind(conv2dP, [xt, wt], geo);
+  const groups = expectGroups(op, opts.groups, xt.shape[1], wt.shape[0]);
+  if (xt.shape[1] !== wt.shape[1] * groups) {
+    throw new AdError(
+      "ShapeMismatch",
+      `x has ${xt.shape[1]} channels but w expects ${wt.shape[1]} per group × ${groups} groups (x ${formatShape(xt.shape)}, w ${formatShape(wt.shape)})`,
+      {
+        op,
+        x: [...xt.shape],
+        w: [...wt.shape],
+        groups,
+      },
+    );
+  }
+  return perGroup(conv2dP, xt, wt, geo, groups, 0);
 }

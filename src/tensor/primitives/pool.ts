@@ -8,12 +8,17 @@
  *   maxPool2dSelect(x, v)     ∂/∂v: maxPool2dGrad(x, u)         ∂/∂x: 0
  *   maxPool2dGrad(x, g)       ∂/∂g: maxPool2dSelect(x, u)       ∂/∂x: 0
  *
- * Average pooling is composed: a convolution of each channel with a constant kernel 1/(KH·KW).
+ * Average pooling is composed: a convolution of each channel with a constant kernel 1/(KH·KW),
+ * or, with `ceilMode` or without `countIncludePad`, a window sum divided by a constant count.
+ *
+ * `ceilMode` rounds the output size up (a last window must start inside the input or its left
+ * padding, as in PyTorch): the input is padded on the right by the overhang (−∞ for max, 0 for
+ * average, and the overhang is never counted), so the primitives see only whole windows.
  */
 import type { Backend } from "../../backends/backend.js";
 import type { DeviceBuffer } from "../../backends/buffer.js";
 import { type Pair, type WindowGeometry, windowCount } from "../../backends/geometry.js";
-import { AdError, describe, expectOptions, invalidArgument } from "../../errors.js";
+import { AdError, expectBooleanOption, expectOptions, invalidArgument } from "../../errors.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { formatShape, type Shape } from "../shape.js";
 import { fromStorage, type Tensor } from "../tensor.js";
@@ -21,7 +26,9 @@ import type { Pool2d } from "../types.js";
 import { conv2d, expectNCHW, expectPair, type PairLike } from "./conv.js";
 import { expectFloat } from "./lift.js";
 import { reshape } from "./shape.js";
-import { full } from "../creation.js";
+import { full, tensor } from "../creation.js";
+import { pad } from "./join.js";
+import { div } from "./arithmetic.js";
 
 export interface PoolParams extends WindowGeometry {
   readonly kernel: Pair;
@@ -84,20 +91,23 @@ export interface Pool2dOptions {
   readonly stride?: PairLike;
   /** Padding on each side (≥ 0, at most half the kernel, as in PyTorch). Default 0. */
   readonly padding?: PairLike;
-  /** Only false (the default, as PyTorch's): rounding the output size up is not supported, so `true` is refused. */
-  readonly ceilMode?: false;
+  /** Round the output size up instead of down (PyTorch's `ceil_mode`). Default false. */
+  readonly ceilMode?: boolean;
+  /** avgPool2d only: whether padding counts in each window's divisor (PyTorch's `count_include_pad`). Default true. */
+  readonly countIncludePad?: boolean;
+}
+
+/** The checked pooling window with its rounding and divisor modes. */
+export interface PoolWindow extends PoolParams {
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
 }
 
 /** Checked pooling options (kernel, stride, padding), before any input is seen: pool layers check them when built. */
-export function poolWindow(op: string, options: unknown): PoolParams {
-  const opts = expectOptions<Record<keyof Pool2dOptions, unknown>>(op, options, ["kernel", "stride", "padding", "ceilMode"], true);
-  if (opts.ceilMode !== undefined && opts.ceilMode !== false) {
-    throw invalidArgument(op, `ceilMode ${describe(opts.ceilMode)} is not supported: the output size always rounds down (ceilMode: false)`, {
-      argument: "ceilMode",
-      key: "ceilMode",
-      got: describe(opts.ceilMode),
-    });
-  }
+export function poolWindow(op: string, options: unknown): PoolWindow {
+  const opts = expectOptions<Record<keyof Pool2dOptions, unknown>>(op, options, ["kernel", "stride", "padding", "ceilMode", "countIncludePad"], true);
+  const ceilMode = expectBooleanOption(op, "ceilMode", opts.ceilMode, false);
+  const countIncludePad = expectBooleanOption(op, "countIncludePad", opts.countIncludePad, true);
   if (opts.kernel === undefined) throw invalidArgument(op, "options.kernel is required", { argument: "kernel" });
   const kernel = expectPair(op, "kernel", opts.kernel, undefined, 1);
   const stride = expectPair(op, "stride", opts.stride, kernel, 1);
@@ -107,15 +117,23 @@ export function poolWindow(op: string, options: unknown): PoolParams {
       throw invalidArgument(op, `padding [${padding.join(", ")}] must be at most half the kernel [${kernel.join(", ")}]`, { padding: [...padding], kernel: [...kernel] });
     }
   }
-  return { kernel, stride, padding, dilation: [1, 1] };
+  return { kernel, stride, padding, dilation: [1, 1], ceilMode, countIncludePad };
+}
+
+/** Windows along one axis of `size`: rounded down, or up without a window starting in the right padding. */
+function windowsAlong(size: number, kernel: number, stride: number, padding: number, ceil: boolean): number {
+  const span = size + 2 * padding - kernel;
+  if (!ceil) return Math.floor(span / stride) + 1;
+  const n = Math.ceil(span / stride) + 1;
+  return (n - 1) * stride >= size + padding ? n - 1 : n;
 }
 
 /** Checked pooling arguments; `ShapeMismatch` if no window fits. */
-function poolParams(op: string, x: unknown, options: unknown): [Tensor, PoolParams, Pair] {
+function poolParams(op: string, x: unknown, options: unknown): [Tensor, PoolWindow, Pair] {
   const t = expectNCHW(op, "x", x);
   const params = poolWindow(op, options);
-  const { kernel, padding } = params;
-  const out = outputSize(t, params);
+  const { kernel, padding, stride, ceilMode } = params;
+  const out: Pair = [windowsAlong(t.shape[2], kernel[0], stride[0], padding[0], ceilMode), windowsAlong(t.shape[3], kernel[1], stride[1], padding[1], ceilMode)];
   if (!(out[0] >= 1 && out[1] >= 1)) {
     throw new AdError("ShapeMismatch", `the output would be empty (${out[0]} × ${out[1]}): kernel [${kernel.join(", ")}] is larger than the padded input ${formatShape(t.shape)}`, {
       op,
@@ -134,21 +152,66 @@ function poolParams(op: string, x: unknown, options: unknown): [Tensor, PoolPara
  */
 export function maxPool2d<X extends Shape, const O extends Pool2dOptions>(x: Tensor<X>, options: O): Tensor<Pool2d<X, O>>;
 export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
-  const [t, params] = poolParams("maxPool2d", x, options);
-  return bind(maxPool2dP, [t], params);
+  const [t, { kernel, stride, padding, dilation }, out] = poolParams("maxPool2d", x, options);
+  const extra = overhang(t, out, kernel, stride, padding);
+  const whole =
+    extra[0] + extra[1] === 0
+      ? t
+      : pad(
+          t,
+          [
+            [0, 0],
+            [0, 0],
+            [0, extra[0]],
+            [0, extra[1]],
+          ],
+          -Infinity,
+        );
+  return bind(maxPool2dP, [whole], { kernel, stride, padding, dilation });
+}
+
+/** The rows and columns past the padded input that ceilMode's last windows reach. */
+function overhang(x: Tensor, out: Pair, kernel: Pair, stride: Pair, padding: Pair): Pair {
+  const along = (a: 0 | 1) => Math.max(0, (out[a] - 1) * stride[a] + kernel[a] - (x.shape[2 + a] + 2 * padding[a]));
+  return [along(0), along(1)];
 }
 
 /**
  * Average pooling of x: [N, C, H, W] → [N, C, OH, OW] (sizes as in `maxPool2d`). Padding counts as
- * zeros and is included in the divisor: every window is divided by KH·KW (PyTorch's
- * `count_include_pad=True`). Composed from `conv2d`, so it is differentiable to any order.
+ * zeros and, by default, in the divisor: every window is divided by KH·KW (PyTorch's
+ * `count_include_pad=True`); with `countIncludePad: false` by the input elements it covers. With
+ * `ceilMode` the part of a last window past the padding is never counted. Composed from `conv2d`,
+ * so it is differentiable to any order.
  */
 export function avgPool2d<X extends Shape, const O extends Pool2dOptions>(x: Tensor<X>, options: O): Tensor<Pool2d<X, O>>;
 export function avgPool2d(x: Tensor, options: Pool2dOptions): Tensor {
-  const [t, { kernel, stride, padding }, [outH, outW]] = poolParams("avgPool2d", x, options);
+  const [t, { kernel, stride, padding, ceilMode, countIncludePad }, [outH, outW]] = poolParams("avgPool2d", x, options);
   const [N, C, H, W] = t.shape;
   const taps = kernel[0] * kernel[1];
-  const w = full([1, 1, kernel[0], kernel[1]], 1 / taps, { dtype: t.dtype, device: t.device });
-  const y = conv2d(reshape(t, [N * C, 1, H, W]), w, { stride, padding });
-  return reshape(y, [N, C, outH, outW]);
+  if (!ceilMode && countIncludePad) {
+    const w = full([1, 1, kernel[0], kernel[1]], 1 / taps, { dtype: t.dtype, device: t.device });
+    return reshape(conv2d(reshape(t, [N * C, 1, H, W]), w, { stride, padding }), [N, C, outH, outW]);
+  }
+  const [eh, ew] = overhang(t, [outH, outW], kernel, stride, padding);
+  const whole = pad(reshape(t, [N * C, 1, H, W]), [
+    [0, 0],
+    [0, 0],
+    [0, eh],
+    [0, ew],
+  ]);
+  const sums = conv2d(whole, full([1, 1, kernel[0], kernel[1]], 1, { dtype: t.dtype, device: t.device }), { stride, padding });
+  const counts = tensor(windowCounts([H, W], [outH, outW], kernel, stride, padding, countIncludePad), { dtype: t.dtype, device: t.device, shape: [1, 1, outH, outW] });
+  return reshape(div(sums, counts), [N, C, outH, outW]);
+}
+
+/** Each window's divisor, as PyTorch counts it: its extent within the padded input, or within the input alone. */
+function windowCounts(size: Pair, out: Pair, kernel: Pair, stride: Pair, padding: Pair, includePad: boolean): Float64Array {
+  const along = (a: 0 | 1, o: number): number => {
+    const start = o * stride[a] - padding[a];
+    const end = Math.min(start + kernel[a], size[a] + padding[a]);
+    return includePad ? end - start : Math.min(end, size[a]) - Math.max(start, 0);
+  };
+  const counts = new Float64Array(out[0] * out[1]);
+  for (let i = 0; i < out[0]; i++) for (let j = 0; j < out[1]; j++) counts[i * out[1] + j] = along(0, i) * along(1, j);
+  return counts;
 }
