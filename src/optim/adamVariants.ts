@@ -45,9 +45,14 @@ abstract class AdamVariant<State extends Moments> extends Optimizer<State> {
   readonly eps: number;
   readonly weightDecay: number;
 
-  constructor(params: Params, options: NAdamOptions, extra: readonly "momentumDecay"[] = []) {
+  /** Option keys a subclass takes beside the shared ones (a property, not a constructor argument, which callers could fill with junk). */
+  protected get extraOptions(): readonly "momentumDecay"[] {
+    return [];
+  }
+
+  constructor(params: Params, options: NAdamOptions) {
     super(params, options);
-    options = expectOptions<NAdamOptions>(this.op, options, ["lr", "betas", "eps", "weightDecay", ...extra], true);
+    options = expectOptions<NAdamOptions>(this.op, options, ["lr", "betas", "eps", "weightDecay", ...this.extraOptions], true);
     [this.beta1, this.beta2] = expectBetas(this.op, options.betas, [0.9, 0.999]);
     this.eps = expectIn(this.op, "eps", options.eps ?? 1e-8, 0, Infinity);
     this.weightDecay = expectIn(this.op, "weightDecay", options.weightDecay ?? 0, 0, Infinity);
@@ -82,8 +87,12 @@ export class Adamax extends AdamVariant<Moments> {
 export class NAdam extends AdamVariant<Moments & { muProduct: number }> {
   readonly momentumDecay: number;
 
+  protected override get extraOptions(): readonly "momentumDecay"[] {
+    return ["momentumDecay"];
+  }
+
   constructor(params: Params, options: NAdamOptions) {
-    super(params, options, ["momentumDecay"]);
+    super(params, options);
     this.momentumDecay = expectIn(this.op, "momentumDecay", options.momentumDecay ?? 4e-3, 0, Infinity);
   }
 

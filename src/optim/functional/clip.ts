@@ -12,10 +12,14 @@ import { sum } from "../../tensor/primitives/reduce.js";
 import { minimum } from "../../tensor/primitives/select.js";
 import { sqrt } from "../../tensor/primitives/unary.js";
 import type { Tensor } from "../../tensor/tensor.js";
+import { flatten } from "../../tensor/autograd/pytree.js";
+import { tensor } from "../../tensor/creation.js";
 import { leavesOf, type GradientTransformation } from "./transformation.js";
 
-/** The L2 norm of all the leaves together, a float64 scalar tensor (float32 on a device without float64). */
-export function globalNorm(leaves: readonly Tensor[]): Tensor {
+/** The L2 norm of all the tensors of a pytree together, a float64 scalar tensor (float32 on a device without float64); 0 for none. */
+export function globalNorm(tree: unknown): Tensor {
+  const { leaves } = flatten("globalNorm", tree);
+  if (leaves.length === 0) return tensor(0, { dtype: "float64" });
   const squares = leaves.map((g) => {
     const g64 = cast(g, widestFloat(g.device));
     return sum(mul(g64, g64));
