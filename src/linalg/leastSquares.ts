@@ -5,7 +5,7 @@
  * NumPy's and PyTorch's pinv do; its derivative is that of the truncated pseudo-inverse (the cutoff
  * is a constant), which the docs qualify.
  */
-import { AdError, expectFinite, expectOptions } from "../errors.js";
+import { AdError, asOp, expectFinite, expectOptions } from "../errors.js";
 import { div, mul } from "../tensor/primitives/arithmetic.js";
 import { gt } from "../tensor/primitives/compare.js";
 import { matmul } from "../tensor/primitives/matmul.js";
@@ -63,9 +63,10 @@ function viaSvd(t: Tensor, rtol: number): Tensor {
 export function pinv(a: Tensor, options?: PinvOptions): Tensor {
   const op = "pinv";
   const t = matrixOperand(op, "a", a);
-  const rtol = cutoff(op, t, options);
-  if (!fullRank(t, rtol)) return viaSvd(t, rtol);
-  return fullInverse(t);
+  return asOp(op, () => {
+    const rtol = cutoff(op, t, options);
+    return fullRank(t, rtol) ? fullInverse(t) : viaSvd(t, rtol);
+  });
 }
 
 /** R⁻¹·Qᵀ for a tall (or square) A = Q·R of full rank; the transpose of Aᵀ's for a wide one. */
@@ -93,8 +94,10 @@ export function lstsq(a: Tensor, b: Tensor, options?: PinvOptions): Tensor {
       rows: m,
     });
   }
-  const rtol = cutoff(op, t, options);
-  const column = vector ? reshape(rhs, [m, 1]) : rhs;
-  const x = fullRank(t, rtol) ? viaQr(t, column) : matmul(viaSvd(t, rtol), column);
-  return vector ? reshape(x, x.shape.slice(0, -1)) : x;
+  return asOp(op, () => {
+    const rtol = cutoff(op, t, options);
+    const column = vector ? reshape(rhs, [m, 1]) : rhs;
+    const x = fullRank(t, rtol) ? viaQr(t, column) : matmul(viaSvd(t, rtol), column);
+    return vector ? reshape(x, x.shape.slice(0, -1)) : x;
+  });
 }
