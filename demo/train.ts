@@ -19,7 +19,7 @@ import { Conv2d, crossEntropy, DataLoader, Flatten, kaimingNormal, Linear, MaxPo
 import { adam, applyUpdates, tabulated, warmupCosine, type AdamState } from "../src/optim/index.js";
 import * as T from "../src/tensor/index.js";
 import type { Tensor } from "../src/tensor/index.js";
-import { chart } from "./chart.js";
+import { chartPng } from "./chart.js";
 import { loadDigits, SIDE } from "./mnist.js";
 import { ProgressBar } from "./progress.js";
 
@@ -194,27 +194,27 @@ function dotted(tree: ParameterTree, prefix: string): Record<string, Tensor> {
 
 // ── Results ──────────────────────────────────────────────────────────────────────────────────
 mkdirSync(flags.out, { recursive: true });
-const picture = chart([
+const picture = chartPng([
   {
     title: "loss",
     series: [
-      { label: "train", color: [31, 119, 180], points: trainLoss },
-      { label: "test", color: [214, 39, 40], points: history.map((h) => [h.epoch, h.testLoss] as [number, number]), dots: true },
+      { label: "train", color: "#1f77b4", points: trainLoss },
+      { label: "test", color: "#d62728", points: history.map((h) => [h.epoch, h.testLoss] as [number, number]) },
     ],
+    xMin: 0,
     yMin: 0,
   },
   {
     title: "accuracy %",
     series: [
-      { label: "train", color: [31, 119, 180], points: history.map((h) => [h.epoch, 100 * h.trainAccuracy] as [number, number]) },
-      { label: "test", color: [214, 39, 40], points: history.map((h) => [h.epoch, 100 * h.testAccuracy] as [number, number]) },
+      { label: "train", color: "#1f77b4", points: history.map((h) => [h.epoch, 100 * h.trainAccuracy] as [number, number]) },
+      { label: "test", color: "#d62728", points: history.map((h) => [h.epoch, 100 * h.testAccuracy] as [number, number]) },
     ],
-    yFormat: (y) => y.toFixed(1),
-    legend: "bottom",
+    xMin: 1,
   },
 ]);
 const pngPath = join(flags.out, "training.png");
-writeFileSync(pngPath, picture.encodePng());
+writeFileSync(pngPath, picture);
 const modelPath = join(flags.out, "model.safetensors");
 await saveFile(modelPath, model.stateDict(), { model: modelName, epochs: String(epochs), testAccuracy: history[history.length - 1].testAccuracy.toFixed(4), framework: "adjoint" });
 
