@@ -2,7 +2,7 @@
 import { getBackend, getThreads } from "../../src/tensor/index.js";
 import { analyse } from "./derivatives.js";
 import { DrawPad, paintMap } from "./draw.js";
-import { plot } from "./plot.js";
+import { clearPlot, plot } from "./plot.js";
 import { fetchDigits, Trainer } from "./train.js";
 
 const $ = <E extends HTMLElement>(id: string) => document.getElementById(id) as E;
@@ -40,6 +40,12 @@ function refresh(): void {
   } catch (e) {
     error.hidden = false;
     error.textContent = e instanceof Error ? e.message : String(e);
+    // Nothing of the last function that worked may stay on screen as if it were this one's.
+    clearPlot($<HTMLCanvasElement>("plot"));
+    for (const id of ["value-f", "value-d1", "value-d2", "dual-check", "source"]) {
+      $(id).textContent = "";
+      delete $(id).dataset.value;
+    }
     document.body.dataset.derivatives = "error";
   }
 }
@@ -69,19 +75,33 @@ function drawLoss(): void {
   plot($<HTMLCanvasElement>("loss"), { xs: ls.map((_, i) => i + 1), series: [{ label: "loss (mean of 20 steps)", color: "#1f77b4", ys: smooth }], xLabel: "step" });
 }
 
+/** The last held-out accuracy and the step it was measured at: shown on every frame until the next. */
+let accuracy: { readonly value: number; readonly step: number } | undefined;
+
+function measureAccuracy(): void {
+  if (trainer !== undefined && accuracy?.step !== trainer.steps) accuracy = { value: trainer.accuracy(), step: trainer.steps };
+}
+
+function showStatus(): void {
+  if (trainer === undefined) return;
+  const status = $("status");
+  status.textContent = `step ${trainer.steps}, loss ${trainer.losses[trainer.losses.length - 1].toFixed(3)}`;
+  status.dataset.steps = String(trainer.steps);
+  if (accuracy !== undefined) {
+    status.dataset.accuracy = String(accuracy.value);
+    status.textContent += `, held-out accuracy ${(100 * accuracy.value).toFixed(1)}% (at step ${accuracy.step})`;
+  }
+}
+
 async function loop(): Promise<void> {
   while (running && trainer !== undefined) {
     const t0 = performance.now();
+    const before = trainer.steps;
     while (performance.now() - t0 < 40) trainer.step(); // a few steps, then let the page draw
+    // Every 100 steps: a frame runs several steps, so test for crossing a multiple, not landing on one.
+    if (Math.floor(trainer.steps / 100) > Math.floor(before / 100)) measureAccuracy();
     drawLoss();
-    const status = $("status");
-    status.textContent = `step ${trainer.steps}, loss ${trainer.losses[trainer.losses.length - 1].toFixed(3)}`;
-    status.dataset.steps = String(trainer.steps);
-    if (trainer.steps % 100 < 5) {
-      const acc = trainer.accuracy();
-      status.dataset.accuracy = String(acc);
-      status.textContent += `, held-out accuracy ${(100 * acc).toFixed(1)}%`;
-    }
+    showStatus();
     await new Promise((r) => requestAnimationFrame(() => r(undefined)));
   }
 }
@@ -97,6 +117,8 @@ $("pause").addEventListener("click", () => {
   running = false;
   $<HTMLButtonElement>("start").disabled = false;
   $<HTMLButtonElement>("pause").disabled = true;
+  measureAccuracy(); // where training stopped, and it stays on screen while paused
+  showStatus();
   predict();
 });
 $("clear").addEventListener("click", () => pad.clear());
