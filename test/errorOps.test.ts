@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { AdError, asOp, invalidArgument } from "../src/errors.js";
-import { clip, floorDivide, logicalAnd, logicalOr, logicalXor, mean, tensor, zeros } from "../src/tensor/index.js";
+import { clip, floorDivide, logicalAnd, logicalOr, logicalXor, mean, tensor, zeros, type Tensor } from "../src/tensor/index.js";
 import { BatchNorm1d, BatchNorm2d, LayerNorm } from "../src/nn/index.js";
 import { lstsq, norm, pinv, svdvals } from "../src/linalg/index.js";
 
@@ -16,8 +16,8 @@ const bool = () =>
     ],
     { dtype: "bool" },
   );
-const f = () => zeros([2, 2]);
-const f3 = () => zeros([3]);
+const f = (): Tensor => zeros([2, 2]);
+const f3 = (): Tensor => zeros([3]);
 
 const CASES: readonly (readonly [op: string, call: () => unknown])[] = [
   ["mean", () => mean(bool())],
