@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { AdError, asOp, invalidArgument } from "../src/errors.js";
 import { clip, floorDivide, logicalAnd, logicalOr, logicalXor, mean, tensor, zeros, type Tensor } from "../src/tensor/index.js";
-import { BatchNorm1d, BatchNorm2d, LayerNorm } from "../src/nn/index.js";
+import { BatchNorm1d, BatchNorm2d, GELU, GLU, LayerNorm, PReLU, ReLU } from "../src/nn/index.js";
 import { lstsq, norm, pinv, svdvals } from "../src/linalg/index.js";
 
 const bool = () =>
@@ -33,6 +33,10 @@ const CASES: readonly (readonly [op: string, call: () => unknown])[] = [
   ["LayerNorm.forward", () => new LayerNorm([2]).forward(bool())],
   ["BatchNorm1d.forward", () => new BatchNorm1d(2).forward(bool())],
   ["BatchNorm1d.forward", () => new BatchNorm1d(2).forward(zeros([4, 2], { dtype: "float64" }))],
+  ["ReLU.forward", () => new ReLU().forward(bool())],
+  ["GELU.forward", () => new GELU().forward(bool())],
+  ["GLU.forward", () => new GLU().forward(bool())],
+  ["PReLU.forward", () => new PReLU({ numParameters: 3 }).forward(f())],
   ["BatchNorm2d.forward", () => new BatchNorm2d(2).forward(zeros([2, 2, 1, 1], { dtype: "float64" }))],
 ];
 
