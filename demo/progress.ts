@@ -1,7 +1,9 @@
 /**
- * A one-line progress bar for the training demo: redrawn in place on a terminal, and on anything
- * else (a CI log, a pipe) printed only when a phase ends, so logs stay short.
+ * The training demo's progress bar, drawn by cli-progress: redrawn in place on a terminal, and on
+ * anything else (a CI log, a pipe) printed only when a phase ends, so logs stay short.
  */
+import cliProgress from "cli-progress";
+
 export interface ProgressStats {
   readonly loss: number;
   /** Share of the batch's examples classified correctly, in [0, 1]. */
@@ -11,31 +13,48 @@ export interface ProgressStats {
 export class ProgressBar {
   private readonly tty = process.stdout.isTTY === true;
   private readonly start = performance.now();
-  private lastDraw = 0;
+  private readonly full: string;
+  private readonly bar: cliProgress.SingleBar | undefined;
 
-  constructor(private readonly label: string, private readonly total: number, private readonly width = 28) {}
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    width = 28,
+  ) {
+    this.full = "█".repeat(width);
+    const options: cliProgress.Options = {
+      format: (options, params, payload: ProgressStats) => this.line(cliProgress.Format.BarFormat(params.progress, options), params.value, payload),
+      barsize: width,
+      barCompleteChar: "█",
+      barIncompleteChar: "░",
+      stream: process.stdout,
+      fps: 10,
+      hideCursor: true,
+    };
+    if (this.tty) {
+      this.bar = new cliProgress.SingleBar(options);
+      this.bar.start(total, 0, { loss: 0, accuracy: 0 });
+    }
+  }
 
   /** `done` examples so far; stats are running means over the phase. */
   update(done: number, stats: ProgressStats): void {
-    const now = performance.now();
-    if (!this.tty || (now - this.lastDraw < 100 && done < this.total)) return;
-    this.lastDraw = now;
-    process.stdout.write(`\r${this.line(done, stats)}`);
+    this.bar?.update(done, stats);
   }
 
   /** Ends the line (prints it once where there is no terminal). */
   finish(stats: ProgressStats): string {
-    const line = this.line(this.total, stats);
-    process.stdout.write(this.tty ? `\r${line}\n` : `${line}\n`);
+    const line = this.line(this.full, this.total, stats);
+    if (this.bar !== undefined) {
+      this.bar.update(this.total, stats);
+      this.bar.stop();
+    } else process.stdout.write(`${line}\n`);
     return line;
   }
 
-  private line(done: number, { loss, accuracy }: ProgressStats): string {
-    const share = this.total === 0 ? 1 : Math.min(1, done / this.total);
-    const filled = Math.round(share * this.width);
+  private line(bar: string, done: number, { loss, accuracy }: ProgressStats): string {
     const seconds = (performance.now() - this.start) / 1000;
     const rate = seconds > 0 ? done / seconds : 0;
-    const bar = "█".repeat(filled) + "░".repeat(this.width - filled);
     return `${this.label} ${bar} ${String(done).padStart(String(this.total).length)}/${this.total}  loss ${loss.toFixed(4)}  acc ${(100 * accuracy).toFixed(2)}%  ${rate.toFixed(0)} ex/s`;
   }
 }

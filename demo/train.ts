@@ -35,7 +35,7 @@ import {
 import { adam, applyUpdates, tabulated, warmupCosine, type AdamState } from "../src/optim/index.js";
 import * as T from "../src/tensor/index.js";
 import type { Tensor } from "../src/tensor/index.js";
-import { chart } from "./chart.js";
+import { chartPng } from "./chart.js";
 import { DEVICES, hostStateDict, selectDevice, type DeviceName } from "./device.js";
 import { loadDigits, SIDE } from "./mnist.js";
 import { ProgressBar } from "./progress.js";
@@ -219,27 +219,27 @@ model.loadStateDict({ ...model.stateDict(), ...(await hostStateDict(params)) });
 
 // ── Results ──────────────────────────────────────────────────────────────────────────────────
 mkdirSync(flags.out, { recursive: true });
-const picture = chart([
+const picture = chartPng([
   {
     title: "loss",
     series: [
-      { label: "train", color: [31, 119, 180], points: trainLoss },
-      { label: "test", color: [214, 39, 40], points: history.map((h) => [h.epoch, h.testLoss] as [number, number]), dots: true },
+      { label: "train", color: "#1f77b4", points: trainLoss },
+      { label: "test", color: "#d62728", points: history.map((h) => [h.epoch, h.testLoss] as [number, number]) },
     ],
+    xMin: 0,
     yMin: 0,
   },
   {
     title: "accuracy %",
     series: [
-      { label: "train", color: [31, 119, 180], points: history.map((h) => [h.epoch, 100 * h.trainAccuracy] as [number, number]) },
-      { label: "test", color: [214, 39, 40], points: history.map((h) => [h.epoch, 100 * h.testAccuracy] as [number, number]) },
+      { label: "train", color: "#1f77b4", points: history.map((h) => [h.epoch, 100 * h.trainAccuracy] as [number, number]) },
+      { label: "test", color: "#d62728", points: history.map((h) => [h.epoch, 100 * h.testAccuracy] as [number, number]) },
     ],
-    yFormat: (y) => y.toFixed(1),
-    legend: "bottom",
+    xMin: 1,
   },
 ]);
 const pngPath = join(flags.out, "training.png");
-writeFileSync(pngPath, picture.encodePng());
+writeFileSync(pngPath, picture);
 const modelPath = join(flags.out, "model.safetensors");
 await saveFile(modelPath, model.stateDict(), { model: modelName, epochs: String(epochs), testAccuracy: history[history.length - 1].testAccuracy.toFixed(4), framework: "adjoint" });
 

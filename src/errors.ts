@@ -56,6 +56,33 @@ export function attempt<T>(fn: () => T): Result<T> {
   }
 }
 
+/**
+ * Runs `fn` on behalf of the public op `op`. A public function built from other ops would otherwise
+ * report the inner op the user never called (`mean` of a bool saying `sum: …`): an `AdError` that
+ * names another op is rethrown naming `op`, with the inner op kept in `details.inner` and in the
+ * message. Errors that already name `op` (or one of its methods, `op.x`) pass through unchanged.
+ */
+export function asOp<T>(op: string, fn: () => T): T {
+  // Public (a user's composite can use it too), so its own arguments are checked.
+  if (typeof op !== "string") throw invalidArgument("asOp", `op must be a string, got ${describe(op)}`, { argument: "op", got: describe(op) });
+  const run = expectFunction("asOp", "fn", fn) as () => T;
+  try {
+    return run();
+  } catch (error) {
+    throw renamed(op, error);
+  }
+}
+
+function renamed(op: string, error: unknown): unknown {
+  if (!(error instanceof AdError)) return error;
+  const inner = error.details.op;
+  if (inner === op || (typeof inner === "string" && inner.startsWith(`${op}.`))) return error;
+  const prefix = `${text(inner)}: `;
+  const message = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  const outer = new AdError(error.code, `${message} (in ${text(inner)})`, { ...error.details, op, inner });
+  return outer;
+}
+
 export function isAdError(value: unknown, code?: AdErrorCode): value is AdError {
   // `instanceof` on a revoked Proxy (or one whose getPrototypeOf trap throws) throws: not an AdError.
   try {

@@ -3,13 +3,14 @@ import { getBackend, getThreads } from "../../src/tensor/index.js";
 import { analyse } from "./derivatives.js";
 import { availableChoices, useChoice, type Choice } from "./device.js";
 import { DrawPad, paintMap } from "./draw.js";
-import { plot } from "./plot.js";
+import { clearPlot, plot } from "./plot.js";
 import { fetchDigits, Trainer } from "./train.js";
 
 const $ = <E extends HTMLElement>(id: string) => document.getElementById(id) as E;
 
 const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-const showDevice = (label: string) => ($("backend").textContent = `device: ${label}${getBackend() === "wasm" && label === "wasm" ? `, ${isolated ? getThreads() : 1} thread(s)` : ""}`);
+const showDevice = (label: string) =>
+  ($("backend").textContent = `device: ${label}${getBackend() === "wasm" && label === "wasm" ? `, ${isolated ? getThreads() : 1} thread(s)` : ""}`);
 showDevice(getBackend());
 
 for (const tab of document.querySelectorAll<HTMLButtonElement>(".tab")) {
@@ -30,18 +31,31 @@ function show(id: string, v: number): void {
 function refresh(): void {
   const error = $("error");
   try {
-    const r = analyse($<HTMLInputElement>("fn").value, Number($<HTMLInputElement>("from").value), Number($<HTMLInputElement>("to").value), Number($<HTMLInputElement>("x0").value), $<HTMLCanvasElement>("plot"));
+    const r = analyse(
+      $<HTMLInputElement>("fn").value,
+      Number($<HTMLInputElement>("from").value),
+      Number($<HTMLInputElement>("to").value),
+      Number($<HTMLInputElement>("x0").value),
+      $<HTMLCanvasElement>("plot"),
+    );
     error.hidden = true;
     show("value-f", r.f);
     show("value-d1", r.d1);
     show("value-d2", r.d2);
-    $("dual-check").textContent = r.dualGap === undefined ? "— (this function is outside the dual rewrite)" : `agree to ${Math.max(r.dualGap.d1, r.dualGap.d2).toExponential(1)} over the plot`;
+    $("dual-check").textContent =
+      r.dualGap === undefined ? "— (this function is outside the dual rewrite)" : `agree to ${Math.max(r.dualGap.d1, r.dualGap.d2).toExponential(1)} over the plot`;
     $("dual-check").dataset.gap = r.dualGap === undefined ? "" : String(Math.max(r.dualGap.d1, r.dualGap.d2));
     $("source").textContent = r.source;
     document.body.dataset.derivatives = "ready";
   } catch (e) {
     error.hidden = false;
     error.textContent = e instanceof Error ? e.message : String(e);
+    // Nothing of the last function that worked may stay on screen as if it were this one's.
+    clearPlot($<HTMLCanvasElement>("plot"));
+    for (const id of ["value-f", "value-d1", "value-d2", "dual-check", "source"]) {
+      $(id).textContent = "";
+      delete $(id).dataset.value;
+    }
     document.body.dataset.derivatives = "error";
   }
 }
@@ -60,7 +74,10 @@ async function predict(): Promise<void> {
   if (!image.some((v) => v > 0)) return;
   const { probabilities, saliency, digit } = await trainer.predict(image);
   paintMap($<HTMLCanvasElement>("saliency"), saliency, (v) => [255 * Math.min(1, 2 * v), 255 * Math.max(0, 2 * v - 1), 40]);
-  $("prediction").innerHTML = Array.from(probabilities, (p, c) => `<div class="bar${c === digit ? " best" : ""}"><b>${c}</b><i style="width:${Math.round(p * 120)}px"></i>${(100 * p).toFixed(1)}%</div>`).join("");
+  $("prediction").innerHTML = Array.from(
+    probabilities,
+    (p, c) => `<div class="bar${c === digit ? " best" : ""}"><b>${c}</b><i style="width:${Math.round(p * 120)}px"></i>${(100 * p).toFixed(1)}%</div>`,
+  ).join("");
   $("prediction").dataset.digit = String(digit);
 }
 
@@ -72,21 +89,35 @@ function drawLoss(): void {
   plot($<HTMLCanvasElement>("loss"), { xs: ls.map((_, i) => i + 1), series: [{ label: "loss (mean of 20 steps)", color: "#1f77b4", ys: smooth }], xLabel: "step" });
 }
 
+/** The last held-out accuracy and the step it was measured at: shown on every frame until the next. */
+let accuracy: { readonly value: number; readonly step: number } | undefined;
+
+async function measureAccuracy(t: Trainer): Promise<void> {
+  if (accuracy?.step !== t.steps) accuracy = { value: await t.accuracy(), step: t.steps };
+}
+
+function showStatus(t: Trainer): void {
+  if (t.losses.length === 0) return;
+  const status = $("status");
+  status.textContent = `step ${t.steps} on ${t.device}, loss ${t.losses[t.losses.length - 1].toFixed(3)}`;
+  status.dataset.steps = String(t.steps);
+  if (accuracy !== undefined) {
+    status.dataset.accuracy = String(accuracy.value);
+    status.textContent += `, held-out accuracy ${(100 * accuracy.value).toFixed(1)}% (at step ${accuracy.step})`;
+  }
+}
+
 /** Trains `t` until paused, or until the device switch replaces it. */
 async function loop(t: Trainer): Promise<void> {
   const live = () => running && trainer === t;
   while (live()) {
     const t0 = performance.now();
+    const before = t.steps;
     while (live() && performance.now() - t0 < 40) await t.step(); // a few steps, then let the page draw
+    // Every 100 steps: a frame runs several steps, so test for crossing a multiple, not landing on one.
+    if (Math.floor(t.steps / 100) > Math.floor(before / 100)) await measureAccuracy(t);
     drawLoss();
-    const status = $("status");
-    status.textContent = `step ${t.steps} on ${t.device}, loss ${t.losses[t.losses.length - 1].toFixed(3)}`;
-    status.dataset.steps = String(t.steps);
-    if (t.steps % 100 < 5) {
-      const acc = await t.accuracy();
-      status.dataset.accuracy = String(acc);
-      status.textContent += `, held-out accuracy ${(100 * acc).toFixed(1)}%`;
-    }
+    showStatus(t);
     await new Promise((r) => requestAnimationFrame(() => r(undefined)));
   }
 }
@@ -103,8 +134,12 @@ function pause(): void {
   $<HTMLButtonElement>("start").disabled = false;
   $<HTMLButtonElement>("pause").disabled = true;
 }
-$("pause").addEventListener("click", () => {
+$("pause").addEventListener("click", async () => {
   pause();
+  if (trainer !== undefined) {
+    await measureAccuracy(trainer); // where training stopped, and it stays on screen while paused
+    showStatus(trainer);
+  }
   void predict();
 });
 
@@ -121,10 +156,17 @@ select.addEventListener("change", async () => {
   device = chosen.device;
   showDevice(chosen.label);
   trainer = undefined;
+  accuracy = undefined;
   select.disabled = false;
   select.dataset.device = device;
 });
 $("clear").addEventListener("click", () => pad.clear());
 
 /** For tests and the console: the trainer, and the pad to draw on without a mouse. */
-(globalThis as { playground?: unknown }).playground = { get trainer() { return trainer; }, pad, predict };
+(globalThis as { playground?: unknown }).playground = {
+  get trainer() {
+    return trainer;
+  },
+  pad,
+  predict,
+};

@@ -1,4 +1,11 @@
-/** A small line plot on a canvas: several series over one x axis, with a grid, ticks and a legend. */
+/**
+ * Line plots on a canvas, drawn by Chart.js: several series over one x axis, round ticks, the legend
+ * above the plot (never over a curve). One chart per canvas, updated in place; `clearPlot` blanks
+ * a canvas whose plot no longer matches the input (a refused function).
+ */
+import { Chart, registerables } from "chart.js";
+
+Chart.register(...registerables);
 
 export interface PlotSeries {
   readonly label: string;
@@ -15,70 +22,60 @@ export interface PlotOptions {
   readonly xLabel?: string;
 }
 
-const niceStep = (span: number) => {
+/** A 1, 2 or 5 × 10ᵏ step giving about 5 intervals over `span`. */
+function niceStep(span: number): number {
   const raw = span / 5;
   const p = 10 ** Math.floor(Math.log10(raw));
   return [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? raw;
-};
+}
+
+const charts = new WeakMap<HTMLCanvasElement, Chart<"line", { x: number; y: number | null }[]>>();
 
 export function plot(canvas: HTMLCanvasElement, { xs, series, clamp = 20, xLabel = "x" }: PlotOptions): void {
-  const ctx = canvas.getContext("2d");
-  if (ctx === null) return;
-  const { width: w, height: h } = canvas;
-  ctx.clearRect(0, 0, w, h);
   const finite = series.flatMap((s) => Array.from(s.ys).filter(Number.isFinite));
   const sorted = finite.map(Math.abs).sort((a, b) => a - b);
   const bound = Math.max(1e-9, (sorted[Math.floor(sorted.length / 2)] ?? 1) * clamp);
   let lo = Math.max(-bound, Math.min(...finite, 0));
   let hi = Math.min(bound, Math.max(...finite, 0));
   if (!(hi > lo)) [lo, hi] = [lo - 1, lo + 1];
-  const pad = { l: 48, r: 12, t: 12, b: 28 };
-  const x0 = xs[0];
-  const x1 = xs[xs.length - 1];
-  const px = (x: number) => pad.l + ((x - x0) / (x1 - x0)) * (w - pad.l - pad.r);
-  const py = (y: number) => h - pad.b - ((y - lo) / (hi - lo)) * (h - pad.t - pad.b);
-  ctx.font = "11px system-ui, sans-serif";
-  ctx.strokeStyle = "#e4e4e4";
-  ctx.fillStyle = "#555";
-  ctx.lineWidth = 1;
-  const ys = niceStep(hi - lo);
-  for (let y = Math.ceil(lo / ys) * ys; y <= hi; y += ys) {
-    ctx.beginPath();
-    ctx.moveTo(pad.l, py(y));
-    ctx.lineTo(w - pad.r, py(y));
-    ctx.stroke();
-    ctx.fillText(Number(y.toPrecision(3)).toString(), 4, py(y) + 4);
+  // Out to round values, so the axis ends on a tick Chart.js would choose (2.5, not 2.3026).
+  const step = niceStep(hi - lo);
+  [lo, hi] = [Math.floor(lo / step) * step, Math.ceil(hi / step) * step];
+  const datasets = series.map((s) => ({
+    label: s.label,
+    // Off-scale and non-finite values break the line instead of drawing to the edge.
+    data: Array.from(xs, (x, i) => ({ x, y: Number.isFinite(s.ys[i]) && s.ys[i] >= lo - (hi - lo) && s.ys[i] <= hi + (hi - lo) ? s.ys[i] : null })),
+    borderColor: s.color,
+    backgroundColor: s.color,
+    borderWidth: 2,
+    borderDash: s.dashed === true ? [6, 4] : [],
+    pointRadius: 0,
+    spanGaps: false,
+  }));
+  const scales = {
+    x: { type: "linear" as const, min: xs[0], max: xs[xs.length - 1], title: { display: true, text: xLabel } },
+    y: { type: "linear" as const, min: lo, max: hi, grace: 0 },
+  };
+  const existing = charts.get(canvas);
+  if (existing !== undefined) {
+    existing.data.datasets = datasets;
+    existing.options.scales = scales;
+    existing.update("none");
+  } else {
+    const chart = new Chart(canvas, {
+      type: "line",
+      data: { datasets },
+      options: { animation: false, responsive: false, parsing: false, normalized: true, plugins: { legend: { position: "top" } }, scales },
+    });
+    charts.set(canvas, chart);
   }
-  const xstep = niceStep(x1 - x0);
-  for (let x = Math.ceil(x0 / xstep) * xstep; x <= x1; x += xstep) {
-    ctx.beginPath();
-    ctx.moveTo(px(x), pad.t);
-    ctx.lineTo(px(x), h - pad.b);
-    ctx.stroke();
-    ctx.fillText(Number(x.toPrecision(3)).toString(), px(x) - 8, h - pad.b + 14);
-  }
-  ctx.fillText(xLabel, w - pad.r - 10, h - 4);
-  series.forEach((s, k) => {
-    ctx.strokeStyle = s.color;
-    ctx.lineWidth = 2;
-    ctx.setLineDash(s.dashed === true ? [6, 4] : []);
-    ctx.beginPath();
-    let pen = false;
-    for (let i = 0; i < xs.length; i++) {
-      const y = s.ys[i];
-      if (!Number.isFinite(y) || y < lo - (hi - lo) || y > hi + (hi - lo)) {
-        pen = false;
-        continue;
-      }
-      if (pen) ctx.lineTo(px(xs[i]), py(y));
-      else ctx.moveTo(px(xs[i]), py(y));
-      pen = true;
-    }
-    ctx.stroke();
-    ctx.setLineDash([]);
-    ctx.fillStyle = s.color;
-    ctx.fillRect(pad.l + 8, pad.t + 6 + k * 16, 14, 3);
-    ctx.fillStyle = "#333";
-    ctx.fillText(s.label, pad.l + 28, pad.t + 10 + k * 16);
-  });
+  canvas.dataset.state = "current";
+}
+
+/** Blanks the canvas: what it showed belongs to an input that is no longer there. */
+export function clearPlot(canvas: HTMLCanvasElement): void {
+  charts.get(canvas)?.destroy();
+  charts.delete(canvas);
+  canvas.getContext("2d")?.clearRect(0, 0, canvas.width, canvas.height);
+  canvas.dataset.state = "stale";
 }

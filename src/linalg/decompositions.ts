@@ -3,7 +3,7 @@
  * primitives' (tensor/primitives/qr.ts, eigh.ts, svd.ts); R is Qᵀ·A, a product, so it needs no rule
  * of its own.
  */
-import { describe, expectBooleanOption, expectOptions, invalidArgument } from "../errors.js";
+import { asOp, describe, expectBooleanOption, expectOptions, invalidArgument } from "../errors.js";
 import { bind } from "../tensor/primitive.js";
 import { add, mul } from "../tensor/primitives/arithmetic.js";
 import { eighP, eighParts } from "../tensor/primitives/eigh.js";
@@ -109,5 +109,5 @@ function completed(q: Tensor): Tensor {
 
 /** The singular values alone, descending ([..., min(m, n)]): svd's. */
 export function svdvals(a: Tensor): Tensor {
-  return svd(matrixOperand("svdvals", "a", a)).S;
+  return asOp("svdvals", () => svd(matrixOperand("svdvals", "a", a)).S);
 }

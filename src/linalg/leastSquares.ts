@@ -5,7 +5,7 @@
  * NumPy's and PyTorch's pinv do; its derivative is that of the truncated pseudo-inverse (the cutoff
  * is a constant), which the docs qualify.
  */
-import { AdError, expectFinite, expectOptions } from "../errors.js";
+import { AdError, asOp, expectFinite, expectOptions } from "../errors.js";
 import { zeros } from "../tensor/creation.js";
 import { div, mul, sub } from "../tensor/primitives/arithmetic.js";
 import { cast } from "../tensor/primitives/cast.js";
@@ -65,9 +65,10 @@ function viaSvd(t: Tensor, rtol: number): Tensor {
 export function pinv(a: Tensor, options?: PinvOptions): Tensor {
   const op = "pinv";
   const t = matrixOperand(op, "a", a);
-  const rtol = cutoff(op, t, options);
-  if (!fullRank(t, rtol)) return viaSvd(t, rtol);
-  return fullInverse(t);
+  return asOp(op, () => {
+    const rtol = cutoff(op, t, options);
+    return fullRank(t, rtol) ? fullInverse(t) : viaSvd(t, rtol);
+  });
 }
 
 /** R⁻¹·Qᵀ for a tall (or square) A = Q·R of full rank; the transpose of Aᵀ's for a wide one. */
@@ -106,7 +107,7 @@ function leastSquaresOperands(op: string, a: Tensor, b: Tensor, options: PinvOpt
       rows: m,
     });
   }
-  return { t, column: vector ? reshape(rhs, [m, 1]) : rhs, vector, rtol: cutoff(op, t, options) };
+  return { t, column: vector ? reshape(rhs, [m, 1]) : rhs, vector, rtol: asOp(op, () => cutoff(op, t, options)) };
 }
 
 /** X [..., n, k] for A [..., m, n] and B [..., m, k]: through qr at full rank, pinv otherwise. */
@@ -120,8 +121,10 @@ function solveLeastSquares(t: Tensor, column: Tensor, full: boolean, rtol: numbe
  */
 export function lstsq(a: Tensor, b: Tensor, options?: PinvOptions): Tensor {
   const { t, column, vector, rtol } = leastSquaresOperands("lstsq", a, b, options);
-  const x = solveLeastSquares(t, column, fullRank(t, rtol), rtol);
-  return vector ? reshape(x, x.shape.slice(0, -1)) : x;
+  return asOp("lstsq", () => {
+    const x = solveLeastSquares(t, column, fullRank(t, rtol), rtol);
+    return vector ? reshape(x, x.shape.slice(0, -1)) : x;
+  });
 }
 
 /**

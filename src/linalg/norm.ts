@@ -3,7 +3,7 @@
  * tensor layer's `norm` (tensor/composites/norm.ts), whose guarded powers give the gradient 0 at 0,
  * the subgradient PyTorch and JAX return, not 0/0 = NaN; the Frobenius norm shares its guarded √.
  */
-import { describe, expectOptions, invalidArgument } from "../errors.js";
+import { asOp, describe, expectOptions, invalidArgument } from "../errors.js";
 import { mul } from "../tensor/primitives/arithmetic.js";
 import { guardedSqrt, pNorm, type NormOptions } from "../tensor/composites/norm.js";
 import { max, min, sum } from "../tensor/primitives/reduce.js";
@@ -69,7 +69,7 @@ export function norm(x: Tensor, ord?: number | "fro" | "nuc", options?: { readon
   if (ord === "fro" || ord === "nuc" || (ord !== undefined && t.rank === 2 && o.axis === undefined)) {
     if (!MATRIX_ORDS.includes(ord as MatrixOrd))
       throw invalidArgument(op, `a matrix norm's ord must be one of ${MATRIX_ORDS.join(", ")}, got ${describe(ord)}`, { argument: "ord", got: describe(ord) });
-    return matrixNorm(t, { ord: ord as MatrixOrd, keepDims: o.keepDims });
+    return asOp(op, () => matrixNorm(t, { ord: ord as MatrixOrd, keepDims: o.keepDims }));
   }
-  return vectorNorm(t, { ord, axis: o.axis, keepDims: o.keepDims });
+  return asOp(op, () => vectorNorm(t, { ord, axis: o.axis, keepDims: o.keepDims }));
 }

@@ -25,7 +25,8 @@ interface EsbuildModule {
   transform(code: string, options: { loader: "ts" | "tsx"; sourcefile: string; sourcemap: "external"; format?: "esm" }): Promise<{ code: string; map: string }>;
 }
 
-export const adjointPlugin = createUnplugin((options: AdjointPluginOptions | undefined, meta) => {
+// `false`: one plugin per bundler, not an array, so `adjoint.vite().name` type-checks for users.
+export const adjointPlugin = createUnplugin<AdjointPluginOptions | undefined, false>((options, meta) => {
   // Checked when the plugin is made, so a misspelt option fails the build's configuration, not silently.
   const { precompiledFrom } = expectOptions<AdjointPluginOptions>("adjointPlugin", options, ["precompiledFrom"]);
   if (precompiledFrom !== undefined && typeof precompiledFrom !== "string") {

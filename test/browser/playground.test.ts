@@ -61,12 +61,20 @@ describe.runIf(hasChromium)("the playground in chromium", () => {
     expect(Number(await page.getAttribute("#dual-check", "data-gap"))).toBeLessThan(1e-12);
   });
 
-  it("a refused construct shows an error with its line and column", async () => {
+  it("a refused construct shows an error with its line and column, and clears the last plot, values and code", async () => {
+    expect(await page.getAttribute("#plot", "data-state")).toBe("current");
     await typeFunction("x => x * eval('2')");
     await page.waitForFunction("document.body.dataset.derivatives === 'error'");
     expect(await page.textContent("#error")).toMatch(/eval.*line 1, column 10/);
+    expect(await page.getAttribute("#plot", "data-state")).toBe("stale");
+    for (const id of ["value-f", "value-d1", "value-d2", "source"]) expect(await page.textContent(`#${id}`)).toBe("");
+    await typeFunction("x => Math.sin(x) *");
+    await page.waitForFunction("document.body.dataset.derivatives === 'error'");
+    expect(await page.getAttribute("#plot", "data-state")).toBe("stale");
     await typeFunction("x => Math.sin(x) * x");
     await page.waitForFunction("document.body.dataset.derivatives === 'ready'");
+    expect(await page.getAttribute("#plot", "data-state")).toBe("current");
+    expect(await shown("value-f")).toBeCloseTo(Math.sin(1), 12);
     mkdirSync("out", { recursive: true });
     await page.screenshot({ path: "out/playground.png", fullPage: true });
   });
@@ -87,6 +95,12 @@ describe.runIf(hasChromium)("the playground in chromium", () => {
     await page.click("#start");
     await page.waitForFunction("Number(document.getElementById('status').dataset.steps ?? 0) >= 80", undefined, { timeout: 90_000 });
     await page.click("#pause");
+    // The held-out accuracy is on screen after Pause, and stays there (it used to flash every 100 steps).
+    const accuracyShown = /held-out accuracy \d+\.\d% \(at step \d+\)/;
+    expect(await page.textContent("#status")).toMatch(accuracyShown);
+    await page.waitForTimeout(300);
+    expect(await page.textContent("#status")).toMatch(accuracyShown);
+    expect(Number(await page.getAttribute("#status", "data-accuracy"))).toBeGreaterThan(0.3);
     const losses = await page.evaluate(() => (globalThis as unknown as { playground: { trainer: { losses: number[] } } }).playground.trainer.losses.slice());
     const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
     expect(mean(losses.slice(-20))).toBeLessThan(0.6 * mean(losses.slice(0, 10)));

@@ -1,7 +1,9 @@
 /**
  * Extracts the ```ts code blocks of a Markdown file and turns each into a module the docs test can
  * import. The conventions a block may use (documented in docs/architecture.md):
- * - ```ts no-run: <reason>    not run (needs a browser, a file system, or shows a type error);
+ * - ```ts no-run: <reason>    not run (needs a browser, a file system, a GPU), but type-checked;
+ * - ```ts type-error: <reason> not run, and the type check must fail (a block showing what the
+ *                             compiler refuses);
  * - ```ts continued           appended to the previous block of the same file, run as one;
  * - `expr; // → expected`     a line that is one expression statement is checked against `expected`
  *                             (a JS literal; `2.727…` matches to the digits shown);
@@ -15,6 +17,8 @@ export interface CodeBlock {
   readonly line: number;
   readonly source: string;
   readonly skipReason?: string;
+  /** Marked `type-error`: the type check must report an error in it. */
+  readonly typeError?: true;
 }
 
 const fence = /^```(\S*)\s*(.*)$/;
@@ -31,10 +35,11 @@ export function codeBlocks(file: string): CodeBlock[] {
     const body = lines.slice(i + 1, end).join("\n");
     const [lang, info] = [open[1], open[2].trim()];
     if (lang === "ts" || lang === "typescript") {
-      if (info.startsWith("no-run")) {
-        const reason = info.slice("no-run".length).replace(/^:/, "").trim();
-        if (reason === "") throw new Error(`${file}:${i + 1}: a no-run block says why`);
-        blocks.push({ file, line: i + 1, source: body, skipReason: reason });
+      const marker = ["no-run", "type-error"].find((m) => info.startsWith(m));
+      if (marker !== undefined) {
+        const reason = info.slice(marker.length).replace(/^:/, "").trim();
+        if (reason === "") throw new Error(`${file}:${i + 1}: a ${marker} block says why`);
+        blocks.push({ file, line: i + 1, source: body, skipReason: reason, ...(marker === "type-error" ? { typeError: true as const } : {}) });
       } else if (info === "continued") {
         const previous = blocks.pop();
         if (previous === undefined || previous.skipReason !== undefined) throw new Error(`${file}:${i + 1}: nothing runnable to continue`);

@@ -1,7 +1,7 @@
-/** Activation functions as modules, for `Sequential`: each is the primitive of the same name. */
+/** Activation functions as modules, for `Sequential`: each is the function of the same name, its errors naming `<Module>.forward`. */
 import { gelu, relu, sigmoid, tanh, type GeluOptions } from "../../tensor/primitives/unary.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { describe, expectFinite, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
+import { asOp, describe, expectFinite, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
 import { celu, elu, glu, hardsigmoid, hardswish, hardtanh, leakyRelu, logsigmoid, mish, prelu, relu6, selu, silu, softsign } from "../../tensor/composites/activations.js";
 import { full } from "../../tensor/creation.js";
 import type { FloatDType } from "../../tensor/dtype.js";
@@ -10,7 +10,7 @@ import { Module } from "../module.js";
 
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
-    return relu(x);
+    return asOp("ReLU.forward", () => relu(x));
   }
 }
 
@@ -24,19 +24,19 @@ export class GELU extends Module {
     }
   }
   forward(x: Tensor): Tensor {
-    return gelu(x, this.options);
+    return asOp("GELU.forward", () => gelu(x, this.options));
   }
 }
 
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
-    return tanh(x);
+    return asOp("Tanh.forward", () => tanh(x));
   }
 }
 
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
-    return sigmoid(x);
+    return asOp("Sigmoid.forward", () => sigmoid(x));
   }
 }
 
@@ -47,7 +47,7 @@ export class LeakyReLU extends Module {
     expectFinite("LeakyReLU", "negativeSlope", negativeSlope);
   }
   forward(x: Tensor): Tensor {
-    return leakyRelu(x, this.negativeSlope);
+    return asOp("LeakyReLU.forward", () => leakyRelu(x, this.negativeSlope));
   }
 }
 
@@ -57,7 +57,7 @@ export class ELU extends Module {
     expectFinite("ELU", "alpha", alpha);
   }
   forward(x: Tensor): Tensor {
-    return elu(x, this.alpha);
+    return asOp("ELU.forward", () => elu(x, this.alpha));
   }
 }
 
@@ -67,7 +67,7 @@ export class CELU extends Module {
     if (expectFinite("CELU", "alpha", alpha) === 0) throw invalidArgument("CELU", "alpha must not be 0", { argument: "alpha", got: alpha });
   }
   forward(x: Tensor): Tensor {
-    return celu(x, this.alpha);
+    return asOp("CELU.forward", () => celu(x, this.alpha));
   }
 }
 
@@ -82,7 +82,7 @@ export class Hardtanh extends Module {
       throw invalidArgument("Hardtanh", `min must be at most max, got min ${min} and max ${max}`, { argument: "min", got: [min, max] });
   }
   forward(x: Tensor): Tensor {
-    return hardtanh(x, this.min, this.max);
+    return asOp("Hardtanh.forward", () => hardtanh(x, this.min, this.max));
   }
 }
 
@@ -93,7 +93,7 @@ export class GLU extends Module {
     expectInteger("GLU", "axis", axis, -64, 63);
   }
   forward(x: Tensor): Tensor {
-    return glu(x, this.axis);
+    return asOp("GLU.forward", () => glu(x, this.axis));
   }
 }
 
@@ -108,7 +108,7 @@ export class PReLU extends Module {
     this.weight = this.parameter("weight", full([n], init, { dtype: floatDTypeOption("PReLU", o.dtype) ?? "float32" }));
   }
   forward(x: Tensor): Tensor {
-    return prelu(x, this.weight);
+    return asOp("PReLU.forward", () => prelu(x, this.weight));
   }
 }
 
@@ -119,7 +119,7 @@ export class PReLU extends Module {
 abstract class Plain extends Module {
   protected abstract readonly f: (x: Tensor) => Tensor;
   forward(x: Tensor): Tensor {
-    return this.f(x);
+    return asOp(`${this.constructor.name}.forward`, () => this.f(x));
   }
 }
 

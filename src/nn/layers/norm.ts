@@ -9,7 +9,7 @@
  * Buffer names are PyTorch's (`running_mean`, `running_var`, `num_batches_tracked`) so state dicts
  * load in either library.
  */
-import { AdError, expectBooleanOption, expectFinite, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
+import { AdError, asOp, expectBooleanOption, expectFinite, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
 import { noGrad } from "../../tensor/autograd/mode.js";
 import { ones, zeros } from "../../tensor/creation.js";
 import type { FloatDType } from "../../tensor/dtype.js";
@@ -72,9 +72,10 @@ export class LayerNorm extends Module {
       });
     }
     const axes = Array.from({ length: k }, (_, i) => x.rank - k + i);
-    let y = normalize(x, axes, this.eps).y;
-    if (this.weight !== null && this.bias !== null) y = add(mul(y, this.weight), this.bias);
-    return y;
+    return asOp("LayerNorm.forward", () => {
+      const y = normalize(x, axes, this.eps).y;
+      return this.weight !== null && this.bias !== null ? add(mul(y, this.weight), this.bias) : y;
+    });
   }
 }
 
@@ -121,29 +122,32 @@ class BatchNorm extends Module {
       const want = this.ranks.map((r) => (r === 2 ? `[N, ${this.numFeatures}]` : r === 3 ? `[N, ${this.numFeatures}, L]` : `[N, ${this.numFeatures}, H, W]`)).join(" or ");
       throw new AdError("ShapeMismatch", `needs inputs ${want}, got ${formatShape(x.shape)}`, { op, shape: [...x.shape] });
     }
-    const axes = Array.from({ length: x.rank }, (_, i) => i).filter((a) => a !== 1);
-    const perChannel = x.shape.map((d, i) => (i === 1 ? d : 1));
-    let y: Tensor;
-    if (this.training) {
-      const n = x.size / this.numFeatures;
-      if (n < 2) throw invalidArgument(op, `training mode needs more than one value per channel, got input ${formatShape(x.shape)}`, { shape: [...x.shape] });
-      const stats = normalize(x, axes, this.eps);
-      y = stats.y;
-      const m = this.momentum;
-      noGrad(() => {
-        const batchMean = reshape(stats.mu, [this.numFeatures]);
-        const batchVar = mul(reshape(stats.variance, [this.numFeatures]), n / (n - 1));
-        this.running_mean.assign(add(mul(this.running_mean, 1 - m), mul(batchMean, m)));
-        this.running_var.assign(add(mul(this.running_var, 1 - m), mul(batchVar, m)));
-        this.num_batches_tracked.assign(add(this.num_batches_tracked, 1));
-      });
-    } else {
-      const mu = reshape(this.running_mean, perChannel);
-      const scale = rsqrt(add(reshape(this.running_var, perChannel), this.eps));
-      y = mul(sub(x, mu), scale);
-    }
-    if (this.weight !== null && this.bias !== null) y = add(mul(y, reshape(this.weight, perChannel)), reshape(this.bias, perChannel));
-    return y;
+    // A float64 input to float32 statistics, or a bool input, fails inside; the error names forward.
+    return asOp(op, () => {
+      const axes = Array.from({ length: x.rank }, (_, i) => i).filter((a) => a !== 1);
+      const perChannel = x.shape.map((d, i) => (i === 1 ? d : 1));
+      let y: Tensor;
+      if (this.training) {
+        const n = x.size / this.numFeatures;
+        if (n < 2) throw invalidArgument(op, `training mode needs more than one value per channel, got input ${formatShape(x.shape)}`, { shape: [...x.shape] });
+        const stats = normalize(x, axes, this.eps);
+        y = stats.y;
+        const m = this.momentum;
+        noGrad(() => {
+          const batchMean = reshape(stats.mu, [this.numFeatures]);
+          const batchVar = mul(reshape(stats.variance, [this.numFeatures]), n / (n - 1));
+          this.running_mean.assign(add(mul(this.running_mean, 1 - m), mul(batchMean, m)));
+          this.running_var.assign(add(mul(this.running_var, 1 - m), mul(batchVar, m)));
+          this.num_batches_tracked.assign(add(this.num_batches_tracked, 1));
+        });
+      } else {
+        const mu = reshape(this.running_mean, perChannel);
+        const scale = rsqrt(add(reshape(this.running_var, perChannel), this.eps));
+        y = mul(sub(x, mu), scale);
+      }
+      if (this.weight !== null && this.bias !== null) y = add(mul(y, reshape(this.weight, perChannel)), reshape(this.bias, perChannel));
+      return y;
+    });
   }
 }
 

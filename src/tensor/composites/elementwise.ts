@@ -5,6 +5,7 @@
  */
 import { add, div, mul, sub } from "../primitives/arithmetic.js";
 import { eq, lt, ne } from "../primitives/compare.js";
+import { asOp } from "../../errors.js";
 import { isFloat } from "../dtype.js";
 import { lift, liftPair, type TensorLike } from "../primitives/lift.js";
 import { maximum, minimum, where } from "../primitives/select.js";
@@ -60,13 +61,13 @@ export function logicalNot(x: TensorLike): Tensor {
 }
 /** a and b, elementwise with broadcasting (bool). */
 export function logicalAnd(a: TensorLike, b: TensorLike): Tensor {
-  return minimum(truth("logicalAnd", a), truth("logicalAnd", b));
+  return asOp("logicalAnd", () => minimum(truth("logicalAnd", a), truth("logicalAnd", b)));
 }
 /** a or b, elementwise with broadcasting (bool). */
 export function logicalOr(a: TensorLike, b: TensorLike): Tensor {
-  return maximum(truth("logicalOr", a), truth("logicalOr", b));
+  return asOp("logicalOr", () => maximum(truth("logicalOr", a), truth("logicalOr", b)));
 }
 /** a xor b, elementwise with broadcasting (bool). */
 export function logicalXor(a: TensorLike, b: TensorLike): Tensor {
-  return ne(truth("logicalXor", a), truth("logicalXor", b));
+  return asOp("logicalXor", () => ne(truth("logicalXor", a), truth("logicalXor", b)));
 }

@@ -3,7 +3,7 @@
  * output's shape; the engine sums them back to each input's shape. JVP terms may keep an input's
  * shape (add's da); the engine expands them to the output's.
  */
-import { AdError } from "../../errors.js";
+import { AdError, asOp } from "../../errors.js";
 import { bind, definePrimitive } from "../primitive.js";
 import type { Shape } from "../shape.js";
 import type { Tensor } from "../tensor.js";
@@ -144,7 +144,7 @@ export function floorDivide<X extends TensorLike, Y extends TensorLike>(a: X, b:
 function floorDivAs(op: string, a: unknown, b: unknown): Tensor {
   const pair = liftPair(op, a, b);
   if (pair[0].dtype === "bool") throw new AdError("DTypeMismatch", `${op} needs int32 or float operands, got bool and bool; cast one first`, { op, dtypes: ["bool", "bool"] });
-  return bind(floorDivP, pair, undefined);
+  return asOp(op, () => bind(floorDivP, pair, undefined));
 }
 
 /** −a in a's dtype; int32 wraps (−(−2³¹) is −2³¹), bool is a DTypeMismatch, as in PyTorch. */

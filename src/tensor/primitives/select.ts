@@ -2,7 +2,7 @@
  * Selection: where (a primitive), maximum and minimum (primitives whose rules are masks built from
  * comparisons and casts), clip (composed of maximum and minimum). All broadcast NumPy-style.
  */
-import { AdError, describe, invalidArgument } from "../../errors.js";
+import { AdError, asOp, describe, invalidArgument } from "../../errors.js";
 import { bind, definePrimitive, type Primitive } from "../primitive.js";
 import { broadcastShapes } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -89,8 +89,10 @@ export function clip(x: Tensor, min?: TensorLike | null, max?: TensorLike | null
     throw invalidArgument(op, `min must be ≤ max, got min ${min} and max ${max}`, { min, max });
   }
   if ((min === undefined || min === null) && (max === undefined || max === null)) throw invalidArgument(op, "give at least one of min and max");
-  let y = x;
-  if (min !== undefined && min !== null) y = maximum(y, min);
-  if (max !== undefined && max !== null) y = minimum(y, max);
-  return y;
+  return asOp(op, () => {
+    let y = x;
+    if (min !== undefined && min !== null) y = maximum(y, min);
+    if (max !== undefined && max !== null) y = minimum(y, max);
+    return y;
+  });
 }
