@@ -213,14 +213,15 @@ export function fuseElementwise(p: Program, backend: BackendName = getBackend())
     });
     const loop = root.output.shape.length === 0 ? [1] : root.output.shape;
     // The backend's own code for the group, where it has one: it compiles a whole-array sum, not a
-    // sum over some axes. Such a sum is folded into the JS loop only where the backend has no code
-    // for the chain alone; where it has, its SIMD chain and reduction kernels run (and keep their bits).
+    // sum over some axes. Such a sum is folded into the JS loop unless the backend has code for a
+    // chain of several ops alone: then its SIMD chain and reduction kernels run (and keep their bits).
     const programOf = (sum: boolean) => ({ ops: ops.map(({ name, args, dtype }) => ({ name, args, dtype })), inputs: inputs.length, shape: loop, sum, windows });
     const whole = summed !== undefined && summed.into.strides.every((s) => s === 0);
-    const native = compilerOf(backend)?.(programOf(whole));
-    if (!whole && native !== undefined) summed = undefined;
+    const compiled = compilerOf(backend)?.(programOf(whole));
+    if (!whole && compiled !== undefined && members.size + absorbed.length >= 2) summed = undefined;
     if (summed === undefined && members.size + absorbed.length < 2) continue;
     const sum = summed?.eq;
+    const native = summed === undefined || whole ? compiled : undefined;
     const kernel = compileFused(ops, inputs.length, loop, summed?.into, windows);
     if (kernel === undefined) return p;
     for (const eq of [...ordered, ...absorbed]) replaced.set(eq, null);
