@@ -1,6 +1,6 @@
 /**
  * Fusion on generated programs: random DAGs of elementwise ops (values used once or several times,
- * broadcast operands, an optional sum at the end, several outputs) jitted equal eager bit for bit on
+ * broadcast operands, an optional sum at the end over every axis, the first or the last, several outputs) jitted equal eager bit for bit on
  * the reference backend, in float32 and float64.
  */
 import fc from "fast-check";
@@ -21,8 +21,11 @@ interface Step {
 
 const step = fc.record({ op: fc.nat(7), binary: fc.boolean(), a: fc.nat(), b: fc.nat() });
 
+/** How the program's last value is reduced: not at all, over every axis, over its first or its last axis. */
+const SUMS = [undefined, "all", 0, -1] as const;
+
 /** The program the steps describe, over inputs x [2, 3], y [3], z [2, 1]. */
-function program(steps: readonly Step[], summed: boolean) {
+function program(steps: readonly Step[], summed: (typeof SUMS)[number]) {
   return (x: Tensor, y: Tensor, z: Tensor) => {
     const values = [x, y, z];
     for (const s of steps) {
@@ -31,7 +34,8 @@ function program(steps: readonly Step[], summed: boolean) {
       values.push(s.binary ? BINARY[s.op % BINARY.length](a, b) : UNARY[s.op % UNARY.length](a));
     }
     const last = values[values.length - 1];
-    return summed ? [sum(last), values[3]] : [last, values[values.length - 2]];
+    if (summed === undefined) return [last, values[values.length - 2]];
+    return [summed === "all" ? sum(last) : sum(last, summed), values[3]];
   };
 }
 
@@ -40,7 +44,7 @@ describe("fusion on generated programs", () => {
     fc.assert(
       fc.property(
         fc.array(step, { minLength: 1, maxLength: 12 }),
-        fc.boolean(),
+        fc.constantFrom(...SUMS),
         fc.boolean(),
         fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 11, maxLength: 11 }),
         (steps, summed, single, v) => {

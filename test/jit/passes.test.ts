@@ -12,7 +12,29 @@ import { eliminateDeadCode } from "../../src/jit/passes/dce.js";
 import { fuseElementwise } from "../../src/jit/passes/fuse.js";
 import { bind, type Primitive } from "../../src/tensor/primitive.js";
 import { primitives } from "../../src/tensor/primitives/registry.js";
-import { abstract, add, cast, cos, exp, grad, gt, matmul, mul, neg, sin, slice, sqrt, sum, tanh, tensor, trace, transpose, where, type Tensor } from "../../src/tensor/index.js";
+import {
+  abstract,
+  add,
+  cast,
+  cos,
+  exp,
+  grad,
+  gt,
+  matmul,
+  mul,
+  neg,
+  sin,
+  slice,
+  sqrt,
+  sub,
+  sum,
+  tanh,
+  tensor,
+  trace,
+  transpose,
+  where,
+  type Tensor,
+} from "../../src/tensor/index.js";
 import { onBackend } from "../support/backends.js";
 
 const bits = (t: unknown): number[] => Array.from((t as Tensor).data());
@@ -40,9 +62,7 @@ describe("passes on IR text", () => {
   it("fusion makes one equation of each elementwise chain; a value used twice or by a reduction is stored", () => {
     const p = trace((x: Tensor, y: Tensor) => sum(add(mul(sin(x), y), mul(x, x))))(abstract([5]), abstract([5]));
     expect(fuseElementwise(p, "cpu").toString()).toBe(["{ lambda ; a:f32[5] b:f32[5] . let", "    c:f32[] = fused[ops=(sin,mul,mul,add,sum)] a b", "  in (c) }"].join("\n"));
-    // A sum over some axes only, or of a chain that is also returned, is not folded.
-    const partial = trace((x: Tensor) => sum(mul(sin(x), x), 0))(abstract([2, 3]));
-    expect(fuseElementwise(partial, "cpu").toString()).toContain("fused[ops=(sin,mul)]");
+    // The sum of a chain that is also returned is not folded.
     const both = trace((x: Tensor) => {
       const y = mul(sin(x), x);
       return [y, sum(y)];
@@ -57,6 +77,56 @@ describe("passes on IR text", () => {
     expect(text).toContain("fused[ops=(add,tanh)]");
     expect(text).toContain("matmul");
     expect(text.match(/fused/g)?.length).toBe(2);
+  });
+});
+
+describe("fusion of a sum over some axes (row sums, a bias gradient)", () => {
+  it("folds the sum into the chain's loop on IR text: one equation, the chain never stored", () => {
+    const rows = trace((x: Tensor, m: Tensor) => sum(exp(sub(x, m)), -1))(abstract([4, 5]), abstract([4, 1]));
+    expect(fuseElementwise(rows, "cpu").toString()).toBe(["{ lambda ; a:f32[4,5] b:f32[4,1] . let", "    c:f32[4] = fused[ops=(sub,exp,sum)] a b", "  in (c) }"].join("\n"));
+    const bias = trace((g: Tensor, h: Tensor) => sum(mul(g, gt(h, 0)), 0, true))(abstract([3, 2]), abstract([3, 2]));
+    expect(fuseElementwise(bias, "cpu").toString()).toContain("d:f32[1,2] = fused[ops=(gt,cast,mul,sum)] c a b");
+    // A sum alone (no chain before it) stays the reduction kernel.
+    expect(fuseElementwise(trace((x: Tensor) => sum(x, 0))(abstract([2, 3])), "cpu").toString()).toContain("= sum[axes=(0)");
+  });
+
+  it("equals eager bit for bit: odd sizes, every subset of axes, keepDims, broadcast and strided inputs, float32 and float64", () => {
+    const shape = [5, 7, 3];
+    const values = Array.from({ length: 105 }, (_, i) => Math.sin(i * 1.7) * 4);
+    const subsets = [[0], [1], [2], [0, 1], [0, 2], [1, 2], [-1]];
+    for (const dtype of ["float32", "float64"] as const) {
+      const x = cast(tensor(values, { shape }), dtype);
+      const y = cast(tensor(values.slice(0, 21), { shape: [7, 3] }), dtype);
+      for (const axes of subsets) {
+        for (const keepDims of [false, true]) {
+          const f = (a: Tensor, b: Tensor) => sum(add(mul(tanh(a), b), exp(neg(a))), axes, keepDims);
+          const strided = (a: Tensor, b: Tensor) => f(transpose(a, 0, 2), transpose(b));
+          onBackend("cpu", () => {
+            expect(jit(f).lower(x, y).toString()).toContain("sum)]");
+            expect(bits(jit(f)(x, y))).toEqual(bits(f(x, y)));
+            const xt = cast(tensor(values, { shape: [3, 7, 5] }), dtype);
+            const yt = cast(tensor(values.slice(0, 21), { shape: [3, 7] }), dtype);
+            expect(bits(jit(strided)(xt, yt))).toEqual(bits(strided(xt, yt)));
+          });
+        }
+      }
+    }
+  });
+
+  it("on wasm, a chain its SIMD code compiles keeps the reduction kernel after it (and its bits)", () => {
+    const x = tensor(
+      Float32Array.from({ length: 64 * 33 }, (_, i) => Math.cos(i) * 3),
+      { shape: [64, 33] },
+    );
+    const f = (a: Tensor) => sum(exp(mul(a, a)), -1);
+    const text = onBackend("wasm", () => jit(f).lower(x).toString());
+    expect(text).toContain("fused[ops=(mul,exp), code=wasm");
+    expect(text).toContain("= sum[axes=(1)");
+    expect(onBackend("wasm", () => bits(jit(f)(x)))).toEqual(onBackend("wasm", () => bits(f(x))));
+    // One op and its sum: no chain to keep, so the sum is folded into the JS loop.
+    const g = (a: Tensor) => sum(neg(a), -1);
+    expect(onBackend("wasm", () => jit(g).lower(x).toString())).toContain("fused[ops=(neg,sum)");
+    expect(onBackend("wasm", () => bits(jit(g)(x)))).toEqual(onBackend("wasm", () => bits(g(x))));
   });
 });
 

@@ -50,23 +50,38 @@ const ROUND: Record<DType, (x: string) => string> = {
 };
 
 /**
- * The generated source of the loop over `shape` (rank ≥ 1) reading `inputs` inputs. With `sum` the
- * last op's values are added up instead of stored (in float64, in row-major order, as the reference
- * kernels' sum does) and the total written once.
+ * Where a fused loop adds its values up instead of storing them: per loop axis, the stride of the
+ * result's row-major element the loop position adds into (0 along a summed axis, so every axis 0 is
+ * the whole-array sum), and how many elements the result has.
  */
-export function fusedSource(ops: readonly FusedOp[], inputs: number, shape: readonly number[], sum = false, windows: readonly (Window | undefined)[] = []): string {
+export interface FusedSum {
+  readonly strides: readonly number[];
+  readonly size: number;
+}
+
+/**
+ * The generated source of the loop over `shape` (rank ≥ 1) reading `inputs` inputs. With `sum` the
+ * last op's values are added up instead of stored, in float64 and in the loop's row-major order as
+ * the reference kernels' sum does (reduce.ts reads its input in its own order), and each total
+ * written once: the whole-array sum in a local, a sum over some axes in a float64 accumulator per
+ * result element (allocated once per compiled kernel, so a call allocates nothing).
+ */
+export function fusedSource(ops: readonly FusedOp[], inputs: number, shape: readonly number[], sum?: FusedSum, windows: readonly (Window | undefined)[] = []): string {
   const rank = shape.length;
   const inner = shape[rank - 1];
   const outer = shape.slice(0, -1).reduce((a, b) => a * b, 1);
   const ins = Array.from({ length: inputs }, (_, j) => j);
   const operand = (a: Operand) => ("input" in a ? `a${a.input}` : `t${a.op}`);
+  const partial = sum?.strides.some((s) => s !== 0) ? sum : undefined;
   const lines = [
+    ...(partial ? [`const acc = new Float64Array(${partial.size});`] : []),
     `return function fusedKernel(ins, out) {`,
     ...ins.map((j) => `  const X${j} = ins[${j}].storage, S${j} = ins[${j}].strides, o${j} = ins[${j}].offset, s${j} = S${j}[${rank - 1}];`),
-    sum ? `  let total = 0;` : `  let k = 0;`,
+    partial ? `  acc.fill(0);` : sum ? `  let total = 0;` : `  let k = 0;`,
     `  for (let q = 0; q < ${outer}; q++) {`,
     `    let rem = q;`,
     ...ins.map((j) => `    let b${j} = o${j};${windows[j] === undefined ? "" : ` let w${j} = true;`}`),
+    ...(partial ? [`    let r = 0;`] : []),
   ];
   const advance = (j: number, d: number): string => {
     const w = windows[j];
@@ -74,7 +89,8 @@ export function fusedSource(ops: readonly FusedOp[], inputs: number, shape: read
     return ` w${j} = w${j} && c >= ${w.start[d]} && c < ${w.start[d] + w.size[d]}; b${j} += (c - ${w.start[d]}) * S${j}[${d}];`;
   };
   for (let d = rank - 2; d >= 0; d--) {
-    lines.push(`    { const c = rem % ${shape[d]}; rem = (rem - c) / ${shape[d]};${ins.map((j) => advance(j, d)).join("")} }`);
+    const into = partial !== undefined && partial.strides[d] !== 0 ? ` r += c * ${partial.strides[d]};` : "";
+    lines.push(`    { const c = rem % ${shape[d]}; rem = (rem - c) / ${shape[d]};${ins.map((j) => advance(j, d)).join("")}${into} }`);
   }
   lines.push(`    for (let i = 0; i < ${inner}; i++${sum ? "" : ", k++"}) {`);
   const read = (j: number): string => {
@@ -85,8 +101,11 @@ export function fusedSource(ops: readonly FusedOp[], inputs: number, shape: read
   };
   lines.push(...ins.map(read));
   ops.forEach((op, k) => lines.push(`      const t${k} = ${ROUND[op.dtype](`F${k}(${op.args.map(operand).join(", ")})`)};`));
-  lines.push(sum ? `      total += t${ops.length - 1};` : `      out[k] = t${ops.length - 1};`, `    }`, `  }`);
-  if (sum) lines.push(`  out[0] = total;`);
+  const last = `t${ops.length - 1}`;
+  const inner1 = partial?.strides[rank - 1] ?? 0;
+  lines.push(partial ? `      acc[r${inner1 === 0 ? "" : ` + i * ${inner1}`}] += ${last};` : sum ? `      total += ${last};` : `      out[k] = ${last};`, `    }`, `  }`);
+  if (partial) lines.push(`  for (let m = 0; m < ${partial.size}; m++) out[m] = acc[m];`);
+  else if (sum) lines.push(`  out[0] = total;`);
   lines.push(`};`);
   return lines.join("\n");
 }
@@ -98,7 +117,7 @@ export function compileFused(
   ops: readonly FusedOp[],
   inputs: number,
   shape: readonly number[],
-  sum = false,
+  sum?: FusedSum,
   windows: readonly (Window | undefined)[] = [],
 ): FusedKernel | undefined {
   const source = `"use strict";\n${fusedSource(ops, inputs, shape, sum, windows)}\n//# sourceURL=adjoint-jit/fused`;

@@ -19,7 +19,8 @@ import { definePrimitive, type Primitive } from "../../tensor/primitive.js";
 import { primitives } from "../../tensor/primitives/registry.js";
 import { fromStorage } from "../../tensor/tensor.js";
 import { sliceLayout, type SliceSpec } from "../../tensor/view.js";
-import { compileFused, type FusedKernel, type FusedOp, type Operand, type Window } from "../codegen/elementwise.js";
+import { contiguousStrides, sizeOf } from "../../backends/shape.js";
+import { compileFused, type FusedKernel, type FusedOp, type FusedSum, type Operand, type Window } from "../codegen/elementwise.js";
 
 type Fn = FusedOp["fn"];
 /** An elementwise equation's op: its expression-table function (for the JS loop) and name (for a backend's codegen). */
@@ -106,14 +107,21 @@ function fusedEquation(
 }
 
 /**
- * The sum over every axis that is the only consumer of `root`'s output, if any: folded into the
- * chain's loop, so the chain's values are added up as they are computed and never stored.
+ * The sum that is the only consumer of `root`'s output, if any, with where each loop position adds
+ * into: folded into the chain's loop, so the chain's values are added up as they are computed and
+ * never stored. Over every axis it is one total; over some axes (a softmax's row sums, a mean over
+ * an axis, a bias gradient's sum over the batch) one total per kept position.
  */
-function summedBy(root: Equation, users: ReadonlySet<Equation> | undefined): Equation | undefined {
+function summedBy(root: Equation, users: ReadonlySet<Equation> | undefined): { eq: Equation; into: FusedSum } | undefined {
   if (users === undefined || users.size !== 1) return undefined;
   const [eq] = users;
-  const axes = (eq.params as { axes?: readonly number[] } | undefined)?.axes;
-  return eq.primitive === primitives.sum && axes !== undefined && new Set(axes).size === root.output.shape.length ? eq : undefined;
+  if (eq.primitive !== primitives.sum) return undefined;
+  const summed = new Set((eq.params as { axes: readonly number[] }).axes);
+  const shape = root.output.shape;
+  if (shape.length > 0 && summed.size === 0) return undefined;
+  const kept = shape.map((d, i) => (summed.has(i) ? 1 : d));
+  const strides = contiguousStrides(kept).map((s, i) => (summed.has(i) || kept[i] === 1 ? 0 : s));
+  return { eq, into: { strides: strides.length === 0 ? [0] : strides, size: sizeOf(kept) } };
 }
 
 /**
@@ -176,10 +184,10 @@ export function fuseElementwise(p: Program, backend: BackendName = getBackend())
       for (const v of eq.inputs) if (inlined(v, eq)) collect(producer.get(v) as Equation);
     };
     collect(root);
-    const sum = returned.has(root.output) ? undefined : summedBy(root, users);
+    let summed = returned.has(root.output) ? undefined : summedBy(root, users);
     const ordered = p.equations.filter((eq) => members.has(eq));
     const absorbed = ordered.flatMap((eq) => eq.inputs.filter((v) => windowed(v, eq) !== undefined).map((v) => producer.get(v) as Equation));
-    if (members.size + absorbed.length < (sum === undefined ? 2 : 1)) continue;
+    if (members.size + absorbed.length < (summed === undefined ? 2 : 1)) continue;
     const inputs: Variable[] = [];
     const windows: (Window | undefined)[] = [];
     const index = new Map<Equation, number>();
@@ -204,10 +212,18 @@ export function fuseElementwise(p: Program, backend: BackendName = getBackend())
       return { fn, name, args: eq.inputs.map((v) => operand(v, eq)), dtype: eq.output.dtype };
     });
     const loop = root.output.shape.length === 0 ? [1] : root.output.shape;
-    const kernel = compileFused(ops, inputs.length, loop, sum !== undefined, windows);
+    // The backend's own code for the group, where it has one: it compiles a whole-array sum, not a
+    // sum over some axes. Such a sum is folded into the JS loop unless the backend has code for a
+    // chain of several ops alone: then its SIMD chain and reduction kernels run (and keep their bits).
+    const programOf = (sum: boolean) => ({ ops: ops.map(({ name, args, dtype }) => ({ name, args, dtype })), inputs: inputs.length, shape: loop, sum, windows });
+    const whole = summed !== undefined && summed.into.strides.every((s) => s === 0);
+    const compiled = compilerOf(backend)?.(programOf(whole));
+    if (!whole && compiled !== undefined && members.size + absorbed.length >= 2) summed = undefined;
+    if (summed === undefined && members.size + absorbed.length < 2) continue;
+    const sum = summed?.eq;
+    const native = summed === undefined || whole ? compiled : undefined;
+    const kernel = compileFused(ops, inputs.length, loop, summed?.into, windows);
     if (kernel === undefined) return p;
-    // The backend's own code for the group, where it has one.
-    const native = compilerOf(backend)?.({ ops: ops.map(({ name, args, dtype }) => ({ name, args, dtype })), inputs: inputs.length, shape: loop, sum: sum !== undefined, windows });
     for (const eq of [...ordered, ...absorbed]) replaced.set(eq, null);
     const names = [...absorbed, ...ordered].map((eq) => eq.primitive.name);
     if (sum === undefined) replaced.set(root, fusedEquation(names, inputs, root.output, loop, kernel, native));
