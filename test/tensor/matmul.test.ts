@@ -155,13 +155,6 @@ describe("matmul values", () => {
       [0, 0, 0],
     ]);
   });
-  it("an outer product (k = 1) is the elementwise product, −0 included, as torch.outer gives", () => {
-    // The batch of per-example weight gradients xᵢᵀ·gᵢ: each output is one product, stored, not added to 0.
-    const y = matmul(tensor([[[-0], [2]]], { dtype: "float64" }), tensor([[[1, -3]]], { dtype: "float64" }));
-    const values = Array.from(y.data() as Float64Array);
-    expect(Object.is(values[0], -0)).toBe(true);
-    expect(values.slice(1)).toEqual([0, 2, -6]);
-  });
 });
 
 describe("matmul derivatives", () => {

@@ -120,10 +120,6 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, m
   const k = a.shape[ra - 1];
   const n = b.shape[rb - 1];
   if ((dtype !== "float32" && dtype !== "float64") || a.dtype !== dtype || b.dtype !== dtype || m * n * k < Math.max(minWork, 1)) return undefined;
-  // An outer product (k = 1, e.g. a batch of per-example weight gradients xᵢᵀ·gᵢ) has one multiply per
-  // output: it is a memory-bound write, which the reference loop makes straight into the output, where
-  // the gemm would write padded tiles into wasm memory and copy them out.
-  if (k === 1) return undefined;
   const { mr, nr } = dtype === "float32" ? GEMM_F32 : GEMM_F64;
   const size = dtype === "float32" ? 4 : 8;
   const mp = Math.ceil(m / mr) * mr;

@@ -38,9 +38,6 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype): 
           const rowB = baseB + q * n;
           // int32: Math.imul keeps each product exact modulo 2³², and the store wraps the sum.
           if (int) for (let j = 0; j < n; j++) out[rowC + j] += Math.imul(aiq, db[rowB + j]);
-          // The first term stores instead of adding: an outer product (k = 1, a per-example weight
-          // gradient) is then one write of the output and no read of it.
-          else if (q === 0) for (let j = 0; j < n; j++) out[rowC + j] = aiq * db[rowB + j];
           else for (let j = 0; j < n; j++) out[rowC + j] += aiq * db[rowB + j];
         }
       }
