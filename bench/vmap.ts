@@ -32,9 +32,11 @@ type Params = typeof params;
 
 /** Cross-entropy summed over the rows of x (one example under vmap, where x is a vector). */
 const lossSum = (p: Params, xs: Tensor, ys: Tensor): Tensor => mul(sum(mul(ys, logSoftmax(add(matmul(relu(add(matmul(xs, p.w1), p.b1)), p.w2), p.b2)))), -1);
-const batchGradient = grad(lossSum);
-const perExample = vmap(grad(lossSum), { inAxes: [null, 0, 0] });
-const perExampleJit = jit(perExample);
+/** Each gradient function gives the parameters' pytree: one gradient per parameter. */
+type Gradients = (p: Params, xs: Tensor, ys: Tensor) => Params;
+const batchGradient = grad(lossSum) as Gradients;
+const perExample = vmap(grad(lossSum), { inAxes: [null, 0, 0] }) as Gradients;
+const perExampleJit = jit(perExample) as Gradients;
 
 /** One element of each gradient, read so that the work is observable (a full read would copy 103 MB). */
 const touch = (g: Params): number => g.w1.at(...(new Array(g.w1.rank).fill(0) as [number])) + g.b2.at(...(new Array(g.b2.rank).fill(0) as [number]));
