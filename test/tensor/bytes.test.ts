@@ -118,7 +118,10 @@ describe("uint8 and int8 on every backend", () => {
   });
 
   it("the webgpu device refuses them with an UnsupportedOp naming the device (WGSL has no byte types)", () => {
-    const buffers = new GPUBuffers({ device: { lost: new Promise(() => undefined) } as GPUDevice, lost: undefined } as WebGPUHandle);
+    const buffers = new GPUBuffers({
+      device: { lost: new Promise(() => undefined), limits: { minStorageBufferOffsetAlignment: 256 } } as unknown as GPUDevice,
+      lost: undefined,
+    } as WebGPUHandle);
     for (const dtype of ["uint8", "int8"] as const) {
       const e = thrown(() => buffers.write(ops.zeros([2], { dtype }).data()));
       expect(e.code).toBe("UnsupportedOp");
