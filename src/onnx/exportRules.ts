@@ -89,15 +89,16 @@ const slice: ExportRule = (g, [x], eq) => {
     const d = shape[axis];
     if (typeof spec === "number") {
       const i = spec < 0 ? spec + d : spec;
-      starts.push(i), ends.push(i + 1), axes.push(axis), steps.push(1), squeeze.push(axis);
+      (starts.push(i), ends.push(i + 1), axes.push(axis), steps.push(1), squeeze.push(axis));
       return;
     }
     const r = Array.isArray(spec) ? { start: spec[0], stop: spec[1], step: spec[2] } : (spec as { start?: number; stop?: number; step?: number });
     const step = r.step ?? 1;
-    const norm = (v: number | null | undefined, fallback: number, lo: number, hi: number) => (v === null || v === undefined ? fallback : Math.min(Math.max(v < 0 ? v + d : v, lo), hi));
+    const norm = (v: number | null | undefined, fallback: number, lo: number, hi: number) =>
+      v === null || v === undefined ? fallback : Math.min(Math.max(v < 0 ? v + d : v, lo), hi);
     const [start, stop] = step > 0 ? [norm(r.start, 0, 0, d), norm(r.stop, d, 0, d)] : [norm(r.start, d - 1, -1, d - 1), norm(r.stop, -1, -1, d - 1)];
     // ONNX reads a negative end as counting from the back: "before index 0" going backwards is −d−1.
-    starts.push(start), ends.push(stop < 0 ? -d - 1 : stop), axes.push(axis), steps.push(step);
+    (starts.push(start), ends.push(stop < 0 ? -d - 1 : stop), axes.push(axis), steps.push(step));
   });
   const sliced = axes.length === 0 ? x : g.node("Slice", [x, g.int64(starts), g.int64(ends), g.int64(axes), g.int64(steps)]);
   return squeeze.length === 0 ? sliced : g.node("Squeeze", [sliced, g.int64(squeeze)]);
@@ -109,8 +110,9 @@ export const EXPORT_RULES: Partial<Record<PrimitiveName, ExportRule>> = {
   mul: binary("Mul"),
   div: binary("Div"),
   pow: binary("Pow"),
-  maximum: binary("Max"),
-  minimum: binary("Min"),
+  // On bools (logicalOr/logicalAnd are maximum/minimum), where ONNX's Max and Min take no bools.
+  maximum: (g, [a, b], eq) => g.node(eq.output.dtype === "bool" ? "Or" : "Max", [a, b]),
+  minimum: (g, [a, b], eq) => g.node(eq.output.dtype === "bool" ? "And" : "Min", [a, b]),
   eq: binary("Equal"),
   ne: (g, [a, b]) => g.node("Not", [g.node("Equal", [a, b])]),
   lt: binary("Less"),
