@@ -4,7 +4,8 @@
  * and returns the name of the value that holds the equation's output. A primitive with no row has
  * no ONNX equivalent here and is an `UnsupportedOp` naming it (export.ts).
  */
-import type { DType } from "../tensor/dtype.js";
+import { AdError } from "../errors.js";
+import { isFloat, type DType } from "../tensor/dtype.js";
 import type { Equation } from "../tensor/ir.js";
 import type { PrimitiveName } from "../tensor/primitives/registry.js";
 import type { SliceSpec } from "../tensor/view.js";
@@ -104,6 +105,29 @@ const slice: ExportRule = (g, [x], eq) => {
   return squeeze.length === 0 ? sliced : g.node("Squeeze", [sliced, g.int64(squeeze)]);
 };
 
+/** Python's floor division and remainder: on floats from Floor; on ints from Mod (fmod = 0 has Python's sign). */
+const floorDiv: ExportRule = (g, [a, b], eq) =>
+  isFloat(eq.output.dtype) ? g.node("Floor", [g.node("Div", [a, b])]) : g.node("Div", [g.node("Sub", [a, g.node("Mod", [a, b], { fmod: 0 })]), b]);
+const remainder: ExportRule = (g, [a, b], eq) =>
+  isFloat(eq.output.dtype) ? g.node("Sub", [a, g.node("Mul", [g.node("Floor", [g.node("Div", [a, b])]), b])]) : g.node("Mod", [a, b], { fmod: 0 });
+
+/** argmax/argmin over one axis, or over all of them as the flat index (ArgMax of the flattened tensor). */
+const argExtreme: ExportRule = (g, [x], eq) => {
+  const { axes, keepDims, extreme } = eq.params as { axes: readonly number[]; keepDims: boolean; extreme: "max" | "min" };
+  const opType = extreme === "max" ? "ArgMax" : "ArgMin";
+  const rank = eq.inputs[0].shape.length;
+  if (axes.length === 1) return g.node("Cast", [g.node(opType, [x], { axis: axes[0], keepdims: keepDims ? 1 : 0 })], { to: ONNX_DTYPE.int32 });
+  if (axes.length === rank) {
+    const flat = g.node(opType, [g.node("Reshape", [x, g.int64([-1])])], { axis: 0, keepdims: 0 });
+    return g.node("Reshape", [g.node("Cast", [flat], { to: ONNX_DTYPE.int32 }), g.int64(eq.output.shape)]);
+  }
+  throw new AdError("UnsupportedOp", `arg${extreme} over ${axes.length} of ${rank} axes has no ONNX equivalent (one axis or all)`, {
+    op: "exportOnnx",
+    primitive: "argExtreme",
+    axes: [...axes],
+  });
+};
+
 export const EXPORT_RULES: Partial<Record<PrimitiveName, ExportRule>> = {
   add: binary("Add"),
   sub: binary("Sub"),
@@ -120,6 +144,9 @@ export const EXPORT_RULES: Partial<Record<PrimitiveName, ExportRule>> = {
   gt: binary("Greater"),
   ge: binary("GreaterOrEqual"),
   fmod: (g, [a, b]) => g.node("Mod", [a, b], { fmod: 1 }),
+  floorDiv,
+  remainder,
+  hypot: (g, [a, b]) => g.node("Sqrt", [g.node("Add", [g.node("Mul", [a, a]), g.node("Mul", [b, b])])]),
   where: (g, [c, a, b]) => g.node("Where", [c, a, b]),
   neg: unary("Neg"),
   exp: unary("Exp"),
@@ -149,6 +176,8 @@ export const EXPORT_RULES: Partial<Record<PrimitiveName, ExportRule>> = {
   floor: unary("Floor"),
   ceil: unary("Ceil"),
   round: unary("Round"),
+  trunc: (g, [x]) => g.node("Mul", [g.node("Sign", [x]), g.node("Floor", [g.node("Abs", [x])])]),
+  cbrt: (g, [x], eq) => g.node("Mul", [g.node("Sign", [x]), g.node("Pow", [g.node("Abs", [x]), g.scalar(1 / 3, eq.output.dtype)])]),
   expm1: withScalar("Exp", "Sub", 1),
   log1p: (g, [x], eq) => g.node("Log", [g.node("Add", [x, g.scalar(1, eq.output.dtype)])]),
   log2: withScalar("Log", "Div", Math.LN2),
@@ -158,6 +187,7 @@ export const EXPORT_RULES: Partial<Record<PrimitiveName, ExportRule>> = {
   max: reduce("ReduceMax"),
   min: reduce("ReduceMin"),
   prod: reduce("ReduceProd"),
+  argExtreme,
   cumsum: (g, [x], eq) => g.node("CumSum", [x, g.int64([(eq.params as { axis: number }).axis], true)]),
   matmul: binary("MatMul"),
   conv2d: (g, [x, w], eq) => {

@@ -147,6 +147,12 @@ function reshapeTarget(x: Tensor, shape: readonly number[], allowZero: boolean, 
   return inferred === 0 ? out : out.map((d) => (d === -1 ? (known === 0 ? 0 : x.size / known) : d));
 }
 
+/** ArgMax/ArgMin: int32 indices of the first extreme (adjoint has no int64). */
+function argExtreme(f: (x: Tensor, axis: number, keepDims: boolean) => Tensor, x: Tensor, a: Attributes): Tensor {
+  if (a.int("select_last_index", 0) !== 0) throw unsupported(a, "select_last_index is not supported");
+  return f(x, axisOf(a.int("axis", 0), x.rank, a), a.int("keepdims", 1) === 1);
+}
+
 const softmaxLike =
   (f: (x: Tensor, axis: number) => Tensor): ImportRule =>
   ([x], a) => [f(tensorOf(x, a), a.int("axis", -1))];
@@ -166,6 +172,9 @@ export const IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
   Greater: binary(T.gt),
   GreaterOrEqual: binary(T.ge),
   Not: unary(T.logicalNot),
+  And: binary(T.logicalAnd),
+  Or: binary(T.logicalOr),
+  Xor: binary(T.logicalXor),
   Mod: ([x, y], a) => [(a.int("fmod", 0) === 1 ? T.fmod : T.remainder)(tensorOf(x, a), tensorOf(y, a, 1))],
   Where: ([c, x, y], a) => [T.where(tensorOf(c, a), tensorOf(x, a, 1), tensorOf(y, a, 2))],
   Neg: unary(T.neg),
@@ -211,6 +220,8 @@ export const IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
   ReduceMax: reduce((x, axes, keep) => T.max(x, axes, keep)),
   ReduceMin: reduce((x, axes, keep) => T.min(x, axes, keep)),
   ReduceProd: reduce((x, axes, keep) => T.prod(x, axes, keep)),
+  ArgMax: ([x], a) => [argExtreme(T.argmax, tensorOf(x, a), a)],
+  ArgMin: ([x], a) => [argExtreme(T.argmin, tensorOf(x, a), a)],
   CumSum: ([x, axis], a) => {
     if (a.int("exclusive", 0) !== 0 || a.int("reverse", 0) !== 0) throw unsupported(a, "exclusive and reverse are not supported");
     const t = tensorOf(x, a);

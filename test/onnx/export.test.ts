@@ -10,7 +10,7 @@ import { decodeModel } from "../../src/onnx/proto.js";
 import * as T from "../../src/tensor/index.js";
 import { expectAllClose } from "../support/allclose.js";
 import { thrown } from "../support/errorCode.js";
-import { runOrt } from "./support.js";
+import { mappingCases, runOrt } from "./support.js";
 
 const rng = () => T.rng(7);
 
@@ -77,6 +77,25 @@ describe("exportOnnx in onnxruntime-node", () => {
       ["Hardtanh", new nn.Hardtanh(), vec],
       ["Softsign", new nn.Softsign(), vec],
       ["LogSigmoid", new nn.LogSigmoid(), vec],
+      ["PReLU", new nn.PReLU(), vec],
+      ["GLU", new nn.GLU(), vec],
+      ["Mish", new nn.Mish(), vec],
+      ["SELU", new nn.SELU(), vec],
+      ["CELU", new nn.CELU(), vec],
+      ["Hardswish", new nn.Hardswish(), vec],
+      ["Hardsigmoid", new nn.Hardsigmoid(), vec],
+      ["ReLU6", new nn.ReLU6(), vec],
+      [
+        "Embedding",
+        new nn.Embedding(10, 4, { rng: rng() }),
+        T.tensor(
+          [
+            [1, 2, 9],
+            [0, 0, 3],
+          ],
+          { dtype: "int32" },
+        ),
+      ],
     ];
     for (const [what, layer, x] of layers) await expectSameInOrt(layer, [x], what);
   });
@@ -84,57 +103,7 @@ describe("exportOnnx in onnxruntime-node", () => {
   it("the functions of the mapping table", async () => {
     const x = T.randn([3, 4], { rng: T.rng(6) });
     const y = T.randn([3, 4], { rng: T.rng(8) });
-    const idx = T.tensor(
-      [
-        [0, 1, 3, 2],
-        [3, 3, 0, 1],
-        [2, 0, 1, 1],
-      ],
-      { dtype: "int32" },
-    );
-    const cases: [string, (a: T.Tensor, b: T.Tensor) => T.Tensor][] = [
-      ["softmax", (a) => T.softmax(a, 1)],
-      ["logSoftmax", (a) => T.logSoftmax(a, 0)],
-      ["where and comparisons", (a, b) => T.where(T.logicalOr(T.gt(a, b), T.eq(a, 0)), T.exp(a), T.mul(b, 2))],
-      ["cast", (a) => T.cast(T.cast(T.mul(a, 10), "int32"), "float32")],
-      ["reductions", (a) => T.add(T.sum(a, 1, true), T.add(T.max(a, 0), T.min(a, [0, 1])))],
-      ["prod and cumsum", (a) => T.add(T.prod(a, 0), T.sum(T.cumsum(a, 1), 0))],
-      [
-        "transpose, slice and concat",
-        (a, b) =>
-          T.concat(
-            [
-              T.transpose(
-                T.slice(a, [
-                  [0, 3, 2],
-                  [null, null, -1],
-                ]),
-              ),
-              T.slice(T.transpose(b), [null, [1, 3]]),
-              T.unsqueeze(T.slice(T.transpose(b), [null, -1]), 1),
-            ],
-            1,
-          ),
-      ],
-      ["reshape and matmul", (a, b) => T.matmul(T.reshape(a, [4, 3]), T.reshape(b, [3, 4]))],
-      [
-        "pad",
-        (a) =>
-          T.pad(
-            a,
-            [
-              [1, 0],
-              [0, 2],
-            ],
-            0.5,
-          ),
-      ],
-      ["gather", (a) => T.gather(a, 1, idx)],
-      ["unary functions", (a) => T.add(T.add(T.log1p(T.abs(a)), T.expm1(T.tanh(a))), T.add(T.log2(T.add(T.sqrt(T.abs(a)), 1)), T.rsqrt(T.add(T.mul(a, a), 1))))],
-      ["rounding and sign", (a) => T.add(T.add(T.floor(T.mul(a, 3)), T.round(T.mul(a, 3))), T.mul(T.sign(a), T.ceil(a)))],
-      ["maximum, minimum, pow", (a, b) => T.add(T.maximum(a, b), T.pow(T.minimum(T.abs(a), 2), 1.5))],
-      ["fmod", (a, b) => T.fmod(T.mul(a, 5), T.add(T.abs(b), 0.5))],
-    ];
+    const cases = mappingCases();
     for (const [what, f] of cases) await expectSameInOrt(f, [x, y], what);
   });
 
