@@ -40,6 +40,12 @@ describe("importOnnx refuses malformed files", () => {
     expect(importOnnx(valid).outputs).toEqual(["output_0"]);
   });
 
+  it("fields of the wrong wire type", () => {
+    // Field 7 (the graph, a message) written as a varint; field 1 (ir_version, a varint) written as bytes.
+    expectRefused(new Uint8Array([0x38, 0x01]));
+    expectRefused(new Uint8Array([0x0a, 0x02, 0x41, 0x42]));
+  });
+
   it("not bytes, or no bytes", () => {
     expectRefused("model.onnx");
     expectRefused(new Uint8Array(0));
@@ -69,6 +75,13 @@ describe("importOnnx refuses malformed files", () => {
     expect(expectRefused(withGraph([{ name: "w", dims: [3], dataType: 1, floatData: [1, 2] }])).message).toContain("2 values");
     expect(expectRefused(withGraph([{ name: "w", dims: [3], dataType: 1, rawData: new Uint8Array(11) }])).message).toContain("11 bytes");
     expectRefused(withGraph([{ name: "w", dims: [1], dataType: 999, floatData: [1] }]));
+    expect(expectRefused(withGraph([{ name: "w", dims: [3], dataType: 1, int64Data: [1, 2, 3] }])).message).toContain("0 values");
+    expectRefused(
+      withGraph(
+        [{ name: "w", dims: [2], dataType: 6, int32Data: [1, 2] }],
+        [{ opType: "Relu", input: ["x"], output: ["y"], attribute: [{ name: "alpha", type: 1, floats: [Number.NaN] }] }],
+      ),
+    );
     expectRefused(
       withGraph([
         { name: "w", dims: [1], dataType: 1, floatData: [1] },

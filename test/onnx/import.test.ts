@@ -77,6 +77,14 @@ describe("export → import round trip", () => {
     }
   });
 
+  it("a dynamic-batch export imports as a function of any batch size", () => {
+    const model = cnn();
+    const imported = importOnnx(exportOnnx(model, [T.randn([2, 1, 8, 8])], { dynamicBatch: true }));
+    expect(imported.inputs[0].shape).toEqual([null, 1, 8, 8]);
+    const x = T.randn([5, 1, 8, 8], { rng: T.rng(22) });
+    expectAllClose(flat(imported.fn(imported.params, x) as T.Tensor), flat(model.forward(x)), 1e-6, 1e-7, "batch 5");
+  });
+
   it("the imported parameters fine-tune with an optimiser", () => {
     const model = mlp();
     const x = T.randn([16, 5], { rng: T.rng(15) });
