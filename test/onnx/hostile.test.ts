@@ -8,13 +8,13 @@ import { describe, expect, it } from "vitest";
 import { AdError } from "../../src/errors.js";
 import * as nn from "../../src/nn/index.js";
 import { exportOnnx, importOnnx } from "../../src/onnx/index.js";
-import { encodeModel, type TensorProto } from "../../src/onnx/proto.js";
+import { encodeModel, type NodeProto, type TensorProto } from "../../src/onnx/proto.js";
 import * as T from "../../src/tensor/index.js";
 import { thrown } from "../support/errorCode.js";
 
 const valid = exportOnnx(new nn.Sequential(new nn.Linear(3, 4, { rng: T.rng(1) }), new nn.ReLU()), [T.randn([2, 3])]);
 
-function withGraph(initializer: TensorProto[], nodes = [{ opType: "Identity", input: ["x"], output: ["y"] }], inputDims: number[] = [2]): Uint8Array {
+function withGraph(initializer: TensorProto[], nodes: NodeProto[] = [{ opType: "Identity", input: ["x"], output: ["y"] }], inputDims: number[] = [2]): Uint8Array {
   return encodeModel({
     irVersion: 8,
     opsetImport: [{ domain: "", version: 17 }],
