@@ -1,6 +1,6 @@
 /**
  * The layer rule (docs/architecture.md § The layer rule), checked by `npm run lint:deps`:
- * errors → scalar → backends → tensor → { jit, linalg, nn } → optim (which may use linalg and nn); transform and plugin use only scalar and
+ * errors → scalar → backends → tensor → { jit, linalg, nn } → optim (which may use linalg and nn) and onnx (which may use nn); transform and plugin use only scalar and
  * errors; src/index.ts re-exports every layer. `import type` is erased at run time, so it can close
  * no cycle; it is still an import, so it must point downward too.
  * No exceptions are listed: any violation fails `npm test`.
@@ -32,6 +32,7 @@ module.exports = {
     layer("jit-downward", "^src/jit/", [tensor, backends, scalar, errors]),
     layer("nn-downward", nn, [tensor, backends, scalar, errors]),
     layer("optim-downward", "^src/optim/", [nn, "^src/linalg/", tensor, backends, scalar, errors]),
+    layer("onnx-downward", "^src/onnx/", [nn, tensor, backends, scalar, errors]),
     layer("testing-downward", "^src/testing/", [tensor, backends, scalar, errors]),
     layer("linalg-downward", "^src/linalg/", [tensor, backends, scalar, errors]),
     {

@@ -12,6 +12,7 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import * as adjoint from "../src/index.js";
 import * as nn from "../src/nn/index.js";
+import * as onnx from "../src/onnx/index.js";
 import * as optim from "../src/optim/index.js";
 import { adjointPlugin } from "../src/plugin/index.js";
 import * as scalar from "../src/scalar/index.js";
@@ -629,6 +630,12 @@ const ROWS: Row[] = [
     call: (o) => optim.levenbergMarquardt(pair, [1, 2], o as never),
     keys: { ...stopping, initialDamping: 0.1 },
   },
+  {
+    fn: onnx.exportOnnx,
+    op: "exportOnnx",
+    call: (o) => onnx.exportOnnx((a: Tensor) => a, [tensor([1, 2])], o as never),
+    keys: { dynamicBatch: true, inputNames: ["a"], outputNames: ["b"] },
+  },
 ];
 
 /** Callables whose options parameter is deliberately not checked here, each with the reason. */
@@ -765,7 +772,7 @@ function callables(): Map<unknown, string> {
     const params = parameters(value as (...args: never[]) => unknown);
     if (params !== undefined && OPTIONS_PARAMETER.test(params)) found.set(value, name);
   };
-  const modules = { adjoint, scalar, tensor: tensorModule, nn, optim, testing, transform };
+  const modules = { adjoint, scalar, tensor: tensorModule, nn, optim, onnx, testing, transform };
   for (const [mod, exports] of Object.entries(modules)) {
     for (const [name, value] of Object.entries(exports)) {
       consider(value, `${mod}.${name}`);

@@ -116,6 +116,11 @@ describe("package exports", () => {
     for (const name of [...nn, ...optim]) expect(all).not.toContain(name);
   });
 
+  it("ONNX has its own subpath, not re-exported at the root (docs/onnx.md)", () => {
+    expect(importNames("adjoint/onnx")).toEqual(expect.arrayContaining(["exportOnnx", "importOnnx"]));
+    expect(importNames("adjoint")).not.toContain("exportOnnx");
+  });
+
   it("the GPU has its own subpath, loaded only by those who import it (docs/devices-and-backends.md)", () => {
     expect(importNames("adjoint/webgpu")).toEqual(expect.arrayContaining(["initWebGPU", "webgpuDevice"]));
     expect(importNames("adjoint")).not.toContain("webgpuDevice");
