@@ -56,6 +56,8 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   let bK = params[bo + 1];
   let row0 = i32(wid.y) * TILE + i32(lid.y) * PER;
   let col0 = i32(wid.x) * TILE + i32(lid.x) * PER;
+  // Past the edge: nothing to store (a skinny product leaves most of the workgroup idle, not busy).
+  if (row0 >= M || col0 >= N) { return; }
   var rowA: array<i32, PER>;
   var colB: array<i32, PER>;
   for (var i = 0; i < PER; i++) {
