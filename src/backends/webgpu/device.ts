@@ -8,7 +8,7 @@
  * submitted at a read, `flush()`, `synchronize()` or a full batch (queue.ts). Its kernels: the elementwise expressions, `where`, the reductions, row-major copies
  * and strided writes, concat, pad, cumsum, argmax/argmin, the max/min and prod derivative
  * helpers, argsort and cummax/cummin's indices (groups.ts), searchsorted (searchsorted.ts), max pooling and its derivatives (pool.ts), conv2d and both adjoints
- * (conv.ts), the tiled float32 matmul, gather/scatterAdd/oneHot (indexing.ts, their out-of-range
+ * (conv.ts), the register-blocked float32 matmul, gather/scatterAdd/oneHot (indexing.ts, their out-of-range
  * indices raised at the next read: deferredChecks.ts), threefry2x32 and triangularSolve; every other kernel throws,
  * which the engine reports as `UnsupportedOp` naming the primitive and the device.
  */
