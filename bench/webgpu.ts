@@ -71,7 +71,7 @@ const peak = Number(process.env.GPU_PEAK_GFLOPS) || (PEAKS.find(([re]) => re.tes
 
 // ── Sizes and schedules ─────────────────────────────────────────────────────────────────────────────
 
-// SwiftShader runs adjoint's tiled product at some 0.005 GFLOPS on a shared CPU: n = 1024 would take minutes a product.
+// SwiftShader runs adjoint's matmul at some 0.15 GFLOPS on a shared CPU: n = 1024 would take some 15 s a product.
 const MATMUL_SIZES = quick ? [128] : software ? [128, 256] : [1024, 2048, 4096, 8192];
 const CNN = { batch: quick || software ? 16 : 64, side: 28, filters: 32, kernel: 3, classes: 10 };
 const CHAIN_N = quick ? 1e4 : 1e5;

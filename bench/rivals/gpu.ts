@@ -87,9 +87,12 @@ function adjointOn(name: string, setup: string, device: string, settle: () => Pr
 /** adjoint's "webgpu" device on `gpu`. */
 export async function adjointWebGPU(gpu: GPU): Promise<{ rival: GpuRival; handle: WebGPUHandle }> {
   const handle = await initWebGPU({ gpu });
-  registerDevice(webgpuDevice(handle));
-  const settle = () => handle.device.queue.onSubmittedWorkDone();
-  return { rival: adjointOn("adjoint webgpu", "adjoint's WGSL kernels (16 × 16 tiled matmul in workgroup memory, direct conv2d), eager", "webgpu", settle), handle };
+  const device = webgpuDevice(handle);
+  registerDevice(device);
+  // synchronize, not onSubmittedWorkDone: the device batches its work until a read or a flush, so
+  // the queue alone would settle before the matmul was even submitted.
+  const settle = () => device.synchronize();
+  return { rival: adjointOn("adjoint webgpu", "adjoint's WGSL kernels (register-blocked 4 × 4 matmul, direct conv2d), eager", "webgpu", settle), handle };
 }
 
 /** adjoint's wasm backend on the host, one thread: the CPU row the GPU rows are read against. */

@@ -1,6 +1,6 @@
 /**
  * Run in a child process by device.test.ts: the "webgpu" device end to end through the tensor API —
- * creation and `to`, asynchronous reads, copies and strided writes, the tiled matmul (odd sizes past
+ * creation and `to`, asynchronous reads, copies and strided writes, the register-blocked matmul (odd sizes past
  * a tile, batched, broadcast, transposed operands), backward of sum(relu(x·w + b)) against the cpu,
  * `dispose` freeing GPU memory, float64 and the kernels not on the GPU refused with `UnsupportedOp`.
  * Prints one JSON line: { adapter, checked, failures, errors }.
@@ -163,7 +163,7 @@ const [hx, hw] = convGrads(cx, cw);
 await compare("conv2d input gradient", gx, hx, 1e-4);
 await compare("conv2d weight gradient", gw, hw, 1e-4);
 
-// Matmul: past a tile, batched, broadcast, transposed operands read through their strides.
+// Matmul: past a 64 × 64 block in both directions, batched, broadcast, transposed operands read through their strides.
 for (const [as, bs] of [
   [
     [5, 7],
@@ -172,6 +172,10 @@ for (const [as, bs] of [
   [
     [17, 33],
     [33, 20],
+  ],
+  [
+    [67, 5],
+    [5, 130],
   ],
   [
     [2, 3, 4],
@@ -190,7 +194,7 @@ for (const [as, bs] of [
   const b = ops.randn([...bs], { rng: g });
   await compare(`matmul [${as}]·[${bs}]`, ops.matmul(onGPU(a), onGPU(b)), ops.matmul(a, b));
 }
-const at = ops.randn([20, 17], { rng: g });
+const at = ops.randn([20, 69], { rng: g });
 const bt = ops.randn([9, 20], { rng: g });
 await compare("matmul of transposed operands", ops.matmul(onGPU(at).transpose(), onGPU(bt).transpose()), ops.matmul(at.transpose(), bt.transpose()));
 refused("int32 matmul", () => ops.matmul(ops.ones([2, 2], { dtype: "int32", device: "webgpu" }), ops.ones([2, 2], { dtype: "int32", device: "webgpu" })), {

@@ -101,11 +101,19 @@ export class GPUBuffers {
     return this.queue.counters.inUseBytes;
   }
 
-  /** A zero-filled buffer of `length` elements (at least one word: WebGPU binds no empty buffer). */
+  /**
+   * A buffer of `length` elements (at least one word: WebGPU binds no empty buffer) for a kernel that
+   * writes every one of them: a pooled buffer comes back holding its last owner's values, uncleared.
+   */
   allocate(dtype: GPUDType, length: number, op = "webgpu.allocate"): GPUData {
+    return this.take(dtype, length, op);
+  }
+
+  /** A zero-filled buffer of `length` elements, for a kernel that writes only some (pad's interior, a flag). */
+  allocateZeroed(dtype: GPUDType, length: number, op = "webgpu.allocate"): GPUData {
     const hits = this.queue.counters.poolHits;
     const data = this.take(dtype, length, op);
-    // A pooled buffer holds its last owner's values; the clear is recorded, so it lands before the kernel that writes it.
+    // The clear is recorded, so it lands before the kernel that writes the buffer (a new one is zero already).
     if (this.queue.counters.poolHits > hits) this.queue.record(op).clearBuffer(data.buffer);
     return data;
   }

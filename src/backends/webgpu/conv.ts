@@ -3,7 +3,8 @@
  * `conv2dInputGrad` and `conv2dWeightGrad` with GPU buffers, float32, as direct sums: one invocation
  * per output element, accumulating in f32 over the taps whose input position is inside the image
  * (padding is zero). The input gradient gathers, per input element, the outputs whose window holds
- * it (no atomics). Both operands are read through their strides. `params`:
+ * it (no atomics); the weight gradient sums per batch element, then over the batch. Both operands are
+ * read through their strides. `params`:
  *
  *   [count, 0, N, C, H, W, F, OH, OW, KH, KW, sh, sw, ph, pw, dh, dw, aOffset, a strides[4], bOffset, b strides[4]]
  *
@@ -72,19 +73,36 @@ const INPUT_GRAD = shader(`  let iw = e % W; let ih = (e / W) % H; let c = (e / 
     }
   }`);
 
-// dw[f, c, kh, kw] = Σ_{n, oh, ow} g[n, f, oh, ow] · x[n, c, ih, iw]
-const WEIGHT_GRAD = shader(`  let kw = e % KW; let kh = (e / KW) % KH; let c = (e / (KW * KH)) % C; let f = e / (KW * KH * C);
-  for (var n = 0; n < N; n++) {
-    for (var oh = 0; oh < OH; oh++) {
-      let ih = oh * sh - ph + kh * dh;
-      if (ih < 0 || ih >= H) { continue; }
-      for (var ow = 0; ow < OW; ow++) {
-        let iw = ow * sw - pw + kw * dw;
-        if (iw < 0 || iw >= W) { continue; }
-        acc += B(n, f, oh, ow) * A(n, c, ih, iw);
-      }
+// part[n, f, c, kh, kw] = Σ_{oh, ow} g[n, f, oh, ow] · x[n, c, ih, iw]; dw = Σ_n part (BATCH_SUM).
+// One invocation per (n, f, c, kh, kw), not per weight: a conv's weights are few (288 in the bench's
+// CNN) and a sum over the whole batch in each left nearly every lane of the GPU idle.
+const WEIGHT_GRAD = shader(`  let kw = e % KW; let kh = (e / KW) % KH; let c = (e / (KW * KH)) % C; let f = (e / (KW * KH * C)) % F; let n = e / (KW * KH * C * F);
+  for (var oh = 0; oh < OH; oh++) {
+    let ih = oh * sh - ph + kh * dh;
+    if (ih < 0 || ih >= H) { continue; }
+    for (var ow = 0; ow < OW; ow++) {
+      let iw = ow * sw - pw + kw * dw;
+      if (iw < 0 || iw >= W) { continue; }
+      acc += B(n, f, oh, ow) * A(n, c, ih, iw);
     }
   }`);
+
+// out[e] = Σ_n part[n · count + e], in order of n. params = [count, N].
+const BATCH_SUM = /* wgsl */ `
+@group(0) @binding(0) var<storage, read> params: array<i32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read> part: array<f32>;
+
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let e = i32(gid.x + gid.y * groups.x * ${WORKGROUP_SIZE}u);
+  let count = params[0];
+  if (e >= count) { return; }
+  var acc = 0.0;
+  for (var n = 0; n < params[1]; n++) { acc += part[n * count + e]; }
+  out[e] = acc;
+}
+`;
 
 export class GPUConv {
   constructor(
@@ -105,9 +123,18 @@ export class GPUConv {
   }
 
   conv2dWeightGrad(x: GPUView, g: GPUView, geo: WindowGeometry, KH: number, KW: number): GPUData {
+    const op = "conv2dWeightGrad";
     const [N, C, H, W] = x.shape;
     const [, F, OH, OW] = g.shape;
-    return this.run("conv2dWeightGrad", WEIGHT_GRAD, F * C * KH * KW, [N, C, H, W, F, OH, OW, KH, KW], geo, x, g);
+    const count = F * C * KH * KW;
+    const part = this.run(op, WEIGHT_GRAD, N * count, [N, C, H, W, F, OH, OW, KH, KW], geo, x, g);
+    const out = this.buffers.allocate("float32", count, op);
+    if (count > 0) {
+      const pipeline = this.dispatcher.pipeline(`${op}.batchSum`, () => BATCH_SUM);
+      this.dispatcher.run(op, pipeline, new Int32Array([count, N]), [out.buffer, part.buffer], Math.ceil(count / WORKGROUP_SIZE));
+    }
+    this.buffers.free(part);
+    return out;
   }
 
   private run(op: string, source: string, count: number, sizes: readonly number[], geo: WindowGeometry, a: GPUView, b: GPUView): GPUData {

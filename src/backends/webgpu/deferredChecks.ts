@@ -85,7 +85,7 @@ export class DeferredChecks {
   enqueue(check: Check, n: number, params: readonly number[], operands: readonly GPUBuffer[]): void {
     if (n === 0) return;
     const id = this.nextId++;
-    this.failure ??= this.buffers.allocate("int32", 3, "webgpu.checks");
+    this.failure ??= this.buffers.allocateZeroed("int32", 3, "webgpu.checks");
     const all = new Int32Array([n, id, ...params]);
     // u32 max: no bad position yet.
     const first = this.buffers.write(new Int32Array([-1]), check.op);

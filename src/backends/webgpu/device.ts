@@ -7,8 +7,8 @@
  * `dispose()` of the views sharing one, or when garbage collected. Kernels record into one batch,
  * submitted at a read, `flush()`, `synchronize()` or a full batch (queue.ts). Its kernels: the elementwise expressions, `where`, the reductions, row-major copies
  * and strided writes, concat, pad, cumsum, argmax/argmin, the max/min and prod derivative
- * helpers, argsort and cummax/cummin's indices (groups.ts), max pooling and its derivatives (pool.ts), conv2d and both adjoints
- * (conv.ts), the tiled float32 matmul, gather/scatterAdd/oneHot (indexing.ts, their out-of-range
+ * helpers, argsort and cummax/cummin's indices (groups.ts), searchsorted (searchsorted.ts), max pooling and its derivatives (pool.ts), conv2d and both adjoints
+ * (conv.ts), the register-blocked float32 matmul, gather/scatterAdd/oneHot (indexing.ts, their out-of-range
  * indices raised at the next read: deferredChecks.ts), threefry2x32 and triangularSolve; every other kernel throws,
  * which the engine reports as `UnsupportedOp` naming the primitive and the device.
  */
@@ -31,6 +31,7 @@ import { GPUMatmul } from "./matmul.js";
 import { GPUPool } from "./pool.js";
 import { GPUReduce } from "./reduce.js";
 import { GPUScan } from "./scan.js";
+import { GPUSearchsorted } from "./searchsorted.js";
 import { GPUThreefry } from "./threefry.js";
 import { GPUTriangularSolve } from "./triangularSolve.js";
 
@@ -53,7 +54,7 @@ export interface WebGPUDevice extends Device {
  * The kernels that are not on the GPU yet: each throws, naming itself (`bind` names the primitive).
  * A kernel added to `Backend` joins this list until it has a GPU version (the compiler insists).
  */
-const NOT_YET = ["searchsorted", "cholesky", "lu", "qr", "eigh", "svd"] as const;
+const NOT_YET = ["cholesky", "lu", "qr", "eigh", "svd"] as const;
 
 function notYet(kernel: string): () => never {
   return () => {
@@ -77,6 +78,7 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
   const checks = new DeferredChecks(buffers, dispatcher);
   const indexing = new GPUIndexing(buffers, dispatcher, checks);
   const threefry = new GPUThreefry(buffers, dispatcher);
+  const search = new GPUSearchsorted(buffers, dispatcher);
   const solve = new GPUTriangularSolve(buffers, dispatcher, checks, (v) => elementwise.unary("convert", v, v.dtype));
   const kernels: Backend = {
     name,
@@ -96,6 +98,7 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
     prodOthers: (x, axes) => groups.prodOthers(gpu(x), axes),
     argsort: (x, axis, descending) => groups.argsort(gpu(x), axis, descending),
     cumArgExtreme: (x, axis, extreme) => groups.cumArgExtreme(gpu(x), axis, extreme),
+    searchsorted: (sorted, values, right) => search.searchsorted(gpu(sorted), gpu(values), right),
     conv2d: (x, w, geo, outH, outW) => conv.conv2d(gpu(x), gpu(w), geo, outH, outW),
     conv2dInputGrad: (g, w, geo, inH, inW) => conv.conv2dInputGrad(gpu(g), gpu(w), geo, inH, inW),
     conv2dWeightGrad: (x, g, geo, KH, KW) => conv.conv2dWeightGrad(gpu(x), gpu(g), geo, KH, KW),

@@ -11,6 +11,8 @@ const MAX_GROUPS_X = 65535;
 
 export class Dispatcher {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** Each pipeline's bind group layout, asked for once: the spec makes a new layout object per call. */
+  private readonly layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
 
   constructor(readonly buffers: GPUBuffers) {}
 
@@ -31,6 +33,12 @@ export class Dispatcher {
     return pipeline;
   }
 
+  private layoutOf(pipeline: GPUComputePipeline): GPUBindGroupLayout {
+    let layout = this.layouts.get(pipeline);
+    if (layout === undefined) this.layouts.set(pipeline, (layout = pipeline.getBindGroupLayout(0)));
+    return layout;
+  }
+
   /**
    * Records `groups` workgroups of `pipeline` over the params, then `bound` (output first, then
    * inputs) into the device's open batch: a count is laid out in x and y (more than 65535 fit), a
@@ -41,7 +49,7 @@ export class Dispatcher {
     const { queue } = this.buffers;
     const encoder = queue.record(op);
     const bindGroup = device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
+      layout: this.layoutOf(pipeline),
       entries: [queue.params(params), ...bound.map((buffer) => ({ buffer }))].map((resource, binding) => ({ binding, resource })),
     });
     const x = typeof groups === "number" ? Math.min(groups, MAX_GROUPS_X) : groups[0];

@@ -32,7 +32,8 @@ export class GPUJoin {
 
   pad(x: GPUView, widths: readonly (readonly [number, number])[], fill: number): GPUData {
     const shape = x.shape.map((d, i) => d + widths[i][0] + widths[i][1]);
-    const out = this.buffers.allocate(expectGPUDType("pad", x.dtype), sizeOf(shape), "pad");
+    // Zeroed: a zero fill writes only the interior.
+    const out = this.buffers.allocateZeroed(expectGPUDType("pad", x.dtype), sizeOf(shape), "pad");
     const strides = contiguousStrides(shape);
     if (!Object.is(fill, 0)) {
       const value = allocate(x.dtype, 1);

@@ -1,7 +1,7 @@
 /**
  * Matmul on the GPU — the contract of `Backend.matmul` with GPU buffers: [...batchA, m, k] ·
  * [...batchB, k, n] into a fresh row-major [...batch, m, n], float32 only (int32 is not on the GPU yet:
- * it throws, and the engine reports `UnsupportedOp`). One dispatch of the tiled shader (matmulShader.ts).
+ * it throws, and the engine reports `UnsupportedOp`). One dispatch of the register-blocked shader (matmulShader.ts).
  */
 import { broadcastStrides } from "../cpu/kernels/strided.js";
 import type { DType } from "../dtype.js";
