@@ -7,7 +7,7 @@
 import { AdError } from "../../src/errors.js";
 import { jit } from "../../src/jit/index.js";
 import * as T from "../../src/tensor/index.js";
-import { grad, valueAndGrad, type Tensor } from "../../src/tensor/index.js";
+import { valueAndGrad, type Tensor } from "../../src/tensor/index.js";
 
 export interface JitPageReport {
   readonly defaultBackend: string;
