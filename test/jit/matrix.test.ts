@@ -141,16 +141,8 @@ function compositions(): Name[][] {
 
 const label = (chain: readonly Name[]) => chain.reduceRight((inner, n) => `${n}(${inner})`, "f");
 
-/**
- * `${function}: ${composition}` → "code op" for what the library refuses. max's rules apply `tieShare`
- * (piecewise constant, no rules of its own) to a detached input; a trace erases `detach` (it aliases
- * the same variable), so differentiating a jitted derivative of max reaches tieShare with a tangent.
- */
-const REFUSED: Readonly<Record<string, string>> = {
-  "reduction: grad(jit(jvp(f)))": "MissingDerivative tieShare",
-  "reduction: jvp(jit(grad(f)))": "MissingDerivative tieShare",
-  "reduction: jvp(jit(jvp(f)))": "MissingDerivative tieShare",
-};
+/** `${function}: ${composition}` → "code op" for what the library refuses (nothing, today). */
+const REFUSED: Readonly<Record<string, string>> = {};
 
 /** The input: x, and per vmap a batch of it and a multiple of opposite sign (cond takes both branches). */
 function inputFor(chain: readonly Name[]): Tensor {
