@@ -1,6 +1,6 @@
 /**
  * The composition matrix of issue 16: every well-typed composition of depth 2, and those of depth 3
- * over jit, grad, jvp and vmap (hessian at depth 3 only under jit), applied to one function of each
+ * over jit, grad, jvp and vmap (with hessian only innermost or under an outer jit), applied to one function of each
  * kind: elementwise, matmul, reduction, scan, cond and whileLoop. Each is checked one layer at a time
  * against a reference that does not use the outermost transformation: jit dropped, vmap a loop over
  * the examples, grad/jvp/hessian central differences in float64 of the inner composition (itself a
