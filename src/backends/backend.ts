@@ -240,7 +240,11 @@ function runnable(op: string, name: BackendName): HostBackend {
     throw new AdError("InvalidArgument", `unknown backend ${describe(name)}; the backends are "cpu" and "wasm"`, { op, got: describe(name) });
   }
   if (!availableBackends().includes(name)) {
-    throw new AdError("UnsupportedOp", `the ${name} backend needs WebAssembly SIMD, which this engine does not have`, { op, backend: name });
+    throw new AdError(
+      "UnsupportedOp",
+      `the ${name} backend needs WebAssembly SIMD, which this engine does not have or may not compile (a Content-Security-Policy without 'wasm-unsafe-eval')`,
+      { op, backend: name },
+    );
   }
   return BACKENDS[name];
 }

@@ -61,6 +61,26 @@ describe("jvp", () => {
     const [, d] = jvp((p: Tensor) => mul(p, jvp((q: Tensor) => mul(p, q), [f64([1], [1])], [f64([1], [1])])[1]), [f64([3], [1])], [f64([1], [1])]);
     expect(d.item()).toBe(6);
   });
+
+  it("nested jvp through rules that read the output (exp: dx·y, div, tanh): the inner rule sees the output's outer tangent", () => {
+    // d/ds d/dt g(x + s u + t v) = g''(x)·u·v elementwise, with g'' known in closed form.
+    const x = f64([0.3, -1.2], [2]);
+    const u = f64([1, 2], [2]);
+    const v = f64([0.5, -1], [2]);
+    const cases: [string, (q: Tensor) => Tensor, (xi: number) => number][] = [
+      ["exp", (q) => exp(q), (xi) => Math.exp(xi)],
+      ["1/(x+2)", (q) => div(1, add(q, 2)), (xi) => 2 / (xi + 2) ** 3],
+      ["tanh", (q) => tanh(q), (xi) => -2 * Math.tanh(xi) * (1 - Math.tanh(xi) ** 2)],
+    ];
+    for (const [what, g, second] of cases) {
+      const [, got] = jvp((p: Tensor) => jvp(g, [p], [v])[1], [x], [u]);
+      const want = [0.3, -1.2].map((xi, i) => second(xi) * [1, 2][i] * [0.5, -1][i]);
+      expect(
+        flat(got).every((a, i) => Math.abs(a - want[i]) <= 1e-13 * Math.max(1, Math.abs(want[i]))),
+        `${what}: ${flat(got)} vs ${want}`,
+      ).toBe(true);
+    }
+  });
 });
 
 describe("Jacobians and Hessians", () => {

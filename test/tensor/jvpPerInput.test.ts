@@ -188,7 +188,8 @@ const TABLE = {
       { label: "axis 1", inputs: [vals([2, 4])], params: { axis: 1 } },
     ],
   },
-  tieShare: { notDifferentiable: "piecewise constant weights, always applied to detached inputs (a declared constant primitive)" },
+  // Piecewise constant: its zero rule, at inputs without ties (where it is differentiable).
+  tieShare: { cases: () => [{ label: "max, axis 1", inputs: [vals([2, 3])], params: { axes: [1], extreme: "max" } }] },
   argExtreme: { notDifferentiable: "int32 indices (a declared constant primitive)" },
   matmul: {
     cases: () =>

@@ -40,13 +40,15 @@ export function asideTangentLevels<R>(fn: () => R): R {
 }
 
 /**
- * Called by `bind` after a primitive ran: for each level (innermost first) at which an input has a
- * tangent, computes the output's tangent with that level and the ones inside it set aside. A rule's
+ * Called by `bind` after a primitive ran: for each level (outermost first) at which an input has a
+ * tangent, computes the output's tangent with that level and the ones inside it set aside. Outermost
+ * first, because an inner level's rule may read the output (exp's tangent is dx·y): the output must
+ * already carry its outer tangents there, or jvp of jvp loses the term through y. A rule's
  * null (zero) is not stored: the output then carries no tangent at that level, like a constant.
  * Levels below `from` are skipped (those outside a vmap, for its logical outputs).
  */
 export function propagateTangents<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P, output: Tensor, missing: (name: string) => Error, from = 0): void {
-  for (let i = levels.length - 1; i >= from; i--) {
+  for (let i = from, n = levels.length; i < n; i++) {
     const level = levels[i];
     const tangents = inputs.map((x) => level.tangents.get(x) ?? null);
     if (tangents.every((t) => t === null)) continue;

@@ -86,12 +86,15 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
 
 /**
  * 1/k at the k elements of each group equal to its max (min), 0 elsewhere: how max's cotangent is
- * shared among ties (the scalar ½/½ rule generalised). Piecewise constant, so it has no derivative
- * rules and is always applied to detached inputs.
+ * shared among ties (the scalar ½/½ rule generalised). Piecewise constant, so its derivative is zero
+ * (as floor's is). It is applied to detached inputs, but a trace does not record `detach`, so a
+ * jitted derivative of max replayed under grad or jvp reaches it with a tangent: the zero rules.
  */
 export const tieShareP = definePrimitive<{ readonly axes: readonly number[]; readonly extreme: Extreme }>("tieShare", {
   abstract: sameRule,
   impl: ([x], { axes, extreme }, k) => fromStorage(k.tieShare(x, axes, extreme), x.dtype, [...x.shape]),
+  vjp: () => [null],
+  jvp: () => null,
 });
 
 function tieShare(x: Tensor, axes: readonly number[], extreme: Extreme): Tensor {

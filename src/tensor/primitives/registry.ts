@@ -167,9 +167,8 @@ export type PrimitiveName = keyof typeof primitives;
 
 /**
  * Primitives with no derivative rules, by design: piecewise-constant helpers whose results are
- * never differentiated (argmax/argmin's indices; the weights that share max's cotangent among ties,
- * always computed from detached inputs; LU's row permutation, locally constant in A; random bits; the sorting permutations, running
+ * never differentiated (argmax/argmin's indices; LU's row permutation, locally constant in A; random bits; the sorting permutations, running
  * argmax/argmin and searchsorted's insertion points, int32 indices).
  * Differentiating through one is `MissingDerivative`.
  */
-export const constantPrimitives: readonly PrimitiveName[] = ["argExtreme", "tieShare", "luPermutation", "threefry2x32", "argsort", "cumArgExtreme", "searchsorted"];
+export const constantPrimitives: readonly PrimitiveName[] = ["argExtreme", "luPermutation", "threefry2x32", "argsort", "cumArgExtreme", "searchsorted"];
