@@ -7,4 +7,4 @@ import type { PrimitiveName } from "../../src/tensor/primitives/registry.js";
  * transfer.checks.ts). The factorizations (cholesky, lu, qr, eigh, svd) have no GPU kernels, which
  * issue 17 allows: their error says to move the tensor to the cpu with toAsync. searchsorted's binary search has no GPU kernel yet. The list only shrinks.
  */
-export const UNSUPPORTED_ON_WEBGPU: readonly PrimitiveName[] = ["cholesky", "eigh", "lu", "luPermutation", "qr", "searchsorted", "svd", "to"];
+export const UNSUPPORTED_ON_WEBGPU: readonly PrimitiveName[] = ["cholesky", "eigh", "lu", "qr", "searchsorted", "svd", "to"];
