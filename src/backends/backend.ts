@@ -35,6 +35,7 @@ import { compileFused as wasmCompileFused } from "./wasm/fused.js";
 import { simdAvailable } from "./wasm/features.js";
 import { matmul as wasmMatmul } from "./wasm/matmul.js";
 import * as wasmLinalg from "./wasm/linalg.js";
+import { qr as wasmQr } from "./wasm/qr.js";
 import { reduce as wasmReduce } from "./wasm/reduce.js";
 
 export { getThreads, setThreads, stopThreads } from "./wasm/pool.js";
@@ -213,6 +214,7 @@ const BACKENDS: Record<BackendName, HostBackend> = {
     compileFused: (program) => wasmCompileFused(program),
     cholesky: (a) => wasmLinalg.cholesky(a) ?? cpuLinalg.cholesky(a),
     lu: (a, pivoting) => wasmLinalg.lu(a, pivoting) ?? cpuLinalg.lu(a, pivoting),
+    qr: (a, complete) => wasmQr(a, complete) ?? cpuDecompositions.qr(a, complete),
   },
 };
 
