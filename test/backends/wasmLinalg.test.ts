@@ -64,9 +64,8 @@ describe.runIf(simdAvailable)("wasm blocked Cholesky and LU against the referenc
     }
   });
 
-  it("declines what the reference does better or decides: small matrices, no pivoting, a failing pivot", () => {
+  it("declines what the reference does better or decides: small matrices, a failing pivot", () => {
     expect(blocked.cholesky(spd([], 64, "float64"))).toBeUndefined();
-    expect(blocked.lu(randn([130, 130], { rng: g, dtype: "float64" }), false)).toBeUndefined();
     const indefinite = mul(spd([], 130, "float64"), -1);
     expect(blocked.cholesky(indefinite)).toBeUndefined();
     expect(reference.cholesky(indefinite).failure).toEqual({ batch: 0, index: 0 });
