@@ -35,6 +35,7 @@ import { compileFused as wasmCompileFused } from "./wasm/fused.js";
 import { simdAvailable } from "./wasm/features.js";
 import { matmul as wasmMatmul } from "./wasm/matmul.js";
 import * as wasmLinalg from "./wasm/linalg.js";
+import { qr as wasmQr } from "./wasm/qr.js";
 import { reduce as wasmReduce } from "./wasm/reduce.js";
 
 export { getThreads, setThreads, stopThreads } from "./wasm/pool.js";
@@ -94,7 +95,7 @@ export interface Backend {
   // Dense linear algebra (cpu/kernels/linalg.ts): square matrices batched over one batch shape; a singular pivot is reported, not thrown.
   /** The lower Cholesky factor of each matrix's lower triangle. */
   cholesky: typeof cpuLinalg.cholesky;
-  /** Packed LU with partial pivoting (or none), the row permutation and det(P). */
+  /** Packed LU with partial pivoting and the row permutation. */
   lu: typeof cpuLinalg.lu;
   /** X with op(A)·X = B, A triangular. */
   triangularSolve(a: View, b: View, options: TriangularSolveOptions): SolveResult<DeviceBuffer>;
@@ -212,7 +213,8 @@ const BACKENDS: Record<BackendName, HostBackend> = {
     ...linalg,
     compileFused: (program) => wasmCompileFused(program),
     cholesky: (a) => wasmLinalg.cholesky(a) ?? cpuLinalg.cholesky(a),
-    lu: (a, pivoting) => wasmLinalg.lu(a, pivoting) ?? cpuLinalg.lu(a, pivoting),
+    lu: (a) => wasmLinalg.lu(a) ?? cpuLinalg.lu(a),
+    qr: (a, complete) => wasmQr(a, complete) ?? cpuDecompositions.qr(a, complete),
   },
 };
 

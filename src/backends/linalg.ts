@@ -5,7 +5,7 @@
  */
 import { AdError } from "../errors.js";
 import type { DeviceBuffer } from "./buffer.js";
-import type { Storage } from "./dtype.js";
+import { allocate, type DType, type Storage } from "./dtype.js";
 import { formatShape } from "./shape.js";
 
 /** Where a factorization or solve met a zero (or, for Cholesky, non-positive) pivot: the first matrix of the batch and its column. */
@@ -20,6 +20,21 @@ export interface LuResult {
   /** Per matrix, n row indices: row i of P·A is row permutation[i] of A. */
   readonly permutation: Int32Array;
   readonly failure: LinalgFailure | null;
+}
+
+/**
+ * An LU result as one buffer [..., n + 1, n] of `dtype`: per matrix, row 0 the permutation (as floats,
+ * exact below 2²⁴) and rows 1… the packed factor, so one factorization is one output.
+ */
+export function packLu({ factor, permutation }: LuResult, dtype: DType, n: number): Storage {
+  const count = permutation.length / Math.max(n, 1);
+  const out = allocate(dtype, count * (n + 1) * n);
+  for (let p = 0; p < count; p++) {
+    const base = p * (n + 1) * n;
+    for (let i = 0; i < n; i++) out[base + i] = permutation[p * n + i];
+    out.set(factor.subarray(p * n * n, (p + 1) * n * n), base + n);
+  }
+  return out;
 }
 
 export interface TriangularSolveOptions {

@@ -1,7 +1,7 @@
 /**
  * The factorizations: cholesky, and LU with partial pivoting (luFactor's packed form and pivots, lu's
  * P, L and U, luSolve). Their derivatives are the primitives' (tensor/primitives/cholesky.ts, lu.ts):
- * luFactor gathers A's rows into pivot order (a constant permutation) and factors them.
+ * one pivoted factorization gives both the packed factor and the pivots, a constant permutation.
  */
 import { AdError } from "../errors.js";
 import { bind } from "../tensor/primitive.js";
@@ -9,7 +9,7 @@ import { add, mul } from "../tensor/primitives/arithmetic.js";
 import { choleskyP } from "../tensor/primitives/cholesky.js";
 import { gather, oneHot } from "../tensor/primitives/gather.js";
 import { eyeLike } from "../tensor/primitives/lift.js";
-import { luP, luPermutationP } from "../tensor/primitives/lu.js";
+import { factorPart, luP, permutationPart, rowIndex } from "../tensor/primitives/lu.js";
 import { expand } from "../tensor/primitives/reduce.js";
 import { reshape, transpose } from "../tensor/primitives/shape.js";
 import { lowerPart, upperPart } from "../tensor/primitives/triangle.js";
@@ -38,15 +38,9 @@ export interface LuFactors {
   readonly pivots: Tensor;
 }
 
-/** The pivots of A (int32 [..., n]), a constant: the rows of A in pivot order are `gather`ed by them. */
-function pivotsOf(a: Tensor): Tensor {
-  return bind(luPermutationP, [a.detach()], undefined);
-}
-
 /** Rows of x [..., n, k] in the order of `pivots` [..., n]. */
 function permuteRows(x: Tensor, pivots: Tensor): Tensor {
-  const index = expand(reshape(pivots, [...pivots.shape, 1]), [...pivots.shape, x.shape[x.rank - 1]]);
-  return gather(x, x.rank - 2, index);
+  return gather(x, x.rank - 2, rowIndex(pivots, x.shape[x.rank - 1]));
 }
 
 /**
@@ -56,8 +50,8 @@ function permuteRows(x: Tensor, pivots: Tensor): Tensor {
 export function luFactor(a: Tensor): LuFactors {
   const op = "luFactor";
   const [t] = squareOperand(op, "a", a);
-  const pivots = pivotsOf(t);
-  return { LU: bind(luP, [permuteRows(t, pivots)], undefined), pivots };
+  const packed = bind(luP, [t], undefined);
+  return { LU: factorPart(packed), pivots: permutationPart(packed) };
 }
 
 /** A = P·L·U (PyTorch's convention): P a permutation matrix, L unit lower, U upper, batched. */

@@ -1,15 +1,17 @@
 /**
- * The wasm backend's blocked Cholesky and LU (panels in JS, trailing updates on the SIMD matmul)
+ * The wasm backend's blocked Cholesky, LU and QR (panels in JS, trailing updates on the SIMD matmul)
  * against the reference kernels' unblocked loops: sizes across panel boundaries, batches, float64 to
  * 1e−10 and float32, the pivots the same, and the reference's own answer where a pivot fails. Small
  * matrices are declined (the reference runs them), so PyTorch's golden values (test/linalg/golden)
  * reach these kernels only through the sizes here.
  */
 import { describe, expect, it } from "vitest";
+import * as decompositions from "../../src/backends/cpu/kernels/decompositions.js";
 import * as reference from "../../src/backends/cpu/kernels/linalg.js";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
 import * as blocked from "../../src/backends/wasm/linalg.js";
-import { add, cast, eye, matmul, mul, randn, rng, transpose, type Tensor } from "../../src/tensor/index.js";
+import * as blockedQr from "../../src/backends/wasm/qr.js";
+import { add, arange, cast, eye, gt, matmul, mul, randn, rng, transpose, type Tensor } from "../../src/tensor/index.js";
 
 const g = rng(20261207);
 
@@ -62,13 +64,39 @@ describe.runIf(simdAvailable)("wasm blocked Cholesky and LU against the referenc
     }
   });
 
-  it("declines what the reference does better or decides: small matrices, no pivoting, a failing pivot", () => {
+  it("declines what the reference does better or decides: small matrices, a failing pivot", () => {
     expect(blocked.cholesky(spd([], 64, "float64"))).toBeUndefined();
-    expect(blocked.lu(randn([130, 130], { rng: g, dtype: "float64" }), false)).toBeUndefined();
     const indefinite = mul(spd([], 130, "float64"), -1);
     expect(blocked.cholesky(indefinite)).toBeUndefined();
     expect(reference.cholesky(indefinite).failure).toEqual({ batch: 0, index: 0 });
     const zeros = mul(randn([130, 130], { rng: g, dtype: "float64" }), 0);
     expect(blocked.lu(zeros)).toBeUndefined();
+  });
+});
+
+describe.runIf(simdAvailable)("wasm blocked Householder QR (compact WY) against the reference loops", () => {
+  it("Q reduced and complete, tall, wide and square, across panel boundaries and batches: float64 to 1e-10, float32 to its rounding", () => {
+    for (const [batch, m, n, complete] of [
+      [[], 128, 128, false],
+      [[2], 200, 150, false],
+      [[], 200, 150, true],
+      [[], 140, 260, false],
+    ] as [number[], number, number, boolean][]) {
+      const a = randn([...batch, m, n], { rng: g, dtype: "float64" });
+      const fast = blockedQr.qr(a, complete)!;
+      expect(fast).toBeInstanceOf(Float64Array);
+      expect(maxRelative(fast, decompositions.qr(a, complete))).toBeLessThan(1e-10);
+      const a32 = cast(a, "float32");
+      const fast32 = blockedQr.qr(a32, complete)!;
+      expect(fast32).toBeInstanceOf(Float32Array);
+      expect(maxRelative(fast32, decompositions.qr(a32, complete))).toBeLessThan(1e-5);
+    }
+  });
+
+  it("declines below two panels, and keeps a zero column's reflector the identity as the reference does", () => {
+    expect(blockedQr.qr(randn([127, 300], { rng: g, dtype: "float64" }), false)).toBeUndefined();
+    const a = randn([150, 130], { rng: g, dtype: "float64" });
+    const zeroed = mul(a, cast(gt(arange(130), 64), "float64"));
+    expect(maxRelative(blockedQr.qr(zeroed, false)!, decompositions.qr(zeroed, false))).toBeLessThan(1e-10);
   });
 });

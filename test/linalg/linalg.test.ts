@@ -8,7 +8,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as linalg from "../../src/linalg/index.js";
-import { add, cast, detectAnomaly, eye, grad, matmul, mul, rng, sum, transpose, type Tensor } from "../../src/tensor/index.js";
+import { add, cast, detectAnomaly, eye, grad, matmul, mul, rng, sum, to, transpose, type Tensor } from "../../src/tensor/index.js";
+import { countingDevice } from "../support/countingDevice.js";
 import { thrown } from "../support/errorCode.js";
 import { close, expectHessianMatches, expectJvpMatchesVjp, expectVjpMatches, f64, flat, sizeOf } from "../support/tensors.js";
 
@@ -82,6 +83,16 @@ describe("linalg derivatives: VJP = finite differences, JVP = VJP, batched", () 
       fc.property(problem, ({ shape, a }) => derivatives((x) => linalg.cholesky(x), [spd(a, shape)])),
       runs,
     );
+  });
+
+  it("luFactor factors once: one lu kernel call gives both the factor and the pivots", () => {
+    const counting = countingDevice();
+    const a = to(f64([1, 2, 0.5, 0.5, 1, 3, 4, 0.5, 1], [3, 3]), counting);
+    counting.reset();
+    const { LU, pivots } = linalg.luFactor(a);
+    expect(counting.kernelCalls.get("lu")).toBe(1);
+    expect(flat(to(pivots, "cpu"))).toEqual([2, 0, 1]);
+    close(flat(to(linalg.luSolve(LU, pivots, to(f64([1, 2, 3], [3]), counting)), "cpu")), [0.6060606060606061, 0.060606060606060615, 0.5454545454545454], 1e-12);
   });
 
   it("lu, luFactor and luSolve (pivots constant)", () => {

@@ -316,11 +316,12 @@ const TABLE = {
   },
   lu: {
     cases: () => [
-      { label: "3×3 (rows in pivot order)", inputs: [dominant([3, 3])] },
+      { label: "3×3 (no row swaps)", inputs: [dominant([3, 3])] },
+      // Fixed values (no draw, so later rows keep theirs): partial pivoting swaps rows 0 and 2, then 1 and 2.
+      { label: "3×3 with row swaps", inputs: [f64([1, 2, 0.5, 0.5, 1, 3, 4, 0.5, 1], [3, 3])] },
       { label: "a batch of 2×2", inputs: [dominant([2, 2, 2])] },
     ],
   },
-  luPermutation: { notDifferentiable: "int32 row indices, locally constant in A (a declared constant primitive)" },
   // issue 18's elementwise functions (after the others, so the values drawn for those are unchanged).
   cbrt: unary(positive),
   expm1: unary(),

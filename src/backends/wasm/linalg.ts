@@ -119,10 +119,10 @@ function luBlocked(s: Float64Array, base: number, n: number, perm: Int32Array): 
   return true;
 }
 
-/** LU with partial pivoting of each matrix, packed; undefined (the reference runs) below two panels, without pivoting, or at a zero pivot. */
-export function lu(a: View, pivoting = true): LuResult | undefined {
+/** LU with partial pivoting of each matrix, packed; undefined (the reference runs) below two panels or at a zero pivot. */
+export function lu(a: View): LuResult | undefined {
   const n = a.shape[a.shape.length - 1];
-  if (n < 2 * NB || !pivoting) return undefined;
+  if (n < 2 * NB) return undefined;
   const count = a.shape.slice(0, -2).reduce((p, d) => p * d, 1);
   const s = Float64Array.from(copy(a) as ArrayLike<number>);
   const permutation = new Int32Array(count * n);

@@ -207,7 +207,6 @@ export const batchRules: { readonly [K in PrimitiveName]: BatchRule<ParamsOf<K>>
   triangularSolve: leadingBatch,
   cholesky: leadingBatch,
   lu: leadingBatch,
-  luPermutation: leadingBatch,
   qr: leadingBatch,
   eigh: leadingBatch,
   svd: leadingBatch,

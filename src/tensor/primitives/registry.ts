@@ -22,7 +22,7 @@ import { contiguousP, permuteP, reshapeP, sliceP, unsliceP } from "./shape.js";
 import { toP } from "./to.js";
 import { triangularSolveP } from "./triangularSolve.js";
 import { choleskyP } from "./cholesky.js";
-import { luP, luPermutationP } from "./lu.js";
+import { luP } from "./lu.js";
 import {
   absP,
   acoshP,
@@ -153,7 +153,6 @@ export const primitives = {
   triangularSolve: triangularSolveP,
   cholesky: choleskyP,
   lu: luP,
-  luPermutation: luPermutationP,
   qr: qrP,
   eigh: eighP,
   svd: svdP,
@@ -171,4 +170,4 @@ export type PrimitiveName = keyof typeof primitives;
  * argmax/argmin and searchsorted's insertion points, int32 indices).
  * Differentiating through one is `MissingDerivative`.
  */
-export const constantPrimitives: readonly PrimitiveName[] = ["argExtreme", "luPermutation", "threefry2x32", "argsort", "cumArgExtreme", "searchsorted"];
+export const constantPrimitives: readonly PrimitiveName[] = ["argExtreme", "threefry2x32", "argsort", "cumArgExtreme", "searchsorted"];

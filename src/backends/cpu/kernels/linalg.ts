@@ -45,11 +45,11 @@ export function cholesky(a: View): CholeskyResult {
 }
 
 /**
- * LU of each matrix, packed. With `pivoting`, partial pivoting (the largest |entry| of the column
- * at or below the diagonal); without it, rows stay in place. A zero pivot (after pivoting: a zero
+ * LU of each matrix with partial pivoting (the largest |entry| of the column at or below the
+ * diagonal), packed. A zero pivot (after pivoting: a zero
  * column below the diagonal) is reported and skipped, as getrf does, so U is still returned.
  */
-export function lu(a: View, pivoting = true): LuResult {
+export function lu(a: View): LuResult {
   const n = rows(a);
   const count = batchOf(a);
   const m = copy(a);
@@ -61,9 +61,7 @@ export function lu(a: View, pivoting = true): LuResult {
     for (let i = 0; i < n; i++) perm[i] = i;
     for (let j = 0; j < n; j++) {
       let r = j;
-      if (pivoting) {
-        for (let i = j + 1; i < n; i++) if (Math.abs(m[base + i * n + j]) > Math.abs(m[base + r * n + j])) r = i;
-      }
+      for (let i = j + 1; i < n; i++) if (Math.abs(m[base + i * n + j]) > Math.abs(m[base + r * n + j])) r = i;
       if (r !== j) {
         for (let q = 0; q < n; q++) {
           const t = m[base + j * n + q];
