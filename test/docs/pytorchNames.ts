@@ -97,7 +97,6 @@ export const PYTORCH_NAMES: { readonly [K in PrimitiveName]?: string | null } = 
   triangularSolve: "torch.linalg.solve_triangular",
   cholesky: "torch.linalg.cholesky",
   lu: "torch.linalg.lu_factor",
-  luPermutation: null,
   qr: "torch.linalg.qr",
   eigh: "torch.linalg.eigh",
   svd: "torch.linalg.svd",

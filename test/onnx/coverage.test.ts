@@ -29,7 +29,6 @@ const NO_ONNX_FORM: readonly PrimitiveName[] = [
   "triangularSolve",
   "cholesky",
   "lu",
-  "luPermutation",
   "qr",
   "eigh",
   "svd",
