@@ -11,7 +11,7 @@
  *
  * Flags: --layers N, --heads N, --width N, --context N, --steps N, --batch N, --lr X, --seed N,
  * --log-every N, --sample N (characters), --temperature X, --text FILE, --out DIR, --eager,
- * --device cpu|webgpu.
+ * --device cpu|webgpu, --backend wasm|cpu, --threads N.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -44,6 +44,8 @@ const { values: flags } = parseArgs({
     "out": { type: "string", default: "out" },
     "eager": { type: "boolean", default: false },
     "device": { type: "string", default: "cpu" },
+    "backend": { type: "string" },
+    "threads": { type: "string" },
   },
 });
 
@@ -64,16 +66,21 @@ const positive = (name: string) => {
   return x;
 };
 
-const [layers, heads, width, context, steps, batch, seed, logEvery, sampleLength] = ["layers", "heads", "width", "context", "steps", "batch", "seed", "log-every", "sample"].map(int);
+const [layers, heads, width, context, steps, batch, seed, logEvery, sampleLength] = ["layers", "heads", "width", "context", "steps", "batch", "seed", "log-every", "sample"].map(
+  int,
+);
 const [lr, temperature] = ["lr", "temperature"].map(positive);
 if (width % heads !== 0) fail(`--heads ${heads} must divide --width ${width}`);
+if (flags.backend !== undefined) T.setBackend(flags.backend as T.BackendName);
+if (flags.threads !== undefined) T.setThreads(int("threads"));
 if (!(DEVICES as readonly string[]).includes(flags.device)) fail(`--device must be cpu or webgpu, got ${flags.device}`);
 const { device, note } = await selectDevice(flags.device as DeviceName);
 
 // ── Data: characters as int32 tokens; the last tenth held out ───────────────────────────────────
 // From dist/demo (npm run) or demo/ (a TypeScript runner), the text sits in the source tree's demo/data.
 const textPath =
-  flags.text ?? [new URL("../../demo/data/shakespeare.txt", import.meta.url), new URL("./data/shakespeare.txt", import.meta.url)].map((u) => fileURLToPath(u)).find((p) => existsSync(p));
+  flags.text ??
+  [new URL("../../demo/data/shakespeare.txt", import.meta.url), new URL("./data/shakespeare.txt", import.meta.url)].map((u) => fileURLToPath(u)).find((p) => existsSync(p));
 if (textPath === undefined || !existsSync(textPath)) fail(`no text at ${textPath ?? "demo/data/shakespeare.txt"}`);
 const text = readFileSync(textPath, "utf8");
 const vocab = [...new Set(text)].sort();
@@ -134,7 +141,7 @@ const runStep = mode === "eager" ? trainStep : jit(trainStep, { donate: [0, 1] }
 
 console.log(`\nadjoint trains a character-level GPT (${parameterCount.toLocaleString("en")} parameters) on ${textPath.split(/[\\/]/).pop()}`);
 console.log(
-  `  ${layers} layers, ${heads} heads, width ${width}, context ${context}, vocabulary ${vocab.length}; ${steps} steps of batch ${batch}, AdamW lr ${lr} (warmup, cosine), device ${note}, seed ${seed}, ${mode === "jit" ? "jitted steps" : "eager steps"}\n`,
+  `  ${layers} layers, ${heads} heads, width ${width}, context ${context}, vocabulary ${vocab.length}; ${steps} steps of batch ${batch}, AdamW lr ${lr} (warmup, cosine), device ${note}, ${T.getBackend() === "wasm" ? T.getThreads() : 1} thread(s), seed ${seed}, ${mode === "jit" ? "jitted steps" : "eager steps"}\n`,
 );
 
 /** The share of positions whose most likely next character is the right one. */
@@ -185,7 +192,10 @@ model.eval();
 for (let i = 0; i < sampleLength; i++) {
   const window = generated.slice(-context);
   const logits = T.noGrad(() => model.forward(T.tensor(Int32Array.from(window), { dtype: "int32", shape: [1, window.length] })));
-  const last = T.slice(logits, [[0, 1], [window.length - 1, window.length]]);
+  const last = T.slice(logits, [
+    [0, 1],
+    [window.length - 1, window.length],
+  ]);
   const p = T.softmax(T.mul(T.reshape(last, [vocab.length]), 1 / temperature), -1).data();
   let [c, acc] = [0, p[0]];
   while (acc < draws[i] && c < vocab.length - 1) acc += p[++c];
@@ -198,8 +208,9 @@ const sample = generated
 console.log(`\nsample (temperature ${temperature}, key ${seed}):\n${"─".repeat(60)}\n${sample}\n${"─".repeat(60)}`);
 
 // ── Results ──────────────────────────────────────────────────────────────────────────────────
-const probe = T.tensor(tokens.subarray(0, context + 1), { dtype: "int32", shape: [1, context + 1] });
-const checkLoss = (await T.noGrad(() => lossAndLogits(model.parameterTree(), T.slice(probe, [[0, 1], [0, context]]), T.slice(probe, [[0, 1], [1, context + 1]]))[0]).read())[0];
+// From the step's own parameter tree, not the module's: a reload of the saved file must reproduce it.
+const probe = (from: number) => T.tensor(tokens.slice(from, from + context), { dtype: "int32", shape: [1, context] }).to(device);
+const checkLoss = (await T.noGrad(() => lossAndLogits(params, probe(0), probe(1))[0]).read())[0];
 mkdirSync(flags.out, { recursive: true });
 const picture = chart([
   {
