@@ -9,7 +9,7 @@ type Rgb = readonly [number, number, number];
 export interface Series {
   readonly label: string;
   readonly color: Rgb;
-  /** Points (x in epochs, y); drawn as a line, or as dots with `dots`. */
+  /** Points (x in the panel's x unit, y); drawn as a line, or as dots with `dots`. */
   readonly points: readonly (readonly [number, number])[];
   readonly dots?: boolean;
 }
@@ -23,6 +23,8 @@ export interface Panel {
   readonly yFormat?: (y: number) => string;
   /** Where the legend goes, top right (default) or bottom right. */
   readonly legend?: "top" | "bottom";
+  /** The x axis's name. Default "epoch". */
+  readonly xLabel?: string;
 }
 
 // 5×7 glyphs, one string of 7 rows of 5 bits each ('#' on).
@@ -78,7 +80,8 @@ function drawPanel(r: Raster, p: Panel, x0: number, y0: number, w: number, h: nu
     r.line(px(e), top + ph, px(e), top + ph + 4, AXIS);
     text(r, String(e), px(e) - textWidth(String(e)) / 2, top + ph + 8, AXIS);
   }
-  text(r, "epoch", left + (pw - textWidth("epoch")) / 2, top + ph + 20, AXIS);
+  const xLabel = p.xLabel ?? "epoch";
+  text(r, xLabel, left + (pw - textWidth(xLabel)) / 2, top + ph + 20, AXIS);
   r.line(left, top, left, top + ph, AXIS);
   r.line(left, top + ph, left + pw, top + ph, AXIS);
   let legendY = p.legend === "bottom" ? top + ph - 8 - 12 * p.series.length : top + 6;

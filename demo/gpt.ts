@@ -214,7 +214,8 @@ const checkLoss = (await T.noGrad(() => lossAndLogits(params, probe(0), probe(1)
 mkdirSync(flags.out, { recursive: true });
 const picture = chart([
   {
-    title: "loss (nats per character)",
+    title: "loss, nats per character",
+    xLabel: "step",
     series: [
       { label: "train", color: [31, 119, 180], points: trainCurve },
       { label: "held out", color: [214, 39, 40], points: heldOutCurve, dots: true },
