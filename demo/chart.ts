@@ -22,6 +22,8 @@ export interface Panel {
   /** Where the x axis starts (in epochs). */
   readonly xMin: number;
   readonly yMin?: number;
+  /** The x axis's name. Default "epoch" (whole-number ticks). */
+  readonly xLabel?: string;
 }
 
 function config(p: Panel): ChartConfiguration<"line", { x: number; y: number }[]> {
@@ -44,7 +46,13 @@ function config(p: Panel): ChartConfiguration<"line", { x: number; y: number }[]
       devicePixelRatio: 1,
       plugins: { title: { display: true, text: p.title, font: { size: 16 } }, legend: { position: "top", labels: { boxWidth: 12 } } },
       scales: {
-        x: { type: "linear", min: p.xMin, max: xMax, title: { display: true, text: "epoch" }, ticks: { stepSize: 1, precision: 0 } },
+        x: {
+          type: "linear",
+          min: p.xMin,
+          max: xMax,
+          title: { display: true, text: p.xLabel ?? "epoch" },
+          ticks: p.xLabel === undefined ? { stepSize: 1, precision: 0 } : { precision: 0 },
+        },
         y: { type: "linear", ...(p.yMin === undefined ? {} : { min: p.yMin }) },
       },
     },

@@ -1,0 +1,242 @@
+/**
+ * `npm run demo:gpt`: trains a character-level GPT (gptModel.ts) on demo/data/shakespeare.txt, with a
+ * progress bar and the loss printed every --log-every steps; then prints a sample drawn with
+ * temperature from a seeded key, and writes out/gpt.png (the loss curves) and out/gpt.safetensors
+ * (the parameters; its metadata holds the config, the vocabulary, and `checkLoss`: the trained
+ * model's loss on the text's first `context` + 1 characters, to check a reload against).
+ *
+ * The training step is the pure function `(params, optState, batch) → [loss, logits, params,
+ * optState]` with the functional AdamW, compiled whole by `jit` with the parameters and optimiser
+ * state donated, as `npm start` does; `--eager` runs it uncompiled.
+ *
+ * Flags: --layers N, --heads N, --width N, --context N, --steps N, --batch N, --lr X, --seed N,
+ * --log-every N, --sample N (characters), --temperature X, --text FILE, --out DIR, --eager,
+ * --device cpu|webgpu, --backend wasm|cpu, --threads N.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { jit } from "../src/jit/index.js";
+import { crossEntropy, saveFile, type ParameterTree } from "../src/nn/index.js";
+import { adamw, applyUpdates, tabulated, warmupCosine, type AdamState } from "../src/optim/index.js";
+import * as T from "../src/tensor/index.js";
+import type { Tensor } from "../src/tensor/index.js";
+import { chartPng } from "./chart.js";
+import { DEVICES, hostStateDict, selectDevice, type DeviceName } from "./device.js";
+import { Gpt } from "./gptModel.js";
+import { ProgressBar } from "./progress.js";
+
+const { values: flags } = parseArgs({
+  options: {
+    "layers": { type: "string", default: "4" },
+    "heads": { type: "string", default: "4" },
+    "width": { type: "string", default: "128" },
+    "context": { type: "string", default: "128" },
+    "steps": { type: "string", default: "2000" },
+    "batch": { type: "string", default: "32" },
+    "lr": { type: "string", default: "0.001" },
+    "seed": { type: "string", default: "1" },
+    "log-every": { type: "string", default: "100" },
+    "sample": { type: "string", default: "400" },
+    "temperature": { type: "string", default: "0.8" },
+    "text": { type: "string" },
+    "out": { type: "string", default: "out" },
+    "eager": { type: "boolean", default: false },
+    "device": { type: "string", default: "cpu" },
+    "backend": { type: "string" },
+    "threads": { type: "string" },
+  },
+});
+
+function fail(message: string): never {
+  console.error(`npm run demo:gpt: ${message}`);
+  process.exit(2);
+}
+const int = (name: string) => {
+  const v = flags[name as keyof typeof flags] as string;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) fail(`--${name} must be a positive integer, got ${v}`);
+  return n;
+};
+const positive = (name: string) => {
+  const v = flags[name as keyof typeof flags] as string;
+  const x = Number(v);
+  if (!(x > 0)) fail(`--${name} must be a positive number, got ${v}`);
+  return x;
+};
+
+const [layers, heads, width, context, steps, batch, seed, logEvery, sampleLength] = ["layers", "heads", "width", "context", "steps", "batch", "seed", "log-every", "sample"].map(
+  int,
+);
+const [lr, temperature] = ["lr", "temperature"].map(positive);
+if (width % heads !== 0) fail(`--heads ${heads} must divide --width ${width}`);
+if (flags.backend !== undefined) T.setBackend(flags.backend as T.BackendName);
+if (flags.threads !== undefined) T.setThreads(int("threads"));
+if (!(DEVICES as readonly string[]).includes(flags.device)) fail(`--device must be cpu or webgpu, got ${flags.device}`);
+const { device, note } = await selectDevice(flags.device as DeviceName);
+
+// ── Data: characters as int32 tokens; the last tenth held out ───────────────────────────────────
+// From dist/demo (npm run) or demo/ (a TypeScript runner), the text sits in the source tree's demo/data.
+const textPath =
+  flags.text ??
+  [new URL("../../demo/data/shakespeare.txt", import.meta.url), new URL("./data/shakespeare.txt", import.meta.url)].map((u) => fileURLToPath(u)).find((p) => existsSync(p));
+if (textPath === undefined || !existsSync(textPath)) fail(`no text at ${textPath ?? "demo/data/shakespeare.txt"}`);
+const text = readFileSync(textPath, "utf8");
+const vocab = [...new Set(text)].sort();
+const tokenOf = new Map(vocab.map((c, i) => [c, i]));
+const tokens = Int32Array.from(text, (c) => tokenOf.get(c)!);
+const heldOutStart = Math.floor(tokens.length * 0.9);
+if (heldOutStart < context + 1 || tokens.length - heldOutStart < context + 1) fail(`the text (${tokens.length} characters) is too short for --context ${context}`);
+
+// A seeded generator for window offsets (mulberry32): the batches are a function of --seed alone.
+let state = seed >>> 0;
+const nextUniform = () => {
+  state = (state + 0x6d2b79f5) >>> 0;
+  let t = state;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+};
+/** `batch` random windows from [from, to): inputs [batch, context] and their next characters. */
+function windows(from: number, to: number): [Tensor, Tensor] {
+  const x = new Int32Array(batch * context);
+  const y = new Int32Array(batch * context);
+  for (let b = 0; b < batch; b++) {
+    const at = from + Math.floor(nextUniform() * (to - from - context - 1));
+    x.set(tokens.subarray(at, at + context), b * context);
+    y.set(tokens.subarray(at + 1, at + context + 1), b * context);
+  }
+  return [T.tensor(x, { dtype: "int32", shape: [batch, context] }), T.tensor(y, { dtype: "int32", shape: [batch, context] })];
+}
+
+// ── Model and step ───────────────────────────────────────────────────────────────────────────
+const config = { vocab: vocab.length, layers, heads, width, context };
+const model = new Gpt(config, T.rng(seed));
+const parameterCount = model.parameters().reduce((n, p) => n + p.size, 0);
+const warmupSteps = Math.min(100, Math.floor(steps / 10));
+const opt = adamw({ lr: tabulated(warmupCosine(lr, { warmupSteps, totalSteps: steps, minLr: lr / 10 }), steps) });
+// Copies on the device: the jitted step donates, and so reuses, its inputs' storage.
+let params = T.noGrad(() => mapTree(model.parameterTree(), (t) => T.mul(t, 1).to(device)));
+let optState: AdamState = opt.init(params);
+
+function mapTree(tree: ParameterTree, f: (t: Tensor) => Tensor): ParameterTree {
+  return Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, v instanceof T.Tensor ? f(v) : mapTree(v, f)]));
+}
+
+/** The mean next-character cross-entropy of `params` on inputs x [B, L] with targets y [B, L], and the logits. */
+function lossAndLogits(p: ParameterTree, x: Tensor, y: Tensor): [Tensor, Tensor] {
+  const logits = model.call(p, x);
+  const rows = x.shape[0] * x.shape[1];
+  return [crossEntropy(T.reshape(logits, [rows, vocab.length]), T.reshape(y, [rows])), logits];
+}
+
+function trainStep(p: ParameterTree, s: AdamState, [x, y]: readonly [Tensor, Tensor]): [Tensor, Tensor, ParameterTree, AdamState] {
+  const [[loss, logits], grads] = T.valueAndGrad((q: ParameterTree) => lossAndLogits(q, x, y), { hasAux: true })(p) as [[Tensor, Tensor], ParameterTree];
+  const { updates, state: next } = opt.update(grads, s, p);
+  return [loss, logits, applyUpdates(p, updates), next];
+}
+const mode = flags.eager || device !== "cpu" ? "eager" : "jit";
+const runStep = mode === "eager" ? trainStep : jit(trainStep, { donate: [0, 1] });
+
+console.log(`\nadjoint trains a character-level GPT (${parameterCount.toLocaleString("en")} parameters) on ${textPath.split(/[\\/]/).pop()}`);
+console.log(
+  `  ${layers} layers, ${heads} heads, width ${width}, context ${context}, vocabulary ${vocab.length}; ${steps} steps of batch ${batch}, AdamW lr ${lr} (warmup, cosine), device ${note}, ${T.getBackend() === "wasm" ? T.getThreads() : 1} thread(s), seed ${seed}, ${mode === "jit" ? "jitted steps" : "eager steps"}\n`,
+);
+
+/** The share of positions whose most likely next character is the right one. */
+async function accuracy(logits: Tensor, y: Tensor): Promise<number> {
+  const predicted = await T.argmax(logits, -1).read();
+  const truth = y.data();
+  let right = 0;
+  for (let i = 0; i < truth.length; i++) if (predicted[i] === truth[i]) right++;
+  return right / truth.length;
+}
+
+// ── Training ─────────────────────────────────────────────────────────────────────────────────
+const trainCurve: [number, number][] = [];
+const heldOutCurve: [number, number][] = [];
+const trainStart = performance.now();
+let [timedSteps, timedSeconds] = [0, 0];
+let bar = new ProgressBar(`steps`, Math.min(logEvery, steps));
+let [sum, right, seen] = [0, 0, 0];
+for (let step = 1; step <= steps; step++) {
+  const [x, y] = windows(0, heldOutStart);
+  const t0 = performance.now();
+  const [loss, logits, nextParams, nextState] = runStep(params, optState, [x.to(device), y.to(device)]);
+  [params, optState] = [nextParams, nextState];
+  const value = (await loss.read())[0];
+  // Steady state only: the first call compiles under jit.
+  if (step > 1) [timedSteps, timedSeconds] = [timedSteps + 1, timedSeconds + (performance.now() - t0) / 1000];
+  [sum, right, seen] = [sum + value, right + (await accuracy(logits, y)), seen + 1];
+  bar.update(seen, { loss: sum / seen, accuracy: right / seen });
+  if (step % logEvery === 0 || step === steps) {
+    bar.finish({ loss: sum / seen, accuracy: right / seen });
+    const [hx, hy] = windows(heldOutStart, tokens.length);
+    const heldOut = (await T.noGrad(() => lossAndLogits(params, hx.to(device), hy.to(device))[0]).read())[0];
+    console.log(`  step ${step}: train loss ${(sum / seen).toFixed(4)}  held-out loss ${heldOut.toFixed(4)}`);
+    trainCurve.push([step, sum / seen]);
+    heldOutCurve.push([step, heldOut]);
+    [sum, right, seen] = [0, 0, 0];
+    bar = new ProgressBar(`steps`, Math.min(logEvery, steps - step));
+  }
+}
+const trainSeconds = (performance.now() - trainStart) / 1000;
+model.loadStateDict({ ...model.stateDict(), ...(await hostStateDict(params)) });
+
+// ── Sample: temperature sampling, one character at a time, from a seeded key ─────────────────
+const sampleKey = T.random.key(seed);
+const draws = await T.random.uniform(sampleKey, [sampleLength]).read();
+const generated = [tokenOf.get("\n") ?? 0];
+model.eval();
+for (let i = 0; i < sampleLength; i++) {
+  const window = generated.slice(-context);
+  const logits = T.noGrad(() => model.forward(T.tensor(Int32Array.from(window), { dtype: "int32", shape: [1, window.length] })));
+  const last = T.slice(logits, [
+    [0, 1],
+    [window.length - 1, window.length],
+  ]);
+  const p = T.softmax(T.mul(T.reshape(last, [vocab.length]), 1 / temperature), -1).data();
+  let [c, acc] = [0, p[0]];
+  while (acc < draws[i] && c < vocab.length - 1) acc += p[++c];
+  generated.push(c);
+}
+const sample = generated
+  .slice(1)
+  .map((t) => vocab[t])
+  .join("");
+console.log(`\nsample (temperature ${temperature}, key ${seed}):\n${"─".repeat(60)}\n${sample}\n${"─".repeat(60)}`);
+
+// ── Results ──────────────────────────────────────────────────────────────────────────────────
+// From the step's own parameter tree, not the module's: a reload of the saved file must reproduce it.
+const probe = (from: number) => T.tensor(tokens.slice(from, from + context), { dtype: "int32", shape: [1, context] }).to(device);
+const checkLoss = (await T.noGrad(() => lossAndLogits(params, probe(0), probe(1))[0]).read())[0];
+mkdirSync(flags.out, { recursive: true });
+const picture = chartPng([
+  {
+    title: "loss, nats per character",
+    xLabel: "step",
+    xMin: 0,
+    series: [
+      { label: "train", color: "#1f77b4", points: trainCurve },
+      { label: "held out", color: "#d62728", points: heldOutCurve },
+    ],
+    yMin: 0,
+  },
+]);
+const pngPath = join(flags.out, "gpt.png");
+writeFileSync(pngPath, picture);
+const modelPath = join(flags.out, "gpt.safetensors");
+await saveFile(modelPath, model.stateDict(), {
+  model: "gpt",
+  config: JSON.stringify(config),
+  vocab: JSON.stringify(vocab.join("")),
+  steps: String(steps),
+  checkLoss: String(checkLoss),
+  framework: "adjoint",
+});
+const tokensPerSecond = (timedSteps * batch * context) / timedSeconds;
+console.log(
+  `\n${steps} steps in ${trainSeconds.toFixed(1)} s; ${mode}: ${timedSteps > 0 ? Math.round(tokensPerSecond) : "–"} tokens/s (${timedSteps} steps after the first${mode === "jit" ? ", whose call compiled the step" : ""})`,
+);
+console.log(`  wrote ${pngPath} and ${modelPath}\n`);
