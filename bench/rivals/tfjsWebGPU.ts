@@ -7,7 +7,7 @@
  * tfjs records its GPU commands and submits them when something is read or a batch fills up. A step
  * ends when the GPU has finished it: the loss is read, then everything the step recorded (gradients
  * included) is submitted and the queue drains (`onSubmittedWorkDone`); a product is submitted and
- * drained without reading it back. Every tensor a step makes is disposed.
+ * drained without reading it back. Every tensor a step makes is disposed (`result` checks that none is left).
  */
 import type * as TF from "@tensorflow/tfjs"; // types only: the library is imported when the rival loads
 import type { WebGPUBackend } from "@tensorflow/tfjs-backend-webgpu";
@@ -32,11 +32,13 @@ function prepared(tf: Tf, settle: () => Promise<void>, { names, params, loss, ba
       return s;
     },
     result: async () => {
+      const tensorsBefore = tf.memory().numTensors;
       const { value, grads, dispose } = run();
       const out: Record<string, Float32Array> = {};
       for (const [i, g] of grads.entries()) out[names[i]] = back(names[i], Float32Array.from(await g.data()));
       const s = (await value.data())[0];
       dispose();
+      if (tf.memory().numTensors !== tensorsBefore) throw new Error(`tfjs: ${tf.memory().numTensors - tensorsBefore} tensors outlive a step`);
       return { value: s, grads: out };
     },
   };
