@@ -1,6 +1,6 @@
 /**
- * `npm run bench:webgpu`: adjoint's "webgpu" device beside jax-js's WebGPU backend (in Node, through
- * the `webgpu` package's GPU as `navigator.gpu`) and adjoint's wasm backend on the host, on the
+ * `npm run bench:webgpu`: adjoint's "webgpu" device beside jax-js's and TensorFlow.js's WebGPU backends
+ * (in Node, through the `webgpu` package's GPU as `navigator.gpu`) and adjoint's wasm backend on the host, on the
  * workloads of bench/tensor.ts (the same seeded float32 inputs, bench/workloads/data.ts):
  *
  * 1. matmul, n×n float32: ms, GFLOPS = 2n³/t, and the share of the card's fp32 peak where it is known.
@@ -8,8 +8,7 @@
  * 2. The MLP and CNN training steps (the loss and every gradient): steps/s.
  * 3. The elementwise chain at n = 1e5, its value and gradient: ms.
  *
- * TensorFlow.js's WebGPU backend (@tensorflow/tfjs-backend-webgpu) is a row only where that package
- * is installed; it is not a dependency, so the report says so. Every library's loss and gradients
+ * A library that cannot load or start is reported, with why, instead of timed. Every library's loss and gradients
  * (and products) are checked against adjoint wasm's before timing; cases interleave round by round.
  *
  * The adapter: Dawn's default. Where there is none and Chromium's SwiftShader is installed, the run
@@ -19,10 +18,10 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { fmtMs, summarize, table, writeResultsSection, type Timing } from "./harness.js";
 import { adjointWasm, adjointWebGPU, jaxWebGPU, type GpuPrepared, type GpuRival } from "./rivals/gpu.js";
 import type { GradResult, Workload } from "./rivals/rival.js";
+import { tfjsWebGPU } from "./rivals/tfjsWebGPU.js";
 import { chainData, cnnData, matmulData, MLP_SIZES, mlpData } from "./workloads/data.js";
 import { machine } from "./workloads/machine.js";
 
@@ -87,12 +86,9 @@ const unavailable: string[] = [];
 const jax = await jaxWebGPU(gpu, dawn.globals);
 if (typeof jax === "string") unavailable.push(`jax-js webgpu (${jax})`);
 else rivals.push(jax);
-try {
-  createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-webgpu");
-  unavailable.push("TensorFlow.js webgpu (installed, but no rival file is written for it yet)");
-} catch {
-  unavailable.push("TensorFlow.js webgpu (@tensorflow/tfjs-backend-webgpu is not installed: it is not among the devDependencies)");
-}
+const tf = await tfjsWebGPU(gpu, dawn.globals);
+if (typeof tf === "string") unavailable.push(`tfjs webgpu (${tf})`);
+else rivals.push(tf);
 const wasmRow = adjointWasm();
 rivals.push(wasmRow);
 

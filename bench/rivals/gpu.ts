@@ -101,14 +101,21 @@ export function adjointWasm(): GpuRival {
   return adjointOn("adjoint wasm", "adjoint's wasm SIMD kernels on the host, one thread, eager", "cpu", async () => undefined);
 }
 
+/**
+ * Makes Node look like a browser with WebGPU to libraries that look only there (jax-js, TensorFlow.js):
+ * `navigator.gpu` is the `webgpu` package's GPU, and the package's `globals` (GPUBufferUsage and the rest) are installed.
+ */
+export function installNavigatorGpu(gpu: GPU, globals: Readonly<Record<string, unknown>>): void {
+  const g = globalThis as { navigator?: unknown };
+  for (const [k, v] of Object.entries(globals)) if (!(k in globalThis)) Object.defineProperty(globalThis, k, { value: v, configurable: true, writable: true });
+  if (g.navigator === undefined) Object.defineProperty(globalThis, "navigator", { value: { gpu, userAgent: "node" }, configurable: true });
+}
+
 type JaxModule = typeof Jax;
 type Arr = Jax.Array;
 type JTree = Record<string, Arr>;
 
-/**
- * jax-js on its WebGPU device in Node: `navigator.gpu` is the `webgpu` package's GPU (jax-js looks for
- * nothing else), and the package's `globals` (GPUBufferUsage and the rest) are installed, as a browser has them.
- */
+/** jax-js on its WebGPU device in Node, through `installNavigatorGpu` (jax-js looks for nothing but `navigator.gpu`). */
 export async function jaxWebGPU(gpu: GPU, globals: Readonly<Record<string, unknown>>): Promise<GpuRival | string> {
   let jax: JaxModule;
   try {
@@ -116,9 +123,7 @@ export async function jaxWebGPU(gpu: GPU, globals: Readonly<Record<string, unkno
   } catch {
     return "@jax-js/jax is not installed";
   }
-  const g = globalThis as { navigator?: unknown };
-  for (const [k, v] of Object.entries(globals)) if (!(k in globalThis)) Object.defineProperty(globalThis, k, { value: v, configurable: true, writable: true });
-  if (g.navigator === undefined) Object.defineProperty(globalThis, "navigator", { value: { gpu, userAgent: "node" }, configurable: true });
+  installNavigatorGpu(gpu, globals);
   let devices: string[];
   try {
     devices = await jax.init("webgpu");

@@ -18,7 +18,7 @@ import { dirname } from "node:path";
 import { createRequire } from "node:module";
 import type * as TF from "@tensorflow/tfjs"; // types only: the library is imported when its rival loads
 import { inverse, permuted } from "./layout.js";
-import { CNN_PARAMS, MLP_PARAMS, cnnGeometry, type CnnData, type GradResult, type Prepared, type Rival, type RunInfo } from "./rival.js";
+import { CNN_PARAMS, MLP_PARAMS, cnnGeometry, type ChainData, type CnnData, type GradResult, type MlpData, type Prepared, type Rival, type RunInfo } from "./rival.js";
 
 type Tf = typeof TF;
 
@@ -57,8 +57,21 @@ const wasmBackend: TfBackend = {
   },
 };
 
-/** A value-and-gradients computation over `params`, with each gradient converted back to adjoint's layout. */
-function prepared(tf: Tf, use: () => void, names: readonly string[], params: readonly TF.Tensor[], loss: (...p: TF.Tensor[]) => TF.Scalar, back: (name: string, g: Float32Array) => Float32Array = (_, g) => g): Prepared {
+/**
+ * A workload in tfjs's terms, shared by every tfjs backend (bench/rivals/tfjsWebGPU.ts too): its parameters
+ * in `names` order, the loss over them, and `back`, which converts a gradient to adjoint's layout.
+ */
+export interface TfModel {
+  readonly names: readonly string[];
+  readonly params: readonly TF.Tensor[];
+  readonly loss: (...p: TF.Tensor[]) => TF.Scalar;
+  readonly back: (name: string, g: Float32Array) => Float32Array;
+}
+
+const same = (_: string, g: Float32Array) => g;
+
+/** A value-and-gradients computation over the model's parameters, with each gradient converted back to adjoint's layout. */
+function prepared(tf: Tf, use: () => void, { names, params, loss, back }: TfModel): Prepared {
   const valueAndGrads = tf.valueAndGrads(loss);
   return {
     step: () => {
@@ -91,8 +104,33 @@ function crossEntropy(tf: Tf, logits: TF.Tensor, labels: TF.Tensor): TF.Scalar {
   return tf.mul(tf.sum(tf.mul(labels, tf.logSoftmax(logits))), -1 / logits.shape[0]) as TF.Scalar;
 }
 
+/** The MLP: the same formula as adjoint's mlpLoss, op for op. */
+export function mlpModel(tf: Tf, data: MlpData): TfModel {
+  const { inputs, hidden, classes, batch } = data.sizes;
+  const x = tf.tensor2d(data.x, [batch, inputs]);
+  const labels = tf.tensor2d(data.labels, [batch, classes]);
+  const { w1, b1, w2, b2 } = data.params;
+  const params = [tf.tensor2d(w1, [inputs, hidden]), tf.tensor1d(b1), tf.tensor2d(w2, [hidden, classes]), tf.tensor1d(b2)];
+  const loss = (pw1: TF.Tensor, pb1: TF.Tensor, pw2: TF.Tensor, pb2: TF.Tensor) => {
+    const hiddenLayer = tf.relu(tf.add(tf.matMul(x, pw1 as TF.Tensor2D), pb1)) as TF.Tensor2D;
+    return crossEntropy(tf, tf.add(tf.matMul(hiddenLayer, pw2 as TF.Tensor2D), pb2), labels);
+  };
+  return { names: MLP_PARAMS, params, loss: loss as TfModel["loss"], back: same };
+}
+
+/** The elementwise chain: sum(sin(x[:-1]) · x[1:] + x[:-1]²). */
+export function chainModel(tf: Tf, data: ChainData): TfModel {
+  const n = data.x.length;
+  const f = (v: TF.Tensor) => {
+    const a = tf.slice(v, [0], [n - 1]);
+    const b = tf.slice(v, [1], [n - 1]);
+    return tf.sum(tf.add(tf.mul(tf.sin(a), b), tf.mul(a, a))) as TF.Scalar;
+  };
+  return { names: ["x"], params: [tf.tensor1d(data.x)], loss: f as TfModel["loss"], back: same };
+}
+
 /** The CNN in NHWC: inputs and filters permuted once, the dense weights' rows reordered to match the NHWC flatten. */
-function cnn(tf: Tf, use: () => void, data: CnnData): Prepared {
+export function cnnModel(tf: Tf, data: CnnData): TfModel {
   const { batch, side, filters, kernel, classes } = data.sizes;
   const { pooled, features } = cnnGeometry(data.sizes);
   // [F, C, KH, KW] → [KH, KW, C, F]; dense rows (c, h, w) → (h, w, c).
@@ -103,7 +141,13 @@ function cnn(tf: Tf, use: () => void, data: CnnData): Prepared {
   const toTf = (name: string, d: Float32Array) => (name in layouts ? permuted(d, layouts[name].shape, layouts[name].axes) : d);
   const back = (name: string, g: Float32Array) => {
     const l = layouts[name];
-    return l === undefined ? g : permuted(g, l.axes.map((a) => l.shape[a]), inverse(l.axes));
+    return l === undefined
+      ? g
+      : permuted(
+          g,
+          l.axes.map((a) => l.shape[a]),
+          inverse(l.axes),
+        );
   };
   const x = tf.tensor4d(permuted(data.x, [batch, 1, side, side], [0, 2, 3, 1]), [batch, side, side, 1]);
   const labels = tf.tensor2d(data.labels, [batch, classes]);
@@ -114,7 +158,7 @@ function cnn(tf: Tf, use: () => void, data: CnnData): Prepared {
     const flat = tf.reshape(tf.maxPool(activations, 2, 2, "valid"), [batch, features]) as TF.Tensor2D;
     return crossEntropy(tf, tf.add(tf.matMul(flat, wd as TF.Tensor2D), bd), labels);
   };
-  return prepared(tf, use, CNN_PARAMS, params, loss as (...p: TF.Tensor[]) => TF.Scalar, back);
+  return { names: CNN_PARAMS, params, loss: loss as TfModel["loss"], back };
 }
 
 export function tfjs(backend: "cpu" | "wasm"): () => Promise<Rival | string> {
@@ -151,32 +195,15 @@ export function tfjs(backend: "cpu" | "wasm"): () => Promise<Rival | string> {
       },
       mlp: (data) => {
         use();
-        const { inputs, hidden, classes, batch } = data.sizes;
-        const x = tf.tensor2d(data.x, [batch, inputs]);
-        const labels = tf.tensor2d(data.labels, [batch, classes]);
-        const { w1, b1, w2, b2 } = data.params;
-        const params = [tf.tensor2d(w1, [inputs, hidden]), tf.tensor1d(b1), tf.tensor2d(w2, [hidden, classes]), tf.tensor1d(b2)];
-        // The same formula as adjoint's mlpLoss, op for op.
-        const loss = (pw1: TF.Tensor, pb1: TF.Tensor, pw2: TF.Tensor, pb2: TF.Tensor) => {
-          const hiddenLayer = tf.relu(tf.add(tf.matMul(x, pw1 as TF.Tensor2D), pb1)) as TF.Tensor2D;
-          return crossEntropy(tf, tf.add(tf.matMul(hiddenLayer, pw2 as TF.Tensor2D), pb2), labels);
-        };
-        return prepared(tf, use, MLP_PARAMS, params, loss as (...p: TF.Tensor[]) => TF.Scalar);
+        return prepared(tf, use, mlpModel(tf, data));
       },
       cnn: (data) => {
         use();
-        return cnn(tf, use, data);
+        return prepared(tf, use, cnnModel(tf, data));
       },
       chain: (data) => {
         use();
-        const n = data.x.length;
-        const x = tf.tensor1d(data.x);
-        const f = (v: TF.Tensor) => {
-          const a = tf.slice(v, [0], [n - 1]);
-          const b = tf.slice(v, [1], [n - 1]);
-          return tf.sum(tf.add(tf.mul(tf.sin(a), b), tf.mul(a, a))) as TF.Scalar;
-        };
-        return prepared(tf, use, ["x"], [x], f as (...p: TF.Tensor[]) => TF.Scalar);
+        return prepared(tf, use, chainModel(tf, data));
       },
     };
   };
