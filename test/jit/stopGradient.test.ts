@@ -1,0 +1,105 @@
+/**
+ * `detach()` and `stopGradient` under a trace: both record the `stopGradient` primitive, so a
+ * transform outside `jit` (which replays the traced program) cuts the derivative where eager does.
+ * Before, a trace dropped `detach()` and `grad(jit(x => sum(mul(x.detach(), x))))` gave 2x, not x.
+ * Each composition is compared with the same composition without `jit` (eager, the oracle), for
+ * `detach()` and for `stopGradient` alike; a control-flow body (traced as a program too) as well.
+ */
+import { describe, expect, it } from "vitest";
+import { jit } from "../../src/jit/index.js";
+import * as ops from "../../src/tensor/index.js";
+import type { Tensor } from "../../src/tensor/index.js";
+import { expectAllClose } from "../support/allclose.js";
+
+type F = (x: Tensor) => Tensor;
+const f64 = (values: number[], shape: number[] = [values.length]): Tensor => ops.reshape(ops.tensor(new Float64Array(values)), shape);
+const values = (t: unknown): number[] => Array.from((t as Tensor).data());
+const close = (actual: number[], expected: number[]): void => expectAllClose(actual, expected, 1e-12, 1e-12, "derivative");
+
+const STOPS: Readonly<Record<string, (x: Tensor) => Tensor>> = {
+  "detach()": (x) => x.detach(),
+  "stopGradient": (x) => ops.stopGradient(x),
+};
+
+/** Functions whose derivative is cut somewhere inside (each differs from its uncut derivative). */
+const FUNCTIONS = (stop: (x: Tensor) => Tensor): Readonly<Record<string, F>> => ({
+  "x·stop(x)": (x) => ops.sum(ops.mul(stop(x), x)),
+  "sin(x)·stop(x²)·x": (x) => ops.sum(ops.mul(ops.mul(ops.sin(x), stop(ops.mul(x, x))), x)),
+  // A straight-through estimator: round forward, identity backward.
+  "straight-through round": (x) => ops.sum(ops.mul(ops.add(x, stop(ops.sub(ops.round(x), x))), ops.exp(x))),
+  "cond branch": (x) =>
+    ops.cond(
+      ops.gt(ops.sum(x), 0),
+      (u: Tensor) => ops.sum(ops.mul(ops.exp(stop(u)), ops.mul(u, u))),
+      (u: Tensor) => ops.sum(ops.cos(u)),
+      x,
+    ),
+});
+
+const x = f64([0.3, -0.7, 1.2]);
+const xs = f64([0.3, -0.7, 1.2, 0.9, 0.1, -1.4], [2, 3]);
+const t = f64([0.5, -1, 2]);
+
+describe.each(Object.entries(STOPS))("%s under jit, against eager", (_, stop) => {
+  describe.each(Object.entries(FUNCTIONS(stop)))("%s", (_name, f) => {
+    it("grad(jit(f)) and jit(grad(f))", () => {
+      const eager = values(ops.grad(f)(x));
+      close(values(ops.grad(jit(f))(x)), eager);
+      close(values(jit(ops.grad(f))(x)), eager);
+    });
+
+    it("jvp(jit(f))", () => {
+      const [y, dy] = ops.jvp(f, [x], [t]);
+      const [jy, jdy] = ops.jvp(jit(f), [x], [t]);
+      close(values(jy), values(y));
+      close(values(jdy), values(dy));
+    });
+
+    it("vmap(grad(jit(f)))", () => {
+      const eager = values(ops.vmap(ops.grad(f))(xs));
+      close(values(ops.vmap(ops.grad(jit(f)))(xs)), eager);
+    });
+
+    it("hessian(jit(f))", () => {
+      const eager = values(ops.hessian(f)(x));
+      close(values(ops.hessian(jit(f))(x)), eager);
+    });
+  });
+});
+
+describe("the cut is where eager puts it", () => {
+  it("grad(jit(x ↦ Σ x·stop(x))) is x, not 2x", () => {
+    for (const stop of Object.values(STOPS)) {
+      const f = (u: Tensor) => ops.sum(ops.mul(stop(u), u));
+      expect(values(ops.grad(jit(f))(x))).toEqual(values(x));
+      expect(values(ops.jvp(jit(f), [x], [t])[1])).toEqual([ops.sum(ops.mul(x, t)).item()]);
+    }
+  });
+
+  it("an unwatched jitted call runs a program with no stopGradient left (the passes drop it)", () => {
+    const f = jit((u: Tensor) => ops.sum(ops.mul(ops.sin(u).detach(), ops.stopGradient(ops.exp(u)))));
+    const names = f.lower(x).equations.map((e) => e.primitive.name);
+    expect(names).not.toContain("stopGradient");
+    expect(values(f(x))).toEqual(values(ops.sum(ops.mul(ops.sin(x), ops.exp(x)))));
+  });
+});
+
+describe("checkpoint and customVjp keep their rules around a cut", () => {
+  const f = (u: Tensor) => ops.sum(ops.mul(ops.sin(u).detach(), ops.mul(u, u)));
+
+  it("checkpoint(f) under grad and grad∘jit gives f's eager gradient", () => {
+    const eager = values(ops.grad(f)(x));
+    close(values(ops.grad(ops.checkpoint(f))(x)), eager);
+    close(values(ops.grad(jit(ops.checkpoint(f)))(x)), eager);
+  });
+
+  it("customVjp's bwd is used under grad∘jit, whatever f detaches", () => {
+    const twice = ops.customVjp(
+      f,
+      (u: Tensor) => [f(u), u] as const,
+      (_u: Tensor, g: Tensor) => [ops.mul(ops.ones([3], { dtype: "float64" }), ops.mul(g, 2))],
+    );
+    expect(values(ops.grad(twice)(x))).toEqual([2, 2, 2]);
+    expect(values(ops.grad(jit(twice))(x))).toEqual([2, 2, 2]);
+  });
+});
