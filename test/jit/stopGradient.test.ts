@@ -34,6 +34,10 @@ const FUNCTIONS = (stop: (x: Tensor) => Tensor): Readonly<Record<string, F>> => 
       (u: Tensor) => ops.sum(ops.cos(u)),
       x,
     ),
+  "scan body": (x) => {
+    const [last, ys] = ops.scan((c: Tensor, xi: Tensor) => [ops.add(ops.mul(stop(c), xi), ops.sin(xi)), ops.mul(c, stop(xi))] as const, f64([0.5], []), x);
+    return ops.add(last, ops.sum(ys));
+  },
 });
 
 const x = f64([0.3, -0.7, 1.2]);
@@ -74,6 +78,27 @@ describe("the cut is where eager puts it", () => {
       expect(values(ops.grad(jit(f))(x))).toEqual(values(x));
       expect(values(ops.jvp(jit(f), [x], [t])[1])).toEqual([ops.sum(ops.mul(x, t)).item()]);
     }
+  });
+
+  it("a scan body's cut is the unrolled loop's", () => {
+    const body = (c: Tensor, xi: Tensor) => [ops.add(ops.mul(c.detach(), xi), ops.sin(xi)), ops.mul(c, xi.detach())] as const;
+    const scanned = (u: Tensor) => {
+      const [last, ys] = ops.scan(body, f64([0.5], []), u);
+      return ops.add(last, ops.sum(ys));
+    };
+    const unrolled = (u: Tensor) => {
+      let c = f64([0.5], []);
+      let total = f64([0], []);
+      for (const xi of ops.unbind(u)) {
+        const [next, y] = body(c, xi);
+        total = ops.add(total, y);
+        c = next;
+      }
+      return ops.add(c, total);
+    };
+    const expected = values(ops.grad(unrolled)(x));
+    close(values(ops.grad(scanned)(x)), expected);
+    close(values(ops.grad(jit(scanned))(x)), expected);
   });
 
   it("an unwatched jitted call runs a program with no stopGradient left (the passes drop it)", () => {

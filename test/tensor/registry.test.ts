@@ -209,7 +209,11 @@ describe("the primitive registry", () => {
         const x = leaf([2, 3]);
         const y = bind(primitives.stopGradient, [x], undefined);
         expect(y.storage).toBe(x.storage);
-        expect(ops.vjp((u: Tensor) => ops.mul(bind(primitives.stopGradient, [u], undefined), u), x)[1](ops.ones([2, 3], { dtype: "float64" }))[0].toArray()).toEqual(x.toArray());
+        expect(
+          ops
+            .vjp((u: Tensor) => ops.mul(bind(primitives.stopGradient, [u], undefined), u), x)[1](ops.ones([2, 3], { dtype: "float64" }))[0]
+            .toArray(),
+        ).toEqual(x.toArray());
         expect(ops.jvp((u: Tensor) => bind(primitives.stopGradient, [u], undefined), [x], [x])[1].toArray()).toEqual([
           [0, 0, 0],
           [0, 0, 0],

@@ -62,7 +62,6 @@ export class BatchLevel {
   physicalOf(t: Tensor): Tensor | undefined {
     return this.physical.get(t);
   }
-
 }
 
 const batchLevels = levelStack<BatchLevel>();
