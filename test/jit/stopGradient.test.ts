@@ -10,6 +10,7 @@ import { jit } from "../../src/jit/index.js";
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
 import { expectAllClose } from "../support/allclose.js";
+import { thrown } from "../support/errorCode.js";
 
 type F = (x: Tensor) => Tensor;
 const f64 = (values: number[], shape: number[] = [values.length]): Tensor => ops.reshape(ops.tensor(new Float64Array(values)), shape);
@@ -68,6 +69,28 @@ describe.each(Object.entries(STOPS))("%s under jit, against eager", (_, stop) =>
       const eager = values(ops.hessian(f)(x));
       close(values(ops.hessian(jit(f))(x)), eager);
     });
+  });
+});
+
+describe("eagerly, detach() and stopGradient are a view cut from the graph", () => {
+  it("share the storage, give a leaf that may require a gradient again, and carry no tangent", () => {
+    const w = f64([1, 2, 3]).requireGrad();
+    const y = ops.mul(w, 2);
+    for (const d of [y.detach(), ops.stopGradient(y)]) {
+      expect(d.storage).toBe(y.storage);
+      expect([d.requiresGrad, d.node]).toEqual([false, null]);
+      expect(d.requireGrad().requiresGrad).toBe(true);
+    }
+    expect(values(ops.jvp((u: Tensor) => ops.add(ops.stopGradient(u), u), [x], [t])[1])).toEqual(values(t));
+  });
+
+  it("refuse a non-tensor (InvalidArgument) and a disposed tensor (StaleVariable), naming the call", () => {
+    const failure = (call: () => unknown) => [thrown(call).code, thrown(call).details.op];
+    expect(failure(() => ops.stopGradient([1, 2] as unknown as Tensor))).toEqual(["InvalidArgument", "stopGradient"]);
+    const gone = f64([1, 2]);
+    gone.dispose();
+    expect(failure(() => gone.detach())).toEqual(["StaleVariable", "Tensor.detach"]);
+    expect(failure(() => ops.stopGradient(gone))).toEqual(["StaleVariable", "stopGradient"]);
   });
 });
 
