@@ -1,12 +1,13 @@
 /**
  * The passes a jitted program goes through, in order: dead-code elimination, constant folding,
  * algebraic simplification, common-subexpression elimination (then DCE again for what those
- * orphaned), and, for the program an unwatched call runs, fusion of elementwise chains into
- * generated kernels and the memory plan of their buffers.
+ * orphaned), and, for the program an unwatched call runs, the cuts (`stopGradient`) erased, fusion
+ * of elementwise chains into generated kernels and the memory plan of their buffers.
  */
 import type { Program } from "../tensor/index.js";
 import { eliminateCommonSubexpressions } from "./passes/cse.js";
 import { eliminateDeadCode } from "./passes/dce.js";
+import { eraseStopGradients } from "./passes/erase.js";
 import { foldConstants } from "./passes/fold.js";
 import { fuseElementwise } from "./passes/fuse.js";
 import { planMemory } from "./passes/plan.js";
@@ -22,5 +23,6 @@ export interface Optimised {
 export function optimise(program: Program, fuse: boolean): Optimised {
   const simplified = simplifyAlgebra(foldConstants(eliminateDeadCode(program)));
   const replay = eliminateDeadCode(eliminateCommonSubexpressions(simplified));
-  return { replay, fused: fuse ? planMemory(fuseElementwise(replay)) : replay };
+  const unwatched = eraseStopGradients(replay);
+  return { replay, fused: fuse ? planMemory(fuseElementwise(unwatched)) : unwatched };
 }

@@ -210,5 +210,6 @@ export const EXPORT_RULES: Partial<Record<PrimitiveName, ExportRule>> = {
   },
   gather: (g, [x, i], eq) => g.node("GatherElements", [x, i], { axis: (eq.params as { axis: number }).axis }),
   contiguous: unary("Identity"),
+  stopGradient: unary("Identity"),
   to: unary("Identity"),
 };

@@ -10,6 +10,7 @@ export { defaultDevice, devices, getDevice, registerDevice, setDefaultDevice, ty
 export { to, toAsync } from "./primitives/to.js";
 export type { SliceSpec } from "./view.js";
 export { contiguous, permute, reshape, slice, squeeze, transpose, unsqueeze } from "./primitives/shape.js";
+export { stopGradient } from "./primitives/stopGradient.js";
 export { add, div, floorDiv, floorDivide, mul, neg, sub } from "./primitives/arithmetic.js";
 export {
   abs,

@@ -19,6 +19,7 @@ import type { TensorLike } from "./primitives/lift.js";
 import { matmul } from "./primitives/matmul.js";
 import { argmax, expand, max, mean, min, sum } from "./primitives/reduce.js";
 import { contiguous, permute, reshape, slice, squeeze, transpose, unsqueeze } from "./primitives/shape.js";
+import { detachAs } from "./primitives/stopGradient.js";
 import { transfer, transferAsync } from "./primitives/to.js";
 import { abs, cos, exp, log, pow, relu, sigmoid, sin, sqrt, tanh } from "./primitives/unary.js";
 import type { Shape } from "./shape.js";
@@ -83,6 +84,8 @@ export interface TensorMethods<S extends Shape = Shape> {
   backward(options?: BackwardOptions): void;
   /** `backward` for a graph whose cotangents must come back from a device that reads only asynchronously (host tensors moved to the GPU). */
   backwardAsync(options?: BackwardOptions): Promise<void>;
+  /** The same data, cut from the graph: no node, no gradient, no tangent; under `jit` the cut is traced (`stopGradient`). */
+  detach(): Tensor<S>;
   /**
    * Writes `value` (a tensor or number of this dtype, broadcast to this shape) into this tensor's
    * elements, in place, and returns it. For leaves: under `noGrad` when it requires a gradient
@@ -257,6 +260,9 @@ const methods = {
   },
   backwardAsync(this: Tensor, options?: BackwardOptions) {
     return backwardAsync(this, options);
+  },
+  detach(this: Tensor) {
+    return detachAs("Tensor.detach", this);
   },
   assign(this: Tensor, value: TensorLike) {
     return assign(this, value);

@@ -11,8 +11,6 @@ import { host, noSyncRead, type Device, type DeviceBuffer } from "../backends/de
 import type { Node } from "./autograd/node.js";
 import { assertConcrete, isAbstract } from "./interpreters/abstract.js";
 import { formatTensor } from "./format.js";
-import { activeTrace } from "./interpreters/trace.js";
-import { aliasBatched } from "./interpreters/batch.js";
 import { allocate, isFloat, nameAllocation, type DType, type Storage } from "./dtype.js";
 import { contiguousStrides, formatShape, sizeOf, type Shape } from "./shape.js";
 
@@ -180,15 +178,7 @@ export class Tensor<S extends Shape = Shape> {
   /** `dispose()` under the name `using t = …` calls at the end of its block (installed below the class). */
   declare [Symbol.dispose]: () => void;
 
-  // ── Autograd (PyTorch style; `backward` and `assign` are in methods.ts) ──
-
-  /** The same data, cut from the graph: no node, no gradient. */
-  detach(): Tensor<S> {
-    const out = new Tensor(this.storage, this.dtype, this.shape, this.strides, this.offset, this.device);
-    activeTrace()?.alias(this, out);
-    aliasBatched(this, out);
-    return out;
-  }
+  // ── Autograd (PyTorch style; `backward`, `detach` and `assign` are in methods.ts) ──
 
   /** Sets `requiresGrad` (on a leaf) and returns this tensor, for chaining: `randn([3]).requireGrad()`. */
   requireGrad(on = true): this {

@@ -93,6 +93,7 @@ export const PYTORCH_NAMES: { readonly [K in PrimitiveName]?: string | null } = 
   slice: "Tensor[a:b]",
   unslice: null,
   contiguous: "Tensor.contiguous",
+  stopGradient: "Tensor.detach",
   to: "Tensor.to(device)",
   triangularSolve: "torch.linalg.solve_triangular",
   cholesky: "torch.linalg.cholesky",

@@ -134,6 +134,7 @@ export const PRIMITIVE_CASES: { readonly [K in PrimitiveName]: PrimitiveCase } =
   unslice: { inputs: [r([4, 3])], f: gradOf((a) => ops.slice(a, [[1, 3], null])) },
   // contiguous is a view only of what already is contiguous; of a transpose it is a copy.
   contiguous: { inputs: [r([2, 3])], f: (a) => ops.contiguous(ops.transpose(a)) },
+  stopGradient: { inputs: [r([2, 3])], f: (a) => ops.stopGradient(a), view: true },
   to: { inputs: [r([2, 3])], f: (a) => ops.to(ops.mul(ops.to(a, "counting"), 2), "cpu") },
   triangularSolve: { inputs: [dominant([2, 3, 3]), r([2, 3, 2])], f: (a, b) => linalg.triangularSolve(a, b, { lower: true }) },
   cholesky: { inputs: [spd([2, 3, 3])], f: (a) => linalg.cholesky(a) },

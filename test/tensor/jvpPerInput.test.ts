@@ -290,6 +290,8 @@ const TABLE = {
       { label: "[2, 3]", inputs: [vals([2, 3])] },
     ],
   },
+  // Zero rules by definition, where finite differences see its identity forward: test/jit/stopGradient.test.ts compares it with eager detach.
+  stopGradient: { notDifferentiable: "the cut: a constant to every derivative (zero JVP, no cotangent), though its forward is the identity" },
   to: {
     cases: () => [
       { label: "host to the counting device", inputs: [vals([2, 3])], params: { device: counting } },

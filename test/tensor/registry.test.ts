@@ -203,6 +203,24 @@ describe("the primitive registry", () => {
         checked.push(name);
         continue;
       }
+      if (name === "stopGradient") {
+        // The cut: zero rules by definition, so no finite difference (its forward is the identity) checks them. Bound directly,
+        // as a replayed jit program binds it: a view of x that passes no cotangent back and carries no tangent.
+        const x = leaf([2, 3]);
+        const y = bind(primitives.stopGradient, [x], undefined);
+        expect(y.storage).toBe(x.storage);
+        expect(
+          ops
+            .vjp((u: Tensor) => ops.mul(bind(primitives.stopGradient, [u], undefined), u), x)[1](ops.ones([2, 3], { dtype: "float64" }))[0]
+            .toArray(),
+        ).toEqual(x.toArray());
+        expect(ops.jvp((u: Tensor) => bind(primitives.stopGradient, [u], undefined), [x], [x])[1].toArray()).toEqual([
+          [0, 0, 0],
+          [0, 0, 0],
+        ]);
+        checked.push(name);
+        continue;
+      }
       if (name === "to") {
         // Values on the counting device are read only asynchronously: each leg of host → counting → host is to's rules.
         expect(found.has(name), "no spec reaches to").toBe(true);

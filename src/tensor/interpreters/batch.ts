@@ -7,8 +7,8 @@
  * gets back the logical output. Record and jvp then see only logical values, so `grad` and `jvp`
  * inside vmap differentiate one example, and outside it they see the physical primitives. The rules
  * live in a table keyed by primitive name (batchRules.ts), handed in by `vmap` when it opens a level
- * with the maker of abstract tensors: this module sits below the primitives and below Tensor
- * (whose `detach` calls in here), so importing either would cycle.
+ * with the maker of abstract tensors: this module sits below the primitives (`bind` calls in here),
+ * so importing them would cycle.
  */
 import { AdError } from "../../errors.js";
 import { levelStack } from "./levels.js";
@@ -62,14 +62,6 @@ export class BatchLevel {
   physicalOf(t: Tensor): Tensor | undefined {
     return this.physical.get(t);
   }
-
-  /** `to` is `from` under another tensor object (`detach`): the detached physical value. */
-  alias(from: Tensor, to: Tensor): void {
-    const p = this.physical.get(from);
-    if (p === undefined) return;
-    this.physical.set(to, p.detach());
-    markAbstract(to, true);
-  }
 }
 
 const batchLevels = levelStack<BatchLevel>();
@@ -100,11 +92,6 @@ export function registeredBatchRule(name: string): BatchRule<unknown> | undefine
 /** Runs `fn` with no vmap level active (a control-flow body traced as a program of its own). */
 export function asideBatchLevels<R>(fn: () => R): R {
   return batchLevels.aside(fn);
-}
-
-/** Called by `Tensor.detach`: the detached copy of a logical tensor stands for the detached batch. */
-export function aliasBatched(from: Tensor, to: Tensor): void {
-  for (const level of levels) level.alias(from, to);
 }
 
 /**

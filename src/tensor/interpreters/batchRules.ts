@@ -203,6 +203,7 @@ export const batchRules: { readonly [K in PrimitiveName]: BatchRule<ParamsOf<K>>
   slice: (args) => bind(args.primitive, args.inputs, { specs: [null, ...args.params.specs] }),
   unslice: (args) => bind(args.primitive, args.inputs, { shape: [args.size, ...args.params.shape], specs: [null, ...args.params.specs] }),
   contiguous: unary,
+  stopGradient: unary,
   to: unary,
   triangularSolve: leadingBatch,
   cholesky: leadingBatch,

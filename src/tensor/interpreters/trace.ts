@@ -29,14 +29,6 @@ export class Trace {
     return v;
   }
 
-  /** `to` is `from` under another tensor object (`detach`): the same variable. */
-  alias(from: Tensor, to: Tensor): void {
-    const v = this.vars.get(from);
-    if (v === undefined) return;
-    this.vars.set(to, v);
-    markAbstract(to);
-  }
-
   /** The variable of `t`; a tensor never seen before is a constant of the program. */
   variableOf(t: Tensor): Variable {
     const known = this.vars.get(t);

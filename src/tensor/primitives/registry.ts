@@ -19,6 +19,7 @@ import { maxPool2dGradP, maxPool2dP, maxPool2dSelectP } from "./pool.js";
 import { argExtremeP, cumsumP, expandP, maxP, minP, prodOthersP, prodP, sumP, tieShareP } from "./reduce.js";
 import { maximumP, minimumP, whereP } from "./select.js";
 import { contiguousP, permuteP, reshapeP, sliceP, unsliceP } from "./shape.js";
+import { stopGradientP } from "./stopGradient.js";
 import { toP } from "./to.js";
 import { triangularSolveP } from "./triangularSolve.js";
 import { choleskyP } from "./cholesky.js";
@@ -149,6 +150,7 @@ export const primitives = {
   slice: sliceP,
   unslice: unsliceP,
   contiguous: contiguousP,
+  stopGradient: stopGradientP,
   to: toP,
   triangularSolve: triangularSolveP,
   cholesky: choleskyP,
