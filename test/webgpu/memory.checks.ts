@@ -12,15 +12,12 @@ import { AdError } from "../../src/errors.js";
 import { SGD } from "../../src/optim/index.js";
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
-import { initWebGPU, webgpuDevice } from "../../src/backends/webgpu/index.js";
+import { startGPU } from "./setup.js";
 
 const LOOP_MS = 12_000;
 const SETTLE_MS = 5_000;
 
-const handle = await initWebGPU();
-const errors: string[] = [];
-handle.device.addEventListener("uncapturederror", (e) => errors.push((e as GPUUncapturedErrorEvent).error.message));
-const gpu = ops.registerDevice(webgpuDevice(handle)) as ReturnType<typeof webgpuDevice>;
+const { gpu, errors } = await startGPU();
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 const failures: string[] = [];

@@ -8,14 +8,11 @@
 import { AdError } from "../../src/errors.js";
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
-import { initWebGPU, webgpuDevice } from "../../src/backends/webgpu/index.js";
+import { finish, startGPU } from "./setup.js";
 import { PRIMITIVE_CASES } from "../support/primitiveCases.js";
 import { tolerance } from "./tolerance.js";
 
-const handle = await initWebGPU();
-const errors: string[] = [];
-handle.device.addEventListener("uncapturederror", (e) => errors.push((e as GPUUncapturedErrorEvent).error.message));
-ops.registerDevice(webgpuDevice(handle));
+const { handle, errors } = await startGPU();
 const failures: string[] = [];
 const unsupported: [string, string][] = [];
 let checked = 0;
@@ -50,6 +47,4 @@ for (const [name, { inputs, f }] of Object.entries(PRIMITIVE_CASES)) {
   }
 }
 
-await handle.device.queue.onSubmittedWorkDone();
-console.log(JSON.stringify({ unsupported, checked, failures, errors }));
-process.exit(0);
+await finish(handle, { unsupported, checked, failures, errors });
