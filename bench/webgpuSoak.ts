@@ -1,8 +1,8 @@
 /**
  * `npm run bench:webgpu:soak`: GPU memory over a long training run on the "webgpu" device. 10,000
  * steps of a 16-32-4 MLP (batch 8, softmax cross-entropy, SGD), forward, backward and update on the
- * GPU, the loss read each step — the model test/webgpu/memory.checks.ts trains. After each step the
- * garbage is collected (dropped intermediates go back to the pool, as the program's own collector
+ * GPU, the loss read each step (bench/webgpuMlp.ts, which test/webgpu/memory.checks.ts trains too).
+ * After each step the garbage is collected (dropped intermediates go back to the pool, as the program's own collector
  * would return them later), so the claim is exact: the GPU bytes (pool included) and the count of
  * buffers created stay where step 2 left them. Every 1,000 steps: those, submits and maps per step.
  *
@@ -14,9 +14,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { initWebGPU, webgpuDevice, type WebGPUHandle } from "../src/backends/webgpu/index.js";
-import { SGD } from "../src/optim/index.js";
 import * as ops from "../src/tensor/index.js";
-import type { Tensor } from "../src/tensor/index.js";
+import { webgpuMlp } from "./webgpuMlp.js";
 import { machineDescription, table, writeResultsSection } from "./harness.js";
 
 const CHROMIUM = "/usr/lib/chromium";
@@ -46,31 +45,7 @@ const EVERY = Math.max(1, Math.min(1000, Math.floor(STEPS / 10)));
 
 const handle = await gpuOrSoftware();
 const gpu = ops.registerDevice(webgpuDevice(handle)) as ReturnType<typeof webgpuDevice>;
-const device = "webgpu";
-const g = ops.rng(15);
-const params: Tensor[] = [
-  ops.randn([16, 32], { device, rng: g, requiresGrad: true }),
-  ops.zeros([32], { device, requiresGrad: true }),
-  ops.randn([32, 4], { device, rng: g, requiresGrad: true }),
-  ops.zeros([4], { device, requiresGrad: true }),
-];
-const [w1, b1, w2, b2] = params;
-const x = ops.randn([8, 16], { device, rng: g });
-const labels = ops.tensor(
-  Float32Array.from({ length: 32 }, (_, i) => (i % 4 === Math.floor(i / 4) % 4 ? 1 : 0)),
-  { shape: [8, 4], device },
-);
-const opt = new SGD(params, { lr: 0.05 });
-
-async function step(): Promise<number> {
-  const hidden = ops.relu(ops.add(ops.matmul(x, w1), b1));
-  const logits = ops.add(ops.matmul(hidden, w2), b2);
-  const loss = ops.neg(ops.mean(ops.sum(ops.mul(ops.logSoftmax(logits, -1), labels), -1)));
-  opt.zeroGrad();
-  loss.backward();
-  opt.step();
-  return (await loss.read())[0];
-}
+const { step } = webgpuMlp();
 
 /**
  * Collects, then waits until the releases have come (the registry's callbacks run in later tasks,

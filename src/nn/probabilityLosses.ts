@@ -5,7 +5,7 @@
  */
 import { AdError, expectBooleanOption, expectOptions } from "../errors.js";
 import { add, div, mul, mulSafe, sub } from "../tensor/primitives/arithmetic.js";
-import { mean, sum } from "../tensor/primitives/reduce.js";
+import { sum } from "../tensor/primitives/reduce.js";
 import { maximum } from "../tensor/primitives/select.js";
 import { exp, log } from "../tensor/primitives/unary.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -54,14 +54,6 @@ export function klDiv(input: Tensor, target: Tensor, options: KlDivOptions = {})
   const reduction = reductionOf(op, options.reduction, ["batchmean"]);
   const [x, t] = floatPair(op, "input", input, target);
   const losses = logTarget ? mul(exp(t), sub(t, x)) : mulSafe(t, sub(log(t), x));
-  switch (reduction) {
-    case "batchmean":
-      return x.rank === 0 ? sum(losses) : div(sum(losses), x.shape[0]);
-    case "mean":
-      return mean(losses);
-    case "sum":
-      return sum(losses);
-    default:
-      return losses;
-  }
+  if (reduction === "batchmean") return x.rank === 0 ? sum(losses) : div(sum(losses), x.shape[0]);
+  return reduce(op, losses, reduction);
 }

@@ -1,6 +1,6 @@
 /**
  * Runs in the browser (bundled by test/browser/webgpu.test.ts): the GPU found through `navigator.gpu`,
- * then the same registry walk as test/webgpu/registry.checks.ts (every primitive's case on the GPU
+ * then the registry walk of test/webgpu/registryWalk.ts (every primitive's case on the GPU
  * against the cpu, covering elementwise ops, reductions, matmul, conv and pooling), and a backward
  * pass of a small MLP and a conv layer on the GPU against the cpu. It reports numbers, not verdicts;
  * the Node side asserts.
@@ -9,8 +9,7 @@ import { AdError } from "../../src/errors.js";
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
 import { initWebGPU, webgpuDevice } from "../../src/backends/webgpu/index.js";
-import { PRIMITIVE_CASES } from "../support/primitiveCases.js";
-import { tolerance } from "../webgpu/tolerance.js";
+import { mismatch, walkRegistry } from "../webgpu/registryWalk.js";
 
 export interface WebGPUPageReport {
   /** What `requestAdapter` gave, or why there is none (then nothing else ran). */
@@ -20,18 +19,6 @@ export interface WebGPUPageReport {
   readonly failures: string[];
   /** Validation errors the GPU device raised (uncaptured). */
   readonly errors: string[];
-}
-
-const single = (x: Tensor) => (x.dtype === "float64" ? ops.cast(x, "float32") : x);
-
-async function mismatch(name: string, got: Tensor, want: Tensor, tol: 0 | { rel: number; abs: number }): Promise<string | undefined> {
-  if (got.dtype !== want.dtype || got.shape.join() !== want.shape.join()) return `${name}: ${got.dtype} [${got.shape}], want ${want.dtype} [${want.shape}]`;
-  const [a, b] = [await got.read(), await want.read()];
-  for (let i = 0; i < b.length; i++) {
-    const ok = tol === 0 ? Object.is(a[i], b[i]) : Math.abs(a[i] - b[i]) <= tol.abs + tol.rel * Math.abs(b[i]);
-    if (!ok) return `${name}: element ${i} is ${a[i]}, want ${b[i]}`;
-  }
-  return undefined;
 }
 
 /** Gradients of an MLP's cross-entropy and of a conv layer's loss: the backward kernels chained on the GPU. */
@@ -68,32 +55,8 @@ export async function run(): Promise<WebGPUPageReport> {
   const errors: string[] = [];
   handle.device.addEventListener("uncapturederror", (e) => errors.push((e as GPUUncapturedErrorEvent).error.message));
   ops.registerDevice(webgpuDevice(handle));
-  const failures: string[] = [];
-  const unsupported: [string, string][] = [];
-  let checked = 0;
-  for (const [name, { inputs, f }] of Object.entries(PRIMITIVE_CASES)) {
-    const host = inputs.map(single);
-    const want = f(...host) as Tensor;
-    let got: Tensor;
-    try {
-      got = f(...host.map((x) => x.to("webgpu"))) as Tensor;
-    } catch (error) {
-      if (error instanceof AdError && error.code === "UnsupportedOp") unsupported.push([name, String(error.details.op)]);
-      else failures.push(`${name}: threw ${String(error)}`);
-      continue;
-    }
-    checked++;
-    const wrong = await mismatch(
-      name,
-      got,
-      want,
-      tolerance(
-        name,
-        host.flatMap((x) => Array.from(x.data())),
-      ),
-    );
-    if (wrong !== undefined) failures.push(wrong);
-  }
+  const { unsupported, checked: walked, failures } = await walkRegistry();
+  let checked = walked;
   for (const [name, { inputs, f }] of Object.entries(backwardCases())) {
     const want = f(...inputs);
     const got = f(...inputs.map((x) => x.to("webgpu")));

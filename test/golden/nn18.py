@@ -18,26 +18,14 @@ test/optim/optim18.test.ts) read the JSON; torch is never a test dependency.
   promoting operations (their dtype and values; torch's int64 and int16 are int32 in adjoint).
 Non-finite numbers are written as the strings "NaN", "Infinity" and "-Infinity".
 """
-import json
-import math
-import os
 
 import torch
 import torch.nn.functional as F
 
+from common import encode, write_json
+from common import weight as common_weight
+
 torch.set_default_dtype(torch.float64)
-
-
-def encode(v):
-    if isinstance(v, list):
-        return [encode(e) for e in v]
-    if isinstance(v, bool):
-        return 1 if v else 0
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "Infinity" if v > 0 else "-Infinity"
-    return v
 
 
 def rand(shape, seed, low=-2.0, high=2.0):
@@ -46,8 +34,7 @@ def rand(shape, seed, low=-2.0, high=2.0):
 
 
 def weight(shape, seed):
-    g = torch.Generator().manual_seed(1000 + seed)
-    return torch.rand(shape, generator=g) + 0.5
+    return common_weight(shape, 1000 + seed)
 
 
 # Argument kinds: "x" a float input differentiated, "c" a float constant, "i" int32 labels,
@@ -441,6 +428,4 @@ out = {
     "byteOps": BYTE_OPS,
     "plateau": {"metrics": METRICS, "cases": {name: {"options": options, "lrs": values} for name, (options, values) in PLATEAUS.items()}},
 }
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "nn18.json"), "w") as fh:
-    json.dump(out, fh, indent=1)
-    fh.write("\n")
+write_json("nn18.json", out, indent=1)

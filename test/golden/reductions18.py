@@ -7,30 +7,13 @@ reads the JSON; torch is never a test dependency. Each case records the input, t
 gradient of sum(w * f(x)) for a fixed weight w of the output's shape; edge cases record values only.
 Non-finite numbers are written as the strings "NaN", "Infinity" and "-Infinity".
 """
-import json
 import math
-import os
 
 import torch
 
+from common import encode, weight, write_json
+
 torch.set_default_dtype(torch.float64)
-
-
-def encode(v):
-    if isinstance(v, list):
-        return [encode(e) for e in v]
-    if isinstance(v, bool):
-        return 1 if v else 0
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "Infinity" if v > 0 else "-Infinity"
-    return v
-
-
-def weight(shape, seed):
-    g = torch.Generator().manual_seed(seed)
-    return torch.rand(shape, generator=g) + 0.5
 
 
 X = [[0.3, -1.2, 2.5, 0.7], [1.9, -0.4, -2.2, 1.1], [0.05, 3.3, -0.8, -1.7]]
@@ -105,6 +88,4 @@ out = {
     "cases": {name: case(inp, options, f, seed) for seed, (name, (inp, options, f)) in enumerate(CASES.items())},
     "edges": EDGES,
 }
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "reductions18.json"), "w") as fh:
-    json.dump(out, fh, indent=1)
-    fh.write("\n")
+write_json("reductions18.json", out, indent=1)

@@ -10,34 +10,15 @@ Ties, NaN and empty tensors are covered where PyTorch documents the convention (
 ties is unspecified, so its cases have none). Non-finite numbers are written as "NaN", "Infinity"
 and "-Infinity".
 """
-import json
 import math
-import os
 
 import torch
+
+from common import encode, weight, write_json
 
 torch.set_default_dtype(torch.float64)
 NAN = math.nan
 INF = math.inf
-
-
-def encode(v):
-    if isinstance(v, list):
-        return [encode(e) for e in v]
-    if isinstance(v, bool):
-        return 1 if v else 0
-    if isinstance(v, int):
-        return v
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "Infinity" if v > 0 else "-Infinity"
-    return v
-
-
-def weight(shape, seed):
-    g = torch.Generator().manual_seed(seed)
-    return torch.rand(shape, generator=g) + 0.5
 
 
 X = [[0.3, -1.2, 2.5, 0.7, 1.4], [1.9, -0.4, -2.2, 1.1, 0.6], [0.05, 3.3, -0.8, -1.7, 2.2]]
@@ -136,10 +117,7 @@ def main():
     for seed, (name, (op, shape, options, extra, f)) in enumerate(EMPTY.items()):
         x = torch.zeros(shape, requires_grad=op in ("sort", "topk", "cummax", "maskedSelect"))
         cases[name] = record(op, x, options, extra, f, 100 + seed)
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sort18.json")
-    with open(path, "w") as out:
-        json.dump({"torch": torch.__version__, "cases": cases}, out, indent=None, separators=(",", ":"))
-        out.write("\n")
+    write_json("sort18.json", {"torch": torch.__version__, "cases": cases}, indent=None, separators=(",", ":"))
 
 
 if __name__ == "__main__":

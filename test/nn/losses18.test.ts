@@ -4,7 +4,6 @@
  * 1e-5, the edge conventions (every label ignored, empty batches, probabilities of 0 and 1, a CTC
  * target that cannot be aligned), and the AdErrors for bad arguments, each naming the loss.
  */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as nn from "../../src/nn/index.js";
 import { grad } from "../../src/tensor/autograd/transforms.js";
@@ -15,8 +14,8 @@ import { mul } from "../../src/tensor/primitives/arithmetic.js";
 import { sum } from "../../src/tensor/primitives/reduce.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
 import { thrown } from "../support/errorCode.js";
+import { decode, expectGolden, loadGolden, type Encoded } from "../support/golden.js";
 
-type Encoded = number | string;
 interface Arg {
   readonly kind: "x" | "c" | "i" | "n";
   readonly data: Encoded[];
@@ -36,9 +35,7 @@ interface Golden {
   readonly lossEdges: Record<string, Case>;
 }
 
-const golden = JSON.parse(readFileSync(new URL("../golden/nn18.json", import.meta.url), "utf8")) as Golden;
-const SPECIAL: Record<string, number> = { "NaN": NaN, "Infinity": Infinity, "-Infinity": -Infinity };
-const decode = (v: Encoded[]): number[] => v.map((e) => (typeof e === "string" ? SPECIAL[e] : e));
+const golden = loadGolden<Golden>("nn18");
 
 type Value = Tensor | number[];
 type O = Record<string, unknown>;
@@ -69,22 +66,12 @@ function argsOf(c: Case, dtype: FloatDType): Value[] {
   });
 }
 
-/** NaN where expected is NaN, ±∞ exactly, else within rtol (absolute below 1). */
-function matches(actual: number[], expected: number[], rtol: number, what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  expected.forEach((e, i) => {
-    if (Number.isNaN(e)) expect(actual[i], `${what} ${i}`).toBeNaN();
-    else if (!Number.isFinite(e)) expect(actual[i], `${what} ${i}`).toBe(e);
-    else expect(Math.abs(actual[i] - e), `${what} ${i}: ${actual[i]} vs ${e}`).toBeLessThanOrEqual(rtol * Math.max(1, Math.abs(e)));
-  });
-}
-
 function check(name: string, c: Case, dtype: FloatDType, rtol: number): void {
   const f = LOSSES[c.fn];
   const args = argsOf(c, dtype);
   const y = f(args, c.options);
   expect(y.shape, name).toEqual(c.valueShape);
-  matches(Array.from(y.data()), decode(c.value), rtol, `${name} value`);
+  expectGolden(Array.from(y.data()), decode(c.value), rtol, `${name} value`);
   const wrt = c.args.flatMap((a, i) => (a.kind === "x" ? [i] : []));
   if (wrt.length === 0) return;
   const w = tensor(c.weight, { shape: c.valueShape, dtype });
@@ -93,7 +80,7 @@ function check(name: string, c: Case, dtype: FloatDType, rtol: number): void {
     wrt.forEach((i, k) => (full[i] = xs[k]));
     return sum(mul(w, f(full, c.options)));
   })(wrt.map((i) => args[i] as Tensor)) as Tensor[];
-  wrt.forEach((i, k) => matches(Array.from(grads[k].data()), decode(c.grads[i] as Encoded[]), rtol, `${name} grad of argument ${i}`));
+  wrt.forEach((i, k) => expectGolden(Array.from(grads[k].data()), decode(c.grads[i] as Encoded[]), rtol, `${name} grad of argument ${i}`));
 }
 
 describe("losses against PyTorch", () => {

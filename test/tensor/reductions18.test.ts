@@ -4,15 +4,14 @@
  * from test/golden/reductions18.py), the edge conventions, gradients against finite differences and
  * JVP against VJP on generated inputs, and the AdErrors for bad arguments.
  */
-import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as ops from "../../src/tensor/index.js";
 import { grad, mul, rng, sum, tensor, type Tensor } from "../../src/tensor/index.js";
 import { thrown } from "../support/errorCode.js";
 import { close, expectJvpMatchesVjp, expectVjpMatches, f64, flat, sizeOf } from "../support/tensors.js";
+import { decode, expectGolden, loadGolden, type Encoded } from "../support/golden.js";
 
-type Encoded = number | string | Encoded[];
 interface Options {
   readonly axis?: number | number[];
   readonly correction?: number;
@@ -36,9 +35,7 @@ interface Golden {
   readonly edges: Record<string, Edge>;
 }
 
-const golden = JSON.parse(readFileSync(new URL("../golden/reductions18.json", import.meta.url), "utf8")) as Golden;
-const SPECIAL: Record<string, number> = { "NaN": NaN, "Infinity": Infinity, "-Infinity": -Infinity };
-const decode = (v: Encoded): number[] => (Array.isArray(v) ? v.flatMap(decode) : [typeof v === "string" ? SPECIAL[v] : v]);
+const golden = loadGolden<Golden>("reductions18");
 
 /** Each golden case's function, by the case name's first word, called as adjoint spells it. */
 const FUNCTIONS: Record<string, (x: Tensor, o: Options) => Tensor> = {
@@ -52,16 +49,6 @@ const FUNCTIONS: Record<string, (x: Tensor, o: Options) => Tensor> = {
   nanmean: (x, o) => ops.nanmean(x, o.axis, o.keepDims),
 };
 
-/** NaN where expected is NaN, else within rtol. */
-function matches(actual: number[], expected: number[], rtol: number): void {
-  expect(actual.length).toBe(expected.length);
-  expected.forEach((e, i) => {
-    if (Number.isNaN(e)) expect(actual[i], `element ${i}`).toBeNaN();
-    else if (!Number.isFinite(e)) expect(actual[i], `element ${i}`).toBe(e);
-    else expect(Math.abs(actual[i] - e), `element ${i}: ${actual[i]} vs ${e}`).toBeLessThanOrEqual(rtol * Math.max(1, Math.abs(e)));
-  });
-}
-
 describe("issue 18 reductions against PyTorch (float64)", () => {
   for (const [name, c] of Object.entries(golden.cases)) {
     it(name, () => {
@@ -69,10 +56,10 @@ describe("issue 18 reductions against PyTorch (float64)", () => {
       const x = f64(decode(c.input), c.shape);
       const y = f(x, c.options);
       expect(y.shape).toEqual(c.valueShape);
-      matches(flat(y), decode(c.value), 1e-10);
+      expectGolden(flat(y), decode(c.value), 1e-10);
       const w = f64(c.weight, c.valueShape);
       const g = grad((t: Tensor) => sum(mul(w, f(t, c.options))))(x) as Tensor;
-      matches(flat(g), decode(c.grad), 1e-10);
+      expectGolden(flat(g), decode(c.grad), 1e-10);
     });
   }
 
@@ -81,7 +68,7 @@ describe("issue 18 reductions against PyTorch (float64)", () => {
       const x = tensor(new Float32Array(decode(c.input)), { shape: c.shape });
       const y = FUNCTIONS[name.split("_")[0]](x, c.options);
       expect(y.dtype).toBe("float32");
-      matches(flat(y), decode(c.value).map(Math.fround), 1e-5);
+      expectGolden(flat(y), decode(c.value).map(Math.fround), 1e-5);
     }
   });
 });
@@ -90,7 +77,7 @@ describe("edge conventions, as PyTorch", () => {
   const E = golden.edges;
   const value = (edge: Edge, y: Tensor) => {
     expect(y.shape).toEqual(edge.valueShape);
-    matches(flat(y), decode(edge.value), 1e-12);
+    expectGolden(flat(y), decode(edge.value), 1e-12);
   };
   it("one element with correction 1 is NaN (0/0); with correction 0 it is 0", () => {
     value(E.variance_single, ops.variance(f64([2], [1])));

@@ -3,13 +3,12 @@
  * sum(w · f(...)) with respect to every float input, float64 to 1e-10 and float32 values to 1e-5
  * (golden data from test/golden/shape18.py), and the edge shapes (empty tensors, counts of pieces).
  */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as ops from "../../src/tensor/index.js";
 import { concat, grad, mul, ne, reshape, stack, sum, tensor, zeros, type Tensor } from "../../src/tensor/index.js";
 import { flat } from "../support/tensors.js";
+import { decode, expectGolden, loadGolden, type Encoded } from "../support/golden.js";
 
-type Encoded = number | string | boolean | Encoded[];
 type Params = Record<string, Encoded>;
 interface Data {
   readonly values: Encoded[];
@@ -29,9 +28,7 @@ interface Golden {
   readonly edges: Record<string, Encoded>;
 }
 
-const golden = JSON.parse(readFileSync(new URL("../golden/shape18.json", import.meta.url), "utf8")) as Golden;
-const SPECIAL: Record<string, number> = { "NaN": NaN, "Infinity": Infinity, "-Infinity": -Infinity };
-const decode = (v: Encoded): number[] => (Array.isArray(v) ? v.flatMap(decode) : [typeof v === "string" ? SPECIAL[v] : Number(v)]);
+const golden = loadGolden<Golden>("shape18");
 const num = (v: Encoded | undefined): number | undefined => (v === undefined ? undefined : decode(v)[0]);
 const list = (v: Encoded | undefined): number | number[] | undefined => (v === undefined || !Array.isArray(v) ? num(v) : decode(v));
 
@@ -76,16 +73,6 @@ const FUNCTIONS: Record<string, (xs: Tensor[], is: Tensor[], p: Params) => Tenso
   norm: ([x], _, p) => ops.norm(x, { ord: num(p.ord), axis: list(p.axis), keepDims: p.keepDims as boolean | undefined }),
 };
 
-/** NaN where expected is NaN, ±∞ exactly, else within rtol. */
-function matches(actual: number[], expected: number[], rtol: number): void {
-  expect(actual.length).toBe(expected.length);
-  expected.forEach((e, i) => {
-    if (Number.isNaN(e)) expect(actual[i], `element ${i}`).toBeNaN();
-    else if (!Number.isFinite(e)) expect(actual[i], `element ${i}`).toBe(e);
-    else expect(Math.abs(actual[i] - e), `element ${i}: ${actual[i]} vs ${e}`).toBeLessThanOrEqual(rtol * Math.max(1, Math.abs(e)));
-  });
-}
-
 const inputs = (c: Case, dtype: "float32" | "float64"): [Tensor[], Tensor[]] => [
   c.floats.map((d) => tensor(decode(d.values), { dtype, shape: d.shape })),
   c.ints.map((d) => tensor(d.values, { dtype: "int32", shape: d.shape })),
@@ -98,11 +85,11 @@ describe("issue 18 shape and indexing ops against PyTorch", () => {
       const [xs, is] = inputs(c, "float64");
       const y = f(xs, is, c.params);
       expect(y.shape).toEqual(c.valueShape);
-      matches(flat(y), decode(c.value), 1e-10);
+      expectGolden(flat(y), decode(c.value), 1e-10);
       const w = tensor(c.weight, { dtype: "float64", shape: c.valueShape });
       const argnums = xs.map((_, i) => i);
       const gs = grad((...ts: Tensor[]) => sum(mul(w, f(ts, is, c.params))), { argnums })(...xs) as Tensor[];
-      gs.forEach((g, i) => matches(flat(g), decode(c.grads[i]), 1e-10));
+      gs.forEach((g, i) => expectGolden(flat(g), decode(c.grads[i]), 1e-10));
     });
   }
 
@@ -111,7 +98,7 @@ describe("issue 18 shape and indexing ops against PyTorch", () => {
       const [xs, is] = inputs(c, "float32");
       const y = FUNCTIONS[name.split("_")[0]](xs, is, c.params);
       expect(y.dtype, name).toBe("float32");
-      matches(flat(y), decode(c.value).map(Math.fround), 1e-5);
+      expectGolden(flat(y), decode(c.value).map(Math.fround), 1e-5);
     }
   });
 });

@@ -4,13 +4,12 @@
  * float64 to 1e-10, the values and indices again from float32 inputs to 1e-5, with the cases for
  * ties, NaN and empty tensors that PyTorch documents.
  */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as ops from "../../src/tensor/index.js";
 import { grad, mul, sum, tensor, type Tensor } from "../../src/tensor/index.js";
 import { f64, flat } from "../support/tensors.js";
+import { decode, expectGolden, loadGolden, type Encoded } from "../support/golden.js";
 
-type Encoded = number | string | Encoded[];
 interface Output {
   readonly data: Encoded[];
   readonly shape: number[];
@@ -28,9 +27,7 @@ interface Case {
   readonly grad?: Encoded[];
 }
 
-const golden = JSON.parse(readFileSync(new URL("../golden/sort18.json", import.meta.url), "utf8")) as { cases: Record<string, Case> };
-const SPECIAL: Record<string, number> = { "NaN": NaN, "Infinity": Infinity, "-Infinity": -Infinity };
-const decode = (v: Encoded): number[] => (Array.isArray(v) ? v.flatMap(decode) : [typeof v === "string" ? SPECIAL[v] : v]);
+const golden = loadGolden<{ cases: Record<string, Case> }>("sort18");
 /** The shape of a nested list as the script wrote it (a flat list for 1-D extras). */
 const shapeOf = (v: Encoded): number[] => (Array.isArray(v) ? [v.length, ...(v.length > 0 ? shapeOf(v[0]) : [])] : []);
 
@@ -73,15 +70,6 @@ function run(c: Case, x: Tensor): Record<string, Tensor> {
   throw new Error(`no op ${c.op}`);
 }
 
-function matches(actual: number[], expected: number[], rtol: number): void {
-  expect(actual.length).toBe(expected.length);
-  expected.forEach((e, i) => {
-    if (Number.isNaN(e)) expect(actual[i], `element ${i}`).toBeNaN();
-    else if (!Number.isFinite(e)) expect(actual[i], `element ${i}`).toBe(e);
-    else expect(Math.abs(actual[i] - e), `element ${i}: ${actual[i]} vs ${e}`).toBeLessThanOrEqual(rtol * Math.max(1, Math.abs(e)));
-  });
-}
-
 function checkOutputs(c: Case, outs: Record<string, Tensor>, rtol: number): void {
   expect(Object.keys(outs).sort()).toEqual(Object.keys(c.outputs).sort());
   for (const [name, want] of Object.entries(c.outputs)) {
@@ -90,7 +78,7 @@ function checkOutputs(c: Case, outs: Record<string, Tensor>, rtol: number): void
     if (want.int) {
       expect(got.dtype, name).toBe("int32");
       expect(flat(got), name).toEqual(decode(want.data));
-    } else matches(flat(got), decode(want.data), rtol);
+    } else expectGolden(flat(got), decode(want.data), rtol);
   }
 }
 
@@ -102,7 +90,7 @@ describe("sorting-based and data-dependent ops against PyTorch (float64)", () =>
       if (c.grad !== undefined) {
         const w = f64(c.weight!, c.outputs.values.shape);
         const g = grad((t: Tensor) => sum(mul(w, run(c, t).values)))(x) as Tensor;
-        matches(flat(g), decode(c.grad), 1e-10);
+        expectGolden(flat(g), decode(c.grad), 1e-10);
       }
     });
   }

@@ -7,12 +7,9 @@
 import { AdError } from "../../src/errors.js";
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
-import { initWebGPU, webgpuDevice } from "../../src/backends/webgpu/index.js";
+import { startGPU } from "./setup.js";
 
-const handle = await initWebGPU();
-const errors: string[] = [];
-handle.device.addEventListener("uncapturederror", (e) => errors.push((e as GPUUncapturedErrorEvent).error.message));
-ops.registerDevice(webgpuDevice(handle));
+const { errors } = await startGPU();
 const failures: string[] = [];
 
 const w = ops.randn([3, 3], { rng: ops.rng(5) });

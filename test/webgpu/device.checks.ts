@@ -5,18 +5,14 @@
  * `dispose` freeing GPU memory, float64 and the kernels not on the GPU refused with `UnsupportedOp`.
  * Prints one JSON line: { adapter, checked, failures, errors }.
  */
-import { AdError } from "../../src/errors.js";
 import * as linalg from "../../src/linalg/index.js";
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
-import { initWebGPU, webgpuDevice } from "../../src/backends/webgpu/index.js";
+import { finish, refusalProblems, startGPU, toleranceDifference } from "./setup.js";
 import { bind } from "../../src/tensor/primitive.js";
 import { cumArgExtremeP } from "../../src/tensor/primitives/sort.js";
 
-const handle = await initWebGPU();
-const errors: string[] = [];
-handle.device.addEventListener("uncapturederror", (e) => errors.push((e as GPUUncapturedErrorEvent).error.message));
-const gpu = ops.registerDevice(webgpuDevice(handle)) as ReturnType<typeof webgpuDevice>;
+const { handle, gpu, errors } = await startGPU();
 const failures: string[] = [];
 let checked = 0;
 const g = ops.rng(15);
@@ -26,21 +22,13 @@ async function compare(what: string, got: Tensor, want: Tensor, tol = 1e-5): Pro
   checked++;
   if (got.device !== gpu) failures.push(`${what}: on ${got.device.name}, want webgpu`);
   if (got.shape.join() !== want.shape.join()) return void failures.push(`${what}: shape [${got.shape}], want [${want.shape}]`);
-  const [a, b] = [await got.read(), want.data()];
-  for (let i = 0; i < b.length; i++) {
-    if (!(Math.abs(a[i] - b[i]) <= tol * (1 + Math.abs(b[i])))) return void failures.push(`${what}: element ${i} is ${a[i]}, want ${b[i]}`);
-  }
+  const problem = toleranceDifference(await got.read(), want.data(), tol);
+  if (problem !== undefined) failures.push(`${what}: ${problem}`);
 }
 
 function refused(what: string, f: () => unknown, details: Record<string, unknown>): void {
   checked++;
-  try {
-    f();
-    failures.push(`${what}: did not throw`);
-  } catch (error) {
-    if (!(error instanceof AdError) || error.code !== "UnsupportedOp") return void failures.push(`${what}: threw ${String(error)}, want UnsupportedOp`);
-    for (const [k, v] of Object.entries(details)) if (error.details[k] !== v) failures.push(`${what}: details.${k} is ${String(error.details[k])}, want ${String(v)}`);
-  }
+  for (const problem of refusalProblems(f, details)) failures.push(`${what}: ${problem}`);
 }
 
 const onGPU = (t: Tensor) => t.to("webgpu");
@@ -223,7 +211,5 @@ if (during - before !== 4096 || gpu.buffers.inUseBytes !== before) failures.push
 
 // A training loop's GPU bytes staying flat after collection is memory.checks.ts's (it tolerates a collection that runs late).
 
-await handle.device.queue.onSubmittedWorkDone();
 const { vendor, architecture, description } = handle.adapter;
-console.log(JSON.stringify({ adapter: { vendor, architecture, description }, checked, failures, errors }));
-process.exit(0);
+await finish(handle, { adapter: { vendor, architecture, description }, checked, failures, errors });

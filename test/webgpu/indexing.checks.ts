@@ -9,17 +9,13 @@ import { AdError } from "../../src/errors.js";
 import * as ops from "../../src/tensor/index.js";
 import { random, type Tensor } from "../../src/tensor/index.js";
 import { threefry2x32 } from "../../src/tensor/primitives/threefry.js";
-import { initWebGPU, webgpuDevice } from "../../src/backends/webgpu/index.js";
+import { bitDifference, finish, startGPU } from "./setup.js";
 
-const handle = await initWebGPU();
-const errors: string[] = [];
-handle.device.addEventListener("uncapturederror", (e) => errors.push((e as GPUUncapturedErrorEvent).error.message));
-ops.registerDevice(webgpuDevice(handle));
+const { handle, errors } = await startGPU();
 const failures: string[] = [];
 let checked = 0;
 const g = ops.rng(15);
 const onGPU = (t: Tensor) => t.to("webgpu");
-const show = (v: number) => (Object.is(v, -0) ? "-0" : String(v));
 
 /** f on the GPU against f on the cpu, bit for bit. */
 async function same(what: string, f: (...xs: Tensor[]) => Tensor, ...inputs: Tensor[]): Promise<void> {
@@ -30,8 +26,8 @@ async function same(what: string, f: (...xs: Tensor[]) => Tensor, ...inputs: Ten
   if (got.dtype !== want.dtype || got.shape.join() !== want.shape.join()) {
     return void failures.push(`${what}: ${got.dtype} [${got.shape}], want ${want.dtype} [${want.shape}]`);
   }
-  const [a, b] = [await got.read(), want.data()];
-  for (let i = 0; i < b.length; i++) if (!Object.is(a[i], b[i])) return void failures.push(`${what}: element ${i} is ${show(a[i])}, want ${show(b[i])}`);
+  const problem = bitDifference(await got.read(), want.data());
+  if (problem !== undefined) failures.push(`${what}: ${problem}`);
 }
 
 const ints = (values: number[], shape: number[]) => ops.tensor(Int32Array.from(values), { shape, dtype: "int32" });
@@ -130,6 +126,4 @@ await same("random.split", (k) => random.split(k, 3), random.key(7));
 await same("random.uniform", (k) => random.uniform(k, [1001]), random.key(20261207));
 await same("random.uniform in [-2, 3)", (k) => random.uniform(k, [4, 33], { min: -2, max: 3 }), random.key(1));
 
-await handle.device.queue.onSubmittedWorkDone();
-console.log(JSON.stringify({ checked, failures, errors }));
-process.exit(0);
+await finish(handle, { checked, failures, errors });

@@ -9,12 +9,9 @@ import { AdError } from "../../src/errors.js";
 import * as linalg from "../../src/linalg/index.js";
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
-import { initWebGPU, webgpuDevice } from "../../src/backends/webgpu/index.js";
+import { finish, refusalProblems, startGPU, toleranceDifference } from "./setup.js";
 
-const handle = await initWebGPU();
-const errors: string[] = [];
-handle.device.addEventListener("uncapturederror", (e) => errors.push((e as GPUUncapturedErrorEvent).error.message));
-ops.registerDevice(webgpuDevice(handle));
+const { handle, errors } = await startGPU();
 const failures: string[] = [];
 let checked = 0;
 const g = ops.rng(19);
@@ -28,10 +25,8 @@ async function close(what: string, f: (...xs: Tensor[]) => Tensor | Tensor[], in
     checked++;
     if (got[j].device.name !== "webgpu" || got[j].shape.join() !== w.shape.join())
       return void failures.push(`${what} [${j}]: ${got[j].device.name} [${got[j].shape}], want [${w.shape}]`);
-    const [a, b] = [await got[j].read(), w.data()];
-    for (let i = 0; i < b.length; i++) {
-      if (!(Math.abs(a[i] - b[i]) <= tol * (1 + Math.abs(b[i])))) return void failures.push(`${what} [${j}]: element ${i} is ${a[i]}, want ${b[i]}`);
-    }
+    const problem = toleranceDifference(await got[j].read(), w.data(), tol);
+    if (problem !== undefined) return void failures.push(`${what} [${j}]: ${problem}`);
   }
 }
 
@@ -106,15 +101,7 @@ for (const [op, f] of [
   ["pinv", () => linalg.pinv(a)],
 ] as const) {
   checked++;
-  try {
-    f();
-    failures.push(`${op} on the GPU did not throw`);
-  } catch (error) {
-    const ok = error instanceof AdError && error.code === "UnsupportedOp" && error.details.op === op && error.details.device === "webgpu";
-    if (!ok || !(error as Error).message.includes('toAsync("cpu")')) failures.push(`${op} on the GPU threw ${String(error)} ${JSON.stringify((error as AdError).details)}`);
-  }
+  for (const problem of refusalProblems(f, { op, device: "webgpu" }, 'toAsync("cpu")')) failures.push(`${op} on the GPU: ${problem}`);
 }
 
-await handle.device.queue.onSubmittedWorkDone();
-console.log(JSON.stringify({ checked, failures, errors }));
-process.exit(0);
+await finish(handle, { checked, failures, errors });

@@ -9,49 +9,21 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { AdError } from "../../src/errors.js";
-import { SGD } from "../../src/optim/index.js";
 import * as ops from "../../src/tensor/index.js";
-import type { Tensor } from "../../src/tensor/index.js";
-import { initWebGPU, webgpuDevice } from "../../src/backends/webgpu/index.js";
+import { webgpuMlp } from "../../bench/webgpuMlp.js";
+import { startGPU } from "./setup.js";
 
 const LOOP_MS = 12_000;
 const SETTLE_MS = 5_000;
 
-const handle = await initWebGPU();
-const errors: string[] = [];
-handle.device.addEventListener("uncapturederror", (e) => errors.push((e as GPUUncapturedErrorEvent).error.message));
-const gpu = ops.registerDevice(webgpuDevice(handle)) as ReturnType<typeof webgpuDevice>;
+const { gpu, errors } = await startGPU();
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 const failures: string[] = [];
-const g = ops.rng(15);
 
-// A 16-32-4 MLP on a batch of 8, with a softmax cross-entropy against one-hot labels.
+// The 16-32-4 MLP the soak benchmark trains.
 const device = "webgpu";
-const params: Tensor[] = [
-  ops.randn([16, 32], { device, rng: g, requiresGrad: true }),
-  ops.zeros([32], { device, requiresGrad: true }),
-  ops.randn([32, 4], { device, rng: g, requiresGrad: true }),
-  ops.zeros([4], { device, requiresGrad: true }),
-];
-const [w1, b1, w2, b2] = params;
-const x = ops.randn([8, 16], { device, rng: g });
-const labels = ops.tensor(
-  Float32Array.from({ length: 32 }, (_, i) => (i % 4 === Math.floor(i / 4) % 4 ? 1 : 0)),
-  { shape: [8, 4], device },
-);
-const opt = new SGD(params, { lr: 0.05 });
-
-/** One training step; returns the loss the user reads. */
-async function step(): Promise<number> {
-  const hidden = ops.relu(ops.add(ops.matmul(x, w1), b1));
-  const logits = ops.add(ops.matmul(hidden, w2), b2);
-  const loss = ops.neg(ops.mean(ops.sum(ops.mul(ops.logSoftmax(logits, -1), labels), -1)));
-  opt.zeroGrad();
-  loss.backward();
-  opt.step();
-  return (await loss.read())[0];
-}
+const { step } = webgpuMlp();
 
 /**
  * Collects garbage: dropped tensors' buffers go back to the pool. The registry's callbacks run in

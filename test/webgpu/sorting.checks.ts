@@ -7,16 +7,12 @@
  */
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
-import { initWebGPU, webgpuDevice } from "../../src/backends/webgpu/index.js";
+import { bitDifference, finish, startGPU } from "./setup.js";
 
-const handle = await initWebGPU();
-const errors: string[] = [];
-handle.device.addEventListener("uncapturederror", (e) => errors.push((e as GPUUncapturedErrorEvent).error.message));
-ops.registerDevice(webgpuDevice(handle));
+const { handle, errors } = await startGPU();
 const failures: string[] = [];
 let checked = 0;
 const g = ops.rng(18);
-const show = (v: number) => (Object.is(v, -0) ? "-0" : String(v));
 
 /** Each tensor f gives on the GPU against the one it gives on the cpu, bit for bit. */
 async function same(what: string, f: (...xs: Tensor[]) => Tensor | readonly Tensor[], ...inputs: Tensor[]): Promise<void> {
@@ -28,8 +24,8 @@ async function same(what: string, f: (...xs: Tensor[]) => Tensor | readonly Tens
     const t = got[k];
     if (t.device.name !== "webgpu") return void failures.push(`${what}[${k}]: on ${t.device.name}`);
     if (t.dtype !== w.dtype || t.shape.join() !== w.shape.join()) return void failures.push(`${what}[${k}]: ${t.dtype} [${t.shape}], want ${w.dtype} [${w.shape}]`);
-    const [a, b] = [await t.read(), w.data()];
-    for (let i = 0; i < b.length; i++) if (!Object.is(a[i], b[i])) return void failures.push(`${what}[${k}]: element ${i} is ${show(a[i])}, want ${show(b[i])}`);
+    const problem = bitDifference(await t.read(), w.data());
+    if (problem !== undefined) return void failures.push(`${what}[${k}]: ${problem}`);
   }
 }
 
@@ -72,5 +68,4 @@ const weights = ops.randn([4, 7], { rng: g });
 await same("grad of sort", (u) => ops.grad((v: Tensor) => ops.sum(ops.mul(ops.sort(v, { axis: 1 }).values, weights.to(v.device))))(u) as Tensor, x);
 await same("grad of cummax", (u) => ops.grad((v: Tensor) => ops.sum(ops.mul(ops.cummax(v, 1).values, weights.to(v.device))))(u) as Tensor, x);
 
-console.log(JSON.stringify({ checked, failures, errors }));
-process.exit(0);
+await finish(handle, { checked, failures, errors });

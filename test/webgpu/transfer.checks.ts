@@ -6,15 +6,11 @@
  * to the GPU synchronously), and host leaves through `to("webgpu")` (`backward` refuses, naming
  * `backwardAsync`, which reads the cotangents back). Prints one JSON line: { checked, failures, errors }.
  */
-import { AdError } from "../../src/errors.js";
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
-import { initWebGPU, webgpuDevice } from "../../src/backends/webgpu/index.js";
+import { finish, refusalProblems, startGPU, toleranceDifference } from "./setup.js";
 
-const handle = await initWebGPU();
-const errors: string[] = [];
-handle.device.addEventListener("uncapturederror", (e) => errors.push((e as GPUUncapturedErrorEvent).error.message));
-ops.registerDevice(webgpuDevice(handle));
+const { handle, errors } = await startGPU();
 const failures: string[] = [];
 let checked = 0;
 const g = ops.rng(17);
@@ -25,23 +21,13 @@ async function close(what: string, got: Tensor | null, want: Tensor | null, devi
   if (got === null || want === null) return void failures.push(`${what}: missing (${got === null ? "got" : "want"})`);
   if (got.device.name !== device) return void failures.push(`${what}: on ${got.device.name}, want ${device}`);
   if (got.shape.join() !== want.shape.join()) return void failures.push(`${what}: shape [${got.shape}], want [${want.shape}]`);
-  const [a, b] = [await got.read(), await want.read()];
-  for (let i = 0; i < b.length; i++) {
-    if (!(Math.abs(a[i] - b[i]) <= tol * (1 + Math.abs(b[i])))) return void failures.push(`${what}: element ${i} is ${a[i]}, want ${b[i]}`);
-  }
+  const problem = toleranceDifference(await got.read(), await want.read(), tol);
+  if (problem !== undefined) failures.push(`${what}: ${problem}`);
 }
 
 function refused(what: string, f: () => unknown, op: string, instead: string): void {
   checked++;
-  try {
-    f();
-    failures.push(`${what}: did not throw`);
-  } catch (error) {
-    if (!(error instanceof AdError) || error.code !== "UnsupportedOp") return void failures.push(`${what}: threw ${String(error)}, want UnsupportedOp`);
-    if (error.details.op !== op || error.details.device !== "webgpu" || !error.message.includes(instead)) {
-      failures.push(`${what}: ${JSON.stringify(error.details)} "${error.message}", want op ${op}, device webgpu, naming ${instead}`);
-    }
-  }
+  for (const problem of refusalProblems(f, { op, device: "webgpu" }, instead)) failures.push(`${what}: ${problem}`);
 }
 
 const h = ops.randn([4, 5], { rng: g });
@@ -86,6 +72,4 @@ await ops.backwardAsync(tail(await ops.toAsync(head(xm.to("webgpu"), wm), "cpu")
 await close("grad of a host leaf beside a GPU leaf", xm.grad, xc.grad, "cpu");
 await close("grad of a GPU leaf beside a host leaf", wm.grad, wc.grad, "webgpu");
 
-await handle.device.queue.onSubmittedWorkDone();
-console.log(JSON.stringify({ checked, failures, errors }));
-process.exit(0);
+await finish(handle, { checked, failures, errors });

@@ -10,6 +10,7 @@
 import { allocate, type Storage } from "../dtype.js";
 import type { CholeskyResult, LuResult } from "../linalg.js";
 import type { View } from "../view.js";
+import { pivotRows } from "../cpu/kernels/linalg.js";
 import { copy } from "../cpu/kernels/strided.js";
 import { matmul as cpuMatmul } from "../cpu/kernels/matmul.js";
 import { matmul as wasmMatmul } from "./matmul.js";
@@ -85,18 +86,7 @@ function luBlocked(s: Float64Array, base: number, n: number, perm: Int32Array): 
     const kb = Math.min(NB, n - k0);
     // The panel (columns k0…k0+kb, all rows below k0), unblocked, each swap applied to whole rows.
     for (let j = k0; j < k0 + kb; j++) {
-      let r = j;
-      for (let i = j + 1; i < n; i++) if (Math.abs(s[base + i * n + j]) > Math.abs(s[base + r * n + j])) r = i;
-      if (r !== j) {
-        for (let q = 0; q < n; q++) {
-          const t = s[base + j * n + q];
-          s[base + j * n + q] = s[base + r * n + q];
-          s[base + r * n + q] = t;
-        }
-        const t = perm[j];
-        perm[j] = perm[r];
-        perm[r] = t;
-      }
+      pivotRows(s, base, n, j, perm);
       const pivot = s[base + j * n + j];
       if (pivot === 0 || Number.isNaN(pivot)) return false;
       for (let i = j + 1; i < n; i++) {

@@ -20,18 +20,7 @@ import { expectGPUDType, type GPUBuffers, type GPUData } from "./buffers.js";
 import type { Check, DeferredChecks } from "./deferredChecks.js";
 import type { Dispatcher } from "./dispatch.js";
 import type { GPUView } from "./elementwise.js";
-import { STORAGE_TYPE, WORKGROUP_SIZE } from "./shader.js";
-
-function entry(body: string): string {
-  return `
-@compute @workgroup_size(${WORKGROUP_SIZE})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let k = i32(gid.x + gid.y * groups.x * ${WORKGROUP_SIZE}u);
-  if (k >= params[0]) { return; }
-${body}
-}
-`;
-}
+import { gridEntry, STORAGE_TYPE, WORKGROUP_SIZE } from "./shader.js";
 
 function gatherShader(type: string, rank: number): string {
   const idx = 3 + rank;
@@ -41,7 +30,7 @@ function gatherShader(type: string, rank: number): string {
 @group(0) @binding(1) var<storage, read_write> out: array<${type}>;
 @group(0) @binding(2) var<storage, read> x: array<${type}>;
 @group(0) @binding(3) var<storage, read> indices: array<i32>;
-${entry(`  var oi = params[${idx}];
+${gridEntry(`  var oi = params[${idx}];
   var ox = params[${x}];
   var rem = k;
   for (var d = ${rank - 1}; d >= 0; d--) {
@@ -66,7 +55,7 @@ function scatterAddShader(type: string, rank: number): string {
 @group(0) @binding(2) var<storage, read> x: array<${type}>;
 @group(0) @binding(3) var<storage, read> indices: array<i32>;
 @group(0) @binding(4) var<storage, read> src: array<${type}>;
-${entry(`  let axis = params[1];
+${gridEntry(`  let axis = params[1];
   var ox = params[${x}];
   var oi = params[${idx}];
   var os = params[${src}];
@@ -98,7 +87,7 @@ function oneHotShader(rank: number): string {
 @group(0) @binding(0) var<storage, read> params: array<i32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read> indices: array<i32>;
-${entry(`  let depth = params[1];
+${gridEntry(`  let depth = params[1];
   var oi = params[${idx}];
   var rem = k / depth;
   for (var d = ${rank - 1}; d >= 0; d--) {

@@ -13,27 +13,21 @@ import type { Pair, WindowGeometry } from "../geometry.js";
 import { expectGPUDType, type GPUBuffers, type GPUData } from "./buffers.js";
 import type { Dispatcher } from "./dispatch.js";
 import type { GPUView } from "./elementwise.js";
-import { WORKGROUP_SIZE } from "./shader.js";
+import { gridEntry, WORKGROUP_SIZE } from "./shader.js";
 import { WGSL_HELPERS } from "./wgsl.js";
 
 const HEAD = /* wgsl */ `${WGSL_HELPERS}
 @group(0) @binding(0) var<storage, read> params: array<i32>;
 `;
 
+/** The grid entry with the window's geometry read from params. */
 function entry(body: string): string {
-  return `
-@compute @workgroup_size(${WORKGROUP_SIZE})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let k = i32(gid.x + gid.y * groups.x * ${WORKGROUP_SIZE}u);
-  if (k >= params[0]) { return; }
-  NAN = bitcast<f32>(0x7fc00000u + u32(params[1]));
+  return gridEntry(`  NAN = bitcast<f32>(0x7fc00000u + u32(params[1]));
   let C = params[3]; let H = params[4]; let W = params[5]; let OH = params[6]; let OW = params[7];
   let KH = params[8]; let KW = params[9]; let sh = params[10]; let sw = params[11];
   let ph = params[12]; let pw = params[13]; let dh = params[14]; let dw = params[15];
   let off = params[16]; let s_n = params[17]; let s_c = params[18]; let s_h = params[19]; let s_w = params[20];
-${body}
-}
-`;
+${body}`);
 }
 
 const ARGMAX = `${HEAD}

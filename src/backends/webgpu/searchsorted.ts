@@ -12,7 +12,7 @@ import { sizeOf } from "../shape.js";
 import { expectGPUDType, type GPUBuffers, type GPUData, type GPUDType } from "./buffers.js";
 import type { Dispatcher } from "./dispatch.js";
 import type { GPUView } from "./elementwise.js";
-import { load, STORAGE_TYPE, WORKGROUP_SIZE, type ComputeType } from "./shader.js";
+import { gridEntry, load, STORAGE_TYPE, WORKGROUP_SIZE, type ComputeType } from "./shader.js";
 import { WGSL_HELPERS } from "./wgsl.js";
 
 function searchsortedShader(sortedType: GPUDType, valuesType: GPUDType, compute: ComputeType, rank: number, right: boolean): string {
@@ -26,12 +26,7 @@ function searchsortedShader(sortedType: GPUDType, valuesType: GPUDType, compute:
 @group(0) @binding(1) var<storage, read_write> out: array<i32>;
 @group(0) @binding(2) var<storage, read> sorted: array<${STORAGE_TYPE[sortedType]}>;
 @group(0) @binding(3) var<storage, read> values: array<${STORAGE_TYPE[valuesType]}>;
-
-@compute @workgroup_size(${WORKGROUP_SIZE})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let k = i32(gid.x + gid.y * groups.x * ${WORKGROUP_SIZE}u);
-  if (k >= params[0]) { return; }
-  var os = params[${s}];
+${gridEntry(`  var os = params[${s}];
   var ov = params[${v}];
   var rem = k;
   for (var d = ${rank - 1}; d >= 0; d--) {
@@ -49,9 +44,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let e = ${load(sortedType, compute, "sorted[os + mid * step]")};
     if (${before}) { lo = mid + 1; } else { hi = mid; }
   }
-  out[k] = lo;
-}
-`;
+  out[k] = lo;`)}`;
 }
 
 export class GPUSearchsorted {

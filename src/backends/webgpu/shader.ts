@@ -14,6 +14,21 @@ import { WGSL_HELPERS } from "./wgsl.js";
 
 export const WORKGROUP_SIZE = 64;
 
+/**
+ * A compute entry point over the dispatch's 2-D grid of workgroups: invocation `k` (flattened),
+ * those at or past params[0] returning at once, then `body`.
+ */
+export function gridEntry(body: string): string {
+  return `
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let k = i32(gid.x + gid.y * groups.x * ${WORKGROUP_SIZE}u);
+  if (k >= params[0]) { return; }
+${body}
+}
+`;
+}
+
 /** What the body computes in: i32 only when every operand is an integer and the op is exact on them. */
 export type ComputeType = "f32" | "i32";
 

@@ -6,7 +6,7 @@
  * whatever the storage. A kernel does not throw on a singular or indefinite matrix: like LAPACK's
  * `info` it reports the first batch and pivot where it met one (`failure`), and the primitive decides.
  */
-import { allocate } from "../../dtype.js";
+import { allocate, type Storage } from "../../dtype.js";
 import type { CholeskyResult, LinalgFailure, LuResult, SolveResult, TriangularSolveOptions } from "../../linalg.js";
 import type { View } from "../../view.js";
 import { copy } from "./strided.js";
@@ -45,6 +45,24 @@ export function cholesky(a: View): CholeskyResult {
 }
 
 /**
+ * Partial pivoting at column j of the n×n matrix at `base`: swaps whole row j with the row at or
+ * below it of largest |entry| in column j (the first such on ties), and the same two in `perm`.
+ */
+export function pivotRows(m: Storage, base: number, n: number, j: number, perm: Int32Array): void {
+  let r = j;
+  for (let i = j + 1; i < n; i++) if (Math.abs(m[base + i * n + j]) > Math.abs(m[base + r * n + j])) r = i;
+  if (r === j) return;
+  for (let q = 0; q < n; q++) {
+    const t = m[base + j * n + q];
+    m[base + j * n + q] = m[base + r * n + q];
+    m[base + r * n + q] = t;
+  }
+  const t = perm[j];
+  perm[j] = perm[r];
+  perm[r] = t;
+}
+
+/**
  * LU of each matrix with partial pivoting (the largest |entry| of the column at or below the
  * diagonal), packed. A zero pivot (after pivoting: a zero
  * column below the diagonal) is reported and skipped, as getrf does, so U is still returned.
@@ -60,18 +78,7 @@ export function lu(a: View): LuResult {
     const perm = permutation.subarray(p * n, (p + 1) * n);
     for (let i = 0; i < n; i++) perm[i] = i;
     for (let j = 0; j < n; j++) {
-      let r = j;
-      for (let i = j + 1; i < n; i++) if (Math.abs(m[base + i * n + j]) > Math.abs(m[base + r * n + j])) r = i;
-      if (r !== j) {
-        for (let q = 0; q < n; q++) {
-          const t = m[base + j * n + q];
-          m[base + j * n + q] = m[base + r * n + q];
-          m[base + r * n + q] = t;
-        }
-        const t = perm[j];
-        perm[j] = perm[r];
-        perm[r] = t;
-      }
+      pivotRows(m, base, n, j, perm);
       const pivot = m[base + j * n + j];
       if (pivot === 0 || Number.isNaN(pivot)) {
         failure ??= { batch: p, index: j };
