@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { AdError, asOp, invalidArgument } from "../src/errors.js";
-import { clip, floorDivide, logicalAnd, logicalOr, logicalXor, mean, tensor, zeros, type Tensor } from "../src/tensor/index.js";
+import { clip, floorDivide, norm as normOf, logicalAnd, logicalOr, logicalXor, mean, tensor, zeros, type Tensor } from "../src/tensor/index.js";
 import { BatchNorm1d, BatchNorm2d, GELU, GLU, LayerNorm, PReLU, ReLU } from "../src/nn/index.js";
 import { lstsq, norm, pinv, svdvals } from "../src/linalg/index.js";
 
@@ -30,6 +30,8 @@ const CASES: readonly (readonly [op: string, call: () => unknown])[] = [
   ["pinv", () => pinv(bool())],
   ["lstsq", () => lstsq(bool(), bool())],
   ["norm", () => norm(bool())],
+  ["norm", () => normOf(zeros([0, 3]), { ord: Infinity, axis: 0 })],
+  ["norm", () => normOf(zeros([0, 3]), { ord: -Infinity, axis: 0 })],
   ["LayerNorm.forward", () => new LayerNorm([2]).forward(bool())],
   ["BatchNorm1d.forward", () => new BatchNorm1d(2).forward(bool())],
   ["BatchNorm1d.forward", () => new BatchNorm1d(2).forward(zeros([4, 2], { dtype: "float64" }))],
