@@ -11,7 +11,7 @@ import { Module } from "../module.js";
 export class MaxPool2d extends Module {
   constructor(readonly options: Pool2dOptions) {
     super();
-    poolWindow("MaxPool2d", options);
+    poolWindow("MaxPool2d", options, true);
   }
   forward(x: Tensor): Tensor {
     return asOp("MaxPool2d.forward", () => maxPool2d(x, this.options));
