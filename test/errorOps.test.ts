@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { AdError, asOp, invalidArgument } from "../src/errors.js";
-import { clip, floorDivide, logicalAnd, logicalOr, logicalXor, mean, tensor, zeros, type Tensor } from "../src/tensor/index.js";
+import { clip, floorDivide, rng, norm as normOf, logicalAnd, logicalOr, logicalXor, mean, tensor, zeros, type Tensor } from "../src/tensor/index.js";
+import * as nn from "../src/nn/index.js";
 import { BatchNorm1d, BatchNorm2d, GELU, GLU, LayerNorm, PReLU, ReLU } from "../src/nn/index.js";
 import { lstsq, norm, pinv, svdvals } from "../src/linalg/index.js";
 
@@ -19,6 +20,11 @@ const bool = () =>
 const f = (): Tensor => zeros([2, 2]);
 const f3 = (): Tensor => zeros([3]);
 
+/** A float32 input to a float64 layer: an inner op refuses the dtypes. */
+const f32 = (shape: number[]): Tensor => zeros(shape);
+const b = (shape: number[]): Tensor => zeros(shape, { dtype: "bool" });
+const f64Layer = { rng: rng(0), dtype: "float64" } as const;
+
 const CASES: readonly (readonly [op: string, call: () => unknown])[] = [
   ["mean", () => mean(bool())],
   ["floorDivide", () => floorDivide(f(), f3())],
@@ -30,6 +36,8 @@ const CASES: readonly (readonly [op: string, call: () => unknown])[] = [
   ["pinv", () => pinv(bool())],
   ["lstsq", () => lstsq(bool(), bool())],
   ["norm", () => norm(bool())],
+  ["norm", () => normOf(zeros([0, 3]), { ord: Infinity, axis: 0 })],
+  ["norm", () => normOf(zeros([0, 3]), { ord: -Infinity, axis: 0 })],
   ["LayerNorm.forward", () => new LayerNorm([2]).forward(bool())],
   ["BatchNorm1d.forward", () => new BatchNorm1d(2).forward(bool())],
   ["BatchNorm1d.forward", () => new BatchNorm1d(2).forward(zeros([4, 2], { dtype: "float64" }))],
@@ -38,6 +46,29 @@ const CASES: readonly (readonly [op: string, call: () => unknown])[] = [
   ["GLU.forward", () => new GLU().forward(bool())],
   ["PReLU.forward", () => new PReLU({ numParameters: 3 }).forward(f())],
   ["BatchNorm2d.forward", () => new BatchNorm2d(2).forward(zeros([2, 2, 1, 1], { dtype: "float64" }))],
+  ["Linear.forward", () => new nn.Linear(2, 3, f64Layer).forward(b([1, 2]))],
+  ["Conv1d.forward", () => new nn.Conv1d(2, 3, 2, f64Layer).forward(f32([1, 2, 4]))],
+  ["Conv2d.forward", () => new nn.Conv2d(2, 3, 2, f64Layer).forward(f32([1, 2, 4, 4]))],
+  ["ConvTranspose1d.forward", () => new nn.ConvTranspose1d(2, 3, 2, f64Layer).forward(b([1, 2, 4]))],
+  ["ConvTranspose2d.forward", () => new nn.ConvTranspose2d(2, 3, 2, f64Layer).forward(b([1, 2, 4, 4]))],
+  ["RNN.forward", () => new nn.RNN(2, 3, f64Layer).forward(b([4, 1, 2]))],
+  ["LSTM.forward", () => new nn.LSTM(2, 3, f64Layer).forward(b([4, 1, 2]))],
+  ["GRU.forward", () => new nn.GRU(2, 3, f64Layer).forward(b([4, 1, 2]))],
+  ["MultiheadAttention.forward", () => new nn.MultiheadAttention(4, 2, f64Layer).forward(b([3, 1, 4]))],
+  ["TransformerEncoderLayer.forward", () => new nn.TransformerEncoderLayer(4, 2, { ...f64Layer, dropout: 0, dimFeedforward: 8 }).forward(b([3, 1, 4]))],
+  ["TransformerDecoderLayer.forward", () => new nn.TransformerDecoderLayer(4, 2, { ...f64Layer, dropout: 0, dimFeedforward: 8 }).forward(b([3, 1, 4]), f32([2, 1, 4]))],
+  ["GroupNorm.forward", () => new nn.GroupNorm(1, 2, { dtype: "float64" }).forward(b([1, 2, 3]))],
+  ["InstanceNorm1d.forward", () => new nn.InstanceNorm1d(2, { dtype: "float64", affine: true }).forward(b([1, 2, 3]))],
+  ["Upsample.forward", () => new nn.Upsample({ scaleFactor: 2 }).forward(f32([2, 2]))],
+  ["AdaptiveAvgPool2d.forward", () => new nn.AdaptiveAvgPool2d(2).forward(f32([2, 2]))],
+  ["AdaptiveMaxPool2d.forward", () => new nn.AdaptiveMaxPool2d(2).forward(f32([2, 2]))],
+  ["MaxPool1d.forward", () => new nn.MaxPool1d({ kernel: 2 }).forward(f32([2]))],
+  ["AvgPool1d.forward", () => new nn.AvgPool1d({ kernel: 2 }).forward(f32([2]))],
+  ["PixelShuffle.forward", () => new nn.PixelShuffle(2).forward(f32([1, 3, 2, 2]))],
+  ["PixelUnshuffle.forward", () => new nn.PixelUnshuffle(2).forward(f32([1, 1, 3, 3]))],
+  ["MaxPool2d.forward", () => new nn.MaxPool2d({ kernel: 2 }).forward(f32([2, 2]))],
+  ["AvgPool2d.forward", () => new nn.AvgPool2d({ kernel: 2 }).forward(f32([2, 2]))],
+  ["Embedding.forward", () => new nn.Embedding(5, 3, f64Layer).forward(f32([2]))],
 ];
 
 function thrown(call: () => unknown): AdError {

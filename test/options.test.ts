@@ -104,7 +104,7 @@ const ROWS: Row[] = [
     op: "maxPool1d",
     call: (o) => adjoint.maxPool1d(adjoint.ones([1, 2, 6]), o as never),
     base: { kernel: 2 },
-    keys: { kernel: 3, stride: 1, padding: 1, ceilMode: true, countIncludePad: false },
+    keys: { dilation: 2, kernel: 3, stride: 1, padding: 1, ceilMode: true, countIncludePad: false },
   },
   {
     fn: adjoint.avgPool1d,
@@ -133,7 +133,7 @@ const ROWS: Row[] = [
     op: "maxPool2d",
     call: (o) => adjoint.maxPool2d(image(), o as never),
     base: { kernel: 2 },
-    keys: { kernel: 3, stride: 1, padding: 1, ceilMode: true, countIncludePad: true },
+    keys: { dilation: 2, kernel: 3, stride: 1, padding: 1, ceilMode: true, countIncludePad: true },
   },
   {
     fn: adjoint.avgPool2d,
@@ -294,7 +294,7 @@ const ROWS: Row[] = [
     op: "MaxPool2d",
     call: (o) => new nn.MaxPool2d(o as never).forward(image()),
     base: { kernel: 2 },
-    keys: { kernel: 3, stride: 1, padding: 1, ceilMode: true, countIncludePad: false },
+    keys: { dilation: 2, kernel: 3, stride: 1, padding: 1, ceilMode: true, countIncludePad: false },
   },
   {
     fn: nn.AvgPool2d,
@@ -416,7 +416,7 @@ const ROWS: Row[] = [
     op: "MaxPool1d",
     call: (o) => new nn.MaxPool1d(o as never).forward(adjoint.ones([1, 2, 6])),
     base: { kernel: 2 },
-    keys: { kernel: 3, stride: 1, padding: 1, ceilMode: true, countIncludePad: false },
+    keys: { dilation: 2, kernel: 3, stride: 1, padding: 1, ceilMode: true, countIncludePad: false },
   },
   {
     fn: nn.AvgPool1d,

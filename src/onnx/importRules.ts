@@ -245,11 +245,10 @@ export const IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
   },
   MaxPool: ([x], a) => {
     const win = window(a, tensorOf(x, a));
-    if (win.dilation[0] !== 1 || win.dilation[1] !== 1) throw unsupported(a, "dilations other than 1 are not supported");
     if (a.int("ceil_mode", 0) !== 0) throw unsupported(a, "ceil_mode is not supported");
     const kernel = a.ints("kernel_shape");
     if (kernel === undefined) throw invalidArgument(OP, "MaxPool needs kernel_shape", { node: a.opType });
-    return [T.maxPool2d(win.x, { kernel: [kernel[0], kernel[1]], stride: win.stride, padding: win.padding })];
+    return [T.maxPool2d(win.x, { kernel: [kernel[0], kernel[1]], stride: win.stride, padding: win.padding, dilation: win.dilation })];
   },
   AveragePool: ([x], a) => {
     const win = window(a, tensorOf(x, a));

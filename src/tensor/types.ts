@@ -516,7 +516,7 @@ type PoolAxis<X extends Shape, O, I extends 0 | 1> = WindowCount<
   PairOption<O, "kernel", I, number>,
   PairOption<O, "stride", I, PairOption<O, "kernel", I, number>>,
   PairOption<O, "padding", I, 0>,
-  1
+  PairOption<O, "dilation", I, 1>
 >;
 
 /** maxPool2d's / avgPool2d's result [N, C, OH, OW] for x: [N, C, H, W]; the stride defaults to the kernel. ceilMode's sizes are left to run time. */

@@ -63,6 +63,9 @@ CASES = {
     "interpolate_linear": ([[2, 2, 5]], {"size": 8, "mode": "linear"}, lambda x: F.interpolate(x, size=8, mode="linear")),
     "pixelShuffle": ([[2, 8, 2, 3]], {"factor": 2}, lambda x: F.pixel_shuffle(x, 2)),
     "pixelUnshuffle": ([[2, 2, 6, 3]], {"factor": 3}, lambda x: F.pixel_unshuffle(x, 3)),
+    "maxPool2d_dilated": ([[2, 2, 7, 8]], {"kernel": [2, 3], "stride": [1, 2], "padding": 1, "dilation": [2, 3]}, lambda x: F.max_pool2d(x, (2, 3), stride=(1, 2), padding=1, dilation=(2, 3))),
+    "maxPool2d_dilated_ceil": ([[1, 2, 8, 8]], {"kernel": 2, "stride": 2, "dilation": 3, "ceilMode": True}, lambda x: F.max_pool2d(x, 2, stride=2, dilation=3, ceil_mode=True)),
+    "maxPool1d_dilated": ([[2, 3, 9]], {"kernel": 3, "stride": 2, "padding": 1, "dilation": 2}, lambda x: F.max_pool1d(x, 3, stride=2, padding=1, dilation=2)),
 }
 
 

@@ -61,6 +61,7 @@ describe("exportOnnx in onnxruntime-node", () => {
       ["Linear", new nn.Linear(6, 3, { rng: rng() }), vec],
       ["Conv2d (stride, padding)", new nn.Conv2d(4, 5, 3, { rng: rng(), stride: 2, padding: 1 }), img],
       ["MaxPool2d (padding)", new nn.MaxPool2d({ kernel: 3, stride: 2, padding: 1 }), img],
+      ["MaxPool2d (dilation)", new nn.MaxPool2d({ kernel: 2, stride: 1, padding: 1, dilation: [2, 3] }), img],
       ["AvgPool2d", new nn.AvgPool2d({ kernel: 2 }), img],
       ["BatchNorm2d", trainedBatchNorm(new nn.BatchNorm2d(4), T.randn([3, 4, 8, 8], { rng: T.rng(4) })), img],
       ["BatchNorm1d", trainedBatchNorm(new nn.BatchNorm1d(6), T.randn([5, 6], { rng: T.rng(5) })), vec],

@@ -61,6 +61,13 @@ describe("export → import round trip", () => {
     });
   }
 
+  it("a dilated max pool comes back dilated", () => {
+    const x = T.randn([1, 2, 7, 8], { rng: T.rng(16) });
+    const f = (t: T.Tensor) => T.maxPool2d(t, { kernel: 2, stride: [1, 2], padding: 1, dilation: [3, 2] });
+    const { fn, params } = importOnnx(exportOnnx(f, [x]));
+    expect(flat(fn(params, x) as T.Tensor)).toEqual(flat(f(x)));
+  });
+
   it("every function of the export table comes back with the same outputs and gradients", () => {
     const x = T.randn([3, 4], { rng: T.rng(17) });
     const y = T.randn([3, 4], { rng: T.rng(18) });

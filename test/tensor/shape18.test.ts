@@ -9,10 +9,12 @@ import { describe, expect, it } from "vitest";
 import * as ops from "../../src/tensor/index.js";
 import { concat, grad, reshape, rng, stack, sum, tensor, type Tensor } from "../../src/tensor/index.js";
 import * as linalg from "../../src/linalg/index.js";
+import { jit } from "../../src/jit/index.js";
 import { thrown } from "../support/errorCode.js";
 import { expectJvpMatchesVjp, expectVjpMatches, f64, flat, sizeOf } from "../support/tensors.js";
 
 const int = (values: number[], shape: readonly number[] = [values.length]) => tensor(values, { dtype: "int32", shape });
+const bools = (values: boolean[], shape: readonly number[]) => tensor(values, { dtype: "bool", shape });
 const joined = (ys: Tensor[]) => concat(ys.map((y) => reshape(y, [-1])));
 
 /** A [n, m] float64 case with distinct values away from 0 (no ties, no kinks), a seed, and integers to draw indices from. */
@@ -159,6 +161,26 @@ const CASES: (readonly [string, (c: MatrixCase) => { f: (...xs: Tensor[]) => Ten
         }),
       ] as const,
   ),
+  [
+    "index (bool mask over both axes)",
+    (c) => {
+      const mask = bools(
+        c.picks.slice(0, c.shape[0] * c.shape[1]).map((p) => p % 3 !== 0),
+        c.shape,
+      );
+      return { f: (x) => ops.index(x, mask), args: [f64(c.values, c.shape)] };
+    },
+  ],
+  [
+    "index (bool mask over the trailing axis)",
+    (c) => {
+      const mask = bools(
+        c.picks.slice(0, c.shape[1]).map((p) => p % 2 === 0),
+        [c.shape[1]],
+      );
+      return { f: (x) => ops.index(x, null, mask), args: [f64(c.values, c.shape)] };
+    },
+  ],
 ];
 
 describe("derivatives on generated inputs (float64)", () => {
@@ -230,6 +252,47 @@ describe("conventions", () => {
   it("maskedFill takes −∞ (the attention mask)", () => {
     const y = ops.maskedFill(f64([1, 2], [2]), tensor([false, true], { dtype: "bool" }), -Infinity);
     expect(flat(y)).toEqual([1, -Infinity]);
+  });
+});
+
+describe("boolean-mask indexing (PyTorch's x[mask])", () => {
+  const x = f64([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [3, 2, 2]);
+  it("a mask over the leading axes selects [count, ...rest] in row-major order", () => {
+    const rows = ops.index(x, bools([true, false, true], [3]));
+    expect(rows.shape).toEqual([2, 2, 2]);
+    expect(flat(rows)).toEqual([1, 2, 3, 4, 9, 10, 11, 12]);
+    const cells = ops.index(x, bools([false, true, true, false, false, true], [3, 2]));
+    expect(cells.shape).toEqual([3, 2]);
+    expect(flat(cells)).toEqual([3, 4, 5, 6, 11, 12]);
+    expect(x.index(null, bools([false, true], [2])).shape).toEqual([3, 1, 2]);
+    expect(ops.index(x, bools([false, false, false], [3])).shape).toEqual([0, 2, 2]);
+  });
+  it("a full-shape mask selects what maskedSelect does, on generated masks", () => {
+    fc.assert(
+      fc.property(matrixArb, (c) => {
+        const m = f64(c.values, c.shape);
+        const mask = bools(
+          c.picks.slice(0, m.size).map((p) => p % 2 === 1),
+          c.shape,
+        );
+        expect(flat(ops.index(m, mask))).toEqual(flat(ops.maskedSelect(m, mask)));
+      }),
+      { numRuns: 20 },
+    );
+  });
+  it("the gradient reaches the selected elements only", () => {
+    const mask = bools([true, false, true], [3]);
+    const g = grad((t: Tensor) => sum(ops.mul(ops.index(t, mask), 2)))(x) as Tensor;
+    expect(flat(g)).toEqual([2, 2, 2, 2, 0, 0, 0, 0, 2, 2, 2, 2]);
+  });
+  it("a traced mask is an UnsupportedOp naming index under jit and vmap (the count sizes the result)", () => {
+    const f = (m: Tensor) => ops.index(x, m);
+    const mask = bools([true, false, true], [3]);
+    for (const run of [() => jit(f)(mask), () => ops.vmap(f)(bools([true, false, true, false, true, true], [2, 3]))]) {
+      const e = thrown(run);
+      expect(e.code).toBe("UnsupportedOp");
+      expect(e.details.op).toBe("index");
+    }
   });
 });
 
@@ -307,7 +370,10 @@ describe("bad arguments are AdErrors naming the op", () => {
     ["diagEmbed", () => ops.diagEmbed(x, Infinity), "InvalidArgument"],
     ["index", () => ops.index(x, int([2])), "InvalidArgument"],
     ["index", () => ops.index(x, null, int([-4])), "InvalidArgument"],
-    ["index", () => ops.index(x, tensor([true, false], { dtype: "bool" })), "InvalidArgument"],
+    ["index", () => ops.index(x, bools([true, false, true], [3])), "ShapeMismatch"],
+    ["index", () => ops.index(x, bools([true, false], [1, 2])), "ShapeMismatch"],
+    ["index", () => ops.index(x, bools([true], [])), "InvalidArgument"],
+    ["index", () => ops.index(x, f64([0], [1]) as never), "InvalidArgument"],
     ["index", () => ops.index(x, null, null, null), "ShapeMismatch"],
     ["index", () => ops.index(x, [0, 2, 0]), "InvalidArgument"],
     ["index", () => ops.index(x, int([0, 1]), int([0, 1, 2])), "ShapeMismatch"],

@@ -264,6 +264,9 @@ export function convolutionsAndPools(): void {
   assertType<Equals<typeof p, Tensor<readonly [8, 3, 16, 16]>>>();
   const q = avgPool2d(x, { kernel: [3, 2], stride: 1, padding: [1, 0] });
   assertType<Equals<typeof q, Tensor<readonly [8, 3, 32, 31]>>>();
+  // Dilation spaces the taps: the window spans (3 − 1)·2 + 1 = 5 rows and columns.
+  const dilated = maxPool2d(x, { kernel: 3, stride: 1, dilation: [2, 1] });
+  assertType<Equals<typeof dilated, Tensor<readonly [8, 3, 28, 30]>>>();
   // @ts-expect-error the pooled shape is [8, 3, 16, 16], and it does not broadcast with [8, 3, 32, 32]
   add(maxPool2d(x, { kernel: 2 }), x);
   // With groups, w has C / groups channels: checked at run time, not refused here.

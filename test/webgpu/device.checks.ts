@@ -135,6 +135,10 @@ await compare(
   gradOf((u) => ops.maxPool2d(u, { kernel: 2, stride: 1 }))(onGPU(flat)),
   gradOf((u) => ops.maxPool2d(u, { kernel: 2, stride: 1 }))(flat),
 );
+// Dilated windows: the GPU kernels walk taps dilation apart, as the reference does.
+const dilatedOf = (u: Tensor) => ops.maxPool2d(u, { kernel: [2, 3], stride: [1, 2], padding: 1, dilation: [3, 2] });
+await compare("maxPool2d dilated", dilatedOf(onGPU(img)), dilatedOf(img), 0);
+await compare("grad of maxPool2d dilated", gradOf(dilatedOf)(onGPU(img)), gradOf(dilatedOf)(img));
 const tangent = ops.randn([2, 3, 7, 6], { rng: g });
 await compare("jvp of maxPool2d", ops.jvp(poolOf, [onGPU(img)], [onGPU(tangent)])[1], ops.jvp(poolOf, [img], [tangent])[1], 0);
 

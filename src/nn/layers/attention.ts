@@ -4,7 +4,7 @@
  * mask is true where attention is NOT allowed, a float mask is added to the scores. Composed of
  * matmul, softmax and where, so its gradients come from their rules.
  */
-import { AdError, expectBooleanOption, expectFinite, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
+import { AdError, asOp, expectBooleanOption, expectFinite, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
 import { noGrad } from "../../tensor/autograd/mode.js";
 import { softmax } from "../../tensor/composites/softmax.js";
 import { tensor, zeros } from "../../tensor/creation.js";
@@ -88,6 +88,11 @@ export class MultiheadAttention extends Module {
 
   /** Attention of query [L, N, E] over key/value [S, N, E] ([N, …] with batchFirst): the output [L, N, E] and the weights. */
   attend(query: Tensor, key: Tensor, value: Tensor, options: AttendOptions = {}): AttentionResult {
+    // Inner ops (a matmul refusing a bool input, …) report as the layer the user called.
+    return asOp("MultiheadAttention.forward", () => this.#attend(query, key, value, options));
+  }
+
+  #attend(query: Tensor, key: Tensor, value: Tensor, options: AttendOptions): AttentionResult {
     const op = "MultiheadAttention.forward";
     const o = expectOptions<AttendOptions>(op, options, ["keyPaddingMask", "attnMask", "isCausal", "averageAttnWeights", "key"]);
     const E = this.embedDim;

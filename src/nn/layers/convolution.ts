@@ -3,7 +3,7 @@
  * for Conv1d, [in, out / groups, k…] for the transposed ones) and its default initialisation, so
  * a state dict moves between the two libraries unchanged.
  */
-import { AdError, expectInteger } from "../../errors.js";
+import { AdError, asOp, expectInteger } from "../../errors.js";
 import { conv1d, convTranspose1d, convTranspose2d } from "../../tensor/composites/convolution.js";
 import { add } from "../../tensor/primitives/arithmetic.js";
 import { expectGroups, expectPair, type PairLike } from "../../tensor/primitives/conv.js";
@@ -79,8 +79,11 @@ abstract class ConvLayer extends Module {
         },
       );
     }
-    const y = conv(x);
-    return this.bias === null ? y : add(y, reshape(this.bias, [1, this.outChannels, ...new Array<number>(rank - 2).fill(1)]));
+    // Inner ops (a matmul refusing a bool input, …) report as the layer the user called.
+    return asOp(op, () => {
+      const y = conv(x);
+      return this.bias === null ? y : add(y, reshape(this.bias, [1, this.outChannels, ...new Array<number>(rank - 2).fill(1)]));
+    });
   }
 }
 

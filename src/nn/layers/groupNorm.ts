@@ -4,7 +4,7 @@
  * (GroupNorm affine by default, InstanceNorm not, neither with running statistics). Composed of
  * primitives, so gradients of any order come from their rules.
  */
-import { AdError, expectBooleanOption, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
+import { AdError, asOp, expectBooleanOption, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
 import { ones, zeros } from "../../tensor/creation.js";
 import { add, mul } from "../../tensor/primitives/arithmetic.js";
 import { reshape } from "../../tensor/primitives/shape.js";
@@ -51,13 +51,16 @@ abstract class ChannelNorm extends Module {
       );
     }
     const [N, C] = x.shape;
-    const grouped = reshape(x, [N, groups, -1]);
-    let y = reshape(normalize(grouped, [2], this.eps).y, x.shape);
-    if (this.weight !== null && this.bias !== null) {
-      const perChannel = [1, C, ...new Array<number>(x.rank - 2).fill(1)];
-      y = add(mul(y, reshape(this.weight, perChannel)), reshape(this.bias, perChannel));
-    }
-    return y;
+    // Inner ops (a mean refusing a bool input, …) report as the layer the user called.
+    return asOp(op, () => {
+      const grouped = reshape(x, [N, groups, -1]);
+      let y = reshape(normalize(grouped, [2], this.eps).y, x.shape);
+      if (this.weight !== null && this.bias !== null) {
+        const perChannel = [1, C, ...new Array<number>(x.rank - 2).fill(1)];
+        y = add(mul(y, reshape(this.weight, perChannel)), reshape(this.bias, perChannel));
+      }
+      return y;
+    });
   }
 }
 

@@ -4,7 +4,7 @@
  * copy (the product reads its operands through their strides). Default initialisation is PyTorch's:
  * Kaiming-uniform with a = √5 for the weight (bound 1/√fanIn) and U(±1/√fanIn) for the bias.
  */
-import { AdError, expectBooleanOption, expectInteger, expectOptions } from "../../errors.js";
+import { AdError, asOp, expectBooleanOption, expectInteger, expectOptions } from "../../errors.js";
 import { add } from "../../tensor/primitives/arithmetic.js";
 import { conv2d, expectGroups, expectPair, type PairLike } from "../../tensor/primitives/conv.js";
 import { matmul } from "../../tensor/primitives/matmul.js";
@@ -75,9 +75,12 @@ export class Linear extends Module {
     // matmul broadcasts batch axes of a 2-D weight only from rank 2: fold the leading axes of x.
     const lead = x.shape.slice(0, -1);
     const x2 = x.rank === 2 ? x : reshape(x, [-1, this.inFeatures]);
-    let y = matmul(x2, transpose(this.weight));
-    if (this.bias !== null) y = add(y, this.bias);
-    return x.rank === 2 ? y : reshape(y, [...lead, this.outFeatures]);
+    // Inner ops (a matmul refusing a bool input, …) report as the layer the user called.
+    return asOp("Linear.forward", () => {
+      let y = matmul(x2, transpose(this.weight));
+      if (this.bias !== null) y = add(y, this.bias);
+      return x.rank === 2 ? y : reshape(y, [...lead, this.outFeatures]);
+    });
   }
 }
 
@@ -129,7 +132,10 @@ export class Conv2d extends Module {
         shape: [...x.shape],
       });
     }
-    const y = conv2d(x, this.weight, this.#geometry);
-    return this.bias === null ? y : add(y, reshape(this.bias, [1, this.outChannels, 1, 1]));
+    // Inner ops (a matmul refusing a bool input, …) report as the layer the user called.
+    return asOp("Conv2d.forward", () => {
+      const y = conv2d(x, this.weight, this.#geometry);
+      return this.bias === null ? y : add(y, reshape(this.bias, [1, this.outChannels, 1, 1]));
+    });
   }
 }

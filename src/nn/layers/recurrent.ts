@@ -5,7 +5,7 @@
  * written with primitives (matmul, slices, sigmoid, tanh), so gradients of any order flow through it;
  * the input projection of every step is one matmul over the whole sequence.
  */
-import { AdError, expectBooleanOption, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
+import { AdError, asOp, expectBooleanOption, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
 import type { FloatDType } from "../../tensor/dtype.js";
 import { zeros } from "../../tensor/creation.js";
 import { add, mul, sub } from "../../tensor/primitives/arithmetic.js";
@@ -118,6 +118,11 @@ abstract class Recurrent extends Module {
 
   /** Runs the whole sequence; `h0` (and `c0` for LSTM) default to zeros. */
   protected runWith(x: Tensor, h0: Tensor | undefined, c0: Tensor | undefined): RecurrentResult {
+    // Inner ops (a matmul refusing a bool input, …) report as the layer the user called.
+    return asOp(`${this.kind}.forward`, () => this.#run(x, h0, c0));
+  }
+
+  #run(x: Tensor, h0: Tensor | undefined, c0: Tensor | undefined): RecurrentResult {
     const op = `${this.kind}.forward`;
     if (!(x instanceof Tensor)) throw invalidArgument(op, `x must be a Tensor`, { argument: "x" });
     const unbatched = x.rank === 2;

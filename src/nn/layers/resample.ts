@@ -8,7 +8,7 @@ import { zeros } from "../../tensor/creation.js";
 import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, maxPool1d, type Pool1dOptions } from "../../tensor/composites/pooling.js";
 import { interpolate, pixelShuffle, pixelUnshuffle, type InterpolateOptions } from "../../tensor/composites/resample.js";
 import type { Tensor } from "../../tensor/tensor.js";
-import { AdError, expectInteger } from "../../errors.js";
+import { AdError, asOp, expectInteger } from "../../errors.js";
 import { expectTensor } from "../checks.js";
 import { Module } from "../module.js";
 
@@ -38,7 +38,7 @@ export class Upsample extends Module {
     checkedWhenBuilt("Upsample", () => interpolate(zeros(new Array<number>(spatial + 2).fill(2)), options));
   }
   forward(x: Tensor): Tensor {
-    return interpolate(x, this.options);
+    return asOp("Upsample.forward", () => interpolate(x, this.options));
   }
 }
 
@@ -49,7 +49,7 @@ export class AdaptiveAvgPool2d extends Module {
     checkedWhenBuilt("AdaptiveAvgPool2d", () => adaptiveAvgPool2d(zeros([1, 1, 1, 1]), outputSize));
   }
   forward(x: Tensor): Tensor {
-    return adaptiveAvgPool2d(x, this.outputSize);
+    return asOp("AdaptiveAvgPool2d.forward", () => adaptiveAvgPool2d(x, this.outputSize));
   }
 }
 
@@ -60,7 +60,7 @@ export class AdaptiveMaxPool2d extends Module {
     checkedWhenBuilt("AdaptiveMaxPool2d", () => adaptiveMaxPool2d(zeros([1, 1, 1, 1]), outputSize));
   }
   forward(x: Tensor): Tensor {
-    return adaptiveMaxPool2d(x, this.outputSize);
+    return asOp("AdaptiveMaxPool2d.forward", () => adaptiveMaxPool2d(x, this.outputSize));
   }
 }
 
@@ -71,7 +71,7 @@ export class MaxPool1d extends Module {
     checkedWhenBuilt("MaxPool1d", () => maxPool1d(zeros([1, 1, 1]), options));
   }
   forward(x: Tensor): Tensor {
-    return maxPool1d(x, this.options);
+    return asOp("MaxPool1d.forward", () => maxPool1d(x, this.options));
   }
 }
 
@@ -82,7 +82,7 @@ export class AvgPool1d extends Module {
     checkedWhenBuilt("AvgPool1d", () => avgPool1d(zeros([1, 1, 1]), options));
   }
   forward(x: Tensor): Tensor {
-    return avgPool1d(x, this.options);
+    return asOp("AvgPool1d.forward", () => avgPool1d(x, this.options));
   }
 }
 
@@ -93,7 +93,7 @@ export class PixelShuffle extends Module {
     expectInteger("PixelShuffle", "upscaleFactor", upscaleFactor, 1);
   }
   forward(x: Tensor): Tensor {
-    return pixelShuffle(x, this.upscaleFactor);
+    return asOp("PixelShuffle.forward", () => pixelShuffle(x, this.upscaleFactor));
   }
 }
 
@@ -104,6 +104,6 @@ export class PixelUnshuffle extends Module {
     expectInteger("PixelUnshuffle", "downscaleFactor", downscaleFactor, 1);
   }
   forward(x: Tensor): Tensor {
-    return pixelUnshuffle(x, this.downscaleFactor);
+    return asOp("PixelUnshuffle.forward", () => pixelUnshuffle(x, this.downscaleFactor));
   }
 }

@@ -1,5 +1,5 @@
 /** Layers without parameters that reshape or pool: MaxPool2d, AvgPool2d, Flatten. */
-import { expectInteger } from "../../errors.js";
+import { asOp, expectInteger } from "../../errors.js";
 import { avgPool2d, maxPool2d, poolWindow, type Pool2dOptions } from "../../tensor/primitives/pool.js";
 import { reshape } from "../../tensor/primitives/shape.js";
 import { normalizeAxis } from "../../tensor/shape.js";
@@ -11,10 +11,10 @@ import { Module } from "../module.js";
 export class MaxPool2d extends Module {
   constructor(readonly options: Pool2dOptions) {
     super();
-    poolWindow("MaxPool2d", options);
+    poolWindow("MaxPool2d", options, true);
   }
   forward(x: Tensor): Tensor {
-    return maxPool2d(x, this.options);
+    return asOp("MaxPool2d.forward", () => maxPool2d(x, this.options));
   }
 }
 
@@ -25,7 +25,7 @@ export class AvgPool2d extends Module {
     poolWindow("AvgPool2d", options);
   }
   forward(x: Tensor): Tensor {
-    return avgPool2d(x, this.options);
+    return asOp("AvgPool2d.forward", () => avgPool2d(x, this.options));
   }
 }
 

@@ -4,7 +4,7 @@
  * pre-norm with `normFirst`. Dropout is applied in training mode from a key passed per call
  * (`encode(src, { key })`), split once per dropout site, so a jitted step equals the eager one.
  */
-import { expectBooleanOption, expectFinite, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
+import { asOp, expectBooleanOption, expectFinite, expectInteger, expectOptions, invalidArgument } from "../../errors.js";
 import { gelu, relu } from "../../tensor/primitives/unary.js";
 import { add } from "../../tensor/primitives/arithmetic.js";
 import { reshape, slice } from "../../tensor/primitives/shape.js";
@@ -131,8 +131,11 @@ export class TransformerEncoderLayer extends TransformerLayer {
     const o = expectOptions<EncodeOptions>(op, options, ["srcMask", "srcKeyPaddingMask", "isCausal", "key"]);
     const keys = this.keys(op, o.key, 4);
     const attend: AttendOptions = { attnMask: o.srcMask, keyPaddingMask: o.srcKeyPaddingMask, isCausal: o.isCausal, key: keys?.shift() };
-    const x = this.residual(src, this.norm1, (t) => this.drop(this.self_attn.attend(t, t, t, attend).output, keys));
-    return this.residual(x, this.norm2, (t) => this.feedForward(t, keys));
+    // Inner ops (a matmul refusing a bool input, …) report as the layer the user called.
+    return asOp(op, () => {
+      const x = this.residual(src, this.norm1, (t) => this.drop(this.self_attn.attend(t, t, t, attend).output, keys));
+      return this.residual(x, this.norm2, (t) => this.feedForward(t, keys));
+    });
   }
 
   forward(src: Tensor): Tensor {
@@ -170,9 +173,12 @@ export class TransformerDecoderLayer extends TransformerLayer {
     const keys = this.keys(op, o.key, 6);
     const self: AttendOptions = { attnMask: o.tgtMask, keyPaddingMask: o.tgtKeyPaddingMask, isCausal: o.tgtIsCausal, key: keys?.shift() };
     const cross: AttendOptions = { attnMask: o.memoryMask, keyPaddingMask: o.memoryKeyPaddingMask, key: keys?.shift() };
-    let x = this.residual(tgt, this.norm1, (t) => this.drop(this.self_attn.attend(t, t, t, self).output, keys));
-    x = this.residual(x, this.norm2, (t) => this.drop(this.multihead_attn.attend(t, memory, memory, cross).output, keys));
-    return this.residual(x, this.norm3, (t) => this.feedForward(t, keys));
+    // Inner ops (a matmul refusing a bool input, …) report as the layer the user called.
+    return asOp(op, () => {
+      const x = this.residual(tgt, this.norm1, (t) => this.drop(this.self_attn.attend(t, t, t, self).output, keys));
+      const y = this.residual(x, this.norm2, (t) => this.drop(this.multihead_attn.attend(t, memory, memory, cross).output, keys));
+      return this.residual(y, this.norm3, (t) => this.feedForward(t, keys));
+    });
   }
 
   forward(tgt: Tensor, memory: Tensor): Tensor {

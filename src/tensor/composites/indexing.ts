@@ -20,6 +20,7 @@ import { expand, expectTensor, max, min, prod } from "../primitives/reduce.js";
 import { where } from "../primitives/select.js";
 import { permute, reshape, slice, unsqueeze } from "../primitives/shape.js";
 import { broadcastShapes, formatShape, normalizeAxis, sameShape } from "../shape.js";
+import { maskPositions } from "./selection.js";
 import { Tensor } from "../tensor.js";
 import type { SliceSpec } from "../view.js";
 
@@ -300,23 +301,26 @@ export function meshgrid(...args: readonly Tensor[] | readonly [...Tensor[], Mes
   });
 }
 
-/** One entry of `index`: a slice spec (an integer, a range, null) or an int32 tensor of positions. */
+/** One entry of `index`: a slice spec (an integer, a range, null), an int32 tensor of positions or a bool mask. */
 export type IndexSpec = SliceSpec | Tensor;
 
 /**
  * x indexed as NumPy and PyTorch index with brackets: `index(x, null, idx)` is `x[:, idx]`. Each
- * spec is a slice spec (see `slice`) or an int32 tensor of positions along its axis (negative ones
- * count from the end). The tensors broadcast together to a shape B that replaces their axes: where
+ * spec is a slice spec (see `slice`), an int32 tensor of positions along its axis (negative ones
+ * count from the end) or a bool mask over as many axes as it has, shaped as they are, which stands for
+ * the positions of its true elements (`index(x, mask)` is `x[mask]`: [count, ...rest]; the count
+ * comes from the mask's values, so a mask is read eagerly, never under jit or vmap). The tensors broadcast together to a shape B that replaces their axes: where
  * they are adjacent B stands in their place, else first (NumPy's rule). A gather, so the gradient
  * adds back at the positions read, repeats included.
  */
-export function index(x: Tensor, ...specs: readonly IndexSpec[]): Tensor {
+export function index(x: Tensor, ...given: readonly IndexSpec[]): Tensor {
   const op = "index";
   const t = expectTensor(op, x);
+  const specs = withMasksRead(op, t, given);
   if (specs.length > t.rank) throw new AdError("ShapeMismatch", `index got ${specs.length} specs for a tensor of shape ${formatShape(t.shape)}`, { op, shape: [...t.shape] });
   specs.forEach((s, i) => {
     if (s instanceof Tensor && s.dtype !== "int32")
-      throw invalidArgument(op, `a tensor spec must be int32 positions, got ${s.dtype} at spec ${i}${s.dtype === "bool" ? " (for a mask, use maskedFill or maskedSelect)" : ""}`, {
+      throw invalidArgument(op, `a tensor spec must be int32 positions or a bool mask, got ${s.dtype} at spec ${i}`, {
         argument: "specs",
         index: i,
         dtype: s.dtype,
@@ -368,6 +372,28 @@ export function index(x: Tensor, ...specs: readonly IndexSpec[]): Tensor {
   const order = [...batch.keys()];
   const perm = [...Array<number>(before).keys()].map((i) => batch.length + i);
   return permute(out, [...perm, ...order, ...restShape.slice(before).map((_, i) => batch.length + before + i)]);
+}
+
+/** The specs with each bool mask replaced by its true elements' positions, one int32 spec per axis it covers. */
+function withMasksRead(op: string, t: Tensor, specs: readonly IndexSpec[]): IndexSpec[] {
+  let axis = 0;
+  return specs.flatMap((s, i) => {
+    if (!(s instanceof Tensor) || s.dtype !== "bool") {
+      axis++;
+      return [s];
+    }
+    if (s.rank === 0) throw invalidArgument(op, `a 0-d mask (x[True]) is not supported at spec ${i}; unsqueeze x instead`, { argument: "specs", index: i });
+    const covered = t.shape.slice(axis, axis + s.rank);
+    if (!sameShape(covered, s.shape))
+      throw new AdError("ShapeMismatch", `the mask at spec ${i} is ${formatShape(s.shape)} but the axes it covers from axis ${axis} are ${formatShape(covered)}`, {
+        op,
+        shape: [...t.shape],
+        maskShape: [...s.shape],
+        index: i,
+      });
+    axis += s.rank;
+    return maskPositions(op, s);
+  });
 }
 
 /** slice(t, specs), a bad spec reported under `op`, the function the user called. */

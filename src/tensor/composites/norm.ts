@@ -4,7 +4,7 @@
  * derivative at 0 (√s at s = 0, |x|ᵖ for p < 1 at x = 0, s^(1/p) at s = 0) it is guarded so the
  * gradient there is 0, the subgradient PyTorch returns, instead of 0 · ∞ = NaN.
  */
-import { describe, expectOptions, invalidArgument } from "../../errors.js";
+import { asOp, describe, expectOptions, invalidArgument } from "../../errors.js";
 import { mul } from "../primitives/arithmetic.js";
 import { cast } from "../primitives/cast.js";
 import { gt, ne } from "../primitives/compare.js";
@@ -45,8 +45,9 @@ export function pNorm(op: string, x: unknown, options: unknown): Tensor {
   const axis = axesOf(op, t, o.axis);
   const keep = expectKeepDims(op, o.keepDims ?? false);
   const a = abs(t);
-  if (ord === Infinity) return max(a, axis, keep);
-  if (ord === -Infinity) return min(a, axis, keep);
+  // An empty axis is refused by max/min; the user called `op`, so that is the name in the error.
+  if (ord === Infinity) return asOp(op, () => max(a, axis, keep));
+  if (ord === -Infinity) return asOp(op, () => min(a, axis, keep));
   if (ord === 0) return sum(cast(ne(t.detach(), 0), t.dtype), axis, keep);
   if (ord === 2) return guardedSqrt(sum(mul(t, t), axis, keep));
   if (ord === 1) return sum(a, axis, keep);

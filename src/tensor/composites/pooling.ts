@@ -24,6 +24,8 @@ export interface Pool1dOptions {
   readonly stride?: number;
   /** Padding on each side (≥ 0, at most half the kernel). Default 0. */
   readonly padding?: number;
+  /** maxPool1d only (PyTorch's average pools have none): the step between a window's taps (≥ 1). Default 1. */
+  readonly dilation?: number;
   /** Round the output length up instead of down. Default false. */
   readonly ceilMode?: boolean;
   /** avgPool1d only: whether padding counts in the divisor. Default true. */
@@ -38,14 +40,16 @@ function expectNCL(op: string, x: unknown): Tensor {
   return x;
 }
 
-/** 1-D options as the 2-D pool's, over a unit height; errors keep the 1-D op's name. */
-function lift(op: string, options: unknown): Record<string, unknown> {
-  const o = expectOptions<Record<keyof Pool1dOptions, unknown>>(op, options, ["kernel", "stride", "padding", "ceilMode", "countIncludePad"], true);
+/** 1-D options as the 2-D pool's, over a unit height (with dilation where `dilated`: max pooling); errors keep the 1-D op's name. */
+function lift(op: string, options: unknown, dilated = false): Record<string, unknown> {
+  const keys: (keyof Pool1dOptions)[] = ["kernel", "stride", "padding", "ceilMode", "countIncludePad", ...(dilated ? (["dilation"] as const) : [])];
+  const o = expectOptions<Record<keyof Pool1dOptions, unknown>>(op, options, keys, true);
   if (o.kernel === undefined) throw invalidArgument(op, "options.kernel is required", { argument: "kernel" });
   const k = expectInteger(op, "kernel", o.kernel, 1);
-  const one = (name: "stride" | "padding", value: unknown, unit: number): [number, number] | undefined =>
+  const one = (name: "stride" | "padding" | "dilation", value: unknown, unit: number): [number, number] | undefined =>
     value === undefined ? undefined : [unit, expectInteger(op, name, value, unit)];
-  return { kernel: [1, k], stride: one("stride", o.stride, 1) ?? [1, k], padding: one("padding", o.padding, 0), ceilMode: o.ceilMode, countIncludePad: o.countIncludePad };
+  const lifted = { kernel: [1, k], stride: one("stride", o.stride, 1) ?? [1, k], padding: one("padding", o.padding, 0), ceilMode: o.ceilMode, countIncludePad: o.countIncludePad };
+  return dilated ? { ...lifted, dilation: one("dilation", o.dilation, 1) } : lifted;
 }
 
 /** `f()` with the 2-D pool's errors renamed to `op`, the function the user called. */
@@ -62,7 +66,7 @@ function renamed(op: string, inner: string, f: () => Tensor): Tensor {
 export function maxPool1d(x: Tensor, options: Pool1dOptions): Tensor {
   const op = "maxPool1d";
   const t = expectNCL(op, x);
-  const o = lift(op, options);
+  const o = lift(op, options, true);
   return squeeze(
     renamed(op, "maxPool2d", () => maxPool2d(unsqueeze(t, 2), o as never)),
     2,

@@ -106,6 +106,25 @@ function fixedPositions(x: Tensor, size: number, fill: number): Tensor {
 }
 
 /**
+ * The positions of a bool mask's true elements in row-major order, one int32 tensor of them per mask
+ * axis: PyTorch's x[mask] is x[*mask.nonzero().unbind(1)], which is how `index` reads a mask spec.
+ * The count sizes the result, so the mask's values are read (eager only, as nonzero).
+ */
+export function maskPositions(op: string, mask: Tensor): Tensor[] {
+  const values = concreteValues(op, mask);
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) count++;
+  const coords = mask.shape.map(() => new Int32Array(count));
+  const at = new Array<number>(mask.rank).fill(0);
+  for (let i = 0, k = 0; i < values.length; i++) {
+    if (values[i] !== 0) (coords.forEach((c, a) => (c[k] = at[a])), k++);
+    // The next row-major multi-index.
+    for (let a = mask.rank - 1; a >= 0 && ++at[a] === mask.shape[a]; a--) at[a] = 0;
+  }
+  return coords.map((c) => placed(c, "int32", [count], mask.device));
+}
+
+/**
  * The elements of x where `mask` (bool, broadcast with x) is true, as a 1-D tensor in row-major
  * order: torch.masked_select. The gradient flows back to the selected elements.
  */

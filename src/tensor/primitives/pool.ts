@@ -35,7 +35,8 @@ export interface PoolParams extends WindowGeometry {
 }
 
 function outputSize(x: AbstractValue, p: PoolParams): Pair {
-  return [windowCount(x.shape[2], p.kernel[0], p.stride[0], p.padding[0], 1), windowCount(x.shape[3], p.kernel[1], p.stride[1], p.padding[1], 1)];
+  const along = (a: 0 | 1) => windowCount(x.shape[2 + a], p.kernel[a], p.stride[a], p.padding[a], p.dilation[a]);
+  return [along(0), along(1)];
 }
 
 function argmax(k: Backend, x: Tensor, p: PoolParams): DeviceBuffer {
@@ -91,6 +92,8 @@ export interface Pool2dOptions {
   readonly stride?: PairLike;
   /** Padding on each side (≥ 0, at most half the kernel, as in PyTorch). Default 0. */
   readonly padding?: PairLike;
+  /** maxPool2d only (PyTorch's average pools have none): the step between a window's taps (≥ 1). Default 1. */
+  readonly dilation?: PairLike;
   /** Round the output size up instead of down (PyTorch's `ceil_mode`). Default false. */
   readonly ceilMode?: boolean;
   /** avgPool2d only: whether padding counts in each window's divisor (PyTorch's `count_include_pad`). Default true. */
@@ -103,24 +106,29 @@ export interface PoolWindow extends PoolParams {
   readonly countIncludePad: boolean;
 }
 
-/** Checked pooling options (kernel, stride, padding), before any input is seen: pool layers check them when built. */
-export function poolWindow(op: string, options: unknown): PoolWindow {
-  const opts = expectOptions<Record<keyof Pool2dOptions, unknown>>(op, options, ["kernel", "stride", "padding", "ceilMode", "countIncludePad"], true);
+/**
+ * Checked pooling options (kernel, stride, padding, and dilation where `dilated`: max pooling),
+ * before any input is seen: pool layers check them when built.
+ */
+export function poolWindow(op: string, options: unknown, dilated = false): PoolWindow {
+  const keys: (keyof Pool2dOptions)[] = ["kernel", "stride", "padding", "ceilMode", "countIncludePad", ...(dilated ? (["dilation"] as const) : [])];
+  const opts = expectOptions<Record<keyof Pool2dOptions, unknown>>(op, options, keys, true);
   const ceilMode = expectBooleanOption(op, "ceilMode", opts.ceilMode, false);
   const countIncludePad = expectBooleanOption(op, "countIncludePad", opts.countIncludePad, true);
   if (opts.kernel === undefined) throw invalidArgument(op, "options.kernel is required", { argument: "kernel" });
   const kernel = expectPair(op, "kernel", opts.kernel, undefined, 1);
   const stride = expectPair(op, "stride", opts.stride, kernel, 1);
   const padding = expectPair(op, "padding", opts.padding, [0, 0], 0);
+  const dilation = expectPair(op, "dilation", opts.dilation, [1, 1], 1);
   for (const a of [0, 1]) {
     if (2 * padding[a] > kernel[a]) {
       throw invalidArgument(op, `padding [${padding.join(", ")}] must be at most half the kernel [${kernel.join(", ")}]`, { padding: [...padding], kernel: [...kernel] });
     }
   }
-  return { kernel, stride, padding, dilation: [1, 1], ceilMode, countIncludePad };
+  return { kernel, stride, padding, dilation, ceilMode, countIncludePad };
 }
 
-/** Windows along one axis of `size`: rounded down, or up without a window starting in the right padding. */
+/** Windows along one axis of `size` (`kernel` the dilated extent): rounded down, or up without a window starting in the right padding. */
 function windowsAlong(size: number, kernel: number, stride: number, padding: number, ceil: boolean): number {
   const span = size + 2 * padding - kernel;
   if (!ceil) return Math.floor(span / stride) + 1;
@@ -129,10 +137,11 @@ function windowsAlong(size: number, kernel: number, stride: number, padding: num
 }
 
 /** Checked pooling arguments; `ShapeMismatch` if no window fits. */
-function poolParams(op: string, x: unknown, options: unknown): [Tensor, PoolWindow, Pair] {
+function poolParams(op: string, x: unknown, options: unknown, dilated = false): [Tensor, PoolWindow, Pair] {
   const t = expectNCHW(op, "x", x);
-  const params = poolWindow(op, options);
-  const { kernel, padding, stride, ceilMode } = params;
+  const params = poolWindow(op, options, dilated);
+  const { padding, stride, ceilMode } = params;
+  const kernel = extent(params);
   const out: Pair = [windowsAlong(t.shape[2], kernel[0], stride[0], padding[0], ceilMode), windowsAlong(t.shape[3], kernel[1], stride[1], padding[1], ceilMode)];
   if (!(out[0] >= 1 && out[1] >= 1)) {
     throw new AdError("ShapeMismatch", `the output would be empty (${out[0]} × ${out[1]}): kernel [${kernel.join(", ")}] is larger than the padded input ${formatShape(t.shape)}`, {
@@ -146,14 +155,16 @@ function poolParams(op: string, x: unknown, options: unknown): [Tensor, PoolWind
 }
 
 /**
- * Max pooling of x: [N, C, H, W] → [N, C, OH, OW], OH = ⌊(H + 2·padH − KH) / strideH⌋ + 1. Padding
+ * Max pooling of x: [N, C, H, W] → [N, C, OH, OW], OH = ⌊(H + 2·padH − dilH·(KH − 1) − 1) / strideH⌋ + 1
+ * (`dilation` spaces a window's taps, as PyTorch's; default 1). Padding
  * counts as −∞ (never the maximum). The gradient goes to the maximum of each window — the first in
  * row-major order on ties — and a NaN in a window is its maximum.
  */
 export function maxPool2d<X extends Shape, const O extends Pool2dOptions>(x: Tensor<X>, options: O): Tensor<Pool2d<X, O>>;
 export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
-  const [t, { kernel, stride, padding, dilation }, out] = poolParams("maxPool2d", x, options);
-  const extra = overhang(t, out, kernel, stride, padding);
+  const [t, params, out] = poolParams("maxPool2d", x, options, true);
+  const { kernel, stride, padding, dilation } = params;
+  const extra = overhang(t, out, extent(params), stride, padding);
   const whole =
     extra[0] + extra[1] === 0
       ? t
@@ -170,7 +181,12 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   return bind(maxPool2dP, [whole], { kernel, stride, padding, dilation });
 }
 
-/** The rows and columns past the padded input that ceilMode's last windows reach. */
+/** A window's extent along each axis: its taps dilation apart, (kernel − 1)·dilation + 1. */
+function extent({ kernel, dilation }: PoolParams): Pair {
+  return [(kernel[0] - 1) * dilation[0] + 1, (kernel[1] - 1) * dilation[1] + 1];
+}
+
+/** The rows and columns past the padded input that ceilMode's last windows reach (`kernel` the extent). */
 function overhang(x: Tensor, out: Pair, kernel: Pair, stride: Pair, padding: Pair): Pair {
   const along = (a: 0 | 1) => Math.max(0, (out[a] - 1) * stride[a] + kernel[a] - (x.shape[2 + a] + 2 * padding[a]));
   return [along(0), along(1)];
