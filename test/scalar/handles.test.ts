@@ -8,6 +8,7 @@ import { BINARY_OPS, UNARY_OPS } from "../../src/scalar/scalar.js";
 import type { Handle } from "../../src/scalar/tape/handles.js";
 import { Tape } from "../../src/scalar/tape/tape.js";
 import { thrown } from "../support/errorCode.js";
+import { chainByMethods } from "../support/scalarChain.js";
 
 const coordinate = fc.double({ min: -2, max: 2, noNaN: true }).map((x) => x + 0);
 
@@ -23,18 +24,7 @@ describe("tape.handles", () => {
         for (let i = 0; i < x.length - 1; i++) acc = h.add(acc, h.add(h.mul(h.sin(hs[i]), hs[i + 1]), h.mul(hs[i], hs[i])));
         h.backward(acc);
         const viaHandles = [h.value(acc), ...hs.map((xi) => h.gradient(xi))];
-        const viaVars = Tape.with((t) => {
-          const xs = t.variables(x);
-          let a = t.constant(0);
-          for (let i = 0; i < x.length - 1; i++)
-            a = a.add(
-              xs[i]
-                .sin()
-                .mul(xs[i + 1])
-                .add(xs[i].mul(xs[i])),
-            );
-          return [a.value, ...t.backward(a).wrt(xs)];
-        });
+        const viaVars = chainByMethods(x);
         expect(viaHandles).toEqual(viaVars);
       }),
     );

@@ -1,0 +1,20 @@
+import { Tape } from "../../src/scalar/tape/tape.js";
+
+/**
+ * The benchmark chain f(x) = Σ sin(xᵢ)·xᵢ₊₁ + xᵢ² recorded in the method style: [value, ...gradient].
+ * The reference the handle and statement tests compare their own recordings with.
+ */
+export function chainByMethods(x: readonly number[]): number[] {
+  return Tape.with((t) => {
+    const xs = t.variables(x);
+    let a = t.constant(0);
+    for (let i = 0; i < x.length - 1; i++)
+      a = a.add(
+        xs[i]
+          .sin()
+          .mul(xs[i + 1])
+          .add(xs[i].mul(xs[i])),
+      );
+    return [a.value, ...t.backward(a).wrt(xs)];
+  });
+}
