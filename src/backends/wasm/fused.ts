@@ -7,7 +7,8 @@
  * A call stages its inputs in the scratch memory as the elementwise driver does (./elementwise.ts):
  * a contiguous input is one copy (inputs that are runs of one storage share one), a broadcast or strided one is gathered into a contiguous run, an
  * input broadcast over the whole loop (a scalar) is one value the kernel splats. Each is padded with
- * zeros to whole vectors; the result is copied out (or, for a sum, the one double read).
+ * zeros to whole vectors; the result is copied out (or, for a sum, the one double read). A large
+ * call is split among the worker threads (./fusedParts.ts), bit-identical to one thread.
  */
 import type { Storage } from "../dtype.js";
 import type { FusedKernel, FusedProgram, FusedWindow } from "../fused.js";
@@ -15,6 +16,7 @@ import { sizeOf } from "../shape.js";
 import type { View } from "../view.js";
 import type { Dtype } from "./elementwiseKernels.js";
 import { emitFused, wasmDtypeOf, type InputMode } from "./fusedKernels.js";
+import { fusedPool, MIN_SPLIT_WORK, splitFused, type FusedModule } from "./fusedParts.js";
 import { moduleBuilder, wasmRuntime, type KernelFn, type WasmRuntime } from "./runtime.js";
 
 type FloatArray = Float32Array | Float64Array;
@@ -78,35 +80,40 @@ const MIN_SIZE = 256;
 
 /**
  * The compiled kernel of `program`, or undefined where it has an op or dtype without a SIMD body or
- * fewer than `minSize` elements (the tests pass 0).
+ * fewer than `minSize` elements; calls with `minSplitWork` of work or more are split among threads
+ * (the tests pass 0 for both).
  */
-export function compileFused(program: FusedProgram, minSize = MIN_SIZE): FusedKernel | undefined {
+export function compileFused(program: FusedProgram, minSize = MIN_SIZE, minSplitWork = MIN_SPLIT_WORK): FusedKernel | undefined {
   const dtype: Dtype | undefined = wasmDtypeOf(program);
   const n = sizeOf(program.shape);
   if (dtype === undefined || n < Math.max(minSize, 1) || wasmRuntime() === undefined) return undefined;
   const size = dtype === "float32" ? 4 : 8;
   const lanes = 16 / size;
   const vectors = Math.ceil(n / lanes);
-  // One instance per runtime (trimMemory starts a new memory) and input layout.
-  const instances = new WeakMap<WasmRuntime, Map<string, KernelFn>>();
-  const kernelFor = (rt: WasmRuntime, modes: readonly InputMode[]): KernelFn => {
+  // One instance per runtime (trimMemory starts a new memory), input layout and kind (a sum's storing kernel).
+  const instances = new WeakMap<WasmRuntime, Map<string, FusedModule>>();
+  const kernelFor = (rt: WasmRuntime, modes: readonly InputMode[], storing: boolean): FusedModule => {
     let byModes = instances.get(rt);
     if (byModes === undefined) instances.set(rt, (byModes = new Map()));
-    const key = modes.join();
-    let fn = byModes.get(key);
-    if (fn === undefined) {
+    const key = `${modes.join()}${storing ? ":storing" : ""}`;
+    let kernel = byModes.get(key);
+    if (kernel === undefined) {
       const builder = moduleBuilder();
-      emitFused(builder, program, dtype, modes);
-      fn = rt.attach(builder).fused as KernelFn;
-      byModes.set(key, fn);
+      emitFused(builder, program, dtype, modes, storing);
+      const bytes = builder.encode();
+      kernel = { fn: rt.attach(bytes).fused as KernelFn, bytes };
+      byModes.set(key, kernel);
     }
-    return fn;
+    return kernel;
   };
   return (inputs: readonly View[], out: Storage): boolean => {
     const rt = wasmRuntime();
     if (rt === undefined || inputs.some((v) => v.dtype !== dtype)) return false;
     const modes: InputMode[] = inputs.map((v, j) => (program.windows[j] === undefined && v.strides.every((s) => s === 0) ? "splat" : "vector"));
-    const fn = kernelFor(rt, modes);
+    const pool = fusedPool(rt, program, n, minSplitWork);
+    // Split, a sum's values are stored (then added up in order), so its output is a whole region.
+    const stored = !program.sum || pool !== undefined;
+    const kernel = kernelFor(rt, modes, program.sum && pool !== undefined);
     // Contiguous inputs of one storage (x[0:n−1] and x[1:n], say) share one staged span of it.
     const spans = new Map<unknown, { lo: number; hi: number; at: number }>();
     const inSpan = inputs.map((v, j) => modes[j] === "vector" && program.windows[j] === undefined && contiguous(v.strides, program.shape));
@@ -130,7 +137,8 @@ export function compileFused(program: FusedProgram, minSize = MIN_SIZE): FusedKe
       return bytes - (modes[j] === "splat" ? 64 : region(n, size));
     });
     const outAt = bytes;
-    const maskAt = outAt + (program.sum ? 64 : region(n, size));
+    const maskAt = outAt + (stored ? region(n, size) : 64);
+    const sumAt = maskAt + 32;
     if (!rt.reserve(maskAt + 64)) return false;
     const heap = dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
     for (const [storage, { lo, hi, at: start }] of spans) {
@@ -152,9 +160,10 @@ export function compileFused(program: FusedProgram, minSize = MIN_SIZE): FusedKe
       mask.fill(0);
       mask.fill(255, 0, rest * size);
     }
-    const flag = fn(...at, outAt, program.sum ? (n - rest) / lanes : vectors, program.sum && rest > 0 ? 1 : 0, maskAt);
+    const call = { at, splat: modes.map((m) => m === "splat"), out: outAt, full: program.sum ? (n - rest) / lanes : vectors, tail: program.sum && rest > 0, mask: maskAt };
+    const flag = pool !== undefined ? splitFused(rt, pool, kernel, call, dtype, program.sum ? sumAt : undefined) : kernel.fn(...at, outAt, call.full, call.tail ? 1 : 0, maskAt);
     if (flag !== 0) return false;
-    if (program.sum) out[0] = new Float64Array(rt.memory.buffer, outAt, 1)[0];
+    if (program.sum) out[0] = new Float64Array(rt.memory.buffer, stored ? sumAt : outAt, 1)[0];
     else (out as FloatArray).set(heap.subarray(outAt / size, outAt / size + n));
     return true;
   };

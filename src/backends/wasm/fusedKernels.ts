@@ -10,7 +10,9 @@
  * a sum, `full` vectors of results are stored from `out` on (`tail` is 0: the driver pads). With a
  * sum, `full` whole vectors and then, if `tail` is 1, one last vector whose lanes are kept by the
  * lane mask at `mask`, are added up in f64x2 accumulators (float32 results promoted) and the double
- * total stored at `out`. The flag is 1 when a sin/cos argument was outside the polynomials' range
+ * total stored at `out`. A sum's kernel split among threads (./fusedParts.ts) is emitted `storing`:
+ * each part stores its vectors, the last one masked (dropped lanes +0), and one sum over them all
+ * then adds them in the one-thread kernel's order. The flag is 1 when a sin/cos argument was outside the polynomials' range
  * (elementwiseKernels.ts `outOfRange`); the driver then declines the call.
  */
 import { Body, ModuleBuilder, Val } from "./encoder.js";
@@ -45,8 +47,8 @@ function repeat(f: Body, counter: number, body: () => void): void {
   f.get(counter).i32(1).i32Sub().tee(counter).brIf(0).end().end();
 }
 
-/** A module with the one function `fused` for `program` in `dtype`, its inputs read as `modes`. */
-export function emitFused(module: ModuleBuilder, program: FusedProgram, dtype: Dtype, modes: readonly InputMode[]): void {
+/** A module with the one function `fused` for `program` in `dtype`, its inputs read as `modes`; `storing`: a sum's values stored, not added. */
+export function emitFused(module: ModuleBuilder, program: FusedProgram, dtype: Dtype, modes: readonly InputMode[], storing = false): void {
   const k = program.inputs;
   const f = module.func("fused", [...modes.map(() => I32), I32, I32, I32, I32], [I32]);
   const [OUT, FULL, TAIL, MASK] = [k, k + 1, k + 2, k + 3];
@@ -84,11 +86,11 @@ export function emitFused(module: ModuleBuilder, program: FusedProgram, dtype: D
         f.set(ts[i]);
       }
     });
-    if (!program.sum) {
+    if (masked) f.get(last).get(mask).and().set(last);
+    if (!program.sum || storing) {
       f.get(OUT).get(last).v128Store().get(OUT).i32(16).i32Add().set(OUT);
       return;
     }
-    if (masked) f.get(last).get(mask).and().set(last);
     if (dtype === "float32") {
       f.get(acc0).get(last).promoteLow().vAdd(F64).set(acc0);
       f.get(acc1).get(last).get(last).shuffle(HIGH_TO_LOW).promoteLow().vAdd(F64).set(acc1);
@@ -100,6 +102,8 @@ export function emitFused(module: ModuleBuilder, program: FusedProgram, dtype: D
     f.get(MASK).v128Load().set(mask);
     step(true);
     f.end();
+  }
+  if (program.sum && !storing) {
     f.get(acc0).get(acc1).vAdd(F64).set(acc0);
     f.get(OUT).get(acc0).extractLane(F64, 0).get(acc0).extractLane(F64, 1).fAdd(F64).store(F64);
   }

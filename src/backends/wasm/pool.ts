@@ -4,6 +4,10 @@
  * threads writing the same element and every element is summed in the same order as on one thread
  * — the results are bit-identical to a single-threaded run, whichever thread ends up running a part.
  *
+ * A part runs one of the main module's kernels, or the function of a module attached to the pool
+ * (`PoolRun.attach`: a jit program's fused kernel, whose bytes the workers compile from the pool's
+ * shared library on first use).
+ *
  * Workers (worker.ts) are started lazily at the first call big enough to split, and never keep a
  * process alive (unref'd). A call hands each worker its part through the shared control block, runs
  * the first part itself, then collects the others: `Atomics.wait` in slices where the thread may
@@ -36,7 +40,7 @@
  */
 import { AdError, describe } from "../../errors.js";
 import type { WasmMemory } from "./api.js";
-import { FAULTS, LAYOUT as L, SLOT, STOP, workerFactory, type Fault, type WorkerHandle } from "./worker.js";
+import { ARGC, ATTACHED, FAULTS, LAYOUT as L, SLOT, STOP, workerFactory, type Fault, type WorkerHandle } from "./worker.js";
 
 /** How long the first call waits for new workers to come up before it runs without them (Node only). */
 const START_TIMEOUT_MS = 5000;
@@ -49,6 +53,8 @@ const STALL_FACTOR = 20;
 const MAX_DEATHS = 8;
 /** How long the caller sleeps at most between its checks on a worker's part. */
 const SLICE_MS = 50;
+/** Room for attached modules (a fused kernel's module is a few KB); when it is full, they run on the calling thread. */
+const LIBRARY_BYTES = 1 << 20;
 
 interface NodeProcess {
   readonly versions?: { readonly node?: string };
@@ -96,11 +102,21 @@ interface Member {
   dead: boolean;
 }
 
+/** A module attached to the pool (`PoolRun.attach`): where its bytes lie in the library. */
+export interface Attached {
+  readonly at: number;
+  readonly length: number;
+}
+
 /** Slots: every thread the count allows, plus one replacement per death. */
 const CAPACITY = MAX_THREADS + MAX_DEATHS;
 
 class Pool {
   readonly ctrl = new Int32Array(new SharedArrayBuffer(SLOT * 4 * CAPACITY));
+  /** Attached modules' bytes, appended; the workers compile each on first use. */
+  private readonly library = new Uint8Array(new SharedArrayBuffer(LIBRARY_BYTES));
+  private libraryEnd = 0;
+  private readonly attachedModules = new WeakMap<Uint8Array, Attached>();
   private readonly members: Member[] = [];
   private seq = 0;
   /** A worker was given up on inside a kernel: this pool's memory is not used for another op. */
@@ -126,7 +142,7 @@ class Pool {
       if (handle === undefined) break;
       const base = this.members.length * SLOT;
       const { module, memory, names } = this.target;
-      handle.postMessage({ module, memory, ctrl: this.ctrl, base, names, layout: L, faults: FAULTS });
+      handle.postMessage({ module, memory, ctrl: this.ctrl, base, names, library: this.library, layout: L, argc: ARGC, faults: FAULTS });
       this.members.push({ handle, base, dead: false });
       alive++;
     }
@@ -155,19 +171,33 @@ class Pool {
     return out;
   }
 
+  /** Puts a module's bytes in the library (once per bytes object); undefined when the library is full. */
+  attach(bytes: Uint8Array): Attached | undefined {
+    let placed = this.attachedModules.get(bytes);
+    if (placed === undefined) {
+      if (this.libraryEnd + bytes.length > LIBRARY_BYTES) return undefined;
+      this.library.set(bytes, this.libraryEnd);
+      placed = { at: this.libraryEnd, length: bytes.length };
+      this.libraryEnd += bytes.length;
+      this.attachedModules.set(bytes, placed);
+    }
+    return placed;
+  }
+
   /**
-   * Runs kernel `fn` (an index into the target's names) once per argument list: the first on this
+   * Runs kernel `fn` (an index into the target's names, or an attached module's one function) once per argument list: the first on this
    * thread, the others on `members` in order (or on this thread, see the file's comment); returns
    * when all are done, with the bitwise OR of the kernels' i32 results (a kernel's flags, e.g.
    * "some elements need the reference"). `call` runs the kernel here; `afterFirst` runs once the
    * first part is done, while the workers may still run theirs.
    */
-  run(members: readonly Member[], fn: number, parts: readonly (readonly number[])[], call: (args: readonly number[]) => number, afterFirst?: () => void): number {
+  run(members: readonly Member[], fn: number | Attached, parts: readonly (readonly number[])[], call: (args: readonly number[]) => number, afterFirst?: () => void): number {
     const seq = ++this.seq;
     const c = this.ctrl;
     const helpers = members.slice(0, parts.length - 1);
     helpers.forEach(({ base }, w) => {
-      c[base + L.FN] = fn;
+      if (typeof fn === "number") c[base + L.FN] = fn;
+      else [c[base + L.FN], c[base + L.MODULE_AT], c[base + L.MODULE_LENGTH]] = [ATTACHED, fn.at, fn.length];
       c.set(parts[w + 1], base + L.ARGS);
       Atomics.store(c, base + L.CLAIM, -seq);
       Atomics.store(c, base + L.SEQ, seq);
@@ -195,7 +225,7 @@ class Pool {
     });
     if (failure === undefined) return result;
     if (failure instanceof AdError) throw failure;
-    throw kernelFailed(this.target.names[fn], failure);
+    throw kernelFailed(this.kernelName(fn), failure);
   }
 
   /** A worker's part's result, or undefined when the caller must run it (taken over, failed, or its worker was given up on). */
@@ -223,12 +253,16 @@ class Pool {
   }
 
   /** Runs a worker's part on this thread; an `AdError` if it fails here too. */
-  private runHere(fn: number, args: readonly number[], call: (args: readonly number[]) => number): number {
+  private runHere(fn: number | Attached, args: readonly number[], call: (args: readonly number[]) => number): number {
     try {
       return call(args) | 0;
     } catch (e) {
-      throw kernelFailed(this.target.names[fn], e);
+      throw kernelFailed(this.kernelName(fn), e);
     }
+  }
+
+  private kernelName(fn: number | Attached): string {
+    return typeof fn === "number" ? this.target.names[fn] : "fused";
   }
 
   /** Gives up on a worker stuck inside a kernel (see the file's comment). */
@@ -263,7 +297,9 @@ let pool: Pool | undefined;
 /** A call split among the calling thread and `workers` workers (see `Pool.run`). */
 export interface PoolRun {
   readonly workers: number;
-  run(fn: number, parts: readonly (readonly number[])[], call: (args: readonly number[]) => number, afterFirst?: () => void): number;
+  run(fn: number | Attached, parts: readonly (readonly number[])[], call: (args: readonly number[]) => number, afterFirst?: () => void): number;
+  /** A module's place in the pool's library, so workers can run its one function; undefined when the library is full. */
+  attach(bytes: Uint8Array): Attached | undefined;
 }
 
 /**
@@ -279,7 +315,8 @@ export function poolFor(target: PoolTarget): PoolRun | undefined {
   p.prune();
   p.grow(threads - 1);
   const members = p.ready(threads - 1);
-  return members.length === 0 ? undefined : { workers: members.length, run: (fn, parts, call, afterFirst) => p.run(members, fn, parts, call, afterFirst) };
+  if (members.length === 0) return undefined;
+  return { workers: members.length, run: (fn, parts, call, afterFirst) => p.run(members, fn, parts, call, afterFirst), attach: (bytes) => p.attach(bytes) };
 }
 
 /** Whether the pool on `target`'s memory gave up on a worker inside a kernel: the memory must not be used again. */

@@ -74,12 +74,12 @@ export class WasmRuntime {
 
   /**
    * Compiles a module built by `moduleBuilder()` (a jit program's fused kernel, ./fused.ts) and
-   * instantiates it on this runtime's memory: its functions by name. Such a module is this thread's
-   * only: the workers run the main module's kernels alone.
+   * instantiates it on this runtime's memory: its functions by name. The workers run it only once
+   * its bytes are attached to the pool too (pool.ts `attach`).
    */
-  attach(builder: ModuleBuilder): Readonly<Record<string, KernelFn | undefined>> {
+  attach(bytes: Uint8Array): Readonly<Record<string, KernelFn | undefined>> {
     const api = wasm as WasmApi;
-    return new api.Instance(new api.Module(builder.encode()), { env: { memory: this.memory } }).exports as Record<string, KernelFn | undefined>;
+    return new api.Instance(new api.Module(bytes), { env: { memory: this.memory } }).exports as Record<string, KernelFn | undefined>;
   }
 
   /**

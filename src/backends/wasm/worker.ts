@@ -2,7 +2,10 @@
  * One worker thread of the pool (pool.ts): the code it runs, how it is started, and the control block
  * it shares with the calling thread. Each worker has a slot of `SLOT` i32 words in the block; the
  * calling thread publishes a call there (the kernel, its arguments, the call's number) and the worker
- * claims it, runs the kernel on the shared wasm memory and reports done. The claim word is how a part
+ * claims it, runs the kernel on the shared wasm memory and reports done. A kernel is one of the main
+ * module's, or the one function of a module attached later (a jit program's fused kernel): its bytes
+ * lie in the pool's shared library, and each worker compiles it on first use and keeps it. The claim
+ * word is how a part
  * can change hands: whoever turns it from "open" (−seq) to theirs (the worker: seq; the calling
  * thread: 0) runs the part, and nobody else does.
  */
@@ -13,25 +16,32 @@ export const LAYOUT = {
   SEQ: 0,
   /** The number of the last call the worker finished. The caller sleeps on this word. */
   DONE: 1,
-  /** The kernel, as an index into the target's names, and its nine i32 arguments. */
+  /** The kernel, as an index into the target's names (or −1: an attached module's), and its ARGC i32 arguments. */
   FN: 2,
   ARGS: 3,
   /** 1 once the worker has instantiated the module and takes calls. */
-  READY: 12,
+  READY: 19,
   /** 1 when the kernel threw (the caller runs the part again itself). */
-  FAILED: 13,
+  FAILED: 20,
   /** The kernel's i32 result (flags). */
-  RESULT: 14,
+  RESULT: 21,
   /** −seq: open; seq: claimed by the worker; 0: taken by the calling thread. */
-  CLAIM: 15,
+  CLAIM: 22,
   /** A fault to inject into the next claimed call (tests only): see FAULTS. */
-  FAULT: 16,
+  FAULT: 23,
   /** A word nobody writes: a worker told to hang waits on it until it is terminated. */
-  PARK: 17,
+  PARK: 24,
+  /** Where FN is −1: the attached module's bytes in the library, [AT, AT + LENGTH). */
+  MODULE_AT: 25,
+  MODULE_LENGTH: 26,
 } as const;
 
+/** The most i32 arguments a kernel call passes. */
+export const ARGC = 16;
 /** i32 words per worker. */
-export const SLOT = 18;
+export const SLOT = 27;
+/** The kernel index that says "the attached module at MODULE_AT". */
+export const ATTACHED = -1;
 /** The call number that tells a worker to return. */
 export const STOP = -1;
 
@@ -47,7 +57,10 @@ export interface WorkerInit {
   /** The index of the worker's slot's first word in `ctrl`. */
   readonly base: number;
   readonly names: readonly string[];
+  /** The attached modules' bytes (pool.ts `attach`), appended while the worker runs. */
+  readonly library: Uint8Array;
   readonly layout: typeof LAYOUT;
+  readonly argc: number;
   readonly faults: typeof FAULTS;
 }
 
@@ -62,10 +75,23 @@ interface Port {
  * instantiates the module on the shared memory, reports ready, then serves calls until STOP.
  */
 function serve(port: Port): void {
-  port.once(({ module, memory, ctrl, base, names, layout: L, faults }) => {
-    const api = (globalThis as unknown as { WebAssembly: { Instance: new (m: object, i: object) => { exports: Record<string, unknown> } } }).WebAssembly;
+  port.once(({ module, memory, ctrl, base, names, library, layout: L, argc, faults }) => {
+    type Fn = (...args: number[]) => unknown;
+    const api = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: Record<string, unknown> } } })
+      .WebAssembly;
     const instance = new api.Instance(module, { env: { memory } });
-    const fns = names.map((n) => instance.exports[n] as (...args: number[]) => unknown);
+    const fns = names.map((n) => instance.exports[n] as Fn);
+    // Attached modules by their place in the library (a place is never reused within a pool).
+    const attached = new Map<number, Fn>();
+    const attachedAt = (at: number, length: number): Fn => {
+      let fn = attached.get(at);
+      if (fn === undefined) {
+        const exports = new api.Instance(new api.Module(library.slice(at, at + length)), { env: { memory } }).exports;
+        fn = Object.values(exports).find((e) => typeof e === "function") as Fn;
+        attached.set(at, fn);
+      }
+      return fn;
+    };
     Atomics.store(ctrl, base + L.READY, 1);
     Atomics.notify(ctrl, base + L.READY);
     let seen = 0;
@@ -86,7 +112,9 @@ function serve(port: Port): void {
       const a = base + L.ARGS;
       try {
         if (fault === faults.throw) throw new Error("injected fault");
-        const result = fns[ctrl[base + L.FN]](ctrl[a], ctrl[a + 1], ctrl[a + 2], ctrl[a + 3], ctrl[a + 4], ctrl[a + 5], ctrl[a + 6], ctrl[a + 7], ctrl[a + 8]);
+        const index = ctrl[base + L.FN];
+        const fn = index === -1 ? attachedAt(ctrl[base + L.MODULE_AT], ctrl[base + L.MODULE_LENGTH]) : fns[index];
+        const result = fn(...ctrl.subarray(a, a + argc));
         Atomics.store(ctrl, base + L.RESULT, typeof result === "number" ? result | 0 : 0);
       } catch {
         Atomics.store(ctrl, base + L.FAILED, 1);
