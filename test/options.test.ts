@@ -193,7 +193,12 @@ const ROWS: Row[] = [
   { fn: adjoint.grad, op: "grad", call: (o) => adjoint.grad(square, o as never)(x()), keys: gradKeys },
   { fn: adjoint.valueAndGrad, op: "valueAndGrad", call: (o) => adjoint.valueAndGrad(square, o as never)(x()), keys: gradKeys },
   // jit
-  { fn: adjoint.jit, op: "jit", call: (o) => adjoint.jit((t: Tensor, k: number) => t.mul(k), o as never)(tensor([1, 2]), 2), keys: { static: [1], fuse: false, donate: [0] } },
+  {
+    fn: adjoint.jit,
+    op: "jit",
+    call: (o) => adjoint.jit((t: Tensor, k: number) => t.mul(k), o as never)(tensor([1, 2]), 2),
+    keys: { static: [1], fuse: false, donate: [0], parallelBranches: false },
+  },
   { fn: adjoint.jacfwd, op: "jacfwd", call: (o) => adjoint.jacfwd((t: Tensor) => t.mul(t), o as never)(x()), keys: gradKeys },
   { fn: adjoint.jacrev, op: "jacrev", call: (o) => adjoint.jacrev((t: Tensor) => t.mul(t), o as never)(x()), keys: gradKeys },
   { fn: adjoint.tensorHessian, op: "hessian", call: (o) => adjoint.tensorHessian(square, o as never)(x()), keys: gradKeys },

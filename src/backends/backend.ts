@@ -34,6 +34,7 @@ import { binary as wasmBinary, unary as wasmUnary } from "./wasm/elementwise.js"
 import { compileFused as wasmCompileFused } from "./wasm/fused.js";
 import { simdAvailable } from "./wasm/features.js";
 import { matmul as wasmMatmul } from "./wasm/matmul.js";
+import { matmulConcurrent as wasmMatmulConcurrent } from "./wasm/products.js";
 import * as wasmLinalg from "./wasm/linalg.js";
 import { qr as wasmQr } from "./wasm/qr.js";
 import { reduce as wasmReduce } from "./wasm/reduce.js";
@@ -113,6 +114,12 @@ export interface Backend {
    * backend without it, like the reference, loses nothing but speed).
    */
   compileFused?(program: FusedProgram): FusedKernel | undefined;
+  /**
+   * Optional: independent 2-D products [m, k] · [k, n] (one level of a jitted reverse sweep) run side
+   * by side on the worker threads, bit-identical to `matmul` one after another (the jit calls
+   * `matmul` for each where a backend lacks it).
+   */
+  matmulConcurrent?(products: readonly (readonly [View, View])[]): DeviceBuffer[];
 }
 
 /** The host's kernels ("cpu" and "wasm"): their buffers are typed arrays. */
@@ -212,6 +219,8 @@ const BACKENDS: Record<BackendName, HostBackend> = {
     copyInto,
     ...linalg,
     compileFused: (program) => wasmCompileFused(program),
+    matmulConcurrent: (products) =>
+      wasmMatmulConcurrent(products).map((c, i) => c ?? wasmMatmul(products[i][0], products[i][1], []) ?? cpuMatmul(products[i][0], products[i][1], [])),
     cholesky: (a) => wasmLinalg.cholesky(a) ?? cpuLinalg.cholesky(a),
     lu: (a) => wasmLinalg.lu(a) ?? cpuLinalg.lu(a),
     qr: (a, complete) => wasmQr(a, complete) ?? cpuDecompositions.qr(a, complete),

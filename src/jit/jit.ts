@@ -37,6 +37,12 @@ export interface JitOptions {
    * parameters and optimiser state of a training step, replaced by the ones it returns.
    */
   readonly donate?: readonly number[];
+  /**
+   * Run the independent products of one level of the program (a reverse sweep's weight gradients of
+   * separate layers or heads) side by side on the wasm worker threads (default true; results are
+   * bit-identical either way). Only where `fuse` is on.
+   */
+  readonly parallelBranches?: boolean;
 }
 
 export interface Jitted<F extends (...args: never[]) => unknown> {
@@ -70,14 +76,16 @@ function watched(program: Program, leaves: readonly Tensor[]): boolean {
 export function jit<F extends (...args: never[]) => unknown>(f: F, options?: JitOptions): Jitted<F> {
   const op = "jit";
   const fn = expectFunction(op, "f", f) as (...args: unknown[]) => unknown;
-  const o = expectOptions<JitOptions>(op, options, ["static", "fuse", "donate"]);
+  const o = expectOptions<JitOptions>(op, options, ["static", "fuse", "donate", "parallelBranches"]);
   const statics = positions(op, "static", o.static);
   const donated = positions(op, "donate", o.donate);
   for (const i of donated) {
     if (statics.has(i)) throw invalidArgument(op, `argument ${i} cannot be both static and donated`, { argument: "donate", index: i });
   }
-  if (o.fuse !== undefined && typeof o.fuse !== "boolean")
-    throw invalidArgument(op, `fuse must be a boolean, got ${describe(o.fuse)}`, { argument: "fuse", got: describe(o.fuse) });
+  for (const name of ["fuse", "parallelBranches"] as const) {
+    if (o[name] !== undefined && typeof o[name] !== "boolean")
+      throw invalidArgument(op, `${name} must be a boolean, got ${describe(o[name])}`, { argument: name, got: describe(o[name]) });
+  }
   const fuse = o.fuse ?? true;
   const cache = new Map<string, Compiled & { readonly recycler: Recycler | undefined }>();
   let traces = 0;
@@ -107,7 +115,7 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
       traces++;
       // The generated kernels read host memory; a program on another device runs its own kernels.
       const onHost = tree.leaves.every((t) => t.device === host) && program.constants.every((c) => c.value.device === host);
-      const optimised = optimise(program, fuse && onHost);
+      const optimised = optimise(program, fuse && onHost, o.parallelBranches ?? true);
       // Recycling reads host storage, and user code inside (customVjp) could keep a buffer it hands out.
       compiled = { ...optimised, recycler: onHost && runsOnlyEngineCode(optimised.replay) ? new Recycler() : undefined };
       cache.set(key, compiled);

@@ -2,13 +2,15 @@
  * The passes a jitted program goes through, in order: dead-code elimination, constant folding,
  * algebraic simplification, common-subexpression elimination (then DCE again for what those
  * orphaned), and, for the program an unwatched call runs, the cuts (`stopGradient`) erased, fusion
- * of elementwise chains into generated kernels and the memory plan of their buffers.
+ * of elementwise chains into generated kernels and the memory plan of their buffers, with the
+ * independent products of each level ordered and grouped around it to run side by side (`branches`).
  */
 import type { Program } from "../tensor/index.js";
 import { eliminateCommonSubexpressions } from "./passes/cse.js";
 import { eliminateDeadCode } from "./passes/dce.js";
 import { eraseStopGradients } from "./passes/erase.js";
 import { foldConstants } from "./passes/fold.js";
+import { groupBranches, orderBranches } from "./passes/branches.js";
 import { fuseElementwise } from "./passes/fuse.js";
 import { planMemory } from "./passes/plan.js";
 import { simplifyAlgebra } from "./passes/simplify.js";
@@ -20,9 +22,11 @@ export interface Optimised {
   readonly fused: Program;
 }
 
-export function optimise(program: Program, fuse: boolean): Optimised {
+export function optimise(program: Program, fuse: boolean, branches = true): Optimised {
   const simplified = simplifyAlgebra(foldConstants(eliminateDeadCode(program)));
   const replay = eliminateDeadCode(eliminateCommonSubexpressions(simplified));
   const unwatched = eraseStopGradients(replay);
-  return { replay, fused: fuse ? planMemory(fuseElementwise(unwatched)) : unwatched };
+  if (!fuse) return { replay, fused: unwatched };
+  const fused = fuseElementwise(unwatched);
+  return { replay, fused: branches ? groupBranches(planMemory(orderBranches(fused))) : planMemory(fused) };
 }

@@ -14,10 +14,10 @@ import { GEMM_F32, GEMM_F64, wasmRuntime, type WasmRuntime } from "./runtime.js"
 import { split } from "./split.js";
 
 /** Below this many multiply-adds per matrix the reference loop wins. */
-const MIN_WORK = 4096;
+export const MIN_WORK = 4096;
 
 /** Below this many multiply-adds a product runs on the calling thread: waking workers costs more. */
-const MIN_SPLIT_WORK = 1 << 20;
+export const MIN_SPLIT_WORK = 1 << 20;
 
 /** Below this many elements an operand is packed on the calling thread. */
 const MIN_SPLIT_PACK = 1 << 16;
@@ -28,7 +28,7 @@ type FloatArray = Float32Array | Float64Array;
  * Packs rows [0, m) × k of a strided matrix into panels of `mr` rows (zero-padded), k × mr each. The
  * writes are sequential; the reads walk `mr` rows side by side.
  */
-function packA(dst: FloatArray, at: number, src: FloatArray, base: number, rs: number, cs: number, m: number, k: number, mr: number): void {
+export function packA(dst: FloatArray, at: number, src: FloatArray, base: number, rs: number, cs: number, m: number, k: number, mr: number): void {
   const panels = Math.ceil(m / mr);
   for (let ip = 0; ip < panels; ip++) {
     const d0 = at + ip * k * mr;
@@ -58,7 +58,7 @@ function packA(dst: FloatArray, at: number, src: FloatArray, base: number, rs: n
  * Row by row: each source row is read once, front to back, and scattered to every panel (reading
  * panel by panel instead walks all k rows once per panel, which misses the cache for a large B).
  */
-function packB(dst: FloatArray, at: number, src: FloatArray, base: number, rs: number, cs: number, k: number, n: number, nr: number): void {
+export function packB(dst: FloatArray, at: number, src: FloatArray, base: number, rs: number, cs: number, k: number, n: number, nr: number): void {
   const panels = Math.ceil(n / nr);
   const stride = k * nr;
   for (let p = 0; p < k; p++) {
@@ -74,10 +74,10 @@ function packB(dst: FloatArray, at: number, src: FloatArray, base: number, rs: n
   }
 }
 
-const align = (bytes: number) => (bytes + 63) & ~63;
+export const align = (bytes: number) => (bytes + 63) & ~63;
 
 /** An operand matrix as [D, k] with element strides (sD, sK), packed in panels of w along D. */
-interface Staged {
+export interface Staged {
   readonly D: number;
   readonly sD: number;
   readonly sK: number;
@@ -90,7 +90,7 @@ interface Staged {
  * The storage span of a [D, k] matrix with strides (sD, sK) — when it is dense enough to copy as one
  * block (at most twice its element count; no negative strides), else 0 (packed from JS instead).
  */
-function spanOf(D: number, sD: number, k: number, sK: number): number {
+export function spanOf(D: number, sD: number, k: number, sK: number): number {
   if (sD < 0 || sK < 0) return 0;
   const span = (D - 1) * sD + (k - 1) * sK + 1;
   return span <= 2 * D * k ? span : 0;
@@ -100,7 +100,7 @@ function spanOf(D: number, sD: number, k: number, sK: number): number {
  * Packs an operand with the generated kernel: one block copy of its span into the staging area
  * (`stage`, bytes), then the panel rearrangement in wasm. False when the operand cannot be staged.
  */
-function packInWasm(rt: WasmRuntime, heap: FloatArray, src: FloatArray, base: number, v: Staged, k: number, stage: number, dst: number): boolean {
+export function packInWasm(rt: WasmRuntime, heap: FloatArray, src: FloatArray, base: number, v: Staged, k: number, stage: number, dst: number): boolean {
   if (v.span === 0) return false;
   const size = heap.BYTES_PER_ELEMENT;
   heap.set(src.subarray(base, base + v.span), stage / size);
