@@ -10,11 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FusedProgram, FusedProgramOp } from "../../src/backends/fused.js";
 import type { View } from "../../src/backends/view.js";
 import { compileFused } from "../../src/backends/wasm/fused.js";
+import { emitFused } from "../../src/backends/wasm/fusedKernels.js";
+import { moduleBuilder, wasmRuntime } from "../../src/backends/wasm/runtime.js";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
-import { faultPending, getThreads, injectWorkerFault, runningWorkers, setThreadCap, setThreads, stopThreads, workerDeaths } from "../../src/backends/wasm/pool.js";
+import { faultPending, getThreads, injectWorkerFault, poolFor, runningWorkers, setThreadCap, setThreads, stopThreads, workerDeaths } from "../../src/backends/wasm/pool.js";
 import { jit } from "../../src/jit/index.js";
 import { add, grad, mul, sin, slice, sum, tensor, valueAndGrad, type Tensor } from "../../src/tensor/index.js";
 import { onBackend } from "../support/backends.js";
+import { thrown } from "../support/errorCode.js";
 
 type Float = "float32" | "float64";
 
@@ -128,6 +131,30 @@ describe.runIf(simdAvailable)("fused kernels on threads", () => {
     expect(workerDeaths()).toBe(1);
     expect(runningWorkers()).toBe(1);
   }, 60_000);
+
+  it("an attached kernel that fails on the workers and on the calling thread: an AdError naming it, and the pool stays usable", () => {
+    setThreads(2);
+    const c = fixed(false);
+    const one = runKernel(c, Infinity);
+    expect(runKernel(c, 0)).toEqual(one); // starts the worker
+    const rt = wasmRuntime();
+    const pool = rt?.poolTarget === undefined ? undefined : poolFor(rt.poolTarget);
+    if (rt === undefined || pool === undefined) throw new Error("no pool");
+    const builder = moduleBuilder();
+    emitFused(builder, c.program, "float32", ["vector", "vector"]);
+    const bytes = builder.encode();
+    const attached = pool.attach(bytes);
+    expect(attached).toBeDefined();
+    expect(pool.attach(bytes)).toEqual(attached); // once per module
+    const fn = rt.attach(bytes).fused as (...args: number[]) => number;
+    // Inputs past the end of memory: the load traps on every thread.
+    const past = rt.memory.buffer.byteLength;
+    const part = [past, past, 0, 4, 0, 0];
+    const e = thrown(() => pool.run(attached as NonNullable<typeof attached>, [part, part], (args) => fn(...args)));
+    expect(e.code).toBe("UnsupportedOp");
+    expect(e.details.op).toBe("fused");
+    expect(runKernel(c, 0)).toEqual(one);
+  });
 
   it("a jitted elementwise chain and its gradient (n = 1e5) give the same bits on 1 and 2 threads", () => {
     const n = 100_000;
