@@ -71,6 +71,9 @@ const MIN_SIZE: Partial<Record<UnaryOp | BinaryOp, number>> = {
   pow: COSTLY,
 };
 
+/** Whether `op`'s SIMD kernel is a polynomial (exp, sin, tanh, …): far costlier per element than an IEEE op. */
+export const isCostly = (op: string): boolean => MIN_SIZE[op as UnaryOp | BinaryOp] === COSTLY;
+
 /** Elements the kernels compute only approximately or not at all, recomputed with the reference function. */
 const RECOMPUTE: Partial<Record<UnaryOp, { readonly outside: (x: number) => boolean; readonly f: (x: number) => number }>> = {
   sin: { outside: (x) => !(Math.abs(x) <= TRIG_LIMIT), f: Math.sin },

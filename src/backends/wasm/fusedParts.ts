@@ -9,10 +9,10 @@
  * one-thread fused kernel's own — so the total is bit-identical too.
  */
 import type { FusedProgram } from "../fused.js";
-import type { UnaryOp } from "../ops.js";
 import { poolFor, type PoolRun } from "./pool.js";
 import { reduceName } from "./reduceKernels.js";
 import type { KernelFn, WasmRuntime } from "./runtime.js";
+import { isCostly } from "./elementwise.js";
 import type { Dtype } from "./elementwiseKernels.js";
 import { ARGC } from "./worker.js";
 
@@ -23,8 +23,6 @@ import { ARGC } from "./worker.js";
  */
 export const MIN_SPLIT_WORK = 1 << 18;
 
-const COSTLY: ReadonlySet<string> = new Set<UnaryOp | "pow">(["exp", "log", "sin", "cos", "tanh", "sigmoid", "softplus", "erf", "gelu", "geluTanh", "pow"]);
-
 /** A compiled kernel and the bytes of its module (what the workers compile). */
 export interface FusedModule {
   readonly fn: KernelFn;
@@ -33,7 +31,7 @@ export interface FusedModule {
 
 /** The pool to split `program`'s call over `n` elements on, or undefined when it runs on one thread. */
 export function fusedPool(rt: WasmRuntime, program: FusedProgram, n: number, minSplitWork: number): PoolRun | undefined {
-  const work = n * program.ops.reduce((w, op) => w + (COSTLY.has(op.name) ? 8 : 1), 0);
+  const work = n * program.ops.reduce((w, op) => w + (isCostly(op.name) ? 8 : 1), 0);
   // A part's arguments (the inputs, out, full, tail, mask) travel in the worker's ARGC words.
   if (work < minSplitWork || program.inputs + 4 > ARGC || rt.poolTarget === undefined) return undefined;
   return poolFor(rt.poolTarget);

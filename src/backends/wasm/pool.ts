@@ -192,6 +192,8 @@ class Pool {
    * first part is done, while the workers may still run theirs.
    */
   run(members: readonly Member[], fn: number | Attached, parts: readonly (readonly number[])[], call: (args: readonly number[]) => number, afterFirst?: () => void): number {
+    // A part's arguments beyond a slot's ARGC words would overwrite the slot's other words.
+    if (parts.some((args) => args.length > ARGC)) throw kernelFailed(this.kernelName(fn), `more than ${ARGC} arguments`);
     const seq = ++this.seq;
     const c = this.ctrl;
     const helpers = members.slice(0, parts.length - 1);
