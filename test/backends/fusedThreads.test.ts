@@ -153,6 +153,9 @@ describe.runIf(simdAvailable)("fused kernels on threads", () => {
     const e = thrown(() => pool.run(attached as NonNullable<typeof attached>, [part, part], (args) => fn(...args)));
     expect(e.code).toBe("UnsupportedOp");
     expect(e.details.op).toBe("fused");
+    // A part with more arguments than a worker's slot holds is refused before anything runs.
+    const long = Array.from({ length: 17 }, () => 0);
+    expect(thrown(() => pool.run(attached as NonNullable<typeof attached>, [long, long], () => 0)).code).toBe("UnsupportedOp");
     expect(runKernel(c, 0)).toEqual(one);
   });
 
