@@ -1,0 +1,165 @@
+/**
+ * The script each scalar worker runs (started by scalarPool.ts, in Node as a worker_threads module,
+ * in a browser as a module Worker): it re-creates the function from its recipe, then evaluates value
+ * and gradient for each member of a task on a tape of its own, so every tape's arena lives in this
+ * worker's memory. It runs exactly the code the calling thread's `valueAndGradient` (or `df`) runs,
+ * so each member's gradient has the bits a single-threaded call gives.
+ */
+import { AdError } from "../errors.js";
+import { valueAndGradient } from "../scalar/functionals.js";
+import type { MultivariateFn } from "../scalar/scalar.js";
+import { rebuildReverse } from "../transform/rebuild.js";
+import type { Failure, Recipe, Reply, Task } from "./scalarMessages.js";
+
+/** One member: its value, its gradient written into `into`. */
+type Member = (x: Float64Array, into: Float64Array, checkFinite: boolean) => number;
+
+/** Recipes already turned into functions, by their text (a worker serves many calls of one function). */
+const made = new Map<string, Member>();
+const MADE_LIMIT = 64;
+
+/** A recipe's failure to become a function, kept apart from failures while a member runs. */
+class RecipeFailure {
+  constructor(readonly text: string) {}
+}
+
+async function member(recipe: Recipe): Promise<Member> {
+  const key = JSON.stringify(recipe);
+  let m = made.get(key);
+  if (m === undefined) {
+    m = await make(recipe);
+    if (made.size >= MADE_LIMIT) made.clear();
+    made.set(key, m);
+  }
+  return m;
+}
+
+async function make(recipe: Recipe): Promise<Member> {
+  switch (recipe.kind) {
+    case "source":
+      return onTape(fromSource(recipe.source));
+    case "module":
+      return onTape(await fromModule(recipe.url, recipe.name));
+    case "generated": {
+      const df = rebuildReverse(recipe.code);
+      // One array argument, or numbers only (scalarGradient.ts checks which before posting).
+      if (recipe.code.kinds[0] === "arr") return (x, into) => copy(df(x), into);
+      return (x, into) => copy(df(...x), into);
+    }
+  }
+}
+
+function copy({ value, gradient }: { value: number; gradient: (number | Float64Array)[] }, into: Float64Array): number {
+  if (gradient.length === 1 && typeof gradient[0] !== "number") into.set(gradient[0]);
+  else for (let i = 0; i < gradient.length; i++) into[i] = gradient[i] as number;
+  return value;
+}
+
+/** f evaluated as `valueAndGradient(f, x)` would on the calling thread: a fresh tape per member, here. */
+function onTape(f: MultivariateFn): Member {
+  return (x, into, checkFinite) => {
+    const { value, gradient } = valueAndGradient(f, x as unknown as number[], { checkFinite });
+    into.set(gradient);
+    return value;
+  };
+}
+
+function fromSource(source: string): MultivariateFn {
+  let f: unknown;
+  try {
+    // Indirect: the text is compiled in the worker's global scope, so only globals are free names.
+    f = new Function(`"use strict";\nreturn (${source});`)();
+  } catch (e) {
+    throw new RecipeFailure(`its source does not compile as a function expression in a worker (${errorText(e)}); pass an arrow function or a function expression`);
+  }
+  if (typeof f !== "function") throw new RecipeFailure("its source is not a function expression");
+  return f as MultivariateFn;
+}
+
+async function fromModule(url: string, name: string): Promise<MultivariateFn> {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
+  } catch (e) {
+    throw new RecipeFailure(`the module ${url} did not load in a worker: ${errorText(e)}`);
+  }
+  const f = module[name];
+  if (typeof f !== "function") throw new RecipeFailure(`the module ${url} has no function export ${JSON.stringify(name)}`);
+  return f as MultivariateFn;
+}
+
+async function run(task: Task): Promise<Reply> {
+  let m: Member;
+  try {
+    m = await member(task.recipe);
+  } catch (e) {
+    if (e instanceof RecipeFailure) return { id: task.id, ok: false, failure: { kind: "recipe", text: e.text } };
+    throw e;
+  }
+  const { data, offsets, first } = task;
+  const count = offsets.length - 1;
+  const values = new Float64Array(count);
+  const gradients = new Float64Array(data.length);
+  for (let k = 0; k < count; k++) {
+    try {
+      values[k] = m(data.subarray(offsets[k], offsets[k + 1]), gradients.subarray(offsets[k], offsets[k + 1]), task.checkFinite);
+    } catch (e) {
+      return { id: task.id, ok: false, failure: failure(first + k, e) };
+    }
+  }
+  return { id: task.id, ok: true, values, gradients };
+}
+
+/** V8 and SpiderMonkey say "x is not defined", JavaScriptCore "Can't find variable: x". */
+const NOT_DEFINED = [/^(\S+) is not defined$/, /^Can't find variable: (\S+)$/];
+
+function failure(index: number, e: unknown): Failure {
+  if (e instanceof AdError) return { kind: "adError", index, code: e.code, message: e.message, details: postable(e.details) };
+  if (e instanceof ReferenceError) {
+    for (const pattern of NOT_DEFINED) {
+      const name = pattern.exec(e.message)?.[1];
+      if (name !== undefined) return { kind: "free", index, name };
+    }
+  }
+  return { kind: "thrown", index, text: errorText(e) };
+}
+
+/** The details that survive a structured clone (numbers, strings, arrays of them), the rest as text. */
+function postable(details: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(details)) {
+    try {
+      out[k] = structuredClone(v);
+    } catch {
+      out[k] = String(v);
+    }
+  }
+  return out;
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  try {
+    return String(e);
+  } catch {
+    return "a value that cannot be printed";
+  }
+}
+
+/** Replies transfer their arrays: the calling thread copies them into the result once. */
+function transferOf(reply: Reply): ArrayBuffer[] {
+  return reply.ok ? [reply.values.buffer as ArrayBuffer, reply.gradients.buffer as ArrayBuffer] : [];
+}
+
+interface NodeProcess {
+  readonly versions?: { readonly node?: string };
+}
+
+if (typeof (globalThis as { process?: NodeProcess }).process?.versions?.node === "string") {
+  const { parentPort } = await import("node:worker_threads");
+  const port = parentPort!;
+  port.on("message", (task: Task) => void run(task).then((reply) => port.postMessage(reply, transferOf(reply))));
+} else {
+  const scope = globalThis as unknown as { onmessage: ((e: { data: Task }) => void) | null; postMessage(m: Reply, transfer: ArrayBuffer[]): void };
+  scope.onmessage = (e) => void run(e.data).then((reply) => scope.postMessage(reply, transferOf(reply)));
+}
