@@ -4,31 +4,22 @@
  * (its source, a module's export, differentiate's generated code); and the failures: a free
  * variable, a worker that dies, one that never finishes, f's own errors.
  *
- * The worker script is src/parallel/scalarWorker.ts bundled as a user's bundler would (Node cannot
- * run the TypeScript source in a worker); the package's own script is tested from dist/ below.
+ * The worker script is src/parallel/scalarWorker.ts bundled (test/support/scalarWorker.ts); the
+ * package's own script, found without the `worker` option, is tested from dist/ below.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { build } from "esbuild";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { AdError, differentiate, gradient, parallelGradient, parallelValueAndGradient, stopScalarWorkers, valueAndGradient, type MultivariateFn } from "../../src/index.js";
+import { scalarWorkerScript } from "../support/scalarWorker.js";
 import { twoBody } from "./fixtures/twoBody.mjs";
 
-const dir = mkdtempSync(join(tmpdir(), "adjoint-parallel-"));
-const worker = join(dir, "scalarWorker.mjs");
+const worker = await scalarWorkerScript();
 const fixture = new URL("./fixtures/twoBody.mjs", import.meta.url);
 
-beforeAll(async () => {
-  await build({ entryPoints: ["src/parallel/scalarWorker.ts"], bundle: true, format: "esm", platform: "node", target: "es2022", outfile: worker, logLevel: "silent" });
-}, 60_000);
-
-afterAll(() => {
-  stopScalarWorkers();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stopScalarWorkers());
 
 const orbit = twoBody as MultivariateFn;
 
@@ -167,7 +158,7 @@ describe("failures end the call with an AdError, never a hang", () => {
   });
 
   it("a worker script that does not load", async () => {
-    await expectRejects(parallelGradient(orbit, [[1, 1, 0, 0, 1]], { worker: join(dir, "missing.mjs") }), "UnsupportedOp", /worker 0 died/);
+    await expectRejects(parallelGradient(orbit, [[1, 1, 0, 0, 1]], { worker: join(dirname(worker), "missing.mjs") }), "UnsupportedOp", /worker 0 died/);
   });
 
   it("f's AdErrors come back with their code and the member's index; other throws as InvalidArgument", async () => {
