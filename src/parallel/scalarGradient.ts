@@ -18,7 +18,7 @@ import type { Failure, Recipe, Reply, Task } from "./scalarMessages.js";
 import { hardwareThreads, runTasks, type WorkerScript } from "./scalarPool.js";
 
 /** The most workers a call may ask for. */
-export const MAX_WORKERS = 256;
+const MAX_WORKERS = 256;
 
 export interface ParallelGradientOptions {
   /** How many worker threads share the members (default: the machine's hardware threads). */
@@ -42,6 +42,9 @@ export interface ModuleFunction {
   readonly export?: string;
 }
 
+/** One array of numbers per member. */
+export type EnsembleInputs = readonly (readonly number[] | Float64Array)[];
+
 /** What runs on the workers: a self-contained function over a `Scalar`, a module's export, or a `differentiate`d function. */
 export type ParallelFn = MultivariateFn | ModuleFunction | ReverseDerivative;
 
@@ -56,16 +59,16 @@ export interface ParallelValuesAndGradients {
  * ∇f at each of `inputs` (one array of numbers per member), computed on `options.workers` worker
  * threads: `gradient(f, inputs[i])` for every i, bit for bit.
  */
-export async function parallelGradient(f: ParallelFn, inputs: readonly (readonly number[] | Float64Array)[], options?: ParallelGradientOptions): Promise<Float64Array[]> {
+export function parallelGradient(f: MultivariateFn, inputs: EnsembleInputs, options?: ParallelGradientOptions): Promise<Float64Array[]>;
+export function parallelGradient(f: ParallelFn, inputs: EnsembleInputs, options?: ParallelGradientOptions): Promise<Float64Array[]>;
+export async function parallelGradient(f: ParallelFn, inputs: EnsembleInputs, options?: ParallelGradientOptions): Promise<Float64Array[]> {
   return (await run("parallelGradient", f, inputs, options)).gradients;
 }
 
 /** f and ∇f at each of `inputs`, on worker threads (see `parallelGradient`). */
-export async function parallelValueAndGradient(
-  f: ParallelFn,
-  inputs: readonly (readonly number[] | Float64Array)[],
-  options?: ParallelGradientOptions,
-): Promise<ParallelValuesAndGradients> {
+export function parallelValueAndGradient(f: MultivariateFn, inputs: EnsembleInputs, options?: ParallelGradientOptions): Promise<ParallelValuesAndGradients>;
+export function parallelValueAndGradient(f: ParallelFn, inputs: EnsembleInputs, options?: ParallelGradientOptions): Promise<ParallelValuesAndGradients>;
+export async function parallelValueAndGradient(f: ParallelFn, inputs: EnsembleInputs, options?: ParallelGradientOptions): Promise<ParallelValuesAndGradients> {
   return run("parallelValueAndGradient", f, inputs, options);
 }
 
