@@ -2,9 +2,9 @@
  * The scalar workers: starting them (worker_threads in Node, module Workers in browsers), handing
  * them tasks, and never waiting on a dead one. Unlike the wasm kernel pool (backends/wasm/pool.ts),
  * nothing here blocks: the calling thread awaits messages, so a worker's death arrives as an event
- * (Node: `error`/`exit`; browsers: `error`/`messageerror`) and fails the call with an `AdError` at
- * once. A worker that ends without any event (a browser worker whose code calls `close()`) or never
- * finishes is caught by the call's `timeout`.
+ * (Node: `error`/`exit`; browsers: `error`/`messageerror`, and a message the worker sends when its
+ * code calls `close()`, which browsers do not report) and fails the call with an `AdError` at once.
+ * A worker that never finishes is caught by the call's `timeout`.
  *
  * Workers are started at the first call that needs them and kept (asleep, no CPU) for the next
  * calls; in Node they do not keep the process alive between calls. A failed call stops them all:
@@ -12,7 +12,7 @@
  * Calls run one at a time, in the order they were made.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
-import type { Reply, Task } from "./scalarMessages.js";
+import type { Closed, Reply, Task } from "./scalarMessages.js";
 
 /** Where a scalar worker's script is: a URL, or (Node) a file path. */
 export type WorkerScript = string | URL;
@@ -71,7 +71,7 @@ async function start(op: string, script: WorkerScript): Promise<Handle> {
       const g = globalThis as { Worker?: new (url: WorkerScript, options: object) => BrowserWorker };
       if (g.Worker === undefined) throw new Error("this platform has no Worker");
       const w = new g.Worker(script, { type: "module" });
-      w.onmessage = (e) => h.listener?.reply(e.data as Reply);
+      w.onmessage = (e) => ((e.data as Partial<Closed>).closed === true ? die("closed itself") : h.listener?.reply(e.data as Reply));
       w.onerror = (e) => die(e.message ? `threw ${e.message}` : `failed (its script ${String(script)} did not load or threw)`);
       w.onmessageerror = () => die("sent a message that could not be read");
       h.send = (task) => w.postMessage(task, [task.data.buffer as ArrayBuffer, task.offsets.buffer as ArrayBuffer]);

@@ -9,7 +9,7 @@ import { AdError } from "../errors.js";
 import { valueAndGradient } from "../scalar/functionals.js";
 import type { MultivariateFn } from "../scalar/scalar.js";
 import { rebuildReverse } from "../transform/rebuild.js";
-import type { Failure, Recipe, Reply, Task } from "./scalarMessages.js";
+import type { Closed, Failure, Recipe, Reply, Task } from "./scalarMessages.js";
 
 /** One member: its value, its gradient written into `into`. */
 type Member = (x: Float64Array, into: Float64Array, checkFinite: boolean) => number;
@@ -160,6 +160,12 @@ if (typeof (globalThis as { process?: NodeProcess }).process?.versions?.node ===
   const port = parentPort!;
   port.on("message", (task: Task) => void run(task).then((reply) => port.postMessage(reply, transferOf(reply))));
 } else {
-  const scope = globalThis as unknown as { onmessage: ((e: { data: Task }) => void) | null; postMessage(m: Reply, transfer: ArrayBuffer[]): void };
+  const scope = globalThis as unknown as { onmessage: ((e: { data: Task }) => void) | null; postMessage(m: Reply | Closed, transfer?: ArrayBuffer[]): void; close(): void };
   scope.onmessage = (e) => void run(e.data).then((reply) => scope.postMessage(reply, transferOf(reply)));
+  // A worker that closes itself ends with no event on the calling side: it says so first.
+  const close = scope.close.bind(scope);
+  scope.close = () => {
+    scope.postMessage({ closed: true });
+    close();
+  };
 }
