@@ -26,7 +26,9 @@ export interface GeneratedCode {
 export function generatedCode(df: unknown): GeneratedCode | string | undefined {
   const mark = differentiatedMark(df);
   if (mark === undefined) return undefined;
-  if (mark.derivative !== "reverse" || mark.kinds === undefined || mark.kernel === undefined) return `it is a ${mark.derivative}-mode derivative, not a reverse-mode one`;
+  if (mark.derivative !== "reverse") return `it is a ${mark.derivative} derivative, not a reverse-mode one`;
+  // A build-time derivative (adjoint/plugin) keeps its code as a function, not as text with its kernel's name.
+  if (mark.kinds === undefined || mark.kernel === undefined) return "it was generated at build time, and its code is not kept as text a worker can compile";
   // Number and boolean constants are inlined into the text; arrays and functions are bound beside it.
   const bound = Object.entries((mark.constants ?? {}) as Record<string, unknown>).find(([, v]) => typeof v !== "number" && typeof v !== "boolean");
   if (bound !== undefined) return `its constant ${bound[0]} is not a number or boolean, so it is not part of the generated code`;

@@ -13,6 +13,8 @@ import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { AdError, differentiate, gradient, parallelGradient, parallelValueAndGradient, stopScalarWorkers, valueAndGradient, type MultivariateFn } from "../../src/index.js";
+import { generate } from "../../src/transform/generate.js";
+import { precompiled } from "../../src/transform/precompiled.js";
 import { scalarWorkerScript } from "../support/scalarWorker.js";
 import { twoBody } from "./fixtures/twoBody.mjs";
 
@@ -133,7 +135,14 @@ describe("how f reaches a worker", () => {
   it("built-in functions and transform results other than reverse mode are refused before any worker starts", async () => {
     await expectRejects(parallelGradient(Math.sin as never, [[1]], { worker }), "InvalidArgument", /built-in or bound/);
     const forward = differentiate((a: number) => a * a, { mode: "forward" });
-    await expectRejects(parallelGradient(forward as never, [[1]], { worker }), "InvalidArgument", /forward-mode derivative/);
+    await expectRejects(parallelGradient(forward as never, [[1]], { worker }), "InvalidArgument", /it is a forward derivative, not a reverse-mode one/);
+    // A build-time derivative (adjoint/plugin) keeps no kernel text to compile again.
+    const g = generate("(a) => a * a");
+    const built = precompiled(
+      { mode: "reverse", kinds: g.kinds, source: g.source, kernel: new Function(`return ${g.kernelFactoryCode}`)(), entry: new Function(`return ${g.entryCode}`)() },
+      (a: number) => a * a,
+    );
+    await expectRejects(parallelGradient(built, [[1]], { worker }), "InvalidArgument", /generated at build time/);
   });
 });
 
