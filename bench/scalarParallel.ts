@@ -73,35 +73,43 @@ const secondWorkerMs = performance.now() - t0;
 const rssTwo = rss();
 
 const reference = loop();
-const sameBits = (a: Float64Array[], b: Float64Array[]) => a.every((g, i) => Buffer.from(g.buffer, g.byteOffset, g.byteLength).equals(Buffer.from(b[i].buffer, b[i].byteOffset, b[i].byteLength)));
+const sameBits = (a: Float64Array[], b: Float64Array[]) =>
+  a.every((g, i) => Buffer.from(g.buffer, g.byteOffset, g.byteLength).equals(Buffer.from(b[i].buffer, b[i].byteOffset, b[i].byteLength)));
 const identical = sameBits(first, reference) && sameBits(firstTwo, reference);
 
 const rounds = quick ? 3 : 15;
 const warmup = quick ? 1 : 3;
 const samples = { loop: [] as number[], one: [] as number[], two: [] as number[] };
+/** CPU time of the whole process (every thread) per case: what the machine's load cannot inflate. */
+const cpu = { loop: [] as number[], one: [] as number[], two: [] as number[] };
 const load: number[] = [];
+const timed = async (wall: number[], busy: number[], run: () => unknown) => {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const out = await run();
+  const t1 = performance.now();
+  const c = process.cpuUsage(c0);
+  wall.push(t1 - t0);
+  busy.push((c.user + c.system) / 1000);
+  return out;
+};
 for (let r = -warmup; r < rounds; r++) {
-  const t = [performance.now()];
-  loop();
-  t.push(performance.now());
-  const one = await onWorkers(1);
-  t.push(performance.now());
-  const two = await onWorkers(2);
-  t.push(performance.now());
+  await timed(samples.loop, cpu.loop, loop);
+  const one = (await timed(samples.one, cpu.one, () => onWorkers(1))) as Float64Array[];
+  const two = (await timed(samples.two, cpu.two, () => onWorkers(2))) as Float64Array[];
   if (!sameBits(one, reference) || !sameBits(two, reference)) throw new Error("parallelGradient's gradients differ from the loop's");
-  if (r < 0) continue;
-  samples.loop.push(t[1] - t[0]);
-  samples.one.push(t[2] - t[1]);
-  samples.two.push(t[3] - t[2]);
-  load.push(loadavg()[0]);
+  if (r < 0) for (const xs of [...Object.values(samples), ...Object.values(cpu)]) xs.pop();
+  else load.push(loadavg()[0]);
 }
 stopScalarWorkers();
 
-const timings: Timing[] = [
-  summarize("gradient in a loop, calling thread", samples.loop),
-  summarize("parallelGradient, 1 worker", samples.one),
-  summarize("parallelGradient, 2 workers", samples.two),
-];
+const cases = [
+  ["gradient in a loop, calling thread", "loop"],
+  ["parallelGradient, 1 worker", "one"],
+  ["parallelGradient, 2 workers", "two"],
+] as const;
+const timings: Timing[] = cases.map(([name, key]) => summarize(name, samples[key]));
+const busy: Timing[] = cases.map(([name, key]) => summarize(name, cpu[key]));
 const ratio = (a: number[], b: number[]) => summarize("", a).median / summarize("", b).median;
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 const body = [
@@ -111,11 +119,12 @@ const body = [
   `${MEMBERS} two-body systems, leapfrog for 300 steps each, ∇ of a final-state loss w.r.t. the 5 parameters of each (${rounds} rounds, interleaved, ms per ensemble):`,
   "",
   table(
-    ["case", "min", "median", "max"],
-    timings.map((t) => [t.name, fmtMs(t.min), fmtMs(t.median), fmtMs(t.max)]),
+    ["case", "min", "median", "max", "CPU ms (median, all threads)"],
+    timings.map((t, i) => [t.name, fmtMs(t.min), fmtMs(t.median), fmtMs(t.max), fmtMs(busy[i].median)]),
   ),
   "",
-  `- 2 workers vs 1: **${ratio(samples.one, samples.two).toFixed(2)}×** (ratio of medians; target ≥ 1.8× on 2 cores); 2 workers vs the loop: ${ratio(samples.loop, samples.two).toFixed(2)}×; 1 worker vs the loop: ${ratio(samples.loop, samples.one).toFixed(2)}×.`,
+  `- 2 workers vs 1: **${ratio(samples.one, samples.two).toFixed(2)}×** by median wall time, ${(timings[1].min / timings[2].min).toFixed(2)}× by min (target ≥ 1.8× on 2 cores); 2 workers vs the loop: ${ratio(samples.loop, samples.two).toFixed(2)}×; 1 worker vs the loop: ${ratio(samples.loop, samples.one).toFixed(2)}×.`,
+  `- CPU time per ensemble, 2 workers ÷ 1 worker: ${(busy[2].median / busy[1].median).toFixed(2)} (1.00 would mean the split itself costs nothing; the wall-time ratio is then what the cores the machine leaves free allow).`,
   `- First call (1 worker started, its script imported, then the ensemble): ${fmtMs(firstMs)} ms; the call that started the second worker: ${fmtMs(secondWorkerMs)} ms.`,
   `- Resident memory: +${mb(rssOne - rssBefore)} MB with the first worker, +${mb(rssTwo - rssOne)} MB for the second (process RSS after a GC, so it includes each worker's V8 heap and the tapes it grew).`,
   `- Gradients bit-identical to the loop's on 1 and on 2 workers, every round: ${identical ? "yes" : "NO"}.`,
