@@ -96,6 +96,8 @@ interface BrowserWorker {
 
 let pool: { readonly script: string; handles: Handle[] } | undefined;
 let queue: Promise<unknown> = Promise.resolve();
+/** Fails the call in flight (`stopScalarWorkers` while it waits). */
+let abort: (() => void) | undefined;
 
 /**
  * Runs `tasks` on `count` workers (each takes the next task when it finishes one) and returns the
@@ -109,7 +111,7 @@ export function runTasks(op: string, script: WorkerScript, count: number, tasks:
 }
 
 async function runNow(op: string, script: WorkerScript, count: number, tasks: readonly Task[], timeout: number): Promise<Reply[] | Reply> {
-  if (pool !== undefined && pool.script !== String(script)) stopScalarWorkers();
+  if (pool !== undefined && pool.script !== String(script)) terminate();
   const p = (pool ??= { script: String(script), handles: [] });
   p.handles = p.handles.filter((h) => h.dead === undefined);
   while (p.handles.length < count) p.handles.push(await start(op, script));
@@ -122,12 +124,13 @@ async function runNow(op: string, script: WorkerScript, count: number, tasks: re
     let settled = false;
     const finish = (failed: boolean) => {
       settled = true;
+      abort = undefined;
       clearTimeout(timer);
       for (const h of handles) {
         h.listener = undefined;
         h.hold(false);
       }
-      if (failed) stopScalarWorkers();
+      if (failed) terminate();
     };
     const fail = (error: AdError) => {
       if (settled) return;
@@ -161,6 +164,7 @@ async function runNow(op: string, script: WorkerScript, count: number, tasks: re
         death: (why) => fail(deadWorker(op, w, why)),
       };
     });
+    abort = () => fail(new AdError("UnsupportedOp", "stopScalarWorkers() was called while the workers ran this call", { op, workers: count }));
     for (const h of handles) if (h.dead !== undefined) return fail(deadWorker(op, handles.indexOf(h), h.dead));
     for (const h of handles) give(h);
   });
@@ -170,8 +174,16 @@ function deadWorker(op: string, worker: number, why: string): AdError {
   return new AdError("UnsupportedOp", `worker ${worker} died (it ${why}); the call is abandoned and the workers restarted at the next call`, { op, worker, reason: why });
 }
 
-/** Terminates the scalar workers (`parallelGradient` starts new ones when next called). */
+/**
+ * Terminates the scalar workers (`parallelGradient` starts new ones when next called); a call still
+ * running fails with an `AdError`.
+ */
 export function stopScalarWorkers(): void {
+  abort?.();
+  terminate();
+}
+
+function terminate(): void {
   for (const h of pool?.handles ?? []) {
     h.listener = undefined;
     h.terminate();

@@ -166,6 +166,17 @@ describe("failures end the call with an AdError, never a hang", () => {
     await expectRejects(parallelGradient(spins, [[1]], { workers: 1, worker, timeout: 300 }), "UnsupportedOp", /did not finish within the timeout of 300 ms/);
   });
 
+  it("stopScalarWorkers during a call fails the call", async () => {
+    const spins: MultivariateFn = (xs) => {
+      for (;;);
+      return xs[0];
+    };
+    const call = parallelGradient(spins, [[1], [2]], { workers: 2, worker });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    stopScalarWorkers();
+    await expectRejects(call, "UnsupportedOp", /stopScalarWorkers\(\) was called while the workers ran this call/);
+  });
+
   it("a worker script that does not load", async () => {
     await expectRejects(parallelGradient(orbit, [[1, 1, 0, 0, 1]], { worker: join(dirname(worker), "missing.mjs") }), "UnsupportedOp", /worker 0 died/);
   });
