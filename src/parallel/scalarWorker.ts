@@ -93,8 +93,8 @@ async function run(task: Task): Promise<Reply> {
   try {
     m = await member(task.recipe);
   } catch (e) {
-    if (e instanceof RecipeFailure) return { id: task.id, ok: false, failure: { kind: "recipe", text: e.text } };
-    throw e;
+    // Anything else thrown here must come back as a reply too: a browser reports no event for a rejected promise.
+    return { id: task.id, ok: false, failure: { kind: "recipe", text: e instanceof RecipeFailure ? e.text : errorText(e) } };
   }
   const { data, offsets, first } = task;
   const count = offsets.length - 1;
