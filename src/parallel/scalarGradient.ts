@@ -96,6 +96,7 @@ async function run(op: string, f: unknown, inputs: unknown, options: unknown): P
     const last = Math.min(first + size, n);
     const start = offsets[first];
     tasks.push({
+      op,
       id,
       recipe,
       checkFinite,
@@ -200,8 +201,13 @@ function flatten(op: string, inputs: unknown, recipe: Recipe): { data: Float64Ar
 /** A worker's failure as the `AdError` the call throws. */
 function failed(op: string, f: Failure): AdError {
   switch (f.kind) {
-    case "adError":
-      return new AdError(f.code, `inputs[${f.index}]: ${f.message}`, { ...f.details, op, inner: f.details.op, index: f.index });
+    case "adError": {
+      // As asOp names an inner op: the message without its own op prefix, the inner op kept when it is another.
+      const inner = f.details.op;
+      const message = f.message.startsWith(`${String(inner)}: `) ? f.message.slice(String(inner).length + 2) : f.message;
+      const where = inner === op ? "" : ` (in ${String(inner)})`;
+      return new AdError(f.code, `inputs[${f.index}]: ${message}${where}`, { ...f.details, op, ...(inner === op ? {} : { inner }), index: f.index });
+    }
     case "free":
       return invalidArgument(
         op,

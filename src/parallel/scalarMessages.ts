@@ -14,6 +14,8 @@ export type Recipe =
 
 /** A run of consecutive ensemble members: member `first + k`'s input is `data[offsets[k] .. offsets[k + 1])`. */
 export interface Task {
+  /** The public function called (what the worker's own errors name). */
+  readonly op: string;
   readonly id: number;
   readonly recipe: Recipe;
   readonly checkFinite: boolean;

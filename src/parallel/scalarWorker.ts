@@ -1,18 +1,20 @@
 /**
  * The script each scalar worker runs (started by scalarPool.ts, in Node as a worker_threads module,
  * in a browser as a module Worker): it re-creates the function from its recipe, then evaluates value
- * and gradient for each member of a task on a tape of its own, so every tape's arena lives in this
- * worker's memory. It runs exactly the code the calling thread's `valueAndGradient` (or `df`) runs,
- * so each member's gradient has the bits a single-threaded call gives.
+ * and gradient for each member of a task on its own tape, whose arena lives in this worker's memory.
+ * It records and sweeps exactly as the calling thread's `valueAndGradient` (or `df`) does, so each
+ * member's gradient has the bits a single-threaded call gives.
  */
-import { AdError } from "../errors.js";
-import { valueAndGradient } from "../scalar/functionals.js";
-import type { MultivariateFn } from "../scalar/scalar.js";
+import { AdError, describe } from "../errors.js";
+import { within } from "../scalar/reverseOver.js";
+import type { MultivariateFn, Scalar } from "../scalar/scalar.js";
+import { Tape } from "../scalar/tape/tape.js";
+import { Var } from "../scalar/tape/variable.js";
 import { rebuildReverse } from "../transform/rebuild.js";
 import type { Closed, Failure, Recipe, Reply, Task } from "./scalarMessages.js";
 
 /** One member: its value, its gradient written into `into`. */
-type Member = (x: Float64Array, into: Float64Array, checkFinite: boolean) => number;
+type Member = (x: Float64Array, into: Float64Array, task: Task) => number;
 
 /** Recipes already turned into functions, by their text (a worker serves many calls of one function). */
 const made = new Map<string, Member>();
@@ -55,13 +57,44 @@ function copy({ value, gradient }: { value: number; gradient: (number | Float64A
   return value;
 }
 
-/** f evaluated as `valueAndGradient(f, x)` would on the calling thread: a fresh tape per member, here. */
+/**
+ * The worker's tapes (one per `checkFinite` setting), each reset for every member: its arena grows to
+ * the largest member's size once and is reused, where a tape per member would grow (and be collected)
+ * each time. A reset tape records exactly what a new one does.
+ */
+const tapes = new Map<boolean, Tape>();
+
+/** f evaluated as `valueAndGradient(f, x)` evaluates it on the calling thread, on this worker's tape. */
 function onTape(f: MultivariateFn): Member {
-  return (x, into, checkFinite) => {
-    const { value, gradient } = valueAndGradient(f, x as unknown as number[], { checkFinite });
-    into.set(gradient);
-    return value;
+  return (x, into, { op, checkFinite }) => {
+    let tape = tapes.get(checkFinite);
+    if (tape === undefined) tapes.set(checkFinite, (tape = new Tape({ checkFinite, capacity: 64 })));
+    tape.reset();
+    const t = tape;
+    const xs = t.variables(x);
+    // Inside f, a nested gradient records on this tape (reverse over reverse), as valueAndGradient arranges.
+    const y = output(
+      op,
+      t,
+      within(t.scalar as Scalar<unknown>, () => f(xs, t.scalar)),
+    );
+    into.set(t.backward(y).wrt(xs));
+    return t.value(y);
   };
+}
+
+/** f's result as `backward` takes it (valueAndGradient's check): a variable of this member's tape, or a number. */
+function output(op: string, tape: Tape, y: unknown): Var | number {
+  if (typeof y === "number") return y;
+  if (y instanceof Var) {
+    if (y.tape !== tape) throw new AdError("ForeignVariable", "f returned a variable of another tape", { op, index: y.index });
+    return y;
+  }
+  throw new AdError("InvalidArgument", `f must return the value it computed from its arguments (or a number), got ${describe(y)}`, {
+    op,
+    argument: "f",
+    returned: describe(y),
+  });
 }
 
 function fromSource(source: string): MultivariateFn {
@@ -102,7 +135,7 @@ async function run(task: Task): Promise<Reply> {
   const gradients = new Float64Array(data.length);
   for (let k = 0; k < count; k++) {
     try {
-      values[k] = m(data.subarray(offsets[k], offsets[k + 1]), gradients.subarray(offsets[k], offsets[k + 1]), task.checkFinite);
+      values[k] = m(data.subarray(offsets[k], offsets[k + 1]), gradients.subarray(offsets[k], offsets[k + 1]), task);
     } catch (e) {
       return { id: task.id, ok: false, failure: failure(first + k, e) };
     }

@@ -183,15 +183,20 @@ describe("failures end the call with an AdError, never a hang", () => {
 
   it("f's AdErrors come back with their code and the member's index; other throws as InvalidArgument", async () => {
     const junk = (() => "nope") as unknown as MultivariateFn;
-    const e = await expectRejects(parallelGradient(junk, [[1]], { worker }), "InvalidArgument", /inputs\[0\]: .*f must return/);
-    expect(e.details).toMatchObject({ op: "parallelGradient", inner: "valueAndGradient", index: 0 });
+    const e = await expectRejects(parallelGradient(junk, [[1]], { worker }), "InvalidArgument", /^parallelGradient: inputs\[0\]: f must return the value it computed/);
+    expect(e.details).toMatchObject({ op: "parallelGradient", argument: "f", returned: '"nope"', index: 0 });
     const throws: MultivariateFn = (xs, S) => {
       if (S.value(xs[0]) > 1) throw new RangeError("too far");
       return xs[0];
     };
     await expectRejects(parallelGradient(throws, [[1], [2]], { worker }), "InvalidArgument", /f threw at inputs\[1\]: RangeError: too far/);
     const nonFinite: MultivariateFn = (xs, S) => S.log(xs[0]);
-    await expectRejects(parallelGradient(nonFinite, [[-1]], { worker, checkFinite: true }), "NonFinite", /inputs\[0\]/);
+    const nan = await expectRejects(
+      parallelValueAndGradient(nonFinite, [[2], [-1]], { worker, checkFinite: true }),
+      "NonFinite",
+      /^parallelValueAndGradient: inputs\[1\]: .*\(in Tape\.log\)$/,
+    );
+    expect(nan.details).toMatchObject({ op: "parallelValueAndGradient", inner: "Tape.log", index: 1 });
   });
 
   it("bad inputs and options", async () => {
