@@ -72,7 +72,8 @@ async function start(op: string, script: WorkerScript): Promise<Handle> {
       if (g.Worker === undefined) throw new Error("this platform has no Worker");
       const w = new g.Worker(script, { type: "module" });
       w.onmessage = (e) => ((e.data as Partial<Closed>).closed === true ? die("closed itself") : h.listener?.reply(e.data as Reply));
-      w.onerror = (e) => die(e.message ? `threw ${e.message}` : `failed (its script ${String(script)} did not load or threw)`);
+      w.onerror = (e) =>
+        die(e.message ? `threw ${e.message}` : `failed: its script ${String(script)} did not load or threw (where a bundler moved the script, pass its URL as options.worker)`);
       w.onmessageerror = () => die("sent a message that could not be read");
       h.send = (task) => w.postMessage(task, [task.data.buffer as ArrayBuffer, task.offsets.buffer as ArrayBuffer]);
       h.terminate = () => w.terminate();
