@@ -72,8 +72,11 @@ export async function parallelValueAndGradient(f: ParallelFn, inputs: EnsembleIn
   return run("parallelValueAndGradient", f, inputs, options);
 }
 
-/** Task sizes: each worker takes about this many tasks, so one slow member cannot leave the others idle long. */
-const TASKS_PER_WORKER = 4;
+/**
+ * Task sizes: each worker takes about this many tasks, so that when one worker gets less of the
+ * machine (or slower members) the others take more of the work, and the last task is a small part of it.
+ */
+const TASKS_PER_WORKER = 16;
 
 async function run(op: string, f: unknown, inputs: unknown, options: unknown): Promise<ParallelValuesAndGradients> {
   const o = expectOptions<ParallelGradientOptions>(op, options, ["workers", "checkFinite", "timeout", "worker"]);

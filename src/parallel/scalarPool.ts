@@ -95,6 +95,9 @@ interface BrowserWorker {
   terminate(): void;
 }
 
+/** Tasks each worker holds at once. */
+const IN_FLIGHT = 2;
+
 let pool: { readonly script: string; handles: Handle[] } | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 /** Fails the call in flight (`stopScalarWorkers` while it waits). */
@@ -167,7 +170,9 @@ async function runNow(op: string, script: WorkerScript, count: number, tasks: re
     });
     abort = () => fail(new AdError("UnsupportedOp", "stopScalarWorkers() was called while the workers ran this call", { op, workers: count }));
     for (const h of handles) if (h.dead !== undefined) return fail(deadWorker(op, handles.indexOf(h), h.dead));
-    for (const h of handles) give(h);
+    // Two tasks in flight per worker: a worker starts its next task without waiting for this thread
+    // to wake up and send one (on a loaded machine that wait is long).
+    for (let i = 0; i < IN_FLIGHT; i++) for (const h of handles) give(h);
   });
 }
 
