@@ -171,7 +171,7 @@ const body = [
   `- 2 workers vs 1: **${ratio(wall.one, wall.two).toFixed(2)}×** by median wall time, ${(timings[1].min / timings[2].min).toFixed(2)}× by min (target ≥ 1.8× on 2 cores); 2 workers vs the loop: ${ratio(wall.loop, wall.two).toFixed(2)}×; 1 worker vs the loop: ${ratio(wall.loop, wall.one).toFixed(2)}×.`,
   `- CPU time of all threads, 2 workers ÷ 1 worker: ${ratio(cpu.two, cpu.one).toFixed(2)} (1.00: the split itself costs nothing).` +
     (perThread
-      ? ` The busiest thread's CPU time, 1 worker ÷ 2 workers: ${ratio(busiest.one, busiest.two).toFixed(2)}× — the speed-up the split allows where both cores are free (the wall time cannot beat the busiest thread); the wall-time ratio falls short of it by what the machine's other work took (the waits).`
+      ? ` The busiest thread's CPU time, 1 worker ÷ 2 workers: ${ratio(busiest.one, busiest.two).toFixed(2)}× — the speed-up the split allows where both cores are free (the wall time cannot beat the busiest thread); the wall-time ratio differs from it by what the machine's other work took from each case (the waits).`
       : ""),
   `- First call (1 worker started, its script imported, then the ensemble): ${fmtMs(firstMs)} ms; the call that started the second worker: ${fmtMs(secondWorkerMs)} ms.`,
   `- Resident memory: +${mb(rssOne - rssBefore)} MB with the first worker, +${mb(rssTwo - rssOne)} MB for the second (process RSS after a GC, so it includes each worker's V8 heap and the tapes it grew).`,
