@@ -35,7 +35,7 @@ export interface ParallelGradientOptions {
 }
 
 /** A function given by where it lives: a module a worker can import, and the name of its export. */
-export interface ModuleFunction {
+export interface ScalarModuleFunction {
   /** An absolute URL (in a browser, relative to the page), e.g. `new URL("./model.js", import.meta.url)`. */
   readonly module: string | URL;
   /** The export (default: "default"): a function `(xs, S) => y` as `gradient` takes. */
@@ -46,7 +46,7 @@ export interface ModuleFunction {
 export type EnsembleInputs = readonly (readonly number[] | Float64Array)[];
 
 /** What runs on the workers: a self-contained function over a `Scalar`, a module's export, or a `differentiate`d function. */
-export type ParallelFn = MultivariateFn | ModuleFunction | ReverseDerivative;
+export type ScalarParallelFn = MultivariateFn | ScalarModuleFunction | ReverseDerivative;
 
 export interface ParallelValuesAndGradients {
   /** f at each member's input. */
@@ -60,15 +60,15 @@ export interface ParallelValuesAndGradients {
  * threads: `gradient(f, inputs[i])` for every i, bit for bit.
  */
 export function parallelGradient(f: MultivariateFn, inputs: EnsembleInputs, options?: ParallelGradientOptions): Promise<Float64Array[]>;
-export function parallelGradient(f: ParallelFn, inputs: EnsembleInputs, options?: ParallelGradientOptions): Promise<Float64Array[]>;
-export async function parallelGradient(f: ParallelFn, inputs: EnsembleInputs, options?: ParallelGradientOptions): Promise<Float64Array[]> {
+export function parallelGradient(f: ScalarParallelFn, inputs: EnsembleInputs, options?: ParallelGradientOptions): Promise<Float64Array[]>;
+export async function parallelGradient(f: ScalarParallelFn, inputs: EnsembleInputs, options?: ParallelGradientOptions): Promise<Float64Array[]> {
   return (await run("parallelGradient", f, inputs, options)).gradients;
 }
 
 /** f and ∇f at each of `inputs`, on worker threads (see `parallelGradient`). */
 export function parallelValueAndGradient(f: MultivariateFn, inputs: EnsembleInputs, options?: ParallelGradientOptions): Promise<ParallelValuesAndGradients>;
-export function parallelValueAndGradient(f: ParallelFn, inputs: EnsembleInputs, options?: ParallelGradientOptions): Promise<ParallelValuesAndGradients>;
-export async function parallelValueAndGradient(f: ParallelFn, inputs: EnsembleInputs, options?: ParallelGradientOptions): Promise<ParallelValuesAndGradients> {
+export function parallelValueAndGradient(f: ScalarParallelFn, inputs: EnsembleInputs, options?: ParallelGradientOptions): Promise<ParallelValuesAndGradients>;
+export async function parallelValueAndGradient(f: ScalarParallelFn, inputs: EnsembleInputs, options?: ParallelGradientOptions): Promise<ParallelValuesAndGradients> {
   return run("parallelValueAndGradient", f, inputs, options);
 }
 
@@ -156,7 +156,7 @@ function recipeOf(op: string, f: unknown): Recipe {
     return { kind: "source", source };
   }
   if (f !== null && typeof f === "object" && !Array.isArray(f)) {
-    const m = expectOptions<ModuleFunction>(op, f, ["module", "export"], true);
+    const m = expectOptions<ScalarModuleFunction>(op, f, ["module", "export"], true);
     const name = m.export ?? "default";
     if (typeof name !== "string") throw invalidArgument(op, `f.export must be an export's name, got ${describe(name)}`, { argument: "f.export", got: describe(name) });
     return { kind: "module", url: moduleUrl(op, m.module), name };
