@@ -188,11 +188,14 @@ interface NodeProcess {
   readonly versions?: { readonly node?: string };
 }
 
-if (typeof (globalThis as { process?: NodeProcess }).process?.versions?.node === "string") {
+const g = globalThis as unknown as { process?: NodeProcess; WorkerGlobalScope?: new () => unknown };
+
+// Imported anywhere but a worker (the main thread, a bundler's analysis), this module does nothing.
+if (typeof g.process?.versions?.node === "string") {
   const { parentPort } = await import("node:worker_threads");
-  const port = parentPort!;
-  port.on("message", (task: Task) => void run(task).then((reply) => port.postMessage(reply, transferOf(reply))));
-} else {
+  const port = parentPort;
+  port?.on("message", (task: Task) => void run(task).then((reply) => port.postMessage(reply, transferOf(reply))));
+} else if (typeof g.WorkerGlobalScope === "function" && globalThis instanceof g.WorkerGlobalScope) {
   const scope = globalThis as unknown as { onmessage: ((e: { data: Task }) => void) | null; postMessage(m: Reply | Closed, transfer?: ArrayBuffer[]): void; close(): void };
   scope.onmessage = (e) => void run(e.data).then((reply) => scope.postMessage(reply, transferOf(reply)));
   // A worker that closes itself ends with no event on the calling side: it says so first.

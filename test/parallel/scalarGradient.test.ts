@@ -219,4 +219,12 @@ describe.runIf(existsSync("dist/src/index.js"))("from the built package", () => 
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" });
     expect(JSON.parse(out)).toEqual([true, true]);
   });
+
+  it("adjoint/parallel/scalarWorker (for bundlers) does nothing when imported outside a worker", () => {
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", `console.log(Object.keys(await import("adjoint/parallel/scalarWorker")).length)`], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(out.trim()).toBe("0");
+  });
 });
