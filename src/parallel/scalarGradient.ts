@@ -123,7 +123,8 @@ function timeoutOf(op: string, timeout: unknown): number {
   if (typeof timeout !== "number" || !(timeout > 0)) {
     throw invalidArgument(op, `timeout must be a positive number of milliseconds, got ${describe(timeout)}`, { argument: "timeout", got: describe(timeout) });
   }
-  return timeout;
+  // Beyond 2^31 − 1 ms (24.8 days) timers fire at once: such a limit is no limit.
+  return timeout > 2 ** 31 - 1 ? Infinity : timeout;
 }
 
 function scriptOf(op: string, worker: unknown): WorkerScript {

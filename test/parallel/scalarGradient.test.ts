@@ -177,6 +177,11 @@ describe("failures end the call with an AdError, never a hang", () => {
     await expectRejects(call, "UnsupportedOp", /stopScalarWorkers\(\) was called while the workers ran this call/);
   });
 
+  it("a timeout beyond what timers hold (2^31 − 1 ms) is no limit, not an immediate one", async () => {
+    const got = await parallelGradient(orbit, [[1, 1, 0, 0, 1]], { workers: 1, worker, timeout: 1e10 });
+    expect(bits(got[0])).toEqual(bits(gradient(orbit, [1, 1, 0, 0, 1])));
+  });
+
   it("a worker script that does not load", async () => {
     await expectRejects(parallelGradient(orbit, [[1, 1, 0, 0, 1]], { worker: join(dirname(worker), "missing.mjs") }), "UnsupportedOp", /worker 0 died/);
   });
