@@ -1,7 +1,7 @@
 /**
  * The layer rule (docs/architecture.md § The layer rule), checked by `npm run lint:deps`:
  * errors → scalar → backends → tensor → { jit, linalg, nn } → optim (which may use linalg and nn) and onnx (which may use nn); transform and plugin use only scalar and
- * errors; src/index.ts re-exports every layer. `import type` is erased at run time, so it can close
+ * errors; parallel sits above scalar, transform and tensor; src/index.ts re-exports every layer. `import type` is erased at run time, so it can close
  * no cycle; it is still an import, so it must point downward too.
  * No exceptions are listed: any violation fails `npm test`.
  */
@@ -26,6 +26,7 @@ module.exports = {
     layer("errors-imports-nothing", errors, []),
     layer("scalar-downward", scalar, [errors]),
     layer("transform-uses-scalar-errors", "^src/transform/", [scalar, errors]),
+    layer("parallel-downward", "^src/parallel/", [tensor, backends, scalar, "^src/transform/", errors]),
     layer("plugin-uses-scalar-errors", "^src/plugin/", [scalar, errors, "^src/transform/"]),
     layer("backends-downward", backends, [scalar, errors]),
     layer("tensor-downward", tensor, [backends, scalar, errors]),

@@ -5,6 +5,7 @@ export * from "./testing/index.js";
 export * from "./tensor/index.js";
 export * from "./jit/index.js";
 export * from "./transform/index.js";
+export * from "./parallel/scalarGradient.js";
 // A namespace: `trace` and `outer` already name the tensor layer's (tracing, the product).
 export * as linalg from "./linalg/index.js";
 import { describe, invalidArgument } from "./errors.js";

@@ -517,11 +517,18 @@ const options = fc.oneof(
   fc.constant({}),
 );
 const order = fc.oneof(fc.integer({ min: -1, max: 13 }), number);
+/** parallelGradient's inputs: one vector per ensemble member. */
+const ensemble = fc.array(vector, { maxLength: 3 });
+/**
+ * A callback run on a worker thread: what it throws cannot cross to the caller as the same object, so
+ * it arrives as an AdError (test/parallel/scalarGradient.test.ts), and it is not in CALLBACK_CALLS.
+ */
+const workerCallback = callback;
 
 /** An array of operands, or one whose element answers differently at each read. */
 const operands = fc.oneof({ weight: 3, arbitrary: refArray }, { weight: 1, arbitrary: fc.constant(new Ref("flipping", 0)) });
 
-const HINT = { callback, number, vector, options, order, operand, operands, ref } as const;
+const HINT = { callback, workerCallback, number, vector, ensemble, options, order, operand, operands, ref } as const;
 type Hint = keyof typeof HINT;
 
 /** Per callable (by id), the likely argument at each position; unlisted callables get operands. */
@@ -540,6 +547,8 @@ const HINTS: Record<string, readonly Hint[]> = {
   "hessian": ["callback", "vector", "options"],
   "centralDifference": ["callback", "vector", "order", "number"],
   "checkGradient": ["callback", "vector", "options"],
+  "parallelGradient": ["workerCallback", "ensemble", "options"],
+  "parallelValueAndGradient": ["workerCallback", "ensemble", "options"],
   "dualScalarOver": ["ref"],
   "new Tape": ["options"],
   "Tape.with": ["callback", "options"],

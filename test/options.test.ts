@@ -19,6 +19,7 @@ import * as scalar from "../src/scalar/index.js";
 import * as tensorModule from "../src/tensor/index.js";
 import * as testing from "../src/testing/index.js";
 import * as transform from "../src/transform/index.js";
+import { scalarWorkerScript } from "./support/scalarWorker.js";
 import { AdError, rng, Tape, Tensor, tensor, type MultivariateFn, type VectorFn } from "../src/index.js";
 
 type Options = Record<PropertyKey, unknown>;
@@ -55,6 +56,7 @@ const gradKeys = { argnums: 0, hasAux: false };
 const bowl = transform.differentiate((x: Float64Array) => x[0] * x[0] + 3 * x[1] * x[1]);
 const bowlHv = (_x: Float64Array, v: Float64Array) => [2 * v[0], 6 * v[1]];
 const stopping = { gradientTolerance: 1e-3, functionTolerance: 1e-3, stepTolerance: 1e-3, maxIterations: 3, maxEvaluations: 9 };
+const scalarWorker = await scalarWorkerScript();
 const dir = mkdtempSync(join(tmpdir(), "adjoint-options-"));
 const file = join(dir, "t.safetensors");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -212,6 +214,21 @@ const ROWS: Row[] = [
   { fn: Tape, op: "Tape", call: (o) => new Tape(o as never), keys: { checkFinite: true, tangents: true, capacity: 16 } },
   { fn: Tape.with, op: "Tape.with", call: (o) => Tape.with((tape) => tape.variable(1).value, o as never), keys: { checkFinite: true, tangents: true, capacity: 16 } },
   { fn: Tape.record, op: "Tape.record", call: (o) => Tape.record(quadratic, [1, 2], o as never), keys: { onBranch: "retrace" } },
+  // parallel (the worker script bundled from the source: test/support/scalarWorker.ts)
+  {
+    fn: adjoint.parallelGradient,
+    op: "parallelGradient",
+    call: (o) => adjoint.parallelGradient(quadratic, [[1, 2]], o as never),
+    base: { worker: scalarWorker },
+    keys: { workers: 1, checkFinite: true, timeout: 60_000, worker: scalarWorker },
+  },
+  {
+    fn: adjoint.parallelValueAndGradient,
+    op: "parallelValueAndGradient",
+    call: (o) => adjoint.parallelValueAndGradient(quadratic, [[1, 2]], o as never),
+    base: { worker: scalarWorker },
+    keys: { workers: 1, checkFinite: true, timeout: 60_000, worker: scalarWorker },
+  },
   // linalg
   {
     fn: adjoint.linalg.svd,
