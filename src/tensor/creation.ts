@@ -4,7 +4,7 @@
  * reproducible by default and no hidden global generator exists.
  */
 import { AdError, describe, expectFinite, expectOptions, expectInteger, expectLength, invalidArgument } from "../errors.js";
-import { allocate, coerce, dtypeOfArray, expectDType, isFloat, isInteger, type DType, type Storage } from "./dtype.js";
+import { allocate, coerce, dtypeOfArray, expectDType, isFloat, isInteger, nameAllocation, type DType, type Storage } from "./dtype.js";
 import { Rng, rng as makeRng } from "./rng.js";
 import { contiguousStrides, expectShape, formatShape, MAX_ELEMENTS, MAX_RANK, sizeOf } from "./shape.js";
 import { fromStorage, Tensor } from "./tensor.js";
@@ -46,7 +46,14 @@ function dtypeOption(op: string, opts: CreateOptions, fallback: DType = "float32
 
 /** A new leaf over `storage`, marked as requiring a gradient when the (checked) options ask. */
 function created(op: string, opts: CreateOptions, storage: Storage, dtype: DType, shape: readonly number[]): Tensor {
-  const t = placed(storage, dtype, shape, opts.device === undefined ? defaultDevice() : expectDevice(op, opts.device));
+  const device = opts.device === undefined ? defaultDevice() : expectDevice(op, opts.device);
+  let t: Tensor;
+  try {
+    t = placed(storage, dtype, shape, device);
+  } catch (error) {
+    // A device's allocation failure (a GPU buffer over its limit) names the op the user called.
+    throw nameAllocation(error, op);
+  }
   t.requiresGrad = opts.requiresGrad === true;
   return t;
 }

@@ -9,6 +9,7 @@
  */
 import { AdError } from "../../errors.js";
 import { allocate, dtypeOfArray, type DType, type Storage } from "../dtype.js";
+import { GPUAllocations } from "./allocations.js";
 import { checkAlive, type LostInfo, lostError, type WebGPUHandle } from "./init.js";
 import { GPUQueue } from "./queue.js";
 
@@ -81,6 +82,8 @@ export function sizeClass(bytes: number): number {
  */
 export class GPUBuffers {
   readonly queue: GPUQueue;
+  /** Creates the buffers, and raises the GPU's failures to (allocations.ts). */
+  readonly allocations: GPUAllocations;
   /** Free buffers by usage, then by size class. */
   private readonly pool = new Map<number, Map<number, GPUBuffer[]>>();
   /** The reads waiting on a map, rejected together if the device is lost (never left pending). */
@@ -90,6 +93,7 @@ export class GPUBuffers {
 
   constructor(readonly handle: WebGPUHandle) {
     this.queue = new GPUQueue(handle);
+    this.allocations = new GPUAllocations(handle.device, this.queue.counters);
     // One reaction per device, not one per read: a long-lived promise keeps every reaction attached to it.
     void handle.device.lost.then((info) => {
       for (const fail of this.waiting) fail({ reason: info.reason, message: info.message });
@@ -136,10 +140,11 @@ export class GPUBuffers {
   /** The buffer's elements, once the GPU has finished the work recorded before this call (which this submits). */
   async read(data: GPUData, op = "webgpu.read"): Promise<Storage> {
     checkAlive(this.handle, op);
+    await this.allocations.verify();
     const out = allocate(data.dtype, data.length, op);
     if (data.length === 0) return out;
     const size = data.length * 4;
-    const staging = this.fromPool(MAP_READ | COPY_DST, sizeClass(size));
+    const staging = this.fromPool(MAP_READ | COPY_DST, sizeClass(size), op);
     this.queue.record(op).copyBufferToBuffer(data.buffer, 0, staging, 0, size);
     this.queue.submit(op);
     try {
@@ -184,7 +189,7 @@ export class GPUBuffers {
     // Near the binding limit the class's slack could push a buffer that fits past it: such a one gets its own size.
     const rounded = sizeClass(bytes);
     const size = rounded > this.handle.device.limits.maxStorageBufferBindingSize ? bytes : rounded;
-    const buffer = this.fromPool(TENSOR_USAGE, size);
+    const buffer = this.fromPool(TENSOR_USAGE, size, op);
     this.queue.counters.inUseBytes += size;
     const slot: Slot = { buffer, refs: 0, released: false };
     const data = { buffer, dtype, length, slot };
@@ -199,19 +204,18 @@ export class GPUBuffers {
     this.queue.afterSubmit(() => this.toPool(TENSOR_USAGE, slot.buffer));
   }
 
-  private fromPool(usage: number, size: number): GPUBuffer {
+  private fromPool(usage: number, size: number, op: string): GPUBuffer {
     const pooled = this.pool.get(usage)?.get(size)?.pop();
     const { counters } = this.queue;
     if (pooled !== undefined) {
       counters.poolHits++;
       return pooled;
     }
-    counters.allocations++;
-    counters.allocatedBytes += size;
-    return this.handle.device.createBuffer({ size, usage });
+    return this.allocations.create(size, usage, op, usage === TENSOR_USAGE);
   }
 
   private toPool(usage: number, buffer: GPUBuffer): void {
+    if (this.allocations.isBroken(buffer)) return this.destroy(buffer);
     let classes = this.pool.get(usage);
     if (classes === undefined) this.pool.set(usage, (classes = new Map()));
     let buffers = classes.get(buffer.size);

@@ -137,7 +137,14 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
     },
     run: (op, kernel) => {
       checkAlive(handle, op);
-      return kernel();
+      // A buffer the GPU fails to back is found later (allocations.ts): it names the primitive running now.
+      const outer = buffers.allocations.running;
+      buffers.allocations.running = op;
+      try {
+        return kernel();
+      } finally {
+        buffers.allocations.running = outer;
+      }
     },
     get counters() {
       return { ...buffers.queue.counters };
@@ -146,6 +153,7 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
     synchronize: async () => {
       buffers.queue.submit(`${name}.synchronize`);
       await handle.device.queue.onSubmittedWorkDone();
+      await buffers.allocations.verify();
     },
     trim: () => buffers.trim(),
   };
