@@ -70,7 +70,7 @@ export function widenHalves(bits: Uint16Array): Float32Array {
 }
 
 /** Each value rounded to half, its bits written into `out` (of the same length). */
-export function narrowToHalves(x: ArrayLike<number>, out: Uint16Array): Uint16Array {
+export function narrowToHalves<T extends Uint16Array>(x: ArrayLike<number>, out: T): T {
   for (let i = 0; i < x.length; i++) out[i] = halfBits(x[i]);
   return out;
 }

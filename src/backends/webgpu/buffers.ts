@@ -51,7 +51,7 @@ export function expectGPUDType(op: string, dtype: DType): GPUDType {
       dtype,
     });
   }
-  if (dtype === "uint8" || dtype === "int8") {
+  if (dtype === "uint8" || dtype === "int8" || dtype === "float16") {
     throw new AdError("UnsupportedOp", `the webgpu device has no ${dtype} (WGSL has no byte types); cast it to int32 or float32 first, or use the cpu device`, {
       op,
       device: "webgpu",
