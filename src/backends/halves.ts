@@ -24,6 +24,8 @@ export interface HalfConversions {
   narrowInto(buffer: DeviceBuffer, into: DeviceBuffer): void;
   /** Whether a kernel's result is a float32 buffer (what `narrow` takes). */
   isFloat32(buffer: unknown): buffer is DeviceBuffer;
+  /** Lets go of a float32 buffer made for one kernel (a widened operand, a result once narrowed): the GPU pools it, the host leaves it to the collector. */
+  discard(buffer: DeviceBuffer): void;
   /** Whether the backend's own `copy` moves a float16's bits as they are (a typed array copy does; NaN payloads survive). */
   readonly copiesBits: boolean;
 }
@@ -37,15 +39,25 @@ const isDType = (a: unknown): a is DType => typeof a === "string" && (DTYPES as 
 /** `backend` with float16 operands and results computed in float32 through `conv`. */
 export function computeHalvesInFloat32<B extends Backend>(backend: B, conv: HalfConversions): B {
   const widen = (v: View): View => (v.dtype === "float16" ? conv.widen(v) : v);
+  /** Discards the widened copy `wide` of `v`, if it is one. */
+  const done = (wide: View, v: View): void => {
+    if (wide !== v) conv.discard(wide.storage);
+  };
+  /** A float32 buffer as float16; the float32 one discarded. */
+  const narrow = (buffer: DeviceBuffer): DeviceBuffer => {
+    const out = conv.narrow(buffer);
+    conv.discard(buffer);
+    return out;
+  };
   /** The result as float16: a float32 buffer narrowed, a result object's float32 buffers narrowed (a solve's x). */
   const narrowed = (out: unknown): unknown => {
-    if (conv.isFloat32(out)) return conv.narrow(out);
+    if (conv.isFloat32(out)) return narrow(out);
     if (typeof out !== "object" || out === null || ArrayBuffer.isView(out)) return out;
-    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, conv.isFloat32(v) ? conv.narrow(v) : v]));
+    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, conv.isFloat32(v) ? narrow(v) : v]));
   };
   /** A row-major float16 copy of any view. */
   const roundedToHalves = (v: View): View => ({
-    storage: conv.narrow(backend.unary("convert", v, "float32")),
+    storage: narrow(backend.unary("convert", v, "float32")),
     dtype: "float16",
     shape: v.shape,
     strides: contiguousStrides(v.shape),
@@ -54,25 +66,22 @@ export function computeHalvesInFloat32<B extends Backend>(backend: B, conv: Half
   const wrap =
     (kernel: (...args: unknown[]) => unknown) =>
     (...args: unknown[]): unknown => {
-      let half = false;
-      let explicit: DType | undefined;
-      const wide = args.map((a) => {
-        if (isView(a)) {
-          half ||= a.dtype === "float16";
-          return widen(a);
-        }
-        if (Array.isArray(a) && a.some(isView)) {
-          half ||= a.some((v) => isView(v) && v.dtype === "float16");
-          return a.map((v) => (isView(v) ? widen(v) : v));
-        }
-        if (isDType(a)) {
-          explicit = a;
-          return a === "float16" ? "float32" : a;
-        }
-        return a;
-      });
+      const half = args.some((a) => (isView(a) ? a.dtype === "float16" : Array.isArray(a) && a.some((v) => isView(v) && v.dtype === "float16")));
+      const explicit = args.find(isDType);
       if (!half && explicit !== "float16") return kernel(...args);
+      const widened: [View, View][] = [];
+      const wideOf = (v: View): View => {
+        const wide = widen(v);
+        widened.push([wide, v]);
+        return wide;
+      };
+      const wide = args.map((a) => {
+        if (isView(a)) return wideOf(a);
+        if (Array.isArray(a) && a.some(isView)) return a.map((v) => (isView(v) ? wideOf(v) : v));
+        return a === "float16" ? "float32" : a;
+      });
       const out = kernel(...wide);
+      for (const [w, v] of widened) done(w, v);
       return (explicit ?? "float16") === "float16" ? narrowed(out) : out;
     };
   const wrapped = Object.fromEntries(
@@ -82,15 +91,27 @@ export function computeHalvesInFloat32<B extends Backend>(backend: B, conv: Half
     ...wrapped,
     ...(conv.copiesBits ? { copy: backend.copy } : {}),
     // The fill value comes as the storage holds it: a float16's bits.
-    pad: (x, widths, fill) => (x.dtype === "float16" ? conv.narrow(backend.pad(widen(x), widths, halfValue(fill))) : backend.pad(x, widths, fill)),
+    pad: (x, widths, fill) => {
+      if (x.dtype !== "float16") return backend.pad(x, widths, fill);
+      const wide = widen(x);
+      const out = narrow(backend.pad(wide, widths, halfValue(fill)));
+      done(wide, x);
+      return out;
+    },
     copyInto: (target, source) => {
-      if (target.dtype !== "float16") return backend.copyInto(target, widen(source));
+      if (target.dtype !== "float16") {
+        const wide = widen(source);
+        backend.copyInto(target, wide);
+        return done(wide, source);
+      }
       // Bits into bits, the source rounded to float16 first.
       if (conv.copiesBits) return backend.copyInto(target, source.dtype === "float16" ? source : roundedToHalves(source));
       // In place: the float16 target is widened, written, and rounded back into its own buffer.
-      const wideTarget = widen(target);
-      backend.copyInto(wideTarget, widen(source));
+      const [wideTarget, wideSource] = [widen(target), widen(source)];
+      backend.copyInto(wideTarget, wideSource);
       conv.narrowInto(wideTarget.storage, target.storage);
+      done(wideTarget, target);
+      done(wideSource, source);
     },
   };
 }
@@ -101,5 +122,6 @@ export const hostHalves: HalfConversions = {
   narrow: (buffer) => narrowToHalves(buffer as Float32Array, allocate("float16", (buffer as Float32Array).length)),
   narrowInto: (buffer, into) => void narrowToHalves(buffer as Float32Array, into as Uint16Array),
   isFloat32: (buffer): buffer is DeviceBuffer => buffer instanceof Float32Array,
+  discard: () => {},
   copiesBits: true,
 };

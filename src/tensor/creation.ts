@@ -5,6 +5,7 @@
  */
 import { AdError, describe, expectFinite, expectOptions, expectInteger, expectLength, invalidArgument } from "../errors.js";
 import { allocate, coerce, dtypeOfArray, expectDType, isFloat, isInteger, nameAllocation, type DType, type Storage } from "./dtype.js";
+import { widenHalves } from "../backends/float16.js";
 import { Rng, rng as makeRng } from "./rng.js";
 import { contiguousStrides, expectShape, formatShape, MAX_ELEMENTS, MAX_RANK, sizeOf } from "./shape.js";
 import { fromStorage, Tensor } from "./tensor.js";
@@ -82,7 +83,8 @@ export function tensor(values: unknown, opts?: TensorOptions): Tensor {
   let shape: number[];
   let inferredDType: DType = "float32";
   if (typed !== undefined) {
-    flat = values as ArrayLike<number>;
+    // A float16 storage holds bits: its values are what gets stored again.
+    flat = typed === "float16" ? widenHalves(values as Uint16Array) : (values as ArrayLike<number>);
     shape = [flat.length];
     inferredDType = typed;
   } else {

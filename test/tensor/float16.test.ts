@@ -5,6 +5,7 @@
  */
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
+import { Float16Storage } from "../../src/backends/dtype.js";
 import { roundHalf } from "../../src/backends/float16.js";
 import { jit } from "../../src/jit/index.js";
 import { loadSafetensors, saveSafetensors } from "../../src/nn/index.js";
@@ -34,6 +35,9 @@ describe.each(availableBackends())("float16 on %s", (backend) => {
     expect(ops.tensor([[1.5, 2]], { dtype: "float16" }).at(0, 0)).toBe(1.5);
     expect(ops.tensor(0.1, { dtype: "float16" }).item()).toBe(0.0999755859375);
     expect(ops.full([2], 70000, { dtype: "float16" }).data()).toEqual(new Float32Array([Infinity, Infinity]));
+    // A float16 storage (bits) as data: its values, not its bits.
+    expect(values(ops.tensor(Float16Storage.from([0x3c00, 0x8001])))).toEqual([1, -(2 ** -24)]);
+    expect(values(ops.tensor(Float16Storage.from([0x3c00, 0x8001]), { dtype: "float32" }))).toEqual([1, -(2 ** -24)]);
   });
 
   it("cast between float16 and float32, float64, int32 and bool", () => {

@@ -1,7 +1,8 @@
 /// <reference types="@webgpu/types" />
 /**
- * GPU buffers of the three dtypes WGSL can hold: float32 as f32, int32 as i32, bool as u32 (one
- * word per element: WGSL has no byte type in storage). float64 has no WGSL type, so writing it is an
+ * GPU buffers of the dtypes WGSL can hold: float32 as f32, int32 as i32, bool as u32 (one
+ * word per element: WGSL has no byte type in storage), and float16 packed two halves to a u32 word
+ * (kernels compute on it widened to float32: halves.ts). float64 has no WGSL type, so writing it is an
  * `AdError` naming the device, never a silent downcast. Reads are asynchronous (copy to a staging
  * buffer, `mapAsync`); a lost device rejects them with an `AdError` instead of leaving them pending.
  * The queue's counters (queue.ts) count what was created, pooled and mapped, so a test can hold a
@@ -15,6 +16,8 @@ import { GPUQueue } from "./queue.js";
 
 /** The dtypes a GPU buffer can hold. */
 export type GPUDType = "float32" | "int32" | "bool";
+/** What a GPU buffer can hold: the kernels' dtypes, and float16 (packed; widened for any kernel). */
+export type GPUBufferDType = GPUDType | "float16";
 
 // GPUBufferUsage / GPUMapMode values (spelt out: Node has no such globals unless one installs them).
 const MAP_READ = 0x1;
@@ -26,8 +29,8 @@ const MAP_MODE_READ = 0x1;
 export interface GPUData {
   /** At least `length` words (its size class: the shaders take their counts from params, not from the buffer). */
   readonly buffer: GPUBuffer;
-  readonly dtype: GPUDType;
-  /** Elements (4 bytes each). */
+  readonly dtype: GPUBufferDType;
+  /** Elements (4 bytes each; float16's 2, packed in words). */
   readonly length: number;
   /** @internal Who holds the buffer; kept apart from this handle so that collecting the handle can release it. */
   readonly slot: Slot;
@@ -51,7 +54,9 @@ export function expectGPUDType(op: string, dtype: DType): GPUDType {
       dtype,
     });
   }
-  if (dtype === "uint8" || dtype === "int8" || dtype === "float16") {
+  // An engine bug, not the user's: the device widens every float16 operand before its kernels (halves.ts).
+  if (dtype === "float16") throw new Error(`a float16 operand reached the GPU kernel ${op} unwidened`);
+  if (dtype === "uint8" || dtype === "int8") {
     throw new AdError("UnsupportedOp", `the webgpu device has no ${dtype} (WGSL has no byte types); cast it to int32 or float32 first, or use the cpu device`, {
       op,
       device: "webgpu",
@@ -59,6 +64,18 @@ export function expectGPUDType(op: string, dtype: DType): GPUDType {
     });
   }
   return dtype;
+}
+
+/** The bytes of `length` elements of `dtype` on the GPU: 4 each, float16 2 each rounded up to whole words. */
+export function bytesOf(dtype: GPUBufferDType, length: number): number {
+  return dtype === "float16" ? Math.ceil(length / 2) * 4 : length * 4;
+}
+
+/** Halves with one more (zero) to fill the last word (`writeBuffer` writes whole words). */
+function padded(halves: Uint16Array): Uint16Array {
+  const out = new Uint16Array(halves.length + 1);
+  out.set(halves);
+  return out;
 }
 
 /**
@@ -109,7 +126,7 @@ export class GPUBuffers {
    * A buffer of `length` elements (at least one word: WebGPU binds no empty buffer) for a kernel that
    * writes every one of them: a pooled buffer comes back holding its last owner's values, uncleared.
    */
-  allocate(dtype: GPUDType, length: number, op = "webgpu.allocate"): GPUData {
+  allocate(dtype: GPUBufferDType, length: number, op = "webgpu.allocate"): GPUData {
     return this.take(dtype, length, op);
   }
 
@@ -122,16 +139,16 @@ export class GPUBuffers {
     return data;
   }
 
-  /** A GPU copy of `data` (Float32Array, Int32Array, or Uint8Array as bool). */
+  /** A GPU copy of `data` (Float32Array, Int32Array, Uint8Array as bool, or a float16 storage's halves). */
   write(data: Storage, op = "webgpu.write"): GPUData {
     const dtype = dtypeOfArray(data);
     if (dtype === undefined) throw new AdError("InvalidArgument", "data must be a Float32Array, Int32Array or Uint8Array", { op });
-    const gpuDType = expectGPUDType(op, dtype);
+    const gpuDType = dtype === "float16" ? dtype : expectGPUDType(op, dtype);
     // Not cleared: the write fills it, and a recorded clear would land after the write (writeBuffer goes first).
     const out = this.take(gpuDType, data.length, op);
     if (data.length > 0) {
-      // bool widens to one u32 per element; float32 and int32 go as their bytes.
-      const words = data instanceof Uint8Array ? Uint32Array.from(data) : data;
+      // bool widens to one u32 per element; float32 and int32 go as their bytes; an odd count of halves is padded to a whole word.
+      const words = data instanceof Uint8Array ? Uint32Array.from(data) : gpuDType === "float16" && data.length % 2 === 1 ? padded(data as Uint16Array) : data;
       this.handle.device.queue.writeBuffer(out.buffer, 0, words.buffer, words.byteOffset, words.byteLength);
     }
     return out;
@@ -143,7 +160,7 @@ export class GPUBuffers {
     await this.allocations.verify();
     const out = allocate(data.dtype, data.length, op);
     if (data.length === 0) return out;
-    const size = data.length * 4;
+    const size = bytesOf(data.dtype, data.length);
     const staging = this.fromPool(MAP_READ | COPY_DST, sizeClass(size), op);
     this.queue.record(op).copyBufferToBuffer(data.buffer, 0, staging, 0, size);
     this.queue.submit(op);
@@ -151,6 +168,7 @@ export class GPUBuffers {
       await this.mapped(staging, op);
       const words = staging.getMappedRange(0, size);
       if (out instanceof Uint8Array) out.set(new Uint32Array(words));
+      else if (data.dtype === "float16") out.set(new Uint16Array(words, 0, data.length));
       else out.set(data.dtype === "float32" ? new Float32Array(words) : new Int32Array(words));
       staging.unmap();
       this.toPool(MAP_READ | COPY_DST, staging);
@@ -183,9 +201,9 @@ export class GPUBuffers {
   }
 
   /** A buffer for `length` elements, pooled (not cleared) or new (zero-filled). */
-  private take(dtype: GPUDType, length: number, op: string): GPUData {
+  private take(dtype: GPUBufferDType, length: number, op: string): GPUData {
     checkAlive(this.handle, op);
-    const bytes = Math.max(4, length * 4);
+    const bytes = Math.max(4, bytesOf(dtype, length));
     // Near the binding limit the class's slack could push a buffer that fits past it: such a one gets its own size.
     const rounded = sizeClass(bytes);
     const size = rounded > this.handle.device.limits.maxStorageBufferBindingSize ? bytes : rounded;
