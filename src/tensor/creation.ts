@@ -245,10 +245,10 @@ function randomFloat(op: string, shape: readonly number[], opts: unknown, draw: 
   const dims = expectShape(op, "shape", shape);
   const o = expectOptions<RandomOptions>(op, opts, RANDOM_KEYS);
   const dtype = dtypeOption(op, o);
-  if (dtype !== "float32" && dtype !== "float64") throw invalidArgument(op, `dtype must be float32 or float64, got ${dtype}`, { dtype });
+  if (!isFloat(dtype)) throw invalidArgument(op, `dtype must be float32, float64 or float16, got ${dtype}`, { dtype });
   const g = generator(op, o);
   const storage = allocate(dtype, sizeOf(dims), op);
-  for (let i = 0; i < storage.length; i++) storage[i] = draw(g);
+  for (let i = 0; i < storage.length; i++) storage[i] = coerce(dtype, draw(g));
   return created(op, o, storage, dtype, dims);
 }
 

@@ -8,7 +8,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Float16Storage } from "../../src/backends/dtype.js";
 import { roundHalf } from "../../src/backends/float16.js";
 import { jit } from "../../src/jit/index.js";
+import * as nn from "../../src/nn/index.js";
 import { loadSafetensors, saveSafetensors } from "../../src/nn/index.js";
+import * as optim from "../../src/optim/index.js";
 import * as ops from "../../src/tensor/index.js";
 import { availableBackends, getBackend, setBackend, type Tensor } from "../../src/tensor/index.js";
 
@@ -146,6 +148,32 @@ describe.each(availableBackends())("float16 on %s", (backend) => {
     const x = ops.tensor([0.1, 0.2, 300], { dtype: "float16" });
     const jitted = jit(f)(x);
     expect([jitted.dtype, jitted.item()]).toEqual(["float16", f(x).item()]);
+  });
+});
+
+describe("float16 through creation and nn", () => {
+  it("rand, randn, oneHot and the nn initialisers make float16", () => {
+    const r = ops.randn([4], { dtype: "float16", rng: ops.rng(1) });
+    expect(r.dtype).toBe("float16");
+    // Each value is a half: rounding it again changes nothing.
+    expect(values(r).every((v) => roundHalf(v) === v)).toBe(true);
+    expect(ops.rand([2], { dtype: "float16", rng: ops.rng(2) }).dtype).toBe("float16");
+    expect(values(ops.oneHot(ops.tensor([1, 0], { dtype: "int32" }), 2, "float16"))).toEqual([0, 1, 1, 0]);
+    expect(nn.normal([3], 0, 1, { dtype: "float16", rng: ops.rng(3) }).dtype).toBe("float16");
+  });
+
+  it("a float16 Linear layer trains: float16 parameters, gradients and updates", () => {
+    const layer = new nn.Linear(3, 2, { dtype: "float16", rng: ops.rng(4) });
+    expect(layer.weight.dtype).toBe("float16");
+    const opt = new optim.SGD(layer.parameters(), { lr: 0.1 });
+    const x = ops.tensor([[1, -1, 0.5]], { dtype: "float16" });
+    const before = values(layer.weight);
+    const loss = ops.sum(ops.mul(layer.forward(x), layer.forward(x)));
+    loss.backward();
+    expect(layer.weight.grad!.dtype).toBe("float16");
+    opt.step();
+    expect(layer.weight.dtype).toBe("float16");
+    expect(values(layer.weight)).not.toEqual(before);
   });
 });
 
