@@ -4,12 +4,14 @@
  * cpu. The conversions are bit for bit the cpu's: float32 → float16 on torch's golden table
  * (test/golden/float16.json: ties, overflow, subnormals, NaN) and every one of the 65536 halves back
  * to float32; odd lengths (the last word half empty); then ops, views, in-place writes and a
- * gradient. Prints one JSON line: { checked, failures, errors }.
+ * gradient; then the registry walk (registryWalk.ts) with float16 inputs. Prints one JSON line:
+ * { checked, failures, errors, unsupported }.
  */
 import golden from "../golden/float16.json" with { type: "json" };
 import { Float16Storage } from "../../src/backends/dtype.js";
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
+import { walkRegistry } from "./registryWalk.js";
 import { bitDifference, finish, startGPU, toleranceDifference } from "./setup.js";
 
 const { handle, errors } = await startGPU();
@@ -110,4 +112,9 @@ try {
   failures.push(`threw ${String(error)}`);
 }
 
-await finish(handle, { checked, failures, errors });
+// Every primitive's case with float16 inputs, against the cpu's float16.
+const walk = await walkRegistry("float16");
+failures.push(...walk.failures.map((f) => `float16 registry walk: ${f}`));
+checked += walk.checked;
+
+await finish(handle, { checked, failures, errors, unsupported: walk.unsupported });
