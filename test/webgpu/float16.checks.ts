@@ -44,6 +44,12 @@ try {
   await compare("every half read back", onGPU(all), all);
   await compare("every half cast to float32", ops.cast(onGPU(all), "float32"), ops.cast(all, "float32"));
 
+  // Off the GPU again: toAsync hands the cpu the same halves.
+  checked++;
+  const back = await onGPU(all).toAsync("cpu");
+  const problem = back.dtype === "float16" ? bitDifference(back.data(), all.data()) : `dtype ${back.dtype}`;
+  if (problem !== undefined) failures.push(`toAsync("cpu") of every half: ${problem}`);
+
   // Ops on float16 (computed in float32 and rounded once, as on the cpu).
   const a = ops.cast(ops.randn([5, 7], { rng: g }), "float16");
   const b = ops.cast(ops.randn([5, 7], { rng: g }), "float16");
