@@ -162,6 +162,14 @@ describe("float16 through creation and nn", () => {
     expect(nn.normal([3], 0, 1, { dtype: "float16", rng: ops.rng(3) }).dtype).toBe("float16");
   });
 
+  it("Dropout of a float16 input scales the kept elements by 1/(1 − p) in float16", () => {
+    const y = new nn.Dropout(0.5, { rng: ops.rng(5) }).forward(ops.ones([64], { dtype: "float16" }));
+    expect(y.dtype).toBe("float16");
+    const v = values(y);
+    expect(v.every((e) => e === 0 || e === 2)).toBe(true);
+    expect(v.some((e) => e === 2)).toBe(true);
+  });
+
   it("a float16 Linear layer trains: float16 parameters, gradients and updates", () => {
     const layer = new nn.Linear(3, 2, { dtype: "float16", rng: ops.rng(4) });
     expect(layer.weight.dtype).toBe("float16");
