@@ -4,7 +4,7 @@
  * precision: the host computes float16 in float32 (src/backends/halves.ts), so no primitive may
  * throw, hand back another dtype, or read the halves' bits as numbers.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
 import { primitives, type PrimitiveName } from "../../src/tensor/primitives/registry.js";
@@ -17,8 +17,12 @@ const EXPLICIT = new Set<PrimitiveName>(["cast", "oneHot"]);
 const outputs = (y: unknown): Tensor[] =>
   y instanceof ops.Tensor ? [y] : Array.isArray(y) ? y.flatMap(outputs) : typeof y === "object" && y !== null ? Object.values(y).flatMap(outputs) : [];
 
-describe("every primitive on float16 operands", () => {
+const initial = ops.getBackend();
+afterEach(() => ops.setBackend(initial));
+
+describe.each(ops.availableBackends())("every primitive on float16 operands on %s", (backend) => {
   it.each(names)("%s", (name) => {
+    ops.setBackend(backend);
     const { inputs, f } = PRIMITIVE_CASES[name];
     const halves = inputs.map(toHalf);
     const half = outputs(f(...halves));
