@@ -52,7 +52,9 @@ export class GPUAllocations {
     }
     this.device.pushErrorScope("out-of-memory");
     const buffer = this.device.createBuffer({ size, usage });
-    this.pending.push({ op: this.running ?? op, bytes: size, buffer, scope: this.device.popErrorScope() });
+    // A scope that cannot answer (the device went away: checkAlive reports that) found nothing to raise here.
+    const scope = this.device.popErrorScope().catch(() => null);
+    this.pending.push({ op: this.running ?? op, bytes: size, buffer, scope });
     this.counters.allocations++;
     this.counters.allocatedBytes += size;
     return buffer;
