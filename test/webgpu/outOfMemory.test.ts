@@ -121,6 +121,13 @@ describe("a GPU out of memory (reported asynchronously by its error scope)", () 
     expect(gpu.counters.allocations).toBeGreaterThan(before.allocations);
   });
 
+  it("an error scope that rejects (as on a lost device) does not reject the read with a foreign error", async () => {
+    const { gpu } = fakeGPU();
+    (gpu.handle.device as { popErrorScope: () => Promise<never> }).popErrorScope = () => Promise.reject(new Error("fake: the device is gone"));
+    const x = ops.ones([4], { device: gpu.name });
+    expect(Array.from(await x.read())).toEqual([0, 0, 0, 0]);
+  });
+
   it("synchronize() raises it too", async () => {
     const { gpu } = fakeGPU((size) => size === 2048);
     ops.ones([512], { device: gpu.name });
