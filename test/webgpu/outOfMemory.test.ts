@@ -123,7 +123,7 @@ describe("a GPU out of memory (reported asynchronously by its error scope)", () 
 
   it("an error scope that rejects (as on a lost device) does not reject the read with a foreign error", async () => {
     const { gpu } = fakeGPU();
-    (gpu.handle.device as { popErrorScope: () => Promise<never> }).popErrorScope = () => Promise.reject(new Error("fake: the device is gone"));
+    (gpu.handle.device as unknown as { popErrorScope: () => Promise<never> }).popErrorScope = () => Promise.reject(new Error("fake: the device is gone"));
     const x = ops.ones([4], { device: gpu.name });
     expect(Array.from(await x.read())).toEqual([0, 0, 0, 0]);
   });
