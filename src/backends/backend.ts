@@ -14,6 +14,7 @@ import type { DType, Storage } from "./dtype.js";
 import type { FusedKernel, FusedProgram } from "./fused.js";
 import type { Pair, WindowGeometry } from "./geometry.js";
 import type { SolveResult, TriangularSolveOptions } from "./linalg.js";
+import { computeHalvesInFloat32, hostHalves } from "./halves.js";
 import type { Shape } from "./shape.js";
 import type { View } from "./view.js";
 import * as cpuElementwise from "./cpu/kernels/elementwise.js";
@@ -187,44 +188,52 @@ const linalg = {
   svd: cpuDecompositions.svd,
 };
 
+// float16 runs every kernel in float32 and rounds the result back (halves.ts).
 const BACKENDS: Record<BackendName, HostBackend> = {
-  cpu: {
-    name: "cpu",
-    matmul: cpuMatmul,
-    conv2d: cpuConv.conv2d,
-    conv2dInputGrad: cpuConv.conv2dInputGrad,
-    conv2dWeightGrad: cpuConv.conv2dWeightGrad,
-    ...routines,
-    reduce: cpuReduce,
-    unary: cpuElementwise.unary,
-    binary: cpuElementwise.binary,
-    where: cpuElementwise.where,
-    copy,
-    copyInto,
-    ...linalg,
-  },
+  cpu: computeHalvesInFloat32<HostBackend>(
+    {
+      name: "cpu",
+      matmul: cpuMatmul,
+      conv2d: cpuConv.conv2d,
+      conv2dInputGrad: cpuConv.conv2dInputGrad,
+      conv2dWeightGrad: cpuConv.conv2dWeightGrad,
+      ...routines,
+      reduce: cpuReduce,
+      unary: cpuElementwise.unary,
+      binary: cpuElementwise.binary,
+      where: cpuElementwise.where,
+      copy,
+      copyInto,
+      ...linalg,
+    },
+    hostHalves,
+  ),
   // Each wasm kernel declines (undefined) what it has no kernel for; the reference runs that.
-  wasm: {
-    name: "wasm",
-    matmul: (a, b, batch, dtype) => wasmMatmul(a, b, batch, dtype) ?? cpuMatmul(a, b, batch, dtype),
-    conv2d: (x, w, geo, outH, outW) => wasmConv.conv2d(x, w, geo, outH, outW) ?? cpuConv.conv2d(x, w, geo, outH, outW),
-    conv2dInputGrad: (g, w, geo, inH, inW) => wasmConv.conv2dInputGrad(g, w, geo, inH, inW) ?? cpuConv.conv2dInputGrad(g, w, geo, inH, inW),
-    conv2dWeightGrad: (x, g, geo, KH, KW) => wasmConv.conv2dWeightGrad(x, g, geo, KH, KW) ?? cpuConv.conv2dWeightGrad(x, g, geo, KH, KW),
-    ...routines,
-    reduce: (op, x, axes, keepDims, dtype) => wasmReduce(op, x, axes, keepDims, dtype) ?? cpuReduce(op, x, axes, keepDims, dtype),
-    unary: (op, x, dtype) => wasmUnary(op, x, dtype) ?? cpuElementwise.unary(op, x, dtype),
-    binary: (op, a, b, shape, dtype) => wasmBinary(op, a, b, shape, dtype) ?? cpuElementwise.binary(op, a, b, shape, dtype),
-    where: cpuElementwise.where,
-    copy,
-    copyInto,
-    ...linalg,
-    compileFused: (program) => wasmCompileFused(program),
-    matmulConcurrent: (products) =>
-      wasmMatmulConcurrent(products).map((c, i) => c ?? wasmMatmul(products[i][0], products[i][1], []) ?? cpuMatmul(products[i][0], products[i][1], [])),
-    cholesky: (a) => wasmLinalg.cholesky(a) ?? cpuLinalg.cholesky(a),
-    lu: (a) => wasmLinalg.lu(a) ?? cpuLinalg.lu(a),
-    qr: (a, complete) => wasmQr(a, complete) ?? cpuDecompositions.qr(a, complete),
-  },
+  wasm: computeHalvesInFloat32<HostBackend>(
+    {
+      name: "wasm",
+      matmul: (a, b, batch, dtype) => wasmMatmul(a, b, batch, dtype) ?? cpuMatmul(a, b, batch, dtype),
+      conv2d: (x, w, geo, outH, outW) => wasmConv.conv2d(x, w, geo, outH, outW) ?? cpuConv.conv2d(x, w, geo, outH, outW),
+      conv2dInputGrad: (g, w, geo, inH, inW) => wasmConv.conv2dInputGrad(g, w, geo, inH, inW) ?? cpuConv.conv2dInputGrad(g, w, geo, inH, inW),
+      conv2dWeightGrad: (x, g, geo, KH, KW) => wasmConv.conv2dWeightGrad(x, g, geo, KH, KW) ?? cpuConv.conv2dWeightGrad(x, g, geo, KH, KW),
+      ...routines,
+      reduce: (op, x, axes, keepDims, dtype) => wasmReduce(op, x, axes, keepDims, dtype) ?? cpuReduce(op, x, axes, keepDims, dtype),
+      unary: (op, x, dtype) => wasmUnary(op, x, dtype) ?? cpuElementwise.unary(op, x, dtype),
+      binary: (op, a, b, shape, dtype) => wasmBinary(op, a, b, shape, dtype) ?? cpuElementwise.binary(op, a, b, shape, dtype),
+      where: cpuElementwise.where,
+      copy,
+      copyInto,
+      ...linalg,
+      compileFused: (program) => wasmCompileFused(program),
+      // Only float32/float64 products are grouped (jit/passes/branches.ts), so no half reaches this.
+      matmulConcurrent: (products) =>
+        wasmMatmulConcurrent(products).map((c, i) => c ?? wasmMatmul(products[i][0], products[i][1], []) ?? cpuMatmul(products[i][0], products[i][1], [])),
+      cholesky: (a) => wasmLinalg.cholesky(a) ?? cpuLinalg.cholesky(a),
+      lu: (a) => wasmLinalg.lu(a) ?? cpuLinalg.lu(a),
+      qr: (a, complete) => wasmQr(a, complete) ?? cpuDecompositions.qr(a, complete),
+    },
+    hostHalves,
+  ),
 };
 
 /** The backends this engine can run, fastest first. */

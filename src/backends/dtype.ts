@@ -2,19 +2,24 @@
  * Element types. `float32` is the default (what ML code and the later WASM/WebGPU kernels use);
  * `float64` is there for gradient checking; `int32` for indices and labels; `uint8` and `int8` for
  * data (images, quantised weights); `bool` for masks and comparison results (one byte per element,
- * 0 or 1). Only the float types carry gradients.
+ * 0 or 1); `float16` (IEEE half) to halve the memory of weights and activations: stored as its bits
+ * (float16.ts), computed in float32 and rounded back (halfKernels.ts). Only the float types carry gradients.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
+import { halfBits } from "./float16.js";
 
-export const DTYPES = ["float32", "float64", "int32", "uint8", "int8", "bool"] as const;
+export const DTYPES = ["float32", "float64", "int32", "uint8", "int8", "bool", "float16"] as const;
 export type DType = (typeof DTYPES)[number];
-export type FloatDType = "float32" | "float64";
+export type FloatDType = "float16" | "float32" | "float64";
 
 /**
  * uint8 storage: a Uint8Array of its own class, so that code which sees only storage (a device's
  * `write`, `dtypeOfArray`) can tell bytes from bool masks, which are Uint8Arrays too.
  */
 export class Uint8Storage extends Uint8Array {}
+
+/** float16 storage: the halves' bits (Node 20 has no Float16Array), a class of its own so that storage says its dtype. */
+export class Float16Storage extends Uint16Array {}
 
 export interface StorageOf {
   float32: Float32Array;
@@ -23,6 +28,7 @@ export interface StorageOf {
   uint8: Uint8Storage;
   int8: Int8Array;
   bool: Uint8Array;
+  float16: Float16Storage;
 }
 export type Storage = StorageOf[DType];
 
@@ -33,6 +39,7 @@ const CONSTRUCTORS = {
   uint8: Uint8Storage,
   int8: Int8Array,
   bool: Uint8Array,
+  float16: Float16Storage,
 } as const;
 
 /** The `op` of an allocation failure whose caller named none: `bind` renames it to its primitive. */
@@ -100,7 +107,7 @@ export function allocate<D extends DType>(dtype: D, n: number, op: string = UNNA
 }
 
 export function isFloat(dtype: DType): dtype is FloatDType {
-  return dtype === "float32" || dtype === "float64";
+  return dtype === "float32" || dtype === "float64" || dtype === "float16";
 }
 
 export function expectDType(op: string, value: unknown): DType {
@@ -120,11 +127,16 @@ export function dtypeOfArray(a: unknown): DType | undefined {
   if (a instanceof Int32Array) return "int32";
   if (a instanceof Int8Array) return "int8";
   if (a instanceof Uint8Storage) return "uint8";
+  if (a instanceof Float16Storage) return "float16";
   if (a instanceof Uint8Array) return "bool";
   return undefined;
 }
 
-/** How a number is stored in `dtype`: rounded to f32, truncated toward zero and wrapped to i32, u8 or i8 (NaN and ±∞ to 0, as a typed array's store), or 0/1. */
+/**
+ * How a number is stored in `dtype`: rounded to f32, truncated toward zero and wrapped to i32, u8 or
+ * i8 (NaN and ±∞ to 0, as a typed array's store), 0/1, or for float16 the bits of the half nearest its
+ * float32 rounding (PyTorch also rounds a double to float first).
+ */
 export function coerce(dtype: DType, x: number): number {
   switch (dtype) {
     case "float32":
@@ -139,17 +151,19 @@ export function coerce(dtype: DType, x: number): number {
       return ((x | 0) << 24) >> 24;
     case "bool":
       return x ? 1 : 0;
+    case "float16":
+      return halfBits(Math.fround(x));
   }
 }
 
 /**
- * The promotion lattice bool < uint8, int8 < int32 < float32 < float64: a binary or ternary op's
+ * The promotion lattice bool < uint8, int8 < int32 < float16 < float32 < float64: a binary or ternary op's
  * operands meet at the higher of their dtypes (PyTorch's and JAX's `result_type`; test/golden holds
  * theirs). uint8 and int8 meet at int32: PyTorch's int16 holds both, and int32 is the narrowest
  * integer type here that does. A plain number is weakly typed, as in JAX: it never raises a float tensor's dtype, and
  * it raises an int32 or bool tensor only as far as its value needs (see `weakResultType`).
  */
-const RANK: Readonly<Record<DType, number>> = { bool: 0, uint8: 1, int8: 1, int32: 2, float32: 3, float64: 4 };
+const RANK: Readonly<Record<DType, number>> = { bool: 0, uint8: 1, int8: 1, int32: 2, float16: 3, float32: 4, float64: 5 };
 
 /** The dtype two tensors of dtypes a and b promote to. */
 export function resultType(a: DType, b: DType): DType {

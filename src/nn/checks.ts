@@ -6,8 +6,8 @@ import { Tensor } from "../tensor/tensor.js";
 
 /** A layer's float `dtype` option (undefined: the default, float32). */
 export function floatDTypeOption(op: string, value: unknown): FloatDType | undefined {
-  if (value === undefined || value === "float32" || value === "float64") return value;
-  throw invalidArgument(op, `dtype must be float32 or float64, got ${describe(value)}`, { argument: "dtype", got: describe(value) });
+  if (value === undefined || value === "float32" || value === "float64" || value === "float16") return value;
+  throw invalidArgument(op, `dtype must be float32, float64 or float16, got ${describe(value)}`, { argument: "dtype", got: describe(value) });
 }
 
 /** A finite number > 0 (an epsilon, a size), else InvalidArgument naming the option and value. */

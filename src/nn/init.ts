@@ -8,7 +8,7 @@
  *   xavierNormal    N(0, gain² · 2 / (fanIn + fanOut))
  */
 import { describe, expectFinite, expectOptions, invalidArgument } from "../errors.js";
-import { allocate, type FloatDType } from "../tensor/dtype.js";
+import { allocate, coerce, isFloat, type FloatDType } from "../tensor/dtype.js";
 import { Rng } from "../tensor/rng.js";
 import { expectShape, sizeOf } from "../tensor/shape.js";
 import { fromStorage, type Tensor } from "../tensor/tensor.js";
@@ -79,9 +79,9 @@ function seeded<T extends InitOptions>(op: string, options: unknown, known: read
 function draw(op: string, shape: readonly number[], o: InitOptions, sample: (g: Rng) => number): Tensor {
   const dims = expectShape(op, "shape", shape);
   const dtype = o.dtype ?? "float32";
-  if (dtype !== "float32" && dtype !== "float64") throw invalidArgument(op, `dtype must be float32 or float64, got ${describe(dtype)}`, { dtype: describe(dtype) });
+  if (!isFloat(dtype)) throw invalidArgument(op, `dtype must be float32, float64 or float16, got ${describe(dtype)}`, { dtype: describe(dtype) });
   const storage = allocate(dtype, sizeOf(dims), op);
-  for (let i = 0; i < storage.length; i++) storage[i] = sample(o.rng);
+  for (let i = 0; i < storage.length; i++) storage[i] = coerce(dtype, sample(o.rng));
   return fromStorage(storage, dtype, dims);
 }
 

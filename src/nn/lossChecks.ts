@@ -88,8 +88,9 @@ export function labels(op: string, scores: Tensor, target: Target, ignoreIndex: 
       shapes: [[...scores.shape], [...t.shape]],
     });
   }
-  // Traced labels (a jitted step) have no values to check: gather's own index check runs when the program does.
-  if (isAbstract(t)) return t;
+  // Traced labels (a jitted step) have no values to check, and a GPU's cannot be read without waiting:
+  // gather's own index check runs when the program does (on the GPU, at the next read).
+  if (isAbstract(t) || t.device.readSync === undefined) return t;
   const c = scores.shape[scores.rank - 1];
   const values = t.data();
   for (let k = 0; k < values.length; k++) {

@@ -13,6 +13,7 @@
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
 import { noGrad } from "../tensor/autograd/mode.js";
+import { isFloat } from "../tensor/dtype.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -43,7 +44,7 @@ export abstract class Module {
   protected parameter(name: string, value: Tensor): Tensor {
     this.#claim("Module.parameter", name, value);
     if (value.node !== null) throw invalidArgument("Module.parameter", `parameter ${name} must be a leaf tensor; detach() it first`, { name });
-    if (value.dtype !== "float32" && value.dtype !== "float64") {
+    if (!isFloat(value.dtype)) {
       throw new AdError("DTypeMismatch", `parameter ${name} must be a float tensor, got ${value.dtype}`, { op: "Module.parameter", name, dtype: value.dtype });
     }
     value.requireGrad();

@@ -7,17 +7,18 @@
  *             padded with spaces to a multiple of 8
  *   …         the tensors' bytes, little-endian, row-major, contiguous; offsets count from here
  *
- * dtypes: F32, F64, I32, U8, I8 and BOOL (one byte each) map to adjoint's float32, float64, int32,
- * uint8, int8 and bool. Every malformed input is an AdError, and
+ * dtypes: F32, F64, F16, I32, U8, I8 and BOOL (one byte each) map to adjoint's float32, float64,
+ * float16, int32, uint8, int8 and bool. Every malformed input is an AdError, and
  * the whole header is checked (safetensorsHeader.ts) before any tensor is decoded.
  */
 import { describe, invalidArgument } from "../errors.js";
+import { halfBits } from "../backends/float16.js";
 import { allocate, type DType } from "../tensor/dtype.js";
 import { sizeOf } from "../tensor/shape.js";
 import { fromStorage, Tensor } from "../tensor/tensor.js";
 import { FILE_DTYPES, headerLength, parseHeader, type Header } from "./safetensorsHeader.js";
 
-const FILE_DTYPE: Record<DType, string> = { float32: "F32", float64: "F64", int32: "I32", uint8: "U8", int8: "I8", bool: "BOOL" };
+const FILE_DTYPE: Record<DType, string> = { float32: "F32", float64: "F64", int32: "I32", uint8: "U8", int8: "I8", bool: "BOOL", float16: "F16" };
 
 /** The file's bytes: the tensors (any names but "__metadata__") and optional string metadata. */
 export function saveSafetensors(tensors: Readonly<Record<string, Tensor>>, metadata?: Readonly<Record<string, string>>): Uint8Array {
@@ -72,6 +73,8 @@ function encode(t: Tensor): Uint8Array {
   for (let i = 0; i < data.length; i++) {
     if (t.dtype === "float32") view.setFloat32(i * 4, data[i], true);
     else if (t.dtype === "float64") view.setFloat64(i * 8, data[i], true);
+    // data() widened the halves exactly: rounding back gives their bits.
+    else if (t.dtype === "float16") view.setUint16(i * 2, halfBits(data[i]), true);
     else view.setInt32(i * 4, data[i], true);
   }
   return out;
@@ -153,6 +156,8 @@ function decode(op: string, bytes: Uint8Array, fileDtype: string, shape: number[
   for (let i = 0; i < n; i++) {
     if (fileDtype === "F32") out[i] = view.getFloat32(i * 4, true);
     else if (fileDtype === "F64") out[i] = view.getFloat64(i * 8, true);
+    // A float16 storage holds the halves' bits, as the file does.
+    else if (fileDtype === "F16") out[i] = view.getUint16(i * 2, true);
     else if (fileDtype === "I32") out[i] = view.getInt32(i * 4, true);
     else if (fileDtype === "BOOL") out[i] = bytes[i] === 0 ? 0 : 1;
     else if (fileDtype === "I8") out[i] = view.getInt8(i);

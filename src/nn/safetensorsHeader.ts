@@ -16,6 +16,7 @@ export const MAX_HEADER = 100_000_000;
 export const FILE_DTYPES: ReadonlyMap<string, { readonly dtype: DType; readonly bytes: number }> = new Map([
   ["F32", { dtype: "float32", bytes: 4 }],
   ["F64", { dtype: "float64", bytes: 8 }],
+  ["F16", { dtype: "float16", bytes: 2 }],
   ["I32", { dtype: "int32", bytes: 4 }],
   ["BOOL", { dtype: "bool", bytes: 1 }],
   ["U8", { dtype: "uint8", bytes: 1 }],

@@ -4,6 +4,7 @@
  * as ONNX nodes by its row of exportRules.ts, the captured tensors as initializers (a Module's under
  * their parameter and buffer names), encoded as an ONNX model (opset 17) ready for onnxruntime.
  */
+import { halfBits } from "../backends/float16.js";
 import { AdError, describe, expectBooleanOption, expectOptions, invalidArgument } from "../errors.js";
 import { Module } from "../nn/module.js";
 import type { DType } from "../tensor/dtype.js";
@@ -184,13 +185,14 @@ function attribute(name: string, v: AttributeValue): AttributeProto {
 /** A tensor's values as little-endian raw data, as ONNX stores them. */
 function tensorProto(name: string, shape: readonly number[], dtype: DType | "int64", values: ArrayLike<number>): TensorProto {
   const n = values.length;
-  const width = dtype === "float64" || dtype === "int64" ? 8 : dtype === "float32" || dtype === "int32" ? 4 : 1;
+  const width = dtype === "float64" || dtype === "int64" ? 8 : dtype === "float32" || dtype === "int32" ? 4 : dtype === "float16" ? 2 : 1;
   const raw = new Uint8Array(n * width);
   const view = new DataView(raw.buffer);
   for (let i = 0; i < n; i++) {
     const x = values[i];
     if (dtype === "float32") view.setFloat32(i * 4, x, true);
     else if (dtype === "float64") view.setFloat64(i * 8, x, true);
+    else if (dtype === "float16") view.setUint16(i * 2, halfBits(x), true);
     else if (dtype === "int32") view.setInt32(i * 4, x, true);
     else if (dtype === "int64") view.setBigInt64(i * 8, BigInt(x), true);
     else if (dtype === "bool") view.setUint8(i, x !== 0 ? 1 : 0);

@@ -28,7 +28,7 @@ export interface Graph {
 export type ExportRule = (g: Graph, inputs: readonly string[], eq: Equation) => string;
 
 /** TensorProto.DataType of each adjoint dtype. */
-export const ONNX_DTYPE: Record<DType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, bool: 9, float64: 11 };
+export const ONNX_DTYPE: Record<DType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, bool: 9, float16: 10, float64: 11 };
 
 const unary =
   (opType: string): ExportRule =>

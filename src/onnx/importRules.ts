@@ -55,7 +55,7 @@ export class Attributes {
 
 export type ImportRule = (inputs: readonly (Value | null)[], a: Attributes) => Value[];
 
-const DTYPE_OF: Record<number, DType> = { 1: "float32", 2: "uint8", 3: "int8", 6: "int32", 7: "int32", 9: "bool", 11: "float64" };
+const DTYPE_OF: Record<number, DType> = { 1: "float32", 2: "uint8", 3: "int8", 6: "int32", 7: "int32", 9: "bool", 10: "float16", 11: "float64" };
 
 function unsupported(a: Attributes, why: string): AdError {
   return new AdError("UnsupportedOp", `${a.opType}: ${why}`, { op: OP, onnxOp: a.opType });

@@ -6,7 +6,8 @@
  * importOnnx; a well-formed model using what adjoint lacks (a dtype, external data) is an `UnsupportedOp`.
  */
 import { AdError, describe, invalidArgument } from "../errors.js";
-import { allocate, type DType } from "../tensor/dtype.js";
+import { halfValue } from "../backends/float16.js";
+import { allocate, coerce, type DType } from "../tensor/dtype.js";
 import { fromStorage, type Tensor } from "../tensor/tensor.js";
 import { decodeModel, type AttributeProto, type NodeProto, type TensorProto } from "./proto.js";
 
@@ -42,9 +43,10 @@ const DTYPES = new Map<number, DType | "int64">([
   [6, "int32"],
   [7, "int64"],
   [9, "bool"],
+  [10, "float16"],
   [11, "float64"],
 ]);
-const WIDTH: Record<DType | "int64", number> = { float32: 4, float64: 8, int32: 4, int64: 8, uint8: 1, int8: 1, bool: 1 };
+const WIDTH: Record<DType | "int64", number> = { float32: 4, float64: 8, float16: 2, int32: 4, int64: 8, uint8: 1, int8: 1, bool: 1 };
 
 export function readModel(bytes: unknown): CheckedModel {
   if (!(bytes instanceof Uint8Array)) throw invalidArgument(OP, `bytes must be a Uint8Array, got ${describe(bytes)}`, { argument: "bytes" });
@@ -119,7 +121,7 @@ export function readTensor(tp: TensorProto, what: string): Initializer {
   const values = tensorValues(tp, dtype, size, what);
   if (dtype === "int64") return { int64: Array.from(values), shape: dims };
   const storage = allocate(dtype, size, OP);
-  for (let i = 0; i < size; i++) storage[i] = values[i];
+  for (let i = 0; i < size; i++) storage[i] = coerce(dtype, values[i]);
   return fromStorage(storage, dtype, dims);
 }
 
@@ -134,6 +136,7 @@ function tensorValues(tp: TensorProto, dtype: DType | "int64", size: number, wha
     for (let i = 0; i < size; i++) {
       if (dtype === "float32") out[i] = view.getFloat32(i * 4, true);
       else if (dtype === "float64") out[i] = view.getFloat64(i * 8, true);
+      else if (dtype === "float16") out[i] = halfValue(view.getUint16(i * 2, true));
       else if (dtype === "int32") out[i] = view.getInt32(i * 4, true);
       else if (dtype === "int64") out[i] = int64Number(view.getBigInt64(i * 8, true));
       else if (dtype === "int8") out[i] = view.getInt8(i);
@@ -145,7 +148,8 @@ function tensorValues(tp: TensorProto, dtype: DType | "int64", size: number, wha
   const values = list(field ?? [], `${what}'s data`);
   if (values.length !== size)
     throw invalidArgument(OP, `${what} has ${values.length} values for shape [${(tp.dims ?? []).join(", ")}]`, { tensor: what, values: values.length, expected: size });
-  return values.map((x) => finiteOrFloat(x, dtype, what));
+  // ONNX keeps float16 in int32_data as the halves' bits.
+  return values.map((x) => (dtype === "float16" ? halfValue(finiteOrFloat(x, "int32", what)) : finiteOrFloat(x, dtype, what)));
 }
 
 function int64Number(v: bigint): number {

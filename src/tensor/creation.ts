@@ -4,7 +4,8 @@
  * reproducible by default and no hidden global generator exists.
  */
 import { AdError, describe, expectFinite, expectOptions, expectInteger, expectLength, invalidArgument } from "../errors.js";
-import { allocate, coerce, dtypeOfArray, expectDType, isFloat, isInteger, type DType, type Storage } from "./dtype.js";
+import { allocate, coerce, dtypeOfArray, expectDType, isFloat, isInteger, nameAllocation, type DType, type Storage } from "./dtype.js";
+import { widenHalves } from "../backends/float16.js";
 import { Rng, rng as makeRng } from "./rng.js";
 import { contiguousStrides, expectShape, formatShape, MAX_ELEMENTS, MAX_RANK, sizeOf } from "./shape.js";
 import { fromStorage, Tensor } from "./tensor.js";
@@ -46,7 +47,14 @@ function dtypeOption(op: string, opts: CreateOptions, fallback: DType = "float32
 
 /** A new leaf over `storage`, marked as requiring a gradient when the (checked) options ask. */
 function created(op: string, opts: CreateOptions, storage: Storage, dtype: DType, shape: readonly number[]): Tensor {
-  const t = placed(storage, dtype, shape, opts.device === undefined ? defaultDevice() : expectDevice(op, opts.device));
+  const device = opts.device === undefined ? defaultDevice() : expectDevice(op, opts.device);
+  let t: Tensor;
+  try {
+    t = placed(storage, dtype, shape, device);
+  } catch (error) {
+    // A device's allocation failure (a GPU buffer over its limit) names the op the user called.
+    throw nameAllocation(error, op);
+  }
   t.requiresGrad = opts.requiresGrad === true;
   return t;
 }
@@ -75,7 +83,8 @@ export function tensor(values: unknown, opts?: TensorOptions): Tensor {
   let shape: number[];
   let inferredDType: DType = "float32";
   if (typed !== undefined) {
-    flat = values as ArrayLike<number>;
+    // A float16 storage holds bits: its values are what gets stored again.
+    flat = typed === "float16" ? widenHalves(values as Uint16Array) : (values as ArrayLike<number>);
     shape = [flat.length];
     inferredDType = typed;
   } else {
@@ -236,10 +245,10 @@ function randomFloat(op: string, shape: readonly number[], opts: unknown, draw: 
   const dims = expectShape(op, "shape", shape);
   const o = expectOptions<RandomOptions>(op, opts, RANDOM_KEYS);
   const dtype = dtypeOption(op, o);
-  if (dtype !== "float32" && dtype !== "float64") throw invalidArgument(op, `dtype must be float32 or float64, got ${dtype}`, { dtype });
+  if (!isFloat(dtype)) throw invalidArgument(op, `dtype must be float32, float64 or float16, got ${dtype}`, { dtype });
   const g = generator(op, o);
   const storage = allocate(dtype, sizeOf(dims), op);
-  for (let i = 0; i < storage.length; i++) storage[i] = draw(g);
+  for (let i = 0; i < storage.length; i++) storage[i] = coerce(dtype, draw(g));
   return created(op, o, storage, dtype, dims);
 }
 

@@ -24,7 +24,7 @@ export interface Equation {
   readonly params: unknown;
 }
 
-const SHORT: Record<DType, string> = { float32: "f32", float64: "f64", int32: "i32", uint8: "u8", int8: "i8", bool: "bool" };
+const SHORT: Record<DType, string> = { float32: "f32", float64: "f64", int32: "i32", uint8: "u8", int8: "i8", bool: "bool", float16: "f16" };
 
 export class Program {
   constructor(

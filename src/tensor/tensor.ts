@@ -11,6 +11,7 @@ import { host, noSyncRead, type Device, type DeviceBuffer } from "../backends/de
 import type { Node } from "./autograd/node.js";
 import { assertConcrete, isAbstract } from "./interpreters/abstract.js";
 import { formatTensor } from "./format.js";
+import { halfValue } from "../backends/float16.js";
 import { allocate, isFloat, nameAllocation, type DType, type Storage } from "./dtype.js";
 import { contiguousStrides, formatShape, sizeOf, type Shape } from "./shape.js";
 
@@ -124,7 +125,7 @@ export class Tensor<S extends Shape = Shape> {
     if (this.size !== 1) {
       throw new AdError("ShapeMismatch", `item() needs exactly one element, the tensor has shape ${formatShape(this.shape)}`, { op: "Tensor.item", shape: [...this.shape] });
     }
-    return this.device.readSync(this.storage)[this.offset];
+    return stored(this, this.device.readSync(this.storage)[this.offset]);
   }
 
   /** The element at a full index (negative indices count from the end). */
@@ -144,7 +145,7 @@ export class Tensor<S extends Shape = Shape> {
       }
       o += (i < 0 ? i + d : i) * this.strides[a];
     }
-    return this.device.readSync(this.storage)[o];
+    return stored(this, this.device.readSync(this.storage)[o]);
   }
 
   /**
@@ -210,10 +211,16 @@ Object.defineProperty(Tensor.prototype, Symbol.for("nodejs.util.inspect.custom")
   },
 });
 
-/** t's elements of `buffer` (its storage as read back to the host), row-major, in a fresh array by the host's kernels. */
+/** The number an element of t's storage holds (a float16's bits are its storage, not its value). */
+function stored(t: Tensor, element: number): number {
+  return t.dtype === "float16" ? halfValue(element) : element;
+}
+
+/** t's elements of `buffer` (its storage as read back to the host), row-major, in a fresh array by the host's kernels; float16 widened to a Float32Array (exact). */
 function elementsOf(t: Tensor, buffer: Storage, op: string): Storage {
   try {
-    return host.kernels.copy({ storage: buffer, dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset }) as Storage;
+    const view = { storage: buffer, dtype: t.dtype, shape: t.shape, strides: t.strides, offset: t.offset };
+    return t.dtype === "float16" ? (host.kernels.unary("convert", view, "float32") as Storage) : (host.kernels.copy(view) as Storage);
   } catch (error) {
     throw nameAllocation(error, op);
   }

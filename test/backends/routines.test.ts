@@ -9,6 +9,7 @@ import { contiguousStrides } from "../../src/backends/shape.js";
 import type { View } from "../../src/backends/view.js";
 import { errorCode, thrown } from "../support/errorCode.js";
 import type { Storage } from "../../src/backends/dtype.js";
+import { Float16Storage } from "../../src/backends/dtype.js";
 
 const initial = getBackend();
 afterEach(() => setBackend(initial));
@@ -139,8 +140,9 @@ function indicesOf(shape: readonly number[]): number[][] {
 
 const at = (v: View, index: readonly number[]): number => (v.storage as Storage)[v.offset + index.reduce((o, i, axis) => o + i * v.strides[axis], 0)];
 
-const DTYPES = ["float32", "float64", "int32", "bool"] as const;
-const CONSTRUCTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array, int8: Int8Array, bool: Uint8Array };
+// float16 storage holds bits: a copy moves them unchanged.
+const DTYPES = ["float32", "float64", "int32", "bool", "float16"] as const;
+const CONSTRUCTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array, int8: Int8Array, bool: Uint8Array, float16: Float16Storage };
 
 /** A view of `shape` over a fresh buffer: its axes laid out in the order `layout`, every step `gap` apart, after `offset` slots. */
 const stridedView = fc

@@ -152,7 +152,7 @@ export function renderOpsTable(): string {
     "- **wasm**: `wasm` where a SIMD kernel computes it (for float32/float64 inputs above a size",
     "  threshold; smaller or strided inputs fall back per call), `cpu kernel` where the wasm backend",
     "  runs the reference, `view` for the primitives that only re-stride their input (no kernel).",
-    "- **webgpu**: float32, int32 and bool (float64 is `UnsupportedOp` on the GPU); `—` where the",
+    "- **webgpu**: float32, float16 (stored packed, computed in float32), int32 and bool (float64 is `UnsupportedOp` on the GPU); `—` where the",
     "  primitive has no GPU kernel yet (`UnsupportedOp` naming it and the device).",
     "- **derivatives**: JVP and VJP rules written in primitives, so they nest to any order; `none` for",
     "  piecewise-constant helpers (differentiating through one is `MissingDerivative`).",

@@ -373,7 +373,7 @@ PLATEAUS = {
 }
 
 # ---------------------------------------------------------------- uint8 and int8
-DT = {"float32": torch.float32, "float64": torch.float64, "int32": torch.int32, "uint8": torch.uint8, "int8": torch.int8, "bool": torch.bool}
+DT = {"float32": torch.float32, "float64": torch.float64, "int32": torch.int32, "uint8": torch.uint8, "int8": torch.int8, "bool": torch.bool, "float16": torch.float16}
 # Finite values only: a float out of an integer type's range converts by truncation then wrapping on
 # this machine (x86), which C++ leaves undefined; NaN and ±inf are left out for the same reason.
 CAST_SAMPLES = {
@@ -383,8 +383,10 @@ CAST_SAMPLES = {
     "uint8": [0, 1, 127, 128, 255],
     "int8": [-128, -1, 0, 1, 127],
     "bool": [False, True],
+    "float16": [-1.5, 0.0, 2.7, 127.9, 200.2, 300.7, -129.5],
 }
-CASTS = {src: {dst: torch.tensor(CAST_SAMPLES[src], dtype=DT[src]).to(DT[dst]).to(torch.float64).tolist() for dst in DT} for src in DT}
+# encode: int32 70000 overflows float16 to infinity, which JSON writes as a string.
+CASTS = {src: {dst: encode(torch.tensor(CAST_SAMPLES[src], dtype=DT[src]).to(DT[dst]).to(torch.float64).tolist()) for dst in DT} for src in DT}
 
 U = [200, 100, 7, 0, 255]
 I8 = [100, -100, 7, -128, 127]

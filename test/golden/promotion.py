@@ -10,7 +10,7 @@ import json
 import torch
 import torch.nn.functional as F
 
-DTYPES = {"bool": torch.bool, "uint8": torch.uint8, "int8": torch.int8, "int32": torch.int32, "float32": torch.float32, "float64": torch.float64}
+DTYPES = {"bool": torch.bool, "uint8": torch.uint8, "int8": torch.int8, "int32": torch.int32, "float32": torch.float32, "float64": torch.float64, "float16": torch.float16}
 SCALARS = {"bool": True, "int": 2, "float": 2.5}
 
 

@@ -65,7 +65,7 @@ const specArb: fc.Arbitrary<Spec> = fc.record({
 /** Values a header field should not hold. */
 const junkArb = fc.oneof(
   fc.constantFrom(
-    "F16",
+    "BF16",
     "constructor",
     "__proto__",
     "toString",

@@ -155,7 +155,7 @@ describe("malformed files are AdErrors", () => {
     ["offsets that disagree with the shape", () => header({ a: { dtype: "F32", shape: [3], data_offsets: [0, 16] } })],
     ["overlapping tensors", () => header({ a: { dtype: "F32", shape: [4], data_offsets: [0, 16] }, b: { dtype: "F32", shape: [2], data_offsets: [8, 16] } })],
     ["a gap", () => header({ a: { dtype: "F32", shape: [2], data_offsets: [8, 16] } })],
-    ["an unknown dtype", () => header({ a: { dtype: "F16", shape: [8], data_offsets: [0, 16] } })],
+    ["an unknown dtype", () => header({ a: { dtype: "BF16", shape: [8], data_offsets: [0, 16] } })],
     ["a bad shape", () => header({ a: { dtype: "F32", shape: [-4], data_offsets: [0, 16] } })],
     ["non-string metadata", () => header({ __metadata__: { n: 1 }, a: { dtype: "F32", shape: [4], data_offsets: [0, 16] } })],
   ];

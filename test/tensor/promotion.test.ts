@@ -189,7 +189,8 @@ describe("ops on int32 and bool against PyTorch's output dtypes", () => {
   it("the golden table covers every op tested here", () => expect(Object.keys(golden.ops).sort()).toEqual(Object.keys(OPS).sort()));
 
   it.each(cases)("%s of %s", (op, d) => {
-    const expected = golden.ops[op][d];
+    // The golden torch's CPU lacks many float16 kernels (newer ones and CUDA have them): adjoint computes them in float32.
+    const expected = d === "float16" && golden.ops[op][d].includes("not implemented for 'Half'") ? "float16" : golden.ops[op][d];
     if (expected.startsWith("error") || REFUSED[op]?.includes(d)) {
       let caught: unknown;
       try {

@@ -2,9 +2,10 @@
  * Run in a child process by device.test.ts: the "webgpu" device end to end through the tensor API —
  * creation and `to`, asynchronous reads, copies and strided writes, the register-blocked matmul (odd sizes past
  * a tile, batched, broadcast, transposed operands), backward of sum(relu(x·w + b)) against the cpu,
- * `dispose` freeing GPU memory, float64 and the kernels not on the GPU refused with `UnsupportedOp`.
+ * `dispose` freeing GPU memory, a buffer over the binding limit refused, float64 and the kernels not on the GPU refused with `UnsupportedOp`.
  * Prints one JSON line: { adapter, checked, failures, errors }.
  */
+import { AdError } from "../../src/errors.js";
 import * as linalg from "../../src/linalg/index.js";
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
@@ -212,6 +213,21 @@ const during = gpu.buffers.inUseBytes;
 big.dispose();
 checked++;
 if (during - before !== 4096 || gpu.buffers.inUseBytes !== before) failures.push(`dispose: ${before} → ${during} → ${gpu.buffers.inUseBytes} bytes, want +4096 then back`);
+
+// A buffer over the device's binding limit: refused at once, naming the op, the bytes and the limit; the device goes on.
+const limit = handle.device.limits.maxStorageBufferBindingSize;
+const side = Math.ceil(Math.sqrt(limit / 4)) + 1;
+checked++;
+try {
+  ops.add(ops.ones([side, 1], { device: "webgpu" }), ops.ones([1, side], { device: "webgpu" }));
+  failures.push(`an add of ${side * side * 4} bytes over the binding limit ${limit} was not refused`);
+} catch (error) {
+  const d = (error as { details?: Record<string, unknown> }).details;
+  if (!(error instanceof AdError) || error.code !== "InvalidArgument" || d?.op !== "add" || d.limit !== limit || d.bytes !== side * side * 4) {
+    failures.push(`an add over the binding limit threw ${String(error)} ${JSON.stringify(d)}, want InvalidArgument naming add, the bytes and the limit`);
+  }
+}
+await compare("an add after the refused one", ops.add(onGPU(ops.ones([3])), 1), ops.full([3], 2));
 
 // A training loop's GPU bytes staying flat after collection is memory.checks.ts's (it tolerates a collection that runs late).
 

@@ -13,6 +13,7 @@
  * which the engine reports as `UnsupportedOp` naming the primitive and the device.
  */
 import type { Backend } from "../backend.js";
+import { computeHalvesInFloat32 } from "../halves.js";
 import { isStorage, type DeviceBuffer } from "../buffer.js";
 import type { Device } from "../device.js";
 import type { View } from "../view.js";
@@ -25,6 +26,7 @@ import type { GPUCounters } from "./queue.js";
 import { GPUElementwise, type GPUView } from "./elementwise.js";
 import { checkAlive, type WebGPUHandle } from "./init.js";
 import { GPUGroups } from "./groups.js";
+import { gpuHalves } from "./halves.js";
 import { GPUIndexing } from "./indexing.js";
 import { GPUJoin } from "./join.js";
 import { GPUMatmul } from "./matmul.js";
@@ -80,37 +82,41 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
   const threefry = new GPUThreefry(buffers, dispatcher);
   const search = new GPUSearchsorted(buffers, dispatcher);
   const solve = new GPUTriangularSolve(buffers, dispatcher, checks, (v) => elementwise.unary("convert", v, v.dtype));
-  const kernels: Backend = {
-    name,
-    ...(Object.fromEntries(NOT_YET.map((k) => [k, notYet(k)])) as Record<(typeof NOT_YET)[number], () => never>),
-    matmul: (a, b, batch, dtype) => matmul.matmul(gpu(a), gpu(b), batch, dtype),
-    reduce: (op, x, axes, keepDims, dtype) => reduce.reduce(op, gpu(x), axes, keepDims, dtype),
-    unary: (op, x, dtype) => elementwise.unary(op, gpu(x), dtype),
-    binary: (op, a, b, shape, dtype) => elementwise.binary(op, gpu(a), gpu(b), shape, dtype),
-    where: (cond, a, b, shape) => elementwise.where(gpu(cond), gpu(a), gpu(b), shape),
-    copy: (v) => elementwise.unary("convert", gpu(v), v.dtype),
-    copyInto: (target, source) => copy.copyInto(gpu(target), gpu(source)),
-    concat: (inputs, axis) => join.concat(inputs.map(gpu), axis),
-    pad: (x, widths, fill) => join.pad(gpu(x), widths, fill),
-    cumsum: (x, axis) => scan.cumsum(gpu(x), axis),
-    argExtreme: (x, axes, extreme) => groups.argExtreme(gpu(x), axes, extreme),
-    tieShare: (x, axes, extreme) => groups.tieShare(gpu(x), axes, extreme),
-    prodOthers: (x, axes) => groups.prodOthers(gpu(x), axes),
-    argsort: (x, axis, descending) => groups.argsort(gpu(x), axis, descending),
-    cumArgExtreme: (x, axis, extreme) => groups.cumArgExtreme(gpu(x), axis, extreme),
-    searchsorted: (sorted, values, right) => search.searchsorted(gpu(sorted), gpu(values), right),
-    conv2d: (x, w, geo, outH, outW) => conv.conv2d(gpu(x), gpu(w), geo, outH, outW),
-    conv2dInputGrad: (g, w, geo, inH, inW) => conv.conv2dInputGrad(gpu(g), gpu(w), geo, inH, inW),
-    conv2dWeightGrad: (x, g, geo, KH, KW) => conv.conv2dWeightGrad(gpu(x), gpu(g), geo, KH, KW),
-    maxPool2dArgmax: (x, kernel, geo, outH, outW) => pool.maxPool2dArgmax(gpu(x), kernel, geo, outH, outW),
-    gatherPlanes: (v, argmax, outH, outW) => pool.gatherPlanes(gpu(v), argmax as GPUData, outH, outW),
-    scatterPlanes: (g, argmax, inH, inW, kernel, geo) => pool.scatterPlanes(gpu(g), argmax as GPUData, inH, inW, kernel, geo),
-    gather: (x, indices, axis) => indexing.gather(gpu(x), gpu(indices), axis),
-    scatterAdd: (x, indices, src, axis) => indexing.scatterAdd(gpu(x), gpu(indices), gpu(src), axis),
-    oneHot: (indices, depth, dtype) => indexing.oneHot(gpu(indices), depth, dtype),
-    threefry2x32: (key, counter, shape) => threefry.threefry2x32(gpu(key), gpu(counter), shape),
-    triangularSolve: (a, b, options) => solve.triangularSolve(gpu(a), gpu(b), options),
-  };
+  // float16 is storage here: every kernel runs on it widened to float32 (halves.ts).
+  const kernels: Backend = computeHalvesInFloat32<Backend>(
+    {
+      name,
+      ...(Object.fromEntries(NOT_YET.map((k) => [k, notYet(k)])) as Record<(typeof NOT_YET)[number], () => never>),
+      matmul: (a, b, batch, dtype) => matmul.matmul(gpu(a), gpu(b), batch, dtype),
+      reduce: (op, x, axes, keepDims, dtype) => reduce.reduce(op, gpu(x), axes, keepDims, dtype),
+      unary: (op, x, dtype) => elementwise.unary(op, gpu(x), dtype),
+      binary: (op, a, b, shape, dtype) => elementwise.binary(op, gpu(a), gpu(b), shape, dtype),
+      where: (cond, a, b, shape) => elementwise.where(gpu(cond), gpu(a), gpu(b), shape),
+      copy: (v) => elementwise.unary("convert", gpu(v), v.dtype),
+      copyInto: (target, source) => copy.copyInto(gpu(target), gpu(source)),
+      concat: (inputs, axis) => join.concat(inputs.map(gpu), axis),
+      pad: (x, widths, fill) => join.pad(gpu(x), widths, fill),
+      cumsum: (x, axis) => scan.cumsum(gpu(x), axis),
+      argExtreme: (x, axes, extreme) => groups.argExtreme(gpu(x), axes, extreme),
+      tieShare: (x, axes, extreme) => groups.tieShare(gpu(x), axes, extreme),
+      prodOthers: (x, axes) => groups.prodOthers(gpu(x), axes),
+      argsort: (x, axis, descending) => groups.argsort(gpu(x), axis, descending),
+      cumArgExtreme: (x, axis, extreme) => groups.cumArgExtreme(gpu(x), axis, extreme),
+      searchsorted: (sorted, values, right) => search.searchsorted(gpu(sorted), gpu(values), right),
+      conv2d: (x, w, geo, outH, outW) => conv.conv2d(gpu(x), gpu(w), geo, outH, outW),
+      conv2dInputGrad: (g, w, geo, inH, inW) => conv.conv2dInputGrad(gpu(g), gpu(w), geo, inH, inW),
+      conv2dWeightGrad: (x, g, geo, KH, KW) => conv.conv2dWeightGrad(gpu(x), gpu(g), geo, KH, KW),
+      maxPool2dArgmax: (x, kernel, geo, outH, outW) => pool.maxPool2dArgmax(gpu(x), kernel, geo, outH, outW),
+      gatherPlanes: (v, argmax, outH, outW) => pool.gatherPlanes(gpu(v), argmax as GPUData, outH, outW),
+      scatterPlanes: (g, argmax, inH, inW, kernel, geo) => pool.scatterPlanes(gpu(g), argmax as GPUData, inH, inW, kernel, geo),
+      gather: (x, indices, axis) => indexing.gather(gpu(x), gpu(indices), axis),
+      scatterAdd: (x, indices, src, axis) => indexing.scatterAdd(gpu(x), gpu(indices), gpu(src), axis),
+      oneHot: (indices, depth, dtype) => indexing.oneHot(gpu(indices), depth, dtype),
+      threefry2x32: (key, counter, shape) => threefry.threefry2x32(gpu(key), gpu(counter), shape),
+      triangularSolve: (a, b, options) => solve.triangularSolve(gpu(a), gpu(b), options),
+    },
+    gpuHalves(buffers, dispatcher),
+  );
   const own = (buffer: DeviceBuffer, op: string): GPUData => (isStorage(buffer) ? buffers.write(buffer, op) : (buffer as GPUData));
   return {
     name,
@@ -137,7 +143,14 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
     },
     run: (op, kernel) => {
       checkAlive(handle, op);
-      return kernel();
+      // A buffer the GPU fails to back is found later (allocations.ts): it names the primitive running now.
+      const outer = buffers.allocations.running;
+      buffers.allocations.running = op;
+      try {
+        return kernel();
+      } finally {
+        buffers.allocations.running = outer;
+      }
     },
     get counters() {
       return { ...buffers.queue.counters };
@@ -146,6 +159,7 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
     synchronize: async () => {
       buffers.queue.submit(`${name}.synchronize`);
       await handle.device.queue.onSubmittedWorkDone();
+      await buffers.allocations.verify();
     },
     trim: () => buffers.trim(),
   };

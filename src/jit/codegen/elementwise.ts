@@ -47,6 +47,10 @@ const ROUND: Record<DType, (x: string) => string> = {
   uint8: (x) => `(${x}) & 255`,
   int8: (x) => `((${x}) << 24) >> 24`,
   bool: (x) => `(${x}) & 255`,
+  // Never generated: fuse.ts keeps float16 (bits in storage) out of fused loops.
+  float16: () => {
+    throw new Error("a fused loop cannot store float16");
+  },
 };
 
 /**

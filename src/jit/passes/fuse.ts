@@ -44,6 +44,8 @@ const compilerOf = (backend: BackendName) => (availableBackends().includes(backe
 function expressionOf(eq: Equation, backend: BackendName): Expression | undefined {
   const name = eq.primitive.name;
   if (primitives[name as keyof typeof primitives] !== eq.primitive) return undefined;
+  // float16 storage holds bits, which a fused loop would read as numbers: its ops run as kernels (halves.ts).
+  if (eq.output.dtype === "float16" || eq.inputs.some((v) => v.dtype === "float16")) return undefined;
   if (backend === "wasm" && compilerOf(backend) === undefined && eq.output.dtype === "float32" && WASM_MATH.has(name)) return undefined;
   if (name === "cast") {
     const toBool = (eq.params as { dtype: DType }).dtype === "bool";

@@ -6,7 +6,7 @@
  * generator, so a seeded run drops the same elements.
  */
 import { describe, expectFinite, expectOptions, invalidArgument } from "../../errors.js";
-import { allocate } from "../../tensor/dtype.js";
+import { allocate, coerce } from "../../tensor/dtype.js";
 import { mul } from "../../tensor/primitives/arithmetic.js";
 import { cast } from "../../tensor/primitives/cast.js";
 import { expectKey } from "../../tensor/key.js";
@@ -54,7 +54,7 @@ export class Dropout extends Module {
     if (g === undefined) throw invalidArgument(op, "a Dropout built without an rng needs a key per call: forward(x, key)", { argument: "key", got: describe(key) });
     const keep = 1 - this.p;
     const mask = allocate(x.dtype, x.size, op);
-    for (let i = 0; i < mask.length; i++) mask[i] = g.uniform() < keep ? 1 / keep : 0;
+    for (let i = 0; i < mask.length; i++) mask[i] = coerce(x.dtype, g.uniform() < keep ? 1 / keep : 0);
     return mul(x, fromStorage(mask, x.dtype, [...x.shape], x.device) as never);
   }
 }

@@ -7,7 +7,7 @@
  */
 import { outOfRange } from "../../backends/outOfRange.js";
 import { AdError, describe, expectInteger, invalidArgument } from "../../errors.js";
-import { type DType, type FloatDType } from "../dtype.js";
+import { isFloat, type DType, type FloatDType } from "../dtype.js";
 import { bind, definePrimitive, type AbstractValue, type Primitive } from "../primitive.js";
 import { formatShape, MAX_ELEMENTS, normalizeAxis, sameShape } from "../shape.js";
 import { fromStorage, Tensor } from "../tensor.js";
@@ -141,8 +141,7 @@ export function oneHot(indices: Tensor, depth: number, dtype: FloatDType = "floa
   const op = "oneHot";
   const idx = expectIndices(op, indices);
   expectInteger(op, "depth", depth, 0, MAX_ELEMENTS);
-  if (dtype !== "float32" && dtype !== "float64")
-    throw invalidArgument(op, `dtype must be float32 or float64, got ${describe(dtype as DType)}`, { argument: "dtype", got: describe(dtype) });
+  if (!isFloat(dtype)) throw invalidArgument(op, `dtype must be float32, float64 or float16, got ${describe(dtype as DType)}`, { argument: "dtype", got: describe(dtype) });
   if (idx.size * depth > MAX_ELEMENTS) throw invalidArgument(op, `the result [${[...idx.shape, depth].join(", ")}] has too many elements`, { shape: [...idx.shape, depth] });
   return bind(oneHotP, [idx], { depth, dtype });
 }

@@ -7,7 +7,8 @@
 import { isStorage, type DeviceBuffer } from "../../backends/buffer.js";
 import { expectDevice, noSyncRead, type Device } from "../../backends/device.js";
 import { describe, invalidArgument } from "../../errors.js";
-import type { Storage } from "../dtype.js";
+import { narrowToHalves } from "../../backends/float16.js";
+import { allocate, type Storage } from "../dtype.js";
 import { bind, definePrimitive } from "../primitive.js";
 import { contiguousStrides } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -64,7 +65,9 @@ export async function transferAsync<T extends Tensor>(op: string, x: T, device: 
   const target = expectDevice(op, device);
   if (x.device === target) return x;
   if (readsSynchronously(x)) return bind(toP, [x], { device: target }) as T;
-  const staged = await x.read();
+  const values = await x.read();
+  // A float16 tensor reads as its values; its storage holds their bits.
+  const staged = x.dtype === "float16" ? narrowToHalves(values, allocate("float16", values.length, op)) : values;
   return bind(toP, [x], { device: target, staged }) as T;
 }
 
