@@ -34,6 +34,7 @@ import { binary as wasmBinary, unary as wasmUnary } from "./wasm/elementwise.js"
 import { compileFused as wasmCompileFused } from "./wasm/fused.js";
 import { simdAvailable } from "./wasm/features.js";
 import { matmul as wasmMatmul } from "./wasm/matmul.js";
+import { eigh as wasmEigh } from "./wasm/eigh.js";
 import * as wasmLinalg from "./wasm/linalg.js";
 import { qr as wasmQr } from "./wasm/qr.js";
 import { reduce as wasmReduce } from "./wasm/reduce.js";
@@ -215,6 +216,7 @@ const BACKENDS: Record<BackendName, HostBackend> = {
     cholesky: (a) => wasmLinalg.cholesky(a) ?? cpuLinalg.cholesky(a),
     lu: (a) => wasmLinalg.lu(a) ?? cpuLinalg.lu(a),
     qr: (a, complete) => wasmQr(a, complete) ?? cpuDecompositions.qr(a, complete),
+    eigh: (a) => wasmEigh(a) ?? cpuDecompositions.eigh(a),
   },
 };
 
