@@ -4,7 +4,9 @@
  * torch is not a test dependency) to 1e−10, and against the reference kernel (cyclic Jacobi) on
  * random batches in float64 and float32; repeated eigenvalues (any orthonormal basis of the
  * eigenspace: checked by A·V = V·diag(w) and VᵀV = I), matrices already tridiagonal or diagonal
- * (reflectors skipped), and the sizes it leaves to the reference.
+ * (reflectors skipped), the sizes it leaves to the reference, and graded matrices against mpmath's
+ * exact eigenvalues (test/golden/eighGraded.py, n = 40): graded down or up the diagonal, the
+ * smallest eigenvalue to high relative accuracy; shuffled, only Jacobi (the reference).
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -167,5 +169,30 @@ describe.runIf(simdAvailable)("eigh by tridiagonal QL against the reference (cyc
 
   it("leaves n < 32 to the reference", () => {
     expect(tridiagonalQl(symmetric([], 31))).toBeUndefined();
+  });
+});
+
+interface Graded {
+  readonly a: number[][];
+  readonly exact: number[];
+}
+const graded = JSON.parse(readFileSync(new URL("../golden/eighGraded.json", import.meta.url), "utf8")) as { n40: Record<string, Graded> };
+
+describe.runIf(simdAvailable)("eigh by tridiagonal QL/QR on graded matrices (n = 40, exact eigenvalues from mpmath)", () => {
+  const relative = (c: Graded, w: number[]) => Math.max(...w.map((x, i) => Math.abs(x - c.exact[i]) / Math.abs(c.exact[i])));
+
+  it("graded down or up the diagonal: every eigenvalue to high relative accuracy (QL or QR chosen by the block's larger end, the order reversed for upward grading)", () => {
+    for (const grading of ["decreasing", "increasing"]) {
+      const c = graded.n40[grading];
+      const [w] = parts(tridiagonalQl(f64(c.a.flat(), [40, 40]))!, 40);
+      expect(relative(c, w)).toBeLessThan(1e-11);
+    }
+  });
+
+  it("shuffled grading defeats tridiagonalisation (as LAPACK's syevd): the cpu backend's Jacobi keeps it", () => {
+    const c = graded.n40.shuffled;
+    const a = f64(c.a.flat(), [40, 40]);
+    expect(relative(c, parts(tridiagonalQl(a)!, 40)[0])).toBeGreaterThan(1);
+    expect(relative(c, parts(reference.eigh(a), 40)[0])).toBeLessThan(1e-9);
   });
 });

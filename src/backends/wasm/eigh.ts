@@ -1,34 +1,31 @@
 /**
  * The symmetric eigendecomposition on the wasm backend for n ≥ 32: Householder tridiagonalisation
  * (LAPACK's sytrd with UPLO = 'L', unblocked, on the lower triangle), Q formed from the reflectors in
- * compact-WY blocks on the SIMD matmul (orgtr), then implicit QL with Wilkinson shifts on the
- * tridiagonal matrix (EISPACK's tql2, as JAMA writes it), its rotations recorded and applied to Q
- * afterwards in cache-sized column chunks. O(n³) in all (about 9n³ flops) where cyclic Jacobi is
- * O(n³) per sweep.
+ * compact-WY blocks on the SIMD matmul (orgtr), then implicit QL/QR with Wilkinson shifts on the
+ * tridiagonal matrix (dsteqr, tridiagonalQl.ts), its rotations applied to Q afterwards in
+ * cache-sized column chunks. O(n³) in all (about 9n³ flops) where cyclic Jacobi is O(n³) per sweep.
  * Scratch is float64 whatever the storage. The output is the reference's (cpu/kernels/decompositions.ts):
  * packed [..., n + 1, n], eigenvalues ascending, each eigenvector signed so its entry of largest
  * magnitude is positive.
  *
- * Its errors are normwise, ε·‖A‖, as LAPACK's (and PyTorch's) syevd: Jacobi's high relative accuracy
- * of tiny eigenvalues of graded matrices is not kept, so below 32 (cheap for Jacobi) the reference
- * runs (undefined), and the cpu backend is Jacobi at every n.
+ * Accuracy: normwise (ε·‖A‖) in general, as LAPACK's syevd (PyTorch's eigh). On a matrix graded
+ * along the diagonal the small eigenvalues keep their relative accuracy too: the reduction starts
+ * at the larger end (the order is reversed when the bottom-right entry is the larger) and QL/QR
+ * splits and chases relative to the diagonal (dsteqr). A matrix graded in no order along the
+ * diagonal (scales shuffled) does not, where cyclic Jacobi does; so the cpu backend stays Jacobi at
+ * every n, and below 32, where Jacobi is cheap, the reference runs here too (undefined).
  */
 import { allocate, type Storage } from "../dtype.js";
 import type { View } from "../view.js";
 import { copy } from "../cpu/kernels/strided.js";
 import { applyBlock, type BlockReflector } from "./qr.js";
+import { Rotations, tridiagonalEigenvalues } from "./tridiagonalQl.js";
 
 /** Below this order Jacobi (the reference) is fast enough and keeps relative accuracy. */
 const SMALLEST = 32;
 
 /** Reflectors per compact-WY block when forming Q (as qr.ts's panels). */
 const NB = 64;
-
-/** Columns of the eigenvector matrix rotated together: 2·CHUNK·n float64 of it stay in cache. */
-const CHUNK = 64;
-
-/** QL iterations allowed per eigenvalue before giving up on convergence (LAPACK allows 30). */
-const MAX_ITERATIONS = 60;
 
 /**
  * Reduces the symmetric n×n matrix given by the lower triangle of `m` (row-major) to tridiagonal
@@ -134,116 +131,6 @@ function formQ(m: Float64Array, n: number, taus: Float64Array, y: Float64Array):
   for (let i = 0; i < size; i++) for (let k = 0; k < size; k++) y[(k + 1) * n + i + 1] = q[i * size + k];
 }
 
-/** The Givens rotations of a QL run, in order: rotation r mixes rows at[r] and at[r] + 1 of y by (c[r], s[r]). */
-class Rotations {
-  count = 0;
-  at = new Int32Array(1024);
-  c = new Float64Array(1024);
-  s = new Float64Array(1024);
-
-  push(at: number, c: number, s: number): void {
-    if (this.count === this.at.length) {
-      const grow = <T extends Int32Array | Float64Array>(x: T, make: (k: number) => T): T => {
-        const bigger = make(2 * x.length);
-        bigger.set(x);
-        return bigger;
-      };
-      this.at = grow(this.at, (k) => new Int32Array(k));
-      this.c = grow(this.c, (k) => new Float64Array(k));
-      this.s = grow(this.s, (k) => new Float64Array(k));
-    }
-    this.at[this.count] = at;
-    this.c[this.count] = c;
-    this.s[this.count] = s;
-    this.count++;
-  }
-
-  /**
-   * Applies every rotation, in order, to y's rows, CHUNK columns at a time: the rows' chunks of one
-   * column range stay in cache through all the rotations, where applying each QL sweep at once
-   * would stream all of y from memory once per sweep.
-   */
-  apply(y: Float64Array, n: number): void {
-    const { at, c, s, count } = this;
-    for (let k0 = 0; k0 < n; k0 += CHUNK) {
-      const k1 = Math.min(n, k0 + CHUNK);
-      for (let r = 0; r < count; r++) {
-        const a = at[r] * n;
-        const b = a + n;
-        const cr = c[r];
-        const sr = s[r];
-        for (let k = k0; k < k1; k++) {
-          const yb = y[b + k];
-          const ya = y[a + k];
-          y[b + k] = sr * ya + cr * yb;
-          y[a + k] = cr * ya - sr * yb;
-        }
-      }
-    }
-  }
-}
-
-/**
- * Implicit QL with Wilkinson shifts on the tridiagonal (d, e), recording its rotations (to be applied
- * to the eigenvectors afterwards); d ends as the eigenvalues, unsorted. False if an eigenvalue did
- * not converge.
- */
-function tql2(d: Float64Array, e: Float64Array, n: number, rotations: Rotations): boolean {
-  const eps = 2 ** -52;
-  let f = 0;
-  let tst1 = 0;
-  for (let l = 0; l < n; l++) {
-    tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
-    let m = l;
-    while (m < n - 1 && !(Math.abs(e[m]) <= eps * tst1)) m++;
-    if (m > l) {
-      let iterations = 0;
-      do {
-        if (++iterations > MAX_ITERATIONS) return false;
-        // The Wilkinson shift: the eigenvalue of the leading 2×2 block nearer d[l].
-        const g0 = d[l];
-        let p = (d[l + 1] - g0) / (2 * e[l]);
-        let r = Math.hypot(p, 1);
-        if (p < 0) r = -r;
-        d[l] = e[l] / (p + r);
-        d[l + 1] = e[l] * (p + r);
-        const dl1 = d[l + 1];
-        let h = g0 - d[l];
-        for (let i = l + 2; i < n; i++) d[i] -= h;
-        f += h;
-        // The implicit QL sweep from m up to l, chasing the bulge with Givens rotations.
-        p = d[m];
-        let c = 1;
-        let c2 = c;
-        let c3 = c;
-        const el1 = e[l + 1];
-        let s = 0;
-        let s2 = 0;
-        for (let i = m - 1; i >= l; i--) {
-          c3 = c2;
-          c2 = c;
-          s2 = s;
-          const g = c * e[i];
-          h = c * p;
-          r = Math.hypot(p, e[i]);
-          e[i + 1] = s * r;
-          s = e[i] / r;
-          c = p / r;
-          p = c * d[i] - s * g;
-          d[i + 1] = h + s * (c * g + s * d[i]);
-          rotations.push(i, c, s);
-        }
-        p = (-s * s2 * c3 * el1 * e[l]) / dl1;
-        e[l] = s * p;
-        d[l] = c * p;
-      } while (Math.abs(e[l]) > eps * tst1);
-    }
-    d[l] += f;
-    e[l] = 0;
-  }
-  return true;
-}
-
 /** eigh's packed result for n ≥ 32; undefined (the reference runs) below, or where QL did not converge. */
 export function eigh(a: View): Storage | undefined {
   const n = a.shape[a.shape.length - 1];
@@ -261,12 +148,21 @@ export function eigh(a: View): Storage | undefined {
   const order = Array.from({ length: n }, (_, i) => i);
   for (let p = 0; p < count; p++) {
     const base = p * n * n;
-    // The lower triangle defines the matrix (the upper one is not read).
-    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) m[i * n + j] = src[base + i * n + j];
+    // The lower triangle defines the matrix (the upper one is not read). One graded with its large
+    // entries at the bottom is reduced in reverse order (J·A·J, J the reversal, V = J·V′), so that the
+    // reduction, which starts at the top-left, meets the large entries first, as for decreasing grading.
+    const reversed = Math.abs(src[base + (n - 1) * n + n - 1]) > Math.abs(src[base]);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        const value = src[base + i * n + j];
+        if (reversed) m[(n - 1 - j) * n + (n - 1 - i)] = value;
+        else m[i * n + j] = value;
+      }
+    }
     tridiagonalise(m, n, d, e, taus, v, work);
     formQ(m, n, taus, y);
     const rotations = new Rotations();
-    if (!tql2(d, e, n, rotations)) return undefined;
+    if (!tridiagonalEigenvalues(d, e, n, rotations)) return undefined;
     rotations.apply(y, n);
     for (let i = 0; i < n; i++) order[i] = i;
     order.sort((x, z) => d[x] - d[z]);
@@ -274,10 +170,12 @@ export function eigh(a: View): Storage | undefined {
     for (let j = 0; j < n; j++) {
       const row = order[j] * n;
       out[at + j] = d[order[j]];
+      // Entry i of the eigenvector (row i of V) is entry n − 1 − i of y's row when reversed.
+      const entry = (i: number) => y[row + (reversed ? n - 1 - i : i)];
       let big = 0;
-      for (let i = 1; i < n; i++) if (Math.abs(y[row + i]) > Math.abs(y[row + big])) big = i;
-      const flip = y[row + big] < 0 ? -1 : 1;
-      for (let i = 0; i < n; i++) out[at + (i + 1) * n + j] = flip * y[row + i];
+      for (let i = 1; i < n; i++) if (Math.abs(entry(i)) > Math.abs(entry(big))) big = i;
+      const flip = entry(big) < 0 ? -1 : 1;
+      for (let i = 0; i < n; i++) out[at + (i + 1) * n + j] = flip * entry(i);
     }
   }
   return out;
