@@ -167,8 +167,15 @@ describe.runIf(simdAvailable)("eigh by tridiagonal QL against the reference (cyc
     }
   });
 
-  it("leaves n < 32 to the reference", () => {
+  it("leaves n < 32, and a NaN or ∞ entry, to the reference", () => {
     expect(tridiagonalQl(symmetric([], 31))).toBeUndefined();
+    for (const bad of [Number.NaN, Infinity]) {
+      const values = Array.from(flat(symmetric([], 300)));
+      values[7 * 300 + 3] = bad;
+      expect(tridiagonalQl(f64(values, [300, 300]))).toBeUndefined();
+    }
+    const eigenvalues = flat(linalg.eigvalsh(f64(new Array<number>(40 * 40).fill(Number.NaN), [40, 40])));
+    expect(eigenvalues.every(Number.isNaN)).toBe(true);
   });
 });
 

@@ -126,9 +126,11 @@ const negligible = (e: number, a: number, b: number): boolean => e * e <= EPS * 
 /**
  * The eigenvalues of the tridiagonal matrix with diagonal d and subdiagonal e (e[i] between d[i] and
  * d[i + 1]; e[n − 1] unused) into d, unsorted; e is destroyed. The rotations go to `rotations`.
- * False if the iteration did not converge (a NaN, or 30·n sweeps spent).
+ * False for a NaN or ∞ entry, or if 30·n sweeps did not converge.
  */
 export function tridiagonalEigenvalues(d: Float64Array, e: Float64Array, n: number, rotations: Rotations): boolean {
+  // A NaN or ∞ would never split off: the reference (Jacobi) gives its answer at once instead.
+  for (let i = 0; i < n; i++) if (!Number.isFinite(d[i]) || !Number.isFinite(e[i])) return false;
   const maxSweeps = MAX_SWEEPS * n;
   let sweeps = 0;
   let l1 = 0;
