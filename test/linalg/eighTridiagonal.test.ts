@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import * as reference from "../../src/backends/cpu/kernels/decompositions.js";
 import { eigh as tridiagonalQl } from "../../src/backends/wasm/eigh.js";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
+import { rotateRows } from "../../src/backends/wasm/rotations.js";
 import * as linalg from "../../src/linalg/index.js";
 import { add, cast, matmul, mul, randn, rng, transpose, type Tensor } from "../../src/tensor/index.js";
 import { f64, flat } from "../support/tensors.js";
@@ -201,5 +202,32 @@ describe.runIf(simdAvailable)("eigh by tridiagonal QL/QR on graded matrices (n =
     const a = f64(c.a.flat(), [40, 40]);
     expect(relative(c, parts(tridiagonalQl(a)!, 40)[0])).toBeGreaterThan(1);
     expect(relative(c, parts(reference.eigh(a), 40)[0])).toBeLessThan(1e-9);
+  });
+});
+
+describe.runIf(simdAvailable)("QL/QR's rotations of the eigenvectors in wasm SIMD", () => {
+  it("equal the plain loop bit for bit, odd and even n, chunked and not", () => {
+    for (const [n, chunk] of [
+      [37, 64],
+      [64, 16],
+      [129, 64],
+    ]) {
+      const y = Float64Array.from(flat(randn([n, n], { rng: g, dtype: "float64" })));
+      const count = 5 * n;
+      const at = Int32Array.from({ length: count }, (_, r) => (r * 7) % (n - 1));
+      const angle = Array.from({ length: count }, (_, r) => 0.1 + r * 0.37);
+      const c = Float64Array.from(angle, Math.cos);
+      const s = Float64Array.from(angle, Math.sin);
+      const expected = Float64Array.from(y);
+      for (let r = 0; r < count; r++) {
+        for (let k = 0; k < n; k++) {
+          const [a, b] = [expected[at[r] * n + k], expected[(at[r] + 1) * n + k]];
+          expected[at[r] * n + k] = c[r] * a + s[r] * b;
+          expected[(at[r] + 1) * n + k] = c[r] * b - s[r] * a;
+        }
+      }
+      expect(rotateRows(y, n, at, c, s, count, chunk)).toBe(true);
+      expect(Array.from(y)).toEqual(Array.from(expected));
+    }
   });
 });

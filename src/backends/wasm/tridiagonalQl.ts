@@ -6,6 +6,7 @@
  * small eigenvalues to high relative accuracy. The Givens rotations are recorded (`Rotations`), to
  * be applied to the eigenvectors afterwards in cache-sized column chunks.
  */
+import { rotateRows } from "./rotations.js";
 
 /** The rotations of a run, in order: rotation r mixes rows at[r] and at[r] + 1 of the eigenvectors. */
 export class Rotations {
@@ -33,11 +34,12 @@ export class Rotations {
 
   /**
    * Applies every rotation, in order, to the rows of y (n × n, row-major, each row an eigenvector),
-   * CHUNK columns at a time: the rows' chunks of one column range stay in cache through all the
+   * in wasm SIMD (rotations.ts) or else in JS, CHUNK columns at a time: the rows' chunks of one column range stay in cache through all the
    * rotations, where applying each sweep at once would stream all of y from memory per sweep.
    */
   apply(y: Float64Array, n: number): void {
     const { at, c, s, count } = this;
+    if (rotateRows(y, n, at, c, s, count, CHUNK)) return;
     for (let k0 = 0; k0 < n; k0 += CHUNK) {
       const k1 = Math.min(n, k0 + CHUNK);
       for (let r = 0; r < count; r++) {
