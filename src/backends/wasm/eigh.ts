@@ -1,9 +1,10 @@
 /**
  * The symmetric eigendecomposition on the wasm backend for n ≥ 32: Householder tridiagonalisation
- * (LAPACK's sytrd with UPLO = 'L', unblocked, on the lower triangle), Q formed from the reflectors in
- * compact-WY blocks on the SIMD matmul (orgtr), then implicit QL/QR with Wilkinson shifts on the
- * tridiagonal matrix (dsteqr, tridiagonalQl.ts), its rotations applied to Q afterwards in
- * cache-sized column chunks. O(n³) in all (about 9n³ flops) where cyclic Jacobi is O(n³) per sweep.
+ * (LAPACK's sytrd with UPLO = 'L', unblocked, its passes over the lower triangle in wasm SIMD:
+ * tridiagonalise.ts), Q formed from the reflectors in compact-WY blocks on the SIMD matmul (orgtr),
+ * then implicit QL/QR with Wilkinson shifts on the tridiagonal matrix (dsteqr, tridiagonalQl.ts),
+ * its rotations applied to Q afterwards in cache-sized column chunks in wasm SIMD (rotations.ts).
+ * O(n³) in all (about 9n³ flops) where cyclic Jacobi is O(n³) per sweep.
  * Scratch is float64 whatever the storage. The output is the reference's (cpu/kernels/decompositions.ts):
  * packed [..., n + 1, n], eigenvalues ascending, each eigenvector signed so its entry of largest
  * magnitude is positive.
@@ -19,6 +20,7 @@ import { allocate, type Storage } from "../dtype.js";
 import type { View } from "../view.js";
 import { copy } from "../cpu/kernels/strided.js";
 import { applyBlock, type BlockReflector } from "./qr.js";
+import { tridiagonalise } from "./tridiagonalise.js";
 import { Rotations, tridiagonalEigenvalues } from "./tridiagonalQl.js";
 
 /** Below this order Jacobi (the reference) is fast enough and keeps relative accuracy. */
@@ -26,63 +28,6 @@ const SMALLEST = 32;
 
 /** Reflectors per compact-WY block when forming Q (as qr.ts's panels). */
 const NB = 64;
-
-/**
- * Reduces the symmetric n×n matrix given by the lower triangle of `m` (row-major) to tridiagonal
- * form T = Qᵀ·A·Q, writing T's diagonal to d and its subdiagonal to e (e[i] = T[i + 1, i]).
- * Reflector j, I − τⱼ·vⱼ·vⱼᵀ acting on indices j + 1…, is left in column j of m below the diagonal
- * (vⱼ[j + 1] = 1) and τⱼ in taus[j]. Only the lower triangle is read and written, row by row
- * (contiguous), half the memory traffic of the full square.
- */
-function tridiagonalise(m: Float64Array, n: number, d: Float64Array, e: Float64Array, taus: Float64Array, v: Float64Array, p: Float64Array): void {
-  for (let j = 0; j < n - 2; j++) {
-    d[j] = m[j * n + j];
-    const alpha = m[(j + 1) * n + j];
-    let xnorm = 0;
-    for (let i = j + 2; i < n; i++) xnorm = Math.hypot(xnorm, m[i * n + j]);
-    if (xnorm === 0) {
-      taus[j] = 0;
-      e[j] = alpha;
-      continue;
-    }
-    const beta = -(alpha >= 0 ? 1 : -1) * Math.hypot(alpha, xnorm);
-    const tau = (beta - alpha) / beta;
-    const scale = 1 / (alpha - beta);
-    v[j + 1] = m[(j + 1) * n + j] = 1;
-    for (let i = j + 2; i < n; i++) v[i] = m[i * n + j] *= scale;
-    taus[j] = tau;
-    e[j] = beta;
-    // B ← H·B·H on the trailing block B = m[j+1…, j+1…]: p = τ·B·v (B's lower triangle: row i gives
-    // p_i its entries left of and on the diagonal, and p_k, k < i, its transpose), w = p − (τ/2)(pᵀv)·v,
-    // B −= v·wᵀ + w·vᵀ on the lower triangle.
-    p.fill(0, j + 1, n);
-    for (let i = j + 1; i < n; i++) {
-      const bi = i * n;
-      const vi = v[i];
-      let s = 0;
-      for (let k = j + 1; k < i; k++) {
-        const b = m[bi + k];
-        s += b * v[k];
-        p[k] += b * vi;
-      }
-      p[i] += s + m[bi + i] * vi;
-    }
-    let pv = 0;
-    for (let i = j + 1; i < n; i++) pv += (p[i] *= tau) * v[i];
-    const half = 0.5 * tau * pv;
-    for (let i = j + 1; i < n; i++) p[i] -= half * v[i];
-    for (let i = j + 1; i < n; i++) {
-      const bi = i * n;
-      const vi = v[i];
-      const wi = p[i];
-      for (let k = j + 1; k <= i; k++) m[bi + k] -= vi * p[k] + wi * v[k];
-    }
-  }
-  d[n - 2] = m[(n - 2) * n + n - 2];
-  d[n - 1] = m[(n - 1) * n + n - 1];
-  e[n - 2] = m[(n - 1) * n + n - 2];
-  e[n - 1] = 0;
-}
 
 /**
  * Q = H₀·H₁·…·H_{n−3} = diag(1, Q′), written transposed into y (row i of y is column i of Q). Q′ acts
@@ -143,8 +88,6 @@ export function eigh(a: View): Storage | undefined {
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   const taus = new Float64Array(n);
-  const v = new Float64Array(n);
-  const work = new Float64Array(n);
   const order = Array.from({ length: n }, (_, i) => i);
   for (let p = 0; p < count; p++) {
     const base = p * n * n;
@@ -159,8 +102,9 @@ export function eigh(a: View): Storage | undefined {
         else m[i * n + j] = value;
       }
     }
-    tridiagonalise(m, n, d, e, taus, v, work);
-    formQ(m, n, taus, y);
+    const reflectors = tridiagonalise(m, n, d, e, taus);
+    if (reflectors === undefined) return undefined;
+    formQ(reflectors, n, taus, y);
     const rotations = new Rotations();
     if (!tridiagonalEigenvalues(d, e, n, rotations)) return undefined;
     rotations.apply(y, n);
