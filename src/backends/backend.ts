@@ -37,6 +37,7 @@ import { matmul as wasmMatmul } from "./wasm/matmul.js";
 import { eigh as wasmEigh } from "./wasm/eigh.js";
 import * as wasmLinalg from "./wasm/linalg.js";
 import { qr as wasmQr } from "./wasm/qr.js";
+import { svd as wasmSvd } from "./wasm/svd.js";
 import { reduce as wasmReduce } from "./wasm/reduce.js";
 
 export { getThreads, setThreads, stopThreads } from "./wasm/pool.js";
@@ -217,6 +218,7 @@ const BACKENDS: Record<BackendName, HostBackend> = {
     lu: (a) => wasmLinalg.lu(a) ?? cpuLinalg.lu(a),
     qr: (a, complete) => wasmQr(a, complete) ?? cpuDecompositions.qr(a, complete),
     eigh: (a) => wasmEigh(a) ?? cpuDecompositions.eigh(a),
+    svd: (a) => wasmSvd(a) ?? cpuDecompositions.svd(a),
   },
 };
 
