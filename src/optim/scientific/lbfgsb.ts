@@ -130,9 +130,9 @@ function subspaceDirection(box: Box, x: Float64Array, g: Float64Array, memory: C
         for (let l = 0; l < k2; l++) wzzw[j * k2 + l] += w[j] * w[l];
       }
     });
-    let u = new Float64Array(k2);
+    const u = new Float64Array(k2);
     if (k2 > 0) {
-      u = memory.timesM(v, u);
+      memory.timesM(v, u);
       // N = I − (1/θ)·M·(WᵀZZᵀW), solved for N⁻¹·M·WᵀZ·r̂.
       const nMatrix = new Float64Array(k2 * k2);
       const column = new Float64Array(k2);
