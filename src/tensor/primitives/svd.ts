@@ -65,13 +65,15 @@ function undefinedPairs(s: Tensor, c: Tensor): Tensor {
 }
 
 /**
- * A constant row [..., 1, n]: NaN in the columns where s is 0 and x has an entry (U's column there
- * is any unit vector outside A's range, and it is used), 0 elsewhere; all 0 for a square A.
+ * U's part outside its span, x_⊥·S⁻¹ for x_⊥ = x − U·Uᵀ·x, 0 in the columns where s is 0 — unless
+ * A is tall and x has an entry there: then NaN (U's column is any unit vector outside A's range, and
+ * it is used). A square A has no such part.
  */
-function undefinedNullColumns(s: Tensor, x: Tensor): Tensor {
+function beyondSpan(u: Tensor, s: Tensor, x: Tensor): Tensor {
+  const scaled = mul(outside(u, x), inverseRow(s));
+  if (u.shape[u.rank - 2] === u.shape[u.rank - 1]) return scaled;
   const used = sum(abs(x.detach()), -2, true);
-  if (x.shape[x.rank - 2] === x.shape[x.rank - 1]) return mul(used, 0);
-  return where(gt(unsqueeze(s.detach(), -2), 0), 0, where(ne(used, 0), mul(used, Number.NaN), 0));
+  return add(scaled, where(gt(unsqueeze(s.detach(), -2), 0), 0, where(ne(used, 0), mul(used, Number.NaN), 0)));
 }
 
 export const svdP: Primitive<undefined> = definePrimitive("svd", {
@@ -106,8 +108,7 @@ export const svdP: Primitive<undefined> = definePrimitive("svd", {
     const gauge = undefinedPairs(s, add(abs(utgu), abs(vtgv)));
     const inner = add(add(add(mul(j, row), mul(transpose(row), kk)), diagonalMatrix(gs)), gauge);
     const core = matmul(matmul(u, inner), transpose(v));
-    const beyond = add(mul(outside(u, gu), inverseRow(s)), undefinedNullColumns(s, gu));
-    return [add(core, matmul(beyond, transpose(v)))];
+    return [add(core, matmul(beyondSpan(u, s, gu), transpose(v)))];
   },
   jvp: ({ tangents: [da], output }) => {
     const [s, u, v] = svdParts(output);
@@ -117,9 +118,7 @@ export const svdP: Primitive<undefined> = definePrimitive("svd", {
     const dp = matmul(matmul(transpose(u), d), v);
     const ds = sum(diagonalPart(dp), -1);
     const gauge = undefinedPairs(s, dp);
-    const dav = matmul(d, v);
-    const beyond = add(mul(outside(u, dav), inverseRow(s)), undefinedNullColumns(s, dav));
-    const du = add(matmul(u, add(mul(f, add(mul(dp, row), mul(transpose(row), transpose(dp)))), gauge)), beyond);
+    const du = add(matmul(u, add(mul(f, add(mul(dp, row), mul(transpose(row), transpose(dp)))), gauge)), beyondSpan(u, s, matmul(d, v)));
     const dv = matmul(v, add(mul(f, add(mul(transpose(row), dp), mul(transpose(dp), row))), gauge));
     return concat([unsqueeze(ds, -2), du, dv], -2);
   },
