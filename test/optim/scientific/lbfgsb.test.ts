@@ -5,10 +5,11 @@
  * the evaluations each takes against SciPy's L-BFGS-B on the same problem from the same start
  * (test/golden/lbfgsb.py writes SciPy's figures once; SciPy is not a test dependency).
  */
+import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { lbfgs } from "../../../src/optim/index.js";
-import type { Numeric, Scalar } from "../../../src/scalar/scalar.js";
+import type { MultivariateFn, Numeric, Scalar } from "../../../src/scalar/scalar.js";
 
 interface Scipy {
   readonly x: number[];
@@ -113,5 +114,49 @@ describe("L-BFGS-B on bounded classics: the published minima, with evaluations b
     // ½(x₀² + x₁²) from (0, −1) with x₀ ≥ 1: SciPy takes one iteration; so does L-BFGS-B here.
     const r = lbfgs(problems["SciPy TestLBFGSBBounds"].f, [0, -1], { lower: [1, -Infinity] });
     expect([r.iterations, r.x[0], r.x[1]]).toEqual([1, 1, 0]);
+  });
+});
+
+describe("convex quadratics in generated boxes: L-BFGS-B stops at the KKT point", () => {
+  it("½xᵀQx + cᵀx with Q = BᵀB + I coupled across variables: in the box, projected gradient within tolerance", () => {
+    const problem = fc.integer({ min: 2, max: 6 }).chain((n) =>
+      fc.record({
+        b: fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: n * n, maxLength: n * n }),
+        c: fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: n, maxLength: n }),
+        ends: fc.array(fc.tuple(fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: -3, max: 3, noNaN: true })), { minLength: n, maxLength: n }),
+      }),
+    );
+    fc.assert(
+      fc.property(problem, ({ b, c, ends }) => {
+        const n = c.length;
+        const q = Array.from({ length: n * n }, (_, k) => {
+          const [i, j] = [Math.floor(k / n), k % n];
+          let sum = i === j ? 1 : 0;
+          for (let r = 0; r < n; r++) sum += b[r * n + i] * b[r * n + j];
+          return sum;
+        });
+        const lower = ends.map(([a, z]) => Math.min(a, z));
+        const upper = ends.map(([a, z]) => Math.max(a, z));
+        const f: MultivariateFn = (xs, S) => {
+          let sum: ReturnType<typeof S.mul> | number = 0;
+          for (let i = 0; i < n; i++) {
+            sum = S.add(sum, S.mul(c[i], xs[i]));
+            for (let j = 0; j < n; j++) sum = S.add(sum, S.mul(0.5 * q[i * n + j], S.mul(xs[i], xs[j])));
+          }
+          return sum;
+        };
+        const r = lbfgs(f, new Array<number>(n).fill(0), { lower, upper, gradientTolerance: 1e-8, functionTolerance: 0 });
+        expect(r.reason).toBe("gradient");
+        for (let i = 0; i < n; i++) {
+          expect(r.x[i] >= lower[i] && r.x[i] <= upper[i]).toBe(true);
+          // KKT: ∇f_i = Q·x + c vanishes inside the box and points into an active bound.
+          let gi = c[i];
+          for (let j = 0; j < n; j++) gi += q[i * n + j] * r.x[j];
+          const projected = Math.min(upper[i], Math.max(lower[i], r.x[i] - gi)) - r.x[i];
+          expect(Math.abs(projected)).toBeLessThanOrEqual(1e-7);
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });
