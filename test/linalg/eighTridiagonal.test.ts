@@ -118,6 +118,28 @@ describe.runIf(simdAvailable)("eigh by tridiagonal QL against the reference (cyc
     }
   });
 
+  it("reduces from either end (reversed when the bottom-right entry is the larger): J·A·J gives the same eigenvalues, J·V", () => {
+    const n = 45;
+    const values = Array.from(flat(symmetric([], n)));
+    values[0] = 9; // |a₀₀| the larger: reduced in the given order; reversed below.
+    const reversed = values.map((_, k) => values[(n - 1 - Math.floor(k / n)) * n + (n - 1 - (k % n))]);
+    const [w, v] = parts(tridiagonalQl(f64(values, [n, n]))!, n);
+    const [wr, vr] = parts(tridiagonalQl(f64(reversed, [n, n]))!, n);
+    expect(worst(w, wr)).toBeLessThan(1e-13);
+    for (let j = 0; j < n; j++) {
+      // Each eigenvector is signed by its largest entry, which J moves but does not change.
+      const flipped = Array.from({ length: n }, (_, i) => vr[(n - 1 - i) * n + j]);
+      expect(
+        worst(
+          flipped,
+          Array.from({ length: n }, (_, i) => v[i * n + j]),
+        ),
+      ).toBeLessThan(1e-12);
+    }
+    expect(worst(residuals(values, w, v, n), [0, 0])).toBeLessThan(1e-13);
+    expect(worst(residuals(reversed, wr, vr, n), [0, 0])).toBeLessThan(1e-13);
+  });
+
   it("reads only the lower triangle, as the reference", () => {
     const a = symmetric([], 40);
     const junkAbove = add(
