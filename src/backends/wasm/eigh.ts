@@ -105,9 +105,9 @@ export function eigh(a: View): Storage | undefined {
     const reflectors = tridiagonalise(m, n, d, e, taus);
     if (reflectors === undefined) return undefined;
     formQ(reflectors, n, taus, y);
-    const rotations = new Rotations();
+    const rotations = new Rotations(y, n);
     if (!tridiagonalEigenvalues(d, e, n, rotations)) return undefined;
-    rotations.apply(y, n);
+    rotations.flush();
     for (let i = 0; i < n; i++) order[i] = i;
     order.sort((x, z) => d[x] - d[z]);
     const at = p * (n + 1) * n;

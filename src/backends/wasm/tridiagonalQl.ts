@@ -8,15 +8,25 @@
  */
 import { rotateRows } from "./rotations.js";
 
-/** The rotations of a run, in order: rotation r mixes rows at[r] and at[r] + 1 of the eigenvectors. */
+/**
+ * The rotations of a run, applied to the eigenvectors y (n × n, row-major, each row an eigenvector)
+ * in order: rotation r mixes rows at[r] and at[r] + 1. They are held until `flush` (or until
+ * BATCH are waiting, which bounds the memory: a run makes about n² of them).
+ */
 export class Rotations {
-  count = 0;
-  at = new Int32Array(1024);
-  c = new Float64Array(1024);
-  s = new Float64Array(1024);
+  private count = 0;
+  private at = new Int32Array(1024);
+  private c = new Float64Array(1024);
+  private s = new Float64Array(1024);
+
+  constructor(
+    private readonly y: Float64Array,
+    private readonly n: number,
+  ) {}
 
   /** Records y[i] ← c·y[i] + s·y[i + 1], y[i + 1] ← c·y[i + 1] − s·y[i] (LAPACK's dlasr, SIDE = 'R', PIVOT = 'V'). */
   push(i: number, c: number, s: number): void {
+    if (this.count === BATCH) this.flush();
     if (this.count === this.at.length) {
       const at = new Int32Array(2 * this.count);
       const cs = new Float64Array(2 * this.count);
@@ -33,12 +43,13 @@ export class Rotations {
   }
 
   /**
-   * Applies every rotation, in order, to the rows of y (n × n, row-major, each row an eigenvector),
-   * in wasm SIMD (rotations.ts) or else in JS, CHUNK columns at a time: the rows' chunks of one column range stay in cache through all the
-   * rotations, where applying each sweep at once would stream all of y from memory per sweep.
+   * Applies the rotations waiting, in order, in wasm SIMD (rotations.ts) or else in JS, CHUNK
+   * columns at a time: the rows' chunks of one column range stay in cache through all of them,
+   * where applying each sweep at once would stream all of y from memory per sweep.
    */
-  apply(y: Float64Array, n: number): void {
-    const { at, c, s, count } = this;
+  flush(): void {
+    const { y, n, at, c, s, count } = this;
+    this.count = 0;
     if (rotateRows(y, n, at, c, s, count, CHUNK)) return;
     for (let k0 = 0; k0 < n; k0 += CHUNK) {
       const k1 = Math.min(n, k0 + CHUNK);
@@ -57,6 +68,9 @@ export class Rotations {
     }
   }
 }
+
+/** Rotations held before they are applied: 2²² of them, 80 MB here and 96 MB of wasm memory. */
+const BATCH = 1 << 22;
 
 /** Columns of the eigenvector matrix rotated together: 2·CHUNK·n float64 of it stay in cache. */
 const CHUNK = 64;
