@@ -248,7 +248,7 @@ describe.runIf(simdAvailable)("QL/QR's rotations of the eigenvectors in wasm SIM
           expected[(at[r] + 1) * n + k] = c[r] * b - s[r] * a;
         }
       }
-      expect(rotateRows(y, n, at, c, s, count, chunk)).toBe(true);
+      expect(rotateRows(y, n, n, at, c, s, count, chunk)).toBe(true);
       expect(Array.from(y)).toEqual(Array.from(expected));
     }
   });

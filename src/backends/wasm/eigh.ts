@@ -105,7 +105,7 @@ export function eigh(a: View): Storage | undefined {
     const reflectors = tridiagonalise(m, n, d, e, taus);
     if (reflectors === undefined) return undefined;
     formQ(reflectors, n, taus, y);
-    const rotations = new Rotations(y, n);
+    const rotations = new Rotations(y, n, n);
     if (!tridiagonalEigenvalues(d, e, n, rotations)) return undefined;
     rotations.flush();
     for (let i = 0; i < n; i++) order[i] = i;

@@ -61,23 +61,24 @@ function kernelFor(rt: WasmRuntime): KernelFn {
 }
 
 /**
- * Applies `count` rotations (row index at[r], (c[r], s[r])) to the rows of y (n × n row-major) in
- * order, `chunk` columns at a time; false (y untouched) where wasm SIMD or the memory is not there.
+ * Applies `count` rotations (row index at[r], (c[r], s[r])) to the rows of y (rows × cols,
+ * row-major) in order, `chunk` columns at a time; false (y untouched) where wasm SIMD or the memory
+ * is not there.
  */
-export function rotateRows(y: Float64Array, n: number, at: Int32Array, c: Float64Array, s: Float64Array, count: number, chunk: number): boolean {
+export function rotateRows(y: Float64Array, rows: number, cols: number, at: Int32Array, c: Float64Array, s: Float64Array, count: number, chunk: number): boolean {
   const rt = wasmRuntime();
   if (rt === undefined) return false;
   // Rows padded to whole vectors: the padding column is zero and rotates to zero.
-  const width = 2 * Math.ceil(n / 2);
+  const width = 2 * Math.ceil(cols / 2);
   const rowBytes = width * 8;
-  const yBytes = n * rowBytes;
+  const yBytes = rows * rowBytes;
   if (!rt.reserve(yBytes + count * RECORD)) return false;
   const rotate = kernelFor(rt);
   const heap = new Float64Array(rt.memory.buffer, 0, (yBytes + count * RECORD) / 8);
   const ints = new Int32Array(rt.memory.buffer, 0, (yBytes + count * RECORD) / 4);
-  for (let i = 0; i < n; i++) {
-    heap.set(y.subarray(i * n, (i + 1) * n), i * width);
-    if (width > n) heap[i * width + n] = 0;
+  for (let i = 0; i < rows; i++) {
+    heap.set(y.subarray(i * cols, (i + 1) * cols), i * width);
+    if (width > cols) heap[i * width + cols] = 0;
   }
   for (let r = 0, at64 = yBytes / 8; r < count; r++, at64 += RECORD / 8) {
     heap[at64] = c[r];
@@ -85,6 +86,6 @@ export function rotateRows(y: Float64Array, n: number, at: Int32Array, c: Float6
     ints[2 * at64 + 4] = at[r] * rowBytes;
   }
   for (let k0 = 0; k0 < width; k0 += chunk) rotate(k0 * 8, yBytes, count, rowBytes, Math.min(chunk, width - k0) / 2);
-  for (let i = 0; i < n; i++) y.set(heap.subarray(i * width, i * width + n), i * n);
+  for (let i = 0; i < rows; i++) y.set(heap.subarray(i * width, i * width + cols), i * cols);
   return true;
 }

@@ -1,6 +1,6 @@
 /**
- * The thin SVD on the wasm backend for n ≥ 32: the reference's one-sided Jacobi
- * (cpu/kernels/decompositions.ts: the same cyclic order, rotation, convergence test and packing, so
+ * The thin SVD on the wasm backend for 32 ≤ n < 128 (larger n: bidiagonalSvd.ts): the reference's
+ * one-sided Jacobi (cpu/kernels/decompositions.ts: the same cyclic order, rotation, convergence test and packing, so
  * small singular values keep their relative accuracy), with A's columns and V's held as contiguous,
  * zero-padded rows in wasm memory and each pair's three dot products and its rotation in wasm SIMD.
  * The dot products add in two lanes, so the result agrees with the reference's to rounding, not bit
@@ -10,6 +10,7 @@ import { allocate, type Storage } from "../dtype.js";
 import type { View } from "../view.js";
 import { columnRotation, MAX_SWEEPS, packSvd } from "../cpu/kernels/decompositions.js";
 import { copy } from "../cpu/kernels/strided.js";
+import { bidiagonalSvd } from "./bidiagonalSvd.js";
 import { Val } from "./encoder.js";
 import { moduleBuilder, wasmRuntime, type KernelFn, type WasmRuntime } from "./runtime.js";
 
@@ -19,6 +20,9 @@ const V128 = Val.v128;
 
 /** Below this many columns the reference runs (the pairs are few and the calls would dominate). */
 const SMALLEST = 32;
+
+/** From this many columns on, bidiagonalisation and QR (bidiagonalSvd.ts): O(m·n²) in all, normwise accuracy. */
+const BIDIAGONAL_FROM = 128;
 
 interface Kernels {
   /** dots(x, y, vectors, out): xᵀx, yᵀy, xᵀy over `vectors` f64x2 of two rows, stored as three doubles at out. */
@@ -85,10 +89,17 @@ function kernelsFor(rt: WasmRuntime): Kernels {
   return kernels;
 }
 
-/** svd's packed result ([..., 1 + m + n, n], m ≥ n) for n ≥ 32; undefined (the reference runs) below, or where wasm memory cannot hold it. */
+/**
+ * svd's packed result ([..., 1 + m + n, n], m ≥ n): for n ≥ 128 by bidiagonalisation, for n ≥ 32
+ * by Jacobi here; undefined (the reference runs) below, or where wasm memory cannot hold it.
+ */
 export function svd(a: View): Storage | undefined {
   const m = a.shape[a.shape.length - 2];
   const n = a.shape[a.shape.length - 1];
+  if (n >= BIDIAGONAL_FROM) {
+    const out = bidiagonalSvd(a);
+    if (out !== undefined) return out;
+  }
   if (n < SMALLEST) return undefined;
   const rt = wasmRuntime();
   if (rt === undefined) return undefined;

@@ -9,9 +9,9 @@
 import { rotateRows } from "./rotations.js";
 
 /**
- * The rotations of a run, applied to the eigenvectors y (n × n, row-major, each row an eigenvector)
- * in order: rotation r mixes rows at[r] and at[r] + 1. They are held until `flush` (or until
- * BATCH are waiting, which bounds the memory: a run makes about n² of them).
+ * The rotations of a run, applied to the rows of y (rows × cols, row-major: each row an eigenvector
+ * or a singular vector) in order: rotation r mixes rows at[r] and at[r] + 1. They are held until
+ * `flush` (or until BATCH are waiting, which bounds the memory: a run makes about n² of them).
  */
 export class Rotations {
   private count = 0;
@@ -21,7 +21,8 @@ export class Rotations {
 
   constructor(
     private readonly y: Float64Array,
-    private readonly n: number,
+    private readonly rows: number,
+    private readonly cols: number,
   ) {}
 
   /** Records y[i] ← c·y[i] + s·y[i + 1], y[i + 1] ← c·y[i + 1] − s·y[i] (LAPACK's dlasr, SIDE = 'R', PIVOT = 'V'). */
@@ -48,14 +49,14 @@ export class Rotations {
    * where applying each sweep at once would stream all of y from memory per sweep.
    */
   flush(): void {
-    const { y, n, at, c, s, count } = this;
+    const { y, rows, cols, at, c, s, count } = this;
     this.count = 0;
-    if (rotateRows(y, n, at, c, s, count, CHUNK)) return;
-    for (let k0 = 0; k0 < n; k0 += CHUNK) {
-      const k1 = Math.min(n, k0 + CHUNK);
+    if (rotateRows(y, rows, cols, at, c, s, count, CHUNK)) return;
+    for (let k0 = 0; k0 < cols; k0 += CHUNK) {
+      const k1 = Math.min(cols, k0 + CHUNK);
       for (let r = 0; r < count; r++) {
-        const a = at[r] * n;
-        const b = a + n;
+        const a = at[r] * cols;
+        const b = a + cols;
         const cr = c[r];
         const sr = s[r];
         for (let k = k0; k < k1; k++) {
