@@ -1,5 +1,5 @@
 /**
- * svd of n ≥ 32 on the wasm backend (src/backends/wasm/svd.ts: the reference's one-sided Jacobi
+ * svd of 32 ≤ n < 128 on the wasm backend (src/backends/wasm/svd.ts: the reference's one-sided Jacobi
  * with the columns as contiguous rows and the dot products and rotations in wasm SIMD) against the
  * reference kernel: singular values to 1e−12 relative to the largest, and to 1e−10 of their own size
  * on a column-graded matrix (the relative accuracy Jacobi keeps); U's and V's columns the same up to
