@@ -1,11 +1,13 @@
 /**
  * Writes the "Linear algebra" section of bench/RESULTS.md: cholesky, lu, qr, eigh and svd at n = 64
- * and 256 (and 1024 for cholesky, lu and qr; `--quick`: 64 only, and `--sizes=64,256` to pick), in
- * float64, min/median/max per case, interleaved:
- * - `adjoint (wasm)`: the public `adjoint/linalg` function on the wasm backend (blocked Cholesky and
- *   LU on the SIMD matmul; qr, eigh and svd still the reference kernels);
+ * and 256 (and 1024 for cholesky, lu, qr, eigh and svd; `--quick`: 64 only, and `--sizes=64,256` to pick),
+ * in float64, min/median/max per case, interleaved:
+ * - `adjoint (wasm)`: the public `adjoint/linalg` function on the wasm backend (blocked Cholesky, LU
+ *   and QR on the SIMD matmul, eigh by tridiagonal QL/QR for n ≥ 32, svd by SIMD Jacobi for n ≥ 32
+ *   and by bidiagonal QR for n ≥ 128);
  * - `hand-written JS`: the reference kernels (src/backends/cpu/kernels: plain loops in float64)
- *   called directly on the operand, no tensor, no autograd;
+ *   called directly on the operand, no tensor, no autograd (not for eigh or svd at 1024, nor
+ *   jax-js there: Jacobi takes minutes);
  * - `jax-js`: `numpy.linalg.cholesky`, `lax.linalg.lu`, `numpy.linalg.eigh`, `numpy.linalg.svd` on
  *   its wasm device (float32: its wasm backend has no float64 linear algebra; no qr in jax-js).
  * The ratio to peak divides the op's nominal flop count (cholesky n³/3, lu 2n³/3, qr 4n³/3 for R plus
@@ -26,7 +28,7 @@ const quick = process.argv.includes("--quick");
 const picked = process.argv.find((a) => a.startsWith("--sizes="));
 const SIZES: Record<Op, number[]> = quick
   ? { cholesky: [64], lu: [64], qr: [64], eigh: [64], svd: [64] }
-  : { cholesky: [64, 256, 1024], lu: [64, 256, 1024], qr: [64, 256, 1024], eigh: [64, 256], svd: [64, 256] };
+  : { cholesky: [64, 256, 1024], lu: [64, 256, 1024], qr: [64, 256, 1024], eigh: [64, 256, 1024], svd: [64, 256, 1024] };
 const only = picked === undefined ? undefined : picked.slice("--sizes=".length).split(",").map(Number);
 const FLOPS: Record<Op, (n: number) => number> = {
   cholesky: (n) => n ** 3 / 3,
@@ -101,11 +103,11 @@ async function main(): Promise<void> {
     for (const n of SIZES[op].filter((s) => only === undefined || only.includes(s))) {
       const a = operand(op, n);
       const rounds = n >= 1024 ? 3 : n >= 256 ? 5 : 15;
-      const cases: Case[] = [
-        { name: "adjoint (wasm)", run: () => adjointOps[op](a) },
-        { name: "hand-written JS", run: () => referenceOps[op](a) },
-      ];
-      if (typeof jax !== "string" && jax[op] !== undefined) cases.push({ name: "jax-js (wasm, float32)", run: () => jax[op]!(a) });
+      const cases: Case[] = [{ name: "adjoint (wasm)", run: () => adjointOps[op](a) }];
+      // Jacobi (the reference's eigh and svd, and jax-js's as slow at 256) would take minutes a round at 1024.
+      const jacobiTooSlow = (op === "eigh" || op === "svd") && n >= 1024;
+      if (!jacobiTooSlow) cases.push({ name: "hand-written JS", run: () => referenceOps[op](a) });
+      if (typeof jax !== "string" && jax[op] !== undefined && !jacobiTooSlow) cases.push({ name: "jax-js (wasm, float32)", run: () => jax[op]!(a) });
       setBackend("wasm");
       const timings = timeInterleaved(cases, { rounds, warmup: 1 });
       for (const t of timings) {

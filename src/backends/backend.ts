@@ -35,9 +35,11 @@ import { binary as wasmBinary, unary as wasmUnary } from "./wasm/elementwise.js"
 import { compileFused as wasmCompileFused } from "./wasm/fused.js";
 import { simdAvailable } from "./wasm/features.js";
 import { matmul as wasmMatmul } from "./wasm/matmul.js";
+import { eigh as wasmEigh } from "./wasm/eigh.js";
 import { matmulConcurrent as wasmMatmulConcurrent } from "./wasm/products.js";
 import * as wasmLinalg from "./wasm/linalg.js";
 import { qr as wasmQr } from "./wasm/qr.js";
+import { svd as wasmSvd } from "./wasm/svd.js";
 import { reduce as wasmReduce } from "./wasm/reduce.js";
 
 export { getThreads, setThreads, stopThreads } from "./wasm/pool.js";
@@ -231,6 +233,8 @@ const BACKENDS: Record<BackendName, HostBackend> = {
       cholesky: (a) => wasmLinalg.cholesky(a) ?? cpuLinalg.cholesky(a),
       lu: (a) => wasmLinalg.lu(a) ?? cpuLinalg.lu(a),
       qr: (a, complete) => wasmQr(a, complete) ?? cpuDecompositions.qr(a, complete),
+      eigh: (a) => wasmEigh(a) ?? cpuDecompositions.eigh(a),
+      svd: (a) => wasmSvd(a) ?? cpuDecompositions.svd(a),
     },
     hostHalves,
   ),

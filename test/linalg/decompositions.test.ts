@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as linalg from "../../src/linalg/index.js";
-import { add, cast, eye, grad, matmul, mul, rng, sum, transpose, type Tensor } from "../../src/tensor/index.js";
+import { add, cast, eye, grad, jvp, matmul, mul, rng, sum, transpose, type Tensor } from "../../src/tensor/index.js";
 import { centralDifference } from "../../src/testing/checkGradient.js";
 import { thrown } from "../support/errorCode.js";
 import { close, expectHessianMatches, expectJvpMatchesVjp, expectVjpMatches, f64, flat, sizeOf } from "../support/tensors.js";
@@ -261,7 +261,15 @@ describe("repeated eigenvalues and rank-deficient QR", () => {
       [1, 2, 2, 4, 3, 6].map((v) => v / Math.sqrt(70)),
       1e-12,
     );
-    flat(grad((y: Tensor) => sum(linalg.svd(y).U))(x) as Tensor).forEach((v) => expect(Number.isFinite(v)).toBe(true));
+    // U's second column is any unit vector outside A's range: NaN where it is used (PyTorch: ~1e14).
+    expect(flat(grad((y: Tensor) => sum(linalg.svd(y).U))(x) as Tensor).every(Number.isNaN)).toBe(true);
+    const first = (y: Tensor) => sum(mul(linalg.svd(y).U.slice(null, [0, 1]), f64([1, -2, 0.5], [3, 1])));
+    const x0 = flat(x);
+    close(
+      flat(grad(first)(x) as Tensor),
+      x0.map((_, j) => centralDifference((v) => first(f64(v, [3, 2])).item(), x0, j)),
+      1e-6,
+    );
   });
 
   it("repeated singular values: the gradient of a function of S symmetric in them is right, and U's is finite", () => {
@@ -273,7 +281,63 @@ describe("repeated eigenvalues and rank-deficient QR", () => {
       x0.map((_, j) => centralDifference((v) => f(f64(v, [4, 3])).item(), x0, j)),
       1e-6,
     );
-    flat(grad((y: Tensor) => sum(linalg.svd(y).U))(x) as Tensor).forEach((v) => expect(Number.isFinite(v)).toBe(true));
+  });
+
+  // A = diag(2, 2, 1) below a zero row, rotated on both sides: a double singular value 2.
+  const left = f64([c, -s, 0, 0, s * 0.6, c * 0.6, -0.8, 0, s * 0.8, c * 0.8, 0.6, 0, 0, 0, 0, 1], [4, 4]);
+  const right = f64([0.6, 0, -0.8, 0, 1, 0, 0.8, 0, 0.6], [3, 3]);
+  const doubled = matmul(matmul(left, f64([2, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0], [4, 3])), right);
+
+  it("repeated singular values: a function of S alone is exact; anything using U or Vh of the pair is NaN in every entry, not a finite wrong value", () => {
+    const values = (y: Tensor) => sum(mul(linalg.svdvals(y), f64([1.5, 1.5, -2], [3])));
+    const x0 = flat(doubled);
+    close(
+      flat(grad(values)(doubled) as Tensor),
+      x0.map((_, j) => centralDifference((v) => values(f64(v, [4, 3])).item(), x0, j)),
+      1e-6,
+    );
+    const weights = f64([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [4, 3]);
+    // Gauge-dependent (U itself), and gauge-invariant (U·S·Vh is A, whose gradient is the weights;
+    // U·Vh the polar factor): the cotangents of U and Vh cannot tell them apart, as in PyTorch.
+    const losses = [
+      (y: Tensor) => sum(mul(linalg.svd(y).U, weights)),
+      (y: Tensor) => {
+        const { U, S, Vh } = linalg.svd(y);
+        return sum(mul(matmul(mul(U, S.reshape([1, 3])), Vh), weights));
+      },
+      (y: Tensor) => {
+        const { U, Vh } = linalg.svd(y);
+        return sum(mul(matmul(U, Vh), weights));
+      },
+    ];
+    for (const loss of losses) expect(flat(grad(loss)(doubled) as Tensor).every(Number.isNaN)).toBe(true);
+    // The third column (singular value 1) is apart from the pair: its U column has a finite, right gradient.
+    const third = (y: Tensor) => sum(mul(linalg.svd(y).U.slice(null, [2, 3]), f64([1, -2, 0.5, 3], [4, 1])));
+    close(
+      flat(grad(third)(doubled) as Tensor),
+      x0.map((_, j) => centralDifference((v) => third(f64(v, [4, 3])).item(), x0, j)),
+      1e-6,
+    );
+  });
+
+  it("repeated singular values, forward: a function of S symmetric in the pair is exact, U's tangent NaN where dP has an entry for the pair", () => {
+    const dA = f64([0.3, -0.1, 0.2, 0.5, 0.4, -0.6, 0.1, 0.2, 0.3, -0.2, 0.7, 0.1], [4, 3]);
+    // Each of the pair alone is not differentiable there (they split along dA); their sum is.
+    const values = (y: Tensor) => sum(mul(linalg.svdvals(y), f64([1.5, 1.5, -2], [3])));
+    const [, ds] = jvp(values, [doubled], [dA]);
+    const x0 = flat(doubled);
+    const d0 = flat(dA);
+    const h = 1e-6;
+    const at = (t: number) =>
+      values(
+        f64(
+          x0.map((v, i) => v + t * d0[i]),
+          [4, 3],
+        ),
+      ).item();
+    close([(ds as Tensor).item()], [(at(h) - at(-h)) / (2 * h)], 1e-6);
+    const [, dU] = jvp((y: Tensor) => linalg.svd(y).U, [doubled], [dA]);
+    expect(flat(dU as Tensor).some(Number.isNaN)).toBe(true);
   });
 
   it("QR of a rank-deficient matrix factors it; with a zero on R's diagonal its derivative is SingularMatrix, not NaN", () => {

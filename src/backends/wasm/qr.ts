@@ -16,7 +16,7 @@ import { matmul as wasmMatmul } from "./matmul.js";
 const NB = 64;
 
 /** One panel's block reflector I − V·T·Vᵀ acting on rows `start`…: V [m − start, kb], T [kb, kb], row-major. */
-interface BlockReflector {
+export interface BlockReflector {
   readonly start: number;
   readonly kb: number;
   readonly v: Float64Array;
@@ -83,7 +83,7 @@ function factorPanel(r: Float64Array, m: number, n: number, start: number, kb: n
  * C ← (I − V·op(T)·Vᵀ)·C for C the rows start… and columns c0…c0+cols of `s` ([·, width] row-major),
  * op(T) = Tᵀ when `transposeT` (Hᵀ, applied to R) and T otherwise (H, applied to Q).
  */
-function applyBlock({ start, kb, v, t }: BlockReflector, s: Float64Array, rows: number, width: number, c0: number, cols: number, transposeT: boolean): void {
+export function applyBlock({ start, kb, v, t }: BlockReflector, s: Float64Array, rows: number, width: number, c0: number, cols: number, transposeT: boolean): void {
   if (cols === 0) return;
   const w = product(v, 0, [1, kb], kb, rows, s, start * width + c0, [width, 1], cols);
   const tw = product(t, 0, transposeT ? [1, kb] : [kb, 1], kb, kb, w, 0, [cols, 1], cols);

@@ -2,15 +2,15 @@
  * L-BFGS (Nocedal & Wright, Algorithm 7.5): the two-loop recursion (memory.ts) applies an
  * inverse-Hessian estimate built from the last `history` pairs s = Δx, y = Δ∇f; each step is taken by
  * the strong Wolfe line search, which keeps sᵀy > 0 and so the estimate positive definite. With
- * `lower`/`upper` bounds it runs as a projected quasi-Newton method instead (projectedLbfgs.ts).
+ * `lower`/`upper` bounds it runs as L-BFGS-B instead (lbfgsb.ts).
  */
 import { expectInteger } from "../../errors.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { boxOf } from "./bounds.js";
+import { lbfgsb } from "./lbfgsb.js";
 import { Evaluator, strongWolfe } from "./lineSearch.js";
 import { Memory } from "./memory.js";
 import { objectiveOf, type ArrayObjective } from "./objective.js";
-import { projectedLbfgs } from "./projectedLbfgs.js";
 import {
   CONVERGED,
   dot,
@@ -50,7 +50,7 @@ export function lbfgs(f: unknown, x0: unknown, options?: LbfgsOptions): Minimize
   const objective = objectiveOf(op, f, x0);
   const box = boxOf(op, o.lower, o.upper, objective.n);
   const ev = new Evaluator(op, objective, stop.maxEvaluations);
-  const run = box === undefined ? unconstrained(ev, objective.start, stop, history) : projectedLbfgs(ev, box, objective.start, stop, history);
+  const run = box === undefined ? unconstrained(ev, objective.start, stop, history) : lbfgsb(ev, box, objective.start, stop, history);
   return {
     x: objective.output(run.x),
     fun: run.f,

@@ -48,9 +48,21 @@ const MAX_ZOOM = 40;
 /**
  * A step α along d from x (f0 = f(x), slope0 = ∇f(x)·d < 0) meeting the strong Wolfe conditions,
  * starting from `alpha0`. On success `xOut` and `gOut` hold x + α·d and its gradient (the last point
- * evaluated is always the accepted one).
+ * evaluated is always the accepted one). No step beyond `alphaMax` is tried; one that reaches it
+ * with sufficient decrease while f still falls is taken (L-BFGS-B's step to the nearest bound, as
+ * its dcsrch stops at stpmax).
  */
-export function strongWolfe(ev: Evaluator, x: Float64Array, f0: number, slope0: number, d: Float64Array, alpha0: number, xOut: Float64Array, gOut: Float64Array): LineSearchResult {
+export function strongWolfe(
+  ev: Evaluator,
+  x: Float64Array,
+  f0: number,
+  slope0: number,
+  d: Float64Array,
+  alpha0: number,
+  xOut: Float64Array,
+  gOut: Float64Array,
+  alphaMax = Infinity,
+): LineSearchResult {
   const phi = (alpha: number): [number, number] => {
     for (let i = 0; i < x.length; i++) xOut[i] = x[i] + alpha * d[i];
     const f = ev.valueAndGradient(xOut, gOut);
@@ -78,7 +90,7 @@ export function strongWolfe(ev: Evaluator, x: Float64Array, f0: number, slope0: 
   };
 
   let [previous, fPrevious, dPrevious] = [0, f0, slope0];
-  let alpha = alpha0;
+  let alpha = Math.min(alpha0, alphaMax);
   for (let i = 0; i < MAX_BRACKET; i++) {
     if (ev.exhausted) return { ok: false, reason: "maxEvaluations" };
     const [f, slope] = phi(alpha);
@@ -86,8 +98,9 @@ export function strongWolfe(ev: Evaluator, x: Float64Array, f0: number, slope0: 
     if (!armijo(alpha, f) || (i > 0 && !(f < fPrevious))) return zoom(previous, fPrevious, dPrevious, alpha, f, slope);
     if (curvature(slope)) return { ok: true, alpha, f };
     if (slope >= 0) return zoom(alpha, f, slope, previous, fPrevious, dPrevious);
+    if (alpha >= alphaMax) return { ok: true, alpha, f };
     [previous, fPrevious, dPrevious] = [alpha, f, slope];
-    alpha *= 2;
+    alpha = Math.min(2 * alpha, alphaMax);
   }
   return { ok: false, reason: "lineSearch" };
 }

@@ -1,11 +1,8 @@
 /**
  * The L-BFGS memory: the last `history` pairs s = Δx, y = Δ∇f, and the two-loop recursion
  * (Nocedal & Wright, Algorithm 7.4) that applies the inverse-Hessian estimate they define, with
- * H₀ = γI, γ = sᵀy / yᵀy of the newest pair.
- *
- * With a mask of free variables (the bounded case) the recursion runs on the free coordinates only,
- * as Kim, Sra & Dhillon's projected quasi-Newton does: the pairs restricted to them, skipping any
- * whose restricted sᵀy is not positive, so the reduced estimate stays positive definite.
+ * H₀ = γI, γ = sᵀy / yᵀy of the newest pair. (The bounded case keeps its pairs in the compact form
+ * instead: compactMemory.ts.)
  */
 import { dot } from "./stopping.js";
 
@@ -42,38 +39,26 @@ export class Memory {
     this.y.push(y);
   }
 
-  /** d = −H·g over the free coordinates (all when `free` is undefined); d is 0 elsewhere. */
-  apply(g: Float64Array, d: Float64Array, free?: Uint8Array): void {
+  /** d = −H·g. */
+  apply(g: Float64Array, d: Float64Array): void {
     const n = g.length;
-    const on = (i: number) => free === undefined || free[i] === 1;
-    const masked = (a: Float64Array, b: Float64Array) => {
-      if (free === undefined) return dot(a, b);
-      let sum = 0;
-      for (let i = 0; i < n; i++) if (free[i] === 1) sum += a[i] * b[i];
-      return sum;
-    };
-    for (let i = 0; i < n; i++) d[i] = on(i) ? -g[i] : 0;
-    const rho = this.s.map((s, k) => masked(s, this.y[k]));
-    const used = rho.map((sy, k) => sy > CURVATURE * masked(this.y[k], this.y[k]));
-    let newest = -1;
-    for (let k = this.s.length - 1; k >= 0; k--) {
-      if (!used[k]) continue;
-      if (newest < 0) newest = k;
-      const a = masked(this.s[k], d) / rho[k];
+    for (let i = 0; i < n; i++) d[i] = -g[i];
+    const size = this.s.length;
+    if (size === 0) return;
+    for (let k = size - 1; k >= 0; k--) {
+      const a = dot(this.s[k], d) / dot(this.s[k], this.y[k]);
       this.alphas[k] = a;
       const y = this.y[k];
-      for (let i = 0; i < n; i++) if (on(i)) d[i] -= a * y[i];
+      for (let i = 0; i < n; i++) d[i] -= a * y[i];
     }
-    if (newest >= 0) {
-      const gamma = rho[newest] / masked(this.y[newest], this.y[newest]);
-      for (let i = 0; i < n; i++) d[i] *= gamma;
-    }
-    for (let k = 0; k < this.s.length; k++) {
-      if (!used[k]) continue;
-      const b = masked(this.y[k], d) / rho[k];
+    const newest = size - 1;
+    const gamma = dot(this.s[newest], this.y[newest]) / dot(this.y[newest], this.y[newest]);
+    for (let i = 0; i < n; i++) d[i] *= gamma;
+    for (let k = 0; k < size; k++) {
+      const b = dot(this.y[k], d) / dot(this.s[k], this.y[k]);
       const s = this.s[k];
       const a = this.alphas[k] - b;
-      for (let i = 0; i < n; i++) if (on(i)) d[i] += a * s[i];
+      for (let i = 0; i < n; i++) d[i] += a * s[i];
     }
   }
 }

@@ -1,5 +1,5 @@
 /**
- * lbfgs within box constraints (the projected quasi-Newton path): minima on a bound against the
+ * lbfgs within box constraints (L-BFGS-B, lbfgsb.test.ts has the classics): minima on a bound against the
  * analytic answer and SciPy's L-BFGS-B, a generated property on separable quadratics (whose
  * constrained minimiser is the unconstrained one clipped into the box), and the bounds' errors.
  */

@@ -76,7 +76,7 @@ export function qr(a: View, complete: boolean): Storage {
 }
 
 /** Sweeps after which Jacobi stops whatever the off-diagonal mass (quadratic convergence needs < 10 for n ≤ 1000). */
-const MAX_SWEEPS = 64;
+export const MAX_SWEEPS = 64;
 
 /**
  * The eigendecomposition of each symmetric matrix given by its lower triangle (the upper one is not
@@ -152,8 +152,6 @@ export function svd(a: View): Storage {
   const out = allocate(a.dtype, count * rowsOut * n);
   const u = new Float64Array(m * n);
   const v = new Float64Array(n * n);
-  const sigma = new Float64Array(n);
-  const order: number[] = [];
   for (let p = 0; p < count; p++) {
     for (let i = 0; i < m * n; i++) u[i] = src[p * m * n + i];
     v.fill(0);
@@ -172,63 +170,90 @@ export function svd(a: View): Storage {
             beta += y * y;
             gamma += x * y;
           }
-          // Columns orthogonal to working precision: no rotation (the convergence test).
-          if (!(Math.abs(gamma) > 1e-16 * Math.sqrt(alpha * beta))) continue;
+          const rotation = columnRotation(alpha, beta, gamma);
+          if (rotation === undefined) continue;
           rotated = true;
-          const zeta = (beta - alpha) / (2 * gamma);
-          const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
-          const c = 1 / Math.sqrt(1 + t * t);
-          const s = c * t;
+          const [c, s] = rotation;
           rotate(u, m, n, pp, qq, c, s);
           rotate(v, n, n, pp, qq, c, s);
         }
       }
       if (!rotated) break;
     }
-    let largest = 0;
-    for (let j = 0; j < n; j++) {
+    packSvd(
+      out,
+      p * rowsOut * n,
+      m,
+      n,
+      (j, i) => u[i * n + j],
+      (j, i) => v[i * n + j],
+    );
+  }
+  return out;
+}
+
+/**
+ * One-sided Jacobi's rotation [c, s] of two columns x, y with α = xᵀx, β = yᵀy, γ = xᵀy, making
+ * them orthogonal: (x, y) ↦ (c·x − s·y, s·x + c·y); undefined when they already are to working
+ * precision (the convergence test).
+ */
+export function columnRotation(alpha: number, beta: number, gamma: number): [number, number] | undefined {
+  if (!(Math.abs(gamma) > 1e-16 * Math.sqrt(alpha * beta))) return undefined;
+  const zeta = (beta - alpha) / (2 * gamma);
+  const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
+  const c = 1 / Math.sqrt(1 + t * t);
+  return [c, c * t];
+}
+
+/**
+ * Writes one SVD, packed as `svd` packs it, at `base` of `out` from one-sided Jacobi's converged
+ * columns: column j of the rotated A (entry i: `column(j, i)`, its norm the singular value) and of
+ * the accumulated rotations V (`vColumn(j, i)`). Sorted descending; U's columns are A's over their
+ * norms, and those of singular values at rounding level (≤ n·ε·s_max) are completed to an
+ * orthonormal set by Gram–Schmidt on unit vectors.
+ */
+export function packSvd(out: Storage, base: number, m: number, n: number, column: (j: number, i: number) => number, vColumn: (j: number, i: number) => number): void {
+  const sigma = new Float64Array(n);
+  let largest = 0;
+  for (let j = 0; j < n; j++) {
+    let norm = 0;
+    for (let i = 0; i < m; i++) norm = Math.hypot(norm, column(j, i));
+    sigma[j] = norm;
+    largest = Math.max(largest, norm);
+  }
+  const order = Array.from({ length: n }, (_, j) => j);
+  order.sort((x, y) => sigma[y] - sigma[x]);
+  const tiny = n * 2 ** -52 * largest;
+  for (let j = 0; j < n; j++) {
+    const col = order[j];
+    out[base + j] = sigma[col];
+    for (let i = 0; i < n; i++) out[base + (1 + m + i) * n + j] = vColumn(col, i);
+    if (sigma[col] > tiny) for (let i = 0; i < m; i++) out[base + (1 + i) * n + j] = column(col, i) / sigma[col];
+  }
+  // U's columns of (numerically) zero singular values: the first unit vectors that Gram–Schmidt keeps independent of the rest.
+  for (let j = 0, trial = 0; j < n; j++) {
+    if (sigma[order[j]] > tiny) continue;
+    const w = new Float64Array(m);
+    for (; trial < m; trial++) {
+      w.fill(0);
+      w[trial] = 1;
+      for (let twice = 0; twice < 2; twice++) {
+        for (let c = 0; c < n; c++) {
+          if (c === j || (c > j && sigma[order[c]] <= tiny)) continue;
+          let d = 0;
+          for (let i = 0; i < m; i++) d += w[i] * out[base + (1 + i) * n + c];
+          for (let i = 0; i < m; i++) w[i] -= d * out[base + (1 + i) * n + c];
+        }
+      }
       let norm = 0;
-      for (let i = 0; i < m; i++) norm = Math.hypot(norm, u[i * n + j]);
-      sigma[j] = norm;
-      largest = Math.max(largest, norm);
-    }
-    order.length = 0;
-    for (let j = 0; j < n; j++) order.push(j);
-    order.sort((x, y) => sigma[y] - sigma[x]);
-    const base = p * rowsOut * n;
-    const tiny = n * 2 ** -52 * largest;
-    for (let j = 0; j < n; j++) {
-      const col = order[j];
-      out[base + j] = sigma[col];
-      for (let i = 0; i < n; i++) out[base + (1 + m + i) * n + j] = v[i * n + col];
-      if (sigma[col] > tiny) for (let i = 0; i < m; i++) out[base + (1 + i) * n + j] = u[i * n + col] / sigma[col];
-    }
-    // U's columns of (numerically) zero singular values: the first unit vectors that Gram–Schmidt keeps independent of the rest.
-    for (let j = 0, trial = 0; j < n; j++) {
-      if (sigma[order[j]] > tiny) continue;
-      const w = new Float64Array(m);
-      for (; trial < m; trial++) {
-        w.fill(0);
-        w[trial] = 1;
-        for (let twice = 0; twice < 2; twice++) {
-          for (let c = 0; c < n; c++) {
-            if (c === j || (c > j && sigma[order[c]] <= tiny)) continue;
-            let d = 0;
-            for (let i = 0; i < m; i++) d += w[i] * out[base + (1 + i) * n + c];
-            for (let i = 0; i < m; i++) w[i] -= d * out[base + (1 + i) * n + c];
-          }
-        }
-        let norm = 0;
-        for (let i = 0; i < m; i++) norm = Math.hypot(norm, w[i]);
-        if (norm > 0.5) {
-          for (let i = 0; i < m; i++) out[base + (1 + i) * n + j] = w[i] / norm;
-          trial++;
-          break;
-        }
+      for (let i = 0; i < m; i++) norm = Math.hypot(norm, w[i]);
+      if (norm > 0.5) {
+        for (let i = 0; i < m; i++) out[base + (1 + i) * n + j] = w[i] / norm;
+        trial++;
+        break;
       }
     }
   }
-  return out;
 }
 
 /**
