@@ -120,20 +120,16 @@ export class Arena {
 
   push1(op: number, value: number, p: number, w: number): number {
     this.reserve(1);
-    const e = this.edges;
-    this.parent[e] = p;
-    this.partial[e] = w;
-    return this.open(op, value, 1);
+    const i = this.size;
+    write1(this, i, this.edges, op, value, p, w);
+    return i;
   }
 
   push2(op: number, value: number, p0: number, w0: number, p1: number, w1: number): number {
     this.reserve(2);
-    const e = this.edges;
-    this.parent[e] = p0;
-    this.partial[e] = w0;
-    this.parent[e + 1] = p1;
-    this.partial[e + 1] = w1;
-    return this.open(op, value, 2);
+    const i = this.size;
+    write2(this, i, this.edges, op, value, p0, w0, p1, w1);
+    return i;
   }
 
   private growNodes(needed: number): void {
@@ -301,4 +297,28 @@ function grow<A extends Float64Array | Int32Array | Uint8Array>(a: A, length: nu
   const b = new (a.constructor as new (n: number) => A)(length);
   b.set(a);
   return b;
+}
+
+/** Writes node i with one edge at e: the caller made the room (`Arena.push1`, the tape's and handles' fast paths). */
+export function write1(A: Arena, i: number, e: number, code: number, y: number, ia: number, w: number): void {
+  A.parent[e] = ia;
+  A.partial[e] = w;
+  A.value[i] = y;
+  A.op[i] = code;
+  A.start[i + 1] = A.edges = e + 1;
+  A.size = i + 1;
+}
+
+/** Writes node i with two edges at e: the caller made the room. */
+export function write2(A: Arena, i: number, e: number, code: number, y: number, ia: number, wa: number, ib: number, wb: number): void {
+  const parent = A.parent;
+  const partial = A.partial;
+  parent[e] = ia;
+  partial[e] = wa;
+  parent[e + 1] = ib;
+  partial[e + 1] = wb;
+  A.value[i] = y;
+  A.op[i] = code;
+  A.start[i + 1] = A.edges = e + 2;
+  A.size = i + 1;
 }

@@ -28,7 +28,7 @@ import { AdError, describe, invalidArgument } from "../../errors.js";
 import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../elementary.js";
 import { numberScalar } from "../number.js";
 import type { BinaryOp, UnaryOp } from "../scalar.js";
-import { Arena } from "./arena.js";
+import { Arena, write1, write2 } from "./arena.js";
 import { BINARY_CODE, OP_NAMES, PASSIVE, STATEMENT, UNARY_CODE, VARIABLE } from "./codes.js";
 import { enclosingValue, isEnclosingValue, NEST_INSTEAD } from "./enclosing.js";
 import type { Tape } from "./tape.js";
@@ -501,27 +501,3 @@ const BINARY_CODE_ADD = BINARY_CODE.add;
 const BINARY_CODE_SUB = BINARY_CODE.sub;
 const BINARY_CODE_MUL = BINARY_CODE.mul;
 const UNARY_CODE_SIN = UNARY_CODE.sin;
-
-/** Node i with one edge at e, as `Arena.push1` writes it (the caller checked the room). */
-function write1(A: Arena, i: number, e: number, code: number, y: number, ia: number, w: number): void {
-  A.parent[e] = ia;
-  A.partial[e] = w;
-  A.value[i] = y;
-  A.op[i] = code;
-  A.start[i + 1] = A.edges = e + 1;
-  A.size = i + 1;
-}
-
-/** Node i with two edges at e, as `Arena.push2` writes it (the caller checked the room). */
-function write2(A: Arena, i: number, e: number, code: number, y: number, ia: number, wa: number, ib: number, wb: number): void {
-  const parent = A.parent;
-  const partial = A.partial;
-  parent[e] = ia;
-  partial[e] = wa;
-  parent[e + 1] = ib;
-  partial[e + 1] = wb;
-  A.value[i] = y;
-  A.op[i] = code;
-  A.start[i + 1] = A.edges = e + 2;
-  A.size = i + 1;
-}
