@@ -9,11 +9,14 @@
  * and the heap bytes each recorded op costs; writes the table into bench/RESULTS.md. Run with
  * `--quick` for a fast smoke run.
  */
+import { cpus, loadavg } from "node:os";
 import { Tape, differentiate, numberScalar, type Handle, type MultivariateFn, type Scalar, type Var } from "../src/index.js";
 import { chain, chainDual, chainHand, seededInput } from "./chain.js";
 import { consumeSink, fmtMs, timeInterleaved, timingReport, writeResultsSection, type Timing } from "./harness.js";
 
 const quick = process.argv.includes("--quick");
+// The machine is shared: the load beside the run says how far to trust its medians.
+const loadAtStart = loadavg()[0];
 const sizes = quick ? [1e4] : [1e4, 1e5, 1e6];
 
 /** The same f written once against the numeric interface. */
@@ -296,7 +299,9 @@ for (const n of sizes) {
 
 const report = timingReport({
   quick,
-  intro: "f(x) = Σ sin(xᵢ)·xᵢ₊₁ + xᵢ², value and gradient. Times in ms per evaluation.",
+  intro:
+    "f(x) = Σ sin(xᵢ)·xᵢ₊₁ + xᵢ², value and gradient. Times in ms per evaluation. " +
+    `Load average (1 min) at the start and the end of the run: ${loadAtStart.toFixed(1)}, ${loadavg()[0].toFixed(1)} on ${cpus().length} logical cores.`,
   key: "n",
   rows,
   ratios: "Ratios of medians (targets: handles ≤ 6× the primal, methods ≤ 10×, replay ≤ 3×, Dual ≤ 3×; the transform is the floor).",
