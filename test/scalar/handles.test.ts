@@ -150,6 +150,29 @@ describe("tape.handles", () => {
     );
   });
 
+  it("a statement longer than its scratch (which grows on the slow path) records what op by op records", () => {
+    fc.assert(
+      fc.property(fc.array(coordinate, { minLength: 2, maxLength: 3 }), fc.integer({ min: 60, max: 300 }), (x, length) => {
+        const record = (statement: boolean): number[] => {
+          const tape = new Tape();
+          const h = tape.handles;
+          const xs = x.map((v) => h.variable(v));
+          if (statement) h.begin();
+          let y = xs[0];
+          for (let k = 0; k < length; k++) y = k % 3 === 0 ? h.sin(h.add(y, xs[1])) : k % 3 === 1 ? h.mul(y, xs[k % xs.length]) : h.sub(y, xs[0]);
+          if (statement) y = h.end(y);
+          h.backward(y);
+          return [h.value(y), ...xs.map((xi) => h.gradient(xi))];
+        };
+        const [value, ...gradient] = record(true);
+        const [opValue, ...opGradient] = record(false);
+        expect(value).toBe(opValue);
+        gradient.forEach((g, i) => expect(g).toBeCloseTo(opGradient[i], 9));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it("the inline ops check their operands as the others do: junk is never coerced, non-finite values are NonFinite with checkFinite", () => {
     const tape = new Tape();
     const h = tape.handles;
