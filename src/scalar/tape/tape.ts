@@ -18,7 +18,7 @@ import { Dual, dualScalar } from "../dual.js";
 import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../elementary.js";
 import { numberScalar } from "../number.js";
 import type { BinaryOp, MultivariateFn, Scalar, UnaryOp } from "../scalar.js";
-import { Arena, BYTES_PER_EDGE, BYTES_PER_NODE, TANGENT_BYTES_PER_EDGE, TANGENT_BYTES_PER_NODE, write1, write2 } from "./arena.js";
+import { Arena, BYTES_PER_EDGE, BYTES_PER_NODE, giveBackArena, takeArena, TANGENT_BYTES_PER_EDGE, TANGENT_BYTES_PER_NODE, write1, write2 } from "./arena.js";
 import { BINARY_CODE, CHECKPOINT, OP_NAMES, PASSIVE, SUM, UNARY_CODE, VARIABLE } from "./codes.js";
 import { enclosingValue, isEnclosingValue, NEST_INSTEAD } from "./enclosing.js";
 import { Gradient } from "./gradient.js";
@@ -88,7 +88,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     }
     this.checkFinite = expectBooleanOption("Tape", "checkFinite", options.checkFinite, false);
     this.tangents = expectBooleanOption("Tape", "tangents", options.tangents, false);
-    this.arena = new Arena(capacity, 2 * capacity, this.tangents);
+    this.arena = takeArena(capacity, this.tangents);
     this.handleView = new Handles<B>(this, this.arena, 0, this.checkFinite);
     this.room();
     this.bytesPerNode = BYTES_PER_NODE + (this.tangents ? TANGENT_BYTES_PER_NODE : 0);
@@ -849,10 +849,12 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   /** Drops the arena's memory and makes every variable stale (end of `Tape.with`). */
   private release(): void {
     this.reset();
+    const arena = this.arena;
     this.arena = new Arena(0, 0, this.tangents);
     this.handleView.rebase(this.arena, this.gen);
     this.room();
     this.scratch = undefined;
+    giveBackArena(arena);
   }
 }
 
