@@ -219,7 +219,7 @@ describe("StaleVariable: a variable from before reset", () => {
   it("a variable escaping gradient/jacobian/hessian is stale on its own tape afterwards (its arena now serves other calls)", () => {
     let escaped: Var | undefined;
     const keep: MultivariateFn = (xs) => {
-      escaped = xs[0] as Var;
+      escaped = xs[0] as unknown as Var;
       return xs[0].mul(xs[1]);
     };
     for (const call of [() => gradient(keep, [2, 3]), () => hessian(keep, [2, 3]), () => jacobian((xs) => [keep(xs, numberScalar as never) as never], [2, 3])]) {
