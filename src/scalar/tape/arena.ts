@@ -287,9 +287,13 @@ const spares: Arena[] = [];
 const MAX_SPARES = 4;
 const MAX_SPARE_BYTES = 1 << 20;
 
-/** An empty arena of at least `nodes` nodes and 2·`nodes` edges: a spare if one fits, else a new one. */
+/**
+ * An empty arena of at least `nodes` nodes and 2·`nodes` edges: a spare if one fits, else a new one.
+ * A tape asked to start below the functionals' 64 nodes gets exactly what it asked for: growing from
+ * a tiny arena is what such a tape is for.
+ */
 export function takeArena(nodes: number, tangents: boolean): Arena {
-  for (let k = spares.length - 1; k >= 0; k--) {
+  for (let k = nodes >= 64 ? spares.length - 1 : -1; k >= 0; k--) {
     const a = spares[k];
     if (a.tangents === tangents && a.capacity >= nodes && a.edgeCapacity >= 2 * nodes) {
       spares.splice(k, 1);
