@@ -15,8 +15,8 @@ import { AdError, describe, expectFinite, expectFiniteVector, expectFunction, ex
 import { Dual, dualScalar } from "./dual.js";
 import { dualScalarOver, NestedDual } from "./nestedDual.js";
 import type { MultivariateFn, Numeric, Scalar, UnivariateFn, VectorFn } from "./scalar.js";
-import { enclosingDomain, reverseOver, within } from "./reverseOver.js";
-import { isTagged, withFreshTag, primalWrt, tangentWrt, type Tagged } from "./taggedDual.js";
+import { enclosingDomain, enter, leave, reverseOver } from "./reverseOver.js";
+import { closeTag, isTagged, openTag, primalWrt, tangentWrt, type Tagged } from "./taggedDual.js";
 
 /**
  * f written for duals only, e.g. `(x: Dual) => x.mul(derivative((y: Dual) => x.mul(y), 1).derivative)`:
@@ -45,13 +45,21 @@ export function derivative(f: UnivariateFn | DualFn, x: number): { value: number
     const { value, gradient } = reverseOver(op, outer, ([v], S) => (f as UnivariateFn)(v as never, S as never), [x]);
     return { value: value as number, derivative: gradient[0] as number };
   }
-  return withFreshTag((tag) => {
-    const y = tagged(
-      op,
-      within(dualScalar as Scalar<unknown>, () => (f as DualFn)(new Dual(x, 1, tag), dualScalar)),
-    );
-    return { value: primalWrt(y, tag) as number, derivative: tangentWrt(y, tag) as number };
-  });
+  // No closure per call (the tag and the enclosing domain are opened and closed in place): on a small
+  // f they cost as much as the derivative itself.
+  const tag = openTag();
+  try {
+    enter(dualScalar as Scalar<unknown>);
+    let y: unknown;
+    try {
+      y = (f as DualFn)(new Dual(x, 1, tag), dualScalar);
+    } finally {
+      leave();
+    }
+    return { value: primalOf(op, y, tag), derivative: tangentOf(op, y, tag) };
+  } finally {
+    closeTag();
+  }
 }
 
 /**
@@ -107,11 +115,14 @@ export function directionalDerivative(f: MultivariateFn | DualMultivariateFn, x:
       vLength: direction.length,
     });
   }
-  return withFreshTag((tag) => {
+  const tag = openTag();
+  try {
     const xs = point.map((xi, i) => new Dual(xi, direction[i], tag));
-    const y = tagged(op, (f as DualMultivariateFn)(xs, dualScalar));
-    return { value: primalWrt(y, tag) as number, derivative: tangentWrt(y, tag) as number };
-  });
+    const y: unknown = (f as DualMultivariateFn)(xs, dualScalar);
+    return { value: primalOf(op, y, tag), derivative: tangentOf(op, y, tag) };
+  } finally {
+    closeTag();
+  }
 }
 
 /** f(x) and ∇f(x) by n forward passes, one per input (prefer reverse mode for large n). */
@@ -122,17 +133,21 @@ export function gradientForward(f: MultivariateFn | DualMultivariateFn, x: reado
   expectFunction(op, "f", f);
   const point = expectFiniteVector(op, "x", x);
   const g = f as DualMultivariateFn;
-  return withFreshTag((tag) => {
+  const tag = openTag();
+  try {
     const gradient = new Array<number>(point.length);
+    const constants = constantsOf(point, tag);
     // With no inputs there is no seeded pass to read the value from: one unseeded pass gives it.
-    let value = point.length === 0 ? (primalWrt(tagged(op, g([], dualScalar)), tag) as number) : NaN;
+    let value = point.length === 0 ? primalOf(op, g([], dualScalar), tag) : NaN;
     for (let j = 0; j < point.length; j++) {
-      const y = tagged(op, g(seeded(point, j, tag), dualScalar));
-      if (j === 0) value = primalWrt(y, tag) as number;
-      gradient[j] = tangentWrt(y, tag) as number;
+      const y: unknown = g(seeded(constants, point, j, tag), dualScalar);
+      if (j === 0) value = primalOf(op, y, tag);
+      gradient[j] = tangentOf(op, y, tag);
     }
     return { value, gradient };
-  });
+  } finally {
+    closeTag();
+  }
 }
 
 /** f(x) and the Jacobian J[i][j] = ∂fᵢ/∂xⱼ by n forward passes, one column per pass. */
@@ -143,20 +158,26 @@ export function jacobianForward(f: VectorFn | DualVectorFn, x: readonly number[]
   expectFunction(op, "f", f);
   const point = expectFiniteVector(op, "x", x);
   const g = f as DualVectorFn;
-  return withFreshTag((tag) => jacobianColumns(op, g, point, tag));
+  const tag = openTag();
+  try {
+    return jacobianColumns(op, g, point, tag);
+  } finally {
+    closeTag();
+  }
 }
 
 /** `jacobianForward`'s passes, seeded with `tag`. */
 function jacobianColumns(op: string, g: DualVectorFn, point: readonly number[], tag: number): { value: number[]; jacobian: number[][] } {
   const n = point.length;
+  const constants = constantsOf(point, tag);
   // Pass j seeds input j and gives column j; with no inputs one unseeded pass gives the values.
-  const first = vectorResult(op, g(seeded(point, n === 0 ? -1 : 0, tag), dualScalar));
+  const first = vectorResult(op, g(seeded(constants, point, n === 0 ? -1 : 0, tag), dualScalar));
   const m = first.length;
   const value = first.map((y) => primalWrt(y, tag) as number);
   const jacobian: number[][] = [];
   for (let i = 0; i < m; i++) jacobian.push(new Array<number>(n).fill(0));
   for (let j = 0; j < n; j++) {
-    const ys = j === 0 ? first : vectorResult(op, g(seeded(point, j, tag), dualScalar));
+    const ys = j === 0 ? first : vectorResult(op, g(seeded(constants, point, j, tag), dualScalar));
     if (ys.length !== m) {
       throw new AdError("ShapeMismatch", `f returned ${m} outputs in one pass and ${ys.length} in another`, {
         op,
@@ -169,9 +190,34 @@ function jacobianColumns(op: string, g: DualVectorFn, point: readonly number[], 
   return { value, jacobian };
 }
 
-/** The inputs as duals of `tag` with tangent eⱼ (all constants for j = −1). */
-function seeded(point: readonly number[], j: number, tag: number): Dual[] {
-  return point.map((xi, i) => new Dual(xi, i === j ? 1 : 0, tag));
+/** The inputs as duals of `tag` with tangent 0. */
+function constantsOf(point: readonly number[], tag: number): Dual[] {
+  return point.map((xi) => new Dual(xi, 0, tag));
+}
+
+/**
+ * The inputs of pass j: input j with tangent 1, the others `constants` (all of them for j = −1). Duals
+ * are immutable, so the passes share the constants; each pass gets an array of its own.
+ */
+function seeded(constants: readonly Dual[], point: readonly number[], j: number, tag: number): Dual[] {
+  const xs = constants.slice();
+  if (j >= 0) xs[j] = new Dual(point[j], 1, tag);
+  return xs;
+}
+
+/**
+ * y's primal along `tag`. Most results are a dual of this call's tag with number parts, read
+ * directly; anything else (a number, an outer call's dual, a `MixedDual`) by the tag rules.
+ */
+function primalOf(op: string, y: unknown, tag: number): number {
+  if (y instanceof Dual && y.tag === tag && typeof y.x === "number") return y.x;
+  return primalWrt(tagged(op, y), tag) as number;
+}
+
+/** y's tangent along `tag` (see `primalOf`). */
+function tangentOf(op: string, y: unknown, tag: number): number {
+  if (y instanceof Dual && y.tag === tag && typeof y.dx === "number") return y.dx;
+  return tangentWrt(tagged(op, y), tag) as number;
 }
 
 function dualResult(op: string, y: unknown): Dual {

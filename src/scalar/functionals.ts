@@ -33,14 +33,19 @@ function valueAndGradientFor(op: string, f: MultivariateFn, x: readonly number[]
   const outer = enclosingDomain();
   if (outer !== undefined) return nestedValueAndGradient(op, outer, f, x, options);
   const { point, checkFinite } = prepare(op, f, x, options);
-  const tape = new Tape({ checkFinite, capacity: 64 });
-  const xs = tape.variables(point);
-  const y = output(
-    op,
-    tape,
-    within(tape.scalar as Scalar<unknown>, () => f(xs, tape.scalar)),
+  // Tape.with: the tape is released on return, and its arena reused by the next call (arena.ts).
+  return Tape.with(
+    (tape) => {
+      const xs = tape.variables(point);
+      const y = output(
+        op,
+        tape,
+        within(tape.scalar as Scalar<unknown>, () => f(xs, tape.scalar)),
+      );
+      return { value: tape.value(y), gradient: tape.backward(y).wrt(xs) };
+    },
+    { checkFinite, capacity: 64 },
   );
-  return { value: tape.value(y), gradient: tape.backward(y).wrt(xs) };
 }
 
 /**
@@ -67,16 +72,20 @@ export function jacobian(f: VectorFn, x: readonly number[], options: ReverseOpti
   // Inside another call's f: over the enclosing domain, as a nested gradient.
   if (outer !== undefined) return reverseOverJacobian(op, outer, f as never, nestedPoint(op, f, x, options)) as { value: number[]; jacobian: number[][] };
   const { point, checkFinite } = prepare(op, f, x, options);
-  const tape = new Tape({ checkFinite, capacity: 64 });
-  const xs = tape.variables(point);
-  const ys: unknown = f(xs, tape.scalar);
-  if (!Array.isArray(ys)) {
-    throw invalidArgument(op, `f must return an array of tape values or numbers, got ${describe(ys)}`, { argument: "f", returned: describe(ys) });
-  }
-  // A loop, not ys.map: a huge sparse ys fails at its first hole instead of walking 2³² holes.
-  const outs = new Array<Var | number>(expectLength(op, "f's result", ys));
-  for (let i = 0; i < outs.length; i++) outs[i] = output(op, tape, ys[i]);
-  return { value: outs.map((y) => tape.value(y)), jacobian: outs.map((y) => tape.backward(y).wrt(xs)) };
+  return Tape.with(
+    (tape) => {
+      const xs = tape.variables(point);
+      const ys: unknown = f(xs, tape.scalar);
+      if (!Array.isArray(ys)) {
+        throw invalidArgument(op, `f must return an array of tape values or numbers, got ${describe(ys)}`, { argument: "f", returned: describe(ys) });
+      }
+      // A loop, not ys.map: a huge sparse ys fails at its first hole instead of walking 2³² holes.
+      const outs: ((typeof xs)[number] | number)[] = new Array(expectLength(op, "f's result", ys));
+      for (let i = 0; i < outs.length; i++) outs[i] = output(op, tape, ys[i]);
+      return { value: outs.map((y) => tape.value(y)), jacobian: outs.map((y) => tape.backward(y).wrt(xs)) };
+    },
+    { checkFinite, capacity: 64 },
+  );
 }
 
 /**
@@ -99,8 +108,7 @@ export function hessianVectorProduct(f: MultivariateFn, x: readonly number[], v:
   if (direction.length !== point.length) {
     throw new AdError("ShapeMismatch", `v has ${direction.length} components but x has ${point.length}`, { op, xLength: point.length, vLength: direction.length });
   }
-  const tape = new Tape({ tangents: true, checkFinite, capacity: 64 });
-  return hvp(op, f, tape, point, direction);
+  return Tape.with((tape) => hvp(op, f, tape, point, direction), { tangents: true, checkFinite, capacity: 64 });
 }
 
 /** The Hessian of f at x, one forward-over-reverse pass per column (n passes on one reused tape). */
@@ -111,19 +119,23 @@ export function hessian(f: MultivariateFn, x: readonly number[], options: Revers
   if (outer !== undefined) return reverseOverHessian(op, outer, f as never, nestedPoint(op, f, x, options)) as number[][];
   const { point, checkFinite } = prepare(op, f, x, options);
   const n = point.length;
-  const tape = new Tape({ tangents: true, checkFinite, capacity: 64 });
   const e = new Array<number>(n).fill(0);
   const columns: number[][] = [];
-  for (let j = 0; j < n; j++) {
-    e[j] = 1;
-    columns.push(hvp(op, f, tape, point, e));
-    e[j] = 0;
-  }
+  Tape.with(
+    (tape) => {
+      for (let j = 0; j < n; j++) {
+        e[j] = 1;
+        columns.push(hvp(op, f, tape, point, e));
+        e[j] = 0;
+      }
+    },
+    { tangents: true, checkFinite, capacity: 64 },
+  );
   // H[i][j] = column j's entry i; H is symmetric, so rows and columns agree up to rounding.
   return columns.map((_, i) => columns.map((column) => column[i]));
 }
 
-function hvp(op: string, f: MultivariateFn, tape: Tape, point: readonly number[], direction: readonly number[]): number[] {
+function hvp<B>(op: string, f: MultivariateFn, tape: Tape<B>, point: readonly number[], direction: readonly number[]): number[] {
   tape.reset();
   const xs = tape.variables(point, direction);
   const y = output(op, tape, f(xs, tape.scalar));
@@ -137,11 +149,11 @@ function prepare(op: string, f: unknown, x: unknown, options: unknown): { point:
 }
 
 /** f's result as something `backward` accepts: a variable of this tape or a number. */
-function output(op: string, tape: Tape, y: unknown): Var | number {
+function output<B>(op: string, tape: Tape<B>, y: unknown): Var<B> | number {
   if (typeof y === "number") return y;
   if (y instanceof Var) {
     if (y.tape !== tape) throw new AdError("ForeignVariable", "f returned a variable of another tape", { op, index: y.index });
-    return y;
+    return y as Var<B>;
   }
   throw invalidArgument(op, `f must return the value it computed from its arguments (or a number), got ${describe(y)}`, {
     argument: "f",

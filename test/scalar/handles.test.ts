@@ -109,6 +109,96 @@ describe("tape.handles", () => {
     expect(thrown(() => h.backward(s)).code).toBe("NonFinite");
   });
 
+  it("add, sub, mul and sin record inline; from capacity 1 (every growth on the slow path), with checkFinite and in statements they record the same, bit for bit", () => {
+    type Step = { op: "add" | "sub" | "mul" | "div" | "sin" | "cos"; a: number; b: number };
+    const step = fc.record({ op: fc.constantFrom("add", "sub", "mul", "div", "sin", "cos"), a: fc.nat(), b: fc.nat() }) as fc.Arbitrary<Step>;
+    /** The program on a tape made with `options`, each step's operands picked among the nodes so far; null when it throws. */
+    const run = (x: number[], steps: Step[], options: { capacity?: number; checkFinite?: boolean }, statements = false): number[] | null => {
+      const tape = new Tape(options);
+      const h = tape.handles;
+      const nodes = x.map((v) => h.variable(v));
+      try {
+        for (const { op, a, b } of steps) {
+          const ha = nodes[a % nodes.length];
+          const hb = nodes[b % nodes.length];
+          if (statements) h.begin();
+          const y = op === "sin" || op === "cos" ? h[op](ha) : h[op](ha, hb);
+          nodes.push(statements ? h.end(y) : y);
+        }
+        const out = nodes[nodes.length - 1];
+        const finite = nodes.every((n) => Number.isFinite(h.value(n))) ? 1 : 0;
+        h.backward(out);
+        return [h.value(out), tape.size, finite, ...nodes.slice(0, x.length).map((xi) => h.gradient(xi))];
+      } catch {
+        return null;
+      }
+    };
+    fc.assert(
+      fc.property(fc.array(coordinate, { minLength: 1, maxLength: 4 }), fc.array(step, { minLength: 1, maxLength: 40 }), (x, steps) => {
+        const inline = run(x, steps, {});
+        expect(inline).not.toBeNull();
+        expect(run(x, steps, { capacity: 1 })).toEqual(inline);
+        // With checkFinite: the same where every value and adjoint is finite, NonFinite (null) otherwise.
+        const allFinite = (inline as number[]).every((v) => Number.isFinite(v)) && (inline as number[])[2] === 1;
+        const checked = run(x, steps, { checkFinite: true });
+        if (allFinite) expect(checked).toEqual(inline);
+        else expect(checked).toBeNull();
+        // One node per statement: the same value, and gradients equal up to the statements' reassociation.
+        const perStatement = run(x, steps, {}, true) as number[];
+        expect(perStatement[0]).toBe((inline as number[])[0]);
+      }),
+    );
+  });
+
+  it("a statement longer than its scratch (which grows on the slow path) records what op by op records", () => {
+    fc.assert(
+      fc.property(fc.array(coordinate, { minLength: 2, maxLength: 3 }), fc.integer({ min: 60, max: 300 }), (x, length) => {
+        const record = (statement: boolean): number[] => {
+          const tape = new Tape();
+          const h = tape.handles;
+          const xs = x.map((v) => h.variable(v));
+          if (statement) h.begin();
+          let y = xs[0];
+          for (let k = 0; k < length; k++) y = k % 3 === 0 ? h.sin(h.add(y, xs[1])) : k % 3 === 1 ? h.mul(y, xs[k % xs.length]) : h.sub(y, xs[0]);
+          if (statement) y = h.end(y);
+          h.backward(y);
+          return [h.value(y), ...xs.map((xi) => h.gradient(xi))];
+        };
+        const [value, ...gradient] = record(true);
+        const [opValue, ...opGradient] = record(false);
+        expect(value).toBe(opValue);
+        gradient.forEach((g, i) => expect(g).toBeCloseTo(opGradient[i], 9));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it("the inline ops check their operands as the others do: junk is never coerced, non-finite values are NonFinite with checkFinite", () => {
+    const tape = new Tape();
+    const h = tape.handles;
+    const y = h.variable(1);
+    let coerced = false;
+    const junk = {
+      valueOf: () => {
+        coerced = true;
+        return y;
+      },
+    } as unknown as Handle;
+    for (const op of ["add", "sub", "mul"] as const) {
+      expect(thrown(() => h[op](y, junk)).details).toMatchObject({ op: `Handles.${op}` });
+      expect(thrown(() => h[op](junk, y)).code).toBe("InvalidArgument");
+    }
+    expect(thrown(() => h.sin(junk)).code).toBe("InvalidArgument");
+    expect(coerced).toBe(false);
+    const checked = new Tape({ checkFinite: true }).handles;
+    const big = checked.variable(1e200);
+    const inf = checked.constant(Infinity);
+    expect(thrown(() => checked.mul(big, big)).details).toMatchObject({ op: "Handles.mul" });
+    expect(thrown(() => checked.sub(inf, inf)).details).toMatchObject({ op: "Handles.sub" });
+    expect(thrown(() => checked.add(inf, big)).code).toBe("NonFinite");
+    expect(thrown(() => checked.sin(inf)).details).toMatchObject({ op: "Handles.sin" });
+  });
+
   it("a node recorded after the output has gradient 0; handles and Vars share the arena", () => {
     const tape = new Tape();
     const h = tape.handles;

@@ -11,7 +11,7 @@ import { AdError, type AdErrorCode } from "../../src/errors.js";
 import { numberScalar } from "../../src/scalar/number.js";
 import { BINARY_OPS, UNARY_OPS, type BinaryOp, type UnaryOp } from "../../src/scalar/scalar.js";
 import { gradientForward, derivative } from "../../src/scalar/forward.js";
-import { gradient } from "../../src/scalar/functionals.js";
+import { gradient, hessian, jacobian } from "../../src/scalar/functionals.js";
 import type { MultivariateFn } from "../../src/scalar/scalar.js";
 import { Tape } from "../../src/scalar/tape/tape.js";
 import type { Var } from "../../src/scalar/tape/variable.js";
@@ -214,6 +214,45 @@ describe("StaleVariable: a variable from before reset", () => {
     // Nothing at index 2 now: still StaleVariable, not a read of garbage.
     expect(tape.size).toBe(0);
     expectRefused(() => xs[2].value, "StaleVariable", "Tape.value", [tape]);
+  });
+
+  it("a variable escaping gradient/jacobian/hessian is stale on its own tape afterwards (its arena now serves other calls)", () => {
+    let escaped: Var | undefined;
+    const keep: MultivariateFn = (xs) => {
+      escaped = xs[0] as unknown as Var;
+      return xs[0].mul(xs[1]);
+    };
+    for (const call of [() => gradient(keep, [2, 3]), () => hessian(keep, [2, 3]), () => jacobian((xs) => [keep(xs, numberScalar as never) as never], [2, 3])]) {
+      escaped = undefined;
+      call();
+      const x = escaped as unknown as Var;
+      // The next call reuses the arena the escaped variable's tape recorded into: it must not see it.
+      expect(gradient(([a, b]) => a.mul(b).add(a.sin()), [0.5, 4])).toEqual([4 + Math.cos(0.5), 0.5]);
+      expectRefused(() => x.mul(2), "StaleVariable", "Tape.mul", [x.tape]);
+      expectRefused(() => x.value, "StaleVariable", "Tape.value", [x.tape]);
+    }
+  });
+
+  it("tapes released one inside another's scope, and a released tape recording again, leave the other tapes' values alone", () => {
+    let released: Tape | undefined;
+    const [outer, inner] = Tape.with((t) => {
+      const x = t.variable(2);
+      const y = x.mul(x);
+      const g = Tape.with((u) => {
+        released = u as Tape;
+        const z = u.variable(5);
+        return u.backward(z.mul(z).sin()).wrt(z);
+      });
+      // A released tape still records (into memory of its own), and the scope's tape is untouched.
+      const c = (released as Tape).constant(7);
+      expect(c.value).toBe(7);
+      expect(y.value).toBe(4);
+      return [t.backward(y.mul(x)).wrt(x), g];
+    });
+    expect(outer).toBe(12);
+    expect(inner).toBe(10 * Math.cos(25));
+    expect(gradient(([a]) => a.mul(3), [1])).toEqual([3]);
+    expect((released as Tape).constant(8).value).toBe(8);
   });
 
   it("a variable escaping Tape.with is stale afterwards, and the tape's memory is released", () => {

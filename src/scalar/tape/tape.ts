@@ -18,7 +18,7 @@ import { Dual, dualScalar } from "../dual.js";
 import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../elementary.js";
 import { numberScalar } from "../number.js";
 import type { BinaryOp, MultivariateFn, Scalar, UnaryOp } from "../scalar.js";
-import { Arena, BYTES_PER_EDGE, BYTES_PER_NODE, TANGENT_BYTES_PER_EDGE, TANGENT_BYTES_PER_NODE } from "./arena.js";
+import { Arena, BYTES_PER_EDGE, BYTES_PER_NODE, giveBackArena, takeArena, TANGENT_BYTES_PER_EDGE, TANGENT_BYTES_PER_NODE, write1, write2 } from "./arena.js";
 import { BINARY_CODE, CHECKPOINT, OP_NAMES, PASSIVE, SUM, UNARY_CODE, VARIABLE } from "./codes.js";
 import { enclosingValue, isEnclosingValue, NEST_INSTEAD } from "./enclosing.js";
 import { Gradient } from "./gradient.js";
@@ -71,6 +71,14 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
    */
   private guards: Guards | undefined;
   private readonly handleView: Handles<B>;
+  /**
+   * `record1`/`record2` write the arena themselves while the node index is below `nodeRoom` and the
+   * edges end within `edgeRoom` (its capacity; none with `checkFinite` or while tracing), set by
+   * `room()`. Growth by other paths leaves them low, which only sends an op down `record…Any`; never
+   * above the capacity, as a typed array drops a write past its end without a word.
+   */
+  private nodeRoom = 0;
+  private edgeRoom = 0;
 
   constructor(options: TapeOptions = {}) {
     options = expectOptions<TapeOptions>("Tape", options, TAPE_KEYS, true);
@@ -80,8 +88,9 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     }
     this.checkFinite = expectBooleanOption("Tape", "checkFinite", options.checkFinite, false);
     this.tangents = expectBooleanOption("Tape", "tangents", options.tangents, false);
-    this.arena = new Arena(capacity, 2 * capacity, this.tangents);
+    this.arena = takeArena(capacity, this.tangents);
     this.handleView = new Handles<B>(this, this.arena, 0, this.checkFinite);
+    this.room();
     this.bytesPerNode = BYTES_PER_NODE + (this.tangents ? TANGENT_BYTES_PER_NODE : 0);
     this.bytesPerEdge = BYTES_PER_EDGE + (this.tangents ? TANGENT_BYTES_PER_EDGE : 0);
   }
@@ -118,9 +127,11 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     const tape = new Tape<unknown>({ capacity: 64 });
     const guards: Guards = { nodes: [], values: [] };
     tape.guards = guards;
+    tape.room();
     const xs = tape.variables(x);
     const y: unknown = f(xs, tape.scalar);
     tape.guards = undefined;
+    tape.room();
     if (typeof y !== "number" && !(y instanceof Var)) {
       throw invalidArgument(op, `f must return the value it computed from its arguments (or a number), got ${describe(y)}`, { argument: "f", returned: describe(y) });
     }
@@ -651,21 +662,39 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   }
 
   /** A node with one operand (`ia` from `operand`; a non-active operand makes a passive leaf). */
+  // record1/record2 keep the common case (active operands, room in the arena: `nodeRoom`) in a few
+  // bytes that V8 inlines into the op, and the op into the caller's loop; the rest is `record…Any`'s.
   private record1(code: number, y: number, ia: number, w: number, a: Var<B> | number): Var<B> {
+    const A = this.arena;
+    const i = A.size;
+    const e = A.edges;
+    if (ia < 0 || i >= this.nodeRoom || e >= this.edgeRoom) return this.record1Any(code, y, ia, w, a);
+    write1(A, i, e, code, y, ia, w);
+    return new Var(this, i, this.gen);
+  }
+
+  private record1Any(code: number, y: number, ia: number, w: number, a: Var<B> | number): Var<B> {
     if (this.checkFinite && y - y !== 0) throw this.nonFiniteValue(code, y, [this.read(a, ia)]);
     const A = this.arena;
-    return new Var(this, ia < 0 ? A.leaf(PASSIVE, y) : A.push1(code, y, ia, w), this.gen);
+    const i = ia < 0 ? A.leaf(PASSIVE, y) : A.push1(code, y, ia, w);
+    this.room();
+    return new Var(this, i, this.gen);
   }
 
   private record2(code: number, y: number, ia: number, wa: number, ib: number, wb: number, a: Var<B> | number, b: Var<B> | number): Var<B> {
-    // Two active operands, a finite value or no check, not tracing: the common case, kept small to be inlined.
-    if ((ia | ib) >= 0 && !(this.checkFinite && y - y !== 0) && this.guards === undefined) return new Var(this, this.arena.push2(code, y, ia, wa, ib, wb), this.gen);
-    return this.record2Any(code, y, ia, wa, ib, wb, a, b);
+    const A = this.arena;
+    const i = A.size;
+    const e = A.edges;
+    if ((ia | ib) < 0 || i >= this.nodeRoom || e + 2 > this.edgeRoom) return this.record2Any(code, y, ia, wa, ib, wb, a, b);
+    write2(A, i, e, code, y, ia, wa, ib, wb);
+    return new Var(this, i, this.gen);
   }
 
   private record2Any(code: number, y: number, ia: number, wa: number, ib: number, wb: number, a: Var<B> | number, b: Var<B> | number): Var<B> {
     if (this.checkFinite && y - y !== 0) throw this.nonFiniteValue(code, y, [this.read(a, ia), this.read(b, ib)]);
     const A = this.arena;
+    // Before the push that may grow the arena: the room stays within the capacity, and the next op refreshes it.
+    this.room();
     if (this.guards !== undefined && (ia >= 0 || ib >= 0)) {
       // Both operands as edges, in order (a constant one with partial 0), so a replay can re-evaluate.
       const pa = ia >= 0 ? ia : this.constantNode(a, ia);
@@ -811,12 +840,21 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     });
   }
 
+  private room(): void {
+    const A = this.arena;
+    this.nodeRoom = this.checkFinite || this.guards !== undefined ? 0 : A.capacity;
+    this.edgeRoom = A.edgeCapacity;
+  }
+
   /** Drops the arena's memory and makes every variable stale (end of `Tape.with`). */
   private release(): void {
     this.reset();
+    const arena = this.arena;
     this.arena = new Arena(0, 0, this.tangents);
     this.handleView.rebase(this.arena, this.gen);
+    this.room();
     this.scratch = undefined;
+    giveBackArena(arena);
   }
 }
 
