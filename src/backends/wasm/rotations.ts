@@ -55,7 +55,7 @@ function kernelFor(rt: WasmRuntime): KernelFn {
     f.get(COUNT).i32(1).i32Sub().tee(COUNT).brIf(0);
   }
   f.end().end();
-  fn = rt.attach(builder).rotate as KernelFn;
+  fn = rt.attach(builder.encode()).rotate as KernelFn;
   kernels.set(rt, fn);
   return fn;
 }

@@ -83,7 +83,7 @@ function kernelsFor(rt: WasmRuntime): Kernels {
     }
     f.end().end();
   }
-  const e = rt.attach(builder);
+  const e = rt.attach(builder.encode());
   const kernels = { dots: e.dots as KernelFn, rotate: e.rotate as KernelFn };
   compiled.set(rt, kernels);
   return kernels;

@@ -136,7 +136,7 @@ function kernelsFor(rt: WasmRuntime): Kernels {
       f.end();
     });
   }
-  const e = rt.attach(builder);
+  const e = rt.attach(builder.encode());
   const kernels = { symv: e.symv as KernelFn, rank2: e.rank2 as KernelFn };
   compiled.set(rt, kernels);
   return kernels;
