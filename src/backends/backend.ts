@@ -11,7 +11,7 @@
 import { AdError, describe } from "../errors.js";
 import type { DeviceBuffer } from "./buffer.js";
 import type { DType, Storage } from "./dtype.js";
-import type { FusedKernel, FusedProgram } from "./fused.js";
+import type { EpilogueKernel, FusedKernel, FusedProgram } from "./fused.js";
 import type { Pair, WindowGeometry } from "./geometry.js";
 import type { SolveResult, TriangularSolveOptions } from "./linalg.js";
 import type { Shape } from "./shape.js";
@@ -32,6 +32,7 @@ import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
 import * as wasmConv from "./wasm/conv.js";
 import { binary as wasmBinary, unary as wasmUnary } from "./wasm/elementwise.js";
 import { compileFused as wasmCompileFused } from "./wasm/fused.js";
+import { compileEpilogue as wasmCompileEpilogue } from "./wasm/epilogue.js";
 import { simdAvailable } from "./wasm/features.js";
 import { matmul as wasmMatmul } from "./wasm/matmul.js";
 import * as wasmLinalg from "./wasm/linalg.js";
@@ -113,6 +114,12 @@ export interface Backend {
    * backend without it, like the reference, loses nothing but speed).
    */
   compileFused?(program: FusedProgram): FusedKernel | undefined;
+  /**
+   * Optional: the group `program` compiled as the epilogue of the matrix product that is its input
+   * `product` (fused.ts `EpilogueKernel`), or undefined; without it the product and the group run
+   * apart (the reference runs them so).
+   */
+  compileEpilogue?(program: FusedProgram, product: number): EpilogueKernel | undefined;
 }
 
 /** The host's kernels ("cpu" and "wasm"): their buffers are typed arrays. */
@@ -212,6 +219,7 @@ const BACKENDS: Record<BackendName, HostBackend> = {
     copyInto,
     ...linalg,
     compileFused: (program) => wasmCompileFused(program),
+    compileEpilogue: (program, product) => wasmCompileEpilogue(program, product),
     cholesky: (a) => wasmLinalg.cholesky(a) ?? cpuLinalg.cholesky(a),
     lu: (a) => wasmLinalg.lu(a) ?? cpuLinalg.lu(a),
     qr: (a, complete) => wasmQr(a, complete) ?? cpuDecompositions.qr(a, complete),

@@ -2,11 +2,13 @@
  * The passes a jitted program goes through, in order: dead-code elimination, constant folding,
  * algebraic simplification, common-subexpression elimination (then DCE again for what those
  * orphaned), and, for the program an unwatched call runs, the cuts (`stopGradient`) erased, fusion
- * of elementwise chains into generated kernels and the memory plan of their buffers.
+ * of elementwise chains into generated kernels, matmul epilogues (a product read by one fused group
+ * runs that group as its epilogue) and the memory plan of their buffers.
  */
 import type { Program } from "../tensor/index.js";
 import { eliminateCommonSubexpressions } from "./passes/cse.js";
 import { eliminateDeadCode } from "./passes/dce.js";
+import { fuseEpilogues } from "./passes/epilogue.js";
 import { eraseStopGradients } from "./passes/erase.js";
 import { foldConstants } from "./passes/fold.js";
 import { fuseElementwise } from "./passes/fuse.js";
@@ -24,5 +26,5 @@ export function optimise(program: Program, fuse: boolean): Optimised {
   const simplified = simplifyAlgebra(foldConstants(eliminateDeadCode(program)));
   const replay = eliminateDeadCode(eliminateCommonSubexpressions(simplified));
   const unwatched = eraseStopGradients(replay);
-  return { replay, fused: fuse ? planMemory(fuseElementwise(unwatched)) : unwatched };
+  return { replay, fused: fuse ? planMemory(fuseEpilogues(fuseElementwise(unwatched))) : unwatched };
 }

@@ -111,10 +111,24 @@ function packInWasm(rt: WasmRuntime, heap: FloatArray, src: FloatArray, base: nu
 }
 
 /**
- * `minWork`: products smaller than this (m·n·k) are declined; `minSplitWork`: smaller ones run on
- * the calling thread. The tests pass small values to reach the kernel and the workers.
+ * What a fused epilogue (./epilogue.ts) asks of one product: `bytes` of scratch past the product's
+ * own, filled by `stage` (its other inputs) once the memory is reserved; then `rows` rewrites rows
+ * [from, to) of the padded C (byte address `cp`, row pitch `ldc` bytes) in place, on the calling
+ * thread, just before they are copied out into `out` (instead of a fresh result).
  */
-export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, minWork = MIN_WORK, minSplitWork = MIN_SPLIT_WORK): Storage | undefined {
+export interface Epilogue {
+  readonly bytes: number;
+  stage(rt: WasmRuntime, at: number): void;
+  rows(at: number, cp: number, ldc: number, from: number, to: number): void;
+  readonly out: Storage;
+}
+
+/**
+ * `minWork`: products smaller than this (m·n·k) are declined; `minSplitWork`: smaller ones run on
+ * the calling thread. The tests pass small values to reach the kernel and the workers. `epilogue`
+ * (an unbatched product only) rewrites C's rows while they are still in cache.
+ */
+export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, minWork = MIN_WORK, minSplitWork = MIN_SPLIT_WORK, epilogue?: Epilogue): Storage | undefined {
   const [ra, rb] = [a.shape.length, b.shape.length];
   const m = a.shape[ra - 2];
   const k = a.shape[ra - 1];
@@ -134,7 +148,9 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, m
   const viewB: Staged = { D: n, sD: csB, sK: rsB, w: nr, span: spanOf(n, csB, k, rsB) };
   const stageBytes = align(viewA.span * size) + align(viewB.span * size);
   const rt = wasmRuntime();
-  if (rt === undefined || !rt.reserve(aBytes + bBytes + cBytes + stageBytes)) return undefined;
+  const scratch = aBytes + bBytes + cBytes + stageBytes;
+  if (rt === undefined || !rt.reserve(scratch + (epilogue?.bytes ?? 0))) return undefined;
+  epilogue?.stage(rt, scratch);
   const heap = dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
   const gemmName = dtype === "float32" ? "gemmF32" : "gemmF64";
   const [ap, bp, cp] = [0, aBytes, aBytes + bBytes];
@@ -143,7 +159,7 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, m
 
   let count = 1;
   for (const d of batch) count *= d;
-  const out = allocate(dtype, count * m * n) as FloatArray;
+  const out = (epilogue?.out ?? allocate(dtype, count * m * n)) as FloatArray;
   // Each operand's element strides along the broadcast batch axes (0 where it is broadcast).
   const sa = broadcastStrides(a.shape.slice(0, -2), a.strides.slice(0, -2), batch);
   const sb = broadcastStrides(b.shape.slice(0, -2), b.strides.slice(0, -2), batch);
@@ -167,6 +183,7 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, m
     const c0 = cp / size;
     const o0 = q * m * n;
     const copyRows = (from: number, to: number) => {
+      epilogue?.rows(scratch, cp, np * size, from, to);
       if (np === n) out.set(heap.subarray(c0 + from * n, c0 + to * n), o0 + from * n);
       else for (let i = from; i < to; i++) out.set(heap.subarray(c0 + i * np, c0 + i * np + n), o0 + i * n);
     };
