@@ -1,8 +1,9 @@
 /**
  * A focused A/B of the jit's matmul epilogues and wasm-resident buffers (issue 16, items 1–3): the
- * jitted MLP value + gradients and the jitted CNN value + gradients, each with the wasm backend's
- * epilogue code (the default) against the same program compiled with it withheld (the code before
- * this change), beside eager and jax-js jit. Short interleaved rounds on one thread; read ratios.
+ * jitted MLP value + gradients and the jitted CNN value + gradients, each as compiled now against
+ * the same program compiled with the wasm backend's `compileEpilogue` and `allocateResident`
+ * withheld (the code before this change), beside eager and jax-js jit. Short interleaved rounds on
+ * one thread; read ratios.
  *
  *   npm run build && node --expose-gc dist/bench/epilogue.js [rounds] [mlp|cnn|both]
  */
@@ -33,18 +34,24 @@ function report(title: string, cases: Case[], base: string, minMs: number): void
   }
 }
 
-const wasm = backendKernels("wasm") as { compileEpilogue?: unknown };
+const wasm = backendKernels("wasm") as { compileEpilogue?: unknown; allocateResident?: unknown };
 
-/** `prepare` and its first (compiling) call with the wasm epilogues withheld: products and groups apart, as before. */
-function withoutEpilogues(prepare: () => Prepared): Prepared {
-  const saved = wasm.compileEpilogue;
+/**
+ * `prepare` and its first (compiling) call with the wasm epilogues and resident storage withheld:
+ * products and groups apart, every buffer in JS memory and copied into the wasm memory per kernel,
+ * as before this change.
+ */
+function asBefore(prepare: () => Prepared): Prepared {
+  const saved = { ...wasm };
   wasm.compileEpilogue = undefined;
+  wasm.allocateResident = undefined;
   try {
     const p = prepare();
     p.step();
     return p;
   } finally {
-    wasm.compileEpilogue = saved;
+    wasm.compileEpilogue = saved.compileEpilogue;
+    wasm.allocateResident = saved.allocateResident;
   }
 }
 
@@ -57,7 +64,7 @@ if (which !== "cnn") {
     "MLP 784-256-10 value + gradients, batch 128",
     [
       { name: "adjoint jit", run: (jitted.mlp?.(mlp) as Prepared).step },
-      { name: "adjoint jit, no epilogues", run: withoutEpilogues(() => jitted.mlp?.(mlp) as Prepared).step },
+      { name: "adjoint jit, before", run: asBefore(() => jitted.mlp?.(mlp) as Prepared).step },
       { name: "adjoint eager", run: (eager.mlp?.(mlp) as Prepared).step },
       { name: "jax-js jit", run: (jax.mlp?.(mlp) as Prepared).step },
     ],
@@ -71,7 +78,7 @@ if (which !== "mlp") {
     "CNN value + gradients, batch 64",
     [
       { name: "adjoint jit", run: (jitted.cnn?.(cnn) as Prepared).step },
-      { name: "adjoint jit, no epilogues", run: withoutEpilogues(() => jitted.cnn?.(cnn) as Prepared).step },
+      { name: "adjoint jit, before", run: asBefore(() => jitted.cnn?.(cnn) as Prepared).step },
       { name: "adjoint eager", run: (eager.cnn?.(cnn) as Prepared).step },
       { name: "jax-js jit", run: (jax.cnn?.(cnn) as Prepared).step },
     ],

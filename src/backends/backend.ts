@@ -38,6 +38,7 @@ import { matmul as wasmMatmul } from "./wasm/matmul.js";
 import * as wasmLinalg from "./wasm/linalg.js";
 import { qr as wasmQr } from "./wasm/qr.js";
 import { reduce as wasmReduce } from "./wasm/reduce.js";
+import { residentStorage } from "./wasm/runtime.js";
 
 export { getThreads, setThreads, stopThreads } from "./wasm/pool.js";
 export { trimMemory } from "./wasm/runtime.js";
@@ -120,6 +121,12 @@ export interface Backend {
    * apart (the reference runs them so).
    */
   compileEpilogue?(program: FusedProgram, product: number): EpilogueKernel | undefined;
+  /**
+   * Optional: a zeroed storage that this backend's kernels read and write in place (the wasm
+   * backend: inside its memory), or undefined; the jit keeps a compiled program's buffers there so
+   * its kernels copy nothing in or out. Called between kernel calls only.
+   */
+  allocateResident?(dtype: DType, n: number): Storage | undefined;
 }
 
 /** The host's kernels ("cpu" and "wasm"): their buffers are typed arrays. */
@@ -220,6 +227,7 @@ const BACKENDS: Record<BackendName, HostBackend> = {
     ...linalg,
     compileFused: (program) => wasmCompileFused(program),
     compileEpilogue: (program, product) => wasmCompileEpilogue(program, product),
+    allocateResident: (dtype, n) => residentStorage(dtype, n),
     cholesky: (a) => wasmLinalg.cholesky(a) ?? cpuLinalg.cholesky(a),
     lu: (a) => wasmLinalg.lu(a) ?? cpuLinalg.lu(a),
     qr: (a, complete) => wasmQr(a, complete) ?? cpuDecompositions.qr(a, complete),

@@ -6,9 +6,10 @@
  * rows in place, reading C while it is still in cache, and the copy writes the group's result. The
  * product is never stored, and the group's own call (staging C in, its result out) is gone.
  *
- * The group's other inputs are staged once per call after the product's scratch: a scalar is one
- * value the function splats, a row broadcast over C's rows (a bias) one padded row read again for
- * every row, a full [m, n] input one contiguous copy. Other layouts, batched or small products, a
+ * The group's other inputs are read in place where they are resident in the wasm memory
+ * (./resident.ts), else staged once per call after the product's scratch: a scalar is one value the
+ * function splats, a row broadcast over C's rows (a bias) one padded row read again for every row, a
+ * full [m, n] input one contiguous copy. Other layouts, batched or small products, a
  * sum, a window, and groups with sin/cos (whose polynomial declines some arguments) are declined:
  * the jit runs the product and the group apart.
  */
@@ -72,10 +73,15 @@ export function compileEpilogue(program: FusedProgram, product: number, minWork?
       rt,
       layouts.map((l) => (l === "splat" ? "splat" : "vector")),
     );
+    // A resident input (./resident.ts) is read where it is; the others are staged.
+    const resident = inputs.map((v, j) => {
+      const at = j === product ? undefined : rt.arena.addressOf(v.storage);
+      return at === undefined ? undefined : at + v.offset * size;
+    });
     let bytes = 0;
-    const offsets = layouts.map((l) => {
+    const offsets = layouts.map((l, j) => {
       const at = bytes;
-      bytes += l === "product" ? 0 : l === "splat" ? 64 : region(l === "row" ? n : m * n, size);
+      bytes += l === "product" || resident[j] !== undefined ? 0 : l === "splat" ? 64 : region(l === "row" ? n : m * n, size);
       return at;
     });
     const heapOf = (r: WasmRuntime): FloatArray => (dtype === "float32" ? new Float32Array(r.memory.buffer) : new Float64Array(r.memory.buffer));
@@ -85,22 +91,24 @@ export function compileEpilogue(program: FusedProgram, product: number, minWork?
       stage: (r, at) => {
         const heap = heapOf(r);
         layouts.forEach((l, j) => {
-          if (l === "product") return;
+          if (l === "product" || resident[j] !== undefined) return;
           const v = inputs[j];
           const src = v.storage as FloatArray;
           const start = (at + offsets[j]) / size;
           const count = l === "splat" ? 1 : l === "row" ? n : m * n;
           heap.set(src.subarray(v.offset, v.offset + count), start);
+          r.arena.copied += count * size;
           // Zeros after it: the last vector reads past the end.
           if (l !== "splat") heap.fill(0, start + count, start + region(count, size) / size);
         });
       },
       rows: (at, cp, ldc, from, to) => {
-        const args = layouts.map((l, j) => (l === "product" ? cp : at + offsets[j]));
+        const starts = layouts.map((_, j) => resident[j] ?? at + offsets[j]);
+        const args = [...starts];
         for (let i = from; i < to; i++) {
           layouts.forEach((l, j) => {
             if (l === "product") args[j] = cp + i * ldc;
-            else if (l === "full") args[j] = at + offsets[j] + i * n * size;
+            else if (l === "full") args[j] = starts[j] + i * n * size;
           });
           // In place: each vector of C is read before the group's result is stored over it.
           fn(...args, cp + i * ldc, vectors, 0, 0);
