@@ -1,7 +1,8 @@
 /**
- * Reads a `node --cpu-prof` profile of bench/profileStep.ts and prints where the step's samples went:
- * under matmul (the wasm backend's driver and everything it calls) against outside it, and the
- * functions with the most self time. GC and idle samples are counted apart (no caller).
+ * Reads a `node --cpu-prof` profile of bench/profileStep.ts and prints where the jitted call's samples
+ * went: under matmul (the op as a whole: its driver, packing, kernel, epilogue and copies) against
+ * outside it, and the functions with the most self time. GC and idle samples are counted apart (no
+ * caller).
  *
  *   node dist/bench/profileShare.js out/<file>.cpuprofile
  */
@@ -19,7 +20,8 @@ for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n
 const file = (n: Node) => n.callFrame.url.split("/").slice(-2).join("/");
 // By name: a bundler may suffix it (matmul2); every matmul frame counts, the op as a whole.
 const isMatmul = (n: Node) => /^matmul\d*$/.test(n.callFrame.functionName);
-const isStep = (n: Node) => n.callFrame.functionName === "step";
+// The jitted call itself (jit.ts's `jitted`): the harness's reads of the results are left out.
+const isStep = (n: Node) => n.callFrame.functionName === "jitted";
 const counts = { total: 0, step: 0, matmul: 0, gc: 0, idle: 0 };
 const self = new Map<string, number>();
 for (const id of profile.samples) {
@@ -42,6 +44,6 @@ for (const id of profile.samples) {
   self.set(key, (self.get(key) ?? 0) + 1);
 }
 const pct = (x: number, of: number) => `${((100 * x) / of).toFixed(1)}%`;
-console.log(`samples ${counts.total}: in the step ${counts.step}, GC ${pct(counts.gc, counts.total)}, idle/program ${pct(counts.idle, counts.total)}`);
-console.log(`of the step: under matmul ${pct(counts.matmul, counts.step)}, outside matmul ${pct(counts.step - counts.matmul, counts.step)}`);
+console.log(`samples ${counts.total}: in the jitted call ${counts.step}, GC ${pct(counts.gc, counts.total)}, idle/program ${pct(counts.idle, counts.total)}`);
+console.log(`of the jitted call: under matmul ${pct(counts.matmul, counts.step)}, outside matmul ${pct(counts.step - counts.matmul, counts.step)}`);
 for (const [key, n] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${pct(n, counts.step).padStart(6)}  ${key}`);
