@@ -38,9 +38,9 @@ export class Recycler {
     const used: Storage[] = [];
     const result = withArena(
       {
-        take: (dtype, n) => {
+        take: (dtype, n, overwritten) => {
           const storage = this.#free.get(keyOf(dtype, n))?.pop();
-          if (storage !== undefined) used.push(storage.fill(0));
+          if (storage !== undefined) used.push(overwritten ? storage : storage.fill(0));
           return storage;
         },
         made: (storage) => used.push(storage),

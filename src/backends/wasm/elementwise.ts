@@ -88,7 +88,7 @@ function heapOf(rt: WasmRuntime, dtype: Dtype): FloatArray {
 
 /** A new array of heap[at, at + n) (a fresh array and `set` is quicker than `slice` in V8; made by `allocate`, so counted and recycled under jit). */
 function copyOut(heap: FloatArray, at: number, n: number): FloatArray {
-  const out = allocate(heap instanceof Float32Array ? "float32" : "float64", n);
+  const out = allocate(heap instanceof Float32Array ? "float32" : "float64", n, undefined, true);
   out.set(heap.subarray(at, at + n));
   return out;
 }

@@ -165,7 +165,8 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, m
 
   let count = 1;
   for (const d of batch) count *= d;
-  const out = (epilogue?.out ?? allocate(dtype, count * m * n)) as FloatArray;
+  // Every element of the result is written (by the gemm or the copy out).
+  const out = (epilogue?.out ?? allocate(dtype, count * m * n, undefined, true)) as FloatArray;
   // A resident result that needs no padding is C itself: the gemm writes it in place, nothing is copied out.
   const outAt = count === 1 && mp === m && np === n ? rt.arena.addressOf(out) : undefined;
   const [ap, bp] = [base, base + aBytes];

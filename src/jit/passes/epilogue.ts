@@ -48,7 +48,7 @@ export function fuseEpilogues(p: Program, backend: BackendName = getBackend()): 
     };
     const ops = (group.params as { readonly ops: readonly string[] }).ops;
     replaced.set(product, null);
-    replaced.set(group, runEquation([product.inputs[0], product.inputs[1], ...others], group.output, { ops: ["matmul", ...ops], code: "wasm" }, epilogueRun));
+    replaced.set(group, runEquation([product.inputs[0], product.inputs[1], ...others], group.output, { ops: ["matmul", ...ops], code: "wasm" }, epilogueRun, true));
   }
   const equations = p.equations.flatMap((eq) => {
     const r = replaced.get(eq);

@@ -82,13 +82,16 @@ export function fusedGroup(eq: Equation): FusedProgram | undefined {
   return GROUPS.get(eq.primitive);
 }
 
-/** An equation named `fused` that runs `run` into a fresh buffer (or, once planned, its own: plan.ts). */
-export function runEquation(inputs: readonly Variable[], output: Variable, params: object, run: FusedRun): Equation {
+/**
+ * An equation named `fused` that runs `run` into a fresh buffer (or, once planned, its own: plan.ts);
+ * `overwrites`: run writes every element (not a sum, which adds into zeros).
+ */
+export function runEquation(inputs: readonly Variable[], output: Variable, params: object, run: FusedRun, overwrites: boolean): Equation {
   const size = output.shape.reduce((a, b) => a * b, 1);
   const prim: Primitive<object> = definePrimitive("fused", {
     abstract: () => ({ shape: output.shape, dtype: output.dtype }),
     impl: (xs: readonly Tensor[]) => {
-      const out = allocate(output.dtype, size, "fused");
+      const out = allocate(output.dtype, size, "fused", overwrites);
       run(xs, out);
       return fromStorage(out, output.dtype, [...output.shape]);
     },
@@ -118,7 +121,7 @@ function fusedEquation(
     const views = groupViews(xs, shape);
     if (native === undefined || !native(views, out)) kernel(views, out);
   };
-  const eq = runEquation(inputs, output, native === undefined ? { ops: names } : { ops: names, code: "wasm" }, run);
+  const eq = runEquation(inputs, output, native === undefined ? { ops: names } : { ops: names, code: "wasm" }, run, group !== undefined);
   if (group !== undefined) GROUPS.set(eq.primitive, group);
   return eq;
 }
