@@ -2,20 +2,23 @@
  * A focused A/B of the jit's matmul epilogues and wasm-resident buffers (issue 16, items 1–3): the
  * jitted MLP value + gradients and the jitted CNN value + gradients, each as compiled now against
  * the same program compiled with the wasm backend's `compileEpilogue` and `allocateResident`
- * withheld (the code before this change), beside eager and jax-js jit. Short interleaved rounds on
- * one thread; read ratios.
+ * withheld (the code before this change), beside eager and jax-js jit; and the whole jitted Adam
+ * step on the MLP, now and before. Short interleaved rounds on one thread; read ratios.
  *
- *   npm run build && node --expose-gc dist/bench/epilogue.js [rounds] [mlp|cnn|both]
+ *   npm run build && node --expose-gc dist/bench/epilogue.js [rounds] [mlp|cnn|both] [cpu|wall]
  */
 import { backendKernels } from "../src/backends/backend.js";
+import { copiedIntoWasm } from "../src/backends/wasm/runtime.js";
 import { setBackend, setThreads } from "../src/tensor/index.js";
-import { timeInterleaved, type Case } from "./harness.js";
+import { summarize, timeInterleaved, type Case, type Timing } from "./harness.js";
 import { RIVALS } from "./rivals/index.js";
 import type { Prepared, Rival } from "./rivals/rival.js";
 import { cnnData, MLP_SIZES, mlpData } from "./workloads/data.js";
 
 const rounds = Number(process.argv[2] ?? 11);
 const which = process.argv[3] ?? "both";
+/** "wall" (the harness's clock) or "cpu" (this process's CPU time, steadier on a loaded machine). */
+const clock = process.argv[4] ?? "cpu";
 
 async function load(name: string): Promise<Rival> {
   const entry = RIVALS.find((r) => r.name === name);
@@ -24,13 +27,44 @@ async function load(name: string): Promise<Rival> {
   return rival;
 }
 
+/**
+ * Like the harness's `timeInterleaved`, but each sample is the process's CPU time (user + system,
+ * `process.cpuUsage`) per run rather than wall time: on a machine shared with other processes the
+ * time this process waits for a core does not count, only what it runs (its GC included).
+ */
+function cpuInterleaved(cases: readonly Case[], minMs: number): Timing[] {
+  let sink = 0;
+  for (let w = 0; w < 3; w++) for (const c of cases) sink += c.run();
+  const samples = cases.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    cases.forEach((c, i) => {
+      let reps = 0;
+      const t0 = process.cpuUsage();
+      let ms = 0;
+      do {
+        sink += c.run();
+        reps++;
+        const t = process.cpuUsage(t0);
+        ms = (t.user + t.system) / 1000;
+      } while (ms < minMs);
+      samples[i].push(ms / reps);
+    });
+  }
+  if (Number.isNaN(sink)) console.log("(sink)");
+  return cases.map((c, i) => summarize(c.name, samples[i]));
+}
+
 function report(title: string, cases: Case[], base: string, minMs: number): void {
-  const timings = timeInterleaved(cases, { rounds, warmup: 3, minMs });
+  const timings = clock === "cpu" ? cpuInterleaved(cases, minMs) : timeInterleaved(cases, { rounds, warmup: 3, minMs });
   const b = timings.find((t) => t.name === base);
-  console.log(`${title} (ms): case | min | median | max | samples | ÷ ${base} (min / median)`);
-  for (const t of timings) {
+  console.log(`${title} (${clock === "cpu" ? "CPU ms" : "ms"}): case | min | median | max | samples | ÷ ${base} (min / median) | bytes copied into wasm memory per step`);
+  for (const [i, t] of timings.entries()) {
     const r = (x: number, y: number) => (x / y).toFixed(2);
-    console.log(`| ${t.name} | ${t.min.toFixed(2)} | ${t.median.toFixed(2)} | ${t.max.toFixed(2)} | ${t.samples} | ${b ? `${r(t.min, b.min)} / ${r(t.median, b.median)}` : "–"} |`);
+    // The runtime's counter over one more step (jax-js has its own memory: not counted).
+    const before = copiedIntoWasm();
+    cases[i].run();
+    const copied = t.name.startsWith("jax") ? "–" : String(copiedIntoWasm() - before);
+    console.log(`| ${t.name} | ${t.min.toFixed(2)} | ${t.median.toFixed(2)} | ${t.max.toFixed(2)} | ${t.samples} | ${b ? `${r(t.min, b.min)} / ${r(t.median, b.median)}` : "–"} | ${copied} |`);
   }
 }
 
@@ -57,7 +91,7 @@ function asBefore(prepare: () => Prepared): Prepared {
 
 setBackend("wasm");
 setThreads(1);
-const [jitted, eager, jax] = await Promise.all(["adjoint (wasm), jit", "adjoint (wasm)", "jax-js jit"].map(load));
+const [jitted, eager, jax, wholeStep] = await Promise.all(["adjoint (wasm), jit", "adjoint (wasm)", "jax-js jit", "adjoint (wasm), jit whole step"].map(load));
 if (which !== "cnn") {
   const mlp = mlpData(2, MLP_SIZES);
   report(
@@ -67,6 +101,8 @@ if (which !== "cnn") {
       { name: "adjoint jit, before", run: asBefore(() => jitted.mlp?.(mlp) as Prepared).step },
       { name: "adjoint eager", run: (eager.mlp?.(mlp) as Prepared).step },
       { name: "jax-js jit", run: (jax.mlp?.(mlp) as Prepared).step },
+      { name: "adjoint jit whole Adam step", run: (wholeStep.mlp?.(mlp) as Prepared).step },
+      { name: "adjoint jit whole Adam step, before", run: asBefore(() => wholeStep.mlp?.(mlp) as Prepared).step },
     ],
     "adjoint jit",
     5,
