@@ -9,7 +9,9 @@
  * is disposed: using it again is a StaleVariable, as a donated buffer is deleted in JAX). The
  * program's runs are the same sequence of allocations each time, so from the second run on every
  * allocation finds a storage of its dtype and size on the list: the steady state allocates nothing
- * but the returned values that no donated storage holds.
+ * but the returned values that no donated storage holds. On the wasm backend a storage going on the
+ * list is replaced by one of the same size inside the wasm memory (Backend.allocateResident), so from
+ * then on the kernels read and write it in place.
  */
 import { dtypeOfArray, withArena, type DType, type Storage } from "../backends/dtype.js";
 import type { Tensor } from "../tensor/index.js";
@@ -22,12 +24,13 @@ export type Resident = (dtype: DType, n: number) => Storage | undefined;
 export class Recycler {
   readonly #free = new Map<string, Storage[]>();
   readonly #resident: Resident | undefined;
-  /** The storages this recycler made resident (they share one buffer object: told apart by address). */
+  /** The storages this recycler has moved into the backend's memory (never moved again). */
   readonly #made = new WeakSet<Storage>();
 
   /**
    * `resident`: where a storage going on the free list is moved to (the wasm memory, so the next
-   * runs' kernels read and write it in place); its contents need not move, a taken storage is zeroed.
+   * runs' kernels read and write it in place); its contents need not move, a taken storage is
+   * zeroed (unless its taker overwrites it whole).
    */
   constructor(resident?: Resident) {
     this.#resident = resident;

@@ -117,8 +117,8 @@ function fusedEquation(
   const size = output.shape.reduce((a, b) => a * b, 1);
   const run: FusedRun = (xs, out) => {
     if (size === 0) return;
-    // The backend's code declines a call whose data it cannot compute exactly enough: the JS loop runs it.
     const views = groupViews(xs, shape);
+    // The backend's code declines a call whose data it cannot compute exactly enough: the JS loop runs it.
     if (native === undefined || !native(views, out)) kernel(views, out);
   };
   const eq = runEquation(inputs, output, native === undefined ? { ops: names } : { ops: names, code: "wasm" }, run, group !== undefined);
