@@ -8,11 +8,12 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { backendKernels } from "../../src/backends/backend.js";
+import { getThreads, setThreads } from "../../src/backends/wasm/pool.js";
 import { copiedIntoWasm, trimMemory } from "../../src/backends/wasm/runtime.js";
 import { jit } from "../../src/jit/index.js";
 import { crossEntropy } from "../../src/nn/index.js";
 import { adam, applyUpdates, type AdamState } from "../../src/optim/index.js";
-import { add, getBackend, matmul, randint, randn, relu, rng, setBackend, valueAndGrad, type Tensor } from "../../src/tensor/index.js";
+import { add, getBackend, matmul, mul, randint, randn, relu, rng, setBackend, tanh, valueAndGrad, type Tensor } from "../../src/tensor/index.js";
 
 type Params = { w1: Tensor; b1: Tensor; w2: Tensor; b2: Tensor };
 const [inputs, hidden, classes, rows] = [64, 64, 10, 32];
@@ -107,5 +108,22 @@ describe("jit buffers resident in the wasm memory", () => {
       [p, s] = [p2, s2];
     }
     eagerLosses(7).forEach((l, i) => expect(Math.abs(losses[i] - l)).toBeLessThan(1e-5));
+  });
+
+  it("with two threads, products written in place into resident buffers (and their epilogues) give eager's bits", () => {
+    setBackend("wasm");
+    const threads = getThreads();
+    setThreads(2);
+    try {
+      const r = rng(5);
+      const [x, w, b, v] = [randn([128, 256], { rng: r }), randn([256, 64], { rng: r }), randn([64], { rng: r }), randn([64, 256], { rng: r })];
+      // Large enough to split among the threads; h is a planned buffer, the second product's input.
+      const f = (x: Tensor, w: Tensor, b: Tensor, v: Tensor) => mul(matmul(tanh(add(matmul(x, w), b)), v), 0.5);
+      const g = jit(f);
+      const want = Array.from(f(x, w, b, v).data());
+      for (let i = 0; i < 3; i++) expect(Array.from(g(x, w, b, v).data())).toEqual(want);
+    } finally {
+      setThreads(threads);
+    }
   });
 });
