@@ -212,6 +212,12 @@ export function adjoint(backend: BackendName, style: "valueAndGrad" | "backward"
           const labels = tensor(data.labels, { shape: [data.sizes.batch, data.sizes.classes] });
           return jaxStyle(on, MLP_PARAMS, mlpParams(data), (p) => mlpLoss(x, labels, p), true);
         },
+        cnn: (data) => {
+          const { batch, side, classes } = data.sizes;
+          const x = tensor(data.x, { shape: [batch, 1, side, side] });
+          const labels = tensor(data.labels, { shape: [batch, classes] });
+          return jaxStyle(on, CNN_PARAMS, cnnParams(data), (p) => cnnLoss(x, labels, p), true);
+        },
         chain: (data) => jaxStyle(on, ["x"], { x: tensor(data.x) }, (p) => chainValue(p.x), true),
       };
     }

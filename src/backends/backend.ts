@@ -11,7 +11,7 @@
 import { AdError, describe } from "../errors.js";
 import type { DeviceBuffer } from "./buffer.js";
 import type { DType, Storage } from "./dtype.js";
-import type { FusedKernel, FusedProgram } from "./fused.js";
+import type { EpilogueKernel, FusedKernel, FusedProgram } from "./fused.js";
 import type { Pair, WindowGeometry } from "./geometry.js";
 import type { SolveResult, TriangularSolveOptions } from "./linalg.js";
 import { computeHalvesInFloat32, hostHalves } from "./halves.js";
@@ -33,6 +33,7 @@ import type { BinaryOp, ReduceOp, UnaryOp } from "./ops.js";
 import * as wasmConv from "./wasm/conv.js";
 import { binary as wasmBinary, unary as wasmUnary } from "./wasm/elementwise.js";
 import { compileFused as wasmCompileFused } from "./wasm/fused.js";
+import { compileEpilogue as wasmCompileEpilogue } from "./wasm/epilogue.js";
 import { simdAvailable } from "./wasm/features.js";
 import { matmul as wasmMatmul } from "./wasm/matmul.js";
 import { eigh as wasmEigh } from "./wasm/eigh.js";
@@ -41,6 +42,7 @@ import * as wasmLinalg from "./wasm/linalg.js";
 import { qr as wasmQr } from "./wasm/qr.js";
 import { svd as wasmSvd } from "./wasm/svd.js";
 import { reduce as wasmReduce } from "./wasm/reduce.js";
+import { residentStorage } from "./wasm/runtime.js";
 
 export { getThreads, setThreads, stopThreads } from "./wasm/pool.js";
 export { trimMemory } from "./wasm/runtime.js";
@@ -123,6 +125,18 @@ export interface Backend {
    * `matmul` for each where a backend lacks it).
    */
   matmulConcurrent?(products: readonly (readonly [View, View])[]): DeviceBuffer[];
+  /**
+   * Optional: the group `program` compiled as the epilogue of the matrix product that is its input
+   * `product` (fused.ts `EpilogueKernel`), or undefined; without it the product and the group run
+   * apart (the reference runs them so).
+   */
+  compileEpilogue?(program: FusedProgram, product: number): EpilogueKernel | undefined;
+  /**
+   * Optional: a zeroed storage that this backend's kernels read and write in place (the wasm
+   * backend: inside its memory), or undefined; the jit keeps a compiled program's buffers there so
+   * its kernels copy nothing in or out. Called between kernel calls only.
+   */
+  allocateResident?(dtype: DType, n: number): Storage | undefined;
 }
 
 /** The host's kernels ("cpu" and "wasm"): their buffers are typed arrays. */
@@ -227,6 +241,8 @@ const BACKENDS: Record<BackendName, HostBackend> = {
       copyInto,
       ...linalg,
       compileFused: (program) => wasmCompileFused(program),
+      compileEpilogue: (program, product) => wasmCompileEpilogue(program, product),
+      allocateResident: (dtype, n) => residentStorage(dtype, n),
       // Only float32/float64 products are grouped (jit/passes/branches.ts), so no half reaches this.
       matmulConcurrent: (products) =>
         wasmMatmulConcurrent(products).map((c, i) => c ?? wasmMatmul(products[i][0], products[i][1], []) ?? cpuMatmul(products[i][0], products[i][1], [])),

@@ -64,7 +64,8 @@ export function allocationCounter(): { readonly allocations: number; readonly by
  * by an earlier run, or undefined; `made` hears of each new one made meanwhile.
  */
 export interface Arena {
-  take(dtype: DType, n: number): Storage | undefined;
+  /** `overwritten`: the caller writes every element, so a recycled storage need not be zeroed. */
+  take(dtype: DType, n: number, overwritten: boolean): Storage | undefined;
   made(storage: Storage): void;
 }
 
@@ -85,10 +86,12 @@ export function withArena<T>(a: Arena | undefined, fn: () => T): T {
  * A zeroed typed array of `n` elements for `dtype`: every tensor's storage is made here, and counted. When the
  * engine cannot provide the memory (a RangeError: over the address space, `ulimit -v`, or the typed
  * array maximum length) it is an `InvalidArgument` naming `op` and the bytes asked, not a RangeError.
+ * `overwritten`: the caller writes every element before anything reads one, so storage recycled
+ * under jit is handed over as it is (zeroing it would be wasted work).
  */
-export function allocate<D extends DType>(dtype: D, n: number, op: string = UNNAMED_ALLOCATION): StorageOf[D] {
+export function allocate<D extends DType>(dtype: D, n: number, op: string = UNNAMED_ALLOCATION, overwritten = false): StorageOf[D] {
   if (arena !== undefined) {
-    const recycled = arena.take(dtype, n);
+    const recycled = arena.take(dtype, n, overwritten);
     if (recycled !== undefined) return recycled as StorageOf[D];
   }
   const C = CONSTRUCTORS[dtype];

@@ -51,3 +51,13 @@ export interface FusedProgram {
  * call's data falls outside what the code computes exactly enough (the caller then runs the JS loop).
  */
 export type FusedKernel = (inputs: readonly View[], out: Storage) => boolean;
+
+/**
+ * A fused group one of whose inputs (`product`, given to `compileEpilogue`) is the matrix product
+ * a·b ([m, k]·[k, n], the group's shape [m, n]), compiled into the product as its epilogue: the
+ * group runs over C's rows while they are still in cache and writes the result into `out`; the
+ * product is never stored. `inputs` are the group's other inputs (the product's entry is not read),
+ * broadcast to [m, n] as for a `FusedKernel`. Returns false, having written nothing the caller may
+ * use, for a call it declines (the caller then runs the product and the group apart).
+ */
+export type EpilogueKernel = (a: View, b: View, inputs: readonly View[], out: Storage) => boolean;

@@ -34,6 +34,13 @@ function isView(a: unknown): a is View {
   return typeof a === "object" && a !== null && "storage" in a && "strides" in a && "dtype" in a;
 }
 
+/**
+ * Members that are not kernels over views: compilers of float32/float64 programs (the jit fuses no
+ * float16 op), the concurrent products (the jit groups float32/float64 products only), and the
+ * resident allocator (it declines float16 itself, so a float16 buffer stays in JS memory).
+ */
+const NOT_KERNELS = new Set(["compileFused", "compileEpilogue", "matmulConcurrent", "allocateResident"]);
+
 const isDType = (a: unknown): a is DType => typeof a === "string" && (DTYPES as readonly string[]).includes(a);
 
 /** `backend` with float16 operands and results computed in float32 through `conv`. */
@@ -85,7 +92,7 @@ export function computeHalvesInFloat32<B extends Backend>(backend: B, conv: Half
       return (explicit ?? "float16") === "float16" ? narrowed(out) : out;
     };
   const wrapped = Object.fromEntries(
-    Object.entries(backend).map(([name, kernel]) => [name, typeof kernel === "function" && name !== "compileFused" ? wrap(kernel as (...args: unknown[]) => unknown) : kernel]),
+    Object.entries(backend).map(([name, kernel]) => [name, typeof kernel === "function" && !NOT_KERNELS.has(name) ? wrap(kernel as (...args: unknown[]) => unknown) : kernel]),
   ) as unknown as B;
   return {
     ...wrapped,

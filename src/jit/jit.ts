@@ -11,8 +11,9 @@
  * `jit(grad(f))` is the other way round: the trace of grad(f) is the backward program itself.
  */
 import { describe, expectFunction, expectOptions, invalidArgument } from "../errors.js";
+import { backendKernels } from "../backends/backend.js";
 import { host } from "../backends/device.js";
-import { isFloat, trace, type Program, type Tensor } from "../tensor/index.js";
+import { getBackend, isFloat, trace, type Program, type Tensor } from "../tensor/index.js";
 import { activeLevels } from "../tensor/autograd/forward.js";
 import { isGradEnabled } from "../tensor/autograd/mode.js";
 import { flatten } from "../tensor/autograd/pytree.js";
@@ -117,7 +118,9 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
       const onHost = tree.leaves.every((t) => t.device === host) && program.constants.every((c) => c.value.device === host);
       const optimised = optimise(program, fuse && onHost, o.parallelBranches ?? true);
       // Recycling reads host storage, and user code inside (customVjp) could keep a buffer it hands out.
-      compiled = { ...optimised, recycler: onHost && runsOnlyEngineCode(optimised.replay) ? new Recycler() : undefined };
+      // On a backend that keeps storage in place (wasm), the recycled storage moves there.
+      const resident = fuse ? backendKernels(getBackend()).allocateResident : undefined;
+      compiled = { ...optimised, recycler: onHost && runsOnlyEngineCode(optimised.replay) ? new Recycler(resident) : undefined };
       cache.set(key, compiled);
     }
     return { compiled, leaves: tree.leaves };

@@ -2,12 +2,14 @@
  * The passes a jitted program goes through, in order: dead-code elimination, constant folding,
  * algebraic simplification, common-subexpression elimination (then DCE again for what those
  * orphaned), and, for the program an unwatched call runs, the cuts (`stopGradient`) erased, fusion
- * of elementwise chains into generated kernels and the memory plan of their buffers, with the
- * independent products of each level ordered and grouped around it to run side by side (`branches`).
+ * of elementwise chains into generated kernels, matmul epilogues (a product read by one fused group
+ * runs that group as its epilogue) and the memory plan of their buffers, with the independent
+ * products of each level ordered and grouped around it to run side by side (`branches`).
  */
 import type { Program } from "../tensor/index.js";
 import { eliminateCommonSubexpressions } from "./passes/cse.js";
 import { eliminateDeadCode } from "./passes/dce.js";
+import { fuseEpilogues } from "./passes/epilogue.js";
 import { eraseStopGradients } from "./passes/erase.js";
 import { foldConstants } from "./passes/fold.js";
 import { groupBranches, orderBranches } from "./passes/branches.js";
@@ -27,6 +29,6 @@ export function optimise(program: Program, fuse: boolean, branches = true): Opti
   const replay = eliminateDeadCode(eliminateCommonSubexpressions(simplified));
   const unwatched = eraseStopGradients(replay);
   if (!fuse) return { replay, fused: unwatched };
-  const fused = fuseElementwise(unwatched);
+  const fused = fuseEpilogues(fuseElementwise(unwatched));
   return { replay, fused: branches ? groupBranches(planMemory(orderBranches(fused))) : planMemory(fused) };
 }

@@ -9,51 +9,85 @@
  * is disposed: using it again is a StaleVariable, as a donated buffer is deleted in JAX). The
  * program's runs are the same sequence of allocations each time, so from the second run on every
  * allocation finds a storage of its dtype and size on the list: the steady state allocates nothing
- * but the returned values that no donated storage holds.
+ * but the returned values that no donated storage holds. On the wasm backend a storage going on the
+ * list is replaced by one of the same size inside the wasm memory (Backend.allocateResident), so from
+ * then on the kernels read and write it in place.
  */
 import { dtypeOfArray, withArena, type DType, type Storage } from "../backends/dtype.js";
 import type { Tensor } from "../tensor/index.js";
 
 const keyOf = (dtype: DType, n: number) => `${dtype}:${n}`;
 
+/** Where a backend keeps storage its kernels read and write in place (`Backend.allocateResident`). */
+export type Resident = (dtype: DType, n: number) => Storage | undefined;
+
 export class Recycler {
   readonly #free = new Map<string, Storage[]>();
+  readonly #resident: Resident | undefined;
+  /** The storages this recycler has moved into the backend's memory (never moved again). */
+  readonly #made = new WeakSet<Storage>();
+
+  /**
+   * `resident`: where a storage going on the free list is moved to (the wasm memory, so the next
+   * runs' kernels read and write it in place); its contents need not move, a taken storage is
+   * zeroed (unless its taker overwrites it whole).
+   */
+  constructor(resident?: Resident) {
+    this.#resident = resident;
+  }
 
   /** Runs `evaluate`, then recycles what it made that `outputs` and `kept` do not hold, and the `donated` inputs' storage. */
   run<T>(evaluate: () => T, outputs: (result: T) => readonly Tensor[], donated: readonly Tensor[], kept: readonly Tensor[]): T {
     const used: Storage[] = [];
     const result = withArena(
       {
-        take: (dtype, n) => {
+        take: (dtype, n, overwritten) => {
           const storage = this.#free.get(keyOf(dtype, n))?.pop();
-          if (storage !== undefined) used.push(storage.fill(0));
+          if (storage !== undefined) used.push(overwritten ? storage : storage.fill(0));
           return storage;
         },
         made: (storage) => used.push(storage),
       },
       evaluate,
     );
-    // Compared by ArrayBuffer: a view of a recycled storage (a returned reshape) holds it too.
+    // Compared by ArrayBuffer: a view of a recycled storage (a returned reshape) holds it too. Resident
+    // storages share the wasm memory's buffer, so they are compared by the bytes they cover.
     const held = new Set<ArrayBufferLike>();
-    for (const t of [...outputs(result), ...kept]) held.add((t.storage as Storage).buffer);
+    const heldBytes: [number, number][] = [];
+    const hold = (storage: Storage) => {
+      if (storage.buffer instanceof ArrayBuffer) held.add(storage.buffer);
+      else heldBytes.push([storage.byteOffset, storage.byteOffset + storage.byteLength]);
+    };
+    const isHeld = (storage: Storage) =>
+      storage.buffer instanceof ArrayBuffer ? held.has(storage.buffer) : heldBytes.some(([from, to]) => from < storage.byteOffset + storage.byteLength && storage.byteOffset < to);
+    for (const t of [...outputs(result), ...kept]) hold(t.storage as Storage);
     const give = (storage: Storage) => {
-      if (held.has(storage.buffer)) return;
+      if (isHeld(storage)) return;
       // Once only: two donated views of one storage must not hand it out twice.
-      held.add(storage.buffer);
+      hold(storage);
       const dtype = dtypeOfArray(storage) as DType;
       const key = keyOf(dtype, storage.length);
       let list = this.#free.get(key);
       if (list === undefined) this.#free.set(key, (list = []));
-      list.push(storage);
+      list.push(this.#moved(storage, dtype));
     };
     for (const storage of used) give(storage);
     for (const t of donated) {
       if (t.disposed) continue;
       const storage = t.storage as Storage;
-      if (held.has(storage.buffer)) continue;
+      if (isHeld(storage)) continue;
       t.dispose();
       give(storage);
     }
     return result;
+  }
+
+  /** `storage`, or a resident one of its dtype and size where the backend keeps such storage. */
+  #moved(storage: Storage, dtype: DType): Storage {
+    if (this.#resident === undefined || this.#made.has(storage)) return storage;
+    const resident = this.#resident(dtype, storage.length);
+    if (resident === undefined) return storage;
+    this.#made.add(resident);
+    return resident;
   }
 }

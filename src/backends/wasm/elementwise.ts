@@ -91,7 +91,7 @@ function heapOf(rt: WasmRuntime, dtype: Dtype): FloatArray {
 
 /** A new array of heap[at, at + n) (a fresh array and `set` is quicker than `slice` in V8; made by `allocate`, so counted and recycled under jit). */
 function copyOut(heap: FloatArray, at: number, n: number): FloatArray {
-  const out = allocate(heap instanceof Float32Array ? "float32" : "float64", n);
+  const out = allocate(heap instanceof Float32Array ? "float32" : "float64", n, undefined, true);
   out.set(heap.subarray(at, at + n));
   return out;
 }
@@ -107,17 +107,24 @@ export function unary(op: UnaryOp, x: View, dtype: DType, minSize = MIN_SIZE[op]
   if (walk.shape.length !== 1 || (walk.strides[0][0] !== 1 && n > 1)) return undefined;
   const size = bytesOf(dtype);
   const inBytes = region(n, size);
-  if (!rt.reserve(2 * inBytes)) return undefined;
+  const base = rt.arena.scratchBase;
+  if (!rt.reserve(base + 2 * inBytes)) return undefined;
   const heap = heapOf(rt, dtype);
   const src = x.storage as FloatArray;
-  heap.set(src.subarray(x.offset, x.offset + n), 0);
   const vectors = Math.ceil((n * size) / 16);
-  heap.fill(0, n, (vectors * 16) / size);
+  // Read in place where x is resident in the wasm memory (./resident.ts), else staged.
+  const resident = rt.arena.addressOf(src);
+  const inAt = resident === undefined ? base : resident + x.offset * size;
+  if (resident === undefined) {
+    heap.set(src.subarray(x.offset, x.offset + n), base / size);
+    heap.fill(0, base / size + n, (base + vectors * 16) / size);
+    rt.arena.copied += n * size;
+  }
   // The costly functions of large tensors are split among threads (by vectors: each lane's result
   // depends on its input alone, so the split changes no bit).
   const threaded = MIN_SIZE[op] === COSTLY && n >= MIN_SPLIT;
-  const flagged = split(rt, unaryName(op, dtype), vectors, threaded, (v0, v1) => [v0 * 16, inBytes + v0 * 16, v1 - v0]);
-  const out = copyOut(heap, inBytes / size, n);
+  const flagged = split(rt, unaryName(op, dtype), vectors, threaded, (v0, v1) => [inAt + v0 * 16, base + inBytes + v0 * 16, v1 - v0]);
+  const out = copyOut(heap, (base + inBytes) / size, n);
   const recompute = RECOMPUTE[op];
   if (flagged !== 0 && recompute !== undefined) {
     for (let i = 0, o = x.offset; i < n; i++, o++) if (recompute.outside(src[o])) out[i] = recompute.f(src[o]);
@@ -162,15 +169,21 @@ export function binary(op: BinaryOp, a: View, b: View, shape: Shape, dtype: DTyp
   if (rt === undefined || kernel === undefined) return undefined;
   const size = bytesOf(dtype);
   const [aBytes, bBytes, outBytes] = [region(pa.length, size), region(pb.length, size), region(total, size)];
-  if (!rt.reserve(aBytes + bBytes + outBytes)) return undefined;
+  const base = rt.arena.scratchBase;
+  if (!rt.reserve(base + aBytes + bBytes + outBytes)) return undefined;
   const heap = heapOf(rt, dtype);
-  const put = (t: View, p: Operand, at: number) => {
+  // An operand resident in the wasm memory (./resident.ts) is read in place, another is staged at `at`.
+  const put = (t: View, p: Operand, at: number): number => {
+    const resident = rt.arena.addressOf(t.storage);
+    if (resident !== undefined) return resident + t.offset * size;
     heap.set((t.storage as FloatArray).subarray(t.offset, t.offset + p.length), at / size);
     heap.fill(0, at / size + p.length, (at + region(p.length, size)) / size);
+    rt.arena.copied += p.length * size;
+    return at;
   };
-  put(a, pa, 0);
-  put(b, pb, aBytes);
-  const outAt = aBytes + bBytes;
-  kernel(0, aBytes, outAt, rows, Math.ceil((n * size) / 16), pa.rowStride * size, pb.rowStride * size, n * size);
+  const aAt = put(a, pa, base);
+  const bAt = put(b, pb, base + aBytes);
+  const outAt = base + aBytes + bBytes;
+  kernel(aAt, bAt, outAt, rows, Math.ceil((n * size) / 16), pa.rowStride * size, pb.rowStride * size, n * size);
   return copyOut(heap, outAt / size, total);
 }

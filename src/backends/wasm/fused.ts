@@ -114,21 +114,27 @@ export function compileFused(program: FusedProgram, minSize = MIN_SIZE, minSplit
     // Split, a sum's values are stored (then added up in order), so its output is a whole region.
     const stored = !program.sum || pool !== undefined;
     const kernel = kernelFor(rt, modes, program.sum && pool !== undefined);
-    // Contiguous inputs of one storage (x[0:n−1] and x[1:n], say) share one staged span of it.
+    // A contiguous input resident in the wasm memory (./resident.ts) is read in place; other
+    // contiguous inputs of one storage (x[0:n−1] and x[1:n], say) share one staged span of it.
     const spans = new Map<unknown, { lo: number; hi: number; at: number }>();
-    const inSpan = inputs.map((v, j) => modes[j] === "vector" && program.windows[j] === undefined && contiguous(v.strides, program.shape));
+    const resident = inputs.map((v, j) => {
+      const at = rt.arena.addressOf(v.storage);
+      return at === undefined || modes[j] !== "vector" || program.windows[j] !== undefined || !contiguous(v.strides, program.shape) ? undefined : at + v.offset * size;
+    });
+    const inSpan = inputs.map((v, j) => resident[j] === undefined && modes[j] === "vector" && program.windows[j] === undefined && contiguous(v.strides, program.shape));
     inputs.forEach((v, j) => {
       if (!inSpan[j]) return;
       const span = spans.get(v.storage);
       if (span === undefined) spans.set(v.storage, { lo: v.offset, hi: v.offset + n, at: 0 });
       else [span.lo, span.hi] = [Math.min(span.lo, v.offset), Math.max(span.hi, v.offset + n)];
     });
-    let bytes = 0;
+    let bytes = rt.arena.scratchBase;
     for (const span of spans.values()) {
       span.at = bytes;
       bytes += region(span.hi - span.lo, size);
     }
     const at = inputs.map((v, j) => {
+      if (resident[j] !== undefined) return resident[j];
       if (inSpan[j]) {
         const span = spans.get(v.storage) as { lo: number; at: number };
         return span.at + (v.offset - span.lo) * size;
@@ -136,18 +142,23 @@ export function compileFused(program: FusedProgram, minSize = MIN_SIZE, minSplit
       bytes += modes[j] === "splat" ? 64 : region(n, size);
       return bytes - (modes[j] === "splat" ? 64 : region(n, size));
     });
-    const outAt = bytes;
-    const maskAt = outAt + (stored ? region(n, size) : 64);
+    // A resident result is written where it is (its region has room for the last whole vector).
+    const outResident = program.sum ? undefined : rt.arena.addressOf(out);
+    const outAt = outResident ?? bytes;
+    const maskAt = bytes + (stored ? region(n, size) : 64);
     const sumAt = maskAt + 32;
     if (!rt.reserve(maskAt + 64)) return false;
     const heap = dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
     for (const [storage, { lo, hi, at: start }] of spans) {
       heap.set((storage as FloatArray).subarray(lo, hi), start / size);
+      rt.arena.copied += (hi - lo) * size;
       heap.fill(0, start / size + hi - lo, (start + region(hi - lo, size)) / size);
     }
     inputs.forEach((v, j) => {
       const start = at[j] / size;
-      if (inSpan[j]) return;
+      if (inSpan[j] || resident[j] !== undefined) return;
+      // Counted when it comes from JS memory (a resident input broadcast here is gathered inside the memory).
+      if (rt.arena.addressOf(v.storage) === undefined) rt.arena.copied += modes[j] === "splat" ? size : n * size;
       if (modes[j] === "splat") heap[start] = (v.storage as FloatArray)[v.offset];
       else {
         stage(heap, start, v, program.shape, n, program.windows[j]);
@@ -164,7 +175,7 @@ export function compileFused(program: FusedProgram, minSize = MIN_SIZE, minSplit
     const flag = pool !== undefined ? splitFused(rt, pool, kernel, call, dtype, program.sum ? sumAt : undefined) : kernel.fn(...at, outAt, call.full, call.tail ? 1 : 0, maskAt);
     if (flag !== 0) return false;
     if (program.sum) out[0] = new Float64Array(rt.memory.buffer, stored ? sumAt : outAt, 1)[0];
-    else (out as FloatArray).set(heap.subarray(outAt / size, outAt / size + n));
+    else if (outResident === undefined) (out as FloatArray).set(heap.subarray(outAt / size, outAt / size + n));
     return true;
   };
 }

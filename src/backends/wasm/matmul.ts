@@ -97,24 +97,46 @@ export function spanOf(D: number, sD: number, k: number, sK: number): number {
 }
 
 /**
- * Packs an operand with the generated kernel: one block copy of its span into the staging area
- * (`stage`, bytes), then the panel rearrangement in wasm. False when the operand cannot be staged.
+ * Packs an operand with the generated kernel: read in place where it is resident in the wasm memory
+ * (./resident.ts), else one block copy of its span into the staging area (`stage`, bytes); then the
+ * panel rearrangement in wasm. False when the operand can be neither.
  */
 export function packInWasm(rt: WasmRuntime, heap: FloatArray, src: FloatArray, base: number, v: Staged, k: number, stage: number, dst: number): boolean {
   if (v.span === 0) return false;
   const size = heap.BYTES_PER_ELEMENT;
-  heap.set(src.subarray(base, base + v.span), stage / size);
+  const resident = rt.arena.addressOf(src);
+  let from = stage;
+  if (resident !== undefined && v.sD >= 0 && v.sK >= 0) from = resident + base * size;
+  else if (v.span === 0) return false;
+  else {
+    heap.set(src.subarray(base, base + v.span), stage / size);
+    rt.arena.copied += v.span * size;
+  }
   const name = size === 8 ? "packF64x4" : v.w === 4 ? "packF32x4" : "packF32x8";
   const full = Math.floor(v.D / v.w);
-  split(rt, name, Math.ceil(v.D / v.w), v.D * k >= MIN_SPLIT_PACK, (start, end) => [stage, v.sD, v.sK, v.D, k, dst, start, end, full]);
+  split(rt, name, Math.ceil(v.D / v.w), v.D * k >= MIN_SPLIT_PACK, (start, end) => [from, v.sD, v.sK, v.D, k, dst, start, end, full]);
   return true;
 }
 
 /**
- * `minWork`: products smaller than this (m·n·k) are declined; `minSplitWork`: smaller ones run on
- * the calling thread. The tests pass small values to reach the kernel and the workers.
+ * What a fused epilogue (./epilogue.ts) asks of one product: `bytes` of scratch past the product's
+ * own, filled by `stage` (its other inputs) once the memory is reserved; then `rows` rewrites rows
+ * [from, to) of the padded C (byte address `cp`, row pitch `ldc` bytes) in place, on the calling
+ * thread, just before they are copied out into `out` (instead of a fresh result).
  */
-export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, minWork = MIN_WORK, minSplitWork = MIN_SPLIT_WORK): Storage | undefined {
+export interface Epilogue {
+  readonly bytes: number;
+  stage(rt: WasmRuntime, at: number): void;
+  rows(at: number, cp: number, ldc: number, from: number, to: number): void;
+  readonly out: Storage;
+}
+
+/**
+ * `minWork`: products smaller than this (m·n·k) are declined; `minSplitWork`: smaller ones run on
+ * the calling thread. The tests pass small values to reach the kernel and the workers. `epilogue`
+ * (an unbatched product only) rewrites C's rows while they are still in cache.
+ */
+export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, minWork = MIN_WORK, minSplitWork = MIN_SPLIT_WORK, epilogue?: Epilogue): Storage | undefined {
   const [ra, rb] = [a.shape.length, b.shape.length];
   const m = a.shape[ra - 2];
   const k = a.shape[ra - 1];
@@ -134,16 +156,24 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, m
   const viewB: Staged = { D: n, sD: csB, sK: rsB, w: nr, span: spanOf(n, csB, k, rsB) };
   const stageBytes = align(viewA.span * size) + align(viewB.span * size);
   const rt = wasmRuntime();
-  if (rt === undefined || !rt.reserve(aBytes + bBytes + cBytes + stageBytes)) return undefined;
+  if (rt === undefined) return undefined;
+  const base = rt.arena.scratchBase;
+  const scratch = base + aBytes + bBytes + cBytes + stageBytes;
+  if (!rt.reserve(scratch + (epilogue?.bytes ?? 0))) return undefined;
+  epilogue?.stage(rt, scratch);
   const heap = dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
   const gemmName = dtype === "float32" ? "gemmF32" : "gemmF64";
-  const [ap, bp, cp] = [0, aBytes, aBytes + bBytes];
-  const stageA = cp + cBytes;
-  const stageB = stageA + align(viewA.span * size);
 
   let count = 1;
   for (const d of batch) count *= d;
-  const out = allocate(dtype, count * m * n) as FloatArray;
+  // Every element of the result is written (by the gemm or the copy out).
+  const out = (epilogue?.out ?? allocate(dtype, count * m * n, undefined, true)) as FloatArray;
+  // A resident result that needs no padding is C itself: the gemm writes it in place, nothing is copied out.
+  const outAt = count === 1 && mp === m && np === n ? rt.arena.addressOf(out) : undefined;
+  const [ap, bp] = [base, base + aBytes];
+  const cp = outAt ?? base + aBytes + bBytes;
+  const stageA = base + aBytes + bBytes + cBytes;
+  const stageB = stageA + align(viewA.span * size);
   // Each operand's element strides along the broadcast batch axes (0 where it is broadcast).
   const sa = broadcastStrides(a.shape.slice(0, -2), a.strides.slice(0, -2), batch);
   const sb = broadcastStrides(b.shape.slice(0, -2), b.strides.slice(0, -2), batch);
@@ -156,8 +186,14 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, m
   let lastB = -1;
   for (let q = 0; q < count; q++) {
     // A broadcast operand is packed once for all the matrices that share it.
-    if (baseA !== lastA && !packInWasm(rt, heap, srcA, baseA, viewA, k, stageA, ap)) packA(heap, ap / size, srcA, baseA, rsA, csA, m, k, mr);
-    if (baseB !== lastB && !packInWasm(rt, heap, srcB, baseB, viewB, k, stageB, bp)) packB(heap, bp / size, srcB, baseB, rsB, csB, k, n, nr);
+    if (baseA !== lastA && !packInWasm(rt, heap, srcA, baseA, viewA, k, stageA, ap)) {
+      packA(heap, ap / size, srcA, baseA, rsA, csA, m, k, mr);
+      rt.arena.copied += m * k * size;
+    }
+    if (baseB !== lastB && !packInWasm(rt, heap, srcB, baseB, viewB, k, stageB, bp)) {
+      packB(heap, bp / size, srcB, baseB, rsB, csB, k, n, nr);
+      rt.arena.copied += n * k * size;
+    }
     lastA = baseA;
     lastB = baseB;
     // C's panels split by rows, or by columns when there are more of those.
@@ -167,6 +203,8 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, m
     const c0 = cp / size;
     const o0 = q * m * n;
     const copyRows = (from: number, to: number) => {
+      epilogue?.rows(scratch, cp, np * size, from, to);
+      if (outAt !== undefined) return;
       if (np === n) out.set(heap.subarray(c0 + from * n, c0 + to * n), o0 + from * n);
       else for (let i = from; i < to; i++) out.set(heap.subarray(c0 + i * np, c0 + i * np + n), o0 + i * n);
     };

@@ -55,7 +55,7 @@ function runSideBySide(products: readonly (readonly [View, View])[], chosen: rea
   const { mr, nr } = dtype === "float32" ? GEMM_F32 : GEMM_F64;
   const size = dtype === "float32" ? 4 : 8;
   // Lay every product's panels, C and staging copies end to end.
-  let end = 0;
+  let end = rt.arena.scratchBase;
   const layout = chosen.map((index) => {
     const [a, b] = products[index];
     const [m, k, n] = [a.shape[0], a.shape[1], b.shape[1]];

@@ -66,22 +66,30 @@ export function reduce(op: ReduceOp, x: View, axes: readonly number[], _keepDims
   const inBytes = region(size * bytes);
   // The results (doubles), with room for sumCols's last vector past the row end.
   const accBytes = region((count + lanes) * 8);
-  if (!rt.reserve(inBytes + accBytes)) return undefined;
+  const base = rt.arena.scratchBase;
+  if (!rt.reserve(base + inBytes + accBytes)) return undefined;
   const heap = dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
   const src = x.storage as FloatArray;
-  heap.set(src.subarray(x.offset, x.offset + size), 0);
+  // Read in place where x is resident in the wasm memory (./resident.ts), else staged.
+  const resident = rt.arena.addressOf(src);
+  const inAt = resident === undefined ? base : resident + x.offset * bytes;
+  if (resident === undefined) {
+    heap.set(src.subarray(x.offset, x.offset + size), base / bytes);
+    rt.arena.copied += size * bytes;
+  }
+  const accAt = base + inBytes;
   const out = allocate(dtype, count);
   if (op === "sum") {
-    const acc = new Float64Array(rt.memory.buffer, inBytes, accBytes / 8);
-    if (byRows) kernel(0, inBytes, rows, Math.floor(n / lanes), n % lanes);
+    const acc = new Float64Array(rt.memory.buffer, accAt, accBytes / 8);
+    if (byRows) kernel(inAt, accAt, rows, Math.floor(n / lanes), n % lanes);
     else {
       acc.fill(0);
-      kernel(0, inBytes, rows, Math.ceil(n / lanes), n * bytes);
+      kernel(inAt, accAt, rows, Math.ceil(n / lanes), n * bytes);
     }
     out.set(acc.subarray(0, count));
   } else {
-    kernel(0, inBytes, rows, Math.floor(n / lanes), n % lanes);
-    out.set(heap.subarray(inBytes / bytes, inBytes / bytes + rows));
+    kernel(inAt, accAt, rows, Math.floor(n / lanes), n % lanes);
+    out.set(heap.subarray(accAt / bytes, accAt / bytes + rows));
     for (let r = 0; r < rows; r++) if (out[r] === 0) out[r] = firstZero(src, x.offset + r * n, n);
   }
   return out;

@@ -72,10 +72,12 @@ export function rotateRows(y: Float64Array, rows: number, cols: number, at: Int3
   const width = 2 * Math.ceil(cols / 2);
   const rowBytes = width * 8;
   const yBytes = rows * rowBytes;
-  if (!rt.reserve(yBytes + count * RECORD)) return false;
+  // In the scratch area, above the jit's resident buffers (resident.ts).
+  const base = rt.arena.scratchBase;
+  if (!rt.reserve(base + yBytes + count * RECORD)) return false;
   const rotate = kernelFor(rt);
-  const heap = new Float64Array(rt.memory.buffer, 0, (yBytes + count * RECORD) / 8);
-  const ints = new Int32Array(rt.memory.buffer, 0, (yBytes + count * RECORD) / 4);
+  const heap = new Float64Array(rt.memory.buffer, base, (yBytes + count * RECORD) / 8);
+  const ints = new Int32Array(rt.memory.buffer, base, (yBytes + count * RECORD) / 4);
   for (let i = 0; i < rows; i++) {
     heap.set(y.subarray(i * cols, (i + 1) * cols), i * width);
     if (width > cols) heap[i * width + cols] = 0;
@@ -85,7 +87,7 @@ export function rotateRows(y: Float64Array, rows: number, cols: number, at: Int3
     heap[at64 + 1] = s[r];
     ints[2 * at64 + 4] = at[r] * rowBytes;
   }
-  for (let k0 = 0; k0 < width; k0 += chunk) rotate(k0 * 8, yBytes, count, rowBytes, Math.min(chunk, width - k0) / 2);
+  for (let k0 = 0; k0 < width; k0 += chunk) rotate(base + k0 * 8, base + yBytes, count, rowBytes, Math.min(chunk, width - k0) / 2);
   for (let i = 0; i < rows; i++) y.set(heap.subarray(i * width, i * width + cols), i * cols);
   return true;
 }

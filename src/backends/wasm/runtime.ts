@@ -10,7 +10,12 @@
  * mark: about 5 × n² × 4 bytes after an n × n float32 product, 83 MB at n = 2048) until
  * `trimMemory()` drops it and the workers that share it; the next call starts a fresh one (the
  * compiled module is kept).
+ *
+ * Below the scratch area sits the arena of resident storage (./resident.ts): typed arrays the jit
+ * keeps its compiled programs' buffers in, which the drivers read and write in place; the scratch
+ * area starts above it (`arena.scratchBase`).
  */
+import type { DType, Storage } from "../dtype.js";
 import { wasm, type WasmApi, type WasmMemory } from "./api.js";
 import { emitElementwise } from "./elementwiseKernels.js";
 import { ModuleBuilder, Val } from "./encoder.js";
@@ -19,6 +24,7 @@ import { emitGemm, type GemmShape } from "./gemm.js";
 import { emitPack } from "./pack.js";
 import { abandoned, stopThreads, type PoolTarget } from "./pool.js";
 import { emitReductions } from "./reduceKernels.js";
+import { Arena } from "./resident.js";
 
 const PAGE = 65536;
 const INITIAL_PAGES = 16;
@@ -60,6 +66,8 @@ export class WasmRuntime {
   readonly poolTarget: PoolTarget | undefined;
   /** The elementwise and reduction kernels by name (their drivers know the names and signatures). */
   readonly named: Readonly<Record<string, KernelFn | undefined>>;
+  /** Resident storage at the low end of the memory (./resident.ts); the scratch area starts above it. */
+  readonly arena = new Arena();
 
   constructor(api: WasmApi, module: object, relaxed: boolean) {
     this.memory = new api.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: canShare });
@@ -97,6 +105,20 @@ export class WasmRuntime {
       return false;
     }
   }
+}
+
+/**
+ * A zeroed float storage of n elements inside the wasm memory, which this backend's kernels read and
+ * write in place (./resident.ts), or undefined where it cannot make one. Only between kernel calls.
+ */
+export function residentStorage(dtype: DType, n: number): Storage | undefined {
+  const rt = wasmRuntime();
+  return rt?.arena.make(rt, dtype, n, canShare);
+}
+
+/** Bytes the drivers have copied from JS memory into the wasm memory since the runtime started. */
+export function copiedIntoWasm(): number {
+  return runtime?.arena.copied ?? 0;
 }
 
 /** A builder of a module that imports the runtime's memory (as every module of this backend does). */
@@ -137,7 +159,9 @@ export function wasmRuntime(): WasmRuntime | undefined {
  * Gives the wasm backend's memory back: drops the scratch memory (which stays at the largest size
  * any call needed) and stops the worker threads that share it; the next call starts a fresh memory
  * of 1 MiB and its workers. Returns the bytes dropped (0 when there was none). Safe at any time
- * between calls: a kernel call never outlives the op that made it, and every result is a copy.
+ * between calls: a kernel call never outlives the op that made it, and every result is a copy. The
+ * resident buffers of jitted programs stay valid (the kernels then copy them as JS memory) and keep
+ * the old memory alive until they are collected.
  */
 export function trimMemory(): number {
   const bytes = runtime?.memory.buffer.byteLength ?? 0;

@@ -106,10 +106,12 @@ export function svd(a: View): Storage | undefined {
   // Column j of A is row j here, m values padded with zeros to whole vectors (zeros stay zero).
   const uWidth = 2 * Math.ceil(m / 2);
   const vWidth = 2 * Math.ceil(n / 2);
-  const [U, V, OUT] = [0, n * uWidth * 8, n * (uWidth + vWidth) * 8];
+  // In the scratch area, above the jit's resident buffers (resident.ts).
+  const base = rt.arena.scratchBase;
+  const [U, V, OUT] = [base, base + n * uWidth * 8, base + n * (uWidth + vWidth) * 8];
   if (!rt.reserve(OUT + 64)) return undefined;
   const { dots, rotate } = kernelsFor(rt);
-  const heap = new Float64Array(rt.memory.buffer, 0, OUT / 8 + 3);
+  const heap = new Float64Array(rt.memory.buffer, base, (OUT - base) / 8 + 3);
   const ut = heap.subarray(0, n * uWidth);
   const vt = heap.subarray(n * uWidth, n * (uWidth + vWidth));
   const count = a.shape.slice(0, -2).reduce((p, d) => p * d, 1);
@@ -126,7 +128,7 @@ export function svd(a: View): Storage | undefined {
       for (let pp = 0; pp < n; pp++) {
         for (let qq = pp + 1; qq < n; qq++) {
           dots(U + pp * uWidth * 8, U + qq * uWidth * 8, uWidth / 2, OUT);
-          const rotation = columnRotation(heap[OUT / 8], heap[OUT / 8 + 1], heap[OUT / 8 + 2]);
+          const rotation = columnRotation(heap[(OUT - base) / 8], heap[(OUT - base) / 8 + 1], heap[(OUT - base) / 8 + 2]);
           if (rotation === undefined) continue;
           rotated = true;
           const [c, s] = rotation;

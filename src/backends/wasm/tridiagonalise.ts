@@ -152,10 +152,12 @@ export function tridiagonalise(a: Float64Array, n: number, d: Float64Array, e: F
   const rt = wasmRuntime();
   if (rt === undefined) return undefined;
   const rowBytes = n * 8;
-  const [M, V, P] = [0, n * rowBytes, n * rowBytes + rowBytes];
+  // In the scratch area, above the jit's resident buffers (resident.ts).
+  const base = rt.arena.scratchBase;
+  const [M, V, P] = [base, base + n * rowBytes, base + n * rowBytes + rowBytes];
   if (!rt.reserve(P + rowBytes)) return undefined;
   const { symv, rank2 } = kernelsFor(rt);
-  const heap = new Float64Array(rt.memory.buffer, 0, n * n + 2 * n);
+  const heap = new Float64Array(rt.memory.buffer, base, n * n + 2 * n);
   const m = heap.subarray(0, n * n);
   const v = heap.subarray(n * n, n * n + n);
   const p = heap.subarray(n * n + n, n * n + 2 * n);

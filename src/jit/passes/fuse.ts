@@ -11,7 +11,8 @@
  */
 import { availableBackends, backendKernels } from "../../backends/backend.js";
 import { BINARY_EXPRESSIONS, UNARY_EXPRESSIONS, WHERE_EXPRESSION, type BinaryOp, type UnaryOp } from "../../backends/expressions.js";
-import type { FusedKernel as NativeKernel, FusedProgramOp } from "../../backends/fused.js";
+import type { FusedKernel as NativeKernel, FusedProgram, FusedProgramOp } from "../../backends/fused.js";
+import type { View } from "../../backends/view.js";
 import { allocate } from "../../backends/dtype.js";
 import { hostStorage } from "../../backends/buffer.js";
 import { getBackend, Program, type BackendName, type DType, type Equation, type Storage, type Tensor, type Variable } from "../../tensor/index.js";
@@ -20,7 +21,7 @@ import { primitives } from "../../tensor/primitives/registry.js";
 import { fromStorage } from "../../tensor/tensor.js";
 import { sliceLayout, type SliceSpec } from "../../tensor/view.js";
 import { contiguousStrides, sizeOf } from "../../backends/shape.js";
-import { compileFused, type FusedKernel, type FusedOp, type FusedSum, type Operand, type Window } from "../codegen/elementwise.js";
+import { compileFused, type FusedInput, type FusedKernel, type FusedOp, type FusedSum, type Operand, type Window } from "../codegen/elementwise.js";
 
 type Fn = FusedOp["fn"];
 /** An elementwise equation's op: its expression-table function (for the JS loop) and name (for a backend's codegen). */
@@ -70,10 +71,35 @@ export type FusedRun = (inputs: readonly Tensor[], out: Storage) => void;
 
 /** The run of each fused equation's primitive, so the memory plan (plan.ts) can give it a buffer. */
 const RUNS = new WeakMap<Primitive<unknown>, FusedRun>();
+/** The group each fused equation without a sum runs, so a product before it can take it as its epilogue (epilogue.ts). */
+const GROUPS = new WeakMap<Primitive<unknown>, FusedProgram>();
 
 /** How `eq` writes its result into a given buffer, where it is a fused equation. */
 export function fusedRun(eq: Equation): FusedRun | undefined {
   return RUNS.get(eq.primitive);
+}
+
+/** The elementwise group `eq` runs, where it is a fused equation without a sum. */
+export function fusedGroup(eq: Equation): FusedProgram | undefined {
+  return GROUPS.get(eq.primitive);
+}
+
+/**
+ * An equation named `fused` that runs `run` into a fresh buffer (or, once planned, its own: plan.ts);
+ * `overwrites`: run writes every element (not a sum, which adds into zeros).
+ */
+export function runEquation(inputs: readonly Variable[], output: Variable, params: object, run: FusedRun, overwrites: boolean): Equation {
+  const size = output.shape.reduce((a, b) => a * b, 1);
+  const prim: Primitive<object> = definePrimitive("fused", {
+    abstract: () => ({ shape: output.shape, dtype: output.dtype }),
+    impl: (xs: readonly Tensor[]) => {
+      const out = allocate(output.dtype, size, "fused", overwrites);
+      run(xs, out);
+      return fromStorage(out, output.dtype, [...output.shape]);
+    },
+  });
+  RUNS.set(prim as Primitive<unknown>, run);
+  return { primitive: prim as Primitive<unknown>, inputs, output, params };
 }
 
 /**
@@ -87,25 +113,24 @@ function fusedEquation(
   loop: readonly number[],
   kernel: FusedKernel,
   native: NativeKernel | undefined,
+  group: FusedProgram | undefined,
 ): Equation {
   const shape = loop.length === 0 ? [1] : loop;
   const size = output.shape.reduce((a, b) => a * b, 1);
   const run: FusedRun = (xs, out) => {
     if (size === 0) return;
-    const views = xs.map((x) => ({ storage: hostStorage(x, "fused"), dtype: x.dtype, shape, offset: x.offset, strides: broadcastStrides(x.shape, x.strides, shape) }));
+    const views = groupViews(xs, shape);
     // The backend's code declines a call whose data it cannot compute exactly enough: the JS loop runs it.
     if (native === undefined || !native(views, out)) kernel(views, out);
   };
-  const prim: Primitive<{ readonly ops: readonly string[] }> = definePrimitive("fused", {
-    abstract: () => ({ shape: output.shape, dtype: output.dtype }),
-    impl: (xs: readonly Tensor[]) => {
-      const out = allocate(output.dtype, size, "fused");
-      run(xs, out);
-      return fromStorage(out, output.dtype, [...output.shape]);
-    },
-  });
-  RUNS.set(prim as Primitive<unknown>, run);
-  return { primitive: prim as Primitive<unknown>, inputs, output, params: native === undefined ? { ops: names } : { ops: names, code: "wasm" } };
+  const eq = runEquation(inputs, output, native === undefined ? { ops: names } : { ops: names, code: "wasm" }, run, group !== undefined);
+  if (group !== undefined) GROUPS.set(eq.primitive, group);
+  return eq;
+}
+
+/** A group's inputs as views, their strides broadcast to the loop's `shape`. */
+export function groupViews(xs: readonly Tensor[], shape: readonly number[]): (View & FusedInput)[] {
+  return xs.map((x) => ({ storage: hostStorage(x, "fused"), dtype: x.dtype, shape, offset: x.offset, strides: broadcastStrides(x.shape, x.strides, shape) }));
 }
 
 /**
@@ -174,6 +199,11 @@ export function fuseElementwise(p: Program, backend: BackendName = getBackend())
     const start = windowOf(eq);
     return start === undefined ? undefined : { start, size: eq.inputs[0].shape };
   };
+  // A lone op reading a product that nothing else reads is a group too where the backend can run a
+  // group as the product's epilogue (epilogue.ts): the product is then never stored.
+  const epilogues = availableBackends().includes(backend) && backendKernels(backend).compileEpilogue !== undefined;
+  const afterProduct = (eq: Equation) =>
+    epilogues && eq.inputs.some((v) => producer.get(v)?.primitive === primitives.matmul && !returned.has(v) && consumers.get(v)?.size === 1 && sameShape(v.shape, eq.output.shape));
   const replaced = new Map<Equation, Equation | null>();
   for (const root of p.equations) {
     if (!fns.has(root)) continue;
@@ -189,7 +219,8 @@ export function fuseElementwise(p: Program, backend: BackendName = getBackend())
     let summed = returned.has(root.output) ? undefined : summedBy(root, users);
     const ordered = p.equations.filter((eq) => members.has(eq));
     const absorbed = ordered.flatMap((eq) => eq.inputs.filter((v) => windowed(v, eq) !== undefined).map((v) => producer.get(v) as Equation));
-    if (members.size + absorbed.length < (summed === undefined ? 2 : 1)) continue;
+    const fewest = [...members].some(afterProduct) ? 1 : 2;
+    if (members.size + absorbed.length < (summed === undefined ? fewest : 1)) continue;
     const inputs: Variable[] = [];
     const windows: (Window | undefined)[] = [];
     const index = new Map<Equation, number>();
@@ -221,17 +252,17 @@ export function fuseElementwise(p: Program, backend: BackendName = getBackend())
     const whole = summed !== undefined && summed.into.strides.every((s) => s === 0);
     const compiled = compilerOf(backend)?.(programOf(whole));
     if (!whole && compiled !== undefined && members.size + absorbed.length >= 2) summed = undefined;
-    if (summed === undefined && members.size + absorbed.length < 2) continue;
+    if (summed === undefined && members.size + absorbed.length < fewest) continue;
     const sum = summed?.eq;
     const native = summed === undefined || whole ? compiled : undefined;
     const kernel = compileFused(ops, inputs.length, loop, summed?.into, windows);
     if (kernel === undefined) return p;
     for (const eq of [...ordered, ...absorbed]) replaced.set(eq, null);
     const names = [...absorbed, ...ordered].map((eq) => eq.primitive.name);
-    if (sum === undefined) replaced.set(root, fusedEquation(names, inputs, root.output, loop, kernel, native));
+    if (sum === undefined) replaced.set(root, fusedEquation(names, inputs, root.output, loop, kernel, native, programOf(false)));
     else {
       replaced.set(root, null);
-      replaced.set(sum, fusedEquation([...names, "sum"], inputs, sum.output, loop, kernel, native));
+      replaced.set(sum, fusedEquation([...names, "sum"], inputs, sum.output, loop, kernel, native, undefined));
     }
   }
   const equations = p.equations.flatMap((eq) => {

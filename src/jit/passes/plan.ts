@@ -11,7 +11,9 @@
  */
 import { allocate, withArena } from "../../backends/dtype.js";
 import { BINARY_EXPRESSIONS, UNARY_EXPRESSIONS } from "../../backends/expressions.js";
-import { Program, type Equation, type Storage, type Variable } from "../../tensor/index.js";
+import { availableBackends, backendKernels } from "../../backends/backend.js";
+import { getBackend, Program, type BackendName, type Equation, type Storage, type Variable } from "../../tensor/index.js";
+import type { Resident } from "../recycle.js";
 import { definePrimitive, type Primitive } from "../../tensor/primitive.js";
 import { primitives } from "../../tensor/primitives/registry.js";
 import { fromStorage } from "../../tensor/tensor.js";
@@ -33,14 +35,15 @@ interface Buffer {
 }
 
 /** `eq` running its kernel into `buffer` (allocated on the first call, then reused). */
-function planned(eq: Equation, run: FusedRun, buffer: Buffer): Equation {
+function planned(eq: Equation, run: FusedRun, buffer: Buffer, resident: Resident | undefined): Equation {
   const { shape, dtype } = eq.output;
   const size = shape.reduce((a, b) => a * b, 1);
   const prim = definePrimitive("fused", {
     abstract: () => ({ shape, dtype }),
     impl: (xs) => {
       // The program's own buffer, outside any run's recycling (recycle.ts): it is kept for every run.
-      buffer.storage ??= withArena(undefined, () => allocate(dtype, size, "fused"));
+      // In the backend's own memory where it keeps one (wasm), so its kernels use it in place.
+      buffer.storage ??= resident?.(dtype, size) ?? withArena(undefined, () => allocate(dtype, size, "fused"));
       run(xs, buffer.storage);
       return fromStorage(buffer.storage, dtype, [...shape]);
     },
@@ -57,7 +60,8 @@ export function runsOnlyEngineCode(p: Program): boolean {
   return p.equations.every((eq) => REGISTRY.has(eq.primitive) || isEffect(eq.primitive) || fusedRun(eq) !== undefined);
 }
 
-export function planMemory(p: Program): Program {
+export function planMemory(p: Program, backend: BackendName = getBackend()): Program {
+  const resident = availableBackends().includes(backend) ? backendKernels(backend).allocateResident : undefined;
   if (!runsOnlyEngineCode(p)) return p;
   const lastUse = new Map<Variable, number>();
   const shared = new Set<Variable>(p.outputs);
@@ -84,7 +88,7 @@ export function planMemory(p: Program): Program {
     const key = `${eq.output.dtype}:${eq.output.shape.reduce((a, b) => a * b, 1)}`;
     const buffer = free.get(key)?.pop() ?? { id: buffers++ };
     live.push({ variable: eq.output, key, buffer });
-    return planned(eq, run, buffer);
+    return planned(eq, run, buffer, resident);
   });
   return new Program(p.inputs, p.constants, equations, p.outputs, p.rebuild);
 }

@@ -207,6 +207,8 @@ export function conv2dWeightGrad(x: View, g: View, geo: WindowGeometry, KH: numb
  * an input element (the primitive guarantees every window does). Laid out as [N, C, outH, outW].
  */
 export function maxPool2dArgmax(x: View, kernel: Pair, geo: WindowGeometry, outH: number, outW: number): Int32Array {
+  const plain = kernel[0] === 2 && kernel[1] === 2 && geo.padding.every((p) => p === 0) && geo.dilation.every((d) => d === 1);
+  if (plain) return maxPool2x2Argmax(x, geo.stride, outH, outW);
   const [N, C, H, W] = x.shape;
   const [xn, xc, xh, xw] = x.strides;
   const { lo, hi, a0: xo, b0: po, a: xd, b: pd } = windowTaps(geo, [H, W], kernel, [outH, outW], inputAt(xh, xw), inputAt(W, 1));
@@ -228,6 +230,48 @@ export function maxPool2dArgmax(x: View, kernel: Pair, geo: WindowGeometry, outH
           }
         }
         out[k++] = at;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * maxPool2dArgmax for the common 2 × 2 window without padding or dilation (every window whole), its
+ * four taps unrolled: the same choice (the first maximum in row-major tap order, the first NaN
+ * over any number), without the general kernel's per-window tap lists (it was most of a CNN step).
+ */
+function maxPool2x2Argmax(x: View, stride: Pair, outH: number, outW: number): Int32Array {
+  const [N, C, , W] = x.shape;
+  const [xn, xc, xh, xw] = x.strides;
+  const [sh, sw] = stride;
+  const xs = hostStorage(x, "maxPool2dArgmax");
+  const out = new Int32Array(N * C * outH * outW);
+  let k = 0;
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const base = x.offset + n * xn + c * xc;
+      for (let oh = 0; oh < outH; oh++) {
+        const ih = oh * sh;
+        for (let ow = 0, iw = 0; ow < outW; ow++, iw += sw) {
+          const a = base + ih * xh + iw * xw;
+          let best = xs[a];
+          let at = 0;
+          // Replace on a larger value, or on the first NaN (NaN > best is false; best === best until then).
+          const v1 = xs[a + xw];
+          if (v1 > best || (v1 !== v1 && best === best)) {
+            best = v1;
+            at = 1;
+          }
+          const v2 = xs[a + xh];
+          if (v2 > best || (v2 !== v2 && best === best)) {
+            best = v2;
+            at = W;
+          }
+          const v3 = xs[a + xh + xw];
+          if (v3 > best || (v3 !== v3 && best === best)) at = W + 1;
+          out[k++] = ih * W + iw + at;
+        }
       }
     }
   }
