@@ -1,6 +1,6 @@
 /**
  * The layer rule (docs/architecture.md § The layer rule), checked by `npm run lint:deps`:
- * errors → scalar → backends → tensor → { jit, linalg, nn } → optim (which may use linalg and nn) and onnx (which may use nn); transform and plugin use only scalar and
+ * errors → scalar → backends → tensor → { jit, linalg, nn } → optim (which may use linalg and nn) and onnx (which may use nn) → parallel (threads, over all of them); transform and plugin use only scalar and
  * errors; src/index.ts re-exports every layer. `import type` is erased at run time, so it can close
  * no cycle; it is still an import, so it must point downward too.
  * No exceptions are listed: any violation fails `npm test`.
@@ -33,13 +33,14 @@ module.exports = {
     layer("nn-downward", nn, [tensor, backends, scalar, errors]),
     layer("optim-downward", "^src/optim/", [nn, "^src/linalg/", tensor, backends, scalar, errors]),
     layer("onnx-downward", "^src/onnx/", [nn, tensor, backends, scalar, errors]),
+    layer("parallel-downward", "^src/parallel/", ["^src/optim/", nn, "^src/jit/", "^src/linalg/", tensor, backends, scalar, errors]),
     layer("testing-downward", "^src/testing/", [tensor, backends, scalar, errors]),
     layer("linalg-downward", "^src/linalg/", [tensor, backends, scalar, errors]),
     {
       name: "kernels-through-the-backend",
       severity: "error",
       comment: "above the backends, kernels are reached through the Backend interface (a device's kernels), never a backend's folder",
-      from: { path: "^src/(tensor|jit|linalg|nn|optim|testing)/" },
+      from: { path: "^src/(tensor|jit|linalg|nn|optim|testing|parallel)/" },
       to: { path: "^src/backends/(cpu|wasm|webgpu)/" },
     },
     {

@@ -1,0 +1,69 @@
+/**
+ * The all-reduce of a data-parallel step, over one shared buffer: a region per shard, where that
+ * shard's worker writes its outputs (its loss and its thread-local gradients), then a region for the
+ * result. Each worker then reduces its own contiguous range of the result's elements, so no two
+ * threads write one element, and every element is the same sum in the same order whoever computes
+ * it: result[e] = Σ_{s = 0…S−1} weight[s] · shard_s[e], accumulated in float64 from shard 0 up and
+ * rounded once to the output's dtype. The result depends only on the shards' values and the shard
+ * count — bit-identical from run to run, and on however many threads the reduction runs.
+ */
+import { CONSTRUCTORS, type DType, type FloatDType } from "../backends/dtype.js";
+import { asBuffer } from "./shared.js";
+
+/** One output of the step: its dtype, element count and byte offset inside a region. */
+export interface LeafSlot {
+  readonly dtype: FloatDType;
+  readonly size: number;
+  readonly byteOffset: number;
+}
+
+/** Where each output sits in a region; `bytes` is a region's size (a multiple of 8). */
+export interface Layout {
+  readonly leaves: readonly LeafSlot[];
+  readonly bytes: number;
+  /** All outputs' elements together: what the reduction's ranges split. */
+  readonly elements: number;
+}
+
+export function layoutOf(outputs: readonly { readonly dtype: FloatDType; readonly size: number }[]): Layout {
+  let bytes = 0;
+  let elements = 0;
+  const leaves = outputs.map(({ dtype, size }) => {
+    const slot = { dtype, size, byteOffset: bytes };
+    // 8-byte aligned, so a float64 output can be viewed where it starts.
+    bytes += Math.ceil((size * CONSTRUCTORS[dtype].BYTES_PER_ELEMENT) / 8) * 8;
+    elements += size;
+    return slot;
+  });
+  return { leaves, bytes, elements };
+}
+
+/** The view of output `leaf` in region `region` (a shard's index, or the shard count for the result). */
+export function slotView(buffer: SharedArrayBuffer, layout: Layout, region: number, leaf: number): Float32Array | Float64Array {
+  const { dtype, size, byteOffset } = layout.leaves[leaf];
+  return new CONSTRUCTORS[dtype as DType & FloatDType](asBuffer(buffer), region * layout.bytes + byteOffset, size);
+}
+
+/** Elements [from, to) of the result, summed over `weights.length` shards in order (see the file's comment). */
+export function reduceRange(buffer: SharedArrayBuffer, layout: Layout, weights: readonly number[], from: number, to: number): void {
+  const shards = weights.length;
+  let start = 0;
+  layout.leaves.forEach((leaf, j) => {
+    const a = Math.max(from, start) - start;
+    const b = Math.min(to, start + leaf.size) - start;
+    start += leaf.size;
+    if (a >= b) return;
+    const parts = weights.map((_, s) => slotView(buffer, layout, s, j));
+    const out = slotView(buffer, layout, shards, j);
+    for (let e = a; e < b; e++) {
+      let acc = weights[0] * parts[0][e];
+      for (let s = 1; s < shards; s++) acc += weights[s] * parts[s][e];
+      out[e] = acc;
+    }
+  });
+}
+
+/** The range of the result's elements that reducer r of `reducers` computes. */
+export function reducerRange(elements: number, r: number, reducers: number): [number, number] {
+  return [Math.floor((elements * r) / reducers), Math.floor((elements * (r + 1)) / reducers)];
+}

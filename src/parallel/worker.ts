@@ -1,0 +1,66 @@
+/**
+ * The module each `dataParallel` worker runs (`adjoint/parallel/worker`): it holds the step's traced
+ * programs (program.ts), the parameters' shared storage and the exchange buffer, runs a program on
+ * its shard of the batch, writes the outputs into its region, and reduces its range of the result
+ * (allReduce.ts). The kernel pool is set to one thread here: the workers are the parallelism, and a
+ * kernel pool in each would only oversubscribe the cores.
+ */
+import "../tensor/methods.js";
+import { jit } from "../jit/index.js";
+import { setThreads, type Tensor } from "../tensor/index.js";
+import { fromStorage } from "../tensor/tensor.js";
+import { reduceRange, slotView, type Layout } from "./allReduce.js";
+import type { Posted, WorkerMessage } from "./messages.js";
+import { readProgram } from "./program.js";
+import { sharedView } from "./shared.js";
+import { serveRequests } from "./workers.js";
+
+setThreads(1);
+
+const steps = new Map<number, (...xs: Tensor[]) => unknown>();
+let params: Tensor[] = [];
+let exchange: { buffer: SharedArrayBuffer; layout: Layout } | undefined;
+let fault: "exit" | "hang" | undefined;
+
+const view = (t: Posted): Tensor => fromStorage(sharedView(t.dtype, t.buffer, t.byteOffset, t.length), t.dtype, [...t.shape]);
+
+function exit(): never {
+  const p = (globalThis as { process?: { exit(): never } }).process;
+  if (p !== undefined) p.exit();
+  (globalThis as unknown as { close(): void }).close();
+  throw new Error("closed");
+}
+
+void serveRequests(async (message) => {
+  const m = message as unknown as WorkerMessage;
+  switch (m.kind) {
+    case "program": {
+      const program = readProgram(m.program);
+      steps.set(
+        m.key,
+        jit((...xs: Tensor[]) => program.evaluate(...xs)),
+      );
+      return null;
+    }
+    case "fault":
+      fault = m.fault;
+      return null;
+    case "run": {
+      if (fault === "exit") exit();
+      if (fault === "hang") await new Promise(() => undefined);
+      if (m.params !== undefined) params = m.params.map(view);
+      if (m.exchange !== undefined) exchange = m.exchange;
+      const step = steps.get(m.key);
+      if (step === undefined || exchange === undefined) throw new Error(`run before its program (${m.key}) or exchange arrived`);
+      const outputs = step(...params, ...m.batch.map(view)) as Tensor[];
+      const { buffer, layout } = exchange;
+      outputs.forEach((t, j) => slotView(buffer, layout, m.region, j).set(t.data()));
+      return null;
+    }
+    case "reduce": {
+      if (exchange === undefined) throw new Error("reduce before the exchange arrived");
+      reduceRange(exchange.buffer, exchange.layout, m.weights, m.from, m.to);
+      return null;
+    }
+  }
+});

@@ -1,0 +1,33 @@
+/**
+ * The data-parallel worker module for tests: Node cannot run src/parallel/worker.ts itself (it is
+ * TypeScript), so it is bundled once per test process by esbuild into a temporary .mjs — the same
+ * sources the test imports — and passed as `workerUrl` (a built package finds dist's worker.js by
+ * default).
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+let built: Promise<URL> | undefined;
+
+/** The URL of src/parallel/worker.ts bundled. */
+export function workerUrl(): Promise<URL> {
+  built ??= (async () => {
+    const outfile = join(mkdtempSync(join(tmpdir(), "adjoint-parallel-")), "worker.mjs");
+    await build({
+      entryPoints: [join(ROOT, "src/parallel/worker.ts")],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      outfile,
+      external: ["webgpu"],
+      logLevel: "error",
+    });
+    return pathToFileURL(outfile);
+  })();
+  return built;
+}
