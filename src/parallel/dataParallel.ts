@@ -137,6 +137,8 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
     group ??= await startGroup();
     const g = group;
     const live = holds.map((_, w) => w).filter((w) => g.alive(w));
+    const lost = holds.findIndex((_, w) => !g.alive(w));
+    if (lost >= 0 && onDeath === "fail") recover(g, lost, "it died after the last step");
     if (live.length === 0) throw new AdError("UnsupportedOp", "every worker has died", { op: OP, workers: count });
     const shards = Math.min(live.length, rows);
     const bounds = Array.from({ length: shards + 1 }, (_, s) => Math.floor((rows * s) / shards));

@@ -11,11 +11,10 @@ import { setThreads, type Tensor } from "../tensor/index.js";
 import { fromStorage } from "../tensor/tensor.js";
 import { reduceRange, slotView, type Layout } from "./allReduce.js";
 import type { Posted, WorkerMessage } from "./messages.js";
+import type { Postable } from "./postable.js";
 import { readProgram } from "./program.js";
 import { sharedView } from "./shared.js";
-import { serveRequests } from "./workers.js";
-
-setThreads(1);
+import { isGroupWorker, serveRequests } from "./workers.js";
 
 const steps = new Map<number, (...xs: Tensor[]) => unknown>();
 let params: Tensor[] = [];
@@ -31,7 +30,16 @@ function exit(): never {
   throw new Error("closed");
 }
 
-void serveRequests(async (message) => {
+/**
+ * Serves `dataParallel`'s requests on this thread. It starts by itself when this module is loaded
+ * as a worker of `startWorkers`; imported anywhere else it does nothing until called.
+ */
+export function serveDataParallel(): Promise<void> {
+  setThreads(1);
+  return serveRequests(answer);
+}
+
+async function answer(message: Postable): Promise<Postable> {
   const m = message as unknown as WorkerMessage;
   switch (m.kind) {
     case "program": {
@@ -63,4 +71,6 @@ void serveRequests(async (message) => {
       return null;
     }
   }
-});
+}
+
+if (await isGroupWorker()) await serveDataParallel();

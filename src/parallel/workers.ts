@@ -62,6 +62,9 @@ interface Listeners {
   died(reason: string): void;
 }
 
+/** How a worker of a group knows it is one: Node's workerData, a browser worker's name. */
+const MARK = "adjoint-worker";
+
 const nodeProcess = (globalThis as { process?: { versions?: { node?: string }; cwd?(): string } }).process;
 const isNode = typeof nodeProcess?.versions?.node === "string";
 
@@ -69,7 +72,7 @@ async function spawn(url: URL, on: Listeners): Promise<Thread> {
   if (isNode) {
     const { Worker } = await import("node:worker_threads");
     // execArgv []: the worker is a plain module, whatever loader flags the parent runs under.
-    const w = new Worker(url, { execArgv: [] });
+    const w = new Worker(url, { execArgv: [], workerData: { [MARK]: true } });
     let error: string | undefined;
     w.on("message", (m: Reply) => on.message(m));
     w.on("error", (e: unknown) => (error = e instanceof Error ? e.message : describe(e)));
@@ -79,7 +82,7 @@ async function spawn(url: URL, on: Listeners): Promise<Thread> {
   }
   const W = (globalThis as { Worker?: new (url: URL, o: object) => BrowserWorker }).Worker;
   if (W === undefined) throw new AdError("UnsupportedOp", "this platform has no Worker", { op: "startWorkers" });
-  const w = new W(url, { type: "module" });
+  const w = new W(url, { type: "module", name: MARK });
   w.addEventListener("message", (e) => on.message((e as Event & { data: Reply }).data));
   const die = (reason: string) => {
     w.terminate();
@@ -295,6 +298,16 @@ function postError(e: unknown): PostedError {
     return { code: e.code, message: e.message, details };
   }
   return { code: "UnsupportedOp", message: `the worker failed: ${e instanceof Error ? e.message : describe(e)}`, details: { op: "worker" } };
+}
+
+/** Whether this thread is a worker started by `startWorkers` (a worker module serves only there). */
+export async function isGroupWorker(): Promise<boolean> {
+  if (isNode) {
+    const { isMainThread, workerData } = await import("node:worker_threads");
+    return !isMainThread && (workerData as Record<string, unknown> | null)?.[MARK] === true;
+  }
+  const g = globalThis as { WorkerGlobalScope?: unknown; name?: unknown };
+  return g.WorkerGlobalScope !== undefined && g.name === MARK;
 }
 
 /**
