@@ -192,11 +192,12 @@ class Group implements WorkerGroup {
     return this.members[i] !== undefined && this.members[i].dead === undefined;
   }
 
-  request(i: number, message: Postable): Promise<Postable> {
+  /** Async throughout: a refused message or a dead worker is a rejection, like a failure on the worker. */
+  async request(i: number, message: Postable): Promise<Postable> {
     const op = "WorkerGroup.request";
     const m = this.members[expectInteger(op, "i", i, 0, Math.max(0, this.members.length - 1))];
     const body = encodePostable(expectPostable(op, "message", message));
-    if (m.dead !== undefined) return Promise.reject(deathError(i, this.url, m.dead));
+    if (m.dead !== undefined) throw deathError(i, this.url, m.dead);
     const id = this.nextId++;
     const settled = this.settle(
       i,
@@ -205,9 +206,11 @@ class Group implements WorkerGroup {
     );
     m.thread?.hold(true);
     m.thread?.post({ id, body });
-    return settled.finally(() => {
+    try {
+      return await settled;
+    } finally {
       if (m.pending.size === 0) m.thread?.hold(false);
-    });
+    }
   }
 
   terminate(i: number): void {

@@ -11,23 +11,26 @@ import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 
 const ROOT = resolve(import.meta.dirname, "../..");
-let built: Promise<URL> | undefined;
+const built = new Map<string, Promise<URL>>();
 
-/** The URL of src/parallel/worker.ts bundled. */
-export function workerUrl(): Promise<URL> {
-  built ??= (async () => {
-    const outfile = join(mkdtempSync(join(tmpdir(), "adjoint-parallel-")), "worker.mjs");
-    await build({
-      entryPoints: [join(ROOT, "src/parallel/worker.ts")],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      outfile,
-      external: ["webgpu"],
-      logLevel: "error",
-    });
-    return pathToFileURL(outfile);
-  })();
-  return built;
+/** The URL of `entry` (a path from the repository's root; default the data-parallel worker) bundled. */
+export function workerUrl(entry = "src/parallel/worker.ts"): Promise<URL> {
+  let url = built.get(entry);
+  if (url === undefined) built.set(entry, (url = bundleWorker(entry)));
+  return url;
+}
+
+async function bundleWorker(entry: string): Promise<URL> {
+  const outfile = join(mkdtempSync(join(tmpdir(), "adjoint-parallel-")), "worker.mjs");
+  await build({
+    entryPoints: [join(ROOT, entry)],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    outfile,
+    external: ["webgpu"],
+    logLevel: "error",
+  });
+  return pathToFileURL(outfile);
 }
