@@ -132,8 +132,8 @@ describe("dataParallel is deterministic and trains in place", () => {
   it("sums instead of averaging with reduce: 'sum'", async () => {
     const params = mlpParams(8);
     const batch = batchOf(9, 6, [12]);
-    const [l2] = (await (await parallel(mlpStep, 2, { reduce: "sum" }))(shareAll(params), batch)) as [Tensor];
-    const [l1] = mlpStep(params, batch) as [Tensor];
+    const [l2] = (await (await parallel(mlpStep, 2, { reduce: "sum" }))(shareAll(params), batch)) as [Tensor, unknown];
+    const [l1] = mlpStep(params, batch) as [Tensor, unknown];
     expect(l2.item()).toBeCloseTo(2 * l1.item(), 10);
   }, 60_000);
 });
