@@ -6,9 +6,54 @@
  * it: result[e] = Σ_{s = 0…S−1} weight[s] · shard_s[e], accumulated in float64 from shard 0 up and
  * rounded once to the output's dtype. The result depends only on the shards' values and the shard
  * count — bit-identical from run to run, and on however many threads the reduction runs.
+ *
+ * The workers meet at a barrier between the two halves (`arrive`): a step's control block holds the
+ * count of shards written, a cancel flag the calling thread raises when a request fails (so a worker
+ * never waits for one that died), and one word per shard, set when that shard is written (so the
+ * calling thread knows which workers a late step is waiting for).
  */
 import { CONSTRUCTORS, type DType, type FloatDType } from "../backends/dtype.js";
 import { asBuffer } from "./shared.js";
+
+/** The words of a step's control block. */
+export const ARRIVED = 0;
+export const CANCEL = 1;
+/** Word FIRST + s is 1 once shard s is written. */
+const FIRST = 2;
+
+/** A new control block for a step of `shards` shards. */
+export function controlBlock(shards: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * (FIRST + shards)));
+}
+
+/** Whether shard s has been written. */
+export function arrived(ctrl: Int32Array, s: number): boolean {
+  return Atomics.load(ctrl, FIRST + s) !== 0;
+}
+/** How long a worker sleeps at most between its checks at the barrier. */
+const SLICE_MS = 50;
+
+/**
+ * Shard `s` is written: count it, then wait until all `shards` are (true) or the step is cancelled
+ * (false).
+ */
+export function arrive(ctrl: Int32Array, s: number, shards: number): boolean {
+  Atomics.store(ctrl, FIRST + s, 1);
+  Atomics.add(ctrl, ARRIVED, 1);
+  Atomics.notify(ctrl, ARRIVED);
+  for (;;) {
+    const seen = Atomics.load(ctrl, ARRIVED);
+    if (seen >= shards) return true;
+    if (Atomics.load(ctrl, CANCEL) !== 0) return false;
+    Atomics.wait(ctrl, ARRIVED, seen, SLICE_MS);
+  }
+}
+
+/** Tells the others at the barrier that this shard will not arrive. */
+export function cancel(ctrl: Int32Array): void {
+  Atomics.store(ctrl, CANCEL, 1);
+  Atomics.notify(ctrl, ARRIVED);
+}
 
 /** One output of the step: its dtype, element count and byte offset inside a region. */
 export interface LeafSlot {

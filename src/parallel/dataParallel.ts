@@ -7,7 +7,8 @@
  *
  * Workers cannot receive the step's closure, so it is traced (the jit's tracer) once per shard size
  * into a `Program` and posted as data (program.ts); each worker jits it and runs it with the normal
- * interpreters. The parameters are `share()`d tensors: their storage is posted once and read in place
+ * interpreters, then meets the others at a barrier in shared memory and reduces its range of the
+ * result: one message each way per worker per step. The parameters are `share()`d tensors: their storage is posted once and read in place
  * every step (an optimiser's `assign` between steps updates them for every worker); the batch goes
  * through a shared staging buffer (one copy) unless it is shared too.
  *
@@ -23,12 +24,12 @@ import { jit } from "../jit/index.js";
 import { contiguous, narrow, Tensor, trace, type Program } from "../tensor/index.js";
 import { flatten } from "../tensor/autograd/pytree.js";
 import { fromStorage } from "../tensor/tensor.js";
-import { layoutOf, reduceRange, reducerRange, slotView, type Layout } from "./allReduce.js";
+import { arrived, cancel, controlBlock, layoutOf, reduceRange, reducerRange, slotView, type Layout } from "./allReduce.js";
 import type { Posted, WorkerMessage } from "./messages.js";
 import type { Postable } from "./postable.js";
 import { postProgram } from "./program.js";
 import { asBuffer, expectSharedMemory, isShared, sharedStorage, type Shared } from "./shared.js";
-import { expectTimeout, startWorkers, type WorkerGroup } from "./workers.js";
+import { after, expectTimeout, startWorkers, type WorkerGroup } from "./workers.js";
 
 export interface DataParallelOptions {
   /** How many worker threads run the shards (required; at most 256). */
@@ -137,8 +138,8 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
     group ??= await startGroup();
     const g = group;
     const live = holds.map((_, w) => w).filter((w) => g.alive(w));
-    const lost = holds.findIndex((_, w) => !g.alive(w));
-    if (lost >= 0 && onDeath === "fail") recover(g, lost, "it died after the last step");
+    const gone = holds.findIndex((_, w) => !g.alive(w));
+    if (gone >= 0 && onDeath === "fail") recover(g, gone, "it died after the last step");
     if (live.length === 0) throw new AdError("UnsupportedOp", "every worker has died", { op: OP, workers: count });
     const shards = Math.min(live.length, rows);
     const bounds = Array.from({ length: shards + 1 }, (_, s) => Math.floor((rows * s) / shards));
@@ -151,54 +152,71 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
     const batch = b.leaves.map((t, i) => stage(t, i));
     const weights = bounds.slice(1).map((end, s) => (reduce === "sum" ? 1 : (end - bounds[s]) / rows));
 
-    // Phase 1: each shard on its worker.
-    const computed = await Promise.allSettled(
+    // One request per shard: its worker computes the shard, meets the others at the barrier in
+    // `ctrl` and reduces its range of the result (worker.ts). A failed request cancels the barrier,
+    // so no survivor waits on a worker that will never arrive.
+    const ctrl = controlBlock(shards);
+    // A step past timeoutMs: the workers whose shard is not written are given up on (the others
+    // wait for them at the barrier, so a timeout per request would take the healthy ones too).
+    const watchdog = after(timeoutMs, () => {
+      programs.forEach((_, s) => {
+        if (!arrived(ctrl, s)) g.terminate(live[s], `its shard was not done within ${timeoutMs} ms (timeoutMs)`);
+      });
+      cancel(ctrl);
+    });
+    const ranges = programs.map((_, s) => reducerRange(lay.elements, s, shards));
+    const settled = await Promise.allSettled(
       programs.map(async (_, s) => {
         const w = live[s];
         const rowsOf = bounds[s + 1] - bounds[s];
         const h = holds[w];
-        if (!h.programs.has(rowsOf)) {
-          await g.request(w, { kind: "program", key: rowsOf, program: postProgram(OP, (traced.get(rowsOf) as Traced).program) } as unknown as Postable);
-          h.programs.add(rowsOf);
+        try {
+          if (!h.programs.has(rowsOf)) {
+            await g.request(w, { kind: "program", key: rowsOf, program: postProgram(OP, (traced.get(rowsOf) as Traced).program) } as unknown as Postable);
+            h.programs.add(rowsOf);
+          }
+          const sameParams = h.params !== undefined && h.params.length === p.leaves.length && h.params.every((x, i) => x === p.leaves[i].storage);
+          const message: WorkerMessage = {
+            kind: "run",
+            key: rowsOf,
+            region: s,
+            batch: batch.map((x) => shardOf(x, bounds[s], bounds[s + 1])),
+            params: sameParams ? undefined : posted,
+            exchange: h.exchange === ex ? undefined : { buffer: ex, layout: lay },
+            reduce: { ctrl: ctrl.buffer as SharedArrayBuffer, shards, weights, from: ranges[s][0], to: ranges[s][1] },
+          };
+          const reply = await g.request(w, message as unknown as Postable);
+          h.params = p.leaves.map((t) => t.storage);
+          h.exchange = ex;
+          return reply === "reduced";
+        } catch (e) {
+          cancel(ctrl);
+          throw e;
         }
-        const sameParams = h.params !== undefined && h.params.length === p.leaves.length && h.params.every((x, i) => x === p.leaves[i].storage);
-        const message: WorkerMessage = {
-          kind: "run",
-          key: rowsOf,
-          region: s,
-          batch: batch.map((x) => shardOf(x, bounds[s], bounds[s + 1])),
-          params: sameParams ? undefined : posted,
-          exchange: h.exchange === ex ? undefined : { buffer: ex, layout: lay },
-        };
-        await g.request(w, message as unknown as Postable);
-        h.params = p.leaves.map((t) => t.storage);
-        h.exchange = ex;
       }),
     );
-    for (const [s, r] of computed.entries()) {
+    if (watchdog !== undefined) clearTimeout(watchdog);
+    // Recovery, on the calling thread: a dead worker's shard is run here, then every range not
+    // reduced (a dead worker's, or all of them after a cancelled barrier) is reduced here.
+    let lost = false;
+    for (const [s, r] of settled.entries()) {
       if (r.status === "fulfilled") continue;
       recover(g, live[s], r.reason);
+      lost = true;
       const outs = programs[s].local(...p.leaves, ...b.leaves.map((t) => contiguous(narrow(t, 0, bounds[s], bounds[s + 1] - bounds[s])))) as unknown as Tensor[];
-      const leaves = flatten(OP, outs).leaves;
-      leaves.forEach((t, j) => slotView(ex, lay, s, j).set(t.data() as Float32Array & Float64Array));
+      flatten(OP, outs).leaves.forEach((t, j) => slotView(ex, lay, s, j).set(t.data() as Float32Array & Float64Array));
     }
-
-    // Phase 2: the all-reduce, each surviving worker over its range of the result.
-    const reducers = live.slice(0, shards).filter((w) => g.alive(w));
-    const ranges = reducers.map((_, r) => reducerRange(lay.elements, r, reducers.length));
-    const reduced = await Promise.allSettled(reducers.map((w, r) => g.request(w, { kind: "reduce", weights, from: ranges[r][0], to: ranges[r][1] } as unknown as Postable)));
-    if (reducers.length === 0) reduceRange(ex, lay, weights, 0, lay.elements);
-    for (const [r, res] of reduced.entries()) {
-      if (res.status === "fulfilled") continue;
-      recover(g, reducers[r], res.reason);
-      reduceRange(ex, lay, weights, ranges[r][0], ranges[r][1]);
-    }
+    settled.forEach((r, s) => {
+      if (r.status !== "fulfilled" || !r.value) reduceRange(ex, lay, weights, ranges[s][0], ranges[s][1]);
+    });
     const first = programs[0].program;
     const results = first.outputs.map((v, j) => {
       const storage = new CONSTRUCTORS[v.dtype as FloatDType](lay.leaves[j].size);
       storage.set(slotView(ex, lay, shards, j));
       return fromStorage(storage, v.dtype, [...v.shape]);
     });
+    // A worker given up on might still write once before its thread stops: the next step gets a new buffer.
+    if (lost) exchange = undefined;
     return first.rebuild(results);
   };
 
@@ -217,7 +235,8 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
 
   const startGroup = async (): Promise<WorkerGroup> => {
     try {
-      const g = await startWorkers(url, count, { timeoutMs });
+      // The group's own limit is a backstop behind the step's watchdog (a worker stuck after the barrier).
+      const g = await startWorkers(url, count, { timeoutMs: 2 * timeoutMs });
       holds = Array.from({ length: count }, () => ({ programs: new Set<number>(), params: undefined, exchange: undefined }));
       return g;
     } catch (e) {

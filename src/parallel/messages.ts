@@ -16,8 +16,10 @@ export type WorkerMessage =
   /** The step traced for shards of `key` rows. */
   | { readonly kind: "program"; readonly key: number; readonly program: PostedProgram }
   /**
-   * Run the program for `key` rows on this shard and write the outputs into region `region`;
-   * `params` and `exchange` are sent only when they change (the parameters' storage stays shared).
+   * Run the program for `key` rows on this shard, write the outputs into region `region`, wait at
+   * the barrier in `reduce.ctrl` for all `shards`, then reduce the result's elements [from, to)
+   * (allReduce.ts); the reply is "reduced", or "cancelled" when another shard failed. `params` and
+   * `exchange` are sent only when they change (the parameters' storage stays shared).
    */
   | {
       readonly kind: "run";
@@ -26,8 +28,7 @@ export type WorkerMessage =
       readonly batch: readonly Posted[];
       readonly params?: readonly Posted[];
       readonly exchange?: { readonly buffer: SharedArrayBuffer; readonly layout: Layout };
+      readonly reduce: { readonly ctrl: SharedArrayBuffer; readonly shards: number; readonly weights: readonly number[]; readonly from: number; readonly to: number };
     }
-  /** Reduce the result's elements [from, to) over the shards (allReduce.ts). */
-  | { readonly kind: "reduce"; readonly weights: readonly number[]; readonly from: number; readonly to: number }
   /** Tests: the next run exits the thread, or never answers. */
   | { readonly kind: "fault"; readonly fault: "exit" | "hang" };

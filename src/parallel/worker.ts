@@ -1,15 +1,15 @@
 /**
  * The module each `dataParallel` worker runs (`adjoint/parallel/worker`): it holds the step's traced
  * programs (program.ts), the parameters' shared storage and the exchange buffer, runs a program on
- * its shard of the batch, writes the outputs into its region, and reduces its range of the result
- * (allReduce.ts). The kernel pool is set to one thread here: the workers are the parallelism, and a
+ * its shard of the batch, writes the outputs into its region, waits for the other shards at the
+ * barrier and reduces its range of the result (allReduce.ts). The kernel pool is set to one thread here: the workers are the parallelism, and a
  * kernel pool in each would only oversubscribe the cores.
  */
 import "../tensor/methods.js";
 import { jit } from "../jit/index.js";
 import { setThreads, type Tensor } from "../tensor/index.js";
 import { fromStorage } from "../tensor/tensor.js";
-import { reduceRange, slotView, type Layout } from "./allReduce.js";
+import { arrive, cancel, reduceRange, slotView, type Layout } from "./allReduce.js";
 import type { Posted, WorkerMessage } from "./messages.js";
 import type { Postable } from "./postable.js";
 import { readProgram } from "./program.js";
@@ -54,21 +54,24 @@ async function answer(message: Postable): Promise<Postable> {
       fault = m.fault;
       return null;
     case "run": {
-      if (fault === "exit") exit();
-      if (fault === "hang") await new Promise(() => undefined);
-      if (m.params !== undefined) params = m.params.map(view);
-      if (m.exchange !== undefined) exchange = m.exchange;
-      const step = steps.get(m.key);
-      if (step === undefined || exchange === undefined) throw new Error(`run before its program (${m.key}) or exchange arrived`);
-      const outputs = step(...params, ...m.batch.map(view)) as Tensor[];
-      const { buffer, layout } = exchange;
-      outputs.forEach((t, j) => slotView(buffer, layout, m.region, j).set(t.data()));
-      return null;
-    }
-    case "reduce": {
-      if (exchange === undefined) throw new Error("reduce before the exchange arrived");
-      reduceRange(exchange.buffer, exchange.layout, m.weights, m.from, m.to);
-      return null;
+      const ctrl = new Int32Array(m.reduce.ctrl);
+      try {
+        if (fault === "exit") exit();
+        if (fault === "hang") await new Promise(() => undefined);
+        if (m.params !== undefined) params = m.params.map(view);
+        if (m.exchange !== undefined) exchange = m.exchange;
+        const step = steps.get(m.key);
+        if (step === undefined || exchange === undefined) throw new Error(`run before its program (${m.key}) or exchange arrived`);
+        const outputs = step(...params, ...m.batch.map(view)) as Tensor[];
+        const { buffer, layout } = exchange;
+        outputs.forEach((t, j) => slotView(buffer, layout, m.region, j).set(t.data()));
+      } catch (e) {
+        cancel(ctrl);
+        throw e;
+      }
+      if (!arrive(ctrl, m.region, m.reduce.shards)) return "cancelled";
+      reduceRange(exchange.buffer, exchange.layout, m.reduce.weights, m.reduce.from, m.reduce.to);
+      return "reduced";
     }
   }
 }

@@ -30,8 +30,8 @@ export interface WorkerGroup {
   alive(i: number): boolean;
   /** Posts `message` to worker i and resolves with its reply (see the file's comment for how it fails). */
   request(i: number, message: Postable): Promise<Postable>;
-  /** Ends worker i now (its pending request fails as a death). */
-  terminate(i: number): void;
+  /** Ends worker i now (its pending requests fail as a death, for `reason`). */
+  terminate(i: number, reason?: string): void;
   /** Ends every worker. */
   close(): void;
 }
@@ -126,6 +126,14 @@ export async function startWorkers(url: URL | string, count: number, options?: W
   return group;
 }
 
+/** The longest delay a timer takes (a longer one fires at once): longer limits are no limit. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/** Runs `f` after `ms` milliseconds, unless `ms` is beyond any timer (then never). */
+export function after(ms: number, f: () => void): ReturnType<typeof setTimeout> | undefined {
+  return ms <= MAX_DELAY_MS ? setTimeout(f, ms) : undefined;
+}
+
 /** The `timeoutMs` option: a positive number of milliseconds (Infinity allowed), default 10 minutes. */
 export function expectTimeout(op: string, value: unknown): number {
   if (value === undefined) return DEFAULT_TIMEOUT_MS;
@@ -213,12 +221,12 @@ class Group implements WorkerGroup {
     }
   }
 
-  terminate(i: number): void {
+  terminate(i: number, reason = "terminated"): void {
     const m = this.members[i];
     if (m?.thread === undefined || m.dead !== undefined) return;
+    // Dead first: the browser's terminate reports itself as "terminated" (spawn's die).
+    this.died(i, reason);
     m.thread.terminate();
-    // A browser reports no exit for a terminated worker (Node does, later): the group knows now.
-    this.died(i, "terminated");
   }
 
   close(): void {
@@ -248,12 +256,7 @@ class Group implements WorkerGroup {
           reject(e);
         },
       });
-      if (Number.isFinite(this.timeoutMs)) {
-        timer = setTimeout(() => {
-          this.members[i].thread?.terminate();
-          this.died(i, `it did not answer within ${this.timeoutMs} ms (timeoutMs)`);
-        }, this.timeoutMs);
-      }
+      timer = after(this.timeoutMs, () => this.terminate(i, `it did not answer within ${this.timeoutMs} ms (timeoutMs)`));
     });
   }
 

@@ -172,6 +172,9 @@ describe("a worker that dies: an AdError, never a hang", () => {
     await step(params(), batch); // the programs are posted and warm: the next run is well within the limit
     await step.inject(1, "hang");
     await expect(step(params(), batch)).rejects.toMatchObject({ code: "UnsupportedOp", details: { op: "dataParallel", worker: 1 } });
+    // Only the late worker is given up on: worker 0, waiting for it at the barrier, is cancelled and lives.
+    expect(step.workers).toBe(1);
+    expect(step.group?.alive(0)).toBe(true);
   }, 60_000);
 
   it("with onWorkerDeath: 'continue' the step completes with the same values, and later steps run on the survivors", async () => {

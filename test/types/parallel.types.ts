@@ -25,16 +25,12 @@ export async function onlySharedTensorsAndDataArePostable(g: WorkerGroup, t: Ten
   await g.request(0, mul(t, 2).node);
   // @ts-expect-error a module
   await g.request(0, new Linear(2, 2));
+  const jitted = jit((x: Tensor) => x);
+  const derivative = differentiate((x: number) => x * x);
   // @ts-expect-error compiled code: a jitted function
-  await g.request(
-    0,
-    jit((x: Tensor) => x),
-  );
+  await g.request(0, jitted);
   // @ts-expect-error compiled code: a differentiate()d function
-  await g.request(
-    0,
-    differentiate((x: number) => x * x),
-  );
+  await g.request(0, derivative);
   // @ts-expect-error any function
   await g.request(0, () => 1);
 }
