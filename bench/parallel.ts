@@ -9,6 +9,8 @@
  *   all-reduce. The target ratio is 2 workers ÷ 1 worker in steps/s (issue 20: MLP ≥ 1.8×, CNN ≥ 1.7×).
  * Memory per extra worker: the process's resident set after starting and warming 1 worker, then 2.
  * The machine's load average is printed with the results: on a shared machine it decides the ratios.
+ * The CPU time per step of all threads together (process.cpuUsage) is printed too: it is the work a
+ * step costs whatever the load, so 2 workers' CPU time beside 1 worker's is the parallel overhead.
  *
  * Writes the "parallel" section of bench/RESULTS.md; `--quick` is a short smoke run that writes nothing.
  */
@@ -47,7 +49,12 @@ const features = cnnGeometry(CNN).features;
 const WORKLOADS: Workload[] = [
   {
     name: `MLP ${inputs}-${hidden}-${classes}, batch ${MLP_SIZES.batch}`,
-    params: () => ({ w1: tensor(mlp.params.w1, { shape: [inputs, hidden] }), b1: tensor(mlp.params.b1), w2: tensor(mlp.params.w2, { shape: [hidden, classes] }), b2: tensor(mlp.params.b2) }),
+    params: () => ({
+      w1: tensor(mlp.params.w1, { shape: [inputs, hidden] }),
+      b1: tensor(mlp.params.b1),
+      w2: tensor(mlp.params.w2, { shape: [hidden, classes] }),
+      b2: tensor(mlp.params.b2),
+    }),
     batch: [tensor(mlp.x, { shape: [MLP_SIZES.batch, inputs] }), tensor(mlp.labels, { shape: [MLP_SIZES.batch, classes] })],
     loss: (p, [x, y]) => mlpLoss(x, y, p as never),
     steps: 5,
@@ -106,16 +113,23 @@ async function parallelRow(w: Workload, workers: number): Promise<Row & { readon
   return { name: `dataParallel, ${workers} worker${workers > 1 ? "s" : ""}`, step, close: () => dp.close(), rss: process.memoryUsage().rss - before };
 }
 
-async function time(rows: readonly Row[], steps: number): Promise<Timing[]> {
+/** Wall-clock timings, and the median CPU time per step of all the process's threads together. */
+async function time(rows: readonly Row[], steps: number): Promise<{ timings: Timing[]; cpu: number[] }> {
   const samples = rows.map(() => [] as number[]);
+  const cpu = rows.map(() => [] as number[]);
   for (let r = 0; r < WARMUP + ROUNDS; r++) {
     for (const [i, row] of rows.entries()) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       for (let s = 0; s < steps; s++) await row.step();
-      if (r >= WARMUP) samples[i].push((performance.now() - t0) / steps);
+      const t1 = performance.now();
+      const c = process.cpuUsage(c0);
+      if (r < WARMUP) continue;
+      samples[i].push((t1 - t0) / steps);
+      cpu[i].push((c.user + c.system) / 1000 / steps);
     }
   }
-  return rows.map((row, i) => summarize(row.name, samples[i]));
+  return { timings: rows.map((row, i) => summarize(row.name, samples[i])), cpu: cpu.map((xs, i) => summarize(rows[i].name, xs).median) };
 }
 
 const MB = 1024 * 1024;
@@ -125,7 +139,7 @@ for (const w of WORKLOADS) {
   const one = await parallelRow(w, 1);
   const two = await parallelRow(w, 2);
   const rows = [jitRow(w, 1), jitRow(w, 2), one, two];
-  const timings = await time(rows, w.steps);
+  const { timings, cpu } = await time(rows, w.steps);
   for (const r of rows) r.close?.();
   load.push(loadavg()[0]);
   const median = (name: string) => timings.find((t) => t.name === name)?.median ?? NaN;
@@ -134,8 +148,8 @@ for (const w of WORKLOADS) {
     `### ${w.name}: training step (value, gradients, SGD in place)`,
     "",
     table(
-      ["case", "min ms", "median ms", "max ms", "steps/s (median)"],
-      timings.map((t) => [t.name, fmtMs(t.min), fmtMs(t.median), fmtMs(t.max), (1000 / t.median).toFixed(1)]),
+      ["case", "min ms", "median ms", "max ms", "steps/s (median)", "CPU ms per step, all threads (median)"],
+      timings.map((t, i) => [t.name, fmtMs(t.min), fmtMs(t.median), fmtMs(t.max), (1000 / t.median).toFixed(1), fmtMs(cpu[i])]),
     ),
     "",
     `2 workers ÷ 1 worker: **${ratio.toFixed(2)}×** steps/s; 2 workers ÷ jit on 1 thread: ${(median("jit, 1 thread") / median(two.name)).toFixed(2)}×; ` +

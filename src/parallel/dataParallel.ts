@@ -28,7 +28,7 @@ import { arrived, cancel, controlBlock, layoutOf, reduceRange, reducerRange, slo
 import type { Posted, WorkerMessage } from "./messages.js";
 import type { Postable } from "./postable.js";
 import { postProgram } from "./program.js";
-import { asBuffer, expectSharedMemory, isShared, sharedStorage, type Shared } from "./shared.js";
+import { asBuffer, expectSharedMemory, hostElements, isShared, sharedStorage, type Shared } from "./shared.js";
 import { after, expectTimeout, startWorkers, type WorkerGroup } from "./workers.js";
 
 export interface DataParallelOptions {
@@ -252,7 +252,7 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
   /** A batch leaf in shared memory: itself if shared and contiguous, else a copy in a staging buffer reused from step to step. */
   const stage = (t: Tensor, i: number): Posted => {
     if (isShared(t) && t.isContiguous()) return postTensor(t);
-    const data = t.data();
+    const data = hostElements(t);
     const bytes = data.byteLength;
     let buffer = staging.get(i);
     if (buffer === undefined || buffer.byteLength !== bytes) staging.set(i, (buffer = sharedStorage(OP, t.dtype, data.length).buffer as SharedArrayBuffer));

@@ -56,6 +56,11 @@ export function sharedView(dtype: DType, buffer: SharedArrayBuffer, byteOffset: 
   return new CONSTRUCTORS[dtype](asBuffer(buffer), byteOffset, length);
 }
 
+/** A host tensor's elements in row-major order: a view of its storage where it is contiguous (no copy), else a copy. */
+export function hostElements(t: Tensor): Storage {
+  return t.isContiguous() ? (t.storage as Storage).subarray(t.offset, t.offset + t.size) : t.data();
+}
+
 /** Whether `t` is a host tensor whose storage is shared memory (a `share`d tensor or a view of one). */
 export function isShared(t: unknown): t is Tensor & Shared {
   if (!(t instanceof Tensor) || t.device !== host || t.disposed) return false;

@@ -13,7 +13,7 @@ import { arrive, cancel, reduceRange, slotView, type Layout } from "./allReduce.
 import type { Posted, WorkerMessage } from "./messages.js";
 import type { Postable } from "./postable.js";
 import { readProgram } from "./program.js";
-import { sharedView } from "./shared.js";
+import { hostElements, sharedView } from "./shared.js";
 import { isGroupWorker, serveRequests } from "./workers.js";
 
 const steps = new Map<number, (...xs: Tensor[]) => unknown>();
@@ -64,7 +64,7 @@ async function answer(message: Postable): Promise<Postable> {
         if (step === undefined || exchange === undefined) throw new Error(`run before its program (${m.key}) or exchange arrived`);
         const outputs = step(...params, ...m.batch.map(view)) as Tensor[];
         const { buffer, layout } = exchange;
-        outputs.forEach((t, j) => slotView(buffer, layout, m.region, j).set(t.data()));
+        outputs.forEach((t, j) => slotView(buffer, layout, m.region, j).set(hostElements(t)));
       } catch (e) {
         cancel(ctrl);
         throw e;
