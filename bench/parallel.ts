@@ -7,7 +7,8 @@
  * - `jit, pool 2 threads`: the same with the wasm kernel pool at 2 threads (today's way to use 2 cores);
  * - `dataParallel, 1 worker` and `2 workers`: the step on worker threads, one shard each, then the
  *   all-reduce. The target ratio is 2 workers ÷ 1 worker in steps/s (issue 20: MLP ≥ 1.8×, CNN ≥ 1.7×).
- * Memory per extra worker: the process's resident set after starting and warming 1 worker, then 2.
+ * Memory per extra worker: the process's resident set (after a collection) grown by starting and
+ * warming 1 worker, then 2 more (the second group's growth less the first's is one worker's).
  * The machine's load average is printed with the results: on a shared machine it decides the ratios.
  * The CPU time per step of all threads together (process.cpuUsage) is printed too: it is the work a
  * step costs whatever the load, so 2 workers' CPU time beside 1 worker's is the parallel overhead.
@@ -99,9 +100,19 @@ function jitRow(w: Workload, threads: number): Row {
   };
 }
 
+const collect = (globalThis as { gc?: () => void }).gc;
+if (collect === undefined) throw new Error("bench/parallel needs node --expose-gc (npm run bench:parallel passes it)");
+
+/** The resident set after a full collection on this thread (the workers' heaps are their own, and counted). */
+function rss(): number {
+  collect?.();
+  collect?.();
+  return process.memoryUsage().rss;
+}
+
 async function parallelRow(w: Workload, workers: number): Promise<Row & { readonly rss: number }> {
   const params = Object.fromEntries(Object.entries(w.params()).map(([k, t]) => [k, share(t)]));
-  const before = process.memoryUsage().rss;
+  const before = rss();
   const dp: DataParallelStep<Params, Batch, unknown> = dataParallel(valueAndGrad(w.loss), { workers });
   const step = async () => {
     setThreads(1);
@@ -110,7 +121,7 @@ async function parallelRow(w: Workload, workers: number): Promise<Row & { readon
     return loss.item();
   };
   for (let i = 0; i < 3; i++) await step();
-  return { name: `dataParallel, ${workers} worker${workers > 1 ? "s" : ""}`, step, close: () => dp.close(), rss: process.memoryUsage().rss - before };
+  return { name: `dataParallel, ${workers} worker${workers > 1 ? "s" : ""}`, step, close: () => dp.close(), rss: rss() - before };
 }
 
 /** Wall-clock timings, and the median CPU time per step of all the process's threads together. */
