@@ -91,21 +91,41 @@ export function slotView(buffer: SharedArrayBuffer, layout: Layout, region: numb
 
 /** Elements [from, to) of the result, summed over `weights.length` shards in order (see the file's comment). */
 export function reduceRange(buffer: SharedArrayBuffer, layout: Layout, weights: readonly number[], from: number, to: number): void {
-  const shards = weights.length;
   let start = 0;
-  layout.leaves.forEach((leaf, j) => {
+  for (let j = 0; j < layout.leaves.length; j++) {
+    const size = layout.leaves[j].size;
     const a = Math.max(from, start) - start;
-    const b = Math.min(to, start + leaf.size) - start;
-    start += leaf.size;
-    if (a >= b) return;
-    const parts = weights.map((_, s) => slotView(buffer, layout, s, j));
-    const out = slotView(buffer, layout, shards, j);
+    const b = Math.min(to, start + size) - start;
+    start += size;
+    if (a < b)
+      reduceLeaf(
+        weights.map((_, s) => slotView(buffer, layout, s, j)),
+        slotView(buffer, layout, weights.length, j),
+        weights,
+        a,
+        b,
+      );
+  }
+}
+
+/**
+ * out[e] = Σₛ weights[s] · parts[s][e] for e in [a, b), in float64 from shard 0 up. One and two
+ * shards (the common cases) have loops of their own, with the same operations in the same order.
+ */
+function reduceLeaf(parts: readonly (Float32Array | Float64Array)[], out: Float32Array | Float64Array, weights: readonly number[], a: number, b: number): void {
+  const [p0, p1] = parts;
+  const [w0, w1] = weights;
+  if (parts.length === 1) {
+    for (let e = a; e < b; e++) out[e] = w0 * p0[e];
+  } else if (parts.length === 2) {
+    for (let e = a; e < b; e++) out[e] = w0 * p0[e] + w1 * p1[e];
+  } else {
     for (let e = a; e < b; e++) {
-      let acc = weights[0] * parts[0][e];
-      for (let s = 1; s < shards; s++) acc += weights[s] * parts[s][e];
+      let acc = w0 * p0[e];
+      for (let s = 1; s < parts.length; s++) acc += weights[s] * parts[s][e];
       out[e] = acc;
     }
-  });
+  }
 }
 
 /** The range of the result's elements that reducer r of `reducers` computes. */
