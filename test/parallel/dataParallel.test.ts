@@ -30,6 +30,8 @@ import {
   type Tensor,
 } from "../../src/tensor/index.js";
 import { flatten } from "../../src/tensor/autograd/pytree.js";
+import { jit } from "../../src/jit/index.js";
+import { crossEntropy } from "../../src/nn/index.js";
 import { workerUrl } from "../support/parallelWorker.js";
 import { batchOf, cnnParams, cnnStep, mlpLoss, mlpParams, mlpStep, type Mlp } from "./models.js";
 
@@ -189,6 +191,31 @@ describe("a worker that dies: an AdError, never a hang", () => {
     expectClose(await running, mlpStep(p, batch), 1e-12);
     expect(step.workers).toBe(1);
     expect(leaves(await step(p, batch)).length).toBe(want.length);
+  }, 60_000);
+});
+
+describe("errors of the step itself", () => {
+  it("an AdError raised inside a worker (a label out of range, unseen while tracing) comes back as the one the jitted step raises", async () => {
+    const loss = (p: { w: Tensor }, [x, labels]: [Tensor, Tensor]) => crossEntropy(matmul(x, p.w), labels);
+    const step = await parallel(valueAndGrad(loss), 2, { onWorkerDeath: "continue" });
+    const params = { w: share(randn([4, 3], { rng: rng(1) })) };
+    const x = randn([6, 4], { rng: rng(2) });
+    const local = (() => {
+      try {
+        // Traced labels skip crossEntropy's own check; the gather that reads them checks (docs/jit.md).
+        jit(valueAndGrad(loss))(params, [x, tensor([0, 1, 2, 0, 1, 7], { dtype: "int32" })]);
+      } catch (e) {
+        return e as AdError;
+      }
+    })();
+    expect(local).toBeInstanceOf(AdError);
+    const e = await step(params, [x, tensor([0, 1, 2, 0, 1, 7], { dtype: "int32" })]).catch((r: unknown) => r);
+    expect(e).toBeInstanceOf(AdError);
+    expect(e).toMatchObject({ code: local?.code, details: { op: local?.details.op } });
+    // The worker is alive and the next step runs.
+    expect(step.workers).toBe(2);
+    const [value] = (await step(params, [x, tensor([0, 1, 2, 0, 1, 2], { dtype: "int32" })])) as [Tensor, unknown];
+    expect(Number.isFinite(value.item())).toBe(true);
   }, 60_000);
 });
 
