@@ -93,6 +93,8 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
   let holds: Holds[] = [];
   const traced = new Map<number, Traced>();
   let layout: Layout | undefined;
+  /** The parameters' and the batch rows' dtypes and shapes the step was traced for (the first call's). */
+  let signature: string | undefined;
   let exchange: SharedArrayBuffer | undefined;
   const staging = new Map<number, SharedArrayBuffer>();
   /** One step at a time: the exchange buffer and the workers' state belong to the running one. */
@@ -135,11 +137,21 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
         });
     });
     const rows = expectBatch(b.leaves);
+    // The programs are traced per shard size for these shapes: other shapes would need new ones.
+    const types = [...p.leaves.map((t) => `${t.dtype}[${t.shape.join()}]`), "|", ...b.leaves.map((t) => `${t.dtype}[,${t.shape.slice(1).join()}]`)].join(" ");
+    signature ??= types;
+    if (types !== signature) {
+      throw invalidArgument(OP, `this step was traced for parameters and batch rows of types ${signature}, not ${types}: make a new dataParallel step for other shapes`, {
+        argument: "params",
+        traced: signature,
+        got: types,
+      });
+    }
     group ??= await startGroup();
     const g = group;
     const live = holds.map((_, w) => w).filter((w) => g.alive(w));
     const gone = holds.findIndex((_, w) => !g.alive(w));
-    if (gone >= 0 && onDeath === "fail") recover(g, gone, "it died after the last step");
+    if (gone >= 0 && onDeath === "fail") recover(g, gone, "before this step");
     if (live.length === 0) throw new AdError("UnsupportedOp", "every worker has died", { op: OP, workers: count });
     const shards = Math.min(live.length, rows);
     const bounds = Array.from({ length: shards + 1 }, (_, s) => Math.floor((rows * s) / shards));
@@ -175,6 +187,7 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
             await g.request(w, { kind: "program", key: rowsOf, program: postProgram(OP, (traced.get(rowsOf) as Traced).program) } as unknown as Postable);
             h.programs.add(rowsOf);
           }
+          // The signature fixes the shapes: the same storage is the same parameters.
           const sameParams = h.params !== undefined && h.params.length === p.leaves.length && h.params.every((x, i) => x === p.leaves[i].storage);
           const message: WorkerMessage = {
             kind: "run",
@@ -225,7 +238,7 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
     if (g.alive(w)) throw reason;
     if (onDeath === "fail") {
       const why = reason instanceof AdError ? String(reason.details.reason ?? reason.message) : describe(reason);
-      throw new AdError("UnsupportedOp", `worker ${w} died during the step (${why}); pass onWorkerDeath: "continue" to finish on the survivors`, {
+      throw new AdError("UnsupportedOp", `worker ${w} died (${why}); pass onWorkerDeath: "continue" to finish on the survivors`, {
         op: OP,
         worker: w,
         reason: why,

@@ -245,6 +245,16 @@ describe("what dataParallel refuses", () => {
     expect(String((e as AdError).details.rule)).toMatch(/engine's own primitives/);
   });
 
+  it("shapes other than the ones it was traced for: InvalidArgument (not a program run on the wrong shapes)", async () => {
+    const step = await parallel(mlpStep, 1);
+    const params = shareAll(mlpParams(1));
+    await step(params, batchOf(1, 4, [12]));
+    const e = await step(shareAll(mlpParams(1, "float64", [10, 16, 3])), batchOf(1, 4, [10])).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: "InvalidArgument", details: { op: "dataParallel", argument: "params" } });
+    // Another batch size is fine: only the rows differ.
+    await step(params, batchOf(2, 7, [12]));
+  }, 60_000);
+
   it("batch tensors of different lengths: ShapeMismatch", async () => {
     const step = await parallel(mlpStep, 1);
     const e = await step(shareAll(mlpParams(1)), [tensor([[1]]), tensor([[1], [2]])]).catch((x: unknown) => x);
