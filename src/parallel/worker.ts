@@ -2,8 +2,8 @@
  * The module each `dataParallel` worker runs (`adjoint/parallel/worker`): it holds the step's traced
  * programs (program.ts), the parameters' shared storage and the exchange buffer, runs a program on
  * its shard of the batch, writes the outputs into its region, waits for the other shards at the
- * barrier and reduces its range of the result (allReduce.ts). The kernel pool is set to one thread here: the workers are the parallelism, and a
- * kernel pool in each would only oversubscribe the cores.
+ * barrier and reduces its range of the result (allReduce.ts). The kernel pool is set to one thread
+ * here: the workers are the parallelism, and a kernel pool in each would only oversubscribe the cores.
  */
 import "../tensor/methods.js";
 import { jit } from "../jit/index.js";
@@ -19,10 +19,12 @@ import { isGroupWorker, serveRequests } from "./workers.js";
 const steps = new Map<number, (...xs: Tensor[]) => unknown>();
 let params: Tensor[] = [];
 let exchange: { buffer: SharedArrayBuffer; layout: Layout } | undefined;
+/** Tests (`DataParallelStep.inject`): the next run exits this thread, or never answers. */
 let fault: "exit" | "hang" | undefined;
 
 const view = (t: Posted): Tensor => fromStorage(sharedView(t.dtype, t.buffer, t.byteOffset, t.length), t.dtype, [...t.shape]);
 
+/** Ends this thread as a crash would: Node's process.exit() in a worker ends the thread; a browser worker closes. */
 function exit(): never {
   const p = (globalThis as { process?: { exit(): never } }).process;
   if (p !== undefined) p.exit();
