@@ -9,6 +9,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AdError } from "../../src/errors.js";
 import { dataParallel, share, type DataParallelStep } from "../../src/parallel/index.js";
 import {
+  cond,
+  sum,
+  gt,
+  permute,
+  scan,
+  zeros,
   customVjp,
   mean,
   mul,
@@ -74,6 +80,33 @@ describe("dataParallel agrees with the single-thread step", () => {
     const params = cnnParams(3);
     const batch = batchOf(4, 6, [1, 8, 8]);
     expectClose(await (await parallel(cnnStep, 2))(shareAll(params), batch), cnnStep(params, batch));
+  }, 60_000);
+
+  it("through control flow: a scan (an RNN over time) and a cond, whose sub-programs are posted too", async () => {
+    type Rnn = { w: Tensor; u: Tensor };
+    const loss = (p: Rnn, [x]: [Tensor]) => {
+      const rows = x.shape[0];
+      const [h] = scan(
+        (h: Tensor, xt: Tensor) => {
+          const next = tanh(add(matmul(xt, p.w), matmul(h, p.u)));
+          return [next, next] as const;
+        },
+        zeros([rows, 3], { dtype: "float64" }),
+        permute(x, [1, 0, 2]),
+      );
+      const scaled = cond(
+        gt(sum(p.u), 0),
+        (t: Tensor) => mul(t, 2),
+        (t: Tensor) => neg(t),
+        h,
+      );
+      return mean(square(scaled));
+    };
+    const r = rng(9);
+    const params = { w: randn([4, 3], { rng: r, dtype: "float64" }), u: randn([3, 3], { rng: r, dtype: "float64" }) };
+    const batch: [Tensor] = [randn([7, 5, 4], { rng: r, dtype: "float64" })];
+    const step = valueAndGrad(loss);
+    expectClose(await (await parallel(step, 2))(shareAll(params), batch), step(params, batch));
   }, 60_000);
 
   it("on random programs (fast-check: an elementwise chain after a linear layer, random rows and workers)", async () => {
