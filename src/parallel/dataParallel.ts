@@ -19,7 +19,7 @@
  */
 import { AdError, describe, expectFunction, expectInteger, expectOptions, invalidArgument } from "../errors.js";
 import { host } from "../backends/device.js";
-import { CONSTRUCTORS, isFloat, type FloatDType } from "../backends/dtype.js";
+import { CONSTRUCTORS, type FloatDType } from "../backends/dtype.js";
 import { jit } from "../jit/index.js";
 import { contiguous, narrow, Tensor, trace, type Program } from "../tensor/index.js";
 import { flatten } from "../tensor/autograd/pytree.js";
@@ -106,8 +106,9 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
     const shard = batch.map((x) => ({ shape: [rows, ...x.shape.slice(1)], dtype: x.dtype }));
     const program = trace((p: unknown, b: unknown) => f(p, b))(paramTree, batchRebuild(shard as unknown as Tensor[]));
     const outs = program.outputs.map((v, j) => {
-      if (!isFloat(v.dtype))
-        throw invalidArgument(OP, `output ${j} of the step is ${v.dtype}: the outputs are averaged or summed over shards, so they must be float tensors`, {
+      // Named, not isFloat: the reduction reads float32 and float64 storage (a new float dtype needs its own path there).
+      if (v.dtype !== "float32" && v.dtype !== "float64")
+        throw invalidArgument(OP, `output ${j} of the step is ${v.dtype}: the outputs are averaged or summed over shards, so they must be float32 or float64 tensors`, {
           output: j,
           dtype: v.dtype,
         });

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AdError } from "../../src/errors.js";
 import { dataParallel, share, type DataParallelStep } from "../../src/parallel/index.js";
 import {
+  argmax,
   cond,
   sum,
   gt,
@@ -287,6 +288,12 @@ describe("what dataParallel refuses", () => {
     // Another batch size is fine: only the rows differ.
     await step(params, batchOf(2, 7, [12]));
   }, 60_000);
+
+  it("an output that cannot be averaged (int32): InvalidArgument naming it", async () => {
+    const step = await parallel((p: Mlp, b: [Tensor, Tensor]) => [mlpLoss(p, b), argmax(p.b1)], 1);
+    const e = await step(shareAll(mlpParams(1)), batchOf(1, 4, [12])).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: "InvalidArgument", details: { op: "dataParallel", output: 1, dtype: "int32" } });
+  });
 
   it("batch tensors of different lengths: ShapeMismatch", async () => {
     const step = await parallel(mlpStep, 1);
