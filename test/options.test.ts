@@ -14,12 +14,14 @@ import * as adjoint from "../src/index.js";
 import * as nn from "../src/nn/index.js";
 import * as onnx from "../src/onnx/index.js";
 import * as optim from "../src/optim/index.js";
+import * as parallel from "../src/parallel/index.js";
 import { adjointPlugin } from "../src/plugin/index.js";
 import * as scalar from "../src/scalar/index.js";
 import * as tensorModule from "../src/tensor/index.js";
 import * as testing from "../src/testing/index.js";
 import * as transform from "../src/transform/index.js";
 import { scalarWorkerScript } from "./support/scalarWorker.js";
+import { workerUrl } from "./support/parallelWorker.js";
 import { AdError, rng, Tape, Tensor, tensor, type MultivariateFn, type VectorFn } from "../src/index.js";
 
 type Options = Record<PropertyKey, unknown>;
@@ -200,6 +202,20 @@ const ROWS: Row[] = [
     op: "jit",
     call: (o) => adjoint.jit((t: Tensor, k: number) => t.mul(k), o as never)(tensor([1, 2]), 2),
     keys: { static: [1], fuse: false, donate: [0], parallelBranches: false },
+  },
+  // parallel (dataParallel checks its options when made and starts no worker until called)
+  {
+    fn: parallel.dataParallel,
+    op: "dataParallel",
+    call: (o) => parallel.dataParallel((p: Tensor) => p, o as never).close(),
+    base: { workers: 1 },
+    keys: { workers: 2, reduce: "sum", onWorkerDeath: "continue", timeoutMs: 1000, workerUrl: "worker.js" },
+  },
+  {
+    fn: parallel.startWorkers,
+    op: "startWorkers",
+    call: async (o) => (await parallel.startWorkers(await workerUrl("test/parallel/echo.worker.ts"), 1, o as never)).close(),
+    keys: { timeoutMs: 20_000 },
   },
   { fn: adjoint.jacfwd, op: "jacfwd", call: (o) => adjoint.jacfwd((t: Tensor) => t.mul(t), o as never)(x()), keys: gradKeys },
   { fn: adjoint.jacrev, op: "jacrev", call: (o) => adjoint.jacrev((t: Tensor) => t.mul(t), o as never)(x()), keys: gradKeys },
@@ -794,7 +810,7 @@ function callables(): Map<unknown, string> {
     const params = parameters(value as (...args: never[]) => unknown);
     if (params !== undefined && OPTIONS_PARAMETER.test(params)) found.set(value, name);
   };
-  const modules = { adjoint, scalar, tensor: tensorModule, nn, optim, onnx, testing, transform };
+  const modules = { adjoint, scalar, tensor: tensorModule, nn, optim, onnx, parallel, testing, transform };
   for (const [mod, exports] of Object.entries(modules)) {
     for (const [name, value] of Object.entries(exports)) {
       consider(value, `${mod}.${name}`);

@@ -32,7 +32,8 @@ export interface StorageOf {
 }
 export type Storage = StorageOf[DType];
 
-const CONSTRUCTORS = {
+/** The typed-array class of each dtype's storage (shared storage is made with them too: parallel/). */
+export const CONSTRUCTORS = {
   float32: Float32Array,
   float64: Float64Array,
   int32: Int32Array,

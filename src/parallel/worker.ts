@@ -1,0 +1,81 @@
+/**
+ * The module each `dataParallel` worker runs (`adjoint/parallel/worker`): it holds the step's traced
+ * programs (program.ts), the parameters' shared storage and the exchange buffer, runs a program on
+ * its shard of the batch, writes the outputs into its region, waits for the other shards at the
+ * barrier and reduces its range of the result (allReduce.ts). The kernel pool is set to one thread
+ * here: the workers are the parallelism, and a kernel pool in each would only oversubscribe the cores.
+ */
+import "../tensor/methods.js";
+import { jit } from "../jit/index.js";
+import { setThreads, type Tensor } from "../tensor/index.js";
+import { fromStorage } from "../tensor/tensor.js";
+import { arrive, cancel, reduceRange, slotView, type Layout } from "./allReduce.js";
+import type { Posted, WorkerMessage } from "./messages.js";
+import type { Postable } from "./postable.js";
+import { readProgram } from "./program.js";
+import { hostElements, sharedView } from "./shared.js";
+import { isGroupWorker, serveRequests } from "./workers.js";
+
+const steps = new Map<number, (...xs: Tensor[]) => unknown>();
+let params: Tensor[] = [];
+let exchange: { buffer: SharedArrayBuffer; layout: Layout } | undefined;
+/** Tests (`DataParallelStep.inject`): the next run exits this thread, or never answers. */
+let fault: "exit" | "hang" | undefined;
+
+const view = (t: Posted): Tensor => fromStorage(sharedView(t.dtype, t.buffer, t.byteOffset, t.length), t.dtype, [...t.shape]);
+
+/** Ends this thread as a crash would: Node's process.exit() in a worker ends the thread; a browser worker closes. */
+function exit(): never {
+  const p = (globalThis as { process?: { exit(): never } }).process;
+  if (p !== undefined) p.exit();
+  (globalThis as unknown as { close(): void }).close();
+  throw new Error("closed");
+}
+
+/**
+ * Serves `dataParallel`'s requests on this thread. It starts by itself when this module is loaded
+ * as a worker of `startWorkers`; imported anywhere else it does nothing until called.
+ */
+export function serveDataParallel(): Promise<void> {
+  setThreads(1);
+  return serveRequests(answer);
+}
+
+async function answer(message: Postable): Promise<Postable> {
+  const m = message as unknown as WorkerMessage;
+  switch (m.kind) {
+    case "program": {
+      const program = readProgram(m.program);
+      steps.set(
+        m.key,
+        jit((...xs: Tensor[]) => program.evaluate(...xs)),
+      );
+      return null;
+    }
+    case "fault":
+      fault = m.fault;
+      return null;
+    case "run": {
+      const ctrl = new Int32Array(m.reduce.ctrl);
+      try {
+        if (fault === "exit") exit();
+        if (fault === "hang") await new Promise(() => undefined);
+        if (m.params !== undefined) params = m.params.map(view);
+        if (m.exchange !== undefined) exchange = m.exchange;
+        const step = steps.get(m.key);
+        if (step === undefined || exchange === undefined) throw new Error(`run before its program (${m.key}) or exchange arrived`);
+        const outputs = step(...params, ...m.batch.map(view)) as Tensor[];
+        const { buffer, layout } = exchange;
+        outputs.forEach((t, j) => slotView(buffer, layout, m.region, j).set(hostElements(t)));
+      } catch (e) {
+        cancel(ctrl);
+        throw e;
+      }
+      if (!arrive(ctrl, m.region, m.reduce.shards)) return "cancelled";
+      reduceRange(exchange.buffer, exchange.layout, m.reduce.weights, m.reduce.from, m.reduce.to);
+      return "reduced";
+    }
+  }
+}
+
+if (await isGroupWorker()) await serveDataParallel();
