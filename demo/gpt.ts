@@ -8,18 +8,20 @@
  * The training step is the pure function `(params, optState, batch) → [loss, logits, params,
  * optState]` with gradient clipping then the functional AdamW, compiled whole by `jit` with the
  * parameters and optimiser state donated, as `npm start` does; `--eager` runs it uncompiled. Both
- * files are rewritten at every log, so a long run that is stopped keeps its last checkpoint.
+ * files are rewritten at every log, so a long run that is stopped keeps its last checkpoint, and
+ * `--init FILE` starts a run from such a checkpoint's parameters (with a fresh optimiser and schedule).
  *
  * Flags: --layers N, --heads N, --width N, --context N, --steps N, --batch N, --lr X, --clip X,
  * --seed N, --log-every N, --eval-batches N, --sample N (characters), --temperature X, --text FILE,
- * --out DIR, --eager, --device cpu|webgpu, --backend wasm|cpu, --threads N.
+ * --init FILE, --out DIR, --eager, --device cpu|webgpu, --backend wasm|cpu, --threads N.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { AdError } from "../src/errors.js";
 import { jit } from "../src/jit/index.js";
-import { crossEntropy, saveFile, type ParameterTree } from "../src/nn/index.js";
+import { crossEntropy, loadFile, saveFile, type ParameterTree } from "../src/nn/index.js";
 import { adamw, applyUpdates, chain, clipByGlobalNorm, tabulated, warmupCosine } from "../src/optim/index.js";
 import * as T from "../src/tensor/index.js";
 import type { Tensor } from "../src/tensor/index.js";
@@ -44,6 +46,7 @@ const { values: flags } = parseArgs({
     "sample": { type: "string", default: "400" },
     "temperature": { type: "string", default: "0.8" },
     "text": { type: "string" },
+    "init": { type: "string" },
     "out": { type: "string", default: "out" },
     "eager": { type: "boolean", default: false },
     "device": { type: "string", default: "cpu" },
@@ -127,6 +130,14 @@ function windows(nextUniform: () => number, from: number, to: number): [Tensor, 
 // ── Model and step ───────────────────────────────────────────────────────────────────────────
 const config = { vocab: vocab.length, layers, heads, width, context };
 const model = new Gpt(config, T.rng(seed));
+if (flags.init !== undefined) {
+  const { tensors, metadata } = await loadFile(flags.init).catch((e: unknown) => fail(e instanceof AdError ? e.message : String(e)));
+  if (metadata.config !== JSON.stringify(config) || metadata.vocab !== JSON.stringify(vocab.join(""))) {
+    fail(`--init ${flags.init} holds a model of config ${metadata.config ?? "?"}, not ${JSON.stringify(config)} over this text's vocabulary`);
+  }
+  model.loadStateDict(tensors);
+  console.log(`\nstarting from ${flags.init} (${metadata.steps} steps trained)`);
+}
 const parameterCount = model.parameters().reduce((n, p) => n + p.size, 0);
 const warmupSteps = Math.min(100, Math.floor(steps / 10));
 // Clipping tames the loss spikes a high learning rate brings early on.

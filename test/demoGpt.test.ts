@@ -115,6 +115,18 @@ describe("the GPT demo (npm run demo:gpt)", () => {
     expect(Number(first.metadata.checkLoss)).not.toBeCloseTo(Number(last.metadata.checkLoss), 4);
   }, 150_000);
 
+  it("--init starts from a checkpoint's parameters, and refuses one of another config", () => {
+    const first = join(out, "first");
+    const fresh = losses(run([...TINY, "--out", first]).stdout);
+    const { stdout, status } = run([...TINY, "--out", join(out, "second"), "--init", join(first, "gpt.safetensors")]);
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/starting from .*gpt\.safetensors \(40 steps trained\)/);
+    // The first 20 steps of the continued run start where the first run ended, below the fresh start.
+    expect(losses(stdout)[0][0]).toBeLessThan(fresh[0][0] - 0.1);
+    expect(run([...TINY, "--width", "32", "--init", join(first, "gpt.safetensors")]).status).toBe(2);
+    expect(run([...TINY, "--init", join(out, "missing.safetensors")]).status).toBe(2);
+  }, 150_000);
+
   it("exits with status 2 on a bad flag", () => {
     expect(run(["--heads", "3", "--width", "16"]).status).toBe(2);
     expect(run(["--steps", "0"]).status).toBe(2);
