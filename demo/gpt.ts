@@ -36,7 +36,7 @@ const { values: flags } = parseArgs({
     "heads": { type: "string", default: "4" },
     "width": { type: "string", default: "128" },
     "context": { type: "string", default: "64" },
-    "steps": { type: "string", default: "3000" },
+    "steps": { type: "string", default: "1500" },
     "batch": { type: "string", default: "16" },
     "lr": { type: "string", default: "0.003" },
     "clip": { type: "string", default: "1" },
