@@ -6,20 +6,23 @@
  * model's loss on the text's first `context` + 1 characters, to check a reload against).
  *
  * The training step is the pure function `(params, optState, batch) → [loss, logits, params,
- * optState]` with the functional AdamW, compiled whole by `jit` with the parameters and optimiser
- * state donated, as `npm start` does; `--eager` runs it uncompiled.
+ * optState]` with gradient clipping then the functional AdamW, compiled whole by `jit` with the
+ * parameters and optimiser state donated, as `npm start` does; `--eager` runs it uncompiled. Both
+ * files are rewritten at every log, so a long run that is stopped keeps its last checkpoint, and
+ * `--init FILE` starts a run from such a checkpoint's parameters (with a fresh optimiser and schedule).
  *
- * Flags: --layers N, --heads N, --width N, --context N, --steps N, --batch N, --lr X, --seed N,
- * --log-every N, --sample N (characters), --temperature X, --text FILE, --out DIR, --eager,
- * --device cpu|webgpu, --backend wasm|cpu, --threads N.
+ * Flags: --layers N, --heads N, --width N, --context N, --steps N, --batch N, --lr X, --clip X,
+ * --seed N, --log-every N, --eval-batches N, --sample N (characters), --temperature X, --text FILE,
+ * --init FILE, --out DIR, --eager, --device cpu|webgpu, --backend wasm|cpu, --threads N.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { AdError } from "../src/errors.js";
 import { jit } from "../src/jit/index.js";
-import { crossEntropy, saveFile, type ParameterTree } from "../src/nn/index.js";
-import { adamw, applyUpdates, tabulated, warmupCosine, type AdamState } from "../src/optim/index.js";
+import { crossEntropy, loadFile, saveFile, type ParameterTree } from "../src/nn/index.js";
+import { adamw, applyUpdates, chain, clipByGlobalNorm, tabulated, warmupCosine } from "../src/optim/index.js";
 import * as T from "../src/tensor/index.js";
 import type { Tensor } from "../src/tensor/index.js";
 import { chartPng } from "./chart.js";
@@ -32,15 +35,18 @@ const { values: flags } = parseArgs({
     "layers": { type: "string", default: "4" },
     "heads": { type: "string", default: "4" },
     "width": { type: "string", default: "128" },
-    "context": { type: "string", default: "128" },
-    "steps": { type: "string", default: "2000" },
-    "batch": { type: "string", default: "32" },
-    "lr": { type: "string", default: "0.001" },
+    "context": { type: "string", default: "64" },
+    "steps": { type: "string", default: "1500" },
+    "batch": { type: "string", default: "16" },
+    "lr": { type: "string", default: "0.003" },
+    "clip": { type: "string", default: "1" },
     "seed": { type: "string", default: "1" },
     "log-every": { type: "string", default: "100" },
+    "eval-batches": { type: "string", default: "8" },
     "sample": { type: "string", default: "400" },
     "temperature": { type: "string", default: "0.8" },
     "text": { type: "string" },
+    "init": { type: "string" },
     "out": { type: "string", default: "out" },
     "eager": { type: "boolean", default: false },
     "device": { type: "string", default: "cpu" },
@@ -66,10 +72,19 @@ const positive = (name: string) => {
   return x;
 };
 
-const [layers, heads, width, context, steps, batch, seed, logEvery, sampleLength] = ["layers", "heads", "width", "context", "steps", "batch", "seed", "log-every", "sample"].map(
-  int,
-);
-const [lr, temperature] = ["lr", "temperature"].map(positive);
+const [layers, heads, width, context, steps, batch, seed, logEvery, evalBatches, sampleLength] = [
+  "layers",
+  "heads",
+  "width",
+  "context",
+  "steps",
+  "batch",
+  "seed",
+  "log-every",
+  "eval-batches",
+  "sample",
+].map(int);
+const [lr, clip, temperature] = ["lr", "clip", "temperature"].map(positive);
 if (width % heads !== 0) fail(`--heads ${heads} must divide --width ${width}`);
 if (flags.backend !== undefined) T.setBackend(flags.backend as T.BackendName);
 if (flags.threads !== undefined) T.setThreads(int("threads"));
@@ -89,17 +104,19 @@ const tokens = Int32Array.from(text, (c) => tokenOf.get(c)!);
 const heldOutStart = Math.floor(tokens.length * 0.9);
 if (heldOutStart < context + 1 || tokens.length - heldOutStart < context + 1) fail(`the text (${tokens.length} characters) is too short for --context ${context}`);
 
-// A seeded generator for window offsets (mulberry32): the batches are a function of --seed alone.
-let state = seed >>> 0;
-const nextUniform = () => {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-};
+/** A seeded generator of uniforms in [0, 1) (mulberry32): the batches are a function of --seed alone. */
+function uniforms(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
 /** `batch` random windows from [from, to): inputs [batch, context] and their next characters. */
-function windows(from: number, to: number): [Tensor, Tensor] {
+function windows(nextUniform: () => number, from: number, to: number): [Tensor, Tensor] {
   const x = new Int32Array(batch * context);
   const y = new Int32Array(batch * context);
   for (let b = 0; b < batch; b++) {
@@ -113,12 +130,21 @@ function windows(from: number, to: number): [Tensor, Tensor] {
 // ── Model and step ───────────────────────────────────────────────────────────────────────────
 const config = { vocab: vocab.length, layers, heads, width, context };
 const model = new Gpt(config, T.rng(seed));
+if (flags.init !== undefined) {
+  const { tensors, metadata } = await loadFile(flags.init).catch((e: unknown) => fail(e instanceof AdError ? e.message : String(e)));
+  if (metadata.config !== JSON.stringify(config) || metadata.vocab !== JSON.stringify(vocab.join(""))) {
+    fail(`--init ${flags.init} holds a model of config ${metadata.config ?? "?"}, not ${JSON.stringify(config)} over this text's vocabulary`);
+  }
+  model.loadStateDict(tensors);
+  console.log(`\nstarting from ${flags.init} (${metadata.steps} steps trained)`);
+}
 const parameterCount = model.parameters().reduce((n, p) => n + p.size, 0);
 const warmupSteps = Math.min(100, Math.floor(steps / 10));
-const opt = adamw({ lr: tabulated(warmupCosine(lr, { warmupSteps, totalSteps: steps, minLr: lr / 10 }), steps) });
+// Clipping tames the loss spikes a high learning rate brings early on.
+const opt = chain(clipByGlobalNorm(clip), adamw({ lr: tabulated(warmupCosine(lr, { warmupSteps, totalSteps: steps, minLr: lr / 10 }), steps) }));
 // Copies on the device: the jitted step donates, and so reuses, its inputs' storage.
 let params = T.noGrad(() => mapTree(model.parameterTree(), (t) => T.mul(t, 1).to(device)));
-let optState: AdamState = opt.init(params);
+let optState = opt.init(params);
 
 function mapTree(tree: ParameterTree, f: (t: Tensor) => Tensor): ParameterTree {
   return Object.fromEntries(Object.entries(tree).map(([k, v]) => [k, v instanceof T.Tensor ? f(v) : mapTree(v, f)]));
@@ -131,13 +157,21 @@ function lossAndLogits(p: ParameterTree, x: Tensor, y: Tensor): [Tensor, Tensor]
   return [crossEntropy(T.reshape(logits, [rows, vocab.length]), T.reshape(y, [rows])), logits];
 }
 
-function trainStep(p: ParameterTree, s: AdamState, [x, y]: readonly [Tensor, Tensor]): [Tensor, Tensor, ParameterTree, AdamState] {
+function trainStep(p: ParameterTree, s: unknown[], [x, y]: readonly [Tensor, Tensor]): [Tensor, Tensor, ParameterTree, unknown[]] {
   const [[loss, logits], grads] = T.valueAndGrad((q: ParameterTree) => lossAndLogits(q, x, y), { hasAux: true })(p) as [[Tensor, Tensor], ParameterTree];
   const { updates, state: next } = opt.update(grads, s, p);
   return [loss, logits, applyUpdates(p, updates), next];
 }
 const mode = flags.eager || device !== "cpu" ? "eager" : "jit";
 const runStep = mode === "eager" ? trainStep : jit(trainStep, { donate: [0, 1] });
+const heldOutLossOf = (p: ParameterTree, x: Tensor, y: Tensor) => T.noGrad(() => lossAndLogits(p, x, y)[0]);
+const runHeldOut = mode === "eager" ? heldOutLossOf : jit(heldOutLossOf);
+
+// Training batches come from one stream; the held-out loss is the mean over a fixed set of batches
+// of the last tenth (one batch's loss wanders by ±0.1), from a stream of their own.
+const nextUniform = uniforms(seed);
+const nextHeldOut = uniforms(seed + 1);
+const heldOutSet = Array.from({ length: evalBatches }, () => windows(nextHeldOut, heldOutStart, tokens.length).map((t) => t.to(device)));
 
 console.log(`\nadjoint trains a character-level GPT (${parameterCount.toLocaleString("en")} parameters) on ${textPath.split(/[\\/]/).pop()}`);
 console.log(
@@ -153,15 +187,39 @@ async function accuracy(logits: Tensor, y: Tensor): Promise<number> {
   return right / truth.length;
 }
 
-// ── Training ─────────────────────────────────────────────────────────────────────────────────
+// ── Checkpoints: the parameters (safetensors) and the loss curves (PNG) so far ───────────────
 const trainCurve: [number, number][] = [];
 const heldOutCurve: [number, number][] = [];
+const pngPath = join(flags.out, "gpt.png");
+const modelPath = join(flags.out, "gpt.safetensors");
+// From the step's own parameter tree, not the module's: a reload of the saved file must reproduce it.
+const probe = (from: number) => T.tensor(tokens.slice(from, from + context), { dtype: "int32", shape: [1, context] }).to(device);
+
+async function checkpoint(step: number): Promise<void> {
+  const checkLoss = (await T.noGrad(() => lossAndLogits(params, probe(0), probe(1))[0]).read())[0];
+  mkdirSync(flags.out, { recursive: true });
+  const series = [
+    { label: "train", color: "#1f77b4", points: trainCurve },
+    { label: "held out", color: "#d62728", points: heldOutCurve },
+  ];
+  writeFileSync(pngPath, chartPng([{ title: "loss, nats per character", xLabel: "step", xMin: 0, series, yMin: 0 }]));
+  await saveFile(modelPath, await hostStateDict(params), {
+    model: "gpt",
+    config: JSON.stringify(config),
+    vocab: JSON.stringify(vocab.join("")),
+    steps: String(step),
+    checkLoss: String(checkLoss),
+    framework: "adjoint",
+  });
+}
+
+// ── Training ─────────────────────────────────────────────────────────────────────────────────
 const trainStart = performance.now();
 let [timedSteps, timedSeconds] = [0, 0];
 let bar = new ProgressBar(`steps`, Math.min(logEvery, steps));
 let [sum, right, seen] = [0, 0, 0];
 for (let step = 1; step <= steps; step++) {
-  const [x, y] = windows(0, heldOutStart);
+  const [x, y] = windows(nextUniform, 0, heldOutStart);
   const t0 = performance.now();
   const [loss, logits, nextParams, nextState] = runStep(params, optState, [x.to(device), y.to(device)]);
   [params, optState] = [nextParams, nextState];
@@ -172,11 +230,13 @@ for (let step = 1; step <= steps; step++) {
   bar.update(seen, { loss: sum / seen, accuracy: right / seen });
   if (step % logEvery === 0 || step === steps) {
     bar.finish({ loss: sum / seen, accuracy: right / seen });
-    const [hx, hy] = windows(heldOutStart, tokens.length);
-    const heldOut = (await T.noGrad(() => lossAndLogits(params, hx.to(device), hy.to(device))[0]).read())[0];
-    console.log(`  step ${step}: train loss ${(sum / seen).toFixed(4)}  held-out loss ${heldOut.toFixed(4)}`);
+    let heldOut = 0;
+    for (const [hx, hy] of heldOutSet) heldOut += (await runHeldOut(params, hx, hy).read())[0] / evalBatches;
+    const seconds = (performance.now() - trainStart) / 1000;
     trainCurve.push([step, sum / seen]);
     heldOutCurve.push([step, heldOut]);
+    await checkpoint(step);
+    console.log(`  step ${step}: train loss ${(sum / seen).toFixed(4)}  held-out loss ${heldOut.toFixed(4)}  (${seconds.toFixed(0)} s)`);
     [sum, right, seen] = [0, 0, 0];
     bar = new ProgressBar(`steps`, Math.min(logEvery, steps - step));
   }
@@ -208,33 +268,6 @@ const sample = generated
 console.log(`\nsample (temperature ${temperature}, key ${seed}):\n${"─".repeat(60)}\n${sample}\n${"─".repeat(60)}`);
 
 // ── Results ──────────────────────────────────────────────────────────────────────────────────
-// From the step's own parameter tree, not the module's: a reload of the saved file must reproduce it.
-const probe = (from: number) => T.tensor(tokens.slice(from, from + context), { dtype: "int32", shape: [1, context] }).to(device);
-const checkLoss = (await T.noGrad(() => lossAndLogits(params, probe(0), probe(1))[0]).read())[0];
-mkdirSync(flags.out, { recursive: true });
-const picture = chartPng([
-  {
-    title: "loss, nats per character",
-    xLabel: "step",
-    xMin: 0,
-    series: [
-      { label: "train", color: "#1f77b4", points: trainCurve },
-      { label: "held out", color: "#d62728", points: heldOutCurve },
-    ],
-    yMin: 0,
-  },
-]);
-const pngPath = join(flags.out, "gpt.png");
-writeFileSync(pngPath, picture);
-const modelPath = join(flags.out, "gpt.safetensors");
-await saveFile(modelPath, model.stateDict(), {
-  model: "gpt",
-  config: JSON.stringify(config),
-  vocab: JSON.stringify(vocab.join("")),
-  steps: String(steps),
-  checkLoss: String(checkLoss),
-  framework: "adjoint",
-});
 const tokensPerSecond = (timedSteps * batch * context) / timedSeconds;
 console.log(
   `\n${steps} steps in ${trainSeconds.toFixed(1)} s; ${mode}: ${timedSteps > 0 ? Math.round(tokensPerSecond) : "–"} tokens/s (${timedSteps} steps after the first${mode === "jit" ? ", whose call compiled the step" : ""})`,

@@ -4,7 +4,7 @@
  * model with the outputs the trained model had. The full run's loss and sample are in
  * docs/nn-and-optim.md and bench/RESULTS.md, not tested here (minutes of CPU).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,8 +91,46 @@ describe("the GPT demo (npm run demo:gpt)", () => {
     eager.flat().forEach((l, i) => expect(l).toBeCloseTo(jitted.flat()[i], 3));
   }, 150_000);
 
+  it("writes its checkpoint at every log, before printing the line, so a stopped run keeps it", async () => {
+    const dir = join(out, "checkpoints");
+    const child = spawn(process.execPath, ["dist/demo/gpt.js", ...TINY, "--out", dir], { stdio: ["ignore", "pipe", "inherit"] });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    let [printed, paused] = ["", false];
+    // Paused at the first log line (step 20 of 40), the files on disk are that step's.
+    const atFirstLog = new Promise<void>((resolve) =>
+      child.stdout.on("data", (chunk: Buffer) => {
+        printed += chunk.toString();
+        if (paused || !/step 20: train loss/.test(printed)) return;
+        paused = child.kill("SIGSTOP");
+        resolve();
+      }),
+    );
+    await atFirstLog;
+    const first = await loadFile(join(dir, "gpt.safetensors"));
+    expect([...readFileSync(join(dir, "gpt.png")).subarray(0, 4)]).toEqual([137, 80, 78, 71]);
+    child.kill("SIGCONT");
+    expect(await exited).toBe(0);
+    const last = await loadFile(join(dir, "gpt.safetensors"));
+    expect([first.metadata.steps, last.metadata.steps]).toEqual(["20", "40"]);
+    expect(Number(first.metadata.checkLoss)).not.toBeCloseTo(Number(last.metadata.checkLoss), 4);
+  }, 150_000);
+
+  it("--init starts from a checkpoint's parameters, and refuses one of another config", () => {
+    const first = join(out, "first");
+    const fresh = losses(run([...TINY, "--out", first]).stdout);
+    const { stdout, status } = run([...TINY, "--out", join(out, "second"), "--init", join(first, "gpt.safetensors")]);
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/starting from .*gpt\.safetensors \(40 steps trained\)/);
+    // The first 20 steps of the continued run start where the first run ended, below the fresh start.
+    expect(losses(stdout)[0][0]).toBeLessThan(fresh[0][0] - 0.1);
+    expect(run([...TINY, "--width", "32", "--init", join(first, "gpt.safetensors")]).status).toBe(2);
+    expect(run([...TINY, "--init", join(out, "missing.safetensors")]).status).toBe(2);
+  }, 150_000);
+
   it("exits with status 2 on a bad flag", () => {
     expect(run(["--heads", "3", "--width", "16"]).status).toBe(2);
     expect(run(["--steps", "0"]).status).toBe(2);
+    expect(run(["--clip", "0"]).status).toBe(2);
+    expect(run(["--eval-batches", "0"]).status).toBe(2);
   }, 30_000);
 });

@@ -238,24 +238,24 @@ export const IMPORT_RULES: Readonly<Record<string, ImportRule>> = {
     return [y];
   },
   Conv: ([x, w, b], a) => {
-    if (a.int("group", 1) !== 1) throw unsupported(a, `group ${a.int("group", 1)} is not supported (only 1)`);
     const win = window(a, tensorOf(x, a));
-    const y = T.conv2d(win.x, tensorOf(w, a, 1), { stride: win.stride, padding: win.padding, dilation: win.dilation });
+    // ONNX's grouped weight is PyTorch's: [M, C / group, kH, kW].
+    const y = T.conv2d(win.x, tensorOf(w, a, 1), { stride: win.stride, padding: win.padding, dilation: win.dilation, groups: a.int("group", 1) });
     return [b === undefined || b === null ? y : T.add(y, T.reshape(tensorOf(b, a, 2), [1, y.shape[1], 1, 1]))];
   },
   MaxPool: ([x], a) => {
     const win = window(a, tensorOf(x, a));
-    if (a.int("ceil_mode", 0) !== 0) throw unsupported(a, "ceil_mode is not supported");
     const kernel = a.ints("kernel_shape");
     if (kernel === undefined) throw invalidArgument(OP, "MaxPool needs kernel_shape", { node: a.opType });
-    return [T.maxPool2d(win.x, { kernel: [kernel[0], kernel[1]], stride: win.stride, padding: win.padding, dilation: win.dilation })];
+    return [T.maxPool2d(win.x, { kernel: [kernel[0], kernel[1]], stride: win.stride, padding: win.padding, dilation: win.dilation, ceilMode: a.int("ceil_mode", 0) === 1 })];
   },
   AveragePool: ([x], a) => {
     const win = window(a, tensorOf(x, a));
-    if (win.padding[0] !== 0 || win.padding[1] !== 0 || a.int("ceil_mode", 0) !== 0) throw unsupported(a, "padding and ceil_mode are not supported");
     const kernel = a.ints("kernel_shape");
     if (kernel === undefined) throw invalidArgument(OP, "AveragePool needs kernel_shape", { node: a.opType });
-    return [T.avgPool2d(win.x, { kernel: [kernel[0], kernel[1]], stride: win.stride })];
+    // ONNX leaves the padding out of the divisor by default, PyTorch (and avgPool2d) counts it.
+    const options = { kernel: [kernel[0], kernel[1]] as [number, number], stride: win.stride, padding: win.padding };
+    return [T.avgPool2d(win.x, { ...options, ceilMode: a.int("ceil_mode", 0) === 1, countIncludePad: a.int("count_include_pad", 0) === 1 })];
   },
   GlobalAveragePool: ([x], a) => {
     const t = tensorOf(x, a);

@@ -101,6 +101,30 @@ describe("exportOnnx in onnxruntime-node", () => {
     for (const [what, layer, x] of layers) await expectSameInOrt(layer, [x], what);
   });
 
+  it("attention and transformer layers, with their masks, in eval mode", async () => {
+    const x = T.randn([2, 5, 8], { rng: T.rng(23) });
+    const memory = T.randn([2, 3, 8], { rng: T.rng(24) });
+    const mha = new nn.MultiheadAttention(8, 2, { rng: rng(), batchFirst: true });
+    const padding = T.tensor([
+      [false, false, false, true, true],
+      [false, false, false, false, false],
+    ]);
+    const additive = T.randn([5, 5], { rng: T.rng(25) });
+    const options = { rng: rng(), dimFeedforward: 16, batchFirst: true } as const;
+    const encoder = new nn.TransformerEncoderLayer(8, 2, options).eval();
+    const preNorm = new nn.TransformerEncoderLayer(8, 2, { ...options, normFirst: true, activation: "gelu" }).eval();
+    const decoder = new nn.TransformerDecoderLayer(8, 2, options).eval();
+    const cases: [string, (...xs: T.Tensor[]) => T.Tensor, T.Tensor[]][] = [
+      ["MultiheadAttention, causal", (q) => mha.attend(q, q, q, { isCausal: true }).output, [x]],
+      ["MultiheadAttention, key padding and additive masks", (q) => mha.attend(q, q, q, { keyPaddingMask: padding, attnMask: additive }).output, [x]],
+      ["MultiheadAttention, cross", (q, kv) => mha.forward(q, kv), [x, memory]],
+      ["TransformerEncoderLayer (post-norm, relu)", (s) => encoder.encode(s, { srcKeyPaddingMask: padding }), [x]],
+      ["TransformerEncoderLayer (pre-norm, gelu, causal)", (s) => preNorm.encode(s, { isCausal: true }), [x]],
+      ["TransformerDecoderLayer (causal)", (t, m) => decoder.decode(t, m, { tgtIsCausal: true }), [x, memory]],
+    ];
+    for (const [what, f, inputs] of cases) await expectSameInOrt(f, inputs, what);
+  });
+
   it("the functions of the mapping table", async () => {
     const x = T.randn([3, 4], { rng: T.rng(6) });
     const y = T.randn([3, 4], { rng: T.rng(8) });

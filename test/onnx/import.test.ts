@@ -183,6 +183,44 @@ describe("importOnnx of ONNX ops, against onnxruntime", () => {
       ),
       [3, 4],
     ],
+    [
+      "MaxPool with ceil_mode (a last window inside the padding is dropped, as PyTorch and onnxruntime do)",
+      model(
+        [
+          node("MaxPool", ["x"], "m", [ints("kernel_shape", [3, 3]), ints("strides", [2, 2]), ints("pads", [1, 1, 1, 1]), int("ceil_mode", 1)]),
+          node("MaxPool", ["m"], "y", [ints("kernel_shape", [2, 2]), ints("strides", [2, 2]), ints("pads", [1, 1, 1, 1]), int("ceil_mode", 1)]),
+        ],
+        [],
+        [1, 2, 8, 7],
+      ),
+      [1, 2, 8, 7],
+    ],
+    [
+      "AveragePool with pads and ceil_mode, count_include_pad 0 (ONNX's default) and 1",
+      model(
+        [
+          node("AveragePool", ["x"], "a", [ints("kernel_shape", [3, 3]), ints("strides", [2, 2]), ints("pads", [1, 1, 1, 1]), int("ceil_mode", 1)]),
+          node("AveragePool", ["x"], "b", [ints("kernel_shape", [2, 3]), ints("strides", [2, 2]), ints("pads", [1, 1, 1, 1]), int("count_include_pad", 1)]),
+          node("AveragePool", ["x"], "c", [ints("kernel_shape", [2, 2]), ints("strides", [3, 2]), ints("pads", [1, 0, 1, 0]), int("ceil_mode", 1), int("count_include_pad", 1)]),
+          node("Flatten", ["a"], "fa"),
+          node("Flatten", ["b"], "fb"),
+          node("Flatten", ["c"], "fc"),
+          node("Concat", ["fa", "fb", "fc"], "y", [int("axis", 1)]),
+        ],
+        [],
+        [1, 2, 7, 8],
+      ),
+      [1, 2, 7, 8],
+    ],
+    [
+      "Conv with group 2, then depthwise (group = channels) with pads",
+      model(
+        [node("Conv", ["x", "w"], "c", [int("group", 2)]), node("Conv", ["c", "dw", "db"], "y", [int("group", 6), ints("pads", [1, 1, 1, 1]), ints("strides", [2, 1])])],
+        [f32("w", T.randn([6, 2, 3, 3], { rng: r })), f32("dw", T.randn([6, 1, 3, 3], { rng: r })), f32("db", T.randn([6], { rng: r }))],
+        [1, 4, 7, 6],
+      ),
+      [1, 4, 7, 6],
+    ],
   ];
   for (const [what, bytes, shape] of graphs) {
     it(what, async () => {
