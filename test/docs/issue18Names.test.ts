@@ -86,6 +86,7 @@ const SHAPE: readonly Row[] = [
   ["searchsorted", "searchsorted", "adjoint", ["sort18:cases.searchsorted_left", "sort18:cases.searchsorted_rows_right"]],
   ["meshgrid", "meshgrid", "adjoint", ["shape18:cases.meshgrid_ij", "shape18:cases.meshgrid_xy", "shape18:edges.meshgrid_three_xy"]],
   ["boolean-mask indexing", "maskedSelect", "adjoint", ["sort18:cases.maskedSelect", "sort18:cases.maskedSelect_broadcast", "sort18:cases.maskedSelect_empty"]],
+  ["boolean-mask indexing", "index", "adjoint", ["shape18:cases.index_bool_leading", "shape18:cases.index_bool_middle", "shape18:cases.index_bool_trailing"]],
   ["integer-array indexing", "index", "adjoint", ["shape18:cases.index_one_tensor", "shape18:cases.index_two_apart", "shape18:cases.index_with_int_and_range"]],
 ];
 
