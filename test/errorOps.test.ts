@@ -62,6 +62,8 @@ const CASES: readonly (readonly [op: string, call: () => unknown])[] = [
   ["Upsample.forward", () => new nn.Upsample({ scaleFactor: 2 }).forward(f32([2, 2]))],
   ["AdaptiveAvgPool2d.forward", () => new nn.AdaptiveAvgPool2d(2).forward(f32([2, 2]))],
   ["AdaptiveMaxPool2d.forward", () => new nn.AdaptiveMaxPool2d(2).forward(f32([2, 2]))],
+  ["AdaptiveAvgPool1d.forward", () => new nn.AdaptiveAvgPool1d(2).forward(f32([2, 2]))],
+  ["AdaptiveMaxPool1d.forward", () => new nn.AdaptiveMaxPool1d(2).forward(f32([2, 2]))],
   ["MaxPool1d.forward", () => new nn.MaxPool1d({ kernel: 2 }).forward(f32([2]))],
   ["AvgPool1d.forward", () => new nn.AvgPool1d({ kernel: 2 }).forward(f32([2]))],
   ["PixelShuffle.forward", () => new nn.PixelShuffle(2).forward(f32([1, 3, 2, 2]))],

@@ -29,7 +29,18 @@ export { GroupNorm, InstanceNorm1d, InstanceNorm2d } from "./layers/groupNorm.js
 export { MultiheadAttention, type AttendOptions, type AttentionResult, type MultiheadAttentionOptions } from "./layers/attention.js";
 export { TransformerDecoderLayer, TransformerEncoderLayer, type DecodeOptions, type EncodeOptions, type TransformerLayerOptions } from "./layers/transformer.js";
 export { GRU, LSTM, RNN, type RecurrentOptions, type RecurrentResult, type RNNOptions } from "./layers/recurrent.js";
-export { AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, Identity, MaxPool1d, PixelShuffle, PixelUnshuffle, Upsample } from "./layers/resample.js";
+export {
+  AdaptiveAvgPool1d,
+  AdaptiveAvgPool2d,
+  AdaptiveMaxPool1d,
+  AdaptiveMaxPool2d,
+  AvgPool1d,
+  Identity,
+  MaxPool1d,
+  PixelShuffle,
+  PixelUnshuffle,
+  Upsample,
+} from "./layers/resample.js";
 export {
   CELU,
   ELU,

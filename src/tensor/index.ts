@@ -100,7 +100,7 @@ export {
   type ConvTranspose2dOptions,
   type UnfoldOptions,
 } from "./composites/convolution.js";
-export { adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, maxPool1d, type Pool1dOptions } from "./composites/pooling.js";
+export { adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool1d, adaptiveMaxPool2d, avgPool1d, maxPool1d, type Pool1dOptions } from "./composites/pooling.js";
 export { interpolate, pixelShuffle, pixelUnshuffle, type InterpolateMode, type InterpolateOptions } from "./composites/resample.js";
 export { dot, matmul, outer } from "./primitives/matmul.js";
 export { concat, pad, split, stack } from "./primitives/join.js";

@@ -110,7 +110,8 @@ CASES = {
     "diag_vector": ([V], [], {"k": 1}, lambda x: torch.diag(x, 1)),
     "diag_matrix": ([X], [], {"k": 2}, lambda x: torch.diag(x, 2)),
     "diagEmbed_batch": ([X], [], {"k": -1}, lambda x: torch.diag_embed(x, -1)),
-    # index: a spec {"tensor": k} is the k-th int input; [start] a range from start; None the whole axis.
+    # index: a spec {"tensor": k} is the k-th int input ({"mask": k} the same as a bool mask); [start] a
+# range from start; None the whole axis.
     "index_one_tensor": ([X3], [[2, 0, 2]], {"specs": [None, {"tensor": 0}]}, lambda x, i: x[:, i]),
     "index_two_adjacent": ([X3], [[0, 2, 0], [1, 3, 1]], {"specs": [None, {"tensor": 0}, {"tensor": 1}]}, lambda x, i, j: x[:, i, j]),
     "index_two_apart": ([X3], [[0, 1], [[3], [-1]]], {"specs": [{"tensor": 0}, None, {"tensor": 1}]}, lambda x, i, j: x[i, :, j]),
@@ -125,6 +126,10 @@ CASES = {
     "norm_neginf": ([X], [], {"ord": -math.inf, "axis": [0, 1]}, lambda x: torch.linalg.vector_norm(x, -math.inf, dim=(0, 1))),
     "norm_0": ([ZEROS], [], {"ord": 0, "axis": 1}, lambda x: torch.linalg.vector_norm(x, 0, dim=1)),
     "norm_neg2": ([X], [], {"ord": -2, "axis": 0}, lambda x: torch.linalg.vector_norm(x, -2, dim=0)),
+    # x[mask]: a spec {"mask": k} is the k-th int input as a bool mask (nonzero is true).
+    "index_bool_leading": ([X3], [[[1, 0, 1], [0, 1, 1]]], {"specs": [{"mask": 0}]}, lambda x, m: x[m.bool()]),
+    "index_bool_trailing": ([X3], [[1, 0, 0, 1]], {"specs": [None, None, {"mask": 0}]}, lambda x, m: x[:, :, m.bool()]),
+    "index_bool_middle": ([X3], [[0, 1, 1]], {"specs": [None, {"mask": 0}]}, lambda x, m: x[:, m.bool()]),
 }
 
 

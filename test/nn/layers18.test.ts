@@ -1,9 +1,9 @@
 /**
  * Issue 18's layers (Conv1d, grouped Conv2d, ConvTranspose1d/2d, GroupNorm, InstanceNorm1d/2d,
- * Upsample, AdaptiveAvgPool2d, RNN, LSTM, GRU, and the parameterless ones): each loads the state dict PyTorch
- * recorded (test/golden/layers18.py) and matches its output and the gradients of sum(w · layer(x))
- * in the input and every parameter in float64 (1e-10) and its output in float32 (1e-5); the
- * constructors' and forwards' errors name the layer.
+ * Upsample, the adaptive pools, RNN, LSTM, GRU, the activation modules, PReLU, Identity): each loads
+ * the state dict PyTorch recorded (test/golden/layers18.py, vocabulary18.py) and matches its output
+ * and the gradients of sum(w · layer(x)) in the input and every parameter in float64 (1e-10) and its
+ * output in float32 (1e-5); the constructors' and forwards' errors name the layer.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -59,6 +59,8 @@ const golden = JSON.parse(readFileSync(new URL("../golden/layers18.json", import
   recurrent: Record<string, RecurrentCase>;
   attention: Record<string, AttentionCase>;
 };
+/** The activation modules, PReLU, Identity and the 1-D adaptive pools, from test/golden/vocabulary18.py. */
+const vocabulary = JSON.parse(readFileSync(new URL("../golden/vocabulary18.json", import.meta.url), "utf8")) as { layers: Record<string, LayerCase> };
 type Float = "float32" | "float64";
 
 /** The adjoint layer built as the script built torch's. */
@@ -72,6 +74,30 @@ const BUILD: Record<string, (dtype: Float) => Module & { forward(x: Tensor): Ten
   InstanceNorm1d: (dtype) => new nn.InstanceNorm1d(3, { dtype }),
   Upsample: () => new nn.Upsample({ scaleFactor: 2, mode: "bilinear", alignCorners: true }),
   AdaptiveAvgPool2d: () => new nn.AdaptiveAvgPool2d([3, 2]),
+  LeakyReLU: () => new nn.LeakyReLU(0.2),
+  ELU: () => new nn.ELU(1.3),
+  SELU: () => new nn.SELU(),
+  CELU: () => new nn.CELU(0.7),
+  SiLU: () => new nn.SiLU(),
+  Mish: () => new nn.Mish(),
+  Softsign: () => new nn.Softsign(),
+  Hardtanh: () => new nn.Hardtanh(-0.5, 1.2),
+  Hardswish: () => new nn.Hardswish(),
+  Hardsigmoid: () => new nn.Hardsigmoid(),
+  LogSigmoid: () => new nn.LogSigmoid(),
+  ReLU6: () => new nn.ReLU6(),
+  GLU: () => new nn.GLU(1),
+  ReLU: () => new nn.ReLU(),
+  GELU: () => new nn.GELU(),
+  GELU_tanh: () => new nn.GELU({ approximate: "tanh" }),
+  Sigmoid: () => new nn.Sigmoid(),
+  Tanh: () => new nn.Tanh(),
+  PReLU: (dtype) => new nn.PReLU({ dtype }),
+  PReLU_channels: (dtype) => new nn.PReLU({ numParameters: 3, init: 0.1, dtype }),
+  Identity: () => new nn.Identity(),
+  AdaptiveAvgPool1d: () => new nn.AdaptiveAvgPool1d(4),
+  AdaptiveMaxPool1d: () => new nn.AdaptiveMaxPool1d(4),
+  AdaptiveMaxPool2d: () => new nn.AdaptiveMaxPool2d([3, 4]),
 };
 
 /** The layer with torch's state dict loaded, in `dtype`. */
@@ -81,8 +107,15 @@ function loaded(name: string, c: LayerCase, dtype: Float): Module & { forward(x:
   return layer;
 }
 
+/** PyTorch's float64 CELU and Hardsigmoid gradients use float32 constants (1/α, 1/6): good to ~1e-7 only (as in ops18Golden). */
+const GRADIENT_TOL: Record<string, number> = { CELU: 1e-7, Hardsigmoid: 1e-7 };
+
 describe("layers against PyTorch", () => {
-  for (const [name, c] of Object.entries(golden.layers)) {
+  it("every golden layer has a builder and every builder a golden case", () => {
+    expect(Object.keys(BUILD).sort()).toEqual([...Object.keys(golden.layers), ...Object.keys(vocabulary.layers)].sort());
+  });
+
+  for (const [name, c] of Object.entries({ ...golden.layers, ...vocabulary.layers })) {
     it(`${name}: torch's state dict loads; output and gradients match`, () => {
       const layer = loaded(name, c, "float64");
       const x = f64(c.input, c.shape);
@@ -95,7 +128,7 @@ describe("layers against PyTorch", () => {
       expect(Object.keys(tree).sort()).toEqual([...names].sort());
       const loss = (input: Tensor, params: typeof tree) => sum(mul(w, layer.call(params, input)));
       if (names.length === 0) {
-        close(flat(grad((input: Tensor) => loss(input, tree))(x) as Tensor), c.grad, 1e-10);
+        close(flat(grad((input: Tensor) => loss(input, tree))(x) as Tensor), c.grad, GRADIENT_TOL[name] ?? 1e-10);
       } else {
         const [gx, gp] = grad(loss, { argnums: [0, 1] })(x, tree) as [Tensor, Record<string, Tensor>];
         close(flat(gx), c.grad, 1e-10);

@@ -21,6 +21,8 @@ interface Golden {
 }
 
 const golden = JSON.parse(readFileSync(new URL("../golden/nn18.json", import.meta.url), "utf8")) as Golden;
+/** The schedules the first script left out (warmupCosine itself), from test/golden/vocabulary18.py. */
+const vocabulary = JSON.parse(readFileSync(new URL("../golden/vocabulary18.json", import.meta.url), "utf8")) as Pick<Golden, "schedules">;
 const f64 = (v: number[] | number[][]) => tensor(v, { dtype: "float64" });
 
 type Make = new (params: Tensor[], options: never) => optim.Optimizer;
@@ -83,10 +85,11 @@ const SCHEDULES: Record<string, (lr: number, o: Record<string, number>) => optim
   cyclicLR: (lr, o) => optim.cyclicLR(lr, o as never),
   warmupThenCosine: (lr, { startFactor, warmupSteps, totalSteps, minLr }) =>
     optim.chainSchedules([optim.linearLR(lr, { startFactor, totalIters: warmupSteps }), optim.cosineDecay(lr, { totalSteps: totalSteps - warmupSteps, minLr })], [warmupSteps]),
+  warmupCosine: (lr, o) => optim.warmupCosine(lr, o as never),
 };
 
 describe("schedules against PyTorch", () => {
-  for (const [name, c] of Object.entries(golden.schedules)) {
+  for (const [name, c] of Object.entries({ ...golden.schedules, ...vocabulary.schedules })) {
     it(name, () => {
       const s = SCHEDULES[c.fn](...c.args);
       close(

@@ -2,13 +2,13 @@
  * Issue 18's convolution and pooling variants (conv1d, groups and depthwise, convTranspose1d/2d,
  * unfold, fold, ceilMode and countIncludePad, 1-D and adaptive pools, interpolate, pixel shuffles):
  * values and gradients of sum(w · f(inputs)) against PyTorch in float64 (golden data from
- * test/golden/layers18.py) and in float32, gradients against finite differences and JVP against VJP,
+ * test/golden/layers18.py, vocabulary18.py) and in float32, gradients against finite differences and JVP against VJP,
  * second order, and the AdErrors naming the op the user called.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { conv1d, conv3d, convTranspose1d, convTranspose2d, fold, unfold } from "../../src/tensor/composites/convolution.js";
-import { adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, maxPool1d } from "../../src/tensor/composites/pooling.js";
+import { adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool1d, adaptiveMaxPool2d, avgPool1d, maxPool1d } from "../../src/tensor/composites/pooling.js";
 import { interpolate, pixelShuffle, pixelUnshuffle } from "../../src/tensor/composites/resample.js";
 import { conv2d } from "../../src/tensor/primitives/conv.js";
 import { avgPool2d, maxPool2d } from "../../src/tensor/primitives/pool.js";
@@ -27,6 +27,8 @@ interface Case {
 }
 
 const golden = JSON.parse(readFileSync(new URL("../golden/layers18.json", import.meta.url), "utf8")) as { cases: Record<string, Case> };
+/** adaptiveMaxPool1d and dilation in fold and convTranspose1d, from test/golden/vocabulary18.py. */
+const vocabulary = JSON.parse(readFileSync(new URL("../golden/vocabulary18.json", import.meta.url), "utf8")) as { cases: Record<string, Case> };
 
 /** Each golden case's function, by the case name's first word, called as adjoint spells it. */
 const FUNCTIONS: Record<string, (o: Record<string, unknown>, ...xs: Tensor[]) => Tensor> = {
@@ -44,6 +46,7 @@ const FUNCTIONS: Record<string, (o: Record<string, unknown>, ...xs: Tensor[]) =>
   adaptiveAvgPool2d: (o, x) => adaptiveAvgPool2d(x, o.outputSize as number),
   adaptiveAvgPool1d: (o, x) => adaptiveAvgPool1d(x, o.outputSize as number),
   adaptiveMaxPool2d: (o, x) => adaptiveMaxPool2d(x, o.outputSize as number),
+  adaptiveMaxPool1d: (o, x) => adaptiveMaxPool1d(x, o.outputSize as number),
   interpolate: (o, x) => interpolate(x, o),
   pixelShuffle: (o, x) => pixelShuffle(x, o.factor as number),
   pixelUnshuffle: (o, x) => pixelUnshuffle(x, o.factor as number),
@@ -52,7 +55,7 @@ const FUNCTIONS: Record<string, (o: Record<string, unknown>, ...xs: Tensor[]) =>
 const fnOf = (name: string) => FUNCTIONS[name.split("_")[0]];
 
 describe("against PyTorch", () => {
-  for (const [name, c] of Object.entries(golden.cases)) {
+  for (const [name, c] of Object.entries({ ...golden.cases, ...vocabulary.cases })) {
     it(`${name}: value and gradients in float64 (1e-10) and float32 (1e-5)`, () => {
       const f = fnOf(name);
       const xs = c.inputs.map((v, i) => f64(v, c.shapes[i]));
@@ -91,6 +94,7 @@ describe("derivatives against finite differences (float64)", () => {
     ["avgPool1d", () => [r([2, 2, 7])], (x) => avgPool1d(x, { kernel: 3, stride: 2, ceilMode: true })],
     ["adaptiveAvgPool2d", () => [r([1, 2, 5, 7])], (x) => adaptiveAvgPool2d(x, [3, 4])],
     ["adaptiveMaxPool2d", () => [r([1, 2, 5, 7])], (x) => adaptiveMaxPool2d(x, [2, 3])],
+    ["adaptiveMaxPool1d", () => [r([2, 2, 7])], (x) => adaptiveMaxPool1d(x, 3)],
     ["interpolate bilinear", () => [r([1, 2, 3, 3])], (x) => interpolate(x, { size: [4, 5], mode: "bilinear" })],
     ["interpolate nearest", () => [r([1, 2, 3])], (x) => interpolate(x, { scaleFactor: 1.7 })],
     ["pixelShuffle", () => [r([1, 4, 2, 3])], (x) => pixelShuffle(x, 2)],
@@ -145,6 +149,8 @@ describe("errors name the op the user called", () => {
     ["avgPool2d countIncludePad", () => avgPool2d(randn([1, 2, 2, 2]), { kernel: 2, countIncludePad: 1 as never }), "InvalidArgument", "avgPool2d"],
     ["adaptiveAvgPool2d size", () => adaptiveAvgPool2d(randn([1, 2, 3, 3]), [0, 1]), "InvalidArgument", "adaptiveAvgPool2d"],
     ["adaptiveMaxPool2d rank", () => adaptiveMaxPool2d(randn([2, 3, 3]), 1), "ShapeMismatch", "adaptiveMaxPool2d"],
+    ["adaptiveMaxPool1d rank", () => adaptiveMaxPool1d(randn([2, 3, 3, 3]), 1), "ShapeMismatch", "adaptiveMaxPool1d"],
+    ["adaptiveMaxPool1d size", () => adaptiveMaxPool1d(randn([2, 3, 3]), 1.5), "InvalidArgument", "adaptiveMaxPool1d"],
     ["interpolate both", () => interpolate(randn([1, 1, 3]), { size: 2, scaleFactor: 2 }), "InvalidArgument", "interpolate"],
     ["interpolate mode", () => interpolate(randn([1, 1, 3]), { size: 2, mode: "bicubic" as never }), "InvalidArgument", "interpolate"],
     ["interpolate rank", () => interpolate(randn([1, 1, 3]), { size: 2, mode: "bilinear" }), "ShapeMismatch", "interpolate"],

@@ -1,7 +1,7 @@
 /**
  * Issue 18's elementwise functions and activations against PyTorch: values and gradients of
- * sum(w · f(inputs)) in float64 (to 1e-10, relative), and the values at the edges (±0, ±∞, NaN,
- * domain edges). The data is test/golden/ops18.json, written once by test/golden/ops18.py.
+ * sum(w · f(inputs)) in float64 (to 1e-10, relative), the values from float32 inputs (to 1e-5), and
+ * the values at the edges (±0, ±∞, NaN, domain edges). The data is test/golden/ops18.json, written once by test/golden/ops18.py.
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -110,6 +110,17 @@ describe("issue 18's functions against PyTorch (float64)", () => {
       const argnums = inputs.map((_, i) => i);
       const grads = ops.grad((...xs: Tensor[]) => ops.sum(ops.mul(f(...xs), w)), { argnums })(...inputs) as Tensor[];
       (Array.isArray(grads) ? grads : [grads]).forEach((g, i) => expectClose(flat(g), decode(c.grads[i]), GRADIENT_RTOL[name] ?? 1e-10, `${name} gradient ${i}`));
+    });
+  }
+});
+
+describe("issue 18's functions from float32 inputs (values to 1e-5 of PyTorch's float64)", () => {
+  for (const [name, c] of Object.entries(golden.cases)) {
+    it(name, () => {
+      const inputs = c.inputs.map((x, i) => ops.cast(f64(decode(x), c.shapes[i]), "float32"));
+      const y = FUNCTIONS[name](c.options)(...inputs);
+      expect(y.dtype).toBe("float32");
+      expectClose(flat(y), decode(c.value), 1e-5, `${name} value`);
     });
   }
 });

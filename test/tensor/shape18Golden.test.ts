@@ -35,9 +35,13 @@ const list = (v: Encoded | undefined): number | number[] | undefined => (v === u
 /** Several outputs compared as PyTorch records them: flattened and joined. */
 const joined = (ys: Tensor[]): Tensor => concat(ys.map((y) => reshape(y, [-1])));
 
-/** An index spec as recorded: {"tensor": k} is the k-th int input, [start] a range, a number, null. */
-const specOf = (s: Encoded | null | { tensor: number }, is: Tensor[]): ops.IndexSpec =>
-  s === null ? null : typeof s === "object" && !Array.isArray(s) ? is[s.tensor] : Array.isArray(s) ? (decode(s) as [number]) : (num(s) as number);
+/** An index spec as recorded: {"tensor": k} is the k-th int input ({"mask": k} it as a bool mask), [start] a range, a number, null. */
+function specOf(s: Encoded | null | { tensor: number } | { mask: number }, is: Tensor[]): ops.IndexSpec {
+  if (s === null) return null;
+  if (Array.isArray(s)) return decode(s) as [number];
+  if (typeof s !== "object") return num(s) as number;
+  return "mask" in s ? ne(is[s.mask], 0) : is[s.tensor];
+}
 
 /** Each golden case's call, by the case name's first word, as adjoint spells it. */
 const FUNCTIONS: Record<string, (xs: Tensor[], is: Tensor[], p: Params) => Tensor> = {

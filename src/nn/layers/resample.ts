@@ -1,11 +1,11 @@
 /**
  * Layers without parameters around the pooling and resampling functions: Identity, Upsample,
- * AdaptiveAvgPool2d, AdaptiveMaxPool2d, MaxPool1d, AvgPool1d, PixelShuffle, PixelUnshuffle. Each
+ * AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, MaxPool1d, AvgPool1d, PixelShuffle, PixelUnshuffle. Each
  * checks its options when built by calling its function once on a small input, so a bad option is
  * the constructor's error, not the first forward's.
  */
 import { zeros } from "../../tensor/creation.js";
-import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, maxPool1d, type Pool1dOptions } from "../../tensor/composites/pooling.js";
+import { adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveMaxPool1d, adaptiveMaxPool2d, avgPool1d, maxPool1d, type Pool1dOptions } from "../../tensor/composites/pooling.js";
 import { interpolate, pixelShuffle, pixelUnshuffle, type InterpolateOptions } from "../../tensor/composites/resample.js";
 import type { Tensor } from "../../tensor/tensor.js";
 import { AdError, asOp, expectInteger } from "../../errors.js";
@@ -61,6 +61,28 @@ export class AdaptiveMaxPool2d extends Module {
   }
   forward(x: Tensor): Tensor {
     return asOp("AdaptiveMaxPool2d.forward", () => adaptiveMaxPool2d(x, this.outputSize));
+  }
+}
+
+/** Average over PyTorch's adaptive bins of [N, C, L] into [N, C, outputSize]. */
+export class AdaptiveAvgPool1d extends Module {
+  constructor(readonly outputSize: number) {
+    super();
+    checkedWhenBuilt("AdaptiveAvgPool1d", () => adaptiveAvgPool1d(zeros([1, 1, 1]), outputSize));
+  }
+  forward(x: Tensor): Tensor {
+    return asOp("AdaptiveAvgPool1d.forward", () => adaptiveAvgPool1d(x, this.outputSize));
+  }
+}
+
+/** Max over PyTorch's adaptive bins of [N, C, L] into [N, C, outputSize]. */
+export class AdaptiveMaxPool1d extends Module {
+  constructor(readonly outputSize: number) {
+    super();
+    checkedWhenBuilt("AdaptiveMaxPool1d", () => adaptiveMaxPool1d(zeros([1, 1, 1]), outputSize));
+  }
+  forward(x: Tensor): Tensor {
+    return asOp("AdaptiveMaxPool1d.forward", () => adaptiveMaxPool1d(x, this.outputSize));
   }
 }
 

@@ -154,3 +154,9 @@ export function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly [numb
   if (H % oh === 0 && W % ow === 0 && H > 0 && W > 0) return maxPool2d(t, { kernel: [H / oh, W / ow] });
   return adaptive(op, t, [oh, ow], maxOf);
 }
+
+/** Adaptive max pooling of x: [N, C, L] → [N, C, OL] over PyTorch's bins (a tie in a bin shares the gradient). */
+export function adaptiveMaxPool1d(x: Tensor, outputSize: number): Tensor {
+  const op = "adaptiveMaxPool1d";
+  return adaptive(op, expectNCL(op, x), expectSizes(op, outputSize, 1), maxOf);
+}
