@@ -11,10 +11,9 @@ import { setThreads, type Tensor } from "../tensor/index.js";
 import { fromStorage } from "../tensor/tensor.js";
 import { arrive, cancel, reduceRange, slotView, type Layout } from "./allReduce.js";
 import type { Posted, WorkerMessage } from "./messages.js";
-import type { Postable } from "./postable.js";
 import { readProgram } from "./program.js";
 import { hostElements, sharedView } from "./shared.js";
-import { isGroupWorker, serveRequests } from "./workers.js";
+import { isGroupWorker, serveThread } from "./threads.js";
 
 const steps = new Map<number, (...xs: Tensor[]) => unknown>();
 let params: Tensor[] = [];
@@ -34,15 +33,15 @@ function exit(): never {
 
 /**
  * Serves `dataParallel`'s requests on this thread. It starts by itself when this module is loaded
- * as a worker of `startWorkers`; imported anywhere else it does nothing until called.
+ * as a worker of a thread group (threads.ts); imported anywhere else it does nothing until called.
  */
 export function serveDataParallel(): Promise<void> {
   setThreads(1);
-  return serveRequests(answer);
+  return serveThread(answer);
 }
 
-async function answer(message: Postable): Promise<Postable> {
-  const m = message as unknown as WorkerMessage;
+async function answer(message: unknown): Promise<unknown> {
+  const m = message as WorkerMessage;
   switch (m.kind) {
     case "program": {
       const program = readProgram(m.program);
