@@ -58,6 +58,8 @@ export interface DataParallelStep<P, B, R> {
   readonly group: Pick<WorkerGroup, "size" | "alive" | "terminate" | "close"> | undefined;
   /** @internal Tests: worker i's next run exits its thread, or never answers. */
   inject(i: number, fault: "exit" | "hang"): Promise<void>;
+  /** @internal Tests: the bytes of storage worker i has allocated so far. */
+  allocations(i: number): Promise<number>;
 }
 
 const MAX_WORKERS = 256;
@@ -296,6 +298,12 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
     value: async (i: number, fault: "exit" | "hang") => {
       group ??= await startGroup();
       await group.request(i, { kind: "fault", fault } satisfies WorkerMessage);
+    },
+  });
+  Object.defineProperty(call, "allocations", {
+    value: async (i: number) => {
+      group ??= await startGroup();
+      return (await group.request(i, { kind: "allocations" } satisfies WorkerMessage)) as number;
     },
   });
   return call as unknown as DataParallelStep<P, B, R>;
