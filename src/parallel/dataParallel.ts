@@ -26,10 +26,10 @@ import { flatten } from "../tensor/autograd/pytree.js";
 import { fromStorage } from "../tensor/tensor.js";
 import { arrived, cancel, controlBlock, layoutOf, reduceRange, reducerRange, slotView, type Layout } from "./allReduce.js";
 import type { Posted, WorkerMessage } from "./messages.js";
-import type { Postable } from "./postable.js";
 import { postProgram } from "./program.js";
 import { asBuffer, expectSharedMemory, hostElements, isShared, sharedStorage, type Shared } from "./shared.js";
-import { after, expectTimeout, startWorkers, type WorkerGroup } from "./workers.js";
+import { after, expectTimeout, moduleUrl, ThreadGroup } from "./threads.js";
+import type { WorkerGroup } from "./workers.js";
 
 export interface DataParallelOptions {
   /** How many worker threads run the shards (required; at most 256). */
@@ -55,9 +55,11 @@ export interface DataParallelStep<P, B, R> {
   /** Ends the workers (a later call starts new ones). */
   close(): void;
   /** @internal Tests: the worker group (undefined before the first call). */
-  readonly group: WorkerGroup | undefined;
+  readonly group: Pick<WorkerGroup, "size" | "alive" | "terminate" | "close"> | undefined;
   /** @internal Tests: worker i's next run exits its thread, or never answers. */
   inject(i: number, fault: "exit" | "hang"): Promise<void>;
+  /** @internal Tests: the bytes of storage worker i has allocated so far. */
+  allocations(i: number): Promise<number>;
 }
 
 const MAX_WORKERS = 256;
@@ -89,7 +91,7 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
   expectSharedMemory(OP);
   const url = o.workerUrl ?? new URL("./worker.js", import.meta.url);
 
-  let group: WorkerGroup | undefined;
+  let group: ThreadGroup | undefined;
   let holds: Holds[] = [];
   const traced = new Map<number, Traced>();
   let layout: Layout | undefined;
@@ -173,7 +175,7 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
     // wait for them at the barrier, so a timeout per request would take the healthy ones too).
     const watchdog = after(timeoutMs, () => {
       programs.forEach((_, s) => {
-        if (!arrived(ctrl, s)) g.terminate(live[s], `its shard was not done within ${timeoutMs} ms (timeoutMs)`);
+        if (!arrived(ctrl, s)) g.terminate(live[s], `did not finish its shard within ${timeoutMs} ms (timeoutMs)`);
       });
       cancel(ctrl);
     });
@@ -185,7 +187,7 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
         const h = holds[w];
         try {
           if (!h.programs.has(rowsOf)) {
-            await g.request(w, { kind: "program", key: rowsOf, program: postProgram(OP, (traced.get(rowsOf) as Traced).program) } as unknown as Postable);
+            await g.request(w, { kind: "program", key: rowsOf, program: postProgram(OP, (traced.get(rowsOf) as Traced).program) } satisfies WorkerMessage);
             h.programs.add(rowsOf);
           }
           // The signature fixes the shapes: the same storage is the same parameters.
@@ -199,7 +201,7 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
             exchange: h.exchange === ex ? undefined : { buffer: ex, layout: lay },
             reduce: { ctrl: ctrl.buffer as SharedArrayBuffer, shards, weights, from: ranges[s][0], to: ranges[s][1] },
           };
-          const reply = await g.request(w, message as unknown as Postable);
+          const reply = await g.request(w, message);
           h.params = p.leaves.map((t) => t.storage);
           h.exchange = ex;
           return reply === "reduced";
@@ -235,11 +237,11 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
   };
 
   /** A failed request: a step's own error is thrown; a death is one too unless the step goes on without the worker. */
-  const recover = (g: WorkerGroup, w: number, reason: unknown): void => {
+  const recover = (g: ThreadGroup, w: number, reason: unknown): void => {
     if (g.alive(w)) throw reason;
     if (onDeath === "fail") {
       const why = reason instanceof AdError ? String(reason.details.reason ?? reason.message) : describe(reason);
-      throw new AdError("UnsupportedOp", `worker ${w} died (${why}); pass onWorkerDeath: "continue" to finish on the survivors`, {
+      throw new AdError("UnsupportedOp", `worker ${w} died (it ${why}); pass onWorkerDeath: "continue" to finish on the survivors`, {
         op: OP,
         worker: w,
         reason: why,
@@ -247,10 +249,11 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
     }
   };
 
-  const startGroup = async (): Promise<WorkerGroup> => {
+  const startGroup = async (): Promise<ThreadGroup> => {
     try {
       // The group's own limit is a backstop behind the step's watchdog (a worker stuck after the barrier).
-      const g = await startWorkers(url, count, { timeoutMs: 2 * timeoutMs });
+      const g = new ThreadGroup(moduleUrl(OP, url), 2 * timeoutMs);
+      await g.start(count);
       holds = Array.from({ length: count }, () => ({ programs: new Set<number>(), params: undefined, exchange: undefined }));
       return g;
     } catch (e) {
@@ -294,7 +297,13 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
   Object.defineProperty(call, "inject", {
     value: async (i: number, fault: "exit" | "hang") => {
       group ??= await startGroup();
-      await group.request(i, { kind: "fault", fault });
+      await group.request(i, { kind: "fault", fault } satisfies WorkerMessage);
+    },
+  });
+  Object.defineProperty(call, "allocations", {
+    value: async (i: number) => {
+      group ??= await startGroup();
+      return (await group.request(i, { kind: "allocations" } satisfies WorkerMessage)) as number;
     },
   });
   return call as unknown as DataParallelStep<P, B, R>;

@@ -31,4 +31,6 @@ export type WorkerMessage =
       readonly reduce: { readonly ctrl: SharedArrayBuffer; readonly shards: number; readonly weights: readonly number[]; readonly from: number; readonly to: number };
     }
   /** Tests: the next run exits the thread, or never answers. */
-  | { readonly kind: "fault"; readonly fault: "exit" | "hang" };
+  | { readonly kind: "fault"; readonly fault: "exit" | "hang" }
+  /** Tests: the bytes of storage this worker has allocated (allocationCounter). */
+  | { readonly kind: "allocations" };

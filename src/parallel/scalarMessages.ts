@@ -35,11 +35,6 @@ export type Failure =
   /** The recipe could not be turned into a function (a syntax error, a missing module or export). */
   | { readonly kind: "recipe"; readonly text: string };
 
-/** Sent by a browser worker whose code called `close()`: the browser itself reports nothing. */
-export interface Closed {
-  readonly closed: true;
-}
-
 /** A task's answer: each member's value, and the gradients laid out as the inputs were. */
 export type Reply =
   | { readonly id: number; readonly ok: true; readonly values: Float64Array; readonly gradients: Float64Array }

@@ -1,37 +1,22 @@
 /**
- * The scalar workers: starting them (worker_threads in Node, module Workers in browsers), handing
- * them tasks, and never waiting on a dead one. Unlike the wasm kernel pool (backends/wasm/pool.ts),
- * nothing here blocks: the calling thread awaits messages, so a worker's death arrives as an event
- * (Node: `error`/`exit`; browsers: `error`/`messageerror`, and a message the worker sends when its
- * code calls `close()`, which browsers do not report) and fails the call with an `AdError` at once.
- * A worker that never finishes is caught by the call's `timeout`.
+ * The scalar workers of `parallelGradient`: one thread group (threads.ts, which detects deaths and
+ * never waits on a dead worker) kept from call to call, and the call's tasks handed out to it. Each
+ * worker holds two tasks at once and takes the next when it answers one, so a worker given less of
+ * the machine (or slower members) takes fewer tasks.
  *
  * Workers are started at the first call that needs them and kept (asleep, no CPU) for the next
- * calls; in Node they do not keep the process alive between calls. A failed call stops them all:
- * workers still busy with its tasks are not waited for, and the next call starts fresh ones.
- * Calls run one at a time, in the order they were made.
+ * calls; in Node they do not keep the process alive between calls. A call fails with an `AdError`
+ * naming its op at a worker's death, at its `timeout` (ms; workers looping forever are found only
+ * so), or when `stopScalarWorkers` is called while it runs. A failed call stops the workers: those
+ * still busy with its tasks are not waited for, and the next call starts fresh ones. Calls run one
+ * at a time, in the order they were made.
  */
-import { AdError, describe, invalidArgument } from "../errors.js";
-import type { Closed, Reply, Task } from "./scalarMessages.js";
+import { AdError } from "../errors.js";
+import type { Reply, Task } from "./scalarMessages.js";
+import { after, deathOf, moduleUrl, ThreadGroup } from "./threads.js";
 
 /** Where a scalar worker's script is: a URL, or (Node) a file path. */
 export type WorkerScript = string | URL;
-
-interface Listener {
-  reply(reply: Reply): void;
-  death(why: string): void;
-}
-
-/** One started worker. */
-interface Handle {
-  send(task: Task): void;
-  terminate(): void;
-  /** Node: whether the worker keeps the process alive (only while a call waits on it). */
-  hold(busy: boolean): void;
-  listener: Listener | undefined;
-  /** Why it died, once it has. */
-  dead: string | undefined;
-}
 
 interface NodeProcess {
   readonly versions?: { readonly node?: string };
@@ -48,65 +33,17 @@ export async function hardwareThreads(): Promise<number> {
   return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
 }
 
-async function start(op: string, script: WorkerScript): Promise<Handle> {
-  const h: Handle = { send: () => undefined, terminate: () => undefined, hold: () => undefined, listener: undefined, dead: undefined };
-  const die = (why: string) => {
-    if (h.dead !== undefined) return;
-    h.dead = why;
-    h.listener?.death(why);
-  };
-  try {
-    if (isNode) {
-      const { Worker } = await import("node:worker_threads");
-      const w = new Worker(script, { execArgv: [] });
-      w.on("message", (reply: Reply) => h.listener?.reply(reply));
-      w.on("error", (e: Error) => die(`threw ${e.name}: ${e.message}`));
-      w.on("messageerror", () => die("sent a message that could not be read"));
-      w.on("exit", (code: number) => die(`exited with code ${code}`));
-      w.unref();
-      h.send = (task) => w.postMessage(task, [task.data.buffer as ArrayBuffer, task.offsets.buffer as ArrayBuffer]);
-      h.terminate = () => void w.terminate();
-      h.hold = (busy) => (busy ? w.ref() : w.unref());
-    } else {
-      const g = globalThis as { Worker?: new (url: WorkerScript, options: object) => BrowserWorker };
-      if (g.Worker === undefined) throw new Error("this platform has no Worker");
-      const w = new g.Worker(script, { type: "module" });
-      w.onmessage = (e) => ((e.data as Partial<Closed>).closed === true ? die("closed itself") : h.listener?.reply(e.data as Reply));
-      w.onerror = (e) =>
-        die(e.message ? `threw ${e.message}` : `failed: its script ${String(script)} did not load or threw (where a bundler moved the script, pass its URL as options.worker)`);
-      w.onmessageerror = () => die("sent a message that could not be read");
-      h.send = (task) => w.postMessage(task, [task.data.buffer as ArrayBuffer, task.offsets.buffer as ArrayBuffer]);
-      h.terminate = () => w.terminate();
-    }
-  } catch (e) {
-    throw invalidArgument(op, `cannot start a worker from ${describe(String(script))}: ${e instanceof Error ? e.message : describe(e)}`, {
-      argument: "worker",
-      worker: String(script),
-    });
-  }
-  return h;
-}
-
-interface BrowserWorker {
-  onmessage: ((e: { data: unknown }) => void) | null;
-  onerror: ((e: { message?: string }) => void) | null;
-  onmessageerror: (() => void) | null;
-  postMessage(message: unknown, transfer: ArrayBuffer[]): void;
-  terminate(): void;
-}
-
-/** Tasks each worker holds at once. */
+/** Tasks each worker holds at once: it starts its next task without waiting for this thread to wake up and send one. */
 const IN_FLIGHT = 2;
 
-let pool: { readonly script: string; handles: Handle[] } | undefined;
+let pool: ThreadGroup | undefined;
 let queue: Promise<unknown> = Promise.resolve();
 /** Fails the call in flight (`stopScalarWorkers` while it waits). */
 let abort: (() => void) | undefined;
 
 /**
- * Runs `tasks` on `count` workers (each takes the next task when it finishes one) and returns the
- * replies in task order, or the first failed reply. A worker's death or the `timeout` (ms) is an
- * `AdError` naming `op`.
+ * Runs `tasks` on `count` workers and returns the replies in task order, or the first failed reply.
+ * A worker's death or the `timeout` (ms) is an `AdError` naming `op`.
  */
 export function runTasks(op: string, script: WorkerScript, count: number, tasks: readonly Task[], timeout: number): Promise<Reply[] | Reply> {
   const run = queue.then(() => runNow(op, script, count, tasks, timeout));
@@ -115,65 +52,56 @@ export function runTasks(op: string, script: WorkerScript, count: number, tasks:
 }
 
 async function runNow(op: string, script: WorkerScript, count: number, tasks: readonly Task[], timeout: number): Promise<Reply[] | Reply> {
-  if (pool !== undefined && pool.script !== String(script)) terminate();
-  const p = (pool ??= { script: String(script), handles: [] });
-  p.handles = p.handles.filter((h) => h.dead === undefined);
-  while (p.handles.length < count) p.handles.push(await start(op, script));
-  const handles = p.handles.slice(0, count);
-  return new Promise<Reply[] | Reply>((resolve, reject) => {
+  /** The call's end, the first to come: a failed reply, or an error. */
+  let outcome: { readonly reply: Reply } | { readonly error: AdError } | undefined;
+  const end = (o: NonNullable<typeof outcome>) => {
+    if (outcome !== undefined) return;
+    outcome = o;
+    stop();
+  };
+  const failed = (e: unknown) => {
+    const death = deathOf(e);
+    end({ error: death === undefined ? (e as AdError) : deadWorker(op, death.worker, death.reason) });
+  };
+  abort = () => end({ error: new AdError("UnsupportedOp", "stopScalarWorkers() was called while the workers ran this call", { op, workers: count }) });
+  const timer = after(timeout, () =>
+    end({ error: new AdError("UnsupportedOp", `the workers did not finish within the timeout of ${timeout} ms`, { op, timeout, workers: count }) }),
+  );
+  try {
+    const group = poolFor(op, script, count);
+    if (group.size < count) await group.start(count - group.size).catch(failed);
     const replies = new Array<Reply>(tasks.length);
-    const given = new Map<number, number>();
     let next = 0;
-    let done = 0;
-    let settled = false;
-    const finish = (failed: boolean) => {
-      settled = true;
-      abort = undefined;
-      clearTimeout(timer);
-      for (const h of handles) {
-        h.listener = undefined;
-        h.hold(false);
+    const lane = async (w: number) => {
+      while (next < tasks.length && outcome === undefined) {
+        const t = next++;
+        const reply = (await group.request(w, tasks[t], [tasks[t].data.buffer as ArrayBuffer, tasks[t].offsets.buffer as ArrayBuffer])) as Reply;
+        if (!reply.ok) return end({ reply });
+        replies[t] = reply;
       }
-      if (failed) terminate();
     };
-    const fail = (error: AdError) => {
-      if (settled) return;
-      finish(true);
-      reject(error);
-    };
-    const give = (h: Handle) => {
-      if (next >= tasks.length) return;
-      given.set(tasks[next].id, next);
-      h.send(tasks[next++]);
-    };
-    const timer = Number.isFinite(timeout)
-      ? setTimeout(() => fail(new AdError("UnsupportedOp", `the workers did not finish within the timeout of ${timeout} ms`, { op, timeout, workers: count })), timeout)
-      : undefined;
-    handles.forEach((h, w) => {
-      h.hold(true);
-      h.listener = {
-        reply(reply) {
-          if (settled) return;
-          if (!reply.ok) {
-            finish(true);
-            resolve(reply);
-            return;
-          }
-          replies[given.get(reply.id)!] = reply;
-          if (++done === tasks.length) {
-            finish(false);
-            resolve(replies);
-          } else give(h);
-        },
-        death: (why) => fail(deadWorker(op, w, why)),
-      };
-    });
-    abort = () => fail(new AdError("UnsupportedOp", "stopScalarWorkers() was called while the workers ran this call", { op, workers: count }));
-    for (const h of handles) if (h.dead !== undefined) return fail(deadWorker(op, handles.indexOf(h), h.dead));
-    // Two tasks in flight per worker: a worker starts its next task without waiting for this thread
-    // to wake up and send one (on a loaded machine that wait is long).
-    for (let i = 0; i < IN_FLIGHT; i++) for (const h of handles) give(h);
-  });
+    const lanes: Promise<void>[] = [];
+    for (let i = 0; i < IN_FLIGHT; i++) for (let w = 0; w < count; w++) lanes.push(lane(w).catch(failed));
+    await Promise.all(lanes);
+    if (outcome === undefined) return replies;
+    if ("error" in outcome) throw outcome.error;
+    return outcome.reply;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    abort = undefined;
+  }
+}
+
+/** The workers for `script`, the first `count` of them alive (a new group where they are not). */
+function poolFor(op: string, script: WorkerScript, count: number): ThreadGroup {
+  const url = moduleUrl(op, script);
+  const usable = pool !== undefined && pool.url.href === url.href && Array.from({ length: Math.min(count, pool.size) }, (_, w) => pool?.alive(w)).every(Boolean);
+  if (!usable) {
+    stop();
+    // No limit per request: the call's own timeout is the limit.
+    pool = new ThreadGroup(url, Infinity);
+  }
+  return pool as ThreadGroup;
 }
 
 function deadWorker(op: string, worker: number, why: string): AdError {
@@ -186,13 +114,10 @@ function deadWorker(op: string, worker: number, why: string): AdError {
  */
 export function stopScalarWorkers(): void {
   abort?.();
-  terminate();
+  stop();
 }
 
-function terminate(): void {
-  for (const h of pool?.handles ?? []) {
-    h.listener = undefined;
-    h.terminate();
-  }
+function stop(): void {
+  pool?.close();
   pool = undefined;
 }

@@ -1,6 +1,6 @@
 /**
- * The script each scalar worker runs (started by scalarPool.ts, in Node as a worker_threads module,
- * in a browser as a module Worker): it re-creates the function from its recipe, then evaluates value
+ * The script each scalar worker runs (started by scalarPool.ts through threads.ts, in Node as a
+ * worker_threads module, in a browser as a module Worker): it re-creates the function from its recipe, then evaluates value
  * and gradient for each member of a task on its own tape, whose arena lives in this worker's memory.
  * It records and sweeps exactly as the calling thread's `valueAndGradient` (or `df`) does, so each
  * member's gradient has the bits a single-threaded call gives.
@@ -11,7 +11,8 @@ import type { MultivariateFn, Scalar } from "../scalar/scalar.js";
 import { Tape } from "../scalar/tape/tape.js";
 import { Var } from "../scalar/tape/variable.js";
 import { rebuildReverse } from "../transform/rebuild.js";
-import type { Closed, Failure, Recipe, Reply, Task } from "./scalarMessages.js";
+import type { Failure, Recipe, Reply, Task } from "./scalarMessages.js";
+import { isGroupWorker, serveThread } from "./threads.js";
 
 /** One member: its value, its gradient written into `into`. */
 type Member = (x: Float64Array, into: Float64Array, task: Task) => number;
@@ -184,24 +185,9 @@ function transferOf(reply: Reply): ArrayBuffer[] {
   return reply.ok ? [reply.values.buffer as ArrayBuffer, reply.gradients.buffer as ArrayBuffer] : [];
 }
 
-interface NodeProcess {
-  readonly versions?: { readonly node?: string };
-}
-
-const g = globalThis as unknown as { process?: NodeProcess; WorkerGlobalScope?: new () => unknown };
-
 // Imported anywhere but a worker (the main thread, a bundler's analysis), this module does nothing.
-if (typeof g.process?.versions?.node === "string") {
-  const { parentPort } = await import("node:worker_threads");
-  const port = parentPort;
-  port?.on("message", (task: Task) => void run(task).then((reply) => port.postMessage(reply, transferOf(reply))));
-} else if (typeof g.WorkerGlobalScope === "function" && globalThis instanceof g.WorkerGlobalScope) {
-  const scope = globalThis as unknown as { onmessage: ((e: { data: Task }) => void) | null; postMessage(m: Reply | Closed, transfer?: ArrayBuffer[]): void; close(): void };
-  scope.onmessage = (e) => void run(e.data).then((reply) => scope.postMessage(reply, transferOf(reply)));
-  // A worker that closes itself ends with no event on the calling side: it says so first.
-  const close = scope.close.bind(scope);
-  scope.close = () => {
-    scope.postMessage({ closed: true });
-    close();
-  };
-}
+if (await isGroupWorker())
+  await serveThread(
+    (task) => run(task as Task),
+    (reply) => transferOf(reply as Reply),
+  );

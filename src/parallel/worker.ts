@@ -4,19 +4,28 @@
  * its shard of the batch, writes the outputs into its region, waits for the other shards at the
  * barrier and reduces its range of the result (allReduce.ts). The kernel pool is set to one thread
  * here: the workers are the parallelism, and a kernel pool in each would only oversubscribe the cores.
+ *
+ * A run's outputs are copied into the exchange buffer and then only held until the next run, which
+ * is given them to donate (jit's `donate`): its outputs take their storage, so in steady state a
+ * run allocates nothing, as a jitted step with its results donated back does on one thread.
  */
 import "../tensor/methods.js";
-import { jit } from "../jit/index.js";
-import { setThreads, type Tensor } from "../tensor/index.js";
+import { allocationCounter, jit } from "../jit/index.js";
+import { setThreads, zeros, type Tensor } from "../tensor/index.js";
 import { fromStorage } from "../tensor/tensor.js";
 import { arrive, cancel, reduceRange, slotView, type Layout } from "./allReduce.js";
 import type { Posted, WorkerMessage } from "./messages.js";
-import type { Postable } from "./postable.js";
 import { readProgram } from "./program.js";
 import { hostElements, sharedView } from "./shared.js";
-import { isGroupWorker, serveRequests } from "./workers.js";
+import { isGroupWorker, serveThread } from "./threads.js";
 
-const steps = new Map<number, (...xs: Tensor[]) => unknown>();
+/** A shard size's jitted program (its inputs, then the previous outputs to donate), and those outputs. */
+interface Step {
+  readonly run: (...xs: Tensor[]) => unknown;
+  last: Tensor[];
+}
+
+const steps = new Map<number, Step>();
 let params: Tensor[] = [];
 let exchange: { buffer: SharedArrayBuffer; layout: Layout } | undefined;
 /** Tests (`DataParallelStep.inject`): the next run exits this thread, or never answers. */
@@ -34,27 +43,28 @@ function exit(): never {
 
 /**
  * Serves `dataParallel`'s requests on this thread. It starts by itself when this module is loaded
- * as a worker of `startWorkers`; imported anywhere else it does nothing until called.
+ * as a worker of a thread group (threads.ts); imported anywhere else it does nothing until called.
  */
 export function serveDataParallel(): Promise<void> {
   setThreads(1);
-  return serveRequests(answer);
+  return serveThread(answer);
 }
 
-async function answer(message: Postable): Promise<Postable> {
-  const m = message as unknown as WorkerMessage;
+async function answer(message: unknown): Promise<unknown> {
+  const m = message as WorkerMessage;
   switch (m.kind) {
     case "program": {
       const program = readProgram(m.program);
-      steps.set(
-        m.key,
-        jit((...xs: Tensor[]) => program.evaluate(...xs)),
-      );
+      const inputs = program.inputs.length;
+      const run = jit((...xs: Tensor[]) => program.evaluate(...xs.slice(0, inputs)), { donate: program.outputs.map((_, j) => inputs + j) });
+      steps.set(m.key, { run, last: program.outputs.map((v) => zeros([...v.shape], { dtype: v.dtype })) });
       return null;
     }
     case "fault":
       fault = m.fault;
       return null;
+    case "allocations":
+      return allocationCounter().bytes;
     case "run": {
       const ctrl = new Int32Array(m.reduce.ctrl);
       try {
@@ -64,7 +74,8 @@ async function answer(message: Postable): Promise<Postable> {
         if (m.exchange !== undefined) exchange = m.exchange;
         const step = steps.get(m.key);
         if (step === undefined || exchange === undefined) throw new Error(`run before its program (${m.key}) or exchange arrived`);
-        const outputs = step(...params, ...m.batch.map(view)) as Tensor[];
+        const outputs = step.run(...params, ...m.batch.map(view), ...step.last) as Tensor[];
+        step.last = outputs;
         const { buffer, layout } = exchange;
         outputs.forEach((t, j) => slotView(buffer, layout, m.region, j).set(hostElements(t)));
       } catch (e) {

@@ -165,6 +165,17 @@ describe("dataParallel is deterministic and trains in place", () => {
     expect(leaves(shared)).not.toEqual(leaves(mlpParams(7)));
   }, 60_000);
 
+  it("a worker allocates no storage per step once warm: its outputs take the storage of the last ones (donated back)", async () => {
+    const params = shareAll(mlpParams(5, "float32"));
+    const batch = batchOf(6, 10, [12], "float32");
+    const step = await parallel(mlpStep, 2);
+    const first = leaves(await step(params, batch));
+    for (let i = 0; i < 2; i++) await step(params, batch);
+    const before = await Promise.all([0, 1].map((w) => step.allocations(w)));
+    for (let i = 0; i < 3; i++) expect(leaves(await step(params, batch))).toEqual(first);
+    expect(await Promise.all([0, 1].map((w) => step.allocations(w)))).toEqual(before);
+  }, 60_000);
+
   it("sums instead of averaging with reduce: 'sum'", async () => {
     const params = mlpParams(8);
     const batch = batchOf(9, 6, [12]);

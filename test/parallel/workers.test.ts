@@ -43,7 +43,12 @@ describe("startWorkers", () => {
 
   it("a worker that exits fails its request and the next one; the others go on", async () => {
     const g = await start(2);
-    await expect(g.request(0, "exit")).rejects.toMatchObject({ code: "UnsupportedOp", details: { worker: 0 } });
+    // The reason reads after "it", as parallelGradient's and dataParallel's messages put it.
+    await expect(g.request(0, "exit")).rejects.toMatchObject({
+      code: "UnsupportedOp",
+      message: expect.stringMatching(/died \(it exited with code 3\)$/),
+      details: { worker: 0, reason: "exited with code 3" },
+    });
     expect(g.alive(0)).toBe(false);
     await expect(g.request(0, 1)).rejects.toMatchObject({ code: "UnsupportedOp" });
     expect(await g.request(1, 7)).toBe(7);
