@@ -22,6 +22,7 @@ import { activeBatchLevels } from "../tensor/interpreters/batch.js";
 import { optimise, type Optimised as Compiled } from "./optimise.js";
 import { runsOnlyEngineCode } from "./passes/plan.js";
 import { Recycler } from "./recycle.js";
+import { prepared } from "./run.js";
 import { signatureOf } from "./signature.js";
 
 export interface JitOptions {
@@ -88,7 +89,7 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
       throw invalidArgument(op, `${name} must be a boolean, got ${describe(o[name])}`, { argument: name, got: describe(o[name]) });
   }
   const fuse = o.fuse ?? true;
-  const cache = new Map<string, Compiled & { readonly recycler: Recycler | undefined }>();
+  const cache = new Map<string, Compiled & { readonly recycler: Recycler | undefined; readonly run: (leaves: readonly Tensor[]) => unknown }>();
   let traces = 0;
 
   const compile = (args: readonly unknown[]) => {
@@ -120,7 +121,10 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
       // Recycling reads host storage, and user code inside (customVjp) could keep a buffer it hands out.
       // On a backend that keeps storage in place (wasm), the recycled storage moves there.
       const resident = fuse ? backendKernels(getBackend()).allocateResident : undefined;
-      compiled = { ...optimised, recycler: onHost && runsOnlyEngineCode(optimised.replay) ? new Recycler(resident) : undefined };
+      const recycler = onHost && runsOnlyEngineCode(optimised.replay) ? new Recycler(resident) : undefined;
+      // A recycled program runs only the engine's host kernels: its loop is prepared once (run.ts).
+      const run = recycler === undefined ? (xs: readonly Tensor[]) => optimised.fused.evaluate(...xs) : prepared(optimised.fused);
+      compiled = { ...optimised, recycler, run };
       cache.set(key, compiled);
     }
     return { compiled, leaves: tree.leaves };
@@ -129,15 +133,15 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
   const jitted = (...args: unknown[]): unknown => {
     const { compiled, leaves } = compile(args);
     if (watched(compiled.replay, leaves)) return compiled.replay.evaluate(...leaves);
-    const { fused, recycler } = compiled;
-    if (recycler === undefined) return fused.evaluate(...leaves);
+    const { fused, recycler, run } = compiled;
+    if (recycler === undefined) return run(leaves);
     const given = flatten(
       op,
       args.filter((_, i) => donated.has(i)),
     ).leaves;
     const kept = [...leaves.filter((t) => !given.includes(t)), ...fused.constants.map((c) => c.value)];
     return recycler.run(
-      () => fused.evaluate(...leaves),
+      () => run(leaves),
       (result) => flatten(op, result).leaves,
       given,
       kept,

@@ -4,7 +4,8 @@
  * orphaned), and, for the program an unwatched call runs, the cuts (`stopGradient`) erased, fusion
  * of elementwise chains into generated kernels, matmul epilogues (a product read by one fused group
  * runs that group as its epilogue) and the memory plan of their buffers, with the independent
- * products of each level ordered and grouped around it to run side by side (`branches`).
+ * products of each level ordered and grouped around it to run side by side (`branches`), and max
+ * pooling's backward reading the argmax its forward found (`poolArgmax`).
  */
 import type { Program } from "../tensor/index.js";
 import { eliminateCommonSubexpressions } from "./passes/cse.js";
@@ -15,6 +16,7 @@ import { foldConstants } from "./passes/fold.js";
 import { groupBranches, orderBranches } from "./passes/branches.js";
 import { fuseElementwise } from "./passes/fuse.js";
 import { planMemory } from "./passes/plan.js";
+import { shareArgmax } from "./passes/poolArgmax.js";
 import { simplifyAlgebra } from "./passes/simplify.js";
 
 export interface Optimised {
@@ -30,5 +32,6 @@ export function optimise(program: Program, fuse: boolean, branches = true): Opti
   const unwatched = eraseStopGradients(replay);
   if (!fuse) return { replay, fused: unwatched };
   const fused = fuseEpilogues(fuseElementwise(unwatched));
-  return { replay, fused: branches ? groupBranches(planMemory(orderBranches(fused))) : planMemory(fused) };
+  // Last, on the final order: a pooling's backward shares the argmax its forward found earlier in that order.
+  return { replay, fused: shareArgmax(branches ? groupBranches(planMemory(orderBranches(fused))) : planMemory(fused)) };
 }
