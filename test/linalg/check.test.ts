@@ -8,10 +8,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as linalg from "../../src/linalg/index.js";
-import { detectAnomaly, grad, jvp, matmul, mul, stack, sum, transpose, unbind, type Tensor } from "../../src/tensor/index.js";
+import { detectAnomaly, grad, jvp, matmul, mul, stack, sum, transpose, unbind, vmap, type Tensor } from "../../src/tensor/index.js";
 import { thrown } from "../support/errorCode.js";
 import { decode, expectGolden, loadGolden, type Encoded } from "../support/golden.js";
 import { f64, flat } from "../support/tensors.js";
+import { jit } from "../../src/jit/index.js";
 
 interface Golden {
   readonly singular: Encoded;
@@ -144,6 +145,16 @@ describe("triangularSolve with { check: false }", () => {
     const x = flat(linalg.triangularSolve(t, b, { check: false }));
     expectGolden(x, decode(golden.triangularSolve), 1e-12, "triangularSolve");
     expect(x.slice(0, 6)).toEqual(flat(linalg.triangularSolve(matrix(t, 0), b)));
+  });
+});
+
+describe("info under jit and vmap", () => {
+  it("is read with tensor ops, so a jitted or vmapped _ex form gives the eager info and result", () => {
+    const eager = linalg.solveEx(singular, b);
+    const jitted = jit((a: Tensor) => linalg.solveEx(a, b))(singular);
+    expect(flat(jitted.info)).toEqual(flat(eager.info));
+    expect(flat(jitted.result).map(String)).toEqual(flat(eager.result).map(String));
+    expect(flat(vmap((a: Tensor) => linalg.choleskyEx(a).info)(notPd) as Tensor)).toEqual(flat(linalg.choleskyEx(notPd).info));
   });
 });
 
