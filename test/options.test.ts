@@ -50,6 +50,14 @@ const image = () =>
     ],
   ]);
 const square = (t: Tensor) => t.mul(t).sum();
+const spd2 = () =>
+  tensor(
+    [
+      [2, 1],
+      [1, 3],
+    ],
+    { dtype: "float64" },
+  );
 const quadratic: MultivariateFn = (xs, S) => S.mul(xs[0], xs[1]);
 const pair: VectorFn = (xs, S) => [S.mul(xs[0], xs[1]), xs[0]];
 const seeded = () => ({ rng: rng(0) });
@@ -279,6 +287,25 @@ const ROWS: Row[] = [
         o as never,
       ),
     keys: { rtol: 1e-3 },
+  },
+  ...(
+    [
+      ["solve", (o: unknown) => adjoint.linalg.solve(spd2(), tensor([1, 2], { dtype: "float64" }), o as never)],
+      ["inv", (o: unknown) => adjoint.linalg.inv(spd2(), o as never)],
+      ["cholesky", (o: unknown) => adjoint.linalg.cholesky(spd2(), o as never)],
+      ["lu", (o: unknown) => adjoint.linalg.lu(spd2(), o as never)],
+      ["luFactor", (o: unknown) => adjoint.linalg.luFactor(spd2(), o as never)],
+      [
+        "luSolve",
+        (o: unknown) => adjoint.linalg.luSolve(adjoint.linalg.luFactor(spd2()).LU, adjoint.linalg.luFactor(spd2()).pivots, tensor([1, 2], { dtype: "float64" }), o as never),
+      ],
+    ] as const
+  ).map(([op, call]): Row => ({ fn: adjoint.linalg[op], op, call, keys: { check: false } })),
+  {
+    fn: adjoint.linalg.triangularSolve,
+    op: "triangularSolve",
+    call: (o) => adjoint.linalg.triangularSolve(spd2(), tensor([1, 2], { dtype: "float64" }), o as never),
+    keys: { lower: true, transpose: true, unitDiagonal: true, check: false },
   },
   // testing, transform, plugin
   {

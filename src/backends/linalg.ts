@@ -44,6 +44,8 @@ export interface TriangularSolveOptions {
   readonly transpose: boolean;
   /** Take A's diagonal as ones and never read it. */
   readonly unitDiagonal: boolean;
+  /** false: a zero on the diagonal is not an error, not even one a device raises later (`{ check: false }`); absent means true. */
+  readonly check?: boolean;
 }
 
 /** A solve's result: `B` is the device's buffer type (host memory on the host). */

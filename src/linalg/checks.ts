@@ -4,12 +4,26 @@
  * raised by a primitive inside a function name the function the user called (`solve`, not the
  * triangular solve it runs), keeping the primitive in `details.primitive`.
  */
-import { AdError, describe, invalidArgument } from "../errors.js";
+import { AdError, describe, expectBooleanOption, expectOptions, invalidArgument } from "../errors.js";
 import { expand } from "../tensor/primitives/reduce.js";
 import { reshape } from "../tensor/primitives/shape.js";
 import { expectSquare } from "../tensor/primitives/triangle.js";
 import { broadcastShapes, formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+
+export interface CheckOptions {
+  /**
+   * Default true: a singular (or, for cholesky, not positive definite) matrix is `SingularMatrix`.
+   * false: it is not, forward or backward; the result is what LAPACK returns (±∞ or NaN where it
+   * divides by a zero pivot, docs/linalg.md) and derivatives through it are NaN or ±∞.
+   */
+  readonly check?: boolean;
+}
+
+/** The `check` of `{ check }` options (the only key they take). */
+export function checkOption(op: string, options: unknown): boolean {
+  return expectBooleanOption(op, "check", expectOptions<CheckOptions>(op, options, ["check"]).check, true);
+}
 
 export function expectTensor(op: string, name: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw invalidArgument(op, `${name} must be a Tensor, got ${describe(x)}`, { argument: name, got: describe(x) });

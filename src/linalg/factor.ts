@@ -17,18 +17,23 @@ import { triangularSolveP } from "../tensor/primitives/triangularSolve.js";
 import type { FloatDType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { formatShape } from "../tensor/shape.js";
-import { commonBatch, expectTensor, naming, rightHandSide, squareOperand } from "./checks.js";
+import { checkOption, commonBatch, expectTensor, naming, rightHandSide, squareOperand, type CheckOptions } from "./checks.js";
 
 /**
  * The lower factor L of a symmetric positive definite A (A = L·Lᵀ), batched. A is symmetrised first,
  * ½(A + Aᵀ) (as JAX does), so its gradient is symmetric, as PyTorch's is. A matrix that is not
- * positive definite is `SingularMatrix` with the batch index and the column.
+ * positive definite is `SingularMatrix` with the batch index and the column; with `{ check: false }`
+ * its L holds NaN from that column on (the columns before it are LAPACK's).
  */
-export function cholesky(a: Tensor): Tensor {
-  const op = "cholesky";
+export function cholesky(a: Tensor, options?: CheckOptions): Tensor {
+  return factorCholesky("cholesky", a, checkOption("cholesky", options));
+}
+
+/** cholesky on behalf of `op`. */
+export function factorCholesky(op: string, a: Tensor, check: boolean): Tensor {
   const [t] = squareOperand(op, "a", a);
   const symmetric = mul(add(t, transpose(t)), 0.5);
-  return naming(op, () => bind(choleskyP, [symmetric], undefined));
+  return naming(op, () => bind(choleskyP, [symmetric], { check }));
 }
 
 export interface LuFactors {
@@ -45,31 +50,39 @@ function permuteRows(x: Tensor, pivots: Tensor): Tensor {
 
 /**
  * LU with partial pivoting, packed as LAPACK's getrf packs it: A[pivots] = L·U. A singular matrix is
- * factored too (a zero on U's diagonal, as LAPACK); solving with it raises.
+ * factored too (a zero on U's diagonal, as LAPACK); solving with it raises, and so does the
+ * derivative there (it solves with U), unless `{ check: false }`: then that derivative is ±∞ or NaN.
  */
-export function luFactor(a: Tensor): LuFactors {
-  const op = "luFactor";
+export function luFactor(a: Tensor, options?: CheckOptions): LuFactors {
+  return factorLu("luFactor", a, checkOption("luFactor", options));
+}
+
+/** luFactor on behalf of `op`. */
+export function factorLu(op: string, a: Tensor, check: boolean): LuFactors {
   const [t] = squareOperand(op, "a", a);
-  const packed = bind(luP, [t], undefined);
+  const packed = bind(luP, [t], { check });
   return { LU: factorPart(packed), pivots: permutationPart(packed) };
 }
 
-/** A = P·L·U (PyTorch's convention): P a permutation matrix, L unit lower, U upper, batched. */
-export function lu(a: Tensor): { readonly P: Tensor; readonly L: Tensor; readonly U: Tensor } {
+/** A = P·L·U (PyTorch's convention): P a permutation matrix, L unit lower, U upper, batched. `{ check: false }` as luFactor's. */
+export function lu(a: Tensor, options?: CheckOptions): { readonly P: Tensor; readonly L: Tensor; readonly U: Tensor } {
   const [t, n] = squareOperand("lu", "a", a);
-  const { LU, pivots } = luFactor(t);
+  const { LU, pivots } = factorLu("lu", t, checkOption("lu", options));
   // oneHot(pivots)[i, j] = [j = pivots[i]] is Pᵀ.
   const P = transpose(oneHot(pivots, n, t.dtype as FloatDType));
   return { P, L: add(lowerPart(LU, -1), eyeLike(LU, n)), U: upperPart(LU) };
 }
 
-/** X with A·X = B from A's luFactor; B is [..., n, k] or a vector [n]. A zero pivot is `SingularMatrix` naming it. */
-export function luSolve(LU: Tensor, pivots: Tensor, b: Tensor): Tensor {
-  return solveFactored("luSolve", LU, pivots, b);
+/**
+ * X with A·X = B from A's luFactor; B is [..., n, k] or a vector [n]. A zero pivot is `SingularMatrix`
+ * naming it; with `{ check: false }` the division by it gives ±∞ or NaN, as LAPACK's getrs.
+ */
+export function luSolve(LU: Tensor, pivots: Tensor, b: Tensor, options?: CheckOptions): Tensor {
+  return solveFactored("luSolve", LU, pivots, b, checkOption("luSolve", options));
 }
 
 /** luSolve on behalf of `op` (solve and inv run it: their errors name them). */
-export function solveFactored(op: string, LU: Tensor, pivots: Tensor, b: Tensor): Tensor {
+export function solveFactored(op: string, LU: Tensor, pivots: Tensor, b: Tensor, check: boolean): Tensor {
   const [f, n] = squareOperand(op, "LU", LU);
   const p = expectTensor(op, "pivots", pivots);
   if (p.dtype !== "int32" || p.rank !== f.rank - 1 || p.shape.some((d, i) => d !== f.shape[i])) {
@@ -83,7 +96,7 @@ export function solveFactored(op: string, LU: Tensor, pivots: Tensor, b: Tensor)
   const ep = ef === f ? p : expand(p, ef.shape.slice(0, -1));
   const x = naming(op, () => {
     const y = bind(triangularSolveP, [ef, permuteRows(eb, ep)], { lower: true, transpose: false, unitDiagonal: true });
-    return bind(triangularSolveP, [ef, y], { lower: false, transpose: false, unitDiagonal: false });
+    return bind(triangularSolveP, [ef, y], { lower: false, transpose: false, unitDiagonal: false, check });
   });
   return rhs.vector ? reshape(x, x.shape.slice(0, -1)) : x;
 }

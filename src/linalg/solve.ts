@@ -13,22 +13,28 @@ import { upperMask } from "../tensor/primitives/triangle.js";
 import { prod, sum } from "../tensor/primitives/reduce.js";
 import { abs, log, sign } from "../tensor/primitives/unary.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { squareOperand } from "./checks.js";
-import { luFactor, solveFactored } from "./factor.js";
+import { checkOption, squareOperand, type CheckOptions } from "./checks.js";
+import { factorLu, luFactor, solveFactored } from "./factor.js";
 import { diagonal } from "./matrix.js";
 
-/** X with A·X = B, batched (batches broadcast); B is [..., n, k] or a vector [n]. A singular A is `SingularMatrix` naming the batch and the zero pivot. */
-export function solve(a: Tensor, b: Tensor): Tensor {
+/**
+ * X with A·X = B, batched (batches broadcast); B is [..., n, k] or a vector [n]. A singular A is
+ * `SingularMatrix` naming the batch and the zero pivot; with `{ check: false }` its X holds ±∞ or
+ * NaN (LAPACK's gesv), and so do the derivatives through it.
+ */
+export function solve(a: Tensor, b: Tensor, options?: CheckOptions): Tensor {
   const [t] = squareOperand("solve", "a", a);
-  const { LU, pivots } = luFactor(t);
-  return solveFactored("solve", LU, pivots, b);
+  const check = checkOption("solve", options);
+  const { LU, pivots } = factorLu("solve", t, check);
+  return solveFactored("solve", LU, pivots, b, check);
 }
 
-/** A⁻¹, batched. A singular A is `SingularMatrix` naming the batch and the zero pivot. */
-export function inv(a: Tensor): Tensor {
+/** A⁻¹, batched. A singular A is `SingularMatrix` naming the batch and the zero pivot; `{ check: false }` as solve's. */
+export function inv(a: Tensor, options?: CheckOptions): Tensor {
   const [t, n] = squareOperand("inv", "a", a);
-  const { LU, pivots } = luFactor(t);
-  return solveFactored("inv", LU, pivots, eyeLike(t, n));
+  const check = checkOption("inv", options);
+  const { LU, pivots } = factorLu("inv", t, check);
+  return solveFactored("inv", LU, pivots, eyeLike(t, n), check);
 }
 
 /**

@@ -13,13 +13,16 @@ export interface TriangularSolveOptions {
   readonly transpose?: boolean;
   /** Take A's diagonal as ones without reading it. Default false. */
   readonly unitDiagonal?: boolean;
+  /** false: a zero on the diagonal is not `SingularMatrix`; the division by it gives ±∞ or NaN, as LAPACK's trsm. Default true. */
+  readonly check?: boolean;
 }
 
-const KEYS = ["lower", "transpose", "unitDiagonal"] as const;
+const KEYS = ["lower", "transpose", "unitDiagonal", "check"] as const;
 
 /**
  * X with A·X = B (or Aᵀ·X = B) for a triangular A [..., n, n] and B [..., n, k] or a vector [n],
- * batches broadcast. A zero on the diagonal read is `SingularMatrix` with the batch and row.
+ * batches broadcast. A zero on the diagonal read is `SingularMatrix` with the batch and row (not
+ * with `{ check: false }`).
  */
 export function triangularSolve(a: Tensor, b: Tensor, options?: TriangularSolveOptions): Tensor {
   const op = "triangularSolve";
@@ -29,6 +32,7 @@ export function triangularSolve(a: Tensor, b: Tensor, options?: TriangularSolveO
     lower: expectBooleanOption(op, "lower", o.lower, false),
     transpose: expectBooleanOption(op, "transpose", o.transpose, false),
     unitDiagonal: expectBooleanOption(op, "unitDiagonal", o.unitDiagonal, false),
+    check: expectBooleanOption(op, "check", o.check, true),
   };
   const rhs = rightHandSide(op, b, n, ta.dtype);
   const [ea, eb] = commonBatch(op, ta, rhs.b);

@@ -6,7 +6,8 @@
  *   with the float inputs (all inputs if none is float) given each dtype in turn;
  * - wasm: the case is run on a recording device and each kernel call is offered to the wasm kernels
  *   (an elementwise op is asked of the wasm kernel directly); a primitive none of whose calls the wasm
- *   backend has runs the cpu reference there;
+ *   backend has runs the cpu reference there; a linear algebra kernel, which wasm takes only from a
+ *   matrix size on, is offered growing n×n matrices to find that size;
  * - webgpu: every primitive but those on test/webgpu/unsupported.ts;
  * - derivatives: whether its definition has a JVP and a VJP rule.
  */
@@ -16,6 +17,10 @@ import { backendKernels } from "../../src/backends/backend.js";
 import { DTYPES, type DType, type Storage } from "../../src/backends/dtype.js";
 import type { BinaryOp, UnaryOp } from "../../src/backends/ops.js";
 import { binary as wasmBinary, unary as wasmUnary } from "../../src/backends/wasm/elementwise.js";
+import { eigh as wasmEigh } from "../../src/backends/wasm/eigh.js";
+import * as wasmLinalg from "../../src/backends/wasm/linalg.js";
+import { qr as wasmQr } from "../../src/backends/wasm/qr.js";
+import { svd as wasmSvd } from "../../src/backends/wasm/svd.js";
 import type { View } from "../../src/backends/view.js";
 import type { Variable } from "../../src/tensor/ir.js";
 import { bind } from "../../src/tensor/primitive.js";
@@ -66,11 +71,45 @@ function wasmComputes([kernel, args]: Call): boolean {
   return false;
 }
 
+/** The wasm linear algebra kernels, each declining (undefined) a matrix below its size threshold. */
+const WASM_FROM_SIZE: Record<string, (a: View) => unknown> = {
+  cholesky: wasmLinalg.cholesky,
+  lu: wasmLinalg.lu,
+  qr: (a) => wasmQr(a, false),
+  eigh: wasmEigh,
+  svd: wasmSvd,
+};
+
+/** A symmetric, diagonally dominant (so positive definite, well-conditioned) float64 n×n matrix. */
+function probeMatrix(n: number): View {
+  const storage = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) storage[i * n + j] = i === j ? n : 1 / (1 + Math.abs(i - j));
+  return { storage, dtype: "float64", shape: [n, n], strides: [n, 1], offset: 0 };
+}
+
+/** The smallest n from which the wasm backend computes this linear algebra kernel itself (undefined: never up to 512). */
+function wasmFromSize(kernel: string): number | undefined {
+  const run = WASM_FROM_SIZE[kernel];
+  if (run === undefined) return undefined;
+  const takes = (n: number): boolean => run(probeMatrix(n)) !== undefined;
+  let hi = 1;
+  while (hi <= 512 && !takes(hi)) hi *= 2;
+  if (hi > 512) return undefined;
+  // The threshold is in (hi / 2, hi]: bisect it.
+  let lo = hi / 2;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (takes(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
 interface Row {
   readonly name: PrimitiveName;
   readonly pytorch: string;
   readonly dtypes: readonly DType[];
-  readonly wasm: "wasm" | "cpu kernel" | "view";
+  readonly wasm: "wasm" | "cpu kernel" | "view" | `wasm for n ≥ ${number}`;
   readonly webgpu: boolean;
   readonly derivatives: string;
 }
@@ -116,11 +155,12 @@ function rowOf(name: PrimitiveName, device: Device, calls: Call[]): Row {
   }
   const pytorch = PYTORCH_NAMES[name];
   const hasRules = prim.jvp !== undefined && prim.vjp !== undefined;
+  const from = own.length === 1 ? wasmFromSize(own[0][0]) : undefined;
   return {
     name,
     pytorch: pytorch === null || pytorch === undefined ? "(internal)" : pytorch,
     dtypes,
-    wasm: PRIMITIVE_CASES[name].view ? "view" : own.length > 0 && own.every(wasmComputes) ? "wasm" : "cpu kernel",
+    wasm: PRIMITIVE_CASES[name].view ? "view" : own.length > 0 && own.every(wasmComputes) ? "wasm" : from !== undefined ? `wasm for n ≥ ${from}` : "cpu kernel",
     webgpu: !UNSUPPORTED_ON_WEBGPU.includes(name),
     derivatives: constantPrimitives.includes(name) ? "none (constant)" : hasRules ? "forward, reverse, any order" : "missing",
   };
@@ -150,8 +190,10 @@ export function renderOpsTable(): string {
     "  function may promote first: `exp` of an int32 tensor computes in float32).",
     "- **cpu**: the reference kernels; every primitive runs there.",
     "- **wasm**: `wasm` where a SIMD kernel computes it (for float32/float64 inputs above a size",
-    "  threshold; smaller or strided inputs fall back per call), `cpu kernel` where the wasm backend",
-    "  runs the reference, `view` for the primitives that only re-stride their input (no kernel).",
+    "  threshold; smaller or strided inputs fall back per call), `wasm for n ≥ k` for a factorization",
+    "  whose wasm kernel takes n×n matrices from that size on (the reference runs smaller ones),",
+    "  `cpu kernel` where the wasm backend runs the reference, `view` for the primitives that only",
+    "  re-stride their input (no kernel).",
     "- **webgpu**: float32, float16 (stored packed, computed in float32), int32 and bool (float64 is `UnsupportedOp` on the GPU); `—` where the",
     "  primitive has no GPU kernel yet (`UnsupportedOp` naming it and the device).",
     "- **derivatives**: JVP and VJP rules written in primitives, so they nest to any order; `none` for",

@@ -312,16 +312,16 @@ const TABLE = {
   },
   cholesky: {
     cases: () => [
-      { label: "3×3", inputs: [spd([3, 3])] },
-      { label: "a batch of 2×2", inputs: [spd([2, 2, 2])] },
+      { label: "3×3", inputs: [spd([3, 3])], params: { check: true } },
+      { label: "a batch of 2×2", inputs: [spd([2, 2, 2])], params: { check: true } },
     ],
   },
   lu: {
     cases: () => [
-      { label: "3×3 (no row swaps)", inputs: [dominant([3, 3])] },
+      { label: "3×3 (no row swaps)", inputs: [dominant([3, 3])], params: { check: true } },
       // Fixed values (no draw, so later rows keep theirs): partial pivoting swaps rows 0 and 2, then 1 and 2.
-      { label: "3×3 with row swaps", inputs: [f64([1, 2, 0.5, 0.5, 1, 3, 4, 0.5, 1], [3, 3])] },
-      { label: "a batch of 2×2", inputs: [dominant([2, 2, 2])] },
+      { label: "3×3 with row swaps", inputs: [f64([1, 2, 0.5, 0.5, 1, 3, 4, 0.5, 1], [3, 3])], params: { check: true } },
+      { label: "a batch of 2×2", inputs: [dominant([2, 2, 2])], params: { check: true } },
     ],
   },
   // issue 18's elementwise functions (after the others, so the values drawn for those are unchanged).
@@ -357,8 +357,8 @@ const TABLE = {
   },
   eigh: {
     cases: () => [
-      { label: "3×3", inputs: [spd([3, 3])] },
-      { label: "a batch of 2×2", inputs: [spd([2, 2, 2])] },
+      { label: "3×3", inputs: [spd([3, 3])], params: { check: true } },
+      { label: "a batch of 2×2", inputs: [spd([2, 2, 2])], params: { check: true } },
     ],
   },
   svd: {

@@ -1,7 +1,8 @@
 /**
  * Run in a child process by linalg.test.ts: triangularSolve on the "webgpu" device against the cpu
  * (batched, lower and upper, transposed, unit diagonal, odd sizes, transposed and sliced operands),
- * its gradients, a zero on the diagonal raised at the next read as the cpu's `SingularMatrix`; and
+ * its gradients, a zero on the diagonal raised at the next read as the cpu's `SingularMatrix` (and
+ * not with `{ check: false }`: the cpu's ±∞ instead); and
  * the factorizations the GPU lacks refused with `UnsupportedOp` naming the function the user called,
  * the device and the way to the cpu. Prints one JSON line: { checked, failures, errors }.
  */
@@ -86,6 +87,17 @@ try {
       `triangularSolve with a zero diagonal raised ${String(error)} ${JSON.stringify((error as AdError).details)}, want ${String(want)} ${JSON.stringify(want?.details)}`,
     );
   }
+}
+
+// With { check: false }: no error at the read, the cpu's ±∞ from dividing by the zero.
+checked++;
+try {
+  const unchecked = await linalg.triangularSolve(onGPU(singular), onGPU(rhs), { lower: true, check: false }).read();
+  const cpu = linalg.triangularSolve(singular, rhs, { lower: true, check: false }).data();
+  if (Array.from(unchecked).map(String).join() !== Array.from(cpu).map(String).join())
+    failures.push(`triangularSolve with check: false gave ${Array.from(unchecked)}, the cpu ${Array.from(cpu)}`);
+} catch (error) {
+  failures.push(`triangularSolve with check: false raised ${String(error)}`);
 }
 
 // The factorizations the GPU lacks: UnsupportedOp naming the function called, the device, and toAsync.

@@ -15,7 +15,7 @@ describe("linear algebra on the webgpu device (software adapter, in a child proc
       const report = await runChecks<Report>("linalg.checks.ts");
       expect(report.errors).toEqual([]);
       expect(report.failures).toEqual([]);
-      expect(report.checked).toBeGreaterThanOrEqual(22);
+      expect(report.checked).toBeGreaterThanOrEqual(23);
     },
   );
 });

@@ -67,7 +67,7 @@ export class GPUTriangularSolve {
     readonly rowMajor: (v: GPUView) => GPUData,
   ) {}
 
-  triangularSolve(a: GPUView, b: GPUView, { lower, transpose, unitDiagonal }: TriangularSolveOptions): SolveResult<GPUData> {
+  triangularSolve(a: GPUView, b: GPUView, { lower, transpose, unitDiagonal, check }: TriangularSolveOptions): SolveResult<GPUData> {
     const op = "triangularSolve";
     if (expectGPUDType(op, a.dtype) !== "float32") throw new Error(`the webgpu triangularSolve takes float32, not ${a.dtype}`);
     const n = a.shape[a.shape.length - 2];
@@ -76,7 +76,7 @@ export class GPUTriangularSolve {
     const x = this.rowMajor(b);
     if (count * n * k === 0) return { solution: x, failure: null };
     const m = this.rowMajor(a);
-    if (!unitDiagonal) this.checks.enqueue(diagonalCheck(a.shape, n), count * n, [n], [m.buffer]);
+    if (!unitDiagonal && check !== false) this.checks.enqueue(diagonalCheck(a.shape, n), count * n, [n], [m.buffer]);
     // op(A) is lower triangular when A is lower and not transposed, or upper and transposed: then forward substitution.
     const [si, sq] = transpose ? [1, n] : [n, 1];
     const params = new Int32Array([count * k, n, k, lower !== transpose ? 1 : 0, si, sq, unitDiagonal ? 1 : 0]);

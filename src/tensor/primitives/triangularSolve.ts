@@ -2,7 +2,8 @@
  * triangularSolve (a primitive): X with op(A)·X = B, A triangular (its lower or upper triangle is
  * read, its diagonal taken as ones when `unitDiagonal`), op the identity or the transpose, A and B
  * batched over one batch shape. A zero (or NaN) on a read diagonal is `SingularMatrix` naming the
- * batch and row. Rules (Giles 2008, §2.3.1): with T the triangle read, op(T)·dX = dB − op(dT)·X, so
+ * batch and row, unless `check` is false: then the division by it gives ±∞ or NaN (LAPACK's trsm),
+ * and the rules below, which keep `check`, carry them into the derivatives. Rules (Giles 2008, §2.3.1): with T the triangle read, op(T)·dX = dB − op(dT)·X, so
  * dX = op(T)⁻¹(dB − op(dT)·X); B̄ = op(T)⁻ᵀ·X̄ and T̄ = −B̄·Xᵀ (−X·B̄ᵀ under the transpose), kept
  * on the triangle read.
  */
@@ -39,7 +40,7 @@ export const triangularSolveP: Primitive<TriangularSolveOptions> = definePrimiti
   },
   impl: ([a, b], options, k) => {
     const { solution, failure } = k.triangularSolve(a, b, options);
-    if (failure !== null) throw singular("triangularSolve", a.shape, failure, "a zero (or NaN) on the diagonal");
+    if (failure !== null && options.check !== false) throw singular("triangularSolve", a.shape, failure, "a zero (or NaN) on the diagonal");
     return fromStorage(solution, b.dtype, [...b.shape]);
   },
   vjp: ({ cotangent: g, inputs: [a], output: x, params, needs }) => {

@@ -15,7 +15,11 @@ const rows = (v: View): number => v.shape[v.shape.length - 2];
 const cols = (v: View): number => v.shape[v.shape.length - 1];
 const batchOf = (v: View): number => v.shape.slice(0, -2).reduce((p, d) => p * d, 1);
 
-/** The Cholesky factor of each matrix's lower triangle (the upper one is not read), column by column. */
+/**
+ * The Cholesky factor of each matrix's lower triangle (the upper one is not read), column by column.
+ * A matrix whose pivot j is not positive keeps columns 0…j−1 (those of LAPACK's potrf) and NaN in
+ * the lower triangle from column j on.
+ */
 export function cholesky(a: View): CholeskyResult {
   const n = rows(a);
   const count = batchOf(a);
@@ -30,6 +34,8 @@ export function cholesky(a: View): CholeskyResult {
       // NaN is not > 0 either: a NaN input fails here rather than spreading through the factor.
       if (!(d > 0)) {
         failure ??= { batch: p, index: j };
+        // Columns j… are not a factor: NaN, so `{ check: false }` hands back nothing that reads as one.
+        for (let q = j; q < n; q++) for (let i = q; i < n; i++) out[base + i * n + q] = NaN;
         break;
       }
       const ljj = Math.sqrt(d);
@@ -96,8 +102,8 @@ export function lu(a: View): LuResult {
 
 /**
  * X with op(A)·X = B for each triangular A (op: identity or transpose), by substitution down or up
- * the rows. A zero on a read diagonal is reported (the first one, by row); that matrix's solution is
- * left as B.
+ * the rows. A zero (or NaN) on a read diagonal is reported (the first one, by row) and divided by
+ * all the same, as LAPACK's trsm does: that matrix's solution holds ±∞ or NaN.
  */
 export function triangularSolve(a: View, b: View, { lower, transpose, unitDiagonal }: TriangularSolveOptions): SolveResult {
   const n = rows(a);
@@ -113,13 +119,8 @@ export function triangularSolve(a: View, b: View, { lower, transpose, unitDiagon
   for (let p = 0; p < count; p++) {
     const baseA = p * n * n;
     const baseX = p * n * k;
-    if (!unitDiagonal) {
-      let zero = -1;
-      for (let i = 0; i < n && zero < 0; i++) if (m[baseA + i * n + i] === 0 || Number.isNaN(m[baseA + i * n + i])) zero = i;
-      if (zero >= 0) {
-        failure ??= { batch: p, index: zero };
-        continue;
-      }
+    if (!unitDiagonal && failure === null) {
+      for (let i = 0; i < n && failure === null; i++) if (m[baseA + i * n + i] === 0 || Number.isNaN(m[baseA + i * n + i])) failure = { batch: p, index: i };
     }
     for (let step = 0; step < n; step++) {
       const i = forward ? step : n - 1 - step;
