@@ -126,7 +126,7 @@ export function directionalDerivative(f: MultivariateFn | DualMultivariateFn, x:
   }
   const tag = openTag();
   try {
-    const xs = point.map((xi, i) => new Dual(xi, direction[i], tag));
+    const xs = point.map((xi, i) => seedDual(xi, direction[i], tag));
     const y: unknown = (f as DualMultivariateFn)(xs, dualScalar);
     return { value: primalOf(op, y, tag), derivative: tangentOf(op, y, tag) };
   } finally {
@@ -201,7 +201,7 @@ function jacobianColumns(op: string, g: DualVectorFn, point: readonly number[], 
 
 /** The inputs as duals of `tag` with tangent 0. */
 function constantsOf(point: readonly number[], tag: number): Dual[] {
-  return point.map((xi) => new Dual(xi, 0, tag));
+  return point.map((xi) => seedDual(xi, 0, tag));
 }
 
 /**
@@ -210,7 +210,7 @@ function constantsOf(point: readonly number[], tag: number): Dual[] {
  */
 function seeded(constants: readonly Dual[], point: readonly number[], j: number, tag: number): Dual[] {
   const xs = constants.slice();
-  if (j >= 0) xs[j] = new Dual(point[j], 1, tag);
+  if (j >= 0) xs[j] = seedDual(point[j], 1, tag);
   return xs;
 }
 
