@@ -1,7 +1,8 @@
 /**
  * `npm run bench:scalar`: the gradient of f(x) = Σᵢ sin(xᵢ)·xᵢ₊₁ + xᵢ² (i = 0 … n−2) at n = 1e4, 1e5,
  * 1e6, computed as a plain-number primal, a hand-written analytic gradient, the source transform's
- * gradient (the floor the others are compared to), a Dual pass (one direction), tape record + backward
+ * gradient (the floor the others are compared to), a Dual pass (one direction) and the same direction by
+ * the transform's forward mode, tape record + backward
  * in three call styles (plain-number handles, explicit `tape.mul`, methods), handles with one node per
  * statement (`h.begin()` … `h.end(out)`), a replay of a recorded tape (`rec.into`, no gradient array
  * per call, as the transform's `df.into`), and the arena's own floor (the handles case's nodes
@@ -252,6 +253,9 @@ for (const n of sizes) {
   const tape = new Tape();
   const hs = new Float64Array(n);
   const df = differentiate(chain);
+  // The Dual row's one direction (1, …, 1) through the source transform's forward mode: no object per value.
+  const forward = differentiate(chain, { mode: "forward" });
+  const ones = new Float64Array(n).fill(1);
   const into = [new Float64Array(n)];
   const recording = Tape.record(((xs, S) => generic(S, xs)) as MultivariateFn, x);
   const replayInto = new Float64Array(n);
@@ -267,6 +271,7 @@ for (const n of sizes) {
     { name: "hand-written gradient", run: () => chainHand(x, g) },
     { name: "transform, df.into (the floor)", run: () => df.into(into, x).value },
     { name: "Dual (one direction)", run: () => chainDual(x) },
+    { name: "transform, forward mode (one direction)", run: () => forward([x], [ones]).tangent as number },
     { name: "tape, handles h.mul(a, b)", run: () => tapeHandles(tape, x, hs) },
     { name: "tape, handles, one node per statement (h.begin/h.end)", run: () => tapeStatements(tape, x, hs) },
     { name: "arena floor (same layout, inline, no API)", run: () => floor.run(x, floorHandles) },
@@ -292,7 +297,9 @@ for (const n of sizes) {
   ]) {
     ratioRows.push([n.toExponential(0), style, (median(style) / median("primal (plain loop)")).toFixed(2), (median(style) / median("hand-written gradient")).toFixed(2)]);
   }
-  ratioRows.push([n.toExponential(0), "Dual (one direction)", (median("Dual (one direction)") / median("primal (plain loop)")).toFixed(2), "–"]);
+  for (const style of ["Dual (one direction)", "transform, forward mode (one direction)"]) {
+    ratioRows.push([n.toExponential(0), style, (median(style) / median("primal (plain loop)")).toFixed(2), "–"]);
+  }
   if (n === sizes[0]) {
     const handles = heapBytesPerOp(tape, () => tapeHandles(tape, x, hs));
     const statements = heapBytesPerOp(tape, () => tapeStatements(tape, x, hs));

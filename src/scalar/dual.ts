@@ -220,6 +220,15 @@ Trusted.prototype = Dual.prototype;
 useDualClass(Dual);
 
 /**
+ * @internal A dual of numbers and a tag the caller has checked (the functionals' seeds): `Trusted`
+ * for forward.ts, where the public constructor's checks would take 84 bytes of the caller's
+ * inlining budget (see `add`).
+ */
+export function seedDual(x: number, dx: number, tag: number): Dual {
+  return new Trusted(x, dx, tag);
+}
+
+/**
  * b is a dual of `tag` with plain-number parts: a `Dual`, or a value shaped as one (a `MixedDual`
  * always has a dual part, see `taggedDual.ts`). Neither `b instanceof Dual` nor `b != null`: in an op
  * inlined into a loop, V8's escape analysis gives up on a dual that meets either check, and every

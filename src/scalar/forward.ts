@@ -12,7 +12,7 @@
  * methods; coercing one to a plain number is an `AdError`), and nested derivatives are exact.
  */
 import { AdError, describe, expectFinite, expectFiniteVector, expectFunction, expectInteger, expectLength, invalidArgument } from "../errors.js";
-import { Dual, dualScalar } from "./dual.js";
+import { Dual, dualScalar, seedDual } from "./dual.js";
 import { dualScalarOver, NestedDual } from "./nestedDual.js";
 import type { MultivariateFn, Numeric, Scalar, UnivariateFn, VectorFn } from "./scalar.js";
 import { enclosingDomain, enter, leave, reverseOver } from "./reverseOver.js";
@@ -36,30 +36,39 @@ export function derivative(f: UnivariateFn, x: number): { value: number; derivat
 export function derivative(f: DualFn, x: number): { value: number; derivative: number };
 export function derivative(f: UnivariateFn | DualFn, x: number): { value: number; derivative: number } {
   const op = "derivative";
-  expectFunction(op, "f", f);
-  expectFinite(op, "x", x);
-  // Inside a gradient's f, f′(x) is a one-input gradient recorded on the enclosing tape: a Dual cannot
-  // hold that tape's variables, a tape over them can.
+  // The checks' calls only where they fail (see below): `x - x` is 0 for finite numbers only.
+  if (typeof f !== "function") expectFunction(op, "f", f);
+  if (typeof x !== "number" || x - x !== 0) expectFinite(op, "x", x);
   const outer = enclosingDomain();
-  if (outer !== undefined && outer !== dualScalar) {
-    const { value, gradient } = reverseOver(op, outer, ([v], S) => (f as UnivariateFn)(v as never, S as never), [x]);
-    return { value: value as number, derivative: gradient[0] as number };
-  }
-  // No closure per call (the tag and the enclosing domain are opened and closed in place): on a small
-  // f they cost as much as the derivative itself.
+  if (outer !== undefined && outer !== dualScalar) return derivativeOver(op, outer, f as UnivariateFn, x);
+  // No closure per call (the tag and the enclosing domain are opened and closed in place), and
+  // every rare path out of line: V8 inlines into the caller's loop only so many bytes of bytecode,
+  // and when `derivative`, f and f's ops all fit, f's duals and the result stay in registers.
+  // The result is built after the `finally`: one built inside it is allocated.
   const tag = openTag();
+  enter(dualScalar as Scalar<unknown>);
+  let y: unknown;
   try {
-    enter(dualScalar as Scalar<unknown>);
-    let y: unknown;
-    try {
-      y = (f as DualFn)(new Dual(x, 1, tag), dualScalar);
-    } finally {
-      leave();
-    }
-    return { value: primalOf(op, y, tag), derivative: tangentOf(op, y, tag) };
+    y = (f as DualFn)(seedDual(x, 1, tag), dualScalar);
   } finally {
+    leave();
     closeTag();
   }
+  return isOwnDual(y, tag) ? { value: y.x, derivative: y.dx } : taggedDerivative(op, y, tag);
+}
+
+/**
+ * Inside a gradient's f, f′(x) is a one-input gradient recorded on the enclosing tape: a Dual cannot
+ * hold that tape's variables, a tape over them can.
+ */
+function derivativeOver(op: string, outer: Scalar<unknown>, f: UnivariateFn, x: number): { value: number; derivative: number } {
+  const { value, gradient } = reverseOver(op, outer, ([v], S) => f(v as never, S as never), [x]);
+  return { value: value as number, derivative: gradient[0] as number };
+}
+
+/** `derivative`'s result when f returned something other than its own dual (see `primalOf`). */
+function taggedDerivative(op: string, y: unknown, tag: number): { value: number; derivative: number } {
+  return { value: primalOf(op, y, tag), derivative: tangentOf(op, y, tag) };
 }
 
 /**
@@ -117,7 +126,7 @@ export function directionalDerivative(f: MultivariateFn | DualMultivariateFn, x:
   }
   const tag = openTag();
   try {
-    const xs = point.map((xi, i) => new Dual(xi, direction[i], tag));
+    const xs = point.map((xi, i) => seedDual(xi, direction[i], tag));
     const y: unknown = (f as DualMultivariateFn)(xs, dualScalar);
     return { value: primalOf(op, y, tag), derivative: tangentOf(op, y, tag) };
   } finally {
@@ -192,7 +201,7 @@ function jacobianColumns(op: string, g: DualVectorFn, point: readonly number[], 
 
 /** The inputs as duals of `tag` with tangent 0. */
 function constantsOf(point: readonly number[], tag: number): Dual[] {
-  return point.map((xi) => new Dual(xi, 0, tag));
+  return point.map((xi) => seedDual(xi, 0, tag));
 }
 
 /**
@@ -201,7 +210,7 @@ function constantsOf(point: readonly number[], tag: number): Dual[] {
  */
 function seeded(constants: readonly Dual[], point: readonly number[], j: number, tag: number): Dual[] {
   const xs = constants.slice();
-  if (j >= 0) xs[j] = new Dual(point[j], 1, tag);
+  if (j >= 0) xs[j] = seedDual(point[j], 1, tag);
   return xs;
 }
 
@@ -210,13 +219,22 @@ function seeded(constants: readonly Dual[], point: readonly number[], j: number,
  * directly; anything else (a number, an outer call's dual, a `MixedDual`) by the tag rules.
  */
 function primalOf(op: string, y: unknown, tag: number): number {
-  if (y instanceof Dual && y.tag === tag && typeof y.x === "number") return y.x;
+  if (isOwnDual(y, tag)) return y.x;
   return primalWrt(tagged(op, y), tag) as number;
+}
+
+/**
+ * y is a dual of this call's tag with number parts. Not `y instanceof Dual`: a dual that meets
+ * `instanceof` is allocated (dual.ts's `isDualOf`), and f's result could otherwise stay in registers.
+ */
+function isOwnDual(y: unknown, tag: number): y is Dual {
+  const d = y as Dual | null | undefined;
+  return d?.tag === tag && typeof d.x === "number" && typeof d.dx === "number";
 }
 
 /** y's tangent along `tag` (see `primalOf`). */
 function tangentOf(op: string, y: unknown, tag: number): number {
-  if (y instanceof Dual && y.tag === tag && typeof y.dx === "number") return y.dx;
+  if (isOwnDual(y, tag)) return y.dx;
   return tangentWrt(tagged(op, y), tag) as number;
 }
 

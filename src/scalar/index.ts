@@ -3,7 +3,8 @@ export * from "./scalar.js";
 export { numberScalar } from "./number.js";
 export { unaryRules, binaryRules, type UnaryRule, type BinaryRule } from "./elementary.js";
 export { erf } from "./special.js";
-export * from "./dual.js";
+// Not `export *`: dual.ts also exports `seedDual`, for forward.ts only.
+export { Dual, dualScalar } from "./dual.js";
 export * from "./nestedDual.js";
 export type { MixedDual } from "./taggedDual.js";
 export * from "./forward.js";
