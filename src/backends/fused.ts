@@ -6,6 +6,7 @@
  * `Backend.compileFused` returns a kernel for the programs it can run and undefined for the rest;
  * the jit then generates its JS loop (the fallback every host backend has).
  */
+import type { DeviceBuffer } from "./buffer.js";
 import type { DType, Storage } from "./dtype.js";
 import type { BinaryOp, UnaryOp } from "./ops.js";
 import type { Shape } from "./shape.js";
@@ -51,6 +52,12 @@ export interface FusedProgram {
  * call's data falls outside what the code computes exactly enough (the caller then runs the JS loop).
  */
 export type FusedKernel = (inputs: readonly View[], out: Storage) => boolean;
+
+/**
+ * A compiled group on a device other than the host (a GPU): from `inputs` (broadcast as for a
+ * `FusedKernel`) into a fresh buffer of that device, like every device kernel; never declines a call.
+ */
+export type DeviceFusedKernel = (inputs: readonly View[]) => DeviceBuffer;
 
 /**
  * A fused group one of whose inputs (`product`, given to `compileEpilogue`) is the matrix product

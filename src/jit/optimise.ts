@@ -4,9 +4,12 @@
  * orphaned), and, for the program an unwatched call runs, the cuts (`stopGradient`) erased, fusion
  * of elementwise chains into generated kernels, matmul epilogues (a product read by one fused group
  * runs that group as its epilogue) and the memory plan of their buffers, with the independent
- * products of each level ordered and grouped around it to run side by side (`branches`).
+ * products of each level ordered and grouped around it to run side by side (`branches`). On a
+ * device other than the host (`device`: its kernels, which compile fused groups) only the fusion
+ * runs: the rest of the plan is about host memory and the wasm threads.
  */
-import type { Program } from "../tensor/index.js";
+import type { Backend } from "../backends/backend.js";
+import { getBackend, type Program } from "../tensor/index.js";
 import { eliminateCommonSubexpressions } from "./passes/cse.js";
 import { eliminateDeadCode } from "./passes/dce.js";
 import { fuseEpilogues } from "./passes/epilogue.js";
@@ -24,11 +27,12 @@ export interface Optimised {
   readonly fused: Program;
 }
 
-export function optimise(program: Program, fuse: boolean, branches = true): Optimised {
+export function optimise(program: Program, fuse: boolean, branches = true, device?: Backend): Optimised {
   const simplified = simplifyAlgebra(foldConstants(eliminateDeadCode(program)));
   const replay = eliminateDeadCode(eliminateCommonSubexpressions(simplified));
   const unwatched = eraseStopGradients(replay);
   if (!fuse) return { replay, fused: unwatched };
+  if (device !== undefined) return { replay, fused: fuseElementwise(unwatched, getBackend(), device) };
   const fused = fuseEpilogues(fuseElementwise(unwatched));
   return { replay, fused: branches ? groupBranches(planMemory(orderBranches(fused))) : planMemory(fused) };
 }

@@ -1,0 +1,42 @@
+/**
+ * jit on WebGPU (software adapter, in a child process): fused elementwise groups become generated
+ * WGSL (`code=wgsl`), equal eager on the GPU, and a jitted training step still submits once.
+ */
+import { describe, expect, it } from "vitest";
+import { runChecks } from "./runChecks.js";
+
+interface Report {
+  texts: Record<string, string>;
+  bitEqual: Record<string, boolean>;
+  steps: { submits: number; maps: number; dispatches: number; loss: number }[];
+  eagerDispatches: number;
+  failures: string[];
+  errors: string[];
+}
+
+describe("jit on the webgpu device", () => {
+  it("fuses elementwise groups into WGSL, equal to eager; a jitted step is one submit and one map", { timeout: 240_000 }, async () => {
+    const report = await runChecks<Report>("jit.checks.ts", 200_000);
+    expect(report.errors).toEqual([]);
+    expect(report.failures).toEqual([]);
+    const { texts } = report;
+    for (const name of Object.keys(texts)) expect(texts[name], name).toContain("code=wgsl");
+    expect(texts.chain).toContain("fused[ops=(sin,mul,add,tanh), code=wgsl] a b d");
+    // A comparison's bool inside the group, feeding where.
+    expect(texts.where).toContain("fused[ops=(gt,abs,sqrt,mul,where), code=wgsl]");
+    // A whole-array sum is folded into the group's shader; a sum over one axis runs after the group.
+    expect(texts.sum).toContain("fused[ops=(sigmoid,mul,sum), code=wgsl]");
+    expect(texts.chainF).toContain("fused[ops=(sin,cos,mul,tanh,mul,add,sum), code=wgsl]");
+    expect(texts.rowSums).toContain("fused[ops=(cos,mul), code=wgsl]");
+    expect(texts.rowSums).toContain("sum[axes=(1), keepDims=false]");
+    // The slice's gradient read through windows, its zeros never stored.
+    expect(texts.sliceGrad).toContain("fused[ops=(unslice,unslice,add), code=wgsl]");
+    expect(texts.sliceGrad).not.toContain("= unslice");
+    // The shader computes each op as the single kernel does and sums in the reduction's order: on
+    // SwiftShader the jitted results are eager's bits.
+    expect(Object.values(report.bitEqual).every(Boolean), JSON.stringify(report.bitEqual)).toBe(true);
+    for (const step of report.steps) expect({ submits: step.submits, maps: step.maps }).toEqual({ submits: 1, maps: 1 });
+    expect(report.steps[3].loss).toBeLessThan(report.steps[0].loss);
+    expect(report.steps[1].dispatches).toBeLessThan(report.eagerDispatches);
+  });
+});
