@@ -4,9 +4,12 @@
  * binary ops with broadcasting and a comparison feeding `where`, a whole-array sum with its chain, a
  * sum over one axis (the chain fused, the reduction kernel after it), a slice's gradient read through
  * a window, the elementwise chain f and its gradient, and an MLP's value and gradients. A jitted
- * training step keeps one submit and one map (the loss read) per step. Prints one JSON line:
- * { texts, bitEqual, steps, failures, errors }.
+ * training step keeps one submit and one map (the loss read) per step. Generated chains (fast-check,
+ * FC_SEED honoured) of unary and binary ops over broadcast inputs, ending in a comparison's `where`
+ * or a sum, give eager's bits. Prints one JSON line:
+ * { texts, bitEqual, steps, eagerDispatches, generated, failures, errors }.
  */
+import fc from "fast-check";
 import { jit } from "../../src/jit/index.js";
 import * as ops from "../../src/tensor/index.js";
 import type { Tensor } from "../../src/tensor/index.js";
@@ -120,4 +123,56 @@ const before = gpu.counters;
 await sgd(params, xs, ys)[0].read();
 const eagerDispatches = gpu.counters.dispatches - before.dispatches;
 
-await finish(handle, { texts, bitEqual, steps, eagerDispatches, failures, errors });
+// Generated chains: each step applies a unary op, or a binary op with one of the inputs (either
+// side), to the chain's value; the chain ends as it is, in a comparison's where, or in a sum.
+const UNARY = {
+  neg: ops.neg,
+  abs: ops.abs,
+  sin: ops.sin,
+  cos: ops.cos,
+  exp: ops.exp,
+  tanh: ops.tanh,
+  sigmoid: ops.sigmoid,
+  sqrt: ops.sqrt,
+  log: ops.log,
+  relu: ops.relu,
+  floor: ops.floor,
+  round: ops.round,
+  erf: ops.erf,
+  softplus: ops.softplus,
+  expm1: ops.expm1,
+};
+const BINARY = { add: ops.add, sub: ops.sub, mul: ops.mul, div: ops.div, maximum: ops.maximum, minimum: ops.minimum, pow: ops.pow, atan2: ops.atan2, hypot: ops.hypot };
+const unaryNames = Object.keys(UNARY) as (keyof typeof UNARY)[];
+const binaryNames = Object.keys(BINARY) as (keyof typeof BINARY)[];
+const stepArb = fc.record({ unary: fc.boolean(), op: fc.nat(), other: fc.nat(3), swap: fc.boolean() });
+const generatedInputs = [ops.randn([3, 4], { rng: g }), ops.randn([4], { rng: g }), ops.randn([3, 1], { rng: g }), ops.tensor(0.75)];
+const onGPU = generatedInputs.map((t) => t.to(device));
+const seed = process.env.FC_SEED;
+let generated = 0;
+await fc
+  .assert(
+    fc.asyncProperty(fc.array(stepArb, { minLength: 2, maxLength: 6 }), fc.constantFrom("plain", "where", "sum"), async (steps, end) => {
+      const f = (...xs: Tensor[]) => {
+        let v = xs[0];
+        for (const s of steps) {
+          if (s.unary) v = UNARY[unaryNames[s.op % unaryNames.length]](v);
+          else v = BINARY[binaryNames[s.op % binaryNames.length]](s.swap ? xs[s.other] : v, s.swap ? v : xs[s.other]);
+        }
+        return end === "where" ? ops.where(ops.gt(v, xs[1]), v, xs[2]) : end === "sum" ? ops.sum(v) : v;
+      };
+      const chain = `${steps.map((s) => (s.unary ? unaryNames[s.op % unaryNames.length] : `${binaryNames[s.op % binaryNames.length]}(${s.swap ? `x${s.other}, v` : `v, x${s.other}`})`)).join(" → ")} → ${end}`;
+      const jitted = jit(f);
+      const text = String(jitted.lower(...onGPU));
+      const [a, b] = [await jitted(...onGPU).read(), await f(...onGPU).read()];
+      generated++;
+      if (!text.includes("code=wgsl")) failures.push(`generated ${chain}: not fused into WGSL`);
+      const difference = a.findIndex((value, i) => !Object.is(value, b[i]));
+      if (difference >= 0) failures.push(`generated ${chain}: element ${difference} is ${a[difference]}, eager ${b[difference]}`);
+      return difference < 0;
+    }),
+    { numRuns: 24, ...(seed !== undefined && seed !== "" ? { seed: Number(seed) } : {}) },
+  )
+  .catch((error: unknown) => failures.push(`generated chains: ${String(error).split("\n")[0]}`));
+
+await finish(handle, { texts, bitEqual, steps, eagerDispatches, generated, failures, errors });

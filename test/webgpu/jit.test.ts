@@ -10,6 +10,7 @@ interface Report {
   bitEqual: Record<string, boolean>;
   steps: { submits: number; maps: number; dispatches: number; loss: number }[];
   eagerDispatches: number;
+  generated: number;
   failures: string[];
   errors: string[];
 }
@@ -38,5 +39,6 @@ describe("jit on the webgpu device", () => {
     for (const step of report.steps) expect({ submits: step.submits, maps: step.maps }).toEqual({ submits: 1, maps: 1 });
     expect(report.steps[3].loss).toBeLessThan(report.steps[0].loss);
     expect(report.steps[1].dispatches).toBeLessThan(report.eagerDispatches);
+    expect(report.generated).toBeGreaterThanOrEqual(24);
   });
 });

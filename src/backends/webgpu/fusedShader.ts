@@ -8,10 +8,14 @@
  *
  *   params = [n, 0, shape[0..rank), then per input: offset, strides[0..rank)]
  *
+ * Each float result passes through an identity the compiler cannot see through (`ad_opaque`), so
+ * it is rounded as if stored and never reassociated with, or contracted into, the next op: the group
+ * gives the single kernels' bits wherever each op's body compiles as it does alone.
+ *
  * Without a sum, one invocation per element stores `value(i)`. With a whole-array sum, one workgroup
  * folds the values as the reduction shader does (reduceShader.ts): its 64 invocations each add a
- * strided share in f32, then their partials pairwise — the same order as the sum kernel over the
- * stored chain, so the two differ only where the GPU compiler contracts a product into an fma.
+ * strided share in f32, then their partials pairwise — the same order and roundings as the sum
+ * kernel over the stored chain.
  */
 import type { FusedOperand, FusedProgram } from "../fused.js";
 import type { GPUDType } from "./buffers.js";
@@ -47,7 +51,10 @@ function opCode(program: FusedProgram, inputs: readonly GPUDType[], k: number): 
     fn = `fn op${k}(${params}) -> ${compute} { return ${compute === "i32" ? body.i32! : body.f32}; }`;
     args = op.args.map((v) => load(dtypeOf(v), compute, nameOf(v)));
   }
-  return { fn, line: `  let v${k} = op${k}(${args.join(", ")});\n  let t${k} = ${store(dtype, compute, `v${k}`)};` };
+  // A float result passes through the opaque identity: the compiler can neither fold it into the
+  // next op (x + (y − x) to y, a product and a sum to an fma) nor skip its rounding.
+  const stored = store(dtype, compute, `v${k}`);
+  return { fn, line: `  let v${k} = op${k}(${args.join(", ")});\n  let t${k} = ${dtype === "float32" ? `ad_opaque(${stored})` : stored};` };
 }
 
 /** The shader of `program` for inputs of these dtypes (its ops' dtypes are GPU dtypes: gpuFused checks). */
@@ -78,7 +85,7 @@ ${reads.join("\n")}
 ${ops.map((o) => o.line).join("\n")}
   return t${last};
 }`;
-  const constants = `  NAN = bitcast<f32>(0x7fc00000u + u32(params[1]));\n  INF = bitcast<f32>(0x7f800000u + u32(params[1]));`;
+  const constants = `  NAN = bitcast<f32>(0x7fc00000u + u32(params[1]));\n  INF = bitcast<f32>(0x7f800000u + u32(params[1]));\n  OPAQUE = u32(params[1]);`;
   const main = program.sum
     ? `var<workgroup> partial: array<f32, ${REDUCE_WORKGROUP}>;
 
@@ -112,6 +119,10 @@ ${constants}
 @group(0) @binding(0) var<storage, read> params: array<i32>;
 @group(0) @binding(1) var<storage, read_write> out: array<${STORAGE_TYPE[output]}>;
 ${inputs.map((d, j) => `@group(0) @binding(${j + 2}) var<storage, read> in${j}: array<${STORAGE_TYPE[d]}>;`).join("\n")}
+
+// x, through bits XORed with a zero known only at run time: a value the compiler cannot see into.
+var<private> OPAQUE: u32;
+fn ad_opaque(x: f32) -> f32 { return bitcast<f32>(bitcast<u32>(x) ^ OPAQUE); }
 
 ${ops.map((o) => o.fn).join("\n")}
 
