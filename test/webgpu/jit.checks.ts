@@ -125,7 +125,7 @@ const eagerDispatches = gpu.counters.dispatches - before.dispatches;
 
 // Generated chains: each step applies a unary op, or a binary op with one of the inputs (either
 // side), to the chain's value; the chain ends as it is, in a comparison's where, or in a sum.
-const UNARY = {
+const UNARY: Record<string, (x: Tensor) => Tensor> = {
   neg: ops.neg,
   abs: ops.abs,
   sin: ops.sin,
@@ -142,9 +142,19 @@ const UNARY = {
   softplus: ops.softplus,
   expm1: ops.expm1,
 };
-const BINARY = { add: ops.add, sub: ops.sub, mul: ops.mul, div: ops.div, maximum: ops.maximum, minimum: ops.minimum, pow: ops.pow, atan2: ops.atan2, hypot: ops.hypot };
-const unaryNames = Object.keys(UNARY) as (keyof typeof UNARY)[];
-const binaryNames = Object.keys(BINARY) as (keyof typeof BINARY)[];
+const BINARY: Record<string, (a: Tensor, b: Tensor) => Tensor> = {
+  add: ops.add,
+  sub: ops.sub,
+  mul: ops.mul,
+  div: ops.div,
+  maximum: ops.maximum,
+  minimum: ops.minimum,
+  pow: ops.pow,
+  atan2: ops.atan2,
+  hypot: ops.hypot,
+};
+const unaryNames = Object.keys(UNARY);
+const binaryNames = Object.keys(BINARY);
 const stepArb = fc.record({ unary: fc.boolean(), op: fc.nat(), other: fc.nat(3), swap: fc.boolean() });
 const generatedInputs = [ops.randn([3, 4], { rng: g }), ops.randn([4], { rng: g }), ops.randn([3, 1], { rng: g }), ops.tensor(0.75)];
 const onGPU = generatedInputs.map((t) => t.to(device));
