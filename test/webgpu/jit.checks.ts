@@ -59,6 +59,14 @@ await check("where", (a, r) => ops.where(ops.gt(a, r), ops.sqrt(ops.abs(a)), ops
 await check("sum", (a, r) => ops.sum(ops.mul(ops.sigmoid(a), ops.add(r, 1))), [x, row]);
 await check("rowSums", (a, r) => ops.sum(ops.mul(ops.cos(a), r), -1), [x, row]);
 
+// int32 and bool inside a group: a float truncated to int32, a comparison's bool added to it, back to float32.
+const toInts = (a: Tensor) => ops.mul(ops.cast(ops.add(ops.cast(ops.mul(a, 10), "int32"), ops.cast(ops.gt(a, 0), "int32")), "float32"), 0.5);
+await check("ints", toInts, [x]);
+// No elements: the group stores nothing, its sum is 0.
+const empty = ops.randn([0, 3], { rng: g });
+await check("empty", (a) => ops.tanh(ops.add(ops.exp(a), 1)), [empty]);
+await check("emptySum", (a) => ops.sum(ops.mul(ops.exp(a), 2)), [empty]);
+
 // The gradient of a slice is an unslice, read by the add after it through a window.
 const sliced = (a: Tensor) =>
   ops.sum(

@@ -25,6 +25,7 @@ describe("jit on the webgpu device", () => {
     expect(texts.chain).toContain("fused[ops=(sin,mul,add,tanh), code=wgsl] a b d");
     // A comparison's bool inside the group, feeding where.
     expect(texts.where).toContain("fused[ops=(gt,abs,sqrt,mul,where), code=wgsl]");
+    expect(texts.ints).toContain("fused[ops=(mul,cast,gt,cast,add,cast,mul), code=wgsl]");
     // A whole-array sum is folded into the group's shader; a sum over one axis runs after the group.
     expect(texts.sum).toContain("fused[ops=(sigmoid,mul,sum), code=wgsl]");
     expect(texts.chainF).toContain("fused[ops=(sin,cos,mul,tanh,mul,add,sum), code=wgsl]");
