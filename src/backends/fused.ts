@@ -41,6 +41,11 @@ export interface FusedProgram {
   readonly shape: Shape;
   /** Whether the last op's values are summed into one element instead of stored. */
   readonly sum: boolean;
+  /**
+   * With `sum`, the loop axes summed where they are not all (one total per kept position, row-major):
+   * only in the programs given to a device's `compileDeviceFused`; the host's sum every axis.
+   */
+  readonly sumAxes?: readonly number[];
   /** Per input, its window if it has one. */
   readonly windows: readonly (FusedWindow | undefined)[];
 }

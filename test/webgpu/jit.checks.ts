@@ -6,7 +6,7 @@
  * a window, the elementwise chain f and its gradient, and an MLP's value and gradients. A jitted
  * training step keeps one submit and one map (the loss read) per step. Generated chains (fast-check,
  * FC_SEED honoured) of unary and binary ops over broadcast inputs, ending in a comparison's `where`
- * or a sum, give eager's bits. Prints one JSON line:
+ * or a sum over all or some axes, give eager's bits. Prints one JSON line:
  * { texts, bitEqual, steps, eagerDispatches, generated, failures, errors }.
  */
 import fc from "fast-check";
@@ -58,6 +58,10 @@ await check("chain", (a, r, c) => ops.tanh(ops.add(ops.mul(ops.sin(a), r), ops.e
 await check("where", (a, r) => ops.where(ops.gt(a, r), ops.sqrt(ops.abs(a)), ops.mul(a, 0.1)), [x, row]);
 await check("sum", (a, r) => ops.sum(ops.mul(ops.sigmoid(a), ops.add(r, 1))), [x, row]);
 await check("rowSums", (a, r) => ops.sum(ops.mul(ops.cos(a), r), -1), [x, row]);
+// A bias gradient's sum over the batch, keeping the axis; a sum over the two outer axes of a 3-D loop.
+await check("columnSums", (a, c) => ops.sum(ops.mul(ops.relu(a), c), 0, true), [x, column]);
+const cube = ops.randn([3, 4, 5], { rng: g });
+await check("outerSums", (a) => ops.sum(ops.mul(ops.sin(a), a), [0, 1]), [cube]);
 
 // int32 and bool inside a group: a float truncated to int32, a comparison's bool added to it, back to float32.
 const toInts = (a: Tensor) => ops.mul(ops.cast(ops.add(ops.cast(ops.mul(a, 10), "int32"), ops.cast(ops.gt(a, 0), "int32")), "float32"), 0.5);
@@ -132,7 +136,8 @@ await sgd(params, xs, ys)[0].read();
 const eagerDispatches = gpu.counters.dispatches - before.dispatches;
 
 // Generated chains: each step applies a unary op, or a binary op with one of the inputs (either
-// side), to the chain's value; the chain ends as it is, in a comparison's where, or in a sum.
+// side), to the chain's value; the chain ends as it is, in a comparison's where, or in a sum (of
+// everything, of each row, of each column).
 const UNARY: Record<string, (x: Tensor) => Tensor> = {
   neg: ops.neg,
   abs: ops.abs,
@@ -170,14 +175,15 @@ const seed = process.env.FC_SEED;
 let generated = 0;
 await fc
   .assert(
-    fc.asyncProperty(fc.array(stepArb, { minLength: 2, maxLength: 6 }), fc.constantFrom("plain", "where", "sum"), async (steps, end) => {
+    fc.asyncProperty(fc.array(stepArb, { minLength: 2, maxLength: 6 }), fc.constantFrom("plain", "where", "sum", "rowSums", "columnSums"), async (steps, end) => {
       const f = (...xs: Tensor[]) => {
         let v = xs[0];
         for (const s of steps) {
           if (s.unary) v = UNARY[unaryNames[s.op % unaryNames.length]](v);
           else v = BINARY[binaryNames[s.op % binaryNames.length]](s.swap ? xs[s.other] : v, s.swap ? v : xs[s.other]);
         }
-        return end === "where" ? ops.where(ops.gt(v, xs[1]), v, xs[2]) : end === "sum" ? ops.sum(v) : v;
+        if (end === "where") return ops.where(ops.gt(v, xs[1]), v, xs[2]);
+        return end === "sum" ? ops.sum(v) : end === "rowSums" ? ops.sum(v, -1) : end === "columnSums" ? ops.sum(v, 0, true) : v;
       };
       const chain = `${steps.map((s) => (s.unary ? unaryNames[s.op % unaryNames.length] : `${binaryNames[s.op % binaryNames.length]}(${s.swap ? `x${s.other}, v` : `v, x${s.other}`})`)).join(" → ")} → ${end}`;
       const jitted = jit(f);

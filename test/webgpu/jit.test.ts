@@ -26,11 +26,13 @@ describe("jit on the webgpu device", () => {
     // A comparison's bool inside the group, feeding where.
     expect(texts.where).toContain("fused[ops=(gt,abs,sqrt,mul,where), code=wgsl]");
     expect(texts.ints).toContain("fused[ops=(mul,cast,gt,cast,add,cast,mul), code=wgsl]");
-    // A whole-array sum is folded into the group's shader; a sum over one axis runs after the group.
+    // A sum over every axis or over some is folded into the group's shader.
     expect(texts.sum).toContain("fused[ops=(sigmoid,mul,sum), code=wgsl]");
     expect(texts.chainF).toContain("fused[ops=(sin,cos,mul,tanh,mul,add,sum), code=wgsl]");
-    expect(texts.rowSums).toContain("fused[ops=(cos,mul), code=wgsl]");
-    expect(texts.rowSums).toContain("sum[axes=(1), keepDims=false]");
+    expect(texts.rowSums).toContain("c:f32[5] = fused[ops=(cos,mul,sum), code=wgsl]");
+    expect(texts.columnSums).toContain("f32[1,7] = fused[ops=(relu,mul,sum), code=wgsl]");
+    expect(texts.outerSums).toContain("f32[5] = fused[ops=(sin,mul,sum), code=wgsl]");
+    for (const name of ["rowSums", "columnSums", "outerSums"]) expect(texts[name], name).not.toContain("= sum");
     // The slice's gradient read through windows, its zeros never stored.
     expect(texts.sliceGrad).toContain("fused[ops=(unslice,unslice,add), code=wgsl]");
     expect(texts.sliceGrad).not.toContain("= unslice");

@@ -28,18 +28,37 @@ export class GPUFused {
     if (program.ops.some((op) => !GPU_DTYPES.includes(op.dtype))) return undefined;
     if (program.sum && last.dtype !== "float32") return undefined;
     const op = "fused";
-    const text = JSON.stringify({ ops: program.ops, windows: program.windows, rank: program.shape.length, sum: program.sum });
-    const n = sizeOf(program.shape);
+    const text = JSON.stringify({ ops: program.ops, windows: program.windows, rank: program.shape.length, sum: program.sum, sumAxes: program.sumAxes });
+    const { shape } = program;
+    const n = sizeOf(shape);
+    // A sum's kept and summed loop axes, each with its row-major stride in the loop (fusedShader.ts).
+    const summed = new Set(program.sumAxes ?? shape.map((_, d) => d));
+    const loopStride = (d: number) => sizeOf(shape.slice(d + 1));
+    const kept = shape.map((_, d) => d).filter((d) => !summed.has(d));
+    const reduced = shape.map((_, d) => d).filter((d) => summed.has(d));
+    const m = program.sum ? sizeOf(kept.map((d) => shape[d])) : n;
+    const sumParams = program.sum
+      ? [
+          m,
+          sizeOf(reduced.map((d) => shape[d])),
+          kept.length,
+          reduced.length,
+          ...kept.map((d) => shape[d]),
+          ...kept.map(loopStride),
+          ...reduced.map((d) => shape[d]),
+          ...reduced.map(loopStride),
+        ]
+      : [];
     return (views: readonly View[]): GPUData => {
       const { handle } = this.buffers;
       checkAlive(handle, op);
       const inputs: GPUDType[] = views.map((v) => expectGPUDType(op, v.dtype));
-      const out = this.buffers.allocate(last.dtype as GPUDType, program.sum ? 1 : n, op);
-      if (n === 0 && !program.sum) return out;
+      const out = this.buffers.allocate(last.dtype as GPUDType, m, op);
+      if (m === 0) return out;
       const pipeline = this.dispatcher.pipeline(`fused|${text}|${inputs.join(",")}`, () => fusedShader(program, inputs));
-      const params = new Int32Array([n, 0, ...program.shape, ...views.flatMap((v) => [v.offset, ...v.strides])]);
+      const params = new Int32Array([n, 0, ...shape, ...views.flatMap((v) => [v.offset, ...v.strides]), ...sumParams]);
       const bound = [out.buffer, ...views.map((v) => (v.storage as GPUData).buffer)];
-      this.dispatcher.run(op, pipeline, params, bound, program.sum ? 1 : Math.ceil(n / WORKGROUP_SIZE));
+      this.dispatcher.run(op, pipeline, params, bound, program.sum ? m : Math.ceil(n / WORKGROUP_SIZE));
       return out;
     };
   }

@@ -12,10 +12,15 @@
  * it is rounded as if stored and never reassociated with, or contracted into, the next op: the group
  * gives the single kernels' bits wherever each op's body compiles as it does alone.
  *
- * Without a sum, one invocation per element stores `value(i)`. With a whole-array sum, one workgroup
- * folds the values as the reduction shader does (reduceShader.ts): its 64 invocations each add a
- * strided share in f32, then their partials pairwise — the same order and roundings as the sum
- * kernel over the stored chain.
+ * Without a sum, one invocation per element stores `value(i)`. With a sum (over every axis or over
+ * `sumAxes`), one workgroup per kept position folds its values as the reduction shader does
+ * (reduceShader.ts): its 64 invocations each add a strided share in f32, then their partials
+ * pairwise — the same order and roundings as the sum kernel over the stored chain. The sum's part
+ * of params follows the inputs' (at `sb`), the reduction shader's layout over the loop's row-major
+ * positions:
+ *
+ *   params[sb…] = [outputs m, summed count, kept rank K, summed rank R,
+ *                  kept shape[K], kept loop strides[K], summed shape[R], summed loop strides[R]]
  */
 import type { FusedOperand, FusedProgram } from "../fused.js";
 import type { GPUDType } from "./buffers.js";
@@ -86,15 +91,38 @@ ${ops.map((o) => o.line).join("\n")}
   return t${last};
 }`;
   const constants = `  NAN = bitcast<f32>(0x7fc00000u + u32(params[1]));\n  INF = bitcast<f32>(0x7f800000u + u32(params[1]));\n  OPAQUE = u32(params[1]);`;
+  const sb = 2 + rank + inputs.length * (rank + 1);
   const main = program.sum
     ? `var<workgroup> partial: array<f32, ${REDUCE_WORKGROUP}>;
 
 @compute @workgroup_size(${REDUCE_WORKGROUP})
-fn main(@builtin(local_invocation_index) t: u32) {
+fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
 ${constants}
+  let o = i32(wid.x + wid.y * groups.x);
+  let m = params[${sb}];
+  let total = params[${sb + 1}];
+  let k = params[${sb + 2}];
+  let r = params[${sb + 3}];
   var acc = 0.0;
-  for (var j = i32(t); j < params[0]; j += ${REDUCE_WORKGROUP}) {
-    acc = acc + value(j);
+  if (o < m) {
+    var base = 0;
+    var rem = o;
+    for (var d = k - 1; d >= 0; d--) {
+      let size = params[${sb + 4} + d];
+      base += (rem % size) * params[${sb + 4} + k + d];
+      rem = rem / size;
+    }
+    let rs = ${sb + 4} + 2 * k;
+    for (var j = i32(t); j < total; j += ${REDUCE_WORKGROUP}) {
+      var at = base;
+      var q = j;
+      for (var d = r - 1; d >= 0; d--) {
+        let size = params[rs + d];
+        at += (q % size) * params[rs + r + d];
+        q = q / size;
+      }
+      acc = acc + value(at);
+    }
   }
   partial[t] = acc;
   workgroupBarrier();
@@ -104,8 +132,8 @@ ${constants}
     }
     workgroupBarrier();
   }
-  if (t == 0u) {
-    out[0] = partial[0];
+  if (t == 0u && o < m) {
+    out[o] = partial[0];
   }
 }`
     : `@compute @workgroup_size(${WORKGROUP_SIZE})

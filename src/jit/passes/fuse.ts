@@ -270,10 +270,9 @@ export function fuseElementwise(p: Program, backend: BackendName = getBackend(),
     const programOf = (sum: boolean) => ({ ops: ops.map(({ name, args, dtype }) => ({ name, args, dtype })), inputs: inputs.length, shape: loop, sum, windows });
     const whole = summed !== undefined && summed.into.strides.every((s) => s === 0);
     if (device?.compileDeviceFused !== undefined) {
-      // A sum over some axes stays the device's reduction kernel after the group.
-      if (!whole) summed = undefined;
       if (summed === undefined && members.size + absorbed.length < fewest) continue;
-      const kernel = device.compileDeviceFused(programOf(summed !== undefined));
+      const sumAxes = summed === undefined || whole ? undefined : (summed.eq.params as { axes: readonly number[] }).axes;
+      const kernel = device.compileDeviceFused({ ...programOf(summed !== undefined), ...(sumAxes === undefined ? {} : { sumAxes }) });
       if (kernel === undefined) continue;
       for (const eq of [...ordered, ...absorbed]) replaced.set(eq, null);
       const names = [...absorbed, ...ordered].map((eq) => eq.primitive.name);
