@@ -4,7 +4,9 @@
  * being stored. Each maximal group so formed (a tree of ops ending in one root whose output leaves
  * the group) becomes ONE equation applying a generated kernel (codegen/elementwise.ts): one pass over
  * memory, no intermediate buffer. A value used twice, or used by a non-elementwise equation (a
- * matmul, a reduction) or returned, is stored once and read by its consumers.
+ * matmul, a reduction) or returned, is stored once and read by its consumers. On a device that is not
+ * the host (a GPU), a group becomes the device's own kernel (`compileDeviceFused`: WGSL on webgpu),
+ * its sum folded in over all axes or some, or stays unfused where the device declines it.
  *
  * Elementwise means a registry primitive that runs one op of the expression table (add, sin, cast,
  * where, …), recognised by identity, so a user's primitive of the same name is never fused.
