@@ -11,7 +11,7 @@
 import { AdError, describe } from "../errors.js";
 import type { DeviceBuffer } from "./buffer.js";
 import type { DType, Storage } from "./dtype.js";
-import type { EpilogueKernel, FusedKernel, FusedProgram } from "./fused.js";
+import type { DeviceFusedKernel, EpilogueKernel, FusedKernel, FusedProgram } from "./fused.js";
 import type { Pair, WindowGeometry } from "./geometry.js";
 import type { SolveResult, TriangularSolveOptions } from "./linalg.js";
 import { computeHalvesInFloat32, hostHalves } from "./halves.js";
@@ -119,6 +119,12 @@ export interface Backend {
    * backend without it, like the reference, loses nothing but speed).
    */
   compileFused?(program: FusedProgram): FusedKernel | undefined;
+  /**
+   * Optional, for a device whose buffers the host cannot read (a GPU): `compileFused`'s counterpart,
+   * a kernel returning a fresh buffer of the device, or undefined for a group it cannot run; the jit
+   * then leaves that group's ops unfused (there is no JS loop to fall back to on such a device).
+   */
+  compileDeviceFused?(program: FusedProgram): DeviceFusedKernel | undefined;
   /**
    * Optional: independent 2-D products [m, k] · [k, n] (one level of a jitted reverse sweep) run side
    * by side on the worker threads, bit-identical to `matmul` one after another (the jit calls

@@ -6,6 +6,7 @@
  * `Backend.compileFused` returns a kernel for the programs it can run and undefined for the rest;
  * the jit then generates its JS loop (the fallback every host backend has).
  */
+import type { DeviceBuffer } from "./buffer.js";
 import type { DType, Storage } from "./dtype.js";
 import type { BinaryOp, UnaryOp } from "./ops.js";
 import type { Shape } from "./shape.js";
@@ -40,6 +41,11 @@ export interface FusedProgram {
   readonly shape: Shape;
   /** Whether the last op's values are summed into one element instead of stored. */
   readonly sum: boolean;
+  /**
+   * With `sum`, the loop axes summed where they are not all (one total per kept position, row-major):
+   * only in the programs given to a device's `compileDeviceFused`; the host's sum every axis.
+   */
+  readonly sumAxes?: readonly number[];
   /** Per input, its window if it has one. */
   readonly windows: readonly (FusedWindow | undefined)[];
 }
@@ -51,6 +57,12 @@ export interface FusedProgram {
  * call's data falls outside what the code computes exactly enough (the caller then runs the JS loop).
  */
 export type FusedKernel = (inputs: readonly View[], out: Storage) => boolean;
+
+/**
+ * A compiled group on a device other than the host (a GPU): from `inputs` (broadcast as for a
+ * `FusedKernel`) into a fresh buffer of that device, like every device kernel; never declines a call.
+ */
+export type DeviceFusedKernel = (inputs: readonly View[]) => DeviceBuffer;
 
 /**
  * A fused group one of whose inputs (`product`, given to `compileEpilogue`) is the matrix product

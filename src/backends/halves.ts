@@ -39,7 +39,7 @@ function isView(a: unknown): a is View {
  * float16 op), the concurrent products (the jit groups float32/float64 products only), and the
  * resident allocator (it declines float16 itself, so a float16 buffer stays in JS memory).
  */
-const NOT_KERNELS = new Set(["compileFused", "compileEpilogue", "matmulConcurrent", "allocateResident"]);
+const NOT_KERNELS = new Set(["compileFused", "compileDeviceFused", "compileEpilogue", "matmulConcurrent", "allocateResident"]);
 
 const isDType = (a: unknown): a is DType => typeof a === "string" && (DTYPES as readonly string[]).includes(a);
 

@@ -115,9 +115,13 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
         return fn(...rebuilt.map((a, i) => (statics.has(i) ? args[i] : a)));
       })(...tree.leaves);
       traces++;
-      // The generated kernels read host memory; a program on another device runs its own kernels.
-      const onHost = tree.leaves.every((t) => t.device === host) && program.constants.every((c) => c.value.device === host);
-      const optimised = optimise(program, fuse && onHost, o.parallelBranches ?? true);
+      // The generated kernels read host memory; a program on another device fuses only where that
+      // device compiles fused groups itself (a GPU: WGSL), and otherwise runs its single kernels.
+      const placed = [...tree.leaves, ...program.constants.map((c) => c.value)];
+      const onHost = placed.every((t) => t.device === host);
+      const device = placed.length > 0 && placed.every((t) => t.device === placed[0].device) ? placed[0].device.kernels : undefined;
+      const onDevice = !onHost && device?.compileDeviceFused !== undefined ? device : undefined;
+      const optimised = optimise(program, fuse && (onHost || onDevice !== undefined), o.parallelBranches ?? true, onDevice);
       // Recycling reads host storage, and user code inside (customVjp) could keep a buffer it hands out.
       // On a backend that keeps storage in place (wasm), the recycled storage moves there.
       const resident = fuse ? backendKernels(getBackend()).allocateResident : undefined;

@@ -5,9 +5,12 @@
  * of elementwise chains into generated kernels, matmul epilogues (a product read by one fused group
  * runs that group as its epilogue) and the memory plan of their buffers, with the independent
  * products of each level ordered and grouped around it to run side by side (`branches`), and max
- * pooling's backward reading the argmax its forward found (`poolArgmax`).
+ * pooling's backward reading the argmax its forward found (`poolArgmax`). On a device other than
+ * the host (`device`: its kernels, which compile fused groups) only the fusion runs: the rest of
+ * the plan is about host memory and the wasm threads.
  */
-import type { Program } from "../tensor/index.js";
+import type { Backend } from "../backends/backend.js";
+import { getBackend, type Program } from "../tensor/index.js";
 import { eliminateCommonSubexpressions } from "./passes/cse.js";
 import { eliminateDeadCode } from "./passes/dce.js";
 import { fuseEpilogues } from "./passes/epilogue.js";
@@ -26,11 +29,12 @@ export interface Optimised {
   readonly fused: Program;
 }
 
-export function optimise(program: Program, fuse: boolean, branches = true): Optimised {
+export function optimise(program: Program, fuse: boolean, branches = true, device?: Backend): Optimised {
   const simplified = simplifyAlgebra(foldConstants(eliminateDeadCode(program)));
   const replay = eliminateDeadCode(eliminateCommonSubexpressions(simplified));
   const unwatched = eraseStopGradients(replay);
   if (!fuse) return { replay, fused: unwatched };
+  if (device !== undefined) return { replay, fused: fuseElementwise(unwatched, getBackend(), device) };
   const fused = fuseEpilogues(fuseElementwise(unwatched));
   // Last, on the final order: a pooling's backward shares the argmax its forward found earlier in that order.
   return { replay, fused: shareArgmax(branches ? groupBranches(planMemory(orderBranches(fused))) : planMemory(fused)) };

@@ -7,7 +7,7 @@
  * `dispose()` of the views sharing one, or when garbage collected. Kernels record into one batch,
  * submitted at a read, `flush()`, `synchronize()` or a full batch (queue.ts). Its kernels: the elementwise expressions, `where`, the reductions, row-major copies
  * and strided writes, concat, pad, cumsum, argmax/argmin, the max/min and prod derivative
- * helpers, argsort and cummax/cummin's indices (groups.ts), searchsorted (searchsorted.ts), max pooling and its derivatives (pool.ts), conv2d and both adjoints
+ * helpers, argsort and cummax/cummin's indices (groups.ts), the jit's fused elementwise groups (fused.ts), searchsorted (searchsorted.ts), max pooling and its derivatives (pool.ts), conv2d and both adjoints
  * (conv.ts), the register-blocked float32 matmul, gather/scatterAdd/oneHot (indexing.ts, their out-of-range
  * indices raised at the next read: deferredChecks.ts), threefry2x32 and triangularSolve; every other kernel throws,
  * which the engine reports as `UnsupportedOp` naming the primitive and the device.
@@ -24,6 +24,7 @@ import { DeferredChecks } from "./deferredChecks.js";
 import { Dispatcher } from "./dispatch.js";
 import type { GPUCounters } from "./queue.js";
 import { GPUElementwise, type GPUView } from "./elementwise.js";
+import { GPUFused } from "./fused.js";
 import { checkAlive, type WebGPUHandle } from "./init.js";
 import { GPUGroups } from "./groups.js";
 import { gpuHalves } from "./halves.js";
@@ -70,6 +71,7 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
   const dispatcher = new Dispatcher(buffers);
   const elementwise = new GPUElementwise(buffers, dispatcher);
   const reduce = new GPUReduce(buffers, dispatcher);
+  const fused = new GPUFused(buffers, dispatcher);
   const matmul = new GPUMatmul(buffers, dispatcher);
   const copy = new GPUCopy(buffers, dispatcher);
   const join = new GPUJoin(buffers, copy);
@@ -114,6 +116,8 @@ export function webgpuDevice(handle: WebGPUHandle, name = "webgpu"): WebGPUDevic
       oneHot: (indices, depth, dtype) => indexing.oneHot(gpu(indices), depth, dtype),
       threefry2x32: (key, counter, shape) => threefry.threefry2x32(gpu(key), gpu(counter), shape),
       triangularSolve: (a, b, options) => solve.triangularSolve(gpu(a), gpu(b), options),
+      // The jit's fused elementwise groups as generated WGSL (fused.ts).
+      compileDeviceFused: (program) => fused.compile(program),
     },
     gpuHalves(buffers, dispatcher),
   );

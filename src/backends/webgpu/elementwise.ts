@@ -23,7 +23,8 @@ export interface GPUView {
   readonly offset: number;
 }
 
-function computeType(body: OpBody, inputs: readonly GPUDType[], output: GPUDType): ComputeType {
+/** What an op computes in: i32 where it is exact on integers and no operand or result is a float. */
+export function computeType(body: OpBody, inputs: readonly GPUDType[], output: GPUDType): ComputeType {
   return body.i32 !== undefined && output !== "float32" && inputs.every((d) => d !== "float32") ? "i32" : "f32";
 }
 

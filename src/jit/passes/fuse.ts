@@ -4,14 +4,16 @@
  * being stored. Each maximal group so formed (a tree of ops ending in one root whose output leaves
  * the group) becomes ONE equation applying a generated kernel (codegen/elementwise.ts): one pass over
  * memory, no intermediate buffer. A value used twice, or used by a non-elementwise equation (a
- * matmul, a reduction) or returned, is stored once and read by its consumers.
+ * matmul, a reduction) or returned, is stored once and read by its consumers. On a device that is not
+ * the host (a GPU), a group becomes the device's own kernel (`compileDeviceFused`: WGSL on webgpu),
+ * its sum folded in over all axes or some, or stays unfused where the device declines it.
  *
  * Elementwise means a registry primitive that runs one op of the expression table (add, sin, cast,
  * where, …), recognised by identity, so a user's primitive of the same name is never fused.
  */
-import { availableBackends, backendKernels } from "../../backends/backend.js";
+import { availableBackends, backendKernels, type Backend } from "../../backends/backend.js";
 import { BINARY_EXPRESSIONS, UNARY_EXPRESSIONS, WHERE_EXPRESSION, type BinaryOp, type UnaryOp } from "../../backends/expressions.js";
-import type { FusedKernel as NativeKernel, FusedProgram, FusedProgramOp } from "../../backends/fused.js";
+import type { DeviceFusedKernel, FusedKernel as NativeKernel, FusedProgram, FusedProgramOp } from "../../backends/fused.js";
 import type { View } from "../../backends/view.js";
 import { allocate } from "../../backends/dtype.js";
 import { hostStorage } from "../../backends/buffer.js";
@@ -128,6 +130,21 @@ function fusedEquation(
   return eq;
 }
 
+/**
+ * The equation that runs a group compiled for a device that is not the host (a GPU): its kernel
+ * returns the device's buffer, which the engine hands to the device like any kernel's output.
+ */
+function deviceEquation(names: readonly string[], inputs: readonly Variable[], output: Variable, loop: readonly number[], kernel: DeviceFusedKernel): Equation {
+  const prim: Primitive<object> = definePrimitive("fused", {
+    abstract: () => ({ shape: output.shape, dtype: output.dtype }),
+    impl: (xs: readonly Tensor[]) => {
+      const views = xs.map((x) => ({ storage: x.storage, dtype: x.dtype, shape: loop, offset: x.offset, strides: broadcastStrides(x.shape, x.strides, loop) }));
+      return fromStorage(kernel(views), output.dtype, [...output.shape]);
+    },
+  });
+  return { primitive: prim as Primitive<unknown>, inputs, output, params: { ops: names, code: "wgsl" } };
+}
+
 /** A group's inputs as views, their strides broadcast to the loop's `shape`. */
 export function groupViews(xs: readonly Tensor[], shape: readonly number[]): (View & FusedInput)[] {
   return xs.map((x) => ({ storage: hostStorage(x, "fused"), dtype: x.dtype, shape, offset: x.offset, strides: broadcastStrides(x.shape, x.strides, shape) }));
@@ -170,8 +187,12 @@ function windowOf(eq: Equation): readonly number[] | undefined {
   });
 }
 
-/** `p` with its elementwise chains fused, for the kernels of `backend` (the host's, default the active one). */
-export function fuseElementwise(p: Program, backend: BackendName = getBackend()): Program {
+/**
+ * `p` with its elementwise chains fused, for the kernels of `backend` (the host's, default the active
+ * one), or, given `device` (the kernels of the device other than the host that `p` runs on), for that
+ * device's `compileDeviceFused`: there a group it declines stays unfused.
+ */
+export function fuseElementwise(p: Program, backend: BackendName = getBackend(), device?: Backend): Program {
   const fns = new Map<Equation, Expression>();
   const producer = new Map<Variable, Equation>();
   const consumers = new Map<Variable, Set<Equation>>();
@@ -201,7 +222,7 @@ export function fuseElementwise(p: Program, backend: BackendName = getBackend())
   };
   // A lone op reading a product that nothing else reads is a group too where the backend can run a
   // group as the product's epilogue (epilogue.ts): the product is then never stored.
-  const epilogues = availableBackends().includes(backend) && backendKernels(backend).compileEpilogue !== undefined;
+  const epilogues = device === undefined && availableBackends().includes(backend) && backendKernels(backend).compileEpilogue !== undefined;
   const afterProduct = (eq: Equation) =>
     epilogues && eq.inputs.some((v) => producer.get(v)?.primitive === primitives.matmul && !returned.has(v) && consumers.get(v)?.size === 1 && sameShape(v.shape, eq.output.shape));
   const replaced = new Map<Equation, Equation | null>();
@@ -250,6 +271,20 @@ export function fuseElementwise(p: Program, backend: BackendName = getBackend())
     // chain of several ops alone: then its SIMD chain and reduction kernels run (and keep their bits).
     const programOf = (sum: boolean) => ({ ops: ops.map(({ name, args, dtype }) => ({ name, args, dtype })), inputs: inputs.length, shape: loop, sum, windows });
     const whole = summed !== undefined && summed.into.strides.every((s) => s === 0);
+    if (device?.compileDeviceFused !== undefined) {
+      if (summed === undefined && members.size + absorbed.length < fewest) continue;
+      const sumAxes = summed === undefined || whole ? undefined : (summed.eq.params as { axes: readonly number[] }).axes;
+      const kernel = device.compileDeviceFused({ ...programOf(summed !== undefined), ...(sumAxes === undefined ? {} : { sumAxes }) });
+      if (kernel === undefined) continue;
+      for (const eq of [...ordered, ...absorbed]) replaced.set(eq, null);
+      const names = [...absorbed, ...ordered].map((eq) => eq.primitive.name);
+      if (summed === undefined) replaced.set(root, deviceEquation(names, inputs, root.output, loop, kernel));
+      else {
+        replaced.set(root, null);
+        replaced.set(summed.eq, deviceEquation([...names, "sum"], inputs, summed.eq.output, loop, kernel));
+      }
+      continue;
+    }
     const compiled = compilerOf(backend)?.(programOf(whole));
     if (!whole && compiled !== undefined && members.size + absorbed.length >= 2) summed = undefined;
     if (summed === undefined && members.size + absorbed.length < fewest) continue;
