@@ -28,6 +28,7 @@ import type { Tensor } from "../src/tensor/index.js";
 import { chartPng } from "./chart.js";
 import { DEVICES, hostStateDict, selectDevice, type DeviceName } from "./device.js";
 import { Gpt } from "./gptModel.js";
+import { sample, tokenize, uniforms, windows } from "./gptText.js";
 import { ProgressBar } from "./progress.js";
 
 const { values: flags } = parseArgs({
@@ -98,34 +99,12 @@ const textPath =
   [new URL("../../demo/data/shakespeare.txt", import.meta.url), new URL("./data/shakespeare.txt", import.meta.url)].map((u) => fileURLToPath(u)).find((p) => existsSync(p));
 if (textPath === undefined || !existsSync(textPath)) fail(`no text at ${textPath ?? "demo/data/shakespeare.txt"}`);
 const text = readFileSync(textPath, "utf8");
-const vocab = [...new Set(text)].sort();
-const tokenOf = new Map(vocab.map((c, i) => [c, i]));
-const tokens = Int32Array.from(text, (c) => tokenOf.get(c)!);
+const { vocab, tokenOf, tokens } = tokenize(text);
 const heldOutStart = Math.floor(tokens.length * 0.9);
 if (heldOutStart < context + 1 || tokens.length - heldOutStart < context + 1) fail(`the text (${tokens.length} characters) is too short for --context ${context}`);
 
-/** A seeded generator of uniforms in [0, 1) (mulberry32): the batches are a function of --seed alone. */
-function uniforms(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 /** `batch` random windows from [from, to): inputs [batch, context] and their next characters. */
-function windows(nextUniform: () => number, from: number, to: number): [Tensor, Tensor] {
-  const x = new Int32Array(batch * context);
-  const y = new Int32Array(batch * context);
-  for (let b = 0; b < batch; b++) {
-    const at = from + Math.floor(nextUniform() * (to - from - context - 1));
-    x.set(tokens.subarray(at, at + context), b * context);
-    y.set(tokens.subarray(at + 1, at + context + 1), b * context);
-  }
-  return [T.tensor(x, { dtype: "int32", shape: [batch, context] }), T.tensor(y, { dtype: "int32", shape: [batch, context] })];
-}
+const windowsOf = (nextUniform: () => number, from: number, to: number) => windows(tokens, batch, context, nextUniform, from, to);
 
 // ── Model and step ───────────────────────────────────────────────────────────────────────────
 const config = { vocab: vocab.length, layers, heads, width, context };
@@ -171,7 +150,7 @@ const runHeldOut = mode === "eager" ? heldOutLossOf : jit(heldOutLossOf);
 // of the last tenth (one batch's loss wanders by ±0.1), from a stream of their own.
 const nextUniform = uniforms(seed);
 const nextHeldOut = uniforms(seed + 1);
-const heldOutSet = Array.from({ length: evalBatches }, () => windows(nextHeldOut, heldOutStart, tokens.length).map((t) => t.to(device)));
+const heldOutSet = Array.from({ length: evalBatches }, () => windowsOf(nextHeldOut, heldOutStart, tokens.length).map((t) => t.to(device)));
 
 console.log(`\nadjoint trains a character-level GPT (${parameterCount.toLocaleString("en")} parameters) on ${textPath.split(/[\\/]/).pop()}`);
 console.log(
@@ -219,7 +198,7 @@ let [timedSteps, timedSeconds] = [0, 0];
 let bar = new ProgressBar(`steps`, Math.min(logEvery, steps));
 let [sum, right, seen] = [0, 0, 0];
 for (let step = 1; step <= steps; step++) {
-  const [x, y] = windows(nextUniform, 0, heldOutStart);
+  const [x, y] = windowsOf(nextUniform, 0, heldOutStart);
   const t0 = performance.now();
   const [loss, logits, nextParams, nextState] = runStep(params, optState, [x.to(device), y.to(device)]);
   [params, optState] = [nextParams, nextState];
@@ -245,27 +224,10 @@ const trainSeconds = (performance.now() - trainStart) / 1000;
 model.loadStateDict({ ...model.stateDict(), ...(await hostStateDict(params)) });
 
 // ── Sample: temperature sampling, one character at a time, from a seeded key ─────────────────
-const sampleKey = T.random.key(seed);
-const draws = await T.random.uniform(sampleKey, [sampleLength]).read();
-const generated = [tokenOf.get("\n") ?? 0];
 model.eval();
-for (let i = 0; i < sampleLength; i++) {
-  const window = generated.slice(-context);
-  const logits = T.noGrad(() => model.forward(T.tensor(Int32Array.from(window), { dtype: "int32", shape: [1, window.length] })));
-  const last = T.slice(logits, [
-    [0, 1],
-    [window.length - 1, window.length],
-  ]);
-  const p = T.softmax(T.mul(T.reshape(last, [vocab.length]), 1 / temperature), -1).data();
-  let [c, acc] = [0, p[0]];
-  while (acc < draws[i] && c < vocab.length - 1) acc += p[++c];
-  generated.push(c);
-}
-const sample = generated
-  .slice(1)
-  .map((t) => vocab[t])
-  .join("");
-console.log(`\nsample (temperature ${temperature}, key ${seed}):\n${"─".repeat(60)}\n${sample}\n${"─".repeat(60)}`);
+const generated = await sample((indices) => model.forward(indices), config, tokenOf.get("\n") ?? 0, sampleLength, temperature, seed);
+const sampleText = generated.map((t) => vocab[t]).join("");
+console.log(`\nsample (temperature ${temperature}, key ${seed}):\n${"─".repeat(60)}\n${sampleText}\n${"─".repeat(60)}`);
 
 // ── Results ──────────────────────────────────────────────────────────────────────────────────
 const tokensPerSecond = (timedSteps * batch * context) / timedSeconds;
