@@ -1,8 +1,9 @@
-/** The playground page: two tabs wired to derivatives.ts and train.ts, and the device switch (device.ts). */
+/** The playground page: three tabs wired to derivatives.ts, train.ts and gpt.ts, and the device switch (device.ts). */
 import { getBackend, getThreads } from "../../src/tensor/index.js";
 import { analyse } from "./derivatives.js";
 import { availableChoices, useChoice, type Choice } from "./device.js";
 import { DrawPad, paintMap } from "./draw.js";
+import { GptTrainer } from "./gpt.js";
 import { clearPlot, plot } from "./plot.js";
 import { fetchDigits, Trainer } from "./train.js";
 
@@ -162,10 +163,63 @@ select.addEventListener("change", async () => {
 });
 $("clear").addEventListener("click", () => pad.clear());
 
-/** For tests and the console: the trainer, and the pad to draw on without a mouse. */
+// ── GPT ──────────────────────────────────────────────────────────────────────────────────────
+let gpt: GptTrainer | undefined;
+let gptRunning = false;
+const gptSelect = $<HTMLSelectElement>("gpt-device");
+// The fastest this browser has: webgpu where there is an adapter, else wasm.
+const gptChoice = availableChoices().then((choices) => {
+  const best = choices.includes("webgpu") ? "webgpu" : choices[0];
+  gptSelect.innerHTML = choices.map((c) => `<option value="${c}"${c === best ? " selected" : ""}>${c}</option>`).join("");
+  return best;
+});
+gptSelect.addEventListener("change", () => {
+  gptPause();
+  gpt = undefined;
+});
+
+async function gptLoop(t: GptTrainer): Promise<void> {
+  while (gptRunning && gpt === t) {
+    const t0 = performance.now();
+    while (gptRunning && gpt === t && performance.now() - t0 < 40) await t.step();
+    const ls = t.losses;
+    if (ls.length >= 2) plot($<HTMLCanvasElement>("gpt-loss"), { xs: ls.map((_, i) => i + 1), series: [{ label: "loss", color: "#1f77b4", ys: ls }], xLabel: "step" });
+    $("gpt-status").textContent = `step ${t.steps} on ${t.device}, loss ${ls[ls.length - 1].toFixed(3)}`;
+    $("gpt-status").dataset.steps = String(t.steps);
+    await new Promise((r) => requestAnimationFrame(() => r(undefined)));
+  }
+}
+
+$("gpt-start").addEventListener("click", async () => {
+  $<HTMLButtonElement>("gpt-start").disabled = true;
+  $<HTMLButtonElement>("gpt-pause").disabled = false;
+  await gptChoice;
+  // The switches share the host backend: the GPT's choice is made again at each start.
+  const chosen = await useChoice(gptSelect.value as Choice);
+  showDevice(chosen.label);
+  gpt ??= new GptTrainer(chosen.device);
+  gptRunning = true;
+  void gptLoop(gpt);
+});
+function gptPause(): void {
+  gptRunning = false;
+  $<HTMLButtonElement>("gpt-start").disabled = false;
+  $<HTMLButtonElement>("gpt-pause").disabled = true;
+}
+$("gpt-pause").addEventListener("click", async () => {
+  gptPause();
+  if (gpt === undefined || gpt.steps === 0) return;
+  $("gpt-sample").textContent = await gpt.sample();
+  $("gpt-sample").dataset.steps = String(gpt.steps);
+});
+
+/** For tests and the console: the trainers, and the pad to draw on without a mouse. */
 (globalThis as { playground?: unknown }).playground = {
   get trainer() {
     return trainer;
+  },
+  get gpt() {
+    return gpt;
   },
   pad,
   predict,

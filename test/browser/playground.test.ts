@@ -5,6 +5,7 @@
  * takes a screenshot (out/playground.png), then trains the MNIST MLP for some steps in the page
  * and checks the loss fell and a drawn digit gets a prediction and a saliency map. Then it flips the
  * device switch to webgpu (chromium's SwiftShader adapter where there is no GPU) and trains there.
+ * Last, the GPT tab trains the tiny character-level GPT on the fastest device offered and samples.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -140,4 +141,24 @@ describe.runIf(hasChromium)("the playground in chromium", () => {
     expect(await page.getAttribute("#prediction", "data-digit")).toMatch(/^\d$/);
     expect(errors).toEqual([]);
   }, 240_000);
+
+  it("trains the character-level GPT on the fastest device offered: the loss falls and a seeded sample is shown", async () => {
+    await page.click("#tab-gpt");
+    await page.waitForFunction("document.getElementById('gpt-device').options.length > 0", undefined, { timeout: 30_000 });
+    const choices = ((await page.getAttribute("#device", "data-choices")) ?? "").split(" ");
+    expect(await page.inputValue("#gpt-device")).toBe(choices.includes("webgpu") ? "webgpu" : "wasm");
+    await page.click("#gpt-start");
+    await page.waitForFunction("(globalThis.playground.gpt?.losses.length ?? 0) >= 30", undefined, { timeout: 240_000 });
+    await page.click("#gpt-pause");
+    await page.waitForFunction("document.getElementById('gpt-sample').dataset.steps !== undefined", undefined, { timeout: 120_000 });
+    const { losses, device } = await page.evaluate(() => {
+      const { gpt } = (globalThis as unknown as { playground: { gpt: { losses: number[]; device: string } } }).playground;
+      return { losses: gpt.losses.slice(), device: gpt.device };
+    });
+    expect(device).toBe(choices.includes("webgpu") ? "webgpu" : "cpu");
+    const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+    expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)));
+    expect((await page.textContent("#gpt-sample"))?.length).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+  }, 420_000);
 });
