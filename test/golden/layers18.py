@@ -13,12 +13,9 @@ import os
 import torch
 import torch.nn.functional as F
 
+from common import case, layer_case, rand
+
 torch.set_default_dtype(torch.float64)
-
-
-def rand(shape, seed):
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(shape, generator=g)
 
 
 # name -> (input shapes, options for adjoint, torch function of the inputs)
@@ -69,22 +66,6 @@ CASES = {
 }
 
 
-def case(shapes, options, f, seed):
-    xs = [rand(s, seed + i).requires_grad_(True) for i, s in enumerate(shapes)]
-    y = f(*xs)
-    w = rand(list(y.shape), seed + 100)
-    (w * y).sum().backward()
-    return {
-        "inputs": [x.detach().reshape(-1).tolist() for x in xs],
-        "shapes": shapes,
-        "options": options,
-        "value": y.detach().reshape(-1).tolist(),
-        "valueShape": list(y.shape),
-        "weight": w.reshape(-1).tolist(),
-        "grads": [x.grad.reshape(-1).tolist() for x in xs],
-    }
-
-
 # Layers: name -> (input shape, the torch module). The test builds adjoint's layer of the same
 # name (its constructor arguments are in the test), loads the state dict recorded here, and checks
 # the output and the gradients of sum(w * layer(x)) in the input and every parameter.
@@ -99,29 +80,6 @@ LAYERS = {
     "Upsample": ([1, 2, 3, 3], lambda: torch.nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True)),
     "AdaptiveAvgPool2d": ([2, 2, 5, 7], lambda: torch.nn.AdaptiveAvgPool2d((3, 2))),
 }
-
-
-def layer_case(shape, make, seed):
-    torch.manual_seed(seed)
-    m = make().double()
-    with torch.no_grad():
-        for p in m.parameters():
-            p.copy_(rand(list(p.shape), seed + 7))  # not the default init: a zero bias would hide a missing one
-            seed += 1
-    x = rand(shape, seed + 50).requires_grad_(True)
-    y = m(x)
-    w = rand(list(y.shape), seed + 100)
-    (w * y).sum().backward()
-    return {
-        "input": x.detach().reshape(-1).tolist(),
-        "shape": shape,
-        "state": {k: {"shape": list(v.shape), "values": v.reshape(-1).tolist()} for k, v in m.state_dict().items()},
-        "value": y.detach().reshape(-1).tolist(),
-        "valueShape": list(y.shape),
-        "weight": w.reshape(-1).tolist(),
-        "grad": x.grad.reshape(-1).tolist(),
-        "paramGrads": {k: p.grad.reshape(-1).tolist() for k, p in m.named_parameters()},
-    }
 
 
 # Recurrent layers: name -> (input shape, the torch module, whether the initial states are given).

@@ -14,14 +14,9 @@ root: /usr/bin/python3 test/golden/vocabulary18.py. torch is never a test depend
 import torch
 import torch.nn.functional as F
 
-from common import write_json
+from common import case, layer_case, rand, write_json
 
 torch.set_default_dtype(torch.float64)
-
-
-def rand(shape, seed, scale=1.0):
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(shape, generator=g) * scale
 
 
 # name -> (input shape, the torch module). Inputs are scaled by 3 so the clamping activations
@@ -55,29 +50,6 @@ LAYERS = {
 }
 
 
-def layer_case(shape, make, seed):
-    torch.manual_seed(seed)
-    m = make().double()
-    with torch.no_grad():
-        for p in m.parameters():
-            p.copy_(rand(list(p.shape), seed + 7))  # not the default init: PReLU's 0.25 everywhere hides a per-channel mix-up
-            seed += 1
-    x = rand(shape, seed + 50, 3.0).requires_grad_(True)
-    y = m(x)
-    w = rand(list(y.shape), seed + 100)
-    (w * y).sum().backward()
-    return {
-        "input": x.detach().reshape(-1).tolist(),
-        "shape": shape,
-        "state": {k: {"shape": list(v.shape), "values": v.reshape(-1).tolist()} for k, v in m.state_dict().items()},
-        "value": y.detach().reshape(-1).tolist(),
-        "valueShape": list(y.shape),
-        "weight": w.reshape(-1).tolist(),
-        "grad": x.grad.reshape(-1).tolist(),
-        "paramGrads": {k: p.grad.reshape(-1).tolist() for k, p in m.named_parameters()},
-    }
-
-
 # name -> (input shapes, options for adjoint, torch function of the inputs), as layers18.py's cases.
 CASES = {
     "adaptiveMaxPool1d": ([[2, 3, 10]], {"outputSize": 4}, lambda x: F.adaptive_max_pool1d(x, 4)),
@@ -85,22 +57,6 @@ CASES = {
     "fold_dilated": ([[1, 8, 9]], {"outputSize": [5, 4], "kernel": 2, "dilation": [2, 1], "padding": [1, 0], "stride": [2, 1]}, lambda x: F.fold(x, (5, 4), 2, dilation=(2, 1), padding=(1, 0), stride=(2, 1))),
     "convTranspose1d_dilated": ([[2, 4, 5], [4, 3, 3]], {"stride": 2, "dilation": 2, "outputPadding": 1, "groups": 2}, lambda x, w: F.conv_transpose1d(x, w, stride=2, dilation=2, output_padding=1, groups=2)),
 }
-
-
-def case(shapes, options, f, seed):
-    xs = [rand(s, seed + i).requires_grad_(True) for i, s in enumerate(shapes)]
-    y = f(*xs)
-    w = rand(list(y.shape), seed + 100)
-    (w * y).sum().backward()
-    return {
-        "inputs": [x.detach().reshape(-1).tolist() for x in xs],
-        "shapes": shapes,
-        "options": options,
-        "value": y.detach().reshape(-1).tolist(),
-        "valueShape": list(y.shape),
-        "weight": w.reshape(-1).tolist(),
-        "grads": [x.grad.reshape(-1).tolist() for x in xs],
-    }
 
 
 # Steps 0 … totalSteps: past its end torch's cosine rises again, adjoint's stays at minLr.
@@ -131,7 +87,7 @@ SCHEDULES = {
 
 out = {
     "torch": torch.__version__,
-    "layers": {name: layer_case(shape, make, 4000 + 10 * i) for i, (name, (shape, make)) in enumerate(LAYERS.items())},
+    "layers": {name: layer_case(shape, make, 4000 + 10 * i, 3.0) for i, (name, (shape, make)) in enumerate(LAYERS.items())},
     "cases": {name: case(shapes, options, f, 5000 + 10 * i) for i, (name, (shapes, options, f)) in enumerate(CASES.items())},
     "schedules": {name: {"fn": fn, "args": args, "lrs": values} for name, (fn, args, values) in SCHEDULES.items()},
 }
