@@ -19,16 +19,18 @@ const instruction = fc.record({ op: fc.constantFrom(...OPS), a: fc.nat(), b: fc.
 const program = fc.record({
   x: fc.array(coordinate, { minLength: 1, maxLength: 5 }),
   statements: fc.array(fc.array(instruction, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 6 }),
+  /** Per statement: its result is its last temporary, or (when ≡ 0 mod 4) a value from before it. */
+  results: fc.array(fc.nat(), { minLength: 6, maxLength: 6 }),
 });
-type Program = { x: number[]; statements: { op: (typeof OPS)[number]; a: number; b: number }[][] };
+type Program = { x: number[]; statements: { op: (typeof OPS)[number]; a: number; b: number }[][]; results: number[] };
 
 /** Runs the program on handles, each statement preaccumulated or op by op; value, gradient and tape size. */
-function run({ x, statements }: Program, preaccumulate: boolean): { value: number; gradient: number[]; size: number } {
+function run({ x, statements, results }: Program, preaccumulate: boolean): { value: number; gradient: number[]; size: number } {
   const tape = new Tape();
   const h: Handles = tape.handles;
   const inputs = x.map((v) => h.variable(v));
   const values: Handle[] = [...inputs];
-  for (const body of statements) {
+  for (const [s, body] of statements.entries()) {
     if (preaccumulate) h.begin();
     const temps: Handle[] = [];
     for (const { op, a, b } of body) {
@@ -37,7 +39,7 @@ function run({ x, statements }: Program, preaccumulate: boolean): { value: numbe
       const hb = pool[b % pool.length];
       temps.push(op === "add" || op === "sub" || op === "mul" ? h[op](ha, hb) : h[op](ha));
     }
-    const out = temps[temps.length - 1];
+    const out = results[s] % 4 === 0 ? values[results[s] % values.length] : temps[temps.length - 1];
     values.push(preaccumulate ? h.end(out) : out);
   }
   const y = values[values.length - 1];
@@ -79,6 +81,71 @@ describe("statements on handles", () => {
       1e-15,
       "gradient",
     );
+  });
+
+  it("a statement records one edge per tape node it reads, however often, and none to a constant", () => {
+    const x = [0.3, -1.2, 2, 0.7];
+    const tape = new Tape();
+    const h = tape.handles;
+    const hs = x.map((v) => h.variable(v));
+    let acc = h.constant(0);
+    for (let i = 0; i < x.length - 1; i++) {
+      h.begin();
+      acc = h.end(h.add(acc, h.add(h.mul(h.sin(hs[i]), hs[i + 1]), h.mul(hs[i], hs[i]))));
+    }
+    // xᵢ (read three times) and xᵢ₊₁ by every statement, acc by all but the first (a constant there).
+    expect([tape.size, tape.edges]).toEqual([x.length + 1 + 3, 2 + 3 + 3]);
+    h.backward(acc);
+    expectAllClose(
+      hs.map((xi) => h.gradient(xi)),
+      chainByMethods(x).slice(1),
+      1e-15,
+      1e-15,
+      "gradient",
+    );
+  });
+
+  it("a statement whose result is a tape node records one edge to it", () => {
+    const tape = new Tape();
+    const h = tape.handles;
+    const x = h.variable(2);
+    const c = h.constant(5);
+    h.begin();
+    h.mul(x, x); // a temporary the result does not use: dropped
+    const y = h.end(x);
+    h.begin();
+    const k = h.end(c);
+    expect([tape.size, tape.edges]).toEqual([4, 1]);
+    expect([h.value(y), h.value(k)]).toEqual([2, 5]);
+    h.backward(h.mul(y, k));
+    expect(h.gradient(x)).toBe(5);
+  });
+
+  it("the Var styles may not record while a statement is open, and record again after it", () => {
+    const tape = new Tape();
+    const h = tape.handles;
+    const v = tape.variable(3);
+    const x = h.variable(2);
+    h.begin();
+    h.sin(x);
+    for (const [call, op] of [
+      [() => tape.mul(v, v), "Tape.mul"],
+      [() => v.sin(), "Tape.sin"],
+      [() => tape.mul(v, 2), "Tape.mul"],
+      [() => tape.variable(1), "Tape.variable"],
+      [() => tape.constant(1), "Tape.constant"],
+      [() => tape.sum([v, v]), "Tape.sum"],
+      [() => tape.checkpoint((s) => s, [v]), "Tape.checkpoint"],
+    ] as const) {
+      const e = thrown(call);
+      expect([e.code, e.details.op]).toEqual(["InvalidArgument", op]);
+    }
+    const y = h.end(h.mul(h.sin(x), x));
+    expect(tape.size).toBe(3);
+    const w = v.mul(v).mul(v);
+    expect(tape.backward(w).wrt(v)).toBe(27);
+    h.backward(y);
+    expect(h.gradient(x)).toBeCloseTo(Math.cos(2) * 2 + Math.sin(2), 15);
   });
 
   it("a statement of constants only is a constant", () => {

@@ -18,11 +18,15 @@
  * is 0, as on the `Var` side.
  *
  * Statement-level preaccumulation (Adept's expression templates, at run time): between `h.begin()`
- * and `h.end(out)` the ops record into a small scratch arena, whose leaves are the tape's handles
- * the statement reads; `end` sweeps the scratch once for ∂out/∂leaf and records ONE node on the tape
- * with an edge per leaf read. The tape then holds one node per statement instead of one per op, and
- * its reverse sweep visits that many fewer nodes. A statement's temporaries are handles of the
- * scratch (tag 3, the statement's serial in the generation bits), refused once `end` returns.
+ * and `h.end(out)` the ops record on the tape as usual, as temporaries above the statement's first
+ * node; `end` sweeps them once for ∂out/∂(tape node read), drops them, and records ONE node in their
+ * place with an edge per tape node the statement read. The tape then holds one node per statement
+ * instead of one per op, and its reverse sweep visits that many fewer nodes. Recording in place, not
+ * in a scratch arena of its own, keeps the ops' inline fast path for both kinds of operand: a tape
+ * handle is read where it lies, with no import. A statement's temporaries carry tag 3 and the
+ * statement's serial in the generation bits, so they are refused once `end` returns, and the `Var`
+ * styles may not record on the tape while a statement is open (their nodes would land among the
+ * temporaries).
  */
 import { AdError, describe, invalidArgument } from "../../errors.js";
 import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../elementary.js";
@@ -51,14 +55,16 @@ let tapesMade = 0;
 export class Handles<in out B = unknown> {
   private readonly serial = tapesMade++ % 3;
   private arena: Arena;
+  /** The handles' tag and generation bits: the tape's (`mainBase`), or the open statement's temporaries'. */
   private base = 0;
-  /** The tape's arena and base; `arena`/`base` are the scratch's while a statement is open. */
-  private main: Arena;
   private mainBase = 0;
-  private scratch: Arena | undefined;
-  /** Per scratch leaf read from the tape (a VARIABLE node of the scratch): the tape node it reads. */
-  private origin = new Int32Array(0);
+  /** The open statement's first node and first edge (0 when none is open: no tape handle is below it). */
+  private statementStart = 0;
+  private statementEdges = 0;
   private statements = 0;
+  /** `end`'s edges to the tape's nodes, collected before they are written over the temporaries'. */
+  private readParent = new Int32Array(16);
+  private readPartial = new Float64Array(16);
   /**
    * The fast paths (the inline ops, push1/push2) write the current arena themselves while the node
    * index is below `nodeRoom` and the edges end within `edgeRoom`: its capacity and a handle's index
@@ -80,66 +86,128 @@ export class Handles<in out B = unknown> {
     private readonly checkFinite: boolean,
   ) {
     this.arena = arena;
-    this.main = arena;
     this.rebase(arena, generation);
   }
 
   /** @internal The tape was reset (or released): handles of before are stale from now on. */
   rebase(arena: Arena, generation: number): void {
     // A statement left open (an op threw inside it) ends here, unrecorded.
-    this.arena = this.main = arena;
+    this.arena = arena;
     this.base = this.mainBase = SIGN | (((this.serial << 3) | (generation & 7)) << INDEX_BITS) | 0;
+    this.statementStart = 0;
     this.room();
+  }
+
+  /** True between `begin()` and `end(out)`: the tape refuses its `Var` styles' ops meanwhile. */
+  get inStatement(): boolean {
+    return this.base !== this.mainBase;
   }
 
   /**
-   * Opens a statement: the ops until `end(out)` record into a scratch arena, and `end` records their
-   * result as one node with its local partials (see the header).
+   * Opens a statement: the ops until `end(out)` record on the tape as its temporaries, and `end`
+   * replaces them with one node (see the header).
    */
   begin(): void {
     this.closed("begin");
-    const scratch = (this.scratch ??= new Arena(64, 128, false));
-    scratch.clear();
-    this.arena = scratch;
+    const A = this.arena;
+    this.statementStart = A.size;
+    this.statementEdges = A.edges;
     // Tag 3 with generation bits 0–6: tag 31 stays every small negative number's, never a handle.
     this.base = SIGN | (((3 << 3) | (this.statements % 7)) << INDEX_BITS) | 0;
-    this.room();
+    this.owner.statementOpened();
   }
 
-  /** Ends the statement opened by `begin`: `out` as one node of the tape, with an edge per tape handle read. */
+  /** Ends the statement opened by `begin`: `out` as one node of the tape, with an edge per tape node read. */
   end(out: Handle<B>): Handle<B> {
-    if (this.arena === this.main) throw invalidArgument("Handles.end", "no statement is open; call h.begin() first");
-    const i = this.at("end", out);
-    const scratch = this.arena;
-    const main = this.main;
-    this.arena = main;
-    this.base = this.mainBase;
-    this.statements++;
-    // One reverse sweep of the scratch from `out`, writing an edge for each tape handle read (the
-    // scratch's VARIABLE nodes) as its adjoint is final. Each visited adjoint is zeroed behind the
-    // sweep, so the scratch's adjoints are all 0 when the next statement starts: no fill.
-    const { adj, op, value, start, parent, partial } = scratch;
-    const origin = this.origin;
-    main.reserve(i + 1);
-    const first = main.edges;
-    let e = first;
+    const A = this.arena;
+    const s0 = this.statementStart;
+    const i = typeof out === "number" ? out & INDEX_MASK : 0;
+    // The common case, `out` a temporary of the open statement, runs here; a tape node as the result,
+    // no statement open and a bad handle are `endAny`'s.
+    if (out !== (this.base | i) || this.base === this.mainBase || i >= A.size) return this.endAny(out);
+    const e0 = this.statementEdges;
+    const { adj, op, value, start, parent, partial } = A;
+    let readParent = this.readParent;
+    let readPartial = this.readPartial;
+    let reads = 0;
+    // One reverse sweep of the temporaries from `out`, their adjoints in the tape's adjoint slots from
+    // s0 (stale there, so cleared first). An edge into a tape node below s0 is the statement's partial
+    // with respect to it, summed per node (a short scan: a statement reads few nodes, some twice, as
+    // xᵢ·xᵢ does), constants left out as the Var style leaves them out.
+    for (let j = s0; j < i; j++) adj[j] = 0;
     adj[i] = 1;
-    for (let j = i; j >= 0; j--) {
+    let stop = start[i + 1];
+    for (let j = i; j >= s0; j--) {
+      const first = start[j];
       const g = adj[j];
-      if (g === 0) continue;
-      adj[j] = 0;
-      if (op[j] === VARIABLE) {
-        main.parent[e] = origin[j];
-        main.partial[e++] = g;
-        continue;
+      if (g !== 0) {
+        for (let k = stop - 1; k >= first; k--) {
+          const p = parent[k];
+          if (p >= s0) adj[p] += g * partial[k];
+          else if (op[p] !== PASSIVE) {
+            let m = reads - 1;
+            while (m >= 0 && m >= reads - 16 && readParent[m] !== p) m--;
+            if (m >= 0 && readParent[m] === p) readPartial[m] += g * partial[k];
+            else {
+              if (reads === readParent.length) {
+                this.growReads();
+                readParent = this.readParent;
+                readPartial = this.readPartial;
+              }
+              readParent[reads] = p;
+              readPartial[reads++] = g * partial[k];
+            }
+          }
+        }
       }
-      const stop = start[j + 1];
-      for (let k = start[j]; k < stop; k++) adj[parent[k]] += g * partial[k];
+      stop = first;
     }
-    const y = value[i];
-    const node = e === first ? main.leaf(PASSIVE, y) : main.open(STATEMENT, y, e - first);
+    // The temporaries are dropped and the statement's node takes the first one's place: its edges fit
+    // where theirs were (each edge read came from one of theirs), so nothing grows.
+    for (let m = 0; m < reads; m++) {
+      parent[e0 + m] = readParent[m];
+      partial[e0 + m] = readPartial[m];
+    }
+    value[s0] = value[i];
+    op[s0] = reads === 0 ? PASSIVE : STATEMENT;
+    start[s0 + 1] = A.edges = e0 + reads;
+    A.size = s0 + 1;
+    this.close();
+    return (this.base | s0) as Handle<B>;
+  }
+
+  /** `end` for a tape node as the statement's result (one edge to it), and the errors. */
+  private endAny(out: Handle<B>): Handle<B> {
+    if (this.base === this.mainBase) throw invalidArgument("Handles.end", "no statement is open; call h.begin() first");
+    const i = this.at("end", out);
+    const A = this.arena;
+    const y = A.value[i];
+    A.size = this.statementStart;
+    A.edges = this.statementEdges;
+    this.close();
+    if (A.op[i] === PASSIVE) return this.handle(A.leaf(PASSIVE, y));
+    A.reserve(1);
+    A.parent[A.edges] = i;
+    A.partial[A.edges] = 1;
+    const node = A.open(STATEMENT, y, 1);
     this.room();
     return this.handle(node);
+  }
+
+  private close(): void {
+    this.base = this.mainBase;
+    this.statementStart = 0;
+    this.statements++;
+  }
+
+  private growReads(): void {
+    const n = this.readParent.length;
+    const parents = new Int32Array(2 * n);
+    const partials = new Float64Array(2 * n);
+    parents.set(this.readParent);
+    partials.set(this.readPartial);
+    this.readParent = parents;
+    this.readPartial = partials;
   }
 
   /** An input to differentiate with respect to. */
@@ -163,7 +231,7 @@ export class Handles<in out B = unknown> {
   // add, sub, mul and sin, the ops of most loops, record in one function each: the checks `at` makes
   // (a handle of this tape and generation, a node recorded) and `push2`'s writes, inline, in few bytes,
   // so that V8 inlines the whole op into the caller's loop (a call per op, or per check, cost ~20% of
-  // the handles benchmark). Anything else — an error, a statement's import, growing, `checkFinite` —
+  // the handles benchmark). Anything else — an error, growing, `checkFinite` —
   // goes to the op's `…Any`, which records exactly the same node.
   add(a: Handle<B>, b: Handle<B>): Handle<B> {
     const A = this.arena;
@@ -171,9 +239,10 @@ export class Handles<in out B = unknown> {
     const e = A.edges;
     if (typeof a === "number" && typeof b === "number" && i < this.nodeRoom && e + 2 <= this.edgeRoom) {
       const base = this.base;
+      const mainBase = this.mainBase;
       const ia = a & INDEX_MASK;
       const ib = b & INDEX_MASK;
-      if (a === (base | ia) && b === (base | ib) && ia < i && ib < i) {
+      if ((a === (base | ia) || a === (mainBase | ia)) && (b === (base | ib) || b === (mainBase | ib)) && ia < i && ib < i) {
         const v = A.value;
         const parent = A.parent;
         const partial = A.partial;
@@ -197,9 +266,10 @@ export class Handles<in out B = unknown> {
     const e = A.edges;
     if (typeof a === "number" && typeof b === "number" && i < this.nodeRoom && e + 2 <= this.edgeRoom) {
       const base = this.base;
+      const mainBase = this.mainBase;
       const ia = a & INDEX_MASK;
       const ib = b & INDEX_MASK;
-      if (a === (base | ia) && b === (base | ib) && ia < i && ib < i) {
+      if ((a === (base | ia) || a === (mainBase | ia)) && (b === (base | ib) || b === (mainBase | ib)) && ia < i && ib < i) {
         const v = A.value;
         const parent = A.parent;
         const partial = A.partial;
@@ -223,9 +293,10 @@ export class Handles<in out B = unknown> {
     const e = A.edges;
     if (typeof a === "number" && typeof b === "number" && i < this.nodeRoom && e + 2 <= this.edgeRoom) {
       const base = this.base;
+      const mainBase = this.mainBase;
       const ia = a & INDEX_MASK;
       const ib = b & INDEX_MASK;
-      if (a === (base | ia) && b === (base | ib) && ia < i && ib < i) {
+      if ((a === (base | ia) || a === (mainBase | ia)) && (b === (base | ib) || b === (mainBase | ib)) && ia < i && ib < i) {
         const v = A.value;
         const va = v[ia];
         const vb = v[ib];
@@ -251,8 +322,9 @@ export class Handles<in out B = unknown> {
     const e = A.edges;
     if (typeof a === "number" && i < this.nodeRoom && e < this.edgeRoom) {
       const base = this.base;
+      const mainBase = this.mainBase;
       const ia = a & INDEX_MASK;
-      if (a === (base | ia) && ia < i) {
+      if ((a === (base | ia) || a === (mainBase | ia)) && ia < i) {
         const v = A.value;
         const x = v[ia];
         A.parent[e] = ia;
@@ -397,28 +469,15 @@ export class Handles<in out B = unknown> {
     // A typeof first: `&` on a Symbol or a BigInt would throw a TypeError, on an object run its valueOf.
     if (typeof h !== "number") throw this.bad(name, h);
     const i = h & INDEX_MASK;
-    // Strict equality with an int32 also refuses fractions, strings and out-of-range numbers.
-    if (h !== (this.base | i) || i >= this.arena.size) return this.outside(name, h);
-    return i;
-  }
-
-  /** Inside a statement a tape handle becomes a scratch leaf that remembers its node; anything else is an error. */
-  private outside(name: string, h: Handle<B>): number {
-    const i = h & INDEX_MASK;
-    if (this.arena === this.main || h !== (this.mainBase | i) || i >= this.main.size) throw this.bad(name, h);
-    const j = this.arena.leaf(VARIABLE, this.main.value[i]);
-    if (j >= this.origin.length) {
-      const grown = new Int32Array(2 * j + 16);
-      grown.set(this.origin);
-      this.origin = grown;
-    }
-    this.origin[j] = i;
-    return j;
+    // Strict equality with an int32 also refuses fractions, strings and out-of-range numbers. Inside
+    // a statement a tape handle (below the statement's first node) is read where it lies.
+    if (h === (this.base | i) ? i < this.arena.size : h === (this.mainBase | i) && i < this.statementStart) return i;
+    throw this.bad(name, h);
   }
 
   /** Refuses what a statement cannot hold (variables, sweeps, a nested statement). */
   private closed(name: string): void {
-    if (this.arena !== this.main) throw invalidArgument(`Handles.${name}`, "a statement is open; end it with h.end(out) first");
+    if (this.base !== this.mainBase) throw invalidArgument(`Handles.${name}`, "a statement is open; end it with h.end(out) first");
   }
 
   private handle(i: number): Handle<B> {

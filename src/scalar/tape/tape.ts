@@ -210,6 +210,15 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     return nest("Tape.nest", this, fn);
   }
 
+  /**
+   * @internal The handles opened a statement (`h.begin()`): until it ends, every op of the `Var`
+   * styles takes its slow path, which refuses to record (`recordable`) and, once the statement has
+   * ended, restores the room (`room`).
+   */
+  statementOpened(): void {
+    this.nodeRoom = 0;
+  }
+
   // ── Leaves ─────────────────────────────────────────────────────────────────────────────────────
 
   /** An input to differentiate with respect to; `tangent` is its direction on a tangent tape. */
@@ -219,6 +228,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
       throw invalidArgument("Tape.variable", `tangent must be a number, got ${describe(tangent)}`, { got: describe(tangent) });
     }
     if (this.checkFinite && !Number.isFinite(x)) throw new AdError("NonFinite", `variable value is ${x}`, { op: "Tape.variable", value: x });
+    this.recordable("variable");
     const i = this.arena.leaf(VARIABLE, x);
     if (this.tangents) this.arena.tvalue[i] = tangent;
     if (this.varCount === this.varIndex.length) {
@@ -264,6 +274,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   constant(x: number): Var<B> {
     if (typeof x !== "number") throw invalidArgument("Tape.constant", `x must be a number, got ${describe(x)}`, { got: describe(x) });
     if (this.checkFinite && !Number.isFinite(x)) throw new AdError("NonFinite", `constant value is ${x}`, { op: "Tape.constant", value: x });
+    this.recordable("constant");
     return new Var(this, this.arena.leaf(PASSIVE, x), this.gen);
   }
 
@@ -457,6 +468,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   sum(xs: readonly (Var<B> | number)[]): Var<B> {
     if (!Array.isArray(xs)) throw invalidArgument("Tape.sum", `xs must be an array, got ${describe(xs)}`, { got: describe(xs) });
     const n = expectLength("Tape.sum", "xs", xs);
+    this.recordable("sum");
     const A = this.arena;
     let y = 0;
     let ty = 0;
@@ -504,6 +516,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     }
     if (typeof fn !== "function") throw invalidArgument(op, `fn must be a function, got ${describe(fn)}`, { got: describe(fn) });
     if (!Array.isArray(inputs)) throw invalidArgument(op, `inputs must be an array of variables, got ${describe(inputs)}`, { got: describe(inputs) });
+    this.recordable("checkpoint");
     const A = this.arena;
     const n = expectLength(op, "inputs", inputs);
     // A plain array: a huge (sparse) `inputs` fails at its first hole below, not at allocation.
@@ -661,6 +674,16 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
     return new Var(this, this.arena.leaf(PASSIVE, y), this.gen);
   }
 
+  /**
+   * Refuses to record while a statement of the handles is open: `h.end(out)` drops the nodes above
+   * the statement's first, so a `Var` recorded among them would name another node afterwards.
+   */
+  private recordable(name: string): void {
+    if (this.handleView.inStatement) {
+      throw invalidArgument(`Tape.${name}`, "a statement of tape.handles is open; end it with h.end(out) before recording with Vars");
+    }
+  }
+
   /** A node with one operand (`ia` from `operand`; a non-active operand makes a passive leaf). */
   // record1/record2 keep the common case (active operands, room in the arena: `nodeRoom`) in a few
   // bytes that V8 inlines into the op, and the op into the caller's loop; the rest is `record…Any`'s.
@@ -674,6 +697,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   }
 
   private record1Any(code: number, y: number, ia: number, w: number, a: Var<B> | number): Var<B> {
+    this.recordable(OP_NAMES[code]);
     if (this.checkFinite && y - y !== 0) throw this.nonFiniteValue(code, y, [this.read(a, ia)]);
     const A = this.arena;
     const i = ia < 0 ? A.leaf(PASSIVE, y) : A.push1(code, y, ia, w);
@@ -691,6 +715,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
   }
 
   private record2Any(code: number, y: number, ia: number, wa: number, ib: number, wb: number, a: Var<B> | number, b: Var<B> | number): Var<B> {
+    this.recordable(OP_NAMES[code]);
     if (this.checkFinite && y - y !== 0) throw this.nonFiniteValue(code, y, [this.read(a, ia), this.read(b, ib)]);
     const A = this.arena;
     // Before the push that may grow the arena: the room stays within the capacity, and the next op refreshes it.
@@ -842,7 +867,7 @@ export class Tape<in out B = unknown> implements Scalar<Var<B>> {
 
   private room(): void {
     const A = this.arena;
-    this.nodeRoom = this.checkFinite || this.guards !== undefined ? 0 : A.capacity;
+    this.nodeRoom = this.checkFinite || this.guards !== undefined || this.handleView.inStatement ? 0 : A.capacity;
     this.edgeRoom = A.edgeCapacity;
   }
 
