@@ -14,4 +14,5 @@ export * from "./functionals.js";
 export { Gradient } from "./tape/gradient.js";
 export type { Recording, RecordOptions } from "./tape/replay.js";
 export type { Handles, Handle } from "./tape/handles.js";
+export type { StatementFn } from "./tape/statement.js";
 export type { NestedTape, NestedVar, NestedGradient, NestScope, NestedOperand } from "./tape/nested.js";

@@ -79,7 +79,8 @@ interface Run {
   readonly reps: number;
 }
 
-const RULES: readonly unknown[] = [
+/** The derivative table by op code, for generated code (`RULES[code].primal`, `.df`, `.da`, `.db`). */
+export const RULES: readonly unknown[] = [
   ...new Array<unknown>(FIRST_UNARY).fill(undefined),
   ...UNARY_OPS.map((name) => unaryRules[name]),
   ...BINARY_OPS.map((name) => binaryRules[name]),

@@ -33,9 +33,10 @@ import { binaryRules, unaryRules, type BinaryRule, type UnaryRule } from "../ele
 import { numberScalar } from "../number.js";
 import type { BinaryOp, UnaryOp } from "../scalar.js";
 import { Arena, write1, write2 } from "./arena.js";
-import { BINARY_CODE, OP_NAMES, PASSIVE, STATEMENT, UNARY_CODE, VARIABLE } from "./codes.js";
+import { BINARY_CODE, FIRST_BINARY, OP_NAMES, PASSIVE, STATEMENT, UNARY_CODE, VARIABLE } from "./codes.js";
 import { enclosingValue, isEnclosingValue, NEST_INSTEAD } from "./enclosing.js";
 import type { Tape } from "./tape.js";
+import { compileStatement, traceStatement, type StatementFn, type StatementTrace } from "./statement.js";
 import { Var } from "./variable.js";
 
 declare const handleBrand: unique symbol;
@@ -49,6 +50,9 @@ const INDEX_MASK = 2 ** INDEX_BITS - 1;
 export const MAX_HANDLE_NODES = 2 ** INDEX_BITS;
 
 const SIGN = 2 ** 31;
+
+/** Inputs of a compiled statement (`h.statement`) at most. */
+const MAX_STATEMENT_ARITY = 256;
 
 let tapesMade = 0;
 
@@ -208,6 +212,112 @@ export class Handles<in out B = unknown> {
     partials.set(this.readPartial);
     this.readParent = parents;
     this.readPartial = partials;
+  }
+
+  /**
+   * A statement compiled once (`statement.ts`): `fn` over `arity` inputs, traced now and turned into
+   * code that computes the statement's value and its partials with respect to the inputs. Calling the
+   * result with `arity` handles records ONE node with an edge per input, without recording its ops:
+   * `const body = h.statement(3, ([acc, x, y], S) => S.add(acc, S.mul(S.sin(x), y)))`, then
+   * `acc = body(acc, xs[i], xs[i + 1])`. `fn` must not read its values (`S.value` is refused: the
+   * trace holds one control flow); with `checkFinite` each op is recorded and checked, as between
+   * `begin` and `end`.
+   */
+  statement(arity: number, fn: StatementFn): (...xs: Handle<B>[]) => Handle<B> {
+    const op = "Handles.statement";
+    if (!Number.isInteger(arity) || arity < 0 || arity > MAX_STATEMENT_ARITY) {
+      throw invalidArgument(op, `arity must be an integer in [0, ${MAX_STATEMENT_ARITY}], got ${describe(arity)}`, { arity: describe(arity) });
+    }
+    if (typeof fn !== "function") throw invalidArgument(op, `fn must be a function, got ${describe(fn)}`, { got: describe(fn) });
+    const trace = traceStatement(arity, fn);
+    const compiled = this.checkFinite ? undefined : compileStatement(trace, this);
+    if (compiled !== undefined) return compiled as (...xs: Handle<B>[]) => Handle<B>;
+    return (...xs: Handle<B>[]) => this.interpret(trace, xs);
+  }
+
+  /** @internal For compiled statements: the node of an input handle (an AdError for anything else). */
+  statementInput(h: unknown): number {
+    const i = typeof h === "number" ? h & INDEX_MASK : 0;
+    if ((h === (this.base | i) || h === (this.mainBase | i)) && i < this.arena.size) return i;
+    return this.at("statement", h as Handle<B>);
+  }
+
+  /** @internal For compiled statements: the arena, read after every input is checked. */
+  statementArena(): Arena {
+    return this.arena;
+  }
+
+  /** @internal For compiled statements: whether node `node` and edges up to `edgesEnd` fit without growing (never with `checkFinite`). */
+  statementFits(node: number, edgesEnd: number): boolean {
+    return node < this.nodeRoom && edgesEnd <= this.edgeRoom;
+  }
+
+  /** @internal For compiled statements: the handle of the node just written. */
+  statementHandle(node: number): Handle<B> {
+    return (this.base | node) as Handle<B>;
+  }
+
+  /** @internal For compiled statements: records the statement's node, `count` edges (none: a constant). */
+  statementNode(y: number, parents: Int32Array, partials: Float64Array, count: number): Handle<B> {
+    const A = this.arena;
+    const i = A.size;
+    const e = A.edges;
+    if (count === 0 || i >= this.nodeRoom || e + count > this.edgeRoom) return this.statementNodeAny(y, parents, partials, count);
+    const parent = A.parent;
+    const partial = A.partial;
+    for (let m = 0; m < count; m++) {
+      parent[e + m] = parents[m];
+      partial[e + m] = partials[m];
+    }
+    A.value[i] = y;
+    A.op[i] = STATEMENT;
+    A.start[i + 1] = A.edges = e + count;
+    A.size = i + 1;
+    return (this.base | i) as Handle<B>;
+  }
+
+  private statementNodeAny(y: number, parents: Int32Array, partials: Float64Array, count: number): Handle<B> {
+    const A = this.arena;
+    if (count === 0) return this.handle(A.leaf(PASSIVE, y));
+    A.reserve(count);
+    for (let m = 0; m < count; m++) {
+      A.parent[A.edges + m] = parents[m];
+      A.partial[A.edges + m] = partials[m];
+    }
+    const i = A.open(STATEMENT, y, count);
+    this.room();
+    return this.handle(i);
+  }
+
+  /** A compiled statement without generated code: its ops between `begin` and `end` (the same node). */
+  private interpret(trace: StatementTrace, xs: readonly Handle<B>[]): Handle<B> {
+    const { arity, code, a, b, constants, out } = trace;
+    if (xs.length !== arity) {
+      throw invalidArgument("Handles.statement", `the statement takes ${arity} handles, got ${xs.length}`, { arity, got: xs.length });
+    }
+    // Checked before the statement opens, so a bad input leaves no statement open.
+    for (const x of xs) this.at("statement", x);
+    // Inside an open statement its ops are that statement's temporaries; else it is a statement of its own.
+    const open = this.base !== this.mainBase;
+    if (!open) this.begin();
+    try {
+      const nodes: Handle<B>[] = [...xs];
+      const at = (node: number) => (node >= 0 ? nodes[node] : this.constant(constants[-1 - node]));
+      for (let t = 0; t < code.length && arity + t <= out; t++) {
+        const name = OP_NAMES[code[t]];
+        nodes.push(code[t] < FIRST_BINARY ? this.unary(name as UnaryOp, at(a[t])) : this.binary(name as BinaryOp, at(a[t]), at(b[t])));
+      }
+      const y = at(out);
+      return open ? y : this.end(y);
+    } catch (e) {
+      // A statement of its own that failed (checkFinite) is dropped, temporaries and all.
+      if (!open && this.base !== this.mainBase) {
+        this.arena.size = this.statementStart;
+        this.arena.edges = this.statementEdges;
+        this.close();
+      }
+      throw e;
+    }
   }
 
   /** An input to differentiate with respect to. */
