@@ -4,7 +4,7 @@
  * gradient (the floor the others are compared to), a Dual pass (one direction) and the same direction by
  * the transform's forward mode, tape record + backward
  * in three call styles (plain-number handles, explicit `tape.mul`, methods), handles with one node per
- * statement (`h.begin()` … `h.end(out)`), a replay of a recorded tape (`rec.into`, no gradient array
+ * statement (`h.begin()` … `h.end(out)`) and with it compiled once (`h.statement`), a replay of a recorded tape (`rec.into`, no gradient array
  * per call, as the transform's `df.into`), and the arena's own floor (the handles case's nodes
  * written inline, `ArenaFloor`, and with one node per statement, `StatementFloor`). Prints min/median/max per case and the ratios to the primal and to the hand-written gradient,
  * and the heap bytes each recorded op costs; writes the table into bench/RESULTS.md. Run with
@@ -57,6 +57,21 @@ function tapeStatements(tape: Tape, x: Float64Array, hs: Float64Array): number {
   h.backward(acc);
   return h.gradient(hs[0] as Handle) + h.gradient(hs[n - 1] as Handle);
 }
+
+/** The handles case with each element's statement compiled once (`h.statement`): one node and three edges per element, no op recorded. */
+function tapeCompiled(tape: Tape, x: Float64Array, hs: Float64Array, step: (...xs: Handle[]) => Handle): number {
+  tape.reset();
+  const h = tape.handles;
+  const n = x.length;
+  for (let i = 0; i < n; i++) hs[i] = h.variable(x[i]);
+  let acc = h.constant(0);
+  for (let i = 0; i < n - 1; i++) acc = step(acc, hs[i] as Handle, hs[i + 1] as Handle);
+  h.backward(acc);
+  return h.gradient(hs[0] as Handle) + h.gradient(hs[n - 1] as Handle);
+}
+
+/** The element's statement acc + sin(xᵢ)·xᵢ₊₁ + xᵢ² for `h.statement`, written once against `Scalar`. */
+const element = <T>([acc, xi, xj]: readonly T[], S: Scalar<T>): T => S.add(acc, S.add(S.mul(S.sin(xi), xj), S.mul(xi, xi)));
 
 /**
  * The handles case's arena work with no API around it: the same 6 nodes and 9 edges per element
@@ -252,6 +267,7 @@ for (const n of sizes) {
   const xsArray = Array.from(x);
   const tape = new Tape();
   const hs = new Float64Array(n);
+  const compiledStep = tape.handles.statement(3, element);
   const df = differentiate(chain);
   // The Dual row's one direction (1, …, 1) through the source transform's forward mode: no object per value.
   const forward = differentiate(chain, { mode: "forward" });
@@ -263,6 +279,7 @@ for (const n of sizes) {
   const statementFloor = new StatementFloor(2 * n);
   const floorHandles = new Int32Array(n);
   const expected = tapeHandles(tape, x, hs);
+  if (Math.abs(tapeCompiled(tape, x, hs, compiledStep) - expected) > 1e-9 * Math.abs(expected)) throw new Error("the compiled statements' gradient disagrees with the tape's");
   if (Math.abs(floor.run(x, floorHandles) - expected) > 1e-9 * Math.abs(expected)) throw new Error("the arena floor's gradient disagrees with the tape's");
   if (Math.abs(statementFloor.run(x, floorHandles) - expected) > 1e-9 * Math.abs(expected)) throw new Error("the statement floor's gradient disagrees with the tape's");
   const cases = [
@@ -274,6 +291,7 @@ for (const n of sizes) {
     { name: "transform, forward mode (one direction)", run: () => forward([x], [ones]).tangent as number },
     { name: "tape, handles h.mul(a, b)", run: () => tapeHandles(tape, x, hs) },
     { name: "tape, handles, one node per statement (h.begin/h.end)", run: () => tapeStatements(tape, x, hs) },
+    { name: "tape, handles, compiled statement (h.statement)", run: () => tapeCompiled(tape, x, hs, compiledStep) },
     { name: "arena floor (same layout, inline, no API)", run: () => floor.run(x, floorHandles) },
     { name: "arena floor, one node per statement (preaccumulated)", run: () => statementFloor.run(x, floorHandles) },
     { name: "tape, explicit tape.mul(a, b)", run: () => tapeExplicit(tape, x) },
@@ -291,6 +309,7 @@ for (const n of sizes) {
     "arena floor, one node per statement (preaccumulated)",
     "tape, handles h.mul(a, b)",
     "tape, handles, one node per statement (h.begin/h.end)",
+    "tape, handles, compiled statement (h.statement)",
     "tape, explicit tape.mul(a, b)",
     "tape, methods a.mul(b)",
     "replay of Tape.record, rec.into",
@@ -303,11 +322,12 @@ for (const n of sizes) {
   if (n === sizes[0]) {
     const handles = heapBytesPerOp(tape, () => tapeHandles(tape, x, hs));
     const statements = heapBytesPerOp(tape, () => tapeStatements(tape, x, hs));
+    const compiled = heapBytesPerOp(tape, () => tapeCompiled(tape, x, hs, compiledStep));
     const explicit = heapBytesPerOp(tape, () => tapeExplicit(tape, x));
     const methods = heapBytesPerOp(tape, () => tapeMethods(tape, x));
     memoryLine =
       `Arena: ${tape.bytesPerNode} bytes per recorded node (value, adjoint, edge start) plus ${tape.bytesPerEdge} per edge (parent, partial); ` +
-      `JS heap allocated per recorded op, steady state (n = ${n}, a whole evaluation): ${handles.toFixed(1)} bytes with handles, ${statements.toFixed(1)} per statement node with h.begin/h.end, ` +
+      `JS heap allocated per recorded op, steady state (n = ${n}, a whole evaluation): ${handles.toFixed(1)} bytes with handles, ${statements.toFixed(1)} per statement node with h.begin/h.end, ${compiled.toFixed(1)} per compiled statement node, ` +
       `${explicit.toFixed(1)} explicit with Vars, ${methods.toFixed(1)} methods with Vars (the Var each op returns).`;
   }
 }
