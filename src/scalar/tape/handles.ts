@@ -65,6 +65,7 @@ export class Handles<in out B = unknown> {
   /** The open statement's first node and first edge (0 when none is open: no tape handle is below it). */
   private statementStart = 0;
   private statementEdges = 0;
+  /** Statements ended, mod 7: the generation bits of the next statement's temporaries. */
   private statements = 0;
   /** `end`'s edges to the tape's nodes, collected before they are written over the temporaries'. */
   private readParent = new Int32Array(16);
@@ -117,7 +118,7 @@ export class Handles<in out B = unknown> {
     this.statementStart = A.size;
     this.statementEdges = A.edges;
     // Tag 3 with generation bits 0–6: tag 31 stays every small negative number's, never a handle.
-    this.base = SIGN | (((3 << 3) | (this.statements % 7)) << INDEX_BITS) | 0;
+    this.base = SIGN | (((3 << 3) | this.statements) << INDEX_BITS) | 0;
     this.owner.statementOpened();
   }
 
@@ -201,7 +202,7 @@ export class Handles<in out B = unknown> {
   private close(): void {
     this.base = this.mainBase;
     this.statementStart = 0;
-    this.statements++;
+    this.statements = this.statements === 6 ? 0 : this.statements + 1;
   }
 
   private growReads(): void {
