@@ -210,6 +210,8 @@ describe("compiled statements on handles", () => {
       [() => h.statement(1, "f" as never), "InvalidArgument"],
       [() => h.statement(1, ([a], S) => (S.value(a) > 0 ? a : S.neg(a))), "InvalidArgument"],
       [() => h.statement(1, ([a], S) => S.mul(a, "2" as never)), "InvalidArgument"],
+      // A handle captured instead of passed would be a constant of its bits: refused.
+      [() => h.statement(1, ([a], S) => S.mul(a, x as never)), "InvalidArgument"],
       [() => step(x, 2 as never), "InvalidArgument"],
       [() => (step as (a: Handle) => Handle)(x), "InvalidArgument"],
       [() => step(x, new Tape().handles.variable(1) as never), "ForeignVariable"],

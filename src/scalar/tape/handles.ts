@@ -230,10 +230,16 @@ export class Handles<in out B = unknown> {
       throw invalidArgument(op, `arity must be an integer in [0, ${MAX_STATEMENT_ARITY}], got ${describe(arity)}`, { arity: describe(arity) });
     }
     if (typeof fn !== "function") throw invalidArgument(op, `fn must be a function, got ${describe(fn)}`, { got: describe(fn) });
-    const trace = traceStatement(arity, fn);
+    const trace = traceStatement(arity, fn, (x) => this.isOwnHandle(x));
     const compiled = this.checkFinite ? undefined : compileStatement(trace, this);
     if (compiled !== undefined) return compiled as (...xs: Handle<B>[]) => Handle<B>;
     return (...xs: Handle<B>[]) => this.interpret(trace, xs);
+  }
+
+  /** Whether x reads as a handle of this tape (any generation) or of a statement: an int32 with its tag. */
+  private isOwnHandle(x: number): boolean {
+    const serial = (x >>> (INDEX_BITS + 3)) & 3;
+    return (x | 0) === x && x < 0 && (serial === this.serial || (serial === 3 && ((x >>> INDEX_BITS) & 7) !== 7));
   }
 
   /** @internal For compiled statements: the node of an input handle (an AdError for anything else). */

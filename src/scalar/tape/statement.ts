@@ -51,8 +51,11 @@ class TraceNode {
   constructor(readonly node: number) {}
 }
 
-/** Runs `fn` once on trace nodes; every failure is an `InvalidArgument` of `Handles.statement`. */
-export function traceStatement(arity: number, fn: StatementFn): StatementTrace {
+/**
+ * Runs `fn` once on trace nodes; every failure is an `InvalidArgument` of `Handles.statement`.
+ * `isHandle` tells a captured handle of the tape from a constant.
+ */
+export function traceStatement(arity: number, fn: StatementFn, isHandle: (x: number) => boolean): StatementTrace {
   const op = "Handles.statement";
   const code: number[] = [];
   const a: number[] = [];
@@ -61,6 +64,8 @@ export function traceStatement(arity: number, fn: StatementFn): StatementTrace {
   const operand = (x: unknown): number => {
     if (x instanceof TraceNode) return x.node;
     if (typeof x === "number") {
+      // A handle is a number too: one captured by fn would be read as a constant, silently.
+      if (isHandle(x)) throw invalidArgument(op, "fn read a handle it was not given: pass the tape's handles as the statement's inputs", { got: x });
       constants.push(x);
       return -constants.length;
     }
