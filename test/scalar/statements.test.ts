@@ -146,6 +146,11 @@ describe("statements on handles", () => {
     expect(tape.backward(w).wrt(v)).toBe(27);
     h.backward(y);
     expect(h.gradient(x)).toBeCloseTo(Math.cos(2) * 2 + Math.sin(2), 15);
+    // reset drops an open statement, and the Var styles record again.
+    h.begin();
+    tape.reset();
+    const u = tape.variable(2);
+    expect(tape.backward(u.mul(u).mul(3)).wrt(u)).toBe(12);
   });
 
   it("a statement of constants only is a constant", () => {
