@@ -220,10 +220,17 @@ describe("compiled statements on handles", () => {
       const e = thrown(call);
       expect([e.code, e.details.op]).toEqual([code, "Handles.statement"]);
     }
+    // A value of another statement's trace, kept from its fn.
+    let kept: unknown;
+    h.statement(1, ([a]) => (kept = a));
+    expect(thrown(() => h.statement(1, ([a], S) => S.mul(a, kept as never))).details.op).toBe("Handles.statement");
     const before = h.mul(x, x);
     tape.reset();
     const y = h.variable(2);
     expect(thrown(() => step(before, y)).code).toBe("StaleVariable");
     expect(tape.size).toBe(1);
+    // The statement outlives the reset: it records on the tape's new generation.
+    h.backward(step(y, y));
+    expect(h.gradient(y)).toBe(4);
   });
 });

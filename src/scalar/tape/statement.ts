@@ -48,7 +48,10 @@ export interface StatementHost {
 const MAX_GENERATED = 2000;
 
 class TraceNode {
-  constructor(readonly node: number) {}
+  constructor(
+    readonly node: number,
+    readonly trace: readonly number[],
+  ) {}
 }
 
 /**
@@ -62,7 +65,8 @@ export function traceStatement(arity: number, fn: StatementFn, isHandle: (x: num
   const b: number[] = [];
   const constants: number[] = [];
   const operand = (x: unknown): number => {
-    if (x instanceof TraceNode) return x.node;
+    // A node of another trace (kept from an earlier statement's fn) would name a node of this one.
+    if (x instanceof TraceNode && x.trace === code) return x.node;
     if (typeof x === "number") {
       // A handle is a number too: one captured by fn would be read as a constant, silently.
       if (isHandle(x)) throw invalidArgument(op, "fn read a handle it was not given: pass the tape's handles as the statement's inputs", { got: x });
@@ -75,7 +79,7 @@ export function traceStatement(arity: number, fn: StatementFn, isHandle: (x: num
     code.push(c);
     a.push(operand(x));
     b.push(binary ? operand(y) : 0);
-    return new TraceNode(arity + code.length - 1);
+    return new TraceNode(arity + code.length - 1, code);
   };
   const S = {
     name: "statement",
@@ -89,7 +93,7 @@ export function traceStatement(arity: number, fn: StatementFn, isHandle: (x: num
   } as Record<string, unknown>;
   for (const name of UNARY_OPS) S[name] = (x: unknown) => record(UNARY_CODE[name as UnaryOp], x, undefined, false);
   for (const name of BINARY_OPS) S[name] = (x: unknown, y: unknown) => record(BINARY_CODE[name as BinaryOp], x, y, true);
-  const inputs = Array.from({ length: arity }, (_, k) => new TraceNode(k));
+  const inputs = Array.from({ length: arity }, (_, k) => new TraceNode(k, code));
   const result: unknown = fn(inputs as never, S as unknown as Scalar<never>);
   return { arity, code, a, b, constants, out: operand(result) };
 }
