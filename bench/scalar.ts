@@ -6,7 +6,8 @@
  * in three call styles (plain-number handles, explicit `tape.mul`, methods), handles with one node per
  * statement (`h.begin()` … `h.end(out)`) and with it compiled once (`h.statement`), a replay of a recorded tape (`rec.into`, no gradient array
  * per call, as the transform's `df.into`), and the arena's own floor (the handles case's nodes
- * written inline, `ArenaFloor`, and with one node per statement, `StatementFloor`). Prints min/median/max per case and the ratios to the primal and to the hand-written gradient,
+ * written inline, `ArenaFloor`, with one node per statement, `StatementFloor`, and in a layout of two
+ * edge slots per node, `TwoSlotFloor`). Prints min/median/max per case and the ratios to the primal and to the hand-written gradient,
  * and the heap bytes each recorded op costs; writes the table into bench/RESULTS.md. Run with
  * `--quick` for a fast smoke run.
  */
@@ -210,6 +211,90 @@ class StatementFloor extends ArenaFloor {
   }
 }
 
+/**
+ * The arena floor in another layout: two edge slots per node at 2i, 2i+1 (a unary op's second edge
+ * into a sink slot with partial 0), so no edge-start array is written or read and the sweep has no
+ * inner loop. The best of the layouts measured for issue 19 (one interleaved array per node, value
+ * and adjoint interleaved: within 5–10% of the CSR floor); nodes of more edges (sum, checkpoint,
+ * statements) would need an escape. How much of the floor is the layout.
+ */
+class TwoSlotFloor {
+  value: Float64Array;
+  adj: Float64Array;
+  parent: Int32Array;
+  partial: Float64Array;
+  constructor(private readonly nodes: number) {
+    this.value = new Float64Array(nodes);
+    this.adj = new Float64Array(nodes + 1);
+    this.parent = new Int32Array(2 * nodes);
+    this.partial = new Float64Array(2 * nodes);
+  }
+
+  run(x: Float64Array, hs: Int32Array): number {
+    const { value, parent, partial } = this;
+    const sink = this.nodes;
+    const n = x.length;
+    let size = 0;
+    const leaf = (v: number) => {
+      value[size] = v;
+      parent[2 * size] = parent[2 * size + 1] = sink;
+      partial[2 * size] = partial[2 * size + 1] = 0;
+      return size++;
+    };
+    for (let i = 0; i < n; i++) hs[i] = leaf(x[i]);
+    let acc = leaf(0);
+    for (let i = 0; i < n - 1; i++) {
+      const xi = hs[i];
+      const xj = hs[i + 1];
+      const v = value[xi];
+      const w = value[xj];
+      const s = Math.sin(v);
+      let e = 2 * size;
+      parent[e] = xi;
+      partial[e] = Math.cos(v);
+      parent[e + 1] = sink;
+      partial[e + 1] = 0;
+      value[size++] = s;
+      e += 2;
+      parent[e] = size - 1;
+      partial[e] = w;
+      parent[e + 1] = xj;
+      partial[e + 1] = s;
+      value[size++] = s * w;
+      e += 2;
+      parent[e] = xi;
+      partial[e] = v;
+      parent[e + 1] = xi;
+      partial[e + 1] = v;
+      value[size++] = v * v;
+      e += 2;
+      parent[e] = size - 2;
+      partial[e] = 1;
+      parent[e + 1] = size - 1;
+      partial[e + 1] = 1;
+      value[size] = s * w + v * v;
+      size++;
+      e += 2;
+      parent[e] = acc;
+      partial[e] = 1;
+      parent[e + 1] = size - 1;
+      partial[e + 1] = 1;
+      value[size] = value[acc] + value[size - 1];
+      acc = size++;
+    }
+    const adj = this.adj;
+    adj.fill(0, 0, acc + 1);
+    adj[acc] = 1;
+    for (let i = acc; i >= 0; i--) {
+      const g = adj[i];
+      if (g === 0) continue;
+      adj[parent[2 * i]] += g * partial[2 * i];
+      adj[parent[2 * i + 1]] += g * partial[2 * i + 1];
+    }
+    return adj[hs[0]] + adj[hs[n - 1]];
+  }
+}
+
 function tapeExplicit(tape: Tape, x: Float64Array): number {
   tape.reset();
   const xs = tape.variables(x);
@@ -277,11 +362,13 @@ for (const n of sizes) {
   const replayInto = new Float64Array(n);
   const floor = new ArenaFloor(6 * n);
   const statementFloor = new StatementFloor(2 * n);
+  const twoSlotFloor = new TwoSlotFloor(6 * n);
   const floorHandles = new Int32Array(n);
   const expected = tapeHandles(tape, x, hs);
   if (Math.abs(tapeCompiled(tape, x, hs, compiledStep) - expected) > 1e-9 * Math.abs(expected)) throw new Error("the compiled statements' gradient disagrees with the tape's");
   if (Math.abs(floor.run(x, floorHandles) - expected) > 1e-9 * Math.abs(expected)) throw new Error("the arena floor's gradient disagrees with the tape's");
   if (Math.abs(statementFloor.run(x, floorHandles) - expected) > 1e-9 * Math.abs(expected)) throw new Error("the statement floor's gradient disagrees with the tape's");
+  if (Math.abs(twoSlotFloor.run(x, floorHandles) - expected) > 1e-9 * Math.abs(expected)) throw new Error("the two-slot floor's gradient disagrees with the tape's");
   const cases = [
     { name: "primal (plain loop)", run: () => chain(x) },
     { name: "primal (Scalar<number>)", run: () => generic(numberScalar, xsArray) },
@@ -294,6 +381,7 @@ for (const n of sizes) {
     { name: "tape, handles, compiled statement (h.statement)", run: () => tapeCompiled(tape, x, hs, compiledStep) },
     { name: "arena floor (same layout, inline, no API)", run: () => floor.run(x, floorHandles) },
     { name: "arena floor, one node per statement (preaccumulated)", run: () => statementFloor.run(x, floorHandles) },
+    { name: "arena floor, two edge slots per node (no start array)", run: () => twoSlotFloor.run(x, floorHandles) },
     { name: "tape, explicit tape.mul(a, b)", run: () => tapeExplicit(tape, x) },
     { name: "tape, methods a.mul(b)", run: () => tapeMethods(tape, x) },
     { name: "replay of Tape.record, rec.into", run: () => recording.into(replayInto, x).value },
@@ -307,6 +395,7 @@ for (const n of sizes) {
     "transform, df.into (the floor)",
     "arena floor (same layout, inline, no API)",
     "arena floor, one node per statement (preaccumulated)",
+    "arena floor, two edge slots per node (no start array)",
     "tape, handles h.mul(a, b)",
     "tape, handles, one node per statement (h.begin/h.end)",
     "tape, handles, compiled statement (h.statement)",
