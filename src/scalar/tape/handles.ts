@@ -329,9 +329,26 @@ export class Handles<in out B = unknown> {
 
   /** An input to differentiate with respect to. */
   variable(x: number): Handle<B> {
+    // Written inline while there is room, as the ops are (a loop making n inputs calls it n times);
+    // a non-number, an open statement and growing are `variableAny`'s.
+    const A = this.arena;
+    const i = A.size;
+    if (typeof x === "number" && i < this.nodeRoom && this.base === this.mainBase) {
+      A.value[i] = x;
+      A.op[i] = VARIABLE;
+      A.start[i + 1] = A.edges;
+      A.size = i + 1;
+      return (this.base | i) as Handle<B>;
+    }
+    return this.variableAny(x);
+  }
+
+  private variableAny(x: number): Handle<B> {
     if (typeof x !== "number") throw invalidArgument("Handles.variable", `x must be a number, got ${describe(x)}`, { got: describe(x) });
     this.closed("variable");
-    return this.handle(this.arena.leaf(VARIABLE, x));
+    const i = this.arena.leaf(VARIABLE, x);
+    this.room();
+    return this.handle(i);
   }
 
   /** A value that does not depend on the variables. */
