@@ -13,7 +13,8 @@
 import { describe, expectFunction, expectOptions, invalidArgument } from "../errors.js";
 import { backendKernels } from "../backends/backend.js";
 import { host } from "../backends/device.js";
-import { getBackend, isFloat, trace, type Program, type Tensor } from "../tensor/index.js";
+import { getBackend, isFloat, trace, type Program, type Storage, type Tensor } from "../tensor/index.js";
+import { isStorage } from "../backends/buffer.js";
 import { activeLevels } from "../tensor/autograd/forward.js";
 import { isGradEnabled } from "../tensor/autograd/mode.js";
 import { flatten } from "../tensor/autograd/pytree.js";
@@ -69,6 +70,33 @@ function positions(op: string, name: string, value: unknown): Set<number> {
   return new Set(value as number[]);
 }
 
+/** The positions among the leaves of `args` (flattened in order) of those in the arguments `donated`. */
+function leafPositions(op: string, args: readonly unknown[], donated: ReadonlySet<number>): number[] {
+  const positions: number[] = [];
+  let at = 0;
+  args.forEach((a, i) => {
+    const n = a === undefined ? 0 : flatten(op, [a]).leaves.length;
+    if (donated.has(i)) for (let k = 0; k < n; k++) positions.push(at + k);
+    at += n;
+  });
+  return positions;
+}
+
+const overlap = (a: Storage, b: Storage) => a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+
+/**
+ * Whether this call may write over donated leaf `i`'s storage (passes/inPlace.ts): the tensor covers
+ * its storage exactly, row-major, no other argument or constant shares any of it, and the recycler
+ * allows it (on the wasm backend, storage it moved into the wasm memory).
+ */
+function mayOverwrite(t: Tensor, i: number, leaves: readonly Tensor[], kept: readonly Tensor[], recycler: Recycler): boolean {
+  if (t.disposed || !isStorage(t.storage) || t.offset !== 0 || t.storage.length !== t.size || !t.isContiguous() || !recycler.overwritable(t.storage)) return false;
+  const storage = t.storage;
+  return (
+    leaves.every((u, k) => k === i || !isStorage(u.storage) || !overlap(storage, u.storage)) && kept.every((u) => u === t || !isStorage(u.storage) || !overlap(storage, u.storage))
+  );
+}
+
 /** True where a transform or trace is watching this call, so it must see the primitives themselves. */
 function watched(program: Program, leaves: readonly Tensor[]): boolean {
   if (activeTrace() !== undefined || activeLevels().length > 0 || activeBatchLevels().length > 0) return true;
@@ -89,7 +117,16 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
       throw invalidArgument(op, `${name} must be a boolean, got ${describe(o[name])}`, { argument: name, got: describe(o[name]) });
   }
   const fuse = o.fuse ?? true;
-  const cache = new Map<string, Compiled & { readonly recycler: Recycler | undefined; readonly run: (leaves: readonly Tensor[]) => unknown }>();
+  const cache = new Map<
+    string,
+    Compiled & {
+      readonly recycler: Recycler | undefined;
+      readonly run: (leaves: readonly Tensor[]) => unknown;
+      /** Positions of the donated tensors among the leaves, and the storages this call may overwrite (passes/inPlace.ts). */
+      readonly donatedLeaves: readonly number[];
+      readonly overwritable: Set<Storage>;
+    }
+  >();
   let traces = 0;
 
   const compile = (args: readonly unknown[]) => {
@@ -121,14 +158,19 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
       const onHost = placed.every((t) => t.device === host);
       const device = placed.length > 0 && placed.every((t) => t.device === placed[0].device) ? placed[0].device.kernels : undefined;
       const onDevice = !onHost && device?.compileDeviceFused !== undefined ? device : undefined;
-      const optimised = optimise(program, fuse && (onHost || onDevice !== undefined), o.parallelBranches ?? true, onDevice);
+      // Donated storage is written over only in a recycled program (below; checked on the trace here,
+      // before the passes that need it), and only where this call allows it (`mayOverwrite`).
+      const donatedLeaves = onHost && runsOnlyEngineCode(program) ? leafPositions(op, traced, donated) : [];
+      const overwritable = new Set<Storage>();
+      const donation = donatedLeaves.length === 0 ? undefined : { inputs: new Set(donatedLeaves), mayOverwrite: (s: Storage) => overwritable.has(s) };
+      const optimised = optimise(program, fuse && (onHost || onDevice !== undefined), o.parallelBranches ?? true, onDevice, donation);
       // Recycling reads host storage, and user code inside (customVjp) could keep a buffer it hands out.
       // On a backend that keeps storage in place (wasm), the recycled storage moves there.
       const resident = fuse ? backendKernels(getBackend()).allocateResident : undefined;
       const recycler = onHost && runsOnlyEngineCode(optimised.replay) ? new Recycler(resident) : undefined;
       // A recycled program runs only the engine's host kernels: its loop is prepared once (run.ts).
       const run = recycler === undefined ? (xs: readonly Tensor[]) => optimised.fused.evaluate(...xs) : prepared(optimised.fused);
-      compiled = { ...optimised, recycler, run };
+      compiled = { ...optimised, recycler, run, donatedLeaves, overwritable };
       cache.set(key, compiled);
     }
     return { compiled, leaves: tree.leaves };
@@ -137,19 +179,24 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
   const jitted = (...args: unknown[]): unknown => {
     const { compiled, leaves } = compile(args);
     if (watched(compiled.replay, leaves)) return compiled.replay.evaluate(...leaves);
-    const { fused, recycler, run } = compiled;
+    const { fused, recycler, run, donatedLeaves, overwritable } = compiled;
     if (recycler === undefined) return run(leaves);
     const given = flatten(
       op,
       args.filter((_, i) => donated.has(i)),
     ).leaves;
     const kept = [...leaves.filter((t) => !given.includes(t)), ...fused.constants.map((c) => c.value)];
-    return recycler.run(
-      () => run(leaves),
-      (result) => flatten(op, result).leaves,
-      given,
-      kept,
-    );
+    for (const i of donatedLeaves) if (mayOverwrite(leaves[i], i, leaves, kept, recycler)) overwritable.add(leaves[i].storage as Storage);
+    try {
+      return recycler.run(
+        () => run(leaves),
+        (result) => flatten(op, result).leaves,
+        given,
+        kept,
+      );
+    } finally {
+      overwritable.clear();
+    }
   };
   Object.defineProperty(jitted, "traces", { get: () => traces, enumerable: true });
   Object.defineProperty(jitted, "lower", { value: (...args: unknown[]): Program => compile(args).compiled.fused });

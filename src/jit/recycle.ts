@@ -72,14 +72,24 @@ export class Recycler {
       list.push(this.#moved(storage, dtype));
     };
     for (const storage of used) give(storage);
+    // A donated tensor is disposed even where a result holds its storage (written over in place,
+    // passes/inPlace.ts, or returned unchanged): the result is the one to use.
     for (const t of donated) {
       if (t.disposed) continue;
       const storage = t.storage as Storage;
-      if (isHeld(storage)) continue;
       t.dispose();
       give(storage);
     }
     return result;
+  }
+
+  /**
+   * Whether a kernel may write over `storage` in place: anywhere without resident storage; with it,
+   * only storage this recycler moved there, so a donated step's state moves into the backend's memory
+   * (on its way through the free list) before it is updated in place, and then stays there.
+   */
+  overwritable(storage: Storage): boolean {
+    return this.#resident === undefined || this.#made.has(storage);
   }
 
   /** `storage`, or a resident one of its dtype and size where the backend keeps such storage. */

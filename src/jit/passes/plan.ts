@@ -23,7 +23,7 @@ import { fusedRun, type FusedRun } from "./fuse.js";
 const REGISTRY = new Set<Primitive<unknown>>(Object.values(primitives) as Primitive<unknown>[]);
 
 /** Registry primitives whose output is always a fresh buffer and that keep nothing of their inputs. */
-const FRESH = new Set<Primitive<unknown>>(
+export const FRESH = new Set<Primitive<unknown>>(
   Object.entries(primitives)
     .filter(([name]) => (name in UNARY_EXPRESSIONS || name in BINARY_EXPRESSIONS || ["where", "sum", "max", "min", "prod", "matmul"].includes(name)) && name !== "cast")
     .map(([, p]) => p as Primitive<unknown>),
@@ -32,6 +32,14 @@ const FRESH = new Set<Primitive<unknown>>(
 interface Buffer {
   readonly id: number;
   storage?: Storage;
+}
+
+/** The primitives of planned equations: fused runs like any other, into the program's own buffer. */
+const PLANNED = new WeakSet<Primitive<unknown>>();
+
+/** Whether `eq` runs a fused kernel into a buffer of the program's own (it keeps no reference to its inputs). */
+export function isPlanned(eq: Equation): boolean {
+  return PLANNED.has(eq.primitive);
 }
 
 /** `eq` running its kernel into `buffer` (allocated on the first call, then reused). */
@@ -48,6 +56,7 @@ function planned(eq: Equation, run: FusedRun, buffer: Buffer, resident: Resident
       return fromStorage(buffer.storage, dtype, [...shape]);
     },
   });
+  PLANNED.add(prim as Primitive<unknown>);
   return { ...eq, primitive: prim as Primitive<unknown>, params: { ...(eq.params as object), buffer: buffer.id } };
 }
 
