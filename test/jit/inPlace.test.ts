@@ -69,7 +69,7 @@ describe.each(["cpu", "wasm"] as BackendName[])("updates in place over donated i
     const f = jit((a: Tensor, b: Tensor) => [mul(add(a, 1), 2), sum(b)], { donate: [0] });
     const g = (a: Tensor, b: Tensor) => [mul(add(a, 1), 2), sum(b)];
     expect(String(f.lower(randn([300]), randn([300])))).toContain("inPlace=0");
-    let a = randn([300], { rng: rng(5) });
+    let a: Tensor = randn([300], { rng: rng(5) });
     for (let i = 0; i < 5; i++) {
       // b is a view of a's storage that the caller keeps: writing a's result over a would change b.
       const b = reshape(a, [300]);
