@@ -22,7 +22,7 @@ import { activeTrace } from "../tensor/interpreters/trace.js";
 import { activeBatchLevels } from "../tensor/interpreters/batch.js";
 import { optimise, type Optimised as Compiled } from "./optimise.js";
 import { runsOnlyEngineCode } from "./passes/plan.js";
-import { Recycler } from "./recycle.js";
+import { Recycler, residentOf } from "./recycle.js";
 import { prepared } from "./run.js";
 import { signatureOf } from "./signature.js";
 
@@ -82,19 +82,31 @@ function leafPositions(op: string, args: readonly unknown[], donated: ReadonlySe
   return positions;
 }
 
-const overlap = (a: Storage, b: Storage) => a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-
 /**
- * Whether this call may write over donated leaf `i`'s storage (passes/inPlace.ts): the tensor covers
- * its storage exactly, row-major, no other argument or constant shares any of it, and the recycler
- * allows it (on the wasm backend, storage it moved into the wasm memory).
+ * Adds to `into` the storages of the donated leaves this call may write over (passes/inPlace.ts): a
+ * tensor that covers its storage exactly, row-major, that no other argument or constant shares a
+ * byte of, and that the recycler allows (on the wasm backend, storage in the wasm memory).
  */
-function mayOverwrite(t: Tensor, i: number, leaves: readonly Tensor[], kept: readonly Tensor[], recycler: Recycler): boolean {
-  if (t.disposed || !isStorage(t.storage) || t.offset !== 0 || t.storage.length !== t.size || !t.isContiguous() || !recycler.overwritable(t.storage)) return false;
-  const storage = t.storage;
-  return (
-    leaves.every((u, k) => k === i || !isStorage(u.storage) || !overlap(storage, u.storage)) && kept.every((u) => u === t || !isStorage(u.storage) || !overlap(storage, u.storage))
-  );
+function overwritable(leaves: readonly Tensor[], donated: readonly number[], kept: readonly Tensor[], recycler: Recycler, into: Set<Storage>): void {
+  // Every tensor's bytes by buffer, so a donated leaf is compared only with those sharing its buffer.
+  const spans = new Map<ArrayBufferLike, { readonly leaf: number; readonly from: number; readonly to: number }[]>();
+  const note = (t: Tensor, leaf: number) => {
+    if (!isStorage(t.storage)) return;
+    const { buffer, byteOffset, byteLength } = t.storage;
+    let list = spans.get(buffer);
+    if (list === undefined) spans.set(buffer, (list = []));
+    list.push({ leaf, from: byteOffset, to: byteOffset + byteLength });
+  };
+  leaves.forEach(note);
+  for (const t of kept) note(t, -1);
+  for (const i of donated) {
+    const t = leaves[i];
+    const storage = t.storage;
+    if (t.disposed || !isStorage(storage) || t.offset !== 0 || storage.length !== t.size || !t.isContiguous() || !recycler.overwritable(storage)) continue;
+    const from = storage.byteOffset;
+    const to = from + storage.byteLength;
+    if ((spans.get(storage.buffer) as { leaf: number; from: number; to: number }[]).every((s) => s.leaf === i || s.to <= from || to <= s.from)) into.add(storage);
+  }
 }
 
 /** True where a transform or trace is watching this call, so it must see the primitives themselves. */
@@ -124,7 +136,7 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
       readonly run: (leaves: readonly Tensor[]) => unknown;
       /** Positions of the donated tensors among the leaves, and the storages this call may overwrite (passes/inPlace.ts). */
       readonly donatedLeaves: readonly number[];
-      readonly overwritable: Set<Storage>;
+      readonly overwrites: Set<Storage>;
     }
   >();
   let traces = 0;
@@ -159,18 +171,18 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
       const device = placed.length > 0 && placed.every((t) => t.device === placed[0].device) ? placed[0].device.kernels : undefined;
       const onDevice = !onHost && device?.compileDeviceFused !== undefined ? device : undefined;
       // Donated storage is written over only in a recycled program (below; checked on the trace here,
-      // before the passes that need it), and only where this call allows it (`mayOverwrite`).
+      // before the passes that need it), and only where this call allows it (`overwritable`).
       const donatedLeaves = onHost && runsOnlyEngineCode(program) ? leafPositions(op, traced, donated) : [];
-      const overwritable = new Set<Storage>();
-      const donation = donatedLeaves.length === 0 ? undefined : { inputs: new Set(donatedLeaves), mayOverwrite: (s: Storage) => overwritable.has(s) };
+      const overwrites = new Set<Storage>();
+      const donation = donatedLeaves.length === 0 ? undefined : { inputs: new Set(donatedLeaves), mayOverwrite: (s: Storage) => overwrites.has(s) };
       const optimised = optimise(program, fuse && (onHost || onDevice !== undefined), o.parallelBranches ?? true, onDevice, donation);
       // Recycling reads host storage, and user code inside (customVjp) could keep a buffer it hands out.
       // On a backend that keeps storage in place (wasm), the recycled storage moves there.
-      const resident = fuse ? backendKernels(getBackend()).allocateResident : undefined;
+      const resident = fuse ? residentOf(backendKernels(getBackend())) : undefined;
       const recycler = onHost && runsOnlyEngineCode(optimised.replay) ? new Recycler(resident) : undefined;
       // A recycled program runs only the engine's host kernels: its loop is prepared once (run.ts).
       const run = recycler === undefined ? (xs: readonly Tensor[]) => optimised.fused.evaluate(...xs) : prepared(optimised.fused);
-      compiled = { ...optimised, recycler, run, donatedLeaves, overwritable };
+      compiled = { ...optimised, recycler, run, donatedLeaves, overwrites };
       cache.set(key, compiled);
     }
     return { compiled, leaves: tree.leaves };
@@ -179,14 +191,14 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
   const jitted = (...args: unknown[]): unknown => {
     const { compiled, leaves } = compile(args);
     if (watched(compiled.replay, leaves)) return compiled.replay.evaluate(...leaves);
-    const { fused, recycler, run, donatedLeaves, overwritable } = compiled;
+    const { fused, recycler, run, donatedLeaves, overwrites } = compiled;
     if (recycler === undefined) return run(leaves);
     const given = flatten(
       op,
       args.filter((_, i) => donated.has(i)),
     ).leaves;
     const kept = [...leaves.filter((t) => !given.includes(t)), ...fused.constants.map((c) => c.value)];
-    for (const i of donatedLeaves) if (mayOverwrite(leaves[i], i, leaves, kept, recycler)) overwritable.add(leaves[i].storage as Storage);
+    if (donatedLeaves.length > 0) overwritable(leaves, donatedLeaves, kept, recycler, overwrites);
     try {
       return recycler.run(
         () => run(leaves),
@@ -195,7 +207,7 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
         kept,
       );
     } finally {
-      overwritable.clear();
+      overwrites.clear();
     }
   };
   Object.defineProperty(jitted, "traces", { get: () => traces, enumerable: true });
