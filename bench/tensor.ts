@@ -30,7 +30,7 @@ import { chainData, cnnData, matmulData, MLP_SIZES, mlpData } from "./workloads/
 import { peakRss } from "./workloads/rss.js";
 import { machine } from "./workloads/machine.js";
 import { memoryBench, memorySection } from "./workloads/memory.js";
-import { medianOf, notes, ratioCell, RATIO_HEADER, timingTable } from "./workloads/report.js";
+import { firstCallOf, medianOf, notes, ratioCell, RATIO_HEADER, timingTable } from "./workloads/report.js";
 import { runGradients, runMatmul, type Loaded, type Outcome, type Schedule } from "./workloads/run.js";
 
 const quick = process.argv.includes("--quick");
@@ -62,6 +62,15 @@ const schedules = {
   cnn: quick ? QUICK : { rounds: 9, warmup: 2, budgetMs: 12_000, minRounds: 3 },
   chain: quick ? QUICK : { rounds: 15, warmup: 3, budgetMs: 4000, minRounds: 3, minMs: 20 },
 };
+
+/**
+ * The native reference: PyTorch's figures on this machine as issue 16 gives them (Debian's
+ * python3-torch with OpenBLAS, one thread; matmul with AVX-512). Hard-coded, not measured by this
+ * run: PyTorch is not a JavaScript library and is not loaded here.
+ */
+const PYTORCH = { mlpStepsPerSecond: 850, chainMs: 0.7, matmul1024Gflops: 139 } as const;
+const JIT = "adjoint (wasm), jit";
+const JIT_STEP = "adjoint (wasm), jit whole step";
 
 // Float32 results from different kernels differ by rounding only; these bounds are far above that
 // (what was measured is printed under each table) and far below any real error.
@@ -118,7 +127,10 @@ function matmulSection(): string[] {
 function gradientSection(o: Outcome, unit: "steps/s" | "ms"): string[] {
   const value = o.reference === null ? "" : ` The value at these inputs is ${o.reference.value.toPrecision(6)}.`;
   const timings = unit === "steps/s" ? timingTable(o, ["steps/s", (ms) => (1000 / ms).toFixed(1)]) : timingTable(o);
-  return [`Times in ms per evaluation of the value and every gradient.${value}`, "", timings, ...notes(o)];
+  const firstCall = o.rows.some((r) => r.firstCallMs !== undefined)
+    ? " A jitted row's first call is the call of a fresh jit (trace, optimise, code generation and one run), once per process."
+    : "";
+  return [`Times in ms per evaluation of the value and every gradient.${value}${firstCall}`, "", timings, ...notes(o)];
 }
 
 const setups = loaded.map(({ name, rival }) => `- **${name}**: ${rival.setup}.`);
@@ -189,6 +201,21 @@ function reading(): string {
     const word = ratio < 1 ? `${x(1 / ratio)}× faster than` : `${x(ratio)}× slower than`;
     return `**${what}.** ${ADJOINT}: ${fmtMs(ours)} ms, ${word} the fastest other library, ${best.name} (${fmtMs(best.timing.median)} ms).`;
   };
+  const jitRows = [JIT, JIT_STEP, "jax-js jit"];
+  const compileTimes = (o: Outcome, what: string) => {
+    const cells = jitRows.flatMap((name) => {
+      const ms = firstCallOf(o, name);
+      return ms === undefined ? [] : [`${name} ${fmtMs(ms)} ms`];
+    });
+    return cells.length === 0 ? [] : [`${what}: ${cells.join(", ")}`];
+  };
+  // Below 1: adjoint is slower than PyTorch (a rate ÷ PyTorch's rate, or PyTorch's time ÷ adjoint's time).
+  const vsTorch = (name: string, ours: number, torch: number, unit: string, higherIsBetter: boolean) => {
+    if (!Number.isFinite(ours)) return `${name} –`;
+    const share = higherIsBetter ? ours / torch : torch / ours;
+    return `${name} ${ours >= 100 ? ours.toFixed(0) : ours.toPrecision(3)} ${unit} (${share.toFixed(2)}× PyTorch's ${higherIsBetter ? "rate" : "speed"})`;
+  };
+  const stepsPerSecond = (name: string) => 1000 / medianOf(mlp, name);
   return [
     `**matmul, n = ${n}** (GFLOPS): ${[ADJOINT, "tfjs-wasm", "jax-js", "jax-js jit", "adjoint (cpu)", "tfjs-cpu", "plain JS"].map(rate).join(", ")}. ` +
       (loaded.every(({ rival }) => rival.threads === 1)
@@ -200,6 +227,22 @@ function reading(): string {
     `${versus(cnn, "CNN step")} On the wasm backend adjoint's conv2d and both of its gradients are im2col (JS) + the SIMD matmul; on cpu, direct JS loops.`,
     "",
     `${versus(chain, "Elementwise chain")} The hand-written loop: ${fmtMs(medianOf(chain, "plain JS"))} ms.`,
+    "",
+    `**Compile time** (the first call of a fresh jit: trace, optimise, code generation and one run). ${[
+      ...compileTimes(mlp, "MLP"),
+      ...compileTimes(cnn, "CNN"),
+      ...compileTimes(chain, "chain"),
+    ].join("; ")}.`,
+    "",
+    quick
+      ? "**Against PyTorch**: not compared in a quick run (its sizes are not the reference's)."
+      : `**Against PyTorch** (the native reference: issue 16's figures on this machine, Debian's python3-torch with OpenBLAS, one thread — MLP ${PYTORCH.mlpStepsPerSecond} steps/s, chain ${PYTORCH.chainMs} ms, matmul 1024 ${PYTORCH.matmul1024Gflops} GFLOPS with AVX-512; constants in bench/tensor.ts, not measured by this run), by median, one thread: ` +
+        [
+          ...[ADJOINT, JIT, JIT_STEP].map((name) => vsTorch(`MLP ${name}`, stepsPerSecond(name), PYTORCH.mlpStepsPerSecond, "steps/s", true)),
+          ...[ADJOINT, JIT].map((name) => vsTorch(`chain ${name}`, medianOf(chain, name), PYTORCH.chainMs, "ms", false)),
+          ...(n === 1024 ? [vsTorch(`matmul 1024 ${ADJOINT}`, gflops(n, medianOf(big, ADJOINT)), PYTORCH.matmul1024Gflops, "GFLOPS", true)] : []),
+        ].join("; ") +
+        ".",
   ].join("\n");
 }
 

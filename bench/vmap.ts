@@ -48,6 +48,11 @@ let worst = 0;
 for (let i = 0; i < whole.length; i++) worst = Math.max(worst, Math.abs(summed[i] - whole[i]));
 if (!(worst < 1e-3)) throw new Error(`vmap(grad) summed over the batch differs from grad by ${worst}`);
 
+// The compile time of jit(vmap(grad)): its first call (trace, optimise, code generation and one run).
+const compileStart = performance.now();
+touch(perExampleJit(params, x, labels));
+const firstCallMs = performance.now() - compileStart;
+
 const floorSize = batch * inputs * hidden;
 const written = new Float32Array(floorSize);
 const cases: Case[] = [
@@ -67,6 +72,8 @@ const body = [
   `MLP ${inputs}-${hidden}-${classes}, batch ${batch}, wasm backend, one thread: the gradient of all weights and biases, for the batch and per example (the first layer's per-example gradient is ${batch} × ${inputs} × ${hidden} float32, ${((floorSize * 4) / 1e6).toFixed(0)} MB). Interleaved rounds, ms.`,
   "",
   table(["case", "min", "median", "max", "÷ batch gradient (min / median)", "÷ fresh 103 MB fill (min / median)"], rows),
+  "",
+  `Compile time of jit(vmap(grad(loss))), its first call on a fresh jit (trace, optimise, code generation and one run): ${fmtMs(firstCallMs)} ms.`,
 ].join("\n");
 console.log(body);
 console.log(`(sink ${consumeSink() > 0 ? "kept" : "empty"})`);

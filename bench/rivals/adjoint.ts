@@ -26,7 +26,19 @@ import {
 } from "../../src/tensor/index.js";
 import { jit } from "../../src/jit/index.js";
 import { adam, applyUpdates, type AdamState } from "../../src/optim/index.js";
-import { CNN_PARAMS, MLP_PARAMS, cnnGeometry, type CnnData, type CnnParam, type GradResult, type MlpData, type MlpParam, type Prepared, type Rival } from "./rival.js";
+import {
+  CNN_PARAMS,
+  MLP_PARAMS,
+  cnnGeometry,
+  type CnnData,
+  type CnnParam,
+  type GradResult,
+  type MlpData,
+  type MlpParam,
+  type Prepared,
+  type Rival,
+  timingFirstCall,
+} from "./rival.js";
 
 type Tree<K extends string> = Readonly<Record<K, Tensor>>;
 
@@ -87,9 +99,11 @@ function arraysOf<K extends string>(names: readonly K[], ts: Readonly<Record<K, 
 /** JAX style: `valueAndGrad` of `loss` over the tree `params`; the step reads the loss and one element of each gradient. */
 function jaxStyle<K extends string>(on: <R>(fn: () => R) => R, names: readonly K[], params: Tree<K>, loss: (p: Tree<K>) => Tensor, compiled = false): Prepared {
   // jit: the value-and-gradient program traced once, optimised and fused, then evaluated each step.
-  const valueAndGrads = compiled ? jit(valueAndGrad(loss)) : valueAndGrad(loss);
+  // Its first call (made by `result`, before timing) is the compile time.
+  const { call: valueAndGrads, firstCallMs } = timingFirstCall(compiled ? jit(valueAndGrad(loss)) : valueAndGrad(loss));
   const run = () => on(() => valueAndGrads(params) as [Tensor, Tree<K>]);
   return {
+    ...(compiled ? { firstCallMs } : {}),
     step: () => {
       const [value, grads] = run();
       let s = value.item();
@@ -138,14 +152,21 @@ function jittedStep(on: <R>(fn: () => R) => R, data: MlpData, loss: (p: Tree<Mlp
     const { updates, state: next } = opt.update(grads, state, p);
     return { value, grads, params: applyUpdates(p, updates), state: next };
   };
-  const timed = jit((p: Tree<MlpParam>, state: AdamState) => {
-    const { value, params, state: next } = step(p, state);
-    return [value, params, next] as const;
-  }, { donate: [0, 1] });
+  // Its first call (the first warm-up step) is the compile time.
+  const { call: timed, firstCallMs } = timingFirstCall(
+    jit(
+      (p: Tree<MlpParam>, state: AdamState) => {
+        const { value, params, state: next } = step(p, state);
+        return [value, params, next] as const;
+      },
+      { donate: [0, 1] },
+    ),
+  );
   const checked = jit(step);
   let params = mlpParams(data);
   let state = opt.init(params);
   return {
+    firstCallMs,
     step: () =>
       on(() => {
         const [value, next, nextState] = timed(params, state);

@@ -81,6 +81,26 @@ export interface Prepared {
   readonly step: () => number;
   /** The same computation, returning what it computed (checked against the other libraries before timing). */
   readonly result: () => GradResult;
+  /**
+   * A jitted case: the time of the first call of its timed function on a fresh jit (trace, optimise,
+   * code generation and one run), in ms, once that call has happened; undefined before.
+   */
+  readonly firstCallMs?: () => number | undefined;
+}
+
+/** `fn` with the duration of its first call kept (`firstCallMs`), for a jitted function's compile time. */
+export function timingFirstCall<A extends unknown[], R>(fn: (...args: A) => R): { readonly call: (...args: A) => R; readonly firstCallMs: () => number | undefined } {
+  let ms: number | undefined;
+  return {
+    call: (...args) => {
+      if (ms !== undefined) return fn(...args);
+      const t0 = performance.now();
+      const out = fn(...args);
+      ms = performance.now() - t0;
+      return out;
+    },
+    firstCallMs: () => ms,
+  };
 }
 
 /** How a library ran: shown beside its rows, so a ratio is read at a known thread count. */

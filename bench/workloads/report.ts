@@ -21,8 +21,12 @@ export function medianOf(o: Outcome, name: string): number {
   return o.rows.find((r) => r.name === name)?.timing.median ?? NaN;
 }
 
-/** min / median / max in ms, samples, an optional throughput column (header and formatter), the ratio. */
+/**
+ * min / median / max in ms, samples, an optional throughput column (header and formatter), the ratio,
+ * and where a row is jitted the duration of its first call (the compile time, with one run).
+ */
 export function timingTable(o: Outcome, throughput?: readonly [header: string, format: (ms: number) => string]): string {
+  const jitted = o.rows.some((r) => r.firstCallMs !== undefined);
   const rows = o.rows.map((r) => [
     r.name,
     String(r.threads),
@@ -32,8 +36,17 @@ export function timingTable(o: Outcome, throughput?: readonly [header: string, f
     String(r.timing.samples),
     ...(throughput === undefined ? [] : [throughput[1](r.timing.median)]),
     ratioCell(r, o.rows),
+    ...(jitted ? [r.firstCallMs === undefined ? "–" : fmtMs(r.firstCallMs)] : []),
   ]);
-  return table(["case", "threads", "min", "median", "max", "samples", ...(throughput === undefined ? [] : [throughput[0]]), RATIO_HEADER], rows);
+  return table(
+    ["case", "threads", "min", "median", "max", "samples", ...(throughput === undefined ? [] : [throughput[0]]), RATIO_HEADER, ...(jitted ? ["first call (ms)"] : [])],
+    rows,
+  );
+}
+
+/** A row's first call (ms), where it is jitted. */
+export function firstCallOf(o: Outcome, name: string): number | undefined {
+  return o.rows.find((r) => r.name === name)?.firstCallMs;
 }
 
 /** The lines under a table: who could not run it and why, slow cases with fewer rounds, agreement. */

@@ -28,6 +28,8 @@ export interface Row {
   readonly name: string;
   readonly threads: number;
   readonly timing: Timing;
+  /** A jitted case's first call (trace, optimise, code generation and one run), ms. */
+  readonly firstCallMs?: number;
 }
 
 export interface Outcome {
@@ -60,6 +62,7 @@ interface Ready {
   readonly threads: number;
   readonly run: () => number;
   readonly firstMs: number;
+  readonly firstCallMs?: () => number | undefined;
 }
 
 function schedule(ready: readonly Ready[], s: Schedule): { cases: Case[]; reduced: string[] } {
@@ -76,7 +79,8 @@ function schedule(ready: readonly Ready[], s: Schedule): { cases: Case[]; reduce
 function time(ready: readonly Ready[], s: Schedule): Pick<Outcome, "rows" | "reduced"> {
   const { cases, reduced } = schedule(ready, s);
   const timings = timeInterleaved(cases, { rounds: s.rounds, warmup: s.warmup, minMs: s.minMs });
-  return { rows: timings.map((timing, i) => ({ name: ready[i].name, threads: ready[i].threads, timing })), reduced };
+  // Read after timing: a case whose jitted function is first called by its first step has made it by then.
+  return { rows: timings.map((timing, i) => ({ name: ready[i].name, threads: ready[i].threads, timing, firstCallMs: ready[i].firstCallMs?.() })), reduced };
 }
 
 /** Records that `l` has no case for `workload` (a call-style variant is not a missing library). */
@@ -174,7 +178,7 @@ export function runGradients(
       const [result, firstMs] = timed(p.result);
       if (reference === null) reference = { name: l.name, result };
       else agreement.push(checkAgreement(title, l.name, result, reference.name, reference.result, tol));
-      ready.push({ name: l.name, threads: l.rival.threads, run: p.step, firstMs });
+      ready.push({ name: l.name, threads: l.rival.threads, run: p.step, firstMs, firstCallMs: p.firstCallMs });
     } catch (e) {
       if (e instanceof Disagreement) throw e;
       failed.push(`${l.name}: ${message(e)}`);

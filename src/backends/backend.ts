@@ -42,7 +42,7 @@ import * as wasmLinalg from "./wasm/linalg.js";
 import { qr as wasmQr } from "./wasm/qr.js";
 import { svd as wasmSvd } from "./wasm/svd.js";
 import { reduce as wasmReduce } from "./wasm/reduce.js";
-import { residentStorage } from "./wasm/runtime.js";
+import { isResidentStorage, residentStorage } from "./wasm/runtime.js";
 
 export { getThreads, setThreads, stopThreads } from "./wasm/pool.js";
 export { trimMemory } from "./wasm/runtime.js";
@@ -143,6 +143,12 @@ export interface Backend {
    * its kernels copy nothing in or out. Called between kernel calls only.
    */
   allocateResident?(dtype: DType, n: number): Storage | undefined;
+  /**
+   * With `allocateResident`: whether `storage` is one of those in the backend's current memory (the
+   * wasm backend's memory is replaced by `trimMemory` or after a worker died inside a kernel; the
+   * storages made in the old one are then copied in like JS arrays).
+   */
+  isResident?(storage: Storage): boolean;
 }
 
 /** The host's kernels ("cpu" and "wasm"): their buffers are typed arrays. */
@@ -249,6 +255,7 @@ const BACKENDS: Record<BackendName, HostBackend> = {
       compileFused: (program) => wasmCompileFused(program),
       compileEpilogue: (program, product) => wasmCompileEpilogue(program, product),
       allocateResident: (dtype, n) => residentStorage(dtype, n),
+      isResident: (storage) => isResidentStorage(storage),
       // Only float32/float64 products are grouped (jit/passes/branches.ts), so no half reaches this.
       matmulConcurrent: (products) =>
         wasmMatmulConcurrent(products).map((c, i) => c ?? wasmMatmul(products[i][0], products[i][1], []) ?? cpuMatmul(products[i][0], products[i][1], [])),

@@ -13,7 +13,8 @@
 import { describe, expectFunction, expectOptions, invalidArgument } from "../errors.js";
 import { backendKernels } from "../backends/backend.js";
 import { host } from "../backends/device.js";
-import { getBackend, isFloat, trace, type Program, type Tensor } from "../tensor/index.js";
+import { getBackend, isFloat, trace, type Program, type Storage, type Tensor } from "../tensor/index.js";
+import { isStorage } from "../backends/buffer.js";
 import { activeLevels } from "../tensor/autograd/forward.js";
 import { isGradEnabled } from "../tensor/autograd/mode.js";
 import { flatten } from "../tensor/autograd/pytree.js";
@@ -21,7 +22,7 @@ import { activeTrace } from "../tensor/interpreters/trace.js";
 import { activeBatchLevels } from "../tensor/interpreters/batch.js";
 import { optimise, type Optimised as Compiled } from "./optimise.js";
 import { runsOnlyEngineCode } from "./passes/plan.js";
-import { Recycler } from "./recycle.js";
+import { Recycler, residentOf } from "./recycle.js";
 import { prepared } from "./run.js";
 import { signatureOf } from "./signature.js";
 
@@ -69,6 +70,45 @@ function positions(op: string, name: string, value: unknown): Set<number> {
   return new Set(value as number[]);
 }
 
+/** The positions among the leaves of `args` (flattened in order) of those in the arguments `donated`. */
+function leafPositions(op: string, args: readonly unknown[], donated: ReadonlySet<number>): number[] {
+  const positions: number[] = [];
+  let at = 0;
+  args.forEach((a, i) => {
+    const n = a === undefined ? 0 : flatten(op, [a]).leaves.length;
+    if (donated.has(i)) for (let k = 0; k < n; k++) positions.push(at + k);
+    at += n;
+  });
+  return positions;
+}
+
+/**
+ * Adds to `into` the storages of the donated leaves this call may write over (passes/inPlace.ts): a
+ * tensor that covers its storage exactly, row-major, that no other argument or constant shares a
+ * byte of, and that the recycler allows (on the wasm backend, storage in the wasm memory).
+ */
+function overwritable(leaves: readonly Tensor[], donated: readonly number[], kept: readonly Tensor[], recycler: Recycler, into: Set<Storage>): void {
+  // Every tensor's bytes by buffer, so a donated leaf is compared only with those sharing its buffer.
+  const spans = new Map<ArrayBufferLike, { readonly leaf: number; readonly from: number; readonly to: number }[]>();
+  const note = (t: Tensor, leaf: number) => {
+    if (!isStorage(t.storage)) return;
+    const { buffer, byteOffset, byteLength } = t.storage;
+    let list = spans.get(buffer);
+    if (list === undefined) spans.set(buffer, (list = []));
+    list.push({ leaf, from: byteOffset, to: byteOffset + byteLength });
+  };
+  leaves.forEach(note);
+  for (const t of kept) note(t, -1);
+  for (const i of donated) {
+    const t = leaves[i];
+    const storage = t.storage;
+    if (t.disposed || !isStorage(storage) || t.offset !== 0 || storage.length !== t.size || !t.isContiguous() || !recycler.overwritable(storage)) continue;
+    const from = storage.byteOffset;
+    const to = from + storage.byteLength;
+    if ((spans.get(storage.buffer) as { leaf: number; from: number; to: number }[]).every((s) => s.leaf === i || s.to <= from || to <= s.from)) into.add(storage);
+  }
+}
+
 /** True where a transform or trace is watching this call, so it must see the primitives themselves. */
 function watched(program: Program, leaves: readonly Tensor[]): boolean {
   if (activeTrace() !== undefined || activeLevels().length > 0 || activeBatchLevels().length > 0) return true;
@@ -89,7 +129,16 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
       throw invalidArgument(op, `${name} must be a boolean, got ${describe(o[name])}`, { argument: name, got: describe(o[name]) });
   }
   const fuse = o.fuse ?? true;
-  const cache = new Map<string, Compiled & { readonly recycler: Recycler | undefined; readonly run: (leaves: readonly Tensor[]) => unknown }>();
+  const cache = new Map<
+    string,
+    Compiled & {
+      readonly recycler: Recycler | undefined;
+      readonly run: (leaves: readonly Tensor[]) => unknown;
+      /** Positions of the donated tensors among the leaves, and the storages this call may overwrite (passes/inPlace.ts). */
+      readonly donatedLeaves: readonly number[];
+      readonly overwrites: Set<Storage>;
+    }
+  >();
   let traces = 0;
 
   const compile = (args: readonly unknown[]) => {
@@ -121,14 +170,19 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
       const onHost = placed.every((t) => t.device === host);
       const device = placed.length > 0 && placed.every((t) => t.device === placed[0].device) ? placed[0].device.kernels : undefined;
       const onDevice = !onHost && device?.compileDeviceFused !== undefined ? device : undefined;
-      const optimised = optimise(program, fuse && (onHost || onDevice !== undefined), o.parallelBranches ?? true, onDevice);
+      // Donated storage is written over only in a recycled program (below; checked on the trace here,
+      // before the passes that need it), and only where this call allows it (`overwritable`).
+      const donatedLeaves = onHost && runsOnlyEngineCode(program) ? leafPositions(op, traced, donated) : [];
+      const overwrites = new Set<Storage>();
+      const donation = donatedLeaves.length === 0 ? undefined : { inputs: new Set(donatedLeaves), mayOverwrite: (s: Storage) => overwrites.has(s) };
+      const optimised = optimise(program, fuse && (onHost || onDevice !== undefined), o.parallelBranches ?? true, onDevice, donation);
       // Recycling reads host storage, and user code inside (customVjp) could keep a buffer it hands out.
       // On a backend that keeps storage in place (wasm), the recycled storage moves there.
-      const resident = fuse ? backendKernels(getBackend()).allocateResident : undefined;
+      const resident = fuse ? residentOf(backendKernels(getBackend())) : undefined;
       const recycler = onHost && runsOnlyEngineCode(optimised.replay) ? new Recycler(resident) : undefined;
       // A recycled program runs only the engine's host kernels: its loop is prepared once (run.ts).
       const run = recycler === undefined ? (xs: readonly Tensor[]) => optimised.fused.evaluate(...xs) : prepared(optimised.fused);
-      compiled = { ...optimised, recycler, run };
+      compiled = { ...optimised, recycler, run, donatedLeaves, overwrites };
       cache.set(key, compiled);
     }
     return { compiled, leaves: tree.leaves };
@@ -137,19 +191,24 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, options?: Jit
   const jitted = (...args: unknown[]): unknown => {
     const { compiled, leaves } = compile(args);
     if (watched(compiled.replay, leaves)) return compiled.replay.evaluate(...leaves);
-    const { fused, recycler, run } = compiled;
+    const { fused, recycler, run, donatedLeaves, overwrites } = compiled;
     if (recycler === undefined) return run(leaves);
     const given = flatten(
       op,
       args.filter((_, i) => donated.has(i)),
     ).leaves;
     const kept = [...leaves.filter((t) => !given.includes(t)), ...fused.constants.map((c) => c.value)];
-    return recycler.run(
-      () => run(leaves),
-      (result) => flatten(op, result).leaves,
-      given,
-      kept,
-    );
+    if (donatedLeaves.length > 0) overwritable(leaves, donatedLeaves, kept, recycler, overwrites);
+    try {
+      return recycler.run(
+        () => run(leaves),
+        (result) => flatten(op, result).leaves,
+        given,
+        kept,
+      );
+    } finally {
+      overwrites.clear();
+    }
   };
   Object.defineProperty(jitted, "traces", { get: () => traces, enumerable: true });
   Object.defineProperty(jitted, "lower", { value: (...args: unknown[]): Program => compile(args).compiled.fused });

@@ -11,21 +11,32 @@
  * allocation finds a storage of its dtype and size on the list: the steady state allocates nothing
  * but the returned values that no donated storage holds. On the wasm backend a storage going on the
  * list is replaced by one of the same size inside the wasm memory (Backend.allocateResident), so from
- * then on the kernels read and write it in place.
+ * then on the kernels read and write it in place. Where that memory was replaced since (trimMemory, or
+ * a worker that died inside a kernel), a storage of the old one is moved again, into the new one, the
+ * next time it goes on the list, rather than copied in by every kernel call from then on.
  */
+import type { Backend } from "../backends/backend.js";
 import { dtypeOfArray, withArena, type DType, type Storage } from "../backends/dtype.js";
 import type { Tensor } from "../tensor/index.js";
 
 const keyOf = (dtype: DType, n: number) => `${dtype}:${n}`;
 
 /** Where a backend keeps storage its kernels read and write in place (`Backend.allocateResident`). */
-export type Resident = (dtype: DType, n: number) => Storage | undefined;
+export interface Resident {
+  readonly allocate: (dtype: DType, n: number) => Storage | undefined;
+  /** Whether a storage is in the backend's current memory (one made before that memory was replaced is not). */
+  readonly holds: (storage: Storage) => boolean;
+}
+
+/** `backend`'s resident storage, where it keeps some. */
+export function residentOf(backend: Backend): Resident | undefined {
+  const { allocateResident, isResident } = backend;
+  return allocateResident === undefined || isResident === undefined ? undefined : { allocate: allocateResident, holds: isResident };
+}
 
 export class Recycler {
   readonly #free = new Map<string, Storage[]>();
   readonly #resident: Resident | undefined;
-  /** The storages this recycler has moved into the backend's memory (never moved again). */
-  readonly #made = new WeakSet<Storage>();
 
   /**
    * `resident`: where a storage going on the free list is moved to (the wasm memory, so the next
@@ -72,22 +83,29 @@ export class Recycler {
       list.push(this.#moved(storage, dtype));
     };
     for (const storage of used) give(storage);
+    // A donated tensor is disposed even where a result holds its storage (written over in place,
+    // passes/inPlace.ts, or returned unchanged): the result is the one to use.
     for (const t of donated) {
       if (t.disposed) continue;
       const storage = t.storage as Storage;
-      if (isHeld(storage)) continue;
       t.dispose();
       give(storage);
     }
     return result;
   }
 
+  /**
+   * Whether a kernel may write over `storage` in place: anywhere without resident storage; with it,
+   * only storage in the backend's current memory, so a donated step's state moves there (on its way
+   * through the free list) before it is updated in place, and then stays there.
+   */
+  overwritable(storage: Storage): boolean {
+    return this.#resident === undefined || this.#resident.holds(storage);
+  }
+
   /** `storage`, or a resident one of its dtype and size where the backend keeps such storage. */
   #moved(storage: Storage, dtype: DType): Storage {
-    if (this.#resident === undefined || this.#made.has(storage)) return storage;
-    const resident = this.#resident(dtype, storage.length);
-    if (resident === undefined) return storage;
-    this.#made.add(resident);
-    return resident;
+    if (this.#resident === undefined || this.#resident.holds(storage)) return storage;
+    return this.#resident.allocate(dtype, storage.length) ?? storage;
   }
 }

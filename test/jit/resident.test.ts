@@ -96,18 +96,28 @@ describe("jit buffers resident in the wasm memory", () => {
     }
   });
 
-  it("after trimMemory (a new memory) the resident buffers of the old one are copied again, and the results stay right", () => {
+  it("after trimMemory (a new memory) the buffers of the old one move into the new one within a few steps, and the results stay right", () => {
     setBackend("wasm");
     const jitted = jit(step, { donate: [0, 1] });
     let [p, s] = [init(1), opt.init(init(1))];
     const losses: number[] = [];
-    for (let i = 0; i < 7; i++) {
+    const perStep: number[] = [];
+    for (let i = 0; i < 10; i++) {
       if (i === 4) trimMemory();
-      const [value, p2, s2] = jitted(p, s, ...batch(10 + i));
+      const [x, y] = batch(10 + i);
+      const before = copiedIntoWasm();
+      const [value, p2, s2] = jitted(p, s, x, y);
+      perStep.push(copiedIntoWasm() - before);
       losses.push(value.item());
       [p, s] = [p2, s2];
     }
-    eagerLosses(7).forEach((l, i) => expect(Math.abs(losses[i] - l)).toBeLessThan(1e-5));
+    eagerLosses(10).forEach((l, i) => expect(Math.abs(losses[i] - l)).toBeLessThan(1e-5));
+    const xBytes = rows * inputs * 4;
+    // Right after the trim the old memory's parameters, state and buffers are copied in like JS arrays…
+    expect(perStep[4]).toBeGreaterThan(4 * xBytes);
+    // …and from the third call on only the batch again, as before the trim (they were not copied for good).
+    expect(perStep.slice(6)).toEqual(new Array(4).fill(perStep[3]));
+    expect(perStep[3] - 2 * xBytes).toBeLessThan(64);
   });
 
   it("with two threads, products written in place into resident buffers (and their epilogues) give eager's bits", () => {

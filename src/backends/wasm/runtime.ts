@@ -116,6 +116,11 @@ export function residentStorage(dtype: DType, n: number): Storage | undefined {
   return rt?.arena.make(rt, dtype, n, canShare);
 }
 
+/** Whether `storage` lives in the current wasm memory (one made before `trimMemory` does not). */
+export function isResidentStorage(storage: Storage): boolean {
+  return runtime?.arena.addressOf(storage) !== undefined;
+}
+
 /** Bytes the drivers have copied from JS memory into the wasm memory since the runtime started. */
 export function copiedIntoWasm(): number {
   return runtime?.arena.copied ?? 0;

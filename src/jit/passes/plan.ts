@@ -13,7 +13,7 @@ import { allocate, withArena } from "../../backends/dtype.js";
 import { BINARY_EXPRESSIONS, UNARY_EXPRESSIONS } from "../../backends/expressions.js";
 import { availableBackends, backendKernels } from "../../backends/backend.js";
 import { getBackend, Program, type BackendName, type Equation, type Storage, type Variable } from "../../tensor/index.js";
-import type { Resident } from "../recycle.js";
+import { residentOf, type Resident } from "../recycle.js";
 import { definePrimitive, type Primitive } from "../../tensor/primitive.js";
 import { primitives } from "../../tensor/primitives/registry.js";
 import { fromStorage } from "../../tensor/tensor.js";
@@ -23,7 +23,7 @@ import { fusedRun, type FusedRun } from "./fuse.js";
 const REGISTRY = new Set<Primitive<unknown>>(Object.values(primitives) as Primitive<unknown>[]);
 
 /** Registry primitives whose output is always a fresh buffer and that keep nothing of their inputs. */
-const FRESH = new Set<Primitive<unknown>>(
+export const FRESH = new Set<Primitive<unknown>>(
   Object.entries(primitives)
     .filter(([name]) => (name in UNARY_EXPRESSIONS || name in BINARY_EXPRESSIONS || ["where", "sum", "max", "min", "prod", "matmul"].includes(name)) && name !== "cast")
     .map(([, p]) => p as Primitive<unknown>),
@@ -32,6 +32,16 @@ const FRESH = new Set<Primitive<unknown>>(
 interface Buffer {
   readonly id: number;
   storage?: Storage;
+  /** Whether `storage` was made in the backend's memory (`Resident`). */
+  resident?: boolean;
+}
+
+/** The primitives of planned equations: fused runs like any other, into the program's own buffer. */
+const PLANNED = new WeakSet<Primitive<unknown>>();
+
+/** Whether `eq` runs a fused kernel into a buffer of the program's own (it keeps no reference to its inputs). */
+export function isPlanned(eq: Equation): boolean {
+  return PLANNED.has(eq.primitive);
 }
 
 /** `eq` running its kernel into `buffer` (allocated on the first call, then reused). */
@@ -42,12 +52,18 @@ function planned(eq: Equation, run: FusedRun, buffer: Buffer, resident: Resident
     abstract: () => ({ shape, dtype }),
     impl: (xs) => {
       // The program's own buffer, outside any run's recycling (recycle.ts): it is kept for every run.
-      // In the backend's own memory where it keeps one (wasm), so its kernels use it in place.
-      buffer.storage ??= resident?.(dtype, size) ?? withArena(undefined, () => allocate(dtype, size, "fused"));
+      // In the backend's own memory where it keeps one (wasm), so its kernels use it in place; made
+      // there again where that memory was replaced since (trimMemory), not copied in by every call.
+      if (buffer.storage === undefined || (buffer.resident === true && resident?.holds(buffer.storage) === false)) {
+        const made = resident?.allocate(dtype, size);
+        buffer.resident = made !== undefined;
+        buffer.storage = made ?? withArena(undefined, () => allocate(dtype, size, "fused"));
+      }
       run(xs, buffer.storage);
       return fromStorage(buffer.storage, dtype, [...shape]);
     },
   });
+  PLANNED.add(prim as Primitive<unknown>);
   return { ...eq, primitive: prim as Primitive<unknown>, params: { ...(eq.params as object), buffer: buffer.id } };
 }
 
@@ -61,7 +77,7 @@ export function runsOnlyEngineCode(p: Program): boolean {
 }
 
 export function planMemory(p: Program, backend: BackendName = getBackend()): Program {
-  const resident = availableBackends().includes(backend) ? backendKernels(backend).allocateResident : undefined;
+  const resident = availableBackends().includes(backend) ? residentOf(backendKernels(backend)) : undefined;
   if (!runsOnlyEngineCode(p)) return p;
   const lastUse = new Map<Variable, number>();
   const shared = new Set<Variable>(p.outputs);
