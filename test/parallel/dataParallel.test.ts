@@ -195,6 +195,24 @@ describe("dataParallel is deterministic and trains in place", () => {
     expect(step.group?.posted).toBe(after);
   }, 60_000);
 
+  it("without Atomics.waitAsync (some browsers) every step goes by message, with the same bits", async () => {
+    const params = shareAll(mlpParams(5, "float32"));
+    const batch = batchOf(6, 10, [12], "float32");
+    const want = leaves(await (await parallel(mlpStep, 2))(params, batch));
+    const atomics = Atomics as unknown as { waitAsync?: unknown };
+    const waitAsync = atomics.waitAsync;
+    delete atomics.waitAsync;
+    try {
+      const step = await parallel(mlpStep, 2);
+      await step(params, batch);
+      const posted = step.group?.posted as number;
+      expect(leaves(await step(params, batch))).toEqual(want);
+      expect(step.group?.posted).toBe(posted + 2);
+    } finally {
+      atomics.waitAsync = waitAsync;
+    }
+  }, 60_000);
+
   it("sums instead of averaging with reduce: 'sum'", async () => {
     const params = mlpParams(8);
     const batch = batchOf(9, 6, [12]);
