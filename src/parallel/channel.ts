@@ -23,7 +23,7 @@ const GO = 0;
 const EPOCH = 1;
 const HEADER = 2;
 
-/** One worker's slot: its shard's rows (0: not in this step), region, row start, the shard count, its reduction range, the request id its error answers, then DONE. */
+/** One worker's slot: its shard's rows (0: not in this step), region, row start, the shard count, its reduction range, the request id its error answers; then the step it last finished (DONE) and how (STATUS). */
 const KEY = 0;
 const REGION = 1;
 const ROW0 = 2;
