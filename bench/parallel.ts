@@ -12,6 +12,9 @@
  * The machine's load average is printed with the results: on a shared machine it decides the ratios.
  * The CPU time per step of all threads together (process.cpuUsage) is printed too: it is the work a
  * step costs whatever the load, so 2 workers' CPU time beside 1 worker's is the parallel overhead.
+ * On Linux it is also split by thread (threadTimes.ts): the calling thread, the row's worker threads,
+ * and the engine's helper threads (V8's concurrent garbage collection and compilers), which take
+ * cores from the workers.
  *
  * Writes the "parallel" section of bench/RESULTS.md; `--quick` is a short smoke run that writes nothing.
  */
@@ -20,6 +23,7 @@ import { dataParallel, share, type DataParallelStep } from "../src/parallel/inde
 import { jit } from "../src/jit/index.js";
 import { mul, noGrad, setThreads, sub, tensor, valueAndGrad, type Tensor } from "../src/tensor/index.js";
 import { fmtMs, machineDescription, summarize, table, writeResultsSection, type Timing } from "./harness.js";
+import { threadDelta, threadTimes } from "./threadTimes.js";
 import { cnnLoss, mlpLoss } from "./rivals/adjoint.js";
 import { cnnGeometry, type CnnSizes } from "./rivals/rival.js";
 import { cnnData, MLP_SIZES, mlpData } from "./workloads/data.js";
@@ -27,6 +31,12 @@ import { cnnData, MLP_SIZES, mlpData } from "./workloads/data.js";
 const quick = process.argv.includes("--quick");
 const ROUNDS = quick ? 2 : 9;
 const WARMUP = quick ? 1 : 2;
+/**
+ * Each row first runs steps for this long: a worker is a fresh engine whose code V8 is still
+ * compiling (TurboFan, on the helper threads the workers share the cores with) for hundreds of
+ * steps, two workers twice as much; a training run's steps/s is the steady state's.
+ */
+const SETTLE_MS = quick ? 0 : 3000;
 const CNN: CnnSizes = { batch: 64, side: 28, filters: 32, kernel: 3, classes: 10 };
 const LR = 0.01;
 
@@ -84,7 +94,12 @@ interface Row {
   readonly name: string;
   readonly step: () => Promise<number>;
   readonly close?: () => void;
+  /** The row's own worker threads' ids. */
+  readonly workers?: readonly number[];
 }
+
+/** The threads the process starts with besides the calling thread: the engine's helpers. */
+const helperThreads = new Set([...threadTimes().keys()].filter((t) => t !== process.pid));
 
 function jitRow(w: Workload, threads: number): Row {
   const params = w.params();
@@ -112,6 +127,7 @@ function rss(): number {
 
 async function parallelRow(w: Workload, workers: number): Promise<Row & { readonly rss: number }> {
   const params = Object.fromEntries(Object.entries(w.params()).map(([k, t]) => [k, share(t)]));
+  const threadsBefore = new Set(threadTimes().keys());
   const before = rss();
   const dp: DataParallelStep<Params, Batch, unknown> = dataParallel(valueAndGrad(w.loss), { workers });
   const step = async () => {
@@ -121,26 +137,47 @@ async function parallelRow(w: Workload, workers: number): Promise<Row & { readon
     return loss.item();
   };
   for (let i = 0; i < 3; i++) await step();
-  return { name: `dataParallel, ${workers} worker${workers > 1 ? "s" : ""}`, step, close: () => dp.close(), rss: rss() - before };
+  const mine = [...threadTimes().keys()].filter((t) => !threadsBefore.has(t));
+  return { name: `dataParallel, ${workers} worker${workers > 1 ? "s" : ""}`, step, close: () => dp.close(), rss: rss() - before, workers: mine };
 }
 
-/** Wall-clock timings, and the median CPU time per step of all the process's threads together. */
-async function time(rows: readonly Row[], steps: number): Promise<{ timings: Timing[]; cpu: number[] }> {
+/** CPU ms per step of one row's timed rounds, by kind of thread. */
+interface ThreadSplit {
+  calling: number;
+  workers: number[];
+  helpers: number;
+  other: number;
+}
+
+/** Wall-clock timings, the median CPU time per step of all the process's threads together, and its split by thread. */
+async function time(rows: readonly Row[], steps: number): Promise<{ timings: Timing[]; cpu: number[]; split: ThreadSplit[] }> {
   const samples = rows.map(() => [] as number[]);
   const cpu = rows.map(() => [] as number[]);
+  const split = rows.map((row): ThreadSplit => ({ calling: 0, workers: (row.workers ?? []).map(() => 0), helpers: 0, other: 0 }));
+  for (const row of rows) for (const t0 = performance.now(); performance.now() - t0 < SETTLE_MS;) await row.step();
   for (let r = 0; r < WARMUP + ROUNDS; r++) {
     for (const [i, row] of rows.entries()) {
+      const k0 = threadTimes();
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       for (let s = 0; s < steps; s++) await row.step();
       const t1 = performance.now();
       const c = process.cpuUsage(c0);
+      const k = threadDelta(k0, threadTimes());
       if (r < WARMUP) continue;
       samples[i].push((t1 - t0) / steps);
       cpu[i].push((c.user + c.system) / 1000 / steps);
+      const per = (ms: number) => ms / steps / ROUNDS;
+      for (const [tid, ms] of k) {
+        const worker = row.workers?.indexOf(tid) ?? -1;
+        if (tid === process.pid) split[i].calling += per(ms);
+        else if (worker >= 0) split[i].workers[worker] += per(ms);
+        else if (helperThreads.has(tid)) split[i].helpers += per(ms);
+        else split[i].other += per(ms);
+      }
     }
   }
-  return { timings: rows.map((row, i) => summarize(row.name, samples[i])), cpu: cpu.map((xs, i) => summarize(rows[i].name, xs).median) };
+  return { timings: rows.map((row, i) => summarize(row.name, samples[i])), cpu: cpu.map((xs, i) => summarize(rows[i].name, xs).median), split };
 }
 
 const MB = 1024 * 1024;
@@ -150,7 +187,7 @@ for (const w of WORKLOADS) {
   const one = await parallelRow(w, 1);
   const two = await parallelRow(w, 2);
   const rows = [jitRow(w, 1), jitRow(w, 2), one, two];
-  const { timings, cpu } = await time(rows, w.steps);
+  const { timings, cpu, split } = await time(rows, w.steps);
   for (const r of rows) r.close?.();
   load.push(loadavg()[0]);
   const median = (name: string) => timings.find((t) => t.name === name)?.median ?? NaN;
@@ -169,7 +206,17 @@ for (const w of WORKLOADS) {
       `(≈ ${((two.rss - one.rss) / MB).toFixed(1)} MB per extra worker).`,
     "",
   );
-  console.log(sections.slice(-7).join("\n"));
+  if (helperThreads.size > 0)
+    sections.push(
+      `CPU ms per step by thread (all timed rounds; /proc/self/task, 10 ms ticks). Engine helpers: the ${helperThreads.size} threads the process starts with (V8's concurrent garbage collection and compilers):`,
+      "",
+      table(
+        ["case", "calling thread", "worker threads (each)", "engine helpers", "other threads"],
+        split.map((t, i) => [rows[i].name, fmtMs(t.calling), t.workers.map(fmtMs).join(", ") || "–", fmtMs(t.helpers), fmtMs(t.other)]),
+      ),
+      "",
+    );
+  console.log(sections.slice(-12).join("\n"));
 }
 
 const body = [

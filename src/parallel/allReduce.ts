@@ -21,9 +21,14 @@ export const CANCEL = 1;
 /** Word FIRST + s is 1 once shard s is written. */
 const FIRST = 2;
 
+/** The words of a control block for `shards` shards. */
+export function controlBlockWords(shards: number): number {
+  return FIRST + shards;
+}
+
 /** A new control block for a step of `shards` shards. */
 export function controlBlock(shards: number): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * (FIRST + shards)));
+  return new Int32Array(new SharedArrayBuffer(4 * controlBlockWords(shards)));
 }
 
 /** Whether shard s has been written. */

@@ -8,7 +8,9 @@
  * Workers cannot receive the step's closure, so it is traced (the jit's tracer) once per shard size
  * into a `Program` and posted as data (program.ts); each worker jits it and runs it with the normal
  * interpreters, then meets the others at a barrier in shared memory and reduces its range of the
- * result: one message each way per worker per step. The parameters are `share()`d tensors: their storage is posted once and read in place
+ * result. Once a worker holds everything a step needs, steps reach it without messages: it sleeps
+ * on a shared word and all workers are woken by one notify (channel.ts). The parameters are
+ * `share()`d tensors: their storage is posted once and read in place
  * every step (an optimiser's `assign` between steps updates them for every worker); the batch goes
  * through a shared staging buffer (one copy) unless it is shared too.
  *
@@ -25,7 +27,8 @@ import { contiguous, narrow, Tensor, trace, type Program } from "../tensor/index
 import { flatten } from "../tensor/autograd/pytree.js";
 import { fromStorage } from "../tensor/tensor.js";
 import { arrived, cancel, controlBlock, layoutOf, reduceRange, reducerRange, slotView, type Layout } from "./allReduce.js";
-import type { Posted, WorkerMessage } from "./messages.js";
+import { canPark, epochOf, finished, go, openChannel, order, release, REDUCED, stepOf, type Channel } from "./channel.js";
+import { sameBatch, shardOf, type Posted, type WorkerMessage } from "./messages.js";
 import { postProgram } from "./program.js";
 import { asBuffer, expectSharedMemory, hostElements, isShared, sharedStorage, type Shared } from "./shared.js";
 import { after, expectTimeout, moduleUrl, ThreadGroup } from "./threads.js";
@@ -55,7 +58,7 @@ export interface DataParallelStep<P, B, R> {
   /** Ends the workers (a later call starts new ones). */
   close(): void;
   /** @internal Tests: the worker group (undefined before the first call). */
-  readonly group: Pick<WorkerGroup, "size" | "alive" | "terminate" | "close"> | undefined;
+  readonly group: (Pick<WorkerGroup, "size" | "alive" | "terminate" | "close"> & { readonly posted: number }) | undefined;
   /** @internal Tests: worker i's next run exits its thread, or never answers. */
   inject(i: number, fault: "exit" | "hang"): Promise<void>;
   /** @internal Tests: the bytes of storage worker i has allocated so far. */
@@ -71,11 +74,13 @@ interface Traced {
   readonly local: (...xs: Tensor[]) => unknown;
 }
 
-/** Per worker: which programs, which parameter storage and which exchange buffer it already holds. */
+/** Per worker: which programs, which parameter storage, exchange buffer and staged batch it already holds, and the channel epoch it waits on. */
 interface Holds {
   readonly programs: Set<number>;
   params: readonly object[] | undefined;
   exchange: SharedArrayBuffer | undefined;
+  batch: readonly Posted[] | undefined;
+  parked: number | undefined;
 }
 
 export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options: DataParallelOptions): DataParallelStep<P, B, R> {
@@ -98,6 +103,8 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
   /** The parameters' and the batch rows' dtypes and shapes the step was traced for (the first call's). */
   let signature: string | undefined;
   let exchange: SharedArrayBuffer | undefined;
+  /** Where warm workers wait for steps (channel.ts); undefined where the calling thread cannot await a shared word. */
+  let channel: Channel | undefined;
   const staging = new Map<number, SharedArrayBuffer>();
   /** One step at a time: the exchange buffer and the workers' state belong to the running one. */
   let running: Promise<unknown> = Promise.resolve();
@@ -166,11 +173,26 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
     const posted = p.leaves.map(postTensor);
     const batch = b.leaves.map((t, i) => stage(t, i));
     const weights = bounds.slice(1).map((end, s) => (reduce === "sum" ? 1 : (end - bounds[s]) / rows));
+    const rowsOf = (s: number) => bounds[s + 1] - bounds[s];
+    // The signature fixes the shapes: the same storage is the same parameters.
+    const sameParams = (h: Holds) => h.params !== undefined && h.params.length === p.leaves.length && h.params.every((x, i) => x === p.leaves[i].storage);
+    const ch = (channel ??= canPark() ? openChannel(count) : undefined);
+    const warm =
+      ch !== undefined &&
+      live.slice(0, shards).every((w, s) => {
+        const h = holds[w];
+        return h.parked === epochOf(ch) && h.programs.has(rowsOf(s)) && sameParams(h) && h.exchange === ex && sameBatch(h.batch, batch);
+      });
+    // A message reaches a worker only in its event loop: the parked ones are released first.
+    if (!warm) releaseAll();
 
     // One request per shard: its worker computes the shard, meets the others at the barrier in
     // `ctrl` and reduces its range of the result (worker.ts). A failed request cancels the barrier,
-    // so no survivor waits on a worker that will never arrive.
-    const ctrl = controlBlock(shards);
+    // so no survivor waits on a worker that will never arrive. Warm workers get theirs through the
+    // channel, all woken at once after every order is written.
+    const ctrl = warm ? ch.ctrl : controlBlock(shards);
+    const step = warm ? stepOf(ch) + 1 : 0;
+    if (warm) ctrl.fill(0);
     // A step past timeoutMs: the workers whose shard is not written are given up on (the others
     // wait for them at the barrier, so a timeout per request would take the healthy ones too).
     const watchdog = after(timeoutMs, () => {
@@ -180,38 +202,50 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
       cancel(ctrl);
     });
     const ranges = programs.map((_, s) => reducerRange(lay.elements, s, shards));
-    const settled = await Promise.allSettled(
-      programs.map(async (_, s) => {
-        const w = live[s];
-        const rowsOf = bounds[s + 1] - bounds[s];
-        const h = holds[w];
-        try {
-          if (!h.programs.has(rowsOf)) {
-            await g.request(w, { kind: "program", key: rowsOf, program: postProgram(OP, (traced.get(rowsOf) as Traced).program) } satisfies WorkerMessage);
-            h.programs.add(rowsOf);
-          }
-          // The signature fixes the shapes: the same storage is the same parameters.
-          const sameParams = h.params !== undefined && h.params.length === p.leaves.length && h.params.every((x, i) => x === p.leaves[i].storage);
-          const message: WorkerMessage = {
-            kind: "run",
-            key: rowsOf,
-            region: s,
-            batch: batch.map((x) => shardOf(x, bounds[s], bounds[s + 1])),
-            params: sameParams ? undefined : posted,
-            exchange: h.exchange === ex ? undefined : { buffer: ex, layout: lay },
-            reduce: { ctrl: ctrl.buffer as SharedArrayBuffer, shards, weights, from: ranges[s][0], to: ranges[s][1] },
-          };
-          const reply = await g.request(w, message);
-          h.params = p.leaves.map((t) => t.storage);
-          h.exchange = ex;
-          return reply === "reduced";
-        } catch (e) {
-          cancel(ctrl);
-          throw e;
-        }
-      }),
-    );
+    const viaChannel = (c: Channel, s: number): Promise<boolean> =>
+      g
+        .signal(live[s], (id) => {
+          order(c, live[s], { rows: rowsOf(s), region: s, row0: bounds[s], shards, from: ranges[s][0], to: ranges[s][1], id }, weights[s]);
+          return finished(c, live[s], step);
+        })
+        .then((status) => status === REDUCED);
+    const viaMessage = async (s: number): Promise<boolean> => {
+      const w = live[s];
+      const h = holds[w];
+      if (!h.programs.has(rowsOf(s))) {
+        await g.request(w, { kind: "program", key: rowsOf(s), program: postProgram(OP, (traced.get(rowsOf(s)) as Traced).program) } satisfies WorkerMessage);
+        h.programs.add(rowsOf(s));
+      }
+      const message: WorkerMessage = {
+        kind: "run",
+        key: rowsOf(s),
+        region: s,
+        batch: batch.map((x) => shardOf(x, bounds[s], bounds[s + 1])),
+        params: sameParams(h) ? undefined : posted,
+        exchange: h.exchange === ex ? undefined : { buffer: ex, layout: lay },
+        reduce: { ctrl: ctrl.buffer as SharedArrayBuffer, shards, weights, from: ranges[s][0], to: ranges[s][1] },
+        park: ch === undefined ? undefined : { channel: ch.buffer, workers: count, worker: w, epoch: epochOf(ch), step: stepOf(ch), batch },
+      };
+      const reply = await g.request(w, message);
+      h.params = p.leaves.map((t) => t.storage);
+      h.exchange = ex;
+      h.batch = batch;
+      return reply === "reduced";
+    };
+    if (warm) for (let w = 0; w < count; w++) order(ch, w, undefined, 0);
+    const shardRuns = programs.map(async (_, s) => {
+      try {
+        return await (warm ? viaChannel(ch, s) : viaMessage(s));
+      } catch (e) {
+        cancel(ctrl);
+        throw e;
+      }
+    });
+    if (warm) go(ch, step);
+    const settled = await Promise.allSettled(shardRuns);
     if (watchdog !== undefined) clearTimeout(watchdog);
+    // Workers that reduced their range after a message wait on the channel now (worker.ts).
+    if (ch !== undefined && settled.every((r) => r.status === "fulfilled" && r.value)) for (const w of live.slice(0, shards)) holds[w].parked = epochOf(ch);
     // Recovery, on the calling thread: a dead worker's shard is run here, then every range not
     // reduced (a dead worker's, or all of them after a cancelled barrier) is reduced here.
     let lost = false;
@@ -231,9 +265,19 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
       storage.set(slotView(ex, lay, shards, j));
       return fromStorage(storage, v.dtype, [...v.shape]);
     });
-    // A worker given up on might still write once before its thread stops: the next step gets a new buffer.
-    if (lost) exchange = undefined;
+    // A worker given up on might still write once before its thread stops: the next step gets a new buffer and channel.
+    if (lost) {
+      exchange = undefined;
+      releaseAll();
+      channel = undefined;
+    }
     return first.rebuild(results);
+  };
+
+  /** Sends every parked worker back to its event loop (channel.ts), where messages reach it. */
+  const releaseAll = (): void => {
+    if (channel !== undefined) release(channel);
+    for (const h of holds) h.parked = undefined;
   };
 
   /** A failed request: a step's own error is thrown; a death is one too unless the step goes on without the worker. */
@@ -254,7 +298,8 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
       // The group's own limit is a backstop behind the step's watchdog (a worker stuck after the barrier).
       const g = new ThreadGroup(moduleUrl(OP, url), 2 * timeoutMs);
       await g.start(count);
-      holds = Array.from({ length: count }, () => ({ programs: new Set<number>(), params: undefined, exchange: undefined }));
+      holds = Array.from({ length: count }, () => ({ programs: new Set<number>(), params: undefined, exchange: undefined, batch: undefined, parked: undefined }));
+      channel = undefined;
       return g;
     } catch (e) {
       const why = e instanceof AdError ? String(e.details.reason ?? e.message) : describe(e);
@@ -292,17 +337,20 @@ export function dataParallel<P, B, R>(step: (params: P, batch: B) => R, options:
       group?.close();
       group = undefined;
       holds = [];
+      channel = undefined;
     },
   });
   Object.defineProperty(call, "inject", {
     value: async (i: number, fault: "exit" | "hang") => {
       group ??= await startGroup();
+      releaseAll();
       await group.request(i, { kind: "fault", fault } satisfies WorkerMessage);
     },
   });
   Object.defineProperty(call, "allocations", {
     value: async (i: number) => {
       group ??= await startGroup();
+      releaseAll();
       return (await group.request(i, { kind: "allocations" } satisfies WorkerMessage)) as number;
     },
   });
@@ -341,11 +389,4 @@ function expectBatch(leaves: readonly Tensor[]): number {
 function postTensor(t: Tensor): Posted {
   const s = t.storage as Float32Array;
   return { buffer: s.buffer as SharedArrayBuffer, byteOffset: s.byteOffset + t.offset * s.BYTES_PER_ELEMENT, length: t.size, dtype: t.dtype, shape: [...t.shape] };
-}
-
-/** Rows [from, to) of a contiguous posted tensor (a view of the same buffer). */
-function shardOf(t: Posted, from: number, to: number): Posted {
-  const rowElements = t.shape.slice(1).reduce((a, d) => a * d, 1);
-  const bytes = CONSTRUCTORS[t.dtype].BYTES_PER_ELEMENT;
-  return { ...t, byteOffset: t.byteOffset + from * rowElements * bytes, length: (to - from) * rowElements, shape: [to - from, ...t.shape.slice(1)] };
 }

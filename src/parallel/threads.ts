@@ -137,6 +137,8 @@ interface Member {
 export class ThreadGroup {
   private readonly members: Member[] = [];
   private nextId = 1;
+  /** @internal Tests: how many requests went as messages (a `signal` posts none). */
+  posted = 0;
   private closed = false;
 
   constructor(
@@ -202,6 +204,34 @@ export class ThreadGroup {
     );
     m.thread?.hold(true);
     m.thread?.post({ id, body: message }, transfer);
+    this.posted++;
+    try {
+      return await settled;
+    } finally {
+      if (m.pending.size === 0) m.thread?.hold(false);
+    }
+  }
+
+  /**
+   * A request worker i receives through shared memory instead of a message (dataParallel's
+   * channel.ts): `start(id)` hands it over and returns a promise of its reply. It settles as a
+   * posted request does: with that reply, with the worker's error answer to `id` (`failRequest`),
+   * or with an `UnsupportedOp` when the worker dies or after the timeout.
+   */
+  async signal(i: number, start: (id: number) => Promise<unknown>): Promise<unknown> {
+    const m = this.members[i];
+    if (m.dead !== undefined) throw deathError(i, this.url, m.dead);
+    const id = this.nextId++;
+    const settled = this.settle(
+      i,
+      (p) => m.pending.set(id, p),
+      () => m.pending.delete(id),
+    );
+    m.thread?.hold(true);
+    start(id).then(
+      (body) => m.pending.get(id)?.resolve(body),
+      (e: unknown) => m.pending.get(id)?.reject(e instanceof AdError ? e : new AdError("UnsupportedOp", describe(e), { op: "worker" })),
+    );
     try {
       return await settled;
     } finally {
@@ -324,7 +354,6 @@ export async function isGroupWorker(): Promise<boolean> {
  * tells the group it is ready.
  */
 export async function serveThread(handler: (message: unknown) => unknown, transferOf: (reply: unknown) => ArrayBuffer[] = () => []): Promise<void> {
-  let post: (m: Reply, transfer?: ArrayBuffer[]) => void;
   let listen: (f: (m: { id: number; body: unknown }) => void) => void;
   if (isNode) {
     const { parentPort } = await import("node:worker_threads");
@@ -353,9 +382,17 @@ export async function serveThread(handler: (message: unknown) => unknown, transf
         const reply = await handler(body);
         post({ id, ok: true, body: reply }, transferOf(reply));
       } catch (e) {
-        post({ id, ok: false, error: postError(e) });
+        failRequest(id, e);
       }
     });
   });
   post({ ready: true });
+}
+
+/** How this worker posts to its group (set by `serveThread`). */
+let post: (m: Reply, transfer?: ArrayBuffer[]) => void = () => undefined;
+
+/** Worker side: answers request `id` (posted, or handed over by `ThreadGroup.signal`) with the error `e`. */
+export function failRequest(id: number, e: unknown): void {
+  post({ id, ok: false, error: postError(e) });
 }

@@ -8,16 +8,21 @@
  * A run's outputs are copied into the exchange buffer and then only held until the next run, which
  * is given them to donate (jit's `donate`): its outputs take their storage, so in steady state a
  * run allocates nothing, as a jitted step with its results donated back does on one thread.
+ *
+ * A run that carries `park` is followed, once its reply is posted, by the steady state of
+ * channel.ts: the worker sleeps on the channel and runs the steps ordered there, without messages,
+ * until the calling thread releases it.
  */
 import "../tensor/methods.js";
 import { allocationCounter, jit } from "../jit/index.js";
 import { setThreads, zeros, type Tensor } from "../tensor/index.js";
 import { fromStorage } from "../tensor/tensor.js";
 import { arrive, cancel, reduceRange, slotView, type Layout } from "./allReduce.js";
-import type { Posted, WorkerMessage } from "./messages.js";
+import { openChannel, serveChannel } from "./channel.js";
+import { shardOf, type Park, type Posted, type WorkerMessage } from "./messages.js";
 import { readProgram } from "./program.js";
 import { hostElements, sharedView } from "./shared.js";
-import { isGroupWorker, serveThread } from "./threads.js";
+import { failRequest, isGroupWorker, serveThread } from "./threads.js";
 
 /** A shard size's jitted program (its inputs, then the previous outputs to donate), and those outputs. */
 interface Step {
@@ -66,27 +71,63 @@ async function answer(message: unknown): Promise<unknown> {
     case "allocations":
       return allocationCounter().bytes;
     case "run": {
-      const ctrl = new Int32Array(m.reduce.ctrl);
-      try {
-        if (fault === "exit") exit();
-        if (fault === "hang") await new Promise(() => undefined);
-        if (m.params !== undefined) params = m.params.map(view);
-        if (m.exchange !== undefined) exchange = m.exchange;
-        const step = steps.get(m.key);
-        if (step === undefined || exchange === undefined) throw new Error(`run before its program (${m.key}) or exchange arrived`);
-        const outputs = step.run(...params, ...m.batch.map(view), ...step.last) as Tensor[];
-        step.last = outputs;
-        const { buffer, layout } = exchange;
-        outputs.forEach((t, j) => slotView(buffer, layout, m.region, j).set(hostElements(t)));
-      } catch (e) {
-        cancel(ctrl);
-        throw e;
-      }
-      if (!arrive(ctrl, m.region, m.reduce.shards)) return "cancelled";
-      reduceRange(exchange.buffer, exchange.layout, m.reduce.weights, m.reduce.from, m.reduce.to);
+      if (fault === "exit") exit();
+      if (fault === "hang") await new Promise(() => undefined);
+      if (m.params !== undefined) params = m.params.map(view);
+      if (m.exchange !== undefined) exchange = m.exchange;
+      const { ctrl, shards, weights, from, to } = m.reduce;
+      if (!runShard(m.key, m.region, m.batch, new Int32Array(ctrl), shards, weights, from, to)) return "cancelled";
+      const park = m.park;
+      // After the reply is posted (a macrotask: the reply goes out in a microtask after this returns).
+      if (park !== undefined) (globalThis.setImmediate ?? setTimeout)(() => parkOn(park));
       return "reduced";
     }
   }
+}
+
+/**
+ * Runs the program for `key` rows on this shard, writes its outputs into region `region`, meets
+ * the other shards at the barrier in `ctrl` and reduces the result's elements [from, to); false
+ * when the step was cancelled at the barrier.
+ */
+function runShard(key: number, region: number, batch: readonly Posted[], ctrl: Int32Array, shards: number, weights: readonly number[], from: number, to: number): boolean {
+  const step = steps.get(key);
+  const ex = exchange;
+  try {
+    if (step === undefined || ex === undefined) throw new Error(`run before its program (${key}) or exchange arrived`);
+    const outputs = step.run(...params, ...batch.map(view), ...step.last) as Tensor[];
+    step.last = outputs;
+    outputs.forEach((t, j) => slotView(ex.buffer, ex.layout, region, j).set(hostElements(t)));
+  } catch (e) {
+    cancel(ctrl);
+    throw e;
+  }
+  if (!arrive(ctrl, region, shards)) return false;
+  reduceRange(ex.buffer, ex.layout, weights, from, to);
+  return true;
+}
+
+/** The steady state (channel.ts): steps ordered through the channel, until the calling thread releases this worker. */
+function parkOn(p: Park): void {
+  const ch = openChannel(p.workers, p.channel);
+  serveChannel(
+    ch,
+    p.worker,
+    p.epoch,
+    p.step,
+    (o) =>
+      runShard(
+        o.rows,
+        o.region,
+        p.batch.map((t) => shardOf(t, o.row0, o.row0 + o.rows)),
+        ch.ctrl,
+        o.shards,
+        Array.from(ch.weights.subarray(0, o.shards)),
+        o.from,
+        o.to,
+      ),
+    failRequest,
+  );
 }
 
 if (await isGroupWorker()) await serveDataParallel();

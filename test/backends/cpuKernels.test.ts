@@ -9,6 +9,7 @@ import { binaryKernel as storageBinaryKernel, unaryKernel as storageUnaryKernel 
 import { specialize } from "../../src/backends/cpu/kernels/specialize.js";
 import { defineFold, SUM } from "../../src/backends/cpu/kernels/fold.js";
 import { reduceAxes } from "../../src/backends/cpu/kernels/reduce.js";
+import { copyStrided } from "../../src/backends/cpu/kernels/strided.js";
 import type { DType } from "../../src/backends/dtype.js";
 import { broadcastAxes, broadcastShapes } from "../../src/backends/shape.js";
 import { sumTo } from "../../src/tensor/primitives/reduce.js";
@@ -214,5 +215,31 @@ describe("reductions", () => {
     expect(broadcastAxes("t", [3, 1], [2, 3, 4])).toEqual([0, 2]);
     expect(errorCode(() => broadcastAxes("t", [3, 2], [3, 4]))).toBe("ShapeMismatch");
     expect(errorCode(() => broadcastAxes("t", [1, 3, 2], [3, 2]))).toBe("ShapeMismatch");
+  });
+});
+
+describe("copyStrided", () => {
+  it("copies any strided walk, by element or as block runs (long unit-stride rows between arrays of one type), to the index arithmetic's result", () => {
+    // Shapes whose last axis is long enough for block runs, sources and targets in either order of axes, at an offset.
+    const walk = fc.record({
+      shape: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 150 })),
+      transposeSource: fc.boolean(),
+      offset: fc.integer({ min: 0, max: 5 }),
+      dstType: fc.constantFrom("float32", "float64"),
+    });
+    fc.assert(
+      fc.property(walk, ({ shape, transposeSource, offset, dstType }) => {
+        const [a, b, c] = shape;
+        const n = a * b * c;
+        const src = Float32Array.from({ length: n + offset }, (_, i) => i * 0.5 - 7);
+        // The source's axes 0 and 1 swapped in memory, or row-major.
+        const srcStrides = transposeSource ? [c, a * c, 1] : [b * c, c, 1];
+        const dst = dstType === "float32" ? new Float32Array(n + offset) : new Float64Array(n + offset);
+        copyStrided(shape, src, offset, srcStrides, dst, offset, [b * c, c, 1]);
+        for (let i = 0; i < a; i++)
+          for (let j = 0; j < b; j++) for (let k = 0; k < c; k++) expect(dst[offset + (i * b + j) * c + k]).toBe(src[offset + i * srcStrides[0] + j * srcStrides[1] + k]);
+        expect([...dst.subarray(0, offset)]).toEqual(new Array(offset).fill(0));
+      }),
+    );
   });
 });

@@ -176,6 +176,43 @@ describe("dataParallel is deterministic and trains in place", () => {
     expect(await Promise.all([0, 1].map((w) => step.allocations(w)))).toEqual(before);
   }, 60_000);
 
+  it("a warm step posts no message: the workers wait on shared memory and all wake at one notify, with the same bits", async () => {
+    const params = shareAll(mlpParams(5, "float32"));
+    const step = await parallel(mlpStep, 2);
+    // New rows each step, through the same staging buffers: the workers read them in place.
+    const first = leaves(await step(params, batchOf(6, 10, [12], "float32")));
+    await step(params, batchOf(7, 10, [12], "float32"));
+    const posted = step.group?.posted;
+    const again = leaves(await step(params, batchOf(6, 10, [12], "float32")));
+    expect(again).toEqual(first);
+    await step(params, batchOf(8, 10, [12], "float32"));
+    expect(step.group?.posted).toBe(posted);
+    // A shard size not seen yet needs its program: a message again, then quiet.
+    await step(params, batchOf(9, 7, [12], "float32"));
+    const after = step.group?.posted;
+    expect(after).toBeGreaterThan(posted as number);
+    await step(params, batchOf(10, 7, [12], "float32"));
+    expect(step.group?.posted).toBe(after);
+  }, 60_000);
+
+  it("without Atomics.waitAsync (some browsers) every step goes by message, with the same bits", async () => {
+    const params = shareAll(mlpParams(5, "float32"));
+    const batch = batchOf(6, 10, [12], "float32");
+    const want = leaves(await (await parallel(mlpStep, 2))(params, batch));
+    const atomics = Atomics as unknown as { waitAsync?: unknown };
+    const waitAsync = atomics.waitAsync;
+    delete atomics.waitAsync;
+    try {
+      const step = await parallel(mlpStep, 2);
+      await step(params, batch);
+      const posted = step.group?.posted as number;
+      expect(leaves(await step(params, batch))).toEqual(want);
+      expect(step.group?.posted).toBe(posted + 2);
+    } finally {
+      atomics.waitAsync = waitAsync;
+    }
+  }, 60_000);
+
   it("sums instead of averaging with reduce: 'sum'", async () => {
     const params = mlpParams(8);
     const batch = batchOf(9, 6, [12]);
@@ -188,6 +225,23 @@ describe("dataParallel is deterministic and trains in place", () => {
 describe("a worker that dies: an AdError, never a hang", () => {
   const params = () => shareAll(mlpParams(11));
   const batch = batchOf(12, 8, [12]);
+
+  it("terminated while it waits for a warm step: UnsupportedOp naming the worker, and the survivors finish with 'continue'", async () => {
+    const p = params();
+    const step = await parallel(mlpStep, 2);
+    await step(p, batch);
+    await step(p, batch);
+    step.group?.terminate(1);
+    await expect(step(p, batch)).rejects.toMatchObject({ code: "UnsupportedOp", details: { op: "dataParallel", worker: 1 } });
+    const going = await parallel(mlpStep, 3, { onWorkerDeath: "continue" });
+    await going(p, batch);
+    await going(p, batch);
+    const running = going(p, batch);
+    going.group?.terminate(0);
+    expectClose(await running, mlpStep(p, batch), 1e-12);
+    expectClose(await going(p, batch), mlpStep(p, batch), 1e-12);
+    expect(going.workers).toBe(2);
+  }, 60_000);
 
   it("terminated during the step: UnsupportedOp naming the worker", async () => {
     const step = await parallel(mlpStep, 2);
@@ -261,6 +315,15 @@ describe("errors of the step itself", () => {
     expect(step.workers).toBe(2);
     const [value] = (await step(params, [x, tensor([0, 1, 2, 0, 1, 2], { dtype: "int32" })])) as [Tensor, unknown];
     expect(Number.isFinite(value.item())).toBe(true);
+    // The same error from a warm step (no message: the worker answers the step's request with it), and again the worker goes on.
+    const posted = step.group?.posted;
+    const warm = await step(params, [x, tensor([0, 1, 2, 0, 1, 7], { dtype: "int32" })]).catch((r: unknown) => r);
+    expect(step.group?.posted).toBe(posted);
+    expect(warm).toBeInstanceOf(AdError);
+    expect(warm).toMatchObject({ code: local?.code, details: { op: local?.details.op } });
+    const [again] = (await step(params, [x, tensor([0, 1, 2, 0, 1, 2], { dtype: "int32" })])) as [Tensor, unknown];
+    expect(again.item()).toBe(value.item());
+    expect(step.workers).toBe(2);
   }, 60_000);
 });
 

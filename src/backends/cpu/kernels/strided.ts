@@ -74,6 +74,14 @@ export function rowCount(shape: readonly number[]): number {
   return rows;
 }
 
+/** Below this run length the element loop beats making a subarray for a block copy. */
+const BLOCK_MIN = 64;
+
+/** Whether `a` and `b` are typed arrays of one type (a block copy moves their bytes as they are). */
+function sameArrayType(a: unknown, b: unknown): boolean {
+  return ArrayBuffer.isView(a) && ArrayBuffer.isView(b) && a.constructor === b.constructor;
+}
+
 /** Copies the elements of a strided source, in row-major order of `shape`, into strided destination positions. */
 export function copyStrided(
   shape: Shape,
@@ -92,10 +100,14 @@ export function copyStrided(
   const s = ss[last];
   const t = ds[last];
   const rows = rowCount(walk.shape);
+  // Long unit-stride runs between arrays of one type are block copies (memmove): an optimiser's
+  // `assign` of a whole parameter is one run, several times faster than the element loop.
+  const block = s === 1 && t === 1 && inner >= BLOCK_MIN && sameArrayType(src, dst);
   for (let r = 0; r < rows; r++) {
     let i = rowOffset(walk.shape, ss, srcOffset, r);
     let o = rowOffset(walk.shape, ds, dstOffset, r);
-    if (s === 1 && t === 1) for (const end = i + inner; i < end; i++, o++) dst[o] = src[i];
+    if (block) (dst as Storage).set((src as Storage).subarray(i, i + inner) as never, o);
+    else if (s === 1 && t === 1) for (const end = i + inner; i < end; i++, o++) dst[o] = src[i];
     else for (let k = 0; k < inner; k++, i += s, o += t) dst[o] = src[i];
   }
 }
