@@ -10,6 +10,7 @@ import { broadcastStrides } from "../cpu/kernels/strided.js";
 import { allocate, type DType, type Storage } from "../dtype.js";
 import type { Shape } from "../shape.js";
 import type { View } from "../view.js";
+import { outer } from "./outer.js";
 import { GEMM_F32, GEMM_F64, wasmRuntime, type WasmRuntime } from "./runtime.js";
 import { split } from "./split.js";
 
@@ -141,6 +142,8 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, m
   const m = a.shape[ra - 2];
   const k = a.shape[ra - 1];
   const n = b.shape[rb - 1];
+  // A contracted length of 1 is a batch of outer products, written row by row (./outer.ts).
+  if (k === 1 && epilogue === undefined) return outer(a, b, batch, dtype, minWork, minSplitWork);
   if ((dtype !== "float32" && dtype !== "float64") || a.dtype !== dtype || b.dtype !== dtype || m * n * k < Math.max(minWork, 1)) return undefined;
   const { mr, nr } = dtype === "float32" ? GEMM_F32 : GEMM_F64;
   const size = dtype === "float32" ? 4 : 8;

@@ -21,6 +21,7 @@ import { emitElementwise } from "./elementwiseKernels.js";
 import { ModuleBuilder, Val } from "./encoder.js";
 import { relaxedSimdAvailable, simdAvailable } from "./features.js";
 import { emitGemm, type GemmShape } from "./gemm.js";
+import { emitOuter } from "./outerKernel.js";
 import { emitPack } from "./pack.js";
 import { abandoned, stopThreads, type PoolTarget } from "./pool.js";
 import { emitReductions } from "./reduceKernels.js";
@@ -139,6 +140,8 @@ function compile(api: WasmApi, relaxed: boolean): object {
   emitPack(builder, "packF32x4", Val.f32, 4);
   emitPack(builder, "packF32x8", Val.f32, 8);
   emitPack(builder, "packF64x4", Val.f64, 4);
+  emitOuter(builder, "outerF32", Val.f32);
+  emitOuter(builder, "outerF64", Val.f64);
   emitElementwise(builder);
   emitReductions(builder);
   return new api.Module(builder.encode());
