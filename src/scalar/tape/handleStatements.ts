@@ -17,11 +17,10 @@
  */
 import { describe, invalidArgument } from "../../errors.js";
 import type { BinaryOp, UnaryOp } from "../scalar.js";
-import type { Arena } from "./arena.js";
 import { FIRST_BINARY, OP_NAMES, PASSIVE, STATEMENT } from "./codes.js";
 import { INDEX_BITS, INDEX_MASK, SIGN, type Handle } from "./handleCore.js";
 import { HandleOps } from "./handleOps.js";
-import { compileStatement, traceStatement, type StatementFn, type StatementTrace } from "./statement.js";
+import { compileStatement, traceStatement, type StatementFn, type StatementHost, type StatementTrace } from "./statement.js";
 
 /** Inputs of a compiled statement (`h.statement`) at most. */
 const MAX_STATEMENT_ARITY = 256;
@@ -154,7 +153,8 @@ export class HandleStatements<in out B = unknown> extends HandleOps<B> {
     }
     if (typeof fn !== "function") throw invalidArgument(op, `fn must be a function, got ${describe(fn)}`, { got: describe(fn) });
     const trace = traceStatement(arity, fn, (x) => this.isOwnHandle(x));
-    const compiled = this.checkFinite ? undefined : compileStatement(trace, this);
+    // The generated code reads the fields the inline ops read (`StatementHost` names them), as they do.
+    const compiled = this.checkFinite ? undefined : compileStatement(trace, this as unknown as StatementHost);
     if (compiled !== undefined) return compiled as (...xs: Handle<B>[]) => Handle<B>;
     return (...xs: Handle<B>[]) => this.interpret(trace, xs);
   }
@@ -165,56 +165,27 @@ export class HandleStatements<in out B = unknown> extends HandleOps<B> {
     return (x | 0) === x && x < 0 && (serial === this.serial || (serial === 3 && ((x >>> INDEX_BITS) & 7) !== 7));
   }
 
-  /** @internal For compiled statements: the node of an input handle (an AdError for anything else). */
-  statementInput(h: unknown): number {
-    const i = typeof h === "number" ? h & INDEX_MASK : 0;
-    if ((h === (this.base | i) || h === (this.mainBase | i)) && i < this.arena.size) return i;
-    return this.at("statement", h as Handle<B>);
-  }
-
-  /** @internal For compiled statements: the arena, read after every input is checked. */
-  statementArena(): Arena {
-    return this.arena;
-  }
-
-  /** @internal For compiled statements: whether node `node` and edges up to `edgesEnd` fit without growing (never with `checkFinite`). */
-  statementFits(node: number, edgesEnd: number): boolean {
-    return node < this.nodeRoom && edgesEnd <= this.edgeRoom;
-  }
-
-  /** @internal For compiled statements: the handle of the node just written. */
-  statementHandle(node: number): Handle<B> {
-    return (this.base | node) as Handle<B>;
-  }
-
-  /** @internal For compiled statements: records the statement's node, `count` edges (none: a constant). */
-  statementNode(y: number, parents: Int32Array, partials: Float64Array, count: number): Handle<B> {
+  /**
+   * @internal The generated code's way out (`statement.ts`): an input that is not a handle of this
+   * tape's generation, a tape node read inside an open statement, or no room for the node. A bad
+   * input is an AdError; inside a statement the ops are recorded as its temporaries (the same node
+   * once `end` sweeps them); else the arena grows for one node of `arity` edges and `compiled` runs
+   * again, on its fast path now.
+   */
+  statementAny(trace: StatementTrace, compiled: (...xs: Handle<B>[]) => Handle<B>, xs: readonly Handle<B>[]): Handle<B> {
+    for (const x of xs) this.at("statement", x);
+    if (this.base !== this.mainBase) return this.interpret(trace, xs);
     const A = this.arena;
-    const i = A.size;
-    const e = A.edges;
-    if (count === 0 || i >= this.nodeRoom || e + count > this.edgeRoom) return this.statementNodeAny(y, parents, partials, count);
-    const parent = A.parent;
-    const partial = A.partial;
-    for (let m = 0; m < count; m++) {
-      parent[e + m] = parents[m];
-      partial[e + m] = partials[m];
-    }
-    A.value[i] = y;
-    A.op[i] = STATEMENT;
-    A.start[i + 1] = A.edges = e + count;
-    A.size = i + 1;
-    return (this.base | i) as Handle<B>;
+    // A node past the handles' index range is refused as every other node is.
+    this.handle(A.size);
+    A.reserve(trace.arity);
+    this.room();
+    return compiled(...xs);
   }
 
-  private statementNodeAny(y: number, parents: Int32Array, partials: Float64Array, count: number): Handle<B> {
-    const A = this.arena;
-    if (count === 0) return this.handle(A.leaf(PASSIVE, y));
-    A.reserve(count);
-    for (let m = 0; m < count; m++) {
-      A.parent[A.edges + m] = parents[m];
-      A.partial[A.edges + m] = partials[m];
-    }
-    const i = A.open(STATEMENT, y, count);
+  /** @internal For compiled statements whose result is a constant (no input reached): a passive node. */
+  statementConstant(y: number): Handle<B> {
+    const i = this.arena.leaf(PASSIVE, y);
     this.room();
     return this.handle(i);
   }
