@@ -21,12 +21,17 @@
  * `handleOps.ts` (the ops), `handleStatements.ts` (`begin`/`end` and compiled statements), and here
  * the inputs and the reverse sweep.
  */
-import { AdError, describe, invalidArgument } from "../../errors.js";
+import { AdError, describe, expectLength, invalidArgument } from "../../errors.js";
 import { OP_NAMES, VARIABLE } from "./codes.js";
 import type { Handle } from "./handleCore.js";
 import { HandleStatements } from "./handleStatements.js";
 
 export { MAX_HANDLE_NODES, type Handle } from "./handleCore.js";
+
+/** Handles in an `Int32Array` (what `h.variables` fills): reading one gives a `Handle<B>`. */
+export interface HandleArray<B = unknown> extends Int32Array {
+  readonly [index: number]: Handle<B>;
+}
 
 export class Handles<in out B = unknown> extends HandleStatements<B> {
   /** Where the last `backward` swept from, and in which generation: `gradient` reads its adjoints. */
@@ -55,6 +60,47 @@ export class Handles<in out B = unknown> extends HandleStatements<B> {
     const i = this.arena.leaf(VARIABLE, x);
     this.room();
     return this.handle(i);
+  }
+
+  /**
+   * One input per element of `x`, their handles written into `into` (a new `Int32Array` when
+   * omitted: handles are int32s) and returned. One bulk write of the arena instead of a call of
+   * `variable` per element: with `into` reused, recording n inputs allocates nothing. Every element
+   * is checked before any is recorded, so a bad one leaves the tape as it was.
+   */
+  variables(x: ArrayLike<number>, into?: Int32Array): HandleArray<B> {
+    const op = "Handles.variables";
+    if (!Array.isArray(x) && !(ArrayBuffer.isView(x) && !(x instanceof DataView))) {
+      throw invalidArgument(op, `x must be an array of numbers, got ${describe(x)}`, { got: describe(x) });
+    }
+    const n = expectLength(op, "x", x);
+    if (into !== undefined && (!(into instanceof Int32Array) || into.length !== n)) {
+      throw invalidArgument(op, `into must be an Int32Array of x's length (${n}), got ${describe(into)}`, { length: n, got: describe(into) });
+    }
+    this.closed("variables");
+    // A Float64Array holds numbers only: the check is for the other arrays.
+    if (!(x instanceof Float64Array)) {
+      for (let k = 0; k < n; k++) {
+        const v: unknown = x[k];
+        if (typeof v !== "number") throw invalidArgument(op, `x[${k}] must be a number, got ${describe(v)}`, { index: k, got: describe(v) });
+      }
+    }
+    const handles = into ?? new Int32Array(n);
+    const A = this.arena;
+    const i = A.size;
+    if (n === 0) return handles as HandleArray<B>;
+    // The last input's handle is checked first (past the handles' index range it is refused).
+    this.handle(i + n - 1);
+    A.reserveNodes(n);
+    this.room();
+    if (x instanceof Float64Array) A.value.set(x, i);
+    else for (let k = 0; k < n; k++) A.value[i + k] = x[k];
+    A.op.fill(VARIABLE, i, i + n);
+    A.start.fill(A.edges, i + 1, i + n + 1);
+    A.size = i + n;
+    const base = this.base;
+    for (let k = 0; k < n; k++) handles[k] = base | (i + k);
+    return handles as HandleArray<B>;
   }
 
   /** One reverse sweep from `out`; read the results with `gradient` (valid until the next sweep or reset). */
