@@ -87,6 +87,21 @@ describe("tape.handles", () => {
     );
   });
 
+  it("h.variables' handles carry their tape's brand: another tape's are a compile error in Tape.with, ForeignVariable at run time", () => {
+    const code = Tape.with((outer) => {
+      const xs = outer.handles.variables([1, 2]);
+      return Tape.with((inner) => {
+        const h = inner.handles;
+        const ys = h.variables(new Float64Array([3]));
+        h.backward(h.mul(ys[0], ys[0]));
+        expect(h.gradient(ys[0])).toBe(6);
+        // @ts-expect-error a handle of the outer tape in the inner tape's ops
+        return thrown(() => h.mul(xs[0], ys[0])).code;
+      });
+    });
+    expect(code).toBe("ForeignVariable");
+  });
+
   it("h.variables checks everything before recording anything", () => {
     const tape = new Tape();
     const h = tape.handles;
