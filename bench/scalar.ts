@@ -28,47 +28,47 @@ function generic<T>(S: Scalar<T>, x: readonly T[]): T {
   return acc;
 }
 
-/** Handles are plain numbers: a Float64Array holds them without boxing. */
-function tapeHandles(tape: Tape, x: Float64Array, hs: Float64Array): number {
+/** Handles are int32s: `h.variables` writes the inputs' into an Int32Array reused from call to call. */
+function tapeHandles(tape: Tape, x: Float64Array, hs: Int32Array): number {
   tape.reset();
   const h = tape.handles;
   const n = x.length;
-  for (let i = 0; i < n; i++) hs[i] = h.variable(x[i]);
+  const xs = h.variables(x, hs);
   let acc = h.constant(0);
   for (let i = 0; i < n - 1; i++) {
-    const xi = hs[i] as Handle;
-    acc = h.add(acc, h.add(h.mul(h.sin(xi), hs[i + 1] as Handle), h.mul(xi, xi)));
+    const xi = xs[i];
+    acc = h.add(acc, h.add(h.mul(h.sin(xi), xs[i + 1]), h.mul(xi, xi)));
   }
   h.backward(acc);
-  return h.gradient(hs[0] as Handle) + h.gradient(hs[n - 1] as Handle);
+  return h.gradient(xs[0]) + h.gradient(xs[n - 1]);
 }
 
 /** The handles case with one node per element: each statement preaccumulated by h.begin() … h.end(out). */
-function tapeStatements(tape: Tape, x: Float64Array, hs: Float64Array): number {
+function tapeStatements(tape: Tape, x: Float64Array, hs: Int32Array): number {
   tape.reset();
   const h = tape.handles;
   const n = x.length;
-  for (let i = 0; i < n; i++) hs[i] = h.variable(x[i]);
+  const xs = h.variables(x, hs);
   let acc = h.constant(0);
   for (let i = 0; i < n - 1; i++) {
-    const xi = hs[i] as Handle;
+    const xi = xs[i];
     h.begin();
-    acc = h.end(h.add(acc, h.add(h.mul(h.sin(xi), hs[i + 1] as Handle), h.mul(xi, xi))));
+    acc = h.end(h.add(acc, h.add(h.mul(h.sin(xi), xs[i + 1]), h.mul(xi, xi))));
   }
   h.backward(acc);
-  return h.gradient(hs[0] as Handle) + h.gradient(hs[n - 1] as Handle);
+  return h.gradient(xs[0]) + h.gradient(xs[n - 1]);
 }
 
 /** The handles case with each element's statement compiled once (`h.statement`): one node and three edges per element, no op recorded. */
-function tapeCompiled(tape: Tape, x: Float64Array, hs: Float64Array, step: (...xs: Handle[]) => Handle): number {
+function tapeCompiled(tape: Tape, x: Float64Array, hs: Int32Array, step: (...xs: Handle[]) => Handle): number {
   tape.reset();
   const h = tape.handles;
   const n = x.length;
-  for (let i = 0; i < n; i++) hs[i] = h.variable(x[i]);
+  const xs = h.variables(x, hs);
   let acc = h.constant(0);
-  for (let i = 0; i < n - 1; i++) acc = step(acc, hs[i] as Handle, hs[i + 1] as Handle);
+  for (let i = 0; i < n - 1; i++) acc = step(acc, xs[i], xs[i + 1]);
   h.backward(acc);
-  return h.gradient(hs[0] as Handle) + h.gradient(hs[n - 1] as Handle);
+  return h.gradient(xs[0]) + h.gradient(xs[n - 1]);
 }
 
 /** The element's statement acc + sin(xᵢ)·xᵢ₊₁ + xᵢ² for `h.statement`, written once against `Scalar`. */
@@ -351,7 +351,7 @@ for (const n of sizes) {
   const g = new Float64Array(n);
   const xsArray = Array.from(x);
   const tape = new Tape();
-  const hs = new Float64Array(n);
+  const hs = new Int32Array(n);
   const compiledStep = tape.handles.statement(3, element);
   const df = differentiate(chain);
   // The Dual row's one direction (1, …, 1) through the source transform's forward mode: no object per value.

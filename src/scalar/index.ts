@@ -13,6 +13,6 @@ export * from "./tape/variable.js";
 export * from "./functionals.js";
 export { Gradient } from "./tape/gradient.js";
 export type { Recording, RecordOptions } from "./tape/replay.js";
-export type { Handles, Handle } from "./tape/handles.js";
+export type { Handles, Handle, HandleArray } from "./tape/handles.js";
 export type { StatementFn } from "./tape/statement.js";
 export type { NestedTape, NestedVar, NestedGradient, NestScope, NestedOperand } from "./tape/nested.js";

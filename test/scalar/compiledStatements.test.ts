@@ -215,11 +215,18 @@ describe("compiled statements on handles", () => {
       [() => step(x, 2 as never), "InvalidArgument"],
       [() => (step as (a: Handle) => Handle)(x), "InvalidArgument"],
       [() => step(x, new Tape().handles.variable(1) as never), "ForeignVariable"],
+      // The generated checks take no arithmetic of a non-number (a TypeError for these, user code for an object).
+      [() => step(x, Symbol("h") as never), "InvalidArgument"],
+      [() => step(1n as never, x), "InvalidArgument"],
     ];
     for (const [call, code] of cases) {
       const e = thrown(call);
       expect([e.code, e.details.op]).toEqual([code, "Handles.statement"]);
     }
+    let valueOfCalls = 0;
+    const lookalike = { valueOf: () => (valueOfCalls++, x) };
+    expect(thrown(() => step(x, lookalike as never)).code).toBe("InvalidArgument");
+    expect(valueOfCalls).toBe(0);
     // A value of another statement's trace, kept from its fn.
     let kept: unknown;
     h.statement(1, ([a]) => (kept = a));

@@ -68,6 +68,65 @@ describe("tape.handles", () => {
     }
   });
 
+  it("h.variables(x) records what n calls of h.variable record, into a reused Int32Array, from any capacity", () => {
+    fc.assert(
+      fc.property(fc.array(coordinate, { minLength: 0, maxLength: 40 }), fc.constantFrom(undefined, 1), fc.boolean(), (x, capacity, typed) => {
+        const run = (bulk: boolean) => {
+          const tape = new Tape(capacity === undefined ? {} : { capacity });
+          const h = tape.handles;
+          const first = h.variable(0.5);
+          const hs = bulk ? (Array.from(h.variables(typed ? Float64Array.from(x) : x, new Int32Array(x.length))) as Handle[]) : x.map((v) => h.variable(v));
+          let acc = h.sin(first);
+          for (const xi of hs) acc = h.add(h.mul(acc, xi), h.cos(xi));
+          h.backward(acc);
+          // Nodes, not handles: two tapes' handles differ in their tag bits.
+          return [tape.size, tape.edges, h.value(acc), ...hs.map((xi) => xi & (2 ** 26 - 1)), ...hs.map((xi) => h.gradient(xi))];
+        };
+        expect(run(true)).toEqual(run(false));
+      }),
+    );
+  });
+
+  it("h.variables' handles carry their tape's brand: another tape's are a compile error in Tape.with, ForeignVariable at run time", () => {
+    const code = Tape.with((outer) => {
+      const xs = outer.handles.variables([1, 2]);
+      return Tape.with((inner) => {
+        const h = inner.handles;
+        const ys = h.variables(new Float64Array([3]));
+        h.backward(h.mul(ys[0], ys[0]));
+        expect(h.gradient(ys[0])).toBe(6);
+        // @ts-expect-error a handle of the outer tape in the inner tape's ops
+        return thrown(() => h.mul(xs[0], ys[0])).code;
+      });
+    });
+    expect(code).toBe("ForeignVariable");
+  });
+
+  it("h.variables checks everything before recording anything", () => {
+    const tape = new Tape();
+    const h = tape.handles;
+    const x = h.variable(1);
+    const cases: [() => unknown, string][] = [
+      [() => h.variables([1, "2"] as never), "InvalidArgument"],
+      [() => h.variables(new BigInt64Array(2) as never), "InvalidArgument"],
+      [() => h.variables("12" as never), "InvalidArgument"],
+      [() => h.variables([1, 2], new Int32Array(3)), "InvalidArgument"],
+      [() => h.variables([1, 2], [0, 0] as never), "InvalidArgument"],
+    ];
+    for (const [call, code] of cases) {
+      const e = thrown(call);
+      expect([e.code, e.details.op]).toEqual([code, "Handles.variables"]);
+    }
+    h.begin();
+    expect(thrown(() => h.variables([1])).details.op).toBe("Handles.variables");
+    h.end(h.mul(x, x));
+    expect(tape.size).toBe(2);
+    // Fresh handles every call, stale after a reset.
+    const a = h.variables([3])[0];
+    tape.reset();
+    expect(thrown(() => h.value(a)).code).toBe("StaleVariable");
+  });
+
   it("another tape's handle is ForeignVariable; one from before reset is StaleVariable; junk is InvalidArgument", () => {
     const t1 = new Tape();
     const t2 = new Tape();

@@ -106,6 +106,11 @@ export class Arena {
     if (this.edges + edgeCount > this.parent.length) this.growEdges(this.edges + edgeCount);
   }
 
+  /** Makes room for `count` more nodes (of no edges), growing the node arrays at most once. */
+  reserveNodes(count: number): void {
+    if (this.size + count > this.value.length) this.growNodes(this.size + count);
+  }
+
   /**
    * Appends node `op` with `value` and `edgeCount` edge slots (caller fills `parent`/`partial` at
    * `start[i] + k`, after `reserve`). Returns the node's index.

@@ -19,7 +19,8 @@ import { BINARY_OPS, UNARY_OPS, type BinaryOp, type Scalar, type UnaryOp } from 
 import type { Arena } from "./arena.js";
 import { BINARY_CODE, FIRST_BINARY, STATEMENT, UNARY_CODE } from "./codes.js";
 import { RULES } from "./generated.js";
-import { forwardStatement, partialCount, reverseStatement, type Operand } from "./sweepStatements.js";
+import { INDEX_MASK } from "./handleCore.js";
+import { forwardStatement, isLinear, partialCount, partialTerms, type Operand } from "./sweepStatements.js";
 
 /** A statement's body: an expression of its inputs in any domain, as `Scalar` calls (no branches on values). */
 export type StatementFn = <T>(xs: readonly T[], S: Scalar<T>) => T | number;
@@ -35,13 +36,18 @@ export interface StatementTrace {
   readonly out: number;
 }
 
-/** What the generated code calls back: the handles' input check, their arena and room, and the node's write. */
+/**
+ * What the generated code reads and calls of the handles (`handleStatements.ts`): the fields their
+ * inline ops read — the arena, the handles' tag bits and the room the fast path may write — and the
+ * way out for everything else.
+ */
 export interface StatementHost {
-  statementInput(h: unknown): number;
-  statementArena(): Arena;
-  statementFits(node: number, edgesEnd: number): boolean;
-  statementHandle(node: number): unknown;
-  statementNode(y: number, parents: Int32Array, partials: Float64Array, count: number): unknown;
+  readonly arena: Arena;
+  readonly base: number;
+  readonly nodeRoom: number;
+  readonly edgeRoom: number;
+  statementAny(trace: StatementTrace, compiled: (...hs: never[]) => unknown, hs: readonly unknown[]): unknown;
+  statementConstant(y: number): unknown;
 }
 
 /** Inputs and ops of the largest statement compiled to code. */
@@ -101,6 +107,15 @@ export function traceStatement(arity: number, fn: StatementFn, isHandle: (x: num
 /**
  * The trace as a function of the input handles returning the statement's handle, or undefined when
  * `new Function` is refused.
+ *
+ * The code is kept small, under the 460 bytes of bytecode V8 inlines into a caller, for the small
+ * statements a loop body holds (the chain's five ops: 445 bytes): inlined, it skips a call per
+ * statement and its loads of the handles' fields (a fifth of recording them). So the checks are one
+ * condition with one way out, the index mask and sin, cos, exp… are locals, and the reverse sweep
+ * is unrolled at generation time as far as it is known: an adjoint known to be exactly 1 (the
+ * result's, and what add, sub and neg pass on from it) is no local, and its partials are the
+ * operands' terms themselves (1 · p is p); only adjoints that depend on values are locals, each
+ * with the zero check of the tape's sweep where a partial is not ±1.
  */
 export function compileStatement(trace: StatementTrace, host: StatementHost): ((...hs: unknown[]) => unknown) | undefined {
   const { arity, code, a, b, out } = trace;
@@ -121,59 +136,99 @@ export function compileStatement(trace: StatementTrace, host: StatementHost): ((
     if (a[t] >= 0) needed[a[t]] = 1;
     if (code[t] >= FIRST_BINARY && b[t] >= 0) needed[b[t]] = 1;
   }
+  const reached = Array.from({ length: arity }, (_, k) => k).filter((k) => needed[k] === 1);
+  const K = reached.length;
   const params = Array.from({ length: arity }, (_, k) => `h${k}`);
-  const lines: string[] = [];
-  for (let k = 0; k < arity; k++) lines.push(`const i${k} = H.statementInput(h${k});`);
-  lines.push("const A = H.statementArena();");
+  // The fast path's checks: each input a number (`&` would run an object's valueOf), a handle of the
+  // tape's generation (or of the open statement's temporaries) naming a node recorded, and room for
+  // the node and its edges. A failure, a tape node read inside a statement and growing are the
+  // host's (`statementAny`, through `X`).
+  const fails = params.flatMap((h, k) => [`typeof ${h} !== "number"`, `${h} !== (base | (i${k} = ${h} & M))`, `i${k} >= i`]);
+  if (K > 0) fails.push("i >= H.nodeRoom", `e + ${K} > H.edgeRoom`);
+  const lines: string[] = [`const A = H.arena, base = H.base, i = A.size, e = A.edges, M = ${INDEX_MASK};`];
+  if (arity > 0) lines.push(`let ${params.map((_, k) => `i${k}`).join(", ")};`);
+  if (fails.length > 0) lines.push(`if (${fails.join(" || ")}) return X(statement${params.map((h) => `, ${h}`).join("")});`);
   lines.push("const v = A.value;");
-  for (let k = 0; k < arity; k++) if (needed[k] === 1) lines.push(`const u${k} = v[i${k}];`);
+  for (const k of reached) lines.push(`const u${k} = v[i${k}];`);
   const W = (t: number) => (k: number) => `w${t}_${k}`;
   const binary = (t: number) => code[t] >= FIRST_BINARY;
   for (let t = 0; t < count; t++) {
     if (needed[arity + t] === 0) continue;
     const partials = partialCount(code[t]);
     if (partials > 0) lines.push(`let ${Array.from({ length: partials }, (_, k) => W(t)(k)).join(", ")};`);
-    lines.push(forwardStatement(code[t], t, names(a[t]), binary(t) ? names(b[t]) : undefined, W(t), undefined));
+    lines.push(forwardStatement(code[t], t, names(a[t]), binary(t) ? names(b[t]) : undefined, W(t), undefined, ""));
   }
-  // The reverse sweep in locals: adjoints of the ops, then of the inputs (the partials).
-  const reached = Array.from({ length: arity }, (_, k) => k).filter((k) => needed[k] === 1);
-  lines.push(`let g = 0;`);
-  const adjoints = [
-    ...Array.from({ length: count }, (_, t) => t)
-      .filter((t) => needed[arity + t] === 1)
-      .map((t) => `a${t} = ${t === count - 1 ? 1 : 0}`),
-    ...reached.map((k) => `d${k} = ${out === k ? 1 : 0}`),
-  ];
-  if (adjoints.length > 0) lines.push(`let ${adjoints.join(", ")};`);
-  for (let t = count - 1; t >= 0; t--) {
-    if (needed[arity + t] === 0) continue;
-    lines.push(reverseStatement(code[t], names(arity + t), names(a[t]), binary(t) ? names(b[t]) : undefined, (o) => o.value, W(t), undefined));
-  }
-  // The node and its edges written here while the arena has room (a loop per edge and a call cost
-  // a fifth of the statement); growing, a constant result (no edges) and the checks are the host's.
-  const K = reached.length;
+  const partial = reverseSweep(trace, needed, names, W);
+  // The node and its edges, written where the checks found room.
   const y = names(out).value;
-  if (K > 0) {
-    lines.push(`const i = A.size, e = A.edges;`);
-    lines.push(`if (H.statementFits(i, e + ${K})) {`);
-    lines.push(`const parent = A.parent, partial = A.partial;`);
-    reached.forEach((k, m) => lines.push(`parent[e + ${m}] = i${k}; partial[e + ${m}] = d${k};`));
-    lines.push(`A.value[i] = ${y}; A.op[i] = ${STATEMENT}; A.start[i + 1] = A.edges = e + ${K}; A.size = i + 1;`);
-    lines.push(`return H.statementHandle(i);\n}`);
+  if (K === 0) lines.push(`return H.statementConstant(${y});`);
+  else {
+    lines.push(...partial.lines, "const parent = A.parent, partial = A.partial;");
+    reached.forEach((k, m) => lines.push(`parent[e${m === 0 ? "" : ` + ${m}`}] = i${k}; partial[e${m === 0 ? "" : ` + ${m}`}] = ${partial.of(k)};`));
+    lines.push(`v[i] = ${y}; A.op[i] = ${STATEMENT}; A.start[i + 1] = A.edges = e + ${K}; A.size = i + 1;`);
+    lines.push("return base | i;");
   }
-  reached.forEach((k, m) => lines.push(`P[${m}] = i${k}; D[${m}] = d${k};`));
-  lines.push(`return H.statementNode(${y}, P, D, ${K});`);
-  const source = `"use strict";\nreturn function statement(${params.join(", ")}) {\n${lines.join("\n")}\n};`;
+  const source = `"use strict";\nconst { ${MATH.join(", ")} } = Math;\nreturn function statement(${params.join(", ")}) {\n${lines.join("\n")}\n};`;
   try {
-    return new Function("RULES", "S", "H", "C", "P", "D", source)(
-      RULES,
-      numberScalar,
-      host,
-      Float64Array.from(trace.constants),
-      new Int32Array(Math.max(arity, 1)),
-      new Float64Array(Math.max(arity, 1)),
-    );
+    const way = (compiled: (...hs: unknown[]) => unknown, ...hs: unknown[]) => host.statementAny(trace, compiled, hs);
+    return new Function("RULES", "S", "H", "C", "X", source)(RULES, numberScalar, host, Float64Array.from(trace.constants), way);
   } catch {
     return undefined;
   }
+}
+
+/** The functions of `Math` the op statements call, bound as locals of the generated code. */
+const MATH = ["sin", "cos", "exp", "log", "sqrt", "tanh"];
+
+/**
+ * The statement's reverse sweep, unrolled at generation time as far as it is known (see
+ * `compileStatement`): the lines, and each input's partial (a literal or a local).
+ */
+function reverseSweep(
+  trace: StatementTrace,
+  needed: Uint8Array,
+  names: (node: number) => Operand,
+  W: (t: number) => (k: number) => string,
+): { lines: string[]; of: (input: number) => string } {
+  const { arity, code, a, b, out } = trace;
+  // Per node: 0 no adjoint yet (it is 0), 1 an adjoint of exactly 1, 2 a local holding it.
+  const known = new Uint8Array(needed.length);
+  const declared: string[] = [];
+  const lines: string[] = [];
+  if (out >= 0) known[out] = 1;
+  for (let t = code.length - 1; t >= 0; t--) {
+    const self = arity + t;
+    if (self >= needed.length || needed[self] === 0 || known[self] === 0) continue;
+    const g = known[self] === 1 ? undefined : (names(self).adjoint as string);
+    const binary = code[t] >= FIRST_BINARY;
+    const terms = partialTerms(code[t], names(self), names(a[t]), binary ? names(b[t]) : undefined, (o) => o.value, W(t));
+    // As on the tape, a zero adjoint is skipped (0 · ∞ would be NaN); through ±1 it adds ±0 to an
+    // accumulator that never holds −0, the same as skipping.
+    const guarded = g !== undefined && !isLinear(code[t]);
+    const body: string[] = [];
+    [a[t], binary ? b[t] : -1].forEach((node, k) => {
+      const term = terms[k];
+      if (node < 0 || term === undefined) return;
+      const p = term();
+      // An adjoint known to be 1 passes each partial on as it is: 1 · p is p, to the bit.
+      if (g === undefined && p === "1" && known[node] === 0) {
+        known[node] = 1;
+        return;
+      }
+      const into = names(node).adjoint as string;
+      const add = g === undefined ? p : p === "1" ? g : p === "-1" ? `-${g}` : `${g} * ${p}`;
+      // A first term outside a branch starts the local (0 + x is x but for the sign of a zero, which
+      // no adjoint shows: the tape's start at +0); else the local is declared before the sweep.
+      if (known[node] === 0 && !guarded) body.push(`let ${into} = ${add};`);
+      else {
+        if (known[node] !== 2) declared.push(`${into} = ${known[node]}`);
+        body.push(`${into} += ${add};`);
+      }
+      known[node] = 2;
+    });
+    if (guarded && body.length > 0) lines.push(`if (${g} !== 0) { ${body.join(" ")} }`);
+    else lines.push(...body);
+  }
+  if (declared.length > 0) lines.unshift(`let ${declared.join(", ")};`);
+  return { lines, of: (k) => (known[k] === 2 ? (names(k).adjoint as string) : String(known[k])) };
 }
