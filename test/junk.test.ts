@@ -1123,6 +1123,11 @@ describe("each raw error the probe reported is now an AdError naming the op", ()
     return a;
   };
   const holes = (): unknown[] => new Array(3);
+  /** An array whose element 0 is `f` at the first read and junk at every later one. */
+  const functionOnce = (f: () => unknown): unknown[] => {
+    let reads = 0;
+    return Object.defineProperty([f], 0, { get: () => (reads++ === 0 ? f : 7) });
+  };
   const claims240 = new Proxy([tensor([1, 2])], { get: (t, k, r) => (k === "length" ? 2 ** 40 : Reflect.get(t, k, r)) });
   const nestedSin = (depth: number) => new Function("x", `return ${"Math.sin(".repeat(depth)}x${")".repeat(depth)};`) as (x: number) => number;
   const ROWS: [string, string, () => unknown][] = [
@@ -1163,6 +1168,30 @@ describe("each raw error the probe reported is now an AdError naming the op", ()
     ["new DataLoader of an array with holes", "DataLoader", () => new nn.DataLoader([tensor([1]), , tensor([2])] as never, { batchSize: 1 })],
     ["clipGradNorm of a Proxy claiming 2⁴⁰ elements", "clipGradNorm", () => optim.clipGradNorm(claims240 as never, 1)],
     ["a forged tensor to add", "add", () => adjoint.add(Object.create(adjoint.Tensor.prototype), tensor([1]))],
+    // FC_SEED=587985611 JUNK_RUNS=5000 -t switchCase: [0, [var(0), lyingLengthSymbol(NaN)]].
+    [
+      "switchCase of branches whose length is a Symbol",
+      "switchCase",
+      () => adjoint.switchCase(0, new Proxy([() => 1], { get: (t, k, r) => (k === "length" ? Symbol("length") : Reflect.get(t, k, r)) })),
+    ],
+    [
+      "switchCase of a branch that is a function when checked and junk when called",
+      "",
+      () =>
+        adjoint.switchCase(
+          0,
+          functionOnce(() => 1),
+        ),
+    ],
+    [
+      "switchCase (tensor index) of a branch that is a function when checked and junk when called",
+      "",
+      () =>
+        adjoint.switchCase(
+          tensor(0, { dtype: "int32" }),
+          functionOnce(() => tensor(1)),
+        ),
+    ],
   ];
 
   // An empty op: the call may also succeed (the name is renamed away, the nesting is supported).
