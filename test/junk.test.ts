@@ -1168,6 +1168,9 @@ describe("each raw error the probe reported is now an AdError naming the op", ()
     ["new DataLoader of an array with holes", "DataLoader", () => new nn.DataLoader([tensor([1]), , tensor([2])] as never, { batchSize: 1 })],
     ["clipGradNorm of a Proxy claiming 2⁴⁰ elements", "clipGradNorm", () => optim.clipGradNorm(claims240 as never, 1)],
     ["a forged tensor to add", "add", () => adjoint.add(Object.create(adjoint.Tensor.prototype), tensor([1]))],
+    // FC_SEED=1548619185 JUNK_RUNS=400: new Tensor(var(0), 0, var(0), throwingValueOf(NaN), [], null).
+    ["new Tensor with a null device", "", () => void new adjoint.Tensor(new Float32Array(1) as never, "float32", [1], [1], 0, null as never)],
+    ["new Tensor with a device whose retain is not a function", "", () => void new adjoint.Tensor(new Float32Array(1) as never, "float32", [1], [1], 0, { retain: 1 } as never)],
     // FC_SEED=587985611 JUNK_RUNS=5000 -t switchCase: [0, [var(0), lyingLengthSymbol(NaN)]].
     [
       "switchCase of branches whose length is a Symbol",
