@@ -218,8 +218,8 @@ export function forLoop<C>(lower: number | Tensor, upper: number | Tensor, body:
 }
 
 /**
- * A number bound: an int32, as i is. Past that range i would wrap, and a trip count of 2³¹ or more
- * (2³² − 1 from junk) runs for hours rather than failing.
+ * A number bound: an int32, as i is. Past that range i would wrap, silently (a junk upper bound of
+ * 2³¹ or 2³² − 1 also ran for hours instead of failing).
  */
 const int32Bound = (op: string, name: string, v: number): number => expectInteger(op, name, v, -(2 ** 31), 2 ** 31 - 1);
 
