@@ -113,10 +113,15 @@ const isPromise = (v: unknown): v is Promise<unknown> => types.isPromise(v);
 /** The promises junk calls returned, and what their rejections broke: checked once all have settled. */
 const settling: Promise<void>[] = [];
 const asyncFailures: unknown[] = [];
-afterAll(async () => {
-  await Promise.all(settling);
-  if (asyncFailures.length > 0) throw asyncFailures[0];
-});
+// Settling takes longer the more calls there were (worker round trips under a deep soak: 10 s at
+// JUNK_RUNS=1500 on a loaded machine, past the default hook timeout, though every one settled).
+afterAll(
+  async () => {
+    await Promise.all(settling);
+    if (asyncFailures.length > 0) throw asyncFailures[0];
+  },
+  10_000 + NUM_RUNS * 100,
+);
 
 function checkThrown(label: string, e: unknown, opFromCaller: boolean): void {
   if (isUserThrown(e)) return;
