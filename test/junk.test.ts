@@ -1129,7 +1129,7 @@ describe("each raw error the probe reported is now an AdError naming the op", ()
   };
   const holes = (): unknown[] => new Array(3);
   /** An array whose element 0 is `f` at the first read and junk at every later one. */
-  const functionOnce = (f: () => unknown): unknown[] => {
+  const functionOnce = (f: () => unknown): (() => unknown)[] => {
     let reads = 0;
     return Object.defineProperty([f], 0, { get: () => (reads++ === 0 ? f : 7) });
   };
