@@ -113,10 +113,15 @@ const isPromise = (v: unknown): v is Promise<unknown> => types.isPromise(v);
 /** The promises junk calls returned, and what their rejections broke: checked once all have settled. */
 const settling: Promise<void>[] = [];
 const asyncFailures: unknown[] = [];
-afterAll(async () => {
-  await Promise.all(settling);
-  if (asyncFailures.length > 0) throw asyncFailures[0];
-});
+// Settling takes longer the more calls there were (worker round trips under a deep soak: 10 s at
+// JUNK_RUNS=1500 on a loaded machine, past the default hook timeout, though every one settled).
+afterAll(
+  async () => {
+    await Promise.all(settling);
+    if (asyncFailures.length > 0) throw asyncFailures[0];
+  },
+  10_000 + NUM_RUNS * 100,
+);
 
 function checkThrown(label: string, e: unknown, opFromCaller: boolean): void {
   if (isUserThrown(e)) return;
@@ -1123,6 +1128,11 @@ describe("each raw error the probe reported is now an AdError naming the op", ()
     return a;
   };
   const holes = (): unknown[] => new Array(3);
+  /** An array whose element 0 is `f` at the first read and junk at every later one. */
+  const functionOnce = (f: () => unknown): (() => unknown)[] => {
+    let reads = 0;
+    return Object.defineProperty([f], 0, { get: () => (reads++ === 0 ? f : 7) });
+  };
   const claims240 = new Proxy([tensor([1, 2])], { get: (t, k, r) => (k === "length" ? 2 ** 40 : Reflect.get(t, k, r)) });
   const nestedSin = (depth: number) => new Function("x", `return ${"Math.sin(".repeat(depth)}x${")".repeat(depth)};`) as (x: number) => number;
   const ROWS: [string, string, () => unknown][] = [
@@ -1163,6 +1173,33 @@ describe("each raw error the probe reported is now an AdError naming the op", ()
     ["new DataLoader of an array with holes", "DataLoader", () => new nn.DataLoader([tensor([1]), , tensor([2])] as never, { batchSize: 1 })],
     ["clipGradNorm of a Proxy claiming 2⁴⁰ elements", "clipGradNorm", () => optim.clipGradNorm(claims240 as never, 1)],
     ["a forged tensor to add", "add", () => adjoint.add(Object.create(adjoint.Tensor.prototype), tensor([1]))],
+    // FC_SEED=1548619185 JUNK_RUNS=400: new Tensor(var(0), 0, var(0), throwingValueOf(NaN), [], null).
+    ["new Tensor with a null device", "", () => void new adjoint.Tensor(new Float32Array(1) as never, "float32", [1], [1], 0, null as never)],
+    ["new Tensor with a device whose retain is not a function", "", () => void new adjoint.Tensor(new Float32Array(1) as never, "float32", [1], [1], 0, { retain: 1 } as never)],
+    // FC_SEED=587985611 JUNK_RUNS=5000 -t switchCase: [0, [var(0), lyingLengthSymbol(NaN)]].
+    [
+      "switchCase of branches whose length is a Symbol",
+      "switchCase",
+      () => adjoint.switchCase(0, new Proxy([() => 1], { get: (t, k, r) => (k === "length" ? Symbol("length") : Reflect.get(t, k, r)) })),
+    ],
+    [
+      "switchCase of a branch that is a function when checked and junk when called",
+      "",
+      () =>
+        adjoint.switchCase(
+          0,
+          functionOnce(() => 1),
+        ),
+    ],
+    [
+      "switchCase (tensor index) of a branch that is a function when checked and junk when called",
+      "",
+      () =>
+        adjoint.switchCase(
+          tensor(0, { dtype: "int32" }),
+          functionOnce(() => tensor(1)),
+        ),
+    ],
   ];
 
   // An empty op: the call may also succeed (the name is renamed away, the nesting is supported).

@@ -55,7 +55,9 @@ export class Tensor<S extends Shape = Shape> {
     readonly device: Device = host,
   ) {
     // A device that counts its buffers' holders learns of every view, so one view's dispose leaves the others readable.
-    device.retain?.(storage);
+    // Read once and checked: the constructor is exported, and junk there (a null device) must not be a TypeError.
+    const retain = (device as Device | null)?.retain;
+    if (typeof retain === "function") retain.call(device, storage);
   }
 
   get rank(): number {

@@ -11,7 +11,7 @@ import { indexSelect } from "../primitives/gather.js";
 import { concat } from "../primitives/join.js";
 import { expand, expectTensor } from "../primitives/reduce.js";
 import { permute, reshape, slice } from "../primitives/shape.js";
-import { expectAxisList, formatShape, normalizeAxis } from "../shape.js";
+import { expectAxisList, formatShape, MAX_ELEMENTS, normalizeAxis } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import type { SliceSpec } from "../view.js";
 
@@ -184,7 +184,9 @@ export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
   const op = "chunk";
   const t = expectTensor(op, x);
   if (t.rank === 0) throw invalidArgument(op, "x must have at least one axis, got a scalar (shape [])", { shape: [] });
-  const count = expectInteger(op, "chunks", chunks, 1);
+  // No axis has more than MAX_ELEMENTS slices; past that, an empty axis's `chunks` views would be an
+  // array longer than JavaScript allows (a RangeError at 2³², the heap exhausted at 2³¹).
+  const count = expectInteger(op, "chunks", chunks, 1, MAX_ELEMENTS);
   const a = normalizeAxis(op, axis, t.rank);
   const n = t.shape[a];
   const size = Math.ceil(n / count);

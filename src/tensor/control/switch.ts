@@ -9,7 +9,7 @@
  * branches' pushforwards; reverse mode between their pullbacks, each giving zeros for the other
  * branches' constants.
  */
-import { AdError, describe, expectFunction, invalidArgument } from "../../errors.js";
+import { AdError, describe, expectFunction, expectLength, invalidArgument } from "../../errors.js";
 import { flatten } from "../autograd/pytree.js";
 import { isFloat } from "../dtype.js";
 import type { Program } from "../ir.js";
@@ -145,16 +145,18 @@ export const switchP: Primitive<SwitchParams> = definePrimitive<SwitchParams>("s
  */
 export function switchCase<R>(index: Tensor | number, branches: readonly ((...operands: never[]) => R)[], ...operands: unknown[]): R {
   const op = "switchCase";
-  if (!Array.isArray(branches) || branches.length === 0)
-    throw invalidArgument(op, `branches must be a non-empty array of functions, got ${describe(branches)}`, { argument: "branches" });
-  // A for loop, not forEach: forEach skips the holes of a sparse array, which would then be called.
-  for (let i = 0; i < branches.length; i++) expectFunction(op, `branches[${i}]`, branches[i]);
+  // The length and each branch are read once, into a plain array: a Proxy may claim any length (a
+  // Symbol, say) or answer each read of an element differently.
+  const n = Array.isArray(branches) ? expectLength(op, "branches", branches) : 0;
+  if (n === 0) throw invalidArgument(op, `branches must be a non-empty array of functions, got ${describe(branches)}`, { argument: "branches" });
+  // Every index, holes included: a sparse array's hole is not a function.
+  const fns = Array.from({ length: n }, (_, i) => expectFunction(op, `branches[${i}]`, branches[i]) as (...xs: unknown[]) => unknown);
   if (typeof index === "number") {
     if (!Number.isInteger(index)) throw invalidArgument(op, `index must be an integer, got ${index}`, { argument: "index", got: index });
-    return (branches[Math.min(Math.max(index, 0), branches.length - 1)] as (...xs: unknown[]) => R)(...operands);
+    return fns[Math.min(Math.max(index, 0), n - 1)](...operands) as R;
   }
   expectScalar(op, "index", index, "int32");
-  return choose(op, index, branches as readonly ((...xs: unknown[]) => unknown)[], operands) as R;
+  return choose(op, index, fns, operands) as R;
 }
 
 /** Runs `trueFn(...operands)` where `pred` (a scalar bool tensor, or a boolean) holds, else `falseFn(...operands)`. */

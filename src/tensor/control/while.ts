@@ -12,7 +12,7 @@
  *   the trip down from n (found by a counting loop) and recomputing each step's carry from init,
  *   O(n²) body evaluations instead of O(n) but valid inside jit and vmap.
  */
-import { AdError, describe, expectFunction, invalidArgument } from "../../errors.js";
+import { AdError, describe, expectFunction, expectInteger, invalidArgument } from "../../errors.js";
 import { host } from "../../backends/device.js";
 import { flatten } from "../autograd/pytree.js";
 import { isFloat } from "../dtype.js";
@@ -204,13 +204,8 @@ export function forLoop<C>(lower: number | Tensor, upper: number | Tensor, body:
   const b = expectFunction(op, "body", body) as (i: Tensor, carry: unknown) => unknown;
   const device = flatten(op, init).leaves[0]?.device ?? host;
   if (typeof lower === "number" && typeof upper === "number") {
-    for (const [name, v] of [
-      ["lower", lower],
-      ["upper", upper],
-    ] as const) {
-      if (!Number.isSafeInteger(v)) throw invalidArgument(op, `${name} must be an integer, got ${v}`, { argument: name, got: v });
-    }
-    const n = Math.max(0, upper - lower);
+    const lo = int32Bound(op, "lower", lower);
+    const n = Math.max(0, int32Bound(op, "upper", upper) - lo);
     const start = constant(lower, "int32", device);
     return scan((s: { i: Tensor; c: unknown }) => [{ i: add(s.i, 1), c: b(s.i, s.c) }, null] as const, { i: start, c: init as unknown }, undefined, { length: n })[0].c as C;
   }
@@ -222,11 +217,14 @@ export function forLoop<C>(lower: number | Tensor, upper: number | Tensor, body:
   ).c as C;
 }
 
+/**
+ * A number bound: an int32, as i is. Past that range i would wrap, silently (a junk upper bound of
+ * 2³¹ or 2³² − 1 also ran for hours instead of failing).
+ */
+const int32Bound = (op: string, name: string, v: number): number => expectInteger(op, name, v, -(2 ** 31), 2 ** 31 - 1);
+
 function bound(op: string, name: string, v: unknown, device: typeof host): Tensor {
-  if (typeof v === "number") {
-    if (!Number.isSafeInteger(v)) throw invalidArgument(op, `${name} must be an integer, got ${v}`, { argument: name, got: v });
-    return constant(v, "int32", device);
-  }
+  if (typeof v === "number") return constant(int32Bound(op, name, v), "int32", device);
   if (!(v instanceof Tensor) || v.rank !== 0 || v.dtype !== "int32")
     throw invalidArgument(op, `${name} must be an integer or a scalar int32 tensor, got ${describe(v)}`, { argument: name, got: describe(v) });
   return v;

@@ -125,4 +125,19 @@ describe("forLoop", () => {
     expect(thrown(() => forLoop(0.5, 2, body, ops.tensor(1))).details).toMatchObject({ op: "forLoop", argument: "lower" });
     expect(thrown(() => forLoop(0, ops.tensor(2), body, ops.tensor(1))).details).toMatchObject({ op: "forLoop", argument: "upper" });
   });
+
+  it("refuses number bounds outside int32 (i's dtype) at once, rather than wrapping i or running 2³¹ steps", () => {
+    // The junk probe's hang (FC_SEED=101 JUNK_RUNS=20000): forLoop(18, 2³¹, () => [junk]) with no
+    // carry ran 2³¹ − 18 empty steps.
+    const empty = () => [new Set([1])];
+    // First a range that is short but past int32 (the old code ran it with i wrapped to −2³¹), so
+    // that code fails here rather than hang below.
+    expect(thrown(() => forLoop(2 ** 31, 2 ** 31 + 2, body, ops.tensor(1))).details).toMatchObject({ op: "forLoop", argument: "lower" });
+    expect(thrown(() => forLoop(18, 2 ** 31, empty as never, undefined)).details).toMatchObject({ op: "forLoop", argument: "upper", got: 2 ** 31 });
+    expect(thrown(() => forLoop(-(2 ** 31) - 1, 0, body, ops.tensor(1))).details).toMatchObject({ op: "forLoop", argument: "lower" });
+    expect(thrown(() => forLoop(0, 2 ** 32 - 1, body, ops.tensor(1))).details).toMatchObject({ op: "forLoop", argument: "upper" });
+    expect(thrown(() => forLoop(ops.tensor(0, { dtype: "int32" }), 2 ** 31, body, ops.tensor(1))).details).toMatchObject({ op: "forLoop", argument: "upper" });
+    // The int32 ends themselves are bounds (an empty range here).
+    expect(forLoop(2 ** 31 - 1, -(2 ** 31), body, ops.tensor([2], { dtype: "float64" })).item()).toBe(2);
+  });
 });
