@@ -11,6 +11,7 @@ import { allocate, type DType, type Storage } from "../dtype.js";
 import type { Shape } from "../shape.js";
 import type { View } from "../view.js";
 import { GEMM_F32, GEMM_F64, wasmRuntime, type WasmRuntime } from "./runtime.js";
+import { poolFor } from "./pool.js";
 import { split } from "./split.js";
 
 /** Below this many multiply-adds per matrix the reference loop wins. */
@@ -160,6 +161,8 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, m
   const base = rt.arena.scratchBase;
   const scratch = base + aBytes + bBytes + cBytes + stageBytes;
   if (!rt.reserve(scratch + (epilogue?.bytes ?? 0))) return undefined;
+  // A product that will split wakes the workers first: they come up while this thread packs.
+  if (m * n * k >= minSplitWork && rt.poolTarget !== undefined) poolFor(rt.poolTarget)?.wake();
   epilogue?.stage(rt, scratch);
   const heap = dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
   const gemmName = dtype === "float32" ? "gemmF32" : "gemmF64";
@@ -210,16 +213,14 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, m
     };
     if (rowPanels >= colPanels) {
       // Split by rows, this thread copies its own rows out while the workers finish theirs.
-      let copied = 0;
       split(
         rt,
         gemmName,
         rowPanels,
         m * n * k >= minSplitWork,
         (i0, i1) => [...head, i0, i1, 0, colPanels],
-        (end) => copyRows(0, (copied = Math.min(m, end * mr))),
+        (i0, i1) => copyRows(i0 * mr, Math.min(m, i1 * mr)),
       );
-      copyRows(copied, m);
     } else {
       split(rt, gemmName, colPanels, m * n * k >= minSplitWork, (j0, j1) => [...head, 0, rowPanels, j0, j1]);
       copyRows(0, m);
