@@ -50,15 +50,21 @@ describe.runIf(simdAvailable)("threads", () => {
       ),
       { numRuns: 40 },
     );
-    // Large enough that the packing of both operands is split too.
+    // Large enough that the packing of both operands is split too; and one with more column panels
+    // than row panels but enough of those to split by rows.
     for (const dtype of ["float32", "float64"] as const) {
-      const r = rng(threads);
-      const a = randn([300, 257], { rng: r, dtype });
-      const b = transpose(randn([301, 257], { rng: r, dtype }));
-      const split = bits(wasmMatmul(a, b, [], 0, 0));
-      setThreads(1);
-      expect(split).toEqual(bits(wasmMatmul(a, b, [], 0, 0)));
-      setThreads(threads);
+      for (const [m, k, n] of [
+        [300, 257, 301],
+        [64, 40, 300],
+      ]) {
+        const r = rng(threads);
+        const a = randn([m, k], { rng: r, dtype });
+        const b = transpose(randn([n, k], { rng: r, dtype }));
+        const split = bits(wasmMatmul(a, b, [], 0, 0));
+        setThreads(1);
+        expect(split).toEqual(bits(wasmMatmul(a, b, [], 0, 0)));
+        setThreads(threads);
+      }
     }
     wasmMatmul(randn([64, 64]), randn([64, 64]), [], 0, 0);
     expect(runningWorkers()).toBe(threads - 1);
