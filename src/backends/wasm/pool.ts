@@ -267,10 +267,12 @@ class Pool {
       own += performance.now() - t0;
       ran++;
     });
-    const deadline = performance.now() + Math.max(STALL_MS, (STALL_FACTOR * own) / Math.max(1, ran));
+    const now = performance.now();
+    const part = own / Math.max(1, ran);
+    const [spinUntil, deadline] = [now + 2 * part, now + Math.max(STALL_MS, STALL_FACTOR * part)];
     parts.forEach((args, p) => {
       try {
-        const state = this.collect(p, deadline);
+        const state = this.collect(p, spinUntil, deadline);
         if (state === STATES.CALLER) return;
         // After a failure the call throws anyway: parts taken back from workers are not run.
         if (state === STATES.DONE) result |= q[Q.HEAD + p * Q.PART + Q.RESULT];
@@ -285,12 +287,13 @@ class Pool {
     throw kernelFailed(this.kernelName(fn), failure);
   }
 
-  /** Part p's final state: CALLER, DONE, or FAILED (its kernel threw, or its worker was given up on: the caller runs it). */
-  private collect(p: number, deadline: number): number {
+  /** Part p's final state (spinning until `spinUntil`, giving its worker up at `deadline`): CALLER, DONE, or FAILED (its kernel threw, or its worker was given up on: the caller runs it). */
+  private collect(p: number, spinUntil: number, deadline: number): number {
     const q = this.queue;
     const at = Q.HEAD + p * Q.PART + Q.STATE;
-    // Spin first: a worker's part usually ends within microseconds of the caller's.
-    for (let spin = 0; spin < 200000; spin++) if (Atomics.load(q, at) >= STATES.CALLER) break;
+    // Spin first, about as long as a part takes (a worker holds at most one when the caller is done),
+    // then sleep: a caller spinning longer would take the core from a worker the system has preempted.
+    for (let spin = 1; Atomics.load(q, at) < STATES.CALLER; spin++) if ((spin & 255) === 0 && performance.now() >= spinUntil) break;
     for (;;) {
       const state = Atomics.load(q, at);
       if (state >= STATES.CALLER) return state;
