@@ -1,10 +1,10 @@
 /**
- * A jitted step in a loop (wasm backend, one thread), for `node --cpu-prof`: the MLP's value +
+ * A jitted step in a loop (wasm backend, one thread or `THREADS`), for `node --cpu-prof`: the MLP's value +
  * gradients (784-256-10, batch 128), the CNN's, or the MLP's whole Adam step; then
  * `node dist/bench/profileShare.js <profile>` prints the share of the jitted call's samples under
  * matmul and outside it.
  *
- *   npm run build && node --cpu-prof --cpu-prof-dir=out dist/bench/profileStep.js [steps] [mlp|cnn|adam] [before]
+ *   npm run build && [THREADS=2] node --cpu-prof --cpu-prof-dir=out dist/bench/profileStep.js [steps] [mlp|cnn|adam] [before]
  */
 import { backendKernels } from "../src/backends/backend.js";
 import { setBackend, setThreads } from "../src/tensor/index.js";
@@ -17,7 +17,7 @@ const which = process.argv[3] ?? "mlp";
 // "before": compiled with the wasm backend's epilogues and resident storage withheld (the code before them).
 if (process.argv[4] === "before") Object.assign(backendKernels("wasm"), { compileEpilogue: undefined, allocateResident: undefined });
 setBackend("wasm");
-setThreads(1);
+setThreads(Number(process.env.THREADS ?? 1));
 // mlp, cnn: jit(valueAndGrad(loss)); adam: the whole jitted Adam step, parameters and state donated.
 const name = which === "adam" ? "adjoint (wasm), jit whole step" : "adjoint (wasm), jit";
 const rival = await RIVALS.find((r) => r.name === name)?.load();

@@ -1,7 +1,7 @@
 /**
  * The worker pool: a product split among threads gives exactly the single-threaded bits (each C
  * element belongs to one thread and is summed in the same order), on random shapes, dtypes, views and
- * thread counts; setThreads validates, caps at the hardware threads and stops workers; a process
+ * thread counts; the work is cut into several parts per thread, claimed as the threads go; setThreads validates, caps at the hardware threads and stops workers; a process
  * that used the pool exits by itself; a worker that dies or throws (before or inside a kernel) costs
  * no hang and no bit; trimMemory gives the scratch memory back.
  */
@@ -10,9 +10,9 @@ import { availableParallelism } from "node:os";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
-import { faultPending, getThreads, injectWorkerFault, runningWorkers, setThreadCap, setThreads, stopThreads, workerDeaths } from "../../src/backends/wasm/pool.js";
-import { trimMemory, wasmRuntime } from "../../src/backends/wasm/runtime.js";
-import { split } from "../../src/backends/wasm/split.js";
+import { faultPending, getThreads, injectWorkerFault, poolFor, runningWorkers, setThreadCap, setThreads, stopThreads, workerDeaths } from "../../src/backends/wasm/pool.js";
+import { trimMemory, wasmRuntime, type WasmRuntime } from "../../src/backends/wasm/runtime.js";
+import { PARTS_PER_THREAD, split } from "../../src/backends/wasm/split.js";
 import { cos, exp, randn, rng, sin, transpose, type Tensor } from "../../src/tensor/index.js";
 import { errorCode, thrown } from "../support/errorCode.js";
 import { wasmMatmul } from "../support/kernels.js";
@@ -50,15 +50,21 @@ describe.runIf(simdAvailable)("threads", () => {
       ),
       { numRuns: 40 },
     );
-    // Large enough that the packing of both operands is split too.
+    // Large enough that the packing of both operands is split too; and one with more column panels
+    // than row panels but enough of those to split by rows.
     for (const dtype of ["float32", "float64"] as const) {
-      const r = rng(threads);
-      const a = randn([300, 257], { rng: r, dtype });
-      const b = transpose(randn([301, 257], { rng: r, dtype }));
-      const split = bits(wasmMatmul(a, b, [], 0, 0));
-      setThreads(1);
-      expect(split).toEqual(bits(wasmMatmul(a, b, [], 0, 0)));
-      setThreads(threads);
+      for (const [m, k, n] of [
+        [300, 257, 301],
+        [64, 40, 300],
+      ]) {
+        const r = rng(threads);
+        const a = randn([m, k], { rng: r, dtype });
+        const b = transpose(randn([n, k], { rng: r, dtype }));
+        const split = bits(wasmMatmul(a, b, [], 0, 0));
+        setThreads(1);
+        expect(split).toEqual(bits(wasmMatmul(a, b, [], 0, 0)));
+        setThreads(threads);
+      }
     }
     wasmMatmul(randn([64, 64]), randn([64, 64]), [], 0, 0);
     expect(runningWorkers()).toBe(threads - 1);
@@ -117,6 +123,62 @@ describe.runIf(simdAvailable)("threads", () => {
     expect(JSON.parse(out.trim())).toEqual({ same: true });
     const keepsWorkers = script.replace("setThreads(1);\n      const d = matmul(a, b);", "const d = c;");
     expect(JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", keepsWorkers], { cwd: root, encoding: "utf8", timeout: 30000 }).trim())).toEqual({ same: true });
+  });
+});
+
+/** Packs a 160×8 float32 matrix (40 panels of 4 rows) held in the wasm memory with `run`, returning the packed bits. */
+function packWith(run: (rt: WasmRuntime, args: (q0: number, q1: number) => number[]) => void): number[] {
+  const rt = wasmRuntime();
+  if (rt === undefined) throw new Error("no wasm runtime");
+  const src = rt.arena.scratchBase;
+  const dst = src + 160 * 8 * 4;
+  if (!rt.reserve(dst + 160 * 8 * 4)) throw new Error("no room");
+  const heap = new Float32Array(rt.memory.buffer);
+  for (let i = 0; i < 160 * 8; i++) heap[src / 4 + i] = Math.fround(Math.sin(i) * 100);
+  heap.fill(NaN, dst / 4, dst / 4 + 160 * 8);
+  run(rt, (q0, q1) => [src, 8, 1, 160, 8, dst, q0, q1, 40]);
+  return Array.from(new Float32Array(rt.memory.buffer, dst, 160 * 8));
+}
+
+describe.runIf(simdAvailable)("threads: parts claimed as the threads go", () => {
+  it("split cuts the work into PARTS_PER_THREAD parts per thread; afterPart runs once per part on the calling thread, the parts tiling the range", () => {
+    setThreads(1);
+    const one = packWith((rt, args) => split(rt, "packF32x4", 40, true, args));
+    for (const threads of [2, 3, 4]) {
+      setThreads(threads);
+      const ranges: [number, number][] = [];
+      const bits = packWith((rt, args) => split(rt, "packF32x4", 40, true, args, (q0, q1) => ranges.push([q0, q1])));
+      expect(bits).toEqual(one);
+      expect(ranges.length).toBe(threads * PARTS_PER_THREAD);
+      const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+      sorted.forEach(([q0, q1], p) => {
+        expect(q0).toBe(p === 0 ? 0 : sorted[p - 1][1]);
+        expect(q1).toBeGreaterThan(q0);
+      });
+      expect(sorted[sorted.length - 1][1]).toBe(40);
+    }
+  });
+
+  it("a call with more parts than the queue holds runs in batches: every part once, the same bits", () => {
+    setThreads(1);
+    const one = packWith((rt, args) => split(rt, "packF32x4", 40, true, args));
+    setThreads(3);
+    const seen: number[] = [];
+    const bits = packWith((rt, args) => {
+      const pool = rt.poolTarget === undefined ? undefined : poolFor(rt.poolTarget);
+      if (pool === undefined) throw new Error("no pool");
+      const kernel = rt.named.packF32x4 as (...a: number[]) => void;
+      // 40 one-panel parts, each packed twice (the same bits), 80 parts in all.
+      const parts = Array.from({ length: 80 }, (_, p) => args(p % 40, (p % 40) + 1));
+      pool.run(
+        rt.poolTarget?.names.indexOf("packF32x4") ?? -1,
+        parts,
+        (a) => (kernel(...a), 0),
+        (p) => seen.push(p),
+      );
+    });
+    expect(bits).toEqual(one);
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 80 }, (_, p) => p));
   });
 });
 

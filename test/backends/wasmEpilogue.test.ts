@@ -126,6 +126,8 @@ describe("wasm matmul epilogues", () => {
     setThreads(2);
     try {
       check({ dtype: "float32", m: 130, k: 64, n: 131, at: 1, layouts: ["row", "full"], binary: ["add", "mul"], unary: "relu" });
+      // More column panels than row panels, split by rows: each part's rows get the epilogue as they are collected.
+      check({ dtype: "float32", m: 64, k: 64, n: 300, at: 0, layouts: ["row", "full"], binary: ["add", "mul"], unary: "relu" });
     } finally {
       setThreads(before);
     }

@@ -1,7 +1,7 @@
 /**
  * A fused kernel's call (./fused.ts) split among the calling thread and the pool's workers
- * (pool.ts): the loop's whole vectors are cut into contiguous ranges, one per thread, and each
- * thread runs the kernel over its range, the module attached to the pool so the workers can run it.
+ * (pool.ts): the loop's whole vectors are cut into contiguous ranges, a few per thread, and the
+ * threads run the kernel over the ranges they claim, the module attached to the pool so the workers can run it.
  * A vector's arithmetic does not depend on where the cut falls, so the stored results are the one
  * thread's bits. A sum is not added up in parts (that would change its order): its kernel is emitted
  * `storing` (./fusedKernels.ts), the parts store the values, the last one masked, and the calling
@@ -11,6 +11,7 @@
 import type { FusedProgram } from "../fused.js";
 import { poolFor, type PoolRun } from "./pool.js";
 import { reduceName } from "./reduceKernels.js";
+import { PARTS_PER_THREAD } from "./split.js";
 import type { KernelFn, WasmRuntime } from "./runtime.js";
 import { isCostly } from "./elementwise.js";
 import type { Dtype } from "./elementwiseKernels.js";
@@ -34,7 +35,10 @@ export function fusedPool(rt: WasmRuntime, program: FusedProgram, n: number, min
   const work = n * program.ops.reduce((w, op) => w + (isCostly(op.name) ? 8 : 1), 0);
   // A part's arguments (the inputs, out, full, tail, mask) travel in the worker's ARGC words.
   if (work < minSplitWork || program.inputs + 4 > ARGC || rt.poolTarget === undefined) return undefined;
-  return poolFor(rt.poolTarget);
+  const pool = poolFor(rt.poolTarget);
+  // Woken now, the workers come up while this thread stages the inputs.
+  pool?.wake();
+  return pool;
 }
 
 /** A fused call: the inputs' addresses (a splat input's is not advanced), where results go, and the loop's vectors. */
@@ -55,7 +59,7 @@ export interface FusedCall {
  */
 export function splitFused(rt: WasmRuntime, pool: PoolRun, kernel: FusedModule, call: FusedCall, dtype: Dtype, sumAt?: number): number {
   const attached = pool.attach(kernel.bytes);
-  const parts = attached === undefined ? 1 : Math.max(1, Math.min(pool.workers + 1, call.full));
+  const parts = attached === undefined ? 1 : Math.max(1, Math.min((pool.workers + 1) * PARTS_PER_THREAD, call.full));
   const args: number[][] = [];
   for (let p = 0; p < parts; p++) {
     const [start, end] = [Math.floor((p * call.full) / parts), Math.floor(((p + 1) * call.full) / parts)];

@@ -12,6 +12,7 @@ import type { Shape } from "../shape.js";
 import type { View } from "../view.js";
 import { outer } from "./outer.js";
 import { GEMM_F32, GEMM_F64, wasmRuntime, type WasmRuntime } from "./runtime.js";
+import { poolFor } from "./pool.js";
 import { split } from "./split.js";
 
 /** Below this many multiply-adds per matrix the reference loop wins. */
@@ -19,6 +20,13 @@ export const MIN_WORK = 4096;
 
 /** Below this many multiply-adds a product runs on the calling thread: waking workers costs more. */
 export const MIN_SPLIT_WORK = 1 << 20;
+
+/**
+ * From this many row panels a product is split by rows even where it has more column panels: C's
+ * rows are then copied out part by part while the workers run (split by columns, the whole copy
+ * waits for the last part), and 16 panels make 4 parts per thread for 4 threads.
+ */
+const MIN_ROW_PANELS = 16;
 
 /** Below this many elements an operand is packed on the calling thread. */
 const MIN_SPLIT_PACK = 1 << 16;
@@ -163,6 +171,8 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, m
   const base = rt.arena.scratchBase;
   const scratch = base + aBytes + bBytes + cBytes + stageBytes;
   if (!rt.reserve(scratch + (epilogue?.bytes ?? 0))) return undefined;
+  // A product that will split wakes the workers first: they come up while this thread packs.
+  if (m * n * k >= minSplitWork && rt.poolTarget !== undefined) poolFor(rt.poolTarget)?.wake();
   epilogue?.stage(rt, scratch);
   const heap = dtype === "float32" ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
   const gemmName = dtype === "float32" ? "gemmF32" : "gemmF64";
@@ -199,7 +209,8 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, m
     }
     lastA = baseA;
     lastB = baseB;
-    // C's panels split by rows, or by columns when there are more of those.
+    // C's panels split by rows (each part's rows are copied out while the workers run on), or by
+    // columns when there are more of those and too few row panels to cut into parts.
     const [rowPanels, colPanels] = [mp / mr, np / nr];
     const head = [k, ap, bp, cp, np * size];
     // The padded C back into the result's rows [from, to).
@@ -211,18 +222,16 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, m
       if (np === n) out.set(heap.subarray(c0 + from * n, c0 + to * n), o0 + from * n);
       else for (let i = from; i < to; i++) out.set(heap.subarray(c0 + i * np, c0 + i * np + n), o0 + i * n);
     };
-    if (rowPanels >= colPanels) {
+    if (rowPanels >= Math.min(colPanels, MIN_ROW_PANELS)) {
       // Split by rows, this thread copies its own rows out while the workers finish theirs.
-      let copied = 0;
       split(
         rt,
         gemmName,
         rowPanels,
         m * n * k >= minSplitWork,
         (i0, i1) => [...head, i0, i1, 0, colPanels],
-        (end) => copyRows(0, (copied = Math.min(m, end * mr))),
+        (i0, i1) => copyRows(i0 * mr, Math.min(m, i1 * mr)),
       );
-      copyRows(copied, m);
     } else {
       split(rt, gemmName, colPanels, m * n * k >= minSplitWork, (j0, j1) => [...head, 0, rowPanels, j0, j1]);
       copyRows(0, m);

@@ -9,20 +9,20 @@
  * shared library on first use).
  *
  * Workers (worker.ts) are started lazily at the first call big enough to split, and never keep a
- * process alive (unref'd). A call hands each worker its part through the shared control block, runs
- * the first part itself, then collects the others: `Atomics.wait` in slices where the thread may
- * block, a spin on `Atomics.load` on a browser's main thread, which may not.
+ * process alive (unref'd). A call publishes its parts in the shared queue and wakes the workers it
+ * needs; then every thread, the caller included, claims open parts one by one until none is left
+ * (the caller from the first, the workers from the last), so a worker that is slow to wake or to
+ * run does fewer parts rather than delay the call. The caller then collects the parts the workers
+ * claimed: `Atomics.wait` in slices where the thread may block, a spin on `Atomics.load` on a
+ * browser's main thread, which may not.
  *
  * A worker can die (terminated, out of memory, a crash) or throw, and no call may hang on it. The
  * calling thread cannot see a worker's `exit` event while it waits (events arrive only when it
- * yields), so it never waits without a bound, and each part has a claim word (worker.ts) that
- * decides who runs it:
- * - a part still unclaimed when the caller has finished its own and waited as long again (at least
- *   TAKEOVER_MS) is taken over by the caller: a dead or late worker can no longer start it, so the
- *   caller runs it alone. This is what happens to the parts of a worker that died between calls;
+ * yields), so it never waits without a bound:
+ * - a dead worker claims nothing: the caller runs every part it left open;
  * - a part whose kernel threw on the worker is run again by the caller (the worker is still alive,
  *   idle, and keeps its place);
- * - a part claimed but not done within max(STALL_MS, STALL_FACTOR × the caller's own part's time)
+ * - a part claimed but not done within max(STALL_MS, STALL_FACTOR × the caller's own parts' time)
  *   means its worker died or stalled inside the kernel. The caller terminates it and runs the part
  *   again from the start (a kernel part writes the same bits however many times it is run from its
  *   inputs). A thread that was only stalled, not dead, stops at its next loop check once terminated;
@@ -40,12 +40,10 @@
  */
 import { AdError, describe } from "../../errors.js";
 import type { WasmMemory } from "./api.js";
-import { ARGC, ATTACHED, FAULTS, LAYOUT as L, SLOT, STOP, workerFactory, type Fault, type WorkerHandle } from "./worker.js";
+import { ARGC, ATTACHED, FAULTS, LAYOUT as L, MAX_PARTS, QUEUE as Q, SLOT, STATES, STOP, workerFactory, type Fault, type WorkerHandle } from "./worker.js";
 
 /** How long the first call waits for new workers to come up before it runs without them (Node only). */
 const START_TIMEOUT_MS = 5000;
-/** An unclaimed part is taken over this long (at least) after the caller finished its own: a sleeping worker wakes in far less. */
-const TAKEOVER_MS = 2;
 /** A claimed part not done after max(STALL_MS, STALL_FACTOR × the caller's part) means a dead or stalled worker. */
 const STALL_MS = 2000;
 const STALL_FACTOR = 20;
@@ -53,6 +51,13 @@ const STALL_FACTOR = 20;
 const MAX_DEATHS = 8;
 /** How long the caller sleeps at most between its checks on a worker's part. */
 const SLICE_MS = 50;
+/**
+ * How long a worker spins for its next call after one (or after `wake`) before it sleeps: waking a
+ * sleeping worker costs ~150 µs on the 2-core VM, so split calls that follow each other closely
+ * should find it awake. Not longer: on a busy machine a spinning worker takes a core another
+ * process (or V8's own GC helper threads) would use.
+ */
+const SPIN_MS = 0.25;
 /** Room for attached modules (a fused kernel's module is a few KB); when it is full, they run on the calling thread. */
 const LIBRARY_BYTES = 1 << 20;
 
@@ -113,6 +118,8 @@ const CAPACITY = MAX_THREADS + MAX_DEATHS;
 
 class Pool {
   readonly ctrl = new Int32Array(new SharedArrayBuffer(SLOT * 4 * CAPACITY));
+  /** The call being run: its kernel and its parts (worker.ts QUEUE). */
+  private readonly queue = new Int32Array(new SharedArrayBuffer((Q.HEAD + MAX_PARTS * Q.PART) * 4));
   /** Attached modules' bytes, appended; the workers compile each on first use. */
   private readonly library = new Uint8Array(new SharedArrayBuffer(LIBRARY_BYTES));
   private libraryEnd = 0;
@@ -142,7 +149,22 @@ class Pool {
       if (handle === undefined) break;
       const base = this.members.length * SLOT;
       const { module, memory, names } = this.target;
-      handle.postMessage({ module, memory, ctrl: this.ctrl, base, names, library: this.library, layout: L, argc: ARGC, faults: FAULTS });
+      handle.postMessage({
+        module,
+        memory,
+        ctrl: this.ctrl,
+        queue: this.queue,
+        base,
+        names,
+        library: this.library,
+        layout: L,
+        slot: SLOT,
+        q: Q,
+        states: STATES,
+        argc: ARGC,
+        faults: FAULTS,
+        spinMs: SPIN_MS,
+      });
       this.members.push({ handle, base, dead: false });
       alive++;
     }
@@ -185,42 +207,77 @@ class Pool {
   }
 
   /**
-   * Runs kernel `fn` (an index into the target's names, or an attached module's one function) once per argument list: the first on this
-   * thread, the others on `members` in order (or on this thread, see the file's comment); returns
-   * when all are done, with the bitwise OR of the kernels' i32 results (a kernel's flags, e.g.
-   * "some elements need the reference"). `call` runs the kernel here; `afterFirst` runs once the
-   * first part is done, while the workers may still run theirs.
+   * Runs kernel `fn` (an index into the target's names, or an attached module's one function) once
+   * per argument list, on this thread and on `members` (see the file's comment); returns when all
+   * are done, with the bitwise OR of the kernels' i32 results (a kernel's flags, e.g. "some elements
+   * need the reference"). `call` runs the kernel here; `afterPart(p)` runs on this thread once for
+   * every part p: right after this thread ran it, or when a worker's part is collected.
    */
-  run(members: readonly Member[], fn: number | Attached, parts: readonly (readonly number[])[], call: (args: readonly number[]) => number, afterFirst?: () => void): number {
-    // A part's arguments beyond a slot's ARGC words would overwrite the slot's other words.
+  run(
+    members: readonly Member[],
+    fn: number | Attached,
+    parts: readonly (readonly number[])[],
+    call: (args: readonly number[]) => number,
+    afterPart?: (p: number) => void,
+  ): number {
+    // A part's arguments beyond ARGC words would overwrite the next part's words.
     if (parts.some((args) => args.length > ARGC)) throw kernelFailed(this.kernelName(fn), `more than ${ARGC} arguments`);
+    let result = 0;
+    for (let from = 0; from < parts.length; from += MAX_PARTS) {
+      const batch = parts.slice(from, from + MAX_PARTS);
+      result |= this.runQueued(members, fn, batch, call, afterPart && ((p) => afterPart(from + p)));
+    }
+    return result;
+  }
+
+  private runQueued(
+    members: readonly Member[],
+    fn: number | Attached,
+    parts: readonly (readonly number[])[],
+    call: (args: readonly number[]) => number,
+    afterPart?: (p: number) => void,
+  ): number {
     const seq = ++this.seq;
-    const c = this.ctrl;
-    const helpers = members.slice(0, parts.length - 1);
-    helpers.forEach(({ base }, w) => {
-      if (typeof fn === "number") c[base + L.FN] = fn;
-      else [c[base + L.FN], c[base + L.MODULE_AT], c[base + L.MODULE_LENGTH]] = [ATTACHED, fn.at, fn.length];
-      c.set(parts[w + 1], base + L.ARGS);
-      Atomics.store(c, base + L.CLAIM, -seq);
+    const [c, q] = [this.ctrl, this.queue];
+    if (typeof fn === "number") q[Q.FN] = fn;
+    else [q[Q.FN], q[Q.MODULE_AT], q[Q.MODULE_LENGTH]] = [ATTACHED, fn.at, fn.length];
+    q[Q.COUNT] = parts.length;
+    parts.forEach((args, p) => {
+      q.set(args, Q.HEAD + p * Q.PART + Q.ARGS);
+      Atomics.store(q, Q.HEAD + p * Q.PART + Q.STATE, -seq);
+    });
+    for (const { base } of members.slice(0, parts.length - 1)) {
       Atomics.store(c, base + L.SEQ, seq);
       Atomics.notify(c, base + L.SEQ);
-    });
-    const t0 = performance.now();
+    }
     let result = 0;
     let failure: unknown;
-    try {
-      result = call(parts[0]) | 0;
-      afterFirst?.();
-    } catch (e) {
-      failure = e; // the workers' parts are still collected: none may run on after this call returns
-    }
-    const done = performance.now();
-    const takeoverAt = done + Math.max(TAKEOVER_MS, done - t0);
-    const deadline = done + Math.max(STALL_MS, STALL_FACTOR * (done - t0));
-    helpers.forEach((m, w) => {
+    let own = 0;
+    let ran = 0;
+    // Claim from the first part up; after a failure, close the open parts without running them.
+    parts.forEach((args, p) => {
+      if (Atomics.compareExchange(q, Q.HEAD + p * Q.PART + Q.STATE, -seq, STATES.CALLER) !== -seq || failure !== undefined) return;
+      const t0 = performance.now();
       try {
+        result |= call(args) | 0;
+        afterPart?.(p);
+      } catch (e) {
+        failure = e; // the workers' parts are still collected: none may run on after this call returns
+      }
+      own += performance.now() - t0;
+      ran++;
+    });
+    const now = performance.now();
+    const part = own / Math.max(1, ran);
+    const [spinUntil, deadline] = [now + 2 * part, now + Math.max(STALL_MS, STALL_FACTOR * part)];
+    parts.forEach((args, p) => {
+      try {
+        const state = this.collect(p, spinUntil, deadline);
+        if (state === STATES.CALLER) return;
         // After a failure the call throws anyway: parts taken back from workers are not run.
-        result |= this.collect(m, seq, takeoverAt, deadline) ?? (failure === undefined ? this.runHere(fn, parts[w + 1], call) : 0);
+        if (state === STATES.DONE) result |= q[Q.HEAD + p * Q.PART + Q.RESULT];
+        else if (failure === undefined) result |= this.runHere(fn, args, call);
+        if (failure === undefined) afterPart?.(p);
       } catch (e) {
         failure ??= e;
       }
@@ -230,24 +287,23 @@ class Pool {
     throw kernelFailed(this.kernelName(fn), failure);
   }
 
-  /** A worker's part's result, or undefined when the caller must run it (taken over, failed, or its worker was given up on). */
-  private collect(m: Member, seq: number, takeoverAt: number, deadline: number): number | undefined {
-    const c = this.ctrl;
-    const done = m.base + L.DONE;
-    // Spin first: a worker's part usually ends within microseconds of the caller's.
-    for (let spin = 0; spin < 200000; spin++) if (Atomics.load(c, done) === seq) break;
+  /** Part p's final state (spinning until `spinUntil`, giving its worker up at `deadline`): CALLER, DONE, or FAILED (its kernel threw, or its worker was given up on: the caller runs it). */
+  private collect(p: number, spinUntil: number, deadline: number): number {
+    const q = this.queue;
+    const at = Q.HEAD + p * Q.PART + Q.STATE;
+    // Spin first, about as long as a part takes (a worker holds at most one when the caller is done),
+    // then sleep: a caller spinning longer would take the core from a worker the system has preempted.
+    for (let spin = 1; Atomics.load(q, at) < STATES.CALLER; spin++) if ((spin & 255) === 0 && performance.now() >= spinUntil) break;
     for (;;) {
-      const seen = Atomics.load(c, done);
-      if (seen === seq) return Atomics.exchange(c, m.base + L.FAILED, 0) === 0 ? Atomics.load(c, m.base + L.RESULT) : undefined;
+      const state = Atomics.load(q, at);
+      if (state >= STATES.CALLER) return state;
       const now = performance.now();
-      const open = Atomics.load(c, m.base + L.CLAIM) === -seq;
-      if (open && now >= takeoverAt && Atomics.compareExchange(c, m.base + L.CLAIM, -seq, 0) === -seq) return undefined;
-      if (!open && now >= deadline) {
-        this.bury(m);
-        return undefined;
+      if (now >= deadline) {
+        this.bury(this.members[state - 1]);
+        return STATES.FAILED;
       }
       try {
-        Atomics.wait(c, done, seen, Math.min(SLICE_MS, Math.max(0, (open ? takeoverAt : deadline) - now)));
+        Atomics.wait(q, at, state, Math.min(SLICE_MS, deadline - now));
       } catch {
         // A browser's main thread may not block: spin.
       }
@@ -299,7 +355,9 @@ let pool: Pool | undefined;
 /** A call split among the calling thread and `workers` workers (see `Pool.run`). */
 export interface PoolRun {
   readonly workers: number;
-  run(fn: number | Attached, parts: readonly (readonly number[])[], call: (args: readonly number[]) => number, afterFirst?: () => void): number;
+  run(fn: number | Attached, parts: readonly (readonly number[])[], call: (args: readonly number[]) => number, afterPart?: (p: number) => void): number;
+  /** Wakes the sleeping workers now (they spin for a call a while), so a split call soon after finds them awake. */
+  wake(): void;
   /** A module's place in the pool's library, so workers can run its one function; undefined when the library is full. */
   attach(bytes: Uint8Array): Attached | undefined;
 }
@@ -318,7 +376,12 @@ export function poolFor(target: PoolTarget): PoolRun | undefined {
   p.grow(threads - 1);
   const members = p.ready(threads - 1);
   if (members.length === 0) return undefined;
-  return { workers: members.length, run: (fn, parts, call, afterFirst) => p.run(members, fn, parts, call, afterFirst), attach: (bytes) => p.attach(bytes) };
+  return {
+    workers: members.length,
+    run: (fn, parts, call, afterPart) => p.run(members, fn, parts, call, afterPart),
+    wake: () => members.forEach(({ base }) => Atomics.notify(p.ctrl, base + L.SEQ)),
+    attach: (bytes) => p.attach(bytes),
+  };
 }
 
 /** Whether the pool on `target`'s memory gave up on a worker inside a kernel: the memory must not be used again. */

@@ -81,15 +81,12 @@ function runSideBySide(products: readonly (readonly [View, View])[], chosen: rea
   const name = dtype === "float32" ? "gemmF32" : "gemmF64";
   const gemm = rt.named[name] as KernelFn;
   const fn = rt.poolTarget?.names.indexOf(name) ?? -1;
-  // As many products at a time as there are threads, the calling thread running the first.
-  const width = pool.workers + 1;
-  for (let at = 0; at < layout.length; at += width) {
-    pool.run(
-      fn,
-      layout.slice(at, at + width).map(({ placed }) => placed.gemm),
-      (args) => (gemm(...args), 0),
-    );
-  }
+  // One call: each thread claims whole products until none is left.
+  pool.run(
+    fn,
+    layout.map(({ placed }) => placed.gemm),
+    (args) => (gemm(...args), 0),
+  );
   for (const { placed } of layout) {
     const { m, n, np, cp, index } = placed;
     const out = allocate(dtype, m * n) as FloatArray;

@@ -1,51 +1,68 @@
 /**
- * One worker thread of the pool (pool.ts): the code it runs, how it is started, and the control block
- * it shares with the calling thread. Each worker has a slot of `SLOT` i32 words in the block; the
- * calling thread publishes a call there (the kernel, its arguments, the call's number) and the worker
- * claims it, runs the kernel on the shared wasm memory and reports done. A kernel is one of the main
- * module's, or the one function of a module attached later (a jit program's fused kernel): its bytes
- * lie in the pool's shared library, and each worker compiles it on first use and keeps it. The claim
- * word is how a part
- * can change hands: whoever turns it from "open" (−seq) to theirs (the worker: seq; the calling
- * thread: 0) runs the part, and nobody else does.
+ * One worker thread of the pool (pool.ts): the code it runs, how it is started, and the blocks of
+ * shared words it uses with the calling thread. A call is published in the **queue**: the kernel,
+ * then its parts (each an argument list) with a state word per part. Every thread — the caller and
+ * each worker it wakes — claims open parts one at a time and runs them, until none is left, so a
+ * worker that wakes late (waking a sleeping thread costs ~150 µs on a 2-core VM) or runs slowly
+ * just does fewer parts instead of holding up the call. A part's state word is how it changes
+ * hands: whoever turns it from "open" (−seq, the call's number) to theirs (a worker's id, or CALLER)
+ * runs it, and nobody else does. Each worker also has a slot of `SLOT` words (its wake-up word, …).
+ * A kernel is one of the main module's, or the one function of a module attached later (a jit
+ * program's fused kernel): its bytes lie in the pool's shared library, and each worker compiles it
+ * on first use and keeps it.
  */
 
 /** The words of one worker's slot in the control block. */
 export const LAYOUT = {
   /** The call's number (1, 2, …), or STOP. The worker sleeps on this word. */
   SEQ: 0,
-  /** The number of the last call the worker finished. The caller sleeps on this word. */
-  DONE: 1,
-  /** The kernel, as an index into the target's names (or −1: an attached module's), and its ARGC i32 arguments. */
-  FN: 2,
-  ARGS: 3,
   /** 1 once the worker has instantiated the module and takes calls. */
-  READY: 19,
-  /** 1 when the kernel threw (the caller runs the part again itself). */
-  FAILED: 20,
-  /** The kernel's i32 result (flags). */
-  RESULT: 21,
-  /** −seq: open; seq: claimed by the worker; 0: taken by the calling thread. */
-  CLAIM: 22,
-  /** A fault to inject into the next claimed call (tests only): see FAULTS. */
-  FAULT: 23,
+  READY: 1,
+  /** A fault to inject into the next part the worker claims (tests only): see FAULTS. */
+  FAULT: 2,
   /** A word nobody writes: a worker told to hang waits on it until it is terminated. */
-  PARK: 24,
-  /** Where FN is −1: the attached module's bytes in the library, [AT, AT + LENGTH). */
-  MODULE_AT: 25,
-  MODULE_LENGTH: 26,
+  PARK: 3,
+} as const;
+
+/** i32 words per worker (a cache line: a spinning worker reads its own line only). */
+export const SLOT = 16;
+
+/** The queue's header words, then its parts from word HEAD, PART words each (a cache line pair). */
+export const QUEUE = {
+  /** The kernel, as an index into the target's names (or ATTACHED: the module at MODULE_AT). */
+  FN: 0,
+  /** Where FN is ATTACHED: the attached module's bytes in the library, [AT, AT + LENGTH). */
+  MODULE_AT: 1,
+  MODULE_LENGTH: 2,
+  /** How many parts the call has. */
+  COUNT: 3,
+  HEAD: 16,
+  PART: 32,
+  /** A part's words: its state, the kernel's i32 result, then its ARGC arguments. */
+  STATE: 0,
+  RESULT: 1,
+  ARGS: 2,
+} as const;
+
+/** The most parts one queued call holds (pool.ts runs longer lists in several calls). */
+export const MAX_PARTS = 64;
+
+/** A part's states besides "open" (−seq) and "claimed by worker id" (1 + its slot index). */
+export const STATES = {
+  CALLER: (1 << 30) - 1,
+  DONE: 1 << 30,
+  /** The kernel threw on the worker (the caller runs the part again itself). */
+  FAILED: (1 << 30) + 1,
 } as const;
 
 /** The most i32 arguments a kernel call passes. */
 export const ARGC = 16;
-/** i32 words per worker. */
-export const SLOT = 27;
 /** The kernel index that says "the attached module at MODULE_AT". */
 export const ATTACHED = -1;
 /** The call number that tells a worker to return. */
 export const STOP = -1;
 
-/** Faults a test can inject into a worker's next claimed call: throw inside the kernel, exit the thread, or hang. */
+/** Faults a test can inject into a worker's next claimed part: throw inside the kernel, exit the thread, or hang. */
 export const FAULTS = { throw: 1, exit: 2, hang: 3 } as const;
 export type Fault = keyof typeof FAULTS;
 
@@ -54,14 +71,20 @@ export interface WorkerInit {
   readonly module: object;
   readonly memory: object;
   readonly ctrl: Int32Array;
-  /** The index of the worker's slot's first word in `ctrl`. */
+  readonly queue: Int32Array;
+  /** The index of the worker's slot's first word in `ctrl`; the worker's id is base / SLOT + 1. */
   readonly base: number;
   readonly names: readonly string[];
   /** The attached modules' bytes (pool.ts `attach`), appended while the worker runs. */
   readonly library: Uint8Array;
   readonly layout: typeof LAYOUT;
+  readonly slot: number;
+  readonly q: typeof QUEUE;
+  readonly states: typeof STATES;
   readonly argc: number;
   readonly faults: typeof FAULTS;
+  /** How long a worker spins for the next call before it sleeps (ms). */
+  readonly spinMs: number;
 }
 
 /** What the platform gives the worker's code: its first message, and a way to end its own thread. */
@@ -75,7 +98,7 @@ interface Port {
  * instantiates the module on the shared memory, reports ready, then serves calls until STOP.
  */
 function serve(port: Port): void {
-  port.once(({ module, memory, ctrl, base, names, library, layout: L, argc, faults }) => {
+  port.once(({ module, memory, ctrl, queue, base, names, library, layout: L, slot, q: Q, states, argc, faults, spinMs }) => {
     type Fn = (...args: number[]) => unknown;
     const api = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: Record<string, unknown> } } })
       .WebAssembly;
@@ -92,35 +115,40 @@ function serve(port: Port): void {
       }
       return fn;
     };
+    const id = base / slot + 1;
     Atomics.store(ctrl, base + L.READY, 1);
     Atomics.notify(ctrl, base + L.READY);
     let seen = 0;
     for (;;) {
-      // Spin a little (tens of µs) before sleeping: a product's next call (the packing, then the
-      // kernel) comes within microseconds, and waking a sleeping thread costs more than that. Not
-      // longer: a spinning worker takes the core V8's own GC helper threads would use.
-      for (let spin = 0; spin < 20000 && Atomics.load(ctrl, base + L.SEQ) === seen; spin++);
+      // Spin `spinMs` before sleeping (after a call, or after a bare notify: pool.ts `wake`): waking
+      // a sleeping thread costs far more than a kernel part, and a step's next split call is near.
+      const until = performance.now() + spinMs;
+      for (let spin = 1; Atomics.load(ctrl, base + L.SEQ) === seen; spin++) if ((spin & 1023) === 0 && performance.now() >= until) break;
       Atomics.wait(ctrl, base + L.SEQ, seen);
       const seq = Atomics.load(ctrl, base + L.SEQ);
       if (seq === -1) return;
+      if (seq === seen) continue; // a bare notify: spin again
       seen = seq;
-      // The calling thread may have taken the part already (it takes over parts nobody started).
-      if (Atomics.compareExchange(ctrl, base + L.CLAIM, -seq, seq) !== -seq) continue;
-      const fault = Atomics.exchange(ctrl, base + L.FAULT, 0);
-      if (fault === faults.exit) return port.exit();
-      if (fault === faults.hang) Atomics.wait(ctrl, base + L.PARK, 0);
-      const a = base + L.ARGS;
-      try {
-        if (fault === faults.throw) throw new Error("injected fault");
-        const index = ctrl[base + L.FN];
-        const fn = index === -1 ? attachedAt(ctrl[base + L.MODULE_AT], ctrl[base + L.MODULE_LENGTH]) : fns[index];
-        const result = fn(...ctrl.subarray(a, a + argc));
-        Atomics.store(ctrl, base + L.RESULT, typeof result === "number" ? result | 0 : 0);
-      } catch {
-        Atomics.store(ctrl, base + L.FAILED, 1);
+      // From the last part down (the caller claims from the first up); a part whose state is not
+      // −seq was taken by someone else, or belongs to another call (the caller may have moved on).
+      for (let p = Atomics.load(queue, Q.COUNT) - 1; p >= 0; p--) {
+        const at = Q.HEAD + p * Q.PART;
+        if (Atomics.load(queue, at + Q.STATE) !== -seq || Atomics.compareExchange(queue, at + Q.STATE, -seq, id) !== -seq) continue;
+        const fault = Atomics.exchange(ctrl, base + L.FAULT, 0);
+        if (fault === faults.exit) return port.exit();
+        if (fault === faults.hang) Atomics.wait(ctrl, base + L.PARK, 0);
+        try {
+          if (fault === faults.throw) throw new Error("injected fault");
+          const index = queue[Q.FN];
+          const fn = index === -1 ? attachedAt(queue[Q.MODULE_AT], queue[Q.MODULE_LENGTH]) : fns[index];
+          const result = fn(...queue.subarray(at + Q.ARGS, at + Q.ARGS + argc));
+          queue[at + Q.RESULT] = typeof result === "number" ? result | 0 : 0;
+          Atomics.store(queue, at + Q.STATE, states.DONE);
+        } catch {
+          Atomics.store(queue, at + Q.STATE, states.FAILED);
+        }
+        Atomics.notify(queue, at + Q.STATE);
       }
-      Atomics.store(ctrl, base + L.DONE, seq);
-      Atomics.notify(ctrl, base + L.DONE);
     }
   });
 }
