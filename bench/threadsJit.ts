@@ -5,7 +5,12 @@
  * level side by side: `parallelBranches` on and off), on one thread and on two, interleaved round by
  * round. Short runs; read the ratios with the machine's load average, printed beside them.
  *
- *   npm run build && node --expose-gc dist/bench/threadsJit.js [rounds]
+ * Then the MLP step sustained, as a training loop runs it: each configuration alone, `steps`
+ * back-to-back steps after 300 of warm-up, every step timed (the interleaved rounds above start
+ * each sample with caches and the pool's workers cold from the other cases: what a step costs
+ * between other work, not in a loop of steps).
+ *
+ *   npm run build && node --expose-gc dist/bench/threadsJit.js [rounds] [steps]
  */
 import { loadavg } from "node:os";
 import { jit, type JitOptions } from "../src/jit/index.js";
@@ -15,6 +20,7 @@ import { chainValue, mlpLoss, mlpParams } from "./rivals/adjoint.js";
 import { chainData, MLP_SIZES, mlpData } from "./workloads/data.js";
 
 const rounds = Number(process.argv[2] ?? 15);
+const steps = Number(process.argv[3] ?? 2000);
 
 type Params = Record<string, Tensor>;
 
@@ -67,3 +73,25 @@ for (const t of timings) {
   const ratio = `${(base.min / t.min).toFixed(2)}× / ${(base.median / t.median).toFixed(2)}×`;
   console.log(`| ${t.name} | ${t.min.toFixed(2)} | ${t.median.toFixed(2)} | ${t.max.toFixed(2)} | ${t.samples} | ${ratio} |`);
 }
+
+/** `steps` steps of `run` back to back after 300 of warm-up: per-step ms (min, median, 90th percentile, max). */
+function sustained(run: () => number): { min: number; median: number; p90: number; max: number } {
+  for (let i = 0; i < 300; i++) run();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    run();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+  return { min: times[0], median: at(0.5), p90: at(0.9), max: times[times.length - 1] };
+}
+const loadBefore = loadavg()[0];
+const mlpSustained = [1, 2].map((threads) => ({ threads, ...sustained(stepOf(mlpStep, params, threads)) }));
+console.log(
+  `\nMLP value + grads sustained (${steps} steps after 300 warm-up, each configuration alone); load average (1 min) ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after`,
+);
+console.log("| threads | min ms | median ms | p90 ms | max ms | steps/s (median) |");
+for (const t of mlpSustained)
+  console.log(`| ${t.threads} | ${t.min.toFixed(2)} | ${t.median.toFixed(2)} | ${t.p90.toFixed(2)} | ${t.max.toFixed(2)} | ${(1000 / t.median).toFixed(0)} |`);
