@@ -6,7 +6,7 @@
  * another result dtype are declined (undefined): the reference loop runs them, where packing would
  * cost more than it saves.
  */
-import { broadcastStrides } from "../cpu/kernels/strided.js";
+import { BatchWalk, broadcastStrides } from "../cpu/kernels/strided.js";
 import { allocate, type DType, type Storage } from "../dtype.js";
 import type { Shape } from "../shape.js";
 import type { View } from "../view.js";
@@ -192,12 +192,12 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, m
   const sb = broadcastStrides(b.shape.slice(0, -2), b.strides.slice(0, -2), batch);
   const srcA = a.storage as FloatArray;
   const srcB = b.storage as FloatArray;
-  const index = new Array<number>(batch.length).fill(0);
-  let baseA = a.offset;
-  let baseB = b.offset;
+  const walk = new BatchWalk(batch, sa, sb, a.offset, b.offset);
   let lastA = -1;
   let lastB = -1;
-  for (let q = 0; q < count; q++) {
+  for (let q = 0; q < count; q++, walk.next()) {
+    const baseA = walk.a;
+    const baseB = walk.b;
     // A broadcast operand is packed once for all the matrices that share it.
     if (baseA !== lastA && !packInWasm(rt, heap, srcA, baseA, viewA, k, stageA, ap)) {
       packA(heap, ap / size, srcA, baseA, rsA, csA, m, k, mr);
@@ -235,15 +235,6 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype, m
     } else {
       split(rt, gemmName, colPanels, m * n * k >= minSplitWork, (j0, j1) => [...head, 0, rowPanels, j0, j1]);
       copyRows(0, m);
-    }
-    for (let axis = batch.length - 1; axis >= 0; axis--) {
-      index[axis]++;
-      baseA += sa[axis];
-      baseB += sb[axis];
-      if (index[axis] < batch[axis]) break;
-      baseA -= sa[axis] * batch[axis];
-      baseB -= sb[axis] * batch[axis];
-      index[axis] = 0;
     }
   }
   return out;

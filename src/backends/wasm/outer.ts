@@ -6,7 +6,7 @@
  * writes the result row by row, in place when it is resident in the wasm memory (a jitted program's
  * recycled output), else in chunks that are copied out. Same bits as the gemm and the reference.
  */
-import { broadcastStrides } from "../cpu/kernels/strided.js";
+import { BatchWalk, broadcastStrides } from "../cpu/kernels/strided.js";
 import { allocate, type DType, type Storage } from "../dtype.js";
 import type { Shape } from "../shape.js";
 import type { View } from "../view.js";
@@ -51,20 +51,10 @@ export function outer(a: View, b: View, batch: Shape, dtype: DType, minWork: num
   const [rsA, csB] = [a.strides[ra - 2], b.strides[rb - 1]];
   const sa = broadcastStrides(a.shape.slice(0, -2), a.strides.slice(0, -2), batch);
   const sb = broadcastStrides(b.shape.slice(0, -2), b.strides.slice(0, -2), batch);
-  const index = new Array<number>(batch.length).fill(0);
-  let [baseA, baseB] = [a.offset, b.offset];
-  for (let q = 0; q < count; q++) {
-    stage(heap, ap / size + q * m, srcA, baseA, rsA, m);
-    stage(heap, bp / size + q * n, srcB, baseB, csB, n);
-    for (let axis = batch.length - 1; axis >= 0; axis--) {
-      index[axis]++;
-      baseA += sa[axis];
-      baseB += sb[axis];
-      if (index[axis] < batch[axis]) break;
-      baseA -= sa[axis] * batch[axis];
-      baseB -= sb[axis] * batch[axis];
-      index[axis] = 0;
-    }
+  const walk = new BatchWalk(batch, sa, sb, a.offset, b.offset);
+  for (let q = 0; q < count; q++, walk.next()) {
+    stage(heap, ap / size + q * m, srcA, walk.a, rsA, m);
+    stage(heap, bp / size + q * n, srcB, walk.b, csB, n);
   }
   if (rt.arena.addressOf(srcA) === undefined) rt.arena.copied += count * m * size;
   if (rt.arena.addressOf(srcB) === undefined) rt.arena.copied += count * n * size;

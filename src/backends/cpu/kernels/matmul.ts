@@ -8,7 +8,7 @@ import { allocate, type DType, type Storage } from "../../dtype.js";
 import { hostStorage } from "../../buffer.js";
 import { contiguousStrides, type Shape } from "../../shape.js";
 import type { View } from "../../view.js";
-import { broadcastStrides, contiguousView } from "./strided.js";
+import { BatchWalk, broadcastStrides, contiguousView } from "./strided.js";
 
 export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype): Storage {
   const m = a.shape[a.shape.length - 2];
@@ -26,10 +26,10 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype): 
     // Matrix strides of each operand along the broadcast batch axes (0 where it is broadcast).
     const sa = broadcastStrides(a.shape.slice(0, -2), contiguousStrides(a.shape.slice(0, -2)), batch).map((s) => s * m * k);
     const sb = broadcastStrides(b.shape.slice(0, -2), contiguousStrides(b.shape.slice(0, -2)), batch).map((s) => s * k * n);
-    const index = new Array<number>(batch.length).fill(0);
-    let baseA = ca.offset;
-    let baseB = cb.offset;
-    for (let p = 0, baseC = 0; p < count; p++, baseC += m * n) {
+    const walk = new BatchWalk(batch, sa, sb, ca.offset, cb.offset);
+    for (let p = 0, baseC = 0; p < count; p++, baseC += m * n, walk.next()) {
+      const baseA = walk.a;
+      const baseB = walk.b;
       for (let i = 0; i < m; i++) {
         const rowA = baseA + i * k;
         const rowC = baseC + i * n;
@@ -40,16 +40,6 @@ export function matmul(a: View, b: View, batch: Shape, dtype: DType = a.dtype): 
           if (int) for (let j = 0; j < n; j++) out[rowC + j] += Math.imul(aiq, db[rowB + j]);
           else for (let j = 0; j < n; j++) out[rowC + j] += aiq * db[rowB + j];
         }
-      }
-      // Odometer over the batch axes.
-      for (let axis = batch.length - 1; axis >= 0; axis--) {
-        index[axis]++;
-        baseA += sa[axis];
-        baseB += sb[axis];
-        if (index[axis] < batch[axis]) break;
-        baseA -= sa[axis] * batch[axis];
-        baseB -= sb[axis] * batch[axis];
-        index[axis] = 0;
       }
     }
   }

@@ -21,6 +21,39 @@ export function broadcastStrides(shape: Shape, strides: readonly number[], out: 
   return out.map((_, i) => (i < lead || shape[i - lead] === 1 ? 0 : strides[i - lead]));
 }
 
+/**
+ * The offsets of the current matrix of two operands of a batched product, walked over the broadcast
+ * batch axes in row-major order (`next` moves both to the following matrix): the odometer every
+ * backend's batched products share. `sa`/`sb` are each operand's strides along those axes (0 where
+ * it is broadcast).
+ */
+export class BatchWalk {
+  private readonly index: number[];
+
+  constructor(
+    private readonly batch: Shape,
+    private readonly sa: readonly number[],
+    private readonly sb: readonly number[],
+    public a: number,
+    public b: number,
+  ) {
+    this.index = new Array<number>(batch.length).fill(0);
+  }
+
+  next(): void {
+    const { batch, sa, sb, index } = this;
+    for (let axis = batch.length - 1; axis >= 0; axis--) {
+      index[axis]++;
+      this.a += sa[axis];
+      this.b += sb[axis];
+      if (index[axis] < batch[axis]) return;
+      this.a -= sa[axis] * batch[axis];
+      this.b -= sb[axis] * batch[axis];
+      index[axis] = 0;
+    }
+  }
+}
+
 /** A walk over `shape` (rank ≥ 1) with one stride list per operand. */
 export interface Walk {
   readonly shape: number[];
