@@ -52,12 +52,16 @@ export function nameAllocation(error: unknown, op: string): unknown {
   return new AdError(error.code, error.message.slice(UNNAMED_ALLOCATION.length + 2), { ...error.details, op });
 }
 
-/** What `allocate` has made so far: the allocation counter (recycled storage is not counted again). */
-const counter = { allocations: 0, bytes: 0 };
+/**
+ * What `allocate` has made so far: the allocation counter (recycled storage is not counted again),
+ * [allocations, bytes]. Float slots rather than an object's fields: a field holding a small integer
+ * changes representation once the bytes pass 2³⁰, and V8 then deoptimises `allocate` (issues 16, 20).
+ */
+const counter = new Float64Array(2);
 
 /** The allocation counter: how many (non-empty) storages `allocate` has made since the engine loaded, and their bytes. */
 export function allocationCounter(): { readonly allocations: number; readonly bytes: number } {
-  return { ...counter };
+  return { allocations: counter[0]!, bytes: counter[1]! };
 }
 
 /**
@@ -99,8 +103,8 @@ export function allocate<D extends DType>(dtype: D, n: number, op: string = UNNA
   try {
     const storage = new C(n) as StorageOf[D];
     // An empty storage (a disposed tensor's) holds no memory: not an allocation.
-    if (n > 0) counter.allocations++;
-    counter.bytes += storage.byteLength;
+    if (n > 0) counter[0] = counter[0]! + 1;
+    counter[1] = counter[1]! + storage.byteLength;
     arena?.made(storage);
     return storage;
   } catch (error) {

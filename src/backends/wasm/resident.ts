@@ -26,7 +26,20 @@ export class Arena {
   /** The memory's buffer objects resident arrays were made on (a grown shared memory hands out a new object). */
   readonly #buffers = new WeakSet<ArrayBufferLike>();
   readonly #collected = new FinalizationRegistry<{ readonly at: number; readonly bytes: number }>(({ at, bytes }) => this.#give(at, bytes));
-  copied = 0;
+  /**
+   * Bytes copied into the memory, in a float slot rather than a field: a field holding a small
+   * integer changes representation once the count passes 2³⁰ (about a gigabyte copied), and V8 then
+   * deoptimises every driver that adds to it (packInWasm, the fused and elementwise drivers).
+   */
+  readonly #copied = new Float64Array(1);
+
+  get copied(): number {
+    return this.#copied[0]!;
+  }
+
+  set copied(bytes: number) {
+    this.#copied[0] = bytes;
+  }
 
   /** Where this call's scratch area starts (byte address, cache-line aligned). */
   get scratchBase(): number {
