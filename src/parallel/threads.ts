@@ -193,23 +193,11 @@ export class ThreadGroup {
   }
 
   /** Posts `message` to worker i (moving `transfer`) and resolves with its reply; async throughout, so a dead worker is a rejection. */
-  async request(i: number, message: unknown, transfer: readonly ArrayBuffer[] = []): Promise<unknown> {
-    const m = this.members[i];
-    if (m.dead !== undefined) throw deathError(i, this.url, m.dead);
-    const id = this.nextId++;
-    const settled = this.settle(
-      i,
-      (p) => m.pending.set(id, p),
-      () => m.pending.delete(id),
-    );
-    m.thread?.hold(true);
-    m.thread?.post({ id, body: message }, transfer);
-    this.posted++;
-    try {
-      return await settled;
-    } finally {
-      if (m.pending.size === 0) m.thread?.hold(false);
-    }
+  request(i: number, message: unknown, transfer: readonly ArrayBuffer[] = []): Promise<unknown> {
+    return this.exchange(i, (m, id) => {
+      m.thread?.post({ id, body: message }, transfer);
+      this.posted++;
+    });
   }
 
   /**
@@ -218,7 +206,20 @@ export class ThreadGroup {
    * posted request does: with that reply, with the worker's error answer to `id` (`failRequest`),
    * or with an `UnsupportedOp` when the worker dies or after the timeout.
    */
-  async signal(i: number, start: (id: number) => Promise<unknown>): Promise<unknown> {
+  signal(i: number, start: (id: number) => Promise<unknown>): Promise<unknown> {
+    return this.exchange(i, (m, id) => {
+      start(id).then(
+        (body) => m.pending.get(id)?.resolve(body),
+        (e: unknown) => m.pending.get(id)?.reject(e instanceof AdError ? e : new AdError("UnsupportedOp", describe(e), { op: "worker" })),
+      );
+    });
+  }
+
+  /**
+   * One request to worker i, however it is sent (`send`): registered under a fresh id before it goes,
+   * settled by the reply, the worker's death or the timeout, the worker held while any is pending.
+   */
+  private async exchange(i: number, send: (m: Member, id: number) => void): Promise<unknown> {
     const m = this.members[i];
     if (m.dead !== undefined) throw deathError(i, this.url, m.dead);
     const id = this.nextId++;
@@ -228,10 +229,7 @@ export class ThreadGroup {
       () => m.pending.delete(id),
     );
     m.thread?.hold(true);
-    start(id).then(
-      (body) => m.pending.get(id)?.resolve(body),
-      (e: unknown) => m.pending.get(id)?.reject(e instanceof AdError ? e : new AdError("UnsupportedOp", describe(e), { op: "worker" })),
-    );
+    send(m, id);
     try {
       return await settled;
     } finally {

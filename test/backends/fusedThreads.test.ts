@@ -6,14 +6,15 @@
  * gradient give the same bits on 1 and 2 threads.
  */
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { capThreadsForFile } from "../support/threadCap.js";
 import type { FusedProgram, FusedProgramOp } from "../../src/backends/fused.js";
 import type { View } from "../../src/backends/view.js";
 import { compileFused } from "../../src/backends/wasm/fused.js";
 import { emitFused } from "../../src/backends/wasm/fusedKernels.js";
 import { moduleBuilder, wasmRuntime } from "../../src/backends/wasm/runtime.js";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
-import { faultPending, getThreads, injectWorkerFault, poolFor, runningWorkers, setThreadCap, setThreads, stopThreads, workerDeaths } from "../../src/backends/wasm/pool.js";
+import { faultPending, injectWorkerFault, poolFor, runningWorkers, setThreads, stopThreads, workerDeaths } from "../../src/backends/wasm/pool.js";
 import { jit } from "../../src/jit/index.js";
 import { add, grad, mul, sin, slice, sum, tensor, valueAndGrad, type Tensor } from "../../src/tensor/index.js";
 import { onBackend } from "../support/backends.js";
@@ -21,12 +22,7 @@ import { thrown } from "../support/errorCode.js";
 
 type Float = "float32" | "float64";
 
-const initial = getThreads();
-beforeAll(() => setThreadCap(4));
-afterAll(() => {
-  setThreadCap();
-  setThreads(initial);
-});
+capThreadsForFile();
 
 const UNARY: Record<Float, readonly string[]> = { float32: ["neg", "abs", "relu", "sqrt", "exp", "log", "sin", "cos", "tanh", "sigmoid"], float64: ["neg", "abs", "relu", "sqrt"] };
 const BINARY = ["add", "sub", "mul", "div", "maximum", "minimum"];

@@ -8,7 +8,8 @@
 import { execFileSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { capThreadsForFile } from "../support/threadCap.js";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
 import { faultPending, getThreads, injectWorkerFault, poolFor, runningWorkers, setThreadCap, setThreads, stopThreads, workerDeaths } from "../../src/backends/wasm/pool.js";
 import { trimMemory, wasmRuntime, type WasmRuntime } from "../../src/backends/wasm/runtime.js";
@@ -17,13 +18,8 @@ import { cos, exp, randn, rng, sin, transpose, type Tensor } from "../../src/ten
 import { errorCode, thrown } from "../support/errorCode.js";
 import { wasmMatmul } from "../support/kernels.js";
 
-const initial = getThreads();
 // Up to 4 threads even on a 2-core machine: the splits, not the speed, are under test.
-beforeAll(() => setThreadCap(4));
-afterAll(() => {
-  setThreadCap();
-  setThreads(initial);
-});
+capThreadsForFile();
 const yieldToEvents = () => new Promise((resolve) => setTimeout(resolve, 50));
 /** Yields until the workers' exit events have brought the live count down to `count` (5 s at most). */
 async function untilLive(count: number): Promise<void> {

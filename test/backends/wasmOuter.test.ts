@@ -6,11 +6,12 @@
  * worker threads give the same bits.
  */
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { capThreadsForFile } from "../support/threadCap.js";
 import { withArena, type Storage } from "../../src/backends/dtype.js";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
 import { matmul as wasmProduct } from "../../src/backends/wasm/matmul.js";
-import { getThreads, setThreadCap, setThreads } from "../../src/backends/wasm/pool.js";
+import { setThreads } from "../../src/backends/wasm/pool.js";
 import { residentStorage } from "../../src/backends/wasm/runtime.js";
 import { expand, randn, rng, tensor, transpose, type Tensor } from "../../src/tensor/index.js";
 import { broadcastShapes } from "../../src/tensor/shape.js";
@@ -18,12 +19,7 @@ import { referenceMatmul, wasmMatmul } from "../support/kernels.js";
 
 type Float = "float32" | "float64";
 
-const initial = getThreads();
-beforeAll(() => setThreadCap(4));
-afterAll(() => {
-  setThreadCap();
-  setThreads(initial);
-});
+capThreadsForFile();
 
 const SPECIALS = [-0, 0, Infinity, -Infinity, NaN];
 

@@ -6,20 +6,16 @@
  * generated programs, with 1 and 2 threads; a worker that dies inside a level costs no bit.
  */
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { capThreadsForFile } from "../support/threadCap.js";
 import { simdAvailable } from "../../src/backends/wasm/features.js";
-import { faultPending, getThreads, injectWorkerFault, runningWorkers, setThreadCap, setThreads, stopThreads, workerDeaths } from "../../src/backends/wasm/pool.js";
+import { faultPending, injectWorkerFault, runningWorkers, setThreads, stopThreads, workerDeaths } from "../../src/backends/wasm/pool.js";
 import { jit } from "../../src/jit/index.js";
 import { levelsOf } from "../../src/jit/levels.js";
 import { add, logSoftmax, matmul, mul, randn, relu, rng, sum, tanh, trace, valueAndGrad, type Tensor } from "../../src/tensor/index.js";
 import { onBackend } from "../support/backends.js";
 
-const initial = getThreads();
-beforeAll(() => setThreadCap(4));
-afterAll(() => {
-  setThreadCap();
-  setThreads(initial);
-});
+capThreadsForFile();
 
 type Params = Record<string, Tensor>;
 
