@@ -84,3 +84,15 @@ def layer_case(shape, make, seed, input_scale=1.0):
         "grad": x.grad.reshape(-1).tolist(),
         "paramGrads": {k: p.grad.reshape(-1).tolist() for k, p in m.named_parameters()},
     }
+
+
+def lr_schedule(make, steps, base=0.1, momentum=0.0):
+    """The learning rate of steps 0 … steps-1 under the scheduler `make(opt)` builds over one SGD."""
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base, momentum=momentum)
+    sched = make(opt)
+    out = []
+    for _ in range(steps):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return out

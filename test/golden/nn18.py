@@ -22,7 +22,7 @@ Non-finite numbers are written as the strings "NaN", "Infinity" and "-Infinity".
 import torch
 import torch.nn.functional as F
 
-from common import encode, write_json
+from common import encode, lr_schedule, write_json
 from common import weight as common_weight
 
 torch.set_default_dtype(torch.float64)
@@ -310,14 +310,7 @@ SCHED_STEPS = 20
 
 
 def lrs(make, base=0.1, steps=SCHED_STEPS, momentum=0.0):
-    opt = O.SGD([torch.zeros(1, requires_grad=True)], lr=base, momentum=momentum)
-    sched = make(opt)
-    out = []
-    for _ in range(steps):
-        out.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    return out
+    return lr_schedule(make, steps, base, momentum)
 
 
 S = O.lr_scheduler

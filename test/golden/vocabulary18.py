@@ -14,7 +14,7 @@ root: /usr/bin/python3 test/golden/vocabulary18.py. torch is never a test depend
 import torch
 import torch.nn.functional as F
 
-from common import case, layer_case, rand, write_json
+from common import case, layer_case, lr_schedule, rand, write_json
 
 torch.set_default_dtype(torch.float64)
 
@@ -61,14 +61,7 @@ CASES = {
 
 # Steps 0 … totalSteps: past its end torch's cosine rises again, adjoint's stays at minLr.
 def lrs(make, steps, base=0.1):
-    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base)
-    sched = make(opt)
-    out = []
-    for _ in range(steps):
-        out.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    return out
+    return lr_schedule(make, steps, base)
 
 
 S = torch.optim.lr_scheduler
