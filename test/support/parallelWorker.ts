@@ -8,7 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
+import { bundleForNode } from "./bundle.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const built = new Map<string, Promise<URL>>();
@@ -22,15 +22,6 @@ export function workerUrl(entry = "src/parallel/worker.ts"): Promise<URL> {
 
 async function bundleWorker(entry: string): Promise<URL> {
   const outfile = join(mkdtempSync(join(tmpdir(), "adjoint-parallel-")), "worker.mjs");
-  await build({
-    entryPoints: [join(ROOT, entry)],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    outfile,
-    external: ["webgpu"],
-    logLevel: "error",
-  });
+  await bundleForNode(join(ROOT, entry), outfile);
   return pathToFileURL(outfile);
 }

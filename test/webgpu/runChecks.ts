@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { build } from "esbuild";
+import { bundleForNode } from "../support/bundle.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const CHROMIUM = "/usr/lib/chromium";
@@ -24,16 +24,7 @@ export async function runChecks<T>(script: string, timeoutMs = 120_000): Promise
   mkdirSync(dir, { recursive: true });
   const outfile = join(dir, `${process.pid}-${Date.now()}-${script.replace(/\W/g, "_")}.mjs`);
   try {
-    await build({
-      entryPoints: [join(ROOT, "test/webgpu", script)],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      outfile,
-      external: ["webgpu"],
-      logLevel: "error",
-    });
+    await bundleForNode(join(ROOT, "test/webgpu", script), outfile);
     const child = spawnSync(process.execPath, [outfile], { env: { ...process.env, ...GPU_ENV }, encoding: "utf8", timeout: timeoutMs });
     const line = child.stdout
       ?.split("\n")
