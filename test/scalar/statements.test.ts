@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Handle, Handles } from "../../src/scalar/tape/handles.js";
 import { Tape } from "../../src/scalar/tape/tape.js";
-import { chainByMethods } from "../support/scalarChain.js";
+import { expectChainGradients } from "../support/scalarChain.js";
 import { expectAllClose } from "../support/allclose.js";
 import { thrown } from "../support/errorCode.js";
 
@@ -72,15 +72,7 @@ describe("statements on handles", () => {
       acc = h.end(h.add(acc, h.add(h.mul(h.sin(hs[i]), hs[i + 1]), h.mul(hs[i], hs[i]))));
     }
     expect(tape.size).toBe(x.length + 1 + (x.length - 1));
-    h.backward(acc);
-    const viaVars = chainByMethods(x).slice(1);
-    expectAllClose(
-      hs.map((xi) => h.gradient(xi)),
-      viaVars,
-      1e-15,
-      1e-15,
-      "gradient",
-    );
+    expectChainGradients(h, acc, hs, x);
   });
 
   it("a statement records one edge per tape node it reads, however often, and none to a constant", () => {
@@ -95,14 +87,7 @@ describe("statements on handles", () => {
     }
     // xᵢ (read three times) and xᵢ₊₁ by every statement, acc by all but the first (a constant there).
     expect([tape.size, tape.edges]).toEqual([x.length + 1 + 3, 2 + 3 + 3]);
-    h.backward(acc);
-    expectAllClose(
-      hs.map((xi) => h.gradient(xi)),
-      chainByMethods(x).slice(1),
-      1e-15,
-      1e-15,
-      "gradient",
-    );
+    expectChainGradients(h, acc, hs, x);
   });
 
   it("a statement whose result is a tape node records one edge to it", () => {
